@@ -1,0 +1,97 @@
+# Developer and CI entry points (GNU make). `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Stamp: pip runs again only when a requirements file is newer than the last install.
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt requirements-mongod.txt
+
+# Debian packages the dev/test tools need at run time (mongod links libcurl and libssl).
+# Add more here (e.g. chromium for browser tests); `system-deps` installs missing ones.
+APT_PACKAGES := libcurl4 libssl3
+
+# `make run` serves the app here (exported; gunicorn.conf.py binds HOST:PORT).
+# Override e.g. `make run HOST=0.0.0.0`.
+HOST := 127.0.0.1
+PORT := 8002
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv system-deps db-start db-stop db-status run test lint clean distclean
+
+help: ## List the targets
+	@echo "Targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
+	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS (make test)."
+
+venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "python3.11 (or python3) not found" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(REQUIREMENTS) | $(PY)
+	$(PY) -m pip install -r requirements-dev.txt
+	@# On its own: --require-hashes would otherwise demand hashes for every package.
+	$(PY) -m pip install --require-hashes -r requirements-mongod.txt
+	@touch $@
+
+system-deps: ## Install missing Debian packages (APT_PACKAGES: libcurl4, libssl3, ...)
+	@if ! command -v dpkg-query >/dev/null; then \
+		echo "system-deps: no dpkg here; make sure $(APT_PACKAGES) (or equivalents) exist." >&2; \
+		exit 0; \
+	fi; \
+	missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$pkg"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	echo "Installing missing system packages:$$missing"; \
+	$$sudo apt-get update \
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing
+
+db-start: system-deps venv ## Start the local dev MongoDB (replica set, var/mongodb)
+	@if [ -n "$${MONGODB_URL:-}" ]; then \
+		echo "MONGODB_URL is set: using that external database, not starting a local mongod."; \
+	else \
+		$(PY) scripts/localdb.py start; \
+	fi
+
+# stop/status need no install: without a venv nothing of ours can be running.
+db-stop: ## Stop the local dev MongoDB (no-op when not running)
+	@if [ -x $(PY) ]; then $(PY) scripts/localdb.py stop; fi
+
+db-status: ## Exit 0 if the local dev MongoDB runs and is PRIMARY
+	@if [ -x $(PY) ]; then $(PY) scripts/localdb.py status; \
+	else echo "mongod is not running (no $(VENV))."; exit 1; fi
+
+run: system-deps venv db-start ## Run the app (development) against the local or MONGODB_URL database
+	@set -e; \
+	export MONGODB_URL="$${MONGODB_URL:-$$($(PY) scripts/localdb.py url)}"; \
+	export APP_ENV=development FLASK_ENV=development HOST=$(HOST) PORT=$(PORT); \
+	echo "MONGODB_URL=$$MONGODB_URL"; \
+	$(VENV)/bin/flask --app wsgi init-db; \
+	$(VENV)/bin/flask --app wsgi seed-demo; \
+	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: system-deps venv ## Lint, then run pytest (tests start their own mongod)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff check
+	$(VENV)/bin/ruff check .
+
+clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
+	rm -rf var .pytest_cache .ruff_cache test-artifacts
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)

@@ -1,0 +1,73 @@
+"""Small helpers for calling the API in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from webapp.config import Settings
+from webapp.tokens import emitir
+
+
+class Api:
+    """The JSON API with a bearer token (by default an integration's: no role)."""
+
+    def __init__(self, client: FlaskClient, settings: Settings, role: str | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.token = emitir(settings, f"teste-{role or 'servico'}", role=role)
+
+    def como(self, role: str | None) -> Api:
+        return Api(self.client, self.settings, role)
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path: str, **kw: Any) -> TestResponse:
+        return self.client.get(path, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.client.post(
+            path, json=json, headers=self.headers(kw.pop("headers", None)), **kw
+        )
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.client.patch(
+            path, json=json, headers=self.headers(kw.pop("headers", None)), **kw
+        )
+
+    def delete(self, path: str, **kw: Any) -> TestResponse:
+        return self.client.delete(path, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    # --- shortcuts for the workflow ---
+
+    def criar(self, os_id: int, prioridade: str | None = None, **extras: Any) -> dict[str, Any]:
+        corpo: dict[str, Any] = {"ordem_servico_id": os_id, **extras}
+        if prioridade:
+            corpo["prioridade"] = prioridade
+        r = self.post("/fila-execucao", json=corpo)
+        assert r.status_code == 201, r.json
+        return r.json
+
+    def passo(self, fila_id: str, nome: str, json: Any = None) -> TestResponse:
+        return self.post(f"/fila-execucao/{fila_id}/{nome}", json=json)
+
+    def levar_ate(self, fila_id: str, etapa: str) -> dict[str, Any]:
+        """Drive an item through the flow up to (and including) `etapa`."""
+        roteiro = [
+            ("iniciar-diagnostico", {"mecanico_responsavel_id": 7}),
+            ("finalizar-diagnostico", {"diagnostico": "Pastilhas gastas"}),
+            ("aprovar-orcamento", None),
+            ("iniciar-reparo", None),
+            ("finalizar-reparo", {"observacoes_reparo": "Trocadas"}),
+        ]
+        item: dict[str, Any] = {}
+        for nome, corpo in roteiro:
+            r = self.passo(fila_id, nome, corpo)
+            assert r.status_code == 200, (nome, r.json)
+            item = r.json
+            if nome == etapa:
+                return item
+        raise AssertionError(f"etapa desconhecida: {etapa}")

@@ -1,0 +1,107 @@
+"""Bearer JWTs on every /fila-execucao route."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from webapp.config import Settings
+from webapp.tokens import emitir
+
+
+def claims(settings: Settings, **mudancas) -> dict:
+    agora = datetime.now(UTC)
+    base = {
+        "sub": "servico-os",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": agora,
+        "exp": agora + timedelta(minutes=5),
+    }
+    base.update(mudancas)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def chamar(client, token: str | None, caminho: str = "/fila-execucao"):
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return client.get(caminho, headers=headers)
+
+
+def test_sem_token_da_401_com_desafio(client) -> None:
+    r = client.get("/fila-execucao")
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer" in r.json["detail"]
+    r = client.get("/fila-execucao", headers={"Authorization": "Basic dXNlcjpzZW5oYQ=="})
+    assert r.status_code == 401
+
+
+def test_token_valido(client, settings: Settings) -> None:
+    token = jwt.encode(claims(settings), settings.secret_key, algorithm="HS256")
+    assert chamar(client, token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("mudancas", "trecho"),
+    [
+        ({"exp": datetime.now(UTC) - timedelta(minutes=1)}, "expirado"),
+        ({"exp": None}, "'exp'"),
+        ({"iss": "outro-emissor"}, "Emissor"),
+        ({"iss": None}, "'iss'"),
+        ({"aud": "outra-api"}, "Audiência"),
+        ({"aud": None}, "'aud'"),
+        ({"sub": None}, "'sub'"),
+    ],
+)
+def test_claims_invalidas(client, settings: Settings, mudancas, trecho) -> None:
+    token = jwt.encode(claims(settings, **mudancas), settings.secret_key, algorithm="HS256")
+    r = chamar(client, token)
+    assert r.status_code == 401
+    assert trecho in r.json["detail"]
+    assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+
+
+def test_assinatura_errada(client, settings: Settings) -> None:
+    token = jwt.encode(
+        claims(settings), "outra-chave-qualquer-com-32-caracteres!", algorithm="HS256"
+    )
+    r = chamar(client, token)
+    assert r.status_code == 401 and "Assinatura" in r.json["detail"]
+
+
+def test_recusa_alg_none_e_outros_algoritmos(client, settings: Settings) -> None:
+    sem_assinatura = jwt.encode(claims(settings), None, algorithm="none")
+    assert chamar(client, sem_assinatura).status_code == 401
+    hs512 = jwt.encode(claims(settings), settings.secret_key, algorithm="HS512")
+    r = chamar(client, hs512)
+    assert r.status_code == 401 and "Algoritmo" in r.json["detail"]
+    for lixo in ("abc", "a.b.c", ""):
+        assert chamar(client, lixo).status_code == 401
+
+
+def test_token_do_servico_de_auth_atual_sem_aud(make_app, settings: Settings) -> None:
+    """Today's auth service issues sub, iss, iat, exp (+ tipo_token) and no aud."""
+    atual = jwt.encode(
+        claims(settings, aud=None, tipo_token="servico_interno"),
+        settings.secret_key,
+        algorithm="HS256",
+    )
+    estrito = make_app().test_client()
+    assert chamar(estrito, atual).status_code == 401
+    migracao = make_app(jwt_require_audience=False).test_client()
+    assert chamar(migracao, atual).status_code == 200
+    # A token that does carry an aud is still checked during the migration.
+    errado = jwt.encode(claims(settings, aud="outra"), settings.secret_key, algorithm="HS256")
+    assert chamar(migracao, errado).status_code == 401
+
+
+def test_token_emitido_pela_cli_funciona(client, settings: Settings) -> None:
+    assert chamar(client, emitir(settings, "dev")).status_code == 200
+    assert chamar(client, emitir(settings, "dev", audience=False)).status_code == 401
+
+
+def test_health_e_docs_sao_abertos(client) -> None:
+    for caminho in ("/health", "/health/ready", "/openapi.json", "/docs"):
+        assert client.get(caminho).status_code == 200, caminho

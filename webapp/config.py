@@ -1,0 +1,107 @@
+"""Settings from the environment, with the names the shop already uses (see CONTEXT.md).
+
+Development has safe defaults; production refuses to start on a missing or unsafe setting, with
+one line saying which.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
+ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
+AMBIENTES = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting that stops start-up; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    mongodb_url: str = "mongodb://127.0.0.1:27018/?replicaSet=rs0"
+    mongodb_database: str = "oficina_execucao"
+    mongodb_timeout_ms: int = 2000
+    secret_key: str = DEV_SECRET_KEY
+    algorithm: str = "HS256"
+    jwt_issuer: str = "oficina-auth"
+    jwt_audience: str = "oficina-api"
+    jwt_require_audience: bool = True
+    url_api_os: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+
+_ENV_NAMES = {f.name: f.name.upper() for f in fields(Settings)}
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "sim", "on"):
+        return True
+    if value in ("0", "false", "no", "nao", "não", "off"):
+        return False
+    raise ConfigError(f"{name} deve ser true ou false, recebido {raw!r}")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} deve ser um número inteiro, recebido {raw!r}") from None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read settings from `environ` (default: the process environment, plus `.env` outside
+    production) and apply `overrides` (tests), then check them."""
+    if environ is None:
+        if os.environ.get("APP_ENV", "development") != "production":
+            from dotenv import find_dotenv, load_dotenv
+
+            load_dotenv(find_dotenv(usecwd=True), override=False)
+        environ = os.environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = environ.get(_ENV_NAMES[f.name])
+        if raw is None or raw == "":
+            continue
+        if f.type == "bool":
+            values[f.name] = _parse_bool(_ENV_NAMES[f.name], raw)
+        elif f.type == "int":
+            values[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
+        else:
+            values[f.name] = raw
+    settings = replace(Settings(), **values)
+    if overrides:
+        settings = replace(settings, **overrides)
+    check(settings, explicit=values)
+    return settings
+
+
+def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None:
+    explicit = explicit or {}
+    if settings.app_env not in AMBIENTES:
+        raise ConfigError(f"APP_ENV deve ser um de {', '.join(AMBIENTES)}")
+    if settings.algorithm not in ALGORITMOS_ACEITOS:
+        raise ConfigError(
+            f"ALGORITHM {settings.algorithm!r} não é aceito; use {', '.join(ALGORITMOS_ACEITOS)}"
+        )
+    if not 100 <= settings.mongodb_timeout_ms <= 60_000:
+        raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
+    if not settings.production:
+        return
+    if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)")
+    if len(settings.secret_key) < 32:
+        raise ConfigError("SECRET_KEY curta demais para produção: use ao menos 32 caracteres")
+    if "mongodb_url" not in explicit:
+        raise ConfigError("MONGODB_URL é obrigatória em produção")

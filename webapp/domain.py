@@ -1,0 +1,366 @@
+"""The shop's rules for the execution queue: statuses, priorities, roles and allowed steps.
+
+Pure Python on purpose (no Flask, no pymongo): every entry point (API, board, TV, CLI) asks these
+rules through the service layer, and the store turns a step's requirements into the filter of ONE
+conditional update, so the same table decides what a button shows and what the database accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    AGUARDANDO = "AGUARDANDO"
+    EM_DIAGNOSTICO = "EM_DIAGNOSTICO"
+    EM_REPARO = "EM_REPARO"
+    FINALIZADA = "FINALIZADA"
+
+
+class Prioridade(StrEnum):
+    URGENTE = "URGENTE"
+    ALTA = "ALTA"
+    NORMAL = "NORMAL"
+    BAIXA = "BAIXA"
+
+    @property
+    def ordem(self) -> int:
+        """Sort key, most urgent first (the strings sort alphabetically in the wrong order)."""
+        return _ORDEM_PRIORIDADE[self]
+
+
+_ORDEM_PRIORIDADE = {
+    Prioridade.URGENTE: 0,
+    Prioridade.ALTA: 1,
+    Prioridade.NORMAL: 2,
+    Prioridade.BAIXA: 3,
+}
+
+
+class Papel(StrEnum):
+    """Who acts. Integrations (the OS service) carry no role and act as a service."""
+
+    MECANICO = "mecanico"
+    GERENTE = "gerente"
+    ADMIN = "admin"
+    SERVICO = "servico"
+
+
+class Acao(StrEnum):
+    CRIAR = "criar"
+    INICIAR_DIAGNOSTICO = "iniciar_diagnostico"
+    FINALIZAR_DIAGNOSTICO = "finalizar_diagnostico"
+    APROVAR_ORCAMENTO = "aprovar_orcamento"
+    INICIAR_REPARO = "iniciar_reparo"
+    FINALIZAR_REPARO = "finalizar_reparo"
+    ALTERAR_PRIORIDADE = "alterar_prioridade"
+    REMOVER = "remover"
+
+
+# Steps a mechanic may not take: they belong to the manager (or to an integration).
+ACOES_DE_GERENTE = frozenset({Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER})
+
+
+def pode(papel: Papel, acao: Acao) -> bool:
+    return not (papel is Papel.MECANICO and acao in ACOES_DE_GERENTE)
+
+
+class SubEtapa(StrEnum):
+    """What an AGUARDANDO order is waiting for."""
+
+    AGUARDANDO_DIAGNOSTICO = "aguardando_diagnostico"
+    AGUARDANDO_APROVACAO = "aguardando_aprovacao"
+    PRONTA_PARA_REPARO = "pronta_para_reparo"
+
+
+def sub_etapa(item: Mapping[str, Any]) -> SubEtapa | None:
+    if item.get("status") != Status.AGUARDANDO:
+        return None
+    if item.get("dta_fim_diagnostico") is None:
+        return SubEtapa.AGUARDANDO_DIAGNOSTICO
+    if not item.get("orcamento_aprovado"):
+        return SubEtapa.AGUARDANDO_APROVACAO
+    return SubEtapa.PRONTA_PARA_REPARO
+
+
+# --- Requirements: pure data that both this module and the store understand -------------------
+
+
+class _Marca:
+    def __init__(self, nome: str) -> None:
+        self.nome = nome
+
+    def __repr__(self) -> str:
+        return self.nome
+
+
+PREENCHIDO = _Marca("PREENCHIDO")  # the field holds a value (not null)
+VAZIO = _Marca("VAZIO")  # the field is null or missing
+
+
+@dataclass(frozen=True)
+class UmDe:
+    valores: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Requisito:
+    """One precondition of a step; `motivo` explains a refusal in the shop's words."""
+
+    campo: str
+    esperado: Any  # a value, PREENCHIDO, VAZIO or UmDe(...)
+    motivo: str
+
+    def atendido(self, item: Mapping[str, Any]) -> bool:
+        valor = item.get(self.campo)
+        if self.esperado is PREENCHIDO:
+            return valor is not None
+        if self.esperado is VAZIO:
+            return valor is None
+        if isinstance(self.esperado, UmDe):
+            return valor in self.esperado.valores
+        return valor == self.esperado
+
+
+_NOMES_STATUS = {
+    Status.AGUARDANDO: "aguardando",
+    Status.EM_DIAGNOSTICO: "em diagnóstico",
+    Status.EM_REPARO: "em reparo",
+    Status.FINALIZADA: "finalizada",
+}
+
+
+def nome_status(status: str) -> str:
+    return _NOMES_STATUS.get(status, status)  # type: ignore[call-overload]
+
+
+def _no_status(status: Status) -> Requisito:
+    return Requisito("status", status, f"a ordem precisa estar {_NOMES_STATUS[status]}")
+
+
+DIAGNOSTICO_PENDENTE = Requisito(
+    "dta_fim_diagnostico", VAZIO, "o diagnóstico desta ordem já foi finalizado"
+)
+DIAGNOSTICO_FEITO = Requisito(
+    "dta_fim_diagnostico", PREENCHIDO, "o diagnóstico ainda não foi finalizado"
+)
+ORCAMENTO_PENDENTE = Requisito("orcamento_aprovado", False, "o orçamento já foi aprovado")
+ORCAMENTO_APROVADO = Requisito(
+    "orcamento_aprovado", True, "o orçamento ainda não foi aprovado pelo cliente"
+)
+NAO_FINALIZADA = Requisito(
+    "status",
+    UmDe((Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)),
+    "a ordem já foi finalizada",
+)
+
+
+@dataclass(frozen=True)
+class Passo:
+    """A step of the workflow: where it may start, where it leads, what it stamps."""
+
+    acao: Acao
+    rotulo: str
+    de: Status
+    para: Status
+    condicoes: tuple[Requisito, ...]  # beyond being in status `de`
+    marca_tempo: str
+    evento_os: str | None  # status pushed to the OS service, if any
+
+    @property
+    def requisitos(self) -> tuple[Requisito, ...]:
+        return (_no_status(self.de), *self.condicoes)
+
+
+# The workflow table (CONTEXT.md), plus the budget approval that the board records.
+PASSOS: dict[Acao, Passo] = {
+    p.acao: p
+    for p in (
+        Passo(
+            acao=Acao.INICIAR_DIAGNOSTICO,
+            rotulo="iniciar diagnóstico",
+            de=Status.AGUARDANDO,
+            para=Status.EM_DIAGNOSTICO,
+            condicoes=(DIAGNOSTICO_PENDENTE,),
+            marca_tempo="dta_inicio_diagnostico",
+            evento_os="EM_DIAGNOSTICO",
+        ),
+        Passo(
+            acao=Acao.FINALIZAR_DIAGNOSTICO,
+            rotulo="finalizar diagnóstico",
+            de=Status.EM_DIAGNOSTICO,
+            para=Status.AGUARDANDO,
+            condicoes=(),
+            marca_tempo="dta_fim_diagnostico",
+            evento_os="AGUARDANDO_APROVACAO",
+        ),
+        Passo(
+            acao=Acao.APROVAR_ORCAMENTO,
+            rotulo="aprovar orçamento",
+            de=Status.AGUARDANDO,
+            para=Status.AGUARDANDO,
+            condicoes=(DIAGNOSTICO_FEITO, ORCAMENTO_PENDENTE),
+            marca_tempo="dta_aprovacao_orcamento",
+            evento_os=None,
+        ),
+        Passo(
+            acao=Acao.INICIAR_REPARO,
+            rotulo="iniciar reparo",
+            de=Status.AGUARDANDO,
+            para=Status.EM_REPARO,
+            condicoes=(DIAGNOSTICO_FEITO, ORCAMENTO_APROVADO),
+            marca_tempo="dta_inicio_reparo",
+            evento_os="EM_EXECUCAO",
+        ),
+        Passo(
+            acao=Acao.FINALIZAR_REPARO,
+            rotulo="finalizar reparo",
+            de=Status.EM_REPARO,
+            para=Status.FINALIZADA,
+            condicoes=(),
+            marca_tempo="dta_fim_reparo",
+            evento_os="FINALIZADA",
+        ),
+    )
+}
+
+
+def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | None:
+    """Why `papel` may not take `passo` on `item` now, or None when it may."""
+    if not pode(papel, passo.acao):
+        return "apenas um gerente pode " + passo.rotulo
+    for requisito in passo.requisitos:
+        if not requisito.atendido(item):
+            return requisito.motivo
+    return None
+
+
+def passos_permitidos(item: Mapping[str, Any], papel: Papel) -> list[Passo]:
+    return [p for p in PASSOS.values() if motivo_recusa(p, item, papel) is None]
+
+
+# --- Changes: what a step writes, as plain data ---------------------------------------------------
+
+
+@dataclass
+class Mudanca:
+    """One conditional update: applied only when every requisito still holds in the database."""
+
+    requisitos: tuple[Requisito, ...]
+    campos: dict[str, Any]
+    historico: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str, Any]:
+    return {"acao": str(acao), "de": de, "para": para, "por": por, "em": em}
+
+
+class DadosInvalidos(ValueError):
+    """A step got data the rules refuse (e.g. an empty diagnosis)."""
+
+
+def planejar_passo(
+    acao: Acao,
+    dados: Mapping[str, Any],
+    por: str,
+    agora: datetime,
+    *,
+    aprovar_se_preciso: bool = False,
+) -> list[Mudanca]:
+    """The change(s) a step makes, tried in order by the store; the first that matches wins.
+
+    `aprovar_se_preciso` (an integration starting a repair): the OS service only starts a repair
+    after the customer approved, so an unapproved, diagnosed order records the approval first.
+    """
+    passo = PASSOS[acao]
+    campos: dict[str, Any] = {
+        "status": passo.para,
+        passo.marca_tempo: agora,
+        "dta_atualizacao": agora,
+    }
+    if acao is Acao.INICIAR_DIAGNOSTICO:
+        campos["mecanico_responsavel_id"] = _mecanico(dados, obrigatorio=True)
+    elif acao is Acao.FINALIZAR_DIAGNOSTICO:
+        texto = (dados.get("diagnostico") or "").strip()
+        if not texto:
+            raise DadosInvalidos("O diagnóstico não pode ser vazio.")
+        campos["diagnostico"] = texto
+        campos["orcamento_aprovado"] = False
+    elif acao is Acao.APROVAR_ORCAMENTO:
+        campos["orcamento_aprovado"] = True
+    elif acao is Acao.INICIAR_REPARO:
+        mecanico = _mecanico(dados, obrigatorio=False)
+        if mecanico is not None:
+            campos["mecanico_responsavel_id"] = mecanico
+    elif acao is Acao.FINALIZAR_REPARO:
+        notas = (dados.get("observacoes_reparo") or "").strip()
+        campos["observacoes_reparo"] = notas or None
+
+    mudanca = Mudanca(passo.requisitos, campos, [_entrada(acao, passo.de, passo.para, por, agora)])
+    planos = [mudanca]
+    if acao is Acao.INICIAR_REPARO and aprovar_se_preciso:
+        aprovar = PASSOS[Acao.APROVAR_ORCAMENTO]
+        aprovacao = _entrada(aprovar.acao, aprovar.de, aprovar.para, por, agora)
+        planos.append(
+            Mudanca(
+                aprovar.requisitos,
+                {**campos, "orcamento_aprovado": True, aprovar.marca_tempo: agora},
+                [aprovacao, *mudanca.historico],
+            )
+        )
+    return planos
+
+
+def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
+    valor = dados.get("mecanico_responsavel_id")
+    if valor is None:
+        if obrigatorio:
+            raise DadosInvalidos("Informe o mecânico responsável (mecanico_responsavel_id).")
+        return None
+    if isinstance(valor, bool) or not isinstance(valor, int) or valor <= 0:
+        raise DadosInvalidos("mecanico_responsavel_id deve ser um número inteiro positivo.")
+    return valor
+
+
+def planejar_prioridade(
+    prioridade_atual: Prioridade, nova: Prioridade, por: str, agora: datetime
+) -> Mudanca:
+    return Mudanca(
+        (NAO_FINALIZADA,),
+        {"prioridade": nova, "prioridade_ordem": nova.ordem, "dta_atualizacao": agora},
+        [_entrada(Acao.ALTERAR_PRIORIDADE, prioridade_atual, nova, por, agora)],
+    )
+
+
+def nova_ordem(
+    ordem_servico_id: int,
+    prioridade: Prioridade,
+    por: str,
+    agora: datetime,
+    extras: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A fresh queue item, waiting for diagnosis."""
+    return {
+        "ordem_servico_id": ordem_servico_id,
+        "status": Status.AGUARDANDO,
+        "prioridade": prioridade,
+        "prioridade_ordem": prioridade.ordem,
+        "mecanico_responsavel_id": None,
+        "diagnostico": None,
+        "observacoes_reparo": None,
+        "orcamento_aprovado": False,
+        "dta_inicio_diagnostico": None,
+        "dta_fim_diagnostico": None,
+        "dta_aprovacao_orcamento": None,
+        "dta_inicio_reparo": None,
+        "dta_fim_reparo": None,
+        "dta_criacao": agora,
+        "dta_atualizacao": agora,
+        "versao": 1,
+        **dict(extras or {}),
+        "historico": [_entrada(Acao.CRIAR, None, Status.AGUARDANDO, por, agora)],
+    }

@@ -1,0 +1,93 @@
+"""JSON logs, one object per line on stdout, with request ids and Datadog trace ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+try:  # optional: present when the deployment runs under ddtrace
+    from ddtrace import tracer as _dd_tracer
+except ImportError:  # pragma: no cover - depends on the deployment
+    _dd_tracer = None
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CAMPOS_PADRAO = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def _datadog() -> dict[str, str]:
+    if _dd_tracer is None:
+        return {}
+    span = _dd_tracer.current_span()
+    if span is None:
+        return {}
+    return {"dd.trace_id": str(span.trace_id), "dd.span_id": str(span.span_id)}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        linha: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+        }
+        if has_request_context() and "request_id" in g:
+            linha["request_id"] = g.request_id
+        linha.update(_datadog())
+        for chave, valor in record.__dict__.items():
+            if chave not in _CAMPOS_PADRAO and not chave.startswith("_"):
+                linha[chave] = valor
+        if record.exc_info:
+            linha["error"] = self.formatException(record.exc_info)
+        return json.dumps(linha, ensure_ascii=False, default=str)
+
+
+def configurar(nivel: str) -> None:
+    """Route every logger to one JSON handler on stdout (idempotent)."""
+    raiz = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in raiz.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        raiz.handlers = [handler]
+    raiz.setLevel(nivel.upper())
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # we log requests ourselves
+
+
+def request_id() -> str:
+    """The request id of the current request (or a new one outside requests)."""
+    if has_request_context() and "request_id" in g:
+        return g.request_id
+    return uuid.uuid4().hex
+
+
+def instalar(app: Flask) -> None:
+    log = logging.getLogger("webapp.request")
+
+    @app.before_request
+    def _inicio() -> None:
+        recebido = request.headers.get("X-Request-ID", "")
+        g.request_id = recebido if _REQUEST_ID_OK.match(recebido) else uuid.uuid4().hex
+        g.inicio = time.perf_counter()
+
+    @app.after_request
+    def _fim(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request_id()
+        duracao = (time.perf_counter() - g.get("inicio", time.perf_counter())) * 1000
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(duracao, 2),
+            },
+        )
+        return response
