@@ -21,7 +21,12 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv system-deps db-start db-stop db-status run test lint clean distclean
+# Front-end libraries from the npm registry (package.json + package-lock.json), copied as they are.
+VENDOR := static/vendor
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable.min.js
+NPM_STAMP := node_modules/.installed
+
+.PHONY: help venv system-deps assets db-start db-stop db-status run test lint clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -41,6 +46,17 @@ $(STAMP): $(REQUIREMENTS) | $(PY)
 	@# On its own: --require-hashes would otherwise demand hashes for every package.
 	$(PY) -m pip install --require-hashes -r requirements-mongod.txt
 	@touch $@
+
+assets: $(VENDOR_FILES) ## Install htmx, its SSE extension and SortableJS into static/vendor
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(VENDOR)/%.js: $(NPM_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/dist/ext/hx-sse.min.js \
+		node_modules/sortablejs/Sortable.min.js $(VENDOR)/
 
 system-deps: ## Install missing Debian packages (APT_PACKAGES: libcurl4, libssl3, ...)
 	@if ! command -v dpkg-query >/dev/null; then \
@@ -73,7 +89,7 @@ db-status: ## Exit 0 if the local dev MongoDB runs and is PRIMARY
 	@if [ -x $(PY) ]; then $(PY) scripts/localdb.py status; \
 	else echo "mongod is not running (no $(VENV))."; exit 1; fi
 
-run: system-deps venv db-start ## Run the app (development) against the local or MONGODB_URL database
+run: system-deps venv assets db-start ## Run the app (development) against the local or MONGODB_URL database
 	@set -e; \
 	export MONGODB_URL="$${MONGODB_URL:-$$($(PY) scripts/localdb.py url)}"; \
 	export APP_ENV=development FLASK_ENV=development HOST=$(HOST) PORT=$(PORT); \
@@ -82,7 +98,7 @@ run: system-deps venv db-start ## Run the app (development) against the local or
 	$(VENV)/bin/flask --app wsgi seed-demo; \
 	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: system-deps venv ## Lint, then run pytest (tests start their own mongod)
+test: system-deps venv assets ## Lint, then run pytest (tests start their own mongod)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -90,8 +106,8 @@ lint: venv ## ruff check
 	$(VENV)/bin/ruff check .
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
-	rm -rf var .pytest_cache .ruff_cache test-artifacts
+	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove .venv too
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
