@@ -11,7 +11,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt requirements-mongod.txt
 
 # Debian packages the dev/test tools need at run time (mongod links libcurl and libssl).
 # Add more here (e.g. chromium for browser tests); `system-deps` installs missing ones.
-APT_PACKAGES := libcurl4 libssl3
+APT_PACKAGES := libcurl4 libssl3 chromium fonts-dejavu-core
 
 # `make run` serves the app here (exported; gunicorn.conf.py binds HOST:PORT).
 # Override e.g. `make run HOST=0.0.0.0`.
@@ -72,7 +72,7 @@ system-deps: ## Install missing Debian packages (APT_PACKAGES: libcurl4, libssl3
 	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 	echo "Installing missing system packages:$$missing"; \
 	$$sudo apt-get update \
-		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
 db-start: system-deps venv ## Start the local dev MongoDB (replica set, var/mongodb)
 	@if [ -n "$${MONGODB_URL:-}" ]; then \

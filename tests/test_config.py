@@ -106,3 +106,11 @@ def test_env_de_desenvolvimento_e_lido(tmp_path: Path) -> None:
         timeout=60,
     )
     assert r.stdout.strip() == "da_env", r.stderr
+
+
+def test_imagem_de_producao_nao_leva_o_mongod() -> None:
+    dockerfile = (RAIZ / "Dockerfile").read_text()
+    runtime = (RAIZ / "requirements.txt").read_text()
+    assert "fiftyone" not in runtime and "requirements-mongod" not in dockerfile
+    assert "requirements-dev" not in dockerfile
+    assert "COPY requirements.txt" in dockerfile and "APP_ENV=production" in dockerfile

@@ -147,3 +147,88 @@ def test_nova_ordem() -> None:
     assert doc["versao"] == 1 and doc["orcamento_aprovado"] is False
     assert doc["placa"] == "ABC1D23"
     assert doc["historico"][0]["acao"] == "criar"
+
+
+# --- Holds and time in stage ---------------------------------------------------------------
+
+from datetime import timedelta  # noqa: E402
+
+
+def test_pausa_outro_exige_nota() -> None:
+    with pytest.raises(domain.DadosInvalidos):
+        domain.planejar_pausa(domain.MotivoPausa.OUTRO, "  ", "ana", T0)
+    m = domain.planejar_pausa(domain.MotivoPausa.AGUARDANDO_PECAS, None, "ana", T0)
+    assert m.campos["pausa"]["motivo"] == domain.MotivoPausa.AGUARDANDO_PECAS
+    assert domain.SEM_PAUSA in m.requisitos and domain.NAO_FINALIZADA in m.requisitos
+    assert domain.EM_PAUSA in domain.planejar_retomada("ana", T0).requisitos
+
+
+def test_passo_encerra_a_pausa() -> None:
+    (m,) = domain.planejar_passo(Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": 1}, "x", T0)
+    assert "pausa" in m.campos and m.campos["pausa"] is None
+
+
+def test_tempo_na_etapa_desconta_esperas() -> None:
+    inicio = T0
+    item = {
+        "status": Status.EM_REPARO,
+        "dta_inicio_reparo": inicio,
+        "historico": [
+            {"acao": "iniciar_reparo", "em": inicio},
+            {"acao": "pausar", "em": inicio + timedelta(minutes=10)},
+            {"acao": "retomar", "em": inicio + timedelta(minutes=40)},  # 30 min on hold
+            {"acao": "pausar", "em": inicio + timedelta(minutes=50)},  # still on hold
+        ],
+    }
+    agora = inicio + timedelta(minutes=70)  # 20 more minutes on hold
+    assert domain.tempo_na_etapa(item, agora) == 20 * 60
+
+
+def test_espera_anterior_a_etapa_nao_conta() -> None:
+    item = {
+        "status": Status.EM_REPARO,
+        "dta_inicio_reparo": T0 + timedelta(minutes=30),
+        "historico": [
+            {"acao": "pausar", "em": T0},
+            {"acao": "iniciar_reparo", "em": T0 + timedelta(minutes=30)},  # a step ends the hold
+        ],
+    }
+    assert domain.tempo_na_etapa(item, T0 + timedelta(minutes=45)) == 15 * 60
+
+
+def test_inicio_da_etapa_segue_a_sub_etapa() -> None:
+    t = [T0 + timedelta(minutes=n) for n in range(5)]
+    base = {
+        "status": Status.AGUARDANDO,
+        "dta_criacao": t[0],
+        "orcamento_aprovado": False,
+        "dta_fim_diagnostico": None,
+    }
+    assert domain.inicio_etapa(base) == t[0]
+    diag = {**base, "dta_fim_diagnostico": t[2]}
+    assert domain.inicio_etapa(diag) == t[2]
+    aprovada = {**diag, "orcamento_aprovado": True, "dta_aprovacao_orcamento": t[3]}
+    assert domain.inicio_etapa(aprovada) == t[3]
+
+
+@pytest.mark.parametrize(
+    ("minutos", "prioridade", "esperado"),
+    [
+        (29, Prioridade.URGENTE, domain.Alerta.OK),
+        (30, Prioridade.URGENTE, domain.Alerta.ATENCAO),
+        (60, Prioridade.URGENTE, domain.Alerta.ATRASO),
+        (60, Prioridade.BAIXA, domain.Alerta.OK),
+        (480, Prioridade.BAIXA, domain.Alerta.ATRASO),
+    ],
+)
+def test_alerta_por_prioridade(minutos, prioridade, esperado) -> None:
+    assert domain.alerta(minutos * 60, prioridade, domain.LIMITES_ALERTA_PADRAO) is esperado
+
+
+def test_placa_normalizada() -> None:
+    assert domain.normalizar_placa(" abc-1d23 ") == "ABC1D23"
+    assert domain.normalizar_placa("--") is None
+    assert (
+        domain.nova_ordem(1, Prioridade.NORMAL, "x", T0, {"placa": "abc 1234"})["placa"]
+        == "ABC1234"
+    )

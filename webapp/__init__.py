@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from . import api, board, cli, docs, erros, logs, painel, saude
+from . import api, board, cli, configuracoes, docs, erros, eventos, logs, painel, saude, sessao
 from .config import Settings, load_settings
 from .db import Mongo
 from .service import FilaService
@@ -15,7 +15,7 @@ from .service import FilaService
 RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_CORPO = 64 * 1024
 
-USAM_BANCO = {"api", "board", "painel"}
+USAM_BANCO = {"api", "board", "painel", "sessao"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=LIMITE_CORPO,
+        WTF_I18N_ENABLED=False,  # WTForms' own Portuguese messages (formularios.Formulario)
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -56,8 +57,11 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
 
     logs.instalar(app)
     erros.instalar(app)
+    sessao.instalar(app)  # sessions, CSRF, /entrar and /sair
     for blueprint in (saude.bp, api.bp, docs.bp, board.bp, painel.bp):
         app.register_blueprint(blueprint)
+    eventos.instalar(app)  # the change stream broker and the board's SSE endpoint
+    configuracoes.instalar(app)
     cli.instalar(app)
 
     @app.after_request

@@ -10,6 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .domain import LIMITES_ALERTA_PADRAO, Prioridade
 
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
@@ -33,6 +36,16 @@ class Settings:
     jwt_require_audience: bool = True
     url_api_os: str | None = None
     log_level: str = "INFO"
+    # The shop's clock: "today" on the board, times shown to people.
+    fuso_horario: str = "America/Sao_Paulo"
+    # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
+    alerta_etapa: str = ""
+    # Reverse proxies in front of the app (ingress, load balancer). 0: remote_addr is the client,
+    # as when served directly; behind N proxies set N, else every client shares the proxy's
+    # address and the per-address login limit blocks the whole shop at once.
+    trusted_proxies: int = 0
+    # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
+    painel_max_cartoes: int = 5
 
     @property
     def production(self) -> bool:
@@ -95,8 +108,17 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError(
             f"ALGORITHM {settings.algorithm!r} não é aceito; use {', '.join(ALGORITMOS_ACEITOS)}"
         )
+    try:
+        ZoneInfo(settings.fuso_horario)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"FUSO_HORARIO desconhecido: {settings.fuso_horario!r}") from None
+    limites_alerta(settings)
     if not 100 <= settings.mongodb_timeout_ms <= 60_000:
         raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
+    if not 0 <= settings.trusted_proxies <= 5:
+        raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
+    if not 1 <= settings.painel_max_cartoes <= 20:
+        raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
     if not settings.production:
         return
     if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
@@ -105,3 +127,21 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("SECRET_KEY curta demais para produção: use ao menos 32 caracteres")
     if "mongodb_url" not in explicit:
         raise ConfigError("MONGODB_URL é obrigatória em produção")
+
+
+def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:
+    """ALERTA_ETAPA parsed over the defaults: {"URGENTE": (amber_min, red_min), ...}."""
+    limites = dict(LIMITES_ALERTA_PADRAO)
+    for parte in filter(None, (p.strip() for p in settings.alerta_etapa.split(","))):
+        nome, _, valores = parte.partition("=")
+        try:
+            prioridade = Prioridade(nome.strip().upper())
+            atencao, atraso = (int(v) for v in valores.split("/"))
+        except ValueError:
+            raise ConfigError(
+                f"ALERTA_ETAPA inválido em {parte!r}; use por exemplo URGENTE=30/60,ALTA=60/120"
+            ) from None
+        if not 0 < atencao < atraso:
+            raise ConfigError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
+        limites[prioridade] = (atencao, atraso)
+    return limites

@@ -59,10 +59,14 @@ class Acao(StrEnum):
     FINALIZAR_REPARO = "finalizar_reparo"
     ALTERAR_PRIORIDADE = "alterar_prioridade"
     REMOVER = "remover"
+    PAUSAR = "pausar"
+    RETOMAR = "retomar"
 
 
 # Steps a mechanic may not take: they belong to the manager (or to an integration).
-ACOES_DE_GERENTE = frozenset({Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER})
+ACOES_DE_GERENTE = frozenset(
+    {Acao.CRIAR, Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER}
+)
 
 
 def pode(papel: Papel, acao: Acao) -> bool:
@@ -277,10 +281,12 @@ def planejar_passo(
     after the customer approved, so an unapproved, diagnosed order records the approval first.
     """
     passo = PASSOS[acao]
+    # A step ends any hold: the work moved on (holds never block the OS service's steps).
     campos: dict[str, Any] = {
         "status": passo.para,
         passo.marca_tempo: agora,
         "dta_atualizacao": agora,
+        "pausa": None,
     }
     if acao is Acao.INICIAR_DIAGNOSTICO:
         campos["mecanico_responsavel_id"] = _mecanico(dados, obrigatorio=True)
@@ -344,6 +350,9 @@ def nova_ordem(
     extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A fresh queue item, waiting for diagnosis."""
+    extras = dict(extras or {})
+    if "placa" in extras:
+        extras["placa"] = normalizar_placa(extras["placa"])
     return {
         "ordem_servico_id": ordem_servico_id,
         "status": Status.AGUARDANDO,
@@ -361,6 +370,131 @@ def nova_ordem(
         "dta_criacao": agora,
         "dta_atualizacao": agora,
         "versao": 1,
-        **dict(extras or {}),
+        "pausa": None,
+        **extras,
         "historico": [_entrada(Acao.CRIAR, None, Status.AGUARDANDO, por, agora)],
     }
+
+
+# --- Holds: waiting for parts or for the customer, without changing the status --------------------
+
+
+class MotivoPausa(StrEnum):
+    AGUARDANDO_PECAS = "aguardando_pecas"
+    AGUARDANDO_CLIENTE = "aguardando_cliente"
+    OUTRO = "outro"
+
+    @property
+    def rotulo(self) -> str:
+        return _ROTULOS_PAUSA[self]
+
+
+_ROTULOS_PAUSA = {
+    MotivoPausa.AGUARDANDO_PECAS: "Aguardando peças",
+    MotivoPausa.AGUARDANDO_CLIENTE: "Aguardando cliente",
+    MotivoPausa.OUTRO: "Outro motivo",
+}
+
+SEM_PAUSA = Requisito("pausa", VAZIO, "a ordem já está em espera")
+EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
+
+
+def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+    nota = (nota or "").strip() or None
+    if motivo is MotivoPausa.OUTRO and not nota:
+        raise DadosInvalidos("Descreva o motivo da espera.")
+    pausa = {"motivo": motivo, "nota": nota, "desde": agora, "por": por}
+    entrada = _entrada(Acao.PAUSAR, None, motivo, por, agora)
+    if nota:
+        entrada["nota"] = nota
+    return Mudanca(
+        (NAO_FINALIZADA, SEM_PAUSA), {"pausa": pausa, "dta_atualizacao": agora}, [entrada]
+    )
+
+
+def planejar_retomada(por: str, agora: datetime) -> Mudanca:
+    return Mudanca(
+        (EM_PAUSA,),
+        {"pausa": None, "dta_atualizacao": agora},
+        [_entrada(Acao.RETOMAR, None, None, por, agora)],
+    )
+
+
+# --- Time in the current stage ------------------------------------------------------------------
+
+
+def inicio_etapa(item: Mapping[str, Any]) -> datetime:
+    """When the current stage (or AGUARDANDO sub-stage) began."""
+    status = item.get("status")
+    if status == Status.EM_DIAGNOSTICO:
+        return item["dta_inicio_diagnostico"]
+    if status == Status.EM_REPARO:
+        return item["dta_inicio_reparo"]
+    if status == Status.FINALIZADA:
+        return item["dta_fim_reparo"]
+    etapa = sub_etapa(item)
+    if etapa is SubEtapa.PRONTA_PARA_REPARO:
+        return item["dta_aprovacao_orcamento"]
+    if etapa is SubEtapa.AGUARDANDO_APROVACAO:
+        return item["dta_fim_diagnostico"]
+    return item["dta_criacao"]
+
+
+_FIM_DE_PAUSA = {Acao.RETOMAR, *PASSOS}
+
+
+def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
+    """Seconds on hold since `desde`: each hold runs from `pausar` to `retomar` or the next step."""
+    total = 0.0
+    inicio: datetime | None = None
+    for entrada in historico:
+        acao, em = entrada.get("acao"), entrada.get("em")
+        if acao == Acao.PAUSAR and inicio is None:
+            inicio = em
+        elif acao in _FIM_DE_PAUSA and inicio is not None:
+            total += max(0.0, (em - max(inicio, desde)).total_seconds()) if em > desde else 0.0
+            inicio = None
+    if inicio is not None:
+        total += max(0.0, (agora - max(inicio, desde)).total_seconds())
+    return total
+
+
+def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
+    """Seconds in the current stage, holds excluded."""
+    desde = inicio_etapa(item)
+    bruto = (agora - desde).total_seconds()
+    return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
+
+
+class Alerta(StrEnum):
+    OK = "ok"
+    ATENCAO = "atencao"  # amber
+    ATRASO = "atraso"  # red
+
+
+# Minutes in a stage before a card turns amber / red, by priority (overridable in settings).
+LIMITES_ALERTA_PADRAO: dict[Prioridade, tuple[int, int]] = {
+    Prioridade.URGENTE: (30, 60),
+    Prioridade.ALTA: (60, 120),
+    Prioridade.NORMAL: (120, 240),
+    Prioridade.BAIXA: (240, 480),
+}
+
+
+def alerta(
+    segundos: float, prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
+) -> Alerta:
+    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
+    if segundos >= atraso * 60:
+        return Alerta.ATRASO
+    if segundos >= atencao * 60:
+        return Alerta.ATENCAO
+    return Alerta.OK
+
+
+def normalizar_placa(placa: str | None) -> str | None:
+    """Plates are compared as upper-case letters and digits only ("abc-1d23" == "ABC1D23")."""
+    if placa is None:
+        return None
+    limpa = "".join(c for c in placa.upper() if c.isalnum())
+    return limpa or None

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -26,6 +26,8 @@ INDICES = [
     IndexModel([("ordem_servico_id", ASCENDING)], unique=True, name="ordem_servico_unica"),
     IndexModel([("status", ASCENDING), *ORDEM_FILA], name="fila_por_status"),
     IndexModel(ORDEM_FILA, name="fila_geral"),
+    # The board's "finished today" column and the history pages.
+    IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
 ]
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),

@@ -90,6 +90,16 @@ class EntradaHistorico(BaseModel):
     para: str | None
     por: str
     em: Instante
+    nota: str | None = None
+
+
+class Pausa(BaseModel):
+    """A hold (waiting for parts or the customer); the status does not change."""
+
+    motivo: str
+    nota: str | None
+    desde: Instante
+    por: str
 
 
 class ItemFila(BaseModel):
@@ -114,6 +124,7 @@ class ItemFila(BaseModel):
     cliente: str | None = None
     descricao: str | None = None
     previsao_entrega: Instante | None = None
+    pausa: Pausa | None = None
     historico: list[EntradaHistorico]
 
 

@@ -103,6 +103,8 @@ class FilaService:
         extras: Mapping[str, Any] | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
+        if not domain.pode(ator.papel, Acao.CRIAR):
+            raise Proibido("Apenas um gerente pode adicionar uma OS à fila.")
         documento = domain.nova_ordem(
             ordem_servico_id, prioridade, ator.id, instante or agora(), extras
         )
@@ -162,6 +164,29 @@ class FilaService:
             planos.append(mudanca)
         return self._aplicar(oid, planos, versao, "alterar a prioridade", None)
 
+    def pausar(
+        self,
+        fila_id: str | ObjectId,
+        motivo: domain.MotivoPausa,
+        nota: str | None,
+        ator: Ator,
+        *,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Put a card on hold (waiting for parts or the customer); the status stays."""
+        oid = _oid(fila_id)
+        try:
+            mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        return self._aplicar(oid, [mudanca], None, "colocar em espera", None)
+
+    def retomar(
+        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        mudanca = domain.planejar_retomada(ator.id, instante or agora())
+        return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None)
+
     def remover(self, fila_id: str | ObjectId, ator: Ator) -> dict[str, Any]:
         oid = _oid(fila_id)
         if not domain.pode(ator.papel, Acao.REMOVER):
@@ -195,7 +220,7 @@ class FilaService:
             motivo = "esta ordem foi alterada por outra pessoa"
         elif passo is not None:
             motivo = domain.motivo_recusa(passo, atual, Papel.SERVICO)
-        elif not domain.NAO_FINALIZADA.atendido(atual):
-            motivo = domain.NAO_FINALIZADA.motivo
+        else:
+            motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
         raise Conflito(f"Não é possível {rotulo}: {motivo}.", atual)

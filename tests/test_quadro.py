@@ -1,0 +1,329 @@
+"""The board over HTTP: what people see, every form error, htmx partials, the JS-off path."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import Api, csrf_de
+from webapp.service import agora
+
+
+class Quadro:
+    """A signed-in person on the board (CSRF token taken from the page, like a browser)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = csrf_de(client.get("/").text)
+
+    def pagina(self, caminho: str = "/") -> str:
+        r = self.client.get(caminho)
+        assert r.status_code == 200, r.text
+        return r.text
+
+    def post(self, caminho: str, dados: dict | None = None, htmx: bool = False, pagina: str = "/"):
+        headers = {"Referer": f"http://localhost{pagina}"}
+        if htmx:
+            headers.update({"HX-Request": "true", "HX-Current-URL": f"http://localhost{pagina}"})
+        return self.client.post(
+            caminho, data={"csrf_token": self.token, **(dados or {})}, headers=headers
+        )
+
+    def passo(self, fila_id: str, slug: str, dados: dict | None = None, htmx: bool = False):
+        return self.post(f"/ordens/{fila_id}/passo/{slug}", dados, htmx)
+
+
+@pytest.fixture
+def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Quadro]:
+    quadros = {}
+    for login in ("mecanico", "gerente"):
+        client = app.test_client()
+        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
+        quadros[login] = Quadro(client)
+    return quadros
+
+
+def cartao_html(html: str, fila_id: str) -> str:
+    inicio = html.index(f'id="cartao-{fila_id}"')
+    return html[inicio : html.index("</li>", inicio)]
+
+
+def coluna_de(html: str, fila_id: str) -> str:
+    """The status of the column whose list holds the card."""
+    posicao = html.index(f'id="cartao-{fila_id}"')
+    return re.findall(r'id="cartoes-(\w+)"', html[:posicao])[-1]
+
+
+def test_quadro_exige_login(client: FlaskClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 302 and "/entrar" in r.headers["Location"]
+
+
+def test_mecanico_ve_colunas_contagens_e_so_os_seus_botoes(api: Api, pessoas) -> None:
+    fila_id = api.criar(501, "URGENTE", placa="abc1d23", veiculo="Fiat Uno", cliente="Ana")[
+        "fila_id"
+    ]
+    html = pessoas["mecanico"].pagina()
+    for status in ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA"):
+        assert f'id="coluna-{status}"' in html and f'id="contagem-{status}"' in html
+    assert re.search(r'id="contagem-AGUARDANDO"[^>]*>1<', html)
+    cartao = cartao_html(html, fila_id)
+    assert cartao.index("ABC1D23") < cartao.index("OS 501")  # plate first
+    assert "Fiat Uno" in cartao and "Urgente" in cartao and "etiqueta-urgente" in cartao
+    assert "Aguardando diagnóstico" in cartao
+    assert "Iniciar diagnóstico" in cartao
+    assert "Remover" not in cartao and "Salvar prioridade" not in cartao
+    assert "Aprovar orçamento" not in cartao
+    assert 'id="nova-ordem"' not in html
+    assert 'aria-live="polite"' in html
+
+
+def test_gerente_ve_acoes_de_gerente(api: Api, pessoas) -> None:
+    fila_id = api.criar(502)["fila_id"]
+    html = pessoas["gerente"].pagina()
+    cartao = cartao_html(html, fila_id)
+    assert "Confirmar remoção" in cartao and "Salvar prioridade" in cartao
+    assert 'id="nova-ordem"' in html
+
+
+def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
+    mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]
+    fila_id = api.criar(503)["fila_id"]
+
+    r = mecanico.passo(fila_id, "iniciar-diagnostico")
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "EM_DIAGNOSTICO" and item["mecanico_responsavel_id"] == 101
+    assert item["historico"][-1]["por"] == "mecanico"
+    html = mecanico.pagina()
+    assert coluna_de(html, fila_id) == "EM_DIAGNOSTICO"
+    assert "Marcos Mecânico" in cartao_html(html, fila_id)
+
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "Correia ressecada"})
+    assert r.status_code == 303
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Aguardando aprovação do orçamento" in cartao and "Correia ressecada" in cartao
+    assert re.search(r"<button[^>]*disabled[^>]*>Iniciar reparo", cartao)
+    assert "Aguardando a aprovação do orçamento" in cartao
+
+    assert mecanico.passo(fila_id, "aprovar-orcamento").status_code == 403
+    assert gerente.passo(fila_id, "aprovar-orcamento").status_code == 303
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Aprovada, pronta para reparo" in cartao
+    assert re.search(r"<button[^>]*>Iniciar reparo", cartao) and "disabled" not in cartao
+
+    assert mecanico.passo(fila_id, "iniciar-reparo").status_code == 303
+    assert coluna_de(mecanico.pagina(), fila_id) == "EM_REPARO"
+    assert (
+        mecanico.passo(fila_id, "finalizar-reparo", {"observacoes_reparo": ""}).status_code == 303
+    )
+    html = mecanico.pagina()
+    assert coluna_de(html, fila_id) == "FINALIZADA"
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "FINALIZADA"
+
+
+def test_htmx_recebe_parciais_que_movem_o_cartao(api: Api, pessoas) -> None:
+    fila_id = api.criar(504)["fila_id"]
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 200
+    corpo = r.text
+    assert f'<hx-partial hx-target="#cartao-{fila_id}" hx-swap="delete">' in corpo
+    insercao = corpo.index('<hx-partial hx-target="#cartoes-EM_DIAGNOSTICO" hx-swap="beforeend">')
+    assert corpo.index(f'id="cartao-{fila_id}"') > insercao
+    assert re.search(
+        r'hx-target="#contagem-EM_DIAGNOSTICO"[^>]*>\s*<span id="contagem-EM_DIAGNOSTICO"[^>]*>1<',
+        corpo,
+    )
+    assert re.search(r'<span id="contagem-AGUARDANDO"[^>]*>0<', corpo)
+    assert 'hx-target="#anuncios"' in corpo and "OS 504" in corpo
+
+
+def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
+    fila_id = api.criar(505)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})  # someone faster
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 409
+    assert "Não é possível iniciar diagnóstico: a ordem precisa estar aguardando." in r.text
+    assert 'hx-target="#cartoes-EM_DIAGNOSTICO"' in r.text  # the card as it is now
+    # Without JavaScript: the whole board, the message on the card, status 409.
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico")
+    assert r.status_code == 409
+    assert "a ordem precisa estar aguardando" in cartao_html(r.text, fila_id)
+
+
+def test_diagnostico_vazio_erro_junto_ao_campo(api: Api, pessoas) -> None:
+    fila_id = api.criar(506)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    for htmx in (True, False):
+        r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": "  "}, htmx)
+        assert r.status_code == 400
+        cartao = cartao_html(r.text, fila_id)
+        assert "Escreva o diagnóstico." in cartao
+        assert re.search(r'<details class="form-passo"[^>]*\bopen\b', cartao)
+        assert 'aria-invalid="true"' in cartao
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
+
+
+def test_texto_digitado_nao_se_perde_quando_o_passo_e_recusado(api: Api, pessoas) -> None:
+    fila_id = api.criar(507)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    texto = "x" * 10_001
+    r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto}, True)
+    assert r.status_code == 400
+    assert "no máximo 10000 caracteres" in r.text and texto in r.text
+
+
+@pytest.mark.parametrize(
+    ("caminho", "dados"),
+    [
+        ("/ordens/{id}/remover", {}),
+        ("/ordens/{id}/prioridade", {"prioridade": "URGENTE"}),
+        ("/ordens/{id}/passo/aprovar-orcamento", {}),
+        ("/ordens", {"ordem_servico_id": "999"}),
+    ],
+)
+def test_mecanico_nao_faz_acao_de_gerente_nem_a_mao(api: Api, pessoas, caminho, dados) -> None:
+    fila_id = api.criar(508)["fila_id"]
+    api.levar_ate(fila_id, "finalizar-diagnostico")
+    antes = api.get(f"/fila-execucao/{fila_id}").json
+    r = pessoas["mecanico"].post(caminho.format(id=fila_id), dados)
+    assert r.status_code == 403
+    assert "gerente" in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").json == antes
+    assert api.get("/fila-execucao/ordem-servico/999").status_code == 404
+
+
+def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
+    fila_id = api.criar(509)["fila_id"]
+    r = pessoas["mecanico"].client.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico")
+    assert r.status_code == 400
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "AGUARDANDO"
+
+
+def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
+    gerente = pessoas["gerente"]
+    r = gerente.post("/ordens", {"ordem_servico_id": "abc", "prioridade": "NORMAL"}, htmx=True)
+    assert r.status_code == 400
+    assert 'hx-target="#nova-ordem"' in r.text and "não é válido" in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "-4"})
+    assert r.status_code == 400 and "inteiro positivo" in r.text
+    r = gerente.post(
+        "/ordens",
+        {
+            "ordem_servico_id": "777",
+            "prioridade": "ALTA",
+            "placa": "xyz-9k88",
+            "veiculo": "Gol",
+            "previsao_entrega": "2030-01-02T17:30",
+        },
+    )
+    assert r.status_code == 303
+    item = api.get("/fila-execucao/ordem-servico/777").json
+    assert item["prioridade"] == "ALTA" and item["placa"] == "XYZ9K88"
+    assert item["previsao_entrega"] == "2030-01-02T20:30:00.000+00:00"  # São Paulo is UTC-3
+    r = gerente.post("/ordens", {"ordem_servico_id": "777", "prioridade": "NORMAL"}, htmx=True)
+    assert r.status_code == 409 and "A OS 777 já está na fila." in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "778", "prioridade": "X"})
+    assert r.status_code == 400
+
+
+def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
+    fila_id = api.criar(510)["fila_id"]
+    gerente = pessoas["gerente"]
+    assert (
+        gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}).status_code == 303
+    )
+    assert api.get(f"/fila-execucao/{fila_id}").json["prioridade"] == "URGENTE"
+    assert gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "JA"}).status_code == 400
+    r = gerente.post(f"/ordens/{fila_id}/remover", htmx=True)
+    assert r.status_code == 200
+    assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
+    assert "removida" in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
+    assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
+
+
+def test_espera_com_motivo(api: Api, pessoas) -> None:
+    fila_id = api.criar(511)["fila_id"]
+    mecanico = pessoas["mecanico"]
+    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "outro", "nota": ""}, htmx=True)
+    assert r.status_code == 400 and "Descreva o motivo da espera." in r.text
+    assert mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}).status_code == 400
+    assert (
+        mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}).status_code
+        == 303
+    )
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Em espera: Aguardando peças" in cartao and "Retomar" in cartao
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "AGUARDANDO" and item["pausa"]["motivo"] == "aguardando_pecas"
+    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_cliente"})
+    assert r.status_code == 409 and "já está em espera" in r.text
+    assert mecanico.post(f"/ordens/{fila_id}/retomar").status_code == 303
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["pausa"] is None
+    assert [h["acao"] for h in item["historico"]][-2:] == ["pausar", "retomar"]
+
+
+def test_filtros_minhas_ordens_e_busca(api: Api, pessoas) -> None:
+    minha = api.criar(601, placa="AAA1A11")["fila_id"]
+    outra = api.criar(602, placa="BBB2B22")["fila_id"]
+    api.passo(minha, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    api.passo(outra, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    mecanico = pessoas["mecanico"]
+    html = mecanico.pagina("/?mecanico=101")
+    assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
+    html = mecanico.pagina("/?q=bbb-2b")
+    assert f"cartao-{outra}" in html and f"cartao-{minha}" not in html
+    html = mecanico.pagina("/?q=601")
+    assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
+    assert "Nenhum" not in mecanico.pagina("/?q=.*")  # no regex injection, no error
+
+
+def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> None:
+    hoje = api.criar(701, placa="HOJ1E00")["fila_id"]
+    api.levar_ate(hoje, "finalizar-reparo")
+    antiga = api.criar(702, placa="ONT3M00")["fila_id"]
+    api.levar_ate(antiga, "finalizar-reparo")
+    ontem = agora() - timedelta(days=1)
+    app.extensions["mongo"].db["fila_execucao"].update_one(
+        {"ordem_servico_id": 702}, {"$set": {"dta_fim_reparo": ontem}}
+    )
+    mecanico = pessoas["mecanico"]
+    html = mecanico.pagina()
+    assert f"cartao-{hoje}" in html and f"cartao-{antiga}" not in html
+    assert re.search(r'id="contagem-FINALIZADA"[^>]*>1<', html)
+
+    historico = mecanico.pagina("/historico")
+    assert "ONT3M00" in historico and "HOJ1E00" not in historico
+    dia = ontem.astimezone(app.extensions["mongo"].db.codec_options.tzinfo).date()
+    assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
+    assert mecanico.client.get("/historico?data=ontem").status_code == 400
+
+    detalhe = mecanico.pagina(f"/ordens/{antiga}")
+    for rotulo in (
+        "Entrou na fila",
+        "Iniciar diagnóstico",
+        "Finalizar diagnóstico",
+        "Aprovar orçamento",
+        "Iniciar reparo",
+        "Finalizar reparo",
+    ):
+        assert rotulo in detalhe
+    assert mecanico.client.get("/ordens/nao-existe").status_code == 404
+
+
+def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
+    fila = app.extensions["mongo"].db["fila_execucao"]
+    for n in range(30):
+        api.levar_ate(api.criar(800 + n)["fila_id"], "finalizar-reparo")
+    fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
+    mecanico = pessoas["mecanico"]
+    pagina1 = mecanico.pagina("/historico")
+    assert "Página 1 de 2" in pagina1 and "30 ordem(ns)" in pagina1
+    pagina2 = mecanico.pagina("/historico?pagina=2")
+    assert pagina2.count("<tr>") - 1 == 5
