@@ -11,7 +11,12 @@ bind = os.environ.get(
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads keep long-lived connections (server-sent events) from blocking a whole worker.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Every open board tab and TV holds one thread for as long as it is open (/eventos,
+# /painel/eventos). A shop has about a dozen (tablets, desktops, TVs) and the balancer may put
+# them all on one worker, so each worker gets room for all of them plus ordinary requests. The
+# threads mostly sleep on a queue (one change stream thread per process feeds them all), so this
+# costs memory for stacks, not CPU. Raise it for a bigger shop.
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = 60
 graceful_timeout = 20
 accesslog = None  # the app writes one JSON line per request itself

@@ -30,10 +30,8 @@
   }
 
   function recusarSoltura(cartao, para) {
-    const bloqueado = cartao.querySelector(".bloqueado small");
-    const motivo = bloqueado && cartao.querySelector(`.bloqueado button`) && para === "EM_REPARO"
-      ? bloqueado.textContent
-      : `não é um passo permitido para esta ordem agora`;
+    const motivos = JSON.parse(cartao.dataset.motivos || "{}");
+    const motivo = motivos[para] || "não é um passo permitido agora";
     const texto = `Não é possível mover a OS ${cartao.dataset.os} para ${TITULOS[para]}: ${motivo}.`;
     let aviso = cartao.querySelector(".aviso-soltura");
     if (!aviso) {
@@ -46,23 +44,31 @@
     anunciar(texto);
   }
 
-  function soltar(evento) {
+  function passoPara(cartao, status) {
+    return cartao.querySelector(`[data-para="${status}"]`);
+  }
+
+  // Cards never move between lists while dragged (passing over a column must not trigger its
+  // step): the column under the pointer at the drop decides, like a click on that button would.
+  function aoTerminar(evento) {
     const cartao = evento.item;
-    const para = evento.to.dataset.status;
-    // Snap back at once: the server's answer moves the card for real.
-    evento.from.insertBefore(cartao, evento.from.children[evento.oldIndex] || null);
-    const alvo = cartao.querySelector(`[data-para="${para}"]`);
+    const ponto = evento.originalEvent && (evento.originalEvent.changedTouches
+      ? evento.originalEvent.changedTouches[0] : evento.originalEvent);
+    if (!ponto || ponto.clientX === undefined) return;
+    const sob = document.elementFromPoint(ponto.clientX, ponto.clientY);
+    const coluna = sob && sob.closest(".coluna");
+    const para = coluna && coluna.dataset.status;
+    if (!para || para === cartao.dataset.status) return;
+    const alvo = passoPara(cartao, para);
     if (!alvo) {
       recusarSoltura(cartao, para);
-      return;
-    }
-    if (alvo.tagName === "DETAILS") { // the step needs text: open its form
+    } else if (alvo.tagName === "DETAILS") { // the step needs text: open its form
       alvo.open = true;
       const campo = alvo.querySelector("textarea, input:not([type=hidden])");
       if (campo) campo.focus();
-      return;
+    } else {
+      alvo.requestSubmit(); // the server's answer moves the card (or says why not)
     }
-    alvo.requestSubmit();
   }
 
   function iniciar() {
@@ -73,14 +79,14 @@
     const toque = window.matchMedia("(pointer: coarse)").matches;
     listas.forEach((lista) => {
       Sortable.create(lista, {
-        group: "quadro",
+        group: { name: "quadro", put: false },
         sort: false,
         draggable: ".cartao",
         handle: toque ? ".alca" : null,
         filter: "form, summary, a, button, textarea, input, select, .bloqueado",
         preventOnFilter: false,
         animation: 120,
-        onAdd: soltar,
+        onEnd: aoTerminar,
       });
     });
   }

@@ -67,6 +67,9 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield _make
+    for app in apps:  # the change stream threads (webapp.eventos), before their DB goes away
+        if "eventos" in app.extensions:
+            app.extensions["eventos"].parar()
     if apps:
         mongo = apps[0].extensions["mongo"]
         mongo.client.drop_database(settings.mongodb_database)
@@ -101,3 +104,37 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+# --- People signed in to the board ----------------------------------------------------------------
+
+from typing import Any  # noqa: E402
+
+from werkzeug.test import TestResponse  # noqa: E402
+
+from tests.helpers import csrf_de  # noqa: E402
+
+
+@pytest.fixture
+def usuarios_demo(app: Flask) -> dict[str, dict[str, Any]]:
+    """The demo users (mecanico 101, mecanico2 102, gerente 201) in this test's database:
+    {login: {"login", "senha", "nome", "papel", "funcionario_id"}}."""
+    from webapp.usuarios import USUARIOS_DEMO, criar_usuarios_demo
+
+    criar_usuarios_demo(app.extensions["mongo"].db)
+    return {u["login"]: dict(u) for u in USUARIOS_DEMO}
+
+
+@pytest.fixture
+def entrar() -> Callable[..., TestResponse]:
+    """entrar(client, login, senha, next=None): sign in through the real form, CSRF included;
+    returns the POST's response (302 when signed in)."""
+
+    def _entrar(
+        client: FlaskClient, login: str, senha: str, next: str | None = None
+    ) -> TestResponse:
+        pagina = client.get("/entrar")
+        dados = {"login": login, "senha": senha, "csrf_token": csrf_de(pagina.text)}
+        return client.post("/entrar", query_string={"next": next} if next else None, data=dados)
+
+    return _entrar

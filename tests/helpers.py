@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -71,3 +72,13 @@ class Api:
             if nome == etapa:
                 return item
         raise AssertionError(f"etapa desconhecida: {etapa}")
+
+
+def csrf_de(html: str) -> str:
+    """The csrf_token of the first form in a page (forms carry it as a hidden input)."""
+    for entrada in re.findall(r"<input\b[^>]*>", html):
+        if re.search(r'\bname="csrf_token"', entrada):
+            valor = re.search(r'\bvalue="([^"]+)"', entrada)
+            if valor:
+                return valor.group(1)
+    raise AssertionError("a página não tem csrf_token")

@@ -232,3 +232,14 @@ def test_placa_normalizada() -> None:
         domain.nova_ordem(1, Prioridade.NORMAL, "x", T0, {"placa": "abc 1234"})["placa"]
         == "ABC1234"
     )
+
+
+def test_motivo_para_mover_explica_a_soltura() -> None:
+    aguardando = item(Status.AGUARDANDO)
+    assert domain.motivo_para_mover(aguardando, Papel.MECANICO, Status.EM_DIAGNOSTICO) is None
+    assert domain.motivo_para_mover(aguardando, Papel.MECANICO, Status.EM_REPARO) == (
+        "o diagnóstico ainda não foi finalizado"
+    )
+    assert domain.motivo_para_mover(aguardando, Papel.MECANICO, Status.FINALIZADA) == (
+        "não há passo de aguardando para finalizada"
+    )

@@ -1,4 +1,4 @@
-"""`flask --app wsgi ...` commands: init-db, seed-demo, token."""
+"""`flask --app wsgi ...` commands: init-db, seed-demo, token, create-user."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import usuarios
 from .domain import Acao, Papel, Prioridade
 from .service import Ator, FilaService, agora
 from .tokens import emitir
@@ -183,6 +184,11 @@ def seed_demo(reset: bool) -> None:
             )
         criadas += 1
     click.echo(f"Demonstração pronta: {criadas} ordens criadas, {len(DEMO) - criadas} já existiam.")
+    if current_app.config["SETTINGS"].production:
+        click.echo("Usuários de demonstração não são criados em produção (senhas conhecidas).")
+    else:
+        novos = usuarios.criar_usuarios_demo(current_app.extensions["mongo"].db)
+        click.echo(f"Usuários de demonstração criados: {', '.join(novos) or 'nenhum'}.")
 
 
 @click.command("token")
@@ -197,6 +203,29 @@ def token(sub: str, role: str | None, minutes: int, no_aud: bool) -> None:
     click.echo(emitir(settings, sub, role=role, minutos=minutes, audience=not no_aud))
 
 
+@click.command("create-user")
+@with_appcontext
+@click.option("--login", required=True, help="Nome de acesso (guardado em minúsculas).")
+@click.option("--nome", required=True, help="Nome mostrado no quadro.")
+@click.option("--papel", required=True, help="mecanico, gerente ou admin.")
+@click.option("--funcionario-id", type=int, default=None, help="O mecanico_responsavel_id.")
+@click.option("--senha", default=None, help="Para scripts; sem ela a senha é pedida.")
+def create_user(
+    login: str, nome: str, papel: str, funcionario_id: int | None, senha: str | None
+) -> None:
+    """Create a person who signs in to the board."""
+    if senha is None:
+        senha = click.prompt("Senha", hide_input=True, confirmation_prompt="Repita a senha")
+    mongo = current_app.extensions["mongo"]
+    mongo.garantir_indices()  # the unique indexes are what refuse a duplicate
+    try:
+        usuario = usuarios.criar(mongo.db, login, nome, senha, papel.strip(), funcionario_id)
+    except usuarios.UsuarioInvalido as erro:
+        click.echo(f"Erro: {erro}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Usuário {usuario.login} criado ({usuario.papel_rotulo}).")
+
+
 def instalar(app: Flask) -> None:
-    for comando in (init_db, seed_demo, token):
+    for comando in (init_db, seed_demo, token, create_user):
         app.cli.add_command(comando)

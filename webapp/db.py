@@ -12,6 +12,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from . import usuarios
 from .config import Settings
 from .repository import FilaRepository
 
@@ -45,6 +46,7 @@ class Mongo:
         with self._trava:
             if not self._indices_prontos:
                 self.repo.criar_indices()
+                usuarios.criar_indices(self.db)
                 self._indices_prontos = True
 
     def tentar_indices(self) -> None:

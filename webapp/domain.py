@@ -243,6 +243,15 @@ def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | 
     return None
 
 
+def motivo_para_mover(item: Mapping[str, Any], papel: Papel, destino: Status) -> str | None:
+    """Why the card cannot go to column `destino` now (drag and drop), or None when it can."""
+    atual = Status(item["status"])
+    passo = next((p for p in PASSOS.values() if p.de == atual and p.para == destino), None)
+    if passo is None:
+        return f"não há passo de {nome_status(atual)} para {nome_status(destino)}"
+    return motivo_recusa(passo, item, papel)
+
+
 def passos_permitidos(item: Mapping[str, Any], papel: Papel) -> list[Passo]:
     return [p for p in PASSOS.values() if motivo_recusa(p, item, papel) is None]
 

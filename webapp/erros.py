@@ -47,6 +47,9 @@ def quer_json() -> bool:
 def resposta(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     if quer_json():
         r = jsonify(detail=detail)
+    elif request.headers.get("HX-Request") == "true":
+        # htmx swaps error answers too: tell the person in the page's announcement region.
+        r = Response(render_template("_aviso.html", detail=detail), mimetype="text/html")
     else:
         r = Response(
             render_template("erro.html", status=status, detail=detail), mimetype="text/html"

@@ -182,6 +182,7 @@ class Cartao:
     botoes: list[Botao] = field(default_factory=list)
     gerente: bool = False
     pode_pausar: bool = False
+    motivos: dict[str, str] = field(default_factory=dict)  # why a drop on a column is refused
 
 
 def _resumo(texto: str | None, limite: int = 120) -> str | None:
@@ -248,6 +249,12 @@ def cartao(
         botoes=_botoes(item, papel) if papel else [],
         gerente=bool(papel and domain.pode(papel, Acao.ALTERAR_PRIORIDADE)) and not finalizada,
         pode_pausar=bool(papel) and not finalizada,
+        motivos={
+            str(s): motivo
+            for s in COLUNAS
+            if papel and s != item["status"]
+            and (motivo := domain.motivo_para_mover(item, papel, s)) is not None
+        },
     )
 
 

@@ -1,0 +1,269 @@
+"""The TV wall display: opened with a display token, read-only, top cards per column with "+N",
+the oldest waiting order highlighted, and pushes over SSE from any process."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from flask import Flask
+
+from tests.helpers import Api
+from tests.test_eventos import LeitorSSE, stream_de_teste
+from webapp import configuracoes
+from webapp.domain import Papel, Prioridade
+from webapp.service import Ator, agora
+
+COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+
+
+def _db(app: Flask):
+    return app.extensions["mongo"].db
+
+
+@pytest.fixture
+def segredo(app: Flask) -> str:
+    token, _ = configuracoes.criar_token(_db(app), "TV de teste", "gerente")
+    return token
+
+
+def adicionar(app: Flask, os_id: int, *, minutos_atras: int = 0, prioridade: str = "NORMAL",
+              **extras):
+    """An order created `minutos_atras` minutes ago (through the service, like every entry)."""
+    fila = app.extensions["fila"]
+    return fila.adicionar(
+        os_id, Ator("teste", Papel.GERENTE), Prioridade(prioridade), extras,
+        instante=agora() - timedelta(minutes=minutos_atras),
+    )
+
+
+def coluna(html: str, status: str) -> str:
+    inicio = html.index(f'<section id="painel-coluna-{status}"')
+    return html[inicio : html.index("</section>", inicio)]
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("consulta", ["", "?token=", "?token=errado", "?token=" + "x" * 300])
+def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
+    api.criar(4242, placa="SEG4R42")
+    for caminho in ("/painel", "/painel/eventos"):
+        r = client.get(caminho + consulta)
+        assert r.status_code == 403
+        assert "Token de painel inválido ou revogado" in r.text
+        assert "SEG4R42" not in r.text and "4242" not in r.text
+        assert "painel-coluna" not in r.text
+
+
+def test_token_revogado_403(app, client, segredo):
+    assert client.get(f"/painel?token={segredo}").status_code == 200
+    documento = _db(app)[configuracoes.TOKENS].find_one({})
+    configuracoes.revogar_token(_db(app), str(documento["_id"]), "gerente")
+    assert client.get(f"/painel?token={segredo}").status_code == 403
+    assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
+
+
+def test_painel_nao_precisa_de_sessao_e_e_so_leitura(client, api, segredo):
+    item = api.criar(4300, placa="TVA1B23", veiculo="VW Gol")
+    r = client.get(f"/painel?token={segredo}")
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    html = r.text
+    assert '<body class="painel">' in html
+    for status in COLUNAS:
+        assert f'id="painel-coluna-{status}"' in html
+        assert f'id="painel-contagem-{status}"' in html
+    assert f'id="painel-cartao-{item["fila_id"]}"' in html
+    assert "TVA1B23" in html and "VW Gol" in html and "OS 4300" in html
+    assert "<form" not in html and "<button" not in html  # read-only
+    assert 'hx-sse:connect="/painel/eventos?token=' in html
+    assert re.search(r'<time id="relogio"[^>]*>', html)
+
+
+def test_cartao_da_tv_mostra_prioridade_em_cor_e_texto_mecanico_e_tempo(
+    app, client, api, usuarios_demo, segredo
+):
+    item = adicionar(app, 4400, minutos_atras=75, prioridade="URGENTE", placa="URG1A00")
+    api.passo(str(item["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    html = coluna(client.get(f"/painel?token={segredo}").text, "EM_DIAGNOSTICO")
+    assert "prioridade-urgente" in html  # the colour
+    assert ">Urgente</span>" in html  # and the text
+    assert "Marcos Mecânico" in html
+    assert re.search(r'class="painel-tempo" data-desde="\d+" data-atencao="1800"', html)
+    assert "0 min" in html  # the diagnosis just started
+
+
+# --- Overflow and highlight ---------------------------------------------------------------------
+
+
+def test_coluna_mostra_os_mais_urgentes_e_mais_n(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=3)
+    for n in range(5):
+        api.criar(4500 + n, placa=f"NRM{n}A00")
+    urgente = api.criar(4510, "URGENTE", placa="URG9Z99")
+    html = coluna(tv.test_client().get(f"/painel?token={segredo}").text, "AGUARDANDO")
+    assert html.count('class="painel-cartao ') == 3
+    assert "URG9Z99" in html  # the most urgent first, even though it came last
+    assert html.index("URG9Z99") < html.index("NRM0A00")
+    assert "NRM0A00" in html and "NRM1A00" in html and "NRM2A00" not in html
+    assert re.search(r'id="painel-mais-AGUARDANDO" class="painel-mais">\+3 ordens<', html)
+    assert '<span class="painel-contagem" id="painel-contagem-AGUARDANDO">6' in html
+    assert urgente["fila_id"] in html
+
+
+def test_mais_antiga_aguardando_destacada(app, client, api, segredo):
+    adicionar(app, 4600, minutos_atras=10, placa="NOV0A00")
+    antiga = adicionar(app, 4601, minutos_atras=180, prioridade="BAIXA", placa="ANT1G00")
+    adicionar(app, 4602, minutos_atras=5, prioridade="URGENTE", placa="URG0A00")
+    # Being worked on does not count as waiting.
+    andamento = adicionar(app, 4603, minutos_atras=600, placa="DIA0A00")
+    api.passo(str(andamento["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+
+    html = client.get(f"/painel?token={segredo}").text
+    destaque = re.search(r'<p id="painel-destaque"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "ANT1G00" in destaque and "OS 4601" in destaque and "3 h 00 min" in destaque
+    cartao = re.search(rf'<li id="painel-cartao-{antiga["_id"]}" class="([^"]+)"', html).group(1)
+    assert "mais-antiga" in cartao
+    assert html.count("mais-antiga") == 1
+    assert "Mais antiga" in html
+
+
+def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=1)
+    adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
+    adicionar(tv, 4701, minutos_atras=500, prioridade="BAIXA", placa="BAI0A01")
+    html = tv.test_client().get(f"/painel?token={segredo}").text
+    assert "BAI0A01" not in coluna(html, "AGUARDANDO")  # not among the cards that fit...
+    assert "BAI0A01" in re.search(r'<p id="painel-destaque".*?</p>', html, re.S).group(0)
+
+
+def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):
+    primeira = api.criar(4800, placa="FIM0A01")
+    segunda = api.criar(4801, placa="FIM0A02")
+    api.levar_ate(primeira["fila_id"], "finalizar-reparo")
+    api.levar_ate(segunda["fila_id"], "finalizar-reparo")
+    html = coluna(client.get(f"/painel?token={segredo}").text, "FINALIZADA")
+    assert html.index("FIM0A02") < html.index("FIM0A01")
+    assert "data-desde" not in html  # finished: the time no longer runs
+
+
+# --- Live stream --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rapido(app: Flask) -> Flask:
+    app.config["EVENTOS_HEARTBEAT_S"] = 0.2
+    return app
+
+
+def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_so_as_colunas_afetadas(
+    rapido, api, segredo
+):
+    item = api.criar(4900, placa="STR0A01")
+    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        assert resposta.status_code == 200
+        assert resposta.mimetype == "text/event-stream"
+        assert resposta.headers["Cache-Control"] == "no-cache"
+        assert resposta.headers["X-Accel-Buffering"] == "no"
+        inicial = leitor.proxima()["data"]
+        for status in COLUNAS:
+            parcial = f'<hx-partial hx-target="#painel-coluna-{status}" hx-swap="outerHTML">'
+            assert parcial in inicial
+        assert "STR0A01" in inicial
+
+        inicio = time.monotonic()
+        api.passo(item["fila_id"], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        mudanca = leitor.proxima(timeout=2, com="EM_DIAGNOSTICO")["data"]
+        assert time.monotonic() - inicio < 1.0
+        # The card left AGUARDANDO (it was shown there) and entered EM_DIAGNOSTICO.
+        assert 'hx-target="#painel-coluna-AGUARDANDO"' in mudanca
+        assert 'hx-target="#painel-coluna-EM_DIAGNOSTICO"' in mudanca
+        diagnostico = mudanca[mudanca.index('hx-target="#painel-coluna-EM_DIAGNOSTICO"'):]
+        assert "STR0A01" in diagnostico[: diagnostico.index("</section>")]
+        # The others: only their header and "+N".
+        for status in ("EM_REPARO", "FINALIZADA"):
+            assert f'hx-target="#painel-coluna-{status}"' not in mudanca
+            assert f'hx-target="#painel-cabeca-{status}"' in mudanca
+            assert f'hx-target="#painel-mais-{status}"' in mudanca
+        assert 'hx-target="#painel-destaque"' in mudanca
+    finally:
+        leitor.fechar()
+
+
+def test_card_escondido_alem_do_limite_so_atualiza_contagens(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=1)
+    tv.config["EVENTOS_HEARTBEAT_S"] = 0.2
+    api.criar(4950, "URGENTE")
+    escondido = api.criar(4951)  # not on screen: the column shows only one card
+    resposta, leitor = stream_de_teste(tv.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        leitor.proxima()
+        api.como("gerente").delete(f"/fila-execucao/{escondido['fila_id']}")
+        mudanca = leitor.proxima(timeout=2, com="painel-cabeca-AGUARDANDO")["data"]
+        assert 'hx-target="#painel-coluna-AGUARDANDO"' not in mudanca
+        assert re.search(r'id="painel-contagem-AGUARDANDO">1<', mudanca)
+    finally:
+        leitor.fechar()
+
+
+def test_revogar_fecha_o_stream_aberto(rapido, segredo):
+    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    leitor.proxima()
+    documento = _db(rapido)[configuracoes.TOKENS].find_one({})
+    configuracoes.revogar_token(_db(rapido), str(documento["_id"]), "gerente")
+    restantes = leitor.fim(timeout=5)  # the stream ends by itself
+    assert restantes[-1]["event"] == "revogado"
+    assert all("painel-coluna" not in m["data"] for m in restantes)
+    leitor.fechar()
+
+
+def test_mudanca_pela_api_de_outro_processo_chega_a_tv_por_http(
+    rapido, live_server, make_app, settings, segredo
+):
+    outro_processo = Api(make_app().test_client(), settings)
+    resposta = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    assert resposta.status_code == 200
+    leitor = LeitorSSE(resposta.iter_content(chunk_size=None))
+    try:
+        leitor.proxima()
+        inicio = time.monotonic()
+        outro_processo.criar(4990, "ALTA", placa="HTTP0A1", veiculo="Ford Ka")
+        mudanca = leitor.proxima(timeout=2, com="HTTP0A1")["data"]
+        assert time.monotonic() - inicio < 1.0
+        assert "Ford Ka" in mudanca and 'hx-target="#painel-coluna-AGUARDANDO"' in mudanca
+    finally:
+        resposta.close()
+        leitor.fechar()
+
+
+def test_reconexao_recebe_o_estado_atual(rapido, live_server, api, segredo):
+    """A TV that lost its connection (network drop, server restart) reconnects and gets the whole
+    display first, including what changed while it was away."""
+    primeira = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    leitor = LeitorSSE(primeira.iter_content(chunk_size=None))
+    leitor.proxima()
+    primeira.close()
+    leitor.fechar()
+
+    api.criar(4995, placa="OFF1L00")  # while the TV is disconnected
+
+    segunda = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    leitor = LeitorSSE(segunda.iter_content(chunk_size=None))
+    try:
+        assert "OFF1L00" in leitor.proxima()["data"]
+    finally:
+        segunda.close()
+        leitor.fechar()

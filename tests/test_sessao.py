@@ -1,0 +1,359 @@
+"""Sign-in over HTTP with CSRF enabled, on the real MongoDB: login, logout, throttling, cookie
+flags, session rotation, open redirects, manager-only views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import current_user, login_required
+from werkzeug.test import TestResponse
+
+from tests.helpers import csrf_de
+from webapp import usuarios
+from webapp.config import ConfigError, load_settings
+from webapp.sessao import exigir_gerente
+
+FALHA = "Usuário ou senha incorretos."
+LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
+CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
+
+Entrar = Callable[..., TestResponse]
+
+
+def _rotas_de_teste(app: Flask) -> None:
+    """A signed-in-only page and a manager-only page, as the board and settings will have."""
+
+    @login_required
+    def quem() -> str:
+        return f"{current_user.login}|{current_user.papel}"
+
+    @exigir_gerente
+    def gerencia() -> str:
+        return "área do gerente"
+
+    app.add_url_rule("/_teste/quem", view_func=quem)
+    app.add_url_rule("/_teste/gerencia", view_func=gerencia)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    app = make_app()
+    _rotas_de_teste(app)
+    return app
+
+
+@pytest.fixture
+def demo(usuarios_demo: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return usuarios_demo
+
+
+def _quem(client: FlaskClient) -> str | None:
+    r = client.get("/_teste/quem")
+    return r.text if r.status_code == 200 else None
+
+
+def _cliente(app: Flask, endereco: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = endereco
+    return client
+
+
+def _sessao(app: Flask, client: FlaskClient) -> dict[str, Any]:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return dict(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
+# --- Signing in ----------------------------------------------------------------------------------
+
+
+def test_pagina_de_entrada_acessivel(client: FlaskClient) -> None:
+    r = client.get("/entrar")
+    assert r.status_code == 200
+    html = r.text
+    assert (
+        '<label for="login">Usuário</label>' in html and '<label for="senha">Senha</label>' in html
+    )
+    assert 'autocomplete="username"' in html and 'autocomplete="current-password"' in html
+    assert "autofocus" in html and 'type="password"' in html
+    assert 'name="csrf_token"' in html and csrf_de(html)
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_entrar_com_sucesso(client: FlaskClient, demo: dict, entrar: Entrar) -> None:
+    r = entrar(client, "Mecanico", "mecanico123")  # the login is case-insensitive
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert _quem(client) == "mecanico|mecanico"
+    quadro = client.get("/")
+    assert quadro.status_code == 200
+    assert "Marcos Mecânico" in quadro.text and "Mecânico" in quadro.text
+    assert 'action="/sair"' in quadro.text  # the "Sair" button, a POST form
+    # Signed in, /entrar sends people on to the board.
+    assert client.get("/entrar").headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("login", "senha"), [("mecanico", "errada123"), ("ninguem", "x1234567")])
+def test_senha_errada_e_usuario_desconhecido_mesma_mensagem(
+    client: FlaskClient, demo: dict, entrar: Entrar, login: str, senha: str
+) -> None:
+    r = entrar(client, login, senha)
+    assert r.status_code == 200
+    assert FALHA in r.text and 'aria-invalid="true"' in r.text
+    assert f'value="{login}"' in r.text  # the login stays typed; the password never comes back
+    assert senha not in r.text
+    assert _quem(client) is None
+
+
+def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar) -> None:
+    r = entrar(client, "", "")
+    assert r.status_code == 200
+    assert "Informe o usuário." in r.text and "Informe a senha." in r.text
+    assert 'aria-describedby="login-erro"' in r.text
+
+
+def test_usuario_inativo_nao_entra(
+    client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", False)
+    r = entrar(client, "mecanico", "mecanico123")
+    assert r.status_code == 200 and "Usuário inativo" in r.text
+    assert _quem(client) is None
+    # With the wrong password an inactive user gets the generic message (nothing revealed).
+    assert FALHA in entrar(client, "mecanico", "errada123").text
+
+
+def test_desativar_encerra_a_sessao_na_proxima_requisicao(
+    client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    entrar(client, "mecanico", "mecanico123")
+    assert _quem(client) == "mecanico|mecanico"
+    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", False)
+    r = client.get("/_teste/quem")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
+    # Reactivating does not revive the old session: the stamp changed.
+    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", True)
+    assert _quem(client) is None
+
+
+def test_trocar_senha_encerra_as_sessoes(
+    client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    entrar(client, "gerente", "gerente123")
+    assert _quem(client) == "gerente|gerente"
+    usuarios.alterar_senha(app.extensions["mongo"].db, "gerente", "outra-senha-1")
+    assert _quem(client) is None
+
+
+# --- Throttling ----------------------------------------------------------------------------------
+
+
+def test_limite_por_login(app: Flask, demo: dict, entrar: Entrar) -> None:
+    client = _cliente(app, "10.0.0.1")
+    for _ in range(5):
+        assert FALHA in entrar(client, "mecanico", "errada123").text
+    r = entrar(client, "mecanico", "mecanico123")  # the right password, 6th attempt
+    assert r.status_code == 429 and LIMITE in r.text
+    assert _quem(client) is None
+    # The limit follows the login to another address...
+    r = entrar(_cliente(app, "10.0.0.2"), "MECANICO", "mecanico123")
+    assert r.status_code == 429
+    # ...and does not touch other people.
+    outro = _cliente(app, "10.0.0.3")
+    assert entrar(outro, "gerente", "gerente123").status_code == 302
+
+
+def test_limite_por_endereco(app: Flask, demo: dict, entrar: Entrar) -> None:
+    client = _cliente(app, "10.0.0.9")
+    for n in range(5):
+        assert FALHA in entrar(client, f"tentativa{n}", "errada123").text
+    r = entrar(client, "gerente", "gerente123")
+    assert r.status_code == 429 and LIMITE in r.text
+    assert _quem(client) is None
+    # The same person from another address gets in.
+    outro = _cliente(app, "10.0.0.10")
+    assert entrar(outro, "gerente", "gerente123").status_code == 302
+    assert _quem(outro) == "gerente|gerente"
+
+
+def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) -> None:
+    for _ in range(7):
+        client = _cliente(app, "10.0.0.20")
+        assert entrar(client, "mecanico", "mecanico123").status_code == 302
+
+
+def test_endereco_vem_do_proxy_so_quando_configurado(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    proxy = "203.0.113.9"
+    for confiaveis, esperado in ((0, "127.0.0.1"), (1, proxy)):
+        app = make_app(trusted_proxies=confiaveis)
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = proxy
+        entrar(client, f"quem{confiaveis}", "errada123")
+        tentativa = (
+            app.extensions["mongo"]
+            .db["tentativas_login"]
+            .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
+        )
+        assert tentativa["chave"] == f"ip:{esperado}"
+
+
+def test_trusted_proxies_configuravel() -> None:
+    assert load_settings(environ={"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert load_settings(environ={}).trusted_proxies == 0
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        load_settings(environ={"TRUSTED_PROXIES": "-1"})
+
+
+# --- Logout and CSRF ----------------------------------------------------------------------------
+
+
+def test_sair_so_por_post_com_csrf(client: FlaskClient, demo: dict, entrar: Entrar) -> None:
+    entrar(client, "mecanico", "mecanico123")
+    assert client.get("/sair").status_code == 405
+    r = client.post("/sair")  # no token
+    assert r.status_code == 400 and CSRF in r.text
+    assert _quem(client) is not None
+    token = csrf_de(client.get("/").text)
+    r = client.post("/sair", data={"csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/entrar"
+    assert _quem(client) is None
+    assert "Você saiu." in client.get("/entrar").text
+
+
+def test_post_sem_csrf_recusado(client: FlaskClient, demo: dict) -> None:
+    client.get("/entrar")
+    dados = {"login": "mecanico", "senha": "mecanico123"}
+    r = client.post("/entrar", data=dados)
+    assert r.status_code == 400 and CSRF in r.text and "text/html" in r.content_type
+    r = client.post("/entrar", data={**dados, "csrf_token": "forjado"})
+    assert r.status_code == 400
+    r = client.post("/entrar", data=dados, headers={"Accept": "application/json"})
+    assert r.status_code == 400 and r.json == {"detail": CSRF}
+    assert _quem(client) is None
+
+
+def test_csrf_pelo_cabecalho_do_htmx(client: FlaskClient, demo: dict, entrar: Entrar) -> None:
+    entrar(client, "mecanico", "mecanico123")
+    pagina = client.get("/").text
+    token = csrf_de(pagina)
+    assert f'hx-headers:inherited=\'{{"X-CSRFToken": "{token}"}}\'' in pagina
+    r = client.post("/sair", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert r.status_code == 302 and _quem(client) is None
+
+
+def test_api_json_isenta_de_csrf(api: Any) -> None:
+    assert api.post("/fila-execucao", json={"ordem_servico_id": 7}).status_code == 201
+
+
+# --- Cookie and session -------------------------------------------------------------------------
+
+
+def test_cookie_httponly_samesite_lax_sem_secure_em_teste(client: FlaskClient, app: Flask) -> None:
+    cookie = client.get("/entrar").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert app.permanent_session_lifetime.total_seconds() == 12 * 3600
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None  # a board stays open all shift
+
+
+def test_cookie_secure_em_producao(make_app: Callable[..., Flask]) -> None:
+    app = make_app(app_env="production")
+    cookie = app.test_client().get("/entrar").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sessao_renovada_ao_entrar(
+    client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    client.get("/entrar")
+    antes = _sessao(app, client)
+    cookie_antes = client.get_cookie("session").value  # type: ignore[union-attr]
+    assert "csrf_token" in antes and "_user_id" not in antes
+    entrar(client, "mecanico", "mecanico123")
+    depois = _sessao(app, client)
+    assert client.get_cookie("session").value != cookie_antes  # type: ignore[union-attr]
+    assert depois["_user_id"].startswith("mecanico:") and depois.get("nonce")
+    assert "csrf_token" not in depois  # the pre-login CSRF secret is gone
+    # A later sign-in gets another nonce: the old one is gone.
+    token = csrf_de(client.get("/").text)
+    client.post("/sair", data={"csrf_token": token})
+    entrar(client, "mecanico", "mecanico123")
+    assert _sessao(app, client)["nonce"] != depois["nonce"]
+
+
+def test_cookie_copiado_para_outro_aparelho_nao_vale(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    client = _cliente(app, "10.2.0.1")
+    entrar(client, "mecanico", "mecanico123")
+    assert _quem(client) == "mecanico|mecanico"
+    client.environ_base["HTTP_USER_AGENT"] = "outro-navegador"  # session_protection="strong"
+    assert _quem(client) is None
+
+
+# --- Redirects ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proximo", "destino"),
+    [
+        ("/historico?pagina=2", "/historico?pagina=2"),
+        ("/_teste/quem", "/_teste/quem"),
+        ("https://malicioso.example/roubo", "/"),
+        ("//malicioso.example/roubo", "/"),
+        ("/\\malicioso.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/ok\r\nSet-Cookie: x=1", "/"),
+    ],
+)
+def test_next_so_para_caminho_local(
+    client: FlaskClient, demo: dict, entrar: Entrar, proximo: str, destino: str
+) -> None:
+    r = entrar(client, "mecanico", "mecanico123", next=proximo)
+    assert r.status_code == 302 and r.headers["Location"] == destino
+
+
+def test_pagina_protegida_manda_entrar_e_volta(
+    client: FlaskClient, demo: dict, entrar: Entrar
+) -> None:
+    r = client.get("/_teste/quem?x=1")
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/entrar?next=/_teste/quem?x%3D1"
+    pagina = client.get(r.headers["Location"]).text
+    assert "Entre para continuar." in pagina
+    assert 'action="/entrar?next=/_teste/quem?x%3D1"' in pagina
+    r = entrar(client, "mecanico", "mecanico123", next="/_teste/quem?x=1")
+    assert r.headers["Location"] == "/_teste/quem?x=1"
+
+
+def test_nao_autenticado_htmx_e_json(client: FlaskClient) -> None:
+    r = client.get(
+        "/_teste/quem",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/?q=ABC"},
+    )
+    assert r.status_code == 401 and r.headers["HX-Redirect"] == "/entrar?next=/?q%3DABC"
+    r = client.get("/_teste/quem", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.json == {"detail": "Sessão encerrada: entre novamente."}
+
+
+# --- Manager-only views -------------------------------------------------------------------------
+
+
+def test_exigir_gerente(app: Flask, demo: dict, entrar: Entrar) -> None:
+    anonimo = app.test_client()
+    assert anonimo.get("/_teste/gerencia").headers["Location"].startswith("/entrar")
+
+    mecanico = _cliente(app, "10.1.0.1")
+    entrar(mecanico, "mecanico", "mecanico123")
+    r = mecanico.get("/_teste/gerencia")
+    assert r.status_code == 403 and "Apenas gerentes podem acessar esta página." in r.text
+    r = mecanico.get("/_teste/gerencia", headers={"Accept": "application/json"})
+    assert r.json == {"detail": "Apenas gerentes podem acessar esta página."}
+
+    gerente = _cliente(app, "10.1.0.2")
+    entrar(gerente, "gerente", "gerente123")
+    assert gerente.get("/_teste/gerencia").text == "área do gerente"
