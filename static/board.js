@@ -16,12 +16,20 @@
   }
 
   // Cards arrive at the end of their column (htmx "beforeend"); put them in priority/age order.
+  // The card someone is typing in never moves (moving a node drops its focus): the others are
+  // placed around it.
   function ordenar(lista) {
     const cartoes = Array.from(lista.children);
     const ordenados = cartoes.slice().sort((a, b) =>
       (a.dataset.ordem || "").localeCompare(b.dataset.ordem || ""));
     if (ordenados.every((c, i) => c === cartoes[i])) return;
-    for (const c of ordenados) lista.appendChild(c);
+    const fixo = cartoes.find((c) => c.contains(document.activeElement));
+    const posicao = fixo ? ordenados.indexOf(fixo) : -1;
+    ordenados.forEach((c, i) => {
+      if (c === fixo) return;
+      if (posicao >= 0 && i < posicao) lista.insertBefore(c, fixo);
+      else lista.appendChild(c);
+    });
   }
 
   function observar(lista) {
@@ -90,6 +98,16 @@
       });
     });
   }
+
+  // Live link state: #quadro[data-ao-vivo] once pushed updates arrive; a notice while it is down.
+  function ligacao(viva) {
+    const quadro = document.getElementById("quadro");
+    const aviso = document.getElementById("conexao-quadro");
+    if (quadro) quadro.toggleAttribute("data-ao-vivo", viva);
+    if (aviso) aviso.hidden = viva;
+  }
+  document.addEventListener("htmx:sse:after:message", () => ligacao(true));
+  document.addEventListener("htmx:sse:error", () => ligacao(false));
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", iniciar);

@@ -58,7 +58,8 @@ class Pessoa:
         self.pagina.get_by_label("Usuário").fill(login)
         self.pagina.get_by_label("Senha").fill(senha)
         self.pagina.get_by_role("button", name="Entrar").click()
-        expect(self.pagina.locator("#coluna-AGUARDANDO")).to_be_visible()
+        # Pushed updates flowing (the stream's first message is the current board).
+        expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
         return self
 
     def cartao(self, fila_id: str, status: str | None = None):
@@ -145,7 +146,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(na_tv(tv, fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
 
-    cartao.get_by_text("Finalizar diagnóstico").click()
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     cartao.get_by_label("Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
 
@@ -163,14 +164,14 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     gerente.pagina.screenshot(path=ARTEFATOS / "quadro-desktop.png")
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_enabled(timeout=PRAZO_TV)
-    expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text("pronta", timeout=PRAZO_TV)
+    expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text("Pronta para reparo", timeout=PRAZO_TV)
 
     cartao.get_by_role("button", name="Iniciar reparo").click()
     cartao = mecanico.cartao(fila_id, "EM_REPARO")
     expect(cartao).to_be_visible()
     expect(na_tv(tv, fila_id, "EM_REPARO")).to_be_visible(timeout=PRAZO_TV)
 
-    cartao.get_by_text("Finalizar reparo").click()
+    cartao.get_by_text("Finalizar reparo", exact=True).click()
     cartao.get_by_label("Observações do reparo").fill("Kit trocado, testado na rua.")
     cartao.get_by_role("button", name="Confirmar: finalizar reparo").click()
     cartao = mecanico.cartao(fila_id, "FINALIZADA")
@@ -220,6 +221,7 @@ def test_post_sem_csrf_e_acao_de_gerente_a_mao(
 
 def arrastar(pagina: Page, cartao, lista) -> None:
     """Drag like a hand does: press, move in steps over the target, release."""
+    cartao.wait_for()
     origem = cartao.locator(".cartao-titulo").bounding_box()
     destino = lista.bounding_box()
     pagina.mouse.move(origem["x"] + 10, origem["y"] + 5)
@@ -263,7 +265,7 @@ def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     mecanico = abrir(TABLET).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_text("Finalizar diagnóstico").click()
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     campo = cartao.get_by_label("Diagnóstico")
     campo.fill("Ruído no rolamento dianteiro")
 

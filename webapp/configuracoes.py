@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .domain import Status
 from .formularios import Formulario
+from .quadro import COLUNAS, TITULOS
 from .sessao import exigir_gerente
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
@@ -42,13 +43,6 @@ bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
 TOKENS = "tokens_painel"
 CONFIGURACOES = "configuracoes"
 DOC_QUADRO = "quadro"
-COLUNAS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO, Status.FINALIZADA)
-TITULOS = {
-    Status.AGUARDANDO: "Aguardando",
-    Status.EM_DIAGNOSTICO: "Em diagnóstico",
-    Status.EM_REPARO: "Em reparo",
-    Status.FINALIZADA: "Finalizadas hoje",
-}
 LIMITE_MAXIMO = 999
 # Writing "last used" on every check would be a write per TV per heartbeat; once a minute is plenty.
 INTERVALO_ULTIMO_USO = timedelta(minutes=1)

@@ -51,7 +51,7 @@ RESSINCRONIZAR = "ressincronizar"
 
 # Defaults; the app's config (EVENTOS_*) overrides them, e.g. tests with short heartbeats.
 HEARTBEAT_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
-MAX_AWAIT_MS = 500  # a getMore waits at most this long: how fast the thread notices a stop
+MAX_AWAIT_MS = 250  # a getMore waits at most this long: how fast the thread notices a stop
 CAPACIDADE = 256  # events queued per subscriber before it is dropped (it reconnects)
 ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
 # More changes than this at once are sent as one full refresh instead of card by card.
