@@ -11,7 +11,9 @@ from webapp import create_app
 from webapp.config import Settings
 
 
-def test_banco_fora_da_503_rapido_e_volta_sozinho(tmp_path: Path, settings: Settings) -> None:
+def test_banco_fora_da_503_rapido_e_volta_sozinho(
+    tmp_path: Path, settings: Settings, entrar
+) -> None:
     porta = localdb.free_port()
     dados, log = tmp_path / "data", tmp_path / "mongod.log"
     processo = localdb.start_mongod(porta, dados, log)
@@ -23,6 +25,11 @@ def test_banco_fora_da_503_rapido_e_volta_sozinho(tmp_path: Path, settings: Sett
     api = Api(app.test_client(), settings)
     try:
         fila_id = api.criar(1)["fila_id"]
+        from webapp.usuarios import criar_usuarios_demo
+
+        criar_usuarios_demo(app.extensions["mongo"].db)
+        gerente = app.test_client()
+        assert entrar(gerente, "gerente", "gerente123").status_code == 302
         localdb.stop_mongod(processo)
 
         inicio = time.monotonic()
@@ -36,6 +43,13 @@ def test_banco_fora_da_503_rapido_e_volta_sozinho(tmp_path: Path, settings: Sett
         r = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 1})
         assert r.status_code == 503
         assert app.test_client().get("/health").status_code == 200  # alive, just not ready
+        # People get a page, not a stack trace: the board, the sign-in, the TV.
+        for cliente, caminho in ((gerente, "/"), (app.test_client(), "/painel?token=x")):
+            inicio = time.monotonic()
+            pagina = cliente.get(caminho, headers={"Accept": "text/html"})
+            assert time.monotonic() - inicio < 3
+            assert pagina.status_code == 503, caminho
+            assert "Banco de dados indisponível" in pagina.text
         assert app.test_client().get("/health/ready").status_code == 503
 
         processo = localdb.start_mongod(porta, dados, log)
