@@ -327,3 +327,21 @@ def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
     assert "Página 1 de 2" in pagina1 and "30 ordem(ns)" in pagina1
     pagina2 = mecanico.pagina("/historico?pagina=2")
     assert pagina2.count("<tr>") - 1 == 5
+
+
+def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, app: Flask) -> None:
+    atrasada = api.criar(901, "URGENTE", previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
+    no_prazo = api.criar(902, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]
+    # An urgent order waiting 45 min is amber (30/60 min thresholds by default); 2 h is red.
+    fila = app.extensions["mongo"].db["fila_execucao"]
+    fila.update_one(
+        {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(minutes=45)}}
+    )
+    html = pessoas["mecanico"].pagina()
+    assert "entrega-atrasada" in cartao_html(html, atrasada)
+    assert "entrega-atrasada" not in cartao_html(html, no_prazo)
+    assert "tempo-atencao" in cartao_html(html, atrasada)
+    fila.update_one(
+        {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(hours=2)}}
+    )
+    assert "tempo-atraso" in cartao_html(pessoas["mecanico"].pagina(), atrasada)
