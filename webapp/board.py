@@ -133,17 +133,7 @@ def detalhe(fila_id: str) -> Any:
         c=c,
         autores=autores,
         local=quadro.local,
-        estado={},
-        estados={},
     )
-
-
-@bp.get("/ordens/<fila_id>/cartao")
-@login_required
-def cartao(fila_id: str) -> Any:
-    """One card as it is now (a drop that was refused, a card to refresh)."""
-    item = _fila().obter(fila_id)
-    return quadro.render_cartao(item, current_user, estado={})
 
 
 @bp.get("/historico")
