@@ -17,6 +17,8 @@ APT_PACKAGES := libcurl4 libssl3 chromium fonts-dejavu-core
 # Override e.g. `make run HOST=0.0.0.0`.
 HOST := 127.0.0.1
 PORT := 8002
+# `make run` also starts the stand-in OS service here, unless URL_API_OS is set.
+OS_STANDIN_PORT := 8003
 PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -96,7 +98,13 @@ run: system-deps venv assets db-start ## Run the app (development) against the l
 	echo "MONGODB_URL=$$MONGODB_URL"; \
 	$(VENV)/bin/flask --app wsgi init-db; \
 	$(VENV)/bin/flask --app wsgi seed-demo; \
-	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	if [ -z "$${URL_API_OS:-}" ]; then \
+		$(PY) scripts/os_standin.py --port $(OS_STANDIN_PORT) & standin=$$!; \
+		trap 'kill $$standin 2>/dev/null || true' EXIT; \
+		export URL_API_OS=http://127.0.0.1:$(OS_STANDIN_PORT); \
+		echo "URL_API_OS=$$URL_API_OS (stand-in do serviço de OS: scripts/os_standin.py)"; \
+	fi; \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: system-deps venv assets ## Lint, then run pytest (tests start their own mongod)
 	$(VENV)/bin/ruff check .

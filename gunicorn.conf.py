@@ -46,3 +46,12 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
     except ConfigError as erro:
         print(f"Configuração inválida: {erro}", file=sys.stderr)
         sys.exit(1)
+
+
+def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao.py). An attempt in
+    flight may finish; if not, its lease expires and another dispatcher sends the event again
+    with the same Idempotency-Key."""
+    despachante = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("os_sync")
+    if despachante is not None:
+        despachante.parar(timeout=5)

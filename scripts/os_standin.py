@@ -286,6 +286,7 @@ class _SemResposta(Exception):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service and requests' pool use
+    disable_nagle_algorithm = True  # else small answers wait for the client's delayed ACK
     server_version = "OSStandIn/1.0"
     timeout = _OCIOSO_SEGUNDOS
     server: _Servidor

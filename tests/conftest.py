@@ -70,6 +70,8 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
     for app in apps:  # the change stream threads (webapp.eventos), before their DB goes away
         if "eventos" in app.extensions:
             app.extensions["eventos"].parar()
+        if "os_sync" in app.extensions:  # the OS dispatcher threads (webapp.sincronizacao)
+            app.extensions["os_sync"].parar()
     if apps:
         mongo = apps[0].extensions["mongo"]
         mongo.client.drop_database(settings.mongodb_database)

@@ -165,7 +165,9 @@ def test_mudanca_pela_api_de_um_processo_chega_ao_outro_em_menos_de_1s(make_app,
         evento = assinatura.proximo(timeout=1.0)
         # A delete carries only the key: enough for a board to remove the card.
         assert (evento.operacao, evento.fila_id, evento.documento) == (
-            "delete", item["fila_id"], None
+            "delete",
+            item["fila_id"],
+            None,
         )
     assert broker_b.assinantes == 0
 
@@ -249,8 +251,10 @@ def test_parar_encerra_a_thread_prontamente(app):
 
 
 def test_ultimos_por_item_mantem_so_o_mais_recente():
-    a1, b1, a2 = (Evento(MUDANCA, fila_id=f, operacao=o) for f, o in
-                  (("a", "insert"), ("b", "insert"), ("a", "update")))
+    a1, b1, a2 = (
+        Evento(MUDANCA, fila_id=f, operacao=o)
+        for f, o in (("a", "insert"), ("b", "insert"), ("a", "update"))
+    )
     assert eventos.ultimos_por_item([a1, b1, a2]) == [b1, a2]
 
 
@@ -445,3 +449,31 @@ def test_sem_script_nem_estilo_inline_nos_modelos_deste_modulo():
         texto = modelo.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", texto), modelo
         assert " style=" not in texto and "hx-on" not in texto, modelo
+
+
+def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
+    """Claiming/releasing an item for delivery changes nothing a screen shows: no push."""
+    from webapp.eventos import _evento
+
+    base = {"operationType": "update", "documentKey": {"_id": "x"}, "fullDocument": {}}
+    so_lease = {
+        **base,
+        "updateDescription": {
+            "updatedFields": {"os_sync.lease_dono": "a", "os_sync.lease_ate": 1},
+            "removedFields": [],
+        },
+    }
+    assert _evento(so_lease) is None
+    soltura = {
+        **base,
+        "updateDescription": {"updatedFields": {}, "removedFields": ["os_sync.lease_dono"]},
+    }
+    assert _evento(soltura) is None
+    passo = {
+        **base,
+        "updateDescription": {
+            "updatedFields": {"status": "EM_REPARO", "os_sync.lease_ate": 1},
+            "removedFields": [],
+        },
+    }
+    assert _evento(passo) is not None

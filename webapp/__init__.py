@@ -7,7 +7,20 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from . import api, board, cli, configuracoes, docs, erros, eventos, logs, painel, saude, sessao
+from . import (
+    api,
+    board,
+    cli,
+    configuracoes,
+    docs,
+    erros,
+    eventos,
+    logs,
+    painel,
+    saude,
+    sessao,
+    sincronizacao,
+)
 from .config import Settings, load_settings
 from .db import Mongo
 from .service import FilaService
@@ -63,6 +76,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     eventos.instalar(app)  # the change stream broker and the board's SSE endpoint
     configuracoes.instalar(app)
     cli.instalar(app)
+    sincronizacao.instalar(app)  # delivery of the steps to the OS service (thread + CLI)
 
     @app.after_request
     def _cabecalhos(response: Response) -> Response:

@@ -39,8 +39,12 @@ def autenticar() -> None:
     g.ator = Ator(identidade.sub, identidade.papel)
 
 
+def _json(documento: dict[str, Any]) -> dict[str, Any]:
+    return s.item_json(documento, bool(current_app.config["SETTINGS"].url_api_os))
+
+
 def _item(documento: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int]:
-    return s.item_json(documento), status
+    return _json(documento), status
 
 
 @operacao(
@@ -70,7 +74,7 @@ def adicionar(corpo: s.NovaOrdem) -> Any:
 )
 def listar(consulta: s.ListarParametros) -> Any:
     itens = fila().listar(consulta.status, consulta.limit, consulta.offset)
-    return [s.item_json(item) for item in itens]
+    return [_json(item) for item in itens]
 
 
 @operacao(bp, "GET", "/<fila_id>", "Obter um item", resposta=s.ItemFila, erros=(404,))

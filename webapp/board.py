@@ -41,6 +41,7 @@ from .formularios import (
 from .quadro import Filtros
 from .service import EntradaInvalida, ErroFila, FilaService, NaoEncontrada
 from .sessao import exigir_gerente
+from .sincronizacao import situacao_os
 
 bp = Blueprint("board", __name__)
 
@@ -56,6 +57,7 @@ ROTULOS_ACAO = {
     "alterar_prioridade": "Prioridade alterada",
     "pausar": "Colocada em espera",
     "retomar": "Retomada",
+    "reenviar_os": "Reenvio ao sistema de OS",
 }
 
 FORMULARIOS_PASSO: dict[Acao, type[FlaskForm]] = {
@@ -109,6 +111,7 @@ def _pagina_quadro(
         estados=estados or {},
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
+        situacao_os=situacao_os(_db(), current_app.config["SETTINGS"]),
     ), status
 
 
@@ -279,6 +282,15 @@ def pausar(fila_id: str) -> Any:
 def retomar(fila_id: str) -> Any:
     return _responder(
         fila_id, lambda: _fila().retomar(fila_id, current_user.ator), form=ConfirmarForm()
+    )
+
+
+@bp.post("/ordens/<fila_id>/reenviar-os")
+@login_required
+def reenviar_os(fila_id: str) -> Any:
+    """A manager sends a status the OS service refused again (mechanics get 403)."""
+    return _responder(
+        fila_id, lambda: _fila().reenviar_os(fila_id, current_user.ator), form=ConfirmarForm()
     )
 
 

@@ -46,6 +46,22 @@ class Settings:
     trusted_proxies: int = 0
     # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
     painel_max_cartoes: int = 5
+    # --- Delivery of the steps to the OS service (webapp/sincronizacao.py) ---
+    # Path under URL_API_OS; the shop's service today serves
+    # /veiculos/{veiculo_id}/ordens_servico/{id}/status and ignores the vehicle id.
+    os_path_template: str = "/ordens_servico/{ordem_servico_id}/status"
+    os_token_sub: str = "fila-execucao"  # the `sub` the OS service looks its caller up by
+    os_timeout_conexao_ms: int = 2000
+    os_timeout_leitura_ms: int = 5000
+    os_retentativa_base_ms: int = 1000  # first backoff ceiling; doubles per attempt
+    os_retentativa_max_ms: int = 300_000  # backoff cap (5 min)
+    os_prazo_retentativas_s: int = 86_400  # retry for 24 h after the event, then it fails
+    # A claimed item belongs to one dispatcher this long; a crashed one's claim then expires.
+    # Longer than one attempt can take (connect + read timeouts), or two could overlap.
+    os_lease_ms: int = 30_000
+    os_sync_intervalo_ms: int = 1000  # polling, besides being woken right after each step
+    os_sync_thread: bool = True  # a dispatcher thread in each web process
+    os_alerta_fora_s: int = 60  # the board's banner once the OS service is down this long
 
     @property
     def production(self) -> bool:
@@ -119,6 +135,7 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
     if not 1 <= settings.painel_max_cartoes <= 20:
         raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
+    checar_os(settings)
     if not settings.production:
         return
     if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
@@ -145,3 +162,42 @@ def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:
             raise ConfigError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
         limites[prioridade] = (atencao, atraso)
     return limites
+
+
+def checar_os(settings: Settings) -> None:
+    """Settings of the delivery to the OS service (one line per refusal)."""
+    url = settings.url_api_os
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"URL_API_OS deve começar com http:// ou https://, recebido {url!r}")
+    modelo = settings.os_path_template
+    try:
+        caminho = modelo.format(ordem_servico_id=1)
+    except (KeyError, IndexError, ValueError):
+        caminho = None
+    if caminho is None or "{ordem_servico_id}" not in modelo or not modelo.startswith("/"):
+        raise ConfigError(
+            "OS_PATH_TEMPLATE deve começar com / e conter só o campo {ordem_servico_id}, "
+            "ex.: /veiculos/0/ordens_servico/{ordem_servico_id}/status"
+        )
+    if not settings.os_token_sub.strip():
+        raise ConfigError("OS_TOKEN_SUB não pode ser vazio")
+    limites = {
+        "OS_TIMEOUT_CONEXAO_MS": (settings.os_timeout_conexao_ms, 10, 60_000),
+        "OS_TIMEOUT_LEITURA_MS": (settings.os_timeout_leitura_ms, 10, 300_000),
+        "OS_RETENTATIVA_BASE_MS": (settings.os_retentativa_base_ms, 1, 3_600_000),
+        "OS_RETENTATIVA_MAX_MS": (settings.os_retentativa_max_ms, 1, 86_400_000),
+        "OS_PRAZO_RETENTATIVAS_S": (settings.os_prazo_retentativas_s, 1, 30 * 86_400),
+        "OS_LEASE_MS": (settings.os_lease_ms, 50, 3_600_000),
+        "OS_SYNC_INTERVALO_MS": (settings.os_sync_intervalo_ms, 10, 60_000),
+        "OS_ALERTA_FORA_S": (settings.os_alerta_fora_s, 0, 86_400),
+    }
+    for nome, (valor, minimo, maximo) in limites.items():
+        if not minimo <= valor <= maximo:
+            raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}")
+    if settings.os_retentativa_max_ms < settings.os_retentativa_base_ms:
+        raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
+    if settings.os_lease_ms <= settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms:
+        raise ConfigError(
+            "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
+            "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
+        )

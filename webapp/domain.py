@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from . import entrega
+
 
 class Status(StrEnum):
     AGUARDANDO = "AGUARDANDO"
@@ -61,11 +63,12 @@ class Acao(StrEnum):
     REMOVER = "remover"
     PAUSAR = "pausar"
     RETOMAR = "retomar"
+    REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
 
 
 # Steps a mechanic may not take: they belong to the manager (or to an integration).
 ACOES_DE_GERENTE = frozenset(
-    {Acao.CRIAR, Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER}
+    {Acao.CRIAR, Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER, Acao.REENVIAR_OS}
 )
 
 
@@ -261,11 +264,16 @@ def passos_permitidos(item: Mapping[str, Any], papel: Papel) -> list[Passo]:
 
 @dataclass
 class Mudanca:
-    """One conditional update: applied only when every requisito still holds in the database."""
+    """One conditional update: applied only when every requisito still holds in the database.
+
+    `eventos`: statuses for the OS service (webapp/entrega.py), written by the same update as the
+    step (an outbox inside the item), so a step is never stored without its event or the reverse.
+    """
 
     requisitos: tuple[Requisito, ...]
     campos: dict[str, Any]
     historico: list[dict[str, Any]] = field(default_factory=list)
+    eventos: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str, Any]:
@@ -283,11 +291,14 @@ def planejar_passo(
     agora: datetime,
     *,
     aprovar_se_preciso: bool = False,
+    origem: Mapping[str, Any] | None = None,
 ) -> list[Mudanca]:
     """The change(s) a step makes, tried in order by the store; the first that matches wins.
 
     `aprovar_se_preciso` (an integration starting a repair): the OS service only starts a repair
     after the customer approved, so an unapproved, diagnosed order records the approval first.
+    `origem`: the request that caused the step ({"request_id", "trace"}), carried to the OS
+    service with the step's event.
     """
     passo = PASSOS[acao]
     # A step ends any hold: the work moved on (holds never block the OS service's steps).
@@ -315,7 +326,17 @@ def planejar_passo(
         notas = (dados.get("observacoes_reparo") or "").strip()
         campos["observacoes_reparo"] = notas or None
 
-    mudanca = Mudanca(passo.requisitos, campos, [_entrada(acao, passo.de, passo.para, por, agora)])
+    eventos = []
+    if passo.evento_os is not None:
+        origem = origem or {}
+        eventos.append(
+            entrega.novo_evento(
+                passo.evento_os, agora, origem.get("request_id"), origem.get("trace")
+            )
+        )
+    mudanca = Mudanca(
+        passo.requisitos, campos, [_entrada(acao, passo.de, passo.para, por, agora)], eventos
+    )
     planos = [mudanca]
     if acao is Acao.INICIAR_REPARO and aprovar_se_preciso:
         aprovar = PASSOS[Acao.APROVAR_ORCAMENTO]
@@ -325,6 +346,7 @@ def planejar_passo(
                 aprovar.requisitos,
                 {**campos, "orcamento_aprovado": True, aprovar.marca_tempo: agora},
                 [aprovacao, *mudanca.historico],
+                eventos,  # approval itself tells the OS service nothing; the repair does
             )
         )
     return planos
@@ -419,6 +441,11 @@ def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datet
     return Mudanca(
         (NAO_FINALIZADA, SEM_PAUSA), {"pausa": pausa, "dta_atualizacao": agora}, [entrada]
     )
+
+
+def planejar_reenvio_os(por: str, agora: datetime) -> dict[str, Any]:
+    """History entry of a manager's retry of a status the OS service refused."""
+    return _entrada(Acao.REENVIAR_OS, None, None, por, agora)
 
 
 def planejar_retomada(por: str, agora: datetime) -> Mudanca:

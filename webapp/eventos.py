@@ -90,6 +90,9 @@ def _evento(change: dict[str, Any]) -> Evento | None:
     campos = frozenset(descricao.get("updatedFields", {})) | frozenset(
         descricao.get("removedFields", [])
     )
+    if campos and all(c.startswith("os_sync.lease_") for c in campos):
+        # A dispatcher claiming or releasing an item: nothing any screen shows has changed.
+        return None
     return Evento(
         MUDANCA,
         fila_id=str(chave.get("_id")),

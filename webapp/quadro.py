@@ -15,7 +15,7 @@ from flask import current_app, render_template
 from markupsafe import Markup
 from pymongo.database import Database
 
-from . import domain
+from . import domain, entrega
 from .config import Settings, limites_alerta
 from .domain import Acao, Alerta, Papel, Prioridade, Status, SubEtapa
 from .repository import ORDEM_FILA
@@ -183,6 +183,10 @@ class Cartao:
     gerente: bool = False
     pode_pausar: bool = False
     motivos: dict[str, str] = field(default_factory=dict)  # why a drop on a column is refused
+    # Delivery to the OS service (webapp/entrega.resumo, times in the shop's zone); None when
+    # the order has no step to tell yet.
+    sincronizacao: dict[str, Any] | None = None
+    pode_reenviar_os: bool = False
 
 
 def _resumo(texto: str | None, limite: int = 120) -> str | None:
@@ -223,6 +227,7 @@ def cartao(
     mecanico_id = item.get("mecanico_responsavel_id")
     previsao = item.get("previsao_entrega")
     finalizada = item["status"] == Status.FINALIZADA
+    sincronizacao = _sincronizacao(item)
     return Cartao(
         fila_id=str(item["_id"]),
         ordem_servico_id=item["ordem_servico_id"],
@@ -255,7 +260,22 @@ def cartao(
             if papel and s != item["status"]
             and (motivo := domain.motivo_para_mover(item, papel, s)) is not None
         },
+        sincronizacao=sincronizacao,
+        pode_reenviar_os=bool(
+            papel
+            and sincronizacao
+            and sincronizacao["status"] == "falhou"
+            and domain.pode(papel, Acao.REENVIAR_OS)
+        ),
     )
+
+
+def _sincronizacao(item: dict[str, Any]) -> dict[str, Any] | None:
+    if not item.get("eventos_os"):
+        return None
+    estado = entrega.resumo(item, bool(_settings().url_api_os))
+    proxima = estado["proxima_tentativa"]
+    return {**estado, "proxima_tentativa": proxima.astimezone(fuso()) if proxima else None}
 
 
 def nomes_mecanicos(db: Database, itens: list[dict[str, Any]]) -> dict[int, str]:

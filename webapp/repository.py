@@ -28,6 +28,18 @@ INDICES = [
     IndexModel(ORDEM_FILA, name="fila_geral"),
     # The board's "finished today" column and the history pages.
     IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
+    # The OS dispatcher's "next item due" (only items with something due are indexed) and the
+    # board's count of events waiting.
+    IndexModel(
+        [("os_sync.proxima", ASCENDING)],
+        name="os_sync_devidos",
+        partialFilterExpression={"os_sync.proxima": {"$exists": True}},
+    ),
+    IndexModel(
+        [("os_sync.pendentes", ASCENDING)],
+        name="os_sync_pendentes",
+        partialFilterExpression={"os_sync.pendentes": {"$gt": 0}},
+    ),
 ]
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
@@ -87,12 +99,58 @@ class FilaRepository:
 
     def aplicar(self, fila_id: ObjectId, mudanca: Mudanca) -> dict[str, Any] | None:
         """Apply `mudanca` only if its requisitos still hold; the updated item, or None."""
-        atualizacao: dict[str, Any] = {"$set": mudanca.campos, "$inc": {"versao": 1}}
-        if mudanca.historico:
-            atualizacao["$push"] = {"historico": {"$each": mudanca.historico}}
+        atualizacao: Any
+        if mudanca.eventos:
+            atualizacao = atualizacao_com_eventos(mudanca)
+        else:
+            atualizacao = {"$set": mudanca.campos, "$inc": {"versao": 1}}
+            if mudanca.historico:
+                atualizacao["$push"] = {"historico": {"$each": mudanca.historico}}
         return self.fila.find_one_and_update(
             filtro(fila_id, mudanca.requisitos),
             atualizacao,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def reenviar_evento_os(
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """A failed head event becomes pending again, due now, with a fresh retry window; the
+        item, or None when it has no failed event (conditional: two managers, one retry)."""
+        novos = {
+            "estado": "pendente",
+            "proxima_tentativa": agora,
+            "janela_desde": agora,
+            "tentativas": 0,
+        }
+        return self.fila.find_one_and_update(
+            {"_id": fila_id, "os_sync.falhou": True},
+            [
+                {
+                    "$set": {
+                        "eventos_os": {
+                            "$map": {
+                                "input": "$eventos_os",
+                                "in": {
+                                    "$cond": [
+                                        {"$eq": ["$$this.estado", "falhou"]},
+                                        {"$mergeObjects": ["$$this", {"$literal": novos}]},
+                                        "$$this",
+                                    ]
+                                },
+                            }
+                        },
+                        "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
+                        "historico": {
+                            "$concatArrays": [
+                                {"$ifNull": ["$historico", []]},
+                                {"$literal": [entrada]},
+                            ]
+                        },
+                    }
+                },
+                {"$set": resumo_os_sync()},
+            ],
             return_document=ReturnDocument.AFTER,
         )
 
@@ -110,3 +168,69 @@ class FilaRepository:
 
         with self.db.client.start_session() as session:
             return session.with_transaction(_remover)
+
+
+# --- The outbox of events for the OS service, kept in the item ---------------------------------
+
+_EVENTOS = {"$ifNull": ["$eventos_os", []]}
+
+
+def resumo_os_sync() -> dict[str, Any]:
+    """`os_sync` recomputed from `eventos_os` inside an update (aggregation expressions).
+
+    pendentes: events not delivered yet (a failed one included: it blocks the later ones);
+    falhou: the head event failed for good (a manager must retry); proxima: when the head event
+    is due, absent when nothing can be sent (the dispatcher's index only holds items with one).
+    The lease fields are left alone: a step may happen while its item's delivery is in flight.
+    """
+    esperando = {"$filter": {"input": _EVENTOS, "cond": {"$ne": ["$$this.estado", "enviado"]}}}
+    return {
+        "os_sync.pendentes": {"$size": esperando},
+        "os_sync.falhou": {"$in": ["falhou", {"$ifNull": ["$eventos_os.estado", []]}]},
+        "os_sync.proxima": {
+            "$let": {
+                "vars": {"cabeca": {"$first": esperando}},
+                "in": {
+                    "$cond": [
+                        {"$eq": ["$$cabeca.estado", "pendente"]},
+                        "$$cabeca.proxima_tentativa",
+                        "$$REMOVE",
+                    ]
+                },
+            }
+        },
+    }
+
+
+def atualizacao_com_eventos(mudanca: Mudanca) -> list[dict[str, Any]]:
+    """A step with events as ONE pipeline update: the step's fields, its history and its events,
+    then the recomputed `os_sync`, all atomic.
+
+    A pipeline (not $set/$push) because each event's `seq` comes from the item as it is at that
+    moment: seq = number of events already there + 1 (1-based, gapless, per item), with no read
+    before the write, so racing steps can never share a seq. The Idempotency-Key `chave` is
+    "<fila_id>-<seq>": the same on every retry, different for an OS re-added to the queue.
+    Values are wrapped in $literal so texts starting with "$" stay texts and documents replace.
+    """
+    total = {"$size": _EVENTOS}
+    novos = []
+    for i, evento in enumerate(mudanca.eventos, start=1):
+        seq = {"$add": [total, i]}
+        novos.append(
+            {
+                "$mergeObjects": [
+                    {"$literal": evento},
+                    {
+                        "seq": seq,
+                        "chave": {"$concat": [{"$toString": "$_id"}, "-", {"$toString": seq}]},
+                    },
+                ]
+            }
+        )
+    passo = {campo: {"$literal": valor} for campo, valor in mudanca.campos.items()}
+    passo["versao"] = {"$add": [{"$ifNull": ["$versao", 0]}, 1]}
+    passo["historico"] = {
+        "$concatArrays": [{"$ifNull": ["$historico", []]}, {"$literal": mudanca.historico}]
+    }
+    passo["eventos_os"] = {"$concatArrays": [_EVENTOS, novos]}
+    return [{"$set": passo}, {"$set": resumo_os_sync()}]

@@ -7,7 +7,7 @@ document cannot drift from what the code accepts. Messages for people are Portug
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
+from . import entrega
 from .domain import Prioridade, Status
 
 INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
@@ -102,6 +103,36 @@ class Pausa(BaseModel):
     por: str
 
 
+class SincronizacaoOS(BaseModel):
+    """Delivery of this order's steps to the OS service: the state of its oldest undelivered
+    status (the later ones wait for it), or of the last delivered one."""
+
+    status: Literal["sincronizado", "pendente", "falhou", "desligada"] = Field(
+        description="sincronizado: tudo entregue; pendente: aguardando (nova) tentativa; "
+        "falhou: recusado pelo sistema de OS ou prazo esgotado, um gerente pode reenviar; "
+        "desligada: URL_API_OS não configurada"
+    )
+    pendentes: int = Field(description="Atualizações ainda não entregues")
+    tentativas: int
+    proxima_tentativa: Instante | None
+    ultimo_erro: str | None
+    sincronizado_em: Instante | None
+
+
+class EventoOS(BaseModel):
+    """One status pushed (or to push) to the OS service, in order (`seq`)."""
+
+    seq: int
+    status: str
+    estado: Literal["pendente", "enviado", "falhou"]
+    criado_em: Instante
+    tentativas: int
+    proxima_tentativa: Instante | None = None
+    ultimo_erro: str | None = None
+    enviado_em: Instante | None = None
+    chave: str = Field(description="Idempotency-Key, a mesma em todas as tentativas")
+
+
 class ItemFila(BaseModel):
     fila_id: str
     ordem_servico_id: int
@@ -126,6 +157,8 @@ class ItemFila(BaseModel):
     previsao_entrega: Instante | None = None
     pausa: Pausa | None = None
     historico: list[EntradaHistorico]
+    sincronizacao_os: SincronizacaoOS
+    eventos_os: list[EventoOS] = []
 
 
 class Erro(BaseModel):
@@ -136,9 +169,14 @@ class Saude(BaseModel):
     status: str
 
 
-def item_json(documento: dict[str, Any]) -> dict[str, Any]:
-    """A stored item as the API returns it (ISO 8601 with offset, ids as strings)."""
-    dados = {**documento, "fila_id": str(documento["_id"])}
+def item_json(documento: dict[str, Any], sincronizacao_ligada: bool = True) -> dict[str, Any]:
+    """A stored item as the API returns it (ISO 8601 with offset, ids as strings).
+    `sincronizacao_ligada`: whether URL_API_OS is set (else pending events show "desligada")."""
+    dados = {
+        **documento,
+        "fila_id": str(documento["_id"]),
+        "sincronizacao_os": entrega.resumo(documento, sincronizacao_ligada),
+    }
     return ItemFila.model_validate(dados).model_dump(mode="json")
 
 

@@ -3,7 +3,7 @@ so a rule or a message lives in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,8 +71,19 @@ def _versao(versao: int | None) -> tuple[Requisito, ...]:
 
 
 class FilaService:
-    def __init__(self, repo: FilaRepository) -> None:
+    def __init__(
+        self,
+        repo: FilaRepository,
+        *,
+        origem: Callable[[], Mapping[str, Any]] | None = None,
+        ao_enfileirar: Callable[[], None] | None = None,
+    ) -> None:
         self.repo = repo
+        # Injected by the app (webapp/sincronizacao.py), so this layer stays free of Flask:
+        # `origem` tells which request caused a step ({"request_id", "trace"}), carried to the
+        # OS service; `ao_enfileirar` wakes the dispatcher once a step with an event committed.
+        self.origem = origem
+        self.ao_enfileirar = ao_enfileirar
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -137,6 +148,7 @@ class FilaService:
                 ator.id,
                 instante or agora(),
                 aprovar_se_preciso=aprovar_se_preciso,
+                origem=self.origem() if self.origem else None,
             )
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
@@ -187,6 +199,26 @@ class FilaService:
         mudanca = domain.planejar_retomada(ator.id, instante or agora())
         return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None)
 
+    def reenviar_os(
+        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        """A manager sends again a status the OS service refused (e.g. a 404 fixed on its side):
+        the failed event is pending again, due now, with a fresh retry window."""
+        oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.REENVIAR_OS):
+            raise Proibido("Apenas um gerente pode reenviar ao sistema de OS.")
+        momento = instante or agora()
+        item = self.repo.reenviar_evento_os(
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
+        )
+        if item is None:
+            atual = self.repo.obter(oid)
+            if atual is None:
+                raise NaoEncontrada("Item da fila não encontrado.")
+            raise Conflito("Não há envio ao sistema de OS com falha nesta ordem.", atual)
+        self._avisar()
+        return item
+
     def remover(self, fila_id: str | ObjectId, ator: Ator) -> dict[str, Any]:
         oid = _oid(fila_id)
         if not domain.pode(ator.papel, Acao.REMOVER):
@@ -210,6 +242,8 @@ class FilaService:
             mudanca.requisitos += _versao(versao)
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
+                if mudanca.eventos:
+                    self._avisar()
                 return item
         # Refused: read the current state only to explain why (the write already decided).
         atual = self.repo.obter(oid)
@@ -224,3 +258,8 @@ class FilaService:
             motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
         raise Conflito(f"Não é possível {rotulo}: {motivo}.", atual)
+
+    def _avisar(self) -> None:
+        # Only wakes a thread: the request never waits for the OS service.
+        if self.ao_enfileirar is not None:
+            self.ao_enfileirar()
