@@ -69,6 +69,19 @@ def filtro(fila_id: ObjectId, requisitos: tuple[Requisito, ...]) -> dict[str, An
     return consulta
 
 
+def eventos_atualizados(condicao: dict[str, Any], campos: dict[str, Any]) -> dict[str, Any]:
+    """Pipeline expression: `eventos_os` with `campos` merged into the events where `condicao`
+    (an expression over `$$this`) holds; the others unchanged."""
+    return {
+        "$map": {
+            "input": "$eventos_os",
+            "in": {
+                "$cond": [condicao, {"$mergeObjects": ["$$this", {"$literal": campos}]}, "$$this"]
+            },
+        }
+    }
+
+
 class FilaRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -128,18 +141,9 @@ class FilaRepository:
             [
                 {
                     "$set": {
-                        "eventos_os": {
-                            "$map": {
-                                "input": "$eventos_os",
-                                "in": {
-                                    "$cond": [
-                                        {"$eq": ["$$this.estado", "falhou"]},
-                                        {"$mergeObjects": ["$$this", {"$literal": novos}]},
-                                        "$$this",
-                                    ]
-                                },
-                            }
-                        },
+                        "eventos_os": eventos_atualizados(
+                            {"$eq": ["$$this.estado", "falhou"]}, novos
+                        ),
                         "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
                         "historico": {
                             "$concatArrays": [

@@ -40,7 +40,7 @@ from requests.adapters import HTTPAdapter
 from . import entrega, logs
 from .config import Settings
 from .entrega import Desfecho, EstadoEvento, Resultado
-from .repository import COLECAO, resumo_os_sync
+from .repository import COLECAO, eventos_atualizados, resumo_os_sync
 from .service import agora
 from .tokens import emitir
 
@@ -232,24 +232,8 @@ class Despachante:
         (steps may have added events meanwhile)."""
         etapas: list[dict[str, Any]] = []
         if seq is not None:
-            etapas.append(
-                {
-                    "$set": {
-                        "eventos_os": {
-                            "$map": {
-                                "input": "$eventos_os",
-                                "in": {
-                                    "$cond": [
-                                        {"$eq": ["$$this.seq", seq]},
-                                        {"$mergeObjects": ["$$this", {"$literal": campos}]},
-                                        "$$this",
-                                    ]
-                                },
-                            }
-                        }
-                    }
-                }
-            )
+            condicao = {"$eq": ["$$this.seq", seq]}
+            etapas.append({"$set": {"eventos_os": eventos_atualizados(condicao, campos)}})
         etapas.append({"$set": resumo_os_sync()})
         etapas.append({"$unset": ["os_sync.lease_dono", "os_sync.lease_ate"]})
         resultado = self.fila.update_one(
