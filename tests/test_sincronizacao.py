@@ -515,11 +515,16 @@ def test_quadro_avisa_quando_o_servico_de_os_esta_fora_do_ar(
     cartao = cartao_html(html, str(item["_id"]))
     assert "OS: pendente (1 tentativa, próxima às" in cartao
     assert "fora do ar" not in paginas["paciente"].get("/").text
+    # An open board re-reads the banner by itself (hx-trigger every 30 s).
+    assert 'hx-get="/situacao-os" hx-trigger="every 30s"' in html
+    parcial = paginas["logo"].get("/situacao-os").text
+    assert "Sistema de OS fora do ar há 0 min" in parcial
 
     os_servico.reiniciar()
     _despachante(logo, "d1").processar_pendentes(prazo_s=10)
     html = paginas["logo"].get("/").text
     assert "fora do ar" not in html
+    assert "fora do ar" not in paginas["logo"].get("/situacao-os").text
     assert "OS: sincronizada" in cartao_html(html, str(item["_id"]))
 
 

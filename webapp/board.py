@@ -139,6 +139,16 @@ def detalhe(fila_id: str) -> Any:
     )
 
 
+@bp.get("/situacao-os")
+@login_required
+def situacao_os_parcial() -> Any:
+    """The OS-service banner alone (the board re-reads it every 30 s)."""
+    return render_template(
+        "board/_situacao_os.html",
+        situacao_os=situacao_os(_db(), current_app.config["SETTINGS"]),
+    )
+
+
 @bp.get("/historico")
 @login_required
 def historico() -> Any:
