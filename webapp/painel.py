@@ -18,7 +18,7 @@ from pymongo.database import Database
 from . import domain, erros, eventos, quadro
 from .config import limites_alerta
 from .configuracoes import limites_colunas, token_ativo, verificar_token
-from .domain import Prioridade, Status
+from .domain import Status
 from .repository import COLECAO, ORDEM_FILA
 from .service import agora
 
@@ -104,31 +104,27 @@ def _max_cartoes() -> int:
 def _cartao(
     item: dict[str, Any], nomes: dict[int, str], instante: datetime, destaque_id: str | None
 ) -> CartaoTV:
-    prioridade = Prioridade(item["prioridade"])
-    segundos = domain.tempo_na_etapa(item, instante)
-    atencao, atraso = limites_alerta(current_app.config["SETTINGS"])[prioridade]
-    finalizada = item["status"] == Status.FINALIZADA
-    pausa = item.get("pausa")
+    """The board's card (quadro.cartao, no buttons), plus what the TV needs to tick by itself."""
+    c = quadro.cartao(item, None, nomes, instante)
+    atencao, atraso = limites_alerta(current_app.config["SETTINGS"])[c.prioridade]
     etapa = domain.sub_etapa(item)
-    mecanico_id = item.get("mecanico_responsavel_id")
+    parado = c.pausa is not None or c.status == Status.FINALIZADA
     return CartaoTV(
-        fila_id=str(item["_id"]),
-        ordem_servico_id=item["ordem_servico_id"],
-        placa=item.get("placa"),
-        veiculo=item.get("veiculo"),
-        prioridade=prioridade.value.lower(),
-        rotulo_prioridade=quadro.ROTULOS_PRIORIDADE[prioridade],
-        mecanico=nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
+        fila_id=c.fila_id,
+        ordem_servico_id=c.ordem_servico_id,
+        placa=c.placa,
+        veiculo=c.veiculo,
+        prioridade=c.prioridade.value.lower(),
+        rotulo_prioridade=c.rotulo_prioridade,
+        mecanico=c.mecanico,
         sub_etapa=SUB_ETAPAS[etapa] if etapa else None,
-        tempo_etapa=quadro.duracao(segundos),
-        desde_ms=None if (pausa or finalizada) else int((instante.timestamp() - segundos) * 1000),
+        tempo_etapa=c.tempo_etapa,
+        desde_ms=None if parado else int((instante.timestamp() - c.segundos_etapa) * 1000),
         atencao_s=atencao * 60,
         atraso_s=atraso * 60,
-        alerta="ok" if finalizada else domain.alerta(segundos, prioridade, {
-            prioridade: (atencao, atraso)
-        }).value,
-        pausa=domain.MotivoPausa(pausa["motivo"]).rotulo if pausa else None,
-        mais_antiga=str(item["_id"]) == destaque_id,
+        alerta=c.alerta.value,
+        pausa=c.pausa["rotulo"] if c.pausa else None,
+        mais_antiga=c.fila_id == destaque_id,
     )
 
 

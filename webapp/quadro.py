@@ -171,6 +171,7 @@ class Cartao:
     sub_etapa: str | None
     mecanico: str | None
     tempo_etapa: str
+    segundos_etapa: float  # holds excluded
     alerta: Alerta
     diagnostico: str | None
     previsao_entrega: datetime | None
@@ -241,6 +242,7 @@ def cartao(
         sub_etapa=ROTULOS_SUB_ETAPA[etapa] if etapa else None,
         mecanico=nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
         tempo_etapa=duracao(segundos),
+        segundos_etapa=segundos,
         alerta=Alerta.OK
         if finalizada
         else domain.alerta(segundos, prioridade, limites_alerta(_settings())),
