@@ -471,9 +471,8 @@ def eventos() -> Response:
         return render_quadro_completo(usuario, filtros)
 
     def mudancas(lote: list[Evento]) -> str:
-        return "\n".join(
-            quadro.render_mudanca(e.fila_id or "", e.documento, usuario, filtros) for e in lote
-        )
+        mudados = [(e.fila_id or "", e.documento) for e in lote]
+        return quadro.render_mudancas(mudados, usuario, filtros)
 
     def valido() -> bool:
         # Deactivated, or the password changed: the open tab stops receiving the queue.

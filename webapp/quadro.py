@@ -408,21 +408,36 @@ def render_mudanca(
 ) -> str:
     """Partials for one changed card: remove it where it was, insert it in its column (when it
     still belongs on this board), refresh the counts and announce the change."""
+    return render_mudancas([(fila_id, item)], usuario, filtros, estado=estado, anunciar=anunciar)
+
+
+def render_mudancas(
+    mudados: list[tuple[str, dict[str, Any] | None]],
+    usuario: Any,
+    filtros: Filtros,
+    *,
+    estado: dict[str, Any] | None = None,
+    anunciar: str | None = None,
+) -> str:
+    """The partials of several changed cards (`(fila_id, item or None when removed)`), with the
+    names, counts and limits read once for the whole batch, not once per card."""
     db = current_app.extensions["mongo"].db
-    visivel = item is not None and corresponde(item, filtros)
-    c = cartao(item, _papel(usuario), nomes_mecanicos(db, [item])) if visivel else None
+    visiveis = [i for _, i in mudados if i is not None and corresponde(i, filtros)]
+    nomes = nomes_mecanicos(db, visiveis)
+    papel = _papel(usuario)
+    cartoes = [
+        (fila_id, cartao(item, papel, nomes) if any(item is v for v in visiveis) else None)
+        for fila_id, item in mudados
+    ]
+    if anunciar is None:
+        anunciar = " ".join(filter(None, (anuncio(item) for _, item in mudados)))
     return render_template(
         "board/_mudanca.html",
-        fila_id=fila_id,
-        c=c,
+        cartoes=cartoes,
         estado=estado or {},
-        anuncio=anunciar if anunciar is not None else anuncio(item),
+        anuncio=anunciar,
         contagens_html=render_contagens(contagens(db), limites_colunas(db)),
     )
-
-
-def tempo_relativo(instante: datetime) -> str:
-    return duracao(max(0.0, (agora() - instante).total_seconds()))
 
 
 def local(instante: datetime | None) -> datetime | None:
