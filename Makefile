@@ -28,7 +28,7 @@ VENDOR := static/vendor
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable.min.js
 NPM_STAMP := node_modules/.installed
 
-.PHONY: help venv system-deps assets db-start db-stop db-status run test lint clean distclean
+.PHONY: help venv system-deps assets db-start db-stop db-status run test test-fast lint clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -109,6 +109,10 @@ run: system-deps venv assets db-start ## Run the app (development) against the l
 test: system-deps venv assets ## Lint, then run pytest (tests start their own mongod)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv assets ## Like test, without the browser tests (no Chromium needed)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not navegador" $(PYTEST_ARGS)
 
 lint: venv ## ruff check
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from webapp.config import ConfigError, load_settings
+from webapp.settings import ConfigError, load_settings
 
 bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"

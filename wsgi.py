@@ -3,7 +3,7 @@
 import sys
 
 from webapp import create_app
-from webapp.config import ConfigError
+from webapp.settings import ConfigError
 
 try:
     app = create_app()

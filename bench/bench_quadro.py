@@ -23,9 +23,10 @@ sys.path.insert(0, str(RAIZ))
 from scripts import localdb  # noqa: E402
 from tests.helpers import csrf_de  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import Settings  # noqa: E402
+from webapp.components import componentes  # noqa: E402
+from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.settings import Settings  # noqa: E402
 from webapp.tokens import emitir  # noqa: E402
-from webapp.usuarios import criar_usuarios_demo  # noqa: E402
 
 
 def medir(nome: str, funcao, repeticoes: int) -> float:
@@ -58,7 +59,7 @@ def main() -> None:
                 log_level="WARNING",
             )
             app = create_app(settings)
-            criar_usuarios_demo(app.extensions["mongo"].db)
+            componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
             api = app.test_client()
             cabecalho = {"Authorization": f"Bearer {emitir(settings, 'bench')}"}
             ids = []
@@ -123,7 +124,7 @@ def main() -> None:
                 f"razão quadro completo / passo htmx: {quadro / passo_htmx:.1f}x; "
                 f"passo htmx / passo API: {passo_htmx / passo_api:.1f}x"
             )
-            app.extensions["mongo"].fechar()
+            componentes(app).mongo.fechar()
         finally:
             localdb.stop_mongod(processo)
 

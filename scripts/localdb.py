@@ -248,6 +248,9 @@ def start_mongod(
         "--wiredTigerCacheSizeGB", "0.25",  # default is half the RAM
         "--setParameter", "diagnosticDataCollectionEnabled=false",  # no FTDC files/CPU
     ]  # fmt: skip
+    if pidfile is None:
+        # Test servers only: failpoints (configureFailPoint) inject server-side faults.
+        cmd += ["--setParameter", "enableTestCommands=1"]
     if pidfile is not None:
         pidfile = Path(pidfile).resolve()
         pidfile.parent.mkdir(parents=True, exist_ok=True)

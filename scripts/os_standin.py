@@ -74,7 +74,7 @@ def segredo_padrao() -> str:
     raiz = str(Path(__file__).resolve().parent.parent)
     if raiz not in sys.path:
         sys.path.insert(0, raiz)
-    from webapp.config import DEV_SECRET_KEY
+    from webapp.settings import DEV_SECRET_KEY
 
     return DEV_SECRET_KEY
 

@@ -23,7 +23,7 @@
     relogio.querySelector(".relogio-s").textContent = `:${valor("second")}`;
   }
 
-  // Same wording as the server's quadro.duracao().
+  // Same wording as the server's clock.duracao() (the TV ticks between pushes).
   function duracao(segundos) {
     let minutos = Math.floor(segundos / 60);
     if (minutos < 60) return `${minutos} min`;

@@ -1,12 +1,19 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures: a private mongod, one fresh database and app per test, signed-in
+people, the app on a real HTTP server."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 # Repo root on sys.path, so `scripts.localdb` and `webapp` import however pytest is started.
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +21,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts import localdb  # noqa: E402
+from tests.helpers import Api, csrf_de, servidor_http  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.components import componentes  # noqa: E402
+from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.settings import Settings  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "navegador: drives Debian's Chromium (skipped by `make test-fast`)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -26,21 +44,6 @@ def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield localdb.mongo_url(port)
     finally:
         localdb.stop_mongod(proc)
-
-
-# --- The application on the test server: one fresh database per test ---------------------------
-
-import threading  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-from flask import Flask  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from tests.helpers import Api  # noqa: E402
-from webapp import create_app  # noqa: E402
-from webapp.config import Settings  # noqa: E402
 
 
 @pytest.fixture
@@ -60,23 +63,18 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def _make(**overrides: object) -> Flask:
-        from dataclasses import replace
-
         app = create_app(replace(settings, **overrides))
         apps.append(app)
         return app
 
     yield _make
-    for app in apps:  # the change stream threads (webapp.eventos), before their DB goes away
-        if "eventos" in app.extensions:
-            app.extensions["eventos"].parar()
-        if "os_sync" in app.extensions:  # the OS dispatcher threads (webapp.sincronizacao)
-            app.extensions["os_sync"].parar()
+    for app in apps:  # the change stream and OS dispatcher threads, before their DB goes away
+        componentes(app).live.parar()
+        componentes(app).despachante.parar()
     if apps:
-        mongo = apps[0].extensions["mongo"]
-        mongo.client.drop_database(settings.mongodb_database)
+        componentes(apps[0]).mongo.client.drop_database(settings.mongodb_database)
     for app in apps:
-        app.extensions["mongo"].fechar()
+        componentes(app).mongo.fechar()
 
 
 @pytest.fixture
@@ -97,33 +95,16 @@ def api(client: FlaskClient, settings: Settings) -> Api:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    """The app on a real threaded HTTP server on 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-# --- People signed in to the board ----------------------------------------------------------------
-
-from typing import Any  # noqa: E402
-
-from werkzeug.test import TestResponse  # noqa: E402
-
-from tests.helpers import csrf_de  # noqa: E402
+    """The test's app on a real HTTP server (see servidor_http for other apps)."""
+    with servidor_http(app) as url:
+        yield url
 
 
 @pytest.fixture
 def usuarios_demo(app: Flask) -> dict[str, dict[str, Any]]:
     """The demo users (mecanico 101, mecanico2 102, gerente 201) in this test's database:
     {login: {"login", "senha", "nome", "papel", "funcionario_id"}}."""
-    from webapp.usuarios import USUARIOS_DEMO, criar_usuarios_demo
-
-    criar_usuarios_demo(app.extensions["mongo"].db)
+    componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
     return {u["login"]: dict(u) for u in USUARIOS_DEMO}
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from webapp.config import Settings
+from webapp.settings import Settings
 from webapp.tokens import emitir
 
 
@@ -82,3 +87,16 @@ def csrf_de(html: str) -> str:
             if valor:
                 return valor.group(1)
     raise AssertionError("a página não tem csrf_token")
+
+
+@contextmanager
+def servidor_http(app: Flask) -> Iterator[str]:
+    """The app on a real threaded HTTP server on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

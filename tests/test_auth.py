@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from webapp.config import Settings
+from webapp.settings import Settings
 from webapp.tokens import emitir
 
 

@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import csrf_de
-from webapp import configuracoes
+from webapp.components import componentes
+from webapp.configuracoes.repository import TOKENS
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def mecanico(app: Flask, usuarios_demo, entrar) -> FlaskClient:
 
 
 def _db(app: Flask):
-    return app.extensions["mongo"].db
+    return componentes(app).mongo.db
 
 
 def _token(client: FlaskClient) -> str:
@@ -63,8 +64,8 @@ def test_mecanico_nao_cria_token_nem_muda_limite_nem_postando_a_mao(app, mecanic
     assert r.status_code == 403
     r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": token})
     assert r.status_code == 403
-    assert _db(app)[configuracoes.TOKENS].count_documents({}) == 0
-    assert configuracoes.limites_colunas(_db(app))["AGUARDANDO"] is None
+    assert _db(app)[TOKENS].count_documents({}) == 0
+    assert componentes(app).configuracoes.limites_colunas()["AGUARDANDO"] is None
 
 
 def test_post_sem_csrf_e_recusado(app, gerente):
@@ -72,7 +73,7 @@ def test_post_sem_csrf_e_recusado(app, gerente):
     assert r.status_code == 400
     r = gerente.post("/configuracoes/tokens", data={"nome": "TV"})
     assert r.status_code == 400
-    assert _db(app)[configuracoes.TOKENS].count_documents({}) == 0
+    assert _db(app)[TOKENS].count_documents({}) == 0
 
 
 # --- Column limits ------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
     )
     assert r.status_code == 303
     assert r.headers["Location"].endswith("/configuracoes#limites")
-    assert configuracoes.limites_colunas(_db(app)) == {
+    assert componentes(app).configuracoes.limites_colunas() == {
         "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": 4, "FINALIZADA": None,
     }
     pagina = gerente.get("/configuracoes").text
@@ -113,11 +114,11 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     assert r.status_code == 400
     # The message sits next to its field, which is marked invalid and keeps what was typed.
     campo = re.search(r'<input[^>]*id="EM_REPARO"[^>]*>', r.text).group(0)
-    assert 'aria-invalid="true"' in campo and 'aria-describedby="EM_REPARO-erro"' in campo
+    assert 'aria-invalid="true"' in campo and 'aria-describedby="erro-EM_REPARO"' in campo
     assert f'value="{valor}"' in campo
-    erro = re.search(r'<p class="erro-campo" id="EM_REPARO-erro">([^<]+)</p>', r.text).group(1)
+    erro = re.search(r'<p class="erro-campo" id="erro-EM_REPARO">([^<]+)</p>', r.text).group(1)
     assert mensagem in erro
-    assert configuracoes.limites_colunas(_db(app))["AGUARDANDO"] is None  # nothing saved
+    assert componentes(app).configuracoes.limites_colunas()["AGUARDANDO"] is None  # nothing saved
 
 
 def test_limites_via_htmx_trocam_so_a_secao(gerente):
@@ -134,7 +135,7 @@ def test_limites_via_htmx_trocam_so_a_secao(gerente):
 def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
     for n in range(3):
         api.criar(7000 + n)
-    configuracoes.salvar_limites(_db(app), {"AGUARDANDO": 2}, "teste")
+    componentes(app).configuracoes.salvar_limites({"AGUARDANDO": 2}, "teste")
     quadro = gerente.get("/").text
     assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
     _, segredo = criar_token(gerente)
@@ -152,7 +153,7 @@ def test_token_mostrado_uma_vez_e_guardado_so_como_hash(app, gerente):
     assert len(segredo) >= 43  # token_urlsafe(32)
 
     db = _db(app)
-    documento = db[configuracoes.TOKENS].find_one({})
+    documento = db[TOKENS].find_one({})
     assert documento["hash"] == hashlib.sha256(segredo.encode()).hexdigest()
     assert documento["nome"] == "TV da recepção"
     assert documento["criado_por"] == "gerente" and documento["revogado_em"] is None
@@ -177,15 +178,15 @@ def test_resposta_com_o_token_nao_vai_para_cache(gerente):
 def test_nome_do_token_obrigatorio(app, gerente):
     r = gerente.post("/configuracoes/tokens", data={"nome": "  ", "csrf_token": _token(gerente)})
     assert r.status_code == 400
-    assert re.search(r'<p class="erro-campo" id="nome-erro">Dê um nome à tela', r.text)
-    assert _db(app)[configuracoes.TOKENS].count_documents({}) == 0
+    assert re.search(r'<p class="erro-campo" id="erro-nome">Dê um nome à tela', r.text)
+    assert _db(app)[TOKENS].count_documents({}) == 0
 
 
 def test_revogar_token_pelo_formulario(app, gerente):
     _, segredo = criar_token(gerente)
     tv = app.test_client()
     assert tv.get(f"/painel?token={segredo}").status_code == 200
-    documento = _db(app)[configuracoes.TOKENS].find_one({})
+    documento = _db(app)[TOKENS].find_one({})
     r = gerente.post(
         f"/configuracoes/tokens/{documento['_id']}/revogar", data={"csrf_token": _token(gerente)}
     )
@@ -205,12 +206,12 @@ def test_revogar_token_pelo_formulario(app, gerente):
 
 def test_ultimo_uso_registrado(app, gerente):
     _, segredo = criar_token(gerente)
-    assert _db(app)[configuracoes.TOKENS].find_one({})["ultimo_uso_em"] is None
+    assert _db(app)[TOKENS].find_one({})["ultimo_uso_em"] is None
     app.test_client().get(f"/painel?token={segredo}")
-    assert _db(app)[configuracoes.TOKENS].find_one({})["ultimo_uso_em"] is not None
+    assert _db(app)[TOKENS].find_one({})["ultimo_uso_em"] is not None
 
 
 def test_indice_unico_no_hash(app, gerente):
     criar_token(gerente)
-    indices = _db(app)[configuracoes.TOKENS].index_information()
+    indices = _db(app)[TOKENS].index_information()
     assert indices["token_hash_unico"]["unique"] is True

@@ -12,8 +12,8 @@ import requests
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from webapp.config import Settings
-from webapp.configuracoes import criar_token
+from webapp.components import componentes
+from webapp.settings import Settings
 from webapp.tokens import emitir
 
 ARTEFATOS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -23,6 +23,8 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+pytestmark = pytest.mark.navegador
+
 PRAZO_TV = 2_000  # ms: the TV shows every change within 2 seconds
 
 TABLET = {"width": 820, "height": 1180}
@@ -121,7 +123,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     for os_id, prioridade in ((5002, "URGENTE"), (5003, "NORMAL"), (5004, "BAIXA")):
         api.post("/fila-execucao", {"ordem_servico_id": os_id, "prioridade": prioridade})
 
-    token_tv, _ = criar_token(app.extensions["mongo"].db, "TV da oficina", "teste")
+    token_tv, _ = componentes(app).configuracoes.criar_token("TV da oficina", "teste")
     tv = abrir(TV).pagina
     tv.goto(f"/painel?token={token_tv}")
     expect(na_tv(tv, fila_id, "AGUARDANDO")).to_be_visible()

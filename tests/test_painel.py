@@ -12,28 +12,29 @@ import requests
 from flask import Flask
 
 from tests.helpers import Api
-from tests.test_eventos import LeitorSSE, stream_de_teste
-from webapp import configuracoes
-from webapp.domain import Papel, Prioridade
-from webapp.service import Ator, agora
+from tests.test_live import LeitorSSE, stream_de_teste
+from webapp.components import componentes
+from webapp.configuracoes.repository import TOKENS
+from webapp.fila.domain import Papel, Prioridade
+from webapp.fila.service import Ator, agora
 
 COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
 
 def _db(app: Flask):
-    return app.extensions["mongo"].db
+    return componentes(app).mongo.db
 
 
 @pytest.fixture
 def segredo(app: Flask) -> str:
-    token, _ = configuracoes.criar_token(_db(app), "TV de teste", "gerente")
+    token, _ = componentes(app).configuracoes.criar_token("TV de teste", "gerente")
     return token
 
 
 def adicionar(app: Flask, os_id: int, *, minutos_atras: int = 0, prioridade: str = "NORMAL",
               **extras):
     """An order created `minutos_atras` minutes ago (through the service, like every entry)."""
-    fila = app.extensions["fila"]
+    fila = componentes(app).fila
     return fila.adicionar(
         os_id, Ator("teste", Papel.GERENTE), Prioridade(prioridade), extras,
         instante=agora() - timedelta(minutes=minutos_atras),
@@ -61,8 +62,8 @@ def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
 
 def test_token_revogado_403(app, client, segredo):
     assert client.get(f"/painel?token={segredo}").status_code == 200
-    documento = _db(app)[configuracoes.TOKENS].find_one({})
-    configuracoes.revogar_token(_db(app), str(documento["_id"]), "gerente")
+    documento = _db(app)[TOKENS].find_one({})
+    componentes(app).configuracoes.revogar_token(str(documento["_id"]), "gerente")
     assert client.get(f"/painel?token={segredo}").status_code == 403
     assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
 
@@ -216,8 +217,8 @@ def test_card_escondido_alem_do_limite_so_atualiza_contagens(make_app, api, segr
 def test_revogar_fecha_o_stream_aberto(rapido, segredo):
     resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
     leitor.proxima()
-    documento = _db(rapido)[configuracoes.TOKENS].find_one({})
-    configuracoes.revogar_token(_db(rapido), str(documento["_id"]), "gerente")
+    documento = _db(rapido)[TOKENS].find_one({})
+    componentes(rapido).configuracoes.revogar_token(str(documento["_id"]), "gerente")
     restantes = leitor.fim(timeout=5)  # the stream ends by itself
     assert restantes[-1]["event"] == "revogado"
     assert all("painel-coluna" not in m["data"] for m in restantes)

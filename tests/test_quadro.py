@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import Api, csrf_de
-from webapp.service import agora
+from webapp.components import componentes
+from webapp.fila.service import agora
 
 
 class Quadro:
@@ -290,7 +291,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     antiga = api.criar(702, placa="ONT3M00")["fila_id"]
     api.levar_ate(antiga, "finalizar-reparo")
     ontem = agora() - timedelta(days=1)
-    app.extensions["mongo"].db["fila_execucao"].update_one(
+    componentes(app).mongo.db["fila_execucao"].update_one(
         {"ordem_servico_id": 702}, {"$set": {"dta_fim_reparo": ontem}}
     )
     mecanico = pessoas["mecanico"]
@@ -300,25 +301,25 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     historico = mecanico.pagina("/historico")
     assert "ONT3M00" in historico and "HOJ1E00" not in historico
-    dia = ontem.astimezone(app.extensions["mongo"].db.codec_options.tzinfo).date()
+    dia = ontem.astimezone(componentes(app).mongo.db.codec_options.tzinfo).date()
     assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
     assert mecanico.client.get("/historico?data=ontem").status_code == 400
 
     detalhe = mecanico.pagina(f"/ordens/{antiga}")
     for rotulo in (
         "Entrou na fila",
-        "Iniciar diagnóstico",
-        "Finalizar diagnóstico",
-        "Aprovar orçamento",
-        "Iniciar reparo",
-        "Finalizar reparo",
+        "Iniciou o diagnóstico",
+        "Finalizou o diagnóstico",
+        "Registrou a aprovação do orçamento",
+        "Iniciou o reparo",
+        "Finalizou o reparo",
     ):
         assert rotulo in detalhe
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
 
 
 def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
-    fila = app.extensions["mongo"].db["fila_execucao"]
+    fila = componentes(app).mongo.db["fila_execucao"]
     for n in range(30):
         api.levar_ate(api.criar(800 + n)["fila_id"], "finalizar-reparo")
     fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
@@ -333,7 +334,7 @@ def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, a
     atrasada = api.criar(901, "URGENTE", previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
     no_prazo = api.criar(902, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]
     # An urgent order waiting 45 min is amber (30/60 min thresholds by default); 2 h is red.
-    fila = app.extensions["mongo"].db["fila_execucao"]
+    fila = componentes(app).mongo.db["fila_execucao"]
     fila.update_one(
         {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(minutes=45)}}
     )

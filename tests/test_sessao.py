@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from werkzeug.test import TestResponse
 
 from tests.helpers import csrf_de
-from webapp import usuarios
-from webapp.config import ConfigError, load_settings
-from webapp.sessao import exigir_gerente
+from webapp.components import componentes
+from webapp.sessao.auth import exigir_gerente
+from webapp.settings import ConfigError, load_settings
 
 FALHA = "Usuário ou senha incorretos."
 LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
@@ -118,7 +118,7 @@ def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar
 def test_usuario_inativo_nao_entra(
     client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
 ) -> None:
-    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", False)
+    componentes(app).pessoas.definir_ativo("mecanico", False)
     r = entrar(client, "mecanico", "mecanico123")
     assert r.status_code == 200 and "Usuário inativo" in r.text
     assert _quem(client) is None
@@ -131,11 +131,11 @@ def test_desativar_encerra_a_sessao_na_proxima_requisicao(
 ) -> None:
     entrar(client, "mecanico", "mecanico123")
     assert _quem(client) == "mecanico|mecanico"
-    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", False)
+    componentes(app).pessoas.definir_ativo("mecanico", False)
     r = client.get("/_teste/quem")
     assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
     # Reactivating does not revive the old session: the stamp changed.
-    usuarios.definir_ativo(app.extensions["mongo"].db, "mecanico", True)
+    componentes(app).pessoas.definir_ativo("mecanico", True)
     assert _quem(client) is None
 
 
@@ -144,7 +144,7 @@ def test_trocar_senha_encerra_as_sessoes(
 ) -> None:
     entrar(client, "gerente", "gerente123")
     assert _quem(client) == "gerente|gerente"
-    usuarios.alterar_senha(app.extensions["mongo"].db, "gerente", "outra-senha-1")
+    componentes(app).pessoas.alterar_senha("gerente", "outra-senha-1")
     assert _quem(client) is None
 
 
@@ -195,7 +195,7 @@ def test_endereco_vem_do_proxy_so_quando_configurado(
         client.environ_base["HTTP_X_FORWARDED_FOR"] = proxy
         entrar(client, f"quem{confiaveis}", "errada123")
         tentativa = (
-            app.extensions["mongo"]
+            componentes(app).mongo
             .db["tentativas_login"]
             .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
         )

@@ -2,39 +2,73 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from htmx_flask import Htmx
 
-from . import (
-    api,
-    board,
-    cli,
-    configuracoes,
-    docs,
-    erros,
-    eventos,
-    logs,
-    painel,
-    saude,
-    sessao,
-    sincronizacao,
-)
-from .config import Settings, load_settings
-from .db import Mongo
-from .service import FilaService
+from . import docs, errors, health, logs
+from .clock import Relogio
+from .components import Componentes
+from .configuracoes.repository import ConfiguracoesRepository
+from .configuracoes.routes import bp as configuracoes_bp
+from .db import Indices, Mongo
+from .fila import api
+from .fila.cli import COMANDOS as COMANDOS_FILA
+from .fila.queries import FilaQueries
+from .fila.repository import FilaRepository
+from .fila.service import FilaService
+from .live import Broker
+from .painel.routes import bp as painel_bp
+from .pessoas.cli import create_user
+from .pessoas.queries import PessoasQueries
+from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
+from .quadro.routes import bp as quadro_bp
+from .sessao import auth
+from .sessao.repository import TentativasRepository
+from .sessao.routes import bp as sessao_bp
+from .settings import Settings, load_settings
+from .sincronizacao_os.cli import os_sync
+from .sincronizacao_os.dispatcher import Despachante
+from .sincronizacao_os.link import Ligacao
 
 RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_CORPO = 64 * 1024
 
-USAM_BANCO = {"api", "board", "painel", "sessao"}
+# Blueprints whose requests need the indexes (the others answer without the database).
+USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def montar_componentes(settings: Settings) -> Componentes:
+    """Every collaborator, built once and wired by construction."""
+    mongo = Mongo(settings)
+    db = mongo.db
+    repo, queries = FilaRepository(db), FilaQueries(db)
+    ligacao = Ligacao(db, queries, settings)
+    despachante = Despachante(repo, queries, ligacao, settings)
+    metodo_hash = HASH_TESTE if settings.app_env == "test" else HASH_PRODUCAO
+    return Componentes(
+        settings=settings,
+        relogio=Relogio(settings.fuso_horario),
+        mongo=mongo,
+        fila=FilaService(repo, queries, origem=logs.origem, avisar=despachante.acordar),
+        fila_queries=queries,
+        pessoas=PessoasRepository(db, metodo_hash),
+        pessoas_queries=PessoasQueries(db),
+        tentativas=TentativasRepository(db),
+        configuracoes=ConfiguracoesRepository(db),
+        live=Broker(queries.colecao),
+        despachante=despachante,
+        ligacao_os=ligacao,
+    )
 
 
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
@@ -51,32 +85,46 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=LIMITE_CORPO,
-        WTF_I18N_ENABLED=False,  # WTForms' own Portuguese messages (formularios.Formulario)
-        JSON_SORT_KEYS=False,
+        WTF_I18N_ENABLED=False,  # WTForms' own Portuguese messages (forms.Formulario)
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    Htmx(app)  # request.htmx
 
-    mongo = Mongo(settings)
-    app.extensions["mongo"] = mongo
-    app.extensions["fila"] = FilaService(mongo.repo)
-    mongo.tentar_indices()
+    c = montar_componentes(settings)
+    app.extensions["componentes"] = c
+    c.relogio.instalar(app)
+    indices = Indices(c.criar_indices)
+    indices.tentar()
 
     @app.before_request
     def _indices() -> None:
         # A no-op once done; while the database is down it raises and the request gets 503.
         if request.blueprint in USAM_BANCO:
-            mongo.garantir_indices()
+            indices.garantir()
 
     logs.instalar(app)
-    erros.instalar(app)
-    sessao.instalar(app)  # sessions, CSRF, /entrar and /sair
-    for blueprint in (saude.bp, api.bp, docs.bp, board.bp, painel.bp):
+    errors.instalar(app)
+    auth.instalar(app, api.bp)
+    for blueprint in (
+        health.bp,
+        api.bp,
+        docs.bp,
+        sessao_bp,
+        quadro_bp,
+        painel_bp,
+        configuracoes_bp,
+    ):
         app.register_blueprint(blueprint)
-    eventos.instalar(app)  # the change stream broker and the board's SSE endpoint
-    configuracoes.instalar(app)
-    cli.instalar(app)
-    sincronizacao.instalar(app)  # delivery of the steps to the OS service (thread + CLI)
+    for comando in (*COMANDOS_FILA, create_user, os_sync):
+        app.cli.add_command(comando)
+
+    # The OS dispatcher's thread in this process; under `flask` commands (init-db, os-sync
+    # run...) a web request (`flask run`) starts it instead.
+    if settings.os_sync_thread and settings.url_api_os:
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            c.despachante.iniciar()
+        app.before_request(c.despachante.garantir)
 
     @app.after_request
     def _cabecalhos(response: Response) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC
 
 from bson.codec_options import CodecOptions
@@ -12,9 +13,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from . import usuarios
-from .config import Settings
-from .repository import FilaRepository
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +34,33 @@ class Mongo:
         self.db: Database = self.client.get_database(
             settings.mongodb_database, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC)
         )
-        self.repo = FilaRepository(self.db)
-        self._indices_prontos = False
-        self._trava = threading.Lock()
-
-    def garantir_indices(self) -> None:
-        """Create the indexes once per process; raises while the database is unreachable."""
-        if self._indices_prontos:
-            return
-        with self._trava:
-            if not self._indices_prontos:
-                self.repo.criar_indices()
-                usuarios.criar_indices(self.db)
-                self._indices_prontos = True
-
-    def tentar_indices(self) -> None:
-        try:
-            self.garantir_indices()
-        except PyMongoError as erro:
-            log.warning("índices não criados agora; nova tentativa no próximo pedido: %s", erro)
 
     def ping(self) -> None:
         self.client.admin.command("ping")
 
     def fechar(self) -> None:
         self.client.close()
+
+
+class Indices:
+    """Creates the indexes once per process: at start-up, or on the first request once the
+    database is reachable (while it is down, `garantir` raises and the request gets 503)."""
+
+    def __init__(self, criar: Callable[[], None]) -> None:
+        self._criar = criar
+        self._prontos = False
+        self._trava = threading.Lock()
+
+    def garantir(self) -> None:
+        if self._prontos:
+            return
+        with self._trava:
+            if not self._prontos:
+                self._criar()
+                self._prontos = True
+
+    def tentar(self) -> None:
+        try:
+            self.garantir()
+        except PyMongoError as erro:
+            log.warning("índices não criados agora; nova tentativa no próximo pedido: %s", erro)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 
-from .contrato import documento
+from .contract import documento
 
 bp = Blueprint("docs", __name__)
 

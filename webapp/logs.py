@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,32 @@ def configurar(nivel: str) -> None:
         raiz.handlers = [handler]
     raiz.setLevel(nivel.upper())
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # we log requests ourselves
+
+
+# Headers of the request that caused a step, carried over to its delivery to the OS service (W3C
+# and Datadog), so the OS service's spans join the same trace.
+CABECALHOS_TRACE = (
+    "traceparent",
+    "tracestate",
+    "x-datadog-trace-id",
+    "x-datadog-parent-id",
+    "x-datadog-sampling-priority",
+    "x-datadog-origin",
+    "x-datadog-tags",
+)
+
+
+def trace_de(cabecalhos: Mapping[str, str]) -> dict[str, str]:
+    """The trace headers among `cabecalhos` (names in lower case)."""
+    minusculos = {nome.lower(): valor for nome, valor in cabecalhos.items()}
+    return {nome: minusculos[nome] for nome in CABECALHOS_TRACE if minusculos.get(nome)}
+
+
+def origem() -> dict[str, Any]:
+    """What ties a change to the request that caused it: its request id and trace headers."""
+    if not has_request_context():
+        return {"request_id": request_id(), "trace": {}}
+    return {"request_id": request_id(), "trace": trace_de(request.headers)}
 
 
 def request_id() -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import jwt
 
-from .config import Settings
-from .domain import Papel
+from .fila.domain import Papel
+from .settings import Settings
 
 
 class TokenInvalido(Exception):
@@ -43,6 +43,16 @@ def verificar(token: str, settings: Settings) -> Identidade:
     return Identidade(str(claims["sub"]), _PAPEIS.get(papel, Papel.SERVICO), claims)
 
 
+# Why a token is refused, most specific first (the rest: "Token inválido.").
+_MOTIVOS: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "Token expirado."),
+    (jwt.InvalidIssuerError, "Emissor (iss) do token inválido."),
+    (jwt.InvalidAudienceError, "Audiência (aud) do token inválida."),
+    (jwt.InvalidAlgorithmError, "Algoritmo do token não aceito."),
+    (jwt.InvalidSignatureError, "Assinatura do token inválida."),
+)
+
+
 def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, Any]:
     try:
         return jwt.decode(
@@ -55,18 +65,9 @@ def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, A
         )
     except jwt.MissingRequiredClaimError:
         raise
-    except jwt.ExpiredSignatureError:
-        raise TokenInvalido("Token expirado.") from None
-    except jwt.InvalidIssuerError:
-        raise TokenInvalido("Emissor (iss) do token inválido.") from None
-    except jwt.InvalidAudienceError:
-        raise TokenInvalido("Audiência (aud) do token inválida.") from None
-    except jwt.InvalidAlgorithmError:
-        raise TokenInvalido("Algoritmo do token não aceito.") from None
-    except jwt.InvalidSignatureError:
-        raise TokenInvalido("Assinatura do token inválida.") from None
-    except jwt.PyJWTError:
-        raise TokenInvalido("Token inválido.") from None
+    except jwt.PyJWTError as erro:
+        motivo = next((m for tipo, m in _MOTIVOS if isinstance(erro, tipo)), "Token inválido.")
+        raise TokenInvalido(motivo) from None
 
 
 def emitir(

@@ -1,0 +1,206 @@
+"""The user store, the failed-login counter and the create-user / seed-demo commands, on the
+real MongoDB."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from pymongo.database import Database
+
+from webapp.components import componentes
+from webapp.fila.domain import Papel
+from webapp.fila.service import Ator
+from webapp.pessoas.model import UsuarioInvalido
+from webapp.pessoas.queries import PessoasQueries
+from webapp.pessoas.repository import PessoasRepository
+from webapp.sessao.repository import JANELA, TentativasRepository
+
+
+@pytest.fixture
+def db(app: Flask) -> Database:
+    return componentes(app).mongo.db
+
+
+@pytest.fixture
+def pessoas(app: Flask) -> PessoasRepository:
+    return componentes(app).pessoas
+
+
+@pytest.fixture
+def consultas(app: Flask) -> PessoasQueries:
+    return componentes(app).pessoas_queries
+
+
+@pytest.fixture
+def tentativas(app: Flask) -> TentativasRepository:
+    return componentes(app).tentativas
+
+
+def test_criar_guarda_login_em_minusculas_e_senha_com_scrypt(
+    db: Database, consultas: PessoasQueries
+) -> None:
+    u = PessoasRepository(db).criar("  Joao ", "João Silva", "senha-forte", "mecanico", 101)
+    doc = db["usuarios"].find_one({"login": "joao"})
+    assert doc is not None and doc["nome"] == "João Silva" and doc["ativo"] is True
+    assert doc["senha_hash"].startswith("scrypt:") and "senha-forte" not in doc["senha_hash"]
+    assert doc["funcionario_id"] == 101 and doc["criado_em"] is not None
+    assert (u.login, u.papel, u.funcionario_id, u.e_gerente) == ("joao", Papel.MECANICO, 101, False)
+    assert u.ator == Ator(id="joao", papel=Papel.MECANICO)
+    assert consultas.obter("JOAO").nome == "João Silva"  # type: ignore[union-attr]
+
+
+def test_login_e_funcionario_unicos_pelos_indices(db: Database, pessoas: PessoasRepository) -> None:
+    pessoas.criar("joao", "João", "senha-forte", "mecanico", 101)
+    with pytest.raises(UsuarioInvalido, match="Já existe um usuário com o login 'joao'"):
+        pessoas.criar("JOAO", "Outro", "senha-forte", "gerente")
+    with pytest.raises(UsuarioInvalido, match="funcionário 101 já tem um usuário"):
+        pessoas.criar("maria", "Maria", "senha-forte", "mecanico", 101)
+    # funcionario_id is optional, and many users may have none.
+    pessoas.criar("ana", "Ana", "senha-forte", "gerente")
+    pessoas.criar("bia", "Bia", "senha-forte", "admin")
+    assert db["usuarios"].count_documents({}) == 3
+    indices = db["usuarios"].index_information()
+    assert indices["login_unico"]["unique"] and indices["funcionario_unico"]["unique"]
+
+
+@pytest.mark.parametrize(
+    ("campos", "mensagem"),
+    [
+        ({"papel": "chefe"}, "Papel inválido"),
+        ({"papel": "servico"}, "Papel inválido"),
+        ({"login": "a b"}, "Login inválido"),
+        ({"senha": "curta"}, "ao menos 8 caracteres"),
+        ({"nome": "  "}, "Informe o nome"),
+        ({"funcionario_id": 0}, "inteiro positivo"),
+    ],
+)
+def test_criar_recusa_campos_invalidos(
+    db: Database, campos: dict, mensagem: str, pessoas: PessoasRepository
+) -> None:
+    dados = {"login": "joao", "nome": "João", "senha": "senha-forte", "papel": "mecanico"}
+    with pytest.raises(UsuarioInvalido, match=mensagem):
+        pessoas.criar(**{**dados, **campos})
+    assert db["usuarios"].count_documents({}) == 0
+
+
+def test_papeis_de_gerente(db: Database, pessoas: PessoasRepository) -> None:
+    assert pessoas.criar("gg", "G", "senha-forte", "gerente").e_gerente
+    assert pessoas.criar("ad", "Ad", "senha-forte", "ADMIN").e_gerente
+
+
+def test_autenticar(db: Database, pessoas: PessoasRepository, consultas: PessoasQueries) -> None:
+    pessoas.criar("joao", "João", "senha-forte", "mecanico")
+    assert consultas.autenticar("Joao", "senha-forte").login == "joao"  # type: ignore[union-attr]
+    assert consultas.autenticar("joao", "errada!!") is None
+    assert consultas.autenticar("ninguem", "senha-forte") is None
+
+
+def test_id_de_sessao_muda_com_senha_e_desativacao(
+    db: Database, pessoas: PessoasRepository, consultas: PessoasQueries
+) -> None:
+    u = pessoas.criar("joao", "João", "senha-forte", "mecanico")
+    id1 = u.get_id()
+    assert consultas.carregar(id1).login == "joao"  # type: ignore[union-attr]
+    assert consultas.carregar("joao:outro-carimbo") is None
+    assert consultas.carregar("lixo") is None
+
+    pessoas.alterar_senha("joao", "nova-senha-forte")
+    assert consultas.carregar(id1) is None
+    id2 = consultas.obter("joao").get_id()  # type: ignore[union-attr]
+    assert consultas.carregar(id2) is not None
+    assert consultas.autenticar("joao", "nova-senha-forte") is not None
+
+    pessoas.definir_ativo("joao", False)
+    assert consultas.carregar(id2) is None
+    inativo = consultas.obter("joao")
+    assert inativo is not None and not inativo.ativo and not inativo.is_active
+    assert consultas.carregar(inativo.get_id()) is None  # inactive: never loads
+    with pytest.raises(UsuarioInvalido, match="não encontrado"):
+        pessoas.definir_ativo("ninguem", False)
+
+
+def test_nomes_em_uma_consulta(
+    db: Database, pessoas: PessoasRepository, consultas: PessoasQueries
+) -> None:
+    pessoas.criar("joao", "João", "senha-forte", "mecanico", 101)
+    pessoas.criar("maria", "Maria", "senha-forte", "mecanico", 102)
+    pessoas.definir_ativo("maria", False)  # history still shows who it was
+    assert consultas.nomes_por_funcionario([101, 102, 999, None, 101]) == {
+        101: "João",
+        102: "Maria",
+    }
+    assert consultas.nomes_por_funcionario([]) == {}
+    assert consultas.nomes_por_login({"joao", "seed-demo", None}) == {"joao": "João"}
+    assert consultas.nomes_por_login([]) == {}
+
+
+def test_tentativas_limitadas_por_chave(db: Database, tentativas: TentativasRepository) -> None:
+    lotes = [tentativas.reservar(["login:x", "ip:1"]) for _ in range(5)]
+    assert all(lotes)
+    assert tentativas.reservar(["login:x", "ip:2"]) is None  # login over the limit
+    assert tentativas.reservar(["login:y", "ip:1"]) is None  # address over the limit
+    assert tentativas.reservar(["login:y", "ip:2"]) is not None
+    # A refused attempt leaves nothing behind; a discarded (successful) one neither.
+    assert db["tentativas_login"].count_documents({"chave": "login:x"}) == 5
+    tentativas.descartar(lotes[0])  # type: ignore[arg-type]
+    assert tentativas.reservar(["login:x", "ip:3"]) is not None
+    # Attempts older than the window no longer count.
+    db["tentativas_login"].update_many({}, [{"$set": {"em": {"$subtract": ["$em", 61_000]}}}])
+    assert tentativas.reservar(["login:x", "ip:1"]) is not None
+    ttl = db["tentativas_login"].index_information()["tentativas_expiram"]
+    assert ttl["expireAfterSeconds"] > JANELA / timedelta(seconds=1)
+
+
+# --- Commands -----------------------------------------------------------------------------------
+
+
+def test_create_user(app: Flask, db: Database, consultas: PessoasQueries) -> None:
+    runner = app.test_cli_runner()
+    args = ["create-user", "--login", "Joao", "--nome", "João Silva", "--papel", "mecanico"]
+    r = runner.invoke(args=[*args, "--funcionario-id", "101", "--senha", "senha-forte"])
+    assert r.exit_code == 0, r.output
+    assert "Usuário joao criado (Mecânico)" in r.output
+    assert consultas.autenticar("joao", "senha-forte") is not None
+
+    r = runner.invoke(args=[*args, "--senha", "senha-forte"])
+    assert r.exit_code == 1
+    assert "Erro: Já existe um usuário com o login 'joao'." in r.output
+
+    r = runner.invoke(
+        args=["create-user", "--login", "xy", "--nome", "X", "--papel", "chefe", "--senha", "a" * 8]
+    )
+    assert r.exit_code == 1
+    assert "Papel inválido: 'chefe'. Use mecanico, gerente ou admin." in r.output
+    assert db["usuarios"].count_documents({}) == 1
+
+
+def test_create_user_pede_a_senha_com_confirmacao(
+    app: Flask, db: Database, consultas: PessoasQueries
+) -> None:
+    args = ["create-user", "--login", "ana", "--nome", "Ana", "--papel", "gerente"]
+    r = app.test_cli_runner().invoke(args=args, input="senha-forte\nsenha-forte\n")
+    assert r.exit_code == 0, r.output
+    assert "senha-forte" not in r.output
+    assert consultas.autenticar("ana", "senha-forte").e_gerente  # type: ignore[union-attr]
+
+
+def test_seed_demo_cria_os_usuarios_uma_vez(
+    app: Flask, db: Database, consultas: PessoasQueries
+) -> None:
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0, r.output
+    assert "Usuários de demonstração criados: mecanico, mecanico2, gerente." in r.output
+    mecanico = consultas.autenticar("mecanico", "mecanico123")
+    assert mecanico is not None
+    assert (mecanico.nome, mecanico.funcionario_id) == ("Marcos Mecânico", 101)
+    assert consultas.autenticar("mecanico2", "mecanico123").funcionario_id == 102  # type: ignore[union-attr]
+    gerente = consultas.autenticar("gerente", "gerente123")
+    assert gerente is not None and gerente.e_gerente and gerente.funcionario_id == 201
+
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0, r.output
+    assert "Usuários de demonstração criados: nenhum." in r.output
+    assert db["usuarios"].count_documents({}) == 3

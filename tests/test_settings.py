@@ -1,0 +1,116 @@
+"""Settings: safe development defaults, refusals in production, one-line start-up errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from webapp.settings import DEV_SECRET_KEY, ConfigError, load_settings
+
+RAIZ = Path(__file__).resolve().parent.parent
+CHAVE = "k" * 40
+
+
+def test_padroes_de_desenvolvimento() -> None:
+    s = load_settings({})
+    assert s.app_env == "development" and s.secret_key == DEV_SECRET_KEY
+    assert s.mongodb_database == "oficina_execucao" and s.algorithm == "HS256"
+    assert s.jwt_issuer == "oficina-auth" and s.jwt_audience == "oficina-api"
+    assert s.jwt_require_audience is True
+
+
+def test_le_os_nomes_do_contexto() -> None:
+    s = load_settings(
+        {
+            "MONGODB_URL": "mongodb://db:27017/?replicaSet=rs0",
+            "MONGODB_DATABASE": "x",
+            "SECRET_KEY": CHAVE,
+            "ALGORITHM": "HS512",
+            "JWT_ISSUER": "i",
+            "JWT_AUDIENCE": "a",
+            "URL_API_OS": "http://os:8000",
+            "JWT_REQUIRE_AUDIENCE": "false",
+        }
+    )
+    assert (s.mongodb_database, s.algorithm, s.jwt_issuer, s.jwt_audience) == (
+        "x",
+        "HS512",
+        "i",
+        "a",
+    )
+    assert s.url_api_os == "http://os:8000" and s.jwt_require_audience is False
+
+
+@pytest.mark.parametrize(
+    ("env", "trecho"),
+    [
+        ({"APP_ENV": "production", "MONGODB_URL": "mongodb://db"}, "SECRET_KEY é obrigatória"),
+        ({"APP_ENV": "production", "MONGODB_URL": "mongodb://db", "SECRET_KEY": "curta"}, "curta"),
+        (
+            {"APP_ENV": "production", "MONGODB_URL": "mongodb://db", "SECRET_KEY": DEV_SECRET_KEY},
+            "SECRET_KEY é obrigatória",
+        ),
+        ({"APP_ENV": "production", "SECRET_KEY": CHAVE}, "MONGODB_URL"),
+        ({"ALGORITHM": "none"}, "ALGORITHM"),
+        ({"ALGORITHM": "RS256"}, "ALGORITHM"),
+        ({"JWT_REQUIRE_AUDIENCE": "talvez"}, "JWT_REQUIRE_AUDIENCE"),
+        ({"MONGODB_TIMEOUT_MS": "rápido"}, "MONGODB_TIMEOUT_MS"),
+        ({"APP_ENV": "prod"}, "APP_ENV"),
+    ],
+)
+def test_configuracao_recusada(env: dict, trecho: str) -> None:
+    with pytest.raises(ConfigError, match=trecho):
+        load_settings(env)
+
+
+def test_producao_valida() -> None:
+    s = load_settings({"APP_ENV": "production", "MONGODB_URL": "mongodb://db", "SECRET_KEY": CHAVE})
+    assert s.production
+
+
+def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MONGODB_URL")}
+    env["APP_ENV"] = "production"
+    r = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=RAIZ,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1
+    linhas = r.stderr.strip().splitlines()
+    assert linhas == [
+        "Configuração inválida: SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)"
+    ]
+
+
+def test_env_de_desenvolvimento_e_lido(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MONGODB_DATABASE=da_env\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_DATABASE", "APP_ENV")}
+    codigo = (
+        f"import sys; sys.path.insert(0, {str(RAIZ)!r}); "
+        "from webapp.settings import load_settings; print(load_settings().mongodb_database)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", codigo],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.stdout.strip() == "da_env", r.stderr
+
+
+def test_imagem_de_producao_nao_leva_o_mongod() -> None:
+    dockerfile = (RAIZ / "Dockerfile").read_text()
+    runtime = (RAIZ / "requirements.txt").read_text()
+    assert "fiftyone" not in runtime and "requirements-mongod" not in dockerfile
+    assert "requirements-dev" not in dockerfile
+    assert "COPY requirements.txt" in dockerfile and "APP_ENV=production" in dockerfile

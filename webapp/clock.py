@@ -1,0 +1,54 @@
+"""The shop's clock: "now" as MongoDB stores it (UTC, milliseconds) and the shop's local time
+(today on the board, times shown to people). One module, one Jinja filter (`local`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+
+def agora() -> datetime:
+    """Now in UTC, at the millisecond precision MongoDB stores."""
+    instante = datetime.now(UTC)
+    return instante.replace(microsecond=instante.microsecond // 1000 * 1000)
+
+
+def duracao(segundos: float) -> str:
+    """A duration as people read it on a card ("42 min", "3 h 05 min", "2 d 4 h")."""
+    minutos = int(segundos // 60)
+    if minutos < 60:
+        return f"{minutos} min"
+    horas, minutos = divmod(minutos, 60)
+    if horas < 24:
+        return f"{horas} h {minutos:02d} min"
+    dias, horas = divmod(horas, 24)
+    return f"{dias} d {horas} h"
+
+
+class Relogio:
+    """The shop's time zone (FUSO_HORARIO)."""
+
+    def __init__(self, fuso: str) -> None:
+        self.fuso = ZoneInfo(fuso)
+
+    def local(self, instante: datetime | None) -> datetime | None:
+        return instante.astimezone(self.fuso) if instante else None
+
+    def inicio_do_dia(self, instante: datetime | None = None) -> datetime:
+        """Midnight of the shop's today (or of `instante`'s day), as an aware datetime."""
+        local = (instante or agora()).astimezone(self.fuso)
+        return datetime.combine(local.date(), time.min, tzinfo=self.fuso)
+
+    def dia(self, data: date) -> tuple[datetime, datetime]:
+        """[start, end) of a day in the shop's zone."""
+        inicio = datetime.combine(data, time.min, tzinfo=self.fuso)
+        return inicio, inicio + timedelta(days=1)
+
+    def formatar(self, instante: datetime | None, formato: str = "%d/%m/%Y %H:%M") -> str:
+        return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
+
+    def instalar(self, app: Flask) -> None:
+        app.extensions["relogio"] = self
+        app.add_template_filter(self.formatar, "local")

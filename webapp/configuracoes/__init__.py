@@ -1,0 +1,1 @@
+"""The manager's settings: TV display tokens and the columns' soft limits."""

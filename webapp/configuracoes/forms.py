@@ -1,0 +1,49 @@
+"""The settings page's forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import IntegerField
+from wtforms.validators import NumberRange, Optional
+
+from ..fila import labels
+from ..fila.domain import Status
+from ..forms import Formulario, texto_obrigatorio
+
+LIMITE_MAXIMO = 999
+MENSAGEM_LIMITE = f"Use um número inteiro de 1 a {LIMITE_MAXIMO}, ou deixe em branco (sem limite)."
+
+
+class CampoLimite(IntegerField):
+    """An optional whole number; one clear message for anything else ("abc", "2.5", "-1")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(MENSAGEM_LIMITE) from None
+
+
+def _campo_limite(status: Status) -> CampoLimite:
+    return CampoLimite(
+        labels.COLUNAS[status],
+        validators=[Optional(), NumberRange(1, LIMITE_MAXIMO, MENSAGEM_LIMITE)],
+    )
+
+
+class LimitesForm(Formulario):
+    AGUARDANDO = _campo_limite(Status.AGUARDANDO)
+    EM_DIAGNOSTICO = _campo_limite(Status.EM_DIAGNOSTICO)
+    EM_REPARO = _campo_limite(Status.EM_REPARO)
+    FINALIZADA = _campo_limite(Status.FINALIZADA)
+
+    def campos_colunas(self) -> list[Any]:
+        return [self[str(s)] for s in Status]
+
+    def limites(self) -> dict[str, int | None]:
+        return {str(s): self[str(s)].data for s in Status}
+
+
+class NovoTokenForm(Formulario):
+    nome = texto_obrigatorio("Nome da tela", "Dê um nome à tela, por exemplo “TV da recepção”.", 60)

@@ -1,0 +1,85 @@
+"""The manager's settings page (`/configuracoes`): display tokens for the TV wall and the soft
+limits of the board's columns (past a limit the column header turns red, nothing is refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..components import componentes
+from ..forms import ConfirmarForm
+from ..sessao.auth import exigir_gerente
+from .forms import LimitesForm, NovoTokenForm
+
+bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
+
+
+def _pagina(
+    limites: LimitesForm | None = None,
+    novo: NovoTokenForm | None = None,
+    token_criado: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    repo = componentes().configuracoes
+    if limites is None:
+        limites = LimitesForm(formdata=None, data=repo.limites_colunas())
+    corpo = render_template(
+        "configuracoes/index.html",
+        limites=limites,
+        novo=novo or NovoTokenForm(formdata=None),
+        revogar=ConfirmarForm(formdata=None),
+        tokens=repo.listar_tokens(),
+        token_criado=token_criado,
+    )
+    resposta = Response(corpo, status=status, mimetype="text/html")
+    if token_criado:
+        # The secret is on this page only: keep it out of every cache.
+        resposta.headers["Cache-Control"] = "no-store"
+    return resposta
+
+
+@bp.get("")
+@exigir_gerente
+def index() -> Response:
+    return _pagina()
+
+
+@bp.post("/limites")
+@exigir_gerente
+def salvar() -> Any:
+    form = LimitesForm()
+    if form.validate():
+        componentes().configuracoes.salvar_limites(form.limites(), current_user.ator.id)
+        flash("Limites das colunas salvos.", "limites")
+        return redirect(url_for("configuracoes.index") + "#limites", code=303)
+    return _pagina(limites=form, status=400)
+
+
+@bp.post("/tokens")
+@exigir_gerente
+def novo_token() -> Any:
+    form = NovoTokenForm()
+    if not form.validate():
+        return _pagina(novo=form, status=400)
+    token, documento = componentes().configuracoes.criar_token(form.nome.data, current_user.ator.id)
+    criado = {
+        "nome": documento["nome"],
+        "token": token,
+        "url": url_for("painel.index", token=token, _external=True),
+    }
+    return _pagina(token_criado=criado)
+
+
+@bp.post("/tokens/<token_id>/revogar")
+@exigir_gerente
+def revogar(token_id: str) -> Any:
+    if not ConfirmarForm().validate():
+        return _pagina(status=400)
+    documento = componentes().configuracoes.revogar_token(token_id, current_user.ator.id)
+    if documento is None:
+        flash("Token não encontrado ou já revogado.", "tokens")
+    else:
+        flash(f"Token “{documento['nome']}” revogado: a tela perde o acesso.", "tokens")
+    return redirect(url_for("configuracoes.index") + "#tokens", code=303)

@@ -1,0 +1,87 @@
+"""Every failure answered in Portuguese: JSON {"detail": ...} for the API and integrations,
+a short page for people; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import HTTPException
+
+from .contract import ErroApi
+from .fila.service import Conflito, EntradaInvalida, ErroFila, NaoEncontrada, Proibido
+
+log = logging.getLogger(__name__)
+
+STATUS_ERRO_FILA: dict[type[ErroFila], int] = {
+    EntradaInvalida: 400,
+    Proibido: 403,
+    NaoEncontrada: 404,
+    Conflito: 409,
+}
+
+MENSAGENS_HTTP = {
+    400: "Requisição inválida.",
+    401: "Autenticação necessária.",
+    403: "Acesso negado.",
+    404: "Recurso não encontrado.",
+    405: "Método não permitido para este endereço.",
+    413: "Corpo da requisição grande demais: o limite é 64 KiB.",
+    415: "Tipo de conteúdo não suportado: use application/json.",
+    429: "Muitas requisições; aguarde um pouco.",
+    500: "Erro interno. A equipe foi avisada pelos registros.",
+    503: "Banco de dados indisponível no momento; tente novamente em instantes.",
+}
+
+PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
+
+
+def quer_json() -> bool:
+    if request.path.startswith(PREFIXOS_JSON):
+        return True
+    melhor = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return melhor == "application/json"
+
+
+def resposta(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    if quer_json():
+        r = jsonify(detail=detail)
+    elif request.htmx:  # type: ignore[attr-defined]
+        # htmx swaps error answers too: tell the person in the page's announcement region.
+        r = Response(render_template("_aviso.html", detail=detail), mimetype="text/html")
+    else:
+        r = Response(
+            render_template("erro.html", status=status, detail=detail), mimetype="text/html"
+        )
+    r.status_code = status
+    r.headers.update(headers or {})
+    return r
+
+
+def instalar(app: Flask) -> None:
+    @app.errorhandler(ErroApi)
+    def _erro_api(erro: ErroApi) -> Response:
+        return resposta(erro.status, erro.detail, erro.headers)
+
+    @app.errorhandler(ErroFila)
+    def _erro_fila(erro: ErroFila) -> Response:
+        return resposta(STATUS_ERRO_FILA.get(type(erro), 409), erro.mensagem)
+
+    @app.errorhandler(ConnectionFailure)
+    def _banco_fora(erro: ConnectionFailure) -> Response:
+        log.error("banco de dados indisponível: %s", erro)
+        return resposta(503, MENSAGENS_HTTP[503], {"Retry-After": "5"})
+
+    @app.errorhandler(HTTPException)
+    def _http(erro: HTTPException) -> Response:
+        status = erro.code or 500
+        headers = (
+            {"Allow": ", ".join(erro.valid_methods)} if getattr(erro, "valid_methods", None) else {}
+        )
+        return resposta(status, MENSAGENS_HTTP.get(status, erro.name), headers)
+
+    @app.errorhandler(Exception)
+    def _inesperado(erro: Exception) -> Response:
+        log.exception("erro inesperado")
+        return resposta(500, MENSAGENS_HTTP[500])

@@ -1,0 +1,483 @@
+"""The shop's rules for the execution queue: statuses, priorities, roles and allowed steps.
+
+Pure Python on purpose (no Flask, no pymongo): every entry point (API, board, TV, CLI) asks these
+rules through the service layer, and the store turns a step's requirements into the filter of ONE
+conditional update, so the same table decides what a button shows and what the database accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from . import labels
+
+
+class Status(StrEnum):
+    """Where an order is in the workflow (the board's columns, in order)."""
+
+    AGUARDANDO = "AGUARDANDO"  # for diagnosis, for approval or for repair (SubEtapa)
+    EM_DIAGNOSTICO = "EM_DIAGNOSTICO"
+    EM_REPARO = "EM_REPARO"  # only after the budget was approved
+    FINALIZADA = "FINALIZADA"
+
+
+class Prioridade(StrEnum):
+    # Declared most urgent first: that order, not the strings', is the queue's.
+    URGENTE = "URGENTE"
+    ALTA = "ALTA"
+    NORMAL = "NORMAL"
+    BAIXA = "BAIXA"
+
+    @property
+    def ordem(self) -> int:
+        """Sort key, most urgent first (the strings sort alphabetically in the wrong order)."""
+        return list(Prioridade).index(self)
+
+
+class Papel(StrEnum):
+    """Who acts. Integrations (the OS service) carry no role and act as a service."""
+
+    MECANICO = "mecanico"
+    GERENTE = "gerente"
+    ADMIN = "admin"
+    SERVICO = "servico"
+
+
+class Acao(StrEnum):
+    CRIAR = "criar"
+    INICIAR_DIAGNOSTICO = "iniciar_diagnostico"
+    FINALIZAR_DIAGNOSTICO = "finalizar_diagnostico"
+    APROVAR_ORCAMENTO = "aprovar_orcamento"
+    INICIAR_REPARO = "iniciar_reparo"
+    FINALIZAR_REPARO = "finalizar_reparo"
+    ALTERAR_PRIORIDADE = "alterar_prioridade"
+    REMOVER = "remover"
+    PAUSAR = "pausar"
+    RETOMAR = "retomar"
+    REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
+
+
+# Steps a mechanic may not take: they belong to the manager (or to an integration).
+ACOES_DE_GERENTE = frozenset(
+    {Acao.CRIAR, Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER, Acao.REENVIAR_OS}
+)
+
+
+def pode(papel: Papel, acao: Acao) -> bool:
+    return not (papel is Papel.MECANICO and acao in ACOES_DE_GERENTE)
+
+
+class SubEtapa(StrEnum):
+    """What an AGUARDANDO order is waiting for."""
+
+    AGUARDANDO_DIAGNOSTICO = "aguardando_diagnostico"
+    AGUARDANDO_APROVACAO = "aguardando_aprovacao"
+    PRONTA_PARA_REPARO = "pronta_para_reparo"
+
+
+def sub_etapa(item: Mapping[str, Any]) -> SubEtapa | None:
+    if item.get("status") != Status.AGUARDANDO:
+        return None
+    if item.get("dta_fim_diagnostico") is None:
+        return SubEtapa.AGUARDANDO_DIAGNOSTICO
+    if not item.get("orcamento_aprovado"):
+        return SubEtapa.AGUARDANDO_APROVACAO
+    return SubEtapa.PRONTA_PARA_REPARO
+
+
+# --- Requirements: pure data that both this module and the store understand -------------------
+
+
+class _Marca:
+    def __init__(self, nome: str) -> None:
+        self.nome = nome
+
+    def __repr__(self) -> str:
+        return self.nome
+
+
+PREENCHIDO = _Marca("PREENCHIDO")  # the field holds a value (not null)
+VAZIO = _Marca("VAZIO")  # the field is null or missing
+
+
+@dataclass(frozen=True)
+class UmDe:
+    valores: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Requisito:
+    """One precondition of a step; `motivo` explains a refusal in the shop's words."""
+
+    campo: str
+    esperado: Any  # a value, PREENCHIDO, VAZIO or UmDe(...)
+    motivo: str
+
+    def atendido(self, item: Mapping[str, Any]) -> bool:
+        valor = item.get(self.campo)
+        if self.esperado is PREENCHIDO:
+            return valor is not None
+        if self.esperado is VAZIO:
+            return valor is None
+        if isinstance(self.esperado, UmDe):
+            return valor in self.esperado.valores
+        return valor == self.esperado
+
+
+def nome_status(status: str) -> str:
+    return labels.STATUS.get(str(status), str(status)).lower()
+
+
+def _no_status(status: Status) -> Requisito:
+    return Requisito("status", status, f"a ordem precisa estar {nome_status(status)}")
+
+
+DIAGNOSTICO_PENDENTE = Requisito(
+    "dta_fim_diagnostico", VAZIO, "o diagnóstico desta ordem já foi finalizado"
+)
+DIAGNOSTICO_FEITO = Requisito(
+    "dta_fim_diagnostico", PREENCHIDO, "o diagnóstico ainda não foi finalizado"
+)
+ORCAMENTO_PENDENTE = Requisito("orcamento_aprovado", False, "o orçamento já foi aprovado")
+ORCAMENTO_APROVADO = Requisito(
+    "orcamento_aprovado", True, "o orçamento ainda não foi aprovado pelo cliente"
+)
+NAO_FINALIZADA = Requisito(
+    "status",
+    UmDe((Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)),
+    "a ordem já foi finalizada",
+)
+
+
+@dataclass(frozen=True)
+class Passo:
+    """A step of the workflow: where it may start, where it leads, what it stamps."""
+
+    acao: Acao
+    de: Status
+    para: Status
+    condicoes: tuple[Requisito, ...]  # beyond being in status `de`
+    marca_tempo: str
+    evento_os: str | None  # status pushed to the OS service, if any
+    # The text a person types to take this step (its form), and whether it may be left empty.
+    campo_texto: str | None = None
+    texto_obrigatorio: bool = False
+
+    @property
+    def rotulo(self) -> str:
+        """The step in a sentence: "iniciar diagnóstico"."""
+        return labels.PASSOS[self.acao].lower()
+
+    @property
+    def requisitos(self) -> tuple[Requisito, ...]:
+        return (_no_status(self.de), *self.condicoes)
+
+
+# The workflow (docs/DOMAIN.md), plus the budget approval that the board records: where each step
+# may start, where it leads, its conditions, what it stamps, what it tells the OS service, and the
+# text a person types for it.
+_TABELA = (
+    (Acao.INICIAR_DIAGNOSTICO, Status.AGUARDANDO, Status.EM_DIAGNOSTICO, (DIAGNOSTICO_PENDENTE,),
+     "dta_inicio_diagnostico", "EM_DIAGNOSTICO", None, False),
+    (Acao.FINALIZAR_DIAGNOSTICO, Status.EM_DIAGNOSTICO, Status.AGUARDANDO, (),
+     "dta_fim_diagnostico", "AGUARDANDO_APROVACAO", "diagnostico", True),
+    (Acao.APROVAR_ORCAMENTO, Status.AGUARDANDO, Status.AGUARDANDO,
+     (DIAGNOSTICO_FEITO, ORCAMENTO_PENDENTE), "dta_aprovacao_orcamento", None, None, False),
+    (Acao.INICIAR_REPARO, Status.AGUARDANDO, Status.EM_REPARO,
+     (DIAGNOSTICO_FEITO, ORCAMENTO_APROVADO), "dta_inicio_reparo", "EM_EXECUCAO", None, False),
+    (Acao.FINALIZAR_REPARO, Status.EM_REPARO, Status.FINALIZADA, (),
+     "dta_fim_reparo", "FINALIZADA", "observacoes_reparo", False),
+)  # fmt: skip
+PASSOS: dict[Acao, Passo] = {linha[0]: Passo(*linha) for linha in _TABELA}
+
+
+def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | None:
+    """Why `papel` may not take `passo` on `item` now, or None when it may."""
+    if not pode(papel, passo.acao):
+        return "apenas um gerente pode " + passo.rotulo
+    for requisito in passo.requisitos:
+        if not requisito.atendido(item):
+            return requisito.motivo
+    return None
+
+
+def motivo_para_mover(item: Mapping[str, Any], papel: Papel, destino: Status) -> str | None:
+    """Why the card cannot go to column `destino` now (drag and drop), or None when it can."""
+    atual = Status(item["status"])
+    passo = next((p for p in PASSOS.values() if p.de == atual and p.para == destino), None)
+    if passo is None:
+        return f"não há passo de {nome_status(atual)} para {nome_status(destino)}"
+    return motivo_recusa(passo, item, papel)
+
+
+def passos_permitidos(item: Mapping[str, Any], papel: Papel) -> list[Passo]:
+    return [p for p in PASSOS.values() if motivo_recusa(p, item, papel) is None]
+
+
+# --- Changes: what a step writes, as plain data ---------------------------------------------------
+
+
+@dataclass
+class Mudanca:
+    """One conditional update: applied only when every requisito still holds in the database.
+
+    `evento_os`: the status to tell the OS service; the service turns it into an outbox event
+    (`eventos`) that the store writes in the same update as the step, so a step is never stored
+    without its event or the reverse.
+    """
+
+    requisitos: tuple[Requisito, ...]
+    campos: dict[str, Any]
+    historico: list[dict[str, Any]] = field(default_factory=list)
+    evento_os: str | None = None
+    eventos: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str, Any]:
+    return {"acao": str(acao), "de": de, "para": para, "por": por, "em": em}
+
+
+class DadosInvalidos(ValueError):
+    """A step got data the rules refuse (e.g. an empty diagnosis)."""
+
+
+def planejar_passo(
+    acao: Acao,
+    dados: Mapping[str, Any],
+    por: str,
+    agora: datetime,
+    *,
+    aprovar_se_preciso: bool = False,
+) -> list[Mudanca]:
+    """The change(s) a step makes, tried in order by the store; the first that matches wins.
+
+    `aprovar_se_preciso` (an integration starting a repair): the OS service only starts a repair
+    after the customer approved, so an unapproved, diagnosed order records the approval first.
+    """
+    passo = PASSOS[acao]
+    # A step ends any hold: the work moved on (holds never block the OS service's steps).
+    campos: dict[str, Any] = {
+        "status": passo.para,
+        passo.marca_tempo: agora,
+        "dta_atualizacao": agora,
+        "pausa": None,
+    }
+    if acao is Acao.INICIAR_DIAGNOSTICO:
+        campos["mecanico_responsavel_id"] = _mecanico(dados, obrigatorio=True)
+    elif acao is Acao.FINALIZAR_DIAGNOSTICO:
+        texto = (dados.get("diagnostico") or "").strip()
+        if not texto:
+            raise DadosInvalidos("O diagnóstico não pode ser vazio.")
+        campos["diagnostico"] = texto
+        campos["orcamento_aprovado"] = False
+    elif acao is Acao.APROVAR_ORCAMENTO:
+        campos["orcamento_aprovado"] = True
+    elif acao is Acao.INICIAR_REPARO:
+        mecanico = _mecanico(dados, obrigatorio=False)
+        if mecanico is not None:
+            campos["mecanico_responsavel_id"] = mecanico
+    elif acao is Acao.FINALIZAR_REPARO:
+        notas = (dados.get("observacoes_reparo") or "").strip()
+        campos["observacoes_reparo"] = notas or None
+
+    mudanca = Mudanca(
+        passo.requisitos,
+        campos,
+        [_entrada(acao, passo.de, passo.para, por, agora)],
+        passo.evento_os,
+    )
+    planos = [mudanca]
+    if acao is Acao.INICIAR_REPARO and aprovar_se_preciso:
+        aprovar = PASSOS[Acao.APROVAR_ORCAMENTO]
+        aprovacao = _entrada(aprovar.acao, aprovar.de, aprovar.para, por, agora)
+        planos.append(
+            Mudanca(
+                aprovar.requisitos,
+                {**campos, "orcamento_aprovado": True, aprovar.marca_tempo: agora},
+                [aprovacao, *mudanca.historico],
+                passo.evento_os,  # approval itself tells the OS service nothing; the repair does
+            )
+        )
+    return planos
+
+
+def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
+    valor = dados.get("mecanico_responsavel_id")
+    if valor is None:
+        if obrigatorio:
+            raise DadosInvalidos("Informe o mecânico responsável (mecanico_responsavel_id).")
+        return None
+    if isinstance(valor, bool) or not isinstance(valor, int) or valor <= 0:
+        raise DadosInvalidos("mecanico_responsavel_id deve ser um número inteiro positivo.")
+    return valor
+
+
+def planejar_prioridade(
+    prioridade_atual: Prioridade, nova: Prioridade, por: str, agora: datetime
+) -> Mudanca:
+    return Mudanca(
+        (NAO_FINALIZADA,),
+        {"prioridade": nova, "prioridade_ordem": nova.ordem, "dta_atualizacao": agora},
+        [_entrada(Acao.ALTERAR_PRIORIDADE, prioridade_atual, nova, por, agora)],
+    )
+
+
+def nova_ordem(
+    ordem_servico_id: int,
+    prioridade: Prioridade,
+    por: str,
+    agora: datetime,
+    extras: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A fresh queue item, waiting for diagnosis."""
+    extras = dict(extras or {})
+    if "placa" in extras:
+        extras["placa"] = normalizar_placa(extras["placa"])
+    return {
+        "ordem_servico_id": ordem_servico_id,
+        "status": Status.AGUARDANDO,
+        "prioridade": prioridade,
+        "prioridade_ordem": prioridade.ordem,
+        "mecanico_responsavel_id": None,
+        "diagnostico": None,
+        "observacoes_reparo": None,
+        "orcamento_aprovado": False,
+        "dta_inicio_diagnostico": None,
+        "dta_fim_diagnostico": None,
+        "dta_aprovacao_orcamento": None,
+        "dta_inicio_reparo": None,
+        "dta_fim_reparo": None,
+        "dta_criacao": agora,
+        "dta_atualizacao": agora,
+        "versao": 1,
+        "pausa": None,
+        **extras,
+        "historico": [_entrada(Acao.CRIAR, None, Status.AGUARDANDO, por, agora)],
+    }
+
+
+# --- Holds: waiting for parts or for the customer, without changing the status --------------------
+
+
+class MotivoPausa(StrEnum):
+    AGUARDANDO_PECAS = "aguardando_pecas"
+    AGUARDANDO_CLIENTE = "aguardando_cliente"
+    OUTRO = "outro"
+
+    @property
+    def rotulo(self) -> str:
+        return labels.MOTIVOS_PAUSA[self]
+
+
+SEM_PAUSA = Requisito("pausa", VAZIO, "a ordem já está em espera")
+EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
+
+
+def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+    nota = (nota or "").strip() or None
+    if motivo is MotivoPausa.OUTRO and not nota:
+        raise DadosInvalidos("Descreva o motivo da espera.")
+    pausa = {"motivo": motivo, "nota": nota, "desde": agora, "por": por}
+    entrada = _entrada(Acao.PAUSAR, None, motivo, por, agora)
+    if nota:
+        entrada["nota"] = nota
+    return Mudanca(
+        (NAO_FINALIZADA, SEM_PAUSA), {"pausa": pausa, "dta_atualizacao": agora}, [entrada]
+    )
+
+
+def planejar_reenvio_os(por: str, agora: datetime) -> dict[str, Any]:
+    """History entry of a manager's retry of a status the OS service refused."""
+    return _entrada(Acao.REENVIAR_OS, None, None, por, agora)
+
+
+def planejar_retomada(por: str, agora: datetime) -> Mudanca:
+    return Mudanca(
+        (EM_PAUSA,),
+        {"pausa": None, "dta_atualizacao": agora},
+        [_entrada(Acao.RETOMAR, None, None, por, agora)],
+    )
+
+
+# --- Time in the current stage ------------------------------------------------------------------
+
+
+def inicio_etapa(item: Mapping[str, Any]) -> datetime:
+    """When the current stage (or AGUARDANDO sub-stage) began."""
+    status = item.get("status")
+    if status == Status.EM_DIAGNOSTICO:
+        return item["dta_inicio_diagnostico"]
+    if status == Status.EM_REPARO:
+        return item["dta_inicio_reparo"]
+    if status == Status.FINALIZADA:
+        return item["dta_fim_reparo"]
+    etapa = sub_etapa(item)
+    if etapa is SubEtapa.PRONTA_PARA_REPARO:
+        return item["dta_aprovacao_orcamento"]
+    if etapa is SubEtapa.AGUARDANDO_APROVACAO:
+        return item["dta_fim_diagnostico"]
+    return item["dta_criacao"]
+
+
+_FIM_DE_PAUSA = {Acao.RETOMAR, *PASSOS}
+
+
+def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
+    """Seconds on hold since `desde`: each hold runs from `pausar` to `retomar` or the next step."""
+    total = 0.0
+    inicio: datetime | None = None
+    for entrada in historico:
+        acao, em = entrada.get("acao"), entrada.get("em")
+        if acao == Acao.PAUSAR and inicio is None:
+            inicio = em
+        elif acao in _FIM_DE_PAUSA and inicio is not None:
+            total += max(0.0, (em - max(inicio, desde)).total_seconds()) if em > desde else 0.0
+            inicio = None
+    if inicio is not None:
+        total += max(0.0, (agora - max(inicio, desde)).total_seconds())
+    return total
+
+
+def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
+    """Seconds in the current stage, holds excluded."""
+    desde = inicio_etapa(item)
+    bruto = (agora - desde).total_seconds()
+    return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
+
+
+class Alerta(StrEnum):
+    OK = "ok"
+    ATENCAO = "atencao"  # amber
+    ATRASO = "atraso"  # red
+
+
+# Minutes in a stage before a card turns amber / red, by priority (overridable in settings).
+LIMITES_ALERTA_PADRAO: dict[Prioridade, tuple[int, int]] = {
+    Prioridade.URGENTE: (30, 60),
+    Prioridade.ALTA: (60, 120),
+    Prioridade.NORMAL: (120, 240),
+    Prioridade.BAIXA: (240, 480),
+}
+
+
+def alerta(
+    segundos: float, prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
+) -> Alerta:
+    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
+    if segundos >= atraso * 60:
+        return Alerta.ATRASO
+    if segundos >= atencao * 60:
+        return Alerta.ATENCAO
+    return Alerta.OK
+
+
+def normalizar_placa(placa: str | None) -> str | None:
+    """Plates are compared as upper-case letters and digits only ("abc-1d23" == "ABC1D23")."""
+    if placa is None:
+        return None
+    limpa = "".join(c for c in placa.upper() if c.isalnum())
+    return limpa or None

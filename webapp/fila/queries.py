@@ -1,0 +1,137 @@
+"""Every read of the queue, each beside the index that serves it (indexes: repository.INDICES).
+
+Reads never decide a rule and never change anything; they return stored items (dicts) for the
+service and for view models that render them without further I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from .domain import Status, normalizar_placa
+from .repository import COLECAO, ORDEM_FILA
+
+ATIVOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)
+MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
+
+
+def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
+    """The board's filters as a query: one mechanic's orders, and/or a plate or OS number."""
+    consulta: dict[str, Any] = {}
+    if mecanico is not None:
+        consulta["mecanico_responsavel_id"] = mecanico
+    if q:
+        alternativas: list[dict[str, Any]] = []
+        placa = normalizar_placa(q)
+        if placa:
+            alternativas.append({"placa": {"$regex": re.escape(placa)}})
+        if q.isascii() and q.isdigit() and len(q) <= 18:
+            alternativas.append({"ordem_servico_id": int(q)})
+        consulta["$or"] = alternativas or [{"_id": None}]
+    return consulta
+
+
+class FilaQueries:
+    def __init__(self, db: Database) -> None:
+        self.fila: Collection = db[COLECAO]
+
+    @property
+    def colecao(self) -> Collection:
+        """The collection itself, for the change stream that watches it (webapp/live.py)."""
+        return self.fila
+
+    # --- one item (the _id index; ordem_servico_unica) ---------------------------------------
+
+    def obter(self, fila_id: ObjectId) -> dict[str, Any] | None:
+        return self.fila.find_one({"_id": fila_id})
+
+    def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any] | None:
+        return self.fila.find_one({"ordem_servico_id": ordem_servico_id})
+
+    # --- lists (fila_por_status; fila_geral) --------------------------------------------------
+
+    def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+        consulta = {"status": status} if status else {}
+        return list(self.fila.find(consulta).sort(ORDEM_FILA).skip(offset).limit(limit))
+
+    def abertos(self, filtro: dict[str, Any]) -> list[dict[str, Any]]:
+        """Open work (not finished), most urgent first, then oldest."""
+        return list(self.fila.find({"status": {"$in": list(ATIVOS)}, **filtro}).sort(ORDEM_FILA))
+
+    def finalizados_desde(self, desde: datetime, filtro: dict[str, Any]) -> list[dict[str, Any]]:
+        """Finished since `desde` (the board: today), in queue order. Index: finalizadas."""
+        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}, **filtro}
+        return list(self.fila.find(consulta).sort(ORDEM_FILA))
+
+    def coluna(self, status: str, limite: int, hoje: datetime) -> list[dict[str, Any]]:
+        """The first `limite` cards of a column as the TV shows them: FINALIZADA most recent
+        first (what the floor wants to see), the others in queue order."""
+        if status == Status.FINALIZADA:
+            consulta = {"status": status, "dta_fim_reparo": {"$gte": hoje}}
+            return list(self.fila.find(consulta).sort(MAIS_RECENTES).limit(limite))
+        return list(self.fila.find({"status": status}).sort(ORDEM_FILA).limit(limite))
+
+    def aguardando(self) -> Iterable[dict[str, Any]]:
+        """Every waiting order (the TV's longest-waiting highlight compares them)."""
+        return self.fila.find({"status": Status.AGUARDANDO})
+
+    def contagens(self, hoje: datetime) -> dict[str, int]:
+        """Cards per column (FINALIZADA: finished since `hoje`), in one aggregation."""
+        resultado = {str(s): 0 for s in Status}
+        pipeline = [
+            {
+                "$match": {
+                    "$or": [
+                        {"status": {"$in": list(ATIVOS)}},
+                        {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}},
+                    ]
+                }
+            },
+            {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+        ]
+        for linha in self.fila.aggregate(pipeline):
+            resultado[linha["_id"]] = linha["n"]
+        return resultado
+
+    def finalizadas_periodo(
+        self, de: datetime, ate: datetime, pagina: int, por_pagina: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the orders finished in [de, ate), most recent first; and their total.
+        Index: finalizadas."""
+        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": de, "$lt": ate}}
+        total = self.fila.count_documents(consulta)
+        cursor = (
+            self.fila.find(consulta)
+            .sort(MAIS_RECENTES)
+            .skip((pagina - 1) * por_pagina)
+            .limit(por_pagina)
+        )
+        return list(cursor), total
+
+    # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
+
+    def totais_os_sync(self) -> dict[str, int]:
+        """Events waiting across the queue, and orders whose head event failed for good."""
+        pipeline = [
+            {"$match": {"os_sync.pendentes": {"$gt": 0}}},
+            {
+                "$group": {
+                    "_id": None,
+                    "pendentes": {"$sum": "$os_sync.pendentes"},
+                    "falhas": {"$sum": {"$cond": ["$os_sync.falhou", 1, 0]}},
+                }
+            },
+        ]
+        return next(self.fila.aggregate(pipeline), {"pendentes": 0, "falhas": 0})
+
+    def ha_envio_possivel(self) -> bool:
+        """Whether some order still has an event that can be sent (not held by a failure)."""
+        consulta = {"os_sync.pendentes": {"$gt": 0}, "os_sync.falhou": {"$ne": True}}
+        return self.fila.find_one(consulta, {"_id": 1}) is not None

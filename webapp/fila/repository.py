@@ -1,0 +1,287 @@
+"""Every write of the queue: collection `fila_execucao`, its archive and its indexes.
+
+The store never decides a rule: it turns the domain's requisitos into the filter of ONE
+`find_one_and_update`, so a step either happens exactly once or not at all, whatever races.
+Reads live in queries.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from .domain import PREENCHIDO, VAZIO, Mudanca, Requisito, UmDe
+
+COLECAO = "fila_execucao"
+ARQUIVO = "fila_execucao_arquivo"
+
+# Lists are "most urgent first, then first come first served"; _id breaks ties stably.
+ORDEM_FILA = [("prioridade_ordem", ASCENDING), ("dta_criacao", ASCENDING), ("_id", ASCENDING)]
+
+INDICES = [
+    IndexModel([("ordem_servico_id", ASCENDING)], unique=True, name="ordem_servico_unica"),
+    IndexModel([("status", ASCENDING), *ORDEM_FILA], name="fila_por_status"),
+    IndexModel(ORDEM_FILA, name="fila_geral"),
+    # The board's "finished today" column and the history pages.
+    IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
+    # The OS dispatcher's "next item due" (only items with something due are indexed) and the
+    # board's count of events waiting.
+    IndexModel(
+        [("os_sync.proxima", ASCENDING)],
+        name="os_sync_devidos",
+        partialFilterExpression={"os_sync.proxima": {"$exists": True}},
+    ),
+    IndexModel(
+        [("os_sync.pendentes", ASCENDING)],
+        name="os_sync_pendentes",
+        partialFilterExpression={"os_sync.pendentes": {"$gt": 0}},
+    ),
+]
+INDICES_ARQUIVO = [
+    IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
+    IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),
+]
+
+
+class OrdemJaNaFila(Exception):
+    pass
+
+
+def _condicao(requisito: Requisito) -> Any:
+    esperado = requisito.esperado
+    if esperado is PREENCHIDO:
+        return {"$ne": None}
+    if esperado is VAZIO:
+        return None  # matches null and missing
+    if isinstance(esperado, UmDe):
+        return {"$in": list(esperado.valores)}
+    return esperado
+
+
+def filtro(fila_id: ObjectId, requisitos: tuple[Requisito, ...]) -> dict[str, Any]:
+    consulta: dict[str, Any] = {"_id": fila_id}
+    for requisito in requisitos:
+        consulta[requisito.campo] = _condicao(requisito)
+    return consulta
+
+
+def eventos_atualizados(condicao: dict[str, Any], campos: dict[str, Any]) -> dict[str, Any]:
+    """Pipeline expression: `eventos_os` with `campos` merged into the events where `condicao`
+    (an expression over `$$this`) holds; the others unchanged."""
+    return {
+        "$map": {
+            "input": "$eventos_os",
+            "in": {
+                "$cond": [condicao, {"$mergeObjects": ["$$this", {"$literal": campos}]}, "$$this"]
+            },
+        }
+    }
+
+
+class FilaRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.fila = db[COLECAO]
+        self.arquivo = db[ARQUIVO]
+
+    def criar_indices(self) -> None:
+        self.fila.create_indexes(INDICES)
+        self.arquivo.create_indexes(INDICES_ARQUIVO)
+
+    def inserir(self, documento: dict[str, Any]) -> dict[str, Any]:
+        try:
+            resultado = self.fila.insert_one(documento)
+        except DuplicateKeyError:
+            raise OrdemJaNaFila from None
+        return {**documento, "_id": resultado.inserted_id}
+
+    def aplicar(self, fila_id: ObjectId, mudanca: Mudanca) -> dict[str, Any] | None:
+        """Apply `mudanca` only if its requisitos still hold; the updated item, or None."""
+        atualizacao: Any
+        if mudanca.eventos:
+            atualizacao = atualizacao_com_eventos(mudanca)
+        else:
+            atualizacao = {"$set": mudanca.campos, "$inc": {"versao": 1}}
+            if mudanca.historico:
+                atualizacao["$push"] = {"historico": {"$each": mudanca.historico}}
+        return self.fila.find_one_and_update(
+            filtro(fila_id, mudanca.requisitos),
+            atualizacao,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def reenviar_evento_os(
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """A failed head event becomes pending again, due now, with a fresh retry window; the
+        item, or None when it has no failed event (conditional: two managers, one retry)."""
+        novos = {
+            "estado": "pendente",
+            "proxima_tentativa": agora,
+            "janela_desde": agora,
+            "tentativas": 0,
+        }
+        return self.fila.find_one_and_update(
+            {"_id": fila_id, "os_sync.falhou": True},
+            [
+                {
+                    "$set": {
+                        "eventos_os": eventos_atualizados(
+                            {"$eq": ["$$this.estado", "falhou"]}, novos
+                        ),
+                        "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
+                        "historico": {
+                            "$concatArrays": [
+                                {"$ifNull": ["$historico", []]},
+                                {"$literal": [entrada]},
+                            ]
+                        },
+                    }
+                },
+                {"$set": resumo_os_sync()},
+            ],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def remover(self, fila_id: ObjectId, por: str, agora: datetime) -> dict[str, Any] | None:
+        """Delete the item and keep an audit copy, both or neither (a transaction)."""
+
+        def _remover(session: Any) -> dict[str, Any] | None:
+            item = self.fila.find_one_and_delete({"_id": fila_id}, session=session)
+            if item is None:
+                return None
+            copia = {**item, "fila_id": item["_id"], "removido_por": por, "removido_em": agora}
+            del copia["_id"]
+            self.arquivo.insert_one(copia, session=session)
+            return item
+
+        with self.db.client.start_session() as session:
+            return session.with_transaction(_remover)
+
+    def apagar_tudo(self) -> None:
+        """Empty the queue (`seed-demo --reset`, local demos only)."""
+        self.fila.delete_many({})
+
+    # --- the OS dispatcher's lease on an item ------------------------------------------------
+
+    def reivindicar_envio(
+        self, dono: str, lease_ms: int, instante: datetime
+    ) -> dict[str, Any] | None:
+        """Claim the item whose head event is due first, if no one holds it: the item with its
+        lease, or None. The lease is timed by the database's clock ($$NOW), so dispatchers on
+        hosts with skewed clocks still agree on when it expires. Index: os_sync_devidos."""
+        return self.fila.find_one_and_update(
+            {
+                "os_sync.proxima": {"$lte": instante},
+                "os_sync.falhou": {"$ne": True},
+                "$or": [
+                    {"os_sync.lease_ate": None},
+                    {"$expr": {"$lte": ["$os_sync.lease_ate", "$$NOW"]}},
+                ],
+            },
+            [
+                {
+                    "$set": {
+                        "os_sync.lease_dono": dono,
+                        "os_sync.lease_ate": {"$add": ["$$NOW", lease_ms]},
+                    }
+                }
+            ],
+            sort=[("os_sync.proxima", ASCENDING)],
+            projection={"ordem_servico_id": 1, "eventos_os": 1, "os_sync": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def registrar_envio(
+        self, fila_id: Any, lease: dict[str, Any], seq: int | None, campos: dict[str, Any]
+    ) -> bool:
+        """Record an attempt's outcome on event `seq` and let go of the item, only if the lease
+        is still ours (a dispatcher that outlived its lease must not overwrite the next one's
+        work). The summary is recomputed in the same update, from the array as it is then
+        (steps may have added events meanwhile). False when the lease was lost."""
+        etapas: list[dict[str, Any]] = []
+        if seq is not None:
+            condicao = {"$eq": ["$$this.seq", seq]}
+            etapas.append({"$set": {"eventos_os": eventos_atualizados(condicao, campos)}})
+        etapas.append({"$set": resumo_os_sync()})
+        etapas.append({"$unset": ["os_sync.lease_dono", "os_sync.lease_ate"]})
+        resultado = self.fila.update_one(
+            {
+                "_id": fila_id,
+                "os_sync.lease_dono": lease["lease_dono"],
+                "os_sync.lease_ate": lease["lease_ate"],
+            },
+            etapas,
+        )
+        return resultado.matched_count == 1
+
+
+# --- The outbox of events for the OS service, kept in the item ---------------------------------
+
+_EVENTOS = {"$ifNull": ["$eventos_os", []]}
+
+
+def resumo_os_sync() -> dict[str, Any]:
+    """`os_sync` recomputed from `eventos_os` inside an update (aggregation expressions).
+
+    pendentes: events not delivered yet (a failed one included: it blocks the later ones);
+    falhou: the head event failed for good (a manager must retry); proxima: when the head event
+    is due, absent when nothing can be sent (the dispatcher's index only holds items with one).
+    The lease fields are left alone: a step may happen while its item's delivery is in flight.
+    """
+    esperando = {"$filter": {"input": _EVENTOS, "cond": {"$ne": ["$$this.estado", "enviado"]}}}
+    return {
+        "os_sync.pendentes": {"$size": esperando},
+        "os_sync.falhou": {"$in": ["falhou", {"$ifNull": ["$eventos_os.estado", []]}]},
+        "os_sync.proxima": {
+            "$let": {
+                "vars": {"cabeca": {"$first": esperando}},
+                "in": {
+                    "$cond": [
+                        {"$eq": ["$$cabeca.estado", "pendente"]},
+                        "$$cabeca.proxima_tentativa",
+                        "$$REMOVE",
+                    ]
+                },
+            }
+        },
+    }
+
+
+def atualizacao_com_eventos(mudanca: Mudanca) -> list[dict[str, Any]]:
+    """A step with events as ONE pipeline update: the step's fields, its history and its events,
+    then the recomputed `os_sync`, all atomic.
+
+    A pipeline (not $set/$push) because each event's `seq` comes from the item as it is at that
+    moment: seq = number of events already there + 1 (1-based, gapless, per item), with no read
+    before the write, so racing steps can never share a seq. The Idempotency-Key `chave` is
+    "<fila_id>-<seq>": the same on every retry, different for an OS re-added to the queue.
+    Values are wrapped in $literal so texts starting with "$" stay texts and documents replace.
+    """
+    total = {"$size": _EVENTOS}
+    novos = []
+    for i, evento in enumerate(mudanca.eventos, start=1):
+        seq = {"$add": [total, i]}
+        novos.append(
+            {
+                "$mergeObjects": [
+                    {"$literal": evento},
+                    {
+                        "seq": seq,
+                        "chave": {"$concat": [{"$toString": "$_id"}, "-", {"$toString": seq}]},
+                    },
+                ]
+            }
+        )
+    passo = {campo: {"$literal": valor} for campo, valor in mudanca.campos.items()}
+    passo["versao"] = {"$add": [{"$ifNull": ["$versao", 0]}, 1]}
+    passo["historico"] = {
+        "$concatArrays": [{"$ifNull": ["$historico", []]}, {"$literal": mudanca.historico}]
+    }
+    passo["eventos_os"] = {"$concatArrays": [_EVENTOS, novos]}
+    return [{"$set": passo}, {"$set": resumo_os_sync()}]

@@ -1,0 +1,267 @@
+"""The queue's use cases. Every entry point (JSON API, board, TV, CLI) calls these functions,
+so a rule or a message lives in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from ..clock import agora
+from ..sincronizacao_os.domain import novo_evento
+from . import domain
+from .domain import Acao, Papel, Prioridade, Requisito, Status
+from .queries import FilaQueries
+from .repository import FilaRepository, OrdemJaNaFila
+
+
+@dataclass(frozen=True)
+class Ator:
+    """Who asks: a user of the board or the `sub` of an API token."""
+
+    id: str
+    papel: Papel
+
+
+class ErroFila(Exception):
+    """A refusal with a message for people (Portuguese)."""
+
+    def __init__(self, mensagem: str, item: dict[str, Any] | None = None) -> None:
+        super().__init__(mensagem)
+        self.mensagem = mensagem
+        self.item = item  # the current state, when there is one to show
+
+
+class NaoEncontrada(ErroFila):
+    pass
+
+
+class Conflito(ErroFila):
+    pass
+
+
+class Proibido(ErroFila):
+    pass
+
+
+class EntradaInvalida(ErroFila):
+    pass
+
+
+def _oid(fila_id: str | ObjectId) -> ObjectId:
+    if isinstance(fila_id, ObjectId):
+        return fila_id
+    try:
+        return ObjectId(fila_id)
+    except (InvalidId, TypeError):
+        raise NaoEncontrada("Item da fila não encontrado.") from None
+
+
+def _versao(versao: int | None) -> tuple[Requisito, ...]:
+    if versao is None:
+        return ()
+    return (Requisito("versao", versao, "esta ordem foi alterada por outra pessoa"),)
+
+
+class FilaService:
+    def __init__(
+        self,
+        repo: FilaRepository,
+        queries: FilaQueries,
+        *,
+        origem: Callable[[], Mapping[str, Any]] = dict,
+        avisar: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.repo = repo
+        self.queries = queries
+        # Given by create_app, so this layer stays free of Flask: `origem` tells which request
+        # caused a step ({"request_id", "trace"}), carried to the OS service; `avisar` wakes the
+        # OS dispatcher once a step with an event committed.
+        self.origem = origem
+        self.avisar = avisar
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def obter(self, fila_id: str | ObjectId) -> dict[str, Any]:
+        item = self.queries.obter(_oid(fila_id))
+        if item is None:
+            raise NaoEncontrada("Item da fila não encontrado.")
+        return item
+
+    def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any]:
+        item = self.queries.obter_por_os(ordem_servico_id)
+        if item is None:
+            raise NaoEncontrada(f"A OS {ordem_servico_id} não está na fila.")
+        return item
+
+    def listar(
+        self, status: Status | None = None, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        return self.queries.listar(status, limit, offset)
+
+    # --- changing --------------------------------------------------------------------------
+
+    def adicionar(
+        self,
+        ordem_servico_id: int,
+        ator: Ator,
+        prioridade: Prioridade = Prioridade.NORMAL,
+        extras: Mapping[str, Any] | None = None,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        if not domain.pode(ator.papel, Acao.CRIAR):
+            raise Proibido("Apenas um gerente pode adicionar uma OS à fila.")
+        documento = domain.nova_ordem(
+            ordem_servico_id, prioridade, ator.id, instante or agora(), extras
+        )
+        try:
+            return self.repo.inserir(documento)
+        except OrdemJaNaFila:
+            raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
+
+    def executar(
+        self,
+        fila_id: str | ObjectId,
+        acao: Acao,
+        ator: Ator,
+        dados: Mapping[str, Any] | None = None,
+        *,
+        versao: int | None = None,
+        aprovar_se_preciso: bool = False,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Take one workflow step; exactly one of several racing callers succeeds."""
+        oid = _oid(fila_id)
+        passo = domain.PASSOS[acao]
+        if not domain.pode(ator.papel, acao):
+            raise Proibido(f"Apenas um gerente pode {passo.rotulo}.")
+        aprovar_se_preciso = aprovar_se_preciso and domain.pode(ator.papel, Acao.APROVAR_ORCAMENTO)
+        try:
+            planos = domain.planejar_passo(
+                acao,
+                dados or {},
+                ator.id,
+                instante or agora(),
+                aprovar_se_preciso=aprovar_se_preciso,
+            )
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        origem = self.origem()
+        for mudanca in planos:
+            if mudanca.evento_os is not None:
+                momento = mudanca.campos["dta_atualizacao"]
+                mudanca.eventos = [
+                    novo_evento(
+                        mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
+                    )
+                ]
+        return self._aplicar(oid, planos, versao, passo.rotulo, passo)
+
+    def alterar_prioridade(
+        self,
+        fila_id: str | ObjectId,
+        prioridade: Prioridade,
+        ator: Ator,
+        *,
+        versao: int | None = None,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.ALTERAR_PRIORIDADE):
+            raise Proibido("Apenas um gerente pode alterar a prioridade.")
+        # One conditional update per possible current priority keeps the history's "de" exact
+        # without a read-then-write; the priority actually stored is among them.
+        momento = instante or agora()
+        planos = []
+        for atual in Prioridade:
+            mudanca = domain.planejar_prioridade(atual, prioridade, ator.id, momento)
+            mudanca.requisitos += (Requisito("prioridade", atual, ""),)
+            planos.append(mudanca)
+        return self._aplicar(oid, planos, versao, "alterar a prioridade", None)
+
+    def pausar(
+        self,
+        fila_id: str | ObjectId,
+        motivo: domain.MotivoPausa,
+        nota: str | None,
+        ator: Ator,
+        *,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Put a card on hold (waiting for parts or the customer); the status stays."""
+        oid = _oid(fila_id)
+        try:
+            mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        return self._aplicar(oid, [mudanca], None, "colocar em espera", None)
+
+    def retomar(
+        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        mudanca = domain.planejar_retomada(ator.id, instante or agora())
+        return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None)
+
+    def reenviar_os(
+        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        """A manager sends again a status the OS service refused (e.g. a 404 fixed on its side):
+        the failed event is pending again, due now, with a fresh retry window."""
+        oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.REENVIAR_OS):
+            raise Proibido("Apenas um gerente pode reenviar ao sistema de OS.")
+        momento = instante or agora()
+        item = self.repo.reenviar_evento_os(
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
+        )
+        if item is None:
+            atual = self.queries.obter(oid)
+            if atual is None:
+                raise NaoEncontrada("Item da fila não encontrado.")
+            raise Conflito("Não há envio ao sistema de OS com falha nesta ordem.", atual)
+        self.avisar()
+        return item
+
+    def remover(self, fila_id: str | ObjectId, ator: Ator) -> dict[str, Any]:
+        oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.REMOVER):
+            raise Proibido("Apenas um gerente pode remover uma ordem da fila.")
+        item = self.repo.remover(oid, ator.id, agora())
+        if item is None:
+            raise NaoEncontrada("Item da fila não encontrado.")
+        return item
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _aplicar(
+        self,
+        oid: ObjectId,
+        planos: list[domain.Mudanca],
+        versao: int | None,
+        rotulo: str,
+        passo: domain.Passo | None,
+    ) -> dict[str, Any]:
+        for mudanca in planos:
+            mudanca.requisitos += _versao(versao)
+            item = self.repo.aplicar(oid, mudanca)
+            if item is not None:
+                if mudanca.eventos:
+                    self.avisar()  # only wakes a thread: the request never waits for the OS
+                return item
+        # Refused: read the current state only to explain why (the write already decided).
+        atual = self.queries.obter(oid)
+        if atual is None:
+            raise NaoEncontrada("Item da fila não encontrado.")
+        motivo = None
+        if versao is not None and atual.get("versao") != versao:
+            motivo = "esta ordem foi alterada por outra pessoa"
+        elif passo is not None:
+            motivo = domain.motivo_recusa(passo, atual, Papel.SERVICO)
+        else:
+            motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
+        motivo = motivo or "a ordem mudou durante a operação; tente novamente"
+        raise Conflito(f"Não é possível {rotulo}: {motivo}.", atual)

@@ -1,0 +1,418 @@
+"""Live updates across processes: one MongoDB change stream per process, shared by every
+Server-Sent Events client of that process (the board's and the TV's streams).
+
+Several gunicorn workers and pods serve one shop, so a change can come from anywhere (the board,
+the JSON API, another pod): each process learns of it from the change stream on the queue.
+The `Broker` runs that stream in one daemon thread, started by the first subscriber, and fans
+every change out to per-subscriber bounded queues. It keeps the last resume token, so after a
+network error it resumes exactly where it stopped; when the token cannot be used any more it
+starts afresh and tells the subscribers to resynchronise (a full refresh of what they show).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, current_app, stream_with_context
+from pymongo.collection import Collection
+from pymongo.errors import (
+    ConnectionFailure,
+    InvalidOperation,
+    OperationFailure,
+    PyMongoError,
+)
+
+log = logging.getLogger(__name__)
+
+MUDANCA = "mudanca"
+RESSINCRONIZAR = "ressincronizar"
+
+# Defaults; the app's config (EVENTOS_*) overrides them, e.g. tests with short heartbeats.
+HEARTBEAT_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
+MAX_AWAIT_MS = 250  # a getMore waits at most this long: how fast the thread notices a stop
+CAPACIDADE = 256  # events queued per subscriber before it is dropped (it reconnects)
+ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
+# More changes than this at once are sent as one full refresh instead of card by card.
+LOTE_MAXIMO = 20
+
+# Errors after which a resume token is useless: the change stream must start afresh.
+_CODIGOS_SEM_RETOMADA = {
+    260,  # InvalidResumeToken
+    280,  # ChangeStreamFatalError
+    286,  # ChangeStreamHistoryLost
+}
+# Transient server states in which the same token will work again a moment later.
+_CODIGOS_TRANSITORIOS = {
+    6,
+    7,
+    43,
+    63,
+    89,
+    91,
+    133,
+    150,
+    189,
+    234,
+    237,
+    262,
+    9001,
+    10107,
+    11600,
+    11602,
+    13388,
+    13435,
+    13436,
+}
+
+
+@dataclass(frozen=True)
+class Evento:
+    """One change of the queue, or a request to resynchronise (`tipo`)."""
+
+    tipo: str
+    fila_id: str | None = None
+    operacao: str | None = None  # insert, update, replace, delete
+    documento: dict[str, Any] | None = None  # the item now; None when it is gone
+    campos: frozenset[str] = field(default_factory=frozenset)  # fields an update changed
+
+
+def _evento(change: dict[str, Any]) -> Evento | None:
+    operacao = change.get("operationType")
+    if operacao not in ("insert", "update", "replace", "delete"):
+        return None
+    chave = change.get("documentKey") or {}
+    descricao = change.get("updateDescription") or {}
+    campos = frozenset(descricao.get("updatedFields", {})) | frozenset(
+        descricao.get("removedFields", [])
+    )
+    if campos and all(c.startswith("os_sync.lease_") for c in campos):
+        # A dispatcher claiming or releasing an item: nothing any screen shows has changed.
+        return None
+    return Evento(
+        MUDANCA,
+        fila_id=str(chave.get("_id")),
+        operacao=operacao,
+        # With updateLookup an update carries the whole item; None if it was deleted since.
+        documento=None if operacao == "delete" else change.get("fullDocument"),
+        campos=campos,
+    )
+
+
+class Assinatura:
+    """One subscriber's bounded queue. A subscriber that falls behind is dropped: `encerrada`
+    turns true and its stream should end, so the client reconnects and gets a full refresh."""
+
+    def __init__(self, broker: Broker, capacidade: int) -> None:
+        self._broker = broker
+        self._fila: queue.Queue[Evento] = queue.Queue(maxsize=capacidade)
+        self.encerrada = False
+
+    def entregar(self, evento: Evento) -> None:
+        try:
+            self._fila.put_nowait(evento)
+        except queue.Full:
+            self.encerrada = True
+            self._broker.cancelar(self)
+            log.warning("assinante lento descartado (fila cheia); o cliente vai reconectar")
+
+    def proximo(self, timeout: float) -> Evento | None:
+        """The next event, or None after `timeout` seconds (or when dropped)."""
+        if self.encerrada:
+            return None
+        try:
+            return self._fila.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drenar(self) -> list[Evento]:
+        """Everything already queued, without waiting."""
+        eventos = []
+        while True:
+            try:
+                eventos.append(self._fila.get_nowait())
+            except queue.Empty:
+                return eventos
+
+    def fechar(self) -> None:
+        self._broker.cancelar(self)
+
+    def __enter__(self) -> Assinatura:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.fechar()
+
+
+class Broker:
+    """The process's one change stream on the queue, fanned out to its subscribers."""
+
+    def __init__(
+        self,
+        colecao: Collection,
+        *,
+        max_await_ms: int = MAX_AWAIT_MS,
+        capacidade: int = CAPACIDADE,
+        espera_inicial: float = 0.2,
+        espera_maxima: float = 5.0,
+    ) -> None:
+        self.colecao = colecao
+        self.max_await_ms = max_await_ms
+        self.capacidade = capacidade
+        self.espera_inicial = espera_inicial
+        self.espera_maxima = espera_maxima
+        self.token: dict[str, Any] | None = None  # the last resume token seen
+        self.reconexoes = 0  # streams reopened after an error (observability)
+        self._assinantes: set[Assinatura] = set()
+        self._trava = threading.Lock()  # the subscriber set
+        self._trava_thread = threading.Lock()  # starting and stopping the thread
+        self._parar = threading.Event()
+        self._pronto = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stream: Any = None
+
+    # --- subscribers ------------------------------------------------------------------------
+
+    def assinar(self) -> Assinatura:
+        assinatura = Assinatura(self, self.capacidade)
+        with self._trava:
+            self._assinantes.add(assinatura)
+        self._iniciar()
+        return assinatura
+
+    def cancelar(self, assinatura: Assinatura) -> None:
+        with self._trava:
+            self._assinantes.discard(assinatura)
+
+    @property
+    def assinantes(self) -> int:
+        with self._trava:
+            return len(self._assinantes)
+
+    def aguardar_pronto(self, timeout: float = ESPERA_PRONTO_S) -> bool:
+        """Wait until the change stream is open, so a snapshot taken now misses nothing."""
+        return self._pronto.wait(timeout)
+
+    def _publicar(self, evento: Evento) -> None:
+        with self._trava:
+            assinantes = list(self._assinantes)
+        for assinatura in assinantes:
+            assinatura.entregar(evento)
+
+    # --- the thread -------------------------------------------------------------------------
+
+    def _iniciar(self) -> None:
+        # Its own lock: the thread takes `_trava` to publish, so joining it under `_trava` could
+        # deadlock.
+        with self._trava_thread:
+            if self._thread is not None and self._thread.is_alive():
+                if not self._parar.is_set():
+                    return
+                self._thread.join()  # a stop in progress: let it finish, then start again
+            self._parar.clear()
+            self._thread = threading.Thread(
+                target=self._rodar, name="fila-change-stream", daemon=True
+            )
+            self._thread.start()
+
+    def parar(self, timeout: float = 5.0) -> None:
+        """Stop the thread (tests, shutdown) within max_await_ms; the next subscriber restarts
+        it, resuming from the token."""
+        with self._trava_thread:
+            self._parar.set()
+            if self._thread is not None:
+                self._thread.join(timeout)
+            self._pronto.clear()
+
+    @property
+    def rodando(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _rodar(self) -> None:
+        falhas = 0
+        while not self._parar.is_set():
+            com_token = self.token is not None
+            try:
+                stream = self.colecao.watch(
+                    full_document="updateLookup",
+                    resume_after=self.token,
+                    max_await_time_ms=self.max_await_ms,
+                )
+            except InvalidOperation:
+                break  # the client was closed: the app is going away
+            except PyMongoError as erro:
+                if com_token and _token_inutil(erro):
+                    self._recomecar(erro)
+                    continue
+                falhas += 1
+                self._esperar(falhas, erro)
+                continue
+            self._stream = stream
+            if falhas:
+                self.reconexoes += 1
+            falhas = 0
+            if not com_token and self._pronto.is_set():
+                # Opened afresh after it had been running: whatever happened in between is
+                # unknown, so every subscriber redraws from the database.
+                self._publicar(Evento(RESSINCRONIZAR))
+            self._pronto.set()
+            try:
+                self._ler(stream)
+                continue  # ended by a stop, or the collection went away: reopen afresh
+            except InvalidOperation:
+                # The stream died without an error of its own (or the client was closed: then
+                # watch() above raises InvalidOperation and the loop ends): resume from the token.
+                problema: PyMongoError | None = None
+            except PyMongoError as erro:
+                problema = erro
+            finally:
+                self._stream = None
+                with contextlib.suppress(PyMongoError):
+                    stream.close()
+            if problema is not None and _token_inutil(problema):
+                self._recomecar(problema)
+            else:
+                falhas += 1
+                self._esperar(falhas, problema)
+        self._pronto.clear()
+
+    def _ler(self, stream: Any) -> None:
+        while not self._parar.is_set() and stream.alive:
+            change = stream.try_next()
+            # The token advances even without changes (post-batch token): resume from here.
+            if stream.resume_token is not None:
+                self.token = stream.resume_token
+            if change is None:
+                continue
+            if change.get("operationType") in ("invalidate", "drop", "rename", "dropDatabase"):
+                # The collection went away: the stream cannot resume past this point; it is
+                # reopened afresh, and that tells the subscribers to resynchronise.
+                self.token = None
+                return
+            evento = _evento(change)
+            if evento is not None:
+                self._publicar(evento)
+        if not self._parar.is_set():
+            raise InvalidOperation("change stream closed")
+
+    def _recomecar(self, erro: PyMongoError) -> None:
+        # Reopened without a token; the subscribers are told to resynchronise once it is open
+        # (telling them now could let a change slip between their refresh and the new stream).
+        log.warning("resume token não serve mais; recomeçando o change stream: %s", erro)
+        self.token = None
+
+    def _esperar(self, falhas: int, erro: PyMongoError | None) -> None:
+        espera = min(self.espera_maxima, self.espera_inicial * 2 ** (falhas - 1))
+        if erro is not None and not self._parar.is_set():
+            log.warning("change stream interrompido (%s); nova tentativa em %.1fs", erro, espera)
+        self._parar.wait(espera)
+
+
+def _token_inutil(erro: PyMongoError) -> bool:
+    if isinstance(erro, ConnectionFailure) or not isinstance(erro, OperationFailure):
+        return False
+    if erro.code in _CODIGOS_SEM_RETOMADA:
+        return True
+    if erro.has_error_label("ResumableChangeStreamError"):
+        return False
+    return erro.code not in _CODIGOS_TRANSITORIOS
+
+
+def broker(app: Flask | None = None) -> Broker:
+    """The process's broker (create_app makes one per app; its thread starts with the first
+    subscriber). Read straight from the app: components.py imports this module."""
+    return (app or current_app).extensions["componentes"].live
+
+
+# --- Server-Sent Events -------------------------------------------------------------------------
+
+
+def mensagem(html: str, evento: str | None = None) -> str:
+    """One SSE message; htmx's SSE extension swaps an unnamed message's HTML (its partials)."""
+    linhas = [f"event: {evento}"] if evento else []
+    linhas += [f"data: {linha}" for linha in (html.splitlines() or [""])]
+    return "\n".join(linhas) + "\n\n"
+
+
+def resposta_sse(corpo: Iterable[str]) -> Response:
+    return Response(
+        stream_with_context(corpo),
+        mimetype="text/event-stream",
+        headers={
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # nginx: pass each message on at once
+        },
+    )
+
+
+def _config(nome: str, padrao: float) -> float:
+    return float(current_app.config.get(nome, padrao))
+
+
+def transmitir(
+    *,
+    completo: Callable[[], str],
+    mudancas: Callable[[list[Evento]], str | None],
+    valido: Callable[[], bool] | None = None,
+    ao_revogar: str = "",
+    recarga_s: float | None = None,
+) -> Iterator[str]:
+    """The body of an SSE stream: first the current state (`completo`), then what changes.
+
+    Sending the whole state first makes every (re)connection show current data, after a network
+    drop or a server restart alike. `mudancas` renders a batch of changes (or None to skip);
+    `valido` is checked with each heartbeat, and the stream ends when it turns false (with an
+    event named "revogado"). `recarga_s`: send the whole state again this often even without
+    changes (what depends on the clock, like "finished today")."""
+    fonte = broker()
+    heartbeat = _config("EVENTOS_HEARTBEAT_S", HEARTBEAT_S)
+    assinatura = fonte.assinar()
+    try:
+        fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
+        assinatura.drenar()  # the snapshot below already covers anything queued so far
+        yield mensagem(completo())
+        agora = time.monotonic()
+        proximo_ping, proxima_recarga = agora + heartbeat, agora + (recarga_s or float("inf"))
+        while not assinatura.encerrada:
+            evento = assinatura.proximo(timeout=min(1.0, heartbeat))
+            if evento is None:
+                agora = time.monotonic()
+                if agora < proximo_ping:
+                    continue
+                if valido is not None and not valido():
+                    yield mensagem(ao_revogar, "revogado")
+                    return
+                if agora >= proxima_recarga:
+                    proxima_recarga = agora + (recarga_s or float("inf"))
+                    yield mensagem(completo())
+                else:
+                    yield ": ping\n\n"
+                proximo_ping = agora + heartbeat
+                continue
+            lote = [evento, *assinatura.drenar()]
+            if len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote):
+                yield mensagem(completo())
+                continue
+            html = mudancas(ultimos_por_item(lote))
+            if html:
+                yield mensagem(html)
+    except PyMongoError as erro:
+        # The database went away mid-stream: end it; the client reconnects and gets it all anew.
+        log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
+    finally:
+        assinatura.fechar()
+
+
+def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:
+    """One event per item, the latest, in the order the items last changed."""
+    ultimos: dict[str | None, Evento] = {}
+    for evento in eventos:
+        ultimos.pop(evento.fila_id, None)
+        ultimos[evento.fila_id] = evento
+    return list(ultimos.values())

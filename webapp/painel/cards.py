@@ -1,0 +1,122 @@
+"""What the TV wall shows, built from stored items: pure view models (no I/O).
+
+Each column shows its most urgent cards that fit on a 1920x1080 screen and "+N" for the rest; a
+push redraws the columns a change touched and every column's header, not the whole page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..fila import domain, labels
+from ..fila.domain import Status
+from ..quadro import cards as quadro
+from ..quadro.cards import Contexto
+
+
+@dataclass
+class CartaoTV:
+    fila_id: str
+    ordem_servico_id: int
+    placa: str | None
+    veiculo: str | None
+    prioridade: str  # code, lower case (CSS class)
+    rotulo_prioridade: str
+    mecanico: str | None
+    sub_etapa: str | None
+    tempo_etapa: str
+    desde_ms: int | None  # when the stage began, holds excluded (painel.js ticks); None on hold
+    atencao_s: int
+    atraso_s: int
+    alerta: str
+    pausa: str | None
+    mais_antiga: bool = False
+
+
+@dataclass
+class ColunaTV:
+    status: str
+    cartoes: list[CartaoTV]
+    contagem: int
+    limite: int | None
+    mostrados: int | None = None  # cards on screen, when `cartoes` is not filled (header only)
+
+    @property
+    def titulo(self) -> str:
+        return labels.COLUNAS[self.status]
+
+    @property
+    def mais(self) -> int:
+        na_tela = len(self.cartoes) if self.mostrados is None else self.mostrados
+        return max(0, self.contagem - na_tela)
+
+    @property
+    def acima_do_limite(self) -> bool:
+        return self.limite is not None and self.contagem > self.limite
+
+
+@dataclass
+class Destaque:
+    """The order that has been waiting longest (AGUARDANDO, time in stage, holds excluded)."""
+
+    cartao: CartaoTV
+    segundos: float
+
+
+@dataclass
+class Estado:
+    """What one TV shows now: which cards each column lists, and the highlighted one."""
+
+    mostrados: dict[str, list[str]] = field(default_factory=dict)
+    destaque_id: str | None = None
+
+
+def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> CartaoTV:
+    """The board's card (no buttons), plus what the TV needs to tick by itself."""
+    c = quadro.cartao(item, ctx)
+    atencao, atraso = ctx.limites_alerta[c.prioridade]
+    etapa = domain.sub_etapa(item)
+    parado = c.pausa is not None or c.status == Status.FINALIZADA
+    return CartaoTV(
+        fila_id=c.fila_id,
+        ordem_servico_id=c.ordem_servico_id,
+        placa=c.placa,
+        veiculo=c.veiculo,
+        prioridade=c.prioridade.value.lower(),
+        rotulo_prioridade=c.rotulo_prioridade,
+        mecanico=c.mecanico,
+        sub_etapa=labels.SUB_ETAPAS_CURTAS[etapa] if etapa else None,
+        tempo_etapa=c.tempo_etapa,
+        desde_ms=None if parado else int((ctx.instante.timestamp() - c.segundos_etapa) * 1000),
+        atencao_s=atencao * 60,
+        atraso_s=atraso * 60,
+        alerta=c.alerta.value,
+        pausa=c.pausa["rotulo"] if c.pausa else None,
+        mais_antiga=c.fila_id == destaque_id,
+    )
+
+
+def mais_antiga(
+    aguardando: Iterable[Mapping[str, Any]], ctx: Contexto
+) -> tuple[Mapping[str, Any], float] | None:
+    """The waiting order with the most time in stage (holds excluded), and that time."""
+    melhor: tuple[Mapping[str, Any], float] | None = None
+    for item in aguardando:
+        segundos = domain.tempo_na_etapa(item, ctx.instante)
+        if melhor is None or segundos > melhor[1]:
+            melhor = (item, segundos)
+    return melhor
+
+
+def colunas_afetadas(estado: Estado, documentos: Iterable[tuple[str, Any]]) -> set[str]:
+    """Columns to redraw: where each changed card is now, and where this TV showed it."""
+    afetadas: set[str] = set()
+    for fila_id, documento in documentos:
+        if documento is not None and documento.get("status") in Status.__members__:
+            afetadas.add(documento["status"])
+        for status, ids in estado.mostrados.items():
+            if fila_id in ids:
+                afetadas.add(status)
+    return afetadas

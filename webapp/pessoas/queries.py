@@ -1,0 +1,65 @@
+"""Every read of the people (collection `usuarios`)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from functools import cache
+
+from pymongo.database import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .model import Usuario, normalizar_login
+from .repository import COLECAO
+
+
+@cache
+def _hash_ficticio() -> str:
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+class PessoasQueries:
+    def __init__(self, db: Database) -> None:
+        self.usuarios = db[COLECAO]
+
+    def obter(self, login: str) -> Usuario | None:
+        documento = self.usuarios.find_one({"login": normalizar_login(login)})  # login_unico
+        return Usuario(documento) if documento else None
+
+    def carregar(self, id_sessao: str) -> Usuario | None:
+        """The user of a session id (login:stamp), if still active and with the same stamp."""
+        login, _, carimbo = id_sessao.rpartition(":")
+        if not login or not carimbo:
+            return None
+        documento = self.usuarios.find_one({"login": login, "carimbo": carimbo, "ativo": True})
+        return Usuario(documento) if documento else None
+
+    def autenticar(self, login: str, senha: str) -> Usuario | None:
+        """The user if the password matches (active or not: the caller decides), else None."""
+        usuario = self.obter(login)
+        # An unknown login costs the same hash as a known one: timing does not reveal who exists.
+        senha_hash = usuario.documento["senha_hash"] if usuario else _hash_ficticio()
+        if not check_password_hash(senha_hash, senha) or usuario is None:
+            return None
+        return usuario
+
+    def nomes_por_funcionario(self, ids: Iterable[int | None]) -> dict[int, str]:
+        """Display names of many mechanics in one query (inactive ones too: history keeps
+        them). Index: funcionario_unico."""
+        procurados = sorted({int(i) for i in ids if i is not None})
+        if not procurados:
+            return {}
+        cursor = self.usuarios.find(
+            {"funcionario_id": {"$in": procurados}}, {"funcionario_id": 1, "nome": 1, "_id": 0}
+        )
+        return {d["funcionario_id"]: d["nome"] for d in cursor}
+
+    def nomes_por_login(self, logins: Iterable[str | None]) -> dict[str, str]:
+        """Display names of many logins (e.g. history authors) in one query."""
+        procurados = sorted({login for login in logins if login})
+        if not procurados:
+            return {}
+        cursor = self.usuarios.find(
+            {"login": {"$in": procurados}}, {"login": 1, "nome": 1, "_id": 0}
+        )
+        return {d["login"]: d["nome"] for d in cursor}

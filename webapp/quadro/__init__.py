@@ -1,0 +1,1 @@
+"""The Kanban board for mechanics and managers (pages, actions, live updates)."""

@@ -1,0 +1,59 @@
+"""The board's filters ("Minhas ordens" and the search box), read from a URL and matched
+against a changed item (a pushed card belongs on this board or not)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ..fila.domain import normalizar_placa
+from ..fila.queries import filtro_busca
+
+TAMANHO_BUSCA = 40
+
+
+@dataclass(frozen=True)
+class Filtros:
+    mecanico: int | None = None  # a mechanic's funcionario_id
+    q: str = ""  # part of a plate, or an OS number
+
+    @classmethod
+    def de_args(cls, args: Any) -> Filtros:
+        mecanico = args.get("mecanico", "")
+        q = (args.get("q") or "").strip()[:TAMANHO_BUSCA]
+        valido = mecanico.isascii() and mecanico.isdigit() and len(mecanico) <= 18
+        return cls(int(mecanico) if valido else None, q)
+
+    @classmethod
+    def de_url(cls, url: str | None) -> Filtros:
+        """The filters of the page that sent an htmx request (its HX-Current-URL)."""
+        if not url:
+            return cls()
+        valores = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        return cls.de_args(valores)
+
+    def consulta(self) -> dict[str, Any]:
+        return filtro_busca(self.mecanico, self.q)
+
+    def aceita(self, item: dict[str, Any]) -> bool:
+        if self.mecanico is not None and item.get("mecanico_responsavel_id") != self.mecanico:
+            return False
+        if self.q:
+            placa = normalizar_placa(self.q) or "\0"
+            na_placa = placa in (item.get("placa") or "")
+            na_os = (
+                self.q.isascii()
+                and self.q.isdigit()
+                and str(item.get("ordem_servico_id")) == self.q
+            )
+            return bool(na_placa or na_os)
+        return True
+
+    def args(self) -> dict[str, str]:
+        args = {}
+        if self.mecanico is not None:
+            args["mecanico"] = str(self.mecanico)
+        if self.q:
+            args["q"] = self.q
+        return args

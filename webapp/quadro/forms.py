@@ -1,0 +1,85 @@
+"""The board's forms (WTForms + Flask-WTF for CSRF). They check what a person typed; the rules
+about the queue itself stay in the domain and the service."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..fila import labels
+from ..fila.domain import MotivoPausa, Prioridade
+from ..fila.schemas import INT64_MAX
+from ..forms import Formulario, texto_obrigatorio
+
+PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
+MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
+
+
+class NovaOrdemForm(Formulario):
+    ordem_servico_id = IntegerField(
+        "Número da OS",
+        validators=[
+            InputRequired("Informe o número da OS."),
+            NumberRange(1, INT64_MAX, "O número da OS deve ser um inteiro positivo."),
+        ],
+    )
+    prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
+    placa = StringField(
+        "Placa", validators=[Optional(), Length(max=10, message="Placa longa demais.")]
+    )
+    veiculo = StringField("Veículo", validators=[Optional(), Length(max=200)])
+    cliente = StringField("Cliente", validators=[Optional(), Length(max=200)])
+    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), Length(max=2000)])
+    previsao_entrega = DateTimeLocalField(
+        "Previsão de entrega", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+
+    def extras(self, fuso: tzinfo) -> dict[str, Any]:
+        """The car's and customer's fields as the queue stores them (typed in the shop's zone)."""
+        previsao = self.previsao_entrega.data
+        return {
+            "placa": self.placa.data or None,
+            "veiculo": (self.veiculo.data or "").strip() or None,
+            "cliente": (self.cliente.data or "").strip() or None,
+            "descricao": (self.descricao.data or "").strip() or None,
+            "previsao_entrega": previsao.replace(tzinfo=fuso) if previsao else None,
+        }
+
+
+class DiagnosticoForm(Formulario):
+    diagnostico = texto_obrigatorio("Diagnóstico", "Escreva o diagnóstico.", 10_000, TextAreaField)
+
+
+class ReparoForm(Formulario):
+    observacoes_reparo = TextAreaField(
+        "Observações do reparo",
+        validators=[Optional(), Length(max=10_000, message="No máximo 10000 caracteres.")],
+    )
+
+
+class PausaForm(Formulario):
+    motivo = SelectField("Motivo", choices=MOTIVOS, validators=[InputRequired("Escolha o motivo.")])
+    nota = StringField(
+        "Observação", validators=[Optional(), Length(max=200, message="No máximo 200 caracteres.")]
+    )
+
+
+class PrioridadeForm(Formulario):
+    prioridade = SelectField("Prioridade", choices=PRIORIDADES)
+
+
+# The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).
+FORMULARIOS_TEXTO: dict[str, type[Formulario]] = {
+    "diagnostico": DiagnosticoForm,
+    "observacoes_reparo": ReparoForm,
+}

@@ -1,0 +1,100 @@
+"""The board's partials with their data: reads the queue in a few indexed queries (never one per
+card), builds the view models (cards.py) and renders the templates that full pages, htmx
+answers and pushes share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import render_template
+from markupsafe import Markup
+
+from ..clock import agora
+from ..components import Componentes, componentes
+from ..fila.domain import Papel
+from ..settings import limites_alerta
+from . import cards
+from .cards import Coluna, Contexto
+from .filters import Filtros
+
+
+def contexto(
+    papel: Papel | None, itens: list[Mapping[str, Any]], c: Componentes | None = None
+) -> Contexto:
+    """The shared context of a render of `itens`: now, the zone, names (one query)."""
+    c = c or componentes()
+    ids = {i.get("mecanico_responsavel_id") for i in itens}
+    return Contexto(
+        instante=agora(),
+        fuso=c.relogio.fuso,
+        papel=papel,
+        nomes=c.pessoas_queries.nomes_por_funcionario(ids),
+        limites_alerta=limites_alerta(c.settings),
+        sincronizacao_ligada=bool(c.settings.url_api_os),
+    )
+
+
+def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna]:
+    """The whole board: open work, today's finished, counts, limits and names."""
+    c = componentes()
+    hoje = c.relogio.inicio_do_dia()
+    consulta = filtros.consulta()
+    q = c.fila_queries
+    itens = q.abertos(consulta) + q.finalizados_desde(hoje, consulta)
+    return cards.colunas(
+        itens, contexto(papel, itens, c), q.contagens(hoje), c.configuracoes.limites_colunas()
+    )
+
+
+def render_contagens() -> Markup:
+    """Every column's count, as partials (pushed with each change)."""
+    c = componentes()
+    contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    limites = c.configuracoes.limites_colunas()
+    colunas = [Coluna(s, [], contagens.get(s, 0), limites.get(s)) for s in cards.COLUNAS]
+    return Markup(render_template("quadro/_contagens.html", colunas=colunas))
+
+
+def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
+    """Whether a card belongs on a board with these filters (FINALIZADA: only today's)."""
+    fim = item.get("dta_fim_reparo")
+    if item.get("status") == "FINALIZADA" and (
+        fim is None or fim < componentes().relogio.inicio_do_dia()
+    ):
+        return False
+    return filtros.aceita(item)
+
+
+def render_mudancas(
+    mudados: list[tuple[str, dict[str, Any] | None]],
+    papel: Papel | None,
+    filtros: Filtros,
+    *,
+    estado: dict[str, Any] | None = None,
+    anunciar: str | None = None,
+) -> str:
+    """The partials of changed cards (`(fila_id, item or None when removed)`): each out of where
+    it was, into its column when it still belongs on this board; the counts; the announcement.
+    Names, counts and limits are read once for the whole batch, not once per card."""
+    visiveis = [i for _, i in mudados if i is not None and pertence(i, filtros)]
+    ctx = contexto(papel, visiveis)
+    cartoes = [
+        (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
+        for fila_id, item in mudados
+    ]
+    if anunciar is None:
+        anunciar = " ".join(filter(None, (cards.anuncio(item) for _, item in mudados)))
+    return render_template(
+        "quadro/_mudanca.html",
+        cartoes=cartoes,
+        estado=estado or {},
+        anuncio=anunciar,
+        contagens_html=render_contagens(),
+    )
+
+
+def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
+    """Every column's cards and the counts, as partials: what a (re)connecting board shows."""
+    colunas = montar_colunas(papel, filtros)
+    return render_template("quadro/_completo.html", colunas=colunas)

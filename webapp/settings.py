@@ -1,0 +1,203 @@
+"""Settings from the environment, with the names the shop already uses (docs/DOMAIN.md).
+
+Development has safe defaults; production refuses to start on a missing or unsafe setting, with
+one line saying which.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .fila.domain import LIMITES_ALERTA_PADRAO, Prioridade
+
+DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
+ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
+AMBIENTES = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting that stops start-up; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    mongodb_url: str = "mongodb://127.0.0.1:27018/?replicaSet=rs0"
+    mongodb_database: str = "oficina_execucao"
+    mongodb_timeout_ms: int = 2000
+    secret_key: str = DEV_SECRET_KEY
+    algorithm: str = "HS256"
+    jwt_issuer: str = "oficina-auth"
+    jwt_audience: str = "oficina-api"
+    jwt_require_audience: bool = True
+    url_api_os: str | None = None
+    log_level: str = "INFO"
+    # The shop's clock: "today" on the board, times shown to people.
+    fuso_horario: str = "America/Sao_Paulo"
+    # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
+    alerta_etapa: str = ""
+    # Reverse proxies in front of the app (ingress, load balancer). 0: remote_addr is the client,
+    # as when served directly; behind N proxies set N, else every client shares the proxy's
+    # address and the per-address login limit blocks the whole shop at once.
+    trusted_proxies: int = 0
+    # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
+    painel_max_cartoes: int = 5
+    # --- Delivery of the steps to the OS service (webapp/sincronizacao_os/) ---
+    # Path under URL_API_OS; the shop's service today serves
+    # /veiculos/{veiculo_id}/ordens_servico/{id}/status and ignores the vehicle id.
+    os_path_template: str = "/ordens_servico/{ordem_servico_id}/status"
+    os_token_sub: str = "fila-execucao"  # the `sub` the OS service looks its caller up by
+    os_timeout_conexao_ms: int = 2000
+    os_timeout_leitura_ms: int = 5000
+    os_retentativa_base_ms: int = 1000  # first backoff ceiling; doubles per attempt
+    os_retentativa_max_ms: int = 300_000  # backoff cap (5 min)
+    os_prazo_retentativas_s: int = 86_400  # retry for 24 h after the event, then it fails
+    # A claimed item belongs to one dispatcher this long; a crashed one's claim then expires.
+    # Longer than one attempt can take (connect + read timeouts), or two could overlap.
+    os_lease_ms: int = 30_000
+    os_sync_intervalo_ms: int = 1000  # polling, besides being woken right after each step
+    os_sync_thread: bool = True  # a dispatcher thread in each web process
+    os_alerta_fora_s: int = 60  # the board's banner once the OS service is down this long
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+
+_ENV_NAMES = {f.name: f.name.upper() for f in fields(Settings)}
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "sim", "on"):
+        return True
+    if value in ("0", "false", "no", "nao", "não", "off"):
+        return False
+    raise ConfigError(f"{name} deve ser true ou false, recebido {raw!r}")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} deve ser um número inteiro, recebido {raw!r}") from None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read settings from `environ` (default: the process environment, plus `.env` outside
+    production) and apply `overrides` (tests), then check them."""
+    if environ is None:
+        if os.environ.get("APP_ENV", "development") != "production":
+            from dotenv import find_dotenv, load_dotenv
+
+            load_dotenv(find_dotenv(usecwd=True), override=False)
+        environ = os.environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = environ.get(_ENV_NAMES[f.name])
+        if raw is None or raw == "":
+            continue
+        if f.type == "bool":
+            values[f.name] = _parse_bool(_ENV_NAMES[f.name], raw)
+        elif f.type == "int":
+            values[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
+        else:
+            values[f.name] = raw
+    settings = replace(Settings(), **values)
+    if overrides:
+        settings = replace(settings, **overrides)
+    check(settings, explicit=values)
+    return settings
+
+
+def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None:
+    explicit = explicit or {}
+    if settings.app_env not in AMBIENTES:
+        raise ConfigError(f"APP_ENV deve ser um de {', '.join(AMBIENTES)}")
+    if settings.algorithm not in ALGORITMOS_ACEITOS:
+        raise ConfigError(
+            f"ALGORITHM {settings.algorithm!r} não é aceito; use {', '.join(ALGORITMOS_ACEITOS)}"
+        )
+    try:
+        ZoneInfo(settings.fuso_horario)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"FUSO_HORARIO desconhecido: {settings.fuso_horario!r}") from None
+    limites_alerta(settings)
+    if not 100 <= settings.mongodb_timeout_ms <= 60_000:
+        raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
+    if not 0 <= settings.trusted_proxies <= 5:
+        raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
+    if not 1 <= settings.painel_max_cartoes <= 20:
+        raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
+    checar_os(settings)
+    if not settings.production:
+        return
+    if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)")
+    if len(settings.secret_key) < 32:
+        raise ConfigError("SECRET_KEY curta demais para produção: use ao menos 32 caracteres")
+    if "mongodb_url" not in explicit:
+        raise ConfigError("MONGODB_URL é obrigatória em produção")
+
+
+def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:
+    """ALERTA_ETAPA parsed over the defaults: {"URGENTE": (amber_min, red_min), ...}."""
+    limites = dict(LIMITES_ALERTA_PADRAO)
+    for parte in filter(None, (p.strip() for p in settings.alerta_etapa.split(","))):
+        nome, _, valores = parte.partition("=")
+        try:
+            prioridade = Prioridade(nome.strip().upper())
+            atencao, atraso = (int(v) for v in valores.split("/"))
+        except ValueError:
+            raise ConfigError(
+                f"ALERTA_ETAPA inválido em {parte!r}; use por exemplo URGENTE=30/60,ALTA=60/120"
+            ) from None
+        if not 0 < atencao < atraso:
+            raise ConfigError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
+        limites[prioridade] = (atencao, atraso)
+    return limites
+
+
+def checar_os(settings: Settings) -> None:
+    """Settings of the delivery to the OS service (one line per refusal)."""
+    url = settings.url_api_os
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"URL_API_OS deve começar com http:// ou https://, recebido {url!r}")
+    modelo = settings.os_path_template
+    try:
+        caminho = modelo.format(ordem_servico_id=1)
+    except (KeyError, IndexError, ValueError):
+        caminho = None
+    if caminho is None or "{ordem_servico_id}" not in modelo or not modelo.startswith("/"):
+        raise ConfigError(
+            "OS_PATH_TEMPLATE deve começar com / e conter só o campo {ordem_servico_id}, "
+            "ex.: /veiculos/0/ordens_servico/{ordem_servico_id}/status"
+        )
+    if not settings.os_token_sub.strip():
+        raise ConfigError("OS_TOKEN_SUB não pode ser vazio")
+    limites = {
+        "OS_TIMEOUT_CONEXAO_MS": (settings.os_timeout_conexao_ms, 10, 60_000),
+        "OS_TIMEOUT_LEITURA_MS": (settings.os_timeout_leitura_ms, 10, 300_000),
+        "OS_RETENTATIVA_BASE_MS": (settings.os_retentativa_base_ms, 1, 3_600_000),
+        "OS_RETENTATIVA_MAX_MS": (settings.os_retentativa_max_ms, 1, 86_400_000),
+        "OS_PRAZO_RETENTATIVAS_S": (settings.os_prazo_retentativas_s, 1, 30 * 86_400),
+        "OS_LEASE_MS": (settings.os_lease_ms, 50, 3_600_000),
+        "OS_SYNC_INTERVALO_MS": (settings.os_sync_intervalo_ms, 10, 60_000),
+        "OS_ALERTA_FORA_S": (settings.os_alerta_fora_s, 0, 86_400),
+    }
+    for nome, (valor, minimo, maximo) in limites.items():
+        if not minimo <= valor <= maximo:
+            raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}")
+    if settings.os_retentativa_max_ms < settings.os_retentativa_base_ms:
+        raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
+    if settings.os_lease_ms <= settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms:
+        raise ConfigError(
+            "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
+            "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
+        )

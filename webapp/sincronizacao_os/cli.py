@@ -1,0 +1,61 @@
+"""`flask --app wsgi os-sync run|status`: a dispatcher in the foreground (a dedicated
+deployment) and the link's state."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from dataclasses import asdict
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from ..components import componentes
+
+log = logging.getLogger("webapp.os_sync")
+
+
+@click.group("os-sync")
+def os_sync() -> None:
+    """Entrega dos passos ao sistema de OS."""
+
+
+@os_sync.command("run")
+@click.option(
+    "--ate-vazio", is_flag=True, help="Sai quando não houver mais nada para enviar agora."
+)
+@with_appcontext
+def run(ate_vazio: bool) -> None:
+    """Run a dispatcher in the foreground; stops on SIGTERM/SIGINT."""
+    c = componentes()
+    if not c.settings.url_api_os:
+        click.echo("URL_API_OS não configurada: não há para onde enviar.", err=True)
+        raise SystemExit(1)
+    despachante = c.despachante
+    despachante.parar()  # this process's own thread, if any: the loop below is the dispatcher
+    parar = threading.Event()
+
+    def ao_sinal(signum: int, _frame: Any) -> None:
+        log.info("despachante de OS: sinal %s recebido, encerrando", signum)
+        parar.set()
+        despachante.acordar()
+
+    signal.signal(signal.SIGTERM, ao_sinal)
+    signal.signal(signal.SIGINT, ao_sinal)
+    log.info("despachante de OS iniciado", extra={"despachante": despachante.dono})
+    if ate_vazio:
+        despachante.processar_pendentes()
+    else:
+        despachante.rodar(parar)
+    log.info("despachante de OS encerrado", extra={"despachante": despachante.dono})
+
+
+@os_sync.command("status")
+@with_appcontext
+def status() -> None:
+    """Print the link's state: off, down since, events waiting, failed orders."""
+    situacao = componentes().ligacao_os.situacao()
+    click.echo(json.dumps(asdict(situacao), default=str, ensure_ascii=False))

@@ -1,0 +1,329 @@
+"""The dispatcher: delivers the queue's steps to the Ordem de Serviço (OS) service.
+
+Each step writes its event into the item (`eventos_os`, an outbox) in the step's own update
+(webapp/fila/repository.py). A `Despachante` then, off the request path:
+
+1. claims ONE due item with a lease (a conditional update on `os_sync`, served by an index), so
+   two dispatchers (threads, workers, pods) never work on the same item at once, and a crashed
+   one's claim simply expires;
+2. sends that item's FIRST undelivered event only (strict order per OS: a later event waits);
+3. records the outcome with an update that matches its own lease and recomputes `os_sync`.
+
+It runs as a daemon thread in each web process (woken right after a step commits, and polling)
+and as `flask --app wsgi os-sync run` for a dedicated deployment. The rules (backoff, what an
+HTTP answer means, the item's state) are pure, in domain.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import requests
+from pymongo.errors import InvalidOperation, PyMongoError
+from requests.adapters import HTTPAdapter
+
+from ..clock import agora
+from ..fila.queries import FilaQueries
+from ..fila.repository import FilaRepository
+from ..settings import Settings
+from ..tokens import emitir
+from . import domain
+from .domain import EstadoEvento, Resultado
+from .link import Ligacao
+
+log = logging.getLogger("webapp.os_sync")
+
+VALIDADE_TOKEN_MIN = 5  # the JWT sent to the OS service lives a few minutes...
+RENOVAR_TOKEN_S = (
+    120  # ...and is minted again after two, so a slow request never carries a dead one
+)
+
+
+# --- The dispatcher -----------------------------------------------------------------------------
+
+
+def _descricao_erro(erro: requests.RequestException) -> str:
+    texto = str(erro)
+    for trecho, descricao in (
+        ("Connection refused", "conexão recusada"),
+        ("RemoteDisconnected", "conexão encerrada sem resposta"),
+        ("Connection aborted", "conexão encerrada sem resposta"),
+        ("Connection reset", "conexão reiniciada"),
+        ("Name or service not known", "nome do servidor não encontrado"),
+        ("Temporary failure in name resolution", "nome do servidor não encontrado"),
+    ):
+        if trecho in texto:
+            return descricao
+    return type(erro).__name__
+
+
+def _corpo(resposta: requests.Response) -> str:
+    """The reason an answer gives: its JSON `detail`, else the start of its text."""
+    texto = resposta.text[:2000]
+    try:
+        dados = json.loads(texto)
+    except ValueError:
+        return texto
+    if isinstance(dados, dict) and isinstance(dados.get("detail"), str):
+        return dados["detail"]
+    return texto
+
+
+class Despachante:
+    """Delivers pending events to the OS service. One instance is one dispatcher (one owner
+    id): use it from one thread at a time; run several instances for several dispatchers."""
+
+    def __init__(
+        self,
+        repo: FilaRepository,
+        queries: FilaQueries,
+        ligacao: Ligacao,
+        settings: Settings,
+        *,
+        dono: str | None = None,
+    ) -> None:
+        self.repo = repo
+        self.queries = queries
+        self.ligacao = ligacao
+        self.settings = settings
+        self.dono = dono or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._http: requests.Session | None = None
+        self._token: tuple[str, float] | None = None
+        self._acordar = threading.Event()
+        self._parar = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._desligado = False  # stopped on purpose: garantir() must not restart it
+        self._trava = threading.Lock()
+
+    @property
+    def ligado(self) -> bool:
+        return bool(self.settings.url_api_os)
+
+    # --- one item -------------------------------------------------------------------------
+
+    def reivindicar(self, instante: datetime) -> dict[str, Any] | None:
+        """Claim the item whose head event is due first, if no one holds it."""
+        return self.repo.reivindicar_envio(self.dono, self.settings.os_lease_ms, instante)
+
+    def despachar_uma_vez(self) -> bool:
+        """Claim one due item and try its head event; False when nothing was due."""
+        if not self.ligado:
+            return False  # sync off: events stay pending until URL_API_OS is set
+        item = self.reivindicar(agora())
+        if item is None:
+            return False
+        lease = item["os_sync"]
+        evento = next(
+            (e for e in item.get("eventos_os", []) if e.get("estado") != EstadoEvento.ENVIADO),
+            None,
+        )
+        if (
+            evento is None
+            or evento.get("estado") != EstadoEvento.PENDENTE
+            or evento["proxima_tentativa"] > agora()
+        ):
+            # Claimed on a stale summary: recompute it and let go.
+            self.repo.registrar_envio(item["_id"], lease, None, {})
+            return True
+        resultado, duracao_ms = self._enviar(item["ordem_servico_id"], evento)
+        momento = agora()
+        campos = domain.proximo_passo(
+            resultado,
+            evento,
+            momento,
+            base_s=self.settings.os_retentativa_base_ms / 1000,
+            maximo_s=self.settings.os_retentativa_max_ms / 1000,
+            prazo_s=self.settings.os_prazo_retentativas_s,
+        )
+        gravado = self.repo.registrar_envio(item["_id"], lease, evento["seq"], campos)
+        self._log(item, evento, campos, resultado, duracao_ms, gravado)
+        self.ligacao.registrar(resultado, momento)
+        return True
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def _sessao(self) -> requests.Session:
+        if self._http is None:
+            sessao = requests.Session()
+            # Pooled keep-alive connections; no automatic retries: ours are spaced and logged.
+            adaptador = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
+            sessao.mount("http://", adaptador)
+            sessao.mount("https://", adaptador)
+            sessao.headers["User-Agent"] = "oficina-fila-execucao"
+            self._http = sessao
+        return self._http
+
+    def _jwt(self) -> str:
+        if self._token is None or time.monotonic() - self._token[1] > RENOVAR_TOKEN_S:
+            token = emitir(self.settings, self.settings.os_token_sub, minutos=VALIDADE_TOKEN_MIN)
+            self._token = (token, time.monotonic())
+        return self._token[0]
+
+    def url(self, ordem_servico_id: int) -> str:
+        base = (self.settings.url_api_os or "").rstrip("/")
+        return base + self.settings.os_path_template.format(ordem_servico_id=ordem_servico_id)
+
+    def _enviar(self, ordem_servico_id: int, evento: dict[str, Any]) -> tuple[Resultado, float]:
+        cabecalhos = {
+            **(evento.get("trace") or {}),
+            "Authorization": f"Bearer {self._jwt()}",
+            "Idempotency-Key": evento["chave"],
+            "X-Request-ID": evento.get("request_id") or evento["chave"],
+        }
+        timeout = (
+            self.settings.os_timeout_conexao_ms / 1000,
+            self.settings.os_timeout_leitura_ms / 1000,
+        )
+        inicio = time.perf_counter()
+        try:
+            resposta = self._sessao().patch(
+                self.url(ordem_servico_id),
+                json={"status": evento["status"]},
+                headers=cabecalhos,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            resultado = domain.classificar_resposta(
+                resposta.status_code, _corpo(resposta), resposta.headers.get("Retry-After"), agora()
+            )
+        except requests.Timeout as erro:
+            resultado = domain.classificar_erro_rede(type(erro).__name__, tempo_esgotado=True)
+        except requests.RequestException as erro:
+            resultado = domain.classificar_erro_rede(_descricao_erro(erro), tempo_esgotado=False)
+        return resultado, round((time.perf_counter() - inicio) * 1000, 1)
+
+    def _log(
+        self,
+        item: dict[str, Any],
+        evento: dict[str, Any],
+        campos: dict[str, Any],
+        resultado: Resultado,
+        duracao_ms: float,
+        gravado: bool,
+    ) -> None:
+        estado = campos["estado"]
+        if estado == EstadoEvento.ENVIADO:
+            nivel, desfecho = logging.INFO, "enviado"
+        elif estado == EstadoEvento.FALHOU:
+            nivel, desfecho = logging.ERROR, "falhou"
+        else:
+            nivel, desfecho = logging.WARNING, "nova_tentativa"
+        mensagem = "envio ao sistema de OS"
+        if not gravado:
+            # Our lease expired and someone else holds the item now: it will send the event
+            # again with the same Idempotency-Key; this outcome is dropped.
+            nivel, mensagem = logging.WARNING, "envio ao sistema de OS: resultado descartado"
+        log.log(
+            nivel,
+            mensagem,
+            extra={
+                "ordem_servico_id": item["ordem_servico_id"],
+                "fila_id": str(item["_id"]),
+                "evento": evento["status"],
+                "seq": evento["seq"],
+                "tentativa": campos["tentativas"],
+                "resultado": desfecho,
+                "http_status": resultado.http_status,
+                "duracao_ms": duracao_ms,
+                "request_id": evento.get("request_id"),
+                "idempotency_key": evento["chave"],
+                "erro": resultado.motivo,
+                "proxima_tentativa": campos.get("proxima_tentativa"),
+                "despachante": self.dono,
+            },
+        )
+
+    # --- loops -----------------------------------------------------------------------------
+
+    def processar_pendentes(self, prazo_s: float | None = None) -> int:
+        """Attempts until nothing is due now; with `prazo_s`, keep going (waiting out backoffs)
+        until no deliverable event is left or the deadline passes. The number of attempts."""
+        limite = time.monotonic() + (prazo_s or 0)
+        tentativas = 0
+        while True:
+            while self.despachar_uma_vez():
+                tentativas += 1
+            if prazo_s is None or time.monotonic() >= limite:
+                return tentativas
+            if not self.queries.ha_envio_possivel():
+                return tentativas
+            time.sleep(0.01)
+
+    def rodar(self, parar: threading.Event) -> None:
+        """The loop of a dispatcher thread (or of the CLI): deliver while something is due,
+        then sleep until woken by a step or for the polling interval."""
+        intervalo = self.settings.os_sync_intervalo_ms / 1000
+        falhas = 0
+        while not parar.is_set():
+            self._acordar.clear()  # a wake-up from now on is seen by the wait below
+            try:
+                trabalhou = self.despachar_uma_vez()
+                falhas = 0
+            except InvalidOperation:
+                return  # the MongoDB client was closed: the app is going away
+            except PyMongoError as erro:
+                falhas += 1
+                espera = min(10.0, 0.5 * 2 ** (falhas - 1))
+                log.warning(
+                    "despachante de OS sem banco (%s); nova tentativa em %.1fs", erro, espera
+                )
+                parar.wait(espera)
+                continue
+            except Exception:
+                log.exception("erro inesperado no despachante de OS")
+                parar.wait(intervalo)
+                continue
+            if not trabalhou:
+                self._acordar.wait(intervalo)
+
+    def acordar(self) -> None:
+        """A step just committed an event: look now instead of at the next poll."""
+        self._acordar.set()
+
+    def iniciar(self) -> None:
+        """Start the background thread of this process (again after a fork)."""
+        with self._trava:
+            vivo = self._thread is not None and self._thread.is_alive()
+            if vivo and self._pid == os.getpid():
+                return
+            self._desligado = False
+            self._pid = os.getpid()
+            self._http = None  # a pool inherited through fork() is not ours to use
+            self._parar = threading.Event()
+            self._thread = threading.Thread(
+                target=self.rodar, args=(self._parar,), name="os-sync", daemon=True
+            )
+            self._thread.start()
+
+    def garantir(self) -> None:
+        """Before each request: the thread runs in this process (it does not survive a fork,
+        as with gunicorn --preload, and `flask run` starts it here)."""
+        thread = self._thread
+        if self._desligado or (
+            thread is not None and thread.is_alive() and self._pid == os.getpid()
+        ):
+            return
+        self.iniciar()
+
+    def parar(self, timeout: float = 5.0) -> None:
+        """Stop the thread; an attempt in flight may finish (or its lease simply expires)."""
+        with self._trava:
+            self._desligado = True
+            self._parar.set()
+            self._acordar.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    @property
+    def rodando(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
