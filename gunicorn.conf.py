@@ -49,9 +49,9 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
 
 
 def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
-    """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao.py). An attempt in
+    """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao_os). An attempt in
     flight may finish; if not, its lease expires and another dispatcher sends the event again
     with the same Idempotency-Key."""
-    despachante = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("os_sync")
-    if despachante is not None:
-        despachante.parar(timeout=5)
+    componentes = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("componentes")
+    if componentes is not None:
+        componentes.despachante.parar(timeout=5)
