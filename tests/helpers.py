@@ -16,14 +16,19 @@ from werkzeug.test import TestResponse
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
+# The claim that makes a role-less token a service token (the shop's auth service sets it).
+TOKEN_SERVICO = {"tipo_token": "servico_interno"}
+
 
 class Api:
-    """The JSON API with a bearer token (by default an integration's: no role)."""
+    """The JSON API with a bearer token (by default an integration's: a service token with no
+    role, `tipo_token: servico_interno`)."""
 
     def __init__(self, client: FlaskClient, settings: Settings, role: str | None = None) -> None:
         self.client = client
         self.settings = settings
-        self.token = emitir(settings, f"teste-{role or 'servico'}", role=role)
+        extra = None if role else TOKEN_SERVICO
+        self.token = emitir(settings, f"teste-{role or 'servico'}", role=role, extra=extra)
 
     def como(self, role: str | None) -> Api:
         return Api(self.client, self.settings, role)

@@ -39,8 +39,43 @@ def test_sem_token_da_401_com_desafio(client) -> None:
 
 
 def test_token_valido(client, settings: Settings) -> None:
-    token = jwt.encode(claims(settings), settings.secret_key, algorithm="HS256")
-    assert chamar(client, token).status_code == 200
+    for extra in ({"tipo_token": "servico_interno"}, {"role": "gerente"}, {"role": "mecanico"}):
+        token = jwt.encode(claims(settings, **extra), settings.secret_key, algorithm="HS256")
+        assert chamar(client, token).status_code == 200, extra
+
+
+def _token(settings: Settings, **mudancas) -> str:
+    return jwt.encode(claims(settings, **mudancas), settings.secret_key, algorithm="HS256")
+
+
+def test_token_sem_papel_de_cliente_e_recusado(client, settings: Settings) -> None:
+    """The auth service's login tokens (customers' too) carry sub, iss, exp and no role."""
+    cliente = _token(settings, sub="42", aud=None)
+    migracao = jwt.encode(claims(settings, sub="42"), settings.secret_key, algorithm="HS256")
+    for token in (cliente, migracao):
+        r = client.patch(
+            "/fila-execucao/0123456789abcdef01234567/prioridade",
+            json={"prioridade": "URGENTE"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code in (401, 403)
+    r = chamar(client, migracao)
+    assert r.status_code == 403 and "integrações configuradas" in r.json["detail"]
+
+
+def test_integracao_configurada_pelo_sub(make_app, settings: Settings) -> None:
+    app = make_app(jwt_integracoes="relatorios, os-service")
+    assert chamar(app.test_client(), _token(settings, sub="os-service")).status_code == 200
+    assert chamar(app.test_client(), _token(settings, sub="outro")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "papel", ["MECANICO", "mecânico", "visitante", "", ["gerente"], {"a": 1}, 1]
+)
+def test_papel_desconhecido_e_recusado(client, settings: Settings, papel) -> None:
+    r = chamar(client, _token(settings, role=papel))
+    assert r.status_code == 403
+    assert r.json == {"detail": "Papel (role) do token não reconhecido."}
 
 
 @pytest.mark.parametrize(
@@ -98,8 +133,9 @@ def test_token_do_servico_de_auth_atual_sem_aud(make_app, settings: Settings) ->
 
 
 def test_token_emitido_pela_cli_funciona(client, settings: Settings) -> None:
-    assert chamar(client, emitir(settings, "dev")).status_code == 200
-    assert chamar(client, emitir(settings, "dev", audience=False)).status_code == 401
+    servico = {"tipo_token": "servico_interno"}
+    assert chamar(client, emitir(settings, "dev", extra=servico)).status_code == 200
+    assert chamar(client, emitir(settings, "dev", audience=False, extra=servico)).status_code == 401
 
 
 def test_health_e_docs_sao_abertos(client) -> None:

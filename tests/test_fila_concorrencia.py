@@ -7,6 +7,7 @@ from collections import Counter
 
 import requests
 
+from tests.helpers import TOKEN_SERVICO
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -34,7 +35,7 @@ def _disparar(url: str, headers: dict, corpo: dict) -> list[int]:
 
 
 def test_vinte_threads_no_mesmo_passo(live_server: str, settings: Settings) -> None:
-    headers = {"Authorization": f"Bearer {emitir(settings, 'tablet')}"}
+    headers = {"Authorization": f"Bearer {emitir(settings, 'tablet', extra=TOKEN_SERVICO)}"}
     r = requests.post(
         f"{live_server}/fila-execucao", json={"ordem_servico_id": 900}, headers=headers, timeout=10
     )
@@ -52,6 +53,6 @@ def test_vinte_threads_no_mesmo_passo(live_server: str, settings: Settings) -> N
 
 
 def test_vinte_threads_adicionando_a_mesma_os(live_server: str, settings: Settings) -> None:
-    headers = {"Authorization": f"Bearer {emitir(settings, 'os')}"}
+    headers = {"Authorization": f"Bearer {emitir(settings, 'os', extra=TOKEN_SERVICO)}"}
     codigos = _disparar(f"{live_server}/fila-execucao", headers, {"ordem_servico_id": 901})
     assert Counter(codigos) == {201: 1, 409: TENTATIVAS - 1}

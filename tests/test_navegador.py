@@ -12,6 +12,7 @@ import requests
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.helpers import TOKEN_SERVICO
 from webapp.components import componentes
 from webapp.settings import Settings
 from webapp.tokens import emitir
@@ -20,8 +21,13 @@ ARTEFATOS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Headless Chromium on a closed network: no background connections, no sandbox as root.
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 pytestmark = pytest.mark.navegador
 
@@ -93,7 +99,9 @@ class ApiHttp:
 
     def __init__(self, base: str, settings: Settings) -> None:
         self.base = base
-        self.headers = {"Authorization": f"Bearer {emitir(settings, 'servico-os')}"}
+        self.headers = {
+            "Authorization": f"Bearer {emitir(settings, 'servico-os', extra=TOKEN_SERVICO)}"
+        }
 
     def post(self, caminho: str, corpo: dict | None = None) -> dict:
         r = requests.post(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
@@ -115,10 +123,16 @@ def test_fluxo_completo_no_quadro_e_na_tv(
 ) -> None:
     ARTEFATOS.mkdir(exist_ok=True)
     api = ApiHttp(live_server, settings)
-    carro = api.post("/fila-execucao", {
-        "ordem_servico_id": 5001, "prioridade": "ALTA", "placa": "BRA2E19",
-        "veiculo": "VW Polo 1.0", "cliente": "Oficina Teste",
-    })
+    carro = api.post(
+        "/fila-execucao",
+        {
+            "ordem_servico_id": 5001,
+            "prioridade": "ALTA",
+            "placa": "BRA2E19",
+            "veiculo": "VW Polo 1.0",
+            "cliente": "Oficina Teste",
+        },
+    )
     fila_id = carro["fila_id"]
     for os_id, prioridade in ((5002, "URGENTE"), (5003, "NORMAL"), (5004, "BAIXA")):
         api.post("/fila-execucao", {"ordem_servico_id": os_id, "prioridade": prioridade})
@@ -185,8 +199,9 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     # A change through the JSON API reaches the TV and the open boards too.
     outro = api.post("/fila-execucao", {"ordem_servico_id": 5005, "placa": "API1A23"})
     expect(na_tv(tv, outro["fila_id"], "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
-    api.post(f"/fila-execucao/{outro['fila_id']}/iniciar-diagnostico",
-             {"mecanico_responsavel_id": 102})
+    api.post(
+        f"/fila-execucao/{outro['fila_id']}/iniciar-diagnostico", {"mecanico_responsavel_id": 102}
+    )
     expect(na_tv(tv, outro["fila_id"], "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     expect(mecanico.cartao(outro["fila_id"], "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     api.patch(f"/fila-execucao/{outro['fila_id']}/prioridade", {"prioridade": "URGENTE"})
@@ -214,8 +229,9 @@ def test_post_sem_csrf_e_acao_de_gerente_a_mao(
     token = mecanico.pagina.locator("input[name=csrf_token]").first.get_attribute("value")
     r = pedido.post(f"/ordens/{fila_id}/remover", form={"csrf_token": token})
     assert r.status == 403
-    r = pedido.post(f"/ordens/{fila_id}/prioridade",
-                    form={"csrf_token": token, "prioridade": "URGENTE"})
+    r = pedido.post(
+        f"/ordens/{fila_id}/prioridade", form={"csrf_token": token, "prioridade": "URGENTE"}
+    )
     assert r.status == 403
     mecanico.pagina.reload()
     expect(mecanico.cartao(fila_id, "AGUARDANDO")).to_contain_text("Normal")

@@ -24,7 +24,7 @@ import requests
 from flask import Flask
 
 from scripts.os_standin import OSStandIn
-from tests.helpers import Api, servidor_http
+from tests.helpers import TOKEN_SERVICO, Api, servidor_http
 from tests.test_quadro import Quadro, cartao_html
 from webapp.components import componentes
 from webapp.fila.domain import Acao, Papel
@@ -265,7 +265,9 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
         os_sync_thread=True, os_timeout_leitura_ms=8000, os_lease_ms=10_000, os_sync_intervalo_ms=50
     )
     os_servico.modo("lento", segundos=5)
-    cabecalhos = {"Authorization": f"Bearer {emitir(app.config['SETTINGS'], 'teste')}"}
+    cabecalhos = {
+        "Authorization": f"Bearer {emitir(app.config['SETTINGS'], 'teste', extra=TOKEN_SERVICO)}"
+    }
     try:
         with servidor_http(app) as base, requests.Session() as http:
             url = f"{base}/fila-execucao"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,7 +51,20 @@ class Settings:
     # Path under URL_API_OS; the shop's service today serves
     # /veiculos/{veiculo_id}/ordens_servico/{id}/status and ignores the vehicle id.
     os_path_template: str = "/ordens_servico/{ordem_servico_id}/status"
-    os_token_sub: str = "fila-execucao"  # the `sub` the OS service looks its caller up by
+    # The token we send. The shop's OS service looks its caller up by `sub` (the numeric
+    # usuario_id of a dedicated low-privilege user there) and refuses any token with `aud`.
+    os_token_sub: str = "fila-execucao"
+    os_token_com_aud: bool = True
+    os_token_aud: str = ""  # empty: JWT_AUDIENCE
+    os_token_claims: str = ""  # extra claims, e.g. "tipo_token=servico_interno"
+    # --- Who may call the JSON API ---
+    # Role-less JWTs are accepted only from these `sub`s (comma-separated) or when they carry
+    # tipo_token=servico_interno; any other role-less token (a customer's login) gets 403.
+    jwt_integracoes: str = ""
+    # Calls WITHOUT a token from these networks (CIDRs, comma-separated; the client address as
+    # TRUSTED_PROXIES tells it) act as the shop's OS service: add, read and the workflow steps
+    # only. Off when empty. Anyone who can reach the app from there can do the same.
+    os_redes_confiaveis: str = ""
     os_timeout_conexao_ms: int = 2000
     os_timeout_leitura_ms: int = 5000
     os_retentativa_base_ms: int = 1000  # first backoff ceiling; doubles per attempt
@@ -66,6 +80,23 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def integracoes(self) -> frozenset[str]:
+        return frozenset(filter(None, (s.strip() for s in self.jwt_integracoes.split(","))))
+
+    @property
+    def redes_confiaveis(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(r.strip(), strict=False) for r in self.os_redes_confiaveis.split(",")
+            if r.strip()
+        )  # fmt: skip
+
+    @property
+    def claims_os(self) -> dict[str, str]:
+        """OS_TOKEN_CLAIMS as a dict ("a=1,b=2")."""
+        pares = (p.partition("=") for p in self.os_token_claims.split(",") if p.strip())
+        return {nome.strip(): valor.strip() for nome, _, valor in pares}
 
 
 _ENV_NAMES = {f.name: f.name.upper() for f in fields(Settings)}
@@ -181,6 +212,14 @@ def checar_os(settings: Settings) -> None:
         )
     if not settings.os_token_sub.strip():
         raise ConfigError("OS_TOKEN_SUB não pode ser vazio")
+    try:
+        settings.redes_confiaveis  # noqa: B018 - parsed here to refuse a bad value at start-up
+    except ValueError:
+        raise ConfigError(
+            "OS_REDES_CONFIAVEIS deve ser uma lista de redes, ex.: 10.0.0.0/8,192.168.1.10"
+        ) from None
+    if any("=" not in p for p in settings.os_token_claims.split(",") if p.strip()):
+        raise ConfigError("OS_TOKEN_CLAIMS deve ser nome=valor separados por vírgula")
     limites = {
         "OS_TIMEOUT_CONEXAO_MS": (settings.os_timeout_conexao_ms, 10, 60_000),
         "OS_TIMEOUT_LEITURA_MS": (settings.os_timeout_leitura_ms, 10, 300_000),

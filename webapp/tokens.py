@@ -19,6 +19,14 @@ class TokenInvalido(Exception):
         self.codigo = codigo
 
 
+class TokenSemPermissao(Exception):
+    """A valid token whose bearer may not use the API (403)."""
+
+    def __init__(self, mensagem: str) -> None:
+        super().__init__(mensagem)
+        self.mensagem = mensagem
+
+
 @dataclass(frozen=True)
 class Identidade:
     sub: str
@@ -27,6 +35,7 @@ class Identidade:
 
 
 _PAPEIS = {"mecanico": Papel.MECANICO, "gerente": Papel.GERENTE, "admin": Papel.ADMIN}
+TIPO_SERVICO = "servico_interno"  # `tipo_token` of the auth service's service tokens
 
 
 def verificar(token: str, settings: Settings) -> Identidade:
@@ -39,8 +48,19 @@ def verificar(token: str, settings: Settings) -> Identidade:
         if erro.claim != "aud" or settings.jwt_require_audience:
             raise TokenInvalido(f"Token sem a claim obrigatória '{erro.claim}'.") from None
         claims = _decode(token, settings, audience=None)
-    papel = claims.get("role")
-    return Identidade(str(claims["sub"]), _PAPEIS.get(papel, Papel.SERVICO), claims)
+    sub = str(claims["sub"])
+    if "role" not in claims:
+        # The shop's auth service gives its login tokens (customers' too) no role: only
+        # service tokens and the integrations configured by `sub` act as an integration.
+        if claims.get("tipo_token") == TIPO_SERVICO or sub in settings.integracoes:
+            return Identidade(sub, Papel.SERVICO, claims)
+        raise TokenSemPermissao(
+            "Token sem papel (role): só integrações configuradas podem usar a API."
+        )
+    papel = claims["role"]
+    if not isinstance(papel, str) or papel not in _PAPEIS:  # an allow-list: exact codes only
+        raise TokenSemPermissao("Papel (role) do token não reconhecido.")
+    return Identidade(sub, _PAPEIS[papel], claims)
 
 
 # Why a token is refused, most specific first (the rest: "Token inválido.").
@@ -76,9 +96,11 @@ def emitir(
     *,
     role: str | None = None,
     minutos: int = 60,
-    audience: bool = True,
+    audience: bool | str = True,
     extra: dict[str, Any] | None = None,
 ) -> str:
+    """A JWT as the shop's auth service makes them; `audience`: True for JWT_AUDIENCE, a text
+    for another value, False for none."""
     agora = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": sub,
@@ -88,7 +110,7 @@ def emitir(
         **(extra or {}),
     }
     if audience:
-        claims["aud"] = settings.jwt_audience
+        claims["aud"] = settings.jwt_audience if audience is True else audience
     if role:
         claims["role"] = role
     return jwt.encode(claims, settings.secret_key, algorithm=settings.algorithm)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from ipaddress import ip_address
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
 from ..components import componentes
 from ..contract import ErroApi, operacao
-from ..tokens import TokenInvalido, verificar
+from ..tokens import TokenInvalido, TokenSemPermissao, verificar
 from . import schemas as s
-from .domain import Acao
-from .service import Ator, FilaService
+from .domain import Acao, Papel
+from .service import SISTEMA_OS, Ator, FilaService
 
 bp = Blueprint("api", __name__, url_prefix="/fila-execucao")
 
 REALM = 'Bearer realm="fila-execucao"'
+log = logging.getLogger(__name__)
 
 
 def fila() -> FilaService:
@@ -24,8 +27,17 @@ def fila() -> FilaService:
 
 @bp.before_request
 def autenticar() -> None:
+    g.ator = _ator()
+
+
+def _ator() -> Ator:
+    """Who calls: a bearer JWT's identity, or the OS service from a trusted network."""
+    settings = componentes().settings
     cabecalho = request.headers.get("Authorization", "")
     esquema, _, token = cabecalho.partition(" ")
+    if not cabecalho and _rede_confiavel(request.remote_addr, settings.redes_confiaveis):
+        log.info("chamada sem token aceita como sistema de OS", extra={"ip": request.remote_addr})
+        return Ator(SISTEMA_OS, Papel.SISTEMA_OS)
     if esquema.lower() != "bearer" or not token.strip():
         raise ErroApi(
             401,
@@ -33,11 +45,23 @@ def autenticar() -> None:
             {"WWW-Authenticate": REALM},
         )
     try:
-        identidade = verificar(token.strip(), componentes().settings)
+        identidade = verificar(token.strip(), settings)
     except TokenInvalido as erro:
         desafio = f'{REALM}, error="{erro.codigo}"'
         raise ErroApi(401, erro.mensagem, {"WWW-Authenticate": desafio}) from None
-    g.ator = Ator(identidade.sub, identidade.papel)
+    except TokenSemPermissao as erro:
+        raise ErroApi(403, erro.mensagem) from None
+    return Ator(identidade.sub, identidade.papel)
+
+
+def _rede_confiavel(endereco: str | None, redes: tuple[Any, ...]) -> bool:
+    if not redes or not endereco:
+        return False
+    try:
+        ip = ip_address(endereco)
+    except ValueError:
+        return False
+    return any(ip in rede for rede in redes)
 
 
 def _json(documento: dict[str, Any]) -> dict[str, Any]:

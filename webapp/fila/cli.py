@@ -74,9 +74,10 @@ def seed_demo(reset: bool) -> None:
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 24 * 60))
 @click.option("--no-aud", is_flag=True, help="Sem a claim aud, como o serviço de auth atual.")
 def token(sub: str, role: str | None, minutes: int, no_aud: bool) -> None:
-    """Print a JWT for calling the API locally."""
+    """Print a JWT for calling the API locally (without --role: a service token)."""
     settings = current_app.config["SETTINGS"]
-    click.echo(emitir(settings, sub, role=role, minutos=minutes, audience=not no_aud))
+    extra = None if role else {"tipo_token": "servico_interno"}
+    click.echo(emitir(settings, sub, role=role, minutos=minutes, audience=not no_aud, extra=extra))
 
 
 COMANDOS = (init_db, seed_demo, token)

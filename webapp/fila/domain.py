@@ -39,12 +39,14 @@ class Prioridade(StrEnum):
 
 
 class Papel(StrEnum):
-    """Who acts. Integrations (the OS service) carry no role and act as a service."""
+    """Who acts: people on the board, integrations with a token, and the OS service calling
+    from a trusted network without one."""
 
     MECANICO = "mecanico"
     GERENTE = "gerente"
     ADMIN = "admin"
-    SERVICO = "servico"
+    SERVICO = "servico"  # an integration with a service token
+    SISTEMA_OS = "sistema_os"  # the shop's OS service, recognised by its network (no token)
 
 
 class Acao(StrEnum):
@@ -59,16 +61,29 @@ class Acao(StrEnum):
     PAUSAR = "pausar"
     RETOMAR = "retomar"
     REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
+    ATRIBUIR = "atribuir"  # a manager assigns or reassigns the mechanic
 
 
-# Steps a mechanic may not take: they belong to the manager (or to an integration).
-ACOES_DE_GERENTE = frozenset(
-    {Acao.CRIAR, Acao.APROVAR_ORCAMENTO, Acao.ALTERAR_PRIORIDADE, Acao.REMOVER, Acao.REENVIAR_OS}
-)
+_TRABALHO = frozenset(
+    {Acao.INICIAR_DIAGNOSTICO, Acao.FINALIZAR_DIAGNOSTICO, Acao.INICIAR_REPARO,
+     Acao.FINALIZAR_REPARO}
+)  # fmt: skip
+# What each role may do: an allow-list (an unknown role may do nothing).
+PERMISSOES: dict[Papel, frozenset[Acao]] = {
+    Papel.MECANICO: _TRABALHO | {Acao.PAUSAR, Acao.RETOMAR},
+    Papel.GERENTE: frozenset(Acao),
+    Papel.ADMIN: frozenset(Acao),
+    Papel.SERVICO: frozenset(Acao),
+    # Only what the OS service does today: add its orders and move them through the work.
+    Papel.SISTEMA_OS: _TRABALHO | {Acao.CRIAR},
+}
+# Who may start a repair on a diagnosed, unapproved order by recording the approval first:
+# the OS service starts a repair only after the customer paid the approved budget.
+APROVA_AO_INICIAR_REPARO = frozenset({Papel.GERENTE, Papel.ADMIN, Papel.SERVICO, Papel.SISTEMA_OS})
 
 
 def pode(papel: Papel, acao: Acao) -> bool:
-    return not (papel is Papel.MECANICO and acao in ACOES_DE_GERENTE)
+    return acao in PERMISSOES.get(papel, frozenset())
 
 
 class SubEtapa(StrEnum):

@@ -53,6 +53,7 @@ ACOES = {
     "pausar": "Colocou em espera",
     "retomar": "Retomou",
     "reenviar_os": "Reenviou ao sistema de OS",
+    "atribuir": "Atribuiu o mecânico",
 }
 
 

@@ -18,6 +18,8 @@ from .domain import Acao, Papel, Prioridade, Requisito, Status
 from .queries import FilaQueries
 from .repository import FilaRepository, OrdemJaNaFila
 
+SISTEMA_OS = "sistema-os"  # the id the OS service acts under (history, logs)
+
 
 @dataclass(frozen=True)
 class Ator:
@@ -139,7 +141,7 @@ class FilaService:
         passo = domain.PASSOS[acao]
         if not domain.pode(ator.papel, acao):
             raise Proibido(f"Apenas um gerente pode {passo.rotulo}.")
-        aprovar_se_preciso = aprovar_se_preciso and domain.pode(ator.papel, Acao.APROVAR_ORCAMENTO)
+        aprovar_se_preciso = aprovar_se_preciso and ator.papel in domain.APROVA_AO_INICIAR_REPARO
         try:
             planos = domain.planejar_passo(
                 acao,
@@ -152,7 +154,9 @@ class FilaService:
             raise EntradaInvalida(str(erro)) from None
         origem = self.origem()
         for mudanca in planos:
-            if mudanca.evento_os is not None:
+            # A step the OS service took itself is recorded, not pushed back to it (an echo:
+            # it would answer 400, "same status").
+            if mudanca.evento_os is not None and ator.papel is not Papel.SISTEMA_OS:
                 momento = mudanca.campos["dta_atualizacao"]
                 mudanca.eventos = [
                     novo_evento(
@@ -194,6 +198,8 @@ class FilaService:
     ) -> dict[str, Any]:
         """Put a card on hold (waiting for parts or the customer); the status stays."""
         oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.PAUSAR):
+            raise Proibido("Sem permissão para colocar em espera.")
         try:
             mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
         except domain.DadosInvalidos as erro:
@@ -203,6 +209,8 @@ class FilaService:
     def retomar(
         self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
+        if not domain.pode(ator.papel, Acao.RETOMAR):
+            raise Proibido("Sem permissão para retomar.")
         mudanca = domain.planejar_retomada(ator.id, instante or agora())
         return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None)
 

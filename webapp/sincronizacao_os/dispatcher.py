@@ -164,7 +164,14 @@ class Despachante:
 
     def _jwt(self) -> str:
         if self._token is None or time.monotonic() - self._token[1] > RENOVAR_TOKEN_S:
-            token = emitir(self.settings, self.settings.os_token_sub, minutos=VALIDADE_TOKEN_MIN)
+            s = self.settings
+            token = emitir(
+                s,
+                s.os_token_sub,
+                minutos=VALIDADE_TOKEN_MIN,
+                audience=(s.os_token_aud or True) if s.os_token_com_aud else False,
+                extra=s.claims_os,
+            )
             self._token = (token, time.monotonic())
         return self._token[0]
 
