@@ -1,29 +1,22 @@
 #!/usr/bin/env python3
-"""Stand-in for the shop's Ordem de Serviço (OS) service: a real HTTP server on 127.0.0.1.
+"""Stand-in for the shop's Ordem de Serviço (OS) service: a small Flask app on 127.0.0.1.
 
-It plays the OS service for tests and for `make run`: it accepts the status pushes of the
-execution queue, checks the bearer JWT, records everything it receives, and can be told to fail
-(down, slow, 500 for N calls, 429 with Retry-After, 404).
+Lenient (default): takes the queue's status pushes, checks the bearer JWT, records every call and
+fails on demand (OSStandIn.modo). Strict (`strict=True`, `--estrito`): like the real service,
+`iss`-only tokens with an integer `sub`, its own OSs moving one step forward, and a synchronous
+callback without a token to the app's API (`url_execucao`) after each status change.
 
-OS endpoints (both shapes; the real service today ignores the vehicle id):
-    PATCH /ordens_servico/{ordem_servico_id}/status                      {"status": X}
-    PATCH /veiculos/{veiculo_id}/ordens_servico/{ordem_servico_id}/status {"status": X}
-
-Control API (no token): GET|DELETE /_controle/recebidos, GET|POST /_controle/modo,
-GET /_controle/saude.
-
-Library use (tests):
-    with OSStandIn(secret="...") as os_service:      # listens on a free port
-        os_service.url                                # "http://127.0.0.1:PORT"
-        os_service.modo("erro500", n=3)
-        os_service.recebidos()
-CLI (make run): python scripts/os_standin.py --port 8003 [--secret ...] [--issuer ...]
+OS endpoints, PATCH {"status": X} or GET (the vehicle id is ignored, as by the real service):
+/ordens_servico/{id}/status and /veiculos/{veiculo_id}/ordens_servico/{id}/status.
+Control API (no token), under /_controle: GET saude; GET|DELETE recebidos[?ordem_servico_id=N];
+GET|POST modo; GET chamadas; GET|POST ordens; POST ordens/{id}/status. CLI: see main().
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -32,575 +25,173 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import requests
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8003  # next to the app's 8002
-STATUS_ACEITOS = ("EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA")
-MODOS = ("ok", "lento", "erro500", "limite429", "nao_encontrado404", "fora")
-# Parameters of each mode besides "n"; unknown ones are refused, so a typo cannot pass silently.
-_PARAMETROS = {
-    "ok": (),
-    "lento": ("segundos",),
-    "erro500": (),
-    "limite429": ("retry_after",),
-    "nao_encontrado404": ("ids",),
-    "fora": (),
+ETAPAS = (  # the real service's statuses, in order
+    "RECEBIDA", "EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA", "ENTREGUE"
+)
+STATUS_ACEITOS = ETAPAS[1:5]  # lenient: exactly what the queue sends
+# Each mode's parameters besides "n", with defaults; others are refused, so typos can't pass.
+MODOS: dict[str, dict[str, Any]] = {
+    "ok": {}, "lento": {"segundos": 1.0}, "erro500": {}, "limite429": {"retry_after": 1},
+    "nao_encontrado404": {"ids": None}, "fora": {}, "bug_aprovacao": {},
 }
-_ROTA_OS = re.compile(r"^(?:/veiculos/(?P<veiculo>[^/]+))?/ordens_servico/(?P<id>[^/]+)/status/?$")
-_CORPO_MAXIMO = 1 << 20
-# Idle keep-alive connections are closed after this, like any real server would.
-_OCIOSO_SEGUNDOS = 60.0
-
+# The real service's callback per new status: the app's step, and its body (None: who acted).
+_PASSOS: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "EM_DIAGNOSTICO": ("iniciar-diagnostico", None),
+    "AGUARDANDO_APROVACAO": (
+        "finalizar-diagnostico", {"diagnostico": "Diagnóstico registrado no sistema de OS."}
+    ),
+    "EM_EXECUCAO": ("iniciar-reparo", None),
+    "ENTREGUE": ("finalizar-reparo", {}),
+}
+_RECUSAS_JWT = (
+    (jwt.ExpiredSignatureError, "Token expirado."),
+    (jwt.InvalidIssuerError, "Emissor (iss) do token inválido."),
+    (jwt.InvalidAudienceError, "Audiência (aud) do token inválida."),
+    (jwt.InvalidSignatureError, "Assinatura do token inválida."),
+)
 Registro = dict[str, Any]
-Log = Callable[[str, dict[str, Any]], None]
 
 
-def segredo_padrao() -> str:
-    """SECRET_KEY from the environment, else the app's development default."""
-    segredo = os.environ.get("SECRET_KEY")
-    if segredo:
-        return segredo
-    # Imported lazily: the stand-in itself must not depend on the app importing cleanly.
+class Recusa(ValueError):
+    """A refusal with its HTTP answer (a ValueError for library callers)."""
+
+    def __init__(self, status_http: int, detail: str, cabecalhos: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status_http, self.detail, self.cabecalhos = status_http, detail, cabecalhos or {}
+
+
+class _SemResposta(Exception):
+    """Drop the connection without any HTTP answer."""
+
+
+def _da_app() -> Any:
+    """The app's settings module (Settings, DEV_SECRET_KEY), imported lazily: the stand-in's
+    own behaviour must not depend on the app importing cleanly."""
     raiz = str(Path(__file__).resolve().parent.parent)
     if raiz not in sys.path:
         sys.path.insert(0, raiz)
-    from webapp.settings import DEV_SECRET_KEY
-
-    return DEV_SECRET_KEY
+    return importlib.import_module("webapp.settings")
 
 
 def _agora() -> datetime:
     return datetime.now(UTC)
 
 
-# --- Failure modes -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Modo:
-    """A failure mode; `n` is how many more OS calls it applies to (None: until changed)."""
-
-    nome: str = "ok"
-    n: int | None = None
-    segundos: float = 1.0
-    retry_after: int = 1
-    ids: frozenset[int] | None = None
-
-    def como_dict(self) -> dict[str, Any]:
-        dados: dict[str, Any] = {"modo": self.nome, "n": self.n}
-        if self.nome == "lento":
-            dados["segundos"] = self.segundos
-        elif self.nome == "limite429":
-            dados["retry_after"] = self.retry_after
-        elif self.nome == "nao_encontrado404":
-            dados["ids"] = sorted(self.ids) if self.ids is not None else None
-        return dados
-
-
-def criar_modo(nome: str, params: dict[str, Any]) -> Modo:
-    """Validate a mode and its parameters; ValueError with a Portuguese message otherwise."""
+def _validar_modo(nome: str, params: dict[str, Any]) -> dict[str, Any]:
     if nome not in MODOS:
-        raise ValueError(f"Modo desconhecido: {nome!r}; use um de {', '.join(MODOS)}.")
-    desconhecidos = set(params) - {"n", *_PARAMETROS[nome]}
-    if desconhecidos:
-        raise ValueError(
-            f"Parâmetro(s) não aceito(s) no modo {nome}: {', '.join(sorted(desconhecidos))}."
-        )
-    n = params.get("n")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        raise ValueError("'n' deve ser um inteiro >= 1 (ou omitido: até mudar o modo).")
-    opcoes: dict[str, Any] = {"nome": nome, "n": None if nome == "ok" else n}
-    if "segundos" in params:
-        segundos = params["segundos"]
-        if isinstance(segundos, bool) or not isinstance(segundos, int | float) or segundos < 0:
-            raise ValueError("'segundos' deve ser um número >= 0.")
-        opcoes["segundos"] = float(segundos)
-    if "retry_after" in params:
-        retry = params["retry_after"]
-        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
-            raise ValueError("'retry_after' deve ser um inteiro >= 0 (segundos).")
-        opcoes["retry_after"] = retry
-    if params.get("ids") is not None:
-        ids = params["ids"]
-        if not isinstance(ids, Iterable) or isinstance(ids, str | bytes):
-            raise ValueError("'ids' deve ser uma lista de ordem_servico_id.")
-        ids = list(ids)
-        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            raise ValueError("'ids' deve conter apenas inteiros.")
-        opcoes["ids"] = frozenset(ids)
-    return Modo(**opcoes)
+        raise Recusa(422, f"Modo desconhecido: {nome!r}; use um de {', '.join(MODOS)}.")
+    if extras := sorted(set(params) - {"n", *MODOS[nome]}):
+        raise Recusa(422, f"Parâmetro(s) não aceito(s) no modo {nome}: {', '.join(extras)}.")
+    modo = {"modo": nome, "n": None, **MODOS[nome], **params}
+    n = modo["n"] = None if nome == "ok" else modo["n"]
+    if n is not None and (type(n) is not int or n < 1):
+        raise Recusa(422, "'n' deve ser um inteiro >= 1 (ou omitido: até mudar o modo).")
+    try:  # coerced now, so a bad value fails here and not in the middle of a call
+        conversoes = {"segundos": float, "retry_after": int, "ids": lambda v: sorted(map(int, v))}
+        for chave, converter in conversoes.items():
+            if modo.get(chave) is not None:
+                modo[chave] = converter(modo[chave])
+    except (TypeError, ValueError):
+        raise Recusa(422, f"Parâmetro inválido no modo {nome}: {params}.") from None
+    return modo
 
 
-# --- Shared state (thread-safe) ------------------------------------------------------------------
+MODO_OK = _validar_modo("ok", {})
 
 
-@dataclass
-class _Estado:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    registros: list[Registro] = field(default_factory=list)
-    chaves_ok: set[str] = field(default_factory=set)
-    modo: Modo = field(default_factory=Modo)
-    seq: int = 0
-    versao: int = 0  # bumped on every change, so waiters know when to look again
-
-    def __post_init__(self) -> None:
-        self.mudou = threading.Condition(self.lock)
-
-    def _consumir(self) -> Modo:
-        # Caller holds the lock. One OS call uses one unit of `n`; at zero the service is ok again.
-        atual = self.modo
-        if atual.n is not None:
-            restantes = atual.n - 1
-            self.modo = Modo() if restantes == 0 else _com_n(atual, restantes)
-        return atual
-
-    def falha_de_infra(self) -> Modo:
-        """The fault decided before the request is even looked at (down, slow, 500, 429)."""
-        with self.lock:
-            if self.modo.nome in ("lento", "erro500", "limite429", "fora"):
-                return self._consumir()
-            return Modo()
-
-    def nao_encontrado(self, ordem_servico_id: int) -> bool:
-        with self.lock:
-            atual = self.modo
-            if atual.nome != "nao_encontrado404":
-                return False
-            if atual.ids is not None and ordem_servico_id not in atual.ids:
-                return False
-            self._consumir()
-            return True
-
-    def novo(self, registro: Registro) -> Registro:
-        with self.lock:
-            self.seq += 1
-            registro["seq"] = self.seq
-            self.registros.append(registro)
-            self.versao += 1
-            self.mudou.notify_all()
-        return registro
-
-    def concluir(self, registro: Registro, status_http: int | None, erro: str | None) -> None:
-        with self.lock:
-            chave = registro["idempotency_key"]
-            # Duplicate: this key already got a 200 before this call (a retry the OS service
-            # had in fact applied). It still answers 200: the endpoint is idempotent.
-            registro["duplicado"] = chave is not None and chave in self.chaves_ok
-            if status_http == 200 and chave is not None:
-                self.chaves_ok.add(chave)
-            respondido = _agora()
-            registro["status_http"] = status_http
-            registro["erro"] = erro
-            registro["respondido_em"] = respondido.isoformat()
-            recebido = datetime.fromisoformat(registro["recebido_em"])
-            registro["duracao_ms"] = round((respondido - recebido).total_seconds() * 1000, 1)
-            self.versao += 1
-            self.mudou.notify_all()
-
-    def copias(self, ordem_servico_id: int | None = None) -> tuple[int, list[Registro]]:
-        with self.lock:
-            selecionados = [
-                r
-                for r in self.registros
-                if ordem_servico_id is None or r["ordem_servico_id"] == ordem_servico_id
-            ]
-            # Flat dicts plus one small dict: a cheap copy keeps callers off our live records.
-            return self.versao, [{**r, "datadog": dict(r["datadog"])} for r in selecionados]
-
-    def limpar(self) -> None:
-        with self.lock:
-            self.registros.clear()
-            self.chaves_ok.clear()
-            self.versao += 1
-            self.mudou.notify_all()
-
-    def definir_modo(self, modo: Modo) -> None:
-        with self.lock:
-            self.modo = modo
-            self.versao += 1
-            self.mudou.notify_all()
-
-
-def _com_n(modo: Modo, n: int) -> Modo:
-    return replace(modo, n=n)
-
-
-# --- HTTP ----------------------------------------------------------------------------------------
-
-
-class _Servidor(ThreadingHTTPServer):
-    daemon_threads = True
-    # parar() closes the connections itself; joining handler threads could hang on keep-alive.
-    block_on_close = False
-
-    def __init__(self, endereco: tuple[str, int], standin: OSStandIn) -> None:
-        self.standin = standin
-        self.parando = threading.Event()
-        self._conexoes: set[socket.socket] = set()
-        self._conexoes_lock = threading.Lock()
-        super().__init__(endereco, _Handler)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        with self._conexoes_lock:
-            if self.parando.is_set():
-                _derrubar(request)
-            self._conexoes.add(request)
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self._conexoes_lock:
-                self._conexoes.discard(request)
-
-    def derrubar_conexoes(self) -> None:
-        # A service that goes down drops its open connections too, pooled keep-alive ones included.
-        with self._conexoes_lock:
-            for conexao in list(self._conexoes):
-                _derrubar(conexao)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        erro = sys.exc_info()[1]
-        if isinstance(erro, OSError | ValueError):
-            return  # the client or parar() closed the socket mid-request: expected here
-        super().handle_error(request, client_address)
-
-
-def _derrubar(conexao: socket.socket) -> None:
-    # shutdown() (not close()) from another thread: wakes the handler's blocked read safely.
+def _derrubar(conexao: socket.socket | None) -> None:
+    # shutdown(), not close(): safe from another thread, and the peer sees the connection drop.
     with contextlib.suppress(OSError):
-        conexao.shutdown(socket.SHUT_RDWR)
+        if conexao is not None:
+            conexao.shutdown(socket.SHUT_RDWR)
 
 
-class _SemResposta(Exception):
-    """Close the connection without any HTTP answer (mode `fora`, or the server stopping)."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and requests' pool use
-    disable_nagle_algorithm = True  # else small answers wait for the client's delayed ACK
-    server_version = "OSStandIn/1.0"
-    timeout = _OCIOSO_SEGUNDOS
-    server: _Servidor
-
-    def do_GET(self) -> None:
-        self._tratar()
-
-    def do_POST(self) -> None:
-        self._tratar()
-
-    def do_PUT(self) -> None:
-        self._tratar()
-
-    def do_PATCH(self) -> None:
-        self._tratar()
-
-    def do_DELETE(self) -> None:
-        self._tratar()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
-        pass  # one JSON line per request goes through the stand-in's own log instead
-
-    # -- plumbing --
-
-    def _ler_corpo(self) -> bytes:
-        try:
-            tamanho = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            tamanho = 0
-        return self.rfile.read(min(max(tamanho, 0), _CORPO_MAXIMO)) if tamanho else b""
-
-    def _responder(
-        self, status: int, corpo: Any = None, cabecalhos: dict[str, str] | None = None
-    ) -> None:
-        dados = b"" if corpo is None else json.dumps(corpo, ensure_ascii=False).encode()
-        self.send_response(status)
-        if corpo is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(dados)))
-        for nome, valor in (cabecalhos or {}).items():
-            self.send_header(nome, valor)
-        self.end_headers()
-        if dados:
-            self.wfile.write(dados)
-
-    def _tratar(self) -> None:
-        corpo = self._ler_corpo()
-        partes = urlsplit(self.path)
-        if partes.path.startswith("/_controle/"):
-            self._controle(partes.path, parse_qs(partes.query), corpo)
-        else:
-            self._os(partes.path, corpo)
-
-    # -- control API --
-
-    def _controle(self, caminho: str, consulta: dict[str, list[str]], corpo: bytes) -> None:
-        standin = self.server.standin
-        rota = caminho.rstrip("/")
-        metodos = {
-            "/_controle/saude": ("GET",),
-            "/_controle/recebidos": ("GET", "DELETE"),
-            "/_controle/modo": ("GET", "POST"),
-        }
-        if rota not in metodos:
-            self._responder(404, {"detail": f"Rota de controle desconhecida: {caminho}"})
-            return
-        if self.command not in metodos[rota]:
-            permitidos = ", ".join(metodos[rota])
-            self._responder(405, {"detail": "Método não permitido."}, {"Allow": permitidos})
-            return
-        if rota == "/_controle/saude":
-            saude = {"status": "ok", "modo": standin.modo_atual()}
-            saude["recebidos"] = len(standin.recebidos())
-            self._responder(200, saude)
-        elif rota == "/_controle/recebidos" and self.command == "GET":
-            filtro = consulta.get("ordem_servico_id", [None])[0]
-            try:
-                ordem_servico_id = int(filtro) if filtro is not None else None
-            except ValueError:
-                self._responder(422, {"detail": "ordem_servico_id deve ser um inteiro."})
-                return
-            self._responder(200, standin.recebidos(ordem_servico_id))
-        elif rota == "/_controle/recebidos":
-            standin.limpar()
-            self._responder(204)
-        elif self.command == "GET":
-            self._responder(200, standin.modo_atual())
-        else:
-            try:
-                pedido = json.loads(corpo or b"{}")
-                if not isinstance(pedido, dict):
-                    raise ValueError("O corpo deve ser um objeto JSON.")
-                params = dict(pedido)
-                nome = params.pop("modo", None)
-                if not isinstance(nome, str):
-                    raise ValueError("Informe 'modo' (texto).")
-                self._responder(200, standin.modo(nome, **params))
-            except ValueError as erro:  # json.JSONDecodeError is a ValueError
-                self._responder(422, {"detail": str(erro)})
-
-    # -- the OS service itself --
-
-    def _os(self, caminho: str, corpo: bytes) -> None:
-        estado = self.server.standin._estado
-        rota = _ROTA_OS.match(caminho)
-        registro = estado.novo(self._registro_inicial(caminho, rota))
-        try:
-            status_http, resposta, cabecalhos = self._decidir(rota, registro, corpo)
-        except _SemResposta as motivo:
-            estado.concluir(registro, None, str(motivo))
-            self.close_connection = True
-            self.server.standin._log_registro(registro)
-            return
-        erro = resposta.get("detail") if status_http != 200 else None
-        # Recorded before answering: a client that reads the answer then asks /_controle/recebidos
-        # must find it (and a 200 the client never read is exactly what a timed-out retry meets).
-        estado.concluir(registro, status_http, erro)
-        try:
-            self._responder(status_http, resposta, cabecalhos)
-        finally:
-            self.server.standin._log_registro(registro)
-
-    def _registro_inicial(self, caminho: str, rota: re.Match[str] | None) -> Registro:
-        cabecalhos = self.headers
-        return {
-            "seq": 0,
-            "recebido_em": _agora().isoformat(),
-            "respondido_em": None,
-            "duracao_ms": None,
-            "metodo": self.command,
-            "caminho": caminho,
-            "veiculo_id": _inteiro(rota["veiculo"]) if rota and rota["veiculo"] else None,
-            "ordem_servico_id": _inteiro(rota["id"]) if rota else None,
-            "status": None,
-            "sub": None,
-            "idempotency_key": cabecalhos.get("Idempotency-Key"),
-            "x_request_id": cabecalhos.get("X-Request-ID"),
-            "traceparent": cabecalhos.get("traceparent"),
-            "tracestate": cabecalhos.get("tracestate"),
-            "datadog": {
-                nome.lower(): valor
-                for nome, valor in cabecalhos.items()
-                if nome.lower().startswith("x-datadog-")
-            },
-            "modo": "ok",
-            "status_http": None,
-            "duplicado": False,
-            "erro": None,
-        }
-
-    def _decidir(
-        self, rota: re.Match[str] | None, registro: Registro, corpo: bytes
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if rota is None:
-            return 404, {"detail": "Not Found"}, {}
-        if self.command != "PATCH":
-            return 405, {"detail": "Method Not Allowed"}, {"Allow": "PATCH"}
-        estado = self.server.standin._estado
-
-        # Infrastructure faults come first, as they would from a proxy or an overloaded service.
-        falha = estado.falha_de_infra()
-        registro["modo"] = falha.nome
-        if falha.nome == "fora":
-            raise _SemResposta("conexão fechada sem resposta (modo fora)")
-        if falha.nome == "lento" and self.server.parando.wait(falha.segundos):
-            raise _SemResposta("servidor parado durante a espera (modo lento)")
-        if falha.nome == "erro500":
-            return 500, {"detail": "Erro interno simulado (modo erro500)."}, {}
-        if falha.nome == "limite429":
-            retry = {"Retry-After": str(falha.retry_after)}
-            return 429, {"detail": "Muitas requisições (modo limite429)."}, retry
-
-        try:
-            claims = self._verificar_token()
-        except _TokenRecusado as erro:
-            return 401, {"detail": str(erro)}, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        registro["sub"] = None if claims.get("sub") is None else str(claims["sub"])
-
-        ordem_servico_id = registro["ordem_servico_id"]
-        if ordem_servico_id is None or (rota["veiculo"] and registro["veiculo_id"] is None):
-            return 422, {"detail": "Os ids do caminho devem ser inteiros."}, {}
-        try:
-            dados = json.loads(corpo)
-        except ValueError:
-            return 422, {"detail": "Corpo JSON inválido."}, {}
-        status = dados.get("status") if isinstance(dados, dict) else None
-        registro["status"] = status if isinstance(status, str) else None
-        if status not in STATUS_ACEITOS:
-            aceitos = ", ".join(STATUS_ACEITOS)
-            return 422, {"detail": f"Status inválido: {status!r}; aceitos: {aceitos}."}, {}
-
-        if estado.nao_encontrado(ordem_servico_id):
-            registro["modo"] = "nao_encontrado404"
-            detalhe = f"Ordem de serviço {ordem_servico_id} não encontrada."
-            return 404, {"detail": detalhe}, {}
-        return 200, {"ordem_servico_id": ordem_servico_id, "status": status}, {}
-
-    def _verificar_token(self) -> dict[str, Any]:
-        standin = self.server.standin
-        cabecalho = self.headers.get("Authorization") or ""
-        esquema, _, token = cabecalho.partition(" ")
-        if esquema.lower() != "bearer" or not token.strip():
-            raise _TokenRecusado("Token ausente: envie 'Authorization: Bearer <jwt>'.")
-        exigidas = ["exp"]
-        if standin.issuer is not None:
-            exigidas.append("iss")
-        if standin.audience is not None:
-            exigidas.append("aud")
-        try:
-            return jwt.decode(
-                token.strip(),
-                standin.secret,
-                algorithms=[standin.algoritmo],
-                issuer=standin.issuer,
-                audience=standin.audience,
-                options={"require": exigidas, "verify_aud": standin.audience is not None},
-            )
-        except jwt.ExpiredSignatureError:
-            raise _TokenRecusado("Token expirado.") from None
-        except jwt.MissingRequiredClaimError as erro:
-            raise _TokenRecusado(f"Token sem a claim obrigatória '{erro.claim}'.") from None
-        except jwt.InvalidIssuerError:
-            raise _TokenRecusado("Emissor (iss) do token inválido.") from None
-        except jwt.InvalidAudienceError:
-            raise _TokenRecusado("Audiência (aud) do token inválida.") from None
-        except jwt.InvalidSignatureError:
-            raise _TokenRecusado("Assinatura do token inválida.") from None
-        except jwt.PyJWTError:
-            raise _TokenRecusado("Token inválido.") from None
-
-
-class _TokenRecusado(Exception):
-    pass
-
-
-def _inteiro(texto: str) -> int | None:
-    try:
-        return int(texto)
-    except ValueError:
-        return None
-
-
-# --- Python control class ------------------------------------------------------------------------
+class _Handler(WSGIRequestHandler):
+    def log_request(self, *_: Any) -> None:
+        pass  # one JSON line per OS call goes through the stand-in's own log instead
 
 
 class OSStandIn:
-    """The stand-in OS service, controlled from Python (tests) or over `/_controle/` (HTTP).
-
-    Records and mode live in this object, not in the socket: they survive parar()/reiniciar(),
-    as the real service's memory survives a network outage.
-    """
+    """The stand-in, controlled from Python (tests) or over /_controle (HTTP). Records, mode and
+    OSs live here, not in the server: they survive parar()/reiniciar() like a real outage."""
 
     def __init__(
-        self,
-        secret: str | None = None,
-        *,
-        issuer: str | None = "oficina-auth",
-        audience: str | None = "oficina-api",
-        algoritmo: str = "HS256",
-        host: str = HOST,
-        log: Log | None = None,
+        self, secret: str | None = None, *, issuer: str | None = "oficina-auth",
+        audience: str | None = "oficina-api", algoritmo: str = "HS256", host: str = HOST,
+        strict: bool = False, url_execucao: str | None = None,
+        log: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
-        self.secret = secret if secret is not None else segredo_padrao()
-        self.issuer = issuer or None  # None or "": not checked
-        self.audience = audience or None
-        self.algoritmo = algoritmo
-        self.host = host
-        self._log = log
-        self._estado = _Estado()
-        self._servidor: _Servidor | None = None
-        self._thread: threading.Thread | None = None
+        self.secret = secret or os.environ.get("SECRET_KEY") or _da_app().DEV_SECRET_KEY
+        self.issuer, self.audience = issuer or None, audience or None  # None or "": not checked
+        self.algoritmo, self.host, self.strict, self._log = algoritmo, host, strict, log
+        self.url_execucao = url_execucao.rstrip("/") if url_execucao else None
+        self._mudou = threading.Condition(threading.RLock())  # guards all state below
+        self._registros: list[Registro] = []
+        self._chaves_ok: set[str] = set()
+        self._chamadas: list[dict[str, Any]] = []
+        self._ordens: dict[int, dict[str, Any]] = {}
+        self._modo, self._seq = _validar_modo("ok", {}), 0
+        self._servidor: Any = None
+        self._thread = threading.Thread()
         self._porta: int | None = None
+        self._parando = threading.Event()
+        self._conexoes: set[Any] = set()  # sockets of OS calls in progress, dropped by parar()
         self._ciclo = threading.Lock()  # serialises iniciar/parar
+        self._app = self._criar_app()
 
     # -- life cycle --
 
     def iniciar(self, porta: int = 0) -> str:
-        """Listen on 127.0.0.1:porta (0: a free port); the base URL, e.g. http://127.0.0.1:8003."""
+        """Listen on host:porta (0: a free port); the base URL, e.g. http://127.0.0.1:8003."""
         with self._ciclo:
             if self._servidor is not None:
                 raise RuntimeError("O stand-in do serviço de OS já está em execução.")
-            servidor = _Servidor((self.host, porta), self)
-            self._porta = int(servidor.server_address[1])
-            self._servidor = servidor
-            self._thread = threading.Thread(
-                target=servidor.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"os-standin-{self._porta}",
-                daemon=True,
-            )
+            self._parando = threading.Event()
+            try:
+                servidor = make_server(
+                    self.host, porta, self._app, threaded=True, request_handler=_Handler
+                )
+            except SystemExit:  # werkzeug exits on a busy port; a library must not
+                raise OSError(f"Porta {porta} indisponível em {self.host}.") from None
+            self._servidor, self._porta = servidor, servidor.server_port
+            self._thread = threading.Thread(target=servidor.serve_forever, args=[0.05], daemon=True)
             self._thread.start()
         self._emitir("iniciado", {"url": self.url})
         return self.url
 
     def parar(self) -> None:
-        """Stop listening and drop open connections: clients now get 'connection refused'."""
+        """Stop listening and drop calls in progress (no answer): clients now get 'connection
+        refused'. werkzeug closes every connection after its answer: no idle keep-alive is left."""
         with self._ciclo:
-            servidor, thread = self._servidor, self._thread
+            servidor, self._servidor = self._servidor, None
             if servidor is None:
                 return
-            servidor.parando.set()  # wakes handlers sleeping in mode `lento`
+            self._parando.set()
             servidor.shutdown()
+            # werkzeug's serve_forever closes the socket itself on its way out: wait for that,
+            # or the port may still be bound for an instant and reiniciar() fail.
+            self._thread.join(timeout=5)
             servidor.server_close()
-            servidor.derrubar_conexoes()
-            if thread is not None:
-                thread.join(timeout=5)
-            self._servidor = self._thread = None
+            for conexao in self._conexoes.copy():
+                _derrubar(conexao)
         self._emitir("parado", {"porta": self._porta})
 
     def reiniciar(self) -> str:
         """parar() then listen again on the same port (the service 'comes back')."""
-        if self._porta is None:
-            raise RuntimeError("O stand-in nunca foi iniciado: não há porta para reiniciar.")
-        porta = self._porta
+        porta = self.porta
         self.parar()
         return self.iniciar(porta)
 
@@ -623,146 +214,386 @@ class OSStandIn:
             self.iniciar()
         return self
 
-    def __exit__(
-        self,
-        tipo: type[BaseException] | None,
-        erro: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.parar()
 
-    def token(self, sub: str = "oficina-execucao", minutos: float = 5, **claims: Any) -> str:
-        """A JWT this stand-in accepts (for tests and curl); extra claims override the defaults."""
+    def token(self, sub: str | int | None = None, minutos: float = 5, **claims: Any) -> str:
+        """A JWT this stand-in accepts (strict: integer sub, no aud); extra claims override."""
+        if sub is None:
+            sub = "1" if self.strict else "oficina-execucao"
         dados: dict[str, Any] = {"sub": sub, "exp": _agora() + timedelta(minutes=minutos)}
-        if self.issuer is not None:
+        if self.issuer:
             dados["iss"] = self.issuer
-        if self.audience is not None:
+        if self.audience and not self.strict:
             dados["aud"] = self.audience
-        dados.update(claims)
-        return jwt.encode(dados, self.secret, algorithm=self.algoritmo)
+        return jwt.encode({**dados, **claims}, self.secret, algorithm=self.algoritmo)
 
-    # -- observing --
+    # -- observing and failing on purpose --
 
     def recebidos(self, ordem_servico_id: int | None = None) -> list[Registro]:
         """Copies of the records, oldest first (optionally of one OS)."""
-        return self._estado.copias(ordem_servico_id)[1]
+        with self._mudou:
+            return [
+                {**r, "datadog": dict(r["datadog"])}
+                for r in self._registros
+                if ordem_servico_id in (None, r["ordem_servico_id"])
+            ]
+
+    def chamadas(self) -> list[dict[str, Any]]:
+        """Copies of the callbacks made to the app's API, oldest first."""
+        with self._mudou:
+            return [dict(c) for c in self._chamadas]
 
     def limpar(self) -> None:
-        """Forget records and the Idempotency-Keys seen (the mode is kept)."""
-        self._estado.limpar()
+        """Forget records, Idempotency-Keys seen and callbacks (the mode and the OSs stay)."""
+        with self._mudou:
+            self._registros, self._chaves_ok, self._chamadas = [], set(), []
+            self._mudou.notify_all()
 
     def aguardar(
         self, condicao: Callable[[list[Registro]], bool], timeout: float = 10.0
     ) -> list[Registro]:
         """Wait until condicao(records) is true; the records then, or TimeoutError."""
-        estado = self._estado
         limite = time.monotonic() + timeout
-        while True:
-            versao, registros = estado.copias()
-            if condicao(registros):
-                return registros
-            restante = limite - time.monotonic()
-            if restante <= 0:
-                raise TimeoutError(
-                    f"Condição não atingida em {timeout} s; {len(registros)} requisições recebidas."
-                )
-            with estado.mudou:
-                if estado.versao == versao:
-                    estado.mudou.wait(restante)
-            time.sleep(0.005)  # coalesce bursts: copying thousands of records per wake-up is waste
+        while not condicao(registros := self.recebidos()):
+            if (restante := limite - time.monotonic()) <= 0:
+                recebidas = f"{len(registros)} requisições recebidas"
+                raise TimeoutError(f"Condição não atingida em {timeout} s; {recebidas}.")
+            with self._mudou:  # woken by each new or answered call; 50 ms if one slipped by
+                self._mudou.wait(min(0.05, restante))
+            # A call registers on arrival: give it a moment to be answered too, as callers wait
+            # for len(r) == N and then read its status_http (also coalesces bursts).
+            time.sleep(0.005)
+        return registros
 
-    # -- failing on purpose --
+    def modo(self, nome: str, /, **params: Any) -> dict[str, Any]:
+        """Adopt a mode; the mode as a dict, or Recusa (a ValueError). n=N: only the next N calls.
 
-    def modo(self, nome: str, **params: Any) -> dict[str, Any]:
-        """Adopt a failure mode; the mode as a dict. ValueError on an unknown mode or parameter.
-
-        ok                                    200 (default)
-        lento, segundos=S                     sleep S seconds, then answer normally
-        erro500                               500
-        limite429, retry_after=R              429 with `Retry-After: R` (default 1)
-        nao_encontrado404, ids=[...]          404 (for those ordem_servico_id only, if given)
-        fora                                  close the connection without an HTTP answer
-        Every mode takes n=N: only for the next N calls, then back to ok (default: until changed).
-        """
-        novo = criar_modo(nome, params)
-        self._estado.definir_modo(novo)
-        dados = novo.como_dict()
-        self._emitir("modo", dados)
-        return dados
+        ok (default) | lento, segundos=S: answer after S s | erro500 | limite429, retry_after=R:
+        429 with Retry-After | nao_encontrado404, ids=[...]: 404 (for those OSs, if given) |
+        fora: close the connection without any answer | bug_aprovacao: a PATCH to
+        AGUARDANDO_APROVACAO answers 500 and changes nothing (the real service's known bug)."""
+        with self._mudou:
+            self._modo = _validar_modo(nome, params)
+        self._emitir("modo", self.modo_atual())
+        return self.modo_atual()
 
     def modo_atual(self) -> dict[str, Any]:
-        with self._estado.lock:
-            return self._estado.modo.como_dict()
+        with self._mudou:
+            return dict(self._modo)
 
-    # -- logging --
+    def _falha(self, *nomes: str, aplica: Callable[[dict], bool] = lambda _: True) -> dict | None:
+        """The current mode if it is one of `nomes` and applies; uses one unit of its `n`."""
+        with self._mudou:
+            modo = self._modo
+            if modo["modo"] not in nomes or not aplica(modo):
+                return None
+            if modo["n"] is not None:  # at zero the service is ok again
+                self._modo = {**modo, "n": modo["n"] - 1} if modo["n"] > 1 else MODO_OK
+            return modo
+
+    # -- its own OSs (the strict rules; the control API uses them in both modes) --
+
+    def criar_os(self, ordem_servico_id: int, /, prioridade: str = "NORMAL", **extras: Any) -> dict:
+        """A new OS at RECEBIDA; then, like the real service, it adds it to the app's queue."""
+        if type(ordem_servico_id) is not int or ordem_servico_id < 1:
+            raise Recusa(422, "ordem_servico_id deve ser um inteiro positivo.")
+        with self._mudou:
+            if ordem_servico_id in self._ordens:
+                raise Recusa(409, f"OS {ordem_servico_id} já existe.")
+            ordem = {**extras, "ordem_servico_id": ordem_servico_id, "status": ETAPAS[0]}
+            self._ordens[ordem_servico_id] = ordem = {**ordem, "prioridade": prioridade}
+        corpo = {"ordem_servico_id": ordem_servico_id, "prioridade": prioridade}
+        chamadas = [self._chamar("POST", "/fila-execucao", corpo)[0]] if self.url_execucao else []
+        return {**ordem, "chamadas": chamadas}
+
+    def mover_os(self, ordem_servico_id: int, status: str, *, usuario_id: int) -> dict:
+        """Someone using the OS service's own UI: one step forward, then the callback."""
+        if type(usuario_id) is not int:
+            raise Recusa(422, "usuario_id deve ser um inteiro.")
+        with self._mudou:
+            self._avancar(ordem_servico_id, status, desconhecida=404)
+        chamadas = self._avisar_app(ordem_servico_id, status, usuario_id)
+        return {"ordem_servico_id": ordem_servico_id, "status": status, "chamadas": chamadas}
+
+    def status_os(self, ordem_servico_id: int) -> str:
+        with self._mudou:
+            if ordem_servico_id not in self._ordens:
+                raise Recusa(404, f"Ordem de serviço {ordem_servico_id} não encontrada.")
+            return self._ordens[ordem_servico_id]["status"]
+
+    def ordens(self) -> list[dict[str, Any]]:
+        with self._mudou:
+            return [dict(o) for o in self._ordens.values()]
+
+    def _avancar(self, ordem_servico_id: int, status: Any, desconhecida: int) -> None:
+        """Exactly one step forward, as the real service allows; Recusa otherwise."""
+        if status not in ETAPAS:
+            raise Recusa(422, f"Status inválido: {status!r}; aceitos: {', '.join(ETAPAS)}.")
+        atual = self._ordens.get(ordem_servico_id, {}).get("status")
+        if atual is None:
+            raise Recusa(desconhecida, f"Ordem de serviço {ordem_servico_id} não encontrada.")
+        if atual == "ENTREGUE" or status == atual:
+            motivo = "OS já foi entregue" if atual == "ENTREGUE" else f"Status já é {atual}"
+            raise Recusa(400, motivo)
+        if ETAPAS.index(status) != ETAPAS.index(atual) + 1:
+            raise Recusa(400, f"Transição inválida: {atual} → {status}")
+        self._ordens[ordem_servico_id]["status"] = status
+
+    def _avisar_app(self, ordem_servico_id: int, status: str, usuario_id: int) -> list[dict]:
+        # Synchronous (before answering) and without a token, like the real service.
+        if status not in _PASSOS or not self.url_execucao:
+            return []
+        busca, item = self._chamar("GET", f"/fila-execucao/ordem-servico/{ordem_servico_id}")
+        if not isinstance(item, dict) or "fila_id" not in item:
+            return [busca]
+        passo, corpo = _PASSOS[status]
+        corpo = {"mecanico_responsavel_id": usuario_id} if corpo is None else corpo
+        caminho = f"/fila-execucao/{item['fila_id']}/{passo}"
+        return [busca, self._chamar("POST", caminho, corpo)[0]]
+
+    def _chamar(self, metodo: str, caminho: str, corpo: Any = None) -> tuple[dict, Any]:
+        """One call to the app's API; recorded, and its failure only recorded."""
+        chamada = {"metodo": metodo, "caminho": caminho, "corpo": corpo, "status_http": None}
+        chamada |= {"erro": None, "em": _agora().isoformat()}
+        dados, url = None, f"{self.url_execucao}{caminho}"
+        try:
+            with requests.Session() as http:
+                http.trust_env = False  # no .netrc Authorization, no proxy: only what it sends
+                resposta = http.request(metodo, url, json=corpo, timeout=5)
+            chamada["status_http"] = resposta.status_code
+            if resposta.status_code >= 400 and resposta.status_code != 409:  # 409: step done
+                chamada["erro"] = f"HTTP {resposta.status_code}: {resposta.text[:200]}"
+            dados = resposta.json() if resposta.ok else None
+        except (requests.RequestException, ValueError) as erro:
+            chamada["erro"] = chamada["erro"] or f"{type(erro).__name__}: {erro}"
+        with self._mudou:
+            self._chamadas.append(chamada)
+        self._emitir("chamada", chamada)
+        return chamada, dados
+
+    # -- HTTP --
+
+    def _criar_app(self) -> Flask:
+        app = Flask("os_standin")
+        for prefixo in ("", "/veiculos/<int:veiculo_id>"):
+            rota = f"{prefixo}/ordens_servico/<int:ordem_servico_id>/status"
+            app.add_url_rule(rota, prefixo or "os", self._os, methods=["GET", "PATCH"])
+
+        def corpo() -> dict[str, Any]:
+            dados = request.get_json(force=True, silent=True)
+            if not isinstance(dados, dict):
+                raise Recusa(422, "O corpo deve ser um objeto JSON.")
+            return dados
+
+        @app.errorhandler(Recusa)
+        def recusa(erro: Recusa) -> Any:
+            return {"detail": erro.detail}, erro.status_http, erro.cabecalhos
+
+        @app.errorhandler(HTTPException)
+        def http_erro(erro: HTTPException) -> Any:  # JSON, as the real one: {"detail": "Not Found"}
+            return {"detail": erro.name}, erro.code
+
+        @app.get("/_controle/saude")
+        def saude() -> Any:
+            saude = {"status": "ok", "estrito": self.strict, "modo": self.modo_atual()}
+            return saude | {"recebidos": len(self.recebidos())}
+
+        @app.route("/_controle/recebidos", methods=["GET", "DELETE"])
+        def recebidos() -> Any:
+            if request.method == "DELETE":
+                self.limpar()
+                return "", 204
+            return self.recebidos(request.args.get("ordem_servico_id", type=int))
+
+        @app.route("/_controle/modo", methods=["GET", "POST"])
+        def modo() -> Any:
+            if request.method == "GET":
+                return self.modo_atual()
+            params = corpo()
+            if not isinstance(nome := params.pop("modo", None), str):
+                raise Recusa(422, "Informe 'modo' (texto).")
+            return self.modo(nome, **params)
+
+        @app.route("/_controle/ordens", methods=["GET", "POST"])
+        def ordens() -> Any:
+            if request.method == "GET":
+                return self.ordens()
+            dados = corpo()
+            os_id, prioridade = dados.pop("ordem_servico_id", None), dados.pop("prioridade", None)
+            return self.criar_os(os_id, prioridade or "NORMAL", **dados), 201
+
+        @app.post("/_controle/ordens/<int:ordem_servico_id>/status")
+        def mover(ordem_servico_id: int) -> Any:
+            dados = corpo()
+            usuario = dados.get("usuario_id")
+            return self.mover_os(ordem_servico_id, dados.get("status"), usuario_id=usuario)
+
+        app.get("/_controle/chamadas")(self.chamadas)
+        return app
+
+    def _os(self, ordem_servico_id: int, veiculo_id: int | None = None) -> Any:
+        registro = self._registrar(ordem_servico_id, veiculo_id)
+        conexao = request.environ.get("werkzeug.socket")
+        self._conexoes.add(conexao)
+        try:
+            resposta, status_http, cabecalhos = self._atender(registro), 200, {}
+        except Recusa as erro:
+            resposta, status_http = {"detail": erro.detail}, erro.status_http
+            cabecalhos = erro.cabecalhos
+        except _SemResposta as motivo:
+            # The socket is shut down under werkzeug: its answer fails to go out (EPIPE), which
+            # it takes as a dropped connection; the client sees the connection closed, no answer.
+            self._concluir(registro, None, str(motivo))
+            _derrubar(conexao)
+            return "", 204
+        finally:
+            self._conexoes.discard(conexao)
+        # Recorded before answering: whoever reads the answer then the records finds this call.
+        self._concluir(registro, status_http, resposta.get("detail"))
+        return resposta, status_http, cabecalhos
+
+    def _atender(self, registro: Registro) -> dict[str, Any]:
+        # Infrastructure faults first, as from a proxy or an overloaded service.
+        falha = self._falha("lento", "erro500", "limite429", "fora") or MODO_OK
+        registro["modo"] = falha["modo"]
+        if falha["modo"] == "fora":
+            raise _SemResposta("conexão fechada sem resposta (modo fora)")
+        if falha["modo"] == "lento" and self._parando.wait(falha["segundos"]):
+            raise _SemResposta("servidor parado durante a espera (modo lento)")
+        if falha["modo"] == "erro500":
+            raise Recusa(500, "Erro interno simulado (modo erro500).")
+        if falha["modo"] == "limite429":
+            retry = {"Retry-After": str(falha["retry_after"])}
+            raise Recusa(429, "Muitas requisições (modo limite429).", retry)
+        claims = self._claims(request.headers.get("Authorization", ""))
+        registro["sub"] = None if claims.get("sub") is None else str(claims["sub"])
+        os_id = registro["ordem_servico_id"]
+        if request.method == "GET":
+            return {"ordem_servico_id": os_id, "status": self.status_os(os_id)}
+        dados = request.get_json(force=True, silent=True)
+        status = dados.get("status") if isinstance(dados, dict) else None
+        registro["status"] = status if isinstance(status, str) else None
+        aceitos = ETAPAS if self.strict else STATUS_ACEITOS
+        if status not in aceitos:
+            raise Recusa(422, f"Status inválido: {status!r}; aceitos: {', '.join(aceitos)}.")
+        if self._falha("nao_encontrado404", aplica=lambda m: m["ids"] is None or os_id in m["ids"]):
+            registro["modo"] = "nao_encontrado404"
+            raise Recusa(404, f"Ordem de serviço {os_id} não encontrada.")
+        with self._mudou:
+            if status == "AGUARDANDO_APROVACAO" and self._falha("bug_aprovacao"):
+                registro["modo"] = "bug_aprovacao"
+                raise Recusa(500, "Erro ao processar transição para AGUARDANDO_APROVACAO")
+            if self.strict:  # the real service answers 500 for an OS it doesn't know
+                self._avancar(os_id, status, desconhecida=500)
+            else:  # lenient: any status goes, and is remembered for GET
+                self._ordens.setdefault(os_id, {"ordem_servico_id": os_id})["status"] = status
+        if self.strict:
+            self._avisar_app(os_id, status, int(claims["sub"]))
+        return {"ordem_servico_id": os_id, "status": status}
+
+    def _claims(self, cabecalho: str) -> dict[str, Any]:
+        """The bearer token's claims, or Recusa 401. Strict: `aud` refused, `sub` an integer."""
+        # Own decode, not webapp.tokens._decode: that always requires iss and sub, and PyJWT's
+        # default check refuses an integer sub, which the strict mode must accept.
+        esquema, _, token = cabecalho.partition(" ")
+        token = token.strip()
+        aud = None if self.strict else self.audience
+        exigidas = ["exp"] + ["iss"] * bool(self.issuer) + ["aud"] * bool(aud)
+        opcoes = {"require": exigidas, "verify_aud": aud is not None, "verify_sub": False}
+        try:
+            if esquema.lower() != "bearer" or not token:
+                raise ValueError("Token ausente: envie 'Authorization: Bearer <jwt>'.")
+            claims = jwt.decode(
+                token, self.secret, [self.algoritmo], opcoes, audience=aud, issuer=self.issuer
+            )
+            if self.strict and "aud" in claims:
+                raise ValueError("Token com 'aud' não é aceito pelo serviço de OS.")
+            sub = claims.get("sub")
+            if self.strict and (type(sub) is not int and not re.fullmatch(r"\d+", str(sub))):
+                raise ValueError("O 'sub' do token deve ser o id (inteiro) de um usuário.")
+            return claims
+        except jwt.MissingRequiredClaimError as erro:
+            motivo = f"Token sem a claim obrigatória '{erro.claim}'."
+        except jwt.PyJWTError as erro:
+            motivo = next((m for t, m in _RECUSAS_JWT if isinstance(erro, t)), "Token inválido.")
+        except ValueError as erro:
+            motivo = str(erro)
+        raise Recusa(401, motivo, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    # -- records --
+
+    def _registrar(self, ordem_servico_id: int, veiculo_id: int | None) -> Registro:
+        h = request.headers
+        registro: Registro = {
+            "seq": 0, "recebido_em": _agora().isoformat(), "respondido_em": None,
+            "duracao_ms": None, "metodo": request.method, "caminho": request.path,
+            "veiculo_id": veiculo_id, "ordem_servico_id": ordem_servico_id, "status": None,
+            "sub": None, "idempotency_key": h.get("Idempotency-Key"),
+            "x_request_id": h.get("X-Request-ID"), "traceparent": h.get("traceparent"),
+            "tracestate": h.get("tracestate"),
+            "datadog": {k.lower(): v for k, v in h if k.lower().startswith("x-datadog-")},
+            "modo": "ok", "status_http": None, "duplicado": False, "erro": None,
+        }
+        with self._mudou:
+            self._seq += 1
+            registro["seq"] = self._seq
+            self._registros.append(registro)
+            self._mudou.notify_all()
+        return registro
+
+    def _concluir(self, registro: Registro, status_http: int | None, erro: str | None) -> None:
+        with self._mudou:
+            chave = registro["idempotency_key"]
+            # Duplicate: this key already got a 200 (a retry of a call the service did apply).
+            registro["duplicado"] = chave is not None and chave in self._chaves_ok
+            if status_http == 200 and chave is not None:
+                self._chaves_ok.add(chave)
+            respondido = _agora()
+            duracao = respondido - datetime.fromisoformat(registro["recebido_em"])
+            registro |= {"status_http": status_http, "erro": erro}
+            registro["respondido_em"] = respondido.isoformat()
+            registro["duracao_ms"] = round(duracao.total_seconds() * 1000, 1)
+            self._mudou.notify_all()
+            copia = {**registro, "datadog": dict(registro["datadog"])}
+        self._emitir("requisicao", copia)
 
     def _emitir(self, evento: str, dados: dict[str, Any]) -> None:
         if self._log is not None:
             with contextlib.suppress(Exception):  # a broken log must not break the service
                 self._log(evento, dados)
 
-    def _log_registro(self, registro: Registro) -> None:
-        if self._log is not None:
-            with self._estado.lock:
-                copia = {**registro, "datadog": dict(registro["datadog"])}
-            self._emitir("requisicao", copia)
-
-
-# --- CLI -----------------------------------------------------------------------------------------
-
 
 def _log_json(evento: str, dados: dict[str, Any]) -> None:
-    linha = json.dumps({"evento": evento, **dados}, ensure_ascii=False)
-    print(linha, flush=True)
+    print(json.dumps({"evento": evento, **dados}, ensure_ascii=False), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Stand-in do serviço de Ordens de Serviço (OS) para desenvolvimento e testes."
-    )
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description="Stand-in do serviço de Ordens de Serviço (OS).")
     parser.add_argument("--host", default=HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument(
-        "--secret", default=None, help="segredo HS256 (padrão: SECRET_KEY ou o de desenvolvimento)"
-    )
-    parser.add_argument(
-        "--issuer",
-        default=os.environ.get("JWT_ISSUER", "oficina-auth"),
-        help="iss exigido; vazio desliga a verificação",
-    )
-    parser.add_argument(
-        "--audience",
-        default=os.environ.get("JWT_AUDIENCE", "oficina-api"),
-        help="aud exigido; vazio desliga a verificação",
-    )
-    parser.add_argument("--algorithm", default=os.environ.get("ALGORITHM", "HS256"))
+    parser.add_argument("--secret", help="segredo do JWT (padrão: SECRET_KEY ou o de dev)")
+    parser.add_argument("--issuer", default=env("JWT_ISSUER", "oficina-auth"), help="'': não checa")
+    parser.add_argument("--audience", default=env("JWT_AUDIENCE", "oficina-api"), help="idem")
+    parser.add_argument("--algorithm", default=env("ALGORITHM", "HS256"))
+    parser.add_argument("--estrito", action="store_true", help="comporta-se como o serviço real")
+    parser.add_argument("--url-execucao", help="URL base da API da fila, chamada de volta")
     args = parser.parse_args(argv)
-
     standin = OSStandIn(
-        args.secret,
-        issuer=args.issuer,
-        audience=args.audience,
-        algoritmo=args.algorithm,
-        host=args.host,
-        log=_log_json,
+        args.secret, issuer=args.issuer, audience=args.audience, algoritmo=args.algorithm,
+        host=args.host, strict=args.estrito, url_execucao=args.url_execucao, log=_log_json,
     )
     encerrar = threading.Event()
-
-    def ao_sinal(signum: int, _frame: Any) -> None:
-        encerrar.set()
-
-    signal.signal(signal.SIGTERM, ao_sinal)
-    signal.signal(signal.SIGINT, ao_sinal)
+    signal.signal(signal.SIGTERM, lambda *_: encerrar.set())
+    signal.signal(signal.SIGINT, lambda *_: encerrar.set())
     try:
         standin.iniciar(args.port)
     except OSError as erro:
-        print(
-            f"os_standin: não foi possível escutar em {args.host}:{args.port}: {erro}",
-            file=sys.stderr,
-        )
+        endereco = f"{args.host}:{args.port}"
+        print(f"os_standin: não foi possível escutar em {endereco}: {erro}", file=sys.stderr)
         return 1
-    # Short waits so the signal handler runs promptly in the main thread.
-    while not encerrar.wait(0.5):
+    while not encerrar.wait(0.5):  # short waits: the signal handler runs in the main thread
         pass
     standin.parar()
     return 0
