@@ -97,7 +97,8 @@ run: system-deps venv assets db-start ## Run the app (development) against the l
 	export APP_ENV=development FLASK_ENV=development HOST=$(HOST) PORT=$(PORT); \
 	echo "MONGODB_URL=$$MONGODB_URL"; \
 	$(VENV)/bin/flask --app wsgi init-db; \
-	$(VENV)/bin/flask --app wsgi seed-demo; \
+	if [ -z "$${URL_API_OS:-}" ]; then $(VENV)/bin/flask --app wsgi seed-demo; \
+	else echo "URL_API_OS definida: a demonstração não é semeada (seus passos iriam para lá)."; fi; \
 	if [ -z "$${URL_API_OS:-}" ]; then \
 		$(PY) scripts/os_standin.py --port $(OS_STANDIN_PORT) & standin=$$!; \
 		trap 'kill $$standin 2>/dev/null || true' EXIT; \

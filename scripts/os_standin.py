@@ -68,9 +68,17 @@ Registro = dict[str, Any]
 class Recusa(ValueError):
     """A refusal with its HTTP answer (a ValueError for library callers)."""
 
-    def __init__(self, status_http: int, detail: str, cabecalhos: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status_http: int,
+        detail: str,
+        cabecalhos: dict[str, str] | None = None,
+        *,
+        texto: bool = False,  # a bare text body (a crash), not the app's {"detail": ...}
+    ):
         super().__init__(detail)
         self.status_http, self.detail, self.cabecalhos = status_http, detail, cabecalhos or {}
+        self.texto = texto
 
 
 class _SemResposta(Exception):
@@ -230,13 +238,17 @@ class OSStandIn:
 
     # -- observing and failing on purpose --
 
-    def recebidos(self, ordem_servico_id: int | None = None) -> list[Registro]:
-        """Copies of the records, oldest first (optionally of one OS)."""
+    def recebidos(
+        self, ordem_servico_id: int | None = None, metodo: str | None = "PATCH"
+    ) -> list[Registro]:
+        """Copies of the records, oldest first: the status pushes (PATCH), or with `metodo`
+        None every call, the status reads (GET) too; optionally of one OS."""
         with self._mudou:
             return [
                 {**r, "datadog": dict(r["datadog"])}
                 for r in self._registros
                 if ordem_servico_id in (None, r["ordem_servico_id"])
+                and metodo in (None, r["metodo"])
             ]
 
     def chamadas(self) -> list[dict[str, Any]]:
@@ -404,7 +416,11 @@ class OSStandIn:
             if request.method == "DELETE":
                 self.limpar()
                 return "", 204
-            return self.recebidos(request.args.get("ordem_servico_id", type=int))
+            metodo = request.args.get("metodo", "PATCH")
+            return self.recebidos(
+                request.args.get("ordem_servico_id", type=int),
+                None if metodo == "todos" else metodo,
+            )
 
         @app.route("/_controle/modo", methods=["GET", "POST"])
         def modo() -> Any:
@@ -441,6 +457,9 @@ class OSStandIn:
         except Recusa as erro:
             resposta, status_http = {"detail": erro.detail}, erro.status_http
             cabecalhos = erro.cabecalhos
+            if erro.texto:
+                self._concluir(registro, status_http, erro.detail)
+                return erro.detail, status_http, {**cabecalhos, "Content-Type": "text/plain"}
         except _SemResposta as motivo:
             # The socket is shut down under werkzeug: its answer fails to go out (EPIPE), which
             # it takes as a dropped connection; the client sees the connection closed, no answer.
@@ -461,8 +480,8 @@ class OSStandIn:
             raise _SemResposta("conexão fechada sem resposta (modo fora)")
         if falha["modo"] == "lento" and self._parando.wait(falha["segundos"]):
             raise _SemResposta("servidor parado durante a espera (modo lento)")
-        if falha["modo"] == "erro500":
-            raise Recusa(500, "Erro interno simulado (modo erro500).")
+        if falha["modo"] == "erro500":  # a crash, not an answer of the app: plain text
+            raise Recusa(500, "Internal Server Error", texto=True)
         if falha["modo"] == "limite429":
             retry = {"Retry-After": str(falha["retry_after"])}
             raise Recusa(429, "Muitas requisições (modo limite429).", retry)

@@ -48,3 +48,13 @@ def test_token_da_cli(app, settings: Settings, client) -> None:
     )
     r = client.get("/fila-execucao", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
+
+
+def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
+    app = make_app(url_api_os="http://127.0.0.1:9", os_sync_thread=False)
+    r = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert r.exit_code == 1 and "URL_API_OS está configurada" in r.output
+    assert componentes(app).fila_queries.listar(None, 10, 0) == []
+    r = app.test_cli_runner().invoke(args=["seed-demo", "--forcar"])
+    assert r.exit_code == 0, r.output
+    assert len(componentes(app).fila_queries.listar(None, 50, 0)) == 12

@@ -192,7 +192,7 @@ def test_get_answers_the_last_status_pushed(servico: OSStandIn) -> None:
 
     assert resposta.json() == {"ordem_servico_id": 77, "status": "EM_EXECUCAO"}
     assert requests.get(url, timeout=TIMEOUT).status_code == 401
-    assert [r["metodo"] for r in servico.recebidos()] == ["GET", "PATCH", "GET", "GET"]
+    assert [r["metodo"] for r in servico.recebidos(metodo=None)] == ["GET", "PATCH", "GET", "GET"]
 
 
 # --- Failure modes -------------------------------------------------------------------------------

@@ -103,9 +103,36 @@ def test_classificacao_das_respostas(status: int, desfecho: Desfecho) -> None:
 
 
 def test_erro_de_rede_e_sempre_tentado_de_novo() -> None:
-    resultado = entrega.classificar_erro_rede("conexão recusada", tempo_esgotado=False)
+    resultado = entrega.classificar_erro_rede("conexão recusada", False, incerto=False)
     assert resultado.desfecho is Desfecho.RETENTAR and resultado.fora_do_ar
-    assert "conexão recusada" in (resultado.motivo or "")
+    assert "conexão recusada" in (resultado.motivo or "") and not resultado.incerto
+    perdida = entrega.classificar_erro_rede("ReadTimeout", True, incerto=True)
+    assert perdida.desfecho is Desfecho.RETENTAR and perdida.incerto
+
+
+def test_500_com_resposta_da_aplicacao_e_recusa_nao_queda() -> None:
+    recusa = entrega.classificar_resposta(
+        500, "Erro ao processar", None, AGORA, erro_da_aplicacao=True
+    )
+    assert recusa.desfecho is Desfecho.FALHOU and not recusa.fora_do_ar
+    assert recusa.motivo == "HTTP 500: Erro ao processar"
+    queda = entrega.classificar_resposta(500, "Internal Server Error", None, AGORA)
+    assert queda.desfecho is Desfecho.RETENTAR and queda.fora_do_ar
+    gateway = entrega.classificar_resposta(502, "x", None, AGORA, erro_da_aplicacao=True)
+    assert gateway.desfecho is Desfecho.RETENTAR
+
+
+def test_ordem_dos_status_do_sistema_de_os() -> None:
+    assert entrega.ja_chegou("ENTREGUE", "FINALIZADA")
+    assert entrega.ja_chegou("EM_EXECUCAO", "EM_EXECUCAO")
+    assert not entrega.ja_chegou("EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO")
+    assert not entrega.ja_chegou(None, "EM_DIAGNOSTICO")
+    assert not entrega.ja_chegou("DESCONHECIDO", "EM_DIAGNOSTICO")
+
+
+def test_erro_local_falha_na_hora_sem_contar_como_queda() -> None:
+    resultado = entrega.erro_local("InvalidHeader")
+    assert resultado.desfecho is Desfecho.FALHOU and not resultado.fora_do_ar
 
 
 def _evento(**campos: object) -> dict[str, object]:

@@ -75,10 +75,19 @@ CABECALHOS_TRACE = (
 )
 
 
+_VALOR_TRACE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,511}$")  # visible ASCII, as W3C/Datadog
+
+
 def trace_de(cabecalhos: Mapping[str, str]) -> dict[str, str]:
-    """The trace headers among `cabecalhos` (names in lower case)."""
+    """The trace headers among `cabecalhos` (names in lower case). Only well-formed values are
+    kept: they are stored with the step and sent on later, and a value an HTTP client cannot
+    carry (non-ASCII, control characters) would make every later attempt fail."""
     minusculos = {nome.lower(): valor for nome, valor in cabecalhos.items()}
-    return {nome: minusculos[nome] for nome in CABECALHOS_TRACE if minusculos.get(nome)}
+    return {
+        nome: minusculos[nome]
+        for nome in CABECALHOS_TRACE
+        if minusculos.get(nome) and _VALOR_TRACE.match(minusculos[nome])
+    }
 
 
 def origem() -> dict[str, Any]:

@@ -33,9 +33,22 @@ def init_db() -> None:
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--reset", is_flag=True, help="Apaga a fila antes de semear.")
-def seed_demo(reset: bool) -> None:
+@click.option(
+    "--forcar",
+    is_flag=True,
+    help="Semeia mesmo com URL_API_OS configurada (os passos da demonstração seriam enviados).",
+)
+def seed_demo(reset: bool, forcar: bool) -> None:
     """Fill the queue with a realistic demo (orders already there are kept)."""
     c = componentes()
+    if c.settings.url_api_os and not forcar:
+        # The demo's steps would be pushed to a real OS service, about OS numbers it may have.
+        click.echo(
+            f"URL_API_OS está configurada ({c.settings.url_api_os}): a demonstração enviaria "
+            "os seus passos a esse sistema de OS. Use --forcar se for mesmo isso.",
+            err=True,
+        )
+        raise SystemExit(1)
     if reset:
         c.fila.repo.apagar_tudo()
     criadas = 0

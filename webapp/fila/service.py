@@ -12,7 +12,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from ..clock import agora
-from ..sincronizacao_os.domain import novo_evento
+from ..sincronizacao_os.domain import evento_recebido, novo_evento
 from . import domain
 from .domain import Acao, Papel, Prioridade, Requisito, Status
 from .queries import FilaQueries
@@ -154,15 +154,18 @@ class FilaService:
             raise EntradaInvalida(str(erro)) from None
         origem = self.origem()
         for mudanca in planos:
-            # A step the OS service took itself is recorded, not pushed back to it (an echo:
-            # it would answer 400, "same status").
-            if mudanca.evento_os is not None and ator.papel is not Papel.SISTEMA_OS:
-                momento = mudanca.campos["dta_atualizacao"]
-                mudanca.eventos = [
-                    novo_evento(
-                        mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
-                    )
-                ]
+            if mudanca.evento_os is None:
+                continue
+            momento = mudanca.campos["dta_atualizacao"]
+            if ator.papel is Papel.SISTEMA_OS:
+                # A step the OS service took itself: recorded as delivered, never pushed back
+                # to it (an echo: it would answer 400, "same status").
+                evento = evento_recebido(mudanca.evento_os, momento, origem.get("request_id"))
+            else:
+                evento = novo_evento(
+                    mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
+                )
+            mudanca.eventos = [evento]
         return self._aplicar(oid, planos, versao, passo.rotulo, passo)
 
     def alterar_prioridade(

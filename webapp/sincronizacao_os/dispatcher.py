@@ -65,16 +65,18 @@ def _descricao_erro(erro: requests.RequestException) -> str:
     return type(erro).__name__
 
 
-def _corpo(resposta: requests.Response) -> str:
-    """The reason an answer gives: its JSON `detail`, else the start of its text."""
-    texto = resposta.text[:2000]
+def _detalhe(resposta: requests.Response) -> str | None:
+    """The OS service's own error text (its JSON `detail`), or None for any other body."""
     try:
-        dados = json.loads(texto)
+        dados = json.loads(resposta.text[:2000])
     except ValueError:
-        return texto
-    if isinstance(dados, dict) and isinstance(dados.get("detail"), str):
-        return dados["detail"]
-    return texto
+        return None
+    detalhe = dados.get("detail") if isinstance(dados, dict) else None
+    return detalhe if isinstance(detalhe, str) else None
+
+
+def _ms(inicio: float) -> float:
+    return round((time.perf_counter() - inicio) * 1000, 1)
 
 
 class Despachante:
@@ -180,33 +182,73 @@ class Despachante:
         return base + self.settings.os_path_template.format(ordem_servico_id=ordem_servico_id)
 
     def _enviar(self, ordem_servico_id: int, evento: dict[str, Any]) -> tuple[Resultado, float]:
+        """One attempt: PATCH the status; when it fails for good, or when the last attempt's
+        answer was lost, the OS's current status decides (it may be there already)."""
+        inicio = time.perf_counter()
+        if evento.get("incerto"):
+            atual = self._status_atual(ordem_servico_id)
+            if domain.ja_chegou(atual, evento["status"]):
+                sem_envio = Resultado(domain.Desfecho.FALHOU)
+                return domain.reconciliado(sem_envio, atual or ""), _ms(inicio)
+        resultado = self._patch(ordem_servico_id, evento)
+        if resultado.desfecho is domain.Desfecho.FALHOU and resultado.http_status is not None:
+            atual = self._status_atual(ordem_servico_id)
+            if domain.ja_chegou(atual, evento["status"]):
+                resultado = domain.reconciliado(resultado, atual or "")
+        return resultado, _ms(inicio)
+
+    def _timeout(self) -> tuple[float, float]:
+        s = self.settings
+        return s.os_timeout_conexao_ms / 1000, s.os_timeout_leitura_ms / 1000
+
+    def _patch(self, ordem_servico_id: int, evento: dict[str, Any]) -> Resultado:
         cabecalhos = {
             **(evento.get("trace") or {}),
             "Authorization": f"Bearer {self._jwt()}",
             "Idempotency-Key": evento["chave"],
             "X-Request-ID": evento.get("request_id") or evento["chave"],
         }
-        timeout = (
-            self.settings.os_timeout_conexao_ms / 1000,
-            self.settings.os_timeout_leitura_ms / 1000,
-        )
-        inicio = time.perf_counter()
         try:
             resposta = self._sessao().patch(
                 self.url(ordem_servico_id),
                 json={"status": evento["status"]},
                 headers=cabecalhos,
-                timeout=timeout,
+                timeout=self._timeout(),
                 allow_redirects=False,
             )
-            resultado = domain.classificar_resposta(
-                resposta.status_code, _corpo(resposta), resposta.headers.get("Retry-After"), agora()
-            )
-        except requests.Timeout as erro:
-            resultado = domain.classificar_erro_rede(type(erro).__name__, tempo_esgotado=True)
+        except requests.ConnectTimeout as erro:  # never reached the service
+            return domain.classificar_erro_rede(type(erro).__name__, True, incerto=False)
+        except requests.Timeout as erro:  # sent, no answer: it may have been applied
+            return domain.classificar_erro_rede(type(erro).__name__, True, incerto=True)
+        except (requests.exceptions.InvalidHeader, ValueError) as erro:
+            return domain.erro_local(type(erro).__name__)
         except requests.RequestException as erro:
-            resultado = domain.classificar_erro_rede(_descricao_erro(erro), tempo_esgotado=False)
-        return resultado, round((time.perf_counter() - inicio) * 1000, 1)
+            descricao = _descricao_erro(erro)
+            incerto = descricao != "conexão recusada" and "nome do servidor" not in descricao
+            return domain.classificar_erro_rede(descricao, False, incerto=incerto)
+        detalhe = _detalhe(resposta)
+        return domain.classificar_resposta(
+            resposta.status_code,
+            detalhe if detalhe is not None else resposta.text[:2000],
+            resposta.headers.get("Retry-After"),
+            agora(),
+            erro_da_aplicacao=detalhe is not None,
+        )
+
+    def _status_atual(self, ordem_servico_id: int) -> str | None:
+        """The OS's status as the OS service reports it (GET on the same path), or None."""
+        try:
+            resposta = self._sessao().get(
+                self.url(ordem_servico_id),
+                headers={"Authorization": f"Bearer {self._jwt()}"},
+                timeout=self._timeout(),
+                allow_redirects=False,
+            )
+            dados = resposta.json() if resposta.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            return None
+        status = dados.get("status") if isinstance(dados, dict) else None
+        return status if isinstance(status, str) else None
 
     def _log(
         self,

@@ -105,6 +105,7 @@ class Resultado:
     motivo: str | None = None  # why it did not go through (Portuguese, short)
     espera_minima_s: float | None = None  # the server's Retry-After
     fora_do_ar: bool = False  # the service did not answer usefully (for the board's banner)
+    incerto: bool = False  # no answer after sending: the status may have been applied
 
 
 def _curto(texto: str, limite: int = LIMITE_ERRO) -> str:
@@ -113,12 +114,23 @@ def _curto(texto: str, limite: int = LIMITE_ERRO) -> str:
 
 
 def classificar_resposta(
-    http_status: int, corpo: str, retry_after: str | None, agora: datetime
+    http_status: int,
+    corpo: str,
+    retry_after: str | None,
+    agora: datetime,
+    *,
+    erro_da_aplicacao: bool = False,
 ) -> Resultado:
-    """An HTTP answer: 2xx delivered; 408, 429 and 5xx retried; any other status is final."""
+    """An HTTP answer: 2xx delivered; 408, 429 and 5xx retried; any other status is final.
+
+    `erro_da_aplicacao`: the body is the OS service's own error answer (JSON with `detail`). A
+    500 that says why is the service refusing this status (e.g. a bug of its own for one
+    transition), not an outage: final, shown on the card, and the service counts as up."""
     if 200 <= http_status < 300:
         return Resultado(Desfecho.ENVIADO, http_status)
     motivo = f"HTTP {http_status}" + (f": {_curto(corpo)}" if corpo.strip() else "")
+    if http_status == 500 and erro_da_aplicacao:
+        return Resultado(Desfecho.FALHOU, http_status, motivo)
     if http_status in (408, 429) or http_status >= 500:
         return Resultado(
             Desfecho.RETENTAR,
@@ -132,13 +144,57 @@ def classificar_resposta(
     return Resultado(Desfecho.FALHOU, http_status, motivo)
 
 
-def classificar_erro_rede(descricao: str, tempo_esgotado: bool) -> Resultado:
-    """No HTTP answer at all (refused, reset, DNS, timeout): always retried."""
+def classificar_erro_rede(descricao: str, tempo_esgotado: bool, incerto: bool) -> Resultado:
+    """No HTTP answer at all (refused, reset, DNS, timeout): always retried. `incerto`: the
+    request had been sent (a read timeout, a reset), so it may have been applied."""
     if tempo_esgotado:
         motivo = "tempo esgotado esperando o sistema de OS"
     else:
         motivo = "sem conexão com o sistema de OS"
-    return Resultado(Desfecho.RETENTAR, None, _curto(f"{motivo} ({descricao})"), fora_do_ar=True)
+    texto = _curto(f"{motivo} ({descricao})")
+    return Resultado(Desfecho.RETENTAR, None, texto, fora_do_ar=True, incerto=incerto)
+
+
+def erro_local(descricao: str) -> Resultado:
+    """The request could not even be built here (e.g. a header it cannot carry): final at once,
+    and no sign of an outage of the OS service."""
+    return Resultado(Desfecho.FALHOU, None, _curto(f"erro ao montar o envio: {descricao}"))
+
+
+def reconciliado(resultado: Resultado, status_atual: str) -> Resultado:
+    """An attempt that failed, or whose answer was lost, while the OS is already at (or past)
+    the status we wanted to send: delivered, as far as the shop is concerned."""
+    return Resultado(
+        Desfecho.ENVIADO,
+        resultado.http_status,
+        f"o sistema de OS já estava em {status_atual}",
+    )
+
+
+# The OS service's own statuses, in the order an OS moves through them. It moves one step
+# forward at a time and refuses a repeat or an older one: a status at or past the one we want
+# to send means our event has nothing left to say.
+ORDEM_STATUS_OS = (
+    "RECEBIDA", "EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA", "ENTREGUE",
+)  # fmt: skip
+
+
+def ja_chegou(status_atual: str | None, desejado: str) -> bool:
+    if status_atual not in ORDEM_STATUS_OS or desejado not in ORDEM_STATUS_OS:
+        return False
+    return ORDEM_STATUS_OS.index(status_atual) >= ORDEM_STATUS_OS.index(desejado)
+
+
+def evento_recebido(status: str, agora: datetime, request_id: str | None) -> dict[str, Any]:
+    """A status the OS service set itself (it called our step): recorded as already delivered,
+    never sent back to it (it would refuse a repeat)."""
+    return {
+        **novo_evento(status, agora, request_id, None),
+        "estado": EstadoEvento.ENVIADO.value,
+        "proxima_tentativa": None,
+        "enviado_em": agora,
+        "origem": "sistema_os",
+    }
 
 
 def proximo_passo(
@@ -157,6 +213,7 @@ def proximo_passo(
         "tentativas": tentativas,
         "ultima_tentativa": agora,
         "ultimo_http": resultado.http_status,
+        "incerto": resultado.incerto,
     }
     if resultado.desfecho is Desfecho.ENVIADO:
         return {
@@ -165,6 +222,7 @@ def proximo_passo(
             "enviado_em": agora,
             "proxima_tentativa": None,
             "ultimo_erro": None,
+            "observacao": resultado.motivo,  # e.g. reconciled: it was already there
         }
     if resultado.desfecho is Desfecho.FALHOU:
         return {
