@@ -1,9 +1,11 @@
-// Pushed board updates. The server's SSE stream (/eventos, webapp/quadro/routes.py) sends <hx-partial>s
-// that htmx's hx-sse extension swaps by itself: delete the card where it was, add it to its
-// column, replace the counts, announce in #anuncios.
-// This file only keeps a push from disturbing a person: a card with the focus, an open form or
-// half-typed text is left as it is, marked "atualizado por outra pessoa", and the pushed version
-// is applied once the person leaves the card (or dropped if they submit: the answer is newer).
+// Pushed board updates. The server's SSE stream (/eventos, webapp/quadro/routes.py) sends
+// <hx-partial>s that htmx's hx-sse extension swaps by itself: delete the card where it was, add
+// it to its column, replace the counts, announce in #anuncios.
+// This file only keeps a push from disturbing a person, and from costing more than the change:
+// - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
+//   por outra pessoa", and the pushed version is applied once the person leaves the card;
+// - a pushed card goes straight to its sorted place (a binary search over the column, no
+//   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
   "use strict";
 
@@ -18,15 +20,14 @@
     if (campo.tagName === "SELECT") {
       return Array.from(campo.options).some((o) => o.selected !== o.defaultSelected);
     }
-    if (campo.type === "checkbox" || campo.type === "radio") {
-      return campo.checked !== campo.defaultChecked;
-    }
     return campo.value !== campo.defaultValue;
   }
 
   function ocupado(cartao) {
+    // Typing, or choosing in a form field: a button or the card itself having the focus (after
+    // a tap) is not being busy with it.
     const foco = document.activeElement;
-    if (foco && foco !== document.body && cartao.contains(foco)) return true;
+    if (foco && cartao.contains(foco) && foco.matches("textarea, select, input")) return true;
     if (cartao.querySelector("details[open] form")) return true;
     // Text typed into a form that is still open (a closed <details> means the person gave up).
     const campos = cartao.querySelectorAll("textarea, select, input:not([type=hidden])");
@@ -39,7 +40,7 @@
     const aviso = document.createElement("p");
     aviso.className = "aviso-atualizado";
     aviso.textContent = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
-    (cartao.querySelector("article") || cartao).appendChild(aviso);
+    cartao.appendChild(aviso);
   }
 
   function versao(li) {
@@ -47,9 +48,35 @@
     return Number.isFinite(v) ? v : 0;
   }
 
+  // Where `li` goes in `lista` (sorted by data-ordem): the first card with a greater key.
+  function posicao(lista, chave, ignorar) {
+    const filhos = lista.children;
+    let baixo = 0;
+    let alto = filhos.length;
+    while (baixo < alto) {
+      const meio = (baixo + alto) >> 1;
+      if (filhos[meio] === ignorar || (filhos[meio].dataset.ordem || "") <= chave) baixo = meio + 1;
+      else alto = meio;
+    }
+    return filhos[baixo] || null;
+  }
+
+  // A column with more pages to load holds only the cards up to its last one: a card that
+  // sorts after it belongs to a page not loaded yet ("Mostrar mais" fetches it then).
+  function alemDoCarregado(lista, chave) {
+    const mais = document.getElementById(`mais-${lista.dataset.status}`);
+    const ultimo = lista.lastElementChild;
+    return !!(mais && mais.dataset.depois && ultimo && (ultimo.dataset.ordem || "") < chave);
+  }
+
+  function inserirOrdenado(lista, li) {
+    const chave = li.dataset.ordem || "";
+    if (alemDoCarregado(lista, chave)) return;
+    lista.insertBefore(li, posicao(lista, chave, li));
+    if (window.htmx) htmx.process(li);
+  }
+
   // A column refresh (innerHTML) that must keep one card node untouched, focus and text included.
-  // The new cards go before or after it by their sort key, so the column needs no re-sorting
-  // (re-sorting by re-appending would move the kept node and drop its focus).
   function refrescarMantendo(lista, fragmento, manter) {
     for (const filho of Array.from(lista.children)) {
       if (filho !== manter) filho.remove();
@@ -65,7 +92,8 @@
 
   document.addEventListener("htmx:before:swap", (evento) => {
     const { ctx, tasks } = evento.detail || {};
-    if (!doStream(ctx) || !Array.isArray(tasks)) return;
+    if (!Array.isArray(tasks)) return;
+    const doServidor = doStream(ctx);
     const novos = new Map(); // id -> <li> of the pushed version
     const ids = new Set();
     for (const t of tasks) {
@@ -77,7 +105,7 @@
         }
       }
     }
-    for (const id of ids) {
+    for (const id of doServidor ? ids : []) {
       const atual = document.getElementById(id);
       if (!atual) continue;
       const novo = novos.get(id);
@@ -102,23 +130,19 @@
       }
       if (!obsoleto) marcar(atual);
     }
-    // Pushed cards go straight to their sorted place (priority, then age): appending them and
-    // re-sorting afterwards would move the other cards, and a moved node loses the focus.
+    // Cards go straight to their sorted place, pushed or answered: appending and re-sorting
+    // would move the other cards, and a moved node loses the focus.
     for (let i = tasks.length - 1; i >= 0; i--) {
       const t = tasks[i];
       if (!(t.target instanceof Element) || !t.target.matches("ol.cartoes")) continue;
       if (!t.swapSpec || t.swapSpec.style !== "beforeend" || !t.fragment) continue;
+      // The next page of a column ("Mostrar mais") simply goes at its end, in its order.
+      const fonte = ctx && ctx.sourceElement;
+      if (fonte && fonte.closest && fonte.closest(".mostrar-mais")) continue;
       tasks.splice(i, 1);
       for (const li of Array.from(t.fragment.children)) inserirOrdenado(t.target, li);
     }
   });
-
-  function inserirOrdenado(lista, li) {
-    const chave = li.dataset.ordem || "";
-    const depois = Array.from(lista.children).find((c) => c !== li && (c.dataset.ordem || "") > chave);
-    lista.insertBefore(li, depois || null);
-    if (window.htmx) htmx.process(li);
-  }
 
   function aplicarPendentes() {
     for (const [id, novo] of Array.from(pendentes)) {
@@ -146,11 +170,20 @@
   document.addEventListener("toggle", () => setTimeout(aplicarPendentes, 0), true);
   setInterval(aplicarPendentes, 2000);
 
-  // The server ended the stream for good (user deactivated): reload to reach the sign-in page.
-  document.addEventListener("revogado", () => window.location.reload());
-  // The session ended while the stream was reconnecting: reload to reach the sign-in page.
+  // Live link state: #quadro[data-ao-vivo] once pushed updates arrive; a notice while it is down.
+  function ligacao(viva) {
+    const quadro = document.getElementById("quadro");
+    const aviso = document.getElementById("conexao-quadro");
+    if (quadro) quadro.toggleAttribute("data-ao-vivo", viva);
+    if (aviso) aviso.hidden = viva;
+  }
+  document.addEventListener("htmx:sse:after:message", () => ligacao(true));
   document.addEventListener("htmx:sse:error", (evento) => {
+    ligacao(false);
+    // The session ended while the stream was reconnecting: reload to reach the sign-in page.
     const status = evento.detail && evento.detail.status;
     if (status === 401 || status === 403) window.location.reload();
   });
+  // The server ended the stream for good (user deactivated): reload to reach the sign-in page.
+  document.addEventListener("revogado", () => window.location.reload());
 })();

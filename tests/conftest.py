@@ -27,6 +27,8 @@ from webapp.components import componentes  # noqa: E402
 from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
 
+pytest_plugins = ["tests.navegador"]  # the browser fixtures (navegador, abrir)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

@@ -83,13 +83,21 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
     token = _token(gerente)
     r = gerente.post(
         "/configuracoes/limites",
-        data={"AGUARDANDO": "8", "EM_DIAGNOSTICO": "", "EM_REPARO": "4", "FINALIZADA": "",
-              "csrf_token": token},
+        data={
+            "AGUARDANDO": "8",
+            "EM_DIAGNOSTICO": "",
+            "EM_REPARO": "4",
+            "FINALIZADA": "",
+            "csrf_token": token,
+        },
     )
     assert r.status_code == 303
     assert r.headers["Location"].endswith("/configuracoes#limites")
     assert componentes(app).configuracoes.limites_colunas() == {
-        "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": 4, "FINALIZADA": None,
+        "AGUARDANDO": 8,
+        "EM_DIAGNOSTICO": None,
+        "EM_REPARO": 4,
+        "FINALIZADA": None,
     }
     pagina = gerente.get("/configuracoes").text
     assert "Limites das colunas salvos." in pagina
@@ -169,9 +177,7 @@ def test_token_mostrado_uma_vez_e_guardado_so_como_hash(app, gerente):
 
 
 def test_resposta_com_o_token_nao_vai_para_cache(gerente):
-    r = gerente.post(
-        "/configuracoes/tokens", data={"nome": "TV", "csrf_token": _token(gerente)}
-    )
+    r = gerente.post("/configuracoes/tokens", data={"nome": "TV", "csrf_token": _token(gerente)})
     assert r.headers["Cache-Control"] == "no-store"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from pymongo import MongoClient
 
 from tests.helpers import Api, csrf_de
 from webapp import live
@@ -277,10 +278,8 @@ def test_mensagem_sse_em_varias_linhas():
 
 
 def test_broker_para_quando_o_cliente_do_banco_fecha(settings):
-    from pymongo import MongoClient
-
     cliente = MongoClient(settings.mongodb_url)
-    fonte = Broker(cliente[settings.mongodb_database]["fila_execucao"], max_await_ms=100)
+    fonte = Broker(cliente[settings.mongodb_database], {"fila_execucao": MUDANCA}, max_await_ms=100)
     fonte.assinar()
     assert fonte.aguardar_pronto(5)
     cliente.close()
@@ -369,9 +368,10 @@ def test_ressincronizacao_manda_o_quadro_inteiro(mecanico, api, rapido):
         leitor.fechar()
 
 
-def test_cartao_empurrado_traz_csrf_valido(mecanico, api):
-    """Cards rendered inside the stream carry working forms (the CSRF secret is in the session
-    the stream was opened with)."""
+def test_cartao_empurrado_traz_formulario_que_funciona(mecanico, api):
+    """Pushed cards are rendered once for everyone watching the same view, so they carry no
+    one's CSRF token; their forms work with the token htmx sends as a header (from <body>)."""
+    token = csrf_de(mecanico.get("/").text)
     resposta, leitor = stream_de_teste(mecanico, "/eventos")
     try:
         leitor.proxima()
@@ -380,9 +380,10 @@ def test_cartao_empurrado_traz_csrf_valido(mecanico, api):
     finally:
         leitor.fechar()
     acao = f"/ordens/{item['fila_id']}/passo/iniciar-diagnostico"
-    assert f'action="{acao}"' in mudanca
-    r = mecanico.post(acao, data={"csrf_token": csrf_de(mudanca)})
-    assert r.status_code == 303
+    assert f'action="{acao}"' in mudanca and 'name="csrf_token"' not in mudanca
+    assert mecanico.post(acao, headers={"HX-Request": "true"}).status_code == 400  # no token
+    r = mecanico.post(acao, headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert r.status_code == 200
     assert api.get(f"/fila-execucao/{item['fila_id']}").json["status"] == "EM_DIAGNOSTICO"
 
 
@@ -443,12 +444,17 @@ def test_cliente_que_sai_libera_a_assinatura(rapido, live_server, usuarios_demo)
     assert fonte.assinantes == 0  # the next heartbeat found the socket closed
 
 
-def test_heartbeat_e_comentario(mecanico):
+def test_batida_com_a_versao_do_app(mecanico, rapido):
+    """A named "batida" event right away and every heartbeat: clients tell a dead stream by
+    missed beats, and a new deployment by its version."""
     resposta, leitor = stream_de_teste(mecanico, "/eventos")
     try:
         leitor.proxima()
-        mensagem = leitor.mensagens.get(timeout=3)
-        assert mensagem is not None and mensagem["comentario"]
+        versao = rapido.config["VERSAO"]
+        for _ in range(2):
+            mensagem = leitor.mensagens.get(timeout=3)
+            assert mensagem is not None and mensagem["event"] == "batida"
+            assert mensagem["data"] == versao
     finally:
         leitor.fechar()
 
@@ -475,12 +481,12 @@ def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
             "removedFields": [],
         },
     }
-    assert _evento(so_lease) is None
+    assert _evento(so_lease, {}) is None
     soltura = {
         **base,
         "updateDescription": {"updatedFields": {}, "removedFields": ["os_sync.lease_dono"]},
     }
-    assert _evento(soltura) is None
+    assert _evento(soltura, {}) is None
     passo = {
         **base,
         "updateDescription": {
@@ -488,4 +494,4 @@ def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
             "removedFields": [],
         },
     }
-    assert _evento(passo) is not None
+    assert _evento(passo, {}) is not None

@@ -3,115 +3,15 @@ app on a real HTTP server and the real mongod. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import requests
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.helpers import TOKEN_SERVICO
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
 from webapp.components import componentes
 from webapp.settings import Settings
-from webapp.tokens import emitir
 
-ARTEFATOS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Headless Chromium on a closed network: no background connections, no sandbox as root.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 pytestmark = pytest.mark.navegador
-
-PRAZO_TV = 2_000  # ms: the TV shows every change within 2 seconds
-
-TABLET = {"width": 820, "height": 1180}
-DESKTOP = {"width": 1440, "height": 900}
-TV = {"width": 1920, "height": 1080}
-
-
-@pytest.fixture(scope="module")
-def navegador() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium do Debian não encontrado: rode `make system-deps`"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-class Pessoa:
-    """A browser context signed in as someone, with the page's console errors collected."""
-
-    def __init__(self, navegador: Browser, base: str, viewport: dict, **opcoes: object) -> None:
-        self.contexto: BrowserContext = navegador.new_context(
-            viewport=viewport, base_url=base, locale="pt-BR", **opcoes
-        )
-        self.pagina: Page = self.contexto.new_page()
-        self.erros: list[str] = []
-        self.pagina.on("pageerror", lambda e: self.erros.append(str(e)))
-        self.pagina.on(
-            "console", lambda m: self.erros.append(m.text) if m.type == "error" else None
-        )
-
-    def entrar(self, login: str, senha: str) -> Pessoa:
-        self.pagina.goto("/entrar")
-        self.pagina.get_by_label("Usuário").fill(login)
-        self.pagina.get_by_label("Senha").fill(senha)
-        self.pagina.get_by_role("button", name="Entrar").click()
-        # Pushed updates flowing (the stream's first message is the current board).
-        expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
-        return self
-
-    def cartao(self, fila_id: str, status: str | None = None):
-        seletor = f"#cartao-{fila_id}"
-        if status:
-            seletor = f"#cartoes-{status} > {seletor}"
-        return self.pagina.locator(seletor)
-
-    def fechar(self) -> None:
-        self.contexto.close()
-
-
-@pytest.fixture
-def abrir(navegador: Browser, live_server: str) -> Iterator:
-    pessoas: list[Pessoa] = []
-
-    def _abrir(viewport: dict, **opcoes: object) -> Pessoa:
-        pessoa = Pessoa(navegador, live_server, viewport, **opcoes)
-        pessoas.append(pessoa)
-        return pessoa
-
-    yield _abrir
-    for pessoa in pessoas:
-        pessoa.fechar()
-
-
-class ApiHttp:
-    """The JSON API over real HTTP, as the OS service calls it."""
-
-    def __init__(self, base: str, settings: Settings) -> None:
-        self.base = base
-        self.headers = {
-            "Authorization": f"Bearer {emitir(settings, 'servico-os', extra=TOKEN_SERVICO)}"
-        }
-
-    def post(self, caminho: str, corpo: dict | None = None) -> dict:
-        r = requests.post(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
-        assert r.status_code in (200, 201), r.text
-        return r.json()
-
-    def patch(self, caminho: str, corpo: dict) -> dict:
-        r = requests.patch(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()
 
 
 def na_tv(tv: Page, fila_id: str, status: str):
@@ -162,12 +62,14 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(na_tv(tv, fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
 
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    cartao.get_by_role("link", name="Finalizar diagnóstico").click()  # its form, fetched
     cartao.get_by_label("Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
 
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_contain_text("Aguardando aprovação do orçamento")
+    expect(cartao.get_by_role("button", name="Iniciar reparo")).to_have_count(0)
+    cartao.get_by_role("link", name="Mais ações da OS 5001").click()
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_disabled()
     expect(cartao).to_contain_text("Aguardando a aprovação do orçamento")
     expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text(
@@ -187,12 +89,13 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(cartao).to_be_visible()
     expect(na_tv(tv, fila_id, "EM_REPARO")).to_be_visible(timeout=PRAZO_TV)
 
-    cartao.get_by_text("Finalizar reparo", exact=True).click()
+    cartao.get_by_role("link", name="Finalizar reparo").click()
     cartao.get_by_label("Observações do reparo").fill("Kit trocado, testado na rua.")
     cartao.get_by_role("button", name="Confirmar: finalizar reparo").click()
     cartao = mecanico.cartao(fila_id, "FINALIZADA")
     expect(cartao).to_be_visible()
-    expect(cartao.locator(".acoes")).to_have_count(0)
+    expect(cartao.locator("form")).to_have_count(0)
+    expect(cartao).to_contain_text("Total:")
     expect(na_tv(tv, fila_id, "FINALIZADA")).to_be_visible(timeout=PRAZO_TV)
     expect(gerente.cartao(fila_id, "FINALIZADA")).to_be_visible(timeout=PRAZO_TV)
 
@@ -281,9 +184,9 @@ def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     api = ApiHttp(live_server, settings)
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8001})["fila_id"]
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    mecanico = abrir(TABLET).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
+    mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    cartao.get_by_role("link", name="Finalizar diagnóstico").click()
     campo = cartao.get_by_label("Diagnóstico")
     campo.fill("Ruído no rolamento dianteiro")
 

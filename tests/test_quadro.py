@@ -85,10 +85,36 @@ def test_mecanico_ve_colunas_contagens_e_so_os_seus_botoes(api: Api, pessoas) ->
 
 def test_gerente_ve_acoes_de_gerente(api: Api, pessoas) -> None:
     fila_id = api.criar(502)["fila_id"]
-    html = pessoas["gerente"].pagina()
-    cartao = cartao_html(html, fila_id)
-    assert "Confirmar remoção" in cartao and "Salvar prioridade" in cartao
+    gerente = pessoas["gerente"]
+    html = gerente.pagina()
     assert 'id="nova-ordem"' in html
+    cartao = cartao_html(html, fila_id)
+    assert "Mais…" in cartao and "Confirmar remoção" not in cartao  # fetched on demand
+    acoes = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"})
+    assert acoes.status_code == 200
+    assert "Confirmar remoção" in acoes.text and "Salvar prioridade" in acoes.text
+    # Without JavaScript "Mais…" is the order's page, which has every form.
+    assert f'href="/ordens/{fila_id}#acoes"' in cartao
+    detalhe = gerente.pagina(f"/ordens/{fila_id}")
+    assert "Confirmar remoção" in detalhe and "Salvar prioridade" in detalhe
+    sem_js = gerente.client.get(f"/ordens/{fila_id}/acoes")
+    assert sem_js.status_code == 302 and sem_js.headers["Location"].endswith("#acoes")
+
+
+def test_cartao_pesa_pouco(api: Api, pessoas) -> None:
+    """The card: facts, its one step and "Mais…"; the other forms are fetched on demand."""
+    fila_id = api.criar(
+        512,
+        "URGENTE",
+        placa="ABC1D23",
+        veiculo="Fiat Strada 1.3",
+        cliente="Transportes Lima",
+        descricao="Freio rangendo e pedal baixo",
+    )["fila_id"]
+    api.levar_ate(fila_id, "aprovar-orcamento")
+    cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
+    assert len(cartao.encode()) <= 1500, len(cartao.encode())
+    assert "Iniciar reparo" in cartao and cartao.count("<form") == 1
 
 
 def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
@@ -96,7 +122,7 @@ def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
     fila_id = api.criar(503)["fila_id"]
 
     r = mecanico.passo(fila_id, "iniciar-diagnostico")
-    assert r.status_code == 303 and r.headers["Location"] == "/"
+    assert r.status_code == 303 and r.headers["Location"] == f"/#cartao-{fila_id}"
     item = api.get(f"/fila-execucao/{fila_id}").json
     assert item["status"] == "EM_DIAGNOSTICO" and item["mecanico_responsavel_id"] == 101
     assert item["historico"][-1]["por"] == "mecanico"
@@ -108,8 +134,10 @@ def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
     assert r.status_code == 303
     cartao = cartao_html(mecanico.pagina(), fila_id)
     assert "Aguardando aprovação do orçamento" in cartao and "Correia ressecada" in cartao
-    assert re.search(r"<button[^>]*disabled[^>]*>Iniciar reparo", cartao)
-    assert "Aguardando a aprovação do orçamento" in cartao
+    assert "Iniciar reparo" not in cartao  # nothing to do here until the approval
+    detalhe = mecanico.pagina(f"/ordens/{fila_id}")
+    assert re.search(r"<button[^>]*disabled[^>]*>Iniciar reparo", detalhe)
+    assert "Aguardando a aprovação do orçamento" in detalhe
 
     assert mecanico.passo(fila_id, "aprovar-orcamento").status_code == 403
     assert gerente.passo(fila_id, "aprovar-orcamento").status_code == 303
@@ -150,22 +178,36 @@ def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
     assert r.status_code == 409
     assert "Não é possível iniciar diagnóstico: a ordem precisa estar aguardando." in r.text
     assert 'hx-target="#cartoes-EM_DIAGNOSTICO"' in r.text  # the card as it is now
-    # Without JavaScript: the whole board, the message on the card, status 409.
+    # Who was faster, and when.
+    assert "Paula Pereira iniciou o diagnóstico às" not in r.text  # by the API's sub, not a person
+    assert "Teste-servico iniciou o diagnóstico às" in r.text
+    # Without JavaScript: back to the board at the card (never a page at the POST's address),
+    # the reason in the summary at the top and on the card.
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico")
-    assert r.status_code == 409
-    assert "a ordem precisa estar aguardando" in cartao_html(r.text, fila_id)
+    assert r.status_code == 303 and r.headers["Location"] == f"/#cartao-{fila_id}"
+    html = pessoas["mecanico"].pagina()
+    assert 'class="resumo-erros"' in html and "a ordem precisa estar aguardando" in html
+    assert "a ordem precisa estar aguardando" in cartao_html(html, fila_id)
+    assert "a ordem precisa estar aguardando" not in pessoas["mecanico"].pagina()  # shown once
 
 
 def test_diagnostico_vazio_erro_junto_ao_campo(api: Api, pessoas) -> None:
     fila_id = api.criar(506)["fila_id"]
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    for htmx in (True, False):
-        r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": "  "}, htmx)
-        assert r.status_code == 400
-        cartao = cartao_html(r.text, fila_id)
-        assert "Escreva o diagnóstico." in cartao
-        assert re.search(r'<details class="form-passo"[^>]*\bopen\b', cartao)
-        assert 'aria-invalid="true"' in cartao
+    mecanico = pessoas["mecanico"]
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "  "}, htmx=True)
+    assert r.status_code == 400
+    cartao = cartao_html(r.text, fila_id)
+    assert "Escreva o diagnóstico." in cartao
+    assert re.search(r'<details class="form-passo"[^>]*\bopen\b', cartao)
+    assert 'aria-invalid="true"' in cartao
+    # Without JavaScript, from the order's page: back there, the form open with the error.
+    pagina = f"/ordens/{fila_id}"
+    r = mecanico.post(f"{pagina}/passo/finalizar-diagnostico", {"diagnostico": " "}, pagina=pagina)
+    assert r.status_code == 303 and r.headers["Location"] == pagina
+    detalhe = mecanico.pagina(pagina)
+    assert "Escreva o diagnóstico." in detalhe
+    assert re.search(r'<details class="form-passo"[^>]*\bopen\b', detalhe)
     assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
 
 
@@ -210,8 +252,11 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     r = gerente.post("/ordens", {"ordem_servico_id": "abc", "prioridade": "NORMAL"}, htmx=True)
     assert r.status_code == 400
     assert 'hx-target="#nova-ordem"' in r.text and "não é válido" in r.text
-    r = gerente.post("/ordens", {"ordem_servico_id": "-4"})
-    assert r.status_code == 400 and "inteiro positivo" in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "-4", "placa": "12"})
+    assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
+    html = gerente.pagina()
+    assert "inteiro positivo" in html and "Placa inválida" in html
+    assert re.search(r'<details id="nova-ordem"[^>]*\bopen\b', html)
     r = gerente.post(
         "/ordens",
         {
@@ -228,8 +273,22 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert item["previsao_entrega"] == "2030-01-02T20:30:00.000+00:00"  # São Paulo is UTC-3
     r = gerente.post("/ordens", {"ordem_servico_id": "777", "prioridade": "NORMAL"}, htmx=True)
     assert r.status_code == 409 and "A OS 777 já está na fila." in r.text
-    r = gerente.post("/ordens", {"ordem_servico_id": "778", "prioridade": "X"})
+    r = gerente.post("/ordens", {"ordem_servico_id": "778", "prioridade": "X"}, htmx=True)
     assert r.status_code == 400
+    for placa in ("12", "ABCDEFGHIJ", "AB12345"):
+        r = gerente.post("/ordens", {"ordem_servico_id": "779", "placa": placa}, htmx=True)
+        assert r.status_code == 400 and "Placa inválida" in r.text
+    # A promised time already past: asked to confirm, then saved.
+    passado = {
+        "ordem_servico_id": "780",
+        "prioridade": "NORMAL",
+        "previsao_entrega": "2024-01-02T08:00",
+    }
+    r = gerente.post("/ordens", passado, htmx=True)
+    assert r.status_code == 400 and "já passou" in r.text and 'name="confirmar_previsao"' in r.text
+    r = gerente.post("/ordens", {**passado, "confirmar_previsao": "y"}, htmx=True)
+    assert r.status_code == 200
+    assert api.get("/fila-execucao/ordem-servico/780").status_code == 200
 
 
 def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
@@ -239,7 +298,8 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
         gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}).status_code == 303
     )
     assert api.get(f"/fila-execucao/{fila_id}").json["prioridade"] == "URGENTE"
-    assert gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "JA"}).status_code == 400
+    r = gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "JA"}, htmx=True)
+    assert r.status_code == 400
     r = gerente.post(f"/ordens/{fila_id}/remover", htmx=True)
     assert r.status_code == 200
     assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
@@ -253,16 +313,19 @@ def test_espera_com_motivo(api: Api, pessoas) -> None:
     mecanico = pessoas["mecanico"]
     r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "outro", "nota": ""}, htmx=True)
     assert r.status_code == 400 and "Descreva o motivo da espera." in r.text
-    assert mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}).status_code == 400
+    assert (
+        mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}, htmx=True).status_code == 400
+    )
     assert (
         mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}).status_code
         == 303
     )
     cartao = cartao_html(mecanico.pagina(), fila_id)
-    assert "Em espera: Aguardando peças" in cartao and "Retomar" in cartao
+    assert "Em espera: Aguardando peças" in cartao
+    assert "Retomar" in mecanico.pagina(f"/ordens/{fila_id}")
     item = api.get(f"/fila-execucao/{fila_id}").json
     assert item["status"] == "AGUARDANDO" and item["pausa"]["motivo"] == "aguardando_pecas"
-    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_cliente"})
+    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_cliente"}, htmx=True)
     assert r.status_code == 409 and "já está em espera" in r.text
     assert mecanico.post(f"/ordens/{fila_id}/retomar").status_code == 303
     item = api.get(f"/fila-execucao/{fila_id}").json
@@ -282,7 +345,8 @@ def test_filtros_minhas_ordens_e_busca(api: Api, pessoas) -> None:
     assert f"cartao-{outra}" in html and f"cartao-{minha}" not in html
     html = mecanico.pagina("/?q=601")
     assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
-    assert "Nenhum" not in mecanico.pagina("/?q=.*")  # no regex injection, no error
+    # No regex injection, no error: simply nothing found, and the board says so.
+    assert "Nenhuma ordem encontrada para “.*”." in mecanico.pagina("/?q=.*")
 
 
 def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> None:
@@ -307,14 +371,16 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     detalhe = mecanico.pagina(f"/ordens/{antiga}")
     for rotulo in (
-        "Entrou na fila",
-        "Iniciou o diagnóstico",
-        "Finalizou o diagnóstico",
-        "Registrou a aprovação do orçamento",
-        "Iniciou o reparo",
-        "Finalizou o reparo",
+        "entrou na fila",
+        "iniciou o diagnóstico (aguardando → em diagnóstico)",
+        "finalizou o diagnóstico",
+        "registrou a aprovação do orçamento",
+        "iniciou o reparo",
+        "finalizou o reparo",
     ):
         assert rotulo in detalhe
+    assert "AGUARDANDO" not in detalhe.split("<h2>Histórico</h2>")[1]  # words, not codes
+    assert "Tempo total" in detalhe
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
 
 

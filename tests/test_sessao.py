@@ -195,8 +195,8 @@ def test_endereco_vem_do_proxy_so_quando_configurado(
         client.environ_base["HTTP_X_FORWARDED_FOR"] = proxy
         entrar(client, f"quem{confiaveis}", "errada123")
         tentativa = (
-            componentes(app).mongo
-            .db["tentativas_login"]
+            componentes(app)
+            .mongo.db["tentativas_login"]
             .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
         )
         assert tentativa["chave"] == f"ip:{esperado}"

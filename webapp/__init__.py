@@ -9,23 +9,25 @@ from typing import Any
 from flask import Flask, Response, request
 from htmx_flask import Htmx
 
-from . import docs, errors, health, logs
+from . import assets, docs, errors, health, live, logs
 from .clock import Relogio
 from .components import Componentes
-from .configuracoes.repository import ConfiguracoesRepository
+from .configuracoes.repository import CONFIGURACOES, TOKENS, ConfiguracoesRepository
 from .configuracoes.routes import bp as configuracoes_bp
 from .db import Indices, Mongo
 from .fila import api
 from .fila.cli import COMANDOS as COMANDOS_FILA
 from .fila.queries import FilaQueries
+from .fila.repository import COLECAO as FILA
 from .fila.repository import FilaRepository
 from .fila.service import FilaService
 from .live import Broker
 from .painel.routes import bp as painel_bp
 from .pessoas.cli import create_user
 from .pessoas.queries import PessoasQueries
+from .pessoas.repository import COLECAO as USUARIOS
 from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
-from .quadro.routes import bp as quadro_bp
+from .quadro.actions import bp as quadro_bp
 from .sessao import auth
 from .sessao.repository import TentativasRepository
 from .sessao.routes import bp as sessao_bp
@@ -65,7 +67,15 @@ def montar_componentes(settings: Settings) -> Componentes:
         pessoas_queries=PessoasQueries(db),
         tentativas=TentativasRepository(db),
         configuracoes=ConfiguracoesRepository(db),
-        live=Broker(queries.colecao),
+        live=Broker(
+            db,
+            {
+                FILA: live.MUDANCA,
+                CONFIGURACOES: live.CONFIG,
+                TOKENS: live.ACESSO,
+                USUARIOS: live.ACESSO,
+            },
+        ),
         despachante=despachante,
         ligacao_os=ligacao,
     )
@@ -90,6 +100,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Htmx(app)  # request.htmx
+    assets.instalar(app)  # compression, fingerprinted static files, the app's version
 
     c = montar_componentes(settings)
     app.extensions["componentes"] = c

@@ -12,16 +12,18 @@ starts afresh and tells the subscribers to resynchronise (a full refresh of what
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Flask, Response, current_app, stream_with_context
-from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import (
     ConnectionFailure,
     InvalidOperation,
@@ -31,16 +33,20 @@ from pymongo.errors import (
 
 log = logging.getLogger(__name__)
 
-MUDANCA = "mudanca"
+MUDANCA = "mudanca"  # an item of the queue changed
+CONFIG = "config"  # the settings changed (column limits): headers and the TV redraw
+ACESSO = "acesso"  # a user or a TV token changed: open streams check they may go on
 RESSINCRONIZAR = "ressincronizar"
 
 # Defaults; the app's config (EVENTOS_*) overrides them, e.g. tests with short heartbeats.
-HEARTBEAT_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
+VALIDAR_S = 15.0  # an open stream re-checks its user or TV token at least this often
 MAX_AWAIT_MS = 250  # a getMore waits at most this long: how fast the thread notices a stop
 CAPACIDADE = 256  # events queued per subscriber before it is dropped (it reconnects)
 ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
 # More changes than this at once are sent as one full refresh instead of card by card.
 LOTE_MAXIMO = 20
+RENDERS_GUARDADOS = 256  # shared renders kept per process (a few per view and batch)
+ESPERA_RENDER_S = 5.0
 
 # Errors after which a resume token is useless: the change stream must start afresh.
 _CODIGOS_SEM_RETOMADA = {
@@ -74,19 +80,29 @@ _CODIGOS_TRANSITORIOS = {
 
 @dataclass(frozen=True)
 class Evento:
-    """One change of the queue, or a request to resynchronise (`tipo`)."""
+    """One change (of the queue, the settings or who may watch), or a request to resynchronise
+    (`tipo`). `seq` numbers the process's events: a batch's seqs name its render."""
 
     tipo: str
     fila_id: str | None = None
     operacao: str | None = None  # insert, update, replace, delete
     documento: dict[str, Any] | None = None  # the item now; None when it is gone
     campos: frozenset[str] = field(default_factory=frozenset)  # fields an update changed
+    seq: int = 0
 
 
-def _evento(change: dict[str, Any]) -> Evento | None:
+def chave(lote: list[Evento]) -> tuple[int, ...]:
+    """What a batch of events is, for sharing its render among the streams of one view."""
+    return tuple(e.seq for e in lote)
+
+
+def _evento(change: dict[str, Any], tipos: dict[str, str]) -> Evento | None:
     operacao = change.get("operationType")
     if operacao not in ("insert", "update", "replace", "delete"):
         return None
+    tipo = tipos.get((change.get("ns") or {}).get("coll", ""), MUDANCA)
+    if tipo != MUDANCA:
+        return Evento(tipo, operacao=operacao)
     chave = change.get("documentKey") or {}
     descricao = change.get("updateDescription") or {}
     campos = frozenset(descricao.get("updatedFields", {})) | frozenset(
@@ -103,6 +119,12 @@ def _evento(change: dict[str, Any]) -> Evento | None:
         documento=None if operacao == "delete" else change.get("fullDocument"),
         campos=campos,
     )
+
+
+class _Render:
+    def __init__(self) -> None:
+        self.pronto = threading.Event()
+        self.html: str | None = None
 
 
 class Assinatura:
@@ -151,18 +173,25 @@ class Assinatura:
 
 
 class Broker:
-    """The process's one change stream on the queue, fanned out to its subscribers."""
+    """The process's one change stream, fanned out to its subscribers. It watches the database
+    for the collections in `tipos` ({name: MUDANCA | CONFIG | ACESSO}) only; documents are
+    looked up for the queue's changes alone (never a user's)."""
 
     def __init__(
         self,
-        colecao: Collection,
+        db: Database,
+        tipos: dict[str, str],
         *,
         max_await_ms: int = MAX_AWAIT_MS,
         capacidade: int = CAPACIDADE,
         espera_inicial: float = 0.2,
         espera_maxima: float = 5.0,
     ) -> None:
-        self.colecao = colecao
+        self.db = db
+        self.tipos = tipos
+        self._seq = itertools.count(1)
+        self._renders: OrderedDict[Any, _Render] = OrderedDict()
+        self._trava_renders = threading.Lock()
         self.max_await_ms = max_await_ms
         self.capacidade = capacidade
         self.espera_inicial = espera_inicial
@@ -200,6 +229,7 @@ class Broker:
         return self._pronto.wait(timeout)
 
     def _publicar(self, evento: Evento) -> None:
+        evento = replace(evento, seq=next(self._seq))
         with self._trava:
             assinantes = list(self._assinantes)
         for assinatura in assinantes:
@@ -239,7 +269,8 @@ class Broker:
         while not self._parar.is_set():
             com_token = self.token is not None
             try:
-                stream = self.colecao.watch(
+                stream = self.db.watch(
+                    self._pipeline(),
                     full_document="updateLookup",
                     resume_after=self.token,
                     max_await_time_ms=self.max_await_ms,
@@ -295,11 +326,45 @@ class Broker:
                 # reopened afresh, and that tells the subscribers to resynchronise.
                 self.token = None
                 return
-            evento = _evento(change)
+            evento = _evento(change, self.tipos)
             if evento is not None:
                 self._publicar(evento)
         if not self._parar.is_set():
             raise InvalidOperation("change stream closed")
+
+    def _pipeline(self) -> list[dict[str, Any]]:
+        fila = [nome for nome, tipo in self.tipos.items() if tipo == MUDANCA]
+        so_da_fila = {"$in": ["$ns.coll", fila]}
+        return [
+            {"$match": {"ns.coll": {"$in": list(self.tipos)}}},
+            # Other collections' documents and changed fields (a password hash...) never leave
+            # the database: their events only say that something changed.
+            {"$set": {
+                "fullDocument": {"$cond": [so_da_fila, "$fullDocument", "$$REMOVE"]},
+                "updateDescription": {"$cond": [so_da_fila, "$updateDescription", "$$REMOVE"]},
+            }},
+        ]  # fmt: skip
+
+    # --- renders shared by the streams of one view -------------------------------------------
+
+    def renderizar(self, chave_render: Any, fazer: Callable[[], str]) -> str:
+        """`fazer()` once per key in this process, however many streams ask for it at once
+        (the others wait for that one render)."""
+        with self._trava_renders:
+            render = self._renders.get(chave_render)
+            dono = render is None
+            if render is None:
+                render = self._renders[chave_render] = _Render()
+                while len(self._renders) > RENDERS_GUARDADOS:
+                    self._renders.popitem(last=False)
+        if dono:
+            try:
+                render.html = fazer()
+            finally:
+                render.pronto.set()
+        elif not render.pronto.wait(ESPERA_RENDER_S) or render.html is None:
+            return fazer()  # the first one failed or hangs: render for ourselves
+        return render.html  # type: ignore[return-value]
 
     def _recomecar(self, erro: PyMongoError) -> None:
         # Reopened without a token; the subscribers are told to resynchronise once it is open
@@ -355,6 +420,13 @@ def _config(nome: str, padrao: float) -> float:
     return float(current_app.config.get(nome, padrao))
 
 
+def heartbeat_s() -> float:
+    """Seconds between two "batida" events (clients tell a dead stream by missed beats):
+    SSE_BATIDA_MS, unless the app's config says otherwise (tests)."""
+    padrao = current_app.config["SETTINGS"].sse_batida_ms / 1000
+    return _config("EVENTOS_HEARTBEAT_S", padrao)
+
+
 def transmitir(
     *,
     completo: Callable[[], str],
@@ -362,46 +434,54 @@ def transmitir(
     valido: Callable[[], bool] | None = None,
     ao_revogar: str = "",
     recarga_s: float | None = None,
+    config: Callable[[], str] | None = None,
+    versao: str = "",
 ) -> Iterator[str]:
     """The body of an SSE stream: first the current state (`completo`), then what changes.
 
     Sending the whole state first makes every (re)connection show current data, after a network
-    drop or a server restart alike. `mudancas` renders a batch of changes (or None to skip);
-    `valido` is checked with each heartbeat, and the stream ends when it turns false (with an
-    event named "revogado"). `recarga_s`: send the whole state again this often even without
-    changes (what depends on the clock, like "finished today")."""
+    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (or None
+    to skip); `config` what a change of the settings redraws (default: everything). `valido`
+    is asked at once when a user or a TV token changes, and on a timer that events cannot
+    starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
+    (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
+    that a new version was deployed. `recarga_s`: send the whole state again this often (what
+    depends on the clock, like "finished today")."""
     fonte = broker()
-    heartbeat = _config("EVENTOS_HEARTBEAT_S", HEARTBEAT_S)
+    heartbeat = heartbeat_s()
+    validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
     assinatura = fonte.assinar()
     try:
         fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
         assinatura.drenar()  # the snapshot below already covers anything queued so far
         yield mensagem(completo())
+        yield mensagem(versao, "batida")
         agora = time.monotonic()
-        proximo_ping, proxima_recarga = agora + heartbeat, agora + (recarga_s or float("inf"))
+        batida, validacao = agora + heartbeat, agora + validar_s
+        recarga = agora + (recarga_s or float("inf"))
         while not assinatura.encerrada:
             evento = assinatura.proximo(timeout=min(1.0, heartbeat))
-            if evento is None:
-                agora = time.monotonic()
-                if agora < proximo_ping:
-                    continue
-                if valido is not None and not valido():
+            lote = [] if evento is None else [evento, *assinatura.drenar()]
+            agora = time.monotonic()
+            if valido is not None and (agora >= validacao or any(e.tipo == ACESSO for e in lote)):
+                validacao = agora + validar_s
+                if not valido():
                     yield mensagem(ao_revogar, "revogado")
                     return
-                if agora >= proxima_recarga:
-                    proxima_recarga = agora + (recarga_s or float("inf"))
-                    yield mensagem(completo())
-                else:
-                    yield ": ping\n\n"
-                proximo_ping = agora + heartbeat
-                continue
-            lote = [evento, *assinatura.drenar()]
-            if len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote):
+            tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
+            if tudo or agora >= recarga:
+                recarga = agora + (recarga_s or float("inf"))
                 yield mensagem(completo())
-                continue
-            html = mudancas(ultimos_por_item(lote))
-            if html:
-                yield mensagem(html)
+            else:
+                if any(e.tipo == CONFIG for e in lote):
+                    yield mensagem((config or completo)())
+                da_fila = [e for e in lote if e.tipo == MUDANCA]
+                html = mudancas(ultimos_por_item(da_fila)) if da_fila else None
+                if html:
+                    yield mensagem(html)
+            if agora >= batida:
+                batida = agora + heartbeat
+                yield mensagem(versao, "batida")
     except PyMongoError as erro:
         # The database went away mid-stream: end it; the client reconnects and gets it all anew.
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)

@@ -47,6 +47,8 @@ class Settings:
     trusted_proxies: int = 0
     # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
     painel_max_cartoes: int = 5
+    # Live streams (board, TV) send a beat this often; two missed beats mean a dead stream.
+    sse_batida_ms: int = 15_000
     # --- Delivery of the steps to the OS service (webapp/sincronizacao_os/) ---
     # Path under URL_API_OS; the shop's service today serves
     # /veiculos/{veiculo_id}/ordens_servico/{id}/status and ignores the vehicle id.
@@ -166,6 +168,8 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
     if not 1 <= settings.painel_max_cartoes <= 20:
         raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
+    if not 200 <= settings.sse_batida_ms <= 60_000:
+        raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
     if not settings.production:
         return

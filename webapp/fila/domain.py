@@ -7,6 +7,7 @@ conditional update, so the same table decides what a button shows and what the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -278,6 +279,7 @@ def planejar_passo(
     campos: dict[str, Any] = {
         "status": passo.para,
         passo.marca_tempo: agora,
+        "etapa_desde": agora,  # every step starts a stage (inicio_etapa, kept for the indexes)
         "dta_atualizacao": agora,
         "pausa": None,
     }
@@ -351,7 +353,7 @@ def nova_ordem(
     """A fresh queue item, waiting for diagnosis."""
     extras = dict(extras or {})
     if "placa" in extras:
-        extras["placa"] = normalizar_placa(extras["placa"])
+        extras["placa"] = validar_placa(extras["placa"])
     return {
         "ordem_servico_id": ordem_servico_id,
         "status": Status.AGUARDANDO,
@@ -368,6 +370,7 @@ def nova_ordem(
         "dta_fim_reparo": None,
         "dta_criacao": agora,
         "dta_atualizacao": agora,
+        "etapa_desde": agora,
         "versao": 1,
         "pausa": None,
         **extras,
@@ -494,5 +497,27 @@ def normalizar_placa(placa: str | None) -> str | None:
     """Plates are compared as upper-case letters and digits only ("abc-1d23" == "ABC1D23")."""
     if placa is None:
         return None
-    limpa = "".join(c for c in placa.upper() if c.isalnum())
+    limpa = "".join(c for c in placa.upper() if c.isascii() and c.isalnum())
     return limpa or None
+
+
+# Dates people and integrations give (a promised time) must fall in these years: a year 1 or
+# 9999 would break every page that shows or computes with it.
+ANO_MINIMO, ANO_MAXIMO = 2000, 2100
+
+
+# Brazilian plates: the Mercosul pattern (ABC1D23) and the older one (ABC1234).
+_PLACA = re.compile(r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}")
+
+
+def validar_placa(placa: str | None) -> str | None:
+    """The plate normalised, or DadosInvalidos when it is not a Brazilian plate."""
+    if placa is None or not placa.strip():
+        return None
+    limpa = normalizar_placa(placa)
+    if limpa is None or not _PLACA.fullmatch(limpa):
+        raise DadosInvalidos(
+            f"Placa inválida: {placa.strip()[:20]!r}. Use o padrão Mercosul (ABC1D23) ou o antigo "
+            "(ABC1234)."
+        )
+    return limpa

@@ -7,11 +7,11 @@ service and for view models that render them without further I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -38,14 +38,47 @@ def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
     return consulta
 
 
+def cursor(item: dict[str, Any]) -> str:
+    """Where a board column's page ends (the last card's sort key), for the next page."""
+    if item.get("status") == Status.FINALIZADA:
+        return f"f.{_ms(item['dta_fim_reparo'])}.{item['_id']}"
+    return f"a.{item['prioridade_ordem']}.{_ms(item['dta_criacao'])}.{item['_id']}"
+
+
+def _ms(instante: datetime) -> int:
+    return int(instante.timestamp() * 1000)
+
+
+def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
+    """The keyset condition "after this card" of a cursor; None when absent or malformed."""
+    partes = (cursor or "").split(".")
+    try:
+        if finalizada and len(partes) == 3 and partes[0] == "f":
+            fim, oid = datetime.fromtimestamp(int(partes[1]) / 1000, UTC), ObjectId(partes[2])
+            return {
+                "$or": [
+                    {"dta_fim_reparo": {"$lt": fim}},
+                    {"dta_fim_reparo": fim, "_id": {"$lt": oid}},
+                ]
+            }
+        if not finalizada and len(partes) == 4 and partes[0] == "a":
+            ordem, criacao = int(partes[1]), datetime.fromtimestamp(int(partes[2]) / 1000, UTC)
+            oid = ObjectId(partes[3])
+            return {
+                "$or": [
+                    {"prioridade_ordem": {"$gt": ordem}},
+                    {"prioridade_ordem": ordem, "dta_criacao": {"$gt": criacao}},
+                    {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
+                ]
+            }
+    except (ValueError, OverflowError, InvalidId):
+        return None
+    return None
+
+
 class FilaQueries:
     def __init__(self, db: Database) -> None:
         self.fila: Collection = db[COLECAO]
-
-    @property
-    def colecao(self) -> Collection:
-        """The collection itself, for the change stream that watches it (webapp/live.py)."""
-        return self.fila
 
     # --- one item (the _id index; ordem_servico_unica) ---------------------------------------
 
@@ -61,26 +94,40 @@ class FilaQueries:
         consulta = {"status": status} if status else {}
         return list(self.fila.find(consulta).sort(ORDEM_FILA).skip(offset).limit(limit))
 
-    def abertos(self, filtro: dict[str, Any]) -> list[dict[str, Any]]:
-        """Open work (not finished), most urgent first, then oldest."""
-        return list(self.fila.find({"status": {"$in": list(ATIVOS)}, **filtro}).sort(ORDEM_FILA))
+    def pagina_coluna(
+        self,
+        status: str,
+        filtro: dict[str, Any],
+        hoje: datetime,
+        depois: str | None = None,
+        limite: int = 40,
+    ) -> list[dict[str, Any]]:
+        """One page of a board column, after the card `depois` (a cursor from `cursor()`).
 
-    def finalizados_desde(self, desde: datetime, filtro: dict[str, Any]) -> list[dict[str, Any]]:
-        """Finished since `desde` (the board: today), in queue order. Index: finalizadas."""
-        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}, **filtro}
-        return list(self.fila.find(consulta).sort(ORDEM_FILA))
+        Open columns go in queue order (index fila_por_status); FINALIZADA lists today's, most
+        recently finished first (index finalizadas). Keyset paging: a page costs the same
+        however deep it is."""
+        consulta: dict[str, Any] = {"status": status, **filtro}
+        if status == Status.FINALIZADA:
+            consulta["dta_fim_reparo"] = {"$gte": hoje}
+            ordem = MAIS_RECENTES
+        else:
+            ordem = ORDEM_FILA
+        apos = _apos(depois, status == Status.FINALIZADA)
+        if apos:
+            consulta = {"$and": [consulta, apos]}
+        return list(self.fila.find(consulta).sort(ordem).limit(limite))
 
     def coluna(self, status: str, limite: int, hoje: datetime) -> list[dict[str, Any]]:
         """The first `limite` cards of a column as the TV shows them: FINALIZADA most recent
         first (what the floor wants to see), the others in queue order."""
-        if status == Status.FINALIZADA:
-            consulta = {"status": status, "dta_fim_reparo": {"$gte": hoje}}
-            return list(self.fila.find(consulta).sort(MAIS_RECENTES).limit(limite))
-        return list(self.fila.find({"status": status}).sort(ORDEM_FILA).limit(limite))
+        return self.pagina_coluna(status, {}, hoje, None, limite)
 
-    def aguardando(self) -> Iterable[dict[str, Any]]:
-        """Every waiting order (the TV's longest-waiting highlight compares them)."""
-        return self.fila.find({"status": Status.AGUARDANDO})
+    def aguardando_ha_mais_tempo(self, limite: int) -> list[dict[str, Any]]:
+        """The waiting orders whose stage began first (index por_etapa): the candidates for
+        the longest wait, holds excluded by the caller."""
+        consulta = {"status": Status.AGUARDANDO}
+        return list(self.fila.find(consulta).sort([("etapa_desde", 1), ("_id", 1)]).limit(limite))
 
     def contagens(self, hoje: datetime) -> dict[str, int]:
         """Cards per column (FINALIZADA: finished since `hoje`), in one aggregation."""

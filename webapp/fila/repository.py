@@ -29,6 +29,8 @@ INDICES = [
     IndexModel(ORDEM_FILA, name="fila_geral"),
     # The board's "finished today" column and the history pages.
     IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
+    # The longest-waiting orders (the TV's highlight): by when their current stage began.
+    IndexModel([("status", ASCENDING), ("etapa_desde", ASCENDING)], name="por_etapa"),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
     # board's count of events waiting.
     IndexModel(
@@ -92,6 +94,14 @@ class FilaRepository:
     def criar_indices(self) -> None:
         self.fila.create_indexes(INDICES)
         self.arquivo.create_indexes(INDICES_ARQUIVO)
+        # Items stored before `etapa_desde` existed get it from their own dates (idempotent).
+        self.fila.update_many(
+            {"etapa_desde": {"$exists": False}},
+            [{"$set": {"etapa_desde": {"$ifNull": [
+                "$dta_fim_reparo", "$dta_inicio_reparo", "$dta_aprovacao_orcamento",
+                "$dta_fim_diagnostico", "$dta_inicio_diagnostico", "$dta_criacao",
+            ]}}}],
+        )  # fmt: skip
 
     def inserir(self, documento: dict[str, Any]) -> dict[str, Any]:
         try:

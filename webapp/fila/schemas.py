@@ -6,7 +6,7 @@ document cannot drift from what the code accepts. Messages for people are Portug
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,10 +16,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..sincronizacao_os import domain as sincronizacao
-from .domain import Prioridade, Status
+from .domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
 
 INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
 IdPositivo = Annotated[int, Field(gt=0, le=INT64_MAX)]
@@ -40,11 +42,19 @@ class Corpo(BaseModel):
 class NovaOrdem(Corpo):
     ordem_servico_id: IdPositivo
     prioridade: Prioridade = Prioridade.NORMAL
-    placa: TextoCurto = None
+    placa: Annotated[str | None, Field(default=None, max_length=10)] = None
     veiculo: TextoCurto = None
     cliente: TextoCurto = None
     descricao: Annotated[str | None, Field(default=None, max_length=2_000)] = None
     previsao_entrega: AwareDatetime | None = None
+
+    @field_validator("previsao_entrega")
+    @classmethod
+    def _ano(cls, valor: datetime | None) -> datetime | None:
+        # Checked in UTC: a year-1 date with a +14:00 offset would overflow further on.
+        if valor is not None and not ANO_MINIMO <= valor.astimezone(UTC).year <= ANO_MAXIMO:
+            raise PydanticCustomError("ano_fora", "ano fora do intervalo", {})
+        return valor
 
     def extras(self) -> dict[str, Any]:
         campos = ("placa", "veiculo", "cliente", "descricao", "previsao_entrega")
@@ -200,6 +210,7 @@ _MENSAGENS = {
     "string_too_long": "deve ter no máximo {max_length} caracteres",
     "model_type": "o corpo deve ser um objeto JSON",
     "json_invalid": "JSON malformado",
+    "ano_fora": f"use uma data entre os anos {ANO_MINIMO} e {ANO_MAXIMO}",
 }
 
 

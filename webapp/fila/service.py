@@ -117,9 +117,12 @@ class FilaService:
     ) -> dict[str, Any]:
         if not domain.pode(ator.papel, Acao.CRIAR):
             raise Proibido("Apenas um gerente pode adicionar uma OS à fila.")
-        documento = domain.nova_ordem(
-            ordem_servico_id, prioridade, ator.id, instante or agora(), extras
-        )
+        try:
+            documento = domain.nova_ordem(
+                ordem_servico_id, prioridade, ator.id, instante or agora(), extras
+            )
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
         try:
             return self.repo.inserir(documento)
         except OrdemJaNaFila:

@@ -1,13 +1,12 @@
 """What the TV wall shows, built from stored items: pure view models (no I/O).
 
-Each column shows its most urgent cards that fit on a 1920x1080 screen and "+N" for the rest; a
-push redraws the columns a change touched and every column's header, not the whole page.
+Each column shows its most urgent cards that fit on a 1920x1080 screen and "+N" for the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..fila import domain, labels
@@ -41,7 +40,6 @@ class ColunaTV:
     cartoes: list[CartaoTV]
     contagem: int
     limite: int | None
-    mostrados: int | None = None  # cards on screen, when `cartoes` is not filled (header only)
 
     @property
     def titulo(self) -> str:
@@ -49,8 +47,7 @@ class ColunaTV:
 
     @property
     def mais(self) -> int:
-        na_tela = len(self.cartoes) if self.mostrados is None else self.mostrados
-        return max(0, self.contagem - na_tela)
+        return max(0, self.contagem - len(self.cartoes))
 
     @property
     def acima_do_limite(self) -> bool:
@@ -63,14 +60,6 @@ class Destaque:
 
     cartao: CartaoTV
     segundos: float
-
-
-@dataclass
-class Estado:
-    """What one TV shows now: which cards each column lists, and the highlighted one."""
-
-    mostrados: dict[str, list[str]] = field(default_factory=dict)
-    destaque_id: str | None = None
 
 
 def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> CartaoTV:
@@ -108,15 +97,3 @@ def mais_antiga(
         if melhor is None or segundos > melhor[1]:
             melhor = (item, segundos)
     return melhor
-
-
-def colunas_afetadas(estado: Estado, documentos: Iterable[tuple[str, Any]]) -> set[str]:
-    """Columns to redraw: where each changed card is now, and where this TV showed it."""
-    afetadas: set[str] = set()
-    for fila_id, documento in documentos:
-        if documento is not None and documento.get("status") in Status.__members__:
-            afetadas.add(documento["status"])
-        for status, ids in estado.mostrados.items():
-            if fila_id in ids:
-                afetadas.add(status)
-    return afetadas

@@ -1,15 +1,14 @@
 """The read-only TV wall display (`/painel?token=...`) and its live stream (`/painel/eventos`).
 
-A TV has no user session: it opens the page with a display token (webapp/configuracoes). Each
-push re-renders the columns a change touched, plus every column's header; not the whole page.
+A TV has no user session: it opens the page with a display token (webapp/configuracoes). A TV
+shows a few cards per column, so a push redraws the display's columns, once per change in this
+process however many TVs watch.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from bson import ObjectId
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from .. import errors, live
 from ..clock import agora
@@ -17,7 +16,7 @@ from ..components import Componentes, componentes
 from ..fila.domain import Status
 from ..quadro.partials import contexto
 from . import cards
-from .cards import ColunaTV, Destaque, Estado
+from .cards import ColunaTV, Destaque
 
 bp = Blueprint("painel", __name__, url_prefix="/painel")
 
@@ -29,52 +28,40 @@ MENSAGEM_TOKEN = (
 RECARGA_S = 600.0
 
 
-def montar(
-    c: Componentes, estado: Estado, afetadas: set[str] | None = None
-) -> tuple[list[ColunaTV], list[ColunaTV], Destaque | None]:
-    """The columns in `afetadas` (default: all) with their cards, the headers of the others, and
-    the highlight. Updates `estado` with what is now shown."""
+# Candidates for "waiting longest": the orders whose stage began first; holds, which do not
+# count, are taken off these few in Python.
+CANDIDATOS_DESTAQUE = 20
+
+
+def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None]:
+    """The whole display: each column's first cards, the counts, the limits, the highlight."""
     hoje = c.relogio.inicio_do_dia()
     q = c.fila_queries
     limite = c.settings.painel_max_cartoes
-    aguardando = list(q.aguardando())
-    achado = cards.mais_antiga(aguardando, contexto(None, [], c))
-    destaque_id = str(achado[0]["_id"]) if achado else None
-    if afetadas is not None and destaque_id != estado.destaque_id:
-        afetadas.add(str(Status.AGUARDANDO))  # the column that marks the highlight changes
-    estado.destaque_id = destaque_id
-    por_status = {
-        str(s): q.coluna(s, limite, hoje) for s in Status if afetadas is None or s in afetadas
-    }
-    todos = [i for itens in por_status.values() for i in itens] + ([achado[0]] if achado else [])
+    candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
+    por_status = {str(s): q.coluna(s, limite, hoje) for s in Status}
+    todos = [i for itens in por_status.values() for i in itens] + candidatos
     ctx = contexto(None, todos, c)
+    achado = cards.mais_antiga(candidatos, ctx)
+    destaque_id = str(achado[0]["_id"]) if achado else None
     totais = q.contagens(hoje)
     limites = c.configuracoes.limites_colunas()
-    colunas = []
-    for status, itens in por_status.items():
-        cartoes = [cards.cartao(i, ctx, destaque_id) for i in itens]
-        estado.mostrados[status] = [x.fila_id for x in cartoes]
-        colunas.append(ColunaTV(status, cartoes, totais[status], limites.get(status)))
-    cabecalhos = [
+    colunas = [
         ColunaTV(
-            str(s),
-            [],
-            totais[str(s)],
-            limites.get(str(s)),
-            mostrados=len(estado.mostrados.get(str(s), [])),
+            status,
+            [cards.cartao(i, ctx, destaque_id) for i in itens],
+            totais[status],
+            limites.get(status),
         )
-        for s in Status
-        if str(s) not in por_status
+        for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return colunas, cabecalhos, destaque
+    return colunas, destaque
 
 
-def _render(c: Componentes, estado: Estado, afetadas: set[str] | None = None) -> str:
-    colunas, cabecalhos, destaque = montar(c, estado, afetadas)
-    return render_template(
-        "painel/_mudanca.html", colunas=colunas, cabecalhos=cabecalhos, destaque=destaque
-    )
+def _render(c: Componentes) -> str:
+    colunas, destaque = montar(c)
+    return render_template("painel/_mudanca.html", colunas=colunas, destaque=destaque)
 
 
 def _proibido() -> Response:
@@ -89,13 +76,14 @@ def index() -> Response:
     c = componentes()
     if c.configuracoes.verificar_token(request.args.get("token")) is None:
         return _proibido()
-    colunas, _, destaque = montar(c, Estado())
+    colunas, destaque = montar(c)
     corpo = render_template(
         "painel/index.html",
         colunas=colunas,
         destaque=destaque,
         token=request.args["token"],
         agora=c.relogio.local(agora()),
+        batida_ms=int(live.heartbeat_s() * 1000),
     )
     resposta = Response(corpo, mimetype="text/html")
     resposta.headers["Cache-Control"] = "no-store"
@@ -112,18 +100,19 @@ def eventos_painel() -> Response:
     if documento is None:
         return _proibido()
     token_id: ObjectId = documento["_id"]
-    estado = Estado()
 
-    def mudancas(lote: list[live.Evento]) -> str:
-        documentos: list[tuple[str, Any]] = [(e.fila_id or "", e.documento) for e in lote]
-        return _render(c, estado, cards.colunas_afetadas(estado, documentos))
+    def redesenho(lote: list[live.Evento] | None = None) -> str:
+        # Every TV shows the same thing: one render per batch of changes in this process.
+        return c.live.renderizar(("painel", live.chave(lote or [])), lambda: _render(c))
 
     return live.resposta_sse(
         live.transmitir(
-            completo=lambda: _render(c, estado),
-            mudancas=mudancas,
+            completo=lambda: _render(c),
+            mudancas=redesenho,
+            config=redesenho,
             valido=lambda: c.configuracoes.token_ativo(token_id),
             ao_revogar="Token revogado.",
             recarga_s=RECARGA_S,
+            versao=current_app.config["VERSAO"],
         )
     )

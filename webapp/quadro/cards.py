@@ -70,16 +70,26 @@ class Cartao:
     entrega_atrasada: bool
     pausa: dict[str, Any] | None
     tempo_pausa: str | None
-    ordem: str  # sort key for the client: priority, then age
+    ordem: str  # the column's sort key, as text (the client inserts pushed cards by it)
     versao: int
     botoes: list[Botao] = field(default_factory=list)
     gerente: bool = False
     pode_pausar: bool = False
-    motivos: dict[str, str] = field(default_factory=dict)  # why a drop on a column is refused
+    finalizada: bool = False
+    tempo_total: str | None = None  # finished orders: creation to the end of the repair
     # Delivery to the OS service (sincronizacao_os.domain.resumo, times in the shop's zone);
     # None when the order has no step to tell yet.
     sincronizacao: dict[str, Any] | None = None
     pode_reenviar_os: bool = False
+
+    @property
+    def primario(self) -> Botao | None:
+        """The one step the card itself offers (the others are behind "Mais…")."""
+        return next((b for b in self.botoes if b.motivo_bloqueio is None), None)
+
+    @property
+    def tem_mais(self) -> bool:
+        return len(self.botoes) > 1 or self.pode_pausar or self.gerente or self.pode_reenviar_os
 
 
 def _resumo(texto: str | None, limite: int = 120) -> str | None:
@@ -115,6 +125,15 @@ def _sincronizacao(item: Mapping[str, Any], ctx: Contexto) -> dict[str, Any] | N
     return {**estado, "proxima_tentativa": proxima.astimezone(ctx.fuso) if proxima else None}
 
 
+def ordem(item: Mapping[str, Any]) -> str:
+    """The card's place in its column as text that sorts like the column: open columns by
+    priority then age; the finished one most recent first."""
+    if item["status"] == Status.FINALIZADA and item.get("dta_fim_reparo"):
+        return f"{10**15 - int(item['dta_fim_reparo'].timestamp() * 1000):015d}"
+    prioridade = Prioridade(item["prioridade"]).ordem
+    return f"{prioridade:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}"
+
+
 def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     instante, papel = ctx.instante, ctx.papel
     prioridade = Prioridade(item["prioridade"])
@@ -145,18 +164,15 @@ def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
         pausa=({**pausa, "rotulo": labels.MOTIVOS_PAUSA[pausa["motivo"]]} if pausa else None),
         tempo_pausa=duracao((instante - pausa["desde"]).total_seconds()) if pausa else None,
-        ordem=f"{prioridade.ordem:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}",
+        ordem=ordem(item),
         versao=item.get("versao", 1),
         botoes=_botoes(item, papel) if papel else [],
         gerente=bool(papel and domain.pode(papel, Acao.ALTERAR_PRIORIDADE)) and not finalizada,
-        pode_pausar=bool(papel) and not finalizada,
-        motivos={
-            str(s): motivo
-            for s in COLUNAS
-            if papel
-            and s != item["status"]
-            and (motivo := domain.motivo_para_mover(item, papel, s)) is not None
-        },
+        pode_pausar=bool(papel and domain.pode(papel, Acao.PAUSAR)) and not finalizada,
+        finalizada=finalizada,
+        tempo_total=duracao((item["dta_fim_reparo"] - item["dta_criacao"]).total_seconds())
+        if finalizada and item.get("dta_fim_reparo")
+        else None,
         sincronizacao=sinc,
         pode_reenviar_os=bool(
             papel and sinc and sinc["status"] == "falhou" and domain.pode(papel, Acao.REENVIAR_OS)
@@ -170,6 +186,9 @@ class Coluna:
     cartoes: list[Cartao]
     contagem: int
     limite: int | None
+    mais_depois: str | None = None  # the cursor of the next page, when there is one
+    filtrada: bool = False  # a filter is on: the count covers more than the search finds
+    mostrados: int | None = None  # cards already on the page before these (next pages)
 
     @property
     def titulo(self) -> str:
@@ -181,23 +200,50 @@ class Coluna:
 
 
 def colunas(
-    itens: list[Mapping[str, Any]],
+    paginas: Mapping[str, tuple[list[Mapping[str, Any]], str | None]],
     ctx: Contexto,
     contagens: Mapping[str, int],
     limites: Mapping[str, int | None],
 ) -> list[Coluna]:
-    """The board's columns: each item's card in its status's column, in the given order."""
-    por_status: dict[str, list[Cartao]] = {s: [] for s in COLUNAS}
-    for item in itens:
-        por_status[item["status"]].append(cartao(item, ctx))
-    return [Coluna(s, por_status[s], contagens.get(s, 0), limites.get(s)) for s in COLUNAS]
+    """The board's columns from each column's first page (items, next page's cursor)."""
+    return [
+        Coluna(
+            s,
+            [cartao(i, ctx) for i in paginas[s][0]],
+            contagens.get(s, 0),
+            limites.get(s),
+            paginas[s][1],
+        )
+        for s in COLUNAS
+    ]
 
 
 def anuncio(item: Mapping[str, Any] | None, ordem_servico_id: int | None = None) -> str:
-    """What a screen reader hears after a change (the card's new column)."""
+    """What a screen reader hears after a change: where the card went, and what changed."""
     if item is None:
         return f"OS {ordem_servico_id} removida da fila." if ordem_servico_id else ""
     texto = f"OS {item['ordem_servico_id']}"
     if item.get("placa"):
         texto += f" ({item['placa']})"
-    return f"{texto}: {labels.COLUNAS[item['status']].lower()}."
+    ultimo = (item.get("historico") or [{}])[-1]
+    feito = labels.ACOES.get(ultimo.get("acao", ""), "").lower()
+    detalhe = f" {feito}" if feito else ""
+    if ultimo.get("acao") == Acao.ALTERAR_PRIORIDADE:
+        detalhe = f": prioridade {labels.PRIORIDADES.get(ultimo.get('para'), '').lower()}"
+    elif ultimo.get("acao") == Acao.PAUSAR:
+        detalhe = f": em espera, {labels.MOTIVOS_PAUSA.get(ultimo.get('para'), '').lower()}"
+    return f"{texto}{detalhe} — {labels.COLUNAS[item['status']].lower()}."
+
+
+def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
+    """The item's last change in words, for a refused step: "Marcos iniciou o diagnóstico às
+    10:32" (who was faster, and when)."""
+    historico = item.get("historico") or []
+    if not historico:
+        return None
+    ultimo = historico[-1]
+    por = ultimo.get("por")
+    quem = nomes.get(por) or ("o sistema de OS" if por == "sistema-os" else por)
+    feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", "")).lower()
+    quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")
+    return f"{quem} {feito} às {quando}"

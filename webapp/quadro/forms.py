@@ -3,10 +3,11 @@ about the queue itself stay in the domain and the service."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -14,10 +15,23 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..fila import labels
-from ..fila.domain import MotivoPausa, Prioridade
+from ..fila.domain import (
+    ANO_MAXIMO,
+    ANO_MINIMO,
+    DadosInvalidos,
+    MotivoPausa,
+    Prioridade,
+    validar_placa,
+)
 from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, texto_obrigatorio
 
@@ -37,12 +51,39 @@ class NovaOrdemForm(Formulario):
     placa = StringField(
         "Placa", validators=[Optional(), Length(max=10, message="Placa longa demais.")]
     )
+
+    def validate_placa(self, campo: Any) -> None:
+        try:
+            campo.data = validar_placa(campo.data)
+        except DadosInvalidos as erro:
+            raise ValidationError(str(erro)) from None
+
     veiculo = StringField("Veículo", validators=[Optional(), Length(max=200)])
     cliente = StringField("Cliente", validators=[Optional(), Length(max=200)])
     descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), Length(max=2000)])
     previsao_entrega = DateTimeLocalField(
         "Previsão de entrega", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
+    confirmar_previsao = BooleanField("Sim, a previsão de entrega é mesmo no passado")
+
+    def validate_previsao_entrega(self, campo: Any) -> None:
+        if campo.data is not None and not ANO_MINIMO <= campo.data.year <= ANO_MAXIMO:
+            raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+
+    def previsao_confirmada(self, agora_local: datetime) -> bool:
+        """A promised time already past is saved only when the person confirms it."""
+        previsao = self.previsao_entrega.data
+        if previsao is None or self.confirmar_previsao.data:
+            return True
+        if previsao >= agora_local.replace(tzinfo=None):
+            return True
+        self.previsao_entrega.errors = [
+            *self.previsao_entrega.errors,
+            f"Esta previsão ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data, ou marque a "
+            "confirmação abaixo para salvar assim.",
+        ]
+        self.precisa_confirmar = True
+        return False
 
     def extras(self, fuso: tzinfo) -> dict[str, Any]:
         """The car's and customer's fields as the queue stores them (typed in the shop's zone)."""

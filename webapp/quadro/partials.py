@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ..clock import agora
 from ..components import Componentes, componentes
 from ..fila.domain import Papel
+from ..fila.queries import cursor
 from ..settings import limites_alerta
 from . import cards
 from .cards import Coluna, Contexto
@@ -35,20 +36,38 @@ def contexto(
     )
 
 
-def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna]:
-    """The whole board: open work, today's finished, counts, limits and names."""
-    c = componentes()
-    hoje = c.relogio.inicio_do_dia()
-    consulta = filtros.consulta()
-    q = c.fila_queries
-    itens = q.abertos(consulta) + q.finalizados_desde(hoje, consulta)
-    return cards.colunas(
-        itens, contexto(papel, itens, c), q.contagens(hoje), c.configuracoes.limites_colunas()
+POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
+
+
+def pagina(
+    c: Componentes, status: str, filtros: Filtros, depois: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of a column and the cursor of the next one (None: it was the last)."""
+    itens = c.fila_queries.pagina_coluna(
+        status, filtros.consulta(), c.relogio.inicio_do_dia(), depois, POR_PAGINA + 1
     )
+    if len(itens) > POR_PAGINA:
+        itens = itens[:POR_PAGINA]
+        return itens, cursor(itens[-1])
+    return itens, None
+
+
+def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna]:
+    """The board: each column's first page, the counts, the limits and the names."""
+    c = componentes()
+    paginas = {s: pagina(c, s, filtros) for s in cards.COLUNAS}
+    itens = [i for lista, _ in paginas.values() for i in lista]
+    contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    colunas = cards.colunas(
+        paginas, contexto(papel, itens, c), contagens, c.configuracoes.limites_colunas()
+    )
+    for coluna in colunas:
+        coluna.filtrada = bool(filtros.args())
+    return colunas
 
 
 def render_contagens() -> Markup:
-    """Every column's count, as partials (pushed with each change)."""
+    """Every column's count (its header and its tab), as partials (pushed with each change)."""
     c = componentes()
     contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
     limites = c.configuracoes.limites_colunas()
@@ -73,10 +92,13 @@ def render_mudancas(
     *,
     estado: dict[str, Any] | None = None,
     anunciar: str | None = None,
+    compartilhado: bool = False,
 ) -> str:
     """The partials of changed cards (`(fila_id, item or None when removed)`): each out of where
     it was, into its column when it still belongs on this board; the counts; the announcement.
-    Names, counts and limits are read once for the whole batch, not once per card."""
+    Names, counts and limits are read once for the whole batch, not once per card.
+    `compartilhado`: one render serves everyone who watches this view (a push), so its forms
+    carry no one's CSRF token (htmx sends it as a header)."""
     visiveis = [i for _, i in mudados if i is not None and pertence(i, filtros)]
     ctx = contexto(papel, visiveis)
     cartoes = [
@@ -91,6 +113,7 @@ def render_mudancas(
         estado=estado or {},
         anuncio=anunciar,
         contagens_html=render_contagens(),
+        com_csrf=not compartilhado,
     )
 
 

@@ -1,0 +1,175 @@
+// Every tap answers. While a card's request is in flight its form is marked busy (htmx adds
+// "htmx-request"; hx-disable disables its button). Then: a moved card takes the focus and, on a
+// one-column (portrait) screen, the view follows it to its new column or a toast offers to go
+// there; a network failure or a server error says on the card that nothing was saved, with a
+// button to try again. A refusal (409, 400) comes back from the server as the card with its
+// reason, who was faster and when, and the typed text kept in its form.
+(function () {
+  "use strict";
+
+  const umaColuna = () => window.matchMedia("(max-width: 900px)").matches;
+
+  function cartaoDe(elemento) {
+    return elemento && elemento.closest ? elemento.closest("li.cartao") : null;
+  }
+
+  function anunciar(texto) {
+    const regiao = document.getElementById("anuncios");
+    if (regiao) regiao.textContent = texto;
+  }
+
+  function colunaVisivel() {
+    const colunas = document.getElementById("quadro");
+    if (!colunas) return null;
+    const largura = colunas.clientWidth || 1;
+    const indice = Math.round(colunas.scrollLeft / largura);
+    return colunas.children[indice] || null;
+  }
+
+  function marcarAba(status) {
+    for (const aba of document.querySelectorAll(".abas a")) {
+      if (aba.dataset.status === status) aba.setAttribute("aria-current", "true");
+      else aba.removeAttribute("aria-current");
+    }
+  }
+
+  function irPara(coluna) {
+    coluna.scrollIntoView({ block: "nearest", inline: "start" });
+    marcarAba(coluna.dataset.status);
+  }
+
+  function toast(texto, coluna, id) {
+    const area = document.getElementById("toasts");
+    if (!area) return;
+    const caixa = document.createElement("div");
+    caixa.className = "toast";
+    caixa.setAttribute("role", "status");
+    caixa.textContent = texto + " ";
+    const ver = document.createElement("button");
+    ver.type = "button";
+    ver.className = "botao";
+    ver.textContent = "Ver";
+    ver.addEventListener("click", () => {
+      irPara(coluna);
+      const cartao = document.getElementById(id);
+      if (cartao) cartao.focus();
+      caixa.remove();
+    });
+    caixa.appendChild(ver);
+    area.replaceChildren(caixa);
+    setTimeout(() => caixa.remove(), 8000);
+  }
+
+  // After the answer: the card where it is now (same id), focused; the view follows it. A form
+  // the answer opened (a dropped card whose step needs text) gets the focus instead.
+  function seguir(id, statusAntes) {
+    const cartao = document.getElementById(id);
+    if (!cartao) return;
+    const campo = cartao.querySelector("details[open] textarea");
+    if (campo) {
+      campo.focus();
+      return;
+    }
+    const coluna = cartao.closest(".coluna");
+    if (coluna && cartao.dataset.status !== statusAntes && umaColuna()) {
+      const titulo = coluna.dataset.titulo || cartao.dataset.status;
+      const texto = `OS ${cartao.dataset.os} foi para ${titulo}.`;
+      if (colunaVisivel() === cartao.closest(".coluna")) return;
+      toast(texto, coluna, id);
+      irPara(coluna);
+    }
+    if (!cartao.contains(document.activeElement)) cartao.focus({ preventScroll: !umaColuna() });
+  }
+
+  // Nothing was saved: say so on the card, with the same request one tap away.
+  function falhou(form, texto) {
+    const cartao = cartaoDe(form);
+    const lugar = cartao || form.parentElement;
+    if (!lugar) return;
+    let aviso = lugar.querySelector(".nao-salvo");
+    if (!aviso) {
+      aviso = document.createElement("p");
+      aviso.className = "mensagem nao-salvo";
+      aviso.setAttribute("role", "alert");
+      lugar.appendChild(aviso);
+    }
+    aviso.textContent = texto + " ";
+    const repetir = document.createElement("button");
+    repetir.type = "button";
+    repetir.className = "botao";
+    repetir.textContent = "Tentar de novo";
+    repetir.addEventListener("click", () => {
+      aviso.remove();
+      form.requestSubmit();
+    });
+    aviso.appendChild(repetir);
+    anunciar(texto);
+  }
+
+  const emAndamento = new WeakMap(); // form -> {id, status} of its card when it was sent
+
+  document.addEventListener("htmx:before:request", (evento) => {
+    const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
+    if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao")) return;
+    const cartao = cartaoDe(fonte);
+    const aviso = cartao && cartao.querySelector(".nao-salvo");
+    if (aviso) aviso.remove();
+    if (cartao) emAndamento.set(fonte, { id: cartao.id, status: cartao.dataset.status });
+  });
+
+  function formDe(evento) {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = (ctx && ctx.sourceElement) || evento.target;
+    return fonte && fonte.closest ? fonte.closest("form") : null;
+  }
+
+  document.addEventListener("htmx:error", (evento) => {
+    const form = formDe(evento);
+    if (form) falhou(form, "Sem conexão — não foi salvo.");
+  });
+
+  document.addEventListener("htmx:after:request", (evento) => {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = ctx && ctx.sourceElement;
+    if (!fonte || !fonte.matches || !fonte.matches("form")) return;
+    const status = ctx.response && ctx.response.status;
+    if (status >= 500) falhou(fonte, "Erro no servidor — não foi salvo.");
+  });
+
+  document.addEventListener("htmx:after:swap", (evento) => {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = ctx && ctx.sourceElement;
+    const antes = fonte && emAndamento.get(fonte);
+    if (!antes) return;
+    emAndamento.delete(fonte);
+    setTimeout(() => seguir(antes.id, antes.status), 0);
+  });
+
+  // Portrait tablet: the tab of the column in view is marked as the current one.
+  const colunas = document.getElementById("quadro");
+  if (colunas) {
+    let agendado = false;
+    colunas.addEventListener("scroll", () => {
+      if (agendado) return;
+      agendado = true;
+      requestAnimationFrame(() => {
+        agendado = false;
+        const coluna = colunaVisivel();
+        if (coluna) marcarAba(coluna.dataset.status);
+      });
+    }, { passive: true });
+  }
+  for (const aba of document.querySelectorAll(".abas a")) {
+    aba.addEventListener("click", (evento) => {
+      const coluna = document.getElementById(`coluna-${aba.dataset.status}`);
+      if (!coluna) return;
+      evento.preventDefault();
+      irPara(coluna);
+    });
+  }
+
+  document.addEventListener("click", (evento) => {
+    const fechar = evento.target.closest && evento.target.closest(".fechar-toast");
+    if (fechar) fechar.closest(".toast").remove();
+  });
+})();

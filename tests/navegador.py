@@ -1,0 +1,111 @@
+"""Browser test tools: Debian's Chromium driven by Playwright, people signed in to the board,
+the JSON API over real HTTP. Loaded as a pytest plugin (tests/conftest.py) for the browser
+tests (marked `navegador`)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.helpers import TOKEN_SERVICO
+from webapp.settings import Settings
+from webapp.tokens import emitir
+
+ARTEFATOS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Headless Chromium on a closed network: no background connections, no sandbox as root.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PRAZO_TV = 2_000  # ms: the TV shows every change within 2 seconds
+
+TABLET = {"width": 820, "height": 1180}
+DESKTOP = {"width": 1440, "height": 900}
+TV = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture(scope="module")
+def navegador() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium do Debian não encontrado: rode `make system-deps`"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Pessoa:
+    """A browser context signed in as someone, with the page's console errors collected."""
+
+    def __init__(self, navegador: Browser, base: str, viewport: dict, **opcoes: object) -> None:
+        self.contexto: BrowserContext = navegador.new_context(
+            viewport=viewport, base_url=base, locale="pt-BR", **opcoes
+        )
+        self.pagina: Page = self.contexto.new_page()
+        self.erros: list[str] = []
+        self.pagina.on("pageerror", lambda e: self.erros.append(str(e)))
+        self.pagina.on(
+            "console", lambda m: self.erros.append(m.text) if m.type == "error" else None
+        )
+
+    def entrar(self, login: str, senha: str) -> Pessoa:
+        self.pagina.goto("/entrar")
+        self.pagina.get_by_label("Usuário").fill(login)
+        self.pagina.get_by_label("Senha").fill(senha)
+        self.pagina.get_by_role("button", name="Entrar").click()
+        # Pushed updates flowing (the stream's first message is the current board).
+        expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+        return self
+
+    def cartao(self, fila_id: str, status: str | None = None):
+        seletor = f"#cartao-{fila_id}"
+        if status:
+            seletor = f"#cartoes-{status} > {seletor}"
+        return self.pagina.locator(seletor)
+
+    def fechar(self) -> None:
+        self.contexto.close()
+
+
+@pytest.fixture
+def abrir(navegador: Browser, live_server: str) -> Iterator:
+    pessoas: list[Pessoa] = []
+
+    def _abrir(viewport: dict, **opcoes: object) -> Pessoa:
+        pessoa = Pessoa(navegador, live_server, viewport, **opcoes)
+        pessoas.append(pessoa)
+        return pessoa
+
+    yield _abrir
+    for pessoa in pessoas:
+        pessoa.fechar()
+
+
+class ApiHttp:
+    """The JSON API over real HTTP, as the OS service calls it."""
+
+    def __init__(self, base: str, settings: Settings) -> None:
+        self.base = base
+        self.headers = {
+            "Authorization": f"Bearer {emitir(settings, 'servico-os', extra=TOKEN_SERVICO)}"
+        }
+
+    def post(self, caminho: str, corpo: dict | None = None) -> dict:
+        r = requests.post(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def patch(self, caminho: str, corpo: dict) -> dict:
+        r = requests.patch(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()

@@ -1,0 +1,276 @@
+"""The board's actions: every one a plain form POST that works with JavaScript off (post, then a
+303 back to the page, anchored at the card, the reason in a flash) and that htmx enhances (the
+answer is the partials that move the card, update the counts and say what happened). All
+changes go through FilaService, like the JSON API's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from .. import errors
+from ..clock import agora
+from ..components import componentes
+from ..errors import STATUS_ERRO_FILA
+from ..fila import domain
+from ..fila.domain import PASSOS, MotivoPausa, Prioridade, Status
+from ..fila.service import Ator, Conflito, ErroFila, FilaService, NaoEncontrada
+from ..forms import ConfirmarForm, Formulario
+from ..sessao.auth import exigir_gerente
+from ..urls import voltar
+from . import cards, partials
+from .filters import Filtros
+from .forms import FORMULARIOS_TEXTO, NovaOrdemForm, PausaForm, PrioridadeForm
+from .routes import NOVA, RECUSA, bp, fila, htmx
+
+
+def _filtros_da_pagina() -> Filtros:
+    pagina = request.htmx.current_url if htmx() else None  # type: ignore[attr-defined]
+    return Filtros.de_url(pagina or request.form.get("voltar") or request.referrer)
+
+
+# Pages a plain POST may send the browser back to (a POST address would answer 405 to a GET).
+PAGINAS = ("/?", "/ordens/", "/colunas/", "/historico")
+
+
+def _pagina_de_volta() -> str:
+    destino = voltar().split("#")[0]
+    return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
+
+
+def _de_volta(fila_id: str) -> Response:
+    """Back to the page the form was on, at the card (the 303 of a plain POST)."""
+    destino = _pagina_de_volta()
+    ancora = "" if destino.startswith("/ordens/") else f"#cartao-{fila_id}"
+    return redirect(destino + ancora, code=303)
+
+
+def _responder(
+    fila_id: str,
+    executar: Callable[[], dict[str, Any]],
+    form: Formulario,
+    aberto: str | None = None,
+) -> Any:
+    """Run one change and answer htmx with partials, or a plain POST with a redirect.
+
+    `aberto`: the form that stays open when the change is refused (with its errors and what
+    was typed, so nothing is lost)."""
+    valores = {k: v for k, v in form.data.items() if k != "csrf_token"}
+    if not form.validate():
+        estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
+        return _recusa(fila_id, {**estado, "mensagem": "Corrija o campo marcado."}, 400)
+    try:
+        item = executar()
+    except ErroFila as erro:
+        estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
+        status = STATUS_ERRO_FILA.get(type(erro), 409)
+        return _recusa(fila_id, estado, status, erro.item, conflito=isinstance(erro, Conflito))
+    if htmx():
+        return partials.render_mudancas([(fila_id, item)], current_user.papel, _filtros_da_pagina())
+    return _de_volta(fila_id)
+
+
+def _recusa(
+    fila_id: str,
+    estado: dict[str, Any],
+    status: int,
+    item: dict[str, Any] | None = None,
+    *,
+    conflito: bool = False,
+) -> Any:
+    """The card as it is now, with the reason and the open form; on a conflict, who was
+    faster and when."""
+    if item is None:
+        try:
+            item = fila().obter(fila_id)
+        except NaoEncontrada:
+            item = None
+    if conflito and item is not None:
+        c = componentes()
+        nomes = c.pessoas_queries.nomes_por_login([h.get("por") for h in item["historico"][-1:]])
+        feito = cards.quem_fez(item, nomes, c.relogio.fuso)
+        if feito:
+            estado["mensagem"] = f"{estado['mensagem']} {feito[0].upper()}{feito[1:]}."
+    if not htmx():
+        if status in (403, 404):  # not a normal use of the board: the error page, as it is
+            return errors.resposta(status, estado["mensagem"])
+        flash(estado["mensagem"], "erro")
+        if item is not None:
+            session[RECUSA] = {"fila_id": fila_id, "estado": estado}
+        return _de_volta(fila_id)
+    papel = current_user.papel
+    filtros = _filtros_da_pagina()
+    if item is None:  # removed meanwhile: say so, and keep what was typed to be copied
+        corpo = partials.render_mudancas(
+            [(fila_id, None)], papel, filtros, anunciar=estado["mensagem"]
+        ) + render_template(
+            "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
+        )
+    else:
+        corpo = partials.render_mudancas(
+            [(fila_id, item)], papel, filtros, estado=estado, anunciar=estado["mensagem"]
+        )
+        if _texto_sem_formulario(item, estado):  # its form is gone: keep the text to copy
+            corpo += render_template(
+                "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
+            )
+    return Response(corpo, status=status)
+
+
+def _texto(estado: dict[str, Any]) -> str | None:
+    return next(
+        (v for v in (estado.get("valores") or {}).values() if v and isinstance(v, str)), None
+    )
+
+
+def _texto_sem_formulario(item: dict[str, Any], estado: dict[str, Any]) -> bool:
+    """Text was typed for a step this order no longer offers (someone else took it)."""
+    acao = cards.ACOES_POR_SLUG.get(estado.get("aberto") or "")
+    if acao is None or not _texto(estado):
+        return False
+    return PASSOS[acao] not in domain.passos_permitidos(item, current_user.papel)
+
+
+@bp.post("/ordens/<fila_id>/passo/<slug>")
+@login_required
+def passo(fila_id: str, slug: str) -> Any:
+    acao = cards.ACOES_POR_SLUG.get(slug)
+    if acao is None:
+        abort(404)
+    campo = PASSOS[acao].campo_texto
+    form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
+
+    def executar() -> dict[str, Any]:
+        dados = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        if acao in (domain.Acao.INICIAR_DIAGNOSTICO, domain.Acao.INICIAR_REPARO):
+            dados["mecanico_responsavel_id"] = current_user.funcionario_id
+        return fila().executar(fila_id, acao, current_user.ator, dados)
+
+    return _responder(fila_id, executar, form, aberto=slug)
+
+
+@bp.post("/ordens/<fila_id>/mover")
+@login_required
+def mover(fila_id: str) -> Any:
+    """A card dropped on a column: that column's step, as if its button were pressed; a step
+    that needs text opens its form instead; any other drop says why not."""
+    destino = request.form.get("para", "")
+    form = ConfirmarForm()
+    if destino not in Status.__members__ or not form.validate():
+        abort(400)
+    item = fila().obter(fila_id)
+    motivo = domain.motivo_para_mover(item, current_user.papel, Status(destino))
+    escolhido = next(
+        (p for p in PASSOS.values() if p.de == item["status"] and p.para == destino), None
+    )
+    if motivo is not None or escolhido is None:
+        titulo = cards.labels.COLUNAS[destino]
+        mensagem = f"Não é possível mover a OS {item['ordem_servico_id']} para {titulo}: {motivo}."
+        return _recusa(fila_id, {"mensagem": mensagem}, 409, item)
+    slug = cards.SLUGS[escolhido.acao]
+    if escolhido.campo_texto is None:
+        return passo(fila_id, slug)
+    # Text to type first: the card opens that step's form.
+    if not htmx():
+        return redirect(url_for("quadro.detalhe", fila_id=fila_id) + f"#acao-{slug}", code=303)
+    texto = f"Escreva o texto e confirme para {escolhido.rotulo}."
+    return partials.render_mudancas(
+        [(fila_id, item)], current_user.papel, _filtros_da_pagina(),
+        estado={"aberto": slug, "mensagem": texto}, anunciar=texto,
+    )  # fmt: skip
+
+
+FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
+
+# The card's other actions: the form each one posts, and what it asks the service.
+ACOES: dict[str, tuple[type[Formulario], FazerAcao]] = {
+    "prioridade": (
+        PrioridadeForm,
+        lambda fila, i, f, ator: fila.alterar_prioridade(i, Prioridade(f.prioridade.data), ator),
+    ),
+    "pausar": (
+        PausaForm,
+        lambda fila, i, f, ator: fila.pausar(i, MotivoPausa(f.motivo.data), f.nota.data, ator),
+    ),
+    "retomar": (ConfirmarForm, lambda fila, i, f, ator: fila.retomar(i, ator)),
+    # A manager sends a status the OS service refused again (mechanics get 403).
+    "reenviar-os": (ConfirmarForm, lambda fila, i, f, ator: fila.reenviar_os(i, ator)),
+}
+
+
+@bp.post("/ordens/<fila_id>/<acao>")
+@login_required
+def acao_cartao(fila_id: str, acao: str) -> Any:
+    if acao not in ACOES:
+        abort(404)
+    form_cls, fazer = ACOES[acao]
+    form = form_cls()
+    return _responder(
+        fila_id, lambda: fazer(fila(), fila_id, form, current_user.ator), form, aberto=acao
+    )
+
+
+@bp.post("/ordens/<fila_id>/remover")
+@login_required
+def remover(fila_id: str) -> Any:
+    form = ConfirmarForm()
+    if not form.validate():
+        return _recusa(fila_id, {"mensagem": "Formulário inválido; recarregue a página."}, 400)
+    try:
+        item = fila().remover(fila_id, current_user.ator)
+    except ErroFila as erro:
+        return _recusa(fila_id, {"mensagem": erro.mensagem}, STATUS_ERRO_FILA.get(type(erro), 409))
+    texto = cards.anuncio(None, item["ordem_servico_id"])
+    if htmx():
+        filtros = _filtros_da_pagina()
+        return partials.render_mudancas(
+            [(fila_id, None)], current_user.papel, filtros, anunciar=texto
+        )
+    flash(texto, "ok")
+    destino = _pagina_de_volta()
+    return redirect("/" if destino.startswith("/ordens/") else destino, code=303)
+
+
+@bp.post("/ordens")
+@exigir_gerente
+def adicionar() -> Any:
+    form = NovaOrdemForm()
+    filtros = _filtros_da_pagina()
+    status = 400
+    relogio = componentes().relogio
+    if form.validate() and form.previsao_confirmada(relogio.local(agora()) or agora()):
+        try:
+            item = fila().adicionar(
+                form.ordem_servico_id.data,
+                current_user.ator,
+                Prioridade(form.prioridade.data),
+                form.extras(componentes().relogio.fuso),
+            )
+        except ErroFila as erro:
+            form.ordem_servico_id.errors = [*form.ordem_servico_id.errors, erro.mensagem]
+            status = STATUS_ERRO_FILA.get(type(erro), 409)
+        else:
+            if htmx():
+                novo = NovaOrdemForm(formdata=None)
+                mudanca = partials.render_mudancas(
+                    [(str(item["_id"]), item)], current_user.papel, filtros
+                )
+                return mudanca + render_template(
+                    "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=item
+                )
+            flash(f"OS {item['ordem_servico_id']} adicionada à fila.", "ok")
+            return redirect(_pagina_de_volta(), code=303)
+    if htmx():
+        corpo = render_template("quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None)
+        return Response(corpo, status=status)
+    # Without JavaScript: back to the board (a GET), the form open with what was typed.
+    flash("A OS não foi adicionada: corrija os campos marcados.", "erro")
+    session[NOVA] = {
+        "dados": {k: v for k, v in request.form.items() if k != "csrf_token"},
+        "erros": form.errors,
+    }
+    return redirect(_pagina_de_volta() + "#nova-ordem", code=303)
