@@ -29,6 +29,8 @@ from pymongo.errors import (
     PyMongoError,
 )
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 MUDANCA = "mudanca"
@@ -373,6 +375,7 @@ def transmitir(
     fonte = broker()
     heartbeat = _config("EVENTOS_HEARTBEAT_S", HEARTBEAT_S)
     assinatura = fonte.assinar()
+    stream_fechado = metrics.stream_aberto()
     try:
         fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
         assinatura.drenar()  # the snapshot below already covers anything queued so far
@@ -407,6 +410,7 @@ def transmitir(
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
     finally:
         assinatura.fechar()
+        stream_fechado()
 
 
 def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:
