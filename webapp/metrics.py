@@ -32,6 +32,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def stream_aberto() -> Callable[[], None]:
     return gauge.dec
 
 
-class _Outbox:
+class _Outbox(Collector):
     """The OS outbox's gauges, read from the database at scrape time (the queue's indexed totals),
     so every worker reports the same value and no process has to keep it up to date."""
 
@@ -122,7 +123,7 @@ class _Outbox:
         )
 
 
-class _Processo:
+class _Processo(Collector):
     """This process's own registry, for a scrape without PROMETHEUS_MULTIPROC_DIR."""
 
     def collect(self) -> Iterator[Metric]:
@@ -138,10 +139,10 @@ def metrics() -> Response:
     if diretorio_multiprocesso() is not None:
         multiprocess.MultiProcessCollector(registro)
     else:
-        registro.register(_Processo())  # type: ignore[arg-type]
+        registro.register(_Processo())
     # Read straight from the app: components.py imports live.py, which imports this module.
     queries = current_app.extensions["componentes"].fila_queries
-    registro.register(_Outbox(queries.totais_os_sync))  # type: ignore[arg-type]
+    registro.register(_Outbox(queries.totais_os_sync))
     return Response(generate_latest(registro), content_type=CONTENT_TYPE_LATEST)
 
 
