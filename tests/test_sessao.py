@@ -295,6 +295,49 @@ def test_cookie_copiado_para_outro_aparelho_nao_vale(
     assert _quem(client) is None
 
 
+def test_sessoes_assinadas_pela_propria_chave_nao_pela_do_jwt(
+    app: Flask, settings: Any, demo: dict, entrar: Entrar
+) -> None:
+    assert app.secret_key == settings.session_secret_key != settings.secret_key
+    client = app.test_client()
+    entrar(client, "mecanico", "mecanico123")
+    dados = _sessao(app, client)
+    # Whoever holds the JWT key (the shop's auth service) cannot forge a board session.
+    forjador = Flask("forjador")
+    forjador.secret_key = settings.secret_key
+    forjado = forjador.session_interface.get_signing_serializer(forjador).dumps(dados)  # type: ignore[union-attr]
+    outro = app.test_client()
+    outro.set_cookie("session", forjado)
+    assert _quem(outro) is None
+
+
+def test_rotacao_da_chave_de_sessao_mantem_sessoes_e_formularios_abertos(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    antiga, nova = "sessao-antiga-" + "a" * 32, "sessao-nova-" + "b" * 32
+    antes = make_app(session_secret_key=antiga)
+    _rotas_de_teste(antes)
+    client = antes.test_client()
+    entrar(client, "mecanico", "mecanico123")
+    token = csrf_de(client.get("/").text)  # a board opened before the rotation
+    cookie = client.get_cookie("session").value  # type: ignore[union-attr]
+
+    depois = make_app(session_secret_key=nova, session_secret_key_fallbacks=f"{antiga},outra")
+    sem_antiga = make_app(session_secret_key=nova)
+    for nova_app in (depois, sem_antiga):
+        _rotas_de_teste(nova_app)
+    assert depois.config["SECRET_KEY_FALLBACKS"] == [antiga, "outra"]
+    rotacionado = depois.test_client()
+    rotacionado.set_cookie("session", cookie)
+    assert _quem(rotacionado) == "mecanico|mecanico"
+    r = rotacionado.post("/sair", data={"csrf_token": token})  # CSRF signed with the old key
+    assert r.status_code == 302 and r.headers["Location"] == "/entrar"
+
+    sem_fallback = sem_antiga.test_client()
+    sem_fallback.set_cookie("session", cookie)
+    assert _quem(sem_fallback) is None  # once the old key is dropped, its sessions end
+
+
 # --- Redirects ------------------------------------------------------------------------------------
 
 

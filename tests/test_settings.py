@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from webapp.settings import DEV_SECRET_KEY, ConfigError, load_settings
+from webapp.settings import DEV_SECRET_KEY, DEV_SESSION_SECRET_KEY, ConfigError, load_settings
 
 RAIZ = Path(__file__).resolve().parent.parent
 CHAVE = "k" * 40
+CHAVE_SESSAO = "s" * 40
+PRODUCAO = {"APP_ENV": "production", "MONGODB_URL": "mongodb://db", "SECRET_KEY": CHAVE}
 
 
 def test_padroes_de_desenvolvimento() -> None:
     s = load_settings({})
     assert s.app_env == "development" and s.secret_key == DEV_SECRET_KEY
+    assert s.session_secret_key == DEV_SESSION_SECRET_KEY != DEV_SECRET_KEY
+    assert s.session_fallbacks == []
     assert s.mongodb_database == "oficina_execucao" and s.algorithm == "HS256"
     assert s.jwt_issuer == "oficina-auth" and s.jwt_audience == "oficina-api"
     assert s.jwt_require_audience is True
@@ -55,6 +59,10 @@ def test_le_os_nomes_do_contexto() -> None:
             "SECRET_KEY é obrigatória",
         ),
         ({"APP_ENV": "production", "SECRET_KEY": CHAVE}, "MONGODB_URL"),
+        (PRODUCAO, "SESSION_SECRET_KEY é obrigatória"),
+        ({**PRODUCAO, "SESSION_SECRET_KEY": DEV_SESSION_SECRET_KEY}, "SESSION_SECRET_KEY é obri"),
+        ({**PRODUCAO, "SESSION_SECRET_KEY": "curta"}, "SESSION_SECRET_KEY curta"),
+        ({**PRODUCAO, "SESSION_SECRET_KEY": CHAVE}, "SESSION_SECRET_KEY deve ser diferente"),
         ({"ALGORITHM": "none"}, "ALGORITHM"),
         ({"ALGORITHM": "RS256"}, "ALGORITHM"),
         ({"JWT_REQUIRE_AUDIENCE": "talvez"}, "JWT_REQUIRE_AUDIENCE"),
@@ -68,8 +76,20 @@ def test_configuracao_recusada(env: dict, trecho: str) -> None:
 
 
 def test_producao_valida() -> None:
-    s = load_settings({"APP_ENV": "production", "MONGODB_URL": "mongodb://db", "SECRET_KEY": CHAVE})
+    s = load_settings({**PRODUCAO, "SESSION_SECRET_KEY": CHAVE_SESSAO})
     assert s.production
+    assert (s.secret_key, s.session_secret_key) == (CHAVE, CHAVE_SESSAO)
+
+
+def test_chaves_antigas_de_sessao_separadas_por_virgula() -> None:
+    s = load_settings(
+        {
+            **PRODUCAO,
+            "SESSION_SECRET_KEY": CHAVE_SESSAO,
+            "SESSION_SECRET_KEY_FALLBACKS": " antiga-1" + "a" * 32 + ", ,antiga-2" + "b" * 32,
+        }
+    )
+    assert s.session_fallbacks == ["antiga-1" + "a" * 32, "antiga-2" + "b" * 32]
 
 
 def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from htmx_flask import Htmx
 
-from . import assets, docs, errors, health, live, logs
+from . import assets, docs, errors, health, live, logs, metrics
 from .clock import Relogio
 from .components import Componentes
 from .configuracoes.repository import CONFIGURACOES, TOKENS, ConfiguracoesRepository
@@ -61,7 +61,13 @@ def montar_componentes(settings: Settings) -> Componentes:
         settings=settings,
         relogio=Relogio(settings.fuso_horario),
         mongo=mongo,
-        fila=FilaService(repo, queries, origem=logs.origem, avisar=despachante.acordar),
+        fila=FilaService(
+            repo,
+            queries,
+            origem=logs.origem,
+            avisar=despachante.acordar,
+            registrar=metrics.registrar_mudanca,
+        ),
         fila_queries=queries,
         pessoas=PessoasRepository(db, metodo_hash),
         pessoas_queries=PessoasQueries(db),
@@ -93,13 +99,16 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     )
     app.config.update(
         SETTINGS=settings,
-        SECRET_KEY=settings.secret_key,
+        # Cookies and CSRF; the JWT key (settings.secret_key) is never used for them.
+        SECRET_KEY=settings.session_secret_key,
+        SECRET_KEY_FALLBACKS=settings.session_fallbacks,
         MAX_CONTENT_LENGTH=LIMITE_CORPO,
         WTF_I18N_ENABLED=False,  # WTForms' own Portuguese messages (forms.Formulario)
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Htmx(app)  # request.htmx
+    metrics.instalar(app)  # first: its hooks must see requests the later ones refuse
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
 
     c = montar_componentes(settings)

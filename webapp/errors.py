@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
+from . import metrics
 from .contract import ErroApi
 from .fila.service import Conflito, EntradaInvalida, ErroFila, NaoEncontrada, Proibido
 
@@ -71,6 +72,7 @@ def instalar(app: Flask) -> None:
     @app.errorhandler(ConnectionFailure)
     def _banco_fora(erro: ConnectionFailure) -> Response:
         log.error("banco de dados indisponível: %s", erro)
+        metrics.registrar_erro_banco()
         return resposta(503, MENSAGENS_HTTP[503], {"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)

@@ -31,6 +31,8 @@ from pymongo.errors import (
     PyMongoError,
 )
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 MUDANCA = "mudanca"  # an item of the queue changed
@@ -451,6 +453,7 @@ def transmitir(
     heartbeat = heartbeat_s()
     validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
     assinatura = fonte.assinar()
+    stream_fechado = metrics.stream_aberto()
     try:
         fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
         assinatura.drenar()  # the snapshot below already covers anything queued so far
@@ -487,6 +490,7 @@ def transmitir(
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
     finally:
         assinatura.fechar()
+        stream_fechado()
 
 
 def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:

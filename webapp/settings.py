@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .fila.domain import LIMITES_ALERTA_PADRAO, Prioridade
 
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
+# A different development value, so even locally a JWT key never signs a cookie.
+DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
 ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
 AMBIENTES = ("development", "test", "production")
 
@@ -30,7 +32,14 @@ class Settings:
     mongodb_url: str = "mongodb://127.0.0.1:27018/?replicaSet=rs0"
     mongodb_database: str = "oficina_execucao"
     mongodb_timeout_ms: int = 2000
+    # The JWT HS* key, shared with the shop's auth service (API tokens, tokens to the OS service).
     secret_key: str = DEV_SECRET_KEY
+    # Flask's SECRET_KEY: signs session cookies and CSRF tokens. Its own key, so the auth service
+    # (or anyone holding the JWT key) cannot forge a board session, and either key rotates alone.
+    session_secret_key: str = DEV_SESSION_SECRET_KEY
+    # Former session keys, comma-separated, still accepted while they rotate out (Flask's
+    # SECRET_KEY_FALLBACKS): sessions and open forms signed with them keep working.
+    session_secret_key_fallbacks: str = ""
     algorithm: str = "HS256"
     jwt_issuer: str = "oficina-auth"
     jwt_audience: str = "oficina-api"
@@ -99,6 +108,10 @@ class Settings:
         """OS_TOKEN_CLAIMS as a dict ("a=1,b=2")."""
         pares = (p.partition("=") for p in self.os_token_claims.split(",") if p.strip())
         return {nome.strip(): valor.strip() for nome, _, valor in pares}
+
+    @property
+    def session_fallbacks(self) -> list[str]:
+        return [k.strip() for k in self.session_secret_key_fallbacks.split(",") if k.strip()]
 
 
 _ENV_NAMES = {f.name: f.name.upper() for f in fields(Settings)}
@@ -179,6 +192,18 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("SECRET_KEY curta demais para produção: use ao menos 32 caracteres")
     if "mongodb_url" not in explicit:
         raise ConfigError("MONGODB_URL é obrigatória em produção")
+    sessao = settings.session_secret_key
+    if "session_secret_key" not in explicit or sessao == DEV_SESSION_SECRET_KEY:
+        raise ConfigError("SESSION_SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)")
+    if len(sessao) < 32:
+        raise ConfigError(
+            "SESSION_SECRET_KEY curta demais para produção: use ao menos 32 caracteres"
+        )
+    if sessao == settings.secret_key:
+        raise ConfigError(
+            "SESSION_SECRET_KEY deve ser diferente de SECRET_KEY "
+            "(uma assina as sessões, a outra os JWTs)"
+        )
 
 
 def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:

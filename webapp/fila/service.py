@@ -77,14 +77,17 @@ class FilaService:
         *,
         origem: Callable[[], Mapping[str, Any]] = dict,
         avisar: Callable[[], None] = lambda: None,
+        registrar: Callable[[Acao], None] = lambda _acao: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
         # Given by create_app, so this layer stays free of Flask: `origem` tells which request
         # caused a step ({"request_id", "trace"}), carried to the OS service; `avisar` wakes the
-        # OS dispatcher once a step with an event committed.
+        # OS dispatcher once a step with an event committed; `registrar` counts every change
+        # that was applied, by action (metrics), here where all entry points meet.
         self.origem = origem
         self.avisar = avisar
+        self.registrar = registrar
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -124,9 +127,11 @@ class FilaService:
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
         try:
-            return self.repo.inserir(documento)
+            item = self.repo.inserir(documento)
         except OrdemJaNaFila:
             raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
+        self.registrar(Acao.CRIAR)
+        return item
 
     def executar(
         self,
@@ -169,7 +174,7 @@ class FilaService:
                     mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
                 )
             mudanca.eventos = [evento]
-        return self._aplicar(oid, planos, versao, passo.rotulo, passo)
+        return self._aplicar(oid, planos, versao, passo.rotulo, passo, acao)
 
     def alterar_prioridade(
         self,
@@ -191,7 +196,9 @@ class FilaService:
             mudanca = domain.planejar_prioridade(atual, prioridade, ator.id, momento)
             mudanca.requisitos += (Requisito("prioridade", atual, ""),)
             planos.append(mudanca)
-        return self._aplicar(oid, planos, versao, "alterar a prioridade", None)
+        return self._aplicar(
+            oid, planos, versao, "alterar a prioridade", None, Acao.ALTERAR_PRIORIDADE
+        )
 
     def pausar(
         self,
@@ -210,7 +217,7 @@ class FilaService:
             mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
-        return self._aplicar(oid, [mudanca], None, "colocar em espera", None)
+        return self._aplicar(oid, [mudanca], None, "colocar em espera", None, Acao.PAUSAR)
 
     def retomar(
         self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
@@ -218,7 +225,7 @@ class FilaService:
         if not domain.pode(ator.papel, Acao.RETOMAR):
             raise Proibido("Sem permissão para retomar.")
         mudanca = domain.planejar_retomada(ator.id, instante or agora())
-        return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None)
+        return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None, Acao.RETOMAR)
 
     def reenviar_os(
         self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
@@ -237,6 +244,7 @@ class FilaService:
             if atual is None:
                 raise NaoEncontrada("Item da fila não encontrado.")
             raise Conflito("Não há envio ao sistema de OS com falha nesta ordem.", atual)
+        self.registrar(Acao.REENVIAR_OS)
         self.avisar()
         return item
 
@@ -247,6 +255,7 @@ class FilaService:
         item = self.repo.remover(oid, ator.id, agora())
         if item is None:
             raise NaoEncontrada("Item da fila não encontrado.")
+        self.registrar(Acao.REMOVER)
         return item
 
     # --- internals -------------------------------------------------------------------------
@@ -258,11 +267,13 @@ class FilaService:
         versao: int | None,
         rotulo: str,
         passo: domain.Passo | None,
+        acao: Acao,
     ) -> dict[str, Any]:
         for mudanca in planos:
             mudanca.requisitos += _versao(versao)
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
+                self.registrar(acao)
                 if mudanca.eventos:
                     self.avisar()  # only wakes a thread: the request never waits for the OS
                 return item

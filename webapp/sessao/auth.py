@@ -84,6 +84,13 @@ def instalar(app: Flask, api: Blueprint) -> None:
         # A board stays open all day: the CSRF token lives as long as the session, not one hour.
         WTF_CSRF_TIME_LIMIT=None,
     )
+    if settings.session_fallbacks:
+        # Flask-WTF ignores SECRET_KEY_FALLBACKS; itsdangerous takes a list (newest key last,
+        # the one that signs), so boards opened before a key rotation can still post.
+        app.config["WTF_CSRF_SECRET_KEY"] = [
+            *settings.session_fallbacks,
+            settings.session_secret_key,
+        ]
     csrf.init_app(app)
     csrf.exempt(api)  # bearer tokens, no cookies: CSRF cannot happen there
     # Flask-Login's own context processor would let a database failure break even the error
