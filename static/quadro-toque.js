@@ -71,14 +71,14 @@
       return;
     }
     const coluna = cartao.closest(".coluna");
-    if (coluna && cartao.dataset.status !== statusAntes && umaColuna()) {
+    if (coluna && cartao.dataset.status !== statusAntes && umaColuna()
+        && colunaVisivel() !== coluna) {
       const titulo = coluna.dataset.titulo || cartao.dataset.status;
-      const texto = `OS ${cartao.dataset.os} foi para ${titulo}.`;
-      if (colunaVisivel() === cartao.closest(".coluna")) return;
-      toast(texto, coluna, id);
+      toast(`OS ${cartao.dataset.os} foi para ${titulo}.`, coluna, id);
       irPara(coluna);
     }
-    if (!cartao.contains(document.activeElement)) cartao.focus({ preventScroll: !umaColuna() });
+    if (!cartao.contains(document.activeElement)) cartao.focus({ preventScroll: true });
+    cartao.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   // Nothing was saved: say so on the card, with the same request one tap away.
@@ -106,7 +106,7 @@
     anunciar(texto);
   }
 
-  const emAndamento = new WeakMap(); // form -> {id, status} of its card when it was sent
+  const emAndamento = new WeakMap(); // source -> {id, status, no} of its card when it was sent
 
   document.addEventListener("htmx:before:request", (evento) => {
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
@@ -114,7 +114,7 @@
     const cartao = cartaoDe(fonte);
     const aviso = cartao && cartao.querySelector(".nao-salvo");
     if (aviso) aviso.remove();
-    if (cartao) emAndamento.set(fonte, { id: cartao.id, status: cartao.dataset.status });
+    if (cartao) emAndamento.set(fonte, { id: cartao.id, status: cartao.dataset.status, no: cartao });
   });
 
   function formDe(evento) {
@@ -128,21 +128,27 @@
     if (form) falhou(form, "Sem conexão — não foi salvo.");
   });
 
+  // The answer arrived (its partials are swapped right after, and the old card, the request's
+  // source, leaves the page, so no later event of it reaches here): follow the card once its
+  // new version is in place.
   document.addEventListener("htmx:after:request", (evento) => {
-    const ctx = evento.detail && evento.detail.ctx;
-    const fonte = ctx && ctx.sourceElement;
-    if (!fonte || !fonte.matches || !fonte.matches("form")) return;
-    const status = ctx.response && ctx.response.status;
-    if (status >= 500) falhou(fonte, "Erro no servidor — não foi salvo.");
-  });
-
-  document.addEventListener("htmx:after:swap", (evento) => {
     const ctx = evento.detail && evento.detail.ctx;
     const fonte = ctx && ctx.sourceElement;
     const antes = fonte && emAndamento.get(fonte);
     if (!antes) return;
     emAndamento.delete(fonte);
-    setTimeout(() => seguir(antes.id, antes.status), 0);
+    const status = ctx.response && ctx.response.status;
+    if (status >= 500) {
+      falhou(fonte.closest("form") || fonte, "Erro no servidor — não foi salvo.");
+      return;
+    }
+    const limite = performance.now() + 2000;
+    const esperar = () => {
+      const atual = document.getElementById(antes.id);
+      if (atual && atual !== antes.no) seguir(antes.id, antes.status);
+      else if (performance.now() < limite) requestAnimationFrame(esperar);
+    };
+    requestAnimationFrame(esperar);
   });
 
   // Portrait tablet: the tab of the column in view is marked as the current one.

@@ -64,7 +64,7 @@ class Pessoa:
         self.pagina.get_by_label("Senha").fill(senha)
         self.pagina.get_by_role("button", name="Entrar").click()
         # Pushed updates flowing (the stream's first message is the current board).
-        expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+        expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1, timeout=15_000)
         return self
 
     def cartao(self, fila_id: str, status: str | None = None):
@@ -103,6 +103,11 @@ class ApiHttp:
     def post(self, caminho: str, corpo: dict | None = None) -> dict:
         r = requests.post(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
         assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def get(self, caminho: str) -> dict:
+        r = requests.get(self.base + caminho, headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
         return r.json()
 
     def patch(self, caminho: str, corpo: dict) -> dict:

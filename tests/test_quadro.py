@@ -180,7 +180,7 @@ def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
     assert 'hx-target="#cartoes-EM_DIAGNOSTICO"' in r.text  # the card as it is now
     # Who was faster, and when.
     assert "Paula Pereira iniciou o diagnóstico às" not in r.text  # by the API's sub, not a person
-    assert "Teste-servico iniciou o diagnóstico às" in r.text
+    assert "A integração teste-servico iniciou o diagnóstico às" in r.text
     # Without JavaScript: back to the board at the card (never a page at the POST's address),
     # the reason in the summary at the top and on the card.
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico")

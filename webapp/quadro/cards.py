@@ -243,7 +243,7 @@ def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) ->
         return None
     ultimo = historico[-1]
     por = ultimo.get("por")
-    quem = nomes.get(por) or ("o sistema de OS" if por == "sistema-os" else por)
+    quem = nomes.get(por) or ("o sistema de OS" if por == "sistema-os" else f"a integração {por}")
     feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", "")).lower()
     quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")
     return f"{quem} {feito} às {quando}"

@@ -1,0 +1,263 @@
+"""The board as a shop uses it, in a real browser: two tablets racing on one card, a tap while
+the network is down, JavaScript off, a portrait tablet, typing that must survive, a TV whose
+server goes silent, and the board with 2,000 open orders."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from playwright.sync_api import Route, expect
+
+from scripts import localdb
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from webapp.clock import agora
+from webapp.components import componentes
+from webapp.fila.domain import Acao, Papel, Prioridade, nova_ordem
+from webapp.fila.service import Ator
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+
+def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9101, "placa": "COR1D00"})["fila_id"]
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    paula = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico2", "mecanico123")
+
+    # Paula's tap leaves her tablet but reaches the server only after Marcos's was saved and
+    # pushed to her board: the push moves her card first, then her 409 answers.
+    retidos: list[Route] = []
+    paula.pagina.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    paula.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(marcos.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    assert len(retidos) == 1
+    retidos[0].continue_()
+
+    cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    expect(paula.pagina.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(cartao).to_contain_text("Marcos Mecânico")
+    assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
+
+
+def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9201})["fila_id"]
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.abort("internetdisconnected"))
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    expect(mecanico.cartao(fila_id, "AGUARDANDO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "AGUARDANDO"
+
+    # A server error says the same; back online, one tap retries.
+    mecanico.pagina.unroute("**/passo/**")
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.fulfill(status=502, body="Bad Gateway"))
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("não foi salvo")
+    mecanico.pagina.unroute("**/passo/**")
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_sem_javascript_erro_depois_sucesso_nunca_405(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9301})["fila_id"]
+    ocupada = api.post("/fila-execucao", {"ordem_servico_id": 9302})["fila_id"]
+    mecanico = abrir(TABLET, java_script_enabled=False)
+    mecanico.pagina.goto("/entrar")
+    mecanico.pagina.get_by_label("Usuário").fill("mecanico")
+    mecanico.pagina.get_by_label("Senha").fill("mecanico123")
+    mecanico.pagina.get_by_role("button", name="Entrar").click()
+    p = mecanico.pagina
+    expect(p.locator("#quadro")).to_be_visible()
+
+    # Someone else starts one of them meanwhile: this board still offers the step.
+    api.post(f"/fila-execucao/{ocupada}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    p.locator(f"#cartao-{ocupada}").get_by_role("button", name="Iniciar diagnóstico").click()
+    assert p.url.endswith(f"/#cartao-{ocupada}")
+    resumo = p.locator("#resumo-erros")
+    expect(resumo).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(p.locator(f"#cartao-{ocupada} .mensagem")).to_contain_text(
+        "A integração servico-os iniciou o diagnóstico às"
+    )
+    # In portrait the card's column is off-screen; the summary at the top is not.
+    assert resumo.bounding_box()["y"] < TABLET["height"]
+
+    p.locator(f"#cartao-{outra}").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(p.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{outra}")).to_be_visible()
+    assert "405" not in p.content() and "Método não permitido" not in p.content()
+    assert api.get(f"/fila-execucao/{outra}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    c = componentes(app)
+    gerente = Ator("teste", Papel.GERENTE)
+    ids = [
+        str(
+            c.fila.adicionar(
+                9400 + n, gerente, Prioridade.NORMAL, {"placa": f"RET{n % 10}A{n:02d}"}
+            )["_id"]
+        )
+        for n in range(30)
+    ]
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    largura = p.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert largura[0] <= largura[1], largura  # no horizontal page overflow
+
+    abas = p.locator("nav.abas")
+    expect(p.locator("#aba-AGUARDANDO")).to_contain_text("30")
+    p.mouse.wheel(0, 3000)  # far down the column
+    p.wait_for_timeout(200)
+    caixa = abas.bounding_box()
+    assert caixa is not None and -1 <= caixa["y"] <= 5, caixa  # still on top of the screen
+
+    cartao = tablet.cartao(ids[-1], "AGUARDANDO")
+    cartao.scroll_into_view_if_needed()
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+    movido = tablet.cartao(ids[-1], "EM_DIAGNOSTICO")
+    expect(movido).to_be_focused()
+    expect(movido).to_be_in_viewport()
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_contain_text("1")
+    expect(p.locator("#toasts")).to_contain_text("foi para Em diagnóstico")
+    assert tablet.erros == [], tablet.erros
+
+
+def test_texto_digitado_sobrevive_a_um_409(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9501})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_role("link", name="Finalizar diagnóstico").click()
+    texto = "Folga na caixa de direção; trocar terminais e alinhar."
+    cartao.get_by_label("Diagnóstico").fill(texto)
+    # Someone finishes the same diagnosis elsewhere while this person types.
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro texto"})
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    aviso = mecanico.pagina.locator("#toasts .texto-perdido")
+    expect(aviso).to_contain_text("O que você escreveu não foi salvo")
+    expect(aviso.locator("textarea")).to_have_value(texto)
+    expect(mecanico.pagina.locator(f"#cartao-{fila_id} .mensagem")).to_contain_text(
+        "finalizou o diagnóstico às"
+    )
+
+
+@pytest.fixture
+def servidor_em_processo(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The app in a process of its own (to freeze it with SIGSTOP), 1 s heartbeats."""
+    porta = localdb.free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "MONGODB_URL": settings.mongodb_url,
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "SECRET_KEY": settings.secret_key,
+        "SSE_BATIDA_MS": "1000",
+        "LOG_LEVEL": "WARNING",
+    }
+    codigo = (
+        "from werkzeug.serving import run_simple\n"
+        "from webapp import create_app\n"
+        f"run_simple('127.0.0.1', {porta}, create_app(), threaded=True)\n"
+    )
+    processo = subprocess.Popen([sys.executable, "-c", codigo], cwd=RAIZ, env=env)
+    base = f"http://127.0.0.1:{porta}"
+    try:
+        limite = time.monotonic() + 20
+        while time.monotonic() < limite:
+            try:
+                if requests.get(f"{base}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield base, processo
+    finally:
+        processo.send_signal(signal.SIGCONT)
+        processo.terminate()
+        processo.wait(timeout=10)
+
+
+def test_tv_mostra_sem_conexao_quando_o_stream_silencia_e_volta(
+    app: Flask, servidor_em_processo, abrir
+) -> None:
+    base, processo = servidor_em_processo
+    token, _ = componentes(app).configuracoes.criar_token("TV da oficina", "teste")
+    tv = abrir(TV).pagina
+    tv.goto(f"{base}/painel?token={token}")
+    aviso = tv.locator("#painel-conexao")
+    expect(tv.locator("#painel-colunas")).to_be_visible()
+    tv.wait_for_timeout(1500)
+    expect(aviso).to_be_hidden()
+
+    processo.send_signal(signal.SIGSTOP)  # frozen: the socket stays open, nothing comes
+    expect(aviso).to_be_visible(timeout=5_000)
+    expect(aviso).to_contain_text("Sem conexão")
+    processo.send_signal(signal.SIGCONT)
+    expect(aviso).to_be_hidden(timeout=15_000)
+
+
+def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_demo, abrir) -> None:
+    """Screenshots of a big board (tablet, desktop, TV); each column renders a page only."""
+    c = componentes(app)
+    repo = c.fila.repo
+    gerente = Ator("teste", Papel.GERENTE)
+    prioridades = list(Prioridade)
+    agora_ = agora()
+    documentos = []
+    for n in range(2000):
+        extras = {"placa": f"VOL{n % 10}{'ABCDEFGHIJ'[n % 10]}{n % 100:02d}", "veiculo": "Fiat Uno"}
+        documentos.append(nova_ordem(20_000 + n, prioridades[n % 4], gerente.id, agora_, extras))
+    repo.fila.insert_many(documentos)
+    for documento in documentos[:600]:
+        c.fila.executar(
+            documento["_id"], Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 101}
+        )
+    token, _ = c.configuracoes.criar_token("TV", "teste")
+
+    ARTEFATOS.mkdir(exist_ok=True)
+    for nome, tela, opcoes in (
+        ("quadro-2000-tablet", TABLET, {"has_touch": True, "is_mobile": True}),
+        ("quadro-2000-desktop", DESKTOP, {}),
+    ):
+        pessoa = abrir(tela, **opcoes).entrar("gerente", "gerente123")
+        # Generous waits: this test shares 2 cores with the database and the server.
+        expect(pessoa.pagina.locator("#cartoes-AGUARDANDO > li")).to_have_count(40, timeout=15_000)
+        expect(pessoa.pagina.locator("#contagem-AGUARDANDO")).to_contain_text("1400")
+        pessoa.pagina.screenshot(path=ARTEFATOS / f"{nome}.png")
+        # "Mostrar mais" loads the next page, in order, when it comes into view.
+        pessoa.pagina.locator("#mais-AGUARDANDO a").click()
+        expect(pessoa.pagina.locator("#cartoes-AGUARDANDO > li")).to_have_count(80, timeout=15_000)
+        assert pessoa.erros == [], pessoa.erros
+    tv = abrir(TV).pagina
+    tv.goto(f"/painel?token={token}")
+    expect(tv.locator("#painel-mais-AGUARDANDO")).to_contain_text("+1395", timeout=15_000)
+    tv.screenshot(path=ARTEFATOS / "painel-2000-tv.png")
