@@ -10,16 +10,16 @@ bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"
 )
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads keep long-lived connections (server-sent events) from blocking a whole worker.
-worker_class = "gthread"
-# Every open board tab and TV holds one thread for as long as it is open (/eventos,
-# /painel/eventos). A shop has about a dozen (tablets, desktops, TVs) and the balancer may put
-# them all on one worker, so each worker gets room for all of them plus ordinary requests. The
-# threads mostly sleep on a queue (one change stream thread per process feeds them all), so this
-# costs memory for stacks, not CPU. Raise it for a bigger shop.
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# The gevent worker (webapp/serving.py): every open board or TV stream and every slow client is a
+# greenlet, so one worker holds hundreds of them while ordinary requests go on. pymongo and
+# requests cooperate with gevent once the worker has patched the standard library.
+worker_class = "webapp.serving.Worker"
+worker_connections = int(os.environ.get("GUNICORN_CONEXOES", "2000"))
 timeout = 60
+# SIGTERM ends the open streams first (webapp.serving.Worker), then requests in flight finish.
 graceful_timeout = 20
+# No control socket: several gunicorns on one host would share ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True
 accesslog = None  # the app writes one JSON line per request itself
 logconfig_dict = {
     "version": 1,

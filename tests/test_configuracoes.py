@@ -147,7 +147,7 @@ def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
     quadro = gerente.get("/").text
     assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
     _, segredo = criar_token(gerente)
-    tv = app.test_client().get(f"/painel?token={segredo}").text
+    tv = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     assert 'id="painel-cabeca-AGUARDANDO" class="painel-cabeca acima-do-limite"' in tv
     assert 'id="painel-cabeca-EM_REPARO" class="painel-cabeca"' in tv
 
@@ -191,13 +191,13 @@ def test_nome_do_token_obrigatorio(app, gerente):
 def test_revogar_token_pelo_formulario(app, gerente):
     _, segredo = criar_token(gerente)
     tv = app.test_client()
-    assert tv.get(f"/painel?token={segredo}").status_code == 200
+    assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
     documento = _db(app)[TOKENS].find_one({})
     r = gerente.post(
         f"/configuracoes/tokens/{documento['_id']}/revogar", data={"csrf_token": _token(gerente)}
     )
     assert r.status_code == 303 and r.headers["Location"].endswith("/configuracoes#tokens")
-    assert tv.get(f"/painel?token={segredo}").status_code == 403
+    assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
     pagina = gerente.get("/configuracoes").text
     assert "revogado: a tela perde o acesso" in pagina and "Revogado em" in pagina
     # Revoking twice (or an unknown id) is harmless.

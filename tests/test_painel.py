@@ -66,16 +66,28 @@ def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
 
 
 def test_token_revogado_403(app, client, segredo):
-    assert client.get(f"/painel?token={segredo}").status_code == 200
+    assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
     documento = _db(app)[TOKENS].find_one({})
     componentes(app).configuracoes.revogar_token(str(documento["_id"]), "gerente")
-    assert client.get(f"/painel?token={segredo}").status_code == 403
+    assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
     assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
+
+
+def test_token_sai_do_endereco_para_um_cookie(client, segredo):
+    """The copied address works once; then the token lives in an HttpOnly cookie, never in an
+    address (logs, history, Referer)."""
+    r = client.get(f"/painel?token={segredo}")
+    assert r.status_code == 303 and r.headers["Location"] == "/painel"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith(f"painel_token={segredo};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/painel" in cookie
+    assert client.get("/painel").status_code == 200
+    assert client.get("/painel/eventos").status_code == 200
 
 
 def test_painel_nao_precisa_de_sessao_e_e_so_leitura(client, api, segredo):
     item = api.criar(4300, placa="TVA1B23", veiculo="VW Gol")
-    r = client.get(f"/painel?token={segredo}")
+    r = client.get(f"/painel?token={segredo}", follow_redirects=True)
     assert r.status_code == 200
     assert r.headers["Cache-Control"] == "no-store"
     assert r.headers["Referrer-Policy"] == "no-referrer"
@@ -88,7 +100,7 @@ def test_painel_nao_precisa_de_sessao_e_e_so_leitura(client, api, segredo):
     assert f'id="painel-cartao-{item["fila_id"]}"' in html
     assert "TVA1B23" in html and "VW Gol" in html and "OS 4300" in html
     assert "<form" not in html and "<button" not in html  # read-only
-    assert 'hx-sse:connect="/painel/eventos?token=' in html
+    assert 'hx-sse:connect="/painel/eventos"' in html and segredo not in html
     assert re.search(r'<time id="relogio"[^>]*>', html)
 
 
@@ -97,7 +109,7 @@ def test_cartao_da_tv_mostra_prioridade_em_cor_e_texto_mecanico_e_tempo(
 ):
     item = adicionar(app, 4400, minutos_atras=75, prioridade="URGENTE", placa="URG1A00")
     api.passo(str(item["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    html = coluna(client.get(f"/painel?token={segredo}").text, "EM_DIAGNOSTICO")
+    html = coluna(client.get(f"/painel?token={segredo}", follow_redirects=True).text, "EM_DIAGNOSTICO")
     assert "prioridade-urgente" in html  # the colour
     assert ">Urgente</span>" in html  # and the text
     assert "Marcos Mecânico" in html
@@ -113,7 +125,7 @@ def test_coluna_mostra_os_mais_urgentes_e_mais_n(make_app, api, segredo):
     for n in range(5):
         api.criar(4500 + n, placa=f"NRM{n}A00")
     urgente = api.criar(4510, "URGENTE", placa="URG9Z99")
-    html = coluna(tv.test_client().get(f"/painel?token={segredo}").text, "AGUARDANDO")
+    html = coluna(tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text, "AGUARDANDO")
     assert html.count('class="painel-cartao ') == 3
     assert "URG9Z99" in html  # the most urgent first, even though it came last
     assert html.index("URG9Z99") < html.index("NRM0A00")
@@ -131,7 +143,7 @@ def test_mais_antiga_aguardando_destacada(app, client, api, segredo):
     andamento = adicionar(app, 4603, minutos_atras=600, placa="DIA0A00")
     api.passo(str(andamento["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
 
-    html = client.get(f"/painel?token={segredo}").text
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
     destaque = re.search(r'<p id="painel-destaque"[^>]*>(.*?)</p>', html, re.S).group(1)
     assert "ANT1G00" in destaque and "OS 4601" in destaque and "3 h 00 min" in destaque
     cartao = re.search(rf'<li id="painel-cartao-{antiga["_id"]}" class="([^"]+)"', html).group(1)
@@ -144,7 +156,7 @@ def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
     tv = make_app(painel_max_cartoes=1)
     adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
     adicionar(tv, 4701, minutos_atras=500, prioridade="BAIXA", placa="BAI0A01")
-    html = tv.test_client().get(f"/painel?token={segredo}").text
+    html = tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     assert "BAI0A01" not in coluna(html, "AGUARDANDO")  # not among the cards that fit...
     assert "BAI0A01" in re.search(r'<p id="painel-destaque".*?</p>', html, re.S).group(0)
 
@@ -154,7 +166,7 @@ def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):
     segunda = api.criar(4801, placa="FIM0A02")
     api.levar_ate(primeira["fila_id"], "finalizar-reparo")
     api.levar_ate(segunda["fila_id"], "finalizar-reparo")
-    html = coluna(client.get(f"/painel?token={segredo}").text, "FINALIZADA")
+    html = coluna(client.get(f"/painel?token={segredo}", follow_redirects=True).text, "FINALIZADA")
     assert html.index("FIM0A02") < html.index("FIM0A01")
     assert "data-desde" not in html  # finished: the time no longer runs
 

@@ -15,7 +15,13 @@ from webapp.fila.service import Ator
 from webapp.pessoas.model import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
-from webapp.sessao.repository import JANELA, TentativasRepository
+from webapp.sessao.repository import (
+    JANELA,
+    LIMITE_FALHAS,
+    LIMITE_POR_ENDERECO,
+    TentativasRepository,
+    chaves,
+)
 
 
 @pytest.fixture
@@ -136,19 +142,25 @@ def test_nomes_em_uma_consulta(
     assert consultas.nomes_por_login([]) == {}
 
 
-def test_tentativas_limitadas_por_chave(db: Database, tentativas: TentativasRepository) -> None:
-    lotes = [tentativas.reservar(["login:x", "ip:1"]) for _ in range(5)]
+def test_tentativas_por_login_e_endereco_e_por_endereco(
+    db: Database, tentativas: TentativasRepository
+) -> None:
+    daqui = chaves("gerente", "10.0.0.7")
+    lotes = [tentativas.reservar(daqui) for _ in range(LIMITE_FALHAS)]
     assert all(lotes)
-    assert tentativas.reservar(["login:x", "ip:2"]) is None  # login over the limit
-    assert tentativas.reservar(["login:y", "ip:1"]) is None  # address over the limit
-    assert tentativas.reservar(["login:y", "ip:2"]) is not None
-    # A refused attempt leaves nothing behind; a discarded (successful) one neither.
-    assert db["tentativas_login"].count_documents({"chave": "login:x"}) == 5
+    assert tentativas.reservar(daqui) is None  # this login from this address: over the limit
+    # A stranger elsewhere can never lock the real manager out.
+    assert tentativas.reservar(chaves("gerente", "10.0.0.8")) is not None
+    # A shared tablet signs many people in: a higher allowance per address, whatever the login.
+    usados = LIMITE_FALHAS  # this address's failures so far (the refused one is not kept)
+    for n in range(LIMITE_POR_ENDERECO - usados):
+        assert tentativas.reservar(chaves(f"pessoa{n}", "10.0.0.7")) is not None
+    assert tentativas.reservar(chaves("outra", "10.0.0.7")) is None
+    # A discarded (successful) attempt leaves nothing; old ones no longer count.
     tentativas.descartar(lotes[0])  # type: ignore[arg-type]
-    assert tentativas.reservar(["login:x", "ip:3"]) is not None
-    # Attempts older than the window no longer count.
+    assert db["tentativas_login"].count_documents({"lote": lotes[0]}) == 0
     db["tentativas_login"].update_many({}, [{"$set": {"em": {"$subtract": ["$em", 61_000]}}}])
-    assert tentativas.reservar(["login:x", "ip:1"]) is not None
+    assert tentativas.reservar(daqui) is not None
     ttl = db["tentativas_login"].index_information()["tentativas_expiram"]
     assert ttl["expireAfterSeconds"] > JANELA / timedelta(seconds=1)
 

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.sessao.auth import exigir_gerente
+from webapp.sessao.repository import LIMITE_FALHAS, LIMITE_POR_ENDERECO
 from webapp.settings import ConfigError, load_settings
 
 FALHA = "Usuário ou senha incorretos."
@@ -151,25 +152,25 @@ def test_trocar_senha_encerra_as_sessoes(
 # --- Throttling ----------------------------------------------------------------------------------
 
 
-def test_limite_por_login(app: Flask, demo: dict, entrar: Entrar) -> None:
+def test_limite_por_login_e_endereco(app: Flask, demo: dict, entrar: Entrar) -> None:
     client = _cliente(app, "10.0.0.1")
-    for _ in range(5):
-        assert FALHA in entrar(client, "mecanico", "errada123").text
-    r = entrar(client, "mecanico", "mecanico123")  # the right password, 6th attempt
+    for _ in range(LIMITE_FALHAS):
+        assert FALHA in entrar(client, "gerente", "errada123").text
+    r = entrar(client, "gerente", "gerente123")  # the right password, one attempt too many
     assert r.status_code == 429 and LIMITE in r.text
     assert _quem(client) is None
-    # The limit follows the login to another address...
-    r = entrar(_cliente(app, "10.0.0.2"), "MECANICO", "mecanico123")
-    assert r.status_code == 429
-    # ...and does not touch other people.
-    outro = _cliente(app, "10.0.0.3")
-    assert entrar(outro, "gerente", "gerente123").status_code == 302
+    # Someone guessing from one address never locks the real manager out elsewhere.
+    outro = _cliente(app, "10.0.0.2")
+    assert entrar(outro, "GERENTE", "gerente123").status_code == 302
+    assert _quem(outro) == "gerente|gerente"
 
 
-def test_limite_por_endereco(app: Flask, demo: dict, entrar: Entrar) -> None:
+def test_limite_por_endereco_maior_para_tablet_compartilhado(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
     client = _cliente(app, "10.0.0.9")
-    for n in range(5):
-        assert FALHA in entrar(client, f"tentativa{n}", "errada123").text
+    for n in range(LIMITE_POR_ENDERECO):  # many people typing on one tablet
+        assert FALHA in entrar(client, f"pessoa{n}", "errada123").text
     r = entrar(client, "gerente", "gerente123")
     assert r.status_code == 429 and LIMITE in r.text
     assert _quem(client) is None
@@ -285,14 +286,39 @@ def test_sessao_renovada_ao_entrar(
     assert _sessao(app, client)["nonce"] != depois["nonce"]
 
 
-def test_cookie_copiado_para_outro_aparelho_nao_vale(
-    app: Flask, demo: dict, entrar: Entrar
-) -> None:
+def test_sair_encerra_a_sessao_no_servidor(app: Flask, demo: dict, entrar: Entrar) -> None:
+    """A copied cookie stops working once its owner signs out (the session lives on the server)."""
     client = _cliente(app, "10.2.0.1")
     entrar(client, "mecanico", "mecanico123")
     assert _quem(client) == "mecanico|mecanico"
-    client.environ_base["HTTP_USER_AGENT"] = "outro-navegador"  # session_protection="strong"
-    assert _quem(client) is None
+    copia = _cliente(app, "10.2.0.1")
+    copia.set_cookie("session", client.get_cookie("session").value)  # type: ignore[union-attr]
+    assert _quem(copia) == "mecanico|mecanico"
+    sair = client.get("/").text
+    assert client.post("/sair", data={"csrf_token": csrf_de(sair)}).status_code == 302
+    assert _quem(copia) is None
+    assert componentes(app).mongo.db["sessoes"].count_documents({"login": "mecanico"}) == 0
+
+
+def test_tablet_que_muda_de_rede_continua_entrado(app: Flask, demo: dict, entrar: Entrar) -> None:
+    """No binding to the address (Wi-Fi to 4G keeps the session); a forged X-Forwarded-For
+    changes nothing either way."""
+    client = _cliente(app, "10.3.0.1")
+    entrar(client, "mecanico", "mecanico123")
+    client.environ_base["REMOTE_ADDR"] = "177.20.0.9"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "6.6.6.6"
+    assert _quem(client) == "mecanico|mecanico"
+
+
+def test_senha_nova_e_desativacao_encerram_as_sessoes(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    tablet, escritorio = _cliente(app, "10.4.0.1"), _cliente(app, "10.4.0.2")
+    for client in (tablet, escritorio):
+        entrar(client, "mecanico", "mecanico123")
+        assert _quem(client) == "mecanico|mecanico"
+    componentes(app).pessoas.alterar_senha("mecanico", "outra-senha-1")
+    assert _quem(tablet) is None and _quem(escritorio) is None
 
 
 def test_sessoes_assinadas_pela_propria_chave_nao_pela_do_jwt(

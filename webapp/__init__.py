@@ -29,7 +29,7 @@ from .pessoas.repository import COLECAO as USUARIOS
 from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .quadro.actions import bp as quadro_bp
 from .sessao import auth
-from .sessao.repository import TentativasRepository
+from .sessao.repository import SESSOES, SessoesRepository, TentativasRepository
 from .sessao.routes import bp as sessao_bp
 from .settings import Settings, load_settings
 from .sincronizacao_os.cli import os_sync
@@ -72,6 +72,7 @@ def montar_componentes(settings: Settings) -> Componentes:
         pessoas=PessoasRepository(db, metodo_hash),
         pessoas_queries=PessoasQueries(db),
         tentativas=TentativasRepository(db),
+        sessoes=SessoesRepository(db),
         configuracoes=ConfiguracoesRepository(db),
         live=Broker(
             db,
@@ -80,6 +81,7 @@ def montar_componentes(settings: Settings) -> Componentes:
                 CONFIGURACOES: live.CONFIG,
                 TOKENS: live.ACESSO,
                 USUARIOS: live.ACESSO,
+                SESSOES: live.ACESSO,
             },
         ),
         despachante=despachante,
@@ -117,14 +119,15 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     indices = Indices(c.criar_indices)
     indices.tentar()
 
+    logs.instalar(app)  # before any hook that may fail: every log line has its request id
+    errors.instalar(app)
+
     @app.before_request
     def _indices() -> None:
         # A no-op once done; while the database is down it raises and the request gets 503.
         if request.blueprint in USAM_BANCO:
             indices.garantir()
 
-    logs.instalar(app)
-    errors.instalar(app)
     auth.instalar(app, api.bp)
     for blueprint in (
         health.bp,

@@ -15,7 +15,7 @@ from .fila.service import FilaService
 from .live import Broker
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
-from .sessao.repository import TentativasRepository
+from .sessao.repository import SessoesRepository, TentativasRepository
 from .settings import Settings
 from .sincronizacao_os.dispatcher import Despachante
 from .sincronizacao_os.link import Ligacao
@@ -31,6 +31,7 @@ class Componentes:
     pessoas: PessoasRepository
     pessoas_queries: PessoasQueries
     tentativas: TentativasRepository
+    sessoes: SessoesRepository
     configuracoes: ConfiguracoesRepository
     live: Broker
     despachante: Despachante
@@ -41,6 +42,7 @@ class Componentes:
         self.fila.repo.criar_indices()
         self.pessoas.criar_indices()
         self.tentativas.criar_indices()
+        self.sessoes.criar_indices()
         self.configuracoes.criar_indices()
 
 

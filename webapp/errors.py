@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
-from pymongo.errors import ConnectionFailure
+from flask import Flask, Response, g, jsonify, render_template, request
+from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import HTTPException
 
 from . import metrics
@@ -60,6 +60,23 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
     return r
 
 
+# Server states in which the same request works a moment later (shutdown, stepdown, election).
+CODIGOS_TRANSITORIOS = frozenset({91, 189, 10107, 11600, 11602, 13435, 13436})
+
+
+def banco_fora() -> bool:
+    """This request already found the database down (pages then skip anything that asks it
+    again, like the signed-in user in the header: one timeout, not two)."""
+    return bool(g.get("banco_fora"))
+
+
+def _indisponivel(erro: Exception) -> Response:
+    g.banco_fora = True
+    log.error("banco de dados indisponível: %s", erro)
+    metrics.registrar_erro_banco()
+    return resposta(503, MENSAGENS_HTTP[503], {"Retry-After": "5"})
+
+
 def instalar(app: Flask) -> None:
     @app.errorhandler(ErroApi)
     def _erro_api(erro: ErroApi) -> Response:
@@ -71,9 +88,16 @@ def instalar(app: Flask) -> None:
 
     @app.errorhandler(ConnectionFailure)
     def _banco_fora(erro: ConnectionFailure) -> Response:
-        log.error("banco de dados indisponível: %s", erro)
-        metrics.registrar_erro_banco()
-        return resposta(503, MENSAGENS_HTTP[503], {"Retry-After": "5"})
+        return _indisponivel(erro)
+
+    @app.errorhandler(OperationFailure)
+    def _operacao(erro: OperationFailure) -> Response:
+        # A server shutting down or stepping down (a failover) answered this one request: the
+        # next one goes to the new primary. Not a bug of ours: 503, try again.
+        if erro.code in CODIGOS_TRANSITORIOS or erro.has_error_label("RetryableWriteError"):
+            return _indisponivel(erro)
+        log.exception("erro do banco de dados")
+        return resposta(500, MENSAGENS_HTTP[500])
 
     @app.errorhandler(HTTPException)
     def _http(erro: HTTPException) -> Response:
@@ -81,6 +105,9 @@ def instalar(app: Flask) -> None:
         headers = (
             {"Allow": ", ".join(erro.valid_methods)} if getattr(erro, "valid_methods", None) else {}
         )
+        if status == 413:
+            # The body was not read: the connection cannot carry another request.
+            headers["Connection"] = "close"
         return resposta(status, MENSAGENS_HTTP.get(status, erro.name), headers)
 
     @app.errorhandler(Exception)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MUDANCA = "mudanca"  # an item of the queue changed
 CONFIG = "config"  # the settings changed (column limits): headers and the TV redraw
 ACESSO = "acesso"  # a user or a TV token changed: open streams check they may go on
+ENCERRAR = "encerrar"  # this process is stopping: every stream ends, clients reconnect elsewhere
 RESSINCRONIZAR = "ressincronizar"
 
 # Defaults; the app's config (EVENTOS_*) overrides them, e.g. tests with short heartbeats.
@@ -200,6 +201,7 @@ class Broker:
         self.espera_maxima = espera_maxima
         self.token: dict[str, Any] | None = None  # the last resume token seen
         self.reconexoes = 0  # streams reopened after an error (observability)
+        self.encerrando = False
         self._assinantes: set[Assinatura] = set()
         self._trava = threading.Lock()  # the subscriber set
         self._trava_thread = threading.Lock()  # starting and stopping the thread
@@ -209,6 +211,12 @@ class Broker:
         self._stream: Any = None
 
     # --- subscribers ------------------------------------------------------------------------
+
+    def encerrar(self) -> None:
+        """The process is stopping (SIGTERM): every open stream ends now, and new ones end at
+        once; the clients reconnect, to another worker or pod."""
+        self.encerrando = True
+        self._publicar(Evento(ENCERRAR))
 
     def assinar(self) -> Assinatura:
         assinatura = Assinatura(self, self.capacidade)
@@ -465,6 +473,8 @@ def transmitir(
         while not assinatura.encerrada:
             evento = assinatura.proximo(timeout=min(1.0, heartbeat))
             lote = [] if evento is None else [evento, *assinatura.drenar()]
+            if any(e.tipo == ENCERRAR for e in lote):
+                return  # the client reconnects by itself (to a worker that is not stopping)
             agora = time.monotonic()
             if valido is not None and (agora >= validacao or any(e.tipo == ACESSO for e in lote)):
                 validacao = agora + validar_s

@@ -44,6 +44,7 @@ class Settings:
     jwt_issuer: str = "oficina-auth"
     jwt_audience: str = "oficina-api"
     jwt_require_audience: bool = True
+    jwt_leeway_s: int = 30  # clock skew allowed on exp, iat and nbf (another host's clock)
     url_api_os: str | None = None
     log_level: str = "INFO"
     # The shop's clock: "today" on the board, times shown to people.
@@ -181,6 +182,8 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
     if not 1 <= settings.painel_max_cartoes <= 20:
         raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
+    if not 0 <= settings.jwt_leeway_s <= 300:
+        raise ConfigError("JWT_LEEWAY_S deve estar entre 0 e 300")
     if not 200 <= settings.sse_batida_ms <= 60_000:
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)

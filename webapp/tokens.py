@@ -81,6 +81,7 @@ def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, A
             algorithms=[settings.algorithm],
             issuer=settings.jwt_issuer,
             audience=audience,
+            leeway=settings.jwt_leeway_s,
             options={"require": ["exp", "iss", "sub"], "verify_aud": audience is not None},
         )
     except jwt.MissingRequiredClaimError:

@@ -13,7 +13,7 @@ from ..contract import ErroApi, operacao
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
 from . import schemas as s
 from .domain import Acao, Papel
-from .service import SISTEMA_OS, Ator, FilaService
+from .service import SISTEMA_OS, Ator, FilaService, NaoEncontrada
 
 bp = Blueprint("api", __name__, url_prefix="/fila-execucao")
 
@@ -116,6 +116,8 @@ def obter(fila_id: str) -> Any:
     erros=(404,),
 )
 def obter_por_os(ordem_servico_id: int) -> Any:
+    if ordem_servico_id > s.INT64_MAX:  # no OS number is that large (MongoDB stores 64 bits)
+        raise NaoEncontrada(f"A OS {ordem_servico_id} não está na fila.")
     return _item(fila().obter_por_os(ordem_servico_id))
 
 
@@ -127,7 +129,10 @@ def remover(fila_id: str) -> Any:
 
 def _passo(fila_id: str, acao: Acao, corpo: s.Corpo, **opcoes: Any) -> Any:
     dados = corpo.model_dump(exclude_none=True)
-    return _item(fila().executar(fila_id, acao, g.ator, dados, **opcoes))
+    chave = request.headers.get("Idempotency-Key", "")
+    if chave and not (len(chave) <= 128 and chave.isascii() and chave.isprintable()):
+        raise ErroApi(400, "Idempotency-Key inválida: até 128 caracteres ASCII visíveis.")
+    return _item(fila().executar(fila_id, acao, g.ator, dados, chave=chave or None, **opcoes))
 
 
 @operacao(

@@ -257,6 +257,14 @@ def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str
     return {"acao": str(acao), "de": de, "para": para, "por": por, "em": em}
 
 
+def ja_aplicado(item: Mapping[str, Any], acao: Acao, por: str, chave: str) -> bool:
+    """Whether this caller already took this step with this Idempotency-Key."""
+    return any(
+        h.get("acao") == acao and h.get("por") == por and h.get("chave") == chave
+        for h in item.get("historico") or []
+    )
+
+
 class DadosInvalidos(ValueError):
     """A step got data the rules refuse (e.g. an empty diagnosis)."""
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -24,7 +25,16 @@ from ..sincronizacao_os import domain as sincronizacao
 from .domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
 
 INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
-IdPositivo = Annotated[int, Field(gt=0, le=INT64_MAX)]
+
+
+def _inteiro_json(valor: Any) -> Any:
+    """123.0 is an integer in JSON (and in the OpenAPI schema's eyes); 123.5 and "123" are not."""
+    if isinstance(valor, float) and valor.is_integer():
+        return int(valor)
+    return valor
+
+
+IdPositivo = Annotated[int, BeforeValidator(_inteiro_json), Field(gt=0, le=INT64_MAX)]
 TextoCurto = Annotated[str | None, Field(default=None, max_length=200)]
 TextoLongo = Annotated[str, Field(max_length=10_000)]
 # ISO 8601 with an explicit offset, at MongoDB's millisecond precision (…T12:00:00.000+00:00)
@@ -51,8 +61,11 @@ class NovaOrdem(Corpo):
     @field_validator("previsao_entrega")
     @classmethod
     def _ano(cls, valor: datetime | None) -> datetime | None:
-        # Checked in UTC: a year-1 date with a +14:00 offset would overflow further on.
-        if valor is not None and not ANO_MINIMO <= valor.astimezone(UTC).year <= ANO_MAXIMO:
+        # The local year first (converting year 1 or 9999 to UTC can overflow), then in UTC.
+        if valor is not None and not (
+            ANO_MINIMO <= valor.year <= ANO_MAXIMO
+            and ANO_MINIMO <= valor.astimezone(UTC).year <= ANO_MAXIMO
+        ):
             raise PydanticCustomError("ano_fora", "ano fora do intervalo", {})
         return valor
 

@@ -143,8 +143,12 @@ class FilaService:
         versao: int | None = None,
         aprovar_se_preciso: bool = False,
         instante: datetime | None = None,
+        chave: str | None = None,
     ) -> dict[str, Any]:
-        """Take one workflow step; exactly one of several racing callers succeeds."""
+        """Take one workflow step; exactly one of several racing callers succeeds.
+
+        `chave` (an API client's Idempotency-Key): a retry of a step this very request already
+        took (its answer was lost, e.g. in a failover) gets the item again, not a 409."""
         oid = _oid(fila_id)
         passo = domain.PASSOS[acao]
         if not domain.pode(ator.papel, acao):
@@ -162,6 +166,8 @@ class FilaService:
             raise EntradaInvalida(str(erro)) from None
         origem = self.origem()
         for mudanca in planos:
+            if chave:
+                mudanca.historico[-1]["chave"] = chave
             if mudanca.evento_os is None:
                 continue
             momento = mudanca.campos["dta_atualizacao"]
@@ -174,7 +180,12 @@ class FilaService:
                     mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
                 )
             mudanca.eventos = [evento]
-        return self._aplicar(oid, planos, versao, passo.rotulo, passo, acao)
+        try:
+            return self._aplicar(oid, planos, versao, passo.rotulo, passo, acao)
+        except Conflito as conflito:
+            if chave and conflito.item and domain.ja_aplicado(conflito.item, acao, ator.id, chave):
+                return conflito.item
+            raise
 
     def alterar_prioridade(
         self,

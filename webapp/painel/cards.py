@@ -65,6 +65,11 @@ class Destaque:
 def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> CartaoTV:
     """The board's card (no buttons), plus what the TV needs to tick by itself."""
     c = quadro.cartao(item, ctx)
+    if c.invalido:
+        return CartaoTV(
+            c.fila_id, c.ordem_servico_id, "Dados inválidos", None, "normal", "—", None, None,
+            "—", None, 0, 0, "ok", None,
+        )  # fmt: skip
     atencao, atraso = ctx.limites_alerta[c.prioridade]
     etapa = domain.sub_etapa(item)
     parado = c.pausa is not None or c.status == Status.FINALIZADA
@@ -93,7 +98,10 @@ def mais_antiga(
     """The waiting order with the most time in stage (holds excluded), and that time."""
     melhor: tuple[Mapping[str, Any], float] | None = None
     for item in aguardando:
-        segundos = domain.tempo_na_etapa(item, ctx.instante)
+        try:
+            segundos = domain.tempo_na_etapa(item, ctx.instante)
+        except quadro.DADOS_RUINS:
+            continue  # shown as an invalid card; never the highlight
         if melhor is None or segundos > melhor[1]:
             melhor = (item, segundos)
     return melhor

@@ -8,7 +8,7 @@ process however many TVs watch.
 from __future__ import annotations
 
 from bson import ObjectId
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import errors, live
 from ..clock import agora
@@ -70,33 +70,50 @@ def _proibido() -> Response:
     return resposta
 
 
+COOKIE = "painel_token"
+UM_ANO = 365 * 24 * 3600
+
+
+def _token() -> str | None:
+    """The display token: the TV's cookie, or the address a manager copied (once)."""
+    return request.args.get("token") or request.cookies.get(COOKIE)
+
+
 @bp.get("")
 def index() -> Response:
-    """The TV page. Without a valid token: 403 and nothing about the queue."""
+    """The TV page. Without a valid token: 403 and nothing about the queue. A token in the
+    address moves into a cookie and the address loses it, so it never lands in a log, a
+    history or a Referer afterwards."""
     c = componentes()
-    if c.configuracoes.verificar_token(request.args.get("token")) is None:
+    if c.configuracoes.verificar_token(_token()) is None:
         return _proibido()
+    if "token" in request.args:
+        resposta = redirect(url_for("painel.index"), code=303)
+        resposta.set_cookie(
+            COOKIE, request.args["token"], max_age=UM_ANO, path="/painel", httponly=True,
+            secure=c.settings.production, samesite="Strict",
+        )  # fmt: skip
+        resposta.headers["Cache-Control"] = "no-store"
+        return resposta
     colunas, destaque = montar(c)
     corpo = render_template(
         "painel/index.html",
         colunas=colunas,
         destaque=destaque,
-        token=request.args["token"],
         agora=c.relogio.local(agora()),
         batida_ms=int(live.heartbeat_s() * 1000),
     )
     resposta = Response(corpo, mimetype="text/html")
     resposta.headers["Cache-Control"] = "no-store"
-    # The token is in the URL: never send it on to another site.
     resposta.headers["Referrer-Policy"] = "no-referrer"
     return resposta
 
 
 @bp.get("/eventos")
 def eventos_painel() -> Response:
-    """The TV's live stream: the whole display first, then the columns each change touches."""
+    """The TV's live stream: the whole display first, then each change."""
     c = componentes()
-    documento = c.configuracoes.verificar_token(request.args.get("token"))
+    documento = c.configuracoes.verificar_token(_token())
     if documento is None:
         return _proibido()
     token_id: ObjectId = documento["_id"]

@@ -26,13 +26,15 @@ def normalizar_login(login: str) -> str:
 
 
 class Usuario(UserMixin):
-    def __init__(self, documento: dict[str, Any]) -> None:
+    def __init__(self, documento: dict[str, Any], sessao: str | None = None) -> None:
         self.documento = documento
+        self.sessao = sessao  # the open session this request belongs to (sessao/repository.py)
 
     def get_id(self) -> str:
         # The stamp changes when the password changes or the user is deactivated, so every
-        # session carrying the old id stops loading (PessoasQueries.carregar).
-        return f"{self.login}:{self.documento['carimbo']}"
+        # session carrying the old id stops loading (PessoasQueries.carregar); the session id
+        # ends with sign-out.
+        return f"{self.login}:{self.documento['carimbo']}:{self.sessao or '-'}"
 
     @property
     def is_active(self) -> bool:

@@ -27,12 +27,14 @@ class PessoasQueries:
         return Usuario(documento) if documento else None
 
     def carregar(self, id_sessao: str) -> Usuario | None:
-        """The user of a session id (login:stamp), if still active and with the same stamp."""
-        login, _, carimbo = id_sessao.rpartition(":")
-        if not login or not carimbo:
+        """The user of a session id (login:stamp:session), if still active and with the same
+        stamp (whether the session itself is still open is sessao's to say)."""
+        partes = id_sessao.split(":")
+        if len(partes) != 3 or not all(partes):
             return None
+        login, carimbo, sessao = partes
         documento = self.usuarios.find_one({"login": login, "carimbo": carimbo, "ativo": True})
-        return Usuario(documento) if documento else None
+        return Usuario(documento, None if sessao == "-" else sessao) if documento else None
 
     def autenticar(self, login: str, senha: str) -> Usuario | None:
         """The user if the password matches (active or not: the caller decides), else None."""

@@ -4,6 +4,7 @@ database."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -13,6 +14,8 @@ from ..clock import duracao
 from ..fila import domain, labels
 from ..fila.domain import Acao, Alerta, Papel, Prioridade, Status, SubEtapa
 from ..sincronizacao_os import domain as sincronizacao
+
+log = logging.getLogger(__name__)
 
 COLUNAS = tuple(Status)
 
@@ -77,6 +80,7 @@ class Cartao:
     pode_pausar: bool = False
     finalizada: bool = False
     tempo_total: str | None = None  # finished orders: creation to the end of the repair
+    invalido: bool = False  # its stored data cannot be shown (cartao_invalido)
     # Delivery to the OS service (sincronizacao_os.domain.resumo, times in the shop's zone);
     # None when the order has no step to tell yet.
     sincronizacao: dict[str, Any] | None = None
@@ -134,7 +138,49 @@ def ordem(item: Mapping[str, Any]) -> str:
     return f"{prioridade:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}"
 
 
+# What a stored value that cannot be shown raises (a date out of range, a missing or unknown
+# field): that card shows as such, and the page around it still works for everyone.
+DADOS_RUINS = (OverflowError, ValueError, KeyError, TypeError, AttributeError)
+
+
 def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
+    try:
+        return _cartao(item, ctx)
+    except DADOS_RUINS:
+        log.exception("cartão com dados inválidos", extra={"fila_id": str(item.get("_id"))})
+        return cartao_invalido(item)
+
+
+def cartao_invalido(item: Mapping[str, Any]) -> Cartao:
+    """A card whose stored data cannot be shown: its id and OS, and a message."""
+    status = item.get("status") if item.get("status") in Status.__members__ else "AGUARDANDO"
+    return Cartao(
+        fila_id=str(item.get("_id")),
+        ordem_servico_id=item.get("ordem_servico_id") or 0,
+        status=Status(status),
+        prioridade=Prioridade.NORMAL,
+        rotulo_prioridade="—",
+        placa=None,
+        veiculo=None,
+        cliente=None,
+        descricao=None,
+        sub_etapa=None,
+        mecanico=None,
+        tempo_etapa="—",
+        segundos_etapa=0.0,
+        alerta=Alerta.OK,
+        diagnostico=None,
+        previsao_entrega=None,
+        entrega_atrasada=False,
+        pausa=None,
+        tempo_pausa=None,
+        ordem="99",
+        versao=0,
+        invalido=True,
+    )
+
+
+def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     instante, papel = ctx.instante, ctx.papel
     prioridade = Prioridade(item["prioridade"])
     segundos = domain.tempo_na_etapa(item, instante)

@@ -29,6 +29,7 @@ from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
 from ..fila.service import FilaService
+from ..sessao.auth import carregar_usuario
 from . import cards, partials
 from .filters import Filtros
 from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
@@ -212,7 +213,7 @@ def eventos() -> Response:
             config=lambda: str(partials.render_contagens()),  # the columns' limits changed
             versao=current_app.config["VERSAO"],
             # Deactivated, or the password changed: the open tab stops receiving the queue.
-            valido=lambda: c.pessoas_queries.carregar(usuario.get_id()) is not None,
+            valido=lambda: carregar_usuario(usuario.get_id()) is not None,
             ao_revogar="Sessão encerrada: entre novamente.",
         )
     )

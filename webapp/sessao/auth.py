@@ -29,16 +29,23 @@ DURACAO_SESSAO = timedelta(hours=12)  # one shift
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "sessao.entrar"
-# Binds the session to the client's address and browser; a copied cookie fails elsewhere.
-login_manager.session_protection = "strong"
+# No binding of the session to the client's address: Flask-Login reads it from X-Forwarded-For,
+# which anyone can forge without a trusted proxy, and a tablet moving from Wi-Fi to 4G would be
+# signed out. Sessions are revocable on the server instead (sign-out, deactivation, password).
+login_manager.session_protection = None
 
 V = TypeVar("V", bound=Callable[..., Any])
 
 
 @login_manager.user_loader
-def _carregar(id_sessao: str) -> Usuario | None:
-    # None for an inactive user or an old stamp: the session simply stops being signed in.
-    return componentes().pessoas_queries.carregar(id_sessao)
+def carregar_usuario(id_sessao: str) -> Usuario | None:
+    """The signed-in user, while the account is active, its password unchanged and the session
+    open (signed out, it is gone: a copied cookie no longer works). None signs the request out."""
+    c = componentes()
+    usuario = c.pessoas_queries.carregar(id_sessao)
+    if usuario is None or not usuario.sessao or not c.sessoes.ativa(usuario.sessao):
+        return None
+    return usuario
 
 
 @login_manager.unauthorized_handler
@@ -99,6 +106,8 @@ def instalar(app: Flask, api: Blueprint) -> None:
 
     @app.context_processor
     def _usuario_atual() -> dict[str, Any]:
+        if errors.banco_fora():  # the database is down: an anonymous header, no second wait
+            return {"current_user": login_manager.anonymous_user()}
         try:
             return {"current_user": current_user._get_current_object()}
         except PyMongoError:

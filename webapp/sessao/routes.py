@@ -12,6 +12,7 @@ from ..components import componentes
 from ..pessoas.model import normalizar_login
 from ..urls import destino_seguro
 from .forms import EntrarForm
+from .repository import chaves
 
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."
@@ -40,7 +41,7 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     c = componentes()
     login = normalizar_login(login)
     # Behind a proxy, remote_addr is the client only with ProxyFix (TRUSTED_PROXIES > 0).
-    lote = c.tentativas.reservar([f"login:{login}", f"ip:{request.remote_addr}"])
+    lote = c.tentativas.reservar(chaves(login, request.remote_addr))
     if lote is None:
         return MENSAGEM_LIMITE, 429
     usuario = c.pessoas_queries.autenticar(login, senha)
@@ -54,12 +55,15 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     # before (no session fixation) and drops the old CSRF secret, so new tokens are issued.
     session.clear()
     session["nonce"] = secrets.token_urlsafe(16)
+    usuario.sessao = c.sessoes.abrir(login, request.remote_addr, request.user_agent.string)
     login_user(usuario)
     return None, 200
 
 
 @bp.post("/sair")
 def sair() -> Response:
+    if current_user.is_authenticated and current_user.sessao:
+        componentes().sessoes.encerrar(current_user.sessao)
     logout_user()
     session.clear()
     flash("Você saiu.")
