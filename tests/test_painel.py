@@ -109,7 +109,9 @@ def test_cartao_da_tv_mostra_prioridade_em_cor_e_texto_mecanico_e_tempo(
 ):
     item = adicionar(app, 4400, minutos_atras=75, prioridade="URGENTE", placa="URG1A00")
     api.passo(str(item["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    html = coluna(client.get(f"/painel?token={segredo}", follow_redirects=True).text, "EM_DIAGNOSTICO")
+    html = coluna(
+        client.get(f"/painel?token={segredo}", follow_redirects=True).text, "EM_DIAGNOSTICO"
+    )
     assert "prioridade-urgente" in html  # the colour
     assert ">Urgente</span>" in html  # and the text
     assert "Marcos Mecânico" in html
@@ -125,7 +127,9 @@ def test_coluna_mostra_os_mais_urgentes_e_mais_n(make_app, api, segredo):
     for n in range(5):
         api.criar(4500 + n, placa=f"NRM{n}A00")
     urgente = api.criar(4510, "URGENTE", placa="URG9Z99")
-    html = coluna(tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text, "AGUARDANDO")
+    html = coluna(
+        tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text, "AGUARDANDO"
+    )
     assert html.count('class="painel-cartao ') == 3
     assert "URG9Z99" in html  # the most urgent first, even though it came last
     assert html.index("URG9Z99") < html.index("NRM0A00")
