@@ -30,6 +30,9 @@ class Mongo:
             connectTimeoutMS=timeout,
             socketTimeoutMS=max(timeout * 5, 10_000),
             retryWrites=True,
+            # Re-check a server this often (default 10 s): after a failover or a node that
+            # answered "shutting down", requests find the primary again within seconds.
+            heartbeatFrequencyMS=1000,
         )
         self.db: Database = self.client.get_database(
             settings.mongodb_database, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC)

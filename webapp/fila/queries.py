@@ -71,7 +71,7 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
                     {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
                 ]
             }
-    except (ValueError, OverflowError, InvalidId):
+    except (ValueError, OverflowError, OSError, InvalidId):
         return None
     return None
 
