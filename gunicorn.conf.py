@@ -1,5 +1,6 @@
 """gunicorn settings; every value can be overridden by the environment."""
 
+import gc
 import os
 import sys
 
@@ -64,3 +65,9 @@ def child_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
     """In the master, once a worker is gone (exit, crash, timeout): with PROMETHEUS_MULTIPROC_DIR
     its open-stream gauge stops counting; its counters stay in the sums (webapp/metrics.py)."""
     metrics.processo_encerrado(worker.pid)
+
+
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn hook signature
+    """Freeze what the app holds after loading (modules, templates, settings): the collector then
+    never walks it again, and full collections in the middle of a request stay short."""
+    gc.freeze()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
@@ -105,3 +112,63 @@ def servidor_http(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The app under gunicorn.conf.py (the production worker class) on this test's database;
+    yields its URL and the master process. `ambiente` adds or overrides settings."""
+    from scripts import localdb  # noqa: PLC0415 - the tests' helper, not the app's
+
+    porta = localdb.free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "MONGODB_URL": settings.mongodb_url,
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "SECRET_KEY": settings.secret_key,
+        "OS_SYNC_THREAD": "false",
+        "HOST": "127.0.0.1",
+        "PORT": str(porta),
+        "LOG_LEVEL": "WARNING",
+        **ambiente,
+    }
+    for nome in ("FLASK_RUN_FROM_CLI", "URL_API_OS", "BIND"):
+        if nome not in ambiente:
+            env.pop(nome, None)
+    processo = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=RAIZ,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{porta}"
+    try:
+        limite = time.monotonic() + 60
+        while True:
+            if processo.poll() is not None:
+                raise AssertionError(f"gunicorn saiu: {processo.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > limite:
+                raise AssertionError("gunicorn não ficou pronto a tempo")
+            time.sleep(0.2)
+        yield url, processo
+    finally:
+        if processo.poll() is None:
+            processo.send_signal(signal.SIGTERM)
+        try:
+            processo.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            processo.kill()
+            processo.wait()
+        if processo.stderr:
+            processo.stderr.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from scripts import localdb
 from tests.helpers import TOKEN_SERVICO, Api, csrf_de
+from tests.helpers import gunicorn as gunicorn_em
 from tests.test_live import LeitorSSE, stream_de_teste
 from webapp import create_app
 from webapp.components import componentes
@@ -158,55 +157,13 @@ def gunicorn(app: Flask, settings: Settings, tmp_path: Path) -> Iterator[tuple[s
     diretorio = tmp_path / "prometheus"
     diretorio.mkdir()
     (diretorio / "counter_1.db").write_bytes(b"de uma execucao anterior")  # must be wiped
-    porta = localdb.free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "MONGODB_URL": settings.mongodb_url,
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "SECRET_KEY": settings.secret_key,
-        "SESSION_SECRET_KEY": SEGREDO_SESSAO,
-        "OS_SYNC_THREAD": "false",
-        "PROMETHEUS_MULTIPROC_DIR": str(diretorio),
-        "WEB_CONCURRENCY": "3",
-        "HOST": "127.0.0.1",
-        "PORT": str(porta),
-        "LOG_LEVEL": "WARNING",
-    }
-    for nome in ("FLASK_RUN_FROM_CLI", "URL_API_OS", "BIND"):
-        env.pop(nome, None)
-    processo = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=RAIZ,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{porta}"
-    try:
-        limite = time.monotonic() + 60
-        while True:
-            if processo.poll() is not None:
-                raise AssertionError(f"gunicorn saiu: {processo.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > limite:
-                raise AssertionError("gunicorn não ficou pronto a tempo")
-            time.sleep(0.2)
+    with gunicorn_em(
+        settings,
+        SESSION_SECRET_KEY=SEGREDO_SESSAO,
+        PROMETHEUS_MULTIPROC_DIR=str(diretorio),
+        WEB_CONCURRENCY="3",
+    ) as (url, _):
         yield url, diretorio
-    finally:
-        processo.send_signal(signal.SIGTERM)
-        try:
-            processo.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            processo.kill()
-            processo.wait()
-        if processo.stderr:
-            processo.stderr.close()
 
 
 def _pids(diretorio: Path, prefixo: str) -> set[int]:

@@ -106,7 +106,8 @@ def instalar(app: Flask) -> None:
             {"Allow": ", ".join(erro.valid_methods)} if getattr(erro, "valid_methods", None) else {}
         )
         if status == 413:
-            # The body was not read: the connection cannot carry another request.
+            # The body was not read: a server that does not drain it (werkzeug's) must not
+            # reuse the connection. gunicorn drains it, and sets this header itself.
             headers["Connection"] = "close"
         return resposta(status, MENSAGENS_HTTP.get(status, erro.name), headers)
 
