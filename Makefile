@@ -35,14 +35,15 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	clean distclean
+	bench clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
-	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS (make test)."
+	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS (make test),"
+	@echo "           BENCH_ARGS (make bench)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
@@ -131,6 +132,12 @@ test-fast: venv assets ## Like test, without the browser tests (no Chromium need
 
 lint: venv ## ruff check
 	$(VENV)/bin/ruff check .
+
+# Not part of `test`: a few minutes, and its figures belong in docs/PERFORMANCE.md, not in a
+# pass/fail. BENCH_ARGS e.g. `--tamanhos 50,500 --sem-doc` (see `python -m bench.quadro -h`).
+BENCH_ARGS ?=
+bench: system-deps venv assets ## Board at volume (own mongod, production gunicorn, Chromium) -> docs/PERFORMANCE.md
+	$(PY) -m bench.quadro $(BENCH_ARGS)
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)
