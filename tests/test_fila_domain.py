@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from webapp.fila import domain
+from webapp.fila import domain, timing
 from webapp.fila.domain import Acao, Papel, Passo, Prioridade, Status, SubEtapa
+from webapp.fila.plates import normalizar_placa
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -181,7 +182,7 @@ def test_tempo_na_etapa_desconta_esperas() -> None:
         ],
     }
     agora = inicio + timedelta(minutes=70)  # 20 more minutes on hold
-    assert domain.tempo_na_etapa(item, agora) == 20 * 60
+    assert timing.tempo_na_etapa(item, agora) == 20 * 60
 
 
 def test_espera_anterior_a_etapa_nao_conta() -> None:
@@ -193,7 +194,7 @@ def test_espera_anterior_a_etapa_nao_conta() -> None:
             {"acao": "iniciar_reparo", "em": T0 + timedelta(minutes=30)},  # a step ends the hold
         ],
     }
-    assert domain.tempo_na_etapa(item, T0 + timedelta(minutes=45)) == 15 * 60
+    assert timing.tempo_na_etapa(item, T0 + timedelta(minutes=45)) == 15 * 60
 
 
 def test_inicio_da_etapa_segue_a_sub_etapa() -> None:
@@ -204,30 +205,30 @@ def test_inicio_da_etapa_segue_a_sub_etapa() -> None:
         "orcamento_aprovado": False,
         "dta_fim_diagnostico": None,
     }
-    assert domain.inicio_etapa(base) == t[0]
+    assert timing.inicio_etapa(base) == t[0]
     diag = {**base, "dta_fim_diagnostico": t[2]}
-    assert domain.inicio_etapa(diag) == t[2]
+    assert timing.inicio_etapa(diag) == t[2]
     aprovada = {**diag, "orcamento_aprovado": True, "dta_aprovacao_orcamento": t[3]}
-    assert domain.inicio_etapa(aprovada) == t[3]
+    assert timing.inicio_etapa(aprovada) == t[3]
 
 
 @pytest.mark.parametrize(
     ("minutos", "prioridade", "esperado"),
     [
-        (29, Prioridade.URGENTE, domain.Alerta.OK),
-        (30, Prioridade.URGENTE, domain.Alerta.ATENCAO),
-        (60, Prioridade.URGENTE, domain.Alerta.ATRASO),
-        (60, Prioridade.BAIXA, domain.Alerta.OK),
-        (480, Prioridade.BAIXA, domain.Alerta.ATRASO),
+        (29, Prioridade.URGENTE, timing.Alerta.OK),
+        (30, Prioridade.URGENTE, timing.Alerta.ATENCAO),
+        (60, Prioridade.URGENTE, timing.Alerta.ATRASO),
+        (60, Prioridade.BAIXA, timing.Alerta.OK),
+        (480, Prioridade.BAIXA, timing.Alerta.ATRASO),
     ],
 )
 def test_alerta_por_prioridade(minutos, prioridade, esperado) -> None:
-    assert domain.alerta(minutos * 60, prioridade, domain.LIMITES_ALERTA_PADRAO) is esperado
+    assert timing.alerta(minutos * 60, prioridade, timing.LIMITES_ALERTA_PADRAO) is esperado
 
 
 def test_placa_normalizada() -> None:
-    assert domain.normalizar_placa(" abc-1d23 ") == "ABC1D23"
-    assert domain.normalizar_placa("--") is None
+    assert normalizar_placa(" abc-1d23 ") == "ABC1D23"
+    assert normalizar_placa("--") is None
     assert (
         domain.nova_ordem(1, Prioridade.NORMAL, "x", T0, {"placa": "abc 1234"})["placa"]
         == "ABC1234"

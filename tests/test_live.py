@@ -16,7 +16,7 @@ from flask import Flask
 from pymongo import MongoClient
 
 from tests.helpers import Api, csrf_de
-from webapp import live
+from webapp import live, sse
 from webapp.components import componentes
 from webapp.live import MUDANCA, RESSINCRONIZAR, Broker, Evento
 
@@ -269,12 +269,12 @@ def test_ultimos_por_item_mantem_so_o_mais_recente():
         Evento(MUDANCA, fila_id=f, operacao=o)
         for f, o in (("a", "insert"), ("b", "insert"), ("a", "update"))
     )
-    assert live.ultimos_por_item([a1, b1, a2]) == [b1, a2]
+    assert sse.ultimos_por_item([a1, b1, a2]) == [b1, a2]
 
 
 def test_mensagem_sse_em_varias_linhas():
-    assert live.mensagem("<a>\n<b>") == "data: <a>\ndata: <b>\n\n"
-    assert live.mensagem("x", "revogado") == "event: revogado\ndata: x\n\n"
+    assert sse.mensagem("<a>\n<b>") == "data: <a>\ndata: <b>\n\n"
+    assert sse.mensagem("x", "revogado") == "event: revogado\ndata: x\n\n"
 
 
 def test_broker_para_quando_o_cliente_do_banco_fecha(settings):

@@ -7,7 +7,6 @@ conditional update, so the same table decides what a button shows and what the d
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import labels
+from .plates import validar_placa
 
 
 class Status(StrEnum):
@@ -361,7 +361,10 @@ def nova_ordem(
     """A fresh queue item, waiting for diagnosis."""
     extras = dict(extras or {})
     if "placa" in extras:
-        extras["placa"] = validar_placa(extras["placa"])
+        try:
+            extras["placa"] = validar_placa(extras["placa"])
+        except ValueError as erro:
+            raise DadosInvalidos(str(erro)) from None
     return {
         "ordem_servico_id": ordem_servico_id,
         "status": Status.AGUARDANDO,
@@ -429,103 +432,6 @@ def planejar_retomada(por: str, agora: datetime) -> Mudanca:
     )
 
 
-# --- Time in the current stage ------------------------------------------------------------------
-
-
-def inicio_etapa(item: Mapping[str, Any]) -> datetime:
-    """When the current stage (or AGUARDANDO sub-stage) began."""
-    status = item.get("status")
-    if status == Status.EM_DIAGNOSTICO:
-        return item["dta_inicio_diagnostico"]
-    if status == Status.EM_REPARO:
-        return item["dta_inicio_reparo"]
-    if status == Status.FINALIZADA:
-        return item["dta_fim_reparo"]
-    etapa = sub_etapa(item)
-    if etapa is SubEtapa.PRONTA_PARA_REPARO:
-        return item["dta_aprovacao_orcamento"]
-    if etapa is SubEtapa.AGUARDANDO_APROVACAO:
-        return item["dta_fim_diagnostico"]
-    return item["dta_criacao"]
-
-
-_FIM_DE_PAUSA = {Acao.RETOMAR, *PASSOS}
-
-
-def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
-    """Seconds on hold since `desde`: each hold runs from `pausar` to `retomar` or the next step."""
-    total = 0.0
-    inicio: datetime | None = None
-    for entrada in historico:
-        acao, em = entrada.get("acao"), entrada.get("em")
-        if acao == Acao.PAUSAR and inicio is None:
-            inicio = em
-        elif acao in _FIM_DE_PAUSA and inicio is not None:
-            total += max(0.0, (em - max(inicio, desde)).total_seconds()) if em > desde else 0.0
-            inicio = None
-    if inicio is not None:
-        total += max(0.0, (agora - max(inicio, desde)).total_seconds())
-    return total
-
-
-def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
-    """Seconds in the current stage, holds excluded."""
-    desde = inicio_etapa(item)
-    bruto = (agora - desde).total_seconds()
-    return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
-
-
-class Alerta(StrEnum):
-    OK = "ok"
-    ATENCAO = "atencao"  # amber
-    ATRASO = "atraso"  # red
-
-
-# Minutes in a stage before a card turns amber / red, by priority (overridable in settings).
-LIMITES_ALERTA_PADRAO: dict[Prioridade, tuple[int, int]] = {
-    Prioridade.URGENTE: (30, 60),
-    Prioridade.ALTA: (60, 120),
-    Prioridade.NORMAL: (120, 240),
-    Prioridade.BAIXA: (240, 480),
-}
-
-
-def alerta(
-    segundos: float, prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
-) -> Alerta:
-    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
-    if segundos >= atraso * 60:
-        return Alerta.ATRASO
-    if segundos >= atencao * 60:
-        return Alerta.ATENCAO
-    return Alerta.OK
-
-
-def normalizar_placa(placa: str | None) -> str | None:
-    """Plates are compared as upper-case letters and digits only ("abc-1d23" == "ABC1D23")."""
-    if placa is None:
-        return None
-    limpa = "".join(c for c in placa.upper() if c.isascii() and c.isalnum())
-    return limpa or None
-
-
 # Dates people and integrations give (a promised time) must fall in these years: a year 1 or
 # 9999 would break every page that shows or computes with it.
 ANO_MINIMO, ANO_MAXIMO = 2000, 2100
-
-
-# Brazilian plates: the Mercosul pattern (ABC1D23) and the older one (ABC1234).
-_PLACA = re.compile(r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}")
-
-
-def validar_placa(placa: str | None) -> str | None:
-    """The plate normalised, or DadosInvalidos when it is not a Brazilian plate."""
-    if placa is None or not placa.strip():
-        return None
-    limpa = normalizar_placa(placa)
-    if limpa is None or not _PLACA.fullmatch(limpa):
-        raise DadosInvalidos(
-            f"Placa inválida: {placa.strip()[:20]!r}. Use o padrão Mercosul (ABC1D23) ou o antigo "
-            "(ABC1234)."
-        )
-    return limpa

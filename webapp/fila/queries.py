@@ -15,7 +15,8 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import Status, normalizar_placa
+from .domain import Status
+from .plates import normalizar_placa
 from .repository import COLECAO, ORDEM_FILA
 
 ATIVOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bson import ObjectId
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from .. import errors, live
+from .. import errors, live, sse
 from ..clock import agora
 from ..components import Componentes, componentes
 from ..fila.domain import Status
@@ -101,7 +101,7 @@ def index() -> Response:
         colunas=colunas,
         destaque=destaque,
         agora=c.relogio.local(agora()),
-        batida_ms=int(live.heartbeat_s() * 1000),
+        batida_ms=int(sse.heartbeat_s() * 1000),
     )
     resposta = Response(corpo, mimetype="text/html")
     resposta.headers["Cache-Control"] = "no-store"
@@ -122,8 +122,8 @@ def eventos_painel() -> Response:
         # Every TV shows the same thing: one render per batch of changes in this process.
         return c.live.renderizar(("painel", live.chave(lote or [])), lambda: _render(c))
 
-    return live.resposta_sse(
-        live.transmitir(
+    return sse.resposta_sse(
+        sse.transmitir(
             completo=lambda: _render(c),
             mudancas=redesenho,
             config=redesenho,

@@ -11,8 +11,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..clock import duracao
-from ..fila import domain, labels
-from ..fila.domain import Acao, Alerta, Papel, Prioridade, Status, SubEtapa
+from ..fila import domain, labels, timing
+from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
+from ..fila.timing import Alerta
 from ..sincronizacao_os import domain as sincronizacao
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class Contexto:
     papel: Papel | None = None  # None: nobody acts (TV, history)
     nomes: Mapping[int, str] = field(default_factory=dict)  # funcionario_id -> name
     limites_alerta: Mapping[Prioridade, tuple[int, int]] = field(
-        default_factory=lambda: dict(domain.LIMITES_ALERTA_PADRAO)
+        default_factory=lambda: dict(timing.LIMITES_ALERTA_PADRAO)
     )
     sincronizacao_ligada: bool = True  # URL_API_OS set
 
@@ -57,24 +58,24 @@ class Cartao:
     fila_id: str
     ordem_servico_id: int
     status: Status
-    prioridade: Prioridade
-    rotulo_prioridade: str
-    placa: str | None
-    veiculo: str | None
-    cliente: str | None
-    descricao: str | None
-    sub_etapa: str | None
-    mecanico: str | None
-    tempo_etapa: str
-    segundos_etapa: float  # holds excluded
-    alerta: Alerta
-    diagnostico: str | None
-    previsao_entrega: datetime | None
-    entrega_atrasada: bool
-    pausa: dict[str, Any] | None
-    tempo_pausa: str | None
-    ordem: str  # the column's sort key, as text (the client inserts pushed cards by it)
-    versao: int
+    prioridade: Prioridade = Prioridade.NORMAL
+    rotulo_prioridade: str = "—"
+    placa: str | None = None
+    veiculo: str | None = None
+    tempo_etapa: str = "—"
+    cliente: str | None = None
+    descricao: str | None = None
+    segundos_etapa: float = 0.0  # holds excluded
+    sub_etapa: str | None = None
+    mecanico: str | None = None
+    alerta: Alerta = Alerta.OK
+    diagnostico: str | None = None
+    previsao_entrega: datetime | None = None
+    entrega_atrasada: bool = False
+    pausa: dict[str, Any] | None = None
+    tempo_pausa: str | None = None
+    ordem: str = "99"  # the column's sort key, as text (the client inserts pushed cards by it)
+    versao: int = 0
     botoes: list[Botao] = field(default_factory=list)
     gerente: bool = False
     pode_pausar: bool = False
@@ -155,35 +156,14 @@ def cartao_invalido(item: Mapping[str, Any]) -> Cartao:
     """A card whose stored data cannot be shown: its id and OS, and a message."""
     status = item.get("status") if item.get("status") in Status.__members__ else "AGUARDANDO"
     return Cartao(
-        fila_id=str(item.get("_id")),
-        ordem_servico_id=item.get("ordem_servico_id") or 0,
-        status=Status(status),
-        prioridade=Prioridade.NORMAL,
-        rotulo_prioridade="—",
-        placa=None,
-        veiculo=None,
-        cliente=None,
-        descricao=None,
-        sub_etapa=None,
-        mecanico=None,
-        tempo_etapa="—",
-        segundos_etapa=0.0,
-        alerta=Alerta.OK,
-        diagnostico=None,
-        previsao_entrega=None,
-        entrega_atrasada=False,
-        pausa=None,
-        tempo_pausa=None,
-        ordem="99",
-        versao=0,
-        invalido=True,
+        str(item.get("_id")), item.get("ordem_servico_id") or 0, Status(status), invalido=True
     )
 
 
 def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     instante, papel = ctx.instante, ctx.papel
     prioridade = Prioridade(item["prioridade"])
-    segundos = domain.tempo_na_etapa(item, instante)
+    segundos = timing.tempo_na_etapa(item, instante)
     etapa = domain.sub_etapa(item)
     pausa = item.get("pausa")
     mecanico_id = item.get("mecanico_responsavel_id")
@@ -204,7 +184,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,
-        alerta=Alerta.OK if finalizada else domain.alerta(segundos, prioridade, ctx.limites_alerta),
+        alerta=Alerta.OK if finalizada else timing.alerta(segundos, prioridade, ctx.limites_alerta),
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..fila.domain import normalizar_placa
+from ..fila.plates import normalizar_placa
 from ..fila.queries import filtro_busca
 
 TAMANHO_BUSCA = 40

@@ -27,11 +27,10 @@ from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
     ANO_MINIMO,
-    DadosInvalidos,
     MotivoPausa,
     Prioridade,
-    validar_placa,
 )
+from ..fila.plates import validar_placa
 from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, texto_obrigatorio
 
@@ -55,7 +54,7 @@ class NovaOrdemForm(Formulario):
     def validate_placa(self, campo: Any) -> None:
         try:
             campo.data = validar_placa(campo.data)
-        except DadosInvalidos as erro:
+        except ValueError as erro:
             raise ValidationError(str(erro)) from None
 
     veiculo = StringField("Veículo", validators=[Optional(), Length(max=200)])

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from .. import live
+from .. import live, sse
 from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
@@ -206,8 +206,8 @@ def eventos() -> Response:
             lambda: partials.render_mudancas(mudados, usuario.papel, filtros, compartilhado=True),
         )
 
-    return live.resposta_sse(
-        live.transmitir(
+    return sse.resposta_sse(
+        sse.transmitir(
             completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
             mudancas=mudancas,
             config=lambda: str(partials.render_contagens()),  # the columns' limits changed

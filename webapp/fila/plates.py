@@ -1,0 +1,31 @@
+"""Brazilian licence plates: how they are compared and which ones are valid (pure Python)."""
+
+from __future__ import annotations
+
+import re
+
+
+def normalizar_placa(placa: str | None) -> str | None:
+    """Plates are compared as upper-case letters and digits only ("abc-1d23" == "ABC1D23")."""
+    if placa is None:
+        return None
+    limpa = "".join(c for c in placa.upper() if c.isascii() and c.isalnum())
+    return limpa or None
+
+
+# Brazilian plates: the Mercosul pattern (ABC1D23) and the older one (ABC1234).
+_PLACA = re.compile(r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}")
+
+
+def validar_placa(placa: str | None) -> str | None:
+    """The plate normalised, or ValueError (a message for people) when it is not a Brazilian
+    plate."""
+    if placa is None or not placa.strip():
+        return None
+    limpa = normalizar_placa(placa)
+    if limpa is None or not _PLACA.fullmatch(limpa):
+        raise ValueError(
+            f"Placa inválida: {placa.strip()[:20]!r}. Use o padrão Mercosul (ABC1D23) ou o antigo "
+            "(ABC1234)."
+        )
+    return limpa

@@ -1,0 +1,126 @@
+"""Server-Sent Events: the body of a board's or a TV's live stream, fed by the process's one
+change stream (live.py). First the whole current state, then each change, a beat ("batida")
+every SSE_BATIDA_MS, and an end when the viewer's access is revoked or the process stops."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+from flask import Response, current_app, stream_with_context
+from pymongo.errors import PyMongoError
+
+from . import metrics
+from .live import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Evento, broker
+
+log = logging.getLogger(__name__)
+
+VALIDAR_S = 15.0  # an open stream re-checks its user or TV token at least this often
+ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
+# More changes than this at once are sent as one full refresh instead of card by card.
+LOTE_MAXIMO = 20
+
+
+def mensagem(html: str, evento: str | None = None) -> str:
+    """One SSE message; htmx's SSE extension swaps an unnamed message's HTML (its partials)."""
+    linhas = [f"event: {evento}"] if evento else []
+    linhas += [f"data: {linha}" for linha in (html.splitlines() or [""])]
+    return "\n".join(linhas) + "\n\n"
+
+
+def resposta_sse(corpo: Iterable[str]) -> Response:
+    return Response(
+        stream_with_context(corpo),
+        mimetype="text/event-stream",
+        headers={
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # nginx: pass each message on at once
+        },
+    )
+
+
+def _config(nome: str, padrao: float) -> float:
+    return float(current_app.config.get(nome, padrao))
+
+
+def heartbeat_s() -> float:
+    """Seconds between two "batida" events (clients tell a dead stream by missed beats):
+    SSE_BATIDA_MS, unless the app's config says otherwise (tests)."""
+    padrao = current_app.config["SETTINGS"].sse_batida_ms / 1000
+    return _config("EVENTOS_HEARTBEAT_S", padrao)
+
+
+def transmitir(
+    *,
+    completo: Callable[[], str],
+    mudancas: Callable[[list[Evento]], str | None],
+    valido: Callable[[], bool] | None = None,
+    ao_revogar: str = "",
+    recarga_s: float | None = None,
+    config: Callable[[], str] | None = None,
+    versao: str = "",
+) -> Iterator[str]:
+    """The body of an SSE stream: first the current state (`completo`), then what changes.
+
+    Sending the whole state first makes every (re)connection show current data, after a network
+    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (or None
+    to skip); `config` what a change of the settings redraws (default: everything). `valido`
+    is asked at once when a user or a TV token changes, and on a timer that events cannot
+    starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
+    (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
+    that a new version was deployed. `recarga_s`: send the whole state again this often (what
+    depends on the clock, like "finished today")."""
+    fonte = broker()
+    heartbeat = heartbeat_s()
+    validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
+    assinatura = fonte.assinar()
+    stream_fechado = metrics.stream_aberto()
+    try:
+        fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
+        assinatura.drenar()  # the snapshot below already covers anything queued so far
+        yield mensagem(completo())
+        yield mensagem(versao, "batida")
+        agora = time.monotonic()
+        batida, validacao = agora + heartbeat, agora + validar_s
+        recarga = agora + (recarga_s or float("inf"))
+        while not assinatura.encerrada:
+            evento = assinatura.proximo(timeout=min(1.0, heartbeat))
+            lote = [] if evento is None else [evento, *assinatura.drenar()]
+            if any(e.tipo == ENCERRAR for e in lote):
+                return  # the client reconnects by itself (to a worker that is not stopping)
+            agora = time.monotonic()
+            if valido is not None and (agora >= validacao or any(e.tipo == ACESSO for e in lote)):
+                validacao = agora + validar_s
+                if not valido():
+                    yield mensagem(ao_revogar, "revogado")
+                    return
+            tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
+            if tudo or agora >= recarga:
+                recarga = agora + (recarga_s or float("inf"))
+                yield mensagem(completo())
+            else:
+                if any(e.tipo == CONFIG for e in lote):
+                    yield mensagem((config or completo)())
+                da_fila = [e for e in lote if e.tipo == MUDANCA]
+                html = mudancas(ultimos_por_item(da_fila)) if da_fila else None
+                if html:
+                    yield mensagem(html)
+            if agora >= batida:
+                batida = agora + heartbeat
+                yield mensagem(versao, "batida")
+    except PyMongoError as erro:
+        # The database went away mid-stream: end it; the client reconnects and gets it all anew.
+        log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
+    finally:
+        assinatura.fechar()
+        stream_fechado()
+
+
+def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:
+    """One event per item, the latest, in the order the items last changed."""
+    ultimos: dict[str | None, Evento] = {}
+    for evento in eventos:
+        ultimos.pop(evento.fila_id, None)
+        ultimos[evento.fila_id] = evento
+    return list(ultimos.values())
