@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..fila import domain, labels
+from ..fila import domain, labels, stages
 from ..fila.domain import Status
 from ..quadro import cards as quadro
 from ..quadro.cards import Contexto
@@ -93,7 +93,7 @@ def mais_antiga(
     """The waiting order with the most time in stage (holds excluded), and that time."""
     melhor: tuple[Mapping[str, Any], float] | None = None
     for item in aguardando:
-        segundos = domain.tempo_na_etapa(item, ctx.instante)
+        segundos = stages.tempo_na_etapa(item, ctx.instante)
         if melhor is None or segundos > melhor[1]:
             melhor = (item, segundos)
     return melhor

@@ -10,8 +10,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..clock import duracao
-from ..fila import domain, labels
-from ..fila.domain import Acao, Alerta, Papel, Prioridade, Status, SubEtapa
+from ..fila import domain, labels, stages
+from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
+from ..fila.stages import Alerta
 from ..sincronizacao_os import domain as sincronizacao
 
 COLUNAS = tuple(Status)
@@ -30,7 +31,7 @@ class Contexto:
     papel: Papel | None = None  # None: nobody acts (TV, history)
     nomes: Mapping[int, str] = field(default_factory=dict)  # funcionario_id -> name
     limites_alerta: Mapping[Prioridade, tuple[int, int]] = field(
-        default_factory=lambda: dict(domain.LIMITES_ALERTA_PADRAO)
+        default_factory=lambda: dict(stages.LIMITES_ALERTA_PADRAO)
     )
     sincronizacao_ligada: bool = True  # URL_API_OS set
 
@@ -137,7 +138,7 @@ def ordem(item: Mapping[str, Any]) -> str:
 def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     instante, papel = ctx.instante, ctx.papel
     prioridade = Prioridade(item["prioridade"])
-    segundos = domain.tempo_na_etapa(item, instante)
+    segundos = stages.tempo_na_etapa(item, instante)
     etapa = domain.sub_etapa(item)
     pausa = item.get("pausa")
     mecanico_id = item.get("mecanico_responsavel_id")
@@ -158,7 +159,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,
-        alerta=Alerta.OK if finalizada else domain.alerta(segundos, prioridade, ctx.limites_alerta),
+        alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
