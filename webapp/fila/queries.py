@@ -162,6 +162,14 @@ class FilaQueries:
         )
         return list(cursor), total
 
+    def carga_mecanicos(self) -> dict[int, int]:
+        """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""
+        pipeline = [
+            {"$match": {"status": {"$in": [Status.EM_DIAGNOSTICO, Status.EM_REPARO]}}},
+            {"$group": {"_id": "$mecanico_responsavel_id", "n": {"$sum": 1}}},
+        ]
+        return {d["_id"]: d["n"] for d in self.fila.aggregate(pipeline) if d["_id"] is not None}
+
     # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
 
     def totais_os_sync(self) -> dict[str, int]:

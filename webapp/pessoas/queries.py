@@ -54,6 +54,14 @@ class PessoasQueries:
         )
         return {d["funcionario_id"]: d["nome"] for d in cursor}
 
+    def mecanicos_ativos(self) -> list[tuple[int, str]]:
+        """(funcionario_id, name) of the active mechanics, by name. Index: por_papel."""
+        cursor = self.usuarios.find(
+            {"papel": "mecanico", "ativo": True, "funcionario_id": {"$type": "number"}},
+            {"funcionario_id": 1, "nome": 1, "_id": 0},
+        ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
+        return [(d["funcionario_id"], d["nome"]) for d in cursor]
+
     def nomes_por_login(self, logins: Iterable[str | None]) -> dict[str, str]:
         """Display names of many logins (e.g. history authors) in one query."""
         procurados = sorted({login for login in logins if login})

@@ -25,6 +25,8 @@ INDICES = [
         partialFilterExpression={"funcionario_id": {"$type": "number"}},
         name="funcionario_unico",
     ),
+    # The active mechanics (the board's filter and assignment, the TV's load strip).
+    IndexModel([("papel", ASCENDING), ("ativo", ASCENDING), ("nome", ASCENDING)], name="por_papel"),
 ]
 
 # Passwords are hashed with scrypt; tests (APP_ENV=test) use a cheap PBKDF2 so that signing in

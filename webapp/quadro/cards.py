@@ -4,7 +4,7 @@ database."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -63,6 +63,7 @@ class Cartao:
     descricao: str | None
     sub_etapa: str | None
     mecanico: str | None
+    mecanico_id: int | None
     tempo_etapa: str
     segundos_etapa: float  # holds excluded
     alerta: Alerta
@@ -157,6 +158,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         descricao=_resumo(item.get("descricao"), 90),
         sub_etapa=labels.SUB_ETAPAS[etapa] if etapa else None,
         mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
+        mecanico_id=mecanico_id,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,
         alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
@@ -216,6 +218,29 @@ def colunas(
             paginas[s][1],
         )
         for s in COLUNAS
+    ]
+
+
+@dataclass(frozen=True)
+class Mecanico:
+    """An active mechanic and the orders they have in diagnosis or repair now (their load)."""
+
+    funcionario_id: int
+    nome: str
+    carga: int
+    curto: str  # the first name, or the whole name when two share it (the TV's strip)
+
+    @property
+    def rotulo(self) -> str:
+        return f"{self.nome} ({self.carga})"
+
+
+def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> list[Mecanico]:
+    ativos = list(ativos)
+    primeiros = [nome.split()[0] if nome.split() else nome for _, nome in ativos]
+    return [
+        Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome)
+        for (i, nome), curto in zip(ativos, primeiros, strict=True)
     ]
 
 

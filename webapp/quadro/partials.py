@@ -36,6 +36,12 @@ def contexto(
     )
 
 
+def mecanicos(c: Componentes | None = None) -> list[cards.Mecanico]:
+    """The active mechanics with their load (two small indexed reads)."""
+    c = c or componentes()
+    return cards.mecanicos(c.pessoas_queries.mecanicos_ativos(), c.fila_queries.carga_mecanicos())
+
+
 POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
 
 

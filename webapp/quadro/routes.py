@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -42,7 +43,20 @@ NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaSc
 
 @bp.app_context_processor
 def _escolhas() -> dict[str, Any]:
-    return {"motivos_pausa": MOTIVOS, "prioridades": PRIORIDADES, "labels": labels}
+    return {
+        "motivos_pausa": MOTIVOS,
+        "prioridades": PRIORIDADES,
+        "labels": labels,
+        "mecanicos_ativos": mecanicos_do_pedido,
+    }
+
+
+def mecanicos_do_pedido() -> list[cards.Mecanico]:
+    """The active mechanics with their load, read once per request and only when a template
+    asks (the assignment form, the filter)."""
+    if "mecanicos" not in g:
+        g.mecanicos = partials.mecanicos()
+    return g.mecanicos
 
 
 def fila() -> FilaService:
@@ -118,14 +132,16 @@ def coluna(status: str) -> Any:
 def detalhe(fila_id: str) -> Any:
     item = fila().obter(fila_id)
     c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
-    autores = componentes().pessoas_queries.nomes_por_login(
-        {h["por"] for h in item.get("historico", [])}
-    )
+    pessoas = componentes().pessoas_queries
+    historico = item.get("historico", [])
+    autores = pessoas.nomes_por_login({h["por"] for h in historico})
+    trocas = [h for h in historico if h.get("acao") == "atribuir"]
     return render_template(
         "quadro/detalhe.html",
         item=item,
         c=c,
         autores=autores,
+        mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados_da_sessao().get(fila_id, {}),
     )
 
