@@ -1,16 +1,18 @@
-"""Every read of the people (collection `usuarios`)."""
+"""Every read of the people (collection `usuarios`) and of the record of their sign-ins and
+changes (`registro_acessos`)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .model import Usuario, normalizar_login
-from .repository import COLECAO
+from .repository import COLECAO, REGISTRO
 
 
 @cache
@@ -21,6 +23,17 @@ def _hash_ficticio() -> str:
 class PessoasQueries:
     def __init__(self, db: Database) -> None:
         self.usuarios = db[COLECAO]
+        self.registro = db[REGISTRO]
+
+    def listar(self) -> list[Usuario]:
+        """Everyone, by name (index por_nome); the people of one shop fit on a page."""
+        return [Usuario(d) for d in self.usuarios.find({}, {"senha_hash": 0}).sort("nome", 1)]
+
+    def registros(self, login: str | None = None, limite: int = 50) -> list[dict[str, Any]]:
+        """The latest sign-ins and changes, newest first; one person's when `login` is given.
+        Indexes: registro_recente, registro_por_pessoa."""
+        consulta = {"login": normalizar_login(login)} if login else {}
+        return list(self.registro.find(consulta, {"_id": 0}).sort("em", -1).limit(limite))
 
     def obter(self, login: str) -> Usuario | None:
         documento = self.usuarios.find_one({"login": normalizar_login(login)})  # login_unico

@@ -55,6 +55,7 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     session.clear()
     session["nonce"] = secrets.token_urlsafe(16)
     login_user(usuario)
+    c.pessoas_service.registrar_entrada(usuario, request.remote_addr)  # who, when, from where
     return None, 200
 
 
