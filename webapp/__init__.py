@@ -21,6 +21,7 @@ from .fila.queries import FilaQueries
 from .fila.repository import COLECAO as FILA
 from .fila.repository import FilaRepository
 from .fila.service import FilaService
+from .indicadores.routes import bp as indicadores_bp
 from .live import Broker
 from .painel.routes import bp as painel_bp
 from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
@@ -42,7 +43,7 @@ RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_CORPO = 64 * 1024
 
 # Blueprints whose requests need the indexes (the others answer without the database).
-USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas"}
+USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas", "indicadores"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -139,6 +140,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         painel_bp,
         configuracoes_bp,
         pessoas_bp,
+        indicadores_bp,
     ):
         app.register_blueprint(blueprint)
     for comando in (*COMANDOS_FILA, *COMANDOS_PESSOAS, os_sync):

@@ -27,10 +27,10 @@ def fila() -> FilaService:
 
 @bp.before_request
 def autenticar() -> None:
-    g.ator = _ator()
+    g.ator = ator_da_chamada()
 
 
-def _ator() -> Ator:
+def ator_da_chamada() -> Ator:
     """Who calls: a bearer JWT's identity, or the OS service from a trusted network."""
     settings = componentes().settings
     cabecalho = request.headers.get("Authorization", "")

@@ -31,8 +31,11 @@ INDICES = [
     IndexModel(ORDEM_FILA, name="fila_geral"),
     # The board's "finished today" column and the history pages.
     IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
-    # The longest-waiting orders (the TV's highlight): by when their current stage began.
+    # The longest-waiting orders (the TV's highlight): by when their current stage began. Also
+    # the late work's stage branches (queries.filtro_atrasadas: a stage begun before the
+    # threshold), while por_previsao serves its promised-time branch.
     IndexModel([("status", ASCENDING), ("etapa_desde", ASCENDING)], name="por_etapa"),
+    IndexModel([("status", ASCENDING), ("previsao_entrega", ASCENDING)], name="por_previsao"),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
     # board's count of events waiting.
     IndexModel(

@@ -75,6 +75,14 @@ class PessoasQueries:
         ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
         return [(d["funcionario_id"], d["nome"]) for d in cursor]
 
+    def nomes_de_funcionarios(self) -> dict[int, str]:
+        """Everyone who has a funcionario_id, inactive ones too (an export names every order's
+        mechanic). Index: funcionario_unico (partial on that field)."""
+        cursor = self.usuarios.find(
+            {"funcionario_id": {"$type": "number"}}, {"funcionario_id": 1, "nome": 1, "_id": 0}
+        )
+        return {d["funcionario_id"]: d["nome"] for d in cursor}
+
     def nomes_por_login(self, logins: Iterable[str | None]) -> dict[str, str]:
         """Display names of many logins (e.g. history authors) in one query."""
         procurados = sorted({login for login in logins if login})

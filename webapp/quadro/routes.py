@@ -90,6 +90,7 @@ def pagina_quadro(
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
         situacao_os=componentes().ligacao_os.situacao(),
+        atrasadas=partials.contar_atrasadas(),
     ), status
 
 
