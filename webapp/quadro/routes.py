@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from .. import live
+from .. import errors, live
 from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
@@ -33,6 +33,7 @@ from ..fila.service import FilaService
 from . import cards, partials
 from .filters import Filtros
 from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
+from .qr import qr_svg
 
 bp = Blueprint("quadro", __name__)
 
@@ -144,6 +145,31 @@ def detalhe(fila_id: str) -> Any:
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados_da_sessao().get(fila_id, {}),
+    )
+
+
+FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
+
+
+@bp.get("/ordens/<fila_id>/ficha")
+@login_required
+def ficha(fila_id: str) -> Any:
+    """The order's printable job card: A4 or an 80 mm receipt (print CSS), with a QR code
+    that opens the order's page."""
+    formato = request.args.get("formato", "a4")
+    if formato not in FORMATOS_FICHA:
+        return errors.resposta(400, "Formato de ficha inválido: use a4 ou 80mm.")
+    item = fila().obter(fila_id)
+    c = cards.cartao(item, partials.contexto(None, [item]))
+    endereco = url_for("quadro.detalhe", fila_id=fila_id, _external=True)
+    return render_template(
+        "quadro/ficha.html",
+        item=item,
+        c=c,
+        formato=formato,
+        formatos=FORMATOS_FICHA,
+        qr=qr_svg(endereco, f"Código QR da OS {item['ordem_servico_id']}: {endereco}"),
+        endereco=endereco,
     )
 
 
