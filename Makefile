@@ -35,7 +35,7 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	clean distclean
+	bench-indicadores clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -131,6 +131,9 @@ test-fast: venv assets ## Like test, without the browser tests (no Chromium need
 
 lint: venv ## ruff check
 	$(VENV)/bin/ruff check .
+
+bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export on 50,000 orders (writes docs/PERFORMANCE.md)
+	$(PY) bench/bench_indicadores.py
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)
