@@ -88,25 +88,26 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
 
 
 @pytest.mark.parametrize(
-    ("campos", "mensagem"),
+    ("campos", "campo", "mensagem"),
     [
-        ({"nome": ""}, "Informe o nome."),
-        ({"login": ""}, "Informe o login."),
-        ({"login": "a b"}, "Login inválido"),
-        ({"login": "gerente"}, "Já existe um usuário com o login &#39;gerente&#39;."),
-        ({"funcionario_id": "101"}, "O funcionário 101 já tem um usuário."),
-        ({"funcionario_id": "abc"}, "Use um número inteiro positivo, ou deixe em branco."),
-        ({"funcionario_id": "-3"}, "Use um número inteiro positivo, ou deixe em branco."),
-        ({"papel": "chefe"}, "Escolha inválida."),
+        ({"nome": ""}, "nome", "Informe o nome."),
+        ({"login": ""}, "login", "Informe o login."),
+        ({"login": "a b"}, "login", "Login inválido"),
+        ({"login": "gerente"}, "login", "Já existe um usuário com o login &#39;gerente&#39;."),
+        ({"funcionario_id": "101"}, "funcionario_id", "O funcionário 101 já tem um usuário."),
+        ({"funcionario_id": "abc"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"funcionario_id": "-3"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"papel": "chefe"}, "papel", "Escolha inválida."),
     ],
 )
 def test_adicionar_recusa_com_a_mensagem_no_campo(
-    app: Flask, gerente: FlaskClient, campos: dict, mensagem: str
+    app: Flask, gerente: FlaskClient, campos: dict, campo: str, mensagem: str
 ) -> None:
     r = adicionar(gerente, **campos)
     assert r.status_code == 400
     assert "Não foi salvo: corrija os campos marcados." in r.text
-    assert mensagem in r.text
+    junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
+    assert junto and mensagem in junto[1], r.text  # beside its own field
     assert 'class="senha-temporaria"' not in r.text
     assert componentes(app).pessoas_queries.obter("joana") is None
 
@@ -230,20 +231,24 @@ def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
 
 
 @pytest.mark.parametrize(
-    ("atual", "nova", "confirmar", "mensagem"),
+    ("atual", "nova", "confirmar", "campo", "mensagem"),
     [
-        ("errada-123", "nova-senha-1", "nova-senha-1", "A senha atual não confere."),
-        ("mecanico123", "nova-senha-1", "outra-senha-1", "As duas senhas não são iguais."),
-        ("mecanico123", "curta", "curta", "Use de 8 a 200 caracteres."),
-        ("mecanico123", "mecanico123", "mecanico123", "A nova senha deve ser diferente da atual."),
+        ("errada-123", "nova-senha-1", "nova-senha-1", "senha_atual",
+         "A senha atual não confere."),
+        ("mecanico123", "nova-senha-1", "outra-senha-1", "confirmar",
+         "As duas senhas não são iguais."),
+        ("mecanico123", "curta", "curta", "nova", "Use de 8 a 200 caracteres."),
+        ("mecanico123", "mecanico123", "mecanico123", "nova",
+         "A nova senha deve ser diferente da atual."),
     ],
-)
+)  # fmt: skip
 def test_trocar_a_propria_senha_recusa(
-    app: Flask, usuarios_demo, entrar: Entrar, atual, nova, confirmar, mensagem
+    app: Flask, usuarios_demo, entrar: Entrar, atual, nova, confirmar, campo, mensagem
 ) -> None:
     marcos = cliente(app)
     entrar(marcos, "mecanico", "mecanico123")
     r = postar(marcos, "/senha", {"senha_atual": atual, "nova": nova, "confirmar": confirmar})
-    assert r.status_code == 400 and mensagem in r.text
+    assert r.status_code == 400 and "A senha não foi trocada" in r.text
+    assert re.search(rf'<p class="erro-campo" id="{campo}-erro">{mensagem}</p>', r.text), r.text
     assert componentes(app).pessoas_queries.autenticar("mecanico", "mecanico123") is not None
     assert marcos.get("/").status_code == 200

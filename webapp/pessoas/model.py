@@ -33,7 +33,12 @@ _ALFABETO_SENHA = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 class UsuarioInvalido(ValueError):
-    """A user that cannot be created or changed; the message is for people (Portuguese)."""
+    """A user that cannot be created or changed; the message is for people (Portuguese), and
+    `campo` the form field it belongs beside (None: the form as a whole)."""
+
+    def __init__(self, mensagem: str, campo: str | None = None) -> None:
+        super().__init__(mensagem)
+        self.campo = campo
 
 
 def normalizar_login(login: str) -> str:
@@ -75,14 +80,18 @@ def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[s
     """A user's name and role as stored (stripped, lower case); UsuarioInvalido otherwise."""
     nome = nome.strip()
     if not nome:
-        raise UsuarioInvalido("Informe o nome do usuário.")
+        raise UsuarioInvalido("Informe o nome do usuário.", "nome")
     if len(nome) > 80:
-        raise UsuarioInvalido("O nome deve ter no máximo 80 caracteres.")
+        raise UsuarioInvalido("O nome deve ter no máximo 80 caracteres.", "nome")
     papel = str(papel).strip().lower()
     if papel not in PAPEIS:
-        raise UsuarioInvalido(f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.")
+        raise UsuarioInvalido(
+            f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.", "papel"
+        )
     if funcionario_id is not None and not 0 < funcionario_id < 2**63:
-        raise UsuarioInvalido("O número de funcionário deve ser um inteiro positivo.")
+        raise UsuarioInvalido(
+            "O número de funcionário deve ser um inteiro positivo.", "funcionario_id"
+        )
     return nome, papel
 
 

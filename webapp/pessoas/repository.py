@@ -61,7 +61,7 @@ class PessoasRepository:
 
     def _hash(self, senha: str) -> str:
         if len(senha) < SENHA_MINIMA:
-            raise UsuarioInvalido(f"A senha deve ter ao menos {SENHA_MINIMA} caracteres.")
+            raise UsuarioInvalido(f"A senha deve ter ao menos {SENHA_MINIMA} caracteres.", "senha")
         return generate_password_hash(senha, method=self.metodo_hash)
 
     def criar(
@@ -80,7 +80,8 @@ class PessoasRepository:
         if not FORMATO_LOGIN.fullmatch(login):
             raise UsuarioInvalido(
                 "Login inválido: use de 2 a 40 letras minúsculas, números, ponto, hífen ou "
-                "sublinhado."
+                "sublinhado.",
+                "login",
             )
         nome, papel = validar_campos(nome, papel, funcionario_id)
         agora = datetime.now(UTC)
@@ -210,5 +211,7 @@ class PessoasRepository:
 
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:
     if "funcionario_id" in (erro.details or {}).get("keyPattern", {}):
-        return UsuarioInvalido(f"O funcionário {funcionario_id} já tem um usuário.")
-    return UsuarioInvalido(f"Já existe um usuário com o login {login!r}.")
+        return UsuarioInvalido(
+            f"O funcionário {funcionario_id} já tem um usuário.", "funcionario_id"
+        )
+    return UsuarioInvalido(f"Já existe um usuário com o login {login!r}.", "login")

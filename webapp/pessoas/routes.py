@@ -35,6 +35,12 @@ bp = Blueprint("pessoas", __name__)
 COM_SENHA_PROPRIA = {"quadro", "configuracoes", "pessoas", "indicadores"}
 
 
+def marcar(form: Any, erro: UsuarioInvalido, padrao: str) -> None:
+    """The refusal beside the field it is about (or `padrao`), as the form's own errors."""
+    campo = getattr(form, erro.campo or padrao, None) or getattr(form, padrao)
+    campo.errors = [*campo.errors, str(erro)]
+
+
 def servico() -> PessoasService:
     return componentes().pessoas_service
 
@@ -101,7 +107,7 @@ def criar() -> Any:
                 form.login.data, form.nome.data, form.papel.data, form.funcionario_id.data, quem()
             )
         except UsuarioInvalido as erro:
-            form.login.errors = [*form.login.errors, str(erro)]
+            marcar(form, erro, "login")
         else:
             criada = {"login": usuario.login, "nome": usuario.nome, "senha": senha}
             return index(criada=criada)
@@ -154,7 +160,7 @@ def editar(login: str) -> Any:
                 usuario.login, form.nome.data, form.papel.data, form.funcionario_id.data, quem()
             )
         except UsuarioInvalido as erro:
-            form.nome.errors = [*form.nome.errors, str(erro)]
+            marcar(form, erro, "nome")
         else:
             flash(f"Cadastro de {form.nome.data.strip()} salvo.", "ok")
             return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
@@ -209,7 +215,6 @@ def senha() -> Any:
     """Change one's own password; the only page open while a temporary one is in use."""
     destino = destino_seguro(request.args.get("next"))
     form = TrocarSenhaForm()
-    erro = None
     if form.validate_on_submit():
         try:
             usuario = servico().trocar_senha(
@@ -218,8 +223,8 @@ def senha() -> Any:
                 form.nova.data,
                 quem(),
             )
-        except UsuarioInvalido as e:
-            erro = str(e)
+        except UsuarioInvalido as erro:
+            marcar(form, erro, "nova")
         else:
             # The new password renewed the stamp (every other session ended): this one goes on
             # under the new id, with a fresh signed cookie.
@@ -230,5 +235,5 @@ def senha() -> Any:
             return redirect(destino, code=303)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "pessoas/senha.html", form=form, erro=erro, proximo=request.args.get("next")
+        "pessoas/senha.html", form=form, proximo=request.args.get("next")
     ), status

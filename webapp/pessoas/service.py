@@ -60,7 +60,7 @@ class PessoasService:
         changes their own role (a manager cannot lock themselves out of this page)."""
         login = normalizar_login(login)
         if login == quem.login and str(papel).strip().lower() != self._papel(login):
-            raise UsuarioInvalido("Você não pode alterar o seu próprio papel.")
+            raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
         antes, depois = self.repo.editar(login, nome, papel, funcionario_id)
         mudou = {
             campo: [antes.documento.get(campo), depois.documento.get(campo)]
@@ -99,9 +99,9 @@ class PessoasService:
         """A person changes their own password (the forced change after a reset included);
         the updated user, whose new session id the caller signs in with."""
         if self.queries.autenticar(usuario.login, atual) is None:
-            raise UsuarioInvalido("A senha atual não confere.")
+            raise UsuarioInvalido("A senha atual não confere.", "senha_atual")
         if nova == atual:
-            raise UsuarioInvalido("A nova senha deve ser diferente da atual.")
+            raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
         self.repo.alterar_senha(usuario.login, nova)
         self._registrar("trocar_senha", usuario.login, quem)
         novo = self.queries.obter(usuario.login)
