@@ -35,7 +35,7 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	bench clean distclean
+	bench bench-indicadores clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -138,6 +138,9 @@ lint: venv ## ruff check
 BENCH_ARGS ?=
 bench: system-deps venv assets ## Board at volume (own mongod, production gunicorn, Chromium) -> docs/PERFORMANCE.md
 	$(PY) -m bench.quadro $(BENCH_ARGS)
+
+bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export on 50,000 orders (writes docs/PERFORMANCE.md)
+	$(PY) bench/bench_indicadores.py
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)

@@ -142,11 +142,17 @@
       falhou(fonte.closest("form") || fonte, "Erro no servidor — não foi salvo.");
       return;
     }
-    const limite = performance.now() + 2000;
+    // A push may replace the card before this answer does: follow whichever version is on
+    // the page, for a short while, so the focus ends on the one that stays.
+    const limite = performance.now() + 1500;
+    let seguido = antes.no;
     const esperar = () => {
       const atual = document.getElementById(antes.id);
-      if (atual && atual !== antes.no) seguir(antes.id, antes.status);
-      else if (performance.now() < limite) requestAnimationFrame(esperar);
+      if (atual && atual !== seguido) {
+        seguido = atual;
+        seguir(antes.id, antes.status);
+      }
+      if (performance.now() < limite) requestAnimationFrame(esperar);
     };
     requestAnimationFrame(esperar);
   });

@@ -440,8 +440,17 @@ def test_openapi_gerado_dos_esquemas(client, app: Flask) -> None:
             caminho = regra.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
             for metodo in regra.methods - {"HEAD", "OPTIONS"}:
                 esperadas.add((caminho, metodo.lower()))
+    # /indicadores is a page that answers JSON to a bearer token: documented, not under the prefix.
+    esperadas.add(("/indicadores", "get"))
     documentadas = {(c, m) for c, ops in doc["paths"].items() for m in ops}
     assert documentadas == esperadas
+    indicadores = doc["paths"]["/indicadores"]["get"]
+    assert indicadores["tags"] == ["indicadores"] and set(indicadores["responses"]) >= {"403"}
+    assert {p["name"] for p in indicadores["parameters"]} == {"periodo", "de", "ate"}
+    atribuir = doc["paths"]["/fila-execucao/{fila_id}/atribuir"]["post"]
+    assert atribuir["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "Atribuir"
+    )
     criar = doc["paths"]["/fila-execucao"]["post"]
     assert criar["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "NovaOrdem"

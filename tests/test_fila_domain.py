@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from webapp.fila import domain, timing
+from webapp.fila import domain, preconditions, stages
 from webapp.fila.domain import Acao, Papel, Passo, Prioridade, Status, SubEtapa
 from webapp.fila.plates import normalizar_placa
 
@@ -133,11 +133,11 @@ def test_iniciar_reparo_de_integracao_registra_aprovacao_antes() -> None:
 
 
 def test_requisitos_avaliam_como_o_banco() -> None:
-    r = domain.Requisito("x", domain.PREENCHIDO, "")
+    r = preconditions.Requisito("x", preconditions.PREENCHIDO, "")
     assert r.atendido({"x": 0}) and not r.atendido({"x": None}) and not r.atendido({})
-    r = domain.Requisito("x", domain.VAZIO, "")
+    r = preconditions.Requisito("x", preconditions.VAZIO, "")
     assert r.atendido({}) and r.atendido({"x": None}) and not r.atendido({"x": 1})
-    r = domain.Requisito("x", domain.UmDe((1, 2)), "")
+    r = preconditions.Requisito("x", preconditions.UmDe((1, 2)), "")
     assert r.atendido({"x": 2}) and not r.atendido({"x": 3})
 
 
@@ -182,7 +182,7 @@ def test_tempo_na_etapa_desconta_esperas() -> None:
         ],
     }
     agora = inicio + timedelta(minutes=70)  # 20 more minutes on hold
-    assert timing.tempo_na_etapa(item, agora) == 20 * 60
+    assert stages.tempo_na_etapa(item, agora) == 20 * 60
 
 
 def test_espera_anterior_a_etapa_nao_conta() -> None:
@@ -194,7 +194,7 @@ def test_espera_anterior_a_etapa_nao_conta() -> None:
             {"acao": "iniciar_reparo", "em": T0 + timedelta(minutes=30)},  # a step ends the hold
         ],
     }
-    assert timing.tempo_na_etapa(item, T0 + timedelta(minutes=45)) == 15 * 60
+    assert stages.tempo_na_etapa(item, T0 + timedelta(minutes=45)) == 15 * 60
 
 
 def test_inicio_da_etapa_segue_a_sub_etapa() -> None:
@@ -205,25 +205,25 @@ def test_inicio_da_etapa_segue_a_sub_etapa() -> None:
         "orcamento_aprovado": False,
         "dta_fim_diagnostico": None,
     }
-    assert timing.inicio_etapa(base) == t[0]
+    assert stages.inicio_etapa(base) == t[0]
     diag = {**base, "dta_fim_diagnostico": t[2]}
-    assert timing.inicio_etapa(diag) == t[2]
+    assert stages.inicio_etapa(diag) == t[2]
     aprovada = {**diag, "orcamento_aprovado": True, "dta_aprovacao_orcamento": t[3]}
-    assert timing.inicio_etapa(aprovada) == t[3]
+    assert stages.inicio_etapa(aprovada) == t[3]
 
 
 @pytest.mark.parametrize(
     ("minutos", "prioridade", "esperado"),
     [
-        (29, Prioridade.URGENTE, timing.Alerta.OK),
-        (30, Prioridade.URGENTE, timing.Alerta.ATENCAO),
-        (60, Prioridade.URGENTE, timing.Alerta.ATRASO),
-        (60, Prioridade.BAIXA, timing.Alerta.OK),
-        (480, Prioridade.BAIXA, timing.Alerta.ATRASO),
+        (29, Prioridade.URGENTE, stages.Alerta.OK),
+        (30, Prioridade.URGENTE, stages.Alerta.ATENCAO),
+        (60, Prioridade.URGENTE, stages.Alerta.ATRASO),
+        (60, Prioridade.BAIXA, stages.Alerta.OK),
+        (480, Prioridade.BAIXA, stages.Alerta.ATRASO),
     ],
 )
 def test_alerta_por_prioridade(minutos, prioridade, esperado) -> None:
-    assert timing.alerta(minutos * 60, prioridade, timing.LIMITES_ALERTA_PADRAO) is esperado
+    assert stages.alerta(minutos * 60, prioridade, stages.LIMITES_ALERTA_PADRAO) is esperado
 
 
 def test_placa_normalizada() -> None:

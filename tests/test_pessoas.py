@@ -216,3 +216,51 @@ def test_seed_demo_cria_os_usuarios_uma_vez(
     assert r.exit_code == 0, r.output
     assert "Usuários de demonstração criados: nenhum." in r.output
     assert db["usuarios"].count_documents({}) == 3
+
+
+def test_comandos_de_pessoas(app: Flask, db: Database, consultas: PessoasQueries) -> None:
+    """The CLI twins of the /pessoas page, each change recorded as made from the command line."""
+    componentes(app).pessoas.criar_se_faltam(
+        [{"login": "joao", "nome": "João", "senha": "senha-forte", "papel": "mecanico",
+          "funcionario_id": 101}]
+    )  # fmt: skip
+    runner = app.test_cli_runner()
+
+    r = runner.invoke(args=["edit-user", "--login", "joao", "--papel", "gerente",
+                            "--funcionario-id", "150"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Usuário joao salvo: João, Gerente." in r.output
+    joao = consultas.obter("joao")
+    assert joao.e_gerente and joao.funcionario_id == 150 and joao.nome == "João"
+    r = runner.invoke(args=["edit-user", "--login", "joao", "--sem-funcionario"])
+    assert r.exit_code == 0 and consultas.obter("joao").funcionario_id is None
+    r = runner.invoke(args=["edit-user", "--login", "ninguem", "--nome", "X"])
+    assert r.exit_code == 1 and "Erro: Usuário 'ninguem' não encontrado." in r.output
+
+    r = runner.invoke(args=["deactivate-user", "--login", "JOAO"])
+    assert r.exit_code == 0 and "Usuário joao desativado (sessões encerradas)." in r.output
+    assert not consultas.obter("joao").ativo
+    assert runner.invoke(args=["deactivate-user", "--login", "joao"]).output == "Nada mudou.\n"
+    r = runner.invoke(args=["reactivate-user", "--login", "joao"])
+    assert r.exit_code == 0 and consultas.obter("joao").ativo
+
+    r = runner.invoke(args=["reset-password", "--login", "joao"])
+    assert r.exit_code == 0, r.output
+    senha = r.output.split("Senha temporária de joao: ")[1].split()[0]
+    assert consultas.autenticar("joao", "senha-forte") is None
+    assert consultas.autenticar("joao", senha).deve_trocar_senha  # type: ignore[union-attr]
+
+    r = runner.invoke(args=["list-users"])
+    assert r.output == "joao\tJoão\tgerente\t-\tativo, troca de senha pendente\n"
+
+    r = runner.invoke(args=["access-log", "--login", "joao"])
+    linhas = [linha.split("\t")[1:] for linha in r.output.splitlines()]
+    assert linhas == [
+        ["linha-de-comando", "Redefiniu a senha", "joao", "-"],
+        ["linha-de-comando", "Reativou", "joao", "-"],
+        ["linha-de-comando", "Desativou", "joao", "-"],
+        ["linha-de-comando", "Alterou o cadastro: nº de funcionário 150 → —", "joao", "-"],
+        ["linha-de-comando",
+         "Alterou o cadastro: papel Mecânico → Gerente; nº de funcionário 101 → 150", "joao", "-"],
+    ]  # fmt: skip
+    assert db["registro_acessos"].count_documents({}) == 5

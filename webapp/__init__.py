@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from htmx_flask import Htmx
 
 from . import assets, docs, errors, health, live, logs, metrics
-from .clock import Relogio
+from .clock import Relogio, agora
 from .components import Componentes
 from .configuracoes.repository import CONFIGURACOES, TOKENS, ConfiguracoesRepository
 from .configuracoes.routes import bp as configuracoes_bp
@@ -21,12 +21,15 @@ from .fila.queries import FilaQueries
 from .fila.repository import COLECAO as FILA
 from .fila.repository import FilaRepository
 from .fila.service import FilaService
+from .indicadores.routes import bp as indicadores_bp
 from .live import Broker
 from .painel.routes import bp as painel_bp
-from .pessoas.cli import create_user
+from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import COLECAO as USUARIOS
 from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
+from .pessoas.routes import bp as pessoas_bp
+from .pessoas.service import PessoasService
 from .quadro.actions import bp as quadro_bp
 from .sessao import auth
 from .sessao.repository import SESSOES, SessoesRepository, TentativasRepository
@@ -40,7 +43,7 @@ RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_CORPO = 64 * 1024
 
 # Blueprints whose requests need the indexes (the others answer without the database).
-USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes"}
+USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas", "indicadores"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -57,6 +60,7 @@ def montar_componentes(settings: Settings) -> Componentes:
     ligacao = Ligacao(db, queries, settings)
     despachante = Despachante(repo, queries, ligacao, settings)
     metodo_hash = HASH_TESTE if settings.app_env == "test" else HASH_PRODUCAO
+    pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)
     return Componentes(
         settings=settings,
         relogio=Relogio(settings.fuso_horario),
@@ -69,8 +73,9 @@ def montar_componentes(settings: Settings) -> Componentes:
             registrar=metrics.registrar_mudanca,
         ),
         fila_queries=queries,
-        pessoas=PessoasRepository(db, metodo_hash),
-        pessoas_queries=PessoasQueries(db),
+        pessoas=pessoas,
+        pessoas_queries=pessoas_queries,
+        pessoas_service=PessoasService(pessoas, pessoas_queries, agora),
         tentativas=TentativasRepository(db),
         sessoes=SessoesRepository(db),
         configuracoes=ConfiguracoesRepository(db),
@@ -137,9 +142,11 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         quadro_bp,
         painel_bp,
         configuracoes_bp,
+        pessoas_bp,
+        indicadores_bp,
     ):
         app.register_blueprint(blueprint)
-    for comando in (*COMANDOS_FILA, create_user, os_sync):
+    for comando in (*COMANDOS_FILA, *COMANDOS_PESSOAS, os_sync):
         app.cli.add_command(comando)
 
     # The OS dispatcher's thread in this process; under `flask` commands (init-db, os-sync

@@ -15,6 +15,7 @@ from .fila.service import FilaService
 from .live import Broker
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
+from .pessoas.service import PessoasService
 from .sessao.repository import SessoesRepository, TentativasRepository
 from .settings import Settings
 from .sincronizacao_os.dispatcher import Despachante
@@ -30,6 +31,7 @@ class Componentes:
     fila_queries: FilaQueries
     pessoas: PessoasRepository
     pessoas_queries: PessoasQueries
+    pessoas_service: PessoasService
     tentativas: TentativasRepository
     sessoes: SessoesRepository
     configuracoes: ConfiguracoesRepository

@@ -76,10 +76,13 @@ def operacao(
     erros: tuple[int, ...] = (),
     autenticada: bool = True,
     tag: str = "fila-execucao",
+    rota: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route, validate its body/query with the given models and document it.
 
-    The view receives `corpo=` and/or `consulta=` as validated model instances."""
+    The view receives `corpo=` and/or `consulta=` as validated model instances. `rota=False`:
+    documented and validated, but called by another view of the same address (a page that
+    answers JSON to a bearer token, e.g. /indicadores)."""
     op = Operacao(
         metodo,
         (bp.url_prefix or "") + regra,
@@ -105,7 +108,8 @@ def operacao(
                 kwargs["consulta"] = validar(consulta, request.args.to_dict())
             return view(**kwargs)
 
-        bp.add_url_rule(regra, view.__name__, envolvida, methods=[metodo])
+        if rota:
+            bp.add_url_rule(regra, view.__name__, envolvida, methods=[metodo])
         return envolvida
 
     return decorar

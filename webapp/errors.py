@@ -41,6 +41,9 @@ PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
 def quer_json() -> bool:
     if request.path.startswith(PREFIXOS_JSON):
         return True
+    # A bearer token is an API client, whatever the address (e.g. /indicadores).
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return True
     melhor = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return melhor == "application/json"
 

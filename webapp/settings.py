@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .fila.domain import Prioridade
-from .fila.timing import LIMITES_ALERTA_PADRAO
+from .fila.stages import LIMITES_ALERTA_PADRAO
 
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.

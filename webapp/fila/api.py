@@ -27,10 +27,10 @@ def fila() -> FilaService:
 
 @bp.before_request
 def autenticar() -> None:
-    g.ator = _ator()
+    g.ator = ator_da_chamada()
 
 
-def _ator() -> Ator:
+def ator_da_chamada() -> Ator:
     """Who calls: a bearer JWT's identity, or the OS service from a trusted network."""
     settings = componentes().settings
     cabecalho = request.headers.get("Authorization", "")
@@ -215,3 +215,16 @@ def finalizar_reparo(fila_id: str, corpo: s.FinalizarReparo) -> Any:
 )
 def alterar_prioridade(fila_id: str, corpo: s.NovaPrioridade) -> Any:
     return _item(fila().alterar_prioridade(fila_id, corpo.prioridade, g.ator))
+
+
+@operacao(
+    bp,
+    "POST",
+    "/<fila_id>/atribuir",
+    "Atribuir ou trocar o mecânico responsável (gerente)",
+    resposta=s.ItemFila,
+    corpo=s.Atribuir,
+    erros=(403, 404, 409),
+)
+def atribuir(fila_id: str, corpo: s.Atribuir) -> Any:
+    return _item(fila().atribuir(fila_id, corpo.mecanico_responsavel_id, g.ator))

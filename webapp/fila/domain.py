@@ -15,6 +15,7 @@ from typing import Any
 
 from . import labels
 from .plates import validar_placa
+from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, UmDe
 
 
 class Status(StrEnum):
@@ -103,45 +104,6 @@ def sub_etapa(item: Mapping[str, Any]) -> SubEtapa | None:
     if not item.get("orcamento_aprovado"):
         return SubEtapa.AGUARDANDO_APROVACAO
     return SubEtapa.PRONTA_PARA_REPARO
-
-
-# --- Requirements: pure data that both this module and the store understand -------------------
-
-
-class _Marca:
-    def __init__(self, nome: str) -> None:
-        self.nome = nome
-
-    def __repr__(self) -> str:
-        return self.nome
-
-
-PREENCHIDO = _Marca("PREENCHIDO")  # the field holds a value (not null)
-VAZIO = _Marca("VAZIO")  # the field is null or missing
-
-
-@dataclass(frozen=True)
-class UmDe:
-    valores: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Requisito:
-    """One precondition of a step; `motivo` explains a refusal in the shop's words."""
-
-    campo: str
-    esperado: Any  # a value, PREENCHIDO, VAZIO or UmDe(...)
-    motivo: str
-
-    def atendido(self, item: Mapping[str, Any]) -> bool:
-        valor = item.get(self.campo)
-        if self.esperado is PREENCHIDO:
-            return valor is not None
-        if self.esperado is VAZIO:
-            return valor is None
-        if isinstance(self.esperado, UmDe):
-            return valor in self.esperado.valores
-        return valor == self.esperado
 
 
 def nome_status(status: str) -> str:
@@ -243,7 +205,8 @@ class Mudanca:
 
     `evento_os`: the status to tell the OS service; the service turns it into an outbox event
     (`eventos`) that the store writes in the same update as the step, so a step is never stored
-    without its event or the reverse.
+    without its event or the reverse. `encerra_pausa`: the change ends any hold at that instant,
+    and the store adds the hold's seconds to its stage's `pausas_s` in the same update.
     """
 
     requisitos: tuple[Requisito, ...]
@@ -251,6 +214,7 @@ class Mudanca:
     historico: list[dict[str, Any]] = field(default_factory=list)
     evento_os: str | None = None
     eventos: list[dict[str, Any]] = field(default_factory=list)
+    encerra_pausa: datetime | None = None
 
 
 def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str, Any]:
@@ -314,6 +278,7 @@ def planejar_passo(
         campos,
         [_entrada(acao, passo.de, passo.para, por, agora)],
         passo.evento_os,
+        encerra_pausa=agora,
     )
     planos = [mudanca]
     if acao is Acao.INICIAR_REPARO and aprovar_se_preciso:
@@ -325,6 +290,7 @@ def planejar_passo(
                 {**campos, "orcamento_aprovado": True, aprovar.marca_tempo: agora},
                 [aprovacao, *mudanca.historico],
                 passo.evento_os,  # approval itself tells the OS service nothing; the repair does
+                encerra_pausa=agora,
             )
         )
     return planos
@@ -348,6 +314,22 @@ def planejar_prioridade(
         (NAO_FINALIZADA,),
         {"prioridade": nova, "prioridade_ordem": nova.ordem, "dta_atualizacao": agora},
         [_entrada(Acao.ALTERAR_PRIORIDADE, prioridade_atual, nova, por, agora)],
+    )
+
+
+def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
+    """A manager assigns (or reassigns) the mechanic of an open order; the history's `de` is
+    the mechanic stored until then (Anterior), `para` the new one."""
+    if isinstance(mecanico, bool) or not isinstance(mecanico, int) or mecanico <= 0:
+        raise DadosInvalidos("mecanico_responsavel_id deve ser um número inteiro positivo.")
+    mesmo = Requisito(
+        "mecanico_responsavel_id", Diferente(mecanico), "este mecânico já é o responsável"
+    )
+    entrada = _entrada(Acao.ATRIBUIR, Anterior("mecanico_responsavel_id"), mecanico, por, agora)
+    return Mudanca(
+        (NAO_FINALIZADA, mesmo),
+        {"mecanico_responsavel_id": mecanico, "dta_atualizacao": agora},
+        [entrada],
     )
 
 
@@ -384,6 +366,7 @@ def nova_ordem(
         "etapa_desde": agora,
         "versao": 1,
         "pausa": None,
+        "pausas_s": {},  # seconds of ended holds, per stage (stages.Etapa)
         **extras,
         "historico": [_entrada(Acao.CRIAR, None, Status.AGUARDANDO, por, agora)],
     }
@@ -429,6 +412,7 @@ def planejar_retomada(por: str, agora: datetime) -> Mudanca:
         (EM_PAUSA,),
         {"pausa": None, "dta_atualizacao": agora},
         [_entrada(Acao.RETOMAR, None, None, por, agora)],
+        encerra_pausa=agora,
     )
 
 

@@ -26,6 +26,16 @@ SUB_ETAPAS_CURTAS = {
     "pronta_para_reparo": "Pronta para reparo",
 }
 
+# The intervals the manager's indicators measure (fila.stages.INTERVALOS), holds excluded.
+INTERVALOS = {
+    "espera_diagnostico": "Espera pelo diagnóstico",
+    "diagnostico": "Diagnóstico",
+    "espera_aprovacao": "Espera pela aprovação",
+    "espera_reparo": "Espera pelo reparo",
+    "reparo": "Reparo",
+    "total": "Do início ao fim",
+}
+
 MOTIVOS_PAUSA = {
     "aguardando_pecas": "Aguardando peças",
     "aguardando_cliente": "Aguardando cliente",

@@ -7,7 +7,8 @@ service and for view models that render them without further I/O.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -15,9 +16,10 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import Status
+from .domain import Prioridade, Status
 from .plates import normalizar_placa
-from .repository import COLECAO, ORDEM_FILA
+from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
+from .stages import INTERVALOS, Etapa, Intervalo
 
 ATIVOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
@@ -37,6 +39,141 @@ def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
             alternativas.append({"ordem_servico_id": int(q)})
         consulta["$or"] = alternativas or [{"_id": None}]
     return consulta
+
+
+# --- Aggregation expressions: durations, percentiles, time in stage -------------------------------
+
+
+def _presente(campo: str) -> dict[str, Any]:
+    return {"$ne": [{"$ifNull": [f"${campo}", None]}, None]}
+
+
+def _duracao(intervalo: Intervalo) -> dict[str, Any]:
+    """Seconds of `intervalo`, holds excluded (stages.duracao's twin); null when a timestamp
+    is missing, so it counts in no percentile."""
+    bruto = {"$divide": [{"$subtract": [f"${intervalo.fim}", f"${intervalo.inicio}"]}, 1000]}
+    pausas = [{"$ifNull": [f"$pausas_s.{e.value}", 0]} for e in intervalo.etapas]
+    liquido = {"$max": [0, {"$subtract": [bruto, {"$add": pausas}]}]}
+    return {
+        "$cond": [{"$and": [_presente(intervalo.inicio), _presente(intervalo.fim)]}, liquido, None]
+    }
+
+
+DURACOES = {intervalo.codigo: _duracao(intervalo) for intervalo in INTERVALOS}
+PERCENTIS = (50, 90)
+
+
+def _percentis(valores: str) -> dict[str, Any]:
+    """{n, p50, p90} of an array of durations, nulls left out: nearest rank, the value at
+    1-based rank ceil(p·n/100) of the sorted array (indicadores.domain.posicao_percentil)."""
+    n = {"$size": "$$v"}
+    figuras: dict[str, Any] = {"n": n}
+    for p in PERCENTIS:
+        posicao = {
+            "$toInt": {"$subtract": [{"$ceil": {"$divide": [{"$multiply": [p, n]}, 100]}}, 1]}
+        }
+        figuras[f"p{p}"] = {"$cond": [{"$gt": [n, 0]}, {"$arrayElemAt": ["$$v", posicao]}, None]}
+    validos = {"$filter": {"input": valores, "cond": {"$ne": ["$$this", None]}}}
+    return {"$let": {"vars": {"v": {"$sortArray": {"input": validos, "sortBy": 1}}}, "in": figuras}}
+
+
+def _figuras_por(chave: Any) -> list[dict[str, Any]]:
+    """Group by `chave`: orders finished, and each interval's percentiles."""
+    grupo: dict[str, Any] = {"_id": chave, "n": {"$sum": 1}}
+    grupo.update({codigo: {"$push": f"$d.{codigo}"} for codigo in DURACOES})
+    projecao: dict[str, Any] = {"n": 1}
+    projecao.update({codigo: _percentis(f"${codigo}") for codigo in DURACOES})
+    return [{"$group": grupo}, {"$project": projecao}]
+
+
+def _segundos_desde(campo: str, agora: datetime) -> dict[str, Any]:
+    return {"$divide": [{"$subtract": [{"$literal": agora}, campo]}, 1000]}
+
+
+def tempo_na_etapa(agora: datetime) -> dict[str, Any]:
+    """Seconds in the current stage, holds excluded (stages.tempo_na_etapa's twin): since
+    `etapa_desde`, minus the stage's ended holds (`pausas_s`) and the open one."""
+    pausas = {
+        "$switch": {
+            "branches": [
+                {"case": {"$eq": ["$$etapa", e.value]}, "then": {"$ifNull": [f"$pausas_s.{e}", 0]}}
+                for e in Etapa
+            ],
+            "default": 0,
+        }
+    }
+    em_pausa = {"$eq": [{"$type": "$pausa"}, "object"]}
+    aberta = {"$cond": [em_pausa, _segundos_desde("$pausa.desde", agora), 0]}
+    return {
+        "$let": {
+            "vars": {"etapa": ETAPA_ATUAL},
+            "in": {
+                "$subtract": [_segundos_desde("$etapa_desde", agora), {"$add": [pausas, aberta]}]
+            },
+        }
+    }
+
+
+def filtro_atrasadas(
+    agora: datetime, limites: Mapping[Prioridade, tuple[int, int]]
+) -> dict[str, Any]:
+    """Open orders late now: past the promised time (index por_previsao), or longer in their
+    stage than their priority's red threshold, holds excluded, as the card shows (one branch
+    per priority, index por_etapa: a stage that began after the threshold cannot be late, so
+    only the candidates are fetched and timed by the $expr)."""
+    abertas = {"$in": list(ATIVOS)}
+    ramos: list[dict[str, Any]] = [{"status": abertas, "previsao_entrega": {"$lt": agora}}]
+    for prioridade in Prioridade:
+        segundos = limites[prioridade][1] * 60
+        ramos.append(
+            {
+                "status": abertas,
+                "prioridade_ordem": prioridade.ordem,
+                "etapa_desde": {"$lte": agora - timedelta(seconds=segundos)},
+                "$expr": {"$gte": [tempo_na_etapa(agora), segundos]},
+            }
+        )
+    return {"$or": ramos}
+
+
+def _finalizadas(de: datetime, ate: datetime) -> dict[str, Any]:
+    return {"$match": {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": de, "$lt": ate}}}
+
+
+def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[str, Any]]:
+    """The indicators' aggregation; its $match is served by the index finalizadas, then only
+    what the figures need is kept and grouped four ways at once ($facet)."""
+    dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
+    projecao = {"_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia}
+    return [
+        _finalizadas(de, ate),
+        {"$project": {**projecao, "d": DURACOES}},
+        {
+            "$facet": {
+                "geral": _figuras_por(None),
+                "por_prioridade": _figuras_por("$prioridade"),
+                "por_mecanico": _figuras_por("$mecanico_responsavel_id"),
+                "por_dia": [{"$group": {"_id": "$dia", "n": {"$sum": 1}}}],
+            }
+        },
+    ]
+
+
+CAMPOS_EXPORTACAO = (
+    "ordem_servico_id", "placa", "veiculo", "cliente", "prioridade", "mecanico_responsavel_id",
+    "dta_criacao", "dta_inicio_diagnostico", "dta_fim_diagnostico", "dta_aprovacao_orcamento",
+    "dta_inicio_reparo", "dta_fim_reparo", "previsao_entrega",
+)  # fmt: skip
+
+
+def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
+    """The export's aggregation: oldest first from the index finalizadas (walked backwards
+    under the equality on status: no sort in memory), each order with its durations."""
+    return [
+        _finalizadas(de, ate),
+        {"$sort": {"dta_fim_reparo": 1}},
+        {"$project": {"_id": 0, **{c: 1 for c in CAMPOS_EXPORTACAO}, "d": DURACOES}},
+    ]
 
 
 def cursor(item: dict[str, Any]) -> str:
@@ -162,6 +299,40 @@ class FilaQueries:
             .limit(por_pagina)
         )
         return list(cursor), total
+
+    def carga_mecanicos(self) -> dict[int, int]:
+        """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""
+        pipeline = [
+            {"$match": {"status": {"$in": [Status.EM_DIAGNOSTICO, Status.EM_REPARO]}}},
+            {"$group": {"_id": "$mecanico_responsavel_id", "n": {"$sum": 1}}},
+        ]
+        return {d["_id"]: d["n"] for d in self.fila.aggregate(pipeline) if d["_id"] is not None}
+
+    # --- the manager's indicators (finalizadas; por_previsao, atraso_por_etapa) --------------
+
+    def indicadores(self, de: datetime, ate: datetime, fuso: str) -> dict[str, Any]:
+        """Orders finished in [de, ate): how many; each interval's median and 90th percentile,
+        holds excluded, overall, per priority and per mechanic; and how many per day in the
+        shop's zone. One aggregation (pipeline_indicadores)."""
+        return next(self.fila.aggregate(pipeline_indicadores(de, ate, fuso), allowDiskUse=True))
+
+    def finalizadas_para_exportar(self, de: datetime, ate: datetime) -> Iterator[dict[str, Any]]:
+        """The orders finished in [de, ate), oldest first, each with its intervals' seconds
+        (`d`): a cursor read in batches, never the whole period in memory."""
+        return self.fila.aggregate(pipeline_exportacao(de, ate), batchSize=500)
+
+    def atrasadas(
+        self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]], limite: int = 200
+    ) -> list[dict[str, Any]]:
+        """The open orders late now, oldest first (see filtro_atrasadas)."""
+        consulta = filtro_atrasadas(agora, limites)
+        return list(self.fila.find(consulta).sort([("dta_criacao", 1), ("_id", 1)]).limit(limite))
+
+    def contar_atrasadas(
+        self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]]
+    ) -> int:
+        """How many open orders are late now: the board header's count, one query."""
+        return self.fila.count_documents(filtro_atrasadas(agora, limites))
 
     # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
 

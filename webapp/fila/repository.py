@@ -15,7 +15,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain import PREENCHIDO, VAZIO, Mudanca, Requisito, UmDe
+from .domain import Mudanca
+from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, UmDe
+from .stages import Etapa, pausas_por_etapa
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
@@ -29,8 +31,11 @@ INDICES = [
     IndexModel(ORDEM_FILA, name="fila_geral"),
     # The board's "finished today" column and the history pages.
     IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
-    # The longest-waiting orders (the TV's highlight): by when their current stage began.
+    # The longest-waiting orders (the TV's highlight): by when their current stage began. Also
+    # the late work's stage branches (queries.filtro_atrasadas: a stage begun before the
+    # threshold), while por_previsao serves its promised-time branch.
     IndexModel([("status", ASCENDING), ("etapa_desde", ASCENDING)], name="por_etapa"),
+    IndexModel([("status", ASCENDING), ("previsao_entrega", ASCENDING)], name="por_previsao"),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
     # board's count of events waiting.
     IndexModel(
@@ -62,6 +67,8 @@ def _condicao(requisito: Requisito) -> Any:
         return None  # matches null and missing
     if isinstance(esperado, UmDe):
         return {"$in": list(esperado.valores)}
+    if isinstance(esperado, Diferente):
+        return {"$ne": esperado.valor}
     return esperado
 
 
@@ -94,6 +101,7 @@ class FilaRepository:
     def criar_indices(self) -> None:
         self.fila.create_indexes(INDICES)
         self.arquivo.create_indexes(INDICES_ARQUIVO)
+        self._preencher_pausas()
         # Items stored before `etapa_desde` existed get it from their own dates (idempotent).
         self.fila.update_many(
             {"etapa_desde": {"$exists": False}},
@@ -102,6 +110,22 @@ class FilaRepository:
                 "$dta_fim_diagnostico", "$dta_inicio_diagnostico", "$dta_criacao",
             ]}}}],
         )  # fmt: skip
+
+    def _preencher_pausas(self) -> None:
+        """Items stored before `pausas_s` existed get it once, replayed from their history.
+        Each write is conditional on the item's version: one changed meanwhile got its
+        `pausas_s` from that change's own update (or is picked up at the next start)."""
+        sem = {"pausas_s": {"$exists": False}}
+        for item in self.fila.find(
+            {**sem, "historico.acao": "pausar"}, {"historico": 1, "versao": 1}
+        ):
+            self.fila.update_one(
+                {"_id": item["_id"], **sem, "versao": item.get("versao")},
+                {"$set": {"pausas_s": pausas_por_etapa(item.get("historico") or [])}},
+            )
+        self.fila.update_many(
+            {**sem, "historico.acao": {"$ne": "pausar"}}, {"$set": {"pausas_s": {}}}
+        )
 
     def inserir(self, documento: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -112,16 +136,9 @@ class FilaRepository:
 
     def aplicar(self, fila_id: ObjectId, mudanca: Mudanca) -> dict[str, Any] | None:
         """Apply `mudanca` only if its requisitos still hold; the updated item, or None."""
-        atualizacao: Any
-        if mudanca.eventos:
-            atualizacao = atualizacao_com_eventos(mudanca)
-        else:
-            atualizacao = {"$set": mudanca.campos, "$inc": {"versao": 1}}
-            if mudanca.historico:
-                atualizacao["$push"] = {"historico": {"$each": mudanca.historico}}
         return self.fila.find_one_and_update(
             filtro(fila_id, mudanca.requisitos),
-            atualizacao,
+            atualizacao(mudanca),
             return_document=ReturnDocument.AFTER,
         )
 
@@ -263,35 +280,97 @@ def resumo_os_sync() -> dict[str, Any]:
     }
 
 
-def atualizacao_com_eventos(mudanca: Mudanca) -> list[dict[str, Any]]:
-    """A step with events as ONE pipeline update: the step's fields, its history and its events,
-    then the recomputed `os_sync`, all atomic.
-
-    A pipeline (not $set/$push) because each event's `seq` comes from the item as it is at that
-    moment: seq = number of events already there + 1 (1-based, gapless, per item), with no read
-    before the write, so racing steps can never share a seq. The Idempotency-Key `chave` is
-    "<fila_id>-<seq>": the same on every retry, different for an OS re-added to the queue.
-    Values are wrapped in $literal so texts starting with "$" stay texts and documents replace.
-    """
-    total = {"$size": _EVENTOS}
-    novos = []
-    for i, evento in enumerate(mudanca.eventos, start=1):
-        seq = {"$add": [total, i]}
-        novos.append(
+# The stage an item is in, as an aggregation expression (stages.etapa's twin; a test checks
+# they agree on every state).
+ETAPA_ATUAL = {
+    "$switch": {
+        "branches": [
+            {"case": {"$eq": ["$status", "EM_DIAGNOSTICO"]}, "then": Etapa.EM_DIAGNOSTICO.value},
+            {"case": {"$eq": ["$status", "EM_REPARO"]}, "then": Etapa.EM_REPARO.value},
+            {"case": {"$ne": ["$status", "AGUARDANDO"]}, "then": None},
             {
-                "$mergeObjects": [
-                    {"$literal": evento},
-                    {
-                        "seq": seq,
-                        "chave": {"$concat": [{"$toString": "$_id"}, "-", {"$toString": seq}]},
-                    },
-                ]
+                "case": {"$eq": [{"$ifNull": ["$dta_fim_diagnostico", None]}, None]},
+                "then": Etapa.AGUARDANDO_DIAGNOSTICO.value,
+            },
+            {
+                "case": {"$ne": ["$orcamento_aprovado", True]},
+                "then": Etapa.AGUARDANDO_APROVACAO.value,
+            },
+        ],
+        "default": Etapa.PRONTA_PARA_REPARO.value,
+    }
+}
+
+
+def acumular_pausas(agora: datetime) -> dict[str, Any]:
+    """`pausas_s` with the open hold (if any) added to the current stage's seconds: a hold
+    ends at `agora`. Computed from the item as it is before the change, inside the update."""
+    em_pausa = {"$eq": [{"$type": "$pausa"}, "object"]}
+    segundos = {"$divide": [{"$subtract": [{"$literal": agora}, "$pausa.desde"]}, 1000]}
+    campos = {
+        e.value: {
+            "$add": [
+                {"$ifNull": [f"$$antes.{e.value}", 0]},
+                {"$cond": [{"$eq": ["$$etapa", e.value]}, "$$segundos", 0]},
+            ]
+        }
+        for e in Etapa
+    }
+    return {
+        "pausas_s": {
+            "$let": {
+                "vars": {
+                    "antes": {"$ifNull": ["$pausas_s", {}]},
+                    "etapa": ETAPA_ATUAL,
+                    "segundos": {"$cond": [em_pausa, {"$max": [0, segundos]}, 0]},
+                },
+                "in": campos,
             }
-        )
+        }
+    }
+
+
+def _entrada_historico(entrada: dict[str, Any]) -> Any:
+    """A history entry as a pipeline value: literal, but for Anterior markers, which become
+    the field's value before the update (null when missing)."""
+    anteriores = {k: v for k, v in entrada.items() if isinstance(v, Anterior)}
+    if not anteriores:
+        return {"$literal": entrada}
+    fixos = {k: v for k, v in entrada.items() if k not in anteriores}
+    lidos = {k: {"$ifNull": [f"${v.campo}", None]} for k, v in anteriores.items()}
+    return {"$mergeObjects": [{"$literal": fixos}, lidos]}
+
+
+def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
+    """A change as ONE pipeline update: the hold's seconds to its stage (when the change ends
+    holds), the change's fields, its history and its events, then the recomputed `os_sync`,
+    all atomic.
+
+    A pipeline (not $set/$push) because some values come from the item as it is at that
+    moment, with no read before the write: the hold's start, the value a history entry
+    replaces (Anterior), and each event's `seq` = number of events already there + 1
+    (1-based, gapless, per item), so racing steps can never share a seq. The Idempotency-Key
+    `chave` is "<fila_id>-<seq>": the same on every retry, different for an OS re-added to
+    the queue. Values are wrapped in $literal so texts starting with "$" stay texts and
+    documents replace.
+    """
+    etapas: list[dict[str, Any]] = []
+    if mudanca.encerra_pausa is not None:
+        etapas.append({"$set": acumular_pausas(mudanca.encerra_pausa)})
     passo = {campo: {"$literal": valor} for campo, valor in mudanca.campos.items()}
     passo["versao"] = {"$add": [{"$ifNull": ["$versao", 0]}, 1]}
-    passo["historico"] = {
-        "$concatArrays": [{"$ifNull": ["$historico", []]}, {"$literal": mudanca.historico}]
-    }
-    passo["eventos_os"] = {"$concatArrays": [_EVENTOS, novos]}
-    return [{"$set": passo}, {"$set": resumo_os_sync()}]
+    if mudanca.historico:
+        novas = [_entrada_historico(e) for e in mudanca.historico]
+        passo["historico"] = {"$concatArrays": [{"$ifNull": ["$historico", []]}, novas]}
+    if mudanca.eventos:
+        total = {"$size": _EVENTOS}
+        novos = []
+        for i, evento in enumerate(mudanca.eventos, start=1):
+            seq = {"$add": [total, i]}
+            chave = {"$concat": [{"$toString": "$_id"}, "-", {"$toString": seq}]}
+            novos.append({"$mergeObjects": [{"$literal": evento}, {"seq": seq, "chave": chave}]})
+        passo["eventos_os"] = {"$concatArrays": [_EVENTOS, novos]}
+    etapas.append({"$set": passo})
+    if mudanca.eventos:
+        etapas.append({"$set": resumo_os_sync()})
+    return etapas

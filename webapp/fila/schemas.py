@@ -94,6 +94,10 @@ class NovaPrioridade(Corpo):
     prioridade: Prioridade
 
 
+class Atribuir(Corpo):
+    mecanico_responsavel_id: IdPositivo
+
+
 class SemCorpo(Corpo):
     pass
 
@@ -110,8 +114,9 @@ class ListarParametros(BaseModel):
 
 class EntradaHistorico(BaseModel):
     acao: str
-    de: str | None
-    para: str | None
+    # Statuses, priorities, hold reasons; mechanics' ids (int) on `atribuir`.
+    de: str | int | None
+    para: str | int | None
     por: str
     em: Instante
     nota: str | None = None

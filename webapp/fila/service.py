@@ -14,7 +14,8 @@ from bson.errors import InvalidId
 from ..clock import agora
 from ..sincronizacao_os.domain import evento_recebido, novo_evento
 from . import domain
-from .domain import Acao, Papel, Prioridade, Requisito, Status
+from .domain import Acao, Papel, Prioridade, Status
+from .preconditions import Requisito
 from .queries import FilaQueries
 from .repository import FilaRepository, OrdemJaNaFila
 
@@ -210,6 +211,25 @@ class FilaService:
         return self._aplicar(
             oid, planos, versao, "alterar a prioridade", None, Acao.ALTERAR_PRIORIDADE
         )
+
+    def atribuir(
+        self,
+        fila_id: str | ObjectId,
+        mecanico: int,
+        ator: Ator,
+        *,
+        versao: int | None = None,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A manager assigns or reassigns the mechanic of an open order."""
+        oid = _oid(fila_id)
+        if not domain.pode(ator.papel, Acao.ATRIBUIR):
+            raise Proibido("Apenas um gerente pode atribuir o mecânico.")
+        try:
+            mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        return self._aplicar(oid, [mudanca], versao, "atribuir o mecânico", None, Acao.ATRIBUIR)
 
     def pausar(
         self,

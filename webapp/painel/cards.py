@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..fila import domain, labels, timing
+from ..fila import domain, labels, stages
 from ..fila.domain import Status
 from ..quadro import cards as quadro
 from ..quadro.cards import Contexto
@@ -99,7 +99,7 @@ def mais_antiga(
     melhor: tuple[Mapping[str, Any], float] | None = None
     for item in aguardando:
         try:
-            segundos = timing.tempo_na_etapa(item, ctx.instante)
+            segundos = stages.tempo_na_etapa(item, ctx.instante)
         except quadro.DADOS_RUINS:
             continue  # shown as an invalid card; never the highlight
         if melhor is None or segundos > melhor[1]:

@@ -14,7 +14,8 @@ from .. import errors, live, sse
 from ..clock import agora
 from ..components import Componentes, componentes
 from ..fila.domain import Status
-from ..quadro.partials import contexto
+from ..quadro.cards import Mecanico
+from ..quadro.partials import contexto, mecanicos
 from . import cards
 from .cards import ColunaTV, Destaque
 
@@ -33,8 +34,9 @@ RECARGA_S = 600.0
 CANDIDATOS_DESTAQUE = 20
 
 
-def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None]:
-    """The whole display: each column's first cards, the counts, the limits, the highlight."""
+def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
+    """The whole display: each column's first cards, the counts, the limits, the highlight,
+    and each active mechanic's load."""
     hoje = c.relogio.inicio_do_dia()
     q = c.fila_queries
     limite = c.settings.painel_max_cartoes
@@ -56,12 +58,14 @@ def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None]:
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return colunas, destaque
+    return colunas, destaque, mecanicos(c)
 
 
 def _render(c: Componentes) -> str:
-    colunas, destaque = montar(c)
-    return render_template("painel/_mudanca.html", colunas=colunas, destaque=destaque)
+    colunas, destaque, carga = montar(c)
+    return render_template(
+        "painel/_mudanca.html", colunas=colunas, destaque=destaque, mecanicos=carga
+    )
 
 
 def _proibido() -> Response:
@@ -95,11 +99,12 @@ def index() -> Response:
         )  # fmt: skip
         resposta.headers["Cache-Control"] = "no-store"
         return resposta
-    colunas, destaque = montar(c)
+    colunas, destaque, carga = montar(c)
     corpo = render_template(
         "painel/index.html",
         colunas=colunas,
         destaque=destaque,
+        mecanicos=carga,
         agora=c.relogio.local(agora()),
         batida_ms=int(sse.heartbeat_s() * 1000),
     )

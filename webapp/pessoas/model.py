@@ -4,6 +4,7 @@ a user's fields (roles, login format, password length)."""
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from flask_login import UserMixin
@@ -17,12 +18,81 @@ FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 SENHA_MINIMA = 8
 
 
+# What the record of sign-ins and changes says, per code (the /pessoas page and `access-log`).
+REGISTROS = {
+    "entrar": "Entrou",
+    "criar": "Cadastrou",
+    "editar": "Alterou o cadastro",
+    "desativar": "Desativou",
+    "reativar": "Reativou",
+    "redefinir_senha": "Redefiniu a senha",
+    "trocar_senha": "Trocou a própria senha",
+}
+# Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed on a tablet.
+_ALFABETO_SENHA = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 class UsuarioInvalido(ValueError):
-    """A user that cannot be created or changed; the message is for people (Portuguese)."""
+    """A user that cannot be created or changed; the message is for people (Portuguese), and
+    `campo` the form field it belongs beside (None: the form as a whole)."""
+
+    def __init__(self, mensagem: str, campo: str | None = None) -> None:
+        super().__init__(mensagem)
+        self.campo = campo
 
 
 def normalizar_login(login: str) -> str:
     return login.strip().lower()
+
+
+_CAMPOS = {"nome": "nome", "papel": "papel", "funcionario_id": "nº de funcionário"}
+
+
+def descrever(registro: dict[str, Any]) -> str:
+    """A line of the record in words: "Alterou o cadastro: papel Mecânico → Gerente"."""
+    texto = REGISTROS.get(registro.get("acao", ""), registro.get("acao", ""))
+    partes = []
+    for campo, valor in (registro.get("detalhe") or {}).items():
+        if isinstance(valor, list) and len(valor) == 2:
+            antes, depois = (_valor(campo, v) for v in valor)
+            partes.append(f"{_CAMPOS.get(campo, campo)} {antes} → {depois}")
+        else:
+            partes.append(f"{_CAMPOS.get(campo, campo)} {_valor(campo, valor)}")
+    return f"{texto}: {'; '.join(partes)}" if partes else texto
+
+
+def _valor(campo: str, valor: Any) -> str:
+    if valor is None:
+        return "—"
+    if campo == "papel" and valor in PAPEIS:
+        return ROTULOS_PAPEL[Papel(valor)]
+    return str(valor)
+
+
+def senha_temporaria() -> str:
+    """A one-time password shown once to a manager ("k7qm-x4ta-9pwe": 60 bits); the person
+    must change it at the next sign-in."""
+    grupos = ("".join(secrets.choice(_ALFABETO_SENHA) for _ in range(4)) for _ in range(3))
+    return "-".join(grupos)
+
+
+def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[str, str]:
+    """A user's name and role as stored (stripped, lower case); UsuarioInvalido otherwise."""
+    nome = nome.strip()
+    if not nome:
+        raise UsuarioInvalido("Informe o nome do usuário.", "nome")
+    if len(nome) > 80:
+        raise UsuarioInvalido("O nome deve ter no máximo 80 caracteres.", "nome")
+    papel = str(papel).strip().lower()
+    if papel not in PAPEIS:
+        raise UsuarioInvalido(
+            f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.", "papel"
+        )
+    if funcionario_id is not None and not 0 < funcionario_id < 2**63:
+        raise UsuarioInvalido(
+            "O número de funcionário deve ser um inteiro positivo.", "funcionario_id"
+        )
+    return nome, papel
 
 
 class Usuario(UserMixin):
@@ -63,6 +133,15 @@ class Usuario(UserMixin):
     @property
     def ativo(self) -> bool:
         return bool(self.documento.get("ativo"))
+
+    @property
+    def deve_trocar_senha(self) -> bool:
+        """A manager reset the password (or created the user): it must change at sign-in."""
+        return bool(self.documento.get("trocar_senha"))
+
+    @property
+    def ultimo_acesso_em(self) -> Any:
+        return self.documento.get("ultimo_acesso_em")
 
     @property
     def e_gerente(self) -> bool:

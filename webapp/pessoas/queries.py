@@ -1,16 +1,18 @@
-"""Every read of the people (collection `usuarios`)."""
+"""Every read of the people (collection `usuarios`) and of the record of their sign-ins and
+changes (`registro_acessos`)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .model import Usuario, normalizar_login
-from .repository import COLECAO
+from .repository import COLECAO, REGISTRO
 
 
 @cache
@@ -21,6 +23,17 @@ def _hash_ficticio() -> str:
 class PessoasQueries:
     def __init__(self, db: Database) -> None:
         self.usuarios = db[COLECAO]
+        self.registro = db[REGISTRO]
+
+    def listar(self) -> list[Usuario]:
+        """Everyone, by name (index por_nome); the people of one shop fit on a page."""
+        return [Usuario(d) for d in self.usuarios.find({}, {"senha_hash": 0}).sort("nome", 1)]
+
+    def registros(self, login: str | None = None, limite: int = 50) -> list[dict[str, Any]]:
+        """The latest sign-ins and changes, newest first; one person's when `login` is given.
+        Indexes: registro_recente, registro_por_pessoa."""
+        consulta = {"login": normalizar_login(login)} if login else {}
+        return list(self.registro.find(consulta, {"_id": 0}).sort("em", -1).limit(limite))
 
     def obter(self, login: str) -> Usuario | None:
         documento = self.usuarios.find_one({"login": normalizar_login(login)})  # login_unico
@@ -53,6 +66,22 @@ class PessoasQueries:
             return {}
         cursor = self.usuarios.find(
             {"funcionario_id": {"$in": procurados}}, {"funcionario_id": 1, "nome": 1, "_id": 0}
+        )
+        return {d["funcionario_id"]: d["nome"] for d in cursor}
+
+    def mecanicos_ativos(self) -> list[tuple[int, str]]:
+        """(funcionario_id, name) of the active mechanics, by name. Index: por_papel."""
+        cursor = self.usuarios.find(
+            {"papel": "mecanico", "ativo": True, "funcionario_id": {"$type": "number"}},
+            {"funcionario_id": 1, "nome": 1, "_id": 0},
+        ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
+        return [(d["funcionario_id"], d["nome"]) for d in cursor]
+
+    def nomes_de_funcionarios(self) -> dict[int, str]:
+        """Everyone who has a funcionario_id, inactive ones too (an export names every order's
+        mechanic). Index: funcionario_unico (partial on that field)."""
+        cursor = self.usuarios.find(
+            {"funcionario_id": {"$type": "number"}}, {"funcionario_id": 1, "nome": 1, "_id": 0}
         )
         return {d["funcionario_id"]: d["nome"] for d in cursor}
 

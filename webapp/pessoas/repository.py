@@ -1,4 +1,5 @@
-"""Every write of the people (collection `usuarios`) and its indexes."""
+"""Every write of the people (collection `usuarios`), of the record of their sign-ins and of the
+changes made to them (collection `registro_acessos`), and their indexes."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
-from .model import FORMATO_LOGIN, PAPEIS, SENHA_MINIMA, Usuario, UsuarioInvalido, normalizar_login
+from .model import (
+    FORMATO_LOGIN,
+    SENHA_MINIMA,
+    Usuario,
+    UsuarioInvalido,
+    normalizar_login,
+    validar_campos,
+)
 
 COLECAO = "usuarios"
+REGISTRO = "registro_acessos"
 
 INDICES = [
     IndexModel([("login", ASCENDING)], unique=True, name="login_unico"),
@@ -25,6 +34,13 @@ INDICES = [
         partialFilterExpression={"funcionario_id": {"$type": "number"}},
         name="funcionario_unico",
     ),
+    # The active mechanics (the board's filter and assignment, the TV's load strip).
+    IndexModel([("papel", ASCENDING), ("ativo", ASCENDING), ("nome", ASCENDING)], name="por_papel"),
+    IndexModel([("nome", ASCENDING)], name="por_nome"),  # the /pessoas list
+]
+INDICES_REGISTRO = [
+    IndexModel([("em", DESCENDING)], name="registro_recente"),
+    IndexModel([("login", ASCENDING), ("em", DESCENDING)], name="registro_por_pessoa"),
 ]
 
 # Passwords are hashed with scrypt; tests (APP_ENV=test) use a cheap PBKDF2 so that signing in
@@ -36,14 +52,16 @@ HASH_TESTE = "pbkdf2:sha256:1000"
 class PessoasRepository:
     def __init__(self, db: Database, metodo_hash: str = HASH_PRODUCAO) -> None:
         self.usuarios = db[COLECAO]
+        self.registro = db[REGISTRO]
         self.metodo_hash = metodo_hash
 
     def criar_indices(self) -> None:
         self.usuarios.create_indexes(INDICES)
+        self.registro.create_indexes(INDICES_REGISTRO)
 
     def _hash(self, senha: str) -> str:
         if len(senha) < SENHA_MINIMA:
-            raise UsuarioInvalido(f"A senha deve ter ao menos {SENHA_MINIMA} caracteres.")
+            raise UsuarioInvalido(f"A senha deve ter ao menos {SENHA_MINIMA} caracteres.", "senha")
         return generate_password_hash(senha, method=self.metodo_hash)
 
     def criar(
@@ -53,22 +71,19 @@ class PessoasRepository:
         senha: str,
         papel: str,
         funcionario_id: int | None = None,
+        *,
+        trocar_senha: bool = False,
     ) -> Usuario:
-        """Add a user; UsuarioInvalido on a bad field or a taken login / funcionario_id."""
+        """Add a user; UsuarioInvalido on a bad field or a taken login / funcionario_id.
+        `trocar_senha`: the password is temporary, to be changed at the first sign-in."""
         login = normalizar_login(login)
         if not FORMATO_LOGIN.fullmatch(login):
             raise UsuarioInvalido(
                 "Login inválido: use de 2 a 40 letras minúsculas, números, ponto, hífen ou "
-                "sublinhado."
+                "sublinhado.",
+                "login",
             )
-        nome = nome.strip()
-        if not nome:
-            raise UsuarioInvalido("Informe o nome do usuário.")
-        papel = str(papel).strip().lower()
-        if papel not in PAPEIS:
-            raise UsuarioInvalido(f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.")
-        if funcionario_id is not None and funcionario_id <= 0:
-            raise UsuarioInvalido("O número de funcionário deve ser um inteiro positivo.")
+        nome, papel = validar_campos(nome, papel, funcionario_id)
         agora = datetime.now(UTC)
         documento: dict[str, Any] = {
             "login": login,
@@ -80,36 +95,107 @@ class PessoasRepository:
             "criado_em": agora,
             "atualizado_em": agora,
         }
+        if trocar_senha:
+            documento["trocar_senha"] = True
         if funcionario_id is not None:
             documento["funcionario_id"] = funcionario_id
         try:
             self.usuarios.insert_one(documento)
         except DuplicateKeyError as erro:
-            if "funcionario_id" in (erro.details or {}).get("keyPattern", {}):
-                raise UsuarioInvalido(
-                    f"O funcionário {funcionario_id} já tem um usuário."
-                ) from None
-            raise UsuarioInvalido(f"Já existe um usuário com o login {login!r}.") from None
+            raise _duplicado(erro, login, funcionario_id) from None
         return Usuario(documento)
 
-    def _atualizar(self, login: str, campos: dict[str, Any]) -> None:
-        # A new stamp: every open session of this user stops loading at its next request.
+    def editar(
+        self, login: str, nome: str, papel: str, funcionario_id: int | None
+    ) -> tuple[Usuario, Usuario]:
+        """Change a user's name, role and funcionario_id in one conditional update; (before,
+        after). A new role ends the user's open sessions (their new rights apply everywhere at
+        once, open boards included); a new name or number does not."""
+        nome, papel = validar_campos(nome, papel, funcionario_id)
+        novo_carimbo = secrets.token_urlsafe(12)
+        campos: dict[str, Any] = {
+            "nome": {"$literal": nome},
+            "papel": papel,
+            "atualizado_em": datetime.now(UTC),
+            # Decided by the update itself, against the role stored at that moment.
+            "carimbo": {"$cond": [{"$eq": ["$papel", papel]}, "$carimbo", novo_carimbo]},
+        }
+        etapas: list[dict[str, Any]] = [{"$set": campos}]
+        if funcionario_id is None:
+            etapas.append({"$unset": "funcionario_id"})
+        else:
+            campos["funcionario_id"] = funcionario_id
+        try:
+            antes = self.usuarios.find_one_and_update(
+                {"login": normalizar_login(login)}, etapas, return_document=ReturnDocument.BEFORE
+            )
+        except DuplicateKeyError as erro:
+            raise _duplicado(erro, login, funcionario_id) from None
+        if antes is None:
+            raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+        depois = {**antes, "nome": nome, "papel": papel}
+        depois.pop("funcionario_id", None)
+        if funcionario_id is not None:
+            depois["funcionario_id"] = funcionario_id
+        if antes["papel"] != papel:
+            depois["carimbo"] = novo_carimbo
+        return Usuario(antes), Usuario(depois)
+
+    def _atualizar(
+        self, login: str, campos: dict[str, Any], condicao: dict[str, Any] | None = None
+    ) -> bool:
+        """Set `campos` with a new stamp: every open session of this user stops loading at its
+        next request. False when the user exists but `condicao` does not hold (nothing done)."""
         campos = {
             **campos,
             "carimbo": secrets.token_urlsafe(12),
             "atualizado_em": datetime.now(UTC),
         }
-        resultado = self.usuarios.update_one({"login": normalizar_login(login)}, {"$set": campos})
+        filtro = {"login": normalizar_login(login)}
+        resultado = self.usuarios.update_one({**filtro, **(condicao or {})}, {"$set": campos})
         if resultado.matched_count == 0:
-            raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+            if self.usuarios.count_documents(filtro, limit=1) == 0:
+                raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+            return False
+        return True
 
-    def alterar_senha(self, login: str, senha: str) -> None:
-        """New password; the user's open sessions end."""
-        self._atualizar(login, {"senha_hash": self._hash(senha)})
+    def alterar_senha(self, login: str, senha: str, *, temporaria: bool = False) -> None:
+        """New password; the user's open sessions end. `temporaria`: set by a manager, to be
+        changed at the next sign-in."""
+        self._atualizar(login, {"senha_hash": self._hash(senha), "trocar_senha": temporaria})
 
-    def definir_ativo(self, login: str, ativo: bool) -> None:
-        """Deactivate (open sessions end at their next request) or reactivate a user."""
-        self._atualizar(login, {"ativo": ativo})
+    def definir_ativo(self, login: str, ativo: bool) -> bool:
+        """Deactivate (open sessions end at their next request) or reactivate a user; False
+        when it already was."""
+        return self._atualizar(login, {"ativo": ativo}, {"ativo": {"$ne": ativo}})
+
+    def registrar_entrada(self, login: str, em: datetime) -> None:
+        """When the user last signed in (the /pessoas list). The stamp stays: sessions go on."""
+        self.usuarios.update_one(
+            {"login": normalizar_login(login)}, {"$set": {"ultimo_acesso_em": em}}
+        )
+
+    def registrar(
+        self,
+        acao: str,
+        login: str,
+        por: str,
+        em: datetime,
+        endereco: str | None,
+        detalhe: dict[str, Any] | None = None,
+    ) -> None:
+        """One line of the record: `por` did `acao` (model.REGISTROS) to `login`, from
+        `endereco` (the client's address; None from the command line)."""
+        self.registro.insert_one(
+            {
+                "acao": acao,
+                "login": login,
+                "por": por,
+                "em": em,
+                "endereco": endereco,
+                "detalhe": detalhe or {},
+            }
+        )
 
     def criar_se_faltam(self, usuarios: Iterable[Mapping[str, Any]]) -> list[str]:
         """Create the users (e.g. the demo ones) whose login is free; the logins created."""
@@ -121,3 +207,11 @@ class PessoasRepository:
                 continue  # exists already, or its funcionario_id is taken
             criados.append(dados["login"])
         return criados
+
+
+def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:
+    if "funcionario_id" in (erro.details or {}).get("keyPattern", {}):
+        return UsuarioInvalido(
+            f"O funcionário {funcionario_id} já tem um usuário.", "funcionario_id"
+        )
+    return UsuarioInvalido(f"Já existe um usuário com o login {login!r}.", "login")

@@ -24,8 +24,8 @@ from ..sessao.auth import exigir_gerente
 from ..urls import voltar
 from . import cards, partials
 from .filters import Filtros
-from .forms import FORMULARIOS_TEXTO, NovaOrdemForm, PausaForm, PrioridadeForm
-from .routes import NOVA, RECUSA, bp, fila, htmx
+from .forms import FORMULARIOS_TEXTO, AtribuirForm, NovaOrdemForm, PausaForm, PrioridadeForm
+from .routes import NOVA, RECUSA, bp, fila, htmx, mecanicos_do_pedido
 
 
 def _filtros_da_pagina() -> Filtros:
@@ -186,8 +186,9 @@ def mover(fila_id: str) -> Any:
 
 FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
 
-# The card's other actions: the form each one posts, and what it asks the service.
-ACOES: dict[str, tuple[type[Formulario], FazerAcao]] = {
+# The card's other actions: the form each one posts (built by a callable), and what it asks the
+# service.
+ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     "prioridade": (
         PrioridadeForm,
         lambda fila, i, f, ator: fila.alterar_prioridade(i, Prioridade(f.prioridade.data), ator),
@@ -199,6 +200,20 @@ ACOES: dict[str, tuple[type[Formulario], FazerAcao]] = {
     "retomar": (ConfirmarForm, lambda fila, i, f, ator: fila.retomar(i, ator)),
     # A manager sends a status the OS service refused again (mechanics get 403).
     "reenviar-os": (ConfirmarForm, lambda fila, i, f, ator: fila.reenviar_os(i, ator)),
+    # A manager assigns one of the active mechanics (mechanics get 403 from the service).
+    "atribuir": (
+        lambda: AtribuirForm.com(mecanicos_do_pedido()),
+        lambda fila, i, f, ator: fila.atribuir(i, f.mecanico_responsavel_id.data, ator),
+    ),
+}
+
+
+# Manager-only actions are refused before their form is read: a hand-made post gets 403 whatever
+# it carries (the service refuses them too).
+SO_GERENTE = {
+    "prioridade": (domain.Acao.ALTERAR_PRIORIDADE, "Apenas um gerente pode alterar a prioridade."),
+    "atribuir": (domain.Acao.ATRIBUIR, "Apenas um gerente pode atribuir o mecânico."),
+    "reenviar-os": (domain.Acao.REENVIAR_OS, "Apenas um gerente pode reenviar ao sistema de OS."),
 }
 
 
@@ -207,8 +222,10 @@ ACOES: dict[str, tuple[type[Formulario], FazerAcao]] = {
 def acao_cartao(fila_id: str, acao: str) -> Any:
     if acao not in ACOES:
         abort(404)
-    form_cls, fazer = ACOES[acao]
-    form = form_cls()
+    if acao in SO_GERENTE and not domain.pode(current_user.papel, SO_GERENTE[acao][0]):
+        return _recusa(fila_id, {"mensagem": SO_GERENTE[acao][1]}, 403)
+    novo_form, fazer = ACOES[acao]
+    form = novo_form()
     return _responder(
         fila_id, lambda: fazer(fila(), fila_id, form, current_user.ator), form, aberto=acao
     )

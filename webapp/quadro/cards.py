@@ -5,15 +5,15 @@ database."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 from ..clock import duracao
-from ..fila import domain, labels, timing
+from ..fila import domain, labels, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
-from ..fila.timing import Alerta
+from ..fila.stages import Alerta
 from ..sincronizacao_os import domain as sincronizacao
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Contexto:
     papel: Papel | None = None  # None: nobody acts (TV, history)
     nomes: Mapping[int, str] = field(default_factory=dict)  # funcionario_id -> name
     limites_alerta: Mapping[Prioridade, tuple[int, int]] = field(
-        default_factory=lambda: dict(timing.LIMITES_ALERTA_PADRAO)
+        default_factory=lambda: dict(stages.LIMITES_ALERTA_PADRAO)
     )
     sincronizacao_ligada: bool = True  # URL_API_OS set
 
@@ -68,6 +68,7 @@ class Cartao:
     segundos_etapa: float = 0.0  # holds excluded
     sub_etapa: str | None = None
     mecanico: str | None = None
+    mecanico_id: int | None = None
     alerta: Alerta = Alerta.OK
     diagnostico: str | None = None
     previsao_entrega: datetime | None = None
@@ -163,7 +164,7 @@ def cartao_invalido(item: Mapping[str, Any]) -> Cartao:
 def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     instante, papel = ctx.instante, ctx.papel
     prioridade = Prioridade(item["prioridade"])
-    segundos = timing.tempo_na_etapa(item, instante)
+    segundos = stages.tempo_na_etapa(item, instante)
     etapa = domain.sub_etapa(item)
     pausa = item.get("pausa")
     mecanico_id = item.get("mecanico_responsavel_id")
@@ -182,9 +183,10 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         descricao=_resumo(item.get("descricao"), 90),
         sub_etapa=labels.SUB_ETAPAS[etapa] if etapa else None,
         mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
+        mecanico_id=mecanico_id,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,
-        alerta=Alerta.OK if finalizada else timing.alerta(segundos, prioridade, ctx.limites_alerta),
+        alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
@@ -241,6 +243,29 @@ def colunas(
             paginas[s][1],
         )
         for s in COLUNAS
+    ]
+
+
+@dataclass(frozen=True)
+class Mecanico:
+    """An active mechanic and the orders they have in diagnosis or repair now (their load)."""
+
+    funcionario_id: int
+    nome: str
+    carga: int
+    curto: str  # the first name, or the whole name when two share it (the TV's strip)
+
+    @property
+    def rotulo(self) -> str:
+        return f"{self.nome} ({self.carga})"
+
+
+def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> list[Mecanico]:
+    ativos = list(ativos)
+    primeiros = [nome.split()[0] if nome.split() else nome for _, nome in ativos]
+    return [
+        Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome)
+        for (i, nome), curto in zip(ativos, primeiros, strict=True)
     ]
 
 

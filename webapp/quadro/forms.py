@@ -3,6 +3,7 @@ about the queue itself stay in the domain and the service."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -116,6 +117,34 @@ class PausaForm(Formulario):
 
 class PrioridadeForm(Formulario):
     prioridade = SelectField("Prioridade", choices=PRIORIDADES)
+
+
+MENSAGEM_MECANICO = "Escolha um dos mecânicos ativos da lista."
+
+
+class CampoMecanico(SelectField):
+    """A mechanic among the active ones (the choices); one clear message for anything else."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {valor for valor, *_ in self.iter_choices()}:
+            raise ValidationError(MENSAGEM_MECANICO)
+
+
+class AtribuirForm(Formulario):
+    mecanico_responsavel_id = CampoMecanico("Mecânico responsável", coerce=int, choices=[])
+
+    @classmethod
+    def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
+        """The form with the active mechanics as its choices (quadro.cards.Mecanico)."""
+        form = cls()
+        form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
+        return form
 
 
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).

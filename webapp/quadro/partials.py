@@ -36,6 +36,12 @@ def contexto(
     )
 
 
+def mecanicos(c: Componentes | None = None) -> list[cards.Mecanico]:
+    """The active mechanics with their load (two small indexed reads)."""
+    c = c or componentes()
+    return cards.mecanicos(c.pessoas_queries.mecanicos_ativos(), c.fila_queries.carga_mecanicos())
+
+
 POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
 
 
@@ -66,13 +72,22 @@ def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna]:
     return colunas
 
 
+def contar_atrasadas(c: Componentes | None = None) -> int:
+    """Open orders late now (the header's count): one indexed count, never one per card."""
+    c = c or componentes()
+    return c.fila_queries.contar_atrasadas(agora(), limites_alerta(c.settings))
+
+
 def render_contagens() -> Markup:
-    """Every column's count (its header and its tab), as partials (pushed with each change)."""
+    """Every column's count (its header and its tab) and the late count, as partials (pushed
+    with each change)."""
     c = componentes()
     contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
     limites = c.configuracoes.limites_colunas()
     colunas = [Coluna(s, [], contagens.get(s, 0), limites.get(s)) for s in cards.COLUNAS]
-    return Markup(render_template("quadro/_contagens.html", colunas=colunas))
+    return Markup(
+        render_template("quadro/_contagens.html", colunas=colunas, atrasadas=contar_atrasadas(c))
+    )
 
 
 def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
@@ -120,4 +135,4 @@ def render_mudancas(
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
     """Every column's cards and the counts, as partials: what a (re)connecting board shows."""
     colunas = montar_colunas(papel, filtros)
-    return render_template("quadro/_completo.html", colunas=colunas)
+    return render_template("quadro/_completo.html", colunas=colunas, atrasadas=contar_atrasadas())

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -24,7 +25,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from .. import live, sse
+from .. import errors, live, sse
 from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
@@ -33,6 +34,7 @@ from ..sessao.auth import carregar_usuario
 from . import cards, partials
 from .filters import Filtros
 from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
+from .qr import qr_svg
 
 bp = Blueprint("quadro", __name__)
 
@@ -43,7 +45,20 @@ NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaSc
 
 @bp.app_context_processor
 def _escolhas() -> dict[str, Any]:
-    return {"motivos_pausa": MOTIVOS, "prioridades": PRIORIDADES, "labels": labels}
+    return {
+        "motivos_pausa": MOTIVOS,
+        "prioridades": PRIORIDADES,
+        "labels": labels,
+        "mecanicos_ativos": mecanicos_do_pedido,
+    }
+
+
+def mecanicos_do_pedido() -> list[cards.Mecanico]:
+    """The active mechanics with their load, read once per request and only when a template
+    asks (the assignment form, the filter)."""
+    if "mecanicos" not in g:
+        g.mecanicos = partials.mecanicos()
+    return g.mecanicos
 
 
 def fila() -> FilaService:
@@ -77,6 +92,7 @@ def pagina_quadro(
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
         situacao_os=componentes().ligacao_os.situacao(),
+        atrasadas=partials.contar_atrasadas(),
     ), status
 
 
@@ -119,15 +135,42 @@ def coluna(status: str) -> Any:
 def detalhe(fila_id: str) -> Any:
     item = fila().obter(fila_id)
     c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
-    autores = componentes().pessoas_queries.nomes_por_login(
-        {h["por"] for h in item.get("historico", [])}
-    )
+    pessoas = componentes().pessoas_queries
+    historico = item.get("historico", [])
+    autores = pessoas.nomes_por_login({h["por"] for h in historico})
+    trocas = [h for h in historico if h.get("acao") == "atribuir"]
     return render_template(
         "quadro/detalhe.html",
         item=item,
         c=c,
         autores=autores,
+        mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados_da_sessao().get(fila_id, {}),
+    )
+
+
+FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
+
+
+@bp.get("/ordens/<fila_id>/ficha")
+@login_required
+def ficha(fila_id: str) -> Any:
+    """The order's printable job card: A4 or an 80 mm receipt (print CSS), with a QR code
+    that opens the order's page."""
+    formato = request.args.get("formato", "a4")
+    if formato not in FORMATOS_FICHA:
+        return errors.resposta(400, "Formato de ficha inválido: use a4 ou 80mm.")
+    item = fila().obter(fila_id)
+    c = cards.cartao(item, partials.contexto(None, [item]))
+    endereco = url_for("quadro.detalhe", fila_id=fila_id, _external=True)
+    return render_template(
+        "quadro/ficha.html",
+        item=item,
+        c=c,
+        formato=formato,
+        formatos=FORMATOS_FICHA,
+        qr=qr_svg(endereco, f"Código QR da OS {item['ordem_servico_id']}: {endereco}"),
+        endereco=endereco,
     )
 
 

@@ -57,6 +57,7 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     session["nonce"] = secrets.token_urlsafe(16)
     usuario.sessao = c.sessoes.abrir(login, request.remote_addr, request.user_agent.string)
     login_user(usuario)
+    c.pessoas_service.registrar_entrada(usuario, request.remote_addr)  # who, when, from where
     return None, 200
 
 

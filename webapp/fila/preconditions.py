@@ -1,0 +1,61 @@
+"""Preconditions and stored-value markers as pure data: the rules (domain.py) state them, the
+store (repository.py) turns them into the filter and the pipeline of ONE conditional update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class _Marca:
+    def __init__(self, nome: str) -> None:
+        self.nome = nome
+
+    def __repr__(self) -> str:
+        return self.nome
+
+
+PREENCHIDO = _Marca("PREENCHIDO")  # the field holds a value (not null)
+VAZIO = _Marca("VAZIO")  # the field is null or missing
+
+
+@dataclass(frozen=True)
+class UmDe:
+    valores: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Diferente:
+    """The field holds anything but `valor` (null and missing included)."""
+
+    valor: Any
+
+
+@dataclass(frozen=True)
+class Anterior:
+    """In a history entry: the value `campo` had just before the change, read by the update
+    itself (no read before the write, so it is exact whatever races)."""
+
+    campo: str
+
+
+@dataclass(frozen=True)
+class Requisito:
+    """One precondition of a step; `motivo` explains a refusal in the shop's words."""
+
+    campo: str
+    esperado: Any  # a value, PREENCHIDO, VAZIO, UmDe(...) or Diferente(...)
+    motivo: str
+
+    def atendido(self, item: Mapping[str, Any]) -> bool:
+        valor = item.get(self.campo)
+        if self.esperado is PREENCHIDO:
+            return valor is not None
+        if self.esperado is VAZIO:
+            return valor is None
+        if isinstance(self.esperado, UmDe):
+            return valor in self.esperado.valores
+        if isinstance(self.esperado, Diferente):
+            return valor != self.esperado.valor
+        return valor == self.esperado

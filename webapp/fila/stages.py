@@ -1,0 +1,178 @@
+"""The stages an order goes through and the time it spends in each, holds excluded: the card's
+time in stage and its alert, and the intervals the manager's indicators measure.
+
+Pure Python, like domain.py. A hold (pausa) never crosses a stage: the next step ends it. So the
+seconds on hold of a stage are final once the hold ends, and the store keeps them per stage in
+the item (`pausas_s.<etapa>`, written by the same update as the `retomar` or the step), which is
+what lets the indicators subtract holds inside a MongoDB aggregation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .domain import PASSOS, Acao, Prioridade, Status, SubEtapa, sub_etapa
+
+
+class Etapa(StrEnum):
+    """Where an open order is, finer than its status: AGUARDANDO splits in three."""
+
+    AGUARDANDO_DIAGNOSTICO = "aguardando_diagnostico"
+    EM_DIAGNOSTICO = "em_diagnostico"
+    AGUARDANDO_APROVACAO = "aguardando_aprovacao"
+    PRONTA_PARA_REPARO = "pronta_para_reparo"
+    EM_REPARO = "em_reparo"
+
+
+def etapa(item: Mapping[str, Any]) -> Etapa | None:
+    """The item's stage now; None once finished. (The store's pipeline twin:
+    repository.ETAPA_ATUAL; a test keeps both in step.)"""
+    status = item.get("status")
+    if status == Status.EM_DIAGNOSTICO:
+        return Etapa.EM_DIAGNOSTICO
+    if status == Status.EM_REPARO:
+        return Etapa.EM_REPARO
+    sub = sub_etapa(item)
+    return Etapa(sub.value) if sub else None
+
+
+# The stage each history entry leaves the order in (holds and other changes leave it alone).
+_ETAPA_APOS = {
+    Acao.CRIAR: Etapa.AGUARDANDO_DIAGNOSTICO,
+    Acao.INICIAR_DIAGNOSTICO: Etapa.EM_DIAGNOSTICO,
+    Acao.FINALIZAR_DIAGNOSTICO: Etapa.AGUARDANDO_APROVACAO,
+    Acao.APROVAR_ORCAMENTO: Etapa.PRONTA_PARA_REPARO,
+    Acao.INICIAR_REPARO: Etapa.EM_REPARO,
+    Acao.FINALIZAR_REPARO: None,
+}
+FIM_DE_PAUSA = frozenset({Acao.RETOMAR, *PASSOS})
+
+
+def inicio_etapa(item: Mapping[str, Any]) -> datetime:
+    """When the current stage (or AGUARDANDO sub-stage) began."""
+    status = item.get("status")
+    if status == Status.EM_DIAGNOSTICO:
+        return item["dta_inicio_diagnostico"]
+    if status == Status.EM_REPARO:
+        return item["dta_inicio_reparo"]
+    if status == Status.FINALIZADA:
+        return item["dta_fim_reparo"]
+    atual = sub_etapa(item)
+    if atual is SubEtapa.PRONTA_PARA_REPARO:
+        return item["dta_aprovacao_orcamento"]
+    if atual is SubEtapa.AGUARDANDO_APROVACAO:
+        return item["dta_fim_diagnostico"]
+    return item["dta_criacao"]
+
+
+def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
+    """Seconds on hold since `desde`: each hold runs from `pausar` to `retomar` or the next step."""
+    total = 0.0
+    inicio: datetime | None = None
+    for entrada in historico:
+        acao, em = entrada.get("acao"), entrada.get("em")
+        if acao == Acao.PAUSAR and inicio is None:
+            inicio = em
+        elif acao in FIM_DE_PAUSA and inicio is not None:
+            total += max(0.0, (em - max(inicio, desde)).total_seconds()) if em > desde else 0.0
+            inicio = None
+    if inicio is not None:
+        total += max(0.0, (agora - max(inicio, desde)).total_seconds())
+    return total
+
+
+def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
+    """Seconds in the current stage, holds excluded."""
+    desde = inicio_etapa(item)
+    bruto = (agora - desde).total_seconds()
+    return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
+
+
+def pausas_por_etapa(historico: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Seconds of the holds that ended, per stage, replayed from the history: what the store
+    keeps in `pausas_s` (used once, to fill it in for items stored before it existed)."""
+    total = {str(e): 0.0 for e in Etapa}
+    atual: Etapa | None = None
+    inicio: datetime | None = None
+    for entrada in historico:
+        acao, em = entrada.get("acao"), entrada.get("em")
+        if acao == Acao.PAUSAR and inicio is None:
+            inicio = em
+        elif acao in FIM_DE_PAUSA and inicio is not None:
+            if atual is not None:
+                total[atual] += max(0.0, (em - inicio).total_seconds())
+            inicio = None
+        if acao in _ETAPA_APOS:
+            atual = _ETAPA_APOS[acao]
+    return total
+
+
+# --- The intervals the indicators measure -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intervalo:
+    """From one timestamp of the item to another, minus the holds of the stages in between."""
+
+    codigo: str
+    inicio: str
+    fim: str
+    etapas: tuple[Etapa, ...]
+
+
+INTERVALOS = (
+    Intervalo("espera_diagnostico", "dta_criacao", "dta_inicio_diagnostico",
+              (Etapa.AGUARDANDO_DIAGNOSTICO,)),
+    Intervalo("diagnostico", "dta_inicio_diagnostico", "dta_fim_diagnostico",
+              (Etapa.EM_DIAGNOSTICO,)),
+    Intervalo("espera_aprovacao", "dta_fim_diagnostico", "dta_aprovacao_orcamento",
+              (Etapa.AGUARDANDO_APROVACAO,)),
+    Intervalo("espera_reparo", "dta_aprovacao_orcamento", "dta_inicio_reparo",
+              (Etapa.PRONTA_PARA_REPARO,)),
+    Intervalo("reparo", "dta_inicio_reparo", "dta_fim_reparo", (Etapa.EM_REPARO,)),
+    Intervalo("total", "dta_criacao", "dta_fim_reparo", tuple(Etapa)),
+)  # fmt: skip
+
+
+def duracao(item: Mapping[str, Any], intervalo: Intervalo) -> float | None:
+    """Seconds of `intervalo` on a stored item, holds excluded; None when a timestamp is
+    missing. (The indicators compute the same in MongoDB: queries.DURACOES.)"""
+    inicio, fim = item.get(intervalo.inicio), item.get(intervalo.fim)
+    if inicio is None or fim is None:
+        return None
+    pausas = item.get("pausas_s") or {}
+    descontar = sum(pausas.get(str(e)) or 0.0 for e in intervalo.etapas)
+    return max(0.0, (fim - inicio).total_seconds() - descontar)
+
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+
+class Alerta(StrEnum):
+    OK = "ok"
+    ATENCAO = "atencao"  # amber
+    ATRASO = "atraso"  # red
+
+
+# Minutes in a stage before a card turns amber / red, by priority (overridable in settings).
+LIMITES_ALERTA_PADRAO: dict[Prioridade, tuple[int, int]] = {
+    Prioridade.URGENTE: (30, 60),
+    Prioridade.ALTA: (60, 120),
+    Prioridade.NORMAL: (120, 240),
+    Prioridade.BAIXA: (240, 480),
+}
+
+
+def alerta(
+    segundos: float, prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
+) -> Alerta:
+    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
+    if segundos >= atraso * 60:
+        return Alerta.ATRASO
+    if segundos >= atencao * 60:
+        return Alerta.ATENCAO
+    return Alerta.OK

@@ -1,0 +1,146 @@
+"""Bar charts as geometry for server-rendered SVG (templates/indicadores/_graficos.html): pure
+Python, no chart library in the browser, no script and no style attribute in the markup (the
+CSP), only coordinates and classes. Sizes are in the SVG's own units: the drawing scales to its
+box, so one viewBox reads the same on a desktop and on a tablet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ..fila.stages import INTERVALOS
+from .domain import Indicadores
+
+LARGURA = 640
+ALTURA_BARRA = 16
+ESPACO = 6
+MARGEM_ROTULO = 190  # room for the labels at the left of horizontal bars
+MARGEM_VALOR = 90  # room for the value at the right of the longest bar
+
+
+@dataclass(frozen=True)
+class Barra:
+    x: float
+    y: float
+    largura: float
+    altura: float
+    classe: str  # CSS class: the series (e.g. "serie-mediana")
+    texto: str  # the value as people read it, drawn beside the bar
+    tx: float  # where that text goes
+    ty: float
+
+
+@dataclass(frozen=True)
+class Rotulo:
+    x: float
+    y: float
+    texto: str
+    ancora: str = "end"  # SVG text-anchor
+
+
+@dataclass(frozen=True)
+class Grafico:
+    largura: float
+    altura: float
+    barras: list[Barra]
+    rotulos: list[Rotulo]
+    legenda: list[tuple[str, str]]  # (class, name) of each series
+
+
+@dataclass(frozen=True)
+class Serie:
+    nome: str
+    classe: str
+
+
+def barras_horizontais(
+    categorias: Sequence[str],
+    series: Sequence[Serie],
+    valores: Sequence[Sequence[float | None]],
+    textos: Sequence[Sequence[str]],
+) -> Grafico:
+    """One group of bars per category (a row), one bar per series, all on one scale.
+    `valores[i][j]`: category i, series j (None: nothing drawn, "—" written)."""
+    maximo = max((v for linha in valores for v in linha if v), default=0) or 1
+    util = LARGURA - MARGEM_ROTULO - MARGEM_VALOR
+    barras, rotulos = [], []
+    y = ESPACO
+    for i, categoria in enumerate(categorias):
+        inicio = y
+        for j, serie in enumerate(series):
+            valor = valores[i][j] or 0
+            largura = max(util * valor / maximo, 1 if valores[i][j] else 0)
+            barras.append(
+                Barra(
+                    MARGEM_ROTULO, y, round(largura, 1), ALTURA_BARRA, serie.classe,
+                    textos[i][j], round(MARGEM_ROTULO + largura + 6, 1), y + ALTURA_BARRA - 3,
+                )
+            )  # fmt: skip
+            y += ALTURA_BARRA + 2
+        meio = (inicio + y - 2) / 2
+        rotulos.append(Rotulo(MARGEM_ROTULO - 8, round(meio + 5, 1), categoria))
+        y += ESPACO * 2
+    legenda = [(s.classe, s.nome) for s in series]
+    return Grafico(LARGURA, y, barras, rotulos, legenda)
+
+
+ALTURA_COLUNAS = 180
+MARGEM_BASE = 34  # room for the day labels under the columns
+
+
+def colunas_por_dia(dias: Sequence[tuple[date, int]]) -> Grafico:
+    """Orders finished per day as columns, the count above each one; day labels thinned out so
+    that at most ~16 fit under a tablet-wide chart."""
+    maximo = max((n for _, n in dias), default=0) or 1
+    largura_dia = LARGURA / max(len(dias), 1)
+    util = ALTURA_COLUNAS - MARGEM_BASE - 20
+    passo = max(1, -(-len(dias) // 16))
+    barras, rotulos = [], []
+    for i, (dia, n) in enumerate(dias):
+        altura = util * n / maximo
+        x = i * largura_dia + largura_dia * 0.15
+        base = ALTURA_COLUNAS - MARGEM_BASE
+        barras.append(
+            Barra(
+                round(x, 1), round(base - altura, 1), round(largura_dia * 0.7, 1),
+                round(altura, 1), "serie-finalizadas", str(n) if n else "",
+                round(x + largura_dia * 0.35, 1), round(base - altura - 4, 1),
+            )
+        )  # fmt: skip
+        if i % passo == 0:
+            centro = round(x + largura_dia * 0.35, 1)
+            rotulos.append(Rotulo(centro, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "middle"))
+    return Grafico(LARGURA, ALTURA_COLUNAS, barras, rotulos, [])
+
+
+MEDIANA = Serie("Mediana", "serie-mediana")
+P90 = Serie("Percentil 90", "serie-p90")
+
+
+def graficos(ind: Indicadores) -> dict[str, Grafico]:
+    """The page's charts: the stages (the end-to-end time has its own figures, on a scale
+    that would flatten them), end to end per priority, orders per mechanic, orders per day."""
+    etapas = [ind.geral.figuras[i.codigo] for i in INTERVALOS if i.codigo != "total"]
+    totais = [g.figuras["total"] for g in ind.por_prioridade]
+    return {
+        "etapas": barras_horizontais(
+            [f.rotulo for f in etapas],
+            (MEDIANA, P90),
+            [(f.mediana, f.p90) for f in etapas],
+            [(f.mediana_texto, f.p90_texto) for f in etapas],
+        ),
+        "prioridades": barras_horizontais(
+            [g.rotulo for g in ind.por_prioridade],
+            (MEDIANA, P90),
+            [(f.mediana, f.p90) for f in totais],
+            [(f.mediana_texto, f.p90_texto) for f in totais],
+        ),
+        "mecanicos": barras_horizontais(
+            [g.rotulo for g in ind.por_mecanico],
+            (Serie("Finalizadas", "serie-finalizadas"),),
+            [(g.finalizadas,) for g in ind.por_mecanico],
+            [(str(g.finalizadas),) for g in ind.por_mecanico],
+        ),
+        "dias": colunas_por_dia(ind.por_dia),
+    }

@@ -1,0 +1,185 @@
+"""The manager's indicators as pure rules: who may see them, the periods, the percentile rank,
+and the figures as people read them, built from what the aggregation returns (no I/O here).
+
+Percentiles are **nearest-rank**: with the n durations sorted ascending, the p-th percentile is
+the value at 1-based rank ceil(p·n/100). It is always a duration that really happened; the
+median is the 50th (for an even n, the lower of the two middle values). MongoDB 6.0 has no
+$percentile, so the pipeline (fila/queries.py) computes the same rank with $sortArray and
+$arrayElemAt; `posicao_percentil` is the rule both follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ..clock import duracao
+from ..fila import labels
+from ..fila.domain import Papel, Prioridade
+from ..fila.stages import INTERVALOS
+
+# Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
+PODEM_VER = frozenset({Papel.GERENTE, Papel.ADMIN, Papel.SERVICO})
+MENSAGEM_PROIBIDO = "Apenas um gerente pode ver os indicadores."
+
+PERCENTIS = (50, 90)
+# The presets: how many days, today included.
+PERIODOS = {"hoje": 1, "7d": 7, "30d": 30}
+PERIODO_PADRAO = "7d"
+MAXIMO_DIAS = 366
+ANO_MINIMO, ANO_MAXIMO = 2000, 2100
+
+
+def posicao_percentil(p: int, n: int) -> int:
+    """0-based index of the p-th percentile among n sorted values (nearest rank): the pipeline
+    computes ceil(p·n/100) - 1 the same way (integers first, so 0.9·70 never becomes 63.0000001)."""
+    if n <= 0:
+        raise ValueError("sem valores")
+    return -(-p * n // 100) - 1
+
+
+def percentil(valores: Sequence[float], p: int) -> float | None:
+    if not valores:
+        return None
+    return sorted(valores)[posicao_percentil(p, len(valores))]
+
+
+class PeriodoInvalido(ValueError):
+    """A custom period the page or the API cannot show; the message is for people."""
+
+
+@dataclass(frozen=True)
+class Periodo:
+    chave: str  # hoje | 7d | 30d | personalizado
+    de: date
+    ate: date  # included
+
+    @property
+    def dias(self) -> list[date]:
+        return [self.de + timedelta(days=n) for n in range((self.ate - self.de).days + 1)]
+
+    @property
+    def rotulo(self) -> str:
+        if self.chave == "hoje":
+            return f"Hoje, {self.de:%d/%m/%Y}"
+        intervalo = f"{self.de:%d/%m/%Y} a {self.ate:%d/%m/%Y}"
+        if self.chave in PERIODOS:
+            return f"Últimos {PERIODOS[self.chave]} dias ({intervalo})"
+        return f"De {intervalo}"
+
+
+def _data(texto: str, nome: str) -> date:
+    try:
+        valor = date.fromisoformat(texto.strip())
+    except ValueError:
+        raise PeriodoInvalido(f"Data {nome} inválida: use o formato AAAA-MM-DD.") from None
+    if not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
+        raise PeriodoInvalido(f"Use datas entre os anos {ANO_MINIMO} e {ANO_MAXIMO}.")
+    return valor
+
+
+def periodo(chave: str | None, de: str | None, ate: str | None, hoje: date) -> Periodo:
+    """The period asked for: a preset (`hoje`, `7d`, `30d`, ending today), or `personalizado`
+    from `de` to `ate` (dates, both included). Without a key, dates mean a custom period and
+    nothing means the default preset."""
+    chave = (chave or "").strip() or ("personalizado" if (de or ate) else PERIODO_PADRAO)
+    if chave in PERIODOS:
+        return Periodo(chave, hoje - timedelta(days=PERIODOS[chave] - 1), hoje)
+    if chave != "personalizado":
+        raise PeriodoInvalido("Período inválido: use hoje, 7d, 30d ou personalizado.")
+    if not (de or "").strip() or not (ate or "").strip():
+        raise PeriodoInvalido("Informe as duas datas do período (de e até).")
+    inicio, fim = _data(de or "", "inicial"), _data(ate or "", "final")
+    if inicio > fim:
+        raise PeriodoInvalido("A data inicial deve ser anterior ou igual à final.")
+    if (fim - inicio).days + 1 > MAXIMO_DIAS:
+        raise PeriodoInvalido(f"Escolha um período de no máximo {MAXIMO_DIAS} dias.")
+    return Periodo("personalizado", inicio, fim)
+
+
+# --- The figures as people read them ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figura:
+    """One interval's median and 90th percentile (seconds, holds excluded) over `n` orders."""
+
+    codigo: str
+    n: int
+    mediana: float | None
+    p90: float | None
+
+    @property
+    def rotulo(self) -> str:
+        return labels.INTERVALOS[self.codigo]
+
+    @property
+    def mediana_texto(self) -> str:
+        return duracao(self.mediana) if self.mediana is not None else "—"
+
+    @property
+    def p90_texto(self) -> str:
+        return duracao(self.p90) if self.p90 is not None else "—"
+
+
+@dataclass(frozen=True)
+class Grupo:
+    """The figures of a subset: everything, one priority or one mechanic."""
+
+    chave: Any
+    rotulo: str
+    finalizadas: int
+    figuras: dict[str, Figura]
+
+
+@dataclass
+class Indicadores:
+    periodo: Periodo
+    geral: Grupo
+    por_prioridade: list[Grupo]
+    por_mecanico: list[Grupo]
+    por_dia: list[tuple[date, int]]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finalizadas(self) -> int:
+        return self.geral.finalizadas
+
+
+def _grupo(linha: Mapping[str, Any] | None, chave: Any, rotulo: str) -> Grupo:
+    linha = linha or {}
+    figuras = {}
+    for intervalo in INTERVALOS:
+        dados = linha.get(intervalo.codigo) or {}
+        figuras[intervalo.codigo] = Figura(
+            intervalo.codigo, dados.get("n", 0), dados.get("p50"), dados.get("p90")
+        )
+    return Grupo(chave, rotulo, linha.get("n", 0), figuras)
+
+
+def montar(bruto: Mapping[str, Any], periodo_: Periodo, nomes: Mapping[int, str]) -> Indicadores:
+    """The indicators from the aggregation's answer (fila.queries.FilaQueries.indicadores):
+    priorities most urgent first, mechanics by orders finished, every day of the period."""
+    geral = _grupo((bruto.get("geral") or [None])[0], None, "Todas")
+    prioridades = {linha["_id"]: linha for linha in bruto.get("por_prioridade", [])}
+    por_prioridade = [
+        _grupo(prioridades[p.value], p.value, labels.PRIORIDADES[p.value])
+        for p in Prioridade
+        if p.value in prioridades
+    ]
+    por_mecanico = [
+        _grupo(linha, linha["_id"], _nome_mecanico(linha["_id"], nomes))
+        for linha in bruto.get("por_mecanico", [])
+    ]
+    por_mecanico.sort(key=lambda g: (-g.finalizadas, g.rotulo))
+    contagem = {linha["_id"]: linha["n"] for linha in bruto.get("por_dia", [])}
+    por_dia = [(dia, contagem.get(dia.isoformat(), 0)) for dia in periodo_.dias]
+    return Indicadores(periodo_, geral, por_prioridade, por_mecanico, por_dia)
+
+
+def _nome_mecanico(funcionario_id: int | None, nomes: Mapping[int, str]) -> str:
+    if funcionario_id is None:
+        return "Sem mecânico"
+    return nomes.get(funcionario_id, f"Mecânico nº {funcionario_id}")

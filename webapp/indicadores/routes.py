@@ -1,0 +1,74 @@
+"""The manager's indicators page (`/indicadores`) and the export of finished orders
+(`/indicadores/exportar.csv`). The same address answers JSON to a bearer token (api.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, render_template, request, stream_with_context
+
+from .. import errors
+from ..components import componentes
+from ..sessao.auth import exigir_gerente
+from . import service
+from .api import autorizar, bp, indicadores_json
+from .charts import graficos
+from .domain import PERIODOS, Periodo, PeriodoInvalido, periodo
+
+
+def _periodo() -> tuple[Periodo, str | None]:
+    """The period asked for in the query string, or the default one and why not."""
+    hoje = service.hoje(componentes())
+    args = request.args
+    try:
+        return periodo(args.get("periodo"), args.get("de"), args.get("ate"), hoje), None
+    except PeriodoInvalido as erro:
+        return periodo(None, None, None, hoje), str(erro)
+
+
+@bp.get("")
+def index() -> Any:
+    """The page for a signed-in manager; JSON for a bearer token (an API client)."""
+    if request.headers.get("Authorization"):
+        autorizar()
+        resposta = make_response(indicadores_json())
+    else:
+        resposta = make_response(pagina())
+    resposta.headers["Vary"] = "Authorization, Cookie"
+    return resposta
+
+
+@exigir_gerente
+def pagina() -> Any:
+    c = componentes()
+    p, erro = _periodo()
+    ind = service.calcular(c, p)
+    corpo = render_template(
+        "indicadores/index.html",
+        ind=ind,
+        graficos=graficos(ind),
+        atrasadas=service.atrasadas(c),
+        periodos=PERIODOS,
+        erro=erro,
+        pedido={k: request.args.get(k, "") for k in ("periodo", "de", "ate")},
+    )
+    return Response(corpo, status=400 if erro else 200, mimetype="text/html")
+
+
+@bp.get("/exportar.csv")
+@exigir_gerente
+def exportar() -> Any:
+    """The finished orders of the period as CSV for Excel, streamed from a cursor."""
+    p, erro = _periodo()
+    if erro:
+        return errors.resposta(400, erro)
+    c = componentes()
+    nome = f"ordens-finalizadas-{p.de.isoformat()}-a-{p.ate.isoformat()}.csv"
+    return Response(
+        stream_with_context(service.exportar(c, p)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{nome}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,68 @@
+"""The /pessoas forms (WTForms + Flask-WTF for CSRF): a person's fields and one's own new
+password. The rules of a user's fields stay in model.py, the same for the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from ..fila.schemas import INT64_MAX
+from ..forms import Formulario, texto_obrigatorio
+from .model import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
+
+PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
+MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
+
+
+class CampoFuncionario(IntegerField):
+    """An optional whole number; one clear message for anything else ("abc", "2.5")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(MENSAGEM_FUNCIONARIO) from None
+
+
+class PessoaForm(Formulario):
+    nome = texto_obrigatorio("Nome", "Informe o nome.", 80)
+    papel = SelectField("Papel", choices=PAPEIS_ESCOLHA, default="mecanico")
+    funcionario_id = CampoFuncionario(
+        "Nº de funcionário",
+        validators=[Optional(), NumberRange(1, INT64_MAX, MENSAGEM_FUNCIONARIO)],
+        description="O número usado como mecânico responsável nas ordens (mecânicos).",
+    )
+
+
+class NovaPessoaForm(PessoaForm):
+    login = StringField(
+        "Login",
+        validators=[DataRequired("Informe o login."), Length(max=40, message="No máximo 40.")],
+    )
+
+
+class TrocarSenhaForm(Formulario):
+    senha_atual = PasswordField(
+        "Senha atual", validators=[DataRequired("Informe a senha atual."), Length(max=200)]
+    )
+    nova = PasswordField(
+        "Nova senha",
+        validators=[
+            DataRequired("Escolha a nova senha."),
+            Length(
+                min=SENHA_MINIMA,
+                max=200,
+                message=f"Use de {SENHA_MINIMA} a 200 caracteres.",
+            ),
+        ],
+    )
+    confirmar = PasswordField(
+        "Repita a nova senha",
+        validators=[
+            DataRequired("Repita a nova senha."),
+            EqualTo("nova", message="As duas senhas não são iguais."),
+        ],
+    )

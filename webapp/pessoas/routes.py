@@ -1,0 +1,241 @@
+"""The people's pages: `/pessoas` (managers: list, add, edit, deactivate, reactivate, reset a
+password, the record of sign-ins and changes) and `/senha` (anyone: change one's own password;
+forced after a reset). Plain forms that post and redirect; no JavaScript needed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+from htmx_flask import make_response as htmx_response
+
+from ..components import componentes
+from ..fila.service import NaoEncontrada
+from ..forms import ConfirmarForm
+from ..sessao.auth import exigir_gerente
+from ..urls import caminho_de, destino_seguro
+from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm
+from .model import Usuario, UsuarioInvalido, descrever
+from .service import PessoasService, Quem
+
+bp = Blueprint("pessoas", __name__)
+
+# Pages a person with a temporary password may not use until they chose their own.
+COM_SENHA_PROPRIA = {"quadro", "configuracoes", "pessoas", "indicadores"}
+
+
+def marcar(form: Any, erro: UsuarioInvalido, padrao: str) -> None:
+    """The refusal beside the field it is about (or `padrao`), as the form's own errors."""
+    campo = getattr(form, erro.campo or padrao, None) or getattr(form, padrao)
+    campo.errors = [*campo.errors, str(erro)]
+
+
+def servico() -> PessoasService:
+    return componentes().pessoas_service
+
+
+def quem() -> Quem:
+    # Behind a proxy, remote_addr is the client only with TRUSTED_PROXIES (ProxyFix).
+    return Quem(current_user.login, request.remote_addr)
+
+
+@bp.before_app_request
+def _senha_temporaria() -> Any:
+    """After a reset (or a new user's first sign-in), everything waits for a new password."""
+    if request.blueprint not in COM_SENHA_PROPRIA or request.endpoint == "pessoas.senha":
+        return None
+    if not current_user.is_authenticated or not current_user.deve_trocar_senha:
+        return None
+    if request.htmx:  # type: ignore[attr-defined]
+        proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]
+        return htmx_response("", 403, redirect=url_for("pessoas.senha", next=proximo))
+    proximo = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("pessoas.senha", next=proximo))
+
+
+def _registros(login: str | None = None) -> list[dict[str, Any]]:
+    """The latest lines of the record, with names and the change in words."""
+    q = componentes().pessoas_queries
+    linhas = q.registros(login)
+    nomes = q.nomes_por_login({r["por"] for r in linhas} | {r["login"] for r in linhas})
+    return [
+        {**r, "texto": descrever(r), "quem": nomes.get(r["por"], r["por"]),
+         "pessoa": nomes.get(r["login"], r["login"])}
+        for r in linhas
+    ]  # fmt: skip
+
+
+def _sem_cache(corpo: str, status: int = 200) -> Response:
+    # A temporary password is on this page only: keep it out of every cache.
+    resposta = Response(corpo, status=status, mimetype="text/html")
+    resposta.headers["Cache-Control"] = "no-store"
+    return resposta
+
+
+@bp.get("/pessoas")
+@exigir_gerente
+def index(nova: NovaPessoaForm | None = None, criada: dict[str, Any] | None = None) -> Any:
+    corpo = render_template(
+        "pessoas/index.html",
+        pessoas=componentes().pessoas_queries.listar(),
+        nova=nova or NovaPessoaForm(formdata=None),
+        criada=criada,
+        registros=_registros(),
+        confirmar=ConfirmarForm(formdata=None),
+    )
+    return _sem_cache(corpo, 400 if nova is not None and nova.errors else 200)
+
+
+@bp.post("/pessoas")
+@exigir_gerente
+def criar() -> Any:
+    form = NovaPessoaForm()
+    if form.validate():
+        try:
+            usuario, senha = servico().criar(
+                form.login.data, form.nome.data, form.papel.data, form.funcionario_id.data, quem()
+            )
+        except UsuarioInvalido as erro:
+            marcar(form, erro, "login")
+        else:
+            criada = {"login": usuario.login, "nome": usuario.nome, "senha": senha}
+            return index(criada=criada)
+    return index(nova=form)
+
+
+def _usuario(login: str) -> Usuario:
+    usuario = componentes().pessoas_queries.obter(login)
+    if usuario is None:
+        raise NaoEncontrada(f"Usuário {login!r} não encontrado.")
+    return usuario
+
+
+def _pagina_pessoa(
+    usuario: Usuario, form: PessoaForm | None = None, senha: str | None = None
+) -> Response:
+    if form is None:
+        dados = {
+            "nome": usuario.nome,
+            "papel": usuario.papel.value,
+            "funcionario_id": usuario.funcionario_id,
+        }
+        form = PessoaForm(formdata=None, data=dados)
+    corpo = render_template(
+        "pessoas/pessoa.html",
+        pessoa=usuario,
+        form=form,
+        senha=senha,
+        registros=_registros(usuario.login),
+        confirmar=ConfirmarForm(formdata=None),
+        eu=usuario.login == current_user.login,
+    )
+    return _sem_cache(corpo, 400 if form.errors else 200)
+
+
+@bp.get("/pessoas/<login>")
+@exigir_gerente
+def pessoa(login: str) -> Any:
+    return _pagina_pessoa(_usuario(login))
+
+
+@bp.post("/pessoas/<login>")
+@exigir_gerente
+def editar(login: str) -> Any:
+    usuario = _usuario(login)
+    form = PessoaForm()
+    if form.validate():
+        try:
+            servico().editar(
+                usuario.login, form.nome.data, form.papel.data, form.funcionario_id.data, quem()
+            )
+        except UsuarioInvalido as erro:
+            marcar(form, erro, "nome")
+        else:
+            flash(f"Cadastro de {form.nome.data.strip()} salvo.", "ok")
+            return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
+    return _pagina_pessoa(usuario, form)
+
+
+def _ativo(login: str, ativo: bool) -> Any:
+    usuario = _usuario(login)
+    if not ConfirmarForm().validate():
+        flash("Formulário inválido; recarregue a página.", "erro")
+    else:
+        try:
+            mudou = servico().definir_ativo(usuario.login, ativo, quem())
+        except UsuarioInvalido as erro:
+            flash(str(erro), "erro")
+        else:
+            if not mudou:
+                flash(f"{usuario.nome} já estava {'ativo' if ativo else 'inativo'}.", "ok")
+            elif ativo:
+                flash(f"{usuario.nome} foi reativado e pode entrar de novo.", "ok")
+            else:
+                flash(f"{usuario.nome} foi desativado: as sessões abertas terminaram.", "ok")
+    return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
+
+
+@bp.post("/pessoas/<login>/desativar")
+@exigir_gerente
+def desativar(login: str) -> Any:
+    return _ativo(login, False)
+
+
+@bp.post("/pessoas/<login>/reativar")
+@exigir_gerente
+def reativar(login: str) -> Any:
+    return _ativo(login, True)
+
+
+@bp.post("/pessoas/<login>/senha")
+@exigir_gerente
+def redefinir_senha(login: str) -> Any:
+    usuario = _usuario(login)
+    if not ConfirmarForm().validate():
+        flash("Formulário inválido; recarregue a página.", "erro")
+        return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
+    senha = servico().redefinir_senha(usuario.login, quem())
+    return _pagina_pessoa(_usuario(login), senha=senha)
+
+
+@bp.route("/senha", methods=["GET", "POST"])
+@login_required
+def senha() -> Any:
+    """Change one's own password; the only page open while a temporary one is in use."""
+    destino = destino_seguro(request.args.get("next"))
+    form = TrocarSenhaForm()
+    if form.validate_on_submit():
+        try:
+            usuario = servico().trocar_senha(
+                current_user._get_current_object(),  # type: ignore[attr-defined]
+                form.senha_atual.data,
+                form.nova.data,
+                quem(),
+            )
+        except UsuarioInvalido as erro:
+            marcar(form, erro, "nova")
+        else:
+            # The new password renewed the stamp (every other session ended): this one goes on
+            # under the new id, with a fresh signed cookie.
+            sessao_aberta = current_user.sessao  # the server-side session goes on too
+            session.clear()
+            session["nonce"] = secrets.token_urlsafe(16)
+            usuario.sessao = sessao_aberta
+            login_user(usuario)
+            flash("Senha alterada.", "ok")
+            return redirect(destino, code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "pessoas/senha.html", form=form, proximo=request.args.get("next")
+    ), status

@@ -1,0 +1,115 @@
+"""The people's use cases, the same for the /pessoas page and the command line: add, edit,
+deactivate and reactivate a person, reset a password (a temporary one, shown once), change one's
+own password, and record every sign-in and change (who, when, from where)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .model import Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
+from .queries import PessoasQueries
+from .repository import PessoasRepository
+
+CLI = "linha-de-comando"  # `por` of the changes made with the flask commands
+
+
+@dataclass(frozen=True)
+class Quem:
+    """Who makes a change, and from which address (None: the command line)."""
+
+    login: str
+    endereco: str | None = None
+
+
+class PessoasService:
+    def __init__(
+        self,
+        repo: PessoasRepository,
+        queries: PessoasQueries,
+        agora: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.repo = repo
+        self.queries = queries
+        self.agora = agora
+
+    def _registrar(
+        self, acao: str, login: str, quem: Quem, detalhe: dict[str, Any] | None = None
+    ) -> None:
+        self.repo.registrar(acao, login, quem.login, self.agora(), quem.endereco, detalhe)
+
+    def criar(
+        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
+    ) -> tuple[Usuario, str]:
+        """A new person with a temporary password (returned, to be shown once), which they
+        must change at their first sign-in."""
+        senha = senha_temporaria()
+        usuario = self.repo.criar(login, nome, senha, papel, funcionario_id, trocar_senha=True)
+        detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
+        if funcionario_id is not None:
+            detalhe["funcionario_id"] = funcionario_id
+        self._registrar("criar", usuario.login, quem, detalhe)
+        return usuario, senha
+
+    def editar(
+        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
+    ) -> Usuario:
+        """Name, role and funcionario_id; a new role ends the person's sessions. Nobody
+        changes their own role (a manager cannot lock themselves out of this page)."""
+        login = normalizar_login(login)
+        if login == quem.login and str(papel).strip().lower() != self._papel(login):
+            raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
+        antes, depois = self.repo.editar(login, nome, papel, funcionario_id)
+        mudou = {
+            campo: [antes.documento.get(campo), depois.documento.get(campo)]
+            for campo in ("nome", "papel", "funcionario_id")
+            if antes.documento.get(campo) != depois.documento.get(campo)
+        }
+        if mudou:
+            self._registrar("editar", login, quem, mudou)
+        return depois
+
+    def _papel(self, login: str) -> str | None:
+        usuario = self.queries.obter(login)
+        return usuario.papel.value if usuario else None
+
+    def definir_ativo(self, login: str, ativo: bool, quem: Quem) -> bool:
+        """Deactivate (their open sessions end at once and they cannot sign in) or reactivate;
+        False when nothing changed. Nobody deactivates themselves."""
+        login = normalizar_login(login)
+        if not ativo and login == quem.login:
+            raise UsuarioInvalido("Você não pode desativar o seu próprio usuário.")
+        mudou = self.repo.definir_ativo(login, ativo)
+        if mudou:
+            self._registrar("reativar" if ativo else "desativar", login, quem)
+        return mudou
+
+    def redefinir_senha(self, login: str, quem: Quem) -> str:
+        """A temporary password (returned, to be shown once); the person's sessions end and
+        they must choose a new password at the next sign-in."""
+        login = normalizar_login(login)
+        senha = senha_temporaria()
+        self.repo.alterar_senha(login, senha, temporaria=True)
+        self._registrar("redefinir_senha", login, quem)
+        return senha
+
+    def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Quem) -> Usuario:
+        """A person changes their own password (the forced change after a reset included);
+        the updated user, whose new session id the caller signs in with."""
+        if self.queries.autenticar(usuario.login, atual) is None:
+            raise UsuarioInvalido("A senha atual não confere.", "senha_atual")
+        if nova == atual:
+            raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
+        self.repo.alterar_senha(usuario.login, nova)
+        self._registrar("trocar_senha", usuario.login, quem)
+        novo = self.queries.obter(usuario.login)
+        if novo is None:  # removed meanwhile
+            raise UsuarioInvalido(f"Usuário {usuario.login!r} não encontrado.")
+        return novo
+
+    def registrar_entrada(self, usuario: Usuario, endereco: str | None) -> None:
+        momento = self.agora()
+        self.repo.registrar_entrada(usuario.login, momento)
+        self.repo.registrar("entrar", usuario.login, usuario.login, momento, endereco)
