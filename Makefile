@@ -35,15 +35,15 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	bench bench-indicadores clean distclean
+	bench bench-indicadores bench-capacidade clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-17s %s\n", $$1, $$2}'
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
 	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS (make test),"
-	@echo "           BENCH_ARGS (make bench)."
+	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
@@ -141,6 +141,12 @@ bench: system-deps venv assets ## Board at volume (own mongod, production gunico
 
 bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export on 50,000 orders (writes docs/PERFORMANCE.md)
 	$(PY) bench/bench_indicadores.py
+
+# Also on demand: ~1.5 min. CAPACIDADE_ARGS e.g. `--streams 300 --sem-doc` (see
+# `python -m bench.capacidade -h`).
+CAPACIDADE_ARGS ?=
+bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients on one pod's gunicorn -> docs/PERFORMANCE.md
+	$(PY) -m bench.capacidade $(CAPACIDADE_ARGS)
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)
