@@ -4,8 +4,17 @@ import gc
 import os
 import sys
 
-from webapp import metrics
-from webapp.settings import ConfigError, load_settings
+# gevent patches the standard library here, before the app's imports below bring in requests
+# (urllib3) and pymongo: patched after them, their TLS contexts recurse without end, and HTTPS to
+# the OS service or TLS to MongoDB fails in every worker. GUNICORN_CMD_ARGS="--worker-class ..."
+# (another worker, e.g. the capacity benchmark's gthread comparison) keeps real threads.
+if "--worker-class" not in os.environ.get("GUNICORN_CMD_ARGS", ""):
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from webapp import metrics  # noqa: E402 - after the patch above
+from webapp.settings import ConfigError, load_settings  # noqa: E402
 
 bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
+import ssl
+import subprocess
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
@@ -75,3 +79,65 @@ def test_sigterm_encerra_os_streams_e_sai_logo(settings: Settings, app) -> None:
         assert fim.wait(10), "the stream should end right after SIGTERM"
         processo.wait(timeout=15)
         assert time.monotonic() - inicio < 10  # well within graceful_timeout (20 s)
+
+
+def test_https_ate_o_servico_de_os_no_worker_gevent(settings: Settings, app, tmp_path) -> None:
+    """The gevent worker reaches an OS service over HTTPS: gunicorn.conf.py patches the standard
+    library before requests and pymongo are imported (patched after them, every TLS context
+    recursed without end and no step ever reached the OS service)."""
+    certificado, chave = tmp_path / "cert.pem", tmp_path / "chave.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(chave), "-out", str(certificado), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    recebidos: list[tuple[str, dict]] = []
+
+    class ServicoOs(BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:  # noqa: N802 - http.server's naming
+            corpo = self.rfile.read(int(self.headers["Content-Length"]))
+            recebidos.append((self.path, json.loads(corpo)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    servidor = ThreadingHTTPServer(("127.0.0.1", 0), ServicoOs)
+    contexto = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    contexto.load_cert_chain(certificado, chave)
+    servidor.socket = contexto.wrap_socket(servidor.socket, server_side=True)
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    try:
+        ambiente = {
+            "URL_API_OS": f"https://127.0.0.1:{servidor.server_address[1]}",
+            "REQUESTS_CA_BUNDLE": str(certificado),
+            "OS_SYNC_THREAD": "true",
+            "OS_SYNC_INTERVALO_MS": "50",
+            "WEB_CONCURRENCY": "1",
+        }
+        with gunicorn(settings, **ambiente) as (url, _):
+            auth = {"Authorization": f"Bearer {emitir(settings, 'teste', extra=TOKEN_SERVICO)}"}
+            criado = requests.post(
+                f"{url}/fila-execucao", json={"ordem_servico_id": 4242}, headers=auth, timeout=10
+            )
+            assert criado.status_code == 201, criado.text
+            fila_id = criado.json()["fila_id"]
+            r = requests.post(
+                f"{url}/fila-execucao/{fila_id}/iniciar-diagnostico",
+                json={"mecanico_responsavel_id": 7},
+                headers=auth,
+                timeout=10,
+            )
+            assert r.status_code == 200, r.text
+            limite = time.monotonic() + 15
+            while not recebidos and time.monotonic() < limite:
+                time.sleep(0.1)
+        assert recebidos and recebidos[0][1] == {"status": "EM_DIAGNOSTICO"}
+        assert "/4242/" in recebidos[0][0]
+    finally:
+        servidor.shutdown()
+        servidor.server_close()
