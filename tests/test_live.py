@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -185,6 +186,33 @@ def test_um_stream_por_processo_para_todos_os_assinantes(app, api):
         assert fonte._thread is thread  # the same one thread serves both
     names = [t.name for t in threading.enumerate()].count("fila-change-stream")
     assert names >= 1
+
+
+def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_demo):
+    """A TV token's use, a sign-in, a new token or session end nobody's access: the server
+    filters them out (a thousand TVs reconnecting would otherwise wake every stream a thousand
+    times). A revocation, a deactivation and a sign-out do reach the streams."""
+    c = componentes(app)
+    fonte = live.broker(app)
+    with fonte.assinar() as assinatura:
+        assert fonte.aguardar_pronto(5)
+        token, documento = c.configuracoes.criar_token("TV da recepção", "gerente")
+        assert c.configuracoes.verificar_token(token) is not None  # notes its last use
+        c.pessoas.registrar_entrada("mecanico", datetime.now(UTC))
+        sessao = c.sessoes.abrir("mecanico", "10.0.0.5", "tablet")
+        marco = api.criar(1003)  # after the writes above: anything of theirs would come first
+        evento = assinatura.proximo(timeout=5)
+        assert evento is not None and evento.fila_id == marco["fila_id"], evento
+
+        assert c.configuracoes.revogar_token(str(documento["_id"]), "gerente") is not None
+        evento = assinatura.proximo(timeout=5)
+        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "update")
+        c.sessoes.encerrar(sessao)
+        evento = assinatura.proximo(timeout=5)
+        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "delete")
+        assert c.pessoas.definir_ativo("mecanico", False)
+        evento = assinatura.proximo(timeout=5)
+        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "update")
 
 
 def derrubar_stream(app) -> None:
@@ -495,3 +523,35 @@ def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
         },
     }
     assert _evento(passo, {}) is not None
+
+
+def test_estado_inteiro_e_compartilhado_ate_a_proxima_mudanca(app, api):
+    """Streams of one view that open together share one render of the whole state; a change
+    published in between makes the next stream render afresh (a render made before a change
+    never reaches a stream that missed it)."""
+    renders: list[int] = []
+
+    def completo() -> str:
+        renders.append(len(renders) + 1)
+        return f"estado {len(renders)}"
+
+    def abrir() -> Iterator[str]:
+        return sse.transmitir(completo=completo, mudancas=lambda _: None, visao="teste")
+
+    fonte = live.broker(app)
+    with app.test_request_context():
+        while time.monotonic() % 1 > 0.3:  # the three streams below within one second
+            time.sleep(0.05)
+        a, b = abrir(), abrir()
+        assert next(a) == next(b) == sse.mensagem("estado 1")
+        antes = fonte.ultimo_seq
+        api.criar(1004)
+        limite = time.monotonic() + 5
+        while fonte.ultimo_seq == antes and time.monotonic() < limite:
+            time.sleep(0.02)
+        assert fonte.ultimo_seq > antes
+        c = abrir()
+        assert next(c) == sse.mensagem("estado 2")
+        assert renders == [1, 2]
+        for stream in (a, b, c):
+            stream.close()

@@ -12,7 +12,12 @@ from htmx_flask import Htmx
 from . import assets, docs, errors, health, live, logs, metrics
 from .clock import Relogio, agora
 from .components import Componentes
-from .configuracoes.repository import CONFIGURACOES, TOKENS, ConfiguracoesRepository
+from .configuracoes.repository import (
+    CONFIGURACOES,
+    TOKENS,
+    TOKENS_REVOGAM,
+    ConfiguracoesRepository,
+)
 from .configuracoes.routes import bp as configuracoes_bp
 from .db import Indices, Mongo
 from .fila import api
@@ -28,11 +33,17 @@ from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import COLECAO as USUARIOS
 from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
+from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
 from .quadro.actions import bp as quadro_bp
 from .sessao import auth
-from .sessao.repository import SESSOES, SessoesRepository, TentativasRepository
+from .sessao.repository import (
+    SESSOES,
+    SESSOES_REVOGAM,
+    SessoesRepository,
+    TentativasRepository,
+)
 from .sessao.routes import bp as sessao_bp
 from .settings import Settings, load_settings
 from .sincronizacao_os.cli import os_sync
@@ -87,6 +98,11 @@ def montar_componentes(settings: Settings) -> Componentes:
                 TOKENS: live.ACESSO,
                 USUARIOS: live.ACESSO,
                 SESSOES: live.ACESSO,
+            },
+            revogam={
+                TOKENS: TOKENS_REVOGAM,
+                USUARIOS: USUARIOS_REVOGAM,
+                SESSOES: SESSOES_REVOGAM,
             },
         ),
         despachante=despachante,

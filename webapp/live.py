@@ -171,13 +171,17 @@ class Assinatura:
 class Broker:
     """The process's one change stream, fanned out to its subscribers. It watches the database
     for the collections in `tipos` ({name: MUDANCA | CONFIG | ACESSO}) only; documents are
-    looked up for the queue's changes alone (never a user's)."""
+    looked up for the queue's changes alone (never a user's). `revogam` names, per ACESSO
+    collection, the fields whose update can end someone's access: its inserts and its other
+    updates (a TV token's last use, a user's last sign-in) are filtered out by the server, so
+    a thousand TVs coming back at once never wake every stream a thousand times."""
 
     def __init__(
         self,
         db: Database,
         tipos: dict[str, str],
         *,
+        revogam: dict[str, tuple[str, ...]] | None = None,
         max_await_ms: int = MAX_AWAIT_MS,
         capacidade: int = CAPACIDADE,
         espera_inicial: float = 0.2,
@@ -185,7 +189,9 @@ class Broker:
     ) -> None:
         self.db = db
         self.tipos = tipos
+        self.revogam = revogam or {}
         self._seq = itertools.count(1)
+        self.ultimo_seq = 0  # the last event published: full renders are shared per value
         self._renders: OrderedDict[Any, _Render] = OrderedDict()
         self._trava_renders = threading.Lock()
         self.max_await_ms = max_await_ms
@@ -233,6 +239,7 @@ class Broker:
 
     def _publicar(self, evento: Evento) -> None:
         evento = replace(evento, seq=next(self._seq))
+        self.ultimo_seq = evento.seq
         with self._trava:
             assinantes = list(self._assinantes)
         for assinatura in assinantes:
@@ -338,8 +345,18 @@ class Broker:
     def _pipeline(self) -> list[dict[str, Any]]:
         fila = [nome for nome, tipo in self.tipos.items() if tipo == MUDANCA]
         so_da_fila = {"$in": ["$ns.coll", fila]}
+        filtros: list[dict[str, Any]] = [
+            {"ns.coll": {"$in": [nome for nome in self.tipos if nome not in self.revogam]}}
+        ]
+        for nome, campos in self.revogam.items():
+            # A delete or a replace always counts; an update only when it touches `campos`.
+            filtros.append({"ns.coll": nome, "operationType": {"$nin": ["insert", "update"]}})
+            tocados = [{f"updateDescription.updatedFields.{c}": {"$exists": True}} for c in campos]
+            if campos:
+                tocados.append({"updateDescription.removedFields": {"$in": list(campos)}})
+                filtros.append({"ns.coll": nome, "operationType": "update", "$or": tocados})
         return [
-            {"$match": {"ns.coll": {"$in": list(self.tipos)}}},
+            {"$match": {"$or": filtros}},
             # Other collections' documents and changed fields (a password hash...) never leave
             # the database: their events only say that something changed.
             {"$set": {

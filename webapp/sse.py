@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from flask import Response, current_app, stream_with_context
 from pymongo.errors import PyMongoError
@@ -60,6 +61,7 @@ def transmitir(
     recarga_s: float | None = None,
     config: Callable[[], str] | None = None,
     versao: str = "",
+    visao: Any = None,
 ) -> Iterator[str]:
     """The body of an SSE stream: first the current state (`completo`), then what changes.
 
@@ -70,8 +72,20 @@ def transmitir(
     starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
     (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
     that a new version was deployed. `recarga_s`: send the whole state again this often (what
-    depends on the clock, like "finished today")."""
+    depends on the clock, like "finished today"). `visao`: the streams of one view share their
+    whole-state renders in this process (a thousand TVs reconnecting render it once a second,
+    not a thousand times)."""
     fonte = broker()
+
+    def estado() -> str:
+        if visao is None:
+            return completo()
+        # Keyed by the last change published: the render was made after it, from the database,
+        # so it covers every change this stream has drained or never received; and by the
+        # second, for what depends on the clock (time in a stage, "today").
+        chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()))
+        return fonte.renderizar(chave, completo)
+
     heartbeat = heartbeat_s()
     validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
     assinatura = fonte.assinar()
@@ -79,7 +93,7 @@ def transmitir(
     try:
         fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
         assinatura.drenar()  # the snapshot below already covers anything queued so far
-        yield mensagem(completo())
+        yield mensagem(estado())
         yield mensagem(versao, "batida")
         agora = time.monotonic()
         batida, validacao = agora + heartbeat, agora + validar_s
@@ -98,10 +112,10 @@ def transmitir(
             tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
             if tudo or agora >= recarga:
                 recarga = agora + (recarga_s or float("inf"))
-                yield mensagem(completo())
+                yield mensagem(estado())
             else:
                 if any(e.tipo == CONFIG for e in lote):
-                    yield mensagem((config or completo)())
+                    yield mensagem(config() if config else estado())
                 da_fila = [e for e in lote if e.tipo == MUDANCA]
                 html = mudancas(ultimos_por_item(da_fila)) if da_fila else None
                 if html:

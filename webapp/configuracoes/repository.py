@@ -22,6 +22,8 @@ from ..fila.domain import Status
 
 TOKENS = "tokens_painel"
 CONFIGURACOES = "configuracoes"
+# The only update of a token that can close a TV's stream (its last use is noted every minute).
+TOKENS_REVOGAM = ("revogado_em",)
 DOC_QUADRO = "quadro"
 # Writing "last used" on every check would be a write per TV per heartbeat; once a minute is plenty.
 INTERVALO_ULTIMO_USO = timedelta(minutes=1)

@@ -136,5 +136,6 @@ def eventos_painel() -> Response:
             ao_revogar="Token revogado.",
             recarga_s=RECARGA_S,
             versao=current_app.config["VERSAO"],
+            visao="painel",
         )
     )

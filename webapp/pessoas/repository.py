@@ -23,6 +23,9 @@ from .model import (
 )
 
 COLECAO = "usuarios"
+# Every change that ends a user's sessions sets a new stamp; other updates (the last sign-in)
+# leave open streams alone.
+REVOGAM = ("carimbo",)
 REGISTRO = "registro_acessos"
 
 INDICES = [

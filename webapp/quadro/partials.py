@@ -133,6 +133,9 @@ def render_mudancas(
 
 
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
-    """Every column's cards and the counts, as partials: what a (re)connecting board shows."""
+    """Every column's cards and the counts, as partials: what a (re)connecting board shows.
+    Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""
     colunas = montar_colunas(papel, filtros)
-    return render_template("quadro/_completo.html", colunas=colunas, atrasadas=contar_atrasadas())
+    return render_template(
+        "quadro/_completo.html", colunas=colunas, atrasadas=contar_atrasadas(), com_csrf=False
+    )

@@ -258,5 +258,6 @@ def eventos() -> Response:
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
             ao_revogar="Sessão encerrada: entre novamente.",
+            visao=visao,
         )
     )

@@ -14,6 +14,7 @@ from pymongo.database import Database
 
 COLECAO = "tentativas_login"
 SESSOES = "sessoes"
+SESSOES_REVOGAM: tuple[str, ...] = ()  # sessions are opened and deleted, never updated
 JANELA = timedelta(minutes=1)
 # Failures per minute: for one login from one address (someone guessing a password), and for one
 # address whatever the login (a shared tablet signs many people in; a stranger elsewhere can
