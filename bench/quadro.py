@@ -649,8 +649,8 @@ def relatorio(
         "enough at these sizes) with realistic priorities, plates, cars, customers, "
         "diagnoses, promised times and holds; every event delivered to the OS service (its "
         f"steady state). At {ultima.tamanho:,}: {colunas}. The app runs as production runs "
-        "it: `gunicorn -c gunicorn.conf.py wsgi:app`, `APP_ENV=production`, 2 workers of "
-        "32 threads, no `URL_API_OS`, no dispatcher thread.",
+        "it: `gunicorn -c gunicorn.conf.py wsgi:app`, `APP_ENV=production`, 2 gevent workers, "
+        "no `URL_API_OS`, no dispatcher thread.",
         "",
         *linhas,
         "",

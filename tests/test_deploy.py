@@ -32,7 +32,7 @@ OUTRAS_VARIAVEIS = {
     "PORT",
     "BIND",
     "WEB_CONCURRENCY",
-    "GUNICORN_THREADS",
+    "GUNICORN_CONEXOES",
     "PROMETHEUS_MULTIPROC_DIR",
 }
 COMANDO_WEB = ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
