@@ -49,8 +49,8 @@ from webapp.clock import agora
 from webapp.components import componentes
 from webapp.fila import domain
 from webapp.fila.cli import USUARIOS_DEMO
-from webapp.fila.domain import Acao, MotivoPausa, Mudanca, Papel, Prioridade
-from webapp.fila.repository import atualizacao_com_eventos, filtro, resumo_os_sync
+from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
+from webapp.fila.repository import atualizacao, filtro, resumo_os_sync
 from webapp.fila.service import Ator
 from webapp.settings import Settings
 from webapp.sincronizacao_os.domain import novo_evento
@@ -311,17 +311,6 @@ def _pelo_servico(app: Flask, planos: Sequence[PlanoOrdem]) -> None:
             fila.pausar(item["_id"], MotivoPausa.AGUARDANDO_PECAS, None, ator, instante=quando)
 
 
-def _atualizacao(mudanca: Mudanca) -> Any:
-    """The update FilaRepository.aplicar sends for `mudanca`."""
-    if mudanca.eventos:
-        return atualizacao_com_eventos(mudanca)
-    return {
-        "$set": mudanca.campos,
-        "$inc": {"versao": 1},
-        "$push": {"historico": {"$each": mudanca.historico}},
-    }
-
-
 def _em_lote(app: Flask, planos: Sequence[PlanoOrdem], lote: int = 1000) -> None:
     """The same documents without a round trip per change (tens of thousands of orders): the
     domain's own builders (nova_ordem, planejar_passo, planejar_pausa, novo_evento) and the
@@ -350,7 +339,7 @@ def _em_lote(app: Flask, planos: Sequence[PlanoOrdem], lote: int = 1000) -> None
             else:
                 continue
             operacoes.append(
-                UpdateOne(filtro(documento["_id"], mudanca.requisitos), _atualizacao(mudanca))
+                UpdateOne(filtro(documento["_id"], mudanca.requisitos), atualizacao(mudanca))
             )
         if not operacoes:
             return

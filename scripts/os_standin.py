@@ -39,19 +39,30 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8003  # next to the app's 8002
 ETAPAS = (  # the real service's statuses, in order
-    "RECEBIDA", "EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA", "ENTREGUE"
+    "RECEBIDA",
+    "EM_DIAGNOSTICO",
+    "AGUARDANDO_APROVACAO",
+    "EM_EXECUCAO",
+    "FINALIZADA",
+    "ENTREGUE",
 )
 STATUS_ACEITOS = ETAPAS[1:5]  # lenient: exactly what the queue sends
 # Each mode's parameters besides "n", with defaults; others are refused, so typos can't pass.
 MODOS: dict[str, dict[str, Any]] = {
-    "ok": {}, "lento": {"segundos": 1.0}, "erro500": {}, "limite429": {"retry_after": 1},
-    "nao_encontrado404": {"ids": None}, "fora": {}, "bug_aprovacao": {},
+    "ok": {},
+    "lento": {"segundos": 1.0},
+    "erro500": {},
+    "limite429": {"retry_after": 1},
+    "nao_encontrado404": {"ids": None},
+    "fora": {},
+    "bug_aprovacao": {},
 }
 # The real service's callback per new status: the app's step, and its body (None: who acted).
 _PASSOS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "EM_DIAGNOSTICO": ("iniciar-diagnostico", None),
     "AGUARDANDO_APROVACAO": (
-        "finalizar-diagnostico", {"diagnostico": "Diagnóstico registrado no sistema de OS."}
+        "finalizar-diagnostico",
+        {"diagnostico": "Diagnóstico registrado no sistema de OS."},
     ),
     "EM_EXECUCAO": ("iniciar-reparo", None),
     "ENTREGUE": ("finalizar-reparo", {}),
@@ -137,9 +148,15 @@ class OSStandIn:
     OSs live here, not in the server: they survive parar()/reiniciar() like a real outage."""
 
     def __init__(
-        self, secret: str | None = None, *, issuer: str | None = "oficina-auth",
-        audience: str | None = "oficina-api", algoritmo: str = "HS256", host: str = HOST,
-        strict: bool = False, url_execucao: str | None = None,
+        self,
+        secret: str | None = None,
+        *,
+        issuer: str | None = "oficina-auth",
+        audience: str | None = "oficina-api",
+        algoritmo: str = "HS256",
+        host: str = HOST,
+        strict: bool = False,
+        url_execucao: str | None = None,
         log: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.secret = secret or os.environ.get("SECRET_KEY") or _da_app().DEV_SECRET_KEY
@@ -545,14 +562,25 @@ class OSStandIn:
     def _registrar(self, ordem_servico_id: int, veiculo_id: int | None) -> Registro:
         h = request.headers
         registro: Registro = {
-            "seq": 0, "recebido_em": _agora().isoformat(), "respondido_em": None,
-            "duracao_ms": None, "metodo": request.method, "caminho": request.path,
-            "veiculo_id": veiculo_id, "ordem_servico_id": ordem_servico_id, "status": None,
-            "sub": None, "idempotency_key": h.get("Idempotency-Key"),
-            "x_request_id": h.get("X-Request-ID"), "traceparent": h.get("traceparent"),
+            "seq": 0,
+            "recebido_em": _agora().isoformat(),
+            "respondido_em": None,
+            "duracao_ms": None,
+            "metodo": request.method,
+            "caminho": request.path,
+            "veiculo_id": veiculo_id,
+            "ordem_servico_id": ordem_servico_id,
+            "status": None,
+            "sub": None,
+            "idempotency_key": h.get("Idempotency-Key"),
+            "x_request_id": h.get("X-Request-ID"),
+            "traceparent": h.get("traceparent"),
             "tracestate": h.get("tracestate"),
             "datadog": {k.lower(): v for k, v in h if k.lower().startswith("x-datadog-")},
-            "modo": "ok", "status_http": None, "duplicado": False, "erro": None,
+            "modo": "ok",
+            "status_http": None,
+            "duplicado": False,
+            "erro": None,
         }
         with self._mudou:
             self._seq += 1
@@ -600,8 +628,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url-execucao", help="URL base da API da fila, chamada de volta")
     args = parser.parse_args(argv)
     standin = OSStandIn(
-        args.secret, issuer=args.issuer, audience=args.audience, algoritmo=args.algorithm,
-        host=args.host, strict=args.estrito, url_execucao=args.url_execucao, log=_log_json,
+        args.secret,
+        issuer=args.issuer,
+        audience=args.audience,
+        algoritmo=args.algorithm,
+        host=args.host,
+        strict=args.estrito,
+        url_execucao=args.url_execucao,
+        log=_log_json,
     )
     encerrar = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: encerrar.set())

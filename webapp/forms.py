@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class Formulario(FlaskForm):
@@ -27,3 +27,19 @@ def texto_obrigatorio(
     mensagem = f"Use no máximo {maximo} caracteres."
     validadores = [DataRequired(vazio), Length(max=maximo, message=mensagem)]
     return tipo(rotulo, validators=validadores, **opcoes)
+
+
+class InteiroOpcional(IntegerField):
+    """An optional whole number from `minimo` to `maximo`, with one clear message for anything
+    else ("abc", "2.5", "-1")."""
+
+    def __init__(self, rotulo: str, minimo: int, maximo: int, mensagem: str, **opcoes: Any):
+        validadores = [Optional(), NumberRange(minimo, maximo, mensagem)]
+        super().__init__(rotulo, validators=validadores, **opcoes)
+        self.mensagem = mensagem
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.mensagem) from None

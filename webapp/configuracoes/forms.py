@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import IntegerField
-from wtforms.validators import NumberRange, Optional
-
 from ..fila import labels
 from ..fila.domain import Status
-from ..forms import Formulario, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
 
 LIMITE_MAXIMO = 999
 MENSAGEM_LIMITE = f"Use um número inteiro de 1 a {LIMITE_MAXIMO}, ou deixe em branco (sem limite)."
 
 
-class CampoLimite(IntegerField):
-    """An optional whole number; one clear message for anything else ("abc", "2.5", "-1")."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(MENSAGEM_LIMITE) from None
-
-
-def _campo_limite(status: Status) -> CampoLimite:
-    return CampoLimite(
-        labels.COLUNAS[status],
-        validators=[Optional(), NumberRange(1, LIMITE_MAXIMO, MENSAGEM_LIMITE)],
-    )
+def _campo_limite(status: Status) -> InteiroOpcional:
+    return InteiroOpcional(labels.COLUNAS[status], 1, LIMITE_MAXIMO, MENSAGEM_LIMITE)
 
 
 class LimitesForm(Formulario):

@@ -88,6 +88,19 @@ def pode(papel: Papel, acao: Acao) -> bool:
     return acao in PERMISSOES.get(papel, frozenset())
 
 
+def motivo_proibido(acao: Acao) -> str:
+    """Why a role may not do `acao`, within a sentence: what only a manager does says so."""
+    if pode(Papel.MECANICO, acao):
+        return f"sem permissão para {labels.FAZER[acao]}"
+    return f"apenas um gerente pode {labels.FAZER[acao]}"
+
+
+def proibido(acao: Acao) -> str:
+    """The same as a message of its own: "Apenas um gerente pode remover uma ordem da fila."."""
+    motivo = motivo_proibido(acao)
+    return f"{motivo[0].upper()}{motivo[1:]}."
+
+
 class SubEtapa(StrEnum):
     """What an AGUARDANDO order is waiting for."""
 
@@ -176,7 +189,7 @@ PASSOS: dict[Acao, Passo] = {linha[0]: Passo(*linha) for linha in _TABELA}
 def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | None:
     """Why `papel` may not take `passo` on `item` now, or None when it may."""
     if not pode(papel, passo.acao):
-        return "apenas um gerente pode " + passo.rotulo
+        return motivo_proibido(passo.acao)
     for requisito in passo.requisitos:
         if not requisito.atendido(item):
             return requisito.motivo

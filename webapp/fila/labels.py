@@ -51,6 +51,18 @@ PASSOS = {
     "finalizar_reparo": "Finalizar reparo",
 }
 
+# Each action as a refusal names it ("Apenas um gerente pode ..."); a step as its button says it.
+FAZER = {
+    "criar": "adicionar uma OS à fila",
+    **{acao: rotulo.lower() for acao, rotulo in PASSOS.items()},
+    "alterar_prioridade": "alterar a prioridade",
+    "remover": "remover uma ordem da fila",
+    "pausar": "colocar em espera",
+    "retomar": "retomar",
+    "reenviar_os": "reenviar ao sistema de OS",
+    "atribuir": "atribuir o mecânico",
+}
+
 # The history of an order, in words.
 ACOES = {
     "criar": "Entrou na fila",

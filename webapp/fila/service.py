@@ -13,7 +13,7 @@ from bson.errors import InvalidId
 
 from ..clock import agora
 from ..sincronizacao_os.domain import evento_recebido, novo_evento
-from . import domain
+from . import domain, labels
 from .domain import Acao, Papel, Prioridade, Status
 from .preconditions import Requisito
 from .queries import FilaQueries
@@ -55,7 +55,10 @@ class EntradaInvalida(ErroFila):
     pass
 
 
-def _oid(fila_id: str | ObjectId) -> ObjectId:
+FilaId = str | ObjectId  # an item's id as a URL or the store carries it
+
+
+def _oid(fila_id: FilaId) -> ObjectId:
     if isinstance(fila_id, ObjectId):
         return fila_id
     try:
@@ -64,10 +67,9 @@ def _oid(fila_id: str | ObjectId) -> ObjectId:
         raise NaoEncontrada("Item da fila não encontrado.") from None
 
 
-def _versao(versao: int | None) -> tuple[Requisito, ...]:
-    if versao is None:
-        return ()
-    return (Requisito("versao", versao, "esta ordem foi alterada por outra pessoa"),)
+def _permitir(ator: Ator, acao: Acao) -> None:
+    if not domain.pode(ator.papel, acao):
+        raise Proibido(domain.proibido(acao))
 
 
 class FilaService:
@@ -92,7 +94,7 @@ class FilaService:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def obter(self, fila_id: str | ObjectId) -> dict[str, Any]:
+    def obter(self, fila_id: FilaId) -> dict[str, Any]:
         item = self.queries.obter(_oid(fila_id))
         if item is None:
             raise NaoEncontrada("Item da fila não encontrado.")
@@ -119,8 +121,7 @@ class FilaService:
         extras: Mapping[str, Any] | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
-        if not domain.pode(ator.papel, Acao.CRIAR):
-            raise Proibido("Apenas um gerente pode adicionar uma OS à fila.")
+        _permitir(ator, Acao.CRIAR)
         try:
             documento = domain.nova_ordem(
                 ordem_servico_id, prioridade, ator.id, instante or agora(), extras
@@ -136,12 +137,11 @@ class FilaService:
 
     def executar(
         self,
-        fila_id: str | ObjectId,
+        fila_id: FilaId,
         acao: Acao,
         ator: Ator,
         dados: Mapping[str, Any] | None = None,
         *,
-        versao: int | None = None,
         aprovar_se_preciso: bool = False,
         instante: datetime | None = None,
         chave: str | None = None,
@@ -151,9 +151,7 @@ class FilaService:
         `chave` (an API client's Idempotency-Key): a retry of a step this very request already
         took (its answer was lost, e.g. in a failover) gets the item again, not a 409."""
         oid = _oid(fila_id)
-        passo = domain.PASSOS[acao]
-        if not domain.pode(ator.papel, acao):
-            raise Proibido(f"Apenas um gerente pode {passo.rotulo}.")
+        _permitir(ator, acao)
         aprovar_se_preciso = aprovar_se_preciso and ator.papel in domain.APROVA_AO_INICIAR_REPARO
         try:
             planos = domain.planejar_passo(
@@ -182,7 +180,7 @@ class FilaService:
                 )
             mudanca.eventos = [evento]
         try:
-            return self._aplicar(oid, planos, versao, passo.rotulo, passo, acao)
+            return self._aplicar(oid, planos, acao)
         except Conflito as conflito:
             if chave and conflito.item and domain.ja_aplicado(conflito.item, acao, ator.id, chave):
                 return conflito.item
@@ -190,16 +188,14 @@ class FilaService:
 
     def alterar_prioridade(
         self,
-        fila_id: str | ObjectId,
+        fila_id: FilaId,
         prioridade: Prioridade,
         ator: Ator,
         *,
-        versao: int | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
         oid = _oid(fila_id)
-        if not domain.pode(ator.papel, Acao.ALTERAR_PRIORIDADE):
-            raise Proibido("Apenas um gerente pode alterar a prioridade.")
+        _permitir(ator, Acao.ALTERAR_PRIORIDADE)
         # One conditional update per possible current priority keeps the history's "de" exact
         # without a read-then-write; the priority actually stored is among them.
         momento = instante or agora()
@@ -208,32 +204,23 @@ class FilaService:
             mudanca = domain.planejar_prioridade(atual, prioridade, ator.id, momento)
             mudanca.requisitos += (Requisito("prioridade", atual, ""),)
             planos.append(mudanca)
-        return self._aplicar(
-            oid, planos, versao, "alterar a prioridade", None, Acao.ALTERAR_PRIORIDADE
-        )
+        return self._aplicar(oid, planos, Acao.ALTERAR_PRIORIDADE)
 
     def atribuir(
-        self,
-        fila_id: str | ObjectId,
-        mecanico: int,
-        ator: Ator,
-        *,
-        versao: int | None = None,
-        instante: datetime | None = None,
+        self, fila_id: FilaId, mecanico: int, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
         """A manager assigns or reassigns the mechanic of an open order."""
         oid = _oid(fila_id)
-        if not domain.pode(ator.papel, Acao.ATRIBUIR):
-            raise Proibido("Apenas um gerente pode atribuir o mecânico.")
+        _permitir(ator, Acao.ATRIBUIR)
         try:
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
-        return self._aplicar(oid, [mudanca], versao, "atribuir o mecânico", None, Acao.ATRIBUIR)
+        return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
 
     def pausar(
         self,
-        fila_id: str | ObjectId,
+        fila_id: FilaId,
         motivo: domain.MotivoPausa,
         nota: str | None,
         ator: Ator,
@@ -242,30 +229,27 @@ class FilaService:
     ) -> dict[str, Any]:
         """Put a card on hold (waiting for parts or the customer); the status stays."""
         oid = _oid(fila_id)
-        if not domain.pode(ator.papel, Acao.PAUSAR):
-            raise Proibido("Sem permissão para colocar em espera.")
+        _permitir(ator, Acao.PAUSAR)
         try:
             mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
-        return self._aplicar(oid, [mudanca], None, "colocar em espera", None, Acao.PAUSAR)
+        return self._aplicar(oid, [mudanca], Acao.PAUSAR)
 
     def retomar(
-        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+        self, fila_id: FilaId, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
-        if not domain.pode(ator.papel, Acao.RETOMAR):
-            raise Proibido("Sem permissão para retomar.")
+        _permitir(ator, Acao.RETOMAR)
         mudanca = domain.planejar_retomada(ator.id, instante or agora())
-        return self._aplicar(_oid(fila_id), [mudanca], None, "retomar", None, Acao.RETOMAR)
+        return self._aplicar(_oid(fila_id), [mudanca], Acao.RETOMAR)
 
     def reenviar_os(
-        self, fila_id: str | ObjectId, ator: Ator, *, instante: datetime | None = None
+        self, fila_id: FilaId, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
         """A manager sends again a status the OS service refused (e.g. a 404 fixed on its side):
         the failed event is pending again, due now, with a fresh retry window."""
         oid = _oid(fila_id)
-        if not domain.pode(ator.papel, Acao.REENVIAR_OS):
-            raise Proibido("Apenas um gerente pode reenviar ao sistema de OS.")
+        _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
         item = self.repo.reenviar_evento_os(
             oid, momento, domain.planejar_reenvio_os(ator.id, momento)
@@ -279,10 +263,9 @@ class FilaService:
         self.avisar()
         return item
 
-    def remover(self, fila_id: str | ObjectId, ator: Ator) -> dict[str, Any]:
+    def remover(self, fila_id: FilaId, ator: Ator) -> dict[str, Any]:
         oid = _oid(fila_id)
-        if not domain.pode(ator.papel, Acao.REMOVER):
-            raise Proibido("Apenas um gerente pode remover uma ordem da fila.")
+        _permitir(ator, Acao.REMOVER)
         item = self.repo.remover(oid, ator.id, agora())
         if item is None:
             raise NaoEncontrada("Item da fila não encontrado.")
@@ -291,17 +274,8 @@ class FilaService:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _aplicar(
-        self,
-        oid: ObjectId,
-        planos: list[domain.Mudanca],
-        versao: int | None,
-        rotulo: str,
-        passo: domain.Passo | None,
-        acao: Acao,
-    ) -> dict[str, Any]:
+    def _aplicar(self, oid: ObjectId, planos: list[domain.Mudanca], acao: Acao) -> dict[str, Any]:
         for mudanca in planos:
-            mudanca.requisitos += _versao(versao)
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
                 self.registrar(acao)
@@ -312,12 +286,9 @@ class FilaService:
         atual = self.queries.obter(oid)
         if atual is None:
             raise NaoEncontrada("Item da fila não encontrado.")
-        motivo = None
-        if versao is not None and atual.get("versao") != versao:
-            motivo = "esta ordem foi alterada por outra pessoa"
-        elif passo is not None:
-            motivo = domain.motivo_recusa(passo, atual, Papel.SERVICO)
+        if acao in domain.PASSOS:
+            motivo = domain.motivo_recusa(domain.PASSOS[acao], atual, Papel.SERVICO)
         else:
             motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
-        raise Conflito(f"Não é possível {rotulo}: {motivo}.", atual)
+        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual)

@@ -9,7 +9,7 @@ what lets the indicators subtract holds inside a MongoDB aggregation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -69,20 +69,32 @@ def inicio_etapa(item: Mapping[str, Any]) -> datetime:
     return item["dta_criacao"]
 
 
-def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
-    """Seconds on hold since `desde`: each hold runs from `pausar` to `retomar` or the next step."""
-    total = 0.0
+def _pausas(
+    historico: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[datetime, datetime | None, Etapa | None]]:
+    """The holds replayed from a history: (start, end or None while it lasts, the stage it
+    held). A hold runs from `pausar` to `retomar` or the next step."""
+    etapa: Etapa | None = None
     inicio: datetime | None = None
     for entrada in historico:
         acao, em = entrada.get("acao"), entrada.get("em")
         if acao == Acao.PAUSAR and inicio is None:
             inicio = em
         elif acao in FIM_DE_PAUSA and inicio is not None:
-            total += max(0.0, (em - max(inicio, desde)).total_seconds()) if em > desde else 0.0
+            yield inicio, em, etapa
             inicio = None
+        if acao in _ETAPA_APOS:
+            etapa = _ETAPA_APOS[acao]
     if inicio is not None:
-        total += max(0.0, (agora - max(inicio, desde)).total_seconds())
-    return total
+        yield inicio, None, etapa
+
+
+def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
+    """Seconds on hold since `desde`."""
+    return sum(
+        max(0.0, ((fim or agora) - max(inicio, desde)).total_seconds())
+        for inicio, fim, _ in _pausas(historico)
+    )
 
 
 def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
@@ -96,18 +108,9 @@ def pausas_por_etapa(historico: Iterable[Mapping[str, Any]]) -> dict[str, float]
     """Seconds of the holds that ended, per stage, replayed from the history: what the store
     keeps in `pausas_s` (used once, to fill it in for items stored before it existed)."""
     total = {str(e): 0.0 for e in Etapa}
-    atual: Etapa | None = None
-    inicio: datetime | None = None
-    for entrada in historico:
-        acao, em = entrada.get("acao"), entrada.get("em")
-        if acao == Acao.PAUSAR and inicio is None:
-            inicio = em
-        elif acao in FIM_DE_PAUSA and inicio is not None:
-            if atual is not None:
-                total[atual] += max(0.0, (em - inicio).total_seconds())
-            inicio = None
-        if acao in _ETAPA_APOS:
-            atual = _ETAPA_APOS[acao]
+    for inicio, fim, etapa in _pausas(historico):
+        if fim is not None and etapa is not None:
+            total[etapa] += max(0.0, (fim - inicio).total_seconds())
     return total
 
 

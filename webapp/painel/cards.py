@@ -12,7 +12,7 @@ from typing import Any
 from ..fila import domain, labels, stages
 from ..fila.domain import Status
 from ..quadro import cards as quadro
-from ..quadro.cards import Contexto
+from ..quadro.cards import Coluna, Contexto
 
 
 @dataclass
@@ -35,23 +35,12 @@ class CartaoTV:
 
 
 @dataclass
-class ColunaTV:
-    status: str
-    cartoes: list[CartaoTV]
-    contagem: int
-    limite: int | None
-
-    @property
-    def titulo(self) -> str:
-        return labels.COLUNAS[self.status]
+class ColunaTV(Coluna[CartaoTV]):
+    """A column on the TV: its most urgent cards, and "+N" for the rest."""
 
     @property
     def mais(self) -> int:
         return max(0, self.contagem - len(self.cartoes))
-
-    @property
-    def acima_do_limite(self) -> bool:
-        return self.limite is not None and self.contagem > self.limite
 
 
 @dataclass

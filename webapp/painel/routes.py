@@ -41,7 +41,7 @@ def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecani
     q = c.fila_queries
     limite = c.settings.painel_max_cartoes
     candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
-    por_status = {str(s): q.coluna(s, limite, hoje) for s in Status}
+    por_status = {s: q.coluna(s, limite, hoje) for s in Status}
     todos = [i for itens in por_status.values() for i in itens] + candidatos
     ctx = contexto(None, todos, c)
     achado = cards.mais_antiga(candidatos, ctx)

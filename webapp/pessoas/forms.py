@@ -3,36 +3,26 @@ password. The rules of a user's fields stay in model.py, the same for the comman
 
 from __future__ import annotations
 
-from typing import Any
-
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..fila.schemas import INT64_MAX
-from ..forms import Formulario, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
 from .model import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
 MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
 
 
-class CampoFuncionario(IntegerField):
-    """An optional whole number; one clear message for anything else ("abc", "2.5")."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(MENSAGEM_FUNCIONARIO) from None
-
-
 class PessoaForm(Formulario):
     nome = texto_obrigatorio("Nome", "Informe o nome.", 80)
     papel = SelectField("Papel", choices=PAPEIS_ESCOLHA, default="mecanico")
-    funcionario_id = CampoFuncionario(
+    funcionario_id = InteiroOpcional(
         "Nº de funcionário",
-        validators=[Optional(), NumberRange(1, INT64_MAX, MENSAGEM_FUNCIONARIO)],
+        1,
+        INT64_MAX,
+        MENSAGEM_FUNCIONARIO,
         description="O número usado como mecânico responsável nas ordens (mecânicos).",
     )
 

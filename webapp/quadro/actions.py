@@ -211,9 +211,9 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
 # Manager-only actions are refused before their form is read: a hand-made post gets 403 whatever
 # it carries (the service refuses them too).
 SO_GERENTE = {
-    "prioridade": (domain.Acao.ALTERAR_PRIORIDADE, "Apenas um gerente pode alterar a prioridade."),
-    "atribuir": (domain.Acao.ATRIBUIR, "Apenas um gerente pode atribuir o mecânico."),
-    "reenviar-os": (domain.Acao.REENVIAR_OS, "Apenas um gerente pode reenviar ao sistema de OS."),
+    "prioridade": domain.Acao.ALTERAR_PRIORIDADE,
+    "atribuir": domain.Acao.ATRIBUIR,
+    "reenviar-os": domain.Acao.REENVIAR_OS,
 }
 
 
@@ -222,8 +222,8 @@ SO_GERENTE = {
 def acao_cartao(fila_id: str, acao: str) -> Any:
     if acao not in ACOES:
         abort(404)
-    if acao in SO_GERENTE and not domain.pode(current_user.papel, SO_GERENTE[acao][0]):
-        return _recusa(fila_id, {"mensagem": SO_GERENTE[acao][1]}, 403)
+    if acao in SO_GERENTE and not domain.pode(current_user.papel, SO_GERENTE[acao]):
+        return _recusa(fila_id, {"mensagem": domain.proibido(SO_GERENTE[acao])}, 403)
     novo_form, fazer = ACOES[acao]
     form = novo_form()
     return _responder(

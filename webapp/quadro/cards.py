@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..clock import duracao
 from ..fila import domain, labels, stages
@@ -17,6 +17,7 @@ from ..fila.stages import Alerta
 from ..sincronizacao_os import domain as sincronizacao
 
 log = logging.getLogger(__name__)
+C = TypeVar("C")  # the card of a column
 
 COLUNAS = tuple(Status)
 
@@ -209,9 +210,11 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
 
 
 @dataclass
-class Coluna:
+class Coluna(Generic[C]):
+    """A column of cards: the board's (`Coluna[Cartao]`) and the TV's (painel.cards)."""
+
     status: Status
-    cartoes: list[Cartao]
+    cartoes: list[C]
     contagem: int
     limite: int | None
     mais_depois: str | None = None  # the cursor of the next page, when there is one
@@ -232,7 +235,7 @@ def colunas(
     ctx: Contexto,
     contagens: Mapping[str, int],
     limites: Mapping[str, int | None],
-) -> list[Coluna]:
+) -> list[Coluna[Cartao]]:
     """The board's columns from each column's first page (items, next page's cursor)."""
     return [
         Coluna(

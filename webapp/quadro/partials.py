@@ -16,7 +16,7 @@ from ..fila.domain import Papel
 from ..fila.queries import cursor
 from ..settings import limites_alerta
 from . import cards
-from .cards import Coluna, Contexto
+from .cards import Cartao, Coluna, Contexto
 from .filters import Filtros
 
 
@@ -58,7 +58,7 @@ def pagina(
     return itens, None
 
 
-def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna]:
+def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna[Cartao]]:
     """The board: each column's first page, the counts, the limits and the names."""
     c = componentes()
     paginas = {s: pagina(c, s, filtros) for s in cards.COLUNAS}
