@@ -127,13 +127,6 @@ def pular_ate(fila: Any, fila_id: str, timeout: float = 2.0) -> Evento:
     raise AssertionError(f"nenhum evento para {fila_id}")
 
 
-@pytest.fixture
-def rapido(app: Flask) -> Flask:
-    """Heartbeats every 0.2 s, so streams notice a closed client or a revoked token quickly."""
-    app.config["EVENTOS_HEARTBEAT_S"] = 0.2
-    return app
-
-
 # --- The broker ---------------------------------------------------------------------------------
 
 

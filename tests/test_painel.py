@@ -178,12 +178,6 @@ def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):
 # --- Live stream --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def rapido(app: Flask) -> Flask:
-    app.config["EVENTOS_HEARTBEAT_S"] = 0.2
-    return app
-
-
 def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_a_cada_mudanca(rapido, api, segredo):
     item = api.criar(4900, placa="STR0A01")
     resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")

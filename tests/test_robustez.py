@@ -48,12 +48,12 @@ def test_data_do_ano_1_recusada_na_entrada(api: Api) -> None:
 
 
 def test_cartao_com_dado_ruim_aparece_como_tal(
-    app: Flask, api: Api, gerente: FlaskClient, usuarios_demo
+    rapido: Flask, api: Api, gerente: FlaskClient, usuarios_demo
 ) -> None:
     """An order stored before the bounds (year 1) shows as an invalid card; the rest works."""
     boa = api.criar(3001, placa="BOA1A00")["fila_id"]
     ruim = api.criar(3002, placa="RUI1A00")["fila_id"]
-    fila = componentes(app).mongo.db["fila_execucao"]
+    fila = componentes(rapido).mongo.db["fila_execucao"]
     fila.update_one(
         {"ordem_servico_id": 3002},
         {"$set": {"previsao_entrega": datetime(1, 1, 1, tzinfo=UTC)}},
@@ -64,8 +64,8 @@ def test_cartao_com_dado_ruim_aparece_como_tal(
     assert "dados inválidos" in quadro.text and f'id="cartao-{ruim}"' in quadro.text
     assert gerente.get(f"/ordens/{ruim}").status_code == 200
     assert gerente.get("/?q=RUI").status_code == 200
-    token, _ = componentes(app).configuracoes.criar_token("TV", "teste")
-    tv = app.test_client().get(f"/painel?token={token}", follow_redirects=True)
+    token, _ = componentes(rapido).configuracoes.criar_token("TV", "teste")
+    tv = rapido.test_client().get(f"/painel?token={token}", follow_redirects=True)
     assert tv.status_code == 200 and "BOA1A00" in tv.text
     resposta, leitor = stream_de_teste(gerente, "/eventos")
     try:
@@ -99,7 +99,9 @@ def test_entradas_estranhas_no_quadro(gerente: FlaskClient, caminho: str) -> Non
     assert r.status_code in (200, 400, 404), (caminho, r.status_code)
 
 
-def test_entradas_estranhas_no_stream_e_no_htmx(gerente: FlaskClient, api: Api) -> None:
+def test_entradas_estranhas_no_stream_e_no_htmx(
+    rapido: Flask, gerente: FlaskClient, api: Api
+) -> None:
     resposta, leitor = stream_de_teste(gerente, "/eventos?q=²")
     try:
         assert resposta.status_code == 200 and leitor.proxima() is not None
