@@ -57,7 +57,7 @@ from webapp.fila.domain import Prioridade
 from webapp.settings import Settings
 
 from . import harness
-from .harness import Servidor, mediana, p95
+from .harness import Servidor, aviso, mediana, p95
 
 SECAO = "capacidade"
 
@@ -73,10 +73,6 @@ ALVO_SIGTERM_S = 30.0
 CABECALHO_LENTO = b"GET /health HTTP/1.1\r\nHost: bench\r\n"
 FIM_COLUNA = b"</hx-partial>"
 COLUNA_VIGIADA = b"painel-coluna-EM_DIAGNOSTICO"
-
-
-def aviso(texto: str) -> None:
-    print(texto, file=sys.stderr, flush=True)
 
 
 # --- the client process: every stream and slow connection, in one asyncio loop -------------------
@@ -885,13 +881,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=40,
         help="streams for the gthread comparison (0: skip it)",
     )
-    parser.add_argument(
-        "--saida",
-        type=Path,
-        default=harness.PERFORMANCE_MD,
-        help="markdown file whose section is rewritten (default: docs/PERFORMANCE.md)",
-    )
-    parser.add_argument("--sem-doc", action="store_true", help="print the section only")
+    harness.argumentos_da_secao(parser)
     args = parser.parse_args(argv)
 
     # Each stream is a socket here and in a worker (gunicorn inherits the limit).
@@ -931,10 +921,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resultados.append(medir(db, cenario, args))
             aviso(f"[{cenario.nome}] done in {resultados[-1].segundos:.0f} s")
     texto = relatorio(resultados)
-    print(texto)
-    if not args.sem_doc:
-        harness.escrever_secao(SECAO, texto, args.saida)
-        aviso(f"Section written to {args.saida}.")
+    harness.publicar(SECAO, texto, args)
     for nome, ok in vereditos(resultados[0]).items():
         aviso(f"{nome}: {'met' if ok else 'MISSED'}")
     aviso(f"Done in {time.monotonic() - inicio:.0f} s.")

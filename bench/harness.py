@@ -16,6 +16,7 @@ Run the benchmarks as modules from the repository root (`python -m bench.quadro`
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import json
@@ -684,3 +685,27 @@ def escrever_secao(nome: str, markdown: str, caminho: Path = PERFORMANCE_MD) -> 
         texto = texto.rstrip("\n") + "\n\n" + bloco + "\n"
     caminho.parent.mkdir(parents=True, exist_ok=True)
     caminho.write_text(texto, "utf-8")
+
+
+def argumentos_da_secao(parser: argparse.ArgumentParser) -> None:
+    """--saida and --sem-doc, the same for every benchmark that writes a section."""
+    parser.add_argument(
+        "--saida",
+        type=Path,
+        default=PERFORMANCE_MD,
+        help="markdown file whose section is rewritten (default: docs/PERFORMANCE.md)",
+    )
+    parser.add_argument("--sem-doc", action="store_true", help="print the section only")
+
+
+def publicar(nome: str, markdown: str, args: argparse.Namespace) -> None:
+    """Print the section, and write it to --saida unless --sem-doc."""
+    print(markdown)
+    if not args.sem_doc:
+        escrever_secao(nome, markdown, args.saida)
+        aviso(f"Section written to {args.saida}.")
+
+
+def aviso(texto: str) -> None:
+    """Progress and verdicts, on stderr: stdout is the section itself."""
+    print(texto, file=sys.stderr, flush=True)

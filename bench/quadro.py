@@ -23,7 +23,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -38,7 +37,7 @@ from webapp.quadro import partials
 from webapp.quadro import routes as quadro_routes
 
 from . import harness
-from .harness import Servidor, mediana, p95
+from .harness import Servidor, aviso, mediana, p95
 
 SECAO = "quadro"
 TAMANHOS = (50, 500, 2000)
@@ -100,10 +99,6 @@ class Medida:
     navegador: dict[str, Navegador] = field(default_factory=dict)
     rss_inicio: dict[int, int] = field(default_factory=dict)
     rss_fim: dict[int, int] = field(default_factory=dict)
-
-
-def aviso(texto: str) -> None:
-    print(texto, file=sys.stderr, flush=True)
 
 
 def finalizadas_hoje(abertas: int) -> int:
@@ -769,13 +764,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sem-partes", action="store_true", help="skip timing the parts of GET / in-process"
     )
-    parser.add_argument(
-        "--saida",
-        type=Path,
-        default=harness.PERFORMANCE_MD,
-        help="markdown file whose section is rewritten (default: docs/PERFORMANCE.md)",
-    )
-    parser.add_argument("--sem-doc", action="store_true", help="print the section only")
+    harness.argumentos_da_secao(parser)
     args = parser.parse_args(argv)
     tamanhos = [int(t) for t in args.tamanhos.split(",") if t.strip()]
 
@@ -788,10 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.sem_partes:
             partes = partes_do_quadro(db, tamanhos[-1])
     texto = relatorio(medidas, partes, args)
-    print(texto)
-    if not args.sem_doc:
-        harness.escrever_secao(SECAO, texto, args.saida)
-        aviso(f"Section written to {args.saida}.")
+    harness.publicar(SECAO, texto, args)
     for linha in veredictos(medidas):
         aviso(linha)
     aviso(f"Done in {time.monotonic() - inicio:.0f} s.")

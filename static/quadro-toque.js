@@ -38,6 +38,16 @@
     marcarAba(coluna.dataset.status);
   }
 
+  // A button inside a message (a toast, a "not saved" notice) that does one thing.
+  function botao(texto, aoTocar) {
+    const elemento = document.createElement("button");
+    elemento.type = "button";
+    elemento.className = "botao";
+    elemento.textContent = texto;
+    elemento.addEventListener("click", aoTocar);
+    return elemento;
+  }
+
   function toast(texto, coluna, id) {
     const area = document.getElementById("toasts");
     if (!area) return;
@@ -45,17 +55,12 @@
     caixa.className = "toast";
     caixa.setAttribute("role", "status");
     caixa.textContent = texto + " ";
-    const ver = document.createElement("button");
-    ver.type = "button";
-    ver.className = "botao";
-    ver.textContent = "Ver";
-    ver.addEventListener("click", () => {
+    caixa.appendChild(botao("Ver", () => {
       irPara(coluna);
       const cartao = document.getElementById(id);
       if (cartao) cartao.focus();
       caixa.remove();
-    });
-    caixa.appendChild(ver);
+    }));
     area.replaceChildren(caixa);
     setTimeout(() => caixa.remove(), 8000);
   }
@@ -94,15 +99,10 @@
       lugar.appendChild(aviso);
     }
     aviso.textContent = texto + " ";
-    const repetir = document.createElement("button");
-    repetir.type = "button";
-    repetir.className = "botao";
-    repetir.textContent = "Tentar de novo";
-    repetir.addEventListener("click", () => {
+    aviso.appendChild(botao("Tentar de novo", () => {
       aviso.remove();
       form.requestSubmit();
-    });
-    aviso.appendChild(repetir);
+    }));
     anunciar(texto);
   }
 

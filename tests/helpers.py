@@ -117,6 +117,22 @@ def servidor_http(app: Flask) -> Iterator[str]:
 RAIZ = Path(__file__).resolve().parent.parent
 
 
+def ambiente_do_app(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of the app in a child process (gunicorn, the CLI, a frozen server) on
+    this test's database; `extra` adds or overrides settings."""
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "MONGODB_URL": settings.mongodb_url,
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "SECRET_KEY": settings.secret_key,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    return env
+
+
 @contextmanager
 def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """The app under gunicorn.conf.py (the production worker class) on this test's database;
@@ -124,19 +140,9 @@ def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subproc
     from scripts import localdb  # noqa: PLC0415 - the tests' helper, not the app's
 
     porta = localdb.free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "MONGODB_URL": settings.mongodb_url,
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "SECRET_KEY": settings.secret_key,
-        "OS_SYNC_THREAD": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(porta),
-        "LOG_LEVEL": "WARNING",
-        **ambiente,
-    }
-    for nome in ("FLASK_RUN_FROM_CLI", "URL_API_OS", "BIND"):
+    padrao = {"OS_SYNC_THREAD": "false", "HOST": "127.0.0.1", "PORT": str(porta)}
+    env = ambiente_do_app(settings, **{**padrao, **ambiente})
+    for nome in ("URL_API_OS", "BIND"):
         if nome not in ambiente:
             env.pop(nome, None)
     processo = subprocess.Popen(

@@ -129,7 +129,11 @@ def _rodar(app, base: str, http: requests.Session, replica, os_servico: OSStandI
     componentes(app).despachante.acordar()
     esperados = [status for _, _, status in PASSOS]
     recebidos = os_servico.aguardar(
-        lambda r: len([x for x in r if x["status_http"] == 200]) >= len(ordens) * len(esperados),
+        # Distinct (order, status) pairs: a delivery retried after a lost answer counts once.
+        lambda r: (
+            len({(x["ordem_servico_id"], x["status"]) for x in r if x["status_http"] == 200})
+            >= len(ordens) * len(esperados)
+        ),
         timeout=60,
     )
     por_os: dict[int, list[str]] = {}

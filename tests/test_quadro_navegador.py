@@ -4,7 +4,6 @@ server goes silent, and the board with 2,000 open orders."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from flask import Flask
 from playwright.sync_api import Route, expect
 
 from scripts import localdb
+from tests.helpers import ambiente_do_app
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
 from webapp.clock import agora
 from webapp.components import componentes
@@ -175,15 +175,7 @@ def test_texto_digitado_sobrevive_a_um_409(
 def servidor_em_processo(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The app in a process of its own (to freeze it with SIGSTOP), 1 s heartbeats."""
     porta = localdb.free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "MONGODB_URL": settings.mongodb_url,
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "SECRET_KEY": settings.secret_key,
-        "SSE_BATIDA_MS": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = ambiente_do_app(settings, SSE_BATIDA_MS="1000")
     codigo = (
         "from werkzeug.serving import run_simple\n"
         "from webapp import create_app\n"

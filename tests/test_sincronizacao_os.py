@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import requests
 from flask import Flask
 
 from scripts.os_standin import OSStandIn
-from tests.helpers import TOKEN_SERVICO, Api, servidor_http
+from tests.helpers import TOKEN_SERVICO, Api, ambiente_do_app, servidor_http
 from tests.test_quadro import Quadro, cartao_html
 from webapp.components import componentes
 from webapp.fila.domain import Acao, Papel
@@ -175,21 +174,14 @@ def test_servico_fora_durante_200_passos_em_50_ordens_tudo_chega_em_ordem(
 
 
 def _ambiente_cli(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "MONGODB_URL": settings.mongodb_url,
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "SECRET_KEY": settings.secret_key,
+    padrao = {
         "URL_API_OS": settings.url_api_os or "",
         "LOG_LEVEL": "INFO",
         "OS_SYNC_INTERVALO_MS": "50",
         "OS_RETENTATIVA_BASE_MS": "20",
         "OS_RETENTATIVA_MAX_MS": "200",
-        **extra,
     }
-    env.pop("FLASK_RUN_FROM_CLI", None)
-    return env
+    return ambiente_do_app(settings, **{**padrao, **extra})
 
 
 def _cli(env: dict[str, str]) -> subprocess.Popen[str]:
