@@ -106,9 +106,13 @@ def test_sem_javascript_erro_depois_sucesso_nunca_405(
     # In portrait the card's column is off-screen; the summary at the top is not.
     assert resumo.bounding_box()["y"] < TABLET["height"]
 
+    # Every answer the browser gets from here on is recorded: none may be a 405.
+    respostas: list[tuple[int, str]] = []
+    p.on("response", lambda r: respostas.append((r.status, r.url)))
     p.locator(f"#cartao-{outra}").get_by_role("button", name="Iniciar diagnóstico").click()
     expect(p.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{outra}")).to_be_visible()
-    assert "405" not in p.content() and "Método não permitido" not in p.content()
+    assert respostas and all(status != 405 for status, _ in respostas), respostas
+    assert not p.title().startswith("Erro") and "Método não permitido" not in p.content()
     assert api.get(f"/fila-execucao/{outra}")["status"] == "EM_DIAGNOSTICO"
 
 
