@@ -3,7 +3,8 @@
 // it to its column, replace the counts, announce in #anuncios.
 // This file only keeps a push from disturbing a person, and from costing more than the change:
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
-//   por outra pessoa", and the pushed version is applied once the person leaves the card;
+//   por outra pessoa", and the pushed version is applied once the person leaves the card; a push
+//   of the state the card already shows keeps the actions the person opened;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
@@ -69,6 +70,16 @@
     return !!(mais && mais.dataset.depois && ultimo && (ultimo.dataset.ordem || "") < chave);
   }
 
+  // The same state again (the push of a step this board has just answered, or of a new OS sync
+  // badge): the actions the person opened ("Mais…") still apply, so the new card keeps them.
+  function manterAcoesAbertas(atual, novo) {
+    const abertas = atual.querySelector(".mais-acoes");
+    const destino = novo.querySelector(".mais-acoes");
+    if (abertas && destino && abertas.childElementCount && !destino.childElementCount) {
+      destino.innerHTML = abertas.innerHTML;
+    }
+  }
+
   function inserirOrdenado(lista, li) {
     const chave = li.dataset.ordem || "";
     if (alemDoCarregado(lista, chave)) return;
@@ -113,6 +124,7 @@
       const manter = obsoleto || ocupado(atual);
       if (!manter) {
         pendentes.delete(id);
+        if (novo && versao(novo) === versao(atual)) manterAcoesAbertas(atual, novo);
         continue;
       }
       if (!obsoleto) pendentes.set(id, novo ? novo.cloneNode(true) : null);

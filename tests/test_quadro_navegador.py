@@ -17,8 +17,9 @@ from flask import Flask
 from playwright.sync_api import Route, expect
 
 from scripts import localdb
-from tests.helpers import ambiente_do_app
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from scripts.os_standin import OSStandIn
+from tests.helpers import ambiente_do_app, servidor_http
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
 from webapp.clock import agora
 from webapp.components import componentes
 from webapp.fila.domain import Acao, Papel, Prioridade, nova_ordem
@@ -249,11 +250,50 @@ def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_d
         expect(pessoa.pagina.locator("#cartoes-AGUARDANDO > li")).to_have_count(40, timeout=15_000)
         expect(pessoa.pagina.locator("#contagem-AGUARDANDO")).to_contain_text("1400")
         pessoa.pagina.screenshot(path=ARTEFATOS / f"{nome}.png")
-        # "Mostrar mais" loads the next page, in order, when it comes into view.
-        pessoa.pagina.locator("#mais-AGUARDANDO a").click()
-        expect(pessoa.pagina.locator("#cartoes-AGUARDANDO > li")).to_have_count(80, timeout=15_000)
+        # "Mostrar mais" loads the next page, in order, when it comes into view (and each new
+        # "Mostrar mais" in view loads one more: how many pages that makes depends on the
+        # layout and the timing, never a card twice nor out of order).
+        cartoes = pessoa.pagina.locator("#cartoes-AGUARDANDO > li")
+        pessoa.pagina.locator("#mais-AGUARDANDO a").scroll_into_view_if_needed()
+        expect(cartoes).not_to_have_count(40, timeout=15_000)
+        ids, ordens = zip(
+            *cartoes.evaluate_all("els => els.map(e => [e.id, e.dataset.ordem])"), strict=True
+        )
+        assert len(ids) >= 80 and len(ids) % 40 == 0 and len(set(ids)) == len(ids)
+        assert list(ordens) == sorted(ordens)
         assert pessoa.erros == [], pessoa.erros
     tv = abrir(TV).pagina
     tv.goto(f"/painel?token={token}")
     expect(tv.locator("#painel-mais-AGUARDANDO")).to_contain_text("+1395", timeout=15_000)
     tv.screenshot(path=ARTEFATOS / "painel-2000-tv.png")
+
+
+def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
+    make_app, navegador, settings: Settings, usuarios_demo
+) -> None:
+    """A push of the state a card already shows (here the OS sync badge: delivered, same
+    version; or the push of a step this board has just answered) keeps "Mais…" open."""
+    with OSStandIn(settings.secret_key) as os_servico:
+        app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
+        c = componentes(app)
+        gerente = Ator("teste", Papel.GERENTE)
+        fila_id = c.fila.adicionar(9401, gerente)["_id"]
+        c.fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 7})
+        with servidor_http(app) as base:
+            pessoa = Pessoa(navegador, base, TABLET).entrar("gerente", "gerente123")
+            try:
+                cartao = pessoa.cartao(str(fila_id), "EM_DIAGNOSTICO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                versao = cartao.get_attribute("data-versao")
+                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                acoes = cartao.locator(".mais-acoes .acoes-todas")
+                expect(acoes).to_be_visible()
+
+                assert c.despachante.despachar_uma_vez() is True  # delivered: a new badge
+                expect(cartao.locator(".sinc-os")).to_have_count(0)  # the push was applied
+                assert cartao.get_attribute("data-versao") == versao
+                expect(acoes).to_be_visible()
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+                assert pessoa.erros == [], pessoa.erros
+            finally:
+                pessoa.fechar()
