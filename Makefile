@@ -26,6 +26,11 @@ PORT := 8002
 # `make run` also starts the stand-in OS service here, unless URL_API_OS is set.
 OS_STANDIN_PORT := 8003
 PYTEST_ARGS ?=
+# pytest processes (pytest-xdist; each starts its own mongod and Chromium). Most tests wait on
+# mongod, HTTP and Chromium rather than on the CPU, so 3 beat 2 on a 2-core machine; 0 runs
+# the suite in this process (e.g. to use a debugger).
+PYTEST_WORKERS ?= 3
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -42,7 +47,8 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-17s %s\n", $$1, $$2}'
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
-	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS (make test),"
+	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS and"
+	@echo "           PYTEST_WORKERS (make test, default 3 processes; 0: one),"
 	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
@@ -124,11 +130,11 @@ run: system-deps venv assets db-start ## Run the app (development) against the l
 
 test: system-deps venv assets ## Lint, then run pytest (tests start their own mongod)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: venv assets ## Like test, without the browser tests (no Chromium needed)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -m "not navegador" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not navegador" $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: venv ## ruff check
 	$(VENV)/bin/ruff check .

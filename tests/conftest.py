@@ -114,6 +114,9 @@ def make_app(settings: Settings, bancos: Bancos) -> Iterator[Callable[..., Flask
 
     yield _make
     for app in apps:  # the change stream and OS dispatcher threads, before their DB goes away
+        # Streams still open on a stopped test server end now, as on SIGTERM, instead of
+        # polling a closed client from their orphaned threads.
+        componentes(app).live.encerrar()
         componentes(app).live.parar()
         componentes(app).despachante.parar()
     if apps:

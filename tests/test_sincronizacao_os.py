@@ -256,6 +256,8 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
     app = make_app(
         os_sync_thread=True, os_timeout_leitura_ms=8000, os_lease_ms=10_000, os_sync_intervalo_ms=50
     )
+    # Every OS call takes 5 s: a step that waited for one would take that long. The bound
+    # below (1 s) leaves room for a noisy CI machine and still tells the two apart.
     os_servico.modo("lento", segundos=5)
     cabecalhos = {
         "Authorization": f"Bearer {emitir(app.config['SETTINGS'], 'teste', extra=TOKEN_SERVICO)}"
@@ -278,7 +280,7 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
                 r = http.post(f"{url}/{fila_id}/{passo}", json=corpo, headers=cabecalhos)
                 duracao = time.perf_counter() - inicio
                 assert r.status_code == 200, r.text
-                assert duracao < 0.2, f"{passo}: {duracao * 1000:.0f} ms"
+                assert duracao < 1.0, f"{passo}: {duracao * 1000:.0f} ms"
                 if n == 1:  # from now on the dispatcher sits in a 5-second call
                     os_servico.aguardar(lambda r: len(r) == 1, timeout=5)
 
@@ -291,7 +293,7 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
         r = quadro.passo(str(medido), "iniciar-diagnostico", htmx=True)
         duracao = time.perf_counter() - inicio
         assert r.status_code == 200
-        assert duracao < 0.2, f"quadro: {duracao * 1000:.0f} ms"
+        assert duracao < 1.0, f"quadro: {duracao * 1000:.0f} ms"
         assert len(os_servico.recebidos()) == 1  # still stuck in the first slow call
     finally:
         os_servico.parar()  # frees the dispatcher from the slow call before the teardown
