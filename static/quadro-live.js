@@ -4,7 +4,7 @@
 // This file only keeps a push from disturbing a person, and from costing more than the change:
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
 //   por outra pessoa", and the pushed version is applied once the person leaves the card; a push
-//   of the state the card already shows keeps the actions the person opened;
+//   of the state the card already shows keeps what the person opened or was told on it;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
@@ -71,12 +71,21 @@
   }
 
   // The same state again (the push of a step this board has just answered, or of a new OS sync
-  // badge): the actions the person opened ("Mais…") still apply, so the new card keeps them.
-  function manterAcoesAbertas(atual, novo) {
+  // badge): what the person has in front of them stays on the new card, the actions opened with
+  // "Mais…" and the reason a step of theirs was refused.
+  function manterDaPessoa(atual, novo) {
     const abertas = atual.querySelector(".mais-acoes");
     const destino = novo.querySelector(".mais-acoes");
     if (abertas && destino && abertas.childElementCount && !destino.childElementCount) {
       destino.innerHTML = abertas.innerHTML;
+    }
+    // The server's reason only: a "não foi salvo" notice retries a form this swap removes.
+    const mensagem = atual.querySelector(".mensagem:not(.nao-salvo)");
+    const acoes = novo.querySelector(".acoes");
+    if (mensagem && acoes && !novo.querySelector(".mensagem")) {
+      const copia = mensagem.cloneNode(true);
+      copia.removeAttribute("role"); // already announced
+      acoes.before(copia);
     }
   }
 
@@ -124,7 +133,7 @@
       const manter = obsoleto || ocupado(atual);
       if (!manter) {
         pendentes.delete(id);
-        if (novo && versao(novo) === versao(atual)) manterAcoesAbertas(atual, novo);
+        if (novo && versao(novo) === versao(atual)) manterDaPessoa(atual, novo);
         continue;
       }
       if (!obsoleto) pendentes.set(id, novo ? novo.cloneNode(true) : null);
@@ -165,6 +174,8 @@
       }
       if (ocupado(atual)) continue;
       pendentes.delete(id);
+      if (novo && versao(novo) < versao(atual)) continue; // an answer has shown a newer state
+      if (novo && versao(novo) === versao(atual)) manterDaPessoa(atual, novo);
       const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
       atual.remove();
       if (lista) inserirOrdenado(lista, novo);

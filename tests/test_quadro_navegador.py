@@ -272,7 +272,8 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
     make_app, navegador, settings: Settings, usuarios_demo
 ) -> None:
     """A push of the state a card already shows (here the OS sync badge: delivered, same
-    version; or the push of a step this board has just answered) keeps "Mais…" open."""
+    version; or the push of a step this board has just answered) keeps "Mais…" open, whether
+    it comes after the actions arrived or while they are being fetched."""
     with OSStandIn(settings.secret_key) as os_servico:
         app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
         c = componentes(app)
@@ -292,8 +293,42 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 assert c.despachante.despachar_uma_vez() is True  # delivered: a new badge
                 expect(cartao.locator(".sinc-os")).to_have_count(0)  # the push was applied
                 assert cartao.get_attribute("data-versao") == versao
-                expect(acoes).to_be_visible()
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
-                assert pessoa.erros == [], pessoa.erros
+
+                # Someone else's step: a new state, the card moves and its actions close.
+                c.fila.executar(fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "X"})
+                cartao = pessoa.cartao(str(fila_id), "AGUARDANDO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                acoes = cartao.locator(".mais-acoes .acoes-todas")
+                expect(acoes).to_have_count(0)
+
+                def entregar_enquanto_busca(rota: Route) -> None:
+                    assert c.despachante.despachar_uma_vez() is True
+                    time.sleep(1.0)  # meanwhile the browser receives the same-state push
+                    rota.continue_()
+
+                pessoa.pagina.route("**/acoes*", entregar_enquanto_busca)
+                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+                expect(cartao.locator(".sinc-os")).to_have_count(0, timeout=5_000)
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+
+                # The reason a step was refused stays, too. This board's "Iniciar reparo" reaches
+                # the server after someone else's (whose push moves the card first): a 409.
+                c.fila.executar(fila_id, Acao.APROVAR_ORCAMENTO, gerente)
+                retidos: list[Route] = []
+                pessoa.pagina.route("**/passo/iniciar-reparo", lambda rota: retidos.append(rota))
+                cartao.get_by_role("button", name="Iniciar reparo").click()
+                c.fila.executar(fila_id, Acao.INICIAR_REPARO, gerente)
+                cartao = pessoa.cartao(str(fila_id), "EM_REPARO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                assert len(retidos) == 1
+                retidos[0].continue_()
+                expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
+                assert c.despachante.despachar_uma_vez() is True
+                expect(cartao.locator(".sinc-os")).to_have_count(0)
+                expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
+                # Only the refused step's answer, which the browser logs as a failed load.
+                assert [e for e in pessoa.erros if "409" not in e] == [], pessoa.erros
             finally:
                 pessoa.fechar()

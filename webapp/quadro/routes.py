@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
 
 from .. import errors, live, sse
@@ -184,7 +185,12 @@ def acoes(fila_id: str) -> Any:
         return redirect(url_for("quadro.detalhe", fila_id=fila_id) + ancora)
     item = fila().obter(fila_id)
     c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
-    return render_template("quadro/_acoes.html", c=c, estado={}, abrir=abrir)
+    # htmx resolves hx-target when the request leaves; a push may replace the card before the
+    # answer lands. HX-Retarget is resolved at swap time: the card as it is then.
+    return htmx_response(
+        render_template("quadro/_acoes.html", c=c, estado={}, abrir=abrir),
+        retarget=f"#mais-acoes-{c.fila_id}",
+    )
 
 
 @bp.get("/situacao-os")
