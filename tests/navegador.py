@@ -29,6 +29,9 @@ ARGS = [
     "--disable-sync",
 ]
 PRAZO_TV = 2_000  # ms: the TV shows every change within 2 seconds
+# Waits for what has no deadline of its own (a page to load, an answer to land): the suite
+# runs on several processes sharing 2 cores, so give them room; a passing wait costs nothing.
+expect.set_options(timeout=10_000)
 
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1440, "height": 900}
