@@ -4,7 +4,7 @@
 // This file only keeps a push from disturbing a person, and from costing more than the change:
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
 //   por outra pessoa", and the pushed version is applied once the person leaves the card; a push
-//   of the state the card already shows keeps what the person opened or was told on it;
+//   of the state the card already shows only updates its OS sync badge, in place;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
@@ -71,22 +71,15 @@
   }
 
   // The same state again (the push of a step this board has just answered, or of a new OS sync
-  // badge): what the person has in front of them stays on the new card, the actions opened with
-  // "Mais…" and the reason a step of theirs was refused.
-  function manterDaPessoa(atual, novo) {
-    const abertas = atual.querySelector(".mais-acoes");
-    const destino = novo.querySelector(".mais-acoes");
-    if (abertas && destino && abertas.childElementCount && !destino.childElementCount) {
-      destino.innerHTML = abertas.innerHTML;
-    }
-    // The server's reason only: a "não foi salvo" notice retries a form this swap removes.
-    const mensagem = atual.querySelector(".mensagem:not(.nao-salvo)");
-    const acoes = novo.querySelector(".acoes");
-    if (mensagem && acoes && !novo.querySelector(".mensagem")) {
-      const copia = mensagem.cloneNode(true);
-      copia.removeAttribute("role"); // already announced
-      acoes.before(copia);
-    }
+  // badge): only the badge can differ, so it changes in place. The card node stays: a tap halfway
+  // (pressed on one node, released on its replacement, is no click), the actions opened with
+  // "Mais…" and the reason a step was refused all stay with it.
+  function atualizarNoLugar(atual, novo) {
+    const antes = atual.querySelector(":scope > .sinc");
+    const depois = novo && novo.querySelector(":scope > .sinc");
+    if (!antes || !depois || antes.innerHTML === depois.innerHTML) return;
+    antes.replaceWith(depois);
+    if (window.htmx) htmx.process(depois);
   }
 
   function inserirOrdenado(lista, li) {
@@ -130,13 +123,17 @@
       if (!atual) continue;
       const novo = novos.get(id);
       const obsoleto = novo && versao(novo) < versao(atual); // an older state arrived late
-      const manter = obsoleto || ocupado(atual);
+      // A whole column redrawn (a (re)connection's first message) replaces its cards as they are.
+      const redesenho = tasks.some((t) => t.target instanceof Element && t.target !== atual
+        && t.target.contains(atual) && t.swapSpec && t.swapSpec.style === "innerHTML");
+      const mesmo = novo && !redesenho && versao(novo) === versao(atual);
+      const manter = obsoleto || mesmo || ocupado(atual);
       if (!manter) {
         pendentes.delete(id);
-        if (novo && versao(novo) === versao(atual)) manterDaPessoa(atual, novo);
         continue;
       }
-      if (!obsoleto) pendentes.set(id, novo ? novo.cloneNode(true) : null);
+      if (mesmo) atualizarNoLugar(atual, novo.cloneNode(true));
+      else if (!obsoleto) pendentes.set(id, novo ? novo.cloneNode(true) : null);
       if (novo) novo.remove();
       // Drop what would touch the kept card; a refresh of its column keeps the node itself.
       for (let i = tasks.length - 1; i >= 0; i--) {
@@ -149,7 +146,7 @@
           refrescarMantendo(t.target, t.fragment, atual);
         }
       }
-      if (!obsoleto) marcar(atual);
+      if (!obsoleto && !mesmo) marcar(atual);
     }
     // Cards go straight to their sorted place, pushed or answered: appending and re-sorting
     // would move the other cards, and a moved node loses the focus.
@@ -175,7 +172,10 @@
       if (ocupado(atual)) continue;
       pendentes.delete(id);
       if (novo && versao(novo) < versao(atual)) continue; // an answer has shown a newer state
-      if (novo && versao(novo) === versao(atual)) manterDaPessoa(atual, novo);
+      if (novo && versao(novo) === versao(atual)) {
+        atualizarNoLugar(atual, novo);
+        continue;
+      }
       const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
       atual.remove();
       if (lista) inserirOrdenado(lista, novo);

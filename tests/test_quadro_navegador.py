@@ -274,8 +274,9 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
     make_app, navegador, settings: Settings, usuarios_demo
 ) -> None:
     """A push of the state a card already shows (here the OS sync badge: delivered, same
-    version; or the push of a step this board has just answered) keeps "Mais…" open, whether
-    it comes after the actions arrived or while they are being fetched."""
+    version; or the push of a step this board has just answered) updates the card in place:
+    "Mais…" stays open, whether the push comes after the actions arrived or while they are
+    being fetched, and so does the reason a step was refused."""
     with OSStandIn(settings.secret_key) as os_servico:
         app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
         c = componentes(app)
@@ -292,9 +293,13 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 acoes = cartao.locator(".mais-acoes .acoes-todas")
                 expect(acoes).to_be_visible()
 
+                # A mark only this node carries: the push must update it, not replace it (a tap
+                # pressed on one node and released on its replacement is no click).
+                cartao.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
                 assert c.despachante.despachar_uma_vez() is True  # delivered: a new badge
                 expect(cartao.locator(".sinc-os")).to_have_count(0)  # the push was applied
                 assert cartao.get_attribute("data-versao") == versao
+                assert cartao.get_attribute("data-no-do-teste") == "1"
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
 
                 # Someone else's step: a new state, the card moves and its actions close.
