@@ -55,6 +55,9 @@ def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
     cartao.get_by_label("Mecânico responsável").select_option(label="Marcos Mecânico (0)")
     cartao.get_by_role("button", name="Salvar mecânico").click()
     expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Marcos Mecânico")
+    # The filter's load follows, without a reload.
+    expect(g.locator("#opcao-mecanico-101")).to_have_text("Marcos Mecânico (1)")
+    expect(g.locator("#opcao-mecanico-102")).to_have_text("Paula Pereira (0)")
 
     # Pushed by the change stream to the tablet, which now shows it among Marcos's orders.
     no_tablet = marcos.cartao(fila_id, "EM_DIAGNOSTICO")

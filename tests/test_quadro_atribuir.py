@@ -63,9 +63,24 @@ def test_filtro_de_gerente_mostra_a_carga_e_filtra(api: Api, pessoas) -> None:
     ]
     filtrado = pessoas["gerente"].client.get("/?mecanico=101").text
     assert "AAA1A11" in filtrado and "CCC3C33" not in filtrado
-    assert re.search(r'<option value="101" selected>Marcos Mecânico \(1\)', filtrado)
+    assert re.search(r'value="101" selected>Marcos Mecânico \(1\)', filtrado)
     # Mechanics keep "Minhas ordens" and have no such select.
     assert 'id="filtro-mecanico"' not in pessoas["mecanico"].client.get("/").text
+
+
+def test_a_carga_no_filtro_acompanha_as_mudancas(api: Api, pessoas) -> None:
+    """The answer to a change (and its push, the same render) carries each mechanic's load for
+    a manager's filter: the option's text only, so the filter's choice stays."""
+    fila_id = api.criar(20, placa="CAR1G44")["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    resposta = pessoas["gerente"].atribuir(fila_id, 101, htmx=True)
+    assert resposta.status_code == 200
+    cargas = dict(
+        re.findall(r'hx-target="#opcao-mecanico-(\d+)" hx-swap="innerHTML">([^<]*)<', resposta.text)
+    )
+    assert cargas == {"101": "Marcos Mecânico (1)", "102": "Paula Pereira (0)"}
+    pagina = pessoas["gerente"].client.get("/").text
+    assert 'id="opcao-mecanico-101" value="101"' in pagina  # the partials' targets
 
 
 def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Flask) -> None:

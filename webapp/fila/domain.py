@@ -51,6 +51,9 @@ class Papel(StrEnum):
     SISTEMA_OS = "sistema_os"  # the shop's OS service, recognised by its network (no token)
 
 
+GESTORES = frozenset({Papel.GERENTE, Papel.ADMIN})  # people who run the floor, not only work it
+
+
 class Acao(StrEnum):
     CRIAR = "criar"
     INICIAR_DIAGNOSTICO = "iniciar_diagnostico"

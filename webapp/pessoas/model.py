@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_login import UserMixin
 
-from ..fila.domain import Papel
+from ..fila.domain import GESTORES, Papel
 from ..fila.service import Ator
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
@@ -145,7 +145,7 @@ class Usuario(UserMixin):
 
     @property
     def e_gerente(self) -> bool:
-        return self.papel in (Papel.GERENTE, Papel.ADMIN)
+        return self.papel in GESTORES
 
     @property
     def ator(self) -> Ator:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..clock import agora
 from ..components import Componentes, componentes
-from ..fila.domain import Papel
+from ..fila.domain import GESTORES, Papel
 from ..fila.queries import cursor
 from ..settings import limites_alerta
 from . import cards
@@ -78,15 +78,20 @@ def contar_atrasadas(c: Componentes | None = None) -> int:
     return c.fila_queries.contar_atrasadas(agora(), limites_alerta(c.settings))
 
 
-def render_contagens() -> Markup:
-    """Every column's count (its header and its tab) and the late count, as partials (pushed
-    with each change)."""
+def render_contagens(papel: Papel | None) -> Markup:
+    """Every column's count (its header and its tab), the late count and, for a manager, each
+    mechanic's load in the filter, as partials (pushed with each change)."""
     c = componentes()
     contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
     limites = c.configuracoes.limites_colunas()
     colunas = [Coluna(s, [], contagens.get(s, 0), limites.get(s)) for s in cards.COLUNAS]
     return Markup(
-        render_template("quadro/_contagens.html", colunas=colunas, atrasadas=contar_atrasadas(c))
+        render_template(
+            "quadro/_contagens.html",
+            colunas=colunas,
+            atrasadas=contar_atrasadas(c),
+            mecanicos=mecanicos(c) if papel in GESTORES else [],
+        )
     )
 
 
@@ -127,7 +132,7 @@ def render_mudancas(
         cartoes=cartoes,
         estado=estado or {},
         anuncio=anunciar,
-        contagens_html=render_contagens(),
+        contagens_html=render_contagens(papel),
         com_csrf=not compartilhado,
     )
 

@@ -259,7 +259,8 @@ def eventos() -> Response:
         sse.transmitir(
             completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
             mudancas=mudancas,
-            config=lambda: str(partials.render_contagens()),  # the columns' limits changed
+            # The columns' limits changed: the counts carry them.
+            config=lambda: str(partials.render_contagens(usuario.papel)),
             versao=current_app.config["VERSAO"],
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
