@@ -82,6 +82,12 @@
     if (window.htmx) htmx.process(depois);
   }
 
+  // A task that redraws a whole column holding `cartao` (a (re)connection's first message).
+  function redesenha(t, cartao) {
+    return t.target instanceof Element && t.target !== cartao && t.target.contains(cartao)
+      && t.swapSpec && t.swapSpec.style === "innerHTML";
+  }
+
   function inserirOrdenado(lista, li) {
     const chave = li.dataset.ordem || "";
     if (alemDoCarregado(lista, chave)) return;
@@ -123,25 +129,23 @@
       if (!atual) continue;
       const novo = novos.get(id);
       const obsoleto = novo && versao(novo) < versao(atual); // an older state arrived late
-      // A whole column redrawn (a (re)connection's first message) replaces its cards as they are.
-      const redesenho = tasks.some((t) => t.target instanceof Element && t.target !== atual
-        && t.target.contains(atual) && t.swapSpec && t.swapSpec.style === "innerHTML");
-      const mesmo = novo && !redesenho && versao(novo) === versao(atual);
+      // A whole column redrawn replaces its cards as they are.
+      const mesmo = novo && versao(novo) === versao(atual)
+        && !tasks.some((t) => redesenha(t, atual));
       const manter = obsoleto || mesmo || ocupado(atual);
       if (!manter) {
         pendentes.delete(id);
         continue;
       }
-      if (mesmo) atualizarNoLugar(atual, novo.cloneNode(true));
-      else if (!obsoleto) pendentes.set(id, novo ? novo.cloneNode(true) : null);
-      if (novo) novo.remove();
+      if (novo) novo.remove(); // out of the swap, kept here
+      if (mesmo) atualizarNoLugar(atual, novo);
+      else if (!obsoleto) pendentes.set(id, novo || null);
       // Drop what would touch the kept card; a refresh of its column keeps the node itself.
       for (let i = tasks.length - 1; i >= 0; i--) {
         const t = tasks[i];
         if (t.target === atual) {
           tasks.splice(i, 1);
-        } else if (t.target instanceof Element && t.target.contains(atual)
-                   && t.swapSpec && t.swapSpec.style === "innerHTML") {
+        } else if (redesenha(t, atual)) {
           tasks.splice(i, 1);
           refrescarMantendo(t.target, t.fragment, atual);
         }

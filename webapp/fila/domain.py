@@ -84,7 +84,7 @@ PERMISSOES: dict[Papel, frozenset[Acao]] = {
 }
 # Who may start a repair on a diagnosed, unapproved order by recording the approval first:
 # the OS service starts a repair only after the customer paid the approved budget.
-APROVA_AO_INICIAR_REPARO = frozenset({Papel.GERENTE, Papel.ADMIN, Papel.SERVICO, Papel.SISTEMA_OS})
+APROVA_AO_INICIAR_REPARO = GESTORES | {Papel.SERVICO, Papel.SISTEMA_OS}
 
 
 def pode(papel: Papel, acao: Acao) -> bool:

@@ -17,11 +17,11 @@ from typing import Any
 
 from ..clock import duracao
 from ..fila import labels
-from ..fila.domain import Papel, Prioridade
+from ..fila.domain import GESTORES, Papel, Prioridade
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
-PODEM_VER = frozenset({Papel.GERENTE, Papel.ADMIN, Papel.SERVICO})
+PODEM_VER = GESTORES | {Papel.SERVICO}
 MENSAGEM_PROIBIDO = "Apenas um gerente pode ver os indicadores."
 
 PERCENTIS = (50, 90)
