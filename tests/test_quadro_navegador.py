@@ -276,7 +276,8 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
     """A push of the state a card already shows (here the OS sync badge: delivered, same
     version; or the push of a step this board has just answered) updates the card in place:
     "Mais…" stays open, whether the push comes after the actions arrived or while they are
-    being fetched, and so does the reason a step was refused."""
+    being fetched, and so does the reason a step was refused. A newer state replaces the card,
+    and actions on their way then land in the new one."""
     with OSStandIn(settings.secret_key) as os_servico:
         app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
         c = componentes(app)
@@ -319,6 +320,23 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
                 expect(cartao.locator(".sinc-os")).to_have_count(0, timeout=5_000)
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+
+                # A newer state replaces the card while its actions are on their way: they land
+                # in the new card (HX-Retarget, resolved when the answer arrives).
+                cartao.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
+                pessoa.pagina.unroute("**/acoes*")
+
+                def mudar_enquanto_busca(rota: Route) -> None:
+                    c.fila.alterar_prioridade(fila_id, Prioridade.URGENTE, gerente)
+                    time.sleep(1.0)  # meanwhile the push replaces the card
+                    rota.continue_()
+
+                pessoa.pagina.route("**/acoes*", mudar_enquanto_busca)
+                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                expect(cartao).to_contain_text("Urgente")
+                assert cartao.get_attribute("data-no-do-teste") is None  # a new node
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+                pessoa.pagina.unroute("**/acoes*")
 
                 # The reason a step was refused stays, too. This board's "Iniciar reparo" reaches
                 # the server after someone else's (whose push moves the card first): a 409.
