@@ -32,6 +32,7 @@
     const filaId = cartao.id.slice("cartao-".length);
     htmx.ajax("POST", `/ordens/${filaId}/mover`, {
       source: cartao,
+      target: "main",
       swap: "none",
       values: { para },
     });
