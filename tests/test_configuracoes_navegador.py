@@ -76,3 +76,21 @@ def test_copiar_num_endereco_http_da_rede_da_oficina(
         assert gerente.erros == [], gerente.erros
     finally:
         outro.close()
+
+
+def test_sem_javascript_o_endereco_e_o_qr_code_sem_botao(usuarios_demo, abrir) -> None:
+    """Without JavaScript the form posts and the answer has the address to select and the QR
+    code; the copy button, which needs the script, is not shown."""
+    gerente = abrir(DESKTOP, java_script_enabled=False)
+    p = gerente.pagina
+    p.goto("/entrar")
+    p.get_by_label("Usuário").fill("gerente")
+    p.get_by_label("Senha").fill("gerente123")
+    p.get_by_role("button", name="Entrar").click()
+    p.goto("/configuracoes")
+    p.get_by_label("Nome da tela").fill("TV sem script")
+    p.get_by_role("button", name="Criar token").click()
+    expect(p.locator("#url-painel")).to_be_visible()
+    qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV sem script”")
+    expect(qr).to_be_visible()
+    expect(p.locator("button[data-copiar]")).to_be_hidden()
