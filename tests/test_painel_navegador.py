@@ -125,6 +125,16 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     assert depois["EM_DIAGNOSTICO"]["mais"] == f"+{6 - depois['EM_DIAGNOSTICO']['vistos']} ordens"
     for coluna in depois.values():
         assert coluna["cortados"] == [], coluna
+
+    # Another TV size (the type follows the screen): fitted again, whole cards, right counts.
+    tv.set_viewport_size({"width": 1366, "height": 768})
+    tv.wait_for_timeout(300)
+    menor = _colunas(tv)
+    for status, total in (("AGUARDANDO", 6), ("EM_DIAGNOSTICO", 6)):
+        assert menor[status]["mais"] == f"+{total - menor[status]['vistos']} ordens", menor
+    for coluna in menor.values():
+        assert coluna["cortados"] == [], coluna
+    assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
     assert tela.erros == [], tela.erros
 
 
