@@ -22,8 +22,11 @@ GERENTE = Ator("teste", Papel.GERENTE)
 LONGO = "Mercedes-Benz Sprinter 415 CDI Furgão Teto Alto Extralongo"
 
 # Per column: the cards shown (inside the column, not hidden), the "+N" text, and every text
-# box of a shown card whose text is cut (wider than its box, or below the card's list).
-MEDIR = """() => [...document.querySelectorAll('.painel-coluna')].map(col => {
+# box of a shown card whose text is cut (wider than its box, or below the card's list). Two
+# frames first: the fit runs in the frame after a change.
+MEDIR = """async () => {
+ await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+ return [...document.querySelectorAll('.painel-coluna')].map(col => {
   const lista = col.querySelector('.painel-cartoes').getBoundingClientRect();
   const cartoes = [...col.querySelectorAll('.painel-cartao')];
   const vistos = cartoes.filter(c => {
@@ -38,7 +41,8 @@ MEDIR = """() => [...document.querySelectorAll('.painel-coluna')].map(col => {
   return {status: col.dataset.status, total: cartoes.length, vistos: vistos.length,
           ids: vistos.map(c => c.id), mais: col.querySelector('.painel-mais').textContent.trim(),
           cortados};
-})"""
+ });
+}"""
 
 TAMANHOS = """() => Object.fromEntries(
   ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade'].map(s => [s,
@@ -128,7 +132,6 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
 
     # Another TV size (the type follows the screen): fitted again, whole cards, right counts.
     tv.set_viewport_size({"width": 1366, "height": 768})
-    tv.wait_for_timeout(300)
     menor = _colunas(tv)
     for status, total in (("AGUARDANDO", 6), ("EM_DIAGNOSTICO", 6)):
         assert menor[status]["mais"] == f"+{total - menor[status]['vistos']} ordens", menor
