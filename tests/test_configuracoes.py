@@ -6,12 +6,17 @@ import hashlib
 import re
 
 import pytest
+import segno
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.configuracoes.repository import TOKENS
+from webapp.fila.cli import USUARIOS_DEMO
+from webapp.fila.domain import Papel
+from webapp.fila.service import Ator
+from webapp.qr import qr_svg
 
 
 @pytest.fixture
@@ -174,6 +179,44 @@ def test_token_mostrado_uma_vez_e_guardado_so_como_hash(app, gerente):
     pagina = gerente.get("/configuracoes").text
     assert "TV da recepção" in pagina and segredo not in pagina
     assert 'id="url-painel"' not in pagina
+
+
+def test_endereco_da_tv_com_botao_de_copiar_e_qr_code_so_na_resposta(app, gerente):
+    """The new TV's address comes with a copy button (static/copiar.js, no inline script) and
+    its QR code drawn by segno inline, in this answer only: the token is stored hashed, so the
+    QR can never be drawn again, and no image URL ever carries the token."""
+    r = gerente.post(
+        "/configuracoes/tokens", data={"nome": "TV do pátio", "csrf_token": _token(gerente)}
+    )
+    url = re.search(r'id="url-painel"[^>]*value="([^"]+)"', r.text).group(1)
+    segredo = url.split("token=", 1)[1]
+    assert r.headers["Cache-Control"] == "no-store"
+    titulo = "Código QR do endereço do painel da tela “TV do pátio”"
+    assert str(qr_svg(url, titulo, 4)) in r.text
+    assert segno.make(url, error="m").designator.endswith("-M")
+    assert '<button type="button" class="botao" data-copiar="url-painel" hidden>' in r.text
+    assert '<script src="/static/copiar.js' in r.text
+    assert "<script>" not in r.text and "style=" not in r.text  # the CSP: nothing inline
+    assert r.text.count(segredo) == 1  # in the field only: the QR holds it as modules
+    assert not re.search(r"<img[^>]+token", r.text)
+    pagina = gerente.get("/configuracoes").text
+    assert "<svg" not in pagina and segredo not in pagina
+
+
+def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, entrar):
+    """With URL_PUBLICA the TV's address and the job card's QR code use it, not the host the
+    manager happens to use (127.0.0.1 on the server itself)."""
+    app = make_app(url_publica="https://fila.oficina.com.br/")
+    componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
+    cliente = app.test_client()
+    entrar(cliente, "gerente", "gerente123")
+    url, segredo = criar_token(cliente)
+    assert url == f"https://fila.oficina.com.br/painel?token={segredo}"
+    fila_id = str(componentes(app).fila.adicionar(5151, Ator("g", Papel.GERENTE))["_id"])
+    ficha = cliente.get(f"/ordens/{fila_id}/ficha").text
+    endereco = f"https://fila.oficina.com.br/ordens/{fila_id}"
+    assert str(qr_svg(endereco, f"Código QR da OS 5151: {endereco}")) in ficha
+    assert f'<span class="ficha-endereco">{endereco}</span>' in ficha
 
 
 def test_resposta_com_o_token_nao_vai_para_cache(gerente):

@@ -51,7 +51,8 @@ def _token(**claims: Any) -> str:
         "sub": "oficina-execucao",
         "iss": "oficina-auth",
         "aud": "oficina-api",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        # Long enough for the whole suite: the parametrized tokens are made at collection time.
+        "exp": datetime.now(UTC) + timedelta(hours=2),
     }
     dados.update(claims)
     segredo = dados.pop("_segredo", SEGREDO)

@@ -15,7 +15,7 @@ from tests.helpers import Api
 from tests.test_live import LeitorSSE, stream_de_teste
 from webapp.components import componentes
 from webapp.configuracoes.repository import TOKENS
-from webapp.fila.domain import Papel, Prioridade
+from webapp.fila.domain import MotivoPausa, Papel, Prioridade
 from webapp.fila.service import Ator, agora
 from webapp.painel import routes as painel_routes
 
@@ -134,7 +134,8 @@ def test_coluna_mostra_os_mais_urgentes_e_mais_n(make_app, api, segredo):
     assert "URG9Z99" in html  # the most urgent first, even though it came last
     assert html.index("URG9Z99") < html.index("NRM0A00")
     assert "NRM0A00" in html and "NRM1A00" in html and "NRM2A00" not in html
-    assert re.search(r'id="painel-mais-AGUARDANDO" class="painel-mais">\+3 ordens<', html)
+    mais = r'id="painel-mais-AGUARDANDO" class="painel-mais" data-mais="3">\+3 ordens<'
+    assert re.search(mais, html)
     assert '<span class="painel-contagem" id="painel-contagem-AGUARDANDO">6' in html
     assert urgente["fila_id"] in html
 
@@ -173,6 +174,24 @@ def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):
     html = coluna(client.get(f"/painel?token={segredo}", follow_redirects=True).text, "FINALIZADA")
     assert html.index("FIM0A02") < html.index("FIM0A01")
     assert "data-desde" not in html  # finished: the time no longer runs
+
+
+def test_cartao_finalizado_diz_quando_terminou_e_espera_diz_o_motivo(app, client, api, segredo):
+    """A finished card's time is a labelled clock time in the shop's zone, not a bare duration;
+    a hold says its reason in a few words that fit a TV column."""
+    fim = api.criar(4810, placa="FIM1A01")
+    api.levar_ate(fim["fila_id"], "finalizar-reparo")
+    parado = api.criar(4811, placa="PAR1A01")
+    componentes(app).fila.pausar(
+        parado["fila_id"], MotivoPausa.AGUARDANDO_PECAS, "pastilha", Ator("g", Papel.GERENTE)
+    )
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    terminou = componentes(app).mongo.db.fila_execucao.find_one({"ordem_servico_id": 4810})
+    hora = componentes(app).relogio.local(terminou["dta_fim_reparo"]).strftime("%H:%M")
+    assert f'<span class="painel-fim">Finalizada às {hora}</span>' in coluna(html, "FINALIZADA")
+    assert '<span class="painel-pausa">Esperando peças</span>' in coluna(html, "AGUARDANDO")
+    # Each running time says what it is to a screen reader.
+    assert '<span class="sr">Na etapa há </span><span class="painel-tempo"' in html
 
 
 # --- Live stream --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import Api
-from webapp.quadro.qr import qr_svg
+from webapp.qr import qr_svg
 
 
 @pytest.fixture

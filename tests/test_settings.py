@@ -81,6 +81,35 @@ def test_producao_valida() -> None:
     assert (s.secret_key, s.session_secret_key) == (CHAVE, CHAVE_SESSAO)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "fila.oficina.com.br",  # no scheme: a phone's camera would not open it
+        "ftp://fila.oficina.com.br",
+        "https://",
+        "https://fila.oficina.com.br/?a=1",
+        "https://fila.oficina.com.br/#x",
+        "https://usuario:senha@fila.oficina.com.br",
+        "https://fila.oficina.com.br:porta",
+        "https://fila.oficina.com.br:99999",
+        "https://fila.oficina.com.br:",
+        "https://fila oficina.com.br",
+    ],
+)
+def test_url_publica_invalida_recusada_com_uma_linha(url: str) -> None:
+    with pytest.raises(ConfigError, match="URL_PUBLICA") as erro:
+        load_settings({"URL_PUBLICA": url})
+    assert "\n" not in str(erro.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://fila.oficina.com.br", "http://192.168.0.10:8002", "https://oficina.com/fila/"]
+)
+def test_url_publica_aceita(url: str) -> None:
+    assert load_settings({"URL_PUBLICA": url}).url_publica == url
+    assert load_settings({}).url_publica is None
+
+
 def test_chaves_antigas_de_sessao_separadas_por_virgula() -> None:
     s = load_settings(
         {

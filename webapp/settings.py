@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .fila.domain import Prioridade
@@ -47,6 +48,9 @@ class Settings:
     jwt_require_audience: bool = True
     jwt_leeway_s: int = 30  # clock skew allowed on exp, iat and nbf (another host's clock)
     url_api_os: str | None = None
+    # The address people open the app at (scheme, host, port, optional path), for QR codes and
+    # links shown to be opened elsewhere (a job card, a TV's address); unset: the request's host.
+    url_publica: str | None = None
     log_level: str = "INFO"
     # The shop's clock: "today" on the board, times shown to people.
     fuso_horario: str = "America/Sao_Paulo"
@@ -188,6 +192,7 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     if not 200 <= settings.sse_batida_ms <= 60_000:
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
+    checar_url_publica(settings.url_publica)
     if not settings.production:
         return
     if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
@@ -273,3 +278,26 @@ def checar_os(settings: Settings) -> None:
             "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
             "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
         )
+
+
+def checar_url_publica(url: str | None) -> None:
+    """URL_PUBLICA: an absolute http(s) address with a host and nothing a path cannot follow."""
+    if url is None:
+        return
+    partes = urlsplit(url)
+    if (
+        partes.scheme not in ("http", "https")
+        or not partes.hostname
+        or any(c in url for c in "?#@")
+        or partes.netloc.endswith(":")
+        or not url.isprintable()
+        or " " in url
+    ):
+        raise ConfigError(
+            "URL_PUBLICA deve ser o endereço que as pessoas abrem, só com http(s)://, o nome e, "
+            f"se preciso, porta e caminho (ex.: https://fila.oficina.com.br), recebido {url!r}"
+        )
+    try:
+        partes.port  # noqa: B018 - raises on a port that is not a number or out of range
+    except ValueError:
+        raise ConfigError(f"URL_PUBLICA com porta inválida: {url!r}") from None

@@ -1,10 +1,14 @@
-"""Where to send a person back to after a form: only paths of this site (no open redirect)."""
+"""Addresses: where to send a person back to after a form (only paths of this site, no open
+redirect), and the public address of a page for another device."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request, url_for
+
+from .components import componentes
 
 
 def destino_seguro(destino: str | None, padrao: str | None = None) -> str:
@@ -30,3 +34,13 @@ def caminho_de(url: str | None) -> str | None:
 def voltar() -> str:
     """Back to the page a form was posted from (its `voltar` field or the Referer)."""
     return destino_seguro(request.form.get("voltar") or caminho_de(request.referrer))
+
+
+def endereco_publico(endpoint: str, **valores: Any) -> str:
+    """The absolute address of a page, to be opened on another device (a QR code, a TV's
+    address): under URL_PUBLICA when set, else under the host this request came to (which,
+    on the server itself, may be 127.0.0.1)."""
+    base = componentes().settings.url_publica
+    if not base:
+        return url_for(endpoint, _external=True, **valores)
+    return base.rstrip("/") + url_for(endpoint, **valores)

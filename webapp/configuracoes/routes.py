@@ -10,7 +10,9 @@ from flask_login import current_user
 
 from ..components import componentes
 from ..forms import ConfirmarForm
+from ..qr import qr_svg
 from ..sessao.auth import exigir_gerente
+from ..urls import endereco_publico
 from .forms import LimitesForm, NovoTokenForm
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
@@ -64,10 +66,13 @@ def novo_token() -> Any:
     if not form.validate():
         return _pagina(novo=form, status=400)
     token, documento = componentes().configuracoes.criar_token(form.nome.data, current_user.ator.id)
+    url = endereco_publico("painel.index", token=token)
+    # Only its hash is stored: the address and its QR code exist in this answer alone (no-store,
+    # the QR inline, never an image URL carrying the token).
     criado = {
         "nome": documento["nome"],
-        "token": token,
-        "url": url_for("painel.index", token=token, _external=True),
+        "url": url,
+        "qr": qr_svg(url, f"Código QR do endereço do painel da tela “{documento['nome']}”", 4),
     }
     return _pagina(token_criado=criado)
 

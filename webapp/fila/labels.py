@@ -41,6 +41,12 @@ MOTIVOS_PAUSA = {
     "aguardando_cliente": "Aguardando cliente",
     "outro": "Outro motivo",
 }
+# A hold on the TV, whole on one line of its narrow columns (its colour says it is a hold).
+MOTIVOS_PAUSA_TV = {
+    "aguardando_pecas": "Esperando peças",
+    "aguardando_cliente": "Esperando o cliente",
+    "outro": "Em espera",
+}
 
 # Each step as a button says it ("Iniciar diagnóstico") and as a rule's message reads it.
 PASSOS = {

@@ -32,6 +32,7 @@ class CartaoTV:
     alerta: str
     pausa: str | None
     mais_antiga: bool = False
+    finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
 
 
 @dataclass
@@ -76,8 +77,11 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         atencao_s=atencao * 60,
         atraso_s=atraso * 60,
         alerta=c.alerta.value,
-        pausa=c.pausa["rotulo"] if c.pausa else None,
+        pausa=labels.MOTIVOS_PAUSA_TV[c.pausa["motivo"]] if c.pausa else None,
         mais_antiga=c.fila_id == destaque_id,
+        finalizada_as=item["dta_fim_reparo"].astimezone(ctx.fuso).strftime("%H:%M")
+        if c.status == Status.FINALIZADA
+        else None,
     )
 
 

@@ -31,11 +31,12 @@ from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
 from ..fila.service import FilaService
+from ..qr import qr_svg
 from ..sessao.auth import carregar_usuario
+from ..urls import endereco_publico
 from . import cards, partials
 from .filters import Filtros
 from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
-from .qr import qr_svg
 
 bp = Blueprint("quadro", __name__)
 
@@ -163,7 +164,7 @@ def ficha(fila_id: str) -> Any:
         return errors.resposta(400, "Formato de ficha inválido: use a4 ou 80mm.")
     item = fila().obter(fila_id)
     c = cards.cartao(item, partials.contexto(None, [item]))
-    endereco = url_for("quadro.detalhe", fila_id=fila_id, _external=True)
+    endereco = endereco_publico("quadro.detalhe", fila_id=fila_id)
     return render_template(
         "quadro/ficha.html",
         item=item,
