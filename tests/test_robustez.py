@@ -99,6 +99,42 @@ def test_entradas_estranhas_no_quadro(gerente: FlaskClient, caminho: str) -> Non
     assert r.status_code in (200, 400, 404), (caminho, r.status_code)
 
 
+OID = "6b0c0000a1b2c3d4e5f60718"
+
+
+@pytest.mark.parametrize(
+    ("coluna", "depois"),
+    [
+        ("AGUARDANDO", f"a.9223372036854775808.1700000000000.{OID}"),  # was a 500 (OverflowError)
+        ("AGUARDANDO", f"a.9223372036854775807.1700000000000.{OID}"),
+        ("AGUARDANDO", "a.99999999999999999999.1700000000000.0"),
+        ("AGUARDANDO", f"a.-1.1700000000000.{OID}"),
+        ("AGUARDANDO", f"a.4.1700000000000.{OID}"),
+        ("AGUARDANDO", f"a.1.99999999999999999999.{OID}"),
+        ("AGUARDANDO", f"a.1.-5.{OID}"),
+        ("AGUARDANDO", "a.1.1700000000000.zz"),
+        ("AGUARDANDO", f"f.1700000000000.{OID}"),
+        ("FINALIZADA", f"f.9223372036854775808.{OID}"),
+        ("FINALIZADA", f"f.1700000000000.{OID}.x"),
+    ],
+)
+def test_cursor_de_pagina_fora_dos_limites_e_400(
+    gerente: FlaskClient, coluna: str, depois: str
+) -> None:
+    """Every part of a page cursor is bounded before it reaches MongoDB: a clear 400."""
+    r = gerente.get(f"/colunas/{coluna}?depois={depois}")
+    assert r.status_code == 400 and "Página da coluna inválida" in r.text
+    r = gerente.get(f"/colunas/{coluna}?depois={depois}", headers={"HX-Request": "true"})
+    assert r.status_code == 400 and "Página da coluna inválida" in r.text
+
+
+def test_cursor_de_pagina_valido_continua(gerente: FlaskClient, api: Api) -> None:
+    for os_id in range(3501, 3504):
+        api.criar(os_id)
+    r = gerente.get(f"/colunas/AGUARDANDO?depois=a.2.1000000000000.{OID}")
+    assert r.status_code == 200 and "3501" in r.text  # every card after a card of 2001
+
+
 def test_entradas_estranhas_no_stream_e_no_htmx(
     rapido: Flask, gerente: FlaskClient, api: Api
 ) -> None:
