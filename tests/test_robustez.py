@@ -301,6 +301,43 @@ def test_passo_repetido_com_a_mesma_chave_devolve_o_item(api: Api) -> None:
     assert r.status_code == 409
 
 
+def test_chave_reutilizada_com_outro_corpo_e_422(api: Api) -> None:
+    """Same key, mechanic 101 then 102: the second request was not applied and says so."""
+    fila_id = api.criar(3311)["fila_id"]
+    url = f"/fila-execucao/{fila_id}/iniciar-diagnostico"
+    chave = {"Idempotency-Key": "tablet-3-passo-1"}
+    primeiro = api.post(url, json={"mecanico_responsavel_id": 101}, headers=chave)
+    assert primeiro.status_code == 200
+    r = api.post(url, json={"mecanico_responsavel_id": 102}, headers=chave)
+    assert r.status_code == 422
+    assert "Idempotency-Key" in r.json["detail"] and "outros dados" in r.json["detail"]
+    assert "não foi aplicado" in r.json["detail"]
+    # The same body again is a retry: the item as the first request left it.
+    de_novo = api.post(url, json={"mecanico_responsavel_id": 101.0}, headers=chave)
+    assert de_novo.status_code == 200 and de_novo.json["versao"] == primeiro.json["versao"]
+    assert de_novo.json["mecanico_responsavel_id"] == 101
+    # The key on another step of the same order, even one the state allows: 422, not applied.
+    r = api.post(
+        f"/fila-execucao/{fila_id}/finalizar-diagnostico",
+        json={"diagnostico": "Freio"},
+        headers=chave,
+    )
+    assert r.status_code == 422
+    assert "para iniciar diagnóstico" in r.json["detail"]
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "EM_DIAGNOSTICO" and item["versao"] == primeiro.json["versao"]
+    # Another caller may use the same text as its own key; a new key is a new request.
+    outro = api.como("gerente")
+    ok = api.post(
+        f"/fila-execucao/{fila_id}/finalizar-diagnostico",
+        json={"diagnostico": "Freio"},
+        headers={"Idempotency-Key": "tablet-3-passo-2"},
+    )
+    assert ok.status_code == 200
+    r = outro.post(f"/fila-execucao/{fila_id}/aprovar-orcamento", headers=chave)
+    assert r.status_code == 200
+
+
 def test_passo_aplicado_durante_desligamento_nao_vira_500_nem_dobra(api: Api, app: Flask) -> None:
     """A primary shutting down applies a step and answers ShutdownInProgress (91) as a write
     concern error: the driver's retry gets the step's own result (retryable writes), the client

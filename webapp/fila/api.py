@@ -142,7 +142,7 @@ def _passo(fila_id: str, acao: Acao, corpo: s.Corpo, **opcoes: Any) -> Any:
     "Iniciar o diagnóstico",
     resposta=s.ItemFila,
     corpo=s.IniciarDiagnostico,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def iniciar_diagnostico(fila_id: str, corpo: s.IniciarDiagnostico) -> Any:
     return _passo(fila_id, Acao.INICIAR_DIAGNOSTICO, corpo)
@@ -155,7 +155,7 @@ def iniciar_diagnostico(fila_id: str, corpo: s.IniciarDiagnostico) -> Any:
     "Finalizar o diagnóstico",
     resposta=s.ItemFila,
     corpo=s.FinalizarDiagnostico,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def finalizar_diagnostico(fila_id: str, corpo: s.FinalizarDiagnostico) -> Any:
     return _passo(fila_id, Acao.FINALIZAR_DIAGNOSTICO, corpo)
@@ -169,7 +169,7 @@ def finalizar_diagnostico(fila_id: str, corpo: s.FinalizarDiagnostico) -> Any:
     resposta=s.ItemFila,
     corpo=s.SemCorpo,
     corpo_opcional=True,
-    erros=(403, 404, 409),
+    erros=(403, 404, 409, 422),
 )
 def aprovar_orcamento(fila_id: str, corpo: s.SemCorpo) -> Any:
     return _passo(fila_id, Acao.APROVAR_ORCAMENTO, corpo)
@@ -183,7 +183,7 @@ def aprovar_orcamento(fila_id: str, corpo: s.SemCorpo) -> Any:
     resposta=s.ItemFila,
     corpo=s.IniciarReparo,
     corpo_opcional=True,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def iniciar_reparo(fila_id: str, corpo: s.IniciarReparo) -> Any:
     # The OS service starts a repair only after the customer approved the budget.
@@ -198,7 +198,7 @@ def iniciar_reparo(fila_id: str, corpo: s.IniciarReparo) -> Any:
     resposta=s.ItemFila,
     corpo=s.FinalizarReparo,
     corpo_opcional=True,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def finalizar_reparo(fila_id: str, corpo: s.FinalizarReparo) -> Any:
     return _passo(fila_id, Acao.FINALIZAR_REPARO, corpo)
