@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -366,6 +366,12 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     )
 
 
+def como_guardado(instante: datetime) -> datetime:
+    """An aware instant in UTC at millisecond precision, as MongoDB stores it."""
+    utc = instante.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
 def nova_ordem(
     ordem_servico_id: int,
     prioridade: Prioridade,
@@ -374,7 +380,11 @@ def nova_ordem(
     extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A fresh queue item, waiting for diagnosis."""
-    extras = dict(extras or {})
+    # Instants as MongoDB keeps them (UTC, milliseconds), so the answer to the creation says
+    # exactly what a later read will (a caller's -03:00 came back as -03:00 once).
+    extras = {
+        k: como_guardado(v) if isinstance(v, datetime) else v for k, v in (extras or {}).items()
+    }
     if "placa" in extras:
         try:
             extras["placa"] = validar_placa(extras["placa"])
