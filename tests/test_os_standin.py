@@ -50,7 +50,7 @@ def _token(**claims: Any) -> str:
     dados: dict[str, Any] = {
         "sub": "oficina-execucao",
         "iss": "oficina-auth",
-        "aud": "oficina-api",
+        "aud": "oficina-os",  # the audience our app gives the tokens it sends (OS_TOKEN_AUD)
         "exp": datetime.now(UTC) + timedelta(minutes=5),
     }
     dados.update(claims)

@@ -20,6 +20,9 @@ DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
 ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
+# Claims of the token sent to the OS service that only the app sets (tokens.emitir_para_os).
+USO_TOKEN = "uso_token"
+CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role", USO_TOKEN})
 AMBIENTES = ("development", "test", "production")
 
 
@@ -66,9 +69,11 @@ class Settings:
     os_path_template: str = "/ordens_servico/{ordem_servico_id}/status"
     # The token we send. The shop's OS service looks its caller up by `sub` (the numeric
     # usuario_id of a dedicated low-privilege user there) and refuses any token with `aud`.
+    # Our own API refuses it in every configuration (tokens.USO_SAIDA), and its `aud`, when it
+    # carries one, is never ours (checked at start-up).
     os_token_sub: str = "fila-execucao"
     os_token_com_aud: bool = True
-    os_token_aud: str = ""  # empty: JWT_AUDIENCE
+    os_token_aud: str = "oficina-os"
     os_token_claims: str = ""  # extra claims, e.g. "tipo_token=servico_interno"
     # --- Who may call the JSON API ---
     # Role-less JWTs are accepted only from these `sub`s (comma-separated) or when they carry
@@ -253,6 +258,19 @@ def checar_os(settings: Settings) -> None:
         ) from None
     if any("=" not in p for p in settings.os_token_claims.split(",") if p.strip()):
         raise ConfigError("OS_TOKEN_CLAIMS deve ser nome=valor separados por vírgula")
+    reservadas = sorted(set(settings.claims_os) & CLAIMS_RESERVADAS)
+    if reservadas:
+        raise ConfigError(
+            f"OS_TOKEN_CLAIMS não pode definir {', '.join(reservadas)} "
+            "(use OS_TOKEN_SUB e OS_TOKEN_AUD; as demais a fila define)"
+        )
+    if settings.os_token_com_aud and settings.os_token_aud.strip() == settings.jwt_audience:
+        raise ConfigError(
+            "OS_TOKEN_AUD deve ser diferente de JWT_AUDIENCE: o token enviado ao sistema de OS "
+            "não pode valer na API desta fila"
+        )
+    if settings.os_token_com_aud and not settings.os_token_aud.strip():
+        raise ConfigError("OS_TOKEN_AUD não pode ser vazia com OS_TOKEN_COM_AUD=true")
     limites = {
         "OS_TIMEOUT_CONEXAO_MS": (settings.os_timeout_conexao_ms, 10, 60_000),
         "OS_TIMEOUT_LEITURA_MS": (settings.os_timeout_leitura_ms, 10, 300_000),
