@@ -186,28 +186,84 @@ def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) 
         assert entrar(client, "mecanico", "mecanico123").status_code == 302
 
 
-def test_endereco_vem_do_proxy_so_quando_configurado(
+def _ultima_tentativa(app: Flask) -> str:
+    tentativa = (
+        componentes(app)
+        .mongo.db["tentativas_login"]
+        .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
+    )
+    return tentativa["chave"]
+
+
+def test_endereco_vem_do_proxy_so_das_redes_configuradas(
     make_app: Callable[..., Flask], demo: dict, entrar: Entrar
 ) -> None:
-    proxy = "203.0.113.9"
-    for confiaveis, esperado in ((0, "127.0.0.1"), (1, proxy)):
-        app = make_app(trusted_proxies=confiaveis)
+    cliente_real = "203.0.113.9"
+    for redes, esperado in (
+        ("", "127.0.0.1"),
+        ("10.9.0.0/16", "127.0.0.1"),
+        ("127.0.0.1/32", cliente_real),
+    ):
+        app = make_app(trusted_proxy_networks=redes)
         client = app.test_client()
-        client.environ_base["HTTP_X_FORWARDED_FOR"] = proxy
-        entrar(client, f"quem{confiaveis}", "errada123")
-        tentativa = (
-            componentes(app)
-            .mongo.db["tentativas_login"]
-            .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
-        )
-        assert tentativa["chave"] == f"ip:{esperado}"
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = cliente_real
+        entrar(client, f"quem{len(redes)}", "errada123")
+        assert _ultima_tentativa(app) == f"ip:{esperado}", redes
 
 
-def test_trusted_proxies_configuravel() -> None:
-    assert load_settings(environ={"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
-    assert load_settings(environ={}).trusted_proxies == 0
-    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
-        load_settings(environ={"TRUSTED_PROXIES": "-1"})
+def test_x_forwarded_for_forjado_nao_escapa_nem_mira_o_limite(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    """From 127.0.0.2, which is no proxy, rotating X-Forwarded-For neither escapes the sign-in
+    limit nor spends a victim's: the attempts count against 127.0.0.2."""
+    app = make_app(trusted_proxy_networks="127.0.0.1/32")
+    atacante = _cliente(app, "127.0.0.2")
+    for n in range(LIMITE_FALHAS):
+        atacante.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{n}"
+        assert FALHA in entrar(atacante, "gerente", "errada123").text
+        assert _ultima_tentativa(app) == "ip:127.0.0.2"
+    atacante.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.200"
+    assert entrar(atacante, "gerente", "errada123").status_code == 429
+    # The victim, behind the real proxy (127.0.0.1), still signs in.
+    vitima = _cliente(app, "127.0.0.1")
+    vitima.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    assert entrar(vitima, "gerente", "gerente123").status_code == 302
+
+
+def test_so_os_saltos_de_proxies_sao_percorridos(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    """Through two trusted proxies, the client's own forged entry (leftmost) is never read."""
+    app = make_app(trusted_proxy_networks="127.0.0.1/32,10.8.0.0/24")
+    client = _cliente(app, "127.0.0.1")
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.50, 10.8.0.7"
+    entrar(client, "alguem", "errada123")
+    assert _ultima_tentativa(app) == "ip:203.0.113.50"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "lixo"
+    entrar(client, "alguem", "errada123")
+    assert _ultima_tentativa(app) == "ip:127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("env", "trecho"),
+    [
+        ({"TRUSTED_PROXIES": "1"}, "TRUSTED_PROXY_NETWORKS"),
+        ({"TRUSTED_PROXY_NETWORKS": "nginx"}, "TRUSTED_PROXY_NETWORKS deve ser"),
+        (
+            {"TRUSTED_PROXY_NETWORKS": "10.0.0.0/8", "OS_REDES_CONFIAVEIS": "10.42.0.0/16"},
+            "se sobrepõem",
+        ),
+    ],
+)
+def test_redes_de_proxies_invalidas_recusadas(env: dict[str, str], trecho: str) -> None:
+    with pytest.raises(ConfigError, match=trecho):
+        load_settings(environ=env)
+
+
+def test_redes_de_proxies_lidas() -> None:
+    s = load_settings(environ={"TRUSTED_PROXY_NETWORKS": "172.30.80.10, 10.1.0.0/24"})
+    assert [str(r) for r in s.redes_proxies] == ["172.30.80.10/32", "10.1.0.0/24"]
+    assert load_settings(environ={"TRUSTED_PROXIES": "0"}).redes_proxies == ()
 
 
 # --- Logout and CSRF ----------------------------------------------------------------------------

@@ -55,9 +55,12 @@ class Settings:
     fuso_horario: str = "America/Sao_Paulo"
     # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
     alerta_etapa: str = ""
-    # Reverse proxies in front of the app (ingress, load balancer). 0: remote_addr is the client,
-    # as when served directly; behind N proxies set N, else every client shares the proxy's
-    # address and the per-address login limit blocks the whole shop at once.
+    # Networks (CIDRs, comma-separated) of the reverse proxies in front of the app (nginx, the
+    # ingress controller, a load balancer): only a peer there is believed about X-Forwarded-For
+    # (webapp/proxies.py). Empty: the socket's peer is the client, as when served directly.
+    trusted_proxy_networks: str = ""
+    # Replaced by TRUSTED_PROXY_NETWORKS (a count believed anyone who reached the app directly);
+    # still read only to refuse it with a clear line.
     trusted_proxies: int = 0
     # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
     painel_max_cartoes: int = 5
@@ -107,6 +110,13 @@ class Settings:
     def redes_confiaveis(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(
             ip_network(r.strip(), strict=False) for r in self.os_redes_confiaveis.split(",")
+            if r.strip()
+        )  # fmt: skip
+
+    @property
+    def redes_proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(r.strip(), strict=False) for r in self.trusted_proxy_networks.split(",")
             if r.strip()
         )  # fmt: skip
 
@@ -184,8 +194,17 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     limites_alerta(settings)
     if not 100 <= settings.mongodb_timeout_ms <= 60_000:
         raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
-    if not 0 <= settings.trusted_proxies <= 5:
-        raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
+    if settings.trusted_proxies != 0:
+        raise ConfigError(
+            "TRUSTED_PROXIES não é mais aceita (acreditava em X-Forwarded-For de qualquer um): "
+            "informe as redes dos proxies em TRUSTED_PROXY_NETWORKS, ex.: 172.30.80.10/32"
+        )
+    try:
+        proxies = settings.redes_proxies
+    except ValueError:
+        raise ConfigError(
+            "TRUSTED_PROXY_NETWORKS deve ser uma lista de redes, ex.: 10.0.0.5/32,10.1.0.0/24"
+        ) from None
     if not 1 <= settings.painel_max_cartoes <= 20:
         raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
     if not 0 <= settings.jwt_leeway_s <= 300:
@@ -193,6 +212,15 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     if not 200 <= settings.sse_batida_ms <= 60_000:
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
+    sobrepostas = [
+        f"{p} e {o}" for p in proxies for o in settings.redes_confiaveis
+        if p.version == o.version and p.overlaps(o)
+    ]  # fmt: skip
+    if sobrepostas:
+        raise ConfigError(
+            "TRUSTED_PROXY_NETWORKS e OS_REDES_CONFIAVEIS se sobrepõem "
+            f"({'; '.join(sobrepostas)}): um proxy não é o sistema de OS; use redes só dos proxies"
+        )
     if not settings.production:
         return
     if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:

@@ -46,7 +46,7 @@ def servico() -> PessoasService:
 
 
 def quem() -> Quem:
-    # Behind a proxy, remote_addr is the client only with TRUSTED_PROXIES (ProxyFix).
+    # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
     return Quem(current_user.login, request.remote_addr)
 
 

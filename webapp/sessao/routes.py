@@ -40,7 +40,7 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     """Sign in; returns (error message, status) or (None, 200) when signed in."""
     c = componentes()
     login = normalizar_login(login)
-    # Behind a proxy, remote_addr is the client only with ProxyFix (TRUSTED_PROXIES > 0).
+    # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
     lote = c.tentativas.reservar(chaves(login, request.remote_addr))
     if lote is None:
         return MENSAGEM_LIMITE, 429
