@@ -64,6 +64,9 @@ class Settings:
     trusted_proxies: int = 0
     # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
     painel_max_cartoes: int = 5
+    # /metrics: with a token, for whoever sends it (Authorization: Bearer); without, only for
+    # this host (loopback).
+    metrics_token: str = ""
     # Live streams (board, TV) send a beat this often; two missed beats mean a dead stream.
     sse_batida_ms: int = 15_000
     # --- Delivery of the steps to the OS service (webapp/sincronizacao_os/) ---
@@ -236,6 +239,10 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError(
             "SESSION_SECRET_KEY curta demais para produção: use ao menos 32 caracteres"
         )
+    if settings.metrics_token and len(settings.metrics_token) < 32:
+        raise ConfigError("METRICS_TOKEN curto demais para produção: use ao menos 32 caracteres")
+    if settings.metrics_token in (settings.secret_key, sessao):
+        raise ConfigError("METRICS_TOKEN deve ser diferente de SECRET_KEY e SESSION_SECRET_KEY")
     if sessao == settings.secret_key:
         raise ConfigError(
             "SESSION_SECRET_KEY deve ser diferente de SECRET_KEY "
