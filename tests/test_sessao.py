@@ -4,6 +4,7 @@ flags, session rotation, open redirects, manager-only views."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +16,12 @@ from werkzeug.test import TestResponse
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.sessao.auth import exigir_gerente
-from webapp.sessao.repository import LIMITE_FALHAS, LIMITE_POR_ENDERECO
+from webapp.sessao.repository import (
+    CONTA_ESPERA_MAX_S,
+    CONTA_LIVRES,
+    LIMITE_FALHAS,
+    LIMITE_POR_ENDERECO,
+)
 from webapp.settings import ConfigError, load_settings
 
 FALHA = "Usuário ou senha incorretos."
@@ -178,6 +184,42 @@ def test_limite_por_endereco_maior_para_tablet_compartilhado(
     outro = _cliente(app, "10.0.0.10")
     assert entrar(outro, "gerente", "gerente123").status_code == 302
     assert _quem(outro) == "gerente|gerente"
+
+
+def test_adivinhar_de_muitos_enderecos_e_freado_sem_trancar_a_conta(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    """60 guesses from 12 addresses (5 each, under every per-address limit): past the first
+    CONTA_LIVRES the account answers 429 with a growing delay, counted in MongoDB. The owner's
+    tablet, where the account signed in before, is not slowed; a new device only waits."""
+    tablet = _cliente(app, "10.7.0.1")
+    assert entrar(tablet, "gerente", "gerente123").status_code == 302
+    tablet.post("/sair", data={"csrf_token": csrf_de(tablet.get("/").text)})
+    recusas, esperas = 0, []
+    for n in range(60):
+        atacante = _cliente(app, f"198.51.100.{n % 12}")
+        r = entrar(atacante, "gerente", f"chute{n}")
+        if r.status_code == 429:
+            recusas += 1
+            assert "Muitas tentativas com este usuário" in r.text
+            esperas.append(int(r.headers["Retry-After"]))
+        else:
+            assert FALHA in r.text
+    assert recusas >= 60 - CONTA_LIVRES - 2 and esperas and max(esperas) <= CONTA_ESPERA_MAX_S
+    conta = componentes(app).mongo.db["tentativas_login"].find_one({"_id": "conta:gerente"})
+    assert conta is not None and conta["falhas"] <= CONTA_LIVRES + 2  # refusals not counted
+    # The owner's usual tablet signs in at once, in the middle of the attack.
+    assert entrar(tablet, "gerente", "gerente123").status_code == 302
+    # A new device is slowed, never locked: once the delay has passed it signs in.
+    for n in range(CONTA_LIVRES + 3):
+        entrar(_cliente(app, f"198.51.100.{n}"), "gerente", f"outro{n}")
+    novo = _cliente(app, "10.7.0.2")
+    r = entrar(novo, "gerente", "gerente123")
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= CONTA_ESPERA_MAX_S
+    componentes(app).mongo.db["tentativas_login"].update_one(
+        {"_id": "conta:gerente"}, {"$set": {"liberada_em": datetime.now(UTC)}}
+    )  # the wait is over (as if the seconds had passed)
+    assert entrar(novo, "gerente", "gerente123").status_code == 302
 
 
 def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) -> None:
