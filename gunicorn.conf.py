@@ -26,6 +26,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "webapp.serving.Worker"
 worker_connections = int(os.environ.get("GUNICORN_CONEXOES", "2000"))
 timeout = 60
+# Read deadlines in the worker itself (webapp/serving.py), so a direct path is as safe as one
+# through nginx: a request's line and headers must arrive within this many seconds of the
+# connection's opening or of the previous answer (also how long an idle kept-alive connection
+# stays), its body within GUNICORN_PRAZO_CORPO_S of the headers (read by the worker).
+keepalive = int(os.environ.get("GUNICORN_PRAZO_CABECALHOS_S", "5"))
 # SIGTERM ends the open streams first (webapp.serving.Worker), then requests in flight finish.
 graceful_timeout = 20
 # No control socket: several gunicorns on one host would share ~/.gunicorn/gunicorn.ctl.

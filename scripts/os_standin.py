@@ -152,7 +152,7 @@ class OSStandIn:
         secret: str | None = None,
         *,
         issuer: str | None = "oficina-auth",
-        audience: str | None = "oficina-api",
+        audience: str | None = "oficina-os",
         algoritmo: str = "HS256",
         host: str = HOST,
         strict: bool = False,
@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--secret", help="segredo do JWT (padrão: SECRET_KEY ou o de dev)")
     parser.add_argument("--issuer", default=env("JWT_ISSUER", "oficina-auth"), help="'': não checa")
-    parser.add_argument("--audience", default=env("JWT_AUDIENCE", "oficina-api"), help="idem")
+    parser.add_argument("--audience", default=env("OS_TOKEN_AUD", "oficina-os"), help="idem")
     parser.add_argument("--algorithm", default=env("ALGORITHM", "HS256"))
     parser.add_argument("--estrito", action="store_true", help="comporta-se como o serviço real")
     parser.add_argument("--url-execucao", help="URL base da API da fila, chamada de volta")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from webapp.settings import Settings
+from webapp.settings import Settings, load_settings
 
 RAIZ = Path(__file__).resolve().parent.parent
 K8S = RAIZ / "k8s"
@@ -163,7 +163,9 @@ def test_configuracao_k8s_usa_so_nomes_de_configuracoes_reais() -> None:
     for deployment in ("fila-execucao-web", "fila-execucao-dispatcher"):
         nomes |= set(_env(_container(_recurso("Deployment", deployment))))
     assert nomes - CONFIGURACOES - OUTRAS_VARIAVEIS == set()
-    assert _recurso("ConfigMap", "fila-execucao")["data"]["TRUSTED_PROXIES"] == "1"
+    dados = _recurso("ConfigMap", "fila-execucao")["data"]
+    assert "TRUSTED_PROXIES" not in dados  # refused at start: a count believed anyone
+    assert load_settings(environ={**dados, "APP_ENV": "test"}).redes_proxies
 
 
 def test_secret_so_com_valores_de_exemplo() -> None:

@@ -71,6 +71,13 @@ def test_criar_aceita_dados_do_carro(api: Api) -> None:
     assert iso(item["previsao_entrega"]) == iso("2026-12-01T20:00:00+00:00")
 
 
+def test_criar_responde_em_utc_como_guardado(api: Api) -> None:
+    """The 201 says what a later read says: UTC, milliseconds (not the caller's -03:00)."""
+    item = api.criar(78, previsao_entrega="2026-12-01T17:00:00.123456-03:00")
+    assert item["previsao_entrega"] == "2026-12-01T20:00:00.123+00:00"
+    assert api.get(f"/fila-execucao/{item['fila_id']}").json == item
+
+
 def test_os_repetida_da_409(api: Api) -> None:
     api.criar(1)
     r = api.post("/fila-execucao", json={"ordem_servico_id": 1, "prioridade": "ALTA"})

@@ -24,7 +24,7 @@ from tests.helpers import gunicorn as gunicorn_em
 from tests.test_live import LeitorSSE, stream_de_teste
 from webapp import create_app
 from webapp.components import componentes
-from webapp.settings import Settings
+from webapp.settings import ConfigError, Settings, load_settings
 from webapp.tokens import emitir
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -253,3 +253,48 @@ def test_gunicorn_varios_workers_somam_as_metricas(
     finally:
         stream.close()
         leitor.fechar()
+
+
+# --- Who may scrape -------------------------------------------------------------------------
+
+
+def test_metrics_sem_token_so_para_este_host(client: Any) -> None:
+    """By default /metrics answers this host only (loopback), never anyone on the app's port."""
+    assert client.get("/metrics").status_code == 200  # 127.0.0.1
+    for endereco in ("10.0.0.5", "127.0.0.1.evil", "203.0.113.9"):
+        r = client.get("/metrics", environ_base={"REMOTE_ADDR": endereco})
+        assert r.status_code == 403 and "METRICS_TOKEN" in r.json["detail"], endereco
+        assert "fila_http_requests_total" not in r.text
+    # A forged X-Forwarded-For from no trusted proxy changes nothing.
+    r = client.get(
+        "/metrics",
+        environ_base={"REMOTE_ADDR": "10.0.0.5"},
+        headers={"X-Forwarded-For": "127.0.0.1"},
+    )
+    assert r.status_code == 403
+
+
+def test_metrics_com_token_para_quem_o_envia(make_app: Callable[..., Flask]) -> None:
+    token = "t" * 40
+    client = make_app(metrics_token=token).test_client()
+    fora = {"REMOTE_ADDR": "10.0.0.5"}
+    r = client.get("/metrics", environ_base=fora, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and "fila_http_requests_total" in r.text
+    for cabecalho in ({}, {"Authorization": "Bearer errado"}, {"Authorization": "Bearer ção"}):
+        for base in (fora, {}):  # with a token set, this host needs it too
+            r = client.get("/metrics", environ_base=base, headers=cabecalho)
+            assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_metrics_token_curto_recusado_em_producao() -> None:
+    base = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "SESSION_SECRET_KEY": "c" * 40,
+        "MONGODB_URL": "mongodb://db/?replicaSet=rs0",
+    }
+    with pytest.raises(ConfigError, match="METRICS_TOKEN"):
+        load_settings({**base, "METRICS_TOKEN": "curto"})
+    with pytest.raises(ConfigError, match="METRICS_TOKEN"):
+        load_settings({**base, "METRICS_TOKEN": "s" * 40})
+    assert load_settings({**base, "METRICS_TOKEN": "m" * 40}).metrics_token == "m" * 40

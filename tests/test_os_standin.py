@@ -50,7 +50,7 @@ def _token(**claims: Any) -> str:
     dados: dict[str, Any] = {
         "sub": "oficina-execucao",
         "iss": "oficina-auth",
-        "aud": "oficina-api",
+        "aud": "oficina-os",  # the audience our app gives the tokens it sends (OS_TOKEN_AUD)
         # Long enough for the whole suite: the parametrized tokens are made at collection time.
         "exp": datetime.now(UTC) + timedelta(hours=2),
     }

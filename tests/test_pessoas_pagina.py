@@ -5,6 +5,7 @@ sessions end at once), reactivate, reset, the record (who, when, from where), th
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +15,8 @@ from werkzeug.test import TestResponse
 
 from tests.helpers import csrf_de
 from webapp.components import componentes
+from webapp.pessoas.cli import QUEM
+from webapp.pessoas.model import UsuarioInvalido
 
 Entrar = Callable[..., TestResponse]
 ENDERECO_GERENTE = "10.20.30.40"
@@ -252,3 +255,101 @@ def test_trocar_a_propria_senha_recusa(
     assert re.search(rf'<p class="erro-campo" id="{campo}-erro">{mensagem}</p>', r.text), r.text
     assert componentes(app).pessoas_queries.autenticar("mecanico", "mecanico123") is not None
     assert marcos.get("/").status_code == 200
+
+
+# --- The boundary between managers and admins ------------------------------------------------
+
+
+def _admin(app: Flask, login: str, entrar: Entrar | None = None) -> FlaskClient | None:
+    componentes(app).pessoas.criar(login, f"Admin {login}", "senha-admin-1", "admin")
+    if entrar is None:
+        return None
+    client = cliente(app, "10.0.0.77")
+    assert entrar(client, login, "senha-admin-1").status_code == 302
+    return client
+
+
+def test_gerente_nao_cria_promove_nem_mexe_em_admin(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    """A rogue or careless manager can neither make an admin nor touch one: creating, promoting,
+    editing, demoting, resetting (then signing in as them) or deactivating an admin is refused
+    with the reason, and nothing changes."""
+    _admin(app, "ana")
+    pessoas = componentes(app).pessoas_queries
+    apenas = "Apenas um administrador pode"
+    r = adicionar(gerente, login="intruso", papel="admin", funcionario_id="")
+    assert r.status_code == 400 and apenas in r.text and pessoas.obter("intruso") is None
+    r = postar(gerente, "/pessoas/mecanico", {"nome": "Marcos", "papel": "admin"})
+    assert r.status_code == 400 and apenas in r.text
+    assert pessoas.obter("mecanico").papel.value == "mecanico"
+    for dados in (
+        {"nome": "Ana Rebaixada", "papel": "mecanico"},
+        {"nome": "Outra", "papel": "admin"},
+    ):
+        r = postar(gerente, "/pessoas/ana", dados)
+        assert r.status_code == 400 and apenas in r.text
+    for acao in ("senha", "desativar"):
+        r = postar(gerente, f"/pessoas/ana/{acao}")
+        assert r.status_code == 303 and apenas in gerente.get(r.headers["Location"]).text
+    ana = pessoas.obter("ana")
+    assert (ana.nome, ana.papel.value, ana.ativo, ana.deve_trocar_senha) == (
+        "Admin ana", "admin", True, False,
+    )  # fmt: skip
+    assert entrar(cliente(app, "10.0.0.78"), "ana", "senha-admin-1").status_code == 302
+
+
+def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:
+    admin = _admin(app, "ana", entrar)
+    assert admin is not None
+    pessoas = componentes(app).pessoas_queries
+    r = postar(admin, "/pessoas", {"nome": "Bia", "login": "bia", "papel": "admin"})
+    assert r.status_code == 200 and pessoas.obter("bia").papel.value == "admin"
+    r = postar(admin, "/pessoas/bia", {"nome": "Bia", "papel": "gerente"})  # demote: two admins
+    assert r.status_code == 303 and pessoas.obter("bia").papel.value == "gerente"
+    postar(admin, "/pessoas/bia", {"nome": "Bia", "papel": "admin"})
+    assert postar(admin, "/pessoas/bia/desativar").status_code == 303
+    assert not pessoas.obter("bia").ativo
+    # Ana is now the last active admin: the command line cannot demote or deactivate her.
+    servico = componentes(app).pessoas_service  # as the command line calls it (cli.QUEM)
+    ultimo = "último administrador ativo"
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        servico.editar("ana", "Ana", "gerente", None, QUEM)
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        servico.definir_ativo("ana", False, QUEM)
+    # Nor the repository underneath, whoever calls it.
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        componentes(app).pessoas.definir_ativo("ana", False)
+    ana = pessoas.obter("ana")
+    assert ana.ativo and ana.papel.value == "admin"
+
+
+def _rebaixar(app: Flask, login: str, largada: threading.Barrier, erros: list[str]) -> None:
+    largada.wait()
+    try:
+        componentes(app).pessoas_service.editar(login, login, "gerente", None, QUEM)
+    except UsuarioInvalido as erro:
+        erros.append(str(erro))
+
+
+def test_dois_rebaixamentos_simultaneos_deixam_um_admin(app: Flask) -> None:
+    """Two admins demoted at the same instant by two others: one change is refused, never both
+    applied (the guard document serializes them inside their transactions)."""
+    c = componentes(app)
+    for rodada in range(5):
+        a, b = f"a{rodada}", f"b{rodada}"
+        _admin(app, a)
+        _admin(app, b)
+        for outro in c.pessoas_queries.listar():
+            if outro.papel.value == "admin" and outro.login not in (a, b) and outro.ativo:
+                c.pessoas.definir_ativo(outro.login, False)
+        largada, erros = threading.Barrier(2), []
+        fios = [threading.Thread(target=_rebaixar, args=(app, x, largada, erros)) for x in (a, b)]
+        for fio in fios:
+            fio.start()
+        for fio in fios:
+            fio.join(timeout=30)
+        admins = [
+            u.login for u in c.pessoas_queries.listar() if u.papel.value == "admin" and u.ativo
+        ]
+        assert len(admins) == 1 and len(erros) == 1, (rodada, admins, erros)

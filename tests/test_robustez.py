@@ -99,6 +99,42 @@ def test_entradas_estranhas_no_quadro(gerente: FlaskClient, caminho: str) -> Non
     assert r.status_code in (200, 400, 404), (caminho, r.status_code)
 
 
+OID = "6b0c0000a1b2c3d4e5f60718"
+
+
+@pytest.mark.parametrize(
+    ("coluna", "depois"),
+    [
+        ("AGUARDANDO", f"a.9223372036854775808.1700000000000.{OID}"),  # was a 500 (OverflowError)
+        ("AGUARDANDO", f"a.9223372036854775807.1700000000000.{OID}"),
+        ("AGUARDANDO", "a.99999999999999999999.1700000000000.0"),
+        ("AGUARDANDO", f"a.-1.1700000000000.{OID}"),
+        ("AGUARDANDO", f"a.4.1700000000000.{OID}"),
+        ("AGUARDANDO", f"a.1.99999999999999999999.{OID}"),
+        ("AGUARDANDO", f"a.1.-5.{OID}"),
+        ("AGUARDANDO", "a.1.1700000000000.zz"),
+        ("AGUARDANDO", f"f.1700000000000.{OID}"),
+        ("FINALIZADA", f"f.9223372036854775808.{OID}"),
+        ("FINALIZADA", f"f.1700000000000.{OID}.x"),
+    ],
+)
+def test_cursor_de_pagina_fora_dos_limites_e_400(
+    gerente: FlaskClient, coluna: str, depois: str
+) -> None:
+    """Every part of a page cursor is bounded before it reaches MongoDB: a clear 400."""
+    r = gerente.get(f"/colunas/{coluna}?depois={depois}")
+    assert r.status_code == 400 and "Página da coluna inválida" in r.text
+    r = gerente.get(f"/colunas/{coluna}?depois={depois}", headers={"HX-Request": "true"})
+    assert r.status_code == 400 and "Página da coluna inválida" in r.text
+
+
+def test_cursor_de_pagina_valido_continua(gerente: FlaskClient, api: Api) -> None:
+    for os_id in range(3501, 3504):
+        api.criar(os_id)
+    r = gerente.get(f"/colunas/AGUARDANDO?depois=a.2.1000000000000.{OID}")
+    assert r.status_code == 200 and "3501" in r.text  # every card after a card of 2001
+
+
 def test_entradas_estranhas_no_stream_e_no_htmx(
     rapido: Flask, gerente: FlaskClient, api: Api
 ) -> None:
@@ -263,6 +299,43 @@ def test_passo_repetido_com_a_mesma_chave_devolve_o_item(api: Api) -> None:
     outra = {"Idempotency-Key": "outra"}
     r = api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", json=corpo, headers=outra)
     assert r.status_code == 409
+
+
+def test_chave_reutilizada_com_outro_corpo_e_422(api: Api) -> None:
+    """Same key, mechanic 101 then 102: the second request was not applied and says so."""
+    fila_id = api.criar(3311)["fila_id"]
+    url = f"/fila-execucao/{fila_id}/iniciar-diagnostico"
+    chave = {"Idempotency-Key": "tablet-3-passo-1"}
+    primeiro = api.post(url, json={"mecanico_responsavel_id": 101}, headers=chave)
+    assert primeiro.status_code == 200
+    r = api.post(url, json={"mecanico_responsavel_id": 102}, headers=chave)
+    assert r.status_code == 422
+    assert "Idempotency-Key" in r.json["detail"] and "outros dados" in r.json["detail"]
+    assert "não foi aplicado" in r.json["detail"]
+    # The same body again is a retry: the item as the first request left it.
+    de_novo = api.post(url, json={"mecanico_responsavel_id": 101.0}, headers=chave)
+    assert de_novo.status_code == 200 and de_novo.json["versao"] == primeiro.json["versao"]
+    assert de_novo.json["mecanico_responsavel_id"] == 101
+    # The key on another step of the same order, even one the state allows: 422, not applied.
+    r = api.post(
+        f"/fila-execucao/{fila_id}/finalizar-diagnostico",
+        json={"diagnostico": "Freio"},
+        headers=chave,
+    )
+    assert r.status_code == 422
+    assert "para iniciar diagnóstico" in r.json["detail"]
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "EM_DIAGNOSTICO" and item["versao"] == primeiro.json["versao"]
+    # Another caller may use the same text as its own key; a new key is a new request.
+    outro = api.como("gerente")
+    ok = api.post(
+        f"/fila-execucao/{fila_id}/finalizar-diagnostico",
+        json={"diagnostico": "Freio"},
+        headers={"Idempotency-Key": "tablet-3-passo-2"},
+    )
+    assert ok.status_code == 200
+    r = outro.post(f"/fila-execucao/{fila_id}/aprovar-orcamento", headers=chave)
+    assert r.status_code == 200
 
 
 def test_passo_aplicado_durante_desligamento_nao_vira_500_nem_dobra(api: Api, app: Flask) -> None:

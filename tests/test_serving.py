@@ -141,3 +141,77 @@ def test_https_ate_o_servico_de_os_no_worker_gevent(settings: Settings, app, tmp
     finally:
         servidor.shutdown()
         servidor.server_close()
+
+
+# --- Read deadlines in the worker itself (a direct path to gunicorn, without nginx) ----------
+
+
+def _cabecalhos_de_post_sem_corpo(porta: int) -> bytes:
+    return (
+        b"POST /entrar HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n" % porta
+    )
+
+
+def _ler_ate_fechar(conexao: socket.socket, limite_s: float) -> bytes:
+    conexao.settimeout(limite_s)
+    recebido = b""
+    while True:
+        pedaco = conexao.recv(65536)
+        if not pedaco:
+            return recebido
+        recebido += pedaco
+
+
+def test_corpo_que_nao_chega_recebe_408_no_prazo(settings: Settings, app) -> None:
+    """Headers with Content-Length: 60000 and then nothing: a 408 and the connection closed
+    once GUNICORN_PRAZO_CORPO_S runs out, not a worker slot held for as long as the client
+    likes; headers that never end are dropped after GUNICORN_PRAZO_CABECALHOS_S."""
+    ambiente = {"GUNICORN_PRAZO_CORPO_S": "1.5", "GUNICORN_PRAZO_CABECALHOS_S": "2"}
+    with gunicorn(settings, WEB_CONCURRENCY="1", **ambiente) as (url, _):
+        porta = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", porta), timeout=10) as conexao:
+            inicio = time.monotonic()
+            conexao.sendall(_cabecalhos_de_post_sem_corpo(porta) + b"usuario=a")
+            resposta = _ler_ate_fechar(conexao, 10)
+            decorrido = time.monotonic() - inicio
+        assert resposta.startswith(b"HTTP/1.1 408 "), resposta[:200]
+        assert 1.0 < decorrido < 5, decorrido
+        corpo = resposta.split(b"\r\n\r\n", 1)[1]
+        assert json.loads(corpo) == {
+            "detail": "A requisição não chegou inteira a tempo; tente novamente."
+        }
+        with socket.create_connection(("127.0.0.1", porta), timeout=10) as conexao:
+            inicio = time.monotonic()
+            conexao.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Lento: ")
+            assert _ler_ate_fechar(conexao, 10) == b""
+            assert time.monotonic() - inicio < 5
+        assert requests.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+
+
+def test_milhares_de_sockets_parados_nao_travam_o_health(settings: Settings, app) -> None:
+    """The hostile probe's attack, against the production settings (2 workers of 2,000
+    connections): 4,100 sockets send POST /entrar headers with Content-Length: 60000 and then
+    nothing, and stay open. /health answers, long before any deadline runs out: the stalled
+    sockets may hold at most half of each worker's slots, the oldest making room."""
+    with gunicorn(settings) as (url, _):
+        porta = int(url.rsplit(":", 1)[1])
+        cabecalhos = _cabecalhos_de_post_sem_corpo(porta)
+        parados: list[socket.socket] = []
+        try:
+            for _ in range(4100):  # each one connected and its headers sent, as the probe did
+                conexao = socket.create_connection(("127.0.0.1", porta), timeout=10)
+                conexao.sendall(cabecalhos)
+                parados.append(conexao)
+            time.sleep(1.0)  # none sends more
+            # The first answer may wait for the workers to work through the flood (a busy
+            # 2-core machine); before, it never came: every slot stayed held.
+            assert requests.get(f"{url}/health", timeout=20).json() == {"status": "ok"}
+            for _ in range(3):
+                inicio = time.monotonic()
+                assert requests.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+                assert time.monotonic() - inicio < 2
+            assert all(conexao.fileno() != -1 for conexao in parados)  # still open on our side
+        finally:
+            for conexao in parados:
+                conexao.close()

@@ -4,6 +4,7 @@ flags, session rotation, open redirects, manager-only views."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +16,12 @@ from werkzeug.test import TestResponse
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.sessao.auth import exigir_gerente
-from webapp.sessao.repository import LIMITE_FALHAS, LIMITE_POR_ENDERECO
+from webapp.sessao.repository import (
+    CONTA_ESPERA_MAX_S,
+    CONTA_LIVRES,
+    LIMITE_FALHAS,
+    LIMITE_POR_ENDERECO,
+)
 from webapp.settings import ConfigError, load_settings
 
 FALHA = "Usuário ou senha incorretos."
@@ -180,34 +186,126 @@ def test_limite_por_endereco_maior_para_tablet_compartilhado(
     assert _quem(outro) == "gerente|gerente"
 
 
+def test_adivinhar_de_muitos_enderecos_e_freado_sem_trancar_a_conta(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    """60 guesses from 12 addresses (5 each, under every per-address limit): past the first
+    CONTA_LIVRES the account answers 429 with a growing delay, counted in MongoDB. The owner's
+    tablet, where the account signed in before, is not slowed; a new device only waits."""
+    tablet = _cliente(app, "10.7.0.1")
+    assert entrar(tablet, "gerente", "gerente123").status_code == 302
+    tablet.post("/sair", data={"csrf_token": csrf_de(tablet.get("/").text)})
+    recusas, esperas = 0, []
+    for n in range(60):
+        atacante = _cliente(app, f"198.51.100.{n % 12}")
+        r = entrar(atacante, "gerente", f"chute{n}")
+        if r.status_code == 429:
+            recusas += 1
+            assert "Muitas tentativas com este usuário" in r.text
+            esperas.append(int(r.headers["Retry-After"]))
+        else:
+            assert FALHA in r.text
+    assert recusas >= 60 - CONTA_LIVRES - 2 and esperas and max(esperas) <= CONTA_ESPERA_MAX_S
+    conta = componentes(app).mongo.db["tentativas_login"].find_one({"_id": "conta:gerente"})
+    assert conta is not None and conta["falhas"] <= CONTA_LIVRES + 2  # refusals not counted
+    # The owner's usual tablet signs in at once, in the middle of the attack.
+    assert entrar(tablet, "gerente", "gerente123").status_code == 302
+    # A new device is slowed, never locked: once the delay has passed it signs in.
+    for n in range(CONTA_LIVRES + 3):
+        entrar(_cliente(app, f"198.51.100.{n}"), "gerente", f"outro{n}")
+    novo = _cliente(app, "10.7.0.2")
+    r = entrar(novo, "gerente", "gerente123")
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= CONTA_ESPERA_MAX_S
+    componentes(app).mongo.db["tentativas_login"].update_one(
+        {"_id": "conta:gerente"}, {"$set": {"liberada_em": datetime.now(UTC)}}
+    )  # the wait is over (as if the seconds had passed)
+    assert entrar(novo, "gerente", "gerente123").status_code == 302
+
+
 def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) -> None:
     for _ in range(7):
         client = _cliente(app, "10.0.0.20")
         assert entrar(client, "mecanico", "mecanico123").status_code == 302
 
 
-def test_endereco_vem_do_proxy_so_quando_configurado(
+def _ultima_tentativa(app: Flask) -> str:
+    tentativa = (
+        componentes(app)
+        .mongo.db["tentativas_login"]
+        .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
+    )
+    return tentativa["chave"]
+
+
+def test_endereco_vem_do_proxy_so_das_redes_configuradas(
     make_app: Callable[..., Flask], demo: dict, entrar: Entrar
 ) -> None:
-    proxy = "203.0.113.9"
-    for confiaveis, esperado in ((0, "127.0.0.1"), (1, proxy)):
-        app = make_app(trusted_proxies=confiaveis)
+    cliente_real = "203.0.113.9"
+    for redes, esperado in (
+        ("", "127.0.0.1"),
+        ("10.9.0.0/16", "127.0.0.1"),
+        ("127.0.0.1/32", cliente_real),
+    ):
+        app = make_app(trusted_proxy_networks=redes)
         client = app.test_client()
-        client.environ_base["HTTP_X_FORWARDED_FOR"] = proxy
-        entrar(client, f"quem{confiaveis}", "errada123")
-        tentativa = (
-            componentes(app)
-            .mongo.db["tentativas_login"]
-            .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
-        )
-        assert tentativa["chave"] == f"ip:{esperado}"
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = cliente_real
+        entrar(client, f"quem{len(redes)}", "errada123")
+        assert _ultima_tentativa(app) == f"ip:{esperado}", redes
 
 
-def test_trusted_proxies_configuravel() -> None:
-    assert load_settings(environ={"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
-    assert load_settings(environ={}).trusted_proxies == 0
-    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
-        load_settings(environ={"TRUSTED_PROXIES": "-1"})
+def test_x_forwarded_for_forjado_nao_escapa_nem_mira_o_limite(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    """From 127.0.0.2, which is no proxy, rotating X-Forwarded-For neither escapes the sign-in
+    limit nor spends a victim's: the attempts count against 127.0.0.2."""
+    app = make_app(trusted_proxy_networks="127.0.0.1/32")
+    atacante = _cliente(app, "127.0.0.2")
+    for n in range(LIMITE_FALHAS):
+        atacante.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{n}"
+        assert FALHA in entrar(atacante, "gerente", "errada123").text
+        assert _ultima_tentativa(app) == "ip:127.0.0.2"
+    atacante.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.200"
+    assert entrar(atacante, "gerente", "errada123").status_code == 429
+    # The victim, behind the real proxy (127.0.0.1), still signs in.
+    vitima = _cliente(app, "127.0.0.1")
+    vitima.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    assert entrar(vitima, "gerente", "gerente123").status_code == 302
+
+
+def test_so_os_saltos_de_proxies_sao_percorridos(
+    make_app: Callable[..., Flask], demo: dict, entrar: Entrar
+) -> None:
+    """Through two trusted proxies, the client's own forged entry (leftmost) is never read."""
+    app = make_app(trusted_proxy_networks="127.0.0.1/32,10.8.0.0/24")
+    client = _cliente(app, "127.0.0.1")
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.50, 10.8.0.7"
+    entrar(client, "alguem", "errada123")
+    assert _ultima_tentativa(app) == "ip:203.0.113.50"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "lixo"
+    entrar(client, "alguem", "errada123")
+    assert _ultima_tentativa(app) == "ip:127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("env", "trecho"),
+    [
+        ({"TRUSTED_PROXIES": "1"}, "TRUSTED_PROXY_NETWORKS"),
+        ({"TRUSTED_PROXY_NETWORKS": "nginx"}, "TRUSTED_PROXY_NETWORKS deve ser"),
+        (
+            {"TRUSTED_PROXY_NETWORKS": "10.0.0.0/8", "OS_REDES_CONFIAVEIS": "10.42.0.0/16"},
+            "se sobrepõem",
+        ),
+    ],
+)
+def test_redes_de_proxies_invalidas_recusadas(env: dict[str, str], trecho: str) -> None:
+    with pytest.raises(ConfigError, match=trecho):
+        load_settings(environ=env)
+
+
+def test_redes_de_proxies_lidas() -> None:
+    s = load_settings(environ={"TRUSTED_PROXY_NETWORKS": "172.30.80.10, 10.1.0.0/24"})
+    assert [str(r) for r in s.redes_proxies] == ["172.30.80.10/32", "10.1.0.0/24"]
+    assert load_settings(environ={"TRUSTED_PROXIES": "0"}).redes_proxies == ()
 
 
 # --- Logout and CSRF ----------------------------------------------------------------------------

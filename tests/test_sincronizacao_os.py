@@ -563,6 +563,48 @@ def test_cli_os_sync_run_usa_caminho_e_sub_configurados_e_para_com_sigterm(
     assert any(linha.get("message") == "despachante de OS encerrado" for linha in linhas)
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        # The README's example: a service token's claim, the default audience.
+        {"os_token_claims": "tipo_token=servico_interno"},
+        # Configured for the shop's real OS service: no `aud` at all, and our API in the
+        # migration mode that accepts tokens without one.
+        {
+            "os_token_claims": "tipo_token=servico_interno",
+            "os_token_com_aud": False,
+            "jwt_require_audience": False,
+            "os_token_sub": "7",
+            "jwt_integracoes": "7",
+        },
+    ],
+)
+def test_token_enviado_ao_sistema_de_os_nao_vale_nesta_api(
+    make_app: Callable[..., Flask], config: dict[str, Any], os_servico: OSStandIn
+) -> None:
+    """Whoever reads the OS service's logs or traffic holds the token we send it: it must open
+    nothing here, in any configuration."""
+    app = make_app(**config)
+    cliente = app.test_client()
+    fila_id = Api(cliente, componentes(app).settings).criar(5200)["fila_id"]
+    token = componentes(app).despachante._jwt()  # the very token the next PATCH carries
+    cabecalho = {"Authorization": f"Bearer {token}"}
+    for metodo, caminho, corpo in (
+        ("DELETE", f"/fila-execucao/{fila_id}", None),
+        ("PATCH", f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"}),
+        ("GET", "/fila-execucao", None),
+        ("GET", "/indicadores", None),
+    ):
+        r = cliente.open(caminho, method=metodo, json=corpo, headers=cabecalho)
+        assert r.status_code == 401, (config, metodo, caminho, r.json)
+        # Another audience, or (without one) the claim that marks our outbound tokens.
+        assert r.json["detail"] in (
+            "Audiência (aud) do token inválida.",
+            "Token emitido por esta fila para o sistema de OS: não vale nesta API.",
+        )
+    assert cliente.get(f"/fila-execucao/{fila_id}", headers=cabecalho).status_code == 401
+
+
 def test_cli_recusa_rodar_sem_url_api_os(app: Flask, settings: Settings) -> None:
     resultado = subprocess.run(
         [str(RAIZ / ".venv/bin/flask"), "--app", "wsgi", "os-sync", "run"],

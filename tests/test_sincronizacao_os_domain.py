@@ -194,6 +194,12 @@ def test_padroes_da_sincronizacao() -> None:
     assert s.os_token_sub == "fila-execucao"
     assert s.os_prazo_retentativas_s == 24 * 3600 and s.os_retentativa_max_ms == 300_000
     assert s.os_sync_thread is True
+    assert s.os_token_com_aud is True and s.os_token_aud == "oficina-os" != s.jwt_audience
+
+
+def test_sem_aud_no_token_enviado_as_audiencias_podem_coincidir() -> None:
+    s = load_settings({"OS_TOKEN_COM_AUD": "false", "JWT_AUDIENCE": "oficina-os"})
+    assert s.os_token_com_aud is False
 
 
 def test_le_os_nomes_da_sincronizacao() -> None:
@@ -221,6 +227,13 @@ def test_le_os_nomes_da_sincronizacao() -> None:
         ({"OS_LEASE_MS": "3000"}, "OS_LEASE_MS"),  # not longer than connect + read timeouts
         ({"OS_RETENTATIVA_MAX_MS": "10"}, "OS_RETENTATIVA_MAX_MS"),
         ({"OS_TIMEOUT_LEITURA_MS": "0"}, "OS_TIMEOUT_LEITURA_MS"),
+        # The token sent to the OS service never carries our own audience...
+        ({"OS_TOKEN_AUD": "oficina-api"}, "OS_TOKEN_AUD deve ser diferente de JWT_AUDIENCE"),
+        ({"JWT_AUDIENCE": "oficina-os"}, "OS_TOKEN_AUD deve ser diferente de JWT_AUDIENCE"),
+        ({"OS_TOKEN_AUD": "x", "JWT_AUDIENCE": "x"}, "OS_TOKEN_AUD deve ser diferente"),
+        # ...nor claims that only the app sets.
+        ({"OS_TOKEN_CLAIMS": "uso_token=outro"}, "OS_TOKEN_CLAIMS não pode definir uso_token"),
+        ({"OS_TOKEN_CLAIMS": "role=gerente,aud=oficina-api"}, "aud, role"),
     ],
 )
 def test_configuracao_invalida_da_sincronizacao(env: dict[str, str], trecho: str) -> None:

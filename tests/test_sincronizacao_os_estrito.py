@@ -8,6 +8,8 @@ over real HTTP so the stand-in can call it back.
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -105,6 +107,37 @@ def test_sem_token_fora_da_rede_confiavel_e_recusado(make_app, settings: Setting
     r = livre.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     assert r.status_code == 403
     assert livre.delete(f"/fila-execucao/{fila_id}").status_code == 403
+
+
+def test_x_forwarded_for_forjado_nao_vira_rede_confiavel(make_app) -> None:
+    """Over real sockets: only a peer in TRUSTED_PROXY_NETWORKS is believed about the client's
+    address, so a token-less call from 127.0.0.2 claiming 127.0.0.1 is not the OS service."""
+    app = make_app(os_redes_confiaveis="127.0.0.1/32", trusted_proxy_networks="127.0.0.3/32")
+
+    def adicionar(porta: int, origem: str, os_id: int, encaminhado: str | None) -> int:
+        conexao = http.client.HTTPConnection(
+            "127.0.0.1", porta, timeout=5, source_address=(origem, 0)
+        )
+        cabecalhos = {"Content-Type": "application/json"}
+        if encaminhado is not None:
+            cabecalhos["X-Forwarded-For"] = encaminhado
+        corpo = json.dumps({"ordem_servico_id": os_id})
+        conexao.request("POST", "/fila-execucao", body=corpo, headers=cabecalhos)
+        try:
+            return conexao.getresponse().status
+        finally:
+            conexao.close()
+
+    with servidor_http(app) as base:
+        porta = int(base.rsplit(":", 1)[1])
+        assert adicionar(porta, "127.0.0.2", 5004, "127.0.0.1") == 401  # forged, not a proxy
+        assert adicionar(porta, "127.0.0.3", 5005, "127.0.0.1, 198.51.100.7") == 401
+        assert adicionar(porta, "127.0.0.3", 5006, "127.0.0.1") == 201  # the proxy vouches
+        assert adicionar(porta, "127.0.0.1", 5007, None) == 201  # the OS service, directly
+    fila = componentes(app).fila_queries
+    assert [fila.obter_por_os(n) is not None for n in (5004, 5005, 5006, 5007)] == [
+        False, False, True, True,
+    ]  # fmt: skip
 
 
 def test_token_de_cliente_sem_papel_e_recusado(oficina: Oficina) -> None:

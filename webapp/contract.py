@@ -34,6 +34,7 @@ _DESCRICAO_ERROS = {
     409: "Conflito com o estado atual",
     413: "Corpo grande demais (máximo 64 KiB)",
     415: "Tipo de conteúdo não suportado (use application/json)",
+    422: "Idempotency-Key já usada nesta ordem para outro pedido (nada foi aplicado)",
     503: "Banco de dados indisponível",
 }
 

@@ -11,7 +11,14 @@ from werkzeug.exceptions import HTTPException
 
 from . import metrics
 from .contract import ErroApi
-from .fila.service import Conflito, EntradaInvalida, ErroFila, NaoEncontrada, Proibido
+from .fila.service import (
+    ChaveReutilizada,
+    Conflito,
+    EntradaInvalida,
+    ErroFila,
+    NaoEncontrada,
+    Proibido,
+)
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +27,7 @@ STATUS_ERRO_FILA: dict[type[ErroFila], int] = {
     Proibido: 403,
     NaoEncontrada: 404,
     Conflito: 409,
+    ChaveReutilizada: 422,
 }
 
 MENSAGENS_HTTP = {

@@ -13,10 +13,13 @@ refuse it) and let Prometheus scrape the app's port directly.
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from ipaddress import ip_network
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -34,6 +37,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
+
+from .proxies import na_rede
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +136,41 @@ class _Processo(Collector):
 
 
 bp = Blueprint("metrics", __name__)
+LOOPBACK = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+
+
+REALM_METRICAS = 'Bearer realm="metrics"'
+
+
+def _recusa(status: int, detalhe: str, cabecalhos: dict[str, str] | None = None) -> Response:
+    corpo = json.dumps({"detail": detalhe}, ensure_ascii=False)
+    return Response(corpo, status, headers=cabecalhos, mimetype="application/json")
+
+
+def _autorizar() -> Response | None:
+    """Who may scrape: with METRICS_TOKEN, whoever sends it as a bearer token; without it, only
+    this host (loopback: development, a sidecar, the container itself). None: allowed."""
+    token = current_app.config["SETTINGS"].metrics_token
+    if not token:
+        if na_rede(request.remote_addr, LOOPBACK):
+            return None
+        return _recusa(
+            403, "Métricas só neste host; para coletá-las de fora, defina METRICS_TOKEN."
+        )
+    esquema, _, enviado = request.headers.get("Authorization", "").partition(" ")
+    if esquema.lower() == "bearer" and hmac.compare_digest(
+        enviado.strip().encode(), token.encode()
+    ):
+        return None
+    return _recusa(
+        401, "Token das métricas ausente ou inválido.", {"WWW-Authenticate": REALM_METRICAS}
+    )
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    if (recusa := _autorizar()) is not None:
+        return recusa
     registro = CollectorRegistry()
     if diretorio_multiprocesso() is not None:
         multiprocess.MultiProcessCollector(registro)

@@ -21,6 +21,9 @@ DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
 ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
+# Claims of the token sent to the OS service that only the app sets (tokens.emitir_para_os).
+USO_TOKEN = "uso_token"
+CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role", USO_TOKEN})
 AMBIENTES = ("development", "test", "production")
 
 
@@ -56,12 +59,18 @@ class Settings:
     fuso_horario: str = "America/Sao_Paulo"
     # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
     alerta_etapa: str = ""
-    # Reverse proxies in front of the app (ingress, load balancer). 0: remote_addr is the client,
-    # as when served directly; behind N proxies set N, else every client shares the proxy's
-    # address and the per-address login limit blocks the whole shop at once.
+    # Networks (CIDRs, comma-separated) of the reverse proxies in front of the app (nginx, the
+    # ingress controller, a load balancer): only a peer there is believed about X-Forwarded-For
+    # (webapp/proxies.py). Empty: the socket's peer is the client, as when served directly.
+    trusted_proxy_networks: str = ""
+    # Replaced by TRUSTED_PROXY_NETWORKS (a count believed anyone who reached the app directly);
+    # still read only to refuse it with a clear line.
     trusted_proxies: int = 0
     # Cards per column on the TV wall (the rest shows as "+N"); 5 fit 1920x1080 at TV type size.
     painel_max_cartoes: int = 5
+    # /metrics: with a token, for whoever sends it (Authorization: Bearer); without, only for
+    # this host (loopback).
+    metrics_token: str = ""
     # Live streams (board, TV) send a beat this often; two missed beats mean a dead stream.
     sse_batida_ms: int = 15_000
     # --- Delivery of the steps to the OS service (webapp/sincronizacao_os/) ---
@@ -70,9 +79,11 @@ class Settings:
     os_path_template: str = "/ordens_servico/{ordem_servico_id}/status"
     # The token we send. The shop's OS service looks its caller up by `sub` (the numeric
     # usuario_id of a dedicated low-privilege user there) and refuses any token with `aud`.
+    # Our own API refuses it in every configuration (tokens.USO_SAIDA), and its `aud`, when it
+    # carries one, is never ours (checked at start-up).
     os_token_sub: str = "fila-execucao"
     os_token_com_aud: bool = True
-    os_token_aud: str = ""  # empty: JWT_AUDIENCE
+    os_token_aud: str = "oficina-os"
     os_token_claims: str = ""  # extra claims, e.g. "tipo_token=servico_interno"
     # --- Who may call the JSON API ---
     # Role-less JWTs are accepted only from these `sub`s (comma-separated) or when they carry
@@ -106,6 +117,13 @@ class Settings:
     def redes_confiaveis(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(
             ip_network(r.strip(), strict=False) for r in self.os_redes_confiaveis.split(",")
+            if r.strip()
+        )  # fmt: skip
+
+    @property
+    def redes_proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(r.strip(), strict=False) for r in self.trusted_proxy_networks.split(",")
             if r.strip()
         )  # fmt: skip
 
@@ -183,8 +201,17 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     limites_alerta(settings)
     if not 100 <= settings.mongodb_timeout_ms <= 60_000:
         raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
-    if not 0 <= settings.trusted_proxies <= 5:
-        raise ConfigError("TRUSTED_PROXIES deve estar entre 0 e 5")
+    if settings.trusted_proxies != 0:
+        raise ConfigError(
+            "TRUSTED_PROXIES não é mais aceita (acreditava em X-Forwarded-For de qualquer um): "
+            "informe as redes dos proxies em TRUSTED_PROXY_NETWORKS, ex.: 172.30.80.10/32"
+        )
+    try:
+        proxies = settings.redes_proxies
+    except ValueError:
+        raise ConfigError(
+            "TRUSTED_PROXY_NETWORKS deve ser uma lista de redes, ex.: 10.0.0.5/32,10.1.0.0/24"
+        ) from None
     if not 1 <= settings.painel_max_cartoes <= 20:
         raise ConfigError("PAINEL_MAX_CARTOES deve estar entre 1 e 20")
     if not 0 <= settings.jwt_leeway_s <= 300:
@@ -193,6 +220,15 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
     checar_url_publica(settings.url_publica)
+    sobrepostas = [
+        f"{p} e {o}" for p in proxies for o in settings.redes_confiaveis
+        if p.version == o.version and p.overlaps(o)
+    ]  # fmt: skip
+    if sobrepostas:
+        raise ConfigError(
+            "TRUSTED_PROXY_NETWORKS e OS_REDES_CONFIAVEIS se sobrepõem "
+            f"({'; '.join(sobrepostas)}): um proxy não é o sistema de OS; use redes só dos proxies"
+        )
     if not settings.production:
         return
     if "secret_key" not in explicit or settings.secret_key == DEV_SECRET_KEY:
@@ -208,6 +244,10 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         raise ConfigError(
             "SESSION_SECRET_KEY curta demais para produção: use ao menos 32 caracteres"
         )
+    if settings.metrics_token and len(settings.metrics_token) < 32:
+        raise ConfigError("METRICS_TOKEN curto demais para produção: use ao menos 32 caracteres")
+    if settings.metrics_token in (settings.secret_key, sessao):
+        raise ConfigError("METRICS_TOKEN deve ser diferente de SECRET_KEY e SESSION_SECRET_KEY")
     if sessao == settings.secret_key:
         raise ConfigError(
             "SESSION_SECRET_KEY deve ser diferente de SECRET_KEY "
@@ -258,6 +298,19 @@ def checar_os(settings: Settings) -> None:
         ) from None
     if any("=" not in p for p in settings.os_token_claims.split(",") if p.strip()):
         raise ConfigError("OS_TOKEN_CLAIMS deve ser nome=valor separados por vírgula")
+    reservadas = sorted(set(settings.claims_os) & CLAIMS_RESERVADAS)
+    if reservadas:
+        raise ConfigError(
+            f"OS_TOKEN_CLAIMS não pode definir {', '.join(reservadas)} "
+            "(use OS_TOKEN_SUB e OS_TOKEN_AUD; as demais a fila define)"
+        )
+    if settings.os_token_com_aud and settings.os_token_aud.strip() == settings.jwt_audience:
+        raise ConfigError(
+            "OS_TOKEN_AUD deve ser diferente de JWT_AUDIENCE: o token enviado ao sistema de OS "
+            "não pode valer na API desta fila"
+        )
+    if settings.os_token_com_aud and not settings.os_token_aud.strip():
+        raise ConfigError("OS_TOKEN_AUD não pode ser vazia com OS_TOKEN_COM_AUD=true")
     limites = {
         "OS_TIMEOUT_CONEXAO_MS": (settings.os_timeout_conexao_ms, 10, 60_000),
         "OS_TIMEOUT_LEITURA_MS": (settings.os_timeout_leitura_ms, 10, 300_000),

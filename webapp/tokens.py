@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 
 from .fila.domain import Papel
-from .settings import Settings
+from .settings import USO_TOKEN, Settings
 
 
 class TokenInvalido(Exception):
@@ -36,6 +36,11 @@ class Identidade:
 
 _PAPEIS = {"mecanico": Papel.MECANICO, "gerente": Papel.GERENTE, "admin": Papel.ADMIN}
 TIPO_SERVICO = "servico_interno"  # `tipo_token` of the auth service's service tokens
+# Every token this app sends to the OS service says so (`uso_token`), and this API refuses any
+# token that does: whoever reads the OS service's logs or traffic cannot use it here, whatever
+# the audiences (the shop's OS service refuses an `aud`, so the claim is what always holds).
+USO_SAIDA = "chamada_ao_sistema_os"
+MINUTOS_PARA_OS = 5
 
 
 def verificar(token: str, settings: Settings) -> Identidade:
@@ -48,6 +53,8 @@ def verificar(token: str, settings: Settings) -> Identidade:
         if erro.claim != "aud" or settings.jwt_require_audience:
             raise TokenInvalido(f"Token sem a claim obrigatória '{erro.claim}'.") from None
         claims = _decode(token, settings, audience=None)
+    if USO_TOKEN in claims:
+        raise TokenInvalido("Token emitido por esta fila para o sistema de OS: não vale nesta API.")
     sub = str(claims["sub"])
     if "role" not in claims:
         # The shop's auth service gives its login tokens (customers' too) no role: only
@@ -115,3 +122,14 @@ def emitir(
     if role:
         claims["role"] = role
     return jwt.encode(claims, settings.secret_key, algorithm=settings.algorithm)
+
+
+def emitir_para_os(settings: Settings) -> str:
+    """The token sent to the OS service: `sub` OS_TOKEN_SUB, `aud` OS_TOKEN_AUD (never
+    JWT_AUDIENCE) unless OS_TOKEN_COM_AUD is off, OS_TOKEN_CLAIMS, and `uso_token`, which makes
+    this API refuse it."""
+    audiencia = settings.os_token_aud.strip() if settings.os_token_com_aud else False
+    extra = {**settings.claims_os, USO_TOKEN: USO_SAIDA}
+    return emitir(
+        settings, settings.os_token_sub, minutos=MINUTOS_PARA_OS, audience=audiencia, extra=extra
+    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from ipaddress import ip_address
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
 from ..components import componentes
 from ..contract import ErroApi, operacao
+from ..proxies import na_rede
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
 from . import schemas as s
 from .domain import Acao, Papel
@@ -35,7 +35,8 @@ def ator_da_chamada() -> Ator:
     settings = componentes().settings
     cabecalho = request.headers.get("Authorization", "")
     esquema, _, token = cabecalho.partition(" ")
-    if not cabecalho and _rede_confiavel(request.remote_addr, settings.redes_confiaveis):
+    # remote_addr: the socket's peer, or what TRUSTED_PROXY_NETWORKS' proxies say (proxies.py).
+    if not cabecalho and na_rede(request.remote_addr, settings.redes_confiaveis):
         log.info("chamada sem token aceita como sistema de OS", extra={"ip": request.remote_addr})
         return Ator(SISTEMA_OS, Papel.SISTEMA_OS)
     if esquema.lower() != "bearer" or not token.strip():
@@ -52,16 +53,6 @@ def ator_da_chamada() -> Ator:
     except TokenSemPermissao as erro:
         raise ErroApi(403, erro.mensagem) from None
     return Ator(identidade.sub, identidade.papel)
-
-
-def _rede_confiavel(endereco: str | None, redes: tuple[Any, ...]) -> bool:
-    if not redes or not endereco:
-        return False
-    try:
-        ip = ip_address(endereco)
-    except ValueError:
-        return False
-    return any(ip in rede for rede in redes)
 
 
 def _json(documento: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +133,7 @@ def _passo(fila_id: str, acao: Acao, corpo: s.Corpo, **opcoes: Any) -> Any:
     "Iniciar o diagnóstico",
     resposta=s.ItemFila,
     corpo=s.IniciarDiagnostico,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def iniciar_diagnostico(fila_id: str, corpo: s.IniciarDiagnostico) -> Any:
     return _passo(fila_id, Acao.INICIAR_DIAGNOSTICO, corpo)
@@ -155,7 +146,7 @@ def iniciar_diagnostico(fila_id: str, corpo: s.IniciarDiagnostico) -> Any:
     "Finalizar o diagnóstico",
     resposta=s.ItemFila,
     corpo=s.FinalizarDiagnostico,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def finalizar_diagnostico(fila_id: str, corpo: s.FinalizarDiagnostico) -> Any:
     return _passo(fila_id, Acao.FINALIZAR_DIAGNOSTICO, corpo)
@@ -169,7 +160,7 @@ def finalizar_diagnostico(fila_id: str, corpo: s.FinalizarDiagnostico) -> Any:
     resposta=s.ItemFila,
     corpo=s.SemCorpo,
     corpo_opcional=True,
-    erros=(403, 404, 409),
+    erros=(403, 404, 409, 422),
 )
 def aprovar_orcamento(fila_id: str, corpo: s.SemCorpo) -> Any:
     return _passo(fila_id, Acao.APROVAR_ORCAMENTO, corpo)
@@ -183,7 +174,7 @@ def aprovar_orcamento(fila_id: str, corpo: s.SemCorpo) -> Any:
     resposta=s.ItemFila,
     corpo=s.IniciarReparo,
     corpo_opcional=True,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def iniciar_reparo(fila_id: str, corpo: s.IniciarReparo) -> Any:
     # The OS service starts a repair only after the customer approved the budget.
@@ -198,7 +189,7 @@ def iniciar_reparo(fila_id: str, corpo: s.IniciarReparo) -> Any:
     resposta=s.ItemFila,
     corpo=s.FinalizarReparo,
     corpo_opcional=True,
-    erros=(404, 409),
+    erros=(404, 409, 422),
 )
 def finalizar_reparo(fila_id: str, corpo: s.FinalizarReparo) -> Any:
     return _passo(fila_id, Acao.FINALIZAR_REPARO, corpo)

@@ -7,15 +7,17 @@ conditional update, so the same table decides what a button shows and what the d
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from . import labels
 from .plates import validar_placa
-from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, UmDe
+from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
 
 
 class Status(StrEnum):
@@ -237,11 +239,26 @@ def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str
     return {"acao": str(acao), "de": de, "para": para, "por": por, "em": em}
 
 
-def ja_aplicado(item: Mapping[str, Any], acao: Acao, por: str, chave: str) -> bool:
-    """Whether this caller already took this step with this Idempotency-Key."""
-    return any(
-        h.get("acao") == acao and h.get("por") == por and h.get("chave") == chave
-        for h in item.get("historico") or []
+def impressao_pedido(acao: Acao, dados: Mapping[str, Any]) -> str:
+    """What a request asked for (the step and its data), as a short digest: stored beside its
+    Idempotency-Key so a retry can be told from another request that reuses the key."""
+    canonico = json.dumps({"acao": str(acao), "dados": dados}, sort_keys=True, default=str)
+    return hashlib.sha256(canonico.encode()).hexdigest()[:32]
+
+
+def chave_livre(por: str, chave: str) -> Requisito:
+    """The precondition of a step sent with an Idempotency-Key: this caller has not used the
+    key on this order yet (checked by the step's own update, so two racing uses cannot both
+    pass)."""
+    motivo = "esta Idempotency-Key já foi usada nesta ordem"
+    return Requisito("historico", SemEntrada((("por", por), ("chave", chave))), motivo)
+
+
+def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[str, Any] | None:
+    """The history entry this caller recorded with this Idempotency-Key, if any."""
+    return next(
+        (h for h in item.get("historico") or [] if h.get("por") == por and h.get("chave") == chave),
+        None,
     )
 
 
@@ -349,6 +366,12 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     )
 
 
+def como_guardado(instante: datetime) -> datetime:
+    """An aware instant in UTC at millisecond precision, as MongoDB stores it."""
+    utc = instante.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
 def nova_ordem(
     ordem_servico_id: int,
     prioridade: Prioridade,
@@ -357,7 +380,11 @@ def nova_ordem(
     extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A fresh queue item, waiting for diagnosis."""
-    extras = dict(extras or {})
+    # Instants as MongoDB keeps them (UTC, milliseconds), so the answer to the creation says
+    # exactly what a later read will (a caller's -03:00 came back as -03:00 once).
+    extras = {
+        k: como_guardado(v) if isinstance(v, datetime) else v for k, v in (extras or {}).items()
+    }
     if "placa" in extras:
         try:
             extras["placa"] = validar_placa(extras["placa"])

@@ -33,6 +33,17 @@ class Diferente:
 
 
 @dataclass(frozen=True)
+class SemEntrada:
+    """The list field holds no entry with all of these values (e.g. no history entry of this
+    caller with this Idempotency-Key)."""
+
+    valores: tuple[tuple[str, Any], ...]
+
+    def casa(self, entrada: Any) -> bool:
+        return isinstance(entrada, Mapping) and all(entrada.get(k) == v for k, v in self.valores)
+
+
+@dataclass(frozen=True)
 class Anterior:
     """In a history entry: the value `campo` had just before the change, read by the update
     itself (no read before the write, so it is exact whatever races)."""
@@ -45,7 +56,7 @@ class Requisito:
     """One precondition of a step; `motivo` explains a refusal in the shop's words."""
 
     campo: str
-    esperado: Any  # a value, PREENCHIDO, VAZIO, UmDe(...) or Diferente(...)
+    esperado: Any  # a value, PREENCHIDO, VAZIO, UmDe(...), Diferente(...) or SemEntrada(...)
     motivo: str
 
     def atendido(self, item: Mapping[str, Any]) -> bool:
@@ -58,4 +69,6 @@ class Requisito:
             return valor in self.esperado.valores
         if isinstance(self.esperado, Diferente):
             return valor != self.esperado.valor
+        if isinstance(self.esperado, SemEntrada):
+            return not any(self.esperado.casa(e) for e in valor or [])
         return valor == self.esperado

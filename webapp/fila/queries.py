@@ -16,7 +16,7 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import Prioridade, Status
+from .domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
@@ -187,12 +187,42 @@ def _ms(instante: datetime) -> int:
     return int(instante.timestamp() * 1000)
 
 
+class CursorInvalido(ValueError):
+    """A page cursor that no page of ours produced (edited by hand, or from another column)."""
+
+
+_ORDENS = frozenset(p.ordem for p in Prioridade)
+# The instants a cursor may carry: those of the dates the queue accepts (domain.ANO_*).
+_MS_MINIMO = int(datetime(ANO_MINIMO, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_MS_MAXIMO = int(datetime(ANO_MAXIMO + 1, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+
+def _instante(texto: str) -> datetime:
+    # Digits only and bounded before any arithmetic: nothing unbounded reaches the query
+    # (MongoDB stores 8-byte integers; a 20-digit number once became an OverflowError, a 500).
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= 15):
+        raise CursorInvalido(texto)
+    ms = int(texto)
+    if not _MS_MINIMO <= ms < _MS_MAXIMO:
+        raise CursorInvalido(texto)
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _ordem(texto: str) -> int:
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= 2 and int(texto) in _ORDENS):
+        raise CursorInvalido(texto)
+    return int(texto)
+
+
 def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
-    """The keyset condition "after this card" of a cursor; None when absent or malformed."""
-    partes = (cursor or "").split(".")
+    """The keyset condition "after this card" of a cursor; None without one, CursorInvalido
+    when it is not one of ours (each part checked against what a cursor can hold)."""
+    if not cursor:
+        return None
+    partes = cursor.split(".")
     try:
         if finalizada and len(partes) == 3 and partes[0] == "f":
-            fim, oid = datetime.fromtimestamp(int(partes[1]) / 1000, UTC), ObjectId(partes[2])
+            fim, oid = _instante(partes[1]), ObjectId(partes[2])
             return {
                 "$or": [
                     {"dta_fim_reparo": {"$lt": fim}},
@@ -200,8 +230,7 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
                 ]
             }
         if not finalizada and len(partes) == 4 and partes[0] == "a":
-            ordem, criacao = int(partes[1]), datetime.fromtimestamp(int(partes[2]) / 1000, UTC)
-            oid = ObjectId(partes[3])
+            ordem, criacao, oid = _ordem(partes[1]), _instante(partes[2]), ObjectId(partes[3])
             return {
                 "$or": [
                     {"prioridade_ordem": {"$gt": ordem}},
@@ -209,9 +238,9 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
                     {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
                 ]
             }
-    except (ValueError, OverflowError, OSError, InvalidId):
-        return None
-    return None
+    except (InvalidId, TypeError):
+        raise CursorInvalido(cursor) from None
+    raise CursorInvalido(cursor)
 
 
 class FilaQueries:

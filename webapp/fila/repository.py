@@ -16,7 +16,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .domain import Mudanca
-from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, UmDe
+from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
 from .stages import Etapa, pausas_por_etapa
 
 COLECAO = "fila_execucao"
@@ -69,6 +69,8 @@ def _condicao(requisito: Requisito) -> Any:
         return {"$in": list(esperado.valores)}
     if isinstance(esperado, Diferente):
         return {"$ne": esperado.valor}
+    if isinstance(esperado, SemEntrada):
+        return {"$not": {"$elemMatch": dict(esperado.valores)}}
     return esperado
 
 

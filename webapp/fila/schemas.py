@@ -34,12 +34,18 @@ def _inteiro_json(valor: Any) -> Any:
     return valor
 
 
-IdPositivo = Annotated[int, BeforeValidator(_inteiro_json), Field(gt=0, le=INT64_MAX)]
+# The bounds before the validator: pydantic then writes them as JSON Schema (exclusiveMinimum,
+# maximum) in /openapi.json; after it, they came out as its own "gt"/"le", which tools ignore.
+IdPositivo = Annotated[int, Field(gt=0, le=INT64_MAX), BeforeValidator(_inteiro_json)]
 TextoCurto = Annotated[str | None, Field(default=None, max_length=200)]
 TextoLongo = Annotated[str, Field(max_length=10_000)]
-# ISO 8601 with an explicit offset, at MongoDB's millisecond precision (…T12:00:00.000+00:00)
+# ISO 8601 in UTC with its offset, at MongoDB's millisecond precision (…T12:00:00.000+00:00):
+# every time answered as stored, whatever offset it was given in.
 Instante = Annotated[
-    datetime, PlainSerializer(lambda d: d.isoformat(timespec="milliseconds"), when_used="json")
+    datetime,
+    PlainSerializer(
+        lambda d: d.astimezone(UTC).isoformat(timespec="milliseconds"), when_used="json"
+    ),
 ]
 
 

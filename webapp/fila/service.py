@@ -55,6 +55,10 @@ class EntradaInvalida(ErroFila):
     pass
 
 
+class ChaveReutilizada(ErroFila):
+    """An Idempotency-Key this caller already used on this order for another request (422)."""
+
+
 FilaId = str | ObjectId  # an item's id as a URL or the store carries it
 
 
@@ -164,9 +168,11 @@ class FilaService:
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
         origem = self.origem()
+        impressao = domain.impressao_pedido(acao, dados or {}) if chave else None
         for mudanca in planos:
             if chave:
-                mudanca.historico[-1]["chave"] = chave
+                mudanca.historico[-1].update(chave=chave, pedido=impressao)
+                mudanca.requisitos += (domain.chave_livre(ator.id, chave),)
             if mudanca.evento_os is None:
                 continue
             momento = mudanca.campos["dta_atualizacao"]
@@ -182,9 +188,19 @@ class FilaService:
         try:
             return self._aplicar(oid, planos, acao)
         except Conflito as conflito:
-            if chave and conflito.item and domain.ja_aplicado(conflito.item, acao, ator.id, chave):
-                return conflito.item
-            raise
+            anterior = domain.entrada_da_chave(conflito.item or {}, ator.id, chave or "")
+            if not chave or anterior is None:
+                raise
+            # Entries stored before the digest existed carry none: same step, same request.
+            if anterior.get("acao") == acao and anterior.get("pedido", impressao) == impressao:
+                return conflito.item  # a retry of the step this key took: its result again
+            uso = anterior.get("acao", "")
+            outro = "com outros dados" if uso == acao else f"para {labels.FAZER.get(uso, uso)}"
+            raise ChaveReutilizada(
+                f"A Idempotency-Key {chave!r} já foi usada nesta ordem {outro}; este pedido não "
+                "foi aplicado. Use uma chave nova para cada pedido novo.",
+                conflito.item,
+            ) from None
 
     def alterar_prioridade(
         self,

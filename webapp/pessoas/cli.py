@@ -8,10 +8,13 @@ import click
 from flask.cli import with_appcontext
 
 from ..components import componentes
+from ..fila.domain import Papel
 from .model import PAPEIS, UsuarioInvalido, descrever
 from .service import CLI, Quem
 
-QUEM = Quem(CLI)
+# Whoever runs these holds the server (and its database): an admin's rights, but the last
+# active admin stays one here too (the repository refuses it).
+QUEM = Quem(CLI, papel=Papel.ADMIN)
 PAPEL = click.Choice([p.value for p in PAPEIS])
 
 

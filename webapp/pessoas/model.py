@@ -41,6 +41,29 @@ class UsuarioInvalido(ValueError):
         self.campo = campo
 
 
+class ApenasAdmin(UsuarioInvalido):
+    """A manager (or anyone but an admin) tried to create, change, reset or deactivate an
+    admin, or to make someone one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Apenas um administrador pode criar, promover, rebaixar, alterar, redefinir a senha "
+            "ou desativar um administrador.",
+            "papel",
+        )
+
+
+class UltimoAdmin(UsuarioInvalido):
+    """The change would leave no active admin."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Este é o último administrador ativo: torne outra pessoa administrador antes de "
+            "rebaixá-lo ou desativá-lo.",
+            "papel",
+        )
+
+
 def normalizar_login(login: str) -> str:
     return login.strip().lower()
 

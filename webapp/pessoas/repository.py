@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
@@ -16,6 +17,8 @@ from werkzeug.security import generate_password_hash
 from .model import (
     FORMATO_LOGIN,
     SENHA_MINIMA,
+    ApenasAdmin,
+    UltimoAdmin,
     Usuario,
     UsuarioInvalido,
     normalizar_login,
@@ -27,6 +30,14 @@ COLECAO = "usuarios"
 # leave open streams alone.
 REVOGAM = ("carimbo",)
 REGISTRO = "registro_acessos"
+# One document every change that may leave fewer active admins writes first, in the same
+# transaction as the change: two such changes conflict there, so the count of the admins left,
+# read inside the transaction, can never be stale (two managers demoting the last two admins at
+# once: one of them is refused, not both applied).
+GUARDA = "usuarios_guarda"
+GUARDA_ADMINS = "admins"
+ADMIN = "admin"
+NAO_ADMIN: dict[str, Any] = {"papel": {"$ne": ADMIN}}
 
 INDICES = [
     IndexModel([("login", ASCENDING)], unique=True, name="login_unico"),
@@ -56,11 +67,37 @@ class PessoasRepository:
     def __init__(self, db: Database, metodo_hash: str = HASH_PRODUCAO) -> None:
         self.usuarios = db[COLECAO]
         self.registro = db[REGISTRO]
+        self.guarda = db[GUARDA]
         self.metodo_hash = metodo_hash
 
     def criar_indices(self) -> None:
         self.usuarios.create_indexes(INDICES)
         self.registro.create_indexes(INDICES_REGISTRO)
+        # Outside any transaction, so the first guarded change does not create a collection.
+        self.guarda.update_one({"_id": GUARDA_ADMINS}, {"$setOnInsert": {"versao": 0}}, upsert=True)
+
+    def _sem_perder_o_ultimo_admin(self, mudar: Any) -> Any:
+        """Run `mudar(sessao)` (which returns the user as it was before, or None) in a
+        transaction that first takes the admins' guard; refuse (UltimoAdmin, nothing applied)
+        when it took an active admin away and none is left."""
+
+        def transacao(sessao: ClientSession) -> Any:
+            self.guarda.update_one(
+                {"_id": GUARDA_ADMINS}, {"$inc": {"versao": 1}}, upsert=True, session=sessao
+            )
+            antes = mudar(sessao)
+            era_admin = antes is not None and antes.get("papel") == ADMIN and antes.get("ativo")
+            if era_admin and not self.usuarios.count_documents(
+                {"papel": ADMIN, "ativo": True}, limit=1, session=sessao
+            ):
+                raise UltimoAdmin()
+            return antes
+
+        with self.usuarios.database.client.start_session() as sessao:
+            return sessao.with_transaction(transacao)
+
+    def _existe(self, login: str) -> bool:
+        return self.usuarios.count_documents({"login": normalizar_login(login)}, limit=1) > 0
 
     def _hash(self, senha: str) -> str:
         if len(senha) < SENHA_MINIMA:
@@ -109,12 +146,23 @@ class PessoasRepository:
         return Usuario(documento)
 
     def editar(
-        self, login: str, nome: str, papel: str, funcionario_id: int | None
+        self,
+        login: str,
+        nome: str,
+        papel: str,
+        funcionario_id: int | None,
+        *,
+        so_nao_admin: bool = False,
     ) -> tuple[Usuario, Usuario]:
         """Change a user's name, role and funcionario_id in one conditional update; (before,
         after). A new role ends the user's open sessions (their new rights apply everywhere at
-        once, open boards included); a new name or number does not."""
+        once, open boards included); a new name or number does not. `so_nao_admin`: the
+        change is made by someone who is not an admin, so it applies only to a user who is not
+        one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
+        (UltimoAdmin)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
+        if so_nao_admin and papel == ADMIN:
+            raise ApenasAdmin()
         novo_carimbo = secrets.token_urlsafe(12)
         campos: dict[str, Any] = {
             "nome": {"$literal": nome},
@@ -128,13 +176,18 @@ class PessoasRepository:
             etapas.append({"$unset": "funcionario_id"})
         else:
             campos["funcionario_id"] = funcionario_id
+        filtro = {"login": normalizar_login(login), **(NAO_ADMIN if so_nao_admin else {})}
         try:
-            antes = self.usuarios.find_one_and_update(
-                {"login": normalizar_login(login)}, etapas, return_document=ReturnDocument.BEFORE
+            antes = self._sem_perder_o_ultimo_admin(
+                lambda sessao: self.usuarios.find_one_and_update(
+                    filtro, etapas, return_document=ReturnDocument.BEFORE, session=sessao
+                )
             )
         except DuplicateKeyError as erro:
             raise _duplicado(erro, login, funcionario_id) from None
         if antes is None:
+            if so_nao_admin and self._existe(login):
+                raise ApenasAdmin()
             raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
         depois = {**antes, "nome": nome, "papel": papel}
         depois.pop("funcionario_id", None)
@@ -162,15 +215,44 @@ class PessoasRepository:
             return False
         return True
 
-    def alterar_senha(self, login: str, senha: str, *, temporaria: bool = False) -> None:
+    def alterar_senha(
+        self, login: str, senha: str, *, temporaria: bool = False, so_nao_admin: bool = False
+    ) -> None:
         """New password; the user's open sessions end. `temporaria`: set by a manager, to be
-        changed at the next sign-in."""
-        self._atualizar(login, {"senha_hash": self._hash(senha), "trocar_senha": temporaria})
+        changed at the next sign-in. `so_nao_admin`: only if the user is not an admin at that
+        moment (ApenasAdmin otherwise)."""
+        campos = {"senha_hash": self._hash(senha), "trocar_senha": temporaria}
+        if not self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None):
+            raise ApenasAdmin()
 
-    def definir_ativo(self, login: str, ativo: bool) -> bool:
+    def definir_ativo(self, login: str, ativo: bool, *, so_nao_admin: bool = False) -> bool:
         """Deactivate (open sessions end at their next request) or reactivate a user; False
-        when it already was."""
-        return self._atualizar(login, {"ativo": ativo}, {"ativo": {"$ne": ativo}})
+        when it already was. `so_nao_admin`: only if the user is not an admin at that moment
+        (ApenasAdmin otherwise). Never deactivates the last active admin (UltimoAdmin)."""
+        condicao = {"ativo": {"$ne": ativo}, **(NAO_ADMIN if so_nao_admin else {})}
+        if ativo:
+            mudou = self._atualizar(login, {"ativo": True}, condicao)
+        else:
+            campos = {
+                "ativo": False,
+                "carimbo": secrets.token_urlsafe(12),
+                "atualizado_em": datetime.now(UTC),
+            }
+            filtro = {"login": normalizar_login(login), **condicao}
+            antes = self._sem_perder_o_ultimo_admin(
+                lambda sessao: self.usuarios.find_one_and_update(
+                    filtro, {"$set": campos}, session=sessao
+                )
+            )
+            if antes is None and not self._existe(login):
+                raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+            mudou = antes is not None
+        if not mudou and so_nao_admin:
+            # The write decided; this read only tells why nothing changed.
+            atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"papel": 1})
+            if atual is not None and atual.get("papel") == ADMIN:
+                raise ApenasAdmin()
+        return mudou
 
     def registrar_entrada(self, login: str, em: datetime) -> None:
         """When the user last signed in (the /pessoas list). The stamp stays: sessions go on."""

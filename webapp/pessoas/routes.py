@@ -46,8 +46,8 @@ def servico() -> PessoasService:
 
 
 def quem() -> Quem:
-    # Behind a proxy, remote_addr is the client only with TRUSTED_PROXIES (ProxyFix).
-    return Quem(current_user.login, request.remote_addr)
+    # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
+    return Quem(current_user.login, request.remote_addr, current_user.papel)
 
 
 @bp.before_app_request
@@ -205,7 +205,11 @@ def redefinir_senha(login: str) -> Any:
     if not ConfirmarForm().validate():
         flash("Formulário inválido; recarregue a página.", "erro")
         return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
-    senha = servico().redefinir_senha(usuario.login, quem())
+    try:
+        senha = servico().redefinir_senha(usuario.login, quem())
+    except UsuarioInvalido as erro:
+        flash(str(erro), "erro")
+        return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
     return _pagina_pessoa(_usuario(login), senha=senha)
 
 

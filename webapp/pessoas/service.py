@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .model import Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
+from ..fila.domain import Papel
+from .model import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
@@ -18,10 +19,16 @@ CLI = "linha-de-comando"  # `por` of the changes made with the flask commands
 
 @dataclass(frozen=True)
 class Quem:
-    """Who makes a change, and from which address (None: the command line)."""
+    """Who makes a change, with which role, and from which address (None: the command line).
+    The role decides who may touch an admin; left out, it is the least one."""
 
     login: str
     endereco: str | None = None
+    papel: Papel = Papel.MECANICO
+
+    @property
+    def e_admin(self) -> bool:
+        return self.papel is Papel.ADMIN
 
 
 class PessoasService:
@@ -44,7 +51,9 @@ class PessoasService:
         self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
     ) -> tuple[Usuario, str]:
         """A new person with a temporary password (returned, to be shown once), which they
-        must change at their first sign-in."""
+        must change at their first sign-in. Only an admin creates an admin."""
+        if str(papel).strip().lower() == Papel.ADMIN and not quem.e_admin:
+            raise ApenasAdmin()
         senha = senha_temporaria()
         usuario = self.repo.criar(login, nome, senha, papel, funcionario_id, trocar_senha=True)
         detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
@@ -57,11 +66,15 @@ class PessoasService:
         self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
     ) -> Usuario:
         """Name, role and funcionario_id; a new role ends the person's sessions. Nobody
-        changes their own role (a manager cannot lock themselves out of this page)."""
+        changes their own role (a manager cannot lock themselves out of this page). Only an
+        admin changes an admin or makes someone one, and the last active admin stays one
+        (both decided by the update itself, not by a read before it)."""
         login = normalizar_login(login)
         if login == quem.login and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
-        antes, depois = self.repo.editar(login, nome, papel, funcionario_id)
+        antes, depois = self.repo.editar(
+            login, nome, papel, funcionario_id, so_nao_admin=not quem.e_admin
+        )
         mudou = {
             campo: [antes.documento.get(campo), depois.documento.get(campo)]
             for campo in ("nome", "papel", "funcionario_id")
@@ -77,21 +90,23 @@ class PessoasService:
 
     def definir_ativo(self, login: str, ativo: bool, quem: Quem) -> bool:
         """Deactivate (their open sessions end at once and they cannot sign in) or reactivate;
-        False when nothing changed. Nobody deactivates themselves."""
+        False when nothing changed. Nobody deactivates themselves; only an admin deactivates
+        or reactivates an admin, and never the last active one."""
         login = normalizar_login(login)
         if not ativo and login == quem.login:
             raise UsuarioInvalido("Você não pode desativar o seu próprio usuário.")
-        mudou = self.repo.definir_ativo(login, ativo)
+        mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin)
         if mudou:
             self._registrar("reativar" if ativo else "desativar", login, quem)
         return mudou
 
     def redefinir_senha(self, login: str, quem: Quem) -> str:
         """A temporary password (returned, to be shown once); the person's sessions end and
-        they must choose a new password at the next sign-in."""
+        they must choose a new password at the next sign-in. Only an admin resets an admin's
+        (else whoever resets it could sign in as them)."""
         login = normalizar_login(login)
         senha = senha_temporaria()
-        self.repo.alterar_senha(login, senha, temporaria=True)
+        self.repo.alterar_senha(login, senha, temporaria=True, so_nao_admin=not quem.e_admin)
         self._registrar("redefinir_senha", login, quem)
         return senha
 

@@ -30,7 +30,8 @@ from .. import errors, live, sse
 from ..components import componentes
 from ..fila import labels
 from ..fila.domain import Status
-from ..fila.service import FilaService
+from ..fila.queries import CursorInvalido
+from ..fila.service import EntradaInvalida, FilaService
 from ..qr import qr_svg
 from ..sessao.auth import carregar_usuario
 from ..urls import endereco_publico
@@ -39,6 +40,8 @@ from .filters import Filtros
 from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
 
 bp = Blueprint("quadro", __name__)
+
+MENSAGEM_CURSOR = "Página da coluna inválida; recarregue o quadro."
 
 HISTORICO_PAGINA = 25
 RECUSA = "quadro_recusa"  # session key: a refused POST's form, shown again after the redirect
@@ -116,7 +119,10 @@ def coluna(status: str) -> Any:
         abort(404)
     c = componentes()
     filtros = Filtros.de_args(request.args)
-    itens, depois = partials.pagina(c, status, filtros, request.args.get("depois"))
+    try:
+        itens, depois = partials.pagina(c, status, filtros, request.args.get("depois"))
+    except CursorInvalido:
+        raise EntradaInvalida(MENSAGEM_CURSOR) from None
     mostrados = request.args.get("mostrados", "0")
     contagem = c.fila_queries.contagens(c.relogio.inicio_do_dia())[status]
     col = cards.Coluna(
@@ -126,7 +132,9 @@ def coluna(status: str) -> Any:
         None,
         depois,
         filtrada=bool(filtros.args()),
-        mostrados=int(mostrados) if mostrados.isascii() and mostrados.isdigit() else 0,
+        mostrados=int(mostrados)
+        if mostrados.isascii() and mostrados.isdigit() and len(mostrados) < 7
+        else 0,
     )
     modelo = "quadro/_pagina.html" if htmx() else "quadro/coluna.html"
     return render_template(modelo, col=col, filtros=filtros, estados={})

@@ -14,12 +14,12 @@ from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import make_response as htmx_response
 from pymongo.errors import PyMongoError
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import errors
 from ..components import componentes
 from ..fila.service import Proibido
 from ..pessoas.model import Usuario
+from ..proxies import ProxiesConfiaveis
 from ..urls import caminho_de
 
 MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
@@ -75,12 +75,11 @@ def exigir_gerente(view: V) -> V:
 
 
 def instalar(app: Flask, api: Blueprint) -> None:
-    """Sessions, CSRF (the bearer-token `api` blueprint exempt) and the proxy setting."""
+    """Sessions, CSRF (the bearer-token `api` blueprint exempt) and the trusted proxies."""
     settings = app.config["SETTINGS"]
-    if settings.trusted_proxies > 0:
-        # Only then is X-Forwarded-* believed: remote_addr becomes the client's real address.
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    # X-Forwarded-* believed only from TRUSTED_PROXY_NETWORKS: remote_addr is then the client's
+    # real address; from anyone else those headers are dropped.
+    app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, settings.redes_proxies)  # type: ignore[method-assign]
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

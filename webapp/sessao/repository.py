@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 COLECAO = "tentativas_login"
 SESSOES = "sessoes"
@@ -22,6 +23,14 @@ JANELA = timedelta(minutes=1)
 LIMITE_FALHAS = 5
 LIMITE_POR_ENDERECO = 30
 DURACAO_SESSAO = timedelta(hours=12)  # one shift; the cookie lives as long (auth.py)
+# Per account, whatever the address (guessing spread over many addresses): a growing delay, not
+# a lock. The first CONTA_LIVRES failures cost nothing; then each attempt must wait 1, 2, 4, 8...
+# up to CONTA_ESPERA_MAX seconds after the previous one. A refused attempt is not counted and
+# extends nothing, so a stranger can slow an account down but never lock it; a device the
+# account already signed in on skips it (routes.py). Forgotten after 10 minutes without
+# attempts (the TTL on `em`).
+CONTA_LIVRES = 5
+CONTA_ESPERA_MAX_S = 30
 
 INDICES = [
     IndexModel([("chave", ASCENDING), ("em", ASCENDING)], name="tentativas_por_chave"),
@@ -70,6 +79,48 @@ class TentativasRepository:
     def descartar(self, lote: ObjectId) -> None:
         """Forget an attempt that did not fail (a right password), so only failures count."""
         self.tentativas.delete_many({"lote": lote})
+
+    def vez_da_conta(self, login: str) -> float:
+        """Claim this account's turn for one attempt, counted as a failure until `liberar_conta`
+        says otherwise: 0 when it may go on, else the seconds still to wait (nothing counted).
+        One atomic update, so parallel attempts from many addresses get one turn per delay."""
+        agora = datetime.now(UTC)
+        falhas = {"$add": [{"$ifNull": ["$falhas", 0]}, 1]}
+        expoente = {"$subtract": [falhas, CONTA_LIVRES + 1]}
+        espera_s = {
+            "$cond": [
+                {"$lte": [falhas, CONTA_LIVRES]},
+                0,
+                {"$min": [{"$pow": [2, expoente]}, CONTA_ESPERA_MAX_S]},
+            ]
+        }
+        try:
+            self.tentativas.find_one_and_update(
+                {"_id": f"conta:{login}", "liberada_em": {"$not": {"$gt": agora}}},
+                [
+                    {
+                        "$set": {
+                            "chave": f"conta:{login}",
+                            "em": agora,
+                            "falhas": falhas,
+                            "liberada_em": {
+                                "$add": [{"$literal": agora}, {"$multiply": [espera_s, 1000]}]
+                            },
+                        }
+                    }
+                ],
+                upsert=True,
+            )
+        except DuplicateKeyError:  # the account's document exists and its turn has not come
+            atual = self.tentativas.find_one({"_id": f"conta:{login}"}, {"liberada_em": 1})
+            if atual is None:
+                return 0.0
+            return max(0.1, (atual["liberada_em"] - agora).total_seconds())
+        return 0.0
+
+    def liberar_conta(self, login: str) -> None:
+        """The right password: the account's count starts again."""
+        self.tentativas.delete_one({"_id": f"conta:{login}"})
 
 
 class SessoesRepository:

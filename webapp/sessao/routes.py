@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..components import componentes
 from ..pessoas.model import normalizar_login
@@ -17,6 +30,12 @@ from .repository import chaves
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."
 MENSAGEM_LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
+MENSAGEM_CONTA = "Muitas tentativas com este usuário. Aguarde {s} s e tente novamente."
+# A device this account already signed in on (a signed cookie, only for /entrar) skips the
+# account's delay: a stranger guessing elsewhere slows new devices down, never the usual ones.
+COOKIE_DISPOSITIVO = "dispositivo"
+VALIDADE_DISPOSITIVO_S = 90 * 86_400
+MAXIMO_CONTAS_POR_DISPOSITIVO = 30  # a shared tablet signs in many mechanics
 
 bp = Blueprint("sessao", __name__)
 
@@ -31,23 +50,61 @@ def entrar() -> Any:
     if form.validate_on_submit():
         erro, status = _autenticar(form.login.data, form.senha.data)
         if erro is None:
-            return redirect(destino)
+            resposta = redirect(destino)
+            _lembrar_dispositivo(resposta, normalizar_login(form.login.data))
+            return resposta
     proximo = destino if destino != url_for("quadro.index") else None
-    return render_template("sessao/entrar.html", form=form, erro=erro, proximo=proximo), status
+    pagina = render_template("sessao/entrar.html", form=form, erro=erro, proximo=proximo)
+    return pagina, status, ({"Retry-After": str(g.espera)} if g.get("espera") else {})
+
+
+def _assinador() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="dispositivo-conhecido")
+
+
+def _contas_do_dispositivo() -> list[str]:
+    bruto = request.cookies.get(COOKIE_DISPOSITIVO)
+    if not bruto:
+        return []
+    try:
+        contas = _assinador().loads(bruto, max_age=VALIDADE_DISPOSITIVO_S)
+    except BadData:
+        return []
+    return [c for c in contas if isinstance(c, str)] if isinstance(contas, list) else []
+
+
+def _lembrar_dispositivo(resposta: Response, login: str) -> None:
+    contas = [login, *(c for c in _contas_do_dispositivo() if c != login)]
+    resposta.set_cookie(
+        COOKIE_DISPOSITIVO,
+        _assinador().dumps(contas[:MAXIMO_CONTAS_POR_DISPOSITIVO]),
+        max_age=VALIDADE_DISPOSITIVO_S,
+        path=url_for("sessao.entrar"),
+        httponly=True,
+        samesite="Lax",
+        secure=componentes().settings.production,
+    )
 
 
 def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     """Sign in; returns (error message, status) or (None, 200) when signed in."""
     c = componentes()
     login = normalizar_login(login)
-    # Behind a proxy, remote_addr is the client only with ProxyFix (TRUSTED_PROXIES > 0).
+    # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
     lote = c.tentativas.reservar(chaves(login, request.remote_addr))
     if lote is None:
         return MENSAGEM_LIMITE, 429
+    if login not in _contas_do_dispositivo():
+        espera = c.tentativas.vez_da_conta(login)
+        if espera:
+            c.tentativas.descartar(lote)  # no password was tried: nothing counts
+            g.espera = math.ceil(espera)
+            return MENSAGEM_CONTA.format(s=g.espera), 429
     usuario = c.pessoas_queries.autenticar(login, senha)
     if usuario is None:
-        return MENSAGEM_FALHA, 200  # the reserved attempt stays: it counts as a failure
+        return MENSAGEM_FALHA, 200  # the reserved attempts stay: they count as failures
     c.tentativas.descartar(lote)
+    c.tentativas.liberar_conta(login)
     if not usuario.ativo:
         return MENSAGEM_INATIVO, 200
     # Flask's session is the signed cookie itself, with no server-side id to rotate. Clearing it

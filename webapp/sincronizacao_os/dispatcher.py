@@ -34,17 +34,16 @@ from ..clock import agora
 from ..fila.queries import FilaQueries
 from ..fila.repository import FilaRepository
 from ..settings import Settings
-from ..tokens import emitir
+from ..tokens import emitir_para_os
 from . import domain
 from .domain import EstadoEvento, Resultado
 from .link import Ligacao
 
 log = logging.getLogger("webapp.os_sync")
 
-VALIDADE_TOKEN_MIN = 5  # the JWT sent to the OS service lives a few minutes...
-RENOVAR_TOKEN_S = (
-    120  # ...and is minted again after two, so a slow request never carries a dead one
-)
+# The JWT sent to the OS service lives a few minutes (tokens.MINUTOS_PARA_OS) and is minted
+# again after two, so a slow request never carries a dead one.
+RENOVAR_TOKEN_S = 120
 
 
 # --- The dispatcher -----------------------------------------------------------------------------
@@ -166,15 +165,7 @@ class Despachante:
 
     def _jwt(self) -> str:
         if self._token is None or time.monotonic() - self._token[1] > RENOVAR_TOKEN_S:
-            s = self.settings
-            token = emitir(
-                s,
-                s.os_token_sub,
-                minutos=VALIDADE_TOKEN_MIN,
-                audience=(s.os_token_aud or True) if s.os_token_com_aud else False,
-                extra=s.claims_os,
-            )
-            self._token = (token, time.monotonic())
+            self._token = (emitir_para_os(self.settings), time.monotonic())
         return self._token[0]
 
     def url(self, ordem_servico_id: int) -> str:
