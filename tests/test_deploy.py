@@ -217,11 +217,9 @@ def _gunicorn_conf() -> str:
 
 
 def _servicos_do_app(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        nome: s
-        for nome, s in compose["services"].items()
-        if isinstance(s.get("build"), dict) and s["build"].get("target") == "app"
-    }
+    """The services that run the app's image (the one `app` builds)."""
+    imagem = compose["services"]["app"]["image"]
+    return {nome: s for nome, s in compose["services"].items() if s.get("image") == imagem}
 
 
 def _url_do_healthcheck(servico: dict[str, Any]) -> tuple[int, str]:
@@ -240,7 +238,8 @@ def test_compose_servicos_e_dependencias() -> None:
     assert servicos["app"]["deploy"]["replicas"] == 2
     assert servicos["app"]["environment"]["OS_SYNC_THREAD"] == "false"
     assert servicos["app"]["environment"]["TRUSTED_PROXIES"] == "1"
-    assert servicos["dispatcher"]["command"] == COMANDO_DESPACHANTE
+    assert servicos["dispatcher"]["command"][: len(COMANDO_DESPACHANTE)] == COMANDO_DESPACHANTE
+    assert servicos["app"]["build"]["target"] == "app"
     for nome, servico in do_app.items():
         assert servico["depends_on"]["mongo"] == {"condition": "service_healthy"}, nome
         assert servico["read_only"] is True and "/tmp" in " ".join(servico["tmpfs"]), nome
@@ -249,9 +248,15 @@ def test_compose_servicos_e_dependencias() -> None:
     assert mongo["image"].startswith("mongo:7")
     assert "--replSet" in mongo["command"]
     assert mongo["healthcheck"]["test"][0] == "CMD"
-    volume = mongo["volumes"][0].split(":")[0]
-    assert volume in compose["volumes"]  # a named volume, not a folder
-    assert "rs.initiate" in " ".join(servicos["mongo-init"]["command"])
+    # Both of the image's volumes (VOLUME /data/db /data/configdb) named: an unnamed one would be
+    # an anonymous volume, left behind by every `down`.
+    montagens = dict(v.split(":")[::-1] for v in mongo["volumes"])
+    assert set(montagens) == {"/data/db", "/data/configdb"}
+    assert set(montagens.values()) <= set(compose["volumes"])
+    # The replica set initiates itself (the healthcheck), no one-off container runs the image.
+    checagem = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in checagem and "NotYetInitialized" in checagem
+    assert [n for n, s in servicos.items() if s["image"].startswith("mongo:")] == ["mongo"]
 
     standin = servicos["os-standin"]
     assert standin["build"]["target"] == "os-standin"
@@ -261,6 +266,35 @@ def test_compose_servicos_e_dependencias() -> None:
     nginx = servicos["nginx"]
     assert nginx["depends_on"]["app"] == {"condition": "service_healthy"}
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
+
+
+def test_compose_up_wait_espera_servicos_que_ficam_de_pe() -> None:
+    """`docker compose up --wait` fails on a container that exits (even with 0) and on one whose
+    healthcheck is disabled: every service keeps running and reports its own health."""
+    for nome, servico in _compose()["services"].items():
+        assert servico["restart"] == "unless-stopped", nome
+        checagem = servico.get("healthcheck", {})
+        assert not checagem.get("disable") and checagem["test"][0] == "CMD", nome
+        assert checagem["test"] != ["NONE"], nome
+
+
+def test_compose_uma_construcao_por_imagem() -> None:
+    """Two services building one tag build it twice and leave a nameless copy behind."""
+    servicos = _compose()["services"].values()
+    construidas = [s["image"] for s in servicos if "build" in s]
+    assert len(construidas) == len(set(construidas)) == 2
+    # Tagged per checkout or test run (IMAGE_TAG); the dispatcher runs what `app` built.
+    assert all(i.endswith(":${IMAGE_TAG:-local}") for i in construidas)
+    assert "build" not in _compose()["services"]["dispatcher"]
+
+
+def test_compose_despachante_saudavel_pelo_batimento() -> None:
+    despachante = _compose()["services"]["dispatcher"]
+    comando = despachante["command"]
+    assert comando[len(COMANDO_DESPACHANTE)] == "--batimento"
+    arquivo = comando[len(COMANDO_DESPACHANTE) + 1]
+    assert arquivo.startswith("/tmp/")  # the one writable place of the read-only container
+    assert arquivo in " ".join(despachante["healthcheck"]["test"])
 
 
 def test_compose_usa_so_nomes_de_configuracoes_reais() -> None:
@@ -330,6 +364,18 @@ def test_nginx_pronto_para_sse_e_proxy_confiavel(app: Flask) -> None:
         assert diretiva in conf, diretiva
     assert "return 404;" in _bloco(conf, "= /metrics")
     assert "proxy_pass" in _bloco(conf, "/")
+
+
+def test_nginx_esquece_logo_uma_replica_morta() -> None:
+    """A replica that dies leaves Docker's DNS at once: nginx asks again every second, and a
+    request to the dead address gives up on it within a second and tries the next replica
+    (before: 10 s in the cache and the whole 5 s connect timeout)."""
+    conf = _nginx()
+    resolver = re.search(r"^\s*resolver 127\.0\.0\.11 valid=(\w+)", conf, re.MULTILINE)
+    assert resolver and _segundos(resolver.group(1)) <= 1
+    conexao = re.search(r"^\s*proxy_connect_timeout (\w+);", conf, re.MULTILINE)
+    assert conexao and _segundos(conexao.group(1)) <= 1
+    assert re.search(r"^\s*proxy_next_upstream error timeout;", conf, re.MULTILINE)
 
 
 # --- Image and requirements ---------------------------------------------------------------------
