@@ -15,8 +15,10 @@ fresh secrets in a private env file): your `.env` and a stack you run are never 
    mechanic (diagnosis, repair) and the manager (budget approval); each step read back from the API.
 4. The manager's live stream (`/eventos`, SSE through nginx) brings each step's card.
 5. The dispatcher delivers the four statuses to the stand-in OS service, in order, once each.
-6. An app replica is killed (SIGKILL) while requests flow through nginx: none fails, none waits
-   near the old 5 s connect timeout; then both replicas are back and healthy.
+6. An app replica is killed (SIGKILL) while reads flow through nginx: none fails (nginx sends
+   a read again elsewhere), none waits near the old 5 s connect timeout; `up -d --wait` brings it
+   back. Then one is stopped (SIGTERM, as `up -d` replaces a container) while reads and writes
+   flow: none fails, and every order answered 201 is in the queue.
 7. `down` and `up -d --wait` again: the order, the people and the signed-in session are still
    there, nothing is delivered twice, and no anonymous volume appeared.
 8. Clean-up: `down -v`, the images it built (and base images it pulled), its env file; then it
@@ -53,9 +55,8 @@ RAIZ = Path(__file__).resolve().parent.parent
 ARQUIVO_COMPOSE = RAIZ / "docker-compose.yml"
 STATUS_OS = ["EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA"]
 ESPERA_UP_S = 300  # `up --wait`: a cold start on a busy 2-core machine
-# A request through nginx while a replica dies: a few hundred ms at most (the dead address is
-# given up after proxy_connect_timeout, 1 s); before, 5 s.
-LATENCIA_MAXIMA_S = 2.5
+# nginx gives up on a dead replica's address after proxy_connect_timeout (1 s; before, 5 s).
+ESPERA_CONEXAO_MAXIMA_S = 1.5
 
 
 class Falha(AssertionError):
@@ -211,8 +212,9 @@ class Cliente:
         form: dict[str, str] | None = None,
         dados: Any = None,
         timeout: float = 15,
+        id_requisicao: str | None = None,
     ) -> Resposta:
-        cabecalhos = {}
+        cabecalhos = {"X-Request-ID": id_requisicao} if id_requisicao else {}
         corpo = None
         if self.cookies:
             cabecalhos["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -467,57 +469,153 @@ def entregas_ao_os(p: Projeto, ordem_servico_id: int, fila_id: str, api: Cliente
     return api.pedir("GET", f"/fila-execucao/{fila_id}").json()
 
 
-def derrubar_replica(p: Projeto, gerente: Cliente, api: Cliente, fila_id: str) -> None:
-    etapa("6. uma réplica do app morta (SIGKILL) com pedidos em curso")
-    alvos: list[tuple[Cliente, str]] = [
-        (Cliente(p.porta), "/health/ready"),
-        (api, f"/fila-execucao/{fila_id}"),
-        (gerente, "/"),
-    ]
-    resultados: list[tuple[float, str, int | str, float]] = []
+@dataclass
+class Pedido:
+    inicio: float
+    o_que: str
+    id_requisicao: str
+    resultado: int | str  # the HTTP status, or the error
+    segundos: float
+    corpo: str = ""
+
+
+Pedir = Callable[[int, str], Resposta]  # (a number of its own, its X-Request-ID)
+
+
+def sob_carga(
+    pedidos: list[tuple[str, Pedir]], evento: Callable[[], object], prefixo: str
+) -> tuple[list[Pedido], float]:
+    """`pedidos` taken in turn by 4 threads through nginx; after 3 s `evento` runs (a replica
+    goes), then 6 s more. Every request, and the moment of the event."""
+    resultados: list[Pedido] = []
     trava = threading.Lock()
     parar = threading.Event()
+    contador = iter(range(10**9))
 
     def trabalhador(n: int) -> None:
-        i = n
         while not parar.is_set():
-            cliente, caminho = alvos[i % len(alvos)]
-            i += 1
+            with trava:
+                i = next(contador)
+            o_que, pedir = pedidos[(n + i) % len(pedidos)]
+            rid = f"{prefixo}-{i}"
             inicio = time.monotonic()
             try:
-                r = cliente.pedir("GET", caminho, timeout=20)
-                resultado: int | str = r.status
+                r = pedir(i, rid)
+                pedido = Pedido(inicio, o_que, rid, r.status, r.segundos, r.corpo)
             except OSError as erro:
-                resultado = f"{type(erro).__name__}: {erro}"
+                pedido = Pedido(inicio, o_que, rid, f"{type(erro).__name__}: {erro}", 0.0)
             with trava:
-                resultados.append((inicio, caminho, resultado, time.monotonic() - inicio))
+                resultados.append(pedido)
             time.sleep(0.02)
 
-    ids = [c["ID"] for c in p.containers() if c["Service"] == "app"]
     threads = [threading.Thread(target=trabalhador, args=(n,), daemon=True) for n in range(4)]
     for t in threads:
         t.start()
     time.sleep(3)
-    morte = time.monotonic()
-    docker("kill", ids[0])
-    time.sleep(8)
+    momento = time.monotonic()
+    evento()
+    time.sleep(6)
     parar.set()
     for t in threads:
         t.join(30)
-    depois = [r for r in resultados if r[0] >= morte - 0.5]
-    falhas = [r for r in resultados if r[2] != 200]
-    lenta = max(resultados, key=lambda r: r[3])
+    return resultados, momento
+
+
+def no_nginx(p: Projeto, prefixo: str) -> dict[str, dict[str, Any]]:
+    """nginx's access log lines (JSON) of the requests whose X-Request-ID has this prefix."""
+    linhas = {}
+    for linha in p.compose("logs", "--no-color", "--no-log-prefix", "nginx").splitlines():
+        if linha.startswith("{") and f'"{prefixo}-' in linha:
+            registro = json.loads(linha)
+            linhas[registro["request_id"]] = registro
+    return linhas
+
+
+def sem_falhas(
+    p: Projeto, resultados: list[Pedido], momento: float, esperado: dict[str, int], prefixo: str
+) -> None:
+    """None failed; and no request waited on a dead replica longer than nginx's connect
+    timeout (an attempt that timed out, 504 in nginx's log, took at most ~1 s). Times seen by
+    the client are only reported: on a busy machine a page alone can take seconds."""
+    depois = [r for r in resultados if r.inicio >= momento]
+    falhas = [r for r in resultados if r.resultado != esperado[r.o_que]]
+    lento = max(resultados, key=lambda r: r.segundos)
+    verificar(not falhas, f"pedidos que falharam: {[(f.o_que, f.resultado) for f in falhas[:5]]}")
+    verificar(len(depois) >= 20, f"só {len(depois)} pedidos depois")
+
+    def um_por_pedido() -> dict[str, dict[str, Any]] | None:
+        logs = no_nginx(p, prefixo)
+        return logs if len(logs) >= len(resultados) else None
+
+    logs = aguardar(um_por_pedido, 10, "uma linha de log do nginx por pedido")
+    outra_replica, esperas = 0, []
+    for registro in logs.values():
+        tempos = registro["upstream_response_time_s"].split(", ")
+        estados = registro["upstream_status"].split(", ")
+        outra_replica += len(estados) > 1
+        esperas += [float(t) for t, e in zip(tempos, estados, strict=True) if e == "504"]
     info(
-        f"{len(resultados)} pedidos ({len(depois)} desde a morte), {len(falhas)} falhas, "
-        f"o mais lento {lenta[3]:.2f} s ({lenta[1]})"
+        f"{len(resultados)} pedidos ({len(depois)} depois), nenhuma falha; "
+        f"{outra_replica} refeitos pelo nginx na outra réplica, "
+        f"{len(esperas)} conexões a uma réplica morta desistidas em até "
+        f"{max(esperas, default=0):.2f} s; o mais lento para o cliente {lento.segundos:.2f} s "
+        f"({lento.o_que})"
     )
-    verificar(not falhas, f"pedidos que falharam: {falhas[:5]}")
-    verificar(len(depois) >= 20, f"só {len(depois)} pedidos depois da morte da réplica")
-    verificar(lenta[3] < LATENCIA_MAXIMA_S, f"um pedido levou {lenta[3]:.2f} s: {lenta}")
-    estado = docker("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", ids[0]).strip()
-    info(f"a réplica morta: {estado}; up -d --wait a traz de volta")
+    verificar(
+        max(esperas, default=0) <= ESPERA_CONEXAO_MAXIMA_S,
+        f"nginx esperou {max(esperas):.2f} s por uma réplica morta",
+    )
+
+
+def toda_a_fila(api: Cliente) -> list[dict[str, Any]]:
+    itens: list[dict[str, Any]] = []
+    while pagina := api.pedir("GET", f"/fila-execucao?limit=500&offset={len(itens)}").json():
+        itens += pagina
+    return itens
+
+
+def derrubar_replicas(p: Projeto, gerente: Cliente, api: Cliente, fila_id: str) -> None:
+    etapa(
+        "6. réplicas do app: uma morta (SIGKILL) sob leituras, outra parada (SIGTERM) sob escritas"
+    )
+    anonimo = Cliente(p.porta)
+    leituras: list[tuple[str, Pedir]] = [
+        ("/health/ready", lambda _, rid: anonimo.pedir("GET", "/health/ready", id_requisicao=rid)),
+        (
+            "GET item",
+            lambda _, rid: api.pedir("GET", f"/fila-execucao/{fila_id}", id_requisicao=rid),
+        ),
+        ("quadro", lambda _, rid: gerente.pedir("GET", "/", id_requisicao=rid)),
+    ]
+    lidos = {"/health/ready": 200, "GET item": 200, "quadro": 200}
+    # SIGKILL: what was in flight on it is lost with it; nginx sends a read again to the other
+    # replica, and gives up on the dead address within a second.
+    app = [c["ID"] for c in p.containers() if c["Service"] == "app"]
+    resultados, momento = sob_carga(leituras, lambda: docker("kill", app[0]), "e2e-kill")
+    sem_falhas(p, resultados, momento, lidos, "e2e-kill")
+    estado = docker("inspect", "-f", "{{.State.Status}}, saída {{.State.ExitCode}}", app[0])
+    info(f"a réplica morta: {estado.strip()} (docker kill não a reinicia); up -d --wait a traz")
     p.up()
     p.todos_de_pe(SERVICOS)
+
+    # SIGTERM (docker stop; what `up -d` does to a replaced container): the replica finishes
+    # what it took and takes nothing new, so writes are not lost either.
+    def criar(i: int, rid: str) -> Resposta:
+        dados = {"ordem_servico_id": 90_000 + i}
+        return api.pedir("POST", "/fila-execucao", dados=dados, id_requisicao=rid)
+
+    app = [c["ID"] for c in p.containers() if c["Service"] == "app"]
+    resultados, momento = sob_carga(
+        [*leituras, ("POST /fila-execucao", criar)], lambda: docker("stop", app[0]), "e2e-stop"
+    )
+    sem_falhas(p, resultados, momento, {**lidos, "POST /fila-execucao": 201}, "e2e-stop")
+    criados = [json.loads(r.corpo)["fila_id"] for r in resultados if r.resultado == 201]
+    na_fila = {i["fila_id"] for i in toda_a_fila(api)}
+    verificar(len(criados) == len(set(criados)), "uma ordem criada duas vezes")
+    verificar(
+        set(criados) <= na_fila, f"ordens respondidas 201 e ausentes: {set(criados) - na_fila}"
+    )
+    info(f"{len(criados)} ordens criadas durante a parada, todas na fila")
 
 
 def down_e_up(
@@ -525,6 +623,7 @@ def down_e_up(
 ) -> None:
     etapa("7. down e up: dados, pessoas e sessão mantidos; nada reenviado; nenhum volume anônimo")
     antes = volumes()
+    fila = {(i["fila_id"], i["versao"]) for i in toda_a_fila(api)}
     p.compose("down", timeout=180)
     verificar(not recursos_do_projeto(p.nome)["containers"], "containers depois do down")
     subir(p, SERVICOS)
@@ -535,6 +634,8 @@ def down_e_up(
         do_projeto == {f"{p.nome}_mongo-data", f"{p.nome}_mongo-config"},
         f"volumes do projeto: {do_projeto}",
     )
+    depois = {(i["fila_id"], i["versao"]) for i in toda_a_fila(api)}
+    verificar(depois == fila, f"a fila mudou: {len(fila)} ordens antes, {len(depois)} depois")
     fila_id = item["fila_id"]
     agora = api.pedir("GET", f"/fila-execucao/{fila_id}").json()
     for campo in ("status", "versao", "historico", "diagnostico", "observacoes_reparo"):
@@ -547,7 +648,7 @@ def down_e_up(
     time.sleep(3)  # the dispatcher polls every second: time to resend, were anything pending
     reenvios = p.recebidos_pelo_os(item["ordem_servico_id"])
     verificar(reenvios == [], f"reenviado depois do up: {reenvios}")
-    info("ordem, pessoas e sessão mantidas; nenhum status reenviado")
+    info(f"{len(fila)} ordens, pessoas e sessão mantidas; nenhum status reenviado")
 
 
 def limpar(p: Projeto, imagens_antes: set[str], volumes_antes: set[str]) -> list[str]:
@@ -606,13 +707,14 @@ def main(argv: list[str] | None = None) -> int:
         verificar(tipo.startswith("text/event-stream"), f"/eventos: {tipo}")
         api, item, ordem_servico_id = ordem_por_todos_os_passos(p, gerente, mecanico, escuta)
         item = entregas_ao_os(p, ordem_servico_id, item["fila_id"], api)
-        derrubar_replica(p, gerente, api, item["fila_id"])
+        derrubar_replicas(p, gerente, api, item["fila_id"])
         down_e_up(p, api, mecanico, senhas, item)
     except (Falha, subprocess.TimeoutExpired, OSError) as erro:
         falha = erro
         print(f"\nFALHOU: {erro}", file=sys.stderr)
         try:
-            print(p.compose("logs", "--no-color", "--tail", "40"), file=sys.stderr)
+            print(p.compose("ps", "-a"), file=sys.stderr)
+            print(p.compose("logs", "--no-color", "--tail", "15"), file=sys.stderr)
         except Falha as sem_logs:
             print(sem_logs, file=sys.stderr)
     finally:

@@ -5,6 +5,7 @@ a Docker engine or a cluster."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -364,6 +365,23 @@ def test_nginx_pronto_para_sse_e_proxy_confiavel(app: Flask) -> None:
         assert diretiva in conf, diretiva
     assert "return 404;" in _bloco(conf, "= /metrics")
     assert "proxy_pass" in _bloco(conf, "/")
+
+
+def test_nginx_registra_json_sem_query_string() -> None:
+    """One JSON line per request like the app's, never a query string (a TV's
+    /painel?token=... would land in the log), with every replica tried and its time."""
+    conf = _nginx()
+    formato = re.search(r"log_format json escape=json (.*?);\n", conf, re.DOTALL)
+    assert formato
+    texto = "".join(re.findall(r"'([^']*)'", formato.group(1)))
+    linha = json.loads(re.sub(r"\$\w+", "0", texto))  # valid JSON whatever the values
+    assert {"path", "status", "request_id", "upstream_addr", "upstream_status"} <= set(linha)
+    variaveis = set(re.findall(r"\$(\w+)", texto))
+    assert not variaveis & {"request", "request_uri", "args", "query_string", "is_args"}
+    assert {"uri", "id_requisicao", "upstream_response_time"} <= variaveis
+    assert re.findall(r"^\s*access_log .*$", conf, re.MULTILINE) == [
+        "    access_log /dev/stdout json;"
+    ]
 
 
 def test_nginx_esquece_logo_uma_replica_morta() -> None:
