@@ -51,7 +51,9 @@ def _token(**claims: Any) -> str:
         "sub": "oficina-execucao",
         "iss": "oficina-auth",
         "aud": "oficina-api",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        # Parametrized tokens are minted when the suite is collected: valid for longer than
+        # any run (a loaded machine took 6.5 min, and a 5-minute token then failed as expired).
+        "exp": datetime.now(UTC) + timedelta(hours=2),
     }
     dados.update(claims)
     segredo = dados.pop("_segredo", SEGREDO)
