@@ -548,12 +548,14 @@ def sem_falhas(
         return logs if len(logs) >= len(resultados) else None
 
     logs = aguardar(um_por_pedido, 10, "uma linha de log do nginx por pedido")
-    outra_replica, esperas = 0, []
+    refeitos, esperas = [], []
     for registro in logs.values():
         tempos = registro["upstream_response_time_s"].split(", ")
         estados = registro["upstream_status"].split(", ")
-        outra_replica += len(estados) > 1
+        if len(estados) > 1:
+            refeitos.append(registro)
         esperas += [float(t) for t, e in zip(tempos, estados, strict=True) if e == "504"]
+    outra_replica = len(refeitos)
     info(
         f"{len(resultados)} pedidos ({len(depois)} depois), nenhuma falha; "
         f"{outra_replica} refeitos pelo nginx na outra réplica, "
@@ -561,6 +563,15 @@ def sem_falhas(
         f"{max(esperas, default=0):.2f} s; o mais lento para o cliente {lento.segundos:.2f} s "
         f"({lento.o_que})"
     )
+    campos = ("method", "path", "status", "upstream_addr", "upstream_status")
+    for registro in sorted(refeitos, key=lambda r: "504" not in r["upstream_status"])[:1]:
+        info(
+            "no log do nginx: "
+            + json.dumps(
+                {k: registro[k] for k in campos}
+                | {"upstream_response_time_s": registro["upstream_response_time_s"]}
+            )
+        )
     verificar(
         max(esperas, default=0) <= ESPERA_CONEXAO_MAXIMA_S,
         f"nginx esperou {max(esperas):.2f} s por uma réplica morta",
