@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -560,7 +561,7 @@ def sem_falhas(
         f"{len(resultados)} pedidos ({len(depois)} depois), nenhuma falha; "
         f"{outra_replica} refeitos pelo nginx na outra réplica, "
         f"{len(esperas)} conexões a uma réplica morta desistidas em até "
-        f"{max(esperas, default=0):.2f} s; o mais lento para o cliente {lento.segundos:.2f} s "
+        f"{max(esperas, default=0.0):.2f} s; o mais lento para o cliente {lento.segundos:.2f} s "
         f"({lento.o_que})"
     )
     campos = ("method", "path", "status", "upstream_addr", "upstream_status")
@@ -572,9 +573,9 @@ def sem_falhas(
                 | {"upstream_response_time_s": registro["upstream_response_time_s"]}
             )
         )
+    espera = max(esperas, default=0.0)
     verificar(
-        max(esperas, default=0) <= ESPERA_CONEXAO_MAXIMA_S,
-        f"nginx esperou {max(esperas):.2f} s por uma réplica morta",
+        espera <= ESPERA_CONEXAO_MAXIMA_S, f"nginx esperou {espera:.2f} s por uma réplica morta"
     )
 
 
@@ -720,8 +721,10 @@ def main(argv: list[str] | None = None) -> int:
         item = entregas_ao_os(p, ordem_servico_id, item["fila_id"], api)
         derrubar_replicas(p, gerente, api, item["fila_id"])
         down_e_up(p, api, mecanico, senhas, item)
-    except (Falha, subprocess.TimeoutExpired, OSError) as erro:
+    except Exception as erro:  # any: the logs, then the clean-up below
         falha = erro
+        if not isinstance(erro, Falha):
+            traceback.print_exc()
         print(f"\nFALHOU: {erro}", file=sys.stderr)
         try:
             print(p.compose("ps", "-a"), file=sys.stderr)
@@ -732,7 +735,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.manter:
             print(f"\nA pilha continua no ar em {p.url}. Para remover tudo:")
             imagens_feitas = " ".join(p.imagens_construidas())
-            print(f"  docker compose -p {p.nome} down -v && docker rmi {imagens_feitas}")
+            print(
+                f"  docker compose -p {p.nome} --env-file {p.arquivo_env} down -v"
+                f" && docker rmi {imagens_feitas} && rm -r {pasta}"
+            )
             problemas = []
         else:
             problemas = limpar(p, imagens_antes, volumes_antes)
