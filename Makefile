@@ -40,7 +40,7 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	bench bench-indicadores bench-capacidade clean distclean
+	test-compose compose-check bench bench-indicadores bench-capacidade clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -138,6 +138,30 @@ test-fast: venv assets ## Like test, without the browser tests (no Chromium need
 
 lint: venv ## ruff check
 	$(VENV)/bin/ruff check .
+
+# Not part of `test`: it needs a Docker engine with Compose v2, builds the image and runs the whole
+# stack for a few minutes, in a Compose project of its own (your .env and stack are left alone).
+# Python's standard library only; tests/compose_e2e.py says what it checks. COMPOSE_E2E_ARGS
+# e.g. `--manter` (leave the stack running at the end).
+COMPOSE_E2E_ARGS ?=
+test-compose: compose-check ## Build and run docker-compose.yml, check it end to end, remove it all
+	@test -n "$(PYTHON)" || { echo "python3.11 (or python3) not found" >&2; exit 1; }
+	$(PYTHON) tests/compose_e2e.py $(COMPOSE_E2E_ARGS)
+
+# docker-compose.yml needs Compose v2 (`docker compose`, a Docker CLI plugin). Debian's docker.io
+# has none, and the old Python docker-compose 1.x rejects the file.
+compose-check: ## Check that the Docker engine answers and `docker compose` is Compose v2 or later
+	@docker info >/dev/null 2>&1 || { \
+		echo "The Docker engine does not answer (docker info): install Docker and start it." >&2; \
+		exit 1; }
+	@v=$$(docker compose version --short 2>/dev/null | sed 's/^v//'); \
+	case "$$v" in \
+		""|0.*|1.*) echo "Compose v2 is required: \`docker compose version\` must print v2 or later" \
+			"(found: $${v:-no \`docker compose\`}). Install Docker's docker-compose-plugin" \
+			"(Debian's docker.io has none; docker-compose 1.x cannot read docker-compose.yml)." >&2; \
+			exit 1;; \
+		*) echo "Docker Compose $$v";; \
+	esac
 
 # Not part of `test`: a few minutes, and its figures belong in docs/PERFORMANCE.md, not in a
 # pass/fail. BENCH_ARGS e.g. `--tamanhos 50,500 --sem-doc` (see `python -m bench.quadro -h`).

@@ -5,6 +5,7 @@ a Docker engine or a cluster."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -219,11 +220,9 @@ def _gunicorn_conf() -> str:
 
 
 def _servicos_do_app(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        nome: s
-        for nome, s in compose["services"].items()
-        if isinstance(s.get("build"), dict) and s["build"].get("target") == "app"
-    }
+    """The services that run the app's image (the one `app` builds)."""
+    imagem = compose["services"]["app"]["image"]
+    return {nome: s for nome, s in compose["services"].items() if s.get("image") == imagem}
 
 
 def _url_do_healthcheck(servico: dict[str, Any]) -> tuple[int, str]:
@@ -241,8 +240,15 @@ def test_compose_servicos_e_dependencias() -> None:
     assert servicos["app"]["command"] == COMANDO_WEB
     assert servicos["app"]["deploy"]["replicas"] == 2
     assert servicos["app"]["environment"]["OS_SYNC_THREAD"] == "false"
-    assert servicos["app"]["environment"]["TRUSTED_PROXIES"] == "1"
-    assert servicos["dispatcher"]["command"] == COMANDO_DESPACHANTE
+    # The app believes X-Forwarded-For from nginx's fixed address only, never by a count.
+    assert "TRUSTED_PROXIES" not in servicos["app"]["environment"]
+    confiavel = servicos["app"]["environment"]["TRUSTED_PROXY_NETWORKS"]
+    ip_nginx = servicos["nginx"]["networks"]["default"]["ipv4_address"]
+    assert confiavel == f"{ip_nginx}/32"
+    sub_rede = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert sub_rede.split(".0/")[0] == ip_nginx.rsplit(".", 1)[0]
+    assert servicos["dispatcher"]["command"][: len(COMANDO_DESPACHANTE)] == COMANDO_DESPACHANTE
+    assert servicos["app"]["build"]["target"] == "app"
     for nome, servico in do_app.items():
         assert servico["depends_on"]["mongo"] == {"condition": "service_healthy"}, nome
         assert servico["read_only"] is True and "/tmp" in " ".join(servico["tmpfs"]), nome
@@ -251,9 +257,15 @@ def test_compose_servicos_e_dependencias() -> None:
     assert mongo["image"].startswith("mongo:7")
     assert "--replSet" in mongo["command"]
     assert mongo["healthcheck"]["test"][0] == "CMD"
-    volume = mongo["volumes"][0].split(":")[0]
-    assert volume in compose["volumes"]  # a named volume, not a folder
-    assert "rs.initiate" in " ".join(servicos["mongo-init"]["command"])
+    # Both of the image's volumes (VOLUME /data/db /data/configdb) named: an unnamed one would be
+    # an anonymous volume, left behind by every `down`.
+    montagens = dict(v.split(":")[::-1] for v in mongo["volumes"])
+    assert set(montagens) == {"/data/db", "/data/configdb"}
+    assert set(montagens.values()) <= set(compose["volumes"])
+    # The replica set initiates itself (the healthcheck), no one-off container runs the image.
+    checagem = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in checagem and "NotYetInitialized" in checagem
+    assert [n for n, s in servicos.items() if s["image"].startswith("mongo:")] == ["mongo"]
 
     standin = servicos["os-standin"]
     assert standin["build"]["target"] == "os-standin"
@@ -263,6 +275,35 @@ def test_compose_servicos_e_dependencias() -> None:
     nginx = servicos["nginx"]
     assert nginx["depends_on"]["app"] == {"condition": "service_healthy"}
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
+
+
+def test_compose_up_wait_espera_servicos_que_ficam_de_pe() -> None:
+    """`docker compose up --wait` fails on a container that exits (even with 0) and on one whose
+    healthcheck is disabled: every service keeps running and reports its own health."""
+    for nome, servico in _compose()["services"].items():
+        assert servico["restart"] == "unless-stopped", nome
+        checagem = servico.get("healthcheck", {})
+        assert not checagem.get("disable") and checagem["test"][0] == "CMD", nome
+        assert checagem["test"] != ["NONE"], nome
+
+
+def test_compose_uma_construcao_por_imagem() -> None:
+    """Two services building one tag build it twice and leave a nameless copy behind."""
+    servicos = _compose()["services"].values()
+    construidas = [s["image"] for s in servicos if "build" in s]
+    assert len(construidas) == len(set(construidas)) == 2
+    # Tagged per checkout or test run (IMAGE_TAG); the dispatcher runs what `app` built.
+    assert all(i.endswith(":${IMAGE_TAG:-local}") for i in construidas)
+    assert "build" not in _compose()["services"]["dispatcher"]
+
+
+def test_compose_despachante_saudavel_pelo_batimento() -> None:
+    despachante = _compose()["services"]["dispatcher"]
+    comando = despachante["command"]
+    assert comando[len(COMANDO_DESPACHANTE)] == "--batimento"
+    arquivo = comando[len(COMANDO_DESPACHANTE) + 1]
+    assert arquivo.startswith("/tmp/")  # the one writable place of the read-only container
+    assert arquivo in " ".join(despachante["healthcheck"]["test"])
 
 
 def test_compose_usa_so_nomes_de_configuracoes_reais() -> None:
@@ -332,6 +373,35 @@ def test_nginx_pronto_para_sse_e_proxy_confiavel(app: Flask) -> None:
         assert diretiva in conf, diretiva
     assert "return 404;" in _bloco(conf, "= /metrics")
     assert "proxy_pass" in _bloco(conf, "/")
+
+
+def test_nginx_registra_json_sem_query_string() -> None:
+    """One JSON line per request like the app's, never a query string (a TV's
+    /painel?token=... would land in the log), with every replica tried and its time."""
+    conf = _nginx()
+    formato = re.search(r"log_format json escape=json (.*?);\n", conf, re.DOTALL)
+    assert formato
+    texto = "".join(re.findall(r"'([^']*)'", formato.group(1)))
+    linha = json.loads(re.sub(r"\$\w+", "0", texto))  # valid JSON whatever the values
+    assert {"path", "status", "request_id", "upstream_addr", "upstream_status"} <= set(linha)
+    variaveis = set(re.findall(r"\$(\w+)", texto))
+    assert not variaveis & {"request", "request_uri", "args", "query_string", "is_args"}
+    assert {"uri", "id_requisicao", "upstream_response_time"} <= variaveis
+    assert re.findall(r"^\s*access_log .*$", conf, re.MULTILINE) == [
+        "    access_log /dev/stdout json;"
+    ]
+
+
+def test_nginx_esquece_logo_uma_replica_morta() -> None:
+    """A replica that dies leaves Docker's DNS at once: nginx asks again every second, and a
+    request to the dead address gives up on it within a second and tries the next replica
+    (before: 10 s in the cache and the whole 5 s connect timeout)."""
+    conf = _nginx()
+    resolver = re.search(r"^\s*resolver 127\.0\.0\.11 valid=(\w+)", conf, re.MULTILINE)
+    assert resolver and _segundos(resolver.group(1)) <= 1
+    conexao = re.search(r"^\s*proxy_connect_timeout (\w+);", conf, re.MULTILINE)
+    assert conexao and _segundos(conexao.group(1)) <= 1
+    assert re.search(r"^\s*proxy_next_upstream error timeout;", conf, re.MULTILINE)
 
 
 # --- Image and requirements ---------------------------------------------------------------------

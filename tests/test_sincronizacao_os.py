@@ -184,9 +184,9 @@ def _ambiente_cli(settings: Settings, **extra: str) -> dict[str, str]:
     return ambiente_do_app(settings, **{**padrao, **extra})
 
 
-def _cli(env: dict[str, str]) -> subprocess.Popen[str]:
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(RAIZ / ".venv/bin/flask"), "--app", "wsgi", "os-sync", "run"],
+        [str(RAIZ / ".venv/bin/flask"), "--app", "wsgi", "os-sync", "run", *args],
         cwd=RAIZ,
         env=env,
         stdout=subprocess.PIPE,
@@ -603,6 +603,52 @@ def test_token_enviado_ao_sistema_de_os_nao_vale_nesta_api(
             "Token emitido por esta fila para o sistema de OS: não vale nesta API.",
         )
     assert cliente.get(f"/fila-execucao/{fila_id}", headers=cabecalho).status_code == 401
+
+
+def test_cli_os_sync_run_renova_o_batimento_a_cada_volta_do_laco(
+    app: Flask, settings: Settings, os_servico: OSStandIn, tmp_path: Path
+) -> None:
+    """The heartbeat Compose's healthcheck reads: renewed by the loop itself, so it ages while
+    the loop is stuck (here, in a slow delivery) and is renewed again once the loop turns."""
+    batimento = tmp_path / "os-sync.batimento"
+    item = _fila(app).adicionar(5150, GERENTE)
+    _passos(app, item["_id"], ate=1)
+    os_servico.modo("lento", segundos=5, n=1)
+    env = _ambiente_cli(settings, OS_TIMEOUT_LEITURA_MS="10000", OS_LEASE_MS="20000")
+    processo = _cli(env, "--batimento", str(batimento))
+    try:
+        os_servico.aguardar(lambda r: len(r) == 1, timeout=20)  # the loop waits in the call
+        parado = batimento.stat().st_mtime_ns
+        time.sleep(1.5)
+        assert batimento.stat().st_mtime_ns == parado
+        os_servico.aguardar(lambda r: r[0]["status_http"] == 200, timeout=10)
+        _aguardar(lambda: batimento.stat().st_mtime_ns > parado, 5, "batimento não renovado")
+        renovado = batimento.stat().st_mtime_ns
+        _aguardar(lambda: batimento.stat().st_mtime_ns > renovado, 5, "parou depois da entrega")
+        processo.send_signal(signal.SIGTERM)
+        saida, _ = processo.communicate(timeout=10)
+    finally:
+        if processo.poll() is None:
+            processo.kill()
+            processo.communicate()
+    assert processo.returncode == 0, saida
+
+
+def test_cli_os_sync_run_recusa_batimento_que_nao_pode_escrever(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    resultado = subprocess.run(
+        [str(RAIZ / ".venv/bin/flask"), "--app", "wsgi", "os-sync", "run"]
+        + ["--batimento", str(tmp_path / "nao-existe" / "batimento")],
+        cwd=RAIZ,
+        env=_ambiente_cli(settings),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert resultado.returncode == 1
+    assert "Não foi possível escrever o batimento" in resultado.stderr
 
 
 def test_cli_recusa_rodar_sem_url_api_os(app: Flask, settings: Settings) -> None:

@@ -3,11 +3,14 @@ deployment) and the link's state."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
 import threading
 from dataclasses import asdict
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import click
@@ -27,13 +30,25 @@ def os_sync() -> None:
 @click.option(
     "--ate-vazio", is_flag=True, help="Sai quando não houver mais nada para enviar agora."
 )
+@click.option(
+    "--batimento",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Arquivo cuja data é renovada a cada volta do laço (para um healthcheck de contêiner).",
+)
 @with_appcontext
-def run(ate_vazio: bool) -> None:
+def run(ate_vazio: bool, batimento: Path | None) -> None:
     """Run a dispatcher in the foreground; stops on SIGTERM/SIGINT."""
     c = componentes()
     if not c.settings.url_api_os:
         click.echo("URL_API_OS não configurada: não há para onde enviar.", err=True)
         raise SystemExit(1)
+    if batimento is not None:
+        try:
+            batimento.touch()
+        except OSError as erro:
+            click.echo(f"Não foi possível escrever o batimento {batimento}: {erro}", err=True)
+            raise SystemExit(1) from None
     despachante = c.despachante
     despachante.parar()  # this process's own thread, if any: the loop below is the dispatcher
     parar = threading.Event()
@@ -49,8 +64,14 @@ def run(ate_vazio: bool) -> None:
     if ate_vazio:
         despachante.processar_pendentes()
     else:
-        despachante.rodar(parar)
+        despachante.rodar(parar, None if batimento is None else partial(_renovar, batimento))
     log.info("despachante de OS encerrado", extra={"despachante": despachante.dono})
+
+
+def _renovar(batimento: Path) -> None:
+    # A heartbeat that can no longer be renewed shows as unhealthy; delivery goes on.
+    with contextlib.suppress(OSError):
+        batimento.touch()
 
 
 @os_sync.command("status")

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -298,13 +299,19 @@ class Despachante:
                 return tentativas
             time.sleep(0.01)
 
-    def rodar(self, parar: threading.Event) -> None:
+    def rodar(
+        self, parar: threading.Event, a_cada_volta: Callable[[], object] | None = None
+    ) -> None:
         """The loop of a dispatcher thread (or of the CLI): deliver while something is due,
-        then sleep until woken by a step or for the polling interval."""
+        then sleep until woken by a step or for the polling interval. `a_cada_volta` runs at
+        the start of every turn (the CLI's heartbeat file, read by a container's healthcheck:
+        a loop that stops turning stops renewing it)."""
         intervalo = self.settings.os_sync_intervalo_ms / 1000
         falhas = 0
         while not parar.is_set():
             self._acordar.clear()  # a wake-up from now on is seen by the wait below
+            if a_cada_volta is not None:
+                a_cada_volta()
             try:
                 trabalhou = self.despachar_uma_vez()
                 falhas = 0
