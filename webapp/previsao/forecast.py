@@ -1,0 +1,181 @@
+"""The whole recompute: learn from the history, run the shop from now, and give each open order
+its p50 and p80, its risk against the promise, and what the forecast rests on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .calendar import Calendario, como_datetime, epoch
+from .domain import (
+    CRIACAO,
+    DIAGNOSTICO,
+    ESPERA_APROVACAO,
+    ESPERA_DIAGNOSTICO,
+    ESPERA_REPARO,
+    PRIORIDADES,
+    REPARO,
+    SEM_HISTORICO,
+    SEM_MECANICOS,
+    Abertas,
+    Historico,
+    Resultado,
+    previsoes,
+)
+from .model import EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
+from .simulation import Fila, simular, uniformes
+
+HORA = 3600.0
+# Orders yet to arrive get keys above any OS number, one per (priority, slot).
+_CHAVE_CHEGADA = 1 << 62
+_FLUXO_CHEGADA = 99
+
+
+@dataclass(frozen=True)
+class Configuracao:
+    execucoes: int = 200  # Monte Carlo runs: p80 to about +-3 points of probability
+    semente: int = 0  # fixed: the same state gives the same forecast
+    chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
+    parametros: Parametros = Parametros()
+
+
+def prever(
+    calendario: Calendario,
+    historico: Historico,
+    abertas: Abertas,
+    mecanicos: Sequence[int] | NDArray[np.int64],
+    agora: datetime | float,
+    configuracao: Configuracao | None = None,
+) -> Resultado:
+    """The forecast of every open order. `mecanicos`: the ids of the mechanics at work now."""
+    configuracao = configuracao or Configuracao()
+    t = epoch(agora) if isinstance(agora, datetime) else float(agora)
+    modelo = ajustar(calendario, historico, abertas, t, configuracao.parametros)
+    pessoas = np.unique(np.asarray(mecanicos, dtype=np.int64))
+    if not isinstance(modelo, Modelo):
+        return Resultado(como_datetime(t), modelo, pessoas.size, (), SEM_HISTORICO)
+    if pessoas.size == 0:
+        return Resultado(como_datetime(t), modelo.ordens, 0, (), SEM_MECANICOS)
+    if len(abertas) == 0:
+        return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
+    estado = estado_aberto(calendario, abertas, t)
+    fila = montar_fila(modelo, abertas, estado, pessoas, configuracao)
+    fim_fila = simular(modelo, fila, pessoas.size, configuracao.execucoes, configuracao.semente)
+    reais = fila.coluna >= 0
+    fim = np.empty((configuracao.execucoes, len(abertas)))
+    fim[:, fila.coluna[reais]] = fim_fila[:, reais]
+
+    p50_w, p80_w = np.quantile(fim, [0.5, 0.8], axis=0)
+    agora_n = np.full(len(abertas), t)
+    p50, p80 = calendario.somar(agora_n, p50_w), calendario.somar(agora_n, p80_w)
+    # Risk only against a promise still ahead: one already passed is late, not at risk.
+    promessa = abertas.promessa
+    adiante = np.isfinite(promessa) & (promessa > t)
+    ate_promessa = np.where(
+        adiante, calendario.uteis_entre(agora_n, np.where(adiante, promessa, t)), 0
+    )
+    alem = np.where(adiante, fim - ate_promessa, 0.0)
+    chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
+    atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
+    em_risco = adiante & (p80 > promessa)
+    return Resultado(
+        como_datetime(t), modelo.ordens, pessoas.size,
+        previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
+    )  # fmt: skip
+
+
+def ordem_do_quadro(abertas: Abertas) -> NDArray[np.int64]:
+    """The board's order: priority, then arrival, then OS number."""
+    return np.lexsort((abertas.ordem, abertas.instantes[:, CRIACAO], abertas.prioridade))
+
+
+def _a_frente(abertas: Abertas, estado: EstadoAberto) -> NDArray[np.int64]:
+    """For each order, the orders waiting for a mechanic now that come before it."""
+    ordem = ordem_do_quadro(abertas)
+    esperando = np.isin(estado.etapa, (ESPERA_DIAGNOSTICO, ESPERA_REPARO)) & ~np.isfinite(
+        estado.pausa_decorrida
+    )
+    antes = np.cumsum(esperando[ordem]) - esperando[ordem]
+    resultado = np.empty(len(abertas), np.int64)
+    resultado[ordem] = antes
+    return resultado
+
+
+def _horizonte(
+    modelo: Modelo, estado: EstadoAberto, prioridade: NDArray[np.int8], mecanicos: int
+) -> float:
+    """A generous guess of how long (working seconds) the open orders will keep the shop busy:
+    how far ahead arrivals must be simulated."""
+    trabalho = 0.0
+    for p in range(PRIORIDADES):
+        daqui = prioridade == p
+        diag = modelo.etapas[DIAGNOSTICO][p].media
+        reparo = modelo.etapas[REPARO][p].media
+        trabalho += diag * int((daqui & (estado.etapa <= DIAGNOSTICO)).sum())
+        trabalho += reparo * int(daqui.sum())
+    resposta = max(modelo.etapas[ESPERA_APROVACAO][p].media for p in range(PRIORIDADES))
+    return 1.5 * trabalho / mecanicos + 2.0 * resposta + 20 * HORA
+
+
+def montar_fila(
+    modelo: Modelo,
+    abertas: Abertas,
+    estado: EstadoAberto,
+    mecanicos: NDArray[np.int64],
+    configuracao: Configuracao,
+) -> Fila:
+    """The open orders in the board's order, with, after those of each priority, slots for the
+    orders of that priority still to arrive (when some lower-priority order is open for them to
+    overtake)."""
+    execucoes = configuracao.execucoes
+    ordem = ordem_do_quadro(abertas)
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos.size)
+    colunas: list[NDArray[np.int64]] = []
+    classes: list[NDArray[np.int8]] = []
+    chaves: list[NDArray[np.uint64]] = []
+    chegadas: list[NDArray[np.float64]] = []
+    for p in range(PRIORIDADES):
+        reais = ordem[abertas.prioridade[ordem] == p]
+        colunas.append(reais)
+        classes.append(np.full(reais.size, p, np.int8))
+        chaves.append(abertas.ordem[reais].astype(np.uint64))
+        chegadas.append(np.zeros((execucoes, reais.size)))
+        taxa = float(modelo.chegadas[p])
+        if not configuracao.chegadas or taxa <= 0 or not (abertas.prioridade > p).any():
+            continue
+        esperadas = taxa * horizonte
+        # Never more slots than open orders: past that the shop is overrun anyway.
+        vagas = min(int(np.ceil(esperadas + 3 * np.sqrt(esperadas) + 2)), len(abertas))
+        chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas)).astype(np.uint64)
+        intervalo = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, configuracao.semente))
+        colunas.append(np.full(vagas, -1))
+        classes.append(np.full(vagas, p, np.int8))
+        chaves.append(chave)
+        chegadas.append(np.cumsum(intervalo / taxa, axis=1))
+    coluna = np.concatenate(colunas)
+    real = coluna >= 0
+
+    def campo(valores: NDArray, vazio: float | int | bool) -> NDArray:
+        saida = np.full(coluna.size, vazio, dtype=valores.dtype)
+        saida[real] = valores[coluna[real]]
+        return saida
+
+    posicao = {int(m): i for i, m in enumerate(mecanicos)}
+    mecanico = np.array([posicao.get(int(m), -1) for m in abertas.mecanico], dtype=np.int64)
+    return Fila(
+        prioridade=np.concatenate(classes),
+        chave=np.concatenate(chaves),
+        coluna=coluna,
+        chegada=np.concatenate(chegadas, axis=1),
+        estado=EstadoAberto(
+            campo(estado.etapa, 0),
+            campo(estado.decorrido, 0.0),
+            campo(estado.pausa_decorrida, np.nan),
+            campo(estado.ja_pausada, False),
+        ),
+        mecanico=campo(mecanico, -1),
+    )

@@ -1,0 +1,219 @@
+"""The model learned from the shop's history: for each stage, the distribution of its working
+time (holds excluded), by priority, falling back to all priorities when a priority has too few
+finished samples; how often each stage is held and for how long; and how many orders of each
+priority arrive per working hour.
+
+The orders finished in the window are complete observations; the open orders add their
+finished stages as complete observations too, and the stage they are in (and a hold that is
+running) as censored ones (survival.py). No history, no model: below `minimo_ordens` finished
+orders `ajustar` says so, and nothing is forecast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import survival
+from .calendar import Calendario
+from .domain import CRIACAO, ETAPAS, FIM, PRIORIDADES, Abertas, Historico
+from .survival import Distribuicao
+
+DIA = 86_400.0
+# A stage counts as held when its holds add up to more than this (the exported CSV keeps
+# minutes, so a minute or two of difference is rounding, not a hold).
+PAUSA_MINIMA_S = 180.0
+
+
+@dataclass(frozen=True)
+class Parametros:
+    janela_dias: int = 90  # finished orders of this many days back are learned from
+    minimo_ordens: int = 30  # fewer finished orders: "sem histórico suficiente"
+    minimo_grupo: int = 30  # fewer finished samples of a priority: that stage uses all priorities
+    minimo_pausas: int = 5  # fewer finished holds in the whole history: holds are not modelled
+
+
+@dataclass(frozen=True)
+class Modelo:
+    """`etapas[k][p]`: the distribution of stage k's working seconds for priority rank p (the
+    fallback already resolved); `pausa_prob[k]`: the share of stage k's passages that were
+    held; `pausas[k]`: how long a hold in stage k lasts (working seconds), None when holds are
+    not modelled; `chegadas[p]`: orders of priority p arriving per working second."""
+
+    ordens: int
+    etapas: tuple[tuple[Distribuicao, ...], ...]
+    pausa_prob: NDArray[np.float64]
+    pausas: tuple[Distribuicao | None, ...]
+    chegadas: NDArray[np.float64]
+
+    def medianas(self, prioridade: int) -> NDArray[np.float64]:
+        return np.array([self.etapas[k][prioridade].mediana for k in range(len(ETAPAS))])
+
+
+def servico_e_pausa(
+    calendario: Calendario,
+    inicio: NDArray[np.float64],
+    fim: NDArray[np.float64],
+    pausa_s: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Split the working time of [inicio, fim] into the time the stage ran and the time it was
+    held, knowing only the wall-clock seconds on hold (what the store keeps per stage, and the
+    export's minutes give). People hold and resume at work, so a hold takes the nights and
+    weekends it spans: the stage ran min(working time, wall time - hold), which is exact when
+    the stage ran within opening hours, and the hold took the rest."""
+    uteis = calendario.uteis_entre(inicio, fim)
+    corrido = fim - inicio - np.nan_to_num(pausa_s)
+    servico = np.clip(np.minimum(uteis, corrido), 0.0, None)
+    return servico, uteis - servico
+
+
+@dataclass(frozen=True)
+class Observacoes:
+    """One stage's (or hold's) durations, whether each ended, and the order's priority."""
+
+    duracao: NDArray[np.float64]
+    terminou: NDArray[np.bool_]
+    prioridade: NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class EstadoAberto:
+    """Where each open order is now, in working seconds: its stage, the time the stage has run
+    (holds excluded), the time the current hold has lasted (NaN when not held), and whether the
+    stage was already held."""
+
+    etapa: NDArray[np.int8]
+    decorrido: NDArray[np.float64]
+    pausa_decorrida: NDArray[np.float64]
+    ja_pausada: NDArray[np.bool_]
+
+
+def estado_aberto(calendario: Calendario, abertas: Abertas, agora: float) -> EstadoAberto:
+    etapa = abertas.etapa
+    linhas = np.arange(len(abertas))
+    inicio = abertas.instantes[linhas, etapa]
+    em_pausa = np.isfinite(abertas.pausa_desde)
+    # The stage ran until now, or until the hold running now began.
+    ate = np.where(em_pausa, np.minimum(abertas.pausa_desde, agora), agora)
+    pausas_terminadas = abertas.pausas[linhas, etapa]
+    decorrido, _ = servico_e_pausa(calendario, inicio, np.maximum(ate, inicio), pausas_terminadas)
+    pausa_decorrida = np.where(em_pausa, calendario.uteis_entre(abertas.pausa_desde, agora), np.nan)
+    return EstadoAberto(
+        etapa,
+        np.nan_to_num(decorrido),
+        pausa_decorrida,
+        em_pausa | (pausas_terminadas > PAUSA_MINIMA_S),
+    )
+
+
+def _observacoes(
+    calendario: Calendario, historico: Historico, abertas: Abertas, agora: float
+) -> tuple[list[Observacoes], list[Observacoes]]:
+    """Per stage, the stage's observations and its holds' (complete and censored)."""
+    estado = estado_aberto(calendario, abertas, agora)
+    etapas: list[Observacoes] = []
+    pausas: list[Observacoes] = []
+    for k in range(len(ETAPAS)):
+        # Finished orders, and the stages the open orders have finished.
+        ini = np.concatenate((historico.instantes[:, k], abertas.instantes[:, k]))
+        fim = np.concatenate((historico.instantes[:, k + 1], abertas.instantes[:, k + 1]))
+        pausa = np.concatenate((historico.pausas[:, k], abertas.pausas[:, k]))
+        prioridade = np.concatenate((historico.prioridade, abertas.prioridade))
+        completo = np.isfinite(ini) & np.isfinite(fim) & (fim >= ini)
+        servico, pausado = servico_e_pausa(
+            calendario, ini[completo], fim[completo], pausa[completo]
+        )
+        # The open orders in stage k now: censored at the time run so far.
+        aqui = estado.etapa == k
+        etapas.append(
+            Observacoes(
+                np.concatenate((servico, estado.decorrido[aqui])),
+                np.concatenate((np.ones(servico.size, bool), np.zeros(int(aqui.sum()), bool))),
+                np.concatenate((prioridade[completo], abertas.prioridade[aqui])),
+            )
+        )
+        houve = pausa[completo] > PAUSA_MINIMA_S
+        segurando = aqui & np.isfinite(estado.pausa_decorrida)
+        pausas.append(
+            Observacoes(
+                np.concatenate((pausado[houve], estado.pausa_decorrida[segurando])),
+                np.concatenate(
+                    (np.ones(int(houve.sum()), bool), np.zeros(int(segurando.sum()), bool))
+                ),
+                np.concatenate((prioridade[completo][houve], abertas.prioridade[segurando])),
+            )
+        )
+    return etapas, pausas
+
+
+def _na_janela(historico: Historico, agora: float, dias: int) -> Historico:
+    fim = historico.instantes[:, FIM]
+    dentro = np.isfinite(fim) & (fim <= agora) & (fim >= agora - dias * DIA)
+    return Historico(
+        historico.prioridade[dentro], historico.instantes[dentro], historico.pausas[dentro]
+    )
+
+
+def ajustar(
+    calendario: Calendario,
+    historico: Historico,
+    abertas: Abertas,
+    agora: float,
+    parametros: Parametros | None = None,
+) -> Modelo | int:
+    """The model, or (not enough history) the number of finished orders in the window."""
+    parametros = parametros or Parametros()
+    historico = _na_janela(historico, agora, parametros.janela_dias)
+    if len(historico) < parametros.minimo_ordens:
+        return len(historico)
+    obs_etapas, obs_pausas = _observacoes(calendario, historico, abertas, agora)
+    etapas = []
+    for obs in obs_etapas:
+        todas = survival.ajustar(obs.duracao, obs.terminou)
+        assert todas is not None  # every finished order went through every stage
+        por_prioridade = []
+        for p in range(PRIORIDADES):
+            grupo = obs.prioridade == p
+            dist = None
+            if int((obs.terminou & grupo).sum()) >= parametros.minimo_grupo:
+                dist = survival.ajustar(obs.duracao[grupo], obs.terminou[grupo])
+            por_prioridade.append(dist or todas)
+        etapas.append(tuple(por_prioridade))
+
+    # Holds: how often per stage, and how long (per stage when a stage has enough, else pooled).
+    passagens = np.array([int(o.terminou.sum()) for o in obs_etapas], dtype=np.float64)
+    seguradas = np.array([int(o.terminou.sum()) for o in obs_pausas], dtype=np.float64)
+    pausa_prob = np.where(passagens > 0, seguradas / np.maximum(passagens, 1), 0.0)
+    total = survival.ajustar(
+        np.concatenate([o.duracao for o in obs_pausas]),
+        np.concatenate([o.terminou for o in obs_pausas]),
+    )
+    pausas: list[Distribuicao | None] = []
+    if total is None or total.eventos < parametros.minimo_pausas:
+        pausa_prob[:] = 0.0
+        pausas = [None] * len(ETAPAS)
+    else:
+        for obs in obs_pausas:
+            dist = None
+            if int(obs.terminou.sum()) >= parametros.minimo_grupo:
+                dist = survival.ajustar(obs.duracao, obs.terminou)
+            pausas.append(dist or total)
+
+    return Modelo(len(historico), tuple(etapas), pausa_prob, tuple(pausas),
+                  _chegadas(calendario, historico, agora, parametros.janela_dias))  # fmt: skip
+
+
+def _chegadas(
+    calendario: Calendario, historico: Historico, agora: float, dias: int
+) -> NDArray[np.float64]:
+    """Orders per working second, by priority: the orders finished in the window over the
+    working time the window's data covers (from its start to the last finish seen), i.e. the
+    shop's throughput, which is its arrival rate in the long run."""
+    criadas = historico.instantes[:, CRIACAO]
+    inicio = max(agora - dias * DIA, float(np.nanmin(criadas)))
+    fim = float(np.nanmax(historico.instantes[:, FIM]))
+    uteis = float(calendario.uteis_entre(np.array([inicio]), np.array([fim]))[0])
+    contagem = np.bincount(historico.prioridade, minlength=PRIORIDADES)[:PRIORIDADES]
+    return contagem / uteis if uteis > 0 else np.zeros(PRIORIDADES)
