@@ -316,7 +316,7 @@ class Simulador:
         abertas = [o for o in self.ordens if "dta_fim_reparo" not in o.marcos]
         self.fotos.append({
             "instante": self.instante(minuto),
-            "mecanicos": sorted(presentes),
+            "mecanicos": sorted(MECANICOS),  # the active ones: the app cannot know who is absent
             "ordens": [self.documento(o, minuto) for o in abertas],
         })  # fmt: skip
 

@@ -27,7 +27,7 @@ from .domain import (
     previsoes,
 )
 from .model import EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
-from .simulation import Fila, simular, uniformes
+from .simulation import Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
 # Orders yet to arrive get keys above any OS number, one per (priority, slot).
@@ -40,6 +40,7 @@ class Configuracao:
     execucoes: int = 200  # Monte Carlo runs: p80 to about +-3 points of probability
     semente: int = 0  # fixed: the same state gives the same forecast
     chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
+    carga_maxima: float = 1.5  # of the mechanics' capacity, for the arrivals (see montar_fila)
     parametros: Parametros = Parametros()
 
 
@@ -63,7 +64,9 @@ def prever(
     if len(abertas) == 0:
         return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
     estado = estado_aberto(calendario, abertas, t)
-    fila = montar_fila(modelo, abertas, estado, pessoas, configuracao)
+    resto = restos_agora(modelo, calendario, abertas, estado, t, configuracao.execucoes,
+                         configuracao.semente)  # fmt: skip
+    fila = montar_fila(modelo, abertas, estado, pessoas, configuracao, resto)
     fim_fila = simular(modelo, fila, pessoas.size, configuracao.execucoes, configuracao.semente)
     reais = fila.coluna >= 0
     fim = np.empty((configuracao.execucoes, len(abertas)))
@@ -121,12 +124,35 @@ def _horizonte(
     return 1.5 * trabalho / mecanicos + 2.0 * resposta + 20 * HORA
 
 
+def _colunas(valores: NDArray[np.float64], coluna: NDArray[np.int64]) -> NDArray[np.float64]:
+    """(runs, open orders) laid out as the Fila's columns (0 for the slots)."""
+    saida = np.zeros((valores.shape[0], coluna.size))
+    real = coluna >= 0
+    saida[:, real] = valores[:, coluna[real]]
+    return saida
+
+
+def _escala_chegadas(modelo: Modelo, mecanicos: int, carga_maxima: float) -> float:
+    """The factor applied to the history's arrival rates so that the work they bring stays
+    within `carga_maxima` of the mechanics' capacity. The history's rate times the model's mean
+    work can exceed it (the mean counts, as work, a repair's wait for a mechanic after a hold;
+    mechanics may have been more than those listed now); a simulated queue above capacity grows
+    without bound and would push the low-priority orders out to the end of the horizon."""
+    trabalho = sum(
+        float(modelo.chegadas[p])
+        * (modelo.etapas[DIAGNOSTICO][p].media + modelo.etapas[REPARO][p].media)
+        for p in range(PRIORIDADES)
+    )
+    return min(1.0, carga_maxima * mecanicos / trabalho) if trabalho > 0 else 1.0
+
+
 def montar_fila(
     modelo: Modelo,
     abertas: Abertas,
     estado: EstadoAberto,
     mecanicos: NDArray[np.int64],
     configuracao: Configuracao,
+    resto_agora: NDArray[np.float64],
 ) -> Fila:
     """The open orders in the board's order, with, after those of each priority, slots for the
     orders of that priority still to arrive (when some lower-priority order is open for them to
@@ -134,6 +160,7 @@ def montar_fila(
     execucoes = configuracao.execucoes
     ordem = ordem_do_quadro(abertas)
     horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos.size)
+    escala = _escala_chegadas(modelo, mecanicos.size, configuracao.carga_maxima)
     colunas: list[NDArray[np.int64]] = []
     classes: list[NDArray[np.int8]] = []
     chaves: list[NDArray[np.uint64]] = []
@@ -144,7 +171,7 @@ def montar_fila(
         classes.append(np.full(reais.size, p, np.int8))
         chaves.append(abertas.ordem[reais].astype(np.uint64))
         chegadas.append(np.zeros((execucoes, reais.size)))
-        taxa = float(modelo.chegadas[p])
+        taxa = float(modelo.chegadas[p]) * escala
         if not configuracao.chegadas or taxa <= 0 or not (abertas.prioridade > p).any():
             continue
         esperadas = taxa * horizonte
@@ -171,11 +198,14 @@ def montar_fila(
         chave=np.concatenate(chaves),
         coluna=coluna,
         chegada=np.concatenate(chegadas, axis=1),
+        resto_agora=_colunas(resto_agora, coluna),
         estado=EstadoAberto(
             campo(estado.etapa, 0),
             campo(estado.decorrido, 0.0),
             campo(estado.pausa_decorrida, np.nan),
             campo(estado.ja_pausada, False),
+            campo(estado.decorrido_corrido, 0.0),
+            campo(estado.pausa_corrida, np.nan),
         ),
         mecanico=campo(mecanico, -1),
     )

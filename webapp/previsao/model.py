@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from . import survival
 from .calendar import Calendario
-from .domain import CRIACAO, ETAPAS, FIM, PRIORIDADES, Abertas, Historico
+from .domain import CRIACAO, ESPERA_APROVACAO, ETAPAS, FIM, PRIORIDADES, Abertas, Historico
 from .survival import Distribuicao
 
 DIA = 86_400.0
@@ -47,6 +47,10 @@ class Modelo:
     pausa_prob: NDArray[np.float64]
     pausas: tuple[Distribuicao | None, ...]
     chegadas: NDArray[np.float64]
+    # On the wall clock: the customer's answer per priority, and the holds per stage. What is
+    # running now ends at an instant (its start plus a draw), converted to working time then.
+    resposta_corrida: tuple[Distribuicao, ...]
+    pausas_corridas: tuple[Distribuicao | None, ...]
 
     def medianas(self, prioridade: int) -> NDArray[np.float64]:
         return np.array([self.etapas[k][prioridade].mediana for k in range(len(ETAPAS))])
@@ -80,14 +84,17 @@ class Observacoes:
 
 @dataclass(frozen=True)
 class EstadoAberto:
-    """Where each open order is now, in working seconds: its stage, the time the stage has run
-    (holds excluded), the time the current hold has lasted (NaN when not held), and whether the
-    stage was already held."""
+    """Where each open order is now: its stage, the working time the stage has run (holds
+    excluded), the working time the current hold has lasted (NaN when not held), whether the
+    stage was already held; and both times on the wall clock."""
 
     etapa: NDArray[np.int8]
     decorrido: NDArray[np.float64]
     pausa_decorrida: NDArray[np.float64]
     ja_pausada: NDArray[np.bool_]
+    # The same on the wall clock (what the customer's answer and a hold for parts run on).
+    decorrido_corrido: NDArray[np.float64]
+    pausa_corrida: NDArray[np.float64]
 
 
 def estado_aberto(calendario: Calendario, abertas: Abertas, agora: float) -> EstadoAberto:
@@ -100,21 +107,36 @@ def estado_aberto(calendario: Calendario, abertas: Abertas, agora: float) -> Est
     pausas_terminadas = abertas.pausas[linhas, etapa]
     decorrido, _ = servico_e_pausa(calendario, inicio, np.maximum(ate, inicio), pausas_terminadas)
     pausa_decorrida = np.where(em_pausa, calendario.uteis_entre(abertas.pausa_desde, agora), np.nan)
+    corrido = np.clip(np.nan_to_num(ate - inicio - pausas_terminadas), 0.0, None)
     return EstadoAberto(
         etapa,
         np.nan_to_num(decorrido),
         pausa_decorrida,
         em_pausa | (pausas_terminadas > PAUSA_MINIMA_S),
+        corrido,
+        np.where(em_pausa, np.maximum(agora - abertas.pausa_desde, 0.0), np.nan),
     )
+
+
+@dataclass(frozen=True)
+class Todas:
+    etapas: list[Observacoes]
+    pausas: list[Observacoes]
+    passagens: NDArray[np.float64]
+    resposta_corrida: Observacoes
+    pausas_corridas: list[Observacoes]
 
 
 def _observacoes(
     calendario: Calendario, historico: Historico, abertas: Abertas, agora: float
-) -> tuple[list[Observacoes], list[Observacoes]]:
-    """Per stage, the stage's observations and its holds' (complete and censored)."""
+) -> Todas:
+    """Per stage, the stage's observations and its holds' (complete and censored), and how
+    many orders went through it."""
     estado = estado_aberto(calendario, abertas, agora)
     etapas: list[Observacoes] = []
     pausas: list[Observacoes] = []
+    passagens: list[int] = []
+    pausas_corridas: list[Observacoes] = []
     for k in range(len(ETAPAS)):
         # Finished orders, and the stages the open orders have finished.
         ini = np.concatenate((historico.instantes[:, k], abertas.instantes[:, k]))
@@ -125,17 +147,39 @@ def _observacoes(
         servico, pausado = servico_e_pausa(
             calendario, ini[completo], fim[completo], pausa[completo]
         )
-        # The open orders in stage k now: censored at the time run so far.
+        houve = pausa[completo] > PAUSA_MINIMA_S
+        passagens.append(int(completo.sum()))
+        # The stage's own time is learned from the passages without a hold: exact, whereas a
+        # held one's working time cannot be told from the wait for a mechanic after the hold.
+        # The open orders in stage k now (not held): censored at the time run so far.
         aqui = estado.etapa == k
+        censurada = aqui & ~estado.ja_pausada
+        if k == ESPERA_APROVACAO:
+            corrido = (fim - ini - pausa)[completo][~houve]
+            resposta = Observacoes(
+                np.concatenate((corrido, estado.decorrido_corrido[censurada])),
+                np.concatenate((np.ones(corrido.size, bool), np.zeros(int(censurada.sum()), bool))),
+                np.concatenate((prioridade[completo][~houve], abertas.prioridade[censurada])),
+            )
         etapas.append(
             Observacoes(
-                np.concatenate((servico, estado.decorrido[aqui])),
-                np.concatenate((np.ones(servico.size, bool), np.zeros(int(aqui.sum()), bool))),
-                np.concatenate((prioridade[completo], abertas.prioridade[aqui])),
+                np.concatenate((servico[~houve], estado.decorrido[censurada])),
+                np.concatenate(
+                    (np.ones(int((~houve).sum()), bool), np.zeros(int(censurada.sum()), bool))
+                ),
+                np.concatenate((prioridade[completo][~houve], abertas.prioridade[censurada])),
             )
         )
-        houve = pausa[completo] > PAUSA_MINIMA_S
         segurando = aqui & np.isfinite(estado.pausa_decorrida)
+        pausas_corridas.append(
+            Observacoes(
+                np.concatenate((pausa[completo][houve], estado.pausa_corrida[segurando])),
+                np.concatenate(
+                    (np.ones(int(houve.sum()), bool), np.zeros(int(segurando.sum()), bool))
+                ),
+                np.concatenate((prioridade[completo][houve], abertas.prioridade[segurando])),
+            )
+        )
         pausas.append(
             Observacoes(
                 np.concatenate((pausado[houve], estado.pausa_decorrida[segurando])),
@@ -145,7 +189,7 @@ def _observacoes(
                 np.concatenate((prioridade[completo][houve], abertas.prioridade[segurando])),
             )
         )
-    return etapas, pausas
+    return Todas(etapas, pausas, np.array(passagens, dtype=np.float64), resposta, pausas_corridas)
 
 
 def _na_janela(historico: Historico, agora: float, dias: int) -> Historico:
@@ -168,41 +212,52 @@ def ajustar(
     historico = _na_janela(historico, agora, parametros.janela_dias)
     if len(historico) < parametros.minimo_ordens:
         return len(historico)
-    obs_etapas, obs_pausas = _observacoes(calendario, historico, abertas, agora)
-    etapas = []
-    for obs in obs_etapas:
-        todas = survival.ajustar(obs.duracao, obs.terminou)
-        assert todas is not None  # every finished order went through every stage
-        por_prioridade = []
-        for p in range(PRIORIDADES):
-            grupo = obs.prioridade == p
-            dist = None
-            if int((obs.terminou & grupo).sum()) >= parametros.minimo_grupo:
-                dist = survival.ajustar(obs.duracao[grupo], obs.terminou[grupo])
-            por_prioridade.append(dist or todas)
-        etapas.append(tuple(por_prioridade))
+    obs = _observacoes(calendario, historico, abertas, agora)
+    etapas = tuple(_por_prioridade(o, parametros.minimo_grupo) for o in obs.etapas)
 
     # Holds: how often per stage, and how long (per stage when a stage has enough, else pooled).
-    passagens = np.array([int(o.terminou.sum()) for o in obs_etapas], dtype=np.float64)
-    seguradas = np.array([int(o.terminou.sum()) for o in obs_pausas], dtype=np.float64)
-    pausa_prob = np.where(passagens > 0, seguradas / np.maximum(passagens, 1), 0.0)
-    total = survival.ajustar(
-        np.concatenate([o.duracao for o in obs_pausas]),
-        np.concatenate([o.terminou for o in obs_pausas]),
-    )
-    pausas: list[Distribuicao | None] = []
-    if total is None or total.eventos < parametros.minimo_pausas:
+    seguradas = np.array([int(o.terminou.sum()) for o in obs.pausas], dtype=np.float64)
+    pausa_prob = np.where(obs.passagens > 0, seguradas / np.maximum(obs.passagens, 1), 0.0)
+    pausas = _por_etapa(obs.pausas, parametros)
+    corridas = _por_etapa(obs.pausas_corridas, parametros)
+    if pausas[0] is None:
         pausa_prob[:] = 0.0
-        pausas = [None] * len(ETAPAS)
-    else:
-        for obs in obs_pausas:
-            dist = None
-            if int(obs.terminou.sum()) >= parametros.minimo_grupo:
-                dist = survival.ajustar(obs.duracao, obs.terminou)
-            pausas.append(dist or total)
+    return Modelo(
+        len(historico), etapas, pausa_prob, pausas,
+        _chegadas(calendario, historico, agora, parametros.janela_dias),
+        _por_prioridade(obs.resposta_corrida, parametros.minimo_grupo), corridas,
+    )  # fmt: skip
 
-    return Modelo(len(historico), tuple(etapas), pausa_prob, tuple(pausas),
-                  _chegadas(calendario, historico, agora, parametros.janela_dias))  # fmt: skip
+
+def _por_prioridade(obs: Observacoes, minimo: int) -> tuple[Distribuicao, ...]:
+    """Per priority, falling back to all priorities where a priority has too few samples."""
+    todas = survival.ajustar(obs.duracao, obs.terminou)
+    if todas is None:
+        raise ValueError("uma etapa sem nenhuma passagem sem espera")
+    por_prioridade = []
+    for p in range(PRIORIDADES):
+        grupo = obs.prioridade == p
+        dist = None
+        if int((obs.terminou & grupo).sum()) >= minimo:
+            dist = survival.ajustar(obs.duracao[grupo], obs.terminou[grupo])
+        por_prioridade.append(dist or todas)
+    return tuple(por_prioridade)
+
+
+def _por_etapa(obs: list[Observacoes], parametros: Parametros) -> tuple[Distribuicao | None, ...]:
+    """Holds per stage (pooled where a stage has too few); all None with too few holds."""
+    total = survival.ajustar(
+        np.concatenate([o.duracao for o in obs]), np.concatenate([o.terminou for o in obs])
+    )
+    if total is None or total.eventos < parametros.minimo_pausas:
+        return (None,) * len(obs)
+    por_etapa = []
+    for o in obs:
+        dist = None
+        if int(o.terminou.sum()) >= parametros.minimo_grupo:
+            dist = survival.ajustar(o.duracao, o.terminou)
+        por_etapa.append(dist or total)
+    return tuple(por_etapa)
 
 
 def _chegadas(

@@ -35,7 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .domain import DIAGNOSTICO, ESPERA_APROVACAO, ESPERA_DIAGNOSTICO, ESPERA_REPARO, REPARO
+from .calendar import Calendario
+from .domain import (
+    DIAGNOSTICO,
+    ESPERA_APROVACAO,
+    ESPERA_DIAGNOSTICO,
+    ESPERA_REPARO,
+    REPARO,
+    Abertas,
+)
 from .model import EstadoAberto, Modelo
 from .survival import Distribuicao
 
@@ -80,6 +88,7 @@ class Fila:
     chave: NDArray[np.uint64]
     coluna: NDArray[np.int64]
     chegada: NDArray[np.float64]  # (runs, n): when each slot arrives (0 for open orders)
+    resto_agora: NDArray[np.float64]  # (runs, n): restos_agora, 0 for the slots
     estado: EstadoAberto
     mecanico: NDArray[np.int64]  # index among the mechanics at work, -1 if none of them
 
@@ -104,21 +113,10 @@ def _segmentos(
     and how many each order has."""
     est = fila.estado
     e, dec = est.etapa, est.decorrido
-    segurada = np.isfinite(est.pausa_decorrida)
-    pausa_dec = np.nan_to_num(est.pausa_decorrida)
     forma = (runs.size, e.size)
 
     def u(fluxo: int) -> NDArray[np.float64]:
         return uniformes(fila.chave, fluxo, runs, semente)
-
-    def pausa_agora(k: int) -> NDArray[np.float64]:
-        """The rest of a hold running now in stage k (none when holds are not modelled)."""
-        dist = modelo.pausas[k]
-        cols = (e == k) & segurada
-        resto = np.zeros(forma)
-        if cols.any() and dist is not None:
-            resto[:, cols] = dist.amostrar(u(20 + k)[:, cols], pausa_dec[cols]) - pausa_dec[cols]
-        return resto
 
     def pausa_futura(k: int, pode: NDArray[np.bool_]) -> NDArray[np.float64]:
         """A hold of stage k for the orders that `pode`, with the stage's probability."""
@@ -142,23 +140,22 @@ def _segmentos(
         parte2 = np.where(dividida, total - posicao * total, 0.0)
         return np.maximum(parte1, SERVICO_MINIMO_S), pausa, parte2
 
-    # Before the diagnosis: the arrival (orders yet to come), a hold running now in the wait or
-    # in the diagnosis itself. The waits for a mechanic are the queue's, not drawn; a hold in
-    # them starts with them (parts ordered when the budget is approved), so only an order yet
-    # to get there may still have one.
-    g0 = fila.chegada[runs] + pausa_agora(ESPERA_DIAGNOSTICO) + pausa_agora(DIAGNOSTICO)
+    # Before the diagnosis: the arrival (orders yet to come), or what runs now on the wall
+    # clock (a hold). The waits for a mechanic are the queue's, not drawn; a hold in them
+    # starts with them (parts ordered when the budget is approved), so only an order yet to get
+    # there may still have one.
+    resto = fila.resto_agora[runs]
+    g0 = fila.chegada[runs] + np.where(e <= DIAGNOSTICO, resto, 0.0)
     g0 += pausa_futura(ESPERA_DIAGNOSTICO, np.broadcast_to(fila.coluna < 0, forma))
-    # Before the repair: the rest of the customer's answer (with a hold in it still to come or
-    # running), a hold in the wait for the repair, a hold running now in the repair.
-    atual = e == ESPERA_APROVACAO
-    desde = np.where(atual, dec, 0.0)
-    resposta = _por_prioridade(modelo.etapas[ESPERA_APROVACAO], fila.prioridade, u(3), desde)
-    pode = (e < ESPERA_APROVACAO) | (atual & ~est.ja_pausada & (u(30 + 2) * resposta > desde))
-    g2 = np.where(e <= ESPERA_APROVACAO, resposta - desde, 0.0)
-    del resposta
-    g2 += pausa_futura(ESPERA_APROVACAO, pode) + pausa_agora(ESPERA_APROVACAO)
+    # Before the repair: the customer's answer (drawn for an order not yet diagnosed; running
+    # now: in `resto`, with a hold running now), the holds still to come.
+    resposta = _por_prioridade(
+        modelo.etapas[ESPERA_APROVACAO], fila.prioridade, u(3), np.zeros(e.size)
+    )
+    g2 = np.where(e < ESPERA_APROVACAO, resposta, 0.0) + np.where(e > DIAGNOSTICO, resto, 0.0)
+    del resposta, resto
+    g2 += pausa_futura(ESPERA_APROVACAO, np.broadcast_to(e < ESPERA_APROVACAO, forma))
     g2 += pausa_futura(ESPERA_REPARO, np.broadcast_to(e < ESPERA_REPARO, forma))
-    g2 += pausa_agora(ESPERA_REPARO) + pausa_agora(REPARO)
 
     # Pack: [diag1, diag2 if held, ] rep1, rep2 if held; a slot's gap is what precedes it.
     d = np.broadcast_to(e <= DIAGNOSTICO, forma)
@@ -178,6 +175,38 @@ def _segmentos(
         gap_out[:, : e.size, k] = gap
         servico_out[:, : e.size, k] = servico
     nseg_out[:, : e.size] = np.where(d, 2 + sd + sr, 1 + sr)
+
+
+def restos_agora(
+    modelo: Modelo, calendario: Calendario, abertas: Abertas, estado: EstadoAberto,
+    agora: float, execucoes: int, semente: int,
+) -> NDArray[np.float64]:  # fmt: skip
+    """(runs, orders) working seconds from now until what runs now on the wall clock ends: a
+    hold (its start plus a draw of its length, given how long it has lasted) and the customer's
+    answer awaited now (likewise; after the hold when the order is also held). 0 elsewhere.
+    Parts and customers keep the calendar's time, not the shop's: a hold of 36 hours that
+    starts on a Friday ends on Sunday, and the work resumes on Monday morning."""
+    n = len(abertas)
+    chave = abertas.ordem.astype(np.uint64)
+    fim = np.full((execucoes, n), np.nan)
+    segurada = np.isfinite(estado.pausa_corrida)
+    for k, dist in enumerate(modelo.pausas_corridas):
+        cols = segurada & (estado.etapa == k)
+        if cols.any() and dist is not None:
+            u = uniformes(chave[cols], 20 + k, execucoes, semente)
+            duracao = dist.amostrar(u, estado.pausa_corrida[cols])
+            fim[:, cols] = abertas.pausa_desde[cols] + duracao
+    cols = estado.etapa == ESPERA_APROVACAO
+    if cols.any():
+        desde = estado.decorrido_corrido[cols]
+        u = uniformes(chave[cols], 3, execucoes, semente)
+        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, desde)
+        base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
+        fim[:, cols] = base + (total - desde)
+    resto = np.zeros((execucoes, n))
+    ha = np.isfinite(fim)
+    resto[ha] = calendario.uteis_entre(np.full(int(ha.sum()), agora), np.maximum(fim[ha], agora))
+    return resto
 
 
 def simular(
