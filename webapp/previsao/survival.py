@@ -60,16 +60,19 @@ class Distribuicao:
 
     def amostrar(self, u: ArrayLike, decorrido: ArrayLike = 0.0) -> NDArray[np.float64]:
         """Total durations for uniforms `u`, given that each has already lasted `decorrido`
-        (broadcast): never shorter than `decorrido`."""
+        (broadcast): never shorter than `decorrido`, and longer the longer it has lasted."""
+        u = np.asarray(u, dtype=np.float64)
         decorrido = np.asarray(decorrido, dtype=np.float64)
-        piso = self.cdf(decorrido)
-        total = self.quantil(piso + np.asarray(u) * (1.0 - piso))
-        return np.maximum(total, decorrido)
+        piso = self.cdf(np.minimum(decorrido, self.t_topo))
+        total = self.quantil(piso + u * (1.0 - piso))
+        # Past the empirical part the tail is memoryless: the rest is exponential, computed as
+        # such (1 - F underflows there).
+        cauda = decorrido + self.media_cauda * -np.log1p(-np.minimum(u, 1 - 1e-16))
+        return np.where(decorrido > self.t_topo, cauda, np.maximum(total, decorrido))
 
     def restante(self, q: float, decorrido: float) -> float:
         """The q-quantile of the time left after `decorrido` (for people and tests)."""
-        piso = float(self.cdf(decorrido))
-        return float(self.quantil(piso + q * (1.0 - piso))) - decorrido
+        return float(self.amostrar(np.array([q]), decorrido)[0]) - decorrido
 
     @property
     def mediana(self) -> float:
