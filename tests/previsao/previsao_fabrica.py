@@ -31,9 +31,12 @@ def historico(
     medianas_h: Sequence[float] = (1.0, 1.0, 2.0, 0.5, 2.0),
     prioridades: Sequence[int] = (0, 1, 2, 3),
     semente: int = 1,
+    pausas: float = 0.0,
+    pausa_h: float = 30.0,
 ) -> Historico:
     """`n` orders finished over the last 60 days, each stage a log-normal working time around
-    its median (laid out on the shop's calendar, so nights and weekends fall in between)."""
+    its median (laid out on the shop's calendar, so nights and weekends fall in between); a
+    share `pausas` of the repairs held for about `pausa_h` wall-clock hours."""
     rng = np.random.default_rng(semente)
     inicio = cal.somar(np.full(n, epoch(agora) - 60 * 86_400), rng.uniform(0, 300 * HORA, n))
     instantes = np.empty((n, 6))
@@ -41,8 +44,14 @@ def historico(
     for k, mediana in enumerate(medianas_h):
         duracao = rng.lognormal(np.log(mediana * HORA), 0.5, n)
         instantes[:, k + 1] = cal.somar(instantes[:, k], duracao)
+    seguradas = np.zeros((n, 5))
+    com = rng.random(n) < pausas
+    # A hold at the end of the work, for about `pausa_h` hours; work resumes when open.
+    fim = instantes[com, 5]
+    instantes[com, 5] = cal.somar(fim + rng.lognormal(np.log(pausa_h * HORA), 0.3, fim.size), 0)
+    seguradas[com, 4] = instantes[com, 5] - fim  # wall-clock seconds, as the store keeps them
     prioridade = np.asarray(prioridades, dtype=np.int8)[rng.integers(0, len(prioridades), n)]
-    return Historico(prioridade, instantes, np.zeros((n, 5)))
+    return Historico(prioridade, instantes, seguradas)
 
 
 def aberta(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from tests.previsao.previsao_fabrica import HORA, local
 from webapp.previsao.calendar import (
     Calendario,
     CalendarioInvalido,
@@ -16,8 +17,6 @@ from webapp.previsao.calendar import (
     ler_feriados,
     ler_horario,
 )
-
-from tests.previsao.previsao_fabrica import HORA, local
 
 SEM_ALMOCO = Calendario.de_config("seg-sex 08:00-18:00; sab 08:00-12:00", "25/12, 2026-11-20")
 COM_ALMOCO = Calendario.de_config("seg-sex 08:00-12:00 13:00-18:00; sab 08:00-12:00")

@@ -8,13 +8,12 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 from webapp.previsao import survival
 from webapp.previsao.calendar import epoch
 from webapp.previsao.domain import REPARO, SEM_HISTORICO, Abertas, Historico
 from webapp.previsao.forecast import prever
 from webapp.previsao.model import ajustar, servico_e_pausa
-
-from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 
 AGORA = local(2026, 11, 11, 10)  # a Wednesday
 
