@@ -155,6 +155,7 @@ class Resultado:
     mecanicos: int
     previsoes: tuple[Previsao, ...]
     motivo: str | None = None
+    execucoes: int = 0  # Monte Carlo runs made
 
     def por_ordem(self) -> dict[int, Previsao]:
         return {p.ordem_servico_id: p for p in self.previsoes}

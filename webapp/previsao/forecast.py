@@ -38,10 +38,17 @@ _FLUXO_CHEGADA = 99
 @dataclass(frozen=True)
 class Configuracao:
     execucoes: int = 200  # Monte Carlo runs: p80 to about +-3 points of probability
+    # Runs x orders simulated at most (memory and time grow with it): past 2,000 orders
+    # (arrivals included) fewer runs, never fewer than `execucoes_minimas`.
+    celulas: int = 400_000
+    execucoes_minimas: int = 100
     semente: int = 0  # fixed: the same state gives the same forecast
     chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
-    carga_maxima: float = 1.5  # of the mechanics' capacity, for the arrivals (see montar_fila)
+    carga_maxima: float = 0.9  # of the mechanics' capacity, for the arrivals (_escala_chegadas)
     parametros: Parametros = Parametros()
+
+    def execucoes_para(self, ordens: int) -> int:
+        return max(min(self.execucoes, self.celulas // max(ordens, 1)), self.execucoes_minimas)
 
 
 def prever(
@@ -64,12 +71,14 @@ def prever(
     if len(abertas) == 0:
         return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
     estado = estado_aberto(calendario, abertas, t)
-    resto = restos_agora(modelo, calendario, abertas, estado, t, configuracao.execucoes,
-                         configuracao.semente)  # fmt: skip
-    fila = montar_fila(modelo, abertas, estado, pessoas, configuracao, resto)
-    fim_fila = simular(modelo, fila, pessoas.size, configuracao.execucoes, configuracao.semente)
+    vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
+    execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
+    resto = restos_agora(modelo, calendario, abertas, estado, t, execucoes, configuracao.semente)
+    fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
+                       configuracao.semente)  # fmt: skip
+    fim_fila = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
     reais = fila.coluna >= 0
-    fim = np.empty((configuracao.execucoes, len(abertas)))
+    fim = np.empty((execucoes, len(abertas)))
     fim[:, fila.coluna[reais]] = fim_fila[:, reais]
 
     p50_w, p80_w = np.quantile(fim, [0.5, 0.8], axis=0)
@@ -88,6 +97,7 @@ def prever(
     return Resultado(
         como_datetime(t), modelo.ordens, pessoas.size,
         previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
+        execucoes=execucoes,
     )  # fmt: skip
 
 
@@ -126,7 +136,7 @@ def _horizonte(
 
 def _colunas(valores: NDArray[np.float64], coluna: NDArray[np.int64]) -> NDArray[np.float64]:
     """(runs, open orders) laid out as the Fila's columns (0 for the slots)."""
-    saida = np.zeros((valores.shape[0], coluna.size))
+    saida = np.zeros((valores.shape[0], coluna.size), np.float32)
     real = coluna >= 0
     saida[:, real] = valores[:, coluna[real]]
     return saida
@@ -146,21 +156,49 @@ def _escala_chegadas(modelo: Modelo, mecanicos: int, carga_maxima: float) -> flo
     return min(1.0, carga_maxima * mecanicos / trabalho) if trabalho > 0 else 1.0
 
 
+def vagas_de_chegada(
+    modelo: Modelo, abertas: Abertas, estado: EstadoAberto, mecanicos: int,
+    configuracao: Configuracao,
+) -> tuple[list[int], NDArray[np.float64]]:  # fmt: skip
+    """How many orders of each priority may still arrive while the open ones are in the shop,
+    and at what rate (per working second):
+    the expected number over a generous horizon, plus three standard deviations; none for a
+    priority that no open order has below it (it would overtake nobody); never more in all
+    than the open orders (past that the shop is overrun anyway)."""
+    if not configuracao.chegadas:
+        return [0] * PRIORIDADES, np.zeros(PRIORIDADES)
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos)
+    escala = _escala_chegadas(modelo, mecanicos, configuracao.carga_maxima)
+    taxas = modelo.chegadas * escala
+    vagas = []
+    for p in range(PRIORIDADES):
+        esperadas = float(taxas[p]) * horizonte
+        ultrapassa = bool((abertas.prioridade > p).any())
+        vagas.append(
+            int(np.ceil(esperadas + 3 * np.sqrt(esperadas) + 2))
+            if ultrapassa and esperadas > 0
+            else 0
+        )
+    total = sum(vagas)
+    if total > len(abertas):
+        vagas = [v * len(abertas) // total for v in vagas]
+    return vagas, taxas
+
+
 def montar_fila(
     modelo: Modelo,
     abertas: Abertas,
     estado: EstadoAberto,
     mecanicos: NDArray[np.int64],
-    configuracao: Configuracao,
     resto_agora: NDArray[np.float64],
+    vagas: list[int],
+    taxas: NDArray[np.float64],
+    execucoes: int,
+    semente: int,
 ) -> Fila:
-    """The open orders in the board's order, with, after those of each priority, slots for the
-    orders of that priority still to arrive (when some lower-priority order is open for them to
-    overtake)."""
-    execucoes = configuracao.execucoes
+    """The open orders in the board's order, with, after those of each priority, `vagas`
+    slots for the orders of that priority still to arrive."""
     ordem = ordem_do_quadro(abertas)
-    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos.size)
-    escala = _escala_chegadas(modelo, mecanicos.size, configuracao.carga_maxima)
     colunas: list[NDArray[np.int64]] = []
     classes: list[NDArray[np.int8]] = []
     chaves: list[NDArray[np.uint64]] = []
@@ -170,19 +208,16 @@ def montar_fila(
         colunas.append(reais)
         classes.append(np.full(reais.size, p, np.int8))
         chaves.append(abertas.ordem[reais].astype(np.uint64))
-        chegadas.append(np.zeros((execucoes, reais.size)))
-        taxa = float(modelo.chegadas[p]) * escala
-        if not configuracao.chegadas or taxa <= 0 or not (abertas.prioridade > p).any():
+        chegadas.append(np.zeros((execucoes, reais.size), np.float32))
+        if not vagas[p]:
             continue
-        esperadas = taxa * horizonte
-        # Never more slots than open orders: past that the shop is overrun anyway.
-        vagas = min(int(np.ceil(esperadas + 3 * np.sqrt(esperadas) + 2)), len(abertas))
-        chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas)).astype(np.uint64)
-        intervalo = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, configuracao.semente))
-        colunas.append(np.full(vagas, -1))
-        classes.append(np.full(vagas, p, np.int8))
+        taxa = float(taxas[p])
+        chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas[p])).astype(np.uint64)
+        intervalo = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente))
+        colunas.append(np.full(vagas[p], -1))
+        classes.append(np.full(vagas[p], p, np.int8))
         chaves.append(chave)
-        chegadas.append(np.cumsum(intervalo / taxa, axis=1))
+        chegadas.append(np.cumsum(intervalo / taxa, axis=1).astype(np.float32))
     coluna = np.concatenate(colunas)
     real = coluna >= 0
 

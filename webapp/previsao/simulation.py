@@ -48,7 +48,7 @@ from .model import EstadoAberto, Modelo
 from .survival import Distribuicao
 
 SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
-_RUNS_POR_LOTE = 50  # runs drawn at a time: the draws' temporaries stay a few MB
+_RUNS_POR_LOTE = 20  # runs drawn at a time: the draws' temporaries stay a few MB
 SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
 # Hold positions: somewhere inside the work, never at its very start or end.
 POSICAO_MIN, POSICAO_MAX = 0.05, 0.95
