@@ -19,8 +19,8 @@ The shop:
   of diagnoses, lasting hours. The mechanic is free during a hold; after it the order queues
   again (in the board's order) for whichever mechanic is free;
 - mechanics take the first ready order in the board's order: priority, then arrival;
-- the advisor types a promise at check-in for most orders: a typical total for the priority in
-  working hours, stretched by a random buffer.
+- the advisor types a promise at check-in for most orders: the median total (working hours) of
+  the last orders of that priority, plus a buffer of 0-40 %, never updated.
 
 It writes the app's own data: finished orders as the documents the indicators' CSV export reads
 (`documentos_finalizados`), and snapshots of the open orders (the stored fields of each item)
@@ -33,6 +33,7 @@ import bisect
 import heapq
 import math
 import random
+import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -50,8 +51,10 @@ RANK = {p: i for i, (p, _) in enumerate(PRIORIDADES)}
 # Log-normal medians (working minutes) of the work, per priority.
 DIAGNOSTICO_MEDIANA = {"URGENTE": 35, "ALTA": 40, "NORMAL": 45, "BAIXA": 50}
 REPARO_MEDIANA = {"URGENTE": 100, "ALTA": 130, "NORMAL": 150, "BAIXA": 180}
-# The advisor's promise: a typical total per priority (working hours), times a random buffer.
+# The advisor's promise: the median total of the last orders of that priority (working hours;
+# these until there are some), plus a buffer.
 PROMESSA_HORAS = {"URGENTE": 8, "ALTA": 12, "NORMAL": 16, "BAIXA": 22}
+FOLGA = (0.0, 0.4)  # the buffer, a share of the median, drawn per order
 PRIMEIRA_OS = 50_001
 MECANICOS = {101: "Marcos", 102: "Paulo", 103: "Rita", 104: "Sérgio"}
 
@@ -65,6 +68,10 @@ class Parametros:
                                   date(2026, 6, 4))  # fmt: skip
     chegadas_por_hora: float = 0.72  # mean over the open hours
     ausencia: float = 0.05
+    # Holds: parts in the repair and for an approved car, the customer's in the diagnosis.
+    pausa_reparo: float = 0.12
+    pausa_aprovada: float = 0.05
+    pausa_diagnostico: float = 0.03
     semente: int = 7
 
     @property
@@ -106,6 +113,7 @@ class Simulador:
         self.seq = 0
         self.fotos: list[dict[str, Any]] = []
         self._primeira_aberta = 0
+        self.totais: dict[str, list[int]] = {p: [] for p, _ in PRIORIDADES}
 
     # --- the minute calendar ---------------------------------------------------------------
 
@@ -131,6 +139,9 @@ class Simulador:
         k = bisect.bisect_left(self.abertos, minuto)
         return self.abertos[min(k, len(self.abertos) - 1)]
 
+    def _uteis(self, de: int, ate: int) -> int:
+        return bisect.bisect_left(self.abertos, ate) - bisect.bisect_left(self.abertos, de)
+
     def _somar_uteis(self, minuto: int, uteis: float) -> int:
         k = bisect.bisect_left(self.abertos, minuto)
         return self.abertos[min(k + int(math.ceil(uteis)), len(self.abertos) - 1)]
@@ -153,15 +164,20 @@ class Simulador:
         reparo = max(10, int(min(reparo, 2400)))
         promessa = None
         if rng.random() < 0.85:
-            horas = PROMESSA_HORAS[prioridade] * rng.uniform(0.8, 1.5)
-            fim = self._somar_uteis(minuto, horas * 60)
+            recentes = self.totais[prioridade][-100:]
+            tipico = (
+                statistics.median(recentes)
+                if len(recentes) >= 10
+                else (PROMESSA_HORAS[prioridade] * 60)
+            )
+            fim = self._somar_uteis(minuto, tipico * (1 + rng.uniform(*FOLGA)))
             promessa = self._proximo_aberto(int(math.ceil(fim / 30) * 30))  # on the half hour
         ordem = Ordem(PRIMEIRA_OS + len(self.ordens), prioridade, minuto, diag, reparo, promessa)
-        if rng.random() < 0.03:
+        if rng.random() < self.p.pausa_diagnostico:
             ordem.pausa_diagnostico = (int(diag * rng.uniform(0.2, 0.8)), self._duracao_cliente())
-        if rng.random() < 0.18:
+        if rng.random() < self.p.pausa_reparo:
             ordem.pausa_reparo = (int(reparo * rng.uniform(0.1, 0.7)), self._duracao_pecas())
-        if rng.random() < 0.07:
+        if rng.random() < self.p.pausa_aprovada:
             ordem.pausa_aprovada = self._duracao_pecas()
         ordem.marcos["dta_criacao"] = minuto
         self.ordens.append(ordem)
@@ -281,6 +297,7 @@ class Simulador:
                           "aprovacao", ordem.os - PRIMEIRA_OS)  # fmt: skip
         else:
             ordem.marcos["dta_fim_reparo"] = minuto
+            self.totais[ordem.prioridade].append(self._uteis(ordem.criada, minuto))
             ordem.etapa = "finalizada"
         return True
 

@@ -26,6 +26,7 @@ import gc
 import statistics
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,6 @@ from bench.previsao_dados import (
 )
 from bench.previsao_placar import (
     Caso,
-    Placar,
     casos_das_medianas,
     casos_do_consultor,
     medianas,
@@ -56,8 +56,8 @@ PASTA = RAIZ / "var" / "bench-previsao"
 HISTORICO_DIAS = 90
 
 
-def simular_oficina(fotos: int, pasta: Path) -> Simulador:
-    parametros = Parametros()
+def simular_oficina(fotos: int, pasta: Path, semente: int) -> Simulador:
+    parametros = Parametros(semente=semente)
     simulador = Simulador(parametros)
     simulador.rodar(simulador.minutos_para_fotos(fotos, HISTORICO_DIAS, parametros.dias))
     pasta.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,11 @@ def simular_oficina(fotos: int, pasta: Path) -> Simulador:
     return simulador
 
 
-def pontuar_tudo(pasta: Path, configuracao: Configuracao) -> tuple[dict[str, Placar], str]:
+def casos_da_oficina(
+    pasta: Path, configuracao: Configuracao, oficina: int
+) -> tuple[dict[str, list[Caso]], Calendario, list[float], int]:
+    """Every open order of every snapshot of one shop, forecast and by the baselines (OS
+    numbers offset by the shop, so that shops can be pooled)."""
     conteudo = ler_fotos(pasta / "fotos.json")
     ajustes = conteudo["calendario"]
     calendario = Calendario.de_config(
@@ -112,13 +116,11 @@ def pontuar_tudo(pasta: Path, configuracao: Configuracao) -> tuple[dict[str, Pla
             )
         casos["consultor"] += casos_do_consultor(calendario, meds, foto["instante"], abertas, fins)
         casos["medianas"] += casos_das_medianas(calendario, meds, foto["instante"], abertas, fins)
-    placares = {nome: pontuar(c, calendario) for nome, c in casos.items()}
-    resumo = (
-        f"{len(conteudo['fotos'])} snapshots, {placares['previsao'].casos} open orders in all "
-        f"({placares['previsao'].sem_fim} never finished, left out); history: {len(historico)} "
-        f"finished orders; forecast per snapshot: median {1000 * statistics.median(tempos):.0f} ms"
-    )
-    return placares, resumo
+    deslocados = {
+        nome: [replace(c, ordem=oficina * 1_000_000 + c.ordem) for c in lista]
+        for nome, lista in casos.items()
+    }
+    return deslocados, calendario, tempos, len(historico)
 
 
 # --- The budget ----------------------------------------------------------------------------------
@@ -204,7 +206,8 @@ def medir_orcamento(
     return (
         (
             f"{finalizadas:,} finished orders, {abertas:,} open, {mecanicos} mechanics, "
-            f"{execucoes} runs (fewer past 2,000 orders, arrivals included): **{statistics.median(tempos):.2f} s** CPU (median of "
+            f"{execucoes} runs (fewer past 2,000 orders, arrivals included): "
+            f"**{statistics.median(tempos):.2f} s** CPU (median of "
             f"{repeticoes}; min {min(tempos):.2f}, max {max(tempos):.2f}); memory: "
             f"**{pico / 2**20:.0f} MB** allocated at the peak (tracemalloc), "
             f"{pico_rss / 1024:.0f} MB of peak RSS over the RSS before"
@@ -216,7 +219,8 @@ def medir_orcamento(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fotos", type=int, default=30, help="snapshots (default 30)")
+    parser.add_argument("--oficinas", type=int, default=4, help="shops simulated (default 4)")
+    parser.add_argument("--fotos", type=int, default=30, help="snapshots per shop (default 30)")
     parser.add_argument("--execucoes", type=int, default=200, help="Monte Carlo runs")
     parser.add_argument("--sem-chegadas", action="store_true", help="do not simulate arrivals")
     parser.add_argument("--sem-orcamento", action="store_true", help="skip the budget")
@@ -225,8 +229,25 @@ def main() -> None:
     args = parser.parse_args()
     configuracao = Configuracao(execucoes=args.execucoes, chegadas=not args.sem_chegadas)
 
-    simular_oficina(args.fotos, PASTA)
-    placares, resumo = pontuar_tudo(PASTA, configuracao)
+    casos: dict[str, list[Caso]] = {}
+    tempos: list[float] = []
+    historicos = []
+    for oficina in range(1, args.oficinas + 1):
+        pasta = PASTA / f"oficina-{oficina}"
+        simular_oficina(args.fotos, pasta, semente=oficina)
+        daqui, calendario, t, n = casos_da_oficina(pasta, configuracao, oficina)
+        for nome, lista in daqui.items():
+            casos.setdefault(nome, []).extend(lista)
+        tempos += t
+        historicos.append(n)
+    placares = {nome: pontuar(lista, calendario) for nome, lista in casos.items()}
+    resumo = (
+        f"{args.oficinas} shops (seeds 1-{args.oficinas}) x {args.fotos} snapshots: "
+        f"{placares['previsao'].casos} open orders in all ({placares['previsao'].sem_fim} never "
+        f"finished, left out); history per shop: {min(historicos)}-{max(historicos)} finished "
+        f"orders; one forecast (a snapshot's orders): median "
+        f"{1000 * statistics.median(tempos):.0f} ms"
+    )
     melhor = min(placares["consultor"].erro_p50_h, placares["medianas"].erro_p50_h)
     previsao = placares["previsao"]
     metas = [
