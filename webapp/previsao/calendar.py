@@ -370,6 +370,26 @@ class Calendario:
         resultado = np.maximum(escala.instantes(alvo), a)
         return np.where(np.isnan(a) | np.isnan(s), np.nan, resultado)
 
+    def hora_da_semana(self, instantes: ArrayLike) -> NDArray[np.int64]:
+        """Each instant's hour of the week in the shop's zone: 0 = Monday 00:00-01:00 .. 167.
+        One zone lookup per distinct day (the offset can change with DST)."""
+        t = np.asarray(instantes, dtype=np.float64)
+        dias = np.floor(t / _DIA_SEGUNDOS).astype(np.int64)
+        unicos, inverso = np.unique(dias, return_inverse=True)
+        deslocamento = np.array(
+            [
+                datetime.fromtimestamp(float(d) * _DIA_SEGUNDOS + 43_200, self.fuso)
+                .utcoffset()
+                .total_seconds()  # type: ignore[union-attr]
+                for d in unicos
+            ]
+        )
+        local = t + deslocamento[inverso]
+        # 1970-01-01 was a Thursday: day 0 is weekday 3.
+        dia_da_semana = (np.floor(local / _DIA_SEGUNDOS).astype(np.int64) + 3) % 7
+        hora = (np.floor(local / 3600).astype(np.int64)) % 24
+        return dia_da_semana * 24 + hora
+
     def aberto(self, instante: datetime) -> bool:
         """Whether the shop is open at `instante`."""
         local = instante.astimezone(self.fuso)

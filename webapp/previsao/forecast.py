@@ -74,8 +74,11 @@ def prever(
     vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
     execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
     resto = restos_agora(modelo, calendario, abertas, estado, t, execucoes, configuracao.semente)
+    ritmo = _ritmo(
+        calendario, modelo, t, _horizonte(modelo, estado, abertas.prioridade, pessoas.size)
+    )
     fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
-                       configuracao.semente)  # fmt: skip
+                       configuracao.semente, ritmo)  # fmt: skip
     fim_fila = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
     reais = fila.coluna >= 0
     fim = np.empty((execucoes, len(abertas)))
@@ -132,6 +135,16 @@ def _horizonte(
         trabalho += reparo * int(daqui.sum())
     resposta = max(modelo.etapas[ESPERA_APROVACAO][p].media for p in range(PRIORIDADES))
     return 1.5 * trabalho / mecanicos + 2.0 * resposta + 20 * HORA
+
+
+def _ritmo(
+    calendario: Calendario, modelo: Modelo, agora: float, horizonte: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The working hours ahead (a grid of working seconds from now, one point an hour, over
+    twice the horizon) and each one's arrival profile (the hour of the week it falls in)."""
+    grade = np.arange(0.0, 2 * horizonte + 2 * HORA, HORA)
+    meio = calendario.somar(np.full(grade.size - 1, agora), grade[:-1] + HORA / 2)
+    return grade, modelo.perfil[calendario.hora_da_semana(meio)]
 
 
 def _colunas(valores: NDArray[np.float64], coluna: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -195,6 +208,7 @@ def montar_fila(
     taxas: NDArray[np.float64],
     execucoes: int,
     semente: int,
+    ritmo: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> Fila:
     """The open orders in the board's order, with, after those of each priority, `vagas`
     slots for the orders of that priority still to arrive."""
@@ -213,11 +227,24 @@ def montar_fila(
             continue
         taxa = float(taxas[p])
         chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas[p])).astype(np.uint64)
-        intervalo = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente))
+        # A Poisson process of rate `taxa` x the hour of the week's profile: unit-rate
+        # arrivals mapped through the inverse of the cumulative intensity (time rescaling).
+        unitarias = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente)), axis=1)
+        if ritmo is None:
+            quando = unitarias / taxa
+        else:
+            grade, intensidade = ritmo
+            acumulada = np.concatenate(([0.0], np.cumsum(intensidade * np.diff(grade)))) * taxa
+            fim = acumulada[-1]
+            quando = np.where(
+                unitarias <= fim,
+                np.interp(unitarias, acumulada, grade),
+                grade[-1] + (unitarias - fim) / taxa,
+            )
         colunas.append(np.full(vagas[p], -1))
         classes.append(np.full(vagas[p], p, np.int8))
         chaves.append(chave)
-        chegadas.append(np.cumsum(intervalo / taxa, axis=1).astype(np.float32))
+        chegadas.append(quando.astype(np.float32))
     coluna = np.concatenate(colunas)
     real = coluna >= 0
 

@@ -40,13 +40,16 @@ class Modelo:
     """`etapas[k][p]`: the distribution of stage k's working seconds for priority rank p (the
     fallback already resolved); `pausa_prob[k]`: the share of stage k's passages that were
     held; `pausas[k]`: how long a hold in stage k lasts (working seconds), None when holds are
-    not modelled; `chegadas[p]`: orders of priority p arriving per working second."""
+    not modelled; `chegadas[p]`: orders of priority p arriving per working second, on average;
+    `perfil[h]`: how much busier than that average hour h of the week is (0 = Monday
+    00:00-01:00; 1 on average over the working time)."""
 
     ordens: int
     etapas: tuple[tuple[Distribuicao, ...], ...]
     pausa_prob: NDArray[np.float64]
     pausas: tuple[Distribuicao | None, ...]
     chegadas: NDArray[np.float64]
+    perfil: NDArray[np.float64]
     # On the wall clock: the customer's answer per priority, and the holds per stage. What is
     # running now ends at an instant (its start plus a draw), converted to working time then.
     resposta_corrida: tuple[Distribuicao, ...]
@@ -225,6 +228,7 @@ def ajustar(
     return Modelo(
         len(historico), etapas, pausa_prob, pausas,
         _chegadas(calendario, historico, agora, parametros.janela_dias),
+        _perfil(calendario, historico, agora, parametros.janela_dias),
         _por_prioridade(obs.resposta_corrida, parametros.minimo_grupo), corridas,
     )  # fmt: skip
 
@@ -258,6 +262,40 @@ def _por_etapa(obs: list[Observacoes], parametros: Parametros) -> tuple[Distribu
             dist = survival.ajustar(o.duracao, o.terminou)
         por_etapa.append(dist or total)
     return tuple(por_etapa)
+
+
+HORAS_DA_SEMANA = 168
+_PSEUDO_CHEGADAS = 3.0  # an hour with few arrivals is pulled towards the average
+
+
+def _perfil(
+    calendario: Calendario, historico: Historico, agora: float, dias: int
+) -> NDArray[np.float64]:
+    """Arrivals by hour of the week (busy Monday mornings, quiet Saturdays), relative to the
+    average: per hour of the week, arrivals over working time open in the window. An arrival
+    while closed counts at the working instant it is (the last opening hour before it)."""
+    inicio = agora - dias * DIA
+    criadas = historico.instantes[:, CRIACAO]
+    criadas = criadas[np.isfinite(criadas) & (criadas >= inicio) & (criadas <= agora)]
+    escala = calendario.escala(inicio, agora)
+    # Working seconds of each hour of the week in the window: the intervals cut at each hour.
+    exposicao = np.zeros(HORAS_DA_SEMANA)
+    dentro = (escala.fins > inicio) & (escala.inicios < agora)
+    for ini, fim in zip(escala.inicios[dentro], escala.fins[dentro], strict=True):
+        ini, fim = max(ini, inicio), min(fim, agora)
+        cortes = np.append(np.arange(np.floor(ini / 3600) * 3600 + 3600, fim, 3600), fim)
+        pedacos = np.diff(np.concatenate(([ini], cortes)))
+        horas = calendario.hora_da_semana(np.concatenate(([ini], cortes[:-1])))
+        np.add.at(exposicao, horas, pedacos)
+    if criadas.size == 0 or exposicao.sum() <= 0:
+        return np.ones(HORAS_DA_SEMANA)
+    no_trabalho = calendario.somar(criadas, 0.0)  # a closed hour: the next working instant
+    uteis = escala.uteis(no_trabalho)
+    quando = escala.instantes(uteis) - 1e-3  # the working instant, inside its opening hour
+    contagem = np.bincount(calendario.hora_da_semana(quando), minlength=HORAS_DA_SEMANA)
+    media = contagem.sum() / exposicao.sum()
+    taxa = (contagem + _PSEUDO_CHEGADAS) / (exposicao + _PSEUDO_CHEGADAS / media)
+    return np.where(exposicao > 0, taxa / media, 0.0)
 
 
 def _chegadas(
