@@ -165,3 +165,8 @@ def test_feriados_aceitos() -> None:
 def test_fuso_desconhecido() -> None:
     with pytest.raises(CalendarioInvalido, match="FUSO_HORARIO desconhecido"):
         Calendario.de_config("seg 08:00-12:00", "", "America/Atlantida")
+
+
+def test_hora_da_semana_no_fuso_da_oficina() -> None:
+    instantes = [epoch(local(2026, 11, 9, 8, 30)), epoch(local(2026, 11, 15, 23, 59))]
+    assert list(COM_ALMOCO.hora_da_semana(instantes)) == [8, 6 * 24 + 23]  # Monday, Sunday
