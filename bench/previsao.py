@@ -1,19 +1,20 @@
-"""`make bench-previsao`: the forecast ("quando fica pronto?") scored on a simulated shop, beside
+"""`make bench-previsao`: the forecast ("quando fica pronto?") scored on simulated shops, beside
 two baselines, and its recompute measured at 2,000 open and 50,000 finished orders.
 
-    .venv/bin/python -m bench.previsao [--fotos 30] [--execucoes 200] [--sem-doc]
+    .venv/bin/python -m bench.previsao [--oficinas 4] [--fotos 30] [--execucoes 200] [--sem-doc]
 
-1. bench/oficina_simulada.py runs a shop for 120 days (and 30 more, so that what is open at
-   the end finishes), with snapshots of the open orders at --fotos instants over the last 30.
+1. bench/oficina_simulada.py runs --oficinas shops (seeds 1, 2, ...) for 120 days each (and 30
+   more, so that what is open at the end finishes), with snapshots of the open orders at
+   --fotos instants over the last 30.
 2. The orders finished in the first 90 days are written as the indicators' CSV export, the
-   snapshots as JSON (var/bench-previsao/historico.csv and fotos.json; the lead's run through
-   the real app reads the same files), and the CSV is read back as the forecast's history.
+   snapshots as JSON (var/bench-previsao/oficina-N/historico.csv and fotos.json: what a run
+   through the real app will load), and the CSV is read back as the forecast's history.
 3. At each snapshot, the forecast (webapp/previsao, called directly, no app) and the two
-   baselines forecast every open order; bench/previsao_placar.py scores them against when the
-   orders really finished.
+   baselines forecast every open order; bench/previsao_placar.py scores them, the shops
+   pooled, against when the orders really finished.
 4. The budget: the whole recompute (model + simulation) on 50,000 finished orders and 2,000
-   open ones, its median time over a few runs (one core: numpy runs single-threaded here) and
-   the memory it takes (the peak of what it allocates, by tracemalloc, and the process's
+   open ones, its median CPU time over a few runs (one core: numpy runs single-threaded here)
+   and the memory it takes (the peak of what it allocates, by tracemalloc, and the process's
    peak RSS over its RSS before).
 
 The section "previsao" of docs/PERFORMANCE.md gets the scores and the budget.
@@ -259,12 +260,13 @@ def main() -> None:
     linhas = [
         "## Previsão",
         "",
-        "`make bench-previsao` (bench/previsao.py): the forecast scored on a simulated shop "
+        "`make bench-previsao` (bench/previsao.py): the forecast scored on simulated shops "
         "(bench/oficina_simulada.py: 4 mechanics, working hours and holidays, arrivals by hour "
         "and weekday, heavy-tailed stage times, customers' answers, holds for parts), 90 days of "
-        "history through the indicators' CSV, open orders snapshotted over the next 30 days. "
-        "Errors in working hours; recall: late orders flagged 2+ working hours ahead (their "
-        "number); precision: flags that were right (their number). See docs/PREVISAO.md.",
+        "history through the indicators' CSV, open orders snapshotted over the next 30 days, "
+        "against when they really finished. Errors in working hours (median over the cases); "
+        "recall: late orders flagged 2+ working hours ahead (their number); precision: flags "
+        "raised before the promise that were right (their number). See docs/PREVISAO.md.",
         "",
         f"Machine: {maquina()}.",
         "",
