@@ -64,8 +64,8 @@ def test_espera_pela_aprovacao_libera_o_mecanico(cal) -> None:
     atras = aberta(2, BAIXA, (AGORA - timedelta(hours=1),))
     sozinha = p50s(prever(cal, hist, abertas(atras), [7], AGORA, SEM_CHEGADAS))[2]
     juntas = p50s(prever(cal, hist, abertas(diagnosticada, atras), [7], AGORA, SEM_CHEGADAS))
-    assert juntas[2] < juntas[1]
-    assert cal.uteis_entre(sozinha, juntas[2]) < 2 * HORA  # not 20 h later
+    # Held by the URGENTE's answer, its diagnosis would start 20 working hours later.
+    assert cal.uteis_entre(sozinha, juntas[2]) < 2 * HORA
 
 
 def test_espera_por_pecas_adia_a_ordem_e_libera_o_mecanico(cal) -> None:
