@@ -147,3 +147,15 @@ def test_ordens_por_chegar_passam_a_frente_das_de_prioridade_menor(cal, hist) ->
 
 def test_vazio_nao_quebra(cal, hist) -> None:
     assert prever(cal, hist, Abertas.de_registros([]), [7], AGORA).previsoes == ()
+
+
+def test_risco_num_quantil_menor_sinaliza_menos_e_com_mais_certeza(cal, hist) -> None:
+    criadas = [aberta(i, NORMAL, (AGORA - timedelta(minutes=10 * i),),
+                      promessa=AGORA + timedelta(hours=3 * i)) for i in range(1, 30)]  # fmt: skip
+    ordens = abertas(*criadas)
+    p80 = prever(cal, hist, ordens, [7, 8], AGORA).previsoes
+    p70 = prever(cal, hist, ordens, [7, 8], AGORA, Configuracao(quantil_risco=0.7)).previsoes
+    assert {p.ordem_servico_id for p in p70 if p.em_risco} < {
+        p.ordem_servico_id for p in p80 if p.em_risco
+    }
+    assert all(p.chance_atraso > 0.2 for p in p80 if p.em_risco)

@@ -45,6 +45,9 @@ class Configuracao:
     semente: int = 0  # fixed: the same state gives the same forecast
     chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
     carga_maxima: float = 0.9  # of the mechanics' capacity, for the arrivals (_escala_chegadas)
+    # At risk: this quantile of the finish passes the promise (the p80, as the board says "8 em
+    # 10"); lower flags fewer orders, more surely (docs/PREVISAO.md, the benchmark).
+    quantil_risco: float = 0.8
     parametros: Parametros = Parametros()
 
     def execucoes_para(self, ordens: int) -> int:
@@ -96,7 +99,10 @@ def prever(
     alem = np.where(adiante, fim - ate_promessa, 0.0)
     chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
     atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
-    em_risco = adiante & (p80 > promessa)
+    limite = p80
+    if configuracao.quantil_risco != 0.8:
+        limite = calendario.somar(agora_n, np.quantile(fim, configuracao.quantil_risco, axis=0))
+    em_risco = adiante & (limite > promessa)
     return Resultado(
         como_datetime(t), modelo.ordens, pessoas.size,
         previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),

@@ -55,9 +55,6 @@ class Modelo:
     resposta_corrida: tuple[Distribuicao, ...]
     pausas_corridas: tuple[Distribuicao | None, ...]
 
-    def medianas(self, prioridade: int) -> NDArray[np.float64]:
-        return np.array([self.etapas[k][prioridade].mediana for k in range(len(ETAPAS))])
-
 
 def servico_e_pausa(
     calendario: Calendario,
@@ -123,6 +120,9 @@ def estado_aberto(calendario: Calendario, abertas: Abertas, agora: float) -> Est
 
 @dataclass(frozen=True)
 class Todas:
+    """All that is observed: per stage, its times and its holds' (working time), how many
+    orders went through it; the customer's answer and the holds on the wall clock."""
+
     etapas: list[Observacoes]
     pausas: list[Observacoes]
     passagens: NDArray[np.float64]
