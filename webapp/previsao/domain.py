@@ -25,9 +25,6 @@ PRIORIDADES = 4  # ranks 0 (URGENTE) .. 3 (BAIXA)
 
 ESPERA_DIAGNOSTICO, DIAGNOSTICO, ESPERA_APROVACAO, ESPERA_REPARO, REPARO = range(5)
 ETAPAS = ("espera_diagnostico", "diagnostico", "espera_aprovacao", "espera_reparo", "reparo")
-# The stages a mechanic works in; the others wait (for a mechanic, or for the customer).
-SERVICO = (DIAGNOSTICO, REPARO)
-
 # Stage k runs from MARCOS[k] to MARCOS[k + 1].
 MARCOS = (
     "dta_criacao",
