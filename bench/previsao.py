@@ -202,16 +202,12 @@ def medir_orcamento(
     _, pico = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return (
-        (
-            f"{finalizadas:,} finished orders, {abertas:,} open, {mecanicos} mechanics, "
-            f"{execucoes} runs (fewer past 2,000 orders, arrivals included): "
-            f"**{statistics.median(tempos):.2f} s** CPU (median of "
-            f"{repeticoes}; min {min(tempos):.2f}, max {max(tempos):.2f}); memory: "
-            f"**{pico / 2**20:.0f} MB** allocated at the peak (tracemalloc), "
-            f"{pico_rss / 1024:.0f} MB of peak RSS over the RSS before"
-        )
-        .replace(",", " ")
-        .replace("  ", ", ")
+        f"{finalizadas:,} finished orders, {abertas:,} open, {mecanicos} mechanics, "
+        f"{execucoes} runs (fewer past 2,000 orders, arrivals included): "
+        f"**{statistics.median(tempos):.2f} s** CPU (median of "
+        f"{repeticoes}; min {min(tempos):.2f}, max {max(tempos):.2f}); memory: "
+        f"**{pico / 2**20:.0f} MB** allocated at the peak (tracemalloc), "
+        f"{pico_rss / 1024:.0f} MB of peak RSS over the RSS before"
     )
 
 
