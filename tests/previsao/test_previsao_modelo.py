@@ -151,3 +151,20 @@ def test_abertas_vazias_e_sem_mecanicos() -> None:
     assert vazio.motivo is None and vazio.previsoes == () and vazio.base_ordens == 200
     sem = prever(cal, hist, abertas(aberta(1, 2, (AGORA,))), [], AGORA)
     assert sem.motivo == "nenhum mecânico em serviço" and sem.previsoes == ()
+
+
+def test_historico_sem_aprovacao_registrada_e_com_tudo_em_espera() -> None:
+    """A spreadsheet's history without the approval's time (it happened when the repair
+    started), and one where every repair was held: still a forecast, no crash."""
+    cal = calendario()
+    base = historico(cal, AGORA, n=60)
+    instantes = base.instantes.copy()
+    instantes[:, 3] = np.nan
+    pausas = base.pausas.copy()
+    pausas[:, 4] = 3600.0
+    sem = Historico(base.prioridade, instantes, pausas)
+    modelo = ajustar(cal, sem, abertas(), epoch(AGORA))
+    assert not isinstance(modelo, int)
+    assert modelo.etapas[3][2].mediana == 0  # approval at the repair's start: no wait
+    resultado = prever(cal, sem, abertas(aberta(1, 2, (AGORA - timedelta(hours=2),))), [7], AGORA)
+    assert resultado.previsoes[0].p50 > AGORA

@@ -18,7 +18,16 @@ from numpy.typing import NDArray
 
 from . import survival
 from .calendar import Calendario
-from .domain import CRIACAO, ESPERA_APROVACAO, ETAPAS, FIM, PRIORIDADES, Abertas, Historico
+from .domain import (
+    CRIACAO,
+    ESPERA_APROVACAO,
+    ESPERA_REPARO,
+    ETAPAS,
+    FIM,
+    PRIORIDADES,
+    Abertas,
+    Historico,
+)
 from .survival import Distribuicao
 
 DIA = 86_400.0
@@ -152,25 +161,27 @@ def _observacoes(
         )
         houve = pausa[completo] > PAUSA_MINIMA_S
         passagens.append(int(completo.sum()))
+        # (All of them held: their split estimate is all there is.)
+        sem = ~houve if not houve.all() else np.ones_like(houve)
         # The stage's own time is learned from the passages without a hold: exact, whereas a
         # held one's working time cannot be told from the wait for a mechanic after the hold.
         # The open orders in stage k now (not held): censored at the time run so far.
         aqui = estado.etapa == k
         censurada = aqui & ~estado.ja_pausada
         if k == ESPERA_APROVACAO:
-            corrido = (fim - ini - pausa)[completo][~houve]
+            corrido = (fim - ini - pausa)[completo][sem]
             resposta = Observacoes(
                 np.concatenate((corrido, estado.decorrido_corrido[censurada])),
                 np.concatenate((np.ones(corrido.size, bool), np.zeros(int(censurada.sum()), bool))),
-                np.concatenate((prioridade[completo][~houve], abertas.prioridade[censurada])),
+                np.concatenate((prioridade[completo][sem], abertas.prioridade[censurada])),
             )
         etapas.append(
             Observacoes(
-                np.concatenate((servico[~houve], estado.decorrido[censurada])),
+                np.concatenate((servico[sem], estado.decorrido[censurada])),
                 np.concatenate(
-                    (np.ones(int((~houve).sum()), bool), np.zeros(int(censurada.sum()), bool))
+                    (np.ones(int(sem.sum()), bool), np.zeros(int(censurada.sum()), bool))
                 ),
-                np.concatenate((prioridade[completo][~houve], abertas.prioridade[censurada])),
+                np.concatenate((prioridade[completo][sem], abertas.prioridade[censurada])),
             )
         )
         segurando = aqui & np.isfinite(estado.pausa_decorrida)
@@ -195,6 +206,18 @@ def _observacoes(
     return Todas(etapas, pausas, np.array(passagens, dtype=np.float64), resposta, pausas_corridas)
 
 
+def _aprovacao_no_reparo(historico: Historico) -> Historico:
+    """An approval not recorded (a spreadsheet's history) happened when the repair started, as
+    the OS service records it."""
+    inst = historico.instantes
+    falta = np.isnan(inst[:, ESPERA_REPARO]) & np.isfinite(inst[:, ESPERA_REPARO + 1])
+    if not falta.any():
+        return historico
+    inst = inst.copy()
+    inst[falta, ESPERA_REPARO] = inst[falta, ESPERA_REPARO + 1]
+    return Historico(historico.prioridade, inst, historico.pausas)
+
+
 def _na_janela(historico: Historico, agora: float, dias: int) -> Historico:
     fim = historico.instantes[:, FIM]
     dentro = np.isfinite(fim) & (fim <= agora) & (fim >= agora - dias * DIA)
@@ -215,6 +238,7 @@ def ajustar(
     historico = _na_janela(historico, agora, parametros.janela_dias)
     if len(historico) < parametros.minimo_ordens:
         return len(historico)
+    historico = _aprovacao_no_reparo(historico)
     obs = _observacoes(calendario, historico, abertas, agora)
     etapas = tuple(_por_prioridade(o, parametros.minimo_grupo) for o in obs.etapas)
 
@@ -236,8 +260,9 @@ def ajustar(
 def _por_prioridade(obs: Observacoes, minimo: int) -> tuple[Distribuicao, ...]:
     """Per priority, falling back to all priorities where a priority has too few samples."""
     todas = survival.ajustar(obs.duracao, obs.terminou)
-    if todas is None:
-        raise ValueError("uma etapa sem nenhuma passagem sem espera")
+    if todas is None:  # no passage finished at all (history with holes): "it takes no time"
+        todas = survival.ajustar(np.zeros(1), np.ones(1, bool))
+        assert todas is not None
     por_prioridade = []
     for p in range(PRIORIDADES):
         grupo = obs.prioridade == p
