@@ -40,7 +40,8 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	test-compose compose-check bench bench-indicadores bench-capacidade clean distclean
+	test-compose compose-check bench bench-indicadores bench-capacidade bench-previsao clean \
+	distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -177,6 +178,12 @@ bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export
 CAPACIDADE_ARGS ?=
 bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients on one pod's gunicorn -> docs/PERFORMANCE.md
 	$(PY) -m bench.capacidade $(CAPACIDADE_ARGS)
+
+# Also on demand: ~1 min; no database. PREVISAO_ARGS e.g. `--fotos 20 --sem-doc` (see
+# `python -m bench.previsao -h`).
+PREVISAO_ARGS ?=
+bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md
+	$(PY) -m bench.previsao $(PREVISAO_ARGS)
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)

@@ -1,0 +1,161 @@
+"""The Monte Carlo run of the queue: the board's order, the mechanic free while a car waits for
+the customer or for parts, holds, risk against the promise, and determinism."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
+from webapp.previsao.calendar import epoch
+from webapp.previsao.domain import Abertas
+from webapp.previsao.forecast import Configuracao, prever
+
+AGORA = local(2026, 11, 11, 9)  # a Wednesday morning
+SEM_CHEGADAS = Configuracao(chegadas=False)
+URGENTE, ALTA, NORMAL, BAIXA = range(4)
+
+
+def p50s(resultado) -> dict[int, float]:
+    return {p.ordem_servico_id: epoch(p.p50) for p in resultado.previsoes}
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return calendario()
+
+
+@pytest.fixture(scope="module")
+def hist(cal):
+    return historico(cal, AGORA, n=300, medianas_h=(1, 1, 2, 0.5, 2))
+
+
+def test_fila_na_ordem_do_quadro_prioridade_depois_chegada(cal, hist) -> None:
+    """One mechanic, four cars waiting for a diagnosis: URGENTE first though it came last,
+    then the older NORMAL, then the newer, then BAIXA (the oldest of all)."""
+    ordens = abertas(
+        aberta(1, BAIXA, (AGORA - timedelta(hours=5),)),
+        aberta(2, NORMAL, (AGORA - timedelta(hours=3),)),
+        aberta(3, NORMAL, (AGORA - timedelta(hours=2),)),
+        aberta(4, URGENTE, (AGORA - timedelta(minutes=5),)),
+    )
+    resultado = prever(cal, hist, ordens, [7], AGORA, SEM_CHEGADAS)
+    fim = p50s(resultado)
+    assert fim[4] < fim[2] < fim[3] < fim[1]
+    a_frente = {p.ordem_servico_id: p.a_frente for p in resultado.previsoes}
+    assert a_frente == {4: 0, 2: 1, 3: 2, 1: 3}
+
+
+def test_mais_mecanicos_menos_espera(cal, hist) -> None:
+    ordens = abertas(*(aberta(i, NORMAL, (AGORA - timedelta(hours=i),)) for i in range(1, 9)))
+    um = p50s(prever(cal, hist, ordens, [7], AGORA, SEM_CHEGADAS))
+    tres = p50s(prever(cal, hist, ordens, [7, 8, 9], AGORA, SEM_CHEGADAS))
+    assert all(tres[i] <= um[i] for i in um)
+    assert sum(um.values()) > sum(tres.values())
+
+
+def test_espera_pela_aprovacao_libera_o_mecanico(cal) -> None:
+    """An URGENTE car waiting for the customer's answer (about 20 working hours) does not hold
+    the only mechanic: the BAIXA car behind it is diagnosed and repaired meanwhile."""
+    hist = historico(cal, AGORA, n=300, medianas_h=(1, 1, 20, 0.5, 2))
+    diagnosticada = aberta(1, URGENTE, (AGORA - timedelta(hours=3),) * 2 + (AGORA,), mecanico=7)
+    atras = aberta(2, BAIXA, (AGORA - timedelta(hours=1),))
+    sozinha = p50s(prever(cal, hist, abertas(atras), [7], AGORA, SEM_CHEGADAS))[2]
+    juntas = p50s(prever(cal, hist, abertas(diagnosticada, atras), [7], AGORA, SEM_CHEGADAS))
+    # Held by the URGENTE's answer, its diagnosis would start 20 working hours later.
+    assert cal.uteis_entre(sozinha, juntas[2]) < 2 * HORA
+
+
+def test_espera_por_pecas_adia_a_ordem_e_libera_o_mecanico(cal) -> None:
+    hist = historico(cal, AGORA, n=300, medianas_h=(1, 1, 2, 0.5, 2), pausas=0.3, pausa_h=40)
+    inicio = AGORA - timedelta(hours=20)
+    marcos = (inicio - timedelta(hours=4),) * 4 + (inicio,)
+    segurada = aberta(1, URGENTE, marcos, mecanico=7, pausa_desde=AGORA - timedelta(hours=1))
+    livre = aberta(1, URGENTE, marcos, mecanico=7)
+    fim_segurada = p50s(prever(cal, hist, abertas(segurada), [7], AGORA, SEM_CHEGADAS))[1]
+    fim_livre = p50s(prever(cal, hist, abertas(livre), [7], AGORA, SEM_CHEGADAS))[1]
+    assert cal.uteis_entre(fim_livre, fim_segurada) > 4 * HORA  # parts: days, not minutes
+    # Meanwhile the mechanic takes the next car: it does not wait for the parts.
+    outra = aberta(2, BAIXA, (AGORA - timedelta(hours=2),))
+    sozinha = p50s(prever(cal, hist, abertas(outra), [7], AGORA, SEM_CHEGADAS))[2]
+    juntas = p50s(prever(cal, hist, abertas(segurada, outra), [7], AGORA, SEM_CHEGADAS))
+    assert juntas[2] < juntas[1]
+    assert cal.uteis_entre(sozinha, juntas[2]) < 2 * HORA
+
+
+def test_nunca_no_passado_e_p80_depois_do_p50(cal, hist) -> None:
+    rng = np.random.default_rng(4)
+    registros = []
+    for os in range(1, 41):
+        etapa = int(rng.integers(0, 5))
+        criada = AGORA - timedelta(hours=float(rng.uniform(1, 60)))
+        marcos = [criada + (AGORA - criada) * k / 6 for k in range(etapa + 1)]
+        pausa = AGORA - timedelta(hours=2) if rng.random() < 0.1 else None
+        registros.append(aberta(os, int(rng.integers(0, 4)), marcos, mecanico=7 + os % 3,
+                                pausa_desde=pausa))  # fmt: skip
+    resultado = prever(cal, hist, abertas(*registros), [7, 8, 9], AGORA)
+    assert len(resultado.previsoes) == 40
+    for p in resultado.previsoes:
+        assert p.p50 > AGORA and p.p80 >= p.p50
+
+
+def test_risco_quando_o_p80_passa_da_promessa(cal, hist) -> None:
+    criada = (AGORA - timedelta(minutes=10),)
+    logo = aberta(1, NORMAL, criada, promessa=AGORA + timedelta(hours=1))
+    folgada = aberta(2, NORMAL, criada, promessa=AGORA + timedelta(days=30))
+    vencida = aberta(3, NORMAL, criada, promessa=AGORA - timedelta(hours=1))
+    sem = aberta(4, NORMAL, criada)
+    resultado = prever(cal, hist, abertas(logo, folgada, vencida, sem), [7, 8], AGORA)
+    por = resultado.por_ordem()
+    assert por[1].em_risco and por[1].chance_atraso > 0.9 and por[1].atraso_esperado_s > HORA
+    assert not por[2].em_risco and por[2].chance_atraso == 0 and por[2].atraso_esperado_s == 0
+    # A promise already passed: the order is late, not "at risk".
+    assert not por[3].em_risco and not por[4].em_risco
+    assert resultado.base_ordens == 300 and resultado.mecanicos == 2
+
+
+def test_mesma_entrada_mesma_previsao_e_a_semente_muda(cal, hist) -> None:
+    ordens = abertas(*(aberta(i, i % 4, (AGORA - timedelta(hours=i),)) for i in range(1, 12)))
+    a = prever(cal, hist, ordens, [7, 8], AGORA)
+    b = prever(cal, hist, ordens, [7, 8], AGORA)
+    assert a.previsoes == b.previsoes
+    outra = prever(cal, hist, ordens, [7, 8], AGORA, Configuracao(semente=1))
+    assert outra.previsoes != a.previsoes
+
+
+def test_sorteios_de_uma_ordem_nao_dependem_das_outras(cal, hist) -> None:
+    """Each order's draws are keyed by its OS number: with its own mechanic, a car in repair
+    keeps exactly its forecast when other orders come and go."""
+    marcos = (AGORA - timedelta(hours=3),) * 4 + (AGORA - timedelta(hours=1),)
+    em_reparo = aberta(1, URGENTE, marcos, mecanico=7)
+    sozinha = prever(cal, hist, abertas(em_reparo), [7], AGORA, SEM_CHEGADAS).por_ordem()[1]
+    outras = [aberta(i, BAIXA, (AGORA - timedelta(hours=i),), mecanico=9) for i in range(2, 6)]
+    juntas = prever(cal, hist, abertas(em_reparo, *outras), [7], AGORA, SEM_CHEGADAS)
+    assert juntas.por_ordem()[1] == sozinha
+
+
+def test_ordens_por_chegar_passam_a_frente_das_de_prioridade_menor(cal, hist) -> None:
+    """Orders still to arrive (at the history's rate) overtake a BAIXA order waiting now."""
+    baixas = abertas(*(aberta(i, BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 4)))
+    com = p50s(prever(cal, hist, baixas, [7], AGORA))
+    sem = p50s(prever(cal, hist, baixas, [7], AGORA, SEM_CHEGADAS))
+    assert all(com[i] >= sem[i] for i in sem)
+    assert sum(com.values()) > sum(sem.values())
+
+
+def test_vazio_nao_quebra(cal, hist) -> None:
+    assert prever(cal, hist, Abertas.de_registros([]), [7], AGORA).previsoes == ()
+
+
+def test_risco_num_quantil_menor_sinaliza_menos_e_com_mais_certeza(cal, hist) -> None:
+    criadas = [aberta(i, NORMAL, (AGORA - timedelta(minutes=10 * i),),
+                      promessa=AGORA + timedelta(hours=3 * i)) for i in range(1, 30)]  # fmt: skip
+    ordens = abertas(*criadas)
+    p80 = prever(cal, hist, ordens, [7, 8], AGORA).previsoes
+    p70 = prever(cal, hist, ordens, [7, 8], AGORA, Configuracao(quantil_risco=0.7)).previsoes
+    assert {p.ordem_servico_id for p in p70 if p.em_risco} < {
+        p.ordem_servico_id for p in p80 if p.em_risco
+    }
+    assert all(p.chance_atraso > 0.2 for p in p80 if p.em_risco)

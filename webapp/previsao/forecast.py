@@ -1,0 +1,279 @@
+"""The whole recompute: learn from the history, run the shop from now, and give each open order
+its p50 and p80, its risk against the promise, and what the forecast rests on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .calendar import Calendario, como_datetime, epoch
+from .domain import (
+    CRIACAO,
+    DIAGNOSTICO,
+    ESPERA_APROVACAO,
+    ESPERA_DIAGNOSTICO,
+    ESPERA_REPARO,
+    PRIORIDADES,
+    REPARO,
+    SEM_HISTORICO,
+    SEM_MECANICOS,
+    Abertas,
+    Historico,
+    Resultado,
+    previsoes,
+)
+from .model import EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
+from .simulation import Fila, restos_agora, simular, uniformes
+
+HORA = 3600.0
+# Orders yet to arrive get keys above any OS number, one per (priority, slot).
+_CHAVE_CHEGADA = 1 << 62
+_FLUXO_CHEGADA = 99
+
+
+@dataclass(frozen=True)
+class Configuracao:
+    execucoes: int = 200  # Monte Carlo runs: p80 to about +-3 points of probability
+    # Runs x orders simulated at most (memory and time grow with it): past 2,000 orders
+    # (arrivals included) fewer runs, never fewer than `execucoes_minimas`.
+    celulas: int = 400_000
+    execucoes_minimas: int = 100
+    semente: int = 0  # fixed: the same state gives the same forecast
+    chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
+    carga_maxima: float = 0.9  # of the mechanics' capacity, for the arrivals (_escala_chegadas)
+    # At risk: this quantile of the finish passes the promise (the p80, as the board says "8 em
+    # 10"); lower flags fewer orders, more surely (docs/PREVISAO.md, the benchmark).
+    quantil_risco: float = 0.8
+    parametros: Parametros = Parametros()
+
+    def execucoes_para(self, ordens: int) -> int:
+        return max(min(self.execucoes, self.celulas // max(ordens, 1)), self.execucoes_minimas)
+
+
+def prever(
+    calendario: Calendario,
+    historico: Historico,
+    abertas: Abertas,
+    mecanicos: Sequence[int] | NDArray[np.int64],
+    agora: datetime | float,
+    configuracao: Configuracao | None = None,
+) -> Resultado:
+    """The forecast of every open order. `mecanicos`: the ids of the mechanics at work now."""
+    configuracao = configuracao or Configuracao()
+    t = epoch(agora) if isinstance(agora, datetime) else float(agora)
+    modelo = ajustar(calendario, historico, abertas, t, configuracao.parametros)
+    pessoas = np.unique(np.asarray(mecanicos, dtype=np.int64))
+    if not isinstance(modelo, Modelo):
+        return Resultado(como_datetime(t), modelo, pessoas.size, (), SEM_HISTORICO)
+    if pessoas.size == 0:
+        return Resultado(como_datetime(t), modelo.ordens, 0, (), SEM_MECANICOS)
+    if len(abertas) == 0:
+        return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
+    estado = estado_aberto(calendario, abertas, t)
+    vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
+    execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
+    resto = restos_agora(modelo, calendario, abertas, estado, t, execucoes, configuracao.semente)
+    ritmo = _ritmo(
+        calendario, modelo, t, _horizonte(modelo, estado, abertas.prioridade, pessoas.size)
+    )
+    fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
+                       configuracao.semente, ritmo)  # fmt: skip
+    fim_fila = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
+    reais = fila.coluna >= 0
+    fim = np.empty((execucoes, len(abertas)))
+    fim[:, fila.coluna[reais]] = fim_fila[:, reais]
+
+    p50_w, p80_w = np.quantile(fim, [0.5, 0.8], axis=0)
+    agora_n = np.full(len(abertas), t)
+    p50, p80 = calendario.somar(agora_n, p50_w), calendario.somar(agora_n, p80_w)
+    # Risk only against a promise still ahead: one already passed is late, not at risk.
+    promessa = abertas.promessa
+    adiante = np.isfinite(promessa) & (promessa > t)
+    ate_promessa = np.where(
+        adiante, calendario.uteis_entre(agora_n, np.where(adiante, promessa, t)), 0
+    )
+    alem = np.where(adiante, fim - ate_promessa, 0.0)
+    chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
+    atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
+    limite = p80
+    if configuracao.quantil_risco != 0.8:
+        limite = calendario.somar(agora_n, np.quantile(fim, configuracao.quantil_risco, axis=0))
+    em_risco = adiante & (limite > promessa)
+    return Resultado(
+        como_datetime(t), modelo.ordens, pessoas.size,
+        previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
+        execucoes=execucoes,
+    )  # fmt: skip
+
+
+def ordem_do_quadro(abertas: Abertas) -> NDArray[np.int64]:
+    """The board's order: priority, then arrival, then OS number."""
+    return np.lexsort((abertas.ordem, abertas.instantes[:, CRIACAO], abertas.prioridade))
+
+
+def _a_frente(abertas: Abertas, estado: EstadoAberto) -> NDArray[np.int64]:
+    """For each order, the orders waiting for a mechanic now that come before it."""
+    ordem = ordem_do_quadro(abertas)
+    esperando = np.isin(estado.etapa, (ESPERA_DIAGNOSTICO, ESPERA_REPARO)) & ~np.isfinite(
+        estado.pausa_decorrida
+    )
+    antes = np.cumsum(esperando[ordem]) - esperando[ordem]
+    resultado = np.empty(len(abertas), np.int64)
+    resultado[ordem] = antes
+    return resultado
+
+
+def _horizonte(
+    modelo: Modelo, estado: EstadoAberto, prioridade: NDArray[np.int8], mecanicos: int
+) -> float:
+    """A generous guess of how long (working seconds) the open orders will keep the shop busy:
+    how far ahead arrivals must be simulated."""
+    trabalho = 0.0
+    for p in range(PRIORIDADES):
+        daqui = prioridade == p
+        diag = modelo.etapas[DIAGNOSTICO][p].media
+        reparo = modelo.etapas[REPARO][p].media
+        trabalho += diag * int((daqui & (estado.etapa <= DIAGNOSTICO)).sum())
+        trabalho += reparo * int(daqui.sum())
+    resposta = max(modelo.etapas[ESPERA_APROVACAO][p].media for p in range(PRIORIDADES))
+    return 1.5 * trabalho / mecanicos + 2.0 * resposta + 20 * HORA
+
+
+def _ritmo(
+    calendario: Calendario, modelo: Modelo, agora: float, horizonte: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The working hours ahead (a grid of working seconds from now, one point an hour, over
+    twice the horizon) and each one's arrival profile (the hour of the week it falls in)."""
+    grade = np.arange(0.0, 2 * horizonte + 2 * HORA, HORA)
+    meio = calendario.somar(np.full(grade.size - 1, agora), grade[:-1] + HORA / 2)
+    return grade, modelo.perfil[calendario.hora_da_semana(meio)]
+
+
+def _colunas(valores: NDArray[np.float64], coluna: NDArray[np.int64]) -> NDArray[np.float64]:
+    """(runs, open orders) laid out as the Fila's columns (0 for the slots)."""
+    saida = np.zeros((valores.shape[0], coluna.size), np.float32)
+    real = coluna >= 0
+    saida[:, real] = valores[:, coluna[real]]
+    return saida
+
+
+def _escala_chegadas(modelo: Modelo, mecanicos: int, carga_maxima: float) -> float:
+    """The factor applied to the history's arrival rates so that the work they bring stays
+    within `carga_maxima` of the mechanics' capacity. The history's rate times the model's mean
+    work can exceed it (the mean counts, as work, a repair's wait for a mechanic after a hold;
+    mechanics may have been more than those listed now); a simulated queue above capacity grows
+    without bound and would push the low-priority orders out to the end of the horizon."""
+    trabalho = sum(
+        float(modelo.chegadas[p])
+        * (modelo.etapas[DIAGNOSTICO][p].media + modelo.etapas[REPARO][p].media)
+        for p in range(PRIORIDADES)
+    )
+    return min(1.0, carga_maxima * mecanicos / trabalho) if trabalho > 0 else 1.0
+
+
+def vagas_de_chegada(
+    modelo: Modelo, abertas: Abertas, estado: EstadoAberto, mecanicos: int,
+    configuracao: Configuracao,
+) -> tuple[list[int], NDArray[np.float64]]:  # fmt: skip
+    """How many orders of each priority may still arrive while the open ones are in the shop,
+    and at what rate (per working second):
+    the expected number over a generous horizon, plus three standard deviations; none for a
+    priority that no open order has below it (it would overtake nobody); never more in all
+    than the open orders (past that the shop is overrun anyway)."""
+    if not configuracao.chegadas:
+        return [0] * PRIORIDADES, np.zeros(PRIORIDADES)
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos)
+    escala = _escala_chegadas(modelo, mecanicos, configuracao.carga_maxima)
+    taxas = modelo.chegadas * escala
+    vagas = []
+    for p in range(PRIORIDADES):
+        esperadas = float(taxas[p]) * horizonte
+        ultrapassa = bool((abertas.prioridade > p).any())
+        vagas.append(
+            int(np.ceil(esperadas + 3 * np.sqrt(esperadas) + 2))
+            if ultrapassa and esperadas > 0
+            else 0
+        )
+    total = sum(vagas)
+    if total > len(abertas):
+        vagas = [v * len(abertas) // total for v in vagas]
+    return vagas, taxas
+
+
+def montar_fila(
+    modelo: Modelo,
+    abertas: Abertas,
+    estado: EstadoAberto,
+    mecanicos: NDArray[np.int64],
+    resto_agora: NDArray[np.float64],
+    vagas: list[int],
+    taxas: NDArray[np.float64],
+    execucoes: int,
+    semente: int,
+    ritmo: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+) -> Fila:
+    """The open orders in the board's order, with, after those of each priority, `vagas`
+    slots for the orders of that priority still to arrive."""
+    ordem = ordem_do_quadro(abertas)
+    colunas: list[NDArray[np.int64]] = []
+    classes: list[NDArray[np.int8]] = []
+    chaves: list[NDArray[np.uint64]] = []
+    chegadas: list[NDArray[np.float64]] = []
+    for p in range(PRIORIDADES):
+        reais = ordem[abertas.prioridade[ordem] == p]
+        colunas.append(reais)
+        classes.append(np.full(reais.size, p, np.int8))
+        chaves.append(abertas.ordem[reais].astype(np.uint64))
+        chegadas.append(np.zeros((execucoes, reais.size), np.float32))
+        if not vagas[p]:
+            continue
+        taxa = float(taxas[p])
+        chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas[p])).astype(np.uint64)
+        # A Poisson process of rate `taxa` x the hour of the week's profile: unit-rate
+        # arrivals mapped through the inverse of the cumulative intensity (time rescaling).
+        unitarias = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente)), axis=1)
+        if ritmo is None:
+            quando = unitarias / taxa
+        else:
+            grade, intensidade = ritmo
+            acumulada = np.concatenate(([0.0], np.cumsum(intensidade * np.diff(grade)))) * taxa
+            fim = acumulada[-1]
+            quando = np.where(
+                unitarias <= fim,
+                np.interp(unitarias, acumulada, grade),
+                grade[-1] + (unitarias - fim) / taxa,
+            )
+        colunas.append(np.full(vagas[p], -1))
+        classes.append(np.full(vagas[p], p, np.int8))
+        chaves.append(chave)
+        chegadas.append(quando.astype(np.float32))
+    coluna = np.concatenate(colunas)
+    real = coluna >= 0
+
+    def campo(valores: NDArray, vazio: float | int | bool) -> NDArray:
+        saida = np.full(coluna.size, vazio, dtype=valores.dtype)
+        saida[real] = valores[coluna[real]]
+        return saida
+
+    posicao = {int(m): i for i, m in enumerate(mecanicos)}
+    mecanico = np.array([posicao.get(int(m), -1) for m in abertas.mecanico], dtype=np.int64)
+    return Fila(
+        prioridade=np.concatenate(classes),
+        chave=np.concatenate(chaves),
+        coluna=coluna,
+        chegada=np.concatenate(chegadas, axis=1),
+        resto_agora=_colunas(resto_agora, coluna),
+        estado=EstadoAberto(
+            campo(estado.etapa, 0),
+            campo(estado.decorrido, 0.0),
+            campo(estado.pausa_decorrida, np.nan),
+            campo(estado.ja_pausada, False),
+            campo(estado.decorrido_corrido, 0.0),
+            campo(estado.pausa_corrida, np.nan),
+        ),
+        mecanico=campo(mecanico, -1),
+    )

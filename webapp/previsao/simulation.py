@@ -1,0 +1,279 @@
+"""The Monte Carlo run of the shop from now: every open order in its real state, the mechanics at
+work, the board's order, many runs at once.
+
+Time is working time (seconds from now, calendar.py converts back): nights, Sundays and holidays
+do not exist here, so the mechanics simply work without stopping.
+
+Each order is a short list of segments, each a gap (time it needs no mechanic: the customer's
+answer, a hold, ...) then a piece of work for a mechanic: the diagnosis, then the repair, each
+split in two by a hold when one falls in it (the mechanic is free during the hold, and the order
+queues again after it). All the random draws are made up front, as (runs x orders) arrays.
+
+Then a discrete-event loop, in lockstep over the runs: each step gives, in every run at once, the
+next free mechanic the first order in the board's order (priority, then arrival) that is ready
+by then, or lets the mechanic wait for the next order to become ready. A step costs a few numpy
+calls over the runs; finding "the first ready order" is a scan of block minima (orders are kept
+in the board's order, in blocks of about sqrt(orders), with the earliest ready time of each
+block), so a step never touches all the orders. Steps = segments of the busiest run (about two
+per order), not runs x orders; no Python object per order or run is ever visited.
+
+Orders still to arrive matter too: an URGENTE that walks in tomorrow goes ahead of today's
+NORMAL. They arrive at the rate the history shows (a Poisson process in working time, per
+priority), in slots placed after the open orders of their priority, and are simulated like the
+others; only priorities that can overtake an open order are simulated.
+
+Random numbers come from a counter-based hash of (OS number, stream, run), not a shared
+generator: an order's draws do not change when another order is added or removed, so a
+recompute with nothing new gives the same times, and a small change moves only what it
+touches (few needless pushes to the screens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .calendar import Calendario
+from .domain import (
+    DIAGNOSTICO,
+    ESPERA_APROVACAO,
+    ESPERA_DIAGNOSTICO,
+    ESPERA_REPARO,
+    REPARO,
+    Abertas,
+)
+from .model import EstadoAberto, Modelo
+from .survival import Distribuicao
+
+SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
+_RUNS_POR_LOTE = 20  # runs drawn at a time: the draws' temporaries stay a few MB
+SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
+# Hold positions: somewhere inside the work, never at its very start or end.
+POSICAO_MIN, POSICAO_MAX = 0.05, 0.95
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_PHI = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _misturar(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64's finaliser: a bijective scramble of 64-bit integers."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+def uniformes(
+    chaves: NDArray[np.uint64], fluxo: int, execucoes: NDArray[np.int64] | int, semente: int
+) -> NDArray[np.float64]:
+    """(runs, len(chaves)) uniforms in (0, 1): a pure function of (semente, fluxo, key, run).
+    `execucoes`: the runs' indices (or how many, from 0)."""
+    runs = np.arange(execucoes) if isinstance(execucoes, int) else np.asarray(execucoes)
+    with np.errstate(over="ignore"):
+        base = _misturar(chaves * _PHI + np.uint64((semente * 1_000_003 + fluxo) & (2**64 - 1)))
+        x = _misturar(base[None, :] ^ _misturar((runs.astype(np.uint64)[:, None] + 1) * _PHI))
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+
+
+@dataclass(frozen=True)
+class Fila:
+    """The orders to simulate, in the board's order: the open ones (with `coluna`, their index
+    in `Abertas`) and the slots of orders yet to arrive (coluna -1)."""
+
+    prioridade: NDArray[np.int8]
+    chave: NDArray[np.uint64]
+    coluna: NDArray[np.int64]
+    chegada: NDArray[np.float64]  # (runs, n): when each slot arrives (0 for open orders)
+    resto_agora: NDArray[np.float64]  # (runs, n): restos_agora, 0 for the slots
+    estado: EstadoAberto
+    mecanico: NDArray[np.int64]  # index among the mechanics at work, -1 if none of them
+
+
+def _por_prioridade(
+    dists: tuple[Distribuicao, ...], prioridade: NDArray[np.int8], u: NDArray[np.float64],
+    decorrido: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    total = np.empty_like(u)
+    for p in np.unique(prioridade):
+        cols = prioridade == p
+        total[:, cols] = dists[int(p)].amostrar(u[:, cols], decorrido[cols])
+    return total
+
+
+def _segmentos(
+    modelo: Modelo, fila: Fila, runs: NDArray[np.int64], semente: int, gap_out: NDArray[np.float32],
+    servico_out: NDArray[np.float32], nseg_out: NDArray[np.int8],
+) -> None:  # fmt: skip
+    """Each order's segments for the runs `runs`, written into the outputs (runs, orders,
+    SEGMENTOS + 1): a gap (time without a mechanic) then a piece of work, packed to the front,
+    and how many each order has."""
+    est = fila.estado
+    e, dec = est.etapa, est.decorrido
+    forma = (runs.size, e.size)
+
+    def u(fluxo: int) -> NDArray[np.float64]:
+        return uniformes(fila.chave, fluxo, runs, semente)
+
+    def pausa_futura(k: int, pode: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """A hold of stage k for the orders that `pode`, with the stage's probability."""
+        dist = modelo.pausas[k]
+        if dist is None or modelo.pausa_prob[k] <= 0:
+            return np.zeros(forma)
+        vem = pode & (u(10 + k) < modelo.pausa_prob[k])
+        return np.where(vem, dist.amostrar(u(20 + k)), 0.0)
+
+    def trabalho(k: int, fluxo: int) -> tuple[NDArray[np.float64], ...]:
+        """Service stage k: (first part, the hold after it, second part); a hold still to come
+        falls after the work done so far, in a stage not held yet."""
+        atual, antes = e == k, e < k
+        desde = np.where(atual, dec, 0.0)
+        total = _por_prioridade(modelo.etapas[k], fila.prioridade, u(fluxo), desde)
+        posicao = POSICAO_MIN + (POSICAO_MAX - POSICAO_MIN) * u(30 + k)
+        pode = (antes | (atual & ~est.ja_pausada)) & (posicao * total > desde)
+        pausa = pausa_futura(k, pode)
+        dividida = pausa > 0
+        parte1 = np.where(dividida, posicao * total, total) - desde
+        parte2 = np.where(dividida, total - posicao * total, 0.0)
+        return np.maximum(parte1, SERVICO_MINIMO_S), pausa, parte2
+
+    # Before the diagnosis: the arrival (orders yet to come), or what runs now on the wall
+    # clock (a hold). The waits for a mechanic are the queue's, not drawn; a hold in them
+    # starts with them (parts ordered when the budget is approved), so only an order yet to get
+    # there may still have one.
+    resto = fila.resto_agora[runs]
+    g0 = fila.chegada[runs] + np.where(e <= DIAGNOSTICO, resto, 0.0)
+    g0 += pausa_futura(ESPERA_DIAGNOSTICO, np.broadcast_to(fila.coluna < 0, forma))
+    # Before the repair: the customer's answer (drawn for an order not yet diagnosed; running
+    # now: in `resto`, with a hold running now), the holds still to come.
+    resposta = _por_prioridade(
+        modelo.etapas[ESPERA_APROVACAO], fila.prioridade, u(3), np.zeros(e.size)
+    )
+    g2 = np.where(e < ESPERA_APROVACAO, resposta, 0.0) + np.where(e > DIAGNOSTICO, resto, 0.0)
+    del resposta, resto
+    g2 += pausa_futura(ESPERA_APROVACAO, np.broadcast_to(e < ESPERA_APROVACAO, forma))
+    g2 += pausa_futura(ESPERA_REPARO, np.broadcast_to(e < ESPERA_REPARO, forma))
+
+    # Pack: [diag1, diag2 if held, ] rep1, rep2 if held; a slot's gap is what precedes it.
+    d = np.broadcast_to(e <= DIAGNOSTICO, forma)
+    diag1, pd, diag2 = trabalho(DIAGNOSTICO, 1)
+    rep1, pr, rep2 = trabalho(REPARO, 2)
+    sd, sr = pd > 0, pr > 0
+    zero = np.zeros(forma)
+    slots = (
+        (np.where(d, g0, g0 + g2), np.where(d, diag1, rep1)),
+        (np.where(d, np.where(sd, pd, g2), np.where(sr, pr, zero)),
+         np.where(d, np.where(sd, diag2, rep1), np.where(sr, rep2, zero))),
+        (np.where(d & sd, g2, np.where(d & sr, pr, zero)),
+         np.where(d & sd, rep1, np.where(d & sr, rep2, zero))),
+        (np.where(d & sd & sr, pr, zero), np.where(d & sd & sr, rep2, zero)),
+    )  # fmt: skip
+    for k, (gap, servico) in enumerate(slots):
+        gap_out[:, : e.size, k] = gap
+        servico_out[:, : e.size, k] = servico
+    nseg_out[:, : e.size] = np.where(d, 2 + sd + sr, 1 + sr)
+
+
+def restos_agora(
+    modelo: Modelo, calendario: Calendario, abertas: Abertas, estado: EstadoAberto,
+    agora: float, execucoes: int, semente: int,
+) -> NDArray[np.float64]:  # fmt: skip
+    """(runs, orders) working seconds from now until what runs now on the wall clock ends: a
+    hold (its start plus a draw of its length, given how long it has lasted) and the customer's
+    answer awaited now (likewise; after the hold when the order is also held). 0 elsewhere.
+    Parts and customers keep the calendar's time, not the shop's: a hold of 36 hours that
+    starts on a Friday ends on Sunday, and the work resumes on Monday morning."""
+    n = len(abertas)
+    chave = abertas.ordem.astype(np.uint64)
+    fim = np.full((execucoes, n), np.nan)
+    segurada = np.isfinite(estado.pausa_corrida)
+    for k, dist in enumerate(modelo.pausas_corridas):
+        cols = segurada & (estado.etapa == k)
+        if cols.any() and dist is not None:
+            u = uniformes(chave[cols], 20 + k, execucoes, semente)
+            duracao = dist.amostrar(u, estado.pausa_corrida[cols])
+            fim[:, cols] = abertas.pausa_desde[cols] + duracao
+    cols = estado.etapa == ESPERA_APROVACAO
+    if cols.any():
+        desde = estado.decorrido_corrido[cols]
+        u = uniformes(chave[cols], 3, execucoes, semente)
+        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, desde)
+        base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
+        fim[:, cols] = base + (total - desde)
+    resto = np.zeros((execucoes, n))
+    ha = np.isfinite(fim)
+    resto[ha] = calendario.uteis_entre(np.full(int(ha.sum()), agora), np.maximum(fim[ha], agora))
+    return resto
+
+
+def simular(
+    modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int
+) -> NDArray[np.float64]:
+    """The runs: (runs, len(fila)) working seconds until each order of the Fila is finished
+    (inf for the slots of orders yet to arrive)."""
+    n = fila.prioridade.size
+    bloco = int(max(16, 2 ** round(np.log2(np.sqrt(n) + 1))))
+    blocos = -(-n // bloco)
+    largura = blocos * bloco
+    linhas = np.arange(execucoes)
+    # Segments of each order; a scratch segment (index SEGMENTOS) past the last.
+    gap = np.zeros((execucoes, largura, SEGMENTOS + 1), np.float32)
+    servico = np.zeros_like(gap)
+    nseg = np.zeros((execucoes, largura), np.int8)
+    for r0 in range(0, execucoes, _RUNS_POR_LOTE):
+        lote = slice(r0, r0 + _RUNS_POR_LOTE)
+        _segmentos(modelo, fila, linhas[lote], semente, gap[lote], servico[lote], nseg[lote])
+
+    real = np.zeros(largura + 1, bool)
+    real[:n] = fila.coluna >= 0
+    pronto = np.full((execucoes, largura), np.inf)  # when each order next needs a mechanic
+    prox = np.zeros((execucoes, largura), np.int8)  # its next segment
+    fim = np.full((execucoes, largura + 1), np.inf)  # a scratch column at the end
+    livre = np.zeros((execucoes, mecanicos))  # when each mechanic is free
+
+    # Work in progress now: its first segment is already in its mechanic's hands.
+    em_curso = np.zeros(largura, bool)
+    em_curso[:n] = np.isin(fila.estado.etapa, (DIAGNOSTICO, REPARO)) & ~np.isfinite(
+        fila.estado.pausa_decorrida
+    )
+    termina = gap[:, :, 0] + servico[:, :, 0].astype(np.float64)
+    mais = nseg > 1
+    pronto[:] = np.where(em_curso, np.where(mais, termina + gap[:, :, 1], np.inf), gap[:, :, 0])
+    pronto[:, n:] = np.inf
+    prox[:, em_curso] = 1
+    fim[:, :largura] = np.where(em_curso & ~mais, termina, np.inf)
+    cols = np.flatnonzero(em_curso[:n] & (fila.mecanico >= 0))
+    if cols.size:  # a mechanic with two cars in hand is busy until both are done
+        np.maximum.at(livre.T, fila.mecanico[cols], termina[:, cols].T)
+    del termina, mais
+    faltam = (np.isinf(fim) & real).sum(axis=1)
+
+    pronto3 = pronto.reshape(execucoes, blocos, bloco)
+    minimo = pronto3.min(axis=2)
+    while faltam.any():
+        # The next free mechanic takes the first order in the board's order that is ready by
+        # then; when none is, it waits for the next one to become ready.
+        m = livre.argmin(axis=1)
+        quando = np.maximum(livre[linhas, m], minimo.min(axis=1))
+        b = (minimo <= quando[:, None]).argmax(axis=1)
+        prontos = pronto3[linhas, b]
+        j = (prontos <= quando[:, None]).argmax(axis=1)
+        i = b * bloco + j
+        k = prox[linhas, i]
+        acaba = quando + servico[linhas, i, k]
+        seguinte = np.minimum(k + 1, SEGMENTOS)
+        mais = seguinte < nseg[linhas, i]
+        novo = np.where(mais, acaba + gap[linhas, i, seguinte], np.inf)
+        pronto[linhas, i] = novo
+        prox[linhas, i] = seguinte
+        livre[linhas, m] = acaba
+        # A run already done goes on idling harmlessly (quando = inf): nothing it does counts.
+        acabou = ~mais & real[i] & np.isfinite(acaba)
+        fim[linhas, np.where(acabou, i, largura)] = acaba
+        faltam -= acabou
+        prontos[linhas, j] = novo
+        minimo[linhas, b] = prontos.min(axis=1)
+    return fim[:, :n]

@@ -1,0 +1,154 @@
+"""Durations with censoring: the Kaplan-Meier estimate of a stage's working-time distribution,
+and sampling from it conditionally on the time already spent.
+
+A finished stage is an event; the stage an open order is in now is censored (it has lasted at
+least this long). Kaplan-Meier is the distribution-free estimate that uses both. We keep it as a
+piecewise-linear CDF through the event times (so that quantiles interpolate between observed
+durations), up to its 95th percentile; beyond that, an exponential tail whose mean is the mean
+excess over the 80th percentile (its maximum-likelihood estimate with censoring). The tail makes
+every elapsed time, however long, have a finite, later finish: an order past everything ever
+seen still gets "a while more", never "already done".
+
+Sampling with the inverse CDF: a stage that has already lasted `a` ends at
+Q(F(a) + u (1 - F(a))) with u uniform, which is >= a by construction (Q and F are inverses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+CAUDA = 0.95  # the empirical part ends at this quantile; the exponential tail takes over
+INICIO_EXCESSO = 0.80  # the tail's mean is the mean excess over this quantile
+NOS = 512  # knots kept of the empirical CDF
+
+
+@dataclass(frozen=True)
+class Distribuicao:
+    """A duration's distribution (working seconds): the CDF through `tempos`/`probs` (both
+    strictly increasing), then 1 - (1 - p) exp(-(t - t_topo) / media_cauda)."""
+
+    tempos: NDArray[np.float64]
+    probs: NDArray[np.float64]
+    media_cauda: float
+    eventos: int  # finished observations (the censored ones are not counted)
+    censurados: int
+
+    @property
+    def t_topo(self) -> float:
+        return float(self.tempos[-1])
+
+    @property
+    def p_topo(self) -> float:
+        return float(self.probs[-1])
+
+    def cdf(self, t: ArrayLike) -> NDArray[np.float64]:
+        t = np.asarray(t, dtype=np.float64)
+        dentro = np.interp(t, self.tempos, self.probs, left=0.0)
+        cauda = 1.0 - (1.0 - self.p_topo) * np.exp(-(t - self.t_topo) / self.media_cauda)
+        return np.where(t <= self.t_topo, dentro, cauda)
+
+    def quantil(self, p: ArrayLike) -> NDArray[np.float64]:
+        p = np.asarray(p, dtype=np.float64)
+        dentro = np.interp(p, self.probs, self.tempos)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            razao = (1.0 - self.p_topo) / np.maximum(1.0 - p, 1e-12)
+            cauda = self.t_topo + self.media_cauda * np.log(np.maximum(razao, 1.0))
+        return np.where(p <= self.p_topo, dentro, cauda)
+
+    def amostrar(self, u: ArrayLike, decorrido: ArrayLike = 0.0) -> NDArray[np.float64]:
+        """Total durations for uniforms `u`, given that each has already lasted `decorrido`
+        (broadcast): never shorter than `decorrido`, and longer the longer it has lasted."""
+        u = np.asarray(u, dtype=np.float64)
+        decorrido = np.asarray(decorrido, dtype=np.float64)
+        piso = self.cdf(np.minimum(decorrido, self.t_topo))
+        total = self.quantil(piso + u * (1.0 - piso))
+        # Past the empirical part the tail is memoryless: the rest is exponential, computed as
+        # such (1 - F underflows there).
+        cauda = decorrido + self.media_cauda * -np.log1p(-np.minimum(u, 1 - 1e-16))
+        return np.where(decorrido > self.t_topo, cauda, np.maximum(total, decorrido))
+
+    def restante(self, q: float, decorrido: float) -> float:
+        """The q-quantile of the time left after `decorrido` (for people and tests)."""
+        return float(self.amostrar(np.array([q]), decorrido)[0]) - decorrido
+
+    @property
+    def mediana(self) -> float:
+        return float(self.quantil(0.5))
+
+    @property
+    def media(self) -> float:
+        """The mean, by the midpoint rule over 200 quantiles (the tail included)."""
+        return float(self.quantil((np.arange(200) + 0.5) / 200).mean())
+
+
+def kaplan_meier(
+    duracoes: ArrayLike, terminou: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int, int]:
+    """The event times and the CDF (1 - survival) just after each: (tempos, F, events,
+    censored). `terminou` False marks a censored duration (still running)."""
+    d = np.asarray(duracoes, dtype=np.float64)
+    e = np.asarray(terminou, dtype=bool)
+    ok = np.isfinite(d)
+    d, e = np.maximum(d[ok], 0.0), e[ok]
+    if not e.any():
+        return np.empty(0), np.empty(0), 0, int(d.size)
+    tempos, inverso = np.unique(d, return_inverse=True)
+    eventos = np.bincount(inverso, weights=e, minlength=tempos.size)
+    saidas = np.bincount(inverso, minlength=tempos.size)
+    em_risco = d.size - np.concatenate(([0], np.cumsum(saidas)[:-1]))
+    sobrevive = np.cumprod(1.0 - eventos / em_risco)
+    houve = eventos > 0
+    return tempos[houve], 1.0 - sobrevive[houve], int(e.sum()), int((~e).sum())
+
+
+def ajustar(duracoes: ArrayLike, terminou: ArrayLike) -> Distribuicao | None:
+    """The distribution of durations (censored where `terminou` is False); None without any
+    finished one."""
+    d = np.asarray(duracoes, dtype=np.float64)
+    e = np.asarray(terminou, dtype=bool)
+    tempos, probs, eventos, censurados = kaplan_meier(d, e)
+    if eventos == 0:
+        return None
+    if tempos[0] > 0:  # the CDF starts at 0 at t = 0
+        tempos, probs = np.concatenate(([0.0], tempos)), np.concatenate(([0.0], probs))
+    if probs[-1] > CAUDA:  # cut at the 95th percentile, interpolated
+        k = int(np.searchsorted(probs, CAUDA))
+        t_cauda = float(np.interp(CAUDA, probs, tempos))
+        tempos = np.concatenate((tempos[:k], [t_cauda]))
+        probs = np.concatenate((probs[:k], [CAUDA]))
+    media = _media_cauda(d, e, tempos, probs)
+    tempos, probs = _desbastar(tempos, probs)
+    return Distribuicao(tempos, probs, media, eventos, censurados)
+
+
+def _desbastar(
+    tempos: NDArray[np.float64], probs: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """At most NOS knots (tens of thousands of distinct durations would make every draw a
+    search through them): the quantile function at evenly spaced probabilities, keeping each
+    duration's highest probability (a mass at one duration, e.g. at zero, stays a jump)."""
+    if tempos.size <= NOS:
+        return tempos, probs
+    grade = np.linspace(0.0, probs[-1], NOS)
+    valores = np.interp(grade, probs, tempos)
+    ultimo = np.append(valores[1:] > valores[:-1], True)
+    return valores[ultimo], grade[ultimo]
+
+
+def _media_cauda(
+    d: NDArray[np.float64], e: NDArray[np.bool_], tempos: NDArray[np.float64],
+    probs: NDArray[np.float64],
+) -> float:  # fmt: skip
+    """Mean excess over the 80th percentile (or the last event time, when censoring keeps the
+    CDF below it): exposure beyond it over the events beyond it."""
+    limiar = float(np.interp(min(INICIO_EXCESSO, probs[-1]), probs, tempos))
+    acima = d > limiar
+    exposicao = float((d[acima] - limiar).sum())
+    eventos = int(e[acima].sum())
+    # Fewer than one event beyond: count one (a conservative, longer tail). A floor of a minute
+    # or a tenth of the threshold, so a stage that always takes the same time still has a tail.
+    media = exposicao / max(eventos, 1)
+    return max(media, 60.0, 0.1 * limiar)
