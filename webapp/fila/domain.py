@@ -405,10 +405,16 @@ SEM_PAUSA = Requisito("pausa", VAZIO, "a ordem já está em espera")
 EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
 
 
-def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+def nota_da_pausa(motivo: MotivoPausa, nota: str | None) -> str | None:
+    """A hold's note, trimmed; "Outro motivo" needs one (the board's form asks the same)."""
     nota = (nota or "").strip() or None
     if motivo is MotivoPausa.OUTRO and not nota:
         raise DadosInvalidos("Descreva o motivo da espera.")
+    return nota
+
+
+def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+    nota = nota_da_pausa(motivo, nota)
     pausa = {"motivo": motivo, "nota": nota, "desde": agora, "por": por}
     entrada = _entrada(Acao.PAUSAR, None, motivo, por, agora)
     if nota:

@@ -51,6 +51,9 @@ PASSOS = {
     "finalizar_reparo": "Finalizar reparo",
 }
 
+# The text a step asks for (domain.Passo.campo_texto), as its form labels it.
+CAMPOS_TEXTO = {"diagnostico": "Diagnóstico", "observacoes_reparo": "Observações do reparo"}
+
 # Each action as a refusal names it ("Apenas um gerente pode ..."); a step as its button says it.
 FAZER = {
     "criar": "adicionar uma OS à fila",

@@ -42,11 +42,26 @@ def _pagina_de_volta() -> str:
     return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
 
 
-def _de_volta(fila_id: str) -> Response:
-    """Back to the page the form was on, at the card (the 303 of a plain POST)."""
+def _de_volta(fila_id: str, ancorar: bool = True) -> Response:
+    """Back to the page the form was on, at the card (the 303 of a plain POST). `ancorar`
+    False: a field comes back with the focus (autofocus), which an #anchor would prevent; the
+    focus brings it into view."""
     destino = _pagina_de_volta()
-    ancora = "" if destino.startswith("/ordens/") else f"#cartao-{fila_id}"
+    ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     return redirect(destino + ancora, code=303)
+
+
+def _com_foco(item: dict[str, Any], estado: dict[str, Any]) -> bool:
+    """Whether the refused card comes back with a field focused: one marked wrong, or the text
+    of a step the order still offers (quadro/_acoes.html, _macros.form_passo)."""
+    if estado.get("erros"):
+        return True
+    acao = cards.ACOES_POR_SLUG.get(estado.get("aberto") or "")
+    return (
+        acao is not None
+        and PASSOS[acao].campo_texto is not None
+        and (PASSOS[acao] in domain.passos_permitidos(item, current_user.papel))
+    )
 
 
 def _responder(
@@ -99,9 +114,10 @@ def _recusa(
         if status in (403, 404):  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
         flash(estado["mensagem"], "erro")
-        if item is not None:
-            session[RECUSA] = {"fila_id": fila_id, "estado": estado}
-        return _de_volta(fila_id)
+        if item is None:
+            return _de_volta(fila_id)
+        session[RECUSA] = {"fila_id": fila_id, "estado": estado}
+        return _de_volta(fila_id, ancorar=not _com_foco(item, estado))
     papel = current_user.papel
     filtros = _filtros_da_pagina()
     if item is None:  # removed meanwhile: say so, and keep what was typed to be copied

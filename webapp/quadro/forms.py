@@ -28,8 +28,10 @@ from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
     ANO_MINIMO,
+    DadosInvalidos,
     MotivoPausa,
     Prioridade,
+    nota_da_pausa,
 )
 from ..fila.plates import validar_placa
 from ..fila.schemas import INT64_MAX
@@ -98,12 +100,14 @@ class NovaOrdemForm(Formulario):
 
 
 class DiagnosticoForm(Formulario):
-    diagnostico = texto_obrigatorio("Diagnóstico", "Escreva o diagnóstico.", 10_000, TextAreaField)
+    diagnostico = texto_obrigatorio(
+        labels.CAMPOS_TEXTO["diagnostico"], "Escreva o diagnóstico.", 10_000, TextAreaField
+    )
 
 
 class ReparoForm(Formulario):
     observacoes_reparo = TextAreaField(
-        "Observações do reparo",
+        labels.CAMPOS_TEXTO["observacoes_reparo"],
         validators=[Optional(), Length(max=10_000, message="No máximo 10000 caracteres.")],
     )
 
@@ -111,8 +115,17 @@ class ReparoForm(Formulario):
 class PausaForm(Formulario):
     motivo = SelectField("Motivo", choices=MOTIVOS, validators=[InputRequired("Escolha o motivo.")])
     nota = StringField(
-        "Observação", validators=[Optional(), Length(max=200, message="No máximo 200 caracteres.")]
+        "Observação", validators=[Length(max=200, message="No máximo 200 caracteres.")]
     )
+
+    def validate_nota(self, campo: Any) -> None:
+        """The rule's own message, beside the field (the service checks it again)."""
+        if self.motivo.data not in {m.value for m in MotivoPausa}:
+            return  # the reason's own error says what is wrong
+        try:
+            nota_da_pausa(MotivoPausa(self.motivo.data), campo.data)
+        except DadosInvalidos as erro:
+            raise ValidationError(str(erro)) from None
 
 
 class PrioridadeForm(Formulario):

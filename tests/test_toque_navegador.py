@@ -1,0 +1,167 @@
+"""The board under a finger, in a real browser (Debian's Chromium through Playwright, touch
+contexts and taps): a step that needs text opens its form with the text box focused and one
+confirm button, also after a refusal and in "Mais…" (which toggles); the same without
+JavaScript; toasts that never cover a card's buttons nor congratulate a loser; drag and drop
+after a drop opened a form; the one-time password in view on /pessoas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.navegador import ARTEFATOS, TABLET, ApiHttp, Pessoa
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+TOQUE = {"has_touch": True, "is_mobile": True}
+
+
+def em_diagnostico(api: ApiHttp, os_id: int, **extras: object) -> str:
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": os_id, **extras})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    return fila_id
+
+
+def controles(cartao: Locator, texto: str) -> Locator:
+    """Everything in the card a finger can press that reads exactly `texto` (buttons, links,
+    the toggles of <details>)."""
+    return cartao.locator("button, a, summary").filter(has_text=re.compile(f"^{texto}$"))
+
+
+def um_passo_e_uma_confirmacao(cartao: Locator, passo: str) -> None:
+    """The step once (its form's toggle) and one confirm button, nothing else like them."""
+    expect(controles(cartao, passo)).to_have_count(1)
+    expect(cartao.locator("summary").filter(has_text=re.compile(f"^{passo}$"))).to_have_count(1)
+    confirmar = cartao.locator("button[type=submit]").filter(has_text=re.compile(passo, re.I))
+    expect(confirmar).to_have_count(1)
+    expect(confirmar).to_have_text(f"Confirmar: {passo.lower()}")
+
+
+def test_passo_com_texto_abre_o_formulario_com_o_teclado(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9601, placa="TOQ1A01")
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    campo = cartao.get_by_label("Diagnóstico")
+    expect(campo).to_be_focused()  # the keyboard opens with the form
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+    confirmar = cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico")
+    expect(confirmar).to_be_in_viewport()
+    ARTEFATOS.mkdir(exist_ok=True)
+    tablet.pagina.screenshot(path=ARTEFATOS / "toque-passo-aberto.png")
+
+    # A blank text is refused: the form stays open, says why, keeps the focus; still one of each.
+    campo.fill("   ")
+    confirmar.tap()
+    expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+
+    cartao.get_by_label("Diagnóstico").fill("Bateria sem carga; trocar.")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_contain_text("Bateria sem carga")
+    assert api.get(f"/fila-execucao/{fila_id}")["diagnostico"] == "Bateria sem carga; trocar."
+    assert tablet.erros == [e for e in tablet.erros if "400" in e], tablet.erros
+
+
+def test_passo_com_texto_fecha_com_um_segundo_toque(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9602)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    passo = cartao.locator("summary").filter(has_text="Finalizar diagnóstico")
+    passo.tap()
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    formulario = cartao.locator("details.form-passo")  # its <summary> says "expanded"
+    expect(formulario).to_have_attribute("open", "")
+    passo.tap()
+    expect(cartao.get_by_label("Diagnóstico")).to_be_hidden()
+    expect(formulario).not_to_have_attribute("open", "")
+
+
+def test_mais_alterna_e_nao_repete_o_passo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9603)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    mais = cartao.get_by_role("link", name="Mais ações da OS 9603")
+    expect(mais).to_have_attribute("aria-expanded", "false")
+
+    mais.tap()
+    painel = cartao.locator(".mais-acoes")
+    expect(painel.get_by_text("Colocar em espera")).to_be_visible()
+    expect(mais).to_have_attribute("aria-expanded", "true")
+    expect(painel.get_by_text("Finalizar diagnóstico")).to_have_count(0)  # already on the card
+    expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
+
+    mais.tap()  # a second tap closes it, and says so
+    expect(painel.get_by_text("Colocar em espera")).to_have_count(0)
+    expect(painel).to_be_hidden()
+    expect(mais).to_have_attribute("aria-expanded", "false")
+
+    # A refusal in "Mais…" comes back with "Mais…" open, its form open with the reason, and
+    # still no second copy of the step.
+    mais.tap()
+    painel.get_by_text("Colocar em espera").tap()
+    painel.get_by_label("Motivo", exact=True).select_option(label="Outro motivo")
+    painel.get_by_role("button", name="Confirmar espera").tap()
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    erro = cartao.locator(".mais-acoes .erro-campo")
+    expect(erro).to_contain_text("Descreva o motivo da espera.")
+    expect(cartao.get_by_label("Observação")).to_be_focused()
+    expect(cartao.get_by_role("link", name="Mais ações da OS 9603")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
+    cartao.get_by_label("Observação").fill("Esperando o guincho")
+    cartao.get_by_role("button", name="Confirmar espera").tap()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator(".pausa")).to_contain_text(
+        "Esperando o guincho"
+    )
+
+
+def entrar_sem_js(pessoa: Pessoa, login: str) -> Page:
+    p = pessoa.pagina
+    p.goto("/entrar")
+    p.get_by_label("Usuário").fill(login)
+    p.get_by_label("Senha").fill("mecanico123" if login.startswith("mecanico") else "gerente123")
+    p.get_by_role("button", name="Entrar").click()
+    expect(p.locator("#quadro")).to_be_visible()
+    return p
+
+
+def test_passo_com_texto_sem_javascript(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9604)
+    p = entrar_sem_js(abrir(TABLET, java_script_enabled=False, **TOQUE), "mecanico")
+    cartao = p.locator(f"#cartao-{fila_id}")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    cartao.get_by_label("Diagnóstico").fill("   ")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    # Refused: back on the board with the reason on top and the form open at the card.
+    expect(p.locator("#resumo-erros")).to_contain_text("Corrija o campo marcado.")
+    cartao = p.locator(f"#cartao-{fila_id}")
+    expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()  # autofocus, no script
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+    cartao.get_by_label("Diagnóstico").fill("Correia dentada gasta.")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    expect(p.locator(f"#cartoes-AGUARDANDO > #cartao-{fila_id}")).to_contain_text("Correia")
+
+    # "Mais…" is the order's page, with every form.
+    p.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9604").tap()
+    expect(p.get_by_role("heading", name="Ações")).to_be_visible()
+    expect(p.get_by_text("Colocar em espera")).to_be_visible()
