@@ -54,6 +54,10 @@ def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
     expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
     expect(paula.pagina.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
     expect(cartao).to_contain_text("Marcos Mecânico")
+    # She was still looking at it: the view followed the card with its reason, and no toast
+    # said "foi para" as if her tap had moved it.
+    expect(cartao).to_be_focused()
+    assert paula.pagina.locator("#toasts .toast").count() == 0  # now, not after it times out
     assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
 
 
@@ -151,7 +155,8 @@ def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
     expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
     expect(p.locator("#aba-EM_DIAGNOSTICO")).to_contain_text("1")
     expect(p.locator("#anuncios")).to_contain_text("em diagnóstico")
-    expect(p.locator("#toasts .toast")).to_have_count(0)  # the view followed: nothing to offer
+    # The view followed: nothing to offer (checked now, not after a toast would time out).
+    assert p.locator("#toasts .toast").count() == 0
     assert tablet.erros == [], tablet.erros
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.navegador import ARTEFATOS, TABLET, ApiHttp, Pessoa
+from tests.navegador import ARTEFATOS, PRAZO_TV, TABLET, ApiHttp, Pessoa
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -22,6 +22,14 @@ TOQUE = {"has_touch": True, "is_mobile": True}
 def em_diagnostico(api: ApiHttp, os_id: int, **extras: object) -> str:
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": os_id, **extras})["fila_id"]
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    return fila_id
+
+
+def em_reparo(api: ApiHttp, os_id: int) -> str:
+    fila_id = em_diagnostico(api, os_id)
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "ok"})
+    api.post(f"/fila-execucao/{fila_id}/aprovar-orcamento")
+    api.post(f"/fila-execucao/{fila_id}/iniciar-reparo")
     return fila_id
 
 
@@ -165,3 +173,133 @@ def test_passo_com_texto_sem_javascript(
     p.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9604").tap()
     expect(p.get_by_role("heading", name="Ações")).to_be_visible()
     expect(p.get_by_text("Colocar em espera")).to_be_visible()
+
+
+def reter_ate_chegar(p: Page, retidos: list[Route]) -> None:
+    """Wait until the held request has reached the route (it is held there)."""
+    for _ in range(200):
+        if retidos:
+            return
+        p.wait_for_timeout(50)
+    raise AssertionError("o pedido não saiu")
+
+
+def cobertos_pelo_aviso(p: Page) -> list[str]:
+    """The controls of cards in view that the toast lies over (any part of them)."""
+    return p.evaluate(
+        """() => {
+          const aviso = document.querySelector('#toasts .toast');
+          if (!aviso) return ['(sem aviso)'];
+          const a = aviso.getBoundingClientRect();
+          if (!a.width || !a.height) return ['(aviso invisível)'];
+          const cobertos = [];
+          for (const el of document.querySelectorAll('li.cartao :is(button, a, summary)')) {
+            const r = el.getBoundingClientRect();
+            if (!r.width || r.bottom < 0 || r.top > innerHeight) continue;
+            const colunas = document.getElementById('quadro').getBoundingClientRect();
+            if (r.right <= colunas.left || r.left >= colunas.right) continue;
+            if (r.left < a.right && r.right > a.left && r.top < a.bottom && r.bottom > a.top) {
+              cobertos.push(el.closest('li').id + ': ' + el.textContent.trim());
+            }
+          }
+          return cobertos;
+        }"""
+    )
+
+
+def botao_no_rodape(p: Page, status: str) -> None:
+    """Scroll so that a button of a card of that column sits at the bottom of the screen."""
+    p.evaluate(
+        """(status) => {
+          const botoes = document.querySelectorAll(`#cartoes-${status} .acoes .botao`);
+          const alvo = botoes[Math.min(3, botoes.length - 1)].getBoundingClientRect();
+          window.scrollBy(0, alvo.bottom - innerHeight + 4);
+        }""",
+        status,
+    )
+
+
+def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9701, "placa": "AVI1A01"})["fila_id"]
+    for n in range(6):  # a long column in repair, where the mechanic goes meanwhile
+        em_reparo(api, 9710 + n)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+
+    # The answer is slow; meanwhile the mechanic goes to "Em reparo" and scrolls down.
+    retidos: list[Route] = []
+    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    tablet.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
+    reter_ate_chegar(p, retidos)
+    p.locator("#aba-EM_REPARO").tap()
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    botao_no_rodape(p, "EM_REPARO")
+    retidos[0].continue_()
+
+    # The view stays where the mechanic is; a toast says where the card went, over the tabs.
+    aviso = p.locator("#toasts .toast")
+    expect(aviso).to_contain_text("OS 9701 foi para Em diagnóstico.")
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    assert cobertos_pelo_aviso(p) == []
+    abas = p.locator("nav.abas").bounding_box()
+    caixa = aviso.bounding_box()
+    assert abas and caixa and abs(caixa["y"] - abas["y"]) <= 1, (caixa, abas)
+    assert caixa["height"] <= abas["height"] + 1, (caixa, abas)
+    p.screenshot(path=ARTEFATOS / "toque-aviso.png")
+    aviso.get_by_role("button", name="Ver").tap()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_focused()
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
+    expect(aviso).to_have_count(0, timeout=2_000)  # at once, not when it times out
+
+    # The next tap is followed by the view: no toast then.
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator("summary").tap()
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico").fill("Vela suja.")
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role(
+        "button", name="Confirmar: finalizar diagnóstico"
+    ).tap()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_be_focused()
+    expect(p.locator("#aba-AGUARDANDO")).to_have_attribute("aria-current", "true")
+    assert aviso.count() == 0  # now, not once a toast would have timed out
+    assert tablet.erros == [], tablet.erros
+
+
+def test_quem_perde_a_corrida_nunca_recebe_parabens(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9801, "placa": "COR2D00"})["fila_id"]
+    outras = [em_reparo(api, 9802 + n) for n in range(4)]
+    marcos = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    paula = abrir(TABLET, **TOQUE).entrar("mecanico2", "mecanico123")
+    p = paula.pagina
+
+    # Paula's tap is slow to arrive; she goes on to "Em reparo" while Marcos takes the same
+    # order first.
+    retidos: list[Route] = []
+    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    paula.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
+    reter_ate_chegar(p, retidos)
+    p.locator("#aba-EM_REPARO").tap()
+    expect(paula.cartao(outras[0], "EM_REPARO")).to_be_in_viewport()
+    botao_no_rodape(p, "EM_REPARO")
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
+    expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    retidos[0].continue_()
+
+    # Her answer is a refusal: the card says who was faster, and so does the toast, which
+    # never reads like success.
+    cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    aviso = p.locator("#toasts .toast")
+    expect(aviso).to_contain_text("OS 9801 não foi salva: Não é possível iniciar diagnóstico")
+    expect(aviso).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    expect(aviso).not_to_contain_text("foi para")
+    expect(aviso).to_have_attribute("role", "alert")
+    assert cobertos_pelo_aviso(p) == []
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    aviso.get_by_role("button", name="Ver").tap()
+    expect(cartao).to_be_focused()
+    assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
