@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.navegador import ARTEFATOS, PRAZO_TV, TABLET, ApiHttp, Pessoa
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -303,3 +303,64 @@ def test_quem_perde_a_corrida_nunca_recebe_parabens(
     aviso.get_by_role("button", name="Ver").tap()
     expect(cartao).to_be_focused()
     assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
+
+
+def test_arrastar_de_novo_depois_que_um_soltar_abriu_o_formulario(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9901, placa="ARR1A01")
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9902, "placa": "ARR1A02"})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    selecionado = "() => String(getSelection())"
+
+    # Dropped on "Aguardando": that step needs text, so the card opens its form.
+    gerente.cartao(fila_id).drag_to(p.locator("#cartoes-AGUARDANDO"))
+    cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    cartao.get_by_label("Diagnóstico").fill("Ruído na suspensão")
+
+    # The next drag takes the card by its open form (its label, as a hand would grab it
+    # anywhere): the card is dragged, no text is selected across the page, and the refusal
+    # keeps what was typed in the form.
+    cartao_caixa, rotulo = cartao.bounding_box(), cartao.locator("label").bounding_box()
+    assert cartao_caixa and rotulo
+    pega = {"x": rotulo["x"] - cartao_caixa["x"] + 4, "y": rotulo["y"] - cartao_caixa["y"] + 4}
+    cartao.drag_to(p.locator("#cartoes-EM_REPARO"), source_position=pega)
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO").locator(".mensagem")).to_contain_text(
+        "Não é possível mover a OS 9901 para Em reparo"
+    )
+    assert p.evaluate(selecionado) == ""
+    campo = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico")
+    expect(campo).to_have_value("Ruído na suspensão")
+    expect(campo).to_be_focused()
+
+    # And any other card after it.
+    gerente.cartao(outra).drag_to(p.locator("#cartoes-EM_DIAGNOSTICO"))
+    expect(gerente.cartao(outra, "EM_DIAGNOSTICO")).to_be_visible()
+    assert p.evaluate(selecionado) == ""
+    assert gerente.erros == [e for e in gerente.erros if "409" in e], gerente.erros
+
+
+def test_soltar_vale_mesmo_se_o_cartao_mudou_durante_o_arraste(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9903})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    origem = gerente.cartao(fila_id).locator(".cartao-titulo").bounding_box()
+    destino = p.locator("#cartoes-EM_DIAGNOSTICO").bounding_box()
+    assert origem and destino
+    p.mouse.move(origem["x"] + 10, origem["y"] + 5)
+    p.mouse.down()
+    p.mouse.move(destino["x"] + 40, destino["y"] + 20, steps=20)
+    # Someone raises its priority meanwhile: the push replaces the dragged card's node.
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Urgente", timeout=PRAZO_TV)
+    p.mouse.move(destino["x"] + 50, destino["y"] + 30, steps=5)
+    p.mouse.up()
+    # The drop still takes the step, on the card as it is now.
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"

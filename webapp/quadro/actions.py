@@ -183,10 +183,11 @@ def mover(fila_id: str) -> Any:
     escolhido = next(
         (p for p in PASSOS.values() if p.de == item["status"] and p.para == destino), None
     )
+    digitado = _texto_do_cartao(item)  # the card's open form stays open, with its text
     if motivo is not None or escolhido is None:
         titulo = cards.labels.COLUNAS[destino]
         mensagem = f"Não é possível mover a OS {item['ordem_servico_id']} para {titulo}: {motivo}."
-        return _recusa(fila_id, {"mensagem": mensagem}, 409, item)
+        return _recusa(fila_id, {"mensagem": mensagem, **digitado}, 409, item)
     slug = cards.SLUGS[escolhido.acao]
     if escolhido.campo_texto is None:
         return passo(fila_id, slug)
@@ -196,8 +197,17 @@ def mover(fila_id: str) -> Any:
     texto = f"Escreva o texto e confirme para {escolhido.rotulo}."
     return partials.render_mudancas(
         [(fila_id, item)], current_user.papel, _filtros_da_pagina(),
-        estado={"aberto": slug, "mensagem": texto}, anunciar=texto,
+        estado={"aberto": slug, "mensagem": texto, **digitado}, anunciar=texto,
     )  # fmt: skip
+
+
+def _texto_do_cartao(item: dict[str, Any]) -> dict[str, Any]:
+    """What was typed in the dragged card's step form (quadro.js sends it with the drop), as
+    the state that keeps that form open with it."""
+    for p in domain.passos_permitidos(item, current_user.papel):
+        if p.campo_texto and (texto := request.form.get(p.campo_texto, "")):
+            return {"aberto": cards.SLUGS[p.acao], "valores": {p.campo_texto: texto}}
+    return {}
 
 
 FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
