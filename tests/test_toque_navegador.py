@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa
+from webapp.components import componentes
+from webapp.pessoas.service import Quem
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -364,3 +367,35 @@ def test_soltar_vale_mesmo_se_o_cartao_mudou_durante_o_arraste(
     # The drop still takes the step, on the card as it is now.
     expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_senha_temporaria_aparece_e_e_anunciada(
+    app: Flask, live_server: str, usuarios_demo, abrir
+) -> None:
+    """After "Adicionar" on /pessoas (a long list above the form), the one-time password is on
+    screen and has the focus (announced), with JavaScript and without."""
+    pessoas = componentes(app).pessoas_service
+    for n in range(30):
+        pessoas.criar(f"pessoa{n:02d}", f"Pessoa {n:02d}", "mecanico", 500 + n, Quem("teste"))
+    for js, login in ((True, "ana"), (False, "bia")):
+        pessoa = abrir(TABLET, java_script_enabled=js, **TOQUE)
+        p = entrar_sem_js(pessoa, "gerente")
+        p.goto("/pessoas")
+        formulario = p.locator("#nova-pessoa")
+        formulario.get_by_label("Nome").fill(login.capitalize())
+        formulario.get_by_label("Login").fill(login)
+        formulario.get_by_role("button", name="Adicionar").tap()
+        caixa = p.locator(".token-criado")
+        expect(caixa).to_contain_text(f"Senha temporária de {login.capitalize()} ({login})")
+        expect(caixa).to_have_attribute("role", "alert")
+        expect(caixa).to_be_focused()
+        expect(p.locator("#senha-temporaria")).to_be_in_viewport(ratio=1)
+        p.screenshot(path=ARTEFATOS / f"toque-senha-temporaria-{'js' if js else 'sem-js'}.png")
+
+        # A refused form puts the focus on the field to fix, in view.
+        p.goto("/pessoas")
+        formulario.get_by_label("Nome").fill("Outra Ana")
+        formulario.get_by_label("Login").fill(login)  # taken
+        formulario.get_by_role("button", name="Adicionar").tap()
+        expect(formulario.get_by_label("Login")).to_be_focused()
+        expect(formulario.get_by_label("Login")).to_be_in_viewport()
