@@ -371,7 +371,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     detalhe = mecanico.pagina(f"/ordens/{antiga}")
     for rotulo in (
-        "entrou na fila",
+        "adicionou à fila",
         "iniciou o diagnóstico (aguardando → em diagnóstico)",
         "finalizou o diagnóstico",
         "registrou a aprovação do orçamento",
@@ -391,7 +391,7 @@ def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
     fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
     mecanico = pessoas["mecanico"]
     pagina1 = mecanico.pagina("/historico")
-    assert "Página 1 de 2" in pagina1 and "30 ordem(ns)" in pagina1
+    assert "Página 1 de 2" in pagina1 and "30 ordens finalizadas" in pagina1
     pagina2 = mecanico.pagina("/historico?pagina=2")
     assert pagina2.count("<tr>") - 1 == 5
 

@@ -267,7 +267,7 @@ def remover(fila_id: str) -> Any:
         item = fila().remover(fila_id, current_user.ator)
     except ErroFila as erro:
         return _recusa(fila_id, {"mensagem": erro.mensagem}, STATUS_ERRO_FILA.get(type(erro), 409))
-    texto = cards.anuncio(None, item["ordem_servico_id"])
+    texto = cards.removida(item["ordem_servico_id"])
     if htmx():
         filtros = _filtros_da_pagina()
         return partials.render_mudancas(
