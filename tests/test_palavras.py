@@ -139,3 +139,32 @@ def test_mecanico_nao_le_nome_de_configuracao(pessoas) -> None:
     gerente = pessoas["gerente"].pagina()
     aviso = re.search(r'<p class="aviso-os"[^>]*>(.*?)</p>', gerente, re.S)
     assert aviso and "URL_API_OS" in aviso.group(1)
+
+
+def test_quem_nao_tem_numero_de_funcionario_sabe_o_que_fazer(
+    app: Flask, api: Api, usuarios_demo, entrar
+) -> None:
+    """The order's mechanic is whoever starts its diagnosis: a person without an employee
+    number is told how to fix that, not asked for a field of the API."""
+    componentes(app).pessoas.criar("chefe", "Chefe Sem Número", "senha-do-chefe-123", "gerente")
+    fila_id = api.criar(1301)["fila_id"]
+    cliente = app.test_client()
+    assert entrar(cliente, "chefe", "senha-do-chefe-123").status_code == 302
+    r = Quadro(cliente).passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 400
+    cartao = cartao_html(r.text, fila_id)
+    assert "mecanico_responsavel_id" not in cartao
+    assert "Seu cadastro não tem nº de funcionário" in cartao
+    assert "atribua a ordem a um mecânico em “Mais…”" in cartao
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "AGUARDANDO"
+
+
+def test_tempo_no_cartao_diz_o_que_mede(api: Api, pessoas) -> None:
+    aberta = api.criar(1401)["fila_id"]
+    finalizada = api.criar(1402)["fila_id"]
+    api.levar_ate(finalizada, "finalizar-reparo")
+    html = pessoas["mecanico"].pagina()
+    assert re.search(r'class="tempo">há 0 min<', cartao_html(html, aberta))
+    cartao = cartao_html(html, finalizada)
+    assert re.search(r'class="tempo">Finalizada às \d\d:\d\d<', cartao)
+    assert "Total:" in cartao

@@ -217,7 +217,7 @@ def test_texto_digitado_nao_se_perde_quando_o_passo_e_recusado(api: Api, pessoas
     texto = "x" * 10_001
     r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto}, True)
     assert r.status_code == 400
-    assert "no máximo 10000 caracteres" in r.text and texto in r.text
+    assert "no máximo 10.000 caracteres" in r.text and texto in r.text
 
 
 @pytest.mark.parametrize(

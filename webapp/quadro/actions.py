@@ -159,6 +159,9 @@ def passo(fila_id: str, slug: str) -> Any:
         abort(404)
     campo = PASSOS[acao].campo_texto
     form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
+    if acao is domain.Acao.INICIAR_DIAGNOSTICO and current_user.funcionario_id is None:
+        # The order's mechanic is whoever starts it: someone without a number cannot.
+        return _recusa(fila_id, {"mensagem": _sem_numero()}, 400)
 
     def executar() -> dict[str, Any]:
         dados = {k: v for k, v in form.data.items() if k != "csrf_token"}
@@ -167,6 +170,15 @@ def passo(fila_id: str, slug: str) -> Any:
         return fila().executar(fila_id, acao, current_user.ator, dados)
 
     return _responder(fila_id, executar, form, aberto=slug)
+
+
+def _sem_numero() -> str:
+    quem = (
+        "inclua-o em Pessoas, ou atribua a ordem a um mecânico em “Mais…”"
+        if current_user.e_gerente
+        else "peça a um gerente para incluí-lo em Pessoas"
+    )
+    return f"Seu cadastro não tem nº de funcionário, que identifica o mecânico da ordem: {quem}."
 
 
 @bp.post("/ordens/<fila_id>/mover")

@@ -83,6 +83,7 @@ class Cartao:
     pode_pausar: bool = False
     finalizada: bool = False
     tempo_total: str | None = None  # finished orders: creation to the end of the repair
+    fim: datetime | None = None  # finished orders: the end of the repair, in the shop's zone
     invalido: bool = False  # its stored data cannot be shown (cartao_invalido)
     # Delivery to the OS service (sincronizacao_os.domain.resumo, times in the shop's zone);
     # None when the order has no step to tell yet.
@@ -218,6 +219,9 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         pode_pausar=bool(papel and domain.pode(papel, Acao.PAUSAR)) and not finalizada,
         finalizada=finalizada,
         tempo_total=duracao((item["dta_fim_reparo"] - item["dta_criacao"]).total_seconds())
+        if finalizada and item.get("dta_fim_reparo")
+        else None,
+        fim=item["dta_fim_reparo"].astimezone(ctx.fuso)
         if finalizada and item.get("dta_fim_reparo")
         else None,
         sincronizacao=sinc,

@@ -18,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
@@ -35,7 +34,7 @@ from ..fila.domain import (
 )
 from ..fila.plates import validar_placa
 from ..fila.schemas import INT64_MAX
-from ..forms import Formulario, texto_obrigatorio
+from ..forms import Formulario, ate, texto_obrigatorio
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
@@ -50,9 +49,7 @@ class NovaOrdemForm(Formulario):
         ],
     )
     prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
-    placa = StringField(
-        "Placa", validators=[Optional(), Length(max=10, message="Placa longa demais.")]
-    )
+    placa = StringField("Placa", validators=[Optional(), ate(10)])
 
     def validate_placa(self, campo: Any) -> None:
         try:
@@ -60,9 +57,9 @@ class NovaOrdemForm(Formulario):
         except ValueError as erro:
             raise ValidationError(str(erro)) from None
 
-    veiculo = StringField("Veículo", validators=[Optional(), Length(max=200)])
-    cliente = StringField("Cliente", validators=[Optional(), Length(max=200)])
-    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), Length(max=2000)])
+    veiculo = StringField("Veículo", validators=[Optional(), ate(200)])
+    cliente = StringField("Cliente", validators=[Optional(), ate(200)])
+    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), ate(2000)])
     previsao_entrega = DateTimeLocalField(
         "Previsão de entrega", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -108,15 +105,13 @@ class DiagnosticoForm(Formulario):
 class ReparoForm(Formulario):
     observacoes_reparo = TextAreaField(
         labels.CAMPOS_TEXTO["observacoes_reparo"],
-        validators=[Optional(), Length(max=10_000, message="No máximo 10000 caracteres.")],
+        validators=[Optional(), ate(10_000)],
     )
 
 
 class PausaForm(Formulario):
     motivo = SelectField("Motivo", choices=MOTIVOS, validators=[InputRequired("Escolha o motivo.")])
-    nota = StringField(
-        "Observação", validators=[Length(max=200, message="No máximo 200 caracteres.")]
-    )
+    nota = StringField("Observação", validators=[ate(200)])
 
     def validate_nota(self, campo: Any) -> None:
         """The rule's own message, beside the field (the service checks it again)."""
