@@ -177,6 +177,8 @@ def test_texto_digitado_sobrevive_a_um_409(
     aviso = mecanico.pagina.locator("#textos-perdidos .texto-perdido")
     expect(aviso).to_contain_text("O que você escreveu não foi salvo")
     expect(aviso.locator("textarea")).to_have_value(texto)
+    expect(aviso.locator("textarea")).to_be_focused()  # offered at once, never under a toast
+    expect(aviso).to_be_in_viewport()
     expect(mecanico.pagina.locator(f"#cartao-{fila_id} .mensagem")).to_contain_text(
         "finalizou o diagnóstico às"
     )
