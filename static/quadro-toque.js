@@ -219,7 +219,15 @@
   });
 
   // "Mais…" toggles: a second tap empties what the first fetched instead of asking again.
-  // aria-expanded follows what the panel shows (also when an answer or a push refills it).
+  // aria-expanded follows what the panel shows (also when an answer or a push refills it); it is
+  // set here, as the link is a toggle only with JavaScript (without, it opens the order's page).
+  function expandido(mais) {
+    const painel = mais.nextElementSibling;
+    mais.setAttribute("aria-expanded", painel && painel.childElementCount ? "true" : "false");
+  }
+  document.addEventListener("htmx:after:init", (evento) => {
+    if (evento.target.matches && evento.target.matches("a.mais")) expandido(evento.target);
+  });
   document.addEventListener("htmx:config:request", (evento) => {
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
     if (!fonte || !fonte.matches || !fonte.matches("a.mais")) return;
@@ -233,9 +241,7 @@
     const painel = evento.target;
     if (!painel.matches || !painel.matches(".mais-acoes")) return;
     const mais = painel.previousElementSibling;
-    if (mais && mais.matches("a.mais")) {
-      mais.setAttribute("aria-expanded", painel.childElementCount ? "true" : "false");
-    }
+    if (mais && mais.matches("a.mais")) expandido(mais);
   });
 
   // Portrait tablet: the tab of the column in view is marked as the current one.

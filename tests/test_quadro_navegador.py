@@ -154,7 +154,9 @@ def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
     expect(movido).to_be_in_viewport()
     expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
     expect(p.locator("#aba-EM_DIAGNOSTICO")).to_contain_text("1")
-    expect(p.locator("#anuncios")).to_contain_text("em diagnóstico")
+    expect(p.locator("#anuncios")).to_contain_text(
+        "Marcos Mecânico iniciou o diagnóstico da OS 9429"
+    )
     # The view followed: nothing to offer (checked now, not after a toast would time out).
     assert p.locator("#toasts .toast").count() == 0
     assert tablet.erros == [], tablet.erros

@@ -172,8 +172,10 @@ def test_passo_com_texto_sem_javascript(
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     expect(p.locator(f"#cartoes-AGUARDANDO > #cartao-{fila_id}")).to_contain_text("Correia")
 
-    # "Mais…" is the order's page, with every form.
-    p.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9604").tap()
+    # "Mais…" is the order's page, with every form (a link, not a toggle: no aria-expanded).
+    mais = p.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9604")
+    assert mais.get_attribute("aria-expanded") is None
+    mais.tap()
     expect(p.get_by_role("heading", name="Ações")).to_be_visible()
     expect(p.get_by_text("Colocar em espera")).to_be_visible()
 
