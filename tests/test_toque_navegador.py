@@ -135,6 +135,7 @@ def test_mais_alterna_e_nao_repete_o_passo(
         "aria-expanded", "true"
     )
     expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
+    tablet.pagina.screenshot(path=ARTEFATOS / "toque-mais-recusado.png")
     cartao.get_by_label("Observação").fill("Esperando o guincho")
     cartao.get_by_role("button", name="Confirmar espera").tap()
     expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator(".pausa")).to_contain_text(
@@ -178,6 +179,7 @@ def test_passo_com_texto_sem_javascript(
     mais.tap()
     expect(p.get_by_role("heading", name="Ações")).to_be_visible()
     expect(p.get_by_text("Colocar em espera")).to_be_visible()
+    p.screenshot(path=ARTEFATOS / "toque-pagina-da-ordem-sem-js.png", full_page=True)
 
 
 def reter_ate_chegar(p: Page, retidos: list[Route]) -> None:
