@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 
+from tests import test_quadro
 from tests.helpers import Api
 from tests.test_quadro import Quadro, cartao_html
 from webapp.clock import agora
@@ -18,15 +18,7 @@ from webapp.fila import labels
 from webapp.fila.domain import Acao, Papel
 from webapp.fila.service import Ator
 
-
-@pytest.fixture
-def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Quadro]:
-    quadros = {}
-    for login in ("mecanico", "gerente"):
-        client = app.test_client()
-        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
-        quadros[login] = Quadro(client)
-    return quadros
+pessoas = test_quadro.pessoas  # the mechanic and the manager signed in (a fixture)
 
 
 def anuncio(resposta: str) -> str:

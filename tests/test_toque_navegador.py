@@ -182,13 +182,23 @@ def test_passo_com_texto_sem_javascript(
     p.screenshot(path=ARTEFATOS / "toque-pagina-da-ordem-sem-js.png", full_page=True)
 
 
-def reter_ate_chegar(p: Page, retidos: list[Route]) -> None:
-    """Wait until the held request has reached the route (it is held there)."""
+def iniciar_e_ir_para_em_reparo(pessoa: Pessoa, fila_id: str) -> Route:
+    """Tap "Iniciar diagnóstico" on a card whose answer is held on its way; meanwhile go on to
+    the "Em reparo" column and scroll until a card's button sits at the bottom of the screen.
+    The held request: continue it to let the answer arrive."""
+    p = pessoa.pagina
+    retidos: list[Route] = []
+    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
     for _ in range(200):
         if retidos:
-            return
+            break
         p.wait_for_timeout(50)
-    raise AssertionError("o pedido não saiu")
+    assert retidos, "o pedido não saiu"
+    p.locator("#aba-EM_REPARO").tap()
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    botao_no_rodape(p, "EM_REPARO")
+    return retidos[0]
 
 
 def cobertos_pelo_aviso(p: Page) -> list[str]:
@@ -237,14 +247,7 @@ def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
     p = tablet.pagina
 
     # The answer is slow; meanwhile the mechanic goes to "Em reparo" and scrolls down.
-    retidos: list[Route] = []
-    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
-    tablet.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
-    reter_ate_chegar(p, retidos)
-    p.locator("#aba-EM_REPARO").tap()
-    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
-    botao_no_rodape(p, "EM_REPARO")
-    retidos[0].continue_()
+    iniciar_e_ir_para_em_reparo(tablet, fila_id).continue_()
 
     # The view stays where the mechanic is; a toast says where the card went, over the tabs.
     aviso = p.locator("#toasts .toast")
@@ -285,16 +288,11 @@ def test_quem_perde_a_corrida_nunca_recebe_parabens(
 
     # Paula's tap is slow to arrive; she goes on to "Em reparo" while Marcos takes the same
     # order first.
-    retidos: list[Route] = []
-    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
-    paula.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
-    reter_ate_chegar(p, retidos)
-    p.locator("#aba-EM_REPARO").tap()
+    retido = iniciar_e_ir_para_em_reparo(paula, fila_id)
     expect(paula.cartao(outras[0], "EM_REPARO")).to_be_in_viewport()
-    botao_no_rodape(p, "EM_REPARO")
     marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
     expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
-    retidos[0].continue_()
+    retido.continue_()
 
     # Her answer is a refusal: the card says who was faster, and so does the toast, which
     # never reads like success.
