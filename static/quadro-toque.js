@@ -107,9 +107,11 @@
         && colunaVisivel() !== coluna) {
       if (adiante) {
         const titulo = coluna.dataset.titulo || cartao.dataset.status;
+        // A refusal's toast leads with who was faster (the whole reason is on the card).
         const motivo = cartao.querySelector(".mensagem");
+        const porque = motivo ? motivo.dataset.quemFez || motivo.textContent.trim() : "";
         const texto = recusa
-          ? `OS ${cartao.dataset.os} não foi salva: ${motivo ? motivo.textContent.trim() : ""}`
+          ? `OS ${cartao.dataset.os} não foi salva: ${porque}`
           : `OS ${cartao.dataset.os} foi para ${titulo}.`;
         toast(texto, coluna, id, recusa);
         return;

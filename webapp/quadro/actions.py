@@ -109,7 +109,8 @@ def _recusa(
         nomes = c.pessoas_queries.nomes_por_login([h.get("por") for h in item["historico"][-1:]])
         feito = cards.quem_fez(item, nomes, c.relogio.fuso)
         if feito:
-            estado["mensagem"] = f"{estado['mensagem']} {feito[0].upper()}{feito[1:]}."
+            estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
+            estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
     if not htmx():
         if status in (403, 404):  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
