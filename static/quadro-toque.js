@@ -1,13 +1,18 @@
 // Every tap answers. While a card's request is in flight its form is marked busy (htmx adds
-// "htmx-request"; hx-disable disables its button). Then: a moved card takes the focus and, on a
-// one-column (portrait) screen, the view follows it to its new column or a toast offers to go
-// there; a network failure or a server error says on the card that nothing was saved, with a
-// button to try again. A refusal (409, 400) comes back from the server as the card with its
-// reason, who was faster and when, and the typed text kept in its form.
+// "htmx-request"; hx-disable disables its button). Then the moved card takes the focus and, on
+// a one-column (portrait) screen, the view follows it to its new column; only when the person
+// has moved on meanwhile (another column, another field) does a toast say where it went,
+// over the column tabs, never over a card. A refusal (409, 400) comes back from the server as
+// the card with its reason, who was faster and when, and the typed text kept in its form: the
+// view follows it the same way, and a toast, if any, says it was not saved. A network failure
+// or a server error says on the card that nothing was saved, with a button to try again.
+// Also here: a step that needs text opens its form within the tap, with the text box focused
+// (so a tablet's keyboard comes up), and "Mais…" toggles.
 (function () {
   "use strict";
 
   const umaColuna = () => window.matchMedia("(max-width: 900px)").matches;
+  const DURACAO_TOAST = 8000;
 
   function cartaoDe(elemento) {
     return elemento && elemento.closest ? elemento.closest("li.cartao") : null;
@@ -39,57 +44,91 @@
   }
 
   // A button inside a message (a toast, a "not saved" notice) that does one thing.
-  function botao(texto, aoTocar) {
+  function botao(texto, aoTocar, rotulo) {
     const elemento = document.createElement("button");
     elemento.type = "button";
     elemento.className = "botao";
     elemento.textContent = texto;
+    if (rotulo) elemento.setAttribute("aria-label", rotulo);
     elemento.addEventListener("click", aoTocar);
     return elemento;
   }
 
-  function toast(texto, coluna, id) {
+  // Over the column tabs (#toasts lies on them, one line high): it hides no card.
+  function toast(texto, coluna, id, recusa) {
     const area = document.getElementById("toasts");
     if (!area) return;
     const caixa = document.createElement("div");
-    caixa.className = "toast";
-    caixa.setAttribute("role", "status");
-    caixa.textContent = texto + " ";
-    caixa.appendChild(botao("Ver", () => {
-      irPara(coluna);
-      const cartao = document.getElementById(id);
-      if (cartao) cartao.focus();
-      caixa.remove();
-    }));
+    caixa.className = recusa ? "toast toast-recusa" : "toast";
+    caixa.setAttribute("role", recusa ? "alert" : "status");
+    const frase = document.createElement("span");
+    frase.className = "toast-texto";
+    frase.textContent = texto;
+    caixa.append(
+      frase,
+      botao("Ver", () => {
+        irPara(coluna);
+        const cartao = document.getElementById(id);
+        if (cartao) cartao.focus({ preventScroll: true });
+        caixa.remove();
+      }),
+      botao("×", () => caixa.remove(), "Fechar aviso"),
+    );
     area.replaceChildren(caixa);
-    setTimeout(() => caixa.remove(), 8000);
+    setTimeout(() => caixa.remove(), DURACAO_TOAST);
   }
 
-  // After the answer: the card where it is now (same id), focused; the view follows it. A form
-  // the answer opened (a dropped card whose step needs text) gets the focus instead.
-  function seguir(id, statusAntes) {
+  // Whether the person went on to something else while the answer was on its way: another
+  // column in view, or the focus on another field or button (not on the card, nor nowhere, as
+  // when the tapped node left the page).
+  function foiAdiante(cartao, antes) {
+    if (antes.coluna && colunaVisivel() !== antes.coluna) return true;
+    const foco = document.activeElement;
+    return !!(foco && foco !== document.body && !cartao.contains(foco));
+  }
+
+  // After the answer: the card where it is now (same id). `antes`: what was on screen when the
+  // request left ({status, coluna}); `recusa`: the answer refused the change.
+  function seguir(id, antes, recusa) {
     const cartao = document.getElementById(id);
     if (!cartao) return;
-    const campo = cartao.querySelector("details[open] textarea");
+    // Text the answer could not save is offered to copy, with the focus (#textos-perdidos).
+    const foco = document.activeElement;
+    if (foco && foco.closest && foco.closest(".texto-perdido")) return;
+    // A form the answer opened (a refusal, a dropped card whose step needs text) takes the focus.
+    const campo = cartao.querySelector("[autofocus]");
     if (campo) {
       campo.focus();
       return;
     }
     const coluna = cartao.closest(".coluna");
-    if (coluna && cartao.dataset.status !== statusAntes && umaColuna()
+    const adiante = foiAdiante(cartao, antes);
+    if (coluna && cartao.dataset.status !== antes.status && umaColuna()
         && colunaVisivel() !== coluna) {
-      const titulo = coluna.dataset.titulo || cartao.dataset.status;
-      toast(`OS ${cartao.dataset.os} foi para ${titulo}.`, coluna, id);
+      if (adiante) {
+        const titulo = coluna.dataset.titulo || cartao.dataset.status;
+        // A refusal's toast leads with who was faster (the whole reason is on the card).
+        const motivo = cartao.querySelector(".mensagem");
+        const porque = motivo ? motivo.dataset.quemFez || motivo.textContent.trim() : "";
+        const texto = recusa
+          ? `OS ${cartao.dataset.os} não foi salva: ${porque}`
+          : `OS ${cartao.dataset.os} foi para ${titulo}.`;
+        toast(texto, coluna, id, recusa);
+        return;
+      }
       irPara(coluna);
+      antes.coluna = coluna; // followed: a later version of the card is still in view
     }
+    if (adiante) return;
     if (!cartao.contains(document.activeElement)) cartao.focus({ preventScroll: true });
     cartao.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
-  // Nothing was saved: say so on the card, with the same request one tap away.
-  function falhou(form, texto) {
-    const cartao = cartaoDe(form);
-    const lugar = cartao || form.parentElement;
+  // Nothing was saved, or nothing came: say so where it was tapped, with the same request one
+  // tap away.
+  function falhou(fonte, texto) {
+    const cartao = cartaoDe(fonte);
+    const lugar = cartao || fonte.parentElement;
     if (!lugar) return;
     let aviso = lugar.querySelector(".nao-salvo");
     if (!aviso) {
@@ -101,31 +140,43 @@
     aviso.textContent = texto + " ";
     aviso.appendChild(botao("Tentar de novo", () => {
       aviso.remove();
-      form.requestSubmit();
+      if (fonte.matches("form")) fonte.requestSubmit();
+      else fonte.click();
     }));
     anunciar(texto);
   }
 
-  const emAndamento = new WeakMap(); // source -> {id, status, no} of its card when it was sent
+  const emAndamento = new WeakMap(); // source -> {id, status, coluna, no} when it was sent
 
   document.addEventListener("htmx:before:request", (evento) => {
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
-    if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao")) return;
+    if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao, a.mais")) return;
     const cartao = cartaoDe(fonte);
     const aviso = cartao && cartao.querySelector(".nao-salvo");
     if (aviso) aviso.remove();
-    if (cartao) emAndamento.set(fonte, { id: cartao.id, status: cartao.dataset.status, no: cartao });
+    if (cartao && !fonte.matches("a.mais")) {
+      emAndamento.set(fonte, {
+        id: cartao.id,
+        status: cartao.dataset.status,
+        coluna: umaColuna() ? colunaVisivel() : null,
+        no: cartao,
+      });
+    }
   });
 
-  function formDe(evento) {
+  function fonteDe(evento) {
     const ctx = evento.detail && evento.detail.ctx;
     const fonte = (ctx && ctx.sourceElement) || evento.target;
-    return fonte && fonte.closest ? fonte.closest("form") : null;
+    if (!fonte || !fonte.closest) return null;
+    return fonte.closest("form") || fonte.closest("a.mais");
   }
 
   document.addEventListener("htmx:error", (evento) => {
-    const form = formDe(evento);
-    if (form) falhou(form, "Sem conexão — não foi salvo.");
+    const fonte = fonteDe(evento);
+    if (!fonte) return;
+    falhou(fonte, fonte.matches("a")
+      ? "Sem conexão — não foi possível abrir."
+      : "Sem conexão — não foi salvo.");
   });
 
   // The answer arrived (its partials are swapped right after, and the old card, the request's
@@ -150,11 +201,49 @@
       const atual = document.getElementById(antes.id);
       if (atual && atual !== seguido) {
         seguido = atual;
-        seguir(antes.id, antes.status);
+        seguir(antes.id, antes, status >= 400);
       }
       if (performance.now() < limite) requestAnimationFrame(esperar);
     };
     requestAnimationFrame(esperar);
+  });
+
+  // A step that needs text: its button opens the form and puts the focus in the text box
+  // within the tap itself (a keyboard opens only for a focus the tap gave). A second tap on
+  // it closes the form, as <details> does.
+  document.addEventListener("click", (evento) => {
+    const resumo = evento.target.closest && evento.target.closest("details.form-passo > summary");
+    if (!resumo || resumo.parentElement.open) return;
+    evento.preventDefault();
+    resumo.parentElement.open = true;
+    const campo = resumo.parentElement.querySelector("textarea");
+    if (campo) campo.focus();
+  });
+
+  // "Mais…" toggles: a second tap empties what the first fetched instead of asking again.
+  // aria-expanded follows what the panel shows (also when an answer or a push refills it); it is
+  // set here, as the link is a toggle only with JavaScript (without, it opens the order's page).
+  function expandido(mais) {
+    const painel = mais.nextElementSibling;
+    mais.setAttribute("aria-expanded", painel && painel.childElementCount ? "true" : "false");
+  }
+  document.addEventListener("htmx:after:init", (evento) => {
+    if (evento.target.matches && evento.target.matches("a.mais")) expandido(evento.target);
+  });
+  document.addEventListener("htmx:config:request", (evento) => {
+    const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
+    if (!fonte || !fonte.matches || !fonte.matches("a.mais")) return;
+    if (fonte.getAttribute("aria-expanded") !== "true") return;
+    evento.preventDefault();
+    const painel = fonte.nextElementSibling; // its hx-target, "next"
+    if (painel) painel.replaceChildren();
+    fonte.setAttribute("aria-expanded", "false");
+  });
+  document.addEventListener("htmx:after:settle", (evento) => {
+    const painel = evento.target;
+    if (!painel.matches || !painel.matches(".mais-acoes")) return;
+    const mais = painel.previousElementSibling;
+    if (mais && mais.matches("a.mais")) expandido(mais);
   });
 
   // Portrait tablet: the tab of the column in view is marked as the current one.
@@ -181,7 +270,7 @@
   }
 
   document.addEventListener("click", (evento) => {
-    const fechar = evento.target.closest && evento.target.closest(".fechar-toast");
-    if (fechar) fechar.closest(".toast").remove();
+    const fechar = evento.target.closest && evento.target.closest(".fechar-aviso");
+    if (fechar) fechar.closest(".texto-perdido").remove();
   });
 })();

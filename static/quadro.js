@@ -23,18 +23,25 @@
 
   // Cards never move between lists while dragged (passing over a column must not trigger its
   // step): the column under the pointer at the drop decides, like a click on its button would.
+  // The dragged node may have left the page meanwhile (a push replaced the card): the drop asks
+  // for the card as it is now, by its id, or htmx would drop a request from a detached node.
   function aoTerminar(evento) {
-    const cartao = evento.item;
-    destacar(cartao, false);
+    destacar(evento.item, false);
+    const cartao = document.getElementById(evento.item.id);
     const coluna = colunaSob(evento);
     const para = coluna && coluna.dataset.status;
-    if (!para || para === cartao.dataset.status || !window.htmx) return;
+    if (!cartao || !para || para === cartao.dataset.status || !window.htmx) return;
     const filaId = cartao.id.slice("cartao-".length);
+    // Text typed in the card's open step form goes along: the answer keeps it in the form.
+    const valores = { para };
+    for (const campo of cartao.querySelectorAll("details.form-passo[open] textarea")) {
+      if (campo.value) valores[campo.name] = campo.value;
+    }
     htmx.ajax("POST", `/ordens/${filaId}/mover`, {
       source: cartao,
       target: "main",
       swap: "none",
-      values: { para },
+      values: valores,
     });
   }
 
@@ -48,7 +55,10 @@
         sort: false,
         draggable: ".cartao",
         handle: toque ? ".alca" : null,
-        filter: "form, summary, a, button, textarea, input, select, .bloqueado",
+        // Only the controls keep a press to themselves: a card with an open form is still
+        // dragged by its labels and margins (filtering the whole form left those presses to
+        // select text across the page).
+        filter: "summary, a, button, textarea, input, select, option, .bloqueado",
         preventOnFilter: false,
         animation: 120,
         onStart: (evento) => destacar(evento.item, true),

@@ -241,6 +241,15 @@ def test_motivo_para_mover_explica_a_soltura() -> None:
     assert domain.motivo_para_mover(aguardando, Papel.MECANICO, Status.EM_REPARO) == (
         "o diagnóstico ainda não foi finalizado"
     )
+    # No step leads there: the order's next step instead, in the button's words.
     assert domain.motivo_para_mover(aguardando, Papel.MECANICO, Status.FINALIZADA) == (
-        "não há passo de aguardando para finalizada"
+        "o próximo passo desta ordem é “Iniciar diagnóstico”, que a leva para Em diagnóstico"
+    )
+    diagnosticada = item(Status.AGUARDANDO, diagnosticado=True)
+    assert domain.motivo_para_mover(diagnosticada, Papel.MECANICO, Status.FINALIZADA) == (
+        "o próximo passo desta ordem é “Aprovar orçamento”"
+    )
+    finalizada = item(Status.FINALIZADA)
+    assert domain.motivo_para_mover(finalizada, Papel.GERENTE, Status.AGUARDANDO) == (
+        "uma ordem finalizada não muda mais de coluna"
     )

@@ -62,7 +62,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(na_tv(tv, fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
 
-    cartao.get_by_role("link", name="Finalizar diagnóstico").click()  # its form, fetched
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()  # its form, on the card
     cartao.get_by_label("Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
 
@@ -89,7 +89,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(cartao).to_be_visible()
     expect(na_tv(tv, fila_id, "EM_REPARO")).to_be_visible(timeout=PRAZO_TV)
 
-    cartao.get_by_role("link", name="Finalizar reparo").click()
+    cartao.get_by_text("Finalizar reparo", exact=True).click()
     cartao.get_by_label("Observações do reparo").fill("Kit trocado, testado na rua.")
     cartao.get_by_role("button", name="Confirmar: finalizar reparo").click()
     cartao = mecanico.cartao(fila_id, "FINALIZADA")
@@ -186,7 +186,7 @@ def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_role("link", name="Finalizar diagnóstico").click()
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     campo = cartao.get_by_label("Diagnóstico")
     campo.fill("Ruído no rolamento dianteiro")
 

@@ -327,17 +327,20 @@ def test_404_marca_falha_com_o_motivo_e_o_gerente_reenvia_pelo_quadro(
         pessoas[login] = Quadro(cliente)
     rota = f"/ordens/{fila_id}/reenviar-os"
     cartao = cartao_html(pessoas["mecanico"].pagina(), fila_id)
-    assert "OS: falhou: HTTP 404" in cartao and rota not in cartao
+    # The mechanic is told whom to tell; the manager, who can send it again, reads why.
+    assert "Sistema de OS: envio recusado (avise o gerente)" in cartao and rota not in cartao
+    assert "HTTP 404" not in cartao
     assert pessoas["mecanico"].post(rota).status_code == 403
     assert pessoas["mecanico"].post(rota, htmx=True).status_code == 403
     assert _item(app, fila_id)["os_sync"]["falhou"] is True
 
     cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
+    assert "Sistema de OS: envio recusado: HTTP 404" in cartao
     assert f'hx-post="{rota}"' in cartao and 'name="csrf_token"' in cartao
     os_servico.modo("ok")
     r = pessoas["gerente"].post(rota, htmx=True)
     assert r.status_code == 200
-    assert "OS: pendente" in r.text
+    assert "Sistema de OS: envio pendente" in r.text
     assert pessoas["gerente"].post(rota, htmx=True).status_code == 409  # nothing failed any more
     despachante.processar_pendentes()
 
@@ -355,7 +358,9 @@ def test_404_marca_falha_com_o_motivo_e_o_gerente_reenvia_pelo_quadro(
     assert len(reenvio) == 1 and reenvio[0]["por"] == "gerente"
     cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
     assert "OS:" not in cartao  # a synchronised card says nothing about it...
-    assert "Sistema de OS</dt><dd>sincronizada" in pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "Sistema de OS</dt><dd>recebeu tudo" in detalhe
+    assert "reenviou ao sistema de OS" in detalhe
 
 
 def test_reenvio_so_de_gerente_e_so_com_falha(app: Flask) -> None:
@@ -473,8 +478,8 @@ def test_sem_url_api_os_eventos_ficam_pendentes_e_o_quadro_avisa(
     cliente = desligada.test_client()
     assert entrar(cliente, "gerente", usuarios_demo["gerente"]["senha"]).status_code == 302
     pagina = cliente.get("/").text
-    assert "Sincronização com o sistema de OS desligada (URL_API_OS não configurada)" in pagina
-    assert "aguardando envio (sincronização desligada)" in cartao_html(pagina, fila_id)
+    assert "configure URL_API_OS com o endereço do sistema de OS" in pagina
+    assert "Sistema de OS: envio desligado" in cartao_html(pagina, fila_id)
 
     # Configured later: what waited is delivered.
     _despachante(make_app(), "d2").processar_pendentes()
@@ -497,14 +502,14 @@ def test_quadro_avisa_quando_o_servico_de_os_esta_fora_do_ar(
         assert entrar(cliente, "gerente", usuarios_demo["gerente"]["senha"]).status_code == 302
         paginas[nome] = cliente
     html = paginas["logo"].get("/").text
-    assert "Sistema de OS fora do ar há 0 min; 1 atualização aguardando envio." in html
+    assert "sistema de OS está fora do ar há menos de 1 min: 1 atualização aguarda envio." in html
     cartao = cartao_html(html, str(item["_id"]))
-    assert "OS: pendente (1 tentativa, próxima às" in cartao
+    assert "Sistema de OS: envio pendente (1 tentativa, próxima às" in cartao
     assert "fora do ar" not in paginas["paciente"].get("/").text
     # An open board re-reads the banner by itself (hx-trigger every 30 s).
     assert 'hx-get="/situacao-os" hx-trigger="every 30s"' in html
     parcial = paginas["logo"].get("/situacao-os").text
-    assert "Sistema de OS fora do ar há 0 min" in parcial
+    assert "sistema de OS está fora do ar há menos de 1 min" in parcial
 
     os_servico.reiniciar()
     _despachante(logo, "d1").processar_pendentes(prazo_s=10)

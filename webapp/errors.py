@@ -43,6 +43,22 @@ MENSAGENS_HTTP = {
     503: "Banco de dados indisponível no momento; tente novamente em instantes.",
 }
 
+# The error page's headline for people (the detail below it says what happened; the code stays in
+# small print, for whoever helps them).
+TITULOS = {
+    400: "Não foi possível",
+    401: "Entre para continuar",
+    403: "Sem acesso",
+    404: "Não encontrado",
+    405: "Endereço usado do jeito errado",
+    409: "Não foi possível",
+    413: "Grande demais",
+    415: "Formato não aceito",
+    429: "Muitas tentativas",
+    500: "Algo deu errado",
+    503: "Fora do ar por um instante",
+}
+
 PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
 
 
@@ -64,7 +80,10 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
         r = Response(render_template("_aviso.html", detail=detail), mimetype="text/html")
     else:
         r = Response(
-            render_template("erro.html", status=status, detail=detail), mimetype="text/html"
+            render_template(
+                "erro.html", status=status, titulo=TITULOS.get(status, "Erro"), detail=detail
+            ),
+            mimetype="text/html",
         )
     r.status_code = status
     r.headers.update(headers or {})

@@ -20,12 +20,16 @@ class ConfirmarForm(Formulario):
     """A button that only needs the CSRF token (a step, a retry, a revocation)."""
 
 
+def ate(maximo: int) -> Length:
+    """At most `maximo` characters, said the same way in every form."""
+    return Length(max=maximo, message=f"Use no máximo {maximo:,} caracteres.".replace(",", "."))
+
+
 def texto_obrigatorio(
     rotulo: str, vazio: str, maximo: int, tipo: type[Field] = StringField, **opcoes: Any
 ) -> Any:
     """A required text field with its two messages (empty; too long)."""
-    mensagem = f"Use no máximo {maximo} caracteres."
-    validadores = [DataRequired(vazio), Length(max=maximo, message=mensagem)]
+    validadores = [DataRequired(vazio), ate(maximo)]
     return tipo(rotulo, validators=validadores, **opcoes)
 
 

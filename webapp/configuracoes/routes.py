@@ -24,15 +24,18 @@ def _pagina(
     token_criado: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    repo = componentes().configuracoes
+    c = componentes()
+    repo = c.configuracoes
     if limites is None:
         limites = LimitesForm(formdata=None, data=repo.limites_colunas())
+    tokens = repo.listar_tokens()
     corpo = render_template(
         "configuracoes/index.html",
         limites=limites,
         novo=novo or NovoTokenForm(formdata=None),
         revogar=ConfirmarForm(formdata=None),
-        tokens=repo.listar_tokens(),
+        tokens=tokens,
+        autores=c.pessoas_queries.nomes_por_login(t.get("criado_por") for t in tokens),
         token_criado=token_criado,
     )
     resposta = Response(corpo, status=status, mimetype="text/html")

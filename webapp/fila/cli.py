@@ -14,10 +14,11 @@ from flask.cli import with_appcontext
 from ..clock import agora
 from ..components import componentes
 from ..tokens import emitir
+from . import labels
 from .domain import Acao, Papel, Prioridade
 from .service import Ator
 
-SEMEADOR = Ator("seed-demo", Papel.ADMIN)
+SEMEADOR = Ator(labels.DEMONSTRACAO, Papel.ADMIN)
 DEMO: dict[str, Any] = json.loads(Path(__file__).with_name("demo.json").read_text("utf-8"))
 USUARIOS_DEMO: list[dict[str, Any]] = DEMO["usuarios"]
 

@@ -206,8 +206,24 @@ def motivo_para_mover(item: Mapping[str, Any], papel: Papel, destino: Status) ->
     atual = Status(item["status"])
     passo = next((p for p in PASSOS.values() if p.de == atual and p.para == destino), None)
     if passo is None:
-        return f"não há passo de {nome_status(atual)} para {nome_status(destino)}"
+        return _proximo_passo(item, atual)
     return motivo_recusa(passo, item, papel)
+
+
+def _proximo_passo(item: Mapping[str, Any], atual: Status) -> str:
+    """No step leads to that column: what the order's next step is instead (something to do,
+    not a rule to decode)."""
+    proximos = [
+        p for p in PASSOS.values() if p.de == atual and all(r.atendido(item) for r in p.condicoes)
+    ]
+    if not proximos:
+        return f"uma ordem {nome_status(atual)} não muda mais de coluna"
+    passos = " ou ".join(
+        f"“{labels.PASSOS[p.acao]}”"
+        + ("" if p.para == atual else f", que a leva para {labels.STATUS[p.para]}")
+        for p in proximos
+    )
+    return f"o próximo passo desta ordem é {passos}"
 
 
 def passos_permitidos(item: Mapping[str, Any], papel: Papel) -> list[Passo]:
@@ -432,10 +448,16 @@ SEM_PAUSA = Requisito("pausa", VAZIO, "a ordem já está em espera")
 EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
 
 
-def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+def nota_da_pausa(motivo: MotivoPausa, nota: str | None) -> str | None:
+    """A hold's note, trimmed; "Outro motivo" needs one (the board's form asks the same)."""
     nota = (nota or "").strip() or None
     if motivo is MotivoPausa.OUTRO and not nota:
         raise DadosInvalidos("Descreva o motivo da espera.")
+    return nota
+
+
+def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datetime) -> Mudanca:
+    nota = nota_da_pausa(motivo, nota)
     pausa = {"motivo": motivo, "nota": nota, "desde": agora, "por": por}
     entrada = _entrada(Acao.PAUSAR, None, motivo, por, agora)
     if nota:

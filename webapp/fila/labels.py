@@ -3,6 +3,8 @@ history pages, the forms and the rules' messages all take their words from here)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 STATUS = {
     "AGUARDANDO": "Aguardando",
     "EM_DIAGNOSTICO": "Em diagnóstico",
@@ -24,6 +26,14 @@ SUB_ETAPAS_CURTAS = {
     "aguardando_diagnostico": "Aguardando diagnóstico",
     "aguardando_aprovacao": "Aguardando aprovação",
     "pronta_para_reparo": "Pronta para reparo",
+}
+
+# How far an order's steps got to the shop's OS service (sincronizacao_os.domain.resumo).
+SINCRONIZACAO = {
+    "sincronizado": "recebeu tudo",
+    "pendente": "envio pendente",
+    "desligada": "envio desligado",
+    "falhou": "envio recusado",
 }
 
 # The intervals the manager's indicators measure (fila.stages.INTERVALOS), holds excluded.
@@ -57,6 +67,9 @@ PASSOS = {
     "finalizar_reparo": "Finalizar reparo",
 }
 
+# The text a step asks for (domain.Passo.campo_texto), as its form labels it.
+CAMPOS_TEXTO = {"diagnostico": "Diagnóstico", "observacoes_reparo": "Observações do reparo"}
+
 # Each action as a refusal names it ("Apenas um gerente pode ..."); a step as its button says it.
 FAZER = {
     "criar": "adicionar uma OS à fila",
@@ -69,20 +82,63 @@ FAZER = {
     "atribuir": "atribuir o mecânico",
 }
 
-# The history of an order, in words.
+# The history of an order, in words, after who did it ("Marcos iniciou o diagnóstico").
 ACOES = {
-    "criar": "Entrou na fila",
-    "iniciar_diagnostico": "Iniciou o diagnóstico",
-    "finalizar_diagnostico": "Finalizou o diagnóstico",
-    "aprovar_orcamento": "Registrou a aprovação do orçamento",
-    "iniciar_reparo": "Iniciou o reparo",
-    "finalizar_reparo": "Finalizou o reparo",
-    "alterar_prioridade": "Alterou a prioridade",
-    "pausar": "Colocou em espera",
-    "retomar": "Retomou",
-    "reenviar_os": "Reenviou ao sistema de OS",
-    "atribuir": "Atribuiu o mecânico",
+    "criar": "adicionou à fila",
+    "iniciar_diagnostico": "iniciou o diagnóstico",
+    "finalizar_diagnostico": "finalizou o diagnóstico",
+    "aprovar_orcamento": "registrou a aprovação do orçamento",
+    "iniciar_reparo": "iniciou o reparo",
+    "finalizar_reparo": "finalizou o reparo",
+    "alterar_prioridade": "alterou a prioridade",
+    "pausar": "colocou em espera",
+    "retomar": "tirou da espera",
+    "reenviar_os": "reenviou ao sistema de OS",
+    "atribuir": "atribuiu o mecânico",
 }
+
+# A change as one sentence, for the board's status line and screen readers: who did what to which
+# order ("Ana atribuiu a OS 1003 (PXT7A10) a Marcos"). `os`: "OS 1003 (PXT7A10)"; `para`: the new
+# priority, hold reason or mechanic, in words.
+FRASES = {
+    "criar": "{quem} adicionou a {os} à fila",
+    "iniciar_diagnostico": "{quem} iniciou o diagnóstico da {os}",
+    "finalizar_diagnostico": "{quem} finalizou o diagnóstico da {os}",
+    "aprovar_orcamento": "{quem} registrou a aprovação do orçamento da {os}",
+    "iniciar_reparo": "{quem} iniciou o reparo da {os}",
+    "finalizar_reparo": "{quem} finalizou o reparo da {os}",
+    "alterar_prioridade": "{quem} mudou a prioridade da {os} para {para}",
+    "pausar": "{quem} colocou a {os} em espera: {para}",
+    "retomar": "{quem} tirou a {os} da espera",
+    "reenviar_os": "{quem} reenviou a {os} ao sistema de OS",
+    "atribuir": "{quem} atribuiu a {os} a {para}",
+}
+
+# Who acted when it was not a person of the shop: the `por` of the history and of the people's
+# record, and how a sentence names them.
+SISTEMA_OS = "sistema-os"  # the shop's OS service, calling from its trusted network
+DEMONSTRACAO = "seed-demo"  # the demo queue (`flask seed-demo`)
+LINHA_DE_COMANDO = "linha-de-comando"  # the people's commands (`flask create-user`, ...)
+ATORES = {
+    SISTEMA_OS: "o sistema de OS",
+    DEMONSTRACAO: "a demonstração",
+    LINHA_DE_COMANDO: "a linha de comando",
+}
+
+
+def autor(por: str | None, nomes: Mapping[str, str], inicio: bool = False) -> str:
+    """Who did something, in words: a person's name (`nomes`: login -> name), a system ("o
+    sistema de OS"), or else an integration by its token's id ("a integração 7"). `inicio`: it
+    starts a sentence (or a table cell)."""
+    texto = (nomes.get(por) or ATORES.get(por) or f"a integração {por}") if por else "alguém"
+    return texto[:1].upper() + texto[1:] if inicio else texto
+
+
+def quantos(n: int, um: str, varios: str, nenhum: str) -> str:
+    """A count in words that agree with it: "nenhuma ordem", "1 ordem", "3 ordens"."""
+    if n == 0:
+        return nenhum
+    return f"{n} {um if n == 1 else varios}"
 
 
 def palavra(codigo: object) -> str:

@@ -19,7 +19,7 @@ from .preconditions import Requisito
 from .queries import FilaQueries
 from .repository import FilaRepository, OrdemJaNaFila
 
-SISTEMA_OS = "sistema-os"  # the id the OS service acts under (history, logs)
+SISTEMA_OS = labels.SISTEMA_OS  # the id the OS service acts under (history, logs)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..fila.schemas import INT64_MAX
-from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, ate, texto_obrigatorio
 from .model import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
@@ -30,7 +30,7 @@ class PessoaForm(Formulario):
 class NovaPessoaForm(PessoaForm):
     login = StringField(
         "Login",
-        validators=[DataRequired("Informe o login."), Length(max=40, message="No máximo 40.")],
+        validators=[DataRequired("Informe o login."), ate(40)],
     )
 
 

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required, login_user
 from htmx_flask import make_response as htmx_response
 
 from ..components import componentes
+from ..fila import labels
 from ..fila.service import NaoEncontrada
 from ..forms import ConfirmarForm
 from ..sessao.auth import exigir_gerente
@@ -70,7 +71,7 @@ def _registros(login: str | None = None) -> list[dict[str, Any]]:
     linhas = q.registros(login)
     nomes = q.nomes_por_login({r["por"] for r in linhas} | {r["login"] for r in linhas})
     return [
-        {**r, "texto": descrever(r), "quem": nomes.get(r["por"], r["por"]),
+        {**r, "texto": descrever(r), "quem": labels.autor(r["por"], nomes, inicio=True),
          "pessoa": nomes.get(r["login"], r["login"])}
         for r in linhas
     ]  # fmt: skip

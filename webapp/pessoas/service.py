@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..fila import labels
 from ..fila.domain import Papel
 from .model import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
-CLI = "linha-de-comando"  # `por` of the changes made with the flask commands
+CLI = labels.LINHA_DE_COMANDO  # `por` of the changes made with the flask commands
 
 
 @dataclass(frozen=True)

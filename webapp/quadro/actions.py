@@ -42,11 +42,26 @@ def _pagina_de_volta() -> str:
     return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
 
 
-def _de_volta(fila_id: str) -> Response:
-    """Back to the page the form was on, at the card (the 303 of a plain POST)."""
+def _de_volta(fila_id: str, ancorar: bool = True) -> Response:
+    """Back to the page the form was on, at the card (the 303 of a plain POST). `ancorar`
+    False: a field comes back with the focus (autofocus), which an #anchor would prevent; the
+    focus brings it into view."""
     destino = _pagina_de_volta()
-    ancora = "" if destino.startswith("/ordens/") else f"#cartao-{fila_id}"
+    ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     return redirect(destino + ancora, code=303)
+
+
+def _com_foco(item: dict[str, Any], estado: dict[str, Any]) -> bool:
+    """Whether the refused card comes back with a field focused: one marked wrong, or the text
+    of a step the order still offers (quadro/_acoes.html, _macros.form_passo)."""
+    if estado.get("erros"):
+        return True
+    acao = cards.ACOES_POR_SLUG.get(estado.get("aberto") or "")
+    return (
+        acao is not None
+        and PASSOS[acao].campo_texto is not None
+        and (PASSOS[acao] in domain.passos_permitidos(item, current_user.papel))
+    )
 
 
 def _responder(
@@ -94,14 +109,16 @@ def _recusa(
         nomes = c.pessoas_queries.nomes_por_login([h.get("por") for h in item["historico"][-1:]])
         feito = cards.quem_fez(item, nomes, c.relogio.fuso)
         if feito:
-            estado["mensagem"] = f"{estado['mensagem']} {feito[0].upper()}{feito[1:]}."
+            estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
+            estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
     if not htmx():
         if status in (403, 404):  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
         flash(estado["mensagem"], "erro")
-        if item is not None:
-            session[RECUSA] = {"fila_id": fila_id, "estado": estado}
-        return _de_volta(fila_id)
+        if item is None:
+            return _de_volta(fila_id)
+        session[RECUSA] = {"fila_id": fila_id, "estado": estado}
+        return _de_volta(fila_id, ancorar=not _com_foco(item, estado))
     papel = current_user.papel
     filtros = _filtros_da_pagina()
     if item is None:  # removed meanwhile: say so, and keep what was typed to be copied
@@ -143,6 +160,9 @@ def passo(fila_id: str, slug: str) -> Any:
         abort(404)
     campo = PASSOS[acao].campo_texto
     form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
+    if acao is domain.Acao.INICIAR_DIAGNOSTICO and current_user.funcionario_id is None:
+        # The order's mechanic is whoever starts it: someone without a number cannot.
+        return _recusa(fila_id, {"mensagem": _sem_numero()}, 400)
 
     def executar() -> dict[str, Any]:
         dados = {k: v for k, v in form.data.items() if k != "csrf_token"}
@@ -151,6 +171,15 @@ def passo(fila_id: str, slug: str) -> Any:
         return fila().executar(fila_id, acao, current_user.ator, dados)
 
     return _responder(fila_id, executar, form, aberto=slug)
+
+
+def _sem_numero() -> str:
+    quem = (
+        "inclua-o em Pessoas, ou atribua a ordem a um mecânico em “Mais…”"
+        if current_user.e_gerente
+        else "peça a um gerente para incluí-lo em Pessoas"
+    )
+    return f"Seu cadastro não tem nº de funcionário, que identifica o mecânico da ordem: {quem}."
 
 
 @bp.post("/ordens/<fila_id>/mover")
@@ -167,10 +196,11 @@ def mover(fila_id: str) -> Any:
     escolhido = next(
         (p for p in PASSOS.values() if p.de == item["status"] and p.para == destino), None
     )
+    digitado = _texto_do_cartao(item)  # the card's open form stays open, with its text
     if motivo is not None or escolhido is None:
         titulo = cards.labels.COLUNAS[destino]
         mensagem = f"Não é possível mover a OS {item['ordem_servico_id']} para {titulo}: {motivo}."
-        return _recusa(fila_id, {"mensagem": mensagem}, 409, item)
+        return _recusa(fila_id, {"mensagem": mensagem, **digitado}, 409, item)
     slug = cards.SLUGS[escolhido.acao]
     if escolhido.campo_texto is None:
         return passo(fila_id, slug)
@@ -180,8 +210,17 @@ def mover(fila_id: str) -> Any:
     texto = f"Escreva o texto e confirme para {escolhido.rotulo}."
     return partials.render_mudancas(
         [(fila_id, item)], current_user.papel, _filtros_da_pagina(),
-        estado={"aberto": slug, "mensagem": texto}, anunciar=texto,
+        estado={"aberto": slug, "mensagem": texto, **digitado}, anunciar=texto,
     )  # fmt: skip
+
+
+def _texto_do_cartao(item: dict[str, Any]) -> dict[str, Any]:
+    """What was typed in the dragged card's step form (quadro.js sends it with the drop), as
+    the state that keeps that form open with it."""
+    for p in domain.passos_permitidos(item, current_user.papel):
+        if p.campo_texto and (texto := request.form.get(p.campo_texto, "")):
+            return {"aberto": cards.SLUGS[p.acao], "valores": {p.campo_texto: texto}}
+    return {}
 
 
 FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
@@ -241,7 +280,7 @@ def remover(fila_id: str) -> Any:
         item = fila().remover(fila_id, current_user.ator)
     except ErroFila as erro:
         return _recusa(fila_id, {"mensagem": erro.mensagem}, STATUS_ERRO_FILA.get(type(erro), 409))
-    texto = cards.anuncio(None, item["ordem_servico_id"])
+    texto = cards.removida(item["ordem_servico_id"])
     if htmx():
         filtros = _filtros_da_pagina()
         return partials.render_mudancas(

@@ -83,6 +83,7 @@ class Cartao:
     pode_pausar: bool = False
     finalizada: bool = False
     tempo_total: str | None = None  # finished orders: creation to the end of the repair
+    fim: datetime | None = None  # finished orders: the end of the repair, in the shop's zone
     invalido: bool = False  # its stored data cannot be shown (cartao_invalido)
     # Delivery to the OS service (sincronizacao_os.domain.resumo, times in the shop's zone);
     # None when the order has no step to tell yet.
@@ -129,7 +130,25 @@ def _sincronizacao(item: Mapping[str, Any], ctx: Contexto) -> dict[str, Any] | N
         return None
     estado = sincronizacao.resumo(item, ctx.sincronizacao_ligada)
     proxima = estado["proxima_tentativa"]
-    return {**estado, "proxima_tentativa": proxima.astimezone(ctx.fuso) if proxima else None}
+    estado["proxima_tentativa"] = proxima.astimezone(ctx.fuso) if proxima else None
+    return {**estado, "texto": _texto_sincronizacao(estado, ctx.papel)}
+
+
+def _texto_sincronizacao(estado: Mapping[str, Any], papel: Papel | None) -> str:
+    """The OS service's side in words: "envio pendente (2 tentativas, próxima às 10:32)". Why
+    it was refused is for whoever can send it again (a manager); the others are told whom to
+    tell."""
+    texto = labels.SINCRONIZACAO[estado["status"]]
+    if estado["status"] == "pendente" and estado["tentativas"]:
+        proxima = estado["proxima_tentativa"]
+        texto += f" ({labels.quantos(estado['tentativas'], 'tentativa', 'tentativas', '')}"
+        texto += f", próxima às {proxima:%H:%M})" if proxima else ")"
+    elif estado["status"] == "falhou":
+        if papel and domain.pode(papel, Acao.REENVIAR_OS):
+            texto += f": {estado['ultimo_erro']}"
+        else:
+            texto += " (avise o gerente)"
+    return texto
 
 
 def ordem(item: Mapping[str, Any]) -> str:
@@ -202,6 +221,9 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         tempo_total=duracao((item["dta_fim_reparo"] - item["dta_criacao"]).total_seconds())
         if finalizada and item.get("dta_fim_reparo")
         else None,
+        fim=item["dta_fim_reparo"].astimezone(ctx.fuso)
+        if finalizada and item.get("dta_fim_reparo")
+        else None,
         sincronizacao=sinc,
         pode_reenviar_os=bool(
             papel and sinc and sinc["status"] == "falhou" and domain.pode(papel, Acao.REENVIAR_OS)
@@ -272,21 +294,31 @@ def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> li
     ]
 
 
-def anuncio(item: Mapping[str, Any] | None, ordem_servico_id: int | None = None) -> str:
-    """What a screen reader hears after a change: where the card went, and what changed."""
+def anuncio(
+    item: Mapping[str, Any] | None, autores: Mapping[str, str], mecanicos: Mapping[int, str]
+) -> str:
+    """What the status line says (and a screen reader hears) after a change: who did what to
+    which order, "Ana atribuiu a OS 1003 (PXT7A10) a Marcos." (`autores`: login -> name;
+    `mecanicos`: funcionario_id -> name). A removed order (None) has its own words (removida)."""
     if item is None:
-        return f"OS {ordem_servico_id} removida da fila." if ordem_servico_id else ""
-    texto = f"OS {item['ordem_servico_id']}"
-    if item.get("placa"):
-        texto += f" ({item['placa']})"
+        return ""
+    os_ = f"OS {item['ordem_servico_id']}" + (f" ({item['placa']})" if item.get("placa") else "")
     ultimo = (item.get("historico") or [{}])[-1]
-    feito = labels.ACOES.get(ultimo.get("acao", ""), "").lower()
-    detalhe = f" {feito}" if feito else ""
-    if ultimo.get("acao") == Acao.ALTERAR_PRIORIDADE:
-        detalhe = f": prioridade {labels.PRIORIDADES.get(ultimo.get('para'), '').lower()}"
-    elif ultimo.get("acao") == Acao.PAUSAR:
-        detalhe = f": em espera, {labels.MOTIVOS_PAUSA.get(ultimo.get('para'), '').lower()}"
-    return f"{texto}{detalhe} — {labels.COLUNAS[item['status']].lower()}."
+    acao, para = ultimo.get("acao", ""), ultimo.get("para")
+    if acao not in labels.FRASES:
+        return f"{os_}: {labels.COLUNAS[item['status']].lower()}."
+    if acao == Acao.ALTERAR_PRIORIDADE:
+        para = labels.PRIORIDADES.get(para, str(para)).lower()
+    elif acao == Acao.PAUSAR:
+        para = labels.MOTIVOS_PAUSA.get(para, str(para)).lower()
+    elif acao == Acao.ATRIBUIR:
+        para = mecanicos.get(para, f"mecânico nº {para}")
+    quem = labels.autor(ultimo.get("por"), autores, inicio=True)
+    return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
+
+
+def removida(ordem_servico_id: int) -> str:
+    return f"OS {ordem_servico_id} removida da fila."
 
 
 def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
@@ -296,8 +328,7 @@ def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) ->
     if not historico:
         return None
     ultimo = historico[-1]
-    por = ultimo.get("por")
-    quem = nomes.get(por) or ("o sistema de OS" if por == "sistema-os" else f"a integração {por}")
-    feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", "")).lower()
+    quem = labels.autor(ultimo.get("por"), nomes)
+    feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", ""))
     quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")
     return f"{quem} {feito} às {quando}"

@@ -18,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
@@ -28,12 +27,14 @@ from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
     ANO_MINIMO,
+    DadosInvalidos,
     MotivoPausa,
     Prioridade,
+    nota_da_pausa,
 )
 from ..fila.plates import validar_placa
 from ..fila.schemas import INT64_MAX
-from ..forms import Formulario, texto_obrigatorio
+from ..forms import Formulario, ate, texto_obrigatorio
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
@@ -48,9 +49,7 @@ class NovaOrdemForm(Formulario):
         ],
     )
     prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
-    placa = StringField(
-        "Placa", validators=[Optional(), Length(max=10, message="Placa longa demais.")]
-    )
+    placa = StringField("Placa", validators=[Optional(), ate(10)])
 
     def validate_placa(self, campo: Any) -> None:
         try:
@@ -58,9 +57,9 @@ class NovaOrdemForm(Formulario):
         except ValueError as erro:
             raise ValidationError(str(erro)) from None
 
-    veiculo = StringField("Veículo", validators=[Optional(), Length(max=200)])
-    cliente = StringField("Cliente", validators=[Optional(), Length(max=200)])
-    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), Length(max=2000)])
+    veiculo = StringField("Veículo", validators=[Optional(), ate(200)])
+    cliente = StringField("Cliente", validators=[Optional(), ate(200)])
+    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), ate(2000)])
     previsao_entrega = DateTimeLocalField(
         "Previsão de entrega", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -98,21 +97,30 @@ class NovaOrdemForm(Formulario):
 
 
 class DiagnosticoForm(Formulario):
-    diagnostico = texto_obrigatorio("Diagnóstico", "Escreva o diagnóstico.", 10_000, TextAreaField)
+    diagnostico = texto_obrigatorio(
+        labels.CAMPOS_TEXTO["diagnostico"], "Escreva o diagnóstico.", 10_000, TextAreaField
+    )
 
 
 class ReparoForm(Formulario):
     observacoes_reparo = TextAreaField(
-        "Observações do reparo",
-        validators=[Optional(), Length(max=10_000, message="No máximo 10000 caracteres.")],
+        labels.CAMPOS_TEXTO["observacoes_reparo"],
+        validators=[Optional(), ate(10_000)],
     )
 
 
 class PausaForm(Formulario):
     motivo = SelectField("Motivo", choices=MOTIVOS, validators=[InputRequired("Escolha o motivo.")])
-    nota = StringField(
-        "Observação", validators=[Optional(), Length(max=200, message="No máximo 200 caracteres.")]
-    )
+    nota = StringField("Observação", validators=[ate(200)])
+
+    def validate_nota(self, campo: Any) -> None:
+        """The rule's own message, beside the field (the service checks it again)."""
+        if self.motivo.data not in {m.value for m in MotivoPausa}:
+            return  # the reason's own error says what is wrong
+        try:
+            nota_da_pausa(MotivoPausa(self.motivo.data), campo.data)
+        except DadosInvalidos as erro:
+            raise ValidationError(str(erro)) from None
 
 
 class PrioridadeForm(Formulario):

@@ -119,14 +119,20 @@ def render_mudancas(
     Names, counts and limits are read once for the whole batch, not once per card.
     `compartilhado`: one render serves everyone who watches this view (a push), so its forms
     carry no one's CSRF token (htmx sends it as a header)."""
-    visiveis = [i for _, i in mudados if i is not None and pertence(i, filtros)]
-    ctx = contexto(papel, visiveis)
+    itens = [i for _, i in mudados if i is not None]
+    visiveis = [i for i in itens if pertence(i, filtros)]
+    ctx = contexto(papel, itens)  # the names of every changed order's mechanic (announcements)
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
         for fila_id, item in mudados
     ]
     if anunciar is None:
-        anunciar = " ".join(filter(None, (cards.anuncio(item) for _, item in mudados)))
+        autores = componentes().pessoas_queries.nomes_por_login(
+            (i.get("historico") or [{}])[-1].get("por") for i in itens
+        )
+        anunciar = " ".join(
+            filter(None, (cards.anuncio(item, autores, ctx.nomes) for _, item in mudados))
+        )
     return render_template(
         "quadro/_mudanca.html",
         cartoes=cartoes,

@@ -48,6 +48,9 @@ RECUSA = "quadro_recusa"  # session key: a refused POST's form, shown again afte
 NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaScript
 
 
+SLUGS_PASSOS = frozenset(cards.ACOES_POR_SLUG)  # a refused form that is a step's, not "Mais…"'s
+
+
 @bp.app_context_processor
 def _escolhas() -> dict[str, Any]:
     return {
@@ -55,6 +58,7 @@ def _escolhas() -> dict[str, Any]:
         "prioridades": PRIORIDADES,
         "labels": labels,
         "mecanicos_ativos": mecanicos_do_pedido,
+        "slugs_passos": SLUGS_PASSOS,
     }
 
 
@@ -187,17 +191,15 @@ def ficha(fila_id: str) -> Any:
 @bp.get("/ordens/<fila_id>/acoes")
 @login_required
 def acoes(fila_id: str) -> Any:
-    """A card's other actions ("Mais…"), or one step's form open (`abrir`)."""
-    abrir = request.args.get("abrir")
+    """A card's other actions ("Mais…"); without JavaScript, the order's page."""
     if not htmx():
-        ancora = f"#acao-{abrir}" if abrir else "#acoes"
-        return redirect(url_for("quadro.detalhe", fila_id=fila_id) + ancora)
+        return redirect(url_for("quadro.detalhe", fila_id=fila_id) + "#acoes")
     item = fila().obter(fila_id)
     c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
     # htmx resolves hx-target when the request leaves; a push may replace the card before the
     # answer lands. HX-Retarget is resolved at swap time: the card as it is then.
     return htmx_response(
-        render_template("quadro/_acoes.html", c=c, estado={}, abrir=abrir),
+        render_template("quadro/_acoes.html", c=c, estado={}),
         retarget=f"#mais-acoes-{c.fila_id}",
     )
 
