@@ -94,6 +94,7 @@ def pagina_quadro(
         gerente=current_user.e_gerente,
         situacao_os=componentes().ligacao_os.situacao(),
         atrasadas=partials.contar_atrasadas(),
+        batida_ms=int(sse.heartbeat_s() * 1000),
     ), status
 
 
@@ -117,15 +118,15 @@ def coluna(status: str) -> Any:
     filtros = Filtros.de_args(request.args)
     itens, depois = partials.pagina(c, status, filtros, request.args.get("depois"))
     mostrados = request.args.get("mostrados", "0")
-    contagem = c.fila_queries.contagens(c.relogio.inicio_do_dia())[status]
+    contagem, total = partials.contagens(c, filtros)[status]
     col = cards.Coluna(
         Status(status),
         [cards.cartao(i, partials.contexto(current_user.papel, itens, c)) for i in itens],
         contagem,
         None,
         depois,
-        filtrada=bool(filtros.args()),
         mostrados=int(mostrados) if mostrados.isascii() and mostrados.isdigit() else 0,
+        total=total,
     )
     modelo = "quadro/_pagina.html" if htmx() else "quadro/coluna.html"
     return render_template(modelo, col=col, filtros=filtros, estados={})
@@ -260,7 +261,9 @@ def eventos() -> Response:
             completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
             mudancas=mudancas,
             # The columns' limits changed: the counts carry them.
-            config=lambda: str(partials.render_contagens(usuario.papel)),
+            config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
+            recarga_s=sse.RECARGA_S,
+            dia=c.relogio.inicio_do_dia,
             versao=current_app.config["VERSAO"],
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
