@@ -40,7 +40,7 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	bench bench-indicadores bench-capacidade clean distclean
+	bench bench-indicadores bench-capacidade bench-soak clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -153,6 +153,12 @@ bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export
 CAPACIDADE_ARGS ?=
 bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients on one pod's gunicorn -> docs/PERFORMANCE.md
 	$(PY) -m bench.capacidade $(CAPACIDADE_ARGS)
+
+# Real time, on demand: 30 minutes (a board, a tablet and a TV open while orders move).
+# SOAK_ARGS e.g. `--minutos 3 --sem-doc` for a try (see `python -m bench.soak -h`).
+SOAK_ARGS ?=
+bench-soak: system-deps venv assets ## Board, tablet and TV open 30 min in Chromium while orders move -> docs/PERFORMANCE.md
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)

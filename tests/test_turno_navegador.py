@@ -316,3 +316,99 @@ def test_depois_da_meia_noite_da_oficina(
         finally:
             gerente.fechar()
             tv.fechar()
+
+
+def test_mostrar_mais_ao_aparecer_e_redesenhado(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """ "Mostrar mais" (click, revealed) loads the next page when it comes into view, into its
+    own column; a redraw of the whole board (here after an hour of missed beats) takes each
+    column back to its first page with a "Mostrar mais" that starts after it again: no card lost
+    under a count that still covers it, none twice."""
+    for n in range(45):
+        api.criar(9400 + n, placa=f"MAI{n % 10}A{n:02d}")
+    pessoa = abrir(DESKTOP)
+    pessoa.pagina.clock.install()
+    pessoa.entrar("gerente", "gerente123")
+    pagina = pessoa.pagina
+    cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
+    mais = pagina.locator("#mais-AGUARDANDO a")
+    expect(cartoes).to_have_count(40)
+    expect(mais).to_have_text("Mostrar mais (5)")
+
+    def inteira() -> None:
+        expect(cartoes).to_have_count(45)
+        ordens = cartoes.evaluate_all("els => els.map(e => e.dataset.ordem)")
+        assert ordens == sorted(ordens) and len(set(ordens)) == 45
+        expect(pagina.locator("#contagem-AGUARDANDO")).to_have_text("45")
+        expect(mais).to_have_count(0)
+
+    ver_mais = "document.querySelector('#mais-AGUARDANDO a')?.scrollIntoView()"
+    pagina.evaluate(ver_mais)
+    inteira()
+    pagina.clock.run_for("01:00:00")  # the stream is taken again: its first message redraws
+    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    pagina.evaluate(ver_mais)  # back to the first page: its "Mostrar mais" loads when seen
+    inteira()
+    assert pessoa.erros == [] or all(e.startswith("htmx:") for e in pessoa.erros), pessoa.erros
+
+
+def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuarios_demo) -> None:
+    """A deployment: the stream's beat carries a version other than the page's, and the page
+    reloads itself (nobody typing)."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    tablet.pagina.clock.install()
+    tablet.entrar("mecanico", "mecanico123")
+    meta = tablet.pagina.locator("meta[name=versao]")
+    expect(meta).to_have_attribute("content", app.config["VERSAO"])
+    app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-teste"
+    tablet.pagina.clock.run_for("01:00")  # the stream is taken again, from the "new" server
+    expect(meta).to_have_attribute("content", "versao-nova-do-teste")
+    expect(tablet.pagina.locator("#quadro .coluna")).to_have_count(4)
+
+
+def test_acesso_revogado_recarrega_a_tela(
+    app: Flask, navegador: Browser, live_server: str, usuarios_demo
+) -> None:
+    """The stream's "revogado": a TV whose token is revoked shows the server's 403 page, a
+    tablet whose person was deactivated goes to the sign-in page; neither keeps showing a
+    queue that no longer updates."""
+    c = componentes(app)
+    token, documento = c.configuracoes.criar_token("TV", "teste")
+    tv = Pessoa(navegador, live_server, TV)
+    tablet = Pessoa(navegador, live_server, TABLET, has_touch=True, is_mobile=True)
+    try:
+        tv.pagina.goto(f"/painel?token={token}")
+        expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+        tablet.entrar("mecanico2", "mecanico123")
+        c.configuracoes.revogar_token(str(documento["_id"]), "gerente")
+        expect(tv.pagina.locator("body")).to_contain_text("Token de painel inválido ou revogado")
+        c.pessoas.definir_ativo("mecanico2", False)
+        expect(tablet.pagina).to_have_url(re.compile("/entrar"))
+    finally:
+        tv.fechar()
+        tablet.fechar()
+
+
+def test_cartao_empurrado_envia_o_csrf_e_trava_o_botao(
+    api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """What <body> hands down: a pushed card's form carries no CSRF token of its own (one
+    render serves everyone), yet its step is saved, because every htmx request sends the
+    token as a header (hx-headers:inherited); and its button stays disabled until the answer
+    (hx-disable:inherited)."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    pagina = tablet.pagina
+    fila_id = api.criar(9451, placa="EMP1U00")["fila_id"]  # arrives by push
+    cartao = tablet.cartao(fila_id, "AGUARDANDO")
+    expect(cartao).to_be_visible()
+    assert cartao.locator("input[name=csrf_token]").count() == 0
+    retidos: list = []
+    pagina.route(f"**/ordens/{fila_id}/passo/**", lambda rota: retidos.append(rota))
+    botao = cartao.get_by_role("button", name="Iniciar diagnóstico")
+    botao.click()
+    expect(botao).to_be_disabled()
+    assert len(retidos) == 1
+    assert retidos[0].request.headers.get("x-csrftoken")
+    retidos[0].continue_()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
