@@ -49,7 +49,8 @@ help: ## List the targets
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
 	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS and"
 	@echo "           PYTEST_WORKERS (make test, default 3 processes; 0: one),"
-	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade)."
+	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade),"
+	@echo "           SOAK_ARGS (make bench-soak)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.navegador import TABLET
+from tests.navegador import ARTEFATOS, TABLET
 from tests.test_live import stream_de_teste
 
 STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
@@ -170,6 +170,8 @@ def test_no_tablet_minhas_ordens_e_um_push_mantem_contagem_cartoes_e_aviso_junto
                 assert vazio.evaluate("e => getComputedStyle(e).display") != "none"
 
     conferir({"AGUARDANDO": "0 de 6", "EM_DIAGNOSTICO": "3 de 5", "EM_REPARO": "1 de 1"})
+    ARTEFATOS.mkdir(exist_ok=True)
+    pagina.screenshot(path=ARTEFATOS / "quadro-minhas-ordens-tablet.png")
     api.passo(fila["AGUARDANDO"][0], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     conferir({"AGUARDANDO": "0 de 5", "EM_DIAGNOSTICO": "4 de 6", "EM_REPARO": "1 de 1"})
     api.passo(fila["EM_REPARO"][0], "finalizar-reparo", {"observacoes_reparo": "ok"})

@@ -16,7 +16,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers import Api
-from tests.navegador import DESKTOP, TABLET, TV, ApiHttp, Pessoa, ServidorEmProcesso
+from tests.navegador import ARTEFATOS, DESKTOP, TABLET, TV, ApiHttp, Pessoa, ServidorEmProcesso
 from webapp.components import componentes
 from webapp.settings import Settings
 
@@ -245,6 +245,8 @@ def test_ligacao_muda_avisa_em_duas_batidas_e_volta_com_o_que_mudou(
         expect(aviso).not_to_contain_text("continuam funcionando")
         if tela == "tablet":
             expect(aviso).to_contain_text("pode não ser salvo")
+        ARTEFATOS.mkdir(exist_ok=True)
+        pagina.screenshot(path=ARTEFATOS / f"sem-conexao-{tela}.png")
         expect(pagina.locator("body[data-ligacao=caiu]")).to_have_count(1)
         # Meanwhile the order moves elsewhere (another server of the shop).
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
