@@ -36,7 +36,7 @@ from playwright.sync_api import Browser, CDPSession, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.helpers import TOKEN_SERVICO
-from tests.navegador import DESKTOP, TABLET, TV
+from tests.navegador import COLUNAS, DESKTOP, TABLET, TV, ler_painel, ler_quadro
 from webapp.components import componentes
 from webapp.fila.domain import Acao
 from webapp.settings import Settings
@@ -48,23 +48,12 @@ from .harness import GERENTE, aviso, mediana, p95
 SECAO = "soak"
 ABERTAS = 30
 FINALIZADAS = 8
-STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 CHEGADA_S = 10.0  # a move that has not reached a screen by then is counted as lost
 COMPARAR_S = 30.0
 AMOSTRA_S = 60.0
 BATIDA_S = 15.0  # SSE_BATIDA_MS in production
 CRESCIMENTO_MAXIMO = 1.10  # last samples against the first: heap and DOM must stay flat
 
-QUADRO_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#quadro .coluna'))
-  .map(c => [c.dataset.status, {
-    contagem: c.querySelector('.contagem').firstChild.textContent.trim(),
-    os: Array.from(c.querySelectorAll('ol.cartoes > li.cartao')).map(li => Number(li.dataset.os)),
-  }]))"""
-PAINEL_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.painel-coluna'))
-  .map(c => [c.dataset.status, {
-    contagem: c.querySelector('.painel-contagem').firstChild.textContent.trim(),
-    os: Array.from(c.querySelectorAll('.painel-os')).map(e => Number(e.textContent.slice(3))),
-  }]))"""
 # Records when the link's state changes (static/ligacao-viva.js sets body[data-ligacao]).
 OBSERVAR_LIGACAO_JS = """() => {
   window.__ligacao = [];
@@ -140,7 +129,7 @@ class Fila:
 
     def colunas(self) -> dict[str, set[int]]:
         hoje = self.hoje()
-        colunas: dict[str, set[int]] = {s: set() for s in STATUS}
+        colunas: dict[str, set[int]] = {s: set() for s in COLUNAS}
         for o in self.ordens.values():
             if o.status != "FINALIZADA" or (o.fim and o.fim >= hoje):
                 colunas[o.status].add(o.os)
@@ -253,9 +242,9 @@ def chegou(tela: Tela, ordem: Ordem, removida: bool, contagens: dict[str, str]) 
 def comparar(tela: Tela, fila: Fila, minuto: float) -> None:
     """The whole screen against the database: columns, cards, counts, the link alive."""
     esperado = fila.colunas()
-    visto = tela.pagina.evaluate(QUADRO_JS if tela.quadro else PAINEL_JS)
+    visto = ler_quadro(tela.pagina) if tela.quadro else ler_painel(tela.pagina)
     problemas = []
-    if list(visto) != list(STATUS):
+    if list(visto) != list(COLUNAS):
         problemas.append(f"colunas {list(visto)}")
     for status, numeros in esperado.items():
         coluna = visto.get(status) or {"os": [], "contagem": "?"}

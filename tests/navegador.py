@@ -124,6 +124,34 @@ class ApiHttp:
         return r.json()
 
 
+# What a screen shows, column by column (the board's and the TV's), read in the page at once.
+COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+_QUADRO_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#quadro .coluna'))
+  .map(c => [c.dataset.status, {
+    contagem: c.querySelector('.contagem').firstChild.textContent.trim(),
+    aba: document.getElementById('aba-contagem-' + c.dataset.status).firstChild.textContent.trim(),
+    os: Array.from(c.querySelectorAll('ol.cartoes > li.cartao')).map(li => Number(li.dataset.os)),
+    vazio: getComputedStyle(c.querySelector('.vazio')).display !== 'none',
+  }]))"""
+_PAINEL_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.painel-coluna'))
+  .map(c => [c.dataset.status, {
+    contagem: c.querySelector('.painel-contagem').firstChild.textContent.trim(),
+    os: Array.from(c.querySelectorAll('.painel-os')).map(e => Number(e.textContent.slice(3))),
+    mais: c.querySelector('.painel-mais').textContent.trim(),
+  }]))"""
+
+
+def ler_quadro(pagina: Page) -> dict[str, dict]:
+    """Each board column: its count and its tab's (the first number), its cards' OS numbers
+    in order, whether its empty-column line shows."""
+    return pagina.evaluate(_QUADRO_JS)
+
+
+def ler_painel(pagina: Page) -> dict[str, dict]:
+    """Each TV column: its count, the OS numbers of the cards it shows, its "+N"."""
+    return pagina.evaluate(_PAINEL_JS)
+
+
 class ServidorEmProcesso:
     """The app in a process of its own on a fixed port, so a test can freeze it (SIGSTOP: the
     sockets stay open and nothing comes, as with a hung server or a Wi-Fi that drops packets),

@@ -16,13 +16,22 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers import Api
-from tests.navegador import ARTEFATOS, DESKTOP, TABLET, TV, ApiHttp, Pessoa, ServidorEmProcesso
+from tests.navegador import (
+    ARTEFATOS,
+    COLUNAS,
+    DESKTOP,
+    TABLET,
+    TV,
+    ApiHttp,
+    Pessoa,
+    ServidorEmProcesso,
+    ler_painel,
+    ler_quadro,
+)
 from webapp.components import componentes
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
-
-STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
 
 def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
@@ -69,7 +78,7 @@ def ate_que(conferir: Callable[[], None], prazo: float = 20.0) -> None:
 
 def na_base(api: Api, hoje: datetime) -> dict[str, set[int]]:
     """The OS numbers each column should show, from the JSON API (FINALIZADA: today's)."""
-    colunas: dict[str, set[int]] = {s: set() for s in STATUS}
+    colunas: dict[str, set[int]] = {s: set() for s in COLUNAS}
     for item in api.get("/fila-execucao?limit=500").json:
         fim = item["dta_fim_reparo"]
         if item["status"] == "FINALIZADA" and datetime.fromisoformat(fim) < hoje:
@@ -78,26 +87,12 @@ def na_base(api: Api, hoje: datetime) -> dict[str, set[int]]:
     return colunas
 
 
-QUADRO_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#quadro .coluna'))
-  .map(c => [c.dataset.status, {
-    contagem: c.querySelector('.contagem').firstChild.textContent.trim(),
-    aba: document.getElementById('aba-contagem-' + c.dataset.status).firstChild.textContent.trim(),
-    os: Array.from(c.querySelectorAll('ol.cartoes > li.cartao')).map(li => Number(li.dataset.os)),
-    vazio: getComputedStyle(c.querySelector('.vazio')).display !== 'none',
-  }]))"""
-
-PAINEL_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.painel-coluna'))
-  .map(c => [c.dataset.status, {
-    contagem: c.querySelector('.painel-contagem').firstChild.textContent.trim(),
-    os: Array.from(c.querySelectorAll('.painel-os')).map(e => Number(e.textContent.slice(3))),
-    mais: c.querySelector('.painel-mais').textContent.trim(),
-  }]))"""
 CARTOES_TV = 5  # PAINEL_MAX_CARTOES: the TV shows this many per column, then "+N"
 
 
 def conferir_quadro(pagina: Page, esperado: dict[str, set[int]]) -> None:
-    visto = pagina.evaluate(QUADRO_JS)
-    assert list(visto) == list(STATUS), visto
+    visto = ler_quadro(pagina)
+    assert list(visto) == list(COLUNAS), visto
     for status, numeros in esperado.items():
         coluna = visto[status]
         assert set(coluna["os"]) == numeros and len(coluna["os"]) == len(numeros), (status, visto)
@@ -107,8 +102,8 @@ def conferir_quadro(pagina: Page, esperado: dict[str, set[int]]) -> None:
 
 
 def conferir_painel(pagina: Page, esperado: dict[str, set[int]]) -> None:
-    visto = pagina.evaluate(PAINEL_JS)
-    assert list(visto) == list(STATUS), visto
+    visto = ler_painel(pagina)
+    assert list(visto) == list(COLUNAS), visto
     for status, numeros in esperado.items():
         coluna = visto[status]
         assert set(coluna["os"]) <= numeros, (status, visto)
