@@ -409,3 +409,36 @@ def test_cartao_empurrado_envia_o_csrf_e_trava_o_botao(
     assert retidos[0].request.headers.get("x-csrftoken")
     retidos[0].continue_()
     expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+
+
+def test_primeira_ligacao_recusada_e_tentada_de_novo(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """The stream's first request answered without a stream (a 503 while the database was
+    down): hx-sse never takes it over, so the liveness asks again, one beat after another,
+    until a stream comes; meanwhile the board says it has no link."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    pagina = tablet.pagina
+    pagina.clock.install()
+    recusados: list[str] = []
+
+    def indisponivel(rota) -> None:
+        recusados.append(rota.request.url)
+        rota.fulfill(status=503, body="Banco de dados indisponível", content_type="text/plain")
+
+    pagina.route("**/eventos*", indisponivel)
+    pagina.goto("/entrar")
+    pagina.get_by_label("Usuário").fill("mecanico")
+    pagina.get_by_label("Senha").fill("mecanico123")
+    pagina.get_by_role("button", name="Entrar").click()
+    expect(pagina.locator("#quadro")).to_be_visible()
+    expect(pagina.locator("#conexao-quadro")).to_be_visible()  # said at once: no stream
+    pagina.clock.run_for("01:00")
+    pagina.wait_for_timeout(1000)  # the requests fired meanwhile reach the route
+    assert len(recusados) >= 2, recusados  # asked again by itself
+    fila_id = api.criar(9460, placa="VOL1T00")["fila_id"]
+    pagina.unroute("**/eventos*")
+    pagina.clock.run_for("00:35")
+    expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    expect(pagina.locator("#conexao-quadro")).to_be_hidden()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_be_visible()  # caught up
