@@ -19,7 +19,7 @@ def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
 ) -> None:
     c = componentes(rapido)
     meia_noite = c.relogio.inicio_do_dia() + timedelta(days=1)
-    with time_machine.travel(meia_noite - timedelta(seconds=30), tick=True) as viagem:
+    with time_machine.travel(meia_noite - timedelta(seconds=120), tick=True) as viagem:
         api = Api(rapido.test_client(), settings)
         fila_id = api.criar(9950, placa="MEI1A00")["fila_id"]
         for passo, corpo in (
@@ -42,7 +42,7 @@ def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
         try:
             for leitor in leitores:
                 assert "MEI1A00" in leitor.proxima()["data"]  # finished today, shown
-            viagem.shift(timedelta(seconds=60))  # 00:00:30 in the shop
+            viagem.shift(timedelta(seconds=150))  # just past midnight in the shop
             quadro = leitores[0].proxima(timeout=3, com='hx-target="#cartoes-FINALIZADA"')["data"]
             finalizadas = quadro.split('hx-target="#cartoes-FINALIZADA"')[1].split("</hx-partial>")[
                 0
