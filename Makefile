@@ -40,8 +40,8 @@ VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable
 NPM_STAMP := node_modules/.installed
 
 .PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	test-compose compose-check bench bench-indicadores bench-capacidade bench-previsao clean \
-	distclean
+	test-compose compose-check bench bench-indicadores bench-capacidade bench-previsao bench-soak \
+	clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -50,7 +50,8 @@ help: ## List the targets
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
 	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS and"
 	@echo "           PYTEST_WORKERS (make test, default 3 processes; 0: one),"
-	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade)."
+	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade),"
+	@echo "           SOAK_ARGS (make bench-soak)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
@@ -184,6 +185,12 @@ bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients
 PREVISAO_ARGS ?=
 bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md
 	$(PY) -m bench.previsao $(PREVISAO_ARGS)
+
+# Real time, on demand: 30 minutes (a board, a tablet and a TV open while orders move).
+# SOAK_ARGS e.g. `--minutos 3 --sem-doc` for a try (see `python -m bench.soak -h`).
+SOAK_ARGS ?=
+bench-soak: system-deps venv assets ## Board, tablet and TV open 30 min in Chromium while orders move -> docs/PERFORMANCE.md
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean: db-stop ## Stop the dev DB, remove var/ and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache test-artifacts $(VENDOR)

@@ -1,5 +1,5 @@
-// The TV wall: a clock, stage times that keep counting between pushes, and the connection state.
-// Columns themselves arrive as <hx-partial>s over SSE (hx-sse); nothing here renders cards.
+// The TV wall: a clock and stage times that keep counting between pushes. Columns arrive as
+// <hx-partial>s over SSE (hx-sse); whether that stream is alive is static/ligacao-viva.js's job.
 (function () {
   "use strict";
 
@@ -46,50 +46,6 @@
     }
   }
 
-  function conexao(ok) {
-    const aviso = document.getElementById("painel-conexao");
-    if (aviso) aviso.hidden = ok;
-    document.body.classList.toggle("desconectado", !ok);
-  }
-
-  // A connection can die silently (a frozen server, a dropped Wi-Fi with no reset): the server
-  // sends a "batida" every 15 s, so two missed beats mean the stream is dead. Then the TV says
-  // so and drops the stream itself; hx-sse reconnects with its back-off.
-  const fonteSse = document.getElementById("painel-sse");
-  const BATIDA_MS = Number(fonteSse && fonteSse.dataset.batidaMs) || 15000;
-  let ultimaMensagem = Date.now();
-  document.addEventListener("htmx:sse:after:message", () => {
-    ultimaMensagem = Date.now();
-    conexao(true);
-  });
-  setInterval(() => {
-    if (Date.now() - ultimaMensagem < 2 * BATIDA_MS + 2000) return;
-    conexao(false);
-    const fonte = document.getElementById("painel-sse");
-    const sse = fonte && fonte._htmx && fonte._htmx.sse;
-    if (sse && sse.reader) sse.reader.cancel();
-    ultimaMensagem = Date.now() - BATIDA_MS; // the next check, one beat later, tries again
-  }, 1000);
-
-  // A revoked or wrong token: reload, so the TV shows the server's 403 page, not stale data.
-  function recarregarSeProibido(status) {
-    if (status === 401 || status === 403) window.location.reload();
-  }
-
-  document.addEventListener("htmx:sse:after:connection", () => {
-    ultimaMensagem = Date.now();
-    conexao(true);
-  });
-  document.addEventListener("htmx:sse:error", (e) => {
-    conexao(false);
-    recarregarSeProibido(e.detail && e.detail.status);
-  });
-  document.addEventListener("htmx:sse:close", () => conexao(false));
-  document.addEventListener("htmx:after:request", (e) => {
-    const ctx = e.detail && e.detail.ctx;
-    recarregarSeProibido(ctx && ctx.response && ctx.response.status);
-  });
-  document.addEventListener("revogado", () => window.location.reload());
   document.addEventListener("htmx:after:swap", tickTempos);
 
   tickRelogio();

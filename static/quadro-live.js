@@ -4,7 +4,8 @@
 // This file only keeps a push from disturbing a person, and from costing more than the change:
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
 //   por outra pessoa", and the pushed version is applied once the person leaves the card; a push
-//   of the state the card already shows only updates its OS sync badge, in place;
+//   or a redraw of the state a card already shows only updates its clock-dependent lines and its
+//   OS sync badge, in place;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
@@ -70,21 +71,26 @@
     return !!(mais && mais.dataset.depois && ultimo && (ultimo.dataset.ordem || "") < chave);
   }
 
-  // The same state again (the push of a step this board has just answered, or of a new OS sync
-  // badge): only the badge can differ, so it changes in place. The card node stays: a tap halfway
-  // (pressed on one node, released on its replacement, is no click), the actions opened with
-  // "Mais…" and the reason a step was refused all stay with it.
+  // The same state again (the push of a step this board has just answered, of a new OS sync
+  // badge, or a redraw of the whole board): only what depends on the clock (time in stage,
+  // alert, late delivery, hold) and the badge can differ, so they change in place. The card node
+  // stays: a tap halfway (pressed on one node, released on its replacement, is no click), the
+  // actions opened with "Mais…" and the reason a step was refused all stay with it.
+  const PARTES_DO_RELOGIO = [".dados", ".pausa", ".sinc"];
   function atualizarNoLugar(atual, novo) {
-    const antes = atual.querySelector(":scope > .sinc");
-    const depois = novo && novo.querySelector(":scope > .sinc");
-    if (!antes || !depois || antes.innerHTML === depois.innerHTML) return;
-    antes.replaceWith(depois);
-    if (window.htmx) htmx.process(depois);
+    if (!novo) return;
+    for (const parte of PARTES_DO_RELOGIO) {
+      const antes = atual.querySelector(`:scope > ${parte}`);
+      const depois = novo.querySelector(`:scope > ${parte}`);
+      if (!antes || !depois || antes.innerHTML === depois.innerHTML) continue;
+      antes.replaceWith(depois);
+      if (window.htmx) htmx.process(depois);
+    }
   }
 
-  // A task that redraws a whole column holding `cartao` (a (re)connection's first message).
-  function redesenha(t, cartao) {
-    return t.target instanceof Element && t.target !== cartao && t.target.contains(cartao)
+  // A task that redraws a whole column (a (re)connection's first message, a new day).
+  function redesenho(t) {
+    return t.target instanceof Element && t.target.matches("ol.cartoes")
       && t.swapSpec && t.swapSpec.style === "innerHTML";
   }
 
@@ -95,18 +101,21 @@
     if (window.htmx) htmx.process(li);
   }
 
-  // A column refresh (innerHTML) that must keep one card node untouched, focus and text included.
-  function refrescarMantendo(lista, fragmento, manter) {
+  // A column redrawn (innerHTML) around the card nodes it keeps (same state, or someone busy
+  // with them): the others go, the new ones go to their sorted places between the kept ones,
+  // which never move (a moved node loses the focus).
+  function mesclar(lista, fragmento, mantidos) {
+    const ficam = Array.from(lista.children).filter((no) => mantidos.has(no));
     for (const filho of Array.from(lista.children)) {
-      if (filho !== manter) filho.remove();
+      if (!mantidos.has(filho)) filho.remove();
     }
-    const chave = manter.dataset.ordem || "";
-    for (const no of Array.from(fragmento.childNodes)) {
-      const antes = no.nodeType === Node.ELEMENT_NODE && (no.dataset.ordem || "") < chave;
-      if (antes) lista.insertBefore(no, manter);
-      else lista.appendChild(no);
+    let i = 0;
+    for (const no of Array.from(fragmento.children)) {
+      const chave = no.dataset.ordem || "";
+      while (i < ficam.length && (ficam[i].dataset.ordem || "") <= chave) i++;
+      lista.insertBefore(no, ficam[i] || null);
+      if (window.htmx) htmx.process(no);
     }
-    if (window.htmx) htmx.process(lista);
   }
 
   document.addEventListener("htmx:before:swap", (evento) => {
@@ -124,33 +133,32 @@
         }
       }
     }
+    const mantidos = new Set(); // card nodes that stay as they are
     for (const id of doServidor ? ids : []) {
       const atual = document.getElementById(id);
       if (!atual) continue;
       const novo = novos.get(id);
       const obsoleto = novo && versao(novo) < versao(atual); // an older state arrived late
-      // A whole column redrawn replaces its cards as they are.
-      const mesmo = novo && versao(novo) === versao(atual)
-        && !tasks.some((t) => redesenha(t, atual));
-      const manter = obsoleto || mesmo || ocupado(atual);
-      if (!manter) {
+      const mesmo = novo && versao(novo) === versao(atual);
+      if (!(obsoleto || mesmo || ocupado(atual))) {
         pendentes.delete(id);
         continue;
       }
+      mantidos.add(atual);
       if (novo) novo.remove(); // out of the swap, kept here
       if (mesmo) atualizarNoLugar(atual, novo);
       else if (!obsoleto) pendentes.set(id, novo || null);
-      // Drop what would touch the kept card; a refresh of its column keeps the node itself.
       for (let i = tasks.length - 1; i >= 0; i--) {
-        const t = tasks[i];
-        if (t.target === atual) {
-          tasks.splice(i, 1);
-        } else if (redesenha(t, atual)) {
-          tasks.splice(i, 1);
-          refrescarMantendo(t.target, t.fragment, atual);
-        }
+        if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
       }
       if (!obsoleto && !mesmo) marcar(atual);
+    }
+    // A column redrawn whole keeps those nodes; the rest of it is replaced.
+    for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {
+      const t = tasks[i];
+      if (!redesenho(t) || !t.fragment) continue;
+      tasks.splice(i, 1);
+      mesclar(t.target, t.fragment, mantidos);
     }
     // Cards go straight to their sorted place, pushed or answered: appending and re-sorting
     // would move the other cards, and a moved node loses the focus.
@@ -197,20 +205,11 @@
   document.addEventListener("toggle", () => setTimeout(aplicarPendentes, 0), true);
   setInterval(aplicarPendentes, 2000);
 
-  // Live link state: #quadro[data-ao-vivo] once pushed updates arrive; a notice while it is down.
-  function ligacao(viva) {
+  // #quadro[data-ao-vivo] while pushed updates flow (static/ligacao-viva.js tells).
+  function aoVivo(viva) {
     const quadro = document.getElementById("quadro");
-    const aviso = document.getElementById("conexao-quadro");
     if (quadro) quadro.toggleAttribute("data-ao-vivo", viva);
-    if (aviso) aviso.hidden = viva;
   }
-  document.addEventListener("htmx:sse:after:message", () => ligacao(true));
-  document.addEventListener("htmx:sse:error", (evento) => {
-    ligacao(false);
-    // The session ended while the stream was reconnecting: reload to reach the sign-in page.
-    const status = evento.detail && evento.detail.status;
-    if (status === 401 || status === 403) window.location.reload();
-  });
-  // The server ended the stream for good (user deactivated): reload to reach the sign-in page.
-  document.addEventListener("revogado", () => window.location.reload());
+  document.addEventListener("ligacao:viva", () => aoVivo(true));
+  document.addEventListener("ligacao:caiu", () => aoVivo(false));
 })();

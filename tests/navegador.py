@@ -5,6 +5,10 @@ tests (marked `navegador`)."""
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +16,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.helpers import TOKEN_SERVICO
+from scripts import localdb
+from tests.helpers import RAIZ, TOKEN_SERVICO, ambiente_do_app
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -117,3 +122,86 @@ class ApiHttp:
         r = requests.patch(self.base + caminho, json=corpo, headers=self.headers, timeout=10)
         assert r.status_code == 200, r.text
         return r.json()
+
+
+# What a screen shows, column by column (the board's and the TV's), read in the page at once.
+COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+_QUADRO_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#quadro .coluna'))
+  .map(c => [c.dataset.status, {
+    contagem: c.querySelector('.contagem').firstChild.textContent.trim(),
+    aba: document.getElementById('aba-contagem-' + c.dataset.status).firstChild.textContent.trim(),
+    os: Array.from(c.querySelectorAll('ol.cartoes > li.cartao')).map(li => Number(li.dataset.os)),
+    vazio: getComputedStyle(c.querySelector('.vazio')).display !== 'none',
+  }]))"""
+_PAINEL_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.painel-coluna'))
+  .map(c => [c.dataset.status, {
+    contagem: c.querySelector('.painel-contagem').firstChild.textContent.trim(),
+    os: Array.from(c.querySelectorAll('.painel-os')).map(e => Number(e.textContent.slice(3))),
+    mais: c.querySelector('.painel-mais').textContent.trim(),
+  }]))"""
+
+
+def ler_quadro(pagina: Page) -> dict[str, dict]:
+    """Each board column: its count and its tab's (the first number), its cards' OS numbers
+    in order, whether its empty-column line shows."""
+    return pagina.evaluate(_QUADRO_JS)
+
+
+def ler_painel(pagina: Page) -> dict[str, dict]:
+    """Each TV column: its count, the OS numbers of the cards it shows, its "+N"."""
+    return pagina.evaluate(_PAINEL_JS)
+
+
+class ServidorEmProcesso:
+    """The app in a process of its own on a fixed port, so a test can freeze it (SIGSTOP: the
+    sockets stay open and nothing comes, as with a hung server or a Wi-Fi that drops packets),
+    thaw it, or kill it and start it again on the same address (a restart)."""
+
+    def __init__(self, settings: Settings, **ambiente: str) -> None:
+        self.porta = localdb.free_port()
+        self.base = f"http://127.0.0.1:{self.porta}"
+        self.env = ambiente_do_app(settings, **ambiente)
+        self.processo: subprocess.Popen[bytes] | None = None
+
+    def iniciar(self) -> None:
+        codigo = (
+            "from werkzeug.serving import run_simple\n"
+            "from webapp import create_app\n"
+            f"run_simple('127.0.0.1', {self.porta}, create_app(), threaded=True)\n"
+        )
+        self.processo = subprocess.Popen([sys.executable, "-c", codigo], cwd=RAIZ, env=self.env)
+        limite = time.monotonic() + 30
+        while time.monotonic() < limite:
+            try:
+                if requests.get(f"{self.base}/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError("o servidor não subiu a tempo")
+
+    def congelar(self) -> None:
+        assert self.processo is not None
+        self.processo.send_signal(signal.SIGSTOP)
+
+    def descongelar(self) -> None:
+        assert self.processo is not None
+        self.processo.send_signal(signal.SIGCONT)
+
+    def parar(self) -> None:
+        if self.processo is None:
+            return
+        self.processo.send_signal(signal.SIGCONT)
+        self.processo.kill()
+        self.processo.wait(timeout=10)
+        self.processo = None
+
+
+@pytest.fixture
+def servidor_em_processo(settings: Settings) -> Iterator[ServidorEmProcesso]:
+    """The test's app in its own process, with 1 s beats (a dead stream is told in ~4 s)."""
+    servidor = ServidorEmProcesso(settings, SSE_BATIDA_MS="1000")
+    servidor.iniciar()
+    try:
+        yield servidor
+    finally:
+        servidor.parar()

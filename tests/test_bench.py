@@ -10,11 +10,13 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from bench import harness
+from bench import harness, soak
 from webapp.components import componentes
 
 
-@pytest.mark.parametrize("modulo", ["bench.quadro", "bench.capacidade", "bench.bench_indicadores"])
+@pytest.mark.parametrize(
+    "modulo", ["bench.quadro", "bench.capacidade", "bench.bench_indicadores", "bench.soak"]
+)
 def test_os_benchmarks_importam(modulo: str) -> None:
     importlib.import_module(modulo)
 
@@ -33,3 +35,18 @@ def test_preencher_em_lote_da_o_mesmo_quadro_que_pelo_servico(
     assert pelo_servico.ordens == em_lote.ordens == 55
     assert em_lote.por_coluna == pelo_servico.por_coluna
     assert sum(pelo_servico.por_coluna.values()) == 45  # the open ones and today's
+
+
+def test_o_motorista_do_soak_sabe_o_que_o_banco_tem(make_app: Callable[..., Flask]) -> None:
+    """The soak's driver (the only writer) predicts every screen from its own model: after its
+    moves (steps, new orders, finished ones removed) the model's columns are the database's."""
+    app = make_app()
+    harness.preencher(app, 12, 10)
+    fila = soak.Fila(app)
+    motorista = soak.Motorista(fila, "http://nunca-usado", "token", semente=7)
+    for _ in range(60):
+        motorista.mover(pela_api=False)
+    c = componentes(app)
+    no_banco = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    assert fila.contagens() == {s: str(n) for s, n in no_banco.items()}
+    assert len(fila.finalizadas()) <= soak.FINALIZADAS + 1 and len(fila.abertas()) >= 12

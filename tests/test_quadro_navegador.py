@@ -1,24 +1,17 @@
 """The board as a shop uses it, in a real browser: two tablets racing on one card, a tap while
-the network is down, JavaScript off, a portrait tablet, typing that must survive, a TV whose
-server goes silent, and the board with 2,000 open orders."""
+the network is down, JavaScript off, a portrait tablet, typing that must survive, and the board
+with 2,000 open orders (a server that goes silent: test_turno_navegador.py)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
 from flask import Flask
 from playwright.sync_api import Route, expect
 
-from scripts import localdb
 from scripts.os_standin import OSStandIn
-from tests.helpers import ambiente_do_app, servidor_http
+from tests.helpers import servidor_http
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
 from webapp.clock import agora
 from webapp.components import componentes
@@ -27,8 +20,6 @@ from webapp.fila.service import Ator
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
-
-RAIZ = Path(__file__).resolve().parent.parent
 
 
 def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
@@ -184,54 +175,6 @@ def test_texto_digitado_sobrevive_a_um_409(
     expect(mecanico.pagina.locator(f"#cartao-{fila_id} .mensagem")).to_contain_text(
         "finalizou o diagnóstico às"
     )
-
-
-@pytest.fixture
-def servidor_em_processo(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The app in a process of its own (to freeze it with SIGSTOP), 1 s heartbeats."""
-    porta = localdb.free_port()
-    env = ambiente_do_app(settings, SSE_BATIDA_MS="1000")
-    codigo = (
-        "from werkzeug.serving import run_simple\n"
-        "from webapp import create_app\n"
-        f"run_simple('127.0.0.1', {porta}, create_app(), threaded=True)\n"
-    )
-    processo = subprocess.Popen([sys.executable, "-c", codigo], cwd=RAIZ, env=env)
-    base = f"http://127.0.0.1:{porta}"
-    try:
-        limite = time.monotonic() + 20
-        while time.monotonic() < limite:
-            try:
-                if requests.get(f"{base}/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        yield base, processo
-    finally:
-        processo.send_signal(signal.SIGCONT)
-        processo.terminate()
-        processo.wait(timeout=10)
-
-
-def test_tv_mostra_sem_conexao_quando_o_stream_silencia_e_volta(
-    app: Flask, servidor_em_processo, abrir
-) -> None:
-    base, processo = servidor_em_processo
-    token, _ = componentes(app).configuracoes.criar_token("TV da oficina", "teste")
-    tv = abrir(TV).pagina
-    tv.goto(f"{base}/painel?token={token}")
-    aviso = tv.locator("#painel-conexao")
-    expect(tv.locator("#painel-colunas")).to_be_visible()
-    tv.wait_for_timeout(1500)
-    expect(aviso).to_be_hidden()
-
-    processo.send_signal(signal.SIGSTOP)  # frozen: the socket stays open, nothing comes
-    # Said within 2 beats + 2 s of the last message, checked each second: ≤ 5 s with 1 s beats
-    # (the wait leaves room for a busy machine's timers).
-    expect(aviso).to_be_visible(timeout=10_000)
-    expect(aviso).to_contain_text("Sem conexão")
-    processo.send_signal(signal.SIGCONT)
-    expect(aviso).to_be_hidden(timeout=15_000)
 
 
 def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_demo, abrir) -> None:

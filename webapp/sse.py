@@ -21,6 +21,10 @@ VALIDAR_S = 15.0  # an open stream re-checks its user or TV token at least this 
 ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
 # More changes than this at once are sent as one full refresh instead of card by card.
 LOTE_MAXIMO = 20
+# Even without changes a screen gets its whole state again this often: times in a stage, their
+# alerts and late deliveries move with the clock (the board keeps its unchanged cards' nodes
+# and updates those lines in place).
+RECARGA_S = 600.0
 
 
 def mensagem(html: str, evento: str | None = None) -> str:
@@ -62,6 +66,7 @@ def transmitir(
     config: Callable[[], str] | None = None,
     versao: str = "",
     visao: Any = None,
+    dia: Callable[[], Any] | None = None,
 ) -> Iterator[str]:
     """The body of an SSE stream: first the current state (`completo`), then what changes.
 
@@ -72,18 +77,20 @@ def transmitir(
     starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
     (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
     that a new version was deployed. `recarga_s`: send the whole state again this often (what
-    depends on the clock, like "finished today"). `visao`: the streams of one view share their
-    whole-state renders in this process (a thousand TVs reconnecting render it once a second,
-    not a thousand times)."""
+    depends on the clock, like time in a stage). `dia`: the shop's day now; when it changes
+    (midnight in the shop's zone) the whole state goes again at once ("finished today" empties).
+    `visao`: the streams of one view share their whole-state renders in this process (a
+    thousand TVs reconnecting render it once a second, not a thousand times)."""
     fonte = broker()
+    hoje = dia() if dia else None
 
     def estado() -> str:
         if visao is None:
             return completo()
         # Keyed by the last change published: the render was made after it, from the database,
-        # so it covers every change this stream has drained or never received; and by the
-        # second, for what depends on the clock (time in a stage, "today").
-        chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()))
+        # so it covers every change this stream has drained or never received; by the second,
+        # for what depends on the clock (time in a stage), and by the day.
+        chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, completo)
 
     heartbeat = heartbeat_s()
@@ -110,6 +117,8 @@ def transmitir(
                     yield mensagem(ao_revogar, "revogado")
                     return
             tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
+            if dia is not None and (amanha := dia()) != hoje:
+                hoje, tudo = amanha, True
             if tudo or agora >= recarga:
                 recarga = agora + (recarga_s or float("inf"))
                 yield mensagem(estado())

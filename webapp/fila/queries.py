@@ -296,18 +296,18 @@ class FilaQueries:
         consulta = {"status": Status.AGUARDANDO}
         return list(self.fila.find(consulta).sort([("etapa_desde", 1), ("_id", 1)]).limit(limite))
 
-    def contagens(self, hoje: datetime) -> dict[str, int]:
-        """Cards per column (FINALIZADA: finished since `hoje`), in one aggregation."""
+    def contagens(self, hoje: datetime, consulta: dict[str, Any] | None = None) -> dict[str, int]:
+        """Cards per column (FINALIZADA: finished since `hoje`), in one aggregation; only those
+        matching `consulta` (the board's filters, filtro_busca) when given."""
         resultado = {str(s): 0 for s in Status}
+        colunas = {
+            "$or": [
+                {"status": {"$in": list(ATIVOS)}},
+                {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}},
+            ]
+        }
         pipeline = [
-            {
-                "$match": {
-                    "$or": [
-                        {"status": {"$in": list(ATIVOS)}},
-                        {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}},
-                    ]
-                }
-            },
+            {"$match": {"$and": [colunas, consulta]} if consulta else colunas},
             {"$group": {"_id": "$status", "n": {"$sum": 1}}},
         ]
         for linha in self.fila.aggregate(pipeline):

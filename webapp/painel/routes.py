@@ -25,10 +25,6 @@ MENSAGEM_TOKEN = (
     "Token de painel inválido ou revogado. Peça ao gerente um novo endereço "
     "(Configurações → Telas de TV)."
 )
-# Even without changes the TV redraws now and then: the day rolls over ("finalizadas hoje").
-RECARGA_S = 600.0
-
-
 # Candidates for "waiting longest": the orders whose stage began first; holds, which do not
 # count, are taken off these few in Python.
 CANDIDATOS_DESTAQUE = 20
@@ -134,7 +130,8 @@ def eventos_painel() -> Response:
             config=redesenho,
             valido=lambda: c.configuracoes.token_ativo(token_id),
             ao_revogar="Token revogado.",
-            recarga_s=RECARGA_S,
+            recarga_s=sse.RECARGA_S,
+            dia=c.relogio.inicio_do_dia,
             versao=current_app.config["VERSAO"],
             visao="painel",
         )

@@ -240,22 +240,30 @@ class Coluna(Generic[C]):
     contagem: int
     limite: int | None
     mais_depois: str | None = None  # the cursor of the next page, when there is one
-    filtrada: bool = False  # a filter is on: the count covers more than the search finds
     mostrados: int | None = None  # cards already on the page before these (next pages)
+    # With a filter on, `contagem` counts what the filter shows and `total` the whole column
+    # (shown as "3 de 6"); None without a filter.
+    total: int | None = None
 
     @property
     def titulo(self) -> str:
         return labels.COLUNAS[self.status]
 
     @property
+    def filtrada(self) -> bool:
+        return self.total is not None
+
+    @property
     def acima_do_limite(self) -> bool:
-        return self.limite is not None and self.contagem > self.limite
+        """The column's soft limit is about the whole column's load, whatever the filter."""
+        carga = self.contagem if self.total is None else self.total
+        return self.limite is not None and carga > self.limite
 
 
 def colunas(
     paginas: Mapping[str, tuple[list[Mapping[str, Any]], str | None]],
     ctx: Contexto,
-    contagens: Mapping[str, int],
+    contagens: Mapping[str, tuple[int, int | None]],
     limites: Mapping[str, int | None],
 ) -> list[Coluna[Cartao]]:
     """The board's columns from each column's first page (items, next page's cursor)."""
@@ -263,9 +271,10 @@ def colunas(
         Coluna(
             s,
             [cartao(i, ctx) for i in paginas[s][0]],
-            contagens.get(s, 0),
+            contagens.get(s, (0, None))[0],
             limites.get(s),
             paginas[s][1],
+            total=contagens.get(s, (0, None))[1],
         )
         for s in COLUNAS
     ]

@@ -58,18 +58,28 @@ def pagina(
     return itens, None
 
 
+def contagens(c: Componentes, filtros: Filtros) -> dict[str, tuple[int, int | None]]:
+    """Each column's count as the filters show it and, with a filter on, the column's total:
+    a count never says more than the column can show."""
+    hoje = c.relogio.inicio_do_dia()
+    totais = c.fila_queries.contagens(hoje)
+    if not filtros.args():
+        return {s: (n, None) for s, n in totais.items()}
+    vistas = c.fila_queries.contagens(hoje, filtros.consulta())
+    return {s: (vistas[s], n) for s, n in totais.items()}
+
+
 def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna[Cartao]]:
     """The board: each column's first page, the counts, the limits and the names."""
     c = componentes()
     paginas = {s: pagina(c, s, filtros) for s in cards.COLUNAS}
     itens = [i for lista, _ in paginas.values() for i in lista]
-    contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
-    colunas = cards.colunas(
-        paginas, contexto(papel, itens, c), contagens, c.configuracoes.limites_colunas()
+    return cards.colunas(
+        paginas,
+        contexto(papel, itens, c),
+        contagens(c, filtros),
+        c.configuracoes.limites_colunas(),
     )
-    for coluna in colunas:
-        coluna.filtrada = bool(filtros.args())
-    return colunas
 
 
 def contar_atrasadas(c: Componentes | None = None) -> int:
@@ -78,13 +88,15 @@ def contar_atrasadas(c: Componentes | None = None) -> int:
     return c.fila_queries.contar_atrasadas(agora(), limites_alerta(c.settings))
 
 
-def render_contagens(papel: Papel | None) -> Markup:
-    """Every column's count (its header and its tab), the late count and, for a manager, each
-    mechanic's load in the filter, as partials (pushed with each change)."""
+def render_contagens(papel: Papel | None, filtros: Filtros) -> Markup:
+    """Every column's count under these filters (its header and its tab), the late count and,
+    for a manager, each mechanic's load in the filter, as partials (pushed with each change)."""
     c = componentes()
-    contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    numeros = contagens(c, filtros)
     limites = c.configuracoes.limites_colunas()
-    colunas = [Coluna(s, [], contagens.get(s, 0), limites.get(s)) for s in cards.COLUNAS]
+    colunas = [
+        Coluna(s, [], numeros[s][0], limites.get(s), total=numeros[s][1]) for s in cards.COLUNAS
+    ]
     return Markup(
         render_template(
             "quadro/_contagens.html",
@@ -138,7 +150,7 @@ def render_mudancas(
         cartoes=cartoes,
         estado=estado or {},
         anuncio=anunciar,
-        contagens_html=render_contagens(papel),
+        contagens_html=render_contagens(papel, filtros),
         com_csrf=not compartilhado,
     )
 
@@ -148,5 +160,9 @@ def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
     Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""
     colunas = montar_colunas(papel, filtros)
     return render_template(
-        "quadro/_completo.html", colunas=colunas, atrasadas=contar_atrasadas(), com_csrf=False
+        "quadro/_completo.html",
+        colunas=colunas,
+        filtros=filtros,
+        atrasadas=contar_atrasadas(),
+        com_csrf=False,
     )

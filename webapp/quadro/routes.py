@@ -102,6 +102,7 @@ def pagina_quadro(
         gerente=current_user.e_gerente,
         situacao_os=componentes().ligacao_os.situacao(),
         atrasadas=partials.contar_atrasadas(),
+        batida_ms=int(sse.heartbeat_s() * 1000),
     ), status
 
 
@@ -128,17 +129,17 @@ def coluna(status: str) -> Any:
     except CursorInvalido:
         raise EntradaInvalida(MENSAGEM_CURSOR) from None
     mostrados = request.args.get("mostrados", "0")
-    contagem = c.fila_queries.contagens(c.relogio.inicio_do_dia())[status]
+    contagem, total = partials.contagens(c, filtros)[status]
     col = cards.Coluna(
         Status(status),
         [cards.cartao(i, partials.contexto(current_user.papel, itens, c)) for i in itens],
         contagem,
         None,
         depois,
-        filtrada=bool(filtros.args()),
         mostrados=int(mostrados)
         if mostrados.isascii() and mostrados.isdigit() and len(mostrados) < 7
         else 0,
+        total=total,
     )
     modelo = "quadro/_pagina.html" if htmx() else "quadro/coluna.html"
     return render_template(modelo, col=col, filtros=filtros, estados={})
@@ -271,7 +272,9 @@ def eventos() -> Response:
             completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
             mudancas=mudancas,
             # The columns' limits changed: the counts carry them.
-            config=lambda: str(partials.render_contagens(usuario.papel)),
+            config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
+            recarga_s=sse.RECARGA_S,
+            dia=c.relogio.inicio_do_dia,
             versao=current_app.config["VERSAO"],
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,

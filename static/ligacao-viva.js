@@ -1,0 +1,106 @@
+// Whether a live stream is really alive, for the board and the TV alike. An SSE connection can
+// die without a word (a frozen server, a Wi-Fi that drops packets without a reset): the server
+// sends a "batida" every data-batida-ms, so a stream silent for two beats (and a margin) is
+// dead. Then the page says so (the element named by data-aviso, and body[data-ligacao]), drops
+// the stream and hx-sse reconnects with its back-off; a (re)connection's first message is the
+// whole current state, so what changed meanwhile arrives with it.
+//
+// Used on the element that carries hx-sse:connect, data-batida-ms and data-aviso. It tells the
+// page's own scripts through "ligacao:viva" and "ligacao:caiu" events on document. A time jump
+// (a tablet waking from sleep, a fast-forwarded clock) looks like missed beats: the stream is
+// dropped and taken again, which is right after a sleep too.
+(function () {
+  "use strict";
+
+  const MARGEM_MS = 2000;
+  const VERIFICAR_MS = 1000;
+
+  function duracao(ms) {
+    const minutos = Math.floor(ms / 60000);
+    if (minutos < 1) return "menos de 1 min";
+    if (minutos < 60) return `${minutos} min`;
+    return `${Math.floor(minutos / 60)} h ${String(minutos % 60).padStart(2, "0")} min`;
+  }
+
+  function vigiar(fonte) {
+    const batidaMs = Number(fonte.dataset.batidaMs) || 15000;
+    const prazo = 2 * batidaMs + MARGEM_MS;
+    const aviso = document.getElementById(fonte.dataset.aviso || "");
+    const tempo = aviso && aviso.querySelector("[data-ligacao-tempo]");
+    let ultima = Date.now(); // the last sign of life (a message, a connection)
+    let caiuEm = null; // when the stream was last known alive, while it is down
+    let viva = null;
+
+    function estado(agoraViva) {
+      const texto = caiuEm === null ? null : duracao(Date.now() - caiuEm);
+      if (tempo && texto && tempo.textContent !== texto) tempo.textContent = texto;
+      if (agoraViva === viva) return;
+      viva = agoraViva;
+      if (aviso) aviso.hidden = viva;
+      document.body.dataset.ligacao = viva ? "viva" : "caiu";
+      document.dispatchEvent(new CustomEvent(viva ? "ligacao:viva" : "ligacao:caiu"));
+    }
+
+    function sinalDeVida() {
+      ultima = Date.now();
+      caiuEm = null;
+      estado(true);
+    }
+
+    function caiu() {
+      if (caiuEm === null) caiuEm = ultima;
+      estado(false);
+    }
+
+    // A 401/403 while (re)connecting: the session ended or the TV's token was revoked; a reload
+    // shows the sign-in page or the server's 403 page instead of data that no longer updates.
+    function recarregarSeProibido(status) {
+      if (status === 401 || status === 403) window.location.reload();
+    }
+
+    fonte.addEventListener("htmx:sse:after:connection", sinalDeVida);
+    fonte.addEventListener("htmx:sse:after:message", sinalDeVida);
+    fonte.addEventListener("htmx:sse:error", (evento) => {
+      caiu();
+      recarregarSeProibido(evento.detail && evento.detail.status);
+    });
+    fonte.addEventListener("htmx:sse:close", caiu);
+    // Answered without a stream (a 503 while the database was down, the sign-in page after a
+    // redirect): hx-sse only takes over event streams, so this request ends here and would not
+    // be tried again by itself; the check below asks again.
+    fonte.addEventListener("htmx:after:request", (evento) => {
+      const resposta = evento.detail && evento.detail.ctx && evento.detail.ctx.response;
+      if (!resposta) return;
+      recarregarSeProibido(resposta.status);
+      if (resposta.raw && resposta.raw.redirected) window.location.reload();
+      else caiu();
+    });
+    // The server ended this stream for good (access revoked): reload to show why.
+    fonte.addEventListener("revogado", () => window.location.reload());
+
+    setInterval(() => {
+      const conexao = fonte._htmx && fonte._htmx.sse;
+      if (Date.now() - ultima < prazo) {
+        if (viva === false) estado(false); // keeps "há N min" current
+        return;
+      }
+      caiu();
+      if (conexao && conexao.reader) {
+        conexao.reader.cancel(); // hx-sse reconnects with its back-off
+      } else if (!conexao && window.htmx) {
+        // No stream at all (its first connection failed): ask for one again.
+        htmx.ajax("GET", fonte.getAttribute("hx-sse:connect"), {
+          source: fonte, target: fonte, swap: "none",
+        });
+      }
+      ultima = Date.now() - batidaMs; // the next try, one beat later
+    }, VERIFICAR_MS);
+  }
+
+  function iniciar() {
+    for (const fonte of document.querySelectorAll("[hx-sse\\:connect][data-batida-ms]")) vigiar(fonte);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", iniciar);
+  else iniciar();
+})();
