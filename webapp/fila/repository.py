@@ -317,9 +317,7 @@ def acumular_pausas(agora: datetime) -> dict[str, Any]:
     conhecidos = [m.value for m in MotivoPausa if m is not MotivoPausa.OUTRO]
     variaveis = {
         "etapa": ETAPA_ATUAL,
-        "motivo": {
-            "$cond": [{"$in": ["$pausa.motivo", conhecidos]}, "$pausa.motivo", "outro"]
-        },
+        "motivo": {"$cond": [{"$in": ["$pausa.motivo", conhecidos]}, "$pausa.motivo", "outro"]},
         "segundos": {"$cond": [em_pausa, {"$max": [0, segundos]}, 0]},
     }
 
@@ -331,9 +329,7 @@ def acumular_pausas(agora: datetime) -> dict[str, Any]:
             ]
         }
 
-    por_etapa = {
-        e.value: somar(f"$$antes.{e.value}", {"$eq": ["$$etapa", e.value]}) for e in Etapa
-    }
+    por_etapa = {e.value: somar(f"$$antes.{e.value}", {"$eq": ["$$etapa", e.value]}) for e in Etapa}
     por_motivo = {
         e.value: {
             m.value: somar(
