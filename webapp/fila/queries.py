@@ -16,7 +16,7 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import Prioridade, Status
+from .domain import MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
@@ -63,6 +63,17 @@ DURACOES = {intervalo.codigo: _duracao(intervalo) for intervalo in INTERVALOS}
 PERCENTIS = (50, 90)
 
 
+def _espera(intervalo: Intervalo, motivo: MotivoPausa) -> dict[str, Any]:
+    """Seconds on hold for `motivo` in the stages of `intervalo` (`pausas_motivo_s`)."""
+    return {
+        "$add": [{"$ifNull": [f"$pausas_motivo_s.{e.value}.{motivo.value}", 0]}
+                 for e in intervalo.etapas]
+    }  # fmt: skip
+
+
+ESPERAS = {i.codigo: {m.value: _espera(i, m) for m in MotivoPausa} for i in INTERVALOS}
+
+
 def _percentis(valores: str) -> dict[str, Any]:
     """{n, p50, p90} of an array of durations, nulls left out: nearest rank, the value at
     1-based rank ceil(p·n/100) of the sorted array (indicadores.domain.posicao_percentil)."""
@@ -77,12 +88,37 @@ def _percentis(valores: str) -> dict[str, Any]:
     return {"$let": {"vars": {"v": {"$sortArray": {"input": validos, "sortBy": 1}}}, "in": figuras}}
 
 
+def _uma_se(condicao: dict[str, Any]) -> dict[str, Any]:
+    return {"$sum": {"$cond": [condicao, 1, 0]}}
+
+
 def _figuras_por(chave: Any) -> list[dict[str, Any]]:
-    """Group by `chave`: orders finished, and each interval's percentiles."""
+    """Group by `chave`: orders finished, and per interval its percentiles, the sum of its
+    durations (holds excluded) and its holds per reason: seconds and orders held
+    ({"p50", "p90", "n", "soma", "espera": {motivo: {"s", "n"}}, "n_espera"})."""
     grupo: dict[str, Any] = {"_id": chave, "n": {"$sum": 1}}
-    grupo.update({codigo: {"$push": f"$d.{codigo}"} for codigo in DURACOES})
     projecao: dict[str, Any] = {"n": 1}
-    projecao.update({codigo: _percentis(f"${codigo}") for codigo in DURACOES})
+    for codigo in DURACOES:
+        grupo[codigo] = {"$push": f"$d.{codigo}"}
+        grupo[f"{codigo}__soma"] = {"$sum": f"$d.{codigo}"}
+        motivos = [f"$e.{codigo}.{m.value}" for m in MotivoPausa]
+        grupo[f"{codigo}__n_espera"] = _uma_se({"$gt": [{"$add": motivos}, 0]})
+        espera = {}
+        for m in MotivoPausa:
+            campo = f"$e.{codigo}.{m.value}"
+            grupo[f"{codigo}__{m.value}__s"] = {"$sum": campo}
+            grupo[f"{codigo}__{m.value}__n"] = _uma_se({"$gt": [campo, 0]})
+            espera[m.value] = {"s": f"${codigo}__{m.value}__s", "n": f"${codigo}__{m.value}__n"}
+        projecao[codigo] = {
+            "$mergeObjects": [
+                _percentis(f"${codigo}"),
+                {
+                    "soma": f"${codigo}__soma",
+                    "espera": espera,
+                    "n_espera": f"${codigo}__n_espera",
+                },
+            ]
+        }
     return [{"$group": grupo}, {"$project": projecao}]
 
 
@@ -142,12 +178,13 @@ def _finalizadas(de: datetime, ate: datetime) -> dict[str, Any]:
 
 def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[str, Any]]:
     """The indicators' aggregation; its $match is served by the index finalizadas, then only
-    what the figures need is kept and grouped four ways at once ($facet)."""
+    what the figures need is kept (each interval's seconds, holds excluded, and its holds per
+    reason) and grouped four ways at once ($facet)."""
     dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
     projecao = {"_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia}
     return [
         _finalizadas(de, ate),
-        {"$project": {**projecao, "d": DURACOES}},
+        {"$project": {**projecao, "d": DURACOES, "e": ESPERAS}},
         {
             "$facet": {
                 "geral": _figuras_por(None),
@@ -311,9 +348,10 @@ class FilaQueries:
     # --- the manager's indicators (finalizadas; por_previsao, atraso_por_etapa) --------------
 
     def indicadores(self, de: datetime, ate: datetime, fuso: str) -> dict[str, Any]:
-        """Orders finished in [de, ate): how many; each interval's median and 90th percentile,
-        holds excluded, overall, per priority and per mechanic; and how many per day in the
-        shop's zone. One aggregation (pipeline_indicadores)."""
+        """Orders finished in [de, ate): how many; each interval's median and 90th percentile
+        and sum, holds excluded, and its holds per reason, overall, per priority and per
+        mechanic; and how many per day in the shop's zone. One aggregation
+        (pipeline_indicadores)."""
         return next(self.fila.aggregate(pipeline_indicadores(de, ate, fuso), allowDiskUse=True))
 
     def finalizadas_para_exportar(self, de: datetime, ate: datetime) -> Iterator[dict[str, Any]]:

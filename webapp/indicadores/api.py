@@ -14,13 +14,15 @@ from ..contract import ErroApi, operacao
 from ..fila.api import ator_da_chamada
 from . import schemas as s
 from . import service
-from .domain import MENSAGEM_PROIBIDO, PODEM_VER, PeriodoInvalido, periodo
+from .domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, PeriodoInvalido, periodo
 
 bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
 DEFINICAO_PERCENTIL = (
-    "nearest-rank: com os n valores em ordem crescente, o percentil p é o valor na posição "
-    "ceil(p·n/100) (a mediana é o percentil 50); tempos em segundos, sem as esperas"
+    "mediana_s: metade das ordens em até este tempo; p90_s: 9 em 10 ordens em até este tempo. "
+    "Calculados por nearest-rank: com os n valores em ordem crescente, o percentil p é o valor "
+    "na posição ceil(p·n/100) (a mediana é o percentil 50). Tempos em segundos, sem as esperas; "
+    "as esperas estão em espera_s e espera_por_motivo, somadas nas ordens"
 )
 
 
@@ -30,9 +32,20 @@ def autorizar() -> None:
         raise ErroApi(403, MENSAGEM_PROIBIDO)
 
 
-def _intervalos(figuras: dict[str, Any]) -> dict[str, Any]:
+def _intervalos(figuras: dict[str, Figura]) -> dict[str, Any]:
     return {
-        codigo: {"n": f.n, "mediana_s": f.mediana, "p90_s": f.p90} for codigo, f in figuras.items()
+        codigo: {
+            "n": f.n,
+            "mediana_s": f.mediana,
+            "p90_s": f.p90,
+            "soma_s": f.soma,
+            "espera_s": f.em_espera,
+            "ordens_com_espera": f.ordens_em_espera,
+            "espera_por_motivo": {
+                m: {"espera_s": e.segundos, "ordens": e.ordens} for m, e in f.espera.items()
+            },
+        }
+        for codigo, f in figuras.items()
     }
 
 

@@ -5,7 +5,12 @@ Percentiles are **nearest-rank**: with the n durations sorted ascending, the p-t
 the value at 1-based rank ceil(p·n/100). It is always a duration that really happened; the
 median is the 50th (for an even n, the lower of the two middle values). MongoDB 6.0 has no
 $percentile, so the pipeline (fila/queries.py) computes the same rank with $sortArray and
-$arrayElemAt; `posicao_percentil` is the rule both follow.
+$arrayElemAt; `posicao_percentil` is the rule both follow. People read them without the
+jargon: the median is "metade das ordens em até…", the 90th "9 em 10 em até…" (LEITURA).
+
+Holds (waiting for parts, for the customer, another reason) are left out of every duration and
+shown on their own, per stage and reason, as the time lost: summed over the orders, beside the
+sum of the durations without them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from ..clock import duracao
 from ..fila import labels
-from ..fila.domain import GESTORES, Papel, Prioridade
+from ..fila.domain import GESTORES, MotivoPausa, Papel, Prioridade
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
@@ -25,6 +30,8 @@ PODEM_VER = GESTORES | {Papel.SERVICO}
 MENSAGEM_PROIBIDO = "Apenas um gerente pode ver os indicadores."
 
 PERCENTIS = (50, 90)
+# The percentiles in plain words: what a column, a legend or a line says before the time.
+LEITURA = {50: "Metade das ordens em até", 90: "9 em 10 em até"}
 # The presets: how many days, today included.
 PERIODOS = {"hoje": 1, "7d": 7, "30d": 30}
 PERIODO_PADRAO = "7d"
@@ -102,14 +109,39 @@ def periodo(chave: str | None, de: str | None, ate: str | None, hoje: date) -> P
 # --- The figures as people read them ------------------------------------------------------------
 
 
+def _texto(segundos: float | None) -> str:
+    return duracao(segundos) if segundos is not None else "—"
+
+
+@dataclass(frozen=True)
+class Espera:
+    """Holds for one reason: seconds summed over the orders, and how many orders had one."""
+
+    motivo: str
+    segundos: float
+    ordens: int
+
+    @property
+    def rotulo(self) -> str:
+        return labels.MOTIVOS_PAUSA[self.motivo]
+
+    @property
+    def texto(self) -> str:
+        return duracao(self.segundos) if self.ordens else "—"
+
+
 @dataclass(frozen=True)
 class Figura:
-    """One interval's median and 90th percentile (seconds, holds excluded) over `n` orders."""
+    """One interval over `n` orders: its median and 90th percentile and the sum of its
+    durations (seconds, holds excluded), and its holds per reason."""
 
     codigo: str
     n: int
     mediana: float | None
     p90: float | None
+    soma: float = 0.0
+    espera: dict[str, Espera] = field(default_factory=dict)
+    ordens_em_espera: int = 0  # orders with a hold of any reason in this interval
 
     @property
     def rotulo(self) -> str:
@@ -117,11 +149,36 @@ class Figura:
 
     @property
     def mediana_texto(self) -> str:
-        return duracao(self.mediana) if self.mediana is not None else "—"
+        return _texto(self.mediana)
 
     @property
     def p90_texto(self) -> str:
-        return duracao(self.p90) if self.p90 is not None else "—"
+        return _texto(self.p90)
+
+    @property
+    def soma_texto(self) -> str:
+        return _texto(self.soma) if self.n else "—"
+
+    @property
+    def soma_total_texto(self) -> str:
+        """The whole time of the interval, summed over the orders: without holds and on hold."""
+        return _texto(self.soma + self.em_espera) if self.n else "—"
+
+    @property
+    def em_espera(self) -> float:
+        return sum(e.segundos for e in self.espera.values())
+
+    @property
+    def em_espera_texto(self) -> str:
+        return duracao(self.em_espera) if self.ordens_em_espera else "—"
+
+    @property
+    def parte_em_espera(self) -> str:
+        """The share of this interval's whole time spent on hold, as "23 %"."""
+        inteiro = self.soma + self.em_espera
+        if not self.ordens_em_espera or inteiro <= 0:
+            return "—"
+        return f"{round(100 * self.em_espera / inteiro)} %"
 
 
 @dataclass(frozen=True)
@@ -153,8 +210,22 @@ def _grupo(linha: Mapping[str, Any] | None, chave: Any, rotulo: str) -> Grupo:
     figuras = {}
     for intervalo in INTERVALOS:
         dados = linha.get(intervalo.codigo) or {}
+        esperas = dados.get("espera") or {}
         figuras[intervalo.codigo] = Figura(
-            intervalo.codigo, dados.get("n", 0), dados.get("p50"), dados.get("p90")
+            intervalo.codigo,
+            dados.get("n", 0),
+            dados.get("p50"),
+            dados.get("p90"),
+            dados.get("soma") or 0.0,
+            {
+                m.value: Espera(
+                    m.value,
+                    (esperas.get(m.value) or {}).get("s") or 0.0,
+                    (esperas.get(m.value) or {}).get("n") or 0,
+                )
+                for m in MotivoPausa
+            },
+            dados.get("n_espera") or 0,
         )
     return Grupo(chave, rotulo, linha.get("n", 0), figuras)
 
