@@ -130,7 +130,8 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
     ]
     # One unit per line: the time in the stage and its limit, each on its own line, alike.
     assert "Na etapa há 2 h 05 min<br>Limite da prioridade: 1 h 00 min" in secao
-    assert '<span class="numero-rotulo">Atrasadas agora</span> <span class="numero-valor">2<' in html
+    numero = '<span class="numero-rotulo">Atrasadas agora</span> <span class="numero-valor">2<'
+    assert numero in html
 
     dados = api.get("/indicadores?periodo=hoje").json["atrasadas"]
     assert [(a["ordem_servico_id"], a["motivos"], a["limite_etapa_s"]) for a in dados] == [
