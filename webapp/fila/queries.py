@@ -205,11 +205,19 @@ CAMPOS_EXPORTACAO = (
 
 def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
     """The export's aggregation: oldest first from the index finalizadas (walked backwards
-    under the equality on status: no sort in memory), each order with its durations."""
+    under the equality on status: no sort in memory), each order with its durations (`d`) and
+    its seconds on hold per reason over all its stages (`e`)."""
     return [
         _finalizadas(de, ate),
         {"$sort": {"dta_fim_reparo": 1}},
-        {"$project": {"_id": 0, **{c: 1 for c in CAMPOS_EXPORTACAO}, "d": DURACOES}},
+        {
+            "$project": {
+                "_id": 0,
+                **{c: 1 for c in CAMPOS_EXPORTACAO},
+                "d": DURACOES,
+                "e": ESPERAS["total"],
+            }
+        },
     ]
 
 
@@ -356,7 +364,8 @@ class FilaQueries:
 
     def finalizadas_para_exportar(self, de: datetime, ate: datetime) -> Iterator[dict[str, Any]]:
         """The orders finished in [de, ate), oldest first, each with its intervals' seconds
-        (`d`): a cursor read in batches, never the whole period in memory."""
+        (`d`) and its holds' per reason (`e`): a cursor read in batches, never the whole
+        period in memory."""
         return self.fila.aggregate(pipeline_exportacao(de, ate), batchSize=500)
 
     def atrasadas(
