@@ -26,6 +26,7 @@ def carregar(
     minutos: tuple[int, int, int, int, int],
     pausas=(),
     aprovar_no_reparo=False,
+    extras=None,
 ):
     """A finished order whose five waits/steps took `minutos` (raw, holds included), ending at
     `fim`. `pausas`: (stage index, minutes after that stage began, minutes on hold, ended by
@@ -34,7 +35,7 @@ def carregar(
     marcos = [inicio]
     for m in minutos:
         marcos.append(marcos[-1] + timedelta(minutes=m))
-    item = fila.adicionar(os_id, GERENTE, Prioridade(prioridade), instante=marcos[0])
+    item = fila.adicionar(os_id, GERENTE, Prioridade(prioridade), extras, instante=marcos[0])
     i = item["_id"]
     passos = [
         (Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": mecanico}, GERENTE),

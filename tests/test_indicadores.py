@@ -11,13 +11,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.dados_indicadores import GERENTE, PERIODO, carregar_conjunto, utc
+from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.helpers import Api, csrf_de
 from webapp.components import componentes
 from webapp.fila.domain import Prioridade
 from webapp.fila.queries import filtro_atrasadas, pipeline_exportacao, pipeline_indicadores
+from webapp.fila.stages import INTERVALOS
 from webapp.indicadores.domain import percentil, posicao_percentil
 from webapp.settings import limites_alerta
+
+CODIGOS = [i.codigo for i in INTERVALOS]
 
 
 @pytest.fixture
@@ -43,7 +46,9 @@ def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
     bruto = q.indicadores(utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo")
     (geral,) = bruto["geral"]
     assert geral["n"] == 5
-    assert {c: minutos(geral[c]) for c in geral if c not in ("_id", "n")} == {
+    assert set(geral) == {"_id", "n", "com_previsao", "depois_da_previsao", *CODIGOS}
+    assert (geral["com_previsao"], geral["depois_da_previsao"]) == (0, 0)  # none promised
+    assert {c: minutos(geral[c]) for c in CODIGOS} == {
         "espera_diagnostico": (5, 30, 50),
         "diagnostico": (5, 30, 60),
         "espera_aprovacao": (5, 60, 120),
@@ -80,7 +85,7 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
     def esperas(figura: dict) -> dict:
         return {m: (e["s"] / 60, e["n"]) for m, e in figura["espera"].items() if e["n"]}
 
-    assert {c: geral[c]["soma"] / 60 for c in geral if c not in ("_id", "n")} == {
+    assert {c: geral[c]["soma"] / 60 for c in CODIGOS} == {
         "espera_diagnostico": 150,
         "diagnostico": 160,
         "espera_aprovacao": 310,
@@ -88,7 +93,7 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
         "reparo": 345,
         "total": 1030,
     }
-    assert {c: esperas(geral[c]) for c in geral if c not in ("_id", "n")} == {
+    assert {c: esperas(geral[c]) for c in CODIGOS} == {
         "espera_diagnostico": {"outro": (25, 1)},
         "diagnostico": {},
         "espera_aprovacao": {"aguardando_cliente": (20, 1)},
@@ -104,6 +109,37 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
     mecanicos = {g["_id"]: g for g in bruto["por_mecanico"]}
     assert esperas(mecanicos[103]["espera_diagnostico"]) == {"outro": (25, 1)}
     assert mecanicos[101]["total"]["soma"] / 60 == 125 + 160 + 300
+
+
+def test_finalizadas_depois_da_previsao(app: Flask, api: Api, usuarios_demo, entrar) -> None:
+    """Promises kept: of the orders finished in the period with a promised time, how many
+    ended after it, overall and per priority (an order without one counts in neither)."""
+    fila = componentes(app).fila
+    fim = utc("2026-03-03T15:00")
+    for os_id, prioridade, previsao in (
+        (1, "URGENTE", fim + timedelta(minutes=1)),  # on time
+        (2, "URGENTE", fim - timedelta(minutes=1)),  # late
+        (3, "NORMAL", fim - timedelta(hours=5)),  # late
+        (4, "NORMAL", None),  # no promise
+        (5, "NORMAL", fim),  # exactly on time
+    ):
+        extras = {"previsao_entrega": previsao} if previsao else None
+        carregar(fila, os_id, prioridade, 101, fim, (10, 10, 10, 10, 10), extras=extras)
+    dados = api.get("/indicadores", query_string=PERIODO).json
+    assert (dados["finalizadas"], dados["finalizadas_com_previsao"]) == (5, 4)
+    assert dados["finalizadas_depois_da_previsao"] == 2
+    assert [
+        (p["prioridade"], p["finalizadas_com_previsao"], p["finalizadas_depois_da_previsao"])
+        for p in dados["por_prioridade"]
+    ] == [("URGENTE", 2, 1), ("NORMAL", 2, 1)]
+    assert dados["por_mecanico"][0]["finalizadas_depois_da_previsao"] == 2
+    gerente = app.test_client()
+    entrar(gerente, "gerente", "gerente123")
+    texto = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", gerente.get("/indicadores", query_string=PERIODO).text)
+    )
+    assert "Finalizadas depois da previsão de entrega 2 de 4 com previsão" in texto
+    assert "Em espera Depois da previsão" in texto and "— 1 de 2" in texto
 
 
 def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:

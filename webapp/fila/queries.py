@@ -93,11 +93,17 @@ def _uma_se(condicao: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figuras_por(chave: Any) -> list[dict[str, Any]]:
-    """Group by `chave`: orders finished, and per interval its percentiles, the sum of its
+    """Group by `chave`: orders finished (those with a promised time, and those finished after
+    it), and per interval its percentiles, the sum of its
     durations (holds excluded) and its holds per reason: seconds and orders held
     ({"p50", "p90", "n", "soma", "espera": {motivo: {"s", "n"}}, "n_espera"})."""
-    grupo: dict[str, Any] = {"_id": chave, "n": {"$sum": 1}}
-    projecao: dict[str, Any] = {"n": 1}
+    grupo: dict[str, Any] = {
+        "_id": chave,
+        "n": {"$sum": 1},
+        "com_previsao": _uma_se({"$ne": ["$atrasou", None]}),
+        "depois_da_previsao": _uma_se({"$eq": ["$atrasou", True]}),
+    }
+    projecao: dict[str, Any] = {"n": 1, "com_previsao": 1, "depois_da_previsao": 1}
     for codigo in DURACOES:
         grupo[codigo] = {"$push": f"$d.{codigo}"}
         grupo[f"{codigo}__soma"] = {"$sum": f"$d.{codigo}"}
@@ -181,7 +187,17 @@ def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[st
     what the figures need is kept (each interval's seconds, holds excluded, and its holds per
     reason) and grouped four ways at once ($facet)."""
     dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
-    projecao = {"_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia}
+    # Finished after the promised time: true/false, null without one.
+    atrasou = {
+        "$cond": [
+            _presente("previsao_entrega"),
+            {"$gt": ["$dta_fim_reparo", "$previsao_entrega"]},
+            None,
+        ]
+    }
+    projecao = {
+        "_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia, "atrasou": atrasou,
+    }  # fmt: skip
     return [
         _finalizadas(de, ate),
         {"$project": {**projecao, "d": DURACOES, "e": ESPERAS}},

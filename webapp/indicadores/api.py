@@ -14,7 +14,7 @@ from ..contract import ErroApi, operacao
 from ..fila.api import ator_da_chamada
 from . import schemas as s
 from . import service
-from .domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, PeriodoInvalido, periodo
+from .domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido, periodo
 
 bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
@@ -49,6 +49,13 @@ def _intervalos(figuras: dict[str, Figura]) -> dict[str, Any]:
     }
 
 
+def _previsao(g: Grupo) -> dict[str, int]:
+    return {
+        "finalizadas_com_previsao": g.com_previsao,
+        "finalizadas_depois_da_previsao": g.depois_da_previsao,
+    }
+
+
 @operacao(
     bp,
     "GET",
@@ -76,15 +83,16 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
         },
         "percentil": DEFINICAO_PERCENTIL,
         "finalizadas": ind.finalizadas,
+        **_previsao(ind.geral),
         "intervalos": _intervalos(ind.geral.figuras),
         "por_prioridade": [
-            {"prioridade": g.chave, "finalizadas": g.finalizadas,
+            {"prioridade": g.chave, "finalizadas": g.finalizadas, **_previsao(g),
              "intervalos": _intervalos(g.figuras)}
             for g in ind.por_prioridade
         ],
         "por_mecanico": [
             {"mecanico_responsavel_id": g.chave, "nome": g.rotulo, "finalizadas": g.finalizadas,
-             "intervalos": _intervalos(g.figuras)}
+             **_previsao(g), "intervalos": _intervalos(g.figuras)}
             for g in ind.por_mecanico
         ],
         "por_dia": [{"dia": dia, "finalizadas": n} for dia, n in ind.por_dia],

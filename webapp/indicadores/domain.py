@@ -189,6 +189,8 @@ class Grupo:
     rotulo: str
     finalizadas: int
     figuras: dict[str, Figura]
+    com_previsao: int = 0  # finished orders that had a promised time
+    depois_da_previsao: int = 0  # of those, finished after it
 
 
 @dataclass
@@ -227,7 +229,14 @@ def _grupo(linha: Mapping[str, Any] | None, chave: Any, rotulo: str) -> Grupo:
             },
             dados.get("n_espera") or 0,
         )
-    return Grupo(chave, rotulo, linha.get("n", 0), figuras)
+    return Grupo(
+        chave,
+        rotulo,
+        linha.get("n", 0),
+        figuras,
+        linha.get("com_previsao", 0),
+        linha.get("depois_da_previsao", 0),
+    )
 
 
 def montar(bruto: Mapping[str, Any], periodo_: Periodo, nomes: Mapping[int, str]) -> Indicadores:

@@ -66,6 +66,10 @@ class Intervalos(BaseModel):
 class PorPrioridade(BaseModel):
     prioridade: Prioridade
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
 
 
@@ -73,6 +77,10 @@ class PorMecanico(BaseModel):
     mecanico_responsavel_id: int | None
     nome: str
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
 
 
@@ -108,6 +116,10 @@ class Indicadores(BaseModel):
     periodo: PeriodoJson
     percentil: str = Field(description="Definição dos percentis usados")
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
     por_prioridade: list[PorPrioridade]
     por_mecanico: list[PorMecanico]
