@@ -156,9 +156,9 @@ def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:
     # The time lost on hold, beside the rest, per stage and reason and in total.
     assert "Em espera (peças, cliente, outro motivo) 1 h 00 min 6 % do tempo das ordens" in texto
     assert (
-        "Etapa Fora de espera Em espera: Aguardando peças Em espera: Aguardando cliente "
-        "Em espera: Outro motivo Em espera, total Parte em espera" in texto
+        "Etapa Fora de espera Em espera Parte em espera Peças Cliente Outro motivo Total" in texto
     )
+    assert '<th scope="colgroup" colspan="4">Em espera</th>' in html
     assert "Espera pelo diagnóstico 2 h 30 min — — 25 min 1 ordem 25 min 1 ordem 14 %" in texto
     assert "Espera pela aprovação 5 h 10 min — 20 min 1 ordem — 20 min 1 ordem 6 %" in texto
     assert "Reparo 5 h 45 min 15 min 1 ordem — — 15 min 1 ordem 4 %" in texto

@@ -3,6 +3,9 @@ in Portuguese; results on stdout, errors on stderr with a non-zero exit."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -23,6 +26,22 @@ def _falhar(mensagem: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def flask_cmd() -> str:
+    """How to call flask again, as this command was called: `.venv/bin/flask` under make,
+    `flask` where it is on the PATH (the image)."""
+    programa = Path(sys.argv[0])
+    if programa.name != "flask":
+        return "flask"
+    caminho = programa.resolve()
+    no_path = shutil.which("flask")
+    if no_path and Path(no_path).resolve() == caminho:
+        return "flask"
+    try:
+        return str(caminho.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(caminho)
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
@@ -32,8 +51,8 @@ def init_db() -> None:
     click.echo("Índices criados.")
     if not c.pessoas_queries.ha_usuarios():
         click.echo(
-            "Nenhum usuário ainda. Crie o primeiro gerente com: flask --app wsgi create-user "
-            '--login ana --nome "Ana" --papel gerente'
+            f"Nenhum usuário ainda. Crie o primeiro gerente com: {flask_cmd()} --app wsgi "
+            'create-user --login ana --nome "Ana" --papel gerente'
         )
 
 

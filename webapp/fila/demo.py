@@ -238,8 +238,11 @@ def quadro(agora_: datetime) -> list[Plano]:
             second=0, microsecond=0
         )
         plano = Plano(ordem["ordem_servico_id"], Prioridade(ordem["prioridade"]), extras, criacao)
-        servico = {"diagnostico": "Peça desgastada; substituir e testar.",
-                   "observacoes": "Serviço concluído e testado em rodagem."}  # fmt: skip
+        servico = next(
+            (s for s in DEMO["servicos"] if s["descricao"] == ordem["descricao"]),
+            {"diagnostico": "Peça desgastada; substituir e testar.",
+             "observacoes": "Serviço concluído e testado em rodagem."},
+        )  # fmt: skip
         instante = criacao
         for passo, minutos in zip(ordem["passos"], ordem["minutos"], strict=True):
             acao = Acao(passo)

@@ -41,6 +41,12 @@ MOTIVOS_PAUSA = {
     "aguardando_cliente": "Aguardando cliente",
     "outro": "Outro motivo",
 }
+# The same under an "Em espera" heading (the indicators' columns and legend).
+MOTIVOS_PAUSA_CURTOS = {
+    "aguardando_pecas": "Peças",
+    "aguardando_cliente": "Cliente",
+    "outro": "Outro motivo",
+}
 
 # Each step as a button says it ("Iniciar diagnóstico") and as a rule's message reads it.
 PASSOS = {

@@ -157,7 +157,10 @@ MEDIANA = Serie(LEITURA[50], "serie-mediana")
 P90 = Serie(LEITURA[90], "serie-p90")
 FORA_DE_ESPERA = Serie("Fora de espera", "serie-fora-de-espera")
 ESPERAS = tuple(
-    Serie(f"Em espera: {labels.MOTIVOS_PAUSA[m.value]}", f"serie-{m.value.replace('_', '-')}")
+    Serie(
+        f"Em espera: {labels.MOTIVOS_PAUSA_CURTOS[m.value].lower()}",
+        f"serie-{m.value.replace('_', '-')}",
+    )
     for m in MotivoPausa
 )
 

@@ -123,7 +123,7 @@ class Espera:
 
     @property
     def rotulo(self) -> str:
-        return labels.MOTIVOS_PAUSA[self.motivo]
+        return labels.MOTIVOS_PAUSA_CURTOS[self.motivo]
 
     @property
     def texto(self) -> str:
