@@ -72,8 +72,10 @@ def init_db() -> None:
     help="Dias de histórico de ordens finalizadas (para os indicadores).",
 )
 def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
-    """Semeia a demonstração: o quadro de um dia de oficina, um mês de ordens finalizadas e os
-    usuários de demonstração (senhas publicadas no README). Só numa base sem outros usuários."""
+    """Semeia a demonstração, só numa base sem outros usuários.
+
+    O quadro de um dia de oficina, um mês de ordens finalizadas e os usuários de demonstração
+    (senhas publicadas no README)."""
     c = componentes()
     if c.settings.url_api_os and not forcar:
         # The demo's steps would be pushed to a real OS service, about OS numbers it may have.
@@ -121,8 +123,10 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
     help="Sem a claim aud, como o serviço de autenticação atual.",
 )  # fmt: skip
 def token(sub: str, papel: str | None, minutos: int, sem_aud: bool) -> None:
-    """Imprime um JWT para chamar a API localmente: só o token, na saída padrão (para
-    TOKEN=$(...)); avisos e erros vão para a saída de erro."""
+    """Imprime um JWT para chamar a API localmente.
+
+    Só o token vai para a saída padrão (para TOKEN=$(...)); avisos e erros vão para a saída de
+    erro."""
     settings = current_app.config["SETTINGS"]
     extra = None if papel else {"tipo_token": "servico_interno"}
     jwt = emitir(settings, sub, role=papel, minutos=minutos, audience=not sem_aud, extra=extra)
