@@ -94,8 +94,8 @@ def _uma_se(condicao: dict[str, Any]) -> dict[str, Any]:
 
 def _figuras_por(chave: Any) -> list[dict[str, Any]]:
     """Group by `chave`: orders finished (those with a promised time, and those finished after
-    it), and per interval its percentiles, the sum of its
-    durations (holds excluded) and its holds per reason: seconds and orders held
+    it), and per interval its percentiles, the sum of its durations (holds excluded) and its
+    holds per reason: seconds and orders held
     ({"p50", "p90", "n", "soma", "espera": {motivo: {"s", "n"}}, "n_espera"})."""
     grupo: dict[str, Any] = {
         "_id": chave,
