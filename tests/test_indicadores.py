@@ -17,7 +17,8 @@ from webapp.components import componentes
 from webapp.fila.domain import Prioridade
 from webapp.fila.queries import filtro_atrasadas, pipeline_exportacao, pipeline_indicadores
 from webapp.fila.stages import INTERVALOS
-from webapp.indicadores.domain import percentil, posicao_percentil
+from webapp.indicadores import service
+from webapp.indicadores.domain import percentil, periodo, posicao_percentil
 from webapp.settings import limites_alerta
 
 CODIGOS = [i.codigo for i in INTERVALOS]
@@ -46,8 +47,7 @@ def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
     bruto = q.indicadores(utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo")
     (geral,) = bruto["geral"]
     assert geral["n"] == 5
-    assert set(geral) == {"_id", "n", "com_previsao", "depois_da_previsao", *CODIGOS}
-    assert (geral["com_previsao"], geral["depois_da_previsao"]) == (0, 0)  # none promised
+    assert set(geral) == {"_id", "n", *CODIGOS}
     assert {c: minutos(geral[c]) for c in CODIGOS} == {
         "espera_diagnostico": (5, 30, 50),
         "diagnostico": (5, 30, 60),
@@ -77,15 +77,27 @@ def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
 
 def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
     """Where the time is lost: per interval, the sum of its durations (holds excluded) and its
-    holds by reason, in seconds and orders held; the total adds up every stage."""
-    q = componentes(app).fila_queries
-    bruto = q.indicadores(utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo")
-    (geral,) = bruto["geral"]
+    holds by reason, in seconds and orders held; the total adds up every stage. The pipeline
+    sums once per priority and mechanic (rows), the domain adds the rows up per group."""
+    c = componentes(app)
+    bruto = c.fila_queries.indicadores(
+        utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo"
+    )
+    assert sorted((r["_id"]["prioridade"], r["_id"]["mecanico"]) for r in bruto["somas"]) == [
+        ("BAIXA", 103), ("NORMAL", 101), ("URGENTE", 101), ("URGENTE", 102),
+    ]  # fmt: skip
+    # Only the orders that were on hold reach the holds' rows: B, D and E.
+    assert sorted((r["_id"]["prioridade"], r["_id"]["mecanico"]) for r in bruto["esperas"]) == [
+        ("BAIXA", 103), ("NORMAL", 101), ("URGENTE", 102),
+    ]  # fmt: skip
+    semana = periodo("personalizado", "2026-03-01", "2026-03-07", date(2026, 3, 10))
+    ind = service.calcular(c, semana)
+    geral = ind.geral.figuras
 
-    def esperas(figura: dict) -> dict:
-        return {m: (e["s"] / 60, e["n"]) for m, e in figura["espera"].items() if e["n"]}
+    def esperas(figura) -> dict:
+        return {m: (e.segundos / 60, e.ordens) for m, e in figura.espera.items() if e.ordens}
 
-    assert {c: geral[c]["soma"] / 60 for c in CODIGOS} == {
+    assert {c: geral[c].soma / 60 for c in CODIGOS} == {
         "espera_diagnostico": 150,
         "diagnostico": 160,
         "espera_aprovacao": 310,
@@ -101,14 +113,16 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
         "reparo": {"aguardando_pecas": (15, 1)},
         "total": {"aguardando_pecas": (15, 1), "aguardando_cliente": (20, 1), "outro": (25, 1)},
     }
-    assert geral["total"]["n_espera"] == 3 and geral["reparo"]["n_espera"] == 1
-    assert set(geral["total"]["espera"]) == {"aguardando_pecas", "aguardando_cliente", "outro"}
-    prioridades = {g["_id"]: g for g in bruto["por_prioridade"]}
+    assert geral["total"].ordens_em_espera == 3 and geral["reparo"].ordens_em_espera == 1
+    assert set(geral["total"].espera) == {"aguardando_pecas", "aguardando_cliente", "outro"}
+    prioridades = {g.chave: g.figuras for g in ind.por_prioridade}
     assert esperas(prioridades["URGENTE"]["total"]) == {"aguardando_pecas": (15, 1)}
     assert esperas(prioridades["NORMAL"]["total"]) == {"aguardando_cliente": (20, 1)}
-    mecanicos = {g["_id"]: g for g in bruto["por_mecanico"]}
+    assert prioridades["URGENTE"]["total"].soma / 60 == 125 + 250
+    mecanicos = {g.chave: g.figuras for g in ind.por_mecanico}
     assert esperas(mecanicos[103]["espera_diagnostico"]) == {"outro": (25, 1)}
-    assert mecanicos[101]["total"]["soma"] / 60 == 125 + 160 + 300
+    assert mecanicos[101]["total"].soma / 60 == 125 + 160 + 300
+    assert mecanicos[101]["total"].ordens_em_espera == 1  # D
 
 
 def test_finalizadas_depois_da_previsao(app: Flask, api: Api, usuarios_demo, entrar) -> None:

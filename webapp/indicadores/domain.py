@@ -207,52 +207,73 @@ class Indicadores:
         return self.geral.finalizadas
 
 
-def _grupo(linha: Mapping[str, Any] | None, chave: Any, rotulo: str) -> Grupo:
+def _grupo(
+    linha: Mapping[str, Any] | None,
+    chave: Any,
+    rotulo: str,
+    somas: Sequence[Mapping[str, Any]],
+    esperas: Sequence[Mapping[str, Any]],
+) -> Grupo:
+    """A group's figures: its percentiles (`linha`), and its sums and holds added up from the
+    aggregation's rows per priority and mechanic that belong to it."""
     linha = linha or {}
     figuras = {}
     for intervalo in INTERVALOS:
-        dados = linha.get(intervalo.codigo) or {}
-        esperas = dados.get("espera") or {}
-        figuras[intervalo.codigo] = Figura(
-            intervalo.codigo,
+        codigo = intervalo.codigo
+        dados = linha.get(codigo) or {}
+        retidas = [(r.get("espera") or {}).get(codigo) or {} for r in esperas]
+        figuras[codigo] = Figura(
+            codigo,
             dados.get("n", 0),
             dados.get("p50"),
             dados.get("p90"),
-            dados.get("soma") or 0.0,
+            sum((r.get("soma") or {}).get(codigo) or 0.0 for r in somas),
             {
                 m.value: Espera(
                     m.value,
-                    (esperas.get(m.value) or {}).get("s") or 0.0,
-                    (esperas.get(m.value) or {}).get("n") or 0,
+                    sum((e.get(m.value) or {}).get("s") or 0.0 for e in retidas),
+                    sum((e.get(m.value) or {}).get("n") or 0 for e in retidas),
                 )
                 for m in MotivoPausa
             },
-            dados.get("n_espera") or 0,
+            sum(e.get("n") or 0 for e in retidas),
         )
     return Grupo(
         chave,
         rotulo,
         linha.get("n", 0),
         figuras,
-        linha.get("com_previsao", 0),
-        linha.get("depois_da_previsao", 0),
+        sum(r.get("com_previsao") or 0 for r in somas),
+        sum(r.get("depois_da_previsao") or 0 for r in somas),
     )
+
+
+def _de(linhas: Sequence[Mapping[str, Any]], campo: str, valor: Any) -> list[Mapping[str, Any]]:
+    """The rows per priority and mechanic whose `campo` ("prioridade", "mecanico") is `valor`."""
+    return [linha for linha in linhas if (linha.get("_id") or {}).get(campo) == valor]
 
 
 def montar(bruto: Mapping[str, Any], periodo_: Periodo, nomes: Mapping[int, str]) -> Indicadores:
     """The indicators from the aggregation's answer (fila.queries.FilaQueries.indicadores):
     priorities most urgent first, mechanics by orders finished, every day of the period."""
-    geral = _grupo((bruto.get("geral") or [None])[0], None, "Todas")
+    somas, esperas = bruto.get("somas") or [], bruto.get("esperas") or []
+    geral = _grupo((bruto.get("geral") or [None])[0], None, "Todas", somas, esperas)
     prioridades = {linha["_id"]: linha for linha in bruto.get("por_prioridade", [])}
     por_prioridade = [
-        _grupo(prioridades[p.value], p.value, labels.PRIORIDADES[p.value])
+        _grupo(
+            prioridades[p.value], p.value, labels.PRIORIDADES[p.value],
+            _de(somas, "prioridade", p.value), _de(esperas, "prioridade", p.value),
+        )
         for p in Prioridade
         if p.value in prioridades
-    ]
+    ]  # fmt: skip
     por_mecanico = [
-        _grupo(linha, linha["_id"], _nome_mecanico(linha["_id"], nomes))
+        _grupo(
+            linha, linha["_id"], _nome_mecanico(linha["_id"], nomes),
+            _de(somas, "mecanico", linha["_id"]), _de(esperas, "mecanico", linha["_id"]),
+        )
         for linha in bruto.get("por_mecanico", [])
-    ]
+    ]  # fmt: skip
     por_mecanico.sort(key=lambda g: (-g.finalizadas, g.rotulo))
     contagem = {linha["_id"]: linha["n"] for linha in bruto.get("por_dia", [])}
     por_dia = [(dia, contagem.get(dia.isoformat(), 0)) for dia in periodo_.dias]
