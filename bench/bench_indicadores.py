@@ -290,6 +290,7 @@ def main() -> None:
         print(json.dumps(medir_exportacao(*args.medir)))
         return
 
+    carga_antes = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as pasta:
         porta = localdb.free_port()
         processo = localdb.start_mongod(porta, Path(pasta) / "data", Path(pasta) / "mongod.log")
@@ -391,6 +392,8 @@ def main() -> None:
         finally:
             localdb.stop_mongod(processo)
 
+    carga = f"{carga_antes:.1f} → {os.getloadavg()[0]:.1f}"
+    print(f"Carga média da máquina (1 min): {carga} em {os.cpu_count()} núcleos")
     if args.sem_doc:
         return
     dentro = "within" if trinta[0] < ORCAMENTO_MS else "OVER"
@@ -429,7 +432,9 @@ def main() -> None:
 {platform.python_version()}, MongoDB 6.0.5 from `requirements-mongod.txt`): {args.ordens} finished
 orders over the last year (inserted with `insert_many`) and {args.abertas} open ones, one private
 mongod, the Flask test client signed in as a manager. Server time, median and p90 of
-{args.repeticoes} requests after a warm-up.
+{args.repeticoes} requests after a warm-up. The machine's load average (1 min) went
+{carga} during the run, on {os.cpu_count()} cores shared with other work: wall times
+grow with it, the CPU ratio below much less.
 
 | request | median | p90 |
 | --- | --- | --- |

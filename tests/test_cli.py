@@ -114,6 +114,13 @@ def test_create_user_sem_terminal(app: Flask, settings: Settings) -> None:
     either, a clear error instead of a prompt nobody can answer."""
     consultas = componentes(app).pessoas_queries
     env = ambiente_do_app(settings)
+    # An empty shop is told how to begin, with the flask it ran (.venv/bin/flask here).
+    r = rodar(env, "init-db")
+    assert r.stdout.splitlines() == [
+        "Índices criados.",
+        "Nenhum usuário ainda. Crie o primeiro gerente com: .venv/bin/flask --app wsgi "
+        'create-user --login ana --nome "Ana" --papel gerente',
+    ]
     r = rodar(env, *CRIAR_ANA)  # stdin is /dev/null: no terminal
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr == (

@@ -53,7 +53,7 @@ POR_DIA = {"semana": (4, 7), "sabado": (2, 3)}
 
 
 @dataclass(frozen=True)
-class Espera:
+class EsperaSorteada:
     """A kind of hold the history draws: in which stage (0-4, the order of the five stages),
     how likely, its minutes (median, spread), who puts it and the notes to pick from."""
 
@@ -67,17 +67,17 @@ class Espera:
 
 
 ESPERAS = (
-    Espera(0, MotivoPausa.OUTRO, 0.04, 45, 0.5, ("Sem vaga no pátio.",), "gerente"),
-    Espera(1, MotivoPausa.AGUARDANDO_CLIENTE, 0.06, 90, 0.6,
+    EsperaSorteada(0, MotivoPausa.OUTRO, 0.04, 45, 0.5, ("Sem vaga no pátio.",), "gerente"),
+    EsperaSorteada(1, MotivoPausa.AGUARDANDO_CLIENTE, 0.06, 90, 0.6,
            ("Cliente precisa autorizar a desmontagem.",), "mecanico"),
-    Espera(2, MotivoPausa.AGUARDANDO_CLIENTE, 0.18, 300, 0.8,
+    EsperaSorteada(2, MotivoPausa.AGUARDANDO_CLIENTE, 0.18, 300, 0.8,
            ("Cliente não atende o telefone.", None), "gerente"),
-    Espera(3, MotivoPausa.AGUARDANDO_PECAS, 0.12, 900, 0.6,
+    EsperaSorteada(3, MotivoPausa.AGUARDANDO_PECAS, 0.12, 900, 0.6,
            ("Peça encomendada ao fornecedor.",), "mecanico"),
-    Espera(4, MotivoPausa.AGUARDANDO_PECAS, 0.22, 1200, 0.8,
+    EsperaSorteada(4, MotivoPausa.AGUARDANDO_PECAS, 0.22, 1200, 0.8,
            ("Peça encomendada ao distribuidor.", "Peça veio errada; aguardando a troca."),
            "mecanico"),
-    Espera(4, MotivoPausa.OUTRO, 0.06, 60, 0.5,
+    EsperaSorteada(4, MotivoPausa.OUTRO, 0.06, 60, 0.5,
            ("Elevador ocupado.", "Aguardando o guincho."), "mecanico"),
 )  # fmt: skip
 
@@ -154,7 +154,8 @@ def _finalizada(sorteio: random.Random, fim: datetime) -> Plano:
     ]
     trabalho.append(_lognormal(sorteio, servico["reparo_min"], REPARO_SPREAD))
     trabalho = [max(2.0, t) for t in trabalho]
-    esperas: dict[int, tuple[Espera, float, float]] = {}  # stage: (kind, minutes, at fraction)
+    # stage: (kind, minutes, where in the stage's work it starts, as a fraction)
+    esperas: dict[int, tuple[EsperaSorteada, float, float]] = {}
     for e in ESPERAS:
         if e.etapa not in esperas and sorteio.random() < e.chance:
             minutos = max(5.0, _lognormal(sorteio, e.mediana, e.spread))
