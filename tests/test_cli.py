@@ -124,13 +124,13 @@ def test_create_user_sem_terminal(app: Flask, settings: Settings) -> None:
     r = rodar(env, *CRIAR_ANA)  # stdin is /dev/null: no terminal
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr == (
-        "Erro: sem terminal para perguntar a senha. Use --senha-stdin (a senha na primeira "
+        "Erro: Sem terminal para perguntar a senha. Use --senha-stdin (a senha na primeira "
         "linha da entrada padrão) ou a variável de ambiente SENHA_USUARIO.\n"
     )
     r = rodar(env, *CRIAR_ANA, "--senha-stdin", entrada="")
     assert r.returncode == 1 and "A senha não veio na entrada padrão" in r.stderr
     r = rodar(env, *CRIAR_ANA, "--senha-stdin", "--senha", "outra-senha", entrada="x\n")
-    assert r.returncode == 1 and "use --senha ou --senha-stdin, não os dois" in r.stderr
+    assert r.returncode == 1 and "Use --senha ou --senha-stdin, não os dois" in r.stderr
     assert consultas.obter("ana") is None
 
     r = rodar(env, *CRIAR_ANA, "--senha-stdin", entrada="senha com espaço \n")

@@ -42,7 +42,7 @@ def _perguntar_senha() -> str:
     -T`) there is no one to ask, so it says how to pass it instead of failing silently."""
     if not sys.stdin.isatty():
         _falhar(
-            "sem terminal para perguntar a senha. Use --senha-stdin (a senha na primeira "
+            "Sem terminal para perguntar a senha. Use --senha-stdin (a senha na primeira "
             f"linha da entrada padrão) ou a variável de ambiente {VARIAVEL_SENHA}."
         )
     while True:
@@ -90,7 +90,7 @@ def create_user(
     perguntada no terminal, duas vezes."""
     origem = click.get_current_context().get_parameter_source("senha")
     if senha_stdin and origem is click.core.ParameterSource.COMMANDLINE:
-        _falhar("use --senha ou --senha-stdin, não os dois.")
+        _falhar("Use --senha ou --senha-stdin, não os dois.")
     if senha_stdin:
         senha = _senha_da_entrada()
     elif senha is None:
