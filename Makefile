@@ -39,19 +39,19 @@ VENDOR := static/vendor
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js $(VENDOR)/Sortable.min.js
 NPM_STAMP := node_modules/.installed
 
-.PHONY: help venv requirements system-deps assets db-start db-stop db-status run test test-fast lint \
-	test-compose compose-check bench bench-indicadores bench-capacidade bench-previsao bench-soak \
-	clean distclean
+.PHONY: help venv requirements system-deps assets db-start db-stop db-status run demo test test-fast \
+	lint test-compose compose-check bench bench-indicadores bench-capacidade bench-previsao \
+	bench-soak clean distclean
 
 help: ## List the targets
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-17s %s\n", $$1, $$2}'
 	@echo "Variables: LOCALDB_PORT (dev mongod, default 27018), MONGODB_URL (use an external DB),"
-	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), PYTEST_ARGS and"
-	@echo "           PYTEST_WORKERS (make test, default 3 processes; 0: one),"
+	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), DEMO=1 (make run seeds the demo),"
+	@echo "           PYTEST_ARGS and PYTEST_WORKERS (make test, default 3 processes; 0: one),"
 	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade),"
-	@echo "           SOAK_ARGS (make bench-soak)."
+	@echo "           SOAK_ARGS (make bench-soak), PREVISAO_ARGS (make bench-previsao)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
@@ -114,14 +114,19 @@ db-status: ## Exit 0 if the local dev MongoDB runs and is PRIMARY
 	@if [ -x $(PY) ]; then $(PY) scripts/localdb.py status; \
 	else echo "mongod is not running (no $(VENV))."; exit 1; fi
 
+# `make run DEMO=1` (or `make demo`) seeds the demo first (seed-demo creates the indexes too):
+# orders and users whose passwords are in the README. It refuses a database that holds any
+# other user, and stops `make` there.
+DEMO ?=
+
 run: system-deps venv assets db-start ## Run the app (development) against the local or MONGODB_URL database
 	@set -e; \
 	export MONGODB_URL="$${MONGODB_URL:-$$($(PY) scripts/localdb.py url)}"; \
 	export APP_ENV=development FLASK_ENV=development HOST=$(HOST) PORT=$(PORT); \
 	echo "MONGODB_URL=$$MONGODB_URL"; \
-	$(VENV)/bin/flask --app wsgi init-db; \
-	if [ -z "$${URL_API_OS:-}" ]; then $(VENV)/bin/flask --app wsgi seed-demo; \
-	else echo "URL_API_OS definida: a demonstração não é semeada (seus passos iriam para lá)."; fi; \
+	if [ -n "$(DEMO)" ]; then $(VENV)/bin/flask --app wsgi seed-demo; \
+	else $(VENV)/bin/flask --app wsgi init-db; \
+		echo "Para ver uma demonstração (ordens de exemplo e usuários com as senhas do README): make demo"; fi; \
 	if [ -z "$${URL_API_OS:-}" ]; then \
 		$(PY) scripts/os_standin.py --port $(OS_STANDIN_PORT) & standin=$$!; \
 		trap 'kill $$standin 2>/dev/null || true' EXIT; \
@@ -129,6 +134,9 @@ run: system-deps venv assets db-start ## Run the app (development) against the l
 		echo "URL_API_OS=$$URL_API_OS (stand-in do serviço de OS: scripts/os_standin.py)"; \
 	fi; \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+demo: ## Like run, with the demo seeded first (only into a database without other users)
+	@$(MAKE) --no-print-directory run DEMO=1
 
 test: system-deps venv assets ## Lint, then run pytest (tests start their own mongod)
 	$(VENV)/bin/ruff check .

@@ -26,15 +26,16 @@ def carregar(
     minutos: tuple[int, int, int, int, int],
     pausas=(),
     aprovar_no_reparo=False,
+    extras=None,
 ):
     """A finished order whose five waits/steps took `minutos` (raw, holds included), ending at
     `fim`. `pausas`: (stage index, minutes after that stage began, minutes on hold, ended by
-    "retomar" or by the next step)."""
+    "retomar" or by the next step[, reason: waiting for parts when left out])."""
     inicio = fim - timedelta(minutes=sum(minutos))
     marcos = [inicio]
     for m in minutos:
         marcos.append(marcos[-1] + timedelta(minutes=m))
-    item = fila.adicionar(os_id, GERENTE, Prioridade(prioridade), instante=marcos[0])
+    item = fila.adicionar(os_id, GERENTE, Prioridade(prioridade), extras, instante=marcos[0])
     i = item["_id"]
     passos = [
         (Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": mecanico}, GERENTE),
@@ -47,12 +48,13 @@ def carregar(
         passos[2:4] = [(Acao.INICIAR_REPARO, {}, OS_SERVICO)]
         marcos = [*marcos[:3], marcos[4], marcos[5]]
     for n, (acao, dados, ator) in enumerate(passos):
-        for etapa, depois, duracao, retomar in pausas:
+        for etapa, depois, duracao, retomar, *motivo in pausas:
             if etapa == n:
+                motivo = motivo[0] if motivo else MotivoPausa.AGUARDANDO_PECAS
                 fila.pausar(
                     i,
-                    MotivoPausa.AGUARDANDO_PECAS,
-                    None,
+                    motivo,
+                    "Elevador ocupado" if motivo is MotivoPausa.OUTRO else None,
                     GERENTE,
                     instante=marcos[n] + timedelta(minutes=depois),
                 )
@@ -115,7 +117,8 @@ def carregar_conjunto(app: Flask) -> dict[str, object]:
             (30, 10, 90, 0, 30),
             aprovar_no_reparo=True,
         ),
-        # D: a 20 min hold ended by the approval step → 40, 30, 120, 20, 90 → 300
+        # D: a 20 min hold for the customer ended by the approval step
+        #    → 40, 30, 120, 20, 90 → 300
         "D": carregar(
             fila,
             4,
@@ -123,9 +126,10 @@ def carregar_conjunto(app: Flask) -> dict[str, object]:
             101,
             utc("2026-03-05T18:00"),
             (40, 30, 140, 20, 90),
-            pausas=[(2, 120, 20, False)],
+            pausas=[(2, 120, 20, False, MotivoPausa.AGUARDANDO_CLIENTE)],
         ),
-        # E: 25 min on hold waiting for diagnosis; 02:30 UTC on 03-06 is 23:30 local on 03-05
+        # E: 25 min on hold ("outro") waiting for diagnosis; 02:30 UTC on 03-06 is 23:30
+        #    local on 03-05
         #    → 50, 60, 10, 30, 45 → 195
         "E": carregar(
             fila,
@@ -134,7 +138,7 @@ def carregar_conjunto(app: Flask) -> dict[str, object]:
             103,
             utc("2026-03-06T02:30"),
             (75, 60, 10, 30, 45),
-            pausas=[(0, 5, 25, True)],
+            pausas=[(0, 5, 25, True, MotivoPausa.OUTRO)],
         ),
         # Outside: 02-28 23:00 local.
         "F": carregar(fila, 6, "NORMAL", 102, utc("2026-03-01T02:00"), (1, 1, 1, 1, 1)),

@@ -11,13 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.dados_indicadores import GERENTE, PERIODO, carregar_conjunto, utc
+from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.helpers import Api, csrf_de
 from webapp.components import componentes
 from webapp.fila.domain import Prioridade
 from webapp.fila.queries import filtro_atrasadas, pipeline_exportacao, pipeline_indicadores
-from webapp.indicadores.domain import percentil, posicao_percentil
+from webapp.fila.stages import INTERVALOS
+from webapp.indicadores import service
+from webapp.indicadores.domain import percentil, periodo, posicao_percentil
 from webapp.settings import limites_alerta
+
+CODIGOS = [i.codigo for i in INTERVALOS]
 
 
 @pytest.fixture
@@ -43,7 +47,8 @@ def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
     bruto = q.indicadores(utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo")
     (geral,) = bruto["geral"]
     assert geral["n"] == 5
-    assert {c: minutos(geral[c]) for c in geral if c not in ("_id", "n")} == {
+    assert set(geral) == {"_id", "n", *CODIGOS}
+    assert {c: minutos(geral[c]) for c in CODIGOS} == {
         "espera_diagnostico": (5, 30, 50),
         "diagnostico": (5, 30, 60),
         "espera_aprovacao": (5, 60, 120),
@@ -70,6 +75,87 @@ def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
     ]
 
 
+def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
+    """Where the time is lost: per interval, the sum of its durations (holds excluded) and its
+    holds by reason, in seconds and orders held; the total adds up every stage. The pipeline
+    sums once per priority and mechanic (rows), the domain adds the rows up per group."""
+    c = componentes(app)
+    bruto = c.fila_queries.indicadores(
+        utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo"
+    )
+    assert sorted((r["_id"]["prioridade"], r["_id"]["mecanico"]) for r in bruto["somas"]) == [
+        ("BAIXA", 103), ("NORMAL", 101), ("URGENTE", 101), ("URGENTE", 102),
+    ]  # fmt: skip
+    # Only the orders that were on hold reach the holds' rows: B, D and E.
+    assert sorted((r["_id"]["prioridade"], r["_id"]["mecanico"]) for r in bruto["esperas"]) == [
+        ("BAIXA", 103), ("NORMAL", 101), ("URGENTE", 102),
+    ]  # fmt: skip
+    semana = periodo("personalizado", "2026-03-01", "2026-03-07", date(2026, 3, 10))
+    ind = service.calcular(c, semana)
+    geral = ind.geral.figuras
+
+    def esperas(figura) -> dict:
+        return {m: (e.segundos / 60, e.ordens) for m, e in figura.espera.items() if e.ordens}
+
+    assert {c: geral[c].soma / 60 for c in CODIGOS} == {
+        "espera_diagnostico": 150,
+        "diagnostico": 160,
+        "espera_aprovacao": 310,
+        "espera_reparo": 65,
+        "reparo": 345,
+        "total": 1030,
+    }
+    assert {c: esperas(geral[c]) for c in CODIGOS} == {
+        "espera_diagnostico": {"outro": (25, 1)},
+        "diagnostico": {},
+        "espera_aprovacao": {"aguardando_cliente": (20, 1)},
+        "espera_reparo": {},
+        "reparo": {"aguardando_pecas": (15, 1)},
+        "total": {"aguardando_pecas": (15, 1), "aguardando_cliente": (20, 1), "outro": (25, 1)},
+    }
+    assert geral["total"].ordens_em_espera == 3 and geral["reparo"].ordens_em_espera == 1
+    assert set(geral["total"].espera) == {"aguardando_pecas", "aguardando_cliente", "outro"}
+    prioridades = {g.chave: g.figuras for g in ind.por_prioridade}
+    assert esperas(prioridades["URGENTE"]["total"]) == {"aguardando_pecas": (15, 1)}
+    assert esperas(prioridades["NORMAL"]["total"]) == {"aguardando_cliente": (20, 1)}
+    assert prioridades["URGENTE"]["total"].soma / 60 == 125 + 250
+    mecanicos = {g.chave: g.figuras for g in ind.por_mecanico}
+    assert esperas(mecanicos[103]["espera_diagnostico"]) == {"outro": (25, 1)}
+    assert mecanicos[101]["total"].soma / 60 == 125 + 160 + 300
+    assert mecanicos[101]["total"].ordens_em_espera == 1  # D
+
+
+def test_finalizadas_depois_da_previsao(app: Flask, api: Api, usuarios_demo, entrar) -> None:
+    """Promises kept: of the orders finished in the period with a promised time, how many
+    ended after it, overall and per priority (an order without one counts in neither)."""
+    fila = componentes(app).fila
+    fim = utc("2026-03-03T15:00")
+    for os_id, prioridade, previsao in (
+        (1, "URGENTE", fim + timedelta(minutes=1)),  # on time
+        (2, "URGENTE", fim - timedelta(minutes=1)),  # late
+        (3, "NORMAL", fim - timedelta(hours=5)),  # late
+        (4, "NORMAL", None),  # no promise
+        (5, "NORMAL", fim),  # exactly on time
+    ):
+        extras = {"previsao_entrega": previsao} if previsao else None
+        carregar(fila, os_id, prioridade, 101, fim, (10, 10, 10, 10, 10), extras=extras)
+    dados = api.get("/indicadores", query_string=PERIODO).json
+    assert (dados["finalizadas"], dados["finalizadas_com_previsao"]) == (5, 4)
+    assert dados["finalizadas_depois_da_previsao"] == 2
+    assert [
+        (p["prioridade"], p["finalizadas_com_previsao"], p["finalizadas_depois_da_previsao"])
+        for p in dados["por_prioridade"]
+    ] == [("URGENTE", 2, 1), ("NORMAL", 2, 1)]
+    assert dados["por_mecanico"][0]["finalizadas_depois_da_previsao"] == 2
+    gerente = app.test_client()
+    entrar(gerente, "gerente", "gerente123")
+    texto = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", gerente.get("/indicadores", query_string=PERIODO).text)
+    )
+    assert "Finalizadas depois da previsão de entrega 2 de 4 com previsão" in texto
+    assert "Em espera Depois da previsão" in texto and "— 1 de 2" in texto
+
+
 def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:
     gerente = app.test_client()
     entrar(gerente, "gerente", "gerente123")
@@ -78,16 +164,35 @@ def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:
     html = r.text
     assert "De 01/03/2026 a 07/03/2026" in html
     texto = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    assert "5 ordens finalizadas" in texto
-    assert "3 h 15 min mediana do início ao fim" in texto and "5 h 00 min percentil 90" in texto
+    assert "Ordens finalizadas 5" in texto
+    assert "Do início ao fim, metade das ordens em até 3 h 15 min" in texto
+    assert "Do início ao fim, 9 em 10 em até 5 h 00 min" in texto
+    # The time lost on hold, beside the rest, per stage and reason and in total.
+    assert "Em espera (peças, cliente, outro motivo) 1 h 00 min 6 % do tempo das ordens" in texto
+    assert (
+        "Etapa Fora de espera Em espera Parte em espera Peças Cliente Outro motivo Total" in texto
+    )
+    assert '<th scope="colgroup" colspan="4">Em espera</th>' in html
+    assert "Espera pelo diagnóstico 2 h 30 min — — 25 min 1 ordem 25 min 1 ordem 14 %" in texto
+    assert "Espera pela aprovação 5 h 10 min — 20 min 1 ordem — 20 min 1 ordem 6 %" in texto
+    assert "Reparo 5 h 45 min 15 min 1 ordem — — 15 min 1 ordem 4 %" in texto
+    assert (
+        "Do início ao fim 17 h 10 min 15 min 1 ordem 20 min 1 ordem 25 min 1 ordem "
+        "1 h 00 min 3 ordens 6 %" in texto
+    )
+    # Percentiles in plain words, without the jargon.
+    assert "Etapa Ordens Metade das ordens em até 9 em 10 em até" in texto
     assert "Espera pelo diagnóstico 5 30 min 50 min" in texto
     assert "Espera pela aprovação 5 1 h 00 min 2 h 00 min" in texto
-    assert "Urgente 2 10 min p90 20 min" in texto  # first columns of the per-priority table
-    assert "Marcos 3 30 min p90 40 min" in texto and "Mecânico nº 103 1" in texto
+    assert "Urgente 2 10 min 9 em 10: 20 min" in texto  # first columns of the per-priority table
+    assert "Marcos 3 30 min 9 em 10: 40 min" in texto and "Mecânico nº 103 1" in texto
+    assert "2 h 05 min 9 em 10: 4 h 10 min 15 min" in texto  # Urgente end to end, its hold
+    for jargao in ("Mediana", "mediana", "Percentil", "percentil", "nearest", "p90"):
+        assert jargao not in texto
     assert "02/03/2026 2 03/03/2026 1 04/03/2026 0 05/03/2026 2" in texto
     # Charts: inline SVG with classes and presentation attributes only (CSP: no style, no
     # script), named for screen readers, the numbers in a table beside them.
-    assert html.count('<svg viewBox="0 0 640') == 4
+    assert html.count('<svg viewBox="0 0 640') == 5
     assert "style=" not in html and "<script>" not in html
     assert 'class="barra serie-mediana"' in html and 'role="img"' in html
     assert 'href="/indicadores/exportar.csv?periodo=personalizado&amp;de=2026-03-01' in html
@@ -137,8 +242,36 @@ def test_json_com_token_de_gerente_ou_integracao(app: Flask, conjunto, api: Api)
             "fuso": "America/Sao_Paulo",
         }
         assert dados["finalizadas"] == 5
-        assert dados["intervalos"]["total"] == {"n": 5, "mediana_s": 195 * 60, "p90_s": 300 * 60}
-        assert dados["intervalos"]["espera_reparo"] == {"n": 5, "mediana_s": 600, "p90_s": 1800}
+        assert dados["intervalos"]["total"] == {
+            "n": 5,
+            "mediana_s": 195 * 60,
+            "p90_s": 300 * 60,
+            "soma_s": 1030 * 60,
+            "espera_s": 60 * 60,
+            "ordens_com_espera": 3,
+            "espera_por_motivo": {
+                "aguardando_pecas": {"espera_s": 15 * 60, "ordens": 1},
+                "aguardando_cliente": {"espera_s": 20 * 60, "ordens": 1},
+                "outro": {"espera_s": 25 * 60, "ordens": 1},
+            },
+        }
+        assert dados["intervalos"]["espera_reparo"] == {
+            "n": 5,
+            "mediana_s": 600,
+            "p90_s": 1800,
+            "soma_s": 65 * 60,
+            "espera_s": 0,
+            "ordens_com_espera": 0,
+            "espera_por_motivo": {
+                m: {"espera_s": 0, "ordens": 0}
+                for m in ("aguardando_pecas", "aguardando_cliente", "outro")
+            },
+        }
+        assert dados["intervalos"]["reparo"]["espera_por_motivo"]["aguardando_pecas"] == {
+            "espera_s": 15 * 60,
+            "ordens": 1,
+        }
+        assert dados["por_prioridade"][1]["intervalos"]["total"]["espera_s"] == 20 * 60
         assert [(p["prioridade"], p["finalizadas"]) for p in dados["por_prioridade"]] == [
             ("URGENTE", 2),
             ("NORMAL", 2),

@@ -124,11 +124,14 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
     local = previsao.astimezone(componentes(app).relogio.fuso)
     assert linhas == [
         "1 ATR1A11 Urgente Aguardando diagnóstico Marcos Mecânico Na etapa há 2 h 05 min "
-        "(limite 60 min)",
+        "Limite da prioridade: 1 h 00 min",
         f"2 ATR2B22 Alta Aguardando diagnóstico — Entrega prometida para {local:%d/%m %H:%M} "
-        "Na etapa há 2 h 01 min (limite 120 min)",
+        "Na etapa há 2 h 01 min Limite da prioridade: 2 h 00 min",
     ]
-    assert '<span class="numero-valor">2</span> <span class="numero-rotulo">atrasadas agora' in html
+    # One unit per line: the time in the stage and its limit, each on its own line, alike.
+    assert "Na etapa há 2 h 05 min<br>Limite da prioridade: 1 h 00 min" in secao
+    numero = '<span class="numero-rotulo">Atrasadas agora</span> <span class="numero-valor">2<'
+    assert numero in html
 
     dados = api.get("/indicadores?periodo=hoje").json["atrasadas"]
     assert [(a["ordem_servico_id"], a["motivos"], a["limite_etapa_s"]) for a in dados] == [

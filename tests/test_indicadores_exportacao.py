@@ -47,6 +47,9 @@ def test_linhas_exatas(app: Flask, gerente: FlaskClient) -> None:
         "Início do reparo", "Fim do reparo", "Previsão de entrega",
         "Espera pelo diagnóstico (min)", "Diagnóstico (min)", "Espera pela aprovação (min)",
         "Espera pelo reparo (min)", "Reparo (min)", "Do início ao fim (min)",
+        # Added at the end, so that every column before keeps its place.
+        "Em espera: Aguardando peças (min)", "Em espera: Aguardando cliente (min)",
+        "Em espera: Outro motivo (min)",
     ]  # fmt: skip
     # One row per order finished in the period, oldest first; F (02-28 local) is left out.
     assert [linha[0] for linha in linhas[1:]] == ["1", "2", "3", "4", "5"]
@@ -54,16 +57,19 @@ def test_linhas_exatas(app: Flask, gerente: FlaskClient) -> None:
         "1", "", "", "", "Urgente", "Marcos Mecânico",
         "02/03/2026 09:55", "02/03/2026 10:05", "02/03/2026 10:25", "02/03/2026 10:55",
         "02/03/2026 11:00", "02/03/2026 12:00", "",
-        "10,0", "20,0", "30,0", "5,0", "60,0", "125,0",
+        "10,0", "20,0", "30,0", "5,0", "60,0", "125,0", "0,0", "0,0", "0,0",
     ]  # fmt: skip
-    # B: 15 min on hold during the repair, out of the repair and of the total.
-    assert linhas[2][5] == "Paula Pereira" and linhas[2][13:] == ["20,0", "40,0", "60,0", "10,0",
-                                                          "120,0", "250,0"]  # fmt: skip
+    # B: 15 min on hold for parts during the repair, out of the repair and of the total.
+    assert linhas[2][5] == "Paula Pereira"
+    assert linhas[2][13:] == ["20,0", "40,0", "60,0", "10,0", "120,0", "250,0",
+                              "15,0", "0,0", "0,0"]  # fmt: skip
     # C: approval recorded when the OS service started the repair.
     assert linhas[3][9] == linhas[3][10] == "03/03/2026 08:30" and linhas[3][16] == "0,0"
     # E: finished at 02:30 UTC on 03-06, 23:30 on 03-05 in the shop; a mechanic with no user.
     assert linhas[5][5] == "Mecânico nº 103" and linhas[5][11] == "05/03/2026 23:30"
-    assert linhas[5][13:] == ["50,0", "60,0", "10,0", "30,0", "45,0", "195,0"]
+    assert linhas[5][13:] == ["50,0", "60,0", "10,0", "30,0", "45,0", "195,0",
+                              "0,0", "0,0", "25,0"]  # fmt: skip
+    assert linhas[4][19:] == ["0,0", "20,0", "0,0"]  # D: 20 min waiting for the customer
 
 
 def test_texto_de_gente_continua_texto(app: Flask, gerente: FlaskClient) -> None:
@@ -108,7 +114,7 @@ def test_vem_em_partes_de_um_cursor(app: Flask, gerente: FlaskClient) -> None:
     assert len(linhas) == 1 + export.LOTE * 2 + 50
     assert linhas[1][0] == str(10_000 + export.LOTE * 2 + 49)  # the oldest end first
     # Its end is 449 s before the others': 50 min - 449 s of repair, 3 h - 449 s in all.
-    assert linhas[1][13:] == ["60,0", "30,0", "30,0", "10,0", "42,5", "172,5"]
+    assert linhas[1][13:] == ["60,0", "30,0", "30,0", "10,0", "42,5", "172,5", "0,0", "0,0", "0,0"]
 
 
 def test_sem_ordens_so_o_cabecalho(gerente: FlaskClient) -> None:

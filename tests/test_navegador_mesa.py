@@ -16,7 +16,7 @@ from tests.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
 from webapp.clock import agora
 from webapp.components import componentes
-from webapp.fila.domain import Prioridade
+from webapp.fila.domain import MotivoPausa, Prioridade
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -94,7 +94,11 @@ def _semana_de_trabalho(app: Flask) -> str:
     ]  # fmt: skip
     for n, (prioridade, mecanico, dias, minutos) in enumerate(roteiro):
         fim = agora_ - timedelta(days=dias, minutes=30 + n)
-        pausas = [(4, 10, 20, True)] if n % 3 == 0 else ()
+        pausas = {
+            0: [(4, 10, 20, True)],  # waiting for parts during the repair
+            1: [(2, 30, 60, False, MotivoPausa.AGUARDANDO_CLIENTE)],
+            2: [(1, 5, 15, True, MotivoPausa.OUTRO)],
+        }.get(n % 4, ())
         carregar(fila, 6000 + n, prioridade, mecanico, fim, minutos, pausas=pausas)
     fila.adicionar(6100, GERENTE, Prioridade.URGENTE, {"placa": "LAT1E01"},
                    instante=agora_ - timedelta(hours=2))  # fmt: skip
@@ -121,7 +125,11 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     expect(p.get_by_role("heading", name="Tempo por etapa")).to_be_visible()
     expect(p.locator(".numero").first).to_contain_text("10")
     expect(p.locator("#atrasadas tbody tr")).to_have_count(2)
-    expect(p.get_by_role("img", name="Tempo por etapa: mediana e percentil 90")).to_be_visible()
+    expect(p.get_by_role("img", name="Tempo por etapa, sem as esperas: metade")).to_be_visible()
+    expect(p.get_by_role("img", name="Tempo somado por etapa: fora de espera")).to_be_visible()
+    perdido = p.locator("#tempo-perdido tbody tr.linha-total")
+    expect(perdido).to_contain_text("Do início ao fim")
+    expect(perdido.locator("td").nth(1)).to_contain_text("1 h 00 min")  # 3 holds for parts
     p.screenshot(path=ARTEFATOS / "indicadores-desktop.png", full_page=True)
     p.goto("/pessoas")
     expect(p.get_by_role("heading", name="Equipe")).to_be_visible()

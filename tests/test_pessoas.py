@@ -188,16 +188,6 @@ def test_create_user(app: Flask, db: Database, consultas: PessoasQueries) -> Non
     assert db["usuarios"].count_documents({}) == 1
 
 
-def test_create_user_pede_a_senha_com_confirmacao(
-    app: Flask, db: Database, consultas: PessoasQueries
-) -> None:
-    args = ["create-user", "--login", "ana", "--nome", "Ana", "--papel", "gerente"]
-    r = app.test_cli_runner().invoke(args=args, input="senha-forte\nsenha-forte\n")
-    assert r.exit_code == 0, r.output
-    assert "senha-forte" not in r.output
-    assert consultas.autenticar("ana", "senha-forte").e_gerente  # type: ignore[union-attr]
-
-
 def test_seed_demo_cria_os_usuarios_uma_vez(
     app: Flask, db: Database, consultas: PessoasQueries
 ) -> None:

@@ -1,4 +1,6 @@
-"""JSON logs, one object per line on stdout, with request ids and Datadog trace ids."""
+"""JSON logs, one object per line, with request ids and Datadog trace ids: on stdout for the
+server (gunicorn; the log collector reads it), on stderr under a command (`flask --app wsgi
+...`), whose stdout is its result (`TOKEN=$(flask --app wsgi token)` must get only the token)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import click
 from flask import Flask, Response, g, has_request_context, request
 
 try:  # optional: present when the deployment runs under ddtrace
@@ -51,11 +54,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(linha, ensure_ascii=False, default=str)
 
 
+def em_comando() -> bool:
+    """Whether this process runs a command line (the flask CLI builds the app inside its click
+    context), rather than serving requests."""
+    return click.get_current_context(silent=True) is not None
+
+
 def configurar(nivel: str) -> None:
-    """Route every logger to one JSON handler on stdout (idempotent)."""
+    """Route every logger to one JSON handler (idempotent): stdout, or stderr under a command."""
     raiz = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in raiz.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = logging.StreamHandler(sys.stderr if em_comando() else sys.stdout)
         handler.setFormatter(JsonFormatter())
         raiz.handlers = [handler]
     raiz.setLevel(nivel.upper())

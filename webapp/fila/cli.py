@@ -1,11 +1,12 @@
-"""`flask --app wsgi ...` commands of the queue: init-db, seed-demo, token."""
+"""`flask --app wsgi ...` commands of the queue: init-db, seed-demo, token. Help and messages
+in Portuguese; results on stdout, errors on stderr with a non-zero exit."""
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
+import shutil
+import sys
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -14,21 +15,45 @@ from flask.cli import with_appcontext
 from ..clock import agora
 from ..components import componentes
 from ..tokens import emitir
-from . import labels
-from .domain import Acao, Papel, Prioridade
-from .service import Ator
+from . import demo
 
-SEMEADOR = Ator(labels.DEMONSTRACAO, Papel.ADMIN)
-DEMO: dict[str, Any] = json.loads(Path(__file__).with_name("demo.json").read_text("utf-8"))
-USUARIOS_DEMO: list[dict[str, Any]] = DEMO["usuarios"]
+USUARIOS_DEMO = demo.USUARIOS_DEMO
+
+
+def _falhar(mensagem: str) -> NoReturn:
+    """An error for the operator: one line on stderr, exit status 1."""
+    click.echo(f"Erro: {mensagem}", err=True)
+    raise SystemExit(1)
+
+
+def flask_cmd() -> str:
+    """How to call flask again, as this command was called: `.venv/bin/flask` under make,
+    `flask` where it is on the PATH (the image)."""
+    programa = Path(sys.argv[0])
+    if programa.name != "flask":
+        return "flask"
+    caminho = programa.resolve()
+    no_path = shutil.which("flask")
+    if no_path and Path(no_path).resolve() == caminho:
+        return "flask"
+    try:
+        return str(caminho.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(caminho)
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create the collections' indexes (safe to run again)."""
-    componentes().criar_indices()
+    """Cria os índices das coleções (pode rodar de novo)."""
+    c = componentes()
+    c.criar_indices()
     click.echo("Índices criados.")
+    if not c.pessoas_queries.ha_usuarios():
+        click.echo(
+            f"Nenhum usuário ainda. Crie o primeiro gerente com: {flask_cmd()} --app wsgi "
+            'create-user --login ana --nome "Ana" --papel gerente'
+        )
 
 
 @click.command("seed-demo")
@@ -39,59 +64,73 @@ def init_db() -> None:
     is_flag=True,
     help="Semeia mesmo com URL_API_OS configurada (os passos da demonstração seriam enviados).",
 )
-def seed_demo(reset: bool, forcar: bool) -> None:
-    """Fill the queue with a realistic demo (orders already there are kept)."""
+@click.option(
+    "--dias",
+    type=click.IntRange(0, 366),
+    default=demo.HISTORICO_DIAS,
+    show_default=True,
+    help="Dias de histórico de ordens finalizadas (para os indicadores).",
+)
+def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
+    """Semeia a demonstração, só numa base sem outros usuários.
+
+    O quadro de um dia de oficina, um mês de ordens finalizadas e os usuários de demonstração
+    (senhas publicadas no README)."""
     c = componentes()
     if c.settings.url_api_os and not forcar:
         # The demo's steps would be pushed to a real OS service, about OS numbers it may have.
-        click.echo(
+        _falhar(
             f"URL_API_OS está configurada ({c.settings.url_api_os}): a demonstração enviaria "
-            "os seus passos a esse sistema de OS. Use --forcar se for mesmo isso.",
-            err=True,
+            "os seus passos a esse sistema de OS. Use --forcar se for mesmo isso."
         )
-        raise SystemExit(1)
-    if reset:
-        c.fila.repo.apagar_tudo()
-    criadas = 0
-    intervalo = timedelta(minutes=DEMO["minutos_entre_passos"])
-    for ordem in DEMO["ordens"]:
-        if c.fila_queries.obter_por_os(ordem["ordem_servico_id"]) is not None:
-            continue
-        instante = agora() - timedelta(hours=ordem["horas_atras"])
-        extras = {k: ordem[k] for k in ("placa", "veiculo", "cliente", "descricao")}
-        item = c.fila.adicionar(
-            ordem["ordem_servico_id"], SEMEADOR, Prioridade(ordem["prioridade"]), extras, instante
-        )
-        for n, passo in enumerate(ordem["passos"], start=1):
-            acao = Acao(passo)
-            item = c.fila.executar(
-                item["_id"],
-                acao,
-                SEMEADOR,
-                DEMO["dados_passo"].get(passo),
-                instante=instante + intervalo * n,
-            )
-        criadas += 1
-    total = len(DEMO["ordens"])
-    click.echo(f"Demonstração pronta: {criadas} ordens criadas, {total - criadas} já existiam.")
-    if c.settings.production:
+    c.criar_indices()
+    try:
+        r = demo.semear(c, agora(), dias=dias, reset=reset)
+    except demo.DemoRecusada as recusa:
+        _falhar(str(recusa))
+    click.echo(
+        f"Demonstração pronta: {r.criadas} ordens criadas ({r.historico} finalizadas nos "
+        f"últimos {dias} dias), {r.existentes} já existiam."
+    )
+    if r.usuarios is None:
         click.echo("Usuários de demonstração não são criados em produção (senhas conhecidas).")
     else:
-        novos = c.pessoas.criar_se_faltam(USUARIOS_DEMO)
-        click.echo(f"Usuários de demonstração criados: {', '.join(novos) or 'nenhum'}.")
+        click.echo(f"Usuários de demonstração criados: {', '.join(r.usuarios) or 'nenhum'}.")
 
 
 @click.command("token")
 @with_appcontext
 @click.option("--sub", default="dev-local", show_default=True, help="Quem chama (claim sub).")
-@click.option("--role", type=click.Choice(["mecanico", "gerente", "admin"]), default=None)
-@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 24 * 60))
-@click.option("--no-aud", is_flag=True, help="Sem a claim aud, como o serviço de auth atual.")
-def token(sub: str, role: str | None, minutes: int, no_aud: bool) -> None:
-    """Print a JWT for calling the API locally (without --role: a service token)."""
+@click.option(
+    "--papel",
+    "--role",
+    "papel",
+    type=click.Choice(["mecanico", "gerente", "admin"]),
+    default=None,
+    help="Papel (claim role); sem ele, um token de serviço (tipo_token: servico_interno).",
+)
+@click.option(
+    "--minutos",
+    "--minutes",
+    "minutos",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 24 * 60),
+    help="Validade do token.",
+)
+@click.option(
+    "--sem-aud", "--no-aud", "sem_aud", is_flag=True,
+    help="Sem a claim aud, como o serviço de autenticação atual.",
+)  # fmt: skip
+def token(sub: str, papel: str | None, minutos: int, sem_aud: bool) -> None:
+    """Imprime um JWT para chamar a API localmente.
+
+    Só o token vai para a saída padrão (para TOKEN=$(...)); avisos e erros vão para a saída de
+    erro."""
     settings = current_app.config["SETTINGS"]
-    extra = None if role else {"tipo_token": "servico_interno"}
-    click.echo(emitir(settings, sub, role=role, minutos=minutes, audience=not no_aud, extra=extra))
+    extra = None if papel else {"tipo_token": "servico_interno"}
+    jwt = emitir(settings, sub, role=papel, minutos=minutos, audience=not sem_aud, extra=extra)
+    click.echo(jwt)
 
 
 COMANDOS = (init_db, seed_demo, token)

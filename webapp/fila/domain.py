@@ -240,7 +240,8 @@ class Mudanca:
     `evento_os`: the status to tell the OS service; the service turns it into an outbox event
     (`eventos`) that the store writes in the same update as the step, so a step is never stored
     without its event or the reverse. `encerra_pausa`: the change ends any hold at that instant,
-    and the store adds the hold's seconds to its stage's `pausas_s` in the same update.
+    and the store adds the hold's seconds to its stage's `pausas_s` (and to its stage and
+    reason's `pausas_motivo_s`) in the same update.
     """
 
     requisitos: tuple[Requisito, ...]
@@ -426,6 +427,7 @@ def nova_ordem(
         "versao": 1,
         "pausa": None,
         "pausas_s": {},  # seconds of ended holds, per stage (stages.Etapa)
+        "pausas_motivo_s": {},  # the same per stage and reason (MotivoPausa)
         **extras,
         "historico": [_entrada(Acao.CRIAR, None, Status.AGUARDANDO, por, agora)],
     }

@@ -57,6 +57,12 @@ MOTIVOS_PAUSA_TV = {
     "aguardando_cliente": "Esperando o cliente",
     "outro": "Em espera",
 }
+# The same under an "Em espera" heading (the indicators' columns and legend).
+MOTIVOS_PAUSA_CURTOS = {
+    "aguardando_pecas": "Peças",
+    "aguardando_cliente": "Cliente",
+    "outro": "Outro motivo",
+}
 
 # Each step as a button says it ("Iniciar diagnóstico") and as a rule's message reads it.
 PASSOS = {

@@ -16,7 +16,7 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
+from .domain import ANO_MAXIMO, ANO_MINIMO, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
@@ -63,6 +63,20 @@ DURACOES = {intervalo.codigo: _duracao(intervalo) for intervalo in INTERVALOS}
 PERCENTIS = (50, 90)
 
 
+def _espera(intervalo: Intervalo, motivo: MotivoPausa, campo: str = "pausas_motivo_s") -> Any:
+    """Seconds on hold for `motivo` in the stages of `intervalo` (`pausas_motivo_s`)."""
+    return {
+        "$add": [{"$ifNull": [f"${campo}.{e.value}.{motivo.value}", 0]}
+                 for e in intervalo.etapas]
+    }  # fmt: skip
+
+
+# Each order's seconds on hold per interval and reason (the export takes `total`).
+ESPERAS = {i.codigo: {m.value: _espera(i, m) for m in MotivoPausa} for i in INTERVALOS}
+# Whether an order was ever on hold.
+EM_ESPERA = {"$gt": [{"$add": [{"$ifNull": [f"$pausas_s.{e.value}", 0]} for e in Etapa]}, 0]}
+
+
 def _percentis(valores: str) -> dict[str, Any]:
     """{n, p50, p90} of an array of durations, nulls left out: nearest rank, the value at
     1-based rank ceil(p·n/100) of the sorted array (indicadores.domain.posicao_percentil)."""
@@ -77,13 +91,61 @@ def _percentis(valores: str) -> dict[str, Any]:
     return {"$let": {"vars": {"v": {"$sortArray": {"input": validos, "sortBy": 1}}}, "in": figuras}}
 
 
+def _uma_se(condicao: dict[str, Any]) -> dict[str, Any]:
+    return {"$sum": {"$cond": [condicao, 1, 0]}}
+
+
 def _figuras_por(chave: Any) -> list[dict[str, Any]]:
-    """Group by `chave`: orders finished, and each interval's percentiles."""
+    """Group by `chave`: orders finished and each interval's percentiles."""
     grupo: dict[str, Any] = {"_id": chave, "n": {"$sum": 1}}
     grupo.update({codigo: {"$push": f"$d.{codigo}"} for codigo in DURACOES})
     projecao: dict[str, Any] = {"n": 1}
     projecao.update({codigo: _percentis(f"${codigo}") for codigo in DURACOES})
     return [{"$group": grupo}, {"$project": projecao}]
+
+
+# The sums are taken once, per priority and mechanic together (a few dozen rows), not once per
+# grouping: indicadores.domain adds the rows up into the whole, each priority and each mechanic.
+POR_PRIORIDADE_E_MECANICO = {"prioridade": "$prioridade", "mecanico": "$mecanico_responsavel_id"}
+
+
+def _somas() -> list[dict[str, Any]]:
+    """Per priority and mechanic: each interval's durations summed (holds excluded), the orders
+    with a promised time and those finished after it."""
+    grupo: dict[str, Any] = {
+        "_id": POR_PRIORIDADE_E_MECANICO,
+        "com_previsao": _uma_se({"$ne": ["$atrasou", None]}),
+        "depois_da_previsao": _uma_se({"$eq": ["$atrasou", True]}),
+    }
+    grupo.update({codigo: {"$sum": f"$d.{codigo}"} for codigo in DURACOES})
+    projecao = {"com_previsao": 1, "depois_da_previsao": 1, "soma": {c: f"${c}" for c in DURACOES}}
+    return [{"$group": grupo}, {"$project": projecao}]
+
+
+def _esperas() -> list[dict[str, Any]]:
+    """Per priority and mechanic, over the orders that were on hold only (`m`, their
+    `pausas_motivo_s`; most orders never are): per interval and reason the seconds on hold
+    and the orders held, and per interval the orders held for any reason
+    ({"espera": {intervalo: {motivo: {"s", "n"}, "n"}}})."""
+    grupo: dict[str, Any] = {"_id": POR_PRIORIDADE_E_MECANICO}
+    espera: dict[str, Any] = {}
+    for intervalo in INTERVALOS:
+        codigo = intervalo.codigo
+        segundos = {m.value: _espera(intervalo, m, "m") for m in MotivoPausa}
+        grupo[f"{codigo}__n"] = _uma_se({"$gt": [{"$add": list(segundos.values())}, 0]})
+        espera[codigo] = {"n": f"${codigo}__n"}
+        for motivo, valor in segundos.items():
+            grupo[f"{codigo}__{motivo}__s"] = {"$sum": valor}
+            grupo[f"{codigo}__{motivo}__n"] = _uma_se({"$gt": [valor, 0]})
+            espera[codigo][motivo] = {
+                "s": f"${codigo}__{motivo}__s",
+                "n": f"${codigo}__{motivo}__n",
+            }
+    return [
+        {"$match": {"m": {"$exists": True}}},
+        {"$group": grupo},
+        {"$project": {"espera": espera}},
+    ]
 
 
 def _segundos_desde(campo: str, agora: datetime) -> dict[str, Any]:
@@ -142,18 +204,34 @@ def _finalizadas(de: datetime, ate: datetime) -> dict[str, Any]:
 
 def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[str, Any]]:
     """The indicators' aggregation; its $match is served by the index finalizadas, then only
-    what the figures need is kept and grouped four ways at once ($facet)."""
+    what the figures need is kept (each interval's seconds, holds excluded; whether the order
+    ended after its promised time; the holds of the orders that had any) and grouped at once
+    ($facet): percentiles overall, per priority and per mechanic; orders per day; sums and
+    holds per priority and mechanic together."""
     dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
-    projecao = {"_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia}
+    # Finished after the promised time: true/false, null without one.
+    atrasou = {
+        "$cond": [
+            _presente("previsao_entrega"),
+            {"$gt": ["$dta_fim_reparo", "$previsao_entrega"]},
+            None,
+        ]
+    }
+    projecao = {
+        "_id": 0, "prioridade": 1, "mecanico_responsavel_id": 1, "dia": dia, "d": DURACOES,
+        "atrasou": atrasou, "m": {"$cond": [EM_ESPERA, "$pausas_motivo_s", "$$REMOVE"]},
+    }  # fmt: skip
     return [
         _finalizadas(de, ate),
-        {"$project": {**projecao, "d": DURACOES}},
+        {"$project": projecao},
         {
             "$facet": {
                 "geral": _figuras_por(None),
                 "por_prioridade": _figuras_por("$prioridade"),
                 "por_mecanico": _figuras_por("$mecanico_responsavel_id"),
                 "por_dia": [{"$group": {"_id": "$dia", "n": {"$sum": 1}}}],
+                "somas": _somas(),
+                "esperas": _esperas(),
             }
         },
     ]
@@ -168,11 +246,19 @@ CAMPOS_EXPORTACAO = (
 
 def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
     """The export's aggregation: oldest first from the index finalizadas (walked backwards
-    under the equality on status: no sort in memory), each order with its durations."""
+    under the equality on status: no sort in memory), each order with its durations (`d`) and
+    its seconds on hold per reason over all its stages (`e`)."""
     return [
         _finalizadas(de, ate),
         {"$sort": {"dta_fim_reparo": 1}},
-        {"$project": {"_id": 0, **{c: 1 for c in CAMPOS_EXPORTACAO}, "d": DURACOES}},
+        {
+            "$project": {
+                "_id": 0,
+                **{c: 1 for c in CAMPOS_EXPORTACAO},
+                "d": DURACOES,
+                "e": ESPERAS["total"],
+            }
+        },
     ]
 
 
@@ -340,14 +426,16 @@ class FilaQueries:
     # --- the manager's indicators (finalizadas; por_previsao, atraso_por_etapa) --------------
 
     def indicadores(self, de: datetime, ate: datetime, fuso: str) -> dict[str, Any]:
-        """Orders finished in [de, ate): how many; each interval's median and 90th percentile,
-        holds excluded, overall, per priority and per mechanic; and how many per day in the
-        shop's zone. One aggregation (pipeline_indicadores)."""
+        """Orders finished in [de, ate): how many and each interval's median and 90th
+        percentile, holds excluded, overall, per priority and per mechanic; how many per day in
+        the shop's zone; per priority and mechanic together, each interval's sum, its holds per
+        reason and the promises missed. One aggregation (pipeline_indicadores)."""
         return next(self.fila.aggregate(pipeline_indicadores(de, ate, fuso), allowDiskUse=True))
 
     def finalizadas_para_exportar(self, de: datetime, ate: datetime) -> Iterator[dict[str, Any]]:
         """The orders finished in [de, ate), oldest first, each with its intervals' seconds
-        (`d`): a cursor read in batches, never the whole period in memory."""
+        (`d`) and its holds' per reason (`e`): a cursor read in batches, never the whole
+        period in memory."""
         return self.fila.aggregate(pipeline_exportacao(de, ate), batchSize=500)
 
     def atrasadas(

@@ -15,9 +15,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain import Mudanca
+from .domain import MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
-from .stages import Etapa, pausas_por_etapa
+from .stages import Etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
@@ -114,20 +114,26 @@ class FilaRepository:
         )  # fmt: skip
 
     def _preencher_pausas(self) -> None:
-        """Items stored before `pausas_s` existed get it once, replayed from their history.
-        Each write is conditional on the item's version: one changed meanwhile got its
-        `pausas_s` from that change's own update (or is picked up at the next start)."""
-        sem = {"pausas_s": {"$exists": False}}
+        """Items stored before `pausas_s` or `pausas_motivo_s` existed get both once, replayed
+        from their history. Each write is conditional on the item's version: one changed
+        meanwhile got them from that change's own update (or is picked up at the next start)."""
+        sem = {"$or": [{"pausas_s": {"$exists": False}}, {"pausas_motivo_s": {"$exists": False}}]}
         for item in self.fila.find(
             {**sem, "historico.acao": "pausar"}, {"historico": 1, "versao": 1}
         ):
+            motivos = pausas_por_motivo(item.get("historico") or [])
             self.fila.update_one(
                 {"_id": item["_id"], **sem, "versao": item.get("versao")},
-                {"$set": {"pausas_s": pausas_por_etapa(item.get("historico") or [])}},
+                {"$set": {
+                    "pausas_s": {etapa: sum(m.values()) for etapa, m in motivos.items()},
+                    "pausas_motivo_s": motivos,
+                }},
+            )  # fmt: skip
+        for campo in ("pausas_s", "pausas_motivo_s"):
+            self.fila.update_many(
+                {campo: {"$exists": False}, "historico.acao": {"$ne": "pausar"}},
+                {"$set": {campo: {}}},
             )
-        self.fila.update_many(
-            {**sem, "historico.acao": {"$ne": "pausar"}}, {"$set": {"pausas_s": {}}}
-        )
 
     def inserir(self, documento: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -305,30 +311,46 @@ ETAPA_ATUAL = {
 
 
 def acumular_pausas(agora: datetime) -> dict[str, Any]:
-    """`pausas_s` with the open hold (if any) added to the current stage's seconds: a hold
-    ends at `agora`. Computed from the item as it is before the change, inside the update."""
+    """`pausas_s` and `pausas_motivo_s` with the open hold (if any) added to the current stage's
+    (and its reason's) seconds: a hold ends at `agora`. Computed from the item as it is before
+    the change, inside the update; an unknown reason counts as "outro" (stages.motivo_pausa)."""
     em_pausa = {"$eq": [{"$type": "$pausa"}, "object"]}
     segundos = {"$divide": [{"$subtract": [{"$literal": agora}, "$pausa.desde"]}, 1000]}
-    campos = {
-        e.value: {
+    conhecidos = [m.value for m in MotivoPausa if m is not MotivoPausa.OUTRO]
+    variaveis = {
+        "etapa": ETAPA_ATUAL,
+        "motivo": {"$cond": [{"$in": ["$pausa.motivo", conhecidos]}, "$pausa.motivo", "outro"]},
+        "segundos": {"$cond": [em_pausa, {"$max": [0, segundos]}, 0]},
+    }
+
+    def somar(antes: str, *condicoes: dict[str, Any]) -> dict[str, Any]:
+        return {
             "$add": [
-                {"$ifNull": [f"$$antes.{e.value}", 0]},
-                {"$cond": [{"$eq": ["$$etapa", e.value]}, "$$segundos", 0]},
+                {"$ifNull": [antes, 0]},
+                {"$cond": [{"$and": list(condicoes)}, "$$segundos", 0]},
             ]
+        }
+
+    por_etapa = {e.value: somar(f"$$antes.{e.value}", {"$eq": ["$$etapa", e.value]}) for e in Etapa}
+    por_motivo = {
+        e.value: {
+            m.value: somar(
+                f"$$antes.{e.value}.{m.value}",
+                {"$eq": ["$$etapa", e.value]},
+                {"$eq": ["$$motivo", m.value]},
+            )
+            for m in MotivoPausa
         }
         for e in Etapa
     }
     return {
-        "pausas_s": {
+        campo: {
             "$let": {
-                "vars": {
-                    "antes": {"$ifNull": ["$pausas_s", {}]},
-                    "etapa": ETAPA_ATUAL,
-                    "segundos": {"$cond": [em_pausa, {"$max": [0, segundos]}, 0]},
-                },
-                "in": campos,
+                "vars": {**variaveis, "antes": {"$ifNull": [f"${campo}", {}]}},
+                "in": valor,
             }
         }
+        for campo, valor in (("pausas_s", por_etapa), ("pausas_motivo_s", por_motivo))
     }
 
 

@@ -2,9 +2,12 @@
 time in stage and its alert, and the intervals the manager's indicators measure.
 
 Pure Python, like domain.py. A hold (pausa) never crosses a stage: the next step ends it. So the
-seconds on hold of a stage are final once the hold ends, and the store keeps them per stage in
-the item (`pausas_s.<etapa>`, written by the same update as the `retomar` or the step), which is
-what lets the indicators subtract holds inside a MongoDB aggregation.
+seconds on hold of a stage are final once the hold ends, and the store keeps them in the item,
+written by the same update as the `retomar` or the step: per stage (`pausas_s.<etapa>`, what
+the card's alert and the intervals subtract) and per stage and reason
+(`pausas_motivo_s.<etapa>.<motivo>`, what the indicators show as time lost; per stage, the
+reasons add up to `pausas_s`). That is what lets the indicators work inside a MongoDB
+aggregation.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .domain import PASSOS, Acao, Prioridade, Status, SubEtapa, sub_etapa
+from .domain import PASSOS, Acao, MotivoPausa, Prioridade, Status, SubEtapa, sub_etapa
 
 
 class Etapa(StrEnum):
@@ -69,31 +72,40 @@ def inicio_etapa(item: Mapping[str, Any]) -> datetime:
     return item["dta_criacao"]
 
 
+def motivo_pausa(valor: Any) -> MotivoPausa:
+    """A stored hold's reason; anything unknown counts as "outro"."""
+    try:
+        return MotivoPausa(valor)
+    except ValueError:
+        return MotivoPausa.OUTRO
+
+
 def _pausas(
     historico: Iterable[Mapping[str, Any]],
-) -> Iterator[tuple[datetime, datetime | None, Etapa | None]]:
+) -> Iterator[tuple[datetime, datetime | None, Etapa | None, MotivoPausa]]:
     """The holds replayed from a history: (start, end or None while it lasts, the stage it
-    held). A hold runs from `pausar` to `retomar` or the next step."""
+    held, its reason). A hold runs from `pausar` to `retomar` or the next step."""
     etapa: Etapa | None = None
     inicio: datetime | None = None
+    motivo = MotivoPausa.OUTRO
     for entrada in historico:
         acao, em = entrada.get("acao"), entrada.get("em")
         if acao == Acao.PAUSAR and inicio is None:
-            inicio = em
+            inicio, motivo = em, motivo_pausa(entrada.get("para"))
         elif acao in FIM_DE_PAUSA and inicio is not None:
-            yield inicio, em, etapa
+            yield inicio, em, etapa, motivo
             inicio = None
         if acao in _ETAPA_APOS:
             etapa = _ETAPA_APOS[acao]
     if inicio is not None:
-        yield inicio, None, etapa
+        yield inicio, None, etapa, motivo
 
 
 def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
     """Seconds on hold since `desde`."""
     return sum(
         max(0.0, ((fim or agora) - max(inicio, desde)).total_seconds())
-        for inicio, fim, _ in _pausas(historico)
+        for inicio, fim, _, _ in _pausas(historico)
     )
 
 
@@ -104,14 +116,20 @@ def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
     return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
 
 
-def pausas_por_etapa(historico: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """Seconds of the holds that ended, per stage, replayed from the history: what the store
-    keeps in `pausas_s` (used once, to fill it in for items stored before it existed)."""
-    total = {str(e): 0.0 for e in Etapa}
-    for inicio, fim, etapa in _pausas(historico):
+def pausas_por_motivo(historico: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Seconds of the holds that ended, per stage and reason, replayed from the history: what
+    the store keeps in `pausas_motivo_s` (used once, to fill it in for items stored before it
+    existed)."""
+    total = {str(e): {str(m): 0.0 for m in MotivoPausa} for e in Etapa}
+    for inicio, fim, etapa, motivo in _pausas(historico):
         if fim is not None and etapa is not None:
-            total[etapa] += max(0.0, (fim - inicio).total_seconds())
+            total[etapa][motivo] += max(0.0, (fim - inicio).total_seconds())
     return total
+
+
+def pausas_por_etapa(historico: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Seconds of the holds that ended, per stage (`pausas_s`): the reasons added up."""
+    return {etapa: sum(motivos.values()) for etapa, motivos in pausas_por_motivo(historico).items()}
 
 
 # --- The intervals the indicators measure -------------------------------------------------------

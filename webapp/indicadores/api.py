@@ -14,13 +14,15 @@ from ..contract import ErroApi, operacao
 from ..fila.api import ator_da_chamada
 from . import schemas as s
 from . import service
-from .domain import MENSAGEM_PROIBIDO, PODEM_VER, PeriodoInvalido, periodo
+from .domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido, periodo
 
 bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
 DEFINICAO_PERCENTIL = (
-    "nearest-rank: com os n valores em ordem crescente, o percentil p é o valor na posição "
-    "ceil(p·n/100) (a mediana é o percentil 50); tempos em segundos, sem as esperas"
+    "mediana_s: metade das ordens em até este tempo; p90_s: 9 em 10 ordens em até este tempo. "
+    "Calculados por nearest-rank: com os n valores em ordem crescente, o percentil p é o valor "
+    "na posição ceil(p·n/100) (a mediana é o percentil 50). Tempos em segundos, sem as esperas; "
+    "as esperas estão em espera_s e espera_por_motivo, somadas nas ordens"
 )
 
 
@@ -30,9 +32,27 @@ def autorizar() -> None:
         raise ErroApi(403, MENSAGEM_PROIBIDO)
 
 
-def _intervalos(figuras: dict[str, Any]) -> dict[str, Any]:
+def _intervalos(figuras: dict[str, Figura]) -> dict[str, Any]:
     return {
-        codigo: {"n": f.n, "mediana_s": f.mediana, "p90_s": f.p90} for codigo, f in figuras.items()
+        codigo: {
+            "n": f.n,
+            "mediana_s": f.mediana,
+            "p90_s": f.p90,
+            "soma_s": f.soma,
+            "espera_s": f.em_espera,
+            "ordens_com_espera": f.ordens_em_espera,
+            "espera_por_motivo": {
+                m: {"espera_s": e.segundos, "ordens": e.ordens} for m, e in f.espera.items()
+            },
+        }
+        for codigo, f in figuras.items()
+    }
+
+
+def _previsao(g: Grupo) -> dict[str, int]:
+    return {
+        "finalizadas_com_previsao": g.com_previsao,
+        "finalizadas_depois_da_previsao": g.depois_da_previsao,
     }
 
 
@@ -63,15 +83,16 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
         },
         "percentil": DEFINICAO_PERCENTIL,
         "finalizadas": ind.finalizadas,
+        **_previsao(ind.geral),
         "intervalos": _intervalos(ind.geral.figuras),
         "por_prioridade": [
-            {"prioridade": g.chave, "finalizadas": g.finalizadas,
+            {"prioridade": g.chave, "finalizadas": g.finalizadas, **_previsao(g),
              "intervalos": _intervalos(g.figuras)}
             for g in ind.por_prioridade
         ],
         "por_mecanico": [
             {"mecanico_responsavel_id": g.chave, "nome": g.rotulo, "finalizadas": g.finalizadas,
-             "intervalos": _intervalos(g.figuras)}
+             **_previsao(g), "intervalos": _intervalos(g.figuras)}
             for g in ind.por_mecanico
         ],
         "por_dia": [{"dia": dia, "finalizadas": n} for dia, n in ind.por_dia],

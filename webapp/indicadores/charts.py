@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ..fila import labels
+from ..fila.domain import MotivoPausa
 from ..fila.stages import INTERVALOS
-from .domain import Indicadores
+from .domain import LEITURA, Indicadores
 
 LARGURA = 640
 ALTURA_BARRA = 16
@@ -114,16 +116,69 @@ def colunas_por_dia(dias: Sequence[tuple[date, int]]) -> Grafico:
     return Grafico(LARGURA, ALTURA_COLUNAS, barras, rotulos, [])
 
 
-MEDIANA = Serie("Mediana", "serie-mediana")
-P90 = Serie("Percentil 90", "serie-p90")
+MARGEM_VALOR_EMPILHADO = 100  # "23 h 30 min" after the longest bar
+
+
+def barras_empilhadas(
+    categorias: Sequence[str],
+    series: Sequence[Serie],
+    valores: Sequence[Sequence[float]],
+    textos: Sequence[str],
+) -> Grafico:
+    """One bar per category, its series stacked left to right on one scale, `textos[i]` (the
+    category's whole) written after it. `valores[i][j]`: category i, series j."""
+    maximo = max((sum(linha) for linha in valores), default=0) or 1
+    util = LARGURA - MARGEM_ROTULO - MARGEM_VALOR_EMPILHADO
+    barras, rotulos = [], []
+    y = ESPACO
+    altura = ALTURA_BARRA + 6
+    for i, categoria in enumerate(categorias):
+        x = float(MARGEM_ROTULO)
+        partes = [(serie, valor) for serie, valor in zip(series, valores[i], strict=True) if valor]
+        for n, (serie, valor) in enumerate(partes):
+            largura = max(util * valor / maximo, 1)
+            ultima = n == len(partes) - 1
+            barras.append(
+                Barra(
+                    round(x, 1), y, round(largura, 1), altura, serie.classe,
+                    textos[i] if ultima else "", round(x + largura + 6, 1), y + altura - 6,
+                )
+            )  # fmt: skip
+            x += largura
+        if not partes:
+            barras.append(Barra(x, y, 0, altura, "", textos[i], x + 6, y + altura - 6))
+        rotulos.append(Rotulo(MARGEM_ROTULO - 8, round(y + altura / 2 + 5, 1), categoria))
+        y += altura + ESPACO * 2
+    legenda = [(s.classe, s.nome) for s in series]
+    return Grafico(LARGURA, y, barras, rotulos, legenda)
+
+
+MEDIANA = Serie(LEITURA[50], "serie-mediana")
+P90 = Serie(LEITURA[90], "serie-p90")
+FORA_DE_ESPERA = Serie("Fora de espera", "serie-fora-de-espera")
+ESPERAS = tuple(
+    Serie(
+        f"Em espera: {labels.MOTIVOS_PAUSA_CURTOS[m.value].lower()}",
+        f"serie-{m.value.replace('_', '-')}",
+    )
+    for m in MotivoPausa
+)
 
 
 def graficos(ind: Indicadores) -> dict[str, Grafico]:
-    """The page's charts: the stages (the end-to-end time has its own figures, on a scale
-    that would flatten them), end to end per priority, orders per mechanic, orders per day."""
+    """The page's charts: where the time went (each stage's time without holds and its holds
+    by reason, summed over the orders), the stages per order (the end-to-end time has its
+    own figures, on a scale that would flatten them), end to end per priority, orders per
+    mechanic, orders per day."""
     etapas = [ind.geral.figuras[i.codigo] for i in INTERVALOS if i.codigo != "total"]
     totais = [g.figuras["total"] for g in ind.por_prioridade]
     return {
+        "tempo_perdido": barras_empilhadas(
+            [f.rotulo for f in etapas],
+            (FORA_DE_ESPERA, *ESPERAS),
+            [(f.soma, *(f.espera[m.value].segundos for m in MotivoPausa)) for f in etapas],
+            [f.soma_total_texto for f in etapas],
+        ),
         "etapas": barras_horizontais(
             [f.rotulo for f in etapas],
             (MEDIANA, P90),

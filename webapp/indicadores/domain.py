@@ -5,7 +5,12 @@ Percentiles are **nearest-rank**: with the n durations sorted ascending, the p-t
 the value at 1-based rank ceil(p·n/100). It is always a duration that really happened; the
 median is the 50th (for an even n, the lower of the two middle values). MongoDB 6.0 has no
 $percentile, so the pipeline (fila/queries.py) computes the same rank with $sortArray and
-$arrayElemAt; `posicao_percentil` is the rule both follow.
+$arrayElemAt; `posicao_percentil` is the rule both follow. People read them without the
+jargon: the median is "metade das ordens em até…", the 90th "9 em 10 em até…" (LEITURA).
+
+Holds (waiting for parts, for the customer, another reason) are left out of every duration and
+shown on their own, per stage and reason, as the time lost: summed over the orders, beside the
+sum of the durations without them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from ..clock import duracao
 from ..fila import labels
-from ..fila.domain import GESTORES, Papel, Prioridade
+from ..fila.domain import GESTORES, MotivoPausa, Papel, Prioridade
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
@@ -25,6 +30,8 @@ PODEM_VER = GESTORES | {Papel.SERVICO}
 MENSAGEM_PROIBIDO = "Apenas um gerente pode ver os indicadores."
 
 PERCENTIS = (50, 90)
+# The percentiles in plain words: what a column, a legend or a line says before the time.
+LEITURA = {50: "Metade das ordens em até", 90: "9 em 10 em até"}
 # The presets: how many days, today included.
 PERIODOS = {"hoje": 1, "7d": 7, "30d": 30}
 PERIODO_PADRAO = "7d"
@@ -102,14 +109,39 @@ def periodo(chave: str | None, de: str | None, ate: str | None, hoje: date) -> P
 # --- The figures as people read them ------------------------------------------------------------
 
 
+def _texto(segundos: float | None) -> str:
+    return duracao(segundos) if segundos is not None else "—"
+
+
+@dataclass(frozen=True)
+class Espera:
+    """Holds for one reason: seconds summed over the orders, and how many orders had one."""
+
+    motivo: str
+    segundos: float
+    ordens: int
+
+    @property
+    def rotulo(self) -> str:
+        return labels.MOTIVOS_PAUSA_CURTOS[self.motivo]
+
+    @property
+    def texto(self) -> str:
+        return duracao(self.segundos) if self.ordens else "—"
+
+
 @dataclass(frozen=True)
 class Figura:
-    """One interval's median and 90th percentile (seconds, holds excluded) over `n` orders."""
+    """One interval over `n` orders: its median and 90th percentile and the sum of its
+    durations (seconds, holds excluded), and its holds per reason."""
 
     codigo: str
     n: int
     mediana: float | None
     p90: float | None
+    soma: float = 0.0
+    espera: dict[str, Espera] = field(default_factory=dict)
+    ordens_em_espera: int = 0  # orders with a hold of any reason in this interval
 
     @property
     def rotulo(self) -> str:
@@ -117,11 +149,36 @@ class Figura:
 
     @property
     def mediana_texto(self) -> str:
-        return duracao(self.mediana) if self.mediana is not None else "—"
+        return _texto(self.mediana)
 
     @property
     def p90_texto(self) -> str:
-        return duracao(self.p90) if self.p90 is not None else "—"
+        return _texto(self.p90)
+
+    @property
+    def soma_texto(self) -> str:
+        return _texto(self.soma) if self.n else "—"
+
+    @property
+    def soma_total_texto(self) -> str:
+        """The whole time of the interval, summed over the orders: without holds and on hold."""
+        return _texto(self.soma + self.em_espera) if self.n else "—"
+
+    @property
+    def em_espera(self) -> float:
+        return sum(e.segundos for e in self.espera.values())
+
+    @property
+    def em_espera_texto(self) -> str:
+        return duracao(self.em_espera) if self.ordens_em_espera else "—"
+
+    @property
+    def parte_em_espera(self) -> str:
+        """The share of this interval's whole time spent on hold, as "23 %"."""
+        inteiro = self.soma + self.em_espera
+        if not self.ordens_em_espera or inteiro <= 0:
+            return "—"
+        return f"{round(100 * self.em_espera / inteiro)} %"
 
 
 @dataclass(frozen=True)
@@ -132,6 +189,8 @@ class Grupo:
     rotulo: str
     finalizadas: int
     figuras: dict[str, Figura]
+    com_previsao: int = 0  # finished orders that had a promised time
+    depois_da_previsao: int = 0  # of those, finished after it
 
 
 @dataclass
@@ -148,31 +207,73 @@ class Indicadores:
         return self.geral.finalizadas
 
 
-def _grupo(linha: Mapping[str, Any] | None, chave: Any, rotulo: str) -> Grupo:
+def _grupo(
+    linha: Mapping[str, Any] | None,
+    chave: Any,
+    rotulo: str,
+    somas: Sequence[Mapping[str, Any]],
+    esperas: Sequence[Mapping[str, Any]],
+) -> Grupo:
+    """A group's figures: its percentiles (`linha`), and its sums and holds added up from the
+    aggregation's rows per priority and mechanic that belong to it."""
     linha = linha or {}
     figuras = {}
     for intervalo in INTERVALOS:
-        dados = linha.get(intervalo.codigo) or {}
-        figuras[intervalo.codigo] = Figura(
-            intervalo.codigo, dados.get("n", 0), dados.get("p50"), dados.get("p90")
+        codigo = intervalo.codigo
+        dados = linha.get(codigo) or {}
+        retidas = [(r.get("espera") or {}).get(codigo) or {} for r in esperas]
+        figuras[codigo] = Figura(
+            codigo,
+            dados.get("n", 0),
+            dados.get("p50"),
+            dados.get("p90"),
+            sum((r.get("soma") or {}).get(codigo) or 0.0 for r in somas),
+            {
+                m.value: Espera(
+                    m.value,
+                    sum((e.get(m.value) or {}).get("s") or 0.0 for e in retidas),
+                    sum((e.get(m.value) or {}).get("n") or 0 for e in retidas),
+                )
+                for m in MotivoPausa
+            },
+            sum(e.get("n") or 0 for e in retidas),
         )
-    return Grupo(chave, rotulo, linha.get("n", 0), figuras)
+    return Grupo(
+        chave,
+        rotulo,
+        linha.get("n", 0),
+        figuras,
+        sum(r.get("com_previsao") or 0 for r in somas),
+        sum(r.get("depois_da_previsao") or 0 for r in somas),
+    )
+
+
+def _de(linhas: Sequence[Mapping[str, Any]], campo: str, valor: Any) -> list[Mapping[str, Any]]:
+    """The rows per priority and mechanic whose `campo` ("prioridade", "mecanico") is `valor`."""
+    return [linha for linha in linhas if (linha.get("_id") or {}).get(campo) == valor]
 
 
 def montar(bruto: Mapping[str, Any], periodo_: Periodo, nomes: Mapping[int, str]) -> Indicadores:
     """The indicators from the aggregation's answer (fila.queries.FilaQueries.indicadores):
     priorities most urgent first, mechanics by orders finished, every day of the period."""
-    geral = _grupo((bruto.get("geral") or [None])[0], None, "Todas")
+    somas, esperas = bruto.get("somas") or [], bruto.get("esperas") or []
+    geral = _grupo((bruto.get("geral") or [None])[0], None, "Todas", somas, esperas)
     prioridades = {linha["_id"]: linha for linha in bruto.get("por_prioridade", [])}
     por_prioridade = [
-        _grupo(prioridades[p.value], p.value, labels.PRIORIDADES[p.value])
+        _grupo(
+            prioridades[p.value], p.value, labels.PRIORIDADES[p.value],
+            _de(somas, "prioridade", p.value), _de(esperas, "prioridade", p.value),
+        )
         for p in Prioridade
         if p.value in prioridades
-    ]
+    ]  # fmt: skip
     por_mecanico = [
-        _grupo(linha, linha["_id"], _nome_mecanico(linha["_id"], nomes))
+        _grupo(
+            linha, linha["_id"], _nome_mecanico(linha["_id"], nomes),
+            _de(somas, "mecanico", linha["_id"]), _de(esperas, "mecanico", linha["_id"]),
+        )
         for linha in bruto.get("por_mecanico", [])
-    ]
+    ]  # fmt: skip
     por_mecanico.sort(key=lambda g: (-g.finalizadas, g.rotulo))
     contagem = {linha["_id"]: linha["n"] for linha in bruto.get("por_dia", [])}
     por_dia = [(dia, contagem.get(dia.isoformat(), 0)) for dia in periodo_.dias]

@@ -1,7 +1,11 @@
 """Finished orders as a CSV that opens right in Excel set up for Brazil: UTF-8 with a BOM (else
 Excel reads it as Windows-1252), `;` between fields (`,` is the decimal mark there), dates as
 dd/mm/aaaa hh:mm in the shop's zone, minutes with a decimal comma. Pure: rows in, text out, a
-few hundred rows at a time, so a year streams in constant memory."""
+few hundred rows at a time, so a year streams in constant memory.
+
+The columns are a contract (spreadsheets and the forecast import them by position): new ones
+are only ever added at the end. The last three, the minutes on hold per reason over the whole
+order, came after the interval minutes."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..fila import labels
+from ..fila.domain import MotivoPausa
 from ..fila.stages import INTERVALOS
 
 BOM = "\ufeff"
@@ -32,6 +37,7 @@ CABECALHO = [
     "OS", "Placa", "Veículo", "Cliente", "Prioridade", "Mecânico",
     *(nome for nome, _ in DATAS),
     *(f"{labels.INTERVALOS[i.codigo]} (min)" for i in INTERVALOS),
+    *(f"Em espera: {labels.MOTIVOS_PAUSA[m.value]} (min)" for m in MotivoPausa),
 ]  # fmt: skip
 
 
@@ -51,10 +57,11 @@ def _texto(valor: str | None) -> str:
 
 
 def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) -> list[str]:
-    """One finished order: its facts, its timestamps and each interval's minutes (`d`, from
-    the query: holds excluded)."""
+    """One finished order: its facts, its timestamps, each interval's minutes (`d`, from the
+    query: holds excluded) and its minutes on hold per reason (`e`)."""
     mecanico = documento.get("mecanico_responsavel_id")
     duracoes = documento.get("d") or {}
+    esperas = documento.get("e") or {}
     return [
         str(documento["ordem_servico_id"]),
         documento.get("placa") or "",
@@ -64,6 +71,7 @@ def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) 
         _texto(nomes.get(mecanico) or (f"Mecânico nº {mecanico}" if mecanico else "")),
         *(_data(documento.get(campo), fuso) for _, campo in DATAS),
         *(_minutos(duracoes.get(i.codigo)) for i in INTERVALOS),
+        *(_minutos(esperas.get(m.value, 0.0)) for m in MotivoPausa),
     ]
 
 

@@ -13,7 +13,7 @@ from ..sessao.auth import exigir_gerente
 from . import service
 from .api import autorizar, bp, indicadores_json
 from .charts import graficos
-from .domain import PERIODOS, Periodo, PeriodoInvalido, periodo
+from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
 
 
 def _periodo() -> tuple[Periodo, str | None]:
@@ -49,6 +49,7 @@ def pagina() -> Any:
         graficos=graficos(ind),
         atrasadas=service.atrasadas(c),
         periodos=PERIODOS,
+        leitura=LEITURA,
         erro=erro,
         pedido={k: request.args.get(k, "") for k in ("periodo", "de", "ate")},
     )

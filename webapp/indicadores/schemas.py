@@ -27,10 +27,31 @@ class IndicadoresParametros(BaseModel):
     ate: str | None = Field(default=None, max_length=20, description="AAAA-MM-DD, incluído")
 
 
+class EsperaMotivo(BaseModel):
+    espera_s: float = Field(description="Segundos em espera por este motivo, somados nas ordens")
+    ordens: int = Field(description="Ordens que tiveram espera por este motivo")
+
+
+class EsperasPorMotivo(BaseModel):
+    aguardando_pecas: EsperaMotivo
+    aguardando_cliente: EsperaMotivo
+    outro: EsperaMotivo
+
+
 class Figura(BaseModel):
     n: int = Field(description="Ordens com este intervalo completo")
-    mediana_s: float | None = Field(description="Mediana em segundos, sem as esperas")
-    p90_s: float | None = Field(description="Percentil 90 em segundos, sem as esperas")
+    mediana_s: float | None = Field(
+        description="Metade das ordens em até (mediana), em segundos, sem as esperas"
+    )
+    p90_s: float | None = Field(
+        description="9 em 10 ordens em até (percentil 90), em segundos, sem as esperas"
+    )
+    soma_s: float = Field(description="Soma dos tempos das ordens, em segundos, sem as esperas")
+    espera_s: float = Field(
+        description="Soma das esperas (peças, cliente, outro motivo), em segundos"
+    )
+    ordens_com_espera: int = Field(description="Ordens com alguma espera neste intervalo")
+    espera_por_motivo: EsperasPorMotivo
 
 
 class Intervalos(BaseModel):
@@ -45,6 +66,10 @@ class Intervalos(BaseModel):
 class PorPrioridade(BaseModel):
     prioridade: Prioridade
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
 
 
@@ -52,6 +77,10 @@ class PorMecanico(BaseModel):
     mecanico_responsavel_id: int | None
     nome: str
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
 
 
@@ -87,6 +116,10 @@ class Indicadores(BaseModel):
     periodo: PeriodoJson
     percentil: str = Field(description="Definição dos percentis usados")
     finalizadas: int
+    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_depois_da_previsao: int = Field(
+        description="Das que tinham previsão, as finalizadas depois dela"
+    )
     intervalos: Intervalos
     por_prioridade: list[PorPrioridade]
     por_mecanico: list[PorMecanico]

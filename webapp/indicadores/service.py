@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..clock import agora
+from ..clock import agora, duracao
 from ..components import Componentes
 from ..fila import labels
 from ..fila.domain import Prioridade
@@ -49,6 +49,10 @@ class Atrasada:
     def motivos(self) -> list[str]:
         return [m for m, sim in (("previsao_entrega", self.por_previsao),
                                  ("etapa", self.por_etapa)) if sim]  # fmt: skip
+
+    @property
+    def limite_texto(self) -> str:
+        return duracao(self.limite_s)
 
     @property
     def etapa(self) -> str:

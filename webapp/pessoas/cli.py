@@ -1,8 +1,12 @@
 """`flask --app wsgi ...` commands for the people, the same use cases as the /pessoas page:
 create-user, list-users, edit-user, deactivate-user, reactivate-user, reset-password,
-access-log. Changes are recorded as made from the command line."""
+access-log. Changes are recorded as made from the command line. Help and messages in
+Portuguese; results on stdout, errors on stderr with exit status 1."""
 
 from __future__ import annotations
+
+import sys
+from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
@@ -18,9 +22,37 @@ QUEM = Quem(CLI, papel=Papel.ADMIN)
 PAPEL = click.Choice([p.value for p in PAPEIS])
 
 
-def _falhar(erro: UsuarioInvalido) -> None:
+# create-user reads the password from here when neither --senha nor --senha-stdin is given.
+VARIAVEL_SENHA = "SENHA_USUARIO"
+
+
+def _falhar(erro: UsuarioInvalido | str) -> NoReturn:
     click.echo(f"Erro: {erro}", err=True)
     raise SystemExit(1)
+
+
+def _senha_da_entrada() -> str:
+    """The password as the first line of stdin (`printf '%s\\n' "$SENHA" | ... --senha-stdin`)."""
+    linhas = sys.stdin.read().splitlines()
+    senha = linhas[0] if linhas else ""
+    if not senha:
+        _falhar("A senha não veio na entrada padrão (--senha-stdin lê a primeira linha).")
+    return senha
+
+
+def _perguntar_senha() -> str:
+    """Asked twice on the terminal, hidden; without a terminal (a script, `docker compose exec
+    -T`) there is no one to ask, so it says how to pass it instead of failing silently."""
+    if not sys.stdin.isatty():
+        _falhar(
+            "Sem terminal para perguntar a senha. Use --senha-stdin (a senha na primeira "
+            f"linha da entrada padrão) ou a variável de ambiente {VARIAVEL_SENHA}."
+        )
+    while True:
+        senha = click.prompt("Senha", hide_input=True)
+        if click.prompt("Repita a senha", hide_input=True) == senha:
+            return senha
+        click.echo("As senhas não conferem; digite de novo.", err=True)
 
 
 @click.command("create-user")
@@ -28,21 +60,50 @@ def _falhar(erro: UsuarioInvalido) -> None:
 @click.option("--login", required=True, help="Nome de acesso (guardado em minúsculas).")
 @click.option("--nome", required=True, help="Nome mostrado no quadro.")
 @click.option("--papel", required=True, help="mecanico, gerente ou admin.")
-@click.option("--funcionario-id", type=int, default=None, help="O mecanico_responsavel_id.")
-@click.option("--senha", default=None, help="Para scripts; sem ela a senha é pedida.")
+@click.option(
+    "--funcionario-id",
+    type=int,
+    default=None,
+    help="Nº de funcionário (o mecanico_responsavel_id das suas ordens).",
+)
+@click.option(
+    "--senha-stdin",
+    is_flag=True,
+    help="Lê a senha da primeira linha da entrada padrão (para scripts e docker compose exec -T).",
+)
+@click.option(
+    "--senha",
+    envvar=VARIAVEL_SENHA,
+    show_envvar=True,
+    default=None,
+    help="A senha (evite na linha de comando: fica no histórico do shell e na lista de "
+    "processos). Sem ela nem --senha-stdin, a senha é perguntada no terminal.",
+)
 def create_user(
-    login: str, nome: str, papel: str, funcionario_id: int | None, senha: str | None
+    login: str,
+    nome: str,
+    papel: str,
+    funcionario_id: int | None,
+    senha_stdin: bool,
+    senha: str | None,
 ) -> None:
-    """Create a person who signs in to the board, with a password of your choice."""
-    if senha is None:
-        senha = click.prompt("Senha", hide_input=True, confirmation_prompt="Repita a senha")
+    """Cria uma pessoa com a senha escolhida (o 1º gerente).
+
+    A senha vem de --senha-stdin, de SENHA_USUARIO ou de --senha; sem nenhum deles, é
+    perguntada no terminal, duas vezes."""
+    origem = click.get_current_context().get_parameter_source("senha")
+    if senha_stdin and origem is click.core.ParameterSource.COMMANDLINE:
+        _falhar("Use --senha ou --senha-stdin, não os dois.")
+    if senha_stdin:
+        senha = _senha_da_entrada()
+    elif senha is None:
+        senha = _perguntar_senha()
     c = componentes()
     c.criar_indices()  # the unique indexes are what refuse a duplicate
     try:
         usuario = c.pessoas.criar(login, nome, senha, papel.strip(), funcionario_id)
     except UsuarioInvalido as erro:
         _falhar(erro)
-        return
     detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
     c.pessoas.registrar("criar", usuario.login, CLI, c.pessoas_service.agora(), None, detalhe)
     click.echo(f"Usuário {usuario.login} criado ({usuario.papel_rotulo}).")
@@ -51,7 +112,9 @@ def create_user(
 @click.command("list-users")
 @with_appcontext
 def list_users() -> None:
-    """List everyone: login, name, role, employee number, active or not."""
+    """Lista as pessoas.
+
+    Login, nome, papel, nº de funcionário, ativo ou não, troca de senha pendente."""
     for u in componentes().pessoas_queries.listar():
         situacao = "ativo" if u.ativo else "inativo"
         if u.ativo and u.deve_trocar_senha:
@@ -62,7 +125,7 @@ def list_users() -> None:
 
 @click.command("edit-user")
 @with_appcontext
-@click.option("--login", required=True)
+@click.option("--login", required=True, help="Quem muda.")
 @click.option("--nome", default=None, help="Novo nome (sem ele, fica o atual).")
 @click.option("--papel", type=PAPEL, default=None, help="Novo papel (encerra as sessões).")
 @click.option("--funcionario-id", type=int, default=None, help="Novo nº de funcionário.")
@@ -74,15 +137,15 @@ def edit_user(
     funcionario_id: int | None,
     sem_funcionario: bool,
 ) -> None:
-    """Change a person's name, role or employee number (only what is given)."""
+    """Muda o nome, o papel ou o nº de uma pessoa.
+
+    Só o que for dado; um papel novo encerra as sessões da pessoa."""
     c = componentes()
     atual = c.pessoas_queries.obter(login)
     if atual is None:
         _falhar(UsuarioInvalido(f"Usuário {login!r} não encontrado."))
-        return
     if sem_funcionario and funcionario_id is not None:
         _falhar(UsuarioInvalido("Use --funcionario-id ou --sem-funcionario, não os dois."))
-        return
     numero = None if sem_funcionario else funcionario_id
     if numero is None and not sem_funcionario:
         numero = atual.funcionario_id
@@ -92,7 +155,6 @@ def edit_user(
         )
     except UsuarioInvalido as erro:
         _falhar(erro)
-        return
     click.echo(f"Usuário {usuario.login} salvo: {usuario.nome}, {usuario.papel_rotulo}.")
 
 
@@ -101,37 +163,39 @@ def _ativo(login: str, ativo: bool) -> None:
         mudou = componentes().pessoas_service.definir_ativo(login, ativo, QUEM)
     except UsuarioInvalido as erro:
         _falhar(erro)
-        return
     estado = "reativado" if ativo else "desativado (sessões encerradas)"
     click.echo(f"Usuário {login.lower()} {estado}." if mudou else "Nada mudou.")
 
 
 @click.command("deactivate-user")
 @with_appcontext
-@click.option("--login", required=True)
+@click.option("--login", required=True, help="Quem desativar.")
 def deactivate_user(login: str) -> None:
-    """Deactivate a person: their open sessions end at once and they cannot sign in."""
+    """Desativa uma pessoa.
+
+    As sessões abertas acabam na hora e ela não entra mais."""
     _ativo(login, False)
 
 
 @click.command("reactivate-user")
 @with_appcontext
-@click.option("--login", required=True)
+@click.option("--login", required=True, help="Quem reativar.")
 def reactivate_user(login: str) -> None:
-    """Let a deactivated person sign in again."""
+    """Deixa uma pessoa desativada entrar de novo."""
     _ativo(login, True)
 
 
 @click.command("reset-password")
 @with_appcontext
-@click.option("--login", required=True)
+@click.option("--login", required=True, help="De quem é a senha.")
 def reset_password(login: str) -> None:
-    """Print a temporary password (once); the person changes it at the next sign-in."""
+    """Gera uma senha temporária para uma pessoa.
+
+    Mostrada uma vez só; a pessoa a troca no próximo acesso."""
     try:
         senha = componentes().pessoas_service.redefinir_senha(login, QUEM)
     except UsuarioInvalido as erro:
         _falhar(erro)
-        return
     click.echo(f"Senha temporária de {login.lower()}: {senha}")
     click.echo("Ela deve ser trocada no próximo acesso; as sessões abertas foram encerradas.")
 
@@ -139,9 +203,17 @@ def reset_password(login: str) -> None:
 @click.command("access-log")
 @with_appcontext
 @click.option("--login", default=None, help="Só o registro desta pessoa.")
-@click.option("--limite", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option(
+    "--limite",
+    type=click.IntRange(1, 10_000),
+    default=50,
+    show_default=True,
+    help="Quantas linhas, das mais recentes.",
+)
 def access_log(login: str | None, limite: int) -> None:
-    """Sign-ins and changes to people, newest first: when, who, what, whose, from where."""
+    """Mostra o registro de acessos e mudanças de pessoas.
+
+    Dos mais recentes: quando, quem, o quê, de quem, de onde."""
     c = componentes()
     for r in c.pessoas_queries.registros(login, limite):
         quando = c.relogio.formatar(r["em"], "%d/%m/%Y %H:%M:%S")

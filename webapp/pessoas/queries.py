@@ -29,6 +29,15 @@ class PessoasQueries:
         """Everyone, by name (index por_nome); the people of one shop fit on a page."""
         return [Usuario(d) for d in self.usuarios.find({}, {"senha_hash": 0}).sort("nome", 1)]
 
+    def ha_usuarios(self) -> bool:
+        """Whether anyone can sign in yet (`init-db` tells a fresh shop how to begin)."""
+        return self.usuarios.find_one({}, {"_id": 1}) is not None
+
+    def ha_usuarios_fora_da_demo(self) -> bool:
+        """Whether anyone but the demo's users (created by seed-demo, marked `demo`) is here:
+        then the demo, with its published passwords, is never seeded into this database."""
+        return self.usuarios.find_one({"demo": {"$ne": True}}, {"_id": 1}) is not None
+
     def registros(self, login: str | None = None, limite: int = 50) -> list[dict[str, Any]]:
         """The latest sign-ins and changes, newest first; one person's when `login` is given.
         Indexes: registro_recente, registro_por_pessoa."""

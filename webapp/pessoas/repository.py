@@ -113,9 +113,11 @@ class PessoasRepository:
         funcionario_id: int | None = None,
         *,
         trocar_senha: bool = False,
+        demo: bool = False,
     ) -> Usuario:
         """Add a user; UsuarioInvalido on a bad field or a taken login / funcionario_id.
-        `trocar_senha`: the password is temporary, to be changed at the first sign-in."""
+        `trocar_senha`: the password is temporary, to be changed at the first sign-in.
+        `demo`: one of the demo's users (seed-demo), whose password is public."""
         login = normalizar_login(login)
         if not FORMATO_LOGIN.fullmatch(login):
             raise UsuarioInvalido(
@@ -137,6 +139,8 @@ class PessoasRepository:
         }
         if trocar_senha:
             documento["trocar_senha"] = True
+        if demo:
+            documento["demo"] = True
         if funcionario_id is not None:
             documento["funcionario_id"] = funcionario_id
         try:
@@ -282,12 +286,14 @@ class PessoasRepository:
             }
         )
 
-    def criar_se_faltam(self, usuarios: Iterable[Mapping[str, Any]]) -> list[str]:
+    def criar_se_faltam(
+        self, usuarios: Iterable[Mapping[str, Any]], *, demo: bool = False
+    ) -> list[str]:
         """Create the users (e.g. the demo ones) whose login is free; the logins created."""
         criados = []
         for dados in usuarios:
             try:
-                self.criar(**dados)
+                self.criar(**dados, demo=demo)
             except UsuarioInvalido:
                 continue  # exists already, or its funcionario_id is taken
             criados.append(dados["login"])

@@ -38,7 +38,7 @@ def os_sync() -> None:
 )
 @with_appcontext
 def run(ate_vazio: bool, batimento: Path | None) -> None:
-    """Run a dispatcher in the foreground; stops on SIGTERM/SIGINT."""
+    """Roda um despachante em primeiro plano; para com SIGTERM ou SIGINT."""
     c = componentes()
     if not c.settings.url_api_os:
         click.echo("URL_API_OS não configurada: não há para onde enviar.", err=True)
@@ -77,6 +77,6 @@ def _renovar(batimento: Path) -> None:
 @os_sync.command("status")
 @with_appcontext
 def status() -> None:
-    """Print the link's state: off, down since, events waiting, failed orders."""
+    """Mostra o estado da ligação: desligada, fora do ar desde, envios esperando, falhas."""
     situacao = componentes().ligacao_os.situacao()
     click.echo(json.dumps(asdict(situacao), default=str, ensure_ascii=False))
