@@ -300,7 +300,7 @@ def test_depois_da_meia_noite_da_oficina(
             expect(tv.pagina.locator("#painel-coluna-FINALIZADA .painel-cartao")).to_have_count(0)
             # The open card is the same node, its time moved on: nothing was lost under a finger.
             expect(tempo).not_to_have_text(antes or "")
-            expect(tempo).to_have_text(re.compile(r"^[3-9] min$"))
+            expect(tempo).to_have_text(re.compile(r"^há [3-9] min$"))
             expect(quadro.locator(f"#cartao-{aberta}[data-no-do-teste]")).to_have_count(1)
             assert len(conexoes) == 1, conexoes  # the stream redrew the day; no reconnect
 
