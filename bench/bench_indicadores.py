@@ -51,7 +51,7 @@ from tests.helpers import csrf_de  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.clock import agora  # noqa: E402
 from webapp.components import componentes  # noqa: E402
-from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.fila.demo import USUARIOS_DEMO  # noqa: E402
 from webapp.fila.domain import Prioridade, Status, nova_ordem  # noqa: E402
 from webapp.fila.queries import pipeline_indicadores  # noqa: E402
 from webapp.fila.stages import Etapa  # noqa: E402

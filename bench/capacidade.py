@@ -648,7 +648,7 @@ def vereditos(r: Resultado) -> dict[str, bool]:
     }
 
 
-DESCARTE = "assinante lento descartado"  # webapp/live.py's warning when it drops a stream
+DESCARTE = "assinante lento descartado"  # webapp/broker.py's warning when it drops a stream
 
 
 def relatorio(resultados: Sequence[Resultado]) -> str:

@@ -49,7 +49,7 @@ from webapp import create_app
 from webapp.clock import agora
 from webapp.components import componentes
 from webapp.fila import domain
-from webapp.fila.cli import USUARIOS_DEMO
+from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
 from webapp.fila.repository import atualizacao, filtro, resumo_os_sync
 from webapp.fila.service import Ator

@@ -26,7 +26,7 @@ from scripts import localdb  # noqa: E402
 from tests.helpers import Api, csrf_de, servidor_http  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.components import componentes  # noqa: E402
-from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.fila.demo import USUARIOS_DEMO  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
 
 pytest_plugins = ["tests.navegador"]  # the browser fixtures (navegador, abrir)

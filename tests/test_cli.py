@@ -18,8 +18,8 @@ from flask import Flask
 
 from scripts import localdb
 from tests.helpers import ambiente_do_app
+from webapp.cli import COMANDOS as COMANDOS_FILA
 from webapp.components import componentes
-from webapp.fila.cli import COMANDOS as COMANDOS_FILA
 from webapp.pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from webapp.settings import Settings
 from webapp.sincronizacao_os.cli import os_sync

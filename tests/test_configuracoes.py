@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.configuracoes.repository import TOKENS
-from webapp.fila.cli import USUARIOS_DEMO
+from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Papel
 from webapp.fila.service import Ator
 from webapp.qr import qr_svg

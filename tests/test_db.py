@@ -10,7 +10,7 @@ from scripts import localdb
 from tests.helpers import Api
 from webapp import create_app
 from webapp.components import componentes
-from webapp.fila.cli import USUARIOS_DEMO
+from webapp.fila.demo import USUARIOS_DEMO
 from webapp.settings import Settings
 
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from tests.helpers import Api, csrf_de
+from webapp.cartoes import cards
 from webapp.clock import agora
 from webapp.components import componentes
 from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
 from webapp.fila.service import Ator
 from webapp.fila.stages import LIMITES_ALERTA_PADRAO, Alerta
-from webapp.quadro import cards
 
 GERENTE = Ator("gerente", Papel.GERENTE)
 T = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)

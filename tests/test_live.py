@@ -17,9 +17,10 @@ from flask import Flask
 from pymongo import MongoClient
 
 from tests.helpers import Api, csrf_de
-from webapp import live, sse
+from webapp import broker as live
+from webapp import sse
+from webapp.broker import MUDANCA, RESSINCRONIZAR, Broker, Evento
 from webapp.components import componentes
-from webapp.live import MUDANCA, RESSINCRONIZAR, Broker, Evento
 
 # --- Reading a stream -----------------------------------------------------------------------------
 
@@ -492,7 +493,7 @@ def test_sem_script_nem_estilo_inline_nos_modelos_deste_modulo():
 
 def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
     """Claiming/releasing an item for delivery changes nothing a screen shows: no push."""
-    from webapp.live import _evento
+    from webapp.broker import _evento
 
     base = {"operationType": "update", "documentKey": {"_id": "x"}, "fullDocument": {}}
     so_lease = {

@@ -136,7 +136,7 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     p.screenshot(path=ARTEFATOS / "pessoas.png", full_page=True)
 
     p.goto(f"/ordens/{ficha_id}/ficha")
-    expect(p.get_by_role("button", name="Imprimir")).to_be_visible()  # ficha.js ran
+    expect(p.get_by_role("button", name="Imprimir")).to_be_visible()  # imprimir.js ran
     p.emulate_media(media="print")
     expect(p.locator(".barra-ficha")).to_be_hidden()
     expect(p.locator(".topo")).to_be_hidden()

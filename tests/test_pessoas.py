@@ -12,7 +12,7 @@ from pymongo.database import Database
 from webapp.components import componentes
 from webapp.fila.domain import Papel
 from webapp.fila.service import Ator
-from webapp.pessoas.model import UsuarioInvalido
+from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
 from webapp.sessao.repository import (

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from tests.helpers import csrf_de
 from webapp.components import componentes
 from webapp.pessoas.cli import QUEM
-from webapp.pessoas.model import UsuarioInvalido
+from webapp.pessoas.domain import UsuarioInvalido
 
 Entrar = Callable[..., TestResponse]
 ENDERECO_GERENTE = "10.20.30.40"

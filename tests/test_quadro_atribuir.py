@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import Api, csrf_de
+from webapp.cartoes import cards
 from webapp.components import componentes
-from webapp.quadro import cards
 
 
 class Pessoa:

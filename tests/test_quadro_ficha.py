@@ -53,7 +53,7 @@ def test_ficha_com_os_dados_e_o_qr_da_ordem(api: Api, mecanico: FlaskClient) -> 
     modulos = segno.make(endereco, error="m")
     assert modulos.designator.endswith("-M") and not modulos.is_micro
     assert "style=" not in html and "<script>" not in html  # the CSP: nothing inline
-    assert '<script src="/static/ficha.js' in html
+    assert '<script src="/static/imprimir.js' in html
 
 
 def test_recibo_80mm_e_formato_invalido(api: Api, mecanico: FlaskClient) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 from flask import Flask, Response, request
 from htmx_flask import Htmx
 
-from . import assets, docs, errors, health, live, logs, metrics
+from . import assets, broker, cli, errors, logs, metrics
+from .api import routes as api
+from .broker import Broker
 from .clock import Relogio, agora
 from .components import Componentes
 from .configuracoes.repository import (
@@ -19,15 +21,12 @@ from .configuracoes.repository import (
     ConfiguracoesRepository,
 )
 from .configuracoes.routes import bp as configuracoes_bp
-from .db import Indices, Mongo
-from .fila import api
-from .fila.cli import COMANDOS as COMANDOS_FILA
 from .fila.queries import FilaQueries
 from .fila.repository import COLECAO as FILA
 from .fila.repository import FilaRepository
 from .fila.service import FilaService
 from .indicadores.routes import bp as indicadores_bp
-from .live import Broker
+from .mongo import Indices, Mongo
 from .painel.routes import bp as painel_bp
 from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from .pessoas.queries import PessoasQueries
@@ -36,7 +35,7 @@ from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
-from .quadro.actions import bp as quadro_bp
+from .quadro.routes import bp as quadro_bp
 from .sessao import auth
 from .sessao.repository import (
     SESSOES,
@@ -53,7 +52,8 @@ from .sincronizacao_os.link import Ligacao
 RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_CORPO = 64 * 1024
 
-# Blueprints whose requests need the indexes (the others answer without the database).
+# Blueprints whose requests need the indexes (the others, and the API's probes and documents,
+# answer without the database).
 USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas", "indicadores"}
 
 CSP = (
@@ -93,11 +93,11 @@ def montar_componentes(settings: Settings) -> Componentes:
         live=Broker(
             db,
             {
-                FILA: live.MUDANCA,
-                CONFIGURACOES: live.CONFIG,
-                TOKENS: live.ACESSO,
-                USUARIOS: live.ACESSO,
-                SESSOES: live.ACESSO,
+                FILA: broker.MUDANCA,
+                CONFIGURACOES: broker.CONFIG,
+                TOKENS: broker.ACESSO,
+                USUARIOS: broker.ACESSO,
+                SESSOES: broker.ACESSO,
             },
             revogam={
                 TOKENS: TOKENS_REVOGAM,
@@ -146,14 +146,12 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     @app.before_request
     def _indices() -> None:
         # A no-op once done; while the database is down it raises and the request gets 503.
-        if request.blueprint in USAM_BANCO:
+        if request.blueprint in USAM_BANCO and request.endpoint not in api.PUBLICAS:
             indices.garantir()
 
     auth.instalar(app, api.bp)
     for blueprint in (
-        health.bp,
         api.bp,
-        docs.bp,
         sessao_bp,
         quadro_bp,
         painel_bp,
@@ -162,7 +160,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         indicadores_bp,
     ):
         app.register_blueprint(blueprint)
-    for comando in (*COMANDOS_FILA, *COMANDOS_PESSOAS, os_sync):
+    for comando in (*cli.COMANDOS, *COMANDOS_PESSOAS, os_sync):
         app.cli.add_command(comando)
 
     # The OS dispatcher's thread in this process; under `flask` commands (init-db, os-sync

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from .broker import Broker
 from .clock import Relogio
 from .configuracoes.repository import ConfiguracoesRepository
-from .db import Mongo
 from .fila.queries import FilaQueries
 from .fila.service import FilaService
-from .live import Broker
+from .mongo import Mongo
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
 from .pessoas.service import PessoasService

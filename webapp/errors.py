@@ -10,7 +10,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import HTTPException
 
 from . import metrics
-from .contract import ErroApi
+from .api.contract import ErroApi
 from .fila.service import (
     ChaveReutilizada,
     Conflito,

@@ -1,5 +1,5 @@
 """Server-Sent Events: the body of a board's or a TV's live stream, fed by the process's one
-change stream (live.py). First the whole current state, then each change, a beat ("batida")
+change stream (broker.py). First the whole current state, then each change, a beat ("batida")
 every SSE_BATIDA_MS, and an end when the viewer's access is revoked or the process stops."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Response, current_app, stream_with_context
 from pymongo.errors import PyMongoError
 
 from . import metrics
-from .live import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Evento, broker
+from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Evento, broker
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..cartoes import cards
 from ..clock import agora, duracao
 from ..components import Componentes
 from ..fila import labels
 from ..fila.domain import Prioridade
-from ..quadro import cards
 from ..quadro.partials import contexto
 from ..settings import limites_alerta
 from . import export

@@ -10,11 +10,11 @@ from __future__ import annotations
 from bson import ObjectId
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from .. import errors, live, sse
+from .. import broker, errors, sse
+from ..cartoes.cards import Mecanico
 from ..clock import agora
 from ..components import Componentes, componentes
 from ..fila.domain import Status
-from ..quadro.cards import Mecanico
 from ..quadro.partials import contexto, mecanicos
 from . import cards
 from .cards import ColunaTV, Destaque
@@ -119,9 +119,9 @@ def eventos_painel() -> Response:
         return _proibido()
     token_id: ObjectId = documento["_id"]
 
-    def redesenho(lote: list[live.Evento] | None = None) -> str:
+    def redesenho(lote: list[broker.Evento] | None = None) -> str:
         # Every TV shows the same thing: one render per batch of changes in this process.
-        return c.live.renderizar(("painel", live.chave(lote or [])), lambda: _render(c))
+        return c.live.renderizar(("painel", broker.chave(lote or [])), lambda: _render(c))
 
     return sse.resposta_sse(
         sse.transmitir(

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from ..components import componentes
 from ..fila.domain import Papel
-from .model import PAPEIS, UsuarioInvalido, descrever
+from .domain import PAPEIS, UsuarioInvalido, descrever
 from .service import CLI, Quem
 
 # Whoever runs these holds the server (and its database): an admin's rights, but the last

@@ -26,8 +26,8 @@ from ..fila.service import NaoEncontrada
 from ..forms import ConfirmarForm
 from ..sessao.auth import exigir_gerente
 from ..urls import caminho_de, destino_seguro
+from .domain import Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm
-from .model import Usuario, UsuarioInvalido, descrever
 from .service import PessoasService, Quem
 
 bp = Blueprint("pessoas", __name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..fila import labels
 from ..fila.domain import Papel
-from .model import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
+from .domain import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 

@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..api.schemas import INT64_MAX
 from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
@@ -33,7 +34,6 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, ate, texto_obrigatorio
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]

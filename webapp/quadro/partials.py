@@ -10,13 +10,13 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup
 
+from ..cartoes import cards
+from ..cartoes.cards import Cartao, Coluna, Contexto
 from ..clock import agora
 from ..components import Componentes, componentes
 from ..fila.domain import GESTORES, Papel
 from ..fila.queries import cursor
 from ..settings import limites_alerta
-from . import cards
-from .cards import Cartao, Coluna, Contexto
 from .filters import Filtros
 
 

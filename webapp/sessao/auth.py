@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 from .. import errors
 from ..components import componentes
 from ..fila.service import Proibido
-from ..pessoas.model import Usuario
+from ..pessoas.domain import Usuario
 from ..proxies import ProxiesConfiaveis
 from ..urls import caminho_de
 

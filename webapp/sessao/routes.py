@@ -22,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..components import componentes
-from ..pessoas.model import normalizar_login
+from ..pessoas.domain import normalizar_login
 from ..urls import destino_seguro
 from .forms import EntrarForm
 from .repository import chaves

@@ -1,4 +1,4 @@
-"""`flask --app wsgi ...` commands of the queue: init-db, seed-demo, token. Help and messages
+"""`flask --app wsgi ...` commands of the whole app: init-db, seed-demo, token. Help and messages
 in Portuguese; results on stdout, errors on stderr with a non-zero exit."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..clock import agora
-from ..components import componentes
-from ..tokens import emitir
-from . import demo
+from .clock import agora
+from .components import componentes
+from .fila import demo
+from .tokens import emitir
 
 USUARIOS_DEMO = demo.USUARIOS_DEMO
 

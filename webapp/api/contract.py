@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from .fila.schemas import Erro, mensagem_validacao
+from .schemas import Erro, mensagem_validacao
 
 
 class ErroApi(Exception):
