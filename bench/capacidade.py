@@ -52,8 +52,10 @@ import requests
 
 from webapp import tokens
 from webapp.clock import agora
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Prioridade
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 
 from . import harness
@@ -445,9 +447,8 @@ def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, tel
     tokens. The TV shows each column's first cards, most urgent then oldest first: the
     youngest of these orders moves first, so each one moved heads its new column, on every TV."""
     with harness.app_local(db.url, database) as app:
-        c = componentes(app)
         preenchimento = harness.preencher(app, abertas=abertas, finalizadas_hoje=abertas // 20)
-        existentes = set(c.fila.repo.fila.distinct("placa"))
+        existentes = set(componente(FilaService, app).repo.fila.distinct("placa"))
         desde = agora() - timedelta(days=30)
         ordens = []
         for i in range(mudancas):
@@ -455,13 +456,16 @@ def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, tel
             placa = f"BC{chr(65 + i // 100 % 26)}{i % 10}{'ABCDEFGHIJ'[i // 10 % 10]}{i % 100:02d}"
             if placa in existentes:
                 raise RuntimeError(f"plate {placa} already in the queue")
-            item = c.fila.adicionar(
+            item = componente(FilaService, app).adicionar(
                 90_000 + i, harness.GERENTE, Prioridade.URGENTE,
                 {"placa": placa, "veiculo": "VW Gol 1.0", "cliente": "Bench"},
                 desde + timedelta(minutes=i),
             )  # fmt: skip
             ordens.append(Ordem(str(item["_id"]), item["placa"]))
-        cookies = [c.configuracoes.criar_token(f"TV {n + 1}", "bench")[0] for n in range(telas)]
+        cookies = [
+            componente(ConfiguracoesRepository, app).criar_token(f"TV {n + 1}", "bench")[0]
+            for n in range(telas)
+        ]
     return Base(database, preenchimento, ordens[::-1], cookies)
 
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from webapp.components import componentes
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
-from webapp.fila.service import Ator, FilaService
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.pessoas.repository import PessoasRepository
 
 GERENTE = Ator("gerente", Papel.GERENTE)
 OS_SERVICO = Ator("os", Papel.SERVICO)
@@ -75,8 +76,8 @@ def utc(texto: str) -> datetime:
 def carregar_conjunto(app: Flask) -> dict[str, object]:
     """Five orders finished in the period (net minutes in the comments), one just before it
     (02-28 23:00 local, already 03-01 in UTC) and one still open."""
-    fila = componentes(app).fila
-    componentes(app).pessoas.criar_se_faltam(
+    fila = componente(FilaService, app)
+    componente(PessoasRepository, app).criar_se_faltam(
         [
             {
                 "login": "marcos",

@@ -13,9 +13,10 @@ from playwright.sync_api import Page, expect
 
 from tests.navegador import DESKTOP, TABLET, TV
 from webapp.clock import agora
-from webapp.components import componentes
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
-from webapp.fila.service import Ator
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
 
 pytestmark = pytest.mark.navegador
 
@@ -60,7 +61,7 @@ def auditar(pagina: Page) -> list[str]:
 def _fila(app: Flask) -> dict[str, str]:
     """A shop's queue with every state a page can show: waiting (also for approval and
     approved), on hold, late, in diagnosis and repair, finished today and before."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     agora_ = agora()
     ids: dict[str, str] = {}
 
@@ -108,7 +109,7 @@ def test_axe_sem_violacoes_em_todas_as_paginas_e_na_tv(
     app: Flask, live_server: str, usuarios_demo, abrir
 ) -> None:
     ids = _fila(app)
-    token, _ = componentes(app).configuracoes.criar_token("TV da oficina", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV da oficina", "gerente")
     achados: dict[str, list[str]] = {}
 
     def ver(nome: str, pagina: Page) -> None:

@@ -11,11 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import csrf_de
-from webapp.components import componentes
-from webapp.configuracoes.repository import TOKENS
+from webapp.components import componente
+from webapp.configuracoes.repository import TOKENS, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO
-from webapp.fila.domain import Papel
-from webapp.fila.service import Ator
+from webapp.fila.domain import Ator, Papel
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 from webapp.qr import qr_svg
 
 
@@ -34,7 +36,7 @@ def mecanico(app: Flask, usuarios_demo, entrar) -> FlaskClient:
 
 
 def _db(app: Flask):
-    return componentes(app).mongo.db
+    return componente(Mongo, app).db
 
 
 def _token(client: FlaskClient) -> str:
@@ -70,7 +72,7 @@ def test_mecanico_nao_cria_token_nem_muda_limite_nem_postando_a_mao(app, mecanic
     r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": token})
     assert r.status_code == 403
     assert _db(app)[TOKENS].count_documents({}) == 0
-    assert componentes(app).configuracoes.limites_colunas()["AGUARDANDO"] is None
+    assert componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
 
 
 def test_post_sem_csrf_e_recusado(app, gerente):
@@ -98,7 +100,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
     )
     assert r.status_code == 303
     assert r.headers["Location"].endswith("/configuracoes#limites")
-    assert componentes(app).configuracoes.limites_colunas() == {
+    assert componente(ConfiguracoesRepository, app).limites_colunas() == {
         "AGUARDANDO": 8,
         "EM_DIAGNOSTICO": None,
         "EM_REPARO": 4,
@@ -131,7 +133,9 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     assert f'value="{valor}"' in campo
     erro = re.search(r'<p class="erro-campo" id="erro-EM_REPARO">([^<]+)</p>', r.text).group(1)
     assert mensagem in erro
-    assert componentes(app).configuracoes.limites_colunas()["AGUARDANDO"] is None  # nothing saved
+    assert (
+        componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
+    )  # nothing saved
 
 
 def test_limites_via_htmx_trocam_so_a_secao(gerente):
@@ -148,7 +152,7 @@ def test_limites_via_htmx_trocam_so_a_secao(gerente):
 def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
     for n in range(3):
         api.criar(7000 + n)
-    componentes(app).configuracoes.salvar_limites({"AGUARDANDO": 2}, "teste")
+    componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 2}, "teste")
     quadro = gerente.get("/").text
     assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
     _, segredo = criar_token(gerente)
@@ -207,12 +211,12 @@ def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, 
     """With URL_PUBLICA the TV's address and the job card's QR code use it, not the host the
     manager happens to use (127.0.0.1 on the server itself)."""
     app = make_app(url_publica="https://fila.oficina.com.br/")
-    componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     cliente = app.test_client()
     entrar(cliente, "gerente", "gerente123")
     url, segredo = criar_token(cliente)
     assert url == f"https://fila.oficina.com.br/painel?token={segredo}"
-    fila_id = str(componentes(app).fila.adicionar(5151, Ator("g", Papel.GERENTE))["_id"])
+    fila_id = str(componente(FilaService, app).adicionar(5151, Ator("g", Papel.GERENTE))["_id"])
     ficha = cliente.get(f"/ordens/{fila_id}/ficha").text
     endereco = f"https://fila.oficina.com.br/ordens/{fila_id}"
     assert str(qr_svg(endereco, f"Código QR da OS 5151: {endereco}")) in ficha

@@ -9,8 +9,10 @@ from pathlib import Path
 from scripts import localdb
 from tests.helpers import Api
 from webapp import create_app
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila.demo import USUARIOS_DEMO
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
 
@@ -26,7 +28,7 @@ def test_banco_fora_da_503_rapido_e_volta_sozinho(
     api = Api(app.test_client(), settings)
     try:
         fila_id = api.criar(1)["fila_id"]
-        componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
+        componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
         gerente = app.test_client()
         assert entrar(gerente, "gerente", "gerente123").status_code == 302
         localdb.stop_mongod(processo)
@@ -61,7 +63,7 @@ def test_banco_fora_da_503_rapido_e_volta_sozinho(
         assert r.status_code == 200 and r.json["ordem_servico_id"] == 1
         assert app.test_client().get("/health/ready").status_code == 200
     finally:
-        componentes(app).mongo.fechar()
+        componente(Mongo, app).fechar()
         localdb.stop_mongod(processo)
 
 
@@ -81,10 +83,10 @@ def test_app_sobe_com_o_banco_fora_e_cria_indices_depois(
         while api.get("/fila-execucao").status_code != 200:
             assert time.monotonic() < prazo
             time.sleep(0.2)
-        indices = componentes(app).mongo.db["fila_execucao"].index_information()
+        indices = componente(Mongo, app).db["fila_execucao"].index_information()
         assert indices["ordem_servico_unica"]["unique"] is True
         assert {"fila_por_status", "fila_geral"} <= set(indices)
     finally:
-        componentes(app).mongo.fechar()
+        componente(Mongo, app).fechar()
         if processo is not None:
             localdb.stop_mongod(processo)

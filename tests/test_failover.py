@@ -18,8 +18,11 @@ from scripts import localdb
 from scripts.os_standin import OSStandIn
 from tests.helpers import TOKEN_SERVICO, servidor_http
 from webapp import create_app
-from webapp.components import componentes
+from webapp.broker import Broker
+from webapp.components import componente
+from webapp.mongo import Mongo
 from webapp.settings import Settings
+from webapp.sincronizacao_os.dispatcher import OsDispatcher
 from webapp.tokens import emitir
 
 PASSOS = [
@@ -59,9 +62,9 @@ def test_queda_do_primario_no_meio_dos_passos(replica, settings: Settings) -> No
                 http.headers.update(cabecalhos)
                 _rodar(app, base, http, replica, os_servico)
         finally:
-            componentes(app).live.parar()
-            componentes(app).despachante.parar()
-            componentes(app).mongo.fechar()
+            componente(Broker, app).parar()
+            componente(OsDispatcher, app).parar()
+            componente(Mongo, app).fechar()
 
 
 def _chamar(http: requests.Session, metodo: str, url: str, **kw) -> requests.Response:
@@ -126,7 +129,7 @@ def _rodar(app, base: str, http: requests.Session, replica, os_servico: OSStandI
         assert len(confirmados[fila_id]) == len(PASSOS)
 
     # Every order's statuses reach the OS service, in order, each once.
-    componentes(app).despachante.acordar()
+    componente(OsDispatcher, app).acordar()
     esperados = [status for _, _, status in PASSOS]
     recebidos = os_servico.aguardar(
         # Distinct (order, status) pairs: a delivery retried after a lost answer counts once.

@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 
 from tests.helpers import Api
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.mongo import Mongo
 
 CAMPOS_CONTRATO = {
     "fila_id",
@@ -318,7 +319,7 @@ def test_remover_arquiva_e_permite_readicionar(api: Api, app: Flask) -> None:
     assert api.get(f"/fila-execucao/{item['fila_id']}").status_code == 404
     assert gerente.delete(f"/fila-execucao/{item['fila_id']}").status_code == 404
 
-    arquivo = componentes(app).mongo.db["fila_execucao_arquivo"]
+    arquivo = componente(Mongo, app).db["fila_execucao_arquivo"]
     (copia,) = list(arquivo.find({"ordem_servico_id": 321}))
     assert copia["removido_por"] == "teste-gerente"
     assert copia["removido_em"] is not None

@@ -10,7 +10,8 @@ import requests
 from flask import Flask
 
 from tests.helpers import TOKEN_SERVICO, Api
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -108,7 +109,7 @@ def test_trocas_concorrentes_mantem_a_cadeia_do_historico(
     for t in threads:
         t.join()
     assert Counter(codigos) == {200: 10}
-    item = componentes(app).fila.obter(fila_id)
+    item = componente(FilaService, app).obter(fila_id)
     trocas = [h for h in item["historico"] if h["acao"] == "atribuir"]
     assert len(trocas) == 10 and trocas[0]["de"] is None
     assert all(

@@ -6,14 +6,18 @@ from datetime import UTC, datetime
 
 import jwt
 
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.fila.queries import FilaQueries
+from webapp.mongo import Mongo
+from webapp.pessoas.queries import PessoasQueries
+from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
 
 def test_init_db_cria_indices(app) -> None:
     resultado = app.test_cli_runner().invoke(args=["init-db"])
     assert resultado.exit_code == 0, resultado.output
-    indices = componentes(app).mongo.db["fila_execucao"].index_information()
+    indices = componente(Mongo, app).db["fila_execucao"].index_information()
     assert {"ordem_servico_unica", "fila_por_status", "fila_geral"} <= set(indices)
 
 
@@ -21,11 +25,10 @@ def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
     """The board of a shop's day (every state and priority, holds, late orders) and a month of
     finished orders with a realistic spread (stage times by priority, holds by reason,
     promises missed); all in the past, through the service, by the demo's people."""
-    c = componentes(app)
     runner = app.test_cli_runner()
     resultado = runner.invoke(args=["seed-demo"])
     assert resultado.exit_code == 0, resultado.output
-    colecao = c.mongo.db["fila_execucao"]
+    colecao = componente(Mongo, app).db["fila_execucao"]
     quadro = api.get("/fila-execucao", query_string={"limit": 500}).json
     itens = [i for i in quadro if i["ordem_servico_id"] >= 1001]
     assert len(itens) == 12
@@ -93,17 +96,18 @@ def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
 def test_seed_demo_nunca_numa_base_com_usuarios(app) -> None:
     """Whoever is in the database besides the demo's own users (even one with a demo login),
     the demo and its published passwords stay out; one line on stderr, exit 1."""
-    c = componentes(app)
-    c.pessoas.criar("gerente", "Gerente de verdade", "senha-de-verdade", "gerente")
+    componente(PessoasRepository, app).criar(
+        "gerente", "Gerente de verdade", "senha-de-verdade", "gerente"
+    )
     runner = app.test_cli_runner()
     r = runner.invoke(args=["seed-demo"])
     assert r.exit_code == 1
     assert r.stdout == ""
     assert r.stderr.startswith("Erro: Esta base já tem usuários: a demonstração não é semeada")
     assert "MONGODB_DATABASE=oficina_demo" in r.stderr and len(r.stderr.splitlines()) == 1
-    assert c.mongo.db["usuarios"].count_documents({}) == 1
-    assert c.mongo.db["fila_execucao"].count_documents({}) == 0
-    assert c.pessoas_queries.autenticar("mecanico", "mecanico123") is None
+    assert componente(Mongo, app).db["usuarios"].count_documents({}) == 1
+    assert componente(Mongo, app).db["fila_execucao"].count_documents({}) == 0
+    assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is None
     assert runner.invoke(args=["seed-demo", "--reset"]).exit_code == 1
 
 
@@ -116,7 +120,7 @@ def test_init_db_diz_como_comecar_numa_base_vazia(app) -> None:
         "Nenhum usuário ainda. Crie o primeiro gerente com: flask --app wsgi create-user "
         '--login ana --nome "Ana" --papel gerente',
     ]
-    componentes(app).pessoas.criar("ana", "Ana", "senha-forte", "gerente")
+    componente(PessoasRepository, app).criar("ana", "Ana", "senha-forte", "gerente")
     assert runner.invoke(args=["init-db"]).output == "Índices criados.\n"
 
 
@@ -136,7 +140,7 @@ def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
     app = make_app(url_api_os="http://127.0.0.1:9", os_sync_thread=False)
     r = app.test_cli_runner().invoke(args=["seed-demo"])
     assert r.exit_code == 1 and "URL_API_OS está configurada" in r.output
-    assert componentes(app).fila_queries.listar(None, 10, 0) == []
+    assert componente(FilaQueries, app).listar(None, 10, 0) == []
     r = app.test_cli_runner().invoke(args=["seed-demo", "--forcar", "--dias", "0"])
     assert r.exit_code == 0, r.output
-    assert len(componentes(app).fila_queries.listar(None, 50, 0)) == 12
+    assert len(componente(FilaQueries, app).listar(None, 50, 0)) == 12

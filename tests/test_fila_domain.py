@@ -253,3 +253,46 @@ def test_motivo_para_mover_explica_a_soltura() -> None:
     assert domain.motivo_para_mover(finalizada, Papel.GERENTE, Status.AGUARDANDO) == (
         "uma ordem finalizada não muda mais de coluna"
     )
+
+
+@pytest.mark.parametrize(
+    ("ator", "dados", "mecanico"),
+    [
+        # A person signed in is the mechanic of the work they start...
+        (domain.Ator("ana", Papel.MECANICO, pessoa=True, funcionario_id=101), {}, 101),
+        # ...even if the data names someone else (a hand-made post)...
+        (
+            domain.Ator("ana", Papel.MECANICO, pessoa=True, funcionario_id=101),
+            {"mecanico_responsavel_id": 102},
+            101,
+        ),
+        # ...unless a manager names another mechanic.
+        (domain.Ator("gil", Papel.GERENTE, pessoa=True, funcionario_id=201), {}, 201),
+        (
+            domain.Ator("gil", Papel.GERENTE, pessoa=True, funcionario_id=201),
+            {"mecanico_responsavel_id": 102},
+            102,
+        ),
+        # An API caller (a token, the OS service) names the mechanic it speaks for.
+        (domain.Ator("sub-7", Papel.MECANICO), {"mecanico_responsavel_id": 7}, 7),
+        (domain.Ator("sistema-os", Papel.SISTEMA_OS), {"mecanico_responsavel_id": 9}, 9),
+    ],
+)
+def test_quem_inicia_o_trabalho_e_o_mecanico(ator, dados, mecanico) -> None:
+    for acao in (Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO):
+        assert domain.com_mecanico(acao, ator, dados)["mecanico_responsavel_id"] == mecanico
+    # Other steps carry their data as it is.
+    assert domain.com_mecanico(Acao.FINALIZAR_DIAGNOSTICO, ator, dados) == dados
+
+
+def test_pessoa_sem_numero_nao_inicia_diagnostico() -> None:
+    sem_numero = domain.Ator("bia", Papel.MECANICO, pessoa=True)
+    with pytest.raises(domain.DadosInvalidos, match="peça a um gerente para incluí-lo"):
+        domain.com_mecanico(Acao.INICIAR_DIAGNOSTICO, sem_numero, {})
+    gerente = domain.Ator("gil", Papel.GERENTE, pessoa=True)
+    with pytest.raises(domain.DadosInvalidos, match="atribua a ordem a um mecânico"):
+        domain.com_mecanico(Acao.INICIAR_DIAGNOSTICO, gerente, {})
+    # A repair keeps the order's mechanic.
+    assert domain.com_mecanico(Acao.INICIAR_REPARO, sem_numero, {}) == {
+        "mecanico_responsavel_id": None
+    }

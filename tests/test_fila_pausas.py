@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila import stages
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
 from webapp.fila.repository import ETAPA_ATUAL
-from webapp.fila.service import Ator, FilaService
+from webapp.fila.service import FilaService
 from webapp.fila.stages import Etapa
+from webapp.mongo import Mongo
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 GERENTE = Ator("gerente", Papel.GERENTE)
@@ -27,7 +28,7 @@ def m(minutos: float) -> datetime:
 
 @pytest.fixture
 def fila(app: Flask) -> FilaService:
-    return componentes(app).fila
+    return componente(FilaService, app)
 
 
 def _pausar(
@@ -107,7 +108,7 @@ def test_etapa_do_pipeline_igual_a_do_dominio(app: Flask, fila: FilaService) -> 
         dados = {"mecanico_responsavel_id": 7, "diagnostico": "x"}
         for passo in _ROTEIRO[: _ROTEIRO.index(ate) + 1 if ate else 0]:
             item = fila.executar(item["_id"], passo, GERENTE, dados, instante=m(1))
-        colecao = componentes(app).mongo.db["fila_execucao"]
+        colecao = componente(Mongo, app).db["fila_execucao"]
         lido = next(
             colecao.aggregate(
                 [{"$match": {"_id": item["_id"]}}, {"$project": {"etapa": ETAPA_ATUAL}}]
@@ -131,8 +132,7 @@ _ROTEIRO = [
 def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) -> None:
     """Both fields, replayed from the history; also for items stored after `pausas_s` but
     before `pausas_motivo_s`."""
-    c = componentes(app)
-    colecao = c.mongo.db["fila_execucao"]
+    colecao = componente(Mongo, app).db["fila_execucao"]
     com = fila.adicionar(1, GERENTE, instante=m(0))["_id"]
     _pausar(fila, com, 10)
     fila.executar(com, Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 7},
@@ -147,7 +147,7 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     colecao.update_many({"_id": {"$ne": so_etapa}}, {"$unset": {"pausas_s": ""}})
     colecao.update_many({}, {"$unset": {"pausas_motivo_s": ""}})
 
-    c.fila.repo.criar_indices()
+    componente(FilaService, app).repo.criar_indices()
     assert colecao.find_one({"_id": com})["pausas_s"] == {
         **{e.value: 0.0 for e in Etapa},
         "aguardando_diagnostico": 30 * 60.0,
@@ -163,7 +163,7 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     assert colecao.find_one({"_id": sem})["pausas_motivo_s"] == {}
     # Idempotent: a second start leaves what is there.
     colecao.update_one({"_id": com}, {"$set": {"pausas_s.em_reparo": 1.0}})
-    c.fila.repo.criar_indices()
+    componente(FilaService, app).repo.criar_indices()
     assert colecao.find_one({"_id": com})["pausas_s"]["em_reparo"] == 1.0
     assert colecao.count_documents({"pausas_s": {"$exists": False}}) == 0
     assert colecao.count_documents({"pausas_motivo_s": {"$exists": False}}) == 0

@@ -13,13 +13,20 @@ from flask import Flask
 
 from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.helpers import Api, csrf_de
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila.domain import Prioridade
-from webapp.fila.queries import filtro_atrasadas, pipeline_exportacao, pipeline_indicadores
-from webapp.fila.stages import INTERVALOS
+from webapp.fila.queries import (
+    FilaQueries,
+    filtro_atrasadas,
+    pipeline_exportacao,
+    pipeline_indicadores,
+)
+from webapp.fila.service import FilaService
+from webapp.fila.stages import INTERVALOS, limites_alerta
 from webapp.indicadores import service
 from webapp.indicadores.domain import percentil, periodo, posicao_percentil
-from webapp.settings import limites_alerta
+from webapp.mongo import Mongo
+from webapp.settings import Settings
 
 CODIGOS = [i.codigo for i in INTERVALOS]
 
@@ -43,7 +50,7 @@ def test_percentil_nearest_rank() -> None:
 
 
 def test_figuras_exatas_no_pipeline(app: Flask, conjunto) -> None:
-    q = componentes(app).fila_queries
+    q = componente(FilaQueries, app)
     bruto = q.indicadores(utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo")
     (geral,) = bruto["geral"]
     assert geral["n"] == 5
@@ -79,8 +86,7 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
     """Where the time is lost: per interval, the sum of its durations (holds excluded) and its
     holds by reason, in seconds and orders held; the total adds up every stage. The pipeline
     sums once per priority and mechanic (rows), the domain adds the rows up per group."""
-    c = componentes(app)
-    bruto = c.fila_queries.indicadores(
+    bruto = componente(FilaQueries, app).indicadores(
         utc("2026-03-01T03:00"), utc("2026-03-08T03:00"), "America/Sao_Paulo"
     )
     assert sorted((r["_id"]["prioridade"], r["_id"]["mecanico"]) for r in bruto["somas"]) == [
@@ -91,7 +97,8 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
         ("BAIXA", 103), ("NORMAL", 101), ("URGENTE", 102),
     ]  # fmt: skip
     semana = periodo("personalizado", "2026-03-01", "2026-03-07", date(2026, 3, 10))
-    ind = service.calcular(c, semana)
+    with app.app_context():
+        ind = service.calcular(semana)
     geral = ind.geral.figuras
 
     def esperas(figura) -> dict:
@@ -128,7 +135,7 @@ def test_esperas_por_motivo_no_pipeline(app: Flask, conjunto) -> None:
 def test_finalizadas_depois_da_previsao(app: Flask, api: Api, usuarios_demo, entrar) -> None:
     """Promises kept: of the orders finished in the period with a promised time, how many
     ended after it, overall and per priority (an order without one counts in neither)."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     fim = utc("2026-03-03T15:00")
     for os_id, prioridade, previsao in (
         (1, "URGENTE", fim + timedelta(minutes=1)),  # on time
@@ -331,8 +338,7 @@ def _indices(plano: object, vencedor: bool = False) -> set[str]:
 
 
 def test_consultas_servidas_por_indices(app: Flask, conjunto) -> None:
-    c = componentes(app)
-    db = c.mongo.db
+    db = componente(Mongo, app).db
     de, ate = utc("2026-03-01T03:00"), utc("2026-03-08T03:00")
 
     def explicar(pipeline: list) -> dict:
@@ -348,10 +354,16 @@ def test_consultas_servidas_por_indices(app: Flask, conjunto) -> None:
     agora = datetime.now(UTC)
     for n in range(300):
         prioridade = list(Prioridade)[n % 4]
-        c.fila.adicionar(1000 + n, GERENTE, prioridade, instante=agora - timedelta(minutes=n % 20))
-    c.fila.adicionar(2000, GERENTE, Prioridade.URGENTE, instante=agora - timedelta(hours=3))
-    c.fila.adicionar(2001, GERENTE, extras={"previsao_entrega": agora - timedelta(minutes=1)})
-    filtro = filtro_atrasadas(agora, limites_alerta(c.settings))
+        componente(FilaService, app).adicionar(
+            1000 + n, GERENTE, prioridade, instante=agora - timedelta(minutes=n % 20)
+        )
+    componente(FilaService, app).adicionar(
+        2000, GERENTE, Prioridade.URGENTE, instante=agora - timedelta(hours=3)
+    )
+    componente(FilaService, app).adicionar(
+        2001, GERENTE, extras={"previsao_entrega": agora - timedelta(minutes=1)}
+    )
+    filtro = filtro_atrasadas(agora, limites_alerta(componente(Settings, app).alerta_etapa))
     assert db["fila_execucao"].count_documents(filtro) == 3  # with the dataset's open one
     for comando in (
         {"count": "fila_execucao", "query": filtro},

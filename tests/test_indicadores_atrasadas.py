@@ -11,10 +11,11 @@ from flask import Flask
 
 from tests.helpers import Api, csrf_de
 from webapp.cartoes import cards
-from webapp.clock import agora
-from webapp.components import componentes
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
-from webapp.fila.service import Ator
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.queries import FilaQueries
+from webapp.fila.service import FilaService
 from webapp.fila.stages import LIMITES_ALERTA_PADRAO, Alerta
 
 GERENTE = Ator("gerente", Papel.GERENTE)
@@ -26,8 +27,7 @@ def antes(minutos: float, de: datetime = T) -> datetime:
 
 
 def test_lista_exata_e_igual_ao_que_o_cartao_decide(app: Flask) -> None:
-    c = componentes(app)
-    fila = c.fila
+    fila = componente(FilaService, app)
 
     def nova(os_id: int, prioridade: str, criada: float, **extras) -> object:
         return fila.adicionar(os_id, GERENTE, Prioridade(prioridade), extras,
@@ -58,12 +58,12 @@ def test_lista_exata_e_igual_ao_que_o_cartao_decide(app: Flask) -> None:
     fila.executar(mudou_de_etapa, Acao.INICIAR_DIAGNOSTICO, GERENTE,
                   {"mecanico_responsavel_id": 101}, instante=antes(100))  # fmt: skip
 
-    q = c.fila_queries
+    q = componente(FilaQueries, app)
     atrasadas = q.atrasadas(T, LIMITES_ALERTA_PADRAO)
     assert [i["ordem_servico_id"] for i in atrasadas] == [5, 9, 2, 6]  # oldest first
     assert q.contar_atrasadas(T, LIMITES_ALERTA_PADRAO) == 4
     # The same answer as the card's rules, order by order (cards.cartao at the same instant).
-    ctx = cards.Contexto(instante=T, fuso=c.relogio.fuso)
+    ctx = cards.Contexto(instante=T, fuso=componente(Clock, app).fuso)
     for item in q.listar(None, 100, 0):
         cartao = cards.cartao(item, ctx)
         pelo_cartao = cartao.alerta is Alerta.ATRASO or cartao.entrega_atrasada
@@ -76,7 +76,7 @@ def test_lista_exata_e_igual_ao_que_o_cartao_decide(app: Flask) -> None:
 def test_contagem_no_cabecalho_do_quadro_e_nos_pushes(
     app: Flask, api: Api, usuarios_demo, entrar
 ) -> None:
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     fila.adicionar(1, GERENTE, Prioridade.URGENTE, instante=antes(120, agora()))
     fila.adicionar(2, GERENTE, extras={"previsao_entrega": antes(1, agora())})
     fresca = api.criar(3)["fila_id"]
@@ -104,7 +104,7 @@ def test_contagem_no_cabecalho_do_quadro_e_nos_pushes(
 
 
 def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) -> None:
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     agora_ = agora()
     urgente = fila.adicionar(1, GERENTE, Prioridade.URGENTE, {"placa": "ATR1A11"},
                              instante=antes(125, agora_))  # fmt: skip
@@ -121,7 +121,7 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
     secao = html[html.index('id="atrasadas"') :]
     linhas = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip()
               for t in re.findall(r"<tr>(.*?)</tr>", secao.split("<tbody>")[1], re.S)]  # fmt: skip
-    local = previsao.astimezone(componentes(app).relogio.fuso)
+    local = previsao.astimezone(componente(Clock, app).fuso)
     assert linhas == [
         "1 ATR1A11 Urgente Aguardando diagnóstico Marcos Mecânico Na etapa há 2 h 05 min "
         "Limite da prioridade: 1 h 00 min",

@@ -13,9 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila.domain import Prioridade, nova_ordem
+from webapp.fila.service import FilaService
 from webapp.indicadores import export
+from webapp.mongo import Mongo
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def test_linhas_exatas(app: Flask, gerente: FlaskClient) -> None:
 
 
 def test_texto_de_gente_continua_texto(app: Flask, gerente: FlaskClient) -> None:
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     extras = {
         "placa": "ABC1D23",
         "veiculo": 'Fiat; Uno "Mille"',
@@ -82,7 +84,7 @@ def test_texto_de_gente_continua_texto(app: Flask, gerente: FlaskClient) -> None
     }
     item = fila.adicionar(40, GERENTE, Prioridade.ALTA, extras, instante=utc("2026-03-03T12:00"))
     carregar(fila, 41, "ALTA", 101, utc("2026-03-03T14:00"), (1, 1, 1, 1, 1))  # finished
-    componentes(app).mongo.db["fila_execucao"].update_one(
+    componente(Mongo, app).db["fila_execucao"].update_one(
         {"ordem_servico_id": 41}, {"$set": {k: v for k, v in extras.items()}}
     )  # the service sets car fields at creation only
     linhas = ler(gerente.get("/indicadores/exportar.csv", query_string=PERIODO).data)
@@ -105,7 +107,7 @@ def test_vem_em_partes_de_um_cursor(app: Flask, gerente: FlaskClient) -> None:
                    dta_inicio_reparo=fim - timedelta(minutes=50),
                    dta_fim_reparo=fim - timedelta(seconds=n))  # fmt: skip
         documentos.append(doc)
-    componentes(app).mongo.db["fila_execucao"].insert_many(documentos)
+    componente(Mongo, app).db["fila_execucao"].insert_many(documentos)
     r = gerente.get("/indicadores/exportar.csv", query_string=PERIODO, buffered=False)
     assert r.is_streamed and "Content-Length" not in r.headers
     partes = list(r.response)

@@ -11,10 +11,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, TABLET
-from webapp.components import componentes
-from webapp.fila.domain import Acao, Papel, Prioridade
-from webapp.fila.service import Ator
-from webapp.pessoas.service import Quem
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.pessoas.service import PessoasService
 
 pytestmark = pytest.mark.navegador
 
@@ -45,7 +45,7 @@ def _paginas_pdf(pdf: bytes) -> int:
 
 def _ordem(app: Flask, os_id: int, descricao: str, diagnostico: str, reparo: str) -> str:
     """A finished order with a plate, a long vehicle and customer, and its three texts."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     item = fila.adicionar(
         os_id, GERENTE, Prioridade.ALTA,
         {"placa": "FIC8A01", "veiculo": "Chevrolet S10 LTZ 2.8 Diesel 4x4",
@@ -107,8 +107,9 @@ def test_ficha_impressa_numa_folha_e_num_recibo(app: Flask, usuarios_demo, abrir
 
 
 def test_pessoas_usa_a_largura_e_nao_parte_palavras(app: Flask, usuarios_demo, abrir) -> None:
-    pessoas = componentes(app).pessoas_service
-    quem = Quem("gerente", "2001:db8:85a3::8a2e:370:7334")  # a long address, kept whole
+    pessoas = componente(PessoasService, app)
+    # A long address, kept whole.
+    quem = Ator("gerente", Papel.MECANICO, "2001:db8:85a3::8a2e:370:7334")
     for n, nome in enumerate(
         ("Maria Aparecida dos Santos Albuquerque", "José Roberto Figueiredo Cavalcanti")
     ):

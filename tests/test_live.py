@@ -17,10 +17,13 @@ from flask import Flask
 from pymongo import MongoClient
 
 from tests.helpers import Api, csrf_de
-from webapp import broker as live
 from webapp import sse
-from webapp.broker import MUDANCA, RESSINCRONIZAR, Broker, Evento
-from webapp.components import componentes
+from webapp.broker import ACESSO, MUDANCA, RESSINCRONIZAR, Broker, Evento
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
+from webapp.sessao.repository import SessoesRepository
 
 # --- Reading a stream -----------------------------------------------------------------------------
 
@@ -134,7 +137,7 @@ def pular_ate(fila: Any, fila_id: str, timeout: float = 2.0) -> Evento:
 def test_mudanca_pela_api_de_um_processo_chega_ao_outro_em_menos_de_1s(make_app, settings):
     app_a, app_b = make_app(), make_app()
     api_a = Api(app_a.test_client(), settings)
-    broker_b = live.broker(app_b)
+    broker_b = componente(Broker, app_b)
     assert not broker_b.rodando  # started by the first subscriber, not before
     with broker_b.assinar() as assinatura:
         assert broker_b.aguardar_pronto(5)
@@ -170,7 +173,7 @@ def test_mudanca_pela_api_de_um_processo_chega_ao_outro_em_menos_de_1s(make_app,
 
 
 def test_um_stream_por_processo_para_todos_os_assinantes(app, api):
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     with fonte.assinar() as a, fonte.assinar() as b:
         assert fonte.aguardar_pronto(5)
         thread = fonte._thread
@@ -186,34 +189,40 @@ def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_d
     """A TV token's use, a sign-in, a new token or session end nobody's access: the server
     filters them out (a thousand TVs reconnecting would otherwise wake every stream a thousand
     times). A revocation, a deactivation and a sign-out do reach the streams."""
-    c = componentes(app)
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     with fonte.assinar() as assinatura:
         assert fonte.aguardar_pronto(5)
-        token, documento = c.configuracoes.criar_token("TV da recepção", "gerente")
-        assert c.configuracoes.verificar_token(token) is not None  # notes its last use
-        c.pessoas.registrar_entrada("mecanico", datetime.now(UTC))
-        sessao = c.sessoes.abrir("mecanico", "10.0.0.5", "tablet")
+        token, documento = componente(ConfiguracoesRepository, app).criar_token(
+            "TV da recepção", "gerente"
+        )
+        assert (
+            componente(ConfiguracoesRepository, app).verificar_token(token) is not None
+        )  # notes its last use
+        componente(PessoasRepository, app).registrar_entrada("mecanico", datetime.now(UTC))
+        sessao = componente(SessoesRepository, app).abrir("mecanico", "10.0.0.5", "tablet")
         marco = api.criar(1003)  # after the writes above: anything of theirs would come first
         evento = assinatura.proximo(timeout=5)
         assert evento is not None and evento.fila_id == marco["fila_id"], evento
 
-        assert c.configuracoes.revogar_token(str(documento["_id"]), "gerente") is not None
+        assert (
+            componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
+            is not None
+        )
         evento = assinatura.proximo(timeout=5)
-        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "update")
-        c.sessoes.encerrar(sessao)
+        assert evento is not None and (evento.tipo, evento.operacao) == (ACESSO, "update")
+        componente(SessoesRepository, app).encerrar(sessao)
         evento = assinatura.proximo(timeout=5)
-        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "delete")
-        assert c.pessoas.definir_ativo("mecanico", False)
+        assert evento is not None and (evento.tipo, evento.operacao) == (ACESSO, "delete")
+        assert componente(PessoasRepository, app).definir_ativo("mecanico", False)
         evento = assinatura.proximo(timeout=5)
-        assert evento is not None and (evento.tipo, evento.operacao) == (live.ACESSO, "update")
+        assert evento is not None and (evento.tipo, evento.operacao) == (ACESSO, "update")
 
 
 def derrubar_stream(app) -> None:
     """Break the broker's change stream on the server, as a failover would: its next getMore
     fails with a transient error the driver does not retry itself, so the broker backs off and
     resumes from its token (a mongod failpoint: no hook in the broker)."""
-    componentes(app).mongo.client.admin.command(
+    componente(Mongo, app).client.admin.command(
         "configureFailPoint",
         "failCommand",
         mode={"times": 1},
@@ -222,7 +231,7 @@ def derrubar_stream(app) -> None:
 
 
 def test_retoma_do_resume_token_sem_perder_o_que_mudou_enquanto_desconectado(app, api):
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     fonte.espera_inicial = 1.0  # a long gap: the change below surely happens while disconnected
     with fonte.assinar() as assinatura:
         assert fonte.aguardar_pronto(5)
@@ -246,7 +255,7 @@ def test_retoma_do_resume_token_sem_perder_o_que_mudou_enquanto_desconectado(app
 
 
 def test_token_que_nao_serve_mais_recomeca_e_pede_ressincronizacao(app, api):
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     fonte.espera_inicial = 0.5
     with fonte.assinar() as assinatura:
         assert fonte.aguardar_pronto(5)
@@ -264,7 +273,7 @@ def test_token_que_nao_serve_mais_recomeca_e_pede_ressincronizacao(app, api):
 
 
 def test_assinante_lento_e_descartado_sem_atrasar_os_outros(app, api):
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     fonte.capacidade = 2
     lento, rapido_ = fonte.assinar(), fonte.assinar()
     assert fonte.aguardar_pronto(5)
@@ -277,7 +286,7 @@ def test_assinante_lento_e_descartado_sem_atrasar_os_outros(app, api):
 
 
 def test_parar_encerra_a_thread_prontamente(app):
-    fonte = live.broker(app)
+    fonte = componente(Broker, app)
     with fonte.assinar():
         assert fonte.aguardar_pronto(5)
     inicio = time.monotonic()
@@ -383,7 +392,7 @@ def test_ressincronizacao_manda_o_quadro_inteiro(mecanico, api, rapido):
         leitor.proxima()
         item = api.criar(2201)
         leitor.proxima(timeout=2, com=item["fila_id"])
-        live.broker(rapido)._publicar(Evento(RESSINCRONIZAR))
+        componente(Broker, rapido)._publicar(Evento(RESSINCRONIZAR))
         completo = leitor.proxima(timeout=2, com='hx-target="#cartoes-AGUARDANDO"')["data"]
         assert f'id="cartao-{item["fila_id"]}"' in completo
     finally:
@@ -413,7 +422,7 @@ def test_usuario_desativado_tem_o_stream_encerrado(mecanico, rapido):
 
     resposta, leitor = stream_de_teste(mecanico, "/eventos")
     leitor.proxima()
-    componentes(rapido).pessoas.definir_ativo("mecanico", False)
+    componente(PessoasRepository, rapido).definir_ativo("mecanico", False)
     restantes = leitor.fim(timeout=5)
     assert restantes[-1]["event"] == "revogado"
     leitor.fechar()
@@ -453,7 +462,7 @@ def test_stream_do_quadro_por_http_real(rapido, live_server, usuarios_demo, api)
 
 def test_cliente_que_sai_libera_a_assinatura(rapido, live_server, usuarios_demo):
     sessao = _entrar_http(live_server, "mecanico", usuarios_demo["mecanico"]["senha"])
-    fonte = live.broker(rapido)
+    fonte = componente(Broker, rapido)
     resposta = sessao.get(f"{live_server}/eventos", stream=True, timeout=(5, 5))
     leitor = LeitorSSE(resposta.iter_content(chunk_size=None))
     leitor.proxima()
@@ -494,6 +503,7 @@ def test_sem_script_nem_estilo_inline_nos_modelos_deste_modulo():
 def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
     """Claiming/releasing an item for delivery changes nothing a screen shows: no push."""
     from webapp.broker import _evento
+    from webapp.fila.repository import CAMPOS_INVISIVEIS
 
     base = {"operationType": "update", "documentKey": {"_id": "x"}, "fullDocument": {}}
     so_lease = {
@@ -503,12 +513,12 @@ def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
             "removedFields": [],
         },
     }
-    assert _evento(so_lease, {}) is None
+    assert _evento(so_lease, {}, CAMPOS_INVISIVEIS) is None
     soltura = {
         **base,
         "updateDescription": {"updatedFields": {}, "removedFields": ["os_sync.lease_dono"]},
     }
-    assert _evento(soltura, {}) is None
+    assert _evento(soltura, {}, CAMPOS_INVISIVEIS) is None
     passo = {
         **base,
         "updateDescription": {
@@ -516,7 +526,7 @@ def test_reivindicacao_do_despachante_nao_vira_evento() -> None:
             "removedFields": [],
         },
     }
-    assert _evento(passo, {}) is not None
+    assert _evento(passo, {}, CAMPOS_INVISIVEIS) is not None
 
 
 def test_estado_inteiro_e_compartilhado_ate_a_proxima_mudanca(app, api):
@@ -529,10 +539,11 @@ def test_estado_inteiro_e_compartilhado_ate_a_proxima_mudanca(app, api):
         renders.append(len(renders) + 1)
         return f"estado {len(renders)}"
 
-    def abrir() -> Iterator[str]:
-        return sse.transmitir(completo=completo, mudancas=lambda _: None, visao="teste")
+    fonte = componente(Broker, app)
 
-    fonte = live.broker(app)
+    def abrir() -> Iterator[str]:
+        return sse.transmitir(fonte, 15, completo=completo, mudancas=lambda _: None, visao="teste")
+
     with app.test_request_context():
         while time.monotonic() % 1 > 0.3:  # the three streams below within one second
             time.sleep(0.05)

@@ -15,8 +15,9 @@ from playwright.sync_api import expect
 from tests.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
 from webapp.clock import agora
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila.domain import MotivoPausa, Prioridade
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -83,7 +84,7 @@ def _tamanho_pdf(pdf: bytes) -> tuple[int, int]:
 def _semana_de_trabalho(app: Flask) -> str:
     """Finished orders over the last days, a few open and late: what a manager would look at.
     Returns an order's id for the job card."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     agora_ = agora()
     roteiro = [  # (priority, mechanic, days ago, minutes of each stage)
         ("URGENTE", 101, 0, (15, 35, 40, 10, 70)), ("ALTA", 102, 1, (30, 45, 90, 20, 120)),

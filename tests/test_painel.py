@@ -13,22 +13,24 @@ from flask import Flask
 
 from tests.helpers import Api
 from tests.test_live import LeitorSSE, stream_de_teste
-from webapp.components import componentes
-from webapp.configuracoes.repository import TOKENS
-from webapp.fila.domain import MotivoPausa, Papel, Prioridade
-from webapp.fila.service import Ator, agora
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.configuracoes.repository import TOKENS, ConfiguracoesRepository
+from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
 from webapp.painel import routes as painel_routes
 
 COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
 
 def _db(app: Flask):
-    return componentes(app).mongo.db
+    return componente(Mongo, app).db
 
 
 @pytest.fixture
 def segredo(app: Flask) -> str:
-    token, _ = componentes(app).configuracoes.criar_token("TV de teste", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV de teste", "gerente")
     return token
 
 
@@ -36,7 +38,7 @@ def adicionar(
     app: Flask, os_id: int, *, minutos_atras: int = 0, prioridade: str = "NORMAL", **extras
 ):
     """An order created `minutos_atras` minutes ago (through the service, like every entry)."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     return fila.adicionar(
         os_id,
         Ator("teste", Papel.GERENTE),
@@ -68,7 +70,7 @@ def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
 def test_token_revogado_403(app, client, segredo):
     assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
     documento = _db(app)[TOKENS].find_one({})
-    componentes(app).configuracoes.revogar_token(str(documento["_id"]), "gerente")
+    componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
     assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
     assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
 
@@ -182,12 +184,12 @@ def test_cartao_finalizado_diz_quando_terminou_e_espera_diz_o_motivo(app, client
     fim = api.criar(4810, placa="FIM1A01")
     api.levar_ate(fim["fila_id"], "finalizar-reparo")
     parado = api.criar(4811, placa="PAR1A01")
-    componentes(app).fila.pausar(
+    componente(FilaService, app).pausar(
         parado["fila_id"], MotivoPausa.AGUARDANDO_PECAS, "pastilha", Ator("g", Papel.GERENTE)
     )
     html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
-    terminou = componentes(app).mongo.db.fila_execucao.find_one({"ordem_servico_id": 4810})
-    hora = componentes(app).relogio.local(terminou["dta_fim_reparo"]).strftime("%H:%M")
+    terminou = componente(Mongo, app).db.fila_execucao.find_one({"ordem_servico_id": 4810})
+    hora = componente(Clock, app).local(terminou["dta_fim_reparo"]).strftime("%H:%M")
     assert f'<span class="painel-fim">Finalizada às {hora}</span>' in coluna(html, "FINALIZADA")
     assert '<span class="painel-pausa">Esperando peças</span>' in coluna(html, "AGUARDANDO")
     # Each running time says what it is to a screen reader.
@@ -229,8 +231,7 @@ def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_a_cada_mudanca(rapi
 
 
 def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo):
-    tv = make_app(painel_max_cartoes=1)
-    tv.config["EVENTOS_HEARTBEAT_S"] = 0.2
+    tv = make_app(painel_max_cartoes=1, sse_batida_ms=200)
     api.criar(4950, "URGENTE")
     escondido = api.criar(4951)  # not on screen: the column shows only one card
     resposta, leitor = stream_de_teste(tv.test_client(), f"/painel/eventos?token={segredo}")
@@ -248,7 +249,7 @@ def test_revogar_fecha_o_stream_aberto(rapido, segredo):
     resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
     leitor.proxima()
     documento = _db(rapido)[TOKENS].find_one({})
-    componentes(rapido).configuracoes.revogar_token(str(documento["_id"]), "gerente")
+    componente(ConfiguracoesRepository, rapido).revogar_token(str(documento["_id"]), "gerente")
     restantes = leitor.fim(timeout=5)  # the stream ends by itself
     assert restantes[-1]["event"] == "revogado"
     assert all("painel-coluna" not in m["data"] for m in restantes)
@@ -309,7 +310,7 @@ def test_um_desenho_por_mudanca_para_todas_as_tvs(rapido, api, segredo):
     ]
     chamadas = []
     original = painel_routes._render
-    painel_routes._render = lambda c: chamadas.append(1) or original(c)
+    painel_routes._render = lambda: chamadas.append(1) or original()
     try:
         for leitor in leitores:
             leitor.proxima()

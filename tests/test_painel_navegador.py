@@ -11,9 +11,11 @@ from playwright.sync_api import Page, expect
 
 from tests.navegador import ARTEFATOS, PRAZO_TV, TV, ApiHttp
 from webapp.clock import agora
-from webapp.components import componentes
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
-from webapp.fila.service import Ator
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -57,7 +59,7 @@ def _colunas(tv: Page) -> dict[str, dict]:
 
 def _adicionar(app: Flask, os_id: int, minutos: int, prioridade: str = "NORMAL", **extras):
     instante = agora() - timedelta(minutes=minutos)
-    return componentes(app).fila.adicionar(
+    return componente(FilaService, app).adicionar(
         os_id, GERENTE, Prioridade(prioridade), extras, instante=instante
     )
 
@@ -65,16 +67,17 @@ def _adicionar(app: Flask, os_id: int, minutos: int, prioridade: str = "NORMAL",
 def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
-    c = componentes(app)
     # AGUARDANDO: long texts (a long vehicle, holds) and more orders than the TV is sent (5).
     for n in range(7):
         item = _adicionar(app, 9100 + n, 300 - n, "URGENTE", placa=f"LNG{n}A00", veiculo=LONGO)
         if n % 2 == 0:
-            c.fila.pausar(item["_id"], MotivoPausa.AGUARDANDO_CLIENTE, None, GERENTE)
+            componente(FilaService, app).pausar(
+                item["_id"], MotivoPausa.AGUARDANDO_CLIENTE, None, GERENTE
+            )
     # EM_DIAGNOSTICO: five plain cards, which must all fit (PAINEL_MAX_CARTOES' default).
     for n in range(5):
         item = _adicionar(app, 9200 + n, 100 - n, placa=f"DIA{n}A00", veiculo="Fiat Uno")
-        c.fila.executar(
+        componente(FilaService, app).executar(
             item["_id"], Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 101}
         )
     # FINALIZADA: one finished order, whose time says what it is.
@@ -86,8 +89,8 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
         (Acao.INICIAR_REPARO, None),
         (Acao.FINALIZAR_REPARO, None),
     ):
-        c.fila.executar(fim["_id"], acao, GERENTE, dados)
-    token, _ = c.configuracoes.criar_token("TV", "teste")
+        componente(FilaService, app).executar(fim["_id"], acao, GERENTE, dados)
+    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
 
     tela = abrir(TV)
     tv = tela.pagina
@@ -143,7 +146,7 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
 
 def _ids(app: Flask, primeiro_os: int, coluna: dict) -> list[str]:
     """The ids of the AGUARDANDO cards the TV should show first: the oldest of one priority."""
-    db = componentes(app).mongo.db
+    db = componente(Mongo, app).db
     itens = db.fila_execucao.find(
         {"ordem_servico_id": {"$gte": primeiro_os, "$lt": primeiro_os + 100}},
         sort=[("dta_criacao", 1)],

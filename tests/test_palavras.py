@@ -13,10 +13,12 @@ from tests import test_quadro
 from tests.helpers import Api
 from tests.test_quadro import Quadro, cartao_html
 from webapp.clock import agora
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.fila import labels
-from webapp.fila.domain import Acao, Papel
-from webapp.fila.service import Ator
+from webapp.fila.domain import Acao, Ator, Papel
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 
 pessoas = test_quadro.pessoas  # the mechanic and the manager signed in (a fixture)
 
@@ -75,7 +77,7 @@ def test_soltar_na_coluna_errada_diz_qual_e_o_proximo_passo(api: Api, pessoas) -
 def test_historico_conta_com_plural_de_verdade(api: Api, pessoas, app: Flask) -> None:
     mecanico = pessoas["mecanico"]
     assert "Nenhuma ordem finalizada antes de hoje." in mecanico.pagina("/historico")
-    fila = componentes(app).mongo.db["fila_execucao"]
+    fila = componente(Mongo, app).db["fila_execucao"]
     for n in range(3):
         api.levar_ate(api.criar(1100 + n)["fila_id"], "finalizar-reparo")
         fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
@@ -86,10 +88,9 @@ def test_historico_conta_com_plural_de_verdade(api: Api, pessoas, app: Flask) ->
 
 
 def test_pagina_da_ordem_sem_repeticoes_nem_ids(api: Api, pessoas, app: Flask) -> None:
-    c = componentes(app)
-    demo = c.fila.adicionar(1201, Ator(labels.DEMONSTRACAO, Papel.ADMIN))
+    demo = componente(FilaService, app).adicionar(1201, Ator(labels.DEMONSTRACAO, Papel.ADMIN))
     fila_id = str(demo["_id"])
-    c.fila.executar(
+    componente(FilaService, app).executar(
         fila_id,
         Acao.INICIAR_DIAGNOSTICO,
         Ator(labels.SISTEMA_OS, Papel.SISTEMA_OS),
@@ -138,7 +139,9 @@ def test_quem_nao_tem_numero_de_funcionario_sabe_o_que_fazer(
 ) -> None:
     """The order's mechanic is whoever starts its diagnosis: a person without an employee
     number is told how to fix that, not asked for a field of the API."""
-    componentes(app).pessoas.criar("chefe", "Chefe Sem Número", "senha-do-chefe-123", "gerente")
+    componente(PessoasRepository, app).criar(
+        "chefe", "Chefe Sem Número", "senha-do-chefe-123", "gerente"
+    )
     fila_id = api.criar(1301)["fila_id"]
     cliente = app.test_client()
     assert entrar(cliente, "chefe", "senha-do-chefe-123").status_code == 302

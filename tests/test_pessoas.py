@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from pymongo.database import Database
 
-from webapp.components import componentes
-from webapp.fila.domain import Papel
-from webapp.fila.service import Ator
+from webapp.components import componente
+from webapp.fila.domain import Ator, Papel
+from webapp.mongo import Mongo
 from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
@@ -26,22 +26,22 @@ from webapp.sessao.repository import (
 
 @pytest.fixture
 def db(app: Flask) -> Database:
-    return componentes(app).mongo.db
+    return componente(Mongo, app).db
 
 
 @pytest.fixture
 def pessoas(app: Flask) -> PessoasRepository:
-    return componentes(app).pessoas
+    return componente(PessoasRepository, app)
 
 
 @pytest.fixture
 def consultas(app: Flask) -> PessoasQueries:
-    return componentes(app).pessoas_queries
+    return componente(PessoasQueries, app)
 
 
 @pytest.fixture
 def tentativas(app: Flask) -> TentativasRepository:
-    return componentes(app).tentativas
+    return componente(TentativasRepository, app)
 
 
 def test_criar_guarda_login_em_minusculas_e_senha_com_scrypt(
@@ -53,7 +53,7 @@ def test_criar_guarda_login_em_minusculas_e_senha_com_scrypt(
     assert doc["senha_hash"].startswith("scrypt:") and "senha-forte" not in doc["senha_hash"]
     assert doc["funcionario_id"] == 101 and doc["criado_em"] is not None
     assert (u.login, u.papel, u.funcionario_id, u.e_gerente) == ("joao", Papel.MECANICO, 101, False)
-    assert u.ator == Ator(id="joao", papel=Papel.MECANICO)
+    assert u.ator == Ator("joao", Papel.MECANICO, pessoa=True, funcionario_id=101)
     assert consultas.obter("JOAO").nome == "João Silva"  # type: ignore[union-attr]
 
 
@@ -210,7 +210,7 @@ def test_seed_demo_cria_os_usuarios_uma_vez(
 
 def test_comandos_de_pessoas(app: Flask, db: Database, consultas: PessoasQueries) -> None:
     """The CLI twins of the /pessoas page, each change recorded as made from the command line."""
-    componentes(app).pessoas.criar_se_faltam(
+    componente(PessoasRepository, app).criar_se_faltam(
         [{"login": "joao", "nome": "João", "senha": "senha-forte", "papel": "mecanico",
           "funcionario_id": 101}]
     )  # fmt: skip

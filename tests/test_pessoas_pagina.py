@@ -14,9 +14,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.helpers import csrf_de
-from webapp.components import componentes
+from webapp.components import componente
 from webapp.pessoas.cli import QUEM
 from webapp.pessoas.domain import UsuarioInvalido
+from webapp.pessoas.queries import PessoasQueries
+from webapp.pessoas.repository import PessoasRepository
+from webapp.pessoas.service import PessoasService
 
 Entrar = Callable[..., TestResponse]
 ENDERECO_GERENTE = "10.20.30.40"
@@ -76,7 +79,7 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
     )  # fmt: skip
     assert r.status_code == 303 and r.headers["Location"] == "/"
     assert joana.get("/").status_code == 200  # still signed in, under the new stamp
-    assert componentes(app).pessoas_queries.autenticar("joana", "minha-senha-1") is not None
+    assert componente(PessoasQueries, app).autenticar("joana", "minha-senha-1") is not None
 
     pagina = gerente.get("/pessoas").text
     registro = pagina[pagina.index('id="titulo-registro"') :].split("<tbody>")[1]
@@ -112,7 +115,7 @@ def test_adicionar_recusa_com_a_mensagem_no_campo(
     junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
     assert junto and mensagem in junto[1], r.text  # beside its own field
     assert 'class="senha-temporaria"' not in r.text
-    assert componentes(app).pessoas_queries.obter("joana") is None
+    assert componente(PessoasQueries, app).obter("joana") is None
 
 
 def test_editar_nome_mantem_a_sessao_e_mudar_o_papel_encerra(
@@ -127,14 +130,14 @@ def test_editar_nome_mantem_a_sessao_e_mudar_o_papel_encerra(
     )
     assert r.status_code == 303 and r.headers["Location"] == "/pessoas/mecanico"
     assert marcos.get("/").status_code == 200  # a new name keeps the session
-    usuario = componentes(app).pessoas_queries.obter("mecanico")
+    usuario = componente(PessoasQueries, app).obter("mecanico")
     assert (usuario.nome, usuario.funcionario_id) == ("Marcos Silva", 111)
 
     r = postar(gerente, "/pessoas/mecanico", {"nome": "Marcos Silva", "papel": "gerente"})
     assert r.status_code == 303
     r = marcos.get("/")
     assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
-    usuario = componentes(app).pessoas_queries.obter("mecanico")
+    usuario = componente(PessoasQueries, app).obter("mecanico")
     assert usuario.e_gerente and usuario.funcionario_id is None  # blank: no number
     pagina = gerente.get("/pessoas/mecanico").text
     assert "Alterou o cadastro: papel Mecânico → Gerente; nº de funcionário 111 → —" in pagina
@@ -193,7 +196,7 @@ def test_ninguem_se_desativa_nem_muda_o_proprio_papel(app: Flask, gerente: Flask
     )
     r = postar(gerente, "/pessoas/gerente", {"nome": "Gabriela", "papel": "mecanico"})
     assert r.status_code == 400 and "Você não pode alterar o seu próprio papel." in r.text
-    usuario = componentes(app).pessoas_queries.obter("gerente")
+    usuario = componente(PessoasQueries, app).obter("gerente")
     assert usuario.ativo and usuario.e_gerente and usuario.nome == "Gabriela Gerente"
 
 
@@ -216,7 +219,7 @@ ROTAS = [
 def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
     app: Flask, usuarios_demo, entrar: Entrar
 ) -> None:
-    componentes(app).pessoas.definir_ativo("mecanico2", False)
+    componente(PessoasRepository, app).definir_ativo("mecanico2", False)
     marcos = cliente(app)
     entrar(marcos, "mecanico", "mecanico123")
     token = csrf_de(marcos.get("/").text)
@@ -225,7 +228,7 @@ def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
         r = marcos.open(caminho, method=metodo, data=dados if metodo == "POST" else None)
         assert r.status_code == 403, (metodo, caminho, r.status_code)
         assert "Apenas gerentes podem acessar esta página." in r.text
-    q = componentes(app).pessoas_queries
+    q = componente(PessoasQueries, app)
     assert q.obter("x") is None and q.obter("gerente").ativo and q.obter("gerente").e_gerente
     assert not q.obter("mecanico2").ativo and q.registros() == [
         r for r in q.registros() if r["acao"] == "entrar"
@@ -253,7 +256,7 @@ def test_trocar_a_propria_senha_recusa(
     r = postar(marcos, "/senha", {"senha_atual": atual, "nova": nova, "confirmar": confirmar})
     assert r.status_code == 400 and "A senha não foi trocada" in r.text
     assert re.search(rf'<p class="erro-campo" id="{campo}-erro">{mensagem}</p>', r.text), r.text
-    assert componentes(app).pessoas_queries.autenticar("mecanico", "mecanico123") is not None
+    assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is not None
     assert marcos.get("/").status_code == 200
 
 
@@ -261,7 +264,7 @@ def test_trocar_a_propria_senha_recusa(
 
 
 def _admin(app: Flask, login: str, entrar: Entrar | None = None) -> FlaskClient | None:
-    componentes(app).pessoas.criar(login, f"Admin {login}", "senha-admin-1", "admin")
+    componente(PessoasRepository, app).criar(login, f"Admin {login}", "senha-admin-1", "admin")
     if entrar is None:
         return None
     client = cliente(app, "10.0.0.77")
@@ -276,7 +279,7 @@ def test_gerente_nao_cria_promove_nem_mexe_em_admin(
     editing, demoting, resetting (then signing in as them) or deactivating an admin is refused
     with the reason, and nothing changes."""
     _admin(app, "ana")
-    pessoas = componentes(app).pessoas_queries
+    pessoas = componente(PessoasQueries, app)
     apenas = "Apenas um administrador pode"
     r = adicionar(gerente, login="intruso", papel="admin", funcionario_id="")
     assert r.status_code == 400 and apenas in r.text and pessoas.obter("intruso") is None
@@ -302,7 +305,7 @@ def test_gerente_nao_cria_promove_nem_mexe_em_admin(
 def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:
     admin = _admin(app, "ana", entrar)
     assert admin is not None
-    pessoas = componentes(app).pessoas_queries
+    pessoas = componente(PessoasQueries, app)
     r = postar(admin, "/pessoas", {"nome": "Bia", "login": "bia", "papel": "admin"})
     assert r.status_code == 200 and pessoas.obter("bia").papel.value == "admin"
     r = postar(admin, "/pessoas/bia", {"nome": "Bia", "papel": "gerente"})  # demote: two admins
@@ -311,7 +314,7 @@ def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Ent
     assert postar(admin, "/pessoas/bia/desativar").status_code == 303
     assert not pessoas.obter("bia").ativo
     # Ana is now the last active admin: the command line cannot demote or deactivate her.
-    servico = componentes(app).pessoas_service  # as the command line calls it (cli.QUEM)
+    servico = componente(PessoasService, app)  # as the command line calls it (cli.QUEM)
     ultimo = "último administrador ativo"
     with pytest.raises(UsuarioInvalido, match=ultimo):
         servico.editar("ana", "Ana", "gerente", None, QUEM)
@@ -319,7 +322,7 @@ def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Ent
         servico.definir_ativo("ana", False, QUEM)
     # Nor the repository underneath, whoever calls it.
     with pytest.raises(UsuarioInvalido, match=ultimo):
-        componentes(app).pessoas.definir_ativo("ana", False)
+        componente(PessoasRepository, app).definir_ativo("ana", False)
     ana = pessoas.obter("ana")
     assert ana.ativo and ana.papel.value == "admin"
 
@@ -327,7 +330,7 @@ def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Ent
 def _rebaixar(app: Flask, login: str, largada: threading.Barrier, erros: list[str]) -> None:
     largada.wait()
     try:
-        componentes(app).pessoas_service.editar(login, login, "gerente", None, QUEM)
+        componente(PessoasService, app).editar(login, login, "gerente", None, QUEM)
     except UsuarioInvalido as erro:
         erros.append(str(erro))
 
@@ -335,14 +338,13 @@ def _rebaixar(app: Flask, login: str, largada: threading.Barrier, erros: list[st
 def test_dois_rebaixamentos_simultaneos_deixam_um_admin(app: Flask) -> None:
     """Two admins demoted at the same instant by two others: one change is refused, never both
     applied (the guard document serializes them inside their transactions)."""
-    c = componentes(app)
     for rodada in range(5):
         a, b = f"a{rodada}", f"b{rodada}"
         _admin(app, a)
         _admin(app, b)
-        for outro in c.pessoas_queries.listar():
+        for outro in componente(PessoasQueries, app).listar():
             if outro.papel.value == "admin" and outro.login not in (a, b) and outro.ativo:
-                c.pessoas.definir_ativo(outro.login, False)
+                componente(PessoasRepository, app).definir_ativo(outro.login, False)
         largada, erros = threading.Barrier(2), []
         fios = [threading.Thread(target=_rebaixar, args=(app, x, largada, erros)) for x in (a, b)]
         for fio in fios:
@@ -350,6 +352,8 @@ def test_dois_rebaixamentos_simultaneos_deixam_um_admin(app: Flask) -> None:
         for fio in fios:
             fio.join(timeout=30)
         admins = [
-            u.login for u in c.pessoas_queries.listar() if u.papel.value == "admin" and u.ativo
+            u.login
+            for u in componente(PessoasQueries, app).listar()
+            if u.papel.value == "admin" and u.ativo
         ]
         assert len(admins) == 1 and len(erros) == 1, (rodada, admins, erros)

@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import Api, csrf_de
-from webapp.components import componentes
-from webapp.fila.service import agora
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.mongo import Mongo
 
 
 class Quadro:
@@ -133,6 +134,29 @@ def test_cartao_com_formulario_do_passo_pesa_pouco(api: Api, pessoas) -> None:
     assert len(cartao.encode()) <= 1750, len(cartao.encode())
     assert cartao.count("<form") == 1 and cartao.count("<textarea") == 1
     assert cartao.count("<summary") == 1 and cartao.count('type="submit"') == 1
+
+
+def test_quem_inicia_o_trabalho_e_o_mecanico_no_quadro_e_na_api(api: Api, pessoas) -> None:
+    """One rule, in the service, for both entry points: on the board whoever starts the work is
+    its mechanic (a hand-made post naming another is not obeyed), a manager included; through
+    the API the caller names the mechanic (a manager's token assigns one)."""
+    feito_pelo_quadro = api.criar(520)["fila_id"]
+    r = pessoas["mecanico"].passo(
+        feito_pelo_quadro, "iniciar-diagnostico", {"mecanico_responsavel_id": "102"}
+    )
+    assert r.status_code == 303
+    assert api.get(f"/fila-execucao/{feito_pelo_quadro}").json["mecanico_responsavel_id"] == 101
+    do_gerente = api.criar(521)["fila_id"]
+    assert pessoas["gerente"].passo(do_gerente, "iniciar-diagnostico").status_code == 303
+    assert api.get(f"/fila-execucao/{do_gerente}").json["mecanico_responsavel_id"] == 201
+    pela_api = api.criar(522)["fila_id"]
+    r = api.como("gerente").passo(pela_api, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    assert r.status_code == 200 and r.json["mecanico_responsavel_id"] == 102
+    do_mecanico = api.criar(523)["fila_id"]
+    r = api.como("mecanico").passo(
+        do_mecanico, "iniciar-diagnostico", {"mecanico_responsavel_id": 101}
+    )
+    assert r.status_code == 200 and r.json["mecanico_responsavel_id"] == 101
 
 
 def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
@@ -373,7 +397,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     antiga = api.criar(702, placa="ONT3M00")["fila_id"]
     api.levar_ate(antiga, "finalizar-reparo")
     ontem = agora() - timedelta(days=1)
-    componentes(app).mongo.db["fila_execucao"].update_one(
+    componente(Mongo, app).db["fila_execucao"].update_one(
         {"ordem_servico_id": 702}, {"$set": {"dta_fim_reparo": ontem}}
     )
     mecanico = pessoas["mecanico"]
@@ -383,7 +407,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     historico = mecanico.pagina("/historico")
     assert "ONT3M00" in historico and "HOJ1E00" not in historico
-    dia = ontem.astimezone(componentes(app).mongo.db.codec_options.tzinfo).date()
+    dia = ontem.astimezone(componente(Mongo, app).db.codec_options.tzinfo).date()
     assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
     assert mecanico.client.get("/historico?data=ontem").status_code == 400
 
@@ -403,7 +427,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
 
 def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
-    fila = componentes(app).mongo.db["fila_execucao"]
+    fila = componente(Mongo, app).db["fila_execucao"]
     for n in range(30):
         api.levar_ate(api.criar(800 + n)["fila_id"], "finalizar-reparo")
     fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
@@ -418,7 +442,7 @@ def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, a
     atrasada = api.criar(901, "URGENTE", previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
     no_prazo = api.criar(902, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]
     # An urgent order waiting 45 min is amber (30/60 min thresholds by default); 2 h is red.
-    fila = componentes(app).mongo.db["fila_execucao"]
+    fila = componente(Mongo, app).db["fila_execucao"]
     fila.update_one(
         {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(minutes=45)}}
     )

@@ -12,7 +12,9 @@ from flask.testing import FlaskClient
 
 from tests.helpers import Api, csrf_de
 from webapp.cartoes import cards
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.service import FilaService
 
 
 class Pessoa:
@@ -99,7 +101,7 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
 
     r = gerente.atribuir(fila_id, 101)  # without JavaScript: a 303 back to the card
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/#cartao-{fila_id}")
-    item = componentes(app).fila.obter(fila_id)
+    item = componente(FilaService, app).obter(fila_id)
     assert item["mecanico_responsavel_id"] == 101
     assert [(h["de"], h["para"]) for h in item["historico"] if h["acao"] == "atribuir"] == [
         (None, 102),
@@ -117,7 +119,7 @@ def test_mecanico_fora_da_lista_e_recusado_no_campo(api: Api, pessoas, app, valo
     r = pessoas["gerente"].atribuir(fila_id, valor, htmx=True)
     assert r.status_code == 400
     assert "Escolha um dos mecânicos ativos da lista." in r.text
-    assert componentes(app).fila.obter(fila_id)["mecanico_responsavel_id"] is None
+    assert componente(FilaService, app).obter(fila_id)["mecanico_responsavel_id"] is None
 
 
 def test_mecanico_nao_atribui_nem_a_mao(api: Api, pessoas, app: Flask) -> None:
@@ -129,7 +131,7 @@ def test_mecanico_nao_atribui_nem_a_mao(api: Api, pessoas, app: Flask) -> None:
         r = mecanico.atribuir(fila_id, valor)
         assert r.status_code == 403
         assert "Apenas um gerente pode atribuir o mecânico." in r.text
-    assert componentes(app).fila.obter(fila_id)["mecanico_responsavel_id"] is None
+    assert componente(FilaService, app).obter(fila_id)["mecanico_responsavel_id"] is None
 
 
 def test_ordem_finalizada_nao_oferece_nem_aceita_atribuir(api: Api, pessoas) -> None:
@@ -147,7 +149,7 @@ def test_tv_mostra_a_carga_de_cada_mecanico(app: Flask, api: Api, usuarios_demo)
     for n in range(3):
         fila_id = api.criar(20 + n)["fila_id"]
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    segredo, _ = componentes(app).configuracoes.criar_token("TV", "gerente")
+    segredo, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "gerente")
     html = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     faixa = html[html.index('id="painel-carga"') : html.index("</footer>")]
     assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", faixa.split(">", 1)[1])).strip() == (

@@ -14,10 +14,12 @@ from scripts.os_standin import OSStandIn
 from tests.helpers import servidor_http
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
 from webapp.clock import agora
-from webapp.components import componentes
-from webapp.fila.domain import Acao, Papel, Prioridade, nova_ordem
-from webapp.fila.service import Ator
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Acao, Ator, Papel, Prioridade, nova_ordem
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
+from webapp.sincronizacao_os.dispatcher import OsDispatcher
 
 pytestmark = pytest.mark.navegador
 
@@ -115,11 +117,10 @@ def test_sem_javascript_erro_depois_sucesso_nunca_405(
 def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
-    c = componentes(app)
     gerente = Ator("teste", Papel.GERENTE)
     ids = [
         str(
-            c.fila.adicionar(
+            componente(FilaService, app).adicionar(
                 9400 + n, gerente, Prioridade.NORMAL, {"placa": f"RET{n % 10}A{n:02d}"}
             )["_id"]
         )
@@ -179,8 +180,7 @@ def test_texto_digitado_sobrevive_a_um_409(
 
 def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_demo, abrir) -> None:
     """Screenshots of a big board (tablet, desktop, TV); each column renders a page only."""
-    c = componentes(app)
-    repo = c.fila.repo
+    repo = componente(FilaService, app).repo
     gerente = Ator("teste", Papel.GERENTE)
     prioridades = list(Prioridade)
     agora_ = agora()
@@ -190,10 +190,10 @@ def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_d
         documentos.append(nova_ordem(20_000 + n, prioridades[n % 4], gerente.id, agora_, extras))
     repo.fila.insert_many(documentos)
     for documento in documentos[:600]:
-        c.fila.executar(
+        componente(FilaService, app).executar(
             documento["_id"], Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 101}
         )
-    token, _ = c.configuracoes.criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
 
     ARTEFATOS.mkdir(exist_ok=True)
     for nome, tela, opcoes in (
@@ -233,10 +233,11 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
     and actions on their way then land in the new one."""
     with OSStandIn(settings.secret_key) as os_servico:
         app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
-        c = componentes(app)
         gerente = Ator("teste", Papel.GERENTE)
-        fila_id = c.fila.adicionar(9401, gerente)["_id"]
-        c.fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 7})
+        fila_id = componente(FilaService, app).adicionar(9401, gerente)["_id"]
+        componente(FilaService, app).executar(
+            fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 7}
+        )
         with servidor_http(app) as base:
             pessoa = Pessoa(navegador, base, TABLET).entrar("gerente", "gerente123")
             try:
@@ -250,21 +251,25 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 # A mark only this node carries: the push must update it, not replace it (a tap
                 # pressed on one node and released on its replacement is no click).
                 cartao.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
-                assert c.despachante.despachar_uma_vez() is True  # delivered: a new badge
+                assert (
+                    componente(OsDispatcher, app).despachar_uma_vez() is True
+                )  # delivered: a new badge
                 expect(cartao.locator(".sinc-os")).to_have_count(0)  # the push was applied
                 assert cartao.get_attribute("data-versao") == versao
                 assert cartao.get_attribute("data-no-do-teste") == "1"
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
 
                 # Someone else's step: a new state, the card moves and its actions close.
-                c.fila.executar(fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "X"})
+                componente(FilaService, app).executar(
+                    fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "X"}
+                )
                 cartao = pessoa.cartao(str(fila_id), "AGUARDANDO")
                 expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
                 acoes = cartao.locator(".mais-acoes .acoes-todas")
                 expect(acoes).to_have_count(0)
 
                 def entregar_enquanto_busca(rota: Route) -> None:
-                    assert c.despachante.despachar_uma_vez() is True
+                    assert componente(OsDispatcher, app).despachar_uma_vez() is True
                     time.sleep(1.0)  # meanwhile the browser receives the same-state push
                     rota.continue_()
 
@@ -280,7 +285,9 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 pessoa.pagina.unroute("**/acoes*")
 
                 def mudar_enquanto_busca(rota: Route) -> None:
-                    c.fila.alterar_prioridade(fila_id, Prioridade.URGENTE, gerente)
+                    componente(FilaService, app).alterar_prioridade(
+                        fila_id, Prioridade.URGENTE, gerente
+                    )
                     time.sleep(1.0)  # meanwhile the push replaces the card
                     rota.continue_()
 
@@ -296,17 +303,17 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
 
                 # The reason a step was refused stays, too. This board's "Iniciar reparo" reaches
                 # the server after someone else's (whose push moves the card first): a 409.
-                c.fila.executar(fila_id, Acao.APROVAR_ORCAMENTO, gerente)
+                componente(FilaService, app).executar(fila_id, Acao.APROVAR_ORCAMENTO, gerente)
                 retidos: list[Route] = []
                 pessoa.pagina.route("**/passo/iniciar-reparo", lambda rota: retidos.append(rota))
                 cartao.get_by_role("button", name="Iniciar reparo").click()
-                c.fila.executar(fila_id, Acao.INICIAR_REPARO, gerente)
+                componente(FilaService, app).executar(fila_id, Acao.INICIAR_REPARO, gerente)
                 cartao = pessoa.cartao(str(fila_id), "EM_REPARO")
                 expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
                 assert len(retidos) == 1
                 retidos[0].continue_()
                 expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
-                assert c.despachante.despachar_uma_vez() is True
+                assert componente(OsDispatcher, app).despachar_uma_vez() is True
                 expect(cartao.locator(".sinc-os")).to_have_count(0)
                 expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
                 # Only the refused step's answer, which the browser logs as a failed load.

@@ -16,7 +16,11 @@ from flask.testing import FlaskClient
 
 from tests.helpers import TOKEN_SERVICO, Api, csrf_de
 from tests.test_live import LeitorSSE, stream_de_teste
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.queries import FilaQueries
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 from webapp.tokens import emitir
 
 
@@ -53,7 +57,7 @@ def test_cartao_com_dado_ruim_aparece_como_tal(
     """An order stored before the bounds (year 1) shows as an invalid card; the rest works."""
     boa = api.criar(3001, placa="BOA1A00")["fila_id"]
     ruim = api.criar(3002, placa="RUI1A00")["fila_id"]
-    fila = componentes(rapido).mongo.db["fila_execucao"]
+    fila = componente(Mongo, rapido).db["fila_execucao"]
     fila.update_one(
         {"ordem_servico_id": 3002},
         {"$set": {"previsao_entrega": datetime(1, 1, 1, tzinfo=UTC)}},
@@ -64,7 +68,7 @@ def test_cartao_com_dado_ruim_aparece_como_tal(
     assert "dados inválidos" in quadro.text and f'id="cartao-{ruim}"' in quadro.text
     assert gerente.get(f"/ordens/{ruim}").status_code == 200
     assert gerente.get("/?q=RUI").status_code == 200
-    token, _ = componentes(rapido).configuracoes.criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, rapido).criar_token("TV", "teste")
     tv = rapido.test_client().get(f"/painel?token={token}", follow_redirects=True)
     assert tv.status_code == 200 and "BOA1A00" in tv.text
     resposta, leitor = stream_de_teste(gerente, "/eventos")
@@ -213,7 +217,7 @@ def _ocupar(api: Api, parar: threading.Event) -> threading.Thread:
 def test_tv_revogada_perde_o_stream_em_2s_com_a_fila_ocupada(
     app: Flask, make_app, settings, live_server
 ) -> None:
-    token, documento = componentes(app).configuracoes.criar_token("TV", "teste")
+    token, documento = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
     resposta = requests.get(
         f"{live_server}/painel/eventos", cookies={"painel_token": token}, stream=True,
         timeout=(5, 5),
@@ -226,7 +230,7 @@ def test_tv_revogada_perde_o_stream_em_2s_com_a_fila_ocupada(
         leitor.proxima()
         time.sleep(1.0)  # pushes flowing
         inicio = time.monotonic()
-        componentes(app).configuracoes.revogar_token(str(documento["_id"]), "gerente")
+        componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
         fim = leitor.fim(timeout=5)
         assert fim and fim[-1]["event"] == "revogado"
         assert time.monotonic() - inicio < 2.0
@@ -250,7 +254,7 @@ def test_usuario_desativado_perde_o_stream_com_a_fila_ocupada(
         leitor.proxima()
         time.sleep(1.0)
         inicio = time.monotonic()
-        componentes(app).pessoas.definir_ativo("mecanico", False)
+        componente(PessoasRepository, app).definir_ativo("mecanico", False)
         fim = leitor.fim(timeout=5)
         assert fim and fim[-1]["event"] == "revogado"
         assert time.monotonic() - inicio < 2.0
@@ -273,7 +277,7 @@ def test_traceparent_nao_latin1_nao_e_guardado(api: Api, app: Flask) -> None:
         headers={"traceparent": "00-ü€-01", "tracestate": "ok=1"},
     )
     assert r.status_code == 200
-    item = componentes(app).fila_queries.obter(ObjectId(fila_id))
+    item = componente(FilaQueries, app).obter(ObjectId(fila_id))
     assert item is not None
     assert item["eventos_os"][-1]["trace"] == {"tracestate": "ok=1"}
 
@@ -343,7 +347,7 @@ def test_passo_aplicado_durante_desligamento_nao_vira_500_nem_dobra(api: Api, ap
     concern error: the driver's retry gets the step's own result (retryable writes), the client
     gets 200 or 503 — never 500 — and the step is in the history once."""
     fila_id = api.criar(3401)["fila_id"]
-    admin = componentes(app).mongo.client.admin
+    admin = componente(Mongo, app).client.admin
     admin.command(
         "configureFailPoint", "failCommand", mode={"times": 1},
         data={"failCommands": ["findAndModify"],

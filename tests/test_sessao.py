@@ -14,7 +14,9 @@ from flask_login import current_user, login_required
 from werkzeug.test import TestResponse
 
 from tests.helpers import csrf_de
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 from webapp.sessao.auth import exigir_gerente
 from webapp.sessao.repository import (
     CONTA_ESPERA_MAX_S,
@@ -125,7 +127,7 @@ def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar
 def test_usuario_inativo_nao_entra(
     client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
 ) -> None:
-    componentes(app).pessoas.definir_ativo("mecanico", False)
+    componente(PessoasRepository, app).definir_ativo("mecanico", False)
     r = entrar(client, "mecanico", "mecanico123")
     assert r.status_code == 200 and "Usuário inativo" in r.text
     assert _quem(client) is None
@@ -138,11 +140,11 @@ def test_desativar_encerra_a_sessao_na_proxima_requisicao(
 ) -> None:
     entrar(client, "mecanico", "mecanico123")
     assert _quem(client) == "mecanico|mecanico"
-    componentes(app).pessoas.definir_ativo("mecanico", False)
+    componente(PessoasRepository, app).definir_ativo("mecanico", False)
     r = client.get("/_teste/quem")
     assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
     # Reactivating does not revive the old session: the stamp changed.
-    componentes(app).pessoas.definir_ativo("mecanico", True)
+    componente(PessoasRepository, app).definir_ativo("mecanico", True)
     assert _quem(client) is None
 
 
@@ -151,7 +153,7 @@ def test_trocar_senha_encerra_as_sessoes(
 ) -> None:
     entrar(client, "gerente", "gerente123")
     assert _quem(client) == "gerente|gerente"
-    componentes(app).pessoas.alterar_senha("gerente", "outra-senha-1")
+    componente(PessoasRepository, app).alterar_senha("gerente", "outra-senha-1")
     assert _quem(client) is None
 
 
@@ -206,7 +208,7 @@ def test_adivinhar_de_muitos_enderecos_e_freado_sem_trancar_a_conta(
         else:
             assert FALHA in r.text
     assert recusas >= 60 - CONTA_LIVRES - 2 and esperas and max(esperas) <= CONTA_ESPERA_MAX_S
-    conta = componentes(app).mongo.db["tentativas_login"].find_one({"_id": "conta:gerente"})
+    conta = componente(Mongo, app).db["tentativas_login"].find_one({"_id": "conta:gerente"})
     assert conta is not None and conta["falhas"] <= CONTA_LIVRES + 2  # refusals not counted
     # The owner's usual tablet signs in at once, in the middle of the attack.
     assert entrar(tablet, "gerente", "gerente123").status_code == 302
@@ -216,7 +218,7 @@ def test_adivinhar_de_muitos_enderecos_e_freado_sem_trancar_a_conta(
     novo = _cliente(app, "10.7.0.2")
     r = entrar(novo, "gerente", "gerente123")
     assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= CONTA_ESPERA_MAX_S
-    componentes(app).mongo.db["tentativas_login"].update_one(
+    componente(Mongo, app).db["tentativas_login"].update_one(
         {"_id": "conta:gerente"}, {"$set": {"liberada_em": datetime.now(UTC)}}
     )  # the wait is over (as if the seconds had passed)
     assert entrar(novo, "gerente", "gerente123").status_code == 302
@@ -230,8 +232,8 @@ def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) 
 
 def _ultima_tentativa(app: Flask) -> str:
     tentativa = (
-        componentes(app)
-        .mongo.db["tentativas_login"]
+        componente(Mongo, app)
+        .db["tentativas_login"]
         .find_one({"chave": {"$regex": "^ip:"}, "lote": {"$exists": True}}, sort=[("_id", -1)])
     )
     return tentativa["chave"]
@@ -395,7 +397,7 @@ def test_sair_encerra_a_sessao_no_servidor(app: Flask, demo: dict, entrar: Entra
     sair = client.get("/").text
     assert client.post("/sair", data={"csrf_token": csrf_de(sair)}).status_code == 302
     assert _quem(copia) is None
-    assert componentes(app).mongo.db["sessoes"].count_documents({"login": "mecanico"}) == 0
+    assert componente(Mongo, app).db["sessoes"].count_documents({"login": "mecanico"}) == 0
 
 
 def test_tablet_que_muda_de_rede_continua_entrado(app: Flask, demo: dict, entrar: Entrar) -> None:
@@ -415,7 +417,7 @@ def test_senha_nova_e_desativacao_encerram_as_sessoes(
     for client in (tablet, escritorio):
         entrar(client, "mecanico", "mecanico123")
         assert _quem(client) == "mecanico|mecanico"
-    componentes(app).pessoas.alterar_senha("mecanico", "outra-senha-1")
+    componente(PessoasRepository, app).alterar_senha("mecanico", "outra-senha-1")
     assert _quem(tablet) is None and _quem(escritorio) is None
 
 

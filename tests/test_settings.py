@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from webapp import configuracao, create_app
 from webapp.settings import DEV_SECRET_KEY, DEV_SESSION_SECRET_KEY, ConfigError, load_settings
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -136,6 +137,40 @@ def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None
     linhas = r.stderr.strip().splitlines()
     assert linhas == [
         "Configuração inválida: SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("valor", "trecho"),
+    [
+        ("URGENTE=60/30", "o amarelo deve vir antes do vermelho"),
+        ("URGENTISSIMA=30/60", "ALERTA_ETAPA inválido em 'URGENTISSIMA=30/60'"),
+        ("URGENTE=30", "ALERTA_ETAPA inválido"),
+    ],
+)
+def test_alerta_etapa_invalido_recusado_na_partida(valor: str, trecho: str) -> None:
+    """ALERTA_ETAPA is the queue's rules' to read (fila/stages.py); the start refuses a bad one
+    all the same, before anything connects: the app, and gunicorn's master (configuracao)."""
+    with pytest.raises(ConfigError, match=trecho):
+        configuracao({"alerta_etapa": valor})
+    with pytest.raises(ConfigError, match=trecho):
+        create_app({"alerta_etapa": valor})
+    assert configuracao({"alerta_etapa": "URGENTE=20/40"}).alerta_etapa == "URGENTE=20/40"
+
+
+def test_wsgi_para_com_uma_linha_com_alerta_etapa_invalido() -> None:
+    env = {**os.environ, "ALERTA_ETAPA": "ALTA=90/60"}
+    r = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=RAIZ,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "Configuração inválida: ALERTA_ETAPA: em 'ALTA=90/60' o amarelo deve vir antes do vermelho"
     ]
 
 

@@ -25,11 +25,13 @@ from flask import Flask
 from scripts.os_standin import OSStandIn
 from tests.helpers import TOKEN_SERVICO, Api, ambiente_do_app, servidor_http
 from tests.test_quadro import Quadro, cartao_html
-from webapp.components import componentes
-from webapp.fila.domain import Acao, Papel
-from webapp.fila.service import Ator, Conflito, FilaService, Proibido
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, Conflito, Papel, Proibido
+from webapp.fila.queries import FilaQueries
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
-from webapp.sincronizacao_os.dispatcher import Despachante
+from webapp.sincronizacao_os.dispatcher import OsDispatcher
+from webapp.sincronizacao_os.link import OsLink
 from webapp.tokens import emitir
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -70,12 +72,17 @@ def settings(settings: Settings, os_servico: OSStandIn) -> Settings:
 
 
 def _fila(app: Flask) -> FilaService:
-    return componentes(app).fila
+    return componente(FilaService, app)
 
 
-def _despachante(app: Flask, dono: str) -> Despachante:
-    c = componentes(app)
-    return Despachante(c.fila.repo, c.fila_queries, c.ligacao_os, c.settings, dono=dono)
+def _despachante(app: Flask, dono: str) -> OsDispatcher:
+    return OsDispatcher(
+        componente(FilaService, app).repo,
+        componente(FilaQueries, app),
+        componente(OsLink, app),
+        componente(Settings, app),
+        dono=dono,
+    )
 
 
 def _item(app: Flask, fila_id: Any) -> dict[str, Any]:
@@ -99,7 +106,7 @@ def _instante(texto: str) -> datetime:
 
 
 def _pendentes(app: Flask) -> int:
-    return componentes(app).ligacao_os.situacao().pendentes
+    return componente(OsLink, app).situacao().pendentes
 
 
 def _seq(registro: dict[str, Any]) -> int:
@@ -150,7 +157,7 @@ def test_servico_fora_durante_200_passos_em_50_ordens_tudo_chega_em_ordem(
                 os_servico.reiniciar()
             for fila_id in ids:  # the orders advance interleaved, as on a real shop floor
                 _fila(app).executar(fila_id, acao, SERVICO, dados)
-        situacao = componentes(app).ligacao_os.situacao()
+        situacao = componente(OsLink, app).situacao()
         assert situacao.fora_desde is not None and situacao.pendentes > 0
         assert not any(r["status_http"] == 200 for r in os_servico.recebidos())
 
@@ -169,7 +176,7 @@ def test_servico_fora_durante_200_passos_em_50_ordens_tudo_chega_em_ordem(
         assert {e["estado"] for e in eventos} == {"enviado"}
         assert "lease_dono" not in item["os_sync"]
     assert max(e["tentativas"] for item in itens for e in item["eventos_os"]) > 1
-    situacao = componentes(app).ligacao_os.situacao()
+    situacao = componente(OsLink, app).situacao()
     assert situacao.fora_desde is None and situacao.pendentes == 0
 
 
@@ -247,7 +254,7 @@ def test_dois_despachantes_no_mesmo_banco_nunca_enviam_o_mesmo_evento_ao_mesmo_t
     _conferir_entregas(registros, {5000 + n: ORDEM[:2] for n in range(20)})
     assert len(registros) == 40  # each event sent exactly once: never twice, let alone at once
     donos = {r.despachante for r in caplog.records if getattr(r, "resultado", None) == "enviado"}
-    assert donos == {componentes(a).despachante.dono for a in apps}  # both did share the work
+    assert donos == {componente(OsDispatcher, a).dono for a in apps}  # both did share the work
 
 
 def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
@@ -260,7 +267,7 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
     # below (1 s) leaves room for a noisy CI machine and still tells the two apart.
     os_servico.modo("lento", segundos=5)
     cabecalhos = {
-        "Authorization": f"Bearer {emitir(app.config['SETTINGS'], 'teste', extra=TOKEN_SERVICO)}"
+        "Authorization": f"Bearer {emitir(componente(Settings, app), 'teste', extra=TOKEN_SERVICO)}"
     }
     try:
         with servidor_http(app) as base, requests.Session() as http:
@@ -457,7 +464,7 @@ def test_sem_url_api_os_eventos_ficam_pendentes_e_o_quadro_avisa(
     entrar,
 ) -> None:
     desligada = make_app(url_api_os=None, os_sync_thread=True)
-    assert componentes(desligada).despachante.rodando is False
+    assert componente(OsDispatcher, desligada).rodando is False
     item = _fila(desligada).adicionar(4700, GERENTE)
     fila_id = str(item["_id"])
     _passos(desligada, fila_id, ate=1)
@@ -524,7 +531,7 @@ def test_thread_do_processo_envia_logo_apos_o_passo(
 ) -> None:
     # Polling every 30 s: only the wake-up by the step can deliver within the timeout below.
     app = make_app(os_sync_thread=True, os_sync_intervalo_ms=30_000)
-    assert componentes(app).despachante.rodando
+    assert componente(OsDispatcher, app).rodando
     item = _fila(app).adicionar(4900, GERENTE)
     time.sleep(0.1)  # the thread has looked once and now sleeps
     _passos(app, item["_id"], ate=1)
@@ -591,8 +598,8 @@ def test_token_enviado_ao_sistema_de_os_nao_vale_nesta_api(
     nothing here, in any configuration."""
     app = make_app(**config)
     cliente = app.test_client()
-    fila_id = Api(cliente, componentes(app).settings).criar(5200)["fila_id"]
-    token = componentes(app).despachante._jwt()  # the very token the next PATCH carries
+    fila_id = Api(cliente, componente(Settings, app)).criar(5200)["fila_id"]
+    token = componente(OsDispatcher, app)._jwt()  # the very token the next PATCH carries
     cabecalho = {"Authorization": f"Bearer {token}"}
     for metodo, caminho, corpo in (
         ("DELETE", f"/fila-execucao/{fila_id}", None),

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from webapp.fila import outbox
 from webapp.fila.domain import PASSOS, Acao, Papel, planejar_passo, pode
 from webapp.logs import trace_de
 from webapp.settings import ConfigError, load_settings
@@ -30,7 +31,7 @@ def test_cada_passo_diz_o_seu_evento_na_mesma_mudanca(acao: Acao) -> None:
 
 
 def test_evento_novo_pendente_com_a_origem() -> None:
-    evento = entrega.novo_evento("EM_DIAGNOSTICO", AGORA, "req-1", {"traceparent": "00-abc-01"})
+    evento = outbox.novo_evento("EM_DIAGNOSTICO", AGORA, "req-1", {"traceparent": "00-abc-01"})
     assert evento["status"] == "EM_DIAGNOSTICO" and evento["estado"] == "pendente"
     assert evento["criado_em"] == evento["proxima_tentativa"] == AGORA
     assert evento["request_id"] == "req-1"
@@ -136,7 +137,7 @@ def test_erro_local_falha_na_hora_sem_contar_como_queda() -> None:
 
 
 def _evento(**campos: object) -> dict[str, object]:
-    return {**entrega.novo_evento("EM_DIAGNOSTICO", AGORA, "r", {}), **campos}
+    return {**outbox.novo_evento("EM_DIAGNOSTICO", AGORA, "r", {}), **campos}
 
 
 def test_proximo_passo_respeita_retry_after_e_o_prazo() -> None:
@@ -163,8 +164,8 @@ def test_resumo_do_item() -> None:
     enviado = _evento(seq=1, estado="enviado", enviado_em=AGORA, tentativas=2)
     pendente = _evento(seq=2, tentativas=1, ultimo_erro="HTTP 500")
     falhou = _evento(seq=2, estado="falhou", tentativas=1, ultimo_erro="HTTP 404: x")
-    assert entrega.resumo({}, True)["status"] == "sincronizado"
-    assert entrega.resumo({"eventos_os": [enviado]}, True) == {
+    assert outbox.resumo({}, True)["status"] == "sincronizado"
+    assert outbox.resumo({"eventos_os": [enviado]}, True) == {
         "status": "sincronizado",
         "pendentes": 0,
         "tentativas": 2,
@@ -172,15 +173,15 @@ def test_resumo_do_item() -> None:
         "ultimo_erro": None,
         "sincronizado_em": AGORA,
     }
-    estado = entrega.resumo({"eventos_os": [enviado, pendente]}, True)
+    estado = outbox.resumo({"eventos_os": [enviado, pendente]}, True)
     assert (estado["status"], estado["tentativas"], estado["ultimo_erro"]) == (
         "pendente",
         1,
         "HTTP 500",
     )
     assert estado["proxima_tentativa"] == AGORA
-    assert entrega.resumo({"eventos_os": [enviado, pendente]}, False)["status"] == "desligada"
-    estado = entrega.resumo({"eventos_os": [enviado, falhou, _evento(seq=3)]}, True)
+    assert outbox.resumo({"eventos_os": [enviado, pendente]}, False)["status"] == "desligada"
+    estado = outbox.resumo({"eventos_os": [enviado, falhou, _evento(seq=3)]}, True)
     assert (estado["status"], estado["pendentes"]) == ("falhou", 2)
 
 

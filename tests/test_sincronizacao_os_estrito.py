@@ -20,8 +20,10 @@ from flask import Flask
 
 from scripts.os_standin import OSStandIn
 from tests.helpers import Api, servidor_http
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.fila.queries import FilaQueries
 from webapp.settings import Settings
+from webapp.sincronizacao_os.link import OsLink
 
 SEGREDO = "segredo-de-teste-com-mais-de-32-caracteres"
 USUARIO_OS = 7  # the OS service's user our token speaks for (its usuario_id)
@@ -99,11 +101,11 @@ def test_sem_token_fora_da_rede_confiavel_e_recusado(make_app, settings: Setting
             os_servico.url_execucao = base
             (chamada,) = os_servico.criar_os(5002)["chamadas"]
             assert chamada["status_http"] == 401
-        assert componentes(app).fila_queries.obter_por_os(5002) is None
+        assert componente(FilaQueries, app).obter_por_os(5002) is None
     # Nor does a token-less call from a trusted network reach a manager's action.
     livre = make_app(os_redes_confiaveis="127.0.0.0/8").test_client()
     assert livre.post("/fila-execucao", json={"ordem_servico_id": 5003}).status_code == 201
-    fila_id = componentes(livre.application).fila_queries.obter_por_os(5003)["_id"]
+    fila_id = componente(FilaQueries, livre.application).obter_por_os(5003)["_id"]
     r = livre.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     assert r.status_code == 403
     assert livre.delete(f"/fila-execucao/{fila_id}").status_code == 403
@@ -134,7 +136,7 @@ def test_x_forwarded_for_forjado_nao_vira_rede_confiavel(make_app) -> None:
         assert adicionar(porta, "127.0.0.3", 5005, "127.0.0.1, 198.51.100.7") == 401
         assert adicionar(porta, "127.0.0.3", 5006, "127.0.0.1") == 201  # the proxy vouches
         assert adicionar(porta, "127.0.0.1", 5007, None) == 201  # the OS service, directly
-    fila = componentes(app).fila_queries
+    fila = componente(FilaQueries, app)
     assert [fila.obter_por_os(n) is not None for n in (5004, 5005, 5006, 5007)] == [
         False, False, True, True,
     ]  # fmt: skip
@@ -220,9 +222,9 @@ def test_resposta_perdida_e_nova_tentativa_termina_entregue(
         with servidor_http(app) as base:
             os_servico.url_execucao = base
             os_servico.criar_os(5030)
-            fila_id = componentes(app).fila_queries.obter_por_os(5030)["_id"]
+            fila_id = componente(FilaQueries, app).obter_por_os(5030)["_id"]
             os_servico.modo("lento", segundos=0.8, n=1)  # applied, but after we gave up
-            api = Api(app.test_client(), app.config["SETTINGS"], role="gerente")
+            api = Api(app.test_client(), componente(Settings, app), role="gerente")
             corpo = {"mecanico_responsavel_id": 101}
             assert api.passo(str(fila_id), "iniciar-diagnostico", corpo).status_code == 200
             limite = time.monotonic() + 10
@@ -251,7 +253,7 @@ def test_500_deterministico_aparece_no_cartao_sem_aviso_de_fora_do_ar(
     assert item["sincronizacao_os"]["status"] == "falhou"
     erro = item["sincronizacao_os"]["ultimo_erro"]
     assert erro.startswith("HTTP 500") and "AGUARDANDO_APROVACAO" in erro
-    situacao = componentes(oficina.app).ligacao_os.situacao()
+    situacao = componente(OsLink, oficina.app).situacao()
     assert situacao.falhas == 1 and not situacao.alerta_fora and situacao.fora_desde is None
 
     gerente = oficina.app.test_client()

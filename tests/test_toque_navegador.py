@@ -13,8 +13,9 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa
-from webapp.components import componentes
-from webapp.pessoas.service import Quem
+from webapp.components import componente
+from webapp.fila.domain import Ator, Papel
+from webapp.pessoas.service import PessoasService
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -377,9 +378,10 @@ def test_senha_temporaria_aparece_e_e_anunciada(
 ) -> None:
     """After "Adicionar" on /pessoas (a long list above the form), the one-time password is on
     screen and has the focus (announced), with JavaScript and without."""
-    pessoas = componentes(app).pessoas_service
+    pessoas = componente(PessoasService, app)
     for n in range(30):
-        pessoas.criar(f"pessoa{n:02d}", f"Pessoa {n:02d}", "mecanico", 500 + n, Quem("teste"))
+        quem = Ator("teste", Papel.MECANICO)
+        pessoas.criar(f"pessoa{n:02d}", f"Pessoa {n:02d}", "mecanico", 500 + n, quem)
     for js, login in ((True, "ana"), (False, "bia")):
         pessoa = abrir(TABLET, java_script_enabled=js, **TOQUE)
         p = entrar_sem_js(pessoa, "gerente")

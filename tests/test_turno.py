@@ -11,14 +11,15 @@ from flask import Flask
 
 from tests.helpers import Api
 from tests.test_live import stream_de_teste
-from webapp.components import componentes
+from webapp.clock import Clock
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 
 
 def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
     rapido: Flask, settings, usuarios_demo, entrar
 ) -> None:
-    c = componentes(rapido)
-    meia_noite = c.relogio.inicio_do_dia() + timedelta(days=1)
+    meia_noite = componente(Clock, rapido).inicio_do_dia() + timedelta(days=1)
     with time_machine.travel(meia_noite - timedelta(seconds=120), tick=True) as viagem:
         api = Api(rapido.test_client(), settings)
         fila_id = api.criar(9950, placa="MEI1A00")["fila_id"]
@@ -30,7 +31,7 @@ def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
             ("finalizar-reparo", None),
         ):
             assert api.passo(fila_id, passo, corpo).status_code == 200
-        token, _ = c.configuracoes.criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, rapido).criar_token("TV", "teste")
         gerente = rapido.test_client()
         assert entrar(gerente, "gerente", "gerente123").status_code == 302
         tv = rapido.test_client()

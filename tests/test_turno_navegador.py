@@ -28,7 +28,10 @@ from tests.navegador import (
     ler_painel,
     ler_quadro,
 )
-from webapp.components import componentes
+from webapp.clock import Clock
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -138,8 +141,7 @@ def test_quadro_tablet_e_tv_passam_horas_de_batidas_reconexoes_e_reinicios(
     orders moving all the while through the API: after each, every screen shows the columns,
     cards and counts the database holds, and says it is live."""
     servidor = servidor_em_processo
-    c = componentes(app)
-    token, _ = c.configuracoes.criar_token("TV da oficina", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV da oficina", "teste")
     ids = [api.criar(9700 + n, placa=f"TRN{n}A0{n}")["fila_id"] for n in range(6)]
     telas = abrir_telas(navegador, servidor.base, token)
     gerente, tablet, tv = telas
@@ -166,7 +168,7 @@ def test_quadro_tablet_e_tv_passam_horas_de_batidas_reconexoes_e_reinicios(
             pessoa.pagina.clock.run_for(duracao)
 
     def conferir() -> None:
-        esperado = na_base(api, c.relogio.inicio_do_dia())
+        esperado = na_base(api, componente(Clock, app).inicio_do_dia())
         ate_que(lambda: conferir_quadro(gerente.pagina, esperado))
         ate_que(lambda: conferir_quadro(tablet.pagina, esperado))
         ate_que(lambda: conferir_painel(tv.pagina, esperado))
@@ -218,7 +220,7 @@ def test_ligacao_muda_avisa_em_duas_batidas_e_volta_com_o_que_mudou(
         cartao = pessoa.pagina.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{fila_id}")
         contagem = pessoa.pagina.locator("#contagem-EM_DIAGNOSTICO")
     else:
-        token, _ = componentes(app).configuracoes.criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
         pessoa = Pessoa(navegador, servidor.base, TV)
         pessoa.pagina.goto(f"/painel?token={token}")
         aviso = pessoa.pagina.locator("#painel-conexao")
@@ -261,15 +263,14 @@ def test_depois_da_meia_noite_da_oficina(
     """Past the shop's midnight (FUSO_HORARIO), with no change and no reconnect: "Finalizadas
     hoje" empties on the open board and on the TV, its counts go to 0, a card's time in stage
     counts across midnight, and the TV's clock reads 00:00, not 24:00."""
-    c = componentes(app)
-    meia_noite = c.relogio.inicio_do_dia() + timedelta(days=1)
+    meia_noite = componente(Clock, app).inicio_do_dia() + timedelta(days=1)
     # Far enough from midnight for a slow machine to set everything up before it.
     with time_machine.travel(meia_noite - timedelta(seconds=150), tick=True) as viagem:
         api = Api(app.test_client(), settings)  # a token issued at the travelled time
         ontem = api.criar(9901, placa="ONT1E00")["fila_id"]
         api.levar_ate(ontem, "finalizar-reparo")
         aberta = api.criar(9902, placa="ABE1R00")["fila_id"]
-        token, _ = c.configuracoes.criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
         gerente = Pessoa(navegador, live_server, DESKTOP)
         tv = Pessoa(navegador, live_server, TV)
         try:
@@ -370,17 +371,16 @@ def test_acesso_revogado_recarrega_a_tela(
     """The stream's "revogado": a TV whose token is revoked shows the server's 403 page, a
     tablet whose person was deactivated goes to the sign-in page; neither keeps showing a
     queue that no longer updates."""
-    c = componentes(app)
-    token, documento = c.configuracoes.criar_token("TV", "teste")
+    token, documento = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
     tv = Pessoa(navegador, live_server, TV)
     tablet = Pessoa(navegador, live_server, TABLET, has_touch=True, is_mobile=True)
     try:
         tv.pagina.goto(f"/painel?token={token}")
         expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
         tablet.entrar("mecanico2", "mecanico123")
-        c.configuracoes.revogar_token(str(documento["_id"]), "gerente")
+        componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
         expect(tv.pagina.locator("body")).to_contain_text("Token de painel inválido ou revogado")
-        c.pessoas.definir_ativo("mecanico2", False)
+        componente(PessoasRepository, app).definir_ativo("mecanico2", False)
         expect(tablet.pagina).to_have_url(re.compile("/entrar"))
     finally:
         tv.fechar()

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import Flask, current_app
 from pymongo.database import Database
 from pymongo.errors import (
     ConnectionFailure,
@@ -92,7 +91,9 @@ def chave(lote: list[Evento]) -> tuple[int, ...]:
     return tuple(e.seq for e in lote)
 
 
-def _evento(change: dict[str, Any], tipos: dict[str, str]) -> Evento | None:
+def _evento(
+    change: dict[str, Any], tipos: dict[str, str], invisiveis: tuple[str, ...] = ()
+) -> Evento | None:
     operacao = change.get("operationType")
     if operacao not in ("insert", "update", "replace", "delete"):
         return None
@@ -104,9 +105,8 @@ def _evento(change: dict[str, Any], tipos: dict[str, str]) -> Evento | None:
     campos = frozenset(descricao.get("updatedFields", {})) | frozenset(
         descricao.get("removedFields", [])
     )
-    if campos and all(c.startswith("os_sync.lease_") for c in campos):
-        # A dispatcher claiming or releasing an item: nothing any screen shows has changed.
-        return None
+    if campos and all(c.startswith(invisiveis) for c in campos):
+        return None  # nothing any screen shows has changed (e.g. a dispatcher's lease)
     return Evento(
         MUDANCA,
         fila_id=str(chave.get("_id")),
@@ -174,7 +174,8 @@ class Broker:
     looked up for the queue's changes alone (never a user's). `revogam` names, per ACESSO
     collection, the fields whose update can end someone's access: its inserts and its other
     updates (a TV token's last use, a user's last sign-in) are filtered out by the server, so
-    a thousand TVs coming back at once never wake every stream a thousand times."""
+    a thousand TVs coming back at once never wake every stream a thousand times. An update
+    that touches only fields starting with one of `invisiveis` is no event at all."""
 
     def __init__(
         self,
@@ -182,6 +183,7 @@ class Broker:
         tipos: dict[str, str],
         *,
         revogam: dict[str, tuple[str, ...]] | None = None,
+        invisiveis: tuple[str, ...] = (),
         max_await_ms: int = MAX_AWAIT_MS,
         capacidade: int = CAPACIDADE,
         espera_inicial: float = 0.2,
@@ -190,6 +192,7 @@ class Broker:
         self.db = db
         self.tipos = tipos
         self.revogam = revogam or {}
+        self.invisiveis = invisiveis
         self._seq = itertools.count(1)
         self.ultimo_seq = 0  # the last event published: full renders are shared per value
         self._renders: OrderedDict[Any, _Render] = OrderedDict()
@@ -336,7 +339,7 @@ class Broker:
                 # reopened afresh, and that tells the subscribers to resynchronise.
                 self.token = None
                 return
-            evento = _evento(change, self.tipos)
+            evento = _evento(change, self.tipos, self.invisiveis)
             if evento is not None:
                 self._publicar(evento)
         if not self._parar.is_set():
@@ -407,9 +410,3 @@ def _token_inutil(erro: PyMongoError) -> bool:
     if erro.has_error_label("ResumableChangeStreamError"):
         return False
     return erro.code not in _CODIGOS_TRANSITORIOS
-
-
-def broker(app: Flask | None = None) -> Broker:
-    """The process's broker (create_app makes one per app; its thread starts with the first
-    subscriber). Read straight from the app: components.py imports this module."""
-    return (app or current_app).extensions["componentes"].live

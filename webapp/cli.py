@@ -9,15 +9,25 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from .clock import agora
-from .components import componentes
+from .clock import Clock, agora
+from .components import componente
 from .fila import demo
+from .fila.service import FilaService
+from .mongo import Indices
+from .pessoas.queries import PessoasQueries
+from .pessoas.repository import PessoasRepository
+from .settings import Settings
 from .tokens import emitir
 
 USUARIOS_DEMO = demo.USUARIOS_DEMO
+# Why the demo is never seeded into a database with anyone but its own users.
+RECUSA_DEMO = (
+    "Esta base já tem usuários: a demonstração não é semeada nela, para que as senhas "
+    "publicadas no README nunca entrem numa oficina de verdade. Para ver a "
+    "demonstração, use outra base (ex.: MONGODB_DATABASE=oficina_demo)."
+)
 
 
 def _falhar(mensagem: str) -> NoReturn:
@@ -46,10 +56,9 @@ def flask_cmd() -> str:
 @with_appcontext
 def init_db() -> None:
     """Cria os índices das coleções (pode rodar de novo)."""
-    c = componentes()
-    c.criar_indices()
+    componente(Indices).criar()
     click.echo("Índices criados.")
-    if not c.pessoas_queries.ha_usuarios():
+    if not componente(PessoasQueries).ha_usuarios():
         click.echo(
             f"Nenhum usuário ainda. Crie o primeiro gerente com: {flask_cmd()} --app wsgi "
             'create-user --login ana --nome "Ana" --papel gerente'
@@ -76,26 +85,29 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
 
     O quadro de um dia de oficina, um mês de ordens finalizadas e os usuários de demonstração
     (senhas publicadas no README)."""
-    c = componentes()
-    if c.settings.url_api_os and not forcar:
+    settings = componente(Settings)
+    if settings.url_api_os and not forcar:
         # The demo's steps would be pushed to a real OS service, about OS numbers it may have.
         _falhar(
-            f"URL_API_OS está configurada ({c.settings.url_api_os}): a demonstração enviaria "
+            f"URL_API_OS está configurada ({settings.url_api_os}): a demonstração enviaria "
             "os seus passos a esse sistema de OS. Use --forcar se for mesmo isso."
         )
-    c.criar_indices()
-    try:
-        r = demo.semear(c, agora(), dias=dias, reset=reset)
-    except demo.DemoRecusada as recusa:
-        _falhar(str(recusa))
+    componente(Indices).criar()
+    if componente(PessoasQueries).ha_usuarios_fora_da_demo():
+        _falhar(RECUSA_DEMO)
+    # Users first: the history names them ("Marcos Mecânico iniciou o diagnóstico").
+    usuarios = None
+    if not settings.production:
+        usuarios = componente(PessoasRepository).criar_se_faltam(USUARIOS_DEMO, demo=True)
+    r = demo.semear(componente(FilaService), componente(Clock), agora(), dias=dias, reset=reset)
     click.echo(
         f"Demonstração pronta: {r.criadas} ordens criadas ({r.historico} finalizadas nos "
         f"últimos {dias} dias), {r.existentes} já existiam."
     )
-    if r.usuarios is None:
+    if usuarios is None:
         click.echo("Usuários de demonstração não são criados em produção (senhas conhecidas).")
     else:
-        click.echo(f"Usuários de demonstração criados: {', '.join(r.usuarios) or 'nenhum'}.")
+        click.echo(f"Usuários de demonstração criados: {', '.join(usuarios) or 'nenhum'}.")
 
 
 @click.command("token")
@@ -127,7 +139,7 @@ def token(sub: str, papel: str | None, minutos: int, sem_aud: bool) -> None:
 
     Só o token vai para a saída padrão (para TOKEN=$(...)); avisos e erros vão para a saída de
     erro."""
-    settings = current_app.config["SETTINGS"]
+    settings = componente(Settings)
     extra = None if papel else {"tipo_token": "servico_interno"}
     jwt = emitir(settings, sub, role=papel, minutos=minutos, audience=not sem_aud, extra=extra)
     click.echo(jwt)

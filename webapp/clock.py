@@ -27,8 +27,8 @@ def duracao(segundos: float) -> str:
     return f"{dias} d {horas} h"
 
 
-class Relogio:
-    """The shop's time zone (FUSO_HORARIO)."""
+class Clock:
+    """The shop's clock: its time zone (FUSO_HORARIO), its days."""
 
     def __init__(self, fuso: str) -> None:
         self.fuso = ZoneInfo(fuso)
@@ -50,5 +50,4 @@ class Relogio:
         return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
 
     def instalar(self, app: Flask) -> None:
-        app.extensions["relogio"] = self
         app.add_template_filter(self.formatar, "local")

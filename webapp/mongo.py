@@ -46,21 +46,25 @@ class Mongo:
 
 
 class Indices:
-    """Creates the indexes once per process: at start-up, or on the first request once the
-    database is reachable (while it is down, `garantir` raises and the request gets 503)."""
+    """Creates every collection's indexes (each `criar` is idempotent) once per process: at
+    start-up, or on the first request once the database is reachable (while it is down,
+    `garantir` raises and the request gets 503)."""
 
-    def __init__(self, criar: Callable[[], None]) -> None:
+    def __init__(self, *criar: Callable[[], None]) -> None:
         self._criar = criar
         self._prontos = False
         self._trava = threading.Lock()
 
-    def garantir(self) -> None:
-        if self._prontos:
-            return
+    def criar(self) -> None:
+        """Now, whether or not this process already did (`init-db`, `seed-demo`)."""
         with self._trava:
-            if not self._prontos:
-                self._criar()
-                self._prontos = True
+            for criar in self._criar:
+                criar()
+            self._prontos = True
+
+    def garantir(self) -> None:
+        if not self._prontos:
+            self.criar()
 
     def tentar(self) -> None:
         try:

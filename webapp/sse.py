@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from pymongo.errors import PyMongoError
 
 from . import metrics
-from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Evento, broker
+from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Broker, Evento
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +45,9 @@ def resposta_sse(corpo: Iterable[str]) -> Response:
     )
 
 
-def _config(nome: str, padrao: float) -> float:
-    return float(current_app.config.get(nome, padrao))
-
-
-def heartbeat_s() -> float:
-    """Seconds between two "batida" events (clients tell a dead stream by missed beats):
-    SSE_BATIDA_MS, unless the app's config says otherwise (tests)."""
-    padrao = current_app.config["SETTINGS"].sse_batida_ms / 1000
-    return _config("EVENTOS_HEARTBEAT_S", padrao)
-
-
 def transmitir(
+    fonte: Broker,
+    batida_s: float,
     *,
     completo: Callable[[], str],
     mudancas: Callable[[list[Evento]], str | None],
@@ -68,7 +59,8 @@ def transmitir(
     visao: Any = None,
     dia: Callable[[], Any] | None = None,
 ) -> Iterator[str]:
-    """The body of an SSE stream: first the current state (`completo`), then what changes.
+    """The body of an SSE stream fed by the process's broker (`fonte`): first the current state
+    (`completo`), then what changes.
 
     Sending the whole state first makes every (re)connection show current data, after a network
     drop or a server restart alike. `mudancas` renders a batch of the queue's changes (or None
@@ -81,7 +73,6 @@ def transmitir(
     (midnight in the shop's zone) the whole state goes again at once ("finished today" empties).
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
-    fonte = broker()
     hoje = dia() if dia else None
 
     def estado() -> str:
@@ -93,12 +84,11 @@ def transmitir(
         chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, completo)
 
-    heartbeat = heartbeat_s()
-    validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
+    heartbeat, validar_s = batida_s, VALIDAR_S
     assinatura = fonte.assinar()
     stream_fechado = metrics.stream_aberto()
     try:
-        fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
+        fonte.aguardar_pronto(ESPERA_PRONTO_S)
         assinatura.drenar()  # the snapshot below already covers anything queued so far
         yield mensagem(estado())
         yield mensagem(versao, "batida")

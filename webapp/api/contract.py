@@ -13,18 +13,8 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from ..errors import ErroHttp
 from .schemas import Erro, mensagem_validacao
-
-
-class ErroApi(Exception):
-    """An HTTP error answered as {"detail": ...}."""
-
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = headers or {}
-
 
 _DESCRICAO_ERROS = {
     400: "Dados inválidos",
@@ -120,7 +110,7 @@ def validar(modelo: type[BaseModel], dados: dict[str, Any]) -> Any:
     try:
         return modelo.model_validate(dados)
     except ValidationError as erro:
-        raise ErroApi(400, mensagem_validacao(erro)) from None
+        raise ErroHttp(400, mensagem_validacao(erro)) from None
 
 
 def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
@@ -128,13 +118,13 @@ def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
     if not bruto.strip():
         if opcional:
             return modelo()
-        raise ErroApi(400, "Corpo JSON obrigatório.")
+        raise ErroHttp(400, "Corpo JSON obrigatório.")
     if not request.is_json:
-        raise ErroApi(415, "Envie o corpo como application/json.")
+        raise ErroHttp(415, "Envie o corpo como application/json.")
     try:
         return modelo.model_validate_json(bruto)
     except ValidationError as erro:
-        raise ErroApi(400, mensagem_validacao(erro)) from None
+        raise ErroHttp(400, mensagem_validacao(erro)) from None
 
 
 # --- OpenAPI 3 ---------------------------------------------------------------------------------

@@ -13,21 +13,26 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, make_response, render_template, request
 from pymongo.errors import PyMongoError
 
-from ..components import componentes
-from ..fila.domain import Acao, Papel
-from ..fila.service import SISTEMA_OS, Ator, FilaService, NaoEncontrada
+from ..components import componente
+from ..errors import ErroHttp
+from ..fila.domain import Acao, Ator, NaoEncontrada, Papel
+from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
+from ..mongo import Mongo
 from ..proxies import na_rede
+from ..settings import Settings
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
 from . import schemas as s
-from .contract import ErroApi, documento, operacao
+from .contract import documento, operacao
 
 bp = Blueprint("api", __name__)
 
 FILA = "/fila-execucao"
 REALM = 'Bearer realm="fila-execucao"'
+# The roles a token may carry (`role`), each the queue's role of the same name.
+PAPEIS_DO_TOKEN = {p.value: p for p in (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)}
 TITULO = "Fila de execução da oficina"
 VERSAO = "1.0.0"
 # What answers without a token and without the database (create_app creates the indexes before
@@ -37,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 def fila() -> FilaService:
-    return componentes().fila
+    return componente(FilaService)
 
 
 @bp.before_request
@@ -48,7 +53,7 @@ def autenticar() -> None:
 
 def ator_da_chamada() -> Ator:
     """Who calls: a bearer JWT's identity, or the OS service from a trusted network."""
-    settings = componentes().settings
+    settings = componente(Settings)
     cabecalho = request.headers.get("Authorization", "")
     esquema, _, token = cabecalho.partition(" ")
     # remote_addr: the socket's peer, or what TRUSTED_PROXY_NETWORKS' proxies say (proxies.py).
@@ -56,7 +61,7 @@ def ator_da_chamada() -> Ator:
         log.info("chamada sem token aceita como sistema de OS", extra={"ip": request.remote_addr})
         return Ator(SISTEMA_OS, Papel.SISTEMA_OS)
     if esquema.lower() != "bearer" or not token.strip():
-        raise ErroApi(
+        raise ErroHttp(
             401,
             "Autenticação necessária: envie Authorization: Bearer <token>.",
             {"WWW-Authenticate": REALM},
@@ -65,14 +70,19 @@ def ator_da_chamada() -> Ator:
         identidade = verificar(token.strip(), settings)
     except TokenInvalido as erro:
         desafio = f'{REALM}, error="{erro.codigo}"'
-        raise ErroApi(401, erro.mensagem, {"WWW-Authenticate": desafio}) from None
+        raise ErroHttp(401, erro.mensagem, {"WWW-Authenticate": desafio}) from None
     except TokenSemPermissao as erro:
-        raise ErroApi(403, erro.mensagem) from None
-    return Ator(identidade.sub, identidade.papel)
+        raise ErroHttp(403, erro.mensagem) from None
+    if identidade.role is None:
+        return Ator(identidade.sub, Papel.SERVICO)  # an integration's token
+    papel = PAPEIS_DO_TOKEN.get(identidade.role) if isinstance(identidade.role, str) else None
+    if papel is None:  # an allow-list: exact codes only
+        raise ErroHttp(403, "Papel (role) do token não reconhecido.")
+    return Ator(identidade.sub, papel)
 
 
 def _json(item: dict[str, Any]) -> dict[str, Any]:
-    return s.item_json(item, bool(componentes().settings.url_api_os))
+    return s.item_json(item, bool(componente(Settings).url_api_os))
 
 
 def _item(item: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int]:
@@ -101,7 +111,7 @@ def health() -> Any:
 )
 def ready() -> Any:
     try:
-        componentes().mongo.ping()
+        componente(Mongo).ping()
     except PyMongoError:
         return {"status": "indisponivel", "detail": "Banco de dados indisponível."}, 503
     return {"status": "ok"}
@@ -186,7 +196,7 @@ def _passo(fila_id: str, acao: Acao, corpo: s.Corpo, **opcoes: Any) -> Any:
     dados = corpo.model_dump(exclude_none=True)
     chave = request.headers.get("Idempotency-Key", "")
     if chave and not (len(chave) <= 128 and chave.isascii() and chave.isprintable()):
-        raise ErroApi(400, "Idempotency-Key inválida: até 128 caracteres ASCII visíveis.")
+        raise ErroHttp(400, "Idempotency-Key inválida: até 128 caracteres ASCII visíveis.")
     return _item(fila().executar(fila_id, acao, g.ator, dados, chave=chave or None, **opcoes))
 
 
@@ -331,18 +341,17 @@ def _previsao(g: Grupo) -> dict[str, int]:
     rota=False,  # the address of the manager's page: answered by indicadores_com_token below
 )
 def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
-    c = componentes()
     try:
-        p = periodo_de(consulta.periodo, consulta.de, consulta.ate, indicadores.hoje(c))
+        p = periodo_de(consulta.periodo, consulta.de, consulta.ate, indicadores.hoje())
     except PeriodoInvalido as erro:
-        raise ErroApi(400, str(erro)) from None
-    ind = indicadores.calcular(c, p)
-    inicio, fim = indicadores.limites(c, p)
+        raise ErroHttp(400, str(erro)) from None
+    ind = indicadores.calcular(p)
+    inicio, fim = indicadores.limites(p)
     dados = {
         "periodo": {
             "chave": p.chave, "de": p.de, "ate": p.ate,
             "inicio": inicio.astimezone(UTC), "fim": fim.astimezone(UTC),
-            "fuso": c.settings.fuso_horario,
+            "fuso": componente(Settings).fuso_horario,
         },
         "percentil": DEFINICAO_PERCENTIL,
         "finalizadas": ind.finalizadas,
@@ -373,7 +382,7 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
                 "previsao_entrega": a.item.get("previsao_entrega"),
                 "motivos": a.motivos,
             }
-            for a in indicadores.atrasadas(c)
+            for a in indicadores.atrasadas()
         ],
     }  # fmt: skip
     return s.Indicadores.model_validate(dados).model_dump(mode="json")
@@ -387,7 +396,7 @@ def indicadores_com_token() -> Any:
     if request.endpoint != "indicadores.index" or not request.headers.get("Authorization"):
         return None
     if ator_da_chamada().papel not in PODEM_VER:
-        raise ErroApi(403, MENSAGEM_PROIBIDO)
+        raise ErroHttp(403, MENSAGEM_PROIBIDO)
     resposta = make_response(indicadores_json())
     resposta.headers["Vary"] = "Authorization, Cookie"
     return resposta

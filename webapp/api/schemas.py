@@ -21,8 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..fila import outbox
 from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
-from ..sincronizacao_os import domain as sincronizacao
 
 INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
 
@@ -209,7 +209,7 @@ def item_json(documento: dict[str, Any], sincronizacao_ligada: bool = True) -> d
     dados = {
         **documento,
         "fila_id": str(documento["_id"]),
-        "sincronizacao_os": sincronizacao.resumo(documento, sincronizacao_ligada),
+        "sincronizacao_os": outbox.resumo(documento, sincronizacao_ligada),
     }
     return ItemFila.model_validate(dados).model_dump(mode="json")
 

@@ -11,10 +11,9 @@ from datetime import datetime, tzinfo
 from typing import Any, Generic, TypeVar
 
 from ..clock import duracao
-from ..fila import domain, labels, stages
+from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
-from ..sincronizacao_os import domain as sincronizacao
 
 log = logging.getLogger(__name__)
 C = TypeVar("C")  # the card of a column
@@ -85,7 +84,7 @@ class Cartao:
     tempo_total: str | None = None  # finished orders: creation to the end of the repair
     fim: datetime | None = None  # finished orders: the end of the repair, in the shop's zone
     invalido: bool = False  # its stored data cannot be shown (cartao_invalido)
-    # Delivery to the OS service (sincronizacao_os.domain.resumo, times in the shop's zone);
+    # Delivery to the OS service (fila.outbox.resumo, times in the shop's zone);
     # None when the order has no step to tell yet.
     sincronizacao: dict[str, Any] | None = None
     pode_reenviar_os: bool = False
@@ -128,7 +127,7 @@ def _botoes(item: Mapping[str, Any], papel: Papel) -> list[Botao]:
 def _sincronizacao(item: Mapping[str, Any], ctx: Contexto) -> dict[str, Any] | None:
     if not item.get("eventos_os"):
         return None
-    estado = sincronizacao.resumo(item, ctx.sincronizacao_ligada)
+    estado = outbox.resumo(item, ctx.sincronizacao_ligada)
     proxima = estado["proxima_tentativa"]
     estado["proxima_tentativa"] = proxima.astimezone(ctx.fuso) if proxima else None
     return {**estado, "texto": _texto_sincronizacao(estado, ctx.papel)}

@@ -8,12 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..components import componentes
+from ..components import componente
 from ..forms import ConfirmarForm
+from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
 from ..sessao.auth import exigir_gerente
 from ..urls import endereco_publico
 from .forms import LimitesForm, NovoTokenForm
+from .repository import ConfiguracoesRepository
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
 
@@ -24,8 +26,7 @@ def _pagina(
     token_criado: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    c = componentes()
-    repo = c.configuracoes
+    repo = componente(ConfiguracoesRepository)
     if limites is None:
         limites = LimitesForm(formdata=None, data=repo.limites_colunas())
     tokens = repo.listar_tokens()
@@ -35,7 +36,7 @@ def _pagina(
         novo=novo or NovoTokenForm(formdata=None),
         revogar=ConfirmarForm(formdata=None),
         tokens=tokens,
-        autores=c.pessoas_queries.nomes_por_login(t.get("criado_por") for t in tokens),
+        autores=componente(PessoasQueries).nomes_por_login(t.get("criado_por") for t in tokens),
         token_criado=token_criado,
     )
     resposta = Response(corpo, status=status, mimetype="text/html")
@@ -56,7 +57,7 @@ def index() -> Response:
 def salvar() -> Any:
     form = LimitesForm()
     if form.validate():
-        componentes().configuracoes.salvar_limites(form.limites(), current_user.ator.id)
+        componente(ConfiguracoesRepository).salvar_limites(form.limites(), current_user.ator.id)
         flash("Limites das colunas salvos.", "limites")
         return redirect(url_for("configuracoes.index") + "#limites", code=303)
     return _pagina(limites=form, status=400)
@@ -68,7 +69,9 @@ def novo_token() -> Any:
     form = NovoTokenForm()
     if not form.validate():
         return _pagina(novo=form, status=400)
-    token, documento = componentes().configuracoes.criar_token(form.nome.data, current_user.ator.id)
+    token, documento = componente(ConfiguracoesRepository).criar_token(
+        form.nome.data, current_user.ator.id
+    )
     url = endereco_publico("painel.index", token=token)
     # Only its hash is stored: the address and its QR code exist in this answer alone (no-store,
     # the QR inline, never an image URL carrying the token).
@@ -85,7 +88,7 @@ def novo_token() -> Any:
 def revogar(token_id: str) -> Any:
     if not ConfirmarForm().validate():
         return _pagina(status=400)
-    documento = componentes().configuracoes.revogar_token(token_id, current_user.ator.id)
+    documento = componente(ConfiguracoesRepository).revogar_token(token_id, current_user.ator.id)
     if documento is None:
         flash("Token não encontrado ou já revogado.", "tokens")
     else:

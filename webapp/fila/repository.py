@@ -21,6 +21,8 @@ from .stages import Etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
+# Fields whose updates no screen shows: a dispatcher claiming or releasing an item (its lease).
+CAMPOS_INVISIVEIS = ("os_sync.lease_",)
 
 # Lists are "most urgent first, then first come first served"; _id breaks ties stably.
 ORDEM_FILA = [("prioridade_ordem", ASCENDING), ("dta_criacao", ASCENDING), ("_id", ASCENDING)]

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request, stream_with_context
 
 from .. import errors
-from ..components import componentes
 from ..sessao.auth import exigir_gerente
 from . import service
 from .charts import graficos
@@ -20,7 +19,7 @@ bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
 def _periodo() -> tuple[Periodo, str | None]:
     """The period asked for in the query string, or the default one and why not."""
-    hoje = service.hoje(componentes())
+    hoje = service.hoje()
     args = request.args
     try:
         return periodo(args.get("periodo"), args.get("de"), args.get("ate"), hoje), None
@@ -38,14 +37,13 @@ def index() -> Any:
 
 @exigir_gerente
 def pagina() -> Any:
-    c = componentes()
     p, erro = _periodo()
-    ind = service.calcular(c, p)
+    ind = service.calcular(p)
     corpo = render_template(
         "indicadores/index.html",
         ind=ind,
         graficos=graficos(ind),
-        atrasadas=service.atrasadas(c),
+        atrasadas=service.atrasadas(),
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,
@@ -61,10 +59,9 @@ def exportar() -> Any:
     p, erro = _periodo()
     if erro:
         return errors.resposta(400, erro)
-    c = componentes()
     nome = f"ordens-finalizadas-{p.de.isoformat()}-a-{p.ate.isoformat()}.csv"
     return Response(
-        stream_with_context(service.exportar(c, p)),
+        stream_with_context(service.exportar(p)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{nome}"',

@@ -11,11 +11,15 @@ from bson import ObjectId
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import broker, errors, sse
+from ..broker import Broker
 from ..cartoes.cards import Mecanico
-from ..clock import agora
-from ..components import Componentes, componentes
+from ..cartoes.service import contexto, mecanicos
+from ..clock import Clock, agora
+from ..components import componente
+from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
-from ..quadro.partials import contexto, mecanicos
+from ..fila.queries import FilaQueries
+from ..settings import Settings
 from . import cards
 from .cards import ColunaTV, Destaque
 
@@ -30,20 +34,20 @@ MENSAGEM_TOKEN = (
 CANDIDATOS_DESTAQUE = 20
 
 
-def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
+def montar() -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
     """The whole display: each column's first cards, the counts, the limits, the highlight,
     and each active mechanic's load."""
-    hoje = c.relogio.inicio_do_dia()
-    q = c.fila_queries
-    limite = c.settings.painel_max_cartoes
+    hoje = componente(Clock).inicio_do_dia()
+    q = componente(FilaQueries)
+    limite = componente(Settings).painel_max_cartoes
     candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
     por_status = {s: q.coluna(s, limite, hoje) for s in Status}
     todos = [i for itens in por_status.values() for i in itens] + candidatos
-    ctx = contexto(None, todos, c)
+    ctx = contexto(None, todos)
     achado = cards.mais_antiga(candidatos, ctx)
     destaque_id = str(achado[0]["_id"]) if achado else None
     totais = q.contagens(hoje)
-    limites = c.configuracoes.limites_colunas()
+    limites = componente(ConfiguracoesRepository).limites_colunas()
     colunas = [
         ColunaTV(
             status,
@@ -54,11 +58,11 @@ def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecani
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return colunas, destaque, mecanicos(c)
+    return colunas, destaque, mecanicos()
 
 
-def _render(c: Componentes) -> str:
-    colunas, destaque, carga = montar(c)
+def _render() -> str:
+    colunas, destaque, carga = montar()
     return render_template(
         "painel/_mudanca.html", colunas=colunas, destaque=destaque, mecanicos=carga
     )
@@ -84,25 +88,24 @@ def index() -> Response:
     """The TV page. Without a valid token: 403 and nothing about the queue. A token in the
     address moves into a cookie and the address loses it, so it never lands in a log, a
     history or a Referer afterwards."""
-    c = componentes()
-    if c.configuracoes.verificar_token(_token()) is None:
+    if componente(ConfiguracoesRepository).verificar_token(_token()) is None:
         return _proibido()
     if "token" in request.args:
         resposta = redirect(url_for("painel.index"), code=303)
         resposta.set_cookie(
             COOKIE, request.args["token"], max_age=UM_ANO, path="/painel", httponly=True,
-            secure=c.settings.production, samesite="Strict",
+            secure=componente(Settings).production, samesite="Strict",
         )  # fmt: skip
         resposta.headers["Cache-Control"] = "no-store"
         return resposta
-    colunas, destaque, carga = montar(c)
+    colunas, destaque, carga = montar()
     corpo = render_template(
         "painel/index.html",
         colunas=colunas,
         destaque=destaque,
         mecanicos=carga,
-        agora=c.relogio.local(agora()),
-        batida_ms=int(sse.heartbeat_s() * 1000),
+        agora=componente(Clock).local(agora()),
+        batida_ms=componente(Settings).sse_batida_ms,
     )
     resposta = Response(corpo, mimetype="text/html")
     resposta.headers["Cache-Control"] = "no-store"
@@ -113,25 +116,26 @@ def index() -> Response:
 @bp.get("/eventos")
 def eventos_painel() -> Response:
     """The TV's live stream: the whole display first, then each change."""
-    c = componentes()
-    documento = c.configuracoes.verificar_token(_token())
+    documento = componente(ConfiguracoesRepository).verificar_token(_token())
     if documento is None:
         return _proibido()
     token_id: ObjectId = documento["_id"]
 
     def redesenho(lote: list[broker.Evento] | None = None) -> str:
         # Every TV shows the same thing: one render per batch of changes in this process.
-        return c.live.renderizar(("painel", broker.chave(lote or [])), lambda: _render(c))
+        return componente(Broker).renderizar(("painel", broker.chave(lote or [])), _render)
 
     return sse.resposta_sse(
         sse.transmitir(
-            completo=lambda: _render(c),
+            componente(Broker),
+            componente(Settings).sse_batida_ms / 1000,
+            completo=_render,
             mudancas=redesenho,
             config=redesenho,
-            valido=lambda: c.configuracoes.token_ativo(token_id),
+            valido=lambda: componente(ConfiguracoesRepository).token_ativo(token_id),
             ao_revogar="Token revogado.",
             recarga_s=sse.RECARGA_S,
-            dia=c.relogio.inicio_do_dia,
+            dia=componente(Clock).inicio_do_dia,
             versao=current_app.config["VERSAO"],
             visao="painel",
         )

@@ -9,8 +9,7 @@ from typing import Any
 
 from flask_login import UserMixin
 
-from ..fila.domain import GESTORES, Papel
-from ..fila.service import Ator
+from ..fila.domain import GESTORES, Ator, Papel
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
@@ -172,7 +171,8 @@ class Usuario(UserMixin):
 
     @property
     def ator(self) -> Ator:
-        return Ator(id=self.login, papel=self.papel)
+        """This person as the queue and the people's rules see whoever acts."""
+        return Ator(self.login, self.papel, pessoa=True, funcionario_id=self.funcionario_id)
 
     def __repr__(self) -> str:
         return f"Usuario({self.login!r}, {self.papel.value})"

@@ -33,17 +33,31 @@ from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
 
 from .. import broker, errors, sse
+from ..broker import Broker
 from ..cartoes import cards
-from ..clock import agora
-from ..components import componentes
-from ..errors import STATUS_ERRO_FILA
+from ..cartoes.service import contexto, mecanicos
+from ..clock import Clock, agora
+from ..components import componente
 from ..fila import domain, labels
-from ..fila.domain import PASSOS, MotivoPausa, Prioridade, Status
-from ..fila.queries import CursorInvalido
-from ..fila.service import Ator, Conflito, EntradaInvalida, ErroFila, FilaService, NaoEncontrada
+from ..fila.domain import (
+    PASSOS,
+    Ator,
+    Conflito,
+    EntradaInvalida,
+    ErroFila,
+    MotivoPausa,
+    NaoEncontrada,
+    Prioridade,
+    Status,
+)
+from ..fila.queries import CursorInvalido, FilaQueries
+from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
+from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
 from ..sessao.auth import carregar_usuario, exigir_gerente
+from ..settings import Settings
+from ..sincronizacao_os.link import OsLink
 from ..urls import endereco_publico, voltar
 from . import partials
 from .filters import Filtros
@@ -84,12 +98,12 @@ def mecanicos_do_pedido() -> list[cards.Mecanico]:
     """The active mechanics with their load, read once per request and only when a template
     asks (the assignment form, the filter)."""
     if "mecanicos" not in g:
-        g.mecanicos = partials.mecanicos()
+        g.mecanicos = mecanicos()
     return g.mecanicos
 
 
 def fila() -> FilaService:
-    return componentes().fila
+    return componente(FilaService)
 
 
 def htmx() -> bool:
@@ -118,9 +132,9 @@ def pagina_quadro(
         estados=estados or {},
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
-        situacao_os=componentes().ligacao_os.situacao(),
+        situacao_os=componente(OsLink).situacao(),
         atrasadas=partials.contar_atrasadas(),
-        batida_ms=int(sse.heartbeat_s() * 1000),
+        batida_ms=componente(Settings).sse_batida_ms,
     ), status
 
 
@@ -140,17 +154,16 @@ def coluna(status: str) -> Any:
     """The next page of a column: partials for htmx, a page of its own without JavaScript."""
     if status not in Status.__members__:
         abort(404)
-    c = componentes()
     filtros = Filtros.de_args(request.args)
     try:
-        itens, depois = partials.pagina(c, status, filtros, request.args.get("depois"))
+        itens, depois = partials.pagina(status, filtros, request.args.get("depois"))
     except CursorInvalido:
         raise EntradaInvalida(MENSAGEM_CURSOR) from None
     mostrados = request.args.get("mostrados", "0")
-    contagem, total = partials.contagens(c, filtros)[status]
+    contagem, total = partials.contagens(filtros)[status]
     col = cards.Coluna(
         Status(status),
-        [cards.cartao(i, partials.contexto(current_user.papel, itens, c)) for i in itens],
+        [cards.cartao(i, contexto(current_user.papel, itens)) for i in itens],
         contagem,
         None,
         depois,
@@ -167,8 +180,8 @@ def coluna(status: str) -> Any:
 @login_required
 def detalhe(fila_id: str) -> Any:
     item = fila().obter(fila_id)
-    c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
-    pessoas = componentes().pessoas_queries
+    c = cards.cartao(item, contexto(current_user.papel, [item]))
+    pessoas = componente(PessoasQueries)
     historico = item.get("historico", [])
     autores = pessoas.nomes_por_login({h["por"] for h in historico})
     trocas = [h for h in historico if h.get("acao") == "atribuir"]
@@ -194,7 +207,7 @@ def ficha(fila_id: str) -> Any:
     if formato not in FORMATOS_FICHA:
         return errors.resposta(400, "Formato de ficha inválido: use a4 ou 80mm.")
     item = fila().obter(fila_id)
-    c = cards.cartao(item, partials.contexto(None, [item]))
+    c = cards.cartao(item, contexto(None, [item]))
     endereco = endereco_publico("quadro.detalhe", fila_id=fila_id)
     return render_template(
         "quadro/ficha.html",
@@ -214,7 +227,7 @@ def acoes(fila_id: str) -> Any:
     if not htmx():
         return redirect(url_for("quadro.detalhe", fila_id=fila_id) + "#acoes")
     item = fila().obter(fila_id)
-    c = cards.cartao(item, partials.contexto(current_user.papel, [item]))
+    c = cards.cartao(item, contexto(current_user.papel, [item]))
     # htmx resolves hx-target when the request leaves; a push may replace the card before the
     # answer lands. HX-Retarget is resolved at swap time: the card as it is then.
     return htmx_response(
@@ -227,15 +240,13 @@ def acoes(fila_id: str) -> Any:
 @login_required
 def situacao_os() -> Any:
     """The OS-service banner alone (the board re-reads it every 30 s)."""
-    return render_template(
-        "quadro/_situacao_os.html", situacao_os=componentes().ligacao_os.situacao()
-    )
+    return render_template("quadro/_situacao_os.html", situacao_os=componente(OsLink).situacao())
 
 
 @bp.get("/historico")
 @login_required
 def historico() -> Any:
-    c = componentes()
+    relogio = componente(Clock)
     erro = None
     try:
         dia = date.fromisoformat(request.args["data"]) if request.args.get("data") else None
@@ -246,13 +257,13 @@ def historico() -> Any:
     pagina = request.args.get("pagina", "1")
     pagina_n = int(pagina) if pagina.isascii() and pagina.isdigit() and len(pagina) < 7 else 1
     pagina_n = max(1, pagina_n)
-    hoje = c.relogio.inicio_do_dia()
+    hoje = relogio.inicio_do_dia()
     if dia is not None:
-        de, ate = c.relogio.dia(dia)
+        de, ate = relogio.dia(dia)
     else:  # everything finished before today
-        de, ate = datetime(2000, 1, 1, tzinfo=c.relogio.fuso), hoje
-    itens, total = c.fila_queries.finalizadas_periodo(de, ate, pagina_n, HISTORICO_PAGINA)
-    ctx = partials.contexto(None, itens, c)
+        de, ate = datetime(2000, 1, 1, tzinfo=relogio.fuso), hoje
+    itens, total = componente(FilaQueries).finalizadas_periodo(de, ate, pagina_n, HISTORICO_PAGINA)
+    ctx = contexto(None, itens)
     return render_template(
         "quadro/historico.html",
         cartoes=[(cards.cartao(i, ctx), i) for i in itens],
@@ -272,7 +283,6 @@ def eventos() -> Response:
     view (role and filters) in this process, whoever else watches the same view."""
     filtros = Filtros.de_args(request.args)
     usuario = current_user._get_current_object()  # type: ignore[attr-defined]
-    c = componentes()
     visao = ("quadro", usuario.papel, filtros)
     # Cards carry forms: the CSRF secret must be in the session cookie sent with these headers
     # (created later, inside the stream, it would never reach the browser).
@@ -280,19 +290,21 @@ def eventos() -> Response:
 
     def mudancas(lote: list[broker.Evento]) -> str:
         mudados = [(e.fila_id or "", e.documento) for e in lote if e.fila_id]
-        return c.live.renderizar(
+        return componente(Broker).renderizar(
             (visao, broker.chave(lote)),
             lambda: partials.render_mudancas(mudados, usuario.papel, filtros, compartilhado=True),
         )
 
     return sse.resposta_sse(
         sse.transmitir(
+            componente(Broker),
+            componente(Settings).sse_batida_ms / 1000,
             completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
             mudancas=mudancas,
             # The columns' limits changed: the counts carry them.
             config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
             recarga_s=sse.RECARGA_S,
-            dia=c.relogio.inicio_do_dia,
+            dia=componente(Clock).inicio_do_dia,
             versao=current_app.config["VERSAO"],
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
@@ -359,8 +371,7 @@ def _responder(
         item = executar()
     except ErroFila as erro:
         estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
-        status = STATUS_ERRO_FILA.get(type(erro), 409)
-        return _recusa(fila_id, estado, status, erro.item, conflito=isinstance(erro, Conflito))
+        return _recusa(fila_id, estado, erro.status, erro.item, conflito=isinstance(erro, Conflito))
     if htmx():
         return partials.render_mudancas([(fila_id, item)], current_user.papel, _filtros_da_pagina())
     return _de_volta(fila_id)
@@ -382,9 +393,9 @@ def _recusa(
         except NaoEncontrada:
             item = None
     if conflito and item is not None:
-        c = componentes()
-        nomes = c.pessoas_queries.nomes_por_login([h.get("por") for h in item["historico"][-1:]])
-        feito = cards.quem_fez(item, nomes, c.relogio.fuso)
+        ultimo = item["historico"][-1:]
+        nomes = componente(PessoasQueries).nomes_por_login([h.get("por") for h in ultimo])
+        feito = cards.quem_fez(item, nomes, componente(Clock).fuso)
         if feito:
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
@@ -437,26 +448,13 @@ def passo(fila_id: str, slug: str) -> Any:
         abort(404)
     campo = PASSOS[acao].campo_texto
     form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
-    if acao is domain.Acao.INICIAR_DIAGNOSTICO and current_user.funcionario_id is None:
-        # The order's mechanic is whoever starts it: someone without a number cannot.
-        return _recusa(fila_id, {"mensagem": _sem_numero()}, 400)
 
     def executar() -> dict[str, Any]:
+        # Whoever starts work is its mechanic: the service knows who is signed in (the actor).
         dados = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        if acao in (domain.Acao.INICIAR_DIAGNOSTICO, domain.Acao.INICIAR_REPARO):
-            dados["mecanico_responsavel_id"] = current_user.funcionario_id
         return fila().executar(fila_id, acao, current_user.ator, dados)
 
     return _responder(fila_id, executar, form, aberto=slug)
-
-
-def _sem_numero() -> str:
-    quem = (
-        "inclua-o em Pessoas, ou atribua a ordem a um mecânico em “Mais…”"
-        if current_user.e_gerente
-        else "peça a um gerente para incluí-lo em Pessoas"
-    )
-    return f"Seu cadastro não tem nº de funcionário, que identifica o mecânico da ordem: {quem}."
 
 
 @bp.post("/ordens/<fila_id>/mover")
@@ -556,7 +554,7 @@ def remover(fila_id: str) -> Any:
     try:
         item = fila().remover(fila_id, current_user.ator)
     except ErroFila as erro:
-        return _recusa(fila_id, {"mensagem": erro.mensagem}, STATUS_ERRO_FILA.get(type(erro), 409))
+        return _recusa(fila_id, {"mensagem": erro.mensagem}, erro.status)
     texto = cards.removida(item["ordem_servico_id"])
     if htmx():
         filtros = _filtros_da_pagina()
@@ -574,18 +572,18 @@ def adicionar() -> Any:
     form = NovaOrdemForm()
     filtros = _filtros_da_pagina()
     status = 400
-    relogio = componentes().relogio
+    relogio = componente(Clock)
     if form.validate() and form.previsao_confirmada(relogio.local(agora()) or agora()):
         try:
             item = fila().adicionar(
                 form.ordem_servico_id.data,
                 current_user.ator,
                 Prioridade(form.prioridade.data),
-                form.extras(componentes().relogio.fuso),
+                form.extras(relogio.fuso),
             )
         except ErroFila as erro:
             form.ordem_servico_id.errors = [*form.ordem_servico_id.errors, erro.mensagem]
-            status = STATUS_ERRO_FILA.get(type(erro), 409)
+            status = erro.status
         else:
             if htmx():
                 novo = NovaOrdemForm(formdata=None)

@@ -16,11 +16,14 @@ from htmx_flask import make_response as htmx_response
 from pymongo.errors import PyMongoError
 
 from .. import errors
-from ..components import componentes
-from ..fila.service import Proibido
+from ..components import componente
+from ..fila.domain import Proibido
 from ..pessoas.domain import Usuario
+from ..pessoas.queries import PessoasQueries
 from ..proxies import ProxiesConfiaveis
+from ..settings import Settings
 from ..urls import caminho_de
+from .repository import SessoesRepository
 
 MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
 MENSAGEM_GERENTE = "Apenas gerentes podem acessar esta página."
@@ -41,9 +44,12 @@ V = TypeVar("V", bound=Callable[..., Any])
 def carregar_usuario(id_sessao: str) -> Usuario | None:
     """The signed-in user, while the account is active, its password unchanged and the session
     open (signed out, it is gone: a copied cookie no longer works). None signs the request out."""
-    c = componentes()
-    usuario = c.pessoas_queries.carregar(id_sessao)
-    if usuario is None or not usuario.sessao or not c.sessoes.ativa(usuario.sessao):
+    usuario = componente(PessoasQueries).carregar(id_sessao)
+    if (
+        usuario is None
+        or not usuario.sessao
+        or not componente(SessoesRepository).ativa(usuario.sessao)
+    ):
         return None
     return usuario
 
@@ -74,9 +80,8 @@ def exigir_gerente(view: V) -> V:
     return envolvida  # type: ignore[return-value]
 
 
-def instalar(app: Flask, api: Blueprint) -> None:
+def instalar(app: Flask, settings: Settings, api: Blueprint) -> None:
     """Sessions, CSRF (the bearer-token `api` blueprint exempt) and the trusted proxies."""
-    settings = app.config["SETTINGS"]
     # X-Forwarded-* believed only from TRUSTED_PROXY_NETWORKS: remote_addr is then the client's
     # real address; from anyone else those headers are dropped.
     app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, settings.redes_proxies)  # type: ignore[method-assign]

@@ -21,11 +21,14 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..components import componentes
+from ..components import componente
 from ..pessoas.domain import normalizar_login
+from ..pessoas.queries import PessoasQueries
+from ..pessoas.service import PessoasService
+from ..settings import Settings
 from ..urls import destino_seguro
 from .forms import EntrarForm
-from .repository import chaves
+from .repository import SessoesRepository, TentativasRepository, chaves
 
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."
@@ -82,29 +85,30 @@ def _lembrar_dispositivo(resposta: Response, login: str) -> None:
         path=url_for("sessao.entrar"),
         httponly=True,
         samesite="Lax",
-        secure=componentes().settings.production,
+        secure=componente(Settings).production,
     )
 
 
 def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     """Sign in; returns (error message, status) or (None, 200) when signed in."""
-    c = componentes()
     login = normalizar_login(login)
     # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
-    lote = c.tentativas.reservar(chaves(login, request.remote_addr))
+    lote = componente(TentativasRepository).reservar(chaves(login, request.remote_addr))
     if lote is None:
         return MENSAGEM_LIMITE, 429
     if login not in _contas_do_dispositivo():
-        espera = c.tentativas.vez_da_conta(login)
+        espera = componente(TentativasRepository).vez_da_conta(login)
         if espera:
-            c.tentativas.descartar(lote)  # no password was tried: nothing counts
+            componente(TentativasRepository).descartar(
+                lote
+            )  # no password was tried: nothing counts
             g.espera = math.ceil(espera)
             return MENSAGEM_CONTA.format(s=g.espera), 429
-    usuario = c.pessoas_queries.autenticar(login, senha)
+    usuario = componente(PessoasQueries).autenticar(login, senha)
     if usuario is None:
         return MENSAGEM_FALHA, 200  # the reserved attempts stay: they count as failures
-    c.tentativas.descartar(lote)
-    c.tentativas.liberar_conta(login)
+    componente(TentativasRepository).descartar(lote)
+    componente(TentativasRepository).liberar_conta(login)
     if not usuario.ativo:
         return MENSAGEM_INATIVO, 200
     # Flask's session is the signed cookie itself, with no server-side id to rotate. Clearing it
@@ -112,16 +116,20 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
     # before (no session fixation) and drops the old CSRF secret, so new tokens are issued.
     session.clear()
     session["nonce"] = secrets.token_urlsafe(16)
-    usuario.sessao = c.sessoes.abrir(login, request.remote_addr, request.user_agent.string)
+    usuario.sessao = componente(SessoesRepository).abrir(
+        login, request.remote_addr, request.user_agent.string
+    )
     login_user(usuario)
-    c.pessoas_service.registrar_entrada(usuario, request.remote_addr)  # who, when, from where
+    componente(PessoasService).registrar_entrada(
+        usuario, request.remote_addr
+    )  # who, when, from where
     return None, 200
 
 
 @bp.post("/sair")
 def sair() -> Response:
     if current_user.is_authenticated and current_user.sessao:
-        componentes().sessoes.encerrar(current_user.sessao)
+        componente(SessoesRepository).encerrar(current_user.sessao)
     logout_user()
     session.clear()
     flash("Você saiu.")
