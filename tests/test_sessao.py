@@ -14,10 +14,10 @@ from flask_login import current_user, login_required
 from werkzeug.test import TestResponse
 
 from tests.helpers import csrf_de
+from webapp.auth import exigir_gerente
 from webapp.components import componente
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
-from webapp.sessao.auth import exigir_gerente
 from webapp.sessao.repository import (
     CONTA_ESPERA_MAX_S,
     CONTA_LIVRES,

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, request
 from htmx_flask import Htmx
 
-from . import assets, broker, cli, errors, logs, metrics
+from . import assets, auth, broker, cli, errors, logs, metrics
 from .api import routes as api
 from .broker import Broker
 from .clock import Clock, agora
@@ -39,7 +39,6 @@ from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
 from .quadro.routes import bp as quadro_bp
-from .sessao import auth
 from .sessao.repository import (
     SESSOES,
     SESSOES_REVOGAM,
@@ -47,6 +46,7 @@ from .sessao.repository import (
     TentativasRepository,
 )
 from .sessao.routes import bp as sessao_bp
+from .sessao.service import carregar_usuario
 from .settings import LIMITE_CORPO, ConfigError, Settings, load_settings
 from .sincronizacao_os.cli import os_sync
 from .sincronizacao_os.dispatcher import OsDispatcher
@@ -162,7 +162,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     # First: its hooks must see requests the later ones refuse.
     metrics.instalar(app, settings.metrics_token, componente(FilaQueries, app).totais_os_sync)
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
-    componente(Clock, app).instalar(app)  # the `local` filter of templates
+    app.add_template_filter(componente(Clock, app).formatar, "local")
     indices.tentar()
 
     logs.instalar(app)  # before any hook that may fail: every log line has its request id
@@ -185,7 +185,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
             dispatcher.iniciar()
         app.before_request(dispatcher.garantir)
 
-    auth.instalar(app, settings, api.bp)
+    auth.instalar(app, settings, api.bp, carregar_usuario)
     for blueprint in (
         api.bp,
         sessao_bp,

@@ -17,6 +17,8 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
+
 
 class Mongo:
     def __init__(self, settings: Settings) -> None:

@@ -20,7 +20,7 @@ from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
-from ..mongo import Mongo
+from ..mongo import INT64_MAX, Mongo
 from ..proxies import na_rede
 from ..settings import Settings
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
@@ -179,7 +179,7 @@ def obter(fila_id: str) -> Any:
     erros=(404,),
 )
 def obter_por_os(ordem_servico_id: int) -> Any:
-    if ordem_servico_id > s.INT64_MAX:  # no OS number is that large (MongoDB stores 64 bits)
+    if ordem_servico_id > INT64_MAX:  # no OS number is that large (MongoDB stores 64 bits)
         raise NaoEncontrada(f"A OS {ordem_servico_id} não está na fila.")
     return _item(fila().obter_por_os(ordem_servico_id))
 

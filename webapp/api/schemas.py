@@ -23,8 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from ..fila import outbox
 from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
-
-INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
+from ..mongo import INT64_MAX
 
 
 def _inteiro_json(valor: Any) -> Any:

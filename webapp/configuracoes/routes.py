@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..auth import exigir_gerente
 from ..components import componente
 from ..forms import ConfirmarForm
 from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
-from ..sessao.auth import exigir_gerente
 from ..urls import endereco_publico
 from .forms import LimitesForm, NovoTokenForm
 from .repository import ConfiguracoesRepository

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request, stream_with_context
 
 from .. import errors
-from ..sessao.auth import exigir_gerente
+from ..auth import exigir_gerente
 from . import service
 from .charts import graficos
 from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo

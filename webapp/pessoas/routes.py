@@ -21,11 +21,11 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from htmx_flask import make_response as htmx_response
 
+from ..auth import exigir_gerente
 from ..components import componente
 from ..fila import labels
 from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
-from ..sessao.auth import exigir_gerente
 from ..urls import caminho_de, destino_seguro
 from .domain import Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm

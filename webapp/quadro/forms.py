@@ -23,7 +23,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..api.schemas import INT64_MAX
 from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
@@ -35,6 +34,7 @@ from ..fila.domain import (
 )
 from ..fila.plates import validar_placa
 from ..forms import Formulario, ate, texto_obrigatorio
+from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]

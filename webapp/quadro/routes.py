@@ -33,6 +33,7 @@ from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
 
 from .. import broker, errors, sse
+from ..auth import exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import contexto, mecanicos
@@ -55,7 +56,7 @@ from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
-from ..sessao.auth import carregar_usuario, exigir_gerente
+from ..sessao.service import carregar_usuario
 from ..settings import Settings
 from ..sincronizacao_os.link import OsLink
 from ..urls import endereco_publico, voltar

@@ -1,6 +1,7 @@
-"""Sessions and permissions for people on the board: Flask-Login sessions in Flask's signed
-cookie, CSRF on every form and htmx request (Flask-WTF; the bearer-token JSON API is exempt),
-and the manager-only decorator."""
+"""Sign-in for people's pages, as infrastructure: Flask-Login sessions in Flask's signed cookie
+(who is signed in is the `carregar` create_app gives: sessao/service.py), CSRF on every form and
+htmx request (Flask-WTF; the bearer-token JSON API is exempt), what a signed-out request gets,
+and the manager-only decorator (`exigir_gerente`)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import make_response as htmx_response
 from pymongo.errors import PyMongoError
 
-from .. import errors
-from ..components import componente
-from ..fila.domain import Proibido
-from ..pessoas.domain import Usuario
-from ..pessoas.queries import PessoasQueries
-from ..proxies import ProxiesConfiaveis
-from ..settings import Settings
-from ..urls import caminho_de
-from .repository import SessoesRepository
+from . import errors
+from .errors import ErroHttp
+from .proxies import ProxiesConfiaveis
+from .settings import Settings
+from .urls import caminho_de
 
 MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
 MENSAGEM_GERENTE = "Apenas gerentes podem acessar esta página."
@@ -38,20 +35,6 @@ login_manager.login_view = "sessao.entrar"
 login_manager.session_protection = None
 
 V = TypeVar("V", bound=Callable[..., Any])
-
-
-@login_manager.user_loader
-def carregar_usuario(id_sessao: str) -> Usuario | None:
-    """The signed-in user, while the account is active, its password unchanged and the session
-    open (signed out, it is gone: a copied cookie no longer works). None signs the request out."""
-    usuario = componente(PessoasQueries).carregar(id_sessao)
-    if (
-        usuario is None
-        or not usuario.sessao
-        or not componente(SessoesRepository).ativa(usuario.sessao)
-    ):
-        return None
-    return usuario
 
 
 @login_manager.unauthorized_handler
@@ -74,14 +57,17 @@ def exigir_gerente(view: V) -> V:
     @login_required
     def envolvida(*args: Any, **kwargs: Any) -> Any:
         if not current_user.e_gerente:
-            raise Proibido(MENSAGEM_GERENTE)
+            raise ErroHttp(403, MENSAGEM_GERENTE)
         return view(*args, **kwargs)
 
     return envolvida  # type: ignore[return-value]
 
 
-def instalar(app: Flask, settings: Settings, api: Blueprint) -> None:
-    """Sessions, CSRF (the bearer-token `api` blueprint exempt) and the trusted proxies."""
+def instalar(
+    app: Flask, settings: Settings, api: Blueprint, carregar: Callable[[str], Any]
+) -> None:
+    """Sessions (`carregar`: the signed-in user of a session id, or None), CSRF (the
+    bearer-token `api` blueprint exempt) and the trusted proxies."""
     # X-Forwarded-* believed only from TRUSTED_PROXY_NETWORKS: remote_addr is then the client's
     # real address; from anyone else those headers are dropped.
     app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, settings.redes_proxies)  # type: ignore[method-assign]
@@ -102,6 +88,8 @@ def instalar(app: Flask, settings: Settings, api: Blueprint) -> None:
             *settings.session_fallbacks,
             settings.session_secret_key,
         ]
+    login_manager.user_loader(carregar)
+    login_manager.user_loader(carregar)
     csrf.init_app(app)
     csrf.exempt(api)  # bearer tokens, no cookies: CSRF cannot happen there
     # Flask-Login's own context processor would let a database failure break even the error
