@@ -1,15 +1,25 @@
 // Pushed board updates. The server's SSE stream (/eventos, webapp/quadro/routes.py) sends
 // <hx-partial>s that htmx's hx-sse extension swaps by itself: delete the card where it was, add
 // it to its column, replace the counts, announce in #anuncios.
+// One copy of a card per change: this page's own requests carry its id (X-Quadro, from
+// #eventos-quadro's data-quadro), and its stream leaves out the changes they made (the answer
+// showed each one); a dispatcher's attempt comes as the card's OS badge alone (#sinc-<id>).
 // This file only keeps a push from disturbing a person, and from costing more than the change:
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
-//   por outra pessoa", and the pushed version is applied once the person leaves the card; a push
-//   or a redraw of the state a card already shows only updates its clock-dependent lines and its
-//   OS sync badge, in place;
+//   por outra pessoa", and the pushed version is applied once the person leaves the card;
+// - a pushed card never replaces a newer one (data-versao); a redraw of the whole state keeps the
+//   nodes of the cards it shows unchanged and only updates their clock-dependent lines in place;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded.
 (function () {
   "use strict";
+
+  const pagina = document.getElementById("eventos-quadro");
+  const quadroId = pagina && pagina.dataset.quadro;
+  document.addEventListener("htmx:config:request", (evento) => {
+    const pedido = evento.detail && evento.detail.ctx && evento.detail.ctx.request;
+    if (quadroId && pedido && pedido.headers) pedido.headers["X-Quadro"] = quadroId;
+  });
 
   const pendentes = new Map(); // card id -> the pushed <li>, or null when it left this board
 
@@ -71,12 +81,11 @@
     return !!(mais && mais.dataset.depois && ultimo && (ultimo.dataset.ordem || "") < chave);
   }
 
-  // The same state again (the push of a step this board has just answered, of a new OS sync
-  // badge, or a redraw of the whole board): only what depends on the clock (time in stage,
-  // alert, late delivery, hold) and the badge can differ, so they change in place. The card node
-  // stays: a tap halfway (pressed on one node, released on its replacement, is no click), the
-  // actions opened with "Mais…" and the reason a step was refused all stay with it.
-  const PARTES_DO_RELOGIO = [".dados", ".pausa", ".sinc"];
+  // The same state again (a redraw of the whole board): only what depends on the clock (time in
+  // stage, alert, late delivery, hold) and the badge can differ, so they change in place. The
+  // card node stays: a tap halfway (pressed on one node, released on its replacement, is no
+  // click), the actions opened with "Mais…" and the reason a step was refused all stay with it.
+  const PARTES_DO_RELOGIO = [".dados", ".pausa", "[id^='sinc-']"];
   function atualizarNoLugar(atual, novo) {
     if (!novo) return;
     for (const parte of PARTES_DO_RELOGIO) {
@@ -138,20 +147,21 @@
       const atual = document.getElementById(id);
       if (!atual) continue;
       const novo = novos.get(id);
-      const obsoleto = novo && versao(novo) < versao(atual); // an older state arrived late
-      const mesmo = novo && versao(novo) === versao(atual);
-      if (!(obsoleto || mesmo || ocupado(atual))) {
+      // The one guard on versions: a card shown is never replaced by one that is not newer (a
+      // late push); the same version is a redraw of it, whose clock lines change in place.
+      const naoMaisNovo = novo && versao(novo) <= versao(atual);
+      if (!(naoMaisNovo || ocupado(atual))) {
         pendentes.delete(id);
         continue;
       }
       mantidos.add(atual);
       if (novo) novo.remove(); // out of the swap, kept here
-      if (mesmo) atualizarNoLugar(atual, novo);
-      else if (!obsoleto) pendentes.set(id, novo || null);
+      if (!naoMaisNovo) pendentes.set(id, novo || null);
+      else if (versao(novo) === versao(atual)) atualizarNoLugar(atual, novo);
       for (let i = tasks.length - 1; i >= 0; i--) {
         if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
       }
-      if (!obsoleto && !mesmo) marcar(atual);
+      if (!naoMaisNovo) marcar(atual);
     }
     // A column redrawn whole keeps those nodes; the rest of it is replaced.
     for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {
@@ -183,11 +193,7 @@
       }
       if (ocupado(atual)) continue;
       pendentes.delete(id);
-      if (novo && versao(novo) < versao(atual)) continue; // an answer has shown a newer state
-      if (novo && versao(novo) === versao(atual)) {
-        atualizarNoLugar(atual, novo);
-        continue;
-      }
+      if (novo && versao(novo) <= versao(atual)) continue; // an answer has shown it, or newer
       const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
       atual.remove();
       if (lista) inserirOrdenado(lista, novo);

@@ -24,6 +24,7 @@ from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.sessao.repository import SessoesRepository
+from webapp.sincronizacao_os.dispatcher import OsDispatcher
 
 # --- Reading a stream -----------------------------------------------------------------------------
 
@@ -301,6 +302,11 @@ def test_ultimos_por_item_mantem_so_o_mais_recente():
         for f, o in (("a", "insert"), ("b", "insert"), ("a", "update"))
     )
     assert sse.ultimos_por_item([a1, b1, a2]) == [b1, a2]
+    # The fields every event of an item changed stay together (a step and a dispatcher's record
+    # in one batch still push the card).
+    passo = Evento(MUDANCA, fila_id="a", operacao="update", campos=frozenset({"versao"}))
+    envio = Evento(MUDANCA, fila_id="a", operacao="update", campos=frozenset({"eventos_os"}))
+    assert sse.ultimos_por_item([passo, envio])[0].campos == {"versao", "eventos_os"}
 
 
 def test_mensagem_sse_em_varias_linhas():
@@ -365,6 +371,59 @@ def test_stream_do_quadro_comeca_pelo_estado_atual_e_traz_o_cartao_mudado(mecani
         assert 'hx-target="#anuncios"' in mudanca and "OS 2001" in mudanca
     finally:
         leitor.fechar()
+
+
+def _ate(leitor: LeitorSSE, com: str, timeout: float = 3.0) -> list[str]:
+    """Every message's data up to and including the first that carries `com`."""
+    vistas, limite = [], time.monotonic() + timeout
+    while time.monotonic() < limite:
+        try:
+            mensagem = leitor.mensagens.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        assert mensagem is not None, f"o stream terminou ({leitor.erro!r})"
+        vistas.append(mensagem["data"])
+        if com in mensagem["data"]:
+            return vistas
+    raise AssertionError(f"nenhuma mensagem {com!r} a tempo: {vistas}")
+
+
+def test_uma_copia_do_cartao_por_mudanca(make_app, settings, usuarios_demo, entrar):
+    """The page that made a change gets its card once, in its answer: its stream leaves that
+    change out, while another page (the same person's other tab) gets it. A dispatcher's attempt
+    comes to both as the card's OS badge alone (its own target), never as the card; a later
+    change by someone else reaches the page again."""
+    app = make_app(sse_batida_ms=200, url_api_os="http://127.0.0.1:9", os_sync_thread=False)
+    api = Api(app.test_client(), settings)
+    cliente = app.test_client()
+    assert entrar(cliente, "mecanico", usuarios_demo["mecanico"]["senha"]).status_code == 302
+    fila_id = api.criar(2301, placa="UMA1C01")["fila_id"]
+    cartao = f'id="cartao-{fila_id}"'
+    _, minha = stream_de_teste(cliente, "/eventos?quadro=pagina-a")
+    _, outra = stream_de_teste(cliente, "/eventos?quadro=pagina-b")
+    try:
+        assert cartao in minha.proxima()["data"] and cartao in outra.proxima()["data"]
+        resposta = cliente.post(
+            f"/ordens/{fila_id}/passo/iniciar-diagnostico",
+            data={"csrf_token": csrf_de(cliente.get("/").text)},
+            headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/",
+                     "X-Quadro": "pagina-a"},
+        )  # fmt: skip
+        assert resposta.status_code == 200 and cartao in resposta.text
+        assert "EM_DIAGNOSTICO" in outra.proxima(timeout=3, com=cartao)["data"]
+
+        assert componente(OsDispatcher, app).despachar_uma_vez()  # the OS service is down
+        selo = f'hx-target="#sinc-{fila_id}" hx-swap="outerHTML"'
+        vistas = _ate(minha, selo)
+        assert not any(cartao in v for v in vistas), vistas  # its own change never came back
+        assert cartao not in vistas[-1] and "envio pendente (1 tentativa" in vistas[-1]
+        assert cartao not in outra.proxima(timeout=3, com=selo)["data"]
+
+        api.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "Pastilhas gastas"})
+        assert "Pastilhas gastas" in minha.proxima(timeout=3, com=cartao)["data"]
+    finally:
+        minha.fechar()
+        outra.fechar()
 
 
 def test_stream_do_quadro_respeita_os_filtros(mecanico, api):

@@ -54,6 +54,46 @@ def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
     assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
 
 
+# Counts the card nodes of one order put on the page (a swap inserts a new node each time).
+CONTAR_NOS = """id => {
+    window.__nos = 0;
+    new MutationObserver(mudancas => {
+        for (const m of mudancas) for (const no of m.addedNodes) {
+            if (no.id === `cartao-${id}`) window.__nos += 1;
+        }
+    }).observe(document.getElementById("quadro"), {childList: true, subtree: true});
+}"""
+
+
+def test_quem_toca_recebe_o_cartao_uma_vez_e_os_outros_quadros_tambem(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """One copy of a card per change: the tapper's card node is replaced once (the answer; its
+    own stream leaves that change out), every other board gets the change once, and a later
+    change by someone else still reaches the tapper's board."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9111, "placa": "UMA2C02"})["fila_id"]
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    for pessoa in (marcos, gerente):
+        expect(pessoa.pagina.locator("body")).to_have_attribute("data-ligacao", "viva")
+        pessoa.pagina.evaluate(CONTAR_NOS, fila_id)
+
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(marcos.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    marcos.pagina.wait_for_timeout(1500)  # the push has long reached every board by now
+    assert marcos.pagina.evaluate("window.__nos") == 1
+    assert gerente.pagina.evaluate("window.__nos") == 1
+
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Junta"})
+    expect(marcos.cartao(fila_id, "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    assert marcos.pagina.evaluate("window.__nos") == 2
+    assert gerente.pagina.evaluate("window.__nos") == 2
+    assert marcos.erros == [] and gerente.erros == []
+
+
 def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
@@ -226,8 +266,8 @@ def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_d
 def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
     make_app, navegador, settings: Settings, usuarios_demo
 ) -> None:
-    """A push of the state a card already shows (here the OS sync badge: delivered, same
-    version; or the push of a step this board has just answered) updates the card in place:
+    """A dispatcher's attempt comes as the card's OS badge alone (its own target, #sinc-<id>),
+    and the card's node stays:
     "Mais…" stays open, whether the push comes after the actions arrived or while they are
     being fetched, and so does the reason a step was refused. A newer state replaces the card,
     and actions on their way then land in the new one."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, stream_with_context
@@ -63,12 +64,12 @@ def transmitir(
     (`completo`), then what changes.
 
     Sending the whole state first makes every (re)connection show current data, after a network
-    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (or None
-    to skip); `config` what a change of the settings redraws (default: everything). `valido`
+    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (as they
+    came: several per item, maybe; or None to skip); `config` what a change of the settings redraws (default: everything). `valido`
     is asked at once when a user or a TV token changes, and on a timer that events cannot
     starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
-    (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
-    that a new version was deployed. `recarga_s`: send the whole state again this often (what
+    (the app's `versao`) goes out every `batida_s` (SSE_BATIDA_MS): the client knows the stream
+    is alive, and that a new version was deployed. `recarga_s`: send the whole state again this often (what
     depends on the clock, like time in a stage). `dia`: the shop's day now; when it changes
     (midnight in the shop's zone) the whole state goes again at once ("finished today" empties).
     `visao`: the streams of one view share their whole-state renders in this process (a
@@ -116,7 +117,7 @@ def transmitir(
                 if any(e.tipo == CONFIG for e in lote):
                     yield mensagem(config() if config else estado())
                 da_fila = [e for e in lote if e.tipo == MUDANCA]
-                html = mudancas(ultimos_por_item(da_fila)) if da_fila else None
+                html = mudancas(da_fila) if da_fila else None
                 if html:
                     yield mensagem(html)
             if agora >= batida:
@@ -131,9 +132,11 @@ def transmitir(
 
 
 def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:
-    """One event per item, the latest, in the order the items last changed."""
+    """One event per item, the latest (its document is the item now), with the fields that all
+    of that item's events changed, in the order the items last changed."""
     ultimos: dict[str | None, Evento] = {}
     for evento in eventos:
-        ultimos.pop(evento.fila_id, None)
-        ultimos[evento.fila_id] = evento
+        anterior = ultimos.pop(evento.fila_id, None)
+        campos = evento.campos | anterior.campos if anterior else evento.campos
+        ultimos[evento.fila_id] = replace(evento, campos=campos)
     return list(ultimos.values())

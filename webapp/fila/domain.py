@@ -336,6 +336,11 @@ def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[s
     )
 
 
+# Every change records the board page whose request made it (None: anything else), so that page's
+# live stream leaves it out (the page's own answer showed it) while every other screen gets it.
+ORIGEM_QUADRO = "origem_quadro"
+
+
 class DadosInvalidos(ValueError):
     """A step got data the rules refuse (e.g. an empty diagnosis)."""
 

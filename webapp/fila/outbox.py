@@ -13,6 +13,16 @@ from enum import StrEnum
 from typing import Any
 
 
+# The fields the dispatcher's record of an attempt writes (and nothing else does alone): an update
+# of only these changes the order's OS-service badge, never its card.
+CAMPOS_DO_ENVIO = ("eventos_os", "os_sync")
+
+
+def so_envio(campos: frozenset[str]) -> bool:
+    """Whether an update (the fields it changed) touched only the delivery to the OS service."""
+    return bool(campos) and all(c.startswith(CAMPOS_DO_ENVIO) for c in campos)
+
+
 class EstadoEvento(StrEnum):
     PENDENTE = "pendente"
     ENVIADO = "enviado"

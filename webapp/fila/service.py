@@ -105,6 +105,7 @@ class FilaService:
             )
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
+        documento[domain.ORIGEM_QUADRO] = self.origem().get("quadro")
         try:
             item = self.repo.inserir(documento)
         except OrdemJaNaFila:
@@ -243,7 +244,7 @@ class FilaService:
         _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
         item = self.repo.reenviar_evento_os(
-            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento), self.origem().get("quadro")
         )
         if item is None:
             atual = self.queries.obter(oid)
@@ -266,7 +267,9 @@ class FilaService:
     # --- internals -------------------------------------------------------------------------
 
     def _aplicar(self, oid: ObjectId, planos: list[domain.Mudanca], acao: Acao) -> dict[str, Any]:
+        quadro = self.origem().get("quadro")
         for mudanca in planos:
+            mudanca.campos[domain.ORIGEM_QUADRO] = quadro
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
                 self.registrar(acao)

@@ -18,6 +18,7 @@ from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
+from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
 from ..settings import Settings
 from . import cards
@@ -121,7 +122,9 @@ def eventos_painel() -> Response:
         return _proibido()
     token_id: ObjectId = documento["_id"]
 
-    def redesenho(lote: list[broker.Evento] | None = None) -> str:
+    def redesenho(lote: list[broker.Evento] | None = None) -> str | None:
+        if lote and all(so_envio(e.campos) for e in lote):
+            return None  # only a delivery to the OS service: nothing a TV shows
         # Every TV shows the same thing: one render per batch of changes in this process.
         return componente(Broker).renderizar(("painel", broker.chave(lote or [])), _render)
 

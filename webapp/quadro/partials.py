@@ -134,6 +134,19 @@ def render_mudancas(
     )
 
 
+def render_selos(
+    itens: list[dict[str, Any]], papel: Papel | None, filtros: Filtros
+) -> str:
+    """The OS-service badge alone of each of these orders (a dispatcher recorded an attempt:
+    nothing else of the card changed), for the cards on this board; the card stays as it is."""
+    visiveis = [i for i in itens if pertence(i, filtros)]
+    if not visiveis:
+        return ""
+    ctx = contexto(papel, visiveis)
+    cartoes = [cards.cartao(i, ctx) for i in visiveis]
+    return render_template("quadro/_selos.html", cartoes=cartoes, com_csrf=False)
+
+
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
     """Every column's cards and the counts, as partials: what a (re)connecting board shows.
     Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""

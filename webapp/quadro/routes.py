@@ -10,6 +10,7 @@ the JSON API's.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -51,6 +52,7 @@ from ..fila.domain import (
     Prioridade,
     Status,
 )
+from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
@@ -136,6 +138,8 @@ def pagina_quadro(
         situacao_os=componente(OsLink).situacao(),
         atrasadas=partials.contar_atrasadas(),
         batida_ms=componente(Settings).sse_batida_ms,
+        # This page's id: its requests carry it, and its stream leaves out their changes.
+        quadro_id=secrets.token_urlsafe(9),
     ), status
 
 
@@ -283,18 +287,30 @@ def eventos() -> Response:
     (`mecanico`, `q`). Each change: that card's partials and the counts, rendered once per
     view (role and filters) in this process, whoever else watches the same view."""
     filtros = Filtros.de_args(request.args)
+    pagina = request.args.get("quadro")  # the page's id (its requests send it as X-Quadro)
     usuario = current_user._get_current_object()  # type: ignore[attr-defined]
     visao = ("quadro", usuario.papel, filtros)
     # Cards carry forms: the CSRF secret must be in the session cookie sent with these headers
     # (created later, inside the stream, it would never reach the browser).
     generate_csrf()
 
-    def mudancas(lote: list[broker.Evento]) -> str:
-        mudados = [(e.fila_id or "", e.documento) for e in lote if e.fila_id]
-        return componente(Broker).renderizar(
-            (visao, broker.chave(lote)),
-            lambda: partials.render_mudancas(mudados, usuario.papel, filtros, compartilhado=True),
-        )
+    def mudancas(lote: list[broker.Evento]) -> str | None:
+        # This page's own changes stay out: its answer showed each one, once.
+        lote = [e for e in lote if not (pagina and _feita_pela_pagina(e, pagina))]
+        ultimos = sse.ultimos_por_item(lote)
+        mudados = [(e.fila_id or "", e.documento) for e in ultimos if not so_envio(e.campos)]
+        selos = [e.documento for e in ultimos if so_envio(e.campos) and e.documento]
+        if not mudados and not selos:
+            return None
+
+        def render() -> str:
+            papel = usuario.papel
+            html = partials.render_selos(selos, papel, filtros) if selos else ""
+            if mudados:
+                html += partials.render_mudancas(mudados, papel, filtros, compartilhado=True)
+            return html
+
+        return componente(Broker).renderizar((visao, broker.chave(lote)), render)
 
     return sse.resposta_sse(
         sse.transmitir(
@@ -313,6 +329,13 @@ def eventos() -> Response:
             visao=visao,
         )
     )
+
+
+def _feita_pela_pagina(evento: broker.Evento, pagina: str) -> bool:
+    """A change (a new version of the card) that a request of this board page made."""
+    documento = evento.documento or {}
+    nova = evento.operacao == "insert" or "versao" in evento.campos
+    return nova and documento.get(domain.ORIGEM_QUADRO) == pagina
 
 
 # --- Actions (POSTs) ----------------------------------------------------------------------------
