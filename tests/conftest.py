@@ -23,7 +23,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts import localdb  # noqa: E402
-from tests.helpers import Api, csrf_de, servidor_http  # noqa: E402
+from tests.helpers import Api, Quadro, servidor_http  # noqa: E402
+from tests.paginas import csrf_de  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.broker import Broker  # noqa: E402
 from webapp.components import componente  # noqa: E402
@@ -166,6 +167,17 @@ def usuarios_demo(app: Flask) -> dict[str, dict[str, Any]]:
     {login: {"login", "senha", "nome", "papel", "funcionario_id"}}."""
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     return {u["login"]: dict(u) for u in USUARIOS_DEMO}
+
+
+@pytest.fixture
+def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Quadro]:
+    """The demo's mechanic and manager signed in on the board: {"mecanico": ..., "gerente": ...}."""
+    quadros = {}
+    for login in ("mecanico", "gerente"):
+        client = app.test_client()
+        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
+        quadros[login] = Quadro(client)
+    return quadros
 
 
 @pytest.fixture

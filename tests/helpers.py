@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from tests.paginas import csrf_de
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -91,14 +91,37 @@ class Api:
         raise AssertionError(f"etapa desconhecida: {etapa}")
 
 
-def csrf_de(html: str) -> str:
-    """The csrf_token of the first form in a page (forms carry it as a hidden input)."""
-    for entrada in re.findall(r"<input\b[^>]*>", html):
-        if re.search(r'\bname="csrf_token"', entrada):
-            valor = re.search(r'\bvalue="([^"]+)"', entrada)
-            if valor:
-                return valor.group(1)
-    raise AssertionError("a página não tem csrf_token")
+class Quadro:
+    """A signed-in person on the board through the Flask test client: its forms' posts with the
+    CSRF token taken from the page (like a browser), plain or as htmx sends them."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = csrf_de(client.get("/").text)
+
+    def pagina(self, caminho: str = "/") -> str:
+        r = self.client.get(caminho)
+        assert r.status_code == 200, r.text
+        return r.text
+
+    def post(
+        self, caminho: str, dados: dict | None = None, htmx: bool = False, pagina: str = "/"
+    ) -> TestResponse:
+        headers = {"Referer": f"http://localhost{pagina}"}
+        if htmx:
+            headers.update({"HX-Request": "true", "HX-Current-URL": f"http://localhost{pagina}"})
+        return self.client.post(
+            caminho, data={"csrf_token": self.token, **(dados or {})}, headers=headers
+        )
+
+    def passo(
+        self, fila_id: str, slug: str, dados: dict | None = None, htmx: bool = False
+    ) -> TestResponse:
+        return self.post(f"/ordens/{fila_id}/passo/{slug}", dados, htmx)
+
+    def atribuir(self, fila_id: str, mecanico: object, htmx: bool = False) -> TestResponse:
+        dados = {"mecanico_responsavel_id": str(mecanico)}
+        return self.post(f"/ordens/{fila_id}/atribuir", dados, htmx)
 
 
 @contextmanager

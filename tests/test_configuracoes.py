@@ -10,7 +10,7 @@ import segno
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import csrf_de
+from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.configuracoes.repository import TOKENS, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO

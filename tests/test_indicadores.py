@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 
 from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
-from tests.helpers import Api, csrf_de
+from tests.helpers import Api
+from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.fila.domain import Prioridade
 from webapp.fila.queries import (

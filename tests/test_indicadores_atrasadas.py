@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from tests.helpers import Api, csrf_de
+from tests.helpers import Api
+from tests.paginas import csrf_de
 from webapp.cartoes import cards
 from webapp.clock import Clock, agora
 from webapp.components import componente

@@ -16,7 +16,8 @@ import requests
 from flask import Flask
 from pymongo import MongoClient
 
-from tests.helpers import Api, csrf_de
+from tests.helpers import Api
+from tests.paginas import csrf_de
 from webapp import sse
 from webapp.broker import ACESSO, MUDANCA, RESSINCRONIZAR, Broker, Evento
 from webapp.components import componente

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from tests import test_quadro
-from tests.helpers import Api
-from tests.test_quadro import Quadro, cartao_html
+from tests.helpers import Api, Quadro
+from tests.test_quadro import cartao_html
 from webapp.clock import agora
 from webapp.components import componente
 from webapp.fila import labels
@@ -19,8 +18,6 @@ from webapp.fila.domain import Acao, Ator, Papel
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
-
-pessoas = test_quadro.pessoas  # the mechanic and the manager signed in (a fixture)
 
 
 def anuncio(resposta: str) -> str:

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.helpers import csrf_de
+from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.pessoas.cli import QUEM
 from webapp.pessoas.domain import UsuarioInvalido

@@ -9,44 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import Api, csrf_de
+from tests.helpers import Api
 from webapp.clock import agora
 from webapp.components import componente
 from webapp.mongo import Mongo
-
-
-class Quadro:
-    """A signed-in person on the board (CSRF token taken from the page, like a browser)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.token = csrf_de(client.get("/").text)
-
-    def pagina(self, caminho: str = "/") -> str:
-        r = self.client.get(caminho)
-        assert r.status_code == 200, r.text
-        return r.text
-
-    def post(self, caminho: str, dados: dict | None = None, htmx: bool = False, pagina: str = "/"):
-        headers = {"Referer": f"http://localhost{pagina}"}
-        if htmx:
-            headers.update({"HX-Request": "true", "HX-Current-URL": f"http://localhost{pagina}"})
-        return self.client.post(
-            caminho, data={"csrf_token": self.token, **(dados or {})}, headers=headers
-        )
-
-    def passo(self, fila_id: str, slug: str, dados: dict | None = None, htmx: bool = False):
-        return self.post(f"/ordens/{fila_id}/passo/{slug}", dados, htmx)
-
-
-@pytest.fixture
-def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Quadro]:
-    quadros = {}
-    for login in ("mecanico", "gerente"):
-        client = app.test_client()
-        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
-        quadros[login] = Quadro(client)
-    return quadros
 
 
 def cartao_html(html: str, fila_id: str) -> str:

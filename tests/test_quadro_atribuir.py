@@ -8,39 +8,12 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.helpers import Api, csrf_de
+from tests.helpers import Api
 from webapp.cartoes import cards
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.service import FilaService
-
-
-class Pessoa:
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.token = csrf_de(client.get("/").text)
-
-    def atribuir(self, fila_id: str, mecanico: object, htmx: bool = False):
-        headers = {"Referer": "http://localhost/"}
-        if htmx:
-            headers |= {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
-        return self.client.post(
-            f"/ordens/{fila_id}/atribuir",
-            data={"csrf_token": self.token, "mecanico_responsavel_id": str(mecanico)},
-            headers=headers,
-        )
-
-
-@pytest.fixture
-def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Pessoa]:
-    resultado = {}
-    for login in ("mecanico", "gerente"):
-        client = app.test_client()
-        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
-        resultado[login] = Pessoa(client)
-    return resultado
 
 
 def opcoes(html: str, select_id: str) -> list[str]:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from flask_login import current_user, login_required
 from werkzeug.test import TestResponse
 
-from tests.helpers import csrf_de
+from tests.paginas import csrf_de
 from webapp.auth import exigir_gerente
 from webapp.components import componente
 from webapp.mongo import Mongo

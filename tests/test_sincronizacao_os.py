@@ -23,8 +23,8 @@ import requests
 from flask import Flask
 
 from scripts.os_standin import OSStandIn
-from tests.helpers import TOKEN_SERVICO, Api, ambiente_do_app, servidor_http
-from tests.test_quadro import Quadro, cartao_html
+from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, servidor_http
+from tests.test_quadro import cartao_html
 from webapp.components import componente
 from webapp.fila.domain import Acao, Ator, Conflito, Papel, Proibido
 from webapp.fila.queries import FilaQueries

@@ -65,13 +65,14 @@ def transmitir(
 
     Sending the whole state first makes every (re)connection show current data, after a network
     drop or a server restart alike. `mudancas` renders a batch of the queue's changes (as they
-    came: several per item, maybe; or None to skip); `config` what a change of the settings redraws (default: everything). `valido`
-    is asked at once when a user or a TV token changes, and on a timer that events cannot
-    starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
-    (the app's `versao`) goes out every `batida_s` (SSE_BATIDA_MS): the client knows the stream
-    is alive, and that a new version was deployed. `recarga_s`: send the whole state again this often (what
-    depends on the clock, like time in a stage). `dia`: the shop's day now; when it changes
-    (midnight in the shop's zone) the whole state goes again at once ("finished today" empties).
+    came: maybe several per item; None to skip); `config` what a change of the settings redraws
+    (default: everything). `valido` is asked at once when a user or a TV token changes, and on
+    a timer that events cannot starve; the stream ends when it turns false (an event named
+    "revogado"). A "batida" event (the app's `versao`) goes out every `batida_s`
+    (SSE_BATIDA_MS): the client knows the stream is alive, and that a new version was deployed.
+    `recarga_s`: send the whole state again this often (what depends on the clock, like time in
+    a stage). `dia`: the shop's day now; when it changes (midnight in the shop's zone) the whole
+    state goes again at once ("finished today" empties).
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None

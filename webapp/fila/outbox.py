@@ -12,7 +12,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
 # The fields the dispatcher's record of an attempt writes (and nothing else does alone): an update
 # of only these changes the order's OS-service badge, never its card.
 CAMPOS_DO_ENVIO = ("eventos_os", "os_sync")
