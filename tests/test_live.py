@@ -375,18 +375,11 @@ def test_stream_do_quadro_comeca_pelo_estado_atual_e_traz_o_cartao_mudado(mecani
 
 
 def _ate(leitor: LeitorSSE, com: str, timeout: float = 3.0) -> list[str]:
-    """Every message's data up to and including the first that carries `com`."""
+    """Every message's data (beats included) up to and including the first that carries `com`."""
     vistas, limite = [], time.monotonic() + timeout
-    while time.monotonic() < limite:
-        try:
-            mensagem = leitor.mensagens.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        assert mensagem is not None, f"o stream terminou ({leitor.erro!r})"
-        vistas.append(mensagem["data"])
-        if com in mensagem["data"]:
-            return vistas
-    raise AssertionError(f"nenhuma mensagem {com!r} a tempo: {vistas}")
+    while not vistas or com not in vistas[-1]:
+        vistas.append(leitor.proxima(timeout=max(0.01, limite - time.monotonic()))["data"])
+    return vistas
 
 
 def test_uma_copia_do_cartao_por_mudanca(make_app, settings, usuarios_demo, entrar):

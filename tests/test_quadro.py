@@ -68,16 +68,21 @@ def test_gerente_ve_acoes_de_gerente(api: Api, pessoas) -> None:
     assert sem_js.status_code == 302 and sem_js.headers["Location"].endswith("#acoes")
 
 
-def test_cartao_pesa_pouco(api: Api, pessoas) -> None:
-    """The card: facts, its one step and "Mais…"; the other forms are fetched on demand."""
-    fila_id = api.criar(
-        512,
+def _ordem_cheia(api: Api, os_id: int) -> str:
+    """An urgent order with every fact a card shows (the heaviest plain card)."""
+    return api.criar(
+        os_id,
         "URGENTE",
         placa="ABC1D23",
         veiculo="Fiat Strada 1.3",
         cliente="Transportes Lima",
         descricao="Freio rangendo e pedal baixo",
     )["fila_id"]
+
+
+def test_cartao_pesa_pouco(api: Api, pessoas) -> None:
+    """The card: facts, its one step and "Mais…"; the other forms are fetched on demand."""
+    fila_id = _ordem_cheia(api, 512)
     api.levar_ate(fila_id, "aprovar-orcamento")
     cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
     assert len(cartao.encode()) <= 1500, len(cartao.encode())
@@ -87,14 +92,7 @@ def test_cartao_pesa_pouco(api: Api, pessoas) -> None:
 def test_cartao_com_formulario_do_passo_pesa_pouco(api: Api, pessoas) -> None:
     """A card in diagnosis carries its step's form (toggle, text box, one confirm button), so
     that it opens at once, even offline, within the tap: 0.25 KB over a plain card's budget."""
-    fila_id = api.criar(
-        513,
-        "URGENTE",
-        placa="ABC1D23",
-        veiculo="Fiat Strada 1.3",
-        cliente="Transportes Lima",
-        descricao="Freio rangendo e pedal baixo",
-    )["fila_id"]
+    fila_id = _ordem_cheia(api, 513)
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     cartao = cartao_html(pessoas["mecanico"].pagina(), fila_id)
     assert len(cartao.encode()) <= 1750, len(cartao.encode())

@@ -122,9 +122,8 @@ def test_chaves_antigas_de_sessao_separadas_por_virgula() -> None:
     assert s.session_fallbacks == ["antiga-1" + "a" * 32, "antiga-2" + "b" * 32]
 
 
-def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MONGODB_URL")}
-    env["APP_ENV"] = "production"
+def _partida(env: dict[str, str]) -> list[str]:
+    """What the app's start (wsgi.py) says on stderr when it refuses to start (exit 1)."""
     r = subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=RAIZ,
@@ -134,8 +133,13 @@ def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None
         timeout=60,
     )
     assert r.returncode == 1
-    linhas = r.stderr.strip().splitlines()
-    assert linhas == [
+    return r.stderr.strip().splitlines()
+
+
+def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MONGODB_URL")}
+    env["APP_ENV"] = "production"
+    assert _partida(env) == [
         "Configuração inválida: SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)"
     ]
 
@@ -159,17 +163,7 @@ def test_alerta_etapa_invalido_recusado_na_partida(valor: str, trecho: str) -> N
 
 
 def test_wsgi_para_com_uma_linha_com_alerta_etapa_invalido() -> None:
-    env = {**os.environ, "ALERTA_ETAPA": "ALTA=90/60"}
-    r = subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
-        cwd=RAIZ,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == [
+    assert _partida({**os.environ, "ALERTA_ETAPA": "ALTA=90/60"}) == [
         "Configuração inválida: ALERTA_ETAPA: em 'ALTA=90/60' o amarelo deve vir antes do vermelho"
     ]
 
