@@ -47,4 +47,3 @@ class Clock:
 
     def formatar(self, instante: datetime | None, formato: str = "%d/%m/%Y %H:%M") -> str:
         return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
-

@@ -26,9 +26,8 @@ class CartaoTV:
     mecanico: str | None
     sub_etapa: str | None
     tempo_etapa: str
-    desde_ms: (
-        int | None
-    )  # when the stage began, holds excluded (painel-relogio.js ticks); None on hold
+    # When the stage began, holds excluded (painel-relogio.js ticks); None on hold.
+    desde_ms: int | None
     atencao_s: int
     atraso_s: int
     alerta: str

@@ -8,9 +8,9 @@ process however many TVs watch.
 from __future__ import annotations
 
 from bson import ObjectId
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from .. import broker, errors, sse
+from .. import assets, broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
 from ..cartoes.service import contexto, mecanicos
@@ -139,7 +139,7 @@ def eventos_painel() -> Response:
             ao_revogar="Token revogado.",
             recarga_s=sse.RECARGA_S,
             dia=componente(Clock).inicio_do_dia,
-            versao=current_app.config["VERSAO"],
+            versao=assets.versao_do_app(),
             visao="painel",
         )
     )

@@ -8,16 +8,7 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from htmx_flask import make_response as htmx_response
 

@@ -134,9 +134,7 @@ def render_mudancas(
     )
 
 
-def render_selos(
-    itens: list[dict[str, Any]], papel: Papel | None, filtros: Filtros
-) -> str:
+def render_selos(itens: list[dict[str, Any]], papel: Papel | None, filtros: Filtros) -> str:
     """The OS-service badge alone of each of these orders (a dispatcher recorded an attempt:
     nothing else of the card changed), for the cards on this board; the card stays as it is."""
     visiveis = [i for i in itens if pertence(i, filtros)]

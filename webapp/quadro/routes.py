@@ -18,8 +18,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -32,8 +30,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, NotFound
 
-from .. import broker, errors, sse
+from .. import assets, broker, errors, sse
 from ..auth import exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
@@ -158,7 +157,7 @@ def index() -> Any:
 def coluna(status: str) -> Any:
     """The next page of a column: partials for htmx, a page of its own without JavaScript."""
     if status not in Status.__members__:
-        abort(404)
+        raise NotFound()
     filtros = Filtros.de_args(request.args)
     try:
         itens, depois = partials.pagina(status, filtros, request.args.get("depois"))
@@ -322,7 +321,7 @@ def eventos() -> Response:
             config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
             recarga_s=sse.RECARGA_S,
             dia=componente(Clock).inicio_do_dia,
-            versao=current_app.config["VERSAO"],
+            versao=assets.versao_do_app(),
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
             ao_revogar="Sessão encerrada: entre novamente.",
@@ -469,7 +468,7 @@ def _texto_sem_formulario(item: dict[str, Any], estado: dict[str, Any]) -> bool:
 def passo(fila_id: str, slug: str) -> Any:
     acao = cards.ACOES_POR_SLUG.get(slug)
     if acao is None:
-        abort(404)
+        raise NotFound()
     campo = PASSOS[acao].campo_texto
     form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
 
@@ -489,7 +488,7 @@ def mover(fila_id: str) -> Any:
     destino = request.form.get("para", "")
     form = ConfirmarForm()
     if destino not in Status.__members__ or not form.validate():
-        abort(400)
+        raise BadRequest()
     item = fila().obter(fila_id)
     motivo = domain.motivo_para_mover(item, current_user.papel, Status(destino))
     escolhido = next(
@@ -559,7 +558,7 @@ SO_GERENTE = {
 @login_required
 def acao_cartao(fila_id: str, acao: str) -> Any:
     if acao not in ACOES:
-        abort(404)
+        raise NotFound()
     if acao in SO_GERENTE and not domain.pode(current_user.papel, SO_GERENTE[acao]):
         return _recusa(fila_id, {"mensagem": domain.proibido(SO_GERENTE[acao])}, 403)
     novo_form, fazer = ACOES[acao]
