@@ -463,7 +463,7 @@ def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, tel
             )  # fmt: skip
             ordens.append(Ordem(str(item["_id"]), item["placa"]))
         cookies = [
-            componente(ConfiguracoesRepository, app).criar_token(f"TV {n + 1}", "bench")[0]
+            componente(ConfiguracoesRepository, app).criar_passe(f"TV {n + 1}", "bench")[0]
             for n in range(telas)
         ]
     return Base(database, preenchimento, ordens[::-1], cookies)

@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     chave = secrets.token_urlsafe(48)
     with harness.mongod() as db, harness.app_local(db.url, "soak") as app:
         harness.preencher(app, abertas=ABERTAS, finalizadas_hoje=FINALIZADAS)
-        token_tv, _ = componente(ConfiguracoesRepository, app).criar_token("TV do soak", "gerente")
+        token_tv, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do soak", "gerente")
         fila = Fila(app)
         api_token = emitir(
             Settings(secret_key=chave), "soak", extra=TOKEN_SERVICO, minutos=int(args.minutos) + 60

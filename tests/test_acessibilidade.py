@@ -109,7 +109,7 @@ def test_axe_sem_violacoes_em_todas_as_paginas_e_na_tv(
     app: Flask, live_server: str, usuarios_demo, abrir
 ) -> None:
     ids = _fila(app)
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV da oficina", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "gerente")
     achados: dict[str, list[str]] = {}
 
     def ver(nome: str, pagina: Page) -> None:
@@ -150,7 +150,7 @@ def test_axe_sem_violacoes_em_todas_as_paginas_e_na_tv(
         ver(nome, g)
     g.goto("/configuracoes")
     g.get_by_label("Nome da tela").fill("TV da recepção")
-    g.get_by_role("button", name="Criar token").click()
+    g.get_by_role("button", name="Criar passe").click()
     expect(g.get_by_role("img", name="Código QR do endereço do painel")).to_be_visible()
     ver("configurações com o endereço de uma TV nova", g)
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.paginas import csrf_de
 from webapp.components import componente
-from webapp.configuracoes.repository import TOKENS, ConfiguracoesRepository
+from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Ator, Papel
 from webapp.fila.service import FilaService
@@ -39,13 +39,13 @@ def _db(app: Flask):
     return componente(Mongo, app).db
 
 
-def _token(client: FlaskClient) -> str:
+def _csrf(client: FlaskClient) -> str:
     return csrf_de(client.get("/").text)
 
 
-def criar_token(client: FlaskClient, nome: str = "TV da oficina") -> tuple[str, str]:
-    """Create a token through the page; (the TV URL shown once, the secret in it)."""
-    r = client.post("/configuracoes/tokens", data={"nome": nome, "csrf_token": _token(client)})
+def criar_passe(client: FlaskClient, nome: str = "TV da oficina") -> tuple[str, str]:
+    """Create a TV pass through the page; (the TV URL shown once, the secret in it)."""
+    r = client.post("/configuracoes/passes", data={"nome": nome, "csrf_token": _csrf(client)})
     assert r.status_code == 200, r.text
     url = re.search(r'id="url-painel"[^>]*value="([^"]+)"', r.text).group(1)
     return url, url.split("token=", 1)[1]
@@ -66,28 +66,28 @@ def test_pagina_so_para_gerente(client, mecanico, gerente):
 
 
 def test_mecanico_nao_cria_token_nem_muda_limite_nem_postando_a_mao(app, mecanico):
-    token = _token(mecanico)
-    r = mecanico.post("/configuracoes/tokens", data={"nome": "x", "csrf_token": token})
+    csrf = _csrf(mecanico)
+    r = mecanico.post("/configuracoes/passes", data={"nome": "x", "csrf_token": csrf})
     assert r.status_code == 403
-    r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": token})
+    r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": csrf})
     assert r.status_code == 403
-    assert _db(app)[TOKENS].count_documents({}) == 0
+    assert _db(app)[PASSES].count_documents({}) == 0
     assert componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
 
 
 def test_post_sem_csrf_e_recusado(app, gerente):
     r = gerente.post("/configuracoes/limites", data={"AGUARDANDO": "3"})
     assert r.status_code == 400
-    r = gerente.post("/configuracoes/tokens", data={"nome": "TV"})
+    r = gerente.post("/configuracoes/passes", data={"nome": "TV"})
     assert r.status_code == 400
-    assert _db(app)[TOKENS].count_documents({}) == 0
+    assert _db(app)[PASSES].count_documents({}) == 0
 
 
 # --- Column limits ------------------------------------------------------------------------------
 
 
 def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
-    token = _token(gerente)
+    csrf = _csrf(gerente)
     r = gerente.post(
         "/configuracoes/limites",
         data={
@@ -95,7 +95,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
             "EM_DIAGNOSTICO": "",
             "EM_REPARO": "4",
             "FINALIZADA": "",
-            "csrf_token": token,
+            "csrf_token": csrf,
         },
     )
     assert r.status_code == 303
@@ -124,7 +124,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
 def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     r = gerente.post(
         "/configuracoes/limites",
-        data={"AGUARDANDO": "3", "EM_REPARO": valor, "csrf_token": _token(gerente)},
+        data={"AGUARDANDO": "3", "EM_REPARO": valor, "csrf_token": _csrf(gerente)},
     )
     assert r.status_code == 400
     # The message sits next to its field, which is marked invalid and keeps what was typed.
@@ -141,7 +141,7 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
 def test_limites_via_htmx_trocam_so_a_secao(gerente):
     r = gerente.post(
         "/configuracoes/limites",
-        data={"EM_REPARO": "-3", "csrf_token": _token(gerente)},
+        data={"EM_REPARO": "-3", "csrf_token": _csrf(gerente)},
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 400
@@ -155,7 +155,7 @@ def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
     componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 2}, "teste")
     quadro = gerente.get("/").text
     assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
-    _, segredo = criar_token(gerente)
+    _, segredo = criar_passe(gerente)
     tv = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     assert 'id="painel-cabeca-AGUARDANDO" class="painel-cabeca acima-do-limite"' in tv
     assert 'id="painel-cabeca-EM_REPARO" class="painel-cabeca"' in tv
@@ -165,12 +165,12 @@ def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
 
 
 def test_token_mostrado_uma_vez_e_guardado_so_como_hash(app, gerente):
-    url, segredo = criar_token(gerente, "TV da recepção")
+    url, segredo = criar_passe(gerente, "TV da recepção")
     assert url.startswith("http://localhost/painel?token=")
     assert len(segredo) >= 43  # token_urlsafe(32)
 
     db = _db(app)
-    documento = db[TOKENS].find_one({})
+    documento = db[PASSES].find_one({})
     assert documento["hash"] == hashlib.sha256(segredo.encode()).hexdigest()
     assert documento["nome"] == "TV da recepção"
     assert documento["criado_por"] == "gerente" and documento["revogado_em"] is None
@@ -190,7 +190,7 @@ def test_endereco_da_tv_com_botao_de_copiar_e_qr_code_so_na_resposta(app, gerent
     its QR code drawn by segno inline, in this answer only: the token is stored hashed, so the
     QR can never be drawn again, and no image URL ever carries the token."""
     r = gerente.post(
-        "/configuracoes/tokens", data={"nome": "TV do pátio", "csrf_token": _token(gerente)}
+        "/configuracoes/passes", data={"nome": "TV do pátio", "csrf_token": _csrf(gerente)}
     )
     url = re.search(r'id="url-painel"[^>]*value="([^"]+)"', r.text).group(1)
     segredo = url.split("token=", 1)[1]
@@ -214,7 +214,7 @@ def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, 
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     cliente = app.test_client()
     entrar(cliente, "gerente", "gerente123")
-    url, segredo = criar_token(cliente)
+    url, segredo = criar_passe(cliente)
     assert url == f"https://fila.oficina.com.br/painel?token={segredo}"
     fila_id = str(componente(FilaService, app).adicionar(5151, Ator("g", Papel.GERENTE))["_id"])
     ficha = cliente.get(f"/ordens/{fila_id}/ficha").text
@@ -224,47 +224,47 @@ def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, 
 
 
 def test_resposta_com_o_token_nao_vai_para_cache(gerente):
-    r = gerente.post("/configuracoes/tokens", data={"nome": "TV", "csrf_token": _token(gerente)})
+    r = gerente.post("/configuracoes/passes", data={"nome": "TV", "csrf_token": _csrf(gerente)})
     assert r.headers["Cache-Control"] == "no-store"
 
 
 def test_nome_do_token_obrigatorio(app, gerente):
-    r = gerente.post("/configuracoes/tokens", data={"nome": "  ", "csrf_token": _token(gerente)})
+    r = gerente.post("/configuracoes/passes", data={"nome": "  ", "csrf_token": _csrf(gerente)})
     assert r.status_code == 400
     assert re.search(r'<p class="erro-campo" id="erro-nome">Dê um nome à tela', r.text)
-    assert _db(app)[TOKENS].count_documents({}) == 0
+    assert _db(app)[PASSES].count_documents({}) == 0
 
 
 def test_revogar_token_pelo_formulario(app, gerente):
-    _, segredo = criar_token(gerente)
+    _, segredo = criar_passe(gerente)
     tv = app.test_client()
     assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
-    documento = _db(app)[TOKENS].find_one({})
+    documento = _db(app)[PASSES].find_one({})
     r = gerente.post(
-        f"/configuracoes/tokens/{documento['_id']}/revogar", data={"csrf_token": _token(gerente)}
+        f"/configuracoes/passes/{documento['_id']}/revogar", data={"csrf_token": _csrf(gerente)}
     )
-    assert r.status_code == 303 and r.headers["Location"].endswith("/configuracoes#tokens")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/configuracoes#passes")
     assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
     pagina = gerente.get("/configuracoes").text
     assert "revogado: a tela perde o acesso" in pagina and "Revogado em" in pagina
     # Revoking twice (or an unknown id) is harmless.
     r = gerente.post(
-        f"/configuracoes/tokens/{documento['_id']}/revogar", data={"csrf_token": _token(gerente)}
+        f"/configuracoes/passes/{documento['_id']}/revogar", data={"csrf_token": _csrf(gerente)}
     )
     assert r.status_code == 303
     assert "já revogado" in gerente.get("/configuracoes").text
-    r = gerente.post("/configuracoes/tokens/xyz/revogar", data={"csrf_token": _token(gerente)})
+    r = gerente.post("/configuracoes/passes/xyz/revogar", data={"csrf_token": _csrf(gerente)})
     assert r.status_code == 303
 
 
 def test_ultimo_uso_registrado(app, gerente):
-    _, segredo = criar_token(gerente)
-    assert _db(app)[TOKENS].find_one({})["ultimo_uso_em"] is None
+    _, segredo = criar_passe(gerente)
+    assert _db(app)[PASSES].find_one({})["ultimo_uso_em"] is None
     app.test_client().get(f"/painel?token={segredo}")
-    assert _db(app)[TOKENS].find_one({})["ultimo_uso_em"] is not None
+    assert _db(app)[PASSES].find_one({})["ultimo_uso_em"] is not None
 
 
 def test_indice_unico_no_hash(app, gerente):
-    criar_token(gerente)
-    indices = _db(app)[TOKENS].index_information()
+    criar_passe(gerente)
+    indices = _db(app)[PASSES].index_information()
     assert indices["token_hash_unico"]["unique"] is True

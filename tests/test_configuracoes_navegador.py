@@ -23,7 +23,7 @@ def test_copiar_o_endereco_da_tv_e_o_qr_code(live_server: str, usuarios_demo, ab
     p.get_by_label("Nome da tela").fill("TV da oficina")
     urls: list[str] = []
     p.on("request", lambda r: urls.append(r.url))
-    p.get_by_role("button", name="Criar token").click()  # htmx swaps the section in
+    p.get_by_role("button", name="Criar passe").click()  # htmx swaps the section in
     qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV da oficina”")
     expect(qr).to_be_visible()
     endereco = p.locator("#url-painel").input_value()
@@ -60,7 +60,7 @@ def test_copiar_num_endereco_http_da_rede_da_oficina(
         assert p.evaluate("window.isSecureContext") is False
         p.goto("/configuracoes")
         p.get_by_label("Nome da tela").fill("TV da recepção")
-        p.get_by_role("button", name="Criar token").click()
+        p.get_by_role("button", name="Criar passe").click()
         campo = p.locator("#url-painel")
         endereco = campo.input_value()
         assert endereco.startswith(f"{lan}/painel?token=")
@@ -89,7 +89,7 @@ def test_sem_javascript_o_endereco_e_o_qr_code_sem_botao(usuarios_demo, abrir) -
     p.get_by_role("button", name="Entrar").click()
     p.goto("/configuracoes")
     p.get_by_label("Nome da tela").fill("TV sem script")
-    p.get_by_role("button", name="Criar token").click()
+    p.get_by_role("button", name="Criar passe").click()
     expect(p.locator("#url-painel")).to_be_visible()
     qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV sem script”")
     expect(qr).to_be_visible()

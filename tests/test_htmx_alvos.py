@@ -104,7 +104,7 @@ def test_cada_elemento_que_pede_ao_servidor_tem_alvo_e_troca_proprios(
     ids = [api.criar(8100 + i, placa=f"ALV{i}A1{i}")["fila_id"] for i in range(3)]
     api.levar_ate(ids[1], "iniciar-diagnostico")
     api.levar_ate(ids[2], "finalizar-reparo")
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV da auditoria", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da auditoria", "gerente")
     assert entrar(client, "gerente", "gerente123").status_code == 302
     htmx = {"HX-Request": "true"}
     paginas = {
@@ -138,7 +138,7 @@ def _paginas_com_tudo(app: Flask, client, api, entrar) -> list[str]:
     """Every page a person or the TV opens, on a queue big enough for "Mostrar mais"."""
     for n in range(45):
         api.criar(8200 + n, placa=f"INV{n % 10}A{n:02d}")
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV do inventário", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do inventário", "gerente")
     assert entrar(client, "gerente", "gerente123").status_code == 302
     enderecos = ["/", "/?mecanico=101", "/historico", "/pessoas", "/configuracoes", "/indicadores"]
     textos = [client.get(e).text for e in enderecos]

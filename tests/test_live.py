@@ -194,11 +194,11 @@ def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_d
     fonte = componente(Broker, app)
     with fonte.assinar() as assinatura:
         assert fonte.aguardar_pronto(5)
-        token, documento = componente(ConfiguracoesRepository, app).criar_token(
+        token, documento = componente(ConfiguracoesRepository, app).criar_passe(
             "TV da recepção", "gerente"
         )
         assert (
-            componente(ConfiguracoesRepository, app).verificar_token(token) is not None
+            componente(ConfiguracoesRepository, app).verificar_passe(token) is not None
         )  # notes its last use
         componente(PessoasRepository, app).registrar_entrada("mecanico", datetime.now(UTC))
         sessao = componente(SessoesRepository, app).abrir("mecanico", "10.0.0.5", "tablet")
@@ -207,7 +207,7 @@ def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_d
         assert evento is not None and evento.fila_id == marco["fila_id"], evento
 
         assert (
-            componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
+            componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
             is not None
         )
         evento = assinatura.proximo(timeout=5)

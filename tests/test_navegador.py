@@ -38,7 +38,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     for os_id, prioridade in ((5002, "URGENTE"), (5003, "NORMAL"), (5004, "BAIXA")):
         api.post("/fila-execucao", {"ordem_servico_id": os_id, "prioridade": prioridade})
 
-    token_tv, _ = componente(ConfiguracoesRepository, app).criar_token("TV da oficina", "teste")
+    token_tv, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "teste")
     tv = abrir(TV).pagina
     tv.goto(f"/painel?token={token_tv}")
     expect(na_tv(tv, fila_id, "AGUARDANDO")).to_be_visible()

@@ -15,7 +15,7 @@ from tests.helpers import Api
 from tests.test_live import LeitorSSE, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
-from webapp.configuracoes.repository import TOKENS, ConfiguracoesRepository
+from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
 from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
@@ -30,7 +30,7 @@ def _db(app: Flask):
 
 @pytest.fixture
 def segredo(app: Flask) -> str:
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV de teste", "gerente")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV de teste", "gerente")
     return token
 
 
@@ -62,15 +62,15 @@ def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
     for caminho in ("/painel", "/painel/eventos"):
         r = client.get(caminho + consulta)
         assert r.status_code == 403
-        assert "Token de painel inválido ou revogado" in r.text
+        assert "Passe da TV inválido ou revogado" in r.text
         assert "SEG4R42" not in r.text and "76543219" not in r.text
         assert "painel-coluna" not in r.text
 
 
 def test_token_revogado_403(app, client, segredo):
     assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
-    documento = _db(app)[TOKENS].find_one({})
-    componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
+    documento = _db(app)[PASSES].find_one({})
+    componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
     assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
     assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
 
@@ -248,8 +248,8 @@ def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo
 def test_revogar_fecha_o_stream_aberto(rapido, segredo):
     resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
     leitor.proxima()
-    documento = _db(rapido)[TOKENS].find_one({})
-    componente(ConfiguracoesRepository, rapido).revogar_token(str(documento["_id"]), "gerente")
+    documento = _db(rapido)[PASSES].find_one({})
+    componente(ConfiguracoesRepository, rapido).revogar_passe(str(documento["_id"]), "gerente")
     restantes = leitor.fim(timeout=5)  # the stream ends by itself
     assert restantes[-1]["event"] == "revogado"
     assert all("painel-coluna" not in m["data"] for m in restantes)

@@ -90,7 +90,7 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
         (Acao.FINALIZAR_REPARO, None),
     ):
         componente(FilaService, app).executar(fim["_id"], acao, GERENTE, dados)
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
 
     tela = abrir(TV)
     tv = tela.pagina

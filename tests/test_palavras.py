@@ -114,7 +114,7 @@ def test_pagina_da_ordem_sem_repeticoes_nem_ids(api: Api, pessoas, app: Flask) -
 
 def test_lista_de_tokens_mostra_nomes(app: Flask, pessoas) -> None:
     gerente = pessoas["gerente"]
-    r = gerente.post("/configuracoes/tokens", {"nome": "TV da oficina"})
+    r = gerente.post("/configuracoes/passes", {"nome": "TV da oficina"})
     assert r.status_code in (200, 303), r.text
     pagina = gerente.pagina("/configuracoes")
     assert "por Gabriela Gerente" in pagina and "por gerente" not in pagina

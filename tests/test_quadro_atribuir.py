@@ -122,7 +122,7 @@ def test_tv_mostra_a_carga_de_cada_mecanico(app: Flask, api: Api, usuarios_demo)
     for n in range(3):
         fila_id = api.criar(20 + n)["fila_id"]
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
-    segredo, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "gerente")
+    segredo, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
     html = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     faixa = html[html.index('id="painel-carga"') : html.index("</footer>")]
     assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", faixa.split(">", 1)[1])).strip() == (

@@ -233,7 +233,7 @@ def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_d
         componente(FilaService, app).executar(
             documento["_id"], Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 101}
         )
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
 
     ARTEFATOS.mkdir(exist_ok=True)
     for nome, tela, opcoes in (

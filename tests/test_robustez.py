@@ -69,7 +69,7 @@ def test_cartao_com_dado_ruim_aparece_como_tal(
     assert "dados inválidos" in quadro.text and f'id="cartao-{ruim}"' in quadro.text
     assert gerente.get(f"/ordens/{ruim}").status_code == 200
     assert gerente.get("/?q=RUI").status_code == 200
-    token, _ = componente(ConfiguracoesRepository, rapido).criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, rapido).criar_passe("TV", "teste")
     tv = rapido.test_client().get(f"/painel?token={token}", follow_redirects=True)
     assert tv.status_code == 200 and "BOA1A00" in tv.text
     resposta, leitor = stream_de_teste(gerente, "/eventos")
@@ -218,7 +218,7 @@ def _ocupar(api: Api, parar: threading.Event) -> threading.Thread:
 def test_tv_revogada_perde_o_stream_em_2s_com_a_fila_ocupada(
     app: Flask, make_app, settings, live_server
 ) -> None:
-    token, documento = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+    token, documento = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
     resposta = requests.get(
         f"{live_server}/painel/eventos", cookies={"painel_token": token}, stream=True,
         timeout=(5, 5),
@@ -231,7 +231,7 @@ def test_tv_revogada_perde_o_stream_em_2s_com_a_fila_ocupada(
         leitor.proxima()
         time.sleep(1.0)  # pushes flowing
         inicio = time.monotonic()
-        componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
+        componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
         fim = leitor.fim(timeout=5)
         assert fim and fim[-1]["event"] == "revogado"
         assert time.monotonic() - inicio < 2.0

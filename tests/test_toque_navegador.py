@@ -390,7 +390,7 @@ def test_senha_temporaria_aparece_e_e_anunciada(
         formulario.get_by_label("Nome").fill(login.capitalize())
         formulario.get_by_label("Login").fill(login)
         formulario.get_by_role("button", name="Adicionar").tap()
-        caixa = p.locator(".token-criado")
+        caixa = p.locator(".uma-vez")
         expect(caixa).to_contain_text(f"Senha temporária de {login.capitalize()} ({login})")
         expect(caixa).to_have_attribute("role", "alert")
         expect(caixa).to_be_focused()

@@ -31,7 +31,7 @@ def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
             ("finalizar-reparo", None),
         ):
             assert api.passo(fila_id, passo, corpo).status_code == 200
-        token, _ = componente(ConfiguracoesRepository, rapido).criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, rapido).criar_passe("TV", "teste")
         gerente = rapido.test_client()
         assert entrar(gerente, "gerente", "gerente123").status_code == 302
         tv = rapido.test_client()

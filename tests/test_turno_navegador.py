@@ -141,7 +141,7 @@ def test_quadro_tablet_e_tv_passam_horas_de_batidas_reconexoes_e_reinicios(
     orders moving all the while through the API: after each, every screen shows the columns,
     cards and counts the database holds, and says it is live."""
     servidor = servidor_em_processo
-    token, _ = componente(ConfiguracoesRepository, app).criar_token("TV da oficina", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "teste")
     ids = [api.criar(9700 + n, placa=f"TRN{n}A0{n}")["fila_id"] for n in range(6)]
     telas = abrir_telas(navegador, servidor.base, token)
     gerente, tablet, tv = telas
@@ -220,7 +220,7 @@ def test_ligacao_muda_avisa_em_duas_batidas_e_volta_com_o_que_mudou(
         cartao = pessoa.pagina.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{fila_id}")
         contagem = pessoa.pagina.locator("#contagem-EM_DIAGNOSTICO")
     else:
-        token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
         pessoa = Pessoa(navegador, servidor.base, TV)
         pessoa.pagina.goto(f"/painel?token={token}")
         aviso = pessoa.pagina.locator("#painel-conexao")
@@ -270,7 +270,7 @@ def test_depois_da_meia_noite_da_oficina(
         ontem = api.criar(9901, placa="ONT1E00")["fila_id"]
         api.levar_ate(ontem, "finalizar-reparo")
         aberta = api.criar(9902, placa="ABE1R00")["fila_id"]
-        token, _ = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+        token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
         gerente = Pessoa(navegador, live_server, DESKTOP)
         tv = Pessoa(navegador, live_server, TV)
         try:
@@ -371,15 +371,15 @@ def test_acesso_revogado_recarrega_a_tela(
     """The stream's "revogado": a TV whose token is revoked shows the server's 403 page, a
     tablet whose person was deactivated goes to the sign-in page; neither keeps showing a
     queue that no longer updates."""
-    token, documento = componente(ConfiguracoesRepository, app).criar_token("TV", "teste")
+    token, documento = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
     tv = Pessoa(navegador, live_server, TV)
     tablet = Pessoa(navegador, live_server, TABLET, has_touch=True, is_mobile=True)
     try:
         tv.pagina.goto(f"/painel?token={token}")
         expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
         tablet.entrar("mecanico2", "mecanico123")
-        componente(ConfiguracoesRepository, app).revogar_token(str(documento["_id"]), "gerente")
-        expect(tv.pagina.locator("body")).to_contain_text("Token de painel inválido ou revogado")
+        componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
+        expect(tv.pagina.locator("body")).to_contain_text("Passe da TV inválido ou revogado")
         componente(PessoasRepository, app).definir_ativo("mecanico2", False)
         expect(tablet.pagina).to_have_url(re.compile("/entrar"))
     finally:

@@ -17,8 +17,8 @@ from .clock import Clock, agora
 from .components import Aplicacao, componente, registrar
 from .configuracoes.repository import (
     CONFIGURACOES,
-    TOKENS,
-    TOKENS_REVOGAM,
+    PASSES,
+    PASSES_REVOGAM,
     ConfiguracoesRepository,
 )
 from .configuracoes.routes import bp as configuracoes_bp
@@ -112,12 +112,12 @@ def montar_componentes(settings: Settings) -> list[object]:
             {
                 FILA: broker.MUDANCA,
                 CONFIGURACOES: broker.CONFIG,
-                TOKENS: broker.ACESSO,
+                PASSES: broker.ACESSO,
                 USUARIOS: broker.ACESSO,
                 SESSOES: broker.ACESSO,
             },
             revogam={
-                TOKENS: TOKENS_REVOGAM,
+                PASSES: PASSES_REVOGAM,
                 USUARIOS: USUARIOS_REVOGAM,
                 SESSOES: SESSOES_REVOGAM,
             },

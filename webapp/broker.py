@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MUDANCA = "mudanca"  # an item of the queue changed
 CONFIG = "config"  # the settings changed (column limits): headers and the TV redraw
-ACESSO = "acesso"  # a user or a TV token changed: open streams check they may go on
+ACESSO = "acesso"  # a user or a TV pass changed: open streams check they may go on
 ENCERRAR = "encerrar"  # this process is stopping: every stream ends, clients reconnect elsewhere
 RESSINCRONIZAR = "ressincronizar"
 
@@ -173,7 +173,7 @@ class Broker:
     for the collections in `tipos` ({name: MUDANCA | CONFIG | ACESSO}) only; documents are
     looked up for the queue's changes alone (never a user's). `revogam` names, per ACESSO
     collection, the fields whose update can end someone's access: its inserts and its other
-    updates (a TV token's last use, a user's last sign-in) are filtered out by the server, so
+    updates (a TV pass's last use, a user's last sign-in) are filtered out by the server, so
     a thousand TVs coming back at once never wake every stream a thousand times. An update
     that touches only fields starting with one of `invisiveis` is no event at all."""
 

@@ -18,7 +18,7 @@ from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Broker, E
 
 log = logging.getLogger(__name__)
 
-VALIDAR_S = 15.0  # an open stream re-checks its user or TV token at least this often
+VALIDAR_S = 15.0  # an open stream re-checks its user or TV pass at least this often
 ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
 # More changes than this at once are sent as one full refresh instead of card by card.
 LOTE_MAXIMO = 20
@@ -66,7 +66,7 @@ def transmitir(
     Sending the whole state first makes every (re)connection show current data, after a network
     drop or a server restart alike. `mudancas` renders a batch of the queue's changes (as they
     came: maybe several per item; None to skip); `config` what a change of the settings redraws
-    (default: everything). `valido` is asked at once when a user or a TV token changes, and on
+    (default: everything). `valido` is asked at once when a user or a TV pass changes, and on
     a timer that events cannot starve; the stream ends when it turns false (an event named
     "revogado"). A "batida" event (the app's `versao`) goes out every `batida_s`
     (SSE_BATIDA_MS): the client knows the stream is alive, and that a new version was deployed.

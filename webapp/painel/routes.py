@@ -1,6 +1,7 @@
-"""The read-only TV wall display (`/painel?token=...`) and its live stream (`/painel/eventos`).
+"""The read-only TV wall display (`/painel?token=<its pass>`) and its live stream
+(`/painel/eventos`).
 
-A TV has no user session: it opens the page with a display token (webapp/configuracoes). A TV
+A TV has no user session: it opens the page with its pass (webapp/configuracoes). A TV
 shows a few cards per column, so a push redraws the display's columns, once per change in this
 process however many TVs watch.
 """
@@ -26,8 +27,8 @@ from .cards import ColunaTV, Destaque
 
 bp = Blueprint("painel", __name__, url_prefix="/painel")
 
-MENSAGEM_TOKEN = (
-    "Token de painel inválido ou revogado. Peça ao gerente um novo endereço "
+MENSAGEM_PASSE = (
+    "Passe da TV inválido ou revogado. Peça ao gerente um novo endereço "
     "(Configurações → Telas de TV)."
 )
 # Candidates for "waiting longest": the orders whose stage began first; holds, which do not
@@ -70,26 +71,27 @@ def _render() -> str:
 
 
 def _proibido() -> Response:
-    resposta = errors.resposta(403, MENSAGEM_TOKEN)
+    resposta = errors.resposta(403, MENSAGEM_PASSE)
     resposta.headers["Cache-Control"] = "no-store"
     return resposta
 
 
+# The pass's cookie and the address's parameter keep the names TVs already hold.
 COOKIE = "painel_token"
 UM_ANO = 365 * 24 * 3600
 
 
-def _token() -> str | None:
-    """The display token: the TV's cookie, or the address a manager copied (once)."""
+def _passe() -> str | None:
+    """The TV's pass: its cookie, or the address a manager copied (once)."""
     return request.args.get("token") or request.cookies.get(COOKIE)
 
 
 @bp.get("")
 def index() -> Response:
-    """The TV page. Without a valid token: 403 and nothing about the queue. A token in the
+    """The TV page. Without a valid pass: 403 and nothing about the queue. A pass in the
     address moves into a cookie and the address loses it, so it never lands in a log, a
     history or a Referer afterwards."""
-    if componente(ConfiguracoesRepository).verificar_token(_token()) is None:
+    if componente(ConfiguracoesRepository).verificar_passe(_passe()) is None:
         return _proibido()
     if "token" in request.args:
         resposta = redirect(url_for("painel.index"), code=303)
@@ -117,10 +119,10 @@ def index() -> Response:
 @bp.get("/eventos")
 def eventos_painel() -> Response:
     """The TV's live stream: the whole display first, then each change."""
-    documento = componente(ConfiguracoesRepository).verificar_token(_token())
+    documento = componente(ConfiguracoesRepository).verificar_passe(_passe())
     if documento is None:
         return _proibido()
-    token_id: ObjectId = documento["_id"]
+    passe_id: ObjectId = documento["_id"]
 
     def redesenho(lote: list[broker.Evento] | None = None) -> str | None:
         if lote and all(so_envio(e.campos) for e in lote):
@@ -135,8 +137,8 @@ def eventos_painel() -> Response:
             completo=_render,
             mudancas=redesenho,
             config=redesenho,
-            valido=lambda: componente(ConfiguracoesRepository).token_ativo(token_id),
-            ao_revogar="Token revogado.",
+            valido=lambda: componente(ConfiguracoesRepository).passe_ativo(passe_id),
+            ao_revogar="Passe revogado.",
             recarga_s=sse.RECARGA_S,
             dia=componente(Clock).inicio_do_dia,
             versao=assets.versao_do_app(),
