@@ -19,10 +19,9 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from scripts import localdb
-from tests.helpers import TOKEN_SERVICO, Api
+from tests.helpers import TOKEN_SERVICO, Api, LeitorSSE, stream_de_teste
 from tests.helpers import gunicorn as gunicorn_em
 from tests.paginas import csrf_de
-from tests.test_live import LeitorSSE, stream_de_teste
 from webapp import create_app
 from webapp.components import componente
 from webapp.mongo import Mongo

@@ -1,6 +1,6 @@
 """Streams across a shift: at the shop's midnight an open board's and TV's streams send their
 whole state again by themselves, so "Finalizadas hoje" empties without a change or a reconnect
-(the browser side of it: test_turno_navegador.py)."""
+(the browser side of it: test_app_turno_navegador.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from datetime import timedelta
 import time_machine
 from flask import Flask
 
-from tests.helpers import Api
-from tests.test_live import stream_de_teste
+from tests.helpers import Api, stream_de_teste
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
+from tests.indicadores.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from webapp.components import componente
 from webapp.fila.domain import Prioridade, nova_ordem
 from webapp.fila.service import FilaService

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
+from tests.helpers import stream_de_teste
 from tests.navegador import ARTEFATOS, TABLET
-from tests.test_live import stream_de_teste
 
 STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 

@@ -9,21 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import Api
+from tests.helpers import Api, cartao_html, coluna_de
 from webapp.clock import agora
 from webapp.components import componente
 from webapp.mongo import Mongo
-
-
-def cartao_html(html: str, fila_id: str) -> str:
-    inicio = html.index(f'id="cartao-{fila_id}"')
-    return html[inicio : html.index("</li>", inicio)]
-
-
-def coluna_de(html: str, fila_id: str) -> str:
-    """The status of the column whose list holds the card."""
-    posicao = html.index(f'id="cartao-{fila_id}"')
-    return re.findall(r'id="cartoes-(\w+)"', html[:posicao])[-1]
 
 
 def test_quadro_exige_login(client: FlaskClient) -> None:

@@ -23,8 +23,7 @@ import requests
 from flask import Flask
 
 from scripts.os_standin import OSStandIn
-from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, servidor_http
-from tests.test_quadro import cartao_html
+from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, cartao_html, servidor_http
 from webapp.components import componente
 from webapp.fila.domain import Acao, Ator, Conflito, Papel, Proibido
 from webapp.fila.queries import FilaQueries
@@ -34,7 +33,7 @@ from webapp.sincronizacao_os.dispatcher import OsDispatcher
 from webapp.sincronizacao_os.link import OsLink
 from webapp.tokens import emitir
 
-RAIZ = Path(__file__).resolve().parent.parent
+RAIZ = Path(__file__).resolve().parents[2]
 SEGREDO = "segredo-de-teste-com-mais-de-32-caracteres"  # the settings fixture's SECRET_KEY
 GERENTE = Ator("gerente-teste", Papel.GERENTE)
 SERVICO = Ator("sistema-os", Papel.SERVICO)

@@ -1,6 +1,6 @@
 """The board as a shop uses it, in a real browser: two tablets racing on one card, a tap while
 the network is down, JavaScript off, a portrait tablet, typing that must survive, and the board
-with 2,000 open orders (a server that goes silent: test_turno_navegador.py)."""
+with 2,000 open orders (a server that goes silent: tests/test_app_turno_navegador.py)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from tests.helpers import Api, Quadro
-from tests.test_quadro import cartao_html
+from tests.helpers import Api, Quadro, cartao_html
 from webapp.clock import agora
 from webapp.components import componente
 from webapp.fila import labels

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.dados_indicadores import GERENTE, carregar
+from tests.indicadores.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
 from webapp.clock import agora
 from webapp.components import componente

@@ -11,8 +11,7 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.helpers import Api
-from tests.test_live import LeitorSSE, stream_de_teste
+from tests.helpers import Api, LeitorSSE, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.helpers import Api
+from tests.indicadores.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.fila.domain import Prioridade

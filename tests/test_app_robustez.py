@@ -14,9 +14,8 @@ from bson import ObjectId
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import TOKEN_SERVICO, Api
+from tests.helpers import TOKEN_SERVICO, Api, LeitorSSE, stream_de_teste
 from tests.paginas import csrf_de
-from tests.test_live import LeitorSSE, stream_de_teste
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.queries import FilaQueries

@@ -25,7 +25,7 @@ PEDEM = ("hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete", "hx-sse:connect
 HERDADOS_PROIBIDOS = ("hx-target:inherited", "hx-swap:inherited", "hx-select:inherited")
 RAIZ = Path(__file__).resolve().parent.parent
 STATIC = RAIZ / "static"
-TURNO = "test_turno_navegador.py"
+TURNO = "test_app_turno_navegador.py"
 
 # (what it asks for, its trigger) -> the browser test that keeps it honest. Paths with their
 # variable parts named; "load" is an SSE element's own trigger (hx-sse connects on load).
