@@ -1,13 +1,12 @@
-"""A person who signs in to the board, as Flask-Login and the board see them, and the rules of
-a user's fields (roles, login format, password length)."""
+"""A person who signs in to the board, as the board (and Flask-Login, by the attributes it reads)
+sees them, and the rules of a user's fields (roles, login format, password length). Pure: no
+Flask, no pymongo."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from typing import Any
-
-from flask_login import UserMixin
 
 from ..fila.domain import GESTORES, Ator, Papel
 
@@ -117,10 +116,22 @@ def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[s
     return nome, papel
 
 
-class Usuario(UserMixin):
+class Usuario:
+    """A stored user. Flask-Login reads `is_authenticated`, `is_active`, `is_anonymous` and
+    `get_id()` (what its UserMixin would give, written here so the rules stay free of Flask)."""
+
+    is_authenticated = True
+    is_anonymous = False
+
     def __init__(self, documento: dict[str, Any], sessao: str | None = None) -> None:
         self.documento = documento
         self.sessao = sessao  # the open session this request belongs to (sessao/repository.py)
+
+    def __eq__(self, outro: object) -> bool:
+        return isinstance(outro, Usuario) and self.get_id() == outro.get_id()
+
+    def __hash__(self) -> int:
+        return hash(self.get_id())
 
     def get_id(self) -> str:
         # The stamp changes when the password changes or the user is deactivated, so every
