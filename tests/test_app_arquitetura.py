@@ -48,6 +48,8 @@ def test_todo_pacote_de_webapp_esta_numa_camada() -> None:
         # The core reaching a feature (and, through it, Flask and the collaborators).
         ("fila/domain.py", "from ..quadro import partials", "Camadas"),
         ("previsao/domain.py", "from ..components import componente", "núcleo não conhece"),
+        # The queue reaching the forecast (the forecast reads the queue, never the reverse).
+        ("fila/service.py", "from ..previsao import domain", "Camadas"),
         # A domain module reaching the web.
         ("pessoas/domain.py", "from flask import request", "Regras puras"),
         # Infrastructure reaching up into the core.
