@@ -1,4 +1,4 @@
-"""The manager's settings page: display tokens (stored hashed) and the columns' soft limits."""
+"""The manager's settings page: TV passes (stored hashed) and the columns' soft limits."""
 
 from __future__ import annotations
 

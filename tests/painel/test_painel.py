@@ -1,4 +1,4 @@
-"""The TV wall display: opened with a display token, read-only, top cards per column with "+N",
+"""The TV wall display: opened with its pass, read-only, top cards per column with "+N",
 the oldest waiting order highlighted, and pushes over SSE from any process."""
 
 from __future__ import annotations

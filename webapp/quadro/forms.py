@@ -149,7 +149,7 @@ class AtribuirForm(Formulario):
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
-        """The form with the active mechanics as its choices (quadro.cards.Mecanico)."""
+        """The form with the active mechanics as its choices (cartoes.cards.Mecanico)."""
         form = cls()
         form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
         return form
