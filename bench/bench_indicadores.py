@@ -49,13 +49,17 @@ sys.path.insert(0, str(RAIZ))
 from scripts import localdb  # noqa: E402
 from tests.helpers import csrf_de  # noqa: E402
 from webapp import create_app  # noqa: E402
+from webapp.broker import Broker  # noqa: E402
 from webapp.clock import agora  # noqa: E402
-from webapp.components import componentes  # noqa: E402
-from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.components import componente  # noqa: E402
+from webapp.fila.demo import USUARIOS_DEMO  # noqa: E402
 from webapp.fila.domain import Prioridade, Status, nova_ordem  # noqa: E402
 from webapp.fila.queries import pipeline_indicadores  # noqa: E402
 from webapp.fila.stages import Etapa  # noqa: E402
+from webapp.mongo import Indices, Mongo  # noqa: E402
+from webapp.pessoas.repository import PessoasRepository  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
+from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
 DOC = RAIZ / "docs" / "PERFORMANCE.md"
 INICIO, FIM = "<!-- indicadores:inicio -->", "<!-- indicadores:fim -->"
@@ -187,9 +191,9 @@ def medir_exportacao(url: str, consulta: str, modo: str) -> dict:
                 request.args.get("periodo"),
                 request.args.get("de"),
                 request.args.get("ate"),
-                service.hoje(componentes(app)),
+                service.hoje(),
             )
-            corpo = "".join(service.exportar(componentes(app), p)).encode()
+            corpo = "".join(service.exportar(p)).encode()
             tamanho, linhas, partes = len(corpo), corpo.count(b"\n"), 1
     segundos = time.perf_counter() - inicio
     return {
@@ -303,9 +307,8 @@ def main() -> None:
                 os_sync_thread=False,
             )
             app = create_app(settings)
-            c = componentes(app)
-            c.criar_indices()
-            c.pessoas.criar_se_faltam(USUARIOS_DEMO)
+            componente(Indices, app).criar()
+            componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
             sorteio, agora_ = random.Random(7), agora()
             inicio = time.perf_counter()
             for base in range(0, args.ordens, LOTE):
@@ -313,7 +316,7 @@ def main() -> None:
                     finalizada(n, sorteio, agora_)
                     for n in range(base, min(base + LOTE, args.ordens))
                 ]
-                c.mongo.db["fila_execucao"].insert_many(lote, ordered=False)
+                componente(Mongo, app).db["fila_execucao"].insert_many(lote, ordered=False)
             abertas = []
             for n in range(args.abertas):
                 criada = agora_ - timedelta(minutes=sorteio.randint(1, 600))
@@ -321,7 +324,7 @@ def main() -> None:
                     2_000_000 + n, sorteio.choices(PRIORIDADES, PESOS)[0], "bench", criada
                 )
                 abertas.append(doc)
-            c.mongo.db["fila_execucao"].insert_many(abertas)
+            componente(Mongo, app).db["fila_execucao"].insert_many(abertas)
             carga_s = time.perf_counter() - inicio
             print(f"{args.ordens} finalizadas + {args.abertas} abertas em {carga_s:.1f} s")
 
@@ -351,7 +354,7 @@ def main() -> None:
             )
             print(f"GET /indicadores 1 ano:   mediana {ano[0]:.1f} ms, p90 {ano[1]:.1f} ms")
 
-            colecao = c.mongo.db["fila_execucao"]
+            colecao = componente(Mongo, app).db["fila_execucao"]
             agregacao = {
                 "30 dias": medir_agregacao(
                     colecao, processo.pid, agora_ - timedelta(days=30), agora_, args.repeticoes
@@ -386,9 +389,9 @@ def main() -> None:
                     f"{e['antes_kib'] / 1024:.0f} MiB, pico {e['pico_kib'] / 1024:.0f} MiB "
                     f"(+{crescimento:.1f} MiB)"
                 )
-            c.live.parar()
-            c.despachante.parar()
-            c.mongo.fechar()
+            componente(Broker, app).parar()
+            componente(OsDispatcher, app).parar()
+            componente(Mongo, app).fechar()
         finally:
             localdb.stop_mongod(processo)
 

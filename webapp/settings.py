@@ -1,7 +1,8 @@
 """Settings from the environment, with the names the shop already uses (docs/DOMAIN.md).
 
 Development has safe defaults; production refuses to start on a missing or unsafe setting, with
-one line saying which.
+one line saying which. Values that the queue's rules read (ALERTA_ETAPA) stay plain text here:
+the rules parse them, and webapp.configuracao refuses a bad one at start-up the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .fila.domain import Prioridade
-from .fila.stages import LIMITES_ALERTA_PADRAO
-
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
@@ -25,6 +23,8 @@ ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
 USO_TOKEN = "uso_token"
 CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role", USO_TOKEN})
 AMBIENTES = ("development", "test", "production")
+# The largest request body read (JSON API, forms): 413 past it, also in gunicorn's worker.
+LIMITE_CORPO = 64 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -58,6 +58,7 @@ class Settings:
     # The shop's clock: "today" on the board, times shown to people.
     fuso_horario: str = "America/Sao_Paulo"
     # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
+    # (read by the queue's rules, fila/stages.limites_alerta; webapp.configuracao checks it).
     alerta_etapa: str = ""
     # Networks (CIDRs, comma-separated) of the reverse proxies in front of the app (nginx, the
     # ingress controller, a load balancer): only a peer there is believed about X-Forwarded-For
@@ -198,7 +199,6 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         ZoneInfo(settings.fuso_horario)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"FUSO_HORARIO desconhecido: {settings.fuso_horario!r}") from None
-    limites_alerta(settings)
     if not 100 <= settings.mongodb_timeout_ms <= 60_000:
         raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
     if settings.trusted_proxies != 0:
@@ -253,24 +253,6 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
             "SESSION_SECRET_KEY deve ser diferente de SECRET_KEY "
             "(uma assina as sessões, a outra os JWTs)"
         )
-
-
-def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:
-    """ALERTA_ETAPA parsed over the defaults: {"URGENTE": (amber_min, red_min), ...}."""
-    limites = dict(LIMITES_ALERTA_PADRAO)
-    for parte in filter(None, (p.strip() for p in settings.alerta_etapa.split(","))):
-        nome, _, valores = parte.partition("=")
-        try:
-            prioridade = Prioridade(nome.strip().upper())
-            atencao, atraso = (int(v) for v in valores.split("/"))
-        except ValueError:
-            raise ConfigError(
-                f"ALERTA_ETAPA inválido em {parte!r}; use por exemplo URGENTE=30/60,ALTA=60/120"
-            ) from None
-        if not 0 < atencao < atraso:
-            raise ConfigError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
-        limites[prioridade] = (atencao, atraso)
-    return limites
 
 
 def checar_os(settings: Settings) -> None:

@@ -28,7 +28,7 @@ SUB_ETAPAS_CURTAS = {
     "pronta_para_reparo": "Pronta para reparo",
 }
 
-# How far an order's steps got to the shop's OS service (sincronizacao_os.domain.resumo).
+# How far an order's steps got to the shop's OS service (outbox.resumo).
 SINCRONIZACAO = {
     "sincronizado": "recebeu tudo",
     "pendente": "envio pendente",

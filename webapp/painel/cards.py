@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..cartoes import cards as quadro
+from ..cartoes.cards import Coluna, Contexto
 from ..fila import domain, labels, stages
 from ..fila.domain import Status
-from ..quadro import cards as quadro
-from ..quadro.cards import Coluna, Contexto
 
 
 @dataclass
@@ -26,7 +26,8 @@ class CartaoTV:
     mecanico: str | None
     sub_etapa: str | None
     tempo_etapa: str
-    desde_ms: int | None  # when the stage began, holds excluded (painel.js ticks); None on hold
+    # When the stage began, holds excluded (painel-relogio.js ticks); None on hold.
+    desde_ms: int | None
     atencao_s: int
     atraso_s: int
     alerta: str

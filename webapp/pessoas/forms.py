@@ -7,9 +7,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, InteiroOpcional, ate, texto_obrigatorio
-from .model import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
+from ..mongo import INT64_MAX
+from .domain import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
 MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."

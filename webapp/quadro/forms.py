@@ -33,8 +33,8 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, ate, texto_obrigatorio
+from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
@@ -149,7 +149,7 @@ class AtribuirForm(Formulario):
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
-        """The form with the active mechanics as its choices (quadro.cards.Mecanico)."""
+        """The form with the active mechanics as its choices (cartoes.cards.Mecanico)."""
         form = cls()
         form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
         return form

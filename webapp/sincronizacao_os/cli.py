@@ -16,7 +16,10 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from ..components import componentes
+from ..components import componente
+from ..settings import Settings
+from .dispatcher import OsDispatcher
+from .link import OsLink
 
 log = logging.getLogger("webapp.os_sync")
 
@@ -39,8 +42,7 @@ def os_sync() -> None:
 @with_appcontext
 def run(ate_vazio: bool, batimento: Path | None) -> None:
     """Roda um despachante em primeiro plano; para com SIGTERM ou SIGINT."""
-    c = componentes()
-    if not c.settings.url_api_os:
+    if not componente(Settings).url_api_os:
         click.echo("URL_API_OS não configurada: não há para onde enviar.", err=True)
         raise SystemExit(1)
     if batimento is not None:
@@ -49,7 +51,7 @@ def run(ate_vazio: bool, batimento: Path | None) -> None:
         except OSError as erro:
             click.echo(f"Não foi possível escrever o batimento {batimento}: {erro}", err=True)
             raise SystemExit(1) from None
-    despachante = c.despachante
+    despachante = componente(OsDispatcher)
     despachante.parar()  # this process's own thread, if any: the loop below is the dispatcher
     parar = threading.Event()
 
@@ -78,5 +80,5 @@ def _renovar(batimento: Path) -> None:
 @with_appcontext
 def status() -> None:
     """Mostra o estado da ligação: desligada, fora do ar desde, envios esperando, falhas."""
-    situacao = componentes().ligacao_os.situacao()
+    situacao = componente(OsLink).situacao()
     click.echo(json.dumps(asdict(situacao), default=str, ensure_ascii=False))

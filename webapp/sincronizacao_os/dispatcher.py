@@ -1,7 +1,7 @@
 """The dispatcher: delivers the queue's steps to the Ordem de Serviço (OS) service.
 
 Each step writes its event into the item (`eventos_os`, an outbox) in the step's own update
-(webapp/fila/repository.py). A `Despachante` then, off the request path:
+(webapp/fila/repository.py). An `OsDispatcher` then, off the request path:
 
 1. claims ONE due item with a lease (a conditional update on `os_sync`, served by an index), so
    two dispatchers (threads, workers, pods) never work on the same item at once, and a crashed
@@ -32,13 +32,14 @@ from pymongo.errors import InvalidOperation, PyMongoError
 from requests.adapters import HTTPAdapter
 
 from ..clock import agora
+from ..fila.outbox import EstadoEvento
 from ..fila.queries import FilaQueries
 from ..fila.repository import FilaRepository
 from ..settings import Settings
 from ..tokens import emitir_para_os
 from . import domain
-from .domain import EstadoEvento, Resultado
-from .link import Ligacao
+from .domain import Resultado
+from .link import OsLink
 
 log = logging.getLogger("webapp.os_sync")
 
@@ -79,7 +80,7 @@ def _ms(inicio: float) -> float:
     return round((time.perf_counter() - inicio) * 1000, 1)
 
 
-class Despachante:
+class OsDispatcher:
     """Delivers pending events to the OS service. One instance is one dispatcher (one owner
     id): use it from one thread at a time; run several instances for several dispatchers."""
 
@@ -87,7 +88,7 @@ class Despachante:
         self,
         repo: FilaRepository,
         queries: FilaQueries,
-        ligacao: Ligacao,
+        ligacao: OsLink,
         settings: Settings,
         *,
         dono: str | None = None,
