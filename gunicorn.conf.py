@@ -18,6 +18,7 @@ from webapp import (
     metrics,  # noqa: E402 - after the patch above
 )
 from webapp.components import Aplicacao, componente  # noqa: E402
+from webapp.previsao.worker import PrevisaoWorker  # noqa: E402
 from webapp.settings import ConfigError  # noqa: E402
 from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
@@ -74,10 +75,12 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
 def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
     """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao_os). An attempt in
     flight may finish; if not, its lease expires and another dispatcher sends the event again
-    with the same Idempotency-Key."""
+    with the same Idempotency-Key. The forecast's thread lets go of its lease, so another
+    process takes over at once."""
     app = getattr(worker, "wsgi", None)
     if isinstance(app, Aplicacao):
         componente(OsDispatcher, app).parar(timeout=5)
+        componente(PrevisaoWorker, app).parar(timeout=5)
 
 
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature

@@ -95,6 +95,7 @@ def app_local(mongo_url: str, database: str) -> Iterator[Flask]:
         mongodb_database=database,
         log_level="WARNING",
         os_sync_thread=False,
+        previsao_thread=False,  # no recompute while a benchmark fills the queue
     )
     app = create_app(settings)
     try:

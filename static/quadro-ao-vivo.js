@@ -10,7 +10,8 @@
 // - a pushed card never replaces a newer one (data-versao); a redraw of the whole state keeps the
 //   nodes of the cards it shows unchanged and only updates their clock-dependent lines in place;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
-//   re-sorting), and not at all when its place is beyond the cards this page has loaded.
+//   re-sorting), and not at all when its place is beyond the cards this page has loaded;
+// - a recompute of the forecast pushes each card's forecast line alone, put in the card's node.
 (function () {
   "use strict";
 
@@ -82,18 +83,47 @@
   }
 
   // The same state again (a redraw of the whole board): only what depends on the clock (time in
-  // stage, alert, late delivery, hold) and the badge can differ, so they change in place. The
+  // stage, alert, late delivery, hold), the badge and the forecast can differ, so they change
+  // in place. The
   // card node stays: a tap halfway (pressed on one node, released on its replacement, is no
   // click), the actions opened with "Mais…" and the reason a step was refused all stay with it.
-  const PARTES_DO_RELOGIO = [".dados", ".pausa", "[id^='sinc-']"];
+  const PREVISAO = "[id^='previsao-']";
+  const PARTES_DO_RELOGIO = [".dados", ".pausa", "[id^='sinc-']", PREVISAO];
   function atualizarNoLugar(atual, novo) {
     if (!novo) return;
     for (const parte of PARTES_DO_RELOGIO) {
       const antes = atual.querySelector(`:scope > ${parte}`);
       const depois = novo.querySelector(`:scope > ${parte}`);
+      if (parte === PREVISAO && !antes !== !depois) {
+        // The forecast comes and goes (a card shows it only when there is one).
+        if (antes) antes.remove();
+        else colocarPrevisao(atual, depois);
+        continue;
+      }
       if (!antes || !depois || antes.innerHTML === depois.innerHTML) continue;
       antes.replaceWith(depois);
       if (window.htmx) htmx.process(depois);
+    }
+  }
+
+  // A card's forecast line (webapp quadro/_previsao.html) goes right after its time line.
+  function colocarPrevisao(cartao, linha) {
+    const dados = cartao.querySelector(":scope > .dados");
+    if (!dados) return;
+    dados.after(linha);
+    if (window.htmx) htmx.process(linha);
+  }
+
+  // A recompute pushes forecast lines alone (#previsao-<id>); a card that had none yet has no
+  // target for it: the line goes into that card, if this page shows it.
+  function previsoesSemAlvo(tasks) {
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const t = tasks[i];
+      const linha = !t.target && t.fragment && t.fragment.firstElementChild;
+      if (!linha || !linha.id || !linha.id.startsWith("previsao-")) continue;
+      tasks.splice(i, 1);
+      const cartao = document.getElementById(`cartao-${linha.id.slice("previsao-".length)}`);
+      if (cartao) colocarPrevisao(cartao, linha);
     }
   }
 
@@ -131,6 +161,7 @@
     const { ctx, tasks } = evento.detail || {};
     if (!Array.isArray(tasks)) return;
     const doServidor = doStream(ctx);
+    if (doServidor) previsoesSemAlvo(tasks);
     const novos = new Map(); // id -> <li> of the pushed version
     const ids = new Set();
     for (const t of tasks) {

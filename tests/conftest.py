@@ -31,6 +31,7 @@ from webapp.components import componente  # noqa: E402
 from webapp.fila.demo import USUARIOS_DEMO  # noqa: E402
 from webapp.mongo import Mongo  # noqa: E402
 from webapp.pessoas.repository import PessoasRepository  # noqa: E402
+from webapp.previsao.worker import PrevisaoWorker  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
 from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
@@ -62,6 +63,9 @@ def _settings(mongodb_url: str, database: str) -> Settings:
         mongodb_database=database,
         secret_key="segredo-de-teste-com-mais-de-32-caracteres",
         log_level="WARNING",
+        # No forecast computed in the background: a test recomputes when it means to
+        # (PrevisaoService.recalcular), or turns the worker on (tests/previsao).
+        previsao_thread=False,
     )
 
 
@@ -124,6 +128,7 @@ def make_app(settings: Settings, bancos: Bancos) -> Iterator[Callable[..., Flask
         componente(Broker, app).encerrar()
         componente(Broker, app).parar()
         componente(OsDispatcher, app).parar()
+        componente(PrevisaoWorker, app).parar()
     if apps:
         bancos.devolver(componente(Mongo, apps[0]).client, settings.mongodb_database)
     for app in apps:

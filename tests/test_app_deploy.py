@@ -37,7 +37,8 @@ OUTRAS_VARIAVEIS = {
     "PROMETHEUS_MULTIPROC_DIR",
 }
 COMANDO_WEB = ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-COMANDO_DESPACHANTE = ["flask", "--app", "wsgi", "os-sync", "run"]
+# The one background process: delivery to the OS service and the forecast's recompute.
+COMANDO_DESPACHANTE = ["flask", "--app", "wsgi", "os-sync", "run", "--previsao"]
 PLACEHOLDER = re.compile(r"TROQUE|CHANGE-ME")
 
 
@@ -240,6 +241,7 @@ def test_compose_servicos_e_dependencias() -> None:
     assert servicos["app"]["command"] == COMANDO_WEB
     assert servicos["app"]["deploy"]["replicas"] == 2
     assert servicos["app"]["environment"]["OS_SYNC_THREAD"] == "false"
+    assert servicos["app"]["environment"]["PREVISAO_THREAD"] == "false"  # the dispatcher computes
     # The app believes X-Forwarded-For from nginx's fixed address only, never by a count.
     assert "TRUSTED_PROXIES" not in servicos["app"]["environment"]
     confiavel = servicos["app"]["environment"]["TRUSTED_PROXY_NETWORKS"]

@@ -38,6 +38,12 @@ from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
+from .previsao.calendar import Calendario, CalendarioInvalido
+from .previsao.queries import PrevisaoQueries
+from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
+from .previsao.repository import PREVISOES, PrevisaoRepository
+from .previsao.service import PrevisaoService
+from .previsao.worker import PrevisaoWorker
 from .quadro.routes import bp as quadro_bp
 from .sessao.repository import (
     SESSOES,
@@ -68,13 +74,22 @@ CSP = (
 def configuracao(config: Mapping[str, Any] | Settings | None = None) -> Settings:
     """The settings, checked before anything starts: the environment's own rules
     (settings.load_settings) and the values the core reads (ALERTA_ETAPA, by the queue's
-    stages). A bad one: ConfigError, one line for the operator (create_app, gunicorn's start)."""
+    stages; HORARIO_FUNCIONAMENTO and FERIADOS, by the forecast's calendar). A bad one:
+    ConfigError, one line for the operator (create_app, gunicorn's start)."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
     try:
         limites_alerta(settings.alerta_etapa)
-    except ValueError as erro:
+        calendario(settings)
+    except (ValueError, CalendarioInvalido) as erro:
         raise ConfigError(str(erro)) from None
     return settings
+
+
+def calendario(settings: Settings) -> Calendario:
+    """The shop's working calendar (CalendarioInvalido: one line saying what is wrong)."""
+    return Calendario.de_config(
+        settings.horario_funcionamento, settings.feriados, settings.fuso_horario
+    )
 
 
 def montar_componentes(settings: Settings) -> list[object]:
@@ -88,6 +103,18 @@ def montar_componentes(settings: Settings) -> list[object]:
     pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)
     tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
     configuracoes = ConfiguracoesRepository(db)
+    previsao_repo, previsao_queries = PrevisaoRepository(db), PrevisaoQueries(db)
+    previsao = PrevisaoService(
+        previsao_repo,
+        previsao_queries,
+        queries,
+        calendario(settings),
+        # The mechanics at work now: the active ones (pessoas, a feature the core cannot read).
+        mecanicos=lambda: [numero for numero, _ in pessoas_queries.mecanicos_ativos()],
+        janela_dias=settings.previsao_janela_dias,
+        historico_minimo=settings.previsao_historico_minimo,
+    )
+    previsao_worker = PrevisaoWorker(previsao, previsao_repo, previsao_queries, settings)
     return [
         settings,
         Clock(settings.fuso_horario),
@@ -98,19 +125,25 @@ def montar_componentes(settings: Settings) -> list[object]:
             origem=logs.origem,
             avisar=dispatcher.acordar,
             registrar=metrics.registrar_mudanca,
+            mudou=previsao_worker.acordar,
         ),
         repo,
         queries,
         pessoas,
         pessoas_queries,
-        PessoasService(pessoas, pessoas_queries, agora),
+        PessoasService(pessoas, pessoas_queries, agora, mudou=previsao_worker.acordar),
         tentativas,
         sessoes,
         configuracoes,
+        previsao_repo,
+        previsao_queries,
+        previsao,
+        previsao_worker,
         Broker(
             db,
             {
                 FILA: broker.MUDANCA,
+                PREVISOES: broker.PREVISAO,
                 CONFIGURACOES: broker.CONFIG,
                 PASSES: broker.ACESSO,
                 USUARIOS: broker.ACESSO,
@@ -121,7 +154,7 @@ def montar_componentes(settings: Settings) -> list[object]:
                 USUARIOS: USUARIOS_REVOGAM,
                 SESSOES: SESSOES_REVOGAM,
             },
-            invisiveis=CAMPOS_INVISIVEIS,
+            invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
         ),
         dispatcher,
         link,
@@ -132,6 +165,7 @@ def montar_componentes(settings: Settings) -> list[object]:
             tentativas.criar_indices,
             sessoes.criar_indices,
             configuracoes.criar_indices,
+            previsao_repo.criar_indices,
         ),
     ]
 
@@ -159,6 +193,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
 
     registrar(app, *montar_componentes(settings))
     dispatcher, indices = componente(OsDispatcher, app), componente(Indices, app)
+    previsao_worker = componente(PrevisaoWorker, app)
     # First: its hooks must see requests the later ones refuse.
     metrics.instalar(app, settings.metrics_token, componente(FilaQueries, app).totais_os_sync)
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
@@ -184,6 +219,11 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
         if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
             dispatcher.iniciar()
         app.before_request(dispatcher.garantir)
+    # The forecast's thread likewise: every web process competes for its lease, one computes.
+    if settings.previsao_thread:
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            previsao_worker.iniciar()
+        app.before_request(previsao_worker.garantir)
 
     auth.instalar(app, settings, api.bp, carregar_usuario)
     for blueprint in (

@@ -32,10 +32,13 @@ from pymongo.errors import (
 log = logging.getLogger(__name__)
 
 MUDANCA = "mudanca"  # an item of the queue changed
+PREVISAO = "previsao"  # a forecast changed (fila_id: the order's; or the forecast's summary)
 CONFIG = "config"  # the settings changed (column limits): headers and the TV redraw
 ACESSO = "acesso"  # a user or a TV pass changed: open streams check they may go on
 ENCERRAR = "encerrar"  # this process is stopping: every stream ends, clients reconnect elsewhere
 RESSINCRONIZAR = "ressincronizar"
+# The kinds of change whose documents travel with the event (the queue's and the forecasts').
+COM_DOCUMENTO = frozenset({MUDANCA, PREVISAO})
 
 # Defaults; the app's config (EVENTOS_*) overrides them, e.g. tests with short heartbeats.
 MAX_AWAIT_MS = 250  # a getMore waits at most this long: how fast the thread notices a stop
@@ -98,7 +101,7 @@ def _evento(
     if operacao not in ("insert", "update", "replace", "delete"):
         return None
     tipo = tipos.get((change.get("ns") or {}).get("coll", ""), MUDANCA)
-    if tipo != MUDANCA:
+    if tipo not in COM_DOCUMENTO:
         return Evento(tipo, operacao=operacao)
     chave = change.get("documentKey") or {}
     descricao = change.get("updateDescription") or {}
@@ -108,7 +111,7 @@ def _evento(
     if campos and all(c.startswith(invisiveis) for c in campos):
         return None  # nothing any screen shows has changed (e.g. a dispatcher's lease)
     return Evento(
-        MUDANCA,
+        tipo,
         fila_id=str(chave.get("_id")),
         operacao=operacao,
         # With updateLookup an update carries the whole item; None if it was deleted since.
@@ -170,12 +173,13 @@ class Assinatura:
 
 class Broker:
     """The process's one change stream, fanned out to its subscribers. It watches the database
-    for the collections in `tipos` ({name: MUDANCA | CONFIG | ACESSO}) only; documents are
-    looked up for the queue's changes alone (never a user's). `revogam` names, per ACESSO
-    collection, the fields whose update can end someone's access: its inserts and its other
-    updates (a TV pass's last use, a user's last sign-in) are filtered out by the server, so
-    a thousand TVs coming back at once never wake every stream a thousand times. An update
-    that touches only fields starting with one of `invisiveis` is no event at all."""
+    for the collections in `tipos` ({name: MUDANCA | PREVISAO | CONFIG | ACESSO}) only;
+    documents are looked up for the queue's and the forecasts' changes alone (never a
+    user's). `revogam` names, per ACESSO collection, the fields whose update can end
+    someone's access: its inserts and its other updates (a TV pass's last use, a user's last
+    sign-in) are filtered out by the server, so a thousand TVs coming back at once never wake
+    every stream a thousand times. An update that touches only fields starting with one of
+    `invisiveis` is no event at all."""
 
     def __init__(
         self,
@@ -346,7 +350,7 @@ class Broker:
             raise InvalidOperation("change stream closed")
 
     def _pipeline(self) -> list[dict[str, Any]]:
-        fila = [nome for nome, tipo in self.tipos.items() if tipo == MUDANCA]
+        fila = [nome for nome, tipo in self.tipos.items() if tipo in COM_DOCUMENTO]
         so_da_fila = {"$in": ["$ns.coll", fila]}
         filtros: list[dict[str, Any]] = [
             {"ns.coll": {"$in": [nome for nome in self.tipos if nome not in self.revogam]}}

@@ -105,6 +105,19 @@ class Settings:
     os_sync_intervalo_ms: int = 1000  # polling, besides being woken right after each step
     os_sync_thread: bool = True  # a dispatcher thread in each web process
     os_alerta_fora_s: int = 60  # the board's banner once the OS service is down this long
+    # --- The forecast ("quando fica pronto?", webapp/previsao/) ---
+    # The shop's opening hours and holidays, as text parsed by previsao/calendar.py (refused at
+    # start by webapp.configuracao): "seg-sex 08:00-18:00; sab 08:00-12:00" (empty: that one),
+    # "25/12, 01/01/2027". The forecast learns and predicts in working time.
+    horario_funcionamento: str = ""
+    feriados: str = ""
+    previsao_janela_dias: int = 90  # the finished orders of these many days are learned from
+    previsao_historico_minimo: int = 30  # fewer finished orders: "sem histórico suficiente"
+    previsao_intervalo_s: int = 120  # recomputed at least this often, besides after each change
+    # One process per deployment computes, under a lease (previsao/worker.py); a thread in
+    # each web process competes for it. Off: this process only asks for recomputes.
+    previsao_thread: bool = True
+    previsao_lease_ms: int = 30_000  # the lease outlives a crashed holder by at most this
 
     @property
     def production(self) -> bool:
@@ -219,6 +232,7 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     if not 200 <= settings.sse_batida_ms <= 60_000:
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
+    checar_previsao(settings)
     checar_url_publica(settings.url_publica)
     sobrepostas = [
         f"{p} e {o}" for p in proxies for o in settings.redes_confiaveis
@@ -313,6 +327,19 @@ def checar_os(settings: Settings) -> None:
             "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
             "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
         )
+
+
+def checar_previsao(settings: Settings) -> None:
+    """The forecast's numbers (its calendar's text is parsed by webapp.configuracao)."""
+    limites = {
+        "PREVISAO_JANELA_DIAS": (settings.previsao_janela_dias, 7, 366),
+        "PREVISAO_HISTORICO_MINIMO": (settings.previsao_historico_minimo, 1, 100_000),
+        "PREVISAO_INTERVALO_S": (settings.previsao_intervalo_s, 10, 900),
+        "PREVISAO_LEASE_MS": (settings.previsao_lease_ms, 1_000, 3_600_000),
+    }
+    for nome, (valor, minimo, maximo) in limites.items():
+        if not minimo <= valor <= maximo:
+            raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}, recebido {valor}")
 
 
 def checar_url_publica(url: str | None) -> None:

@@ -14,7 +14,7 @@ from flask import Response, stream_with_context
 from pymongo.errors import PyMongoError
 
 from . import metrics
-from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Broker, Evento
+from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, PREVISAO, RESSINCRONIZAR, Broker, Evento
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def transmitir(
     *,
     completo: Callable[[], str],
     mudancas: Callable[[list[Evento]], str | None],
+    previsoes: Callable[[list[Evento]], str | None] | None = None,
     valido: Callable[[], bool] | None = None,
     ao_revogar: str = "",
     recarga_s: float | None = None,
@@ -65,8 +66,9 @@ def transmitir(
 
     Sending the whole state first makes every (re)connection show current data, after a network
     drop or a server restart alike. `mudancas` renders a batch of the queue's changes (as they
-    came: maybe several per item; None to skip); `config` what a change of the settings redraws
-    (default: everything). `valido` is asked at once when a user or a TV pass changes, and on
+    came: maybe several per item; None to skip), `previsoes` a batch of the forecasts' changes
+    (none: they are not shown); `config` what a change of the settings redraws (default:
+    everything). `valido` is asked at once when a user or a TV pass changes, and on
     a timer that events cannot starve; the stream ends when it turns false (an event named
     "revogado"). A "batida" event (the app's `versao`) goes out every `batida_s`
     (SSE_BATIDA_MS): the client knows the stream is alive, and that a new version was deployed.
@@ -119,6 +121,10 @@ def transmitir(
                     yield mensagem(config() if config else estado())
                 da_fila = [e for e in lote if e.tipo == MUDANCA]
                 html = mudancas(da_fila) if da_fila else None
+                if html:
+                    yield mensagem(html)
+                das_previsoes = [e for e in lote if e.tipo == PREVISAO]
+                html = previsoes(das_previsoes) if das_previsoes and previsoes else None
                 if html:
                     yield mensagem(html)
             if agora >= batida:

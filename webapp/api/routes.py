@@ -15,12 +15,13 @@ from pymongo.errors import PyMongoError
 
 from ..components import componente
 from ..errors import ErroHttp
-from ..fila.domain import Acao, Ator, NaoEncontrada, Papel
+from ..fila.domain import Acao, Ator, NaoEncontrada, Papel, Status
 from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
 from ..mongo import INT64_MAX, Mongo
+from ..previsao.queries import NENHUMA, PrevisaoQueries, Previsoes
 from ..proxies import na_rede
 from ..settings import Settings
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
@@ -81,12 +82,18 @@ def ator_da_chamada() -> Ator:
     return Ator(identidade.sub, papel)
 
 
-def _json(item: dict[str, Any]) -> dict[str, Any]:
-    return s.item_json(item, bool(componente(Settings).url_api_os))
+def _json(item: dict[str, Any], previsoes: Previsoes) -> dict[str, Any]:
+    return s.item_json(item, bool(componente(Settings).url_api_os), previsoes)
+
+
+def _previsoes(itens: list[dict[str, Any]]) -> Previsoes:
+    """The forecasts of these items and their summary: one query, whatever their number."""
+    abertas = [i["_id"] for i in itens if i.get("status") != Status.FINALIZADA]
+    return componente(PrevisaoQueries).para(abertas) if abertas else NENHUMA
 
 
 def _item(item: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int]:
-    return _json(item), status
+    return _json(item, _previsoes([item])), status
 
 
 # --- Probes and documents -----------------------------------------------------------------------
@@ -162,7 +169,8 @@ def adicionar(corpo: s.NovaOrdem) -> Any:
 )
 def listar(consulta: s.ListarParametros) -> Any:
     itens = fila().listar(consulta.status, consulta.limit, consulta.offset)
-    return [_json(item) for item in itens]
+    previsoes = _previsoes(itens)
+    return [_json(item, previsoes) for item in itens]
 
 
 @operacao(bp, "GET", FILA + "/<fila_id>", "Obter um item", resposta=s.ItemFila, erros=(404,))

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from ..fila import outbox
 from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
 from ..mongo import INT64_MAX
+from ..previsao.queries import NENHUMA, Previsoes
 
 
 def _inteiro_json(valor: Any) -> Any:
@@ -119,9 +120,10 @@ class ListarParametros(BaseModel):
 
 class EntradaHistorico(BaseModel):
     acao: str
-    # Statuses, priorities, hold reasons; mechanics' ids (int) on `atribuir`.
-    de: str | int | None
-    para: str | int | None
+    # Statuses, priorities, hold reasons; mechanics' ids (int) on `atribuir`; promised times
+    # on `adotar_previsao` (a manager made the forecast the new promise).
+    de: Instante | str | int | None
+    para: Instante | str | int | None
     por: str
     em: Instante
     nota: str | None = None
@@ -166,6 +168,24 @@ class EventoOS(BaseModel):
     chave: str = Field(description="Idempotency-Key, a mesma em todas as tentativas")
 
 
+class PrevisaoConclusao(BaseModel):
+    """When the order will be ready, learned from the shop's own history (docs/PREVISAO.md).
+    p50 and p80 are null when there is no honest number: fewer finished orders in the window
+    than the minimum (base_ordens says how many there are), or no mechanic at work."""
+
+    p50: Instante | None = Field(
+        description="Metade das simulações termina até este instante (UTC); null sem histórico "
+        "suficiente ou sem mecânico em serviço"
+    )
+    p80: Instante | None = Field(
+        description="8 em 10 simulações terminam até este instante (UTC): a previsão a prometer"
+    )
+    calculada_em: Instante = Field(description="Quando a previsão foi conferida pela última vez")
+    base_ordens: int = Field(
+        description="Ordens finalizadas na janela (PREVISAO_JANELA_DIAS) de que a previsão aprendeu"
+    )
+
+
 class ItemFila(BaseModel):
     fila_id: str
     ordem_servico_id: int
@@ -192,6 +212,11 @@ class ItemFila(BaseModel):
     historico: list[EntradaHistorico]
     sincronizacao_os: SincronizacaoOS
     eventos_os: list[EventoOS] = []
+    previsao_conclusao: PrevisaoConclusao | None = Field(
+        default=None,
+        description="Quando fica pronto (p50, p80); null para uma ordem finalizada, antes do "
+        "primeiro cálculo ou para uma ordem que ainda não entrou num cálculo (segundos)",
+    )
 
 
 class Erro(BaseModel):
@@ -202,15 +227,35 @@ class Saude(BaseModel):
     status: str
 
 
-def item_json(documento: dict[str, Any], sincronizacao_ligada: bool = True) -> dict[str, Any]:
+def item_json(
+    documento: dict[str, Any], sincronizacao_ligada: bool = True, previsoes: Previsoes = NENHUMA
+) -> dict[str, Any]:
     """A stored item as the API returns it (ISO 8601 with offset, ids as strings).
-    `sincronizacao_ligada`: whether URL_API_OS is set (else pending events show "desligada")."""
+    `sincronizacao_ligada`: whether URL_API_OS is set (else pending events show "desligada");
+    `previsoes`: the forecasts read with it (previsao.queries, one query for a whole list)."""
     dados = {
         **documento,
         "fila_id": str(documento["_id"]),
         "sincronizacao_os": outbox.resumo(documento, sincronizacao_ligada),
+        "previsao_conclusao": previsao_conclusao(documento, previsoes),
     }
     return ItemFila.model_validate(dados).model_dump(mode="json")
+
+
+def previsao_conclusao(documento: dict[str, Any], previsoes: Previsoes) -> dict[str, Any] | None:
+    """An order's `previsao_conclusao`: its stored forecast with the last recompute's time and
+    basis; p50 and p80 null when the recompute found no honest number; None when it has none
+    (finished, never computed, or new since the last recompute)."""
+    estado = previsoes.estado
+    if estado is None or documento.get("status") == Status.FINALIZADA:
+        return None
+    base = {"calculada_em": estado.calculada_em, "base_ordens": estado.base_ordens}
+    if estado.motivo:
+        return {"p50": None, "p80": None, **base}
+    previsao = previsoes.de(documento["_id"])
+    if previsao is None:
+        return None
+    return {"p50": previsao["p50"], "p80": previsao["p80"], **base}
 
 
 # --- The indicators (`GET /indicadores` with a bearer token) ----------------------------------

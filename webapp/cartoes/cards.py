@@ -5,15 +5,18 @@ database."""
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Generic, TypeVar
 
 from ..clock import duracao
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
+from ..previsao.domain import SEM_HISTORICO
+from ..previsao.queries import NENHUMA, Estado, Previsoes
 
 log = logging.getLogger(__name__)
 C = TypeVar("C")  # the card of a column
@@ -37,6 +40,8 @@ class Contexto:
         default_factory=lambda: dict(stages.LIMITES_ALERTA_PADRAO)
     )
     sincronizacao_ligada: bool = True  # URL_API_OS set
+    # The forecasts of the render's orders and the last recompute's summary (one read).
+    previsoes: Previsoes = NENHUMA
 
 
 @dataclass
@@ -51,6 +56,119 @@ class Botao:
     @property
     def formulario(self) -> bool:
         return self.campo_texto is not None
+
+
+# Forecast times as people repeat them: p50 "~15:40" to the nearest 5 minutes, p80 "até 17:10"
+# rounded up (8 in 10 are ready by then: never earlier than the forecast says).
+ARREDONDAR = timedelta(minutes=5)
+
+
+def arredondar(instante: datetime, para_cima: bool = False) -> datetime:
+    """An instant on the 5-minute grid: the nearest, or the next (`para_cima`)."""
+    passo = ARREDONDAR.total_seconds()
+    segundos = instante.timestamp() / passo
+    inteiro = math.ceil(segundos - 1e-9) if para_cima else round(segundos)
+    return datetime.fromtimestamp(inteiro * passo, instante.tzinfo or UTC)
+
+
+def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
+    """A forecast time in the shop's zone: "15:40" today, "05/12 09:15" another day."""
+    local = instante.astimezone(ctx.fuso)
+    if local.date() == ctx.instante.astimezone(ctx.fuso).date():
+        return f"{local:%H:%M}"
+    return f"{local:%d/%m %H:%M}"
+
+
+@dataclass(frozen=True)
+class PrevisaoCartao:
+    """An order's forecast as a card and its page show it: "pronto ~15:40" (p50), "8 em 10
+    ficam prontos até 17:10" (p80), and whether it is at risk of missing its promise (its p80
+    passes it), with the promise a manager can adopt in one tap (the p80 as shown)."""
+
+    p50: datetime  # rounded, in the shop's zone
+    p80: datetime  # rounded up, in the shop's zone
+    pronto: str  # "15:40" or "05/12 09:15"
+    ate: str
+    em_risco: bool
+    atraso: str | None  # at risk: how far the p80 passes the promise ("1 h 20 min")
+    chance_atraso: float  # the share of the simulated runs that finish after the promise
+
+    @property
+    def prometer(self) -> str:
+        """The new promise a manager adopts, as the adopting form sends it."""
+        return self.p80.astimezone(UTC).isoformat()
+
+
+def previsao_do_cartao(
+    documento: Mapping[str, Any] | None, ctx: Contexto, item: Mapping[str, Any] | None = None
+) -> PrevisaoCartao | None:
+    """A stored forecast (previsao.repository.documento) as a card shows it. The risk holds
+    only against the promise it was computed for, still ahead: `item` (the order now), when
+    given, must still have that promise (one just adopted clears the risk at once); a promise
+    already passed is late, not at risk. Without `item` (a forecast pushed alone), the stored
+    promise is the order's."""
+    if documento is None:
+        return None
+    p50 = arredondar(documento["p50"]).astimezone(ctx.fuso)
+    p80 = arredondar(documento["p80"], para_cima=True).astimezone(ctx.fuso)
+    guardada = documento.get("promessa")
+    atual = guardada if item is None else item.get("previsao_entrega")
+    em_risco = bool(
+        documento.get("em_risco")
+        and guardada is not None
+        and atual == guardada
+        and guardada > ctx.instante
+    )
+    return PrevisaoCartao(
+        p50=p50,
+        p80=p80,
+        pronto=hora_ou_dia(p50, ctx),
+        ate=hora_ou_dia(p80, ctx),
+        em_risco=em_risco,
+        atraso=duracao((p80 - guardada).total_seconds()) if em_risco else None,
+        chance_atraso=float(documento.get("chance_atraso") or 0.0),
+    )
+
+
+@dataclass(frozen=True)
+class BaseDaPrevisao:
+    """What an order's forecast rests on, in words, for its page: "412 ordens finalizadas nos
+    últimos 90 dias, 3 mecânicos, 7 ordens à frente"; or why there is none (`motivo`)."""
+
+    motivo: str | None
+    texto: str
+    calculada_em: datetime | None
+
+
+def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevisao:
+    """From the last recompute's summary and the orders waiting ahead now (None: it does not
+    wait for a mechanic); before the first recompute, no text at all."""
+    if estado is None:
+        return BaseDaPrevisao(None, "", None)
+    partes = [
+        labels.quantos(
+            estado.base_ordens, "ordem finalizada", "ordens finalizadas", "nenhuma ordem finalizada"
+        )
+        + f" nos últimos {estado.janela_dias} dias"
+    ]
+    if estado.motivo == SEM_HISTORICO:
+        partes[0] += f" (são precisas {estado.historico_minimo})"
+    else:
+        partes.append(labels.quantos(estado.mecanicos, "mecânico", "mecânicos", "nenhum mecânico"))
+    if a_frente is not None and not estado.motivo:
+        partes.append(
+            labels.quantos(a_frente, "ordem à frente", "ordens à frente", "nenhuma ordem à frente")
+        )
+    return BaseDaPrevisao(estado.motivo, ", ".join(partes), estado.calculada_em)
+
+
+@dataclass(frozen=True)
+class LinhaPrevisao:
+    """A card's forecast line pushed alone (quadro/_previsao.html): what it needs of a card."""
+
+    fila_id: str
+    previsao: PrevisaoCartao | None
+    pode_prometer: bool
 
 
 @dataclass
@@ -88,6 +206,10 @@ class Cartao:
     # None when the order has no step to tell yet.
     sincronizacao: dict[str, Any] | None = None
     pode_reenviar_os: bool = False
+    # Its forecast (None: finished, none yet, or no honest number), and whether this viewer
+    # may make it the new promise.
+    previsao: PrevisaoCartao | None = None
+    pode_prometer: bool = False
 
     @property
     def primario(self) -> Botao | None:
@@ -227,7 +349,16 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         pode_reenviar_os=bool(
             papel and sinc and sinc["status"] == "falhou" and domain.pode(papel, Acao.REENVIAR_OS)
         ),
+        previsao=None
+        if finalizada
+        else previsao_do_cartao(ctx.previsoes.de(item["_id"]), ctx, item),
+        pode_prometer=pode_prometer(papel) and not finalizada,
     )
+
+
+def pode_prometer(papel: Papel | None) -> bool:
+    """Whether this viewer may make a forecast the new promise (a manager)."""
+    return bool(papel and domain.pode(papel, Acao.ADOTAR_PREVISAO))
 
 
 @dataclass
@@ -303,11 +434,15 @@ def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> li
 
 
 def anuncio(
-    item: Mapping[str, Any] | None, autores: Mapping[str, str], mecanicos: Mapping[int, str]
+    item: Mapping[str, Any] | None,
+    autores: Mapping[str, str],
+    mecanicos: Mapping[int, str],
+    fuso: tzinfo | None = None,
 ) -> str:
     """What the status line says (and a screen reader hears) after a change: who did what to
     which order, "Ana atribuiu a OS 1003 (PXT7A10) a Marcos." (`autores`: login -> name;
-    `mecanicos`: funcionario_id -> name). A removed order (None) has its own words (removida)."""
+    `mecanicos`: funcionario_id -> name; `fuso`: the shop's, for a promised time). A removed
+    order (None) has its own words (removida)."""
     if item is None:
         return ""
     os_ = f"OS {item['ordem_servico_id']}" + (f" ({item['placa']})" if item.get("placa") else "")
@@ -321,6 +456,8 @@ def anuncio(
         para = labels.MOTIVOS_PAUSA.get(para, str(para)).lower()
     elif acao == Acao.ATRIBUIR:
         para = mecanicos.get(para, f"mecânico nº {para}")
+    elif acao == Acao.ADOTAR_PREVISAO and isinstance(para, datetime):
+        para = f"{para.astimezone(fuso):%d/%m %H:%M}"
     quem = labels.autor(ultimo.get("por"), autores, inicio=True)
     return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
 

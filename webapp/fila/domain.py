@@ -126,6 +126,7 @@ class Acao(StrEnum):
     RETOMAR = "retomar"
     REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
     ATRIBUIR = "atribuir"  # a manager assigns or reassigns the mechanic
+    ADOTAR_PREVISAO = "adotar_previsao"  # a manager makes the forecast the new promised time
 
 
 _TRABALHO = frozenset(
@@ -469,6 +470,21 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     return Mudanca(
         (NAO_FINALIZADA, mesmo),
         {"mecanico_responsavel_id": mecanico, "dta_atualizacao": agora},
+        [entrada],
+    )
+
+
+def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
+    """A manager makes the forecast the order's new promised time (`previsao_entrega`): the
+    history's `de` is the promise stored until then (Anterior), `para` the new one."""
+    if not ANO_MINIMO <= promessa.year <= ANO_MAXIMO:
+        raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
+    promessa = como_guardado(promessa)
+    mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
+    entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)
+    return Mudanca(
+        (NAO_FINALIZADA, mesma),
+        {"previsao_entrega": promessa, "dta_atualizacao": agora},
         [entrada],
     )
 

@@ -58,16 +58,20 @@ class FilaService:
         origem: Callable[[], Mapping[str, Any]] = dict,
         avisar: Callable[[], None] = lambda: None,
         registrar: Callable[[Acao], None] = lambda _acao: None,
+        mudou: Callable[[], None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
         # Given by create_app, so this layer stays free of Flask: `origem` tells which request
         # caused a step ({"request_id", "trace"}), carried to the OS service; `avisar` wakes the
         # OS dispatcher once a step with an event committed; `registrar` counts every change
-        # that was applied, by action (metrics), here where all entry points meet.
+        # that was applied, by action (metrics), here where all entry points meet; `mudou`
+        # asks for a new forecast once a change that moves the queue committed (previsao's
+        # worker: it only wakes a thread, or leaves a note for the process that computes).
         self.origem = origem
         self.avisar = avisar
         self.registrar = registrar
+        self.mudou = mudou
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -111,6 +115,7 @@ class FilaService:
         except OrdemJaNaFila:
             raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
         self.registrar(Acao.CRIAR)
+        self.mudou()
         return item
 
     def executar(
@@ -210,6 +215,20 @@ class FilaService:
             raise EntradaInvalida(str(erro)) from None
         return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
 
+    def adotar_previsao(
+        self, fila_id: FilaId, promessa: datetime, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        """A manager makes the forecast (`promessa`, what the screen showed) the order's new
+        promised time: one conditional update (the order is open and promised otherwise),
+        recorded in the history like any other change."""
+        oid = _oid(fila_id)
+        _permitir(ator, Acao.ADOTAR_PREVISAO)
+        try:
+            mudanca = domain.planejar_adocao(promessa, ator.id, instante or agora())
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO)
+
     def pausar(
         self,
         fila_id: FilaId,
@@ -262,6 +281,7 @@ class FilaService:
         if item is None:
             raise NaoEncontrada("Item da fila não encontrado.")
         self.registrar(Acao.REMOVER)
+        self.mudou()
         return item
 
     # --- internals -------------------------------------------------------------------------
@@ -273,6 +293,7 @@ class FilaService:
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
                 self.registrar(acao)
+                self.mudou()
                 if mudanca.eventos:
                     self.avisar()  # only wakes a thread: the request never waits for the OS
                 return item

@@ -1,6 +1,7 @@
 """The indicators' use cases, shared by the page, the JSON answer and the export: a period's
-figures (one aggregation), the late work now (one indexed query) and the finished orders to
-export (a cursor). Reads through FilaQueries and PessoasQueries only."""
+figures (one aggregation), the late work now (one indexed query), the orders at risk of being
+late (their forecasts, then their orders: two queries) and the finished orders to export (a
+cursor). Reads through FilaQueries, PessoasQueries and PrevisaoQueries only."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from ..cartoes.service import contexto
 from ..clock import Clock, agora, duracao
 from ..components import componente
 from ..fila import labels
-from ..fila.domain import Prioridade
+from ..fila.domain import Papel, Prioridade
 from ..fila.queries import FilaQueries
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
+from ..previsao.queries import PrevisaoQueries
 from ..settings import Settings
 from . import export
 from .domain import Indicadores, Periodo, montar
+
+GERENTE = Papel.GERENTE  # who reads this page: its cards offer a manager's actions
 
 
 def hoje() -> date:
@@ -76,6 +80,35 @@ def atrasadas() -> list[Atrasada]:
         resultado.append(
             Atrasada(item, cartao, limite, cartao.entrega_atrasada, cartao.alerta == "atraso")
         )
+    return resultado
+
+
+@dataclass(frozen=True)
+class EmRisco:
+    """An open order whose forecast passes its promise: its card (the forecast and the
+    promise, in the shop's zone), for the top of the page ("avise o cliente agora")."""
+
+    cartao: cards.Cartao
+
+    @property
+    def previsao(self) -> cards.PrevisaoCartao:
+        assert self.cartao.previsao is not None
+        return self.cartao.previsao
+
+
+def em_risco() -> list[EmRisco]:
+    """The orders at risk now, the soonest promise first: the forecasts flagged (one indexed
+    query), their orders (one query), shown as their cards show them (so a promise adopted a
+    moment ago, before the next recompute, is no longer listed)."""
+    previsoes = componente(PrevisaoQueries).em_risco()
+    itens = componente(FilaQueries).obter_varias([p["_id"] for p in previsoes])
+    ordenados = [itens[p["_id"]] for p in previsoes if p["_id"] in itens]
+    ctx = contexto(GERENTE, ordenados)
+    resultado = []
+    for item in ordenados:
+        cartao = cards.cartao(item, ctx)
+        if cartao.previsao is not None and cartao.previsao.em_risco:
+            resultado.append(EmRisco(cartao))
     return resultado
 
 

@@ -34,6 +34,8 @@ class CartaoTV:
     pausa: str | None
     mais_antiga: bool = False
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
+    previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
+    em_risco: bool = False  # its p80 passes its promise
 
 
 @dataclass
@@ -83,6 +85,8 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         finalizada_as=item["dta_fim_reparo"].astimezone(ctx.fuso).strftime("%H:%M")
         if c.status == Status.FINALIZADA
         else None,
+        previsao=c.previsao.pronto if c.previsao else None,
+        em_risco=bool(c.previsao and c.previsao.em_risco),
     )
 
 

@@ -8,6 +8,8 @@ process however many TVs watch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bson import ObjectId
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
@@ -21,6 +23,7 @@ from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
 from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
+from ..previsao.queries import Estado
 from ..settings import Settings
 from . import cards
 from .cards import ColunaTV, Destaque
@@ -36,16 +39,28 @@ MENSAGEM_PASSE = (
 CANDIDATOS_DESTAQUE = 20
 
 
-def montar() -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
+@dataclass(frozen=True)
+class Painel:
+    """The whole display: each column's first cards (with their forecasts), the highlight,
+    each active mechanic's load, and the forecast's summary (the count at risk, or why there
+    is no forecast)."""
+
+    colunas: list[ColunaTV]
+    destaque: Destaque | None
+    mecanicos: list[Mecanico]
+    previsao: Estado | None
+
+
+def montar() -> Painel:
     """The whole display: each column's first cards, the counts, the limits, the highlight,
-    and each active mechanic's load."""
+    each active mechanic's load, the forecasts (one read with the summary)."""
     hoje = componente(Clock).inicio_do_dia()
     q = componente(FilaQueries)
     limite = componente(Settings).painel_max_cartoes
     candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
     por_status = {s: q.coluna(s, limite, hoje) for s in Status}
     todos = [i for itens in por_status.values() for i in itens] + candidatos
-    ctx = contexto(None, todos)
+    ctx = contexto(None, todos, previsao=True)
     achado = cards.mais_antiga(candidatos, ctx)
     destaque_id = str(achado[0]["_id"]) if achado else None
     totais = q.contagens(hoje)
@@ -60,13 +75,17 @@ def montar() -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return colunas, destaque, mecanicos()
+    return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado)
 
 
 def _render() -> str:
-    colunas, destaque, carga = montar()
+    painel = montar()
     return render_template(
-        "painel/_mudanca.html", colunas=colunas, destaque=destaque, mecanicos=carga
+        "painel/_mudanca.html",
+        colunas=painel.colunas,
+        destaque=painel.destaque,
+        mecanicos=painel.mecanicos,
+        previsao=painel.previsao,
     )
 
 
@@ -101,12 +120,13 @@ def index() -> Response:
         )  # fmt: skip
         resposta.headers["Cache-Control"] = "no-store"
         return resposta
-    colunas, destaque, carga = montar()
+    painel = montar()
     corpo = render_template(
         "painel/index.html",
-        colunas=colunas,
-        destaque=destaque,
-        mecanicos=carga,
+        colunas=painel.colunas,
+        destaque=painel.destaque,
+        mecanicos=painel.mecanicos,
+        previsao=painel.previsao,
         agora=componente(Clock).local(agora()),
         batida_ms=componente(Settings).sse_batida_ms,
     )
@@ -136,6 +156,7 @@ def eventos_painel() -> Response:
             componente(Settings).sse_batida_ms / 1000,
             completo=_render,
             mudancas=redesenho,
+            previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
             config=redesenho,
             valido=lambda: componente(ConfiguracoesRepository).passe_ativo(passe_id),
             ao_revogar="Passe revogado.",

@@ -23,10 +23,14 @@ class PessoasService:
         repo: PessoasRepository,
         queries: PessoasQueries,
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
+        mudou: Callable[[], None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
         self.agora = agora
+        # Given by create_app: the mechanics at work changed (someone added, activated or
+        # deactivated, or given another role or number), so the forecast is recomputed.
+        self.mudou = mudou
 
     def _registrar(
         self, acao: str, login: str, quem: Ator, detalhe: dict[str, Any] | None = None
@@ -46,6 +50,7 @@ class PessoasService:
         if funcionario_id is not None:
             detalhe["funcionario_id"] = funcionario_id
         self._registrar("criar", usuario.login, quem, detalhe)
+        self.mudou()
         return usuario, senha
 
     def editar(
@@ -68,6 +73,8 @@ class PessoasService:
         }
         if mudou:
             self._registrar("editar", login, quem, mudou)
+        if mudou.keys() & {"papel", "funcionario_id"}:
+            self.mudou()
         return depois
 
     def _papel(self, login: str) -> str | None:
@@ -84,6 +91,7 @@ class PessoasService:
         mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin)
         if mudou:
             self._registrar("reativar" if ativo else "desativar", login, quem)
+            self.mudou()
         return mudou
 
     def redefinir_senha(self, login: str, quem: Ator) -> str:

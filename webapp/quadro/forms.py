@@ -155,6 +155,24 @@ class AtribuirForm(Formulario):
         return form
 
 
+class PrometerForm(Formulario):
+    """ "Prometer 17:10": the forecast shown (its p80, as cartoes.cards.PrevisaoCartao.prometer
+    sends it) becomes the new promise, if it is still the forecast when the tap arrives."""
+
+    promessa = StringField(
+        "Nova previsão de entrega", validators=[InputRequired("A previsão mostrada não veio.")]
+    )
+
+    def validate_promessa(self, campo: Any) -> None:
+        try:
+            valor = datetime.fromisoformat(campo.data)
+        except (TypeError, ValueError):
+            raise ValidationError("A previsão mostrada não é uma data.") from None
+        if valor.tzinfo is None or not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
+            raise ValidationError("A previsão mostrada não é uma data.")
+        campo.data = valor
+
+
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).
 FORMULARIOS_TEXTO: dict[str, type[Formulario]] = {
     "diagnostico": DiagnosticoForm,

@@ -20,6 +20,7 @@ from ..fila.domain import GESTORES, Papel
 from ..fila.queries import FilaQueries, cursor
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
+from ..previsao.queries import Estado, PrevisaoQueries
 from ..settings import Settings
 from .filters import Filtros
 
@@ -50,16 +51,21 @@ def contagens(filtros: Filtros) -> dict[str, tuple[int, int | None]]:
     return {s: (vistas[s], n) for s, n in totais.items()}
 
 
-def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna[Cartao]]:
-    """The board: each column's first page, the counts, the limits and the names."""
+def montar_colunas(
+    papel: Papel | None, filtros: Filtros
+) -> tuple[list[Coluna[Cartao]], cards.Contexto]:
+    """The board: each column's first page, the counts, the limits, the names and the
+    forecasts; and the render's context (its forecasts' summary is the header's)."""
     paginas = {s: pagina(s, filtros) for s in cards.COLUNAS}
     itens = [i for lista, _ in paginas.values() for i in lista]
-    return cards.colunas(
+    ctx = contexto(papel, itens, previsao=True)
+    colunas = cards.colunas(
         paginas,
-        contexto(papel, itens),
+        ctx,
         contagens(filtros),
         componente(ConfiguracoesRepository).limites_colunas(),
     )
+    return colunas, ctx
 
 
 def contar_atrasadas() -> int:
@@ -68,9 +74,13 @@ def contar_atrasadas() -> int:
     return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
-def render_contagens(papel: Papel | None, filtros: Filtros) -> Markup:
-    """Every column's count under these filters (its header and its tab), the late count and,
-    for a manager, each mechanic's load in the filter, as partials (pushed with each change)."""
+def render_contagens(
+    papel: Papel | None, filtros: Filtros, previsao: Estado | None = None
+) -> Markup:
+    """Every column's count under these filters (its header and its tab), the late count,
+    the count at risk (when the forecast's summary `previsao` was read with the cards) and,
+    for a manager, each mechanic's load in the filter, as partials (pushed with each
+    change)."""
     numeros = contagens(filtros)
     limites = componente(ConfiguracoesRepository).limites_colunas()
     colunas = [
@@ -81,6 +91,7 @@ def render_contagens(papel: Papel | None, filtros: Filtros) -> Markup:
             "quadro/_contagens.html",
             colunas=colunas,
             atrasadas=contar_atrasadas(),
+            previsao=previsao,
             mecanicos=mecanicos() if papel in GESTORES else [],
         )
     )
@@ -122,15 +133,37 @@ def render_mudancas(
             (i.get("historico") or [{}])[-1].get("por") for i in itens
         )
         anunciar = " ".join(
-            filter(None, (cards.anuncio(item, autores, ctx.nomes) for _, item in mudados))
+            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for _, item in mudados))
         )
     return render_template(
         "quadro/_mudanca.html",
         cartoes=cartoes,
         estado=estado or {},
         anuncio=anunciar,
-        contagens_html=render_contagens(papel, filtros),
+        contagens_html=render_contagens(papel, filtros, ctx.previsoes.estado),
         com_csrf=not compartilhado,
+    )
+
+
+def render_previsoes(
+    mudadas: list[tuple[str, Mapping[str, Any] | None]], papel: Papel | None
+) -> str:
+    """The forecasts a recompute rewrote (`(fila_id, forecast or None when removed)`): each
+    card's forecast line alone (its own target: the card's node, version and forms stay; a
+    card not on this page has no target and nothing happens), and the count at risk, read
+    now. Shared by everyone who watches this view: no one's CSRF token in its forms."""
+    ctx = cards.Contexto(instante=agora(), fuso=componente(Clock).fuso, papel=papel)
+    prometer = cards.pode_prometer(papel)
+    linhas = [
+        cards.LinhaPrevisao(fila_id, cards.previsao_do_cartao(doc, ctx), prometer)
+        for fila_id, doc in mudadas
+    ]
+    return render_template(
+        "quadro/_previsoes.html",
+        linhas=linhas,
+        previsao=componente(PrevisaoQueries).estado(),
+        gerente=papel in GESTORES,
+        com_csrf=False,
     )
 
 
@@ -148,11 +181,13 @@ def render_selos(itens: list[dict[str, Any]], papel: Papel | None, filtros: Filt
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
     """Every column's cards and the counts, as partials: what a (re)connecting board shows.
     Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""
-    colunas = montar_colunas(papel, filtros)
+    colunas, ctx = montar_colunas(papel, filtros)
     return render_template(
         "quadro/_completo.html",
         colunas=colunas,
         filtros=filtros,
         atrasadas=contar_atrasadas(),
+        previsao=ctx.previsoes.estado,
+        gerente=papel in GESTORES,
         com_csrf=False,
     )

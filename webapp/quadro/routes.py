@@ -56,6 +56,7 @@ from ..fila.queries import CursorInvalido, FilaQueries
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
+from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
 from ..settings import Settings
@@ -71,7 +72,11 @@ from .forms import (
     NovaOrdemForm,
     PausaForm,
     PrioridadeForm,
+    PrometerForm,
 )
+
+# Who waits for a mechanic now: the orders "à frente" the order's page counts.
+ESPERAM_MECANICO = (domain.SubEtapa.AGUARDANDO_DIAGNOSTICO, domain.SubEtapa.PRONTA_PARA_REPARO)
 
 bp = Blueprint("quadro", __name__)
 
@@ -127,9 +132,11 @@ def pagina_quadro(
     nova: NovaOrdemForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    colunas, ctx = partials.montar_colunas(current_user.papel, filtros)
     return render_template(
         "quadro/index.html",
-        colunas=partials.montar_colunas(current_user.papel, filtros),
+        colunas=colunas,
+        previsao=ctx.previsoes.estado,
         filtros=filtros,
         estados=estados or {},
         nova=nova or NovaOrdemForm(formdata=None),
@@ -184,7 +191,8 @@ def coluna(status: str) -> Any:
 @login_required
 def detalhe(fila_id: str) -> Any:
     item = fila().obter(fila_id)
-    c = cards.cartao(item, contexto(current_user.papel, [item]))
+    ctx = contexto(current_user.papel, [item], previsao=True)
+    c = cards.cartao(item, ctx)
     pessoas = componente(PessoasQueries)
     historico = item.get("historico", [])
     autores = pessoas.nomes_por_login({h["por"] for h in historico})
@@ -193,10 +201,23 @@ def detalhe(fila_id: str) -> Any:
         "quadro/detalhe.html",
         item=item,
         c=c,
+        previsao=_base_da_previsao(item, c, ctx),
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados_da_sessao().get(fila_id, {}),
     )
+
+
+def _base_da_previsao(
+    item: dict[str, Any], c: cards.Cartao, ctx: cards.Contexto
+) -> cards.BaseDaPrevisao | None:
+    """What the order's page says the forecast rests on (the history, the mechanics, the
+    orders ahead, counted now); None for a finished order."""
+    if c.finalizada:
+        return None
+    espera = domain.sub_etapa(item) in ESPERAM_MECANICO and not item.get("pausa")
+    a_frente = componente(FilaQueries).a_frente(item) if espera and c.previsao else None
+    return cards.base_da_previsao(ctx.previsoes.estado, a_frente)
 
 
 FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
@@ -311,12 +332,27 @@ def eventos() -> Response:
 
         return componente(Broker).renderizar((visao, broker.chave(lote)), render)
 
+    def previsoes(lote: list[broker.Evento]) -> str | None:
+        # A recompute moved these forecasts: each card's line alone, and the count at risk;
+        # the summary's reason changed (no history any more, or again): the whole board.
+        if any(_muda_tudo(e) for e in lote):
+            return componente(Broker).renderizar((visao, "completo", broker.chave(lote)), completo)
+        mudadas = [(e.fila_id or "", e.documento) for e in sse.ultimos_por_item(lote)]
+        mudadas = [(fila_id, doc) for fila_id, doc in mudadas if fila_id != ESTADO_PREVISAO]
+        return componente(Broker).renderizar(
+            (visao, broker.chave(lote)), lambda: partials.render_previsoes(mudadas, usuario.papel)
+        )
+
+    def completo() -> str:
+        return partials.render_quadro_completo(usuario.papel, filtros)
+
     return sse.resposta_sse(
         sse.transmitir(
             componente(Broker),
             componente(Settings).sse_batida_ms / 1000,
-            completo=lambda: partials.render_quadro_completo(usuario.papel, filtros),
+            completo=completo,
             mudancas=mudancas,
+            previsoes=previsoes,
             # The columns' limits changed: the counts carry them.
             config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
             recarga_s=sse.RECARGA_S,
@@ -328,6 +364,14 @@ def eventos() -> Response:
             visao=visao,
         )
     )
+
+
+def _muda_tudo(evento: broker.Evento) -> bool:
+    """A change of the forecast's summary that every card's line follows: whether there is
+    a number at all (its reason), or the summary itself appearing or going."""
+    if evento.fila_id != ESTADO_PREVISAO:
+        return False
+    return evento.operacao != "update" or "motivo" in evento.campos
 
 
 def _feita_pela_pagina(evento: broker.Evento, pagina: str) -> bool:
@@ -346,7 +390,7 @@ def _filtros_da_pagina() -> Filtros:
 
 
 # Pages a plain POST may send the browser back to (a POST address would answer 405 to a GET).
-PAGINAS = ("/?", "/ordens/", "/colunas/", "/historico")
+PAGINAS = ("/?", "/ordens/", "/colunas/", "/historico", "/indicadores")
 
 
 def _pagina_de_volta() -> str:
@@ -360,6 +404,8 @@ def _de_volta(fila_id: str, ancorar: bool = True) -> Response:
     focus brings it into view."""
     destino = _pagina_de_volta()
     ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
+    if destino.startswith("/indicadores"):
+        ancora = "#em-risco"  # a promise adopted from the list of orders at risk
     return redirect(destino + ancora, code=303)
 
 
@@ -542,7 +588,34 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
         lambda: AtribuirForm.com(mecanicos_do_pedido()),
         lambda fila, i, f, ator: fila.atribuir(i, f.mecanico_responsavel_id.data, ator),
     ),
+    # A manager makes the forecast shown the new promise, in one tap.
+    "prometer": (
+        PrometerForm,
+        lambda fila, i, f, ator: adotar_previsao(fila, i, f.promessa.data, ator),
+    ),
 }
+
+
+class PrevisaoMudou(ErroFila):
+    """The forecast a manager tapped is no longer the forecast: nothing is promised."""
+
+
+def adotar_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator: Ator) -> Any:
+    """The forecast shown ("8 em 10 ficam prontos até 17:10") becomes the order's promise,
+    only if it is still the forecast now: a manager never promises a customer a time the
+    screen no longer shows. The promise itself is one conditional update of the queue."""
+    item = fila.obter(fila_id)
+    ctx = contexto(None, [item])
+    atual = cards.previsao_do_cartao(ctx.previsoes.de(item["_id"]), ctx)
+    if atual is None:
+        raise PrevisaoMudou("Esta ordem não tem previsão agora: nada foi prometido.", item)
+    if atual.p80 != mostrada:
+        raise PrevisaoMudou(
+            f"A previsão mudou: 8 em 10 ficam prontos até {atual.ate}. Nada foi prometido; "
+            "confira e toque de novo.",
+            item,
+        )
+    return fila.adotar_previsao(fila_id, atual.p80, ator)
 
 
 # Manager-only actions are refused before their form is read: a hand-made post gets 403 whatever
@@ -551,6 +624,7 @@ SO_GERENTE = {
     "prioridade": domain.Acao.ALTERAR_PRIORIDADE,
     "atribuir": domain.Acao.ATRIBUIR,
     "reenviar-os": domain.Acao.REENVIAR_OS,
+    "prometer": domain.Acao.ADOTAR_PREVISAO,
 }
 
 
