@@ -85,7 +85,7 @@ def fora_do_laco(funcao: Callable[[], T]) -> T:
 
 @dataclass(frozen=True)
 class Resumo:
-    """What a recompute did: the numbers a log line (and `flask previsao calcular`) says."""
+    """What a recompute did: the numbers its log line says."""
 
     calculada_em: datetime
     base_ordens: int
