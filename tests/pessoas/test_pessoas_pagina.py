@@ -302,6 +302,25 @@ def test_gerente_nao_cria_promove_nem_mexe_em_admin(
     assert entrar(cliente(app, "10.0.0.78"), "ana", "senha-admin-1").status_code == 302
 
 
+def _papeis_oferecidos(pagina: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="papel".*?</select>', pagina, re.S)
+    assert select is not None
+    return re.findall(r'<option[^>]*value="([^"]+)"', select.group(0))
+
+
+def test_so_admin_ve_o_papel_administrador(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    """A manager is not offered a role the service would refuse; an admin's page still says
+    the truth about the admin it shows."""
+    admin = _admin(app, "ana", entrar)
+    assert admin is not None
+    assert _papeis_oferecidos(gerente.get("/pessoas").text) == ["mecanico", "gerente"]
+    assert _papeis_oferecidos(gerente.get("/pessoas/mecanico").text) == ["mecanico", "gerente"]
+    assert "admin" in _papeis_oferecidos(gerente.get("/pessoas/ana").text)
+    assert _papeis_oferecidos(admin.get("/pessoas").text) == ["mecanico", "gerente", "admin"]
+
+
 def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:
     admin = _admin(app, "ana", entrar)
     assert admin is not None

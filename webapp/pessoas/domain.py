@@ -12,6 +12,13 @@ from ..fila.domain import GESTORES, Ator, Papel
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
+
+
+def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
+    """The roles someone may give: only an admin makes an admin (the service refuses the rest)."""
+    return PAPEIS if e_admin else tuple(p for p in PAPEIS if p != Papel.ADMIN)
+
+
 FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 SENHA_MINIMA = 8
 

@@ -80,10 +80,12 @@ def _sem_cache(corpo: str, status: int = 200) -> Response:
 @bp.get("/pessoas")
 @exigir_gerente
 def index(nova: NovaPessoaForm | None = None, criada: dict[str, Any] | None = None) -> Any:
+    nova = nova or NovaPessoaForm(formdata=None)
+    nova.oferecer(quem().e_admin)
     corpo = render_template(
         "pessoas/index.html",
         pessoas=componente(PessoasQueries).listar(),
-        nova=nova or NovaPessoaForm(formdata=None),
+        nova=nova,
         criada=criada,
         registros=_registros(),
         confirmar=ConfirmarForm(formdata=None),
@@ -125,6 +127,7 @@ def _pagina_pessoa(
             "funcionario_id": usuario.funcionario_id,
         }
         form = PessoaForm(formdata=None, data=dados)
+    form.oferecer(quem().e_admin, usuario.papel)
     corpo = render_template(
         "pessoas/pessoa.html",
         pessoa=usuario,
