@@ -5,7 +5,6 @@ over when its holder dies."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -84,7 +83,7 @@ def test_lease_de_quem_morreu_expira(make_app: Callable[..., Flask]) -> None:
         componente(Settings, a),
         dono="pod-morto",
     )
-    morto.volta(threading.Event(), {"devido": -math.inf})  # one turn, then killed: no goodbye
+    morto.volta(threading.Event())  # one turn, then killed: no goodbye
     assert morto.ultimo is not None and _dono(a) == "pod-morto"
     b = make_app(**RAPIDO)
     vivo = componente(PrevisaoWorker, b)

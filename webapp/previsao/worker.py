@@ -22,16 +22,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from typing import Any
 
-from pymongo.errors import InvalidOperation, PyMongoError
+from pymongo.errors import PyMongoError
 
+from ..background import LacoDeFundo, novo_dono
 from ..settings import Settings
 from .queries import PrevisaoQueries
 from .repository import PrevisaoRepository
@@ -44,9 +41,13 @@ ASSENTAR_S = 0.5  # after a change, wait this long for more before recomputing..
 ASSENTAR_MAX_S = 2.0  # ...but no longer than this since the first one
 
 
-class PrevisaoWorker:
+class PrevisaoWorker(LacoDeFundo):
     """Recomputes the forecast while it holds the lease. One instance is one candidate (one
     owner id); run it from one thread at a time."""
+
+    nome = "previsao"
+    descricao = "recálculo da previsão"
+    log = log
 
     def __init__(
         self,
@@ -63,18 +64,17 @@ class PrevisaoWorker:
         self.repo = repo
         self.queries = queries
         self.settings = settings
-        self.dono = dono or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.dono = dono or novo_dono()
         self.volta_s = volta_s
         self.assentar_s = assentar_s
         self.ultimo: float | None = None  # monotonic time of this process's last recompute
         self._pedido = threading.Event()  # a change in this process, not yet acted on
-        self._acordar = threading.Event()
-        self._parar = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
-        self._desligado = False  # stopped on purpose: garantir() must not restart it
-        self._trava = threading.Lock()
         self._renovado = -math.inf  # monotonic time the lease was last taken or renewed
+        # Between turns: the requests seen in the lease's document, and when the next
+        # recompute is due (monotonic; -inf: at once, as when taking over).
+        self._pedidos: float | None = None
+        self._devido = -math.inf
+        super().__init__()
 
     # --- one turn --------------------------------------------------------------------------
 
@@ -95,32 +95,38 @@ class PrevisaoWorker:
         """Whether the lease is still ours, renewed now (asked before writing results)."""
         return self._lease(renovar=True) is not None
 
-    def volta(self, parar: threading.Event, estado: dict[str, float]) -> None:
+    def volta(self, parar: threading.Event) -> bool:
         """One turn: take or renew the lease; holding it, recompute when asked (here or by
         another process) or when the interval passed; else pass this process's requests on.
-        `estado` carries, between turns, the requests seen and when the next recompute is due
-        ("pedidos", "devido": monotonic time)."""
+        Always False: the next turn comes after VOLTA_S or a wake-up."""
         lease = self._lease()
         if lease is None:
             if self._pedido.is_set():
                 self._pedido.clear()
                 self.repo.pedir()
-            estado["devido"] = -math.inf  # taking over: recompute at once
-            return
+            self._devido = -math.inf  # taking over: recompute at once
+            return False
         pedidos = float(lease.get("pedidos") or 0)
-        pedido = self._pedido.is_set() or pedidos != estado.get("pedidos")
-        if not pedido and time.monotonic() < estado["devido"]:
-            return
+        pedido = self._pedido.is_set() or pedidos != self._pedidos
+        if not pedido and time.monotonic() < self._devido:
+            return False
         if pedido:
             self._assentar(parar)
         self._pedido.clear()
         lease = self._lease(renovar=True)  # the requests that came while it settled count too
         if lease is None:
-            return
-        estado["pedidos"] = float(lease.get("pedidos") or 0)
+            return False
+        self._pedidos = float(lease.get("pedidos") or 0)
         self.service.recalcular(ainda_dono=self._e_dono)
         self.ultimo = time.monotonic()
-        estado["devido"] = self.ultimo + self.settings.previsao_intervalo_s
+        self._devido = self.ultimo + self.settings.previsao_intervalo_s
+        return False
+
+    def espera_s(self) -> float:
+        return self.volta_s
+
+    def espera_apos_erro_s(self) -> float:
+        return self.settings.previsao_intervalo_s
 
     def _assentar(self, parar: threading.Event) -> None:
         """Wait until no change came for `assentar_s`, at most ASSENTAR_MAX_S in all."""
@@ -131,39 +137,10 @@ class PrevisaoWorker:
             if restante <= 0 or not self._acordar.wait(min(self.assentar_s, restante)):
                 return
 
-    # --- the loop --------------------------------------------------------------------------
+    # --- the loop (background.LacoDeFundo) ---------------------------------------------------
 
-    def rodar(
-        self, parar: threading.Event, a_cada_volta: Callable[[], object] | None = None
-    ) -> None:
-        """The loop of the thread (or of `os-sync run --previsao`): a turn, then sleep until
-        woken by a change or for a turn's time. `a_cada_volta` runs at every turn (a
-        container's heartbeat)."""
-        estado: dict[str, float] = {"devido": -math.inf}
-        falhas = 0
-        while not parar.is_set():
-            self._acordar.clear()  # a wake-up from now on is seen by the wait below
-            if a_cada_volta is not None:
-                a_cada_volta()
-            try:
-                self.volta(parar, estado)
-                falhas = 0
-            except InvalidOperation:
-                return  # the MongoDB client was closed: the app is going away
-            except PyMongoError as erro:
-                falhas += 1
-                espera = min(10.0, 0.5 * 2 ** (falhas - 1))
-                log.warning("previsão sem banco (%s); nova tentativa em %.1fs", erro, espera)
-                parar.wait(espera)
-                continue
-            except Exception:
-                log.exception("erro inesperado no recálculo da previsão")
-                parar.wait(self.settings.previsao_intervalo_s)
-                continue
-            self._acordar.wait(self.volta_s)
-        self._soltar()
-
-    def _soltar(self) -> None:
+    def ao_terminar(self) -> None:
+        """Stopped on purpose: let go of the lease, so another process takes it at once."""
         with contextlib.suppress(PyMongoError):  # else the lease simply expires
             self.repo.soltar(self.dono)
 
@@ -180,42 +157,3 @@ class PrevisaoWorker:
             self._pedido.clear()
         except PyMongoError as erro:
             log.warning("pedido de recálculo da previsão não registrado: %s", erro)
-
-    def iniciar(self) -> None:
-        """Start the background thread of this process (again after a fork)."""
-        with self._trava:
-            vivo = self._thread is not None and self._thread.is_alive()
-            if vivo and self._pid == os.getpid():
-                return
-            self._desligado = False
-            self._pid = os.getpid()
-            self._parar = threading.Event()
-            self._thread = threading.Thread(
-                target=self.rodar, args=(self._parar,), name="previsao", daemon=True
-            )
-            self._thread.start()
-
-    def garantir(self) -> None:
-        """Before each request: the thread runs in this process (it does not survive a fork,
-        and `flask run` starts it here)."""
-        thread = self._thread
-        if self._desligado or (
-            thread is not None and thread.is_alive() and self._pid == os.getpid()
-        ):
-            return
-        self.iniciar()
-
-    def parar(self, timeout: float = 5.0) -> None:
-        """Stop the thread and let go of the lease (another process takes it at once); a
-        recompute in flight finishes first."""
-        with self._trava:
-            self._desligado = True
-            self._parar.set()
-            self._acordar.set()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    @property
-    def rodando(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
