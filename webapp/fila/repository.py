@@ -7,13 +7,15 @@ Reads live in queries.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .domain import ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
@@ -57,8 +59,14 @@ INDICES_ARQUIVO = [
 ]
 
 
+# Imported orders written per insert_many inside the import's one transaction.
+LOTE_IMPORTACAO = 1_000
+
+
 class OrdemJaNaFila(Exception):
-    pass
+    def __init__(self, ordem_servico_id: int | None = None) -> None:
+        super().__init__(ordem_servico_id)
+        self.ordem_servico_id = ordem_servico_id
 
 
 def _condicao(requisito: Requisito) -> Any:
@@ -200,6 +208,31 @@ class FilaRepository:
 
         with self.db.client.start_session() as session:
             return session.with_transaction(_remover)
+
+    def inserir_importadas(self, documentos: Callable[[], Iterable[dict[str, Any]]]) -> int:
+        """Finished orders from a file (`importar-historico`), all or none: one transaction,
+        LOTE_IMPORTACAO documents per insert_many, so 50,000 orders are a few dozen round
+        trips. `documentos` is called again when the driver retries the transaction (a
+        transient error). An OS number stored meanwhile (a board's order added while the
+        file was read) aborts it all: OrdemJaNaFila with that number."""
+
+        def _inserir(session: Any) -> int:
+            total = 0
+            lotes = iter(documentos())
+            while lote := list(islice(lotes, LOTE_IMPORTACAO)):
+                self.fila.insert_many(lote, ordered=True, session=session)
+                total += len(lote)
+            return total
+
+        try:
+            with self.db.client.start_session() as session:
+                return session.with_transaction(_inserir)
+        except BulkWriteError as erro:
+            repetidas = [e for e in erro.details.get("writeErrors", []) if e.get("code") == 11000]
+            if not repetidas:
+                raise
+            chave = repetidas[0].get("keyValue") or {}
+            raise OrdemJaNaFila(chave.get("ordem_servico_id")) from None
 
     def apagar_tudo(self) -> None:
         """Empty the queue (`seed-demo --reset`, local demos only)."""
