@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bson import ObjectId
 from click.testing import Result
 from flask import Flask
 
@@ -30,7 +31,7 @@ from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila import domain
 from webapp.fila.domain import MotivoPausa, Prioridade, Status
 from webapp.fila.queries import FilaQueries
-from webapp.fila.repository import FilaRepository
+from webapp.fila.repository import FilaRepository, OrdemJaNaFila
 from webapp.fila.service import FilaService
 from webapp.fila.stages import Etapa
 from webapp.indicadores import export, service
@@ -433,3 +434,21 @@ def test_historico_importado_tira_a_previsao_da_partida_a_frio(
     ordem = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "35 ordens finalizadas nos últimos 90 dias" in ordem
     assert csrf_de(ordem)  # the page works as usual
+
+
+def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
+    """The write is all or none too: 2,500 orders whose 2,200th has an OS number the board
+    took meanwhile (after the file was checked): the 2,000 already written go again, the
+    board's order stays, the refusal names the OS."""
+    api.criar(2_200)
+    documento = fila(app).find_one({"ordem_servico_id": 2_200})
+    fim = domain.como_guardado(agora() - timedelta(days=1))
+    documentos = []
+    for n in range(1, 2_501):
+        d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
+        d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)
+        documentos.append(d)
+    with pytest.raises(OrdemJaNaFila) as erro:
+        componente(FilaRepository, app).inserir_importadas(iter(documentos), ObjectId())
+    assert erro.value.ordem_servico_id == 2_200
+    assert list(fila(app).find()) == [documento]

@@ -7,7 +7,7 @@ Reads live in queries.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -59,7 +59,7 @@ INDICES_ARQUIVO = [
 ]
 
 
-# Imported orders written per insert_many inside the import's one transaction.
+# Imported orders written per insert_many.
 LOTE_IMPORTACAO = 1_000
 
 
@@ -209,30 +209,32 @@ class FilaRepository:
         with self.db.client.start_session() as session:
             return session.with_transaction(_remover)
 
-    def inserir_importadas(self, documentos: Callable[[], Iterable[dict[str, Any]]]) -> int:
-        """Finished orders from a file (`importar-historico`), all or none: one transaction,
-        LOTE_IMPORTACAO documents per insert_many, so 50,000 orders are a few dozen round
-        trips. `documentos` is called again when the driver retries the transaction (a
-        transient error). An OS number stored meanwhile (a board's order added while the
-        file was read) aborts it all: OrdemJaNaFila with that number."""
-
-        def _inserir(session: Any) -> int:
-            total = 0
-            lotes = iter(documentos())
-            while lote := list(islice(lotes, LOTE_IMPORTACAO)):
-                self.fila.insert_many(lote, ordered=True, session=session)
-                total += len(lote)
-            return total
-
+    def inserir_importadas(self, documentos: Iterable[dict[str, Any]], lote_id: ObjectId) -> int:
+        """Finished orders from a file (`importar-historico`), every one tagged with this
+        run's `importacao` id: LOTE_IMPORTACAO per insert_many, so 50,000 orders are a few
+        dozen round trips. All or none: any failure deletes what this run wrote (by its tag)
+        and raises. Not one transaction: a transaction of 50,000 documents does not fit a
+        modest WiredTiger cache ("transaction is too large"); a run killed mid-way leaves
+        part of the file, which the next run of the same file completes (it is keyed on the
+        OS number). An OS number stored meanwhile (a board's order added while the file was
+        read): OrdemJaNaFila with that number, nothing of the run kept."""
+        total = 0
+        lotes = iter(documentos)
         try:
-            with self.db.client.start_session() as session:
-                return session.with_transaction(_inserir)
-        except BulkWriteError as erro:
-            repetidas = [e for e in erro.details.get("writeErrors", []) if e.get("code") == 11000]
-            if not repetidas:
-                raise
-            chave = repetidas[0].get("keyValue") or {}
-            raise OrdemJaNaFila(chave.get("ordem_servico_id")) from None
+            while lote := list(islice(lotes, LOTE_IMPORTACAO)):
+                self.fila.insert_many([{**d, "importacao": lote_id} for d in lote], ordered=True)
+                total += len(lote)
+        except BaseException as erro:
+            self.fila.delete_many({"importacao": lote_id})
+            if isinstance(erro, BulkWriteError):
+                repetidas = [
+                    e for e in erro.details.get("writeErrors", []) if e.get("code") == 11000
+                ]
+                if repetidas:
+                    chave = repetidas[0].get("keyValue") or {}
+                    raise OrdemJaNaFila(chave.get("ordem_servico_id")) from None
+            raise
+        return total
 
     def apagar_tudo(self) -> None:
         """Empty the queue (`seed-demo --reset`, local demos only)."""

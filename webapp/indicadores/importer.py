@@ -268,6 +268,7 @@ class Leitor:
     ignoradas: list[str] = field(init=False)  # columns of the file that are not read
     _indice: dict[str, int] = field(init=False)
     _vistas: dict[int, int] = field(init=False, default_factory=dict)
+    _posicoes: dict[str, int | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         indice: dict[str, int] = {}
@@ -318,7 +319,9 @@ class Leitor:
             raise LinhaRecusada(numero, str(recusa)) from None
 
     def _valor(self, campos: list[str], coluna: str) -> str:
-        posicao = self._indice.get(normalizar(coluna))
+        if coluna not in self._posicoes:  # each name normalised once, not once a line
+            self._posicoes[coluna] = self._indice.get(normalizar(coluna))
+        posicao = self._posicoes[coluna]
         return campos[posicao].strip() if posicao is not None else ""
 
     def _ordem(self, numero: int, campos: list[str]) -> OrdemImportada:

@@ -2,7 +2,7 @@
 figures (one aggregation), the late work now (one indexed query), the orders at risk of being
 late (their forecasts, then their orders: two queries), the finished orders to export (a
 cursor) and the history imported from such a file (`importar`: read and checked whole, then
-written in one transaction). Reads through FilaQueries, PessoasQueries and PrevisaoQueries;
+written in bulk, all or none). Reads through FilaQueries, PessoasQueries and PrevisaoQueries;
 the import writes through FilaRepository."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from bson import ObjectId
 
 from ..cartoes import cards
 from ..cartoes.service import contexto
@@ -145,7 +147,8 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     first; with any refusal nothing is written. Keyed on the OS number: one already stored,
     imported or the board's, is kept as it is (so a second run changes nothing). The orders
     written are marked as imported history (never on the board, the TV, the API's lists, the
-    OS service) and the forecast is asked to recompute with them."""
+    OS service) and the forecast is asked to recompute with them. The write is all or none
+    (FilaRepository.inserir_importadas)."""
     instante = agora()
     nomes = componente(PessoasQueries).nomes_de_funcionarios()
     leitura = importer.ler_arquivo(
@@ -164,7 +167,7 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     if verificar or not novas:
         return resultado
     componente(FilaRepository).inserir_importadas(
-        lambda: (importer.documento(o, instante) for o in novas)
+        (importer.documento(o, instante) for o in novas), ObjectId()
     )
     componente(PrevisaoWorker).acordar()
     return resultado
