@@ -452,3 +452,37 @@ def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
         componente(FilaRepository, app).inserir_importadas(iter(documentos), ObjectId())
     assert erro.value.ordem_servico_id == 2_200
     assert list(fila(app).find()) == [documento]
+
+
+def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) -> None:
+    """The file `make bench-previsao` writes for a simulated shop (the export's format, by
+    export.py itself; its "Em espera" columns left at zero while its stages' minutes exclude
+    holds) comes in whole, and the forecast's bulk read of the store gives the history the
+    benchmark reads from the file: the same priorities, instants and holds per stage."""
+    import numpy as np
+
+    from bench.oficina_simulada import FUSO
+    from bench.previsao import simular_oficina
+    from bench.previsao_dados import ler_historico
+
+    simular_oficina(5, tmp_path, 1)
+    caminho = tmp_path / "historico.csv"
+    n = len(linhas(caminho.read_text("utf-8"))) - 1
+    r = importar(app, caminho)
+    assert r.exit_code == 0, r.output
+    assert f"{n} ordens importadas, 0 já existiam." in r.output
+    assert "as colunas “Em espera” não somam" in r.output
+
+    do_arquivo = ler_historico(caminho, FUSO)
+    fim = max(d["dta_fim_reparo"] for d in fila(app).find({}, {"dta_fim_reparo": 1}))
+    servico = componente(PrevisaoService, app)
+    guardado_ = servico.historico(fim + timedelta(minutes=1))
+    assert len(guardado_.prioridade) == n == len(do_arquivo.prioridade)
+    ordem_a = np.lexsort(do_arquivo.instantes.T[::-1])
+    ordem_b = np.lexsort(guardado_.instantes.T[::-1])
+    assert (do_arquivo.prioridade[ordem_a] == guardado_.prioridade[ordem_b]).all()
+    # The file's dates are minutes: the store's instants are inside them, holds within them.
+    diferenca = guardado_.instantes[ordem_b] - do_arquivo.instantes[ordem_a]
+    assert np.nanmin(diferenca) >= 0 and np.nanmax(diferenca) < 60
+    assert np.abs(guardado_.pausas[ordem_b] - do_arquivo.pausas[ordem_a]).max() < 66
+    assert guardado_.pausas.sum() > 0

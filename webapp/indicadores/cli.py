@@ -93,6 +93,12 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
     click.echo(f"Formato: {leitura.formato}.")
     if leitura.ignoradas:
         click.echo("Colunas ignoradas: " + ", ".join(f"“{c}”" for c in leitura.ignoradas) + ".")
+    if leitura.esperas_refeitas:
+        click.echo(
+            f"Em {_ordens(leitura.esperas_refeitas)} as colunas “Em espera” não somam as "
+            "esperas que as datas e os minutos das etapas deixam: essas esperas entraram "
+            "pelas etapas, como “Outro motivo” (ou na proporção das colunas)."
+        )
     um = resultado.importadas == 1
     if verificar:
         verbo = "seria importada" if um else "seriam importadas"
