@@ -40,7 +40,9 @@ def _lista(ordens: list[OrdemImportada]) -> str:
     return ", ".join(nomes) + (f" e mais {resto}" if resto else "")
 
 
-@click.command("importar-historico")
+@click.command(
+    "importar-historico", short_help="Importa o histórico de ordens finalizadas de um CSV."
+)
 @click.argument("arquivo", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option(
     "--verificar", is_flag=True, help="Só confere o arquivo e diz o que faria; não grava nada."
