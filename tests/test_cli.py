@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import click
 import jwt
 from flask import Flask
 
@@ -20,6 +21,7 @@ from scripts import localdb
 from tests.helpers import ambiente_do_app
 from webapp.cli import COMANDOS as COMANDOS_FILA
 from webapp.components import componente
+from webapp.indicadores.cli import COMANDOS as COMANDOS_INDICADORES
 from webapp.pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from webapp.pessoas.queries import PessoasQueries
 from webapp.settings import Settings
@@ -36,12 +38,13 @@ AJUDA = {
     "create-user": "Cria uma pessoa com a senha escolhida (o 1º gerente).",
     "deactivate-user": "Desativa uma pessoa.",
     "edit-user": "Muda o nome, o papel ou o nº de uma pessoa.",
+    "importar-historico": "Importa o histórico de ordens finalizadas de um CSV.",
     "init-db": "Cria os índices das coleções (pode rodar de novo).",
     "list-users": "Lista as pessoas.",
     "os-sync": "Entrega dos passos ao sistema de OS.",
     "reactivate-user": "Deixa uma pessoa desativada entrar de novo.",
     "reset-password": "Gera uma senha temporária para uma pessoa.",
-    "seed-demo": "Semeia a demonstração, só numa base sem outros usuários.",
+    "seed-demo": "Semeia a demonstração numa base sem outros usuários.",
     "token": "Imprime um JWT para chamar a API localmente.",
 }
 # Words of English that a Portuguese help text never has.
@@ -72,10 +75,16 @@ def test_ajuda_em_portugues(app: Flask, settings: Settings) -> None:
     listados = dict(re.findall(r"^  ([a-z-]+)\s+(.+)$", comandos, re.M))
     assert {nome: listados.get(nome) for nome in AJUDA} == AJUDA
     # Every option of every command of ours says what it does, in Portuguese.
-    todos = [*COMANDOS_FILA, *COMANDOS_PESSOAS, os_sync, *os_sync.commands.values()]
+    todos = [
+        *COMANDOS_FILA, *COMANDOS_PESSOAS, *COMANDOS_INDICADORES, os_sync,
+        *os_sync.commands.values(),
+    ]  # fmt: skip
     for comando in todos:
         textos = [comando.help or ""]
         for opcao in comando.params:
+            if isinstance(opcao, click.Argument):  # click gives arguments no help: the text says
+                assert opcao.name.upper() in comando.help, f"{comando.name} {opcao.name}"
+                continue
             assert getattr(opcao, "help", None), f"{comando.name} {opcao.name}: sem ajuda"
             textos.append(opcao.help)
         palavras = set(re.findall(r"[a-z]+(?: jwt)?", " ".join(textos).lower()))

@@ -22,12 +22,13 @@ from .configuracoes.repository import (
     ConfiguracoesRepository,
 )
 from .configuracoes.routes import bp as configuracoes_bp
-from .fila.domain import ErroFila
+from .fila.domain import IMPORTADA, ErroFila
 from .fila.queries import FilaQueries
 from .fila.repository import CAMPOS_INVISIVEIS, FilaRepository
 from .fila.repository import COLECAO as FILA
 from .fila.service import FilaService
 from .fila.stages import limites_alerta
+from .indicadores.cli import COMANDOS as COMANDOS_INDICADORES
 from .indicadores.routes import bp as indicadores_bp
 from .mongo import Indices, Mongo
 from .painel.routes import bp as painel_bp
@@ -155,6 +156,8 @@ def montar_componentes(settings: Settings) -> list[object]:
                 SESSOES: SESSOES_REVOGAM,
             },
             invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
+            # Imported history is never on a screen: its inserts wake no stream.
+            fora={FILA: {IMPORTADA: True}},
         ),
         dispatcher,
         link,
@@ -236,7 +239,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
         indicadores_bp,
     ):
         app.register_blueprint(blueprint)
-    for comando in (*cli.COMANDOS, *COMANDOS_PESSOAS, os_sync):
+    for comando in (*cli.COMANDOS, *COMANDOS_PESSOAS, *COMANDOS_INDICADORES, os_sync):
         app.cli.add_command(comando)
 
     @app.after_request

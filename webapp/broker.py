@@ -179,7 +179,9 @@ class Broker:
     someone's access: its inserts and its other updates (a TV pass's last use, a user's last
     sign-in) are filtered out by the server, so a thousand TVs coming back at once never wake
     every stream a thousand times. An update that touches only fields starting with one of
-    `invisiveis` is no event at all."""
+    `invisiveis` is no event at all, nor, filtered by the server, a change of a document that
+    matches its collection's `fora` (fields and values: imported history, which no screen
+    shows, 50,000 orders in one go)."""
 
     def __init__(
         self,
@@ -188,6 +190,7 @@ class Broker:
         *,
         revogam: dict[str, tuple[str, ...]] | None = None,
         invisiveis: tuple[str, ...] = (),
+        fora: dict[str, dict[str, Any]] | None = None,
         max_await_ms: int = MAX_AWAIT_MS,
         capacidade: int = CAPACIDADE,
         espera_inicial: float = 0.2,
@@ -197,6 +200,7 @@ class Broker:
         self.tipos = tipos
         self.revogam = revogam or {}
         self.invisiveis = invisiveis
+        self.fora = fora or {}
         self._seq = itertools.count(1)
         self.ultimo_seq = 0  # the last event published: full renders are shared per value
         self._renders: OrderedDict[Any, _Render] = OrderedDict()
@@ -362,8 +366,12 @@ class Broker:
             if campos:
                 tocados.append({"updateDescription.removedFields": {"$in": list(campos)}})
                 filtros.append({"ns.coll": nome, "operationType": "update", "$or": tocados})
+        ocultos = [
+            {"ns.coll": nome, **{f"fullDocument.{c}": v for c, v in campos.items()}}
+            for nome, campos in self.fora.items()
+        ]
         return [
-            {"$match": {"$or": filtros}},
+            {"$match": {"$or": filtros, **({"$nor": ocultos} if ocultos else {})}},
             # Other collections' documents and changed fields (a password hash...) never leave
             # the database: their events only say that something changed.
             {"$set": {

@@ -65,7 +65,9 @@ def init_db() -> None:
         )
 
 
-@click.command("seed-demo")
+@click.command(
+    "seed-demo", short_help="Semeia a demonstração numa base sem outros usuários."
+)  # the listing's short line (80 columns, beside the longest command's name)
 @with_appcontext
 @click.option("--reset", is_flag=True, help="Apaga a fila antes de semear.")
 @click.option(

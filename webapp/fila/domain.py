@@ -341,6 +341,11 @@ def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[s
 # live stream leaves it out (the page's own answer showed it) while every other screen gets it.
 ORIGEM_QUADRO = "origem_quadro"
 
+# A finished order brought in from a file (`importar-historico`), not worked on this board: it
+# feeds the indicators and the forecast, never the live board, the TV, the API's lists or the
+# OS service. Stored as `importada: true` (absent on every other item).
+IMPORTADA = "importada"
+
 
 class DadosInvalidos(ValueError):
     """A step got data the rules refuse (e.g. an empty diagnosis)."""

@@ -7,7 +7,7 @@ service and for view models that render them without further I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from bson.errors import InvalidId
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import ANO_MAXIMO, ANO_MINIMO, MotivoPausa, Prioridade, Status
+from .domain import ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
@@ -35,6 +35,11 @@ CAMPOS_PREVISAO = {
     "mecanico_responsavel_id": 1, "previsao_entrega": 1,
 }  # fmt: skip
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
+# The live board, the TV, the API's lists and /historico leave imported history out (a residual
+# condition on the index each of them already uses: imported orders are finished, so an open
+# column never meets one, and "finished today" rarely does).
+NAO_IMPORTADA = {IMPORTADA: {"$ne": True}}
+LOTE_OS = 10_000  # OS numbers per query when an import looks for those already stored
 
 
 def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
@@ -252,7 +257,7 @@ def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[st
 CAMPOS_EXPORTACAO = (
     "ordem_servico_id", "placa", "veiculo", "cliente", "prioridade", "mecanico_responsavel_id",
     "dta_criacao", "dta_inicio_diagnostico", "dta_fim_diagnostico", "dta_aprovacao_orcamento",
-    "dta_inicio_reparo", "dta_fim_reparo", "previsao_entrega",
+    "dta_inicio_reparo", "dta_fim_reparo", "previsao_entrega", "mecanico_nome",
 )  # fmt: skip
 
 
@@ -353,6 +358,20 @@ class FilaQueries:
     def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any] | None:
         return self.fila.find_one({"ordem_servico_id": ordem_servico_id})
 
+    def na_fila(self, numeros: Iterable[int]) -> dict[int, bool]:
+        """Which of these OS numbers are stored, each with whether it is imported history
+        (True) or an order of the board (False); a few queries of LOTE_OS numbers each.
+        Index: ordem_servico_unica."""
+        todos = list(numeros)
+        encontrados: dict[int, bool] = {}
+        for inicio in range(0, len(todos), LOTE_OS):
+            lote = todos[inicio : inicio + LOTE_OS]
+            for d in self.fila.find(
+                {"ordem_servico_id": {"$in": lote}}, {"_id": 0, "ordem_servico_id": 1, IMPORTADA: 1}
+            ):
+                encontrados[d["ordem_servico_id"]] = bool(d.get(IMPORTADA))
+        return encontrados
+
     def obter_varias(self, fila_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         """Several items at once, by id (one query): {id: item}, the missing left out."""
         return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
@@ -360,7 +379,7 @@ class FilaQueries:
     # --- lists (fila_por_status; fila_geral) --------------------------------------------------
 
     def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        consulta = {"status": status} if status else {}
+        consulta = {"status": status, **NAO_IMPORTADA} if status else dict(NAO_IMPORTADA)
         return list(self.fila.find(consulta).sort(ORDEM_FILA).skip(offset).limit(limit))
 
     def pagina_coluna(
@@ -379,6 +398,7 @@ class FilaQueries:
         consulta: dict[str, Any] = {"status": status, **filtro}
         if status == Status.FINALIZADA:
             consulta["dta_fim_reparo"] = {"$gte": hoje}
+            consulta.update(NAO_IMPORTADA)
             ordem = MAIS_RECENTES
         else:
             ordem = ORDEM_FILA
@@ -405,7 +425,7 @@ class FilaQueries:
         colunas = {
             "$or": [
                 {"status": {"$in": list(ATIVOS)}},
-                {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}},
+                {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA},
             ]
         }
         pipeline = [
@@ -419,9 +439,13 @@ class FilaQueries:
     def finalizadas_periodo(
         self, de: datetime, ate: datetime, pagina: int, por_pagina: int
     ) -> tuple[list[dict[str, Any]], int]:
-        """A page of the orders finished in [de, ate), most recent first; and their total.
-        Index: finalizadas."""
-        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": de, "$lt": ate}}
+        """A page of the orders finished on the board in [de, ate), most recent first; and
+        their total. Index: finalizadas."""
+        consulta = {
+            "status": Status.FINALIZADA,
+            "dta_fim_reparo": {"$gte": de, "$lt": ate},
+            **NAO_IMPORTADA,
+        }
         total = self.fila.count_documents(consulta)
         cursor = (
             self.fila.find(consulta)

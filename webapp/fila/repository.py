@@ -7,13 +7,15 @@ Reads live in queries.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .domain import ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
@@ -57,8 +59,14 @@ INDICES_ARQUIVO = [
 ]
 
 
+# Imported orders written per insert_many.
+LOTE_IMPORTACAO = 1_000
+
+
 class OrdemJaNaFila(Exception):
-    pass
+    def __init__(self, ordem_servico_id: int | None = None) -> None:
+        super().__init__(ordem_servico_id)
+        self.ordem_servico_id = ordem_servico_id
 
 
 def _condicao(requisito: Requisito) -> Any:
@@ -200,6 +208,33 @@ class FilaRepository:
 
         with self.db.client.start_session() as session:
             return session.with_transaction(_remover)
+
+    def inserir_importadas(self, documentos: Iterable[dict[str, Any]], lote_id: ObjectId) -> int:
+        """Finished orders from a file (`importar-historico`), every one tagged with this
+        run's `importacao` id: LOTE_IMPORTACAO per insert_many, so 50,000 orders are a few
+        dozen round trips. All or none: any failure deletes what this run wrote (by its tag)
+        and raises. Not one transaction: a transaction of 50,000 documents does not fit a
+        modest WiredTiger cache ("transaction is too large"); a run killed mid-way leaves
+        part of the file, which the next run of the same file completes (it is keyed on the
+        OS number). An OS number stored meanwhile (a board's order added while the file was
+        read): OrdemJaNaFila with that number, nothing of the run kept."""
+        total = 0
+        lotes = iter(documentos)
+        try:
+            while lote := list(islice(lotes, LOTE_IMPORTACAO)):
+                self.fila.insert_many([{**d, "importacao": lote_id} for d in lote], ordered=True)
+                total += len(lote)
+        except BaseException as erro:
+            self.fila.delete_many({"importacao": lote_id})
+            if isinstance(erro, BulkWriteError):
+                repetidas = [
+                    e for e in erro.details.get("writeErrors", []) if e.get("code") == 11000
+                ]
+                if repetidas:
+                    chave = repetidas[0].get("keyValue") or {}
+                    raise OrdemJaNaFila(chave.get("ordem_servico_id")) from None
+            raise
+        return total
 
     def apagar_tudo(self) -> None:
         """Empty the queue (`seed-demo --reset`, local demos only)."""

@@ -68,7 +68,12 @@ def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) 
         _texto(documento.get("veiculo")),
         _texto(documento.get("cliente")),
         labels.PRIORIDADES.get(documento.get("prioridade", ""), documento.get("prioridade", "")),
-        _texto(nomes.get(mecanico) or (f"Mecânico nº {mecanico}" if mecanico else "")),
+        _texto(
+            nomes.get(mecanico)
+            # An imported order's mechanic nobody of the shop is (the name as the file had it).
+            or documento.get("mecanico_nome")
+            or (f"Mecânico nº {mecanico}" if mecanico else "")
+        ),
         *(_data(documento.get(campo), fuso) for _, campo in DATAS),
         *(_minutos(duracoes.get(i.codigo)) for i in INTERVALOS),
         *(_minutos(esperas.get(m.value, 0.0)) for m in MotivoPausa),

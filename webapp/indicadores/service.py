@@ -1,13 +1,17 @@
 """The indicators' use cases, shared by the page, the JSON answer and the export: a period's
 figures (one aggregation), the late work now (one indexed query), the orders at risk of being
-late (their forecasts, then their orders: two queries) and the finished orders to export (a
-cursor). Reads through FilaQueries, PessoasQueries and PrevisaoQueries only."""
+late (their forecasts, then their orders: two queries), the finished orders to export (a
+cursor) and the history imported from such a file (`importar`: read and checked whole, then
+written in bulk, all or none). Reads through FilaQueries, PessoasQueries and PrevisaoQueries;
+the import writes through FilaRepository."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from bson import ObjectId
 
 from ..cartoes import cards
 from ..cartoes.service import contexto
@@ -16,11 +20,13 @@ from ..components import componente
 from ..fila import labels
 from ..fila.domain import Papel, Prioridade
 from ..fila.queries import FilaQueries
+from ..fila.repository import FilaRepository
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.queries import PrevisaoQueries
+from ..previsao.worker import PrevisaoWorker
 from ..settings import Settings
-from . import export
+from . import export, importer
 from .domain import Indicadores, Periodo, montar
 
 GERENTE = Papel.GERENTE  # who reads this page: its cards offer a manager's actions
@@ -118,3 +124,50 @@ def exportar(periodo: Periodo) -> Iterator[str]:
     nomes = componente(PessoasQueries).nomes_de_funcionarios()
     documentos = componente(FilaQueries).finalizadas_para_exportar(de, ate)
     return export.csv_em_partes(documentos, nomes, componente(Clock).fuso)
+
+
+@dataclass(frozen=True)
+class Importacao:
+    """What an import did, or would do (`verificar`): the file as read (its refusals: then
+    nothing is written), the orders written, and those whose OS number was already stored,
+    left as they are: imported before, or orders of the board."""
+
+    leitura: importer.Leitura
+    importadas: int = 0
+    ja_importadas: list[importer.OrdemImportada] = field(default_factory=list)
+    no_quadro: list[importer.OrdemImportada] = field(default_factory=list)
+
+    @property
+    def ja_existiam(self) -> int:
+        return len(self.ja_importadas) + len(self.no_quadro)
+
+
+def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
+    """Finished orders from a CSV (its decoded lines), all or nothing: every line checked
+    first; with any refusal nothing is written. Keyed on the OS number: one already stored,
+    imported or the board's, is kept as it is (so a second run changes nothing). The orders
+    written are marked as imported history (never on the board, the TV, the API's lists, the
+    OS service) and the forecast is asked to recompute with them. The write is all or none
+    (FilaRepository.inserir_importadas)."""
+    instante = agora()
+    nomes = componente(PessoasQueries).nomes_de_funcionarios()
+    leitura = importer.ler_arquivo(
+        linhas, componente(Clock).fuso, instante, importer.mecanicos_por_nome(nomes)
+    )
+    if leitura.recusas:
+        return Importacao(leitura)
+    guardadas = componente(FilaQueries).na_fila(o.ordem_servico_id for o in leitura.ordens)
+    novas = [o for o in leitura.ordens if o.ordem_servico_id not in guardadas]
+    resultado = Importacao(
+        leitura,
+        len(novas),
+        [o for o in leitura.ordens if guardadas.get(o.ordem_servico_id) is True],
+        [o for o in leitura.ordens if guardadas.get(o.ordem_servico_id) is False],
+    )
+    if verificar or not novas:
+        return resultado
+    componente(FilaRepository).inserir_importadas(
+        (importer.documento(o, instante) for o in novas), ObjectId()
+    )
+    componente(PrevisaoWorker).acordar()
+    return resultado

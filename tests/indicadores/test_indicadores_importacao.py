@@ -1,0 +1,488 @@
+"""`flask --app wsgi importar-historico`: finished orders from the CSV /indicadores exports (the
+round trip: export, import into an empty database, export again gives the same rows) or from a
+shop's minimal spreadsheet CSV; every bad line refused with its number and why, and then nothing
+written; a second run changes nothing; an OS of the board is kept as it is; imported orders feed
+the indicators and the forecast, never the board, the TV, the API's lists, /historico, the OS
+service or the live pushes. Through the real CLI runner and the real mongod."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import ObjectId
+from click.testing import Result
+from flask import Flask
+
+from tests.helpers import Api, Quadro, cartao_html
+from tests.indicadores.dados_indicadores import carregar, carregar_conjunto
+from tests.paginas import csrf_de
+from webapp.broker import MUDANCA, Broker
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila import domain
+from webapp.fila.domain import MotivoPausa, Prioridade, Status
+from webapp.fila.queries import FilaQueries
+from webapp.fila.repository import FilaRepository, OrdemJaNaFila
+from webapp.fila.service import FilaService
+from webapp.fila.stages import Etapa
+from webapp.indicadores import export, service
+from webapp.indicadores.domain import Periodo
+from webapp.mongo import Mongo
+from webapp.previsao.service import PrevisaoService
+
+# The export's longest period (366 days), up to today: every order of these tests.
+ATE = datetime.now(UTC).date() + timedelta(days=1)
+TUDO = Periodo("personalizado", ATE - timedelta(days=365), ATE)
+MINIMO = (
+    "OS;Prioridade;Entrada na fila;Início do diagnóstico;Fim do diagnóstico;"
+    "Aprovação do orçamento;Início do reparo;Fim do reparo"
+)
+
+
+def exportado(app: Flask, periodo: Periodo = TUDO) -> str:
+    with app.app_context():
+        return "".join(service.exportar(periodo))
+
+
+def linhas(texto: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(texto.removeprefix(export.BOM), newline=""), delimiter=";"))
+
+
+def importar(app: Flask, caminho: Path, *args: str) -> Result:
+    return app.test_cli_runner().invoke(args=["importar-historico", str(caminho), *args])
+
+
+def arquivo(tmp_path: Path, texto: str, codificacao: str = "utf-8") -> Path:
+    caminho = tmp_path / "historico.csv"
+    caminho.write_bytes(texto.encode(codificacao))
+    return caminho
+
+
+def fila(app: Flask) -> Any:
+    return componente(Mongo, app).db["fila_execucao"]
+
+
+def guardado(app: Flask) -> list[dict[str, Any]]:
+    """The queue's documents without their ids (the same orders compare equal)."""
+    return sorted(
+        ({k: v for k, v in d.items() if k != "_id"} for d in fila(app).find()),
+        key=lambda d: d["ordem_servico_id"],
+    )
+
+
+def base_vazia(app: Flask) -> None:
+    db = componente(Mongo, app).db
+    for nome in ("fila_execucao", "usuarios"):
+        db[nome].delete_many({})
+
+
+def local(app: Flask, instante: datetime) -> str:
+    return instante.astimezone(componente(Clock, app).fuso).strftime("%d/%m/%Y %H:%M")
+
+
+def linha_minima(app: Flask, os_id: int, fim: datetime, prioridade: str = "Normal") -> str:
+    """An order of the minimal CSV that entered 3 h before `fim`, each step 30 min after."""
+    marcos = [fim - timedelta(minutes=30 * (6 - k)) for k in range(1, 7)]
+    return ";".join([str(os_id), prioridade, *(local(app, m) for m in marcos)])
+
+
+# --- The round trip ---------------------------------------------------------------------------
+
+
+def aleatorias(app: Flask, n: int, semente: int) -> None:
+    """`n` finished orders with instants to the millisecond and holds of every reason in any
+    stage, stored as the queue stores them (what the service's steps would leave)."""
+    rng = random.Random(semente)
+    # Even the longest (five stages of days and holds of up to three) ended before now.
+    fim_do_lote = agora() - timedelta(days=25)
+    repo = componente(FilaRepository, app)
+    for k in range(n):
+        inicio = fim_do_lote - timedelta(seconds=rng.uniform(0, 200 * 86400))
+        marcos, pausas, motivos = [inicio], {}, {}
+        for etapa in Etapa:
+            segundos = rng.lognormvariate(math.log(1800), 1.2)
+            if etapa is Etapa.PRONTA_PARA_REPARO and rng.random() < 0.3:
+                # The OS service started the repair: approval and start at once, no hold.
+                marcos.append(marcos[-1])
+                continue
+            if rng.random() < 0.25:
+                espera = rng.choice([rng.uniform(1, 50), rng.uniform(60, 3 * 86400)])
+                motivo = rng.choice(list(MotivoPausa)).value
+                pausas[etapa.value] = espera
+                motivos[etapa.value] = {m.value: 0.0 for m in MotivoPausa} | {motivo: espera}
+                segundos += espera
+            marcos.append(marcos[-1] + timedelta(seconds=segundos))
+        marcos = [domain.como_guardado(m) for m in marcos]
+        documento = domain.nova_ordem(
+            10_000 + k, rng.choice(list(Prioridade)), "teste", marcos[0],
+            {"placa": f"ABC{k % 10}D{k % 100:02d}", "veiculo": rng.choice(["Gol", "=Uno", None]),
+             "cliente": f"Cliente {k}", "previsao_entrega": marcos[0] + timedelta(hours=5)},
+        )  # fmt: skip
+        documento.update(
+            status=Status.FINALIZADA, mecanico_responsavel_id=rng.choice([101, 102, 777, None]),
+            orcamento_aprovado=True, dta_inicio_diagnostico=marcos[1],
+            dta_fim_diagnostico=marcos[2], dta_aprovacao_orcamento=marcos[3],
+            dta_inicio_reparo=marcos[4], dta_fim_reparo=marcos[5], etapa_desde=marcos[5],
+            pausas_s=pausas, pausas_motivo_s=motivos, historico=[],
+        )  # fmt: skip
+        repo.inserir(documento)
+
+
+def test_ida_e_volta_o_mesmo_arquivo(
+    app: Flask, gerente: Quadro, usuarios_demo: dict, tmp_path: Path
+) -> None:
+    """The demo's month (holds by reason, the OS service's repairs) and the indicators' known
+    set, plus 300 orders with random seconds and holds: exported through /indicadores,
+    imported into an empty database (no people: the mechanics' names are kept as text),
+    exported again: the same rows, every figure as it was."""
+    carregar_conjunto(app)
+    aleatorias(app, 300, semente=7)
+    r = gerente.client.get(
+        "/indicadores/exportar.csv",
+        query_string={"periodo": "personalizado", "de": str(TUDO.de), "ate": str(TUDO.ate)},
+    )
+    antes = r.data.decode("utf-8")
+    assert antes == exportado(app) and len(linhas(antes)) > 300
+    base_vazia(app)
+
+    r = importar(app, arquivo(tmp_path, antes))
+    assert r.exit_code == 0, r.output
+    n = len(linhas(antes)) - 1
+    assert f"{n} ordens importadas, 0 já existiam." in r.output
+    assert "Formato: exportação de /indicadores." in r.output
+    assert "Marcos" in r.output  # a name nobody of this (empty) shop has: kept as text
+    depois = exportado(app)
+    # The same rows, in the same order of end; orders that ended in the same minute may swap
+    # places (the file keeps no seconds to tell them apart).
+    fim = export.CABECALHO.index("Fim do reparo")
+    assert [linha[fim] for linha in linhas(depois)] == [linha[fim] for linha in linhas(antes)]
+    faltam = sorted(map(tuple, linhas(antes))), sorted(map(tuple, linhas(depois)))
+    diferentes = [(a, d) for a, d in zip(*faltam, strict=True) if a != d]
+    assert not diferentes, diferentes[:3]
+
+
+@pytest.fixture
+def gerente(app: Flask, usuarios_demo: dict, entrar: Any) -> Quadro:
+    client = app.test_client()
+    entrar(client, "gerente", "gerente123")
+    return Quadro(client)
+
+
+def test_nomes_de_mecanicos_da_oficina_viram_seus_numeros(app: Flask, tmp_path: Path) -> None:
+    aleatorias(app, 5, semente=3)
+    fila(app).update_many({}, {"$set": {"mecanico_responsavel_id": 102}})
+    componente(Mongo, app).db["usuarios"].insert_one(
+        {"login": "paula", "nome": "Paula Pereira", "funcionario_id": 102, "papel": "mecanico"}
+    )
+    texto = exportado(app)
+    assert all(linha[5] == "Paula Pereira" for linha in linhas(texto)[1:])
+    fila(app).delete_many({})
+    assert importar(app, arquivo(tmp_path, texto)).exit_code == 0
+    assert {d["mecanico_responsavel_id"] for d in fila(app).find()} == {102}
+    assert fila(app).count_documents({"mecanico_nome": {"$exists": True}}) == 0
+
+
+# --- Refusals: every bad line, with its number; nothing written ----------------------------------
+
+
+def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_path: Path) -> None:
+    fim = agora() - timedelta(days=1)
+    boa = linha_minima(app, 1, fim)
+    texto = "\n".join([
+        MINIMO,
+        boa,  # line 2: fine
+        linha_minima(app, 2, fim).replace(local(app, fim), "31/02/2026 10:00"),  # 3
+        linha_minima(app, 3, fim, prioridade="Altíssima"),  # 4
+        linha_minima(app, 1, fim),  # 5: OS 1 again
+        "",  # a blank line is skipped, and counted
+        # 7: the diagnosis ends before it starts
+        ";".join(["7", "Alta", *(local(app, fim - timedelta(minutes=m))
+                                   for m in (300, 240, 250, 120, 60, 10))]),
+        linha_minima(app, 8, agora() + timedelta(days=2)),  # 8: not finished yet
+        linha_minima(app, 9, fim).replace("9;", "9x;", 1),  # 9: not a number
+        ";".join(["10", "Normal", local(app, fim), "", "", "", "", ""]),  # 10: empty dates
+    ])  # fmt: skip
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 1
+    erros = r.stderr
+    assert "Linha 2" not in erros
+    assert "Linha 3: “Fim do reparo”: data inválida '31/02/2026 10:00'" in erros
+    assert "Linha 4: prioridade desconhecida 'Altíssima'; use Urgente, Alta, Normal, Baixa" in erros
+    assert "Linha 5: a OS 1 já apareceu na linha 2" in erros
+    assert re.search(
+        r"Linha 7: “Fim do diagnóstico” \(.*\) vem antes de “Início do diagnóstico”", erros
+    )
+    assert "Linha 8: “Fim do reparo” (" in erros and "ainda não chegou" in erros
+    assert "Linha 9: “OS” deve ser um número inteiro positivo" in erros
+    assert "Linha 10: “Início do diagnóstico” está vazia" in erros
+    assert "Erro: nada foi importado: 7 linhas recusadas." in erros
+    assert r.stdout == ""
+    assert fila(app).count_documents({}) == 0  # not even line 2
+
+
+@pytest.mark.parametrize(
+    ("cabecalho", "esperado"),
+    [
+        (MINIMO.replace(";Fim do reparo", ""), "Linha 1: faltam as colunas “Fim do reparo”"),
+        (MINIMO.replace("OS;", "Ordem;"), "Linha 1: faltam as colunas “OS”"),
+        (MINIMO + ";OS", "Linha 1: a coluna “OS” aparece duas vezes"),
+    ],
+)
+def test_cabecalho_sem_as_colunas_recusado(
+    app: Flask, tmp_path: Path, cabecalho: str, esperado: str
+) -> None:
+    r = importar(app, arquivo(tmp_path, cabecalho + "\n" + linha_minima(app, 1, agora())))
+    assert r.exit_code == 1 and esperado in r.stderr
+    assert fila(app).count_documents({}) == 0
+
+
+def test_exportacao_que_se_contradiz_recusada(app: Flask, tmp_path: Path) -> None:
+    aleatorias(app, 3, semente=5)
+    cabecalho, *corpo = linhas(exportado(app))
+    corpo[1][cabecalho.index("Reparo (min)")] = "9999,0"  # more than between its dates
+    corpo[2][cabecalho.index("Do início ao fim (min)")] = "1,0"  # stages sum far more
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 1
+    assert "Linha 3: “Reparo (min)” (9999,0 min) é mais que o tempo entre" in r.stderr
+    assert "Linha 4: as etapas somam" in r.stderr and "“Do início ao fim (min)” diz 1,0" in r.stderr
+    assert "Linha 2" not in r.stderr and fila(app).count_documents({}) == 0
+
+
+def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
+    texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
+    r = importar(app, arquivo(tmp_path, texto), "--verificar")
+    assert r.exit_code == 0, r.output
+    assert "1 ordem seria importada, 0 já existiam." in r.output
+    assert "nada foi gravado" in r.output and fila(app).count_documents({}) == 0
+
+
+# --- Keyed on the OS number --------------------------------------------------------------------
+
+
+def test_importar_de_novo_nao_muda_nada(app: Flask, tmp_path: Path) -> None:
+    fim = agora() - timedelta(days=1)
+    texto = "\n".join(
+        [MINIMO, *(linha_minima(app, n, fim - timedelta(hours=n)) for n in (1, 2, 3))]
+    )
+    caminho = arquivo(tmp_path, texto)
+    r = importar(app, caminho)
+    assert r.exit_code == 0 and "3 ordens importadas, 0 já existiam." in r.output
+    primeiro = guardado(app)
+    r = importar(app, caminho)
+    assert r.exit_code == 0 and "0 ordens importadas, 3 já existiam." in r.output
+    assert guardado(app) == primeiro
+    # A longer file later: only what is new comes in.
+    r = importar(app, arquivo(tmp_path, texto + "\n" + linha_minima(app, 4, fim)))
+    assert "1 ordem importada, 3 já existiam." in r.output
+    assert fila(app).count_documents({}) == 4
+
+
+def test_os_do_quadro_fica_como_esta(app: Flask, api: Api, tmp_path: Path) -> None:
+    """An OS number the board already has (open or finished there) is never replaced by a
+    line of a file: the board's order has the real history. The file goes in without it."""
+    aberta = api.criar(2)
+    antes = fila(app).find_one({"ordem_servico_id": 2})
+    fim = agora() - timedelta(days=1)
+    texto = "\n".join([MINIMO, linha_minima(app, 1, fim), linha_minima(app, 2, fim)])
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 0, r.output
+    assert "1 ordem importada, 1 já existia." in r.output
+    assert "Destas, 1 ordem do quadro, mantidas como estão: OS 2 (linha 3)." in r.output
+    assert fila(app).find_one({"ordem_servico_id": 2}) == antes
+    assert api.get(f"/fila-execucao/{aberta['fila_id']}").json["status"] == "AGUARDANDO"
+
+
+# --- The minimal CSV of a spreadsheet ----------------------------------------------------------
+
+
+def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
+    """Commas, any order of columns, a column it does not read, dates with seconds or ISO with
+    an offset, priority by code or label or left empty, approval left empty (then the
+    repair's start), saved by Excel as Windows-1252."""
+    texto = (
+        "Fim do reparo,OS,Entrada na fila,Início do diagnóstico,Fim do diagnóstico,"
+        "Aprovação do orçamento,Início do reparo,Prioridade,Observação\r\n"
+        "02/03/2026 12:00,501,02/03/2026 08:00:30,2026-03-02 08:10,2026-03-02T08:40:00-03:00,"
+        "02/03/2026 09:00,02/03/2026 10:00,URGENTE,cliente chato\r\n"
+        "03/03/2026 17:00,502,03/03/2026 08:00,03/03/2026 09:00,03/03/2026 10:00,,"
+        "03/03/2026 13:00,,\r\n"
+        "04/03/2026 17:00,503,04/03/2026 08:00,04/03/2026 09:00,04/03/2026 10:00,"
+        "04/03/2026 11:00,04/03/2026 13:00,média,\r\n"
+    )
+    r = importar(app, arquivo(tmp_path, texto.replace("média", "Baixa"), "cp1252"))
+    assert r.exit_code == 0, r.output
+    assert "Formato: planilha (CSV mínimo)." in r.output
+    assert "Colunas ignoradas: “Observação”." in r.output
+    assert "3 ordens importadas, 0 já existiam." in r.output
+    a, b, c = (fila(app).find_one({"ordem_servico_id": n}) for n in (501, 502, 503))
+    assert a["prioridade"] == "URGENTE" and a["prioridade_ordem"] == 0
+    assert a["dta_criacao"] == datetime(2026, 3, 2, 11, 0, 30, tzinfo=UTC)  # -03:00 all year
+    assert a["dta_fim_diagnostico"] == datetime(2026, 3, 2, 11, 40, tzinfo=UTC)
+    assert a["status"] == "FINALIZADA" and a["importada"] is True and a["orcamento_aprovado"]
+    assert a["pausas_s"] == {e.value: 0.0 for e in Etapa}
+    assert b["prioridade"] == "NORMAL"
+    assert b["dta_aprovacao_orcamento"] == b["dta_inicio_reparo"]
+    assert c["prioridade"] == "BAIXA"
+    # As the export writes them back (priority in words, the approval filled in).
+    por_os = {linha[0]: linha for linha in linhas(exportado(app))[1:]}
+    assert por_os["502"][4:12] == [
+        "Normal", "", "03/03/2026 08:00", "03/03/2026 09:00", "03/03/2026 10:00",
+        "03/03/2026 13:00", "03/03/2026 13:00", "03/03/2026 17:00",
+    ]  # fmt: skip
+
+
+# --- Never the live board, always the indicators and the forecast --------------------------------
+
+
+def test_importadas_fora_do_quadro_da_tv_e_das_listas(
+    app: Flask, api: Api, gerente: Quadro, tmp_path: Path
+) -> None:
+    """Orders imported as finished a moment ago are not in the board's "finished today",
+    its counts, the TV, the API's lists or /historico, and carry nothing for the OS service;
+    /indicadores and its export count them. A board's order finished now is the control."""
+    controle = api.criar(900, placa="CTL1A00")["fila_id"]
+    api.levar_ate(controle, "finalizar-reparo")
+    fim = agora() - timedelta(minutes=1)
+    texto = "\n".join([
+        MINIMO.replace("OS;", "OS;Placa;"),
+        *(linha_minima(app, n, fim).replace(f"{n};", f"{n};IMP{n}A00;", 1) for n in (1, 2)),
+    ])  # fmt: skip
+    assert importar(app, arquivo(tmp_path, texto)).exit_code == 0
+
+    quadro = gerente.pagina()
+    assert "CTL1A00" in quadro and "IMP1A00" not in quadro and "IMP2A00" not in quadro
+    hoje = componente(Clock, app).inicio_do_dia()
+    assert componente(FilaQueries, app).contagens(hoje)["FINALIZADA"] == 1
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = app.test_client().get(f"/painel?token={token}", follow_redirects=True).text
+    assert "CTL1A00" in tv and "IMP1A00" not in tv
+    for consulta in ({}, {"status": "FINALIZADA"}):
+        lista = api.get("/fila-execucao", query_string=consulta).json
+        assert [i["ordem_servico_id"] for i in lista] == [900]
+    # /historico: the board's orders finished before today; an imported one is not.
+    carregar(componente(FilaService, app), 901, "NORMAL", 101, fim - timedelta(days=1),
+             (10, 10, 10, 10, 10), extras={"placa": "ONT1A00"})  # fmt: skip
+    linha = linha_minima(app, 3, fim - timedelta(days=1)).replace("3;", "3;IMP3A00;", 1)
+    assert importar(app, arquivo(tmp_path, texto + "\n" + linha)).exit_code == 0
+    historico = gerente.pagina("/historico")
+    assert "ONT1A00" in historico and "IMP3A00" not in historico
+
+    importadas = list(fila(app).find({"importada": True}))
+    assert len(importadas) == 3
+    assert all("eventos_os" not in d and "os_sync" not in d for d in importadas)
+    indicadores = api.get("/indicadores", query_string={"periodo": "7d"}).json
+    assert indicadores["finalizadas"] == 5
+    exportadas = {linha[0] for linha in linhas(exportado(app))[1:]}
+    assert exportadas == {"1", "2", "3", "900", "901"}
+
+
+def test_importacao_nao_acorda_as_telas(app: Flask, api: Api, tmp_path: Path) -> None:
+    """50 imported orders are no change for the live streams (filtered by the server); the
+    next change of the board is."""
+    broker = componente(Broker, app)
+    with broker.assinar() as assinatura:
+        assert broker.aguardar_pronto()
+        fim = agora() - timedelta(days=1)
+        texto = "\n".join([MINIMO, *(linha_minima(app, n, fim) for n in range(1, 51))])
+        assert importar(app, arquivo(tmp_path, texto)).exit_code == 0
+        api.criar(900)
+        evento = assinatura.proximo(timeout=5)
+        assert evento is not None and evento.tipo == MUDANCA
+        assert evento.documento["ordem_servico_id"] == 900
+        assert assinatura.drenar() == []
+    assert fila(app).count_documents({"importada": True}) == 50
+
+
+def test_historico_importado_tira_a_previsao_da_partida_a_frio(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], tmp_path: Path
+) -> None:
+    """Without history the forecast says so and shows no time; 35 imported orders are read
+    by the recompute (the order's page says so) and the card gets its "Pronto ~"."""
+    fila_id = api.criar(1001, placa="ABC1D23")["fila_id"]
+    servico = componente(PrevisaoService, app)
+    assert servico.recalcular().motivo == "sem histórico suficiente"
+    pagina = pessoas["gerente"].pagina()
+    assert "Previsão: sem histórico suficiente" in pagina
+    assert "Pronto" not in cartao_html(pagina, fila_id)
+
+    calendario, rng = servico.calendario, random.Random(2)
+    linhas_csv = [MINIMO]
+    for n in range(1, 36):
+        marcos = [calendario.somar(agora() - timedelta(days=rng.uniform(3, 60)), 0.0)]
+        for horas in (1.0, 1.0, 2.0, 0.5, 2.0):
+            marcos.append(calendario.somar(marcos[-1], horas * 3600 * rng.uniform(0.5, 1.5)))
+        linhas_csv.append(";".join([str(n), "Normal", *(local(app, m) for m in marcos)]))
+    r = importar(app, arquivo(tmp_path, "\n".join(linhas_csv)))
+    assert r.exit_code == 0 and "35 ordens importadas" in r.output
+
+    resumo = servico.recalcular()
+    assert resumo.motivo is None and resumo.base_ordens == 35
+    pagina = pessoas["gerente"].pagina()
+    assert "Pronto" in cartao_html(pagina, fila_id)
+    ordem = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "35 ordens finalizadas nos últimos 90 dias" in ordem
+    assert csrf_de(ordem)  # the page works as usual
+
+
+def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
+    """The write is all or none too: 2,500 orders whose 2,200th has an OS number the board
+    took meanwhile (after the file was checked): the 2,000 already written go again, the
+    board's order stays, the refusal names the OS."""
+    api.criar(2_200)
+    documento = fila(app).find_one({"ordem_servico_id": 2_200})
+    fim = domain.como_guardado(agora() - timedelta(days=1))
+    documentos = []
+    for n in range(1, 2_501):
+        d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
+        d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)
+        documentos.append(d)
+    with pytest.raises(OrdemJaNaFila) as erro:
+        componente(FilaRepository, app).inserir_importadas(iter(documentos), ObjectId())
+    assert erro.value.ordem_servico_id == 2_200
+    assert list(fila(app).find()) == [documento]
+
+
+def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) -> None:
+    """The file `make bench-previsao` writes for a simulated shop (the export's format, by
+    export.py itself; its "Em espera" columns left at zero while its stages' minutes exclude
+    holds) comes in whole, and the forecast's bulk read of the store gives the history the
+    benchmark reads from the file: the same priorities, instants and holds per stage."""
+    import numpy as np
+
+    from bench.oficina_simulada import FUSO
+    from bench.previsao import simular_oficina
+    from bench.previsao_dados import ler_historico
+
+    simular_oficina(5, tmp_path, 1)
+    caminho = tmp_path / "historico.csv"
+    n = len(linhas(caminho.read_text("utf-8"))) - 1
+    r = importar(app, caminho)
+    assert r.exit_code == 0, r.output
+    assert f"{n} ordens importadas, 0 já existiam." in r.output
+    assert "as colunas “Em espera” não somam" in r.output
+
+    do_arquivo = ler_historico(caminho, FUSO)
+    fim = max(d["dta_fim_reparo"] for d in fila(app).find({}, {"dta_fim_reparo": 1}))
+    servico = componente(PrevisaoService, app)
+    guardado_ = servico.historico(fim + timedelta(minutes=1))
+    assert len(guardado_.prioridade) == n == len(do_arquivo.prioridade)
+    ordem_a = np.lexsort(do_arquivo.instantes.T[::-1])
+    ordem_b = np.lexsort(guardado_.instantes.T[::-1])
+    assert (do_arquivo.prioridade[ordem_a] == guardado_.prioridade[ordem_b]).all()
+    # The file's dates are minutes: the store's instants are inside them, holds within them.
+    diferenca = guardado_.instantes[ordem_b] - do_arquivo.instantes[ordem_a]
+    assert np.nanmin(diferenca) >= 0 and np.nanmax(diferenca) < 60
+    assert np.abs(guardado_.pausas[ordem_b] - do_arquivo.pausas[ordem_a]).max() < 66
+    assert guardado_.pausas.sum() > 0

@@ -1,0 +1,129 @@
+"""`flask --app wsgi importar-historico ARQUIVO.csv`: finished orders from the CSV that
+/indicadores exports (the round trip) or from a shop's spreadsheet (docs/PREVISAO.md, "Importar
+histórico"). Help and messages in Portuguese; the summary on stdout, the refusals on stderr with
+exit status 1."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..components import componente
+from ..fila.repository import OrdemJaNaFila
+from ..mongo import Indices
+from . import service
+from .importer import OrdemImportada
+
+RECUSAS_MOSTRADAS = 200  # a file in the wrong format is refused on every line: say the first
+EXEMPLOS = 20  # OS numbers of the board named in the summary
+
+
+def decodificar(dados: bytes) -> str:
+    """UTF-8 (the export, with its BOM), else Windows-1252: Excel in Brazil saves "CSV
+    (separado por vírgulas)" that way."""
+    try:
+        return dados.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return dados.decode("cp1252", errors="replace")
+
+
+def _ordens(n: int) -> str:
+    return f"{n} ordem" if n == 1 else f"{n} ordens"
+
+
+def _lista(ordens: list[OrdemImportada]) -> str:
+    nomes = [f"OS {o.ordem_servico_id} (linha {o.linha})" for o in ordens[:EXEMPLOS]]
+    resto = len(ordens) - len(nomes)
+    return ", ".join(nomes) + (f" e mais {resto}" if resto else "")
+
+
+@click.command(
+    "importar-historico", short_help="Importa o histórico de ordens finalizadas de um CSV."
+)
+@click.argument("arquivo", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option(
+    "--verificar", is_flag=True, help="Só confere o arquivo e diz o que faria; não grava nada."
+)
+@with_appcontext
+def importar_historico(arquivo: Path, verificar: bool) -> None:
+    """Importa ordens finalizadas de um CSV, para a previsão e os indicadores.
+
+    ARQUIVO é o CSV exportado em /indicadores ("Baixar as ordens finalizadas") ou o CSV mínimo
+    de uma planilha (OS, Entrada na fila, Início do diagnóstico, Fim do diagnóstico,
+    Aprovação do orçamento, Início do reparo, Fim do reparo; Prioridade opcional), ou - para
+    ler da entrada padrão. Tudo ou nada: com uma linha recusada, nada é gravado. Uma OS que
+    já está na base (importada antes ou do quadro) fica como está: rodar de novo não muda
+    nada. As ordens importadas não aparecem no quadro, na TV nem nas listas da API."""
+    try:
+        dados = (
+            click.get_binary_stream("stdin").read() if str(arquivo) == "-" else arquivo.read_bytes()
+        )
+    except OSError as erro:
+        click.echo(f"Erro: não foi possível ler {arquivo}: {erro.strerror or erro}", err=True)
+        raise SystemExit(1) from None
+    componente(Indices).criar()  # the unique OS number first: the import is keyed on it
+    linhas = io.StringIO(decodificar(dados), newline="")
+    try:
+        resultado = service.importar(linhas, verificar=verificar)
+    except OrdemJaNaFila as erro:
+        click.echo(
+            f"Erro: a OS {erro.ordem_servico_id} entrou na fila enquanto o arquivo era "
+            "importado. Nada foi importado; rode o comando de novo.",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    leitura = resultado.leitura
+    if leitura.recusas:
+        for recusa in leitura.recusas[:RECUSAS_MOSTRADAS]:
+            click.echo(f"Linha {recusa.linha}: {recusa.motivo}", err=True)
+        resto = len(leitura.recusas) - RECUSAS_MOSTRADAS
+        if resto > 0:
+            click.echo(f"... e mais {resto} linhas recusadas.", err=True)
+        n = len(leitura.recusas)
+        click.echo(
+            f"Erro: nada foi importado: {n} linha{'s' if n > 1 else ''} "
+            f"recusada{'s' if n > 1 else ''}. Corrija o arquivo e rode de novo.",
+            err=True,
+        )
+        raise SystemExit(1)
+    if not leitura.ordens:
+        click.echo("Nenhuma ordem no arquivo (só o cabeçalho); nada a importar.")
+        return
+    click.echo(f"Formato: {leitura.formato}.")
+    if leitura.ignoradas:
+        click.echo("Colunas ignoradas: " + ", ".join(f"“{c}”" for c in leitura.ignoradas) + ".")
+    if leitura.esperas_refeitas:
+        click.echo(
+            f"Em {_ordens(leitura.esperas_refeitas)} as colunas “Em espera” não somam as "
+            "esperas que as datas e os minutos das etapas deixam: essas esperas entraram "
+            "pelas etapas, como “Outro motivo” (ou na proporção das colunas)."
+        )
+    um = resultado.importadas == 1
+    if verificar:
+        verbo = "seria importada" if um else "seriam importadas"
+    else:
+        verbo = "importada" if um else "importadas"
+    existiam = "já existia" if resultado.ja_existiam == 1 else "já existiam"
+    click.echo(f"{_ordens(resultado.importadas)} {verbo}, {resultado.ja_existiam} {existiam}.")
+    if resultado.no_quadro:
+        click.echo(
+            f"Destas, {_ordens(len(resultado.no_quadro))} do quadro, mantidas como estão: "
+            f"{_lista(resultado.no_quadro)}."
+        )
+    sem_mecanico = sorted({o.mecanico_desconhecido for o in leitura.ordens
+                           if o.mecanico_desconhecido})  # fmt: skip
+    if sem_mecanico:
+        click.echo(
+            "Mecânicos que não são pessoas da oficina (guardados só como nome): "
+            + ", ".join(sem_mecanico[:EXEMPLOS])
+            + ("…" if len(sem_mecanico) > EXEMPLOS else "")
+            + "."
+        )
+    if verificar:
+        click.echo("Só conferência (--verificar): nada foi gravado.")
+
+
+COMANDOS = (importar_historico,)

@@ -1,0 +1,683 @@
+"""Finished orders read back from a CSV, for `flask --app wsgi importar-historico`: the file
+/indicadores exports (export.CABECALHO: the round trip) or a minimal one from a spreadsheet
+(the same column names, fewer of them). Pure: lines in, validated orders out, every bad line
+refused with its number and the reason in Portuguese. No Flask, no database.
+
+Columns are read by name (accents, case and spacing aside), so a spreadsheet may order them
+as it likes. The export's format is the one with every interval's minutes: its dates are
+`dd/mm/aaaa hh:mm` (the minute), while its minutes (holds excluded) are to the tenth, so the
+seconds the dates leave out are found again (`_reconstruir`): the stages then measure what the
+file says, and the holds add up per reason as its last three columns say.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from ..fila import labels
+from ..fila.domain import (
+    ANO_MAXIMO,
+    ANO_MINIMO,
+    IMPORTADA,
+    MotivoPausa,
+    Prioridade,
+    Status,
+    como_guardado,
+    nova_ordem,
+)
+from ..fila.plates import validar_placa
+from ..fila.stages import INTERVALOS
+from .export import CABECALHO, DATAS
+
+FORMATO_EXPORTACAO = "exportação de /indicadores"
+FORMATO_PLANILHA = "planilha (CSV mínimo)"
+
+# The five stages and their six instants, in the workflow's order (the last interval is the
+# whole order).
+ETAPAS = INTERVALOS[:-1]
+TOTAL = INTERVALOS[-1]
+INSTANTES = (ETAPAS[0].inicio, *(i.fim for i in ETAPAS))
+APROVACAO = "dta_aprovacao_orcamento"
+
+# Column names as the export writes them, by the stored field (dates) or role.
+_COLUNA_DA_DATA = {campo: nome for nome, campo in DATAS}
+COL_OS, COL_PLACA, COL_VEICULO, COL_CLIENTE, COL_PRIORIDADE, COL_MECANICO = CABECALHO[:6]
+COLUNAS_MINUTOS = {i.codigo: f"{labels.INTERVALOS[i.codigo]} (min)" for i in INTERVALOS}
+COLUNAS_ESPERA = {m: f"Em espera: {labels.MOTIVOS_PAUSA[m.value]} (min)" for m in MotivoPausa}
+# The minimal CSV: these are required (approval may be left empty: approved when the repair
+# started, as when the OS service starts a repair)...
+OBRIGATORIAS = (COL_OS, *(_COLUNA_DA_DATA[c] for c in INSTANTES))
+# ... and these are optional.
+OPCIONAIS = (
+    COL_PRIORIDADE, COL_PLACA, COL_VEICULO, COL_CLIENTE, COL_MECANICO,
+    _COLUNA_DA_DATA["previsao_entrega"],
+)  # fmt: skip
+
+MINUTO = 60.0
+# Rounding in the export: minutes to the tenth (±3 s each), dates to the minute (truncated).
+ARREDONDAMENTO_S = 3.0
+MARGEM_S = 0.05  # kept inside every rounding, for the milliseconds the store keeps
+TEXTO_MAXIMO = 200  # as the API's veiculo/cliente
+PLACA_MAXIMA = 10
+OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
+
+FORMATOS_DE_DATA = (
+    "dd/mm/aaaa hh:mm, dd/mm/aaaa hh:mm:ss, aaaa-mm-dd hh:mm[:ss] "
+    "ou ISO 8601 com fuso (2026-03-02T08:15:00-03:00)"
+)
+_DATA_BR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_DATA_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+_MINUTOS = re.compile(r"\d+(?:[.,]\d+)?")
+_MECANICO_N = re.compile(r"mecanico n[ºo°.]?\s*(\d{1,9})")
+# The export writes a text that starts with one of these behind a "'" (so Excel never runs it).
+_PROTEGIDOS = "=+-@\t\r"
+
+
+def normalizar(texto: str) -> str:
+    """A name as compared here: no accents, lower case, single spaces."""
+    sem_acento = unicodedata.normalize("NFKD", texto).encode("ascii", "ignore").decode()
+    return " ".join(sem_acento.lower().split())
+
+
+_PRIORIDADES = {
+    **{normalizar(p.value): p for p in Prioridade},
+    **{normalizar(nome): Prioridade(codigo) for codigo, nome in labels.PRIORIDADES.items()},
+}
+
+
+class CabecalhoInvalido(ValueError):
+    """The first line names no columns this importer knows how to read (the message says why)."""
+
+
+class LinhaRecusada(ValueError):
+    """A line that cannot be imported; `motivo` says why, for people."""
+
+    def __init__(self, linha: int, motivo: str) -> None:
+        super().__init__(f"linha {linha}: {motivo}")
+        self.linha = linha
+        self.motivo = motivo
+
+
+@dataclass(frozen=True)
+class OrdemImportada:
+    """A finished order as the file gives it, checked: its instants (UTC, milliseconds) and
+    its holds' seconds per stage and reason, as the queue stores them."""
+
+    linha: int
+    ordem_servico_id: int
+    prioridade: Prioridade
+    datas: dict[str, datetime]  # the six instants, and previsao_entrega when given
+    pausas_motivo_s: dict[str, dict[str, float]]
+    placa: str | None = None
+    veiculo: str | None = None
+    cliente: str | None = None
+    mecanico_responsavel_id: int | None = None
+    mecanico_desconhecido: str | None = None  # a name no person of the shop has
+
+    @property
+    def pausas_s(self) -> dict[str, float]:
+        return {etapa: sum(m.values()) for etapa, m in self.pausas_motivo_s.items()}
+
+
+def linhas_csv(texto: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each record, the header first (line 1). The separator is
+    the first line's: `;` (the export, Excel in Brazil), `,` or a tab. A UTF-8 BOM is
+    dropped; blank lines (and rows of empty cells) are skipped."""
+    linhas = iter(texto)
+    primeira = next(linhas, "")
+    primeira = primeira.removeprefix("\ufeff")
+    separador = max((";", ",", "\t"), key=primeira.count)
+
+    def todas() -> Iterator[str]:
+        yield primeira
+        yield from linhas
+
+    leitor = csv.reader(todas(), delimiter=separador)
+    fim_anterior = 0
+    while True:
+        try:
+            campos = next(leitor)
+        except StopIteration:
+            return
+        except csv.Error as erro:
+            raise LinhaRecusada(leitor.line_num, f"o CSV está malformado ({erro})") from None
+        inicio, fim_anterior = fim_anterior + 1, leitor.line_num
+        if any(c.strip() for c in campos):
+            yield inicio, campos
+
+
+@dataclass(frozen=True)
+class Leitura:
+    """A whole file read: its format, its orders (only meant to be written when `recusas` is
+    empty: all or nothing) and every line refused, with its number and why."""
+
+    formato: str | None
+    ordens: list[OrdemImportada]
+    recusas: list[LinhaRecusada]
+    ignoradas: list[str]  # columns of the file that are not read
+    esperas_refeitas: int = 0  # lines whose holds per reason came from their stages instead
+
+
+def ler_arquivo(
+    texto: Iterable[str],
+    fuso: tzinfo,
+    agora: datetime,
+    mecanicos: Mapping[str, int] | None = None,
+) -> Leitura:
+    """Every line of a file checked (`texto`: its lines, decoded), the refusals collected
+    rather than stopping at the first, so a shop fixes them all in one go. A header that
+    cannot be read is the refusal of its line; a malformed CSV stops the reading there."""
+    linhas = linhas_csv(texto)
+    try:
+        primeira = next(linhas, None)
+        if primeira is None:
+            return Leitura(None, [], [LinhaRecusada(1, "o arquivo está vazio")], [])
+        numero, cabecalho = primeira
+        leitor = Leitor(cabecalho, fuso, agora, mecanicos or {})
+    except LinhaRecusada as recusa:
+        return Leitura(None, [], [recusa], [])
+    except CabecalhoInvalido as erro:
+        return Leitura(None, [], [LinhaRecusada(numero, str(erro))], [])
+    ordens: list[OrdemImportada] = []
+    recusas: list[LinhaRecusada] = []
+    try:
+        for numero, campos in linhas:
+            try:
+                ordens.append(leitor.ler(numero, campos))
+            except LinhaRecusada as recusa:
+                recusas.append(recusa)
+    except LinhaRecusada as recusa:  # malformed CSV: nothing after it can be trusted
+        recusas.append(recusa)
+    return Leitura(leitor.formato, ordens, recusas, leitor.ignoradas, leitor.esperas_refeitas)
+
+
+def mecanicos_por_nome(nomes: Mapping[int, str]) -> dict[str, int]:
+    """The shop's people by name as the export writes them ({funcionario_id: name} in, the
+    name as compared here out); a name two people share names nobody."""
+    por_nome: dict[str, int | None] = {}
+    for numero, nome in nomes.items():
+        chave = normalizar(nome)
+        por_nome[chave] = None if chave in por_nome else numero
+    return {nome: numero for nome, numero in por_nome.items() if numero is not None}
+
+
+POR = "importacao"  # who created an imported order, where a board's order names a person
+
+
+def documento(ordem: OrdemImportada, agora: datetime) -> dict[str, Any]:
+    """An imported order as the queue stores a finished one (nova_ordem's fields, then every
+    step's instant), marked IMPORTADA. A mechanic's name nobody of the shop has is kept as
+    text (`mecanico_nome`), so the export writes it back. No history of steps: the file has
+    only their instants."""
+    datas = ordem.datas
+    extras = {
+        "placa": ordem.placa,
+        "veiculo": ordem.veiculo,
+        "cliente": ordem.cliente,
+        "previsao_entrega": datas.get("previsao_entrega"),
+    }
+    guardado = nova_ordem(
+        ordem.ordem_servico_id,
+        ordem.prioridade,
+        POR,
+        datas[INSTANTES[0]],
+        {k: v for k, v in extras.items() if v is not None},
+    )
+    fim = datas[INSTANTES[-1]]
+    guardado.update(
+        {c: datas[c] for c in INSTANTES[1:]},
+        status=Status.FINALIZADA,
+        mecanico_responsavel_id=ordem.mecanico_responsavel_id,
+        orcamento_aprovado=True,
+        etapa_desde=fim,
+        dta_atualizacao=fim,
+        pausas_s=ordem.pausas_s,
+        pausas_motivo_s=ordem.pausas_motivo_s,
+        historico=[],
+        importada_em=como_guardado(agora),
+    )
+    guardado[IMPORTADA] = True
+    if ordem.mecanico_desconhecido:
+        guardado["mecanico_nome"] = ordem.mecanico_desconhecido
+    return guardado
+
+
+@dataclass
+class Leitor:
+    """Reads one file's lines after its header: the format and the columns come from the
+    header (CabecalhoInvalido), each line gives an OrdemImportada or a LinhaRecusada. Keeps
+    the OS numbers seen, so a number twice in the file is refused at its second line.
+
+    `mecanicos`: the shop's people by name (normalizar) -> their number; `fuso`: the shop's
+    zone, in which dates without an offset are read; `agora`: nothing may end after it."""
+
+    cabecalho: list[str]
+    fuso: tzinfo
+    agora: datetime
+    mecanicos: Mapping[str, int] = field(default_factory=dict)
+    formato: str = field(init=False)
+    ignoradas: list[str] = field(init=False)  # columns of the file that are not read
+    _indice: dict[str, int] = field(init=False)
+    _vistas: dict[int, int] = field(init=False, default_factory=dict)
+    _posicoes: dict[str, int | None] = field(init=False, default_factory=dict)
+    # Lines whose "Em espera" columns did not match their holds (see _pausas).
+    esperas_refeitas: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        indice: dict[str, int] = {}
+        for posicao, nome in enumerate(self.cabecalho):
+            chave = normalizar(nome)
+            if not chave:
+                continue
+            if chave in indice:
+                raise CabecalhoInvalido(f"a coluna “{nome.strip()}” aparece duas vezes")
+            indice[chave] = posicao
+        self._indice = indice
+        conhecidas = {normalizar(c) for c in CABECALHO}
+        minutos = [normalizar(c) for c in COLUNAS_MINUTOS.values()]
+        if all(c in indice for c in minutos):
+            self.formato = FORMATO_EXPORTACAO
+            # Files exported before the hold columns existed are read too (holds: "outro").
+            exigidas = [normalizar(c) for c in CABECALHO if c not in COLUNAS_ESPERA.values()]
+        else:
+            self.formato = FORMATO_PLANILHA
+            conhecidas = {normalizar(c) for c in (*OBRIGATORIAS, *OPCIONAIS)}
+            exigidas = [normalizar(c) for c in OBRIGATORIAS]
+        faltam = [c for c in CABECALHO if normalizar(c) in exigidas and normalizar(c) not in indice]
+        if faltam:
+            raise CabecalhoInvalido(
+                "faltam as colunas " + ", ".join(f"“{c}”" for c in faltam)
+                + ". A primeira linha deve ter os nomes das colunas: as do arquivo exportado "
+                "em /indicadores, ou ao menos " + ", ".join(f"“{c}”" for c in OBRIGATORIAS)
+            )  # fmt: skip
+        self.ignoradas = [
+            nome.strip() for nome in self.cabecalho if normalizar(nome) not in conhecidas
+        ]
+        self._esperas = all(normalizar(c) in indice for c in COLUNAS_ESPERA.values())
+
+    # --- one line ---------------------------------------------------------------------------
+
+    def ler(self, numero: int, campos: list[str]) -> OrdemImportada:
+        """The order of line `numero`, or LinhaRecusada saying why not."""
+        if len(campos) > len(self.cabecalho):
+            raise LinhaRecusada(
+                numero,
+                f"{len(campos)} campos, mas o cabeçalho tem {len(self.cabecalho)} (um texto "
+                "com o separador precisa estar entre aspas)",
+            )
+        campos = campos + [""] * (len(self.cabecalho) - len(campos))
+        try:
+            return self._ordem(numero, campos)
+        except _Recusa as recusa:
+            raise LinhaRecusada(numero, str(recusa)) from None
+
+    def _valor(self, campos: list[str], coluna: str) -> str:
+        if coluna not in self._posicoes:  # each name normalised once, not once a line
+            self._posicoes[coluna] = self._indice.get(normalizar(coluna))
+        posicao = self._posicoes[coluna]
+        return campos[posicao].strip() if posicao is not None else ""
+
+    def _ordem(self, numero: int, campos: list[str]) -> OrdemImportada:
+        os_ = _numero_os(self._valor(campos, COL_OS))
+        if os_ in self._vistas:
+            raise _Recusa(f"a OS {os_} já apareceu na linha {self._vistas[os_]}")
+        datas, precisao = self._datas(campos)
+        exportacao = self.formato == FORMATO_EXPORTACAO
+        if exportacao:
+            pausas = self._pausas(campos, datas, precisao)
+        else:
+            pausas = _pausas_por_etapa([0.0] * len(ETAPAS), {})
+        mecanico, desconhecido = self._mecanico(self._valor(campos, COL_MECANICO))
+        ordem = OrdemImportada(
+            linha=numero,
+            ordem_servico_id=os_,
+            prioridade=_prioridade(self._valor(campos, COL_PRIORIDADE)),
+            datas={c: como_guardado(v) for c, v in datas.items()},
+            pausas_motivo_s=pausas,
+            placa=_placa(self._valor(campos, COL_PLACA)),
+            veiculo=_texto(self._valor(campos, COL_VEICULO), COL_VEICULO),
+            cliente=_texto(self._valor(campos, COL_CLIENTE), COL_CLIENTE),
+            mecanico_responsavel_id=mecanico,
+            mecanico_desconhecido=desconhecido,
+        )
+        self._vistas[os_] = numero
+        return ordem
+
+    def _datas(self, campos: list[str]) -> tuple[dict[str, datetime], list[float]]:
+        """The six instants (and the promise), checked in order and not in the future; the
+        approval, when empty, is the repair's start. With each instant its precision in
+        seconds (60: the file gave the minute)."""
+        datas: dict[str, datetime] = {}
+        precisao: list[float] = []
+        for campo in (*INSTANTES, "previsao_entrega"):
+            coluna = _COLUNA_DA_DATA[campo]
+            texto = self._valor(campos, coluna)
+            if not texto:
+                if campo == "previsao_entrega":
+                    continue
+                if campo != APROVACAO:
+                    raise _Recusa(f"“{coluna}” está vazia")
+                continue
+            datas[campo], p = _data(texto, coluna, self.fuso)
+            if campo != "previsao_entrega":
+                precisao.append(p)
+        if APROVACAO not in datas:
+            datas[APROVACAO] = datas["dta_inicio_reparo"]
+            posicao = INSTANTES.index(APROVACAO)
+            precisao.insert(posicao, precisao[posicao])  # the repair start's
+        for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
+            if datas[depois] < datas[antes]:
+                raise _Recusa(
+                    f"“{_COLUNA_DA_DATA[depois]}” ({self._local(datas[depois])}) vem antes de "
+                    f"“{_COLUNA_DA_DATA[antes]}” ({self._local(datas[antes])})"
+                )
+        fim = datas[INSTANTES[-1]]
+        if fim > self.agora:
+            raise _Recusa(
+                f"“{_COLUNA_DA_DATA[INSTANTES[-1]]}” ({self._local(fim)}) ainda não chegou: "
+                "só se importam ordens finalizadas"
+            )
+        return datas, precisao
+
+    def _local(self, instante: datetime) -> str:
+        return instante.astimezone(self.fuso).strftime("%d/%m/%Y %H:%M")
+
+    def _pausas(
+        self, campos: list[str], datas: dict[str, datetime], precisao: list[float]
+    ) -> dict[str, dict[str, float]]:
+        """The export's holds per stage and reason, from its stages' minutes (holds excluded),
+        its whole order's and its minutes on hold per reason; the instants get back the
+        seconds the file's dates leave out (datas is updated), so that every figure of the
+        file comes out of the store as the file wrote it (`reconstruir`)."""
+        liquidos = [
+            _minutos(self._valor(campos, COLUNAS_MINUTOS[e.codigo]), COLUNAS_MINUTOS[e.codigo])
+            for e in ETAPAS
+        ]
+        total = _minutos(
+            self._valor(campos, COLUNAS_MINUTOS[TOTAL.codigo]), COLUNAS_MINUTOS[TOTAL.codigo]
+        )
+        esperas: dict[str, float] | None = None
+        if self._esperas:
+            esperas = {}
+            for motivo, coluna in COLUNAS_ESPERA.items():
+                esperas[motivo.value] = _minutos(self._valor(campos, coluna), coluna) or 0.0
+        instantes = [datas[c] for c in INSTANTES]
+        for k, (etapa, liquido) in enumerate(zip(ETAPAS, liquidos, strict=True)):
+            bruto = (instantes[k + 1] - instantes[k]).total_seconds()
+            if liquido is not None and liquido > bruto + precisao[k + 1] + ARREDONDAMENTO_S:
+                raise _Recusa(
+                    f"“{COLUNAS_MINUTOS[etapa.codigo]}” ({_em_minutos(liquido)}) é mais que o "
+                    f"tempo entre “{_COLUNA_DA_DATA[etapa.inicio]}” e "
+                    f"“{_COLUNA_DA_DATA[etapa.fim]}” ({_em_minutos(bruto)})"
+                )
+        solucao = reconstruir(instantes, precisao, liquidos, total, esperas)
+        if solucao is None and esperas is not None:
+            # The holds the dates and the stages' minutes leave are not the "Em espera"
+            # columns' (a tool that wrote the stages without holds but left those at zero):
+            # the stages and the dates are the facts; the columns then only share the holds
+            # among the reasons ("outro" when they are all zero).
+            solucao = reconstruir(instantes, precisao, liquidos, total, None)
+            if solucao is not None:
+                self.esperas_refeitas += 1
+                novos, por_etapa, _ = solucao
+                soma = sum(esperas.values())
+                espera = sum(por_etapa)
+                partes = {m: espera * v / soma for m, v in esperas.items()} if soma else {}
+                solucao = novos, por_etapa, partes or {MotivoPausa.OUTRO.value: espera}
+        if solucao is None:
+            raise _Recusa(_sem_solucao(instantes, liquidos, total, esperas))
+        novos, por_etapa, por_motivo = solucao
+        datas.update(zip(INSTANTES, novos, strict=True))
+        return _pausas_por_etapa(por_etapa, por_motivo)
+
+    def _mecanico(self, texto: str) -> tuple[int | None, str | None]:
+        """The mechanic's number: "Mecânico nº 7" or "7" as written, a name as the shop's
+        people are named; a name nobody has is kept aside (the order comes in without one)."""
+        if not texto:
+            return None, None
+        nome = normalizar(texto.lstrip("'"))
+        numero = _MECANICO_N.fullmatch(nome)
+        if numero or nome.isdigit():
+            valor = int(numero.group(1) if numero else nome)
+            if valor <= 0:
+                raise _Recusa(f"“{COL_MECANICO}”: número inválido ({texto[:20]})")
+            return valor, None
+        if nome in self.mecanicos:
+            return self.mecanicos[nome], None
+        return None, texto.lstrip("'")
+
+
+class _Recusa(ValueError):
+    """Why a line is refused (its number is added by Leitor.ler)."""
+
+
+def _numero_os(texto: str) -> int:
+    if not texto:
+        raise _Recusa(f"“{COL_OS}” está vazia")
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= OS_ALGARISMOS):
+        raise _Recusa(
+            f"“{COL_OS}” deve ser um número inteiro positivo (até {OS_ALGARISMOS} algarismos), "
+            f"não {texto[:30]!r}"
+        )
+    numero = int(texto)
+    if numero <= 0:
+        raise _Recusa(f"“{COL_OS}” deve ser maior que zero")
+    return numero
+
+
+def _prioridade(texto: str) -> Prioridade:
+    if not texto:
+        return Prioridade.NORMAL
+    try:
+        return _PRIORIDADES[normalizar(texto)]
+    except KeyError:
+        aceitas = ", ".join(labels.PRIORIDADES.values())
+        raise _Recusa(f"prioridade desconhecida {texto[:30]!r}; use {aceitas}") from None
+
+
+def _placa(texto: str) -> str | None:
+    if len(texto) > PLACA_MAXIMA + 10:
+        raise _Recusa(f"“{COL_PLACA}” longa demais ({len(texto)} caracteres)")
+    try:
+        return validar_placa(texto or None)
+    except ValueError as erro:
+        raise _Recusa(str(erro)) from None
+
+
+def _texto(texto: str, coluna: str) -> str | None:
+    """People's text as it was: the export's "'" before a leading =, +, - or @ is removed."""
+    if len(texto) > 1 and texto[0] == "'" and texto[1] in _PROTEGIDOS:
+        texto = texto[1:]
+    if len(texto) > TEXTO_MAXIMO:
+        raise _Recusa(f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO})")
+    return texto or None
+
+
+def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
+    """An instant (aware) and its precision in seconds (60 without seconds). Without an
+    offset it is the shop's local time (FUSO_HORARIO)."""
+    br = _DATA_BR.fullmatch(texto)
+    iso = None if br else _DATA_ISO.fullmatch(texto)
+    try:
+        if br:
+            dia, mes, ano, hora, minuto, segundo = br.groups()
+            local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
+                             int(segundo or 0))  # fmt: skip
+            instante, precisao = local.replace(tzinfo=fuso), 1.0 if segundo else MINUTO
+        elif iso:
+            ano, mes, dia, hora, minuto, segundo, fracao, deslocamento = iso.groups()
+            micro = int((fracao or "0").ljust(6, "0"))
+            local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
+                             int(segundo or 0), micro)  # fmt: skip
+            if deslocamento:
+                zona = datetime.fromisoformat(f"2000-01-01T00:00{_offset(deslocamento)}").tzinfo
+                instante = local.replace(tzinfo=zona)
+            else:
+                instante = local.replace(tzinfo=fuso)
+            precisao = 1.0 if segundo else MINUTO
+        else:
+            raise ValueError
+    except ValueError:
+        raise _Recusa(f"“{coluna}”: data inválida {texto[:30]!r}; use {FORMATOS_DE_DATA}") from None
+    if not ANO_MINIMO <= instante.year <= ANO_MAXIMO:
+        raise _Recusa(f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})")
+    return instante.astimezone(UTC), precisao
+
+
+def _offset(texto: str) -> str:
+    if texto == "Z":
+        return "+00:00"
+    return texto if ":" in texto else f"{texto[:3]}:{texto[3:]}"
+
+
+def _minutos(texto: str, coluna: str) -> float | None:
+    """Minutes with a decimal comma (or point) as seconds; None when empty."""
+    if not texto:
+        return None
+    if not _MINUTOS.fullmatch(texto):
+        raise _Recusa(f"“{coluna}”: minutos inválidos {texto[:30]!r}; use por exemplo 12,5")
+    return float(texto.replace(",", ".")) * MINUTO
+
+
+def _em_minutos(segundos: float) -> str:
+    return f"{segundos / MINUTO:.1f} min".replace(".", ",")
+
+
+def _sem_solucao(
+    instantes: list[datetime],
+    liquidos: list[float | None],
+    total: float | None,
+    esperas: Mapping[str, float] | None,
+) -> str:
+    """Why a line's minutes cannot be the ones of its dates, in the words of its columns."""
+    coluna_total = f"“{COLUNAS_MINUTOS[TOTAL.codigo]}”"
+    if total is not None and None not in liquidos:
+        soma = sum(liq or 0.0 for liq in liquidos)
+        if abs(soma - total) > len(liquidos) * ARREDONDAMENTO_S + ARREDONDAMENTO_S:
+            return (
+                f"as etapas somam {_em_minutos(soma)}, mas {coluna_total} diz {_em_minutos(total)}"
+            )
+    if total is not None:
+        bruto = (instantes[-1] - instantes[0]).total_seconds()
+        if total > bruto + MINUTO + ARREDONDAMENTO_S:
+            return (
+                f"{coluna_total} ({_em_minutos(total)}) é mais que o tempo entre "
+                f"“{_COLUNA_DA_DATA[INSTANTES[0]]}” e “{_COLUNA_DA_DATA[INSTANTES[-1]]}” "
+                f"({_em_minutos(bruto)})"
+            )
+    return "os minutos das etapas, do total e das esperas não conferem com as datas"
+
+
+def reconstruir(
+    instantes: list[datetime],
+    precisao: list[float],
+    liquidos: list[float | None],
+    total: float | None,
+    esperas: Mapping[str, float] | None,
+) -> tuple[list[datetime], list[float], dict[str, float]] | None:
+    """The six instants with the seconds the file's dates leave out, each stage's seconds on
+    hold and the holds' seconds per reason, such that the export of what is stored writes
+    this very line again: every date in its minute, every stage's minutes (holds excluded)
+    and the whole order's within their rounding, the holds per reason within theirs. None
+    when no such instants exist (the line contradicts itself).
+
+    Written with the cumulative time out of holds X_i and the cumulative hold W_i at each
+    instant (τ_i = X_i + W_i), every condition is a bound on a difference of two of them:
+    a stage's minutes on X_{k+1} - X_k, the whole's on X_5 - X_0, a hold never negative on
+    W_{k+1} - W_k, the holds' total on W_5 - W_0, and a date's minute on τ_i, i.e. on
+    X_i - (-W_i). So the system is a graph of difference constraints, solved exactly by
+    Bellman-Ford on 12 nodes (a shortest path per variable, or a negative cycle: no
+    solution)."""
+    n = len(liquidos)
+    origem = instantes[0]
+    folga = ARREDONDAMENTO_S - MARGEM_S
+    # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
+    arestas: list[tuple[int, int, float]] = []  # (u, v, c): v - u <= c
+
+    def entre(u: int, v: int, baixo: float, alto: float) -> None:
+        """baixo <= v - u <= alto."""
+        if alto != math.inf:
+            arestas.append((u, v, alto))
+        if baixo != -math.inf:
+            arestas.append((v, u, -baixo))
+
+    x = list(range(n + 1))
+    w = [n + 1 + i for i in range(n + 1)]
+    for k, liquido in enumerate(liquidos):
+        if liquido is None:
+            entre(x[k], x[k + 1], 0.0, math.inf)
+        else:
+            entre(x[k], x[k + 1], max(0.0, liquido - folga), liquido + folga)
+        entre(w[k + 1], w[k], 0.0, math.inf)  # V_k - V_{k+1} = hold of stage k >= 0
+    if total is not None:
+        entre(x[0], x[n], max(0.0, total - folga), total + folga)
+    faixas: dict[str, tuple[float, float]] = {}
+    if esperas is not None:
+        for motivo, valor in esperas.items():
+            faixas[motivo] = (max(0.0, valor - folga), valor + folga if valor else folga)
+        entre(w[n], w[0], sum(b for b, _ in faixas.values()), sum(a for _, a in faixas.values()))
+    for i, instante in enumerate(instantes):
+        inicio = (instante - origem).total_seconds()
+        entre(w[i], x[i], inicio + MARGEM_S, inicio + max(precisao[i] - MARGEM_S, MARGEM_S))
+    distancia = [0.0] * (2 * (n + 1))
+    for _ in range(len(distancia) + 1):
+        mudou = False
+        for u, v, c in arestas:
+            if distancia[u] + c < distancia[v] - 1e-9:
+                distancia[v] = distancia[u] + c
+                mudou = True
+        if not mudou:
+            break
+    else:
+        return None  # a negative cycle: the conditions contradict each other
+    novos = [
+        como_guardado(origem + timedelta(seconds=distancia[x[i]] - distancia[w[i]]))
+        for i in range(n + 1)
+    ]
+    por_etapa = [max(0.0, distancia[w[k]] - distancia[w[k + 1]]) for k in range(n)]
+    return novos, [math.floor(e * 1000) / 1000 for e in por_etapa], _motivos(sum(por_etapa), faixas)
+
+
+def _motivos(espera: float, faixas: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """The holds' seconds split by reason inside each reason's rounding (`faixas`), starting
+    from the middle of each and moving the reasons the file names first."""
+    if not faixas:
+        return {MotivoPausa.OUTRO.value: espera} if espera > 0 else {}
+    motivos = {m: (b + a) / 2 if b > 0 else 0.0 for m, (b, a) in faixas.items()}
+    falta = espera - sum(motivos.values())
+    for m in sorted(faixas, key=lambda m: faixas[m][0] == 0):
+        baixo, alto = faixas[m]
+        passo = min(max(falta, baixo - motivos[m]), alto - motivos[m])
+        motivos[m] += passo
+        falta -= passo
+    return motivos
+
+
+def _pausas_por_etapa(
+    por_etapa: list[float], esperas: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
+    """Each stage's hold split among the reasons in the shares the file gives for the whole
+    order (which stage held for which reason is not in it: exact whenever the order was held
+    in one stage or for one reason); without reasons, "outro"."""
+    total = sum(esperas.values())
+    resultado: dict[str, dict[str, float]] = {}
+    for etapa, segundos in zip(ETAPAS, por_etapa, strict=True):
+        motivos = {m.value: 0.0 for m in MotivoPausa}
+        if segundos > 0:
+            if total > 0:
+                for motivo, valor in esperas.items():
+                    motivos[motivo] = segundos * valor / total
+            else:
+                motivos[MotivoPausa.OUTRO.value] = segundos
+        resultado[etapa.etapas[0].value] = motivos
+    return resultado
