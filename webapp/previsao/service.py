@@ -21,7 +21,6 @@ number anywhere: every order's forecast is removed and the summary says why.
 from __future__ import annotations
 
 import logging
-import math
 import sys
 import time
 from array import array
@@ -34,7 +33,7 @@ import numpy as np
 from bson import ObjectId
 
 from ..clock import agora as agora_do_relogio
-from ..fila.queries import FilaQueries
+from ..fila.queries import INSTANTES_HISTORICO, FilaQueries
 from ..fila.stages import Etapa
 from .calendar import Calendario
 from .domain import ETAPAS, MARCOS, Abertas, Historico, Resultado
@@ -53,6 +52,10 @@ MUDANCA_MINIMA = timedelta(minutes=10)
 _ETAPAS_GUARDADAS = tuple(e.value for e in Etapa)
 assert len(_ETAPAS_GUARDADAS) == len(ETAPAS)
 _CAMPOS_COMPARADOS = ("p50", "p80")
+# A finished order's row (FilaQueries.finalizadas_para_previsao): its priority, its instants in
+# the forecast's order, its holds per stage.
+assert INSTANTES_HISTORICO == MARCOS
+_LARGURA = 1 + len(MARCOS) + len(ETAPAS)
 
 
 def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) -> bool:
@@ -207,27 +210,19 @@ class PrevisaoService:
         )  # fmt: skip
 
     def historico(self, instante: datetime) -> Historico:
-        """The orders finished in the window, read in batches straight into arrays (no dict
-        per order kept): priority ranks, the MARCOS instants (epoch seconds, NaN when not
-        reached), the seconds on hold per stage (wall clock, as stored)."""
+        """The orders finished in the window, read in batches straight into one array (rows
+        of numbers made by mongod, no dict or datetime per order kept): priority ranks, the
+        MARCOS instants (epoch seconds, NaN when not reached), the seconds on hold per stage
+        (wall clock, as stored)."""
         desde = instante - timedelta(days=self.janela_dias)
-        prioridade = array("b")
-        instantes = array("d")
-        pausas = array("d")
-        nan = math.nan
-        for d in self.fila.finalizadas_para_previsao(desde):
-            prioridade.append(d.get("prioridade_ordem", 2))
-            for marco in MARCOS:
-                valor = d.get(marco)
-                instantes.append(valor.timestamp() if valor is not None else nan)
-            guardadas = d.get("pausas_s") or {}
-            for etapa in _ETAPAS_GUARDADAS:
-                pausas.append(guardadas.get(etapa) or 0.0)
-        n = len(prioridade)
+        valores = array("d")
+        for linha in self.fila.finalizadas_para_previsao(desde):
+            valores.extend(linha)
+        tabela = np.frombuffer(valores, dtype=np.float64).reshape(-1, _LARGURA)
         return Historico(
-            np.frombuffer(prioridade, dtype=np.int8).copy(),
-            np.frombuffer(instantes, dtype=np.float64).reshape(n, len(MARCOS)).copy(),
-            np.frombuffer(pausas, dtype=np.float64).reshape(n, len(ETAPAS)).copy(),
+            tabela[:, 0].astype(np.int8),
+            tabela[:, 1 : 1 + len(MARCOS)] / 1000.0,  # ms → s: the same floats as timestamp()
+            tabela[:, 1 + len(MARCOS) :].copy(),
         )
 
 
