@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +54,6 @@ _CAMPOS_COMPARADOS = ("p50", "p80")
 # A finished order's row (FilaQueries.finalizadas_para_previsao): its priority, its instants in
 # the forecast's order, its holds per stage.
 assert INSTANTES_HISTORICO == MARCOS
-_LARGURA = 1 + len(MARCOS) + len(ETAPAS)
 
 
 def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) -> bool:
@@ -151,6 +149,12 @@ class PrevisaoService:
         historico = self.historico(instante)
         guardadas_abertas = self.fila.abertas_para_previsao()
         abertas = Abertas.de_registros(registro_aberto(d) for d in guardadas_abertas)
+        # Only what the writing needs of each open order is kept while the core runs (its
+        # peak is the recompute's): its _id and its promise, by OS number.
+        ordens = {
+            d["ordem_servico_id"]: (d["_id"], d.get("previsao_entrega")) for d in guardadas_abertas
+        }
+        del guardadas_abertas
         mecanicos = list(self.mecanicos())
         resultado = self.calcular(
             lambda: prever(
@@ -161,20 +165,19 @@ class PrevisaoService:
         if ainda_dono is not None and not ainda_dono():
             return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         guardadas = self.queries.guardadas()
-        ordens = {d["ordem_servico_id"]: d for d in guardadas_abertas}
         novas: dict[ObjectId, dict[str, Any]] = {}
         if resultado.motivo:
             remover = list(guardadas)
         else:
             for p in resultado.previsoes:
-                ordem = ordens[p.ordem_servico_id]
+                oid, promessa = ordens[p.ordem_servico_id]
                 nova = documento(
                     p.ordem_servico_id, _ms(p.p50), _ms(p.p80), p.em_risco,
-                    ordem.get("previsao_entrega"), p.atraso_esperado_s, p.chance_atraso, instante,
+                    promessa, p.atraso_esperado_s, p.chance_atraso, instante,
                 )  # fmt: skip
-                if mudou_o_bastante(guardadas.get(ordem["_id"]), nova):
-                    novas[ordem["_id"]] = nova
-            abertas_ids = {d["_id"] for d in guardadas_abertas}
+                if mudou_o_bastante(guardadas.get(oid), nova):
+                    novas[oid] = nova
+            abertas_ids = {oid for oid, _ in ordens.values()}
             remover = [oid for oid in guardadas if oid not in abertas_ids]
         em_risco = sum(p.em_risco for p in resultado.previsoes)
         calculo = {
@@ -210,15 +213,11 @@ class PrevisaoService:
         )  # fmt: skip
 
     def historico(self, instante: datetime) -> Historico:
-        """The orders finished in the window, read in batches straight into one array (rows
-        of numbers made by mongod, no dict or datetime per order kept): priority ranks, the
-        MARCOS instants (epoch seconds, NaN when not reached), the seconds on hold per stage
-        (wall clock, as stored)."""
-        desde = instante - timedelta(days=self.janela_dias)
-        valores = array("d")
-        for linha in self.fila.finalizadas_para_previsao(desde):
-            valores.extend(linha)
-        tabela = np.frombuffer(valores, dtype=np.float64).reshape(-1, _LARGURA)
+        """The orders finished in the window as the forecast's arrays, from one table of
+        numbers that mongod computed (FilaQueries.finalizadas_para_previsao): priority ranks,
+        the MARCOS instants (epoch seconds, NaN when not reached), the seconds on hold per
+        stage (wall clock, as stored)."""
+        tabela = self.fila.finalizadas_para_previsao(instante - timedelta(days=self.janela_dias))
         return Historico(
             tabela[:, 0].astype(np.int8),
             tabela[:, 1 : 1 + len(MARCOS)] / 1000.0,  # ms → s: the same floats as timestamp()
