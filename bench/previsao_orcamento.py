@@ -89,6 +89,12 @@ class Amostras:
     parede_ms: list[float] = field(default_factory=list)
     app_ms: list[float] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    cpu_s: float = 0.0  # the server's workers' CPU time over the round (from /proc)
+
+    @property
+    def cpu_ms(self) -> float:
+        """The workers' CPU time per request: steadier than wall times on a busy machine."""
+        return self.cpu_s * 1000 / max(1, len(self.ids))
 
 
 @dataclass
@@ -144,6 +150,7 @@ def alternar(
         for medida in medidas:
             rng = {lado.nome: random.Random(rodada) for lado in lados}
             atuais = {lado.nome: Amostras() for lado in lados}
+            cpu = {lado.nome: _cpu_dos_workers(lado.servidor) for lado in lados}  # type: ignore[arg-type]
             for i in range(por_rodada[medida.nome]):
                 ordem = lados if (i + rodada) % 2 == 0 else list(reversed(lados))
                 for lado in ordem:
@@ -161,6 +168,7 @@ def alternar(
                             corpo, resposta.headers.get("Content-Encoding", "identity")
                         ))  # fmt: skip
             for lado in lados:
+                atuais[lado.nome].cpu_s = _cpu_dos_workers(lado.servidor) - cpu[lado.nome]  # type: ignore[arg-type]
                 lado.amostras.setdefault(medida.nome, []).append(atuais[lado.nome])
             linha = ", ".join(
                 f"{lado.nome} {mediana(atuais[lado.nome].parede_ms):.1f}/"
@@ -174,6 +182,12 @@ def alternar(
             for amostras in rodadas_:
                 duracoes = lado.servidor.duracoes_ms(amostras.ids)  # type: ignore[union-attr]
                 amostras.app_ms = [duracoes[i] for i in amostras.ids if i in duracoes]
+
+
+def _cpu_dos_workers(servidor: harness.Servidor) -> float:
+    """The CPU time (s) of a gunicorn's workers so far, from /proc (in 10 ms ticks: read at
+    a round's start and end, the whole round's work, each request's teardown included)."""
+    return sum(_cpu_do_processo(pid) for pid in servidor.workers())
 
 
 @contextlib.contextmanager
@@ -484,7 +498,8 @@ def secao_quadro(q: Quadro) -> tuple[str, list[str]]:
         "| ratio of medians | ratio of p95 | ratio of p95, per round | budget | |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
-    veredictos = []
+    veredictos: list[str] = []
+    cpu: list[str] = []
     for medida in base.amostras:
         for campo, rotulo in (("parede_ms", "client wall"), ("app_ms", "app's duration_ms")):
             b, a = _todas(base, medida, campo), _todas(atual, medida, campo)
@@ -508,6 +523,24 @@ def secao_quadro(q: Quadro) -> tuple[str, list[str]]:
                 f"| {medida}: {rotulo} | {len(a)} | {_ms(b)} | {_ms(a)} | {r_med:.2f} | "
                 f"{r_p95:.2f} | {por_rodada} | {orcamento} | {verdict} |"
             )
+    for medida in base.amostras:
+        b = [a.cpu_ms for a in base.amostras[medida]]
+        a = [a.cpu_ms for a in atual.amostras[medida]]
+        cpu.append(
+            f"| {medida} | {statistics.mean(b):.1f} ms | {statistics.mean(a):.1f} ms | "
+            f"{statistics.mean(a) / statistics.mean(b):.2f} | "
+            f"{', '.join(f'{y / x:.2f}' for x, y in zip(b, a, strict=True))} |"
+        )
+    linhas += [
+        "",
+        "The servers' own CPU time per request (their workers' utime + stime from /proc over "
+        "each round, divided by its requests; mongod's is shared and not split): a load on the "
+        "machine slows wall times, much less this.",
+        "",
+        "| request | base: CPU per request | this tree | ratio | ratio per round |",
+        "| --- | ---: | ---: | ---: | --- |",
+        *cpu,
+    ]
     tamanhos = ", ".join(
         f"{m}: {len(base.html[m]) / 1024:.1f} → {len(atual.html[m]) / 1024:.1f} KB"
         for m in base.html
