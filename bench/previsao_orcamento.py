@@ -639,7 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--abertas", type=int, default=2000, help="open orders")
     parser.add_argument("--historico-quadro", type=int, default=3000,
                         help="finished orders in the window, board and API")  # fmt: skip
-    parser.add_argument("--rodadas", type=int, default=3, help="alternated rounds")
+    parser.add_argument("--rodadas", type=int, default=5, help="alternated rounds")
     parser.add_argument("--requisicoes", type=int, default=40, help="GET / per person, round")
     parser.add_argument("--pedidos", type=int, default=200, help="API GETs per round")
     parser.add_argument("--finalizadas", type=int, default=50_000,
