@@ -194,6 +194,15 @@ PREVISAO_ARGS ?=
 bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md
 	$(PY) -m bench.previsao $(PREVISAO_ARGS)
 
+# On demand, ~6 min: issue 18's budgets for the forecast in the app (board and API against the
+# commit before the forecast, alternated; the app's whole recompute at 2,000 open / 50,000
+# finished). ORCAMENTO_ARGS e.g. `--rodadas 1 --so quadro --sem-doc` (see
+# `python -m bench.previsao_orcamento -h`).
+ORCAMENTO_ARGS ?=
+.PHONY: bench-previsao-orcamento
+bench-previsao-orcamento: system-deps venv assets ## Forecast's budgets: GET / and API vs the commit before it, the recompute -> docs/PERFORMANCE.md
+	$(PY) -m bench.previsao_orcamento $(ORCAMENTO_ARGS)
+
 # Real time, on demand: 30 minutes (a board, a tablet and a TV open while orders move).
 # SOAK_ARGS e.g. `--minutos 3 --sem-doc` for a try (see `python -m bench.soak -h`).
 SOAK_ARGS ?=

@@ -69,6 +69,7 @@ PERFORMANCE_MD = RAIZ / "docs" / "PERFORMANCE.md"
 class Mongod:
     url: str
     pasta: Path  # its temporary data directory and log
+    pid: int | None = None  # its process (its CPU time, in /proc)
 
 
 @contextlib.contextmanager
@@ -79,7 +80,7 @@ def mongod() -> Iterator[Mongod]:
         porta = localdb.free_port()
         processo = localdb.start_mongod(porta, Path(pasta) / "data", Path(pasta) / "mongod.log")
         try:
-            yield Mongod(localdb.mongo_url(porta), Path(pasta))
+            yield Mongod(localdb.mongo_url(porta), Path(pasta), processo.pid)
         finally:
             localdb.stop_mongod(processo)
 
@@ -495,9 +496,11 @@ def gunicorn(
     workers: int = 2,
     ambiente: dict[str, str] | None = None,
     prazo: float = 60.0,
+    raiz: Path = RAIZ,
 ) -> Iterator[Servidor]:
     """`gunicorn -c gunicorn.conf.py wsgi:app` as production runs it (ambiente_producao,
-    plus `ambiente`), on a free port; yields once /health/ready answers and every worker is up."""
+    plus `ambiente`), on a free port; yields once /health/ready answers and every worker is up.
+    `raiz`: the tree whose app it serves (another commit's checkout, to compare with)."""
     porta = localdb.free_port()
     binario = Path(sys.executable).with_name("gunicorn")
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as pasta:
@@ -509,7 +512,7 @@ def gunicorn(
         with open(log, "wb") as saida:
             processo = subprocess.Popen(
                 [str(binario), "-c", "gunicorn.conf.py", "wsgi:app"],
-                cwd=RAIZ, env=env, stdin=subprocess.DEVNULL, stdout=saida,
+                cwd=raiz, env=env, stdin=subprocess.DEVNULL, stdout=saida,
                 stderr=subprocess.STDOUT, preexec_fn=_morrer_com_o_pai,
             )  # fmt: skip
         servidor = Servidor(f"http://127.0.0.1:{porta}", processo, log)

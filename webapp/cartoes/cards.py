@@ -8,7 +8,8 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from ..clock import duracao
@@ -43,6 +44,11 @@ class Contexto:
     # The forecasts of the render's orders and the last recompute's summary (one read).
     previsoes: Previsoes = NENHUMA
 
+    @cached_property
+    def hoje(self) -> date:
+        """Today in the shop's zone, worked out once per render (each forecast's time asks)."""
+        return self.instante.astimezone(self.fuso).date()
+
 
 @dataclass
 class Botao:
@@ -74,7 +80,7 @@ def arredondar(instante: datetime, para_cima: bool = False) -> datetime:
 def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
     """A forecast time in the shop's zone: "15:40" today, "05/12 09:15" another day."""
     local = instante.astimezone(ctx.fuso)
-    if local.date() == ctx.instante.astimezone(ctx.fuso).date():
+    if local.date() == ctx.hoje:
         return f"{local:%H:%M}"
     return f"{local:%d/%m %H:%M}"
 

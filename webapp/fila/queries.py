@@ -11,8 +11,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import bson
+import numpy as np
 from bson import ObjectId
 from bson.errors import InvalidId
+from numpy.typing import NDArray
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -29,6 +32,39 @@ CAMPOS_HISTORICO = (
     "prioridade_ordem", "dta_criacao", "dta_inicio_diagnostico", "dta_fim_diagnostico",
     "dta_aprovacao_orcamento", "dta_inicio_reparo", "dta_fim_reparo", "pausas_s",
 )  # fmt: skip
+# A finished order as the forecast's row of numbers, computed by mongod (see
+# finalizadas_para_previsao): its priority's rank, these instants in ms, its holds per stage.
+INSTANTES_HISTORICO = CAMPOS_HISTORICO[1:7]
+# Every value a double, so that every row has the same bytes' layout (linhas_em_numeros).
+LINHA_HISTORICO = [
+    {"$toDouble": {"$ifNull": ["$prioridade_ordem", Prioridade.NORMAL.ordem]}},
+    *({"$ifNull": [{"$toDouble": f"${campo}"}, float("nan")]} for campo in INSTANTES_HISTORICO),
+    *({"$toDouble": {"$ifNull": [f"$pausas_s.{etapa.value}", 0]}} for etapa in Etapa),
+]
+
+
+def linhas_em_numeros(lote: bytes, largura: int) -> NDArray[np.float64]:
+    """A raw batch of documents `{"v": [largura doubles]}` as an (n, largura) table. Such
+    documents all have the same bytes but for the doubles, so the batch is a 2-D array of
+    bytes whose double columns are gathered in one step; a batch that is not laid out so (a
+    value that is not a double) is decoded document by document instead."""
+    modelo = np.frombuffer(bson.encode({"v": [0.0] * largura}), np.uint8)
+    inicio, posicoes = 4 + 1 + len("v\0") + 4, []  # length, type, key, the array's length
+    for i in range(largura):
+        inicio += 1 + len(str(i)) + 1  # each element: its type, its key "i\0"
+        posicoes.append(inicio)
+        inicio += 8
+    colunas = (np.asarray(posicoes)[:, None] + np.arange(8)).ravel()
+    fixos = np.ones(modelo.size, bool)
+    fixos[colunas] = False
+    dados = np.frombuffer(lote, np.uint8)
+    if dados.size % modelo.size == 0:
+        linhas = dados.reshape(-1, modelo.size)
+        if (linhas[:, fixos] == modelo[fixos]).all():
+            return linhas[:, colunas].copy().view("<f8").reshape(-1, largura)
+    return np.array([d["v"] for d in bson.decode_all(lote)], np.float64).reshape(-1, largura)
+
+
 CAMPOS_PREVISAO = {
     **{campo: 1 for campo in CAMPOS_HISTORICO},
     "ordem_servico_id": 1, "status": 1, "orcamento_aprovado": 1, "pausa.desde": 1,
@@ -498,13 +534,23 @@ class FilaQueries:
         instants, holds, mechanic, promise). Index: fila_por_status."""
         return list(self.fila.find({"status": {"$in": list(ATIVOS)}}, CAMPOS_PREVISAO))
 
-    def finalizadas_para_previsao(self, desde: datetime) -> Iterator[dict[str, Any]]:
-        """The orders finished since `desde`, only the fields the forecast learns from (the
-        instants and the holds per stage, as the indicators read them), in large batches: a
-        cursor, never the whole window in memory at once. Index: finalizadas."""
+    def finalizadas_para_previsao(self, desde: datetime) -> NDArray[np.float64]:
+        """The orders finished since `desde` as one table of numbers, a row each
+        (LINHA_HISTORICO): the priority's rank, the instants of INSTANTES_HISTORICO in
+        milliseconds since the epoch (NaN when not reached), the seconds on hold of each stage
+        (Etapa's order; 0 when none). mongod computes the rows; they come in raw batches read
+        straight into numpy (linhas_em_numeros): no dict, datetime or float object per order
+        (50,000 orders: ≈ 0.8 s of this process's CPU and 16 MB decoded as documents, a few
+        tens of ms and the table's 5 MB this way). Index: finalizadas."""
         consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
-        campos = {k: 1 for k in CAMPOS_HISTORICO}
-        return self.fila.find(consulta, {"_id": 0, **campos}, batch_size=5000)
+        lotes = self.fila.aggregate_raw_batches(
+            [{"$match": consulta}, {"$project": {"_id": 0, "v": LINHA_HISTORICO}}],
+            batchSize=5000,
+        )
+        partes = [linhas_em_numeros(lote, len(LINHA_HISTORICO)) for lote in lotes]
+        if not partes:
+            return np.empty((0, len(LINHA_HISTORICO)))
+        return partes[0] if len(partes) == 1 else np.concatenate(partes)
 
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting

@@ -13,6 +13,13 @@ from pymongo.database import Database
 
 from .repository import CALCULO, ESTADO, LEASE, PREVISOES
 
+# What the screens and the API read of a forecast (cartoes.cards.previsao_do_cartao, the API's
+# previsao_conclusao) and of the summary (Estado.de): only these are decoded, on every board's
+# GET and every API read.
+CAMPOS_MOSTRADOS = dict.fromkeys(
+    ("p50", "p80", "em_risco", "promessa", "chance_atraso", "motivo", "calculo"), 1
+)
+
 
 @dataclass(frozen=True)
 class Estado:
@@ -73,7 +80,8 @@ class PrevisaoQueries:
         ids: list[Any] = list(dict.fromkeys(fila_ids))
         por_ordem: dict[str, Mapping[str, Any]] = {}
         estado = None
-        for documento in self.previsoes.find({"_id": {"$in": [*ids, ESTADO]}}):
+        consulta = {"_id": {"$in": [*ids, ESTADO]}}
+        for documento in self.previsoes.find(consulta, CAMPOS_MOSTRADOS):
             if documento["_id"] == ESTADO:
                 estado = Estado.de(documento)
             else:

@@ -21,10 +21,8 @@ number anywhere: every order's forecast is removed and the summary says why.
 from __future__ import annotations
 
 import logging
-import math
 import sys
 import time
-from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +32,7 @@ import numpy as np
 from bson import ObjectId
 
 from ..clock import agora as agora_do_relogio
-from ..fila.queries import FilaQueries
+from ..fila.queries import INSTANTES_HISTORICO, FilaQueries
 from ..fila.stages import Etapa
 from .calendar import Calendario
 from .domain import ETAPAS, MARCOS, Abertas, Historico, Resultado
@@ -53,6 +51,9 @@ MUDANCA_MINIMA = timedelta(minutes=10)
 _ETAPAS_GUARDADAS = tuple(e.value for e in Etapa)
 assert len(_ETAPAS_GUARDADAS) == len(ETAPAS)
 _CAMPOS_COMPARADOS = ("p50", "p80")
+# A finished order's row (FilaQueries.finalizadas_para_previsao): its priority, its instants in
+# the forecast's order, its holds per stage.
+assert INSTANTES_HISTORICO == MARCOS
 
 
 def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) -> bool:
@@ -148,6 +149,12 @@ class PrevisaoService:
         historico = self.historico(instante)
         guardadas_abertas = self.fila.abertas_para_previsao()
         abertas = Abertas.de_registros(registro_aberto(d) for d in guardadas_abertas)
+        # Only what the writing needs of each open order is kept while the core runs (its
+        # peak is the recompute's): its _id and its promise, by OS number.
+        ordens = {
+            d["ordem_servico_id"]: (d["_id"], d.get("previsao_entrega")) for d in guardadas_abertas
+        }
+        del guardadas_abertas
         mecanicos = list(self.mecanicos())
         resultado = self.calcular(
             lambda: prever(
@@ -158,20 +165,19 @@ class PrevisaoService:
         if ainda_dono is not None and not ainda_dono():
             return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         guardadas = self.queries.guardadas()
-        ordens = {d["ordem_servico_id"]: d for d in guardadas_abertas}
         novas: dict[ObjectId, dict[str, Any]] = {}
         if resultado.motivo:
             remover = list(guardadas)
         else:
             for p in resultado.previsoes:
-                ordem = ordens[p.ordem_servico_id]
+                oid, promessa = ordens[p.ordem_servico_id]
                 nova = documento(
                     p.ordem_servico_id, _ms(p.p50), _ms(p.p80), p.em_risco,
-                    ordem.get("previsao_entrega"), p.atraso_esperado_s, p.chance_atraso, instante,
+                    promessa, p.atraso_esperado_s, p.chance_atraso, instante,
                 )  # fmt: skip
-                if mudou_o_bastante(guardadas.get(ordem["_id"]), nova):
-                    novas[ordem["_id"]] = nova
-            abertas_ids = {d["_id"] for d in guardadas_abertas}
+                if mudou_o_bastante(guardadas.get(oid), nova):
+                    novas[oid] = nova
+            abertas_ids = {oid for oid, _ in ordens.values()}
             remover = [oid for oid in guardadas if oid not in abertas_ids]
         em_risco = sum(p.em_risco for p in resultado.previsoes)
         calculo = {
@@ -207,27 +213,15 @@ class PrevisaoService:
         )  # fmt: skip
 
     def historico(self, instante: datetime) -> Historico:
-        """The orders finished in the window, read in batches straight into arrays (no dict
-        per order kept): priority ranks, the MARCOS instants (epoch seconds, NaN when not
-        reached), the seconds on hold per stage (wall clock, as stored)."""
-        desde = instante - timedelta(days=self.janela_dias)
-        prioridade = array("b")
-        instantes = array("d")
-        pausas = array("d")
-        nan = math.nan
-        for d in self.fila.finalizadas_para_previsao(desde):
-            prioridade.append(d.get("prioridade_ordem", 2))
-            for marco in MARCOS:
-                valor = d.get(marco)
-                instantes.append(valor.timestamp() if valor is not None else nan)
-            guardadas = d.get("pausas_s") or {}
-            for etapa in _ETAPAS_GUARDADAS:
-                pausas.append(guardadas.get(etapa) or 0.0)
-        n = len(prioridade)
+        """The orders finished in the window as the forecast's arrays, from one table of
+        numbers that mongod computed (FilaQueries.finalizadas_para_previsao): priority ranks,
+        the MARCOS instants (epoch seconds, NaN when not reached), the seconds on hold per
+        stage (wall clock, as stored)."""
+        tabela = self.fila.finalizadas_para_previsao(instante - timedelta(days=self.janela_dias))
         return Historico(
-            np.frombuffer(prioridade, dtype=np.int8).copy(),
-            np.frombuffer(instantes, dtype=np.float64).reshape(n, len(MARCOS)).copy(),
-            np.frombuffer(pausas, dtype=np.float64).reshape(n, len(ETAPAS)).copy(),
+            tabela[:, 0].astype(np.int8),
+            tabela[:, 1 : 1 + len(MARCOS)] / 1000.0,  # ms → s: the same floats as timestamp()
+            tabela[:, 1 + len(MARCOS) :].copy(),
         )
 
 
