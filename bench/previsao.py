@@ -32,7 +32,15 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.harness import RAIZ, argumentos_da_secao, aviso, maquina, publicar
+from bench.harness import (
+    RAIZ,
+    argumentos_da_secao,
+    aviso,
+    maquina,
+    memoria_kb,
+    publicar,
+    zerar_pico,
+)
 from bench.oficina_simulada import FUSO, HORARIO, Parametros, Simulador
 from bench.previsao_dados import (
     documentos_finalizados,
@@ -167,13 +175,6 @@ def _carga(
     return historico, abertas_
 
 
-def _rss_kb(campo: str) -> int:
-    for linha in Path("/proc/self/status").read_text().splitlines():
-        if linha.startswith(campo + ":"):
-            return int(linha.split()[1])
-    return 0
-
-
 def medir_orcamento(
     finalizadas: int, abertas: int, mecanicos: int, repeticoes: int, configuracao: Configuracao
 ) -> str:
@@ -193,10 +194,10 @@ def medir_orcamento(
         uma()
         tempos.append(time.process_time() - inicio)
     gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-    antes = _rss_kb("VmRSS")
+    zerar_pico()
+    antes = memoria_kb("VmRSS") or 0
     uma()
-    pico_rss = _rss_kb("VmHWM") - antes
+    pico_rss = (memoria_kb("VmHWM") or 0) - antes
     tracemalloc.start()
     uma()
     _, pico = tracemalloc.get_traced_memory()

@@ -27,7 +27,6 @@ from typing import Any
 from unittest import mock
 
 import brotli
-from flask import Flask
 from flask_compress import Compress
 from playwright.sync_api import Browser, Page
 from pymongo import monitoring
@@ -438,7 +437,7 @@ def partes_do_quadro(db: harness.Mongod, tamanho: int, repeticoes: int = 30) -> 
         for i, funcao in enumerate(depois):
             if isinstance(getattr(funcao, "__self__", None), Compress):
                 depois[i] = cronometrar("compressao", funcao)
-        cliente = entrar_no_cliente(app, GERENTE)
+        cliente = harness.entrar_no_cliente(app, GERENTE.login, GERENTE.senha)
         coletor = Coletor()
         for i in range(3 + repeticoes):
             if i == 3:
@@ -491,19 +490,6 @@ def partes_do_quadro(db: harness.Mongod, tamanho: int, repeticoes: int = 30) -> 
         coletor=coletor,
         lixo_ciclico=lixo_ciclico,
     )
-
-
-def entrar_no_cliente(app: Flask, pessoa: Pessoa) -> Any:
-    cliente = app.test_client()
-    pagina = cliente.get("/entrar")
-    dados = {
-        "login": pessoa.login,
-        "senha": pessoa.senha,
-        "csrf_token": harness.csrf_de(pagina.text),
-    }
-    if cliente.post("/entrar", data=dados).status_code != 302:
-        raise RuntimeError(f"in-process sign-in as {pessoa.login} failed")
-    return cliente
 
 
 # --- the report ----------------------------------------------------------------------------------
