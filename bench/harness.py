@@ -667,6 +667,20 @@ def p95(valores: Sequence[float]) -> float:
     return percentil(valores, 95)
 
 
+def mb(kb: float) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+def rss_max_soma(rss: dict[int, int]) -> str:
+    """Workers' RSS (Servidor.rss_kb): the largest / the sum."""
+    return f"{mb(max(rss.values()))} / {mb(sum(rss.values()))}" if rss else "n/a"
+
+
+def veredito(cumprido: bool) -> str:
+    """A budget's or a target's verdict in a section."""
+    return "met" if cumprido else "**missed**"
+
+
 # --- docs/PERFORMANCE.md -------------------------------------------------------------------------
 
 CABECALHO = """# Performance

@@ -48,7 +48,7 @@ from bench.harness import aviso
 from webapp.clock import agora
 from webapp.components import componentes
 from webapp.fila.cli import USUARIOS_DEMO
-from webapp.fila.domain import Prioridade, Status, nova_ordem
+from webapp.fila.domain import PASSOS, Prioridade, Status, nova_ordem
 from webapp.fila.queries import pipeline_indicadores
 from webapp.fila.stages import Etapa
 from webapp.indicadores import service
@@ -57,21 +57,20 @@ from webapp.indicadores.domain import periodo
 SECAO = "indicadores"
 DATABASE = "bench"
 ORCAMENTO_MS = 300
-NOMES_PERIODO = {"1 ano": "a year", "30 dias": "30 days"}
 LOTE = 5_000
 PRIORIDADES = [Prioridade.URGENTE, Prioridade.ALTA, Prioridade.NORMAL, Prioridade.BAIXA]
 PESOS = [1, 3, 8, 2]
 
 
+# Each step's minutes after the one before (uniform between the bounds): the wait for a
+# diagnosis, the diagnosis, the customer's answer, the wait for a repair, the repair.
+MINUTOS = ((5, 240), (10, 120), (10, 2_880), (0, 600), (20, 600))
+
+
 def finalizada(n: int, sorteio: random.Random, agora_: datetime) -> dict[str, Any]:
-    """A finished order: nova_ordem, then the five steps' timestamps, some holds."""
-    minutos = [
-        sorteio.randint(5, 240),
-        sorteio.randint(10, 120),
-        sorteio.randint(10, 2_880),
-        sorteio.randint(0, 600),
-        sorteio.randint(20, 600),
-    ]
+    """A finished order: nova_ordem, then the five steps (domain.PASSOS: their timestamps and
+    their lines in the history), some holds."""
+    minutos = [sorteio.randint(*limites) for limites in MINUTOS]
     fim = agora_ - timedelta(minutes=sorteio.randint(10, 365 * 24 * 60))
     marcos = [fim - timedelta(minutes=sum(minutos))]
     for m in minutos:
@@ -84,32 +83,20 @@ def finalizada(n: int, sorteio: random.Random, agora_: datetime) -> dict[str, An
         "descricao": "Revisão e troca de pastilhas",
     }
     doc = nova_ordem(1_000_000 + n, prioridade, "bench", marcos[0], extras)
-    mecanico = 101 + n % 12
-    passos = (
-        "iniciar_diagnostico",
-        "finalizar_diagnostico",
-        "aprovar_orcamento",
-        "iniciar_reparo",
-        "finalizar_reparo",
-    )
+    for passo, instante in zip(PASSOS.values(), marcos[1:], strict=True):
+        doc[passo.marca_tempo] = instante
+        doc["historico"].append(
+            {"acao": str(passo.acao), "de": None, "para": None, "por": "bench", "em": instante}
+        )
     doc.update(
         status=Status.FINALIZADA,
-        mecanico_responsavel_id=mecanico,
+        mecanico_responsavel_id=101 + n % 12,
         orcamento_aprovado=True,
         diagnostico="Pastilhas no limite",
-        dta_inicio_diagnostico=marcos[1],
-        dta_fim_diagnostico=marcos[2],
-        dta_aprovacao_orcamento=marcos[3],
-        dta_inicio_reparo=marcos[4],
-        dta_fim_reparo=marcos[5],
-        dta_atualizacao=marcos[5],
-        etapa_desde=marcos[5],
-        versao=6,
+        dta_atualizacao=fim,
+        etapa_desde=fim,
+        versao=1 + len(PASSOS),
     )
-    doc["historico"] += [
-        {"acao": p, "de": None, "para": None, "por": "bench", "em": marcos[i + 1]}
-        for i, p in enumerate(passos)
-    ]
     # Holds, as the store keeps them: per stage, and per stage and reason (adding up).
     motivos: dict[str, dict[str, float]] = {}
     if n % 5 == 0:  # waiting for the customer's approval
@@ -180,17 +167,20 @@ def exportar(url: str, consulta: str, modo: str = "fluxo") -> dict[str, Any]:
     return json.loads(saida.strip().splitlines()[-1])
 
 
+# What the page's aggregation has that it had not before the time on hold and the promised
+# times: fields of its $project, facets of its $facet.
+SO_ESPERAS = {"$project": ("atrasou", "m"), "$facet": ("somas", "esperas")}
+
+
 def so_percentis(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The indicators' pipeline without the time on hold and the promised times: the
-    percentiles and the orders per day, as before they existed."""
+    percentiles and the orders per day, as before they existed (a KeyError when the page's
+    pipeline no longer has them: the comparison would mean nothing)."""
     pipeline = copy.deepcopy(pipeline)
     for fase in pipeline:
-        if "$project" in fase:
-            for campo in ("atrasou", "m"):
-                fase["$project"].pop(campo)
-        if "$facet" in fase:
-            for faceta in ("somas", "esperas"):
-                fase["$facet"].pop(faceta)
+        for operador, campos in SO_ESPERAS.items():
+            for campo in campos if operador in fase else ():
+                del fase[operador][campo]
     return pipeline
 
 
@@ -293,17 +283,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         colecao = componentes(app).mongo.db["fila_execucao"]
         agregacao = {
-            "30 dias": medir_agregacao(
+            "30 days": medir_agregacao(
                 colecao, db.pid, agora_ - timedelta(days=30), agora_, args.repeticoes
             ),
-            "1 ano": medir_agregacao(
+            "a year": medir_agregacao(
                 colecao, db.pid, agora_ - timedelta(days=365), agora_,
                 max(3, args.repeticoes // 3),
             ),
         }  # fmt: skip
         for nome, a in agregacao.items():
             aviso(
-                f"Aggregation, {NOMES_PERIODO[nome]}: mongod CPU {a['percentis'][0]:.0f} ms "
+                f"Aggregation, {nome}: mongod CPU {a['percentis'][0]:.0f} ms "
                 f"percentiles only, {a['completa'][0]:.0f} ms the page's (x{razao(a)}); wall "
                 f"{a['percentis'][1]:.0f} / {a['completa'][1]:.0f} ms"
             )
@@ -336,7 +326,7 @@ def relatorio(
     )
     linha_ano = f"| `GET /indicadores` for a whole year | {ano[0]:.0f} ms | {ano[1]:.0f} ms |"
     linhas_agregacao = [
-        f"| {NOMES_PERIODO[nome]} | {a['percentis'][0]:.0f} ms / {a['percentis'][1]:.0f} ms | "
+        f"| {nome} | {a['percentis'][0]:.0f} ms / {a['percentis'][1]:.0f} ms | "
         f"{a['completa'][0]:.0f} ms / {a['completa'][1]:.0f} ms | "
         f"{razao(a)} |"
         for nome, a in agregacao.items()

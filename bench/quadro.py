@@ -503,16 +503,8 @@ def _kb(n: float) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def _mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
-
-
 def _razao(primeiro: float, ultimo: float) -> str:
     return f"{ultimo / primeiro:.1f}×" if primeiro else "n/a"
-
-
-def _veredito(cumprido: bool) -> str:
-    return "met" if cumprido else "**missed**"
 
 
 def relatorio(
@@ -537,7 +529,7 @@ def relatorio(
     ) -> None:
         valores = " | ".join(valor(m) for m in medidas)
         razao = _razao(chave(primeira), chave(ultima)) if chave else ""
-        veredito = "" if cumprido is None else _veredito(cumprido)
+        veredito = "" if cumprido is None else harness.veredito(cumprido)
         linhas.append(f"| {rotulo} | {valores} | {razao} | {orcamento} | {veredito} |")
 
     for pessoa in PESSOAS:
@@ -602,14 +594,14 @@ def relatorio(
         )
     linha(
         "Worker RSS after the loads: max per worker / sum of 2",
-        lambda m: f"{_mb(max(m.rss_fim.values()))} / {_mb(sum(m.rss_fim.values()))}",
+        lambda m: harness.rss_max_soma(m.rss_fim),
         lambda m: max(m.rss_fim.values()),
         f"< {ORCAMENTO_RSS_MB} MB per worker",
         max(ultima.rss_fim.values()) < ORCAMENTO_RSS_MB * 1024,
     )
     linha(
         "Worker RSS just started: max per worker / sum of 2",
-        lambda m: f"{_mb(max(m.rss_inicio.values()))} / {_mb(sum(m.rss_inicio.values()))}",
+        lambda m: harness.rss_max_soma(m.rss_inicio),
         lambda m: max(m.rss_inicio.values()),
     )
     linha(

@@ -86,7 +86,7 @@ def test_indicadores_escreve_a_secao_do_harness(tmp_path: Path) -> None:
         "1.0 → 1.2",
         (30.0, 40.0),
         (100.0, 120.0),
-        {"30 dias": {"completa": (12.0, 20.0), "percentis": (8.0, 15.0)}},
+        {"30 days": {"completa": (12.0, 20.0), "percentis": (8.0, 15.0)}},
         {"a year": exportacao},
     )
     harness.publicar(indicadores.SECAO, texto, args)
