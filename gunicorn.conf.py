@@ -13,8 +13,14 @@ if "--worker-class" not in os.environ.get("GUNICORN_CMD_ARGS", ""):
 
     monkey.patch_all()
 
-from webapp import metrics  # noqa: E402 - after the patch above
-from webapp.settings import ConfigError, load_settings  # noqa: E402
+from webapp import (
+    configuracao,  # noqa: E402
+    metrics,  # noqa: E402 - after the patch above
+)
+from webapp.components import Aplicacao, componente  # noqa: E402
+from webapp.previsao.worker import PrevisaoWorker  # noqa: E402
+from webapp.settings import ConfigError  # noqa: E402
+from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
 bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"
@@ -59,7 +65,7 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
     """Before forking workers: refuse to start on a missing or unsafe setting, with one line;
     then start the Prometheus multiprocess directory afresh (webapp/metrics.py)."""
     try:
-        load_settings()
+        configuracao()
     except ConfigError as erro:
         print(f"Configuração inválida: {erro}", file=sys.stderr)
         sys.exit(1)
@@ -69,10 +75,12 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
 def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
     """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao_os). An attempt in
     flight may finish; if not, its lease expires and another dispatcher sends the event again
-    with the same Idempotency-Key."""
-    componentes = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("componentes")
-    if componentes is not None:
-        componentes.despachante.parar(timeout=5)
+    with the same Idempotency-Key. The forecast's thread lets go of its lease, so another
+    process takes over at once."""
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Aplicacao):
+        componente(OsDispatcher, app).parar(timeout=5)
+        componente(PrevisaoWorker, app).parar(timeout=5)
 
 
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature

@@ -7,7 +7,7 @@ A fresh database on a private mongod (harness.preencher, plus the orders the ben
 `gunicorn -c gunicorn.conf.py wsgi:app` with APP_ENV=production and 2 workers (harness.gunicorn),
 then:
 
-1. N TV streams (`GET /painel/eventos`, the display token in its cookie), all held by one
+1. N TV streams (`GET /painel/eventos`, the TV pass in its cookie), all held by one
    client process: asyncio with raw sockets and a minimal HTTP/1.1 chunked reader, so one
    process on 2 cores holds them all; each must get its first message (the whole display).
 2. Slow-header connections (a partial request, one more header line every second, never
@@ -18,7 +18,7 @@ then:
 4. The workers' RSS, and a graceful SIGTERM to the master with everything still open: how long
    the master takes to exit, and when each stream sees its end.
 
-Then the same N streams with a display token each (one per screen, as a shop chain gives them),
+Then the same N streams with a TV pass each (one per screen, as a shop chain gives them),
 and, smaller, the former worker class (`GUNICORN_CMD_ARGS="--worker-class gthread --threads
 32"`, which gunicorn honours over gunicorn.conf.py) for comparison, with some streams more than
 its threads. The results replace the section "Capacity (streams)" of docs/PERFORMANCE.md.
@@ -52,8 +52,10 @@ import requests
 
 from webapp import tokens
 from webapp.clock import agora
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Prioridade
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 
 from . import harness
@@ -436,7 +438,7 @@ class Base:
     database: str
     preenchimento: harness.Preenchimento
     ordens: list[Ordem]  # moved by the benchmark, in this order
-    cookies: list[str]  # display tokens
+    cookies: list[str]  # TV passes
 
 
 def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, telas: int) -> Base:
@@ -445,9 +447,8 @@ def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, tel
     tokens. The TV shows each column's first cards, most urgent then oldest first: the
     youngest of these orders moves first, so each one moved heads its new column, on every TV."""
     with harness.app_local(db.url, database) as app:
-        c = componentes(app)
         preenchimento = harness.preencher(app, abertas=abertas, finalizadas_hoje=abertas // 20)
-        existentes = set(c.fila.repo.fila.distinct("placa"))
+        existentes = set(componente(FilaService, app).repo.fila.distinct("placa"))
         desde = agora() - timedelta(days=30)
         ordens = []
         for i in range(mudancas):
@@ -455,13 +456,16 @@ def preparar(db: harness.Mongod, database: str, abertas: int, mudancas: int, tel
             placa = f"BC{chr(65 + i // 100 % 26)}{i % 10}{'ABCDEFGHIJ'[i // 10 % 10]}{i % 100:02d}"
             if placa in existentes:
                 raise RuntimeError(f"plate {placa} already in the queue")
-            item = c.fila.adicionar(
+            item = componente(FilaService, app).adicionar(
                 90_000 + i, harness.GERENTE, Prioridade.URGENTE,
                 {"placa": placa, "veiculo": "VW Gol 1.0", "cliente": "Bench"},
                 desde + timedelta(minutes=i),
             )  # fmt: skip
             ordens.append(Ordem(str(item["_id"]), item["placa"]))
-        cookies = [c.configuracoes.criar_token(f"TV {n + 1}", "bench")[0] for n in range(telas)]
+        cookies = [
+            componente(ConfiguracoesRepository, app).criar_passe(f"TV {n + 1}", "bench")[0]
+            for n in range(telas)
+        ]
     return Base(database, preenchimento, ordens[::-1], cookies)
 
 
@@ -478,7 +482,7 @@ class Cenario:
     saudes: int
     mudancas: int
     sigterm: bool
-    telas: int = 1  # display tokens, shared round-robin by the streams
+    telas: int = 1  # TV passes, shared round-robin by the streams
     excesso: int = 0  # streams opened on top afterwards, to show where the worker stops
 
 
@@ -636,7 +640,7 @@ def vereditos(r: Resultado) -> dict[str, bool]:
     }
 
 
-DESCARTE = "assinante lento descartado"  # webapp/live.py's warning when it drops a stream
+DESCARTE = "assinante lento descartado"  # webapp/broker.py's warning when it drops a stream
 
 
 def relatorio(resultados: Sequence[Resultado]) -> str:
@@ -767,13 +771,13 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
         f"today's) plus the urgent orders the benchmark moves. Everything runs on the same "
         "machine: mongod, gunicorn, the client process holding the streams and the benchmark. "
         f"The verdicts are those of the first column, the issue's scenario: {c0.streams:,} TV "
-        f"streams sharing one display token and {c0.lentos} slow-header connections.",
+        f"streams sharing one TV pass and {c0.lentos} slow-header connections.",
         "",
         *linhas,
         "",
         "How each figure is taken:",
         "",
-        "- **Streams**: `GET /painel/eventos` with a display token in its cookie, all opened "
+        "- **Streams**: `GET /painel/eventos` with a TV pass in its cookie, all opened "
         "at once by one client process (Python asyncio, raw sockets, a minimal HTTP/1.1 "
         "chunked reader). A stream counts when its first message arrived and is the whole "
         "display. *Ended before SIGTERM*: streams whose response ended while the benchmark "
@@ -807,7 +811,7 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
         if c.telas > 1:
             texto += [
                 "",
-                f"*{c.rotulo}*: the same {c.streams:,} streams, each with its own display token "
+                f"*{c.rotulo}*: the same {c.streams:,} streams, each with its own TV pass "
                 "(one per screen, as a shop chain would give them), no slow connections, "
                 f"{c.saudes} `/health`, {c.mudancas} changes.",
             ]
@@ -815,7 +819,7 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
             if descartes:
                 texto[-1] += (
                     f" The app itself ended {descartes:,} streams while they opened "
-                    f"(`{DESCARTE}` in its log): a display token's first use in a minute writes "
+                    f"(`{DESCARTE}` in its log): a TV pass's first use in a minute writes "
                     "its `ultimo_uso_em`, the change stream turns each such write into an "
                     "*acesso* event for every open stream of every process, and a burst of "
                     "more than a stream's queue (`live.CAPACIDADE`, 256 events) drops the "
@@ -861,7 +865,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sem-token-por-tela",
         action="store_true",
-        help="skip the run where every stream has its own display token",
+        help="skip the run where every stream has its own TV pass",
     )
     parser.add_argument(
         "--gthread-streams",

@@ -47,15 +47,18 @@ from pymongo import UpdateOne
 from scripts import localdb
 from tests.navegador import ARGS, CHROMIUM
 from webapp import create_app
-from webapp.clock import agora
-from webapp.components import componentes
+from webapp.clock import Clock, agora
+from webapp.components import componente
 from webapp.fila import domain
-from webapp.fila.cli import USUARIOS_DEMO
-from webapp.fila.domain import Acao, MotivoPausa, Papel, Prioridade
+from webapp.fila.demo import USUARIOS_DEMO
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.outbox import novo_evento
+from webapp.fila.queries import FilaQueries
 from webapp.fila.repository import atualizacao, filtro, resumo_os_sync
-from webapp.fila.service import Ator
+from webapp.fila.service import FilaService
+from webapp.mongo import Indices, Mongo
+from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
-from webapp.sincronizacao_os.domain import novo_evento
 
 RAIZ = Path(__file__).resolve().parent.parent
 PERFORMANCE_MD = RAIZ / "docs" / "PERFORMANCE.md"
@@ -94,12 +97,13 @@ def app_local(mongo_url: str, database: str) -> Iterator[Flask]:
         mongodb_database=database,
         log_level="WARNING",
         os_sync_thread=False,
+        previsao_thread=False,  # no recompute while a benchmark fills the queue
     )
     app = create_app(settings)
     try:
         yield app
     finally:
-        componentes(app).mongo.fechar()
+        componente(Mongo, app).fechar()
 
 
 # --- a realistic queue ---------------------------------------------------------------------------
@@ -302,7 +306,7 @@ def planejar(
 def _pelo_servico(app: Flask, planos: Sequence[PlanoOrdem]) -> None:
     """Each order through FilaService, as the board and the API do: one insert per order and
     one conditional update per step."""
-    fila = componentes(app).fila
+    fila = componente(FilaService, app)
     for plano in planos:
         item = fila.adicionar(
             plano.ordem_servico_id, GERENTE, plano.prioridade, plano.extras, plano.criada
@@ -319,7 +323,7 @@ def _em_lote(app: Flask, planos: Sequence[PlanoOrdem], lote: int = 1000) -> None
     domain's own builders (nova_ordem, planejar_passo, planejar_pausa, novo_evento) and the
     repository's own filters and updates, sent as bulk writes, one round of steps at a time.
     Skips what only the service adds: permission checks and the change metrics."""
-    colecao = componentes(app).fila.repo.fila
+    colecao = componente(FilaService, app).repo.fila
     documentos = [
         domain.nova_ordem(p.ordem_servico_id, p.prioridade, GERENTE.id, p.criada, p.extras)
         for p in planos
@@ -364,7 +368,7 @@ def marcar_entregues(app: Flask) -> None:
              "enviado_em": "$$this.criado_em"},
         ]
     }  # fmt: skip
-    componentes(app).fila.repo.fila.update_many(
+    componente(FilaService, app).repo.fila.update_many(
         {"os_sync.pendentes": {"$gt": 0}},
         [
             {"$set": {"eventos_os": {"$map": {"input": "$eventos_os", "in": entregue}}}},
@@ -387,14 +391,13 @@ def preencher(
     (gerente/gerente123, mecanico/mecanico123, mecanico2/mecanico123). `modo`: "servico"
     (FilaService, the real path) or "lote" (bulk, for tens of thousands). `os_em_dia`: every
     event delivered to the OS service (marcar_entregues), else left pending."""
-    c = componentes(app)
-    c.criar_indices()
-    c.pessoas.criar_se_faltam(USUARIOS_DEMO)
+    componente(Indices, app).criar()
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     planos = planejar(
         abertas,
         finalizadas_hoje,
         finalizadas_antes,
-        inicio_do_dia=c.relogio.inicio_do_dia(),
+        inicio_do_dia=componente(Clock, app).inicio_do_dia(),
         semente=semente,
     )
     inicio = time.perf_counter()
@@ -402,7 +405,7 @@ def preencher(
     if os_em_dia:
         marcar_entregues(app)
     segundos = time.perf_counter() - inicio
-    contagens = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    contagens = componente(FilaQueries, app).contagens(componente(Clock, app).inicio_do_dia())
     return Preenchimento(modo, len(planos), contagens, segundos)
 
 

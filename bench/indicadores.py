@@ -46,13 +46,15 @@ from pymongo.collection import Collection
 from bench import harness
 from bench.harness import aviso
 from webapp.clock import agora
-from webapp.components import componentes
-from webapp.fila.cli import USUARIOS_DEMO
+from webapp.components import componente
+from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import PASSOS, Prioridade, Status, nova_ordem
 from webapp.fila.queries import pipeline_indicadores
 from webapp.fila.stages import Etapa
 from webapp.indicadores import service
 from webapp.indicadores.domain import periodo
+from webapp.mongo import Indices, Mongo
+from webapp.pessoas.repository import PessoasRepository
 
 SECAO = "indicadores"
 DATABASE = "bench"
@@ -143,9 +145,9 @@ def _exportacao(app: Flask, consulta: str, modo: str) -> dict[str, Any]:
                 request.args.get("periodo"),
                 request.args.get("de"),
                 request.args.get("ate"),
-                service.hoje(componentes(app)),
+                service.hoje(),
             )
-            corpo = "".join(service.exportar(componentes(app), p)).encode()
+            corpo = "".join(service.exportar(p)).encode()
             tamanho, linhas, partes = len(corpo), corpo.count(b"\n"), 1
     segundos = time.perf_counter() - inicio
     return {
@@ -226,10 +228,9 @@ def medir(funcao: Callable[[], object], repeticoes: int) -> tuple[float, float]:
 def encher(app: Flask, ordens: int, abertas: int) -> tuple[datetime, float]:
     """The indexes, the demo users, `ordens` finished orders over the last year and `abertas`
     open ones, in bulk; returns now and the seconds it took."""
-    c = componentes(app)
-    c.criar_indices()
-    c.pessoas.criar_se_faltam(USUARIOS_DEMO)
-    colecao = c.mongo.db["fila_execucao"]
+    componente(Indices, app).criar()
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    colecao = componente(Mongo, app).db["fila_execucao"]
     sorteio, agora_ = random.Random(7), agora()
     inicio = time.perf_counter()
     for base in range(0, ordens, LOTE):
@@ -281,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             f"GET /indicadores 30 days: median {trinta[0]:.1f} ms, p90 {trinta[1]:.1f} ms "
             f"(budget {ORCAMENTO_MS} ms); a year: median {ano[0]:.1f} ms, p90 {ano[1]:.1f} ms"
         )
-        colecao = componentes(app).mongo.db["fila_execucao"]
+        colecao = componente(Mongo, app).db["fila_execucao"]
         agregacao = {
             "30 days": medir_agregacao(
                 colecao, db.pid, agora_ - timedelta(days=30), agora_, args.repeticoes

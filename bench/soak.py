@@ -37,8 +37,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.helpers import TOKEN_SERVICO
 from tests.navegador import COLUNAS, DESKTOP, TABLET, TV, ler_painel, ler_quadro
-from webapp.components import componentes
+from webapp.clock import Clock
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Acao
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -118,14 +121,14 @@ class Fila:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        c = componentes(app)
         self.ordens = {
-            str(i["_id"]): _ordem(i) for i in c.fila.repo.fila.find({"status": {"$exists": True}})
+            str(i["_id"]): _ordem(i)
+            for i in componente(FilaService, app).repo.fila.find({"status": {"$exists": True}})
         }
         self.proxima_os = max(o.os for o in self.ordens.values()) + 1
 
     def hoje(self) -> datetime:
-        return componentes(self.app).relogio.inicio_do_dia()
+        return componente(Clock, self.app).inicio_do_dia()
 
     def colunas(self) -> dict[str, set[int]]:
         hoje = self.hoje()
@@ -181,7 +184,7 @@ class Motorista:
                 r = self.http.delete(f"{self.base}/fila-execucao/{o.fila_id}", timeout=10)
                 r.raise_for_status()
             else:
-                componentes(self.fila.app).fila.remover(o.fila_id, GERENTE)
+                componente(FilaService, self.fila.app).remover(o.fila_id, GERENTE)
             del self.fila.ordens[o.fila_id]
             return o, True
         if len(self.fila.abertas()) < ABERTAS:
@@ -194,7 +197,9 @@ class Motorista:
                 item = r.json()
             else:
                 extras = {"placa": corpo["placa"]}
-                item = componentes(self.fila.app).fila.adicionar(os_id, GERENTE, extras=extras)
+                item = componente(FilaService, self.fila.app).adicionar(
+                    os_id, GERENTE, extras=extras
+                )
         else:
             o = self.rng.choice(self.fila.abertas())
             acao, dados = proximo_passo(o, self.rng)
@@ -206,7 +211,9 @@ class Motorista:
                 r.raise_for_status()
                 item = r.json()
             else:
-                item = componentes(self.fila.app).fila.executar(o.fila_id, acao, GERENTE, dados)
+                item = componente(FilaService, self.fila.app).executar(
+                    o.fila_id, acao, GERENTE, dados
+                )
         ordem = _ordem(item)
         self.fila.ordens[ordem.fila_id] = ordem
         return ordem, False
@@ -429,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     chave = secrets.token_urlsafe(48)
     with harness.mongod() as db, harness.app_local(db.url, "soak") as app:
         harness.preencher(app, abertas=ABERTAS, finalizadas_hoje=FINALIZADAS)
-        token_tv, _ = componentes(app).configuracoes.criar_token("TV do soak", "gerente")
+        token_tv, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do soak", "gerente")
         fila = Fila(app)
         api_token = emitir(
             Settings(secret_key=chave), "soak", extra=TOKEN_SERVICO, minutos=int(args.minutos) + 60

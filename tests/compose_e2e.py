@@ -52,6 +52,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.paginas import csrf_de  # noqa: E402 - the repository's root on the path first
+
 RAIZ = Path(__file__).resolve().parent.parent
 ARQUIVO_COMPOSE = RAIZ / "docker-compose.yml"
 STATUS_OS = ["EM_DIAGNOSTICO", "AGUARDANDO_APROVACAO", "EM_EXECUCAO", "FINALIZADA"]
@@ -259,15 +262,6 @@ class Cliente:
             yield conexao.getresponse()
         finally:
             conexao.close()
-
-
-def csrf_de(html: str) -> str:
-    for entrada in re.findall(r"<input\b[^>]*>", html):
-        if re.search(r'\bname="csrf_token"', entrada):
-            valor = re.search(r'\bvalue="([^"]+)"', entrada)
-            if valor:
-                return valor.group(1)
-    raise Falha("a página não tem csrf_token")
 
 
 def entrar(porta: int, login: str, senha: str) -> Cliente:

@@ -23,11 +23,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts import localdb  # noqa: E402
-from tests.helpers import Api, csrf_de, servidor_http  # noqa: E402
+from tests.helpers import Api, Quadro, servidor_http  # noqa: E402
+from tests.paginas import csrf_de  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.components import componentes  # noqa: E402
-from webapp.fila.cli import USUARIOS_DEMO  # noqa: E402
+from webapp.broker import Broker  # noqa: E402
+from webapp.components import componente  # noqa: E402
+from webapp.fila.demo import USUARIOS_DEMO  # noqa: E402
+from webapp.mongo import Mongo  # noqa: E402
+from webapp.pessoas.repository import PessoasRepository  # noqa: E402
+from webapp.previsao.worker import PrevisaoWorker  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
+from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
 pytest_plugins = ["tests.navegador"]  # the browser fixtures (navegador, abrir)
 
@@ -57,6 +63,9 @@ def _settings(mongodb_url: str, database: str) -> Settings:
         mongodb_database=database,
         secret_key="segredo-de-teste-com-mais-de-32-caracteres",
         log_level="WARNING",
+        # No forecast computed in the background: a test recomputes when it means to
+        # (PrevisaoService.recalcular), or turns the worker on (tests/previsao).
+        previsao_thread=False,
     )
 
 
@@ -74,7 +83,7 @@ class Bancos:
         self.mongodb_url = mongodb_url
         self.livres: list[str] = []
         referencia = create_app(_settings(mongodb_url, f"t_{uuid.uuid4().hex[:16]}"))
-        mongo = componentes(referencia).mongo
+        mongo = componente(Mongo, referencia)
         self.forma = _forma(mongo.db)  # what create_app makes of an empty database
         mongo.client.drop_database(mongo.db.name)
         mongo.fechar()
@@ -116,25 +125,26 @@ def make_app(settings: Settings, bancos: Bancos) -> Iterator[Callable[..., Flask
     for app in apps:  # the change stream and OS dispatcher threads, before their DB goes away
         # Streams still open on a stopped test server end now, as on SIGTERM, instead of
         # polling a closed client from their orphaned threads.
-        componentes(app).live.encerrar()
-        componentes(app).live.parar()
-        componentes(app).despachante.parar()
+        componente(Broker, app).encerrar()
+        componente(Broker, app).parar()
+        componente(OsDispatcher, app).parar()
+        componente(PrevisaoWorker, app).parar()
     if apps:
-        bancos.devolver(componentes(apps[0]).mongo.client, settings.mongodb_database)
+        bancos.devolver(componente(Mongo, apps[0]).client, settings.mongodb_database)
     for app in apps:
-        componentes(app).mongo.fechar()
+        componente(Mongo, app).fechar()
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+def app(make_app: Callable[..., Flask], request: pytest.FixtureRequest) -> Flask:
+    # A test that asks for `rapido` gets this app with beats every 0.2 s (SSE_BATIDA_MS=200).
+    return make_app(sse_batida_ms=200) if "rapido" in request.fixturenames else make_app()
 
 
 @pytest.fixture
 def rapido(app: Flask) -> Flask:
-    """Heartbeats every 0.2 s, so streams notice a closed client or a revoked token quickly
-    (and a test's reader stops at once instead of waiting for the next beat)."""
-    app.config["EVENTOS_HEARTBEAT_S"] = 0.2
+    """The test's app with heartbeats every 0.2 s, so streams notice a closed client or a
+    revoked token quickly (and a test's reader stops at once instead of waiting for a beat)."""
     return app
 
 
@@ -160,8 +170,19 @@ def live_server(app: Flask) -> Iterator[str]:
 def usuarios_demo(app: Flask) -> dict[str, dict[str, Any]]:
     """The demo users (mecanico 101, mecanico2 102, gerente 201) in this test's database:
     {login: {"login", "senha", "nome", "papel", "funcionario_id"}}."""
-    componentes(app).pessoas.criar_se_faltam(USUARIOS_DEMO)
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     return {u["login"]: dict(u) for u in USUARIOS_DEMO}
+
+
+@pytest.fixture
+def pessoas(app: Flask, usuarios_demo, entrar) -> dict[str, Quadro]:
+    """The demo's mechanic and manager signed in on the board: {"mecanico": ..., "gerente": ...}."""
+    quadros = {}
+    for login in ("mecanico", "gerente"):
+        client = app.test_client()
+        assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
+        quadros[login] = Quadro(client)
+    return quadros
 
 
 @pytest.fixture

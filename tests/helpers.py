@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from tests.paginas import csrf_de
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -91,14 +93,37 @@ class Api:
         raise AssertionError(f"etapa desconhecida: {etapa}")
 
 
-def csrf_de(html: str) -> str:
-    """The csrf_token of the first form in a page (forms carry it as a hidden input)."""
-    for entrada in re.findall(r"<input\b[^>]*>", html):
-        if re.search(r'\bname="csrf_token"', entrada):
-            valor = re.search(r'\bvalue="([^"]+)"', entrada)
-            if valor:
-                return valor.group(1)
-    raise AssertionError("a página não tem csrf_token")
+class Quadro:
+    """A signed-in person on the board through the Flask test client: its forms' posts with the
+    CSRF token taken from the page (like a browser), plain or as htmx sends them."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = csrf_de(client.get("/").text)
+
+    def pagina(self, caminho: str = "/") -> str:
+        r = self.client.get(caminho)
+        assert r.status_code == 200, r.text
+        return r.text
+
+    def post(
+        self, caminho: str, dados: dict | None = None, htmx: bool = False, pagina: str = "/"
+    ) -> TestResponse:
+        headers = {"Referer": f"http://localhost{pagina}"}
+        if htmx:
+            headers.update({"HX-Request": "true", "HX-Current-URL": f"http://localhost{pagina}"})
+        return self.client.post(
+            caminho, data={"csrf_token": self.token, **(dados or {})}, headers=headers
+        )
+
+    def passo(
+        self, fila_id: str, slug: str, dados: dict | None = None, htmx: bool = False
+    ) -> TestResponse:
+        return self.post(f"/ordens/{fila_id}/passo/{slug}", dados, htmx)
+
+    def atribuir(self, fila_id: str, mecanico: object, htmx: bool = False) -> TestResponse:
+        dados = {"mecanico_responsavel_id": str(mecanico)}
+        return self.post(f"/ordens/{fila_id}/atribuir", dados, htmx)
 
 
 @contextmanager
@@ -178,3 +203,111 @@ def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subproc
             processo.wait()
         if processo.stderr:
             processo.stderr.close()
+
+
+# --- Pages and live streams as the tests read them ------------------------------------------
+
+
+def cartao_html(html: str, fila_id: str) -> str:
+    inicio = html.index(f'id="cartao-{fila_id}"')
+    return html[inicio : html.index("</li>", inicio)]
+
+
+def coluna_de(html: str, fila_id: str) -> str:
+    """The status of the column whose list holds the card."""
+    posicao = html.index(f'id="cartao-{fila_id}"')
+    return re.findall(r'id="cartoes-(\w+)"', html[:posicao])[-1]
+
+
+class LeitorSSE:
+    """Parses SSE messages from byte chunks in a background thread (a stream never ends by itself,
+    so reading must not block the test)."""
+
+    def __init__(self, chunks: Iterable[bytes], ao_terminar: Callable[[], None] | None = None):
+        self.mensagens: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.parar = threading.Event()
+        self.erro: Exception | None = None
+        self._ao_terminar = ao_terminar
+        self._thread = threading.Thread(target=self._ler, args=(iter(chunks),), daemon=True)
+        self._thread.start()
+
+    def _ler(self, chunks: Iterator[bytes]) -> None:
+        buffer = ""
+        try:
+            for chunk in chunks:
+                buffer += chunk.decode("utf-8") if isinstance(chunk, bytes) else chunk
+                while "\n\n" in buffer:
+                    bruto, buffer = buffer.split("\n\n", 1)
+                    self.mensagens.put(_analisar(bruto))
+                if self.parar.is_set():
+                    break
+        except Exception as erro:  # closed under the reader, or the app failed: the end
+            self.erro = erro
+        finally:
+            if self._ao_terminar is not None:
+                self._ao_terminar()
+            self.mensagens.put(None)
+
+    def proxima(self, timeout: float = 5.0, com: str | None = None) -> dict[str, Any]:
+        """The next message (heartbeats skipped) whose data contains `com`."""
+        limite = time.monotonic() + timeout
+        while True:
+            restante = limite - time.monotonic()
+            if restante <= 0:
+                raise AssertionError(f"nenhuma mensagem {com!r} a tempo")
+            try:
+                mensagem = self.mensagens.get(timeout=restante)
+            except queue.Empty:
+                continue
+            if mensagem is None:
+                raise AssertionError(f"o stream terminou ({self.erro!r})")
+            if mensagem["comentario"]:
+                continue
+            if com is None or com in mensagem["data"]:
+                return mensagem
+
+    def fim(self, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Every message until the stream ends."""
+        vistas, limite = [], time.monotonic() + timeout
+        while time.monotonic() < limite:
+            try:
+                mensagem = self.mensagens.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if mensagem is None:
+                return vistas
+            vistas.append(mensagem)
+        raise AssertionError("o stream não terminou")
+
+    def fechar(self) -> None:
+        self.parar.set()
+        self._thread.join(timeout=10)
+
+
+def _analisar(bruto: str) -> dict[str, Any]:
+    evento, dados, comentario = None, [], False
+    for linha in bruto.split("\n"):
+        if linha.startswith(":"):
+            comentario = True
+        elif linha.startswith("event:"):
+            evento = linha[6:].strip()
+        elif linha.startswith("data:"):
+            dados.append(linha[5:].removeprefix(" "))
+    return {"event": evento, "data": "\n".join(dados), "comentario": comentario and not dados}
+
+
+def stream_de_teste(client: Any, caminho: str) -> tuple[Any, LeitorSSE]:
+    """Open an SSE stream through the Flask test client. The request and its generator run in
+    the reader's thread, as in a real server (Flask's context lives in the request's thread)."""
+    pronta: queue.Queue[Any] = queue.Queue()
+
+    def chunks() -> Iterator[bytes]:
+        resposta = client.get(caminho, buffered=False)
+        pronta.put(resposta)
+        try:
+            yield from resposta.response
+        finally:
+            resposta.close()
+
+    leitor = LeitorSSE(chunks())
+    return pronta.get(timeout=10), leitor

@@ -17,7 +17,10 @@ from flask import Flask
 
 import bench
 from bench import harness, indicadores, soak
-from webapp.components import componentes
+from webapp.clock import Clock
+from webapp.components import componente
+from webapp.fila.queries import FilaQueries
+from webapp.mongo import Mongo
 
 BENCHMARKS = ["quadro", "capacidade", "indicadores", "previsao", "soak"]
 
@@ -117,7 +120,7 @@ def test_preencher_em_lote_da_o_mesmo_quadro_que_pelo_servico(
     try:
         em_lote = harness.preencher(outro, 40, 5, 10, modo="lote")
     finally:
-        componentes(outro).mongo.client.drop_database(settings.mongodb_database + "_lote")
+        componente(Mongo, outro).client.drop_database(settings.mongodb_database + "_lote")
     assert pelo_servico.ordens == em_lote.ordens == 55
     assert em_lote.por_coluna == pelo_servico.por_coluna
     assert sum(pelo_servico.por_coluna.values()) == 45  # the open ones and today's
@@ -132,7 +135,6 @@ def test_o_motorista_do_soak_sabe_o_que_o_banco_tem(make_app: Callable[..., Flas
     motorista = soak.Motorista(fila, "http://nunca-usado", "token", semente=7)
     for _ in range(60):
         motorista.mover(pela_api=False)
-    c = componentes(app)
-    no_banco = c.fila_queries.contagens(c.relogio.inicio_do_dia())
+    no_banco = componente(FilaQueries, app).contagens(componente(Clock, app).inicio_do_dia())
     assert fila.contagens() == {s: str(n) for s, n in no_banco.items()}
     assert len(fila.finalizadas()) <= soak.FINALIZADAS + 1 and len(fila.abertas()) >= 12

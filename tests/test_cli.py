@@ -18,9 +18,10 @@ from flask import Flask
 
 from scripts import localdb
 from tests.helpers import ambiente_do_app
-from webapp.components import componentes
-from webapp.fila.cli import COMANDOS as COMANDOS_FILA
+from webapp.cli import COMANDOS as COMANDOS_FILA
+from webapp.components import componente
 from webapp.pessoas.cli import COMANDOS as COMANDOS_PESSOAS
+from webapp.pessoas.queries import PessoasQueries
 from webapp.settings import Settings
 from webapp.sincronizacao_os.cli import os_sync
 
@@ -112,7 +113,7 @@ def test_token_so_o_token_na_saida_padrao(settings: Settings) -> None:
 def test_create_user_sem_terminal(app: Flask, settings: Settings) -> None:
     """Scripted (`docker compose exec -T`): the password from stdin or SENHA_USUARIO; without
     either, a clear error instead of a prompt nobody can answer."""
-    consultas = componentes(app).pessoas_queries
+    consultas = componente(PessoasQueries, app)
     env = ambiente_do_app(settings)
     # An empty shop is told how to begin, with the flask it ran (.venv/bin/flask here).
     r = rodar(env, "init-db")
@@ -198,4 +199,4 @@ def test_create_user_pergunta_a_senha_a_quem_esta_no_terminal(
     assert "As senhas não conferem; digite de novo." in visto
     assert "senha-forte" not in visto  # hidden as it is typed
     assert "Usuário ana criado (Gerente)." in visto
-    assert componentes(app).pessoas_queries.autenticar("ana", "senha-forte") is not None
+    assert componente(PessoasQueries, app).autenticar("ana", "senha-forte") is not None

@@ -19,11 +19,12 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from scripts import localdb
-from tests.helpers import TOKEN_SERVICO, Api, csrf_de
+from tests.helpers import TOKEN_SERVICO, Api, LeitorSSE, stream_de_teste
 from tests.helpers import gunicorn as gunicorn_em
-from tests.test_live import LeitorSSE, stream_de_teste
+from tests.paginas import csrf_de
 from webapp import create_app
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.mongo import Mongo
 from webapp.settings import ConfigError, Settings, load_settings
 from webapp.tokens import emitir
 
@@ -123,12 +124,13 @@ def test_banco_fora_conta_erro_e_metrics_responde_sem_o_outbox(settings: Setting
         assert "fila_db_errors_total" in r.text
         assert "fila_os_sync_pending_events" not in r.text  # absent, not a false zero
     finally:
-        componentes(app).mongo.fechar()
+        componente(Mongo, app).fechar()
 
 
-def test_streams_sse_abertos(app: Flask, usuarios_demo: dict, entrar: Callable[..., Any]) -> None:
-    app.config["EVENTOS_HEARTBEAT_S"] = 0.2  # the closed stream is noticed at the next heartbeat
-    client = app.test_client()
+def test_streams_sse_abertos(
+    rapido: Flask, usuarios_demo: dict, entrar: Callable[..., Any]
+) -> None:
+    client = rapido.test_client()  # the closed stream is noticed at the next (0.2 s) heartbeat
     assert entrar(client, "mecanico", usuarios_demo["mecanico"]["senha"]).status_code == 302
 
     def abertos() -> float:

@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 from tests.helpers import TOKEN_SERVICO, gunicorn
-from webapp.components import componentes
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -58,7 +59,7 @@ def test_depois_de_um_413_a_conexao_ainda_serve(settings: Settings, app) -> None
 def test_sigterm_encerra_os_streams_e_sai_logo(settings: Settings, app) -> None:
     """A stopping worker ends its streams at once (the browsers reconnect elsewhere) instead of
     waiting the whole grace period for them."""
-    token, _ = componentes(app).configuracoes.criar_token("TV", "teste")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
     with gunicorn(settings, WEB_CONCURRENCY="1") as (url, processo):
         fim = threading.Event()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from webapp import configuracao, create_app
 from webapp.settings import DEV_SECRET_KEY, DEV_SESSION_SECRET_KEY, ConfigError, load_settings
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -121,9 +122,8 @@ def test_chaves_antigas_de_sessao_separadas_por_virgula() -> None:
     assert s.session_fallbacks == ["antiga-1" + "a" * 32, "antiga-2" + "b" * 32]
 
 
-def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MONGODB_URL")}
-    env["APP_ENV"] = "production"
+def _partida(env: dict[str, str]) -> list[str]:
+    """What the app's start (wsgi.py) says on stderr when it refuses to start (exit 1)."""
     r = subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=RAIZ,
@@ -133,9 +133,38 @@ def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None
         timeout=60,
     )
     assert r.returncode == 1
-    linhas = r.stderr.strip().splitlines()
-    assert linhas == [
+    return r.stderr.strip().splitlines()
+
+
+def test_wsgi_para_com_uma_linha_em_producao_sem_segredo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MONGODB_URL")}
+    env["APP_ENV"] = "production"
+    assert _partida(env) == [
         "Configuração inválida: SECRET_KEY é obrigatória em produção (mínimo 32 caracteres)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("valor", "trecho"),
+    [
+        ("URGENTE=60/30", "o amarelo deve vir antes do vermelho"),
+        ("URGENTISSIMA=30/60", "ALERTA_ETAPA inválido em 'URGENTISSIMA=30/60'"),
+        ("URGENTE=30", "ALERTA_ETAPA inválido"),
+    ],
+)
+def test_alerta_etapa_invalido_recusado_na_partida(valor: str, trecho: str) -> None:
+    """ALERTA_ETAPA is the queue's rules' to read (fila/stages.py); the start refuses a bad one
+    all the same, before anything connects: the app, and gunicorn's master (configuracao)."""
+    with pytest.raises(ConfigError, match=trecho):
+        configuracao({"alerta_etapa": valor})
+    with pytest.raises(ConfigError, match=trecho):
+        create_app({"alerta_etapa": valor})
+    assert configuracao({"alerta_etapa": "URGENTE=20/40"}).alerta_etapa == "URGENTE=20/40"
+
+
+def test_wsgi_para_com_uma_linha_com_alerta_etapa_invalido() -> None:
+    assert _partida({**os.environ, "ALERTA_ETAPA": "ALTA=90/60"}) == [
+        "Configuração inválida: ALERTA_ETAPA: em 'ALTA=90/60' o amarelo deve vir antes do vermelho"
     ]
 
 

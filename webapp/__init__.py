@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Response, request
 from htmx_flask import Htmx
 
-from . import assets, docs, errors, health, live, logs, metrics
-from .clock import Relogio, agora
-from .components import Componentes
+from . import assets, auth, broker, cli, errors, logs, metrics
+from .api import routes as api
+from .broker import Broker
+from .clock import Clock, agora
+from .components import Aplicacao, componente, registrar
 from .configuracoes.repository import (
     CONFIGURACOES,
-    TOKENS,
-    TOKENS_REVOGAM,
+    PASSES,
+    PASSES_REVOGAM,
     ConfiguracoesRepository,
 )
 from .configuracoes.routes import bp as configuracoes_bp
-from .db import Indices, Mongo
-from .fila import api
-from .fila.cli import COMANDOS as COMANDOS_FILA
+from .fila.domain import ErroFila
 from .fila.queries import FilaQueries
+from .fila.repository import CAMPOS_INVISIVEIS, FilaRepository
 from .fila.repository import COLECAO as FILA
-from .fila.repository import FilaRepository
 from .fila.service import FilaService
+from .fila.stages import limites_alerta
 from .indicadores.routes import bp as indicadores_bp
-from .live import Broker
+from .mongo import Indices, Mongo
 from .painel.routes import bp as painel_bp
 from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from .pessoas.queries import PessoasQueries
@@ -36,8 +38,13 @@ from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
-from .quadro.actions import bp as quadro_bp
-from .sessao import auth
+from .previsao.calendar import Calendario, CalendarioInvalido
+from .previsao.queries import PrevisaoQueries
+from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
+from .previsao.repository import PREVISOES, PrevisaoRepository
+from .previsao.service import PrevisaoService
+from .previsao.worker import PrevisaoWorker
+from .quadro.routes import bp as quadro_bp
 from .sessao.repository import (
     SESSOES,
     SESSOES_REVOGAM,
@@ -45,15 +52,16 @@ from .sessao.repository import (
     TentativasRepository,
 )
 from .sessao.routes import bp as sessao_bp
-from .settings import Settings, load_settings
+from .sessao.service import carregar_usuario
+from .settings import LIMITE_CORPO, ConfigError, Settings, load_settings
 from .sincronizacao_os.cli import os_sync
-from .sincronizacao_os.dispatcher import Despachante
-from .sincronizacao_os.link import Ligacao
+from .sincronizacao_os.dispatcher import OsDispatcher
+from .sincronizacao_os.link import OsLink
 
 RAIZ = Path(__file__).resolve().parent.parent
-LIMITE_CORPO = 64 * 1024
 
-# Blueprints whose requests need the indexes (the others answer without the database).
+# Blueprints whose requests need the indexes (the others, and the API's probes and documents,
+# answer without the database).
 USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas", "indicadores"}
 
 CSP = (
@@ -63,65 +71,116 @@ CSP = (
 )
 
 
-def montar_componentes(settings: Settings) -> Componentes:
+def configuracao(config: Mapping[str, Any] | Settings | None = None) -> Settings:
+    """The settings, checked before anything starts: the environment's own rules
+    (settings.load_settings) and the values the core reads (ALERTA_ETAPA, by the queue's
+    stages; HORARIO_FUNCIONAMENTO and FERIADOS, by the forecast's calendar). A bad one:
+    ConfigError, one line for the operator (create_app, gunicorn's start)."""
+    settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    try:
+        limites_alerta(settings.alerta_etapa)
+        calendario(settings)
+    except (ValueError, CalendarioInvalido) as erro:
+        raise ConfigError(str(erro)) from None
+    return settings
+
+
+def calendario(settings: Settings) -> Calendario:
+    """The shop's working calendar (CalendarioInvalido: one line saying what is wrong)."""
+    return Calendario.de_config(
+        settings.horario_funcionamento, settings.feriados, settings.fuso_horario
+    )
+
+
+def montar_componentes(settings: Settings) -> list[object]:
     """Every collaborator, built once and wired by construction."""
     mongo = Mongo(settings)
     db = mongo.db
     repo, queries = FilaRepository(db), FilaQueries(db)
-    ligacao = Ligacao(db, queries, settings)
-    despachante = Despachante(repo, queries, ligacao, settings)
+    link = OsLink(db, queries, settings)
+    dispatcher = OsDispatcher(repo, queries, link, settings)
     metodo_hash = HASH_TESTE if settings.app_env == "test" else HASH_PRODUCAO
     pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)
-    return Componentes(
-        settings=settings,
-        relogio=Relogio(settings.fuso_horario),
-        mongo=mongo,
-        fila=FilaService(
+    tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
+    configuracoes = ConfiguracoesRepository(db)
+    previsao_repo, previsao_queries = PrevisaoRepository(db), PrevisaoQueries(db)
+    previsao = PrevisaoService(
+        previsao_repo,
+        previsao_queries,
+        queries,
+        calendario(settings),
+        # The mechanics at work now: the active ones (pessoas, a feature the core cannot read).
+        mecanicos=lambda: [numero for numero, _ in pessoas_queries.mecanicos_ativos()],
+        janela_dias=settings.previsao_janela_dias,
+        historico_minimo=settings.previsao_historico_minimo,
+    )
+    previsao_worker = PrevisaoWorker(previsao, previsao_repo, previsao_queries, settings)
+    return [
+        settings,
+        Clock(settings.fuso_horario),
+        mongo,
+        FilaService(
             repo,
             queries,
             origem=logs.origem,
-            avisar=despachante.acordar,
+            avisar=dispatcher.acordar,
             registrar=metrics.registrar_mudanca,
+            mudou=previsao_worker.acordar,
         ),
-        fila_queries=queries,
-        pessoas=pessoas,
-        pessoas_queries=pessoas_queries,
-        pessoas_service=PessoasService(pessoas, pessoas_queries, agora),
-        tentativas=TentativasRepository(db),
-        sessoes=SessoesRepository(db),
-        configuracoes=ConfiguracoesRepository(db),
-        live=Broker(
+        repo,
+        queries,
+        pessoas,
+        pessoas_queries,
+        PessoasService(pessoas, pessoas_queries, agora, mudou=previsao_worker.acordar),
+        tentativas,
+        sessoes,
+        configuracoes,
+        previsao_repo,
+        previsao_queries,
+        previsao,
+        previsao_worker,
+        Broker(
             db,
             {
-                FILA: live.MUDANCA,
-                CONFIGURACOES: live.CONFIG,
-                TOKENS: live.ACESSO,
-                USUARIOS: live.ACESSO,
-                SESSOES: live.ACESSO,
+                FILA: broker.MUDANCA,
+                PREVISOES: broker.PREVISAO,
+                CONFIGURACOES: broker.CONFIG,
+                PASSES: broker.ACESSO,
+                USUARIOS: broker.ACESSO,
+                SESSOES: broker.ACESSO,
             },
             revogam={
-                TOKENS: TOKENS_REVOGAM,
+                PASSES: PASSES_REVOGAM,
                 USUARIOS: USUARIOS_REVOGAM,
                 SESSOES: SESSOES_REVOGAM,
             },
+            invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
         ),
-        despachante=despachante,
-        ligacao_os=ligacao,
-    )
+        dispatcher,
+        link,
+        # Every collection's indexes (idempotent), created once per process.
+        Indices(
+            repo.criar_indices,
+            pessoas.criar_indices,
+            tentativas.criar_indices,
+            sessoes.criar_indices,
+            configuracoes.criar_indices,
+            previsao_repo.criar_indices,
+        ),
+    ]
 
 
-def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     """Build the app. `config`: a Settings, or overrides of the environment's settings."""
-    settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    settings = configuracao(config)
     logs.configurar(settings.log_level)
 
-    app = Flask(
+    app = Aplicacao(
         __name__,
         template_folder=str(RAIZ / "templates"),
         static_folder=str(RAIZ / "static"),
     )
     app.config.update(
-        SETTINGS=settings,
         # Cookies and CSRF; the JWT key (settings.secret_key) is never used for them.
         SECRET_KEY=settings.session_secret_key,
         SECRET_KEY_FALLBACKS=settings.session_fallbacks,
@@ -131,29 +190,44 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Htmx(app)  # request.htmx
-    metrics.instalar(app)  # first: its hooks must see requests the later ones refuse
-    assets.instalar(app)  # compression, fingerprinted static files, the app's version
 
-    c = montar_componentes(settings)
-    app.extensions["componentes"] = c
-    c.relogio.instalar(app)
-    indices = Indices(c.criar_indices)
+    registrar(app, *montar_componentes(settings))
+    dispatcher, indices = componente(OsDispatcher, app), componente(Indices, app)
+    previsao_worker = componente(PrevisaoWorker, app)
+    # First: its hooks must see requests the later ones refuse.
+    metrics.instalar(app, settings.metrics_token, componente(FilaQueries, app).totais_os_sync)
+    assets.instalar(app)  # compression, fingerprinted static files, the app's version
+    app.add_template_filter(componente(Clock, app).formatar, "local")
     indices.tentar()
 
     logs.instalar(app)  # before any hook that may fail: every log line has its request id
     errors.instalar(app)
 
+    @app.errorhandler(ErroFila)
+    def _recusa(erro: ErroFila) -> Response:
+        return errors.resposta(erro.status, erro.mensagem)
+
     @app.before_request
     def _indices() -> None:
         # A no-op once done; while the database is down it raises and the request gets 503.
-        if request.blueprint in USAM_BANCO:
+        if request.blueprint in USAM_BANCO and request.endpoint not in api.PUBLICAS:
             indices.garantir()
 
-    auth.instalar(app, api.bp)
+    # The OS dispatcher's thread in this process; under `flask` commands (init-db, os-sync
+    # run...) a web request (`flask run`) starts it instead.
+    if settings.os_sync_thread and settings.url_api_os:
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            dispatcher.iniciar()
+        app.before_request(dispatcher.garantir)
+    # The forecast's thread likewise: every web process competes for its lease, one computes.
+    if settings.previsao_thread:
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            previsao_worker.iniciar()
+        app.before_request(previsao_worker.garantir)
+
+    auth.instalar(app, settings, api.bp, carregar_usuario)
     for blueprint in (
-        health.bp,
         api.bp,
-        docs.bp,
         sessao_bp,
         quadro_bp,
         painel_bp,
@@ -162,15 +236,8 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         indicadores_bp,
     ):
         app.register_blueprint(blueprint)
-    for comando in (*COMANDOS_FILA, *COMANDOS_PESSOAS, os_sync):
+    for comando in (*cli.COMANDOS, *COMANDOS_PESSOAS, os_sync):
         app.cli.add_command(comando)
-
-    # The OS dispatcher's thread in this process; under `flask` commands (init-db, os-sync
-    # run...) a web request (`flask run`) starts it instead.
-    if settings.os_sync_thread and settings.url_api_os:
-        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
-            c.despachante.iniciar()
-        app.before_request(c.despachante.garantir)
 
     @app.after_request
     def _cabecalhos(response: Response) -> Response:

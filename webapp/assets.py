@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 
 UM_ANO = 365 * 24 * 3600
@@ -65,3 +65,8 @@ def instalar(app: Flask) -> None:
         if request.endpoint == "static" and request.args.get("v"):
             resposta.headers["Cache-Control"] = f"public, max-age={UM_ANO}, immutable"
         return resposta
+
+
+def versao_do_app() -> str:
+    """This app's version (its static files and templates), as the live streams announce it."""
+    return str(current_app.config["VERSAO"])

@@ -1,12 +1,11 @@
 """The shop's clock: "now" as MongoDB stores it (UTC, milliseconds) and the shop's local time
-(today on the board, times shown to people). One module, one Jinja filter (`local`)."""
+(today on the board, times shown to people). One module; `Clock.formatar` is the templates'
+`local` filter."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from flask import Flask
 
 
 def agora() -> datetime:
@@ -27,8 +26,8 @@ def duracao(segundos: float) -> str:
     return f"{dias} d {horas} h"
 
 
-class Relogio:
-    """The shop's time zone (FUSO_HORARIO)."""
+class Clock:
+    """The shop's clock: its time zone (FUSO_HORARIO), its days."""
 
     def __init__(self, fuso: str) -> None:
         self.fuso = ZoneInfo(fuso)
@@ -48,7 +47,3 @@ class Relogio:
 
     def formatar(self, instante: datetime | None, formato: str = "%d/%m/%Y %H:%M") -> str:
         return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
-
-    def instalar(self, app: Flask) -> None:
-        app.extensions["relogio"] = self
-        app.add_template_filter(self.formatar, "local")

@@ -1,52 +1,39 @@
-"""The collaborators of one app (one process), built once by create_app and reached from
-request handlers, streams and commands through `componentes()`."""
+"""The app's collaborators (its services, repositories, queries, the broker, the settings...),
+each built once by create_app and registered under its own class; anything that runs in the app
+(a request, a stream, a command) reaches one by that class: `componente(FilaService)`, or
+`componente(FilaService, app)` with the app at hand (tests, gunicorn's hooks).
+
+Infrastructure: this module knows no collaborator, so every package may ask it for any of them
+and the import arrows still point down (a feature imports the class it asks for from the
+package that owns it).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from flask import Flask, current_app
 
-from .clock import Relogio
-from .configuracoes.repository import ConfiguracoesRepository
-from .db import Mongo
-from .fila.queries import FilaQueries
-from .fila.service import FilaService
-from .live import Broker
-from .pessoas.queries import PessoasQueries
-from .pessoas.repository import PessoasRepository
-from .pessoas.service import PessoasService
-from .sessao.repository import SessoesRepository, TentativasRepository
-from .settings import Settings
-from .sincronizacao_os.dispatcher import Despachante
-from .sincronizacao_os.link import Ligacao
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Componentes:
-    settings: Settings
-    relogio: Relogio
-    mongo: Mongo
-    fila: FilaService
-    fila_queries: FilaQueries
-    pessoas: PessoasRepository
-    pessoas_queries: PessoasQueries
-    pessoas_service: PessoasService
-    tentativas: TentativasRepository
-    sessoes: SessoesRepository
-    configuracoes: ConfiguracoesRepository
-    live: Broker
-    despachante: Despachante
-    ligacao_os: Ligacao
+class Aplicacao(Flask):
+    """Flask with the collaborators create_app registered, by class."""
 
-    def criar_indices(self) -> None:
-        """Every collection's indexes (idempotent)."""
-        self.fila.repo.criar_indices()
-        self.pessoas.criar_indices()
-        self.tentativas.criar_indices()
-        self.sessoes.criar_indices()
-        self.configuracoes.criar_indices()
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.componentes: dict[type, object] = {}
 
 
-def componentes(app: Flask | None = None) -> Componentes:
-    return (app or current_app).extensions["componentes"]
+def registrar(app: Aplicacao, *objetos: object) -> None:
+    """Register each object under its class (once: two of a class would be ambiguous)."""
+    for objeto in objetos:
+        if type(objeto) in app.componentes:
+            raise ValueError(f"{type(objeto).__name__} já registrado")
+        app.componentes[type(objeto)] = objeto
+
+
+def componente(tipo: type[T], app: Flask | None = None) -> T:
+    """The app's collaborator of class `tipo` (the current app's, unless `app` is given)."""
+    alvo = cast(Aplicacao, app if app is not None else current_app)
+    return cast(T, alvo.componentes[tipo])

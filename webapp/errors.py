@@ -10,25 +10,19 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import HTTPException
 
 from . import metrics
-from .contract import ErroApi
-from .fila.service import (
-    ChaveReutilizada,
-    Conflito,
-    EntradaInvalida,
-    ErroFila,
-    NaoEncontrada,
-    Proibido,
-)
 
 log = logging.getLogger(__name__)
 
-STATUS_ERRO_FILA: dict[type[ErroFila], int] = {
-    EntradaInvalida: 400,
-    Proibido: 403,
-    NaoEncontrada: 404,
-    Conflito: 409,
-    ChaveReutilizada: 422,
-}
+
+class ErroHttp(Exception):
+    """An HTTP error answered as {"detail": ...} (JSON) or the error page (people)."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
 
 MENSAGENS_HTTP = {
     400: "Requisição inválida.",
@@ -108,13 +102,9 @@ def _indisponivel(erro: Exception) -> Response:
 
 
 def instalar(app: Flask) -> None:
-    @app.errorhandler(ErroApi)
-    def _erro_api(erro: ErroApi) -> Response:
+    @app.errorhandler(ErroHttp)
+    def _erro_http(erro: ErroHttp) -> Response:
         return resposta(erro.status, erro.detail, erro.headers)
-
-    @app.errorhandler(ErroFila)
-    def _erro_fila(erro: ErroFila) -> Response:
-        return resposta(STATUS_ERRO_FILA.get(type(erro), 409), erro.mensagem)
 
     @app.errorhandler(ConnectionFailure)
     def _banco_fora(erro: ConnectionFailure) -> Response:

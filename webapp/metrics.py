@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from ipaddress import ip_network
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 VARIAVEL_MULTIPROCESSO = "PROMETHEUS_MULTIPROC_DIR"
 SEM_ROTA = "unmatched"  # the endpoint label of a request no route matched (404, 405...)
+ENDPOINT = "metrics.metrics"  # /metrics's own label (it answers without the database)
 METODOS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -135,7 +136,6 @@ class _Processo(Collector):
         yield from REGISTRY.collect()
 
 
-bp = Blueprint("metrics", __name__)
 LOOPBACK = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
@@ -147,10 +147,9 @@ def _recusa(status: int, detalhe: str, cabecalhos: dict[str, str] | None = None)
     return Response(corpo, status, headers=cabecalhos, mimetype="application/json")
 
 
-def _autorizar() -> Response | None:
+def _autorizar(token: str) -> Response | None:
     """Who may scrape: with METRICS_TOKEN, whoever sends it as a bearer token; without it, only
     this host (loopback: development, a sidecar, the container itself). None: allowed."""
-    token = current_app.config["SETTINGS"].metrics_token
     if not token:
         if na_rede(request.remote_addr, LOOPBACK):
             return None
@@ -167,25 +166,23 @@ def _autorizar() -> Response | None:
     )
 
 
-@bp.get("/metrics")
-def metrics() -> Response:
-    if (recusa := _autorizar()) is not None:
-        return recusa
-    registro = CollectorRegistry()
-    if diretorio_multiprocesso() is not None:
-        multiprocess.MultiProcessCollector(registro)
-    else:
-        registro.register(_Processo())
-    # Read straight from the app: components.py imports live.py, which imports this module.
-    queries = current_app.extensions["componentes"].fila_queries
-    registro.register(_Outbox(queries.totais_os_sync))
-    return Response(generate_latest(registro), content_type=CONTENT_TYPE_LATEST)
-
-
-def instalar(app: Flask) -> None:
-    """/metrics, and the count and duration of every request. Installed before the other
+def instalar(app: Flask, token: str, totais_os: Callable[[], dict[str, int]]) -> None:
+    """/metrics (for METRICS_TOKEN's bearer, or this host; the OS outbox's gauges read with
+    `totais_os`), and the count and duration of every request. Installed before the other
     request hooks, so a request refused by one of them (503, 401...) is measured too."""
-    app.register_blueprint(bp)
+
+    def metrics() -> Response:
+        if (recusa := _autorizar(token)) is not None:
+            return recusa
+        registro = CollectorRegistry()
+        if diretorio_multiprocesso() is not None:
+            multiprocess.MultiProcessCollector(registro)
+        else:
+            registro.register(_Processo())
+        registro.register(_Outbox(totais_os))
+        return Response(generate_latest(registro), content_type=CONTENT_TYPE_LATEST)
+
+    app.add_url_rule("/metrics", ENDPOINT, metrics, methods=["GET"])
 
     @app.before_request
     def _inicio() -> None:

@@ -28,7 +28,9 @@ from gunicorn import util
 from gunicorn.http.body import LengthReader
 from gunicorn.workers.ggevent import GeventWorker
 
-from . import LIMITE_CORPO
+from .broker import Broker
+from .components import Aplicacao, componente
+from .settings import LIMITE_CORPO
 
 MENSAGENS = {
     400: "Requisição malformada.",
@@ -213,10 +215,9 @@ class Worker(GeventWorker):
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
-        componentes = getattr(self.wsgi, "extensions", {}).get("componentes")
-        if componentes is not None:
+        if isinstance(self.wsgi, Aplicacao):
             # Out of the signal handler: ending the streams takes locks.
-            gevent.spawn(componentes.live.encerrar)
+            gevent.spawn(componente(Broker, self.wsgi).encerrar)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         if req is not None and getattr(req, "path", None):

@@ -1,7 +1,8 @@
 """Settings from the environment, with the names the shop already uses (docs/DOMAIN.md).
 
 Development has safe defaults; production refuses to start on a missing or unsafe setting, with
-one line saying which.
+one line saying which. Values that the queue's rules read (ALERTA_ETAPA) stay plain text here:
+the rules parse them, and webapp.configuracao refuses a bad one at start-up the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .fila.domain import Prioridade
-from .fila.stages import LIMITES_ALERTA_PADRAO
-
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
@@ -25,6 +23,8 @@ ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
 USO_TOKEN = "uso_token"
 CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role", USO_TOKEN})
 AMBIENTES = ("development", "test", "production")
+# The largest request body read (JSON API, forms): 413 past it, also in gunicorn's worker.
+LIMITE_CORPO = 64 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -58,6 +58,7 @@ class Settings:
     # The shop's clock: "today" on the board, times shown to people.
     fuso_horario: str = "America/Sao_Paulo"
     # Minutes in a stage before a card turns amber/red, per priority: "URGENTE=30/60,ALTA=60/120"
+    # (read by the queue's rules, fila/stages.limites_alerta; webapp.configuracao checks it).
     alerta_etapa: str = ""
     # Networks (CIDRs, comma-separated) of the reverse proxies in front of the app (nginx, the
     # ingress controller, a load balancer): only a peer there is believed about X-Forwarded-For
@@ -104,6 +105,19 @@ class Settings:
     os_sync_intervalo_ms: int = 1000  # polling, besides being woken right after each step
     os_sync_thread: bool = True  # a dispatcher thread in each web process
     os_alerta_fora_s: int = 60  # the board's banner once the OS service is down this long
+    # --- The forecast ("quando fica pronto?", webapp/previsao/) ---
+    # The shop's opening hours and holidays, as text parsed by previsao/calendar.py (refused at
+    # start by webapp.configuracao): "seg-sex 08:00-18:00; sab 08:00-12:00" (empty: that one),
+    # "25/12, 01/01/2027". The forecast learns and predicts in working time.
+    horario_funcionamento: str = ""
+    feriados: str = ""
+    previsao_janela_dias: int = 90  # the finished orders of these many days are learned from
+    previsao_historico_minimo: int = 30  # fewer finished orders: "sem histórico suficiente"
+    previsao_intervalo_s: int = 120  # recomputed at least this often, besides after each change
+    # One process per deployment computes, under a lease (previsao/worker.py); a thread in
+    # each web process competes for it. Off: this process only asks for recomputes.
+    previsao_thread: bool = True
+    previsao_lease_ms: int = 30_000  # the lease outlives a crashed holder by at most this
 
     @property
     def production(self) -> bool:
@@ -198,7 +212,6 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
         ZoneInfo(settings.fuso_horario)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"FUSO_HORARIO desconhecido: {settings.fuso_horario!r}") from None
-    limites_alerta(settings)
     if not 100 <= settings.mongodb_timeout_ms <= 60_000:
         raise ConfigError("MONGODB_TIMEOUT_MS deve estar entre 100 e 60000")
     if settings.trusted_proxies != 0:
@@ -219,6 +232,7 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
     if not 200 <= settings.sse_batida_ms <= 60_000:
         raise ConfigError("SSE_BATIDA_MS deve estar entre 200 e 60000")
     checar_os(settings)
+    checar_previsao(settings)
     checar_url_publica(settings.url_publica)
     sobrepostas = [
         f"{p} e {o}" for p in proxies for o in settings.redes_confiaveis
@@ -253,24 +267,6 @@ def check(settings: Settings, explicit: Mapping[str, Any] | None = None) -> None
             "SESSION_SECRET_KEY deve ser diferente de SECRET_KEY "
             "(uma assina as sessões, a outra os JWTs)"
         )
-
-
-def limites_alerta(settings: Settings) -> dict[Prioridade, tuple[int, int]]:
-    """ALERTA_ETAPA parsed over the defaults: {"URGENTE": (amber_min, red_min), ...}."""
-    limites = dict(LIMITES_ALERTA_PADRAO)
-    for parte in filter(None, (p.strip() for p in settings.alerta_etapa.split(","))):
-        nome, _, valores = parte.partition("=")
-        try:
-            prioridade = Prioridade(nome.strip().upper())
-            atencao, atraso = (int(v) for v in valores.split("/"))
-        except ValueError:
-            raise ConfigError(
-                f"ALERTA_ETAPA inválido em {parte!r}; use por exemplo URGENTE=30/60,ALTA=60/120"
-            ) from None
-        if not 0 < atencao < atraso:
-            raise ConfigError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
-        limites[prioridade] = (atencao, atraso)
-    return limites
 
 
 def checar_os(settings: Settings) -> None:
@@ -331,6 +327,19 @@ def checar_os(settings: Settings) -> None:
             "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
             "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
         )
+
+
+def checar_previsao(settings: Settings) -> None:
+    """The forecast's numbers (its calendar's text is parsed by webapp.configuracao)."""
+    limites = {
+        "PREVISAO_JANELA_DIAS": (settings.previsao_janela_dias, 7, 366),
+        "PREVISAO_HISTORICO_MINIMO": (settings.previsao_historico_minimo, 1, 100_000),
+        "PREVISAO_INTERVALO_S": (settings.previsao_intervalo_s, 10, 900),
+        "PREVISAO_LEASE_MS": (settings.previsao_lease_ms, 1_000, 3_600_000),
+    }
+    for nome, (valor, minimo, maximo) in limites.items():
+        if not minimo <= valor <= maximo:
+            raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}, recebido {valor}")
 
 
 def checar_url_publica(url: str | None) -> None:

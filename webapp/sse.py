@@ -1,5 +1,5 @@
 """Server-Sent Events: the body of a board's or a TV's live stream, fed by the process's one
-change stream (live.py). First the whole current state, then each change, a beat ("batida")
+change stream (broker.py). First the whole current state, then each change, a beat ("batida")
 every SSE_BATIDA_MS, and an end when the viewer's access is revoked or the process stops."""
 
 from __future__ import annotations
@@ -7,17 +7,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from pymongo.errors import PyMongoError
 
 from . import metrics
-from .live import ACESSO, CONFIG, ENCERRAR, MUDANCA, RESSINCRONIZAR, Evento, broker
+from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, PREVISAO, RESSINCRONIZAR, Broker, Evento
 
 log = logging.getLogger(__name__)
 
-VALIDAR_S = 15.0  # an open stream re-checks its user or TV token at least this often
+VALIDAR_S = 15.0  # an open stream re-checks its user or TV pass at least this often
 ESPERA_PRONTO_S = 3.0  # how long a new stream waits for the change stream to be open
 # More changes than this at once are sent as one full refresh instead of card by card.
 LOTE_MAXIMO = 20
@@ -45,21 +46,13 @@ def resposta_sse(corpo: Iterable[str]) -> Response:
     )
 
 
-def _config(nome: str, padrao: float) -> float:
-    return float(current_app.config.get(nome, padrao))
-
-
-def heartbeat_s() -> float:
-    """Seconds between two "batida" events (clients tell a dead stream by missed beats):
-    SSE_BATIDA_MS, unless the app's config says otherwise (tests)."""
-    padrao = current_app.config["SETTINGS"].sse_batida_ms / 1000
-    return _config("EVENTOS_HEARTBEAT_S", padrao)
-
-
 def transmitir(
+    fonte: Broker,
+    batida_s: float,
     *,
     completo: Callable[[], str],
     mudancas: Callable[[list[Evento]], str | None],
+    previsoes: Callable[[list[Evento]], str | None] | None = None,
     valido: Callable[[], bool] | None = None,
     ao_revogar: str = "",
     recarga_s: float | None = None,
@@ -68,20 +61,22 @@ def transmitir(
     visao: Any = None,
     dia: Callable[[], Any] | None = None,
 ) -> Iterator[str]:
-    """The body of an SSE stream: first the current state (`completo`), then what changes.
+    """The body of an SSE stream fed by the process's broker (`fonte`): first the current state
+    (`completo`), then what changes.
 
     Sending the whole state first makes every (re)connection show current data, after a network
-    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (or None
-    to skip); `config` what a change of the settings redraws (default: everything). `valido`
-    is asked at once when a user or a TV token changes, and on a timer that events cannot
-    starve; the stream ends when it turns false (an event named "revogado"). A "batida" event
-    (the app's `versao`) goes out every heartbeat: the client knows the stream is alive, and
-    that a new version was deployed. `recarga_s`: send the whole state again this often (what
-    depends on the clock, like time in a stage). `dia`: the shop's day now; when it changes
-    (midnight in the shop's zone) the whole state goes again at once ("finished today" empties).
+    drop or a server restart alike. `mudancas` renders a batch of the queue's changes (as they
+    came: maybe several per item; None to skip), `previsoes` a batch of the forecasts' changes
+    (none: they are not shown); `config` what a change of the settings redraws (default:
+    everything). `valido` is asked at once when a user or a TV pass changes, and on
+    a timer that events cannot starve; the stream ends when it turns false (an event named
+    "revogado"). A "batida" event (the app's `versao`) goes out every `batida_s`
+    (SSE_BATIDA_MS): the client knows the stream is alive, and that a new version was deployed.
+    `recarga_s`: send the whole state again this often (what depends on the clock, like time in
+    a stage). `dia`: the shop's day now; when it changes (midnight in the shop's zone) the whole
+    state goes again at once ("finished today" empties).
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
-    fonte = broker()
     hoje = dia() if dia else None
 
     def estado() -> str:
@@ -93,12 +88,11 @@ def transmitir(
         chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, completo)
 
-    heartbeat = heartbeat_s()
-    validar_s = _config("EVENTOS_VALIDAR_S", VALIDAR_S)
+    heartbeat, validar_s = batida_s, VALIDAR_S
     assinatura = fonte.assinar()
     stream_fechado = metrics.stream_aberto()
     try:
-        fonte.aguardar_pronto(_config("EVENTOS_ESPERA_PRONTO_S", ESPERA_PRONTO_S))
+        fonte.aguardar_pronto(ESPERA_PRONTO_S)
         assinatura.drenar()  # the snapshot below already covers anything queued so far
         yield mensagem(estado())
         yield mensagem(versao, "batida")
@@ -126,7 +120,11 @@ def transmitir(
                 if any(e.tipo == CONFIG for e in lote):
                     yield mensagem(config() if config else estado())
                 da_fila = [e for e in lote if e.tipo == MUDANCA]
-                html = mudancas(ultimos_por_item(da_fila)) if da_fila else None
+                html = mudancas(da_fila) if da_fila else None
+                if html:
+                    yield mensagem(html)
+                das_previsoes = [e for e in lote if e.tipo == PREVISAO]
+                html = previsoes(das_previsoes) if das_previsoes and previsoes else None
                 if html:
                     yield mensagem(html)
             if agora >= batida:
@@ -141,9 +139,11 @@ def transmitir(
 
 
 def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:
-    """One event per item, the latest, in the order the items last changed."""
+    """One event per item, the latest (its document is the item now), with the fields that all
+    of that item's events changed, in the order the items last changed."""
     ultimos: dict[str | None, Evento] = {}
     for evento in eventos:
-        ultimos.pop(evento.fila_id, None)
-        ultimos[evento.fila_id] = evento
+        anterior = ultimos.pop(evento.fila_id, None)
+        campos = evento.campos | anterior.campos if anterior else evento.campos
+        ultimos[evento.fila_id] = replace(evento, campos=campos)
     return list(ultimos.values())

@@ -8,7 +8,6 @@ from typing import Any
 
 import jwt
 
-from .fila.domain import Papel
 from .settings import USO_TOKEN, Settings
 
 
@@ -30,11 +29,12 @@ class TokenSemPermissao(Exception):
 @dataclass(frozen=True)
 class Identidade:
     sub: str
-    papel: Papel
+    # The `role` claim as sent (whoever reads it keeps its allow-list: api/routes.py); None: a
+    # role-less token accepted as an integration's.
+    role: Any
     claims: dict[str, Any]
 
 
-_PAPEIS = {"mecanico": Papel.MECANICO, "gerente": Papel.GERENTE, "admin": Papel.ADMIN}
 TIPO_SERVICO = "servico_interno"  # `tipo_token` of the auth service's service tokens
 # Every token this app sends to the OS service says so (`uso_token`), and this API refuses any
 # token that does: whoever reads the OS service's logs or traffic cannot use it here, whatever
@@ -44,7 +44,8 @@ MINUTOS_PARA_OS = 5
 
 
 def verificar(token: str, settings: Settings) -> Identidade:
-    """Check signature, algorithm, exp, iss and aud; the caller's identity or TokenInvalido."""
+    """Check signature, algorithm, exp, iss and aud; the caller's identity or TokenInvalido (and
+    TokenSemPermissao for a role-less token that is no integration's)."""
     # A token without `aud` is accepted only while JWT_REQUIRE_AUDIENCE is off (migration from
     # the current auth service); a token that carries one is always checked.
     try:
@@ -60,14 +61,11 @@ def verificar(token: str, settings: Settings) -> Identidade:
         # The shop's auth service gives its login tokens (customers' too) no role: only
         # service tokens and the integrations configured by `sub` act as an integration.
         if claims.get("tipo_token") == TIPO_SERVICO or sub in settings.integracoes:
-            return Identidade(sub, Papel.SERVICO, claims)
+            return Identidade(sub, None, claims)
         raise TokenSemPermissao(
             "Token sem papel (role): só integrações configuradas podem usar a API."
         )
-    papel = claims["role"]
-    if not isinstance(papel, str) or papel not in _PAPEIS:  # an allow-list: exact codes only
-        raise TokenSemPermissao("Papel (role) do token não reconhecido.")
-    return Identidade(sub, _PAPEIS[papel], claims)
+    return Identidade(sub, claims["role"], claims)
 
 
 # Why a token is refused, most specific first (the rest: "Token inválido.").

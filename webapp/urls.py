@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import request, url_for
 
-from .components import componentes
+from .components import componente
+from .settings import Settings
 
 
 def destino_seguro(destino: str | None, padrao: str | None = None) -> str:
@@ -40,7 +41,7 @@ def endereco_publico(endpoint: str, **valores: Any) -> str:
     """The absolute address of a page, to be opened on another device (a QR code, a TV's
     address): under URL_PUBLICA when set, else under the host this request came to (which,
     on the server itself, may be 127.0.0.1)."""
-    base = componentes().settings.url_publica
+    base = componente(Settings).url_publica
     if not base:
         return url_for(endpoint, _external=True, **valores)
     return base.rstrip("/") + url_for(endpoint, **valores)

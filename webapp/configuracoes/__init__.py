@@ -1,1 +1,2 @@
-"""The manager's settings: TV display tokens and the columns' soft limits."""
+"""The manager's settings: TV passes (what lets a TV open the wall) and the columns' soft
+limits."""

@@ -29,5 +29,5 @@ class LimitesForm(Formulario):
         return {str(s): self[str(s)].data for s in Status}
 
 
-class NovoTokenForm(Formulario):
+class NovoPasseForm(Formulario):
     nome = texto_obrigatorio("Nome da tela", "Dê um nome à tela, por exemplo “TV da recepção”.", 60)

@@ -1,4 +1,4 @@
-"""The manager's settings page (`/configuracoes`): display tokens for the TV wall and the soft
+"""The manager's settings page (`/configuracoes`): TV passes for the TV wall and the soft
 limits of the board's columns (past a limit the column header turns red, nothing is refused)."""
 
 from __future__ import annotations
@@ -8,38 +8,39 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..components import componentes
+from ..auth import exigir_gerente
+from ..components import componente
 from ..forms import ConfirmarForm
+from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
-from ..sessao.auth import exigir_gerente
 from ..urls import endereco_publico
-from .forms import LimitesForm, NovoTokenForm
+from .forms import LimitesForm, NovoPasseForm
+from .repository import ConfiguracoesRepository
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
 
 
 def _pagina(
     limites: LimitesForm | None = None,
-    novo: NovoTokenForm | None = None,
-    token_criado: dict[str, Any] | None = None,
+    novo: NovoPasseForm | None = None,
+    passe_criado: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    c = componentes()
-    repo = c.configuracoes
+    repo = componente(ConfiguracoesRepository)
     if limites is None:
         limites = LimitesForm(formdata=None, data=repo.limites_colunas())
-    tokens = repo.listar_tokens()
+    passes = repo.listar_passes()
     corpo = render_template(
         "configuracoes/index.html",
         limites=limites,
-        novo=novo or NovoTokenForm(formdata=None),
+        novo=novo or NovoPasseForm(formdata=None),
         revogar=ConfirmarForm(formdata=None),
-        tokens=tokens,
-        autores=c.pessoas_queries.nomes_por_login(t.get("criado_por") for t in tokens),
-        token_criado=token_criado,
+        passes=passes,
+        autores=componente(PessoasQueries).nomes_por_login(t.get("criado_por") for t in passes),
+        passe_criado=passe_criado,
     )
     resposta = Response(corpo, status=status, mimetype="text/html")
-    if token_criado:
+    if passe_criado:
         # The secret is on this page only: keep it out of every cache.
         resposta.headers["Cache-Control"] = "no-store"
     return resposta
@@ -56,38 +57,41 @@ def index() -> Response:
 def salvar() -> Any:
     form = LimitesForm()
     if form.validate():
-        componentes().configuracoes.salvar_limites(form.limites(), current_user.ator.id)
+        componente(ConfiguracoesRepository).salvar_limites(form.limites(), current_user.ator.id)
         flash("Limites das colunas salvos.", "limites")
         return redirect(url_for("configuracoes.index") + "#limites", code=303)
     return _pagina(limites=form, status=400)
 
 
-@bp.post("/tokens")
+@bp.post("/passes")
 @exigir_gerente
-def novo_token() -> Any:
-    form = NovoTokenForm()
+def novo_passe() -> Any:
+    form = NovoPasseForm()
     if not form.validate():
         return _pagina(novo=form, status=400)
-    token, documento = componentes().configuracoes.criar_token(form.nome.data, current_user.ator.id)
-    url = endereco_publico("painel.index", token=token)
+    passe, documento = componente(ConfiguracoesRepository).criar_passe(
+        form.nome.data, current_user.ator.id
+    )
+    # `token`: the address's parameter, as TVs installed before the pass had its name know it.
+    url = endereco_publico("painel.index", token=passe)
     # Only its hash is stored: the address and its QR code exist in this answer alone (no-store,
-    # the QR inline, never an image URL carrying the token).
+    # the QR inline, never an image URL carrying the pass).
     criado = {
         "nome": documento["nome"],
         "url": url,
         "qr": qr_svg(url, f"Código QR do endereço do painel da tela “{documento['nome']}”", 4),
     }
-    return _pagina(token_criado=criado)
+    return _pagina(passe_criado=criado)
 
 
-@bp.post("/tokens/<token_id>/revogar")
+@bp.post("/passes/<passe_id>/revogar")
 @exigir_gerente
-def revogar(token_id: str) -> Any:
+def revogar(passe_id: str) -> Any:
     if not ConfirmarForm().validate():
         return _pagina(status=400)
-    documento = componentes().configuracoes.revogar_token(token_id, current_user.ator.id)
+    documento = componente(ConfiguracoesRepository).revogar_passe(passe_id, current_user.ator.id)
     if documento is None:
-        flash("Token não encontrado ou já revogado.", "tokens")
+        flash("Passe não encontrado ou já revogado.", "passes")
     else:
-        flash(f"Token “{documento['nome']}” revogado: a tela perde o acesso.", "tokens")
-    return redirect(url_for("configuracoes.index") + "#tokens", code=303)
+        flash(f"Passe “{documento['nome']}” revogado: a tela perde o acesso.", "passes")
+    return redirect(url_for("configuracoes.index") + "#passes", code=303)

@@ -1,2 +1,2 @@
-"""The queue's core: its rules (domain), use cases (service), writes (repository), reads
-(queries), the JSON API and the CLI."""
+"""The queue's core, pure of the web: its rules, actor and refusals (domain), use cases
+(service), writes (repository), reads (queries), the outbox for the OS service (outbox)."""

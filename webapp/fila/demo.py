@@ -10,8 +10,9 @@ people who act are the demo users: a mechanic diagnoses and repairs, the manager
 and records approvals. Deterministic: the same seed gives the same orders, and orders already
 in the queue (by OS number) are kept, so running it again adds nothing.
 
-Local use only: the demo users' passwords are published in the README. The command refuses a
-database that holds anyone but the demo users (PessoasQueries.ha_usuarios_fora_da_demo).
+Local use only: the demo users' passwords are published in the README. The command
+(`seed-demo`, webapp/cli.py) creates the demo users and refuses a database that holds anyone else;
+this module only plans and plays the orders.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..components import Componentes
-from .domain import Acao, MotivoPausa, Papel, Prioridade
-from .service import Ator
+from ..clock import Clock
+from .domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from .service import FilaService
 
 DEMO: dict[str, Any] = json.loads(Path(__file__).with_name("demo.json").read_text("utf-8"))
 USUARIOS_DEMO: list[dict[str, Any]] = DEMO["usuarios"]
@@ -90,16 +91,11 @@ PASSOS = (
 )
 
 
-class DemoRecusada(Exception):
-    """The demo is not seeded here; the message says why, for people."""
-
-
 @dataclass
 class Resultado:
     criadas: int = 0
     existentes: int = 0
     historico: int = 0  # of `criadas`, the finished orders of the generated history
-    usuarios: list[str] | None = None  # None: not created (production)
 
 
 @dataclass
@@ -200,11 +196,11 @@ def _prazo(criacao: datetime, prioridade: Prioridade) -> datetime:
     return prazo.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-def historico(c: Componentes, agora_: datetime, dias: int = HISTORICO_DIAS) -> list[Plano]:
+def historico(relogio: Clock, agora_: datetime, dias: int = HISTORICO_DIAS) -> list[Plano]:
     """The finished orders of the last `dias` days (today included, only what already
     ended), oldest first, numbered from PRIMEIRA_OS_HISTORICO."""
     sorteio = random.Random(SEMENTE)
-    hoje = c.relogio.local(agora_).date()  # type: ignore[union-attr]
+    hoje = relogio.local(agora_).date()  # type: ignore[union-attr]
     planos = []
     for atras in range(dias - 1, -1, -1):
         dia = hoje - timedelta(days=atras)
@@ -212,7 +208,7 @@ def historico(c: Componentes, agora_: datetime, dias: int = HISTORICO_DIAS) -> l
             continue
         minimo, maximo = POR_DIA["sabado" if dia.weekday() == 5 else "semana"]
         for _ in range(sorteio.randint(minimo, maximo)):
-            fim = _no_expediente(c, dia, sorteio)
+            fim = _no_expediente(relogio, dia, sorteio)
             plano = _finalizada(sorteio, fim)
             if fim < agora_ - timedelta(minutes=10):
                 planos.append(plano)
@@ -222,9 +218,9 @@ def historico(c: Componentes, agora_: datetime, dias: int = HISTORICO_DIAS) -> l
     return planos
 
 
-def _no_expediente(c: Componentes, dia: date, sorteio: random.Random) -> datetime:
+def _no_expediente(relogio: Clock, dia: date, sorteio: random.Random) -> datetime:
     """An instant between 08:30 and 18:00 of `dia` in the shop's zone."""
-    inicio, _ = c.relogio.dia(dia)
+    inicio, _ = relogio.dia(dia)
     return inicio + timedelta(hours=8.5) + timedelta(minutes=sorteio.uniform(0, 9.5 * 60))
 
 
@@ -263,50 +259,39 @@ def quadro(agora_: datetime) -> list[Plano]:
     return planos
 
 
-def recusa(c: Componentes) -> str | None:
-    """Why the demo may not be seeded into this database, or None."""
-    if c.pessoas_queries.ha_usuarios_fora_da_demo():
-        return (
-            "Esta base já tem usuários: a demonstração não é semeada nela, para que as senhas "
-            "publicadas no README nunca entrem numa oficina de verdade. Para ver a "
-            "demonstração, use outra base (ex.: MONGODB_DATABASE=oficina_demo)."
-        )
-    return None
-
-
 def semear(
-    c: Componentes, agora_: datetime, *, dias: int = HISTORICO_DIAS, reset: bool = False
+    fila: FilaService,
+    relogio: Clock,
+    agora_: datetime,
+    *,
+    dias: int = HISTORICO_DIAS,
+    reset: bool = False,
 ) -> Resultado:
-    """Seed the demo (DemoRecusada when `recusa` says no); orders already there are kept."""
-    motivo = recusa(c)
-    if motivo:
-        raise DemoRecusada(motivo)
+    """Play the demo's orders through the service; orders already there (by OS number) are
+    kept. `reset` empties the queue first."""
     resultado = Resultado()
-    # Users first: the history names them ("Marcos Mecânico iniciou o diagnóstico").
-    if not c.settings.production:
-        resultado.usuarios = c.pessoas.criar_se_faltam(USUARIOS_DEMO, demo=True)
     if reset:
-        c.fila.repo.apagar_tudo()
-    for planos, do_historico in ((historico(c, agora_, dias), True), (quadro(agora_), False)):
+        fila.repo.apagar_tudo()
+    for planos, do_historico in ((historico(relogio, agora_, dias), True), (quadro(agora_), False)):
         for plano in planos:
-            if c.fila_queries.obter_por_os(plano.ordem_servico_id) is not None:
+            if fila.queries.obter_por_os(plano.ordem_servico_id) is not None:
                 resultado.existentes += 1
                 continue
-            _aplicar(c, plano)
+            _aplicar(fila, plano)
             resultado.criadas += 1
             resultado.historico += do_historico
     return resultado
 
 
-def _aplicar(c: Componentes, plano: Plano) -> None:
-    item = c.fila.adicionar(
+def _aplicar(fila: FilaService, plano: Plano) -> None:
+    item = fila.adicionar(
         plano.ordem_servico_id, GERENTE, plano.prioridade, plano.extras, plano.criacao
     )
     fila_id = item["_id"]
     for instante, tipo, args in sorted(plano.eventos, key=lambda e: e[0]):
         if tipo == "passo":
-            c.fila.executar(fila_id, args["acao"], args["ator"], args["dados"], instante=instante)
+            fila.executar(fila_id, args["acao"], args["ator"], args["dados"], instante=instante)
         elif tipo == "pausar":
-            c.fila.pausar(fila_id, args["motivo"], args["nota"], args["ator"], instante=instante)
+            fila.pausar(fila_id, args["motivo"], args["nota"], args["ator"], instante=instante)
         else:
-            c.fila.retomar(fila_id, args["ator"], instante=instante)
+            fila.retomar(fila_id, args["ator"], instante=instante)

@@ -1,4 +1,5 @@
-"""The shop's rules for the execution queue: statuses, priorities, roles and allowed steps.
+"""The shop's rules for the execution queue: statuses, priorities, roles, who acts (Ator), the
+allowed steps and the refusals (ErroFila).
 
 Pure Python on purpose (no Flask, no pymongo): every entry point (API, board, TV, CLI) asks these
 rules through the service layer, and the store turns a step's requirements into the filter of ONE
@@ -56,6 +57,62 @@ class Papel(StrEnum):
 GESTORES = frozenset({Papel.GERENTE, Papel.ADMIN})  # people who run the floor, not only work it
 
 
+@dataclass(frozen=True)
+class Ator:
+    """Who acts, wherever they act from: a person of the shop (the board, the people's pages and
+    commands) or a caller of the JSON API (a token's `sub`, the OS service)."""
+
+    id: str  # a person's login, a token's `sub`, or a name of labels.QUEM (the command line...)
+    papel: Papel
+    # Where from (the record of sign-ins and changes); None: the command line, or unknown.
+    endereco: str | None = None
+    # A person signed in here: the work they start is theirs (their `funcionario_id`), unless a
+    # manager names another mechanic. An API caller names the mechanic it speaks for.
+    pessoa: bool = False
+    funcionario_id: int | None = None
+
+    @property
+    def e_admin(self) -> bool:
+        return self.papel is Papel.ADMIN
+
+
+# --- Refusals: a message for people (Portuguese) and the status every entry point answers ------
+
+
+class ErroFila(Exception):
+    """A refusal with a message for people (Portuguese). `status`: the HTTP status the API
+    answers it with (docs/API.md), and the board's answer too."""
+
+    status = 409
+
+    def __init__(self, mensagem: str, item: dict[str, Any] | None = None) -> None:
+        super().__init__(mensagem)
+        self.mensagem = mensagem
+        self.item = item  # the current state, when there is one to show
+
+
+class EntradaInvalida(ErroFila):
+    status = 400
+
+
+class Proibido(ErroFila):
+    status = 403
+
+
+class NaoEncontrada(ErroFila):
+    status = 404
+
+
+class Conflito(ErroFila):
+    status = 409
+
+
+class ChaveReutilizada(ErroFila):
+    """An Idempotency-Key this caller already used on this order for another request."""
+
+    status = 422
+
+
 class Acao(StrEnum):
     CRIAR = "criar"
     INICIAR_DIAGNOSTICO = "iniciar_diagnostico"
@@ -69,6 +126,7 @@ class Acao(StrEnum):
     RETOMAR = "retomar"
     REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
     ATRIBUIR = "atribuir"  # a manager assigns or reassigns the mechanic
+    ADOTAR_PREVISAO = "adotar_previsao"  # a manager makes the forecast the new promised time
 
 
 _TRABALHO = frozenset(
@@ -279,6 +337,11 @@ def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[s
     )
 
 
+# Every change records the board page whose request made it (None: anything else), so that page's
+# live stream leaves it out (the page's own answer showed it) while every other screen gets it.
+ORIGEM_QUADRO = "origem_quadro"
+
+
 class DadosInvalidos(ValueError):
     """A step got data the rules refuse (e.g. an empty diagnosis)."""
 
@@ -346,6 +409,34 @@ def planejar_passo(
     return planos
 
 
+INICIAM_TRABALHO = (Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO)
+
+
+def com_mecanico(acao: Acao, ator: Ator, dados: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Who works on a step that starts work (diagnosis, repair), whatever the entry point: a
+    person signed in is the mechanic themselves (their `funcionario_id`), unless a manager names
+    another one; an API caller names the mechanic it speaks for (`mecanico_responsavel_id`: the
+    OS service sends its acting user). A person without a number cannot start a diagnosis (the
+    number is what identifies the order's mechanic); a repair then keeps the order's mechanic."""
+    if acao not in INICIAM_TRABALHO or not ator.pessoa:
+        return dados
+    if dados.get("mecanico_responsavel_id") is not None and ator.papel in GESTORES:
+        return dados  # a manager assigns
+    if ator.funcionario_id is None and acao is Acao.INICIAR_DIAGNOSTICO:
+        raise DadosInvalidos(sem_numero(ator.papel))
+    return {**dados, "mecanico_responsavel_id": ator.funcionario_id}
+
+
+def sem_numero(papel: Papel) -> str:
+    """Why a person without a mechanic number cannot start a diagnosis, and what to do."""
+    quem = (
+        "inclua-o em Pessoas, ou atribua a ordem a um mecânico em “Mais…”"
+        if papel in GESTORES
+        else "peça a um gerente para incluí-lo em Pessoas"
+    )
+    return f"Seu cadastro não tem nº de funcionário, que identifica o mecânico da ordem: {quem}."
+
+
 def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
     valor = dados.get("mecanico_responsavel_id")
     if valor is None:
@@ -379,6 +470,21 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     return Mudanca(
         (NAO_FINALIZADA, mesmo),
         {"mecanico_responsavel_id": mecanico, "dta_atualizacao": agora},
+        [entrada],
+    )
+
+
+def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
+    """A manager makes the forecast the order's new promised time (`previsao_entrega`): the
+    history's `de` is the promise stored until then (Anterior), `para` the new one."""
+    if not ANO_MINIMO <= promessa.year <= ANO_MAXIMO:
+        raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
+    promessa = como_guardado(promessa)
+    mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
+    entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)
+    return Mudanca(
+        (NAO_FINALIZADA, mesma),
+        {"previsao_entrega": promessa, "dta_atualizacao": agora},
         [entrada],
     )
 

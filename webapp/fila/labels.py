@@ -28,7 +28,7 @@ SUB_ETAPAS_CURTAS = {
     "pronta_para_reparo": "Pronta para reparo",
 }
 
-# How far an order's steps got to the shop's OS service (sincronizacao_os.domain.resumo).
+# How far an order's steps got to the shop's OS service (outbox.resumo).
 SINCRONIZACAO = {
     "sincronizado": "recebeu tudo",
     "pendente": "envio pendente",
@@ -86,6 +86,7 @@ FAZER = {
     "retomar": "retomar",
     "reenviar_os": "reenviar ao sistema de OS",
     "atribuir": "atribuir o mecânico",
+    "adotar_previsao": "adotar a previsão como promessa",
 }
 
 # The history of an order, in words, after who did it ("Marcos iniciou o diagnóstico").
@@ -101,11 +102,12 @@ ACOES = {
     "retomar": "tirou da espera",
     "reenviar_os": "reenviou ao sistema de OS",
     "atribuir": "atribuiu o mecânico",
+    "adotar_previsao": "adotou a previsão como promessa de entrega",
 }
 
 # A change as one sentence, for the board's status line and screen readers: who did what to which
 # order ("Ana atribuiu a OS 1003 (PXT7A10) a Marcos"). `os`: "OS 1003 (PXT7A10)"; `para`: the new
-# priority, hold reason or mechanic, in words.
+# priority, hold reason, mechanic or promised time, in words.
 FRASES = {
     "criar": "{quem} adicionou a {os} à fila",
     "iniciar_diagnostico": "{quem} iniciou o diagnóstico da {os}",
@@ -118,6 +120,7 @@ FRASES = {
     "retomar": "{quem} tirou a {os} da espera",
     "reenviar_os": "{quem} reenviou a {os} ao sistema de OS",
     "atribuir": "{quem} atribuiu a {os} a {para}",
+    "adotar_previsao": "{quem} prometeu a {os} para {para}",
 }
 
 # Who acted when it was not a person of the shop: the `por` of the history and of the people's

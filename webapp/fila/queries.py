@@ -22,6 +22,18 @@ from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
 
 ATIVOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)
+# What the forecast learns from a finished order: the instants of its stages (the indicators'
+# intervals) and its seconds on hold per stage, the priority's rank; an open order adds where it
+# is now (its hold, its mechanic, its promise).
+CAMPOS_HISTORICO = (
+    "prioridade_ordem", "dta_criacao", "dta_inicio_diagnostico", "dta_fim_diagnostico",
+    "dta_aprovacao_orcamento", "dta_inicio_reparo", "dta_fim_reparo", "pausas_s",
+)  # fmt: skip
+CAMPOS_PREVISAO = {
+    **{campo: 1 for campo in CAMPOS_HISTORICO},
+    "ordem_servico_id": 1, "status": 1, "orcamento_aprovado": 1, "pausa.desde": 1,
+    "mecanico_responsavel_id": 1, "previsao_entrega": 1,
+}  # fmt: skip
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
 
 
@@ -341,6 +353,10 @@ class FilaQueries:
     def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any] | None:
         return self.fila.find_one({"ordem_servico_id": ordem_servico_id})
 
+    def obter_varias(self, fila_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        """Several items at once, by id (one query): {id: item}, the missing left out."""
+        return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
+
     # --- lists (fila_por_status; fila_geral) --------------------------------------------------
 
     def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -450,6 +466,39 @@ class FilaQueries:
     ) -> int:
         """How many open orders are late now: the board header's count, one query."""
         return self.fila.count_documents(filtro_atrasadas(agora, limites))
+
+    # --- what the forecast reads (fila_por_status; finalizadas) --------------------------------
+
+    def abertas_para_previsao(self) -> list[dict[str, Any]]:
+        """Every open order in its real state, only the fields the forecast reads (its stage's
+        instants, holds, mechanic, promise). Index: fila_por_status."""
+        return list(self.fila.find({"status": {"$in": list(ATIVOS)}}, CAMPOS_PREVISAO))
+
+    def finalizadas_para_previsao(self, desde: datetime) -> Iterator[dict[str, Any]]:
+        """The orders finished since `desde`, only the fields the forecast learns from (the
+        instants and the holds per stage, as the indicators read them), in large batches: a
+        cursor, never the whole window in memory at once. Index: finalizadas."""
+        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+        campos = {k: 1 for k in CAMPOS_HISTORICO}
+        return self.fila.find(consulta, {"_id": 0, **campos}, batch_size=5000)
+
+    def a_frente(self, item: Mapping[str, Any]) -> int:
+        """How many orders wait for a mechanic ahead of this one in the board's order (waiting
+        for a diagnosis or approved for repair, not on hold): one indexed count
+        (fila_por_status), the rule the forecast's `a_frente` follows."""
+        ordem, criada = item["prioridade_ordem"], item["dta_criacao"]
+        antes = [
+            {"prioridade_ordem": {"$lt": ordem}},
+            {"prioridade_ordem": ordem, "dta_criacao": {"$lt": criada}},
+            {"prioridade_ordem": ordem, "dta_criacao": criada, "_id": {"$lt": item["_id"]}},
+        ]
+        esperando = [{"dta_fim_diagnostico": None}, {"orcamento_aprovado": True}]
+        consulta = {
+            "status": Status.AGUARDANDO,
+            "pausa": None,
+            "$and": [{"$or": antes}, {"$or": esperando}],
+        }
+        return self.fila.count_documents(consulta)
 
     # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
 

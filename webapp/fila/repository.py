@@ -15,12 +15,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain import MotivoPausa, Mudanca
+from .domain import ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
 from .stages import Etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
+# Fields whose updates no screen shows: a dispatcher claiming or releasing an item (its lease).
+CAMPOS_INVISIVEIS = ("os_sync.lease_",)
 
 # Lists are "most urgent first, then first come first served"; _id breaks ties stably.
 ORDEM_FILA = [("prioridade_ordem", ASCENDING), ("dta_criacao", ASCENDING), ("_id", ASCENDING)]
@@ -151,7 +153,7 @@ class FilaRepository:
         )
 
     def reenviar_evento_os(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], quadro: str | None
     ) -> dict[str, Any] | None:
         """A failed head event becomes pending again, due now, with a fresh retry window; the
         item, or None when it has no failed event (conditional: two managers, one retry)."""
@@ -170,6 +172,7 @@ class FilaRepository:
                             {"$eq": ["$$this.estado", "falhou"]}, novos
                         ),
                         "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
+                        ORIGEM_QUADRO: {"$literal": quadro},
                         "historico": {
                             "$concatArrays": [
                                 {"$ifNull": ["$historico", []]},

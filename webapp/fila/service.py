@@ -4,7 +4,6 @@ so a rule or a message lives in one place."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,51 +11,25 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from ..clock import agora
-from ..sincronizacao_os.domain import evento_recebido, novo_evento
 from . import domain, labels
-from .domain import Acao, Papel, Prioridade, Status
+from .domain import (
+    Acao,
+    Ator,
+    ChaveReutilizada,
+    Conflito,
+    EntradaInvalida,
+    NaoEncontrada,
+    Papel,
+    Prioridade,
+    Proibido,
+    Status,
+)
+from .outbox import evento_recebido, novo_evento
 from .preconditions import Requisito
 from .queries import FilaQueries
 from .repository import FilaRepository, OrdemJaNaFila
 
 SISTEMA_OS = labels.SISTEMA_OS  # the id the OS service acts under (history, logs)
-
-
-@dataclass(frozen=True)
-class Ator:
-    """Who asks: a user of the board or the `sub` of an API token."""
-
-    id: str
-    papel: Papel
-
-
-class ErroFila(Exception):
-    """A refusal with a message for people (Portuguese)."""
-
-    def __init__(self, mensagem: str, item: dict[str, Any] | None = None) -> None:
-        super().__init__(mensagem)
-        self.mensagem = mensagem
-        self.item = item  # the current state, when there is one to show
-
-
-class NaoEncontrada(ErroFila):
-    pass
-
-
-class Conflito(ErroFila):
-    pass
-
-
-class Proibido(ErroFila):
-    pass
-
-
-class EntradaInvalida(ErroFila):
-    pass
-
-
-class ChaveReutilizada(ErroFila):
-    """An Idempotency-Key this caller already used on this order for another request (422)."""
 
 
 FilaId = str | ObjectId  # an item's id as a URL or the store carries it
@@ -85,16 +58,20 @@ class FilaService:
         origem: Callable[[], Mapping[str, Any]] = dict,
         avisar: Callable[[], None] = lambda: None,
         registrar: Callable[[Acao], None] = lambda _acao: None,
+        mudou: Callable[[], None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
         # Given by create_app, so this layer stays free of Flask: `origem` tells which request
         # caused a step ({"request_id", "trace"}), carried to the OS service; `avisar` wakes the
         # OS dispatcher once a step with an event committed; `registrar` counts every change
-        # that was applied, by action (metrics), here where all entry points meet.
+        # that was applied, by action (metrics), here where all entry points meet; `mudou`
+        # asks for a new forecast once a change that moves the queue committed (previsao's
+        # worker: it only wakes a thread, or leaves a note for the process that computes).
         self.origem = origem
         self.avisar = avisar
         self.registrar = registrar
+        self.mudou = mudou
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -132,11 +109,13 @@ class FilaService:
             )
         except domain.DadosInvalidos as erro:
             raise EntradaInvalida(str(erro)) from None
+        documento[domain.ORIGEM_QUADRO] = self.origem().get("quadro")
         try:
             item = self.repo.inserir(documento)
         except OrdemJaNaFila:
             raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
         self.registrar(Acao.CRIAR)
+        self.mudou()
         return item
 
     def executar(
@@ -150,7 +129,8 @@ class FilaService:
         instante: datetime | None = None,
         chave: str | None = None,
     ) -> dict[str, Any]:
-        """Take one workflow step; exactly one of several racing callers succeeds.
+        """Take one workflow step; exactly one of several racing callers succeeds. Who works on
+        a step that starts work is the rules' (domain.com_mecanico), for every entry point.
 
         `chave` (an API client's Idempotency-Key): a retry of a step this very request already
         took (its answer was lost, e.g. in a failover) gets the item again, not a 409."""
@@ -158,9 +138,10 @@ class FilaService:
         _permitir(ator, acao)
         aprovar_se_preciso = aprovar_se_preciso and ator.papel in domain.APROVA_AO_INICIAR_REPARO
         try:
+            dados = domain.com_mecanico(acao, ator, dados or {})
             planos = domain.planejar_passo(
                 acao,
-                dados or {},
+                dados,
                 ator.id,
                 instante or agora(),
                 aprovar_se_preciso=aprovar_se_preciso,
@@ -234,6 +215,20 @@ class FilaService:
             raise EntradaInvalida(str(erro)) from None
         return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
 
+    def adotar_previsao(
+        self, fila_id: FilaId, promessa: datetime, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        """A manager makes the forecast (`promessa`, what the screen showed) the order's new
+        promised time: one conditional update (the order is open and promised otherwise),
+        recorded in the history like any other change."""
+        oid = _oid(fila_id)
+        _permitir(ator, Acao.ADOTAR_PREVISAO)
+        try:
+            mudanca = domain.planejar_adocao(promessa, ator.id, instante or agora())
+        except domain.DadosInvalidos as erro:
+            raise EntradaInvalida(str(erro)) from None
+        return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO)
+
     def pausar(
         self,
         fila_id: FilaId,
@@ -268,7 +263,7 @@ class FilaService:
         _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
         item = self.repo.reenviar_evento_os(
-            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento), self.origem().get("quadro")
         )
         if item is None:
             atual = self.queries.obter(oid)
@@ -286,15 +281,19 @@ class FilaService:
         if item is None:
             raise NaoEncontrada("Item da fila não encontrado.")
         self.registrar(Acao.REMOVER)
+        self.mudou()
         return item
 
     # --- internals -------------------------------------------------------------------------
 
     def _aplicar(self, oid: ObjectId, planos: list[domain.Mudanca], acao: Acao) -> dict[str, Any]:
+        quadro = self.origem().get("quadro")
         for mudanca in planos:
+            mudanca.campos[domain.ORIGEM_QUADRO] = quadro
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
                 self.registrar(acao)
+                self.mudou()
                 if mudanca.eventos:
                     self.avisar()  # only wakes a thread: the request never waits for the OS
                 return item

@@ -179,13 +179,32 @@ class Alerta(StrEnum):
     ATRASO = "atraso"  # red
 
 
-# Minutes in a stage before a card turns amber / red, by priority (overridable in settings).
+# Minutes in a stage before a card turns amber / red, by priority (ALERTA_ETAPA overrides them).
 LIMITES_ALERTA_PADRAO: dict[Prioridade, tuple[int, int]] = {
     Prioridade.URGENTE: (30, 60),
     Prioridade.ALTA: (60, 120),
     Prioridade.NORMAL: (120, 240),
     Prioridade.BAIXA: (240, 480),
 }
+
+
+def limites_alerta(texto: str) -> dict[Prioridade, tuple[int, int]]:
+    """ALERTA_ETAPA ("URGENTE=30/60,ALTA=60/120", minutes amber/red) over the defaults;
+    ValueError says why a value cannot be used."""
+    limites = dict(LIMITES_ALERTA_PADRAO)
+    for parte in filter(None, (p.strip() for p in texto.split(","))):
+        nome, _, valores = parte.partition("=")
+        try:
+            prioridade = Prioridade(nome.strip().upper())
+            atencao, atraso = (int(v) for v in valores.split("/"))
+        except ValueError:
+            raise ValueError(
+                f"ALERTA_ETAPA inválido em {parte!r}; use por exemplo URGENTE=30/60,ALTA=60/120"
+            ) from None
+        if not 0 < atencao < atraso:
+            raise ValueError(f"ALERTA_ETAPA: em {parte!r} o amarelo deve vir antes do vermelho")
+        limites[prioridade] = (atencao, atraso)
+    return limites
 
 
 def alerta(

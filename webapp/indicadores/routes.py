@@ -1,24 +1,25 @@
 """The manager's indicators page (`/indicadores`) and the export of finished orders
-(`/indicadores/exportar.csv`). The same address answers JSON to a bearer token (api.py)."""
+(`/indicadores/exportar.csv`). The same address answers JSON to a bearer token: that answer is
+the API's (api/routes.py, which runs before this page's view)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template, request, stream_with_context
+from flask import Blueprint, Response, make_response, render_template, request, stream_with_context
 
 from .. import errors
-from ..components import componentes
-from ..sessao.auth import exigir_gerente
+from ..auth import exigir_gerente
 from . import service
-from .api import autorizar, bp, indicadores_json
 from .charts import graficos
 from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
+
+bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
 
 def _periodo() -> tuple[Periodo, str | None]:
     """The period asked for in the query string, or the default one and why not."""
-    hoje = service.hoje(componentes())
+    hoje = service.hoje()
     args = request.args
     try:
         return periodo(args.get("periodo"), args.get("de"), args.get("ate"), hoje), None
@@ -28,26 +29,22 @@ def _periodo() -> tuple[Periodo, str | None]:
 
 @bp.get("")
 def index() -> Any:
-    """The page for a signed-in manager; JSON for a bearer token (an API client)."""
-    if request.headers.get("Authorization"):
-        autorizar()
-        resposta = make_response(indicadores_json())
-    else:
-        resposta = make_response(pagina())
+    """The page for a signed-in manager (with a bearer token the API answers instead)."""
+    resposta = make_response(pagina())
     resposta.headers["Vary"] = "Authorization, Cookie"
     return resposta
 
 
 @exigir_gerente
 def pagina() -> Any:
-    c = componentes()
     p, erro = _periodo()
-    ind = service.calcular(c, p)
+    ind = service.calcular(p)
     corpo = render_template(
         "indicadores/index.html",
         ind=ind,
         graficos=graficos(ind),
-        atrasadas=service.atrasadas(c),
+        atrasadas=service.atrasadas(),
+        em_risco=service.em_risco(),
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,
@@ -63,10 +60,9 @@ def exportar() -> Any:
     p, erro = _periodo()
     if erro:
         return errors.resposta(400, erro)
-    c = componentes()
     nome = f"ordens-finalizadas-{p.de.isoformat()}-a-{p.ate.isoformat()}.csv"
     return Response(
-        stream_with_context(service.exportar(c, p)),
+        stream_with_context(service.exportar(p)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{nome}"',

@@ -1,6 +1,7 @@
 """The indicators' use cases, shared by the page, the JSON answer and the export: a period's
-figures (one aggregation), the late work now (one indexed query) and the finished orders to
-export (a cursor). Reads through FilaQueries and PessoasQueries only."""
+figures (one aggregation), the late work now (one indexed query), the orders at risk of being
+late (their forecasts, then their orders: two queries) and the finished orders to export (a
+cursor). Reads through FilaQueries, PessoasQueries and PrevisaoQueries only."""
 
 from __future__ import annotations
 
@@ -8,31 +9,38 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..clock import agora, duracao
-from ..components import Componentes
+from ..cartoes import cards
+from ..cartoes.service import contexto
+from ..clock import Clock, agora, duracao
+from ..components import componente
 from ..fila import labels
-from ..fila.domain import Prioridade
-from ..quadro import cards
-from ..quadro.partials import contexto
-from ..settings import limites_alerta
+from ..fila.domain import Papel, Prioridade
+from ..fila.queries import FilaQueries
+from ..fila.stages import limites_alerta
+from ..pessoas.queries import PessoasQueries
+from ..previsao.queries import PrevisaoQueries
+from ..settings import Settings
 from . import export
 from .domain import Indicadores, Periodo, montar
 
-
-def hoje(c: Componentes) -> date:
-    return (c.relogio.local(agora()) or agora()).date()
+GERENTE = Papel.GERENTE  # who reads this page: its cards offer a manager's actions
 
 
-def limites(c: Componentes, periodo: Periodo) -> tuple[datetime, datetime]:
+def hoje() -> date:
+    return (componente(Clock).local(agora()) or agora()).date()
+
+
+def limites(periodo: Periodo) -> tuple[datetime, datetime]:
     """[start of the first day, start of the day after the last) in the shop's zone."""
-    return c.relogio.dia(periodo.de)[0], c.relogio.dia(periodo.ate)[1]
+    relogio = componente(Clock)
+    return relogio.dia(periodo.de)[0], relogio.dia(periodo.ate)[1]
 
 
-def calcular(c: Componentes, periodo: Periodo) -> Indicadores:
-    de, ate = limites(c, periodo)
-    bruto = c.fila_queries.indicadores(de, ate, c.settings.fuso_horario)
+def calcular(periodo: Periodo) -> Indicadores:
+    de, ate = limites(periodo)
+    bruto = componente(FilaQueries).indicadores(de, ate, componente(Settings).fuso_horario)
     ids = {linha["_id"] for linha in bruto.get("por_mecanico", [])}
-    return montar(bruto, periodo, c.pessoas_queries.nomes_por_funcionario(ids))
+    return montar(bruto, periodo, componente(PessoasQueries).nomes_por_funcionario(ids))
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,11 @@ class Atrasada:
         return c.sub_etapa or labels.STATUS[c.status]
 
 
-def atrasadas(c: Componentes) -> list[Atrasada]:
+def atrasadas() -> list[Atrasada]:
     """The open orders late now, oldest first, with the reasons the card would show."""
-    limites_ = limites_alerta(c.settings)
-    itens = c.fila_queries.atrasadas(agora(), limites_)
-    ctx = contexto(None, itens, c)
+    limites_ = limites_alerta(componente(Settings).alerta_etapa)
+    itens = componente(FilaQueries).atrasadas(agora(), limites_)
+    ctx = contexto(None, itens)
     resultado = []
     for item in itens:
         cartao = cards.cartao(item, ctx)
@@ -75,9 +83,38 @@ def atrasadas(c: Componentes) -> list[Atrasada]:
     return resultado
 
 
-def exportar(c: Componentes, periodo: Periodo) -> Iterator[str]:
+@dataclass(frozen=True)
+class EmRisco:
+    """An open order whose forecast passes its promise: its card (the forecast and the
+    promise, in the shop's zone), for the top of the page ("avise o cliente agora")."""
+
+    cartao: cards.Cartao
+
+    @property
+    def previsao(self) -> cards.PrevisaoCartao:
+        assert self.cartao.previsao is not None
+        return self.cartao.previsao
+
+
+def em_risco() -> list[EmRisco]:
+    """The orders at risk now, the soonest promise first: the forecasts flagged (one indexed
+    query), their orders (one query), shown as their cards show them (so a promise adopted a
+    moment ago, before the next recompute, is no longer listed)."""
+    previsoes = componente(PrevisaoQueries).em_risco()
+    itens = componente(FilaQueries).obter_varias([p["_id"] for p in previsoes])
+    ordenados = [itens[p["_id"]] for p in previsoes if p["_id"] in itens]
+    ctx = contexto(GERENTE, ordenados)
+    resultado = []
+    for item in ordenados:
+        cartao = cards.cartao(item, ctx)
+        if cartao.previsao is not None and cartao.previsao.em_risco:
+            resultado.append(EmRisco(cartao))
+    return resultado
+
+
+def exportar(periodo: Periodo) -> Iterator[str]:
     """The CSV of the orders finished in the period, in chunks (read as it is sent)."""
-    de, ate = limites(c, periodo)
-    nomes = c.pessoas_queries.nomes_de_funcionarios()
-    documentos = c.fila_queries.finalizadas_para_exportar(de, ate)
-    return export.csv_em_partes(documentos, nomes, c.relogio.fuso)
+    de, ate = limites(periodo)
+    nomes = componente(PessoasQueries).nomes_de_funcionarios()
+    documentos = componente(FilaQueries).finalizadas_para_exportar(de, ate)
+    return export.csv_em_partes(documentos, nomes, componente(Clock).fuso)

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..cartoes import cards as quadro
+from ..cartoes.cards import Coluna, Contexto
 from ..fila import domain, labels, stages
 from ..fila.domain import Status
-from ..quadro import cards as quadro
-from ..quadro.cards import Coluna, Contexto
 
 
 @dataclass
@@ -26,13 +26,16 @@ class CartaoTV:
     mecanico: str | None
     sub_etapa: str | None
     tempo_etapa: str
-    desde_ms: int | None  # when the stage began, holds excluded (painel.js ticks); None on hold
+    # When the stage began, holds excluded (painel-relogio.js ticks); None on hold.
+    desde_ms: int | None
     atencao_s: int
     atraso_s: int
     alerta: str
     pausa: str | None
     mais_antiga: bool = False
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
+    previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
+    em_risco: bool = False  # its p80 passes its promise
 
 
 @dataclass
@@ -82,6 +85,8 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         finalizada_as=item["dta_fim_reparo"].astimezone(ctx.fuso).strftime("%H:%M")
         if c.status == Status.FINALIZADA
         else None,
+        previsao=c.previsao.pronto if c.previsao else None,
+        em_risco=bool(c.previsao and c.previsao.em_risco),
     )
 
 

@@ -1,28 +1,37 @@
-"""The read-only TV wall display (`/painel?token=...`) and its live stream (`/painel/eventos`).
+"""The read-only TV wall display (`/painel?token=<its pass>`) and its live stream
+(`/painel/eventos`).
 
-A TV has no user session: it opens the page with a display token (webapp/configuracoes). A TV
+A TV has no user session: it opens the page with its pass (webapp/configuracoes). A TV
 shows a few cards per column, so a push redraws the display's columns, once per change in this
 process however many TVs watch.
 """
 
 from __future__ import annotations
 
-from bson import ObjectId
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from dataclasses import dataclass
 
-from .. import errors, live, sse
-from ..clock import agora
-from ..components import Componentes, componentes
+from bson import ObjectId
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from .. import assets, broker, errors, sse
+from ..broker import Broker
+from ..cartoes.cards import Mecanico
+from ..cartoes.service import contexto, mecanicos
+from ..clock import Clock, agora
+from ..components import componente
+from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
-from ..quadro.cards import Mecanico
-from ..quadro.partials import contexto, mecanicos
+from ..fila.outbox import so_envio
+from ..fila.queries import FilaQueries
+from ..previsao.queries import Estado
+from ..settings import Settings
 from . import cards
 from .cards import ColunaTV, Destaque
 
 bp = Blueprint("painel", __name__, url_prefix="/painel")
 
-MENSAGEM_TOKEN = (
-    "Token de painel inválido ou revogado. Peça ao gerente um novo endereço "
+MENSAGEM_PASSE = (
+    "Passe da TV inválido ou revogado. Peça ao gerente um novo endereço "
     "(Configurações → Telas de TV)."
 )
 # Candidates for "waiting longest": the orders whose stage began first; holds, which do not
@@ -30,20 +39,32 @@ MENSAGEM_TOKEN = (
 CANDIDATOS_DESTAQUE = 20
 
 
-def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecanico]]:
+@dataclass(frozen=True)
+class Painel:
+    """The whole display: each column's first cards (with their forecasts), the highlight,
+    each active mechanic's load, and the forecast's summary (the count at risk, or why there
+    is no forecast)."""
+
+    colunas: list[ColunaTV]
+    destaque: Destaque | None
+    mecanicos: list[Mecanico]
+    previsao: Estado | None
+
+
+def montar() -> Painel:
     """The whole display: each column's first cards, the counts, the limits, the highlight,
-    and each active mechanic's load."""
-    hoje = c.relogio.inicio_do_dia()
-    q = c.fila_queries
-    limite = c.settings.painel_max_cartoes
+    each active mechanic's load, the forecasts (one read with the summary)."""
+    hoje = componente(Clock).inicio_do_dia()
+    q = componente(FilaQueries)
+    limite = componente(Settings).painel_max_cartoes
     candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
     por_status = {s: q.coluna(s, limite, hoje) for s in Status}
     todos = [i for itens in por_status.values() for i in itens] + candidatos
-    ctx = contexto(None, todos, c)
+    ctx = contexto(None, todos, previsao=True)
     achado = cards.mais_antiga(candidatos, ctx)
     destaque_id = str(achado[0]["_id"]) if achado else None
     totais = q.contagens(hoje)
-    limites = c.configuracoes.limites_colunas()
+    limites = componente(ConfiguracoesRepository).limites_colunas()
     colunas = [
         ColunaTV(
             status,
@@ -54,55 +75,60 @@ def montar(c: Componentes) -> tuple[list[ColunaTV], Destaque | None, list[Mecani
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return colunas, destaque, mecanicos(c)
+    return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado)
 
 
-def _render(c: Componentes) -> str:
-    colunas, destaque, carga = montar(c)
+def _render() -> str:
+    painel = montar()
     return render_template(
-        "painel/_mudanca.html", colunas=colunas, destaque=destaque, mecanicos=carga
+        "painel/_mudanca.html",
+        colunas=painel.colunas,
+        destaque=painel.destaque,
+        mecanicos=painel.mecanicos,
+        previsao=painel.previsao,
     )
 
 
 def _proibido() -> Response:
-    resposta = errors.resposta(403, MENSAGEM_TOKEN)
+    resposta = errors.resposta(403, MENSAGEM_PASSE)
     resposta.headers["Cache-Control"] = "no-store"
     return resposta
 
 
+# The pass's cookie and the address's parameter keep the names TVs already hold.
 COOKIE = "painel_token"
 UM_ANO = 365 * 24 * 3600
 
 
-def _token() -> str | None:
-    """The display token: the TV's cookie, or the address a manager copied (once)."""
+def _passe() -> str | None:
+    """The TV's pass: its cookie, or the address a manager copied (once)."""
     return request.args.get("token") or request.cookies.get(COOKIE)
 
 
 @bp.get("")
 def index() -> Response:
-    """The TV page. Without a valid token: 403 and nothing about the queue. A token in the
+    """The TV page. Without a valid pass: 403 and nothing about the queue. A pass in the
     address moves into a cookie and the address loses it, so it never lands in a log, a
     history or a Referer afterwards."""
-    c = componentes()
-    if c.configuracoes.verificar_token(_token()) is None:
+    if componente(ConfiguracoesRepository).verificar_passe(_passe()) is None:
         return _proibido()
     if "token" in request.args:
         resposta = redirect(url_for("painel.index"), code=303)
         resposta.set_cookie(
             COOKIE, request.args["token"], max_age=UM_ANO, path="/painel", httponly=True,
-            secure=c.settings.production, samesite="Strict",
+            secure=componente(Settings).production, samesite="Strict",
         )  # fmt: skip
         resposta.headers["Cache-Control"] = "no-store"
         return resposta
-    colunas, destaque, carga = montar(c)
+    painel = montar()
     corpo = render_template(
         "painel/index.html",
-        colunas=colunas,
-        destaque=destaque,
-        mecanicos=carga,
-        agora=c.relogio.local(agora()),
-        batida_ms=int(sse.heartbeat_s() * 1000),
+        colunas=painel.colunas,
+        destaque=painel.destaque,
+        mecanicos=painel.mecanicos,
+        previsao=painel.previsao,
+        agora=componente(Clock).local(agora()),
+        batida_ms=componente(Settings).sse_batida_ms,
     )
     resposta = Response(corpo, mimetype="text/html")
     resposta.headers["Cache-Control"] = "no-store"
@@ -113,26 +139,30 @@ def index() -> Response:
 @bp.get("/eventos")
 def eventos_painel() -> Response:
     """The TV's live stream: the whole display first, then each change."""
-    c = componentes()
-    documento = c.configuracoes.verificar_token(_token())
+    documento = componente(ConfiguracoesRepository).verificar_passe(_passe())
     if documento is None:
         return _proibido()
-    token_id: ObjectId = documento["_id"]
+    passe_id: ObjectId = documento["_id"]
 
-    def redesenho(lote: list[live.Evento] | None = None) -> str:
+    def redesenho(lote: list[broker.Evento] | None = None) -> str | None:
+        if lote and all(so_envio(e.campos) for e in lote):
+            return None  # only a delivery to the OS service: nothing a TV shows
         # Every TV shows the same thing: one render per batch of changes in this process.
-        return c.live.renderizar(("painel", live.chave(lote or [])), lambda: _render(c))
+        return componente(Broker).renderizar(("painel", broker.chave(lote or [])), _render)
 
     return sse.resposta_sse(
         sse.transmitir(
-            completo=lambda: _render(c),
+            componente(Broker),
+            componente(Settings).sse_batida_ms / 1000,
+            completo=_render,
             mudancas=redesenho,
+            previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
             config=redesenho,
-            valido=lambda: c.configuracoes.token_ativo(token_id),
-            ao_revogar="Token revogado.",
+            valido=lambda: componente(ConfiguracoesRepository).passe_ativo(passe_id),
+            ao_revogar="Passe revogado.",
             recarga_s=sse.RECARGA_S,
-            dia=c.relogio.inicio_do_dia,
-            versao=current_app.config["VERSAO"],
+            dia=componente(Clock).inicio_do_dia,
+            versao=assets.versao_do_app(),
             visao="painel",
         )
     )

@@ -11,14 +11,18 @@ from typing import NoReturn
 import click
 from flask.cli import with_appcontext
 
-from ..components import componentes
-from ..fila.domain import Papel
-from .model import PAPEIS, UsuarioInvalido, descrever
-from .service import CLI, Quem
+from ..clock import Clock
+from ..components import componente
+from ..fila.domain import Ator, Papel
+from ..mongo import Indices
+from .domain import PAPEIS, UsuarioInvalido, descrever
+from .queries import PessoasQueries
+from .repository import PessoasRepository
+from .service import CLI, PessoasService
 
 # Whoever runs these holds the server (and its database): an admin's rights, but the last
 # active admin stays one here too (the repository refuses it).
-QUEM = Quem(CLI, papel=Papel.ADMIN)
+QUEM = Ator(CLI, Papel.ADMIN)
 PAPEL = click.Choice([p.value for p in PAPEIS])
 
 
@@ -98,14 +102,15 @@ def create_user(
         senha = _senha_da_entrada()
     elif senha is None:
         senha = _perguntar_senha()
-    c = componentes()
-    c.criar_indices()  # the unique indexes are what refuse a duplicate
+    componente(Indices).criar()  # the unique indexes are what refuse a duplicate
+    pessoas = componente(PessoasRepository)
     try:
-        usuario = c.pessoas.criar(login, nome, senha, papel.strip(), funcionario_id)
+        usuario = pessoas.criar(login, nome, senha, papel.strip(), funcionario_id)
     except UsuarioInvalido as erro:
         _falhar(erro)
     detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
-    c.pessoas.registrar("criar", usuario.login, CLI, c.pessoas_service.agora(), None, detalhe)
+    agora = componente(PessoasService).agora()
+    pessoas.registrar("criar", usuario.login, CLI, agora, None, detalhe)
     click.echo(f"Usuário {usuario.login} criado ({usuario.papel_rotulo}).")
 
 
@@ -115,7 +120,7 @@ def list_users() -> None:
     """Lista as pessoas.
 
     Login, nome, papel, nº de funcionário, ativo ou não, troca de senha pendente."""
-    for u in componentes().pessoas_queries.listar():
+    for u in componente(PessoasQueries).listar():
         situacao = "ativo" if u.ativo else "inativo"
         if u.ativo and u.deve_trocar_senha:
             situacao += ", troca de senha pendente"
@@ -140,8 +145,7 @@ def edit_user(
     """Muda o nome, o papel ou o nº de uma pessoa.
 
     Só o que for dado; um papel novo encerra as sessões da pessoa."""
-    c = componentes()
-    atual = c.pessoas_queries.obter(login)
+    atual = componente(PessoasQueries).obter(login)
     if atual is None:
         _falhar(UsuarioInvalido(f"Usuário {login!r} não encontrado."))
     if sem_funcionario and funcionario_id is not None:
@@ -150,7 +154,7 @@ def edit_user(
     if numero is None and not sem_funcionario:
         numero = atual.funcionario_id
     try:
-        usuario = c.pessoas_service.editar(
+        usuario = componente(PessoasService).editar(
             atual.login, nome or atual.nome, papel or atual.papel.value, numero, QUEM
         )
     except UsuarioInvalido as erro:
@@ -160,7 +164,7 @@ def edit_user(
 
 def _ativo(login: str, ativo: bool) -> None:
     try:
-        mudou = componentes().pessoas_service.definir_ativo(login, ativo, QUEM)
+        mudou = componente(PessoasService).definir_ativo(login, ativo, QUEM)
     except UsuarioInvalido as erro:
         _falhar(erro)
     estado = "reativado" if ativo else "desativado (sessões encerradas)"
@@ -193,7 +197,7 @@ def reset_password(login: str) -> None:
 
     Mostrada uma vez só; a pessoa a troca no próximo acesso."""
     try:
-        senha = componentes().pessoas_service.redefinir_senha(login, QUEM)
+        senha = componente(PessoasService).redefinir_senha(login, QUEM)
     except UsuarioInvalido as erro:
         _falhar(erro)
     click.echo(f"Senha temporária de {login.lower()}: {senha}")
@@ -214,9 +218,8 @@ def access_log(login: str | None, limite: int) -> None:
     """Mostra o registro de acessos e mudanças de pessoas.
 
     Dos mais recentes: quando, quem, o quê, de quem, de onde."""
-    c = componentes()
-    for r in c.pessoas_queries.registros(login, limite):
-        quando = c.relogio.formatar(r["em"], "%d/%m/%Y %H:%M:%S")
+    for r in componente(PessoasQueries).registros(login, limite):
+        quando = componente(Clock).formatar(r["em"], "%d/%m/%Y %H:%M:%S")
         onde = r.get("endereco") or "-"
         click.echo(f"{quando}\t{r['por']}\t{descrever(r)}\t{r['login']}\t{onde}")
 

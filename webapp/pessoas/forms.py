@@ -7,9 +7,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, InteiroOpcional, ate, texto_obrigatorio
-from .model import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA
+from ..mongo import INT64_MAX
+from .domain import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA, Papel, papeis_que_concede
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
 MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
@@ -25,6 +25,15 @@ class PessoaForm(Formulario):
         MENSAGEM_FUNCIONARIO,
         description="O número usado como mecânico responsável nas ordens (mecânicos).",
     )
+
+    def oferecer(self, e_admin: bool, atual: Papel | None = None) -> None:
+        """Show only the roles this person may give (and the edited person's own, so the
+        select tells the truth). Rendering only: a role posted anyway is refused by the
+        service, with its reason."""
+        papeis = papeis_que_concede(e_admin)
+        self.papel.choices = [
+            SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS if p in papeis or p == atual
+        ]
 
 
 class NovaPessoaForm(PessoaForm):

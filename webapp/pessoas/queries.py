@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .model import Usuario, normalizar_login
+from .domain import Usuario, normalizar_login
 from .repository import COLECAO, REGISTRO
 
 

@@ -14,7 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
-from .model import (
+from .domain import (
     FORMATO_LOGIN,
     SENHA_MINIMA,
     ApenasAdmin,

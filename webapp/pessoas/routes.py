@@ -5,30 +5,23 @@ forced after a reset). Plain forms that post and redirect; no JavaScript needed.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from htmx_flask import make_response as htmx_response
 
-from ..components import componentes
+from ..auth import exigir_gerente
+from ..components import componente
 from ..fila import labels
-from ..fila.service import NaoEncontrada
+from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
-from ..sessao.auth import exigir_gerente
 from ..urls import caminho_de, destino_seguro
+from .domain import Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm
-from .model import Usuario, UsuarioInvalido, descrever
-from .service import PessoasService, Quem
+from .queries import PessoasQueries
+from .service import PessoasService
 
 bp = Blueprint("pessoas", __name__)
 
@@ -43,12 +36,12 @@ def marcar(form: Any, erro: UsuarioInvalido, padrao: str) -> None:
 
 
 def servico() -> PessoasService:
-    return componentes().pessoas_service
+    return componente(PessoasService)
 
 
-def quem() -> Quem:
+def quem() -> Ator:
     # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
-    return Quem(current_user.login, request.remote_addr, current_user.papel)
+    return replace(current_user.ator, endereco=request.remote_addr)
 
 
 @bp.before_app_request
@@ -67,7 +60,7 @@ def _senha_temporaria() -> Any:
 
 def _registros(login: str | None = None) -> list[dict[str, Any]]:
     """The latest lines of the record, with names and the change in words."""
-    q = componentes().pessoas_queries
+    q = componente(PessoasQueries)
     linhas = q.registros(login)
     nomes = q.nomes_por_login({r["por"] for r in linhas} | {r["login"] for r in linhas})
     return [
@@ -87,10 +80,12 @@ def _sem_cache(corpo: str, status: int = 200) -> Response:
 @bp.get("/pessoas")
 @exigir_gerente
 def index(nova: NovaPessoaForm | None = None, criada: dict[str, Any] | None = None) -> Any:
+    nova = nova or NovaPessoaForm(formdata=None)
+    nova.oferecer(quem().e_admin)
     corpo = render_template(
         "pessoas/index.html",
-        pessoas=componentes().pessoas_queries.listar(),
-        nova=nova or NovaPessoaForm(formdata=None),
+        pessoas=componente(PessoasQueries).listar(),
+        nova=nova,
         criada=criada,
         registros=_registros(),
         confirmar=ConfirmarForm(formdata=None),
@@ -116,7 +111,7 @@ def criar() -> Any:
 
 
 def _usuario(login: str) -> Usuario:
-    usuario = componentes().pessoas_queries.obter(login)
+    usuario = componente(PessoasQueries).obter(login)
     if usuario is None:
         raise NaoEncontrada(f"Usuário {login!r} não encontrado.")
     return usuario
@@ -132,6 +127,7 @@ def _pagina_pessoa(
             "funcionario_id": usuario.funcionario_id,
         }
         form = PessoaForm(formdata=None, data=dados)
+    form.oferecer(quem().e_admin, usuario.papel)
     corpo = render_template(
         "pessoas/pessoa.html",
         pessoa=usuario,

@@ -5,31 +5,16 @@ own password, and record every sign-in and change (who, when, from where)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..fila import labels
-from ..fila.domain import Papel
-from .model import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
+from ..fila.domain import Ator, Papel
+from .domain import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
 CLI = labels.LINHA_DE_COMANDO  # `por` of the changes made with the flask commands
-
-
-@dataclass(frozen=True)
-class Quem:
-    """Who makes a change, with which role, and from which address (None: the command line).
-    The role decides who may touch an admin; left out, it is the least one."""
-
-    login: str
-    endereco: str | None = None
-    papel: Papel = Papel.MECANICO
-
-    @property
-    def e_admin(self) -> bool:
-        return self.papel is Papel.ADMIN
 
 
 class PessoasService:
@@ -38,18 +23,22 @@ class PessoasService:
         repo: PessoasRepository,
         queries: PessoasQueries,
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
+        mudou: Callable[[], None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
         self.agora = agora
+        # Given by create_app: the mechanics at work changed (someone added, activated or
+        # deactivated, or given another role or number), so the forecast is recomputed.
+        self.mudou = mudou
 
     def _registrar(
-        self, acao: str, login: str, quem: Quem, detalhe: dict[str, Any] | None = None
+        self, acao: str, login: str, quem: Ator, detalhe: dict[str, Any] | None = None
     ) -> None:
-        self.repo.registrar(acao, login, quem.login, self.agora(), quem.endereco, detalhe)
+        self.repo.registrar(acao, login, quem.id, self.agora(), quem.endereco, detalhe)
 
     def criar(
-        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
+        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Ator
     ) -> tuple[Usuario, str]:
         """A new person with a temporary password (returned, to be shown once), which they
         must change at their first sign-in. Only an admin creates an admin."""
@@ -61,17 +50,18 @@ class PessoasService:
         if funcionario_id is not None:
             detalhe["funcionario_id"] = funcionario_id
         self._registrar("criar", usuario.login, quem, detalhe)
+        self.mudou()
         return usuario, senha
 
     def editar(
-        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Quem
+        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Ator
     ) -> Usuario:
         """Name, role and funcionario_id; a new role ends the person's sessions. Nobody
         changes their own role (a manager cannot lock themselves out of this page). Only an
         admin changes an admin or makes someone one, and the last active admin stays one
         (both decided by the update itself, not by a read before it)."""
         login = normalizar_login(login)
-        if login == quem.login and str(papel).strip().lower() != self._papel(login):
+        if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
         antes, depois = self.repo.editar(
             login, nome, papel, funcionario_id, so_nao_admin=not quem.e_admin
@@ -83,25 +73,28 @@ class PessoasService:
         }
         if mudou:
             self._registrar("editar", login, quem, mudou)
+        if mudou.keys() & {"papel", "funcionario_id"}:
+            self.mudou()
         return depois
 
     def _papel(self, login: str) -> str | None:
         usuario = self.queries.obter(login)
         return usuario.papel.value if usuario else None
 
-    def definir_ativo(self, login: str, ativo: bool, quem: Quem) -> bool:
+    def definir_ativo(self, login: str, ativo: bool, quem: Ator) -> bool:
         """Deactivate (their open sessions end at once and they cannot sign in) or reactivate;
         False when nothing changed. Nobody deactivates themselves; only an admin deactivates
         or reactivates an admin, and never the last active one."""
         login = normalizar_login(login)
-        if not ativo and login == quem.login:
+        if not ativo and login == quem.id:
             raise UsuarioInvalido("Você não pode desativar o seu próprio usuário.")
         mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin)
         if mudou:
             self._registrar("reativar" if ativo else "desativar", login, quem)
+            self.mudou()
         return mudou
 
-    def redefinir_senha(self, login: str, quem: Quem) -> str:
+    def redefinir_senha(self, login: str, quem: Ator) -> str:
         """A temporary password (returned, to be shown once); the person's sessions end and
         they must choose a new password at the next sign-in. Only an admin resets an admin's
         (else whoever resets it could sign in as them)."""
@@ -111,7 +104,7 @@ class PessoasService:
         self._registrar("redefinir_senha", login, quem)
         return senha
 
-    def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Quem) -> Usuario:
+    def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
         """A person changes their own password (the forced change after a reset included);
         the updated user, whose new session id the caller signs in with."""
         if self.queries.autenticar(usuario.login, atual) is None:

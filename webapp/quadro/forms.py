@@ -33,8 +33,8 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..fila.schemas import INT64_MAX
 from ..forms import Formulario, ate, texto_obrigatorio
+from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
@@ -149,10 +149,28 @@ class AtribuirForm(Formulario):
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
-        """The form with the active mechanics as its choices (quadro.cards.Mecanico)."""
+        """The form with the active mechanics as its choices (cartoes.cards.Mecanico)."""
         form = cls()
         form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
         return form
+
+
+class PrometerForm(Formulario):
+    """ "Prometer 17:10": the forecast shown (its p80, as cartoes.cards.PrevisaoCartao.prometer
+    sends it) becomes the new promise, if it is still the forecast when the tap arrives."""
+
+    promessa = StringField(
+        "Nova previsão de entrega", validators=[InputRequired("A previsão mostrada não veio.")]
+    )
+
+    def validate_promessa(self, campo: Any) -> None:
+        try:
+            valor = datetime.fromisoformat(campo.data)
+        except (TypeError, ValueError):
+            raise ValidationError("A previsão mostrada não é uma data.") from None
+        if valor.tzinfo is None or not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
+            raise ValidationError("A previsão mostrada não é uma data.")
+        campo.data = valor
 
 
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).

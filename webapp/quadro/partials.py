@@ -10,47 +10,29 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup
 
-from ..clock import agora
-from ..components import Componentes, componentes
+from ..cartoes import cards
+from ..cartoes.cards import Cartao, Coluna
+from ..cartoes.service import contexto, mecanicos
+from ..clock import Clock, agora
+from ..components import componente
+from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import GESTORES, Papel
-from ..fila.queries import cursor
-from ..settings import limites_alerta
-from . import cards
-from .cards import Cartao, Coluna, Contexto
+from ..fila.queries import FilaQueries, cursor
+from ..fila.stages import limites_alerta
+from ..pessoas.queries import PessoasQueries
+from ..previsao.queries import Estado, PrevisaoQueries
+from ..settings import Settings
 from .filters import Filtros
-
-
-def contexto(
-    papel: Papel | None, itens: list[Mapping[str, Any]], c: Componentes | None = None
-) -> Contexto:
-    """The shared context of a render of `itens`: now, the zone, names (one query)."""
-    c = c or componentes()
-    ids = {i.get("mecanico_responsavel_id") for i in itens}
-    return Contexto(
-        instante=agora(),
-        fuso=c.relogio.fuso,
-        papel=papel,
-        nomes=c.pessoas_queries.nomes_por_funcionario(ids),
-        limites_alerta=limites_alerta(c.settings),
-        sincronizacao_ligada=bool(c.settings.url_api_os),
-    )
-
-
-def mecanicos(c: Componentes | None = None) -> list[cards.Mecanico]:
-    """The active mechanics with their load (two small indexed reads)."""
-    c = c or componentes()
-    return cards.mecanicos(c.pessoas_queries.mecanicos_ativos(), c.fila_queries.carga_mecanicos())
-
 
 POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
 
 
 def pagina(
-    c: Componentes, status: str, filtros: Filtros, depois: str | None = None
+    status: str, filtros: Filtros, depois: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of a column and the cursor of the next one (None: it was the last)."""
-    itens = c.fila_queries.pagina_coluna(
-        status, filtros.consulta(), c.relogio.inicio_do_dia(), depois, POR_PAGINA + 1
+    itens = componente(FilaQueries).pagina_coluna(
+        status, filtros.consulta(), componente(Clock).inicio_do_dia(), depois, POR_PAGINA + 1
     )
     if len(itens) > POR_PAGINA:
         itens = itens[:POR_PAGINA]
@@ -58,42 +40,49 @@ def pagina(
     return itens, None
 
 
-def contagens(c: Componentes, filtros: Filtros) -> dict[str, tuple[int, int | None]]:
+def contagens(filtros: Filtros) -> dict[str, tuple[int, int | None]]:
     """Each column's count as the filters show it and, with a filter on, the column's total:
     a count never says more than the column can show."""
-    hoje = c.relogio.inicio_do_dia()
-    totais = c.fila_queries.contagens(hoje)
+    hoje, queries = componente(Clock).inicio_do_dia(), componente(FilaQueries)
+    totais = queries.contagens(hoje)
     if not filtros.args():
         return {s: (n, None) for s, n in totais.items()}
-    vistas = c.fila_queries.contagens(hoje, filtros.consulta())
+    vistas = queries.contagens(hoje, filtros.consulta())
     return {s: (vistas[s], n) for s, n in totais.items()}
 
 
-def montar_colunas(papel: Papel | None, filtros: Filtros) -> list[Coluna[Cartao]]:
-    """The board: each column's first page, the counts, the limits and the names."""
-    c = componentes()
-    paginas = {s: pagina(c, s, filtros) for s in cards.COLUNAS}
+def montar_colunas(
+    papel: Papel | None, filtros: Filtros
+) -> tuple[list[Coluna[Cartao]], cards.Contexto]:
+    """The board: each column's first page, the counts, the limits, the names and the
+    forecasts; and the render's context (its forecasts' summary is the header's)."""
+    paginas = {s: pagina(s, filtros) for s in cards.COLUNAS}
     itens = [i for lista, _ in paginas.values() for i in lista]
-    return cards.colunas(
+    ctx = contexto(papel, itens, previsao=True)
+    colunas = cards.colunas(
         paginas,
-        contexto(papel, itens, c),
-        contagens(c, filtros),
-        c.configuracoes.limites_colunas(),
+        ctx,
+        contagens(filtros),
+        componente(ConfiguracoesRepository).limites_colunas(),
     )
+    return colunas, ctx
 
 
-def contar_atrasadas(c: Componentes | None = None) -> int:
+def contar_atrasadas() -> int:
     """Open orders late now (the header's count): one indexed count, never one per card."""
-    c = c or componentes()
-    return c.fila_queries.contar_atrasadas(agora(), limites_alerta(c.settings))
+    limites = limites_alerta(componente(Settings).alerta_etapa)
+    return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
-def render_contagens(papel: Papel | None, filtros: Filtros) -> Markup:
-    """Every column's count under these filters (its header and its tab), the late count and,
-    for a manager, each mechanic's load in the filter, as partials (pushed with each change)."""
-    c = componentes()
-    numeros = contagens(c, filtros)
-    limites = c.configuracoes.limites_colunas()
+def render_contagens(
+    papel: Papel | None, filtros: Filtros, previsao: Estado | None = None
+) -> Markup:
+    """Every column's count under these filters (its header and its tab), the late count,
+    the count at risk (when the forecast's summary `previsao` was read with the cards) and,
+    for a manager, each mechanic's load in the filter, as partials (pushed with each
+    change)."""
+    numeros = contagens(filtros)
+    limites = componente(ConfiguracoesRepository).limites_colunas()
     colunas = [
         Coluna(s, [], numeros[s][0], limites.get(s), total=numeros[s][1]) for s in cards.COLUNAS
     ]
@@ -101,8 +90,9 @@ def render_contagens(papel: Papel | None, filtros: Filtros) -> Markup:
         render_template(
             "quadro/_contagens.html",
             colunas=colunas,
-            atrasadas=contar_atrasadas(c),
-            mecanicos=mecanicos(c) if papel in GESTORES else [],
+            atrasadas=contar_atrasadas(),
+            previsao=previsao,
+            mecanicos=mecanicos() if papel in GESTORES else [],
         )
     )
 
@@ -111,7 +101,7 @@ def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
     """Whether a card belongs on a board with these filters (FINALIZADA: only today's)."""
     fim = item.get("dta_fim_reparo")
     if item.get("status") == "FINALIZADA" and (
-        fim is None or fim < componentes().relogio.inicio_do_dia()
+        fim is None or fim < componente(Clock).inicio_do_dia()
     ):
         return False
     return filtros.aceita(item)
@@ -139,30 +129,65 @@ def render_mudancas(
         for fila_id, item in mudados
     ]
     if anunciar is None:
-        autores = componentes().pessoas_queries.nomes_por_login(
+        autores = componente(PessoasQueries).nomes_por_login(
             (i.get("historico") or [{}])[-1].get("por") for i in itens
         )
         anunciar = " ".join(
-            filter(None, (cards.anuncio(item, autores, ctx.nomes) for _, item in mudados))
+            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for _, item in mudados))
         )
     return render_template(
         "quadro/_mudanca.html",
         cartoes=cartoes,
         estado=estado or {},
         anuncio=anunciar,
-        contagens_html=render_contagens(papel, filtros),
+        contagens_html=render_contagens(papel, filtros, ctx.previsoes.estado),
         com_csrf=not compartilhado,
     )
+
+
+def render_previsoes(
+    mudadas: list[tuple[str, Mapping[str, Any] | None]], papel: Papel | None
+) -> str:
+    """The forecasts a recompute rewrote (`(fila_id, forecast or None when removed)`): each
+    card's forecast line alone (its own target: the card's node, version and forms stay; a
+    card not on this page has no target and nothing happens), and the count at risk, read
+    now. Shared by everyone who watches this view: no one's CSRF token in its forms."""
+    ctx = cards.Contexto(instante=agora(), fuso=componente(Clock).fuso, papel=papel)
+    prometer = cards.pode_prometer(papel)
+    linhas = [
+        cards.LinhaPrevisao(fila_id, cards.previsao_do_cartao(doc, ctx), prometer)
+        for fila_id, doc in mudadas
+    ]
+    return render_template(
+        "quadro/_previsoes.html",
+        linhas=linhas,
+        previsao=componente(PrevisaoQueries).estado(),
+        gerente=papel in GESTORES,
+        com_csrf=False,
+    )
+
+
+def render_selos(itens: list[dict[str, Any]], papel: Papel | None, filtros: Filtros) -> str:
+    """The OS-service badge alone of each of these orders (a dispatcher recorded an attempt:
+    nothing else of the card changed), for the cards on this board; the card stays as it is."""
+    visiveis = [i for i in itens if pertence(i, filtros)]
+    if not visiveis:
+        return ""
+    ctx = contexto(papel, visiveis)
+    cartoes = [cards.cartao(i, ctx) for i in visiveis]
+    return render_template("quadro/_selos.html", cartoes=cartoes, com_csrf=False)
 
 
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
     """Every column's cards and the counts, as partials: what a (re)connecting board shows.
     Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""
-    colunas = montar_colunas(papel, filtros)
+    colunas, ctx = montar_colunas(papel, filtros)
     return render_template(
         "quadro/_completo.html",
         colunas=colunas,
         filtros=filtros,
         atrasadas=contar_atrasadas(),
+        previsao=ctx.previsoes.estado,
+        gerente=papel in GESTORES,
         com_csrf=False,
     )

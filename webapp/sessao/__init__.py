@@ -1,1 +1,2 @@
-"""Signing in and out: sessions, CSRF, throttled failed logins, role checks."""
+"""Signing in and out: the pages, who is signed in (service), server-side sessions and
+throttled failed logins (repository); the guards themselves are webapp/auth.py."""

@@ -6,26 +6,18 @@ import math
 import secrets
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..components import componentes
-from ..pessoas.model import normalizar_login
+from ..components import componente
+from ..pessoas.domain import normalizar_login
+from ..pessoas.queries import PessoasQueries
+from ..pessoas.service import PessoasService
+from ..settings import Settings
 from ..urls import destino_seguro
 from .forms import EntrarForm
-from .repository import chaves
+from .repository import SessoesRepository, TentativasRepository, chaves
 
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."
@@ -46,20 +38,22 @@ def entrar() -> Any:
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(destino)
     form = EntrarForm()
-    erro, status = None, 200
+    erro, status, espera = None, 200, None
     if form.validate_on_submit():
-        erro, status = _autenticar(form.login.data, form.senha.data)
+        erro, status, espera = _autenticar(form.login.data, form.senha.data)
         if erro is None:
             resposta = redirect(destino)
             _lembrar_dispositivo(resposta, normalizar_login(form.login.data))
             return resposta
     proximo = destino if destino != url_for("quadro.index") else None
     pagina = render_template("sessao/entrar.html", form=form, erro=erro, proximo=proximo)
-    return pagina, status, ({"Retry-After": str(g.espera)} if g.get("espera") else {})
+    return pagina, status, ({"Retry-After": str(espera)} if espera else {})
 
 
 def _assinador() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="dispositivo-conhecido")
+    # The key that signs sessions (Flask's SECRET_KEY).
+    chave = componente(Settings).session_secret_key
+    return URLSafeTimedSerializer(chave, salt="dispositivo-conhecido")
 
 
 def _contas_do_dispositivo() -> list[str]:
@@ -82,46 +76,49 @@ def _lembrar_dispositivo(resposta: Response, login: str) -> None:
         path=url_for("sessao.entrar"),
         httponly=True,
         samesite="Lax",
-        secure=componentes().settings.production,
+        secure=componente(Settings).production,
     )
 
 
-def _autenticar(login: str, senha: str) -> tuple[str | None, int]:
-    """Sign in; returns (error message, status) or (None, 200) when signed in."""
-    c = componentes()
+def _autenticar(login: str, senha: str) -> tuple[str | None, int, int | None]:
+    """Sign in; returns (error message, status, seconds to wait) or (None, 200, None) when
+    signed in."""
     login = normalizar_login(login)
+    tentativas = componente(TentativasRepository)
     # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
-    lote = c.tentativas.reservar(chaves(login, request.remote_addr))
+    lote = tentativas.reservar(chaves(login, request.remote_addr))
     if lote is None:
-        return MENSAGEM_LIMITE, 429
+        return MENSAGEM_LIMITE, 429, None
     if login not in _contas_do_dispositivo():
-        espera = c.tentativas.vez_da_conta(login)
+        espera = tentativas.vez_da_conta(login)
         if espera:
-            c.tentativas.descartar(lote)  # no password was tried: nothing counts
-            g.espera = math.ceil(espera)
-            return MENSAGEM_CONTA.format(s=g.espera), 429
-    usuario = c.pessoas_queries.autenticar(login, senha)
+            tentativas.descartar(lote)  # no password was tried: nothing counts
+            return MENSAGEM_CONTA.format(s=math.ceil(espera)), 429, math.ceil(espera)
+    usuario = componente(PessoasQueries).autenticar(login, senha)
     if usuario is None:
-        return MENSAGEM_FALHA, 200  # the reserved attempts stay: they count as failures
-    c.tentativas.descartar(lote)
-    c.tentativas.liberar_conta(login)
+        return MENSAGEM_FALHA, 200, None  # the reserved attempts stay: they count as failures
+    tentativas.descartar(lote)
+    tentativas.liberar_conta(login)
     if not usuario.ativo:
-        return MENSAGEM_INATIVO, 200
+        return MENSAGEM_INATIVO, 200, None
     # Flask's session is the signed cookie itself, with no server-side id to rotate. Clearing it
     # and adding a fresh random nonce makes the signed-in cookie share nothing with the one from
     # before (no session fixation) and drops the old CSRF secret, so new tokens are issued.
     session.clear()
     session["nonce"] = secrets.token_urlsafe(16)
-    usuario.sessao = c.sessoes.abrir(login, request.remote_addr, request.user_agent.string)
+    usuario.sessao = componente(SessoesRepository).abrir(
+        login, request.remote_addr, request.user_agent.string
+    )
     login_user(usuario)
-    c.pessoas_service.registrar_entrada(usuario, request.remote_addr)  # who, when, from where
-    return None, 200
+    # Who, when, from where.
+    componente(PessoasService).registrar_entrada(usuario, request.remote_addr)
+    return None, 200, None
 
 
 @bp.post("/sair")
 def sair() -> Response:
     if current_user.is_authenticated and current_user.sessao:
-        componentes().sessoes.encerrar(current_user.sessao)
+        componente(SessoesRepository).encerrar(current_user.sessao)
     logout_user()
     session.clear()
     flash("Você saiu.")

@@ -1,5 +1,5 @@
 """`flask --app wsgi os-sync run|status`: a dispatcher in the foreground (a dedicated
-deployment) and the link's state."""
+deployment; with `--previsao` it also computes the forecast there) and the link's state."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from ..components import componentes
+from ..components import componente
+from ..previsao.worker import PrevisaoWorker
+from ..settings import Settings
+from .dispatcher import OsDispatcher
+from .link import OsLink
 
 log = logging.getLogger("webapp.os_sync")
 
@@ -36,11 +40,17 @@ def os_sync() -> None:
     default=None,
     help="Arquivo cuja data é renovada a cada volta do laço (para um healthcheck de contêiner).",
 )
+@click.option(
+    "--previsao",
+    is_flag=True,
+    help="Também calcula a previsão de conclusão neste processo (disputa o lease com os demais; "
+    "o serviço web pode então rodar com PREVISAO_THREAD=false).",
+)
 @with_appcontext
-def run(ate_vazio: bool, batimento: Path | None) -> None:
+def run(ate_vazio: bool, batimento: Path | None, previsao: bool) -> None:
     """Roda um despachante em primeiro plano; para com SIGTERM ou SIGINT."""
-    c = componentes()
-    if not c.settings.url_api_os:
+    enviar = bool(componente(Settings).url_api_os)
+    if not enviar and not previsao:
         click.echo("URL_API_OS não configurada: não há para onde enviar.", err=True)
         raise SystemExit(1)
     if batimento is not None:
@@ -49,7 +59,7 @@ def run(ate_vazio: bool, batimento: Path | None) -> None:
         except OSError as erro:
             click.echo(f"Não foi possível escrever o batimento {batimento}: {erro}", err=True)
             raise SystemExit(1) from None
-    despachante = c.despachante
+    despachante = componente(OsDispatcher)
     despachante.parar()  # this process's own thread, if any: the loop below is the dispatcher
     parar = threading.Event()
 
@@ -60,16 +70,32 @@ def run(ate_vazio: bool, batimento: Path | None) -> None:
 
     signal.signal(signal.SIGTERM, ao_sinal)
     signal.signal(signal.SIGINT, ao_sinal)
+    calculo = componente(PrevisaoWorker) if previsao else None
+    if calculo is not None:
+        calculo.iniciar()  # its own thread; the heartbeat stops when it dies
+        log.info("previsão calculada neste processo", extra={"despachante": calculo.dono})
     log.info("despachante de OS iniciado", extra={"despachante": despachante.dono})
-    if ate_vazio:
-        despachante.processar_pendentes()
-    else:
-        despachante.rodar(parar, None if batimento is None else partial(_renovar, batimento))
+    volta = None if batimento is None else partial(_renovar, batimento, calculo)
+    try:
+        if ate_vazio and enviar:
+            despachante.processar_pendentes()
+        elif enviar:
+            despachante.rodar(parar, volta)
+        else:  # only the forecast here (URL_API_OS unset): keep the heartbeat going
+            while not parar.wait(1.0):
+                if volta is not None:
+                    volta()
+    finally:
+        if calculo is not None:
+            calculo.parar()  # lets go of the lease: another process takes over at once
     log.info("despachante de OS encerrado", extra={"despachante": despachante.dono})
 
 
-def _renovar(batimento: Path) -> None:
-    # A heartbeat that can no longer be renewed shows as unhealthy; delivery goes on.
+def _renovar(batimento: Path, calculo: PrevisaoWorker | None = None) -> None:
+    # A heartbeat that can no longer be renewed shows as unhealthy; delivery goes on. With the
+    # forecast here, a dead forecast thread stops it too (the container is restarted).
+    if calculo is not None and not calculo.rodando:
+        return
     with contextlib.suppress(OSError):
         batimento.touch()
 
@@ -78,5 +104,5 @@ def _renovar(batimento: Path) -> None:
 @with_appcontext
 def status() -> None:
     """Mostra o estado da ligação: desligada, fora do ar desde, envios esperando, falhas."""
-    situacao = componentes().ligacao_os.situacao()
+    situacao = componente(OsLink).situacao()
     click.echo(json.dumps(asdict(situacao), default=str, ensure_ascii=False))

@@ -1,7 +1,7 @@
 """The dispatcher: delivers the queue's steps to the Ordem de Serviço (OS) service.
 
 Each step writes its event into the item (`eventos_os`, an outbox) in the step's own update
-(webapp/fila/repository.py). A `Despachante` then, off the request path:
+(webapp/fila/repository.py). An `OsDispatcher` then, off the request path:
 
 1. claims ONE due item with a lease (a conditional update on `os_sync`, served by an index), so
    two dispatchers (threads, workers, pods) never work on the same item at once, and a crashed
@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import requests
-from pymongo.errors import InvalidOperation, PyMongoError
 from requests.adapters import HTTPAdapter
 
+from ..background import LacoDeFundo, novo_dono
 from ..clock import agora
+from ..fila.outbox import EstadoEvento
 from ..fila.queries import FilaQueries
 from ..fila.repository import FilaRepository
 from ..settings import Settings
 from ..tokens import emitir_para_os
 from . import domain
-from .domain import EstadoEvento, Resultado
-from .link import Ligacao
+from .domain import Resultado
+from .link import OsLink
 
 log = logging.getLogger("webapp.os_sync")
 
@@ -79,15 +76,19 @@ def _ms(inicio: float) -> float:
     return round((time.perf_counter() - inicio) * 1000, 1)
 
 
-class Despachante:
+class OsDispatcher(LacoDeFundo):
     """Delivers pending events to the OS service. One instance is one dispatcher (one owner
     id): use it from one thread at a time; run several instances for several dispatchers."""
+
+    nome = "os-sync"
+    descricao = "despachante de OS"
+    log = log
 
     def __init__(
         self,
         repo: FilaRepository,
         queries: FilaQueries,
-        ligacao: Ligacao,
+        ligacao: OsLink,
         settings: Settings,
         *,
         dono: str | None = None,
@@ -96,15 +97,10 @@ class Despachante:
         self.queries = queries
         self.ligacao = ligacao
         self.settings = settings
-        self.dono = dono or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.dono = dono or novo_dono()
         self._http: requests.Session | None = None
         self._token: tuple[str, float] | None = None
-        self._acordar = threading.Event()
-        self._parar = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
-        self._desligado = False  # stopped on purpose: garantir() must not restart it
-        self._trava = threading.Lock()
+        super().__init__()
 
     @property
     def ligado(self) -> bool:
@@ -299,78 +295,18 @@ class Despachante:
                 return tentativas
             time.sleep(0.01)
 
-    def rodar(
-        self, parar: threading.Event, a_cada_volta: Callable[[], object] | None = None
-    ) -> None:
-        """The loop of a dispatcher thread (or of the CLI): deliver while something is due,
-        then sleep until woken by a step or for the polling interval. `a_cada_volta` runs at
-        the start of every turn (the CLI's heartbeat file, read by a container's healthcheck:
-        a loop that stops turning stops renewing it)."""
-        intervalo = self.settings.os_sync_intervalo_ms / 1000
-        falhas = 0
-        while not parar.is_set():
-            self._acordar.clear()  # a wake-up from now on is seen by the wait below
-            if a_cada_volta is not None:
-                a_cada_volta()
-            try:
-                trabalhou = self.despachar_uma_vez()
-                falhas = 0
-            except InvalidOperation:
-                return  # the MongoDB client was closed: the app is going away
-            except PyMongoError as erro:
-                falhas += 1
-                espera = min(10.0, 0.5 * 2 ** (falhas - 1))
-                log.warning(
-                    "despachante de OS sem banco (%s); nova tentativa em %.1fs", erro, espera
-                )
-                parar.wait(espera)
-                continue
-            except Exception:
-                log.exception("erro inesperado no despachante de OS")
-                parar.wait(intervalo)
-                continue
-            if not trabalhou:
-                self._acordar.wait(intervalo)
+    # --- the loop (background.LacoDeFundo) ---------------------------------------------------
+
+    def volta(self, parar: threading.Event) -> bool:
+        """Deliver while something is due (True: look again at once)."""
+        return self.despachar_uma_vez()
+
+    def espera_s(self) -> float:
+        return self.settings.os_sync_intervalo_ms / 1000
+
+    def ao_iniciar(self) -> None:
+        self._http = None  # a pool inherited through fork() is not ours to use
 
     def acordar(self) -> None:
         """A step just committed an event: look now instead of at the next poll."""
         self._acordar.set()
-
-    def iniciar(self) -> None:
-        """Start the background thread of this process (again after a fork)."""
-        with self._trava:
-            vivo = self._thread is not None and self._thread.is_alive()
-            if vivo and self._pid == os.getpid():
-                return
-            self._desligado = False
-            self._pid = os.getpid()
-            self._http = None  # a pool inherited through fork() is not ours to use
-            self._parar = threading.Event()
-            self._thread = threading.Thread(
-                target=self.rodar, args=(self._parar,), name="os-sync", daemon=True
-            )
-            self._thread.start()
-
-    def garantir(self) -> None:
-        """Before each request: the thread runs in this process (it does not survive a fork,
-        as with gunicorn --preload, and `flask run` starts it here)."""
-        thread = self._thread
-        if self._desligado or (
-            thread is not None and thread.is_alive() and self._pid == os.getpid()
-        ):
-            return
-        self.iniciar()
-
-    def parar(self, timeout: float = 5.0) -> None:
-        """Stop the thread; an attempt in flight may finish (or its lease simply expires)."""
-        with self._trava:
-            self._desligado = True
-            self._parar.set()
-            self._acordar.set()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    @property
-    def rodando(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()

@@ -1,9 +1,9 @@
 """Delivery of the queue's steps to the Ordem de Serviço (OS) service, as pure rules.
 
-Pure Python (no Flask, no pymongo, no HTTP): what an outbox event looks like, how long to wait
-before the next attempt, what an HTTP outcome means, and what the item's sync state is. The queue
-writes events in the step's own update (webapp/fila/repository.py) and the dispatcher
-(dispatcher.py) asks these rules what to do with each answer.
+Pure Python (no Flask, no pymongo, no HTTP): how long to wait before the next attempt, what an
+HTTP outcome means, and an event's fields after an attempt. The events themselves (what a step
+records for the OS service, and an order's sync state) are the queue's (webapp/fila/outbox.py);
+the dispatcher (dispatcher.py) asks these rules what to do with each answer.
 """
 
 from __future__ import annotations
@@ -16,45 +16,10 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
-
-class EstadoEvento(StrEnum):
-    PENDENTE = "pendente"
-    ENVIADO = "enviado"
-    FALHOU = "falhou"
-
-
-class StatusSincronizacao(StrEnum):
-    """The item's sync state as people and integrations see it."""
-
-    SINCRONIZADO = "sincronizado"
-    PENDENTE = "pendente"
-    FALHOU = "falhou"
-    DESLIGADA = "desligada"  # URL_API_OS unset: events wait, nothing is sent
-
+from ..fila.outbox import EstadoEvento
 
 PRAZO_ESGOTADO = "prazo de novas tentativas esgotado"
 LIMITE_ERRO = 200  # characters of a response body kept as the reason of a failure
-
-
-def novo_evento(
-    status: str, agora: datetime, request_id: str | None, trace: Mapping[str, str] | None
-) -> dict[str, Any]:
-    """An outbox event, due now. `seq` and `chave` (the Idempotency-Key) are filled in by the
-    store inside the step's own update, from the item's events at that moment (no read first)."""
-    return {
-        "status": status,
-        "criado_em": agora,
-        "estado": EstadoEvento.PENDENTE.value,
-        "tentativas": 0,
-        "proxima_tentativa": agora,
-        # Start of the retry window (creation, or a manager's retry): retries stop at its end.
-        "janela_desde": agora,
-        "ultimo_erro": None,
-        "ultimo_http": None,
-        "enviado_em": None,
-        "request_id": request_id,
-        "trace": dict(trace or {}),
-    }
 
 
 # --- Backoff ----------------------------------------------------------------------------------
@@ -185,18 +150,6 @@ def ja_chegou(status_atual: str | None, desejado: str) -> bool:
     return ORDEM_STATUS_OS.index(status_atual) >= ORDEM_STATUS_OS.index(desejado)
 
 
-def evento_recebido(status: str, agora: datetime, request_id: str | None) -> dict[str, Any]:
-    """A status the OS service set itself (it called our step): recorded as already delivered,
-    never sent back to it (it would refuse a repeat)."""
-    return {
-        **novo_evento(status, agora, request_id, None),
-        "estado": EstadoEvento.ENVIADO.value,
-        "proxima_tentativa": None,
-        "enviado_em": agora,
-        "origem": "sistema_os",
-    }
-
-
 def proximo_passo(
     resultado: Resultado,
     evento: Mapping[str, Any],
@@ -251,36 +204,4 @@ def proximo_passo(
         "estado": EstadoEvento.PENDENTE.value,
         "proxima_tentativa": proxima,
         "ultimo_erro": resultado.motivo,
-    }
-
-
-# --- The item's sync state --------------------------------------------------------------------
-
-
-def resumo(item: Mapping[str, Any], ligada: bool) -> dict[str, Any]:
-    """`sincronizacao_os` of an item: the state of its oldest undelivered event (the one the
-    others wait for), or of the last delivered one."""
-    eventos = item.get("eventos_os") or []
-    esperando = [e for e in eventos if e.get("estado") != EstadoEvento.ENVIADO]
-    enviados = [e for e in eventos if e.get("estado") == EstadoEvento.ENVIADO]
-    ultimo_enviado = enviados[-1] if enviados else None
-    cabeca = esperando[0] if esperando else None
-    if cabeca is None:
-        status = StatusSincronizacao.SINCRONIZADO
-    elif cabeca.get("estado") == EstadoEvento.FALHOU:
-        status = StatusSincronizacao.FALHOU
-    elif not ligada:
-        status = StatusSincronizacao.DESLIGADA
-    else:
-        status = StatusSincronizacao.PENDENTE
-    referencia = cabeca or ultimo_enviado or {}
-    return {
-        "status": status.value,
-        "pendentes": len(esperando),
-        "tentativas": int(referencia.get("tentativas") or 0),
-        "proxima_tentativa": referencia.get("proxima_tentativa")
-        if status is StatusSincronizacao.PENDENTE
-        else None,
-        "ultimo_erro": cabeca.get("ultimo_erro") if cabeca else None,
-        "sincronizado_em": ultimo_enviado.get("enviado_em") if ultimo_enviado else None,
     }

@@ -30,7 +30,7 @@ class SituacaoOS:
     minutos_fora: int
 
 
-class Ligacao:
+class OsLink:
     def __init__(self, db: Database, queries: FilaQueries, settings: Settings) -> None:
         self.saude = db[COLECAO]
         self.queries = queries

@@ -1,0 +1,252 @@
+// Pushed board updates. The server's SSE stream (/eventos, webapp/quadro/routes.py) sends
+// <hx-partial>s that htmx's hx-sse extension swaps by itself: delete the card where it was, add
+// it to its column, replace the counts, announce in #anuncios.
+// One copy of a card per change: this page's own requests carry its id (X-Quadro, from
+// #eventos-quadro's data-quadro), and its stream leaves out the changes they made (the answer
+// showed each one); a dispatcher's attempt comes as the card's OS badge alone (#sinc-<id>).
+// This file only keeps a push from disturbing a person, and from costing more than the change:
+// - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
+//   por outra pessoa", and the pushed version is applied once the person leaves the card;
+// - a pushed card never replaces a newer one (data-versao); a redraw of the whole state keeps the
+//   nodes of the cards it shows unchanged and only updates their clock-dependent lines in place;
+// - a pushed card goes straight to its sorted place (a binary search over the column, no
+//   re-sorting), and not at all when its place is beyond the cards this page has loaded;
+// - a recompute of the forecast pushes each card's forecast line alone, put in the card's node.
+(function () {
+  "use strict";
+
+  const pagina = document.getElementById("eventos-quadro");
+  const quadroId = pagina && pagina.dataset.quadro;
+  document.addEventListener("htmx:config:request", (evento) => {
+    const pedido = evento.detail && evento.detail.ctx && evento.detail.ctx.request;
+    if (quadroId && pedido && pedido.headers) pedido.headers["X-Quadro"] = quadroId;
+  });
+
+  const pendentes = new Map(); // card id -> the pushed <li>, or null when it left this board
+
+  function doStream(ctx) {
+    const fonte = ctx && ctx.sourceElement;
+    return !!(fonte && fonte.hasAttribute && fonte.hasAttribute("hx-sse:connect"));
+  }
+
+  function alterado(campo) {
+    if (campo.tagName === "SELECT") {
+      return Array.from(campo.options).some((o) => o.selected !== o.defaultSelected);
+    }
+    return campo.value !== campo.defaultValue;
+  }
+
+  function ocupado(cartao) {
+    // Typing, or choosing in a form field: a button or the card itself having the focus (after
+    // a tap) is not being busy with it.
+    const foco = document.activeElement;
+    if (foco && cartao.contains(foco) && foco.matches("textarea, select, input")) return true;
+    if (cartao.querySelector("details[open] form")) return true;
+    // Text typed into a form that is still open (a closed <details> means the person gave up).
+    const campos = cartao.querySelectorAll("textarea, select, input:not([type=hidden])");
+    return Array.from(campos).some((c) => alterado(c) && !c.closest("details:not([open])"));
+  }
+
+  function marcar(cartao) {
+    if (cartao.classList.contains("atualizado-fora")) return;
+    cartao.classList.add("atualizado-fora");
+    const aviso = document.createElement("p");
+    aviso.className = "aviso-atualizado";
+    aviso.textContent = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
+    cartao.appendChild(aviso);
+  }
+
+  function versao(li) {
+    const v = Number(li.dataset.versao);
+    return Number.isFinite(v) ? v : 0;
+  }
+
+  // Where `li` goes in `lista` (sorted by data-ordem): the first card with a greater key.
+  function posicao(lista, chave, ignorar) {
+    const filhos = lista.children;
+    let baixo = 0;
+    let alto = filhos.length;
+    while (baixo < alto) {
+      const meio = (baixo + alto) >> 1;
+      if (filhos[meio] === ignorar || (filhos[meio].dataset.ordem || "") <= chave) baixo = meio + 1;
+      else alto = meio;
+    }
+    return filhos[baixo] || null;
+  }
+
+  // A column with more pages to load holds only the cards up to its last one: a card that
+  // sorts after it belongs to a page not loaded yet ("Mostrar mais" fetches it then).
+  function alemDoCarregado(lista, chave) {
+    const mais = document.getElementById(`mais-${lista.dataset.status}`);
+    const ultimo = lista.lastElementChild;
+    return !!(mais && mais.dataset.depois && ultimo && (ultimo.dataset.ordem || "") < chave);
+  }
+
+  // The same state again (a redraw of the whole board): only what depends on the clock (time in
+  // stage, alert, late delivery, hold), the badge and the forecast can differ, so they change
+  // in place. The
+  // card node stays: a tap halfway (pressed on one node, released on its replacement, is no
+  // click), the actions opened with "Mais…" and the reason a step was refused all stay with it.
+  const PREVISAO = "[id^='previsao-']";
+  const PARTES_DO_RELOGIO = [".dados", ".pausa", "[id^='sinc-']", PREVISAO];
+  function atualizarNoLugar(atual, novo) {
+    if (!novo) return;
+    for (const parte of PARTES_DO_RELOGIO) {
+      const antes = atual.querySelector(`:scope > ${parte}`);
+      const depois = novo.querySelector(`:scope > ${parte}`);
+      if (parte === PREVISAO && !antes !== !depois) {
+        // The forecast comes and goes (a card shows it only when there is one).
+        if (antes) antes.remove();
+        else colocarPrevisao(atual, depois);
+        continue;
+      }
+      if (!antes || !depois || antes.innerHTML === depois.innerHTML) continue;
+      antes.replaceWith(depois);
+      if (window.htmx) htmx.process(depois);
+    }
+  }
+
+  // A card's forecast line (webapp quadro/_previsao.html) goes right after its time line.
+  function colocarPrevisao(cartao, linha) {
+    const dados = cartao.querySelector(":scope > .dados");
+    if (!dados) return;
+    dados.after(linha);
+    if (window.htmx) htmx.process(linha);
+  }
+
+  // A recompute pushes forecast lines alone (#previsao-<id>); a card that had none yet has no
+  // target for it: the line goes into that card, if this page shows it.
+  function previsoesSemAlvo(tasks) {
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const t = tasks[i];
+      const linha = !t.target && t.fragment && t.fragment.firstElementChild;
+      if (!linha || !linha.id || !linha.id.startsWith("previsao-")) continue;
+      tasks.splice(i, 1);
+      const cartao = document.getElementById(`cartao-${linha.id.slice("previsao-".length)}`);
+      if (cartao) colocarPrevisao(cartao, linha);
+    }
+  }
+
+  // A task that redraws a whole column (a (re)connection's first message, a new day).
+  function redesenho(t) {
+    return t.target instanceof Element && t.target.matches("ol.cartoes")
+      && t.swapSpec && t.swapSpec.style === "innerHTML";
+  }
+
+  function inserirOrdenado(lista, li) {
+    const chave = li.dataset.ordem || "";
+    if (alemDoCarregado(lista, chave)) return;
+    lista.insertBefore(li, posicao(lista, chave, li));
+    if (window.htmx) htmx.process(li);
+  }
+
+  // A column redrawn (innerHTML) around the card nodes it keeps (same state, or someone busy
+  // with them): the others go, the new ones go to their sorted places between the kept ones,
+  // which never move (a moved node loses the focus).
+  function mesclar(lista, fragmento, mantidos) {
+    const ficam = Array.from(lista.children).filter((no) => mantidos.has(no));
+    for (const filho of Array.from(lista.children)) {
+      if (!mantidos.has(filho)) filho.remove();
+    }
+    let i = 0;
+    for (const no of Array.from(fragmento.children)) {
+      const chave = no.dataset.ordem || "";
+      while (i < ficam.length && (ficam[i].dataset.ordem || "") <= chave) i++;
+      lista.insertBefore(no, ficam[i] || null);
+      if (window.htmx) htmx.process(no);
+    }
+  }
+
+  document.addEventListener("htmx:before:swap", (evento) => {
+    const { ctx, tasks } = evento.detail || {};
+    if (!Array.isArray(tasks)) return;
+    const doServidor = doStream(ctx);
+    if (doServidor) previsoesSemAlvo(tasks);
+    const novos = new Map(); // id -> <li> of the pushed version
+    const ids = new Set();
+    for (const t of tasks) {
+      if (t.target instanceof Element && t.target.matches("li.cartao")) ids.add(t.target.id);
+      if (t.fragment && t.fragment.querySelectorAll) {
+        for (const li of t.fragment.querySelectorAll("li.cartao[id]")) {
+          ids.add(li.id);
+          if (!novos.has(li.id)) novos.set(li.id, li);
+        }
+      }
+    }
+    const mantidos = new Set(); // card nodes that stay as they are
+    for (const id of doServidor ? ids : []) {
+      const atual = document.getElementById(id);
+      if (!atual) continue;
+      const novo = novos.get(id);
+      // The one guard on versions: a card shown is never replaced by one that is not newer (a
+      // late push); the same version is a redraw of it, whose clock lines change in place.
+      const naoMaisNovo = novo && versao(novo) <= versao(atual);
+      if (!(naoMaisNovo || ocupado(atual))) {
+        pendentes.delete(id);
+        continue;
+      }
+      mantidos.add(atual);
+      if (novo) novo.remove(); // out of the swap, kept here
+      if (!naoMaisNovo) pendentes.set(id, novo || null);
+      else if (versao(novo) === versao(atual)) atualizarNoLugar(atual, novo);
+      for (let i = tasks.length - 1; i >= 0; i--) {
+        if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
+      }
+      if (!naoMaisNovo) marcar(atual);
+    }
+    // A column redrawn whole keeps those nodes; the rest of it is replaced.
+    for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {
+      const t = tasks[i];
+      if (!redesenho(t) || !t.fragment) continue;
+      tasks.splice(i, 1);
+      mesclar(t.target, t.fragment, mantidos);
+    }
+    // Cards go straight to their sorted place, pushed or answered: appending and re-sorting
+    // would move the other cards, and a moved node loses the focus.
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const t = tasks[i];
+      if (!(t.target instanceof Element) || !t.target.matches("ol.cartoes")) continue;
+      if (!t.swapSpec || t.swapSpec.style !== "beforeend" || !t.fragment) continue;
+      // The next page of a column ("Mostrar mais") simply goes at its end, in its order.
+      const fonte = ctx && ctx.sourceElement;
+      if (fonte && fonte.closest && fonte.closest(".mostrar-mais")) continue;
+      tasks.splice(i, 1);
+      for (const li of Array.from(t.fragment.children)) inserirOrdenado(t.target, li);
+    }
+  });
+
+  function aplicarPendentes() {
+    for (const [id, novo] of Array.from(pendentes)) {
+      const atual = document.getElementById(id);
+      if (!atual) {
+        pendentes.delete(id);
+        continue;
+      }
+      if (ocupado(atual)) continue;
+      pendentes.delete(id);
+      if (novo && versao(novo) <= versao(atual)) continue; // an answer has shown it, or newer
+      const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
+      atual.remove();
+      if (lista) inserirOrdenado(lista, novo);
+    }
+  }
+
+  // The person submits from the card: the server's answer carries its current state.
+  document.addEventListener("htmx:before:request", (evento) => {
+    const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
+    const cartao = fonte && fonte.closest && fonte.closest("li.cartao");
+    if (cartao) pendentes.delete(cartao.id);
+  });
+  // Leaving the card (focus elsewhere, a form closed) applies what was kept back.
+  document.addEventListener("focusout", () => setTimeout(aplicarPendentes, 0));
+  document.addEventListener("toggle", () => setTimeout(aplicarPendentes, 0), true);
+  setInterval(aplicarPendentes, 2000);
+
+  // #quadro[data-ao-vivo] while pushed updates flow (static/ligacao-viva.js tells).
+  function aoVivo(viva) {
+    const quadro = document.getElementById("quadro");
+    if (quadro) quadro.toggleAttribute("data-ao-vivo", viva);
+  }
+  document.addEventListener("ligacao:viva", () => aoVivo(true));
+  document.addEventListener("ligacao:caiu", () => aoVivo(false));
+})();

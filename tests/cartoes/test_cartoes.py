@@ -1,0 +1,103 @@
+"""The cards every screen shows, built from plain dicts: pure view models, no database, no app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+
+from webapp.cartoes import cards
+from webapp.fila.domain import Papel, Prioridade, Status
+from webapp.fila.outbox import novo_evento
+from webapp.fila.stages import Alerta
+from webapp.painel import cards as painel
+
+AGORA = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+FUSO = ZoneInfo("America/Sao_Paulo")
+
+
+def item(**campos: object) -> dict:
+    base = {
+        "_id": ObjectId("65f000000000000000000001"),
+        "ordem_servico_id": 1003,
+        "status": Status.AGUARDANDO,
+        "prioridade": Prioridade.URGENTE,
+        "placa": "PXT7A10",
+        "veiculo": "Fiat Strada",
+        "cliente": "Ana",
+        "mecanico_responsavel_id": None,
+        "dta_criacao": AGORA - timedelta(minutes=50),
+        "etapa_desde": AGORA - timedelta(minutes=50),
+        "dta_fim_diagnostico": None,
+        "orcamento_aprovado": False,
+        "versao": 3,
+        "historico": [],
+    }
+    return {**base, **campos}
+
+
+def contexto(papel: Papel | None = Papel.MECANICO, **extra: object) -> cards.Contexto:
+    return cards.Contexto(AGORA, FUSO, papel, {101: "Marcos Mecânico"}, **extra)  # type: ignore[arg-type]
+
+
+def test_cartao_de_uma_ordem_aguardando_diagnostico() -> None:
+    c = cards.cartao(item(), contexto())
+    assert (c.fila_id, c.ordem_servico_id, c.status) == (
+        "65f000000000000000000001",
+        1003,
+        Status.AGUARDANDO,
+    )
+    assert c.rotulo_prioridade == "Urgente" and c.sub_etapa == "Aguardando diagnóstico"
+    assert c.tempo_etapa == "50 min" and c.alerta is Alerta.ATENCAO  # URGENTE: amber at 30
+    assert c.versao == 3 and c.primario is not None and c.primario.acao == "iniciar-diagnostico"
+    assert not c.gerente and c.pode_pausar  # a mechanic: no manager actions, but holds
+    assert c.sincronizacao is None  # nothing to tell the OS service yet
+
+
+def test_o_gerente_ve_as_acoes_e_o_motivo_de_um_envio_recusado() -> None:
+    evento = {**novo_evento("EM_DIAGNOSTICO", AGORA, "r", {}), "seq": 1, "chave": "x-1"}
+    recusado = {**evento, "estado": "falhou", "ultimo_erro": "HTTP 404: OS não existe"}
+    em_diagnostico = item(
+        status=Status.EM_DIAGNOSTICO,
+        mecanico_responsavel_id=101,
+        dta_inicio_diagnostico=AGORA - timedelta(minutes=5),
+        eventos_os=[recusado],
+    )
+    gerente = cards.cartao(em_diagnostico, contexto(Papel.GERENTE))
+    assert gerente.mecanico == "Marcos Mecânico" and gerente.gerente
+    assert gerente.sincronizacao is not None
+    assert gerente.sincronizacao["texto"] == "envio recusado: HTTP 404: OS não existe"
+    assert gerente.pode_reenviar_os
+    mecanico = cards.cartao(em_diagnostico, contexto(Papel.MECANICO))
+    assert mecanico.sincronizacao is not None
+    assert mecanico.sincronizacao["texto"] == "envio recusado (avise o gerente)"
+    assert not mecanico.pode_reenviar_os
+
+
+def test_dados_guardados_que_nao_podem_ser_mostrados_viram_um_cartao_invalido() -> None:
+    c = cards.cartao(item(prioridade="NENHUMA"), contexto())
+    assert c.invalido and c.ordem_servico_id == 1003
+
+
+def test_a_tv_conta_o_tempo_sozinha_e_destaca_quem_espera_mais() -> None:
+    ctx = contexto(None)
+    tres_horas = AGORA - timedelta(hours=3)
+    antiga = item(
+        _id=ObjectId("65f000000000000000000002"), dta_criacao=tres_horas, etapa_desde=tres_horas
+    )
+    nova = item()
+    achado = painel.mais_antiga([nova, antiga], ctx)
+    assert achado is not None and achado[0] is antiga and achado[1] == 3 * 3600
+    tv = painel.cartao(antiga, ctx, str(antiga["_id"]))
+    assert tv.mais_antiga and tv.alerta == "atraso" and tv.prioridade == "urgente"
+    assert tv.desde_ms == int((AGORA - timedelta(hours=3)).timestamp() * 1000)
+
+
+def test_o_anuncio_diz_quem_fez_o_que() -> None:
+    atribuida = item(
+        historico=[{"acao": "atribuir", "de": None, "para": 101, "por": "ana", "em": AGORA}]
+    )
+    frase = cards.anuncio(atribuida, {"ana": "Ana"}, {101: "Marcos"})
+    assert frase == "Ana atribuiu a OS 1003 (PXT7A10) a Marcos."
+    assert cards.quem_fez(atribuida, {"ana": "Ana"}, FUSO) == "Ana atribuiu o mecânico às 12:00"

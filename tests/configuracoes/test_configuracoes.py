@@ -1,0 +1,270 @@
+"""The manager's settings page: TV passes (stored hashed) and the columns' soft limits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+import segno
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.paginas import csrf_de
+from webapp.components import componente
+from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
+from webapp.fila.demo import USUARIOS_DEMO
+from webapp.fila.domain import Ator, Papel
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
+from webapp.qr import qr_svg
+
+
+@pytest.fixture
+def gerente(app: Flask, usuarios_demo, entrar) -> FlaskClient:
+    client = app.test_client()
+    assert entrar(client, "gerente", usuarios_demo["gerente"]["senha"]).status_code == 302
+    return client
+
+
+@pytest.fixture
+def mecanico(app: Flask, usuarios_demo, entrar) -> FlaskClient:
+    client = app.test_client()
+    assert entrar(client, "mecanico", usuarios_demo["mecanico"]["senha"]).status_code == 302
+    return client
+
+
+def _db(app: Flask):
+    return componente(Mongo, app).db
+
+
+def _csrf(client: FlaskClient) -> str:
+    return csrf_de(client.get("/").text)
+
+
+def criar_passe(client: FlaskClient, nome: str = "TV da oficina") -> tuple[str, str]:
+    """Create a TV pass through the page; (the TV URL shown once, the secret in it)."""
+    r = client.post("/configuracoes/passes", data={"nome": nome, "csrf_token": _csrf(client)})
+    assert r.status_code == 200, r.text
+    url = re.search(r'id="url-painel"[^>]*value="([^"]+)"', r.text).group(1)
+    return url, url.split("token=", 1)[1]
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+def test_pagina_so_para_gerente(client, mecanico, gerente):
+    r = client.get("/configuracoes")
+    assert r.status_code == 302 and "/entrar" in r.headers["Location"]
+    r = mecanico.get("/configuracoes")
+    assert r.status_code == 403
+    assert "Apenas gerentes" in r.text
+    r = gerente.get("/configuracoes")
+    assert r.status_code == 200
+    assert "Limites das colunas" in r.text and "Telas de TV" in r.text
+
+
+def test_mecanico_nao_cria_token_nem_muda_limite_nem_postando_a_mao(app, mecanico):
+    csrf = _csrf(mecanico)
+    r = mecanico.post("/configuracoes/passes", data={"nome": "x", "csrf_token": csrf})
+    assert r.status_code == 403
+    r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": csrf})
+    assert r.status_code == 403
+    assert _db(app)[PASSES].count_documents({}) == 0
+    assert componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
+
+
+def test_post_sem_csrf_e_recusado(app, gerente):
+    r = gerente.post("/configuracoes/limites", data={"AGUARDANDO": "3"})
+    assert r.status_code == 400
+    r = gerente.post("/configuracoes/passes", data={"nome": "TV"})
+    assert r.status_code == 400
+    assert _db(app)[PASSES].count_documents({}) == 0
+
+
+# --- Column limits ------------------------------------------------------------------------------
+
+
+def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
+    csrf = _csrf(gerente)
+    r = gerente.post(
+        "/configuracoes/limites",
+        data={
+            "AGUARDANDO": "8",
+            "EM_DIAGNOSTICO": "",
+            "EM_REPARO": "4",
+            "FINALIZADA": "",
+            "csrf_token": csrf,
+        },
+    )
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith("/configuracoes#limites")
+    assert componente(ConfiguracoesRepository, app).limites_colunas() == {
+        "AGUARDANDO": 8,
+        "EM_DIAGNOSTICO": None,
+        "EM_REPARO": 4,
+        "FINALIZADA": None,
+    }
+    pagina = gerente.get("/configuracoes").text
+    assert "Limites das colunas salvos." in pagina
+    assert re.search(r'id="AGUARDANDO"[^>]*value="8"', pagina)
+
+
+@pytest.mark.parametrize(
+    ("valor", "mensagem"),
+    [
+        ("-1", "Use um número inteiro de 1 a 999"),
+        ("0", "Use um número inteiro de 1 a 999"),
+        ("abc", "Use um número inteiro de 1 a 999"),
+        ("2.5", "Use um número inteiro de 1 a 999"),
+        ("5000", "Use um número inteiro de 1 a 999"),
+    ],
+)
+def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
+    r = gerente.post(
+        "/configuracoes/limites",
+        data={"AGUARDANDO": "3", "EM_REPARO": valor, "csrf_token": _csrf(gerente)},
+    )
+    assert r.status_code == 400
+    # The message sits next to its field, which is marked invalid and keeps what was typed.
+    campo = re.search(r'<input[^>]*id="EM_REPARO"[^>]*>', r.text).group(0)
+    assert 'aria-invalid="true"' in campo and 'aria-describedby="erro-EM_REPARO"' in campo
+    assert f'value="{valor}"' in campo
+    erro = re.search(r'<p class="erro-campo" id="erro-EM_REPARO">([^<]+)</p>', r.text).group(1)
+    assert mensagem in erro
+    assert (
+        componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
+    )  # nothing saved
+
+
+def test_limites_via_htmx_trocam_so_a_secao(gerente):
+    r = gerente.post(
+        "/configuracoes/limites",
+        data={"EM_REPARO": "-3", "csrf_token": _csrf(gerente)},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 400
+    assert 'id="limites"' in r.text  # the page carries the section the form selects
+    assert 'hx-select="#limites"' in r.text
+
+
+def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
+    for n in range(3):
+        api.criar(7000 + n)
+    componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 2}, "teste")
+    quadro = gerente.get("/").text
+    assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
+    _, segredo = criar_passe(gerente)
+    tv = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
+    assert 'id="painel-cabeca-AGUARDANDO" class="painel-cabeca acima-do-limite"' in tv
+    assert 'id="painel-cabeca-EM_REPARO" class="painel-cabeca"' in tv
+
+
+# --- Display tokens -----------------------------------------------------------------------------
+
+
+def test_token_mostrado_uma_vez_e_guardado_so_como_hash(app, gerente):
+    url, segredo = criar_passe(gerente, "TV da recepção")
+    assert url.startswith("http://localhost/painel?token=")
+    assert len(segredo) >= 43  # token_urlsafe(32)
+
+    db = _db(app)
+    documento = db[PASSES].find_one({})
+    assert documento["hash"] == hashlib.sha256(segredo.encode()).hexdigest()
+    assert documento["nome"] == "TV da recepção"
+    assert documento["criado_por"] == "gerente" and documento["revogado_em"] is None
+    # The secret itself is nowhere in the database.
+    for nome in db.list_collection_names():
+        for doc in db[nome].find({}):
+            assert segredo not in repr(doc), nome
+
+    # Listed afterwards by its name, never again with the secret.
+    pagina = gerente.get("/configuracoes").text
+    assert "TV da recepção" in pagina and segredo not in pagina
+    assert 'id="url-painel"' not in pagina
+
+
+def test_endereco_da_tv_com_botao_de_copiar_e_qr_code_so_na_resposta(app, gerente):
+    """The new TV's address comes with a copy button (static/copiar.js, no inline script) and
+    its QR code drawn by segno inline, in this answer only: the token is stored hashed, so the
+    QR can never be drawn again, and no image URL ever carries the token."""
+    r = gerente.post(
+        "/configuracoes/passes", data={"nome": "TV do pátio", "csrf_token": _csrf(gerente)}
+    )
+    url = re.search(r'id="url-painel"[^>]*value="([^"]+)"', r.text).group(1)
+    segredo = url.split("token=", 1)[1]
+    assert r.headers["Cache-Control"] == "no-store"
+    titulo = "Código QR do endereço do painel da tela “TV do pátio”"
+    assert str(qr_svg(url, titulo, 4)) in r.text
+    assert segno.make(url, error="m").designator.endswith("-M")
+    assert '<button type="button" class="botao" data-copiar="url-painel" hidden>' in r.text
+    assert '<script src="/static/copiar.js' in r.text
+    assert "<script>" not in r.text and "style=" not in r.text  # the CSP: nothing inline
+    assert r.text.count(segredo) == 1  # in the field only: the QR holds it as modules
+    assert not re.search(r"<img[^>]+token", r.text)
+    pagina = gerente.get("/configuracoes").text
+    assert "<svg" not in pagina and segredo not in pagina
+
+
+def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, entrar):
+    """With URL_PUBLICA the TV's address and the job card's QR code use it, not the host the
+    manager happens to use (127.0.0.1 on the server itself)."""
+    app = make_app(url_publica="https://fila.oficina.com.br/")
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    cliente = app.test_client()
+    entrar(cliente, "gerente", "gerente123")
+    url, segredo = criar_passe(cliente)
+    assert url == f"https://fila.oficina.com.br/painel?token={segredo}"
+    fila_id = str(componente(FilaService, app).adicionar(5151, Ator("g", Papel.GERENTE))["_id"])
+    ficha = cliente.get(f"/ordens/{fila_id}/ficha").text
+    endereco = f"https://fila.oficina.com.br/ordens/{fila_id}"
+    assert str(qr_svg(endereco, f"Código QR da OS 5151: {endereco}")) in ficha
+    assert f'<span class="ficha-endereco">{endereco}</span>' in ficha
+
+
+def test_resposta_com_o_token_nao_vai_para_cache(gerente):
+    r = gerente.post("/configuracoes/passes", data={"nome": "TV", "csrf_token": _csrf(gerente)})
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_nome_do_token_obrigatorio(app, gerente):
+    r = gerente.post("/configuracoes/passes", data={"nome": "  ", "csrf_token": _csrf(gerente)})
+    assert r.status_code == 400
+    assert re.search(r'<p class="erro-campo" id="erro-nome">Dê um nome à tela', r.text)
+    assert _db(app)[PASSES].count_documents({}) == 0
+
+
+def test_revogar_token_pelo_formulario(app, gerente):
+    _, segredo = criar_passe(gerente)
+    tv = app.test_client()
+    assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
+    documento = _db(app)[PASSES].find_one({})
+    r = gerente.post(
+        f"/configuracoes/passes/{documento['_id']}/revogar", data={"csrf_token": _csrf(gerente)}
+    )
+    assert r.status_code == 303 and r.headers["Location"].endswith("/configuracoes#passes")
+    assert tv.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
+    pagina = gerente.get("/configuracoes").text
+    assert "revogado: a tela perde o acesso" in pagina and "Revogado em" in pagina
+    # Revoking twice (or an unknown id) is harmless.
+    r = gerente.post(
+        f"/configuracoes/passes/{documento['_id']}/revogar", data={"csrf_token": _csrf(gerente)}
+    )
+    assert r.status_code == 303
+    assert "já revogado" in gerente.get("/configuracoes").text
+    r = gerente.post("/configuracoes/passes/xyz/revogar", data={"csrf_token": _csrf(gerente)})
+    assert r.status_code == 303
+
+
+def test_ultimo_uso_registrado(app, gerente):
+    _, segredo = criar_passe(gerente)
+    assert _db(app)[PASSES].find_one({})["ultimo_uso_em"] is None
+    app.test_client().get(f"/painel?token={segredo}")
+    assert _db(app)[PASSES].find_one({})["ultimo_uso_em"] is not None
+
+
+def test_indice_unico_no_hash(app, gerente):
+    criar_passe(gerente)
+    indices = _db(app)[PASSES].index_information()
+    assert indices["token_hash_unico"]["unique"] is True

@@ -1,0 +1,96 @@
+"""Setting up a TV with a phone, in a real browser: the new TV's address is copied by its button
+(the clipboard API on https or localhost, selecting and copying on a shop's plain-http LAN
+address) and shown as a QR code that the page draws without any request."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.navegador import ARGS, ARTEFATOS, CHROMIUM, DESKTOP, TABLET, Pessoa
+
+pytestmark = pytest.mark.navegador
+
+
+def test_copiar_o_endereco_da_tv_e_o_qr_code(live_server: str, usuarios_demo, abrir) -> None:
+    gerente = abrir(
+        TABLET, has_touch=True, is_mobile=True, permissions=["clipboard-read", "clipboard-write"]
+    ).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    p.goto("/configuracoes")
+    p.get_by_label("Nome da tela").fill("TV da oficina")
+    urls: list[str] = []
+    p.on("request", lambda r: urls.append(r.url))
+    p.get_by_role("button", name="Criar passe").click()  # htmx swaps the section in
+    qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV da oficina”")
+    expect(qr).to_be_visible()
+    endereco = p.locator("#url-painel").input_value()
+    assert endereco.startswith(f"{live_server}/painel?token=")
+    # The QR code is drawn in the page: no request ever carries the token.
+    assert [u for u in urls if "token=" in u] == []
+    caixa = qr.bounding_box()
+    assert caixa["width"] >= 180 and abs(caixa["width"] - caixa["height"]) < 1  # a phone reads it
+
+    botao = p.get_by_role("button", name="Copiar endereço")
+    expect(botao).to_be_visible()  # shown by static/copiar.js
+    botao.click()
+    expect(p.locator("#url-painel-copiado")).to_have_text("Copiado.")
+    assert p.evaluate("navigator.clipboard.readText()") == endereco
+    ARTEFATOS.mkdir(exist_ok=True)
+    p.screenshot(path=ARTEFATOS / "configuracoes-tv-nova-tablet.png", full_page=True)
+    assert gerente.erros == [], gerente.erros
+
+
+def test_copiar_num_endereco_http_da_rede_da_oficina(
+    live_server: str, usuarios_demo, navegador: Browser
+) -> None:
+    """On http://<a LAN name> the browser has no clipboard API: the button selects the address
+    and copies it the old way."""
+    porta = urlsplit(live_server).port
+    lan = f"http://oficina.test:{porta}"  # plain http, not localhost: not a secure context
+    # A browser of its own, where that name leads to this test's server.
+    outro = navegador.browser_type.launch(
+        executable_path=CHROMIUM, args=[*ARGS, "--host-resolver-rules=MAP oficina.test 127.0.0.1"]
+    )
+    try:
+        gerente = Pessoa(outro, lan, DESKTOP).entrar("gerente", "gerente123")
+        p = gerente.pagina
+        assert p.evaluate("window.isSecureContext") is False
+        p.goto("/configuracoes")
+        p.get_by_label("Nome da tela").fill("TV da recepção")
+        p.get_by_role("button", name="Criar passe").click()
+        campo = p.locator("#url-painel")
+        endereco = campo.input_value()
+        assert endereco.startswith(f"{lan}/painel?token=")
+        p.get_by_role("button", name="Copiar endereço").click()
+        expect(p.locator("#url-painel-copiado")).to_have_text("Copiado.")
+        expect(campo).to_be_focused()
+        # What the clipboard holds, read by a page where the API exists (same browser).
+        leitor = outro.new_context(base_url=live_server)
+        leitor.grant_permissions(["clipboard-read"], origin=live_server)
+        pagina = leitor.new_page()
+        pagina.goto("/entrar")
+        assert pagina.evaluate("navigator.clipboard.readText()") == endereco
+        assert gerente.erros == [], gerente.erros
+    finally:
+        outro.close()
+
+
+def test_sem_javascript_o_endereco_e_o_qr_code_sem_botao(usuarios_demo, abrir) -> None:
+    """Without JavaScript the form posts and the answer has the address to select and the QR
+    code; the copy button, which needs the script, is not shown."""
+    gerente = abrir(DESKTOP, java_script_enabled=False)
+    p = gerente.pagina
+    p.goto("/entrar")
+    p.get_by_label("Usuário").fill("gerente")
+    p.get_by_label("Senha").fill("gerente123")
+    p.get_by_role("button", name="Entrar").click()
+    p.goto("/configuracoes")
+    p.get_by_label("Nome da tela").fill("TV sem script")
+    p.get_by_role("button", name="Criar passe").click()
+    expect(p.locator("#url-painel")).to_be_visible()
+    qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV sem script”")
+    expect(qr).to_be_visible()
+    expect(p.locator("button[data-copiar]")).to_be_hidden()

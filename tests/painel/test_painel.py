@@ -1,0 +1,324 @@
+"""The TV wall display: opened with its pass, read-only, top cards per column with "+N",
+the oldest waiting order highlighted, and pushes over SSE from any process."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from flask import Flask
+
+from tests.helpers import Api, LeitorSSE, stream_de_teste
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
+from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
+from webapp.painel import routes as painel_routes
+
+COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+
+
+def _db(app: Flask):
+    return componente(Mongo, app).db
+
+
+@pytest.fixture
+def segredo(app: Flask) -> str:
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV de teste", "gerente")
+    return token
+
+
+def adicionar(
+    app: Flask, os_id: int, *, minutos_atras: int = 0, prioridade: str = "NORMAL", **extras
+):
+    """An order created `minutos_atras` minutes ago (through the service, like every entry)."""
+    fila = componente(FilaService, app)
+    return fila.adicionar(
+        os_id,
+        Ator("teste", Papel.GERENTE),
+        Prioridade(prioridade),
+        extras,
+        instante=agora() - timedelta(minutes=minutos_atras),
+    )
+
+
+def coluna(html: str, status: str) -> str:
+    inicio = html.index(f'<section id="painel-coluna-{status}"')
+    return html[inicio : html.index("</section>", inicio)]
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("consulta", ["", "?token=", "?token=errado", "?token=" + "x" * 300])
+def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
+    api.criar(76543219, placa="SEG4R42")  # a number no random id or token will contain
+    for caminho in ("/painel", "/painel/eventos"):
+        r = client.get(caminho + consulta)
+        assert r.status_code == 403
+        assert "Passe da TV inválido ou revogado" in r.text
+        assert "SEG4R42" not in r.text and "76543219" not in r.text
+        assert "painel-coluna" not in r.text
+
+
+def test_token_revogado_403(app, client, segredo):
+    assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 200
+    documento = _db(app)[PASSES].find_one({})
+    componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
+    assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
+    assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
+
+
+def test_token_sai_do_endereco_para_um_cookie(client, segredo):
+    """The copied address works once; then the token lives in an HttpOnly cookie, never in an
+    address (logs, history, Referer)."""
+    r = client.get(f"/painel?token={segredo}")
+    assert r.status_code == 303 and r.headers["Location"] == "/painel"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith(f"painel_token={segredo};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/painel" in cookie
+    assert client.get("/painel").status_code == 200
+    assert client.get("/painel/eventos").status_code == 200
+
+
+def test_painel_nao_precisa_de_sessao_e_e_so_leitura(client, api, segredo):
+    item = api.criar(4300, placa="TVA1B23", veiculo="VW Gol")
+    r = client.get(f"/painel?token={segredo}", follow_redirects=True)
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    html = r.text
+    assert '<body class="painel">' in html
+    for status in COLUNAS:
+        assert f'id="painel-coluna-{status}"' in html
+        assert f'id="painel-contagem-{status}"' in html
+    assert f'id="painel-cartao-{item["fila_id"]}"' in html
+    assert "TVA1B23" in html and "VW Gol" in html and "OS 4300" in html
+    assert "<form" not in html and "<button" not in html  # read-only
+    assert 'hx-sse:connect="/painel/eventos"' in html and segredo not in html
+    assert re.search(r'<time id="relogio"[^>]*>', html)
+
+
+def test_cartao_da_tv_mostra_prioridade_em_cor_e_texto_mecanico_e_tempo(
+    app, client, api, usuarios_demo, segredo
+):
+    item = adicionar(app, 4400, minutos_atras=75, prioridade="URGENTE", placa="URG1A00")
+    api.passo(str(item["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    html = coluna(
+        client.get(f"/painel?token={segredo}", follow_redirects=True).text, "EM_DIAGNOSTICO"
+    )
+    assert "prioridade-urgente" in html  # the colour
+    assert ">Urgente</span>" in html  # and the text
+    assert "Marcos Mecânico" in html
+    assert re.search(r'class="painel-tempo" data-desde="\d+" data-atencao="1800"', html)
+    assert "0 min" in html  # the diagnosis just started
+
+
+# --- Overflow and highlight ---------------------------------------------------------------------
+
+
+def test_coluna_mostra_os_mais_urgentes_e_mais_n(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=3)
+    for n in range(5):
+        api.criar(4500 + n, placa=f"NRM{n}A00")
+    urgente = api.criar(4510, "URGENTE", placa="URG9Z99")
+    html = coluna(
+        tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text, "AGUARDANDO"
+    )
+    assert html.count('class="painel-cartao ') == 3
+    assert "URG9Z99" in html  # the most urgent first, even though it came last
+    assert html.index("URG9Z99") < html.index("NRM0A00")
+    assert "NRM0A00" in html and "NRM1A00" in html and "NRM2A00" not in html
+    mais = r'id="painel-mais-AGUARDANDO" class="painel-mais" data-mais="3">\+3 ordens<'
+    assert re.search(mais, html)
+    assert '<span class="painel-contagem" id="painel-contagem-AGUARDANDO">6' in html
+    assert urgente["fila_id"] in html
+
+
+def test_mais_antiga_aguardando_destacada(app, client, api, segredo):
+    adicionar(app, 4600, minutos_atras=10, placa="NOV0A00")
+    antiga = adicionar(app, 4601, minutos_atras=180, prioridade="BAIXA", placa="ANT1G00")
+    adicionar(app, 4602, minutos_atras=5, prioridade="URGENTE", placa="URG0A00")
+    # Being worked on does not count as waiting.
+    andamento = adicionar(app, 4603, minutos_atras=600, placa="DIA0A00")
+    api.passo(str(andamento["_id"]), "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    destaque = re.search(r'<p id="painel-destaque"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "ANT1G00" in destaque and "OS 4601" in destaque and "3 h 00 min" in destaque
+    cartao = re.search(rf'<li id="painel-cartao-{antiga["_id"]}" class="([^"]+)"', html).group(1)
+    assert "mais-antiga" in cartao
+    assert html.count("mais-antiga") == 1
+    assert "Mais antiga" in html
+
+
+def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=1)
+    adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
+    adicionar(tv, 4701, minutos_atras=500, prioridade="BAIXA", placa="BAI0A01")
+    html = tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
+    assert "BAI0A01" not in coluna(html, "AGUARDANDO")  # not among the cards that fit...
+    assert "BAI0A01" in re.search(r'<p id="painel-destaque".*?</p>', html, re.S).group(0)
+
+
+def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):
+    primeira = api.criar(4800, placa="FIM0A01")
+    segunda = api.criar(4801, placa="FIM0A02")
+    api.levar_ate(primeira["fila_id"], "finalizar-reparo")
+    api.levar_ate(segunda["fila_id"], "finalizar-reparo")
+    html = coluna(client.get(f"/painel?token={segredo}", follow_redirects=True).text, "FINALIZADA")
+    assert html.index("FIM0A02") < html.index("FIM0A01")
+    assert "data-desde" not in html  # finished: the time no longer runs
+
+
+def test_cartao_finalizado_diz_quando_terminou_e_espera_diz_o_motivo(app, client, api, segredo):
+    """A finished card's time is a labelled clock time in the shop's zone, not a bare duration;
+    a hold says its reason in a few words that fit a TV column."""
+    fim = api.criar(4810, placa="FIM1A01")
+    api.levar_ate(fim["fila_id"], "finalizar-reparo")
+    parado = api.criar(4811, placa="PAR1A01")
+    componente(FilaService, app).pausar(
+        parado["fila_id"], MotivoPausa.AGUARDANDO_PECAS, "pastilha", Ator("g", Papel.GERENTE)
+    )
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    terminou = componente(Mongo, app).db.fila_execucao.find_one({"ordem_servico_id": 4810})
+    hora = componente(Clock, app).local(terminou["dta_fim_reparo"]).strftime("%H:%M")
+    assert f'<span class="painel-fim">Finalizada às {hora}</span>' in coluna(html, "FINALIZADA")
+    assert '<span class="painel-pausa">Esperando peças</span>' in coluna(html, "AGUARDANDO")
+    # Each running time says what it is to a screen reader.
+    assert '<span class="sr">Na etapa há </span><span class="painel-tempo"' in html
+
+
+# --- Live stream --------------------------------------------------------------------------------
+
+
+def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_a_cada_mudanca(rapido, api, segredo):
+    item = api.criar(4900, placa="STR0A01")
+    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        assert resposta.status_code == 200
+        assert resposta.mimetype == "text/event-stream"
+        assert resposta.headers["Cache-Control"] == "no-cache"
+        assert resposta.headers["X-Accel-Buffering"] == "no"
+        inicial = leitor.proxima()["data"]
+        for status in COLUNAS:
+            parcial = f'<hx-partial hx-target="#painel-coluna-{status}" hx-swap="outerHTML">'
+            assert parcial in inicial
+        assert "STR0A01" in inicial
+
+        inicio = time.monotonic()
+        api.passo(item["fila_id"], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        mudanca = leitor.proxima(timeout=2, com="EM_DIAGNOSTICO")["data"]
+        assert time.monotonic() - inicio < 1.0
+        # The card left AGUARDANDO and entered EM_DIAGNOSTICO; a TV's few cards per column are
+        # redrawn whole (one render per change for every TV of the process).
+        for status in COLUNAS:
+            assert f'hx-target="#painel-coluna-{status}"' in mudanca
+        aguardando = mudanca[mudanca.index('hx-target="#painel-coluna-AGUARDANDO"') :]
+        assert "STR0A01" not in aguardando[: aguardando.index("</section>")]
+        diagnostico = mudanca[mudanca.index('hx-target="#painel-coluna-EM_DIAGNOSTICO"') :]
+        assert "STR0A01" in diagnostico[: diagnostico.index("</section>")]
+        assert 'hx-target="#painel-destaque"' in mudanca
+    finally:
+        leitor.fechar()
+
+
+def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo):
+    tv = make_app(painel_max_cartoes=1, sse_batida_ms=200)
+    api.criar(4950, "URGENTE")
+    escondido = api.criar(4951)  # not on screen: the column shows only one card
+    resposta, leitor = stream_de_teste(tv.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        leitor.proxima()
+        api.como("gerente").delete(f"/fila-execucao/{escondido['fila_id']}")
+        mudanca = leitor.proxima(timeout=2, com="painel-cabeca-AGUARDANDO")["data"]
+        assert re.search(r'id="painel-contagem-AGUARDANDO">1<', mudanca)
+        assert mudanca.count('class="painel-cartao ') == 1  # the one on screen stays
+    finally:
+        leitor.fechar()
+
+
+def test_revogar_fecha_o_stream_aberto(rapido, segredo):
+    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    leitor.proxima()
+    documento = _db(rapido)[PASSES].find_one({})
+    componente(ConfiguracoesRepository, rapido).revogar_passe(str(documento["_id"]), "gerente")
+    restantes = leitor.fim(timeout=5)  # the stream ends by itself
+    assert restantes[-1]["event"] == "revogado"
+    assert all("painel-coluna" not in m["data"] for m in restantes)
+    leitor.fechar()
+
+
+def test_mudanca_pela_api_de_outro_processo_chega_a_tv_por_http(
+    rapido, live_server, make_app, settings, segredo
+):
+    outro_processo = Api(make_app().test_client(), settings)
+    resposta = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    assert resposta.status_code == 200
+    leitor = LeitorSSE(resposta.iter_content(chunk_size=None))
+    try:
+        leitor.proxima()
+        inicio = time.monotonic()
+        outro_processo.criar(4990, "ALTA", placa="HTP0A12", veiculo="Ford Ka")
+        mudanca = leitor.proxima(timeout=2, com="HTP0A12")["data"]
+        assert time.monotonic() - inicio < 1.0
+        assert "Ford Ka" in mudanca and 'hx-target="#painel-coluna-AGUARDANDO"' in mudanca
+    finally:
+        resposta.close()
+        leitor.fechar()
+
+
+def test_reconexao_recebe_o_estado_atual(rapido, live_server, api, segredo):
+    """A TV that lost its connection (network drop, server restart) reconnects and gets the whole
+    display first, including what changed while it was away."""
+    primeira = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    leitor = LeitorSSE(primeira.iter_content(chunk_size=None))
+    leitor.proxima()
+    primeira.close()
+    leitor.fechar()
+
+    api.criar(4995, placa="OFF1L00")  # while the TV is disconnected
+
+    segunda = requests.get(
+        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+    )
+    leitor = LeitorSSE(segunda.iter_content(chunk_size=None))
+    try:
+        assert "OFF1L00" in leitor.proxima()["data"]
+    finally:
+        segunda.close()
+        leitor.fechar()
+
+
+def test_um_desenho_por_mudanca_para_todas_as_tvs(rapido, api, segredo):
+    """Two TVs on one process: a change is rendered once, both get the same message."""
+    item = api.criar(4960, placa="UMA0A01")
+    leitores = [
+        stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")[1]
+        for _ in range(2)
+    ]
+    chamadas = []
+    original = painel_routes._render
+    painel_routes._render = lambda: chamadas.append(1) or original()
+    try:
+        for leitor in leitores:
+            leitor.proxima()
+        chamadas.clear()
+        api.passo(item["fila_id"], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        recebidas = [leitor.proxima(timeout=2, com="EM_DIAGNOSTICO")["data"] for leitor in leitores]
+        assert recebidas[0] == recebidas[1]
+        assert len(chamadas) == 1
+    finally:
+        painel_routes._render = original
+        for leitor in leitores:
+            leitor.fechar()

@@ -1,0 +1,154 @@
+"""The TV wall in a real browser at 1920x1080: whole cards and whole lines, the type sizes the
+README promises, "+N" counting every order not shown, and pushes redrawn the same way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.navegador import ARTEFATOS, PRAZO_TV, TV, ApiHttp
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+GERENTE = Ator("teste", Papel.GERENTE)
+LONGO = "Mercedes-Benz Sprinter 415 CDI Furgão Teto Alto Extralongo"
+
+# Per column: the cards shown (inside the column, not hidden), the "+N" text, and every text
+# box of a shown card whose text is cut (wider than its box, or below the card's list). Two
+# frames first: the fit runs in the frame after a change.
+MEDIR = """async () => {
+ await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+ return [...document.querySelectorAll('.painel-coluna')].map(col => {
+  const lista = col.querySelector('.painel-cartoes').getBoundingClientRect();
+  const cartoes = [...col.querySelectorAll('.painel-cartao')];
+  const vistos = cartoes.filter(c => {
+    const r = c.getBoundingClientRect();
+    return getComputedStyle(c).visibility !== 'hidden' && r.left >= lista.left - 1
+      && r.right <= lista.right + 1 && r.bottom <= lista.bottom + 1;
+  });
+  const cortados = vistos.flatMap(c => [...c.querySelectorAll('p, span')]
+    .filter(e => !e.classList.contains('sr') && e.scrollWidth > e.clientWidth + 1
+                 && getComputedStyle(e).display !== 'inline')
+    .map(e => e.className + ': ' + e.textContent.trim()));
+  return {status: col.dataset.status, total: cartoes.length, vistos: vistos.length,
+          ids: vistos.map(c => c.id), mais: col.querySelector('.painel-mais').textContent.trim(),
+          cortados};
+ });
+}"""
+
+TAMANHOS = """() => Object.fromEntries(
+  ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade'].map(s => [s,
+    Math.min(...[...document.querySelectorAll(s)].map(
+      e => parseFloat(getComputedStyle(e).fontSize)))
+  ]))"""
+
+
+def _colunas(tv: Page) -> dict[str, dict]:
+    return {c["status"]: c for c in tv.evaluate(MEDIR)}
+
+
+def _adicionar(app: Flask, os_id: int, minutos: int, prioridade: str = "NORMAL", **extras):
+    instante = agora() - timedelta(minutes=minutos)
+    return componente(FilaService, app).adicionar(
+        os_id, GERENTE, Prioridade(prioridade), extras, instante=instante
+    )
+
+
+def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    # AGUARDANDO: long texts (a long vehicle, holds) and more orders than the TV is sent (5).
+    for n in range(7):
+        item = _adicionar(app, 9100 + n, 300 - n, "URGENTE", placa=f"LNG{n}A00", veiculo=LONGO)
+        if n % 2 == 0:
+            componente(FilaService, app).pausar(
+                item["_id"], MotivoPausa.AGUARDANDO_CLIENTE, None, GERENTE
+            )
+    # EM_DIAGNOSTICO: five plain cards, which must all fit (PAINEL_MAX_CARTOES' default).
+    for n in range(5):
+        item = _adicionar(app, 9200 + n, 100 - n, placa=f"DIA{n}A00", veiculo="Fiat Uno")
+        componente(FilaService, app).executar(
+            item["_id"], Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 101}
+        )
+    # FINALIZADA: one finished order, whose time says what it is.
+    fim = _adicionar(app, 9300, 50, placa="FIM0A00", veiculo="VW Gol")
+    for acao, dados in (
+        (Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": 101}),
+        (Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": "Freios"}),
+        (Acao.APROVAR_ORCAMENTO, None),
+        (Acao.INICIAR_REPARO, None),
+        (Acao.FINALIZAR_REPARO, None),
+    ):
+        componente(FilaService, app).executar(fim["_id"], acao, GERENTE, dados)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+
+    tela = abrir(TV)
+    tv = tela.pagina
+    tv.goto(f"/painel?token={token}")
+    expect(tv.locator("#painel-coluna-FINALIZADA")).to_contain_text("Finalizada às")
+    tv.wait_for_function("document.fonts.status === 'loaded'")
+
+    colunas = _colunas(tv)
+    aguardando, diagnostico = colunas["AGUARDANDO"], colunas["EM_DIAGNOSTICO"]
+    assert diagnostico["vistos"] == 5 and diagnostico["mais"] == "", diagnostico
+    # The long cards: fewer of them, each whole, and "+N" counts all the others.
+    assert 1 <= aguardando["vistos"] < aguardando["total"] == 5, aguardando
+    assert aguardando["mais"] == f"+{7 - aguardando['vistos']} ordens", aguardando
+    assert aguardando["ids"] == [f"painel-cartao-{i}" for i in _ids(app, 9100, aguardando)]
+    for coluna in colunas.values():
+        assert coluna["cortados"] == [], coluna
+    assert tv.evaluate(TAMANHOS) == pytest.approx(
+        {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
+         ".painel-prioridade": 24.3}, abs=0.5,
+    )  # fmt: skip
+    # 1920x1080 without scrolling.
+    assert tv.evaluate(
+        "document.documentElement.scrollHeight <= innerHeight"
+        " && document.documentElement.scrollWidth <= innerWidth"
+    )
+    ARTEFATOS.mkdir(exist_ok=True)
+    tv.screenshot(path=ARTEFATOS / "painel-tv-textos-longos.png")
+
+    # A push redraws the column and fits it again: the first card leaves for diagnosis.
+    api = ApiHttp(live_server, settings)
+    primeiro = aguardando["ids"][0].removeprefix("painel-cartao-")
+    api.post(f"/fila-execucao/{primeiro}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    expect(tv.locator(f"#painel-coluna-EM_DIAGNOSTICO #{aguardando['ids'][0]}")).to_be_attached(
+        timeout=PRAZO_TV
+    )
+    depois = _colunas(tv)
+    assert depois["AGUARDANDO"]["ids"][0] == aguardando["ids"][1]
+    assert depois["AGUARDANDO"]["mais"] == f"+{6 - depois['AGUARDANDO']['vistos']} ordens"
+    assert depois["EM_DIAGNOSTICO"]["mais"] == f"+{6 - depois['EM_DIAGNOSTICO']['vistos']} ordens"
+    for coluna in depois.values():
+        assert coluna["cortados"] == [], coluna
+
+    # Another TV size (the type follows the screen): fitted again, whole cards, right counts.
+    tv.set_viewport_size({"width": 1366, "height": 768})
+    menor = _colunas(tv)
+    for status, total in (("AGUARDANDO", 6), ("EM_DIAGNOSTICO", 6)):
+        assert menor[status]["mais"] == f"+{total - menor[status]['vistos']} ordens", menor
+    for coluna in menor.values():
+        assert coluna["cortados"] == [], coluna
+    assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    assert tela.erros == [], tela.erros
+
+
+def _ids(app: Flask, primeiro_os: int, coluna: dict) -> list[str]:
+    """The ids of the AGUARDANDO cards the TV should show first: the oldest of one priority."""
+    db = componente(Mongo, app).db
+    itens = db.fila_execucao.find(
+        {"ordem_servico_id": {"$gte": primeiro_os, "$lt": primeiro_os + 100}},
+        sort=[("dta_criacao", 1)],
+    )
+    return [str(i["_id"]) for i in itens][: coluna["vistos"]]

@@ -1,0 +1,378 @@
+"""The manager's `/pessoas` pages and everyone's `/senha`, over HTTP with CSRF on the real mongod:
+add (temporary password shown once, changed at the first sign-in), edit, deactivate (open
+sessions end at once), reactivate, reset, the record (who, when, from where), the refusals."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.paginas import csrf_de
+from webapp.components import componente
+from webapp.pessoas.cli import QUEM
+from webapp.pessoas.domain import UsuarioInvalido
+from webapp.pessoas.queries import PessoasQueries
+from webapp.pessoas.repository import PessoasRepository
+from webapp.pessoas.service import PessoasService
+
+Entrar = Callable[..., TestResponse]
+ENDERECO_GERENTE = "10.20.30.40"
+
+
+def cliente(app: Flask, endereco: str = "127.0.0.1") -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = endereco
+    return client
+
+
+@pytest.fixture
+def gerente(app: Flask, usuarios_demo, entrar: Entrar) -> FlaskClient:
+    client = cliente(app, ENDERECO_GERENTE)
+    assert entrar(client, "gerente", "gerente123").status_code == 302
+    return client
+
+
+def postar(client: FlaskClient, caminho: str, dados: dict | None = None) -> TestResponse:
+    token = csrf_de(client.get("/senha").text)
+    return client.post(caminho, data={"csrf_token": token, **(dados or {})})
+
+
+def senha_mostrada(html: str) -> str:
+    achada = re.search(r'<output class="senha-temporaria"[^>]*>([a-z0-9-]+)</output>', html)
+    assert achada, "senha temporária não mostrada"
+    return achada[1]
+
+
+def adicionar(gerente: FlaskClient, **campos: str) -> TestResponse:
+    dados = {"nome": "Joana Reis", "login": "joana", "papel": "mecanico", "funcionario_id": "105"}
+    return postar(gerente, "/pessoas", {**dados, **campos})
+
+
+def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    r = adicionar(gerente)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    senha = senha_mostrada(r.text)
+    assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", senha)
+    assert "Joana Reis" in r.text and "troca de senha pendente" in r.text
+    assert senha not in gerente.get("/pessoas").text  # shown once
+
+    joana = cliente(app, "10.9.9.9")
+    assert entrar(joana, "joana", senha).status_code == 302
+    r = joana.get("/")
+    assert r.status_code == 302 and r.headers["Location"] == "/senha?next=/"
+    r = joana.get("/ordens/abc/acoes", headers={"HX-Request": "true"})
+    assert r.status_code == 403 and r.headers["HX-Redirect"].startswith("/senha")
+    token = csrf_de(joana.get("/senha").text)
+    assert "Sua senha é temporária" in joana.get("/senha").text
+    r = joana.post(
+        "/senha?next=/",
+        data={"csrf_token": token, "senha_atual": senha, "nova": "minha-senha-1",
+              "confirmar": "minha-senha-1"},
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    assert joana.get("/").status_code == 200  # still signed in, under the new stamp
+    assert componente(PessoasQueries, app).autenticar("joana", "minha-senha-1") is not None
+
+    pagina = gerente.get("/pessoas").text
+    registro = pagina[pagina.index('id="titulo-registro"') :].split("<tbody>")[1]
+    linhas = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip()
+              for t in re.findall(r"<tr>(.*?)</tr>", registro, re.S)]  # fmt: skip
+    assert [re.sub(r"^\S+ \S+ ", "", linha) for linha in linhas[:3]] == [
+        "Joana Reis Trocou a própria senha Joana Reis 10.9.9.9",
+        "Joana Reis Entrou Joana Reis 10.9.9.9",
+        "Gabriela Gerente Cadastrou: nome Joana Reis; papel Mecânico; nº de funcionário 105 "
+        f"Joana Reis {ENDERECO_GERENTE}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("campos", "campo", "mensagem"),
+    [
+        ({"nome": ""}, "nome", "Informe o nome."),
+        ({"login": ""}, "login", "Informe o login."),
+        ({"login": "a b"}, "login", "Login inválido"),
+        ({"login": "gerente"}, "login", "Já existe um usuário com o login &#39;gerente&#39;."),
+        ({"funcionario_id": "101"}, "funcionario_id", "O funcionário 101 já tem um usuário."),
+        ({"funcionario_id": "abc"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"funcionario_id": "-3"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"papel": "chefe"}, "papel", "Escolha inválida."),
+    ],
+)
+def test_adicionar_recusa_com_a_mensagem_no_campo(
+    app: Flask, gerente: FlaskClient, campos: dict, campo: str, mensagem: str
+) -> None:
+    r = adicionar(gerente, **campos)
+    assert r.status_code == 400
+    assert "Não foi salvo: corrija os campos marcados." in r.text
+    junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
+    assert junto and mensagem in junto[1], r.text  # beside its own field
+    assert 'class="senha-temporaria"' not in r.text
+    assert componente(PessoasQueries, app).obter("joana") is None
+
+
+def test_editar_nome_mantem_a_sessao_e_mudar_o_papel_encerra(
+    app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
+) -> None:
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    r = postar(
+        gerente,
+        "/pessoas/mecanico",
+        {"nome": "Marcos Silva", "papel": "mecanico", "funcionario_id": "111"},
+    )
+    assert r.status_code == 303 and r.headers["Location"] == "/pessoas/mecanico"
+    assert marcos.get("/").status_code == 200  # a new name keeps the session
+    usuario = componente(PessoasQueries, app).obter("mecanico")
+    assert (usuario.nome, usuario.funcionario_id) == ("Marcos Silva", 111)
+
+    r = postar(gerente, "/pessoas/mecanico", {"nome": "Marcos Silva", "papel": "gerente"})
+    assert r.status_code == 303
+    r = marcos.get("/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
+    usuario = componente(PessoasQueries, app).obter("mecanico")
+    assert usuario.e_gerente and usuario.funcionario_id is None  # blank: no number
+    pagina = gerente.get("/pessoas/mecanico").text
+    assert "Alterou o cadastro: papel Mecânico → Gerente; nº de funcionário 111 → —" in pagina
+    assert (
+        "Alterou o cadastro: nome Marcos Mecânico → Marcos Silva; nº de funcionário 101 → 111"
+        in (pagina)
+    )
+
+
+def test_desativar_encerra_a_sessao_aberta_e_impede_a_entrada(
+    app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
+) -> None:
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    assert marcos.get("/").status_code == 200
+    r = postar(gerente, "/pessoas/mecanico/desativar")
+    assert r.status_code == 303
+    assert (
+        "foi desativado: as sessões abertas terminaram" in gerente.get(r.headers["Location"]).text
+    )
+    # The open session is refused at its next request, whatever kind of request it is.
+    r = marcos.get("/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
+    r = marcos.get("/historico", headers={"HX-Request": "true"})
+    assert r.status_code == 401
+    assert marcos.get("/eventos", headers={"Accept": "application/json"}).status_code == 401
+    assert "Usuário inativo" in entrar(cliente(app), "mecanico", "mecanico123").text
+
+    assert postar(gerente, "/pessoas/mecanico/reativar").status_code == 303
+    assert entrar(cliente(app), "mecanico", "mecanico123").status_code == 302
+    assert marcos.get("/").status_code == 302  # the old session stays ended
+
+
+def test_redefinir_senha_mostra_uma_vez_e_encerra_as_sessoes(
+    app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
+) -> None:
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    r = postar(gerente, "/pessoas/mecanico/senha")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    senha = senha_mostrada(r.text)
+    assert marcos.get("/").status_code == 302
+    assert "Usuário ou senha incorretos." in entrar(cliente(app), "mecanico", "mecanico123").text
+    novo = cliente(app)
+    assert entrar(novo, "mecanico", senha).status_code == 302
+    assert novo.get("/").headers["Location"] == "/senha?next=/"
+    assert senha not in gerente.get("/pessoas/mecanico").text
+
+
+def test_ninguem_se_desativa_nem_muda_o_proprio_papel(app: Flask, gerente: FlaskClient) -> None:
+    pagina = gerente.get("/pessoas/gerente").text
+    assert "Desativar" not in pagina and "Você não pode alterar o seu próprio papel." in pagina
+    r = postar(gerente, "/pessoas/gerente/desativar")
+    assert (
+        "Você não pode desativar o seu próprio usuário." in gerente.get(r.headers["Location"]).text
+    )
+    r = postar(gerente, "/pessoas/gerente", {"nome": "Gabriela", "papel": "mecanico"})
+    assert r.status_code == 400 and "Você não pode alterar o seu próprio papel." in r.text
+    usuario = componente(PessoasQueries, app).obter("gerente")
+    assert usuario.ativo and usuario.e_gerente and usuario.nome == "Gabriela Gerente"
+
+
+def test_pessoa_desconhecida_da_404(gerente: FlaskClient) -> None:
+    assert gerente.get("/pessoas/ninguem").status_code == 404
+    assert postar(gerente, "/pessoas/ninguem/desativar").status_code == 404
+
+
+ROTAS = [
+    ("GET", "/pessoas"),
+    ("GET", "/pessoas/gerente"),
+    ("POST", "/pessoas"),
+    ("POST", "/pessoas/gerente"),
+    ("POST", "/pessoas/gerente/desativar"),
+    ("POST", "/pessoas/mecanico2/reativar"),
+    ("POST", "/pessoas/gerente/senha"),
+]
+
+
+def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
+    app: Flask, usuarios_demo, entrar: Entrar
+) -> None:
+    componente(PessoasRepository, app).definir_ativo("mecanico2", False)
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    token = csrf_de(marcos.get("/").text)
+    dados = {"csrf_token": token, "nome": "X", "login": "x", "papel": "admin"}
+    for metodo, caminho in ROTAS:
+        r = marcos.open(caminho, method=metodo, data=dados if metodo == "POST" else None)
+        assert r.status_code == 403, (metodo, caminho, r.status_code)
+        assert "Apenas gerentes podem acessar esta página." in r.text
+    q = componente(PessoasQueries, app)
+    assert q.obter("x") is None and q.obter("gerente").ativo and q.obter("gerente").e_gerente
+    assert not q.obter("mecanico2").ativo and q.registros() == [
+        r for r in q.registros() if r["acao"] == "entrar"
+    ]
+    assert "Pessoas" not in marcos.get("/").text.split('class="links"')[1].split("</nav>")[0]
+
+
+@pytest.mark.parametrize(
+    ("atual", "nova", "confirmar", "campo", "mensagem"),
+    [
+        ("errada-123", "nova-senha-1", "nova-senha-1", "senha_atual",
+         "A senha atual não confere."),
+        ("mecanico123", "nova-senha-1", "outra-senha-1", "confirmar",
+         "As duas senhas não são iguais."),
+        ("mecanico123", "curta", "curta", "nova", "Use de 8 a 200 caracteres."),
+        ("mecanico123", "mecanico123", "mecanico123", "nova",
+         "A nova senha deve ser diferente da atual."),
+    ],
+)  # fmt: skip
+def test_trocar_a_propria_senha_recusa(
+    app: Flask, usuarios_demo, entrar: Entrar, atual, nova, confirmar, campo, mensagem
+) -> None:
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    r = postar(marcos, "/senha", {"senha_atual": atual, "nova": nova, "confirmar": confirmar})
+    assert r.status_code == 400 and "A senha não foi trocada" in r.text
+    assert re.search(rf'<p class="erro-campo" id="{campo}-erro">{mensagem}</p>', r.text), r.text
+    assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is not None
+    assert marcos.get("/").status_code == 200
+
+
+# --- The boundary between managers and admins ------------------------------------------------
+
+
+def _admin(app: Flask, login: str, entrar: Entrar | None = None) -> FlaskClient | None:
+    componente(PessoasRepository, app).criar(login, f"Admin {login}", "senha-admin-1", "admin")
+    if entrar is None:
+        return None
+    client = cliente(app, "10.0.0.77")
+    assert entrar(client, login, "senha-admin-1").status_code == 302
+    return client
+
+
+def test_gerente_nao_cria_promove_nem_mexe_em_admin(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    """A rogue or careless manager can neither make an admin nor touch one: creating, promoting,
+    editing, demoting, resetting (then signing in as them) or deactivating an admin is refused
+    with the reason, and nothing changes."""
+    _admin(app, "ana")
+    pessoas = componente(PessoasQueries, app)
+    apenas = "Apenas um administrador pode"
+    r = adicionar(gerente, login="intruso", papel="admin", funcionario_id="")
+    assert r.status_code == 400 and apenas in r.text and pessoas.obter("intruso") is None
+    r = postar(gerente, "/pessoas/mecanico", {"nome": "Marcos", "papel": "admin"})
+    assert r.status_code == 400 and apenas in r.text
+    assert pessoas.obter("mecanico").papel.value == "mecanico"
+    for dados in (
+        {"nome": "Ana Rebaixada", "papel": "mecanico"},
+        {"nome": "Outra", "papel": "admin"},
+    ):
+        r = postar(gerente, "/pessoas/ana", dados)
+        assert r.status_code == 400 and apenas in r.text
+    for acao in ("senha", "desativar"):
+        r = postar(gerente, f"/pessoas/ana/{acao}")
+        assert r.status_code == 303 and apenas in gerente.get(r.headers["Location"]).text
+    ana = pessoas.obter("ana")
+    assert (ana.nome, ana.papel.value, ana.ativo, ana.deve_trocar_senha) == (
+        "Admin ana", "admin", True, False,
+    )  # fmt: skip
+    assert entrar(cliente(app, "10.0.0.78"), "ana", "senha-admin-1").status_code == 302
+
+
+def _papeis_oferecidos(pagina: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="papel".*?</select>', pagina, re.S)
+    assert select is not None
+    return re.findall(r'<option[^>]*value="([^"]+)"', select.group(0))
+
+
+def test_so_admin_ve_o_papel_administrador(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    """A manager is not offered a role the service would refuse; an admin's page still says
+    the truth about the admin it shows."""
+    admin = _admin(app, "ana", entrar)
+    assert admin is not None
+    assert _papeis_oferecidos(gerente.get("/pessoas").text) == ["mecanico", "gerente"]
+    assert _papeis_oferecidos(gerente.get("/pessoas/mecanico").text) == ["mecanico", "gerente"]
+    assert "admin" in _papeis_oferecidos(gerente.get("/pessoas/ana").text)
+    assert _papeis_oferecidos(admin.get("/pessoas").text) == ["mecanico", "gerente", "admin"]
+
+
+def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:
+    admin = _admin(app, "ana", entrar)
+    assert admin is not None
+    pessoas = componente(PessoasQueries, app)
+    r = postar(admin, "/pessoas", {"nome": "Bia", "login": "bia", "papel": "admin"})
+    assert r.status_code == 200 and pessoas.obter("bia").papel.value == "admin"
+    r = postar(admin, "/pessoas/bia", {"nome": "Bia", "papel": "gerente"})  # demote: two admins
+    assert r.status_code == 303 and pessoas.obter("bia").papel.value == "gerente"
+    postar(admin, "/pessoas/bia", {"nome": "Bia", "papel": "admin"})
+    assert postar(admin, "/pessoas/bia/desativar").status_code == 303
+    assert not pessoas.obter("bia").ativo
+    # Ana is now the last active admin: the command line cannot demote or deactivate her.
+    servico = componente(PessoasService, app)  # as the command line calls it (cli.QUEM)
+    ultimo = "último administrador ativo"
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        servico.editar("ana", "Ana", "gerente", None, QUEM)
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        servico.definir_ativo("ana", False, QUEM)
+    # Nor the repository underneath, whoever calls it.
+    with pytest.raises(UsuarioInvalido, match=ultimo):
+        componente(PessoasRepository, app).definir_ativo("ana", False)
+    ana = pessoas.obter("ana")
+    assert ana.ativo and ana.papel.value == "admin"
+
+
+def _rebaixar(app: Flask, login: str, largada: threading.Barrier, erros: list[str]) -> None:
+    largada.wait()
+    try:
+        componente(PessoasService, app).editar(login, login, "gerente", None, QUEM)
+    except UsuarioInvalido as erro:
+        erros.append(str(erro))
+
+
+def test_dois_rebaixamentos_simultaneos_deixam_um_admin(app: Flask) -> None:
+    """Two admins demoted at the same instant by two others: one change is refused, never both
+    applied (the guard document serializes them inside their transactions)."""
+    for rodada in range(5):
+        a, b = f"a{rodada}", f"b{rodada}"
+        _admin(app, a)
+        _admin(app, b)
+        for outro in componente(PessoasQueries, app).listar():
+            if outro.papel.value == "admin" and outro.login not in (a, b) and outro.ativo:
+                componente(PessoasRepository, app).definir_ativo(outro.login, False)
+        largada, erros = threading.Barrier(2), []
+        fios = [threading.Thread(target=_rebaixar, args=(app, x, largada, erros)) for x in (a, b)]
+        for fio in fios:
+            fio.start()
+        for fio in fios:
+            fio.join(timeout=30)
+        admins = [
+            u.login
+            for u in componente(PessoasQueries, app).listar()
+            if u.papel.value == "admin" and u.ativo
+        ]
+        assert len(admins) == 1 and len(erros) == 1, (rodada, admins, erros)

@@ -1,0 +1,146 @@
+"""The forecast in a real browser: a recompute reaching boards already open (the first forecast
+of a card too, and the risk flag turning on and off), the manager's one tap that makes the
+forecast the new promise (with JavaScript and without), the TV and the order's page."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from tests.previsao.previsao_oficina import historico, recalcular
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.mongo import Mongo
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+
+def _iso(dias: float = 0, minutos: float = 0) -> str:
+    return (agora() + timedelta(days=dias, minutes=minutos)).astimezone(UTC).isoformat()
+
+
+def _oficina(app: Flask, api: ApiHttp) -> tuple[str, str]:
+    """40 finished orders; one order promised far ahead, one promised in 30 minutes."""
+    historico(app, 40)
+    no_prazo = api.post(
+        "/fila-execucao",
+        {"ordem_servico_id": 1001, "placa": "ABC1D23", "previsao_entrega": _iso(dias=40)},
+    )["fila_id"]
+    em_risco = api.post(
+        "/fila-execucao",
+        {"ordem_servico_id": 1002, "placa": "RSC0A12", "previsao_entrega": _iso(minutos=30)},
+    )["fila_id"]
+    return no_prazo, em_risco
+
+
+def test_risco_chega_ao_quadro_aberto_e_o_gerente_promete_num_toque(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    no_prazo, em_risco = _oficina(app, api)
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    for pessoa in (gerente, mecanico):
+        expect(pessoa.pagina.locator("#em-risco-contagem")).to_have_text("Previsão: calculando…")
+        expect(pessoa.cartao(em_risco).locator(".previsao")).to_have_count(0)
+
+    # The first recompute: every open board gets each card's forecast line, unreloaded.
+    recalcular(app)
+    for pessoa in (gerente, mecanico):
+        linha = pessoa.cartao(em_risco).locator(".previsao")
+        expect(linha).to_contain_text("Em risco", timeout=PRAZO_TV)
+        expect(linha).to_contain_text("Pronto")
+        expect(pessoa.cartao(no_prazo).locator(".previsao")).to_contain_text("Pronto")
+        expect(pessoa.cartao(no_prazo).locator(".previsao")).not_to_contain_text("Em risco")
+        expect(pessoa.pagina.locator("#em-risco-contagem")).to_have_text("Em risco: 1")
+    botao = gerente.cartao(em_risco).get_by_role("button", name="Prometer")
+    expect(botao).to_be_visible()
+    expect(mecanico.cartao(em_risco).get_by_role("button", name="Prometer")).to_have_count(0)
+    gerente.pagina.screenshot(path=ARTEFATOS / "previsao-quadro-em-risco.png", full_page=True)
+    mecanico.pagina.screenshot(path=ARTEFATOS / "previsao-tablet-em-risco.png")
+
+    # One tap: the forecast shown is the new promise, recorded; the card says so at once.
+    prometido = botao.inner_text().removeprefix("Prometer ").strip()
+    botao.click()
+    cartao = gerente.cartao(em_risco)
+    expect(cartao.locator(".previsao")).not_to_contain_text("Em risco")
+    expect(cartao.locator(".dados")).to_contain_text(prometido)  # "Entrega 05/12 17:10"
+    item = api.get(f"/fila-execucao/{em_risco}")
+    assert item["historico"][-1]["acao"] == "adotar_previsao"
+    assert item["historico"][-1]["por"] == "gerente"
+    expect(gerente.pagina.locator("#anuncios")).to_contain_text("Gerente prometeu a OS 1002")
+
+    # The next recompute turns the flag off everywhere, the mechanic's tablet included.
+    recalcular(app)
+    expect(mecanico.cartao(em_risco).locator(".previsao")).not_to_contain_text(
+        "Em risco", timeout=PRAZO_TV
+    )
+    expect(mecanico.pagina.locator("#em-risco-contagem")).to_have_text("Em risco: 0")
+    expect(gerente.pagina.locator("#em-risco-contagem")).to_have_text("Em risco: 0")
+    assert gerente.erros == [] and mecanico.erros == []
+
+
+def test_prometer_sem_javascript(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    _, em_risco = _oficina(app, api)
+    recalcular(app)
+    gerente = abrir(DESKTOP, java_script_enabled=False)
+    gerente.pagina.goto("/entrar")
+    gerente.pagina.get_by_label("Usuário").fill("gerente")
+    gerente.pagina.get_by_label("Senha").fill("gerente123")
+    gerente.pagina.get_by_role("button", name="Entrar").click()
+    gerente.cartao(em_risco).get_by_role("button", name="Prometer").click()
+    expect(gerente.cartao(em_risco)).to_be_visible()
+    expect(gerente.cartao(em_risco).locator(".previsao")).not_to_contain_text("Em risco")
+    assert api.get(f"/fila-execucao/{em_risco}")["historico"][-1]["acao"] == "adotar_previsao"
+
+
+def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    no_prazo, em_risco = _oficina(app, api)
+    recalcular(app)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = abrir(TV)
+    tv.pagina.goto(f"/painel?token={token}")
+    cartao = tv.pagina.locator(f"#painel-cartao-{em_risco}")
+    expect(cartao.locator(".painel-previsao")).to_contain_text("Em risco")
+    expect(tv.pagina.locator(f"#painel-cartao-{no_prazo} .painel-previsao")).to_contain_text(
+        "pronto"
+    )
+    expect(tv.pagina.locator("#painel-carga")).to_contain_text("Em risco de atrasar: 1")
+    tv.pagina.screenshot(path=ARTEFATOS / "previsao-tv.png")
+
+    # A forecast moved on the server: the TV redraws with it (stored as a recompute would).
+    daqui_3_dias = agora() + timedelta(days=3)
+    componente(Mongo, app).db.previsoes.update_one(
+        {"ordem_servico_id": 1001}, {"$set": {"p50": daqui_3_dias}}
+    )
+    dia = daqui_3_dias.astimezone(componente(Clock, app).fuso).strftime("%d/%m")
+    expect(tv.pagina.locator(f"#painel-cartao-{no_prazo} .painel-previsao")).to_contain_text(
+        f"por volta de {dia}", timeout=PRAZO_TV
+    )
+
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    gerente.pagina.goto(f"/ordens/{em_risco}")
+    expect(gerente.pagina.locator("#previsao")).to_contain_text("8 em 10 ficam prontos até")
+    expect(gerente.pagina.locator("#previsao")).to_contain_text(
+        "Com base em 40 ordens finalizadas nos últimos 90 dias, 2 mecânicos, 1 ordem à frente"
+    )
+    expect(gerente.pagina.locator("#previsao")).to_contain_text("avise o cliente agora")
+    gerente.pagina.screenshot(path=ARTEFATOS / "previsao-ordem.png", full_page=True)
+    gerente.pagina.goto("/indicadores")
+    expect(gerente.pagina.locator("#em-risco")).to_contain_text("RSC0A12")
+    gerente.pagina.screenshot(path=ARTEFATOS / "previsao-indicadores.png")
+    gerente.pagina.locator("#em-risco").get_by_role("button", name="Prometer").click()
+    expect(gerente.pagina).to_have_url(f"{live_server}/indicadores#em-risco")
+    expect(gerente.pagina.locator("#em-risco")).to_contain_text("Nenhuma ordem em risco")

@@ -1,0 +1,284 @@
+"""Where people see the forecast, through the real stack: the card ("Pronto ~15:40"), the
+header's count at risk, the order's page ("8 em 10 ficam prontos até 17:10" and what it rests
+on), the TV, the JSON API's `previsao_conclusao`, the top of /indicadores; the manager's
+"Prometer" (the forecast as the new promise: one conditional update, in the history, without
+JavaScript too); and the pushes that carry a recompute to open boards and TVs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+from flask import Flask
+
+from tests.helpers import Api, Quadro, cartao_html, stream_de_teste
+from tests.previsao.previsao_oficina import historico, recalcular
+from webapp.cartoes import cards
+from webapp.clock import Clock, agora
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.queries import FilaQueries
+from webapp.mongo import Mongo
+
+# "~" for the eye, "por volta de" for a screen reader.
+POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
+PRONTO = re.compile("Pronto " + re.escape(POR_VOLTA) + r"((?:\d\d/\d\d )?\d\d:\d\d)")
+
+
+def _iso(instante: datetime) -> str:
+    return instante.astimezone(UTC).isoformat()
+
+
+def _json(instante: datetime) -> str:
+    """An instant as the API writes it (UTC, milliseconds)."""
+    return instante.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _previsao(app: Flask, fila_id: str) -> cards.PrevisaoCartao:
+    """The forecast as the screens show it (the card's view model over what is stored)."""
+    item = componente(FilaQueries, app).obter(ObjectId(fila_id))
+    documento = componente(Mongo, app).db.previsoes.find_one({"_id": item["_id"]})
+    ctx = cards.Contexto(agora(), componente(Clock, app).fuso)
+    previsao = cards.previsao_do_cartao(documento, ctx, item)
+    assert previsao is not None
+    return previsao
+
+
+@pytest.fixture
+def oficina(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> dict[str, str]:
+    """A shop with 40 finished orders and two mechanics (the demo's); three open orders: one
+    promised far ahead (on time), one promised in 30 minutes (at risk: its work takes hours),
+    one in repair; the forecast computed."""
+    historico(app, 40)
+    ordens = {
+        "no_prazo": api.criar(
+            1001, placa="ABC1D23", previsao_entrega=_iso(agora() + timedelta(days=40))
+        )["fila_id"],
+        "em_risco": api.criar(
+            1002, placa="RSC0A12", previsao_entrega=_iso(agora() + timedelta(minutes=30))
+        )["fila_id"],
+        "em_reparo": api.criar(1003, placa="REP1A00")["fila_id"],
+    }
+    api.levar_ate(ordens["em_reparo"], "iniciar-reparo")
+    assert recalcular(app).em_risco == 1
+    return ordens
+
+
+def test_cartao_mostra_pronto_e_o_risco_em_palavras(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    pagina = pessoas["gerente"].pagina()
+    no_prazo = cartao_html(pagina, oficina["no_prazo"])
+    assert PRONTO.search(no_prazo).group(1) == _previsao(app, oficina["no_prazo"]).pronto
+    assert "Em risco" not in no_prazo and "Prometer" not in no_prazo
+
+    em_risco = cartao_html(pagina, oficina["em_risco"])
+    previsao = _previsao(app, oficina["em_risco"])
+    assert previsao.em_risco
+    assert '<strong class="selo-risco">Em risco</strong>' in em_risco  # text, not a colour
+    assert f"8 em 10 até {previsao.ate}" in em_risco
+    assert f"Prometer {previsao.ate}" in em_risco and previsao.prometer in em_risco
+    # The header counts it beside "Atrasadas".
+    assert re.search(r'id="em-risco-contagem"[^>]*>Em risco: 1<', pagina)
+
+    # A mechanic sees the risk, not the manager's button.
+    mecanico = cartao_html(pessoas["mecanico"].pagina(), oficina["em_risco"])
+    assert "Em risco" in mecanico and "Prometer" not in mecanico
+    # An order in repair has one too: its remaining time.
+    assert PRONTO.search(cartao_html(pagina, oficina["em_reparo"]))
+
+
+def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    api.criar(1004)  # waits for a diagnosis behind 1001 and 1002
+    recalcular(app)
+    fila_id = componente(FilaQueries, app).obter_por_os(1004)["_id"]
+    pagina = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    previsao = _previsao(app, str(fila_id))
+    assert f"8 em 10 ficam prontos até {previsao.ate}" in pagina
+    assert (
+        "Com base em 40 ordens finalizadas nos últimos 90 dias, 2 mecânicos, "
+        "2 ordens à frente" in pagina
+    )
+    risco = pessoas["gerente"].pagina(f"/ordens/{oficina['em_risco']}")
+    assert "de passar da previsão de entrega" in risco and "avise o cliente agora" in risco
+
+
+def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[str, str]) -> None:
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    client.set_cookie("painel_token", token, path="/painel")
+    html = client.get("/painel").text
+    inicio = html.index(f'id="painel-cartao-{oficina["no_prazo"]}"')
+    cartao = html[inicio : html.index("</li>", inicio)]
+    assert f"pronto {POR_VOLTA}{_previsao(app, oficina['no_prazo']).pronto}" in cartao
+    inicio = html.index(f'id="painel-cartao-{oficina["em_risco"]}"')
+    assert "<strong>Em risco</strong>" in html[inicio : html.index("</li>", inicio)]
+    assert "Em risco de atrasar: <strong>1</strong>" in html
+
+
+def test_api_item_e_lista_com_previsao_conclusao(
+    app: Flask, api: Api, oficina: dict[str, str]
+) -> None:
+    estado = componente(Mongo, app).db.previsoes.find_one({"_id": "estado"})
+    fila_id = oficina["no_prazo"]
+    corpo = api.get(f"/fila-execucao/{fila_id}").json
+    guardada = componente(Mongo, app).db.previsoes.find_one({"ordem_servico_id": 1001})
+    assert corpo["previsao_conclusao"] == {
+        "p50": _json(guardada["p50"]),
+        "p80": _json(guardada["p80"]),
+        "calculada_em": _json(estado["calculo"]["em"]),
+        "base_ordens": 40,
+    }
+    # The seed's fields are still there, as they were.
+    for campo in ("fila_id", "ordem_servico_id", "status", "prioridade", "dta_criacao"):
+        assert campo in corpo
+    lista = api.get("/fila-execucao").json
+    por_os = {i["ordem_servico_id"]: i["previsao_conclusao"] for i in lista}
+    assert por_os[1001] == corpo["previsao_conclusao"]
+    assert all(por_os[o]["p50"] for o in (1001, 1002, 1003))
+    api.passo(oficina["em_reparo"], "finalizar-reparo")
+    assert api.get(f"/fila-execucao/{oficina['em_reparo']}").json["previsao_conclusao"] is None
+    por_os_id = api.get("/fila-execucao/ordem-servico/1002").json
+    assert por_os_id["previsao_conclusao"]["p80"]
+
+
+def test_api_antes_do_primeiro_calculo_e_documentada(client, api: Api) -> None:
+    fila_id = api.criar(1001)["fila_id"]
+    assert api.get(f"/fila-execucao/{fila_id}").json["previsao_conclusao"] is None
+    doc = client.get("/openapi.json").json
+    esquema = doc["components"]["schemas"]["PrevisaoConclusao"]
+    assert set(esquema["properties"]) == {"p50", "p80", "calculada_em", "base_ordens"}
+    assert "previsao_conclusao" in doc["components"]["schemas"]["ItemFila"]["properties"]
+
+
+def test_prometer_sem_javascript_registra_no_historico(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    fila_id = oficina["em_risco"]
+    previsao = _previsao(app, fila_id)
+    antes = api.get(f"/fila-execucao/{fila_id}").json["previsao_entrega"]
+    resposta = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}
+    )
+    assert resposta.status_code == 303
+    assert resposta.headers["Location"].endswith(f"#cartao-{fila_id}")
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert datetime.fromisoformat(item["previsao_entrega"]) == previsao.p80
+    entrada = item["historico"][-1]
+    assert entrada["acao"] == "adotar_previsao" and entrada["por"] == "gerente"
+    assert (entrada["de"], datetime.fromisoformat(entrada["para"])) == (antes, previsao.p80)
+    # At once the card no longer says "Em risco" (its forecast was for the old promise)...
+    pagina = pessoas["gerente"].pagina()
+    assert "Em risco" not in cartao_html(pagina, fila_id)
+    # ...and the next recompute agrees, and counts none.
+    assert recalcular(app).em_risco == 0
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "adotou a previsão como promessa de entrega: de" in detalhe
+    assert f"para {previsao.p80:%d/%m %H:%M}" in detalhe
+    # The same promise again: refused by the update itself, nothing written.
+    de_novo = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}, htmx=True
+    )
+    assert de_novo.status_code == 409 and "já é esta" in de_novo.text
+    assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == len(item["historico"])
+
+
+def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    fila_id = oficina["em_risco"]
+    antiga = _previsao(app, fila_id).p80 - timedelta(hours=1)
+    resposta = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": _iso(antiga)}, htmx=True
+    )
+    assert resposta.status_code == 409
+    assert "A previsão mudou: 8 em 10 ficam prontos até" in resposta.text
+    assert api.get(f"/fila-execucao/{fila_id}").json["historico"][-1]["acao"] != "adotar_previsao"
+
+
+def test_mecanico_nao_promete(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    fila_id = oficina["em_risco"]
+    resposta = pessoas["mecanico"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": _previsao(app, fila_id).prometer}
+    )
+    assert resposta.status_code == 403
+
+
+def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    gerente = pessoas["gerente"]
+    pagina = gerente.pagina("/indicadores")
+    inicio = pagina.index('id="em-risco"')
+    secao = pagina[inicio : pagina.index("</section>", inicio)]
+    assert inicio < pagina.index('class="numeros"')  # at the top
+    assert "avise o cliente agora" in secao and "RSC0A12" in secao and "ABC1D23" not in secao
+    previsao = _previsao(app, oficina["em_risco"])
+    assert f"Prometer {previsao.ate}" in secao and "hx-post" not in secao
+    resposta = gerente.client.post(
+        f"/ordens/{oficina['em_risco']}/prometer",
+        data={"csrf_token": gerente.token, "promessa": previsao.prometer, "voltar": "/indicadores"},
+    )
+    assert resposta.status_code == 303 and resposta.headers["Location"] == "/indicadores#em-risco"
+    depois = gerente.pagina("/indicadores")
+    assert "Nenhuma ordem em risco de atrasar agora." in depois
+
+
+def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> None:
+    historico(app, 12)
+    fila_id = api.criar(1001, placa="FRI0A00")["fila_id"]
+    pagina = pessoas["gerente"].pagina()
+    assert "Previsão: calculando…" in pagina  # before the first recompute
+    recalcular(app)
+    pagina = pessoas["gerente"].pagina()
+    assert "Previsão: sem histórico suficiente" in pagina
+    assert "Pronto" not in cartao_html(pagina, fila_id)  # no number anywhere
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert (
+        "Sem previsão: sem histórico suficiente (12 ordens finalizadas nos últimos 90 dias "
+        "(são precisas 30))" in detalhe
+    )
+
+
+def test_recalculo_chega_ao_quadro_aberto_e_a_tv(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], settings
+) -> None:
+    historico(app, 40)
+    api.criar(1001, previsao_entrega=_iso(agora() + timedelta(days=40)))
+    recalcular(app)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = app.test_client()
+    tv.set_cookie("painel_token", token, path="/painel")
+    _, quadro = stream_de_teste(pessoas["gerente"].client, "/eventos")
+    _, painel = stream_de_teste(tv, "/painel/eventos")
+    try:
+        quadro.proxima(com="cartoes-AGUARDANDO")  # the whole board first
+        painel.proxima(com="painel-coluna-AGUARDANDO")
+        # A new order, promised in 30 minutes: its own push first (the card, no forecast)...
+        risco = api.criar(1002, previsao_entrega=_iso(agora() + timedelta(minutes=30)))["fila_id"]
+        quadro.proxima(com=f"cartao-{risco}")
+        recalcular(app)
+        # ...then the recompute's: that card's forecast line alone, "Em risco", and the count.
+        mensagem = quadro.proxima(com=f'hx-target="#previsao-{risco}"')["data"]
+        assert "Em risco" in mensagem and "Prometer" in mensagem
+        assert "cartao-" not in mensagem.replace(f"#previsao-{risco}", "")  # not the whole card
+        if "Em risco: 1" not in mensagem:
+            assert "Em risco: 1" in quadro.proxima(com="em-risco-contagem")["data"]
+        # The TV redraws (once for the new order, again for its forecast).
+        redesenho = painel.proxima(com="Em risco de atrasar: <strong>1</strong>")["data"]
+        inicio = redesenho.index(f'id="painel-cartao-{risco}"')
+        assert "<strong>Em risco</strong>" in redesenho[inicio : redesenho.index("</li>", inicio)]
+        # The flag turns off (the promise adopted): pushed too.
+        previsao = _previsao(app, risco)
+        pessoas["gerente"].post(f"/ordens/{risco}/prometer", {"promessa": previsao.prometer})
+        recalcular(app)
+        mensagem = quadro.proxima(com=f'hx-target="#previsao-{risco}"')["data"]
+        assert "Em risco" not in mensagem.split("em-risco-contagem")[0] and "Pronto" in mensagem
+    finally:
+        quadro.fechar()
+        painel.fechar()

@@ -1,0 +1,409 @@
+"""The board over HTTP: what people see, every form error, htmx partials, the JS-off path."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import Api, cartao_html, coluna_de
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.mongo import Mongo
+
+
+def test_quadro_exige_login(client: FlaskClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 302 and "/entrar" in r.headers["Location"]
+
+
+def test_mecanico_ve_colunas_contagens_e_so_os_seus_botoes(api: Api, pessoas) -> None:
+    fila_id = api.criar(501, "URGENTE", placa="abc1d23", veiculo="Fiat Uno", cliente="Ana")[
+        "fila_id"
+    ]
+    html = pessoas["mecanico"].pagina()
+    for status in ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA"):
+        assert f'id="coluna-{status}"' in html and f'id="contagem-{status}"' in html
+    assert re.search(r'id="contagem-AGUARDANDO"[^>]*>1<', html)
+    cartao = cartao_html(html, fila_id)
+    assert cartao.index("ABC1D23") < cartao.index("OS 501")  # plate first
+    assert "Fiat Uno" in cartao and "Urgente" in cartao and "etiqueta-urgente" in cartao
+    assert "Aguardando diagnóstico" in cartao
+    assert "Iniciar diagnóstico" in cartao
+    assert "Remover" not in cartao and "Salvar prioridade" not in cartao
+    assert "Aprovar orçamento" not in cartao
+    assert 'id="nova-ordem"' not in html
+    assert 'aria-live="polite"' in html
+
+
+def test_gerente_ve_acoes_de_gerente(api: Api, pessoas) -> None:
+    fila_id = api.criar(502)["fila_id"]
+    gerente = pessoas["gerente"]
+    html = gerente.pagina()
+    assert 'id="nova-ordem"' in html
+    cartao = cartao_html(html, fila_id)
+    assert "Mais…" in cartao and "Confirmar remoção" not in cartao  # fetched on demand
+    acoes = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"})
+    assert acoes.status_code == 200
+    assert "Confirmar remoção" in acoes.text and "Salvar prioridade" in acoes.text
+    # Without JavaScript "Mais…" is the order's page, which has every form.
+    assert f'href="/ordens/{fila_id}#acoes"' in cartao
+    detalhe = gerente.pagina(f"/ordens/{fila_id}")
+    assert "Confirmar remoção" in detalhe and "Salvar prioridade" in detalhe
+    sem_js = gerente.client.get(f"/ordens/{fila_id}/acoes")
+    assert sem_js.status_code == 302 and sem_js.headers["Location"].endswith("#acoes")
+
+
+def _ordem_cheia(api: Api, os_id: int) -> str:
+    """An urgent order with every fact a card shows (the heaviest plain card)."""
+    return api.criar(
+        os_id,
+        "URGENTE",
+        placa="ABC1D23",
+        veiculo="Fiat Strada 1.3",
+        cliente="Transportes Lima",
+        descricao="Freio rangendo e pedal baixo",
+    )["fila_id"]
+
+
+def test_cartao_pesa_pouco(api: Api, pessoas) -> None:
+    """The card: facts, its one step and "Mais…"; the other forms are fetched on demand."""
+    fila_id = _ordem_cheia(api, 512)
+    api.levar_ate(fila_id, "aprovar-orcamento")
+    cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
+    assert len(cartao.encode()) <= 1500, len(cartao.encode())
+    assert "Iniciar reparo" in cartao and cartao.count("<form") == 1
+
+
+def test_cartao_com_formulario_do_passo_pesa_pouco(api: Api, pessoas) -> None:
+    """A card in diagnosis carries its step's form (toggle, text box, one confirm button), so
+    that it opens at once, even offline, within the tap: 0.25 KB over a plain card's budget."""
+    fila_id = _ordem_cheia(api, 513)
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    cartao = cartao_html(pessoas["mecanico"].pagina(), fila_id)
+    assert len(cartao.encode()) <= 1750, len(cartao.encode())
+    assert cartao.count("<form") == 1 and cartao.count("<textarea") == 1
+    assert cartao.count("<summary") == 1 and cartao.count('type="submit"') == 1
+
+
+def test_quem_inicia_o_trabalho_e_o_mecanico_no_quadro_e_na_api(api: Api, pessoas) -> None:
+    """One rule, in the service, for both entry points: on the board whoever starts the work is
+    its mechanic (a hand-made post naming another is not obeyed), a manager included; through
+    the API the caller names the mechanic (a manager's token assigns one)."""
+    feito_pelo_quadro = api.criar(520)["fila_id"]
+    r = pessoas["mecanico"].passo(
+        feito_pelo_quadro, "iniciar-diagnostico", {"mecanico_responsavel_id": "102"}
+    )
+    assert r.status_code == 303
+    assert api.get(f"/fila-execucao/{feito_pelo_quadro}").json["mecanico_responsavel_id"] == 101
+    do_gerente = api.criar(521)["fila_id"]
+    assert pessoas["gerente"].passo(do_gerente, "iniciar-diagnostico").status_code == 303
+    assert api.get(f"/fila-execucao/{do_gerente}").json["mecanico_responsavel_id"] == 201
+    pela_api = api.criar(522)["fila_id"]
+    r = api.como("gerente").passo(pela_api, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    assert r.status_code == 200 and r.json["mecanico_responsavel_id"] == 102
+    do_mecanico = api.criar(523)["fila_id"]
+    r = api.como("mecanico").passo(
+        do_mecanico, "iniciar-diagnostico", {"mecanico_responsavel_id": 101}
+    )
+    assert r.status_code == 200 and r.json["mecanico_responsavel_id"] == 101
+
+
+def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
+    mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]
+    fila_id = api.criar(503)["fila_id"]
+
+    r = mecanico.passo(fila_id, "iniciar-diagnostico")
+    assert r.status_code == 303 and r.headers["Location"] == f"/#cartao-{fila_id}"
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "EM_DIAGNOSTICO" and item["mecanico_responsavel_id"] == 101
+    assert item["historico"][-1]["por"] == "mecanico"
+    html = mecanico.pagina()
+    assert coluna_de(html, fila_id) == "EM_DIAGNOSTICO"
+    assert "Marcos Mecânico" in cartao_html(html, fila_id)
+
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "Correia ressecada"})
+    assert r.status_code == 303
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Aguardando aprovação do orçamento" in cartao and "Correia ressecada" in cartao
+    assert "Iniciar reparo" not in cartao  # nothing to do here until the approval
+    detalhe = mecanico.pagina(f"/ordens/{fila_id}")
+    assert re.search(r"<button[^>]*disabled[^>]*>Iniciar reparo", detalhe)
+    assert "Aguardando a aprovação do orçamento" in detalhe
+
+    assert mecanico.passo(fila_id, "aprovar-orcamento").status_code == 403
+    assert gerente.passo(fila_id, "aprovar-orcamento").status_code == 303
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Aprovada, pronta para reparo" in cartao
+    assert re.search(r"<button[^>]*>Iniciar reparo", cartao) and "disabled" not in cartao
+
+    assert mecanico.passo(fila_id, "iniciar-reparo").status_code == 303
+    assert coluna_de(mecanico.pagina(), fila_id) == "EM_REPARO"
+    assert (
+        mecanico.passo(fila_id, "finalizar-reparo", {"observacoes_reparo": ""}).status_code == 303
+    )
+    html = mecanico.pagina()
+    assert coluna_de(html, fila_id) == "FINALIZADA"
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "FINALIZADA"
+
+
+def test_htmx_recebe_parciais_que_movem_o_cartao(api: Api, pessoas) -> None:
+    fila_id = api.criar(504)["fila_id"]
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 200
+    corpo = r.text
+    assert f'<hx-partial hx-target="#cartao-{fila_id}" hx-swap="delete">' in corpo
+    insercao = corpo.index('<hx-partial hx-target="#cartoes-EM_DIAGNOSTICO" hx-swap="beforeend">')
+    assert corpo.index(f'id="cartao-{fila_id}"') > insercao
+    assert re.search(
+        r'hx-target="#contagem-EM_DIAGNOSTICO"[^>]*>\s*<span id="contagem-EM_DIAGNOSTICO"[^>]*>1<',
+        corpo,
+    )
+    assert re.search(r'<span id="contagem-AGUARDANDO"[^>]*>0<', corpo)
+    assert 'hx-target="#anuncios"' in corpo and "OS 504" in corpo
+
+
+def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
+    fila_id = api.criar(505)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})  # someone faster
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 409
+    assert "Não é possível iniciar diagnóstico: a ordem precisa estar aguardando." in r.text
+    assert 'hx-target="#cartoes-EM_DIAGNOSTICO"' in r.text  # the card as it is now
+    # Who was faster, and when.
+    assert "Paula Pereira iniciou o diagnóstico às" not in r.text  # by the API's sub, not a person
+    assert "A integração teste-servico iniciou o diagnóstico às" in r.text
+    # Without JavaScript: back to the board at the card (never a page at the POST's address),
+    # the reason in the summary at the top and on the card.
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico")
+    assert r.status_code == 303 and r.headers["Location"] == f"/#cartao-{fila_id}"
+    html = pessoas["mecanico"].pagina()
+    assert 'class="resumo-erros"' in html and "a ordem precisa estar aguardando" in html
+    assert "a ordem precisa estar aguardando" in cartao_html(html, fila_id)
+    assert "a ordem precisa estar aguardando" not in pessoas["mecanico"].pagina()  # shown once
+
+
+def test_diagnostico_vazio_erro_junto_ao_campo(api: Api, pessoas) -> None:
+    fila_id = api.criar(506)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = pessoas["mecanico"]
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "  "}, htmx=True)
+    assert r.status_code == 400
+    cartao = cartao_html(r.text, fila_id)
+    assert "Escreva o diagnóstico." in cartao
+    assert re.search(r'<details class="form-passo"[^>]*\bopen\b', cartao)
+    assert 'aria-invalid="true"' in cartao
+    # Without JavaScript, from the order's page: back there, the form open with the error.
+    pagina = f"/ordens/{fila_id}"
+    r = mecanico.post(f"{pagina}/passo/finalizar-diagnostico", {"diagnostico": " "}, pagina=pagina)
+    assert r.status_code == 303 and r.headers["Location"] == pagina
+    detalhe = mecanico.pagina(pagina)
+    assert "Escreva o diagnóstico." in detalhe
+    assert re.search(r'<details class="form-passo"[^>]*\bopen\b', detalhe)
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
+
+
+def test_texto_digitado_nao_se_perde_quando_o_passo_e_recusado(api: Api, pessoas) -> None:
+    fila_id = api.criar(507)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    texto = "x" * 10_001
+    r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto}, True)
+    assert r.status_code == 400
+    assert "no máximo 10.000 caracteres" in r.text and texto in r.text
+
+
+@pytest.mark.parametrize(
+    ("caminho", "dados"),
+    [
+        ("/ordens/{id}/remover", {}),
+        ("/ordens/{id}/prioridade", {"prioridade": "URGENTE"}),
+        ("/ordens/{id}/passo/aprovar-orcamento", {}),
+        ("/ordens", {"ordem_servico_id": "999"}),
+    ],
+)
+def test_mecanico_nao_faz_acao_de_gerente_nem_a_mao(api: Api, pessoas, caminho, dados) -> None:
+    fila_id = api.criar(508)["fila_id"]
+    api.levar_ate(fila_id, "finalizar-diagnostico")
+    antes = api.get(f"/fila-execucao/{fila_id}").json
+    r = pessoas["mecanico"].post(caminho.format(id=fila_id), dados)
+    assert r.status_code == 403
+    assert "gerente" in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").json == antes
+    assert api.get("/fila-execucao/ordem-servico/999").status_code == 404
+
+
+def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
+    fila_id = api.criar(509)["fila_id"]
+    r = pessoas["mecanico"].client.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico")
+    assert r.status_code == 400
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "AGUARDANDO"
+
+
+def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
+    gerente = pessoas["gerente"]
+    r = gerente.post("/ordens", {"ordem_servico_id": "abc", "prioridade": "NORMAL"}, htmx=True)
+    assert r.status_code == 400
+    assert 'hx-target="#nova-ordem"' in r.text and "não é válido" in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "-4", "placa": "12"})
+    assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
+    html = gerente.pagina()
+    assert "inteiro positivo" in html and "Placa inválida" in html
+    assert re.search(r'<details id="nova-ordem"[^>]*\bopen\b', html)
+    r = gerente.post(
+        "/ordens",
+        {
+            "ordem_servico_id": "777",
+            "prioridade": "ALTA",
+            "placa": "xyz-9k88",
+            "veiculo": "Gol",
+            "previsao_entrega": "2030-01-02T17:30",
+        },
+    )
+    assert r.status_code == 303
+    item = api.get("/fila-execucao/ordem-servico/777").json
+    assert item["prioridade"] == "ALTA" and item["placa"] == "XYZ9K88"
+    assert item["previsao_entrega"] == "2030-01-02T20:30:00.000+00:00"  # São Paulo is UTC-3
+    r = gerente.post("/ordens", {"ordem_servico_id": "777", "prioridade": "NORMAL"}, htmx=True)
+    assert r.status_code == 409 and "A OS 777 já está na fila." in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "778", "prioridade": "X"}, htmx=True)
+    assert r.status_code == 400
+    for placa in ("12", "ABCDEFGHIJ", "AB12345"):
+        r = gerente.post("/ordens", {"ordem_servico_id": "779", "placa": placa}, htmx=True)
+        assert r.status_code == 400 and "Placa inválida" in r.text
+    # A promised time already past: asked to confirm, then saved.
+    passado = {
+        "ordem_servico_id": "780",
+        "prioridade": "NORMAL",
+        "previsao_entrega": "2024-01-02T08:00",
+    }
+    r = gerente.post("/ordens", passado, htmx=True)
+    assert r.status_code == 400 and "já passou" in r.text and 'name="confirmar_previsao"' in r.text
+    r = gerente.post("/ordens", {**passado, "confirmar_previsao": "y"}, htmx=True)
+    assert r.status_code == 200
+    assert api.get("/fila-execucao/ordem-servico/780").status_code == 200
+
+
+def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
+    fila_id = api.criar(510)["fila_id"]
+    gerente = pessoas["gerente"]
+    assert (
+        gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}).status_code == 303
+    )
+    assert api.get(f"/fila-execucao/{fila_id}").json["prioridade"] == "URGENTE"
+    r = gerente.post(f"/ordens/{fila_id}/prioridade", {"prioridade": "JA"}, htmx=True)
+    assert r.status_code == 400
+    r = gerente.post(f"/ordens/{fila_id}/remover", htmx=True)
+    assert r.status_code == 200
+    assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
+    assert "removida" in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
+    assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
+
+
+def test_espera_com_motivo(api: Api, pessoas) -> None:
+    fila_id = api.criar(511)["fila_id"]
+    mecanico = pessoas["mecanico"]
+    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "outro", "nota": ""}, htmx=True)
+    assert r.status_code == 400 and "Descreva o motivo da espera." in r.text
+    assert (
+        mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}, htmx=True).status_code == 400
+    )
+    assert (
+        mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}).status_code
+        == 303
+    )
+    cartao = cartao_html(mecanico.pagina(), fila_id)
+    assert "Em espera: Aguardando peças" in cartao
+    assert "Retomar" in mecanico.pagina(f"/ordens/{fila_id}")
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "AGUARDANDO" and item["pausa"]["motivo"] == "aguardando_pecas"
+    r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_cliente"}, htmx=True)
+    assert r.status_code == 409 and "já está em espera" in r.text
+    assert mecanico.post(f"/ordens/{fila_id}/retomar").status_code == 303
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["pausa"] is None
+    assert [h["acao"] for h in item["historico"]][-2:] == ["pausar", "retomar"]
+
+
+def test_filtros_minhas_ordens_e_busca(api: Api, pessoas) -> None:
+    minha = api.criar(601, placa="AAA1A11")["fila_id"]
+    outra = api.criar(602, placa="BBB2B22")["fila_id"]
+    api.passo(minha, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    api.passo(outra, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    mecanico = pessoas["mecanico"]
+    html = mecanico.pagina("/?mecanico=101")
+    assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
+    html = mecanico.pagina("/?q=bbb-2b")
+    assert f"cartao-{outra}" in html and f"cartao-{minha}" not in html
+    html = mecanico.pagina("/?q=601")
+    assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
+    # No regex injection, no error: simply nothing found, and the board says so.
+    assert "Nenhuma ordem encontrada para “.*”." in mecanico.pagina("/?q=.*")
+
+
+def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> None:
+    hoje = api.criar(701, placa="HOJ1E00")["fila_id"]
+    api.levar_ate(hoje, "finalizar-reparo")
+    antiga = api.criar(702, placa="ONT3M00")["fila_id"]
+    api.levar_ate(antiga, "finalizar-reparo")
+    ontem = agora() - timedelta(days=1)
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 702}, {"$set": {"dta_fim_reparo": ontem}}
+    )
+    mecanico = pessoas["mecanico"]
+    html = mecanico.pagina()
+    assert f"cartao-{hoje}" in html and f"cartao-{antiga}" not in html
+    assert re.search(r'id="contagem-FINALIZADA"[^>]*>1<', html)
+
+    historico = mecanico.pagina("/historico")
+    assert "ONT3M00" in historico and "HOJ1E00" not in historico
+    dia = ontem.astimezone(componente(Mongo, app).db.codec_options.tzinfo).date()
+    assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
+    assert mecanico.client.get("/historico?data=ontem").status_code == 400
+
+    detalhe = mecanico.pagina(f"/ordens/{antiga}")
+    for rotulo in (
+        "adicionou à fila",
+        "iniciou o diagnóstico (aguardando → em diagnóstico)",
+        "finalizou o diagnóstico",
+        "registrou a aprovação do orçamento",
+        "iniciou o reparo",
+        "finalizou o reparo",
+    ):
+        assert rotulo in detalhe
+    assert "AGUARDANDO" not in detalhe.split("<h2>Histórico</h2>")[1]  # words, not codes
+    assert "Tempo total" in detalhe
+    assert mecanico.client.get("/ordens/nao-existe").status_code == 404
+
+
+def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
+    fila = componente(Mongo, app).db["fila_execucao"]
+    for n in range(30):
+        api.levar_ate(api.criar(800 + n)["fila_id"], "finalizar-reparo")
+    fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
+    mecanico = pessoas["mecanico"]
+    pagina1 = mecanico.pagina("/historico")
+    assert "Página 1 de 2" in pagina1 and "30 ordens finalizadas" in pagina1
+    pagina2 = mecanico.pagina("/historico?pagina=2")
+    assert pagina2.count("<tr>") - 1 == 5
+
+
+def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, app: Flask) -> None:
+    atrasada = api.criar(901, "URGENTE", previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
+    no_prazo = api.criar(902, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]
+    # An urgent order waiting 45 min is amber (30/60 min thresholds by default); 2 h is red.
+    fila = componente(Mongo, app).db["fila_execucao"]
+    fila.update_one(
+        {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(minutes=45)}}
+    )
+    html = pessoas["mecanico"].pagina()
+    assert "entrega-atrasada" in cartao_html(html, atrasada)
+    assert "entrega-atrasada" not in cartao_html(html, no_prazo)
+    assert "tempo-atencao" in cartao_html(html, atrasada)
+    fila.update_one(
+        {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(hours=2)}}
+    )
+    assert "tempo-atraso" in cartao_html(pessoas["mecanico"].pagina(), atrasada)

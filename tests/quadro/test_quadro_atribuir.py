@@ -1,0 +1,142 @@
+"""Assignment on the board: the managers' filter by mechanic with each one's load, the assign form
+among the "Mais…" actions (htmx and plain POST), its refusals, the history in words, and the
+TV's load strip. Real mongod, Flask test client with CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from tests.helpers import Api
+from webapp.cartoes import cards
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.service import FilaService
+
+
+def opcoes(html: str, select_id: str) -> list[str]:
+    bloco = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert bloco, select_id
+    return [re.sub(r"\s+", " ", o).strip() for o in re.findall(r">([^<]*)</option>", bloco[1])]
+
+
+def test_filtro_de_gerente_mostra_a_carga_e_filtra(api: Api, pessoas) -> None:
+    a = api.criar(1, placa="AAA1A11")["fila_id"]
+    b = api.criar(2, placa="BBB2B22")["fila_id"]
+    api.criar(3, placa="CCC3C33")
+    api.passo(a, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    api.levar_ate(b, "iniciar-reparo")  # mechanic 7: not a user, not in the list
+    api.passo(b, "finalizar-reparo", None)
+
+    html = pessoas["gerente"].client.get("/").text
+    assert opcoes(html, "filtro-mecanico") == [
+        "Todos os mecânicos",
+        "Marcos Mecânico (1)",
+        "Paula Pereira (0)",
+    ]
+    filtrado = pessoas["gerente"].client.get("/?mecanico=101").text
+    assert "AAA1A11" in filtrado and "CCC3C33" not in filtrado
+    assert re.search(r'value="101" selected>Marcos Mecânico \(1\)', filtrado)
+    # Mechanics keep "Minhas ordens" and have no such select.
+    assert 'id="filtro-mecanico"' not in pessoas["mecanico"].client.get("/").text
+
+
+def test_a_carga_no_filtro_acompanha_as_mudancas(api: Api, pessoas) -> None:
+    """The answer to a change (and its push, the same render) carries each mechanic's load for
+    a manager's filter: the option's text only, so the filter's choice stays."""
+    fila_id = api.criar(20, placa="CAR1G44")["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    resposta = pessoas["gerente"].atribuir(fila_id, 101, htmx=True)
+    assert resposta.status_code == 200
+    cargas = dict(
+        re.findall(r'hx-target="#opcao-mecanico-(\d+)" hx-swap="innerHTML">([^<]*)<', resposta.text)
+    )
+    assert cargas == {"101": "Marcos Mecânico (1)", "102": "Paula Pereira (0)"}
+    pagina = pessoas["gerente"].client.get("/").text
+    assert 'id="opcao-mecanico-101" value="101"' in pagina  # the partials' targets
+
+
+def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Flask) -> None:
+    fila_id = api.criar(10, placa="ATR1B23")["fila_id"]
+    gerente = pessoas["gerente"]
+    acoes = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text
+    assert "Atribuir mecânico" in acoes
+    assert opcoes(acoes, f"mecanico-{fila_id}") == [
+        "Escolha…",
+        "Marcos Mecânico (0)",
+        "Paula Pereira (0)",
+    ]
+    r = gerente.atribuir(fila_id, 102, htmx=True)
+    assert r.status_code == 200
+    assert 'hx-target="#cartoes-AGUARDANDO"' in r.text and "Paula Pereira" in r.text
+
+    r = gerente.atribuir(fila_id, 101)  # without JavaScript: a 303 back to the card
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/#cartao-{fila_id}")
+    item = componente(FilaService, app).obter(fila_id)
+    assert item["mecanico_responsavel_id"] == 101
+    assert [(h["de"], h["para"]) for h in item["historico"] if h["acao"] == "atribuir"] == [
+        (None, 102),
+        (102, 101),
+    ]
+    detalhe = gerente.client.get(f"/ordens/{fila_id}").text
+    assert "atribuiu o mecânico: para Paula Pereira" in detalhe
+    assert "atribuiu o mecânico: de Paula Pereira para Marcos Mecânico" in detalhe
+    assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico (0)"
+
+
+@pytest.mark.parametrize("valor", ["999", "abc", "", "7"])
+def test_mecanico_fora_da_lista_e_recusado_no_campo(api: Api, pessoas, app, valor) -> None:
+    fila_id = api.criar(11)["fila_id"]
+    r = pessoas["gerente"].atribuir(fila_id, valor, htmx=True)
+    assert r.status_code == 400
+    assert "Escolha um dos mecânicos ativos da lista." in r.text
+    assert componente(FilaService, app).obter(fila_id)["mecanico_responsavel_id"] is None
+
+
+def test_mecanico_nao_atribui_nem_a_mao(api: Api, pessoas, app: Flask) -> None:
+    fila_id = api.criar(12)["fila_id"]
+    mecanico = pessoas["mecanico"]
+    acoes = mecanico.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text
+    assert "Atribuir mecânico" not in acoes
+    for valor in ("101", "abc"):  # refused before its form is even read
+        r = mecanico.atribuir(fila_id, valor)
+        assert r.status_code == 403
+        assert "Apenas um gerente pode atribuir o mecânico." in r.text
+    assert componente(FilaService, app).obter(fila_id)["mecanico_responsavel_id"] is None
+
+
+def test_ordem_finalizada_nao_oferece_nem_aceita_atribuir(api: Api, pessoas) -> None:
+    fila_id = api.criar(13)["fila_id"]
+    api.levar_ate(fila_id, "finalizar-reparo")
+    gerente = pessoas["gerente"]
+    acoes = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text
+    assert "Atribuir mecânico" not in acoes
+    r = gerente.atribuir(fila_id, 101, htmx=True)
+    assert r.status_code == 409
+    assert "Não é possível atribuir o mecânico: a ordem já foi finalizada." in r.text
+
+
+def test_tv_mostra_a_carga_de_cada_mecanico(app: Flask, api: Api, usuarios_demo) -> None:
+    for n in range(3):
+        fila_id = api.criar(20 + n)["fila_id"]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    segredo, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    html = app.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
+    faixa = html[html.index('id="painel-carga"') : html.index("</footer>")]
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", faixa.split(">", 1)[1])).strip() == (
+        "Em serviço: Marcos 3 Paula 0"
+    )
+    assert 'class="painel-carga-item livre">Paula' in faixa
+
+
+def test_nomes_curtos_so_quando_nao_se_repetem() -> None:
+    lista = cards.mecanicos(
+        [(1, "Ana Souza"), (2, "Ana Lima"), (3, "Bruno Reis")], {1: 2, 3: 1, None: 5}
+    )
+    assert [(m.curto, m.carga, m.rotulo) for m in lista] == [
+        ("Ana Souza", 2, "Ana Souza (2)"),
+        ("Ana Lima", 0, "Ana Lima (0)"),
+        ("Bruno", 1, "Bruno Reis (1)"),
+    ]

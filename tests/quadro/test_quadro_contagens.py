@@ -1,0 +1,180 @@
+"""Honest counts under any filter: with "Minhas ordens", a manager's mechanic filter or a search,
+a column counts what the filter shows and says "de N" (the whole column); the tabs, the pushed
+counts, an action's answer and "Mostrar mais" say the same. Without a filter, no "de"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.helpers import stream_de_teste
+from tests.navegador import ARTEFATOS, TABLET
+
+STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+
+
+@pytest.fixture
+def fila(api) -> dict[str, list[str]]:
+    """6 waiting (nobody's), 5 in diagnosis (3 of mechanic 101, 2 of 102), 1 in repair (101),
+    1 finished today (102)."""
+    ids: dict[str, list[str]] = {s: [] for s in STATUS}
+    for n in range(13):
+        ids["AGUARDANDO"].append(api.criar(7000 + n, placa=f"CNT{n % 10}A{n:02d}")["fila_id"])
+    for mecanico in (101, 101, 101, 102, 102):
+        fila_id = ids["AGUARDANDO"].pop()
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": mecanico})
+        ids["EM_DIAGNOSTICO"].append(fila_id)
+    passos = [
+        ("finalizar-diagnostico", {"diagnostico": "Pastilhas gastas"}),
+        ("aprovar-orcamento", None),
+        ("iniciar-reparo", None),
+    ]
+    for destino, mecanico, fim in (
+        ("EM_REPARO", 101, []),
+        ("FINALIZADA", 102, [("finalizar-reparo", None)]),
+    ):
+        fila_id = ids["AGUARDANDO"].pop()
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": mecanico})
+        for passo, corpo in passos + fim:
+            assert api.passo(fila_id, passo, corpo).status_code == 200
+        ids[destino].append(fila_id)
+    return ids
+
+
+def contagens(html: str) -> dict[str, tuple[str, str, int]]:
+    """Each column's header count, its tab's count (as text) and its cards on the page."""
+    resultado = {}
+    for status in STATUS:
+        cabeca = re.search(rf'<span id="contagem-{status}"[^>]*>(.*?)</span>\s*</h2>', html, re.S)
+        aba = re.search(rf'<span id="aba-contagem-{status}"[^>]*>(.*?)</span></a>', html, re.S)
+        coluna = re.search(rf'<ol id="cartoes-{status}".*?</ol>', html, re.S)
+        assert cabeca and aba and coluna, status
+        texto = re.sub(r"<[^>]+>", "", cabeca.group(1)).strip()
+        resultado[status] = (
+            texto,
+            re.sub(r"<[^>]+>", "", aba.group(1)).strip(),
+            coluna.group(0).count('<li id="cartao-'),
+        )
+    return resultado
+
+
+def test_minhas_ordens_conta_o_que_mostra_de_quanto_ha(
+    app: Flask, client, fila, usuarios_demo, entrar
+) -> None:
+    assert entrar(client, "mecanico", "mecanico123").status_code == 302
+    vistas = contagens(client.get("/?mecanico=101").text)
+    assert vistas == {
+        "AGUARDANDO": ("0 de 6", "0 de 6", 0),
+        "EM_DIAGNOSTICO": ("3 de 5", "3 de 5", 3),
+        "EM_REPARO": ("1 de 1", "1 de 1", 1),
+        "FINALIZADA": ("0 de 1", "0 de 1", 0),
+    }
+    # Without a filter the counts are the columns', with no "de".
+    assert contagens(client.get("/").text) == {
+        "AGUARDANDO": ("6", "6", 6),
+        "EM_DIAGNOSTICO": ("5", "5", 5),
+        "EM_REPARO": ("1", "1", 1),
+        "FINALIZADA": ("1", "1", 1),
+    }
+
+
+def test_filtro_do_gerente_e_busca_contam_o_que_mostram(
+    app: Flask, client, fila, usuarios_demo, entrar
+) -> None:
+    assert entrar(client, "gerente", "gerente123").status_code == 302
+    vistas = contagens(client.get("/?mecanico=102").text)
+    assert vistas["EM_DIAGNOSTICO"] == ("2 de 5", "2 de 5", 2)
+    assert vistas["FINALIZADA"] == ("1 de 1", "1 de 1", 1)
+    assert vistas["AGUARDANDO"] == ("0 de 6", "0 de 6", 0)
+    # A search by plate: "CNT1A01" and "CNT1A11" share "CNT1A"... only 7001 and 7011 exist.
+    busca = contagens(client.get("/?q=CNT1A").text)
+    assert sum(n for _, _, n in busca.values()) == 2
+    for texto, aba, n in busca.values():
+        assert texto.startswith(f"{n} de ") and aba.startswith(f"{n} de ")
+
+
+def test_contagens_empurradas_e_respostas_seguem_o_filtro(
+    rapido: Flask, fila, usuarios_demo, entrar, api
+) -> None:
+    """The stream of a filtered board pushes filtered counts; an action's answer from that
+    board (its HX-Current-URL) too."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    _, leitor = stream_de_teste(mecanico, "/eventos?mecanico=101")
+    try:
+        inicial = leitor.proxima()["data"]
+        assert (
+            '<span class="total"> de 5</span>' in inicial.split('id="contagem-EM_DIAGNOSTICO"')[1]
+        )
+        fila_id = fila["AGUARDANDO"][0]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        mudanca = leitor.proxima(timeout=3, com=fila_id)["data"]
+        diagnostico = mudanca.split('id="contagem-EM_DIAGNOSTICO"')[1].split("</span></span>")[0]
+        assert '>4<span class="total"> de 6' in diagnostico, diagnostico
+        assert re.search(
+            r'#aba-contagem-AGUARDANDO" hx-swap="innerHTML">0<span class="sr"> de 5', mudanca
+        )
+    finally:
+        leitor.fechar()
+    # The same board's own step: its answer counts as that board shows.
+    pagina = mecanico.get("/?mecanico=101").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', pagina).group(1)
+    outro = fila["AGUARDANDO"][1]
+    resposta = mecanico.post(
+        f"/ordens/{outro}/passo/iniciar-diagnostico",
+        data={"csrf_token": csrf},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/?mecanico=101"},
+    )
+    assert resposta.status_code == 200
+    assert '>5<span class="total"> de 7' in resposta.text
+
+
+def test_mostrar_mais_sob_filtro_diz_quantas_faltam(
+    app: Flask, client, api, usuarios_demo, entrar
+) -> None:
+    for n in range(45):
+        fila_id = api.criar(7100 + n, placa=f"MMF{n % 10}A{n:02d}")["fila_id"]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101 + n % 2})
+    assert entrar(client, "gerente", "gerente123").status_code == 302
+    texto = client.get("/?mecanico=101").text
+    assert contagens(texto)["EM_DIAGNOSTICO"] == ("23 de 45", "23 de 45", 23)
+    assert "Mostrar mais" not in texto  # 23 fit in a page
+    texto = client.get("/?q=MMF").text
+    assert contagens(texto)["EM_DIAGNOSTICO"] == ("45 de 45", "45 de 45", 40)
+    assert "Mostrar mais (5)" in texto
+
+
+@pytest.mark.navegador
+def test_no_tablet_minhas_ordens_e_um_push_mantem_contagem_cartoes_e_aviso_juntos(
+    fila, api, abrir, usuarios_demo
+) -> None:
+    """On a mechanic's tablet with "Minhas ordens": each column's count is its cards, "Nada
+    encontrado nesta coluna" shows only under a 0, and a push moves all three together."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    pagina = tablet.pagina
+    pagina.get_by_role("link", name="Minhas ordens").click()
+    expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+
+    def conferir(esperado: dict[str, str]) -> None:
+        for status, texto in esperado.items():
+            expect(pagina.locator(f"#contagem-{status}")).to_have_text(texto)
+            n = int(texto.split()[0])
+            expect(pagina.locator(f"#cartoes-{status} > li")).to_have_count(n)
+            vazio = pagina.locator(f"#coluna-{status} .vazio")
+            expect(vazio).to_have_text("Nada encontrado nesta coluna.")
+            (expect(vazio).to_be_hidden if n else expect(vazio).to_be_attached)()
+            if not n:
+                assert vazio.evaluate("e => getComputedStyle(e).display") != "none"
+
+    conferir({"AGUARDANDO": "0 de 6", "EM_DIAGNOSTICO": "3 de 5", "EM_REPARO": "1 de 1"})
+    ARTEFATOS.mkdir(exist_ok=True)
+    pagina.screenshot(path=ARTEFATOS / "quadro-minhas-ordens-tablet.png")
+    api.passo(fila["AGUARDANDO"][0], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    conferir({"AGUARDANDO": "0 de 5", "EM_DIAGNOSTICO": "4 de 6", "EM_REPARO": "1 de 1"})
+    api.passo(fila["EM_REPARO"][0], "finalizar-reparo", {"observacoes_reparo": "ok"})
+    conferir({"EM_REPARO": "0", "FINALIZADA": "1 de 2"})  # nothing to be "de"
+    expect(pagina.locator("#aba-contagem-FINALIZADA")).to_have_text("1 de 2")
+    assert tablet.erros == [], tablet.erros

@@ -1,0 +1,362 @@
+"""The board as a shop uses it, in a real browser: two tablets racing on one card, a tap while
+the network is down, JavaScript off, a portrait tablet, typing that must survive, and the board
+with 2,000 open orders (a server that goes silent: tests/test_app_turno_navegador.py)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Route, expect
+
+from scripts.os_standin import OSStandIn
+from tests.helpers import servidor_http
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Acao, Ator, Papel, Prioridade, nova_ordem
+from webapp.fila.service import FilaService
+from webapp.settings import Settings
+from webapp.sincronizacao_os.dispatcher import OsDispatcher
+
+pytestmark = pytest.mark.navegador
+
+
+def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9101, "placa": "COR1D00"})["fila_id"]
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    paula = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico2", "mecanico123")
+
+    # Paula's tap leaves her tablet but reaches the server only after Marcos's was saved and
+    # pushed to her board: the push moves her card first, then her 409 answers.
+    retidos: list[Route] = []
+    paula.pagina.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    paula.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(marcos.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    assert len(retidos) == 1
+    retidos[0].continue_()
+
+    cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    expect(paula.pagina.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(cartao).to_contain_text("Marcos Mecânico")
+    # She was still looking at it: the view followed the card with its reason, and no toast
+    # said "foi para" as if her tap had moved it.
+    expect(cartao).to_be_focused()
+    assert paula.pagina.locator("#toasts .toast").count() == 0  # now, not after it times out
+    assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
+
+
+# Counts the card nodes of one order put on the page (a swap inserts a new node each time).
+CONTAR_NOS = """id => {
+    window.__nos = 0;
+    new MutationObserver(mudancas => {
+        for (const m of mudancas) for (const no of m.addedNodes) {
+            if (no.id === `cartao-${id}`) window.__nos += 1;
+        }
+    }).observe(document.getElementById("quadro"), {childList: true, subtree: true});
+}"""
+
+
+def test_quem_toca_recebe_o_cartao_uma_vez_e_os_outros_quadros_tambem(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """One copy of a card per change: the tapper's card node is replaced once (the answer; its
+    own stream leaves that change out), every other board gets the change once, and a later
+    change by someone else still reaches the tapper's board."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9111, "placa": "UMA2C02"})["fila_id"]
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    for pessoa in (marcos, gerente):
+        expect(pessoa.pagina.locator("body")).to_have_attribute("data-ligacao", "viva")
+        pessoa.pagina.evaluate(CONTAR_NOS, fila_id)
+
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(marcos.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    marcos.pagina.wait_for_timeout(1500)  # the push has long reached every board by now
+    assert marcos.pagina.evaluate("window.__nos") == 1
+    assert gerente.pagina.evaluate("window.__nos") == 1
+
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Junta"})
+    expect(marcos.cartao(fila_id, "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    assert marcos.pagina.evaluate("window.__nos") == 2
+    assert gerente.pagina.evaluate("window.__nos") == 2
+    assert marcos.erros == [] and gerente.erros == []
+
+
+def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9201})["fila_id"]
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.abort("internetdisconnected"))
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    expect(mecanico.cartao(fila_id, "AGUARDANDO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "AGUARDANDO"
+
+    # A server error says the same; back online, one tap retries.
+    mecanico.pagina.unroute("**/passo/**")
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.fulfill(status=502, body="Bad Gateway"))
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("não foi salvo")
+    mecanico.pagina.unroute("**/passo/**")
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_sem_javascript_erro_depois_sucesso_nunca_405(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9301})["fila_id"]
+    ocupada = api.post("/fila-execucao", {"ordem_servico_id": 9302})["fila_id"]
+    mecanico = abrir(TABLET, java_script_enabled=False)
+    mecanico.pagina.goto("/entrar")
+    mecanico.pagina.get_by_label("Usuário").fill("mecanico")
+    mecanico.pagina.get_by_label("Senha").fill("mecanico123")
+    mecanico.pagina.get_by_role("button", name="Entrar").click()
+    p = mecanico.pagina
+    expect(p.locator("#quadro")).to_be_visible()
+
+    # Someone else starts one of them meanwhile: this board still offers the step.
+    api.post(f"/fila-execucao/{ocupada}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    p.locator(f"#cartao-{ocupada}").get_by_role("button", name="Iniciar diagnóstico").click()
+    assert p.url.endswith(f"/#cartao-{ocupada}")
+    resumo = p.locator("#resumo-erros")
+    expect(resumo).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(p.locator(f"#cartao-{ocupada} .mensagem")).to_contain_text(
+        "A integração servico-os iniciou o diagnóstico às"
+    )
+    # In portrait the card's column is off-screen; the summary at the top is not.
+    assert resumo.bounding_box()["y"] < TABLET["height"]
+
+    # Every answer the browser gets from here on is recorded: none may be a 405.
+    respostas: list[tuple[int, str]] = []
+    p.on("response", lambda r: respostas.append((r.status, r.url)))
+    p.locator(f"#cartao-{outra}").get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(p.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{outra}")).to_be_visible()
+    assert respostas and all(status != 405 for status, _ in respostas), respostas
+    assert p.locator("section.erro").count() == 0 and "Método não permitido" not in p.content()
+    assert api.get(f"/fila-execucao/{outra}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    gerente = Ator("teste", Papel.GERENTE)
+    ids = [
+        str(
+            componente(FilaService, app).adicionar(
+                9400 + n, gerente, Prioridade.NORMAL, {"placa": f"RET{n % 10}A{n:02d}"}
+            )["_id"]
+        )
+        for n in range(30)
+    ]
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    largura = p.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert largura[0] <= largura[1], largura  # no horizontal page overflow
+
+    abas = p.locator("nav.abas")
+    expect(p.locator("#aba-AGUARDANDO")).to_contain_text("30")
+    p.mouse.wheel(0, 3000)  # far down the column
+    p.wait_for_timeout(200)
+    caixa = abas.bounding_box()
+    assert caixa is not None and -1 <= caixa["y"] <= 5, caixa  # still on top of the screen
+
+    cartao = tablet.cartao(ids[-1], "AGUARDANDO")
+    cartao.scroll_into_view_if_needed()
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+    movido = tablet.cartao(ids[-1], "EM_DIAGNOSTICO")
+    expect(movido).to_be_focused()
+    expect(movido).to_be_in_viewport()
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_contain_text("1")
+    expect(p.locator("#anuncios")).to_contain_text(
+        "Marcos Mecânico iniciou o diagnóstico da OS 9429"
+    )
+    # The view followed: nothing to offer (checked now, not after a toast would time out).
+    assert p.locator("#toasts .toast").count() == 0
+    assert tablet.erros == [], tablet.erros
+
+
+def test_texto_digitado_sobrevive_a_um_409(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9501})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    texto = "Folga na caixa de direção; trocar terminais e alinhar."
+    cartao.get_by_label("Diagnóstico").fill(texto)
+    # Someone finishes the same diagnosis elsewhere while this person types.
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro texto"})
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    aviso = mecanico.pagina.locator("#textos-perdidos .texto-perdido")
+    expect(aviso).to_contain_text("O que você escreveu não foi salvo")
+    expect(aviso.locator("textarea")).to_have_value(texto)
+    expect(aviso.locator("textarea")).to_be_focused()  # offered at once, never under a toast
+    expect(aviso).to_be_in_viewport()
+    expect(mecanico.pagina.locator(f"#cartao-{fila_id} .mensagem")).to_contain_text(
+        "finalizou o diagnóstico às"
+    )
+
+
+def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_demo, abrir) -> None:
+    """Screenshots of a big board (tablet, desktop, TV); each column renders a page only."""
+    repo = componente(FilaService, app).repo
+    gerente = Ator("teste", Papel.GERENTE)
+    prioridades = list(Prioridade)
+    agora_ = agora()
+    documentos = []
+    for n in range(2000):
+        extras = {"placa": f"VOL{n % 10}{'ABCDEFGHIJ'[n % 10]}{n % 100:02d}", "veiculo": "Fiat Uno"}
+        documentos.append(nova_ordem(20_000 + n, prioridades[n % 4], gerente.id, agora_, extras))
+    repo.fila.insert_many(documentos)
+    for documento in documentos[:600]:
+        componente(FilaService, app).executar(
+            documento["_id"], Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 101}
+        )
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+
+    ARTEFATOS.mkdir(exist_ok=True)
+    for nome, tela, opcoes in (
+        ("quadro-2000-tablet", TABLET, {"has_touch": True, "is_mobile": True}),
+        ("quadro-2000-desktop", DESKTOP, {}),
+    ):
+        pessoa = abrir(tela, **opcoes).entrar("gerente", "gerente123")
+        # Generous waits: this test shares 2 cores with the database and the server.
+        expect(pessoa.pagina.locator("#cartoes-AGUARDANDO > li")).to_have_count(40, timeout=15_000)
+        expect(pessoa.pagina.locator("#contagem-AGUARDANDO")).to_contain_text("1400")
+        pessoa.pagina.screenshot(path=ARTEFATOS / f"{nome}.png")
+        # "Mostrar mais" loads the next page, in order, when it comes into view (and each new
+        # "Mostrar mais" in view loads one more: how many pages that makes depends on the
+        # layout and the timing, never a card twice nor out of order).
+        cartoes = pessoa.pagina.locator("#cartoes-AGUARDANDO > li")
+        pessoa.pagina.locator("#mais-AGUARDANDO a").scroll_into_view_if_needed()
+        expect(cartoes).not_to_have_count(40, timeout=15_000)
+        ids, ordens = zip(
+            *cartoes.evaluate_all("els => els.map(e => [e.id, e.dataset.ordem])"), strict=True
+        )
+        assert len(ids) >= 80 and len(ids) % 40 == 0 and len(set(ids)) == len(ids)
+        assert list(ordens) == sorted(ordens)
+        assert pessoa.erros == [], pessoa.erros
+    tv = abrir(TV).pagina
+    tv.goto(f"/painel?token={token}")
+    expect(tv.locator("#painel-mais-AGUARDANDO")).to_contain_text("+1395", timeout=15_000)
+    tv.screenshot(path=ARTEFATOS / "painel-2000-tv.png")
+
+
+def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
+    make_app, navegador, settings: Settings, usuarios_demo
+) -> None:
+    """A dispatcher's attempt comes as the card's OS badge alone (its own target, #sinc-<id>),
+    and the card's node stays:
+    "Mais…" stays open, whether the push comes after the actions arrived or while they are
+    being fetched, and so does the reason a step was refused. A newer state replaces the card,
+    and actions on their way then land in the new one."""
+    with OSStandIn(settings.secret_key) as os_servico:
+        app = make_app(url_api_os=os_servico.url, os_sync_thread=False)
+        gerente = Ator("teste", Papel.GERENTE)
+        fila_id = componente(FilaService, app).adicionar(9401, gerente)["_id"]
+        componente(FilaService, app).executar(
+            fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 7}
+        )
+        with servidor_http(app) as base:
+            pessoa = Pessoa(navegador, base, TABLET).entrar("gerente", "gerente123")
+            try:
+                cartao = pessoa.cartao(str(fila_id), "EM_DIAGNOSTICO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                versao = cartao.get_attribute("data-versao")
+                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                acoes = cartao.locator(".mais-acoes .acoes-todas")
+                expect(acoes).to_be_visible()
+
+                # A mark only this node carries: the push must update it, not replace it (a tap
+                # pressed on one node and released on its replacement is no click).
+                cartao.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
+                assert (
+                    componente(OsDispatcher, app).despachar_uma_vez() is True
+                )  # delivered: a new badge
+                expect(cartao.locator(".sinc-os")).to_have_count(0)  # the push was applied
+                assert cartao.get_attribute("data-versao") == versao
+                assert cartao.get_attribute("data-no-do-teste") == "1"
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+
+                # Someone else's step: a new state, the card moves and its actions close.
+                componente(FilaService, app).executar(
+                    fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "X"}
+                )
+                cartao = pessoa.cartao(str(fila_id), "AGUARDANDO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                acoes = cartao.locator(".mais-acoes .acoes-todas")
+                expect(acoes).to_have_count(0)
+
+                def entregar_enquanto_busca(rota: Route) -> None:
+                    assert componente(OsDispatcher, app).despachar_uma_vez() is True
+                    time.sleep(1.0)  # meanwhile the browser receives the same-state push
+                    rota.continue_()
+
+                pessoa.pagina.route("**/acoes*", entregar_enquanto_busca)
+                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+                expect(cartao.locator(".sinc-os")).to_have_count(0, timeout=5_000)
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+
+                # A newer state replaces the card while its actions are on their way: they land
+                # in the new card (HX-Retarget, resolved when the answer arrives).
+                cartao.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
+                pessoa.pagina.unroute("**/acoes*")
+
+                def mudar_enquanto_busca(rota: Route) -> None:
+                    componente(FilaService, app).alterar_prioridade(
+                        fila_id, Prioridade.URGENTE, gerente
+                    )
+                    time.sleep(1.0)  # meanwhile the push replaces the card
+                    rota.continue_()
+
+                pessoa.pagina.route("**/acoes*", mudar_enquanto_busca)
+                mais = cartao.get_by_role("link", name="Mais ações da OS 9401")
+                mais.click()  # "Mais…" was open: this tap closes it, the next one fetches
+                expect(acoes).to_have_count(0)
+                mais.click()
+                expect(cartao).to_contain_text("Urgente")
+                assert cartao.get_attribute("data-no-do-teste") is None  # a new node
+                expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
+                pessoa.pagina.unroute("**/acoes*")
+
+                # The reason a step was refused stays, too. This board's "Iniciar reparo" reaches
+                # the server after someone else's (whose push moves the card first): a 409.
+                componente(FilaService, app).executar(fila_id, Acao.APROVAR_ORCAMENTO, gerente)
+                retidos: list[Route] = []
+                pessoa.pagina.route("**/passo/iniciar-reparo", lambda rota: retidos.append(rota))
+                cartao.get_by_role("button", name="Iniciar reparo").click()
+                componente(FilaService, app).executar(fila_id, Acao.INICIAR_REPARO, gerente)
+                cartao = pessoa.cartao(str(fila_id), "EM_REPARO")
+                expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
+                assert len(retidos) == 1
+                retidos[0].continue_()
+                expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
+                assert componente(OsDispatcher, app).despachar_uma_vez() is True
+                expect(cartao.locator(".sinc-os")).to_have_count(0)
+                expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
+                # Only the refused step's answer, which the browser logs as a failed load.
+                assert [e for e in pessoa.erros if "409" not in e] == [], pessoa.erros
+            finally:
+                pessoa.fechar()

@@ -1,0 +1,406 @@
+"""The board under a finger, in a real browser (Debian's Chromium through Playwright, touch
+contexts and taps): a step that needs text opens its form with the text box focused and one
+confirm button, also after a refusal and in "Mais…" (which toggles); the same without
+JavaScript; toasts that never cover a card's buttons nor congratulate a loser; drag and drop
+after a drop opened a form; the one-time password in view on /pessoas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Locator, Page, Route, expect
+
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa
+from webapp.components import componente
+from webapp.fila.domain import Ator, Papel
+from webapp.pessoas.service import PessoasService
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+TOQUE = {"has_touch": True, "is_mobile": True}
+
+
+def em_diagnostico(api: ApiHttp, os_id: int, **extras: object) -> str:
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": os_id, **extras})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    return fila_id
+
+
+def em_reparo(api: ApiHttp, os_id: int) -> str:
+    fila_id = em_diagnostico(api, os_id)
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "ok"})
+    api.post(f"/fila-execucao/{fila_id}/aprovar-orcamento")
+    api.post(f"/fila-execucao/{fila_id}/iniciar-reparo")
+    return fila_id
+
+
+def controles(cartao: Locator, texto: str) -> Locator:
+    """Everything in the card a finger can press that reads exactly `texto` (buttons, links,
+    the toggles of <details>)."""
+    return cartao.locator("button, a, summary").filter(has_text=re.compile(f"^{texto}$"))
+
+
+def um_passo_e_uma_confirmacao(cartao: Locator, passo: str) -> None:
+    """The step once (its form's toggle) and one confirm button, nothing else like them."""
+    expect(controles(cartao, passo)).to_have_count(1)
+    expect(cartao.locator("summary").filter(has_text=re.compile(f"^{passo}$"))).to_have_count(1)
+    confirmar = cartao.locator("button[type=submit]").filter(has_text=re.compile(passo, re.I))
+    expect(confirmar).to_have_count(1)
+    expect(confirmar).to_have_text(f"Confirmar: {passo.lower()}")
+
+
+def test_passo_com_texto_abre_o_formulario_com_o_teclado(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9601, placa="TOQ1A01")
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    campo = cartao.get_by_label("Diagnóstico")
+    expect(campo).to_be_focused()  # the keyboard opens with the form
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+    confirmar = cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico")
+    expect(confirmar).to_be_in_viewport()
+    ARTEFATOS.mkdir(exist_ok=True)
+    tablet.pagina.screenshot(path=ARTEFATOS / "toque-passo-aberto.png")
+
+    # A blank text is refused: the form stays open, says why, keeps the focus; still one of each.
+    campo.fill("   ")
+    confirmar.tap()
+    expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+
+    cartao.get_by_label("Diagnóstico").fill("Bateria sem carga; trocar.")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_contain_text("Bateria sem carga")
+    assert api.get(f"/fila-execucao/{fila_id}")["diagnostico"] == "Bateria sem carga; trocar."
+    assert tablet.erros == [e for e in tablet.erros if "400" in e], tablet.erros
+
+
+def test_passo_com_texto_fecha_com_um_segundo_toque(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9602)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    passo = cartao.locator("summary").filter(has_text="Finalizar diagnóstico")
+    passo.tap()
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    formulario = cartao.locator("details.form-passo")  # its <summary> says "expanded"
+    expect(formulario).to_have_attribute("open", "")
+    passo.tap()
+    expect(cartao.get_by_label("Diagnóstico")).to_be_hidden()
+    expect(formulario).not_to_have_attribute("open", "")
+
+
+def test_mais_alterna_e_nao_repete_o_passo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9603)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    mais = cartao.get_by_role("link", name="Mais ações da OS 9603")
+    expect(mais).to_have_attribute("aria-expanded", "false")
+
+    mais.tap()
+    painel = cartao.locator(".mais-acoes")
+    expect(painel.get_by_text("Colocar em espera")).to_be_visible()
+    expect(mais).to_have_attribute("aria-expanded", "true")
+    expect(painel.get_by_text("Finalizar diagnóstico")).to_have_count(0)  # already on the card
+    expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
+
+    mais.tap()  # a second tap closes it, and says so
+    expect(painel.get_by_text("Colocar em espera")).to_have_count(0)
+    expect(painel).to_be_hidden()
+    expect(mais).to_have_attribute("aria-expanded", "false")
+
+    # A refusal in "Mais…" comes back with "Mais…" open, its form open with the reason, and
+    # still no second copy of the step.
+    mais.tap()
+    painel.get_by_text("Colocar em espera").tap()
+    painel.get_by_label("Motivo", exact=True).select_option(label="Outro motivo")
+    painel.get_by_role("button", name="Confirmar espera").tap()
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    erro = cartao.locator(".mais-acoes .erro-campo")
+    expect(erro).to_contain_text("Descreva o motivo da espera.")
+    expect(cartao.get_by_label("Observação")).to_be_focused()
+    expect(cartao.get_by_role("link", name="Mais ações da OS 9603")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
+    tablet.pagina.screenshot(path=ARTEFATOS / "toque-mais-recusado.png")
+    cartao.get_by_label("Observação").fill("Esperando o guincho")
+    cartao.get_by_role("button", name="Confirmar espera").tap()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator(".pausa")).to_contain_text(
+        "Esperando o guincho"
+    )
+
+
+def entrar_sem_js(pessoa: Pessoa, login: str) -> Page:
+    p = pessoa.pagina
+    p.goto("/entrar")
+    p.get_by_label("Usuário").fill(login)
+    p.get_by_label("Senha").fill("mecanico123" if login.startswith("mecanico") else "gerente123")
+    p.get_by_role("button", name="Entrar").click()
+    expect(p.locator("#quadro")).to_be_visible()
+    return p
+
+
+def test_passo_com_texto_sem_javascript(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9604)
+    p = entrar_sem_js(abrir(TABLET, java_script_enabled=False, **TOQUE), "mecanico")
+    cartao = p.locator(f"#cartao-{fila_id}")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    cartao.get_by_label("Diagnóstico").fill("   ")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    # Refused: back on the board with the reason on top and the form open at the card.
+    expect(p.locator("#resumo-erros")).to_contain_text("Corrija o campo marcado.")
+    cartao = p.locator(f"#cartao-{fila_id}")
+    expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()  # autofocus, no script
+    um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
+    cartao.get_by_label("Diagnóstico").fill("Correia dentada gasta.")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
+    expect(p.locator(f"#cartoes-AGUARDANDO > #cartao-{fila_id}")).to_contain_text("Correia")
+
+    # "Mais…" is the order's page, with every form (a link, not a toggle: no aria-expanded).
+    mais = p.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9604")
+    assert mais.get_attribute("aria-expanded") is None
+    mais.tap()
+    expect(p.get_by_role("heading", name="Ações")).to_be_visible()
+    expect(p.get_by_text("Colocar em espera")).to_be_visible()
+    p.screenshot(path=ARTEFATOS / "toque-pagina-da-ordem-sem-js.png", full_page=True)
+
+
+def iniciar_e_ir_para_em_reparo(pessoa: Pessoa, fila_id: str) -> Route:
+    """Tap "Iniciar diagnóstico" on a card whose answer is held on its way; meanwhile go on to
+    the "Em reparo" column and scroll until a card's button sits at the bottom of the screen.
+    The held request: continue it to let the answer arrive."""
+    p = pessoa.pagina
+    retidos: list[Route] = []
+    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
+    for _ in range(200):
+        if retidos:
+            break
+        p.wait_for_timeout(50)
+    assert retidos, "o pedido não saiu"
+    p.locator("#aba-EM_REPARO").tap()
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    botao_no_rodape(p, "EM_REPARO")
+    return retidos[0]
+
+
+def cobertos_pelo_aviso(p: Page) -> list[str]:
+    """The controls of cards in view that the toast lies over (any part of them)."""
+    return p.evaluate(
+        """() => {
+          const aviso = document.querySelector('#toasts .toast');
+          if (!aviso) return ['(sem aviso)'];
+          const a = aviso.getBoundingClientRect();
+          if (!a.width || !a.height) return ['(aviso invisível)'];
+          const cobertos = [];
+          for (const el of document.querySelectorAll('li.cartao :is(button, a, summary)')) {
+            const r = el.getBoundingClientRect();
+            if (!r.width || r.bottom < 0 || r.top > innerHeight) continue;
+            const colunas = document.getElementById('quadro').getBoundingClientRect();
+            if (r.right <= colunas.left || r.left >= colunas.right) continue;
+            if (r.left < a.right && r.right > a.left && r.top < a.bottom && r.bottom > a.top) {
+              cobertos.push(el.closest('li').id + ': ' + el.textContent.trim());
+            }
+          }
+          return cobertos;
+        }"""
+    )
+
+
+def botao_no_rodape(p: Page, status: str) -> None:
+    """Scroll so that a button of a card of that column sits at the bottom of the screen."""
+    p.evaluate(
+        """(status) => {
+          const botoes = document.querySelectorAll(`#cartoes-${status} .acoes .botao`);
+          const alvo = botoes[Math.min(3, botoes.length - 1)].getBoundingClientRect();
+          window.scrollBy(0, alvo.bottom - innerHeight + 4);
+        }""",
+        status,
+    )
+
+
+def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9701, "placa": "AVI1A01"})["fila_id"]
+    for n in range(6):  # a long column in repair, where the mechanic goes meanwhile
+        em_reparo(api, 9710 + n)
+    tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+
+    # The answer is slow; meanwhile the mechanic goes to "Em reparo" and scrolls down.
+    iniciar_e_ir_para_em_reparo(tablet, fila_id).continue_()
+
+    # The view stays where the mechanic is; a toast says where the card went, over the tabs.
+    aviso = p.locator("#toasts .toast")
+    expect(aviso).to_contain_text("OS 9701 foi para Em diagnóstico.")
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    assert cobertos_pelo_aviso(p) == []
+    abas = p.locator("nav.abas").bounding_box()
+    caixa = aviso.bounding_box()
+    assert abas and caixa and abs(caixa["y"] - abas["y"]) <= 1, (caixa, abas)
+    assert caixa["height"] <= abas["height"] + 1, (caixa, abas)
+    p.screenshot(path=ARTEFATOS / "toque-aviso.png")
+    aviso.get_by_role("button", name="Ver").tap()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_focused()
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
+    expect(aviso).to_have_count(0, timeout=2_000)  # at once, not when it times out
+
+    # The next tap is followed by the view: no toast then.
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator("summary").tap()
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico").fill("Vela suja.")
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role(
+        "button", name="Confirmar: finalizar diagnóstico"
+    ).tap()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_be_focused()
+    expect(p.locator("#aba-AGUARDANDO")).to_have_attribute("aria-current", "true")
+    assert aviso.count() == 0  # now, not once a toast would have timed out
+    assert tablet.erros == [], tablet.erros
+
+
+def test_quem_perde_a_corrida_nunca_recebe_parabens(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9801, "placa": "COR2D00"})["fila_id"]
+    outras = [em_reparo(api, 9802 + n) for n in range(4)]
+    marcos = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    paula = abrir(TABLET, **TOQUE).entrar("mecanico2", "mecanico123")
+    p = paula.pagina
+
+    # Paula's tap is slow to arrive; she goes on to "Em reparo" while Marcos takes the same
+    # order first.
+    retido = iniciar_e_ir_para_em_reparo(paula, fila_id)
+    expect(paula.cartao(outras[0], "EM_REPARO")).to_be_in_viewport()
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
+    expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    retido.continue_()
+
+    # Her answer is a refusal: the card says who was faster, and so does the toast, which
+    # never reads like success.
+    cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    aviso = p.locator("#toasts .toast")
+    expect(aviso).to_contain_text("OS 9801 não foi salva: Marcos Mecânico iniciou o diagnóstico às")
+    texto = aviso.locator(".toast-texto")
+    assert texto.evaluate("e => e.scrollWidth <= e.clientWidth"), "cortado"  # one whole line
+    expect(aviso).not_to_contain_text("foi para")
+    expect(aviso).to_have_attribute("role", "alert")
+    assert cobertos_pelo_aviso(p) == []
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    aviso.get_by_role("button", name="Ver").tap()
+    expect(cartao).to_be_focused()
+    assert api.get(f"/fila-execucao/{fila_id}")["mecanico_responsavel_id"] == 101
+
+
+def test_arrastar_de_novo_depois_que_um_soltar_abriu_o_formulario(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9901, placa="ARR1A01")
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9902, "placa": "ARR1A02"})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    selecionado = "() => String(getSelection())"
+
+    # Dropped on "Aguardando": that step needs text, so the card opens its form.
+    gerente.cartao(fila_id).drag_to(p.locator("#cartoes-AGUARDANDO"))
+    cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    cartao.get_by_label("Diagnóstico").fill("Ruído na suspensão")
+
+    # The next drag takes the card by its open form (its label, as a hand would grab it
+    # anywhere): the card is dragged, no text is selected across the page, and the refusal
+    # keeps what was typed in the form.
+    cartao_caixa, rotulo = cartao.bounding_box(), cartao.locator("label").bounding_box()
+    assert cartao_caixa and rotulo
+    pega = {"x": rotulo["x"] - cartao_caixa["x"] + 4, "y": rotulo["y"] - cartao_caixa["y"] + 4}
+    cartao.drag_to(p.locator("#cartoes-EM_REPARO"), source_position=pega)
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO").locator(".mensagem")).to_contain_text(
+        "Não é possível mover a OS 9901 para Em reparo"
+    )
+    assert p.evaluate(selecionado) == ""
+    campo = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico")
+    expect(campo).to_have_value("Ruído na suspensão")
+    expect(campo).to_be_focused()
+
+    # And any other card after it.
+    gerente.cartao(outra).drag_to(p.locator("#cartoes-EM_DIAGNOSTICO"))
+    expect(gerente.cartao(outra, "EM_DIAGNOSTICO")).to_be_visible()
+    assert p.evaluate(selecionado) == ""
+    assert gerente.erros == [e for e in gerente.erros if "409" in e], gerente.erros
+
+
+def test_soltar_vale_mesmo_se_o_cartao_mudou_durante_o_arraste(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9903})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    origem = gerente.cartao(fila_id).locator(".cartao-titulo").bounding_box()
+    destino = p.locator("#cartoes-EM_DIAGNOSTICO").bounding_box()
+    assert origem and destino
+    p.mouse.move(origem["x"] + 10, origem["y"] + 5)
+    p.mouse.down()
+    p.mouse.move(destino["x"] + 40, destino["y"] + 20, steps=20)
+    # Someone raises its priority meanwhile: the push replaces the dragged card's node.
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Urgente", timeout=PRAZO_TV)
+    p.mouse.move(destino["x"] + 50, destino["y"] + 30, steps=5)
+    p.mouse.up()
+    # The drop still takes the step, on the card as it is now.
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_senha_temporaria_aparece_e_e_anunciada(
+    app: Flask, live_server: str, usuarios_demo, abrir
+) -> None:
+    """After "Adicionar" on /pessoas (a long list above the form), the one-time password is on
+    screen and has the focus (announced), with JavaScript and without."""
+    pessoas = componente(PessoasService, app)
+    for n in range(30):
+        quem = Ator("teste", Papel.MECANICO)
+        pessoas.criar(f"pessoa{n:02d}", f"Pessoa {n:02d}", "mecanico", 500 + n, quem)
+    for js, login in ((True, "ana"), (False, "bia")):
+        pessoa = abrir(TABLET, java_script_enabled=js, **TOQUE)
+        p = entrar_sem_js(pessoa, "gerente")
+        p.goto("/pessoas")
+        formulario = p.locator("#nova-pessoa")
+        formulario.get_by_label("Nome").fill(login.capitalize())
+        formulario.get_by_label("Login").fill(login)
+        formulario.get_by_role("button", name="Adicionar").tap()
+        caixa = p.locator(".uma-vez")
+        expect(caixa).to_contain_text(f"Senha temporária de {login.capitalize()} ({login})")
+        expect(caixa).to_have_attribute("role", "alert")
+        expect(caixa).to_be_focused()
+        expect(p.locator("#senha-temporaria")).to_be_in_viewport(ratio=1)
+        p.screenshot(path=ARTEFATOS / f"toque-senha-temporaria-{'js' if js else 'sem-js'}.png")
+
+        # A refused form puts the focus on the field to fix, in view.
+        p.goto("/pessoas")
+        formulario.get_by_label("Nome").fill("Outra Ana")
+        formulario.get_by_label("Login").fill(login)  # taken
+        formulario.get_by_role("button", name="Adicionar").tap()
+        expect(formulario.get_by_label("Login")).to_be_focused()
+        expect(formulario.get_by_label("Login")).to_be_in_viewport()

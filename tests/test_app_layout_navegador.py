@@ -1,0 +1,163 @@
+"""Layout and printing in a real browser: the job card on one sheet or one 80 mm slip, the
+people's tables across the page with whole words, a date field its own size, and "Voltar" in
+one place on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.navegador import ARTEFATOS, DESKTOP, TABLET
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, Papel, Prioridade
+from webapp.fila.service import FilaService
+from webapp.pessoas.service import PessoasService
+
+pytestmark = pytest.mark.navegador
+
+GERENTE = Ator("gerente", Papel.GERENTE)
+
+# Words of a table cell split across two lines (a word whose text makes more than one box).
+PALAVRAS_PARTIDAS = """(seletor) => {
+  const partidas = [];
+  for (const celula of document.querySelectorAll(seletor)) {
+    const texto = document.createTreeWalker(celula, NodeFilter.SHOW_TEXT);
+    for (let no = texto.nextNode(); no; no = texto.nextNode()) {
+      for (const m of no.textContent.matchAll(/\\S+/g)) {
+        const r = document.createRange();
+        r.setStart(no, m.index);
+        r.setEnd(no, m.index + m[0].length);
+        const linhas = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
+        if (linhas.size > 1) partidas.push(m[0]);
+      }
+    }
+  }
+  return partidas;
+}"""
+
+
+def _paginas_pdf(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+def _ordem(app: Flask, os_id: int, descricao: str, diagnostico: str, reparo: str) -> str:
+    """A finished order with a plate, a long vehicle and customer, and its three texts."""
+    fila = componente(FilaService, app)
+    item = fila.adicionar(
+        os_id, GERENTE, Prioridade.ALTA,
+        {"placa": "FIC8A01", "veiculo": "Chevrolet S10 LTZ 2.8 Diesel 4x4",
+         "cliente": "Transportadora Irmãos Albuquerque Ltda.", "descricao": descricao},
+    )  # fmt: skip
+    roteiro = [
+        (Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": 101}),
+        (Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": diagnostico}),
+        (Acao.APROVAR_ORCAMENTO, None),
+        (Acao.INICIAR_REPARO, None),
+        (Acao.FINALIZAR_REPARO, {"observacoes_reparo": reparo}),
+    ]
+    for acao, dados in roteiro:
+        fila.executar(item["_id"], acao, GERENTE, dados)
+    return str(item["_id"])
+
+
+def _mm(px: float) -> float:
+    return px * 25.4 / 96
+
+
+def test_ficha_impressa_numa_folha_e_num_recibo(app: Flask, usuarios_demo, abrir) -> None:
+    """A usual order fits one A4 sheet and one 80 x 200 mm slip. A long one needs more paper,
+    but only its texts go on: the address is on the first slip, under the QR code."""
+    usual = _ordem(
+        app, 8801, "Barulho na suspensão dianteira ao passar em lombadas.",
+        "Bieleta esquerda gasta; trocar o par de bieletas.",
+        "Bieletas trocadas; teste de rodagem sem ruído.",
+    )  # fmt: skip
+    longa = _ordem(
+        app, 8802,
+        "Barulho na suspensão dianteira ao passar em lombadas; volante puxa para a direita "
+        "acima de 80 km/h; luz de injeção acesa desde ontem. " * 2,
+        "Bieleta e bucha da bandeja esquerda gastas; alinhamento fora; sensor de temperatura "
+        "do motor com mau contato no conector. Trocar bieletas e buchas, alinhar. " * 2,
+        "Bieletas e buchas trocadas, alinhamento e balanceamento feitos, conector refeito; "
+        "teste de rodagem de 10 km sem ruído nem luz acesa. " * 2,
+    )  # fmt: skip
+    p = abrir(DESKTOP).entrar("gerente", "gerente123").pagina
+    p.emulate_media(media="print")
+    p.goto(f"/ordens/{usual}/ficha")
+    expect(p.locator(".voltar")).to_be_hidden()  # the way back is not printed
+    assert _paginas_pdf(p.pdf(prefer_css_page_size=True)) == 1
+    p.goto(f"/ordens/{usual}/ficha?formato=80mm")
+    assert _paginas_pdf(p.pdf(prefer_css_page_size=True)) == 1
+    p.set_viewport_size({"width": 302, "height": 760})
+    ARTEFATOS.mkdir(exist_ok=True)
+    p.screenshot(path=ARTEFATOS / "ficha-impressao-80mm-textos.png", full_page=True)
+
+    p.set_viewport_size({"width": 280, "height": 760})  # the slip's 74 mm between margins
+    p.goto(f"/ordens/{longa}/ficha?formato=80mm")
+    qr = p.locator(".ficha-qr").bounding_box()
+    endereco = p.locator(".ficha-endereco").bounding_box()
+    texto = p.locator(".ficha-texto").first.bounding_box()
+    assert qr["y"] < endereco["y"] < texto["y"]
+    topo = p.locator(".ficha-os").bounding_box()["y"]
+    assert _mm(endereco["y"] + endereco["height"] - topo) < 194  # 200 mm less the margins
+    assert _paginas_pdf(p.pdf(prefer_css_page_size=True)) > 1  # the texts go on
+
+
+def test_pessoas_usa_a_largura_e_nao_parte_palavras(app: Flask, usuarios_demo, abrir) -> None:
+    pessoas = componente(PessoasService, app)
+    # A long address, kept whole.
+    quem = Ator("gerente", Papel.MECANICO, "2001:db8:85a3::8a2e:370:7334")
+    for n, nome in enumerate(
+        ("Maria Aparecida dos Santos Albuquerque", "José Roberto Figueiredo Cavalcanti")
+    ):
+        pessoas.criar(f"pessoa{n}", nome, "mecanico", 300 + n, quem)
+        pessoas.editar(f"pessoa{n}", nome, "gerente", 400 + n, quem)
+    p = abrir(DESKTOP).entrar("gerente", "gerente123").pagina
+    p.goto("/pessoas")
+    largura = p.evaluate("document.querySelector('main').clientWidth")
+    for tabela in (".equipe", ".registro"):
+        assert p.locator(tabela).bounding_box()["width"] > 0.9 * largura, tabela
+    assert p.evaluate(PALAVRAS_PARTIDAS, ".pessoas .tabela td") == []
+    p.goto("/pessoas/mecanico")
+    assert p.evaluate(PALAVRAS_PARTIDAS, ".pessoas .tabela td") == []
+
+
+def test_campo_de_data_do_historico_tem_o_seu_tamanho(app: Flask, usuarios_demo, abrir) -> None:
+    p = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123").pagina
+    p.goto("/historico")
+    campo = p.get_by_label("Dia").bounding_box()
+    botao = p.get_by_role("button", name="Filtrar").bounding_box()
+    assert campo["width"] < 260
+    assert abs(campo["y"] - botao["y"]) < 10  # the field and its button on one line
+
+
+def _voltar(p: Page) -> tuple[float, float, str]:
+    link = p.locator("main .voltar a")
+    expect(link).to_have_count(1)
+    caixa = link.bounding_box()
+    return round(caixa["x"]), round(caixa["y"]), " ".join(link.text_content().split())
+
+
+def test_voltar_no_mesmo_lugar_em_todas_as_paginas(app: Flask, usuarios_demo, abrir) -> None:
+    fila_id = _ordem(app, 8803, "Freio", "Pastilhas", "Trocadas")
+    for tela, opcoes in ((DESKTOP, {}), (TABLET, {"has_touch": True, "is_mobile": True})):
+        p = abrir(tela, **opcoes).entrar("gerente", "gerente123").pagina
+        expect(p.locator(".voltar")).to_have_count(0)  # the board is where "back" leads
+        lugares = {}
+        for caminho in (
+            "/historico", f"/ordens/{fila_id}", f"/ordens/{fila_id}/ficha", "/pessoas",
+            "/pessoas/mecanico", "/senha", "/configuracoes", "/indicadores", "/nao-existe",
+        ):  # fmt: skip
+            p.goto(caminho)
+            lugares[caminho] = _voltar(p)
+        posicoes = {(x, y) for x, y, _ in lugares.values()}
+        assert len(posicoes) == 1, lugares
+        textos = {caminho: texto for caminho, (_, _, texto) in lugares.items()}
+        assert textos[f"/ordens/{fila_id}/ficha"] == "← Voltar à ordem"
+        assert textos["/pessoas/mecanico"] == "← Voltar às pessoas"
+        assert {t for c, t in textos.items() if "/ficha" not in c and c != "/pessoas/mecanico"} == {
+            "← Voltar ao quadro"
+        }

@@ -1,0 +1,166 @@
+"""The manager's desk in a real browser (Debian's Chromium through Playwright) against the app on a
+real HTTP server and the real mongod: a reassignment reaching the mechanic's tablet live, and
+screenshots of the indicators (desktop and tablet), the people page and a job card's print
+preview in test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.indicadores.dados_indicadores import GERENTE, carregar
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.fila.domain import MotivoPausa, Prioridade
+from webapp.fila.service import FilaService
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+
+def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post(
+        "/fila-execucao",
+        {
+            "ordem_servico_id": 5101,
+            "prioridade": "ALTA",
+            "placa": "ATR5B01",
+            "veiculo": "Fiat Toro",
+        },
+    )["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+
+    # Marcos (101) on his tablet, showing only his orders: the card is not there yet.
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar(
+        "mecanico", usuarios_demo["mecanico"]["senha"]
+    )
+    marcos.pagina.goto("/?mecanico=101")
+    expect(marcos.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    expect(marcos.cartao(fila_id)).to_have_count(0)
+
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    g = gerente.pagina
+    expect(g.locator("#filtro-mecanico")).to_contain_text("Paula Pereira (1)")
+    cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao).to_contain_text("Paula Pereira")
+    cartao.get_by_role("link", name="Mais ações da OS 5101").click()
+    cartao.get_by_text("Atribuir mecânico").click()
+    cartao.get_by_label("Mecânico responsável").select_option(label="Marcos Mecânico (0)")
+    cartao.get_by_role("button", name="Salvar mecânico").click()
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Marcos Mecânico")
+    # The filter's load follows, without a reload.
+    expect(g.locator("#opcao-mecanico-101")).to_have_text("Marcos Mecânico (1)")
+    expect(g.locator("#opcao-mecanico-102")).to_have_text("Paula Pereira (0)")
+
+    # Pushed by the change stream to the tablet, which now shows it among Marcos's orders.
+    no_tablet = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(no_tablet).to_be_visible(timeout=PRAZO_TV)
+    expect(no_tablet).to_contain_text("Marcos Mecânico")
+    ARTEFATOS.mkdir(exist_ok=True)
+    marcos.pagina.screenshot(path=ARTEFATOS / "atribuicao-tablet.png")
+    g.goto(f"/ordens/{fila_id}")
+    expect(g.locator(".historico")).to_contain_text(
+        "atribuiu o mecânico: de Paula Pereira para Marcos Mecânico"
+    )
+    for pessoa in (marcos, gerente):
+        assert pessoa.erros == [], pessoa.erros
+
+
+def _tamanho_pdf(pdf: bytes) -> tuple[int, int]:
+    """Width and height (points) of a PDF's first page."""
+    caixa = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert caixa, "PDF sem MediaBox"
+    return round(float(caixa[1])), round(float(caixa[2]))
+
+
+def _semana_de_trabalho(app: Flask) -> str:
+    """Finished orders over the last days, a few open and late: what a manager would look at.
+    Returns an order's id for the job card."""
+    fila = componente(FilaService, app)
+    agora_ = agora()
+    roteiro = [  # (priority, mechanic, days ago, minutes of each stage)
+        ("URGENTE", 101, 0, (15, 35, 40, 10, 70)), ("ALTA", 102, 1, (30, 45, 90, 20, 120)),
+        ("NORMAL", 101, 1, (60, 30, 180, 45, 90)), ("NORMAL", 102, 2, (90, 50, 240, 30, 150)),
+        ("BAIXA", 101, 3, (120, 40, 300, 60, 60)), ("ALTA", 101, 4, (20, 25, 60, 15, 100)),
+        ("NORMAL", 102, 5, (45, 60, 120, 30, 200)), ("URGENTE", 102, 6, (10, 20, 30, 5, 45)),
+        ("NORMAL", 101, 6, (70, 35, 150, 40, 80)), ("BAIXA", 102, 2, (150, 55, 200, 90, 120)),
+    ]  # fmt: skip
+    for n, (prioridade, mecanico, dias, minutos) in enumerate(roteiro):
+        fim = agora_ - timedelta(days=dias, minutes=30 + n)
+        pausas = {
+            0: [(4, 10, 20, True)],  # waiting for parts during the repair
+            1: [(2, 30, 60, False, MotivoPausa.AGUARDANDO_CLIENTE)],
+            2: [(1, 5, 15, True, MotivoPausa.OUTRO)],
+        }.get(n % 4, ())
+        carregar(fila, 6000 + n, prioridade, mecanico, fim, minutos, pausas=pausas)
+    fila.adicionar(6100, GERENTE, Prioridade.URGENTE, {"placa": "LAT1E01"},
+                   instante=agora_ - timedelta(hours=2))  # fmt: skip
+    fila.adicionar(6101, GERENTE, Prioridade.NORMAL,
+                   {"placa": "LAT2E02", "previsao_entrega": agora_ - timedelta(minutes=20)},
+                   instante=agora_ - timedelta(minutes=40))  # fmt: skip
+    ficha = fila.adicionar(
+        6200, GERENTE, Prioridade.ALTA,
+        {"placa": "FIC7A88", "veiculo": "Toyota Hilux 2.8", "cliente": "Fazenda Boa Vista",
+         "descricao": "Ruído na suspensão dianteira e volante puxando para a direita.",
+         "previsao_entrega": agora_ + timedelta(hours=5)},
+    )  # fmt: skip
+    return str(ficha["_id"])
+
+
+def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) -> None:
+    ARTEFATOS.mkdir(exist_ok=True)
+    ficha_id = _semana_de_trabalho(app)
+    senha = usuarios_demo["gerente"]["senha"]
+
+    mesa = abrir(DESKTOP).entrar("gerente", senha)
+    p = mesa.pagina
+    p.goto("/indicadores")
+    expect(p.get_by_role("heading", name="Tempo por etapa")).to_be_visible()
+    expect(p.locator(".numero").first).to_contain_text("10")
+    expect(p.locator("#atrasadas tbody tr")).to_have_count(2)
+    expect(p.get_by_role("img", name="Tempo por etapa, sem as esperas: metade")).to_be_visible()
+    expect(p.get_by_role("img", name="Tempo somado por etapa: fora de espera")).to_be_visible()
+    perdido = p.locator("#tempo-perdido tbody tr.linha-total")
+    expect(perdido).to_contain_text("Do início ao fim")
+    expect(perdido.locator("td").nth(1)).to_contain_text("1 h 00 min")  # 3 holds for parts
+    p.screenshot(path=ARTEFATOS / "indicadores-desktop.png", full_page=True)
+    p.goto("/pessoas")
+    expect(p.get_by_role("heading", name="Equipe")).to_be_visible()
+    p.screenshot(path=ARTEFATOS / "pessoas.png", full_page=True)
+
+    p.goto(f"/ordens/{ficha_id}/ficha")
+    expect(p.get_by_role("button", name="Imprimir")).to_be_visible()  # imprimir.js ran
+    p.emulate_media(media="print")
+    expect(p.locator(".barra-ficha")).to_be_hidden()
+    expect(p.locator(".topo")).to_be_hidden()
+    expect(p.get_by_role("img", name="Código QR da OS 6200")).to_be_visible()
+    p.set_viewport_size({"width": 794, "height": 1123})  # an A4 sheet at 96 dpi
+    p.screenshot(path=ARTEFATOS / "ficha-impressao-a4.png", full_page=True)
+    # Printed, each layout has its own page size (@page folha / recibo), in points.
+    assert _tamanho_pdf(p.pdf(prefer_css_page_size=True)) == (595, 842)  # A4
+    p.goto(f"/ordens/{ficha_id}/ficha?formato=80mm")
+    expect(p.locator(".ficha-os")).to_contain_text("FIC7A88")
+    p.set_viewport_size({"width": 302, "height": 760})  # an 80 mm roll
+    p.screenshot(path=ARTEFATOS / "ficha-impressao-80mm.png", full_page=True)
+    assert _tamanho_pdf(p.pdf(prefer_css_page_size=True)) == (227, 567)  # 80 x 200 mm
+    p.emulate_media(media="screen")
+    p.set_viewport_size(DESKTOP)
+
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("gerente", senha)
+    t = tablet.pagina
+    t.goto("/indicadores")
+    expect(t.get_by_role("heading", name="Por mecânico")).to_be_visible()
+    # The charts fit the tablet's width: no sideways scrolling of the page.
+    assert t.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    t.screenshot(path=ARTEFATOS / "indicadores-tablet.png", full_page=True)
+
+    for pessoa in (mesa, tablet):
+        assert pessoa.erros == [], pessoa.erros  # CSP violations included

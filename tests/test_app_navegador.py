@@ -1,0 +1,203 @@
+"""The board and the TV in a real browser (Debian's Chromium driven by Playwright), against the
+app on a real HTTP server and the real mongod. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+
+def na_tv(tv: Page, fila_id: str, status: str):
+    return tv.locator(f"#painel-coluna-{status} #painel-cartao-{fila_id}")
+
+
+def test_fluxo_completo_no_quadro_e_na_tv(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    ARTEFATOS.mkdir(exist_ok=True)
+    api = ApiHttp(live_server, settings)
+    carro = api.post(
+        "/fila-execucao",
+        {
+            "ordem_servico_id": 5001,
+            "prioridade": "ALTA",
+            "placa": "BRA2E19",
+            "veiculo": "VW Polo 1.0",
+            "cliente": "Oficina Teste",
+        },
+    )
+    fila_id = carro["fila_id"]
+    for os_id, prioridade in ((5002, "URGENTE"), (5003, "NORMAL"), (5004, "BAIXA")):
+        api.post("/fila-execucao", {"ordem_servico_id": os_id, "prioridade": prioridade})
+
+    token_tv, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "teste")
+    tv = abrir(TV).pagina
+    tv.goto(f"/painel?token={token_tv}")
+    expect(na_tv(tv, fila_id, "AGUARDANDO")).to_be_visible()
+
+    mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar(
+        "mecanico", usuarios_demo["mecanico"]["senha"]
+    )
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    m = mecanico.pagina
+
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    expect(cartao).to_contain_text("BRA2E19")
+    expect(cartao).to_contain_text("Aguardando diagnóstico")
+    expect(cartao.get_by_role("button", name="Aprovar orçamento")).to_have_count(0)
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao).to_be_visible()
+    expect(cartao).to_contain_text("Marcos Mecânico")
+    expect(cartao.get_by_role("button", name="Iniciar diagnóstico")).to_have_count(0)
+    expect(m.locator("#contagem-EM_DIAGNOSTICO")).to_contain_text("1")
+    expect(na_tv(tv, fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
+
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()  # its form, on the card
+    cartao.get_by_label("Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    expect(cartao).to_contain_text("Aguardando aprovação do orçamento")
+    expect(cartao.get_by_role("button", name="Iniciar reparo")).to_have_count(0)
+    cartao.get_by_role("link", name="Mais ações da OS 5001").click()
+    expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_disabled()
+    expect(cartao).to_contain_text("Aguardando a aprovação do orçamento")
+    expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text(
+        "Aguardando aprovação", timeout=PRAZO_TV
+    )
+
+    # The manager approves on another screen; the mechanic's board updates by itself.
+    gerente.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Aprovar orçamento").click()
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Aprovada, pronta para reparo")
+    gerente.pagina.screenshot(path=ARTEFATOS / "quadro-desktop.png")
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_enabled(timeout=PRAZO_TV)
+    expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text("Pronta para reparo", timeout=PRAZO_TV)
+
+    cartao.get_by_role("button", name="Iniciar reparo").click()
+    cartao = mecanico.cartao(fila_id, "EM_REPARO")
+    expect(cartao).to_be_visible()
+    expect(na_tv(tv, fila_id, "EM_REPARO")).to_be_visible(timeout=PRAZO_TV)
+
+    cartao.get_by_text("Finalizar reparo", exact=True).click()
+    cartao.get_by_label("Observações do reparo").fill("Kit trocado, testado na rua.")
+    cartao.get_by_role("button", name="Confirmar: finalizar reparo").click()
+    cartao = mecanico.cartao(fila_id, "FINALIZADA")
+    expect(cartao).to_be_visible()
+    expect(cartao.locator("form")).to_have_count(0)
+    expect(cartao).to_contain_text("Total:")
+    expect(na_tv(tv, fila_id, "FINALIZADA")).to_be_visible(timeout=PRAZO_TV)
+    expect(gerente.cartao(fila_id, "FINALIZADA")).to_be_visible(timeout=PRAZO_TV)
+
+    # A change through the JSON API reaches the TV and the open boards too.
+    outro = api.post("/fila-execucao", {"ordem_servico_id": 5005, "placa": "API1A23"})
+    expect(na_tv(tv, outro["fila_id"], "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    api.post(
+        f"/fila-execucao/{outro['fila_id']}/iniciar-diagnostico", {"mecanico_responsavel_id": 102}
+    )
+    expect(na_tv(tv, outro["fila_id"], "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    expect(mecanico.cartao(outro["fila_id"], "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
+    api.patch(f"/fila-execucao/{outro['fila_id']}/prioridade", {"prioridade": "URGENTE"})
+    expect(na_tv(tv, outro["fila_id"], "EM_DIAGNOSTICO")).to_contain_text(
+        "Urgente", timeout=PRAZO_TV
+    )
+    tv.screenshot(path=ARTEFATOS / "painel-tv.png")
+
+    for pessoa in (mecanico, gerente):
+        assert pessoa.erros == [], pessoa.erros  # CSP violations and script errors included
+
+
+def test_post_sem_csrf_e_acao_de_gerente_a_mao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 6001})["fila_id"]
+    mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
+    pedido = mecanico.pagina.request
+
+    r = pedido.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico", form={})
+    assert r.status == 400
+    assert "recarregue a página" in r.text()
+
+    token = mecanico.pagina.locator("input[name=csrf_token]").first.get_attribute("value")
+    r = pedido.post(f"/ordens/{fila_id}/remover", form={"csrf_token": token})
+    assert r.status == 403
+    r = pedido.post(
+        f"/ordens/{fila_id}/prioridade", form={"csrf_token": token, "prioridade": "URGENTE"}
+    )
+    assert r.status == 403
+    mecanico.pagina.reload()
+    expect(mecanico.cartao(fila_id, "AGUARDANDO")).to_contain_text("Normal")
+
+
+def arrastar(pagina: Page, cartao, lista) -> None:
+    """Drag like a hand does: press, move in steps over the target, release."""
+    cartao.wait_for()
+    origem = cartao.locator(".cartao-titulo").bounding_box()
+    destino = lista.bounding_box()
+    pagina.mouse.move(origem["x"] + 10, origem["y"] + 5)
+    pagina.mouse.down()
+    pagina.mouse.move(destino["x"] + 40, destino["y"] + 20, steps=20)
+    pagina.mouse.move(destino["x"] + 50, destino["y"] + 30, steps=5)
+    pagina.mouse.up()
+
+
+def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 7001, "placa": "DRG0A01"})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+
+    # Not an allowed step: the card snaps back and says why.
+    arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-EM_REPARO"))
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text(
+        "Não é possível mover a OS 7001 para Em reparo: o diagnóstico ainda não foi finalizado."
+    )
+    expect(p.locator("#cartoes-EM_REPARO .cartao")).to_have_count(0)
+
+    # The next column: the same step as the button.
+    arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-EM_DIAGNOSTICO"))
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+
+    # A step that needs text opens its form instead of moving.
+    arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-AGUARDANDO"))
+    formulario = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico")
+    expect(formulario).to_be_visible()
+    expect(formulario).to_be_focused()
+
+
+def test_atualizacao_nao_atrapalha_quem_esta_digitando(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8001})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    campo = cartao.get_by_label("Diagnóstico")
+    campo.fill("Ruído no rolamento dianteiro")
+
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    outro = api.post("/fila-execucao", {"ordem_servico_id": 8002})
+    expect(mecanico.cartao(outro["fila_id"], "AGUARDANDO")).to_be_visible(timeout=PRAZO_TV)
+    expect(campo).to_have_value("Ruído no rolamento dianteiro")
+    expect(campo).to_be_focused()
+
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    expect(cartao).to_contain_text("Ruído no rolamento dianteiro")
+    expect(cartao).to_contain_text("Urgente")

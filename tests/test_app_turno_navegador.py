@@ -1,0 +1,444 @@
+"""Screens live for a shift, not a moment: a manager's board, a mechanic's tablet and the TV kept
+open for hours, with the browser's clock fast-forwarded (Playwright's page.clock) through the
+polls they run by themselves, missed beats, reconnects, a server frozen or restarted, and the
+shop's midnight; each time the columns, cards and counts must still be what the database says."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from tests.helpers import Api
+from tests.navegador import (
+    ARTEFATOS,
+    COLUNAS,
+    DESKTOP,
+    TABLET,
+    TV,
+    ApiHttp,
+    Pessoa,
+    ServidorEmProcesso,
+    ler_painel,
+    ler_quadro,
+)
+from webapp.clock import Clock
+from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.pessoas.repository import PessoasRepository
+from webapp.settings import Settings
+
+pytestmark = pytest.mark.navegador
+
+
+def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The board used to go blank 30 s after it opened: the OS-status box's own poll replaced
+    the whole page. Hours of polls later the columns and cards are all still there."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9301, "placa": "TUR1N00"})["fila_id"]
+    for viewport, login in ((DESKTOP, "gerente"), (TABLET, "mecanico")):
+        pessoa = abrir(viewport)
+        pessoa.pagina.clock.install()
+        pessoa.entrar(login, f"{login}123")
+        leituras: list[str] = []
+
+        def anotar(pedido, leituras=leituras) -> None:
+            if "/situacao-os" in pedido.url:
+                leituras.append(pedido.url)
+
+        pessoa.pagina.on("request", anotar)
+        for _ in range(4):  # two hours of the 30 s poll, in steps the page can answer between
+            pessoa.pagina.clock.run_for("30:00")
+            expect(pessoa.pagina.locator("#quadro .coluna")).to_have_count(4)
+            expect(pessoa.cartao(fila_id, "AGUARDANDO")).to_be_visible()
+            expect(pessoa.pagina.locator("#conteudo > #situacao-os")).to_have_count(1)
+        assert len(leituras) >= 4  # the poll did run, and kept its box in place
+
+
+# --- what each screen shows, against what the database says ------------------------------------
+
+
+def ate_que(conferir: Callable[[], None], prazo: float = 20.0) -> None:
+    """Retry an assertion until it holds (a screen catching up) or the time is up."""
+    limite = time.monotonic() + prazo
+    while True:
+        try:
+            conferir()
+            return
+        except AssertionError:
+            if time.monotonic() > limite:
+                raise
+            time.sleep(0.25)
+
+
+def na_base(api: Api, hoje: datetime) -> dict[str, set[int]]:
+    """The OS numbers each column should show, from the JSON API (FINALIZADA: today's)."""
+    colunas: dict[str, set[int]] = {s: set() for s in COLUNAS}
+    for item in api.get("/fila-execucao?limit=500").json:
+        fim = item["dta_fim_reparo"]
+        if item["status"] == "FINALIZADA" and datetime.fromisoformat(fim) < hoje:
+            continue
+        colunas[item["status"]].add(item["ordem_servico_id"])
+    return colunas
+
+
+CARTOES_TV = 5  # PAINEL_MAX_CARTOES: the TV shows this many per column, then "+N"
+
+
+def conferir_quadro(pagina: Page, esperado: dict[str, set[int]]) -> None:
+    visto = ler_quadro(pagina)
+    assert list(visto) == list(COLUNAS), visto
+    for status, numeros in esperado.items():
+        coluna = visto[status]
+        assert set(coluna["os"]) == numeros and len(coluna["os"]) == len(numeros), (status, visto)
+        assert coluna["contagem"] == coluna["aba"] == str(len(numeros)), (status, visto)
+        assert coluna["vazio"] == (not numeros), (status, visto)
+    assert pagina.locator("#conexao-quadro").is_hidden()
+
+
+def conferir_painel(pagina: Page, esperado: dict[str, set[int]]) -> None:
+    visto = ler_painel(pagina)
+    assert list(visto) == list(COLUNAS), visto
+    for status, numeros in esperado.items():
+        coluna = visto[status]
+        assert set(coluna["os"]) <= numeros, (status, visto)
+        assert len(set(coluna["os"])) == min(len(numeros), CARTOES_TV), (status, visto)
+        mais = len(numeros) - CARTOES_TV
+        rotulo = f"+{mais} {'ordem' if mais == 1 else 'ordens'}" if mais > 0 else ""
+        assert coluna["mais"] == rotulo, (status, visto)
+        assert coluna["contagem"] == str(len(numeros)), (status, visto)
+    assert pagina.locator("#painel-conexao").is_hidden()
+
+
+def abrir_telas(navegador: Browser, base: str, token: str) -> tuple[Pessoa, Pessoa, Pessoa]:
+    """A manager's board (desktop), a mechanic's tablet and the TV, each with its clock
+    installed before the page loads (so every timer it sets can be fast-forwarded)."""
+    gerente = Pessoa(navegador, base, DESKTOP)
+    tablet = Pessoa(navegador, base, TABLET, has_touch=True, is_mobile=True)
+    tv = Pessoa(navegador, base, TV)
+    for pessoa in (gerente, tablet, tv):
+        pessoa.pagina.clock.install()
+    gerente.entrar("gerente", "gerente123")
+    tablet.entrar("mecanico", "mecanico123")
+    tv.pagina.goto(f"/painel?token={token}")
+    expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    return gerente, tablet, tv
+
+
+def test_quadro_tablet_e_tv_passam_horas_de_batidas_reconexoes_e_reinicios(
+    app: Flask, api: Api, navegador: Browser, usuarios_demo, servidor_em_processo
+) -> None:
+    """Hours fast-forwarded (every beat missed: the screens drop the stream and take it again,
+    as after a tablet's sleep), the server restarted (the stream cut, then back) and frozen,
+    orders moving all the while through the API: after each, every screen shows the columns,
+    cards and counts the database holds, and says it is live."""
+    servidor = servidor_em_processo
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "teste")
+    ids = [api.criar(9700 + n, placa=f"TRN{n}A0{n}")["fila_id"] for n in range(6)]
+    telas = abrir_telas(navegador, servidor.base, token)
+    gerente, tablet, tv = telas
+    passos = iter(
+        [
+            (ids[0], "iniciar-diagnostico", {"mecanico_responsavel_id": 101}),
+            (ids[1], "iniciar-diagnostico", {"mecanico_responsavel_id": 102}),
+            (ids[0], "finalizar-diagnostico", {"diagnostico": "Correia gasta"}),
+            (ids[0], "aprovar-orcamento", None),
+            (ids[0], "iniciar-reparo", None),
+            (ids[2], "iniciar-diagnostico", {"mecanico_responsavel_id": 101}),
+            (ids[0], "finalizar-reparo", {"observacoes_reparo": "Correia trocada"}),
+            (ids[1], "finalizar-diagnostico", {"diagnostico": "Embreagem"}),
+        ]
+    )
+
+    def mover(n: int) -> None:
+        for _ in range(n):
+            fila_id, passo, corpo = next(passos)
+            assert api.passo(fila_id, passo, corpo).status_code == 200
+
+    def adiantar(duracao: str) -> None:
+        for pessoa in telas:
+            pessoa.pagina.clock.run_for(duracao)
+
+    def conferir() -> None:
+        esperado = na_base(api, componente(Clock, app).inicio_do_dia())
+        ate_que(lambda: conferir_quadro(gerente.pagina, esperado))
+        ate_que(lambda: conferir_quadro(tablet.pagina, esperado))
+        ate_que(lambda: conferir_painel(tv.pagina, esperado))
+
+    try:
+        conferir()
+        mover(2)
+        adiantar("01:00:00")  # an hour of missed beats: each screen reconnects and catches up
+        conferir()
+        servidor.parar()  # a restart: the streams are cut; changes go on elsewhere meanwhile
+        mover(2)
+        servidor.iniciar()
+        conferir()
+        servidor.congelar()  # a hung server: nothing comes, the sockets stay open
+        expect(tablet.pagina.locator("#conexao-quadro")).to_be_visible()
+        expect(tv.pagina.locator("#painel-conexao")).to_be_visible()
+        mover(2)
+        servidor.descongelar()
+        conferir()
+        mover(2)
+        adiantar("03:00:00")
+        conferir()
+        for pessoa in telas:  # no script error (htmx logs the dropped requests: expected here)
+            erros = [e for e in pessoa.erros if not e.startswith("htmx:") and "net::" not in e]
+            assert not erros, erros
+    finally:
+        for pessoa in telas:
+            pessoa.fechar()
+
+
+@pytest.mark.parametrize("tela", ["tablet", "tv"])
+def test_ligacao_muda_avisa_em_duas_batidas_e_volta_com_o_que_mudou(
+    app: Flask,
+    api: Api,
+    navegador: Browser,
+    usuarios_demo,
+    servidor_em_processo: ServidorEmProcesso,
+    tela: str,
+) -> None:
+    """One liveness for the tablet and the TV: a frozen server (SIGSTOP) is told within about
+    two beats, the notice says what it means (not that the buttons still work), and after
+    SIGCONT the screen reconnects by itself with what changed meanwhile."""
+    servidor = servidor_em_processo
+    fila_id = api.criar(9801, placa="VIV1A00")["fila_id"]
+    if tela == "tablet":
+        pessoa = Pessoa(navegador, servidor.base, TABLET, has_touch=True, is_mobile=True)
+        pessoa.entrar("mecanico", "mecanico123")
+        aviso = pessoa.pagina.locator("#conexao-quadro")
+        cartao = pessoa.pagina.locator(f"#cartoes-EM_DIAGNOSTICO > #cartao-{fila_id}")
+        contagem = pessoa.pagina.locator("#contagem-EM_DIAGNOSTICO")
+    else:
+        token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+        pessoa = Pessoa(navegador, servidor.base, TV)
+        pessoa.pagina.goto(f"/painel?token={token}")
+        aviso = pessoa.pagina.locator("#painel-conexao")
+        cartao = pessoa.pagina.locator("#painel-coluna-EM_DIAGNOSTICO .painel-cartao")
+        contagem = pessoa.pagina.locator("#painel-contagem-EM_DIAGNOSTICO")
+    pagina = pessoa.pagina
+    try:
+        expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+        pagina.wait_for_timeout(1500)
+        expect(aviso).to_be_hidden()
+
+        servidor.congelar()
+        # 2 beats + 2 s after the last message, checked each second: ≤ 5 s with 1 s beats
+        # (the wait leaves room for a busy machine's timers).
+        expect(aviso).to_be_visible(timeout=10_000)
+        expect(aviso).to_contain_text("Sem conexão com o servidor há")
+        expect(aviso).not_to_contain_text("continuam funcionando")
+        if tela == "tablet":
+            expect(aviso).to_contain_text("pode não ser salvo")
+        ARTEFATOS.mkdir(exist_ok=True)
+        pagina.screenshot(path=ARTEFATOS / f"sem-conexao-{tela}.png")
+        expect(pagina.locator("body[data-ligacao=caiu]")).to_have_count(1)
+        # Meanwhile the order moves elsewhere (another server of the shop).
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        pagina.wait_for_timeout(6000)  # still frozen, several beats more
+        expect(aviso).to_be_visible()
+
+        servidor.descongelar()
+        expect(aviso).to_be_hidden(timeout=20_000)
+        expect(cartao).to_contain_text("VIV1A00")
+        expect(contagem).to_contain_text("1")
+        expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    finally:
+        pessoa.fechar()
+
+
+def test_depois_da_meia_noite_da_oficina(
+    app: Flask, settings: Settings, live_server: str, navegador: Browser, usuarios_demo
+) -> None:
+    """Past the shop's midnight (FUSO_HORARIO), with no change and no reconnect: "Finalizadas
+    hoje" empties on the open board and on the TV, its counts go to 0, a card's time in stage
+    counts across midnight, and the TV's clock reads 00:00, not 24:00."""
+    meia_noite = componente(Clock, app).inicio_do_dia() + timedelta(days=1)
+    # Far enough from midnight for a slow machine to set everything up before it.
+    with time_machine.travel(meia_noite - timedelta(seconds=150), tick=True) as viagem:
+        api = Api(app.test_client(), settings)  # a token issued at the travelled time
+        ontem = api.criar(9901, placa="ONT1E00")["fila_id"]
+        api.levar_ate(ontem, "finalizar-reparo")
+        aberta = api.criar(9902, placa="ABE1R00")["fila_id"]
+        token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+        gerente = Pessoa(navegador, live_server, DESKTOP)
+        tv = Pessoa(navegador, live_server, TV)
+        try:
+            conexoes: list[str] = []
+            gerente.pagina.on(
+                "request", lambda r: conexoes.append(r.url) if "/eventos" in r.url else None
+            )
+            tv.pagina.clock.install()
+            gerente.entrar("gerente", "gerente123")
+            tv.pagina.goto(f"/painel?token={token}")
+            expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+            quadro = gerente.pagina
+            expect(quadro.locator(f"#cartoes-FINALIZADA > #cartao-{ontem}")).to_be_visible()
+            expect(quadro.locator("#contagem-FINALIZADA")).to_have_text("1")
+            expect(tv.pagina.locator("#painel-contagem-FINALIZADA")).to_have_text("1")
+            expect(tv.pagina.locator(".relogio-hm")).to_have_text(re.compile(r"23:5\d"))
+            tempo = quadro.locator(f"#cartao-{aberta} .tempo")
+            antes = tempo.text_content()
+            cartao_aberto = quadro.locator(f"#cartao-{aberta}")
+            cartao_aberto.evaluate("no => no.setAttribute('data-no-do-teste', '1')")
+
+            viagem.shift(timedelta(seconds=180))  # the server's clock: just past midnight
+            expect(quadro.locator("#cartoes-FINALIZADA > li")).to_have_count(0)
+            expect(quadro.locator("#contagem-FINALIZADA")).to_have_text("0")
+            expect(quadro.locator("#aba-contagem-FINALIZADA")).to_have_text("0")
+            expect(quadro.locator("#coluna-FINALIZADA .vazio")).to_be_visible()
+            expect(tv.pagina.locator("#painel-contagem-FINALIZADA")).to_have_text("0")
+            expect(tv.pagina.locator("#painel-coluna-FINALIZADA .painel-cartao")).to_have_count(0)
+            # The open card is the same node, its time moved on: nothing was lost under a finger.
+            expect(tempo).not_to_have_text(antes or "")
+            expect(tempo).to_have_text(re.compile(r"^há [3-9] min$"))
+            expect(quadro.locator(f"#cartao-{aberta}[data-no-do-teste]")).to_have_count(1)
+            assert len(conexoes) == 1, conexoes  # the stream redrew the day; no reconnect
+
+            tv.pagina.clock.run_for(180_000)  # the TV's own clock, ticking past midnight
+            expect(tv.pagina.locator(".relogio-hm")).to_have_text(re.compile(r"00:0\d"))
+            expect(tv.pagina.locator("#painel-contagem-FINALIZADA")).to_have_text("0")
+            # The order finished yesterday is in the history, not on today's board.
+            quadro.goto("/historico")
+            expect(quadro.locator("main")).to_contain_text("ONT1E00")
+        finally:
+            gerente.fechar()
+            tv.fechar()
+
+
+def test_mostrar_mais_ao_aparecer_e_redesenhado(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """ "Mostrar mais" (click, revealed) loads the next page when it comes into view, into its
+    own column; a redraw of the whole board (here after an hour of missed beats) takes each
+    column back to its first page with a "Mostrar mais" that starts after it again: no card lost
+    under a count that still covers it, none twice."""
+    for n in range(45):
+        api.criar(9400 + n, placa=f"MAI{n % 10}A{n:02d}")
+    pessoa = abrir(DESKTOP)
+    pessoa.pagina.clock.install()
+    pessoa.entrar("gerente", "gerente123")
+    pagina = pessoa.pagina
+    cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
+    mais = pagina.locator("#mais-AGUARDANDO a")
+    expect(cartoes).to_have_count(40)
+    expect(mais).to_have_text("Mostrar mais (5)")
+
+    def inteira() -> None:
+        expect(cartoes).to_have_count(45)
+        ordens = cartoes.evaluate_all("els => els.map(e => e.dataset.ordem)")
+        assert ordens == sorted(ordens) and len(set(ordens)) == 45
+        expect(pagina.locator("#contagem-AGUARDANDO")).to_have_text("45")
+        expect(mais).to_have_count(0)
+
+    ver_mais = "document.querySelector('#mais-AGUARDANDO a')?.scrollIntoView()"
+    pagina.evaluate(ver_mais)
+    inteira()
+    pagina.clock.run_for("01:00:00")  # the stream is taken again: its first message redraws
+    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    pagina.evaluate(ver_mais)  # back to the first page: its "Mostrar mais" loads when seen
+    inteira()
+    assert pessoa.erros == [] or all(e.startswith("htmx:") for e in pessoa.erros), pessoa.erros
+
+
+def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuarios_demo) -> None:
+    """A deployment: the stream's beat carries a version other than the page's, and the page
+    reloads itself (nobody typing)."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    tablet.pagina.clock.install()
+    tablet.entrar("mecanico", "mecanico123")
+    meta = tablet.pagina.locator("meta[name=versao]")
+    expect(meta).to_have_attribute("content", app.config["VERSAO"])
+    app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-teste"
+    tablet.pagina.clock.run_for("01:00")  # the stream is taken again, from the "new" server
+    expect(meta).to_have_attribute("content", "versao-nova-do-teste")
+    expect(tablet.pagina.locator("#quadro .coluna")).to_have_count(4)
+
+
+def test_acesso_revogado_recarrega_a_tela(
+    app: Flask, navegador: Browser, live_server: str, usuarios_demo
+) -> None:
+    """The stream's "revogado": a TV whose token is revoked shows the server's 403 page, a
+    tablet whose person was deactivated goes to the sign-in page; neither keeps showing a
+    queue that no longer updates."""
+    token, documento = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tv = Pessoa(navegador, live_server, TV)
+    tablet = Pessoa(navegador, live_server, TABLET, has_touch=True, is_mobile=True)
+    try:
+        tv.pagina.goto(f"/painel?token={token}")
+        expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+        tablet.entrar("mecanico2", "mecanico123")
+        componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
+        expect(tv.pagina.locator("body")).to_contain_text("Passe da TV inválido ou revogado")
+        componente(PessoasRepository, app).definir_ativo("mecanico2", False)
+        expect(tablet.pagina).to_have_url(re.compile("/entrar"))
+    finally:
+        tv.fechar()
+        tablet.fechar()
+
+
+def test_cartao_empurrado_envia_o_csrf_e_trava_o_botao(
+    api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """What <body> hands down: a pushed card's form carries no CSRF token of its own (one
+    render serves everyone), yet its step is saved, because every htmx request sends the
+    token as a header (hx-headers:inherited); and its button stays disabled until the answer
+    (hx-disable:inherited)."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    pagina = tablet.pagina
+    fila_id = api.criar(9451, placa="EMP1U00")["fila_id"]  # arrives by push
+    cartao = tablet.cartao(fila_id, "AGUARDANDO")
+    expect(cartao).to_be_visible()
+    assert cartao.locator("input[name=csrf_token]").count() == 0
+    retidos: list = []
+    pagina.route(f"**/ordens/{fila_id}/passo/**", lambda rota: retidos.append(rota))
+    botao = cartao.get_by_role("button", name="Iniciar diagnóstico")
+    botao.click()
+    expect(botao).to_be_disabled()
+    assert len(retidos) == 1
+    assert retidos[0].request.headers.get("x-csrftoken")
+    retidos[0].continue_()
+    expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+
+
+def test_primeira_ligacao_recusada_e_tentada_de_novo(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """The stream's first request answered without a stream (a 503 while the database was
+    down): hx-sse never takes it over, so the liveness asks again, one beat after another,
+    until a stream comes; meanwhile the board says it has no link."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    pagina = tablet.pagina
+    pagina.clock.install()
+    recusados: list[str] = []
+
+    def indisponivel(rota) -> None:
+        recusados.append(rota.request.url)
+        rota.fulfill(status=503, body="Banco de dados indisponível", content_type="text/plain")
+
+    pagina.route("**/eventos*", indisponivel)
+    pagina.goto("/entrar")
+    pagina.get_by_label("Usuário").fill("mecanico")
+    pagina.get_by_label("Senha").fill("mecanico123")
+    pagina.get_by_role("button", name="Entrar").click()
+    expect(pagina.locator("#quadro")).to_be_visible()
+    expect(pagina.locator("#conexao-quadro")).to_be_visible()  # said at once: no stream
+    pagina.clock.run_for("01:00")
+    pagina.wait_for_timeout(1000)  # the requests fired meanwhile reach the route
+    assert len(recusados) >= 2, recusados  # asked again by itself
+    fila_id = api.criar(9460, placa="VOL1T00")["fila_id"]
+    pagina.unroute("**/eventos*")
+    pagina.clock.run_for("00:35")
+    expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    expect(pagina.locator("#conexao-quadro")).to_be_hidden()
+    expect(tablet.cartao(fila_id, "AGUARDANDO")).to_be_visible()  # caught up

@@ -1,0 +1,146 @@
+"""The flask CLI commands of the queue: init-db, seed-demo, token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import jwt
+
+from webapp.components import componente
+from webapp.fila.queries import FilaQueries
+from webapp.mongo import Mongo
+from webapp.pessoas.queries import PessoasQueries
+from webapp.pessoas.repository import PessoasRepository
+from webapp.settings import Settings
+
+
+def test_init_db_cria_indices(app) -> None:
+    resultado = app.test_cli_runner().invoke(args=["init-db"])
+    assert resultado.exit_code == 0, resultado.output
+    indices = componente(Mongo, app).db["fila_execucao"].index_information()
+    assert {"ordem_servico_unica", "fila_por_status", "fila_geral"} <= set(indices)
+
+
+def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
+    """The board of a shop's day (every state and priority, holds, late orders) and a month of
+    finished orders with a realistic spread (stage times by priority, holds by reason,
+    promises missed); all in the past, through the service, by the demo's people."""
+    runner = app.test_cli_runner()
+    resultado = runner.invoke(args=["seed-demo"])
+    assert resultado.exit_code == 0, resultado.output
+    colecao = componente(Mongo, app).db["fila_execucao"]
+    quadro = api.get("/fila-execucao", query_string={"limit": 500}).json
+    itens = [i for i in quadro if i["ordem_servico_id"] >= 1001]
+    assert len(itens) == 12
+    assert {i["status"] for i in itens} == {
+        "AGUARDANDO",
+        "EM_DIAGNOSTICO",
+        "EM_REPARO",
+        "FINALIZADA",
+    }
+    assert {i["prioridade"] for i in itens} == {"URGENTE", "ALTA", "NORMAL", "BAIXA"}
+    aguardando = [i for i in itens if i["status"] == "AGUARDANDO"]
+    assert {
+        (i["dta_fim_diagnostico"] is not None, i["orcamento_aprovado"]) for i in aguardando
+    } == {(False, False), (True, False), (True, True)}
+    assert all(i["placa"] and i["veiculo"] and i["previsao_entrega"] for i in itens)
+    # On hold now: for the customer and for parts.
+    assert {i["pausa"]["motivo"] for i in itens if i["pausa"]} == {
+        "aguardando_cliente",
+        "aguardando_pecas",
+    }
+    # Late now: some, not all (promised time passed, or too long in the stage).
+    atrasadas = {a["ordem_servico_id"] for a in api.get("/indicadores").json["atrasadas"]}
+    assert atrasadas == {1003, 1006, 1009}
+    # The history: about a month of finished orders, nothing in the future, each stage's time
+    # spread by priority, holds of every reason, promises missed and kept.
+    assert f"({colecao.count_documents({'ordem_servico_id': {'$lt': 1001}})} finalizadas" in (
+        resultado.output
+    )
+    agora_ = datetime.now(UTC)
+    for item in colecao.find():
+        datas = [e["em"] for e in item["historico"]]
+        assert datas == sorted(datas) and datas[-1].replace(tzinfo=UTC) <= agora_
+    dados = api.get("/indicadores", query_string={"periodo": "30d"}).json
+    assert 90 <= dados["finalizadas"] <= 160
+    prioridades = {p["prioridade"]: p for p in dados["por_prioridade"]}
+    assert set(prioridades) == {"URGENTE", "ALTA", "NORMAL", "BAIXA"}
+    espera = {p: g["intervalos"]["espera_diagnostico"]["mediana_s"] for p, g in prioridades.items()}
+    assert espera["URGENTE"] < espera["ALTA"] < espera["NORMAL"] < espera["BAIXA"]
+    geral = dados["intervalos"]
+    medianas = {geral[k]["mediana_s"] for k in ("diagnostico", "reparo", "espera_aprovacao")}
+    assert len(medianas) == 3 and all(
+        geral[k]["p90_s"] > 1.5 * geral[k]["mediana_s"] for k in geral
+    )  # not flat: each stage its own time, a long tail
+    motivos = geral["total"]["espera_por_motivo"]
+    assert all(motivos[m]["ordens"] >= 3 for m in ("aguardando_pecas", "aguardando_cliente"))
+    assert motivos["outro"]["ordens"] >= 1
+    assert geral["reparo"]["espera_por_motivo"]["aguardando_pecas"]["espera_s"] > 0
+    assert 0 < dados["finalizadas_depois_da_previsao"] < dados["finalizadas_com_previsao"]
+    # The demo's people acted, not a "seed-demo" robot.
+    assert {e["por"] for i in colecao.find() for e in i["historico"]} == {
+        "gerente",
+        "mecanico",
+        "mecanico2",
+    }
+    # Running it again adds nothing.
+    total = colecao.count_documents({})
+    resultado = runner.invoke(args=["seed-demo"])
+    assert resultado.exit_code == 0, resultado.output
+    assert f"0 ordens criadas (0 finalizadas nos últimos 30 dias), {total} já existiam" in (
+        resultado.output
+    )
+    assert colecao.count_documents({}) == total
+
+
+def test_seed_demo_nunca_numa_base_com_usuarios(app) -> None:
+    """Whoever is in the database besides the demo's own users (even one with a demo login),
+    the demo and its published passwords stay out; one line on stderr, exit 1."""
+    componente(PessoasRepository, app).criar(
+        "gerente", "Gerente de verdade", "senha-de-verdade", "gerente"
+    )
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("Erro: Esta base já tem usuários: a demonstração não é semeada")
+    assert "MONGODB_DATABASE=oficina_demo" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert componente(Mongo, app).db["usuarios"].count_documents({}) == 1
+    assert componente(Mongo, app).db["fila_execucao"].count_documents({}) == 0
+    assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is None
+    assert runner.invoke(args=["seed-demo", "--reset"]).exit_code == 1
+
+
+def test_init_db_diz_como_comecar_numa_base_vazia(app) -> None:
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["init-db"])
+    assert r.exit_code == 0
+    assert r.output.splitlines() == [
+        "Índices criados.",
+        "Nenhum usuário ainda. Crie o primeiro gerente com: flask --app wsgi create-user "
+        '--login ana --nome "Ana" --papel gerente',
+    ]
+    componente(PessoasRepository, app).criar("ana", "Ana", "senha-forte", "gerente")
+    assert runner.invoke(args=["init-db"]).output == "Índices criados.\n"
+
+
+def test_token_da_cli(app, settings: Settings, client) -> None:
+    resultado = app.test_cli_runner().invoke(args=["token", "--sub", "ana", "--role", "gerente"])
+    assert resultado.exit_code == 0
+    token = resultado.output.strip()
+    claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"], audience="oficina-api")
+    assert (
+        claims["sub"] == "ana" and claims["role"] == "gerente" and claims["iss"] == "oficina-auth"
+    )
+    r = client.get("/fila-execucao", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+
+
+def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
+    app = make_app(url_api_os="http://127.0.0.1:9", os_sync_thread=False)
+    r = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert r.exit_code == 1 and "URL_API_OS está configurada" in r.output
+    assert componente(FilaQueries, app).listar(None, 10, 0) == []
+    r = app.test_cli_runner().invoke(args=["seed-demo", "--forcar", "--dias", "0"])
+    assert r.exit_code == 0, r.output
+    assert len(componente(FilaQueries, app).listar(None, 50, 0)) == 12

@@ -1,0 +1,204 @@
+"""The API contract in one place: each operation is declared once with its schemas; the same
+declaration validates the request and feeds the OpenAPI document."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from ..errors import ErroHttp
+from .schemas import Erro, mensagem_validacao
+
+_DESCRICAO_ERROS = {
+    400: "Dados inválidos",
+    401: "Token ausente ou inválido",
+    403: "Sem permissão",
+    404: "Não encontrado",
+    409: "Conflito com o estado atual",
+    413: "Corpo grande demais (máximo 64 KiB)",
+    415: "Tipo de conteúdo não suportado (use application/json)",
+    422: "Idempotency-Key já usada nesta ordem para outro pedido (nada foi aplicado)",
+    503: "Banco de dados indisponível",
+}
+
+
+@dataclass(frozen=True)
+class Operacao:
+    metodo: str
+    regra: str
+    resumo: str
+    status: int
+    resposta: type[BaseModel] | None
+    lista: bool
+    corpo: type[BaseModel] | None
+    corpo_opcional: bool
+    consulta: type[BaseModel] | None
+    erros: tuple[int, ...]
+    autenticada: bool
+    tag: str
+
+    @property
+    def caminho(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.regra)
+
+
+OPERACOES: list[Operacao] = []
+
+
+def operacao(
+    bp: Blueprint,
+    metodo: str,
+    regra: str,
+    resumo: str,
+    *,
+    status: int = 200,
+    resposta: type[BaseModel] | None = None,
+    lista: bool = False,
+    corpo: type[BaseModel] | None = None,
+    corpo_opcional: bool = False,
+    consulta: type[BaseModel] | None = None,
+    erros: tuple[int, ...] = (),
+    autenticada: bool = True,
+    tag: str = "fila-execucao",
+    rota: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a route, validate its body/query with the given models and document it.
+
+    The view receives `corpo=` and/or `consulta=` as validated model instances. `rota=False`:
+    documented and validated, but called by another view of the same address (a page that
+    answers JSON to a bearer token, e.g. /indicadores)."""
+    op = Operacao(
+        metodo,
+        (bp.url_prefix or "") + regra,
+        resumo,
+        status,
+        resposta,
+        lista,
+        corpo,
+        corpo_opcional,
+        consulta,
+        erros,
+        autenticada,
+        tag,
+    )
+    OPERACOES.append(op)
+
+    def decorar(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def envolvida(**kwargs: Any) -> Any:
+            if corpo is not None:
+                kwargs["corpo"] = ler_corpo(corpo, corpo_opcional)
+            if consulta is not None:
+                kwargs["consulta"] = validar(consulta, request.args.to_dict())
+            return view(**kwargs)
+
+        if rota:
+            bp.add_url_rule(regra, view.__name__, envolvida, methods=[metodo])
+        return envolvida
+
+    return decorar
+
+
+def validar(modelo: type[BaseModel], dados: dict[str, Any]) -> Any:
+    try:
+        return modelo.model_validate(dados)
+    except ValidationError as erro:
+        raise ErroHttp(400, mensagem_validacao(erro)) from None
+
+
+def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
+    bruto = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH raises 413 here
+    if not bruto.strip():
+        if opcional:
+            return modelo()
+        raise ErroHttp(400, "Corpo JSON obrigatório.")
+    if not request.is_json:
+        raise ErroHttp(415, "Envie o corpo como application/json.")
+    try:
+        return modelo.model_validate_json(bruto)
+    except ValidationError as erro:
+        raise ErroHttp(400, mensagem_validacao(erro)) from None
+
+
+# --- OpenAPI 3 ---------------------------------------------------------------------------------
+
+
+def _ref(modelo: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{modelo.__name__}"}
+
+
+def _parametros(op: Operacao) -> list[dict[str, Any]]:
+    parametros = []
+    for nome in re.findall(r"<(?:(\w+):)?(\w+)>", op.regra):
+        conversor, campo = nome
+        tipo = {"type": "integer"} if conversor == "int" else {"type": "string"}
+        parametros.append({"name": campo, "in": "path", "required": True, "schema": tipo})
+    if op.consulta is not None:
+        esquema = op.consulta.model_json_schema(ref_template="#/components/schemas/{model}")
+        for campo, prop in esquema.get("properties", {}).items():
+            parametros.append({"name": campo, "in": "query", "required": False, "schema": prop})
+    return parametros
+
+
+def documento(titulo: str, versao: str) -> dict[str, Any]:
+    entradas = {op.corpo for op in OPERACOES if op.corpo is not None}
+    saidas = {op.resposta for op in OPERACOES if op.resposta is not None} | {Erro}
+    _, definicoes = models_json_schema(
+        [(m, "validation") for m in entradas] + [(m, "serialization") for m in saidas],
+        ref_template="#/components/schemas/{model}",
+    )
+    caminhos: dict[str, dict[str, Any]] = {}
+    for op in OPERACOES:
+        respostas: dict[str, Any] = {}
+        if op.resposta is None:
+            respostas[str(op.status)] = {"description": "Sucesso"}
+        else:
+            esquema = _ref(op.resposta)
+            if op.lista:
+                esquema = {"type": "array", "items": esquema}
+            respostas[str(op.status)] = {
+                "description": "Sucesso",
+                "content": {"application/json": {"schema": esquema}},
+            }
+        codigos = set(op.erros) | ({401, 503} if op.autenticada else set())
+        if op.corpo is not None:
+            codigos |= {400, 413, 415}
+        for codigo in sorted(codigos):
+            respostas[str(codigo)] = {
+                "description": _DESCRICAO_ERROS[codigo],
+                "content": {"application/json": {"schema": _ref(Erro)}},
+            }
+        entrada: dict[str, Any] = {
+            "summary": op.resumo,
+            "operationId": re.sub(r"\W+", "_", f"{op.metodo}_{op.caminho}").strip("_").lower(),
+            "tags": [op.tag],
+            "parameters": _parametros(op),
+            "responses": respostas,
+        }
+        if op.corpo is not None:
+            entrada["requestBody"] = {
+                "required": not op.corpo_opcional,
+                "content": {"application/json": {"schema": _ref(op.corpo)}},
+            }
+        if not op.autenticada:
+            entrada["security"] = []
+        caminhos.setdefault(op.caminho, {})[op.metodo.lower()] = entrada
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": titulo, "version": versao},
+        "paths": caminhos,
+        "components": {
+            "schemas": definicoes.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+        "security": [{"bearer": []}],
+    }

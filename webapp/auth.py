@@ -1,0 +1,110 @@
+"""Sign-in for people's pages, as infrastructure: Flask-Login sessions in Flask's signed cookie
+(who is signed in is the `carregar` create_app gives: sessao/service.py), CSRF on every form and
+htmx request (Flask-WTF; the bearer-token JSON API is exempt), what a signed-out request gets,
+and the manager-only decorator (`exigir_gerente`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
+from flask_login import LoginManager, current_user, login_required
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import make_response as htmx_response
+from pymongo.errors import PyMongoError
+
+from . import errors
+from .errors import ErroHttp
+from .proxies import ProxiesConfiaveis
+from .settings import Settings
+from .urls import caminho_de
+
+MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
+MENSAGEM_GERENTE = "Apenas gerentes podem acessar esta página."
+DURACAO_SESSAO = timedelta(hours=12)  # one shift
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "sessao.entrar"
+# No binding of the session to the client's address: Flask-Login reads it from X-Forwarded-For,
+# which anyone can forge without a trusted proxy, and a tablet moving from Wi-Fi to 4G would be
+# signed out. Sessions are revocable on the server instead (sign-out, deactivation, password).
+login_manager.session_protection = None
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+@login_manager.unauthorized_handler
+def _nao_autenticado() -> Response:
+    if errors.quer_json():
+        return errors.resposta(401, "Sessão encerrada: entre novamente.")
+    if request.htmx:  # type: ignore[attr-defined]
+        # htmx would swap the sign-in page into a card; make the browser go there instead.
+        proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]
+        return htmx_response("", 401, redirect=url_for("sessao.entrar", next=proximo))
+    flash("Entre para continuar.")
+    proximo = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("sessao.entrar", next=proximo))
+
+
+def exigir_gerente(view: V) -> V:
+    """Login required, and the user must be a manager (or admin); else 403."""
+
+    @wraps(view)
+    @login_required
+    def envolvida(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.e_gerente:
+            raise ErroHttp(403, MENSAGEM_GERENTE)
+        return view(*args, **kwargs)
+
+    return envolvida  # type: ignore[return-value]
+
+
+def instalar(
+    app: Flask, settings: Settings, api: Blueprint, carregar: Callable[[str], Any]
+) -> None:
+    """Sessions (`carregar`: the signed-in user of a session id, or None), CSRF (the
+    bearer-token `api` blueprint exempt) and the trusted proxies."""
+    # X-Forwarded-* believed only from TRUSTED_PROXY_NETWORKS: remote_addr is then the client's
+    # real address; from anyone else those headers are dropped.
+    app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, settings.redes_proxies)  # type: ignore[method-assign]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        # Flask refuses a session cookie signed longer ago than this, permanent or not; the cookie
+        # is re-signed only when the session changes, so a sign-in lasts about one shift.
+        PERMANENT_SESSION_LIFETIME=DURACAO_SESSAO,
+        # A board stays open all day: the CSRF token lives as long as the session, not one hour.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if settings.session_fallbacks:
+        # Flask-WTF ignores SECRET_KEY_FALLBACKS; itsdangerous takes a list (newest key last,
+        # the one that signs), so boards opened before a key rotation can still post.
+        app.config["WTF_CSRF_SECRET_KEY"] = [
+            *settings.session_fallbacks,
+            settings.session_secret_key,
+        ]
+    login_manager.user_loader(carregar)
+    login_manager.user_loader(carregar)
+    csrf.init_app(app)
+    csrf.exempt(api)  # bearer tokens, no cookies: CSRF cannot happen there
+    # Flask-Login's own context processor would let a database failure break even the error
+    # page; this one shows an anonymous header instead.
+    login_manager.init_app(app, add_context_processor=False)
+
+    @app.context_processor
+    def _usuario_atual() -> dict[str, Any]:
+        if errors.banco_fora():  # the database is down: an anonymous header, no second wait
+            return {"current_user": login_manager.anonymous_user()}
+        try:
+            return {"current_user": current_user._get_current_object()}
+        except PyMongoError:
+            return {"current_user": login_manager.anonymous_user()}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_invalido(erro: CSRFError) -> Response:
+        return errors.resposta(400, MENSAGEM_CSRF)

@@ -1,0 +1,479 @@
+"""What a card and a column of the board show, built from stored items: pure view models (no
+I/O), so the same code serves full pages, htmx answers and pushes, and is tested without a
+database."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, Generic, TypeVar
+
+from ..clock import duracao
+from ..fila import domain, labels, outbox, stages
+from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
+from ..fila.stages import Alerta
+from ..previsao.domain import SEM_HISTORICO
+from ..previsao.queries import NENHUMA, Estado, Previsoes
+
+log = logging.getLogger(__name__)
+C = TypeVar("C")  # the card of a column
+
+COLUNAS = tuple(Status)
+
+# URL slug of each step (the board's form actions; the JSON API's paths use the same words).
+SLUGS = {acao: acao.value.replace("_", "-") for acao in domain.PASSOS}
+ACOES_POR_SLUG = {slug: acao for acao, slug in SLUGS.items()}
+
+
+@dataclass(frozen=True)
+class Contexto:
+    """What every card of one render shares: the moment, the viewer, names and settings."""
+
+    instante: datetime
+    fuso: tzinfo
+    papel: Papel | None = None  # None: nobody acts (TV, history)
+    nomes: Mapping[int, str] = field(default_factory=dict)  # funcionario_id -> name
+    limites_alerta: Mapping[Prioridade, tuple[int, int]] = field(
+        default_factory=lambda: dict(stages.LIMITES_ALERTA_PADRAO)
+    )
+    sincronizacao_ligada: bool = True  # URL_API_OS set
+    # The forecasts of the render's orders and the last recompute's summary (one read).
+    previsoes: Previsoes = NENHUMA
+
+
+@dataclass
+class Botao:
+    acao: str  # slug
+    rotulo: str
+    para: Status  # the column the step leads to (drag and drop targets)
+    campo_texto: str | None = None  # opens an inline form with this text field
+    texto_obrigatorio: bool = False
+    motivo_bloqueio: str | None = None  # shown disabled with this reason
+
+    @property
+    def formulario(self) -> bool:
+        return self.campo_texto is not None
+
+
+# Forecast times as people repeat them: p50 "~15:40" to the nearest 5 minutes, p80 "até 17:10"
+# rounded up (8 in 10 are ready by then: never earlier than the forecast says).
+ARREDONDAR = timedelta(minutes=5)
+
+
+def arredondar(instante: datetime, para_cima: bool = False) -> datetime:
+    """An instant on the 5-minute grid: the nearest, or the next (`para_cima`)."""
+    passo = ARREDONDAR.total_seconds()
+    segundos = instante.timestamp() / passo
+    inteiro = math.ceil(segundos - 1e-9) if para_cima else round(segundos)
+    return datetime.fromtimestamp(inteiro * passo, instante.tzinfo or UTC)
+
+
+def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
+    """A forecast time in the shop's zone: "15:40" today, "05/12 09:15" another day."""
+    local = instante.astimezone(ctx.fuso)
+    if local.date() == ctx.instante.astimezone(ctx.fuso).date():
+        return f"{local:%H:%M}"
+    return f"{local:%d/%m %H:%M}"
+
+
+@dataclass(frozen=True)
+class PrevisaoCartao:
+    """An order's forecast as a card and its page show it: "pronto ~15:40" (p50), "8 em 10
+    ficam prontos até 17:10" (p80), and whether it is at risk of missing its promise (its p80
+    passes it), with the promise a manager can adopt in one tap (the p80 as shown)."""
+
+    p50: datetime  # rounded, in the shop's zone
+    p80: datetime  # rounded up, in the shop's zone
+    pronto: str  # "15:40" or "05/12 09:15"
+    ate: str
+    em_risco: bool
+    atraso: str | None  # at risk: how far the p80 passes the promise ("1 h 20 min")
+    chance_atraso: float  # the share of the simulated runs that finish after the promise
+
+    @property
+    def prometer(self) -> str:
+        """The new promise a manager adopts, as the adopting form sends it."""
+        return self.p80.astimezone(UTC).isoformat()
+
+
+def previsao_do_cartao(
+    documento: Mapping[str, Any] | None, ctx: Contexto, item: Mapping[str, Any] | None = None
+) -> PrevisaoCartao | None:
+    """A stored forecast (previsao.repository.documento) as a card shows it. The risk holds
+    only against the promise it was computed for, still ahead: `item` (the order now), when
+    given, must still have that promise (one just adopted clears the risk at once); a promise
+    already passed is late, not at risk. Without `item` (a forecast pushed alone), the stored
+    promise is the order's."""
+    if documento is None:
+        return None
+    p50 = arredondar(documento["p50"]).astimezone(ctx.fuso)
+    p80 = arredondar(documento["p80"], para_cima=True).astimezone(ctx.fuso)
+    guardada = documento.get("promessa")
+    atual = guardada if item is None else item.get("previsao_entrega")
+    em_risco = bool(
+        documento.get("em_risco")
+        and guardada is not None
+        and atual == guardada
+        and guardada > ctx.instante
+    )
+    return PrevisaoCartao(
+        p50=p50,
+        p80=p80,
+        pronto=hora_ou_dia(p50, ctx),
+        ate=hora_ou_dia(p80, ctx),
+        em_risco=em_risco,
+        atraso=duracao((p80 - guardada).total_seconds()) if em_risco else None,
+        chance_atraso=float(documento.get("chance_atraso") or 0.0),
+    )
+
+
+@dataclass(frozen=True)
+class BaseDaPrevisao:
+    """What an order's forecast rests on, in words, for its page: "412 ordens finalizadas nos
+    últimos 90 dias, 3 mecânicos, 7 ordens à frente"; or why there is none (`motivo`)."""
+
+    motivo: str | None
+    texto: str
+    calculada_em: datetime | None
+
+
+def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevisao:
+    """From the last recompute's summary and the orders waiting ahead now (None: it does not
+    wait for a mechanic); before the first recompute, no text at all."""
+    if estado is None:
+        return BaseDaPrevisao(None, "", None)
+    partes = [
+        labels.quantos(
+            estado.base_ordens, "ordem finalizada", "ordens finalizadas", "nenhuma ordem finalizada"
+        )
+        + f" nos últimos {estado.janela_dias} dias"
+    ]
+    if estado.motivo == SEM_HISTORICO:
+        partes[0] += f" (são precisas {estado.historico_minimo})"
+    else:
+        partes.append(labels.quantos(estado.mecanicos, "mecânico", "mecânicos", "nenhum mecânico"))
+    if a_frente is not None and not estado.motivo:
+        partes.append(
+            labels.quantos(a_frente, "ordem à frente", "ordens à frente", "nenhuma ordem à frente")
+        )
+    return BaseDaPrevisao(estado.motivo, ", ".join(partes), estado.calculada_em)
+
+
+@dataclass(frozen=True)
+class LinhaPrevisao:
+    """A card's forecast line pushed alone (quadro/_previsao.html): what it needs of a card."""
+
+    fila_id: str
+    previsao: PrevisaoCartao | None
+    pode_prometer: bool
+
+
+@dataclass
+class Cartao:
+    fila_id: str
+    ordem_servico_id: int
+    status: Status
+    prioridade: Prioridade = Prioridade.NORMAL
+    rotulo_prioridade: str = "—"
+    placa: str | None = None
+    veiculo: str | None = None
+    tempo_etapa: str = "—"
+    cliente: str | None = None
+    descricao: str | None = None
+    segundos_etapa: float = 0.0  # holds excluded
+    sub_etapa: str | None = None
+    mecanico: str | None = None
+    mecanico_id: int | None = None
+    alerta: Alerta = Alerta.OK
+    diagnostico: str | None = None
+    previsao_entrega: datetime | None = None
+    entrega_atrasada: bool = False
+    pausa: dict[str, Any] | None = None
+    tempo_pausa: str | None = None
+    ordem: str = "99"  # the column's sort key, as text (the client inserts pushed cards by it)
+    versao: int = 0
+    botoes: list[Botao] = field(default_factory=list)
+    gerente: bool = False
+    pode_pausar: bool = False
+    finalizada: bool = False
+    tempo_total: str | None = None  # finished orders: creation to the end of the repair
+    fim: datetime | None = None  # finished orders: the end of the repair, in the shop's zone
+    invalido: bool = False  # its stored data cannot be shown (cartao_invalido)
+    # Delivery to the OS service (fila.outbox.resumo, times in the shop's zone);
+    # None when the order has no step to tell yet.
+    sincronizacao: dict[str, Any] | None = None
+    pode_reenviar_os: bool = False
+    # Its forecast (None: finished, none yet, or no honest number), and whether this viewer
+    # may make it the new promise.
+    previsao: PrevisaoCartao | None = None
+    pode_prometer: bool = False
+
+    @property
+    def primario(self) -> Botao | None:
+        """The one step the card itself offers (the others are behind "Mais…")."""
+        return next((b for b in self.botoes if b.motivo_bloqueio is None), None)
+
+    @property
+    def tem_mais(self) -> bool:
+        return len(self.botoes) > 1 or self.pode_pausar or self.gerente or self.pode_reenviar_os
+
+
+def _resumo(texto: str | None, limite: int = 120) -> str | None:
+    if not texto:
+        return None
+    return texto if len(texto) <= limite else texto[: limite - 1].rstrip() + "…"
+
+
+def _botao(passo: domain.Passo, motivo_bloqueio: str | None = None) -> Botao:
+    return Botao(
+        SLUGS[passo.acao],
+        labels.PASSOS[passo.acao],
+        passo.para,
+        passo.campo_texto,
+        passo.texto_obrigatorio,
+        motivo_bloqueio,
+    )
+
+
+def _botoes(item: Mapping[str, Any], papel: Papel) -> list[Botao]:
+    botoes = [_botao(p) for p in domain.passos_permitidos(item, papel)]
+    if domain.sub_etapa(item) is SubEtapa.AGUARDANDO_APROVACAO:
+        reparo = domain.PASSOS[Acao.INICIAR_REPARO]
+        botoes.append(_botao(reparo, "Aguardando a aprovação do orçamento"))
+    return botoes
+
+
+def _sincronizacao(item: Mapping[str, Any], ctx: Contexto) -> dict[str, Any] | None:
+    if not item.get("eventos_os"):
+        return None
+    estado = outbox.resumo(item, ctx.sincronizacao_ligada)
+    proxima = estado["proxima_tentativa"]
+    estado["proxima_tentativa"] = proxima.astimezone(ctx.fuso) if proxima else None
+    return {**estado, "texto": _texto_sincronizacao(estado, ctx.papel)}
+
+
+def _texto_sincronizacao(estado: Mapping[str, Any], papel: Papel | None) -> str:
+    """The OS service's side in words: "envio pendente (2 tentativas, próxima às 10:32)". Why
+    it was refused is for whoever can send it again (a manager); the others are told whom to
+    tell."""
+    texto = labels.SINCRONIZACAO[estado["status"]]
+    if estado["status"] == "pendente" and estado["tentativas"]:
+        proxima = estado["proxima_tentativa"]
+        texto += f" ({labels.quantos(estado['tentativas'], 'tentativa', 'tentativas', '')}"
+        texto += f", próxima às {proxima:%H:%M})" if proxima else ")"
+    elif estado["status"] == "falhou":
+        if papel and domain.pode(papel, Acao.REENVIAR_OS):
+            texto += f": {estado['ultimo_erro']}"
+        else:
+            texto += " (avise o gerente)"
+    return texto
+
+
+def ordem(item: Mapping[str, Any]) -> str:
+    """The card's place in its column as text that sorts like the column: open columns by
+    priority then age; the finished one most recent first."""
+    if item["status"] == Status.FINALIZADA and item.get("dta_fim_reparo"):
+        return f"{10**15 - int(item['dta_fim_reparo'].timestamp() * 1000):015d}"
+    prioridade = Prioridade(item["prioridade"]).ordem
+    return f"{prioridade:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}"
+
+
+# What a stored value that cannot be shown raises (a date out of range, a missing or unknown
+# field): that card shows as such, and the page around it still works for everyone.
+DADOS_RUINS = (OverflowError, ValueError, KeyError, TypeError, AttributeError)
+
+
+def cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
+    try:
+        return _cartao(item, ctx)
+    except DADOS_RUINS:
+        log.exception("cartão com dados inválidos", extra={"fila_id": str(item.get("_id"))})
+        return cartao_invalido(item)
+
+
+def cartao_invalido(item: Mapping[str, Any]) -> Cartao:
+    """A card whose stored data cannot be shown: its id and OS, and a message."""
+    status = item.get("status") if item.get("status") in Status.__members__ else "AGUARDANDO"
+    return Cartao(
+        str(item.get("_id")), item.get("ordem_servico_id") or 0, Status(status), invalido=True
+    )
+
+
+def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
+    instante, papel = ctx.instante, ctx.papel
+    prioridade = Prioridade(item["prioridade"])
+    segundos = stages.tempo_na_etapa(item, instante)
+    etapa = domain.sub_etapa(item)
+    pausa = item.get("pausa")
+    mecanico_id = item.get("mecanico_responsavel_id")
+    previsao = item.get("previsao_entrega")
+    finalizada = item["status"] == Status.FINALIZADA
+    sinc = _sincronizacao(item, ctx)
+    return Cartao(
+        fila_id=str(item["_id"]),
+        ordem_servico_id=item["ordem_servico_id"],
+        status=Status(item["status"]),
+        prioridade=prioridade,
+        rotulo_prioridade=labels.PRIORIDADES[prioridade],
+        placa=item.get("placa"),
+        veiculo=item.get("veiculo"),
+        cliente=item.get("cliente"),
+        descricao=_resumo(item.get("descricao"), 90),
+        sub_etapa=labels.SUB_ETAPAS[etapa] if etapa else None,
+        mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
+        mecanico_id=mecanico_id,
+        tempo_etapa=duracao(segundos),
+        segundos_etapa=segundos,
+        alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
+        diagnostico=_resumo(item.get("diagnostico")),
+        previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
+        entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
+        pausa=({**pausa, "rotulo": labels.MOTIVOS_PAUSA[pausa["motivo"]]} if pausa else None),
+        tempo_pausa=duracao((instante - pausa["desde"]).total_seconds()) if pausa else None,
+        ordem=ordem(item),
+        versao=item.get("versao", 1),
+        botoes=_botoes(item, papel) if papel else [],
+        gerente=bool(papel and domain.pode(papel, Acao.ALTERAR_PRIORIDADE)) and not finalizada,
+        pode_pausar=bool(papel and domain.pode(papel, Acao.PAUSAR)) and not finalizada,
+        finalizada=finalizada,
+        tempo_total=duracao((item["dta_fim_reparo"] - item["dta_criacao"]).total_seconds())
+        if finalizada and item.get("dta_fim_reparo")
+        else None,
+        fim=item["dta_fim_reparo"].astimezone(ctx.fuso)
+        if finalizada and item.get("dta_fim_reparo")
+        else None,
+        sincronizacao=sinc,
+        pode_reenviar_os=bool(
+            papel and sinc and sinc["status"] == "falhou" and domain.pode(papel, Acao.REENVIAR_OS)
+        ),
+        previsao=None
+        if finalizada
+        else previsao_do_cartao(ctx.previsoes.de(item["_id"]), ctx, item),
+        pode_prometer=pode_prometer(papel) and not finalizada,
+    )
+
+
+def pode_prometer(papel: Papel | None) -> bool:
+    """Whether this viewer may make a forecast the new promise (a manager)."""
+    return bool(papel and domain.pode(papel, Acao.ADOTAR_PREVISAO))
+
+
+@dataclass
+class Coluna(Generic[C]):
+    """A column of cards: the board's (`Coluna[Cartao]`) and the TV's (painel.cards)."""
+
+    status: Status
+    cartoes: list[C]
+    contagem: int
+    limite: int | None
+    mais_depois: str | None = None  # the cursor of the next page, when there is one
+    mostrados: int | None = None  # cards already on the page before these (next pages)
+    # With a filter on, `contagem` counts what the filter shows and `total` the whole column
+    # (shown as "3 de 6"); None without a filter.
+    total: int | None = None
+
+    @property
+    def titulo(self) -> str:
+        return labels.COLUNAS[self.status]
+
+    @property
+    def filtrada(self) -> bool:
+        return self.total is not None
+
+    @property
+    def acima_do_limite(self) -> bool:
+        """The column's soft limit is about the whole column's load, whatever the filter."""
+        carga = self.contagem if self.total is None else self.total
+        return self.limite is not None and carga > self.limite
+
+
+def colunas(
+    paginas: Mapping[str, tuple[list[Mapping[str, Any]], str | None]],
+    ctx: Contexto,
+    contagens: Mapping[str, tuple[int, int | None]],
+    limites: Mapping[str, int | None],
+) -> list[Coluna[Cartao]]:
+    """The board's columns from each column's first page (items, next page's cursor)."""
+    return [
+        Coluna(
+            s,
+            [cartao(i, ctx) for i in paginas[s][0]],
+            contagens.get(s, (0, None))[0],
+            limites.get(s),
+            paginas[s][1],
+            total=contagens.get(s, (0, None))[1],
+        )
+        for s in COLUNAS
+    ]
+
+
+@dataclass(frozen=True)
+class Mecanico:
+    """An active mechanic and the orders they have in diagnosis or repair now (their load)."""
+
+    funcionario_id: int
+    nome: str
+    carga: int
+    curto: str  # the first name, or the whole name when two share it (the TV's strip)
+
+    @property
+    def rotulo(self) -> str:
+        return f"{self.nome} ({self.carga})"
+
+
+def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> list[Mecanico]:
+    ativos = list(ativos)
+    primeiros = [nome.split()[0] if nome.split() else nome for _, nome in ativos]
+    return [
+        Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome)
+        for (i, nome), curto in zip(ativos, primeiros, strict=True)
+    ]
+
+
+def anuncio(
+    item: Mapping[str, Any] | None,
+    autores: Mapping[str, str],
+    mecanicos: Mapping[int, str],
+    fuso: tzinfo | None = None,
+) -> str:
+    """What the status line says (and a screen reader hears) after a change: who did what to
+    which order, "Ana atribuiu a OS 1003 (PXT7A10) a Marcos." (`autores`: login -> name;
+    `mecanicos`: funcionario_id -> name; `fuso`: the shop's, for a promised time). A removed
+    order (None) has its own words (removida)."""
+    if item is None:
+        return ""
+    os_ = f"OS {item['ordem_servico_id']}" + (f" ({item['placa']})" if item.get("placa") else "")
+    ultimo = (item.get("historico") or [{}])[-1]
+    acao, para = ultimo.get("acao", ""), ultimo.get("para")
+    if acao not in labels.FRASES:
+        return f"{os_}: {labels.COLUNAS[item['status']].lower()}."
+    if acao == Acao.ALTERAR_PRIORIDADE:
+        para = labels.PRIORIDADES.get(para, str(para)).lower()
+    elif acao == Acao.PAUSAR:
+        para = labels.MOTIVOS_PAUSA.get(para, str(para)).lower()
+    elif acao == Acao.ATRIBUIR:
+        para = mecanicos.get(para, f"mecânico nº {para}")
+    elif acao == Acao.ADOTAR_PREVISAO and isinstance(para, datetime):
+        para = f"{para.astimezone(fuso):%d/%m %H:%M}"
+    quem = labels.autor(ultimo.get("por"), autores, inicio=True)
+    return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
+
+
+def removida(ordem_servico_id: int) -> str:
+    return f"OS {ordem_servico_id} removida da fila."
+
+
+def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
+    """The item's last change in words, for a refused step: "Marcos iniciou o diagnóstico às
+    10:32" (who was faster, and when)."""
+    historico = item.get("historico") or []
+    if not historico:
+        return None
+    ultimo = historico[-1]
+    quem = labels.autor(ultimo.get("por"), nomes)
+    feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", ""))
+    quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")
+    return f"{quem} {feito} às {quando}"

@@ -1,0 +1,75 @@
+"""The MongoDB connection of a process: short timeouts so a dead database answers 503 fast,
+and indexes created on start-up, or on the first request once the database is back."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC
+
+from bson.codec_options import CodecOptions
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
+
+
+class Mongo:
+    def __init__(self, settings: Settings) -> None:
+        timeout = settings.mongodb_timeout_ms
+        self.client: MongoClient = MongoClient(
+            settings.mongodb_url,
+            tz_aware=True,
+            tzinfo=UTC,
+            appname="oficina-fila-execucao",
+            serverSelectionTimeoutMS=timeout,
+            connectTimeoutMS=timeout,
+            socketTimeoutMS=max(timeout * 5, 10_000),
+            retryWrites=True,
+            # Re-check a server this often (default 10 s): after a failover or a node that
+            # answered "shutting down", requests find the primary again within seconds.
+            heartbeatFrequencyMS=1000,
+        )
+        self.db: Database = self.client.get_database(
+            settings.mongodb_database, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC)
+        )
+
+    def ping(self) -> None:
+        self.client.admin.command("ping")
+
+    def fechar(self) -> None:
+        self.client.close()
+
+
+class Indices:
+    """Creates every collection's indexes (each `criar` is idempotent) once per process: at
+    start-up, or on the first request once the database is reachable (while it is down,
+    `garantir` raises and the request gets 503)."""
+
+    def __init__(self, *criar: Callable[[], None]) -> None:
+        self._criar = criar
+        self._prontos = False
+        self._trava = threading.Lock()
+
+    def criar(self) -> None:
+        """Now, whether or not this process already did (`init-db`, `seed-demo`)."""
+        with self._trava:
+            for criar in self._criar:
+                criar()
+            self._prontos = True
+
+    def garantir(self) -> None:
+        if not self._prontos:
+            self.criar()
+
+    def tentar(self) -> None:
+        try:
+            self.garantir()
+        except PyMongoError as erro:
+            log.warning("índices não criados agora; nova tentativa no próximo pedido: %s", erro)

@@ -1,0 +1,196 @@
+"""A person who signs in to the board, as the board (and Flask-Login, by the attributes it reads)
+sees them, and the rules of a user's fields (roles, login format, password length). Pure: no
+Flask, no pymongo."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from ..fila.domain import GESTORES, Ator, Papel
+
+PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
+ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
+
+
+def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
+    """The roles someone may give: only an admin makes an admin (the service refuses the rest)."""
+    return PAPEIS if e_admin else tuple(p for p in PAPEIS if p != Papel.ADMIN)
+
+
+FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+SENHA_MINIMA = 8
+
+
+# What the record of sign-ins and changes says, per code (the /pessoas page and `access-log`).
+REGISTROS = {
+    "entrar": "Entrou",
+    "criar": "Cadastrou",
+    "editar": "Alterou o cadastro",
+    "desativar": "Desativou",
+    "reativar": "Reativou",
+    "redefinir_senha": "Redefiniu a senha",
+    "trocar_senha": "Trocou a própria senha",
+}
+# Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed on a tablet.
+_ALFABETO_SENHA = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class UsuarioInvalido(ValueError):
+    """A user that cannot be created or changed; the message is for people (Portuguese), and
+    `campo` the form field it belongs beside (None: the form as a whole)."""
+
+    def __init__(self, mensagem: str, campo: str | None = None) -> None:
+        super().__init__(mensagem)
+        self.campo = campo
+
+
+class ApenasAdmin(UsuarioInvalido):
+    """A manager (or anyone but an admin) tried to create, change, reset or deactivate an
+    admin, or to make someone one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Apenas um administrador pode criar, promover, rebaixar, alterar, redefinir a senha "
+            "ou desativar um administrador.",
+            "papel",
+        )
+
+
+class UltimoAdmin(UsuarioInvalido):
+    """The change would leave no active admin."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Este é o último administrador ativo: torne outra pessoa administrador antes de "
+            "rebaixá-lo ou desativá-lo.",
+            "papel",
+        )
+
+
+def normalizar_login(login: str) -> str:
+    return login.strip().lower()
+
+
+_CAMPOS = {"nome": "nome", "papel": "papel", "funcionario_id": "nº de funcionário"}
+
+
+def descrever(registro: dict[str, Any]) -> str:
+    """A line of the record in words: "Alterou o cadastro: papel Mecânico → Gerente"."""
+    texto = REGISTROS.get(registro.get("acao", ""), registro.get("acao", ""))
+    partes = []
+    for campo, valor in (registro.get("detalhe") or {}).items():
+        if isinstance(valor, list) and len(valor) == 2:
+            antes, depois = (_valor(campo, v) for v in valor)
+            partes.append(f"{_CAMPOS.get(campo, campo)} {antes} → {depois}")
+        else:
+            partes.append(f"{_CAMPOS.get(campo, campo)} {_valor(campo, valor)}")
+    return f"{texto}: {'; '.join(partes)}" if partes else texto
+
+
+def _valor(campo: str, valor: Any) -> str:
+    if valor is None:
+        return "—"
+    if campo == "papel" and valor in PAPEIS:
+        return ROTULOS_PAPEL[Papel(valor)]
+    return str(valor)
+
+
+def senha_temporaria() -> str:
+    """A one-time password shown once to a manager ("k7qm-x4ta-9pwe": 60 bits); the person
+    must change it at the next sign-in."""
+    grupos = ("".join(secrets.choice(_ALFABETO_SENHA) for _ in range(4)) for _ in range(3))
+    return "-".join(grupos)
+
+
+def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[str, str]:
+    """A user's name and role as stored (stripped, lower case); UsuarioInvalido otherwise."""
+    nome = nome.strip()
+    if not nome:
+        raise UsuarioInvalido("Informe o nome do usuário.", "nome")
+    if len(nome) > 80:
+        raise UsuarioInvalido("O nome deve ter no máximo 80 caracteres.", "nome")
+    papel = str(papel).strip().lower()
+    if papel not in PAPEIS:
+        raise UsuarioInvalido(
+            f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.", "papel"
+        )
+    if funcionario_id is not None and not 0 < funcionario_id < 2**63:
+        raise UsuarioInvalido(
+            "O número de funcionário deve ser um inteiro positivo.", "funcionario_id"
+        )
+    return nome, papel
+
+
+class Usuario:
+    """A stored user. Flask-Login reads `is_authenticated`, `is_active`, `is_anonymous` and
+    `get_id()` (what its UserMixin would give, written here so the rules stay free of Flask)."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, documento: dict[str, Any], sessao: str | None = None) -> None:
+        self.documento = documento
+        self.sessao = sessao  # the open session this request belongs to (sessao/repository.py)
+
+    def __eq__(self, outro: object) -> bool:
+        return isinstance(outro, Usuario) and self.get_id() == outro.get_id()
+
+    def __hash__(self) -> int:
+        return hash(self.get_id())
+
+    def get_id(self) -> str:
+        # The stamp changes when the password changes or the user is deactivated, so every
+        # session carrying the old id stops loading (PessoasQueries.carregar); the session id
+        # ends with sign-out.
+        return f"{self.login}:{self.documento['carimbo']}:{self.sessao or '-'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ativo
+
+    @property
+    def login(self) -> str:
+        return self.documento["login"]
+
+    @property
+    def nome(self) -> str:
+        return self.documento["nome"]
+
+    @property
+    def papel(self) -> Papel:
+        return Papel(self.documento["papel"])
+
+    @property
+    def papel_rotulo(self) -> str:
+        return ROTULOS_PAPEL.get(self.papel, self.papel.value)
+
+    @property
+    def funcionario_id(self) -> int | None:
+        return self.documento.get("funcionario_id")
+
+    @property
+    def ativo(self) -> bool:
+        return bool(self.documento.get("ativo"))
+
+    @property
+    def deve_trocar_senha(self) -> bool:
+        """A manager reset the password (or created the user): it must change at sign-in."""
+        return bool(self.documento.get("trocar_senha"))
+
+    @property
+    def ultimo_acesso_em(self) -> Any:
+        return self.documento.get("ultimo_acesso_em")
+
+    @property
+    def e_gerente(self) -> bool:
+        return self.papel in GESTORES
+
+    @property
+    def ator(self) -> Ator:
+        """This person as the queue and the people's rules see whoever acts."""
+        return Ator(self.login, self.papel, pessoa=True, funcionario_id=self.funcionario_id)
+
+    def __repr__(self) -> str:
+        return f"Usuario({self.login!r}, {self.papel.value})"

@@ -1,0 +1,100 @@
+"""Every read of the forecast's store (collections and documents: repository.py), each beside the
+index that serves it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.database import Database
+
+from .repository import CALCULO, ESTADO, LEASE, PREVISOES
+
+
+@dataclass(frozen=True)
+class Estado:
+    """The last recompute, as a screen and the API read it: why there is no number (`motivo`,
+    None when there are forecasts), how many orders are at risk, when it ran and on what (the
+    finished orders learned from, the mechanics at work, the window, the minimum history)."""
+
+    motivo: str | None
+    em_risco: int
+    calculada_em: datetime | None
+    base_ordens: int
+    mecanicos: int
+    janela_dias: int
+    historico_minimo: int
+
+    @classmethod
+    def de(cls, documento: Mapping[str, Any] | None) -> Estado | None:
+        if documento is None:
+            return None
+        calculo = documento.get("calculo") or {}
+        return cls(
+            documento.get("motivo"),
+            int(documento.get("em_risco") or 0),
+            calculo.get("em"),
+            int(calculo.get("base_ordens") or 0),
+            int(calculo.get("mecanicos") or 0),
+            int(calculo.get("janela_dias") or 0),
+            int(calculo.get("historico_minimo") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Previsoes:
+    """What one read gives a screen: each order's forecast document by the order's id (as
+    text), and the last recompute's summary (None: never computed)."""
+
+    por_ordem: Mapping[str, Mapping[str, Any]]
+    estado: Estado | None
+
+    def de(self, fila_id: object) -> Mapping[str, Any] | None:
+        """The forecast of one order, None when it has none (or no honest number exists)."""
+        if self.estado is None or self.estado.motivo:
+            return None
+        return self.por_ordem.get(str(fila_id))
+
+
+NENHUMA = Previsoes({}, None)
+
+
+class PrevisaoQueries:
+    def __init__(self, db: Database) -> None:
+        self.previsoes = db[PREVISOES]
+        self.calculo = db[CALCULO]
+
+    def para(self, fila_ids: Iterable[ObjectId]) -> Previsoes:
+        """The forecasts of these orders and the summary, in ONE query (the _id index): what a
+        board, a TV, a page or the API shows, never a query per card."""
+        ids: list[Any] = list(dict.fromkeys(fila_ids))
+        por_ordem: dict[str, Mapping[str, Any]] = {}
+        estado = None
+        for documento in self.previsoes.find({"_id": {"$in": [*ids, ESTADO]}}):
+            if documento["_id"] == ESTADO:
+                estado = Estado.de(documento)
+            else:
+                por_ordem[str(documento["_id"])] = documento
+        return Previsoes(por_ordem, estado)
+
+    def estado(self) -> Estado | None:
+        return Estado.de(self.previsoes.find_one({"_id": ESTADO}))
+
+    def em_risco(self, limite: int = 200) -> list[dict[str, Any]]:
+        """The orders at risk now, the soonest promise first: the customer to call first
+        (index em_risco, partial: only those at risk are in it)."""
+        ordem = [("em_risco", 1), ("promessa", 1), ("_id", 1)]
+        return list(self.previsoes.find({"em_risco": True}).sort(ordem).limit(limite))
+
+    def guardadas(self) -> dict[ObjectId, dict[str, Any]]:
+        """Every stored order's forecast, what a recompute compares its new one with."""
+        campos = {"p50": 1, "p80": 1, "em_risco": 1, "promessa": 1}
+        return {d["_id"]: d for d in self.previsoes.find({"_id": {"$ne": ESTADO}}, campos)}
+
+    def calculo_atual(self) -> dict[str, Any] | None:
+        """The recompute's own document: who holds the lease, the requests counted, the last
+        run."""
+        return self.calculo.find_one({"_id": LEASE})

@@ -1,0 +1,153 @@
+"""Every write of the forecast's store: the forecasts (collection `previsoes`) and the recompute's
+own document (collection `previsoes_calculo`: the lease, the requests for a recompute).
+
+`previsoes` holds one document per open order that has a forecast (`_id`: the order's `_id`)
+and one `estado` document: why there is no number (`motivo`), how many orders are at risk, and
+under `calculo.` when the last recompute ran and what it rested on. Forecasts live here, not on
+the order, so the queue's change stream is not flooded; an order's document is rewritten only
+when what a screen shows moved (previsao.service decides), and the `calculo.` fields, which
+change at every recompute, are no change any screen shows (the broker drops them).
+
+`previsoes_calculo` is written every few seconds (the lease) and at every change of the queue
+(a request for a recompute): it lives apart, where no screen's change stream looks.
+Reads live in queries.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+PREVISOES = "previsoes"
+CALCULO = "previsoes_calculo"
+ESTADO = "estado"  # the `_id` of the recompute's summary in `previsoes`
+LEASE = "previsao"  # the `_id` of the recompute's own document in `previsoes_calculo`
+# Fields of `previsoes` whose updates no screen shows (the last recompute's time and basis).
+CAMPOS_INVISIVEIS = ("calculo.",)
+
+INDICES = [
+    # The orders at risk (the top of /indicadores): only those are indexed.
+    IndexModel(
+        [("em_risco", ASCENDING), ("promessa", ASCENDING), ("_id", ASCENDING)],
+        name="em_risco",
+        partialFilterExpression={"em_risco": True},
+    ),
+]
+
+
+class PrevisaoRepository:
+    def __init__(self, db: Database) -> None:
+        self.previsoes = db[PREVISOES]
+        self.calculo = db[CALCULO]
+
+    def criar_indices(self) -> None:
+        self.previsoes.create_indexes(INDICES)
+
+    # --- the forecasts --------------------------------------------------------------------
+
+    def gravar(
+        self,
+        novas: Mapping[ObjectId, Mapping[str, Any]],
+        remover: Iterable[ObjectId],
+        estado: Mapping[str, Any],
+        calculo: Mapping[str, Any],
+    ) -> None:
+        """Write the forecasts that changed (`novas`, whole documents), remove those of orders
+        no longer open, then the summary: `estado`'s fields as they are, `calculo`'s under
+        `calculo.` (each field set on its own, so an update names only `calculo.<field>`).
+        Unordered bulk writes: one round trip for all, whatever their number."""
+        operacoes: list[Any] = [
+            ReplaceOne({"_id": oid}, dict(doc), upsert=True) for oid, doc in novas.items()
+        ]
+        fora = list(remover)
+        if fora:
+            operacoes.append(DeleteMany({"_id": {"$in": fora}}))
+        if operacoes:
+            self.previsoes.bulk_write(operacoes, ordered=False)
+        campos = {**estado, **{f"calculo.{k}": v for k, v in calculo.items()}}
+        self.previsoes.update_one({"_id": ESTADO}, {"$set": campos}, upsert=True)
+
+    # --- the lease: one process computes ----------------------------------------------------
+
+    def tomar(self, dono: str, lease_ms: int) -> dict[str, Any] | None:
+        """Take the lease if it is free, expired or already `dono`'s (then renew it): the
+        recompute's document, or None when another process holds it. Timed by the database's
+        clock ($$NOW), so processes on hosts with skewed clocks agree on when it expires."""
+        livre = {
+            "_id": LEASE,
+            "$or": [
+                {"dono": dono},
+                {"ate": None},
+                {"$expr": {"$lte": ["$ate", "$$NOW"]}},
+            ],
+        }
+        tomado = self.calculo.find_one_and_update(
+            livre,
+            [{"$set": {"dono": dono, "ate": {"$add": ["$$NOW", lease_ms]}}}],
+            return_document=ReturnDocument.AFTER,
+        )
+        if tomado is None and self._criar():
+            return self.tomar(dono, lease_ms)  # the very first time: the document is there now
+        return tomado
+
+    def _criar(self) -> bool:
+        """The recompute's document, if it does not exist yet: whether it was created now."""
+        try:
+            resultado = self.calculo.update_one(
+                {"_id": LEASE}, {"$setOnInsert": {"dono": None, "ate": None}}, upsert=True
+            )
+        except DuplicateKeyError:
+            return False  # another process created it at the same moment
+        return resultado.upserted_id is not None
+
+    def soltar(self, dono: str) -> None:
+        """Let go of the lease (a process stopping), so another takes it at once."""
+        self.calculo.update_one({"_id": LEASE, "dono": dono}, {"$set": {"dono": None, "ate": None}})
+
+    def pedir(self) -> None:
+        """Ask the process that computes for a recompute (a change made in another process):
+        it sees the counter move at its next turn."""
+        self.calculo.update_one({"_id": LEASE}, {"$inc": {"pedidos": 1}}, upsert=True)
+
+    def registrar_calculo(self, dono: str, quando: datetime, duracao_ms: float) -> bool:
+        """Note the last recompute in the recompute's own document, only if the lease is still
+        `dono`'s (False when it was lost: then its results must not be written)."""
+        resultado = self.calculo.update_one(
+            {"_id": LEASE, "dono": dono, "$expr": {"$gt": ["$ate", "$$NOW"]}},
+            {"$set": {"ultimo": quando, "duracao_ms": duracao_ms}},
+        )
+        return resultado.matched_count == 1
+
+    def apagar_tudo(self) -> None:
+        """Forget every forecast (`seed-demo --reset` empties the queue)."""
+        self.previsoes.delete_many({})
+
+
+def documento(
+    ordem_servico_id: int,
+    p50: datetime,
+    p80: datetime,
+    em_risco: bool,
+    promessa: datetime | None,
+    atraso_s: float,
+    chance: float,
+    escrita_em: datetime,
+) -> dict[str, Any]:
+    """An order's forecast as stored. `promessa`: the promised time it was computed against
+    (a screen shows the risk only while the order still has that promise)."""
+    return {
+        "ordem_servico_id": ordem_servico_id,
+        "p50": p50,
+        "p80": p80,
+        "em_risco": em_risco,
+        "promessa": promessa,
+        "atraso_esperado_s": round(atraso_s, 1),
+        "chance_atraso": round(chance, 3),
+        "escrita_em": escrita_em,
+    }

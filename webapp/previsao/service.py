@@ -1,0 +1,248 @@
+"""The recompute: read the shop's history and its queue now, forecast every open order
+(`forecast.prever`), and store only what changed enough to matter.
+
+- The history: the orders finished in the window (PREVISAO_JANELA_DIAS), read through the
+  queue's queries with only the fields the forecast learns from (the stages' instants and their
+  holds, as the indicators read them), in large batches straight into arrays: 50,000 orders
+  never sit in memory as 50,000 dicts.
+- The queue: every open order in its real state (its stage, its hold, its mechanic, its
+  promise), and the mechanics at work now (a function create_app gives: the active mechanics,
+  which belong to `pessoas`).
+- What is written: an order's forecast only when a time a screen shows (p50 on the card, p80
+  on the order's page) moved by MUDANCA_MINIMA or more, or when its risk flag flipped (or its
+  promise changed while at risk); the forecasts of orders no longer open go; the summary
+  (`estado`) says how many are at risk, or why there is no number, and, in fields no screen
+  watches, when this recompute ran and on what. A quiet shop's recompute writes one document.
+
+Below the minimum history (PREVISAO_HISTORICO_MINIMO) or with no mechanic at work there is no
+number anywhere: every order's forecast is removed and the summary says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from array import array
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import numpy as np
+from bson import ObjectId
+
+from ..clock import agora as agora_do_relogio
+from ..fila.queries import FilaQueries
+from ..fila.stages import Etapa
+from .calendar import Calendario
+from .domain import ETAPAS, MARCOS, Abertas, Historico, Resultado
+from .forecast import Configuracao, prever
+from .model import Parametros
+from .queries import PrevisaoQueries
+from .repository import PrevisaoRepository, documento
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A stored forecast is rewritten (and so pushed to the screens) only past this move of p50 or
+# p80: a card's "pronto ~15:40" does not flicker with the Monte Carlo's noise.
+MUDANCA_MINIMA = timedelta(minutes=10)
+# The store's stages, in the forecast's order (the indicators' intervals: the same order).
+_ETAPAS_GUARDADAS = tuple(e.value for e in Etapa)
+assert len(_ETAPAS_GUARDADAS) == len(ETAPAS)
+_CAMPOS_COMPARADOS = ("p50", "p80")
+
+
+def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) -> bool:
+    """Whether a new forecast must replace the stored one: a shown time moved by
+    MUDANCA_MINIMA or more, the risk flag flipped, or the promise it is measured against
+    changed while it is at risk (the screens show the risk only for that promise)."""
+    if antiga is None:
+        return True
+    if bool(antiga.get("em_risco")) != bool(nova["em_risco"]):
+        return True
+    if nova["em_risco"] and antiga.get("promessa") != nova["promessa"]:
+        return True
+    return any(
+        antiga.get(campo) is None or abs(nova[campo] - antiga[campo]) >= MUDANCA_MINIMA
+        for campo in _CAMPOS_COMPARADOS
+    )
+
+
+def fora_do_laco(funcao: Callable[[], T]) -> T:
+    """Run a CPU-bound call (numpy, no I/O) in a native thread when this process is one of
+    gunicorn's gevent workers, so the worker's other greenlets (requests, live streams) go on
+    meanwhile; elsewhere, right here."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent  # noqa: PLC0415 - only ever in a process gevent already patched
+
+        return gevent.get_hub().threadpool.apply(funcao)
+    return funcao()
+
+
+@dataclass(frozen=True)
+class Resumo:
+    """What a recompute did: the numbers its log line says."""
+
+    calculada_em: datetime
+    base_ordens: int
+    mecanicos: int
+    abertas: int
+    em_risco: int
+    escritas: int
+    removidas: int
+    motivo: str | None
+    duracao_ms: float
+    descartada: bool = False  # the lease was lost meanwhile: nothing written
+
+    def __str__(self) -> str:
+        if self.descartada:
+            return "recálculo descartado: outro processo assumiu a previsão"
+        base = f"{self.base_ordens} ordens finalizadas na janela, {self.mecanicos} mecânicos"
+        if self.motivo:
+            return f"{base}: {self.motivo} ({self.duracao_ms:.0f} ms)"
+        return (
+            f"{base}: {self.abertas} ordens abertas, {self.em_risco} em risco; "
+            f"{self.escritas} previsões gravadas, {self.removidas} removidas "
+            f"({self.duracao_ms:.0f} ms)"
+        )
+
+
+class PrevisaoService:
+    def __init__(
+        self,
+        repo: PrevisaoRepository,
+        queries: PrevisaoQueries,
+        fila: FilaQueries,
+        calendario: Calendario,
+        *,
+        mecanicos: Callable[[], Iterable[int]],
+        janela_dias: int = 90,
+        historico_minimo: int = 30,
+        agora: Callable[[], datetime] = agora_do_relogio,
+        calcular: Callable[[Callable[[], Resultado]], Resultado] = fora_do_laco,
+    ) -> None:
+        self.repo = repo
+        self.queries = queries
+        self.fila = fila
+        self.calendario = calendario
+        # Given by create_app, so the core stays free of the features: `mecanicos` gives the
+        # ids (funcionario_id) of the mechanics at work now (pessoas: the active mechanics).
+        self.mecanicos = mecanicos
+        self.janela_dias = janela_dias
+        self.historico_minimo = historico_minimo
+        self.configuracao = Configuracao(
+            parametros=Parametros(janela_dias=janela_dias, minimo_ordens=historico_minimo)
+        )
+        self.agora = agora
+        self.calcular = calcular
+
+    def recalcular(self, ainda_dono: Callable[[], bool] | None = None) -> Resumo:
+        """One recompute of every open order's forecast, stored. `ainda_dono`: asked before
+        writing (the worker's lease): False, and nothing is written."""
+        inicio = time.perf_counter()
+        instante = self.agora()
+        historico = self.historico(instante)
+        guardadas_abertas = self.fila.abertas_para_previsao()
+        abertas = Abertas.de_registros(registro_aberto(d) for d in guardadas_abertas)
+        mecanicos = list(self.mecanicos())
+        resultado = self.calcular(
+            lambda: prever(
+                self.calendario, historico, abertas, mecanicos, instante, self.configuracao
+            )
+        )
+        duracao_ms = round((time.perf_counter() - inicio) * 1000, 1)
+        if ainda_dono is not None and not ainda_dono():
+            return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
+        guardadas = self.queries.guardadas()
+        ordens = {d["ordem_servico_id"]: d for d in guardadas_abertas}
+        novas: dict[ObjectId, dict[str, Any]] = {}
+        if resultado.motivo:
+            remover = list(guardadas)
+        else:
+            for p in resultado.previsoes:
+                ordem = ordens[p.ordem_servico_id]
+                nova = documento(
+                    p.ordem_servico_id, _ms(p.p50), _ms(p.p80), p.em_risco,
+                    ordem.get("previsao_entrega"), p.atraso_esperado_s, p.chance_atraso, instante,
+                )  # fmt: skip
+                if mudou_o_bastante(guardadas.get(ordem["_id"]), nova):
+                    novas[ordem["_id"]] = nova
+            abertas_ids = {d["_id"] for d in guardadas_abertas}
+            remover = [oid for oid in guardadas if oid not in abertas_ids]
+        em_risco = sum(p.em_risco for p in resultado.previsoes)
+        calculo = {
+            "em": _ms(resultado.calculada_em),
+            "base_ordens": resultado.base_ordens,
+            "mecanicos": resultado.mecanicos,
+            "janela_dias": self.janela_dias,
+            "historico_minimo": self.historico_minimo,
+            "abertas": len(abertas),
+            "execucoes": resultado.execucoes,
+            "duracao_ms": duracao_ms,
+        }
+        estado = {"motivo": resultado.motivo, "em_risco": em_risco}
+        self.repo.gravar(novas, remover, estado, calculo)
+        resumo = self._resumo(resultado, len(novas), len(remover), duracao_ms, len(abertas))
+        log.info("previsão recalculada: %s", resumo, extra={"duracao_ms": duracao_ms})
+        return resumo
+
+    def _resumo(
+        self,
+        resultado: Resultado,
+        escritas: int,
+        removidas: int,
+        duracao_ms: float,
+        abertas: int,
+        *,
+        descartada: bool = False,
+    ) -> Resumo:
+        return Resumo(
+            resultado.calculada_em, resultado.base_ordens, resultado.mecanicos, abertas,
+            sum(p.em_risco for p in resultado.previsoes), escritas, removidas,
+            resultado.motivo, duracao_ms, descartada,
+        )  # fmt: skip
+
+    def historico(self, instante: datetime) -> Historico:
+        """The orders finished in the window, read in batches straight into arrays (no dict
+        per order kept): priority ranks, the MARCOS instants (epoch seconds, NaN when not
+        reached), the seconds on hold per stage (wall clock, as stored)."""
+        desde = instante - timedelta(days=self.janela_dias)
+        prioridade = array("b")
+        instantes = array("d")
+        pausas = array("d")
+        nan = math.nan
+        for d in self.fila.finalizadas_para_previsao(desde):
+            prioridade.append(d.get("prioridade_ordem", 2))
+            for marco in MARCOS:
+                valor = d.get(marco)
+                instantes.append(valor.timestamp() if valor is not None else nan)
+            guardadas = d.get("pausas_s") or {}
+            for etapa in _ETAPAS_GUARDADAS:
+                pausas.append(guardadas.get(etapa) or 0.0)
+        n = len(prioridade)
+        return Historico(
+            np.frombuffer(prioridade, dtype=np.int8).copy(),
+            np.frombuffer(instantes, dtype=np.float64).reshape(n, len(MARCOS)).copy(),
+            np.frombuffer(pausas, dtype=np.float64).reshape(n, len(ETAPAS)).copy(),
+        )
+
+
+def registro_aberto(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An open order as stored (FilaQueries.abertas_para_previsao) as the forecast's record:
+    the priority's rank, its holds per stage in the forecast's order, its running hold."""
+    pausas = item.get("pausas_s") or {}
+    return {
+        **item,
+        "prioridade": item["prioridade_ordem"],
+        "pausas": [pausas.get(etapa) or 0.0 for etapa in _ETAPAS_GUARDADAS],
+        "pausa_desde": (item.get("pausa") or {}).get("desde"),
+    }
+
+
+def _ms(instante: datetime) -> datetime:
+    """At MongoDB's millisecond precision, as every instant of the app."""
+    return instante.replace(microsecond=instante.microsecond // 1000 * 1000)
