@@ -51,7 +51,8 @@ help: ## List the targets
 	@echo "           HOST/PORT (make run, default 127.0.0.1:8002), DEMO=1 (make run seeds the demo),"
 	@echo "           PYTEST_ARGS and PYTEST_WORKERS (make test, default 3 processes; 0: one),"
 	@echo "           BENCH_ARGS (make bench), CAPACIDADE_ARGS (make bench-capacidade),"
-	@echo "           SOAK_ARGS (make bench-soak), PREVISAO_ARGS (make bench-previsao)."
+	@echo "           SOAK_ARGS (make bench-soak), PREVISAO_ARGS (make bench-previsao),"
+	@echo "           INDICADORES_ARGS (make bench-indicadores)."
 
 venv: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
@@ -179,8 +180,11 @@ BENCH_ARGS ?=
 bench: system-deps venv assets ## Board at volume (own mongod, production gunicorn, Chromium) -> docs/PERFORMANCE.md
 	$(PY) -m bench.quadro $(BENCH_ARGS)
 
+# Also on demand: ~2 min. INDICADORES_ARGS e.g. `--ordens 5000 --sem-doc` (see
+# `python -m bench.indicadores -h`).
+INDICADORES_ARGS ?=
 bench-indicadores: system-deps venv ## Benchmark /indicadores and the CSV export on 50,000 orders (writes docs/PERFORMANCE.md)
-	$(PY) bench/bench_indicadores.py
+	$(PY) -m bench.indicadores $(INDICADORES_ARGS)
 
 # Also on demand: ~1.5 min. CAPACIDADE_ARGS e.g. `--streams 300 --sem-doc` (see
 # `python -m bench.capacidade -h`).
@@ -188,7 +192,8 @@ CAPACIDADE_ARGS ?=
 bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients on one pod's gunicorn -> docs/PERFORMANCE.md
 	$(PY) -m bench.capacidade $(CAPACIDADE_ARGS)
 
-# Also on demand: ~1 min; no database. PREVISAO_ARGS e.g. `--fotos 20 --sem-doc` (see
+# Also on demand: a quarter of an hour and more (the oracle; `--oraculo 0` skips it); no
+# database. PREVISAO_ARGS e.g. `--fotos 20 --oraculo 0 --sem-doc` (see
 # `python -m bench.previsao -h`).
 PREVISAO_ARGS ?=
 bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md

@@ -613,18 +613,6 @@ def problemas_no_log(servidor: Servidor) -> Counter[str]:
 # --- the report ----------------------------------------------------------------------------------
 
 
-def _mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
-
-
-def _rss(rss: dict[int, int]) -> str:
-    return f"{_mb(max(rss.values()))} / {_mb(sum(rss.values()))}" if rss else "n/a"
-
-
-def _veredito(cumprido: bool) -> str:
-    return "met" if cumprido else "**missed**"
-
-
 def _ms(valores: Sequence[float]) -> str:
     if not valores:
         return "n/a"
@@ -666,7 +654,7 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
     def linha(
         rotulo: str, valor: Callable[[Resultado], str], alvo: str = "", chave: str = ""
     ) -> None:
-        veredito = _veredito(v[chave]) if chave else ""
+        veredito = harness.veredito(v[chave]) if chave else ""
         valores = " | ".join(valor(r) for r in resultados)
         linhas.append(f"| {rotulo} | {valores} | {alvo} | {veredito} |")
 
@@ -707,7 +695,7 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
 
     def rss_mudancas(r: Resultado) -> str:
         m = r.rss_mudancas
-        return f"{_mb(m[0])} → {_mb(m[-1])} ({len(m)} changes)"
+        return f"{harness.mb(m[0])} → {harness.mb(m[-1])} ({len(m)} changes)"
 
     def descartadas(r: Resultado) -> str:
         return f"{r.estado_final['terminadas']:,}"
@@ -756,9 +744,9 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
         mudancas, f"p95 < {ALVO_MUDANCA_P95_S:.0f} s", "mudanca",
     )  # fmt: skip
     linha("the API call (POST iniciar-diagnostico), p50 / p95 / max", lambda r: _ms(r.api_ms))
-    linha("worker RSS just started: max / sum", lambda r: _rss(r.rss_inicio))
-    linha("worker RSS, everything open: max / sum", lambda r: _rss(r.rss_streams))
-    linha("worker RSS after the changes: max / sum", lambda r: _rss(r.rss_fim))
+    linha("worker RSS just started: max / sum", lambda r: harness.rss_max_soma(r.rss_inicio))
+    linha("worker RSS, everything open: max / sum", lambda r: harness.rss_max_soma(r.rss_streams))
+    linha("worker RSS after the changes: max / sum", lambda r: harness.rss_max_soma(r.rss_fim))
     linha("worker RSS, sum: after the first change → after the last", ou_na(rss_mudancas))
     linha("RSS per open connection (everything open − just started)", ou_na(rss_por_stream))
     linha(

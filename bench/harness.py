@@ -40,6 +40,7 @@ from typing import Any
 
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from pymongo import UpdateOne
 
@@ -69,7 +70,7 @@ PERFORMANCE_MD = RAIZ / "docs" / "PERFORMANCE.md"
 class Mongod:
     url: str
     pasta: Path  # its temporary data directory and log
-    pid: int | None = None  # its process (its CPU time, in /proc)
+    pid: int  # for its CPU time (cpu_ms)
 
 
 @contextlib.contextmanager
@@ -425,15 +426,38 @@ def _ppid(pid: int) -> int | None:
     return int(estado[estado.rindex(")") + 2 :].split()[1])
 
 
-def rss_kb(pid: int) -> int | None:
-    """VmRSS of a process in kB (None when it is gone)."""
+def memoria_kb(campo: str, pid: int | str = "self") -> int | None:
+    """A memory line of /proc/<pid>/status in kB (VmRSS, VmHWM: the peak RSS); None when the
+    process is gone."""
     try:
         for linha in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if linha.startswith("VmRSS:"):
+            if linha.startswith(campo + ":"):
                 return int(linha.split()[1])
     except OSError:
         return None
     return None
+
+
+def rss_kb(pid: int) -> int | None:
+    """VmRSS of a process in kB (None when it is gone)."""
+    return memoria_kb("VmRSS", pid)
+
+
+def zerar_pico() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux 4.0+), so that the next peak is
+    what comes after; False where /proc/self/clear_refs may not be written."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of a process so far, in ms: steadier than the wall clock on a
+    busy machine."""
+    campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(campos[11]) + int(campos[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -583,6 +607,16 @@ def csrf_de(html: str) -> str:
     return achado.group(1)
 
 
+def entrar_no_cliente(app: Flask, login: str, senha: str) -> FlaskClient:
+    """A Flask test client signed in through the real form, in this process."""
+    cliente = app.test_client()
+    pagina = cliente.get("/entrar")
+    dados = {"login": login, "senha": senha, "csrf_token": csrf_de(pagina.text)}
+    if cliente.post("/entrar", data=dados).status_code != 302:
+        raise RuntimeError(f"in-process sign-in as {login} failed")
+    return cliente
+
+
 def entrar(base: str, login: str, senha: str) -> requests.Session:
     """A requests session signed in through the real form (GET /entrar for the CSRF token,
     POST /entrar). Keep its User-Agent: the session is bound to address and browser."""
@@ -628,10 +662,28 @@ def mediana(valores: Sequence[float]) -> float:
     return statistics.median(valores)
 
 
-def p95(valores: Sequence[float]) -> float:
-    """Nearest-rank 95th percentile (of 30 samples: the 29th)."""
+def percentil(valores: Sequence[float], q: int) -> float:
+    """Nearest-rank q-th percentile (the 95th of 30 samples: the 29th)."""
     ordenados = sorted(valores)
-    return ordenados[max(0, -(-95 * len(ordenados) // 100) - 1)]
+    return ordenados[max(0, -(-q * len(ordenados) // 100) - 1)]
+
+
+def p95(valores: Sequence[float]) -> float:
+    return percentil(valores, 95)
+
+
+def mb(kb: float) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+def rss_max_soma(rss: dict[int, int]) -> str:
+    """Workers' RSS (Servidor.rss_kb): the largest / the sum."""
+    return f"{mb(max(rss.values()))} / {mb(sum(rss.values()))}" if rss else "n/a"
+
+
+def veredito(cumprido: bool) -> str:
+    """A budget's or a target's verdict in a section."""
+    return "met" if cumprido else "**missed**"
 
 
 # --- docs/PERFORMANCE.md -------------------------------------------------------------------------

@@ -1,18 +1,26 @@
 """`make bench-previsao`: the forecast ("quando fica pronto?") scored on simulated shops, beside
-two baselines, and its recompute measured at 2,000 open and 50,000 finished orders.
+two baselines and the shop's own model, and its recompute measured at 2,000 open and 50,000
+finished orders.
 
-    .venv/bin/python -m bench.previsao [--oficinas 4] [--fotos 30] [--execucoes 200] [--sem-doc]
+    .venv/bin/python -m bench.previsao [--oficinas 4] [--fotos 30] [--execucoes 200]
+        [--oraculo 40] [--sem-orcamento] [--saida docs/PERFORMANCE.md] [--sem-doc]
 
-1. bench/oficina_simulada.py runs --oficinas shops (seeds 1, 2, ...) for 120 days each (and 30
-   more, so that what is open at the end finishes), with snapshots of the open orders at
-   --fotos instants over the last 30.
+1. bench/oficina_simulada.py runs two kinds of shop, --oficinas of each (seeds 1, 2, ...):
+   the shop (`Parametros`) and another one (`variante`: more mechanics, other hours, customers
+   who answer the next day, fewer holds), for 120 days each (and 30 more, so that what is
+   open at the end finishes), with snapshots of the open orders at --fotos instants over the
+   last 30.
 2. The orders finished in the first 90 days are written as the indicators' CSV export, the
-   snapshots as JSON (var/bench-previsao/oficina-N/historico.csv and fotos.json: what a run
+   snapshots as JSON (var/bench-previsao/<shop>-N/historico.csv and fotos.json: what a run
    through the real app will load), and the CSV is read back as the forecast's history.
 3. At each snapshot, the forecast (webapp/previsao, called directly, no app) and the two
-   baselines forecast every open order; bench/previsao_placar.py scores them, the shops
-   pooled, against when the orders really finished.
-4. The budget: the whole recompute (model + simulation) on 50,000 finished orders and 2,000
+   baselines forecast every open order; bench/previsao_placar.py scores them, the shops of a
+   kind pooled, against when the orders really finished.
+4. With --oraculo N, the oracle: the simulator itself run again N times from each snapshot,
+   redrawing only what nobody knew then (Simulador.futuros): the best forecast there can be,
+   so the error left to it is the irreducible one. Then the same knowing each open order's
+   customer answer and holds, to show how much of the error they make.
+5. The budget: the whole recompute (model + simulation) on 50,000 finished orders and 2,000
    open ones, its median CPU time over a few runs (one core: numpy runs single-threaded here)
    and the memory it takes (the peak of what it allocates, by tracemalloc, and the process's
    peak RSS over its RSS before).
@@ -27,13 +35,30 @@ import gc
 import statistics
 import time
 import tracemalloc
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from bench.harness import RAIZ, argumentos_da_secao, aviso, maquina, publicar
-from bench.oficina_simulada import FUSO, HORARIO, Parametros, Simulador
+from bench.harness import (
+    RAIZ,
+    argumentos_da_secao,
+    aviso,
+    maquina,
+    memoria_kb,
+    publicar,
+    zerar_pico,
+)
+from bench.oficina_simulada import (
+    FUSO,
+    HORARIO,
+    PAUSAS,
+    RESPOSTA,
+    Parametros,
+    Simulador,
+    variante,
+)
 from bench.previsao_dados import (
     documentos_finalizados,
     escrever_fotos,
@@ -44,6 +69,7 @@ from bench.previsao_dados import (
 )
 from bench.previsao_placar import (
     Caso,
+    Placar,
     casos_das_medianas,
     casos_do_consultor,
     medianas,
@@ -57,20 +83,35 @@ PASTA = RAIZ / "var" / "bench-previsao"
 HISTORICO_DIAS = 90
 
 
-def simular_oficina(fotos: int, pasta: Path, semente: int) -> Simulador:
-    parametros = Parametros(semente=semente)
+@dataclass(frozen=True)
+class Tipo:
+    """A kind of simulated shop: its name in the report, its folder, its parameters by seed."""
+
+    nome: str
+    pasta: str
+    parametros: Callable[[int], Parametros]
+
+
+OFICINA = Tipo("the shop", "oficina", lambda semente: Parametros(semente=semente))
+VARIANTE = Tipo("another shop", "variante", variante)
+
+
+def simular_oficina(parametros: Parametros, fotos: int, pasta: Path) -> Simulador:
     simulador = Simulador(parametros)
     simulador.rodar(simulador.minutos_para_fotos(fotos, HISTORICO_DIAS, parametros.dias))
     pasta.mkdir(parents=True, exist_ok=True)
     corte = simulador.instante(HISTORICO_DIAS * 1440)
     linhas = escrever_historico(
-        pasta / "historico.csv", documentos_finalizados(simulador, corte), FUSO
+        pasta / "historico.csv",
+        documentos_finalizados(simulador, corte),
+        parametros.nomes,
+        FUSO,
     )
     escrever_fotos(
         pasta / "fotos.json",
         simulador,
         {
-            "HORARIO_FUNCIONAMENTO": HORARIO,
+            "HORARIO_FUNCIONAMENTO": parametros.horario,
             "FERIADOS": parametros.feriados_texto,
             "FUSO_HORARIO": FUSO,
         },
@@ -121,6 +162,32 @@ def casos_da_oficina(
     return deslocados, calendario, tempos, len(historico)
 
 
+def casos_do_oraculo(
+    simulador: Simulador, execucoes: int, conhecidos: frozenset[str], oficina: int
+) -> list[Caso]:
+    """The shop's own model as a forecast: at each snapshot, the simulator run again
+    `execucoes` times from there (Simulador.futuros); p50 and p80 are runs' finishes (an
+    order unfinished in a run counts at the simulation's end)."""
+    casos = []
+    for f, foto in enumerate(simulador.fotos):
+        fins = simulador.futuros(f, execucoes, conhecidos)
+        for doc in foto["ordens"]:
+            os = doc["ordem_servico_id"]
+            fora = simulador.abertos[-1]  # not finished within the simulation: at its end
+            minutos = np.array([fora if m is None else m for m in fins[os]], dtype=float)
+            p50, p80 = (
+                simulador.instante(int(q))
+                for q in np.quantile(minutos, [0.5, 0.8], method="inverted_cdf")
+            )
+            promessa = doc.get("previsao_entrega")
+            risco = promessa is not None and promessa > foto["instante"] and p80 > promessa
+            casos.append(
+                Caso(foto["instante"], oficina * 1_000_000 + os, p50, p80, risco, promessa,
+                     simulador.finalizada_em(os))
+            )  # fmt: skip
+    return casos
+
+
 # --- The budget ----------------------------------------------------------------------------------
 
 
@@ -167,13 +234,6 @@ def _carga(
     return historico, abertas_
 
 
-def _rss_kb(campo: str) -> int:
-    for linha in Path("/proc/self/status").read_text().splitlines():
-        if linha.startswith(campo + ":"):
-            return int(linha.split()[1])
-    return 0
-
-
 def medir_orcamento(
     finalizadas: int, abertas: int, mecanicos: int, repeticoes: int, configuracao: Configuracao
 ) -> str:
@@ -193,10 +253,10 @@ def medir_orcamento(
         uma()
         tempos.append(time.process_time() - inicio)
     gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-    antes = _rss_kb("VmRSS")
+    zerar_pico()
+    antes = memoria_kb("VmRSS") or 0
     uma()
-    pico_rss = _rss_kb("VmHWM") - antes
+    pico_rss = (memoria_kb("VmHWM") or 0) - antes
     tracemalloc.start()
     uma()
     _, pico = tracemalloc.get_traced_memory()
@@ -211,73 +271,124 @@ def medir_orcamento(
     )
 
 
+NOMES = {
+    "previsao": "Monte Carlo of the queue ({execucoes} runs)",
+    "p70": "The same, at risk when its p70 (not p80) passes the promise",
+    "consultor": "Baseline: the advisor's promise (median total + 25 %)",
+    "medianas": "Baseline: sum of the stage medians, no queue",
+    "oraculo": "Oracle: the simulator itself, run again {oraculo} times from the snapshot",
+    "oraculo_sabe": "Oracle knowing each open order's customer answer and holds",
+}
+
+
+def pontuar_tipo(
+    tipo: Tipo, args: argparse.Namespace, configuracao: Configuracao
+) -> tuple[dict[str, Placar], str, list[float]]:
+    """Every shop of a kind simulated, forecast and scored, pooled: the scores by forecast,
+    a line on what was scored, the forecasts' times."""
+    casos: dict[str, list[Caso]] = {}
+    tempos: list[float] = []
+    historicos = []
+    for oficina in range(1, args.oficinas + 1):
+        pasta = PASTA / f"{tipo.pasta}-{oficina}"
+        simulador = simular_oficina(tipo.parametros(oficina), args.fotos, pasta)
+        daqui, calendario, t, n = casos_da_oficina(pasta, configuracao, oficina)
+        if args.oraculo:
+            aviso(f"Oracle, {tipo.pasta} {oficina}...")
+            daqui["oraculo"] = casos_do_oraculo(simulador, args.oraculo, frozenset(), oficina)
+            daqui["oraculo_sabe"] = casos_do_oraculo(
+                simulador, args.oraculo, frozenset((RESPOSTA, PAUSAS)), oficina
+            )
+        for nome, lista in daqui.items():
+            casos.setdefault(nome, []).extend(lista)
+        tempos += t
+        historicos.append(n)
+    placares = {nome: pontuar(lista, calendario) for nome, lista in casos.items()}
+    p = tipo.parametros(1)
+    resumo = (
+        f"{args.oficinas} shops (seeds 1-{args.oficinas}; {p.mecanicos} mechanics, "
+        f"`{p.horario}`) x {args.fotos} snapshots: {placares['previsao'].casos} open orders in "
+        f"all ({placares['previsao'].sem_fim} never finished, left out); history per shop: "
+        f"{min(historicos)}-{max(historicos)} finished orders"
+    )
+    return placares, resumo, tempos
+
+
+def tabela(placares: dict[str, Placar], args: argparse.Namespace) -> list[str]:
+    linhas = [
+        "| forecast | p50 error (median) | p80 coverage | risk recall (late orders) | risk "
+        "precision (flagged orders) | flagged cases that were late |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for nome, placar in placares.items():
+        linhas.append(placar.linha(NOMES[nome].format(**vars(args))))
+    return linhas
+
+
+def metas(placares: dict[str, Placar]) -> list[tuple[str, bool]]:
+    """Each goal, met or not; beside it, where the oracle (the best forecast there can be, on
+    the same cases) stands: a goal the oracle misses is out of any forecast's reach."""
+    melhor = min(placares["consultor"].erro_p50_h, placares["medianas"].erro_p50_h)
+    previsao = placares["previsao"]
+    oraculo = placares.get("oraculo")
+    razao = f"{previsao.erro_p50_h / melhor:.2f} of it"
+    if oraculo:
+        razao += f"; the oracle: {oraculo.erro_p50_h / melhor:.2f}"
+    return [
+        (f"p50 error ≤ half of the better baseline's ({razao})", previsao.erro_p50_h <= melhor / 2),
+        ("p80 coverage 75–85 %", 0.75 <= previsao.cobertura_p80 <= 0.85),
+        ("risk recall ≥ 80 %", previsao.recall >= 0.80),
+        (
+            "risk precision ≥ 70 %"
+            + (f" (the oracle: {100 * oraculo.precisao:.0f} %)" if oraculo else ""),
+            previsao.precisao >= 0.70,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--oficinas", type=int, default=4, help="shops simulated (default 4)")
+    parser.add_argument("--oficinas", type=int, default=4, help="shops of each kind (default 4)")
     parser.add_argument("--fotos", type=int, default=30, help="snapshots per shop (default 30)")
     parser.add_argument("--execucoes", type=int, default=200, help="Monte Carlo runs")
+    parser.add_argument(
+        "--oraculo", type=int, default=40, help="oracle runs per snapshot (0: no oracle)"
+    )
     parser.add_argument("--sem-chegadas", action="store_true", help="do not simulate arrivals")
+    parser.add_argument("--sem-variante", action="store_true", help="only the first shop")
     parser.add_argument("--sem-orcamento", action="store_true", help="skip the budget")
     parser.add_argument("--repeticoes", type=int, default=5)
     argumentos_da_secao(parser)
     args = parser.parse_args()
     configuracao = Configuracao(execucoes=args.execucoes, chegadas=not args.sem_chegadas)
 
-    casos: dict[str, list[Caso]] = {}
-    tempos: list[float] = []
-    historicos = []
-    for oficina in range(1, args.oficinas + 1):
-        pasta = PASTA / f"oficina-{oficina}"
-        simular_oficina(args.fotos, pasta, semente=oficina)
-        daqui, calendario, t, n = casos_da_oficina(pasta, configuracao, oficina)
-        for nome, lista in daqui.items():
-            casos.setdefault(nome, []).extend(lista)
-        tempos += t
-        historicos.append(n)
-    placares = {nome: pontuar(lista, calendario) for nome, lista in casos.items()}
-    resumo = (
-        f"{args.oficinas} shops (seeds 1-{args.oficinas}) x {args.fotos} snapshots: "
-        f"{placares['previsao'].casos} open orders in all ({placares['previsao'].sem_fim} never "
-        f"finished, left out); history per shop: {min(historicos)}-{max(historicos)} finished "
-        f"orders; one forecast (a snapshot's orders): median "
-        f"{1000 * statistics.median(tempos):.0f} ms"
-    )
-    melhor = min(placares["consultor"].erro_p50_h, placares["medianas"].erro_p50_h)
-    previsao = placares["previsao"]
-    metas = [
-        ("p50 error ≤ half of the better baseline's", previsao.erro_p50_h <= melhor / 2),
-        ("p80 coverage 75–85 %", 0.75 <= previsao.cobertura_p80 <= 0.85),
-        ("risk recall ≥ 80 %", previsao.recall >= 0.80),
-        ("risk precision ≥ 70 %", previsao.precisao >= 0.70),
-    ]
     linhas = [
         "## Previsão",
         "",
         "`make bench-previsao` (bench/previsao.py): the forecast scored on simulated shops "
-        "(bench/oficina_simulada.py: 4 mechanics, working hours and holidays, arrivals by hour "
-        "and weekday, heavy-tailed stage times, customers' answers, holds for parts), 90 days of "
-        "history through the indicators' CSV, open orders snapshotted over the next 30 days, "
-        "against when they really finished. Errors in working hours (median over the cases); "
-        "recall: late orders flagged 2+ working hours ahead (their number); precision: flags "
-        "raised before the promise that were right (their number). See docs/PREVISAO.md.",
+        "(bench/oficina_simulada.py: working hours and holidays, mechanics absent some days, "
+        "arrivals by hour and weekday, heavy-tailed stage times, customers' answers, holds for "
+        "parts), 90 days of history through the indicators' CSV, open orders snapshotted over "
+        "the next 30 days, against when they really finished. Errors in working hours (median "
+        "over the cases); recall: late orders flagged 2+ working hours ahead (their number); "
+        "precision: orders flagged before their promise that were late (their number; beside "
+        "it, the same over (order, snapshot) cases). See docs/PREVISAO.md.",
         "",
         f"Machine: {maquina()}.",
-        "",
-        resumo + ".",
-        "",
-        "| forecast | p50 error (median) | p80 coverage | risk recall | risk precision |",
-        "| --- | --- | --- | --- | --- |",
-        previsao.linha(f"Monte Carlo of the queue ({configuracao.execucoes} runs)"),
-        placares["p70"].linha("The same, at risk when its p70 (not p80) passes the promise"),
-        placares["consultor"].linha("Baseline: the advisor's promise (median total + 25 %)"),
-        placares["medianas"].linha("Baseline: sum of the stage medians, no queue"),
-        "",
-        "Goals: "
-        + "; ".join(f"{nome}: {'met' if ok else '**not met**'}" for nome, ok in metas)
-        + ".",
     ]
-    for linha in linhas[-6:-2]:
-        aviso(linha)
+    tempos: list[float] = []
+    for tipo in (OFICINA,) if args.sem_variante else (OFICINA, VARIANTE):
+        placares, resumo, t = pontuar_tipo(tipo, args, configuracao)
+        tempos += t
+        veredito = "; ".join(f"{n}: {'met' if ok else '**not met**'}" for n, ok in metas(placares))
+        linhas += ["", f"**{tipo.nome.capitalize()}**: {resumo}.", "", *tabela(placares, args)]
+        linhas += ["", f"Goals: {veredito}."]
+        for linha in linhas[-len(placares) - 3 :]:
+            aviso(linha)
+    linhas += [
+        "",
+        f"One forecast (a snapshot's orders): median {1000 * statistics.median(tempos):.0f} ms.",
+    ]
     if not args.sem_orcamento:
         aviso("Budget: 50,000 finished, 2,000 open...")
         orcamento = medir_orcamento(50_000, 2_000, 200, args.repeticoes, configuracao)

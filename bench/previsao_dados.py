@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.oficina_simulada import MECANICOS, Simulador
+from bench.oficina_simulada import Simulador
 from webapp.fila import labels
 from webapp.fila.domain import Prioridade
 from webapp.fila.stages import INTERVALOS, Etapa
@@ -55,11 +55,14 @@ def documentos_finalizados(simulador: Simulador, ate: datetime) -> Iterable[dict
                "cliente": f"Cliente {ordem.os}", "d": d}  # fmt: skip
 
 
-def escrever_historico(caminho: Path, documentos: Iterable[Mapping[str, Any]], fuso: str) -> int:
-    """The CSV the indicators export, byte for byte (export.csv_em_partes); the number of rows."""
+def escrever_historico(
+    caminho: Path, documentos: Iterable[Mapping[str, Any]], nomes: Mapping[int, str], fuso: str
+) -> int:
+    """The CSV the indicators export, byte for byte (export.csv_em_partes; `nomes`: the
+    mechanics' names by id); the number of rows."""
     lista = list(documentos)
     with open(caminho, "w", encoding="utf-8", newline="") as arquivo:
-        for parte in export.csv_em_partes(lista, MECANICOS, ZoneInfo(fuso)):
+        for parte in export.csv_em_partes(lista, nomes, ZoneInfo(fuso)):
             arquivo.write(parte)
     return len(lista)
 

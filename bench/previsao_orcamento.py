@@ -474,7 +474,7 @@ def medir_recalculo(db: harness.Mongod, args: argparse.Namespace) -> Recalculo:
     for n in range(args.processos):
         saida = subprocess.run(
             [sys.executable, "-m", "bench.previsao_orcamento", "--um-processo", db.url, banco,
-             str(db.pid or 0), str(args.vezes)],
+             str(db.pid), str(args.vezes)],
             cwd=harness.RAIZ, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if saida.returncode != 0:

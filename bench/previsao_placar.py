@@ -3,12 +3,18 @@ for the baselines (and, later, for the forecasts read from the real app's API).
 
 A case is one open order at one snapshot: its p50 and p80, its risk flag, its promise, and when
 it really finished. The scores:
-- the median absolute error of p50, in working hours;
+- the median absolute error of p50, in working hours, over the cases;
 - p80 coverage: the share of cases finished by their p80 (calibrated: about 80 %);
-- risk recall: of the orders that finished past their promise and were open at a snapshot 2 or
-  more working hours before it, the share flagged at such a snapshot;
-- risk precision: of the flags raised before the promise, the share whose order did finish
-  past it.
+- risk recall, per order: of the orders that finished past their promise and were open at a
+  snapshot 2 or more working hours before it, the share flagged at such a snapshot;
+- risk precision, per order too: of the orders flagged at a snapshot before their promise, the
+  share that did finish past it. This is the shop manager's question, "when the board told me
+  an order was at risk, how often was it really late?": the board tells once, when the flag
+  turns on (it is pushed then, and the manager calls the customer then), so an order counts
+  once however many snapshots showed its flag, and a flag that came and went on an order
+  finished in time is a false alarm. Recall counts orders too, so the two are of one unit.
+  The share of flagged (order, snapshot) cases that were late is given beside it: it counts
+  an order as often as it was open, and late orders stay open longest, so it reads higher.
 Cases of orders that never finished in the simulation are left out (and counted).
 """
 
@@ -49,14 +55,17 @@ class Placar:
     cobertura_p80: float
     atrasadas: int  # late orders that could have been flagged 2 h ahead
     recall: float
-    alertas: int  # flags raised before the promise
+    alertas: int  # orders flagged before their promise
     precisao: float
+    alertas_fotos: int  # (order, snapshot) cases flagged before the promise
+    precisao_fotos: float
 
     def linha(self, nome: str) -> str:
         return (
             f"| {nome} | {self.erro_p50_h:.1f} h | {100 * self.cobertura_p80:.0f} % | "
             f"{100 * self.recall:.0f} % ({self.atrasadas}) | "
-            f"{_pct(self.precisao, self.alertas)} |"
+            f"{_pct(self.precisao, self.alertas)} | "
+            f"{_pct(self.precisao_fotos, self.alertas_fotos)} |"
         )
 
 
@@ -73,8 +82,10 @@ def pontuar(casos: Sequence[Caso], calendario: Calendario) -> Placar:
     erro = calendario.uteis_entre(np.minimum(p50, real), np.maximum(p50, real)) / HORA
     cobertura = float((real <= p80).mean()) if com else float("nan")
 
-    # Risk: per late order (recall) and per flag (precision), before the promise only.
+    # Risk, before the promise only: per late order (recall), per flagged order (precision),
+    # and per flagged case.
     elegiveis: dict[int, bool] = {}
+    sinalizadas: dict[int, bool] = {}  # flagged order -> it was late
     acertos = alertas = 0
     for c in com:
         if c.promessa is None or c.promessa <= c.instante:
@@ -83,6 +94,7 @@ def pontuar(casos: Sequence[Caso], calendario: Calendario) -> Placar:
         if c.em_risco:
             alertas += 1
             acertos += atrasou
+            sinalizadas[c.ordem] = atrasou
         if atrasou and calendario.uteis_entre(c.instante, c.promessa) >= AVISO_MINIMO_S:
             elegiveis[c.ordem] = elegiveis.get(c.ordem, False) or c.em_risco
     return Placar(
@@ -93,8 +105,10 @@ def pontuar(casos: Sequence[Caso], calendario: Calendario) -> Placar:
         cobertura_p80=cobertura,
         atrasadas=len(elegiveis),
         recall=sum(elegiveis.values()) / len(elegiveis) if elegiveis else float("nan"),
-        alertas=alertas,
-        precisao=acertos / alertas if alertas else float("nan"),
+        alertas=len(sinalizadas),
+        precisao=sum(sinalizadas.values()) / len(sinalizadas) if sinalizadas else float("nan"),
+        alertas_fotos=alertas,
+        precisao_fotos=acertos / alertas if alertas else float("nan"),
     )
 
 

@@ -27,7 +27,6 @@ from typing import Any
 from unittest import mock
 
 import brotli
-from flask import Flask
 from flask_compress import Compress
 from playwright.sync_api import Browser, Page
 from pymongo import monitoring
@@ -438,7 +437,7 @@ def partes_do_quadro(db: harness.Mongod, tamanho: int, repeticoes: int = 30) -> 
         for i, funcao in enumerate(depois):
             if isinstance(getattr(funcao, "__self__", None), Compress):
                 depois[i] = cronometrar("compressao", funcao)
-        cliente = entrar_no_cliente(app, GERENTE)
+        cliente = harness.entrar_no_cliente(app, GERENTE.login, GERENTE.senha)
         coletor = Coletor()
         for i in range(3 + repeticoes):
             if i == 3:
@@ -493,19 +492,6 @@ def partes_do_quadro(db: harness.Mongod, tamanho: int, repeticoes: int = 30) -> 
     )
 
 
-def entrar_no_cliente(app: Flask, pessoa: Pessoa) -> Any:
-    cliente = app.test_client()
-    pagina = cliente.get("/entrar")
-    dados = {
-        "login": pessoa.login,
-        "senha": pessoa.senha,
-        "csrf_token": harness.csrf_de(pagina.text),
-    }
-    if cliente.post("/entrar", data=dados).status_code != 302:
-        raise RuntimeError(f"in-process sign-in as {pessoa.login} failed")
-    return cliente
-
-
 # --- the report ----------------------------------------------------------------------------------
 
 
@@ -517,16 +503,8 @@ def _kb(n: float) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def _mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
-
-
 def _razao(primeiro: float, ultimo: float) -> str:
     return f"{ultimo / primeiro:.1f}×" if primeiro else "n/a"
-
-
-def _veredito(cumprido: bool) -> str:
-    return "met" if cumprido else "**missed**"
 
 
 def relatorio(
@@ -551,7 +529,7 @@ def relatorio(
     ) -> None:
         valores = " | ".join(valor(m) for m in medidas)
         razao = _razao(chave(primeira), chave(ultima)) if chave else ""
-        veredito = "" if cumprido is None else _veredito(cumprido)
+        veredito = "" if cumprido is None else harness.veredito(cumprido)
         linhas.append(f"| {rotulo} | {valores} | {razao} | {orcamento} | {veredito} |")
 
     for pessoa in PESSOAS:
@@ -616,14 +594,14 @@ def relatorio(
         )
     linha(
         "Worker RSS after the loads: max per worker / sum of 2",
-        lambda m: f"{_mb(max(m.rss_fim.values()))} / {_mb(sum(m.rss_fim.values()))}",
+        lambda m: harness.rss_max_soma(m.rss_fim),
         lambda m: max(m.rss_fim.values()),
         f"< {ORCAMENTO_RSS_MB} MB per worker",
         max(ultima.rss_fim.values()) < ORCAMENTO_RSS_MB * 1024,
     )
     linha(
         "Worker RSS just started: max per worker / sum of 2",
-        lambda m: f"{_mb(max(m.rss_inicio.values()))} / {_mb(sum(m.rss_inicio.values()))}",
+        lambda m: harness.rss_max_soma(m.rss_inicio),
         lambda m: max(m.rss_inicio.values()),
     )
     linha(

@@ -4,13 +4,19 @@ runs them."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import os
+import pkgutil
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from bench import harness, previsao_orcamento, soak
+import bench
+from bench import harness, indicadores, previsao_orcamento, soak
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.fila.queries import FilaQueries
@@ -18,19 +24,92 @@ from webapp.mongo import Mongo
 from webapp.pessoas.queries import PessoasQueries
 from webapp.settings import Settings
 
+BENCHMARKS = ["quadro", "capacidade", "indicadores", "previsao", "previsao_orcamento", "soak"]
 
-@pytest.mark.parametrize(
-    "modulo",
-    [
-        "bench.quadro",
-        "bench.capacidade",
-        "bench.bench_indicadores",
-        "bench.soak",
-        "bench.previsao_orcamento",
-    ],
-)
-def test_os_benchmarks_importam(modulo: str) -> None:
-    importlib.import_module(modulo)
+
+@pytest.mark.parametrize("nome", BENCHMARKS)
+def test_os_benchmarks_importam(nome: str) -> None:
+    """Each one a module run as `python -m bench.<nome>`, with the harness's --saida and
+    --sem-doc."""
+    modulo = importlib.import_module(f"bench.{nome}")
+    assert callable(modulo.main)
+    assert f"bench.{nome}" in Path("Makefile").read_text()
+
+
+def test_os_benchmarks_estao_todos_no_harness() -> None:
+    """Named like the others (bench/<name>.py, no prefix); none with its own mongod, its own
+    import path or its own writer of docs/PERFORMANCE.md: the harness's."""
+    for modulo in pkgutil.iter_modules(bench.__path__):
+        assert not modulo.name.startswith("bench_"), modulo.name
+        if modulo.name != "harness":
+            texto = (Path(bench.__path__[0]) / f"{modulo.name}.py").read_text()
+            for proprio in ("localdb", "sys.path", "PERFORMANCE_MD", "<!--"):
+                assert proprio not in texto, (modulo.name, proprio)
+
+
+def test_percentil_pela_posicao() -> None:
+    quinze = [float(v) for v in range(15, 0, -1)]
+    assert harness.percentil(quinze, 90) == 14.0  # ceil(0.9 × 15) = 14th
+    assert harness.p95([float(v) for v in range(1, 31)]) == 29.0
+    assert harness.percentil([3.0], 90) == 3.0
+
+
+def test_memoria_e_cpu_do_proc() -> None:
+    assert harness.memoria_kb("VmRSS") > 10_000
+    if harness.zerar_pico():
+        assert harness.memoria_kb("VmHWM") >= harness.memoria_kb("VmRSS") - 1_024
+    assert harness.memoria_kb("VmRSS", 2**22 + 12_345) is None  # no such process
+    assert harness.cpu_ms(os.getpid()) > 0
+
+
+def test_indicadores_mede_a_exportacao_do_app(make_app: Callable[..., Flask]) -> None:
+    """The export measured as the benchmark does (streamed, and built whole as the contrast)
+    counts the rows the orders it inserted give."""
+    app = make_app()
+    agora_, _ = indicadores.encher(app, 450, 7)
+    de = agora_.date() - timedelta(days=365)  # the longest period, 366 days
+    consulta = f"periodo=personalizado&de={de}&ate={agora_.date()}"
+    fluxo = indicadores._exportacao(app, consulta, "fluxo")
+    inteira = indicadores._exportacao(app, consulta, "inteira")
+    assert fluxo["linhas"] == inteira["linhas"] == 450
+    assert fluxo["tamanho"] == inteira["tamanho"] > 450 * 50
+    assert fluxo["partes"] >= 3 and inteira["partes"] == 1  # chunks of 200 rows
+    assert fluxo["pico_kib"] >= fluxo["antes_kib"] > 0
+
+
+def test_indicadores_escreve_a_secao_do_harness(tmp_path: Path) -> None:
+    """Its section between the harness's markers; the other sections stay."""
+    saida = tmp_path / "PERFORMANCE.md"
+    saida.write_text(
+        "# Performance\n\n<!-- bench:outra:begin -->\n## Outra\n<!-- bench:outra:end -->\n"
+    )
+    args = argparse.Namespace(ordens=10, abertas=2, repeticoes=3, saida=saida, sem_doc=False)
+    exportacao = {"linhas": 10, "tamanho": 2048, "partes": 1, "s": 0.1, "antes_kib": 70_000,
+                  "pico_kib": 71_024, "zerado": True}  # fmt: skip
+    texto = indicadores.relatorio(
+        args,
+        "1.0 → 1.2",
+        (30.0, 40.0),
+        (100.0, 120.0),
+        {"30 days": {"completa": (12.0, 20.0), "percentis": (8.0, 15.0)}},
+        {"a year": exportacao},
+    )
+    harness.publicar(indicadores.SECAO, texto, args)
+    escrito = saida.read_text()
+    assert "<!-- bench:outra:begin -->\n## Outra\n<!-- bench:outra:end -->" in escrito
+    corpo = escrito.split("<!-- bench:indicadores:begin -->")[1].split(
+        "<!-- bench:indicadores:end -->"
+    )[0]
+    assert "`bench/indicadores.py`" in corpo
+    assert "| 30 days | 8 ms / 15 ms | 12 ms / 20 ms | 1.50 |" in corpo
+    assert "| a year | 10 | 0.0 MiB | 0.10 s | 68 MiB | 69 MiB | +1.0 MiB |" in corpo
+
+
+def test_o_documento_tem_os_marcadores_do_harness() -> None:
+    texto = harness.PERFORMANCE_MD.read_text()
+    assert "<!-- indicadores:inicio -->" not in texto
+    assert texto.count("<!-- bench:indicadores:begin -->") == 1
+    assert texto.count("<!-- bench:indicadores:end -->") == 1
 
 
 def test_preencher_em_lote_da_o_mesmo_quadro_que_pelo_servico(

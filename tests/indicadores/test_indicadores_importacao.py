@@ -462,10 +462,11 @@ def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) 
     import numpy as np
 
     from bench.oficina_simulada import FUSO
+    from bench.oficina_simulada import Parametros
     from bench.previsao import simular_oficina
     from bench.previsao_dados import ler_historico
 
-    simular_oficina(5, tmp_path, 1)
+    simular_oficina(Parametros(semente=5), 1, tmp_path)
     caminho = tmp_path / "historico.csv"
     n = len(linhas(caminho.read_text("utf-8"))) - 1
     r = importar(app, caminho)

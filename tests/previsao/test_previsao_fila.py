@@ -10,7 +10,7 @@ import pytest
 
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 from webapp.previsao.calendar import epoch
-from webapp.previsao.domain import Abertas
+from webapp.previsao.domain import Abertas, Historico
 from webapp.previsao.forecast import Configuracao, prever
 
 AGORA = local(2026, 11, 11, 9)  # a Wednesday morning
@@ -159,3 +159,46 @@ def test_risco_num_quantil_menor_sinaliza_menos_e_com_mais_certeza(cal, hist) ->
         p.ordem_servico_id for p in p80 if p.em_risco
     }
     assert all(p.chance_atraso > 0.2 for p in p80 if p.em_risco)
+
+
+def test_chegadas_nao_acabam_antes_das_ordens_que_ultrapassam(cal) -> None:
+    """One mechanic, busy 80 % of the time with NORMAL cars (one every 75 working minutes, an
+    hour of work each), three of them waiting and a BAIXA car behind. Every NORMAL that
+    arrives while the BAIXA waits goes first, however many: about 3 h of work ahead grows to
+    several times that (a queue with priority: 3 h / (1 - 0.8) on average), not to the 3 h
+    plus as many arrivals as there are open orders."""
+    rng = np.random.default_rng(6)
+    n = 400
+    medianas = np.array([0.2, 0.3, 0.3, 0.2, 0.7]) * HORA
+    instantes = np.empty((n, 6))
+    instantes[:, 0] = cal.somar(
+        np.full(n, epoch(AGORA) - 70 * 86_400.0), np.arange(n) * 1.25 * HORA
+    )
+    for k, duracao in enumerate(rng.lognormal(np.log(medianas), 0.3, (n, 5)).T):
+        instantes[:, k + 1] = cal.somar(instantes[:, k], duracao)
+    hist = Historico(np.full(n, NORMAL, np.int8), instantes, np.zeros((n, 5)))
+    frente = [aberta(i, NORMAL, (AGORA - timedelta(minutes=40 - i),)) for i in range(1, 4)]
+    baixa = aberta(9, BAIXA, (AGORA - timedelta(minutes=50),))
+    previsao = prever(cal, hist, abertas(*frente, baixa), [7], AGORA).por_ordem()[9]
+    assert cal.uteis_entre(AGORA, previsao.p50) > 9 * HORA
+
+
+def test_vagas_curtas_acusa_a_prioridade_que_acabou(cal, hist) -> None:
+    from webapp.previsao.forecast import montar_fila, vagas_curtas
+    from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.simulation import restos_agora, simular
+
+    ordens = abertas(*(aberta(i, BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 6)))
+    t = epoch(AGORA)
+    modelo = ajustar(cal, hist, ordens, t)
+    estado = estado_aberto(cal, ordens, t)
+    resto = restos_agora(modelo, cal, ordens, estado, t, 50, 0)
+    taxas = np.array([0.0, 0.0, 0.2 / HORA, 0.0])  # a NORMAL every 5 h: one slot is not enough
+
+    def curtas(vagas: int) -> set[int]:
+        fila = montar_fila(modelo, ordens, estado, np.array([7]), resto, [0, 0, vagas, 0], taxas,
+                           50, 0)  # fmt: skip
+        return vagas_curtas(fila, simular(modelo, fila, 1, 50, 0))
+
+    assert curtas(1) == {NORMAL}
+    assert curtas(200) == set()

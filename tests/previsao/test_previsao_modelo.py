@@ -102,7 +102,10 @@ def test_espera_fica_fora_do_tempo_da_etapa() -> None:
     assert pausa[0] == pytest.approx(28 * HORA)
 
 
-def test_prioridade_com_poucas_amostras_usa_todas() -> None:
+def test_prioridade_com_poucas_amostras_empresta_das_outras() -> None:
+    """URGENTE has 10 repairs of about 9 h, NORMAL 300 of about 2 h: URGENTE's time moves from
+    all priorities' towards its own by 10 / (10 + 30), not all the way (ten repairs say little),
+    with the shape learned from all of them; NORMAL keeps its own time."""
     cal = calendario()
     muitas = historico(cal, AGORA, n=300, prioridades=(2,))
     poucas = historico(cal, AGORA, n=10, prioridades=(0,), medianas_h=(1, 1, 2, 0.5, 9), semente=3)
@@ -113,10 +116,35 @@ def test_prioridade_com_poucas_amostras_usa_todas() -> None:
     )
     modelo = ajustar(cal, hist, abertas(), epoch(AGORA))
     assert not isinstance(modelo, int)
-    # URGENTE (rank 0) has 10 repairs: it uses all priorities', not its own 9-hour median.
-    assert modelo.etapas[REPARO][0] is not modelo.etapas[REPARO][2]
-    assert modelo.etapas[REPARO][0].eventos == 310
-    assert modelo.etapas[REPARO][2].eventos == 300
+    urgente, normal = modelo.etapas[REPARO][0].mediana, modelo.etapas[REPARO][2].mediana
+    assert normal == pytest.approx(2 * HORA, rel=0.15)
+    todas = survival.ajustar(
+        servico_e_pausa(cal, hist.instantes[:, 4], hist.instantes[:, 5], hist.pausas[:, 4])[0],
+        np.ones(310, bool),
+    )
+    assert todas is not None
+    esperado = todas.mediana * (poucas_mediana(cal, poucas) / todas.mediana) ** (10 / 40)
+    assert urgente == pytest.approx(esperado, rel=0.1)
+    assert normal < urgente < 0.5 * 9 * HORA
+    assert modelo.etapas[REPARO][0].eventos == 310  # the shape: all 310 repairs
+
+
+def poucas_mediana(cal, hist: Historico) -> float:
+    servico, _ = servico_e_pausa(cal, hist.instantes[:, 4], hist.instantes[:, 5], hist.pausas[:, 4])
+    dist = survival.ajustar(servico, np.ones(servico.size, bool))
+    assert dist is not None
+    return dist.mediana
+
+
+def test_a_espera_do_cliente_nao_estica_mistura() -> None:
+    """The customer's answer is not work: a priority with few samples gets the mixture of its
+    own answers and everyone's (n / (n + 30) of its own), not everyone's stretched."""
+    rapida = survival.ajustar(np.full(10, 600.0) + np.arange(10), np.ones(10, bool))
+    lenta = survival.ajustar(np.linspace(10, 20, 50) * HORA, np.ones(50, bool))
+    assert rapida is not None and lenta is not None
+    mistura = survival.misturar(rapida, lenta, 0.25)
+    assert float(mistura.cdf(HORA)) == pytest.approx(0.25, abs=0.01)  # its own, all answered
+    assert float(mistura.quantil(0.5)) == pytest.approx(float(lenta.quantil(1 / 3)), rel=0.02)
 
 
 def test_sem_historico_suficiente_nenhum_numero() -> None:

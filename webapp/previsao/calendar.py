@@ -370,6 +370,17 @@ class Calendario:
         resultado = np.maximum(escala.instantes(alvo), a)
         return np.where(np.isnan(a) | np.isnan(s), np.nan, resultado)
 
+    def aberto_a_partir(self, instantes: ArrayLike) -> NDArray[np.float64]:
+        """Each instant if the shop is open then, else when it next opens."""
+        t = np.asarray(instantes, dtype=np.float64)
+        escala = self._cobrindo(t)
+        while np.nanmax(t, initial=-np.inf) >= escala.inicios[-1]:  # room for the next opening
+            escala = self.escala(escala.desde, escala.ate + 7 * _DIA_SEGUNDOS)
+        k = np.searchsorted(escala.inicios, np.nan_to_num(t), side="right") - 1
+        dentro = (k >= 0) & (np.nan_to_num(t) < escala.fins[np.clip(k, 0, None)])
+        proxima = escala.inicios[np.clip(k + 1, 0, len(escala.inicios) - 1)]
+        return np.where(np.isnan(t), np.nan, np.where(dentro, t, proxima))
+
     def hora_da_semana(self, instantes: ArrayLike) -> NDArray[np.int64]:
         """Each instant's hour of the week in the shop's zone: 0 = Monday 00:00-01:00 .. 167.
         One zone lookup per distinct day (the offset can change with DST)."""

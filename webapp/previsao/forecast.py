@@ -27,7 +27,7 @@ from .domain import (
     previsoes,
 )
 from .model import EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
-from .simulation import Fila, restos_agora, simular, uniformes
+from .simulation import Execucoes, Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
 # Orders yet to arrive get keys above any OS number, one per (priority, slot).
@@ -42,6 +42,10 @@ class Configuracao:
     # (arrivals included) fewer runs, never fewer than `execucoes_minimas`.
     celulas: int = 400_000
     execucoes_minimas: int = 100
+    # Orders still to arrive simulated, at most: the open ones, or this many in a small shop
+    # (a BAIXA car may wait while dozens arrive ahead of it).
+    vagas_minimas: int = 300
+    dobras: int = 3  # times the slots may be doubled where the runs show them short
     semente: int = 0  # fixed: the same state gives the same forecast
     chegadas: bool = True  # simulate the orders still to arrive (they may overtake)
     carga_maxima: float = 0.9  # of the mechanics' capacity, for the arrivals (_escala_chegadas)
@@ -75,14 +79,29 @@ def prever(
         return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
     estado = estado_aberto(calendario, abertas, t)
     vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
-    execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
-    resto = restos_agora(modelo, calendario, abertas, estado, t, execucoes, configuracao.semente)
-    ritmo = _ritmo(
-        calendario, modelo, t, _horizonte(modelo, estado, abertas.prioridade, pessoas.size)
-    )
-    fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
-                       configuracao.semente, ritmo)  # fmt: skip
-    fim_fila = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, pessoas.size)
+    teto = max(len(abertas), configuracao.vagas_minimas)
+    vagas = _no_teto(vagas, teto)
+    execucoes, resto = 0, np.empty(0)
+    for _ in range(configuracao.dobras + 1):
+        if configuracao.execucoes_para(len(abertas) + sum(vagas)) != execucoes:
+            execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
+            resto = restos_agora(
+                modelo, calendario, abertas, estado, t, execucoes, configuracao.semente
+            )
+        ritmo = _ritmo(calendario, modelo, t, horizonte)
+        fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
+                           configuracao.semente, ritmo)  # fmt: skip
+        rodadas = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
+        curtas = vagas_curtas(fila, rodadas)
+        # Some runs ran out of orders to arrive while orders they would overtake still waited:
+        # twice the slots (and a horizon to match) for those priorities, up to `teto` in all.
+        mais = _no_teto([2 * v if p in curtas else v for p, v in enumerate(vagas)], teto)
+        if sum(mais) <= sum(vagas):
+            break
+        vagas = mais
+        horizonte *= 2
+    fim_fila = rodadas.fim
     reais = fila.coluna >= 0
     fim = np.empty((execucoes, len(abertas)))
     fim[:, fila.coluna[reais]] = fim_fila[:, reais]
@@ -180,10 +199,10 @@ def vagas_de_chegada(
     configuracao: Configuracao,
 ) -> tuple[list[int], NDArray[np.float64]]:  # fmt: skip
     """How many orders of each priority may still arrive while the open ones are in the shop,
-    and at what rate (per working second):
-    the expected number over a generous horizon, plus three standard deviations; none for a
-    priority that no open order has below it (it would overtake nobody); never more in all
-    than the open orders (past that the shop is overrun anyway)."""
+    and at what rate (per working second): the expected number over a generous horizon, plus
+    three standard deviations; none for a priority that no open order has below it (it would
+    overtake nobody). A first guess: `prever` doubles it where the runs show it short
+    (vagas_curtas)."""
     if not configuracao.chegadas:
         return [0] * PRIORIDADES, np.zeros(PRIORIDADES)
     horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos)
@@ -198,10 +217,31 @@ def vagas_de_chegada(
             if ultrapassa and esperadas > 0
             else 0
         )
-    total = sum(vagas)
-    if total > len(abertas):
-        vagas = [v * len(abertas) // total for v in vagas]
     return vagas, taxas
+
+
+def _no_teto(vagas: list[int], teto: int) -> list[int]:
+    """The slots scaled down, if need be, to `teto` in all (the recompute's budget: past it,
+    a low-priority order in an overrun shop is forecast too early, and the slots say so)."""
+    total = sum(vagas)
+    return vagas if total <= teto else [v * teto // total for v in vagas]
+
+
+def vagas_curtas(fila: Fila, rodadas: Execucoes) -> set[int]:
+    """The priorities whose slots ran out too soon: in more than 1 run in 100, the last order
+    of that priority to arrive did so before a mechanic took the last piece of work of an
+    open order it could overtake (one of a lower priority). Past it, that run would have no
+    more arrivals of that priority, and the orders below it would be served too early."""
+    curtas = set()
+    reais = fila.coluna >= 0
+    for p in np.unique(fila.prioridade[~reais]):
+        abaixo = reais & (fila.prioridade > p)
+        if not abaixo.any():
+            continue
+        ultima = fila.chegada[:, np.flatnonzero(~reais & (fila.prioridade == p))[-1]]
+        if (ultima < rodadas.ultima_vez[:, abaixo].max(axis=1)).mean() > 0.01:
+            curtas.add(int(p))
+    return curtas
 
 
 def montar_fila(

@@ -20,11 +20,13 @@ from . import survival
 from .calendar import Calendario
 from .domain import (
     CRIACAO,
+    DIAGNOSTICO,
     ESPERA_APROVACAO,
     ESPERA_REPARO,
     ETAPAS,
     FIM,
     PRIORIDADES,
+    REPARO,
     Abertas,
     Historico,
 )
@@ -40,8 +42,15 @@ PAUSA_MINIMA_S = 180.0
 class Parametros:
     janela_dias: int = 90  # finished orders of this many days back are learned from
     minimo_ordens: int = 30  # fewer finished orders: "sem histórico suficiente"
-    minimo_grupo: int = 30  # fewer finished samples of a priority: that stage uses all priorities
+    # A priority's typical time (its median against all priorities') counts with n / (n +
+    # minimo_grupo) of its weight, n its finished samples; past `minimo_proprio` it has its own
+    # distribution, shape and all.
+    minimo_grupo: int = 30
+    minimo_proprio: int = 300
     minimo_pausas: int = 5  # fewer finished holds in the whole history: holds are not modelled
+    # An answer (or the end of a hold) that comes while the shop is closed is recorded within
+    # this long after it opens; 0: take them as recorded, nights and weekends included.
+    registro_s: float = 3_600.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class Modelo:
     # running now ends at an instant (its start plus a draw), converted to working time then.
     resposta_corrida: tuple[Distribuicao, ...]
     pausas_corridas: tuple[Distribuicao | None, ...]
+    registro_s: float = 3_600.0  # Parametros.registro_s
 
 
 def servico_e_pausa(
@@ -84,11 +94,58 @@ def servico_e_pausa(
 
 @dataclass(frozen=True)
 class Observacoes:
-    """One stage's (or hold's) durations, whether each ended, and the order's priority."""
+    """One stage's (or hold's) durations, whether each ended, and the order's priority; with
+    `ate`, each finished one is only known to lie in (duracao, ate] (registrado)."""
 
     duracao: NDArray[np.float64]
     terminou: NDArray[np.bool_]
     prioridade: NDArray[np.int8]
+    ate: NDArray[np.float64] | None = None
+    # Or, the finished ones seen through this blur (survival.desconvoluir).
+    nucleo: NDArray[np.float64] | None = None
+
+    def ajustar(
+        self,
+        grupo: NDArray[np.bool_] | slice = slice(None),
+        escala: NDArray[np.float64] | None = None,
+    ) -> Distribuicao | None:
+        """The distribution of the durations of `grupo`, each divided by its `escala`."""
+        f = np.ones(self.duracao.size) if escala is None else escala
+        if self.nucleo is not None:
+            d, fim = self.duracao[grupo], self.terminou[grupo]
+            return survival.desconvoluir(d[fim], d[~fim], self.nucleo)
+        if self.ate is None:
+            return survival.ajustar((self.duracao / f)[grupo], self.terminou[grupo])
+        direita = np.where(self.terminou, self.ate, np.inf) / f
+        return survival.turnbull((self.duracao / f)[grupo], direita[grupo])
+
+
+def registrado(
+    calendario: Calendario, inicio: NDArray[np.float64], fim: NDArray[np.float64], registro: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What a wait recorded at `fim` says of its true length on the wall clock (the customer's
+    answer comes at any hour; it is recorded when someone is at work): exactly fim - inicio,
+    unless `fim` is within `registro` seconds of an opening after a closed spell: then it may
+    have come while closed, and lies in (the closing - inicio, fim - inicio]."""
+    if inicio.size == 0:
+        return inicio.copy(), fim - inicio
+    escala = calendario.escala(float(np.nanmin(inicio)), float(np.nanmax(fim)))
+    k = np.searchsorted(escala.inicios, fim, side="right") - 1
+    anterior = np.clip(k - 1, 0, None)
+    abriu = escala.inicios[np.clip(k, 0, None)]
+    fechou = escala.fins[anterior]
+    talvez = (k >= 1) & (fim - abriu < registro) & (abriu - fechou > 60.0)
+    esquerda = np.where(talvez, np.maximum(fechou, inicio) - inicio, fim - inicio)
+    return esquerda, fim - inicio
+
+
+def registrar(
+    calendario: Calendario, instantes: NDArray[np.float64], u: NDArray[np.float64], registro: float
+) -> NDArray[np.float64]:
+    """When what happens at `instantes` is recorded: then if the shop is open, else a share `u`
+    of `registro` after it opens."""
+    abre = calendario.aberto_a_partir(instantes)
+    return np.where(abre > instantes, abre + u * registro, instantes)
 
 
 @dataclass(frozen=True)
@@ -140,11 +197,13 @@ class Todas:
 
 
 def _observacoes(
-    calendario: Calendario, historico: Historico, abertas: Abertas, agora: float
+    calendario: Calendario, historico: Historico, abertas: Abertas, agora: float, registro: float
 ) -> Todas:
     """Per stage, the stage's observations and its holds' (complete and censored), and how
     many orders went through it."""
     estado = estado_aberto(calendario, abertas, agora)
+    # registro 0: answers and holds taken as recorded (what the benchmark compares against).
+    nucleo = nucleo_de_registro(calendario, agora, registro) if registro > 0 else None
     etapas: list[Observacoes] = []
     pausas: list[Observacoes] = []
     passagens: list[int] = []
@@ -169,11 +228,19 @@ def _observacoes(
         aqui = estado.etapa == k
         censurada = aqui & ~estado.ja_pausada
         if k == ESPERA_APROVACAO:
-            corrido = (fim - ini - pausa)[completo][sem]
+            # The customer's answer on the wall clock, from the passages without a hold: each
+            # recorded one an interval (registrado), each awaited now at least since the last
+            # moment it would have been recorded.
+            esquerda, direita = registrado(calendario, ini[completo][sem], fim[completo][sem],
+                                           registro)  # fmt: skip
+            aguardando = abertas.instantes[censurada, ESPERA_APROVACAO]
             resposta = Observacoes(
-                np.concatenate((corrido, estado.decorrido_corrido[censurada])),
-                np.concatenate((np.ones(corrido.size, bool), np.zeros(int(censurada.sum()), bool))),
+                np.concatenate((esquerda, aguardada(calendario, aguardando, agora, registro))),
+                np.concatenate((np.ones(esquerda.size, bool), np.zeros(aguardando.size, bool))),
                 np.concatenate((prioridade[completo][sem], abertas.prioridade[censurada])),
+                np.concatenate((direita, np.full(aguardando.size, np.inf)))
+                if registro > 0
+                else None,
             )
         etapas.append(
             Observacoes(
@@ -185,15 +252,20 @@ def _observacoes(
             )
         )
         segurando = aqui & np.isfinite(estado.pausa_decorrida)
+        # The holds on the wall clock: the recorded ones seen through the recording (nucleo),
+        # the running ones at least as long as surely awaited.
         pausas_corridas.append(
             Observacoes(
-                np.concatenate((pausa[completo][houve], estado.pausa_corrida[segurando])),
+                np.concatenate((pausa[completo][houve],
+                                aguardada(calendario, abertas.pausa_desde[segurando], agora,
+                                          registro))),
                 np.concatenate(
                     (np.ones(int(houve.sum()), bool), np.zeros(int(segurando.sum()), bool))
                 ),
                 np.concatenate((prioridade[completo][houve], abertas.prioridade[segurando])),
+                nucleo=nucleo,
             )
-        )
+        )  # fmt: skip
         pausas.append(
             Observacoes(
                 np.concatenate((pausado[houve], estado.pausa_decorrida[segurando])),
@@ -204,6 +276,44 @@ def _observacoes(
             )
         )
     return Todas(etapas, pausas, np.array(passagens, dtype=np.float64), resposta, pausas_corridas)
+
+
+def nucleo_de_registro(
+    calendario: Calendario, agora: float, registro: float, inicios: int = 240
+) -> NDArray[np.float64]:
+    """How a hold's true length (wall clock) shows in the store: it began at work (someone
+    paused the order) and is recorded when the shop is open, `registro` / 2 after opening on
+    average when it ended while closed. nucleo[i, j]: the chance that a length of bin j of
+    survival.GRADE is recorded in bin i, over starts spread evenly over the working time of
+    the last eight weeks (3 lengths per bin)."""
+    escala = calendario.escala(agora - 56 * DIA, agora)
+    uteis = escala.uteis(np.array([agora - 56 * DIA, agora]))
+    inicio = escala.instantes(np.linspace(uteis[0], uteis[1], inicios, endpoint=False) + 1.0)
+    grade = survival.GRADE
+    bins = grade.size - 1
+    borda = np.append(grade[1:-1], grade[-2] * 2.0)
+    duracoes = grade[:-1, None] + (borda - grade[:-1])[:, None] * np.array([0.25, 0.5, 0.75])
+    fim = inicio[None, None, :] + duracoes[:, :, None]
+    aberto = calendario.aberto_a_partir(fim.ravel()).reshape(fim.shape)
+    visto = np.where(aberto > fim, aberto + registro / 2, fim) - inicio[None, None, :]
+    caixa = np.clip(np.searchsorted(grade, visto, side="left") - 1, 0, bins - 1)
+    nucleo = np.zeros((bins, bins))
+    j = np.broadcast_to(np.arange(bins)[:, None, None], caixa.shape)
+    np.add.at(nucleo, (caixa.ravel(), j.ravel()), 1.0 / (duracoes.shape[1] * inicios))
+    return nucleo
+
+
+def aguardada(
+    calendario: Calendario, inicio: NDArray[np.float64], agora: float, registro: float
+) -> NDArray[np.float64]:
+    """How long a wait begun at `inicio` and not recorded by `agora` has surely lasted on the
+    wall clock: until now, or, within `registro` of an opening, until the closing before (it
+    may have come while closed, still to be recorded)."""
+    if inicio.size == 0:
+        return inicio
+    agora_n = np.full(inicio.shape, agora)
+    esquerda, _ = registrado(calendario, inicio, agora_n, registro)
+    return np.maximum(esquerda, 0.0)
 
 
 def _aprovacao_no_reparo(historico: Historico) -> Historico:
@@ -239,8 +349,10 @@ def ajustar(
     if len(historico) < parametros.minimo_ordens:
         return len(historico)
     historico = _aprovacao_no_reparo(historico)
-    obs = _observacoes(calendario, historico, abertas, agora)
-    etapas = tuple(_por_prioridade(o, parametros.minimo_grupo) for o in obs.etapas)
+    obs = _observacoes(calendario, historico, abertas, agora, parametros.registro_s)
+    etapas = tuple(
+        _por_prioridade(o, parametros, k in (DIAGNOSTICO, REPARO)) for k, o in enumerate(obs.etapas)
+    )
 
     # Holds: how often per stage, and how long (per stage when a stage has enough, else pooled).
     seguradas = np.array([int(o.terminou.sum()) for o in obs.pausas], dtype=np.float64)
@@ -253,38 +365,64 @@ def ajustar(
         len(historico), etapas, pausa_prob, pausas,
         _chegadas(calendario, historico, agora, parametros.janela_dias),
         _perfil(calendario, historico, agora, parametros.janela_dias),
-        _por_prioridade(obs.resposta_corrida, parametros.minimo_grupo), corridas,
+        _por_prioridade(obs.resposta_corrida, parametros, esticar=False), corridas,
+        parametros.registro_s,
     )  # fmt: skip
 
 
-def _por_prioridade(obs: Observacoes, minimo: int) -> tuple[Distribuicao, ...]:
-    """Per priority, falling back to all priorities where a priority has too few samples."""
-    todas = survival.ajustar(obs.duracao, obs.terminou)
+def _por_prioridade(
+    obs: Observacoes, parametros: Parametros, esticar: bool = True
+) -> tuple[Distribuicao, ...]:
+    """Per priority, borrowing from all priorities where a priority has few samples: its own
+    evidence weighs n / (n + minimo_grupo), n its finished samples; past `minimo_proprio` it
+    has its own distribution.
+
+    Work (`esticar`): one shape for all priorities, each priority's the shape stretched to its
+    typical time (an accelerated-failure-time model, distribution-free): the ratio of its
+    median to all priorities', shrunk towards 1 by that weight (a handful of URGENTE repairs
+    moves the URGENTE time part of the way to their median); the shape learned from every
+    duration over its priority's stretch. Waits that are not work (the customer's answer: a
+    share at the counter, the rest hours or days later) do not stretch: a priority may differ
+    in that share; its distribution is then the mixture of its own and all priorities'."""
+    todas = obs.ajustar()
     if todas is None:  # no passage finished at all (history with holes): "it takes no time"
         todas = survival.ajustar(np.zeros(1), np.ones(1, bool))
         assert todas is not None
-    por_prioridade = []
+        return (todas,) * PRIORIDADES
+    fatores = np.ones(PRIORIDADES)
+    proprias: dict[int, Distribuicao] = {}
     for p in range(PRIORIDADES):
         grupo = obs.prioridade == p
-        dist = None
-        if int((obs.terminou & grupo).sum()) >= minimo:
-            dist = survival.ajustar(obs.duracao[grupo], obs.terminou[grupo])
-        por_prioridade.append(dist or todas)
-    return tuple(por_prioridade)
+        n = int((obs.terminou & grupo).sum())
+        dist = obs.ajustar(grupo) if n else None
+        if dist is None:
+            continue
+        peso = n / (n + parametros.minimo_grupo)
+        if n >= parametros.minimo_proprio:
+            proprias[p] = dist
+        elif not esticar:
+            proprias[p] = survival.misturar(dist, todas, peso)
+        elif dist.mediana > 0 and todas.mediana > 0 and dist.p_topo >= 0.5:
+            fatores[p] = float(np.exp(peso * np.log(dist.mediana / todas.mediana)))
+    forma = obs.ajustar(escala=fatores[obs.prioridade]) if esticar else todas
+    forma = forma or todas
+    return tuple(proprias.get(p) or forma.escalada(fatores[p]) for p in range(PRIORIDADES))
 
 
 def _por_etapa(obs: list[Observacoes], parametros: Parametros) -> tuple[Distribuicao | None, ...]:
     """Holds per stage (pooled where a stage has too few); all None with too few holds."""
-    total = survival.ajustar(
-        np.concatenate([o.duracao for o in obs]), np.concatenate([o.terminou for o in obs])
-    )
+    juntas = Observacoes(
+        np.concatenate([o.duracao for o in obs]), np.concatenate([o.terminou for o in obs]),
+        np.concatenate([o.prioridade for o in obs]), nucleo=obs[0].nucleo,
+    )  # fmt: skip
+    total = juntas.ajustar()
     if total is None or total.eventos < parametros.minimo_pausas:
         return (None,) * len(obs)
     por_etapa = []
     for o in obs:
         dist = None
         if int(o.terminou.sum()) >= parametros.minimo_grupo:
-            dist = survival.ajustar(o.duracao, o.terminou)
+            dist = o.ajustar()
         por_etapa.append(dist or total)
     return tuple(por_etapa)
 

@@ -44,7 +44,7 @@ from .domain import (
     REPARO,
     Abertas,
 )
-from .model import EstadoAberto, Modelo
+from .model import EstadoAberto, Modelo, aguardada, registrar
 from .survival import Distribuicao
 
 SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
@@ -193,27 +193,51 @@ def restos_agora(
     for k, dist in enumerate(modelo.pausas_corridas):
         cols = segurada & (estado.etapa == k)
         if cols.any() and dist is not None:
+            # Its true length, given that its end has not been recorded by now; recorded when
+            # someone is at work.
+            desde = abertas.pausa_desde[cols]
+            certo = aguardada(calendario, desde, agora, modelo.registro_s)
             u = uniformes(chave[cols], 20 + k, execucoes, semente)
-            duracao = dist.amostrar(u, estado.pausa_corrida[cols])
-            fim[:, cols] = abertas.pausa_desde[cols] + duracao
+            volta = desde + dist.amostrar(u, certo)
+            u_registro = uniformes(chave[cols], 25 + k, execucoes, semente)
+            gravada = registrar(calendario, volta.ravel(), u_registro.ravel(), modelo.registro_s)
+            fim[:, cols] = np.maximum(gravada.reshape(volta.shape), agora)
     cols = estado.etapa == ESPERA_APROVACAO
     if cols.any():
+        # The answer's true length, given that it has not been recorded by now; it comes then
+        # (after the hold, when one runs now) and is recorded when someone is at work.
         desde = estado.decorrido_corrido[cols]
+        certo = aguardada(calendario, abertas.instantes[cols, ESPERA_APROVACAO], agora,
+                          modelo.registro_s)  # fmt: skip
         u = uniformes(chave[cols], 3, execucoes, semente)
-        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, desde)
+        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, certo)
         base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
-        fim[:, cols] = base + (total - desde)
+        chega = base + np.maximum(total - desde, 0.0)
+        u_registro = uniformes(chave[cols], 4, execucoes, semente)
+        fim[:, cols] = np.maximum(
+            registrar(calendario, chega.ravel(), u_registro.ravel(), modelo.registro_s).reshape(
+                chega.shape
+            ),
+            agora,
+        )
     resto = np.zeros((execucoes, n))
     ha = np.isfinite(fim)
     resto[ha] = calendario.uteis_entre(np.full(int(ha.sum()), agora), np.maximum(fim[ha], agora))
     return resto
 
 
-def simular(
-    modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int
-) -> NDArray[np.float64]:
-    """The runs: (runs, len(fila)) working seconds until each order of the Fila is finished
-    (inf for the slots of orders yet to arrive)."""
+@dataclass(frozen=True)
+class Execucoes:
+    """The runs, (runs, len(fila)) working seconds from now: when each order of the Fila is
+    finished (inf for the slots of orders yet to arrive), and when a mechanic took its last
+    piece of work (from then on, orders arriving can no longer go ahead of it)."""
+
+    fim: NDArray[np.float64]
+    ultima_vez: NDArray[np.float64]
+
+
+def simular(modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int) -> Execucoes:
+    """The runs of the Fila (Execucoes)."""
     n = fila.prioridade.size
     bloco = int(max(16, 2 ** round(np.log2(np.sqrt(n) + 1))))
     blocos = -(-n // bloco)
@@ -245,6 +269,7 @@ def simular(
     pronto[:, n:] = np.inf
     prox[:, em_curso] = 1
     fim[:, :largura] = np.where(em_curso & ~mais, termina, np.inf)
+    ultima_vez = np.where(np.isfinite(fim), 0.0, np.inf)
     cols = np.flatnonzero(em_curso[:n] & (fila.mecanico >= 0))
     if cols.size:  # a mechanic with two cars in hand is busy until both are done
         np.maximum.at(livre.T, fila.mecanico[cols], termina[:, cols].T)
@@ -272,8 +297,10 @@ def simular(
         livre[linhas, m] = acaba
         # A run already done goes on idling harmlessly (quando = inf): nothing it does counts.
         acabou = ~mais & real[i] & np.isfinite(acaba)
-        fim[linhas, np.where(acabou, i, largura)] = acaba
+        coluna = np.where(acabou, i, largura)
+        fim[linhas, coluna] = acaba
+        ultima_vez[linhas, coluna] = quando
         faltam -= acabou
         prontos[linhas, j] = novo
         minimo[linhas, b] = prontos.min(axis=1)
-    return fim[:, :n]
+    return Execucoes(fim[:, :n], ultima_vez[:, :n])

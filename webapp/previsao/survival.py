@@ -70,6 +70,13 @@ class Distribuicao:
         cauda = decorrido + self.media_cauda * -np.log1p(-np.minimum(u, 1 - 1e-16))
         return np.where(decorrido > self.t_topo, cauda, np.maximum(total, decorrido))
 
+    def escalada(self, fator: float) -> Distribuicao:
+        """The same shape, every duration `fator` times as long."""
+        return Distribuicao(
+            self.tempos * fator, self.probs, self.media_cauda * fator, self.eventos,
+            self.censurados,
+        )  # fmt: skip
+
     def restante(self, q: float, decorrido: float) -> float:
         """The q-quantile of the time left after `decorrido` (for people and tests)."""
         return float(self.amostrar(np.array([q]), decorrido)[0]) - decorrido
@@ -112,16 +119,138 @@ def ajustar(duracoes: ArrayLike, terminou: ArrayLike) -> Distribuicao | None:
     tempos, probs, eventos, censurados = kaplan_meier(d, e)
     if eventos == 0:
         return None
-    if tempos[0] > 0:  # the CDF starts at 0 at t = 0
+    tempos, probs = _ate_a_cauda(tempos, probs)
+    media = _media_cauda(d, e, tempos, probs)
+    tempos, probs = _desbastar(tempos, probs)
+    return Distribuicao(tempos, probs, media, eventos, censurados)
+
+
+def _ate_a_cauda(
+    tempos: NDArray[np.float64], probs: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The CDF from 0 at t = 0, cut at the 95th percentile (interpolated) where it reaches it."""
+    if tempos[0] > 0:
         tempos, probs = np.concatenate(([0.0], tempos)), np.concatenate(([0.0], probs))
-    if probs[-1] > CAUDA:  # cut at the 95th percentile, interpolated
+    if probs[-1] > CAUDA:
         k = int(np.searchsorted(probs, CAUDA))
         t_cauda = float(np.interp(CAUDA, probs, tempos))
         tempos = np.concatenate((tempos[:k], [t_cauda]))
         probs = np.concatenate((probs[:k], [CAUDA]))
-    media = _media_cauda(d, e, tempos, probs)
+    return tempos, probs
+
+
+# Where interval-censored durations live: 5-minute bins up to 2 hours, then 4 % wider each, up
+# to about 120 days, then one bin to infinity (220 bins).
+GRADE = np.concatenate((np.arange(0.0, 7_200.0, 300.0), 7_200.0 * 1.04 ** np.arange(196), [np.inf]))
+
+
+def turnbull(
+    esquerda: ArrayLike, direita: ArrayLike, iteracoes: int = 2_000, tolerancia: float = 1e-8
+) -> Distribuicao | None:
+    """The distribution of durations each known only to lie in (esquerda, direita]: direita
+    infinite for one still running, direita = esquerda for an exact one. Turnbull's estimate
+    (the nonparametric maximum likelihood, by EM), on the bins of GRADE; it is Kaplan-Meier's
+    when no interval is wider than a bin. None without any finished one."""
+    esq = np.maximum(np.asarray(esquerda, dtype=np.float64), 0.0)
+    dir_ = np.asarray(direita, dtype=np.float64)
+    ok = np.isfinite(esq) & ~np.isnan(dir_) & (dir_ >= esq)
+    esq, dir_ = esq[ok], dir_[ok]
+    abertos = np.isinf(dir_)
+    if abertos.all():
+        return None
+    bins = GRADE.size - 1  # bin j is (GRADE[j], GRADE[j + 1]]
+    # First bin whose right edge passes esq; last bin whose left edge is below dir (an exact
+    # value: its own bin).
+    a = np.clip(np.searchsorted(GRADE, esq, side="right") - 1, 0, bins - 1)
+    b = np.clip(np.searchsorted(GRADE, np.maximum(dir_, esq + 1e-9), side="left") - 1, a, bins - 1)
+    grupos, contagem = np.unique(a * bins + b, return_counts=True)
+    a, b = grupos // bins, grupos % bins
+    n = float(contagem.sum())
+    p = np.zeros(bins)
+    np.add.at(p, a, contagem / n)  # a start: each observation at its interval's first bin
+    p = 0.5 * p + 0.5 / bins
+    for _ in range(iteracoes):
+        acumulada = np.concatenate(([0.0], np.cumsum(p)))
+        peso = contagem / np.maximum(acumulada[b + 1] - acumulada[a], 1e-300)
+        cobre = np.zeros(bins + 1)
+        np.add.at(cobre, a, peso)
+        np.add.at(cobre, b + 1, -peso)
+        novo = p * np.cumsum(cobre)[:bins] / n
+        if np.abs(novo - p).max() < tolerancia:
+            p = novo
+            break
+        p = novo
+    return _das_massas(p, int((~abertos).sum()), int(abertos.sum()))
+
+
+def desconvoluir(
+    vistos: ArrayLike, abertos: ArrayLike, nucleo: NDArray[np.float64], iteracoes: int = 2_000,
+    tolerancia: float = 1e-8,
+) -> Distribuicao | None:  # fmt: skip
+    """The distribution of durations seen through a known blur (on GRADE's bins): `vistos`,
+    each the duration plus something that depends on it (a hold recorded when the shop opens,
+    after it ended at night: the length recorded, not the true one), with nucleo[i, j] the
+    chance of seeing a duration of bin j in bin i; `abertos`, durations still running, at
+    least this long (not blurred). The maximum-likelihood mixture over the bins, by EM. None
+    without anything seen."""
+    vistos = np.asarray(vistos, dtype=np.float64)
+    vistos = vistos[np.isfinite(vistos)]
+    abertos_ = np.asarray(abertos, dtype=np.float64)
+    abertos_ = np.maximum(abertos_[np.isfinite(abertos_)], 0.0)
+    if vistos.size == 0:
+        return None
+    bins = GRADE.size - 1
+    contagem = np.bincount(np.clip(np.searchsorted(GRADE, vistos, side="left") - 1, 0, bins - 1),
+                           minlength=bins).astype(np.float64)  # fmt: skip
+    desde = np.clip(np.searchsorted(GRADE, abertos_, side="right") - 1, 0, bins - 1)
+    n = float(vistos.size + abertos_.size)
+    p = np.full(bins, 1.0 / bins)
+    for _ in range(iteracoes):
+        visto = nucleo @ p
+        razao = np.divide(contagem, visto, out=np.zeros(bins), where=visto > 0)
+        parte = nucleo.T @ razao
+        if desde.size:  # each running one: somewhere from its bin on
+            cauda = np.cumsum(p[::-1])[::-1]
+            peso = np.bincount(desde, weights=1.0 / np.maximum(cauda[desde], 1e-300),
+                               minlength=bins)  # fmt: skip
+            parte = parte + np.cumsum(peso)
+        novo = p * parte / n
+        if np.abs(novo - p).max() < tolerancia:
+            p = novo
+            break
+        p = novo
+    return _das_massas(p / p.sum(), vistos.size, abertos_.size)
+
+
+def _das_massas(p: NDArray[np.float64], eventos: int, censurados: int) -> Distribuicao:
+    """A Distribuicao from masses on GRADE's bins (uniform within each), cut at the 95th
+    percentile, with the tail's mean the mean excess over the 80th."""
+    probs = np.minimum(np.cumsum(p[:-1]), 1.0)  # at the finite right edges
+    tempos = GRADE[1:-1]
+    usados = np.concatenate(([True], probs[1:] > probs[:-1]))  # the CDF strictly increasing
+    tempos, probs = _ate_a_cauda(tempos[usados], probs[usados])
+    meio = np.concatenate((0.5 * (GRADE[:-2] + GRADE[1:-1]), [GRADE[-2] * 1.5]))
+    limiar = float(np.interp(min(INICIO_EXCESSO, probs[-1]), probs, tempos))
+    acima = meio > limiar
+    massa = float(p[acima].sum())
+    media = float((p[acima] * (meio[acima] - limiar)).sum() / massa) if massa > 0 else 0.0
+    return Distribuicao(tempos, probs, max(media, 60.0, 0.1 * limiar), eventos, censurados)
+
+
+def misturar(a: Distribuicao, b: Distribuicao, peso: float) -> Distribuicao:
+    """The mixture peso x a + (1 - peso) x b: its CDF at the knots of both, cut at the 95th
+    percentile, and a tail whose mean is the mixture's of theirs."""
+    if peso >= 1.0:
+        return a
+    if peso <= 0.0:
+        return b
+    tempos = np.union1d(a.tempos, b.tempos)
+    probs = peso * a.cdf(tempos) + (1.0 - peso) * b.cdf(tempos)
+    crescente = np.concatenate(([True], probs[1:] > probs[:-1]))
+    tempos, probs = _ate_a_cauda(tempos[crescente], probs[crescente])
+    media = peso * a.media_cauda + (1.0 - peso) * b.media_cauda
     tempos, probs = _desbastar(tempos, probs)
-    return Distribuicao(tempos, probs, media, eventos, censurados)
+    return Distribuicao(tempos, probs, media, a.eventos + b.eventos, a.censurados + b.censurados)
 
 
 def _desbastar(

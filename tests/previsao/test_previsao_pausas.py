@@ -1,0 +1,93 @@
+"""Holds for parts, on the wall clock: the store keeps how long each was recorded, and a hold
+that ended at night or over a weekend is recorded when the shop opens again, so recorded
+lengths are longer than true ones, the more so over weekends. The true length is learned
+through that blur (its kernel known from the calendar: survival.desconvoluir), and a hold
+running now ends at its start plus a true length, recorded when someone is at work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, local
+from webapp.previsao import survival
+from webapp.previsao.calendar import epoch
+from webapp.previsao.domain import REPARO, Historico
+from webapp.previsao.forecast import Configuracao, prever
+from webapp.previsao.model import ajustar, nucleo_de_registro, registrar
+
+AGORA = local(2026, 11, 11, 10)  # a Wednesday
+REGISTRO = 3600.0
+
+
+def _gravadas(cal, verdadeiras: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Recorded lengths of holds begun at random working instants of the last 8 weeks."""
+    n = verdadeiras.size
+    inicio = cal.somar(np.full(n, epoch(AGORA) - 56 * 86_400.0), rng.uniform(0, 48 * 9 * HORA, n))
+    return registrar(cal, inicio + verdadeiras, rng.random(n), REGISTRO) - inicio
+
+
+def test_o_nucleo_sabe_que_o_registro_espera_o_dia_seguinte() -> None:
+    cal = calendario()
+    nucleo = nucleo_de_registro(cal, epoch(AGORA), REGISTRO)
+    np.testing.assert_allclose(nucleo.sum(axis=0), 1.0)
+    grade = survival.GRADE
+    j = int(np.searchsorted(grade, 36 * HORA)) - 1  # a 36-hour hold
+    meio = np.concatenate((0.5 * (grade[:-2] + grade[1:-1]), [grade[-2] * 1.5]))
+    media_gravada = float(nucleo[:, j] @ meio)
+    assert media_gravada > 40 * HORA  # nights and weekends until someone records its end
+    assert nucleo[: j - 1, j].sum() == pytest.approx(0.0)  # never recorded shorter
+
+
+def test_desconvoluir_acha_a_duracao_verdadeira() -> None:
+    cal = calendario()
+    rng = np.random.default_rng(11)
+    verdadeiras = rng.lognormal(np.log(30 * HORA), 0.6, 1_500)
+    gravadas = _gravadas(cal, verdadeiras, rng)
+    nucleo = nucleo_de_registro(cal, epoch(AGORA), REGISTRO)
+    dist = survival.desconvoluir(gravadas, np.empty(0), nucleo)
+    ingenua = survival.ajustar(gravadas, np.ones(gravadas.size, bool))
+    assert dist is not None and ingenua is not None
+    verdadeira_mediana = float(np.median(verdadeiras))
+    assert ingenua.mediana > 1.25 * verdadeira_mediana  # the recorded ones: far too long
+    assert dist.mediana == pytest.approx(verdadeira_mediana, rel=0.12)
+    assert survival.desconvoluir(np.empty(0), np.array([HORA]), nucleo) is None
+
+
+def test_pausa_de_segunda_de_manha_volta_terca_nao_depois_do_fim_de_semana() -> None:
+    """Parts take about a day. A repair held since Monday 09:00: the parts come on Tuesday
+    morning and the car is done before noon; read as recorded lengths (nights and weekends
+    until someone records the end) it would be the afternoon or later."""
+    cal = calendario()
+    rng = np.random.default_rng(12)
+    n = 300
+    inicio = cal.somar(np.full(n, epoch(AGORA) - 60 * 86_400.0), rng.uniform(0, 45 * 9 * HORA, n))
+    inst = np.empty((n, 6))
+    inst[:, 0] = inicio
+    for k, horas in enumerate((1.0, 1.0, 2.0, 0.5), start=1):
+        inst[:, k] = cal.somar(inst[:, k - 1], rng.lognormal(np.log(horas * HORA), 0.3, n))
+    pausas = np.zeros((n, 5))
+    segura = rng.random(n) < 0.4
+    # Held after an hour of repair, for a true ~24 h, recorded when the shop is open.
+    parada = cal.somar(inst[:, 4], np.full(n, HORA))
+    volta = registrar(cal, parada + rng.lognormal(np.log(24 * HORA), 0.4, n), rng.random(n),
+                      REGISTRO)  # fmt: skip
+    pausas[segura, REPARO] = (volta - parada)[segura]
+    retomada = np.where(segura, volta, parada)
+    inst[:, 5] = cal.somar(retomada, np.full(n, HORA))
+    hist = Historico(np.full(n, 2, np.int8), inst, pausas)
+    modelo = ajustar(cal, hist, abertas(), epoch(AGORA))
+    assert not isinstance(modelo, int) and modelo.pausas_corridas[REPARO] is not None
+    assert modelo.pausas_corridas[REPARO].mediana == pytest.approx(24 * HORA, rel=0.15)
+
+    segunda = local(2026, 11, 9, 8)
+    held = aberta(1, 2, (segunda - timedelta(hours=6), segunda - timedelta(hours=5),
+                         segunda - timedelta(hours=4), segunda - timedelta(hours=3), segunda),
+                  mecanico=7, pausa_desde=local(2026, 11, 9, 9))  # fmt: skip
+    agora = local(2026, 11, 9, 11)
+    previsao = prever(cal, hist, abertas(held), [7, 8], agora,
+                      Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
+    # Parts ~Tuesday 09:00, an hour of work: done ~Tuesday 10:00.
+    assert local(2026, 11, 10, 8) < previsao.p50 < local(2026, 11, 10, 12)
