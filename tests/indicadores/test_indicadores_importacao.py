@@ -461,8 +461,7 @@ def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) 
     benchmark reads from the file: the same priorities, instants and holds per stage."""
     import numpy as np
 
-    from bench.oficina_simulada import FUSO
-    from bench.oficina_simulada import Parametros
+    from bench.oficina_simulada import FUSO, Parametros
     from bench.previsao import simular_oficina
     from bench.previsao_dados import ler_historico
 
