@@ -111,7 +111,7 @@ def recortar_historico(
     are under the same header to `destino`: what the shop finished between two snapshots, for
     the importer. The number of lines."""
     zona = ZoneInfo(fuso)
-    linhas = origem.read_text("utf-8").splitlines(keepends=True)
+    linhas = origem.read_bytes().decode("utf-8").splitlines(keepends=True)
     cabecalho = next(csv.reader([linhas[0].removeprefix(export.BOM)], delimiter=export.SEPARADOR))
     coluna = cabecalho.index({campo: nome for nome, campo in export.DATAS}[MARCOS[-1]])
     inicio, fim = (depois_de.timestamp() if depois_de else float("-inf")), ate.timestamp()
@@ -121,7 +121,7 @@ def recortar_historico(
         quando = _data(campos[coluna], zona)
         if quando is not None and inicio < quando <= fim:
             escolhidas.append(linha)
-    destino.write_text(linhas[0] + "".join(escolhidas), "utf-8")
+    destino.write_bytes((linhas[0] + "".join(escolhidas)).encode("utf-8"))
     return len(escolhidas)
 
 
