@@ -210,9 +210,13 @@ class Concordancia:
         return (
             f"over {self.casos} cases, the p50 read from the API and the core's differ by "
             f"({faixa(self.p50_min)}) working minutes, the p80 by ({faixa(self.p80_min)}); "
-            f"the at-risk flag differs in {self.bandeiras_diferentes} cases; "
-            f"{self.so_numa} cases have a forecast in one and not the other"
+            f"the at-risk flag differs in {_casos(self.bandeiras_diferentes)}; "
+            f"{_casos(self.so_numa)} with a forecast in one and not the other"
         )
+
+
+def _casos(n: int) -> str:
+    return f"{n} case" if n == 1 else f"{n} cases"
 
 
 def concordancia(app: list[Caso], nucleo: list[Caso], calendario: Calendario) -> Concordancia:
@@ -459,7 +463,10 @@ def metas(placares: dict[str, Placar]) -> list[tuple[str, bool]]:
         razao += f"; the oracle: {oraculo.erro_p50_h / melhor:.2f}"
     return [
         (f"p50 error ≤ half of the better baseline's ({razao})", previsao.erro_p50_h <= melhor / 2),
-        ("p80 coverage 75–85 %", 0.75 <= previsao.cobertura_p80 <= 0.85),
+        (
+            f"p80 coverage 75–85 % ({100 * previsao.cobertura_p80:.1f} %)",
+            0.75 <= previsao.cobertura_p80 <= 0.85,
+        ),
         ("risk recall ≥ 80 %", previsao.recall >= 0.80),
         (
             "risk precision ≥ 70 %"
