@@ -192,8 +192,8 @@ CAPACIDADE_ARGS ?=
 bench-capacidade: system-deps venv assets ## 1,000 TV streams + 200 slow clients on one pod's gunicorn -> docs/PERFORMANCE.md
 	$(PY) -m bench.capacidade $(CAPACIDADE_ARGS)
 
-# Also on demand: a quarter of an hour and more (the oracle; `--oraculo 0` skips it); no
-# database. PREVISAO_ARGS e.g. `--fotos 20 --oraculo 0 --sem-doc` (see
+# Also on demand: about a quarter of an hour (the oracle; `--oraculo 0` skips it); starts its
+# own mongod. PREVISAO_ARGS e.g. `--fotos 20 --oraculo 0 --sem-doc` (see
 # `python -m bench.previsao -h`).
 PREVISAO_ARGS ?=
 bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md

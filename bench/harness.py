@@ -87,10 +87,10 @@ def mongod() -> Iterator[Mongod]:
 
 
 @contextlib.contextmanager
-def app_local(mongo_url: str, database: str) -> Iterator[Flask]:
+def app_local(mongo_url: str, database: str, **ajustes: Any) -> Iterator[Flask]:
     """The app in this process, to fill `database` through its own service. Development
     settings (not test): users get the production password hash, so signing in costs what it
-    costs in production."""
+    costs in production. `ajustes`: more settings (e.g. the shop's hours)."""
     settings = Settings(
         app_env="development",
         mongodb_url=mongo_url,
@@ -98,6 +98,7 @@ def app_local(mongo_url: str, database: str) -> Iterator[Flask]:
         log_level="WARNING",
         os_sync_thread=False,
         previsao_thread=False,  # no recompute while a benchmark fills the queue
+        **ajustes,
     )
     app = create_app(settings)
     try:

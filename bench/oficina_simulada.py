@@ -645,11 +645,14 @@ class Simulador:
             if ate is None or fim <= ate:
                 pausas_s[etapa] = pausas_s.get(etapa, 0.0) + (fim - ini) * 60.0
         pausa = None
-        em_pausa = [ini for ini, fim, _ in ordem.pausas if ate is not None and ini <= ate < fim]
+        em_pausa = [
+            (ini, etapa) for ini, fim, etapa in ordem.pausas if ate is not None and ini <= ate < fim
+        ]
         if ordem.pausa_desde is not None and (ate is None or ordem.pausa_desde <= ate):
-            em_pausa.append(ordem.pausa_desde)
+            em_pausa.append((ordem.pausa_desde, ordem.etapa))
         if em_pausa:
-            pausa = {"motivo": "aguardando_pecas", "desde": self.instante(em_pausa[0])}
+            desde, etapa = em_pausa[0]
+            pausa = {"motivo": _motivo(etapa), "desde": self.instante(desde)}
         return {
             "ordem_servico_id": ordem.os,
             "prioridade": ordem.prioridade,
@@ -663,6 +666,25 @@ class Simulador:
             "pausa": pausa,
             "pausas_s": pausas_s,
         }
+
+    def esperas(self, os: int, ate: datetime) -> list[dict[str, Any]]:
+        """The holds of order `os` begun by `ate`, as the board records them: the reason
+        (the customer's in a diagnosis, parts elsewhere), the start, the end (None: still on
+        hold then); in order. What puts the order on hold and back in the real app."""
+        ordem = self.ordens[os - PRIMEIRA_OS]
+        limite = self._minuto(ate)
+        todas: list[tuple[int, int | None, str]] = list(ordem.pausas)
+        if ordem.pausa_desde is not None:
+            todas.append((ordem.pausa_desde, None, ordem.etapa))
+        return [
+            {
+                "motivo": _motivo(etapa),
+                "desde": self.instante(ini),
+                "ate": self.instante(fim) if fim is not None and fim <= limite else None,
+            }
+            for ini, fim, etapa in sorted(todas, key=lambda p: p[0])
+            if ini <= limite
+        ]
 
     def finalizada_em(self, os: int) -> datetime | None:
         ordem = self.ordens[os - PRIMEIRA_OS]
@@ -687,6 +709,12 @@ _ETAPAS = (
     "aguardando_diagnostico", "em_diagnostico", "aguardando_aprovacao", "pronta_para_reparo",
     "em_reparo", "finalizada",
 )  # fmt: skip
+
+
+def _motivo(etapa: str) -> str:
+    """A hold's reason on the board (MotivoPausa): the customer's in a diagnosis, parts
+    elsewhere."""
+    return "aguardando_cliente" if etapa == "em_diagnostico" else "aguardando_pecas"
 
 
 def _etapa(marcos: dict[str, int]) -> str:

@@ -104,6 +104,27 @@ def ler_historico(caminho: Path, fuso: str) -> Historico:
     return Historico.de_registros(registros)
 
 
+def recortar_historico(
+    origem: Path, destino: Path, depois_de: datetime | None, ate: datetime, fuso: str
+) -> int:
+    """The lines of an export (`origem`) whose order ended in (depois_de, ate], written as they
+    are under the same header to `destino`: what the shop finished between two snapshots, for
+    the importer. The number of lines."""
+    zona = ZoneInfo(fuso)
+    linhas = origem.read_bytes().decode("utf-8").splitlines(keepends=True)
+    cabecalho = next(csv.reader([linhas[0].removeprefix(export.BOM)], delimiter=export.SEPARADOR))
+    coluna = cabecalho.index({campo: nome for nome, campo in export.DATAS}[MARCOS[-1]])
+    inicio, fim = (depois_de.timestamp() if depois_de else float("-inf")), ate.timestamp()
+    escolhidas = []
+    for linha in linhas[1:]:
+        campos = next(csv.reader([linha], delimiter=export.SEPARADOR))
+        quando = _data(campos[coluna], zona)
+        if quando is not None and inicio < quando <= fim:
+            escolhidas.append(linha)
+    destino.write_bytes((linhas[0] + "".join(escolhidas)).encode("utf-8"))
+    return len(escolhidas)
+
+
 # --- The snapshots ---------------------------------------------------------------------------
 
 
@@ -114,18 +135,25 @@ def _json(valor: Any) -> Any:
 
 
 def escrever_fotos(caminho: Path, simulador: Simulador, calendario: Mapping[str, str]) -> None:
+    """Each snapshot's open orders as stored, with when each really finished and its holds
+    one by one (`esperas`: what puts it on hold and back in the real app); the shop's
+    calendar settings and its mechanics (`equipe`: id -> name, the CSV's names)."""
     fotos = []
     for foto in simulador.fotos:
         ordens = [
-            {**doc, "finalizada_em": simulador.finalizada_em(doc["ordem_servico_id"])}
+            {
+                **doc,
+                "finalizada_em": simulador.finalizada_em(doc["ordem_servico_id"]),
+                "esperas": simulador.esperas(doc["ordem_servico_id"], foto["instante"]),
+            }
             for doc in foto["ordens"]
         ]
         fotos.append({**foto, "ordens": ordens})
-    conteudo = {"calendario": dict(calendario), "fotos": fotos}
+    conteudo = {"calendario": dict(calendario), "equipe": simulador.p.nomes, "fotos": fotos}
     caminho.write_text(json.dumps(conteudo, default=_json, ensure_ascii=False, indent=1), "utf-8")
 
 
-_CAMPOS_DATA = (*MARCOS, "previsao_entrega", "finalizada_em", "instante")
+_CAMPOS_DATA = (*MARCOS, "previsao_entrega", "finalizada_em", "instante", "desde", "ate")
 
 
 def _datas(valor: Any) -> Any:
@@ -140,13 +168,10 @@ def _datas(valor: Any) -> Any:
 
 
 def ler_fotos(caminho: Path) -> dict[str, Any]:
-    """{"calendario": {...}, "fotos": [{"instante", "mecanicos", "ordens": [...]}]}, with
-    datetimes (UTC) where the app keeps them."""
+    """{"calendario": {...}, "equipe": {id: name}, "fotos": [{"instante", "mecanicos",
+    "ordens": [...]}]}, with datetimes (UTC) where the app keeps them."""
     conteudo = _datas(json.loads(caminho.read_text("utf-8")))
-    for foto in conteudo["fotos"]:
-        for doc in foto["ordens"]:
-            if doc.get("pausa"):
-                doc["pausa"]["desde"] = datetime.fromisoformat(doc["pausa"]["desde"])
+    conteudo["equipe"] = {int(k): v for k, v in conteudo.get("equipe", {}).items()}
     return conteudo
 
 

@@ -9,7 +9,7 @@ import importlib
 import os
 import pkgutil
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,10 @@ from bench import harness, indicadores, previsao_orcamento, soak
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.fila.queries import FilaQueries
+from webapp.fila.repository import FilaRepository
 from webapp.mongo import Mongo
 from webapp.pessoas.queries import PessoasQueries
+from webapp.previsao.domain import MARCOS
 from webapp.settings import Settings
 
 BENCHMARKS = ["quadro", "capacidade", "indicadores", "previsao", "previsao_orcamento", "soak"]
@@ -167,3 +169,94 @@ def test_o_recalculo_do_orcamento_roda_em_pequeno(
     assert primeira["escritas"] == 12 and 30 <= primeira["base_ordens"] <= 62
     assert segunda["escritas"] < 12 and primeira["mecanicos"] == 6
     assert {"cpu_s", "mongod_cpu_s", "pico_kb", "rss_antes_kb", "partes"} <= set(primeira)
+
+
+def test_a_previsao_pela_app_roda_em_pequeno(mongodb_url: str, tmp_path: Path) -> None:
+    """`make bench-previsao` through the real app, on a tiny shop (20 days of history, 2
+    snapshots; nothing timed): the history in by `flask importar-historico`, what finished
+    since imported at each snapshot (the app learned from exactly what had finished by then),
+    the open orders stored in their real states, the forecasts read from the API at the
+    snapshot's instant and the flags from /indicadores, scored. Then, at the last snapshot,
+    what the API gave is the core's forecast on what the app read, to the millisecond."""
+    from bench.oficina_simulada import Parametros
+    from bench.previsao import simular_oficina
+    from bench.previsao_app import FOTOS, pela_app
+    from bench.previsao_dados import ler_fotos
+    from bench.previsao_placar import pontuar
+    from webapp.previsao.calendar import Calendario
+    from webapp.previsao.domain import Abertas
+    from webapp.previsao.forecast import prever
+    from webapp.previsao.queries import PrevisaoQueries
+    from webapp.previsao.service import PrevisaoService, registro_aberto
+
+    # Seed 6: at the last snapshot, 17 open orders in three statuses, some on hold now and
+    # some with holds ended.
+    parametros = Parametros(dias=30, escoamento=15, semente=6)
+    simulador = simular_oficina(parametros, 2, tmp_path, historico_dias=20)
+    fotos = sorted(ler_fotos(tmp_path / FOTOS)["fotos"], key=lambda f: f["instante"])
+    banco = f"bench_previsao_{os.getpid()}"
+    leitura = pela_app(mongodb_url, banco, tmp_path)
+
+    abertas = [d for f in fotos for d in f["ordens"]]
+    assert [(c.instante, c.ordem) for c in leitura.casos] == [
+        (f["instante"], d["ordem_servico_id"]) for f in fotos for d in f["ordens"]
+    ]
+    assert all(c.p50 and c.p80 and c.instante <= c.p50 <= c.p80 for c in leitura.casos)
+    finalizadas = [sum(1 for _ in simulador.finalizadas_ate(f["instante"])) for f in fotos]
+    assert leitura.base_ordens == finalizadas and finalizadas[0] < finalizadas[1]
+    calendario = Calendario.de_config(
+        parametros.horario, parametros.feriados_texto, "America/Sao_Paulo"
+    )
+    placar = pontuar(leitura.casos, calendario)
+    assert placar.casos == len(abertas) and placar.sem_previsao == 0
+    assert placar.erro_p50_h >= 0 and 0 <= placar.cobertura_p80 <= 1
+
+    ultima = fotos[-1]
+    assert any(d["pausa"] for d in ultima["ordens"])
+    assert any(any(d["pausas_s"].values()) for d in ultima["ordens"])
+    with harness.app_local(mongodb_url, banco, horario_funcionamento=parametros.horario,
+                           feriados=parametros.feriados_texto) as app:  # fmt: skip
+        try:
+            # The open orders of the last snapshot, as the app stored them: their real state.
+            quadro = componente(FilaRepository, app).fila.find({"importada": None})
+            guardadas = {d["ordem_servico_id"]: d for d in quadro}
+            assert set(guardadas) == {d["ordem_servico_id"] for d in ultima["ordens"]}
+            for doc in ultima["ordens"]:
+                item = guardadas[doc["ordem_servico_id"]]
+                for campo in CAMPOS_ABERTA:
+                    assert item.get(campo) == doc.get(campo), campo
+                assert (item["pausa"] or {}).get("desde") == (doc["pausa"] or {}).get("desde")
+                assert _segundos(item["pausas_s"]) == _segundos(doc["pausas_s"])
+            # The API's forecasts are the core's on what the app read at that instant.
+            servico = componente(PrevisaoService, app)
+            resultado = prever(
+                servico.calendario,
+                servico.historico(ultima["instante"]),
+                Abertas.de_registros(map(registro_aberto, servico.fila.abertas_para_previsao())),
+                list(servico.mecanicos()),
+                ultima["instante"],
+                servico.configuracao,
+            ).por_ordem()
+            casos = [c for c in leitura.casos if c.instante == ultima["instante"]]
+            for caso in casos:
+                p = resultado[caso.ordem]
+                assert (caso.p50, caso.p80) == (_ms(p.p50), _ms(p.p80))
+                assert caso.em_risco == p.em_risco
+            em_risco = componente(PrevisaoQueries, app).em_risco()
+            assert len(em_risco) == sum(c.em_risco for c in casos)
+        finally:
+            componente(Mongo, app).client.drop_database(banco)
+
+
+# What an open order's stored state must say as the simulated shop's snapshot does.
+CAMPOS_ABERTA = ("status", "prioridade", "orcamento_aprovado", "mecanico_responsavel_id",
+                 "previsao_entrega", *MARCOS[:-1])  # fmt: skip
+
+
+def _segundos(pausas: dict[str, float]) -> dict[str, int]:
+    """Seconds on hold per stage, the stages with none left out (the app writes zeros)."""
+    return {etapa: round(s) for etapa, s in pausas.items() if s}
+
+
+def _ms(instante: datetime) -> datetime:
+    return instante.replace(microsecond=instante.microsecond // 1000 * 1000)

@@ -22,8 +22,9 @@ from bench.oficina_simulada import (
     Simulador,
     variante,
 )
-from bench.previsao import casos_da_oficina, casos_do_oraculo
-from bench.previsao_dados import documentos_finalizados, escrever_fotos, escrever_historico
+from bench.previsao import casos_da_oficina, casos_do_oraculo, simular_oficina
+from bench.previsao_app import DEPOIS, HISTORICO
+from bench.previsao_dados import recortar_historico
 from bench.previsao_placar import Caso, pontuar
 from tests.previsao.previsao_fabrica import local
 from webapp.indicadores import export
@@ -33,24 +34,37 @@ from webapp.previsao.forecast import Configuracao
 
 def test_simula_exporta_le_e_pontua(tmp_path: Path) -> None:
     parametros = Parametros(dias=30, escoamento=15, semente=3)
-    simulador = Simulador(parametros)
-    simulador.rodar(simulador.minutos_para_fotos(3, 20, 30))
+    simulador = simular_oficina(parametros, 3, tmp_path, historico_dias=20)
     corte = simulador.instante(20 * 1440)
-    linhas = escrever_historico(
-        tmp_path / "historico.csv", documentos_finalizados(simulador, corte), parametros.nomes, FUSO
-    )
+    linhas = sum(1 for _ in simulador.finalizadas_ate(corte))
     assert linhas >= 30
-    texto = (tmp_path / "historico.csv").read_text("utf-8")
-    assert texto.startswith(export.BOM + export.SEPARADOR.join(export.CABECALHO))
-    escrever_fotos(tmp_path / "fotos.json", simulador, {
-        "HORARIO_FUNCIONAMENTO": HORARIO, "FERIADOS": "", "FUSO_HORARIO": FUSO,
-    })  # fmt: skip
+    for arquivo in (HISTORICO, DEPOIS):
+        texto = (tmp_path / arquivo).read_text("utf-8")
+        assert texto.startswith(export.BOM + export.SEPARADOR.join(export.CABECALHO))
+    # Every finished order is in one file or the other, split at the cut.
+    depois = len((tmp_path / DEPOIS).read_text("utf-8").splitlines()) - 1
+    assert depois == sum(1 for o in simulador.ordens if "dta_fim_reparo" in o.marcos) - linhas
     casos, calendario, _, historico = casos_da_oficina(tmp_path, Configuracao(execucoes=50), 1)
     assert historico == linhas
-    assert len(casos["previsao"]) == len(casos["medianas"]) == len(casos["consultor"]) > 0
-    previsao = pontuar(casos["previsao"], calendario)
+    assert len(casos["nucleo"]) == len(casos["medianas"]) == len(casos["consultor"]) > 0
+    previsao = pontuar(casos["nucleo"], calendario)
     assert previsao.sem_previsao == 0
     assert 0 <= previsao.cobertura_p80 <= 1 and previsao.erro_p50_h >= 0
+
+
+def test_recorta_o_historico_pelo_fim(tmp_path: Path) -> None:
+    """What the app imports at a snapshot: the lines that ended after the snapshot before and
+    by this one, as they are, under the export's header."""
+    simulador = simular_oficina(Parametros(dias=30, escoamento=15, semente=3), 1, tmp_path, 20)
+    de, ate = simulador.instante(22 * 1440), simulador.instante(25 * 1440)
+    n = recortar_historico(tmp_path / DEPOIS, tmp_path / "parte.csv", de, ate, FUSO)
+    esperadas = {o.os for o in simulador.finalizadas_ate(ate)} - {
+        o.os for o in simulador.finalizadas_ate(de)
+    }
+    linhas = (tmp_path / "parte.csv").read_bytes().decode("utf-8").split("\r\n")
+    assert linhas[0] == export.BOM + export.SEPARADOR.join(export.CABECALHO)
+    assert n == len(esperadas) > 0
+    assert {int(linha.split(export.SEPARADOR)[0]) for linha in linhas[1:] if linha} == esperadas
 
 
 def test_placar_conta_como_descrito() -> None:
