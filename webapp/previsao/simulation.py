@@ -48,7 +48,10 @@ from .model import EstadoAberto, Modelo, aguardada, registrar
 from .survival import Distribuicao
 
 SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
-_RUNS_POR_LOTE = 20  # runs drawn at a time: the draws' temporaries stay a few MB
+# Runs simulated at a time: a batch's arrays are a batch's, but each batch steps through the
+# loop below in Python once more (at 2,000 orders ~0.2 s of CPU a batch).
+_RUNS_POR_LOTE = 50
+_RUNS_POR_SORTEIO = 10  # runs drawn at a time: the draws' temporaries stay a few MB
 SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
 # Hold positions: somewhere inside the work, never at its very start or end.
 POSICAO_MIN, POSICAO_MAX = 0.05, 0.95
@@ -236,9 +239,29 @@ class Execucoes:
     ultima_vez: NDArray[np.float64]
 
 
-def simular(modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int) -> Execucoes:
-    """The runs of the Fila (Execucoes)."""
+def simular(
+    modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int,
+    lote: int = _RUNS_POR_LOTE,
+) -> Execucoes:  # fmt: skip
+    """The runs of the Fila (Execucoes), simulated `lote` at a time: the runs never meet (each
+    has its own draws, keyed by its index, and its own mechanics), so the result is the same
+    bit for bit whatever the batches, while the arrays alive at once are a batch's (at 2,000
+    open orders and 100 runs, the core's peak 37 -> 27 MB traced)."""
     n = fila.prioridade.size
+    fim = np.empty((execucoes, n))
+    ultima_vez = np.empty((execucoes, n))
+    for r0 in range(0, execucoes, lote):
+        runs = np.arange(r0, min(r0 + lote, execucoes))
+        fim[runs], ultima_vez[runs] = _simular_lote(modelo, fila, mecanicos, runs, semente)
+    return Execucoes(fim, ultima_vez)
+
+
+def _simular_lote(
+    modelo: Modelo, fila: Fila, mecanicos: int, runs: NDArray[np.int64], semente: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The runs `runs` of the Fila: (finish, last time taken), (len(runs), orders)."""
+    n = fila.prioridade.size
+    execucoes = runs.size
     bloco = int(max(16, 2 ** round(np.log2(np.sqrt(n) + 1))))
     blocos = -(-n // bloco)
     largura = blocos * bloco
@@ -247,9 +270,9 @@ def simular(modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente:
     gap = np.zeros((execucoes, largura, SEGMENTOS + 1), np.float32)
     servico = np.zeros_like(gap)
     nseg = np.zeros((execucoes, largura), np.int8)
-    for r0 in range(0, execucoes, _RUNS_POR_LOTE):
-        lote = slice(r0, r0 + _RUNS_POR_LOTE)
-        _segmentos(modelo, fila, linhas[lote], semente, gap[lote], servico[lote], nseg[lote])
+    for r0 in range(0, execucoes, _RUNS_POR_SORTEIO):
+        lote = slice(r0, r0 + _RUNS_POR_SORTEIO)
+        _segmentos(modelo, fila, runs[lote], semente, gap[lote], servico[lote], nseg[lote])
 
     real = np.zeros(largura + 1, bool)
     real[:n] = fila.coluna >= 0
@@ -303,4 +326,4 @@ def simular(modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente:
         faltam -= acabou
         prontos[linhas, j] = novo
         minimo[linhas, b] = prontos.min(axis=1)
-    return Execucoes(fim[:, :n], ultima_vez[:, :n])
+    return fim[:, :n], ultima_vez[:, :n]
