@@ -48,9 +48,11 @@ from .model import EstadoAberto, Modelo, aguardada, registrar
 from .survival import Distribuicao
 
 SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
-# Runs simulated at a time: a batch's arrays are a batch's, but each batch steps through the
-# loop below in Python once more (at 2,000 orders ~0.2 s of CPU a batch).
-_RUNS_POR_LOTE = 50
+# Runs x orders simulated at a time: a batch's arrays are a batch's (about 70 bytes a cell), but
+# each batch steps through the loop of `simular` in Python once more (at 2,000 open orders and
+# 100 runs, ~0.2 s of CPU a batch on a quiet machine): the busiest shop's 400,000 cells
+# (Configuracao.celulas) in two batches, a small shop in one.
+_CELULAS_POR_LOTE = 210_000
 _RUNS_POR_SORTEIO = 10  # runs drawn at a time: the draws' temporaries stay a few MB
 SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
 # Hold positions: somewhere inside the work, never at its very start or end.
@@ -241,12 +243,15 @@ class Execucoes:
 
 def simular(
     modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int,
-    lote: int = _RUNS_POR_LOTE,
+    lote: int | None = None,
 ) -> Execucoes:  # fmt: skip
-    """The runs of the Fila (Execucoes), simulated `lote` at a time: the runs never meet (each
-    has its own draws, keyed by its index, and its own mechanics), so the result is the same
-    bit for bit whatever the batches, while the arrays alive at once are a batch's (at 2,000
-    open orders and 100 runs, the core's peak 37 -> 27 MB traced)."""
+    """The runs of the Fila (Execucoes), simulated `lote` at a time (default: as many as fit in
+    _CELULAS_POR_LOTE): the runs never meet (each has its own draws, keyed by its index, and
+    its own mechanics), so the result is the same bit for bit whatever the batches, while the
+    arrays alive at once are a batch's."""
+    lote = lote or max(1, _CELULAS_POR_LOTE // max(fila.prioridade.size, 1))
+    if execucoes <= lote:
+        return Execucoes(*_simular_lote(modelo, fila, mecanicos, np.arange(execucoes), semente))
     n = fila.prioridade.size
     fim = np.empty((execucoes, n))
     ultima_vez = np.empty((execucoes, n))
