@@ -306,29 +306,40 @@ def _simular_lote(
 
     pronto3 = pronto.reshape(execucoes, blocos, bloco)
     minimo = pronto3.min(axis=2)
+    # Every step gathers and scatters one element per run: on flat views with flat indices
+    # (a row's offset plus a column), ~2x cheaper than indexing by (row, column) pairs.
+    por_bloco = pronto.reshape(execucoes * blocos, bloco)
+    pronto_f, prox_f, nseg_f = pronto.reshape(-1), prox.reshape(-1), nseg.reshape(-1)
+    gap_f, servico_f = gap.reshape(-1), servico.reshape(-1)
+    livre_f, minimo_f = livre.reshape(-1), minimo.reshape(-1)
+    fim_f, ultima_f = fim.reshape(-1), ultima_vez.reshape(-1)
+    em_livre, em_blocos = linhas * mecanicos, linhas * blocos
+    em_largura, em_fim, em_bloco = linhas * largura, linhas * (largura + 1), linhas * bloco
     while faltam.any():
         # The next free mechanic takes the first order in the board's order that is ready by
         # then; when none is, it waits for the next one to become ready.
-        m = livre.argmin(axis=1)
-        quando = np.maximum(livre[linhas, m], minimo.min(axis=1))
+        lm = em_livre + livre.argmin(axis=1)
+        quando = np.maximum(livre_f[lm], minimo.min(axis=1))
         b = (minimo <= quando[:, None]).argmax(axis=1)
-        prontos = pronto3[linhas, b]
+        prontos = por_bloco[em_blocos + b]
         j = (prontos <= quando[:, None]).argmax(axis=1)
         i = b * bloco + j
-        k = prox[linhas, i]
-        acaba = quando + servico[linhas, i, k]
+        li = em_largura + i
+        k = prox_f[li]
+        segmentos = li * (SEGMENTOS + 1)
+        acaba = quando + servico_f[segmentos + k]
         seguinte = np.minimum(k + 1, SEGMENTOS)
-        mais = seguinte < nseg[linhas, i]
-        novo = np.where(mais, acaba + gap[linhas, i, seguinte], np.inf)
-        pronto[linhas, i] = novo
-        prox[linhas, i] = seguinte
-        livre[linhas, m] = acaba
+        mais = seguinte < nseg_f[li]
+        novo = np.where(mais, acaba + gap_f[segmentos + seguinte], np.inf)
+        pronto_f[li] = novo
+        prox_f[li] = seguinte
+        livre_f[lm] = acaba
         # A run already done goes on idling harmlessly (quando = inf): nothing it does counts.
         acabou = ~mais & real[i] & np.isfinite(acaba)
-        coluna = np.where(acabou, i, largura)
-        fim[linhas, coluna] = acaba
-        ultima_vez[linhas, coluna] = quando
+        coluna = em_fim + np.where(acabou, i, largura)
+        fim_f[coluna] = acaba
+        ultima_f[coluna] = quando
         faltam -= acabou
-        prontos[linhas, j] = novo
-        minimo[linhas, b] = prontos.min(axis=1)
+        prontos.reshape(-1)[em_bloco + j] = novo
+        minimo_f[em_blocos + b] = prontos.min(axis=1)
     return fim[:, :n], ultima_vez[:, :n]
