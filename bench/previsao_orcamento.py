@@ -661,18 +661,38 @@ NOTAS = """What this benchmark led to, and what is left:
   app's CPU, against ≈ 0.8 s (and 16 MB more) decoding the documents and their datetimes; the
   arrays are the same bit for bit (a test says so).
 - **The recompute keeps less** while the core runs: of the open orders' documents only their
-  `_id` and promise.
-- **The board**: a card's forecast line is a macro imported once (`quadro/_previsao.html`) where
-  an include copied the whole render's context on each of 120 cards (≈ 5 → 1.7 ms of a manager's
-  GET /, the same HTML); the forecasts read for a screen carry only the fields it shows (≈ 2.6 →
-  1.5 ms for 120); today's date is worked out once per render, not twice per forecast.
-- **Left**: the forecast costs GET / one more indexed read and ≈ 20–40 KB more HTML (≈ 2 KB
-  compressed; the manager's at-risk cards carry their 'Prometer' form); the API's single GET
-  one more indexed read (≈ +0.3 ms of ≈ 2.5 ms, so + 10 % cannot hold with a read per request:
-  the forecasts would have to be in the worker's memory, kept by the change stream the broker
-  already watches them with). The recompute's memory is the core's: its peak is inside
-  `simulation.simular` (the runs × segments arrays; ≈ 37 MB traced at 2,000 open orders and
-  100 runs), which the service cannot lower from outside."""
+  `_id` and promise; and `forecast.prever` lets go of a try's queue and runs before it builds
+  the next one (when the slots of orders still to arrive are doubled): ≈ 13 MB.
+- **The core's memory** (`simulation.simular`, issue: +52–56 MB on a process's first
+  recompute): the runs are simulated in batches of at most 210,000 runs × orders (2,000 open
+  orders and their arrival slots, 100 runs: two batches of ≈ 50), the draws 10 runs at a time.
+  Runs never meet (each has its own draws, keyed by its index, and its own mechanics), so the
+  forecasts are the same bit for bit (a test runs batches of 1, 7, 16 and all). Traced peak of
+  the core: 37 → 28 MB. Each batch steps through the loop in Python once more; the loop now
+  gathers and scatters through flat views with flat indices, so two batches cost ≈ 6 % more
+  CPU than one did (≈ 22 % with (row, column) indexing), measured back to back on the same
+  inputs.
+- **The board's CPU under gunicorn** (issue: ≈ 4 ms more per GET / than the base, even with
+  `previsoes` emptied): one worker of each tree profiled on the same data (cProfile between
+  gunicorn's `pre_request` and `post_request` hooks, a temporary config). The cause was not
+  the forecast's read but Jinja imports per card: `quadro/_cartao.html` is included once per
+  card, and it imported its macros on every card (`_macros.html`, and since the forecast
+  `quadro/_previsao.html` too); an import, even of a cached template, compares the render's
+  globals with the template's (a walk of a ChainMap), ≈ 25 µs per card and import. The
+  templates that loop over cards now import the macros once per render, and a card (and its
+  OS badge, `quadro/_sinc.html`) imports them only when rendered alone: the forecast's import
+  is gone and so are the two older ones; a card without a forecast no longer calls its macro.
+- **The forecasts in memory** (`previsao/cache.py`): the board, the TV and the API read no
+  `previsoes` per request. Each process keeps a copy, loaded in one query when its change
+  stream opens and kept by that stream (the broker's, which already pushed forecast changes to
+  the boards), each change before a board hears of it; a stream resumed from its token missed
+  nothing, one opened afresh reloads. While the stream is down, silent for 3 s, or has not yet
+  brought a recompute of this process, reads go to the store (tests with a real mongod:
+  a change reaches the copy, a stop reads the store, a reopening reloads, the API and the
+  board show what the store says). "Prometer" checks the store itself.
+- **Left**: the forecast line itself on each card (its macro, its times in the shop's zone;
+  the manager's at-risk cards carry a 'Prometer' form) and ≈ 20–40 KB more HTML (≈ 2 KB
+  compressed): a few ms of a manager's GET /, within the budget but not free."""
 
 
 def relatorio(q: Quadro | None, r: Recalculo | None) -> tuple[str, list[str]]:
