@@ -690,17 +690,34 @@ NOTAS = """What this benchmark led to, and what is left:
   brought a recompute of this process, reads go to the store (tests with a real mongod:
   a change reaches the copy, a stop reads the store, a reopening reloads, the API and the
   board show what the store says). "Prometer" checks the store itself.
+- **The recompute's CPU**: the core grew when the forecast learned the customers' and the
+  holds' true lengths (previsao2: ≈ 0.75 s at commit bfa24d7, ≈ 1.5 s at aa32d4f, the same
+  inputs back to back); the batches above add ≈ 7 %. Within the 2 s, with a thin margin: a busy
+  machine inflates a process's CPU time too (up to 2.2 s with the load at 7–9). The next lever
+  is the slot doubling, which simulates everything twice at 2,000 orders.
 - **Left**: the forecast line itself on each card (its macro, its times in the shop's zone;
   the manager's at-risk cards carry a 'Prometer' form) and ≈ 20–40 KB more HTML (≈ 2 KB
   compressed): a few ms of a manager's GET /, within the budget but not free."""
 
 
-def relatorio(q: Quadro | None, r: Recalculo | None) -> tuple[str, list[str]]:
+def _carga(valores: Sequence[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in valores)
+
+
+def relatorio(
+    q: Quadro | None, r: Recalculo | None, carga: Sequence[Sequence[float]] = ()
+) -> tuple[str, list[str]]:
+    cargas = ""
+    if len(carga) == 2:
+        cargas = (
+            f" Load average (1/5/15 min) at the start {_carga(carga[0])}, at the end "
+            f"{_carga(carga[1])}: others' work shares the 2 cores (the sides alternate)."
+        )
     partes = [
         "## Previsão: orçamentos",
         "",
         "`make bench-previsao-orcamento` (`bench/previsao_orcamento.py`): issue 18's budgets "
-        "for the forecast in the app. Machine: " + harness.maquina() + ".",
+        "for the forecast in the app. Machine: " + harness.maquina() + "." + cargas,
     ]
     veredictos: list[str] = []
     for secao in (secao_quadro(q) if q else None, secao_recalculo(r) if r else None):
@@ -736,13 +753,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(um_processo(url, banco, int(pid) or None, int(vezes))))
         return 0
     inicio = time.monotonic()
+    carga_inicial = os.getloadavg()
     quadro = recalculo = None
     with harness.mongod() as db:
         if args.so != "recalculo":
             quadro = medir_quadro(db, args)
         if args.so != "quadro":
             recalculo = medir_recalculo(db, args)
-    texto, veredictos = relatorio(quadro, recalculo)
+    texto, veredictos = relatorio(quadro, recalculo, (carga_inicial, os.getloadavg()))
     harness.publicar(SECAO, texto, args)
     for linha in veredictos:
         aviso(linha)

@@ -16,8 +16,8 @@ before the forecast, where one more indexed read costs ~0.3 ms of ~2.5).
 
 After a recompute of this process (PrevisaoService.gravou), reads go to the store until the
 stream has brought what it wrote: a request that follows sees it. A promise ("Prometer") checks
-the forecast in the store itself (quadro.routes.adotar_previsao):
-a write acts on what the database says now.
+the forecast in the store itself (quadro.routes.adotar_previsao): a write acts on what the
+database says now.
 """
 
 from __future__ import annotations
@@ -97,15 +97,9 @@ class PrevisoesEmMemoria:
         if retomado and self.recargas:
             self._valida = True  # resumed: the changes since the last one heard follow
             return
-        por_ordem: dict[str, Mapping[str, Any]] = {}
-        estado = None
-        for documento in self.queries.previsoes.find({}, CAMPOS_MOSTRADOS):
-            if documento["_id"] == ESTADO:
-                estado = Estado.de(documento)
-            else:
-                por_ordem[str(documento["_id"])] = documento
+        todas = self.queries.todas()
         with self._trava:
-            self._por_ordem, self._estado = por_ordem, estado
+            self._por_ordem, self._estado = dict(todas.por_ordem), todas.estado
             self.recargas += 1
             self._valida = True
 
