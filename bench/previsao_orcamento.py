@@ -661,26 +661,63 @@ NOTAS = """What this benchmark led to, and what is left:
   app's CPU, against ≈ 0.8 s (and 16 MB more) decoding the documents and their datetimes; the
   arrays are the same bit for bit (a test says so).
 - **The recompute keeps less** while the core runs: of the open orders' documents only their
-  `_id` and promise.
-- **The board**: a card's forecast line is a macro imported once (`quadro/_previsao.html`) where
-  an include copied the whole render's context on each of 120 cards (≈ 5 → 1.7 ms of a manager's
-  GET /, the same HTML); the forecasts read for a screen carry only the fields it shows (≈ 2.6 →
-  1.5 ms for 120); today's date is worked out once per render, not twice per forecast.
-- **Left**: the forecast costs GET / one more indexed read and ≈ 20–40 KB more HTML (≈ 2 KB
-  compressed; the manager's at-risk cards carry their 'Prometer' form); the API's single GET
-  one more indexed read (≈ +0.3 ms of ≈ 2.5 ms, so + 10 % cannot hold with a read per request:
-  the forecasts would have to be in the worker's memory, kept by the change stream the broker
-  already watches them with). The recompute's memory is the core's: its peak is inside
-  `simulation.simular` (the runs × segments arrays; ≈ 37 MB traced at 2,000 open orders and
-  100 runs), which the service cannot lower from outside."""
+  `_id` and promise; and `forecast.prever` lets go of a try's queue and runs before it builds
+  the next one (when the slots of orders still to arrive are doubled): ≈ 13 MB.
+- **The core's memory** (`simulation.simular`, issue: +52–56 MB on a process's first
+  recompute): the runs are simulated in batches of at most 210,000 runs × orders (2,000 open
+  orders and their arrival slots, 100 runs: two batches of ≈ 50), the draws 10 runs at a time.
+  Runs never meet (each has its own draws, keyed by its index, and its own mechanics), so the
+  forecasts are the same bit for bit (a test runs batches of 1, 7, 16 and all). Traced peak of
+  the core: 37 → 28 MB. Each batch steps through the loop in Python once more; the loop now
+  gathers and scatters through flat views with flat indices, so two batches cost ≈ 6 % more
+  CPU than one did (≈ 22 % with (row, column) indexing), measured back to back on the same
+  inputs.
+- **The board's CPU under gunicorn** (issue: ≈ 4 ms more per GET / than the base, even with
+  `previsoes` emptied): one worker of each tree profiled on the same data (cProfile between
+  gunicorn's `pre_request` and `post_request` hooks, a temporary config). The cause was not
+  the forecast's read but Jinja imports per card: `quadro/_cartao.html` is included once per
+  card, and it imported its macros on every card (`_macros.html`, and since the forecast
+  `quadro/_previsao.html` too); an import, even of a cached template, compares the render's
+  globals with the template's (a walk of a ChainMap), ≈ 25 µs per card and import. The
+  templates that loop over cards now import the macros once per render, and a card (and its
+  OS badge, `quadro/_sinc.html`) imports them only when rendered alone: the forecast's import
+  is gone and so are the two older ones; a card without a forecast no longer calls its macro.
+- **The forecasts in memory** (`previsao/cache.py`): the board, the TV and the API read no
+  `previsoes` per request. Each process keeps a copy, loaded in one query when its change
+  stream opens and kept by that stream (the broker's, which already pushed forecast changes to
+  the boards), each change before a board hears of it; a stream resumed from its token missed
+  nothing, one opened afresh reloads. While the stream is down, silent for 3 s, or has not yet
+  brought a recompute of this process, reads go to the store (tests with a real mongod:
+  a change reaches the copy, a stop reads the store, a reopening reloads, the API and the
+  board show what the store says). "Prometer" checks the store itself.
+- **The recompute's CPU**: the core grew when the forecast learned the customers' and the
+  holds' true lengths (previsao2: ≈ 0.75 s at commit bfa24d7, ≈ 1.5 s at aa32d4f, the same
+  inputs back to back); the batches above add ≈ 7 %. Within the 2 s, with a thin margin: a busy
+  machine inflates a process's CPU time too (up to 2.2 s with the load at 7–9). The next lever
+  is the slot doubling, which simulates everything twice at 2,000 orders.
+- **Left**: the forecast line itself on each card (its macro, its times in the shop's zone;
+  the manager's at-risk cards carry a 'Prometer' form) and ≈ 20–40 KB more HTML (≈ 2 KB
+  compressed): a few ms of a manager's GET /, within the budget but not free."""
 
 
-def relatorio(q: Quadro | None, r: Recalculo | None) -> tuple[str, list[str]]:
+def _carga(valores: Sequence[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in valores)
+
+
+def relatorio(
+    q: Quadro | None, r: Recalculo | None, carga: Sequence[Sequence[float]] = ()
+) -> tuple[str, list[str]]:
+    cargas = ""
+    if len(carga) == 2:
+        cargas = (
+            f" Load average (1/5/15 min) at the start {_carga(carga[0])}, at the end "
+            f"{_carga(carga[1])}: others' work shares the 2 cores (the sides alternate)."
+        )
     partes = [
         "## Previsão: orçamentos",
         "",
         "`make bench-previsao-orcamento` (`bench/previsao_orcamento.py`): issue 18's budgets "
-        "for the forecast in the app. Machine: " + harness.maquina() + ".",
+        "for the forecast in the app. Machine: " + harness.maquina() + "." + cargas,
     ]
     veredictos: list[str] = []
     for secao in (secao_quadro(q) if q else None, secao_recalculo(r) if r else None):
@@ -716,13 +753,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(um_processo(url, banco, int(pid) or None, int(vezes))))
         return 0
     inicio = time.monotonic()
+    carga_inicial = os.getloadavg()
     quadro = recalculo = None
     with harness.mongod() as db:
         if args.so != "recalculo":
             quadro = medir_quadro(db, args)
         if args.so != "quadro":
             recalculo = medir_recalculo(db, args)
-    texto, veredictos = relatorio(quadro, recalculo)
+    texto, veredictos = relatorio(quadro, recalculo, (carga_inicial, os.getloadavg()))
     harness.publicar(SECAO, texto, args)
     for linha in veredictos:
         aviso(linha)

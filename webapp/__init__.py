@@ -39,6 +39,7 @@ from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
 from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
+from .previsao.cache import PrevisoesEmMemoria
 from .previsao.calendar import Calendario, CalendarioInvalido
 from .previsao.queries import PrevisaoQueries
 from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
@@ -105,6 +106,26 @@ def montar_componentes(settings: Settings) -> list[object]:
     tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
     configuracoes = ConfiguracoesRepository(db)
     previsao_repo, previsao_queries = PrevisaoRepository(db), PrevisaoQueries(db)
+    eventos = Broker(
+        db,
+        {
+            FILA: broker.MUDANCA,
+            PREVISOES: broker.PREVISAO,
+            CONFIGURACOES: broker.CONFIG,
+            PASSES: broker.ACESSO,
+            USUARIOS: broker.ACESSO,
+            SESSOES: broker.ACESSO,
+        },
+        revogam={
+            PASSES: PASSES_REVOGAM,
+            USUARIOS: USUARIOS_REVOGAM,
+            SESSOES: SESSOES_REVOGAM,
+        },
+        invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
+        # Imported history is never on a screen: its inserts wake no stream.
+        fora={FILA: {IMPORTADA: True}},
+    )
+    previsoes_em_memoria = PrevisoesEmMemoria(previsao_queries, eventos)
     previsao = PrevisaoService(
         previsao_repo,
         previsao_queries,
@@ -114,6 +135,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         mecanicos=lambda: [numero for numero, _ in pessoas_queries.mecanicos_ativos()],
         janela_dias=settings.previsao_janela_dias,
         historico_minimo=settings.previsao_historico_minimo,
+        gravou=previsoes_em_memoria.escrito,
     )
     previsao_worker = PrevisaoWorker(previsao, previsao_repo, previsao_queries, settings)
     return [
@@ -140,25 +162,8 @@ def montar_componentes(settings: Settings) -> list[object]:
         previsao_queries,
         previsao,
         previsao_worker,
-        Broker(
-            db,
-            {
-                FILA: broker.MUDANCA,
-                PREVISOES: broker.PREVISAO,
-                CONFIGURACOES: broker.CONFIG,
-                PASSES: broker.ACESSO,
-                USUARIOS: broker.ACESSO,
-                SESSOES: broker.ACESSO,
-            },
-            revogam={
-                PASSES: PASSES_REVOGAM,
-                USUARIOS: USUARIOS_REVOGAM,
-                SESSOES: SESSOES_REVOGAM,
-            },
-            invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
-            # Imported history is never on a screen: its inserts wake no stream.
-            fora={FILA: {IMPORTADA: True}},
-        ),
+        eventos,
+        previsoes_em_memoria,
         dispatcher,
         link,
         # Every collection's indexes (idempotent), created once per process.

@@ -16,10 +16,11 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.database import Database
 from pymongo.errors import (
@@ -108,7 +109,7 @@ def _evento(
     campos = frozenset(descricao.get("updatedFields", {})) | frozenset(
         descricao.get("removedFields", [])
     )
-    if campos and all(c.startswith(invisiveis) for c in campos):
+    if invisiveis and campos and all(c.startswith(invisiveis) for c in campos):
         return None  # nothing any screen shows has changed (e.g. a dispatcher's lease)
     return Evento(
         tipo,
@@ -118,6 +119,22 @@ def _evento(
         documento=None if operacao == "delete" else change.get("fullDocument"),
         campos=campos,
     )
+
+
+class Ouvinte(Protocol):
+    """Kept current by the change stream itself, in its thread (Broker.ouvir): a copy of a
+    collection in this process's memory (previsao.cache). Called before any subscriber hears
+    of the change, so a push and a read of the copy agree."""
+
+    def aberto(self, retomado: bool) -> None:
+        """The stream is open: `retomado`, resumed from its token (no change was missed since
+        the last one heard); else opened afresh (whatever happened before is unknown: reload)."""
+
+    def mudou(self, evento: Evento) -> None:
+        """A change, every one the stream brings (even those no screen shows)."""
+
+    def fechado(self) -> None:
+        """The stream is down (an error, a stop): changes may be missed until `aberto`."""
 
 
 class _Render:
@@ -219,6 +236,13 @@ class Broker:
         self._pronto = threading.Event()
         self._thread: threading.Thread | None = None
         self._stream: Any = None
+        self._ouvintes: list[Ouvinte] = []
+        # When the stream last answered (a getMore, with or without changes; monotonic): a
+        # copy kept by it is current only while this is recent.
+        self.visto_em = float("-inf")
+        # getMores that found nothing new: the second one counted after a write started after
+        # it, so the stream has brought that write (PrevisoesEmMemoria.escrito).
+        self.em_dia = 0
 
     # --- subscribers ------------------------------------------------------------------------
 
@@ -247,6 +271,24 @@ class Broker:
     def aguardar_pronto(self, timeout: float = 3.0) -> bool:
         """Wait until the change stream is open, so a snapshot taken now misses nothing."""
         return self._pronto.wait(timeout)
+
+    def ouvir(self, ouvinte: Ouvinte) -> None:
+        """Keep `ouvinte` current (wired once, before the stream ever starts: it hears every
+        opening). Its calls run in the stream's thread."""
+        self._ouvintes.append(ouvinte)
+
+    def iniciar(self) -> None:
+        """Start the stream without a subscriber (for the listeners), unless the process is
+        stopping; nothing if it runs."""
+        if not self.encerrando and not self.rodando:
+            self._iniciar()
+
+    def _avisar(self, metodo: str, *args: Any) -> None:
+        for ouvinte in self._ouvintes:
+            try:
+                getattr(ouvinte, metodo)(*args)
+            except Exception:  # a listener's failure must not stop the stream
+                log.exception("ouvinte do change stream falhou (%s)", metodo)
 
     def _publicar(self, evento: Evento) -> None:
         evento = replace(evento, seq=next(self._seq))
@@ -309,6 +351,8 @@ class Broker:
             if falhas:
                 self.reconexoes += 1
             falhas = 0
+            self.visto_em = time.monotonic()
+            self._avisar("aberto", com_token)
             if not com_token and self._pronto.is_set():
                 # Opened afresh after it had been running: whatever happened in between is
                 # unknown, so every subscriber redraws from the database.
@@ -325,6 +369,7 @@ class Broker:
                 problema = erro
             finally:
                 self._stream = None
+                self._avisar("fechado")
                 with contextlib.suppress(PyMongoError):
                     stream.close()
             if problema is not None and _token_inutil(problema):
@@ -337,18 +382,23 @@ class Broker:
     def _ler(self, stream: Any) -> None:
         while not self._parar.is_set() and stream.alive:
             change = stream.try_next()
+            self.visto_em = time.monotonic()
             # The token advances even without changes (post-batch token): resume from here.
             if stream.resume_token is not None:
                 self.token = stream.resume_token
             if change is None:
+                self.em_dia += 1
                 continue
             if change.get("operationType") in ("invalidate", "drop", "rename", "dropDatabase"):
                 # The collection went away: the stream cannot resume past this point; it is
                 # reopened afresh, and that tells the subscribers to resynchronise.
                 self.token = None
                 return
-            evento = _evento(change, self.tipos, self.invisiveis)
-            if evento is not None:
+            evento = _evento(change, self.tipos)
+            if evento is None:
+                continue
+            self._avisar("mudou", evento)  # every change, even one no screen shows
+            if not (evento.campos and all(c.startswith(self.invisiveis) for c in evento.campos)):
                 self._publicar(evento)
         if not self._parar.is_set():
             raise InvalidOperation("change stream closed")

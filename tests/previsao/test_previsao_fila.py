@@ -202,3 +202,34 @@ def test_vagas_curtas_acusa_a_prioridade_que_acabou(cal, hist) -> None:
 
     assert curtas(1) == {NORMAL}
     assert curtas(200) == set()
+
+
+def test_execucoes_em_lotes_dao_o_mesmo_resultado_bit_a_bit(cal, hist) -> None:
+    """The runs are simulated a batch at a time (memory): each run has its own draws and
+    mechanics, so any batching gives exactly what one batch of every run gives."""
+    from webapp.previsao.forecast import montar_fila
+    from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.simulation import restos_agora, simular
+
+    def marcos(i: int) -> tuple:  # every stage, some held
+        inicio = AGORA - timedelta(hours=i)
+        return tuple(inicio + timedelta(minutes=10 * k) for k in range(1 + i % 5))
+
+    ordens = abertas(*(
+        aberta(i, i % 4, marcos(i), mecanico=7 + i % 3,
+               pausa_desde=AGORA - timedelta(minutes=30) if i % 7 == 0 else None)
+        for i in range(1, 40)
+    ))  # fmt: skip
+    t = epoch(AGORA)
+    modelo = ajustar(cal, hist, ordens, t)
+    estado = estado_aberto(cal, ordens, t)
+    resto = restos_agora(modelo, cal, ordens, estado, t, 30, 0)
+    taxas = np.array([0.3, 0.3, 0.3, 0.0]) / HORA
+    fila = montar_fila(modelo, ordens, estado, np.array([7, 8, 9]), resto, [3, 3, 3, 0], taxas,
+                       30, 0)  # fmt: skip
+    inteira = simular(modelo, fila, 3, 30, 0, lote=30)
+    assert np.isfinite(inteira.fim[:, fila.coluna >= 0]).all()
+    for lote in (1, 7, 16):
+        emlotes = simular(modelo, fila, 3, 30, 0, lote=lote)
+        assert np.array_equal(emlotes.fim, inteira.fim)
+        assert np.array_equal(emlotes.ultima_vez, inteira.ultima_vez)

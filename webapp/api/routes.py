@@ -21,7 +21,8 @@ from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
 from ..mongo import INT64_MAX, Mongo
-from ..previsao.queries import NENHUMA, PrevisaoQueries, Previsoes
+from ..previsao.cache import PrevisoesEmMemoria
+from ..previsao.queries import NENHUMA, Previsoes
 from ..proxies import na_rede
 from ..settings import Settings
 from ..tokens import TokenInvalido, TokenSemPermissao, verificar
@@ -87,9 +88,10 @@ def _json(item: dict[str, Any], previsoes: Previsoes) -> dict[str, Any]:
 
 
 def _previsoes(itens: list[dict[str, Any]]) -> Previsoes:
-    """The forecasts of these items and their summary: one query, whatever their number."""
+    """The forecasts of these items and their summary: from this process's copy
+    (previsao.cache), or one query, whatever their number."""
     abertas = [i["_id"] for i in itens if i.get("status") != Status.FINALIZADA]
-    return componente(PrevisaoQueries).para(abertas) if abertas else NENHUMA
+    return componente(PrevisoesEmMemoria).para(abertas) if abertas else NENHUMA
 
 
 def _item(item: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int]:

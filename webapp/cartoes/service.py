@@ -1,8 +1,8 @@
 """What every render of cards reads besides the cards' own items, the same for the board, the TV,
 the indicators and the job card: the context (now, the shop's zone, the viewer's role, the
 mechanics' names in one query, the alert limits, whether delivery to the OS service is on, the
-open orders' forecasts and their summary in one query) and the active mechanics with their
-load."""
+open orders' forecasts and their summary, from this process's copy: previsao.cache) and the
+active mechanics with their load."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from ..fila.domain import Papel, Status
 from ..fila.queries import FilaQueries
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
-from ..previsao.queries import NENHUMA, PrevisaoQueries
+from ..previsao.cache import PrevisoesEmMemoria
+from ..previsao.queries import NENHUMA
 from ..settings import Settings
 from . import cards
 
@@ -36,7 +37,7 @@ def contexto(
         nomes=componente(PessoasQueries).nomes_por_funcionario(ids),
         limites_alerta=limites_alerta(settings.alerta_etapa),
         sincronizacao_ligada=bool(settings.url_api_os),
-        previsoes=componente(PrevisaoQueries).para(abertas) if abertas or previsao else NENHUMA,
+        previsoes=componente(PrevisoesEmMemoria).para(abertas) if abertas or previsao else NENHUMA,
     )
 
 

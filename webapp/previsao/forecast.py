@@ -90,6 +90,9 @@ def prever(
                 modelo, calendario, abertas, estado, t, execucoes, configuracao.semente
             )
         ritmo = _ritmo(calendario, modelo, t, horizonte)
+        # The last try's queue and runs go before the next is built (memory: ~13 MB at
+        # 2,000 orders and 100 runs).
+        fila = rodadas = None  # type: ignore[assignment]
         fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
                            configuracao.semente, ritmo)  # fmt: skip
         rodadas = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)

@@ -91,6 +91,18 @@ class PrevisaoQueries:
     def estado(self) -> Estado | None:
         return Estado.de(self.previsoes.find_one({"_id": ESTADO}))
 
+    def todas(self) -> Previsoes:
+        """Every forecast and the summary, as `para` gives them (one query, the whole
+        collection: a process's copy, previsao.cache, loads it when its stream opens)."""
+        por_ordem: dict[str, Mapping[str, Any]] = {}
+        estado = None
+        for documento in self.previsoes.find({}, CAMPOS_MOSTRADOS):
+            if documento["_id"] == ESTADO:
+                estado = Estado.de(documento)
+            else:
+                por_ordem[str(documento["_id"])] = documento
+        return Previsoes(por_ordem, estado)
+
     def em_risco(self, limite: int = 200) -> list[dict[str, Any]]:
         """The orders at risk now, the soonest promise first: the customer to call first
         (index em_risco, partial: only those at risk are in it)."""

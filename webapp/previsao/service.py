@@ -125,6 +125,7 @@ class PrevisaoService:
         historico_minimo: int = 30,
         agora: Callable[[], datetime] = agora_do_relogio,
         calcular: Callable[[Callable[[], Resultado]], Resultado] = fora_do_laco,
+        gravou: Callable[[], None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -140,6 +141,9 @@ class PrevisaoService:
         )
         self.agora = agora
         self.calcular = calcular
+        # After each write: this process's copy of the forecasts (previsao.cache) reads the
+        # store until its change stream has brought the write (read-your-writes).
+        self.gravou = gravou
 
     def recalcular(self, ainda_dono: Callable[[], bool] | None = None) -> Resumo:
         """One recompute of every open order's forecast, stored. `ainda_dono`: asked before
@@ -192,6 +196,7 @@ class PrevisaoService:
         }
         estado = {"motivo": resultado.motivo, "em_risco": em_risco}
         self.repo.gravar(novas, remover, estado, calculo)
+        self.gravou()
         resumo = self._resumo(resultado, len(novas), len(remover), duracao_ms, len(abertas))
         log.info("previsão recalculada: %s", resumo, extra={"duracao_ms": duracao_ms})
         return resumo

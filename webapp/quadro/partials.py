@@ -20,7 +20,8 @@ from ..fila.domain import GESTORES, Papel
 from ..fila.queries import FilaQueries, cursor
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
-from ..previsao.queries import Estado, PrevisaoQueries
+from ..previsao.cache import PrevisoesEmMemoria
+from ..previsao.queries import Estado
 from ..settings import Settings
 from .filters import Filtros
 
@@ -161,7 +162,7 @@ def render_previsoes(
     return render_template(
         "quadro/_previsoes.html",
         linhas=linhas,
-        previsao=componente(PrevisaoQueries).estado(),
+        previsao=componente(PrevisoesEmMemoria).estado(),
         gerente=papel in GESTORES,
         com_csrf=False,
     )

@@ -56,6 +56,7 @@ from ..fila.queries import CursorInvalido, FilaQueries
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
+from ..previsao.queries import PrevisaoQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
@@ -603,10 +604,13 @@ class PrevisaoMudou(ErroFila):
 def adotar_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator: Ator) -> Any:
     """The forecast shown ("8 em 10 ficam prontos até 17:10") becomes the order's promise,
     only if it is still the forecast now: a manager never promises a customer a time the
-    screen no longer shows. The promise itself is one conditional update of the queue."""
+    screen no longer shows. The promise itself is one conditional update of the queue. The
+    forecast is read from the store, not this process's copy (previsao.cache): a write acts on
+    what the database says now."""
     item = fila.obter(fila_id)
-    ctx = contexto(None, [item])
-    atual = cards.previsao_do_cartao(ctx.previsoes.de(item["_id"]), ctx)
+    ctx = contexto(None, [])
+    previsoes = componente(PrevisaoQueries).para([item["_id"]])
+    atual = cards.previsao_do_cartao(previsoes.de(item["_id"]), ctx)
     if atual is None:
         raise PrevisaoMudou("Esta ordem não tem previsão agora: nada foi prometido.", item)
     if atual.p80 != mostrada:
