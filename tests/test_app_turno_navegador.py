@@ -337,7 +337,8 @@ def test_mostrar_mais_ao_aparecer_e_redesenhado(
     def inteira() -> None:
         expect(cartoes).to_have_count(45)
         ordens = cartoes.evaluate_all("els => els.map(e => e.dataset.ordem)")
-        assert ordens == sorted(ordens) and len(set(ordens)) == 45
+        ids = cartoes.evaluate_all("els => els.map(e => e.id)")
+        assert ordens == sorted(ordens) and len(set(ordens)) == len(set(ids)) == 45
         expect(pagina.locator("#contagem-AGUARDANDO")).to_have_text("45")
         expect(mais).to_have_count(0)
 

@@ -101,3 +101,24 @@ def test_o_anuncio_diz_quem_fez_o_que() -> None:
     frase = cards.anuncio(atribuida, {"ana": "Ana"}, {101: "Marcos"})
     assert frase == "Ana atribuiu a OS 1003 (PXT7A10) a Marcos."
     assert cards.quem_fez(atribuida, {"ana": "Ana"}, FUSO) == "Ana atribuiu o mecânico às 12:00"
+
+
+def test_chave_de_ordem_segue_a_consulta_da_coluna_ate_no_mesmo_milissegundo() -> None:
+    """The client inserts pushed cards by data-ordem: it must sort exactly as the column's query
+    does (priority, age, _id; finished: most recent, then _id descending), ties included."""
+    ids = [ObjectId(f"65f0000000000000000000{n:02x}") for n in (3, 10, 1)]
+    mesmo_ms = [item(_id=i, prioridade=Prioridade.NORMAL) for i in ids]
+    urgente = item(_id=ObjectId("65f0000000000000000000ff"), dta_criacao=AGORA)
+    abertas = [*mesmo_ms, urgente]
+    pela_consulta = sorted(
+        abertas, key=lambda d: (Prioridade(d["prioridade"]).ordem, d["dta_criacao"], d["_id"])
+    )
+    assert sorted(abertas, key=cards.ordem) == pela_consulta
+    assert len({cards.ordem(d) for d in abertas}) == 4
+    fim = AGORA - timedelta(hours=1)
+    feitas = [item(_id=i, status=Status.FINALIZADA, dta_fim_reparo=fim) for i in ids]
+    feitas.append(item(status=Status.FINALIZADA, dta_fim_reparo=AGORA))
+    pela_consulta = sorted(
+        feitas, key=lambda d: (d["dta_fim_reparo"], d["_id"]), reverse=True
+    )  # MAIS_RECENTES
+    assert sorted(feitas, key=cards.ordem) == pela_consulta

@@ -279,12 +279,19 @@ def _texto_sincronizacao(estado: Mapping[str, Any], papel: Papel | None) -> str:
 
 
 def ordem(item: Mapping[str, Any]) -> str:
-    """The card's place in its column as text that sorts like the column: open columns by
-    priority then age; the finished one most recent first."""
+    """The card's place in its column as text that sorts exactly like the column's query
+    (repository.ORDEM_FILA, queries.MAIS_RECENTES): open columns by priority, then age, then
+    `_id`; the finished one most recent first, then `_id` descending. Orders created in the
+    same millisecond still get distinct keys, in the server's order."""
+    oid = str(item.get("_id", ""))
     if item["status"] == Status.FINALIZADA and item.get("dta_fim_reparo"):
-        return f"{10**15 - int(item['dta_fim_reparo'].timestamp() * 1000):015d}"
+        inverso = oid.translate(_INVERSO_HEX)  # descending _id as an ascending text
+        return f"{10**15 - int(item['dta_fim_reparo'].timestamp() * 1000):015d}-{inverso}"
     prioridade = Prioridade(item["prioridade"]).ordem
-    return f"{prioridade:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}"
+    return f"{prioridade:02d}-{int(item['dta_criacao'].timestamp() * 1000):015d}-{oid}"
+
+
+_INVERSO_HEX = str.maketrans("0123456789abcdef", "fedcba9876543210")
 
 
 # What a stored value that cannot be shown raises (a date out of range, a missing or unknown
