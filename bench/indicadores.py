@@ -129,8 +129,10 @@ def _exportacao(app: Flask, consulta: str, modo: str) -> dict[str, Any]:
     cliente = gerente(app)
     cliente.get("/indicadores/exportar.csv?periodo=hoje").close()  # warm-up: imports, plans
     gc.collect()
-    antes = harness.memoria_kb("VmRSS") or 0
+    # The peak is reset first, then the size read: the peak since then can never be below it,
+    # whatever the process's other threads free meanwhile.
     zerado = harness.zerar_pico()
+    antes = harness.memoria_kb("VmRSS") or 0
     inicio = time.perf_counter()
     tamanho = linhas = partes = 0
     if modo == "fluxo":
