@@ -2,21 +2,24 @@
 the indicators and the job card: the context (now, the shop's zone, the viewer's role, the
 mechanics' names in one query, the alert limits, whether delivery to the OS service is on, the
 open orders' forecasts and their summary, from this process's copy: previsao.cache) and the
-active mechanics with their load."""
+active mechanics with their load; and "Prometer": a manager promises the forecast a card
+showed, only while it is still the forecast."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ..clock import Clock, agora
 from ..components import componente
-from ..fila.domain import Papel, Status
+from ..fila.domain import Ator, ErroFila, Papel, Status
 from ..fila.queries import FilaQueries
+from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
-from ..previsao.queries import NENHUMA
+from ..previsao.queries import NENHUMA, PrevisaoQueries
 from ..settings import Settings
 from . import cards
 
@@ -45,3 +48,28 @@ def mecanicos() -> list[cards.Mecanico]:
     """The active mechanics with their load (two small indexed reads)."""
     ativos = componente(PessoasQueries).mecanicos_ativos()
     return cards.mecanicos(ativos, componente(FilaQueries).carga_mecanicos())
+
+
+class PrevisaoMudou(ErroFila):
+    """The forecast a manager tapped is no longer the forecast: nothing is promised."""
+
+
+def prometer_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator: Ator) -> Any:
+    """The forecast shown ("8 em 10 ficam prontos até 17:10") becomes the order's promise,
+    only if it is still the forecast now: a manager never promises a customer a time the
+    screen no longer shows. The promise itself is one conditional update of the queue. The
+    forecast is read from the store, not this process's copy (previsao.cache): a write acts on
+    what the database says now."""
+    item = fila.obter(fila_id)
+    ctx = contexto(None, [])
+    previsoes = componente(PrevisaoQueries).para([item["_id"]])
+    atual = cards.previsao_do_cartao(previsoes.de(item["_id"]), ctx)
+    if atual is None:
+        raise PrevisaoMudou("Esta ordem não tem previsão agora: nada foi prometido.", item)
+    if atual.p80 != mostrada:
+        raise PrevisaoMudou(
+            f"A previsão mudou: 8 em 10 ficam prontos até {atual.ate}. Nada foi prometido; "
+            "confira e toque de novo.",
+            item,
+        )
+    return fila.adotar_previsao(fila_id, atual.p80, ator)

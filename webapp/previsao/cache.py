@@ -16,7 +16,7 @@ before the forecast, where one more indexed read costs ~0.3 ms of ~2.5).
 
 After a recompute of this process (PrevisaoService.gravou), reads go to the store until the
 stream has brought what it wrote: a request that follows sees it. A promise ("Prometer") checks
-the forecast in the store itself (quadro.routes.adotar_previsao): a write acts on what the
+the forecast in the store itself (cartoes.service.prometer_previsao): a write acts on what the
 database says now.
 """
 

@@ -36,7 +36,7 @@ from .. import assets, broker, errors, sse
 from ..auth import exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import contexto, mecanicos
+from ..cartoes.service import contexto, mecanicos, prometer_previsao
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain, labels
@@ -56,7 +56,6 @@ from ..fila.queries import CursorInvalido, FilaQueries
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
-from ..previsao.queries import PrevisaoQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
@@ -592,34 +591,9 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     # A manager makes the forecast shown the new promise, in one tap.
     "prometer": (
         PrometerForm,
-        lambda fila, i, f, ator: adotar_previsao(fila, i, f.promessa.data, ator),
+        lambda fila, i, f, ator: prometer_previsao(fila, i, f.promessa.data, ator),
     ),
 }
-
-
-class PrevisaoMudou(ErroFila):
-    """The forecast a manager tapped is no longer the forecast: nothing is promised."""
-
-
-def adotar_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator: Ator) -> Any:
-    """The forecast shown ("8 em 10 ficam prontos até 17:10") becomes the order's promise,
-    only if it is still the forecast now: a manager never promises a customer a time the
-    screen no longer shows. The promise itself is one conditional update of the queue. The
-    forecast is read from the store, not this process's copy (previsao.cache): a write acts on
-    what the database says now."""
-    item = fila.obter(fila_id)
-    ctx = contexto(None, [])
-    previsoes = componente(PrevisaoQueries).para([item["_id"]])
-    atual = cards.previsao_do_cartao(previsoes.de(item["_id"]), ctx)
-    if atual is None:
-        raise PrevisaoMudou("Esta ordem não tem previsão agora: nada foi prometido.", item)
-    if atual.p80 != mostrada:
-        raise PrevisaoMudou(
-            f"A previsão mudou: 8 em 10 ficam prontos até {atual.ate}. Nada foi prometido; "
-            "confira e toque de novo.",
-            item,
-        )
-    return fila.adotar_previsao(fila_id, atual.p80, ator)
 
 
 # Manager-only actions are refused before their form is read: a hand-made post gets 403 whatever
