@@ -74,10 +74,10 @@ class Api:
     def passo(self, fila_id: str, nome: str, json: Any = None) -> TestResponse:
         return self.post(f"/fila-execucao/{fila_id}/{nome}", json=json)
 
-    def levar_ate(self, fila_id: str, etapa: str) -> dict[str, Any]:
+    def levar_ate(self, fila_id: str, etapa: str, mecanico: int = 7) -> dict[str, Any]:
         """Drive an item through the flow up to (and including) `etapa`."""
         roteiro = [
-            ("iniciar-diagnostico", {"mecanico_responsavel_id": 7}),
+            ("iniciar-diagnostico", {"mecanico_responsavel_id": mecanico}),
             ("finalizar-diagnostico", {"diagnostico": "Pastilhas gastas"}),
             ("aprovar-orcamento", None),
             ("iniciar-reparo", None),

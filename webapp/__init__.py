@@ -132,7 +132,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         queries,
         calendario(settings),
         # The mechanics at work now: the active ones (pessoas, a feature the core cannot read).
-        mecanicos=lambda: [numero for numero, _ in pessoas_queries.mecanicos_ativos()],
+        mecanicos=pessoas_queries.mecanicos_em_servico,
         janela_dias=settings.previsao_janela_dias,
         historico_minimo=settings.previsao_historico_minimo,
         gravou=previsoes_em_memoria.escrito,

@@ -39,23 +39,29 @@ def historico(
     horas: Sequence[float] = HORAS,
     primeira_os: int = 900_000,
     semente: int = 1,
+    dias: tuple[float, float] = (3, 60),
+    mecanicos: Sequence[int | str] = (101,),
 ) -> None:
-    """`n` finished orders over the 60 days before `ate` (default: now), each stage a
+    """`n` finished orders over `dias` days before `ate` (default: now), each stage a
     log-normal working time around `horas`, laid on the shop's calendar (nights and weekends
-    fall in between), stored as the queue stores a finished order."""
+    fall in between), stored as the queue stores a finished order. `mecanicos` in turn: a
+    number, or a name no person of the shop has (as the importer keeps it)."""
     calendario = componente(PrevisaoService, app).calendario
     rng = random.Random(semente)
     repo = componente(FilaRepository, app)
     fim = ate or agora()
     for k in range(n):
-        marcos = [calendario.somar(fim - timedelta(days=rng.uniform(3, 60)), 0.0)]
+        marcos = [calendario.somar(fim - timedelta(days=rng.uniform(*dias)), 0.0)]
         for h in horas:
             marcos.append(calendario.somar(marcos[-1], rng.lognormvariate(math.log(h * 3600), 0.3)))
         marcos = [domain.como_guardado(m) for m in marcos]
         documento = domain.nova_ordem(primeira_os + k, Prioridade.NORMAL, "teste", marcos[0])
+        mecanico = mecanicos[k % len(mecanicos)]
+        if isinstance(mecanico, str):
+            documento["mecanico_nome"] = mecanico
         documento.update(
             status=Status.FINALIZADA,
-            mecanico_responsavel_id=101,
+            mecanico_responsavel_id=mecanico if isinstance(mecanico, int) else None,
             orcamento_aprovado=True,
             dta_inicio_diagnostico=marcos[1],
             dta_fim_diagnostico=marcos[2],

@@ -181,6 +181,26 @@ def test_abertas_vazias_e_sem_mecanicos() -> None:
     assert sem.motivo == "nenhum mecânico em serviço" and sem.previsoes == ()
 
 
+def test_quem_tem_ordem_em_servico_esta_em_servico() -> None:
+    """A mechanic the shop does not list (a number the API or the OS service sent) who holds an
+    order in diagnosis or repair is at work: counted, and busy with that order; one whose
+    order only waits for the customer is not counted."""
+    cal = calendario()
+    hist = historico(cal, AGORA)
+    hora = timedelta(hours=1)
+    em_reparo = aberta(1, 2, (AGORA - 4 * hora, AGORA - 3 * hora, AGORA - 2 * hora,
+                              AGORA - 2 * hora, AGORA - hora), mecanico=42)  # fmt: skip
+    aguarda_cliente = aberta(2, 2, (AGORA - 3 * hora, AGORA - 2 * hora, AGORA - hora), mecanico=43)
+    na_fila = aberta(3, 0, (AGORA,))
+    so_ele = prever(cal, hist, abertas(em_reparo, aguarda_cliente, na_fila), [], AGORA)
+    assert so_ele.motivo is None and so_ele.mecanicos == 1
+    com_a_lista = prever(cal, hist, abertas(em_reparo, aguarda_cliente, na_fila), [7, 42], AGORA)
+    assert com_a_lista.mecanicos == 2  # 42 listed and at work: once
+    # Alone, the URGENTE car waits for 42's repair; with 7 beside him it starts at once.
+    p50 = {r: {p.ordem_servico_id: p.p50 for p in r.previsoes} for r in (so_ele, com_a_lista)}
+    assert p50[so_ele][3] > p50[com_a_lista][3]
+
+
 def test_historico_sem_aprovacao_registrada_e_com_tudo_em_espera() -> None:
     """A spreadsheet's history without the approval's time (it happened when the repair
     started), and one where every repair was held: still a forecast, no crash."""

@@ -53,7 +53,8 @@ def test_recalculo_grava_uma_previsao_por_ordem_aberta_e_o_resumo(
 
     resumo = recalcular(app)
 
-    assert (resumo.base_ordens, resumo.mecanicos, resumo.abertas) == (41, 2, 2)  # 40 + 1003
+    # 40 + 1003; the demo's two active mechanics and nº 7, who repairs 1002 through the API.
+    assert (resumo.base_ordens, resumo.mecanicos, resumo.abertas) == (41, 3, 2)
     guardadas = _previsoes(app)
     assert set(guardadas) == {1001, 1002}  # open orders only
     antes = agora()
@@ -62,7 +63,7 @@ def test_recalculo_grava_uma_previsao_por_ordem_aberta_e_o_resumo(
         assert previsao["p80"] >= previsao["p50"]
     estado = componente(PrevisaoQueries, app).estado()
     assert estado is not None and estado.motivo is None
-    assert (estado.base_ordens, estado.mecanicos, estado.janela_dias) == (41, 2, 90)
+    assert (estado.base_ordens, estado.mecanicos, estado.janela_dias) == (41, 3, 90)
     assert estado.calculada_em is not None and abs(estado.calculada_em - antes) < timedelta(
         seconds=30
     )
@@ -175,10 +176,31 @@ def test_partida_a_frio_sem_numero_nenhum_e_depois_com_historico(
 
 
 def test_sem_mecanico_em_servico_nao_ha_numero(app: Flask, api: Api) -> None:
-    historico(app, 40)
+    historico(app, 40, mecanicos=("",))  # no user, and no mechanic in the history either
     api.criar(1001)
-    assert recalcular(app).motivo == SEM_MECANICOS  # no user at all: nobody at work
+    assert recalcular(app).motivo == SEM_MECANICOS
     assert _previsoes(app) == {}
+
+
+def test_oficina_sem_mecanicos_cadastrados_conta_os_do_historico_recente(
+    app: Flask, api: Api
+) -> None:
+    """A shop that lists no mechanic (the OS service drives the board through the API, its
+    users' numbers as mechanics): the mechanics of the last two weeks of its history count,
+    a name from an imported file too, one who only worked before does not; and whoever the
+    API starts an order with is at work."""
+    historico(app, 40, dias=(30, 60), mecanicos=(5,))  # left the shop
+    historico(app, 9, dias=(1, 10), mecanicos=(7, 8, "Zé da Planilha"), primeira_os=800_000)
+    fila_id = api.criar(1001)["fila_id"]
+    resumo = recalcular(app)
+    assert resumo.motivo is None and resumo.mecanicos == 3
+    assert set(_previsoes(app)) == {1001}
+    passo = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 42})
+    assert passo.status_code == 200, passo.json
+    assert recalcular(app).mecanicos == 4
+    # A shop that lists its mechanics is taken at its word: those active, and 42 at work.
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    assert recalcular(app).mecanicos == 3  # 101, 102 and 42
 
 
 def test_janela_e_historico_minimo_vem_das_configuracoes(make_app) -> None:

@@ -61,7 +61,7 @@ def oficina(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> dict[str, str]:
         )["fila_id"],
         "em_reparo": api.criar(1003, placa="REP1A00")["fila_id"],
     }
-    api.levar_ate(ordens["em_reparo"], "iniciar-reparo")
+    api.levar_ate(ordens["em_reparo"], "iniciar-reparo", mecanico=101)
     assert recalcular(app).em_risco == 1
     return ordens
 

@@ -552,6 +552,23 @@ class FilaQueries:
             return np.empty((0, len(LINHA_HISTORICO)))
         return partes[0] if len(partes) == 1 else np.concatenate(partes)
 
+    def mecanicos_recentes(self, desde: datetime, dias: int) -> list[int | str]:
+        """The mechanics of the orders finished since `desde` in the last `dias` days before
+        the latest of them (an imported history may end weeks ago): each one's number, or,
+        for an imported order whose mechanic no person of the shop is, the name its file gave
+        (one key per mechanic). Index: finalizadas."""
+        consulta: dict[str, Any] = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+        ultima = self.fila.find_one(
+            consulta, {"dta_fim_reparo": 1, "_id": 0}, sort=[("dta_fim_reparo", -1)]
+        )
+        if ultima is None:
+            return []
+        inicio = max(desde, ultima["dta_fim_reparo"] - timedelta(days=dias))
+        consulta["dta_fim_reparo"] = {"$gte": inicio}
+        chave = {"$ifNull": ["$mecanico_responsavel_id", "$mecanico_nome"]}
+        grupos = self.fila.aggregate([{"$match": consulta}, {"$group": {"_id": chave}}])
+        return sorted((g["_id"] for g in grupos if g["_id"] not in (None, "")), key=str)
+
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting
         for a diagnosis or approved for repair, not on hold): one indexed count

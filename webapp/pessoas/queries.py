@@ -86,6 +86,15 @@ class PessoasQueries:
         ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
         return [(d["funcionario_id"], d["nome"]) for d in cursor]
 
+    def mecanicos_em_servico(self) -> list[int] | None:
+        """The numbers of the active mechanics (the forecast's "at work now"); None when the
+        shop lists no mechanic at all, active or not (its mechanics are only the numbers the
+        API and the OS service send). Index: por_papel."""
+        ativos = [numero for numero, _ in self.mecanicos_ativos()]
+        if ativos or self.usuarios.find_one({"papel": "mecanico"}, {"_id": 1}):
+            return ativos
+        return None
+
     def nomes_de_funcionarios(self) -> dict[int, str]:
         """Everyone who has a funcionario_id, inactive ones too (an export names every order's
         mechanic). Index: funcionario_unico (partial on that field)."""

@@ -66,11 +66,12 @@ def prever(
     agora: datetime | float,
     configuracao: Configuracao | None = None,
 ) -> Resultado:
-    """The forecast of every open order. `mecanicos`: the ids of the mechanics at work now."""
+    """The forecast of every open order. `mecanicos`: the ids of the mechanics at work now
+    (em_servico adds whoever holds an order in work)."""
     configuracao = configuracao or Configuracao()
     t = epoch(agora) if isinstance(agora, datetime) else float(agora)
     modelo = ajustar(calendario, historico, abertas, t, configuracao.parametros)
-    pessoas = np.unique(np.asarray(mecanicos, dtype=np.int64))
+    pessoas = em_servico(mecanicos, abertas)
     if not isinstance(modelo, Modelo):
         return Resultado(como_datetime(t), modelo, pessoas.size, (), SEM_HISTORICO)
     if pessoas.size == 0:
@@ -130,6 +131,17 @@ def prever(
         previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
         execucoes=execucoes,
     )  # fmt: skip
+
+
+def em_servico(
+    mecanicos: Sequence[int] | NDArray[np.int64], abertas: Abertas
+) -> NDArray[np.int64]:
+    """The mechanics at work now: those given (the shop's active mechanics) and whoever holds
+    an order in diagnosis or repair now, held or not. The API and the OS service name the
+    mechanic by a number the shop's people may not list; that mechanic is at work all the
+    same, and the order keeps them busy in the simulation."""
+    trabalhando = np.isin(abertas.etapa, (DIAGNOSTICO, REPARO)) & (abertas.mecanico >= 0)
+    return np.union1d(np.asarray(mecanicos, dtype=np.int64), abertas.mecanico[trabalhando])
 
 
 def ordem_do_quadro(abertas: Abertas) -> NDArray[np.int64]:

@@ -7,7 +7,7 @@
   never sit in memory as 50,000 dicts.
 - The queue: every open order in its real state (its stage, its hold, its mechanic, its
   promise), and the mechanics at work now (a function create_app gives: the active mechanics,
-  which belong to `pessoas`).
+  which belong to `pessoas`; with none listed, those of the last RECENTES_DIAS of history).
 - What is written: an order's forecast only when a time a screen shows (p50 on the card, p80
   on the order's page) moved by MUDANCA_MINIMA or more, or when its risk flag flipped (or its
   promise changed while at risk); the forecasts of orders no longer open go; the summary
@@ -51,6 +51,9 @@ MUDANCA_MINIMA = timedelta(minutes=10)
 _ETAPAS_GUARDADAS = tuple(e.value for e in Etapa)
 assert len(_ETAPAS_GUARDADAS) == len(ETAPAS)
 _CAMPOS_COMPARADOS = ("p50", "p80")
+# With no active mechanic listed, the mechanics who finished orders in these last days of the
+# history are taken as the shop's (PrevisaoService.mecanicos_em_servico).
+RECENTES_DIAS = 14
 # A finished order's row (FilaQueries.finalizadas_para_previsao): its priority, its instants in
 # the forecast's order, its holds per stage.
 assert INSTANTES_HISTORICO == MARCOS
@@ -120,7 +123,7 @@ class PrevisaoService:
         fila: FilaQueries,
         calendario: Calendario,
         *,
-        mecanicos: Callable[[], Iterable[int]],
+        mecanicos: Callable[[], Iterable[int] | None],
         janela_dias: int = 90,
         historico_minimo: int = 30,
         agora: Callable[[], datetime] = agora_do_relogio,
@@ -132,7 +135,8 @@ class PrevisaoService:
         self.fila = fila
         self.calendario = calendario
         # Given by create_app, so the core stays free of the features: `mecanicos` gives the
-        # ids (funcionario_id) of the mechanics at work now (pessoas: the active mechanics).
+        # ids (funcionario_id) of the mechanics at work now (pessoas: the active mechanics), or
+        # None when the shop lists no mechanic at all.
         self.mecanicos = mecanicos
         self.janela_dias = janela_dias
         self.historico_minimo = historico_minimo
@@ -159,7 +163,7 @@ class PrevisaoService:
             d["ordem_servico_id"]: (d["_id"], d.get("previsao_entrega")) for d in guardadas_abertas
         }
         del guardadas_abertas
-        mecanicos = list(self.mecanicos())
+        mecanicos = self.mecanicos_em_servico(instante)
         resultado = self.calcular(
             lambda: prever(
                 self.calendario, historico, abertas, mecanicos, instante, self.configuracao
@@ -216,6 +220,19 @@ class PrevisaoService:
             sum(p.em_risco for p in resultado.previsoes), escritas, removidas,
             resultado.motivo, duracao_ms, descartada,
         )  # fmt: skip
+
+    def mecanicos_em_servico(self, instante: datetime) -> list[int]:
+        """The shop's active mechanics. A shop that lists no mechanic at all runs the board
+        through the API, its mechanics the OS service's users: for it, the mechanics of its
+        last RECENTES_DIAS of history, each once (one named only by an imported file: a
+        number no order carries). The forecast adds whoever holds an order in work
+        (forecast.em_servico)."""
+        ativos = self.mecanicos()
+        if ativos is not None:
+            return list(ativos)
+        desde = instante - timedelta(days=self.janela_dias)
+        recentes = self.fila.mecanicos_recentes(desde, RECENTES_DIAS)
+        return [m if isinstance(m, int) else -2 - i for i, m in enumerate(recentes)]
 
     def historico(self, instante: datetime) -> Historico:
         """The orders finished in the window as the forecast's arrays, from one table of
