@@ -133,9 +133,7 @@ def prever(
     )  # fmt: skip
 
 
-def em_servico(
-    mecanicos: Sequence[int] | NDArray[np.int64], abertas: Abertas
-) -> NDArray[np.int64]:
+def em_servico(mecanicos: Sequence[int] | NDArray[np.int64], abertas: Abertas) -> NDArray[np.int64]:
     """The mechanics at work now: those given (the shop's active mechanics) and whoever holds
     an order in diagnosis or repair now, held or not. The API and the OS service name the
     mechanic by a number the shop's people may not list; that mechanic is at work all the
