@@ -76,48 +76,57 @@ def test_so_regrava_o_que_mudou_o_bastante_e_mantem_o_frescor_sem_regravar(
     historico(app, 40)
     api.criar(1001)
     db = componente(Mongo, app).db
-    with time_machine.travel(quarta_10h(app), tick=False) as viagem:
+    with (
+        time_machine.travel(quarta_10h(app), tick=False) as viagem,
+        componente(Broker, app).assinar() as assinatura,
+    ):
+        componente(Broker, app).aguardar_pronto()
         assert recalcular(app).escritas == 1
         primeira = db.previsoes.find_one({"ordem_servico_id": 1001})
         calculo = db.previsoes.find_one({"_id": ESTADO})["calculo"]
+        # The first recompute's events (its forecast, then its summary) read before what
+        # follows: a late one must not pass for a push of the second.
+        _ate_o_evento(assinatura, primeira["p50"])
+        _ate_o_evento(assinatura, None, fila_id=ESTADO)
         viagem.shift(timedelta(seconds=30))
-        with componente(Broker, app).assinar() as assinatura:
-            componente(Broker, app).aguardar_pronto()
-            resumo = recalcular(app)
-            # The same forecast: nothing rewritten, nothing pushed...
-            assert (resumo.escritas, resumo.removidas) == (0, 0)
-            assert db.previsoes.find_one({"ordem_servico_id": 1001}) == primeira
-            # ...but the summary says it was checked now, in fields no screen watches.
-            novo = db.previsoes.find_one({"_id": ESTADO})["calculo"]
-            assert novo["em"] == calculo["em"] + timedelta(seconds=30)
-            eventos = [assinatura.proximo(1.0) for _ in range(3)]
-            assert [e for e in eventos if e is not None and e.tipo == PREVISAO] == []
+        resumo = recalcular(app)
+        # The same forecast: nothing rewritten, nothing pushed...
+        assert (resumo.escritas, resumo.removidas) == (0, 0)
+        assert db.previsoes.find_one({"ordem_servico_id": 1001}) == primeira
+        # ...but the summary says it was checked now, in fields no screen watches.
+        novo = db.previsoes.find_one({"_id": ESTADO})["calculo"]
+        assert novo["em"] == calculo["em"] + timedelta(seconds=30)
+        eventos = [assinatura.proximo(1.0) for _ in range(3)]
+        assert [e for e in eventos if e is not None and e.tipo == PREVISAO] == []
 
-            # A shown time that moved less than 10 minutes stays as stored (no flicker)...
-            p50 = primeira["p50"]
-            perto = p50 - MUDANCA_MINIMA + timedelta(minutes=1)
-            db.previsoes.update_one({"_id": primeira["_id"]}, {"$set": {"p50": perto}})
-            _ate_o_evento(assinatura, perto)
-            assert recalcular(app).escritas == 0
-            assert db.previsoes.find_one({"_id": primeira["_id"]})["p50"] == perto
-            # ...10 minutes or more is rewritten, and pushed.
-            longe = p50 - MUDANCA_MINIMA
-            db.previsoes.update_one({"_id": primeira["_id"]}, {"$set": {"p50": longe}})
-            _ate_o_evento(assinatura, longe)
-            assert recalcular(app).escritas == 1
-            reescrita = db.previsoes.find_one({"_id": primeira["_id"]})["p50"]
-            assert abs(reescrita - p50) < timedelta(minutes=1)  # 30 s later than the first
-            evento = assinatura.proximo(3.0)
-            assert evento is not None and evento.tipo == PREVISAO
-            assert evento.fila_id == str(primeira["_id"]) and evento.documento["p50"] == reescrita
+        # A shown time that moved less than 10 minutes stays as stored (no flicker)...
+        p50 = primeira["p50"]
+        perto = p50 - MUDANCA_MINIMA + timedelta(minutes=1)
+        db.previsoes.update_one({"_id": primeira["_id"]}, {"$set": {"p50": perto}})
+        _ate_o_evento(assinatura, perto)
+        assert recalcular(app).escritas == 0
+        assert db.previsoes.find_one({"_id": primeira["_id"]})["p50"] == perto
+        # ...10 minutes or more is rewritten, and pushed.
+        longe = p50 - MUDANCA_MINIMA
+        db.previsoes.update_one({"_id": primeira["_id"]}, {"$set": {"p50": longe}})
+        _ate_o_evento(assinatura, longe)
+        assert recalcular(app).escritas == 1
+        reescrita = db.previsoes.find_one({"_id": primeira["_id"]})["p50"]
+        assert abs(reescrita - p50) < timedelta(minutes=1)  # 30 s later than the first
+        evento = assinatura.proximo(3.0)
+        assert evento is not None and evento.tipo == PREVISAO
+        assert evento.fila_id == str(primeira["_id"]) and evento.documento["p50"] == reescrita
 
 
-def _ate_o_evento(assinatura, p50: datetime) -> None:
-    """Read the change stream up to the change that stored this p50 (the test's own write)."""
+def _ate_o_evento(assinatura, p50: datetime | None, fila_id: str | None = None) -> None:
+    """Read the change stream up to the change that stored this p50 (the test's own write),
+    or, with `fila_id`, up to a change of that document."""
     while True:
         evento = assinatura.proximo(3.0)
         assert evento is not None, "a mudança não chegou ao change stream"
-        if evento.documento and evento.documento.get("p50") == p50:
+        if fila_id is not None and evento.fila_id == fila_id:
+            return
+        if fila_id is None and evento.documento and evento.documento.get("p50") == p50:
             return
 
 
