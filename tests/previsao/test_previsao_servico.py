@@ -197,19 +197,29 @@ def test_oficina_sem_mecanicos_cadastrados_conta_os_do_historico_recente(
     """A shop that lists no mechanic (the OS service drives the board through the API, its
     users' numbers as mechanics): the mechanics of the last two weeks of its history count,
     a name from an imported file too, one who only worked before does not; and whoever the
-    API starts an order with is at work."""
+    API starts an order with is at work (first in the place of one only named)."""
     historico(app, 40, dias=(30, 60), mecanicos=(5,))  # left the shop
     historico(app, 9, dias=(1, 10), mecanicos=(7, 8, "Zé da Planilha"), primeira_os=800_000)
     fila_id = api.criar(1001)["fila_id"]
     resumo = recalcular(app)
     assert resumo.motivo is None and resumo.mecanicos == 3
     assert set(_previsoes(app)) == {1001}
-    passo = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 42})
+    passo = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 8})
+    assert passo.status_code == 200, passo.json
+    assert recalcular(app).mecanicos == 3  # 8 was counted already
+    # Nº 42 may be the one the file only named: he takes that place, not one more...
+    segunda = api.criar(1002)["fila_id"]
+    passo = api.passo(segunda, "iniciar-diagnostico", {"mecanico_responsavel_id": 42})
+    assert passo.status_code == 200, passo.json
+    assert recalcular(app).mecanicos == 3
+    # ...and nº 43, once the places are taken, is one more.
+    terceira = api.criar(1003)["fila_id"]
+    passo = api.passo(terceira, "iniciar-diagnostico", {"mecanico_responsavel_id": 43})
     assert passo.status_code == 200, passo.json
     assert recalcular(app).mecanicos == 4
     # A shop that lists its mechanics is taken at its word: those active, and 42 at work.
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
-    assert recalcular(app).mecanicos == 3  # 101, 102 and 42
+    assert recalcular(app).mecanicos == 5  # 101, 102; 8, 42 and 43 at work
 
 
 def test_janela_e_historico_minimo_vem_das_configuracoes(make_app) -> None:

@@ -137,9 +137,14 @@ def em_servico(mecanicos: Sequence[int] | NDArray[np.int64], abertas: Abertas) -
     """The mechanics at work now: those given (the shop's active mechanics) and whoever holds
     an order in diagnosis or repair now, held or not. The API and the OS service name the
     mechanic by a number the shop's people may not list; that mechanic is at work all the
-    same, and the order keeps them busy in the simulation."""
+    same, and the order keeps them busy in the simulation. A negative id given is a mechanic
+    known without a number (a name in an imported file): a number not given takes such a
+    place first, as it may be theirs, rather than count one more."""
+    dados = np.unique(np.asarray(mecanicos, dtype=np.int64))
+    numerados, sem_numero = dados[dados >= 0], dados[dados < 0]
     trabalhando = np.isin(abertas.etapa, (DIAGNOSTICO, REPARO)) & (abertas.mecanico >= 0)
-    return np.union1d(np.asarray(mecanicos, dtype=np.int64), abertas.mecanico[trabalhando])
+    novos = np.setdiff1d(abertas.mecanico[trabalhando], numerados)
+    return np.concatenate((numerados, novos, sem_numero[novos.size :]))
 
 
 def ordem_do_quadro(abertas: Abertas) -> NDArray[np.int64]:

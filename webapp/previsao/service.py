@@ -225,8 +225,8 @@ class PrevisaoService:
         """The shop's active mechanics. A shop that lists no mechanic at all runs the board
         through the API, its mechanics the OS service's users: for it, the mechanics of its
         last RECENTES_DIAS of history, each once (one named only by an imported file: a
-        number no order carries). The forecast adds whoever holds an order in work
-        (forecast.em_servico)."""
+        negative id, a place that a number an order carries may fill). The forecast adds
+        whoever holds an order in work (forecast.em_servico)."""
         ativos = self.mecanicos()
         if ativos is not None:
             return list(ativos)
