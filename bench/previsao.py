@@ -3,8 +3,8 @@ simulated shops, beside two baselines and the shop's own model, and its recomput
 2,000 open and 50,000 finished orders.
 
     .venv/bin/python -m bench.previsao [--oficinas 4] [--fotos 30] [--execucoes 200]
-        [--oraculo 40] [--sem-variante] [--sem-orcamento] [--saida docs/PERFORMANCE.md]
-        [--sem-doc]
+        [--oraculo 40] [--sem-variante] [--sem-orcamento] [--sem-pessoas]
+        [--saida docs/PERFORMANCE.md] [--sem-doc]
 
 1. bench/oficina_simulada.py runs two kinds of shop, --oficinas of each (seeds 1, 2, ...):
    the shop (`Parametros`) and another one (`variante`: more mechanics, other hours, customers
@@ -391,7 +391,9 @@ def pontuar_tipo(
         pasta = PASTA / f"{tipo.pasta}-{oficina}"
         simulador = simular_oficina(tipo.parametros(oficina), args.fotos, pasta)
         aviso(f"Through the app, {tipo.pasta} {oficina}...")
-        leitura = pela_app(mongo_url, f"bench-previsao-{tipo.pasta}-{oficina}", pasta)
+        leitura = pela_app(
+            mongo_url, f"bench-previsao-{tipo.pasta}-{oficina}", pasta, pessoas=not args.sem_pessoas
+        )
         leituras.append(leitura)
         daqui = {"app": deslocar({"app": leitura.casos}, oficina)["app"]}
         nucleo, calendario, t, n = casos_da_oficina(pasta, configuracao, oficina)
@@ -488,6 +490,11 @@ def main() -> None:
     )
     parser.add_argument("--sem-variante", action="store_true", help="only the first shop")
     parser.add_argument("--sem-orcamento", action="store_true", help="skip the budget")
+    parser.add_argument(
+        "--sem-pessoas",
+        action="store_true",
+        help="the shops' mechanics not in /pessoas (the forecast takes the history's)",
+    )
     parser.add_argument("--repeticoes", type=int, default=5)
     argumentos_da_secao(parser)
     args = parser.parse_args()

@@ -128,7 +128,8 @@ def cli(app: Flask, *args: str) -> str:
 
 
 def equipe(app: Flask, nomes: Mapping[int, str]) -> None:
-    """The shop's mechanics (by the names the history's CSV gives them) and a manager."""
+    """The shop's mechanics (by the names the history's CSV gives them; none: a shop whose
+    people are not in the app) and a manager."""
     pessoas = componente(PessoasRepository, app)
     for numero, nome in nomes.items():
         pessoas.criar(f"mecanico{numero}", nome, SENHA, Papel.MECANICO, numero)
@@ -241,9 +242,12 @@ def rodada(app: Flask, foto: Mapping[str, Any], pasta: Path, anterior: datetime 
 
 
 @contextmanager
-def oficina_na_app(mongo_url: str, database: str, pasta: Path) -> Iterator[Flask]:
-    """The app on a fresh database with this shop's calendar, its people, and its first 90
-    days imported by the documented command."""
+def oficina_na_app(
+    mongo_url: str, database: str, pasta: Path, *, pessoas: bool = True
+) -> Iterator[Flask]:
+    """The app on a fresh database with this shop's calendar, its people (`pessoas` False:
+    only its manager, the mechanics known by the history's names and the numbers the steps
+    give), and its first 90 days imported by the documented command."""
     conteudo = ler_fotos(pasta / FOTOS)
     calendario = conteudo["calendario"]
     ajustes = {
@@ -252,19 +256,19 @@ def oficina_na_app(mongo_url: str, database: str, pasta: Path) -> Iterator[Flask
         "fuso_horario": calendario["FUSO_HORARIO"],
     }
     with app_local(mongo_url, database, **ajustes) as app:
-        equipe(app, conteudo["equipe"])
+        equipe(app, conteudo["equipe"] if pessoas else {})
         resumo = importar_pelo_comando(pasta / HISTORICO, ambiente(mongo_url, database, calendario))
         aviso(f"{database}: {resumo.strip().splitlines()[-1]}")
         yield app
 
 
-def pela_app(mongo_url: str, database: str, pasta: Path) -> Leitura:
+def pela_app(mongo_url: str, database: str, pasta: Path, *, pessoas: bool = True) -> Leitura:
     """Every snapshot of a shop (pasta: its historico.csv, historico-depois.csv, fotos.json)
     through the app, in time order."""
     conteudo = ler_fotos(pasta / FOTOS)
     fuso = conteudo["calendario"]["FUSO_HORARIO"]
     leitura = Leitura()
-    with oficina_na_app(mongo_url, database, pasta) as app:
+    with oficina_na_app(mongo_url, database, pasta, pessoas=pessoas) as app:
         anterior = None
         for foto in sorted(conteudo["fotos"], key=lambda f: f["instante"]):
             inicio = time.perf_counter()

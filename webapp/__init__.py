@@ -131,7 +131,8 @@ def montar_componentes(settings: Settings) -> list[object]:
         previsao_queries,
         queries,
         calendario(settings),
-        # The mechanics at work now: the active ones (pessoas, a feature the core cannot read).
+        # The mechanics at work now: the active ones (pessoas, a feature the core cannot read);
+        # None when the shop lists none at all (the service then reads the history's).
         mecanicos=pessoas_queries.mecanicos_em_servico,
         janela_dias=settings.previsao_janela_dias,
         historico_minimo=settings.previsao_historico_minimo,
