@@ -260,6 +260,38 @@ def test_exportacao_que_se_contradiz_recusada(app: Flask, tmp_path: Path) -> Non
     assert "Linha 2" not in r.stderr and fila(app).count_documents({}) == 0
 
 
+@pytest.mark.parametrize("inteiro", [round, math.floor], ids=["arredondados", "cortados"])
+def test_minutos_inteiros_de_outra_ferramenta(app: Flask, tmp_path: Path, inteiro: Any) -> None:
+    """The export's file with its minutes written whole (rounded, or cut, as a spreadsheet or
+    another tool writes them): every line comes in, each stage within a minute of what the
+    export said; still a contradiction (more than a minute over its dates) is refused."""
+    aleatorias(app, 40, semente=8)
+    cabecalho, *corpo = linhas(exportado(app))
+    colunas = [i for i, nome in enumerate(cabecalho) if nome.endswith("(min)")]
+    for linha in corpo:
+        for i in colunas:
+            linha[i] = str(inteiro(float(linha[i].replace(",", "."))))
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 0, r.output
+    assert fila(app).count_documents({}) == 40
+    cabecalho_de_novo, *de_novo = linhas(exportado(app))
+    assert cabecalho_de_novo == cabecalho
+    reparo = cabecalho.index("Reparo (min)")
+    for antes, depois in zip(sorted(corpo), sorted(de_novo), strict=True):
+        assert abs(float(antes[reparo]) - float(depois[reparo].replace(",", "."))) <= 1.0
+
+    corpo[0][reparo] = str(int(corpo[0][reparo]) + 200_000)  # far more than between its dates
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 1 and "“Reparo (min)”" in r.stderr
+    assert fila(app).count_documents({}) == 0
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

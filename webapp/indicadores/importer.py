@@ -399,34 +399,36 @@ class Leitor:
         its whole order's and its minutes on hold per reason; the instants get back the
         seconds the file's dates leave out (datas is updated), so that every figure of the
         file comes out of the store as the file wrote it (`reconstruir`)."""
+        textos = [self._valor(campos, COLUNAS_MINUTOS[e.codigo]) for e in ETAPAS]
         liquidos = [
-            _minutos(self._valor(campos, COLUNAS_MINUTOS[e.codigo]), COLUNAS_MINUTOS[e.codigo])
-            for e in ETAPAS
+            _minutos(t, COLUNAS_MINUTOS[e.codigo]) for t, e in zip(textos, ETAPAS, strict=True)
         ]
-        total = _minutos(
-            self._valor(campos, COLUNAS_MINUTOS[TOTAL.codigo]), COLUNAS_MINUTOS[TOTAL.codigo]
-        )
+        texto_total = self._valor(campos, COLUNAS_MINUTOS[TOTAL.codigo])
+        total = _minutos(texto_total, COLUNAS_MINUTOS[TOTAL.codigo])
+        folgas = Folgas([_arredondamento(t) for t in textos], _arredondamento(texto_total))
         esperas: dict[str, float] | None = None
         if self._esperas:
             esperas = {}
             for motivo, coluna in COLUNAS_ESPERA.items():
-                esperas[motivo.value] = _minutos(self._valor(campos, coluna), coluna) or 0.0
+                texto = self._valor(campos, coluna)
+                esperas[motivo.value] = _minutos(texto, coluna) or 0.0
+                folgas.esperas[motivo.value] = _arredondamento(texto)
         instantes = [datas[c] for c in INSTANTES]
         for k, (etapa, liquido) in enumerate(zip(ETAPAS, liquidos, strict=True)):
             bruto = (instantes[k + 1] - instantes[k]).total_seconds()
-            if liquido is not None and liquido > bruto + precisao[k + 1] + ARREDONDAMENTO_S:
+            if liquido is not None and liquido > bruto + precisao[k + 1] + folgas.etapas[k]:
                 raise _Recusa(
                     f"“{COLUNAS_MINUTOS[etapa.codigo]}” ({_em_minutos(liquido)}) é mais que o "
                     f"tempo entre “{_COLUNA_DA_DATA[etapa.inicio]}” e "
                     f"“{_COLUNA_DA_DATA[etapa.fim]}” ({_em_minutos(bruto)})"
                 )
-        solucao = reconstruir(instantes, precisao, liquidos, total, esperas)
+        solucao = reconstruir(instantes, precisao, liquidos, total, esperas, folgas)
         if solucao is None and esperas is not None:
             # The holds the dates and the stages' minutes leave are not the "Em espera"
             # columns' (a tool that wrote the stages without holds but left those at zero):
             # the stages and the dates are the facts; the columns then only share the holds
             # among the reasons ("outro" when they are all zero).
-            solucao = reconstruir(instantes, precisao, liquidos, total, None)
+            solucao = reconstruir(instantes, precisao, liquidos, total, None, folgas)
             if solucao is not None:
                 self.esperas_refeitas += 1
                 novos, por_etapa, _ = solucao
@@ -435,7 +437,7 @@ class Leitor:
                 partes = {m: espera * v / soma for m, v in esperas.items()} if soma else {}
                 solucao = novos, por_etapa, partes or {MotivoPausa.OUTRO.value: espera}
         if solucao is None:
-            raise _Recusa(_sem_solucao(instantes, liquidos, total, esperas))
+            raise _Recusa(_sem_solucao(instantes, liquidos, total, esperas, folgas))
         novos, por_etapa, por_motivo = solucao
         datas.update(zip(INSTANTES, novos, strict=True))
         return _pausas_por_etapa(por_etapa, por_motivo)
@@ -549,6 +551,33 @@ def _minutos(texto: str, coluna: str) -> float | None:
     return float(texto.replace(",", ".")) * MINUTO
 
 
+def _arredondamento(texto: str) -> float:
+    """How far a written number of minutes may be from the exact one, in seconds: half its
+    last digit (the export's tenths: 3 s), but a whole minute when it has no decimals (a
+    spreadsheet's or a tool's whole minutes, rounded or cut)."""
+    _, separador, decimais = texto.replace(",", ".").partition(".")
+    if not (separador and decimais):
+        return MINUTO
+    return max(ARREDONDAMENTO_S, 0.5 * 10.0 ** -len(decimais) * MINUTO)
+
+
+@dataclass
+class Folgas:
+    """Each figure's rounding (`_arredondamento`), in seconds: the stages', the whole order's,
+    the holds' per reason."""
+
+    etapas: list[float]
+    total: float
+    esperas: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def do_export(cls) -> Folgas:
+        return cls([ARREDONDAMENTO_S] * len(ETAPAS), ARREDONDAMENTO_S)
+
+    def espera(self, motivo: str) -> float:
+        return self.esperas.get(motivo, ARREDONDAMENTO_S)
+
+
 def _em_minutos(segundos: float) -> str:
     return f"{segundos / MINUTO:.1f} min".replace(".", ",")
 
@@ -558,18 +587,19 @@ def _sem_solucao(
     liquidos: list[float | None],
     total: float | None,
     esperas: Mapping[str, float] | None,
+    folgas: Folgas,
 ) -> str:
     """Why a line's minutes cannot be the ones of its dates, in the words of its columns."""
     coluna_total = f"“{COLUNAS_MINUTOS[TOTAL.codigo]}”"
     if total is not None and None not in liquidos:
         soma = sum(liq or 0.0 for liq in liquidos)
-        if abs(soma - total) > len(liquidos) * ARREDONDAMENTO_S + ARREDONDAMENTO_S:
+        if abs(soma - total) > sum(folgas.etapas) + folgas.total:
             return (
                 f"as etapas somam {_em_minutos(soma)}, mas {coluna_total} diz {_em_minutos(total)}"
             )
     if total is not None:
         bruto = (instantes[-1] - instantes[0]).total_seconds()
-        if total > bruto + MINUTO + ARREDONDAMENTO_S:
+        if total > bruto + MINUTO + folgas.total:
             return (
                 f"{coluna_total} ({_em_minutos(total)}) é mais que o tempo entre "
                 f"“{_COLUNA_DA_DATA[INSTANTES[0]]}” e “{_COLUNA_DA_DATA[INSTANTES[-1]]}” "
@@ -584,12 +614,14 @@ def reconstruir(
     liquidos: list[float | None],
     total: float | None,
     esperas: Mapping[str, float] | None,
+    folgas: Folgas | None = None,
 ) -> tuple[list[datetime], list[float], dict[str, float]] | None:
     """The six instants with the seconds the file's dates leave out, each stage's seconds on
     hold and the holds' seconds per reason, such that the export of what is stored writes
     this very line again: every date in its minute, every stage's minutes (holds excluded)
-    and the whole order's within their rounding, the holds per reason within theirs. None
-    when no such instants exist (the line contradicts itself).
+    and the whole order's within their rounding (`folgas`: the export's tenths when not
+    given), the holds per reason within theirs. None when no such instants exist (the line
+    contradicts itself).
 
     Written with the cumulative time out of holds X_i and the cumulative hold W_i at each
     instant (τ_i = X_i + W_i), every condition is a bound on a difference of two of them:
@@ -600,7 +632,7 @@ def reconstruir(
     solution)."""
     n = len(liquidos)
     origem = instantes[0]
-    folga = ARREDONDAMENTO_S - MARGEM_S
+    folgas = folgas or Folgas.do_export()
     # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
     arestas: list[tuple[int, int, float]] = []  # (u, v, c): v - u <= c
 
@@ -617,13 +649,16 @@ def reconstruir(
         if liquido is None:
             entre(x[k], x[k + 1], 0.0, math.inf)
         else:
+            folga = folgas.etapas[k] - MARGEM_S
             entre(x[k], x[k + 1], max(0.0, liquido - folga), liquido + folga)
         entre(w[k + 1], w[k], 0.0, math.inf)  # V_k - V_{k+1} = hold of stage k >= 0
     if total is not None:
+        folga = folgas.total - MARGEM_S
         entre(x[0], x[n], max(0.0, total - folga), total + folga)
     faixas: dict[str, tuple[float, float]] = {}
     if esperas is not None:
         for motivo, valor in esperas.items():
+            folga = folgas.espera(motivo) - MARGEM_S
             faixas[motivo] = (max(0.0, valor - folga), valor + folga if valor else folga)
         entre(w[n], w[0], sum(b for b, _ in faixas.values()), sum(a for _, a in faixas.values()))
     for i, instante in enumerate(instantes):
