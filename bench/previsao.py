@@ -3,7 +3,7 @@ simulated shops, beside two baselines and the shop's own model, and its recomput
 2,000 open and 50,000 finished orders.
 
     .venv/bin/python -m bench.previsao [--oficinas 4] [--fotos 30] [--execucoes 200]
-        [--oraculo 40] [--sem-variante] [--sem-orcamento] [--sem-pessoas]
+        [--oraculo 40] [--sem-variante] [--sem-orcamento] [--sem-pessoas] [--sem-nomes]
         [--saida docs/PERFORMANCE.md] [--sem-doc]
 
 1. bench/oficina_simulada.py runs two kinds of shop, --oficinas of each (seeds 1, 2, ...):
@@ -77,6 +77,7 @@ from bench.previsao_dados import (
     ler_fotos,
     ler_historico,
     registro_aberto,
+    sem_mecanicos,
 )
 from bench.previsao_placar import (
     Caso,
@@ -390,9 +391,15 @@ def pontuar_tipo(
     for oficina in range(1, args.oficinas + 1):
         pasta = PASTA / f"{tipo.pasta}-{oficina}"
         simulador = simular_oficina(tipo.parametros(oficina), args.fotos, pasta)
+        if args.sem_nomes:
+            for nome in (HISTORICO, DEPOIS):
+                sem_mecanicos(pasta / nome)
         aviso(f"Through the app, {tipo.pasta} {oficina}...")
         leitura = pela_app(
-            mongo_url, f"bench-previsao-{tipo.pasta}-{oficina}", pasta, pessoas=not args.sem_pessoas
+            mongo_url,
+            f"bench-previsao-{tipo.pasta}-{oficina}",
+            pasta,
+            pessoas=not (args.sem_pessoas or args.sem_nomes),
         )
         leituras.append(leitura)
         daqui = {"app": deslocar({"app": leitura.casos}, oficina)["app"]}
@@ -494,6 +501,11 @@ def main() -> None:
         "--sem-pessoas",
         action="store_true",
         help="the shops' mechanics not in /pessoas (the forecast takes the history's)",
+    )
+    parser.add_argument(
+        "--sem-nomes",
+        action="store_true",
+        help="as --sem-pessoas, and the history names no mechanic (the forecast estimates them)",
     )
     parser.add_argument("--repeticoes", type=int, default=5)
     argumentos_da_secao(parser)

@@ -125,6 +125,19 @@ def recortar_historico(
     return len(escolhidas)
 
 
+def sem_mecanicos(caminho: Path) -> None:
+    """The export rewritten in place with its `Mecânico` column empty: a spreadsheet's
+    history, which names no mechanic (`make bench-previsao` with --sem-nomes)."""
+    texto = caminho.read_text("utf-8").removeprefix(export.BOM)
+    linhas = list(csv.reader(io.StringIO(texto, newline=""), delimiter=export.SEPARADOR))
+    coluna = linhas[0].index("Mecânico")
+    for linha in linhas[1:]:
+        linha[coluna] = ""
+    saida = io.StringIO()
+    csv.writer(saida, delimiter=export.SEPARADOR, lineterminator="\r\n").writerows(linhas)
+    caminho.write_text(export.BOM + saida.getvalue(), "utf-8")
+
+
 # --- The snapshots ---------------------------------------------------------------------------
 
 

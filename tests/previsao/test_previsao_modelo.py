@@ -11,8 +11,8 @@ import pytest
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 from webapp.previsao import survival
 from webapp.previsao.calendar import epoch
-from webapp.previsao.domain import REPARO, SEM_HISTORICO, Abertas, Historico
-from webapp.previsao.forecast import prever
+from webapp.previsao.domain import DIAGNOSTICO, REPARO, SEM_HISTORICO, Abertas, Historico
+from webapp.previsao.forecast import mecanicos_pelo_historico, prever
 from webapp.previsao.model import ajustar, servico_e_pausa
 
 AGORA = local(2026, 11, 11, 10)  # a Wednesday
@@ -199,6 +199,35 @@ def test_quem_tem_ordem_em_servico_esta_em_servico() -> None:
     # Alone, the URGENTE car waits for 42's repair; with 7 beside him it starts at once.
     p50 = {r: {p.ordem_servico_id: p.p50 for p in r.previsoes} for r in (so_ele, com_a_lista)}
     assert p50[so_ele][3] > p50[com_a_lista][3]
+
+
+def test_mecanicos_pelo_historico_conta_os_carros_em_servico_ao_mesmo_tempo() -> None:
+    """The most cars in diagnosis or repair at once in the last two weeks: a car held in its
+    stage is left out, one taken as another is finished is not two, older weeks do not count."""
+    t = epoch(AGORA)
+    h = HORA
+
+    def ordem(inicio: float, duracao: float, pausa: float = 0.0) -> list[float]:
+        # Diagnosed from `inicio` (with `pausa` s on hold), repaired right after.
+        fim = inicio + duracao + pausa
+        return [inicio - h, inicio, fim, fim, fim, fim + duracao]
+
+    linhas = [
+        ordem(t - 3 * 86_400, 2 * h),  # three at once, three days ago
+        ordem(t - 3 * 86_400 + 0.5 * h, 2 * h),
+        ordem(t - 3 * 86_400 + h, 2 * h),
+        ordem(t - 3 * 86_400 + 1.5 * h, 2 * h, pausa=86_400.0),  # held: left out...
+        ordem(t - 2 * 86_400, 2 * h),  # ...and one taken as another is finished
+        ordem(t - 2 * 86_400 + 4 * h, h),
+    ]
+    linhas += [ordem(t - 30 * 86_400, 2 * h)] * 6  # six at once, a month ago
+    pausas = np.zeros((len(linhas), 5))
+    pausas[3, DIAGNOSTICO] = 86_400.0
+    hist = Historico(np.full(len(linhas), 2, np.int8), np.array(linhas), pausas)
+    assert mecanicos_pelo_historico(hist) == 3
+    assert mecanicos_pelo_historico(hist, dias=40) == 6
+    assert mecanicos_pelo_historico(Historico(np.empty(0, np.int8), np.empty((0, 6)),
+                                              np.empty((0, 5)))) == 0  # fmt: skip
 
 
 def test_historico_sem_aprovacao_registrada_e_com_tudo_em_espera() -> None:

@@ -185,10 +185,31 @@ def test_partida_a_frio_sem_numero_nenhum_e_depois_com_historico(
 
 
 def test_sem_mecanico_em_servico_nao_ha_numero(app: Flask, api: Api) -> None:
-    historico(app, 40, mecanicos=("",))  # no user, and no mechanic in the history either
+    """A shop that lists its mechanics is taken at its word: none active, no number."""
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    for usuario in ("mecanico", "mecanico2"):
+        componente(Mongo, app).db.usuarios.update_one(
+            {"login": usuario}, {"$set": {"ativo": False}}
+        )
+    historico(app, 40)
     api.criar(1001)
     assert recalcular(app).motivo == SEM_MECANICOS
     assert _previsoes(app) == {}
+
+
+def test_oficina_sem_pessoas_nem_nomes_no_historico_estima_os_mecanicos(
+    app: Flask, api: Api
+) -> None:
+    """No people, and a history that names no mechanic (a spreadsheet's): as many mechanics
+    as the shop had cars in work at once in the last two weeks of its history."""
+    historico(app, 40, dias=(20, 60), mecanicos=("",))
+    # Three cars in at once, diagnosed at once (seconds to wait): three mechanics.
+    historico(app, 3, dias=(2, 2), horas=(0.001, 1.0, 2.0, 0.5, 2.0), mecanicos=("",),
+              primeira_os=800_000)  # fmt: skip
+    api.criar(1001)
+    resumo = recalcular(app)
+    assert resumo.motivo is None and resumo.mecanicos == 3
+    assert set(_previsoes(app)) == {1001}
 
 
 def test_oficina_sem_mecanicos_cadastrados_conta_os_do_historico_recente(

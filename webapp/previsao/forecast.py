@@ -17,6 +17,7 @@ from .domain import (
     ESPERA_APROVACAO,
     ESPERA_DIAGNOSTICO,
     ESPERA_REPARO,
+    FIM,
     PRIORIDADES,
     REPARO,
     SEM_HISTORICO,
@@ -26,7 +27,7 @@ from .domain import (
     Resultado,
     previsoes,
 )
-from .model import EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
+from .model import PAUSA_MINIMA_S, EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
 from .simulation import Execucoes, Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
@@ -145,6 +146,34 @@ def em_servico(mecanicos: Sequence[int] | NDArray[np.int64], abertas: Abertas) -
     trabalhando = np.isin(abertas.etapa, (DIAGNOSTICO, REPARO)) & (abertas.mecanico >= 0)
     novos = np.setdiff1d(abertas.mecanico[trabalhando], numerados)
     return np.concatenate((numerados, novos, sem_numero[novos.size :]))
+
+
+def mecanicos_pelo_historico(historico: Historico, dias: float = 14) -> int:
+    """How many mechanics a shop that names none has, read from its history: the most cars
+    in diagnosis or repair at once in the last `dias` days before its latest finish. Over two
+    weeks every mechanic is busy at some moment; a car held in that stage is left out (its
+    mechanic was free meanwhile, and when is not in the history), so this never counts a
+    mechanic who was not there."""
+    fins = historico.instantes[:, FIM]
+    if not np.isfinite(fins).any():
+        return 0
+    limite = np.nanmax(fins) - dias * 86_400
+    inicios, terminos = [], []
+    for etapa in (DIAGNOSTICO, REPARO):
+        inicio, fim = historico.instantes[:, etapa], historico.instantes[:, etapa + 1]
+        validas = (
+            np.isfinite(inicio) & np.isfinite(fim) & (fim > inicio) & (fim >= limite)
+            & (historico.pausas[:, etapa] <= PAUSA_MINIMA_S)
+        )  # fmt: skip
+        inicios.append(inicio[validas])
+        terminos.append(fim[validas])
+    instantes = np.concatenate([*inicios, *terminos])
+    if instantes.size == 0:
+        return 0
+    passos = np.concatenate([np.ones(sum(i.size for i in inicios)), -np.ones(instantes.size // 2)])
+    # At one instant, an end before a start: a mechanic who finishes one car and takes the next.
+    ordem = np.lexsort((passos, instantes))
+    return int(np.cumsum(passos[ordem]).max())
 
 
 def ordem_do_quadro(abertas: Abertas) -> NDArray[np.int64]:

@@ -7,7 +7,8 @@
   never sit in memory as 50,000 dicts.
 - The queue: every open order in its real state (its stage, its hold, its mechanic, its
   promise), and the mechanics at work now (a function create_app gives: the active mechanics,
-  which belong to `pessoas`; with none listed, those of the last RECENTES_DIAS of history).
+  which belong to `pessoas`; with none listed, those of the last RECENTES_DIAS of history, or
+  as many as it had cars in work at once).
 - What is written: an order's forecast only when a time a screen shows (p50 on the card, p80
   on the order's page) moved by MUDANCA_MINIMA or more, or when its risk flag flipped (or its
   promise changed while at risk); the forecasts of orders no longer open go; the summary
@@ -36,7 +37,7 @@ from ..fila.queries import INSTANTES_HISTORICO, FilaQueries
 from ..fila.stages import Etapa
 from .calendar import Calendario
 from .domain import ETAPAS, MARCOS, Abertas, Historico, Resultado
-from .forecast import Configuracao, prever
+from .forecast import Configuracao, mecanicos_pelo_historico, prever
 from .model import Parametros
 from .queries import PrevisaoQueries
 from .repository import PrevisaoRepository, documento
@@ -163,7 +164,7 @@ class PrevisaoService:
             d["ordem_servico_id"]: (d["_id"], d.get("previsao_entrega")) for d in guardadas_abertas
         }
         del guardadas_abertas
-        mecanicos = self.mecanicos_em_servico(instante)
+        mecanicos = self.mecanicos_em_servico(instante, historico)
         resultado = self.calcular(
             lambda: prever(
                 self.calendario, historico, abertas, mecanicos, instante, self.configuracao
@@ -221,17 +222,21 @@ class PrevisaoService:
             resultado.motivo, duracao_ms, descartada,
         )  # fmt: skip
 
-    def mecanicos_em_servico(self, instante: datetime) -> list[int]:
+    def mecanicos_em_servico(self, instante: datetime, historico: Historico) -> list[int]:
         """The shop's active mechanics. A shop that lists no mechanic at all runs the board
         through the API, its mechanics the OS service's users: for it, the mechanics of its
-        last RECENTES_DIAS of history, each once (one named only by an imported file: a
-        negative id, a place that a number an order carries may fill). The forecast adds
-        whoever holds an order in work (forecast.em_servico)."""
+        last RECENTES_DIAS of history, each once, or, when its history names none (a
+        spreadsheet's), as many as it had cars in work at once (mecanicos_pelo_historico).
+        Those it knows by a name, or by a count, are negative ids: places that a number an
+        order carries may fill. The forecast adds whoever holds an order in work
+        (forecast.em_servico)."""
         ativos = self.mecanicos()
         if ativos is not None:
             return list(ativos)
         desde = instante - timedelta(days=self.janela_dias)
         recentes = self.fila.mecanicos_recentes(desde, RECENTES_DIAS)
+        if not recentes:
+            return [-2 - i for i in range(mecanicos_pelo_historico(historico, RECENTES_DIAS))]
         return [m if isinstance(m, int) else -2 - i for i, m in enumerate(recentes)]
 
     def historico(self, instante: datetime) -> Historico:
