@@ -31,6 +31,7 @@ from .model import PAUSA_MINIMA_S, EstadoAberto, Modelo, Parametros, ajustar, es
 from .simulation import Execucoes, Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
+MINUTO = 60.0
 # Orders yet to arrive get keys above any OS number, one per (priority, slot).
 _CHAVE_CHEGADA = 1 << 62
 _FLUXO_CHEGADA = 99
@@ -160,7 +161,10 @@ def mecanicos_pelo_historico(historico: Historico, dias: float = 14) -> int:
     limite = np.nanmax(fins) - dias * 86_400
     inicios, terminos = [], []
     for etapa in (DIAGNOSTICO, REPARO):
-        inicio, fim = historico.instantes[:, etapa], historico.instantes[:, etapa + 1]
+        # A minute off each end: the dates of an imported file keep only the minute, so a
+        # car taken as another is finished, in the same minute, may seem to overlap it.
+        inicio = historico.instantes[:, etapa] + MINUTO
+        fim = historico.instantes[:, etapa + 1] - MINUTO
         validas = (
             np.isfinite(inicio) & np.isfinite(fim) & (fim > inicio) & (fim >= limite)
             & (historico.pausas[:, etapa] <= PAUSA_MINIMA_S)
