@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import jwt
+import pytest
+import time_machine
 
+from webapp.clock import Clock
 from webapp.components import componente
 from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
+from webapp.previsao.service import PrevisaoService
 from webapp.settings import Settings
 
 
@@ -91,6 +95,33 @@ def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
         resultado.output
     )
     assert colecao.count_documents({}) == total
+
+
+@pytest.mark.parametrize(
+    "quando", ["2026-12-08T10:00", "2026-12-04T19:20"], ids=["terca-de-manha", "sexta-a-noite"]
+)
+def test_seed_demo_promete_no_expediente_e_so_dois_em_risco(app, quando: str) -> None:
+    """The demo's promises are working hours ahead, as an advisor makes them (seeded on a
+    Friday night, none falls in hours the shop is closed), and its forecast tells the story
+    the demo means: 1007 (a customer who does not answer) and 1010 (an urgent promise too
+    tight) at risk; the others on time, or already late."""
+    fuso = componente(Clock, app).fuso
+    instante = datetime.fromisoformat(quando).replace(tzinfo=fuso)
+    with time_machine.travel(instante, tick=False):
+        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+        resumo = componente(PrevisaoService, app).recalcular()
+    colecao = componente(Mongo, app).db["fila_execucao"]
+    for item in colecao.find({"ordem_servico_id": {"$gte": 1001}, "status": {"$ne": "FINALIZADA"}}):
+        promessa = item["previsao_entrega"].astimezone(fuso)
+        if promessa > instante:
+            dia, hora = promessa.weekday(), promessa.hour + promessa.minute / 60
+            assert dia < 6 and 8 <= hora <= (12 if dia == 5 else 18), (
+                item["ordem_servico_id"],
+                promessa,
+            )
+    em_risco = componente(Mongo, app).db.previsoes.find({"em_risco": True}, {"ordem_servico_id": 1})
+    assert {d["ordem_servico_id"] for d in em_risco} == {1007, 1010}
+    assert resumo.em_risco == 2
 
 
 def test_seed_demo_nunca_numa_base_com_usuarios(app) -> None:

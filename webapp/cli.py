@@ -18,6 +18,7 @@ from .fila.service import FilaService
 from .mongo import Indices
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
+from .previsao.service import PrevisaoService
 from .settings import Settings
 from .tokens import emitir
 
@@ -101,7 +102,13 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
     usuarios = None
     if not settings.production:
         usuarios = componente(PessoasRepository).criar_se_faltam(USUARIOS_DEMO, demo=True)
-    r = demo.semear(componente(FilaService), componente(Clock), agora(), dias=dias, reset=reset)
+    # Promises in the shop's working hours, as an advisor makes them: a demo seeded at night
+    # promises for tomorrow, not for hours the shop is closed.
+    calendario = componente(PrevisaoService).calendario
+    r = demo.semear(
+        componente(FilaService), componente(Clock), agora(), dias=dias, reset=reset,
+        prazo=lambda inicio, horas: calendario.somar(inicio, horas * 3600),
+    )  # fmt: skip
     click.echo(
         f"Demonstração pronta: {r.criadas} ordens criadas ({r.historico} finalizadas nos "
         f"últimos {dias} dias), {r.existentes} já existiam."

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,8 @@ GERENTE = next(a for a in ATORES.values() if a.papel is Papel.GERENTE)
 MECANICOS = [f for f, a in ATORES.items() if a.papel is Papel.MECANICO]
 
 HISTORICO_DIAS = 30
+# A promised time: (now, hours ahead) -> when (the seed-demo command gives the shop's calendar).
+Prazo = Callable[[datetime, float], datetime]
 PRIMEIRA_OS_HISTORICO = 501  # the history's OS numbers, oldest first, below the board's 1001+
 SEMENTE = 15
 
@@ -224,16 +227,18 @@ def _no_expediente(relogio: Clock, dia: date, sorteio: random.Random) -> datetim
     return inicio + timedelta(hours=8.5) + timedelta(minutes=sorteio.uniform(0, 9.5 * 60))
 
 
-def quadro(agora_: datetime) -> list[Plano]:
+def quadro(agora_: datetime, prazo: Prazo | None = None) -> list[Plano]:
     """The board now (demo.json `ordens`): each order's steps at its given minutes after it
-    entered the queue, and its open hold."""
+    entered the queue, and its open hold. `prazo(agora, horas)`: a promise that many hours
+    ahead (the shop's working hours, as an advisor promises; the wall clock when not given);
+    a promise already past (hours below zero) is on the wall clock."""
     planos = []
     for ordem in DEMO["ordens"]:
         criacao = agora_ - timedelta(hours=ordem["horas_atras"])
         extras = {k: ordem[k] for k in ("placa", "veiculo", "cliente", "descricao")}
-        extras["previsao_entrega"] = (agora_ + timedelta(hours=ordem["previsao_horas"])).replace(
-            second=0, microsecond=0
-        )
+        horas = ordem["previsao_horas"]
+        promessa = prazo(agora_, horas) if prazo and horas > 0 else agora_ + timedelta(hours=horas)
+        extras["previsao_entrega"] = promessa.replace(second=0, microsecond=0)
         plano = Plano(ordem["ordem_servico_id"], Prioridade(ordem["prioridade"]), extras, criacao)
         servico = next(
             (s for s in DEMO["servicos"] if s["descricao"] == ordem["descricao"]),
@@ -266,13 +271,15 @@ def semear(
     *,
     dias: int = HISTORICO_DIAS,
     reset: bool = False,
+    prazo: Prazo | None = None,
 ) -> Resultado:
     """Play the demo's orders through the service; orders already there (by OS number) are
-    kept. `reset` empties the queue first."""
+    kept. `reset` empties the queue first; `prazo`: as `quadro`'s."""
     resultado = Resultado()
     if reset:
         fila.repo.apagar_tudo()
-    for planos, do_historico in ((historico(relogio, agora_, dias), True), (quadro(agora_), False)):
+    lotes = ((historico(relogio, agora_, dias), True), (quadro(agora_, prazo), False))
+    for planos, do_historico in lotes:
         for plano in planos:
             if fila.queries.obter_por_os(plano.ordem_servico_id) is not None:
                 resultado.existentes += 1
