@@ -75,6 +75,15 @@ class Pessoa:
         expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1, timeout=15_000)
         return self
 
+    def entrar_sem_js(self, login: str, senha: str) -> Page:
+        """Sign in through the plain form, in a context without JavaScript: the board's page."""
+        self.pagina.goto("/entrar")
+        self.pagina.get_by_label("Usuário").fill(login)
+        self.pagina.get_by_label("Senha").fill(senha)
+        self.pagina.get_by_role("button", name="Entrar").click()
+        expect(self.pagina.locator("#quadro")).to_be_visible()
+        return self.pagina
+
     def cartao(self, fila_id: str, status: str | None = None):
         seletor = f"#cartao-{fila_id}"
         if status:

@@ -144,22 +144,12 @@ def test_mais_alterna_e_nao_repete_o_passo(
     )
 
 
-def entrar_sem_js(pessoa: Pessoa, login: str) -> Page:
-    p = pessoa.pagina
-    p.goto("/entrar")
-    p.get_by_label("Usuário").fill(login)
-    p.get_by_label("Senha").fill("mecanico123" if login.startswith("mecanico") else "gerente123")
-    p.get_by_role("button", name="Entrar").click()
-    expect(p.locator("#quadro")).to_be_visible()
-    return p
-
-
 def test_passo_com_texto_sem_javascript(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     api = ApiHttp(live_server, settings)
     fila_id = em_diagnostico(api, 9604)
-    p = entrar_sem_js(abrir(TABLET, java_script_enabled=False, **TOQUE), "mecanico")
+    p = abrir(TABLET, java_script_enabled=False, **TOQUE).entrar_sem_js("mecanico", "mecanico123")
     cartao = p.locator(f"#cartao-{fila_id}")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
     cartao.get_by_label("Diagnóstico").fill("   ")
@@ -384,7 +374,7 @@ def test_senha_temporaria_aparece_e_e_anunciada(
         pessoas.criar(f"pessoa{n:02d}", f"Pessoa {n:02d}", "mecanico", 500 + n, quem)
     for js, login in ((True, "ana"), (False, "bia")):
         pessoa = abrir(TABLET, java_script_enabled=js, **TOQUE)
-        p = entrar_sem_js(pessoa, "gerente")
+        p = pessoa.entrar_sem_js("gerente", "gerente123")
         p.goto("/pessoas")
         formulario = p.locator("#nova-pessoa")
         formulario.get_by_label("Nome").fill(login.capitalize())

@@ -2,8 +2,9 @@
 the indicators and the job card: the context (now, the shop's zone, the viewer's role, the
 mechanics' names in one query, the alert limits, whether delivery to the OS service is on, the
 open orders' forecasts and their summary, from this process's copy: previsao.cache) and the
-active mechanics with their load; and "Prometer": a manager promises the forecast a card
-showed, only while it is still the forecast."""
+active mechanics with their load; what the order's page says its forecast rests on; and
+"Prometer": a manager promises the forecast a card showed, only while it is still the
+forecast."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..clock import Clock, agora
 from ..components import componente
-from ..fila.domain import Ator, ErroFila, Papel, Status
+from ..fila.domain import Ator, ErroFila, Papel, Status, espera_mecanico
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
@@ -48,6 +49,19 @@ def mecanicos() -> list[cards.Mecanico]:
     """The active mechanics with their load (two small indexed reads)."""
     ativos = componente(PessoasQueries).mecanicos_ativos()
     return cards.mecanicos(ativos, componente(FilaQueries).carga_mecanicos())
+
+
+def base_da_previsao(
+    item: Mapping[str, Any], c: cards.Cartao, ctx: cards.Contexto
+) -> cards.BaseDaPrevisao | None:
+    """What the order's page says the forecast rests on (the history, the mechanics, the
+    orders ahead, counted now: one indexed count, only for an order that waits for a mechanic
+    and shows a forecast); None for a finished order."""
+    if c.finalizada:
+        return None
+    esperando = espera_mecanico(item) and bool(c.previsao)
+    a_frente = componente(FilaQueries).a_frente(item) if esperando else None
+    return cards.base_da_previsao(ctx.previsoes.estado, a_frente)
 
 
 class PrevisaoMudou(ErroFila):

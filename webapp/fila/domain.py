@@ -182,6 +182,13 @@ def sub_etapa(item: Mapping[str, Any]) -> SubEtapa | None:
     return SubEtapa.PRONTA_PARA_REPARO
 
 
+def espera_mecanico(item: Mapping[str, Any]) -> bool:
+    """Whether the order waits for a mechanic now: waiting for its diagnosis, or approved for
+    its repair, and not on hold (FilaQueries.a_frente counts the orders ahead by this rule)."""
+    esperando = (SubEtapa.AGUARDANDO_DIAGNOSTICO, SubEtapa.PRONTA_PARA_REPARO)
+    return sub_etapa(item) in esperando and not item.get("pausa")
+
+
 def nome_status(status: str) -> str:
     return labels.STATUS.get(str(status), str(status)).lower()
 

@@ -572,7 +572,7 @@ class FilaQueries:
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting
         for a diagnosis or approved for repair, not on hold): one indexed count
-        (fila_por_status), the rule the forecast's `a_frente` follows."""
+        (fila_por_status), domain.espera_mecanico's rule, as the forecast's `a_frente`."""
         ordem, criada = item["prioridade_ordem"], item["dta_criacao"]
         antes = [
             {"prioridade_ordem": {"$lt": ordem}},

@@ -3,7 +3,8 @@ so a rule or a message lives in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,16 @@ def _oid(fila_id: FilaId) -> ObjectId:
         return ObjectId(fila_id)
     except (InvalidId, TypeError):
         raise NaoEncontrada("Item da fila não encontrado.") from None
+
+
+@contextmanager
+def _dados_validos() -> Iterator[None]:
+    """The rules' refusal of what was given (domain.DadosInvalidos) as the service's
+    EntradaInvalida: a 422 in the API, an inline message on the board."""
+    try:
+        yield
+    except domain.DadosInvalidos as erro:
+        raise EntradaInvalida(str(erro)) from None
 
 
 def _permitir(ator: Ator, acao: Acao) -> None:
@@ -103,12 +114,10 @@ class FilaService:
         instante: datetime | None = None,
     ) -> dict[str, Any]:
         _permitir(ator, Acao.CRIAR)
-        try:
+        with _dados_validos():
             documento = domain.nova_ordem(
                 ordem_servico_id, prioridade, ator.id, instante or agora(), extras
             )
-        except domain.DadosInvalidos as erro:
-            raise EntradaInvalida(str(erro)) from None
         documento[domain.ORIGEM_QUADRO] = self.origem().get("quadro")
         try:
             item = self.repo.inserir(documento)
@@ -137,7 +146,7 @@ class FilaService:
         oid = _oid(fila_id)
         _permitir(ator, acao)
         aprovar_se_preciso = aprovar_se_preciso and ator.papel in domain.APROVA_AO_INICIAR_REPARO
-        try:
+        with _dados_validos():
             dados = domain.com_mecanico(acao, ator, dados or {})
             planos = domain.planejar_passo(
                 acao,
@@ -146,8 +155,6 @@ class FilaService:
                 instante or agora(),
                 aprovar_se_preciso=aprovar_se_preciso,
             )
-        except domain.DadosInvalidos as erro:
-            raise EntradaInvalida(str(erro)) from None
         origem = self.origem()
         impressao = domain.impressao_pedido(acao, dados or {}) if chave else None
         for mudanca in planos:
@@ -209,10 +216,8 @@ class FilaService:
         """A manager assigns or reassigns the mechanic of an open order."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.ATRIBUIR)
-        try:
+        with _dados_validos():
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
-        except domain.DadosInvalidos as erro:
-            raise EntradaInvalida(str(erro)) from None
         return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
 
     def adotar_previsao(
@@ -223,10 +228,8 @@ class FilaService:
         recorded in the history like any other change."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.ADOTAR_PREVISAO)
-        try:
+        with _dados_validos():
             mudanca = domain.planejar_adocao(promessa, ator.id, instante or agora())
-        except domain.DadosInvalidos as erro:
-            raise EntradaInvalida(str(erro)) from None
         return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO)
 
     def pausar(
@@ -241,10 +244,8 @@ class FilaService:
         """Put a card on hold (waiting for parts or the customer); the status stays."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.PAUSAR)
-        try:
+        with _dados_validos():
             mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
-        except domain.DadosInvalidos as erro:
-            raise EntradaInvalida(str(erro)) from None
         return self._aplicar(oid, [mudanca], Acao.PAUSAR)
 
     def retomar(

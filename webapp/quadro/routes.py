@@ -36,7 +36,7 @@ from .. import assets, broker, errors, sse
 from ..auth import exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import contexto, mecanicos, prometer_previsao
+from ..cartoes.service import base_da_previsao, contexto, mecanicos, prometer_previsao
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain, labels
@@ -74,9 +74,6 @@ from .forms import (
     PrioridadeForm,
     PrometerForm,
 )
-
-# Who waits for a mechanic now: the orders "à frente" the order's page counts.
-ESPERAM_MECANICO = (domain.SubEtapa.AGUARDANDO_DIAGNOSTICO, domain.SubEtapa.PRONTA_PARA_REPARO)
 
 bp = Blueprint("quadro", __name__)
 
@@ -201,23 +198,11 @@ def detalhe(fila_id: str) -> Any:
         "quadro/detalhe.html",
         item=item,
         c=c,
-        previsao=_base_da_previsao(item, c, ctx),
+        previsao=base_da_previsao(item, c, ctx),
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados_da_sessao().get(fila_id, {}),
     )
-
-
-def _base_da_previsao(
-    item: dict[str, Any], c: cards.Cartao, ctx: cards.Contexto
-) -> cards.BaseDaPrevisao | None:
-    """What the order's page says the forecast rests on (the history, the mechanics, the
-    orders ahead, counted now); None for a finished order."""
-    if c.finalizada:
-        return None
-    espera = domain.sub_etapa(item) in ESPERAM_MECANICO and not item.get("pausa")
-    a_frente = componente(FilaQueries).a_frente(item) if espera and c.previsao else None
-    return cards.base_da_previsao(ctx.previsoes.estado, a_frente)
 
 
 FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
