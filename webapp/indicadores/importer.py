@@ -6,19 +6,18 @@ refused with its number and the reason in Portuguese. No Flask, no database.
 Columns are read by name (accents, case and spacing aside), so a spreadsheet may order them
 as it likes. The export's format is the one with every interval's minutes: its dates are
 `dd/mm/aaaa hh:mm` (the minute), while its minutes (holds excluded) are to the tenth, so the
-seconds the dates leave out are found again (`_reconstruir`): the stages then measure what the
+seconds the dates leave out are found again (reconstruction.py): the stages then measure what the
 file says, and the holds add up per reason as its last three columns say.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from ..fila import labels
@@ -35,6 +34,7 @@ from ..fila.domain import (
 from ..fila.plates import validar_placa
 from ..fila.stages import INTERVALOS
 from .export import CABECALHO, DATAS
+from .reconstruction import ARREDONDAMENTO_S, Folgas, reconstruir
 
 FORMATO_EXPORTACAO = "exportação de /indicadores"
 FORMATO_PLANILHA = "planilha (CSV mínimo)"
@@ -62,8 +62,6 @@ OPCIONAIS = (
 
 MINUTO = 60.0
 # Rounding in the export: minutes to the tenth (±3 s each), dates to the minute (truncated).
-ARREDONDAMENTO_S = 3.0
-MARGEM_S = 0.05  # kept inside every rounding, for the milliseconds the store keeps
 TEXTO_MAXIMO = 200  # as the API's veiculo/cliente
 PLACA_MAXIMA = 10
 OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
@@ -398,7 +396,7 @@ class Leitor:
         """The export's holds per stage and reason, from its stages' minutes (holds excluded),
         its whole order's and its minutes on hold per reason; the instants get back the
         seconds the file's dates leave out (datas is updated), so that every figure of the
-        file comes out of the store as the file wrote it (`reconstruir`)."""
+        file comes out of the store as the file wrote it (reconstruction.reconstruir)."""
         textos = [self._valor(campos, COLUNAS_MINUTOS[e.codigo]) for e in ETAPAS]
         liquidos = [
             _minutos(t, COLUNAS_MINUTOS[e.codigo]) for t, e in zip(textos, ETAPAS, strict=True)
@@ -561,23 +559,6 @@ def _arredondamento(texto: str) -> float:
     return max(ARREDONDAMENTO_S, 0.5 * 10.0 ** -len(decimais) * MINUTO)
 
 
-@dataclass
-class Folgas:
-    """Each figure's rounding (`_arredondamento`), in seconds: the stages', the whole order's,
-    the holds' per reason."""
-
-    etapas: list[float]
-    total: float
-    esperas: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def do_export(cls) -> Folgas:
-        return cls([ARREDONDAMENTO_S] * len(ETAPAS), ARREDONDAMENTO_S)
-
-    def espera(self, motivo: str) -> float:
-        return self.esperas.get(motivo, ARREDONDAMENTO_S)
-
-
 def _em_minutos(segundos: float) -> str:
     return f"{segundos / MINUTO:.1f} min".replace(".", ",")
 
@@ -606,96 +587,6 @@ def _sem_solucao(
                 f"({_em_minutos(bruto)})"
             )
     return "os minutos das etapas, do total e das esperas não conferem com as datas"
-
-
-def reconstruir(
-    instantes: list[datetime],
-    precisao: list[float],
-    liquidos: list[float | None],
-    total: float | None,
-    esperas: Mapping[str, float] | None,
-    folgas: Folgas | None = None,
-) -> tuple[list[datetime], list[float], dict[str, float]] | None:
-    """The six instants with the seconds the file's dates leave out, each stage's seconds on
-    hold and the holds' seconds per reason, such that the export of what is stored writes
-    this very line again: every date in its minute, every stage's minutes (holds excluded)
-    and the whole order's within their rounding (`folgas`: the export's tenths when not
-    given), the holds per reason within theirs. None when no such instants exist (the line
-    contradicts itself).
-
-    Written with the cumulative time out of holds X_i and the cumulative hold W_i at each
-    instant (τ_i = X_i + W_i), every condition is a bound on a difference of two of them:
-    a stage's minutes on X_{k+1} - X_k, the whole's on X_5 - X_0, a hold never negative on
-    W_{k+1} - W_k, the holds' total on W_5 - W_0, and a date's minute on τ_i, i.e. on
-    X_i - (-W_i). So the system is a graph of difference constraints, solved exactly by
-    Bellman-Ford on 12 nodes (a shortest path per variable, or a negative cycle: no
-    solution)."""
-    n = len(liquidos)
-    origem = instantes[0]
-    folgas = folgas or Folgas.do_export()
-    # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
-    arestas: list[tuple[int, int, float]] = []  # (u, v, c): v - u <= c
-
-    def entre(u: int, v: int, baixo: float, alto: float) -> None:
-        """baixo <= v - u <= alto."""
-        if alto != math.inf:
-            arestas.append((u, v, alto))
-        if baixo != -math.inf:
-            arestas.append((v, u, -baixo))
-
-    x = list(range(n + 1))
-    w = [n + 1 + i for i in range(n + 1)]
-    for k, liquido in enumerate(liquidos):
-        if liquido is None:
-            entre(x[k], x[k + 1], 0.0, math.inf)
-        else:
-            folga = folgas.etapas[k] - MARGEM_S
-            entre(x[k], x[k + 1], max(0.0, liquido - folga), liquido + folga)
-        entre(w[k + 1], w[k], 0.0, math.inf)  # V_k - V_{k+1} = hold of stage k >= 0
-    if total is not None:
-        folga = folgas.total - MARGEM_S
-        entre(x[0], x[n], max(0.0, total - folga), total + folga)
-    faixas: dict[str, tuple[float, float]] = {}
-    if esperas is not None:
-        for motivo, valor in esperas.items():
-            folga = folgas.espera(motivo) - MARGEM_S
-            faixas[motivo] = (max(0.0, valor - folga), valor + folga if valor else folga)
-        entre(w[n], w[0], sum(b for b, _ in faixas.values()), sum(a for _, a in faixas.values()))
-    for i, instante in enumerate(instantes):
-        inicio = (instante - origem).total_seconds()
-        entre(w[i], x[i], inicio + MARGEM_S, inicio + max(precisao[i] - MARGEM_S, MARGEM_S))
-    distancia = [0.0] * (2 * (n + 1))
-    for _ in range(len(distancia) + 1):
-        mudou = False
-        for u, v, c in arestas:
-            if distancia[u] + c < distancia[v] - 1e-9:
-                distancia[v] = distancia[u] + c
-                mudou = True
-        if not mudou:
-            break
-    else:
-        return None  # a negative cycle: the conditions contradict each other
-    novos = [
-        como_guardado(origem + timedelta(seconds=distancia[x[i]] - distancia[w[i]]))
-        for i in range(n + 1)
-    ]
-    por_etapa = [max(0.0, distancia[w[k]] - distancia[w[k + 1]]) for k in range(n)]
-    return novos, [math.floor(e * 1000) / 1000 for e in por_etapa], _motivos(sum(por_etapa), faixas)
-
-
-def _motivos(espera: float, faixas: Mapping[str, tuple[float, float]]) -> dict[str, float]:
-    """The holds' seconds split by reason inside each reason's rounding (`faixas`), starting
-    from the middle of each and moving the reasons the file names first."""
-    if not faixas:
-        return {MotivoPausa.OUTRO.value: espera} if espera > 0 else {}
-    motivos = {m: (b + a) / 2 if b > 0 else 0.0 for m, (b, a) in faixas.items()}
-    falta = espera - sum(motivos.values())
-    for m in sorted(faixas, key=lambda m: faixas[m][0] == 0):
-        baixo, alto = faixas[m]
-        passo = min(max(falta, baixo - motivos[m]), alto - motivos[m])
-        motivos[m] += passo
-        falta -= passo
-    return motivos
 
 
 def _pausas_por_etapa(
