@@ -129,10 +129,12 @@ def _exportacao(app: Flask, consulta: str, modo: str) -> dict[str, Any]:
     cliente = gerente(app)
     cliente.get("/indicadores/exportar.csv?periodo=hoje").close()  # warm-up: imports, plans
     gc.collect()
-    # The peak is reset first, then the size read: the peak since then can never be below it,
-    # whatever the process's other threads free meanwhile.
+    # The peak is reset first (to the RSS), then the size read from that same counter, VmHWM:
+    # the peak read later can never be below it, whatever other threads free meanwhile, and
+    # VmRSS, kept apart in per-thread batches, may read a few pages above it. Without the
+    # reset, the RSS.
     zerado = harness.zerar_pico()
-    antes = harness.memoria_kb("VmRSS") or 0
+    antes = (harness.memoria_kb("VmHWM") if zerado else None) or harness.memoria_kb("VmRSS") or 0
     inicio = time.perf_counter()
     tamanho = linhas = partes = 0
     if modo == "fluxo":
