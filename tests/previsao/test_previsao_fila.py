@@ -204,6 +204,29 @@ def test_vagas_curtas_acusa_a_prioridade_que_acabou(cal, hist) -> None:
     assert curtas(200) == set()
 
 
+def test_primeira_estimativa_de_vagas_basta_numa_oficina_cheia(cal, hist) -> None:
+    """One mechanic, a backlog of NORMAL and BAIXA cars, and URGENTE, ALTA and NORMAL cars
+    still to arrive at 90 % of what the mechanic can do: the BAIXA cars wait while the
+    arrivals overtake them. The first guess of the slots (vagas_de_chegada) already covers the
+    runs, so the recompute runs the shop once, not twice or three times (at 2,000 open orders
+    each run is most of the recompute's time)."""
+    from webapp.previsao.forecast import montar_fila, vagas_curtas, vagas_de_chegada
+    from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.simulation import restos_agora, simular
+
+    ordens = abertas(*(
+        aberta(i, NORMAL if i % 3 else BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 31)
+    ))  # fmt: skip
+    t = epoch(AGORA)
+    modelo = ajustar(cal, hist, ordens, t)
+    estado = estado_aberto(cal, ordens, t)
+    vagas, taxas = vagas_de_chegada(modelo, ordens, estado, 1, Configuracao())
+    assert vagas[URGENTE] and vagas[ALTA] and vagas[NORMAL] and not vagas[BAIXA]
+    resto = restos_agora(modelo, cal, ordens, estado, t, 100, 0)
+    fila = montar_fila(modelo, ordens, estado, np.array([7]), resto, vagas, taxas, 100, 0)
+    assert vagas_curtas(fila, simular(modelo, fila, 1, 100, 0)) == set()
+
+
 def test_execucoes_em_lotes_dao_o_mesmo_resultado_bit_a_bit(cal, hist) -> None:
     """The runs are simulated a batch at a time (memory): each run has its own draws and
     mechanics, so any batching gives exactly what one batch of every run gives."""

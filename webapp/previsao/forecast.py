@@ -82,7 +82,7 @@ def prever(
         return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
     estado = estado_aberto(calendario, abertas, t)
     vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
-    horizonte = _horizonte(modelo, estado, abertas.prioridade, pessoas.size)
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, pessoas.size, taxas)
     teto = max(len(abertas), configuracao.vagas_minimas)
     vagas = _no_teto(vagas, teto)
     execucoes, resto = 0, np.empty(0)
@@ -198,19 +198,34 @@ def _a_frente(abertas: Abertas, estado: EstadoAberto) -> NDArray[np.int64]:
 
 
 def _horizonte(
-    modelo: Modelo, estado: EstadoAberto, prioridade: NDArray[np.int8], mecanicos: int
+    modelo: Modelo,
+    estado: EstadoAberto,
+    prioridade: NDArray[np.int8],
+    mecanicos: int,
+    taxas: NDArray[np.float64],
 ) -> float:
     """A generous guess of how long (working seconds) the open orders will keep the shop busy:
-    how far ahead arrivals must be simulated."""
+    how far ahead arrivals must be simulated. The open work drains at what the mechanics have
+    left after the orders still to arrive that overtake the last open priority (`taxas`, per
+    working second): at 75 % of the capacity taken by those, four times slower than alone.
+    Then the longest waits an order may still have without a mechanic: the customer's answer
+    and a hold, twice their means. Too short a guess costs a second run of the shop
+    (vagas_curtas), the dearest part of a recompute."""
     trabalho = 0.0
+    ultima = int(prioridade.max()) if prioridade.size else 0
+    ocupacao = 0.0
     for p in range(PRIORIDADES):
         daqui = prioridade == p
         diag = modelo.etapas[DIAGNOSTICO][p].media
         reparo = modelo.etapas[REPARO][p].media
         trabalho += diag * int((daqui & (estado.etapa <= DIAGNOSTICO)).sum())
         trabalho += reparo * int(daqui.sum())
+        if p < ultima:
+            ocupacao += float(taxas[p]) * (diag + reparo) / mecanicos
+    livre = max(1.0 - ocupacao, 0.1)  # the arrivals are capped at 90 % (_escala_chegadas)
     resposta = max(modelo.etapas[ESPERA_APROVACAO][p].media for p in range(PRIORIDADES))
-    return 1.5 * trabalho / mecanicos + 2.0 * resposta + 20 * HORA
+    pausa = max((d.media for d in modelo.pausas if d is not None), default=0.0)
+    return 1.5 * trabalho / mecanicos / livre + 2.0 * (resposta + pausa) + 20 * HORA
 
 
 def _ritmo(
@@ -256,9 +271,9 @@ def vagas_de_chegada(
     (vagas_curtas)."""
     if not configuracao.chegadas:
         return [0] * PRIORIDADES, np.zeros(PRIORIDADES)
-    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos)
     escala = _escala_chegadas(modelo, mecanicos, configuracao.carga_maxima)
     taxas = modelo.chegadas * escala
+    horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos, taxas)
     vagas = []
     for p in range(PRIORIDADES):
         esperadas = float(taxas[p]) * horizonte
