@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import Api, cartao_html, coluna_de
-from webapp.clock import agora
+from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.mongo import Mongo
 
@@ -360,7 +360,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     historico = mecanico.pagina("/historico")
     assert "ONT3M00" in historico and "HOJ1E00" not in historico
-    dia = ontem.astimezone(componente(Mongo, app).db.codec_options.tzinfo).date()
+    dia = ontem.astimezone(componente(Clock, app).fuso).date()  # the shop's day, not UTC's
     assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
     assert mecanico.client.get("/historico?data=ontem").status_code == 400
 
