@@ -256,3 +256,32 @@ def test_execucoes_em_lotes_dao_o_mesmo_resultado_bit_a_bit(cal, hist) -> None:
         emlotes = simular(modelo, fila, 3, 30, 0, lote=lote)
         assert np.array_equal(emlotes.fim, inteira.fim)
         assert np.array_equal(emlotes.ultima_vez, inteira.ultima_vez)
+
+
+def test_promessa_decadas_a_frente_nao_derruba_o_calculo(cal, hist) -> None:
+    """A promise may be as far as the year 2100 (a typo, or a hostile client): it is not at
+    risk, and the other orders are forecast as ever. The calendar refuses dates decades away,
+    and once the whole recompute failed on it, every order without a forecast."""
+    perto = aberta(1, NORMAL, (AGORA - timedelta(hours=1),), promessa=AGORA + timedelta(hours=1))
+
+    def com_promessa(ano: int) -> dict:
+        longe = aberta(2, BAIXA, (AGORA - timedelta(hours=1),), promessa=local(ano, 12, 31, 23))
+        return prever(cal, hist, abertas(perto, longe), [7], AGORA).por_ordem()
+
+    em_2030, em_2100 = com_promessa(2030), com_promessa(2100)
+    assert em_2100 == em_2030  # every order, every field: the same as a promise in range
+    assert em_2100[1].em_risco and not em_2100[2].em_risco
+    assert em_2100[2].chance_atraso == 0.0 and em_2100[2].atraso_esperado_s == 0.0
+
+
+def test_fila_enorme_para_um_mecanico_tem_previsao(cal) -> None:
+    """One mechanic, 200 BAIXA cars of long work waiting, and a history of other priorities
+    that would keep the mechanic 90 % busy: the arrivals' horizon runs to centuries of working
+    time. Once the calendar refused it and the recompute failed; now every order gets a
+    finish, decades ahead at the latest, never a crash."""
+    longo = historico(cal, AGORA, n=300, medianas_h=(1, 10, 2, 0.5, 30), prioridades=(0, 1, 2))
+    ordens = abertas(*(aberta(i, BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 201)))
+    resultado = prever(cal, longo, ordens, [7], AGORA)
+    assert resultado.motivo is None and len(resultado.previsoes) == 200
+    for p in resultado.previsoes:
+        assert AGORA < p.p50 <= p.p80 < local(2070, 1, 1)

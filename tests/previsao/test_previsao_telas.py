@@ -90,6 +90,19 @@ def test_cartao_mostra_pronto_e_o_risco_em_palavras(
     assert PRONTO.search(cartao_html(pagina, oficina["em_reparo"]))
 
 
+def test_promessa_para_2100_pela_api_nao_tira_a_previsao_de_ninguem(
+    app: Flask, api: Api, oficina: dict[str, str]
+) -> None:
+    """The API accepts a promise up to the year 2100; one that far (a typo, a hostile client)
+    once made every recompute fail, and the whole shop kept stale forecasts."""
+    longe = api.criar(1009, previsao_entrega="2100-12-31T12:00:00+00:00")["fila_id"]
+    resumo = recalcular(app)
+    assert resumo.motivo is None and resumo.abertas == 4 and resumo.em_risco == 1
+    for fila_id in (*oficina.values(), longe):
+        assert api.get(f"/fila-execucao/{fila_id}").json["previsao_conclusao"]["p50"]
+    assert not _previsao(app, longe).em_risco
+
+
 def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
     app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

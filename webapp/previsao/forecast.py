@@ -32,6 +32,12 @@ from .simulation import Execucoes, Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
 MINUTO = 60.0
+SEMANA_S = 7 * 86_400.0
+# Working weeks: a finish further ahead is no forecast anyone can use, and the calendar refuses
+# dates decades away (calendar._MAXIMO_DE_DIAS), so the runs are clipped there; the arrivals'
+# hour-of-week profile is laid out over a year of them at most (past it, their mean rate).
+SEMANAS_MAXIMAS = 20 * 52
+SEMANAS_DE_RITMO = 52
 # Orders yet to arrive get keys above any OS number, one per (priority, slot).
 _CHAVE_CHEGADA = 1 << 62
 _FLUXO_CHEGADA = 99
@@ -111,6 +117,7 @@ def prever(
     reais = fila.coluna >= 0
     fim = np.empty((execucoes, len(abertas)))
     fim[:, fila.coluna[reais]] = fim_fila[:, reais]
+    np.minimum(fim, SEMANAS_MAXIMAS * calendario.horario.segundos_por_semana, out=fim)
 
     p50_w, p80_w = np.quantile(fim, [0.5, 0.8], axis=0)
     agora_n = np.full(len(abertas), t)
@@ -118,9 +125,12 @@ def prever(
     # Risk only against a promise still ahead: one already passed is late, not at risk.
     promessa = abertas.promessa
     adiante = np.isfinite(promessa) & (promessa > t)
-    ate_promessa = np.where(
-        adiante, calendario.uteis_entre(agora_n, np.where(adiante, promessa, t)), 0
-    )
+    # A promise later than every run's finish cannot be missed: measured up to a week past
+    # that finish, it compares the same, and the calendar is never asked about a date decades
+    # away (promises up to the year 2100 are accepted).
+    depois_de_todas = calendario.somar(np.array([t]), np.array([float(fim.max()) + SEMANA_S]))
+    ate = np.minimum(np.where(adiante, promessa, t), depois_de_todas[0])
+    ate_promessa = np.where(adiante, calendario.uteis_entre(agora_n, ate), 0)
     alem = np.where(adiante, fim - ate_promessa, 0.0)
     chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
     atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
@@ -232,8 +242,10 @@ def _ritmo(
     calendario: Calendario, modelo: Modelo, agora: float, horizonte: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The working hours ahead (a grid of working seconds from now, one point an hour, over
-    twice the horizon) and each one's arrival profile (the hour of the week it falls in)."""
-    grade = np.arange(0.0, 2 * horizonte + 2 * HORA, HORA)
+    twice the horizon, a year of working weeks at most) and each one's arrival profile (the
+    hour of the week it falls in)."""
+    ate = min(2 * horizonte, SEMANAS_DE_RITMO * calendario.horario.segundos_por_semana)
+    grade = np.arange(0.0, ate + 2 * HORA, HORA)
     meio = calendario.somar(np.full(grade.size - 1, agora), grade[:-1] + HORA / 2)
     return grade, modelo.perfil[calendario.hora_da_semana(meio)]
 
