@@ -32,11 +32,16 @@ from playwright.sync_api import Browser, Page
 from pymongo import monitoring
 
 from tests.navegador import DESKTOP, TABLET
+from webapp.components import componente
+from webapp.previsao.service import PrevisaoService
 from webapp.quadro import partials
 from webapp.quadro import routes as quadro_routes
 
 from . import harness
 from .harness import Servidor, aviso, mediana, p95
+
+# Finished orders over the days before today: enough history for every size's forecast.
+HISTORICO_ANTES = 300
 
 SECAO = "quadro"
 TAMANHOS = (50, 500, 2000)
@@ -265,13 +270,20 @@ def medir_tamanho(
 ) -> Medida:
     database = f"bench_quadro_{tamanho}"
     with harness.app_local(db.url, database) as app:
-        preenchimento = harness.preencher(app, tamanho, finalizadas_hoje(tamanho))
+        preenchimento = harness.preencher(app, tamanho, finalizadas_hoje(tamanho), HISTORICO_ANTES)
+        # The board as a shop sees it: every card with its forecast ("Pronto ~15:40", some
+        # at risk), computed before the servers start rather than by whichever of their
+        # threads takes the lease in the middle of the measurements.
+        previsao = componente(PrevisaoService, app).recalcular()
     aviso(
         f"{tamanho} open orders: {preenchimento.ordens} orders through FilaService in "
-        f"{preenchimento.segundos:.1f}s {preenchimento.por_coluna}"
+        f"{preenchimento.segundos:.1f}s {preenchimento.por_coluna}; forecast: {previsao}"
     )
     medida = Medida(tamanho, preenchimento)
-    with harness.gunicorn(db.url, database, workers=2) as servidor:
+    # The forecast's thread off, as in production's web processes (the dispatcher's process
+    # computes): the forecasts are those computed above, and no recompute competes for the CPU.
+    ambiente = {"PREVISAO_THREAD": "false"}
+    with harness.gunicorn(db.url, database, workers=2, ambiente=ambiente) as servidor:
         medida.rss_inicio = servidor.rss_kb()
         for pessoa in PESSOAS:
             medida.http[pessoa.login] = h = medir_http(servidor, pessoa, args.requisicoes)
@@ -617,13 +629,16 @@ def relatorio(
         "",
         "Each size is a fresh database holding that many **open** orders, plus "
         f"{', '.join(str(finalizadas_hoje(m.tamanho)) for m in medidas)} finished today "
-        "respectively, created through the app's own "
+        f"respectively and {HISTORICO_ANTES} over the days before (the forecast's history), "
+        "created through the app's own "
         "service (`FilaService.adicionar`/`executar`/`pausar`, one call per change; fast "
         "enough at these sizes) with realistic priorities, plates, cars, customers, "
         "diagnoses, promised times and holds; every event delivered to the OS service (its "
-        f"steady state). At {ultima.tamanho:,}: {colunas}. The app runs as production runs "
-        "it: `gunicorn -c gunicorn.conf.py wsgi:app`, `APP_ENV=production`, 2 gevent workers, "
-        "no `URL_API_OS`, no dispatcher thread.",
+        "steady state); then the forecast computed once (`PrevisaoService.recalcular`), so "
+        f"every card shows its own, some at risk. At {ultima.tamanho:,}: {colunas}. The app "
+        "runs as production runs it: `gunicorn -c gunicorn.conf.py wsgi:app`, "
+        "`APP_ENV=production`, 2 gevent workers, no `URL_API_OS`, neither the dispatcher's "
+        "thread nor the forecast's (production runs both in the dispatcher's process).",
         "",
         *linhas,
         "",
