@@ -13,7 +13,7 @@ import pytest
 
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, local
 from webapp.previsao import survival
-from webapp.previsao.calendar import epoch
+from webapp.previsao.calendar import Calendario, epoch
 from webapp.previsao.domain import REPARO, Historico
 from webapp.previsao.forecast import Configuracao, prever
 from webapp.previsao.model import ajustar, nucleo_de_registro, registrar
@@ -54,6 +54,19 @@ def test_desconvoluir_acha_a_duracao_verdadeira() -> None:
     assert ingenua.mediana > 1.25 * verdadeira_mediana  # the recorded ones: far too long
     assert dist.mediana == pytest.approx(verdadeira_mediana, rel=0.12)
     assert survival.desconvoluir(np.empty(0), np.array([HORA]), nucleo) is None
+
+
+def test_desconvoluir_sem_explicacao_usa_as_duracoes_gravadas() -> None:
+    """Holds recorded under other opening hours: with the shop now open an hour a week, no true
+    length can be recorded as three days. Once the estimate came out NaN; now it is the
+    lengths as recorded."""
+    cal = Calendario.de_config("sab 08:00-09:00", "", "America/Sao_Paulo")
+    nucleo = nucleo_de_registro(cal, epoch(AGORA), REGISTRO)
+    gravadas = np.random.default_rng(3).uniform(70 * HORA, 74 * HORA, 200)
+    for correndo in (np.empty(0), np.array([80 * HORA])):  # NaN, or resting on the running one
+        dist = survival.desconvoluir(gravadas, correndo, nucleo)
+        assert dist is not None and np.isfinite(dist.mediana) and np.isfinite(dist.media)
+        assert dist.mediana == pytest.approx(float(np.median(gravadas)), rel=0.02)
 
 
 def test_pausa_de_segunda_de_manha_volta_terca_nao_depois_do_fim_de_semana() -> None:

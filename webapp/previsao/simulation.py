@@ -55,6 +55,11 @@ SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
 _CELULAS_POR_LOTE = 210_000
 _RUNS_POR_SORTEIO = 10  # runs drawn at a time: the draws' temporaries stay a few MB
 SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
+# A wait on the wall clock drawn far in a long tail (holds whose tail runs to years, as under a
+# calendar of an hour a week) may land a century ahead, where the calendar refuses to go: it
+# ends by this far from now at the latest (no forecast that far matters; the finishes are
+# clipped alike, forecast.SEMANAS_MAXIMAS).
+ESPERA_MAXIMA_S = 20 * 365 * 86_400.0
 # Hold positions: somewhere inside the work, never at its very start or end.
 POSICAO_MIN, POSICAO_MAX = 0.05, 0.95
 
@@ -203,7 +208,7 @@ def restos_agora(
             desde = abertas.pausa_desde[cols]
             certo = aguardada(calendario, desde, agora, modelo.registro_s)
             u = uniformes(chave[cols], 20 + k, execucoes, semente)
-            volta = desde + dist.amostrar(u, certo)
+            volta = np.minimum(desde + dist.amostrar(u, certo), agora + ESPERA_MAXIMA_S)
             u_registro = uniformes(chave[cols], 25 + k, execucoes, semente)
             gravada = registrar(calendario, volta.ravel(), u_registro.ravel(), modelo.registro_s)
             fim[:, cols] = np.maximum(gravada.reshape(volta.shape), agora)
@@ -217,7 +222,7 @@ def restos_agora(
         u = uniformes(chave[cols], 3, execucoes, semente)
         total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, certo)
         base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
-        chega = base + np.maximum(total - desde, 0.0)
+        chega = np.minimum(base + np.maximum(total - desde, 0.0), agora + ESPERA_MAXIMA_S)
         u_registro = uniformes(chave[cols], 4, execucoes, semente)
         fim[:, cols] = np.maximum(
             registrar(calendario, chega.ravel(), u_registro.ravel(), modelo.registro_s).reshape(

@@ -202,6 +202,8 @@ def desconvoluir(
     bins = GRADE.size - 1
     contagem = np.bincount(np.clip(np.searchsorted(GRADE, vistos, side="left") - 1, 0, bins - 1),
                            minlength=bins).astype(np.float64)  # fmt: skip
+    if not (contagem * nucleo.sum(axis=1)).any():
+        return _como_gravadas(vistos, abertos_)
     desde = np.clip(np.searchsorted(GRADE, abertos_, side="right") - 1, 0, bins - 1)
     n = float(vistos.size + abertos_.size)
     p = np.full(bins, 1.0 / bins)
@@ -219,7 +221,20 @@ def desconvoluir(
             p = novo
             break
         p = novo
-    return _das_massas(p / p.sum(), vistos.size, abertos_.size)
+    total = float(p.sum())
+    if not total > 0:  # zero or NaN: nothing seen explained after all
+        return _como_gravadas(vistos, abertos_)
+    return _das_massas(p / total, vistos.size, abertos_.size)
+
+
+def _como_gravadas(
+    vistos: NDArray[np.float64], abertos: NDArray[np.float64]
+) -> Distribuicao | None:
+    """The lengths as recorded, by Kaplan-Meier: where the blur cannot have made any of them
+    (recorded at hours it says nobody works: a history kept under other opening hours), a
+    deblurred estimate would rest on the running ones alone, or be NaN."""
+    terminou = np.concatenate((np.ones(vistos.size, bool), np.zeros(abertos.size, bool)))
+    return ajustar(np.concatenate((vistos, abertos)), terminou)
 
 
 def _das_massas(p: NDArray[np.float64], eventos: int, censurados: int) -> Distribuicao:
