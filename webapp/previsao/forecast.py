@@ -28,15 +28,14 @@ from .domain import (
     previsoes,
 )
 from .model import PAUSA_MINIMA_S, EstadoAberto, Modelo, Parametros, ajustar, estado_aberto
-from .simulation import Execucoes, Fila, restos_agora, simular, uniformes
+from .simulation import ANOS_MAXIMOS, Execucoes, Fila, restos_agora, simular, uniformes
 
 HORA = 3600.0
 MINUTO = 60.0
 SEMANA_S = 7 * 86_400.0
-# Working weeks: a finish further ahead is no forecast anyone can use, and the calendar refuses
-# dates decades away (calendar._MAXIMO_DE_DIAS), so the runs are clipped there; the arrivals'
+# Working weeks: the runs' finishes are clipped at ANOS_MAXIMOS of them; the arrivals'
 # hour-of-week profile is laid out over a year of them at most (past it, their mean rate).
-SEMANAS_MAXIMAS = 20 * 52
+SEMANAS_MAXIMAS = ANOS_MAXIMOS * 52
 SEMANAS_DE_RITMO = 52
 # Orders yet to arrive get keys above any OS number, one per (priority, slot).
 _CHAVE_CHEGADA = 1 << 62

@@ -55,11 +55,12 @@ SEGMENTOS = 4  # diagnosis (two parts around a hold), repair (the same)
 _CELULAS_POR_LOTE = 210_000
 _RUNS_POR_SORTEIO = 10  # runs drawn at a time: the draws' temporaries stay a few MB
 SERVICO_MINIMO_S = 60.0  # a piece of work takes at least a minute of a mechanic
-# A wait on the wall clock drawn far in a long tail (holds whose tail runs to years, as under a
-# calendar of an hour a week) may land a century ahead, where the calendar refuses to go: it
-# ends by this far from now at the latest (no forecast that far matters; the finishes are
-# clipped alike, forecast.SEMANAS_MAXIMAS).
-ESPERA_MAXIMA_S = 20 * 365 * 86_400.0
+# No forecast this far ahead matters, and the calendar refuses dates decades away
+# (calendar._MAXIMO_DE_DIAS): a wait on the wall clock drawn far in a long tail (holds whose
+# tail runs to years, as under a calendar of an hour a week) ends by then, and the finishes
+# are clipped at as many years of working weeks (forecast.prever).
+ANOS_MAXIMOS = 20
+ESPERA_MAXIMA_S = ANOS_MAXIMOS * 365 * 86_400.0
 # Hold positions: somewhere inside the work, never at its very start or end.
 POSICAO_MIN, POSICAO_MAX = 0.05, 0.95
 
