@@ -133,7 +133,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         calendario(settings),
         # The mechanics at work now: the active ones (pessoas, a feature the core cannot read);
         # None when the shop lists none at all (the service then reads the history's).
-        mecanicos=pessoas_queries.mecanicos_em_servico,
+        mecanicos=pessoas_queries.mecanicos_ativos_ou_nenhum,
         janela_dias=settings.previsao_janela_dias,
         historico_minimo=settings.previsao_historico_minimo,
         gravou=previsoes_em_memoria.escrito,

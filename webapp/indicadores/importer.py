@@ -61,7 +61,6 @@ OPCIONAIS = (
 )  # fmt: skip
 
 MINUTO = 60.0
-# Rounding in the export: minutes to the tenth (±3 s each), dates to the minute (truncated).
 TEXTO_MAXIMO = 200  # as the API's veiculo/cliente
 PLACA_MAXIMA = 10
 OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers

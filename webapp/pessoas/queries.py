@@ -86,7 +86,7 @@ class PessoasQueries:
         ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
         return [(d["funcionario_id"], d["nome"]) for d in cursor]
 
-    def mecanicos_em_servico(self) -> list[int] | None:
+    def mecanicos_ativos_ou_nenhum(self) -> list[int] | None:
         """The numbers of the active mechanics (the forecast's "at work now"); None when the
         shop lists no mechanic at all, active or not (its mechanics are only the numbers the
         API and the OS service send). Index: por_papel."""

@@ -233,18 +233,21 @@ class PrevisaoService:
         ativos = self.mecanicos()
         if ativos is not None:
             return list(ativos)
-        desde = instante - timedelta(days=self.janela_dias)
-        recentes = self.fila.mecanicos_recentes(desde, RECENTES_DIAS)
+        recentes = self.fila.mecanicos_recentes(self._inicio_da_janela(instante), RECENTES_DIAS)
         if not recentes:
             return [-2 - i for i in range(mecanicos_pelo_historico(historico, RECENTES_DIAS))]
         return [m if isinstance(m, int) else -2 - i for i, m in enumerate(recentes)]
+
+    def _inicio_da_janela(self, instante: datetime) -> datetime:
+        """The oldest finish the forecast learns from (the window of `janela_dias`)."""
+        return instante - timedelta(days=self.janela_dias)
 
     def historico(self, instante: datetime) -> Historico:
         """The orders finished in the window as the forecast's arrays, from one table of
         numbers that mongod computed (FilaQueries.finalizadas_para_previsao): priority ranks,
         the MARCOS instants (epoch seconds, NaN when not reached), the seconds on hold per
         stage (wall clock, as stored)."""
-        tabela = self.fila.finalizadas_para_previsao(instante - timedelta(days=self.janela_dias))
+        tabela = self.fila.finalizadas_para_previsao(self._inicio_da_janela(instante))
         return Historico(
             tabela[:, 0].astype(np.int8),
             tabela[:, 1 : 1 + len(MARCOS)] / 1000.0,  # ms → s: the same floats as timestamp()
