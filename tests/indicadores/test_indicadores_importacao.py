@@ -300,6 +300,36 @@ def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     assert "nada foi gravado" in r.output and fila(app).count_documents({}) == 0
 
 
+def test_diz_com_quantas_ordens_a_previsao_aprende(app: Flask, tmp_path: Path) -> None:
+    """A shop that imports a spreadsheet of last year sees no forecast and must hear why:
+    the summary counts the orders of the forecast's window (all of the base's, not only the
+    file's) and says which of the file's finished before it."""
+    recentes = [linha_minima(app, n, agora() - timedelta(days=n)) for n in range(1, 4)]
+    antigas = [linha_minima(app, n, agora() - timedelta(days=n)) for n in (100, 200)]
+    caminho = arquivo(tmp_path, "\n".join([MINIMO, *recentes, *antigas]))
+
+    r = importar(app, caminho, "--verificar")
+    assert r.exit_code == 0, r.output
+    assert "2 ordens do arquivo terminaram antes dos últimos 90 dias" in r.output
+    assert (
+        "A previsão aprenderia com 3 ordens finalizadas nos últimos 90 dias: abaixo do mínimo "
+        "de 30 (PREVISAO_HISTORICO_MINIMO), ela mostra “sem histórico suficiente”"
+    ) in r.output
+
+    r = importar(app, caminho)
+    assert r.exit_code == 0 and "5 ordens importadas" in r.output
+    assert "A previsão aprende com 3 ordens finalizadas nos últimos 90 dias: abaixo" in r.output
+    assert componente(PrevisaoService, app).recalcular().base_ordens == 3
+
+    # 30 more in the window: enough; the base counts what was there before the file.
+    mais = [linha_minima(app, n, agora() - timedelta(hours=n)) for n in range(1000, 1030)]
+    r = importar(app, arquivo(tmp_path, "\n".join([MINIMO, *mais])))
+    assert r.exit_code == 0, r.output
+    assert "A previsão aprende com 33 ordens finalizadas nos últimos 90 dias." in r.output
+    assert "antes dos últimos" not in r.output
+    assert componente(PrevisaoService, app).recalcular().base_ordens == 33
+
+
 # --- Keyed on the OS number --------------------------------------------------------------------
 
 

@@ -552,6 +552,13 @@ class FilaQueries:
             return np.empty((0, len(LINHA_HISTORICO)))
         return partes[0] if len(partes) == 1 else np.concatenate(partes)
 
+    def contar_finalizadas_desde(self, desde: datetime) -> int:
+        """How many orders finished since `desde`, the board's and imported: the rows
+        finalizadas_para_previsao would give, counted. Index: finalizadas."""
+        return self.fila.count_documents(
+            {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+        )
+
     def mecanicos_recentes(self, desde: datetime, dias: int) -> list[int | str]:
         """The mechanics of the orders finished since `desde` in the last `dias` days before
         the latest of them (an imported history may end weeks ago): each one's number, or,

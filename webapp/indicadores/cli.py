@@ -122,8 +122,35 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             + ("…" if len(sem_mecanico) > EXEMPLOS else "")
             + "."
         )
+    _dizer_da_previsao(resultado, verificar)
     if verificar:
         click.echo("Só conferência (--verificar): nada foi gravado.")
+
+
+def _dizer_da_previsao(resultado: service.Importacao, verificar: bool) -> None:
+    """What the forecast will learn from: an import of orders finished long ago changes the
+    indicators of their days, not the forecast, and the shop should hear why."""
+    base = resultado.previsao
+    if base is None:
+        return
+    dias = f"nos últimos {base.janela_dias} dias"
+    if resultado.fora_da_janela:
+        n = resultado.fora_da_janela
+        click.echo(
+            f"{_ordens(n)} do arquivo {'terminou' if n == 1 else 'terminaram'} antes dos "
+            f"últimos {base.janela_dias} dias (PREVISAO_JANELA_DIAS): "
+            f"{'conta' if n == 1 else 'contam'} nos indicadores, não na previsão."
+        )
+    verbo = "aprenderia" if verificar else "aprende"
+    finalizadas = "finalizada" if base.ordens == 1 else "finalizadas"
+    frase = f"A previsão {verbo} com {_ordens(base.ordens)} {finalizadas} {dias}"
+    if base.suficiente:
+        click.echo(f"{frase}.")
+    else:
+        click.echo(
+            f"{frase}: abaixo do mínimo de {base.minimo} (PREVISAO_HISTORICO_MINIMO), "
+            "ela mostra “sem histórico suficiente” e nenhum horário."
+        )
 
 
 COMANDOS = (importar_historico,)

@@ -122,6 +122,11 @@ class OrdemImportada:
     mecanico_desconhecido: str | None = None  # a name no person of the shop has
 
     @property
+    def fim(self) -> datetime:
+        """When its repair ended: when it finished."""
+        return self.datas[INSTANTES[-1]]
+
+    @property
     def pausas_s(self) -> dict[str, float]:
         return {etapa: sum(m.values()) for etapa, m in self.pausas_motivo_s.items()}
 

@@ -8,7 +8,7 @@ the import writes through FilaRepository."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bson import ObjectId
@@ -24,6 +24,7 @@ from ..fila.repository import FilaRepository
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.queries import PrevisaoQueries
+from ..previsao.service import Base, PrevisaoService
 from ..previsao.worker import PrevisaoWorker
 from ..settings import Settings
 from . import export, importer
@@ -136,6 +137,10 @@ class Importacao:
     importadas: int = 0
     ja_importadas: list[importer.OrdemImportada] = field(default_factory=list)
     no_quadro: list[importer.OrdemImportada] = field(default_factory=list)
+    # What the forecast learns from after this import (or would, when only checked), and how
+    # many of the orders brought in finished before its window.
+    previsao: Base | None = None
+    fora_da_janela: int = 0
 
     @property
     def ja_existiam(self) -> int:
@@ -158,16 +163,22 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
         return Importacao(leitura)
     guardadas = componente(FilaQueries).na_fila(o.ordem_servico_id for o in leitura.ordens)
     novas = [o for o in leitura.ordens if o.ordem_servico_id not in guardadas]
-    resultado = Importacao(
+    previsao = componente(PrevisaoService)
+    antes = previsao.base(instante)
+    fora = sum(o.fim < antes.desde for o in novas)
+    if novas and not verificar:
+        componente(FilaRepository).inserir_importadas(
+            (importer.documento(o, instante) for o in novas), ObjectId()
+        )
+        componente(PrevisaoWorker).acordar()
+        depois = previsao.base(instante)
+    else:
+        depois = replace(antes, ordens=antes.ordens + (len(novas) - fora if verificar else 0))
+    return Importacao(
         leitura,
         len(novas),
         [o for o in leitura.ordens if guardadas.get(o.ordem_servico_id) is True],
         [o for o in leitura.ordens if guardadas.get(o.ordem_servico_id) is False],
+        depois,
+        fora,
     )
-    if verificar or not novas:
-        return resultado
-    componente(FilaRepository).inserir_importadas(
-        (importer.documento(o, instante) for o in novas), ObjectId()
-    )
-    componente(PrevisaoWorker).acordar()
-    return resultado

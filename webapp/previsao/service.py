@@ -116,6 +116,20 @@ class Resumo:
         )
 
 
+@dataclass(frozen=True)
+class Base:
+    """What the forecast learns from at an instant: the orders finished in its window."""
+
+    desde: datetime
+    janela_dias: int
+    ordens: int
+    minimo: int  # fewer: "sem histórico suficiente"
+
+    @property
+    def suficiente(self) -> bool:
+        return self.ordens >= self.minimo
+
+
 class PrevisaoService:
     def __init__(
         self,
@@ -237,6 +251,15 @@ class PrevisaoService:
         if not recentes:
             return [-2 - i for i in range(mecanicos_pelo_historico(historico, RECENTES_DIAS))]
         return [m if isinstance(m, int) else -2 - i for i, m in enumerate(recentes)]
+
+    def base(self, instante: datetime) -> Base:
+        """The finished orders the forecast would learn from at `instante`, counted (one
+        query): what the importer tells a shop that brought its history in."""
+        desde = self._inicio_da_janela(instante)
+        return Base(
+            desde, self.janela_dias, self.fila.contar_finalizadas_desde(desde),
+            self.historico_minimo,
+        )  # fmt: skip
 
     def _inicio_da_janela(self, instante: datetime) -> datetime:
         """The oldest finish the forecast learns from (the window of `janela_dias`)."""
