@@ -220,7 +220,7 @@ def test_primeira_estimativa_de_vagas_basta_numa_oficina_cheia(cal, hist) -> Non
     t = epoch(AGORA)
     modelo = ajustar(cal, hist, ordens, t)
     estado = estado_aberto(cal, ordens, t)
-    vagas, taxas = vagas_de_chegada(modelo, ordens, estado, 1, Configuracao())
+    vagas, taxas, _ = vagas_de_chegada(modelo, ordens, estado, 1, Configuracao())
     assert vagas[URGENTE] and vagas[ALTA] and vagas[NORMAL] and not vagas[BAIXA]
     resto = restos_agora(modelo, cal, ordens, estado, t, 100, 0)
     fila = montar_fila(modelo, ordens, estado, np.array([7]), resto, vagas, taxas, 100, 0)

@@ -86,8 +86,7 @@ def prever(
     if len(abertas) == 0:
         return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
     estado = estado_aberto(calendario, abertas, t)
-    vagas, taxas = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
-    horizonte = _horizonte(modelo, estado, abertas.prioridade, pessoas.size, taxas)
+    vagas, taxas, horizonte = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
     teto = max(len(abertas), configuracao.vagas_minimas)
     vagas = _no_teto(vagas, teto)
     execucoes, resto = 0, np.empty(0)
@@ -274,16 +273,14 @@ def _escala_chegadas(modelo: Modelo, mecanicos: int, carga_maxima: float) -> flo
 def vagas_de_chegada(
     modelo: Modelo, abertas: Abertas, estado: EstadoAberto, mecanicos: int,
     configuracao: Configuracao,
-) -> tuple[list[int], NDArray[np.float64]]:  # fmt: skip
+) -> tuple[list[int], NDArray[np.float64], float]:  # fmt: skip
     """How many orders of each priority may still arrive while the open ones are in the shop,
-    and at what rate (per working second): the expected number over a generous horizon, plus
-    three standard deviations; none for a priority that no open order has below it (it would
-    overtake nobody). A first guess: `prever` doubles it where the runs show it short
-    (vagas_curtas)."""
-    if not configuracao.chegadas:
-        return [0] * PRIORIDADES, np.zeros(PRIORIDADES)
+    at what rate (per working second), and over what horizon (_horizonte, working seconds):
+    the expected number over that generous horizon, plus three standard deviations; none for
+    a priority that no open order has below it (it would overtake nobody). A first guess:
+    `prever` doubles it where the runs show it short (vagas_curtas)."""
     escala = _escala_chegadas(modelo, mecanicos, configuracao.carga_maxima)
-    taxas = modelo.chegadas * escala
+    taxas = modelo.chegadas * escala if configuracao.chegadas else np.zeros(PRIORIDADES)
     horizonte = _horizonte(modelo, estado, abertas.prioridade, mecanicos, taxas)
     vagas = []
     for p in range(PRIORIDADES):
@@ -294,7 +291,7 @@ def vagas_de_chegada(
             if ultrapassa and esperadas > 0
             else 0
         )
-    return vagas, taxas
+    return vagas, taxas, horizonte
 
 
 def _no_teto(vagas: list[int], teto: int) -> list[int]:
