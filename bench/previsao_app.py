@@ -258,7 +258,10 @@ def oficina_na_app(
     with app_local(mongo_url, database, **ajustes) as app:
         equipe(app, conteudo["equipe"] if pessoas else {})
         resumo = importar_pelo_comando(pasta / HISTORICO, ambiente(mongo_url, database, calendario))
-        aviso(f"{database}: {resumo.strip().splitlines()[-1]}")
+        # The count (its window, "A previsão aprende com...", is the real clock's, not the
+        # snapshots').
+        contagem = [linha for linha in resumo.splitlines() if "importad" in linha]
+        aviso(f"{database}: {' '.join(contagem)}")
         yield app
 
 

@@ -36,6 +36,7 @@ from webapp.fila.service import FilaService
 from webapp.fila.stages import Etapa
 from webapp.indicadores import export, service
 from webapp.indicadores.domain import Periodo
+from webapp.indicadores.reconstruction import ARREDONDAMENTO_S
 from webapp.mongo import Mongo
 from webapp.previsao.service import PrevisaoService
 
@@ -160,6 +161,7 @@ def test_ida_e_volta_o_mesmo_arquivo(
     assert f"{n} ordens importadas, 0 já existiam." in r.output
     assert "Formato: exportação de /indicadores." in r.output
     assert "Marcos" in r.output  # a name nobody of this (empty) shop has: kept as text
+    assert "horário de funcionamento" not in r.output  # the export's minutes: the wall clock's
     depois = exportado(app)
     # The same rows, in the same order of end; orders that ended in the same minute may swap
     # places (the file keeps no seconds to tell them apart).
@@ -168,6 +170,76 @@ def test_ida_e_volta_o_mesmo_arquivo(
     faltam = sorted(map(tuple, linhas(antes))), sorted(map(tuple, linhas(depois)))
     diferentes = [(a, d) for a, d in zip(*faltam, strict=True) if a != d]
     assert not diferentes, diferentes[:3]
+
+
+def em_horario(app: Flask, uteis: bool) -> tuple[str, list[datetime]]:
+    """Five orders in the export's format, each entered on a Monday at 16:00, diagnosed on
+    Tuesday from 09:00 to 11:00, approved at 15:00, repaired from Wednesday 10:00 to Thursday
+    10:00 with 4 working hours held for parts. `uteis`: the stages' minutes written in the
+    shop's working time (a tool that keeps its hours), else on the wall clock, as
+    /indicadores exports them. And the instants of the first order."""
+    calendario = componente(PrevisaoService, app).calendario
+    fuso = componente(Clock, app).fuso
+    segunda = datetime.now(fuso).date() - timedelta(days=datetime.now(fuso).weekday() + 28)
+    colunas = {c: i for i, c in enumerate(export.CABECALHO)}
+    linhas_csv, primeira = [";".join(export.CABECALHO)], []
+    for n in range(5):
+        dia = datetime.combine(segunda - timedelta(days=7 * n), datetime.min.time(), fuso)
+        marcos = [dia + timedelta(days=d, hours=h) for d, h in
+                  ((0, 16), (1, 9), (1, 11), (1, 15), (2, 10), (3, 10))]  # fmt: skip
+        primeira = primeira or marcos
+        pares = list(zip(marcos, marcos[1:], strict=False))
+        if uteis:
+            minutos = [calendario.uteis_entre(a, b) / 60 for a, b in pares]
+        else:
+            minutos = [(b - a).total_seconds() / 60 for a, b in pares]
+        minutos[-1] = calendario.uteis_entre(marcos[4], marcos[5]) / 60 - 240
+        valores = [""] * len(export.CABECALHO)
+        valores[colunas["OS"]] = str(500 + n)
+        valores[colunas["Prioridade"]] = "Normal"
+        for coluna, instante in zip(export.CABECALHO[6:12], marcos, strict=True):
+            valores[colunas[coluna]] = instante.strftime("%d/%m/%Y %H:%M")
+        for coluna, m in zip(export.CABECALHO[13:18], minutos, strict=True):
+            valores[colunas[coluna]] = f"{m:.1f}".replace(".", ",")
+        valores[colunas["Do início ao fim (min)"]] = f"{sum(minutos):.1f}".replace(".", ",")
+        for coluna in export.CABECALHO[19:]:
+            valores[colunas[coluna]] = "240,0" if "peças" in coluna else "0,0"
+        linhas_csv.append(";".join(valores))
+    return "\n".join(linhas_csv), primeira
+
+
+def so_o_reparo_em_espera(ordem: dict[str, Any], segundos: float) -> bool:
+    """Held only in its repair, for `segundos` (within the export's rounding of ±3 s)."""
+    pausas = {e: s for e, s in ordem["pausas_s"].items() if s}
+    return (
+        pausas.keys() == {Etapa.EM_REPARO.value}
+        and abs(pausas[Etapa.EM_REPARO.value] - segundos) <= 2 * ARREDONDAMENTO_S
+    )
+
+
+def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None:
+    """A file in the export's format whose stages' minutes are working time: read the
+    export's way, every night a stage spans would be a hold, and the forecast would learn the
+    stages from the passages of a single day. Told apart and read as such: the nights are no
+    holds; the repair held for parts keeps its hold (its wall-clock time beyond its minutes).
+    The same orders written the export's way are read as before."""
+    texto, marcos = em_horario(app, uteis=True)
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 0, r.output
+    assert "Os minutos das etapas do arquivo estão em horário de funcionamento" in r.output
+    assert "Em 10 etapas, o tempo entre as datas além dos minutos era só a oficina" in r.output
+    uteis_reparo = componente(PrevisaoService, app).calendario.uteis_entre(marcos[4], marcos[5])
+    reparo = (marcos[5] - marcos[4]).total_seconds() - (uteis_reparo - 240 * 60)
+    for ordem in fila(app).find():
+        assert so_o_reparo_em_espera(ordem, reparo)
+        assert ordem["pausas_motivo_s"][Etapa.EM_REPARO.value]["aguardando_pecas"] > 0
+
+    fila(app).delete_many({})
+    texto, _ = em_horario(app, uteis=False)
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 0 and "horário de funcionamento" not in r.output
+    for ordem in fila(app).find():  # the same holds: the export's minutes leave them as well
+        assert so_o_reparo_em_espera(ordem, reparo)
 
 
 @pytest.fixture

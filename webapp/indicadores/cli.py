@@ -101,6 +101,13 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             "esperas que as datas e os minutos das etapas deixam: essas esperas entraram "
             "pelas etapas, como “Outro motivo” (ou na proporção das colunas)."
         )
+    if leitura.minutos_uteis:
+        click.echo(
+            "Os minutos das etapas do arquivo estão em horário de funcionamento "
+            "(HORARIO_FUNCIONAMENTO: noites, fins de semana e feriados fora), não no relógio "
+            f"como os exporta /indicadores: lidos assim. Em {leitura.noites_tiradas} etapas, "
+            "o tempo entre as datas além dos minutos era só a oficina fechada, não uma espera."
+        )
     um = resultado.importadas == 1
     if verificar:
         verbo = "seria importada" if um else "seriam importadas"

@@ -16,7 +16,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -33,8 +33,10 @@ from ..fila.domain import (
 )
 from ..fila.plates import validar_placa
 from ..fila.stages import INTERVALOS
+from ..previsao.calendar import Calendario
 from .export import CABECALHO, DATAS
 from .reconstruction import ARREDONDAMENTO_S, Folgas, reconstruir
+from .working_time import em_horario_de_funcionamento
 
 FORMATO_EXPORTACAO = "exportação de /indicadores"
 FORMATO_PLANILHA = "planilha (CSV mínimo)"
@@ -168,6 +170,10 @@ class Leitura:
     recusas: list[LinhaRecusada]
     ignoradas: list[str]  # columns of the file that are not read
     esperas_refeitas: int = 0  # lines whose holds per reason came from their stages instead
+    # The stages' minutes were the shop's working time (working_time.py): how many stages'
+    # holds were only closed hours, and dropped.
+    minutos_uteis: bool = False
+    noites_tiradas: int = 0
 
 
 def ler_arquivo(
@@ -175,10 +181,13 @@ def ler_arquivo(
     fuso: tzinfo,
     agora: datetime,
     mecanicos: Mapping[str, int] | None = None,
+    calendario: Calendario | None = None,
 ) -> Leitura:
     """Every line of a file checked (`texto`: its lines, decoded), the refusals collected
     rather than stopping at the first, so a shop fixes them all in one go. A header that
-    cannot be read is the refusal of its line; a malformed CSV stops the reading there."""
+    cannot be read is the refusal of its line; a malformed CSV stops the reading there.
+    With the shop's `calendario`, an export whose minutes were written in working time is
+    told apart and read as such (working_time.py)."""
     linhas = linhas_csv(texto)
     try:
         primeira = next(linhas, None)
@@ -200,7 +209,28 @@ def ler_arquivo(
                 recusas.append(recusa)
     except LinhaRecusada as recusa:  # malformed CSV: nothing after it can be trusted
         recusas.append(recusa)
-    return Leitura(leitor.formato, ordens, recusas, leitor.ignoradas, leitor.esperas_refeitas)
+    leitura = Leitura(leitor.formato, ordens, recusas, leitor.ignoradas, leitor.esperas_refeitas)
+    if calendario is not None and leitor.formato == FORMATO_EXPORTACAO and not recusas:
+        return _em_horario_de_funcionamento(leitura, calendario)
+    return leitura
+
+
+def _em_horario_de_funcionamento(leitura: Leitura, calendario: Calendario) -> Leitura:
+    """The file read again as working-time minutes when it is one: the holds that were only
+    the shop's closed hours dropped."""
+    etapas = [i.etapas[0].value for i in ETAPAS]  # the stored keys, the intervals' order
+    uteis, so_noite = em_horario_de_funcionamento(
+        [[o.datas[c] for c in INSTANTES] for o in leitura.ordens],
+        [[o.pausas_s.get(e, 0.0) for e in etapas] for o in leitura.ordens],
+        calendario,
+    )
+    if not uteis:
+        return leitura
+    ordens = list(leitura.ordens)
+    for i, k in zip(*so_noite.nonzero(), strict=True):
+        motivos = {**ordens[i].pausas_motivo_s, etapas[k]: {m.value: 0.0 for m in MotivoPausa}}
+        ordens[i] = replace(ordens[i], pausas_motivo_s=motivos)
+    return replace(leitura, ordens=ordens, minutos_uteis=True, noites_tiradas=int(so_noite.sum()))
 
 
 def mecanicos_por_nome(nomes: Mapping[int, str]) -> dict[str, int]:

@@ -156,14 +156,15 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     (FilaRepository.inserir_importadas)."""
     instante = agora()
     nomes = componente(PessoasQueries).nomes_de_funcionarios()
+    previsao = componente(PrevisaoService)
     leitura = importer.ler_arquivo(
-        linhas, componente(Clock).fuso, instante, importer.mecanicos_por_nome(nomes)
-    )
+        linhas, componente(Clock).fuso, instante, importer.mecanicos_por_nome(nomes),
+        previsao.calendario,
+    )  # fmt: skip
     if leitura.recusas:
         return Importacao(leitura)
     guardadas = componente(FilaQueries).na_fila(o.ordem_servico_id for o in leitura.ordens)
     novas = [o for o in leitura.ordens if o.ordem_servico_id not in guardadas]
-    previsao = componente(PrevisaoService)
     antes = previsao.base(instante)
     fora = sum(o.fim < antes.desde for o in novas)
     if novas and not verificar:
