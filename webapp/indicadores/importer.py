@@ -216,8 +216,8 @@ def ler_arquivo(
 
 
 def _em_horario_de_funcionamento(leitura: Leitura, calendario: Calendario) -> Leitura:
-    """The file read again as working-time minutes when it is one: the holds that were only
-    the shop's closed hours dropped."""
+    """The orders as a file of working-time minutes gives them, when it is one: the holds
+    that were only the shop's closed hours dropped."""
     etapas = [i.etapas[0].value for i in ETAPAS]  # the stored keys, the intervals' order
     uteis, so_noite = em_horario_de_funcionamento(
         [[o.datas[c] for c in INSTANTES] for o in leitura.ordens],

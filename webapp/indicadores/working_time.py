@@ -19,8 +19,10 @@ its minutes): people hold and resume at work, so a hold takes the nights it span
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..previsao.calendar import Calendario, epoch
 
@@ -31,9 +33,9 @@ EXCECOES_MAXIMAS = 0.05  # the share of those that may exceed their working time
 
 
 def em_horario_de_funcionamento(
-    instantes: Sequence[Sequence[object]], pausas: Sequence[Sequence[float]],
+    instantes: Sequence[Sequence[datetime]], pausas: Sequence[Sequence[float]],
     calendario: Calendario,
-) -> tuple[bool, np.ndarray]:  # fmt: skip
+) -> tuple[bool, NDArray[np.bool_]]:  # fmt: skip
     """Whether the file's minutes are working time, and, per order and stage, whether its
     hold was only closed time (to be dropped). `instantes`: each order's six instants
     (aware datetimes) as read the export's way; `pausas`: each stage's seconds on hold so
