@@ -209,3 +209,17 @@ def test_create_user_pergunta_a_senha_a_quem_esta_no_terminal(
     assert "senha-forte" not in visto  # hidden as it is typed
     assert "Usuário ana criado (Gerente)." in visto
     assert componente(PessoasQueries, app).autenticar("ana", "senha-forte") is not None
+
+
+def test_banco_fora_do_ar_uma_linha_sem_rastro(settings: Settings, tmp_path: Path) -> None:
+    """With the database down, every command says so in one line on stderr and exits 1; no
+    stack trace (a group's subcommand too), and not the URL's password."""
+    fora = "mongodb://ana:segredo@127.0.0.1:9/?serverSelectionTimeoutMS=500&connectTimeoutMS=500"
+    env = ambiente_do_app(settings, MONGODB_URL=fora)
+    arquivo = tmp_path / "h.csv"
+    arquivo.write_text("OS;Entrada na fila\n", encoding="utf-8")
+    for args in (["list-users"], ["importar-historico", str(arquivo)], ["os-sync", "status"]):
+        r = rodar(env, *args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert "Erro: o MongoDB não respondeu" in r.stderr, (args, r.stderr)
+        assert "Traceback" not in r.stderr and "segredo" not in r.stderr + r.stdout, args

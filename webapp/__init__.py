@@ -246,7 +246,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     ):
         app.register_blueprint(blueprint)
     for comando in (*cli.COMANDOS, *COMANDOS_PESSOAS, *COMANDOS_INDICADORES, os_sync):
-        app.cli.add_command(comando)
+        app.cli.add_command(cli.sem_rastro_do_banco(comando))
 
     @app.after_request
     def _cabecalhos(response: Response) -> Response:

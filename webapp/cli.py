@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
+from pymongo.errors import PyMongoError
 
 from .clock import Clock, agora
 from .components import componente
@@ -35,6 +36,26 @@ def _falhar(mensagem: str) -> NoReturn:
     """An error for the operator: one line on stderr, exit status 1."""
     click.echo(f"Erro: {mensagem}", err=True)
     raise SystemExit(1)
+
+
+def sem_rastro_do_banco(comando: click.Command) -> click.Command:
+    """`comando` (and, for a group, every subcommand) with the database unreachable or
+    failing: one line on stderr saying so, exit status 1, not pymongo's stack trace. The
+    error's own text names the hosts, never MONGODB_URL's credentials."""
+    original = comando.invoke
+
+    def invoke(ctx: click.Context) -> object:
+        try:
+            return original(ctx)
+        except PyMongoError as erro:
+            motivo = str(erro).split(", Timeout:")[0].split(" (configured timeouts")[0]
+            _falhar(
+                f"o MongoDB não respondeu ({type(erro).__name__}: {motivo[:200]}). Confira "
+                "MONGODB_URL e se o banco está no ar, e rode o comando de novo."
+            )
+
+    comando.invoke = invoke  # type: ignore[method-assign]
+    return comando
 
 
 def flask_cmd() -> str:
