@@ -228,6 +228,7 @@ def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None
     assert r.exit_code == 0, r.output
     assert "Os minutos das etapas do arquivo estão em horário de funcionamento" in r.output
     assert "Em 10 etapas, o tempo entre as datas além dos minutos era só a oficina" in r.output
+    assert "não somam as esperas" not in r.output  # compared with the nights, not the file's
     uteis_reparo = componente(PrevisaoService, app).calendario.uteis_entre(marcos[4], marcos[5])
     reparo = (marcos[5] - marcos[4]).total_seconds() - (uteis_reparo - 240 * 60)
     for ordem in fila(app).find():

@@ -95,7 +95,9 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
     click.echo(f"Formato: {leitura.formato}.")
     if leitura.ignoradas:
         click.echo("Colunas ignoradas: " + ", ".join(f"“{c}”" for c in leitura.ignoradas) + ".")
-    if leitura.esperas_refeitas:
+    # Read as working time, the holds the "Em espera" columns were compared with were mostly
+    # the nights: that count says nothing of the file.
+    if leitura.esperas_refeitas and not leitura.minutos_uteis:
         click.echo(
             f"Em {_ordens(leitura.esperas_refeitas)} as colunas “Em espera” não somam as "
             "esperas que as datas e os minutos das etapas deixam: essas esperas entraram "
