@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 
 from webapp.indicadores.working_time import AMOSTRAS_MINIMAS, em_horario_de_funcionamento
 from webapp.previsao.calendar import Calendario
@@ -20,7 +21,7 @@ SEGUNDA = datetime(2026, 3, 2, 16, 0, tzinfo=FUSO)
 MARCOS_H = (0, 17, 19, 23, 42, 66)
 
 
-Ordens = tuple[list[list[datetime]], list[list[float]]]
+Ordens = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
 def ordens(n: int, uteis: bool, excecoes: int = 0) -> Ordens:
@@ -36,9 +37,9 @@ def ordens(n: int, uteis: bool, excecoes: int = 0) -> Ordens:
         minutos = util if uteis else parede
         if k < excecoes:
             minutos = [*minutos[:-1], minutos[-1] + 3600]
-        instantes.append(t)
+        instantes.append([i.timestamp() for i in t])
         pausas.append([max(p - m, 0.0) for p, m in zip(parede, minutos, strict=True)])
-    return instantes, pausas
+    return np.array(instantes), np.array(pausas)
 
 
 def test_minutos_de_relogio_ficam_como_estao() -> None:
@@ -71,11 +72,11 @@ def test_poucas_excecoes_toleradas_muitas_nao() -> None:
 def test_poucas_etapas_nao_decidem() -> None:
     n = AMOSTRAS_MINIMAS // 3  # three stages of each order span a closing
     assert not em_horario_de_funcionamento(*ordens(n, uteis=True), CALENDARIO)[0]
-    assert not em_horario_de_funcionamento([], [], CALENDARIO)[0]
+    assert not em_horario_de_funcionamento(np.empty((0, 6)), np.empty((0, 5)), CALENDARIO)[0]
 
 
 def test_datas_de_seculos_diferentes_nao_decidem() -> None:
     instantes, pausas = ordens(10, uteis=True)
-    instantes[0] = [datetime(2000, 1, 3, 8, tzinfo=FUSO)] * 6
-    instantes[1] = [datetime(2099, 1, 5, 8, tzinfo=FUSO)] * 6
+    instantes[0] = datetime(2000, 1, 3, 8, tzinfo=FUSO).timestamp()
+    instantes[1] = datetime(2099, 1, 5, 8, tzinfo=FUSO).timestamp()
     assert not em_horario_de_funcionamento(instantes, pausas, CALENDARIO)[0]

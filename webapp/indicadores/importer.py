@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import numpy as np
+
 from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
@@ -219,11 +221,12 @@ def _em_horario_de_funcionamento(leitura: Leitura, calendario: Calendario) -> Le
     """The orders as a file of working-time minutes gives them, when it is one: the holds
     that were only the shop's closed hours dropped."""
     etapas = [i.etapas[0].value for i in ETAPAS]  # the stored keys, the intervals' order
-    uteis, so_noite = em_horario_de_funcionamento(
-        [[o.datas[c] for c in INSTANTES] for o in leitura.ordens],
-        [[o.pausas_s.get(e, 0.0) for e in etapas] for o in leitura.ordens],
-        calendario,
+    instantes = np.array(
+        [[o.datas[c].timestamp() for c in INSTANTES] for o in leitura.ordens], dtype=np.float64
     )
+    por_ordem = (o.pausas_s for o in leitura.ordens)
+    pausas = np.array([[p.get(e, 0.0) for e in etapas] for p in por_ordem], dtype=np.float64)
+    uteis, so_noite = em_horario_de_funcionamento(instantes, pausas, calendario)
     if not uteis:
         return leitura
     ordens = list(leitura.ordens)

@@ -18,13 +18,10 @@ its minutes): people hold and resume at work, so a hold takes the nights it span
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 import numpy as np
 from numpy.typing import NDArray
 
-from ..previsao.calendar import Calendario, epoch
+from ..previsao.calendar import Calendario
 
 FECHADO_MINIMO_S = 3600.0  # a stage "spans a closing" with at least this much closed time
 FOLGA_S = 180.0  # the file's minutes and the dates' minutes; the forecast's least hold
@@ -33,15 +30,14 @@ EXCECOES_MAXIMAS = 0.05  # the share of those that may exceed their working time
 
 
 def em_horario_de_funcionamento(
-    instantes: Sequence[Sequence[datetime]], pausas: Sequence[Sequence[float]],
-    calendario: Calendario,
-) -> tuple[bool, NDArray[np.bool_]]:  # fmt: skip
+    instantes: NDArray[np.float64], pausas: NDArray[np.float64], calendario: Calendario
+) -> tuple[bool, NDArray[np.bool_]]:
     """Whether the file's minutes are working time, and, per order and stage, whether its
-    hold was only closed time (to be dropped). `instantes`: each order's six instants
-    (aware datetimes) as read the export's way; `pausas`: each stage's seconds on hold so
-    read (its wall-clock time beyond the file's minutes)."""
-    t = np.array([[epoch(i) for i in linha] for linha in instantes], dtype=np.float64)
-    h = np.asarray(pausas, dtype=np.float64)
+    hold was only closed time (to be dropped). `instantes`: each order's six instants (epoch
+    seconds, a row an order) as read the export's way; `pausas`: each stage's seconds on hold
+    so read (its wall-clock time beyond the file's minutes)."""
+    t = np.asarray(instantes, dtype=np.float64).reshape(-1, 6)
+    h = np.asarray(pausas, dtype=np.float64).reshape(-1, 5)
     nada = np.zeros(h.shape, dtype=bool)
     if t.size == 0:
         return False, nada
