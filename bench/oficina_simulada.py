@@ -6,7 +6,8 @@ with a heap of timed events, which is short and keeps every rule in view. It sha
 webapp/previsao (its own minute calendar, its own queue), so the forecast is checked against an
 independent model of the shop, not against itself.
 
-The shop (`Parametros`; `variante()` is another one, for a second opinion):
+The shop (`Parametros`; `variante()` is another one, for a second opinion, and `funilaria()`
+a body shop, for a third, never tuned for):
 - opening hours seg-sex 08:00-12:00 13:00-18:00, sab 08:00-12:00, a few holidays, São Paulo time;
 - four mechanics, each absent on about 1 day in 20 (the whole day);
 - arrivals by hour and weekday (busy Monday mornings, quiet afternoons and Saturdays), a mix of
@@ -123,6 +124,35 @@ def variante(semente: int) -> Parametros:
         pausa_aprovada=0.02,
         pausa_diagnostico=0.01,
         pecas_mediana_h=20.0,
+        semente=semente,
+    )
+
+
+_HORAS_FUNILARIA = ((480, 720), (780, 1020))
+
+
+def funilaria(semente: int) -> Parametros:
+    """A third shop, added after the forecast was tuned on the other two and never tuned
+    for: a body shop. Three mechanics on weekdays only, with a lunch break; few cars (about
+    two a day), repairs of a day or two, customers who take a day or more to answer, and
+    long holds for parts in almost a third of the repairs."""
+    return Parametros(
+        horario="seg-sex 08:00-12:00 13:00-17:00",
+        tabela=(_HORAS_FUNILARIA,) * 5 + ((), ()),
+        mecanicos=3,
+        chegadas_por_hora=0.22,
+        ausencia=0.04,
+        diagnostico_mediana=(45, 60, 60, 90),
+        diagnostico_sigma=0.5,
+        reparo_mediana=(300, 420, 480, 600),
+        reparo_sigma=0.7,
+        resposta_balcao=0.1,
+        resposta_mediana_h=30.0,
+        resposta_sigma=1.0,
+        pausa_reparo=0.30,
+        pausa_aprovada=0.10,
+        pausa_diagnostico=0.05,
+        pecas_mediana_h=72.0,
         semente=semente,
     )
 
