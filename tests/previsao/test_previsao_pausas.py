@@ -17,6 +17,7 @@ from webapp.previsao.calendar import Calendario, epoch
 from webapp.previsao.domain import REPARO, Historico
 from webapp.previsao.forecast import Configuracao, prever
 from webapp.previsao.model import ajustar, nucleo_de_registro, registrar
+from webapp.previsao.simulation import POSICAO_MAX, POSICAO_MIN
 
 AGORA = local(2026, 11, 11, 10)  # a Wednesday
 REGISTRO = 3600.0
@@ -104,3 +105,41 @@ def test_pausa_de_segunda_de_manha_volta_terca_nao_depois_do_fim_de_semana() -> 
                       Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
     # Parts ~Tuesday 09:00, an hour of work: done ~Tuesday 10:00.
     assert local(2026, 11, 10, 8) < previsao.p50 < local(2026, 11, 10, 12)
+
+
+# --- Work held now: where the hold fell tells of the whole job ----------------------------------
+
+
+def _trabalho_e_pausa(
+    n: int, rng: np.random.Generator
+) -> tuple[survival.Distribuicao, np.ndarray, np.ndarray, float, float]:
+    """Repairs of log-normal working time (median 4 h), the law learned from them, and the
+    forecast's own model of holds: each at a uniform share of its work (POSICAO_MIN..MAX)."""
+    total = np.exp(rng.normal(np.log(4 * HORA), 0.8, n))
+    feito = total * rng.uniform(POSICAO_MIN, POSICAO_MAX, n)
+    lei = survival.ajustar(total, np.ones(n, bool))
+    assert lei is not None
+    return lei, total, feito, POSICAO_MIN, POSICAO_MAX
+
+
+@pytest.mark.parametrize("feito_h", [0.25, 1.0, 3.0, 8.0])
+def test_trabalho_parado_segue_a_posicao_da_pausa(feito_h: float) -> None:
+    """Held after `feito_h` of work: the jobs of the model held at about that point have the
+    law amostrar_parada_em draws from (an early hold: a shorter job than "at least feito"
+    says), never shorter than the work done, never past feito / POSICAO_MIN."""
+    rng = np.random.default_rng(3)
+    lei, total, feito, pmin, pmax = _trabalho_e_pausa(400_000, rng)
+    perto = np.abs(feito - feito_h * HORA) < 0.05 * feito_h * HORA
+    esperado = np.quantile(total[perto], [0.2, 0.5, 0.8])
+    u = rng.random(20_000)
+    tirados = lei.amostrar_parada_em(u, np.full(u.size, feito_h * HORA), pmin, pmax)
+    assert tirados.min() >= feito_h * HORA and tirados.max() <= feito_h * HORA / pmin * 1.001
+    assert np.quantile(tirados, [0.2, 0.5, 0.8]) == pytest.approx(esperado, rel=0.08)
+    if feito_h <= 1.0:  # "at least feito" alone, as for work not held, says much longer
+        assert np.median(lei.amostrar(u, feito_h * HORA)) > 1.5 * np.median(tirados)
+
+
+def test_trabalho_parado_sem_nada_feito_como_antes() -> None:
+    lei, *_, pmin, pmax = _trabalho_e_pausa(5_000, np.random.default_rng(4))
+    u = np.random.default_rng(5).random(1_000)
+    assert (lei.amostrar_parada_em(u, np.zeros(u.size), pmin, pmax) == lei.amostrar(u, 0.0)).all()

@@ -106,12 +106,19 @@ class Fila:
 
 def _por_prioridade(
     dists: tuple[Distribuicao, ...], prioridade: NDArray[np.int8], u: NDArray[np.float64],
-    decorrido: NDArray[np.float64],
+    decorrido: NDArray[np.float64], parada: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float64]:  # fmt: skip
+    """Each column's total from its priority's law, given what it has lasted; where `parada`,
+    work held now after `decorrido` of it (Distribuicao.amostrar_parada_em)."""
     total = np.empty_like(u)
     for p in np.unique(prioridade):
         cols = prioridade == p
-        total[:, cols] = dists[int(p)].amostrar(u[:, cols], decorrido[cols])
+        dist = dists[int(p)]
+        total[:, cols] = dist.amostrar(u[:, cols], decorrido[cols])
+        if parada is not None and (aqui := cols & parada).any():
+            total[:, aqui] = dist.amostrar_parada_em(
+                u[:, aqui], decorrido[aqui], POSICAO_MIN, POSICAO_MAX
+            )
     return total
 
 
@@ -142,7 +149,9 @@ def _segmentos(
         falls after the work done so far, in a stage not held yet."""
         atual, antes = e == k, e < k
         desde = np.where(atual, dec, 0.0)
-        total = _por_prioridade(modelo.etapas[k], fila.prioridade, u(fluxo), desde)
+        # Held now in this work: the hold's place tells of the total.
+        parada = atual & np.isfinite(est.pausa_decorrida)
+        total = _por_prioridade(modelo.etapas[k], fila.prioridade, u(fluxo), desde, parada)
         posicao = POSICAO_MIN + (POSICAO_MAX - POSICAO_MIN) * u(30 + k)
         pode = (antes | (atual & ~est.ja_pausada)) & (posicao * total > desde)
         pausa = pausa_futura(k, pode)

@@ -23,6 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 CAUDA = 0.95  # the empirical part ends at this quantile; the exponential tail takes over
 INICIO_EXCESSO = 0.80  # the tail's mean is the mean excess over this quantile
 NOS = 512  # knots kept of the empirical CDF
+# The grid on which a law weighted by 1 / t is laid out (Distribuicao.amostrar_parada_em).
+_Q_PONDERADA, _PONTOS_PONDERADA = 0.9999, 512
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,30 @@ class Distribuicao:
         # such (1 - F underflows there).
         cauda = decorrido + self.media_cauda * -np.log1p(-np.minimum(u, 1 - 1e-16))
         return np.where(decorrido > self.t_topo, cauda, np.maximum(total, decorrido))
+
+    def amostrar_parada_em(
+        self, u: ArrayLike, feito: ArrayLike, posicao_min: float, posicao_max: float
+    ) -> NDArray[np.float64]:
+        """Total durations for uniforms `u` of a piece of work held after `feito` of it, when a
+        hold falls at a uniform share in [posicao_min, posicao_max] of the work (the forecast's
+        own model of holds). The hold's place says something of the total: it lies in
+        [feito / posicao_max, feito / posicao_min], and a hold lands at that very point of a
+        longer job less often (its density there is 1 / total), so the total's law is this
+        one's weighted by 1 / t on that range. Where the range holds none of this law's mass
+        (or nothing was done yet), the total is drawn as `amostrar` would."""
+        u = np.asarray(u, dtype=np.float64)
+        feito = np.asarray(feito, dtype=np.float64)
+        q = np.linspace(0.0, _Q_PONDERADA, _PONTOS_PONDERADA)
+        t = self.quantil(q)
+        meio = np.maximum((t[1:] + t[:-1]) / 2, 1.0)
+        g = np.concatenate(([0.0], np.cumsum(np.diff(q) / meio)))
+        g /= g[-1]
+        baixo = np.interp(np.maximum(feito / posicao_max, feito), t, g)
+        alto = np.interp(feito / posicao_min, t, g)
+        massa = alto - baixo
+        ponderado = np.interp(baixo + u * massa, g, t)
+        simples = self.amostrar(u, feito)
+        return np.where((feito > 0) & (massa > 1e-9), np.maximum(ponderado, feito), simples)
 
     def escalada(self, fator: float) -> Distribuicao:
         """The same shape, every duration `fator` times as long."""
