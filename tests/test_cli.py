@@ -11,6 +11,7 @@ import re
 import select
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -223,3 +224,13 @@ def test_banco_fora_do_ar_uma_linha_sem_rastro(settings: Settings, tmp_path: Pat
         assert r.returncode == 1, (args, r.stderr)
         assert "Erro: o MongoDB não respondeu" in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr and "segredo" not in r.stderr + r.stdout, args
+
+
+def test_cada_comando_envolvido_uma_vez(make_app: Callable[..., Flask]) -> None:
+    """Every create_app hands the modules' commands in again: wrapped once, not once per app
+    (a chain of wrappers as deep as a test process's apps)."""
+    for _ in range(3):
+        comando = make_app().cli.commands["list-users"]
+    por_dentro = [c.cell_contents for c in comando.invoke.__closure__ or ()]
+    original = next(x for x in por_dentro if callable(x))
+    assert getattr(original, "__self__", None) is comando  # click's own invoke, not a wrapper

@@ -41,7 +41,10 @@ def _falhar(mensagem: str) -> NoReturn:
 def sem_rastro_do_banco(comando: click.Command) -> click.Command:
     """`comando` (and, for a group, every subcommand) with the database unreachable or
     failing: one line on stderr saying so, exit status 1, not pymongo's stack trace. The
-    error's own text names the hosts, never MONGODB_URL's credentials."""
+    error's own text names the hosts, never MONGODB_URL's credentials. Once per command:
+    the commands are the modules', and every create_app (each test's) hands them in again."""
+    if getattr(comando, "_sem_rastro", False):
+        return comando
     original = comando.invoke
 
     def invoke(ctx: click.Context) -> object:
@@ -55,6 +58,7 @@ def sem_rastro_do_banco(comando: click.Command) -> click.Command:
             )
 
     comando.invoke = invoke  # type: ignore[method-assign]
+    comando._sem_rastro = True  # type: ignore[attr-defined]
     return comando
 
 
