@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.indicadores.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
-from webapp.clock import agora
+from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.fila.domain import MotivoPausa, Prioridade
 from webapp.fila.service import FilaService
@@ -93,8 +93,16 @@ def _semana_de_trabalho(app: Flask) -> str:
         ("NORMAL", 102, 5, (45, 60, 120, 30, 200)), ("URGENTE", 102, 6, (10, 20, 30, 5, 45)),
         ("NORMAL", 101, 6, (70, 35, 150, 40, 80)), ("BAIXA", 102, 2, (150, 55, 200, 90, 120)),
     ]  # fmt: skip
+    relogio = componente(Clock, app)
+    hoje = agora_.astimezone(relogio.fuso).date()
     for n, (prioridade, mecanico, dias, minutos) in enumerate(roteiro):
-        fim = agora_ - timedelta(days=dias, minutes=30 + n)
+        # On the shop's day `dias` days back, as the indicators' period counts days: just after
+        # midnight, "30 minutes before this time 6 days ago" is 7 days ago, out of the week.
+        inicio_do_dia = relogio.dia(hoje - timedelta(days=dias))[0]
+        fim = max(
+            agora_ - timedelta(days=dias, minutes=30 + n),
+            min(inicio_do_dia + timedelta(minutes=1 + n), agora_ - timedelta(seconds=1)),
+        )
         pausas = {
             0: [(4, 10, 20, True)],  # waiting for parts during the repair
             1: [(2, 30, 60, False, MotivoPausa.AGUARDANDO_CLIENTE)],
