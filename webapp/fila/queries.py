@@ -251,6 +251,12 @@ def filtro_atrasadas(
     return {"$or": ramos}
 
 
+def finalizadas_desde(desde: datetime) -> dict[str, Any]:
+    """The orders the forecast learns from: finished since `desde`, the board's and imported
+    (index: finalizadas)."""
+    return {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+
+
 def _finalizadas(de: datetime, ate: datetime) -> dict[str, Any]:
     return {"$match": {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": de, "$lt": ate}}}
 
@@ -542,7 +548,7 @@ class FilaQueries:
         straight into numpy (linhas_em_numeros): no dict, datetime or float object per order
         (50,000 orders: ≈ 0.8 s of this process's CPU and 16 MB decoded as documents, a few
         tens of ms and the table's 5 MB this way). Index: finalizadas."""
-        consulta = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+        consulta = finalizadas_desde(desde)
         lotes = self.fila.aggregate_raw_batches(
             [{"$match": consulta}, {"$project": {"_id": 0, "v": LINHA_HISTORICO}}],
             batchSize=5000,
@@ -555,16 +561,14 @@ class FilaQueries:
     def contar_finalizadas_desde(self, desde: datetime) -> int:
         """How many orders finished since `desde`, the board's and imported: the rows
         finalizadas_para_previsao would give, counted. Index: finalizadas."""
-        return self.fila.count_documents(
-            {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
-        )
+        return self.fila.count_documents(finalizadas_desde(desde))
 
     def mecanicos_recentes(self, desde: datetime, dias: int) -> list[int | str]:
         """The mechanics of the orders finished since `desde` in the last `dias` days before
         the latest of them (an imported history may end weeks ago): each one's number, or,
         for an imported order whose mechanic no person of the shop is, the name its file gave
         (one key per mechanic). Index: finalizadas."""
-        consulta: dict[str, Any] = {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
+        consulta = finalizadas_desde(desde)
         ultima = self.fila.find_one(
             consulta, {"dta_fim_reparo": 1, "_id": 0}, sort=[("dta_fim_reparo", -1)]
         )

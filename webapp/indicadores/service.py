@@ -172,9 +172,8 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
             (importer.documento(o, instante) for o in novas), ObjectId()
         )
         componente(PrevisaoWorker).acordar()
-        depois = previsao.base(instante)
-    else:
-        depois = replace(antes, ordens=antes.ordens + (len(novas) - fora if verificar else 0))
+    # Written or only checked, the window then holds the new orders that finished in it.
+    depois = replace(antes, ordens=antes.ordens + len(novas) - fora)
     return Importacao(
         leitura,
         len(novas),

@@ -36,8 +36,8 @@ def em_horario_de_funcionamento(
     hold was only closed time (to be dropped). `instantes`: each order's six instants (epoch
     seconds, a row an order) as read the export's way; `pausas`: each stage's seconds on hold
     so read (its wall-clock time beyond the file's minutes)."""
-    t = np.asarray(instantes, dtype=np.float64).reshape(-1, 6)
-    h = np.asarray(pausas, dtype=np.float64).reshape(-1, 5)
+    t = np.asarray(instantes, dtype=np.float64)
+    h = np.asarray(pausas, dtype=np.float64)
     nada = np.zeros(h.shape, dtype=bool)
     if t.size == 0:
         return False, nada
