@@ -4,17 +4,19 @@ real time, while orders move through the JSON API, as production serves them.
     make bench-soak                       # or: .venv/bin/python -m bench.soak [--minutos 30]
     make bench-soak SOAK_ARGS="--minutos 3 --sem-doc"   # a short try, printed only
 
-On a private mongod, a queue of 30 open orders and 8 finished today (harness.preencher), and
-gunicorn with the production config (2 workers, 15 s beats). A move every few seconds (a step of
-a random open order, a new order when fewer than 30 are open, the oldest finished one removed
-when more than 8 finished today): each must reach the three screens (the card in its column at
-its new version on both boards, the four counts on every screen); every half a minute each
-screen is compared whole with the database (four columns, every card, every count, the link
+On a private mongod, a queue of 30 open orders, 8 finished today and 300 over the 90 days before
+(harness.preencher: the history the forecast learns from, so every card shows its forecast and
+the recompute after each move pushes its lines too), and gunicorn with the production config (2
+workers, 15 s beats, the forecast's thread on, as `make run` serves). A move every few seconds
+(a step of a random open order, a new order when fewer than 30 are open, the oldest finished one
+removed when more than 8 finished today): each must reach the three screens (the card in its
+column at its new version on both boards, the four counts on every screen); every half a minute
+each screen is compared whole with the database (four columns, every card, every count, the link
 alive). Once, at 60 % of the run, the server is frozen (SIGSTOP of gunicorn and its workers) for
-50 s while orders move in the database: each screen must say so within about two beats and
-catch up by itself after SIGCONT. Every minute, after a garbage collection, each page's JS heap,
-DOM nodes and event listeners (Chrome DevTools Protocol): they must not grow with time. The
-results replace the section "soak" of docs/PERFORMANCE.md.
+50 s while orders move in the database: each screen must say so within about two beats and catch
+up by itself after SIGCONT. Every minute, after a garbage collection, each page's JS heap, DOM
+nodes and event listeners (Chrome DevTools Protocol): they must not grow with time. The results
+replace the section "soak" of docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ from .harness import GERENTE, aviso, mediana, p95
 SECAO = "soak"
 ABERTAS = 30
 FINALIZADAS = 8
+# Orders finished over the 90 days before: a shop's history, so that the forecast (computed by a
+# web worker's thread, as `make run` does) shows on every card and its lines are pushed too.
+HISTORICO = 300
+PREVISAO_MINIMA = 0.9  # share of the open cards shown with their forecast, median over the run
 CHEGADA_S = 10.0  # a move that has not reached a screen by then is counted as lost
 COMPARAR_S = 30.0
 AMOSTRA_S = 60.0
@@ -65,6 +71,17 @@ OBSERVAR_LIGACAO_JS = """() => {
 }"""
 
 
+# The share of the open orders' cards shown that carry their forecast ("Pronto ~15:40").
+PREVISOES_JS = """(quadro) => {
+  const [cartao, finalizadas] = quadro
+    ? ['li.cartao[data-os]', '#cartoes-FINALIZADA']
+    : ['.painel-cartao', '#painel-coluna-FINALIZADA'];
+  const cartoes = [...document.querySelectorAll(cartao)].filter(c => !c.closest(finalizadas));
+  const com = cartoes.filter(c => c.querySelector(quadro ? '.previsao' : '.painel-previsao'));
+  return cartoes.length ? com.length / cartoes.length : 1;
+}"""
+
+
 @dataclass
 class Tela:
     nome: str
@@ -75,6 +92,7 @@ class Tela:
     perdidas: int = 0
     divergencias: list[str] = field(default_factory=list)
     amostras: list[tuple[float, float, int, int]] = field(default_factory=list)  # min, MB, ...
+    previsoes: list[float] = field(default_factory=list)  # share of open cards with a forecast
 
     def amostrar(self, minuto: float) -> None:
         self.cdp.send("HeapProfiler.collectGarbage")
@@ -145,10 +163,10 @@ class Fila:
         return [o for o in self.ordens.values() if o.status != "FINALIZADA"]
 
     def finalizadas(self) -> list[Ordem]:
-        return sorted(
-            (o for o in self.ordens.values() if o.status == "FINALIZADA"),
-            key=lambda o: o.fim or datetime.min,
-        )
+        """Today's (the history's stay: the forecast learns from them)."""
+        hoje = self.hoje()
+        feitas = [o for o in self.ordens.values() if o.status == "FINALIZADA" and o.fim]
+        return sorted((o for o in feitas if o.fim >= hoje), key=lambda o: o.fim)
 
 
 def proximo_passo(o: Ordem, rng: random.Random) -> tuple[Acao, dict[str, Any]]:
@@ -261,6 +279,7 @@ def comparar(tela: Tela, fila: Fila, minuto: float) -> None:
             problemas.append(f"{status}: {coluna['contagem']} {sorted(mostrados ^ numeros)[:5]}")
     if tela.pagina.evaluate("document.body.dataset.ligacao") != "viva":
         problemas.append("ligação não está viva")
+    tela.previsoes.append(tela.pagina.evaluate(PREVISOES_JS, tela.quadro))
     tela.divergencias += [f"{minuto:.1f} min: {p}" for p in problemas]
 
 
@@ -356,24 +375,29 @@ def relatorio(
         "production config (2 workers, 15 s beats), a manager's board (1440x900), a mechanic's "
         "tablet (820x1180, touch) and the TV (1920x1080) open in Chromium while "
         f"{motorista.movimentos} moves went through the JSON API (a step, a new order, a "
-        f"finished order removed; {ABERTAS} open and up to {FINALIZADAS} finished today). Each "
+        f"finished order removed; {ABERTAS} open and up to {FINALIZADAS} finished today, "
+        f"{HISTORICO} finished over the 90 days before, so that every card shows its forecast, "
+        "computed by a web worker's thread after each move). Each "
         f"move was waited for on every screen (lost after {CHEGADA_S:g} s); every "
         f"{COMPARAR_S:g} s each screen was compared whole with the database ({comparacoes} "
         "times).",
         "",
         f"Machine: {harness.maquina()}.",
         "",
-        "| screen | moves arrived | lost | arrival median | arrival p95 | mismatches |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| screen | moves arrived | lost | arrival median | arrival p95 | mismatches "
+        "| open cards with their forecast: median, lowest |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     ok = True
     for t in telas:
         chegadas = t.chegadas_ms or [0.0]
         linhas.append(
             f"| {t.nome} | {len(t.chegadas_ms)} | {t.perdidas} | {mediana(chegadas):.0f} ms "
-            f"| {p95(chegadas):.0f} ms | {len(t.divergencias)} |"
+            f"| {p95(chegadas):.0f} ms | {len(t.divergencias)} "
+            f"| {mediana(t.previsoes):.0%}, {min(t.previsoes):.0%} |"
         )
         ok = ok and t.perdidas == 0 and not t.divergencias
+        ok = ok and mediana(t.previsoes) >= PREVISAO_MINIMA
     if gelo:
         linhas += [
             "",
@@ -435,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
 
     chave = secrets.token_urlsafe(48)
     with harness.mongod() as db, harness.app_local(db.url, "soak") as app:
-        harness.preencher(app, abertas=ABERTAS, finalizadas_hoje=FINALIZADAS)
+        harness.preencher(
+            app, abertas=ABERTAS, finalizadas_hoje=FINALIZADAS, finalizadas_antes=HISTORICO
+        )
         token_tv, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do soak", "gerente")
         fila = Fila(app)
         api_token = emitir(

@@ -132,16 +132,20 @@ def test_preencher_em_lote_da_o_mesmo_quadro_que_pelo_servico(
 
 def test_o_motorista_do_soak_sabe_o_que_o_banco_tem(make_app: Callable[..., Flask]) -> None:
     """The soak's driver (the only writer) predicts every screen from its own model: after its
-    moves (steps, new orders, finished ones removed) the model's columns are the database's."""
+    moves (steps, new orders, today's finished ones removed) the model's columns are the
+    database's, and the history the forecast learns from stays."""
     app = make_app()
-    harness.preencher(app, 12, 10)
+    harness.preencher(app, 12, 10, 20)
     fila = soak.Fila(app)
     motorista = soak.Motorista(fila, "http://nunca-usado", "token", semente=7)
     for _ in range(60):
         motorista.mover(pela_api=False)
-    no_banco = componente(FilaQueries, app).contagens(componente(Clock, app).inicio_do_dia())
+    hoje = componente(Clock, app).inicio_do_dia()
+    no_banco = componente(FilaQueries, app).contagens(hoje)
     assert fila.contagens() == {s: str(n) for s, n in no_banco.items()}
     assert len(fila.finalizadas()) <= soak.FINALIZADAS + 1 and len(fila.abertas()) >= 12
+    historico = {"status": "FINALIZADA", "dta_fim_reparo": {"$lt": hoje}}
+    assert componente(FilaQueries, app).fila.count_documents(historico) == 20
 
 
 def test_o_recalculo_do_orcamento_roda_em_pequeno(
