@@ -136,6 +136,7 @@ def test_regra_de_regravar() -> None:
         "p80": datetime(2026, 3, 4, 14, tzinfo=UTC),
         "em_risco": False,
         "promessa": None,
+        "escrita_em": datetime(2026, 3, 4, 11, tzinfo=UTC),
     }
     assert mudou_o_bastante(None, base)
     assert not mudou_o_bastante(base, {**base, "p80": base["p80"] + timedelta(minutes=9)})
@@ -147,6 +148,11 @@ def test_regra_de_regravar() -> None:
     assert mudou_o_bastante(em_risco, {**em_risco, "promessa": promessa + timedelta(minutes=5)})
     # Not at risk, the promise it was measured against shows nowhere.
     assert not mudou_o_bastante(base, {**base, "promessa": promessa})
+    # Still open two minutes past its stored p50 (12:00): its new p50, 12:05, moved less than
+    # MUDANCA_MINIMA but replaces the one in the past; the same at 11:58, it waits.
+    depois = {**base, "p50": base["p50"] + timedelta(minutes=5)}
+    assert mudou_o_bastante(base, {**depois, "escrita_em": base["p50"] + timedelta(minutes=2)})
+    assert not mudou_o_bastante(base, {**depois, "escrita_em": base["p50"] - timedelta(minutes=2)})
 
 
 def test_ordens_que_saem_da_fila_perdem_a_previsao(app: Flask, api: Api, usuarios_demo) -> None:
