@@ -64,9 +64,9 @@ def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) 
     """Whether a new forecast must replace the stored one: a shown time moved by
     MUDANCA_MINIMA or more, or this recompute (`escrita_em`) has passed it (an order still
     open past its "pronto ~15:55" gets its later finish, however little it moved: no screen
-    or API answer keeps a finish in the past), the risk flag flipped, or the promise it is
-    measured against changed while it is at risk (the screens show the risk only for that
-    promise)."""
+    or API answer keeps a finish earlier than the last recompute), the risk flag flipped, or
+    the promise it is measured against changed while it is at risk (the screens show the risk
+    only for that promise)."""
     if antiga is None:
         return True
     if bool(antiga.get("em_risco")) != bool(nova["em_risco"]):
