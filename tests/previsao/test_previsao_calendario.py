@@ -160,6 +160,9 @@ def test_feriados_aceitos() -> None:
     feriados = ler_feriados("01/01; 21/04 2026-11-20,25/12/2026")
     assert (1, 1) in feriados.anuais and (4, 21) in feriados.anuais
     assert {d.isoformat() for d in feriados.datas} == {"2026-11-20", "2026-12-25"}
+    assert ler_feriados('["2026-11-20", "25/12/2026", "01/01"]') == ler_feriados(
+        "2026-11-20, 25/12/2026, 01/01"
+    )
 
 
 def test_fuso_desconhecido() -> None:

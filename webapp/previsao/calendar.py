@@ -151,10 +151,11 @@ class Feriados:
 
 def ler_feriados(texto: str | None) -> Feriados:
     """Parse FERIADOS: dates separated by commas, semicolons or spaces, each DD/MM (every year),
-    DD/MM/AAAA or AAAA-MM-DD. Empty: no holidays."""
+    DD/MM/AAAA or AAAA-MM-DD; a JSON list of them too (`["2026-12-25"]`, as a deployment's
+    tooling may write a list). Empty: no holidays."""
     datas: set[date] = set()
     anuais: set[tuple[int, int]] = set()
-    for parte in filter(None, re.split(r"[\s,;]+", texto or "")):
+    for parte in filter(None, re.split(r"[\s,;\[\]\"']+", texto or "")):
         try:
             if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", parte):
                 datas.add(date(int(m[1]), int(m[2]), int(m[3])))
