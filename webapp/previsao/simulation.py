@@ -111,13 +111,14 @@ def _por_prioridade(
     """Each column's total from its priority's law, given what it has lasted; where `parada`,
     work held now after `decorrido` of it (Distribuicao.amostrar_parada_em)."""
     total = np.empty_like(u)
+    presa = np.zeros(prioridade.shape, bool) if parada is None else parada
     for p in np.unique(prioridade):
-        cols = prioridade == p
         dist = dists[int(p)]
-        total[:, cols] = dist.amostrar(u[:, cols], decorrido[cols])
-        if parada is not None and (aqui := cols & parada).any():
-            total[:, aqui] = dist.amostrar_parada_em(
-                u[:, aqui], decorrido[aqui], POSICAO_MIN, POSICAO_MAX
+        livres, presas = (prioridade == p) & ~presa, (prioridade == p) & presa
+        total[:, livres] = dist.amostrar(u[:, livres], decorrido[livres])
+        if presas.any():
+            total[:, presas] = dist.amostrar_parada_em(
+                u[:, presas], decorrido[presas], POSICAO_MIN, POSICAO_MAX
             )
     return total
 
