@@ -118,6 +118,10 @@ def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
     )
     risco = pessoas["gerente"].pagina(f"/ordens/{oficina['em_risco']}")
     assert "de passar da previsão de entrega" in risco and "avise o cliente agora" in risco
+    em_risco = _previsao(app, oficina["em_risco"])
+    chance = round(em_risco.chance_atraso * 100)
+    assert 20 <= chance <= 100  # at risk: more than 2 in 10 runs finish past the promise
+    assert f"chance de {chance} %, 8 em 10 prontos até {em_risco.atraso} depois dela" in risco
 
 
 def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[str, str]) -> None:
@@ -231,6 +235,8 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     secao = pagina[inicio : pagina.index("</section>", inicio)]
     assert inicio < pagina.index('class="numeros"')  # at the top
     assert "avise o cliente agora" in secao and "RSC0A12" in secao and "ABC1D23" not in secao
+    # The rule said right: p80 past the promise, so more than 2 in 10 finish after it.
+    assert "de cada 10 ordens como estas, mais de 2 ficam prontas só depois dela" in secao
     previsao = _previsao(app, oficina["em_risco"])
     assert f"Prometer {previsao.ate}" in secao and "hx-post" not in secao
     resposta = gerente.client.post(
