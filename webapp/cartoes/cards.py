@@ -100,6 +100,11 @@ class PrevisaoCartao:
     chance_atraso: float  # the share of the simulated runs that finish after the promise
 
     @property
+    def chance_pct(self) -> int:
+        """The chance of missing the promise as the screens say it: "chance de 48 %"."""
+        return round(self.chance_atraso * 100)
+
+    @property
     def prometer(self) -> str:
         """The new promise a manager adopts, as the adopting form sends it."""
         return self.p80.astimezone(UTC).isoformat()
