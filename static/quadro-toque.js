@@ -111,7 +111,7 @@
         const motivo = cartao.querySelector(".mensagem");
         const porque = motivo ? motivo.dataset.quemFez || motivo.textContent.trim() : "";
         const texto = recusa
-          ? `OS ${cartao.dataset.os} não foi salva: ${porque}`
+          ? `Não salvo · OS ${cartao.dataset.os}: ${porque}`
           : `OS ${cartao.dataset.os} foi para ${titulo}.`;
         toast(texto, coluna, id, recusa);
         return;

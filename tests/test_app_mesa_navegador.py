@@ -48,17 +48,18 @@ def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
 
     gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
     g = gerente.pagina
-    expect(g.locator("#filtro-mecanico")).to_contain_text("Paula Pereira (1)")
+    expect(g.locator("#filtro-mecanico")).to_contain_text("Paula Pereira — 1 em serviço")
     cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
     expect(cartao).to_contain_text("Paula Pereira")
     cartao.get_by_role("link", name="Mais ações da OS 5101").click()
     cartao.get_by_text("Atribuir mecânico").click()
-    cartao.get_by_label("Mecânico responsável").select_option(label="Marcos Mecânico (0)")
+    responsavel = cartao.get_by_label("Mecânico responsável")
+    responsavel.select_option(label="Marcos Mecânico — 0 em serviço")
     cartao.get_by_role("button", name="Salvar mecânico").click()
     expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Marcos Mecânico")
     # The filter's load follows, without a reload.
-    expect(g.locator("#opcao-mecanico-101")).to_have_text("Marcos Mecânico (1)")
-    expect(g.locator("#opcao-mecanico-102")).to_have_text("Paula Pereira (0)")
+    expect(g.locator("#opcao-mecanico-101")).to_have_text("Marcos Mecânico — 1 em serviço")
+    expect(g.locator("#opcao-mecanico-102")).to_have_text("Paula Pereira — 0 em serviço")
 
     # Pushed by the change stream to the tablet, which now shows it among Marcos's orders.
     no_tablet = marcos.cartao(fila_id, "EM_DIAGNOSTICO")

@@ -196,6 +196,15 @@ def test_413_fecha_a_conexao(api: Api) -> None:
     assert r.status_code == 413 and r.headers["Connection"] == "close"
 
 
+def test_outro_status_http_em_portugues(client: FlaskClient) -> None:
+    """A status without a message of ours (416: a Range past a static file's end) is still
+    said in Portuguese, never in werkzeug's English ("Range Not Satisfiable")."""
+    r = client.get("/static/app.css", headers={"Range": "bytes=99999999-"})
+    assert r.status_code == 416
+    assert "Não foi possível atender a este pedido." in r.text
+    assert "Satisfiable" not in r.text
+
+
 # --- 4. Revocation ends an open stream quickly, however busy the queue ------------------------
 
 

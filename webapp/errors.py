@@ -36,6 +36,8 @@ MENSAGENS_HTTP = {
     500: "Erro interno. A equipe foi avisada pelos registros.",
     503: "Banco de dados indisponível no momento; tente novamente em instantes.",
 }
+# Any other status (416, 431, ...): never werkzeug's English name.
+OUTRO_ERRO_HTTP = "Não foi possível atender a este pedido."
 
 # The error page's headline for people (the detail below it says what happened; the code stays in
 # small print, for whoever helps them).
@@ -129,7 +131,7 @@ def instalar(app: Flask) -> None:
             # The body was not read: a server that does not drain it (werkzeug's) must not
             # reuse the connection. gunicorn drains it, and sets this header itself.
             headers["Connection"] = "close"
-        return resposta(status, MENSAGENS_HTTP.get(status, erro.name), headers)
+        return resposta(status, MENSAGENS_HTTP.get(status, OUTRO_ERRO_HTTP), headers)
 
     @app.errorhandler(Exception)
     def _inesperado(erro: Exception) -> Response:

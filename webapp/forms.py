@@ -9,11 +9,34 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+# WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
+# field gives before any validator of ours runs, in the shop's words.
+MENSAGENS_WTFORMS = {
+    "Not a valid integer value.": "Digite só números inteiros.",
+    "Not a valid datetime value.": "Data e hora inválidas.",
+    "Not a valid date value.": "Data inválida.",
+    "Invalid Choice: could not coerce.": "Escolha inválida.",
+}
+
+
+class _Traducoes:
+    def __init__(self, base: Any) -> None:
+        self.base = base
+
+    def gettext(self, texto: str) -> str:
+        return MENSAGENS_WTFORMS.get(texto) or self.base.gettext(texto)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.base.ngettext(singular, plural, n)
+
 
 class Formulario(FlaskForm):
     class Meta:
-        # WTForms' own Portuguese messages ("Não é um valor inteiro válido.", ...).
+        # WTForms' own Portuguese for the rest ("Campo obrigatório.", "Escolha inválida.", ...).
         locales = ("pt_BR", "pt")
+
+        def get_translations(self, form: Any) -> _Traducoes:
+            return _Traducoes(super().get_translations(form))
 
 
 class ConfirmarForm(Formulario):

@@ -59,7 +59,7 @@ def test_criar_guarda_login_em_minusculas_e_senha_com_scrypt(
 
 def test_login_e_funcionario_unicos_pelos_indices(db: Database, pessoas: PessoasRepository) -> None:
     pessoas.criar("joao", "João", "senha-forte", "mecanico", 101)
-    with pytest.raises(UsuarioInvalido, match="Já existe um usuário com o login 'joao'"):
+    with pytest.raises(UsuarioInvalido, match="Já existe o usuário “joao”"):
         pessoas.criar("JOAO", "Outro", "senha-forte", "gerente")
     with pytest.raises(UsuarioInvalido, match="funcionário 101 já tem um usuário"):
         pessoas.criar("maria", "Maria", "senha-forte", "mecanico", 101)
@@ -76,7 +76,7 @@ def test_login_e_funcionario_unicos_pelos_indices(db: Database, pessoas: Pessoas
     [
         ({"papel": "chefe"}, "Papel inválido"),
         ({"papel": "servico"}, "Papel inválido"),
-        ({"login": "a b"}, "Login inválido"),
+        ({"login": "a b"}, "Usuário inválido"),
         ({"senha": "curta"}, "ao menos 8 caracteres"),
         ({"nome": "  "}, "Informe o nome"),
         ({"funcionario_id": 0}, "inteiro positivo"),
@@ -178,13 +178,13 @@ def test_create_user(app: Flask, db: Database, consultas: PessoasQueries) -> Non
 
     r = runner.invoke(args=[*args, "--senha", "senha-forte"])
     assert r.exit_code == 1
-    assert "Erro: Já existe um usuário com o login 'joao'." in r.output
+    assert "Erro: Já existe o usuário “joao”." in r.output
 
     r = runner.invoke(
         args=["create-user", "--login", "xy", "--nome", "X", "--papel", "chefe", "--senha", "a" * 8]
     )
     assert r.exit_code == 1
-    assert "Papel inválido: 'chefe'. Use mecanico, gerente ou admin." in r.output
+    assert "Papel inválido: “chefe”. Use mecanico, gerente ou admin." in r.output
     assert db["usuarios"].count_documents({}) == 1
 
 
@@ -225,7 +225,7 @@ def test_comandos_de_pessoas(app: Flask, db: Database, consultas: PessoasQueries
     r = runner.invoke(args=["edit-user", "--login", "joao", "--sem-funcionario"])
     assert r.exit_code == 0 and consultas.obter("joao").funcionario_id is None
     r = runner.invoke(args=["edit-user", "--login", "ninguem", "--nome", "X"])
-    assert r.exit_code == 1 and "Erro: Usuário 'ninguem' não encontrado." in r.output
+    assert r.exit_code == 1 and "Erro: Usuário “ninguem” não encontrado." in r.output
 
     r = runner.invoke(args=["deactivate-user", "--login", "JOAO"])
     assert r.exit_code == 0 and "Usuário joao desativado (sessões encerradas)." in r.output

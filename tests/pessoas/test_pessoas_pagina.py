@@ -97,9 +97,9 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
     ("campos", "campo", "mensagem"),
     [
         ({"nome": ""}, "nome", "Informe o nome."),
-        ({"login": ""}, "login", "Informe o login."),
-        ({"login": "a b"}, "login", "Login inválido"),
-        ({"login": "gerente"}, "login", "Já existe um usuário com o login &#39;gerente&#39;."),
+        ({"login": ""}, "login", "Informe o usuário."),
+        ({"login": "a b"}, "login", "Usuário inválido"),
+        ({"login": "gerente"}, "login", "Já existe o usuário “gerente”."),
         ({"funcionario_id": "101"}, "funcionario_id", "O funcionário 101 já tem um usuário."),
         ({"funcionario_id": "abc"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"funcionario_id": "-3"}, "funcionario_id", "Use um número inteiro positivo"),
@@ -155,9 +155,9 @@ def test_desativar_encerra_a_sessao_aberta_e_impede_a_entrada(
     assert marcos.get("/").status_code == 200
     r = postar(gerente, "/pessoas/mecanico/desativar")
     assert r.status_code == 303
-    assert (
-        "foi desativado: as sessões abertas terminaram" in gerente.get(r.headers["Location"]).text
-    )
+    pagina = gerente.get(r.headers["Location"]).text
+    assert "O acesso de Marcos Mecânico foi desativado: as sessões abertas terminaram." in pagina
+    assert "<strong>Acesso desativado</strong>: não consegue entrar" in pagina
     # The open session is refused at its next request, whatever kind of request it is.
     r = marcos.get("/")
     assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")

@@ -259,8 +259,25 @@ def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadr
     assert "Pronto" not in cartao_html(pagina, fila_id)  # no number anywhere
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert (
-        "Sem previsão: sem histórico suficiente (12 ordens finalizadas nos últimos 90 dias "
-        "(são precisas 30))" in detalhe
+        "Sem histórico suficiente: 12 ordens finalizadas nos últimos 90 dias; são necessárias "
+        "pelo menos 30." in detalhe
+    )
+
+
+def test_sem_mecanico_ativo_a_ordem_diz_o_que_falta(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    historico(app, 40)
+    fila_id = api.criar(1001)["fila_id"]
+    componente(Mongo, app).db.usuarios.update_many(
+        {"login": {"$in": ["mecanico", "mecanico2"]}}, {"$set": {"ativo": False}}
+    )
+    recalcular(app)
+    assert "Previsão: nenhum mecânico em serviço" in pessoas["gerente"].pagina()
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert (
+        "Nenhum mecânico em serviço: a previsão volta quando houver um mecânico ativo em "
+        "Pessoas." in detalhe
     )
 
 

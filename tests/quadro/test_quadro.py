@@ -244,9 +244,15 @@ def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
 
 def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     gerente = pessoas["gerente"]
-    r = gerente.post("/ordens", {"ordem_servico_id": "abc", "prioridade": "NORMAL"}, htmx=True)
+    r = gerente.post(
+        "/ordens",
+        {"ordem_servico_id": "abc", "prioridade": "NORMAL", "previsao_entrega": "amanhã"},
+        htmx=True,
+    )
     assert r.status_code == 400
-    assert 'hx-target="#nova-ordem"' in r.text and "não é válido" in r.text
+    assert 'hx-target="#nova-ordem"' in r.text and "Digite só números inteiros." in r.text
+    assert "Data e hora inválidas." in r.text
+    assert "valor temporal" not in r.text  # WTForms' Portugal Portuguese
     r = gerente.post("/ordens", {"ordem_servico_id": "-4", "placa": "12"})
     assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
     html = gerente.pagina()
@@ -301,6 +307,20 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     assert "removida" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
     assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
+
+
+def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoas) -> None:
+    fila_id = api.criar(511)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    pessoas["gerente"].post(f"/ordens/{fila_id}/remover")
+    texto = "Vazamento na junta do cabeçote."
+    r = pessoas["mecanico"].post(
+        f"/ordens/{fila_id}/passo/finalizar-diagnostico", {"diagnostico": texto}, htmx=True
+    )
+    assert r.status_code == 404
+    assert "Esta OS não está na fila: pode ter sido removida." in r.text
+    assert "Item da fila" not in r.text  # the API's words, not the shop's
+    assert texto in r.text and "O que você escreveu não foi salvo" in r.text
 
 
 def test_espera_com_motivo(api: Api, pessoas) -> None:

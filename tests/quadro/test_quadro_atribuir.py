@@ -33,12 +33,15 @@ def test_filtro_de_gerente_mostra_a_carga_e_filtra(api: Api, pessoas) -> None:
     html = pessoas["gerente"].client.get("/").text
     assert opcoes(html, "filtro-mecanico") == [
         "Todos os mecânicos",
-        "Marcos Mecânico (1)",
-        "Paula Pereira (0)",
+        "Marcos Mecânico — 1 em serviço",
+        "Paula Pereira — 0 em serviço",
     ]
     filtrado = pessoas["gerente"].client.get("/?mecanico=101").text
     assert "AAA1A11" in filtrado and "CCC3C33" not in filtrado
-    assert re.search(r'value="101" selected>Marcos Mecânico \(1\)', filtrado)
+    assert re.search(r'value="101" selected>Marcos Mecânico — 1 em serviço', filtrado)
+    vazio = pessoas["gerente"].client.get("/?mecanico=102").text
+    assert "Nenhuma ordem deste mecânico no quadro agora." in vazio
+    assert "Nenhuma ordem sua" not in vazio  # the manager's own filter would say "sua"
     # Mechanics keep "Minhas ordens" and have no such select.
     assert 'id="filtro-mecanico"' not in pessoas["mecanico"].client.get("/").text
 
@@ -53,7 +56,10 @@ def test_a_carga_no_filtro_acompanha_as_mudancas(api: Api, pessoas) -> None:
     cargas = dict(
         re.findall(r'hx-target="#opcao-mecanico-(\d+)" hx-swap="innerHTML">([^<]*)<', resposta.text)
     )
-    assert cargas == {"101": "Marcos Mecânico (1)", "102": "Paula Pereira (0)"}
+    assert cargas == {
+        "101": "Marcos Mecânico — 1 em serviço",
+        "102": "Paula Pereira — 0 em serviço",
+    }
     pagina = pessoas["gerente"].client.get("/").text
     assert 'id="opcao-mecanico-101" value="101"' in pagina  # the partials' targets
 
@@ -65,8 +71,8 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
     assert "Atribuir mecânico" in acoes
     assert opcoes(acoes, f"mecanico-{fila_id}") == [
         "Escolha…",
-        "Marcos Mecânico (0)",
-        "Paula Pereira (0)",
+        "Marcos Mecânico — 0 em serviço",
+        "Paula Pereira — 0 em serviço",
     ]
     r = gerente.atribuir(fila_id, 102, htmx=True)
     assert r.status_code == 200
@@ -83,7 +89,7 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
     detalhe = gerente.client.get(f"/ordens/{fila_id}").text
     assert "atribuiu o mecânico: para Paula Pereira" in detalhe
     assert "atribuiu o mecânico: de Paula Pereira para Marcos Mecânico" in detalhe
-    assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico (0)"
+    assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico — 0 em serviço"
 
 
 @pytest.mark.parametrize("valor", ["999", "abc", "", "7"])
@@ -136,7 +142,7 @@ def test_nomes_curtos_so_quando_nao_se_repetem() -> None:
         [(1, "Ana Souza"), (2, "Ana Lima"), (3, "Bruno Reis")], {1: 2, 3: 1, None: 5}
     )
     assert [(m.curto, m.carga, m.rotulo) for m in lista] == [
-        ("Ana Souza", 2, "Ana Souza (2)"),
-        ("Ana Lima", 0, "Ana Lima (0)"),
-        ("Bruno", 1, "Bruno Reis (1)"),
+        ("Ana Souza", 2, "Ana Souza — 2 em serviço"),
+        ("Ana Lima", 0, "Ana Lima — 0 em serviço"),
+        ("Bruno", 1, "Bruno Reis — 1 em serviço"),
     ]

@@ -290,7 +290,7 @@ def test_quem_perde_a_corrida_nunca_recebe_parabens(
     cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
     expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
     aviso = p.locator("#toasts .toast")
-    expect(aviso).to_contain_text("OS 9801 não foi salva: Marcos Mecânico iniciou o diagnóstico às")
+    expect(aviso).to_contain_text("Não salvo · OS 9801: Marcos Mecânico iniciou o diagnóstico às")
     texto = aviso.locator(".toast-texto")
     assert texto.evaluate("e => e.scrollWidth <= e.clientWidth"), "cortado"  # one whole line
     expect(aviso).not_to_contain_text("foi para")
@@ -378,7 +378,7 @@ def test_senha_temporaria_aparece_e_e_anunciada(
         p.goto("/pessoas")
         formulario = p.locator("#nova-pessoa")
         formulario.get_by_label("Nome").fill(login.capitalize())
-        formulario.get_by_label("Login").fill(login)
+        formulario.get_by_label("Usuário (para entrar)").fill(login)
         formulario.get_by_role("button", name="Adicionar").tap()
         caixa = p.locator(".uma-vez")
         expect(caixa).to_contain_text(f"Senha temporária de {login.capitalize()} ({login})")
@@ -390,7 +390,7 @@ def test_senha_temporaria_aparece_e_e_anunciada(
         # A refused form puts the focus on the field to fix, in view.
         p.goto("/pessoas")
         formulario.get_by_label("Nome").fill("Outra Ana")
-        formulario.get_by_label("Login").fill(login)  # taken
+        formulario.get_by_label("Usuário (para entrar)").fill(login)  # taken
         formulario.get_by_role("button", name="Adicionar").tap()
-        expect(formulario.get_by_label("Login")).to_be_focused()
-        expect(formulario.get_by_label("Login")).to_be_in_viewport()
+        expect(formulario.get_by_label("Usuário (para entrar)")).to_be_focused()
+        expect(formulario.get_by_label("Usuário (para entrar)")).to_be_in_viewport()

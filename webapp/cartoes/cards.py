@@ -16,7 +16,7 @@ from ..clock import duracao
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
-from ..previsao.domain import SEM_HISTORICO
+from ..previsao.domain import SEM_HISTORICO, SEM_MECANICOS
 from ..previsao.queries import NENHUMA, Estado, Previsoes
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,10 @@ def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevi
         + f" nos últimos {estado.janela_dias} dias"
     ]
     if estado.motivo == SEM_HISTORICO:
-        partes[0] += f" (são precisas {estado.historico_minimo})"
+        minimo = estado.historico_minimo
+        partes[0] += f"; {'é necessária' if minimo == 1 else 'são necessárias'} pelo menos {minimo}"
+    elif estado.motivo == SEM_MECANICOS:
+        partes = ["a previsão volta quando houver um mecânico ativo em Pessoas"]
     else:
         partes.append(labels.quantos(estado.mecanicos, "mecânico", "mecânicos", "nenhum mecânico"))
     if a_frente is not None and not estado.motivo:
@@ -226,6 +229,12 @@ class Cartao:
     def primario(self) -> Botao | None:
         """The one step the card itself offers (the others are behind "Mais…")."""
         return next((b for b in self.botoes if b.motivo_bloqueio is None), None)
+
+    @property
+    def situacao(self) -> str:
+        """Where the order stands, in one phrase: its sub-stage ("Aguardando diagnóstico"), or
+        its column's word."""
+        return self.sub_etapa or labels.palavra(self.status)
 
     @property
     def tem_mais(self) -> bool:
@@ -452,7 +461,7 @@ class Mecanico:
 
     @property
     def rotulo(self) -> str:
-        return f"{self.nome} ({self.carga})"
+        return f"{self.nome} — {self.carga} em serviço"
 
 
 def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> list[Mecanico]:

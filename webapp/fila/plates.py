@@ -25,7 +25,7 @@ def validar_placa(placa: str | None) -> str | None:
     limpa = normalizar_placa(placa)
     if limpa is None or not _PLACA.fullmatch(limpa):
         raise ValueError(
-            f"Placa inválida: {placa.strip()[:20]!r}. Use o padrão Mercosul (ABC1D23) ou o antigo "
+            f"Placa inválida: “{placa.strip()[:20]}”. Use o padrão Mercosul (ABC1D23) ou o antigo "
             "(ABC1234)."
         )
     return limpa

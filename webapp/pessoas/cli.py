@@ -147,7 +147,7 @@ def edit_user(
     Só o que for dado; um papel novo encerra as sessões da pessoa."""
     atual = componente(PessoasQueries).obter(login)
     if atual is None:
-        _falhar(UsuarioInvalido(f"Usuário {login!r} não encontrado."))
+        _falhar(UsuarioInvalido(f"Usuário “{login}” não encontrado."))
     if sem_funcionario and funcionario_id is not None:
         _falhar(UsuarioInvalido("Use --funcionario-id ou --sem-funcionario, não os dois."))
     numero = None if sem_funcionario else funcionario_id

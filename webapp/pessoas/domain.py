@@ -114,7 +114,7 @@ def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[s
     papel = str(papel).strip().lower()
     if papel not in PAPEIS:
         raise UsuarioInvalido(
-            f"Papel inválido: {papel!r}. Use mecanico, gerente ou admin.", "papel"
+            f"Papel inválido: “{papel}”. Use mecanico, gerente ou admin.", "papel"
         )
     if funcionario_id is not None and not 0 < funcionario_id < 2**63:
         raise UsuarioInvalido(

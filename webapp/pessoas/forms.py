@@ -38,8 +38,8 @@ class PessoaForm(Formulario):
 
 class NovaPessoaForm(PessoaForm):
     login = StringField(
-        "Login",
-        validators=[DataRequired("Informe o login."), ate(40)],
+        "Usuário (para entrar)",
+        validators=[DataRequired("Informe o usuário."), ate(40)],
     )
 
 

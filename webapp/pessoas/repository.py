@@ -121,8 +121,8 @@ class PessoasRepository:
         login = normalizar_login(login)
         if not FORMATO_LOGIN.fullmatch(login):
             raise UsuarioInvalido(
-                "Login inválido: use de 2 a 40 letras minúsculas, números, ponto, hífen ou "
-                "sublinhado.",
+                "Usuário inválido: use de 2 a 40 letras minúsculas sem acento (a-z), números, "
+                "ponto, hífen ou sublinhado.",
                 "login",
             )
         nome, papel = validar_campos(nome, papel, funcionario_id)
@@ -192,7 +192,7 @@ class PessoasRepository:
         if antes is None:
             if so_nao_admin and self._existe(login):
                 raise ApenasAdmin()
-            raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+            raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
         depois = {**antes, "nome": nome, "papel": papel}
         depois.pop("funcionario_id", None)
         if funcionario_id is not None:
@@ -215,7 +215,7 @@ class PessoasRepository:
         resultado = self.usuarios.update_one({**filtro, **(condicao or {})}, {"$set": campos})
         if resultado.matched_count == 0:
             if self.usuarios.count_documents(filtro, limit=1) == 0:
-                raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
             return False
         return True
 
@@ -249,7 +249,7 @@ class PessoasRepository:
                 )
             )
             if antes is None and not self._existe(login):
-                raise UsuarioInvalido(f"Usuário {login!r} não encontrado.")
+                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
             mudou = antes is not None
         if not mudou and so_nao_admin:
             # The write decided; this read only tells why nothing changed.
@@ -305,4 +305,4 @@ def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) 
         return UsuarioInvalido(
             f"O funcionário {funcionario_id} já tem um usuário.", "funcionario_id"
         )
-    return UsuarioInvalido(f"Já existe um usuário com o login {login!r}.", "login")
+    return UsuarioInvalido(f"Já existe o usuário “{login}”.", "login")

@@ -113,7 +113,7 @@ def criar() -> Any:
 def _usuario(login: str) -> Usuario:
     usuario = componente(PessoasQueries).obter(login)
     if usuario is None:
-        raise NaoEncontrada(f"Usuário {login!r} não encontrado.")
+        raise NaoEncontrada(f"Usuário “{login}” não encontrado.")
     return usuario
 
 
@@ -175,11 +175,15 @@ def _ativo(login: str, ativo: bool) -> Any:
             flash(str(erro), "erro")
         else:
             if not mudou:
-                flash(f"{usuario.nome} já estava {'ativo' if ativo else 'inativo'}.", "ok")
+                estado = "ativo" if ativo else "desativado"
+                flash(f"O acesso de {usuario.nome} já estava {estado}.", "ok")
             elif ativo:
-                flash(f"{usuario.nome} foi reativado e pode entrar de novo.", "ok")
+                flash(f"O acesso de {usuario.nome} foi reativado: pode entrar de novo.", "ok")
             else:
-                flash(f"{usuario.nome} foi desativado: as sessões abertas terminaram.", "ok")
+                flash(
+                    f"O acesso de {usuario.nome} foi desativado: as sessões abertas terminaram.",
+                    "ok",
+                )
     return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
 
 

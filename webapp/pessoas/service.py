@@ -115,7 +115,7 @@ class PessoasService:
         self._registrar("trocar_senha", usuario.login, quem)
         novo = self.queries.obter(usuario.login)
         if novo is None:  # removed meanwhile
-            raise UsuarioInvalido(f"Usuário {usuario.login!r} não encontrado.")
+            raise UsuarioInvalido(f"Usuário “{usuario.login}” não encontrado.")
         return novo
 
     def registrar_entrada(self, usuario: Usuario, endereco: str | None) -> None:

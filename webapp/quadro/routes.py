@@ -78,6 +78,7 @@ from .forms import (
 bp = Blueprint("quadro", __name__)
 
 MENSAGEM_CURSOR = "Página da coluna inválida; recarregue o quadro."
+SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
 
 HISTORICO_PAGINA = 25
 RECUSA = "quadro_recusa"  # session key: a refused POST's form, shown again after the redirect
@@ -446,6 +447,8 @@ def _recusa(
             item = fila().obter(fila_id)
         except NaoEncontrada:
             item = None
+    if item is None:  # the API's "Item da fila não encontrado." in the shop's words
+        estado["mensagem"] = SAIU_DA_FILA
     if conflito and item is not None:
         ultimo = item["historico"][-1:]
         nomes = componente(PessoasQueries).nomes_por_login([h.get("por") for h in ultimo])
