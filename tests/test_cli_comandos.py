@@ -91,7 +91,7 @@ def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
     total = colecao.count_documents({})
     resultado = runner.invoke(args=["seed-demo"])
     assert resultado.exit_code == 0, resultado.output
-    assert f"0 ordens criadas (0 finalizadas nos últimos 30 dias), {total} já existiam" in (
+    assert f"nenhuma ordem criada (0 finalizadas nos últimos 30 dias), {total} já existiam" in (
         resultado.output
     )
     assert colecao.count_documents({}) == total

@@ -13,7 +13,7 @@ from htmx_flask import Htmx
 from . import assets, auth, broker, cli, errors, logs, metrics
 from .api import routes as api
 from .broker import Broker
-from .clock import Clock, agora
+from .clock import Clock, agora, duracao
 from .components import Aplicacao, componente, registrar
 from .configuracoes.repository import (
     CONFIGURACOES,
@@ -207,6 +207,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     metrics.instalar(app, settings.metrics_token, componente(FilaQueries, app).totais_os_sync)
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
     app.add_template_filter(componente(Clock, app).formatar, "local")
+    app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     indices.tentar()
 
     logs.instalar(app)  # before any hook that may fail: every log line has its request id

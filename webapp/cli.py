@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 
 from .clock import Clock, agora
 from .components import componente
-from .fila import demo
+from .fila import demo, labels
 from .fila.service import FilaService
 from .mongo import Indices
 from .pessoas.queries import PessoasQueries
@@ -134,9 +134,11 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
         componente(FilaService), componente(Clock), agora(), dias=dias, reset=reset,
         prazo=lambda inicio, horas: calendario.somar(inicio, horas * 3600),
     )  # fmt: skip
+    criadas = labels.quantos(r.criadas, "ordem criada", "ordens criadas", "nenhuma ordem criada")
+    existentes = labels.quantos(r.existentes, "já existia", "já existiam", "nenhuma já existia")
     click.echo(
-        f"Demonstração pronta: {r.criadas} ordens criadas ({r.historico} finalizadas nos "
-        f"últimos {dias} dias), {r.existentes} já existiam."
+        f"Demonstração pronta: {criadas} ({r.historico} finalizadas nos últimos {dias} dias), "
+        f"{existentes}."
     )
     if usuarios is None:
         click.echo("Usuários de demonstração não são criados em produção (senhas conhecidas).")

@@ -476,3 +476,5 @@ def test_openapi_gerado_dos_esquemas(client, app: Flask) -> None:
     pagina = client.get("/docs")
     assert pagina.status_code == 200
     assert "/fila-execucao/{fila_id}/iniciar-diagnostico" in pagina.text
+    assert "<code>fila_id</code> (no caminho, obrigatório)" in pagina.text
+    assert "(path" not in pagina.text and "(query" not in pagina.text

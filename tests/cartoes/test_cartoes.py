@@ -67,11 +67,11 @@ def test_o_gerente_ve_as_acoes_e_o_motivo_de_um_envio_recusado() -> None:
     gerente = cards.cartao(em_diagnostico, contexto(Papel.GERENTE))
     assert gerente.mecanico == "Marcos Mecânico" and gerente.gerente
     assert gerente.sincronizacao is not None
-    assert gerente.sincronizacao["texto"] == "envio recusado: HTTP 404: OS não existe"
+    assert gerente.sincronizacao["texto"] == "envio não concluído — HTTP 404: OS não existe"
     assert gerente.pode_reenviar_os
     mecanico = cards.cartao(em_diagnostico, contexto(Papel.MECANICO))
     assert mecanico.sincronizacao is not None
-    assert mecanico.sincronizacao["texto"] == "envio recusado (avise o gerente)"
+    assert mecanico.sincronizacao["texto"] == "envio não concluído (avise o gerente)"
     assert not mecanico.pode_reenviar_os
 
 

@@ -252,7 +252,10 @@ def test_revogar_token_pelo_formulario(app, gerente):
         f"/configuracoes/passes/{documento['_id']}/revogar", data={"csrf_token": _csrf(gerente)}
     )
     assert r.status_code == 303
-    assert "já revogado" in gerente.get("/configuracoes").text
+    assert (
+        "Este passe já estava revogado (ou não existe): nada mudou."
+        in gerente.get("/configuracoes").text
+    )
     r = gerente.post("/configuracoes/passes/xyz/revogar", data={"csrf_token": _csrf(gerente)})
     assert r.status_code == 303
 

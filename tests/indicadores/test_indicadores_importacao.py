@@ -302,6 +302,18 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
     assert fila(app).count_documents({}) == 0  # not even line 2
 
 
+def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
+    """An unclosed quote swallows the rest of the file into one field: the csv module's
+    English ("field larger than field limit") is said in words, with the line."""
+    fim = agora() - timedelta(days=1)
+    texto = "\n".join([MINIMO, linha_minima(app, 1, fim), '"2;Alta', "x" * 200_000])
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 1
+    assert "o CSV está malformado: um campo é grande demais (aspas sem fechar?)" in r.stderr
+    assert "field larger" not in r.stderr
+    assert fila(app).count_documents({}) == 0
+
+
 @pytest.mark.parametrize(
     ("cabecalho", "esperado"),
     [
@@ -434,7 +446,7 @@ def test_os_do_quadro_fica_como_esta(app: Flask, api: Api, tmp_path: Path) -> No
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 0, r.output
     assert "1 ordem importada, 1 já existia." in r.output
-    assert "Destas, 1 ordem do quadro, mantidas como estão: OS 2 (linha 3)." in r.output
+    assert "Destas, 1 ordem do quadro, mantida como está: OS 2 (linha 3)." in r.output
     assert fila(app).find_one({"ordem_servico_id": 2}) == antes
     assert api.get(f"/fila-execucao/{aberta['fila_id']}").json["status"] == "AGUARDANDO"
 

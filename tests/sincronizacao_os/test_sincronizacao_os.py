@@ -4,6 +4,7 @@ Retry-After, sync switched off, the board's badges and banner, the CLI."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
 import signal
@@ -24,13 +25,15 @@ from flask import Flask
 
 from scripts.os_standin import OSStandIn
 from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, cartao_html, servidor_http
+from webapp.clock import agora
 from webapp.components import componente
 from webapp.fila.domain import Acao, Ator, Conflito, Papel, Proibido
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
 from webapp.settings import Settings
 from webapp.sincronizacao_os.dispatcher import OsDispatcher
-from webapp.sincronizacao_os.link import OsLink
+from webapp.sincronizacao_os.link import COLECAO, ID_SAUDE, OsLink
 from webapp.tokens import emitir
 
 RAIZ = Path(__file__).resolve().parents[2]
@@ -334,14 +337,14 @@ def test_404_marca_falha_com_o_motivo_e_o_gerente_reenvia_pelo_quadro(
     rota = f"/ordens/{fila_id}/reenviar-os"
     cartao = cartao_html(pessoas["mecanico"].pagina(), fila_id)
     # The mechanic is told whom to tell; the manager, who can send it again, reads why.
-    assert "Sistema de OS: envio recusado (avise o gerente)" in cartao and rota not in cartao
+    assert "Sistema de OS: envio não concluído (avise o gerente)" in cartao and rota not in cartao
     assert "HTTP 404" not in cartao
     assert pessoas["mecanico"].post(rota).status_code == 403
     assert pessoas["mecanico"].post(rota, htmx=True).status_code == 403
     assert _item(app, fila_id)["os_sync"]["falhou"] is True
 
     cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
-    assert "Sistema de OS: envio recusado: HTTP 404" in cartao
+    assert "Sistema de OS: envio não concluído — HTTP 404" in cartao
     assert f'hx-post="{rota}"' in cartao and 'name="csrf_token"' in cartao
     os_servico.modo("ok")
     r = pessoas["gerente"].post(rota, htmx=True)
@@ -441,6 +444,57 @@ def test_500_e_tentado_de_novo_com_cabecalhos_da_requisicao_original_e_log_por_t
         assert isinstance(linha.duracao_ms, float)
 
 
+def test_sem_resposta_a_tempo_diz_o_que_houve_em_portugues(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """A read timeout (sent, no answer: it may have been applied) in words a manager reads,
+    never the exception's class name."""
+    item = _fila(app).adicionar(4650, GERENTE)
+    _passos(app, item["_id"], ate=1)
+    os_servico.modo("lento", segundos=3)  # past the 1 s read timeout
+    try:
+        _despachante(app, "d1").processar_pendentes(prazo_s=0.5)
+        evento = _item(app, item["_id"])["eventos_os"][0]
+        assert evento["estado"] == "pendente"
+        assert evento["ultimo_erro"] == (
+            "tempo esgotado esperando o sistema de OS (enviado, sem resposta)"
+        )
+    finally:
+        os_servico.parar()
+
+
+def test_pagina_html_no_lugar_da_api_e_nomeada_nao_colada(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A wrong URL_API_OS (a web page, a proxy's error page) answers 404 in HTML: the card
+    names it, it does not paste the page."""
+
+    class PaginaHtml(http.server.BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:  # noqa: N802 (http.server's name)
+            corpo = b"<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(corpo)))
+            self.end_headers()
+            self.wfile.write(corpo)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PaginaHtml)
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    try:
+        app = make_app(url_api_os=f"http://127.0.0.1:{servidor.server_port}")
+        item = _fila(app).adicionar(4660, GERENTE)
+        _passos(app, item["_id"], ate=1)
+        _despachante(app, "d1").processar_pendentes()
+        evento = _item(app, item["_id"])["eventos_os"][0]
+        assert evento["estado"] == "falhou"
+        assert evento["ultimo_erro"] == ("HTTP 404: uma página HTML, não uma resposta da API de OS")
+    finally:
+        servidor.shutdown()
+
+
 def test_prazo_de_novas_tentativas_esgotado_marca_falha(
     make_app: Callable[..., Flask], os_servico: OSStandIn
 ) -> None:
@@ -516,6 +570,12 @@ def test_quadro_avisa_quando_o_servico_de_os_esta_fora_do_ar(
     assert 'hx-get="/situacao-os" hx-trigger="every 30s"' in html
     parcial = paginas["logo"].get("/situacao-os").text
     assert "sistema de OS está fora do ar há menos de 1 min" in parcial
+    # A night's outage in hours, as every time on the board is said.
+    componente(Mongo, logo).db[COLECAO].update_one(
+        {"_id": ID_SAUDE}, {"$set": {"fora_desde": agora() - timedelta(hours=8, minutes=5)}}
+    )
+    parcial = paginas["logo"].get("/situacao-os").text
+    assert "sistema de OS está fora do ar há 8 h 05 min: 1 atualização aguarda envio." in parcial
 
     os_servico.reiniciar()
     _despachante(logo, "d1").processar_pendentes(prazo_s=10)

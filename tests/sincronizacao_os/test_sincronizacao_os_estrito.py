@@ -262,5 +262,5 @@ def test_500_deterministico_aparece_no_cartao_sem_aviso_de_fora_do_ar(
     gerente = oficina.app.test_client()
     assert entrar(gerente, "gerente", "gerente123").status_code == 302
     quadro = gerente.get("/").text
-    assert "envio recusado: HTTP 500" in quadro and "fora do ar" not in quadro
+    assert "envio não concluído — HTTP 500" in quadro and "fora do ar" not in quadro
     assert "Reenviar ao sistema de OS" in quadro

@@ -286,7 +286,7 @@ def _texto_sincronizacao(estado: Mapping[str, Any], papel: Papel | None) -> str:
         texto += f", próxima às {proxima:%H:%M})" if proxima else ")"
     elif estado["status"] == "falhou":
         if papel and domain.pode(papel, Acao.REENVIAR_OS):
-            texto += f": {estado['ultimo_erro']}"
+            texto += f" — {estado['ultimo_erro']}"
         else:
             texto += " (avise o gerente)"
     return texto

@@ -91,7 +91,7 @@ def revogar(passe_id: str) -> Any:
         return _pagina(status=400)
     documento = componente(ConfiguracoesRepository).revogar_passe(passe_id, current_user.ator.id)
     if documento is None:
-        flash("Passe não encontrado ou já revogado.", "passes")
+        flash("Este passe já estava revogado (ou não existe): nada mudou.", "passes")
     else:
         flash(f"Passe “{documento['nome']}” revogado: a tela perde o acesso.", "passes")
     return redirect(url_for("configuracoes.index") + "#passes", code=303)

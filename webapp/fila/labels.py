@@ -33,7 +33,7 @@ SINCRONIZACAO = {
     "sincronizado": "recebeu tudo",
     "pendente": "envio pendente",
     "desligada": "envio desligado",
-    "falhou": "envio recusado",
+    "falhou": "envio não concluído",
 }
 
 # The intervals the manager's indicators measure (fila.stages.INTERVALOS), holds excluded.

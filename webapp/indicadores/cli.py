@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..components import componente
+from ..fila.labels import quantos
 from ..fila.repository import OrdemJaNaFila
 from ..mongo import Indices
 from . import service
@@ -31,7 +32,7 @@ def decodificar(dados: bytes) -> str:
 
 
 def _ordens(n: int) -> str:
-    return f"{n} ordem" if n == 1 else f"{n} ordens"
+    return quantos(n, "ordem", "ordens", "0 ordens")
 
 
 def _lista(ordens: list[OrdemImportada]) -> str:
@@ -81,11 +82,13 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             click.echo(f"Linha {recusa.linha}: {recusa.motivo}", err=True)
         resto = len(leitura.recusas) - RECUSAS_MOSTRADAS
         if resto > 0:
-            click.echo(f"... e mais {resto} linhas recusadas.", err=True)
+            click.echo(
+                f"... e mais {quantos(resto, 'linha recusada', 'linhas recusadas', '')}.", err=True
+            )
         n = len(leitura.recusas)
         click.echo(
-            f"Erro: nada foi importado: {n} linha{'s' if n > 1 else ''} "
-            f"recusada{'s' if n > 1 else ''}. Corrija o arquivo e rode de novo.",
+            f"Erro: nada foi importado: {quantos(n, 'linha recusada', 'linhas recusadas', '')}. "
+            "Corrija o arquivo e rode de novo.",
             err=True,
         )
         raise SystemExit(1)
@@ -107,7 +110,8 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
         click.echo(
             "Os minutos das etapas do arquivo estão em horário de funcionamento "
             "(HORARIO_FUNCIONAMENTO: noites, fins de semana e feriados fora), não no relógio "
-            f"como os exporta /indicadores: lidos assim. Em {leitura.noites_tiradas} etapas, "
+            f"como os exporta /indicadores: lidos assim. Em "
+            f"{quantos(leitura.noites_tiradas, 'etapa', 'etapas', 'nenhuma etapa')}, "
             "o tempo entre as datas além dos minutos era só a oficina fechada, não uma espera."
         )
     um = resultado.importadas == 1
@@ -119,7 +123,8 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
     click.echo(f"{_ordens(resultado.importadas)} {verbo}, {resultado.ja_existiam} {existiam}.")
     if resultado.no_quadro:
         click.echo(
-            f"Destas, {_ordens(len(resultado.no_quadro))} do quadro, mantidas como estão: "
+            f"Destas, {_ordens(len(resultado.no_quadro))} do quadro, "
+            f"{'mantida como está' if len(resultado.no_quadro) == 1 else 'mantidas como estão'}: "
             f"{_lista(resultado.no_quadro)}."
         )
     sem_mecanico = sorted({o.mecanico_desconhecido for o in leitura.ordens

@@ -109,6 +109,15 @@ class LinhaRecusada(ValueError):
         self.motivo = motivo
 
 
+def _csv_malformado(erro: str) -> str:
+    """The csv module's reason (English) in words: what to look for in the file."""
+    if "NUL" in erro:
+        return "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
+    if "field larger than field limit" in erro:
+        return "o CSV está malformado: um campo é grande demais (aspas sem fechar?)"
+    return "o CSV está malformado: aspas ou quebras de linha fora do lugar"
+
+
 @dataclass(frozen=True)
 class OrdemImportada:
     """A finished order as the file gives it, checked: its instants (UTC, milliseconds) and
@@ -156,7 +165,7 @@ def linhas_csv(texto: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as erro:
-            raise LinhaRecusada(leitor.line_num, f"o CSV está malformado ({erro})") from None
+            raise LinhaRecusada(leitor.line_num, _csv_malformado(str(erro))) from None
         inicio, fim_anterior = fim_anterior + 1, leitor.line_num
         if any(c.strip() for c in campos):
             yield inicio, campos

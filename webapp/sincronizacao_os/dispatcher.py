@@ -56,10 +56,21 @@ def _descricao_erro(erro: requests.RequestException) -> str:
         ("Connection reset", "conexão reiniciada"),
         ("Name or service not known", "nome do servidor não encontrado"),
         ("Temporary failure in name resolution", "nome do servidor não encontrado"),
+        ("SSLError", "falha no certificado TLS"),
+        ("CERTIFICATE_VERIFY_FAILED", "falha no certificado TLS"),
     ):
         if trecho in texto:
             return descricao
     return type(erro).__name__
+
+
+def _corpo_sem_detalhe(resposta: requests.Response) -> str:
+    """Any other body, as a manager may read it on the card: a page of HTML (a proxy's, a
+    wrong URL's) is named, not pasted."""
+    texto = resposta.text[:2000]
+    if "html" in resposta.headers.get("Content-Type", "") or texto.lstrip().startswith("<"):
+        return "uma página HTML, não uma resposta da API de OS"
+    return texto
 
 
 def _detalhe(resposta: requests.Response) -> str | None:
@@ -204,10 +215,10 @@ class OsDispatcher(LacoDeFundo):
                 timeout=self._timeout(),
                 allow_redirects=False,
             )
-        except requests.ConnectTimeout as erro:  # never reached the service
-            return domain.classificar_erro_rede(type(erro).__name__, True, incerto=False)
-        except requests.Timeout as erro:  # sent, no answer: it may have been applied
-            return domain.classificar_erro_rede(type(erro).__name__, True, incerto=True)
+        except requests.ConnectTimeout:  # never reached the service
+            return domain.classificar_erro_rede("não conectou", True, incerto=False)
+        except requests.Timeout:  # sent, no answer: it may have been applied
+            return domain.classificar_erro_rede("enviado, sem resposta", True, incerto=True)
         except (requests.exceptions.InvalidHeader, ValueError) as erro:
             return domain.erro_local(type(erro).__name__)
         except requests.RequestException as erro:
@@ -217,7 +228,7 @@ class OsDispatcher(LacoDeFundo):
         detalhe = _detalhe(resposta)
         return domain.classificar_resposta(
             resposta.status_code,
-            detalhe if detalhe is not None else resposta.text[:2000],
+            detalhe if detalhe is not None else _corpo_sem_detalhe(resposta),
             resposta.headers.get("Retry-After"),
             agora(),
             erro_da_aplicacao=detalhe is not None,

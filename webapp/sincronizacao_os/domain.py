@@ -192,7 +192,7 @@ def proximo_passo(
             **campos,
             "estado": EstadoEvento.FALHOU.value,
             "proxima_tentativa": None,
-            "ultimo_erro": f"{PRAZO_ESGOTADO} (último erro: {resultado.motivo})",
+            "ultimo_erro": f"{PRAZO_ESGOTADO}; último erro: {resultado.motivo}",
         }
     espera = espera_retentativa(tentativas, base_s, maximo_s, rng)
     if resultado.espera_minima_s is not None:
