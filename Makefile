@@ -199,7 +199,7 @@ PREVISAO_ARGS ?=
 bench-previsao: venv ## Forecast scored on a simulated shop vs two baselines, and its recompute budget -> docs/PERFORMANCE.md
 	$(PY) -m bench.previsao $(PREVISAO_ARGS)
 
-# On demand, ~5 min: issue 18's budgets for the forecast in the app (board and API against the
+# On demand, ~5 min: the forecast's budgets in the app (board and API against the
 # commit before the forecast, alternated; the app's whole recompute at 2,000 open / 50,000
 # finished). ORCAMENTO_ARGS e.g. `--rodadas 1 --so quadro --sem-doc` (see
 # `python -m bench.previsao_orcamento -h`).

@@ -770,7 +770,7 @@ def relatorio(resultados: Sequence[Resultado]) -> str:
         f"column is a fresh database of {p.ordens:,} orders ({por_coluna}; FINALIZADA: "
         f"today's) plus the urgent orders the benchmark moves. Everything runs on the same "
         "machine: mongod, gunicorn, the client process holding the streams and the benchmark. "
-        f"The verdicts are those of the first column, the issue's scenario: {c0.streams:,} TV "
+        f"The verdicts are those of the first column, the target scenario: {c0.streams:,} TV "
         f"streams sharing one TV pass and {c0.lentos} slow-header connections.",
         "",
         *linhas,

@@ -67,11 +67,11 @@ from . import harness
 from .harness import aviso, mediana, p95
 
 SECAO = "previsao-orcamento"
-BASE = "dc78238"  # main before the forecast (issue 18) was merged
+BASE = "dc78238"  # main before the forecast was merged
 ACEITA = "br, gzip"
 ATIVOS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO")
 
-# The budgets (issue 18).
+# The forecast's budgets.
 RAZAO_MAXIMA = 1.10  # GET / p95 and the API's GET: within 10 % of the tree before
 ORCAMENTO_CPU_S = 2.0
 ORCAMENTO_MEMORIA_MB = 50.0
@@ -767,8 +767,8 @@ def relatorio(
     partes = [
         "## Previsão: orçamentos",
         "",
-        "`make bench-previsao-orcamento` (`bench/previsao_orcamento.py`): issue 18's budgets "
-        "for the forecast in the app. Machine: " + harness.maquina() + "." + cargas,
+        "`make bench-previsao-orcamento` (`bench/previsao_orcamento.py`): the forecast's budgets "
+        "in the app. Machine: " + harness.maquina() + "." + cargas,
     ]
     veredictos: list[str] = []
     for secao in (secao_quadro(q) if q else None, secao_recalculo(r) if r else None):
