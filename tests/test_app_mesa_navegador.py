@@ -135,7 +135,9 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     expect(p.get_by_role("heading", name="Tempo por etapa")).to_be_visible()
     expect(p.locator(".numero").first).to_contain_text("10")
     expect(p.locator("#atrasadas tbody tr")).to_have_count(2)
-    expect(p.get_by_role("img", name="Tempo por etapa, sem as esperas: metade")).to_be_visible()
+    expect(
+        p.get_by_role("img", name="Tempo por etapa, sem as esperas: o tempo em que metade")
+    ).to_be_visible()
     expect(p.get_by_role("img", name="Tempo somado por etapa: fora de espera")).to_be_visible()
     perdido = p.locator("#tempo-perdido tbody tr.linha-total")
     expect(perdido).to_contain_text("Do início ao fim")

@@ -257,6 +257,7 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
     html = gerente.pagina()
     assert "inteiro positivo" in html and "Placa inválida" in html
+    assert "<p>Não foi salvo:</p><ul><li>Nova OS: corrija os campos marcados.</li>" in html
     assert re.search(r'<details id="nova-ordem"[^>]*\bopen\b', html)
     r = gerente.post(
         "/ordens",

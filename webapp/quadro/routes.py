@@ -662,7 +662,7 @@ def adicionar() -> Any:
         corpo = render_template("quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None)
         return Response(corpo, status=status)
     # Without JavaScript: back to the board (a GET), the form open with what was typed.
-    flash("A OS não foi adicionada: corrija os campos marcados.", "erro")
+    flash("Nova OS: corrija os campos marcados.", "erro")
     session[NOVA] = {
         "dados": {k: v for k, v in request.form.items() if k != "csrf_token"},
         "erros": form.errors,
