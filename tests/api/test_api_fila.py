@@ -271,6 +271,25 @@ def test_lista_filtra_e_pagina(api: Api) -> None:
     assert [i["ordem_servico_id"] for i in r.json] == [2, 4]
     assert api.get("/fila-execucao?status=FINALIZADA").json == []
     assert len(api.get("/fila-execucao?limit=500").json) == 7
+    assert "Link" not in api.get("/fila-execucao?limit=500").headers
+
+
+def test_pagina_cheia_diz_onde_esta_a_seguinte(api: Api) -> None:
+    """A full page carries the next one's address (Link, rel="next"); following the links
+    reads every item once, and the last page has none."""
+    for n in range(1, 6):
+        api.criar(n)
+    vistos, endereco, paginas = [], "/fila-execucao?status=AGUARDANDO&limit=2", 0
+    while endereco:
+        r = api.get(endereco)
+        assert r.status_code == 200
+        vistos += [i["ordem_servico_id"] for i in r.json]
+        paginas += 1
+        link = r.headers.get("Link")
+        endereco = link.split(">")[0].lstrip("<") if link else None
+        if link:
+            assert link.endswith('; rel="next"') and "status=AGUARDANDO" in link
+    assert vistos == [1, 2, 3, 4, 5] and paginas == 3
 
 
 @pytest.mark.parametrize(

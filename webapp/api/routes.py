@@ -10,7 +10,16 @@ import logging
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from pymongo.errors import PyMongoError
 
 from ..components import componente
@@ -172,7 +181,19 @@ def adicionar(corpo: s.NovaOrdem) -> Any:
 def listar(consulta: s.ListarParametros) -> Any:
     itens = fila().listar(consulta.status, consulta.limit, consulta.offset)
     previsoes = _previsoes(itens)
-    return [_json(item, previsoes) for item in itens]
+    corpo = [_json(item, previsoes) for item in itens]
+    proximo = consulta.offset + consulta.limit
+    if len(itens) < consulta.limit or proximo > s.OFFSET_MAXIMO:
+        return corpo
+    # A full page may not be the last: the next one's address (RFC 8288), so a client that
+    # follows links never stops at the default 100 without knowing. No count query.
+    seguinte = url_for(
+        "api.listar",
+        status=consulta.status,
+        limit=consulta.limit,
+        offset=proximo,
+    )
+    return corpo, 200, {"Link": f'<{seguinte}>; rel="next"'}
 
 
 @operacao(bp, "GET", FILA + "/<fila_id>", "Obter um item", resposta=s.ItemFila, erros=(404,))

@@ -108,6 +108,9 @@ class SemCorpo(Corpo):
     pass
 
 
+OFFSET_MAXIMO = 1_000_000
+
+
 class ListarParametros(BaseModel):
     """Query string of the list (lax: query values arrive as text)."""
 
@@ -115,7 +118,7 @@ class ListarParametros(BaseModel):
 
     status: Status | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+    offset: int = Field(default=0, ge=0, le=OFFSET_MAXIMO)
 
 
 class EntradaHistorico(BaseModel):
