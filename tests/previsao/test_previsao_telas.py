@@ -253,6 +253,8 @@ def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadr
     fila_id = api.criar(1001, placa="FRI0A00")["fila_id"]
     pagina = pessoas["gerente"].pagina()
     assert "Previsão: calculando…" in pagina  # before the first recompute
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "Ainda não calculada para esta ordem: sai no próximo cálculo, em instantes." in detalhe
     recalcular(app)
     pagina = pessoas["gerente"].pagina()
     assert "Previsão: sem histórico suficiente" in pagina
