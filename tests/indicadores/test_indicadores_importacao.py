@@ -162,6 +162,7 @@ def test_ida_e_volta_o_mesmo_arquivo(
     assert "Formato: exportação de /indicadores." in r.output
     assert "Marcos" in r.output  # a name nobody of this (empty) shop has: kept as text
     assert "horário de funcionamento" not in r.output  # the export's minutes: the wall clock's
+    assert "ficam reservados" not in r.output  # the export's numbers are the OS system's own
     depois = exportado(app)
     # The same rows, in the same order of end; orders that ended in the same minute may swap
     # places (the file keeps no seconds to tell them apart).
@@ -345,6 +346,26 @@ def test_exportacao_que_se_contradiz_recusada(app: Flask, tmp_path: Path) -> Non
     assert "Linha 2" not in r.stderr and fila(app).count_documents({}) == 0
 
 
+def test_numeros_e_nomes_sem_tamanho_recusados_na_linha(app: Flask, tmp_path: Path) -> None:
+    """Cells no tool writes (400 digits of minutes, a mechanic's number past 64 bits, a name of
+    a thousand letters) are refused with their line, never a traceback."""
+    aleatorias(app, 3, semente=6)
+    cabecalho, *corpo = linhas(exportado(app))
+    mecanico = next(c for c in cabecalho if c.startswith("Mecânico"))
+    corpo[0][cabecalho.index("Do início ao fim (min)")] = "9" * 400
+    corpo[1][cabecalho.index(mecanico)] = "9" * 30
+    corpo[2][cabecalho.index(mecanico)] = "Fulano " + "x" * 1000
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 1 and "Traceback" not in r.output + r.stderr
+    assert "Linha 2: “Do início ao fim (min)”: minutos inválidos" in r.stderr
+    assert f"Linha 3: “{mecanico}”: número inválido" in r.stderr
+    assert f"Linha 4: “{mecanico}” longa demais (1007 caracteres; máximo 200)" in r.stderr
+    assert fila(app).count_documents({}) == 0
+
+
 @pytest.mark.parametrize("inteiro", [round, math.floor], ids=["arredondados", "cortados"])
 def test_minutos_inteiros_de_outra_ferramenta(app: Flask, tmp_path: Path, inteiro: Any) -> None:
     """The export's file with its minutes written whole (rounded, or cut, as a spreadsheet or
@@ -473,6 +494,7 @@ def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
     assert "Formato: planilha (CSV mínimo)." in r.output
     assert "Colunas ignoradas: “Observação”." in r.output
     assert "3 ordens importadas, 0 já existiam." in r.output
+    assert "Os números de OS importados ficam reservados" in r.output  # a spreadsheet's numbers
     a, b, c = (fila(app).find_one({"ordem_servico_id": n}) for n in (501, 502, 503))
     assert a["prioridade"] == "URGENTE" and a["prioridade_ordem"] == 0
     assert a["dta_criacao"] == datetime(2026, 3, 2, 11, 0, 30, tzinfo=UTC)  # -03:00 all year

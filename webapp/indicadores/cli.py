@@ -16,7 +16,7 @@ from ..fila.labels import quantos
 from ..fila.repository import OrdemJaNaFila
 from ..mongo import Indices
 from . import service
-from .importer import OrdemImportada
+from .importer import FORMATO_PLANILHA, OrdemImportada
 
 RECUSAS_MOSTRADAS = 200  # a file in the wrong format is refused on every line: say the first
 EXEMPLOS = 20  # OS numbers of the board named in the summary
@@ -126,6 +126,12 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             f"Destas, {_ordens(len(resultado.no_quadro))} do quadro, "
             f"{'mantida como está' if len(resultado.no_quadro) == 1 else 'mantidas como estão'}: "
             f"{_lista(resultado.no_quadro)}."
+        )
+    if resultado.importadas and leitura.formato == FORMATO_PLANILHA:
+        # Hidden from every screen, an imported number still holds its place in the queue.
+        click.echo(
+            "Os números de OS importados ficam reservados: o sistema de OS não conseguirá pôr "
+            "na fila uma OS nova com um deles. Use os números do próprio sistema de OS."
         )
     sem_mecanico = sorted({o.mecanico_desconhecido for o in leitura.ordens
                            if o.mecanico_desconhecido})  # fmt: skip

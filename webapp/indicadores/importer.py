@@ -78,7 +78,9 @@ _DATA_ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
-_MINUTOS = re.compile(r"\d+(?:[.,]\d+)?")
+# Up to 9 digits (about 1,900 years of minutes): a longer number is no stage, and float() would
+# make it inf.
+_MINUTOS = re.compile(r"\d{1,9}(?:[.,]\d{1,6})?")
 _MECANICO_N = re.compile(r"mecanico n[ºo°.]?\s*(\d{1,9})")
 # The export writes a text that starts with one of these behind a "'" (so Excel never runs it).
 _PROTEGIDOS = "=+-@\t\r"
@@ -494,13 +496,13 @@ class Leitor:
         nome = normalizar(texto.lstrip("'"))
         numero = _MECANICO_N.fullmatch(nome)
         if numero or nome.isdigit():
-            valor = int(numero.group(1) if numero else nome)
-            if valor <= 0:
+            digitos = numero.group(1) if numero else nome
+            if len(digitos) > 9 or int(digitos) <= 0:  # 9 digits, as "Mecânico nº N"
                 raise _Recusa(f"“{COL_MECANICO}”: número inválido ({texto[:20]})")
-            return valor, None
+            return int(digitos), None
         if nome in self.mecanicos:
             return self.mecanicos[nome], None
-        return None, texto.lstrip("'")
+        return None, _texto(texto.lstrip("'"), COL_MECANICO)
 
 
 class _Recusa(ValueError):
