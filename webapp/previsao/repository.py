@@ -115,15 +115,6 @@ class PrevisaoRepository:
         it sees the counter move at its next turn."""
         self.calculo.update_one({"_id": LEASE}, {"$inc": {"pedidos": 1}}, upsert=True)
 
-    def registrar_calculo(self, dono: str, quando: datetime, duracao_ms: float) -> bool:
-        """Note the last recompute in the recompute's own document, only if the lease is still
-        `dono`'s (False when it was lost: then its results must not be written)."""
-        resultado = self.calculo.update_one(
-            {"_id": LEASE, "dono": dono, "$expr": {"$gt": ["$ate", "$$NOW"]}},
-            {"$set": {"ultimo": quando, "duracao_ms": duracao_ms}},
-        )
-        return resultado.matched_count == 1
-
     def apagar_tudo(self) -> None:
         """Forget every forecast (`seed-demo --reset` empties the queue)."""
         self.previsoes.delete_many({})
