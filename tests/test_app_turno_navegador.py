@@ -435,7 +435,10 @@ def test_primeira_ligacao_recusada_e_tentada_de_novo(
     expect(pagina.locator("#quadro")).to_be_visible()
     expect(pagina.locator("#conexao-quadro")).to_be_visible()  # said at once: no stream
     pagina.clock.run_for("01:00")
-    pagina.wait_for_timeout(1000)  # the requests fired meanwhile reach the route
+    for _ in range(100):  # the requests fired meanwhile reach the route (real time, bounded)
+        if len(recusados) >= 2:
+            break
+        pagina.wait_for_timeout(100)
     assert len(recusados) >= 2, recusados  # asked again by itself
     fila_id = api.criar(9460, placa="VOL1T00")["fila_id"]
     pagina.unroute("**/eventos*")

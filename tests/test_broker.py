@@ -79,17 +79,23 @@ def test_mudanca_pela_api_de_um_processo_chega_ao_outro_em_menos_de_1s(make_app,
     assert broker_b.assinantes == 0
 
 
+def _threads_do_stream() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "fila-change-stream"}
+
+
 def test_um_stream_por_processo_para_todos_os_assinantes(app, api):
     fonte = componente(Broker, app)
-    with fonte.assinar() as a, fonte.assinar() as b:
+    antes = _threads_do_stream()  # other tests' apps in this process may hold their own
+    with fonte.assinar() as a:
         assert fonte.aguardar_pronto(5)
         thread = fonte._thread
-        item = api.criar(1002)
-        assert pular_ate(a, item["fila_id"]).operacao == "insert"
-        assert pular_ate(b, item["fila_id"]).operacao == "insert"
-        assert fonte._thread is thread  # the same one thread serves both
-    names = [t.name for t in threading.enumerate()].count("fila-change-stream")
-    assert names >= 1
+        assert thread is not None and thread.is_alive()
+        with fonte.assinar() as b:  # a second subscriber: no second change stream
+            item = api.criar(1002)
+            assert pular_ate(a, item["fila_id"]).operacao == "insert"
+            assert pular_ate(b, item["fila_id"]).operacao == "insert"
+            assert fonte._thread is thread
+            assert _threads_do_stream() - antes <= {thread}
 
 
 def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_demo):

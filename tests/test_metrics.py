@@ -60,6 +60,10 @@ def _soma(
 
 def test_metrics_sem_sessao_em_formato_prometheus(client: Any, api: Api) -> None:
     antes = _valor("fila_http_requests_total", endpoint="api.obter", method="GET", status="200")
+    antes_404 = _valor("fila_http_requests_total", endpoint="api.obter", method="GET", status="404")
+    antes_tempo = _valor(
+        "fila_http_request_duration_seconds_count", endpoint="api.obter", method="GET"
+    )
     passos_antes = _valor("fila_workflow_steps_total", action="iniciar_diagnostico")
     fila_id = api.criar(9001)["fila_id"]
     for _ in range(3):
@@ -78,8 +82,10 @@ def test_metrics_sem_sessao_em_formato_prometheus(client: Any, api: Api) -> None
     assert not any(
         "nao-existe" in str(labels) for labels, _ in amostras["fila_http_requests_total"]
     )
-    assert _soma(amostras, "fila_http_requests_total", endpoint="api.obter", status="404") >= 1
-    assert _soma(amostras, "fila_http_request_duration_seconds_count", endpoint="api.obter") >= 4
+    nao_achou = _soma(amostras, "fila_http_requests_total", endpoint="api.obter", status="404")
+    assert nao_achou == antes_404 + 1
+    tempos = _soma(amostras, "fila_http_request_duration_seconds_count", endpoint="api.obter")
+    assert tempos == antes_tempo + 4  # the three answers and the 404
     acao = "iniciar_diagnostico"
     assert _soma(amostras, "fila_workflow_steps_total", action=acao) == passos_antes + 1
     # Computed from the database at scrape time: the step's event waits (URL_API_OS is unset).

@@ -61,7 +61,7 @@ def test_sigterm_encerra_os_streams_e_sai_logo(settings: Settings, app) -> None:
     waiting the whole grace period for them."""
     token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
     with gunicorn(settings, WEB_CONCURRENCY="1") as (url, processo):
-        fim = threading.Event()
+        aberto, fim = threading.Event(), threading.Event()
 
         def assistir() -> None:
             with requests.get(
@@ -69,12 +69,12 @@ def test_sigterm_encerra_os_streams_e_sai_logo(settings: Settings, app) -> None:
                 timeout=(5, 30),
             ) as resposta:  # fmt: skip
                 for _ in resposta.iter_content(chunk_size=None):
-                    pass
+                    aberto.set()  # its first bytes: the stream is open
             fim.set()
 
         thread = threading.Thread(target=assistir, daemon=True)
         thread.start()
-        time.sleep(1.0)  # the stream is open
+        assert aberto.wait(10), "the stream should open"
         inicio = time.monotonic()
         processo.send_signal(signal.SIGTERM)
         assert fim.wait(10), "the stream should end right after SIGTERM"

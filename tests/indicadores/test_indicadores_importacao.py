@@ -232,6 +232,8 @@ def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None
     assert "não somam as esperas" not in r.output  # compared with the nights, not the file's
     uteis_reparo = componente(PrevisaoService, app).calendario.uteis_entre(marcos[4], marcos[5])
     reparo = (marcos[5] - marcos[4]).total_seconds() - (uteis_reparo - 240 * 60)
+    n = len(linhas(texto)) - 1
+    assert n > 0 and fila(app).count_documents({}) == n
     for ordem in fila(app).find():
         assert so_o_reparo_em_espera(ordem, reparo)
         assert ordem["pausas_motivo_s"][Etapa.EM_REPARO.value]["aguardando_pecas"] > 0
@@ -240,6 +242,7 @@ def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None
     texto, _ = em_horario(app, uteis=False)
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 0 and "horário de funcionamento" not in r.output
+    assert fila(app).count_documents({}) == n
     for ordem in fila(app).find():  # the same holds: the export's minutes leave them as well
         assert so_o_reparo_em_espera(ordem, reparo)
 

@@ -230,9 +230,9 @@ def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
         assert "Apenas gerentes podem acessar esta página." in r.text
     q = componente(PessoasQueries, app)
     assert q.obter("x") is None and q.obter("gerente").ativo and q.obter("gerente").e_gerente
-    assert not q.obter("mecanico2").ativo and q.registros() == [
-        r for r in q.registros() if r["acao"] == "entrar"
-    ]
+    assert not q.obter("mecanico2").ativo
+    acoes = [r["acao"] for r in q.registros()]
+    assert acoes and set(acoes) == {"entrar"}  # the refused requests changed nobody
     assert "Pessoas" not in marcos.get("/").text.split('class="links"')[1].split("</nav>")[0]
 
 

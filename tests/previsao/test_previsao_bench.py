@@ -144,6 +144,7 @@ def test_o_oraculo_sorteia_so_o_que_ninguem_sabia(oficina: Simulador) -> None:
         assert todos and min(todos) > instante
         assert any(len(set(minutos)) > 1 for minutos in fins.values())
     em_reparo = [o for o in oficina.estados[foto].abertas if o.etapa == "em_reparo"]
+    assert em_reparo
     for ordem in em_reparo:
         for _ in range(5):
             copia = oficina._bifurcar(oficina.estados[foto], random.Random(), frozenset())

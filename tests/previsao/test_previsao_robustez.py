@@ -13,7 +13,7 @@ import pytest
 
 from tests.previsao.previsao_fabrica import calendario, local
 from webapp.previsao.calendar import Calendario
-from webapp.previsao.domain import Abertas, Historico
+from webapp.previsao.domain import SEM_MECANICOS, Abertas, Historico
 from webapp.previsao.forecast import prever
 
 AGORA = local(2026, 11, 11, 9).timestamp()
@@ -94,7 +94,11 @@ def test_recalculo_nunca_falha_nem_da_nan(casos, caso: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a NaN on the way is a failure too
         resultado = prever(cal, historico, abertas, mecanicos, AGORA)
-    assert resultado.motivo is not None or len(resultado.previsoes) == len(abertas)
+    # No number only when nobody is at work (no id given, nobody holding a car): every other
+    # case, however extreme, gives every open order a forecast.
+    sem_ninguem = not mecanicos and not (abertas.mecanico >= 0).any()
+    assert resultado.motivo == (SEM_MECANICOS if sem_ninguem else None)
+    assert len(resultado.previsoes) == (0 if sem_ninguem else len(abertas))
     for p in resultado.previsoes:
         assert AGORA - 1 <= p.p50.timestamp() <= p.p80.timestamp()
         assert 0.0 <= p.chance_atraso <= 1.0 and np.isfinite(p.atraso_esperado_s)

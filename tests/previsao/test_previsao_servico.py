@@ -166,7 +166,7 @@ def test_ordens_que_saem_da_fila_perdem_a_previsao(app: Flask, api: Api, usuario
     assert api.como("gerente").delete(f"/fila-execucao/{removida}").status_code == 204
     assert recalcular(app).removidas == 2
     assert set(_previsoes(app)) == {1001}
-    assert fica
+    assert api.get(f"/fila-execucao/{fica}").json["previsao_conclusao"]["p50"] is not None
 
 
 def test_partida_a_frio_sem_numero_nenhum_e_depois_com_historico(

@@ -73,7 +73,9 @@ def test_um_processo_calcula_os_outros_pedem(make_app: Callable[..., Flask]) -> 
 
 
 def test_lease_de_quem_morreu_expira(make_app: Callable[..., Flask]) -> None:
-    a = make_app(**{**RAPIDO, "previsao_thread": False})
+    # A lease long enough that starting the second app on a loaded machine never outlasts it.
+    lento = {**RAPIDO, "previsao_lease_ms": 4000}
+    a = make_app(**{**lento, "previsao_thread": False})
     componente(PessoasRepository, a).criar_se_faltam(USUARIOS_DEMO)
     historico(a, 40)
     morto = PrevisaoWorker(
@@ -85,11 +87,11 @@ def test_lease_de_quem_morreu_expira(make_app: Callable[..., Flask]) -> None:
     )
     morto.volta(threading.Event())  # one turn, then killed: no goodbye
     assert morto.ultimo is not None and _dono(a) == "pod-morto"
-    b = make_app(**RAPIDO)
+    b = make_app(**lento)
     vivo = componente(PrevisaoWorker, b)
     time.sleep(0.5)
     assert _dono(a) == "pod-morto" and vivo.ultimo is None  # still held: nobody else computes
-    _esperar(lambda: _dono(b) == vivo.dono, prazo=6)  # once PREVISAO_LEASE_MS (1.5 s) passed
+    _esperar(lambda: _dono(b) == vivo.dono, prazo=10)  # once PREVISAO_LEASE_MS (4 s) passed
     _esperar(lambda: vivo.ultimo is not None)
 
 
