@@ -366,6 +366,37 @@ def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuario
     expect(tablet.pagina.locator("#quadro .coluna")).to_have_count(4)
 
 
+def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
+    app: Flask, api: Api, abrir, usuarios_demo
+) -> None:
+    """A diagnosis half typed, the focus gone elsewhere (a tap on an empty part of the screen):
+    a deployment's beat does not reload the page over it; once the text is sent or cleared,
+    the next beat does."""
+    fila_id = api.criar(9470, placa="RAS1C00")["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    pagina = tablet.pagina
+    pagina.clock.install()
+    tablet.entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    texto = "Folga no braço oscilante; trocar bucha."
+    cartao.get_by_label("Diagnóstico").fill(texto)
+    pagina.evaluate("document.activeElement.blur()")
+    meta = pagina.locator("meta[name=versao]")
+    antiga = app.config["VERSAO"]
+    app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-teste"
+    pagina.clock.run_for("01:00")  # the stream is taken again, its beats say the new version
+    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    pagina.clock.run_for("00:35")  # two more beats
+    expect(meta).to_have_attribute("content", antiga)  # not reloaded...
+    expect(cartao.get_by_label("Diagnóstico")).to_have_value(texto)  # ...the text is there
+    cartao.get_by_label("Diagnóstico").fill("")
+    pagina.evaluate("document.activeElement.blur()")
+    pagina.clock.run_for("01:05")  # past the minute between reloads, and a beat
+    expect(meta).to_have_attribute("content", "versao-nova-do-teste")
+
+
 def test_acesso_revogado_recarrega_a_tela(
     app: Flask, navegador: Browser, live_server: str, usuarios_demo
 ) -> None:
