@@ -31,13 +31,21 @@
     const coluna = colunaSob(evento);
     const para = coluna && coluna.dataset.status;
     if (!cartao || !para || para === cartao.dataset.status || !window.htmx) return;
-    const filaId = cartao.id.slice("cartao-".length);
     // Text typed in the card's open step form goes along: the answer keeps it in the form.
     const valores = { para };
     for (const campo of cartao.querySelectorAll("details.form-passo[open] textarea")) {
       if (campo.value) valores[campo.name] = campo.value;
     }
-    htmx.ajax("POST", `/ordens/${filaId}/mover`, {
+    mover(cartao.id, valores);
+  }
+
+  // The drop's request, from the card as it is now. The card keeps how to send it again, for
+  // the "Tentar de novo" of a failed drop (quadro-toque.js: a card has no form to resubmit).
+  function mover(id, valores) {
+    const cartao = document.getElementById(id);
+    if (!cartao) return;
+    cartao.reenviar = () => mover(id, valores);
+    htmx.ajax("POST", `/ordens/${id.slice("cartao-".length)}/mover`, {
       source: cartao,
       target: "main",
       swap: "none",

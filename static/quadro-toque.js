@@ -141,6 +141,7 @@
     aviso.appendChild(botao("Tentar de novo", () => {
       aviso.remove();
       if (fonte.matches("form")) fonte.requestSubmit();
+      else if (typeof fonte.reenviar === "function") fonte.reenviar(); // a dropped card
       else fonte.click();
     }));
     anunciar(texto);
@@ -168,6 +169,7 @@
     const ctx = evento.detail && evento.detail.ctx;
     const fonte = (ctx && ctx.sourceElement) || evento.target;
     if (!fonte || !fonte.closest) return null;
+    if (fonte.matches("li.cartao")) return fonte; // a drop (quadro-arrastar.js) sends the card
     return fonte.closest("form") || fonte.closest("a.mais");
   }
 

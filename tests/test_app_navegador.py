@@ -179,6 +179,30 @@ def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
     expect(formulario).to_be_focused()
 
 
+def test_arrastar_sem_rede_diz_que_nao_salvou_e_tenta_de_novo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A drop whose request never arrives (Wi-Fi gone) or meets a server error says so on the
+    card, and its "Tentar de novo" sends the same drop again."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 7002, "placa": "DRG0A02"})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    p.route("**/mover", lambda rota: rota.abort())
+    arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-EM_DIAGNOSTICO"))
+    aviso = gerente.cartao(fila_id, "AGUARDANDO").locator(".nao-salvo")
+    expect(aviso).to_contain_text("Sem conexão — não foi salvo.")
+    p.unroute("**/mover")
+    p.route("**/mover", lambda rota: rota.fulfill(status=500, body="erro"))
+    aviso.get_by_role("button", name="Tentar de novo").click()
+    aviso = gerente.cartao(fila_id, "AGUARDANDO").locator(".nao-salvo")
+    expect(aviso).to_contain_text("Erro no servidor — não foi salvo.")
+    p.unroute("**/mover")
+    aviso.get_by_role("button", name="Tentar de novo").click()
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
 def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
