@@ -352,6 +352,36 @@ def test_mostrar_mais_ao_aparecer_e_redesenhado(
     assert pessoa.erros == [] or all(e.startswith("htmx:") for e in pessoa.erros), pessoa.erros
 
 
+def test_mostrar_mais_tocado_enquanto_carrega_nao_traz_a_pagina_duas_vezes(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """The next page is loading (it came into view, slow Wi-Fi) and someone taps "Mostrar
+    mais": the tap is dropped, not queued to fetch the same page again after it."""
+    for n in range(45):
+        api.criar(9500 + n, placa=f"MAR{n % 10}A{n:02d}")
+    pessoa = abrir(DESKTOP)
+    pessoa.entrar("gerente", "gerente123")
+    pagina = pessoa.pagina
+    cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
+    expect(cartoes).to_have_count(40)
+    retidos: list = []
+    pagina.route("**/colunas/AGUARDANDO*", lambda rota: retidos.append(rota))  # held till below
+    pagina.evaluate("document.querySelector('#mais-AGUARDANDO a').scrollIntoView()")
+    for _ in range(100):
+        if retidos:
+            break
+        pagina.wait_for_timeout(50)
+    assert len(retidos) == 1
+    pagina.locator("#mais-AGUARDANDO a").click()  # while the page is still on its way
+    pagina.wait_for_timeout(300)
+    retidos[0].continue_()
+    expect(cartoes).to_have_count(45)
+    pagina.wait_for_timeout(500)  # a queued second request would have gone out and come back
+    assert len(retidos) == 1
+    ids = cartoes.evaluate_all("els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)) == 45
+
+
 def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuarios_demo) -> None:
     """A deployment: the stream's beat carries a version other than the page's, and the page
     reloads itself (nobody typing)."""
