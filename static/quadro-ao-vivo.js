@@ -231,11 +231,16 @@
     }
   }
 
-  // The person submits from the card: the server's answer carries its current state.
-  document.addEventListener("htmx:before:request", (evento) => {
-    const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
+  // The person submitted from the card and the server answered: the answer carries its
+  // current state. A request that got no answer (Wi-Fi gone), a server error or a GET (opening
+  // "Mais…") keeps what was held back, to show once the person is done.
+  document.addEventListener("htmx:after:request", (evento) => {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = ctx && ctx.sourceElement;
     const cartao = fonte && fonte.closest && fonte.closest("li.cartao");
-    if (cartao) pendentes.delete(cartao.id);
+    if (!cartao || !ctx.response || ctx.response.status >= 500) return;
+    if (ctx.request && String(ctx.request.method).toUpperCase() === "GET") return;
+    pendentes.delete(cartao.id);
   });
   // Leaving the card (focus elsewhere, a form closed) applies what was kept back.
   document.addEventListener("focusout", () => setTimeout(aplicarPendentes, 0));

@@ -179,6 +179,32 @@ def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
     expect(formulario).to_be_focused()
 
 
+def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """Someone changes a card while its mechanic types: the change waits. Her submit never
+    reaches the server (Wi-Fi gone): the change still waits, and shows once she gives up."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8101})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
+    p = mecanico.pagina
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
+    p.route("**/passo/**", lambda rota: rota.abort())
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    p.unroute("**/passo/**")
+    cartao.get_by_label("Diagnóstico").fill("")  # she gives up: clears and closes the form
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    p.locator("h1, .topo").first.click()
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+
+
 def test_arrastar_sem_rede_diz_que_nao_salvou_e_tenta_de_novo(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
