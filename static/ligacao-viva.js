@@ -30,6 +30,10 @@
     let ultima = Date.now(); // the last sign of life (a message, a connection)
     let caiuEm = null; // when the stream was last known alive, while it is down
     let viva = null;
+    // Since when a request for the stream is on its way and unanswered (a slow first
+    // connection): asking again meanwhile would open a second stream once both get through.
+    let pedindoDesde = null;
+    const PEDIDO_PRESO_MS = 90000; // past htmx's own timeout: that request is gone
 
     function estado(agoraViva) {
       const texto = caiuEm === null ? null : duracao(Date.now() - caiuEm);
@@ -47,6 +51,10 @@
       estado(true);
     }
 
+    function aCaminho() {
+      return pedindoDesde !== null && Date.now() - pedindoDesde < PEDIDO_PRESO_MS;
+    }
+
     function caiu() {
       if (caiuEm === null) caiuEm = ultima;
       estado(false);
@@ -58,6 +66,14 @@
       if (status === 401 || status === 403) window.location.reload();
     }
 
+    fonte.addEventListener("htmx:before:request", () => {
+      pedindoDesde = Date.now();
+    });
+    for (const fim of ["htmx:after:request", "htmx:error", "htmx:sse:after:connection"]) {
+      fonte.addEventListener(fim, () => {
+        pedindoDesde = null;
+      });
+    }
     fonte.addEventListener("htmx:sse:after:connection", sinalDeVida);
     fonte.addEventListener("htmx:sse:after:message", sinalDeVida);
     fonte.addEventListener("htmx:sse:error", (evento) => {
@@ -87,7 +103,7 @@
       caiu();
       if (conexao && conexao.reader) {
         conexao.reader.cancel(); // hx-sse reconnects with its back-off
-      } else if (!conexao && window.htmx) {
+      } else if (!conexao && window.htmx && !aCaminho()) {
         // No stream at all (its first connection failed): ask for one again.
         htmx.ajax("GET", fonte.getAttribute("hx-sse:connect"), {
           source: fonte, target: fonte, swap: "none",

@@ -396,6 +396,41 @@ def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuario
     expect(tablet.pagina.locator("#quadro .coluna")).to_have_count(4)
 
 
+def test_religacao_lenta_nao_abre_um_segundo_stream(app: Flask, abrir, usuarios_demo) -> None:
+    """The first connection is refused (503) and the watchdog's new request is slow to answer
+    (longer than two beats): the watchdog does not ask a third time meanwhile (htmx would queue
+    it and send it once the slow one connects: two streams, every push twice)."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    pagina = tablet.pagina
+    pagina.clock.install()
+    pedidos: list = []
+
+    def rota_eventos(rota) -> None:
+        pedidos.append(rota)
+        if len(pedidos) == 1:
+            rota.fulfill(status=503, body="Banco de dados indisponível", content_type="text/plain")
+        # the next ones are held: a slow answer, released below
+
+    pagina.route("**/eventos*", rota_eventos)
+    pagina.goto("/entrar")
+    pagina.get_by_label("Usuário").fill("mecanico")
+    pagina.get_by_label("Senha").fill("mecanico123")
+    pagina.get_by_role("button", name="Entrar").click()
+    expect(pagina.locator("#conexao-quadro")).to_be_visible()  # no stream
+    for _ in range(40):  # the watchdog asks again, and that answer does not come
+        pagina.clock.run_for("00:05")
+        if len(pedidos) >= 2:
+            break
+    assert len(pedidos) == 2
+    pagina.clock.run_for("00:40")  # past two more beats while it is on its way
+    pagina.wait_for_timeout(300)
+    pedidos[1].continue_()  # it answers at last: the stream
+    expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    pagina.wait_for_timeout(500)
+    assert len(pedidos) == 2, "a third request went out: two streams"
+    pagina.unroute("**/eventos*")
+
+
 def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
     app: Flask, api: Api, abrir, usuarios_demo
 ) -> None:
