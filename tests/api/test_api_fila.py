@@ -235,6 +235,15 @@ def test_prioridade(api: Api) -> None:
     )
     r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "urgente"})
     assert r.status_code == 400 and "prioridade" in r.json["detail"]
+    # The priority it already has (two managers' same tap, a retried PATCH): refused, and
+    # nothing recorded twice.
+    antes = api.get(f"/fila-execucao/{fila_id}").json
+    r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
+    assert r.status_code == 409
+    assert r.json["detail"] == "Não é possível alterar a prioridade: a prioridade já é esta."
+    depois = api.get(f"/fila-execucao/{fila_id}").json
+    assert depois["historico"] == antes["historico"]
+    assert depois["dta_atualizacao"] == antes["dta_atualizacao"]
     api.levar_ate(fila_id, "finalizar-reparo")
     r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "BAIXA"})
     assert r.status_code == 409 and "finalizada" in r.json["detail"]

@@ -463,8 +463,11 @@ def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
 def planejar_prioridade(
     prioridade_atual: Prioridade, nova: Prioridade, por: str, agora: datetime
 ) -> Mudanca:
+    """The priority changed from `prioridade_atual` to `nova`; never to the one it has (two
+    managers' same tap, or an API retry, would record it twice and push it to every screen)."""
+    mesma = Requisito("prioridade", Diferente(nova), "a prioridade já é esta")
     return Mudanca(
-        (NAO_FINALIZADA,),
+        (NAO_FINALIZADA, mesma),
         {"prioridade": nova, "prioridade_ordem": nova.ordem, "dta_atualizacao": agora},
         [_entrada(Acao.ALTERAR_PRIORIDADE, prioridade_atual, nova, por, agora)],
     )

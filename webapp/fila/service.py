@@ -205,6 +205,8 @@ class FilaService:
         momento = instante or agora()
         planos = []
         for atual in Prioridade:
+            if atual == prioridade:
+                continue  # refused by its own requirement: no write to try
             mudanca = domain.planejar_prioridade(atual, prioridade, ator.id, momento)
             mudanca.requisitos += (Requisito("prioridade", atual, ""),)
             planos.append(mudanca)
