@@ -127,6 +127,26 @@ def test_id_de_sessao_muda_com_senha_e_desativacao(
         pessoas.definir_ativo("ninguem", False)
 
 
+def test_troca_da_propria_senha_nao_desfaz_uma_redefinicao_no_meio(
+    pessoas: PessoasRepository, consultas: PessoasQueries
+) -> None:
+    """The person's old password was checked; a manager resets it before the new one is
+    written: the reset wins (its temporary password works, the person's new one does not)."""
+    pessoas.criar("joao", "João", "senha-forte", "mecanico")
+    conferido = consultas.autenticar("joao", "senha-forte")
+    assert conferido is not None
+    pessoas.alterar_senha("joao", "temporaria-123", temporaria=True)  # the manager's reset
+    assert not pessoas.trocar_senha("joao", "minha-nova-senha", conferido.documento["senha_hash"])
+    assert consultas.autenticar("joao", "temporaria-123") is not None
+    assert consultas.autenticar("joao", "minha-nova-senha") is None
+    # Unraced, the checked password is replaced.
+    conferido = consultas.autenticar("joao", "temporaria-123")
+    assert conferido is not None
+    assert pessoas.trocar_senha("joao", "minha-nova-senha", conferido.documento["senha_hash"])
+    novo = consultas.autenticar("joao", "minha-nova-senha")
+    assert novo is not None and not novo.documento["trocar_senha"]
+
+
 def test_nomes_em_uma_consulta(
     db: Database, pessoas: PessoasRepository, consultas: PessoasQueries
 ) -> None:

@@ -229,6 +229,12 @@ class PessoasRepository:
         if not self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None):
             raise ApenasAdmin()
 
+    def trocar_senha(self, login: str, senha: str, hash_conferido: str) -> bool:
+        """The person's own new password, only if the stored one is still the one just checked
+        (`hash_conferido`): a manager's reset in between wins (False), never undone by it."""
+        campos = {"senha_hash": self._hash(senha), "trocar_senha": False}
+        return self._atualizar(login, campos, {"senha_hash": hash_conferido})
+
     def definir_ativo(self, login: str, ativo: bool, *, so_nao_admin: bool = False) -> bool:
         """Deactivate (open sessions end at their next request) or reactivate a user; False
         when it already was. `so_nao_admin`: only if the user is not an admin at that moment

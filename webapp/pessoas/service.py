@@ -107,11 +107,15 @@ class PessoasService:
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
         """A person changes their own password (the forced change after a reset included);
         the updated user, whose new session id the caller signs in with."""
-        if self.queries.autenticar(usuario.login, atual) is None:
+        conferido = self.queries.autenticar(usuario.login, atual)
+        if conferido is None:
             raise UsuarioInvalido("A senha atual não confere.", "senha_atual")
         if nova == atual:
             raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
-        self.repo.alterar_senha(usuario.login, nova)
+        if not self.repo.trocar_senha(usuario.login, nova, conferido.documento["senha_hash"]):
+            raise UsuarioInvalido(
+                "A senha foi redefinida enquanto você a trocava: nada foi salvo.", "senha_atual"
+            )
         self._registrar("trocar_senha", usuario.login, quem)
         novo = self.queries.obter(usuario.login)
         if novo is None:  # removed meanwhile
