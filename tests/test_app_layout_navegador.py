@@ -161,3 +161,18 @@ def test_voltar_no_mesmo_lugar_em_todas_as_paginas(app: Flask, usuarios_demo, ab
         assert {t for c, t in textos.items() if "/ficha" not in c and c != "/pessoas/mecanico"} == {
             "← Voltar ao quadro"
         }
+
+
+@pytest.mark.parametrize("largura", [901, 960, 1027])
+def test_quatro_colunas_inteiras_logo_acima_de_uma_coluna(
+    app: Flask, usuarios_demo, abrir, largura: int
+) -> None:
+    """Just above the one-column breakpoint (half a 1920 screen, a laptop zoomed in) the four
+    columns fit: the last one ends inside the window (the page cannot scroll sideways)."""
+    _ordem(app, 8804, "Ruído", "Rolamento", "Trocado")
+    p = abrir({"width": largura, "height": 800}).entrar("gerente", "gerente123").pagina
+    direitas = p.locator("#quadro .coluna").evaluate_all(
+        "cs => cs.map(c => c.getBoundingClientRect().right)"
+    )
+    assert len(direitas) == 4
+    assert max(direitas) <= p.evaluate("document.documentElement.clientWidth"), direitas

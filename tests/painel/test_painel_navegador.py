@@ -107,6 +107,9 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     assert aguardando["ids"] == [f"painel-cartao-{i}" for i in _ids(app, 9100, aguardando)]
     for coluna in colunas.values():
         assert coluna["cortados"] == [], coluna
+    # Late is said by a sign too, not by the red alone (5 hours into an urgent order's wait).
+    atrasado = tv.locator("#painel-coluna-AGUARDANDO .alerta-atraso .painel-tempo").first
+    assert "⚠" in atrasado.evaluate("e => getComputedStyle(e, '::before').content")
     assert tv.evaluate(TAMANHOS) == pytest.approx(
         {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
          ".painel-prioridade": 24.3}, abs=0.5,

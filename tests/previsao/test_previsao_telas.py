@@ -134,6 +134,9 @@ def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[s
     inicio = html.index(f'id="painel-cartao-{oficina["em_risco"]}"')
     assert "<strong>Em risco</strong>" in html[inicio : html.index("</li>", inicio)]
     assert "Em risco de atrasar: <strong>1</strong>" in html
+    # First in the footer: a long list of mechanics is cut at its right edge, never the count.
+    rodape = html[html.index('id="painel-carga"') : html.index("</footer>")]
+    assert rodape.index("Em risco de atrasar") < rodape.index("Em serviço:")
 
 
 def test_api_item_e_lista_com_previsao_conclusao(
