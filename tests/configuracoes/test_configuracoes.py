@@ -138,6 +138,34 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     )  # nothing saved
 
 
+def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente):
+    """Two managers open the page; one saves AGUARDANDO, the other then saves EM_REPARO from
+    the page drawn before: refused, the first one's save stays, and the second is shown the
+    limits as they are now, with what they typed still in the form."""
+    pagina = gerente.get("/configuracoes").text
+    versao = re.search(r'name="versao"[^>]*value="(\d+)"', pagina).group(1)
+    repo = componente(ConfiguracoesRepository, app)
+    assert repo.salvar_limites({"AGUARDANDO": 8}, "outro-gerente", int(versao))  # the other
+    r = gerente.post(
+        "/configuracoes/limites",
+        data={"versao": versao, "EM_REPARO": "4", "csrf_token": _csrf(gerente)},
+    )
+    assert r.status_code == 409
+    assert "outro gerente salvou os limites enquanto você editava" in r.text
+    assert "Aguardando: 8" in r.text and "Em reparo: sem limite" in r.text
+    assert re.search(r'<input[^>]*id="EM_REPARO"[^>]*value="4"', r.text)
+    assert repo.limites_colunas() == {
+        "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": None, "FINALIZADA": None,
+    }  # fmt: skip
+    # Saved again from the page it was shown (its version is the current one): taken.
+    nova = re.search(r'name="versao"[^>]*value="(\d+)"', r.text).group(1)
+    r = gerente.post(
+        "/configuracoes/limites",
+        data={"versao": nova, "AGUARDANDO": "8", "EM_REPARO": "4", "csrf_token": _csrf(gerente)},
+    )
+    assert r.status_code == 303 and repo.limites_colunas()["EM_REPARO"] == 4
+
+
 def test_limites_via_htmx_trocam_so_a_secao(gerente):
     r = gerente.post(
         "/configuracoes/limites",
@@ -152,7 +180,7 @@ def test_limites_via_htmx_trocam_so_a_secao(gerente):
 def test_limites_aparecem_no_quadro_e_na_tv(app, gerente, api):
     for n in range(3):
         api.criar(7000 + n)
-    componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 2}, "teste")
+    assert componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 2}, "teste", 0)
     quadro = gerente.get("/").text
     assert re.search(r'id="contagem-AGUARDANDO" class="contagem acima-do-limite"', quadro)
     _, segredo = criar_passe(gerente)

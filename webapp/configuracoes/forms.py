@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wtforms import HiddenField
+
 from ..fila import labels
 from ..fila.domain import Status
 from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
@@ -17,6 +19,9 @@ def _campo_limite(status: Status) -> InteiroOpcional:
 
 
 class LimitesForm(Formulario):
+    # The limits' version the page was drawn with (ConfiguracoesRepository.versao_limites).
+    versao = HiddenField(default="0")
+    conflito: str | None = None  # the limits as saved by someone else meanwhile, in words
     AGUARDANDO = _campo_limite(Status.AGUARDANDO)
     EM_DIAGNOSTICO = _campo_limite(Status.EM_DIAGNOSTICO)
     EM_REPARO = _campo_limite(Status.EM_REPARO)
@@ -27,6 +32,10 @@ class LimitesForm(Formulario):
 
     def limites(self) -> dict[str, int | None]:
         return {str(s): self[str(s)].data for s in Status}
+
+    def versao_lida(self) -> int:
+        texto = str(self.versao.data or "0")
+        return int(texto) if texto.isascii() and texto.isdigit() and len(texto) < 10 else -1
 
 
 class NovoPasseForm(Formulario):

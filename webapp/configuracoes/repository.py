@@ -17,6 +17,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from ..clock import agora
 from ..fila.domain import Status
@@ -112,10 +113,26 @@ class ConfiguracoesRepository:
             limites[str(status)] = valor if isinstance(valor, int) and valor > 0 else None
         return limites
 
-    def salvar_limites(self, limites: dict[str, int | None], por: str) -> None:
+    def versao_limites(self) -> int:
+        """How many times the limits were saved: the form carries it back, so a save made on
+        an older page is refused instead of undoing another manager's save."""
+        documento = self.configuracoes.find_one({"_id": DOC_QUADRO}, {"versao": 1}) or {}
+        return int(documento.get("versao") or 0)
+
+    def salvar_limites(self, limites: dict[str, int | None], por: str, versao: int) -> bool:
+        """The four limits, only if they are still at `versao` (False: someone saved since)."""
         valores = {str(s): limites.get(str(s)) for s in Status}
-        self.configuracoes.update_one(
-            {"_id": DOC_QUADRO},
-            {"$set": {"limites": valores, "atualizado_por": por, "atualizado_em": agora()}},
-            upsert=True,
-        )
+        filtro: dict[str, Any] = {"_id": DOC_QUADRO}
+        filtro["versao"] = versao if versao else {"$in": [0, None]}
+        try:
+            resultado = self.configuracoes.update_one(
+                filtro,
+                {
+                    "$set": {"limites": valores, "atualizado_por": por, "atualizado_em": agora()},
+                    "$inc": {"versao": 1},
+                },
+                upsert=not versao,  # the very first save creates the document
+            )
+        except DuplicateKeyError:  # the document exists at another version: someone saved
+            return False
+        return resultado.matched_count == 1 or resultado.upserted_id is not None

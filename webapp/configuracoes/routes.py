@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from ..auth import exigir_gerente
 from ..components import componente
+from ..fila import labels
+from ..fila.domain import Status
 from ..forms import ConfirmarForm
 from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
@@ -28,7 +30,8 @@ def _pagina(
 ) -> Response:
     repo = componente(ConfiguracoesRepository)
     if limites is None:
-        limites = LimitesForm(formdata=None, data=repo.limites_colunas())
+        dados = {**repo.limites_colunas(), "versao": str(repo.versao_limites())}
+        limites = LimitesForm(formdata=None, data=dados)
     passes = repo.listar_passes()
     corpo = render_template(
         "configuracoes/index.html",
@@ -56,11 +59,20 @@ def index() -> Response:
 @exigir_gerente
 def salvar() -> Any:
     form = LimitesForm()
-    if form.validate():
-        componente(ConfiguracoesRepository).salvar_limites(form.limites(), current_user.ator.id)
-        flash("Limites das colunas salvos.", "limites")
-        return redirect(url_for("configuracoes.index") + "#limites", code=303)
-    return _pagina(limites=form, status=400)
+    if not form.validate():
+        return _pagina(limites=form, status=400)
+    repo = componente(ConfiguracoesRepository)
+    if not repo.salvar_limites(form.limites(), current_user.ator.id, form.versao_lida()):
+        # Saved by someone else since this page was drawn: theirs stays; these values stay
+        # in the form, against the limits as they are now.
+        form.versao.data = str(repo.versao_limites())
+        atuais = repo.limites_colunas()
+        form.conflito = ", ".join(
+            f"{labels.COLUNAS[s]}: {atuais[str(s)] or 'sem limite'}" for s in Status
+        )
+        return _pagina(limites=form, status=409)
+    flash("Limites das colunas salvos.", "limites")
+    return redirect(url_for("configuracoes.index") + "#limites", code=303)
 
 
 @bp.post("/passes")
