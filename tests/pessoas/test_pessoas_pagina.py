@@ -147,6 +147,40 @@ def test_editar_nome_mantem_a_sessao_e_mudar_o_papel_encerra(
     )
 
 
+def test_edicao_feita_numa_pagina_antiga_nao_desfaz_a_de_outro_gerente(
+    app: Flask, gerente: FlaskClient, usuarios_demo
+) -> None:
+    """Two managers open Marcos's page; one makes him a manager, the other then saves a new
+    name from the page drawn before: refused (it would have put the old role back), with the
+    reason; from the page as it is now, the name is saved and the role kept."""
+    pagina = gerente.get("/pessoas/mecanico").text
+    versao = re.search(r'name="versao"[^>]*value="(\d+)"', pagina).group(1)
+    componente(PessoasService, app).editar("mecanico", "Marcos Mecânico", "gerente", 101, QUEM)
+    r = postar(
+        gerente,
+        "/pessoas/mecanico",
+        {"versao": versao, "nome": "Marcos Silva", "papel": "mecanico", "funcionario_id": "101"},
+    )
+    assert r.status_code == 400
+    assert "Este cadastro mudou enquanto você editava (outra pessoa salvou)" in r.text
+    usuario = componente(PessoasQueries, app).obter("mecanico")
+    assert usuario.e_gerente and usuario.nome == "Marcos Mecânico"  # the other's save stands
+    atual = re.search(r'name="versao"[^>]*value="(\d+)"', gerente.get("/pessoas/mecanico").text)
+    r = postar(
+        gerente,
+        "/pessoas/mecanico",
+        {
+            "versao": atual.group(1),
+            "nome": "Marcos Silva",
+            "papel": "gerente",
+            "funcionario_id": "101",
+        },
+    )
+    assert r.status_code == 303
+    usuario = componente(PessoasQueries, app).obter("mecanico")
+    assert usuario.e_gerente and usuario.nome == "Marcos Silva"
+
+
 def test_desativar_encerra_a_sessao_aberta_e_impede_a_entrada(
     app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
 ) -> None:

@@ -155,7 +155,12 @@ def edit_user(
         numero = atual.funcionario_id
     try:
         usuario = componente(PessoasService).editar(
-            atual.login, nome or atual.nome, papel or atual.papel.value, numero, QUEM
+            atual.login,
+            nome or atual.nome,
+            papel or atual.papel.value,
+            numero,
+            QUEM,
+            lido_em=atual.documento.get("atualizado_em"),  # what it keeps is what it read
         )
     except UsuarioInvalido as erro:
         _falhar(erro)

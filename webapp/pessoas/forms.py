@@ -3,7 +3,7 @@ password. The rules of a user's fields stay in model.py, the same for the comman
 
 from __future__ import annotations
 
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -16,6 +16,8 @@ MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
 
 
 class PessoaForm(Formulario):
+    # The record's version the page was drawn with (repository.versao_de); empty when adding.
+    versao = HiddenField(default="")
     nome = texto_obrigatorio("Nome", "Informe o nome.", 80)
     papel = SelectField("Papel", choices=PAPEIS_ESCOLHA, default="mecanico")
     funcionario_id = InteiroOpcional(

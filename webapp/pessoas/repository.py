@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -157,13 +157,15 @@ class PessoasRepository:
         funcionario_id: int | None,
         *,
         so_nao_admin: bool = False,
+        lido_em: datetime | None = None,
     ) -> tuple[Usuario, Usuario]:
         """Change a user's name, role and funcionario_id in one conditional update; (before,
         after). A new role ends the user's open sessions (their new rights apply everywhere at
         once, open boards included); a new name or number does not. `so_nao_admin`: the
         change is made by someone who is not an admin, so it applies only to a user who is not
         one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
-        (UltimoAdmin)."""
+        (UltimoAdmin). `lido_em`: the `atualizado_em` of the record the edit was made on; any
+        change since (another manager's edit, a reset) refuses it (EdicaoConcorrente)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
         if so_nao_admin and papel == ADMIN:
             raise ApenasAdmin()
@@ -181,6 +183,8 @@ class PessoasRepository:
         else:
             campos["funcionario_id"] = funcionario_id
         filtro = {"login": normalizar_login(login), **(NAO_ADMIN if so_nao_admin else {})}
+        if lido_em is not None:
+            filtro["atualizado_em"] = lido_em
         try:
             antes = self._sem_perder_o_ultimo_admin(
                 lambda sessao: self.usuarios.find_one_and_update(
@@ -190,9 +194,15 @@ class PessoasRepository:
         except DuplicateKeyError as erro:
             raise _duplicado(erro, login, funcionario_id) from None
         if antes is None:
-            if so_nao_admin and self._existe(login):
+            # The write decided; this read only tells why nothing changed.
+            atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"atualizado_em": 1})
+            if atual is None:
+                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
+            if lido_em is not None and _ms(atual.get("atualizado_em")) != _ms(lido_em):
+                raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
+            if so_nao_admin:
                 raise ApenasAdmin()
-            raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
+            raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
         depois = {**antes, "nome": nome, "papel": papel}
         depois.pop("funcionario_id", None)
         if funcionario_id is not None:
@@ -304,6 +314,34 @@ class PessoasRepository:
                 continue  # exists already, or its funcionario_id is taken
             criados.append(dados["login"])
         return criados
+
+
+EDICAO_CONCORRENTE = (
+    "Este cadastro mudou enquanto você editava (outra pessoa salvou): nada foi salvo. "
+    "Confira como está agora e salve de novo."
+)
+
+
+def _ms(instante: datetime | None) -> int | None:
+    """An instant as MongoDB keeps it (milliseconds; naive means UTC)."""
+    if instante is None:
+        return None
+    if instante.tzinfo is None:
+        instante = instante.replace(tzinfo=UTC)
+    return int(instante.timestamp() * 1000)
+
+
+def versao_de(usuario: Usuario) -> str:
+    """The record's version as a form carries it: its `atualizado_em` in milliseconds."""
+    ms = _ms(usuario.documento.get("atualizado_em"))
+    return "" if ms is None else str(ms)
+
+
+def instante_da_versao(texto: str | None) -> datetime | None:
+    """The `atualizado_em` a form's version names (None: none given, or not a version)."""
+    if not texto or not texto.isascii() or not texto.isdigit() or len(texto) > 15:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(texto))
 
 
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:

@@ -21,6 +21,7 @@ from ..urls import caminho_de, destino_seguro
 from .domain import Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm
 from .queries import PessoasQueries
+from .repository import instante_da_versao, versao_de
 from .service import PessoasService
 
 bp = Blueprint("pessoas", __name__)
@@ -125,6 +126,7 @@ def _pagina_pessoa(
             "nome": usuario.nome,
             "papel": usuario.papel.value,
             "funcionario_id": usuario.funcionario_id,
+            "versao": versao_de(usuario),
         }
         form = PessoaForm(formdata=None, data=dados)
     form.oferecer(quem().e_admin, usuario.papel)
@@ -154,7 +156,12 @@ def editar(login: str) -> Any:
     if form.validate():
         try:
             servico().editar(
-                usuario.login, form.nome.data, form.papel.data, form.funcionario_id.data, quem()
+                usuario.login,
+                form.nome.data,
+                form.papel.data,
+                form.funcionario_id.data,
+                quem(),
+                lido_em=instante_da_versao(form.versao.data),
             )
         except UsuarioInvalido as erro:
             marcar(form, erro, "nome")

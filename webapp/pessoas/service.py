@@ -54,7 +54,13 @@ class PessoasService:
         return usuario, senha
 
     def editar(
-        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Ator
+        self,
+        login: str,
+        nome: str,
+        papel: str,
+        funcionario_id: int | None,
+        quem: Ator,
+        lido_em: datetime | None = None,
     ) -> Usuario:
         """Name, role and funcionario_id; a new role ends the person's sessions. Nobody
         changes their own role (a manager cannot lock themselves out of this page). Only an
@@ -64,7 +70,7 @@ class PessoasService:
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
         antes, depois = self.repo.editar(
-            login, nome, papel, funcionario_id, so_nao_admin=not quem.e_admin
+            login, nome, papel, funcionario_id, so_nao_admin=not quem.e_admin, lido_em=lido_em
         )
         mudou = {
             campo: [antes.documento.get(campo), depois.documento.get(campo)]
