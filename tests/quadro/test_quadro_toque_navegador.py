@@ -394,3 +394,18 @@ def test_senha_temporaria_aparece_e_e_anunciada(
         formulario.get_by_role("button", name="Adicionar").tap()
         expect(formulario.get_by_label("Usuário (para entrar)")).to_be_focused()
         expect(formulario.get_by_label("Usuário (para entrar)")).to_be_in_viewport()
+
+
+def test_botoes_do_cartao_afastados_para_dedos_de_luva(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On a touch screen a step that posts at once ("Iniciar diagnóstico") and "Mais…" beside
+    it are at least 12 px apart: a gloved finger does not take one for the other."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9901, "placa": "LUV0A00"})["fila_id"]
+    marcos = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = marcos.cartao(fila_id, "AGUARDANDO")
+    passo = cartao.get_by_role("button", name="Iniciar diagnóstico").bounding_box()
+    mais = cartao.get_by_role("link", name=re.compile("Mais ações")).bounding_box()
+    assert passo and mais
+    assert mais["x"] - (passo["x"] + passo["width"]) >= 12, (passo, mais)
