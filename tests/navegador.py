@@ -75,6 +75,16 @@ class Pessoa:
         expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1, timeout=15_000)
         return self
 
+    def entrar_sem_ligacao(self, login: str, senha: str) -> Page:
+        """Sign in and wait for the board only, not for its stream (a test that holds or
+        refuses the stream's requests)."""
+        self.pagina.goto("/entrar")
+        self.pagina.get_by_label("Usuário").fill(login)
+        self.pagina.get_by_label("Senha").fill(senha)
+        self.pagina.get_by_role("button", name="Entrar").click()
+        expect(self.pagina.locator("#quadro")).to_be_visible()
+        return self.pagina
+
     def entrar_sem_js(self, login: str, senha: str) -> Page:
         """Sign in through the plain form, in a context without JavaScript: the board's page."""
         self.pagina.goto("/entrar")

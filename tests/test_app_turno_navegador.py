@@ -412,10 +412,7 @@ def test_religacao_lenta_nao_abre_um_segundo_stream(app: Flask, abrir, usuarios_
         # the next ones are held: a slow answer, released below
 
     pagina.route("**/eventos*", rota_eventos)
-    pagina.goto("/entrar")
-    pagina.get_by_label("Usuário").fill("mecanico")
-    pagina.get_by_label("Senha").fill("mecanico123")
-    pagina.get_by_role("button", name="Entrar").click()
+    tablet.entrar_sem_ligacao("mecanico", "mecanico123")
     expect(pagina.locator("#conexao-quadro")).to_be_visible()  # no stream
     for _ in range(40):  # the watchdog asks again, and that answer does not come
         pagina.clock.run_for("00:05")
@@ -524,11 +521,7 @@ def test_primeira_ligacao_recusada_e_tentada_de_novo(
         rota.fulfill(status=503, body="Banco de dados indisponível", content_type="text/plain")
 
     pagina.route("**/eventos*", indisponivel)
-    pagina.goto("/entrar")
-    pagina.get_by_label("Usuário").fill("mecanico")
-    pagina.get_by_label("Senha").fill("mecanico123")
-    pagina.get_by_role("button", name="Entrar").click()
-    expect(pagina.locator("#quadro")).to_be_visible()
+    tablet.entrar_sem_ligacao("mecanico", "mecanico123")
     expect(pagina.locator("#conexao-quadro")).to_be_visible()  # said at once: no stream
     pagina.clock.run_for("01:00")
     for _ in range(100):  # the requests fired meanwhile reach the route (real time, bounded)
