@@ -165,7 +165,7 @@ class PessoasRepository:
         change is made by someone who is not an admin, so it applies only to a user who is not
         one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
         (UltimoAdmin). `lido_em`: the `atualizado_em` of the record the edit was made on; any
-        change since (another manager's edit, a reset) refuses it (EdicaoConcorrente)."""
+        change since (another manager's edit, a reset) refuses it (EDICAO_CONCORRENTE)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
         if so_nao_admin and papel == ADMIN:
             raise ApenasAdmin()
