@@ -563,6 +563,8 @@ def test_quadro_avisa_quando_o_servico_de_os_esta_fora_do_ar(
         paginas[nome] = cliente
     html = paginas["logo"].get("/").text
     assert "sistema de OS está fora do ar há menos de 1 min: 1 atualização aguarda envio." in html
+    # A state drawn again every 30 s: said politely, not as an alert each time.
+    assert '<p class="aviso-os" role="status">O sistema de OS está fora do ar' in html
     cartao = cartao_html(html, str(item["_id"]))
     assert "Sistema de OS: envio pendente (1 tentativa, próxima às" in cartao
     assert "fora do ar" not in paginas["paciente"].get("/").text
