@@ -390,3 +390,30 @@ def test_dias_sem_ordens_aparecem_com_zero() -> None:
     assert ind.finalizadas == 0 and ind.geral.figuras["total"].mediana_texto == "—"
     assert periodo(None, None, None, date(2026, 3, 10)).de == date(2026, 3, 4)  # 7 days
     assert periodo("hoje", None, None, date(2026, 3, 10)).rotulo == "Hoje, 10/03/2026"
+
+
+def test_atrasadas_contadas_todas_mesmo_alem_da_lista(
+    app: Flask, api: Api, usuarios_demo, entrar
+) -> None:
+    """After a long weekend more orders are late than the list shows (its first 200): the page
+    and the API count them all, as the board's header does, and say the list is the oldest."""
+    agora = datetime.now(UTC)
+    for n in range(205):  # urgent, waiting 3 hours: past the red threshold
+        componente(FilaService, app).adicionar(
+            3000 + n, GERENTE, Prioridade.URGENTE, instante=agora - timedelta(hours=3, minutes=n)
+        )
+    gerente = app.test_client()
+    entrar(gerente, "gerente", "gerente123")
+    html = gerente.get("/indicadores", query_string={"periodo": "7d"}).text
+    texto = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Atrasadas agora 205" in texto
+    assert "São 205: a tabela mostra as 200 mais antigas." in texto
+    # The download is the days shown, not "the last 7 days" worked out again when clicked.
+    with app.app_context():
+        hoje = service.hoje()
+    assert (
+        f'href="/indicadores/exportar.csv?periodo=personalizado&amp;de={hoje - timedelta(days=6)}'
+        f'&amp;ate={hoje}"' in html
+    )
+    corpo = api.como("gerente").get("/indicadores").json
+    assert corpo["atrasadas_total"] == 205 and len(corpo["atrasadas"]) == 200

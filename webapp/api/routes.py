@@ -415,6 +415,7 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
             }
             for a in indicadores.atrasadas()
         ],
+        "atrasadas_total": indicadores.total_atrasadas(),
     }  # fmt: skip
     return s.Indicadores.model_validate(dados).model_dump(mode="json")
 

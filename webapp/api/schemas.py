@@ -376,8 +376,12 @@ class Indicadores(BaseModel):
     por_prioridade: list[PorPrioridade]
     por_mecanico: list[PorMecanico]
     por_dia: list[PorDia]
+    atrasadas_total: int = Field(
+        description="Quantas ordens abertas estão atrasadas agora, todas (a lista para nas 200 "
+        "mais antigas)"
+    )
     atrasadas: list[Atrasada] = Field(
-        description="Ordens abertas atrasadas agora, mais antigas primeiro"
+        description="Ordens abertas atrasadas agora, mais antigas primeiro (as 200 primeiras)"
     )
 
 

@@ -44,6 +44,7 @@ def pagina() -> Any:
         ind=ind,
         graficos=graficos(ind),
         atrasadas=service.atrasadas(),
+        total_atrasadas=service.total_atrasadas(),
         em_risco=service.em_risco(),
         periodos=PERIODOS,
         leitura=LEITURA,
