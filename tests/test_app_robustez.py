@@ -77,6 +77,11 @@ def test_cartao_com_dado_ruim_aparece_como_tal(
     finally:
         leitor.fechar()
     assert api.get(f"/fila-execucao/{ruim}").status_code == 200
+    # A priority no code knows, on an order late by its promise: the indicators still answer.
+    fila.update_one({"ordem_servico_id": 3002}, {"$set": {"prioridade": "XYZ"}})
+    assert gerente.get("/indicadores").status_code == 200
+    corpo = api.como("gerente").get("/indicadores")
+    assert corpo.status_code == 200 and corpo.json["atrasadas_total"] >= 1
 
 
 # --- 2. Odd input: 400 or 404 with a Portuguese message, never 500 ---------------------------

@@ -18,7 +18,7 @@ from ..cartoes.service import contexto
 from ..clock import Clock, agora, duracao
 from ..components import componente
 from ..fila import labels
-from ..fila.domain import Papel, Prioridade
+from ..fila.domain import Papel
 from ..fila.queries import FilaQueries
 from ..fila.repository import FilaRepository
 from ..fila.stages import limites_alerta
@@ -91,7 +91,8 @@ def atrasadas() -> list[Atrasada]:
     resultado = []
     for item in itens:
         cartao = cards.cartao(item, ctx)
-        limite = limites_[Prioridade(item["prioridade"])][1] * 60
+        # The card's priority: a stored one the card could not read is shown as such, not a 500.
+        limite = limites_[cartao.prioridade][1] * 60
         resultado.append(
             Atrasada(item, cartao, limite, cartao.entrega_atrasada, cartao.alerta == "atraso")
         )
