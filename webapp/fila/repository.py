@@ -125,8 +125,10 @@ class FilaRepository:
 
     def _preencher_pausas(self) -> None:
         """Items stored before `pausas_s` or `pausas_motivo_s` existed get both once, replayed
-        from their history. Each write is conditional on the item's version: one changed
-        meanwhile got them from that change's own update (or is picked up at the next start)."""
+        from their history. Each write is conditional on the item's version. An item a step
+        changes in the moment between this read and this write keeps what that step wrote
+        (only the hold it ended, not the older ones): a window of milliseconds, once, at the
+        upgrade that brought these fields; every deployment since starts with them."""
         sem = {"$or": [{"pausas_s": {"$exists": False}}, {"pausas_motivo_s": {"$exists": False}}]}
         for item in self.fila.find(
             {**sem, "historico.acao": "pausar"}, {"historico": 1, "versao": 1}
