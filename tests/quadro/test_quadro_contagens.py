@@ -178,3 +178,26 @@ def test_no_tablet_minhas_ordens_e_um_push_mantem_contagem_cartoes_e_aviso_junto
     conferir({"EM_REPARO": "0", "FINALIZADA": "1 de 2"})  # nothing to be "de"
     expect(pagina.locator("#aba-contagem-FINALIZADA")).to_have_text("1 de 2")
     assert tablet.erros == [], tablet.erros
+
+
+def test_quadro_filtrado_nao_anuncia_o_que_nao_mostra(
+    rapido: Flask, fila, usuarios_demo, entrar, api
+) -> None:
+    """Another mechanic's order moves: a board on "Minhas ordens" gets the new counts, not its
+    announcement (a screen reader there hears this board's changes, not the whole shop's)."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    _, leitor = stream_de_teste(mecanico, "/eventos?mecanico=101")
+    try:
+        leitor.proxima()
+        alheia = fila["AGUARDANDO"][0]
+        api.passo(alheia, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+        mudanca = leitor.proxima(timeout=3, com="contagem-EM_DIAGNOSTICO")["data"]
+        anuncio = re.search(r'hx-target="#anuncios"[^>]*>(.*?)</hx-partial>', mudanca, re.S)
+        assert anuncio is None or "iniciou o diagnóstico" not in anuncio.group(1), mudanca
+        minha = fila["AGUARDANDO"][1]
+        api.passo(minha, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        mudanca = leitor.proxima(timeout=3, com=minha)["data"]
+        assert re.search(r'hx-target="#anuncios"[^>]*>[^<]*iniciou o diagnóstico', mudanca)
+    finally:
+        leitor.fechar()

@@ -130,11 +130,13 @@ def render_mudancas(
         for fila_id, item in mudados
     ]
     if anunciar is None:
+        # Only what this board shows is said: a mechanic on "Minhas ordens" does not hear the
+        # whole shop's changes (a screen reader reads every one).
         autores = componente(PessoasQueries).nomes_por_login(
-            (i.get("historico") or [{}])[-1].get("por") for i in itens
+            (i.get("historico") or [{}])[-1].get("por") for i in visiveis
         )
         anunciar = " ".join(
-            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for _, item in mudados))
+            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for item in visiveis))
         )
     return render_template(
         "quadro/_mudanca.html",
