@@ -66,11 +66,14 @@ class Pessoa:
             "console", lambda m: self.erros.append(m.text) if m.type == "error" else None
         )
 
-    def entrar(self, login: str, senha: str) -> Pessoa:
+    def _enviar_entrada(self, login: str, senha: str) -> None:
         self.pagina.goto("/entrar")
         self.pagina.get_by_label("Usuário").fill(login)
         self.pagina.get_by_label("Senha").fill(senha)
         self.pagina.get_by_role("button", name="Entrar").click()
+
+    def entrar(self, login: str, senha: str) -> Pessoa:
+        self._enviar_entrada(login, senha)
         # Pushed updates flowing (the stream's first message is the current board).
         expect(self.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1, timeout=15_000)
         return self
@@ -78,21 +81,13 @@ class Pessoa:
     def entrar_sem_ligacao(self, login: str, senha: str) -> Page:
         """Sign in and wait for the board only, not for its stream (a test that holds or
         refuses the stream's requests)."""
-        self.pagina.goto("/entrar")
-        self.pagina.get_by_label("Usuário").fill(login)
-        self.pagina.get_by_label("Senha").fill(senha)
-        self.pagina.get_by_role("button", name="Entrar").click()
+        self._enviar_entrada(login, senha)
         expect(self.pagina.locator("#quadro")).to_be_visible()
         return self.pagina
 
     def entrar_sem_js(self, login: str, senha: str) -> Page:
         """Sign in through the plain form, in a context without JavaScript: the board's page."""
-        self.pagina.goto("/entrar")
-        self.pagina.get_by_label("Usuário").fill(login)
-        self.pagina.get_by_label("Senha").fill(senha)
-        self.pagina.get_by_role("button", name="Entrar").click()
-        expect(self.pagina.locator("#quadro")).to_be_visible()
-        return self.pagina
+        return self.entrar_sem_ligacao(login, senha)
 
     def cartao(self, fila_id: str, status: str | None = None):
         seletor = f"#cartao-{fila_id}"

@@ -43,6 +43,15 @@ class ConfirmarForm(Formulario):
     """A button that only needs the CSRF token (a step, a retry, a revocation)."""
 
 
+def algarismos(texto: str | None, maximo: int) -> int | None:
+    """A whole number a form carries back as it was drawn (a record's version): up to `maximo`
+    ASCII digits, else None."""
+    texto = texto or ""
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= maximo):
+        return None
+    return int(texto)
+
+
 def ate(maximo: int) -> Length:
     """At most `maximo` characters, said the same way in every form."""
     return Length(max=maximo, message=f"Use no máximo {maximo:,} caracteres.".replace(",", "."))

@@ -22,6 +22,7 @@ from flask import (
 )
 from pymongo.errors import PyMongoError
 
+from ..cartoes.service import contar_atrasadas
 from ..components import componente
 from ..errors import ErroHttp
 from ..fila.domain import Acao, Ator, NaoEncontrada, Papel, Status
@@ -415,7 +416,7 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
             }
             for a in indicadores.atrasadas()
         ],
-        "atrasadas_total": indicadores.total_atrasadas(),
+        "atrasadas_total": contar_atrasadas(),
     }  # fmt: skip
     return s.Indicadores.model_validate(dados).model_dump(mode="json")
 

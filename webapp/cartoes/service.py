@@ -25,6 +25,13 @@ from ..settings import Settings
 from . import cards
 
 
+def contar_atrasadas() -> int:
+    """How many open orders are late now, all of them: the board header's count and the
+    indicators' "Atrasadas agora" (one indexed count, never one per card)."""
+    limites = limites_alerta(componente(Settings).alerta_etapa)
+    return componente(FilaQueries).contar_atrasadas(agora(), limites)
+
+
 def contexto(
     papel: Papel | None, itens: list[Mapping[str, Any]], *, previsao: bool = False
 ) -> cards.Contexto:

@@ -8,7 +8,7 @@ from wtforms import HiddenField
 
 from ..fila import labels
 from ..fila.domain import Status
-from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, algarismos, texto_obrigatorio
 
 LIMITE_MAXIMO = 999
 MENSAGEM_LIMITE = f"Use um número inteiro de 1 a {LIMITE_MAXIMO}, ou deixe em branco (sem limite)."
@@ -33,9 +33,18 @@ class LimitesForm(Formulario):
     def limites(self) -> dict[str, int | None]:
         return {str(s): self[str(s)].data for s in Status}
 
+    def marcar_conflito(self, atuais: dict[str, int | None], versao: int) -> None:
+        """Someone saved since this page was drawn: say the limits as they are now, and take
+        their version, so saving again from this form is taken."""
+        self.versao.data = str(versao)
+        self.conflito = ", ".join(
+            f"{labels.COLUNAS[s]}: {atuais[str(s)] or 'sem limite'}" for s in Status
+        )
+
     def versao_lida(self) -> int:
-        texto = str(self.versao.data or "0")
-        return int(texto) if texto.isascii() and texto.isdigit() and len(texto) < 10 else -1
+        """The version sent back (-1, never saved, when it is not one)."""
+        versao = algarismos(str(self.versao.data or "0"), 9)
+        return -1 if versao is None else versao
 
 
 class NovoPasseForm(Formulario):

@@ -10,8 +10,6 @@ from flask_login import current_user
 
 from ..auth import exigir_gerente
 from ..components import componente
-from ..fila import labels
-from ..fila.domain import Status
 from ..forms import ConfirmarForm
 from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
@@ -65,11 +63,7 @@ def salvar() -> Any:
     if not repo.salvar_limites(form.limites(), current_user.ator.id, form.versao_lida()):
         # Saved by someone else since this page was drawn: theirs stays; these values stay
         # in the form, against the limits as they are now.
-        form.versao.data = str(repo.versao_limites())
-        atuais = repo.limites_colunas()
-        form.conflito = ", ".join(
-            f"{labels.COLUNAS[s]}: {atuais[str(s)] or 'sem limite'}" for s in Status
-        )
+        form.marcar_conflito(repo.limites_colunas(), repo.versao_limites())
         return _pagina(limites=form, status=409)
     flash("Limites das colunas salvos.", "limites")
     return redirect(url_for("configuracoes.index") + "#limites", code=303)

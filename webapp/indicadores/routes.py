@@ -10,6 +10,7 @@ from flask import Blueprint, Response, make_response, render_template, request, 
 
 from .. import errors
 from ..auth import exigir_gerente
+from ..cartoes.service import contar_atrasadas
 from . import service
 from .charts import graficos
 from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
@@ -44,7 +45,7 @@ def pagina() -> Any:
         ind=ind,
         graficos=graficos(ind),
         atrasadas=service.atrasadas(),
-        total_atrasadas=service.total_atrasadas(),
+        total_atrasadas=contar_atrasadas(),
         em_risco=service.em_risco(),
         periodos=PERIODOS,
         leitura=LEITURA,

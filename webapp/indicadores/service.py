@@ -75,13 +75,6 @@ class Atrasada:
         return c.sub_etapa or labels.STATUS[c.status]
 
 
-def total_atrasadas() -> int:
-    """How many open orders are late now, all of them (the list below stops at its first 200):
-    the board header's count."""
-    limites_ = limites_alerta(componente(Settings).alerta_etapa)
-    return componente(FilaQueries).contar_atrasadas(agora(), limites_)
-
-
 def atrasadas() -> list[Atrasada]:
     """The open orders late now, oldest first, with the reasons the card would show (the first
     200: FilaQueries.atrasadas)."""

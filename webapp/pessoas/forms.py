@@ -3,16 +3,31 @@ password. The rules of a user's fields stay in model.py, the same for the comman
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import Formulario, InteiroOpcional, ate, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
-from .domain import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA, Papel, papeis_que_concede
+from .domain import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA, Papel, Usuario, papeis_que_concede
+from .repository import em_ms
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
 MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
+
+
+def versao_de(usuario: Usuario) -> str:
+    """The record's version as the form carries it: its `atualizado_em` in milliseconds."""
+    ms = em_ms(usuario.documento.get("atualizado_em"))
+    return "" if ms is None else str(ms)
+
+
+def instante_da_versao(texto: str | None) -> datetime | None:
+    """The `atualizado_em` a form's version names (None: none given, or not a version)."""
+    ms = algarismos(texto, 15)
+    return None if ms is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 
 
 class PessoaForm(Formulario):

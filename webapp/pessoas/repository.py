@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -198,7 +198,7 @@ class PessoasRepository:
             atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"atualizado_em": 1})
             if atual is None:
                 raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
-            if lido_em is not None and _ms(atual.get("atualizado_em")) != _ms(lido_em):
+            if lido_em is not None and em_ms(atual.get("atualizado_em")) != em_ms(lido_em):
                 raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
             if so_nao_admin:
                 raise ApenasAdmin()
@@ -322,26 +322,13 @@ EDICAO_CONCORRENTE = (
 )
 
 
-def _ms(instante: datetime | None) -> int | None:
+def em_ms(instante: datetime | None) -> int | None:
     """An instant as MongoDB keeps it (milliseconds; naive means UTC)."""
     if instante is None:
         return None
     if instante.tzinfo is None:
         instante = instante.replace(tzinfo=UTC)
     return int(instante.timestamp() * 1000)
-
-
-def versao_de(usuario: Usuario) -> str:
-    """The record's version as a form carries it: its `atualizado_em` in milliseconds."""
-    ms = _ms(usuario.documento.get("atualizado_em"))
-    return "" if ms is None else str(ms)
-
-
-def instante_da_versao(texto: str | None) -> datetime | None:
-    """The `atualizado_em` a form's version names (None: none given, or not a version)."""
-    if not texto or not texto.isascii() or not texto.isdigit() or len(texto) > 15:
-        return None
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(texto))
 
 
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:

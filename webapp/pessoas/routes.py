@@ -19,9 +19,8 @@ from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
 from ..urls import caminho_de, destino_seguro
 from .domain import Usuario, UsuarioInvalido, descrever
-from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm
+from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
-from .repository import instante_da_versao, versao_de
 from .service import PessoasService
 
 bp = Blueprint("pessoas", __name__)

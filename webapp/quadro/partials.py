@@ -12,17 +12,15 @@ from markupsafe import Markup
 
 from ..cartoes import cards
 from ..cartoes.cards import Cartao, Coluna
-from ..cartoes.service import contexto, mecanicos
+from ..cartoes.service import contar_atrasadas, contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import GESTORES, Papel
 from ..fila.queries import FilaQueries, cursor
-from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import Estado
-from ..settings import Settings
 from .filters import Filtros
 
 POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
@@ -67,12 +65,6 @@ def montar_colunas(
         componente(ConfiguracoesRepository).limites_colunas(),
     )
     return colunas, ctx
-
-
-def contar_atrasadas() -> int:
-    """Open orders late now (the header's count): one indexed count, never one per card."""
-    limites = limites_alerta(componente(Settings).alerta_etapa)
-    return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
 def render_contagens(
@@ -124,7 +116,7 @@ def render_mudancas(
     carry no one's CSRF token (htmx sends it as a header)."""
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
-    ctx = contexto(papel, itens)  # the names of every changed order's mechanic (announcements)
+    ctx = contexto(papel, visiveis)  # names and forecasts of the cards this board shows
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
         for fila_id, item in mudados

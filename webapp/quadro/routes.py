@@ -36,7 +36,13 @@ from .. import assets, broker, errors, sse
 from ..auth import exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import base_da_previsao, contexto, mecanicos, prometer_previsao
+from ..cartoes.service import (
+    base_da_previsao,
+    contar_atrasadas,
+    contexto,
+    mecanicos,
+    prometer_previsao,
+)
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain, labels
@@ -140,7 +146,7 @@ def pagina_quadro(
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
         situacao_os=componente(OsLink).situacao(),
-        atrasadas=partials.contar_atrasadas(),
+        atrasadas=contar_atrasadas(),
         batida_ms=componente(Settings).sse_batida_ms,
         # This page's id: its requests carry it, and its stream leaves out their changes.
         quadro_id=secrets.token_urlsafe(9),
