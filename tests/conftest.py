@@ -70,8 +70,12 @@ def _settings(mongodb_url: str, database: str) -> Settings:
 
 
 def _forma(db: Database) -> dict[str, Any]:
-    """A database's collections and their indexes (names, keys, options)."""
-    return {nome: db[nome].index_information() for nome in sorted(db.list_collection_names())}
+    """A database's collections, their options (a validator a test set) and their indexes
+    (names, keys, options)."""
+    return {
+        c["name"]: (c.get("options"), db[c["name"]].index_information())
+        for c in sorted(db.list_collections(), key=lambda c: c["name"])
+    }
 
 
 class Bancos:

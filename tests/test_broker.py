@@ -22,6 +22,7 @@ from webapp.broker import ACESSO, MUDANCA, RESSINCRONIZAR, Broker, Evento
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.mongo import Mongo
+from webapp.pessoas.domain import Linha
 from webapp.pessoas.repository import PessoasRepository
 from webapp.sessao.repository import SessoesRepository
 from webapp.sincronizacao_os.dispatcher import OsDispatcher
@@ -111,7 +112,9 @@ def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_d
         assert (
             componente(ConfiguracoesRepository, app).verificar_passe(token) is not None
         )  # notes its last use
-        componente(PessoasRepository, app).registrar_entrada("mecanico", datetime.now(UTC))
+        componente(PessoasRepository, app).registrar_entrada(
+            "mecanico", Linha("entrar", "mecanico", datetime.now(UTC), "10.0.0.5")
+        )
         sessao = componente(SessoesRepository, app).abrir("mecanico", "10.0.0.5", "tablet")
         marco = api.criar(1003)  # after the writes above: anything of theirs would come first
         evento = assinatura.proximo(timeout=5)

@@ -3,11 +3,13 @@ real MongoDB."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from pymongo.database import Database
+from pymongo.errors import WriteError
 
 from webapp.components import componente
 from webapp.fila.domain import Ator, Papel
@@ -15,6 +17,7 @@ from webapp.mongo import Mongo
 from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
+from webapp.pessoas.service import PessoasService
 from webapp.sessao.repository import (
     JANELA,
     LIMITE_FALHAS,
@@ -274,3 +277,36 @@ def test_comandos_de_pessoas(app: Flask, db: Database, consultas: PessoasQueries
          "Alterou o cadastro: papel Mecânico → Gerente; nº de funcionário 101 → 150", "joao", "-"],
     ]  # fmt: skip
     assert db["registro_acessos"].count_documents({}) == 5
+
+
+def test_mudanca_e_sua_linha_no_registro_sao_uma_so_escrita(
+    app: Flask, db: Database, consultas: PessoasQueries
+) -> None:
+    """A change of a person and its line of the record are one transaction: with the record
+    refusing every line (a validator MongoDB enforces), no change is left unrecorded."""
+    servico = componente(PessoasService, app)
+    gerente = Ator("gerente", Papel.GERENTE, pessoa=True, endereco="10.0.0.9")
+    servico.criar("joao", "João", "mecanico", 101, gerente)
+    assert [r["acao"] for r in db["registro_acessos"].find()] == ["criar"]
+    antes = db["usuarios"].find_one({"login": "joao"})
+    db.command("collMod", "registro_acessos", validator={"acao": "nenhuma"})
+
+    def recusada(mudar: Callable[[], object]) -> None:
+        with pytest.raises(WriteError):
+            mudar()
+
+    recusada(lambda: servico.criar("maria", "Maria", "mecanico", 102, gerente))
+    recusada(lambda: servico.editar("joao", "João Souza", "gerente", 150, gerente))
+    recusada(lambda: servico.definir_ativo("joao", False, gerente))
+    recusada(lambda: servico.redefinir_senha("joao", gerente))
+    recusada(lambda: servico.registrar_entrada(consultas.obter("joao"), "10.0.0.5"))  # type: ignore[arg-type]
+    assert db["usuarios"].find_one({"login": "joao"}) == antes
+    assert consultas.obter("maria") is None
+    assert [r["acao"] for r in db["registro_acessos"].find()] == ["criar"]
+
+    db.command("collMod", "registro_acessos", validator={})
+    servico.editar("joao", "João Souza", "mecanico", 101, gerente)
+    [linha] = db["registro_acessos"].find({"acao": "editar"})
+    assert (linha["por"], linha["endereco"]) == ("gerente", "10.0.0.9")
+    assert linha["detalhe"] == {"nome": ["João", "João Souza"]}
+    assert consultas.obter("joao").nome == "João Souza"  # type: ignore[union-attr]

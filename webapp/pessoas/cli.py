@@ -15,7 +15,7 @@ from ..clock import Clock
 from ..components import componente
 from ..fila.domain import Ator, Papel
 from ..mongo import Indices
-from .domain import PAPEIS, UsuarioInvalido, descrever
+from .domain import PAPEIS, Linha, UsuarioInvalido, descrever
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 from .service import CLI, PessoasService
@@ -103,14 +103,13 @@ def create_user(
     elif senha is None:
         senha = _perguntar_senha()
     componente(Indices).criar()  # the unique indexes are what refuse a duplicate
-    pessoas = componente(PessoasRepository)
+    linha = Linha("criar", CLI, componente(PessoasService).agora(), None)
     try:
-        usuario = pessoas.criar(login, nome, senha, papel.strip(), funcionario_id)
+        usuario = componente(PessoasRepository).criar(
+            login, nome, senha, papel.strip(), funcionario_id, linha=linha
+        )
     except UsuarioInvalido as erro:
         _falhar(erro)
-    detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
-    agora = componente(PessoasService).agora()
-    pessoas.registrar("criar", usuario.login, CLI, agora, None, detalhe)
     click.echo(f"Usuário {usuario.login} criado ({usuario.papel_rotulo}).")
 
 

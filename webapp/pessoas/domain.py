@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..fila.domain import GESTORES, Ator, Papel
@@ -33,6 +36,34 @@ REGISTROS = {
     "redefinir_senha": "Redefiniu a senha",
     "trocar_senha": "Trocou a própria senha",
 }
+
+
+@dataclass(frozen=True)
+class Linha:
+    """A line of that record: `por` did `acao` (REGISTROS) at `em`, from `endereco` (the
+    client's address; None from the command line). The repository writes it in the same
+    transaction as the change it tells: no change goes unrecorded, no line tells one that was
+    not made."""
+
+    acao: str
+    por: str
+    em: datetime
+    endereco: str | None
+    detalhe: dict[str, Any] = field(default_factory=dict)
+
+
+EDITAVEIS = ("nome", "papel", "funcionario_id")  # what an edit changes, and its line tells
+
+
+def mudancas(antes: Mapping[str, Any], depois: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What an edit changed, as its line keeps it: {"papel": ["mecanico", "gerente"]}."""
+    return {
+        campo: [antes.get(campo), depois.get(campo)]
+        for campo in EDITAVEIS
+        if antes.get(campo) != depois.get(campo)
+    }
+
+
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed on a tablet.
 _ALFABETO_SENHA = "abcdefghjkmnpqrstuvwxyz23456789"
 

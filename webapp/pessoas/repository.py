@@ -4,7 +4,8 @@ changes made to them (collection `registro_acessos`), and their indexes."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,12 +16,15 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
 from .domain import (
+    EDITAVEIS,
     FORMATO_LOGIN,
     SENHA_MINIMA,
     ApenasAdmin,
+    Linha,
     UltimoAdmin,
     Usuario,
     UsuarioInvalido,
+    mudancas,
     normalizar_login,
     validar_campos,
 )
@@ -76,7 +80,27 @@ class PessoasRepository:
         # Outside any transaction, so the first guarded change does not create a collection.
         self.guarda.update_one({"_id": GUARDA_ADMINS}, {"$setOnInsert": {"versao": 0}}, upsert=True)
 
-    def _sem_perder_o_ultimo_admin(self, mudar: Any) -> Any:
+    def _transacao(self, fazer: Callable[[ClientSession], Any]) -> Any:
+        """`fazer(sessao)` in one transaction (run again whole on a transient error)."""
+        with self.usuarios.database.client.start_session() as sessao:
+            return sessao.with_transaction(fazer)
+
+    def _anotar(self, sessao: ClientSession, login: str, linha: Linha | None) -> None:
+        """The change's line of the record, inside the change's transaction."""
+        if linha is not None:
+            self.registro.insert_one(
+                {
+                    "acao": linha.acao,
+                    "login": login,
+                    "por": linha.por,
+                    "em": linha.em,
+                    "endereco": linha.endereco,
+                    "detalhe": linha.detalhe,
+                },
+                session=sessao,
+            )
+
+    def _sem_perder_o_ultimo_admin(self, mudar: Callable[[ClientSession], Any]) -> Any:
         """Run `mudar(sessao)` (which returns the user as it was before, or None) in a
         transaction that first takes the admins' guard; refuse (UltimoAdmin, nothing applied)
         when it took an active admin away and none is left."""
@@ -93,8 +117,7 @@ class PessoasRepository:
                 raise UltimoAdmin()
             return antes
 
-        with self.usuarios.database.client.start_session() as sessao:
-            return sessao.with_transaction(transacao)
+        return self._transacao(transacao)
 
     def _existe(self, login: str) -> bool:
         return self.usuarios.count_documents({"login": normalizar_login(login)}, limit=1) > 0
@@ -114,10 +137,12 @@ class PessoasRepository:
         *,
         trocar_senha: bool = False,
         demo: bool = False,
+        linha: Linha | None = None,
     ) -> Usuario:
         """Add a user; UsuarioInvalido on a bad field or a taken login / funcionario_id.
         `trocar_senha`: the password is temporary, to be changed at the first sign-in.
-        `demo`: one of the demo's users (seed-demo), whose password is public."""
+        `demo`: one of the demo's users (seed-demo), whose password is public. `linha`: the
+        record's line, written with it and telling what it was created with."""
         login = normalizar_login(login)
         if not FORMATO_LOGIN.fullmatch(login):
             raise UsuarioInvalido(
@@ -143,8 +168,15 @@ class PessoasRepository:
             documento["demo"] = True
         if funcionario_id is not None:
             documento["funcionario_id"] = funcionario_id
+
+        def inserir(sessao: ClientSession) -> None:
+            self.usuarios.insert_one(documento, session=sessao)
+            if linha is not None:
+                detalhe = {campo: documento[campo] for campo in EDITAVEIS if campo in documento}
+                self._anotar(sessao, login, replace(linha, detalhe=detalhe))
+
         try:
-            self.usuarios.insert_one(documento)
+            self._transacao(inserir)
         except DuplicateKeyError as erro:
             raise _duplicado(erro, login, funcionario_id) from None
         return Usuario(documento)
@@ -158,6 +190,7 @@ class PessoasRepository:
         *,
         so_nao_admin: bool = False,
         lido_em: datetime | None = None,
+        linha: Linha | None = None,
     ) -> tuple[Usuario, Usuario]:
         """Change a user's name, role and funcionario_id in one conditional update; (before,
         after). A new role ends the user's open sessions (their new rights apply everywhere at
@@ -165,7 +198,9 @@ class PessoasRepository:
         change is made by someone who is not an admin, so it applies only to a user who is not
         one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
         (UltimoAdmin). `lido_em`: the `atualizado_em` of the record the edit was made on; any
-        change since (another manager's edit, a reset) refuses it (EDICAO_CONCORRENTE)."""
+        change since (another manager's edit, a reset) refuses it (EDICAO_CONCORRENTE).
+        `linha`: the record's line, written with the change and telling what it changed (none
+        when it changed nothing)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
         if so_nao_admin and papel == ADMIN:
             raise ApenasAdmin()
@@ -185,12 +220,19 @@ class PessoasRepository:
         filtro = {"login": normalizar_login(login), **(NAO_ADMIN if so_nao_admin else {})}
         if lido_em is not None:
             filtro["atualizado_em"] = lido_em
-        try:
-            antes = self._sem_perder_o_ultimo_admin(
-                lambda sessao: self.usuarios.find_one_and_update(
-                    filtro, etapas, return_document=ReturnDocument.BEFORE, session=sessao
-                )
+
+        def mudar(sessao: ClientSession) -> Any:
+            antes = self.usuarios.find_one_and_update(
+                filtro, etapas, return_document=ReturnDocument.BEFORE, session=sessao
             )
+            if antes is not None and linha is not None:
+                detalhe = mudancas(antes, _editado(antes, nome, papel, funcionario_id))
+                if detalhe:
+                    self._anotar(sessao, antes["login"], replace(linha, detalhe=detalhe))
+            return antes
+
+        try:
+            antes = self._sem_perder_o_ultimo_admin(mudar)
         except DuplicateKeyError as erro:
             raise _duplicado(erro, login, funcionario_id) from None
         if antes is None:
@@ -203,55 +245,76 @@ class PessoasRepository:
             if so_nao_admin:
                 raise ApenasAdmin()
             raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
-        depois = {**antes, "nome": nome, "papel": papel}
-        depois.pop("funcionario_id", None)
-        if funcionario_id is not None:
-            depois["funcionario_id"] = funcionario_id
+        depois = _editado(antes, nome, papel, funcionario_id)
         if antes["papel"] != papel:
             depois["carimbo"] = novo_carimbo
         return Usuario(antes), Usuario(depois)
 
     def _atualizar(
-        self, login: str, campos: dict[str, Any], condicao: dict[str, Any] | None = None
+        self,
+        login: str,
+        campos: dict[str, Any],
+        condicao: dict[str, Any] | None = None,
+        linha: Linha | None = None,
     ) -> bool:
-        """Set `campos` with a new stamp: every open session of this user stops loading at its
-        next request. False when the user exists but `condicao` does not hold (nothing done)."""
+        """Set `campos` with a new stamp (every open session of this user stops loading at its
+        next request) and write `linha`. False when the user exists but `condicao` does not
+        hold (nothing done, nothing written)."""
         campos = {
             **campos,
             "carimbo": secrets.token_urlsafe(12),
             "atualizado_em": datetime.now(UTC),
         }
         filtro = {"login": normalizar_login(login)}
-        resultado = self.usuarios.update_one({**filtro, **(condicao or {})}, {"$set": campos})
-        if resultado.matched_count == 0:
+
+        def atualizar(sessao: ClientSession) -> bool:
+            feito = self.usuarios.update_one(
+                {**filtro, **(condicao or {})}, {"$set": campos}, session=sessao
+            ).matched_count
+            if feito:
+                self._anotar(sessao, filtro["login"], linha)
+            return bool(feito)
+
+        if not self._transacao(atualizar):
             if self.usuarios.count_documents(filtro, limit=1) == 0:
                 raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
             return False
         return True
 
     def alterar_senha(
-        self, login: str, senha: str, *, temporaria: bool = False, so_nao_admin: bool = False
+        self,
+        login: str,
+        senha: str,
+        *,
+        temporaria: bool = False,
+        so_nao_admin: bool = False,
+        linha: Linha | None = None,
     ) -> None:
         """New password; the user's open sessions end. `temporaria`: set by a manager, to be
         changed at the next sign-in. `so_nao_admin`: only if the user is not an admin at that
-        moment (ApenasAdmin otherwise)."""
+        moment (ApenasAdmin otherwise). `linha`: the record's line, written with it."""
         campos = {"senha_hash": self._hash(senha), "trocar_senha": temporaria}
-        if not self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None):
+        if not self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None, linha):
             raise ApenasAdmin()
 
-    def trocar_senha(self, login: str, senha: str, hash_conferido: str) -> bool:
+    def trocar_senha(
+        self, login: str, senha: str, hash_conferido: str, linha: Linha | None = None
+    ) -> bool:
         """The person's own new password, only if the stored one is still the one just checked
         (`hash_conferido`): a manager's reset in between wins (False), never undone by it."""
         campos = {"senha_hash": self._hash(senha), "trocar_senha": False}
-        return self._atualizar(login, campos, {"senha_hash": hash_conferido})
+        return self._atualizar(login, campos, {"senha_hash": hash_conferido}, linha)
 
-    def definir_ativo(self, login: str, ativo: bool, *, so_nao_admin: bool = False) -> bool:
+    def definir_ativo(
+        self, login: str, ativo: bool, *, so_nao_admin: bool = False, linha: Linha | None = None
+    ) -> bool:
         """Deactivate (open sessions end at their next request) or reactivate a user; False
         when it already was. `so_nao_admin`: only if the user is not an admin at that moment
-        (ApenasAdmin otherwise). Never deactivates the last active admin (UltimoAdmin)."""
+        (ApenasAdmin otherwise). Never deactivates the last active admin (UltimoAdmin).
+        `linha`: the record's line, written only with a change."""
         condicao = {"ativo": {"$ne": ativo}, **(NAO_ADMIN if so_nao_admin else {})}
         if ativo:
-            mudou = self._atualizar(login, {"ativo": True}, condicao)
+            mudou = self._atualizar(login, {"ativo": True}, condicao, linha)
         else:
             campos = {
                 "ativo": False,
@@ -259,11 +322,14 @@ class PessoasRepository:
                 "atualizado_em": datetime.now(UTC),
             }
             filtro = {"login": normalizar_login(login), **condicao}
-            antes = self._sem_perder_o_ultimo_admin(
-                lambda sessao: self.usuarios.find_one_and_update(
-                    filtro, {"$set": campos}, session=sessao
-                )
-            )
+
+            def desativar(sessao: ClientSession) -> Any:
+                antes = self.usuarios.find_one_and_update(filtro, {"$set": campos}, session=sessao)
+                if antes is not None:
+                    self._anotar(sessao, antes["login"], linha)
+                return antes
+
+            antes = self._sem_perder_o_ultimo_admin(desativar)
             if antes is None and not self._existe(login):
                 raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
             mudou = antes is not None
@@ -274,33 +340,18 @@ class PessoasRepository:
                 raise ApenasAdmin()
         return mudou
 
-    def registrar_entrada(self, login: str, em: datetime) -> None:
-        """When the user last signed in (the /pessoas list). The stamp stays: sessions go on."""
-        self.usuarios.update_one(
-            {"login": normalizar_login(login)}, {"$set": {"ultimo_acesso_em": em}}
-        )
+    def registrar_entrada(self, login: str, linha: Linha) -> None:
+        """A sign-in: when the user last signed in (the /pessoas list) and its line. The stamp
+        stays: sessions go on."""
+        login = normalizar_login(login)
 
-    def registrar(
-        self,
-        acao: str,
-        login: str,
-        por: str,
-        em: datetime,
-        endereco: str | None,
-        detalhe: dict[str, Any] | None = None,
-    ) -> None:
-        """One line of the record: `por` did `acao` (model.REGISTROS) to `login`, from
-        `endereco` (the client's address; None from the command line)."""
-        self.registro.insert_one(
-            {
-                "acao": acao,
-                "login": login,
-                "por": por,
-                "em": em,
-                "endereco": endereco,
-                "detalhe": detalhe or {},
-            }
-        )
+        def entrar(sessao: ClientSession) -> None:
+            self.usuarios.update_one(
+                {"login": login}, {"$set": {"ultimo_acesso_em": linha.em}}, session=sessao
+            )
+            self._anotar(sessao, login, linha)
+
+        self._transacao(entrar)
 
     def criar_se_faltam(
         self, usuarios: Iterable[Mapping[str, Any]], *, demo: bool = False
@@ -314,6 +365,17 @@ class PessoasRepository:
                 continue  # exists already, or its funcionario_id is taken
             criados.append(dados["login"])
         return criados
+
+
+def _editado(
+    antes: Mapping[str, Any], nome: str, papel: str, funcionario_id: int | None
+) -> dict[str, Any]:
+    """A user's record as an edit leaves it."""
+    depois = {**antes, "nome": nome, "papel": papel}
+    depois.pop("funcionario_id", None)
+    if funcionario_id is not None:
+        depois["funcionario_id"] = funcionario_id
+    return depois
 
 
 EDICAO_CONCORRENTE = (

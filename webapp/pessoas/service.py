@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from ..fila import labels
 from ..fila.domain import Ator, Papel
-from .domain import ApenasAdmin, Usuario, UsuarioInvalido, normalizar_login, senha_temporaria
+from .domain import (
+    ApenasAdmin,
+    Linha,
+    Usuario,
+    UsuarioInvalido,
+    mudancas,
+    normalizar_login,
+    senha_temporaria,
+)
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
@@ -32,10 +39,9 @@ class PessoasService:
         # deactivated, or given another role or number), so the forecast is recomputed.
         self.mudou = mudou
 
-    def _registrar(
-        self, acao: str, login: str, quem: Ator, detalhe: dict[str, Any] | None = None
-    ) -> None:
-        self.repo.registrar(acao, login, quem.id, self.agora(), quem.endereco, detalhe)
+    def _linha(self, acao: str, quem: Ator) -> Linha:
+        """The record's line of a change `quem` makes now (written by the repository with it)."""
+        return Linha(acao, quem.id, self.agora(), quem.endereco)
 
     def criar(
         self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Ator
@@ -45,11 +51,15 @@ class PessoasService:
         if str(papel).strip().lower() == Papel.ADMIN and not quem.e_admin:
             raise ApenasAdmin()
         senha = senha_temporaria()
-        usuario = self.repo.criar(login, nome, senha, papel, funcionario_id, trocar_senha=True)
-        detalhe = {"nome": usuario.nome, "papel": usuario.papel.value}
-        if funcionario_id is not None:
-            detalhe["funcionario_id"] = funcionario_id
-        self._registrar("criar", usuario.login, quem, detalhe)
+        usuario = self.repo.criar(
+            login,
+            nome,
+            senha,
+            papel,
+            funcionario_id,
+            trocar_senha=True,
+            linha=self._linha("criar", quem),
+        )
         self.mudou()
         return usuario, senha
 
@@ -70,16 +80,15 @@ class PessoasService:
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
         antes, depois = self.repo.editar(
-            login, nome, papel, funcionario_id, so_nao_admin=not quem.e_admin, lido_em=lido_em
+            login,
+            nome,
+            papel,
+            funcionario_id,
+            so_nao_admin=not quem.e_admin,
+            lido_em=lido_em,
+            linha=self._linha("editar", quem),
         )
-        mudou = {
-            campo: [antes.documento.get(campo), depois.documento.get(campo)]
-            for campo in ("nome", "papel", "funcionario_id")
-            if antes.documento.get(campo) != depois.documento.get(campo)
-        }
-        if mudou:
-            self._registrar("editar", login, quem, mudou)
-        if mudou.keys() & {"papel", "funcionario_id"}:
+        if mudancas(antes.documento, depois.documento).keys() & {"papel", "funcionario_id"}:
             self.mudou()
         return depois
 
@@ -94,9 +103,9 @@ class PessoasService:
         login = normalizar_login(login)
         if not ativo and login == quem.id:
             raise UsuarioInvalido("Você não pode desativar o seu próprio usuário.")
-        mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin)
+        linha = self._linha("reativar" if ativo else "desativar", quem)
+        mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin, linha=linha)
         if mudou:
-            self._registrar("reativar" if ativo else "desativar", login, quem)
             self.mudou()
         return mudou
 
@@ -106,8 +115,13 @@ class PessoasService:
         (else whoever resets it could sign in as them)."""
         login = normalizar_login(login)
         senha = senha_temporaria()
-        self.repo.alterar_senha(login, senha, temporaria=True, so_nao_admin=not quem.e_admin)
-        self._registrar("redefinir_senha", login, quem)
+        self.repo.alterar_senha(
+            login,
+            senha,
+            temporaria=True,
+            so_nao_admin=not quem.e_admin,
+            linha=self._linha("redefinir_senha", quem),
+        )
         return senha
 
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
@@ -118,17 +132,21 @@ class PessoasService:
             raise UsuarioInvalido("A senha atual não confere.", "senha_atual")
         if nova == atual:
             raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
-        if not self.repo.trocar_senha(usuario.login, nova, conferido.documento["senha_hash"]):
+        if not self.repo.trocar_senha(
+            usuario.login,
+            nova,
+            conferido.documento["senha_hash"],
+            self._linha("trocar_senha", quem),
+        ):
             raise UsuarioInvalido(
                 "A senha foi redefinida enquanto você a trocava: nada foi salvo.", "senha_atual"
             )
-        self._registrar("trocar_senha", usuario.login, quem)
         novo = self.queries.obter(usuario.login)
         if novo is None:  # removed meanwhile
             raise UsuarioInvalido(f"Usuário “{usuario.login}” não encontrado.")
         return novo
 
     def registrar_entrada(self, usuario: Usuario, endereco: str | None) -> None:
-        momento = self.agora()
-        self.repo.registrar_entrada(usuario.login, momento)
-        self.repo.registrar("entrar", usuario.login, usuario.login, momento, endereco)
+        self.repo.registrar_entrada(
+            usuario.login, Linha("entrar", usuario.login, self.agora(), endereco)
+        )
