@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .sincronizacao_os.domain import CHAMADAS_POR_TENTATIVA as N
+
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
@@ -322,10 +324,12 @@ def checar_os(settings: Settings) -> None:
             raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}")
     if settings.os_retentativa_max_ms < settings.os_retentativa_base_ms:
         raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
-    if settings.os_lease_ms <= settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms:
+    tentativa_ms = settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms
+    if settings.os_lease_ms <= N * tentativa_ms:
         raise ConfigError(
-            "OS_LEASE_MS deve ser maior que OS_TIMEOUT_CONEXAO_MS + OS_TIMEOUT_LEITURA_MS "
-            "(senão dois despachantes poderiam enviar o mesmo evento ao mesmo tempo)"
+            f"OS_LEASE_MS deve ser maior que {N} × (OS_TIMEOUT_CONEXAO_MS + "
+            f"OS_TIMEOUT_LEITURA_MS): uma tentativa faz até {N} chamadas, e antes do fim do "
+            "prazo outro despachante poderia enviar o mesmo evento ao mesmo tempo"
         )
 
 

@@ -211,7 +211,7 @@ def test_despachante_morto_no_meio_do_envio_outro_entrega_quando_o_lease_expira(
     _passos(app, item["_id"], ate=1)
     os_servico.modo("lento", segundos=30, n=1)  # the first call hangs
     env = _ambiente_cli(
-        settings, OS_LEASE_MS="2500", OS_TIMEOUT_CONEXAO_MS="200", OS_TIMEOUT_LEITURA_MS="2000"
+        settings, OS_LEASE_MS="7000", OS_TIMEOUT_CONEXAO_MS="200", OS_TIMEOUT_LEITURA_MS="2000"
     )
     processo = _cli(env)
     try:
@@ -687,7 +687,7 @@ def test_cli_os_sync_run_renova_o_batimento_a_cada_volta_do_laco(
     item = _fila(app).adicionar(5150, GERENTE)
     _passos(app, item["_id"], ate=1)
     os_servico.modo("lento", segundos=5, n=1)
-    env = _ambiente_cli(settings, OS_TIMEOUT_LEITURA_MS="10000", OS_LEASE_MS="20000")
+    env = _ambiente_cli(settings, OS_TIMEOUT_LEITURA_MS="10000", OS_LEASE_MS="40000")
     processo = _cli(env, "--batimento", str(batimento))
     try:
         os_servico.aguardar(lambda r: len(r) == 1, timeout=20)  # the loop waits in the call

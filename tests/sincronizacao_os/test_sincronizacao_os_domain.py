@@ -226,6 +226,8 @@ def test_le_os_nomes_da_sincronizacao() -> None:
         ({"OS_PATH_TEMPLATE": "ordens_servico/{ordem_servico_id}"}, "OS_PATH_TEMPLATE"),
         ({"OS_TOKEN_SUB": " "}, "OS_TOKEN_SUB"),
         ({"OS_LEASE_MS": "3000"}, "OS_LEASE_MS"),  # not longer than connect + read timeouts
+        # nor than the 3 calls of an attempt (2 s + 5 s each)
+        ({"OS_LEASE_MS": "21000"}, "OS_LEASE_MS deve ser maior que 3 × "),
         ({"OS_RETENTATIVA_MAX_MS": "10"}, "OS_RETENTATIVA_MAX_MS"),
         ({"OS_TIMEOUT_LEITURA_MS": "0"}, "OS_TIMEOUT_LEITURA_MS"),
         # The token sent to the OS service never carries our own audience...
