@@ -311,3 +311,17 @@ def stream_de_teste(client: Any, caminho: str) -> tuple[Any, LeitorSSE]:
 
     leitor = LeitorSSE(chunks())
     return pronta.get(timeout=10), leitor
+
+
+@contextmanager
+def consultas_de(db: Any, colecao: str) -> Iterator[list[dict[str, Any]]]:
+    """What MongoDB ran on `colecao` inside the block, as its profiler saw it (plan, documents
+    read, an in-memory sort): the list fills when the block ends."""
+    vistas: list[dict[str, Any]] = []
+    db.command("profile", 2)
+    try:
+        yield vistas
+        vistas.extend(db["system.profile"].find({"ns": f"{db.name}.{colecao}"}))
+    finally:
+        db.command("profile", 0)
+        db.drop_collection("system.profile")

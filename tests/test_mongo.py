@@ -6,12 +6,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from flask import Flask
+
 from scripts import localdb
 from tests.helpers import Api
 from webapp import create_app
 from webapp.components import componente
 from webapp.fila.demo import USUARIOS_DEMO
-from webapp.mongo import Mongo
+from webapp.fila.repository import INDICES
+from webapp.mongo import Indices, Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
@@ -90,3 +93,19 @@ def test_app_sobe_com_o_banco_fora_e_cria_indices_depois(
         componente(Mongo, app).fechar()
         if processo is not None:
             localdb.stop_mongod(processo)
+
+
+def test_indice_que_mudou_de_chaves_e_recriado_com_o_mesmo_nome(app: Flask) -> None:
+    """A database from before an index gained a key (finalizadas without _id) gets the new
+    keys at start-up, under the same name, instead of refusing to start."""
+    fila = componente(Mongo, app).db["fila_execucao"]
+    fila.drop_index("finalizadas")
+    fila.create_index([("status", 1), ("dta_fim_reparo", -1)], name="finalizadas")
+    componente(Indices, app).criar()
+    assert fila.index_information()["finalizadas"]["key"] == [
+        ("status", 1),
+        ("dta_fim_reparo", -1),
+        ("_id", -1),
+    ]
+    componente(Indices, app).criar()  # and again: nothing to change, nothing dropped
+    assert len(fila.index_information()) == len(INDICES) + 1  # with _id_

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import UTC
 
 from bson.codec_options import CodecOptions
-from pymongo import MongoClient
+from pymongo import IndexModel, MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from .settings import Settings
 
@@ -45,6 +46,27 @@ class Mongo:
 
     def fechar(self) -> None:
         self.client.close()
+
+
+INDICE_NAO_ENCONTRADO = 27  # MongoDB's IndexNotFound
+
+
+def atualizar_indices(colecao: Collection, modelos: list[IndexModel]) -> None:
+    """Create a collection's indexes (idempotent). An index whose keys changed between
+    versions keeps its name: the old one is dropped first, as MongoDB refuses a second index
+    of the same name (two processes starting together may both try: one drop is enough)."""
+    existentes = colecao.index_information()
+    for modelo in modelos:
+        nome, chaves = modelo.document["name"], list(modelo.document["key"].items())
+        antigo = existentes.get(nome)
+        if antigo is not None and [(k, d) for k, d in antigo["key"]] != chaves:
+            log.warning("índice %s de %s mudou: recriando", nome, colecao.name)
+            try:
+                colecao.drop_index(nome)
+            except OperationFailure as erro:
+                if erro.code != INDICE_NAO_ENCONTRADO:
+                    raise
+    colecao.create_indexes(modelos)
 
 
 class Indices:

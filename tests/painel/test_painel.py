@@ -11,7 +11,7 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.helpers import Api, LeitorSSE, stream_de_teste
+from tests.helpers import Api, LeitorSSE, consultas_de, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
@@ -165,6 +165,21 @@ def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
     html = tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
     assert "BAI0A01" not in coluna(html, "AGUARDANDO")  # not among the cards that fit...
     assert "BAI0A01" in re.search(r'<p id="painel-destaque".*?</p>', html, re.S).group(0)
+
+
+def test_destaque_le_so_os_candidatos_pelo_indice(app, client, segredo):
+    """Every redraw of the TV looks for the longest wait: it reads its few candidates in the
+    index's order (por_etapa, _id breaking ties), never sorting every waiting order."""
+    for n in range(60):
+        adicionar(app, 4650 + n, minutos_atras=n % 3)  # ties on when their stage began
+    with consultas_de(_db(app), "fila_execucao") as consultas:
+        client.get(f"/painel?token={segredo}", follow_redirects=True)
+    [destaque] = [
+        c for c in consultas if c["command"].get("sort") == {"etapa_desde": 1, "_id": 1}
+    ]
+    assert destaque["planSummary"] == "IXSCAN { status: 1, etapa_desde: 1, _id: 1 }"
+    assert not destaque.get("hasSortStage")
+    assert destaque["docsExamined"] == painel_routes.CANDIDATOS_DESTAQUE
 
 
 def test_finalizadas_hoje_mais_recentes_primeiro(app, client, api, segredo):

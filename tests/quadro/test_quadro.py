@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import Api, cartao_html, coluna_de
+from tests.helpers import Api, cartao_html, coluna_de, consultas_de
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.mongo import Mongo
@@ -400,16 +400,61 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
 
 
-def test_historico_pagina(api: Api, pessoas, app: Flask) -> None:
-    fila = componente(Mongo, app).db["fila_execucao"]
+def _os_da_tabela(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<td><a href="/ordens/[0-9a-f]{24}">(\d+)</a>', html)]
+
+
+def _proxima(html: str) -> str | None:
+    achado = re.search(r'href="(/historico\?[^"]*depois=[^"]*)">Mais antigas', html)
+    return achado[1].replace("&amp;", "&") if achado else None
+
+
+def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Flask) -> None:
+    """/historico pages by keyset, in the index's order: 30 orders finished at the same instant
+    (ties broken by _id) come 25 then 5, none twice, none lost; a page reads its own rows
+    from the index, never sorting the history in memory nor counting all of it."""
+    db = componente(Mongo, app).db
     for n in range(30):
         api.levar_ate(api.criar(800 + n)["fila_id"], "finalizar-reparo")
-    fila.update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
+    db["fila_execucao"].update_many({}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}})
     mecanico = pessoas["mecanico"]
-    pagina1 = mecanico.pagina("/historico")
-    assert "Página 1 de 2" in pagina1 and "30 ordens finalizadas" in pagina1
-    pagina2 = mecanico.pagina("/historico?pagina=2")
-    assert pagina2.count("<tr>") - 1 == 5
+    with consultas_de(db, "fila_execucao") as consultas:
+        pagina1 = mecanico.pagina("/historico")
+    [busca] = [c for c in consultas if c["op"] == "query"]
+    [contagem] = [c for c in consultas if "aggregate" in c["command"]]
+    assert busca["planSummary"] == "IXSCAN { status: 1, dta_fim_reparo: -1, _id: -1 }"
+    assert not busca.get("hasSortStage") and busca["docsExamined"] <= 26, busca
+    assert (
+        contagem["planSummary"].startswith("IXSCAN")
+        and {"$limit": 1001} in contagem["command"]["pipeline"]
+    )
+    assert "30 ordens finalizadas antes de hoje." in pagina1
+    assert "Mais recentes" not in pagina1
+    primeiras = _os_da_tabela(pagina1)
+    proxima = _proxima(pagina1)
+    assert len(primeiras) == 25 and proxima is not None
+    pagina2 = mecanico.pagina(proxima)
+    ultimas = _os_da_tabela(pagina2)
+    assert len(ultimas) == 5 and _proxima(pagina2) is None
+    assert sorted(primeiras + ultimas) == list(range(800, 830))
+    assert "estas são mais antigas" in pagina2 and "← Mais recentes" in pagina2
+    r = mecanico.client.get("/historico?depois=f.1.nao-e-id")
+    assert r.status_code == 400 and "Página do histórico inválida" in r.text
+
+
+def test_historico_conta_ate_mil(api: Api, pessoas, app: Flask) -> None:
+    """A long history is not counted whole at every visit: past 1,000 it says so."""
+    fila = componente(Mongo, app).db["fila_execucao"]
+    api.levar_ate(api.criar(850)["fila_id"], "finalizar-reparo")
+    modelo = fila.find_one({}, {"_id": 0})
+    assert modelo is not None
+    ontem = agora() - timedelta(days=1)
+    fila.insert_many(
+        [{**modelo, "ordem_servico_id": 9000 + n, "dta_fim_reparo": ontem} for n in range(1001)]
+    )
+    html = pessoas["mecanico"].pagina("/historico")
+    assert "Mais de 1.000 ordens finalizadas antes de hoje." in html
+    assert len(_os_da_tabela(html)) == 25
 
 
 def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, app: Flask) -> None:

@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..clock import agora
 from ..fila.domain import Status
+from ..mongo import atualizar_indices
 
 PASSES = "tokens_painel"  # the collection's name, as stored since the first TV
 CONFIGURACOES = "configuracoes"
@@ -47,7 +48,7 @@ class ConfiguracoesRepository:
         self.configuracoes = db[CONFIGURACOES]
 
     def criar_indices(self) -> None:
-        self.passes.create_indexes(INDICES_PASSES)
+        atualizar_indices(self.passes, INDICES_PASSES)
 
     # --- TV passes ----------------------------------------------------------------------
 

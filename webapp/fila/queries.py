@@ -479,23 +479,31 @@ class FilaQueries:
         return resultado
 
     def finalizadas_periodo(
-        self, de: datetime, ate: datetime, pagina: int, por_pagina: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        """A page of the orders finished on the board in [de, ate), most recent first; and
-        their total. Index: finalizadas."""
+        self, de: datetime, ate: datetime, depois: str | None, limite: int
+    ) -> list[dict[str, Any]]:
+        """The first `limite` orders finished on the board in [de, ate) after the one `depois`
+        (a cursor from `cursor()`), most recent first. Index finalizadas, in its order, and
+        keyset paging: a page costs the same however deep it is, and no sort holds the whole
+        history."""
+        consulta: dict[str, Any] = {
+            "status": Status.FINALIZADA,
+            "dta_fim_reparo": {"$gte": de, "$lt": ate},
+            **NAO_IMPORTADA,
+        }
+        apos = _apos(depois, finalizada=True)
+        if apos:
+            consulta = {"$and": [consulta, apos]}
+        return list(self.fila.find(consulta).sort(MAIS_RECENTES).limit(limite))
+
+    def contar_finalizadas(self, de: datetime, ate: datetime, ate_quantas: int) -> int:
+        """How many orders finished on the board in [de, ate), counted up to `ate_quantas`
+        (a history's whole count would read all of it on every visit). Index finalizadas."""
         consulta = {
             "status": Status.FINALIZADA,
             "dta_fim_reparo": {"$gte": de, "$lt": ate},
             **NAO_IMPORTADA,
         }
-        total = self.fila.count_documents(consulta)
-        cursor = (
-            self.fila.find(consulta)
-            .sort(MAIS_RECENTES)
-            .skip((pagina - 1) * por_pagina)
-            .limit(por_pagina)
-        )
-        return list(cursor), total
+        return self.fila.count_documents(consulta, limit=ate_quantas)
 
     def carga_mecanicos(self) -> dict[int, int]:
         """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""

@@ -17,6 +17,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from ..mongo import atualizar_indices
 from .domain import ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
 from .stages import Etapa, pausas_por_motivo
@@ -33,12 +34,18 @@ INDICES = [
     IndexModel([("ordem_servico_id", ASCENDING)], unique=True, name="ordem_servico_unica"),
     IndexModel([("status", ASCENDING), *ORDEM_FILA], name="fila_por_status"),
     IndexModel(ORDEM_FILA, name="fila_geral"),
-    # The board's "finished today" column and the history pages.
-    IndexModel([("status", ASCENDING), ("dta_fim_reparo", DESCENDING)], name="finalizadas"),
-    # The longest-waiting orders (the TV's highlight): by when their current stage began. Also
-    # the late work's stage branches (queries.filtro_atrasadas: a stage begun before the
-    # threshold), while por_previsao serves its promised-time branch.
-    IndexModel([("status", ASCENDING), ("etapa_desde", ASCENDING)], name="por_etapa"),
+    # The board's "finished today" column and the history pages, in their order (most recent
+    # first, _id breaking ties: queries.MAIS_RECENTES), so a page never sorts in memory.
+    IndexModel(
+        [("status", ASCENDING), ("dta_fim_reparo", DESCENDING), ("_id", DESCENDING)],
+        name="finalizadas",
+    ),
+    # The longest-waiting orders (the TV's highlight): by when their current stage began, _id
+    # breaking ties. Also the late work's stage branches (queries.filtro_atrasadas: a stage
+    # begun before the threshold), while por_previsao serves its promised-time branch.
+    IndexModel(
+        [("status", ASCENDING), ("etapa_desde", ASCENDING), ("_id", ASCENDING)], name="por_etapa"
+    ),
     IndexModel([("status", ASCENDING), ("previsao_entrega", ASCENDING)], name="por_previsao"),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
     # board's count of events waiting.
@@ -111,8 +118,8 @@ class FilaRepository:
         self.arquivo = db[ARQUIVO]
 
     def criar_indices(self) -> None:
-        self.fila.create_indexes(INDICES)
-        self.arquivo.create_indexes(INDICES_ARQUIVO)
+        atualizar_indices(self.fila, INDICES)
+        atualizar_indices(self.arquivo, INDICES_ARQUIVO)
         self._preencher_pausas()
         # Items stored before `etapa_desde` existed get it from their own dates (idempotent).
         self.fila.update_many(

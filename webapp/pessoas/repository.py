@@ -15,6 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
+from ..mongo import atualizar_indices
 from .domain import (
     EDITAVEIS,
     FORMATO_LOGIN,
@@ -75,8 +76,8 @@ class PessoasRepository:
         self.metodo_hash = metodo_hash
 
     def criar_indices(self) -> None:
-        self.usuarios.create_indexes(INDICES)
-        self.registro.create_indexes(INDICES_REGISTRO)
+        atualizar_indices(self.usuarios, INDICES)
+        atualizar_indices(self.registro, INDICES_REGISTRO)
         # Outside any transaction, so the first guarded change does not create a collection.
         self.guarda.update_one({"_id": GUARDA_ADMINS}, {"$setOnInsert": {"versao": 0}}, upsert=True)
 

@@ -24,6 +24,8 @@ from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, ReturnDocumen
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from ..mongo import atualizar_indices
+
 PREVISOES = "previsoes"
 CALCULO = "previsoes_calculo"
 ESTADO = "estado"  # the `_id` of the recompute's summary in `previsoes`
@@ -47,7 +49,7 @@ class PrevisaoRepository:
         self.calculo = db[CALCULO]
 
     def criar_indices(self) -> None:
-        self.previsoes.create_indexes(INDICES)
+        atualizar_indices(self.previsoes, INDICES)
 
     # --- the forecasts --------------------------------------------------------------------
 

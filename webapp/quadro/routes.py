@@ -58,7 +58,7 @@ from ..fila.domain import (
     Status,
 )
 from ..fila.outbox import so_envio
-from ..fila.queries import CursorInvalido, FilaQueries
+from ..fila.queries import CursorInvalido, FilaQueries, cursor
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
@@ -87,6 +87,10 @@ MENSAGEM_CURSOR = "Página da coluna inválida; recarregue o quadro."
 SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
 
 HISTORICO_PAGINA = 25
+# /historico counts up to this many, then says "mais de": a whole history's count would read
+# all of it at every visit.
+HISTORICO_CONTAGEM = 1000
+MENSAGEM_PAGINA_HISTORICO = "Página do histórico inválida; abra o histórico de novo."
 RECUSA = "quadro_recusa"  # session key: a refused POST's form, shown again after the redirect
 NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaScript
 
@@ -260,6 +264,12 @@ def situacao_os() -> Any:
     return render_template("quadro/_situacao_os.html", situacao_os=componente(OsLink).situacao())
 
 
+def _quantas_finalizadas(n: int) -> str:
+    if n > HISTORICO_CONTAGEM:
+        return f"Mais de {HISTORICO_CONTAGEM:_} ordens finalizadas".replace("_", ".")
+    return labels.quantos(n, "ordem finalizada", "ordens finalizadas", "Nenhuma ordem finalizada")
+
+
 @bp.get("/historico")
 @login_required
 def historico() -> Any:
@@ -271,22 +281,25 @@ def historico() -> Any:
         dia, erro = None, "Data inválida; use o calendário (AAAA-MM-DD)."
     if dia is not None and not 2000 <= dia.year <= 2100:
         dia, erro = None, "Data fora do intervalo aceito (anos 2000 a 2100)."
-    pagina = request.args.get("pagina", "1")
-    pagina_n = int(pagina) if pagina.isascii() and pagina.isdigit() and len(pagina) < 7 else 1
-    pagina_n = max(1, pagina_n)
     hoje = relogio.inicio_do_dia()
     if dia is not None:
         de, ate = relogio.dia(dia)
     else:  # everything finished before today
         de, ate = datetime(2000, 1, 1, tzinfo=relogio.fuso), hoje
-    itens, total = componente(FilaQueries).finalizadas_periodo(de, ate, pagina_n, HISTORICO_PAGINA)
+    queries, depois = componente(FilaQueries), request.args.get("depois") or None
+    try:
+        itens = queries.finalizadas_periodo(de, ate, depois, HISTORICO_PAGINA + 1)
+    except CursorInvalido:
+        raise EntradaInvalida(MENSAGEM_PAGINA_HISTORICO) from None
+    proxima = cursor(itens[HISTORICO_PAGINA - 1]) if len(itens) > HISTORICO_PAGINA else None
+    itens = itens[:HISTORICO_PAGINA]
     ctx = contexto(None, itens)
     return render_template(
         "quadro/historico.html",
         cartoes=[(cards.cartao(i, ctx), i) for i in itens],
-        total=total,
-        pagina=pagina_n,
-        paginas=max(1, -(-total // HISTORICO_PAGINA)),
+        quantas=_quantas_finalizadas(queries.contar_finalizadas(de, ate, HISTORICO_CONTAGEM + 1)),
+        depois=depois,
+        proxima=proxima,
         dia=dia,
         erro=erro,
     ), 400 if erro else 200

@@ -13,6 +13,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from ..mongo import atualizar_indices
+
 COLECAO = "tentativas_login"
 SESSOES = "sessoes"
 SESSOES_REVOGAM: tuple[str, ...] = ()  # sessions are opened and deleted, never updated
@@ -57,7 +59,7 @@ class TentativasRepository:
         self.tentativas = db[COLECAO]
 
     def criar_indices(self) -> None:
-        self.tentativas.create_indexes(INDICES)
+        atualizar_indices(self.tentativas, INDICES)
 
     def reservar(self, chaves: Iterable[tuple[str, int]]) -> ObjectId | None:
         """Record an attempt under every key, then count: None (nothing recorded) if any key is
@@ -130,7 +132,7 @@ class SessoesRepository:
         self.sessoes = db[SESSOES]
 
     def criar_indices(self) -> None:
-        self.sessoes.create_indexes(INDICES_SESSOES)
+        atualizar_indices(self.sessoes, INDICES_SESSOES)
 
     def abrir(self, login: str, endereco: str | None, agente: str | None) -> str:
         sid = secrets.token_urlsafe(24)
