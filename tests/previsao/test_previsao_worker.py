@@ -121,6 +121,25 @@ def test_sem_thread_o_pedido_fica_para_quem_calcula(app: Flask, api: Api) -> Non
     assert documento["pedidos"] == 3
 
 
+def test_mecanico_criado_na_linha_de_comando_pede_o_recalculo(app: Flask) -> None:
+    """`create-user` goes through the people's service, as the page does: a new mechanic is
+    one more at work, so the forecast is asked for again."""
+
+    def pedidos() -> int:
+        return (componente(PrevisaoQueries, app).calculo_atual() or {}).get("pedidos", 0)
+
+    antes = pedidos()
+    r = app.test_cli_runner().invoke(
+        args=["create-user", "--login", "beto", "--nome", "Beto", "--papel", "mecanico",
+              "--funcionario-id", "7", "--senha", "senha-forte-1"]
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert pedidos() == antes + 1
+    linha = componente(Mongo, app).db["registro_acessos"].find_one({"login": "beto"})
+    assert linha is not None and linha["por"] == "linha-de-comando"
+    assert linha["detalhe"] == {"nome": "Beto", "papel": "mecanico", "funcionario_id": 7}
+
+
 def test_mecanico_desativado_acorda_o_recalculo(make_app: Callable[..., Flask]) -> None:
     app = make_app(**RAPIDO)
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)

@@ -15,9 +15,8 @@ from ..clock import Clock
 from ..components import componente
 from ..fila.domain import Ator, Papel
 from ..mongo import Indices
-from .domain import PAPEIS, Linha, UsuarioInvalido, descrever
+from .domain import PAPEIS, UsuarioInvalido, descrever
 from .queries import PessoasQueries
-from .repository import PessoasRepository
 from .service import CLI, PessoasService
 
 # Whoever runs these holds the server (and its database): an admin's rights, but the last
@@ -103,10 +102,9 @@ def create_user(
     elif senha is None:
         senha = _perguntar_senha()
     componente(Indices).criar()  # the unique indexes are what refuse a duplicate
-    linha = Linha("criar", CLI, componente(PessoasService).agora(), None)
     try:
-        usuario = componente(PessoasRepository).criar(
-            login, nome, senha, papel.strip(), funcionario_id, linha=linha
+        usuario, _ = componente(PessoasService).criar(
+            login, nome, papel.strip(), funcionario_id, QUEM, senha
         )
     except UsuarioInvalido as erro:
         _falhar(erro)

@@ -44,20 +44,28 @@ class PessoasService:
         return Linha(acao, quem.id, self.agora(), quem.endereco)
 
     def criar(
-        self, login: str, nome: str, papel: str, funcionario_id: int | None, quem: Ator
+        self,
+        login: str,
+        nome: str,
+        papel: str,
+        funcionario_id: int | None,
+        quem: Ator,
+        senha: str | None = None,
     ) -> tuple[Usuario, str]:
         """A new person with a temporary password (returned, to be shown once), which they
-        must change at their first sign-in. Only an admin creates an admin."""
+        must change at their first sign-in; or with `senha`, chosen by whoever creates them at
+        the command line (the first manager). Only an admin creates an admin."""
         if str(papel).strip().lower() == Papel.ADMIN and not quem.e_admin:
             raise ApenasAdmin()
-        senha = senha_temporaria()
+        temporaria = senha is None
+        senha = senha_temporaria() if senha is None else senha
         usuario = self.repo.criar(
             login,
             nome,
             senha,
             papel,
             funcionario_id,
-            trocar_senha=True,
+            trocar_senha=temporaria,
             linha=self._linha("criar", quem),
         )
         self.mudou()
