@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -93,6 +94,26 @@ def test_lease_de_quem_morreu_expira(make_app: Callable[..., Flask]) -> None:
     assert _dono(a) == "pod-morto" and vivo.ultimo is None  # still held: nobody else computes
     _esperar(lambda: _dono(b) == vivo.dono, prazo=10)  # once PREVISAO_LEASE_MS (4 s) passed
     _esperar(lambda: vivo.ultimo is not None)
+
+
+def test_quem_perdeu_o_lease_no_meio_do_calculo_nao_grava(app: Flask, api: Api) -> None:
+    """A holder that stalled past its lease (a long pause between its last check and its
+    writes) finds, at the writes, that another took over: nothing of its older computation
+    is written over the successor's."""
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    historico(app, 40)
+    api.criar(1001)
+    repo, servico = componente(PrevisaoRepository, app), componente(PrevisaoService, app)
+    assert repo.tomar("parado", 60_000) is not None
+    # Its lease runs out while it is stalled, and another process takes over.
+    vencido = datetime(2000, 1, 1, tzinfo=UTC)
+    repo.calculo.update_one({"_id": "previsao"}, {"$set": {"ate": vencido}})
+    assert repo.tomar("sucessor", 60_000) is not None
+    resumo = servico.recalcular(ainda_dono=lambda: True, dono="parado")  # checked before it
+    assert resumo.descartada and _previsao_de(app, 1001) is None
+    assert _dono(app) == "sucessor"
+    resumo = servico.recalcular(ainda_dono=lambda: True, dono="sucessor")
+    assert not resumo.descartada and _previsao_de(app, 1001) is not None
 
 
 def test_acordado_por_um_passo_recalcula_logo(make_app: Callable[..., Flask]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -59,21 +60,45 @@ class PrevisaoRepository:
         remover: Iterable[ObjectId],
         estado: Mapping[str, Any],
         calculo: Mapping[str, Any],
-    ) -> None:
+        dono: str | None = None,
+    ) -> bool:
         """Write the forecasts that changed (`novas`, whole documents), remove those of orders
         no longer open, then the summary: `estado`'s fields as they are, `calculo`'s under
         `calculo.` (each field set on its own, so an update names only `calculo.<field>`).
-        Unordered bulk writes: one round trip for all, whatever their number."""
-        operacoes: list[Any] = [
-            ReplaceOne({"_id": oid}, dict(doc), upsert=True) for oid, doc in novas.items()
-        ]
+        Unordered bulk writes: one round trip for all, whatever their number.
+
+        `dono`: only while the lease is still `dono`'s (by the database's clock), all in one
+        transaction that first writes the lease's document, so a takeover and these writes
+        conflict: a holder that stalled past its lease never overwrites its successor's
+        forecasts with older ones. False: the lease was lost, nothing written."""
         fora = list(remover)
-        if fora:
-            operacoes.append(DeleteMany({"_id": {"$in": fora}}))
-        if operacoes:
-            self.previsoes.bulk_write(operacoes, ordered=False)
-        campos = {**estado, **{f"calculo.{k}": v for k, v in calculo.items()}}
-        self.previsoes.update_one({"_id": ESTADO}, {"$set": campos}, upsert=True)
+
+        def escrever(sessao: ClientSession | None) -> bool:
+            if sessao is not None:
+                ainda = self.calculo.update_one(
+                    {"_id": LEASE, "dono": dono, "$expr": {"$gt": ["$ate", "$$NOW"]}},
+                    {"$inc": {"gravacoes": 1}},
+                    session=sessao,
+                )
+                if not ainda.matched_count:
+                    return False
+            operacoes: list[Any] = [
+                ReplaceOne({"_id": oid}, dict(doc), upsert=True) for oid, doc in novas.items()
+            ]
+            if fora:
+                operacoes.append(DeleteMany({"_id": {"$in": fora}}))
+            if operacoes:
+                self.previsoes.bulk_write(operacoes, ordered=False, session=sessao)
+            campos = {**estado, **{f"calculo.{k}": v for k, v in calculo.items()}}
+            self.previsoes.update_one(
+                {"_id": ESTADO}, {"$set": campos}, upsert=True, session=sessao
+            )
+            return True
+
+        if dono is None:
+            return escrever(None)
+        with self.previsoes.database.client.start_session() as sessao:
+            return sessao.with_transaction(escrever)
 
     # --- the lease: one process computes ----------------------------------------------------
 

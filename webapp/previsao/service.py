@@ -169,9 +169,12 @@ class PrevisaoService:
         # store until its change stream has brought the write (read-your-writes).
         self.gravou = gravou
 
-    def recalcular(self, ainda_dono: Callable[[], bool] | None = None) -> Resumo:
+    def recalcular(
+        self, ainda_dono: Callable[[], bool] | None = None, dono: str | None = None
+    ) -> Resumo:
         """One recompute of every open order's forecast, stored. `ainda_dono`: asked before
-        writing (the worker's lease): False, and nothing is written."""
+        writing (the worker's lease, renewed): False, and nothing is written. `dono`: the
+        writes themselves hold only while the lease is still `dono`'s (repository.gravar)."""
         inicio = time.perf_counter()
         instante = self.agora()
         historico = self.historico(instante)
@@ -219,7 +222,8 @@ class PrevisaoService:
             "duracao_ms": duracao_ms,
         }
         estado = {"motivo": resultado.motivo, "em_risco": em_risco}
-        self.repo.gravar(novas, remover, estado, calculo)
+        if not self.repo.gravar(novas, remover, estado, calculo, dono):
+            return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         self.gravou()
         resumo = self._resumo(resultado, len(novas), len(remover), duracao_ms, len(abertas))
         log.info("previsão recalculada: %s", resumo, extra={"duracao_ms": duracao_ms})

@@ -117,7 +117,7 @@ class PrevisaoWorker(LacoDeFundo):
         if lease is None:
             return False
         self._pedidos = float(lease.get("pedidos") or 0)
-        self.service.recalcular(ainda_dono=self._e_dono)
+        self.service.recalcular(ainda_dono=self._e_dono, dono=self.dono)
         self.ultimo = time.monotonic()
         self._devido = self.ultimo + self.settings.previsao_intervalo_s
         return False
