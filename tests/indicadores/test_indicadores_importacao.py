@@ -401,6 +401,33 @@ def test_minutos_inteiros_de_outra_ferramenta(app: Flask, tmp_path: Path, inteir
     assert fila(app).count_documents({}) == 0
 
 
+def test_sem_espera_no_arquivo_nenhuma_espera_inventada(
+    app: Flask, api: Api, tmp_path: Path
+) -> None:
+    """Lines whose dates and minutes agree with no hold at all, in tenths (the export's) or in
+    whole minutes: stored with no hold (the rounding's seconds are not one), counted by the
+    indicators as orders never held, and exported back with the very same figures."""
+    dia = (datetime.now(UTC) - timedelta(days=5)).astimezone(componente(Clock, app).fuso)
+    datas = [dia.replace(hour=h, minute=0).strftime("%d/%m/%Y %H:%M") for h in (8, 8, 9, 9, 9, 11)]
+    minutos = {"5001": "0,0;60,0;0,0;0,0;120,0;180,0;0,0;0,0;0,0", "5002": "0;60;0;0;120;180;0;0;0"}
+    texto = "\r\n".join(
+        [";".join(export.CABECALHO)]
+        + [f"{os_id};;;;Normal;;{';'.join(datas)};;{m}" for os_id, m in minutos.items()]
+    )
+    r = importar(app, arquivo(tmp_path, export.BOM + texto))
+    assert r.exit_code == 0, r.output
+    for ordem in fila(app).find():
+        assert not any(ordem["pausas_s"].values()), ordem["pausas_s"]
+        assert not any(v for m in ordem["pausas_motivo_s"].values() for v in m.values())
+    dia_texto = dia.date().isoformat()
+    consulta = {"periodo": "personalizado", "de": dia_texto, "ate": dia_texto}
+    intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+    assert intervalos["total"]["n"] == 2 and intervalos["total"]["ordens_com_espera"] == 0
+    assert not any(m["ordens"] for m in intervalos["total"]["espera_por_motivo"].values())
+    [_, *corpo] = linhas(exportado(app))
+    assert [";".join(linha[13:]) for linha in corpo] == [minutos["5001"]] * 2
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

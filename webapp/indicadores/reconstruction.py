@@ -1,7 +1,9 @@
 """The instants an exported line stood for: its dates keep only the minute, its minutes (holds
 excluded) their rounding, so the importer finds again the seconds the dates leave out and each
-stage's time on hold, such that exporting what it stores writes the very same line. Pure: a
-system of difference constraints, solved exactly (Bellman-Ford on 12 nodes)."""
+stage's time on hold, such that exporting what it stores writes the very same line. It
+reads no more time on hold than the file's "Em espera" columns say, when it can (none when
+they say none: the rounding's few seconds are never a hold). Pure: a system of difference
+constraints, solved exactly (Bellman-Ford on 12 nodes)."""
 
 from __future__ import annotations
 
@@ -46,7 +48,10 @@ def reconstruir(
     W_{k+1} - W_k, the holds' total on W_5 - W_0, and a date's minute on τ_i, i.e. on
     X_i - (-W_i). So the system is a graph of difference constraints, solved exactly by
     Bellman-Ford on 12 nodes (a shortest path per variable, or a negative cycle: no
-    solution)."""
+    solution). It is solved first with the holds' total at the least the "Em espera" columns
+    allow (zero without them), for the least value of every variable; then, only if that has
+    no solution (the dates hold more, e.g. nights a tool's minutes left out), within their
+    whole rounding, for the greatest."""
     n = len(liquidos)
     origem = instantes[0]
     # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
@@ -72,38 +77,59 @@ def reconstruir(
         folga = folgas.total - MARGEM_S
         entre(x[0], x[n], max(0.0, total - folga), total + folga)
     faixas: dict[str, tuple[float, float]] = {}
+    minimo, maximo = 0.0, math.inf
     if esperas is not None:
         for motivo, valor in esperas.items():
             folga = folgas.esperas[motivo] - MARGEM_S
             faixas[motivo] = (max(0.0, valor - folga), valor + folga if valor else folga)
-        entre(w[n], w[0], sum(b for b, _ in faixas.values()), sum(a for _, a in faixas.values()))
+        minimo = sum(b for b, _ in faixas.values())
+        maximo = sum(a for _, a in faixas.values())
     for i, instante in enumerate(instantes):
         inicio = (instante - origem).total_seconds()
         entre(w[i], x[i], inicio + MARGEM_S, inicio + max(precisao[i] - MARGEM_S, MARGEM_S))
-    distancia = [0.0] * (2 * (n + 1))
-    for _ in range(len(distancia) + 1):
+    # V_0 - V_n = W_n - W_0, the holds' total: first at the least, then in its range.
+    valores = _solucao([*arestas, (w[n], w[0], minimo), (w[0], w[n], -minimo)], 2 * n + 2, True)
+    if valores is None:
+        valores = _solucao([*arestas, (w[n], w[0], maximo), (w[0], w[n], -minimo)], 2 * n + 2)
+    if valores is None:
+        return None  # a negative cycle: the conditions contradict each other
+    novos = [
+        como_guardado(origem + timedelta(seconds=valores[x[i]] - valores[w[i]]))
+        for i in range(n + 1)
+    ]
+    # To the millisecond the store keeps: a hold is never a float's residue.
+    por_etapa = [math.floor(max(0.0, valores[w[k]] - valores[w[k + 1]]) * 1000) / 1000
+                 for k in range(n)]  # fmt: skip
+    return novos, por_etapa, _motivos(sum(por_etapa), faixas)
+
+
+def _solucao(
+    arestas: list[tuple[int, int, float]], nos: int, menor: bool = False
+) -> list[float] | None:
+    """Values meeting every `v - u <= c`, or None when none do (a negative cycle):
+    Bellman-Ford's shortest distances, the greatest values (all <= 0); `menor`: on the
+    reversed graph, negated, the least (all >= 0)."""
+    if menor:
+        arestas = [(v, u, c) for u, v, c in arestas]
+    distancia = [0.0] * nos
+    for _ in range(nos + 1):
         mudou = False
         for u, v, c in arestas:
             if distancia[u] + c < distancia[v] - 1e-9:
                 distancia[v] = distancia[u] + c
                 mudou = True
         if not mudou:
-            break
-    else:
-        return None  # a negative cycle: the conditions contradict each other
-    novos = [
-        como_guardado(origem + timedelta(seconds=distancia[x[i]] - distancia[w[i]]))
-        for i in range(n + 1)
-    ]
-    por_etapa = [max(0.0, distancia[w[k]] - distancia[w[k + 1]]) for k in range(n)]
-    return novos, [math.floor(e * 1000) / 1000 for e in por_etapa], _motivos(sum(por_etapa), faixas)
+            return [-d for d in distancia] if menor else distancia
+    return None
 
 
 def _motivos(espera: float, faixas: Mapping[str, tuple[float, float]]) -> dict[str, float]:
     """The holds' seconds split by reason inside each reason's rounding (`faixas`), starting
     from the middle of each and moving the reasons the file names first."""
+    if espera <= 0:
+        return {m: 0.0 for m in faixas}
     if not faixas:
-        return {MotivoPausa.OUTRO.value: espera} if espera > 0 else {}
+        return {MotivoPausa.OUTRO.value: espera}
     motivos = {m: (b + a) / 2 if b > 0 else 0.0 for m, (b, a) in faixas.items()}
     falta = espera - sum(motivos.values())
     for m in sorted(faixas, key=lambda m: faixas[m][0] == 0):
