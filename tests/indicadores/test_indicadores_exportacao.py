@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.helpers import Api
 from tests.indicadores.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from webapp.components import componente
 from webapp.fila.domain import Prioridade, nova_ordem
@@ -122,3 +123,23 @@ def test_vem_em_partes_de_um_cursor(app: Flask, gerente: FlaskClient) -> None:
 def test_sem_ordens_so_o_cabecalho(gerente: FlaskClient) -> None:
     linhas = ler(gerente.get("/indicadores/exportar.csv?periodo=hoje").data)
     assert len(linhas) == 1 and linhas[0][0] == "OS"
+
+
+def test_exportacao_com_token_de_gerente(app: Flask, gerente: FlaskClient, api: Api) -> None:
+    """An integration (or a script) with a manager's token downloads the same CSV the page
+    does, as `/indicadores` answers it JSON; a mechanic's token gets 403, no token at all
+    the sign-in page as before."""
+    carregar_conjunto(app)
+    da_pagina = gerente.get("/indicadores/exportar.csv", query_string=PERIODO)
+    for quem in (api.como("gerente"), api):  # a manager's token, an integration's
+        r = quem.get("/indicadores/exportar.csv", query_string=PERIODO)
+        assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert r.data == da_pagina.data and len(ler(r.data)) == 6
+        assert r.headers["Vary"].startswith("Authorization, Cookie")
+    r = api.como("mecanico").get("/indicadores/exportar.csv", query_string=PERIODO)
+    assert r.status_code == 403
+    assert r.json == {"detail": "Apenas um gerente pode ver os indicadores."}
+    r = api.como("gerente").get("/indicadores/exportar.csv?periodo=nenhum")
+    assert r.status_code == 400 and "detail" in r.json
+    anonimo = app.test_client().get("/indicadores/exportar.csv", query_string=PERIODO)
+    assert anonimo.status_code == 302 and "/entrar" in anonimo.headers["Location"]

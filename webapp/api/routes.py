@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -30,6 +31,7 @@ from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
+from ..indicadores.routes import csv_do_periodo
 from ..mongo import INT64_MAX, Mongo
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import NENHUMA, Previsoes
@@ -421,15 +423,24 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
     return s.Indicadores.model_validate(dados).model_dump(mode="json")
 
 
+# The managers' addresses that answer a bearer token too: the figures as JSON, the export as
+# the same CSV the page downloads.
+COM_TOKEN: dict[str, Callable[[], Any]] = {
+    "indicadores.index": lambda: make_response(indicadores_json()),
+    "indicadores.exportar": csv_do_periodo,
+}
+
+
 @bp.before_app_request
 def indicadores_com_token() -> Any:
-    """`GET /indicadores` with an Authorization header is the API's: the page's figures as JSON
-    for a manager's token (gerente, admin) or an integration's (401 / 403 otherwise). Without
-    one, the same address is the manager's page (indicadores/routes.py), whose view then runs."""
-    if request.endpoint != "indicadores.index" or not request.headers.get("Authorization"):
+    """`GET /indicadores` (and its export) with an Authorization header is the API's: for a
+    manager's token (gerente, admin) or an integration's (401 / 403 otherwise). Without one,
+    the same address is the manager's page (indicadores/routes.py), whose view then runs."""
+    responder = COM_TOKEN.get(request.endpoint or "")
+    if responder is None or not request.headers.get("Authorization"):
         return None
     if ator_da_chamada().papel not in PODEM_VER:
         raise ErroHttp(403, MENSAGEM_PROIBIDO)
-    resposta = make_response(indicadores_json())
+    resposta = responder()
     resposta.headers["Vary"] = "Authorization, Cookie"
     return resposta

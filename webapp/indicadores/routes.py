@@ -58,7 +58,13 @@ def pagina() -> Any:
 @bp.get("/exportar.csv")
 @exigir_gerente
 def exportar() -> Any:
-    """The finished orders of the period as CSV for Excel, streamed from a cursor."""
+    """The export for a signed-in manager (with a bearer token the API's hook answers it)."""
+    return csv_do_periodo()
+
+
+def csv_do_periodo() -> Response:
+    """The finished orders of the period as CSV for Excel, streamed from a cursor: for whoever
+    may read the indicators, checked by the caller (the session's or the token's)."""
     p, erro = _periodo()
     if erro:
         return errors.resposta(400, erro)
