@@ -294,6 +294,28 @@ def test_trocar_a_propria_senha_recusa(
     assert marcos.get("/").status_code == 200
 
 
+def test_adivinhar_a_senha_atual_tem_os_limites_da_entrada(
+    app: Flask, usuarios_demo, entrar: Entrar
+) -> None:
+    """A session left open on a tablet is no way to guess its owner's password: /senha counts
+    each wrong current password as /entrar does (5 a minute per person and address), then
+    answers 429 with Retry-After without even trying the next one, the right one included;
+    and those failures count at /entrar too."""
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    for n in range(5):
+        r = postar(marcos, "/senha", {"senha_atual": f"chute-{n}", "nova": "nova-senha-1",
+                                      "confirmar": "nova-senha-1"})  # fmt: skip
+        assert r.status_code == 400 and "A senha atual não confere." in r.text
+    r = postar(marcos, "/senha", {"senha_atual": "mecanico123", "nova": "nova-senha-1",
+                                  "confirmar": "nova-senha-1"})  # fmt: skip
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    assert "Muitas tentativas. Aguarde um minuto e tente novamente." in r.text
+    assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is not None
+    outra = cliente(app)
+    assert entrar(outra, "mecanico", "mecanico123").status_code == 429  # same person, address
+
+
 # --- The boundary between managers and admins ------------------------------------------------
 
 

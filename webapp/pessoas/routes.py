@@ -17,8 +17,9 @@ from ..components import componente
 from ..fila import labels
 from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
+from ..sessao.service import MuitasTentativas, conferir_senha
 from ..urls import caminho_de, destino_seguro
-from .domain import Usuario, UsuarioInvalido, descrever
+from .domain import SENHA_ATUAL_ERRADA, Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
 from .service import PessoasService
@@ -226,14 +227,28 @@ def senha() -> Any:
     """Change one's own password; the only page open while a temporary one is in use."""
     destino = destino_seguro(request.args.get("next"))
     form = TrocarSenhaForm()
+    status, cabecalhos = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
+        login = current_user.login
         try:
+            # Guessing the current password here (a session left open) meets the sign-in's
+            # limits: each guess counts, each costs a hash.
+            conferida = conferir_senha(
+                login,
+                request.remote_addr,
+                lambda: componente(PessoasQueries).autenticar(login, form.senha_atual.data),
+            )
+            if conferida is None:
+                raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")
             usuario = servico().trocar_senha(
                 current_user._get_current_object(),  # type: ignore[attr-defined]
                 form.senha_atual.data,
                 form.nova.data,
                 quem(),
             )
+        except MuitasTentativas as recusa:
+            marcar(form, UsuarioInvalido(str(recusa), "senha_atual"), "senha_atual")
+            status, cabecalhos = 429, {"Retry-After": str(recusa.espera_s)}
         except UsuarioInvalido as erro:
             marcar(form, erro, "nova")
         else:
@@ -246,7 +261,8 @@ def senha() -> Any:
             login_user(usuario)
             flash("Senha alterada.", "ok")
             return redirect(destino, code=303)
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "pessoas/senha.html", form=form, proximo=request.args.get("next")
-    ), status
+    return (
+        render_template("pessoas/senha.html", form=form, proximo=request.args.get("next")),
+        status,
+        cabecalhos,
+    )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from ..fila import labels
 from ..fila.domain import Ator, Papel
 from .domain import (
+    SENHA_ATUAL_ERRADA,
     ApenasAdmin,
     Linha,
     Usuario,
@@ -137,7 +138,7 @@ class PessoasService:
         the updated user, whose new session id the caller signs in with."""
         conferido = self.queries.autenticar(usuario.login, atual)
         if conferido is None:
-            raise UsuarioInvalido("A senha atual não confere.", "senha_atual")
+            raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")
         if nova == atual:
             raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
         if not self.repo.trocar_senha(

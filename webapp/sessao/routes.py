@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from typing import Any
 
@@ -17,12 +16,11 @@ from ..pessoas.service import PessoasService
 from ..settings import Settings
 from ..urls import destino_seguro
 from .forms import EntrarForm
-from .repository import SessoesRepository, TentativasRepository, chaves
+from .repository import SessoesRepository
+from .service import MuitasTentativas, conferir_senha
 
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."
-MENSAGEM_LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
-MENSAGEM_CONTA = "Muitas tentativas com este usuário. Aguarde {s} s e tente novamente."
 # A device this account already signed in on (a signed cookie, only for /entrar) skips the
 # account's delay: a stranger guessing elsewhere slows new devices down, never the usual ones.
 COOKIE_DISPOSITIVO = "dispositivo"
@@ -84,21 +82,17 @@ def _autenticar(login: str, senha: str) -> tuple[str | None, int, int | None]:
     """Sign in; returns (error message, status, seconds to wait) or (None, 200, None) when
     signed in."""
     login = normalizar_login(login)
-    tentativas = componente(TentativasRepository)
-    # Behind a proxy, remote_addr is the client only from TRUSTED_PROXY_NETWORKS (proxies.py).
-    lote = tentativas.reservar(chaves(login, request.remote_addr))
-    if lote is None:
-        return MENSAGEM_LIMITE, 429, None
-    if login not in _contas_do_dispositivo():
-        espera = tentativas.vez_da_conta(login)
-        if espera:
-            tentativas.descartar(lote)  # no password was tried: nothing counts
-            return MENSAGEM_CONTA.format(s=math.ceil(espera)), 429, math.ceil(espera)
-    usuario = componente(PessoasQueries).autenticar(login, senha)
+    try:
+        usuario = conferir_senha(
+            login,
+            request.remote_addr,
+            lambda: componente(PessoasQueries).autenticar(login, senha),
+            dispositivo_conhecido=login in _contas_do_dispositivo(),
+        )
+    except MuitasTentativas as recusa:
+        return str(recusa), 429, recusa.espera_s
     if usuario is None:
-        return MENSAGEM_FALHA, 200, None  # the reserved attempts stay: they count as failures
-    tentativas.descartar(lote)
-    tentativas.liberar_conta(login)
+        return MENSAGEM_FALHA, 200, None
     if not usuario.ativo:
         return MENSAGEM_INATIVO, 200, None
     # Flask's session is the signed cookie itself, with no server-side id to rotate. Clearing it

@@ -1,12 +1,59 @@
 """Who is signed in: a session id (Flask-Login's, in the signed cookie) back to its person, while
-the account is active, its password unchanged and the session open on the server."""
+the account is active, its password unchanged and the session open on the server; and the
+limits on guessing a password, the same wherever one is typed (signing in, changing one's own)."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TypeVar
 
 from ..components import componente
 from ..pessoas.domain import Usuario
 from ..pessoas.queries import PessoasQueries
-from .repository import SessoesRepository
+from .repository import JANELA, SessoesRepository, TentativasRepository, chaves
+
+MENSAGEM_LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
+MENSAGEM_CONTA = "Muitas tentativas com este usuário. Aguarde {s} s e tente novamente."
+
+T = TypeVar("T")
+
+
+class MuitasTentativas(Exception):
+    """Too many wrong passwords: this one was not even tried. `espera_s`: the Retry-After."""
+
+    def __init__(self, mensagem: str, espera_s: int) -> None:
+        super().__init__(mensagem)
+        self.espera_s = espera_s
+
+
+def conferir_senha(
+    login: str,
+    endereco: str | None,
+    conferir: Callable[[], T | None],
+    *,
+    dispositivo_conhecido: bool = False,
+) -> T | None:
+    """`conferir()` (a password check: what it found, None when wrong) within the limits: per
+    login and address, per address, and the account's growing delay (skipped on a device the
+    account already signed in on). A wrong password counts as a failure, a right one clears
+    the account's count. MuitasTentativas when over a limit (nothing tried, nothing counted)."""
+    tentativas = componente(TentativasRepository)
+    # Behind a proxy, the address is the client's only from TRUSTED_PROXY_NETWORKS (proxies.py).
+    lote = tentativas.reservar(chaves(login, endereco))
+    if lote is None:
+        raise MuitasTentativas(MENSAGEM_LIMITE, int(JANELA.total_seconds()))
+    if not dispositivo_conhecido:
+        espera = tentativas.vez_da_conta(login)
+        if espera:
+            tentativas.descartar(lote)  # no password was tried: nothing counts
+            raise MuitasTentativas(MENSAGEM_CONTA.format(s=math.ceil(espera)), math.ceil(espera))
+    achado = conferir()
+    if achado is None:
+        return None  # the reserved attempts stay: they count as failures
+    tentativas.descartar(lote)
+    tentativas.liberar_conta(login)
+    return achado
 
 
 def carregar_usuario(id_sessao: str) -> Usuario | None:
