@@ -28,6 +28,34 @@ def test_erros_do_proprio_gunicorn_em_json(settings: Settings, app) -> None:
         assert r.json() == {"detail": "Cabeçalhos grandes demais."}
         r = requests.get(f"{url}/health?" + "a" * 9000, timeout=5)
         assert r.status_code == 414 and r.json() == {"detail": "Endereço longo demais."}
+        # With the app's own security headers, as every answer of the app.
+        for nome in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+            assert r.headers[nome] == requests.get(f"{url}/health", timeout=5).headers[nome]
+
+
+def _em_partes(corpo: bytes):
+    """A body sent chunked (no Content-Length), as requests does for a generator."""
+    for inicio in range(0, len(corpo), 8192):
+        yield corpo[inicio : inicio + 8192]
+
+
+def test_corpo_em_partes_acima_do_limite_da_413_sem_aplicar_nada(settings: Settings, app) -> None:
+    """A chunked body past 64 KiB is refused whole (413), as one that says its length: never
+    cut at the limit and applied without its end. Under the limit, it is read as any."""
+    with gunicorn(settings) as (url, _):
+        token = emitir(settings, "teste", extra=TOKEN_SERVICO)
+        cabecalhos = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        grande = b'{"ordem_servico_id": 880601}' + b" " * 70_000
+        r = requests.post(f"{url}/fila-execucao", data=_em_partes(grande), headers=cabecalhos,
+                          timeout=10)  # fmt: skip
+        assert r.status_code == 413 and "64 KiB" in r.json()["detail"]
+        assert requests.get(f"{url}/fila-execucao/ordem-servico/880601", headers=cabecalhos,
+                            timeout=5).status_code == 404  # fmt: skip
+        pequeno = b'{"ordem_servico_id": 880602}'
+        r = requests.post(f"{url}/fila-execucao", data=_em_partes(pequeno), headers=cabecalhos,
+                          timeout=10)  # fmt: skip
+        assert r.status_code == 201, r.text
+        assert r.headers["Cache-Control"] == "no-store"  # customers' data: never cached
 
 
 def test_depois_de_um_413_a_conexao_ainda_serve(settings: Settings, app) -> None:

@@ -28,6 +28,7 @@ from .fila.repository import CAMPOS_INVISIVEIS, FilaRepository
 from .fila.repository import COLECAO as FILA
 from .fila.service import FilaService
 from .fila.stages import limites_alerta
+from .headers import CABECALHOS_SEGURANCA
 from .indicadores.cli import COMANDOS as COMANDOS_INDICADORES
 from .indicadores.routes import bp as indicadores_bp
 from .mongo import Indices, Mongo
@@ -54,7 +55,7 @@ from .sessao.repository import (
     TentativasRepository,
 )
 from .sessao.routes import bp as sessao_bp
-from .sessao.service import carregar_usuario
+from .sessao.service import carregar_usuario, conferir_senha
 from .settings import LIMITE_CORPO, ConfigError, Settings, load_settings
 from .sincronizacao_os.cli import os_sync
 from .sincronizacao_os.dispatcher import OsDispatcher
@@ -65,12 +66,6 @@ RAIZ = Path(__file__).resolve().parent.parent
 # Blueprints whose requests need the indexes (the others, and the API's probes and documents,
 # answer without the database).
 USAM_BANCO = {"api", "quadro", "painel", "sessao", "configuracoes", "pessoas", "indicadores"}
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
 
 
 def configuracao(config: Mapping[str, Any] | Settings | None = None) -> Settings:
@@ -155,7 +150,13 @@ def montar_componentes(settings: Settings) -> list[object]:
         queries,
         pessoas,
         pessoas_queries,
-        PessoasService(pessoas, pessoas_queries, agora, mudou=previsao_worker.acordar),
+        PessoasService(
+            pessoas,
+            pessoas_queries,
+            agora,
+            mudou=previsao_worker.acordar,
+            conferir_senha=conferir_senha,
+        ),
         tentativas,
         sessoes,
         configuracoes,
@@ -251,9 +252,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
 
     @app.after_request
     def _cabecalhos(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for nome, valor in CABECALHOS_SEGURANCA.items():
+            response.headers.setdefault(nome, valor)
+        if request.endpoint != "static":
+            # Customers' plates and names: a shared tablet's Back after signing out, or a
+            # proxy, keeps no copy (static files keep their own, fingerprinted, caching).
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app

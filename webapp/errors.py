@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from pymongo.errors import ConnectionFailure, OperationFailure
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import metrics
 
@@ -104,6 +104,20 @@ def _indisponivel(erro: Exception) -> Response:
 
 
 def instalar(app: Flask) -> None:
+    @app.before_request
+    def _corpo_em_partes() -> None:
+        # A chunked body has no length to refuse up front, and werkzeug stops reading it at
+        # MAX_CONTENT_LENGTH without a word: cut there, a form or JSON would be applied
+        # without its end. Read it here (kept for the form or JSON parser) up to the limit:
+        # at the limit, 413, as for a body that says its length.
+        if (
+            request.content_length is None
+            and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        ):
+            limite = app.config["MAX_CONTENT_LENGTH"]
+            if len(request.get_data(cache=True)) >= limite:
+                raise RequestEntityTooLarge()
+
     @app.errorhandler(ErroHttp)
     def _erro_http(erro: ErroHttp) -> Response:
         return resposta(erro.status, erro.detail, erro.headers)

@@ -30,6 +30,7 @@ from gunicorn.workers.ggevent import GeventWorker
 
 from .broker import Broker
 from .components import Aplicacao, componente
+from .headers import CABECALHOS_SEGURANCA
 from .settings import LIMITE_CORPO
 
 MENSAGENS = {
@@ -47,8 +48,9 @@ MENSAGENS = {
 def escrever_erro(sock: Any, status: int, motivo: str, _mensagem: str) -> None:
     """gunicorn's error answer, as JSON in Portuguese (its original writes an HTML page)."""
     corpo = json.dumps({"detail": MENSAGENS.get(status, motivo)}, ensure_ascii=False).encode()
+    seguranca = "".join(f"{nome}: {valor}\r\n" for nome, valor in CABECALHOS_SEGURANCA.items())
     cabeca = (
-        f"HTTP/1.1 {status} {motivo}\r\nConnection: close\r\n"
+        f"HTTP/1.1 {status} {motivo}\r\nConnection: close\r\n{seguranca}"
         f"Content-Type: application/json\r\nContent-Length: {len(corpo)}\r\n\r\n"
     )
     util.write_nonblock(sock, cabeca.encode("latin1") + corpo)

@@ -15,8 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .sincronizacao_os.domain import CHAMADAS_POR_TENTATIVA as N
-
 DEV_SECRET_KEY = "dev-secret-key-troque-em-producao-0123456789"
 # A different development value, so even locally a JWT key never signs a cookie.
 DEV_SESSION_SECRET_KEY = "dev-session-key-troque-em-producao-0123456789"
@@ -27,6 +25,10 @@ CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role",
 AMBIENTES = ("development", "test", "production")
 # The largest request body read (JSON API, forms): 413 past it, also in gunicorn's worker.
 LIMITE_CORPO = 64 * 1024
+# HTTP calls one OS delivery attempt may make in turn (sincronizacao_os.dispatcher._enviar): the
+# OS's status when the last answer was lost, the PATCH, and the status again when it is refused.
+# A claim's lease (OS_LEASE_MS) must outlast them all, each at its full timeouts.
+OS_CHAMADAS_POR_TENTATIVA = 3
 
 
 class ConfigError(RuntimeError):
@@ -325,10 +327,11 @@ def checar_os(settings: Settings) -> None:
     if settings.os_retentativa_max_ms < settings.os_retentativa_base_ms:
         raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
     tentativa_ms = settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms
-    if settings.os_lease_ms <= N * tentativa_ms:
+    n = OS_CHAMADAS_POR_TENTATIVA
+    if settings.os_lease_ms <= n * tentativa_ms:
         raise ConfigError(
-            f"OS_LEASE_MS deve ser maior que {N} × (OS_TIMEOUT_CONEXAO_MS + "
-            f"OS_TIMEOUT_LEITURA_MS): uma tentativa faz até {N} chamadas, e antes do fim do "
+            f"OS_LEASE_MS deve ser maior que {n} × (OS_TIMEOUT_CONEXAO_MS + "
+            f"OS_TIMEOUT_LEITURA_MS): uma tentativa faz até {n} chamadas, e antes do fim do "
             "prazo outro despachante poderia enviar o mesmo evento ao mesmo tempo"
         )
 

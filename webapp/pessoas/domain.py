@@ -78,6 +78,15 @@ class UsuarioInvalido(ValueError):
         self.campo = campo
 
 
+class MuitasTentativas(UsuarioInvalido):
+    """Too many wrong passwords (sessao.service.conferir_senha): this one was not even tried.
+    `espera_s`: the Retry-After."""
+
+    def __init__(self, mensagem: str, espera_s: int) -> None:
+        super().__init__(mensagem, "senha_atual")
+        self.espera_s = espera_s
+
+
 class ApenasAdmin(UsuarioInvalido):
     """A manager (or anyone but an admin) tried to create, change, reset or deactivate an
     admin, or to make someone one."""

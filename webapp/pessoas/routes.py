@@ -17,9 +17,8 @@ from ..components import componente
 from ..fila import labels
 from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
-from ..sessao.service import MuitasTentativas, conferir_senha
 from ..urls import caminho_de, destino_seguro
-from .domain import SENHA_ATUAL_ERRADA, Usuario, UsuarioInvalido, descrever
+from .domain import MuitasTentativas, Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
 from .service import PessoasService
@@ -229,17 +228,7 @@ def senha() -> Any:
     form = TrocarSenhaForm()
     status, cabecalhos = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
-        login = current_user.login
         try:
-            # Guessing the current password here (a session left open) meets the sign-in's
-            # limits: each guess counts, each costs a hash.
-            conferida = conferir_senha(
-                login,
-                request.remote_addr,
-                lambda: componente(PessoasQueries).autenticar(login, form.senha_atual.data),
-            )
-            if conferida is None:
-                raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")
             usuario = servico().trocar_senha(
                 current_user._get_current_object(),  # type: ignore[attr-defined]
                 form.senha_atual.data,
@@ -247,7 +236,7 @@ def senha() -> Any:
                 quem(),
             )
         except MuitasTentativas as recusa:
-            marcar(form, UsuarioInvalido(str(recusa), "senha_atual"), "senha_atual")
+            marcar(form, recusa, "senha_atual")
             status, cabecalhos = 429, {"Retry-After": str(recusa.espera_s)}
         except UsuarioInvalido as erro:
             marcar(form, erro, "nova")

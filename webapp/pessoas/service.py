@@ -22,6 +22,8 @@ from .domain import (
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
+# (login, address, the check): what the check found, None for a wrong password.
+ConferirSenha = Callable[[str, str | None, Callable[[], Usuario | None]], Usuario | None]
 CLI = labels.LINHA_DE_COMANDO  # `por` of the changes made with the flask commands
 
 
@@ -32,6 +34,7 @@ class PessoasService:
         queries: PessoasQueries,
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
         mudou: Callable[[], None] = lambda: None,
+        conferir_senha: ConferirSenha = lambda _login, _endereco, conferir: conferir(),
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -39,6 +42,9 @@ class PessoasService:
         # Given by create_app: the mechanics at work changed (someone added, activated or
         # deactivated, or given another role or number), so the forecast is recomputed.
         self.mudou = mudou
+        # Given by create_app: the sign-in's limits on guessing a password
+        # (sessao.service.conferir_senha; MuitasTentativas past them).
+        self.conferir_senha = conferir_senha
 
     def _linha(self, acao: str, quem: Ator) -> Linha:
         """The record's line of a change `quem` makes now (written by the repository with it)."""
@@ -136,7 +142,9 @@ class PessoasService:
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
         """A person changes their own password (the forced change after a reset included);
         the updated user, whose new session id the caller signs in with."""
-        conferido = self.queries.autenticar(usuario.login, atual)
+        conferido = self.conferir_senha(
+            usuario.login, quem.endereco, lambda: self.queries.autenticar(usuario.login, atual)
+        )
         if conferido is None:
             raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")
         if nova == atual:

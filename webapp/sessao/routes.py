@@ -10,14 +10,14 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..components import componente
-from ..pessoas.domain import normalizar_login
+from ..pessoas.domain import MuitasTentativas, normalizar_login
 from ..pessoas.queries import PessoasQueries
 from ..pessoas.service import PessoasService
 from ..settings import Settings
 from ..urls import destino_seguro
 from .forms import EntrarForm
 from .repository import SessoesRepository
-from .service import MuitasTentativas, conferir_senha
+from .service import conferir_senha
 
 MENSAGEM_FALHA = "Usuário ou senha incorretos."
 MENSAGEM_INATIVO = "Usuário inativo. Procure o gerente da oficina."

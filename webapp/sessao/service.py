@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..components import componente
-from ..pessoas.domain import Usuario
+from ..pessoas.domain import MuitasTentativas, Usuario
 from ..pessoas.queries import PessoasQueries
 from .repository import JANELA, SessoesRepository, TentativasRepository, chaves
 
@@ -17,14 +17,6 @@ MENSAGEM_LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
 MENSAGEM_CONTA = "Muitas tentativas com este usuário. Aguarde {s} s e tente novamente."
 
 T = TypeVar("T")
-
-
-class MuitasTentativas(Exception):
-    """Too many wrong passwords: this one was not even tried. `espera_s`: the Retry-After."""
-
-    def __init__(self, mensagem: str, espera_s: int) -> None:
-        super().__init__(mensagem)
-        self.espera_s = espera_s
 
 
 def conferir_senha(

@@ -19,10 +19,6 @@ from typing import Any
 from ..fila.outbox import EstadoEvento
 
 PRAZO_ESGOTADO = "prazo de novas tentativas esgotado"
-# HTTP calls one attempt may make in turn (dispatcher._enviar): the OS's status when the last
-# answer was lost, the PATCH, and the status again when it is refused. A claim's lease must
-# outlast them all, each at its full timeouts (settings.checar_os).
-CHAMADAS_POR_TENTATIVA = 3
 LIMITE_ERRO = 200  # characters of a response body kept as the reason of a failure
 
 
