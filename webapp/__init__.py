@@ -47,6 +47,7 @@ from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
 from .previsao.repository import PREVISOES, PrevisaoRepository
 from .previsao.service import PrevisaoService
 from .previsao.worker import PrevisaoWorker
+from .quadro.repository import RecusadosRepository
 from .quadro.routes import bp as quadro_bp
 from .sessao.repository import (
     SESSOES,
@@ -100,6 +101,7 @@ def montar_componentes(settings: Settings) -> list[object]:
     pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)
     tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
     configuracoes = ConfiguracoesRepository(db)
+    recusados = RecusadosRepository(db)
     previsao_repo, previsao_queries = PrevisaoRepository(db), PrevisaoQueries(db)
     eventos = Broker(
         db,
@@ -160,6 +162,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         tentativas,
         sessoes,
         configuracoes,
+        recusados,
         previsao_repo,
         previsao_queries,
         previsao,
@@ -175,6 +178,7 @@ def montar_componentes(settings: Settings) -> list[object]:
             tentativas.criar_indices,
             sessoes.criar_indices,
             configuracoes.criar_indices,
+            recusados.criar_indices,
             previsao_repo.criar_indices,
         ),
     ]

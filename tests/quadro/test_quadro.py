@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -213,6 +214,38 @@ def test_texto_digitado_nao_se_perde_quando_o_passo_e_recusado(api: Api, pessoas
     r = pessoas["mecanico"].passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto}, True)
     assert r.status_code == 400
     assert "no máximo 10.000 caracteres" in r.text and texto in r.text
+
+
+def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(api: Api, pessoas) -> None:
+    """Without JavaScript, a refused step's text goes over the redirect on the server: a
+    diagnosis of 9,900 characters, for an order no longer in diagnosis, comes back whole on the
+    next page (once) to copy, as htmx shows it, and the session cookie stays small (a browser
+    drops one past 4 KB, and the text with it). A refused new order keeps only the form's own
+    fields, whatever a hand-made POST adds."""
+    fila_id = api.criar(510)["fila_id"]  # waiting: finishing its diagnosis is refused
+    mecanico = pessoas["mecanico"]
+    texto = "Motor falhando em marcha lenta; " * 300  # 9,900 characters of prose
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto})
+    assert r.status_code == 303
+
+    def tamanho_do_cookie() -> int:
+        cookie = mecanico.client.get_cookie("session")
+        return len(cookie.value) if cookie else 0
+
+    assert tamanho_do_cookie() < 1000
+    pagina = mecanico.pagina()
+    perdido = pagina.split('<div id="textos-perdidos">')[1].split("</textarea>")[0]
+    assert "O que você escreveu não foi salvo; copie antes de fechar:" in perdido
+    assert perdido.endswith(html.escape(texto, quote=False))
+    assert "Não é possível finalizar diagnóstico" in pagina  # the reason, in the summary
+    assert "Motor falhando" not in mecanico.pagina()  # shown once
+    lixo = {f"campo{n}": "x" * 20 for n in range(2000)}
+    r = pessoas["gerente"].post("/ordens", {"ordem_servico_id": "abc", "cliente": "Ana", **lixo})
+    assert r.status_code == 303
+    cookie = pessoas["gerente"].client.get_cookie("session")
+    assert cookie is not None and len(cookie.value) < 1000
+    pagina = pessoas["gerente"].pagina()
+    assert 'value="Ana"' in pagina and "campo1" not in pagina
 
 
 @pytest.mark.parametrize(

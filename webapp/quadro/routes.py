@@ -80,6 +80,7 @@ from .forms import (
     PrioridadeForm,
     PrometerForm,
 )
+from .repository import RecusadosRepository
 
 bp = Blueprint("quadro", __name__)
 
@@ -121,14 +122,22 @@ def fila() -> FilaService:
     return componente(FilaService)
 
 
+def recusados() -> RecusadosRepository:
+    return componente(RecusadosRepository)
+
+
 def htmx() -> bool:
     return bool(request.htmx)  # type: ignore[attr-defined]
 
 
-def estados_da_sessao() -> dict[str, dict[str, Any]]:
-    """A refused plain POST's state (message, what was typed), kept over its redirect."""
-    recusa = session.pop(RECUSA, None)
-    return {recusa["fila_id"]: recusa["estado"]} if recusa else {}
+def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], str | None]:
+    """A refused plain POST's state (message, what was typed), kept over its redirect, by
+    card; and the text typed for a step whose form is gone (to copy), if any."""
+    chave = session.pop(RECUSA, None)
+    recusa = recusados().retirar(chave, current_user.login) if chave else None
+    if recusa is None:
+        return {}, None
+    return {recusa["fila_id"]: recusa["estado"]}, recusa.get("perdido")
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -139,6 +148,7 @@ def pagina_quadro(
     estados: dict[str, dict[str, Any]] | None = None,
     nova: NovaOrdemForm | None = None,
     status: int = 200,
+    texto_perdido: str | None = None,
 ) -> tuple[str, int]:
     colunas, ctx = partials.montar_colunas(current_user.papel, filtros)
     return render_template(
@@ -147,6 +157,7 @@ def pagina_quadro(
         previsao=ctx.previsoes.estado,
         filtros=filtros,
         estados=estados or {},
+        texto_perdido=texto_perdido,
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
         situacao_os=componente(OsLink).situacao(),
@@ -161,10 +172,12 @@ def pagina_quadro(
 @login_required
 def index() -> Any:
     nova = None
-    if recusada := session.pop(NOVA, None):
+    chave = session.pop(NOVA, None)
+    if chave and (recusada := recusados().retirar(chave, current_user.login)):
         nova = NovaOrdemForm(formdata=MultiDict(recusada["dados"]))
         nova.validate()  # the same messages as when it was refused
-    return pagina_quadro(Filtros.de_args(request.args), estados_da_sessao(), nova)
+    estados, perdido = estados_da_sessao()
+    return pagina_quadro(Filtros.de_args(request.args), estados, nova, texto_perdido=perdido)
 
 
 @bp.get("/colunas/<status>")
@@ -205,6 +218,7 @@ def detalhe(fila_id: str) -> Any:
     historico = item.get("historico", [])
     autores = pessoas.nomes_por_login({h["por"] for h in historico})
     trocas = [h for h in historico if h.get("acao") == "atribuir"]
+    estados, perdido = estados_da_sessao()
     return render_template(
         "quadro/detalhe.html",
         item=item,
@@ -212,7 +226,8 @@ def detalhe(fila_id: str) -> Any:
         previsao=base_da_previsao(item, c, ctx),
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
-        estado=estados_da_sessao().get(fila_id, {}),
+        estado=estados.get(fila_id, {}),
+        texto_perdido=perdido,
     )
 
 
@@ -479,10 +494,13 @@ def _recusa(
         if status in (403, 404):  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
         flash(estado["mensagem"], "erro")
-        if item is None:
-            return _de_volta(fila_id)
-        session[RECUSA] = {"fila_id": fila_id, "estado": estado}
-        return _de_volta(fila_id, ancorar=not _com_foco(item, estado))
+        # Typed for a step the order no longer offers (or it left the queue): shown to copy.
+        perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
+        if item is not None or perdido:
+            session[RECUSA] = recusados().guardar(
+                current_user.login, {"fila_id": fila_id, "estado": estado, "perdido": perdido}
+            )
+        return _de_volta(fila_id, ancorar=item is not None and not _com_foco(item, estado))
     papel = current_user.papel
     filtros = _filtros_da_pagina()
     if item is None:  # removed meanwhile: say so, and keep what was typed to be copied
@@ -682,8 +700,9 @@ def adicionar() -> Any:
         return Response(corpo, status=status)
     # Without JavaScript: back to the board (a GET), the form open with what was typed.
     flash("Nova OS: corrija os campos marcados.", "erro")
-    session[NOVA] = {
-        "dados": {k: v for k, v in request.form.items() if k != "csrf_token"},
-        "erros": form.errors,
-    }
+    session[NOVA] = recusados().guardar(
+        current_user.login,
+        # The form's own fields only: whatever else a hand-made POST carries is not kept.
+        {"dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"}},
+    )
     return redirect(_pagina_de_volta() + "#nova-ordem", code=303)
