@@ -47,6 +47,26 @@ def test_passos_permitidos_lista_exatamente_os_da_tabela(nome: str) -> None:
     assert {p.acao for p in domain.passos_permitidos(situacao, Papel.GERENTE)} == permitidos
 
 
+def test_texto_de_gente_sem_caracteres_de_controle() -> None:
+    """A NUL, an escape or a line separator typed or sent is no part of people's text: a long
+    text keeps its lines (as \\n) and tabs, a one-line field gets spaces, and a text of nothing
+    else is empty (so a diagnosis of NULs is refused as empty)."""
+    assert domain.limpar_texto("Troca\r\nde óleo\u2028e filtro\x00\x1b[31m\t ok ") == (
+        "Troca\nde óleo\ne filtro[31m\t ok"
+    )
+    assert domain.limpar_texto("Ana\r\nSouza\tLima", linhas=False) == "Ana Souza Lima"
+    assert domain.limpar_texto("\x00\x00 \n\x07") is None
+    assert domain.limpar_texto(None) is None
+    with pytest.raises(domain.DadosInvalidos, match="O diagnóstico não pode ser vazio."):
+        domain.planejar_passo(
+            Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": "\x00" * 5}, "ana", datetime.now(UTC)
+        )
+    ordem = domain.nova_ordem(
+        1, Prioridade.NORMAL, "ana", datetime.now(UTC), {"cliente": "Ana\r\nSouza\x00"}
+    )
+    assert ordem["cliente"] == "Ana Souza"
+
+
 def test_reparo_nunca_antes_do_diagnostico() -> None:
     passo = domain.PASSOS[Acao.INICIAR_REPARO]
     motivo = domain.motivo_recusa(passo, item(Status.AGUARDANDO), Papel.GERENTE)

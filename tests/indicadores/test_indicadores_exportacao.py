@@ -83,10 +83,13 @@ def test_texto_de_gente_continua_texto(app: Flask, gerente: FlaskClient) -> None
         "cliente": '=HYPERLINK("http://x")',
         "previsao_entrega": utc("2026-03-03T18:30"),
     }
+    # Stored raw (before control characters were refused, or imported): a NUL ahead of the
+    # formula hid it from the guard.
+    escondida = {**extras, "cliente": '\x00=HYPERLINK("http://x")'}
     item = fila.adicionar(40, GERENTE, Prioridade.ALTA, extras, instante=utc("2026-03-03T12:00"))
     carregar(fila, 41, "ALTA", 101, utc("2026-03-03T14:00"), (1, 1, 1, 1, 1))  # finished
     componente(Mongo, app).db["fila_execucao"].update_one(
-        {"ordem_servico_id": 41}, {"$set": {k: v for k, v in extras.items()}}
+        {"ordem_servico_id": 41}, {"$set": {k: v for k, v in escondida.items()}}
     )  # the service sets car fields at creation only
     linhas = ler(gerente.get("/indicadores/exportar.csv", query_string=PERIODO).data)
     (linha,) = linhas[1:]

@@ -174,9 +174,7 @@ def test_destaque_le_so_os_candidatos_pelo_indice(app, client, segredo):
         adicionar(app, 4650 + n, minutos_atras=n % 3)  # ties on when their stage began
     with consultas_de(_db(app), "fila_execucao") as consultas:
         client.get(f"/painel?token={segredo}", follow_redirects=True)
-    [destaque] = [
-        c for c in consultas if c["command"].get("sort") == {"etapa_desde": 1, "_id": 1}
-    ]
+    [destaque] = [c for c in consultas if c["command"].get("sort") == {"etapa_desde": 1, "_id": 1}]
     assert destaque["planSummary"] == "IXSCAN { status: 1, etapa_desde: 1, _id: 1 }"
     assert not destaque.get("hasSortStage")
     assert destaque["docsExamined"] == painel_routes.CANDIDATOS_DESTAQUE

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -383,7 +385,7 @@ def planejar_passo(
     if acao is Acao.INICIAR_DIAGNOSTICO:
         campos["mecanico_responsavel_id"] = _mecanico(dados, obrigatorio=True)
     elif acao is Acao.FINALIZAR_DIAGNOSTICO:
-        texto = (dados.get("diagnostico") or "").strip()
+        texto = limpar_texto(dados.get("diagnostico"))
         if not texto:
             raise DadosInvalidos("O diagnóstico não pode ser vazio.")
         campos["diagnostico"] = texto
@@ -395,8 +397,7 @@ def planejar_passo(
         if mecanico is not None:
             campos["mecanico_responsavel_id"] = mecanico
     elif acao is Acao.FINALIZAR_REPARO:
-        notas = (dados.get("observacoes_reparo") or "").strip()
-        campos["observacoes_reparo"] = notas or None
+        campos["observacoes_reparo"] = limpar_texto(dados.get("observacoes_reparo"))
 
     mudanca = Mudanca(
         passo.requisitos,
@@ -510,6 +511,28 @@ def como_guardado(instante: datetime) -> datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
+# Line breaks as a text may carry them (\r\n, \r, the Unicode separators): one \n each.
+_QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
+
+
+def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
+    """People's text as stored: without control characters (a NUL or an escape typed or sent
+    by a client is no part of a diagnosis, and a text of nothing else is empty), line breaks
+    as \n (`linhas`: a long text keeps them and its tabs; else a one-line field gets spaces),
+    trimmed; None when nothing is left."""
+    if texto is None:
+        return None
+    texto = _QUEBRAS.sub("\n", texto)
+    if not linhas:
+        texto = texto.replace("\n", " ").replace("\t", " ")
+    texto = "".join(c for c in texto if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return texto.strip() or None
+
+
+# A new order's people's text, and whether each keeps its line breaks.
+CAMPOS_DE_TEXTO = {"cliente": False, "veiculo": False, "descricao": True}
+
+
 def nova_ordem(
     ordem_servico_id: int,
     prioridade: Prioridade,
@@ -523,6 +546,9 @@ def nova_ordem(
     extras = {
         k: como_guardado(v) if isinstance(v, datetime) else v for k, v in (extras or {}).items()
     }
+    for campo, linhas in CAMPOS_DE_TEXTO.items():
+        if isinstance(extras.get(campo), str):
+            extras[campo] = limpar_texto(extras[campo], linhas=linhas)
     if "placa" in extras:
         try:
             extras["placa"] = validar_placa(extras["placa"])
@@ -573,7 +599,7 @@ EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
 
 def nota_da_pausa(motivo: MotivoPausa, nota: str | None) -> str | None:
     """A hold's note, trimmed; "Outro motivo" needs one (the board's form asks the same)."""
-    nota = (nota or "").strip() or None
+    nota = limpar_texto(nota, linhas=False)
     if motivo is MotivoPausa.OUTRO and not nota:
         raise DadosInvalidos("Descreva o motivo da espera.")
     return nota

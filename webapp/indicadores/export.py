@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..fila import labels
-from ..fila.domain import MotivoPausa
+from ..fila.domain import MotivoPausa, limpar_texto
 from ..fila.stages import INTERVALOS
 
 BOM = "\ufeff"
@@ -50,10 +50,12 @@ def _minutos(segundos: float | None) -> str:
 
 
 def _texto(valor: str | None) -> str:
-    """People's text as text: a leading =, +, - or @ would make Excel run it as a formula."""
+    """People's text as text, without control characters (stored before they were refused,
+    or imported): a leading =, +, - or @ would make Excel run it as a formula."""
+    valor = limpar_texto(valor)
     if not valor:
         return ""
-    return "'" + valor if valor[0] in "=+-@\t\r" else valor
+    return "'" + valor if valor[0] in "=+-@" else valor
 
 
 def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) -> list[str]:
