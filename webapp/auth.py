@@ -89,7 +89,6 @@ def instalar(
             settings.session_secret_key,
         ]
     login_manager.user_loader(carregar)
-    login_manager.user_loader(carregar)
     csrf.init_app(app)
     csrf.exempt(api)  # bearer tokens, no cookies: CSRF cannot happen there
     # Flask-Login's own context processor would let a database failure break even the error

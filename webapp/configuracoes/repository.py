@@ -77,7 +77,11 @@ class ConfiguracoesRepository:
             return None
         ultimo = documento.get("ultimo_uso_em")
         if ultimo is None or instante - ultimo >= INTERVALO_ULTIMO_USO:
-            self.passes.update_one({"_id": documento["_id"]}, {"$set": {"ultimo_uso_em": instante}})
+            # Only on the pass as read: not revoked meanwhile, nor noted by another request.
+            self.passes.update_one(
+                {"_id": documento["_id"], "revogado_em": None, "ultimo_uso_em": ultimo},
+                {"$set": {"ultimo_uso_em": instante}},
+            )
             documento["ultimo_uso_em"] = instante
         return documento
 
