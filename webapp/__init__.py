@@ -15,6 +15,7 @@ from .api import routes as api
 from .broker import Broker
 from .clock import Clock, agora, duracao
 from .components import Aplicacao, componente, registrar
+from .configuracoes.queries import ConfiguracoesQueries
 from .configuracoes.repository import (
     CONFIGURACOES,
     PASSES,
@@ -162,6 +163,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         tentativas,
         sessoes,
         configuracoes,
+        ConfiguracoesQueries(db),
         recusados,
         previsao_repo,
         previsao_queries,

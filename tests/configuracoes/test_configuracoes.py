@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.paginas import csrf_de
 from webapp.components import componente
+from webapp.configuracoes.queries import ConfiguracoesQueries
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Ator, Papel
@@ -72,7 +73,7 @@ def test_mecanico_nao_cria_token_nem_muda_limite_nem_postando_a_mao(app, mecanic
     r = mecanico.post("/configuracoes/limites", data={"AGUARDANDO": "3", "csrf_token": csrf})
     assert r.status_code == 403
     assert _db(app)[PASSES].count_documents({}) == 0
-    assert componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
+    assert componente(ConfiguracoesQueries, app).limites_colunas()["AGUARDANDO"] is None
 
 
 def test_post_sem_csrf_e_recusado(app, gerente):
@@ -100,7 +101,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
     )
     assert r.status_code == 303
     assert r.headers["Location"].endswith("/configuracoes#limites")
-    assert componente(ConfiguracoesRepository, app).limites_colunas() == {
+    assert componente(ConfiguracoesQueries, app).limites_colunas() == {
         "AGUARDANDO": 8,
         "EM_DIAGNOSTICO": None,
         "EM_REPARO": 4,
@@ -134,7 +135,7 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     erro = re.search(r'<p class="erro-campo" id="erro-EM_REPARO">([^<]+)</p>', r.text).group(1)
     assert mensagem in erro
     assert (
-        componente(ConfiguracoesRepository, app).limites_colunas()["AGUARDANDO"] is None
+        componente(ConfiguracoesQueries, app).limites_colunas()["AGUARDANDO"] is None
     )  # nothing saved
 
 
@@ -154,7 +155,7 @@ def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente
     assert "outro gerente salvou os limites enquanto você editava" in r.text
     assert "Aguardando: 8" in r.text and "Em reparo: sem limite" in r.text
     assert re.search(r'<input[^>]*id="EM_REPARO"[^>]*value="4"', r.text)
-    assert repo.limites_colunas() == {
+    assert componente(ConfiguracoesQueries, app).limites_colunas() == {
         "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": None, "FINALIZADA": None,
     }  # fmt: skip
     # Saved again from the page it was shown (its version is the current one): taken.
@@ -163,7 +164,10 @@ def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente
         "/configuracoes/limites",
         data={"versao": nova, "AGUARDANDO": "8", "EM_REPARO": "4", "csrf_token": _csrf(gerente)},
     )
-    assert r.status_code == 303 and repo.limites_colunas()["EM_REPARO"] == 4
+    assert (
+        r.status_code == 303
+        and componente(ConfiguracoesQueries, app).limites_colunas()["EM_REPARO"] == 4
+    )
 
 
 def test_limites_via_htmx_trocam_so_a_secao(gerente):

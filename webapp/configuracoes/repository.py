@@ -1,5 +1,5 @@
-"""The settings' store: TV passes (collection `tokens_painel`) and the columns' soft limits
-(collection `configuracoes`, document `_id: "quadro"`).
+"""Every write of the settings' store (reads: queries.py): TV passes (collection `tokens_painel`)
+and the columns' soft limits (collection `configuracoes`, document `_id: "quadro"`).
 
 A TV's pass ("passe": its own word, never "token", which is a JWT here) lets a TV open `/painel`
 without a user session. It is a random secret shown once,
@@ -85,10 +85,6 @@ class ConfiguracoesRepository:
             documento["ultimo_uso_em"] = instante
         return documento
 
-    def passe_ativo(self, passe_id: ObjectId) -> bool:
-        """Still valid? Open TV streams ask this periodically, so a revocation closes them."""
-        return self.passes.count_documents({"_id": passe_id, "revogado_em": None}, limit=1) > 0
-
     def revogar_passe(self, passe_id: str, por: str) -> dict[str, Any] | None:
         """Revoke; the revoked document, or None if there is no such active pass."""
         try:
@@ -101,28 +97,7 @@ class ConfiguracoesRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    def listar_passes(self) -> list[dict[str, Any]]:
-        """Active passes first, newest first; the hash never leaves the database."""
-        passes = list(self.passes.find({}, {"hash": 0}).sort([("criado_em", DESCENDING)]))
-        return sorted(passes, key=lambda t: t.get("revogado_em") is not None)
-
     # --- column limits --------------------------------------------------------------------
-
-    def limites_colunas(self) -> dict[str, int | None]:
-        """The soft limit of each column (None: no limit)."""
-        documento = self.configuracoes.find_one({"_id": DOC_QUADRO}) or {}
-        salvos = documento.get("limites") or {}
-        limites: dict[str, int | None] = {}
-        for status in Status:
-            valor = salvos.get(str(status))
-            limites[str(status)] = valor if isinstance(valor, int) and valor > 0 else None
-        return limites
-
-    def versao_limites(self) -> int:
-        """How many times the limits were saved: the form carries it back, so a save made on
-        an older page is refused instead of undoing another manager's save."""
-        documento = self.configuracoes.find_one({"_id": DOC_QUADRO}, {"versao": 1}) or {}
-        return int(documento.get("versao") or 0)
 
     def salvar_limites(self, limites: dict[str, int | None], por: str, versao: int) -> bool:
         """The four limits, only if they are still at `versao` (False: someone saved since)."""

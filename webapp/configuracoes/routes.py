@@ -15,6 +15,7 @@ from ..pessoas.queries import PessoasQueries
 from ..qr import qr_svg
 from ..urls import endereco_publico
 from .forms import LimitesForm, NovoPasseForm
+from .queries import ConfiguracoesQueries
 from .repository import ConfiguracoesRepository
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
@@ -26,11 +27,11 @@ def _pagina(
     passe_criado: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    repo = componente(ConfiguracoesRepository)
+    consultas = componente(ConfiguracoesQueries)
     if limites is None:
-        dados = {**repo.limites_colunas(), "versao": str(repo.versao_limites())}
+        dados = {**consultas.limites_colunas(), "versao": str(consultas.versao_limites())}
         limites = LimitesForm(formdata=None, data=dados)
-    passes = repo.listar_passes()
+    passes = consultas.listar_passes()
     corpo = render_template(
         "configuracoes/index.html",
         limites=limites,
@@ -63,7 +64,8 @@ def salvar() -> Any:
     if not repo.salvar_limites(form.limites(), current_user.ator.id, form.versao_lida()):
         # Saved by someone else since this page was drawn: theirs stays; these values stay
         # in the form, against the limits as they are now.
-        form.marcar_conflito(repo.limites_colunas(), repo.versao_limites())
+        consultas = componente(ConfiguracoesQueries)
+        form.marcar_conflito(consultas.limites_colunas(), consultas.versao_limites())
         return _pagina(limites=form, status=409)
     flash("Limites das colunas salvos.", "limites")
     return redirect(url_for("configuracoes.index") + "#limites", code=303)

@@ -19,6 +19,7 @@ from ..cartoes.cards import Mecanico
 from ..cartoes.service import contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
+from ..configuracoes.queries import ConfiguracoesQueries
 from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
 from ..fila.outbox import so_envio
@@ -64,7 +65,7 @@ def montar() -> Painel:
     achado = cards.mais_antiga(candidatos, ctx)
     destaque_id = str(achado[0]["_id"]) if achado else None
     totais = q.contagens(hoje)
-    limites = componente(ConfiguracoesRepository).limites_colunas()
+    limites = componente(ConfiguracoesQueries).limites_colunas()
     colunas = [
         ColunaTV(
             status,
@@ -158,7 +159,7 @@ def eventos_painel() -> Response:
             mudancas=redesenho,
             previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
             config=redesenho,
-            valido=lambda: componente(ConfiguracoesRepository).passe_ativo(passe_id),
+            valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
             ao_revogar="Passe revogado.",
             recarga_s=sse.RECARGA_S,
             dia=componente(Clock).inicio_do_dia,

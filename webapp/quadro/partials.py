@@ -15,7 +15,7 @@ from ..cartoes.cards import Cartao, Coluna
 from ..cartoes.service import contar_atrasadas, contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
-from ..configuracoes.repository import ConfiguracoesRepository
+from ..configuracoes.queries import ConfiguracoesQueries
 from ..fila.domain import GESTORES, Papel
 from ..fila.queries import FilaQueries, cursor
 from ..pessoas.queries import PessoasQueries
@@ -62,7 +62,7 @@ def montar_colunas(
         paginas,
         ctx,
         contagens(filtros),
-        componente(ConfiguracoesRepository).limites_colunas(),
+        componente(ConfiguracoesQueries).limites_colunas(),
     )
     return colunas, ctx
 
@@ -75,7 +75,7 @@ def render_contagens(
     for a manager, each mechanic's load in the filter, as partials (pushed with each
     change)."""
     numeros = contagens(filtros)
-    limites = componente(ConfiguracoesRepository).limites_colunas()
+    limites = componente(ConfiguracoesQueries).limites_colunas()
     colunas = [
         Coluna(s, [], numeros[s][0], limites.get(s), total=numeros[s][1]) for s in cards.COLUNAS
     ]
