@@ -62,6 +62,8 @@ from .settings import LIMITE_CORPO, ConfigError, Settings, load_settings
 from .sincronizacao_os.cli import os_sync
 from .sincronizacao_os.dispatcher import OsDispatcher
 from .sincronizacao_os.link import OsLink
+from .sincronizacao_os.queries import LigacaoQueries
+from .sincronizacao_os.repository import LigacaoRepository
 
 RAIZ = Path(__file__).resolve().parent.parent
 
@@ -96,7 +98,7 @@ def montar_componentes(settings: Settings) -> list[object]:
     mongo = Mongo(settings)
     db = mongo.db
     repo, queries = FilaRepository(db), FilaQueries(db)
-    link = OsLink(db, queries, settings)
+    link = OsLink(LigacaoRepository(db), LigacaoQueries(db), queries, settings)
     dispatcher = OsDispatcher(repo, queries, link, settings)
     metodo_hash = HASH_TESTE if settings.app_env == "test" else HASH_PRODUCAO
     pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)

@@ -33,7 +33,8 @@ from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.settings import Settings
 from webapp.sincronizacao_os.dispatcher import OsDispatcher
-from webapp.sincronizacao_os.link import COLECAO, ID_SAUDE, OsLink
+from webapp.sincronizacao_os.link import OsLink
+from webapp.sincronizacao_os.repository import COLECAO, ID_SAUDE
 from webapp.tokens import emitir
 
 RAIZ = Path(__file__).resolve().parents[2]
