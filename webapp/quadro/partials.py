@@ -108,12 +108,14 @@ def render_mudancas(
     estado: dict[str, Any] | None = None,
     anunciar: str | None = None,
     compartilhado: bool = False,
+    mecanicos_ativos: list[cards.Mecanico] | None = None,
 ) -> str:
     """The partials of changed cards (`(fila_id, item or None when removed)`): each out of where
     it was, into its column when it still belongs on this board; the counts; the announcement.
     Names, counts and limits are read once for the whole batch, not once per card.
     `compartilhado`: one render serves everyone who watches this view (a push), so its forms
-    carry no one's CSRF token (htmx sends it as a header)."""
+    carry no one's CSRF token (htmx sends it as a header). `mecanicos_ativos`: the
+    assignment's list, for a card whose other actions come back open (`estado`)."""
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
     ctx = contexto(papel, visiveis)  # names and forecasts of the cards this board shows
@@ -134,6 +136,7 @@ def render_mudancas(
         "quadro/_mudanca.html",
         cartoes=cartoes,
         estado=estado or {},
+        mecanicos_ativos=mecanicos_ativos or [],
         anuncio=anunciar,
         contagens_html=render_contagens(papel, filtros, ctx.previsoes.estado),
         com_csrf=not compartilhado,

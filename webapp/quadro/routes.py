@@ -105,14 +105,15 @@ def _escolhas() -> dict[str, Any]:
         "motivos_pausa": MOTIVOS,
         "prioridades": PRIORIDADES,
         "labels": labels,
-        "mecanicos_ativos": mecanicos_do_pedido,
         "slugs_passos": SLUGS_PASSOS,
     }
 
 
 def mecanicos_do_pedido() -> list[cards.Mecanico]:
-    """The active mechanics with their load, read once per request and only when a template
-    asks (the assignment form, the filter)."""
+    """The active mechanics with their load, read at most once per request, for a manager only
+    (the filter, the assignment's list, its form's choices): a mechanic's pages read none."""
+    if not current_user.e_gerente:
+        return []
     if "mecanicos" not in g:
         g.mecanicos = mecanicos()
     return g.mecanicos
@@ -157,6 +158,7 @@ def pagina_quadro(
         previsao=ctx.previsoes.estado,
         filtros=filtros,
         estados=estados or {},
+        mecanicos_ativos=mecanicos_do_pedido(),
         texto_perdido=texto_perdido,
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
@@ -227,6 +229,7 @@ def detalhe(fila_id: str) -> Any:
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
         estado=estados.get(fila_id, {}),
+        mecanicos_ativos=mecanicos_do_pedido(),
         texto_perdido=perdido,
     )
 
@@ -267,7 +270,9 @@ def acoes(fila_id: str) -> Any:
     # htmx resolves hx-target when the request leaves; a push may replace the card before the
     # answer lands. HX-Retarget is resolved at swap time: the card as it is then.
     return htmx_response(
-        render_template("quadro/_acoes.html", c=c, estado={}),
+        render_template(
+            "quadro/_acoes.html", c=c, estado={}, mecanicos_ativos=mecanicos_do_pedido()
+        ),
         retarget=f"#mais-acoes-{c.fila_id}",
     )
 
@@ -511,7 +516,12 @@ def _recusa(
         )
     else:
         corpo = partials.render_mudancas(
-            [(fila_id, item)], papel, filtros, estado=estado, anunciar=estado["mensagem"]
+            [(fila_id, item)],
+            papel,
+            filtros,
+            estado=estado,
+            anunciar=estado["mensagem"],
+            mecanicos_ativos=mecanicos_do_pedido(),  # a refused "Mais…" comes back open
         )
         if _texto_sem_formulario(item, estado):  # its form is gone: keep the text to copy
             corpo += render_template(
