@@ -3,7 +3,7 @@ so a rule or a message lives in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -221,6 +221,15 @@ class FilaService:
         with _dados_validos():
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
         return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
+
+    def importar_historico(self, documentos: Iterable[dict[str, Any]]) -> int:
+        """Finished orders brought in from a file (`importar-historico`), all or none
+        (FilaRepository.inserir_importadas, one run's tag); how many. History only: no
+        screen hears of them, no OS event is made; the forecast is asked to learn from them."""
+        total = self.repo.inserir_importadas(documentos, ObjectId())
+        if total:
+            self.mudou()
+        return total
 
     def adotar_previsao(
         self, fila_id: FilaId, promessa: datetime, ator: Ator, *, instante: datetime | None = None

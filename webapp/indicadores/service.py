@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from bson import ObjectId
-
 from ..cartoes import cards
 from ..cartoes.service import contexto
 from ..clock import Clock, agora, duracao
@@ -20,12 +18,11 @@ from ..components import componente
 from ..fila import labels
 from ..fila.domain import Papel
 from ..fila.queries import FilaQueries
-from ..fila.repository import FilaRepository
+from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.queries import PrevisaoQueries
 from ..previsao.service import Base, PrevisaoService
-from ..previsao.worker import PrevisaoWorker
 from ..settings import Settings
 from . import export, importer
 from .domain import Indicadores, Periodo, montar
@@ -155,7 +152,7 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     imported or the board's, is kept as it is (so a second run changes nothing). The orders
     written are marked as imported history (never on the board, the TV, the API's lists, the
     OS service) and the forecast is asked to recompute with them. The write is all or none
-    (FilaRepository.inserir_importadas)."""
+    (FilaService.importar_historico)."""
     instante = agora()
     nomes = componente(PessoasQueries).nomes_de_funcionarios()
     previsao = componente(PrevisaoService)
@@ -170,10 +167,7 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     antes = previsao.base(instante)
     fora = sum(o.fim < antes.desde for o in novas)
     if novas and not verificar:
-        componente(FilaRepository).inserir_importadas(
-            (importer.documento(o, instante) for o in novas), ObjectId()
-        )
-        componente(PrevisaoWorker).acordar()
+        componente(FilaService).importar_historico(importer.documento(o, instante) for o in novas)
     # Written or only checked, the window then holds the new orders that finished in it.
     depois = replace(antes, ordens=antes.ordens + len(novas) - fora)
     return Importacao(
