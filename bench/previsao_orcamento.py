@@ -55,6 +55,7 @@ from pymongo import UpdateOne
 
 from webapp.clock import Clock
 from webapp.components import componente
+from webapp.fila.domain import ABERTOS
 from webapp.fila.queries import FilaQueries
 from webapp.fila.stages import Etapa
 from webapp.pessoas.repository import PessoasRepository
@@ -69,7 +70,7 @@ from .harness import aviso, mediana, p95
 SECAO = "previsao-orcamento"
 BASE = "dc78238"  # main before the forecast was merged
 ACEITA = "br, gzip"
-ATIVOS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO")
+ATIVOS = ABERTOS
 
 # The forecast's budgets.
 RAZAO_MAXIMA = 1.10  # GET / p95 and the API's GET: within 10 % of the tree before

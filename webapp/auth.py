@@ -24,7 +24,8 @@ from .urls import caminho_de
 
 MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página."
 MENSAGEM_GERENTE = "Apenas gerentes podem acessar esta página."
-DURACAO_SESSAO = timedelta(hours=12)  # one shift
+DURACAO_SESSAO = timedelta(hours=12)  # one shift: the cookie, and the session on the server
+SESSAO_ENCERRADA = "Sessão encerrada: entre novamente."
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -40,7 +41,7 @@ V = TypeVar("V", bound=Callable[..., Any])
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
     if errors.quer_json():
-        return errors.resposta(401, "Sessão encerrada: entre novamente.")
+        return errors.resposta(401, SESSAO_ENCERRADA)
     if request.htmx:  # type: ignore[attr-defined]
         # htmx would swap the sign-in page into a card; make the browser go there instead.
         proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]

@@ -26,13 +26,13 @@ from pymongo.errors import PyMongoError
 from ..cartoes.service import contar_atrasadas
 from ..components import componente
 from ..errors import ErroHttp
-from ..fila.domain import Acao, Ator, NaoEncontrada, Papel, Status
+from ..fila.domain import Acao, Ator, Papel, Status
 from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
 from ..indicadores.domain import periodo as periodo_de
 from ..indicadores.routes import csv_do_periodo
-from ..mongo import INT64_MAX, Mongo
+from ..mongo import Mongo
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import NENHUMA, Previsoes
 from ..proxies import na_rede
@@ -213,8 +213,6 @@ def obter(fila_id: str) -> Any:
     erros=(404,),
 )
 def obter_por_os(ordem_servico_id: int) -> Any:
-    if ordem_servico_id > INT64_MAX:  # no OS number is that large (MongoDB stores 64 bits)
-        raise NaoEncontrada(f"A OS {ordem_servico_id} não está na fila.")
     return _item(fila().obter_por_os(ordem_servico_id))
 
 

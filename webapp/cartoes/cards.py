@@ -506,6 +506,10 @@ def removida(ordem_servico_id: int) -> str:
     return f"OS {ordem_servico_id} removida da fila."
 
 
+def adicionada(ordem_servico_id: int) -> str:
+    return f"OS {ordem_servico_id} adicionada à fila."
+
+
 def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
     """The item's last change in words, for a refused step: "Marcos iniciou o diagnóstico às
     10:32" (who was faster, and when)."""

@@ -209,9 +209,10 @@ ORCAMENTO_PENDENTE = Requisito("orcamento_aprovado", False, "o orçamento já fo
 ORCAMENTO_APROVADO = Requisito(
     "orcamento_aprovado", True, "o orçamento ainda não foi aprovado pelo cliente"
 )
+ABERTOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)  # not finished yet
 NAO_FINALIZADA = Requisito(
     "status",
-    UmDe((Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)),
+    UmDe(ABERTOS),
     "a ordem já foi finalizada",
 )
 

@@ -75,6 +75,7 @@ PASSOS = {
 
 # The text a step asks for (domain.Passo.campo_texto), as its form labels it.
 CAMPOS_TEXTO = {"diagnostico": "Diagnóstico", "observacoes_reparo": "Observações do reparo"}
+PREVISAO_ENTREGA = "Previsão de entrega"  # the promised time, wherever it is shown or typed
 
 # Each action as a refusal names it ("Apenas um gerente pode ..."); a step as its button says it.
 FAZER = {

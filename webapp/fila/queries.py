@@ -19,12 +19,11 @@ from numpy.typing import NDArray
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from .domain import ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
+from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
 
-ATIVOS = (Status.AGUARDANDO, Status.EM_DIAGNOSTICO, Status.EM_REPARO)
 # What the forecast learns from a finished order: the instants of its stages (the indicators'
 # intervals) and its seconds on hold per stage, the priority's rank; an open order adds where it
 # is now (its hold, its mechanic, its promise).
@@ -236,7 +235,7 @@ def filtro_atrasadas(
     stage than their priority's red threshold, holds excluded, as the card shows (one branch
     per priority, index por_etapa: a stage that began after the threshold cannot be late, so
     only the candidates are fetched and timed by the $expr)."""
-    abertas = {"$in": list(ATIVOS)}
+    abertas = {"$in": list(ABERTOS)}
     ramos: list[dict[str, Any]] = [{"status": abertas, "previsao_entrega": {"$lt": agora}}]
     for prioridade in Prioridade:
         segundos = limites[prioridade][1] * 60
@@ -466,7 +465,7 @@ class FilaQueries:
         resultado = {str(s): 0 for s in Status}
         colunas = {
             "$or": [
-                {"status": {"$in": list(ATIVOS)}},
+                {"status": {"$in": list(ABERTOS)}},
                 {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA},
             ]
         }
@@ -546,7 +545,7 @@ class FilaQueries:
     def abertas_para_previsao(self) -> list[dict[str, Any]]:
         """Every open order in its real state, only the fields the forecast reads (its stage's
         instants, holds, mechanic, promise). Index: fila_por_status."""
-        return list(self.fila.find({"status": {"$in": list(ATIVOS)}}, CAMPOS_PREVISAO))
+        return list(self.fila.find({"status": {"$in": list(ABERTOS)}}, CAMPOS_PREVISAO))
 
     def finalizadas_para_previsao(self, desde: datetime) -> NDArray[np.float64]:
         """The orders finished since `desde` as one table of numbers, a row each

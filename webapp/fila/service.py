@@ -12,6 +12,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from ..clock import agora
+from ..mongo import INT64_MAX
 from . import domain, labels
 from .domain import (
     Acao,
@@ -93,7 +94,9 @@ class FilaService:
         return item
 
     def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any]:
-        item = self.queries.obter_por_os(ordem_servico_id)
+        # No OS number is past 64 bits (what MongoDB stores): not found, never asked.
+        fora = ordem_servico_id > INT64_MAX
+        item = None if fora else self.queries.obter_por_os(ordem_servico_id)
         if item is None:
             raise NaoEncontrada(f"A OS {ordem_servico_id} não está na fila.")
         return item

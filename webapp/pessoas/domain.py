@@ -25,6 +25,7 @@ def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
 FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 SENHA_MINIMA = 8
 SENHA_ATUAL_ERRADA = "A senha atual não confere."
+PROPRIO_PAPEL = "Você não pode alterar o seu próprio papel."
 
 
 # What the record of sign-ins and changes says, per code (the /pessoas page and `access-log`).

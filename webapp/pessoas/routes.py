@@ -18,7 +18,7 @@ from ..fila import labels
 from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
 from ..urls import caminho_de, destino_seguro
-from .domain import MuitasTentativas, Usuario, UsuarioInvalido, descrever
+from .domain import PROPRIO_PAPEL, MuitasTentativas, Usuario, UsuarioInvalido, descrever
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
 from .service import PessoasService
@@ -137,6 +137,7 @@ def _pagina_pessoa(
         registros=_registros(usuario.login),
         confirmar=ConfirmarForm(formdata=None),
         eu=usuario.login == current_user.login,
+        proprio_papel=PROPRIO_PAPEL,
     )
     return _sem_cache(corpo, 400 if form.errors else 200)
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from ..fila import labels
 from ..fila.domain import Ator, Papel
 from .domain import (
+    PROPRIO_PAPEL,
     SENHA_ATUAL_ERRADA,
     ApenasAdmin,
     Linha,
@@ -93,7 +94,7 @@ class PessoasService:
         (both decided by the update itself, not by a read before it)."""
         login = normalizar_login(login)
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
-            raise UsuarioInvalido("Você não pode alterar o seu próprio papel.", "papel")
+            raise UsuarioInvalido(PROPRIO_PAPEL, "papel")
         antes, depois = self.repo.editar(
             login,
             nome,

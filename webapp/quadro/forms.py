@@ -61,7 +61,7 @@ class NovaOrdemForm(Formulario):
     cliente = StringField("Cliente", validators=[Optional(), ate(200)])
     descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), ate(2000)])
     previsao_entrega = DateTimeLocalField(
-        "Previsão de entrega", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     confirmar_previsao = BooleanField("Sim, a previsão de entrega é mesmo no passado")
 

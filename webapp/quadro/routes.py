@@ -33,7 +33,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound
 
 from .. import assets, broker, errors, sse
-from ..auth import exigir_gerente
+from ..auth import SESSAO_ENCERRADA, exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
@@ -385,7 +385,7 @@ def eventos() -> Response:
             versao=assets.versao_do_app(),
             # Deactivated, or the password changed: the open tab stops receiving the queue.
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
-            ao_revogar="Sessão encerrada: entre novamente.",
+            ao_revogar=SESSAO_ENCERRADA,
             visao=visao,
         )
     )
@@ -701,9 +701,12 @@ def adicionar() -> Any:
                     [(str(item["_id"]), item)], current_user.papel, filtros
                 )
                 return mudanca + render_template(
-                    "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=item
+                    "quadro/_nova_ordem.html",
+                    nova=novo,
+                    oob=True,
+                    sucesso=cards.adicionada(item["ordem_servico_id"]),
                 )
-            flash(f"OS {item['ordem_servico_id']} adicionada à fila.", "ok")
+            flash(cards.adicionada(item["ordem_servico_id"]), "ok")
             return redirect(_pagina_de_volta(), code=303)
     if htmx():
         corpo = render_template("quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None)

@@ -13,6 +13,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from ..auth import DURACAO_SESSAO
 from ..mongo import atualizar_indices
 
 COLECAO = "tentativas_login"
@@ -24,7 +25,6 @@ JANELA = timedelta(minutes=1)
 # never lock a named account out, there is no limit per login alone).
 LIMITE_FALHAS = 5
 LIMITE_POR_ENDERECO = 30
-DURACAO_SESSAO = timedelta(hours=12)  # one shift; the cookie lives as long (auth.py)
 # Per account, whatever the address (guessing spread over many addresses): a growing delay, not
 # a lock. The first CONTA_LIVRES failures cost nothing; then each attempt must wait 1, 2, 4, 8...
 # up to CONTA_ESPERA_MAX seconds after the previous one. A refused attempt is not counted and
