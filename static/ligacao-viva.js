@@ -16,10 +16,7 @@
   const VERIFICAR_MS = 1000;
 
   function duracao(ms) {
-    const minutos = Math.floor(ms / 60000);
-    if (minutos < 1) return "menos de 1 min";
-    if (minutos < 60) return `${minutos} min`;
-    return `${Math.floor(minutos / 60)} h ${String(minutos % 60).padStart(2, "0")} min`;
+    return ms < 60000 ? "menos de 1 min" : window.oficinaDuracao(ms / 1000); // duracao.js
   }
 
   function vigiar(fonte) {

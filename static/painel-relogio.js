@@ -23,15 +23,7 @@
     relogio.querySelector(".relogio-s").textContent = `:${valor("second")}`;
   }
 
-  // Same wording as the server's clock.duracao() (the TV ticks between pushes).
-  function duracao(segundos) {
-    let minutos = Math.floor(segundos / 60);
-    if (minutos < 60) return `${minutos} min`;
-    let horas = Math.floor(minutos / 60);
-    minutos %= 60;
-    if (horas < 24) return `${horas} h ${String(minutos).padStart(2, "0")} min`;
-    return `${Math.floor(horas / 24)} d ${horas % 24} h`;
-  }
+  const duracao = window.oficinaDuracao; // duracao.js: the server's words
 
   function tickTempos() {
     for (const el of document.querySelectorAll(".painel-tempo[data-desde]")) {
