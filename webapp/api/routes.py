@@ -150,7 +150,7 @@ def docs() -> str:
         nome: json.dumps(esquema, ensure_ascii=False, indent=2)
         for nome, esquema in doc["components"]["schemas"].items()
     }
-    return render_template("docs.html", doc=doc, esquemas=esquemas)
+    return render_template("api/docs.html", doc=doc, esquemas=esquemas)
 
 
 # --- The queue ----------------------------------------------------------------------------------
