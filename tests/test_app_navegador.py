@@ -144,7 +144,7 @@ def test_post_sem_csrf_e_acao_de_gerente_a_mao(
 def arrastar(pagina: Page, cartao, lista) -> None:
     """Drag like a hand does: press, move in steps over the target, release."""
     cartao.wait_for()
-    origem = cartao.locator(".cartao-titulo").bounding_box()
+    origem = cartao.locator("h3").bounding_box()
     destino = lista.bounding_box()
     pagina.mouse.move(origem["x"] + 10, origem["y"] + 5)
     pagina.mouse.down()

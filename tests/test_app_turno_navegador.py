@@ -535,3 +535,37 @@ def test_primeira_ligacao_recusada_e_tentada_de_novo(
     expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
     expect(pagina.locator("#conexao-quadro")).to_be_hidden()
     expect(tablet.cartao(fila_id, "AGUARDANDO")).to_be_visible()  # caught up
+
+
+def test_tempos_do_quadro_andam_entre_os_empurroes(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A board left open: its times move between pushes as the TV's do (a tablet no longer
+    says "há 0 min" where the TV says "há 5 min"): the time in the stage, its amber then red
+    (urgent: 30/60 min), and a promise turning late the moment it passes, each in the
+    server's words, and a card pushed meanwhile ticked at once."""
+    api = ApiHttp(live_server, settings)
+    promessa = (datetime.now().astimezone() + timedelta(minutes=40)).isoformat()
+    fila_id = api.post(
+        "/fila-execucao",
+        {"ordem_servico_id": 9401, "prioridade": "URGENTE", "previsao_entrega": promessa},
+    )["fila_id"]
+    pessoa = abrir(TABLET)
+    pessoa.pagina.clock.install()
+    pessoa.entrar("mecanico", "mecanico123")
+    tempo = pessoa.cartao(fila_id).locator(".tempo")
+    expect(tempo).to_have_text("há 0 min")
+    pessoa.pagina.clock.run_for("35:00")
+    expect(tempo).to_have_text(re.compile(r"^há 3[5-6] min \(atenção\)$"))
+    expect(tempo).to_have_class(re.compile(r"\btempo-atencao\b"))
+    entrega = pessoa.cartao(fila_id).locator("[data-prazo], .entrega-atrasada")
+    expect(entrega).not_to_have_class(re.compile("entrega-atrasada"))
+    pessoa.pagina.clock.run_for("30:00")
+    expect(tempo).to_have_text(re.compile(r"^há 1 h 0[5-6] min \(atrasado\)$"))
+    expect(tempo).to_have_class(re.compile(r"\btempo-atraso\b"))
+    expect(entrega).to_have_class(re.compile(r"\bentrega-atrasada\b"))
+    expect(entrega).to_contain_text("· atrasada")
+    # A card pushed now carries the server's "há 0 min" (its clock did not move): ticked at
+    # once from its own start, not left until the next tick.
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9402})["fila_id"]
+    expect(pessoa.cartao(outra).locator(".tempo")).to_have_text(re.compile(r"^há 1 h 0[4-6] min"))

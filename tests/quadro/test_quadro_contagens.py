@@ -72,6 +72,11 @@ def test_minhas_ordens_conta_o_que_mostra_de_quanto_ha(
         "EM_REPARO": ("1 de 1", "1 de 1", 1),
         "FINALIZADA": ("0 de 1", "0 de 1", 0),
     }
+    # The header's late and at-risk counts are the shop's, and say so under a filter.
+    filtrado = client.get("/?mecanico=101").text
+    cabecalho = filtrado[filtrado.index('<nav class="links">') :]
+    assert cabecalho.index("Na oficina toda:") < cabecalho.index("Atrasadas:")
+    assert "Na oficina toda:" not in client.get("/").text
     # Without a filter the counts are the columns', with no "de".
     assert contagens(client.get("/").text) == {
         "AGUARDANDO": ("6", "6", 6),

@@ -347,7 +347,7 @@ def test_soltar_vale_mesmo_se_o_cartao_mudou_durante_o_arraste(
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9903})["fila_id"]
     gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
     p = gerente.pagina
-    origem = gerente.cartao(fila_id).locator(".cartao-titulo").bounding_box()
+    origem = gerente.cartao(fila_id).locator("h3").bounding_box()
     destino = p.locator("#cartoes-EM_DIAGNOSTICO").bounding_box()
     assert origem and destino
     p.mouse.move(origem["x"] + 10, origem["y"] + 5)

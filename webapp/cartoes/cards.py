@@ -198,6 +198,13 @@ class Cartao:
     cliente: str | None = None
     descricao: str | None = None
     segundos_etapa: float = 0.0  # holds excluded
+    # For the screens' own ticking between pushes (quadro-relogio.js, painel-relogio.js): when
+    # the stage's clock started, holds excluded (None: on hold or finished, it does not move),
+    # the priority's amber and red thresholds, and the promise, in epoch ms.
+    desde_ms: int | None = None
+    atencao_s: int = 0
+    atraso_s: int = 0
+    prazo_ms: int | None = None
     sub_etapa: str | None = None
     mecanico: str | None = None
     mecanico_id: int | None = None
@@ -352,6 +359,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     previsao = item.get("previsao_entrega")
     finalizada = item["status"] == Status.FINALIZADA
     sinc = _sincronizacao(item, ctx)
+    limiares = stages.limiares_s(prioridade, ctx.limites_alerta)
     return Cartao(
         fila_id=str(item["_id"]),
         ordem_servico_id=item["ordem_servico_id"],
@@ -367,6 +375,10 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         mecanico_id=mecanico_id,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,
+        desde_ms=None if pausa or finalizada else int((instante.timestamp() - segundos) * 1000),
+        atencao_s=limiares[0],
+        atraso_s=limiares[1],
+        prazo_ms=int(previsao.timestamp() * 1000) if previsao and not finalizada else None,
         alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,

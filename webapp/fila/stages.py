@@ -207,12 +207,20 @@ def limites_alerta(texto: str) -> dict[Prioridade, tuple[int, int]]:
     return limites
 
 
+def limiares_s(
+    prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
+) -> tuple[int, int]:
+    """A priority's amber and red thresholds, in seconds in the stage (holds excluded)."""
+    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
+    return atencao * 60, atraso * 60
+
+
 def alerta(
     segundos: float, prioridade: Prioridade, limites: Mapping[Prioridade, tuple[int, int]]
 ) -> Alerta:
-    atencao, atraso = limites.get(prioridade, LIMITES_ALERTA_PADRAO[prioridade])
-    if segundos >= atraso * 60:
+    atencao_s, atraso_s = limiares_s(prioridade, limites)
+    if segundos >= atraso_s:
         return Alerta.ATRASO
-    if segundos >= atencao * 60:
+    if segundos >= atencao_s:
         return Alerta.ATENCAO
     return Alerta.OK

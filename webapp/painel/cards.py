@@ -36,6 +36,7 @@ class CartaoTV:
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
     previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
     em_risco: bool = False  # its p80 passes its promise
+    prometida_atrasada: str | None = None  # a promise already passed: when ("10:00", "04/12 10:00")
 
 
 @dataclass
@@ -63,9 +64,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
             c.fila_id, c.ordem_servico_id, "Dados inválidos", None, "normal", "—", None, None,
             "—", None, 0, 0, "ok", None,
         )  # fmt: skip
-    atencao, atraso = ctx.limites_alerta[c.prioridade]
     etapa = domain.sub_etapa(item)
-    parado = c.pausa is not None or c.status == Status.FINALIZADA
     return CartaoTV(
         fila_id=c.fila_id,
         ordem_servico_id=c.ordem_servico_id,
@@ -76,9 +75,9 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         mecanico=c.mecanico,
         sub_etapa=labels.SUB_ETAPAS_CURTAS[etapa] if etapa else None,
         tempo_etapa=c.tempo_etapa,
-        desde_ms=None if parado else int((ctx.instante.timestamp() - c.segundos_etapa) * 1000),
-        atencao_s=atencao * 60,
-        atraso_s=atraso * 60,
+        desde_ms=c.desde_ms,
+        atencao_s=c.atencao_s,
+        atraso_s=c.atraso_s,
         alerta=c.alerta.value,
         pausa=labels.MOTIVOS_PAUSA_TV[c.pausa["motivo"]] if c.pausa else None,
         mais_antiga=c.fila_id == destaque_id,
@@ -87,6 +86,9 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         else None,
         previsao=c.previsao.pronto if c.previsao else None,
         em_risco=bool(c.previsao and c.previsao.em_risco),
+        prometida_atrasada=quadro.hora_ou_dia(c.previsao_entrega, ctx)
+        if c.entrega_atrasada and c.previsao_entrega
+        else None,
     )
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from .. import assets, broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
-from ..cartoes.service import contexto, mecanicos
+from ..cartoes.service import contar_atrasadas, contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -50,6 +50,7 @@ class Painel:
     destaque: Destaque | None
     mecanicos: list[Mecanico]
     previsao: Estado | None
+    atrasadas: int = 0  # open orders late now, all of them (the board header's count)
 
 
 def montar() -> Painel:
@@ -76,7 +77,7 @@ def montar() -> Painel:
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado)
+    return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado, contar_atrasadas())
 
 
 def _render() -> str:
@@ -87,6 +88,7 @@ def _render() -> str:
         destaque=painel.destaque,
         mecanicos=painel.mecanicos,
         previsao=painel.previsao,
+        atrasadas=painel.atrasadas,
     )
 
 
@@ -128,6 +130,7 @@ def index() -> Response:
         destaque=painel.destaque,
         mecanicos=painel.mecanicos,
         previsao=painel.previsao,
+        atrasadas=painel.atrasadas,
         agora=componente(Clock).local(agora()),
         batida_ms=componente(Settings).sse_batida_ms,
     )

@@ -148,8 +148,9 @@ def render_previsoes(
 ) -> str:
     """The forecasts a recompute rewrote (`(fila_id, forecast or None when removed)`): each
     card's forecast line alone (its own target: the card's node, version and forms stay; a
-    card not on this page has no target and nothing happens), and the count at risk, read
-    now. Shared by everyone who watches this view: no one's CSRF token in its forms."""
+    card not on this page has no target and nothing happens), and the counts at risk and late,
+    read now (a flag that dropped because the promise passed is a late order now, in the same
+    push). Shared by everyone who watches this view: no one's CSRF token in its forms."""
     ctx = cards.Contexto(instante=agora(), fuso=componente(Clock).fuso, papel=papel)
     prometer = cards.pode_prometer(papel)
     linhas = [
@@ -160,6 +161,7 @@ def render_previsoes(
         "quadro/_previsoes.html",
         linhas=linhas,
         previsao=componente(PrevisoesEmMemoria).estado(),
+        atrasadas=contar_atrasadas(),
         gerente=papel in GESTORES,
         com_csrf=False,
     )

@@ -10,6 +10,7 @@ the JSON API's.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
@@ -60,6 +61,7 @@ from ..fila.domain import (
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
 from ..fila.service import FilaService
+from ..fila.stages import limiares_s, limites_alerta
 from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
@@ -144,6 +146,13 @@ def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], str | None]:
 # --- Pages --------------------------------------------------------------------------------------
 
 
+def _limiares_json() -> str:
+    """Each priority's amber and red thresholds in seconds (ALERTA_ETAPA), which the board
+    carries once for quadro-relogio.js to colour the times it ticks."""
+    limites = limites_alerta(componente(Settings).alerta_etapa)
+    return json.dumps({p.value: limiares_s(p, limites) for p in Prioridade})
+
+
 def pagina_quadro(
     filtros: Filtros,
     estados: dict[str, dict[str, Any]] | None = None,
@@ -159,6 +168,7 @@ def pagina_quadro(
         filtros=filtros,
         estados=estados or {},
         mecanicos_ativos=mecanicos_do_pedido(),
+        limiares_json=_limiares_json(),
         texto_perdido=texto_perdido,
         nova=nova or NovaOrdemForm(formdata=None),
         gerente=current_user.e_gerente,
