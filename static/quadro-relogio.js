@@ -1,10 +1,11 @@
 // The board's times move between pushes, as the TV's do: a card's time in its stage (holds
-// excluded), its amber and red colours, and its promise turning late, ticked from what the
-// card carries (its stage's start, data-desde, epoch s; its promise, data-prazo, epoch ms)
-// and the priorities' thresholds the board carries once (data-limiares), in the server's
-// words (duracao.js).
-// Without it they waited for the next push or the 10-minute redraw, so a tablet said
-// "há 0 min" where the TV said "há 5 min". Only a changed text or class is written.
+// excluded), its amber and red colours, and its promise turning late. Each card says, as the
+// server rendered it, its seconds in the stage (data-s) and until its promise (data-prazo);
+// they are counted on from the moment this page got that render, by the page's own monotonic
+// clock: a tablet whose clock is minutes off, or set wrong, still agrees with the TV. The
+// thresholds are the board's, carried once (data-limiares); the words the server's
+// (duracao.js). Without it, a tablet said "há 0 min" where the TV said "há 5 min" until the
+// next push or the 10-minute redraw. Only a changed text or class is written.
 (function () {
   "use strict";
 
@@ -14,6 +15,12 @@
   const quadro = document.getElementById("quadro");
   if (!quadro) return;
   const limiares = JSON.parse(quadro.dataset.limiares || "{}"); // {"URGENTE": [amber, red], ...}
+  const recebidos = new WeakMap(); // element -> performance.now() when its render came in
+
+  function passados(elemento, agora) {
+    if (!recebidos.has(elemento)) recebidos.set(elemento, agora);
+    return (agora - recebidos.get(elemento)) / 1000;
+  }
 
   function prioridade(cartao) {
     const classe = [...cartao.classList].find((c) => c.startsWith("prioridade-"));
@@ -21,13 +28,12 @@
   }
 
   function tickTempo(tempo, agora) {
-    const cartao = tempo.closest(".cartao");
-    const [atencao, atraso] = limiares[prioridade(cartao)] || [Infinity, Infinity];
-    const segundos = Math.max(0, agora / 1000 - Number(tempo.dataset.desde)); // epoch s
+    const [atencao, atraso] = limiares[prioridade(tempo.closest(".cartao"))] || [Infinity, Infinity];
+    const segundos = Number(tempo.dataset.s) + passados(tempo, agora);
     const texto = `há ${window.oficinaDuracao(segundos)}`;
-    if (tempo.firstChild && tempo.firstChild.nodeType === Node.TEXT_NODE
-        && tempo.firstChild.data !== texto) {
-      tempo.firstChild.data = texto;
+    const primeiro = tempo.firstChild;
+    if (primeiro && primeiro.nodeType === Node.TEXT_NODE && primeiro.data !== texto) {
+      primeiro.data = texto;
     }
     const alerta = segundos >= atraso ? "atraso" : segundos >= atencao ? "atencao" : "ok";
     tempo.classList.toggle("tempo-atencao", alerta === "atencao");
@@ -41,26 +47,22 @@
   }
 
   function tickPrazo(entrega, agora) {
-    if (agora < Number(entrega.dataset.prazo)) return; // a promise only ever turns late
-    delete entrega.dataset.prazo;
+    if (passados(entrega, agora) < Number(entrega.dataset.prazo)) return;
+    delete entrega.dataset.prazo; // a promise only ever turns late
     entrega.classList.add("entrega-atrasada");
     entrega.append(" · atrasada");
   }
 
   function tick(raiz) {
-    const agora = Date.now();
-    for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-desde]")) {
-      tickTempo(tempo, agora);
-    }
-    for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) {
-      tickPrazo(entrega, agora);
-    }
+    const agora = performance.now();
+    for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) tickTempo(tempo, agora);
+    for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) tickPrazo(entrega, agora);
   }
 
   tick(quadro);
   setInterval(() => tick(quadro), INTERVALO_MS);
-  // A card drawn by a push or an answer (however it got in: quadro-ao-vivo.js places pushed
-  // cards itself) says the time the server saw: ticked at once, alone, never the whole board.
+  // A card or a time line drawn by a push or an answer (however it got in: quadro-ao-vivo.js
+  // places pushed cards itself): its count starts now, and it is ticked at once, alone.
   new MutationObserver((registros) => {
     for (const registro of registros) {
       for (const no of registro.addedNodes) if (no.nodeType === Node.ELEMENT_NODE) tick(no);

@@ -155,7 +155,7 @@ def test_tempo_no_cartao_diz_o_que_mede(api: Api, pessoas) -> None:
     finalizada = api.criar(1402)["fila_id"]
     api.levar_ate(finalizada, "finalizar-reparo")
     html = pessoas["mecanico"].pagina()
-    assert re.search(r'class="tempo"( data-desde="\d+")?>há 0 min<', cartao_html(html, aberta))
+    assert re.search(r'class="tempo"( data-s="\d+")?>há 0 min<', cartao_html(html, aberta))
     cartao = cartao_html(html, finalizada)
     assert re.search(r'class="tempo">Finalizada às \d\d:\d\d<', cartao)
     assert "Total:" in cartao

@@ -198,13 +198,15 @@ class Cartao:
     cliente: str | None = None
     descricao: str | None = None
     segundos_etapa: float = 0.0  # holds excluded
-    # For the screens' own ticking between pushes (quadro-relogio.js, painel-relogio.js): when
-    # the stage's clock started, holds excluded (None: on hold or finished, it does not move),
-    # the priority's amber and red thresholds, and the promise, in epoch ms.
+    # For the screens' own ticking between pushes: when the stage's clock started, holds
+    # excluded, in epoch ms (painel-relogio.js; None: on hold or finished, it does not move),
+    # the priority's amber and red thresholds, and the seconds until the promise (None: none,
+    # passed, or finished; quadro-relogio.js counts from the render, whatever the tablet's
+    # clock says).
     desde_ms: int | None = None
     atencao_s: int = 0
     atraso_s: int = 0
-    prazo_ms: int | None = None
+    prazo_s: int | None = None
     sub_etapa: str | None = None
     mecanico: str | None = None
     mecanico_id: int | None = None
@@ -378,7 +380,9 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         desde_ms=None if pausa or finalizada else int((instante.timestamp() - segundos) * 1000),
         atencao_s=limiares[0],
         atraso_s=limiares[1],
-        prazo_ms=int(previsao.timestamp() * 1000) if previsao and not finalizada else None,
+        prazo_s=int((previsao - instante).total_seconds())
+        if previsao and not finalizada and previsao > instante
+        else None,
         alerta=Alerta.OK if finalizada else stages.alerta(segundos, prioridade, ctx.limites_alerta),
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
