@@ -95,17 +95,25 @@ def test_app_sobe_com_o_banco_fora_e_cria_indices_depois(
             localdb.stop_mongod(processo)
 
 
-def test_indice_que_mudou_de_chaves_e_recriado_com_o_mesmo_nome(app: Flask) -> None:
-    """A database from before an index gained a key (finalizadas without _id) gets the new
-    keys at start-up, under the same name, instead of refusing to start."""
+def test_indices_de_uma_versao_anterior_trocados_e_a_volta_ainda_funciona(app: Flask) -> None:
+    """A database from the version before (finalizadas and por_etapa, without _id) gets the
+    new indexes at start-up and loses the old ones; the version before, rolled back, makes
+    its own again without an error (an index never changes its keys under one name)."""
     fila = componente(Mongo, app).db["fila_execucao"]
-    fila.drop_index("finalizadas")
-    fila.create_index([("status", 1), ("dta_fim_reparo", -1)], name="finalizadas")
+    antigos = {
+        "finalizadas": [("status", 1), ("dta_fim_reparo", -1)],
+        "por_etapa": [("status", 1), ("etapa_desde", 1)],
+    }
+    for nome, chaves in antigos.items():
+        fila.create_index(chaves, name=nome)
     componente(Indices, app).criar()
-    assert fila.index_information()["finalizadas"]["key"] == [
-        ("status", 1),
-        ("dta_fim_reparo", -1),
-        ("_id", -1),
-    ]
-    componente(Indices, app).criar()  # and again: nothing to change, nothing dropped
-    assert len(fila.index_information()) == len(INDICES) + 1  # with _id_
+    indices = fila.index_information()
+    assert not antigos.keys() & indices.keys()
+    assert indices["finalizadas_em_ordem"]["key"] == [
+        ("status", 1), ("dta_fim_reparo", -1), ("_id", -1)
+    ]  # fmt: skip
+    assert len(indices) == len(INDICES) + 1  # with _id_
+    componente(Indices, app).criar()  # again: nothing to change
+    for nome, chaves in antigos.items():  # the version before, rolled back
+        fila.create_index(chaves, name=nome)
+    assert antigos.keys() <= fila.index_information().keys()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from bson.codec_options import CodecOptions
@@ -51,22 +51,21 @@ class Mongo:
 INDICE_NAO_ENCONTRADO = 27  # MongoDB's IndexNotFound
 
 
-def atualizar_indices(colecao: Collection, modelos: list[IndexModel]) -> None:
-    """Create a collection's indexes (idempotent). An index whose keys changed between
-    versions keeps its name: the old one is dropped first, as MongoDB refuses a second index
-    of the same name (two processes starting together may both try: one drop is enough)."""
-    existentes = colecao.index_information()
-    for modelo in modelos:
-        nome, chaves = modelo.document["name"], list(modelo.document["key"].items())
-        antigo = existentes.get(nome)
-        if antigo is not None and [(k, d) for k, d in antigo["key"]] != chaves:
-            log.warning("índice %s de %s mudou: recriando", nome, colecao.name)
-            try:
-                colecao.drop_index(nome)
-            except OperationFailure as erro:
-                if erro.code != INDICE_NAO_ENCONTRADO:
-                    raise
+def atualizar_indices(
+    colecao: Collection, modelos: list[IndexModel], obsoletos: Iterable[str] = ()
+) -> None:
+    """Create a collection's indexes (idempotent), then drop the `obsoletos`: indexes an
+    earlier version made, replaced by new ones under new names. An index never changes its
+    keys under one name: MongoDB would refuse a version rolled back (its create_indexes under
+    that name), and two processes starting together could drop each other's new index. Two
+    processes dropping the same old one: one drop is enough."""
     colecao.create_indexes(modelos)
+    for nome in obsoletos:
+        try:
+            colecao.drop_index(nome)
+        except OperationFailure as erro:
+            if erro.code != INDICE_NAO_ENCONTRADO:
+                raise
 
 
 class Indices:

@@ -104,8 +104,9 @@ class Settings:
     os_retentativa_max_ms: int = 300_000  # backoff cap (5 min)
     os_prazo_retentativas_s: int = 86_400  # retry for 24 h after the event, then it fails
     # A claimed item belongs to one dispatcher this long; a crashed one's claim then expires.
-    # Longer than one attempt can take (connect + read timeouts), or two could overlap.
-    os_lease_ms: int = 30_000
+    # Longer than one attempt can take (its calls at their full timeouts), or two could
+    # overlap. None (unset): worked out from the timeouts (lease_os_ms).
+    os_lease_ms: int | None = None
     os_sync_intervalo_ms: int = 1000  # polling, besides being woken right after each step
     os_sync_thread: bool = True  # a dispatcher thread in each web process
     os_alerta_fora_s: int = 60  # the board's banner once the OS service is down this long
@@ -126,6 +127,15 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def lease_os_ms(self) -> int:
+        """OS_LEASE_MS, or, unset, what outlasts an attempt's calls at their full timeouts
+        with 5 s to spare (at least 30 s): a longer read timeout needs no second setting."""
+        if self.os_lease_ms is not None:
+            return self.os_lease_ms
+        tentativa_ms = self.os_timeout_conexao_ms + self.os_timeout_leitura_ms
+        return max(30_000, OS_CHAMADAS_POR_TENTATIVA * tentativa_ms + 5_000)
 
     @property
     def integracoes(self) -> frozenset[str]:
@@ -193,7 +203,7 @@ def load_settings(
             continue
         if f.type == "bool":
             values[f.name] = _parse_bool(_ENV_NAMES[f.name], raw)
-        elif f.type == "int":
+        elif f.type in ("int", "int | None"):
             values[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
         else:
             values[f.name] = raw
@@ -317,7 +327,7 @@ def checar_os(settings: Settings) -> None:
         "OS_RETENTATIVA_BASE_MS": (settings.os_retentativa_base_ms, 1, 3_600_000),
         "OS_RETENTATIVA_MAX_MS": (settings.os_retentativa_max_ms, 1, 86_400_000),
         "OS_PRAZO_RETENTATIVAS_S": (settings.os_prazo_retentativas_s, 1, 30 * 86_400),
-        "OS_LEASE_MS": (settings.os_lease_ms, 50, 3_600_000),
+        "OS_LEASE_MS": (settings.lease_os_ms, 50, 3_600_000),
         "OS_SYNC_INTERVALO_MS": (settings.os_sync_intervalo_ms, 10, 60_000),
         "OS_ALERTA_FORA_S": (settings.os_alerta_fora_s, 0, 86_400),
     }
@@ -328,7 +338,7 @@ def checar_os(settings: Settings) -> None:
         raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
     tentativa_ms = settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms
     n = OS_CHAMADAS_POR_TENTATIVA
-    if settings.os_lease_ms <= n * tentativa_ms:
+    if settings.lease_os_ms <= n * tentativa_ms:
         raise ConfigError(
             f"OS_LEASE_MS deve ser maior que {n} × (OS_TIMEOUT_CONEXAO_MS + "
             f"OS_TIMEOUT_LEITURA_MS): uma tentativa faz até {n} chamadas, e antes do fim do "

@@ -347,9 +347,9 @@ def test_consultas_servidas_por_indices(app: Flask, conjunto) -> None:
         return db.command("explain", comando, verbosity="queryPlanner")
 
     indicadores = explicar(pipeline_indicadores(de, ate, "America/Sao_Paulo"))
-    assert _indices(indicadores) == {"finalizadas"}
+    assert _indices(indicadores) == {"finalizadas_em_ordem"}
     exportacao = explicar(pipeline_exportacao(de, ate))
-    assert _indices(exportacao) == {"finalizadas"}  # no SORT: the index gives the order
+    assert _indices(exportacao) == {"finalizadas_em_ordem"}  # no SORT: the index gives the order
     # Late work, on an open queue of 300 fresh orders and three late ones: however the planner
     # picks among the indexes on status, it reads only the candidates, never the queue.
     agora = datetime.now(UTC)

@@ -169,7 +169,7 @@ def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
 
 def test_destaque_le_so_os_candidatos_pelo_indice(app, client, segredo):
     """Every redraw of the TV looks for the longest wait: it reads its few candidates in the
-    index's order (por_etapa, _id breaking ties), never sorting every waiting order."""
+    index's order (por_etapa_em_ordem, _id breaking ties), never sorting every waiting order."""
     for n in range(60):
         adicionar(app, 4650 + n, minutos_atras=n % 3)  # ties on when their stage began
     with consultas_de(_db(app), "fila_execucao") as consultas:

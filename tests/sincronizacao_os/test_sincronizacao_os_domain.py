@@ -242,3 +242,12 @@ def test_le_os_nomes_da_sincronizacao() -> None:
 def test_configuracao_invalida_da_sincronizacao(env: dict[str, str], trecho: str) -> None:
     with pytest.raises(ConfigError, match=trecho):
         load_settings(env)
+
+
+def test_lease_sem_valor_acompanha_os_tempos_limite() -> None:
+    """The setup the README gives for the real OS service (a 15 s read timeout, no
+    OS_LEASE_MS) starts: the lease, unset, outlasts an attempt's three calls by 5 s."""
+    base = {"URL_API_OS": "http://os:8000"}
+    assert load_settings({**base, "OS_TIMEOUT_LEITURA_MS": "15000"}).lease_os_ms == 56_000
+    assert load_settings(base).lease_os_ms == 30_000  # 3 × 7 s + 5 s: the floor
+    assert load_settings({**base, "OS_LEASE_MS": "60000"}).lease_os_ms == 60_000

@@ -233,8 +233,8 @@ def filtro_atrasadas(
 ) -> dict[str, Any]:
     """Open orders late now: past the promised time (index por_previsao), or longer in their
     stage than their priority's red threshold, holds excluded, as the card shows (one branch
-    per priority, index por_etapa: a stage that began after the threshold cannot be late, so
-    only the candidates are fetched and timed by the $expr)."""
+    per priority, index por_etapa_em_ordem: a stage that began after the threshold cannot be
+    late, so only the candidates are fetched and timed by the $expr)."""
     abertas = {"$in": list(ABERTOS)}
     ramos: list[dict[str, Any]] = [{"status": abertas, "previsao_entrega": {"$lt": agora}}]
     for prioridade in Prioridade:
@@ -252,7 +252,7 @@ def filtro_atrasadas(
 
 def finalizadas_desde(desde: datetime) -> dict[str, Any]:
     """The orders the forecast learns from: finished since `desde`, the board's and imported
-    (index: finalizadas)."""
+    (index: finalizadas_em_ordem)."""
     return {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": desde}}
 
 
@@ -261,11 +261,11 @@ def _finalizadas(de: datetime, ate: datetime) -> dict[str, Any]:
 
 
 def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[str, Any]]:
-    """The indicators' aggregation; its $match is served by the index finalizadas, then only
-    what the figures need is kept (each interval's seconds, holds excluded; whether the order
-    ended after its promised time; the holds of the orders that had any) and grouped at once
-    ($facet): percentiles overall, per priority and per mechanic; orders per day; sums and
-    holds per priority and mechanic together."""
+    """The indicators' aggregation; its $match is served by the index finalizadas_em_ordem,
+    then only what the figures need is kept (each interval's seconds, holds excluded; whether
+    the order ended after its promised time; the holds of the orders that had any) and grouped
+    at once ($facet): percentiles overall, per priority and per mechanic; orders per day; sums
+    and holds per priority and mechanic together."""
     dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
     # Finished after the promised time: true/false, null without one.
     atrasou = {
@@ -303,7 +303,7 @@ CAMPOS_EXPORTACAO = (
 
 
 def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
-    """The export's aggregation: oldest first from the index finalizadas (walked backwards
+    """The export's aggregation: oldest first from the index finalizadas_em_ordem (walked backwards
     under the equality on status: no sort in memory), each order with its durations (`d`) and
     its seconds on hold per reason over all its stages (`e`)."""
     return [
@@ -434,7 +434,7 @@ class FilaQueries:
         """One page of a board column, after the card `depois` (a cursor from `cursor()`).
 
         Open columns go in queue order (index fila_por_status); FINALIZADA lists today's, most
-        recently finished first (index finalizadas). Keyset paging: a page costs the same
+        recently finished first (index finalizadas_em_ordem). Keyset paging: a page costs the same
         however deep it is."""
         consulta: dict[str, Any] = {"status": status, **filtro}
         if status == Status.FINALIZADA:
@@ -454,7 +454,7 @@ class FilaQueries:
         return self.pagina_coluna(status, {}, hoje, None, limite)
 
     def aguardando_ha_mais_tempo(self, limite: int) -> list[dict[str, Any]]:
-        """The waiting orders whose stage began first (index por_etapa): the candidates for
+        """The waiting orders whose stage began first (index por_etapa_em_ordem): the candidates for
         the longest wait, holds excluded by the caller."""
         consulta = {"status": Status.AGUARDANDO}
         return list(self.fila.find(consulta).sort([("etapa_desde", 1), ("_id", 1)]).limit(limite))
@@ -540,7 +540,7 @@ class FilaQueries:
         """How many open orders are late now: the board header's count, one query."""
         return self.fila.count_documents(filtro_atrasadas(agora, limites))
 
-    # --- what the forecast reads (fila_por_status; finalizadas) --------------------------------
+    # --- what the forecast reads (fila_por_status; finalizadas_em_ordem) -----------------------
 
     def abertas_para_previsao(self) -> list[dict[str, Any]]:
         """Every open order in its real state, only the fields the forecast reads (its stage's
@@ -554,7 +554,7 @@ class FilaQueries:
         (Etapa's order; 0 when none). mongod computes the rows; they come in raw batches read
         straight into numpy (linhas_em_numeros): no dict, datetime or float object per order
         (50,000 orders: ≈ 0.8 s of this process's CPU and 16 MB decoded as documents, a few
-        tens of ms and the table's 5 MB this way). Index: finalizadas."""
+        tens of ms and the table's 5 MB this way). Index: finalizadas_em_ordem."""
         consulta = finalizadas_desde(desde)
         lotes = self.fila.aggregate_raw_batches(
             [{"$match": consulta}, {"$project": {"_id": 0, "v": LINHA_HISTORICO}}],
@@ -567,14 +567,14 @@ class FilaQueries:
 
     def contar_finalizadas_desde(self, desde: datetime) -> int:
         """How many orders finished since `desde`, the board's and imported: the rows
-        finalizadas_para_previsao would give, counted. Index: finalizadas."""
+        finalizadas_para_previsao would give, counted. Index: finalizadas_em_ordem."""
         return self.fila.count_documents(finalizadas_desde(desde))
 
     def mecanicos_recentes(self, desde: datetime, dias: int) -> list[int | str]:
         """The mechanics of the orders finished since `desde` in the last `dias` days before
         the latest of them (an imported history may end weeks ago): each one's number, or,
         for an imported order whose mechanic no person of the shop is, the name its file gave
-        (one key per mechanic). Index: finalizadas."""
+        (one key per mechanic). Index: finalizadas_em_ordem."""
         consulta = finalizadas_desde(desde)
         ultima = self.fila.find_one(
             consulta, {"dta_fim_reparo": 1, "_id": 0}, sort=[("dta_fim_reparo", -1)]

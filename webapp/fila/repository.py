@@ -38,13 +38,14 @@ INDICES = [
     # first, _id breaking ties: queries.MAIS_RECENTES), so a page never sorts in memory.
     IndexModel(
         [("status", ASCENDING), ("dta_fim_reparo", DESCENDING), ("_id", DESCENDING)],
-        name="finalizadas",
+        name="finalizadas_em_ordem",
     ),
     # The longest-waiting orders (the TV's highlight): by when their current stage began, _id
     # breaking ties. Also the late work's stage branches (queries.filtro_atrasadas: a stage
     # begun before the threshold), while por_previsao serves its promised-time branch.
     IndexModel(
-        [("status", ASCENDING), ("etapa_desde", ASCENDING), ("_id", ASCENDING)], name="por_etapa"
+        [("status", ASCENDING), ("etapa_desde", ASCENDING), ("_id", ASCENDING)],
+        name="por_etapa_em_ordem",
     ),
     IndexModel([("status", ASCENDING), ("previsao_entrega", ASCENDING)], name="por_previsao"),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
@@ -60,6 +61,9 @@ INDICES = [
         partialFilterExpression={"os_sync.pendentes": {"$gt": 0}},
     ),
 ]
+# Indexes an earlier version made, each replaced above by one under a new name (these lacked
+# _id): dropped once the new ones exist. A version rolled back simply makes its own again.
+OBSOLETOS = ("finalizadas", "por_etapa")
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
     IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),
@@ -118,7 +122,7 @@ class FilaRepository:
         self.arquivo = db[ARQUIVO]
 
     def criar_indices(self) -> None:
-        atualizar_indices(self.fila, INDICES)
+        atualizar_indices(self.fila, INDICES, obsoletos=OBSOLETOS)
         atualizar_indices(self.arquivo, INDICES_ARQUIVO)
         self._preencher_pausas()
         # Items stored before `etapa_desde` existed get it from their own dates (idempotent).

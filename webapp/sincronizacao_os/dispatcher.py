@@ -121,7 +121,7 @@ class OsDispatcher(LacoDeFundo):
 
     def reivindicar(self, instante: datetime) -> dict[str, Any] | None:
         """Claim the item whose head event is due first, if no one holds it."""
-        return self.repo.reivindicar_envio(self.dono, self.settings.os_lease_ms, instante)
+        return self.repo.reivindicar_envio(self.dono, self.settings.lease_os_ms, instante)
 
     def despachar_uma_vez(self) -> bool:
         """Claim one due item and try its head event; False when nothing was due."""
