@@ -316,6 +316,24 @@ def test_adivinhar_a_senha_atual_tem_os_limites_da_entrada(
     assert entrar(outra, "mecanico", "mecanico123").status_code == 429  # same person, address
 
 
+def test_estranho_nao_trava_a_troca_de_senha_de_quem_esta_dentro(
+    app: Flask, usuarios_demo, entrar: Entrar
+) -> None:
+    """A stranger guessing a person's password from many addresses slows new devices down at
+    /entrar, never the person already signed in: their own session proves the device, so
+    changing their password (the only page a temporary one opens) still works."""
+    marcos = cliente(app)
+    entrar(marcos, "mecanico", "mecanico123")
+    for n in range(12):
+        estranho = cliente(app, endereco=f"10.9.0.{n + 1}")
+        entrar(estranho, "mecanico", f"chute-{n}")
+    assert entrar(cliente(app, endereco="10.9.1.1"), "mecanico", "mecanico123").status_code == 429
+    r = postar(marcos, "/senha", {"senha_atual": "mecanico123", "nova": "nova-senha-1",
+                                  "confirmar": "nova-senha-1"})  # fmt: skip
+    assert r.status_code == 303, r.text
+    assert componente(PessoasQueries, app).autenticar("mecanico", "nova-senha-1") is not None
+
+
 # --- The boundary between managers and admins ------------------------------------------------
 
 

@@ -216,7 +216,9 @@ def test_texto_digitado_nao_se_perde_quando_o_passo_e_recusado(api: Api, pessoas
     assert "no máximo 10.000 caracteres" in r.text and texto in r.text
 
 
-def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(api: Api, pessoas) -> None:
+def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(
+    api: Api, pessoas, app: Flask
+) -> None:
     """Without JavaScript, a refused step's text goes over the redirect on the server: a
     diagnosis of 9,900 characters, for an order no longer in diagnosis, comes back whole on the
     next page (once) to copy, as htmx shows it, and the session cookie stays small (a browser
@@ -246,6 +248,15 @@ def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(api: Api,
     assert cookie is not None and len(cookie.value) < 1000
     pagina = pessoas["gerente"].pagina()
     assert 'value="Ana"' in pagina and "campo1" not in pagina
+    # Refused again and again: one document kept per person and kind, never one each.
+    for _ in range(3):
+        mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto})
+    assert componente(Mongo, app).db["formularios_recusados"].count_documents({}) == 1
+    # A number past 64 bits posted in a number field is kept as text: the reason, not a 500.
+    r = pessoas["gerente"].post(f"/ordens/{fila_id}/atribuir",
+                                {"mecanico_responsavel_id": "9" * 30})  # fmt: skip
+    assert r.status_code == 303
+    assert "Não foi salvo:" in pessoas["gerente"].pagina(r.headers["Location"].split("#")[0])
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,9 @@ from .domain import (
 from .queries import PessoasQueries
 from .repository import PessoasRepository
 
-# (login, address, the check): what the check found, None for a wrong password.
-ConferirSenha = Callable[[str, str | None, Callable[[], Usuario | None]], Usuario | None]
+# (login, address, the check, a device the account already signed in on): what the check
+# found, None for a wrong password.
+ConferirSenha = Callable[[str, str | None, Callable[[], Usuario | None], bool], Usuario | None]
 CLI = labels.LINHA_DE_COMANDO  # `por` of the changes made with the flask commands
 
 
@@ -35,7 +36,7 @@ class PessoasService:
         queries: PessoasQueries,
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
         mudou: Callable[[], None] = lambda: None,
-        conferir_senha: ConferirSenha = lambda _login, _endereco, conferir: conferir(),
+        conferir_senha: ConferirSenha = lambda _login, _endereco, conferir, _conhecido: conferir(),
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -143,8 +144,13 @@ class PessoasService:
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
         """A person changes their own password (the forced change after a reset included);
         the updated user, whose new session id the caller signs in with."""
+        # A session open here proves the device: the account's growing delay (a stranger's
+        # guesses elsewhere) never locks its owner out of changing a password.
         conferido = self.conferir_senha(
-            usuario.login, quem.endereco, lambda: self.queries.autenticar(usuario.login, atual)
+            usuario.login,
+            quem.endereco,
+            lambda: self.queries.autenticar(usuario.login, atual),
+            True,
         )
         if conferido is None:
             raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")

@@ -5,14 +5,13 @@ one past 4 KB, and the text with it)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 
-from ..mongo import atualizar_indices
+from ..mongo import INT64_MAX, atualizar_indices
 
 COLECAO = "formularios_recusados"
 # Gone after an hour if never shown (the browser closed before the redirect's GET).
@@ -29,11 +28,15 @@ class RecusadosRepository:
     def criar_indices(self) -> None:
         atualizar_indices(self.recusados, INDICES)
 
-    def guardar(self, login: str, dados: dict[str, Any]) -> str:
-        """Keep what `login` typed; the key the session carries to the next GET."""
-        chave = secrets.token_urlsafe(16)
-        self.recusados.insert_one(
-            {"_id": chave, "login": login, "dados": dados, "criado_em": datetime.now(UTC)}
+    def guardar(self, login: str, tipo: str, dados: dict[str, Any]) -> str:
+        """Keep what `login` typed in a form of this `tipo`, in place of the last one kept (one
+        per person and kind: a refused POST repeated keeps one document, not one each); the
+        key the session carries to the next GET."""
+        chave = f"{login}:{tipo}"
+        self.recusados.replace_one(
+            {"_id": chave},
+            {"login": login, "dados": _guardavel(dados), "criado_em": datetime.now(UTC)},
+            upsert=True,
         )
         return chave
 
@@ -44,3 +47,15 @@ class RecusadosRepository:
             return None
         documento = self.recusados.find_one_and_delete({"_id": chave, "login": login})
         return documento["dados"] if documento else None
+
+
+def _guardavel(valor: Any) -> Any:
+    """What was typed as MongoDB keeps it: a number past 64 bits (typed in a number field)
+    as the text it was."""
+    if isinstance(valor, dict):
+        return {k: _guardavel(v) for k, v in valor.items()}
+    if isinstance(valor, list | tuple):
+        return [_guardavel(v) for v in valor]
+    if isinstance(valor, int) and not isinstance(valor, bool) and abs(valor) > INT64_MAX:
+        return str(valor)
+    return valor

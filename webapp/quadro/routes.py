@@ -513,7 +513,9 @@ def _recusa(
         perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
         if item is not None or perdido:
             session[RECUSA] = recusados().guardar(
-                current_user.login, {"fila_id": fila_id, "estado": estado, "perdido": perdido}
+                current_user.login,
+                RECUSA,
+                {"fila_id": fila_id, "estado": estado, "perdido": perdido},
             )
         return _de_volta(fila_id, ancorar=item is not None and not _com_foco(item, estado))
     papel = current_user.papel
@@ -725,6 +727,7 @@ def adicionar() -> Any:
     flash("Nova OS: corrija os campos marcados.", "erro")
     session[NOVA] = recusados().guardar(
         current_user.login,
+        NOVA,
         # The form's own fields only: whatever else a hand-made POST carries is not kept.
         {"dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"}},
     )

@@ -23,7 +23,6 @@ def conferir_senha(
     login: str,
     endereco: str | None,
     conferir: Callable[[], T | None],
-    *,
     dispositivo_conhecido: bool = False,
 ) -> T | None:
     """`conferir()` (a password check: what it found, None when wrong) within the limits: per
