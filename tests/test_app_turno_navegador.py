@@ -564,6 +564,10 @@ def test_tempos_do_quadro_andam_entre_os_empurroes(
         try:
             pessoa.pagina.clock.install(time=datetime(2031, 1, 1, 3, 0))  # a clock years off
             pessoa.entrar("mecanico", "mecanico123")
+            # The stream's first message (the whole board, drawn by the server now) must come
+            # before the jump: any render restarts a card's count from what the server says.
+            expect(pessoa.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+            time.sleep(2)
             tempo = pessoa.cartao(fila_id).locator(".tempo")
             entrega = pessoa.cartao(fila_id).locator("[data-prazo], .entrega-atrasada")
             expect(tempo).to_have_text("há 29 min")
