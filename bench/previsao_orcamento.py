@@ -747,6 +747,13 @@ NOTAS = """What this benchmark led to, and what is left:
   finished orders, 4 mechanics, 1.5 → 0.9 s, the same as with 200; the forecasts of the
   simulated shops are the same to the digit (`make bench-previsao`). Hence the 4 mechanics
   measured here beside the 200.
+- **A capped set of slots is final** (`forecast.mais_vagas`): at 2,000 open orders the slots
+  for orders still to arrive hit their cap (as many as the open orders) at once, and the runs
+  show them short. Doubled and capped again, only the cap's integer shares moved (+1 slot),
+  and that was enough to simulate the whole shop a second time: on a Saturday morning's data
+  (2026-12-05) the core took 1.48 s with 4 mechanics, against 0.82 s the night before. At the
+  cap a second run is no longer made: 1.0 s on the same data, and `make bench-previsao`'s
+  shops (never at the cap) score the same to the digit.
 - **Left**: the forecast line itself on each card (its macro, its times in the shop's zone;
   the manager's at-risk cards carry a 'Prometer' form) and ≈ 20–40 KB more HTML (≈ 2 KB
   compressed): a few ms of a manager's GET /, within the budget but not free."""

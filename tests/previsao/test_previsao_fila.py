@@ -285,3 +285,21 @@ def test_fila_enorme_para_um_mecanico_tem_previsao(cal) -> None:
     assert resultado.motivo is None and len(resultado.previsoes) == 200
     for p in resultado.previsoes:
         assert AGORA < p.p50 <= p.p80 < local(2070, 1, 1)
+
+
+def test_no_teto_de_vagas_nao_simula_a_oficina_de_novo(cal, hist) -> None:
+    """An overrun shop: the slots for arrivals hit their cap (`teto`) at once and the runs
+    show them short. Doubled, they are capped again: only the cap's integer shares move (the
+    numbers of the budget's bench: 2,000 open orders, 4 mechanics, +1 slot), not worth a
+    second run of the whole shop, which doubled the recompute's time. Below the cap, short
+    slots are doubled as before."""
+    from webapp.previsao.forecast import mais_vagas, prever
+
+    assert mais_vagas([127, 453, 1418, 0], {0, 1, 2}, 2000) is None  # was [127, 453, 1419, 0]
+    assert mais_vagas([10, 20, 30, 0], {1}, 2000) == [10, 40, 30, 0]
+    assert mais_vagas([10, 20, 30, 0], set(), 2000) is None
+    ordens = abertas(*(
+        aberta(i, NORMAL if i % 3 else BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 61)
+    ))  # fmt: skip
+    resultado = prever(cal, hist, ordens, [7], AGORA, Configuracao(vagas_minimas=0))
+    assert len(resultado.previsoes) == 60 and resultado.simulacoes == 1

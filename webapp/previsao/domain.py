@@ -153,6 +153,7 @@ class Resultado:
     previsoes: tuple[Previsao, ...]
     motivo: str | None = None
     execucoes: int = 0  # Monte Carlo runs made
+    simulacoes: int = 0  # times the shop was simulated (the slots doubled in between)
 
     def por_ordem(self) -> dict[int, Previsao]:
         return {p.ordem_servico_id: p for p in self.previsoes}

@@ -89,7 +89,7 @@ def prever(
     vagas, taxas, horizonte = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
     teto = max(len(abertas), configuracao.vagas_minimas)
     vagas = _no_teto(vagas, teto)
-    execucoes, resto = 0, np.empty(0)
+    execucoes, resto, simulacoes = 0, np.empty(0), 0
     for _ in range(configuracao.dobras + 1):
         if configuracao.execucoes_para(len(abertas) + sum(vagas)) != execucoes:
             execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
@@ -103,11 +103,10 @@ def prever(
         fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
                            configuracao.semente, ritmo)  # fmt: skip
         rodadas = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
+        simulacoes += 1
         curtas = vagas_curtas(fila, rodadas)
-        # Some runs ran out of orders to arrive while orders they would overtake still waited:
-        # twice the slots (and a horizon to match) for those priorities, up to `teto` in all.
-        mais = _no_teto([2 * v if p in curtas else v for p, v in enumerate(vagas)], teto)
-        if sum(mais) <= sum(vagas):
+        mais = mais_vagas(vagas, curtas, teto)
+        if mais is None:
             break
         vagas = mais
         horizonte *= 2
@@ -140,6 +139,7 @@ def prever(
         como_datetime(t), modelo.ordens, pessoas.size,
         previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
         execucoes=execucoes,
+        simulacoes=simulacoes,
     )  # fmt: skip
 
 
@@ -299,6 +299,17 @@ def _no_teto(vagas: list[int], teto: int) -> list[int]:
     a low-priority order in an overrun shop is forecast too early, and the slots say so)."""
     total = sum(vagas)
     return vagas if total <= teto else [v * teto // total for v in vagas]
+
+
+def mais_vagas(vagas: list[int], curtas: set[int], teto: int) -> list[int] | None:
+    """After a run whose slots ran out for the `curtas` priorities (orders they would overtake
+    still waited): twice their slots (and a horizon to match), up to `teto` in all; None when
+    that adds nothing worth another run of the whole shop, the dearest part of a recompute.
+    Already at `teto`, doubling only moves the cap's integer shares: a slot or two."""
+    dobro = [2 * v if p in curtas else v for p, v in enumerate(vagas)]
+    mais = _no_teto(dobro, teto)
+    no_teto = sum(dobro) > teto and sum(vagas) >= teto - len(vagas)
+    return None if sum(mais) <= sum(vagas) or no_teto else mais
 
 
 def vagas_curtas(fila: Fila, rodadas: Execucoes) -> set[int]:
