@@ -129,13 +129,17 @@ class Settings:
         return self.app_env == "production"
 
     @property
+    def tentativa_os_ms(self) -> int:
+        """The longest one OS delivery attempt can take: its calls, each at full timeouts."""
+        return OS_CHAMADAS_POR_TENTATIVA * (self.os_timeout_conexao_ms + self.os_timeout_leitura_ms)
+
+    @property
     def lease_os_ms(self) -> int:
-        """OS_LEASE_MS, or, unset, what outlasts an attempt's calls at their full timeouts
-        with 5 s to spare (at least 30 s): a longer read timeout needs no second setting."""
+        """OS_LEASE_MS, or, unset, what outlasts an attempt with 5 s to spare (at least 30 s):
+        a longer read timeout needs no second setting."""
         if self.os_lease_ms is not None:
             return self.os_lease_ms
-        tentativa_ms = self.os_timeout_conexao_ms + self.os_timeout_leitura_ms
-        return max(30_000, OS_CHAMADAS_POR_TENTATIVA * tentativa_ms + 5_000)
+        return max(30_000, self.tentativa_os_ms + 5_000)
 
     @property
     def integracoes(self) -> frozenset[str]:
@@ -336,9 +340,8 @@ def checar_os(settings: Settings) -> None:
             raise ConfigError(f"{nome} deve estar entre {minimo} e {maximo}")
     if settings.os_retentativa_max_ms < settings.os_retentativa_base_ms:
         raise ConfigError("OS_RETENTATIVA_MAX_MS deve ser maior ou igual a OS_RETENTATIVA_BASE_MS")
-    tentativa_ms = settings.os_timeout_conexao_ms + settings.os_timeout_leitura_ms
     n = OS_CHAMADAS_POR_TENTATIVA
-    if settings.lease_os_ms <= n * tentativa_ms:
+    if settings.lease_os_ms <= settings.tentativa_os_ms:
         raise ConfigError(
             f"OS_LEASE_MS deve ser maior que {n} × (OS_TIMEOUT_CONEXAO_MS + "
             f"OS_TIMEOUT_LEITURA_MS): uma tentativa faz até {n} chamadas, e antes do fim do "

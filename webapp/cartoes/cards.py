@@ -526,6 +526,13 @@ def adicionada(ordem_servico_id: int) -> str:
     return f"OS {ordem_servico_id} adicionada à fila."
 
 
+def quantas_finalizadas(n: int, maximo: int) -> str:
+    """A count of finished orders made only up to `maximo`: "Mais de 1.000" past it."""
+    if n > maximo:
+        return f"Mais de {maximo:_} ordens finalizadas".replace("_", ".")
+    return labels.quantos(n, "ordem finalizada", "ordens finalizadas", "Nenhuma ordem finalizada")
+
+
 def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
     """The item's last change in words, for a refused step: "Marcos iniciou o diagnóstico às
     10:32" (who was faster, and when)."""

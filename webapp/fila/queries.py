@@ -327,6 +327,12 @@ def cursor(item: dict[str, Any]) -> str:
     return f"a.{item['prioridade_ordem']}.{_ms(item['dta_criacao'])}.{item['_id']}"
 
 
+def _finalizadas_no_quadro(de: datetime, ate: datetime) -> dict[str, Any]:
+    """The orders finished on the board (imported history left out) in [de, ate)."""
+    fim = {"$gte": de, "$lt": ate}
+    return {"status": Status.FINALIZADA, "dta_fim_reparo": fim, **NAO_IMPORTADA}
+
+
 def _ms(instante: datetime) -> int:
     return int(instante.timestamp() * 1000)
 
@@ -481,14 +487,10 @@ class FilaQueries:
         self, de: datetime, ate: datetime, depois: str | None, limite: int
     ) -> list[dict[str, Any]]:
         """The first `limite` orders finished on the board in [de, ate) after the one `depois`
-        (a cursor from `cursor()`), most recent first. Index finalizadas, in its order, and
-        keyset paging: a page costs the same however deep it is, and no sort holds the whole
-        history."""
-        consulta: dict[str, Any] = {
-            "status": Status.FINALIZADA,
-            "dta_fim_reparo": {"$gte": de, "$lt": ate},
-            **NAO_IMPORTADA,
-        }
+        (a cursor from `cursor()`), most recent first. Index finalizadas_em_ordem, in its
+        order, and keyset paging: a page costs the same however deep it is, and no sort holds
+        the whole history."""
+        consulta = _finalizadas_no_quadro(de, ate)
         apos = _apos(depois, finalizada=True)
         if apos:
             consulta = {"$and": [consulta, apos]}
@@ -496,13 +498,9 @@ class FilaQueries:
 
     def contar_finalizadas(self, de: datetime, ate: datetime, ate_quantas: int) -> int:
         """How many orders finished on the board in [de, ate), counted up to `ate_quantas`
-        (a history's whole count would read all of it on every visit). Index finalizadas."""
-        consulta = {
-            "status": Status.FINALIZADA,
-            "dta_fim_reparo": {"$gte": de, "$lt": ate},
-            **NAO_IMPORTADA,
-        }
-        return self.fila.count_documents(consulta, limit=ate_quantas)
+        (a history's whole count would read all of it on every visit). Index
+        finalizadas_em_ordem."""
+        return self.fila.count_documents(_finalizadas_no_quadro(de, ate), limit=ate_quantas)
 
     def carga_mecanicos(self) -> dict[int, int]:
         """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""

@@ -294,12 +294,6 @@ def situacao_os() -> Any:
     return render_template("quadro/_situacao_os.html", situacao_os=componente(OsLink).situacao())
 
 
-def _quantas_finalizadas(n: int) -> str:
-    if n > HISTORICO_CONTAGEM:
-        return f"Mais de {HISTORICO_CONTAGEM:_} ordens finalizadas".replace("_", ".")
-    return labels.quantos(n, "ordem finalizada", "ordens finalizadas", "Nenhuma ordem finalizada")
-
-
 @bp.get("/historico")
 @login_required
 def historico() -> Any:
@@ -327,7 +321,9 @@ def historico() -> Any:
     return render_template(
         "quadro/historico.html",
         cartoes=[(cards.cartao(i, ctx), i) for i in itens],
-        quantas=_quantas_finalizadas(queries.contar_finalizadas(de, ate, HISTORICO_CONTAGEM + 1)),
+        quantas=cards.quantas_finalizadas(
+            queries.contar_finalizadas(de, ate, HISTORICO_CONTAGEM + 1), HISTORICO_CONTAGEM
+        ),
         depois=depois,
         proxima=proxima,
         dia=dia,
