@@ -21,7 +21,7 @@ from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.pessoas.service import PessoasService
 from webapp.previsao.queries import PrevisaoQueries
-from webapp.previsao.repository import ESTADO, PrevisaoRepository
+from webapp.previsao.repository import ESTADO, LEASE, PrevisaoRepository
 from webapp.previsao.service import PrevisaoService
 from webapp.previsao.worker import PrevisaoWorker
 from webapp.settings import Settings
@@ -133,13 +133,33 @@ def test_acordado_por_um_passo_recalcula_logo(make_app: Callable[..., Flask]) ->
 
 def test_sem_thread_o_pedido_fica_para_quem_calcula(app: Flask, api: Api) -> None:
     """A process that does not compute (Compose's web, PREVISAO_THREAD=false) counts each
-    change in the recompute's document, for the one that does."""
+    change in the recompute's requests' counter, for the one that does."""
     assert not componente(PrevisaoWorker, app).rodando
     api.criar(1001)
     fila_id = api.criar(1002)["fila_id"]
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 7})
-    documento = componente(PrevisaoQueries, app).calculo_atual()
-    assert documento["pedidos"] == 3
+    assert componente(PrevisaoQueries, app).pedidos() == 3
+
+
+def test_pedido_de_recalculo_nao_espera_a_gravacao_da_previsao(app: Flask) -> None:
+    """The forecast's write transaction holds the lease's document until it commits (see
+    PrevisaoRepository.gravar); a change on the board asks for a recompute in its request, so
+    that request must not wait for the commit: the requests are counted elsewhere."""
+    repo = componente(PrevisaoRepository, app)
+    dono = "quem-grava"
+    assert repo.tomar(dono, 60_000) is not None
+    feito = threading.Event()
+    with repo.calculo.database.client.start_session() as sessao, sessao.start_transaction():
+        # What gravar's transaction does first, held open as a large write would hold it.
+        r = repo.calculo.update_one(
+            {"_id": LEASE, "dono": dono}, {"$inc": {"gravacoes": 1}}, session=sessao
+        )
+        assert r.matched_count == 1
+        pedir = threading.Thread(target=lambda: (repo.pedir(), feito.set()), daemon=True)
+        pedir.start()
+        assert feito.wait(3), "o pedido esperou a transação da previsão"
+        sessao.abort_transaction()
+    assert componente(PrevisaoQueries, app).pedidos() == 1
 
 
 def test_mecanico_criado_na_linha_de_comando_pede_o_recalculo(app: Flask) -> None:
@@ -147,7 +167,7 @@ def test_mecanico_criado_na_linha_de_comando_pede_o_recalculo(app: Flask) -> Non
     one more at work, so the forecast is asked for again."""
 
     def pedidos() -> int:
-        return (componente(PrevisaoQueries, app).calculo_atual() or {}).get("pedidos", 0)
+        return componente(PrevisaoQueries, app).pedidos()
 
     antes = pedidos()
     r = app.test_cli_runner().invoke(

@@ -11,7 +11,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.database import Database
 
-from .repository import CALCULO, ESTADO, LEASE, PREVISOES
+from .repository import CALCULO, ESTADO, LEASE, PEDIDOS, PREVISOES
 
 # What the screens and the API read of a forecast (cartoes.cards.previsao_do_cartao, the API's
 # previsao_conclusao) and of the summary (Estado.de): only these are decoded, on every board's
@@ -115,6 +115,10 @@ class PrevisaoQueries:
         return {d["_id"]: d for d in self.previsoes.find({"_id": {"$ne": ESTADO}}, campos)}
 
     def calculo_atual(self) -> dict[str, Any] | None:
-        """The recompute's own document: who holds the lease, the requests counted, the last
-        run."""
+        """The recompute's own document: who holds the lease, and until when."""
         return self.calculo.find_one({"_id": LEASE})
+
+    def pedidos(self) -> int:
+        """How many recomputes were asked for so far (a counter: what matters is it moving)."""
+        documento = self.calculo.find_one({"_id": PEDIDOS}) or {}
+        return int(documento.get("n") or 0)

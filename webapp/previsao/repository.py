@@ -9,7 +9,9 @@ when what a screen shows moved (previsao.service decides), and the `calculo.` fi
 change at every recompute, are no change any screen shows (the broker drops them).
 
 `previsoes_calculo` is written every few seconds (the lease) and at every change of the queue
-(a request for a recompute): it lives apart, where no screen's change stream looks.
+(a request for a recompute): it lives apart, where no screen's change stream looks. The
+requests are counted in a document of their own (`pedidos`): the forecast's write transaction
+holds the lease's document until it commits, and a change on the board must never wait for it.
 Reads live in queries.py.
 """
 
@@ -31,6 +33,7 @@ PREVISOES = "previsoes"
 CALCULO = "previsoes_calculo"
 ESTADO = "estado"  # the `_id` of the recompute's summary in `previsoes`
 LEASE = "previsao"  # the `_id` of the recompute's own document in `previsoes_calculo`
+PEDIDOS = "pedidos"  # the `_id` of the requests' counter there (field `n`)
 # Fields of `previsoes` whose updates no screen shows (the last recompute's time and basis).
 CAMPOS_INVISIVEIS = ("calculo.",)
 
@@ -139,8 +142,9 @@ class PrevisaoRepository:
 
     def pedir(self) -> None:
         """Ask the process that computes for a recompute (a change made in another process):
-        it sees the counter move at its next turn."""
-        self.calculo.update_one({"_id": LEASE}, {"$inc": {"pedidos": 1}}, upsert=True)
+        it sees the counter move at its next turn. Not the lease's document: a write there
+        waits while a recompute's transaction holds it, and this runs in a board's request."""
+        self.calculo.update_one({"_id": PEDIDOS}, {"$inc": {"n": 1}}, upsert=True)
 
     def apagar_tudo(self) -> None:
         """Forget every forecast (`seed-demo --reset` empties the queue)."""

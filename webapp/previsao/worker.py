@@ -72,7 +72,7 @@ class PrevisaoWorker(LacoDeFundo):
         self._renovado = -math.inf  # monotonic time the lease was last taken or renewed
         # Between turns: the requests seen in the lease's document, and when the next
         # recompute is due (monotonic; -inf: at once, as when taking over).
-        self._pedidos: float | None = None
+        self._pedidos: int | None = None
         self._devido = -math.inf
         super().__init__()
 
@@ -106,8 +106,7 @@ class PrevisaoWorker(LacoDeFundo):
                 self.repo.pedir()
             self._devido = -math.inf  # taking over: recompute at once
             return False
-        pedidos = float(lease.get("pedidos") or 0)
-        pedido = self._pedido.is_set() or pedidos != self._pedidos
+        pedido = self._pedido.is_set() or self.queries.pedidos() != self._pedidos
         if not pedido and time.monotonic() < self._devido:
             return False
         if pedido:
@@ -116,7 +115,7 @@ class PrevisaoWorker(LacoDeFundo):
         lease = self._lease(renovar=True)  # the requests that came while it settled count too
         if lease is None:
             return False
-        self._pedidos = float(lease.get("pedidos") or 0)
+        self._pedidos = self.queries.pedidos()
         self.service.recalcular(ainda_dono=self._e_dono, dono=self.dono)
         self.ultimo = time.monotonic()
         self._devido = self.ultimo + self.settings.previsao_intervalo_s
