@@ -21,7 +21,7 @@ from bson import ObjectId
 from click.testing import Result
 from flask import Flask
 
-from tests.helpers import Api, Quadro, cartao_html
+from tests.helpers import Api, Quadro, cartao_html, consultas_de
 from tests.indicadores.dados_indicadores import carregar, carregar_conjunto
 from tests.paginas import csrf_de
 from webapp.broker import MUDANCA, Broker
@@ -585,6 +585,35 @@ def test_importadas_fora_do_quadro_da_tv_e_das_listas(
     assert indicadores["finalizadas"] == 5
     exportadas = {linha[0] for linha in linhas(exportado(app))[1:]}
     assert exportadas == {"1", "2", "3", "900", "901"}
+
+
+def test_historico_importado_nunca_lido_pelas_listas(
+    app: Flask, api: Api, gerente: Quadro, tmp_path: Path
+) -> None:
+    """A shop that imported a long history: the API's lists (all, finished), the board and
+    /historico (its page and its count) read the board's orders only, each in its index's
+    order, never stepping past the imported ones (which would grow with the file)."""
+    abertas = [api.criar(900 + n)["fila_id"] for n in range(3)]
+    fim = agora() - timedelta(days=1)
+    for n in range(2):
+        carregar(componente(FilaService, app), 910 + n, "NORMAL", 101, fim, (10, 10, 10, 10, 10))
+    texto = "\n".join(
+        [MINIMO, *(linha_minima(app, n, fim - timedelta(hours=n)) for n in range(1, 401))]
+    )
+    assert importar(app, arquivo(tmp_path, texto)).exit_code == 0
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        for consulta in ({}, {"status": "FINALIZADA"}, {"status": "AGUARDANDO"}):
+            lista = api.get("/fila-execucao", query_string=consulta).json
+            assert len(lista) == {"FINALIZADA": 2, "AGUARDANDO": 3}.get(consulta.get("status"), 5)
+        historico = gerente.pagina("/historico")
+        quadro = gerente.pagina()
+    assert "2 ordens finalizadas antes de hoje." in historico
+    assert all(f'id="cartao-{i}"' in quadro for i in abertas)
+    lidas = [c for c in consultas if "docsExamined" in c]
+    assert len(lidas) >= 6
+    for c in lidas:
+        assert c["docsExamined"] <= 5 and not c.get("hasSortStage"), (c["command"], c)
 
 
 def test_importacao_nao_acorda_as_telas(app: Flask, api: Api, tmp_path: Path) -> None:

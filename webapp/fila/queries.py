@@ -21,7 +21,7 @@ from pymongo.database import Database
 
 from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
-from .repository import COLECAO, ETAPA_ATUAL, ORDEM_FILA
+from .repository import COLECAO, ETAPA_ATUAL, FINALIZADAS_DO_QUADRO, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
 
 # What the forecast learns from a finished order: the instants of its stages (the indicators'
@@ -70,10 +70,11 @@ CAMPOS_PREVISAO = {
     "mecanico_responsavel_id": 1, "previsao_entrega": 1,
 }  # fmt: skip
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
-# The live board, the TV, the API's lists and /historico leave imported history out (a residual
-# condition on the index each of them already uses: imported orders are finished, so an open
-# column never meets one, and "finished today" rarely does).
-NAO_IMPORTADA = {IMPORTADA: {"$ne": True}}
+# The live board, the TV, the API's lists and /historico leave imported history out. Equality
+# with null (absent), not `$ne: True`: a point of the indexes that carry `importada` after
+# `status` (repository.INDICES), so a list reads the board's orders in its order and never
+# steps past a history of tens of thousands imported ones (`$ne` is two ranges: no order).
+NAO_IMPORTADA = {IMPORTADA: None}
 LOTE_OS = 10_000  # OS numbers per query when an import looks for those already stored
 
 
@@ -423,7 +424,7 @@ class FilaQueries:
         """Several items at once, by id (one query): {id: item}, the missing left out."""
         return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
 
-    # --- lists (fila_por_status; fila_geral) --------------------------------------------------
+    # --- lists (fila_do_quadro_por_status; fila_do_quadro) -------------------------------
 
     def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
         consulta = {"status": status, **NAO_IMPORTADA} if status else dict(NAO_IMPORTADA)
@@ -439,20 +440,25 @@ class FilaQueries:
     ) -> list[dict[str, Any]]:
         """One page of a board column, after the card `depois` (a cursor from `cursor()`).
 
-        Open columns go in queue order (index fila_por_status); FINALIZADA lists today's, most
-        recently finished first (index finalizadas_em_ordem). Keyset paging: a page costs the same
-        however deep it is."""
-        consulta: dict[str, Any] = {"status": status, **filtro}
-        if status == Status.FINALIZADA:
+        Open columns go in queue order (index fila_do_quadro_por_status); FINALIZADA lists
+        today's, most recently finished first (index finalizadas_do_quadro). Keyset paging: a
+        page costs the same however deep it is."""
+        consulta: dict[str, Any] = {"status": status, **NAO_IMPORTADA, **filtro}
+        finalizada = status == Status.FINALIZADA
+        if finalizada:
             consulta["dta_fim_reparo"] = {"$gte": hoje}
-            consulta.update(NAO_IMPORTADA)
-            ordem = MAIS_RECENTES
-        else:
-            ordem = ORDEM_FILA
-        apos = _apos(depois, status == Status.FINALIZADA)
+        apos = _apos(depois, finalizada)
         if apos:
             consulta = {"$and": [consulta, apos]}
-        return list(self.fila.find(consulta).sort(ordem).limit(limite))
+        if finalizada:
+            return self._do_quadro_finalizadas(consulta, limite)
+        return list(self.fila.find(consulta).sort(ORDEM_FILA).limit(limite))
+
+    def _do_quadro_finalizadas(self, consulta: dict[str, Any], limite: int) -> list[dict[str, Any]]:
+        # Named: on a database without imported history finalizadas_em_ordem ties with it, and
+        # the plan MongoDB caches then would step past a history imported later.
+        cursor = self.fila.find(consulta).sort(MAIS_RECENTES).hint(FINALIZADAS_DO_QUADRO)
+        return list(cursor.limit(limite))
 
     def coluna(self, status: str, limite: int, hoje: datetime) -> list[dict[str, Any]]:
         """The first `limite` cards of a column as the TV shows them: FINALIZADA most recent
@@ -487,23 +493,25 @@ class FilaQueries:
         self, de: datetime, ate: datetime, depois: str | None, limite: int
     ) -> list[dict[str, Any]]:
         """The first `limite` orders finished on the board in [de, ate) after the one `depois`
-        (a cursor from `cursor()`), most recent first. Index finalizadas_em_ordem, in its
-        order, and keyset paging: a page costs the same however deep it is, and no sort holds
-        the whole history."""
+        (a cursor from `cursor()`), most recent first. Index finalizadas_do_quadro, in its
+        order (imported history never read), and keyset paging: a page costs the same however
+        deep it is, and no sort holds the whole history."""
         consulta = _finalizadas_no_quadro(de, ate)
         apos = _apos(depois, finalizada=True)
         if apos:
             consulta = {"$and": [consulta, apos]}
-        return list(self.fila.find(consulta).sort(MAIS_RECENTES).limit(limite))
+        return self._do_quadro_finalizadas(consulta, limite)
 
     def contar_finalizadas(self, de: datetime, ate: datetime, ate_quantas: int) -> int:
         """How many orders finished on the board in [de, ate), counted up to `ate_quantas`
         (a history's whole count would read all of it on every visit). Index
-        finalizadas_em_ordem."""
-        return self.fila.count_documents(_finalizadas_no_quadro(de, ate), limit=ate_quantas)
+        finalizadas_do_quadro."""
+        return self.fila.count_documents(
+            _finalizadas_no_quadro(de, ate), limit=ate_quantas, hint=FINALIZADAS_DO_QUADRO
+        )
 
     def carga_mecanicos(self) -> dict[int, int]:
-        """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""
+        """Orders each mechanic has in diagnosis or repair now (index fila_do_quadro_por_status)."""
         pipeline = [
             {"$match": {"status": {"$in": [Status.EM_DIAGNOSTICO, Status.EM_REPARO]}}},
             {"$group": {"_id": "$mecanico_responsavel_id", "n": {"$sum": 1}}},
@@ -538,11 +546,11 @@ class FilaQueries:
         """How many open orders are late now: the board header's count, one query."""
         return self.fila.count_documents(filtro_atrasadas(agora, limites))
 
-    # --- what the forecast reads (fila_por_status; finalizadas_em_ordem) -----------------------
+    # --- what the forecast reads (fila_do_quadro_por_status; finalizadas_em_ordem) -------
 
     def abertas_para_previsao(self) -> list[dict[str, Any]]:
         """Every open order in its real state, only the fields the forecast reads (its stage's
-        instants, holds, mechanic, promise). Index: fila_por_status."""
+        instants, holds, mechanic, promise). Index: fila_do_quadro_por_status."""
         return list(self.fila.find({"status": {"$in": list(ABERTOS)}}, CAMPOS_PREVISAO))
 
     def finalizadas_para_previsao(self, desde: datetime) -> NDArray[np.float64]:
@@ -588,7 +596,7 @@ class FilaQueries:
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting
         for a diagnosis or approved for repair, not on hold): one indexed count
-        (fila_por_status), domain.espera_mecanico's rule, as the forecast's `a_frente`."""
+        (fila_do_quadro_por_status), domain.espera_mecanico's rule, as the forecast's `a_frente`."""
         ordem, criada = item["prioridade_ordem"], item["dta_criacao"]
         antes = [
             {"prioridade_ordem": {"$lt": ordem}},

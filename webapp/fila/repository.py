@@ -18,7 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..mongo import atualizar_indices
-from .domain import ORIGEM_QUADRO, MotivoPausa, Mudanca
+from .domain import IMPORTADA, ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
 from .stages import Etapa, pausas_por_motivo
 
@@ -29,13 +29,32 @@ CAMPOS_INVISIVEIS = ("os_sync.lease_",)
 
 # Lists are "most urgent first, then first come first served"; _id breaks ties stably.
 ORDEM_FILA = [("prioridade_ordem", ASCENDING), ("dta_criacao", ASCENDING), ("_id", ASCENDING)]
+FINALIZADAS_DO_QUADRO = "finalizadas_do_quadro"  # named by queries (hint): see INDICES
 
 INDICES = [
     IndexModel([("ordem_servico_id", ASCENDING)], unique=True, name="ordem_servico_unica"),
-    IndexModel([("status", ASCENDING), *ORDEM_FILA], name="fila_por_status"),
-    IndexModel(ORDEM_FILA, name="fila_geral"),
+    # The board's and the API's lists in the queue's order. `importada` (absent but on imported
+    # history) before the order: the lists ask for it absent (queries.NAO_IMPORTADA), a point,
+    # so they read only the board's orders, in order, however much history was imported.
+    IndexModel(
+        [("status", ASCENDING), (IMPORTADA, ASCENDING), *ORDEM_FILA],
+        name="fila_do_quadro_por_status",
+    ),
+    IndexModel([(IMPORTADA, ASCENDING), *ORDEM_FILA], name="fila_do_quadro"),
     # The board's "finished today" column and the history pages, in their order (most recent
-    # first, _id breaking ties: queries.MAIS_RECENTES), so a page never sorts in memory.
+    # first, _id breaking ties: queries.MAIS_RECENTES), so a page never sorts in memory nor
+    # steps past imported history...
+    IndexModel(
+        [
+            ("status", ASCENDING),
+            (IMPORTADA, ASCENDING),
+            ("dta_fim_reparo", DESCENDING),
+            ("_id", DESCENDING),
+        ],
+        name=FINALIZADAS_DO_QUADRO,
+    ),
+    # ...and every finished order, imported too, in the same order: what the indicators, their
+    # export (oldest first, walked backwards) and the forecast read.
     IndexModel(
         [("status", ASCENDING), ("dta_fim_reparo", DESCENDING), ("_id", DESCENDING)],
         name="finalizadas_em_ordem",
@@ -61,9 +80,10 @@ INDICES = [
         partialFilterExpression={"os_sync.pendentes": {"$gt": 0}},
     ),
 ]
-# Indexes an earlier version made, each replaced above by one under a new name (these lacked
-# _id): dropped once the new ones exist. A version rolled back simply makes its own again.
-OBSOLETOS = ("finalizadas", "por_etapa")
+# Indexes an earlier version made, each replaced above by one under a new name (the first two
+# lacked _id, the others `importada`): dropped once the new ones exist. A version rolled back
+# simply makes its own again.
+OBSOLETOS = ("finalizadas", "por_etapa", "fila_por_status", "fila_geral")
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
     IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),

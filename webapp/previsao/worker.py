@@ -70,7 +70,7 @@ class PrevisaoWorker(LacoDeFundo):
         self.ultimo: float | None = None  # monotonic time of this process's last recompute
         self._pedido = threading.Event()  # a change in this process, not yet acted on
         self._renovado = -math.inf  # monotonic time the lease was last taken or renewed
-        # Between turns: the requests seen in the lease's document, and when the next
+        # Between turns: the requests counted so far (queries.pedidos), and when the next
         # recompute is due (monotonic; -inf: at once, as when taking over).
         self._pedidos: int | None = None
         self._devido = -math.inf
