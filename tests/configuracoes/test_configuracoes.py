@@ -10,6 +10,7 @@ import segno
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.helpers import consultas_de
 from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.configuracoes.queries import ConfiguracoesQueries
@@ -168,6 +169,18 @@ def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente
         r.status_code == 303
         and componente(ConfiguracoesQueries, app).limites_colunas()["EM_REPARO"] == 4
     )
+
+
+def test_limites_e_sua_versao_lidos_juntos(app, gerente):
+    """The page's limits and the version its form carries back come from one read of one
+    document: read apart, another manager's save between them paired the old limits with the
+    new version, and saving that page undid theirs unseen."""
+    db = _db(app)
+    componente(ConfiguracoesRepository, app).salvar_limites({"AGUARDANDO": 8}, "outro", 0)
+    with consultas_de(db, "configuracoes") as consultas:
+        assert gerente.get("/configuracoes").status_code == 200
+    leituras = [c for c in consultas if c["op"] == "query"]
+    assert len(leituras) == 1, [c["command"] for c in leituras]
 
 
 def test_limites_via_htmx_trocam_so_a_secao(gerente):

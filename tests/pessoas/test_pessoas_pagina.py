@@ -181,6 +181,22 @@ def test_edicao_feita_numa_pagina_antiga_nao_desfaz_a_de_outro_gerente(
     assert usuario.e_gerente and usuario.nome == "Marcos Silva"
 
 
+@pytest.mark.parametrize("versao", ["999999999999999", "abc", "1e9", "-1"])
+def test_versao_que_nenhuma_pagina_desenhou_e_recusada(
+    app: Flask, gerente: FlaskClient, usuarios_demo, versao: str
+) -> None:
+    """A version edited by hand (past any date, not a number) is a record that changed since:
+    the reason, nothing saved; before, one past the year 9999 was a 500."""
+    r = postar(
+        gerente,
+        "/pessoas/mecanico",
+        {"versao": versao, "nome": "Outro Nome", "papel": "mecanico", "funcionario_id": "101"},
+    )
+    assert r.status_code == 400
+    assert "Este cadastro mudou enquanto você editava" in r.text
+    assert componente(PessoasQueries, app).obter("mecanico").nome == "Marcos Mecânico"
+
+
 def test_desativar_encerra_a_sessao_aberta_e_impede_a_entrada(
     app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
 ) -> None:

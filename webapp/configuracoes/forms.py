@@ -19,7 +19,7 @@ def _campo_limite(status: Status) -> InteiroOpcional:
 
 
 class LimitesForm(Formulario):
-    # The limits' version the page was drawn with (ConfiguracoesQueries.versao_limites).
+    # The limits' version the page was drawn with (ConfiguracoesQueries.limites_e_versao).
     versao = HiddenField(default="0")
     conflito: str | None = None  # the limits as saved by someone else meanwhile, in words
     AGUARDANDO = _campo_limite(Status.AGUARDANDO)

@@ -29,16 +29,17 @@ class ConfiguracoesQueries:
 
     def limites_colunas(self) -> dict[str, int | None]:
         """The soft limit of each column (None: no limit)."""
+        return self.limites_e_versao()[0]
+
+    def limites_e_versao(self) -> tuple[dict[str, int | None], int]:
+        """The limits and how many times they were saved, read together (one document, one
+        read): the form carries the version back, so a save made on an older page is refused
+        instead of undoing another manager's save; read apart, a save in between would pair
+        the old limits with the new version, and the next save would undo it unseen."""
         documento = self.configuracoes.find_one({"_id": DOC_QUADRO}) or {}
         salvos = documento.get("limites") or {}
         limites: dict[str, int | None] = {}
         for status in Status:
             valor = salvos.get(str(status))
             limites[str(status)] = valor if isinstance(valor, int) and valor > 0 else None
-        return limites
-
-    def versao_limites(self) -> int:
-        """How many times the limits were saved: the form carries it back, so a save made on
-        an older page is refused instead of undoing another manager's save."""
-        documento = self.configuracoes.find_one({"_id": DOC_QUADRO}, {"versao": 1}) or {}
-        return int(documento.get("versao") or 0)
+        return limites, int(documento.get("versao") or 0)

@@ -29,7 +29,8 @@ def _pagina(
 ) -> Response:
     consultas = componente(ConfiguracoesQueries)
     if limites is None:
-        dados = {**consultas.limites_colunas(), "versao": str(consultas.versao_limites())}
+        atuais, versao = consultas.limites_e_versao()
+        dados = {**atuais, "versao": str(versao)}
         limites = LimitesForm(formdata=None, data=dados)
     passes = consultas.listar_passes()
     corpo = render_template(
@@ -64,8 +65,7 @@ def salvar() -> Any:
     if not repo.salvar_limites(form.limites(), current_user.ator.id, form.versao_lida()):
         # Saved by someone else since this page was drawn: theirs stays; these values stay
         # in the form, against the limits as they are now.
-        consultas = componente(ConfiguracoesQueries)
-        form.marcar_conflito(consultas.limites_colunas(), consultas.versao_limites())
+        form.marcar_conflito(*componente(ConfiguracoesQueries).limites_e_versao())
         return _pagina(limites=form, status=409)
     flash("Limites das colunas salvos.", "limites")
     return redirect(url_for("configuracoes.index") + "#limites", code=303)

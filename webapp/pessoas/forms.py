@@ -24,10 +24,22 @@ def versao_de(usuario: Usuario) -> str:
     return "" if ms is None else str(ms)
 
 
+# What a version that no page of ours drew names: an instant no record was changed at, so
+# the edit is refused as made on a record that changed since (never a 500, never unchecked).
+NENHUMA_VERSAO = datetime(1970, 1, 1, tzinfo=UTC)
+_MS_MAXIMO = int((datetime(9999, 12, 31, tzinfo=UTC) - NENHUMA_VERSAO).total_seconds() * 1000)
+
+
 def instante_da_versao(texto: str | None) -> datetime | None:
-    """The `atualizado_em` a form's version names (None: none given, or not a version)."""
+    """The `atualizado_em` a form's version names. None: none given (a page drawn from a
+    record without one, as older records are); NENHUMA_VERSAO: not a version (edited, or
+    past any date)."""
+    if not texto:
+        return None
     ms = algarismos(texto, 15)
-    return None if ms is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    if ms is None or ms > _MS_MAXIMO:
+        return NENHUMA_VERSAO
+    return NENHUMA_VERSAO + timedelta(milliseconds=ms)
 
 
 class PessoaForm(Formulario):
