@@ -291,11 +291,14 @@ def test_no_teto_de_vagas_nao_simula_a_oficina_de_novo(cal, hist) -> None:
     """An overrun shop: the slots for arrivals hit their cap (`teto`) at once and the runs
     show them short. Doubled, they are capped again: only the cap's integer shares move (the
     numbers of the budget's bench: 2,000 open orders, 4 mechanics, +1 slot), not worth a
-    second run of the whole shop, which doubled the recompute's time. Below the cap, short
-    slots are doubled as before."""
+    second run of the whole shop, which doubled the recompute's time. Short in one priority
+    only, the cap's shares move toward it: one more run, not two. Below the cap, short slots
+    are doubled as before."""
     from webapp.previsao.forecast import mais_vagas, prever
 
     assert mais_vagas([127, 453, 1418, 0], {0, 1, 2}, 2000) is None  # was [127, 453, 1419, 0]
+    assert mais_vagas([0, 50, 250, 0], {1}, 300) == [0, 85, 214, 0]
+    assert mais_vagas([0, 85, 214, 0], {1}, 300, redistribuir=False) is None
     assert mais_vagas([10, 20, 30, 0], {1}, 2000) == [10, 40, 30, 0]
     assert mais_vagas([10, 20, 30, 0], set(), 2000) is None
     ordens = abertas(*(

@@ -89,7 +89,7 @@ def prever(
     vagas, taxas, horizonte = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
     teto = max(len(abertas), configuracao.vagas_minimas)
     vagas = _no_teto(vagas, teto)
-    execucoes, resto, simulacoes = 0, np.empty(0), 0
+    execucoes, resto, simulacoes, redistribuidas = 0, np.empty(0), 0, False
     for _ in range(configuracao.dobras + 1):
         if configuracao.execucoes_para(len(abertas) + sum(vagas)) != execucoes:
             execucoes = configuracao.execucoes_para(len(abertas) + sum(vagas))
@@ -105,9 +105,10 @@ def prever(
         rodadas = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
         simulacoes += 1
         curtas = vagas_curtas(fila, rodadas)
-        mais = mais_vagas(vagas, curtas, teto)
+        mais = mais_vagas(vagas, curtas, teto, redistribuir=not redistribuidas)
         if mais is None:
             break
+        redistribuidas = redistribuidas or sum(mais) >= teto - len(mais)  # at the cap now
         vagas = mais
         horizonte *= 2
     fim_fila = rodadas.fim
@@ -301,15 +302,21 @@ def _no_teto(vagas: list[int], teto: int) -> list[int]:
     return vagas if total <= teto else [v * teto // total for v in vagas]
 
 
-def mais_vagas(vagas: list[int], curtas: set[int], teto: int) -> list[int] | None:
+def mais_vagas(
+    vagas: list[int], curtas: set[int], teto: int, redistribuir: bool = True
+) -> list[int] | None:
     """After a run whose slots ran out for the `curtas` priorities (orders they would overtake
     still waited): twice their slots (and a horizon to match), up to `teto` in all; None when
     that adds nothing worth another run of the whole shop, the dearest part of a recompute.
-    Already at `teto`, doubling only moves the cap's integer shares: a slot or two."""
+    Past `teto`, the cap's shares move toward the short priorities instead: worth another run
+    when one moves by more than a slot, and only if `redistribuir` (once per recompute: each
+    is a run of a shop this large). When all are short, only the integer shares move."""
     dobro = [2 * v if p in curtas else v for p, v in enumerate(vagas)]
     mais = _no_teto(dobro, teto)
-    no_teto = sum(dobro) > teto and sum(vagas) >= teto - len(vagas)
-    return None if sum(mais) <= sum(vagas) or no_teto else mais
+    if sum(dobro) <= teto:
+        return mais if sum(mais) > sum(vagas) else None
+    moveu = max(abs(m - v) for m, v in zip(mais, vagas, strict=True)) > 1
+    return mais if redistribuir and moveu else None
 
 
 def vagas_curtas(fila: Fila, rodadas: Execucoes) -> set[int]:
