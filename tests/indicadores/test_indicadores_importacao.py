@@ -428,6 +428,39 @@ def test_sem_espera_no_arquivo_nenhuma_espera_inventada(
     assert [";".join(linha[13:]) for linha in corpo] == [minutos["5001"]] * 2
 
 
+def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: Path) -> None:
+    """A line held only in its repair (978 min for parts), its other stages' dates in the
+    same minute as their minutes: the hold is the repair's alone. Before, the solver pushed
+    the hold to the earliest stages the dates' minutes allowed, so nearly a minute of it
+    became a hold of the wait for a diagnosis, and /indicadores counted every such imported
+    order as held there."""
+    dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
+    inicio = dia.replace(hour=12, minute=7, second=0, microsecond=0)
+    marcos = [
+        inicio,
+        inicio,
+        inicio + timedelta(minutes=126),
+        *[inicio + timedelta(minutes=126)] * 2,
+    ]
+    marcos.append(marcos[-1] + timedelta(minutes=94 + 978))
+    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
+    minutos = "0,0;126,0;0,0;0,0;94,0;220,0;978,0;0,0;0,0"
+    texto = "\r\n".join(
+        [";".join(export.CABECALHO), *(f"{n};;;;Normal;;{datas};;{minutos}" for n in (71, 72))]
+    )
+    r = importar(app, arquivo(tmp_path, export.BOM + texto))
+    assert r.exit_code == 0, r.output
+    for ordem in fila(app).find():
+        assert so_o_reparo_em_espera(ordem, 978 * 60), ordem["pausas_s"]
+    de = dia.date().isoformat()
+    consulta = {"periodo": "personalizado", "de": de, "ate": marcos[-1].date().isoformat()}
+    intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+    assert intervalos["espera_diagnostico"]["ordens_com_espera"] == 0
+    assert intervalos["total"]["ordens_com_espera"] == 2
+    [_, *corpo] = linhas(exportado(app))
+    assert [";".join(linha[13:]) for linha in corpo] == [minutos] * 2
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

@@ -49,9 +49,10 @@ def reconstruir(
     X_i - (-W_i). So the system is a graph of difference constraints, solved exactly by
     Bellman-Ford on 12 nodes (a shortest path per variable, or a negative cycle: no
     solution). It is solved first with the holds' total at the least the "Em espera" columns
-    allow (zero without them), for the least value of every variable; then, only if that has
-    no solution (the dates hold more, e.g. nights a tool's minutes left out), within their
-    whole rounding, for the greatest."""
+    allow (zero without them), for the least value of every variable, and no hold in the
+    stages whose dates leave no room for one beyond their rounding; then without that; then,
+    only if that has no solution (the dates hold more, e.g. nights a tool's minutes left
+    out), within their whole rounding, for the greatest."""
     n = len(liquidos)
     origem = instantes[0]
     # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
@@ -87,8 +88,19 @@ def reconstruir(
     for i, instante in enumerate(instantes):
         inicio = (instante - origem).total_seconds()
         entre(w[i], x[i], inicio + MARGEM_S, inicio + max(precisao[i] - MARGEM_S, MARGEM_S))
-    # V_0 - V_n = W_n - W_0, the holds' total: first at the least, then in its range.
-    valores = _solucao([*arestas, (w[n], w[0], minimo), (w[0], w[n], -minimo)], 2 * n + 2, True)
+    # No hold in a stage whose dates leave no more than their minute beyond its minutes: the
+    # least solution alone would push the hold to the earliest stages the minutes allow.
+    sem_espera: list[tuple[int, int, float]] = []
+    for k, liquido in enumerate(liquidos):
+        entre_datas = (instantes[k + 1] - instantes[k]).total_seconds()
+        if liquido is not None and entre_datas - liquido <= precisao[k] + folgas.etapas[k]:
+            sem_espera += [(w[k + 1], w[k], 0.0), (w[k], w[k + 1], 0.0)]
+    # V_0 - V_n = W_n - W_0, the holds' total: first at the least (only where the dates leave
+    # room for a hold, then anywhere), then in its range.
+    no_minimo = [(w[n], w[0], minimo), (w[0], w[n], -minimo)]
+    valores = _solucao([*arestas, *no_minimo, *sem_espera], 2 * n + 2, True)
+    if valores is None and sem_espera:
+        valores = _solucao([*arestas, *no_minimo], 2 * n + 2, True)
     if valores is None:
         valores = _solucao([*arestas, (w[n], w[0], maximo), (w[0], w[n], -minimo)], 2 * n + 2)
     if valores is None:
