@@ -162,8 +162,9 @@ def mecanicos_pelo_historico(historico: Historico, dias: float = 14) -> int:
     """How many mechanics a shop that names none has, read from its history: the most cars
     in diagnosis or repair at once in the last `dias` days before its latest finish. Over two
     weeks every mechanic is busy at some moment; a car held in that stage is left out (its
-    mechanic was free meanwhile, and when is not in the history), so this never counts a
-    mechanic who was not there."""
+    mechanic was free meanwhile, and when is not in the history). A history without holds (a
+    spreadsheet's minimal CSV) counts a held car as in work: it can read more mechanics than
+    the shop had (docs/PREVISAO.md)."""
     fins = historico.instantes[:, FIM]
     if not np.isfinite(fins).any():
         return 0
