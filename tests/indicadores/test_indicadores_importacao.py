@@ -539,12 +539,13 @@ def test_os_do_quadro_fica_como_esta(app: Flask, api: Api, tmp_path: Path) -> No
 
 
 def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
-    """Commas, any order of columns, a column it does not read, dates with seconds or ISO with
-    an offset, priority by code or label or left empty, approval left empty (then the
-    repair's start), saved by Excel as Windows-1252."""
+    """Commas, any order of columns, a column it does not read (and a nameless one, a
+    trailing comma, not named), dates with seconds or ISO with an offset, priority by code or
+    label or left empty, approval left empty (then the repair's start), saved by Excel as
+    Windows-1252."""
     texto = (
         "Fim do reparo,OS,Entrada na fila,Início do diagnóstico,Fim do diagnóstico,"
-        "Aprovação do orçamento,Início do reparo,Prioridade,Observação\r\n"
+        "Aprovação do orçamento,Início do reparo,Prioridade,Observação,\r\n"
         "02/03/2026 12:00,501,02/03/2026 08:00:30,2026-03-02 08:10,2026-03-02T08:40:00-03:00,"
         "02/03/2026 09:00,02/03/2026 10:00,URGENTE,cliente chato\r\n"
         "03/03/2026 17:00,502,03/03/2026 08:00,03/03/2026 09:00,03/03/2026 10:00,,"

@@ -346,8 +346,11 @@ class Leitor:
                 + ". A primeira linha deve ter os nomes das colunas: as do arquivo exportado "
                 "em /indicadores, ou ao menos " + ", ".join(f"“{c}”" for c in OBRIGATORIAS)
             )  # fmt: skip
+        # A nameless column (a spreadsheet's trailing ';') is no column anyone would miss.
         self.ignoradas = [
-            nome.strip() for nome in self.cabecalho if normalizar(nome) not in conhecidas
+            nome.strip()
+            for nome in self.cabecalho
+            if nome.strip() and normalizar(nome) not in conhecidas
         ]
         self._esperas = all(normalizar(c) in indice for c in COLUNAS_ESPERA.values())
 
