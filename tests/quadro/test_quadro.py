@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import Api, cartao_html, coluna_de, consultas_de
+from tests.helpers import Api, Quadro, cartao_html, coluna_de, consultas_de
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.mongo import Mongo
@@ -257,6 +257,25 @@ def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(
                                 {"mecanico_responsavel_id": "9" * 30})  # fmt: skip
     assert r.status_code == 303
     assert "Não foi salvo:" in pessoas["gerente"].pagina(r.headers["Location"].split("#")[0])
+
+
+def test_sem_js_recusas_da_mesma_pessoa_em_dois_aparelhos_nao_se_trocam(
+    api: Api, pessoas, app: Flask, usuarios_demo, entrar
+) -> None:
+    """The same mechanic signed in on a tablet and on a desk, each refused without JavaScript
+    at about the same time: each gets its own text back. Kept per person before, the second
+    replaced the first: the tablet showed the desk's text and the desk found nothing."""
+    fila_id = api.criar(511)["fila_id"]  # waiting: finishing its diagnosis is refused
+    tablet = pessoas["mecanico"]
+    outro = app.test_client()
+    assert entrar(outro, "mecanico", usuarios_demo["mecanico"]["senha"]).status_code == 302
+    mesa = Quadro(outro)
+    for quadro, texto in ((tablet, "Texto do tablet"), (mesa, "Texto da mesa")):
+        r = quadro.passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto})
+        assert r.status_code == 303
+    na_mesa, no_tablet = mesa.pagina(), tablet.pagina()
+    assert "Texto da mesa" in na_mesa and "Texto do tablet" not in na_mesa
+    assert "Texto do tablet" in no_tablet and "Texto da mesa" not in no_tablet
 
 
 @pytest.mark.parametrize(

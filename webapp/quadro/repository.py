@@ -28,11 +28,12 @@ class RecusadosRepository:
     def criar_indices(self) -> None:
         atualizar_indices(self.recusados, INDICES)
 
-    def guardar(self, login: str, tipo: str, dados: dict[str, Any]) -> str:
+    def guardar(self, login: str, sessao: str | None, tipo: str, dados: dict[str, Any]) -> str:
         """Keep what `login` typed in a form of this `tipo`, in place of the last one kept (one
-        per person and kind: a refused POST repeated keeps one document, not one each); the
-        key the session carries to the next GET."""
-        chave = f"{login}:{tipo}"
+        per signed-in session and kind: a refused POST repeated keeps one document, not one
+        each, and the same person refused on a tablet and on a desk each get their own text
+        back); the key the session carries to the next GET."""
+        chave = f"{login}:{sessao or '-'}:{tipo}"
         self.recusados.replace_one(
             {"_id": chave},
             {"login": login, "dados": _guardavel(dados), "criado_em": datetime.now(UTC)},

@@ -129,6 +129,12 @@ def recusados() -> RecusadosRepository:
     return componente(RecusadosRepository)
 
 
+def _guardar_recusa(tipo: str, dados: dict[str, Any]) -> None:
+    """What a form refused without JavaScript had typed, kept for this signed-in session's
+    next GET (RecusadosRepository): the session carries only the key."""
+    session[tipo] = recusados().guardar(current_user.login, current_user.sessao, tipo, dados)
+
+
 def htmx() -> bool:
     return bool(request.htmx)  # type: ignore[attr-defined]
 
@@ -508,11 +514,7 @@ def _recusa(
         # Typed for a step the order no longer offers (or it left the queue): shown to copy.
         perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
         if item is not None or perdido:
-            session[RECUSA] = recusados().guardar(
-                current_user.login,
-                RECUSA,
-                {"fila_id": fila_id, "estado": estado, "perdido": perdido},
-            )
+            _guardar_recusa(RECUSA, {"fila_id": fila_id, "estado": estado, "perdido": perdido})
         return _de_volta(fila_id, ancorar=item is not None and not _com_foco(item, estado))
     papel = current_user.papel
     filtros = _filtros_da_pagina()
@@ -721,10 +723,8 @@ def adicionar() -> Any:
         return Response(corpo, status=status)
     # Without JavaScript: back to the board (a GET), the form open with what was typed.
     flash("Nova OS: corrija os campos marcados.", "erro")
-    session[NOVA] = recusados().guardar(
-        current_user.login,
-        NOVA,
-        # The form's own fields only: whatever else a hand-made POST carries is not kept.
-        {"dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"}},
+    # The form's own fields only: whatever else a hand-made POST carries is not kept.
+    _guardar_recusa(
+        NOVA, {"dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"}}
     )
     return redirect(_pagina_de_volta() + "#nova-ordem", code=303)
