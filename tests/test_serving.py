@@ -58,6 +58,39 @@ def test_corpo_em_partes_acima_do_limite_da_413_sem_aplicar_nada(settings: Setti
         assert r.headers["Cache-Control"] == "no-store"  # customers' data: never cached
 
 
+def test_corpo_em_partes_malformado_da_400_sem_erro_no_registro(settings: Settings, app) -> None:
+    """A chunked body gunicorn cannot decode (a size not in hex, a negative one, an endless
+    trailer), on a page or the API, signed in or not: 400 with the reason, and no ERROR
+    traceback in the log (anyone could fill it). Before, a 500 and "erro inesperado"."""
+    corpos = [
+        b"zz\r\nabc\r\n0\r\n\r\n",
+        b"-5\r\nabc\r\n0\r\n\r\n",
+        b"3\r\nabc\r\n0\r\n" + b"X-T: 1\r\n" * 5000 + b"\r\n",
+    ]
+    with gunicorn(settings) as (url, processo):
+        porta = int(url.rsplit(":", 1)[1])
+        for caminho in ("/entrar", "/fila-execucao"):
+            for corpo in corpos:
+                with socket.create_connection(("127.0.0.1", porta), timeout=10) as conexao:
+                    conexao.sendall(
+                        f"POST {caminho} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        "Connection: close\r\n\r\n".encode()
+                        + corpo
+                    )
+                    resposta = b""
+                    while pedaco := conexao.recv(65536):
+                        resposta += pedaco
+                cabeca = resposta.split(b"\r\n", 1)[0]
+                assert cabeca.startswith(b"HTTP/1.1 400"), (caminho, corpo[:10], resposta[:300])
+                assert "Requisição malformada".encode() in resposta
+        processo.send_signal(signal.SIGTERM)
+        registro = processo.stderr.read()  # type: ignore[union-attr]
+    # The app's own lines (a worker still booting may leave gunicorn's traceback at a stop).
+    assert '"level": "ERROR"' not in registro and "erro inesperado" not in registro, registro
+    assert "InvalidChunkSize" not in registro and "LimitRequestHeaders" not in registro
+
+
 def test_depois_de_um_413_a_conexao_ainda_serve(settings: Settings, app) -> None:
     """A pooled keep-alive connection: after a body too large, the next request on the same
     connection is answered (the refused body is drained), or the 413 closes the connection."""

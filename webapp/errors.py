@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -36,6 +37,7 @@ MENSAGENS_HTTP = {
     500: "Erro interno. A equipe foi avisada pelos registros.",
     503: "Banco de dados indisponível no momento; tente novamente em instantes.",
 }
+CORPO_MALFORMADO = "Requisição malformada: o corpo em partes (chunked) não pôde ser lido."
 # Any other status (416, 431, ...): never werkzeug's English name.
 OUTRO_ERRO_HTTP = "Não foi possível atender a este pedido."
 
@@ -115,7 +117,13 @@ def instalar(app: Flask) -> None:
             and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         ):
             limite = app.config["MAX_CONTENT_LENGTH"]
-            if len(request.get_data(cache=True)) >= limite:
+            try:
+                corpo = request.get_data(cache=True)
+            except (ParseException, NoMoreData):
+                # gunicorn decodes the chunks as they are read: a bad size, a missing end, an
+                # endless trailer is the client's error (400), not a 500 with a traceback.
+                raise ErroHttp(400, CORPO_MALFORMADO, {"Connection": "close"}) from None
+            if len(corpo) >= limite:
                 raise RequestEntityTooLarge()
 
     @app.errorhandler(ErroHttp)
