@@ -1,20 +1,22 @@
 // The board's times move between pushes, as the TV's do: a card's time in its stage (holds
-// excluded), its amber and red colours, and its promise turning late. Each card says, as the
-// server rendered it, its seconds in the stage (data-s) and until its promise (data-prazo);
+// excluded), its amber and red colours, its time on hold, and its promise turning late. Each
+// card says, as the server rendered it, its seconds in the stage or on hold (data-s) and until
+// its promise (data-prazo);
 // they are counted on from the moment this page got that render, by the page's own monotonic
 // clock: a tablet whose clock is minutes off, or set wrong, still agrees with the TV. The
 // thresholds are the board's, carried once (data-limiares); the words the server's
-// (duracao.js). Without it, a tablet said "há 0 min" where the TV said "há 5 min" until the
+// (duracao.js, and #quadro's data-palavras). Without it, a tablet said "há 0 min" where the TV said "há 5 min" until the
 // next push or the 10-minute redraw. Only a changed text or class is written.
 (function () {
   "use strict";
 
   const INTERVALO_MS = 15000;
-  const LEITURA = { atencao: " (atenção)", atraso: " (atrasado)" }; // for screen readers
 
   const quadro = document.getElementById("quadro");
   if (!quadro) return;
   const limiares = JSON.parse(quadro.dataset.limiares || "{}"); // {"URGENTE": [amber, red], ...}
+  // {"alerta": {"atencao": " (atenção)", ...} (for screen readers), "atrasada": " · atrasada"}
+  const palavras = JSON.parse(quadro.dataset.palavras || "{}");
   const recebidos = new WeakMap(); // element -> performance.now() when its render came in
 
   function passados(elemento, agora) {
@@ -27,14 +29,20 @@
     return classe ? classe.slice("prioridade-".length).toUpperCase() : "";
   }
 
-  function tickTempo(tempo, agora) {
-    const [atencao, atraso] = limiares[prioridade(tempo.closest(".cartao"))] || [Infinity, Infinity];
-    const segundos = Number(tempo.dataset.s) + passados(tempo, agora);
+  // "há 42 min", counted on from the render; only a changed text is written. The seconds.
+  function tickHa(elemento, agora) {
+    const segundos = Number(elemento.dataset.s) + passados(elemento, agora);
     const texto = `há ${window.oficinaDuracao(segundos)}`;
-    const primeiro = tempo.firstChild;
+    const primeiro = elemento.firstChild;
     if (primeiro && primeiro.nodeType === Node.TEXT_NODE && primeiro.data !== texto) {
       primeiro.data = texto;
     }
+    return segundos;
+  }
+
+  function tickTempo(tempo, agora) {
+    const [atencao, atraso] = limiares[prioridade(tempo.closest(".cartao"))] || [Infinity, Infinity];
+    const segundos = tickHa(tempo, agora);
     const alerta = segundos >= atraso ? "atraso" : segundos >= atencao ? "atencao" : "ok";
     tempo.classList.toggle("tempo-atencao", alerta === "atencao");
     tempo.classList.toggle("tempo-atraso", alerta === "atraso");
@@ -43,19 +51,20 @@
       leitura = tempo.appendChild(document.createElement("span"));
       leitura.className = "sr";
     }
-    if (leitura) leitura.textContent = LEITURA[alerta] || "";
+    if (leitura) leitura.textContent = (palavras.alerta || {})[alerta] || "";
   }
 
   function tickPrazo(entrega, agora) {
     if (passados(entrega, agora) < Number(entrega.dataset.prazo)) return;
     delete entrega.dataset.prazo; // a promise only ever turns late
     entrega.classList.add("entrega-atrasada");
-    entrega.append(" · atrasada");
+    entrega.append(palavras.atrasada || "");
   }
 
   function tick(raiz) {
     const agora = performance.now();
     for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) tickTempo(tempo, agora);
+    for (const pausa of raiz.querySelectorAll(".cartao .pausa-tempo[data-s]")) tickHa(pausa, agora);
     for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) tickPrazo(entrega, agora);
   }
 

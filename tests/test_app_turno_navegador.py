@@ -31,6 +31,9 @@ from tests.navegador import (
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.demo import GERENTE
+from webapp.fila.domain import MotivoPausa
+from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
@@ -560,6 +563,12 @@ def test_tempos_do_quadro_andam_entre_os_empurroes(
         componente(Mongo, app).db["fila_execucao"].update_one(
             {"ordem_servico_id": 9401}, {"$set": {"dta_criacao": inicio, "etapa_desde": inicio}}
         )
+        # And one held for parts for 41 min 30 s: its "há" moves too.
+        retida = api.post("/fila-execucao", {"ordem_servico_id": 9402})["fila_id"]
+        componente(FilaService, app).pausar(
+            retida, MotivoPausa.AGUARDANDO_PECAS, None, GERENTE,
+            instante=datetime.now().astimezone() - timedelta(minutes=41, seconds=30),
+        )  # fmt: skip
         pessoa = Pessoa(navegador, base, TABLET)
         try:
             pessoa.pagina.clock.install(time=datetime(2031, 1, 1, 3, 0))  # a clock years off
@@ -571,6 +580,8 @@ def test_tempos_do_quadro_andam_entre_os_empurroes(
             tempo = pessoa.cartao(fila_id).locator(".tempo")
             entrega = pessoa.cartao(fila_id).locator("[data-prazo], .entrega-atrasada")
             expect(tempo).to_have_text("há 29 min")
+            espera = pessoa.cartao(retida).locator(".pausa-tempo")
+            expect(espera).to_have_text("há 41 min")
             expect(tempo).not_to_have_class(re.compile(r"\btempo-atencao\b"))
             expect(entrega).not_to_have_class(re.compile("entrega-atrasada"))
             pessoa.pagina.clock.run_for("00:50")
@@ -578,5 +589,6 @@ def test_tempos_do_quadro_andam_entre_os_empurroes(
             expect(tempo).to_have_class(re.compile(r"\btempo-atencao\b"))
             expect(entrega).to_have_class(re.compile(r"\bentrega-atrasada\b"))
             expect(entrega).to_contain_text("· atrasada")
+            expect(espera).to_have_text("há 42 min")
         finally:
             pessoa.fechar()

@@ -216,6 +216,7 @@ class Cartao:
     entrega_atrasada: bool = False
     pausa: dict[str, Any] | None = None
     tempo_pausa: str | None = None
+    segundos_pausa: float = 0.0  # on hold for this long (quadro-relogio.js ticks it on)
     ordem: str = "~"  # the column's sort key, as text (the client inserts pushed cards by it)
     versao: int = 0
     botoes: list[Botao] = field(default_factory=list)
@@ -357,6 +358,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     segundos = stages.tempo_na_etapa(item, instante)
     etapa = domain.sub_etapa(item)
     pausa = item.get("pausa")
+    em_pausa = max(0.0, (instante - pausa["desde"]).total_seconds()) if pausa else 0.0
     mecanico_id = item.get("mecanico_responsavel_id")
     previsao = item.get("previsao_entrega")
     finalizada = item["status"] == Status.FINALIZADA
@@ -388,7 +390,8 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
         pausa=({**pausa, "rotulo": labels.MOTIVOS_PAUSA[pausa["motivo"]]} if pausa else None),
-        tempo_pausa=duracao((instante - pausa["desde"]).total_seconds()) if pausa else None,
+        tempo_pausa=duracao(em_pausa) if pausa else None,
+        segundos_pausa=em_pausa,
         ordem=ordem(item),
         versao=item.get("versao", 1),
         botoes=_botoes(item, papel) if papel else [],

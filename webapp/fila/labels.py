@@ -64,6 +64,12 @@ MOTIVOS_PAUSA_CURTOS = {
     "outro": "Outro motivo",
 }
 
+# A card's time in its stage, read aloud past its amber and red thresholds; a promise passed.
+# The board says them as it renders and as it ticks (quadro-relogio.js takes them from the
+# page's #quadro, data-palavras): one wording.
+LEITURA_ALERTA = {"atencao": " (atenção)", "atraso": " (atrasado)"}
+ENTREGA_ATRASADA = " · atrasada"
+
 # Each step as a button says it ("Iniciar diagnóstico") and as a rule's message reads it.
 PASSOS = {
     "iniciar_diagnostico": "Iniciar diagnóstico",
