@@ -4,15 +4,28 @@
   "use strict";
 
   const relogio = document.getElementById("relogio");
-  // The server's clock and time zone, not the TV's (a TV's clock and zone are often wrong).
-  const desvio = relogio ? Number(relogio.dataset.servidorMs) - Date.now() : 0;
+  // The server's clock and time zone, not the TV's (a TV's clock and zone are often wrong, and
+  // get corrected mid-shift). Counted on the page's monotonic clock from the server's time in
+  // the last render it got (#painel-destaque's data-servidor-ms, in the page and every push):
+  // a TV whose clock jumps keeps the server's time, and one that slept is set right again by
+  // the next push.
   const fuso = (relogio && relogio.dataset.fuso) || undefined;
+  let base = Date.now() - performance.now(); // until a render says the server's time
+  let ancora = null; // the element base was taken from
+
+  function ancorar() {
+    const destaque = document.getElementById("painel-destaque");
+    const ms = destaque && Number(destaque.dataset.servidorMs);
+    if (!ms || destaque === ancora) return; // none, or the same render as before
+    ancora = destaque;
+    base = ms - performance.now();
+  }
   const formato = new Intl.DateTimeFormat("pt-BR", {
     timeZone: fuso, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
 
   function agora() {
-    return Date.now() + desvio;
+    return base + performance.now();
   }
 
   function tickRelogio() {
@@ -38,8 +51,13 @@
     }
   }
 
-  document.addEventListener("htmx:after:swap", tickTempos);
+  document.addEventListener("htmx:after:swap", () => {
+    ancorar();
+    tickRelogio();
+    tickTempos();
+  });
 
+  ancorar();
   tickRelogio();
   tickTempos();
   setInterval(tickRelogio, 1000);

@@ -320,6 +320,37 @@ def test_depois_da_meia_noite_da_oficina(
             tv.fechar()
 
 
+def test_tv_com_o_relogio_acertado_no_meio_do_turno_segue_o_do_servidor(
+    app: Flask, settings: Settings, live_server: str, navegador: Browser
+) -> None:
+    """A TV whose own clock is corrected mid-shift (NTP after boot, someone setting it): its
+    clock and its cards' times stay the server's. Before, the offset to the server was taken
+    once at load: corrected by 2 h forward, the TV read 2 h ahead and every card "2 h 03 min"
+    in red, until a reload that a TV never gets."""
+    api = Api(app.test_client(), settings)
+    api.criar(9951, placa="REL0G10")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tv = Pessoa(navegador, live_server, TV)
+    try:
+        agora_real = datetime.now().astimezone()
+        tv.pagina.clock.install(time=agora_real - timedelta(hours=2))  # 2 h behind
+        tv.pagina.goto(f"/painel?token={token}")
+        expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+        local = componente(Clock, app).local
+        hora = tv.pagina.locator(".relogio-hm")
+        tempo = tv.pagina.locator(".painel-cartao .painel-tempo").first
+        expect(hora).to_have_text(re.compile(local(datetime.now().astimezone()).strftime("%H:")))
+        expect(tempo).to_have_text("0 min")
+        tv.pagina.clock.set_system_time(agora_real + timedelta(seconds=5))  # corrected
+        tv.pagina.clock.run_for(16_000)  # the clock's and the times' next ticks
+        # The server's time now plus the 16 s the page's clock ran: this minute or the next.
+        minutos = [local(datetime.now().astimezone() + timedelta(minutes=m)) for m in (0, 1)]
+        expect(hora).to_have_text(re.compile(f"^({minutos[0]:%H:%M}|{minutos[1]:%H:%M})$"))
+        expect(tempo).to_have_text(re.compile(r"^[01] min$"))
+    finally:
+        tv.fechar()
+
+
 def test_mostrar_mais_ao_aparecer_e_redesenhado(
     app: Flask, api: Api, live_server: str, abrir, usuarios_demo
 ) -> None:

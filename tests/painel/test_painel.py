@@ -242,6 +242,30 @@ def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_a_cada_mudanca(rapi
         leitor.fechar()
 
 
+def test_limites_salvos_chegam_a_tv_como_estao_agora(rapido, api, segredo):
+    """Each save of the columns' limits redraws the TV as it is at that moment, with the
+    server's time of that render. Before, every config push after the first reused the
+    process's first config render (cached under an empty batch): the limits, the cards and
+    the clock of that earlier moment."""
+    repo = componente(ConfiguracoesRepository, rapido)
+    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        leitor.proxima()
+        assert repo.salvar_limites({"AGUARDANDO": 7}, "gerente", 0)
+        primeira = leitor.proxima(timeout=3, com="painel-cabeca-AGUARDANDO")["data"]
+        assert "<small>/7</small>" in primeira
+        api.criar(4960, placa="CFG0A01")
+        leitor.proxima(timeout=3, com="CFG0A01")
+        time.sleep(1.1)
+        assert repo.salvar_limites({"AGUARDANDO": 9}, "gerente", 1)
+        segunda = leitor.proxima(timeout=3, com="painel-cabeca-AGUARDANDO")["data"]
+        assert "CFG0A01" in segunda and "<small>/9</small>" in segunda
+        ms = [int(m) for m in re.findall(r'data-servidor-ms="(\d+)"', primeira + segunda)]
+        assert len(ms) == 2 and ms[1] - ms[0] >= 1000
+    finally:
+        leitor.fechar()
+
+
 def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo):
     tv = make_app(painel_max_cartoes=1, sse_batida_ms=200)
     api.criar(4950, "URGENTE")

@@ -80,6 +80,12 @@ def montar() -> Painel:
     return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado, contar_atrasadas())
 
 
+def _servidor_ms() -> int:
+    """The server's clock, in epoch ms, as a render says it: the TV counts its clock and its
+    times from the last one it got (painel-relogio.js), not from its own clock."""
+    return int(agora().timestamp() * 1000)
+
+
 def _render() -> str:
     painel = montar()
     return render_template(
@@ -89,6 +95,7 @@ def _render() -> str:
         mecanicos=painel.mecanicos,
         previsao=painel.previsao,
         atrasadas=painel.atrasadas,
+        servidor_ms=_servidor_ms(),
     )
 
 
@@ -132,6 +139,7 @@ def index() -> Response:
         previsao=painel.previsao,
         atrasadas=painel.atrasadas,
         agora=componente(Clock).local(agora()),
+        servidor_ms=_servidor_ms(),
         batida_ms=componente(Settings).sse_batida_ms,
     )
     resposta = Response(corpo, mimetype="text/html")
@@ -151,8 +159,10 @@ def eventos_painel() -> Response:
     def redesenho(lote: list[broker.Evento] | None = None) -> str | None:
         if lote and all(so_envio(e.campos) for e in lote):
             return None  # only a delivery to the OS service: nothing a TV shows
+        if not lote:  # a setting saved: no batch names this moment, so no shared render
+            return _render()
         # Every TV shows the same thing: one render per batch of changes in this process.
-        return componente(Broker).renderizar(("painel", broker.chave(lote or [])), _render)
+        return componente(Broker).renderizar(("painel", broker.chave(lote)), _render)
 
     return sse.resposta_sse(
         sse.transmitir(
