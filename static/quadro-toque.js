@@ -181,6 +181,15 @@
       : "Sem conexão — não foi salvo.");
   });
 
+  // An error told in #anuncios (a 503 while the database was down) is over once the server
+  // answers again: on a quiet board the OS-status poll's 503 stayed all shift, asking a
+  // mechanic to "try again" what nobody did. Any later answer that is not an error clears it.
+  document.addEventListener("htmx:after:request", (evento) => {
+    const resposta = evento.detail && evento.detail.ctx && evento.detail.ctx.response;
+    if (!resposta || resposta.status >= 400) return;
+    for (const aviso of document.querySelectorAll("#anuncios .aviso-erro")) aviso.remove();
+  });
+
   // The answer arrived (its partials are swapped right after, and the old card, the request's
   // source, leaves the page, so no later event of it reaches here): follow the card once its
   // new version is in place.

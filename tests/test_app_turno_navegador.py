@@ -31,6 +31,7 @@ from tests.navegador import (
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.errors import MENSAGENS_HTTP
 from webapp.fila.demo import GERENTE
 from webapp.fila.domain import MotivoPausa
 from webapp.fila.service import FilaService
@@ -39,6 +40,12 @@ from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
+
+# What the server answers an htmx request while the database is down (errors.resposta).
+FORA_DO_AR = (
+    '<hx-partial hx-target="#anuncios" hx-swap="innerHTML"><span class="aviso-erro">'
+    f"{MENSAGENS_HTTP[503]}</span></hx-partial>"
+)
 
 
 def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
@@ -65,6 +72,36 @@ def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
             expect(pessoa.cartao(fila_id, "AGUARDANDO")).to_be_visible()
             expect(pessoa.pagina.locator("#conteudo > #situacao-os")).to_have_count(1)
         assert len(leituras) >= 4  # the poll did run, and kept its box in place
+
+
+def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
+    live_server: str, usuarios_demo, abrir
+) -> None:
+    """A quiet board whose OS-status poll met the database down (503): the notice it brings
+    says so while it lasts, and goes at the next answer that is not an error. Before, it
+    stayed all shift, telling a mechanic to "try again" what nobody did."""
+    pessoa = abrir(TABLET)
+    pessoa.pagina.clock.install()
+    pessoa.entrar("mecanico", "mecanico123")
+    fora = {"vezes": 1}
+
+    def responder(rota) -> None:
+        if fora["vezes"]:
+            fora["vezes"] -= 1
+            rota.fulfill(status=503, content_type="text/html", body=FORA_DO_AR)
+        else:
+            rota.continue_()
+
+    pessoa.pagina.route("**/situacao-os", responder)
+    aviso = pessoa.pagina.locator("#anuncios .aviso-erro")
+    pessoa.pagina.clock.run_for("00:31")
+    expect(aviso).to_have_text(
+        "Banco de dados indisponível no momento; tente novamente em instantes."
+    )
+    expect(pessoa.pagina.locator("#conteudo > #situacao-os")).to_have_count(1)
+    pessoa.pagina.clock.run_for("00:31")  # the next poll: the database answers again
+    expect(aviso).to_have_count(0)
+    expect(pessoa.pagina.locator("#conteudo > #situacao-os")).to_have_count(1)
 
 
 # --- what each screen shows, against what the database says ------------------------------------
