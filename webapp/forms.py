@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, StringField
+from wtforms import Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .text import uma_linha, varias_linhas
 
 # WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
 # field gives before any validator of ours runs, in the shop's words.
@@ -60,9 +62,12 @@ def ate(maximo: int) -> Length:
 def texto_obrigatorio(
     rotulo: str, vazio: str, maximo: int, tipo: type[Field] = StringField, **opcoes: Any
 ) -> Any:
-    """A required text field with its two messages (empty; too long)."""
+    """A required text field with its two messages (empty; too long), its value cleaned of
+    control characters first (text.py): a name of NULs and escapes is an empty name, and
+    none reaches a terminal that lists it."""
     validadores = [DataRequired(vazio), ate(maximo)]
-    return tipo(rotulo, validators=validadores, **opcoes)
+    limpeza = varias_linhas if issubclass(tipo, TextAreaField) else uma_linha
+    return tipo(rotulo, validators=validadores, filters=[limpeza], **opcoes)
 
 
 class InteiroOpcional(IntegerField):

@@ -273,8 +273,9 @@ def test_resposta_com_o_token_nao_vai_para_cache(gerente):
     assert r.headers["Cache-Control"] == "no-store"
 
 
-def test_nome_do_token_obrigatorio(app, gerente):
-    r = gerente.post("/configuracoes/passes", data={"nome": "  ", "csrf_token": _csrf(gerente)})
+@pytest.mark.parametrize("nome", ["  ", "\x00\x1b"])
+def test_nome_do_token_obrigatorio(app, gerente, nome):
+    r = gerente.post("/configuracoes/passes", data={"nome": nome, "csrf_token": _csrf(gerente)})
     assert r.status_code == 400
     assert re.search(r'<p class="erro-campo" id="erro-nome">Dê um nome à tela', r.text)
     assert _db(app)[PASSES].count_documents({}) == 0

@@ -461,6 +461,24 @@ def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: 
     assert [";".join(linha[13:]) for linha in corpo] == [minutos] * 2
 
 
+def test_textos_sem_caracteres_de_controle(app: Flask, tmp_path: Path) -> None:
+    """A mechanic's name, a vehicle and a customer from a file are stored without control
+    characters, as the board stores text: an escape in a name the summary prints (a name no
+    person of the shop has) never reaches the terminal that runs the import."""
+    fim = agora() - timedelta(days=2)
+    cabecalho = MINIMO.replace("OS;", "OS;Mecânico;Veículo;Cliente;", 1)
+    linha = linha_minima(app, 1, fim).replace(
+        "1;", '1;"\x1b]0;PWNED\x07\x1b[31mRED";Gol\x00;Ana\x1b[2J;', 1
+    )
+    r = importar(app, arquivo(tmp_path, cabecalho + "\n" + linha))
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output and "\x07" not in r.output
+    assert "]0;PWNED[31mRED" in r.output  # named as stored, harmless
+    [ordem] = guardado(app)
+    assert ordem["mecanico_nome"] == "]0;PWNED[31mRED"
+    assert (ordem["veiculo"], ordem["cliente"]) == ("Gol", "Ana[2J")
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

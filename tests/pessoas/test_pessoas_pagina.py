@@ -97,6 +97,7 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
     ("campos", "campo", "mensagem"),
     [
         ({"nome": ""}, "nome", "Informe o nome."),
+        ({"nome": "\x00\x1b\x07"}, "nome", "Informe o nome."),  # nothing left to call her
         ({"login": ""}, "login", "Informe o usuário."),
         ({"login": "a b"}, "login", "Usuário inválido"),
         ({"login": "gerente"}, "login", "Já existe o usuário “gerente”."),
@@ -116,6 +117,15 @@ def test_adicionar_recusa_com_a_mensagem_no_campo(
     assert junto and mensagem in junto[1], r.text  # beside its own field
     assert 'class="senha-temporaria"' not in r.text
     assert componente(PessoasQueries, app).obter("joana") is None
+
+
+def test_nome_sem_caracteres_de_controle(app: Flask, gerente: FlaskClient) -> None:
+    """A name is stored without control characters: an escape typed into /pessoas reaches
+    no terminal that lists the people (`flask list-users`)."""
+    assert adicionar(gerente, nome="\x1b[2JJoana\x07 Reis\t").status_code == 200
+    assert componente(PessoasQueries, app).obter("joana").nome == "[2JJoana Reis"
+    r = app.test_cli_runner().invoke(args=["list-users"])
+    assert "[2JJoana Reis" in r.output and "\x1b" not in r.output
 
 
 def test_editar_nome_mantem_a_sessao_e_mudar_o_papel_encerra(

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from ..text import limpar_texto
 from . import labels
 from .plates import validar_placa
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
@@ -510,24 +509,6 @@ def como_guardado(instante: datetime) -> datetime:
     """An aware instant in UTC at millisecond precision, as MongoDB stores it."""
     utc = instante.astimezone(UTC)
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
-
-
-# Line breaks as a text may carry them (\r\n, \r, the Unicode separators): one \n each.
-_QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
-
-
-def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
-    """People's text as stored: without control characters (a NUL or an escape typed or sent
-    by a client is no part of a diagnosis, and a text of nothing else is empty), line breaks
-    as \n (`linhas`: a long text keeps them and its tabs; else a one-line field gets spaces),
-    trimmed; None when nothing is left."""
-    if texto is None:
-        return None
-    texto = _QUEBRAS.sub("\n", texto)
-    if not linhas:
-        texto = texto.replace("\n", " ").replace("\t", " ")
-    texto = "".join(c for c in texto if c in "\n\t" or unicodedata.category(c) != "Cc")
-    return texto.strip() or None
 
 
 # A new order's people's text, and whether each keeps its line breaks.

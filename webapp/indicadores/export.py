@@ -16,8 +16,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..fila import labels
-from ..fila.domain import MotivoPausa, limpar_texto
+from ..fila.domain import MotivoPausa
 from ..fila.stages import INTERVALOS
+from ..text import limpar_texto
 
 BOM = "\ufeff"
 SEPARADOR = ";"

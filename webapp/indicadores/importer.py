@@ -36,6 +36,7 @@ from ..fila.domain import (
 from ..fila.plates import validar_placa
 from ..fila.stages import INTERVALOS
 from ..previsao.calendar import Calendario
+from ..text import limpar_texto
 from .export import CABECALHO, DATAS
 from .reconstruction import ARREDONDAMENTO_S, Folgas, reconstruir
 from .working_time import em_horario_de_funcionamento
@@ -546,12 +547,14 @@ def _placa(texto: str) -> str | None:
 
 
 def _texto(texto: str, coluna: str) -> str | None:
-    """People's text as it was: the export's "'" before a leading =, +, - or @ is removed."""
+    """People's text as it was: the export's "'" before a leading =, +, - or @ is removed, and
+    control characters (an escape would reach the terminal that prints the summary), as the
+    board stores text."""
     if len(texto) > 1 and texto[0] == "'" and texto[1] in _PROTEGIDOS:
         texto = texto[1:]
     if len(texto) > TEXTO_MAXIMO:
         raise _Recusa(f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO})")
-    return texto or None
+    return limpar_texto(texto, linhas=False)
 
 
 def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:

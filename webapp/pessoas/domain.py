@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..fila.domain import GESTORES, Ator, Papel
+from ..text import limpar_texto
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
@@ -147,8 +148,9 @@ def senha_temporaria() -> str:
 
 
 def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[str, str]:
-    """A user's name and role as stored (stripped, lower case); UsuarioInvalido otherwise."""
-    nome = nome.strip()
+    """A user's name and role as stored (one line without control characters, lower case);
+    UsuarioInvalido otherwise."""
+    nome = limpar_texto(nome, linhas=False) or ""
     if not nome:
         raise UsuarioInvalido("Informe o nome do usuário.", "nome")
     if len(nome) > 80:

@@ -1,0 +1,40 @@
+"""People's text as the app keeps it: one cleaning for every way text comes in (the board's
+forms, the API, the history importer, people's and TV passes' names)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Line breaks as a text may carry them (\r\n, \r, the Unicode separators): one \n each.
+_QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
+
+
+def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
+    """People's text as stored: without control characters (a NUL or an escape typed or sent
+    by a client is no part of a diagnosis, and a text of nothing else is empty), line breaks
+    as \n (`linhas`: a long text keeps them and its tabs; else a one-line field gets spaces),
+    trimmed; None when nothing is left."""
+    if texto is None:
+        return None
+    texto = _QUEBRAS.sub("\n", texto)
+    if not linhas:
+        texto = texto.replace("\n", " ").replace("\t", " ")
+    texto = "".join(c for c in texto if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return texto.strip() or None
+
+
+def uma_linha(texto: object) -> object:
+    """A one-line form field's value, cleaned as limpar_texto does ("" when nothing is left,
+    so that a required field says it is empty); anything but text as it came (WTForms'
+    filters also see None and defaults)."""
+    if not isinstance(texto, str):
+        return texto
+    return limpar_texto(texto, linhas=False) or ""
+
+
+def varias_linhas(texto: object) -> object:
+    """The same for a text of several lines (its line breaks and tabs kept)."""
+    if not isinstance(texto, str):
+        return texto
+    return limpar_texto(texto) or ""
