@@ -479,6 +479,22 @@ def test_textos_sem_caracteres_de_controle(app: Flask, tmp_path: Path) -> None:
     assert (ordem["veiculo"], ordem["cliente"]) == ("Gol", "Ana[2J")
 
 
+def test_arquivo_grande_demais_recusado_sem_ler_tudo(app: Flask, tmp_path: Path) -> None:
+    """A file past 16 MiB (checked whole in memory before writing, it would take GBs) is
+    refused at once, with what to do, from a path or from stdin; nothing imported."""
+    from webapp.indicadores.cli import TAMANHO_MAXIMO
+
+    linha = linha_minima(app, 1, agora() - timedelta(days=3))
+    grande = MINIMO + "\n" + (linha + "\n") * (TAMANHO_MAXIMO // len(linha) + 10)
+    caminho = arquivo(tmp_path, grande)
+    for args, entrada in (([str(caminho)], None), (["-"], grande.encode())):
+        r = app.test_cli_runner().invoke(args=["importar-historico", *args], input=entrada)
+        assert r.exit_code == 1
+        assert "arquivo grande demais (mais de 16 MiB" in r.output
+        assert "Divida-o em partes" in r.output
+    assert fila(app).count_documents({}) == 0
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

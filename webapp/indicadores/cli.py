@@ -6,6 +6,7 @@ exit status 1."""
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import click
@@ -18,6 +19,11 @@ from ..mongo import Indices
 from . import service
 from .importer import FORMATO_PLANILHA, OrdemImportada
 
+# A file at most this long: everything it holds is checked in memory before a line is written
+# (all or none), about 2.5 KB per line; 16 MiB is some 70,000 lines of the export (the
+# forecast's budget is 50,000 finished orders), a few hundred MB at most, within an app
+# container's memory. A longer history goes in parts: the import is keyed on the OS number.
+TAMANHO_MAXIMO = 16 * 1024 * 1024
 RECUSAS_MOSTRADAS = 200  # a file in the wrong format is refused on every line: say the first
 EXEMPLOS = 20  # OS numbers of the board named in the summary
 
@@ -59,12 +65,23 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
     já está na base (importada antes ou do quadro) fica como está: rodar de novo não muda
     nada. As ordens importadas não aparecem no quadro, na TV nem nas listas da API."""
     try:
-        dados = (
-            click.get_binary_stream("stdin").read() if str(arquivo) == "-" else arquivo.read_bytes()
-        )
+        if str(arquivo) == "-":
+            dados = sys.stdin.buffer.read(TAMANHO_MAXIMO + 1)
+        else:
+            with arquivo.open("rb") as entrada:
+                dados = entrada.read(TAMANHO_MAXIMO + 1)
     except OSError as erro:
         click.echo(f"Erro: não foi possível ler {arquivo}: {erro.strerror or erro}", err=True)
         raise SystemExit(1) from None
+    if len(dados) > TAMANHO_MAXIMO:
+        click.echo(
+            f"Erro: arquivo grande demais (mais de {TAMANHO_MAXIMO // 2**20} MiB, umas 70 mil "
+            "linhas da exportação). Divida-o em partes e importe uma de cada vez: a importação "
+            "é pela OS, então uma linha repetida entre partes não duplica nada. Nada foi "
+            "importado.",
+            err=True,
+        )
+        raise SystemExit(1)
     componente(Indices).criar()  # the unique OS number first: the import is keyed on it
     linhas = io.StringIO(decodificar(dados), newline="")
     try:
