@@ -88,6 +88,12 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
     return r
 
 
+# A query stopped by its time limit (MaxTimeMSExpired): what was asked is too big for now.
+TEMPO_ESGOTADO = 50
+CONSULTA_LONGA = (
+    "O cálculo levou tempo demais e foi interrompido: há ordens demais no período. "
+    "Escolha um período menor."
+)
 # Server states in which the same request works a moment later (shutdown, stepdown, election).
 CODIGOS_TRANSITORIOS = frozenset({91, 189, 10107, 11600, 11602, 13435, 13436})
 
@@ -140,6 +146,9 @@ def instalar(app: Flask) -> None:
         # next one goes to the new primary. Not a bug of ours: 503, try again.
         if erro.code in CODIGOS_TRANSITORIOS or erro.has_error_label("RetryableWriteError"):
             return _indisponivel(erro)
+        if erro.code == TEMPO_ESGOTADO:  # a query's own time limit (maxTimeMS): stopped there
+            log.warning("consulta interrompida pelo tempo máximo: %s", erro)
+            return resposta(503, CONSULTA_LONGA, {"Retry-After": "5"})
         log.exception("erro do banco de dados")
         return resposta(500, MENSAGENS_HTTP[500])
 

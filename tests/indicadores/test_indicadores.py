@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.helpers import Api
+from tests.helpers import Api, consultas_de
 from tests.indicadores.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
 from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.fila.domain import Prioridade
 from webapp.fila.queries import (
+    TEMPO_INDICADORES_MS,
     FilaQueries,
     filtro_atrasadas,
     pipeline_exportacao,
@@ -417,3 +418,26 @@ def test_atrasadas_contadas_todas_mesmo_alem_da_lista(
     )
     corpo = api.como("gerente").get("/indicadores").json
     assert corpo["atrasadas_total"] == 205 and len(corpo["atrasadas"]) == 200
+
+
+def test_calculo_longo_demais_e_interrompido_e_dito(app: Flask, api: Api) -> None:
+    """The indicators' aggregation carries a time limit (maxTimeMS, under the client's socket
+    timeout): a period too big to compute in time is stopped on the server and answered as
+    such, 503 with what to do. Before, no limit: the socket timed out (a "database down"
+    answer, an error in the log and the metric) and the aggregation ran on."""
+    gerente_api = api.como("gerente")
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        assert gerente_api.get("/indicadores?periodo=7d").status_code == 200
+    [agregacao] = [  # the indicators' own (pipeline_indicadores: its $facet)
+        c for c in consultas
+        if "aggregate" in c["command"] and any("$facet" in e for e in c["command"]["pipeline"])
+    ]  # fmt: skip
+    assert agregacao["command"]["maxTimeMS"] == TEMPO_INDICADORES_MS
+    db.client.admin.command(
+        "configureFailPoint", "failCommand", mode={"times": 1},
+        data={"failCommands": ["aggregate"], "errorCode": 50},
+    )  # fmt: skip
+    r = gerente_api.get("/indicadores?periodo=7d")
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+    assert r.json["detail"].startswith("O cálculo levou tempo demais")

@@ -76,6 +76,9 @@ MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
 # steps past a history of tens of thousands imported ones (`$ne` is two ranges: no order).
 NAO_IMPORTADA = {IMPORTADA: None}
 LOTE_OS = 10_000  # OS numbers per query when an import looks for those already stored
+# The indicators' aggregation at most this long on the server: under the client's socket
+# timeout (10 s at least, mongo.py), which would otherwise end the wait as "database down".
+TEMPO_INDICADORES_MS = 8_000
 
 
 def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
@@ -524,8 +527,16 @@ class FilaQueries:
         """Orders finished in [de, ate): how many and each interval's median and 90th
         percentile, holds excluded, overall, per priority and per mechanic; how many per day in
         the shop's zone; per priority and mechanic together, each interval's sum, its holds per
-        reason and the promises missed. One aggregation (pipeline_indicadores)."""
-        return next(self.fila.aggregate(pipeline_indicadores(de, ate, fuso), allowDiskUse=True))
+        reason and the promises missed. One aggregation (pipeline_indicadores), stopped by
+        the server past TEMPO_INDICADORES_MS (a period of a huge imported history): answered
+        as such (errors.py), not left running after the request gave up."""
+        return next(
+            self.fila.aggregate(
+                pipeline_indicadores(de, ate, fuso),
+                allowDiskUse=True,
+                maxTimeMS=TEMPO_INDICADORES_MS,
+            )
+        )
 
     def finalizadas_para_exportar(self, de: datetime, ate: datetime) -> Iterator[dict[str, Any]]:
         """The orders finished in [de, ate), oldest first, each with its intervals' seconds
