@@ -10,9 +10,11 @@ package that owns it).
 
 from __future__ import annotations
 
+from html import escape
 from typing import TypeVar, cast
 
 from flask import Flask, current_app
+from werkzeug.wrappers import Response
 
 T = TypeVar("T")
 
@@ -23,6 +25,18 @@ class Aplicacao(Flask):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.componentes: dict[type, object] = {}
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """flask.redirect's answer, its body in Portuguese (werkzeug's says "Redirecting...
+        You should be redirected automatically"): what a client that does not follow it
+        shows or saves."""
+        resposta = super().redirect(location, code)
+        destino = escape(resposta.location or location)
+        resposta.set_data(
+            '<!doctype html>\n<html lang="pt-BR">\n<title>Redirecionando…</title>\n'
+            f'<p>Continue em <a href="{destino}">{destino}</a>.</p>\n'
+        )
+        return resposta
 
 
 def registrar(app: Aplicacao, *objetos: object) -> None:

@@ -63,8 +63,9 @@ PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
 def quer_json() -> bool:
     if request.path.startswith(PREFIXOS_JSON):
         return True
-    # A bearer token is an API client, whatever the address (e.g. /indicadores).
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    # Any Authorization header is an API client, whatever the address (e.g. /indicadores):
+    # a browser sends none; a wrong scheme (Basic) is told why in JSON too.
+    if request.headers.get("Authorization"):
         return True
     melhor = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return melhor == "application/json"

@@ -146,3 +146,15 @@ def test_exportacao_com_token_de_gerente(app: Flask, gerente: FlaskClient, api: 
     assert r.status_code == 400 and "detail" in r.json
     anonimo = app.test_client().get("/indicadores/exportar.csv", query_string=PERIODO)
     assert anonimo.status_code == 302 and "/entrar" in anonimo.headers["Location"]
+    assert "Redirecionando" in anonimo.text and "Redirecting" not in anonimo.text
+    # Another scheme: the reason in JSON, as to any client with an Authorization header.
+    r = app.test_client().get(
+        "/indicadores/exportar.csv", query_string=PERIODO, headers={"Authorization": "Basic eDp5"}
+    )
+    assert r.status_code == 401 and "Bearer" in r.json["detail"]
+    # OPTIONS says what the address takes; it never runs the export.
+    gerente_api = api.como("gerente")
+    r = gerente_api.client.options(
+        "/indicadores/exportar.csv", query_string=PERIODO, headers=gerente_api.headers()
+    )
+    assert r.status_code == 200 and r.data == b"" and "GET" in r.headers["Allow"]

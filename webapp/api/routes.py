@@ -437,6 +437,8 @@ def indicadores_com_token() -> Any:
     responder = COM_TOKEN.get(request.endpoint or "")
     if responder is None or not request.headers.get("Authorization"):
         return None
+    if request.method not in ("GET", "HEAD"):
+        return None  # OPTIONS: Flask's own answer (Allow), never the figures or the file
     if ator_da_chamada().papel not in PODEM_VER:
         raise ErroHttp(403, MENSAGEM_PROIBIDO)
     resposta = responder()
