@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,10 @@ def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
 
 FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 SENHA_MINIMA = 8
+SENHA_INVISIVEL = (
+    "A senha não pode ter caracteres invisíveis (de controle ou de largura zero): "
+    "ninguém conseguiria digitá-la de novo."
+)
 SENHA_ATUAL_ERRADA = "A senha atual não confere."
 PROPRIO_PAPEL = "Você não pode alterar o seu próprio papel."
 
@@ -238,3 +243,14 @@ class Usuario:
 
     def __repr__(self) -> str:
         return f"Usuario({self.login!r}, {self.papel.value})"
+
+
+def problema_da_senha(senha: str) -> str | None:
+    """Why a new password cannot be (None: it can): too short, or with characters nobody sees
+    (control or zero-width, e.g. ten NULs or eight U+200B): accepted, it would lock its owner
+    out at the next sign-in from another device."""
+    if len(senha) < SENHA_MINIMA:
+        return f"A senha deve ter ao menos {SENHA_MINIMA} caracteres."
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in senha):
+        return SENHA_INVISIVEL
+    return None

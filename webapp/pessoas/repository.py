@@ -19,7 +19,6 @@ from ..mongo import atualizar_indices
 from .domain import (
     EDITAVEIS,
     FORMATO_LOGIN,
-    SENHA_MINIMA,
     ApenasAdmin,
     Linha,
     UltimoAdmin,
@@ -27,6 +26,7 @@ from .domain import (
     UsuarioInvalido,
     mudancas,
     normalizar_login,
+    problema_da_senha,
     validar_campos,
 )
 
@@ -124,8 +124,8 @@ class PessoasRepository:
         return self.usuarios.count_documents({"login": normalizar_login(login)}, limit=1) > 0
 
     def _hash(self, senha: str) -> str:
-        if len(senha) < SENHA_MINIMA:
-            raise UsuarioInvalido(f"A senha deve ter ao menos {SENHA_MINIMA} caracteres.", "senha")
+        if problema := problema_da_senha(senha):
+            raise UsuarioInvalido(problema, "senha")
         return generate_password_hash(senha, method=self.metodo_hash)
 
     def criar(
