@@ -11,8 +11,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import Formulario, InteiroOpcional, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
-from .domain import PAPEIS, ROTULOS_PAPEL, SENHA_MINIMA, Papel, Usuario, papeis_que_concede
-from .repository import em_ms
+from .domain import (
+    PAPEIS,
+    ROTULOS_PAPEL,
+    SENHA_MINIMA,
+    Papel,
+    Usuario,
+    em_ms,
+    papeis_que_concede,
+)
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
 MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."

@@ -24,6 +24,7 @@ from .domain import (
     UltimoAdmin,
     Usuario,
     UsuarioInvalido,
+    em_ms,
     mudancas,
     normalizar_login,
     problema_da_senha,
@@ -383,15 +384,6 @@ EDICAO_CONCORRENTE = (
     "Este cadastro mudou enquanto você editava (outra pessoa salvou): nada foi salvo. "
     "Confira como está agora e salve de novo."
 )
-
-
-def em_ms(instante: datetime | None) -> int | None:
-    """An instant as MongoDB keeps it (milliseconds; naive means UTC)."""
-    if instante is None:
-        return None
-    if instante.tzinfo is None:
-        instante = instante.replace(tzinfo=UTC)
-    return int(instante.timestamp() * 1000)
 
 
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:
