@@ -103,6 +103,8 @@ def test_painel_nao_precisa_de_sessao_e_e_so_leitura(client, api, segredo):
     assert "<form" not in html and "<button" not in html  # read-only
     assert 'hx-sse:connect="/painel/eventos"' in html and segredo not in html
     assert re.search(r'<time id="relogio"[^>]*>', html)
+    # A TV browser without JavaScript gets no pushes: it reloads the wall every minute.
+    assert '<noscript><meta http-equiv="refresh" content="60"></noscript>' in html
 
 
 def test_cartao_da_tv_mostra_prioridade_em_cor_e_texto_mecanico_e_tempo(
