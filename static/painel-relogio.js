@@ -39,6 +39,13 @@
   const duracao = window.oficinaDuracao; // duracao.js: the server's words
 
   function tickTempos() {
+    // A promise passing shows as passed at once, as on the board (the count in the footer
+    // follows at the next push or redraw).
+    for (const aviso of document.querySelectorAll(".painel-atrasada[data-prometida]")) {
+      if (agora() < Number(aviso.dataset.prometida)) continue;
+      delete aviso.dataset.prometida;
+      aviso.hidden = false;
+    }
     for (const el of document.querySelectorAll(".painel-tempo[data-desde]")) {
       const segundos = Math.max(0, (agora() - Number(el.dataset.desde)) / 1000);
       el.textContent = duracao(segundos);

@@ -388,6 +388,36 @@ def test_tv_com_o_relogio_acertado_no_meio_do_turno_segue_o_do_servidor(
         tv.fechar()
 
 
+def test_tv_mostra_a_promessa_passada_na_hora_em_que_passa(
+    make_app: Callable[..., Flask], settings: Settings, navegador: Browser
+) -> None:
+    """A car promised for 40 s from now: the TV's card says "prometida HH:MM" the moment the
+    promise passes, as the board's "· atrasada" does, not at the next push or redraw (up to
+    10 minutes later, while a tablet already said it)."""
+    # Beats every 30 s: the 50 s fast-forwarded below stay within the stream's liveness, so
+    # no reconnection brings the server's (real, earlier) time back meanwhile.
+    app = make_app(sse_batida_ms=30_000)
+    promessa = datetime.now().astimezone() + timedelta(seconds=40)
+    api = Api(app.test_client(), settings)
+    fila_id = api.criar(9961, placa="PRO0M15", previsao_entrega=promessa.isoformat())["fila_id"]
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    with servidor_http(app) as base:
+        tv = Pessoa(navegador, base, TV)
+        try:
+            tv.pagina.clock.install()
+            tv.pagina.goto(f"/painel?token={token}")
+            expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+            time.sleep(1)  # the stream's first message (the whole wall) is in
+            aviso = tv.pagina.locator(f"#painel-cartao-{fila_id} .painel-atrasada")
+            expect(aviso).to_be_hidden()
+            tv.pagina.clock.run_for(50_000)
+            hora = componente(Clock, app).local(promessa).strftime("%H:%M")
+            expect(aviso).to_be_visible()
+            expect(aviso).to_have_text(f"prometida {hora}")
+        finally:
+            tv.fechar()
+
+
 def test_mostrar_mais_ao_aparecer_e_redesenhado(
     app: Flask, api: Api, live_server: str, abrir, usuarios_demo
 ) -> None:

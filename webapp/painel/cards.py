@@ -37,6 +37,10 @@ class CartaoTV:
     previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
     em_risco: bool = False  # its p80 passes its promise
     prometida_atrasada: str | None = None  # a promise already passed: when ("10:00", "04/12 10:00")
+    # A promise still ahead: when, and its instant in epoch ms (painel-relogio.js shows it as
+    # passed the moment it passes, as the board does, not at the next push).
+    prometida: str | None = None
+    prometida_ms: int | None = None
 
 
 @dataclass
@@ -65,6 +69,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
             "—", None, 0, 0, "ok", None,
         )  # fmt: skip
     etapa = domain.sub_etapa(item)
+    pendente = c.prazo_s is not None and c.previsao_entrega is not None  # ahead, not finished
     return CartaoTV(
         fila_id=c.fila_id,
         ordem_servico_id=c.ordem_servico_id,
@@ -89,6 +94,8 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         prometida_atrasada=quadro.hora_ou_dia(c.previsao_entrega, ctx)
         if c.entrega_atrasada and c.previsao_entrega
         else None,
+        prometida=quadro.hora_ou_dia(c.previsao_entrega, ctx) if pendente else None,
+        prometida_ms=int(c.previsao_entrega.timestamp() * 1000) if pendente else None,
     )
 
 
