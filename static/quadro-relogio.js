@@ -5,8 +5,9 @@
 // they are counted on from the moment this page got that render, by the page's own monotonic
 // clock: a tablet whose clock is minutes off, or set wrong, still agrees with the TV. The
 // thresholds are the board's, carried once (data-limiares); the words the server's
-// (duracao.js, and #quadro's data-palavras). Without it, a tablet said "há 0 min" where the TV said "há 5 min" until the
-// next push or the 10-minute redraw. Only a changed text or class is written.
+// (duracao.js, and #quadro's data-palavras). Without it, a tablet said "há 0 min" where the
+// TV said "há 5 min" until the next push or the 10-minute redraw. Only a changed text or
+// class is written.
 (function () {
   "use strict";
 
