@@ -22,7 +22,7 @@ def test_init_db_cria_indices(app) -> None:
     resultado = app.test_cli_runner().invoke(args=["init-db"])
     assert resultado.exit_code == 0, resultado.output
     indices = componente(Mongo, app).db["fila_execucao"].index_information()
-    assert {"ordem_servico_unica", "fila_do_quadro_por_status", "fila_do_quadro"} <= set(indices)
+    assert {"ordem_servico_unica", "fila_por_status", "fila_do_quadro"} <= set(indices)
 
 
 def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:

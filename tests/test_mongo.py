@@ -88,7 +88,7 @@ def test_app_sobe_com_o_banco_fora_e_cria_indices_depois(
             time.sleep(0.2)
         indices = componente(Mongo, app).db["fila_execucao"].index_information()
         assert indices["ordem_servico_unica"]["unique"] is True
-        assert {"fila_do_quadro_por_status", "fila_do_quadro"} <= set(indices)
+        assert {"fila_por_status", "fila_do_quadro"} <= set(indices)
     finally:
         componente(Mongo, app).fechar()
         if processo is not None:
@@ -96,16 +96,15 @@ def test_app_sobe_com_o_banco_fora_e_cria_indices_depois(
 
 
 def test_indices_de_uma_versao_anterior_trocados_e_a_volta_ainda_funciona(app: Flask) -> None:
-    """A database from versions before (finalizadas and por_etapa, without _id; the queue's
-    lists without `importada`) gets the new indexes at start-up and loses the old ones; a
-    version before, rolled back, makes its own again without an error (an index never
-    changes its keys under one name)."""
+    """A database from versions before (finalizadas and por_etapa, without _id; the API's
+    list of all orders without `importada`) gets the new indexes at start-up and loses the
+    old ones; a version before, rolled back, makes its own again without an error (an index
+    never changes its keys under one name)."""
     fila = componente(Mongo, app).db["fila_execucao"]
     ordem = [("prioridade_ordem", 1), ("dta_criacao", 1), ("_id", 1)]
     antigos = {
         "finalizadas": [("status", 1), ("dta_fim_reparo", -1)],
         "por_etapa": [("status", 1), ("etapa_desde", 1)],
-        "fila_por_status": [("status", 1), *ordem],
         "fila_geral": ordem,
     }
     for nome, chaves in antigos.items():
@@ -116,9 +115,7 @@ def test_indices_de_uma_versao_anterior_trocados_e_a_volta_ainda_funciona(app: F
     assert indices["finalizadas_em_ordem"]["key"] == [
         ("status", 1), ("dta_fim_reparo", -1), ("_id", -1)
     ]  # fmt: skip
-    assert indices["fila_do_quadro_por_status"]["key"] == [
-        ("status", 1), ("importada", 1), *ordem
-    ]  # fmt: skip
+    assert indices["fila_do_quadro"]["key"] == [("importada", 1), *ordem]
     assert len(indices) == len(INDICES) + 1  # with _id_
     componente(Indices, app).criar()  # again: nothing to change
     for nome, chaves in antigos.items():  # the version before, rolled back

@@ -376,7 +376,7 @@ def test_consultas_servidas_por_indices(app: Flask, conjunto) -> None:
         # A few candidates (one may be read once per branch of the $or), never the 300.
         assert plano["executionStats"]["totalDocsExamined"] <= 10, plano["executionStats"]
     carga = explicar([{"$match": {"status": {"$in": ["EM_DIAGNOSTICO", "EM_REPARO"]}}}])
-    assert _indices(carga) == {"fila_do_quadro_por_status"}
+    assert _indices(carga) == {"fila_por_status"}
 
 
 def test_dias_sem_ordens_aparecem_com_zero() -> None:

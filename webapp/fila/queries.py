@@ -21,7 +21,7 @@ from pymongo.database import Database
 
 from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
-from .repository import COLECAO, ETAPA_ATUAL, FINALIZADAS_DO_QUADRO, ORDEM_FILA
+from .repository import COLECAO, ETAPA_ATUAL, FILA_DO_QUADRO, FINALIZADAS_DO_QUADRO, ORDEM_FILA
 from .stages import INTERVALOS, Etapa, Intervalo
 
 # What the forecast learns from a finished order: the instants of its stages (the indicators'
@@ -71,8 +71,8 @@ CAMPOS_PREVISAO = {
 }  # fmt: skip
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
 # The live board, the TV, the API's lists and /historico leave imported history out. Equality
-# with null (absent), not `$ne: True`: a point of the indexes that carry `importada` after
-# `status` (repository.INDICES), so a list reads the board's orders in its order and never
+# with null (absent), not `$ne: True`: a point of the indexes that carry `importada`
+# (repository.INDICES), so a list of finished orders reads the board's in its order and never
 # steps past a history of tens of thousands imported ones (`$ne` is two ranges: no order).
 NAO_IMPORTADA = {IMPORTADA: None}
 LOTE_OS = 10_000  # OS numbers per query when an import looks for those already stored
@@ -427,11 +427,17 @@ class FilaQueries:
         """Several items at once, by id (one query): {id: item}, the missing left out."""
         return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
 
-    # --- lists (fila_do_quadro_por_status; fila_do_quadro) -------------------------------
+    # --- lists (fila_por_status; fila_do_quadro) -------------------------------------------
 
     def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The API's list, in the queue's order. An open status: its column (fila_por_status).
+        All, or the finished: the board's orders only, in order (fila_do_quadro, named: the
+        finished ones by fila_por_status would step past every imported one)."""
         consulta = {"status": status, **NAO_IMPORTADA} if status else dict(NAO_IMPORTADA)
-        return list(self.fila.find(consulta).sort(ORDEM_FILA).skip(offset).limit(limit))
+        cursor = self.fila.find(consulta).sort(ORDEM_FILA)
+        if status in (None, Status.FINALIZADA):
+            cursor = cursor.hint(FILA_DO_QUADRO)
+        return list(cursor.skip(offset).limit(limit))
 
     def pagina_coluna(
         self,
@@ -443,13 +449,13 @@ class FilaQueries:
     ) -> list[dict[str, Any]]:
         """One page of a board column, after the card `depois` (a cursor from `cursor()`).
 
-        Open columns go in queue order (index fila_do_quadro_por_status); FINALIZADA lists
-        today's, most recently finished first (index finalizadas_do_quadro). Keyset paging: a
+        Open columns go in queue order (index fila_por_status); FINALIZADA lists today's, most
+        recently finished first (index finalizadas_do_quadro). Keyset paging: a
         page costs the same however deep it is."""
-        consulta: dict[str, Any] = {"status": status, **NAO_IMPORTADA, **filtro}
+        consulta: dict[str, Any] = {"status": status, **filtro}
         finalizada = status == Status.FINALIZADA
-        if finalizada:
-            consulta["dta_fim_reparo"] = {"$gte": hoje}
+        if finalizada:  # (an open column never holds an imported order)
+            consulta.update({"dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA})
         apos = _apos(depois, finalizada)
         if apos:
             consulta = {"$and": [consulta, apos]}
@@ -514,7 +520,7 @@ class FilaQueries:
         )
 
     def carga_mecanicos(self) -> dict[int, int]:
-        """Orders each mechanic has in diagnosis or repair now (index fila_do_quadro_por_status)."""
+        """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""
         pipeline = [
             {"$match": {"status": {"$in": [Status.EM_DIAGNOSTICO, Status.EM_REPARO]}}},
             {"$group": {"_id": "$mecanico_responsavel_id", "n": {"$sum": 1}}},
@@ -557,11 +563,11 @@ class FilaQueries:
         """How many open orders are late now: the board header's count, one query."""
         return self.fila.count_documents(filtro_atrasadas(agora, limites))
 
-    # --- what the forecast reads (fila_do_quadro_por_status; finalizadas_em_ordem) -------
+    # --- what the forecast reads (fila_por_status; finalizadas_em_ordem) -----------------------
 
     def abertas_para_previsao(self) -> list[dict[str, Any]]:
         """Every open order in its real state, only the fields the forecast reads (its stage's
-        instants, holds, mechanic, promise). Index: fila_do_quadro_por_status."""
+        instants, holds, mechanic, promise). Index: fila_por_status."""
         return list(self.fila.find({"status": {"$in": list(ABERTOS)}}, CAMPOS_PREVISAO))
 
     def finalizadas_para_previsao(self, desde: datetime) -> NDArray[np.float64]:
@@ -607,7 +613,7 @@ class FilaQueries:
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting
         for a diagnosis or approved for repair, not on hold): one indexed count
-        (fila_do_quadro_por_status), domain.espera_mecanico's rule, as the forecast's `a_frente`."""
+        (fila_por_status), domain.espera_mecanico's rule, as the forecast's `a_frente`."""
         ordem, criada = item["prioridade_ordem"], item["dta_criacao"]
         antes = [
             {"prioridade_ordem": {"$lt": ordem}},
