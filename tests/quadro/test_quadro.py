@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from tests.helpers import Api, Quadro, cartao_html, coluna_de, consultas_de
 from webapp.clock import Clock, agora
 from webapp.components import componente
+from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
 
 
@@ -503,6 +504,24 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
     assert "estas são mais antigas" in pagina2 and "← Mais recentes" in pagina2
     r = mecanico.client.get("/historico?depois=f.1.nao-e-id")
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
+
+
+def test_contagens_das_colunas_abertas_so_leem_o_indice(api: Api, app: Flask) -> None:
+    """The columns' counts (every GET / and every push of them): an open column is counted
+    from its index keys alone, never reading a card's document (one aggregation of the four
+    read them all: 19 ms at 2,000 open orders, 2.5 ms counted this way)."""
+    for n in range(6):
+        fila_id = api.criar(870 + n)["fila_id"]
+        if n % 2:
+            api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 7})
+    hoje = componente(Clock, app).inicio_do_dia()
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        contagens = componente(FilaQueries, app).contagens(hoje)
+    assert contagens == {"AGUARDANDO": 3, "EM_DIAGNOSTICO": 3, "EM_REPARO": 0, "FINALIZADA": 0}
+    abertas = [c for c in consultas if "FINALIZADA" not in str(c["command"])]
+    assert len(abertas) == 3
+    assert all(c["docsExamined"] == 0 and "COUNT_SCAN" in c["planSummary"] for c in abertas)
 
 
 def test_historico_conta_ate_mil(api: Api, pessoas, app: Flask) -> None:

@@ -481,22 +481,21 @@ class FilaQueries:
         return list(self.fila.find(consulta).sort([("etapa_desde", 1), ("_id", 1)]).limit(limite))
 
     def contagens(self, hoje: datetime, consulta: dict[str, Any] | None = None) -> dict[str, int]:
-        """Cards per column (FINALIZADA: finished since `hoje`), in one aggregation; only those
-        matching `consulta` (the board's filters, filtro_busca) when given."""
-        resultado = {str(s): 0 for s in Status}
-        colunas = {
-            "$or": [
-                {"status": {"$in": list(ABERTOS)}},
-                {"status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA},
-            ]
+        """Cards per column (FINALIZADA: finished since `hoje`); only those matching `consulta`
+        (the board's filters, filtro_busca) when given. A count per column: an open column's
+        alone is a scan of its index keys (fila_por_status), where one aggregation of all
+        four ($or, $group) read every card's document: 19 ms against 2.5 ms at 2,000 open
+        orders, on every GET / and every push of the counts."""
+        colunas: dict[str, dict[str, Any]] = {str(s): {"status": s} for s in ABERTOS}
+        colunas[Status.FINALIZADA] = {
+            "status": Status.FINALIZADA, "dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA
+        }  # fmt: skip
+        return {
+            str(s): self.fila.count_documents(
+                {"$and": [colunas[s], consulta]} if consulta else colunas[s]
+            )
+            for s in Status
         }
-        pipeline = [
-            {"$match": {"$and": [colunas, consulta]} if consulta else colunas},
-            {"$group": {"_id": "$status", "n": {"$sum": 1}}},
-        ]
-        for linha in self.fila.aggregate(pipeline):
-            resultado[linha["_id"]] = linha["n"]
-        return resultado
 
     def finalizadas_periodo(
         self, de: datetime, ate: datetime, depois: str | None, limite: int
