@@ -753,7 +753,16 @@ NOTAS = """What this benchmark led to, and what is left:
   and that was enough to simulate the whole shop a second time: on a Saturday morning's data
   (2026-12-05) the core took 1.48 s with 4 mechanics, against 0.82 s the night before. At the
   cap a second run is no longer made: 1.0 s on the same data, and `make bench-previsao`'s
-  shops (never at the cap) score the same to the digit.
+  shops (never at the cap) score the same to the digit. Short in some priorities only, the
+  cap's shares move toward them: one more run at most.
+- **The columns' counts** (`FilaQueries.contagens`, on every GET / and every push of the
+  counts): runs of this benchmark on 2026-12-05 read the board's GET / p95 at × 1.07, then
+  × 1.13-1.14 of the base later that day, with code that ran level with the earlier one back
+  to back (`--base 5fb148d`: × 0.99 medians); the app's CPU ratio stayed at × 1.06-1.09, the
+  rest was time in mongod. Its largest part was the counts: one aggregation of the four
+  columns ($or, $group), which read every open card's document, 19 ms at 2,000 open orders.
+  Counted per column, an open one is a COUNT_SCAN of its index keys: 2.5 ms, and the board's
+  GET / went below the base's (a mechanic's filtered counts: 4.2 → 5.1 ms).
 - **Left**: the forecast line itself on each card (its macro, its times in the shop's zone;
   the manager's at-risk cards carry a 'Prometer' form) and ≈ 20–40 KB more HTML (≈ 2 KB
   compressed): a few ms of a manager's GET /, within the budget but not free."""
