@@ -287,6 +287,10 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         linha_minima(app, 8, agora() + timedelta(days=2)),  # 8: not finished yet
         linha_minima(app, 9, fim).replace("9;", "9x;", 1),  # 9: not a number
         ";".join(["10", "Normal", local(app, fim), "", "", "", "", ""]),  # 10: empty dates
+        # 11: in 2000 as written, 1999 in UTC (and in the shop's zone, as exported)
+        linha_minima(app, 11, fim).replace(
+            local(app, fim - timedelta(minutes=150)), "2000-01-01T00:00:00+14:00", 1
+        ),
     ])  # fmt: skip
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
@@ -301,7 +305,8 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
     assert "Linha 8: “Fim do reparo” (" in erros and "ainda não chegou" in erros
     assert "Linha 9: “OS” deve ser um número inteiro positivo" in erros
     assert "Linha 10: “Início do diagnóstico” está vazia" in erros
-    assert "Erro: nada foi importado: 7 linhas recusadas." in erros
+    assert "Linha 11: “Entrada na fila”: ano fora do intervalo aceito (2000 a 2100)" in erros
+    assert "Erro: nada foi importado: 8 linhas recusadas." in erros
     assert r.stdout == ""
     assert fila(app).count_documents({}) == 0  # not even line 2
 
