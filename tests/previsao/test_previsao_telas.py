@@ -251,6 +251,25 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     assert "Nenhuma ordem em risco de atrasar agora." in depois
 
 
+def test_indicadores_dizem_quando_as_em_risco_passam_da_tabela(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str], monkeypatch
+) -> None:
+    """The at-risk table lists the soonest promises up to its limit; past it, the page says
+    how many there are, as "Atrasadas agora" does (before, the rest were left out unsaid)."""
+    from webapp.indicadores import service
+
+    api.criar(1004, placa="RSC0B34", previsao_entrega=_iso(agora() + timedelta(minutes=20)))
+    assert recalcular(app).em_risco == 2
+    pagina = pessoas["gerente"].pagina("/indicadores")
+    assert "São 2" not in pagina
+    monkeypatch.setattr(service, "LIMITE_EM_RISCO", 1)
+    pagina = pessoas["gerente"].pagina("/indicadores")
+    secao = pagina[pagina.index('id="em-risco"') :]
+    secao = secao[: secao.index("</section>")]
+    assert "São 2: a tabela mostra as 1 com a entrega mais próxima." in secao
+    assert "RSC0B34" in secao and "RSC0A12" not in secao  # the soonest promise
+
+
 def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> None:
     historico(app, 12)
     fila_id = api.criar(1001, placa="FRI0A00")["fila_id"]

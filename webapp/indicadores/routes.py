@@ -47,6 +47,8 @@ def pagina() -> Any:
         atrasadas=service.atrasadas(),
         total_atrasadas=contar_atrasadas(),
         em_risco=service.em_risco(),
+        total_em_risco=service.total_em_risco(),
+        limite_em_risco=service.LIMITE_EM_RISCO,
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,
