@@ -500,6 +500,26 @@ def test_arquivo_grande_demais_recusado_sem_ler_tudo(app: Flask, tmp_path: Path)
     assert fila(app).count_documents({}) == 0
 
 
+def test_separador_de_milhar_nos_minutos_e_apontado(app: Flask, tmp_path: Path) -> None:
+    """Whole minutes a spreadsheet wrote with a thousands separator ("1.158") read as a
+    decimal point, so the line's minutes cannot be its dates': refused, and the reason says
+    which figure and how to write it."""
+    inicio = (datetime.now(UTC) - timedelta(days=5)).astimezone(componente(Clock, app).fuso)
+    inicio = inicio.replace(hour=8, minute=0, second=0, microsecond=0)
+    marcos = [inicio, inicio, *[inicio + timedelta(minutes=60)] * 3]
+    marcos.append(marcos[-1] + timedelta(minutes=1158))
+    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
+    texto = "\n".join(
+        [";".join(export.CABECALHO), f"71;;;;Normal;;{datas};;0;60;0;0;1.158;1.218;0;0;0"]
+    )
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 1
+    assert "(“1.158” foi lido como 1,158 min: escreva os minutos sem separador de milhar)" in (
+        r.stderr
+    )
+    assert fila(app).count_documents({}) == 0
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

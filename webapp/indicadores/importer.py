@@ -487,7 +487,14 @@ class Leitor:
                 partes = {m: espera * v / soma for m, v in esperas.items()} if soma else {}
                 solucao = novos, por_etapa, partes or {MotivoPausa.OUTRO.value: espera}
         if solucao is None:
-            raise _Recusa(_sem_solucao(instantes, liquidos, total, esperas, folgas))
+            motivo = _sem_solucao(instantes, liquidos, total, esperas, folgas)
+            milhar = next((t for t in [*textos, texto_total] if _MILHAR.fullmatch(t)), None)
+            if milhar:  # "1.158" from a spreadsheet that wrote 1158 minutes with a separator
+                motivo += (
+                    f" (“{milhar}” foi lido como {milhar.replace('.', ',')} min: escreva os "
+                    "minutos sem separador de milhar)"
+                )
+            raise _Recusa(motivo)
         novos, por_etapa, por_motivo = solucao
         datas.update(zip(INSTANTES, novos, strict=True))
         return _pausas_por_etapa(por_etapa, por_motivo)
@@ -597,6 +604,11 @@ def _offset(texto: str) -> str:
     if texto == "Z":
         return "+00:00"
     return texto if ":" in texto else f"{texto[:3]}:{texto[3:]}"
+
+
+# Whole minutes written with a thousands separator ("1.158"): read as a decimal point, say so
+# when the line then fails.
+_MILHAR = re.compile(r"\d{1,3}(\.\d{3})+")
 
 
 def _minutos(texto: str, coluna: str) -> float | None:
