@@ -291,6 +291,10 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         linha_minima(app, 11, fim).replace(
             local(app, fim - timedelta(minutes=150)), "2000-01-01T00:00:00+14:00", 1
         ),
+        # 12-14: at the ends of any date (a zone's shift would be past them)
+        *(linha_minima(app, n, fim).replace(local(app, fim - timedelta(minutes=150)), data, 1)
+          for n, data in ((12, "31/12/9999 23:00"), (13, "9999-12-31T23:00-05:00"),
+                          (14, "0001-01-01T00:00+14:00"))),
     ])  # fmt: skip
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
@@ -305,8 +309,9 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
     assert "Linha 8: “Fim do reparo” (" in erros and "ainda não chegou" in erros
     assert "Linha 9: “OS” deve ser um número inteiro positivo" in erros
     assert "Linha 10: “Início do diagnóstico” está vazia" in erros
-    assert "Linha 11: “Entrada na fila”: ano fora do intervalo aceito (2000 a 2100)" in erros
-    assert "Erro: nada foi importado: 8 linhas recusadas." in erros
+    for n in (11, 12, 13, 14):
+        assert f"Linha {n}: “Entrada na fila”: ano fora do intervalo aceito (2000 a 2100)" in erros
+    assert "Erro: nada foi importado: 11 linhas recusadas." in erros
     assert r.stdout == ""
     assert fila(app).count_documents({}) == 0  # not even line 2
 
