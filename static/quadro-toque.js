@@ -181,13 +181,19 @@
       : "Sem conexão — não foi salvo.");
   });
 
-  // An error told in #anuncios (a 503 while the database was down) is over once the server
-  // answers again: on a quiet board the OS-status poll's 503 stayed all shift, asking a
-  // mechanic to "try again" what nobody did. Any later answer that is not an error clears it.
+  // An error told in #anuncios (a 503 while the database was down) is over once the same
+  // element's request succeeds: on a quiet board the OS-status poll's 503 stayed all shift,
+  // asking a mechanic to "try again" what nobody did. Only the notice of that element (its
+  // HX-Source, which the server writes back as data-fonte): a person's refused tap keeps its
+  // notice through the polls that succeed meanwhile.
   document.addEventListener("htmx:after:request", (evento) => {
-    const resposta = evento.detail && evento.detail.ctx && evento.detail.ctx.response;
-    if (!resposta || resposta.status >= 400) return;
-    for (const aviso of document.querySelectorAll("#anuncios .aviso-erro")) aviso.remove();
+    const ctx = evento.detail && evento.detail.ctx;
+    const resposta = ctx && ctx.response;
+    const fonte = ctx && ctx.request && ctx.request.headers && ctx.request.headers["HX-Source"];
+    if (!resposta || resposta.status >= 400 || !fonte) return;
+    for (const aviso of document.querySelectorAll("#anuncios .aviso-erro")) {
+      if (aviso.dataset.fonte === fonte) aviso.remove();
+    }
   });
 
   // The answer arrived (its partials are swapped right after, and the old card, the request's

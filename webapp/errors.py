@@ -76,7 +76,10 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
         r = jsonify(detail=detail)
     elif request.htmx:  # type: ignore[attr-defined]
         # htmx swaps error answers too: tell the person in the page's announcement region.
-        r = Response(render_template("_aviso.html", detail=detail), mimetype="text/html")
+        fonte = request.headers.get("HX-Source", "")
+        r = Response(
+            render_template("_aviso.html", detail=detail, fonte=fonte), mimetype="text/html"
+        )
     else:
         r = Response(
             render_template(
