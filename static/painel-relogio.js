@@ -13,12 +13,18 @@
   let base = Date.now() - performance.now(); // until a render says the server's time
   let ancora = null; // the element base was taken from
 
+  // A render is some time old when it arrives (delivery, a render shared for a second): a
+  // later one that arrived staler than the one before would set the clock back by that much
+  // (":05" then ":04"). Forward always; back only past RECUO_MS, a real correction.
+  const RECUO_MS = 2000;
+
   function ancorar() {
     const destaque = document.getElementById("painel-destaque");
     const ms = destaque && Number(destaque.dataset.servidorMs);
     if (!ms || destaque === ancora) return; // none, or the same render as before
     ancora = destaque;
-    base = ms - performance.now();
+    const nova = ms - performance.now();
+    if (nova > base || base - nova > RECUO_MS) base = nova;
   }
   const formato = new Intl.DateTimeFormat("pt-BR", {
     timeZone: fuso, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",

@@ -63,9 +63,10 @@ PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
 def quer_json() -> bool:
     if request.path.startswith(PREFIXOS_JSON):
         return True
-    # Any Authorization header is an API client, whatever the address (e.g. /indicadores):
-    # a browser sends none; a wrong scheme (Basic) is told why in JSON too.
-    if request.headers.get("Authorization"):
+    # A bearer token is an API client, whatever the address (e.g. /indicadores); so is any
+    # Authorization on an address that takes tokens (g.api: a wrong scheme told why in JSON),
+    # not a browser behind a proxy's Basic auth elsewhere.
+    if request.headers.get("Authorization", "").lower().startswith("bearer ") or g.get("api"):
         return True
     melhor = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return melhor == "application/json"

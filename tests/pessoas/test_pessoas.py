@@ -310,3 +310,16 @@ def test_mudanca_e_sua_linha_no_registro_sao_uma_so_escrita(
     assert (linha["por"], linha["endereco"]) == ("gerente", "10.0.0.9")
     assert linha["detalhe"] == {"nome": ["João", "João Souza"]}
     assert consultas.obter("joao").nome == "João Souza"  # type: ignore[union-attr]
+
+
+def test_senha_com_caracteres_invisiveis_e_recusada_mas_nao_os_que_se_digitam() -> None:
+    """Control and zero-width characters nobody could type again are refused; the joiners a
+    keyboard puts inside an emoji (👨‍🔧) or a Persian word are a person's own."""
+    from webapp.pessoas.domain import SENHA_INVISIVEL, problema_da_senha
+
+    assert problema_da_senha("\x00" * 10) == SENHA_INVISIVEL
+    assert problema_da_senha("\u200b" * 8) == SENHA_INVISIVEL
+    assert problema_da_senha("senha\tforte1") == SENHA_INVISIVEL
+    assert problema_da_senha("senha👨\u200d🔧123") is None
+    assert problema_da_senha("می\u200cخواهم123") is None
+    assert problema_da_senha("curta") == "A senha deve ter ao menos 8 caracteres."

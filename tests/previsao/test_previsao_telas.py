@@ -261,12 +261,12 @@ def test_indicadores_dizem_quando_as_em_risco_passam_da_tabela(
     api.criar(1004, placa="RSC0B34", previsao_entrega=_iso(agora() + timedelta(minutes=20)))
     assert recalcular(app).em_risco == 2
     pagina = pessoas["gerente"].pagina("/indicadores")
-    assert "São 2" not in pagina
+    assert "Há mais:" not in pagina
     monkeypatch.setattr(service, "LIMITE_EM_RISCO", 1)
     pagina = pessoas["gerente"].pagina("/indicadores")
     secao = pagina[pagina.index('id="em-risco"') :]
     secao = secao[: secao.index("</section>")]
-    assert "São 2: a tabela mostra as 1 com a entrega mais próxima." in secao
+    assert "Há mais: a tabela mostra as 1 com a entrega mais próxima." in secao
     assert "RSC0B34" in secao and "RSC0A12" not in secao  # the soonest promise
 
 

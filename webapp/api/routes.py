@@ -439,6 +439,7 @@ def indicadores_com_token() -> Any:
         return None
     if request.method not in ("GET", "HEAD"):
         return None  # OPTIONS: Flask's own answer (Allow), never the figures or the file
+    g.api = True  # its errors in JSON, whatever the scheme (errors.quer_json)
     if ator_da_chamada().papel not in PODEM_VER:
         raise ErroHttp(403, MENSAGEM_PROIBIDO)
     resposta = responder()

@@ -40,15 +40,15 @@ def index() -> Any:
 def pagina() -> Any:
     p, erro = _periodo()
     ind = service.calcular(p)
+    em_risco, cortada = service.em_risco()
     corpo = render_template(
         "indicadores/index.html",
         ind=ind,
         graficos=graficos(ind),
         atrasadas=service.atrasadas(),
         total_atrasadas=contar_atrasadas(),
-        em_risco=service.em_risco(),
-        total_em_risco=service.total_em_risco(),
-        limite_em_risco=service.LIMITE_EM_RISCO,
+        em_risco=em_risco,
+        em_risco_cortada=cortada,
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,

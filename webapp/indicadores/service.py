@@ -107,12 +107,14 @@ class EmRisco:
 LIMITE_EM_RISCO = 200
 
 
-def em_risco() -> list[EmRisco]:
-    """The orders at risk now, the soonest promise first (at most LIMITE_EM_RISCO): the
-    forecasts flagged (one indexed query), their orders (one query), shown as their cards show
-    them (so a promise adopted a moment ago, before the next recompute, is no longer
-    listed)."""
-    previsoes = componente(PrevisaoQueries).em_risco(LIMITE_EM_RISCO)
+def em_risco() -> tuple[list[EmRisco], bool]:
+    """The orders at risk now, the soonest promise first (at most LIMITE_EM_RISCO), and
+    whether there were more: the forecasts flagged (one indexed query, one more than shown),
+    their orders (one query), shown as their cards show them (so a promise adopted a moment
+    ago, before the next recompute, is no longer listed)."""
+    previsoes = componente(PrevisaoQueries).em_risco(LIMITE_EM_RISCO + 1)
+    cortada = len(previsoes) > LIMITE_EM_RISCO
+    previsoes = previsoes[:LIMITE_EM_RISCO]
     itens = componente(FilaQueries).obter_varias([p["_id"] for p in previsoes])
     ordenados = [itens[p["_id"]] for p in previsoes if p["_id"] in itens]
     ctx = contexto(GERENTE, ordenados)
@@ -121,13 +123,7 @@ def em_risco() -> list[EmRisco]:
         cartao = cards.cartao(item, ctx)
         if cartao.previsao is not None and cartao.previsao.em_risco:
             resultado.append(EmRisco(cartao))
-    return resultado
-
-
-def total_em_risco() -> int:
-    """How many orders the last recompute flagged (its summary): what the table may cut."""
-    estado = componente(PrevisaoQueries).estado()
-    return estado.em_risco if estado else 0
+    return resultado, cortada
 
 
 def exportar(periodo: Periodo) -> Iterator[str]:

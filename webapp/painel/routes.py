@@ -8,6 +8,7 @@ process however many TVs watch.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bson import ObjectId
@@ -159,10 +160,10 @@ def eventos_painel() -> Response:
     def redesenho(lote: list[broker.Evento] | None = None) -> str | None:
         if lote and all(so_envio(e.campos) for e in lote):
             return None  # only a delivery to the OS service: nothing a TV shows
-        if not lote:  # a setting saved: no batch names this moment, so no shared render
-            return _render()
-        # Every TV shows the same thing: one render per batch of changes in this process.
-        return componente(Broker).renderizar(("painel", broker.chave(lote)), _render)
+        # Every TV shows the same thing: one render per batch of changes in this process; a
+        # setting saved (no batch) one per second, as the whole state is (sse.transmitir).
+        chave = broker.chave(lote) if lote else ("config", int(time.monotonic()))
+        return componente(Broker).renderizar(("painel", chave), _render)
 
     return sse.resposta_sse(
         sse.transmitir(

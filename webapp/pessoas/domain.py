@@ -251,9 +251,19 @@ def problema_da_senha(senha: str) -> str | None:
     out at the next sign-in from another device."""
     if len(senha) < SENHA_MINIMA:
         return f"A senha deve ter ao menos {SENHA_MINIMA} caracteres."
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in senha):
+    if any(_invisivel(c) for c in senha):
         return SENHA_INVISIVEL
     return None
+
+
+# Joiners a keyboard types inside some emoji (👨‍🔧) and scripts (Persian): format characters,
+# but a person's own.
+_DIGITAVEIS = frozenset("\u200c\u200d")
+
+
+def _invisivel(caractere: str) -> bool:
+    categoria = unicodedata.category(caractere)
+    return categoria == "Cc" or (categoria == "Cf" and caractere not in _DIGITAVEIS)
 
 
 def em_ms(instante: datetime | None) -> int | None:
