@@ -119,6 +119,11 @@ class PrevisaoQueries:
         return self.calculo.find_one({"_id": LEASE})
 
     def pedidos(self) -> int:
-        """How many recomputes were asked for so far (a counter: what matters is it moving)."""
-        documento = self.calculo.find_one({"_id": PEDIDOS}) or {}
-        return int(documento.get("n") or 0)
+        """How many recomputes were asked for so far (a counter: what matters is it moving).
+        With the count a version before kept in the lease's document (`pedidos`), so that during
+        a rolling upgrade the requests of web processes not yet upgraded still wake this one.
+        One query."""
+        total = 0
+        for documento in self.calculo.find({"_id": {"$in": [PEDIDOS, LEASE]}}):
+            total += int(documento.get("n" if documento["_id"] == PEDIDOS else "pedidos") or 0)
+        return total
