@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .text import uma_linha, varias_linhas
+from .text import filtro_de_formulario
 
 # WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
 # field gives before any validator of ours runs, in the shop's words.
@@ -66,7 +66,7 @@ def texto_obrigatorio(
     control characters first (text.py): a name of NULs and escapes is an empty name, and
     none reaches a terminal that lists it."""
     validadores = [DataRequired(vazio), ate(maximo)]
-    limpeza = varias_linhas if issubclass(tipo, TextAreaField) else uma_linha
+    limpeza = filtro_de_formulario(linhas=issubclass(tipo, TextAreaField))
     return tipo(rotulo, validators=validadores, filters=[limpeza], **opcoes)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Line breaks as a text may carry them (\r\n, \r, the Unicode separators): one \n each.
 _QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
@@ -24,17 +25,14 @@ def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
     return texto.strip() or None
 
 
-def uma_linha(texto: object) -> object:
-    """A one-line form field's value, cleaned as limpar_texto does ("" when nothing is left,
-    so that a required field says it is empty); anything but text as it came (WTForms'
-    filters also see None and defaults)."""
-    if not isinstance(texto, str):
-        return texto
-    return limpar_texto(texto, linhas=False) or ""
+def filtro_de_formulario(linhas: bool) -> Callable[[object], object]:
+    """A form field's filter (WTForms), cleaning as limpar_texto does: "" when nothing is left,
+    so that a required field says it is empty; anything but text as it came (the filters also
+    see None and defaults). `linhas`: a text of several lines keeps its breaks and tabs."""
 
+    def filtrar(texto: object) -> object:
+        if not isinstance(texto, str):
+            return texto
+        return limpar_texto(texto, linhas=linhas) or ""
 
-def varias_linhas(texto: object) -> object:
-    """The same for a text of several lines (its line breaks and tabs kept)."""
-    if not isinstance(texto, str):
-        return texto
-    return limpar_texto(texto) or ""
+    return filtrar

@@ -36,9 +36,9 @@ class CartaoTV:
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
     previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
     em_risco: bool = False  # its p80 passes its promise
-    prometida_atrasada: str | None = None  # a promise already passed: when ("10:00", "04/12 10:00")
-    # A promise still ahead: when, and its instant in epoch ms (painel-relogio.js shows it as
-    # passed the moment it passes, as the board does, not at the next push).
+    # An open order's promise: when ("10:00", "04/12 10:00"), shown once passed; while still
+    # ahead, its instant in epoch ms (painel-relogio.js shows it the moment it passes, as the
+    # board does, not at the next push).
     prometida: str | None = None
     prometida_ms: int | None = None
 
@@ -91,10 +91,9 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         else None,
         previsao=c.previsao.pronto if c.previsao else None,
         em_risco=bool(c.previsao and c.previsao.em_risco),
-        prometida_atrasada=quadro.hora_ou_dia(c.previsao_entrega, ctx)
-        if c.entrega_atrasada and c.previsao_entrega
+        prometida=quadro.hora_ou_dia(c.previsao_entrega, ctx)
+        if c.previsao_entrega and (c.entrega_atrasada or pendente)
         else None,
-        prometida=quadro.hora_ou_dia(c.previsao_entrega, ctx) if pendente else None,
         prometida_ms=int(c.previsao_entrega.timestamp() * 1000) if pendente else None,
     )
 
