@@ -60,6 +60,7 @@ def transmitir(
     versao: str = "",
     visao: Any = None,
     dia: Callable[[], Any] | None = None,
+    relogio: Callable[[], str] | None = None,
 ) -> Iterator[str]:
     """The body of an SSE stream fed by the process's broker (`fonte`): first the current state
     (`completo`), then what changes.
@@ -74,7 +75,9 @@ def transmitir(
     (SSE_BATIDA_MS): the client knows the stream is alive, and that a new version was deployed.
     `recarga_s`: send the whole state again this often (what depends on the clock, like time in
     a stage). `dia`: the shop's day now; when it changes (midnight in the shop's zone) the whole
-    state goes again at once ("finished today" empties).
+    state goes again at once ("finished today" empties). `relogio`: what the clock alone
+    changes, with no event (a promise passing makes an order late: the header's count), sent
+    with a beat when it differs from the last one this stream sent.
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None
@@ -88,6 +91,15 @@ def transmitir(
         chave = (visao, "completo", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, completo)
 
+    def do_relogio() -> str:
+        assert relogio is not None
+        if visao is None:
+            return relogio()
+        # As the whole state: after the last change published (never older than a push this
+        # stream already sent for it), shared by the view's streams within a beat.
+        chave = (visao, "relogio", fonte.ultimo_seq, int(time.monotonic() / batida_s), hoje)
+        return fonte.renderizar(chave, relogio)
+
     heartbeat, validar_s = batida_s, VALIDAR_S
     assinatura = fonte.assinar()
     stream_fechado = metrics.stream_aberto()
@@ -95,6 +107,9 @@ def transmitir(
         fonte.aguardar_pronto(ESPERA_PRONTO_S)
         assinatura.drenar()  # the snapshot below already covers anything queued so far
         yield mensagem(estado())
+        # What the state just sent shows (rendered within a second of it): a beat sends only
+        # what moved since.
+        enviado_pelo_relogio = do_relogio() if relogio is not None else None
         yield mensagem(versao, "batida")
         agora = time.monotonic()
         batida, validacao = agora + heartbeat, agora + validar_s
@@ -129,6 +144,9 @@ def transmitir(
                     yield mensagem(html)
             if agora >= batida:
                 batida = agora + heartbeat
+                if relogio is not None and (html := do_relogio()) != enviado_pelo_relogio:
+                    enviado_pelo_relogio = html
+                    yield mensagem(html)
                 yield mensagem(versao, "batida")
     except PyMongoError as erro:
         # The database went away mid-stream: end it; the client reconnects and gets it all anew.

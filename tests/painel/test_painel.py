@@ -379,3 +379,22 @@ def test_promessa_vencida_na_tv_e_contada_no_rodape(app, client, segredo):
     assert html.count('class="painel-atrasada" data-prometida=') == 1  # notice waits, hidden
     rodape = re.search(r'<footer id="painel-carga".*?</footer>', html, re.S).group(0)
     assert '<span class="painel-atrasadas">Atrasadas: <strong>1</strong></span>' in rodape
+
+
+def test_promessa_que_passa_chega_ao_rodape_na_batida_seguinte(rapido, segredo):
+    """The footer's late count follows a promise passing with the next beat (no change pushes
+    it: it waited for the next change or the 10-minute redraw); only the footer goes, and a
+    beat that moved nothing sends nothing."""
+    adicionar(rapido, 4810, placa="VEN1C10", previsao_entrega=agora() + timedelta(seconds=1.5))
+    _, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    try:
+        inicial = leitor.proxima()["data"]
+        assert "painel-atrasadas" not in inicial
+        tarde = leitor.proxima(timeout=5, com="painel-atrasadas")["data"]
+        assert '<span class="painel-atrasadas">Atrasadas: <strong>1</strong></span>' in tarde
+        assert tarde.startswith('<hx-partial hx-target="#painel-carga"')
+        assert "painel-coluna" not in tarde and "VEN1C10" not in tarde
+        with pytest.raises(AssertionError, match="a tempo"):
+            leitor.proxima(timeout=1.5, com="painel-carga")  # 7 beats, nothing moved
+    finally:
+        leitor.fechar()

@@ -5,6 +5,7 @@ counts, an action's answer and "Mostrar mais" say the same. Without a filter, no
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import stream_de_teste
 from tests.navegador import ARTEFATOS, TABLET
+from webapp.clock import agora
 
 STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
@@ -204,5 +206,29 @@ def test_quadro_filtrado_nao_anuncia_o_que_nao_mostra(
         api.passo(minha, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
         mudanca = leitor.proxima(timeout=3, com=minha)["data"]
         assert re.search(r'hx-target="#anuncios"[^>]*>[^<]*iniciou o diagnóstico', mudanca)
+    finally:
+        leitor.fechar()
+
+
+def test_promessa_que_passa_conta_como_atrasada_na_batida_seguinte(
+    rapido: Flask, usuarios_demo, entrar, api
+) -> None:
+    """A promise passing changes no document, so no change pushes it: the header's late count
+    follows it with the next beat (it waited for the next change or the 10-minute redraw),
+    and a beat that moved nothing sends nothing."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    logo = (agora() + timedelta(seconds=1.5)).astimezone(UTC).isoformat()
+    api.criar(7100, placa="VEN1C00", previsao_entrega=logo)
+    _, leitor = stream_de_teste(mecanico, "/eventos")
+    try:
+        inicial = leitor.proxima()["data"]
+        assert '<span id="atrasadas-contagem" class="atrasadas-contagem">0</span>' in inicial
+        tarde = leitor.proxima(timeout=5, com="atrasadas-contagem tem")["data"]
+        assert '<span id="atrasadas-contagem" class="atrasadas-contagem tem">1</span>' in tarde
+        assert 'hx-target="#contagem-AGUARDANDO"' in tarde  # the counts' partials, no card
+        assert "VEN1C00" not in tarde
+        with pytest.raises(AssertionError, match="a tempo"):
+            leitor.proxima(timeout=1.5, com="atrasadas-contagem")  # 7 beats, nothing moved
     finally:
         leitor.fechar()

@@ -25,6 +25,7 @@ from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
 from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
+from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import Estado
 from ..settings import Settings
 from . import cards
@@ -97,6 +98,17 @@ def _render() -> str:
         previsao=painel.previsao,
         atrasadas=painel.atrasadas,
         servidor_ms=_servidor_ms(),
+    )
+
+
+def _render_carga() -> str:
+    """The footer alone (the late count, the count at risk, the mechanics' loads): what the
+    clock alone moves between pushes (an order turning late), sent with a beat."""
+    return render_template(
+        "painel/_carga_parcial.html",
+        mecanicos=mecanicos(),
+        previsao=componente(PrevisoesEmMemoria).estado(),
+        atrasadas=contar_atrasadas(),
     )
 
 
@@ -173,6 +185,7 @@ def eventos_painel() -> Response:
             mudancas=redesenho,
             previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
             config=redesenho,
+            relogio=_render_carga,
             valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
             ao_revogar="Passe revogado.",
             recarga_s=sse.RECARGA_S,

@@ -90,6 +90,12 @@ def render_contagens(
     )
 
 
+def render_contagens_agora(papel: Papel | None, filtros: Filtros) -> Markup:
+    """The counts with the forecast's summary as this process holds it now: what the clock
+    alone moves between pushes (an order turning late), sent by the live stream with a beat."""
+    return render_contagens(papel, filtros, componente(PrevisoesEmMemoria).estado())
+
+
 def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
     """Whether a card belongs on a board with these filters (FINALIZADA: only today's)."""
     fim = item.get("dta_fim_reparo")

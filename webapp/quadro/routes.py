@@ -392,6 +392,9 @@ def eventos() -> Response:
             previsoes=previsoes,
             # The columns' limits changed: the counts carry them.
             config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
+            # A promise passing, or a stage past its red threshold: the late count moves with
+            # no event.
+            relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
             recarga_s=sse.RECARGA_S,
             dia=componente(Clock).inicio_do_dia,
             versao=assets.versao_do_app(),
