@@ -56,6 +56,14 @@ def test_corpo_em_partes_acima_do_limite_da_413_sem_aplicar_nada(settings: Setti
                           timeout=10)  # fmt: skip
         assert r.status_code == 201, r.text
         assert r.headers["Cache-Control"] == "no-store"  # customers' data: never cached
+        # Exactly at the limit: read as a body that says its length (it was refused).
+        no_limite = b'{"ordem_servico_id": 880603}'
+        no_limite += b" " * (64 * 1024 - len(no_limite))
+        for enviado in (no_limite, _em_partes(no_limite)):
+            r = requests.post(f"{url}/fila-execucao", data=enviado, headers=cabecalhos,
+                              timeout=10)  # fmt: skip
+            assert r.status_code in (201, 409), r.text
+        assert r.status_code == 409  # the second: the order exists
 
 
 def test_corpo_em_partes_malformado_da_400_sem_erro_no_registro(settings: Settings, app) -> None:

@@ -122,19 +122,23 @@ def instalar(app: Flask) -> None:
         # A chunked body has no length to refuse up front, and werkzeug stops reading it at
         # MAX_CONTENT_LENGTH without a word: cut there, a form or JSON would be applied
         # without its end. Read it here (kept for the form or JSON parser) up to the limit:
-        # at the limit, 413, as for a body that says its length.
+        # past it, 413, as for a body that says its length.
         if (
             request.content_length is None
             and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         ):
             limite = app.config["MAX_CONTENT_LENGTH"]
+            # One byte past the limit, to tell a body of exactly the limit from a longer one.
+            request.max_content_length = limite + 1
             try:
                 corpo = request.get_data(cache=True)
             except (ParseException, NoMoreData):
                 # gunicorn decodes the chunks as they are read: a bad size, a missing end, an
                 # endless trailer is the client's error (400), not a 500 with a traceback.
                 raise ErroHttp(400, CORPO_MALFORMADO, {"Connection": "close"}) from None
-            if len(corpo) >= limite:
+            finally:
+                request.max_content_length = limite
+            if len(corpo) > limite:
                 raise RequestEntityTooLarge()
 
     @app.errorhandler(ErroHttp)
