@@ -46,7 +46,7 @@
 
   function tickTempos() {
     // A promise passing shows as passed at once, as on the board (the count in the footer
-    // follows at the next push or redraw).
+    // follows with the stream's next beat).
     for (const aviso of document.querySelectorAll(".painel-atrasada[data-prometida]")) {
       if (agora() < Number(aviso.dataset.prometida)) continue;
       delete aviso.dataset.prometida;

@@ -404,6 +404,48 @@ def test_tv_com_o_relogio_acertado_no_meio_do_turno_segue_o_do_servidor(
         tv.fechar()
 
 
+# A push's render, as htmx swaps it in: the highlight again, drawn at the server's `ms`.
+DESENHO_DE = """(ms) => {
+  const antes = document.getElementById('painel-destaque');
+  const novo = antes.cloneNode(true);
+  novo.dataset.servidorMs = String(ms);
+  antes.replaceWith(novo);
+  novo.dispatchEvent(new CustomEvent('htmx:after:swap', {bubbles: true}));
+  return document.getElementById('relogio').textContent;
+}"""
+
+
+def test_relogio_da_tv_nao_volta_por_um_desenho_mais_velho(
+    app: Flask, settings: Settings, live_server: str, navegador: Browser
+) -> None:
+    """A render reaches the TV some time after it was drawn (shared for a second, delivered
+    late): a push that arrives staler than the one before must not set the clock back
+    (":05" then ":04"). A render more than 2 s behind is a real correction, and is followed."""
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tv = Pessoa(navegador, live_server, TV)
+    try:
+        tv.pagina.clock.install()
+        tv.pagina.goto(f"/painel?token={token}")
+        expect(tv.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+        time.sleep(1)  # the stream's first message (the whole wall) is in
+        tv.pagina.clock.pause_at(datetime.now().astimezone() + timedelta(seconds=1))
+        # An hour ahead (forward is always taken), at :05.5 of its minute.
+        inicio = datetime.now().astimezone().replace(microsecond=0) + timedelta(hours=1)
+        inicio += timedelta(seconds=5 - inicio.second % 60, milliseconds=500)
+        local = componente(Clock, app).local
+
+        def mostra(instante: datetime) -> str:
+            return local(instante).strftime("%H:%M:%S")  # type: ignore[union-attr]
+
+        ms = int(inicio.timestamp() * 1000)
+        assert tv.pagina.evaluate(DESENHO_DE, ms) == mostra(inicio)
+        assert tv.pagina.evaluate(DESENHO_DE, ms - 1000) == mostra(inicio)  # staler: kept
+        corrigido = inicio - timedelta(seconds=5)
+        assert tv.pagina.evaluate(DESENHO_DE, ms - 5000) == mostra(corrigido)  # corrected
+    finally:
+        tv.fechar()
+
+
 def test_tv_mostra_a_promessa_passada_na_hora_em_que_passa(
     make_app: Callable[..., Flask], settings: Settings, navegador: Browser
 ) -> None:
