@@ -38,6 +38,7 @@ from webapp.indicadores import export, service
 from webapp.indicadores.domain import Periodo
 from webapp.indicadores.reconstruction import ARREDONDAMENTO_S
 from webapp.mongo import Mongo
+from webapp.previsao.queries import PrevisaoQueries
 from webapp.previsao.service import PrevisaoService
 
 # The export's longest period (366 days), up to today: every order of these tests.
@@ -778,6 +779,13 @@ def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
         componente(FilaRepository, app).inserir_importadas(iter(documentos), ObjectId())
     assert erro.value.ordem_servico_id == 2_200
     assert list(fila(app).find()) == [documento]
+    # Through the service: a recompute that ran while the 2,000 were there may have learned
+    # from them, so the failure asks for another, as a success does.
+    pedidos = componente(PrevisaoQueries, app).pedidos()
+    with pytest.raises(OrdemJaNaFila):
+        componente(FilaService, app).importar_historico(iter(documentos))
+    assert list(fila(app).find()) == [documento]
+    assert componente(PrevisaoQueries, app).pedidos() == pedidos + 1
 
 
 def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) -> None:

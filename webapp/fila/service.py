@@ -228,8 +228,13 @@ class FilaService:
     def importar_historico(self, documentos: Iterable[dict[str, Any]]) -> int:
         """Finished orders brought in from a file (`importar-historico`), all or none
         (FilaRepository.inserir_importadas, one run's tag); how many. History only: no
-        screen hears of them, no OS event is made; the forecast is asked to learn from them."""
-        total = self.repo.inserir_importadas(documentos, ObjectId())
+        screen hears of them, no OS event is made; the forecast is asked to learn from them,
+        and after a failed write too: a recompute meanwhile may have read orders now deleted."""
+        try:
+            total = self.repo.inserir_importadas(documentos, ObjectId())
+        except BaseException:
+            self.mudou()
+            raise
         if total:
             self.mudou()
         return total
