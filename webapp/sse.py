@@ -106,10 +106,12 @@ def transmitir(
     try:
         fonte.aguardar_pronto(ESPERA_PRONTO_S)
         assinatura.drenar()  # the snapshot below already covers anything queued so far
-        yield mensagem(estado())
-        # What the state just sent shows (rendered within a second of it): a beat sends only
+        inicial = estado()
+        # What that state shows (rendered within a second of it, before it goes: a reader
+        # slow to take it must not make this newer than what it showed): a beat sends only
         # what moved since.
         enviado_pelo_relogio = do_relogio() if relogio is not None else None
+        yield mensagem(inicial)
         yield mensagem(versao, "batida")
         agora = time.monotonic()
         batida, validacao = agora + heartbeat, agora + validar_s
@@ -128,20 +130,23 @@ def transmitir(
             tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
             if dia is not None and (amanha := dia()) != hoje:
                 hoje, tudo = amanha, True
+            enviadas = []
             if tudo or agora >= recarga:
                 recarga = agora + (recarga_s or float("inf"))
-                yield mensagem(estado())
+                enviadas.append(estado())
             else:
                 if any(e.tipo == CONFIG for e in lote):
-                    yield mensagem(config() if config else estado())
+                    enviadas.append(config() if config else estado())
                 da_fila = [e for e in lote if e.tipo == MUDANCA]
-                html = mudancas(da_fila) if da_fila else None
-                if html:
-                    yield mensagem(html)
+                enviadas.append((mudancas(da_fila) if da_fila else None) or "")
                 das_previsoes = [e for e in lote if e.tipo == PREVISAO]
-                html = previsoes(das_previsoes) if das_previsoes and previsoes else None
-                if html:
-                    yield mensagem(html)
+                if das_previsoes and previsoes:
+                    enviadas.append(previsoes(das_previsoes) or "")
+            for html in filter(None, enviadas):
+                # It carried the counts as they were then: the next beat sends them again,
+                # whatever it sent last (they may be back to that and still not shown).
+                enviado_pelo_relogio = None
+                yield mensagem(html)
             if agora >= batida:
                 batida = agora + heartbeat
                 if relogio is not None and (html := do_relogio()) != enviado_pelo_relogio:

@@ -264,6 +264,13 @@ def test_limites_salvos_chegam_a_tv_como_estao_agora(rapido, api, segredo):
         assert "CFG0A01" in segunda and "<small>/9</small>" in segunda
         ms = [int(m) for m in re.findall(r'data-servidor-ms="(\d+)"', primeira + segunda)]
         assert len(ms) == 2 and ms[1] - ms[0] >= 1000
+        # A change and another save within the same second: its own render (the second's was
+        # reused: neither the new card nor the new limit).
+        api.criar(4961, placa="CFG0A02")
+        leitor.proxima(timeout=3, com="CFG0A02")
+        assert repo.salvar_limites({"AGUARDANDO": 11}, "gerente", 2)
+        terceira = leitor.proxima(timeout=3, com="painel-cabeca-AGUARDANDO")["data"]
+        assert "CFG0A02" in terceira and "<small>/11</small>" in terceira
     finally:
         leitor.fechar()
 

@@ -11,9 +11,15 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.helpers import stream_de_teste
+from tests.helpers import Api, stream_de_teste
 from tests.navegador import ARTEFATOS, TABLET
 from webapp.clock import agora
+from webapp.components import componente
+from webapp.fila.demo import USUARIOS_DEMO
+from webapp.fila.domain import Ator, Papel
+from webapp.fila.service import FilaService
+from webapp.pessoas.repository import PessoasRepository
+from webapp.settings import Settings
 
 STATUS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
@@ -230,5 +236,35 @@ def test_promessa_que_passa_conta_como_atrasada_na_batida_seguinte(
         assert "VEN1C00" not in tarde
         with pytest.raises(AssertionError, match="a tempo"):
             leitor.proxima(timeout=1.5, com="atrasadas-contagem")  # 7 beats, nothing moved
+    finally:
+        leitor.fechar()
+
+
+def test_batida_manda_a_contagem_de_novo_depois_de_um_push(
+    make_app, settings: Settings, entrar
+) -> None:
+    """The counts the stream sent at connecting (1 late), then a push changed (0: the late
+    order removed, another added, the columns' counts as they were), then the clock brought
+    back within the same beat (another promise passed): the beat sends them again. It
+    compared with what it sent itself only, and the header kept the push's 0 until the next
+    change or the 10-minute redraw."""
+    app = make_app(sse_batida_ms=3000)
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    api = Api(app.test_client(), settings)
+    mecanico = app.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    passada = (agora() - timedelta(hours=1)).astimezone(UTC).isoformat()
+    atrasada = api.criar(7110, placa="VEN1C01", previsao_entrega=passada)["fila_id"]
+    logo = (agora() + timedelta(seconds=2)).astimezone(UTC).isoformat()
+    api.criar(7111, placa="VEN1C02", previsao_entrega=logo)
+    _, leitor = stream_de_teste(mecanico, "/eventos")
+    try:
+        um = '<span id="atrasadas-contagem" class="atrasadas-contagem tem">1</span>'
+        assert um in leitor.proxima()["data"]
+        componente(FilaService, app).remover(atrasada, Ator("gerente", Papel.GERENTE))
+        api.criar(7112, placa="VEN1C03")
+        leitor.proxima(timeout=2, com='class="atrasadas-contagem">0<')
+        # The other promise passes before the first beat (3 s after connecting).
+        assert um in leitor.proxima(timeout=5, com="atrasadas-contagem tem")["data"]
     finally:
         leitor.fechar()

@@ -173,9 +173,11 @@ def eventos_painel() -> Response:
         if lote and all(so_envio(e.campos) for e in lote):
             return None  # only a delivery to the OS service: nothing a TV shows
         # Every TV shows the same thing: one render per batch of changes in this process; a
-        # setting saved (no batch) one per second, as the whole state is (sse.transmitir).
-        chave = broker.chave(lote) if lote else ("config", int(time.monotonic()))
-        return componente(Broker).renderizar(("painel", chave), _render)
+        # setting saved (no batch) one per second and last change published, as the whole
+        # state is (sse.transmitir): never a render older than a change a TV already showed.
+        fonte = componente(Broker)
+        chave = broker.chave(lote) if lote else ("config", fonte.ultimo_seq, int(time.monotonic()))
+        return fonte.renderizar(("painel", chave), _render)
 
     return sse.resposta_sse(
         sse.transmitir(
