@@ -80,7 +80,8 @@ def test_login_e_funcionario_unicos_pelos_indices(db: Database, pessoas: Pessoas
         ({"papel": "chefe"}, "Papel inválido"),
         ({"papel": "servico"}, "Papel inválido"),
         ({"login": "a b"}, "Usuário inválido"),
-        ({"senha": "curta"}, "ao menos 8 caracteres"),
+        ({"senha": "curta"}, "de 8 a 200 caracteres"),
+        ({"senha": "s" * 201}, "de 8 a 200 caracteres"),  # the sign-in form takes 200
         ({"nome": "  "}, "Informe o nome"),
         ({"funcionario_id": 0}, "inteiro positivo"),
     ],
@@ -322,4 +323,4 @@ def test_senha_com_caracteres_invisiveis_e_recusada_mas_nao_os_que_se_digitam() 
     assert problema_da_senha("senha\tforte1") == SENHA_INVISIVEL
     assert problema_da_senha("senha👨\u200d🔧123") is None
     assert problema_da_senha("می\u200cخواهم123") is None
-    assert problema_da_senha("curta") == "A senha deve ter ao menos 8 caracteres."
+    assert problema_da_senha("curta") == "A senha deve ter de 8 a 200 caracteres."

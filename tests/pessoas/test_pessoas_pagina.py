@@ -303,7 +303,7 @@ def test_mecanico_recebe_403_em_toda_rota_de_pessoas(
          "A senha atual não confere."),
         ("mecanico123", "nova-senha-1", "outra-senha-1", "confirmar",
          "As duas senhas não são iguais."),
-        ("mecanico123", "curta", "curta", "nova", "Use de 8 a 200 caracteres."),
+        ("mecanico123", "curta", "curta", "nova", "A senha deve ter de 8 a 200 caracteres."),
         ("mecanico123", "mecanico123", "mecanico123", "nova",
          "A nova senha deve ser diferente da atual."),
         ("mecanico123", "\x00" * 10, "\x00" * 10, "nova", "A senha não pode ter caracteres"),

@@ -26,6 +26,8 @@ def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
 
 FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 SENHA_MINIMA = 8
+SENHA_MAXIMA = 200  # what the sign-in form reads: a longer one could never be typed in
+SENHA_TAMANHO = f"A senha deve ter de {SENHA_MINIMA} a {SENHA_MAXIMA} caracteres."
 SENHA_INVISIVEL = (
     "A senha não pode ter caracteres invisíveis (de controle ou de largura zero): "
     "ninguém conseguiria digitá-la de novo."
@@ -246,11 +248,11 @@ class Usuario:
 
 
 def problema_da_senha(senha: str) -> str | None:
-    """Why a new password cannot be (None: it can): too short, or with characters nobody sees
-    (control or zero-width, e.g. ten NULs or eight U+200B): accepted, it would lock its owner
-    out at the next sign-in from another device."""
-    if len(senha) < SENHA_MINIMA:
-        return f"A senha deve ter ao menos {SENHA_MINIMA} caracteres."
+    """Why a new password cannot be (None: it can): too short, longer than the sign-in form
+    takes, or with characters nobody sees (control or zero-width, e.g. ten NULs or eight
+    U+200B): accepted, it would lock its owner out at the next sign-in (from another device)."""
+    if not SENHA_MINIMA <= len(senha) <= SENHA_MAXIMA:
+        return SENHA_TAMANHO
     if any(_invisivel(c) for c in senha):
         return SENHA_INVISIVEL
     return None

@@ -14,7 +14,9 @@ from ..mongo import INT64_MAX
 from .domain import (
     PAPEIS,
     ROTULOS_PAPEL,
+    SENHA_MAXIMA,
     SENHA_MINIMA,
+    SENHA_TAMANHO,
     Papel,
     Usuario,
     em_ms,
@@ -81,17 +83,14 @@ class NovaPessoaForm(PessoaForm):
 
 class TrocarSenhaForm(Formulario):
     senha_atual = PasswordField(
-        "Senha atual", validators=[DataRequired("Informe a senha atual."), Length(max=200)]
+        "Senha atual",
+        validators=[DataRequired("Informe a senha atual."), Length(max=SENHA_MAXIMA)],
     )
     nova = PasswordField(
         "Nova senha",
         validators=[
             DataRequired("Escolha a nova senha."),
-            Length(
-                min=SENHA_MINIMA,
-                max=200,
-                message=f"Use de {SENHA_MINIMA} a 200 caracteres.",
-            ),
+            Length(min=SENHA_MINIMA, max=SENHA_MAXIMA, message=SENHA_TAMANHO),
         ],
     )
     confirmar = PasswordField(
