@@ -28,6 +28,7 @@ from tests.navegador import (
     ler_painel,
     ler_quadro,
 )
+from webapp import errors
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
@@ -40,13 +41,6 @@ from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
-
-# What the server answers an htmx request while the database is down (errors.resposta).
-FORA_DO_AR = (
-    '<hx-partial hx-target="#anuncios" hx-swap="innerHTML">'
-    f'<span class="aviso-erro" data-fonte="div#situacao-os">{MENSAGENS_HTTP[503]}</span>'
-    "</hx-partial>"
-)
 
 
 def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
@@ -76,7 +70,7 @@ def test_quadro_aberto_passa_das_leituras_periodicas_inteiro(
 
 
 def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
-    live_server: str, settings: Settings, usuarios_demo, abrir
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     """A quiet board whose OS-status poll met the database down (503): the notice it brings
     says so while it lasts, and goes when the poll is answered again. Before, it stayed all
@@ -92,7 +86,13 @@ def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
     def responder(rota) -> None:
         if fora["vezes"]:
             fora["vezes"] -= 1
-            rota.fulfill(status=503, content_type="text/html", body=FORA_DO_AR)
+            # What the app answers this very request (its headers, HX-Source included) when
+            # the database is down (errors.resposta, as its handler calls it).
+            cabecalhos = rota.request.all_headers()
+            with app.test_request_context("/situacao-os", headers=cabecalhos):
+                fora_do_ar = errors.resposta(503, MENSAGENS_HTTP[503])
+            assert 'data-fonte="div#situacao-os"' in fora_do_ar.get_data(as_text=True)
+            rota.fulfill(status=503, content_type="text/html", body=fora_do_ar.get_data())
         else:
             rota.continue_()
 
@@ -114,6 +114,7 @@ def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
     )
     pessoa.cartao(fila_id).get_by_role("button", name="Iniciar diagnóstico").click()
     expect(aviso).to_have_count(1)
+    expect(aviso).to_have_attribute("data-fonte", "form")  # the server's own
     with pessoa.pagina.expect_response(lambda r: "/situacao-os" in r.url and r.ok):
         pessoa.pagina.clock.run_for("00:31")
     pessoa.pagina.wait_for_timeout(300)  # its swap, and the script that follows it
