@@ -374,6 +374,32 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
 
 
+def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas) -> None:
+    """The card's "Confirmar remoção" carries the version it showed: an order a mechanic began
+    since is not removed unseen (409, who did what and when, the card as it is now); the
+    version it has now removes it. Without the field (a page from before), as it is."""
+    fila_id = api.criar(512)["fila_id"]
+    gerente = pessoas["gerente"]
+    vista = re.search(
+        rf'action="/ordens/{fila_id}/remover".*?name="versao" value="(\d+)"',
+        gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text,
+        re.S,
+    ).group(1)
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    r = gerente.post(f"/ordens/{fila_id}/remover", {"versao": vista}, htmx=True)
+    assert r.status_code == 409
+    assert "Não é possível remover uma ordem da fila: ela mudou desde que a tela" in r.text
+    assert "iniciou o diagnóstico" in r.text  # who was faster, and when
+    assert f'id="cartao-{fila_id}"' in r.text and 'data-status="EM_DIAGNOSTICO"' in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
+    r = gerente.post(f"/ordens/{fila_id}/remover", {"versao": "x1"}, htmx=True)
+    assert r.status_code == 400
+    atual = api.get(f"/fila-execucao/{fila_id}").json["versao"]
+    r = gerente.post(f"/ordens/{fila_id}/remover", {"versao": str(atual)}, htmx=True)
+    assert r.status_code == 200 and "removida" in r.text
+    assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
+
+
 def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoas) -> None:
     fila_id = api.criar(511)["fila_id"]
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})

@@ -230,11 +230,18 @@ class FilaRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    def remover(self, fila_id: ObjectId, por: str, agora: datetime) -> dict[str, Any] | None:
-        """Delete the item and keep an audit copy, both or neither (a transaction)."""
+    def remover(
+        self, fila_id: ObjectId, por: str, agora: datetime, versao: int | None = None
+    ) -> dict[str, Any] | None:
+        """Delete the item and keep an audit copy, both or neither (a transaction); with
+        `versao`, only the item still at that version (what the screen showed). None: nothing
+        deleted."""
+        filtro: dict[str, Any] = {"_id": fila_id}
+        if versao is not None:
+            filtro["versao"] = versao
 
         def _remover(session: Any) -> dict[str, Any] | None:
-            item = self.fila.find_one_and_delete({"_id": fila_id}, session=session)
+            item = self.fila.find_one_and_delete(filtro, session=session)
             if item is None:
                 return None
             copia = {**item, "fila_id": item["_id"], "removido_por": por, "removido_em": agora}

@@ -294,11 +294,20 @@ class FilaService:
         self.avisar()
         return item
 
-    def remover(self, fila_id: FilaId, ator: Ator) -> dict[str, Any]:
+    def remover(self, fila_id: FilaId, ator: Ator, versao: int | None = None) -> dict[str, Any]:
+        """Remove an order (an audit copy stays); with `versao`, only as the screen showed it:
+        one that changed since is refused with how it is now."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.REMOVER)
-        item = self.repo.remover(oid, ator.id, agora())
+        item = self.repo.remover(oid, ator.id, agora(), versao)
         if item is None:
+            atual = self.queries.obter(oid) if versao is not None else None
+            if atual is not None:  # refused: read only to explain why
+                raise Conflito(
+                    f"Não é possível {labels.FAZER[Acao.REMOVER]}: ela mudou desde que a tela "
+                    "a mostrou; confira e toque de novo.",
+                    atual,
+                )
             raise NaoEncontrada("Item da fila não encontrado.")
         self.registrar(Acao.REMOVER)
         self.mudou()

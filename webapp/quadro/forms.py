@@ -10,6 +10,7 @@ from typing import Any
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -33,7 +34,7 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..forms import Formulario, ate, texto_obrigatorio
+from ..forms import Formulario, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
@@ -153,6 +154,22 @@ class AtribuirForm(Formulario):
         form = cls()
         form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
         return form
+
+
+class RemoverForm(Formulario):
+    """ "Confirmar remoção": the order as the card showed it (its version), so an order that
+    changed since (a mechanic began it) is not removed unseen."""
+
+    versao = HiddenField()
+
+    def validate_versao(self, campo: Any) -> None:
+        if campo.data and algarismos(campo.data, 18) is None:
+            raise ValidationError("Versão do cartão inválida; recarregue a página.")
+
+    def versao_vista(self) -> int | None:
+        """The version the card showed; None when the form has none (a page drawn before
+        forms carried it: removed as it is)."""
+        return algarismos(self.versao.data, 18)
 
 
 class PrometerForm(Formulario):

@@ -81,6 +81,7 @@ from .forms import (
     PausaForm,
     PrioridadeForm,
     PrometerForm,
+    RemoverForm,
 )
 from .repository import RecusadosRepository
 
@@ -671,13 +672,16 @@ def acao_cartao(fila_id: str, acao: str) -> Any:
 @bp.post("/ordens/<fila_id>/remover")
 @login_required
 def remover(fila_id: str) -> Any:
-    form = ConfirmarForm()
+    form = RemoverForm()
     if not form.validate():
         return _recusa(fila_id, {"mensagem": "Formulário inválido; recarregue a página."}, 400)
     try:
-        item = fila().remover(fila_id, current_user.ator)
+        item = fila().remover(fila_id, current_user.ator, form.versao_vista())
     except ErroFila as erro:
-        return _recusa(fila_id, {"mensagem": erro.mensagem}, erro.status)
+        conflito = isinstance(erro, Conflito)
+        return _recusa(
+            fila_id, {"mensagem": erro.mensagem}, erro.status, erro.item, conflito=conflito
+        )
     texto = cards.removida(item["ordem_servico_id"])
     if htmx():
         filtros = _filtros_da_pagina()
