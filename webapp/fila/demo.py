@@ -277,7 +277,7 @@ def semear(
     kept. `reset` empties the queue first; `prazo`: as `quadro`'s."""
     resultado = Resultado()
     if reset:
-        fila.repo.apagar_tudo()
+        fila.esvaziar()
     lotes = ((historico(relogio, agora_, dias), True), (quadro(agora_, prazo), False))
     for planos, do_historico in lotes:
         for plano in planos:

@@ -294,6 +294,12 @@ class FilaService:
         self.avisar()
         return item
 
+    def esvaziar(self) -> None:
+        """Empty the queue (`seed-demo --reset`, local demos only); the forecast is asked
+        again, and its recompute drops the forecasts of the orders gone."""
+        self.repo.apagar_tudo()
+        self.mudou()
+
     def remover(self, fila_id: FilaId, ator: Ator, versao: int | None = None) -> dict[str, Any]:
         """Remove an order (an audit copy stays); with `versao`, only as the screen showed it:
         one that changed since is refused with how it is now."""

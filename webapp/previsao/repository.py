@@ -146,10 +146,6 @@ class PrevisaoRepository:
         waits while a recompute's transaction holds it, and this runs in a board's request."""
         self.calculo.update_one({"_id": PEDIDOS}, {"$inc": {"n": 1}}, upsert=True)
 
-    def apagar_tudo(self) -> None:
-        """Forget every forecast (`seed-demo --reset` empties the queue)."""
-        self.previsoes.delete_many({})
-
 
 def documento(
     ordem_servico_id: int,
