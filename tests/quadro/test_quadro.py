@@ -512,7 +512,9 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
         pagina1 = mecanico.pagina("/historico")
     [busca] = [c for c in consultas if c["op"] == "query"]
     [contagem] = [c for c in consultas if "aggregate" in c["command"]]
-    assert "IXSCAN { status: 1, importada: 1, dta_fim_reparo: -1, _id: -1 }" in busca["planSummary"]
+    # That index only (the plan names it once per branch of the query it scans).
+    indice = "IXSCAN { status: 1, importada: 1, dta_fim_reparo: -1, _id: -1 }"
+    assert set(busca["planSummary"].split(", IXSCAN")) <= {indice, indice[len("IXSCAN") :]}
     assert not busca.get("hasSortStage") and busca["docsExamined"] <= 26, busca
     assert (
         contagem["planSummary"].startswith("IXSCAN")
