@@ -14,8 +14,9 @@ from bson import ObjectId
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import TOKEN_SERVICO, Api, LeitorSSE, stream_de_teste
+from tests.helpers import TOKEN_SERVICO, Api, LeitorSSE, gunicorn, stream_de_teste
 from tests.paginas import csrf_de
+from webapp import sse
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.queries import FilaQueries
@@ -212,6 +213,64 @@ def test_outro_status_http_em_portugues(client: FlaskClient) -> None:
 
 
 # --- 4. Revocation ends an open stream quickly, however busy the queue ------------------------
+
+
+def test_um_acesso_nao_abre_visoes_sem_fim(rapido: Flask, gerente: FlaskClient, entrar) -> None:
+    """One session may open as many streams as it likes, but only a few distinct views (a
+    board's filters), each rendered once per change for its streams: the next distinct one
+    is 429 with the reason, a place comes back when its last stream closes, and nobody else
+    is affected. Before, a thousand streams each with its own search made a manager's tap
+    take 3.8 s."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    leitores = []
+    try:
+        for n in range(sse.VISOES_POR_ACESSO):
+            resposta, leitor = stream_de_teste(mecanico, f"/eventos?q=busca{n}")
+            leitores.append(leitor)
+            assert resposta.status_code == 200
+        resposta, leitor = stream_de_teste(mecanico, "/eventos?q=busca0")  # a view it has
+        leitores.append(leitor)
+        assert resposta.status_code == 200
+        demais = mecanico.get("/eventos?q=outra")
+        assert demais.status_code == 429 and demais.headers["Retry-After"] == "30"
+        assert sse.VISOES_DEMAIS in demais.text
+        outro, leitor = stream_de_teste(gerente, "/eventos?q=outra")  # someone else: fine
+        leitores.append(leitor)
+        assert outro.status_code == 200
+        leitores.pop(1).fechar()  # busca1's only stream
+        limite = time.monotonic() + 5
+        while (resposta := mecanico.get("/eventos?q=outra", buffered=False)).status_code != 200:
+            assert resposta.status_code == 429 and time.monotonic() < limite
+            time.sleep(0.05)
+        resposta.close()
+    finally:
+        for leitor in leitores:
+            leitor.fechar()
+
+
+def test_streams_nunca_tomam_as_conexoes_do_health(app: Flask, settings) -> None:
+    """However many streams a client opens (here with one TV pass, whose address is on a
+    wall), a worker keeps a tenth of its connections for requests: past two fifths, a new
+    stream is 503 with the reason and /health still answers at once. Before, 4,000 streams
+    filled both workers and /health, the boards and every tap timed out."""
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    with gunicorn(settings, GUNICORN_CONEXOES="20") as (url, _):
+        abertas, recusadas = [], []
+        try:
+            for _ in range(30):
+                r = requests.get(f"{url}/painel/eventos", cookies={"painel_token": token},
+                                 stream=True, timeout=5)  # fmt: skip
+                (abertas if r.status_code == 200 else recusadas).append(r)
+            assert 8 <= len(abertas) <= 16  # 2 workers, 8 streams each at most
+            assert {r.status_code for r in recusadas} == {503}
+            assert sse.LOTADO in recusadas[0].text and recusadas[0].headers["Retry-After"] == "30"
+            inicio = time.monotonic()
+            assert requests.get(f"{url}/health", timeout=5).status_code == 200
+            assert time.monotonic() - inicio < 1
+        finally:
+            for r in abertas + recusadas:
+                r.close()
 
 
 def _ocupar(api: Api, parar: threading.Event) -> threading.Thread:

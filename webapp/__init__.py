@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, request
 from htmx_flask import Htmx
 
-from . import assets, auth, broker, cli, errors, logs, metrics
+from . import assets, auth, broker, cli, errors, logs, metrics, sse
 from .api import routes as api
 from .broker import Broker
 from .clock import Clock, agora, duracao
@@ -172,6 +172,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         previsao,
         previsao_worker,
         eventos,
+        sse.Vagas(),
         previsoes_em_memoria,
         dispatcher,
         link,

@@ -32,6 +32,7 @@ from .broker import Broker
 from .components import Aplicacao, componente
 from .headers import CABECALHOS_SEGURANCA
 from .settings import LIMITE_CORPO
+from .sse import Vagas
 
 MENSAGENS = {
     400: "Requisição malformada.",
@@ -214,6 +215,14 @@ class Worker(GeventWorker):
         finally:
             if isinstance(sock, Conexao) and not sock.encerrada:
                 self.guardiao.aguardar_pedido(sock)  # the next request on a kept-alive socket
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        if isinstance(self.wsgi, Aplicacao):
+            # Live streams hold two fifths of the connections at most: with half kept for
+            # those still sending a request (Guardiao), a tenth is always left for requests
+            # being answered (/health, pages, taps), however many streams one client opens.
+            componente(Vagas, self.wsgi).teto = self.worker_connections * 2 // 5
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)

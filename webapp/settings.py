@@ -95,8 +95,8 @@ class Settings:
     # tipo_token=servico_interno; any other role-less token (a customer's login) gets 403.
     jwt_integracoes: str = ""
     # Calls WITHOUT a token from these networks (CIDRs, comma-separated; the client address as
-    # TRUSTED_PROXY_NETWORKS tells it) act as the shop's OS service: add, read and the workflow steps
-    # only. Off when empty. Anyone who can reach the app from there can do the same.
+    # TRUSTED_PROXY_NETWORKS tells it) act as the shop's OS service: add, read and the workflow
+    # steps only. Off when empty. Anyone who can reach the app from there can do the same.
     os_redes_confiaveis: str = ""
     os_timeout_conexao_ms: int = 2000
     os_timeout_leitura_ms: int = 5000

@@ -5,15 +5,17 @@ every SSE_BATIDA_MS, and an end when the viewer's access is revoked or the proce
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
 from flask import Response, stream_with_context
 from pymongo.errors import PyMongoError
 
-from . import metrics
+from . import errors, metrics
 from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, PREVISAO, RESSINCRONIZAR, Broker, Evento
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,69 @@ LOTE_MAXIMO = 20
 # alerts and late deliveries move with the clock (the board keeps its unchanged cards' nodes
 # and updates those lines in place).
 RECARGA_S = 600.0
+# What one viewer (a person, a TV pass) may watch at once in a process: as many streams as it
+# likes (a shop may open a thousand screens with one pass), but no more than this many
+# distinct views (a board's filters), each rendered once per change for all its streams:
+# a thousand streams with a thousand searches made one change cost seconds of renders.
+VISOES_POR_ACESSO = 8
+VISOES_DEMAIS = (
+    "Quadros com filtros diferentes demais abertos com este acesso; feche as abas que não usa "
+    "e tente de novo."
+)
+LOTADO = "Telas abertas demais neste servidor agora; tente de novo em instantes."
+
+
+class Vagas:
+    """The live streams open in this process, and each viewer's views (one per process, wired
+    in create_app). `teto`: streams at most (webapp/serving.py sets it from the worker's
+    connections, so streams never take the slots that /health, pages and taps need); None,
+    no limit."""
+
+    def __init__(self, teto: int | None = None) -> None:
+        self.teto = teto
+        self._abertas = 0
+        self._visoes: dict[Hashable, Counter[Hashable]] = {}
+        self._trava = threading.Lock()
+
+    def reservar(self, dono: Hashable, visao: Hashable) -> Callable[[], None] | str:
+        """A place for one more stream of `dono` watching `visao`, and how to give it back
+        (once, whenever the response closes); or why not (LOTADO, VISOES_DEMAIS)."""
+        with self._trava:
+            if self.teto is not None and self._abertas >= self.teto:
+                return LOTADO
+            visoes = self._visoes.setdefault(dono, Counter())
+            if visao not in visoes and len(visoes) >= VISOES_POR_ACESSO:
+                return VISOES_DEMAIS
+            visoes[visao] += 1
+            self._abertas += 1
+        devolvida = False
+
+        def devolver() -> None:
+            nonlocal devolvida
+            with self._trava:
+                if devolvida:
+                    return
+                devolvida = True
+                self._abertas -= 1
+                visoes[visao] -= 1
+                if visoes[visao] <= 0:
+                    del visoes[visao]
+                if not visoes and self._visoes.get(dono) is visoes:
+                    del self._visoes[dono]
+
+        return devolver
+
+    @property
+    def abertas(self) -> int:
+        with self._trava:
+            return self._abertas
+
+
+def recusa(motivo: str) -> Response:
+    """A stream refused (Vagas.reservar's reason): the server full is 503, too many views of
+    one viewer 429; both say when to try again."""
+    status = 503 if motivo == LOTADO else 429
+    return errors.resposta(status, motivo, {"Retry-After": "30"})
 
 
 def mensagem(html: str, evento: str | None = None) -> str:
@@ -35,8 +100,10 @@ def mensagem(html: str, evento: str | None = None) -> str:
     return "\n".join(linhas) + "\n\n"
 
 
-def resposta_sse(corpo: Iterable[str]) -> Response:
-    return Response(
+def resposta_sse(corpo: Iterable[str], devolver: Callable[[], None] | None = None) -> Response:
+    """The stream's response; `devolver` (Vagas.reservar's) runs when it closes, however it
+    ends (the server closes every response, even one whose body never started)."""
+    resposta = Response(
         stream_with_context(corpo),
         mimetype="text/event-stream",
         headers={
@@ -44,6 +111,9 @@ def resposta_sse(corpo: Iterable[str]) -> Response:
             "X-Accel-Buffering": "no",  # nginx: pass each message on at once
         },
     )
+    if devolver is not None:
+        resposta.call_on_close(devolver)
+    return resposta
 
 
 def transmitir(

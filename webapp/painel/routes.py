@@ -179,6 +179,9 @@ def eventos_painel() -> Response:
         chave = broker.chave(lote) if lote else ("config", fonte.ultimo_seq, int(time.monotonic()))
         return fonte.renderizar(("painel", chave), _render)
 
+    devolver = componente(sse.Vagas).reservar(("passe", passe_id), "painel")
+    if isinstance(devolver, str):
+        return sse.recusa(devolver)
     return sse.resposta_sse(
         sse.transmitir(
             componente(Broker),
@@ -194,5 +197,6 @@ def eventos_painel() -> Response:
             dia=componente(Clock).inicio_do_dia,
             versao=assets.versao_do_app(),
             visao="painel",
-        )
+        ),
+        devolver,
     )

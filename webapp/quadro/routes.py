@@ -384,6 +384,9 @@ def eventos() -> Response:
     def completo() -> str:
         return partials.render_quadro_completo(usuario.papel, filtros)
 
+    devolver = componente(sse.Vagas).reservar(("pessoa", usuario.login), visao)
+    if isinstance(devolver, str):
+        return sse.recusa(devolver)
     return sse.resposta_sse(
         sse.transmitir(
             componente(Broker),
@@ -403,7 +406,8 @@ def eventos() -> Response:
             valido=lambda: carregar_usuario(usuario.get_id()) is not None,
             ao_revogar=SESSAO_ENCERRADA,
             visao=visao,
-        )
+        ),
+        devolver,
     )
 
 
