@@ -820,3 +820,26 @@ def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) 
     assert np.nanmin(diferenca) >= 0 and np.nanmax(diferenca) < 60
     assert np.abs(guardado_.pausas[ordem_b] - do_arquivo.pausas[ordem_a]).max() < 66
     assert guardado_.pausas.sum() > 0
+
+
+def test_cabecalho_largo_e_linhas_curtas_nao_enchem_a_memoria(app: Flask, tmp_path: Path) -> None:
+    """A header of the required columns and 100,000 ';', then 300 lines of one field each:
+    every line is refused with its reason, in a few MB. Each short line was padded to the
+    header's width and kept alive by its refusal's traceback: a 1 MiB file took 3.4 GB, an
+    8 MiB one was killed by the kernel."""
+    import tracemalloc
+
+    from webapp.indicadores.importer import OBRIGATORIAS
+
+    texto = ";".join(OBRIGATORIAS) + ";" * 100_000 + "\n" + "1\n" * 300
+    caminho = arquivo(tmp_path, texto)
+    tracemalloc.start()
+    try:
+        r = importar(app, caminho, "--verificar")
+        _, pico = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert r.exit_code == 1
+    assert "Linha 2: “Entrada na fila” está vazia" in r.output
+    assert "300 linhas recusadas" in r.output
+    assert pico < 40 * 2**20, f"{pico / 2**20:.0f} MB"

@@ -220,9 +220,10 @@ def ler_arquivo(
             try:
                 ordens.append(leitor.ler(numero, campos))
             except LinhaRecusada as recusa:
-                recusas.append(recusa)
+                # Kept without its traceback, whose frames hold the line's fields.
+                recusas.append(recusa.with_traceback(None))
     except LinhaRecusada as recusa:  # malformed CSV: nothing after it can be trusted
-        recusas.append(recusa)
+        recusas.append(recusa.with_traceback(None))
     leitura = Leitura(leitor.formato, ordens, recusas, leitor.ignoradas, leitor.esperas_refeitas)
     if calendario is not None and leitor.formato == FORMATO_EXPORTACAO and not recusas:
         return _em_horario_de_funcionamento(leitura, calendario)
@@ -365,7 +366,8 @@ class Leitor:
                 f"{len(campos)} campos, mas o cabeçalho tem {len(self.cabecalho)} (um texto "
                 "com o separador precisa estar entre aspas)",
             )
-        campos = campos + [""] * (len(self.cabecalho) - len(campos))
+        # A short line is read as if its missing fields were empty (_valor), never padded: a
+        # header of a million ';' would make every line a million fields.
         try:
             return self._ordem(numero, campos)
         except _Recusa as recusa:
@@ -375,7 +377,7 @@ class Leitor:
         if coluna not in self._posicoes:  # each name normalised once, not once a line
             self._posicoes[coluna] = self._indice.get(normalizar(coluna))
         posicao = self._posicoes[coluna]
-        return campos[posicao].strip() if posicao is not None else ""
+        return campos[posicao].strip() if posicao is not None and posicao < len(campos) else ""
 
     def _ordem(self, numero: int, campos: list[str]) -> OrdemImportada:
         os_ = _numero_os(self._valor(campos, COL_OS))
