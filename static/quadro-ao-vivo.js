@@ -231,15 +231,17 @@
     }
   }
 
-  // The person submitted from the card and the server answered: the answer carries its
-  // current state. A request that got no answer (Wi-Fi gone), a server error or a GET (opening
-  // "Mais…") keeps what was held back, to show once the person is done.
+  // The person submitted from the card and the server answered with the card: the answer
+  // carries its current state. A request that got no answer (Wi-Fi gone), a server error, a
+  // refusal without the card (a spoiled CSRF token: only a notice) or a GET (opening "Mais…")
+  // keeps what was held back, to show once the person is done.
   document.addEventListener("htmx:after:request", (evento) => {
     const ctx = evento.detail && evento.detail.ctx;
     const fonte = ctx && ctx.sourceElement;
     const cartao = fonte && fonte.closest && fonte.closest("li.cartao");
     if (!cartao || !ctx.response || ctx.response.status >= 500) return;
     if (ctx.request && String(ctx.request.method).toUpperCase() === "GET") return;
+    if (!String(ctx.text || "").includes(`id="${cartao.id}"`)) return;
     pendentes.delete(cartao.id);
   });
   // Leaving the card (focus elsewhere, a form closed) applies what was kept back.

@@ -3,6 +3,8 @@ app on a real HTTP server and the real mongod. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -197,6 +199,38 @@ def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
     p.route("**/passo/**", lambda rota: rota.abort())
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
     expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    p.unroute("**/passo/**")
+    cartao.get_by_label("Diagnóstico").fill("")  # she gives up: clears and closes the form
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    p.locator("h1, .topo").first.click()
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+
+
+def test_mudanca_guardada_sobrevive_a_uma_recusa_sem_cartao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The same, with a submit the server refuses for its CSRF token (400, a notice and no
+    card): the answer does not carry the card's state, so the change still waits. It was
+    dropped, and the card kept its old priority until the 10-minute redraw."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8102})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(TABLET).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
+    p = mecanico.pagina
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
+    p.route(
+        "**/passo/**",
+        lambda rota: rota.continue_(
+            post_data=re.sub(r"csrf_token=[^&]*", "csrf_token=x", rota.request.post_data or "")
+        ),
+    )
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    expect(p.locator("#anuncios .aviso-erro")).to_contain_text("formulário inválido")
     p.unroute("**/passo/**")
     cartao.get_by_label("Diagnóstico").fill("")  # she gives up: clears and closes the form
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
