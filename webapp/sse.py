@@ -166,8 +166,9 @@ def transmitir(
         if visao is None:
             return relogio()
         # As the whole state: after the last change published (never older than a push this
-        # stream already sent for it), shared by the view's streams within a beat.
-        chave = (visao, "relogio", fonte.ultimo_seq, int(time.monotonic() / batida_s), hoje)
+        # stream already sent for it), shared by the view's streams within a second (a beat's
+        # slot would let a stream send counts a whole beat old).
+        chave = (visao, "relogio", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, relogio)
 
     heartbeat, validar_s = batida_s, VALIDAR_S
