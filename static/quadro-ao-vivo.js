@@ -249,6 +249,23 @@
   document.addEventListener("toggle", () => setTimeout(aplicarPendentes, 0), true);
   setInterval(aplicarPendentes, 2000);
 
+  // "Mostrar mais (N)": N is what the column counts beyond the cards this page has loaded. A
+  // push moves either (the count, a card in or out), so N follows every swap; only the number
+  // is written (the words are the template's).
+  function restantes() {
+    for (const mais of document.querySelectorAll(".mostrar-mais[id^='mais-'] > a")) {
+      const status = mais.parentElement.id.slice("mais-".length);
+      const contagem = document.getElementById(`contagem-${status}`);
+      const lista = document.getElementById(`cartoes-${status}`);
+      const total = contagem && contagem.firstChild && parseInt(contagem.firstChild.textContent, 10);
+      if (!lista || !Number.isFinite(total)) continue;
+      const n = Math.max(0, total - lista.querySelectorAll(":scope > li.cartao").length);
+      const texto = mais.textContent.replace(/\(\d+\)/, `(${n})`);
+      if (texto !== mais.textContent) mais.textContent = texto;
+    }
+  }
+  document.addEventListener("htmx:after:swap", restantes);
+
   // #quadro[data-ao-vivo] while pushed updates flow (static/ligacao-viva.js tells).
   function aoVivo(viva) {
     const quadro = document.getElementById("quadro");

@@ -360,3 +360,23 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 assert [e for e in pessoa.erros if "409" not in e] == [], pessoa.erros
             finally:
                 pessoa.fechar()
+
+
+def test_mostrar_mais_conta_o_que_os_pushes_trazem(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """ "Mostrar mais (N)" counts what the column holds beyond the cards loaded, as pushes
+    change it: 45 waiting (40 shown, 5 more), then 3 new ones pushed: 8 more. It kept saying 5
+    until the 10-minute redraw, under a header that said 48."""
+    fila = componente(FilaService, app)
+    gerente_ator = Ator("teste", Papel.GERENTE)
+    for n in range(45):
+        fila.adicionar(9500 + n, gerente_ator, Prioridade.NORMAL, {}, instante=agora())
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    mais = gerente.pagina.locator("#mais-AGUARDANDO a")
+    expect(mais).to_have_text("Mostrar mais (5)")
+    api = ApiHttp(live_server, settings)
+    for n in range(3):
+        api.post("/fila-execucao", {"ordem_servico_id": 9600 + n})
+    expect(gerente.pagina.locator("#contagem-AGUARDANDO")).to_have_text("48", timeout=PRAZO_TV)
+    expect(mais).to_have_text("Mostrar mais (8)")
