@@ -169,6 +169,12 @@ def test_entradas_estranhas_na_api(api: Api, settings) -> None:
     assert r.status_code == 404 and "não está na fila" in r.json["detail"]
     assert api.post("/fila-execucao", json={"ordem_servico_id": 123.0}).status_code == 201
     assert api.post("/fila-execucao", json={"ordem_servico_id": 124.5}).status_code == 400
+    # Past 2**53 a ".0" number has lost digits when read: refused, never another OS stored.
+    r = api.post("/fila-execucao", json={"ordem_servico_id": 123456789012345678.0})
+    assert r.status_code == 400 and "sem casas decimais" in r.json["detail"], r.json
+    assert (
+        api.post("/fila-execucao", json={"ordem_servico_id": 123456789012345678}).status_code == 201
+    )
     r = api.post("/fila-execucao", json={"ordem_servico_id": 125, "placa": "A" * 200})
     assert r.status_code == 400 and "placa" in r.json["detail"]
     for papel in (["gerente"], {"a": "gerente"}):

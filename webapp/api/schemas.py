@@ -26,10 +26,17 @@ from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
 from ..mongo import INT64_MAX
 from ..previsao.queries import NENHUMA, Previsoes
 
+# Past 2**53 a number written with a decimal point has already lost digits when it is read
+# (123456789012345678.0 reads as ...680): another OS, not the one sent.
+INTEIRO_EXATO = 2**53
+
 
 def _inteiro_json(valor: Any) -> Any:
-    """123.0 is an integer in JSON (and in the OpenAPI schema's eyes); 123.5 and "123" are not."""
+    """123.0 is an integer in JSON (and in the OpenAPI schema's eyes); 123.5 and "123" are not,
+    nor a number past 2**53 written with a decimal point (its digits are lost)."""
     if isinstance(valor, float) and valor.is_integer():
+        if abs(valor) > INTEIRO_EXATO:
+            raise PydanticCustomError("int_impreciso", "inteiro impreciso", {})
         return int(valor)
     return valor
 
@@ -391,6 +398,8 @@ _MENSAGENS = {
     "missing": "campo obrigatório",
     "int_type": "deve ser um número inteiro",
     "int_parsing": "deve ser um número inteiro",
+    "int_impreciso": "deve ser um número inteiro escrito sem casas decimais (com “.0”, um "
+    "número deste tamanho perde algarismos)",
     "string_type": "deve ser um texto",
     "bool_type": "deve ser true ou false",
     "datetime_type": "deve ser uma data e hora ISO 8601",
