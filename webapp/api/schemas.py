@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..fila import outbox
-from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status
+from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status, ano_aceito
 from ..mongo import INT64_MAX
 from ..previsao.queries import NENHUMA, Previsoes
 
@@ -74,11 +74,7 @@ class NovaOrdem(Corpo):
     @field_validator("previsao_entrega")
     @classmethod
     def _ano(cls, valor: datetime | None) -> datetime | None:
-        # The local year first (converting year 1 or 9999 to UTC can overflow), then in UTC.
-        if valor is not None and not (
-            ANO_MINIMO <= valor.year <= ANO_MAXIMO
-            and ANO_MINIMO <= valor.astimezone(UTC).year <= ANO_MAXIMO
-        ):
+        if valor is not None and not ano_aceito(valor):
             raise PydanticCustomError("ano_fora", "ano fora do intervalo", {})
         return valor
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -493,7 +493,7 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
 def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     """A manager makes the forecast the order's new promised time (`previsao_entrega`): the
     history's `de` is the promise stored until then (Anterior), `para` the new one."""
-    if not ANO_MINIMO <= promessa.year <= ANO_MAXIMO:
+    if not ano_aceito(promessa):
         raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
     promessa = como_guardado(promessa)
     mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
@@ -615,3 +615,17 @@ def planejar_retomada(por: str, agora: datetime) -> Mudanca:
 # Dates people and integrations give (a promised time) must fall in these years: a year 1 or
 # 9999 would break every page that shows or computes with it.
 ANO_MINIMO, ANO_MAXIMO = 2000, 2100
+
+
+def ano_aceito(instante: datetime, fuso: tzinfo | None = None) -> bool:
+    """Whether an instant's year is within ANO_MINIMO..ANO_MAXIMO as written, in UTC (as
+    stored) and, given `fuso`, in the shop's zone (as shown and exported): 2100-12-31T23:30
+    in São Paulo is 2101 in UTC, and its export could not be imported. As written first: a
+    zone's shift of the year 9999 is past any date (OverflowError)."""
+    if not ANO_MINIMO <= instante.year <= ANO_MAXIMO:
+        return False
+    if instante.tzinfo is None:
+        return True
+    utc = instante.astimezone(UTC)
+    outros = (utc, utc.astimezone(fuso)) if fuso is not None else (utc,)
+    return all(ANO_MINIMO <= i.year <= ANO_MAXIMO for i in outros)

@@ -30,6 +30,7 @@ from ..fila.domain import (
     MotivoPausa,
     Prioridade,
     Status,
+    ano_aceito,
     como_guardado,
     nova_ordem,
 )
@@ -592,16 +593,10 @@ def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
             raise ValueError
     except ValueError:
         raise _Recusa(f"“{coluna}”: data inválida {texto[:30]!r}; use {FORMATOS_DE_DATA}") from None
-    # The year as written, then in UTC (as stored) and in the shop's zone (as the export writes
-    # it back): 2000-01-01T00:00+14:00 is 1999 in UTC, and its export would be refused. As
-    # written first: a zone's shift of the year 9999 is past any date (OverflowError).
-    fora = f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})"
-    if not ANO_MINIMO <= instante.year <= ANO_MAXIMO:
-        raise _Recusa(fora)
-    utc = instante.astimezone(UTC)
-    if not all(ANO_MINIMO <= i.year <= ANO_MAXIMO for i in (utc, utc.astimezone(fuso))):
-        raise _Recusa(fora)
-    return utc, precisao
+    # 2000-01-01T00:00+14:00 is 1999 in UTC, and its export would be refused.
+    if not ano_aceito(instante, fuso):
+        raise _Recusa(f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})")
+    return instante.astimezone(UTC), precisao
 
 
 def _offset(texto: str) -> str:

@@ -31,6 +31,7 @@ from ..fila.domain import (
     DadosInvalidos,
     MotivoPausa,
     Prioridade,
+    ano_aceito,
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
@@ -66,8 +67,15 @@ class NovaOrdemForm(Formulario):
     )
     confirmar_previsao = BooleanField("Sim, a previsão de entrega é mesmo no passado")
 
+    def __init__(self, *args: Any, fuso: tzinfo | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fuso = fuso  # the shop's: the time is typed there, and stored in UTC
+
     def validate_previsao_entrega(self, campo: Any) -> None:
-        if campo.data is not None and not ANO_MINIMO <= campo.data.year <= ANO_MAXIMO:
+        instante = campo.data
+        if instante is not None and self.fuso is not None and ano_aceito(instante):
+            instante = instante.replace(tzinfo=self.fuso)
+        if instante is not None and not ano_aceito(instante):
             raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
 
     def previsao_confirmada(self, agora_local: datetime) -> bool:
@@ -185,7 +193,7 @@ class PrometerForm(Formulario):
             valor = datetime.fromisoformat(campo.data)
         except (TypeError, ValueError):
             raise ValidationError("A previsão mostrada não é uma data.") from None
-        if valor.tzinfo is None or not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
+        if valor.tzinfo is None or not ano_aceito(valor):
             raise ValidationError("A previsão mostrada não é uma data.")
         campo.data = valor
 

@@ -700,10 +700,10 @@ def remover(fila_id: str) -> Any:
 @bp.post("/ordens")
 @exigir_gerente
 def adicionar() -> Any:
-    form = NovaOrdemForm()
+    relogio = componente(Clock)
+    form = NovaOrdemForm(fuso=relogio.fuso)
     filtros = _filtros_da_pagina()
     status = 400
-    relogio = componente(Clock)
     if form.validate() and form.previsao_confirmada(relogio.local(agora()) or agora()):
         try:
             item = fila().adicionar(
