@@ -285,3 +285,26 @@ def test_milhares_de_sockets_parados_nao_travam_o_health(settings: Settings, app
         finally:
             for conexao in parados:
                 conexao.close()
+
+
+def test_expect_100_continue_recebe_o_100_antes_do_corpo(settings: Settings, app) -> None:
+    """A client that sends `Expect: 100-continue` (curl does past 1 KiB) waits for "100
+    Continue" before its body: the worker says it before reading the body, not when the app
+    runs after that read (which waited for the client's own fallback, or a 408 at 15 s)."""
+    with gunicorn(settings) as (url, _):
+        porta = int(url.rsplit(":", 1)[1])
+        token = emitir(settings, "teste", extra=TOKEN_SERVICO)
+        corpo = json.dumps({"ordem_servico_id": 880701, "descricao": "x" * 2000}).encode()
+        with socket.create_connection(("127.0.0.1", porta), timeout=3) as conexao:
+            conexao.sendall(
+                f"POST /fila-execucao HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(corpo)}\r\n"
+                "Expect: 100-continue\r\nConnection: close\r\n\r\n".encode()
+            )
+            assert conexao.recv(64).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")  # within 3 s
+            conexao.sendall(corpo)
+            resposta = b""
+            while pedaco := conexao.recv(65536):
+                resposta += pedaco
+        assert resposta.startswith(b"HTTP/1.1 201"), resposta[:200]
+        assert b"HTTP/1.1 100" not in resposta  # said once

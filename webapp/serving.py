@@ -200,6 +200,12 @@ class Worker(GeventWorker):
                 # The whole body before the app runs (as nginx buffers it): a stalled client
                 # costs a greenlet, never a request half-handled by the app. Larger or
                 # chunked bodies are read by the app, under the same deadline (413 past it).
+                if getattr(req, "_expected_100_continue", False):
+                    # A client that waits for it before sending the body (curl past 1 KiB):
+                    # gunicorn would say it only when the app runs, after this read.
+                    req._expected_100_continue = False
+                    with contextlib.suppress(OSError):  # gone: the read below tells
+                        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
                 try:
                     corpo = req.body.read()
                 except gevent.GreenletExit:
