@@ -269,6 +269,23 @@ def test_nomes_de_mecanicos_da_oficina_viram_seus_numeros(app: Flask, tmp_path: 
     assert fila(app).count_documents({"mecanico_nome": {"$exists": True}}) == 0
 
 
+def test_nomes_em_outras_escritas_nao_se_confundem(app: Flask, tmp_path: Path) -> None:
+    """Names in any script stay themselves: 李四 and 王五 (both "" once their letters were
+    dropped as non-ASCII) are two people, and a line of 李四 goes to 李四, not to the other."""
+    aleatorias(app, 4, semente=4)
+    fila(app).update_many({}, {"$set": {"mecanico_responsavel_id": 103}})
+    usuarios = componente(Mongo, app).db["usuarios"]
+    usuarios.insert_one({"login": "li", "nome": "李四", "funcionario_id": 103, "papel": "mecanico"})
+    usuarios.insert_one(
+        {"login": "wang", "nome": "王五", "funcionario_id": 104, "papel": "mecanico"}
+    )
+    texto = exportado(app)
+    assert all(linha[5] == "李四" for linha in linhas(texto)[1:])
+    fila(app).delete_many({})
+    assert importar(app, arquivo(tmp_path, texto)).exit_code == 0
+    assert {d["mecanico_responsavel_id"] for d in fila(app).find()} == {103}
+
+
 # --- Refusals: every bad line, with its number; nothing written ----------------------------------
 
 

@@ -89,9 +89,11 @@ _PROTEGIDOS = "=+-@\t\r"
 
 
 def normalizar(texto: str) -> str:
-    """A name as compared here: no accents, lower case, single spaces."""
-    sem_acento = unicodedata.normalize("NFKD", texto).encode("ascii", "ignore").decode()
-    return " ".join(sem_acento.lower().split())
+    """A name as compared here: no accents, case folded, single spaces; letters of any script
+    kept (dropping what is not ASCII made 李四 and 王五 one empty name)."""
+    decomposto = unicodedata.normalize("NFKD", texto)
+    sem_acento = "".join(c for c in decomposto if not unicodedata.combining(c))
+    return " ".join(sem_acento.casefold().split())
 
 
 _PRIORIDADES = {
