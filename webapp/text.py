@@ -9,11 +9,23 @@ from collections.abc import Callable
 
 # Line breaks as a text may carry them (\r\n, \r, the Unicode separators): one \n each.
 _QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
+# Joiners a keyboard types inside some emoji (👨‍🔧) and scripts (Persian): format characters,
+# but a person's own.
+_DIGITAVEIS = frozenset("\u200c\u200d")
+
+
+def invisivel(caractere: str) -> bool:
+    """A character nobody sees or types again: a control (a NUL, an escape) or a format
+    character (zero-width space, a bidi override that turns a card's text around, a BOM),
+    but the joiners a keyboard types."""
+    categoria = unicodedata.category(caractere)
+    return categoria == "Cc" or (categoria == "Cf" and caractere not in _DIGITAVEIS)
 
 
 def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
-    """People's text as stored: without control characters (a NUL or an escape typed or sent
-    by a client is no part of a diagnosis, and a text of nothing else is empty), line breaks
+    """People's text as stored: without invisible characters (a NUL, an escape or a zero-width
+    space typed or sent by a client is no part of a diagnosis or a name, and a text of nothing
+    else is empty, so a required field says so), line breaks
     as \n (`linhas`: a long text keeps them and its tabs; else a one-line field gets spaces),
     trimmed; None when nothing is left."""
     if texto is None:
@@ -21,7 +33,7 @@ def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
     texto = _QUEBRAS.sub("\n", texto)
     if not linhas:
         texto = texto.replace("\n", " ").replace("\t", " ")
-    texto = "".join(c for c in texto if c in "\n\t" or unicodedata.category(c) != "Cc")
+    texto = "".join(c for c in texto if c in "\n\t" or not invisivel(c))
     return texto.strip() or None
 
 

@@ -56,6 +56,14 @@ def test_texto_de_gente_sem_caracteres_de_controle() -> None:
     )
     assert domain.limpar_texto("Ana\r\nSouza\tLima", linhas=False) == "Ana Souza Lima"
     assert domain.limpar_texto("\x00\x00 \n\x07") is None
+    # Zero-width and bidi format characters too (a name of them, a card's text reversed by
+    # U+202E), not the joiners typed inside an emoji or a Persian word.
+    assert domain.limpar_texto("\u200b\u200b") is None
+    assert domain.limpar_texto("\u202e\u2066Ana\ufeff", linhas=False) == "Ana"
+    assert (
+        domain.limpar_texto("Mecânico 👨\u200d🔧 می\u200cخواهم")
+        == "Mecânico 👨\u200d🔧 می\u200cخواهم"
+    )
     assert domain.limpar_texto(None) is None
     with pytest.raises(domain.DadosInvalidos, match="O diagnóstico não pode ser vazio."):
         domain.planejar_passo(

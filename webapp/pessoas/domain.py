@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..fila.domain import GESTORES, Ator, Papel
-from ..text import limpar_texto
+from ..text import invisivel, limpar_texto
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
@@ -253,19 +252,9 @@ def problema_da_senha(senha: str) -> str | None:
     U+200B): accepted, it would lock its owner out at the next sign-in (from another device)."""
     if not SENHA_MINIMA <= len(senha) <= SENHA_MAXIMA:
         return SENHA_TAMANHO
-    if any(_invisivel(c) for c in senha):
+    if any(invisivel(c) for c in senha):
         return SENHA_INVISIVEL
     return None
-
-
-# Joiners a keyboard types inside some emoji (👨‍🔧) and scripts (Persian): format characters,
-# but a person's own.
-_DIGITAVEIS = frozenset("\u200c\u200d")
-
-
-def _invisivel(caractere: str) -> bool:
-    categoria = unicodedata.category(caractere)
-    return categoria == "Cc" or (categoria == "Cf" and caractere not in _DIGITAVEIS)
 
 
 def em_ms(instante: datetime | None) -> int | None:
