@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -161,7 +162,9 @@ def ambiente_do_app(settings: Settings, **extra: str) -> dict[str, str]:
 @contextmanager
 def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """The app under gunicorn.conf.py (the production worker class) on this test's database;
-    yields its URL and the master process. `ambiente` adds or overrides settings."""
+    yields its URL and the master process. `ambiente` adds or overrides settings. Its log
+    (gunicorn's and the app's JSON lines, on stdout, and anything on stderr) goes to a file:
+    registro_do_gunicorn reads it."""
     from scripts import localdb  # noqa: PLC0415 - the tests' helper, not the app's
 
     porta = localdb.free_port()
@@ -170,20 +173,24 @@ def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subproc
     for nome in ("URL_API_OS", "BIND"):
         if nome not in ambiente:
             env.pop(nome, None)
+    registro = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed below
+        "w", prefix="gunicorn-", suffix=".log", delete=False
+    )
     processo = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=RAIZ,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=registro,
+        stderr=subprocess.STDOUT,
         text=True,
     )
+    processo.registro = registro.name  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{porta}"
     try:
         limite = time.monotonic() + 60
         while True:
             if processo.poll() is not None:
-                raise AssertionError(f"gunicorn saiu: {processo.stderr.read()}")  # type: ignore[union-attr]
+                raise AssertionError(f"gunicorn saiu: {registro_do_gunicorn(processo)}")
             try:
                 if requests.get(f"{url}/health", timeout=2).status_code == 200:
                     break
@@ -201,8 +208,15 @@ def gunicorn(settings: Settings, **ambiente: str) -> Iterator[tuple[str, subproc
         except subprocess.TimeoutExpired:
             processo.kill()
             processo.wait()
-        if processo.stderr:
-            processo.stderr.close()
+        registro.close()
+        Path(registro.name).unlink(missing_ok=True)
+
+
+def registro_do_gunicorn(processo: subprocess.Popen[str]) -> str:
+    """What gunicorn and the app wrote (the log's JSON lines, tracebacks), once it has exited:
+    send it SIGTERM first."""
+    processo.wait(timeout=30)
+    return Path(processo.registro).read_text()  # type: ignore[attr-defined]
 
 
 # --- Pages and live streams as the tests read them ------------------------------------------

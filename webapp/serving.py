@@ -211,7 +211,9 @@ class Worker(GeventWorker):
                 except gevent.GreenletExit:
                     return False  # past the deadline or dropped: 408 written, it closes
                 if len(corpo) < tamanho:  # the client closed before sending it all
-                    sock.encerrada = True
+                    # gunicorn's keep-alive loop reads on (it skips the rest of the body):
+                    # a closed client, quietly, not a 408 and a GreenletExit in the log.
+                    sock.encerrada, sock.no_corpo = True, False
                     return False
                 req.body = CorpoLido(corpo)
                 self.guardiao.esquecer(sock)
