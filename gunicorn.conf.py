@@ -31,6 +31,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # requests cooperate with gevent once the worker has patched the standard library.
 worker_class = "webapp.serving.Worker"
 worker_connections = int(os.environ.get("GUNICORN_CONEXOES", "2000"))
+# Who is believed about X-Forwarded-* is the app's call (TRUSTED_PROXY_NETWORKS,
+# webapp/proxies.py): gunicorn's own default believes X-Forwarded-Proto from loopback, so any
+# local client made the app write https:// addresses.
+forwarded_allow_ips = ""
 timeout = 60
 # Read deadlines in the worker itself (webapp/serving.py), so a direct path is as safe as one
 # through nginx: a request's line and headers must arrive within this many seconds of the

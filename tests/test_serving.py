@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 from tests.helpers import TOKEN_SERVICO, gunicorn, registro_do_gunicorn
+from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.settings import Settings
@@ -328,3 +329,23 @@ def test_corpo_abandonado_nao_enche_o_registro(settings: Settings, app) -> None:
     assert "Error handling request" not in registro and "GreenletExit" not in registro, registro[
         -3000:
     ]
+
+
+def test_x_forwarded_proto_de_quem_nao_e_proxy_nao_muda_o_esquema(
+    settings: Settings, app, usuarios_demo
+) -> None:
+    """Only TRUSTED_PROXY_NETWORKS is believed about X-Forwarded-*, gunicorn included: its
+    default believed X-Forwarded-Proto from loopback, and a local client made the app's
+    absolute addresses https:// (the job card's QR code, a TV's address)."""
+    with gunicorn(settings) as (url, _):
+        token = emitir(settings, "teste", extra=TOKEN_SERVICO)
+        r = requests.post(f"{url}/fila-execucao", json={"ordem_servico_id": 880801},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+        fila_id = r.json()["fila_id"]
+        sessao = requests.Session()
+        pagina = sessao.get(f"{url}/entrar", timeout=5)
+        dados = {"login": "gerente", "senha": "gerente123", "csrf_token": csrf_de(pagina.text)}
+        assert sessao.post(f"{url}/entrar", data=dados, timeout=5).ok
+        ficha = sessao.get(f"{url}/ordens/{fila_id}/ficha",
+                           headers={"X-Forwarded-Proto": "https"}, timeout=5).text  # fmt: skip
+        assert f'<span class="ficha-endereco">{url}/ordens/{fila_id}</span>' in ficha
