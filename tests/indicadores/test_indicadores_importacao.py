@@ -860,3 +860,15 @@ def test_cabecalho_largo_e_linhas_curtas_nao_enchem_a_memoria(app: Flask, tmp_pa
     assert "Linha 2: “Entrada na fila” está vazia" in r.output
     assert "300 linhas recusadas" in r.output
     assert pico < 40 * 2**20, f"{pico / 2**20:.0f} MB"
+
+
+def test_caminho_que_nao_e_um_arquivo_diz_por_que_em_portugues(app: Flask, tmp_path: Path) -> None:
+    """A folder, or a file that is not there: the reason in Portuguese (click's own check
+    answered "Path '/tmp' is a directory." in English), exit 1, nothing imported."""
+    for caminho, motivo in (
+        (tmp_path, "é uma pasta, não um arquivo"),
+        (tmp_path / "nao-existe.csv", "arquivo não encontrado"),
+    ):
+        r = importar(app, caminho)
+        assert r.exit_code == 1
+        assert f"Erro: não foi possível ler {caminho}: {motivo}." in r.output

@@ -5,6 +5,7 @@ exit status 1."""
 
 from __future__ import annotations
 
+import errno
 import io
 import sys
 from pathlib import Path
@@ -37,6 +38,14 @@ def decodificar(dados: bytes) -> str:
         return dados.decode("cp1252", errors="replace")
 
 
+# Why a file cannot be read, in the shop's words (the system's are in English).
+_MOTIVOS_DE_LEITURA = {
+    errno.ENOENT: "arquivo não encontrado",
+    errno.EISDIR: "é uma pasta, não um arquivo",
+    errno.EACCES: "sem permissão de leitura",
+}
+
+
 def _ordens(n: int) -> str:
     return quantos(n, "ordem", "ordens", "0 ordens")
 
@@ -50,7 +59,8 @@ def _lista(ordens: list[OrdemImportada]) -> str:
 @click.command(
     "importar-historico", short_help="Importa o histórico de ordens finalizadas de um CSV."
 )
-@click.argument("arquivo", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+# click's own checks answer in English: the path is checked here, when it is read.
+@click.argument("arquivo", type=click.Path(allow_dash=True, path_type=Path))
 @click.option(
     "--verificar", is_flag=True, help="Só confere o arquivo e diz o que faria; não grava nada."
 )
@@ -71,7 +81,8 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             with arquivo.open("rb") as entrada:
                 dados = entrada.read(TAMANHO_MAXIMO + 1)
     except OSError as erro:
-        click.echo(f"Erro: não foi possível ler {arquivo}: {erro.strerror or erro}", err=True)
+        motivo = _MOTIVOS_DE_LEITURA.get(erro.errno or 0, erro.strerror or str(erro))
+        click.echo(f"Erro: não foi possível ler {arquivo}: {motivo}.", err=True)
         raise SystemExit(1) from None
     if len(dados) > TAMANHO_MAXIMO:
         click.echo(
