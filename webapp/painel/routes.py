@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from bson import ObjectId
 from flask import Blueprint, Response, redirect, render_template, request, url_for
@@ -88,17 +89,20 @@ def _servidor_ms() -> int:
     return int(agora().timestamp() * 1000)
 
 
+def _desenho(painel: Painel) -> dict[str, Any]:
+    """What the page and every push draw the display from, with the server's time of it."""
+    return {
+        "colunas": painel.colunas,
+        "destaque": painel.destaque,
+        "mecanicos": painel.mecanicos,
+        "previsao": painel.previsao,
+        "atrasadas": painel.atrasadas,
+        "servidor_ms": _servidor_ms(),
+    }
+
+
 def _render() -> str:
-    painel = montar()
-    return render_template(
-        "painel/_mudanca.html",
-        colunas=painel.colunas,
-        destaque=painel.destaque,
-        mecanicos=painel.mecanicos,
-        previsao=painel.previsao,
-        atrasadas=painel.atrasadas,
-        servidor_ms=_servidor_ms(),
-    )
+    return render_template("painel/_mudanca.html", **_desenho(montar()))
 
 
 def _render_carga() -> str:
@@ -143,16 +147,10 @@ def index() -> Response:
         )  # fmt: skip
         resposta.headers["Cache-Control"] = "no-store"
         return resposta
-    painel = montar()
     corpo = render_template(
         "painel/index.html",
-        colunas=painel.colunas,
-        destaque=painel.destaque,
-        mecanicos=painel.mecanicos,
-        previsao=painel.previsao,
-        atrasadas=painel.atrasadas,
+        **_desenho(montar()),
         agora=componente(Clock).local(agora()),
-        servidor_ms=_servidor_ms(),
         batida_ms=componente(Settings).sse_batida_ms,
     )
     resposta = Response(corpo, mimetype="text/html")
