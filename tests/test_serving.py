@@ -95,7 +95,7 @@ def test_corpo_em_partes_malformado_da_400_sem_erro_no_registro(settings: Settin
                 assert "Requisição malformada".encode() in resposta
         processo.send_signal(signal.SIGTERM)
         registro = registro_do_gunicorn(processo)
-    # The app's own lines (a worker still booting may leave gunicorn's traceback at a stop).
+    # Nothing at ERROR, a worker stopped while it still boots included.
     assert '"level": "ERROR"' not in registro and "erro inesperado" not in registro, registro
     assert "InvalidChunkSize" not in registro and "LimitRequestHeaders" not in registro
 

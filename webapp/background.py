@@ -81,7 +81,10 @@ class LacoDeFundo:
                 )
                 parar.wait(espera)
                 continue
-            except Exception:
+            except Exception as erro:
+                if parar.is_set():  # a turn the process's stop cut short (SIGTERM): no error
+                    self.log.info("%s interrompido pela parada: %r", self.descricao, erro)
+                    break
                 self.log.exception("erro inesperado: %s", self.descricao)
                 parar.wait(self.espera_apos_erro_s())
                 continue

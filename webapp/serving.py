@@ -234,9 +234,12 @@ class Worker(GeventWorker):
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
-        if isinstance(self.wsgi, Aplicacao):
+        # A worker stopped while it still boots has no app yet (it was 'Exception in worker
+        # process', exit code 3), and no stream to end.
+        app = getattr(self, "wsgi", None)
+        if isinstance(app, Aplicacao):
             # Out of the signal handler: ending the streams takes locks.
-            gevent.spawn(componente(Broker, self.wsgi).encerrar)
+            gevent.spawn(componente(Broker, app).encerrar)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         if req is not None and getattr(req, "path", None):

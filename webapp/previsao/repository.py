@@ -140,6 +140,11 @@ class PrevisaoRepository:
         """Let go of the lease (a process stopping), so another takes it at once."""
         self.calculo.update_one({"_id": LEASE, "dono": dono}, {"$set": {"dono": None, "ate": None}})
 
+    def apagar_tudo(self) -> None:
+        """Forget every forecast (`make bench-previsao-orcamento` starts each run from an
+        empty store)."""
+        self.previsoes.delete_many({})
+
     def pedir(self) -> None:
         """Ask the process that computes for a recompute (a change made in another process):
         it sees the counter move at its next turn. Not the lease's document: a write there
