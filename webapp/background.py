@@ -4,7 +4,8 @@
 The thread does not survive a fork (gunicorn's workers, `--preload`), so each request asks
 `garantir()`, which starts it in this process unless it was stopped on purpose. A turn that
 fails on the database backs off (0.5 s doubling to 10 s) and goes on; a closed client ends the
-loop (the app is going away); anything else is logged and retried after the idle wait.
+loop (the app is going away); anything else is logged and retried after the idle wait, or,
+when the process's stop cut that turn short, ends the loop with an info line.
 """
 
 from __future__ import annotations
