@@ -28,7 +28,7 @@ from tests.navegador import (
     ler_painel,
     ler_quadro,
 )
-from webapp import errors
+from webapp import errors, sse
 from webapp.clock import Clock
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
@@ -119,6 +119,39 @@ def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
         pessoa.pagina.clock.run_for("00:31")
     pessoa.pagina.wait_for_timeout(300)  # its swap, and the script that follows it
     expect(aviso).to_have_count(1)
+
+
+def test_aviso_de_stream_recusado_some_quando_ele_conecta(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A live stream the server refused (503: streams past the worker's ceiling, or 429) says
+    why in #anuncios; once it connects again the notice goes (a stream fires no
+    htmx:after:request, so it stayed all shift)."""
+    pessoa = abrir(TABLET)
+    recusar = {"vezes": 1}
+
+    def responder(rota) -> None:
+        if recusar["vezes"]:
+            recusar["vezes"] -= 1
+            cabecalhos = rota.request.all_headers()
+            with app.test_request_context("/eventos", headers=cabecalhos):
+                lotado = sse.recusa(sse.LOTADO)  # what the app answers past the ceiling
+            rota.fulfill(status=503, content_type="text/html", body=lotado.get_data())
+        else:
+            rota.continue_()
+
+    pessoa.pagina.clock.install()
+    pessoa.entrar("mecanico", "mecanico123")
+    pessoa.pagina.route("**/eventos?*", responder)
+    pessoa.pagina.reload()  # the board opened again, its stream refused this time
+    aviso = pessoa.pagina.locator("#anuncios .aviso-erro")
+    expect(aviso).to_have_text(sse.LOTADO)
+    for _ in range(4):  # the liveness' reconnect, with its back-off
+        pessoa.pagina.clock.run_for("00:20")
+        if aviso.count() == 0:
+            break
+    expect(aviso).to_have_count(0)
+    expect(pessoa.pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
 
 
 # --- what each screen shows, against what the database says ------------------------------------

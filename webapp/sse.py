@@ -31,8 +31,10 @@ RECARGA_S = 600.0
 # What one viewer (a person, a TV pass) may watch at once in a process: as many streams as it
 # likes (a shop may open a thousand screens with one pass), but no more than this many
 # distinct views (a board's filters), each rendered once per change for all its streams:
-# a thousand streams with a thousand searches made one change cost seconds of renders.
-VISOES_POR_ACESSO = 8
+# a thousand streams with a thousand searches made one change cost seconds of renders. A page
+# left holds its view until the next beat finds it gone (up to SSE_BATIDA_MS): a manager going
+# through every mechanic's board in turn stays far below this.
+VISOES_POR_ACESSO = 24
 VISOES_DEMAIS = (
     "Quadros com filtros diferentes demais abertos com este acesso; feche as abas que não usa "
     "e tente de novo."
@@ -201,6 +203,11 @@ def transmitir(
             tudo = len(lote) > LOTE_MAXIMO or any(e.tipo == RESSINCRONIZAR for e in lote)
             if dia is not None and (amanha := dia()) != hoje:
                 hoje, tudo = amanha, True
+            if lote or agora >= recarga:
+                # A change (sent here, or left out because this page's own answer showed it)
+                # or the whole state moves what the screen shows: the next beat sends the
+                # counts again, whatever it sent last (they may be back to that, unshown).
+                enviado_pelo_relogio = None
             enviadas = []
             if tudo or agora >= recarga:
                 recarga = agora + (recarga_s or float("inf"))
@@ -214,9 +221,6 @@ def transmitir(
                 if das_previsoes and previsoes:
                     enviadas.append(previsoes(das_previsoes) or "")
             for html in filter(None, enviadas):
-                # It carried the counts as they were then: the next beat sends them again,
-                # whatever it sent last (they may be back to that and still not shown).
-                enviado_pelo_relogio = None
                 yield mensagem(html)
             if agora >= batida:
                 batida = agora + heartbeat

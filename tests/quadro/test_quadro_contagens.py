@@ -11,12 +11,12 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.helpers import Api, stream_de_teste
+from tests.helpers import Api, Quadro, stream_de_teste
 from tests.navegador import ARTEFATOS, TABLET
 from webapp.clock import agora
 from webapp.components import componente
 from webapp.fila.demo import USUARIOS_DEMO
-from webapp.fila.domain import Ator, Papel
+from webapp.fila.domain import Ator, Papel, Prioridade
 from webapp.fila.service import FilaService
 from webapp.pessoas.repository import PessoasRepository
 from webapp.settings import Settings
@@ -264,6 +264,43 @@ def test_batida_manda_a_contagem_de_novo_depois_de_um_push(
         componente(FilaService, app).remover(atrasada, Ator("gerente", Papel.GERENTE))
         api.criar(7112, placa="VEN1C03")
         leitor.proxima(timeout=2, com='class="atrasadas-contagem">0<')
+        # The other promise passes before the first beat (3 s after connecting).
+        assert um in leitor.proxima(timeout=5, com="atrasadas-contagem tem")["data"]
+    finally:
+        leitor.fechar()
+
+
+def test_batida_manda_a_contagem_depois_da_propria_resposta_da_pagina(
+    make_app, settings: Settings, entrar
+) -> None:
+    """The same after the page's own change, which its stream leaves out (its answer showed
+    it): 1 late by its stage sent at connecting, the page's priority change makes it 0 on
+    screen, another promise passes within the beat: the beat sends 1 again."""
+    app = make_app(sse_batida_ms=3000)
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    fila = componente(FilaService, app)
+    tarde = fila.adicionar(
+        7120,
+        Ator("teste", Papel.GERENTE),
+        Prioridade.URGENTE,
+        {},
+        instante=agora() - timedelta(minutes=70),
+    )  # fmt: skip  (waiting 70 min: past URGENTE's red threshold, late by its stage)
+    logo = (agora() + timedelta(seconds=2)).astimezone(UTC).isoformat()
+    Api(app.test_client(), settings).criar(7121, previsao_entrega=logo)
+    gerente = app.test_client()
+    assert entrar(gerente, "gerente", "gerente123").status_code == 302
+    quadro = Quadro(gerente)
+    _, leitor = stream_de_teste(gerente, "/eventos?quadro=pagina-1")
+    try:
+        um = '<span id="atrasadas-contagem" class="atrasadas-contagem tem">1</span>'
+        assert um in leitor.proxima()["data"]
+        r = gerente.post(
+            f"/ordens/{tarde['_id']}/prioridade",
+            data={"csrf_token": quadro.token, "prioridade": "BAIXA"},
+            headers={"HX-Request": "true", "X-Quadro": "pagina-1"},
+        )
+        assert r.status_code == 200 and 'class="atrasadas-contagem">0<' in r.text
         # The other promise passes before the first beat (3 s after connecting).
         assert um in leitor.proxima(timeout=5, com="atrasadas-contagem tem")["data"]
     finally:

@@ -374,7 +374,10 @@ class Leitor:
         try:
             return self._ordem(numero, campos)
         except _Recusa as recusa:
-            raise LinhaRecusada(numero, str(recusa)) from None
+            motivo = str(recusa)
+        # Raised out here: a refusal kept for the summary holds no traceback (its frames hold
+        # the line's fields), not even through the inner one's context.
+        raise LinhaRecusada(numero, motivo)
 
     def _valor(self, campos: list[str], coluna: str) -> str:
         if coluna not in self._posicoes:  # each name normalised once, not once a line
