@@ -383,7 +383,7 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
 
 
-def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas) -> None:
+def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas, app: Flask) -> None:
     """The card's "Confirmar remoção" carries the version it showed: an order a mechanic began
     since is not removed unseen (409, who did what and when, the card as it is now); the
     version it has now removes it. Without the field (a page from before), as it is."""
@@ -407,6 +407,13 @@ def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas) -> None:
     r = gerente.post(f"/ordens/{fila_id}/remover", {"versao": str(atual)}, htmx=True)
     assert r.status_code == 200 and "removida" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
+    # An order stored before versions were kept: its card says 1, and removes it.
+    antiga = api.criar(513)["fila_id"]
+    componente(Mongo, app).db.fila_execucao.update_one(
+        {"ordem_servico_id": 513}, {"$unset": {"versao": ""}}
+    )
+    r = gerente.post(f"/ordens/{antiga}/remover", {"versao": "1"}, htmx=True)
+    assert r.status_code == 200 and "removida" in r.text
 
 
 def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoas) -> None:

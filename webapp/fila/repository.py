@@ -238,7 +238,8 @@ class FilaRepository:
         deleted."""
         filtro: dict[str, Any] = {"_id": fila_id}
         if versao is not None:
-            filtro["versao"] = versao
+            # A card shows 1 for an order stored before versions were kept (cartoes.cards).
+            filtro["versao"] = {"$in": [1, None]} if versao == 1 else versao
 
         def _remover(session: Any) -> dict[str, Any] | None:
             item = self.fila.find_one_and_delete(filtro, session=session)
