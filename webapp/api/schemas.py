@@ -26,6 +26,7 @@ from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status, ano_aceito
 from ..mongo import INT64_MAX
 from ..previsao.queries import NENHUMA, Previsoes
 
+ANO_FORA = f"use uma data entre os anos {ANO_MINIMO} e {ANO_MAXIMO}"
 # Past 2**53 a number written with a decimal point has already lost digits when it is read
 # (123456789012345678.0 reads as ...680): another OS, not the one sent.
 INTEIRO_EXATO = 2**53
@@ -410,7 +411,7 @@ _MENSAGENS = {
     "string_too_long": "deve ter no máximo {max_length} caracteres",
     "model_type": "o corpo deve ser um objeto JSON",
     "json_invalid": "JSON malformado",
-    "ano_fora": f"use uma data entre os anos {ANO_MINIMO} e {ANO_MAXIMO}",
+    "ano_fora": ANO_FORA,
 }
 
 
