@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 
@@ -12,6 +13,23 @@ def agora() -> datetime:
     """Now in UTC, at the millisecond precision MongoDB stores."""
     instante = datetime.now(UTC)
     return instante.replace(microsecond=instante.microsecond // 1000 * 1000)
+
+
+@overload
+def em_ms(instante: datetime) -> int: ...
+@overload
+def em_ms(instante: None) -> None: ...
+@overload
+def em_ms(instante: datetime | None) -> int | None: ...
+def em_ms(instante: datetime | None) -> int | None:
+    """An instant in epoch milliseconds, as MongoDB keeps it (naive means UTC): a record's
+    version as a form carries it, a cursor's or a card's sort key, a time a page counts
+    from."""
+    if instante is None:
+        return None
+    if instante.tzinfo is None:
+        instante = instante.replace(tzinfo=UTC)
+    return int(instante.timestamp() * 1000)
 
 
 def duracao(segundos: float) -> str:

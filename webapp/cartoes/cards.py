@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from ..clock import duracao
+from ..clock import duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
@@ -311,11 +311,11 @@ def ordem(item: Mapping[str, Any]) -> str:
     cannot be shown sorts last ("~")."""
     oid = getattr(item.get("_id"), "binary", None) or bytes(12)  # an ObjectId's 12 bytes
     if item["status"] == Status.FINALIZADA and item.get("dta_fim_reparo"):
-        ms = _MS_MAXIMO - int(item["dta_fim_reparo"].timestamp() * 1000)
+        ms = _MS_MAXIMO - em_ms(item["dta_fim_reparo"])
         oid = bytes(b ^ 0xFF for b in oid)  # descending _id as an ascending text
         return _texto_ordenado(ms.to_bytes(6, "big") + oid)
     prioridade = Prioridade(item["prioridade"]).ordem
-    ms = int(item["dta_criacao"].timestamp() * 1000)
+    ms = em_ms(item["dta_criacao"])
     return f"{prioridade}{_texto_ordenado(ms.to_bytes(6, 'big') + oid)}"
 
 

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from ..clock import em_ms
 from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
 from .repository import COLECAO, ETAPA_ATUAL, FILA_DO_QUADRO, FINALIZADAS_DO_QUADRO, ORDEM_FILA
@@ -327,8 +328,8 @@ def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
 def cursor(item: dict[str, Any]) -> str:
     """Where a board column's page ends (the last card's sort key), for the next page."""
     if item.get("status") == Status.FINALIZADA:
-        return f"f.{_ms(item['dta_fim_reparo'])}.{item['_id']}"
-    return f"a.{item['prioridade_ordem']}.{_ms(item['dta_criacao'])}.{item['_id']}"
+        return f"f.{em_ms(item['dta_fim_reparo'])}.{item['_id']}"
+    return f"a.{item['prioridade_ordem']}.{em_ms(item['dta_criacao'])}.{item['_id']}"
 
 
 def _finalizadas_no_quadro(de: datetime, ate: datetime) -> dict[str, Any]:
@@ -337,18 +338,14 @@ def _finalizadas_no_quadro(de: datetime, ate: datetime) -> dict[str, Any]:
     return {"status": Status.FINALIZADA, "dta_fim_reparo": fim, **NAO_IMPORTADA}
 
 
-def _ms(instante: datetime) -> int:
-    return int(instante.timestamp() * 1000)
-
-
 class CursorInvalido(ValueError):
     """A page cursor that no page of ours produced (edited by hand, or from another column)."""
 
 
 _ORDENS = frozenset(p.ordem for p in Prioridade)
 # The instants a cursor may carry: those of the dates the queue accepts (domain.ANO_*).
-_MS_MINIMO = int(datetime(ANO_MINIMO, 1, 1, tzinfo=UTC).timestamp() * 1000)
-_MS_MAXIMO = int(datetime(ANO_MAXIMO + 1, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_MS_MINIMO = em_ms(datetime(ANO_MINIMO, 1, 1, tzinfo=UTC))
+_MS_MAXIMO = em_ms(datetime(ANO_MAXIMO + 1, 1, 1, tzinfo=UTC))
 
 
 def _instante(texto: str) -> datetime:

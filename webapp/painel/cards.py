@@ -11,6 +11,7 @@ from typing import Any
 
 from ..cartoes import cards as quadro
 from ..cartoes.cards import Coluna, Contexto
+from ..clock import em_ms
 from ..fila import domain, labels, stages
 from ..fila.domain import Status
 
@@ -94,7 +95,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         prometida=quadro.hora_ou_dia(c.previsao_entrega, ctx)
         if c.previsao_entrega and (c.entrega_atrasada or pendente)
         else None,
-        prometida_ms=int(c.previsao_entrega.timestamp() * 1000) if pendente else None,
+        prometida_ms=em_ms(c.previsao_entrega) if pendente else None,
     )
 
 

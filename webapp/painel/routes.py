@@ -19,7 +19,7 @@ from .. import assets, broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
 from ..cartoes.service import contar_atrasadas, contexto, mecanicos
-from ..clock import Clock, agora
+from ..clock import Clock, agora, em_ms
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
 from ..configuracoes.repository import ConfiguracoesRepository
@@ -86,7 +86,7 @@ def montar() -> Painel:
 def _servidor_ms() -> int:
     """The server's clock, in epoch ms, as a render says it: the TV counts its clock and its
     times from the last one it got (painel-relogio.js), not from its own clock."""
-    return int(agora().timestamp() * 1000)
+    return em_ms(agora())
 
 
 def _desenho(painel: Painel) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..fila.domain import GESTORES, Ator, Papel
@@ -255,13 +255,3 @@ def problema_da_senha(senha: str) -> str | None:
     if any(invisivel(c) for c in senha):
         return SENHA_INVISIVEL
     return None
-
-
-def em_ms(instante: datetime | None) -> int | None:
-    """An instant as MongoDB keeps it (milliseconds; naive means UTC): a record's version as
-    its form carries it and as the repository compares it."""
-    if instante is None:
-        return None
-    if instante.tzinfo is None:
-        instante = instante.replace(tzinfo=UTC)
-    return int(instante.timestamp() * 1000)

@@ -9,6 +9,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..clock import em_ms
 from ..forms import Formulario, InteiroOpcional, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
 from .domain import (
@@ -19,7 +20,6 @@ from .domain import (
     SENHA_TAMANHO,
     Papel,
     Usuario,
-    em_ms,
     papeis_que_concede,
 )
 

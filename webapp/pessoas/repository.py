@@ -15,6 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
+from ..clock import em_ms
 from ..mongo import atualizar_indices
 from .domain import (
     EDITAVEIS,
@@ -24,7 +25,6 @@ from .domain import (
     UltimoAdmin,
     Usuario,
     UsuarioInvalido,
-    em_ms,
     mudancas,
     normalizar_login,
     problema_da_senha,
