@@ -25,9 +25,9 @@ def invisivel(caractere: str) -> bool:
 def limpar_texto(texto: str | None, *, linhas: bool = True) -> str | None:
     """People's text as stored: without invisible characters (a NUL, an escape or a zero-width
     space typed or sent by a client is no part of a diagnosis or a name, and a text of nothing
-    else is empty, so a required field says so), line breaks
-    as \n (`linhas`: a long text keeps them and its tabs; else a one-line field gets spaces),
-    trimmed; None when nothing is left."""
+    else is empty, so a required field says so), line breaks as \n (`linhas`: a long text
+    keeps them and its tabs; else a one-line field gets spaces), trimmed; None when nothing
+    is left."""
     if texto is None:
         return None
     texto = _QUEBRAS.sub("\n", texto)

@@ -72,10 +72,10 @@ class NovaOrdemForm(Formulario):
         self.fuso = fuso  # the shop's: the time is typed there, and stored in UTC
 
     def validate_previsao_entrega(self, campo: Any) -> None:
-        instante = campo.data
-        if instante is not None and self.fuso is not None and ano_aceito(instante):
-            instante = instante.replace(tzinfo=self.fuso)
-        if instante is not None and not ano_aceito(instante):
+        if campo.data is None:
+            return
+        instante = campo.data if self.fuso is None else campo.data.replace(tzinfo=self.fuso)
+        if not ano_aceito(instante):
             raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
 
     def previsao_confirmada(self, agora_local: datetime) -> bool:
