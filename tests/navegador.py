@@ -4,17 +4,19 @@ tests (marked `navegador`)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from flask import Flask, Response
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from scripts import localdb
 from tests.helpers import RAIZ, TOKEN_SERVICO, ambiente_do_app
@@ -111,6 +113,42 @@ def abrir(navegador: Browser, live_server: str) -> Iterator:
     yield _abrir
     for pessoa in pessoas:
         pessoa.fechar()
+
+
+# --- answers a test gives in the server's place (page.route handlers) ----------------------------
+
+
+def uma_vez(tratar: Callable[[Route], None]) -> Callable[[Route], None]:
+    """A route handler: the first request goes to `tratar`, every later one on as it is."""
+    pendente = [True]
+
+    def rota(r: Route) -> None:
+        if pendente:
+            pendente.clear()
+            tratar(r)
+        else:
+            r.continue_()
+
+    return rota
+
+
+def sem_csrf(rota: Route) -> None:
+    """The request goes on with its form's CSRF token spoiled: the server refuses it (400 with
+    the reason)."""
+    corpo = re.sub(r"csrf_token=[^&]*", "csrf_token=x", rota.request.post_data or "")
+    rota.continue_(post_data=corpo)
+
+
+def responder_como(
+    app: Flask, rota: Route, caminho: str, resposta: Callable[[], Response]
+) -> Response:
+    """Answer the browser's request with what the app's `resposta()` makes of that very
+    request (its headers, HX-Source included): an answer of the real stack in a state a test
+    cannot cheaply cause (the database down, the worker's streams full). Returns it."""
+    with app.test_request_context(caminho, headers=rota.request.all_headers()):
+        dada = resposta()
+    rota.fulfill(status=dada.status_code, content_type="text/html", body=dada.get_data())
+    return dada
 
 
 class ApiHttp:

@@ -3,13 +3,11 @@ app on a real HTTP server and the real mongod. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, sem_csrf
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.settings import Settings
@@ -181,30 +179,49 @@ def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
     expect(formulario).to_be_focused()
 
 
+def _em_diagnostico(api: ApiHttp, os_id: int) -> str:
+    """An order in diagnosis with mechanic 101 (before the page opens: its card then carries
+    the page's own forms, with their CSRF token). Its id."""
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": os_id})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    return fila_id
+
+
+def _digitando_quando_outro_muda(api: ApiHttp, mecanico: Pessoa, fila_id: str) -> None:
+    """Its mechanic types the diagnosis when a manager makes the order urgent: the change
+    waits, the card says so."""
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
+
+
+def _desiste_e_ve_a_mudanca(mecanico: Pessoa, fila_id: str) -> None:
+    """She clears and closes the form: the change that waited shows."""
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_label("Diagnóstico").fill("")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    mecanico.pagina.locator("h1, .topo").first.click()
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
+    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+
+
 def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     """Someone changes a card while its mechanic types: the change waits. Her submit never
     reaches the server (Wi-Fi gone): the change still waits, and shows once she gives up."""
     api = ApiHttp(live_server, settings)
-    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8101})["fila_id"]
-    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    fila_id = _em_diagnostico(api, 8101)
     mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
-    p = mecanico.pagina
+    _digitando_quando_outro_muda(api, mecanico, fila_id)
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
-    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
-    expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
-    p.route("**/passo/**", lambda rota: rota.abort())
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.abort())
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
     expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
-    p.unroute("**/passo/**")
-    cartao.get_by_label("Diagnóstico").fill("")  # she gives up: clears and closes the form
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    p.locator("h1, .topo").first.click()
-    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
-    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+    mecanico.pagina.unroute("**/passo/**")
+    _desiste_e_ve_a_mudanca(mecanico, fila_id)
 
 
 def test_mudanca_guardada_sobrevive_a_uma_recusa_sem_cartao(
@@ -214,29 +231,15 @@ def test_mudanca_guardada_sobrevive_a_uma_recusa_sem_cartao(
     card): the answer does not carry the card's state, so the change still waits. It was
     dropped, and the card kept its old priority until the 10-minute redraw."""
     api = ApiHttp(live_server, settings)
-    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8102})["fila_id"]
-    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    fila_id = _em_diagnostico(api, 8102)
     mecanico = abrir(TABLET).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
-    p = mecanico.pagina
+    _digitando_quando_outro_muda(api, mecanico, fila_id)
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
-    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
-    expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
-    p.route(
-        "**/passo/**",
-        lambda rota: rota.continue_(
-            post_data=re.sub(r"csrf_token=[^&]*", "csrf_token=x", rota.request.post_data or "")
-        ),
-    )
+    mecanico.pagina.route("**/passo/**", sem_csrf)
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
-    expect(p.locator("#anuncios .aviso-erro")).to_contain_text("formulário inválido")
-    p.unroute("**/passo/**")
-    cartao.get_by_label("Diagnóstico").fill("")  # she gives up: clears and closes the form
-    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    p.locator("h1, .topo").first.click()
-    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
-    expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+    expect(mecanico.pagina.locator("#anuncios .aviso-erro")).to_contain_text("formulário inválido")
+    mecanico.pagina.unroute("**/passo/**")
+    _desiste_e_ve_a_mudanca(mecanico, fila_id)
 
 
 def test_arrastar_sem_rede_diz_que_nao_salvou_e_tenta_de_novo(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.helpers import Api, servidor_http
 from tests.navegador import (
@@ -27,6 +27,9 @@ from tests.navegador import (
     ServidorEmProcesso,
     ler_painel,
     ler_quadro,
+    responder_como,
+    sem_csrf,
+    uma_vez,
 )
 from webapp import errors, sse
 from webapp.clock import Clock
@@ -81,22 +84,16 @@ def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
     pessoa = abrir(TABLET)
     pessoa.pagina.clock.install()
     pessoa.entrar("mecanico", "mecanico123")
-    fora = {"vezes": 1}
 
-    def responder(rota) -> None:
-        if fora["vezes"]:
-            fora["vezes"] -= 1
-            # What the app answers this very request (its headers, HX-Source included) when
-            # the database is down (errors.resposta, as its handler calls it).
-            cabecalhos = rota.request.all_headers()
-            with app.test_request_context("/situacao-os", headers=cabecalhos):
-                fora_do_ar = errors.resposta(503, MENSAGENS_HTTP[503])
-            assert 'data-fonte="div#situacao-os"' in fora_do_ar.get_data(as_text=True)
-            rota.fulfill(status=503, content_type="text/html", body=fora_do_ar.get_data())
-        else:
-            rota.continue_()
+    def fora_do_ar(rota: Route) -> None:
+        # What the app answers this very request when the database is down (errors.resposta,
+        # as its handler calls it).
+        dada = responder_como(
+            app, rota, "/situacao-os", lambda: errors.resposta(503, MENSAGENS_HTTP[503])
+        )
+        assert 'data-fonte="div#situacao-os"' in dada.get_data(as_text=True)
 
-    pessoa.pagina.route("**/situacao-os", responder)
+    pessoa.pagina.route("**/situacao-os", uma_vez(fora_do_ar))
     aviso = pessoa.pagina.locator("#anuncios .aviso-erro")
     pessoa.pagina.clock.run_for("00:31")
     expect(aviso).to_have_text(MENSAGENS_HTTP[503])
@@ -106,12 +103,7 @@ def test_aviso_de_banco_fora_de_uma_leitura_some_quando_o_servidor_volta(
     expect(pessoa.pagina.locator("#conteudo > #situacao-os")).to_have_count(1)
     # A tap the server refuses (the form's CSRF token spoiled: 400 with the reason): its
     # notice stays through the next successful poll.
-    pessoa.pagina.route(
-        "**/ordens/**",
-        lambda rota: rota.continue_(
-            post_data=re.sub(r"csrf_token=[^&]*", "csrf_token=x", rota.request.post_data or "")
-        ),
-    )
+    pessoa.pagina.route("**/ordens/**", sem_csrf)
     pessoa.cartao(fila_id).get_by_role("button", name="Iniciar diagnóstico").click()
     expect(aviso).to_have_count(1)
     expect(aviso).to_have_attribute("data-fonte", "form")  # the server's own
@@ -128,21 +120,12 @@ def test_aviso_de_stream_recusado_some_quando_ele_conecta(
     why in #anuncios; once it connects again the notice goes (a stream fires no
     htmx:after:request, so it stayed all shift)."""
     pessoa = abrir(TABLET)
-    recusar = {"vezes": 1}
-
-    def responder(rota) -> None:
-        if recusar["vezes"]:
-            recusar["vezes"] -= 1
-            cabecalhos = rota.request.all_headers()
-            with app.test_request_context("/eventos", headers=cabecalhos):
-                lotado = sse.recusa(sse.LOTADO)  # what the app answers past the ceiling
-            rota.fulfill(status=503, content_type="text/html", body=lotado.get_data())
-        else:
-            rota.continue_()
-
     pessoa.pagina.clock.install()
     pessoa.entrar("mecanico", "mecanico123")
-    pessoa.pagina.route("**/eventos?*", responder)
+    lotado = uma_vez(  # what the app answers past the worker's ceiling of streams
+        lambda rota: responder_como(app, rota, "/eventos", lambda: sse.recusa(sse.LOTADO))
+    )
+    pessoa.pagina.route("**/eventos?*", lotado)
     pessoa.pagina.reload()  # the board opened again, its stream refused this time
     aviso = pessoa.pagina.locator("#anuncios .aviso-erro")
     expect(aviso).to_have_text(sse.LOTADO)

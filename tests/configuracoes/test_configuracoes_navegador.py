@@ -4,13 +4,12 @@ address) and shown as a QR code that the page draws without any request."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.navegador import ARGS, ARTEFATOS, CHROMIUM, DESKTOP, TABLET, Pessoa
+from tests.navegador import ARGS, ARTEFATOS, CHROMIUM, DESKTOP, TABLET, Pessoa, sem_csrf, uma_vez
 
 pytestmark = pytest.mark.navegador
 
@@ -106,17 +105,7 @@ def test_aviso_de_um_envio_recusado_some_quando_o_mesmo_formulario_salva(
     gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
     p = gerente.pagina
     p.goto("/configuracoes")
-    estragar = {"vezes": 1}
-
-    def rota(r) -> None:  # the first save's CSRF token spoiled: 400 with the reason
-        if estragar["vezes"]:
-            estragar["vezes"] -= 1
-            corpo = re.sub(r"csrf_token=[^&]*", "csrf_token=x", r.request.post_data or "")
-            r.continue_(post_data=corpo)
-        else:
-            r.continue_()
-
-    p.route("**/configuracoes/limites", rota)
+    p.route("**/configuracoes/limites", uma_vez(sem_csrf))  # the first save refused: 400
     aviso = p.locator("#anuncios .aviso-erro")
     p.get_by_role("button", name="Salvar limites").click()
     expect(aviso).to_contain_text("formulário inválido")
