@@ -101,3 +101,39 @@ def test_parametros_de_consulta_com_limites_de_json_schema(
     assert limite.is_valid(500) and not limite.is_valid(501) and not limite.is_valid(0)
     assert api.get("/fila-execucao?limit=501").status_code == 400
     assert api.get("/fila-execucao?limit=500").status_code == 200
+
+
+# A value for each required field the API's bodies have, valid for any of them.
+EXEMPLOS = {
+    "ordem_servico_id": 99001,
+    "prioridade": "URGENTE",
+    "mecanico_responsavel_id": 7,
+    "diagnostico": "Pastilhas gastas",
+}
+
+
+def _corpo(documento: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
+    conteudo = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if conteudo is None:
+        return None
+    nome = conteudo["schema"]["$ref"].rsplit("/", 1)[1]
+    return {k: EXEMPLOS[k] for k in documento["components"]["schemas"][nome].get("required", [])}
+
+
+def test_cada_resposta_a_um_mecanico_esta_no_documento(documento: dict[str, Any], api: Api) -> None:
+    """Every answer a mechanic's token can get is in the document: a tool generated from it
+    knows the 403 of a manager's action (adding an OS once lacked it)."""
+    item = api.criar(99000)
+    valores = {"fila_id": item["fila_id"], "ordem_servico_id": "99000"}
+    mecanico = api.como("mecanico")
+    faltam = []
+    for caminho, operacoes in documento["paths"].items():
+        url = caminho.format(**valores)
+        for metodo, op in operacoes.items():
+            r = mecanico.client.open(
+                url, method=metodo.upper(), json=_corpo(documento, op), headers=mecanico.headers()
+            )
+            assert r.status_code != 500, (metodo, url)
+            if str(r.status_code) not in op["responses"]:
+                faltam.append((metodo, caminho, r.status_code))
+    assert faltam == []

@@ -550,6 +550,24 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
 
 
+def test_mostrar_mais_le_os_nomes_uma_vez_por_pagina(api: Api, pessoas, app: Flask) -> None:
+    """A column's next page ("Mostrar mais") reads the mechanics' names once for its 40 cards,
+    not once per card."""
+    for n in range(45):
+        fila_id = api.criar(7200 + n)["fila_id"]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101 + n % 2})
+    mecanico = pessoas["mecanico"]
+    primeira = mecanico.pagina("/")
+    mais = re.search(r'href="(/colunas/EM_DIAGNOSTICO\?[^"]*depois=[^"]*)"', primeira)
+    assert mais is not None
+    db = componente(Mongo, app).db
+    with consultas_de(db, "usuarios") as consultas:
+        pagina = mecanico.pagina(html.unescape(mais[1]))
+    assert len(re.findall(r'<li id="cartao-', pagina)) == 5
+    nomes = [c for c in consultas if "funcionario_id" in str(c["command"].get("filter"))]
+    assert len(nomes) == 1, nomes
+
+
 def test_contagens_das_colunas_abertas_so_leem_o_indice(api: Api, app: Flask) -> None:
     """The columns' counts (every GET / and every push of them): an open column is counted
     from its index keys alone, never reading a card's document (one aggregation of the four

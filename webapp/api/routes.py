@@ -165,7 +165,7 @@ def docs() -> str:
     status=201,
     resposta=s.ItemFila,
     corpo=s.NovaOrdem,
-    erros=(409,),
+    erros=(403, 409),
 )
 def adicionar(corpo: s.NovaOrdem) -> Any:
     # The year in the shop's zone too (the schema knows none): 2000-01-01T01:00Z is 1999

@@ -212,9 +212,10 @@ def coluna(status: str) -> Any:
         raise EntradaInvalida(MENSAGEM_CURSOR) from None
     mostrados = request.args.get("mostrados", "0")
     contagem, total = partials.contagens(filtros)[status]
+    ctx = contexto(current_user.papel, itens)  # one read of the names for the whole page
     col = cards.Coluna(
         Status(status),
-        [cards.cartao(i, contexto(current_user.papel, itens)) for i in itens],
+        [cards.cartao(i, ctx) for i in itens],
         contagem,
         None,
         depois,
