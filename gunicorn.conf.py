@@ -19,18 +19,26 @@ from webapp import (
 )
 from webapp.components import Aplicacao, componente  # noqa: E402
 from webapp.previsao.worker import PrevisaoWorker  # noqa: E402
-from webapp.settings import ConfigError  # noqa: E402
+from webapp.settings import ConfigError, numero_do_ambiente  # noqa: E402
 from webapp.sincronizacao_os.dispatcher import OsDispatcher  # noqa: E402
 
-bind = os.environ.get(
-    "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"
-)
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+try:  # a bad number refuses to start with one line, as a bad setting of the app does
+    porta = int(numero_do_ambiente("PORT", 8002, 1, 65535, inteiro=True))
+    workers = int(numero_do_ambiente("WEB_CONCURRENCY", 2, 1, 64, inteiro=True))
+    worker_connections = int(
+        numero_do_ambiente("GUNICORN_CONEXOES", 2000, 20, 100_000, inteiro=True)
+    )
+    keepalive = int(numero_do_ambiente("GUNICORN_PRAZO_CABECALHOS_S", 5, 1, 300, inteiro=True))
+    numero_do_ambiente("GUNICORN_PRAZO_CORPO_S", 15, 1, 600)  # read by webapp/serving.py
+except ConfigError as erro:
+    print(f"Configuração inválida: {erro}", file=sys.stderr)
+    sys.exit(1)
+bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{porta}")
 # The gevent worker (webapp/serving.py): every open board or TV stream and every slow client is a
 # greenlet, so one worker holds hundreds of them while ordinary requests go on. pymongo and
 # requests cooperate with gevent once the worker has patched the standard library.
 worker_class = "webapp.serving.Worker"
-worker_connections = int(os.environ.get("GUNICORN_CONEXOES", "2000"))
+# worker_connections: GUNICORN_CONEXOES, above.
 # Who is believed about X-Forwarded-* is the app's call (TRUSTED_PROXY_NETWORKS,
 # webapp/proxies.py): gunicorn's own default believes X-Forwarded-Proto from loopback, so any
 # local client made the app write https:// addresses.
@@ -40,7 +48,7 @@ timeout = 60
 # through nginx: a request's line and headers must arrive within this many seconds of the
 # connection's opening or of the previous answer (also how long an idle kept-alive connection
 # stays), its body within GUNICORN_PRAZO_CORPO_S of the headers (read by the worker).
-keepalive = int(os.environ.get("GUNICORN_PRAZO_CABECALHOS_S", "5"))
+# keepalive: GUNICORN_PRAZO_CABECALHOS_S, above.
 # SIGTERM ends the open streams first (webapp.serving.Worker), then requests in flight finish.
 graceful_timeout = 20
 # No control socket: several gunicorns on one host would share ~/.gunicorn/gunicorn.ctl.

@@ -7,13 +7,15 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 import requests
 
-from tests.helpers import TOKEN_SERVICO, gunicorn, registro_do_gunicorn
+from tests.helpers import RAIZ, TOKEN_SERVICO, ambiente_do_app, gunicorn, registro_do_gunicorn
 from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
@@ -349,3 +351,30 @@ def test_x_forwarded_proto_de_quem_nao_e_proxy_nao_muda_o_esquema(
         ficha = sessao.get(f"{url}/ordens/{fila_id}/ficha",
                            headers={"X-Forwarded-Proto": "https"}, timeout=5).text  # fmt: skip
         assert f'<span class="ficha-endereco">{url}/ordens/{fila_id}</span>' in ficha
+
+
+@pytest.mark.parametrize(
+    ("nome", "valor", "linha"),
+    [
+        ("GUNICORN_CONEXOES", "abc", "GUNICORN_CONEXOES deve ser um número inteiro de 20 a 100000"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY deve ser um número inteiro de 1 a 64"),
+        ("PORT", "80.5", "PORT deve ser um número inteiro de 1 a 65535"),
+        ("GUNICORN_PRAZO_CORPO_S", "nan", "GUNICORN_PRAZO_CORPO_S deve ser um número de 1 a 600"),
+    ],
+)
+def test_numero_do_servidor_invalido_recusa_a_partida_com_uma_linha(
+    settings: Settings, nome: str, valor: str, linha: str
+) -> None:
+    """gunicorn's own numbers refuse to start as the app's settings do: one line in
+    Portuguese, no traceback (GUNICORN_CONEXOES=abc was a ValueError's)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=RAIZ,
+        env=ambiente_do_app(settings, **{nome: valor}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode != 0
+    saida = (r.stdout + r.stderr).strip().splitlines()
+    assert saida == [f"Configuração inválida: {linha}, recebido {valor!r}"]

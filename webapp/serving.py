@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import socket
 import time
 from collections import OrderedDict
@@ -31,7 +30,7 @@ from gunicorn.workers.ggevent import GeventWorker
 from .broker import Broker
 from .components import Aplicacao, componente
 from .headers import CABECALHOS_SEGURANCA
-from .settings import LIMITE_CORPO
+from .settings import LIMITE_CORPO, numero_do_ambiente
 from .sse import Vagas
 
 MENSAGENS = {
@@ -65,7 +64,7 @@ util.write_error = escrever_erro
 # A request's body (the app reads at most 64 KiB) must arrive within this many seconds of its
 # headers; the headers within GUNICORN_PRAZO_CABECALHOS_S (gunicorn.conf.py's keepalive) of the
 # connection's opening or of the previous answer.
-PRAZO_CORPO_S = float(os.environ.get("GUNICORN_PRAZO_CORPO_S", "15"))
+PRAZO_CORPO_S = numero_do_ambiente("GUNICORN_PRAZO_CORPO_S", 15, 1, 600)
 
 
 class Conexao:

@@ -7,6 +7,7 @@ the rules parse them, and webapp.configuracao refuses a bad one at start-up the 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -187,6 +188,23 @@ def _parse_int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} deve ser um número inteiro, recebido {raw!r}") from None
+
+
+def numero_do_ambiente(
+    nome: str, padrao: float, minimo: float, maximo: float, *, inteiro: bool = False
+) -> float:
+    """A number of the server's (gunicorn.conf.py, webapp/serving.py), read from the
+    environment before any app exists; ConfigError says why one cannot be used."""
+    bruto = os.environ.get(nome, "").strip() or f"{padrao:g}"
+    try:
+        valor = float(bruto)
+    except ValueError:
+        valor = math.nan
+    # NaN and inf fail the range too.
+    if not minimo <= valor <= maximo or (inteiro and not valor.is_integer()):
+        tipo = "um número inteiro" if inteiro else "um número"
+        raise ConfigError(f"{nome} deve ser {tipo} de {minimo:g} a {maximo:g}, recebido {bruto!r}")
+    return valor
 
 
 def load_settings(
