@@ -57,9 +57,12 @@ def verificar(token: str, settings: Settings) -> Identidade:
     if USO_TOKEN in claims:
         raise TokenInvalido("Token emitido por esta fila para o sistema de OS: não vale nesta API.")
     sub = str(claims["sub"])
-    if "role" not in claims:
+    if not sub.strip():  # history would record a change by nobody
+        raise TokenInvalido("Token sem a claim obrigatória 'sub'.")
+    if claims.get("role") is None:
         # The shop's auth service gives its login tokens (customers' too) no role: only
-        # service tokens and the integrations configured by `sub` act as an integration.
+        # service tokens and the integrations configured by `sub` act as an integration. A
+        # role sent as null is no role either (never an integration's rights by default).
         if claims.get("tipo_token") == TIPO_SERVICO or sub in settings.integracoes:
             return Identidade(sub, None, claims)
         raise TokenSemPermissao(

@@ -63,6 +63,31 @@ def test_token_sem_papel_de_cliente_e_recusado(client, settings: Settings) -> No
     assert r.status_code == 403 and "integrações configuradas" in r.json["detail"]
 
 
+def test_papel_nulo_e_sem_papel(client, settings: Settings) -> None:
+    """ "role": null is no role: a login token serialised that way gets no integration's
+    rights (it had them all: add, remove, indicators); a service token with it still works."""
+    for extra, esperado in (({}, 403), ({"tipo_token": "servico_interno"}, 200)):
+        token = jwt.encode(
+            {**claims(settings, sub="cliente-1", **extra), "role": None},
+            settings.secret_key,
+            algorithm="HS256",
+        )
+        r = chamar(client, token)
+        assert r.status_code == esperado, (extra, r.json)
+        r = client.post(
+            "/fila-execucao",
+            json={"ordem_servico_id": 880001},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == (403 if esperado == 403 else 201), r.json
+
+
+@pytest.mark.parametrize("sub", ["", "   "])
+def test_sub_vazio_e_recusado(client, settings: Settings, sub: str) -> None:
+    r = chamar(client, _token(settings, sub=sub, tipo_token="servico_interno"))
+    assert r.status_code == 401 and "'sub'" in r.json["detail"]
+
+
 def test_integracao_configurada_pelo_sub(make_app, settings: Settings) -> None:
     app = make_app(jwt_integracoes="relatorios, os-service")
     assert chamar(app.test_client(), _token(settings, sub="os-service")).status_code == 200
