@@ -95,6 +95,7 @@ def test_producao_valida() -> None:
         "https://fila.oficina.com.br:99999",
         "https://fila.oficina.com.br:",
         "https://fila oficina.com.br",
+        "http://[x",  # urlsplit raises on it
     ],
 )
 def test_url_publica_invalida_recusada_com_uma_linha(url: str) -> None:

@@ -384,7 +384,10 @@ def checar_url_publica(url: str | None) -> None:
     """URL_PUBLICA: an absolute http(s) address with a host and nothing a path cannot follow."""
     if url is None:
         return
-    partes = urlsplit(url)
+    try:
+        partes = urlsplit(url)
+    except ValueError:  # e.g. "http://[x"
+        partes = urlsplit("")
     if (
         partes.scheme not in ("http", "https")
         or not partes.hostname

@@ -4,7 +4,7 @@ redirect), and the public address of a page for another device."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask import request, url_for
 
@@ -12,23 +12,30 @@ from .components import componente
 from .settings import Settings
 
 
+def partes(url: str) -> SplitResult | None:
+    """`url` split, or None for one no URL can be (a header or a field a client wrote, e.g.
+    "http://[x": urlsplit raises on it)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def destino_seguro(destino: str | None, padrao: str | None = None) -> str:
     """`destino` if it is a path on this site (query kept), else `padrao` (the board)."""
     if destino and destino.startswith("/") and not destino.startswith(("//", "/\\")):
-        partes = urlsplit(destino)
-        if not partes.scheme and not partes.netloc and destino.isprintable():
+        divididas = partes(destino)
+        if divididas and not divididas.scheme and not divididas.netloc and destino.isprintable():
             return destino
     return padrao or url_for("quadro.index")
 
 
 def caminho_de(url: str | None) -> str | None:
     """The path and query of a URL of this site (a Referer, HX-Current-URL), else None."""
-    if not url:
+    divididas = partes(url) if url else None
+    if divididas is None or (divididas.netloc and divididas.netloc != request.host):
         return None
-    partes = urlsplit(url)
-    if partes.netloc and partes.netloc != request.host:
-        return None
-    caminho = partes.path + (f"?{partes.query}" if partes.query else "")
+    caminho = divididas.path + (f"?{divididas.query}" if divididas.query else "")
     return caminho if caminho.startswith("/") else None
 
 

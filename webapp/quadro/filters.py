@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from ..fila.plates import normalizar_placa
 from ..fila.queries import filtro_busca
+from ..urls import partes
 
 TAMANHO_BUSCA = 40
 
@@ -28,9 +29,10 @@ class Filtros:
     @classmethod
     def de_url(cls, url: str | None) -> Filtros:
         """The filters of the page that sent an htmx request (its HX-Current-URL)."""
-        if not url:
+        divididas = partes(url) if url else None
+        if divididas is None:
             return cls()
-        valores = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        valores = {k: v[0] for k, v in parse_qs(divididas.query).items()}
         return cls.de_args(valores)
 
     def consulta(self) -> dict[str, Any]:
