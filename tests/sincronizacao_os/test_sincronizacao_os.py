@@ -785,5 +785,55 @@ def test_corrida_no_mesmo_passo_gera_um_so_evento(app: Flask) -> None:
     assert len(atual["eventos_os"]) == 1 and atual["os_sync"]["pendentes"] == 1
 
 
+def _arquivada(app: Flask, fila_id: Any) -> dict[str, Any]:
+    copia = componente(Mongo, app).db["fila_execucao_arquivo"].find_one({"fila_id": fila_id})
+    assert copia is not None
+    return copia
+
+
+def test_passos_de_uma_ordem_removida_ainda_chegam_ao_sistema_de_os(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """A step answered 200 reaches the OS service even when a manager removed the order before
+    its event went out (the service was down): a removal cancels nothing that happened. Once
+    they were lost in the archive, and the OS service stayed steps behind for good."""
+    removida = _fila(app).adicionar(5400, GERENTE)["_id"]
+    outra = _fila(app).adicionar(5401, GERENTE)["_id"]
+    _passos(app, removida, ate=2)
+    _passos(app, outra, ate=1)
+    _fila(app).remover(removida, GERENTE)
+    _despachante(app, "d1").processar_pendentes(prazo_s=10)
+    _conferir_entregas(os_servico.recebidos(), {5400: ORDEM[:2], 5401: ORDEM[:1]})
+    chaves = [r["idempotency_key"] for r in os_servico.recebidos(5400)]
+    assert chaves == [f"{removida}-1", f"{removida}-2"]  # the order's own keys, as if not removed
+    copia = _arquivada(app, removida)
+    assert [e["estado"] for e in copia["eventos_os"]] == ["enviado", "enviado"]
+    assert copia["os_sync"]["pendentes"] == 0 and "proxima" not in copia["os_sync"]
+
+
+def test_envio_em_curso_quando_a_ordem_e_removida_fica_registrado_no_arquivo(
+    app: Flask, os_servico: OSStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The order is removed while its event is on the wire: the outcome is recorded in the
+    archived copy (which kept the lease), not dropped and the event sent again."""
+    caplog.set_level(logging.INFO, logger="webapp.os_sync")
+    fila_id = _fila(app).adicionar(5410, GERENTE)["_id"]
+    _passos(app, fila_id, ate=1)
+    os_servico.modo("lento", segundos=0.5, n=1)  # within the read timeout (1 s)
+    despachante = _despachante(app, "d1")
+    envio = threading.Thread(target=despachante.despachar_uma_vez)
+    envio.start()
+    os_servico.aguardar(lambda r: len(r) == 1, timeout=10)
+    _fila(app).remover(fila_id, GERENTE)
+    envio.join(timeout=10)
+    assert not any("descartado" in r.getMessage() for r in caplog.records)
+    assert despachante.despachar_uma_vez() is False  # nothing left to send
+    [entrega] = os_servico.recebidos()
+    assert entrega["status_http"] == 200
+    copia = _arquivada(app, fila_id)
+    assert copia["eventos_os"][0]["estado"] == "enviado"
+    assert "lease_dono" not in copia["os_sync"]
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))

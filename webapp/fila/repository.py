@@ -14,6 +14,7 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -90,6 +91,12 @@ OBSOLETOS = ("finalizadas", "por_etapa", "fila_geral")
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
     IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),
+    # A removed order's steps not yet delivered still go to the OS service (reivindicar_envio).
+    IndexModel(
+        [("os_sync.proxima", ASCENDING)],
+        name="os_sync_devidos",
+        partialFilterExpression={"os_sync.proxima": {"$exists": True}},
+    ),
 ]
 
 
@@ -291,8 +298,23 @@ class FilaRepository:
     ) -> dict[str, Any] | None:
         """Claim the item whose head event is due first, if no one holds it: the item with its
         lease, or None. The lease is timed by the database's clock ($$NOW), so dispatchers on
-        hosts with skewed clocks still agree on when it expires. Index: os_sync_devidos."""
-        return self.fila.find_one_and_update(
+        hosts with skewed clocks still agree on when it expires. Index: os_sync_devidos.
+
+        A removed order's copy in the archive first: a step answered 200 reaches the OS
+        service even when the order was removed before its event went out (a removal never
+        cancels what happened), and before the steps of the same OS added again. Its `_id`
+        is the order's (`fila_id`), as in the event's Idempotency-Key."""
+        for colecao in (self.arquivo, self.fila):
+            item = self._reivindicar_em(colecao, dono, lease_ms, instante)
+            if item is not None:
+                return {**item, "_id": item.get("fila_id", item["_id"])}
+        return None
+
+    @staticmethod
+    def _reivindicar_em(
+        colecao: Collection, dono: str, lease_ms: int, instante: datetime
+    ) -> dict[str, Any] | None:
+        return colecao.find_one_and_update(
             {
                 "os_sync.proxima": {"$lte": instante},
                 "os_sync.falhou": {"$ne": True},
@@ -310,7 +332,7 @@ class FilaRepository:
                 }
             ],
             sort=[("os_sync.proxima", ASCENDING)],
-            projection={"ordem_servico_id": 1, "eventos_os": 1, "os_sync": 1},
+            projection={"ordem_servico_id": 1, "eventos_os": 1, "os_sync": 1, "fila_id": 1},
             return_document=ReturnDocument.AFTER,
         )
 
@@ -320,22 +342,21 @@ class FilaRepository:
         """Record an attempt's outcome on event `seq` and let go of the item, only if the lease
         is still ours (a dispatcher that outlived its lease must not overwrite the next one's
         work). The summary is recomputed in the same update, from the array as it is then
-        (steps may have added events meanwhile). False when the lease was lost."""
+        (steps may have added events meanwhile). False when the lease was lost. An order
+        removed meanwhile is recorded in its archived copy, which kept the lease."""
         etapas: list[dict[str, Any]] = []
         if seq is not None:
             condicao = {"$eq": ["$$this.seq", seq]}
             etapas.append({"$set": {"eventos_os": eventos_atualizados(condicao, campos)}})
         etapas.append({"$set": resumo_os_sync()})
         etapas.append({"$unset": ["os_sync.lease_dono", "os_sync.lease_ate"]})
-        resultado = self.fila.update_one(
-            {
-                "_id": fila_id,
-                "os_sync.lease_dono": lease["lease_dono"],
-                "os_sync.lease_ate": lease["lease_ate"],
-            },
-            etapas,
-        )
-        return resultado.matched_count == 1
+        do_lease = {
+            "os_sync.lease_dono": lease["lease_dono"],
+            "os_sync.lease_ate": lease["lease_ate"],
+        }
+        if self.fila.update_one({"_id": fila_id, **do_lease}, etapas).matched_count:
+            return True
+        return self.arquivo.update_one({"fila_id": fila_id, **do_lease}, etapas).matched_count == 1
 
 
 # --- The outbox of events for the OS service, kept in the item ---------------------------------
