@@ -222,31 +222,35 @@ def test_oficina_sem_mecanicos_cadastrados_conta_os_do_historico_recente(
     app: Flask, api: Api
 ) -> None:
     """A shop that lists no mechanic (the OS service drives the board through the API, its
-    users' numbers as mechanics): the mechanics of the last two weeks of its history count,
-    a name from an imported file too, one who only worked before does not; and whoever the
-    API starts an order with is at work (first in the place of one only named)."""
+    users' numbers as mechanics): the mechanics of the last two weeks of its history count, a
+    name from an imported file too, one who only worked before does not. A number, in the
+    history or at work now, takes the place of one only named first (the file named the
+    people the API numbers): 3 named and 1 numbered are 3, not 4."""
     historico(app, 40, dias=(30, 60), mecanicos=(5,))  # left the shop
-    historico(app, 9, dias=(1, 10), mecanicos=(7, 8, "Zé da Planilha"), primeira_os=800_000)
+    nomes = ("Ana da Planilha", "Beto da Planilha", "Caio da Planilha")
+    historico(app, 9, dias=(3, 10), mecanicos=nomes, primeira_os=800_000)
+    historico(app, 2, dias=(1, 2), mecanicos=(7,), primeira_os=810_000)  # through the API
     fila_id = api.criar(1001)["fila_id"]
     resumo = recalcular(app)
     assert resumo.motivo is None and resumo.mecanicos == 3
     assert set(_previsoes(app)) == {1001}
-    passo = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 8})
+    passo = api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 7})
     assert passo.status_code == 200, passo.json
-    assert recalcular(app).mecanicos == 3  # 8 was counted already
-    # Nº 42 may be the one the file only named: he takes that place, not one more...
-    segunda = api.criar(1002)["fila_id"]
-    passo = api.passo(segunda, "iniciar-diagnostico", {"mecanico_responsavel_id": 42})
-    assert passo.status_code == 200, passo.json
-    assert recalcular(app).mecanicos == 3
-    # ...and nº 43, once the places are taken, is one more.
-    terceira = api.criar(1003)["fila_id"]
-    passo = api.passo(terceira, "iniciar-diagnostico", {"mecanico_responsavel_id": 43})
+    assert recalcular(app).mecanicos == 3  # 7 was counted already
+    # Nº 42 and nº 43 may be two the file only named: each takes such a place, not one more...
+    for os_id, numero in ((1002, 42), (1003, 43)):
+        passo = api.passo(api.criar(os_id)["fila_id"], "iniciar-diagnostico",
+                          {"mecanico_responsavel_id": numero})  # fmt: skip
+        assert passo.status_code == 200, passo.json
+        assert recalcular(app).mecanicos == 3
+    # ...and nº 44, once the places are taken, is one more.
+    passo = api.passo(api.criar(1004)["fila_id"], "iniciar-diagnostico",
+                      {"mecanico_responsavel_id": 44})  # fmt: skip
     assert passo.status_code == 200, passo.json
     assert recalcular(app).mecanicos == 4
-    # A shop that lists its mechanics is taken at its word: those active, and 42 at work.
+    # A shop that lists its mechanics is taken at its word: those active, and those at work.
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
-    assert recalcular(app).mecanicos == 5  # 101, 102; 8, 42 and 43 at work
+    assert recalcular(app).mecanicos == 6  # 101, 102; 7, 42, 43 and 44 at work
 
 
 def test_janela_e_historico_minimo_vem_das_configuracoes(make_app) -> None:

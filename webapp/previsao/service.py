@@ -251,15 +251,19 @@ class PrevisaoService:
         last RECENTES_DIAS of history, each once, or, when its history names none (a
         spreadsheet's), as many as it had cars in work at once (mecanicos_pelo_historico).
         Those it knows by a name, or by a count, are negative ids: places that a number an
-        order carries may fill. The forecast adds whoever holds an order in work
-        (forecast.em_servico)."""
+        order carries may fill. A number in the recent history fills one first: a file names
+        the mechanics its numbers cannot, and the orders finished through the API since then
+        number the same people (4 named and 4 numbered were 8 mechanics, and the forecast
+        days early). The forecast adds whoever holds an order in work (forecast.em_servico)."""
         ativos = self.mecanicos()
         if ativos is not None:
             return list(ativos)
         recentes = self.fila.mecanicos_recentes(self._inicio_da_janela(instante), RECENTES_DIAS)
         if not recentes:
             return [-2 - i for i in range(mecanicos_pelo_historico(historico, RECENTES_DIAS))]
-        return [m if isinstance(m, int) else -2 - i for i, m in enumerate(recentes)]
+        numeros = [m for m in recentes if isinstance(m, int)]
+        nomeados = len(recentes) - len(numeros)
+        return numeros + [-2 - i for i in range(max(0, nomeados - len(numeros)))]
 
     def base(self, instante: datetime) -> Base:
         """The finished orders the forecast would learn from at `instante`, counted (one
