@@ -429,6 +429,35 @@ def test_minutos_inteiros_de_outra_ferramenta(app: Flask, tmp_path: Path, inteir
     assert fila(app).count_documents({}) == 0
 
 
+@pytest.mark.parametrize(
+    "formato", ["%d/%m/%Y %H:%M:00", "%Y-%m-%d %H:%M:00", "%Y-%m-%dT%H:%M:00.000%z"]
+)
+def test_datas_da_exportacao_reescritas_com_segundos_zero(
+    app: Flask, tmp_path: Path, formato: str
+) -> None:
+    """The export's dates rewritten by a tool that writes the seconds as :00 (a spreadsheet,
+    pandas, another zone's offset): every line comes in as the export's own would, the same
+    rows out again. They were taken as exact, and their stages' minutes (up to a minute more
+    than between such dates) refused almost every line."""
+    aleatorias(app, 40, semente=9)
+    antes = exportado(app)
+    cabecalho, *corpo = linhas(antes)
+    fuso = componente(Clock, app).fuso
+    datas = [i for i, nome in enumerate(cabecalho) if nome in export.CABECALHO[6:13]]
+    for linha in corpo:
+        for i in datas:
+            if linha[i]:
+                local = datetime.strptime(linha[i], "%d/%m/%Y %H:%M").replace(tzinfo=fuso)
+                linha[i] = local.strftime(formato)
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 0, r.output
+    assert "40 ordens importadas" in r.output
+    assert sorted(map(tuple, linhas(exportado(app)))) == sorted(map(tuple, linhas(antes)))
+
+
 def test_sem_espera_no_arquivo_nenhuma_espera_inventada(
     app: Flask, api: Api, tmp_path: Path
 ) -> None:
@@ -541,6 +570,32 @@ def test_separador_de_milhar_nos_minutos_e_apontado(app: Flask, tmp_path: Path) 
         r.stderr
     )
     assert fila(app).count_documents({}) == 0
+
+
+@pytest.mark.parametrize(("milhar", "decimal"), [(".", ","), (",", ".")])
+def test_minutos_com_milhar_e_decimais_sao_lidos(
+    app: Flask, tmp_path: Path, milhar: str, decimal: str
+) -> None:
+    """The export's minutes as a spreadsheet formats them, thousands grouped and decimals
+    ("1.152,0", or "1,152.0" in English): both marks written, nothing to guess; every line
+    comes in and goes out as the export wrote it (they were refused)."""
+    aleatorias(app, 40, semente=10)
+    antes = exportado(app)
+    cabecalho, *corpo = linhas(antes)
+    colunas = [i for i, nome in enumerate(cabecalho) if nome.endswith("(min)")]
+    agrupados = 0
+    for linha in corpo:
+        for i in colunas:
+            inteiro, _, decimais = linha[i].partition(",")
+            agrupados += len(inteiro) > 3
+            linha[i] = f"{int(inteiro):,}".replace(",", milhar) + decimal + decimais
+    assert agrupados > 10  # the file does carry grouped figures
+    fila(app).delete_many({})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([cabecalho, *corpo])
+    r = importar(app, arquivo(tmp_path, buffer.getvalue()))
+    assert r.exit_code == 0, r.output
+    assert sorted(map(tuple, linhas(exportado(app)))) == sorted(map(tuple, linhas(antes)))
 
 
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:

@@ -582,7 +582,7 @@ def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
             dia, mes, ano, hora, minuto, segundo = br.groups()
             local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
                              int(segundo or 0))  # fmt: skip
-            instante, precisao = local.replace(tzinfo=fuso), 1.0 if segundo else MINUTO
+            instante, precisao = local.replace(tzinfo=fuso), _precisao(segundo, None)
         elif iso:
             ano, mes, dia, hora, minuto, segundo, fracao, deslocamento = iso.groups()
             micro = int((fracao or "0").ljust(6, "0"))
@@ -593,7 +593,7 @@ def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
                 instante = local.replace(tzinfo=zona)
             else:
                 instante = local.replace(tzinfo=fuso)
-            precisao = 1.0 if segundo else MINUTO
+            precisao = _precisao(segundo, fracao)
         else:
             raise ValueError
     except ValueError:
@@ -602,6 +602,16 @@ def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
     if not ano_aceito(instante, fuso):
         raise _Recusa(f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})")
     return instante.astimezone(UTC), precisao
+
+
+def _precisao(segundo: str | None, fracao: str | None) -> float:
+    """How far a written date may be from the instant, in seconds: a second when it gives
+    them, the minute when it does not or writes them as zero ("10:38:00": a tool that wrote
+    the minute, a spreadsheet or pandas rewriting the export's dates, whose lines the stages'
+    minutes then contradicted); an instant truly at :00 is within that minute all the same."""
+    if segundo and (int(segundo) or int(fracao or "0")):
+        return 1.0
+    return MINUTO
 
 
 def _offset(texto: str) -> str:
@@ -615,10 +625,26 @@ def _offset(texto: str) -> str:
 _MILHAR = re.compile(r"\d{1,3}(\.\d{3})+")
 
 
+# Minutes with thousands grouped and decimals, the two marks different ("1.152,0" as a
+# Brazilian spreadsheet writes 1152 minutes, "1,152.0" an English one): unambiguous.
+_AGRUPADOS = re.compile(r"\d{1,3}(?:([.,])\d{3})+(?!\1)[.,]\d{1,6}")
+
+
+def _sem_milhar(texto: str) -> str:
+    """The minutes without their thousands' marks, the decimal mark last ("1.152,0" →
+    "1152,0"); any other text as it is."""
+    if _AGRUPADOS.fullmatch(texto):
+        corte = max(texto.rfind("."), texto.rfind(","))
+        inteiro, marca, decimais = texto[:corte], texto[corte], texto[corte + 1 :]
+        return inteiro.replace(".", "").replace(",", "") + marca + decimais
+    return texto
+
+
 def _minutos(texto: str, coluna: str) -> float | None:
     """Minutes with a decimal comma (or point) as seconds; None when empty."""
     if not texto:
         return None
+    texto = _sem_milhar(texto)
     if not _MINUTOS.fullmatch(texto):
         raise _Recusa(f"“{coluna}”: minutos inválidos {texto[:30]!r}; use por exemplo 12,5")
     return float(texto.replace(",", ".")) * MINUTO
@@ -628,7 +654,7 @@ def _arredondamento(texto: str) -> float:
     """How far a written number of minutes may be from the exact one, in seconds: half its
     last digit (the export's tenths: 3 s), but a whole minute when it has no decimals (a
     spreadsheet's or a tool's whole minutes, rounded or cut)."""
-    _, separador, decimais = texto.replace(",", ".").partition(".")
+    _, separador, decimais = _sem_milhar(texto).replace(",", ".").partition(".")
     if not (separador and decimais):
         return MINUTO
     return max(ARREDONDAMENTO_S, 0.5 * 10.0 ** -len(decimais) * MINUTO)
