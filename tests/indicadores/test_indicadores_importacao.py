@@ -598,6 +598,19 @@ def test_minutos_com_milhar_e_decimais_sao_lidos(
     assert sorted(map(tuple, linhas(exportado(app)))) == sorted(map(tuple, linhas(antes)))
 
 
+def test_texto_unicode_do_excel(app: Flask, tmp_path: Path) -> None:
+    """Excel's "Texto Unicode" (UTF-16 with its BOM, tab-separated) reads as the export: it
+    was decoded as Windows-1252 and refused for columns "missing"."""
+    aleatorias(app, 20, semente=11)
+    antes = exportado(app)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t").writerows(linhas(antes))
+    fila(app).delete_many({})
+    r = importar(app, arquivo(tmp_path, buffer.getvalue(), "utf-16"))
+    assert r.exit_code == 0, r.output
+    assert sorted(map(tuple, linhas(exportado(app)))) == sorted(map(tuple, linhas(antes)))
+
+
 def test_verificar_nao_grava(app: Flask, tmp_path: Path) -> None:
     texto = MINIMO + "\n" + linha_minima(app, 1, agora() - timedelta(hours=1))
     r = importar(app, arquivo(tmp_path, texto), "--verificar")

@@ -5,6 +5,7 @@ exit status 1."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import io
 import sys
@@ -31,7 +32,12 @@ EXEMPLOS = 20  # OS numbers of the board named in the summary
 
 def decodificar(dados: bytes) -> str:
     """UTF-8 (the export, with its BOM), else Windows-1252: Excel in Brazil saves "CSV
-    (separado por vírgulas)" that way."""
+    (separado por vírgulas)" that way. UTF-16 by its BOM: Excel's "Texto Unicode" (tabs)."""
+    if dados.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return dados.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read as the others
     try:
         return dados.decode("utf-8-sig")
     except UnicodeDecodeError:
