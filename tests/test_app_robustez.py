@@ -200,6 +200,14 @@ def test_entradas_estranhas_na_api(api: Api, settings) -> None:
     assert (
         api.post("/fila-execucao", json={"ordem_servico_id": 123456789012345678}).status_code == 201
     )
+    # 2**53 + 1 written with ".0" reads as 2**53: refused too; 2**53 - 1 is exact.
+    for texto, status in (("9007199254740993.0", 400), ("9007199254740991.0", 201)):
+        r = api.client.post(
+            "/fila-execucao",
+            data=f'{{"ordem_servico_id": {texto}}}',
+            headers=api.headers({"Content-Type": "application/json"}),
+        )
+        assert r.status_code == status, (texto, r.json)
     r = api.post("/fila-execucao", json={"ordem_servico_id": 125, "placa": "A" * 200})
     assert r.status_code == 400 and "placa" in r.json["detail"]
     for papel in (["gerente"], {"a": "gerente"}):

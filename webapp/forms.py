@@ -3,6 +3,7 @@ nothing but the CSRF token."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -70,17 +71,34 @@ def texto_obrigatorio(
     return tipo(rotulo, validators=validadores, filters=[limpeza], **opcoes)
 
 
-class InteiroOpcional(IntegerField):
-    """An optional whole number from `minimo` to `maximo`, with one clear message for anything
-    else ("abc", "2.5", "-1")."""
+class Inteiro(IntegerField):
+    """A whole number typed in ASCII digits, with one clear message for anything else ("abc",
+    "2.5"): int() alone also takes "1_000" and Arabic-Indic or full-width digits, which the
+    API and the board's filters refuse."""
 
-    def __init__(self, rotulo: str, minimo: int, maximo: int, mensagem: str, **opcoes: Any):
-        validadores = [Optional(), NumberRange(minimo, maximo, mensagem)]
-        super().__init__(rotulo, validators=validadores, **opcoes)
-        self.mensagem = mensagem
+    def __init__(
+        self, rotulo: str, validators: list[Any], mensagem: str | None = None, **opcoes: Any
+    ):
+        super().__init__(rotulo, validators=validators, **opcoes)
+        self.mensagem = mensagem or MENSAGENS_WTFORMS["Not a valid integer value."]
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        texto = str(valuelist[0]).strip() if valuelist else ""
+        if texto and not _INTEIRO.fullmatch(texto):
+            self.data = None
+            raise ValueError(self.mensagem)
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(self.mensagem) from None
+
+
+_INTEIRO = re.compile(r"[+-]?[0-9]+")
+
+
+class InteiroOpcional(Inteiro):
+    """An optional whole number from `minimo` to `maximo` (Inteiro)."""
+
+    def __init__(self, rotulo: str, minimo: int, maximo: int, mensagem: str, **opcoes: Any):
+        validadores = [Optional(), NumberRange(minimo, maximo, mensagem)]
+        super().__init__(rotulo, validadores, mensagem, **opcoes)

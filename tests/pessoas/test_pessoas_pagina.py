@@ -104,6 +104,8 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
         ({"funcionario_id": "101"}, "funcionario_id", "O funcionário 101 já tem um usuário."),
         ({"funcionario_id": "abc"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"funcionario_id": "-3"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"funcionario_id": "1_01"}, "funcionario_id", "Use um número inteiro positivo"),
+        ({"funcionario_id": "١٠١"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"papel": "chefe"}, "papel", "Escolha inválida."),
     ],
 )

@@ -317,6 +317,11 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert 'hx-target="#nova-ordem"' in r.text and "Digite só números inteiros." in r.text
     assert "Data e hora inválidas." in r.text
     assert "valor temporal" not in r.text  # WTForms' Portugal Portuguese
+    # Only ASCII digits, as the API and the filters take them: int() alone also read "1_000",
+    # Arabic-Indic and full-width digits as another number.
+    for escrito in ("1_000", "١٢٣", "１２３４"):
+        r = gerente.post("/ordens", {"ordem_servico_id": escrito}, htmx=True)
+        assert r.status_code == 400 and "Digite só números inteiros." in r.text, escrito
     r = gerente.post("/ordens", {"ordem_servico_id": "-4", "placa": "12"})
     assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
     html = gerente.pagina()

@@ -36,7 +36,7 @@ def _inteiro_json(valor: Any) -> Any:
     """123.0 is an integer in JSON (and in the OpenAPI schema's eyes); 123.5 and "123" are not,
     nor a number past 2**53 written with a decimal point (its digits are lost)."""
     if isinstance(valor, float) and valor.is_integer():
-        if abs(valor) > INTEIRO_EXATO:
+        if abs(valor) >= INTEIRO_EXATO:  # 2**53 + 1 is read as 2**53 too
             raise PydanticCustomError("int_impreciso", "inteiro impreciso", {})
         return int(valor)
     return valor

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -35,7 +34,7 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..forms import Formulario, algarismos, ate, texto_obrigatorio
+from ..forms import Formulario, Inteiro, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
@@ -43,9 +42,9 @@ MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
 
 
 class NovaOrdemForm(Formulario):
-    ordem_servico_id = IntegerField(
+    ordem_servico_id = Inteiro(
         "Número da OS",
-        validators=[
+        [
             InputRequired("Informe o número da OS."),
             NumberRange(1, INT64_MAX, "O número da OS deve ser um inteiro positivo."),
         ],
