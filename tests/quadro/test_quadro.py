@@ -385,7 +385,8 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
     assert "removida" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
-    assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 404
+    r = gerente.post(f"/ordens/{fila_id}/remover")  # without JavaScript: the board says so
+    assert r.status_code == 303 and "Esta OS não está na fila" in gerente.pagina("/")
 
 
 def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas, app: Flask) -> None:
@@ -433,6 +434,33 @@ def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoa
     assert "Esta OS não está na fila: pode ter sido removida." in r.text
     assert "Item da fila" not in r.text  # the API's words, not the shop's
     assert texto in r.text and "O que você escreveu não foi salvo" in r.text
+
+
+@pytest.mark.parametrize("pagina", ["/", "/ordens/{fila_id}"])
+def test_sem_javascript_passo_numa_ordem_removida_volta_com_o_texto(
+    api: Api, pessoas, pagina: str
+) -> None:
+    """Without JavaScript too: the board (never the removed order's own page, now a 404)
+    with the reason and what was typed, to copy; it was the error page, the text lost."""
+    fila_id = api.criar(512)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    pessoas["gerente"].post(f"/ordens/{fila_id}/remover")
+    texto = "Vazamento na junta do cabeçote."
+    mecanico = pessoas["mecanico"]
+    r = mecanico.post(
+        f"/ordens/{fila_id}/passo/finalizar-diagnostico",
+        {"diagnostico": texto},
+        pagina=pagina.format(fila_id=fila_id),
+    )
+    assert r.status_code == 303 and r.headers["Location"] == "/", r.headers.get("Location")
+    quadro = mecanico.pagina("/")
+    assert "Esta OS não está na fila: pode ter sido removida." in quadro
+    perdido = quadro.split('<div id="textos-perdidos">')[1].split("</textarea>")[0]
+    assert texto in perdido
+    # A manager who lost the race to remove it: the board, saying so.
+    r = pessoas["gerente"].post(f"/ordens/{fila_id}/remover")
+    assert r.status_code == 303
+    assert "Esta OS não está na fila" in pessoas["gerente"].pagina("/")
 
 
 def test_espera_com_motivo(api: Api, pessoas) -> None:

@@ -444,11 +444,14 @@ def _pagina_de_volta() -> str:
     return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
 
 
-def _de_volta(fila_id: str, ancorar: bool = True) -> Response:
+def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Response:
     """Back to the page the form was on, at the card (the 303 of a plain POST). `ancorar`
     False: a field comes back with the focus (autofocus), which an #anchor would prevent; the
-    focus brings it into view."""
+    focus brings it into view. `saiu`: the order left the queue, so the board instead of its
+    own page (a 404 now)."""
     destino = _pagina_de_volta()
+    if saiu and destino.startswith(f"/ordens/{fila_id}"):
+        destino = "/"
     ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     if destino.startswith("/indicadores"):
         ancora = "#em-risco"  # a promise adopted from the list of orders at risk
@@ -517,14 +520,18 @@ def _recusa(
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
     if not htmx():
-        if status in (403, 404):  # not a normal use of the board: the error page, as it is
+        if status == 403:  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
+        # Refused, or the order left the queue meanwhile (a removal, as normal on a shared
+        # board as any other change): the page with the reason, and what was typed for a step
+        # the order no longer offers shown to copy.
         flash(estado["mensagem"], "erro")
-        # Typed for a step the order no longer offers (or it left the queue): shown to copy.
         perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
         if item is not None or perdido:
             _guardar_recusa(RECUSA, {"fila_id": fila_id, "estado": estado, "perdido": perdido})
-        return _de_volta(fila_id, ancorar=item is not None and not _com_foco(item, estado))
+        if item is None:
+            return _de_volta(fila_id, ancorar=False, saiu=True)
+        return _de_volta(fila_id, ancorar=not _com_foco(item, estado))
     papel = current_user.papel
     filtros = _filtros_da_pagina()
     if item is None:  # removed meanwhile: say so, and keep what was typed to be copied
