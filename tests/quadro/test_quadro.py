@@ -168,6 +168,22 @@ def test_htmx_recebe_parciais_que_movem_o_cartao(api: Api, pessoas) -> None:
     assert 'hx-target="#anuncios"' in corpo and "OS 504" in corpo
 
 
+def test_conflito_nomeia_a_mudanca_que_o_causou_nao_a_ultima(api: Api, pessoas) -> None:
+    """Who was in the way: the change that refused this one, not whatever came last (the
+    priority a manager changed after the diagnosis began did not refuse starting it)."""
+    fila_id = api.criar(506)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    pessoas["gerente"].post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
+    assert r.status_code == 409
+    assert "A integração teste-servico iniciou o diagnóstico às" in r.text
+    assert "alterou a prioridade" not in r.text
+    # The priority already what was asked: the change that set it is named.
+    r = pessoas["gerente"].post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}, True)
+    assert r.status_code == 409 and "alterou a prioridade às" in r.text, r.text
+    assert "iniciou o diagnóstico às" not in r.text
+
+
 def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
     fila_id = api.criar(505)["fila_id"]
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})  # someone faster

@@ -536,13 +536,14 @@ def quantas_finalizadas(n: int, maximo: int) -> str:
     return labels.quantos(n, "ordem finalizada", "ordens finalizadas", "Nenhuma ordem finalizada")
 
 
-def quem_fez(item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str | None:
-    """The item's last change in words, for a refused step: "Marcos iniciou o diagnóstico às
-    10:32" (who was faster, and when)."""
-    historico = item.get("historico") or []
-    if not historico:
+def quem_fez(
+    item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo, acao: Acao | None = None
+) -> str | None:
+    """The change in the way of a refused `acao` in words (domain.causa; any: the last):
+    "Marcos iniciou o diagnóstico às 10:32" (who was faster, and when)."""
+    ultimo = domain.causa(item.get("historico") or [], acao)
+    if ultimo is None:
         return None
-    ultimo = historico[-1]
     quem = labels.autor(ultimo.get("por"), nomes)
     feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", ""))
     quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")

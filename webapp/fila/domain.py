@@ -105,7 +105,16 @@ class NaoEncontrada(ErroFila):
 
 
 class Conflito(ErroFila):
+    """A change refused by the order's state now; `acao`: the change refused, which says whose
+    earlier change was in its way (causa)."""
+
     status = 409
+
+    def __init__(
+        self, mensagem: str, item: dict[str, Any] | None = None, acao: Acao | None = None
+    ) -> None:
+        super().__init__(mensagem, item)
+        self.acao = acao
 
 
 class ChaveReutilizada(ErroFila):
@@ -256,6 +265,30 @@ _TABELA = (
      "dta_fim_reparo", "FINALIZADA", "observacoes_reparo", False),
 )  # fmt: skip
 PASSOS: dict[Acao, Passo] = {linha[0]: Passo(*linha) for linha in _TABELA}
+
+
+# For a refused change, the earlier changes that can have been in its way: a step refused
+# because someone took it or put the car on hold, a priority or promise already set, a resend
+# already done. Another change since (say a priority changed after the step that beat this
+# one) is not the reason, and naming it misled. A removal by version: any change (None).
+_ESTADO = frozenset(PASSOS) | {Acao.PAUSAR, Acao.RETOMAR}
+CAUSAS: dict[Acao, frozenset[Acao]] = {
+    **dict.fromkeys(_ESTADO, _ESTADO),
+    Acao.ALTERAR_PRIORIDADE: frozenset(
+        {Acao.CRIAR, Acao.ALTERAR_PRIORIDADE, Acao.FINALIZAR_REPARO}
+    ),
+    Acao.ATRIBUIR: frozenset(
+        {Acao.ATRIBUIR, Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO, Acao.FINALIZAR_REPARO}
+    ),
+    Acao.ADOTAR_PREVISAO: frozenset({Acao.CRIAR, Acao.ADOTAR_PREVISAO, Acao.FINALIZAR_REPARO}),
+    Acao.REENVIAR_OS: frozenset({Acao.REENVIAR_OS}),
+}
+
+
+def causa(historico: list[Mapping[str, Any]], acao: Acao | None) -> Mapping[str, Any] | None:
+    """The latest entry of the history that can have refused `acao` (CAUSAS), or None."""
+    causas = CAUSAS.get(acao) if acao is not None else None
+    return next((h for h in reversed(historico) if causas is None or h.get("acao") in causas), None)
 
 
 def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | None:

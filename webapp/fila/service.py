@@ -289,7 +289,9 @@ class FilaService:
             atual = self.queries.obter(oid)
             if atual is None:
                 raise NaoEncontrada("Item da fila não encontrado.")
-            raise Conflito("Não há envio ao sistema de OS com falha nesta ordem.", atual)
+            raise Conflito(
+                "Não há envio ao sistema de OS com falha nesta ordem.", atual, Acao.REENVIAR_OS
+            )
         self.registrar(Acao.REENVIAR_OS)
         self.avisar()
         return item
@@ -341,4 +343,4 @@ class FilaService:
         else:
             motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
-        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual)
+        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, acao)

@@ -489,7 +489,8 @@ def _responder(
         item = executar()
     except ErroFila as erro:
         estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
-        return _recusa(fila_id, estado, erro.status, erro.item, conflito=isinstance(erro, Conflito))
+        conflito = erro if isinstance(erro, Conflito) else None
+        return _recusa(fila_id, estado, erro.status, erro.item, conflito=conflito)
     if htmx():
         return partials.render_mudancas([(fila_id, item)], current_user.papel, _filtros_da_pagina())
     return _de_volta(fila_id)
@@ -501,7 +502,7 @@ def _recusa(
     status: int,
     item: dict[str, Any] | None = None,
     *,
-    conflito: bool = False,
+    conflito: Conflito | None = None,
 ) -> Any:
     """The card as it is now, with the reason and the open form; on a conflict, who was
     faster and when."""
@@ -512,10 +513,10 @@ def _recusa(
             item = None
     if item is None:  # the API's "Item da fila não encontrado." in the shop's words
         estado["mensagem"] = SAIU_DA_FILA
-    if conflito and item is not None:
-        ultimo = item["historico"][-1:]
-        nomes = componente(PessoasQueries).nomes_por_login([h.get("por") for h in ultimo])
-        feito = cards.quem_fez(item, nomes, componente(Clock).fuso)
+    if conflito is not None and item is not None:
+        entrada = domain.causa(item.get("historico") or [], conflito.acao)
+        nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")] if entrada else [])
+        feito = cards.quem_fez(item, nomes, componente(Clock).fuso, conflito.acao)
         if feito:
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
@@ -690,7 +691,7 @@ def remover(fila_id: str) -> Any:
     try:
         item = fila().remover(fila_id, current_user.ator, form.versao_vista())
     except ErroFila as erro:
-        conflito = isinstance(erro, Conflito)
+        conflito = erro if isinstance(erro, Conflito) else None
         return _recusa(
             fila_id, {"mensagem": erro.mensagem}, erro.status, erro.item, conflito=conflito
         )
