@@ -217,6 +217,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     metrics.instalar(app, settings.metrics_token, componente(FilaQueries, app).totais_os_sync)
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
     app.add_template_filter(componente(Clock, app).formatar, "local")
+    app.add_template_filter(componente(Clock, app).dia_e_hora, "dia_e_hora")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     indices.tentar()
 

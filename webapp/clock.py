@@ -1,12 +1,14 @@
 """The shop's clock: "now" as MongoDB stores it (UTC, milliseconds) and the shop's local time
 (today on the board, times shown to people). One module; `Clock.formatar` is the templates'
-`local` filter."""
+`local` filter, `Clock.dia_e_hora` their `dia_e_hora`."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo
+
+DIA_E_HORA = "%d/%m %H:%M"  # a time within days of now: "05/12 09:15"
 
 
 def agora() -> datetime:
@@ -65,3 +67,6 @@ class Clock:
 
     def formatar(self, instante: datetime | None, formato: str = "%d/%m/%Y %H:%M") -> str:
         return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
+
+    def dia_e_hora(self, instante: datetime | None) -> str:
+        return self.formatar(instante, DIA_E_HORA)

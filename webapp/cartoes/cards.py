@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from ..clock import duracao, em_ms
+from ..clock import DIA_E_HORA, duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
@@ -82,7 +82,7 @@ def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
     local = instante.astimezone(ctx.fuso)
     if local.date() == ctx.hoje:
         return f"{local:%H:%M}"
-    return f"{local:%d/%m %H:%M}"
+    return local.strftime(DIA_E_HORA)
 
 
 @dataclass(frozen=True)

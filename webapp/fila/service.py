@@ -32,6 +32,7 @@ from .queries import FilaQueries
 from .repository import FilaRepository, OrdemJaNaFila
 
 SISTEMA_OS = labels.SISTEMA_OS  # the id the OS service acts under (history, logs)
+NAO_ENCONTRADA = "Item da fila não encontrado."  # the API's 404 (docs/API.md)
 
 
 FilaId = str | ObjectId  # an item's id as a URL or the store carries it
@@ -43,7 +44,7 @@ def _oid(fila_id: FilaId) -> ObjectId:
     try:
         return ObjectId(fila_id)
     except (InvalidId, TypeError):
-        raise NaoEncontrada("Item da fila não encontrado.") from None
+        raise NaoEncontrada(NAO_ENCONTRADA) from None
 
 
 @contextmanager
@@ -90,7 +91,7 @@ class FilaService:
     def obter(self, fila_id: FilaId) -> dict[str, Any]:
         item = self.queries.obter(_oid(fila_id))
         if item is None:
-            raise NaoEncontrada("Item da fila não encontrado.")
+            raise NaoEncontrada(NAO_ENCONTRADA)
         return item
 
     def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any]:
@@ -288,7 +289,7 @@ class FilaService:
         if item is None:
             atual = self.queries.obter(oid)
             if atual is None:
-                raise NaoEncontrada("Item da fila não encontrado.")
+                raise NaoEncontrada(NAO_ENCONTRADA)
             raise Conflito(
                 "Não há envio ao sistema de OS com falha nesta ordem.", atual, Acao.REENVIAR_OS
             )
@@ -316,7 +317,7 @@ class FilaService:
                     "a mostrou; confira e toque de novo.",
                     atual,
                 )
-            raise NaoEncontrada("Item da fila não encontrado.")
+            raise NaoEncontrada(NAO_ENCONTRADA)
         self.registrar(Acao.REMOVER)
         self.mudou()
         return item
@@ -337,7 +338,7 @@ class FilaService:
         # Refused: read the current state only to explain why (the write already decided).
         atual = self.queries.obter(oid)
         if atual is None:
-            raise NaoEncontrada("Item da fila não encontrado.")
+            raise NaoEncontrada(NAO_ENCONTRADA)
         if acao in domain.PASSOS:
             motivo = domain.motivo_recusa(domain.PASSOS[acao], atual, Papel.SERVICO)
         else:
