@@ -37,7 +37,6 @@ def _pagina(
         "configuracoes/index.html",
         limites=limites,
         novo=novo or NovoPasseForm(formdata=None),
-        revogar=ConfirmarForm(formdata=None),
         passes=passes,
         autores=componente(PessoasQueries).nomes_por_login(t.get("criado_por") for t in passes),
         passe_criado=passe_criado,
