@@ -18,7 +18,8 @@
       if (escondido) fora += 1;
     }
     const total = Number(mais.dataset.mais || 0) + fora;
-    const texto = total ? `+${total} ${total === 1 ? "ordem" : "ordens"}` : "";
+    const palavra = total === 1 ? mais.dataset.uma : mais.dataset.varias;
+    const texto = total ? `+${total} ${palavra}` : "";
     // Written only when it changes: this runs on the columns' own mutations.
     if (mais.textContent !== texto) mais.textContent = texto;
   }
