@@ -17,6 +17,7 @@ from .components import componente
 from .fila import demo, labels
 from .fila.service import FilaService
 from .mongo import Indices
+from .pessoas.domain import PAPEIS
 from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
 from .previsao.service import PrevisaoService
@@ -153,7 +154,7 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
     "--papel",
     "--role",
     "papel",
-    type=click.Choice(["mecanico", "gerente", "admin"]),
+    type=click.Choice([p.value for p in PAPEIS]),
     default=None,
     help="Papel (claim role); sem ele, um token de serviço (tipo_token: servico_interno).",
 )
