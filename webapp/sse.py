@@ -15,8 +15,11 @@ from typing import Any
 from flask import Response, stream_with_context
 from pymongo.errors import PyMongoError
 
-from . import errors, metrics
+from . import assets, errors, metrics
 from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, PREVISAO, RESSINCRONIZAR, Broker, Evento
+from .clock import Clock
+from .components import componente
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,26 @@ def recusa(motivo: str) -> Response:
     one viewer 429; both say when to try again."""
     status = 503 if motivo == LOTADO else 429
     return errors.resposta(status, motivo, {"Retry-After": "30"})
+
+
+def abrir(acesso: Hashable, visao: Hashable, **chamadas: Any) -> Response:
+    """A screen's live stream (the board's, the TV's): a place among this process's streams
+    for this viewer (`acesso`) and view (Vagas), then transmitir with the app's broker, beat,
+    whole redraw, shop's day and version; `chamadas`: transmitir's own (completo, mudancas,
+    ...)."""
+    devolver = componente(Vagas).reservar(acesso, visao)
+    if isinstance(devolver, str):
+        return recusa(devolver)
+    corpo = transmitir(
+        componente(Broker),
+        componente(Settings).sse_batida_ms / 1000,
+        recarga_s=RECARGA_S,
+        dia=componente(Clock).inicio_do_dia,
+        versao=assets.versao_do_app(),
+        visao=visao,
+        **chamadas,
+    )
+    return resposta_sse(corpo, devolver)
 
 
 def mensagem(html: str, evento: str | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from bson import ObjectId
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from .. import assets, broker, errors, sse
+from .. import broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
 from ..cartoes.service import contar_atrasadas, contexto, mecanicos
@@ -177,24 +177,14 @@ def eventos_painel() -> Response:
         chave = broker.chave(lote) if lote else ("config", fonte.ultimo_seq, int(time.monotonic()))
         return fonte.renderizar(("painel", chave), _render)
 
-    devolver = componente(sse.Vagas).reservar(("passe", passe_id), "painel")
-    if isinstance(devolver, str):
-        return sse.recusa(devolver)
-    return sse.resposta_sse(
-        sse.transmitir(
-            componente(Broker),
-            componente(Settings).sse_batida_ms / 1000,
-            completo=_render,
-            mudancas=redesenho,
-            previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
-            config=redesenho,
-            relogio=_render_carga,
-            valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
-            ao_revogar="Passe revogado.",
-            recarga_s=sse.RECARGA_S,
-            dia=componente(Clock).inicio_do_dia,
-            versao=assets.versao_do_app(),
-            visao="painel",
-        ),
-        devolver,
+    return sse.abrir(
+        ("passe", passe_id),
+        "painel",
+        completo=_render,
+        mudancas=redesenho,
+        previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
+        config=redesenho,
+        relogio=_render_carga,
+        valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
+        ao_revogar="Passe revogado.",
     )

@@ -33,7 +33,7 @@ from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound
 
-from .. import assets, broker, errors, sse
+from .. import broker, errors, sse
 from ..auth import SESSAO_ENCERRADA, exigir_gerente
 from ..broker import Broker
 from ..cartoes import cards
@@ -385,30 +385,20 @@ def eventos() -> Response:
     def completo() -> str:
         return partials.render_quadro_completo(usuario.papel, filtros)
 
-    devolver = componente(sse.Vagas).reservar(("pessoa", usuario.login), visao)
-    if isinstance(devolver, str):
-        return sse.recusa(devolver)
-    return sse.resposta_sse(
-        sse.transmitir(
-            componente(Broker),
-            componente(Settings).sse_batida_ms / 1000,
-            completo=completo,
-            mudancas=mudancas,
-            previsoes=previsoes,
-            # The columns' limits changed: the counts carry them.
-            config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
-            # A promise passing, or a stage past its red threshold: the late count moves with
-            # no event.
-            relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
-            recarga_s=sse.RECARGA_S,
-            dia=componente(Clock).inicio_do_dia,
-            versao=assets.versao_do_app(),
-            # Deactivated, or the password changed: the open tab stops receiving the queue.
-            valido=lambda: carregar_usuario(usuario.get_id()) is not None,
-            ao_revogar=SESSAO_ENCERRADA,
-            visao=visao,
-        ),
-        devolver,
+    return sse.abrir(
+        ("pessoa", usuario.login),
+        visao,
+        completo=completo,
+        mudancas=mudancas,
+        previsoes=previsoes,
+        # The columns' limits changed: the counts carry them.
+        config=lambda: str(partials.render_contagens(usuario.papel, filtros)),
+        # A promise passing, or a stage past its red threshold: the late count moves with no
+        # event.
+        relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
+        # Deactivated, or the password changed: the open tab stops receiving the queue.
+        valido=lambda: carregar_usuario(usuario.get_id()) is not None,
+        ao_revogar=SESSAO_ENCERRADA,
     )
 
 
