@@ -155,3 +155,44 @@ def _ids(app: Flask, primeiro_os: int, coluna: dict) -> list[str]:
         sort=[("dta_criacao", 1)],
     )
     return [str(i["_id"]) for i in itens][: coluna["vistos"]]
+
+
+NOMES = ("Anderson", "Bruno", "Cristiano", "Diego", "Eduardo", "Fernando", "Gustavo", "Heitor",
+         "Igor", "João", "Leonardo", "Marcos", "Nelson", "Otávio")  # fmt: skip
+
+
+def test_tv_mostra_todos_os_mecanicos_de_uma_oficina_grande(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """Fourteen mechanics: each one's name and load is on the screen (the footer wraps to a
+    second line), none cut at the right edge; the last names, busy ones among them, were."""
+    from webapp.pessoas.repository import PessoasRepository  # noqa: PLC0415
+
+    pessoas = componente(PessoasRepository, app)
+    for n, nome in enumerate(NOMES):
+        pessoas.criar(f"m{n}", f"{nome} Souza", "senha-de-teste-1", Papel.MECANICO, 300 + n)
+    item = _adicionar(app, 9400, 30, placa="OTA0A00")
+    componente(FilaService, app).executar(
+        item["_id"], Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 313}
+    )
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tv = abrir(TV).pagina
+    tv.goto(f"/painel?token={token}")
+    expect(tv.locator("#painel-carga")).to_contain_text("Otávio")
+    tv.wait_for_function("document.fonts.status === 'loaded'")
+    fora = tv.evaluate(
+        """() => {
+          const rodape = document.getElementById('painel-carga').getBoundingClientRect();
+          return [...document.querySelectorAll('.painel-carga-item')].filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.right > Math.min(rodape.right, innerWidth) + 1
+              || r.bottom > Math.min(rodape.bottom, innerHeight) + 1;
+          }).map(e => e.textContent.trim());
+        }"""
+    )
+    assert fora == []
+    assert tv.locator(".painel-carga-item").count() == len(NOMES) + 2  # and the demo's two
+    assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    expect(tv.locator(".painel-carga-item", has_text="Otávio")).to_contain_text("1")
+    ARTEFATOS.mkdir(exist_ok=True)
+    tv.screenshot(path=ARTEFATOS / "painel-tv-14-mecanicos.png")
