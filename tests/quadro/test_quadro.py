@@ -315,6 +315,27 @@ def test_mecanico_nao_faz_acao_de_gerente_nem_a_mao(api: Api, pessoas, caminho, 
     assert api.get("/fila-execucao/ordem-servico/999").status_code == 404
 
 
+def test_sem_javascript_nova_os_diz_por_que_nao_foi_salva(api: Api, pessoas) -> None:
+    """Without JavaScript, the new OS's refusal comes back after the redirect as it was said:
+    the queue's own (the number already in the queue) and the question of a promise already
+    past, with its confirmation to tick. Both were lost: "corrija os campos marcados" and
+    no field marked, so a past promise could not be saved at all."""
+    api.criar(3000)
+    gerente = pessoas["gerente"]
+    assert gerente.post("/ordens", {"ordem_servico_id": "3000"}).status_code == 303
+    html = gerente.pagina()
+    assert re.search(r'id="erro-ordem_servico_id">A OS 3000 já está na fila\.<', html), html
+    passada = {"ordem_servico_id": "3001", "previsao_entrega": "2020-01-02T08:00"}
+    assert gerente.post("/ordens", passada).status_code == 303
+    html = gerente.pagina()
+    assert "Esta previsão (02/01/2020 08:00) já passou." in html
+    assert 'name="confirmar_previsao"' in html and 'value="3001"' in html
+    r = gerente.post("/ordens", {**passada, "confirmar_previsao": "y"})
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    item = api.get("/fila-execucao/ordem-servico/3001").json
+    assert item["previsao_entrega"] == "2020-01-02T11:00:00.000+00:00"
+
+
 def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
     fila_id = api.criar(509)["fila_id"]
     r = pessoas["mecanico"].client.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico")

@@ -69,6 +69,14 @@ class NovaOrdemForm(Formulario):
     def __init__(self, *args: Any, fuso: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fuso = fuso  # the shop's: the time is typed there, and stored in UTC
+        self.precisa_confirmar = False  # a promise already past: ask before saving it
+
+    def com_recusa(self, erros: dict[str, list[str]], precisa_confirmar: bool) -> None:
+        """The refusal of a plain POST, kept over its redirect, shown as it was said."""
+        for nome, mensagens in erros.items():
+            if nome in self._fields:
+                self._fields[nome].errors = list(mensagens)
+        self.precisa_confirmar = precisa_confirmar
 
     def validate_previsao_entrega(self, campo: Any) -> None:
         if campo.data is None:

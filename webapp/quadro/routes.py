@@ -193,8 +193,8 @@ def index() -> Any:
     nova = None
     chave = session.pop(NOVA, None)
     if chave and (recusada := recusados().retirar(chave, current_user.login)):
-        nova = NovaOrdemForm(formdata=MultiDict(recusada["dados"]))
-        nova.validate()  # the same messages as when it was refused
+        nova = NovaOrdemForm(formdata=MultiDict(recusada["dados"]), fuso=componente(Clock).fuso)
+        nova.com_recusa(recusada.get("erros") or {}, recusada.get("confirmar", False))
     estados, perdido = estados_da_sessao()
     return pagina_quadro(Filtros.de_args(request.args), estados, nova, texto_perdido=perdido)
 
@@ -734,7 +734,14 @@ def adicionar() -> Any:
     # Without JavaScript: back to the board (a GET), the form open with what was typed.
     flash("Nova OS: corrija os campos marcados.", "erro")
     # The form's own fields only: whatever else a hand-made POST carries is not kept.
+    # And the refusal as it was said: the queue's own (a number already in the queue) and the
+    # question of a promise already past are no form validation to run again.
     _guardar_recusa(
-        NOVA, {"dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"}}
+        NOVA,
+        {
+            "dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"},
+            "erros": {k: v for k, v in form.errors.items() if isinstance(k, str)},
+            "confirmar": form.precisa_confirmar,
+        },
     )
     return redirect(_pagina_de_volta() + "#nova-ordem", code=303)
