@@ -99,6 +99,21 @@ def test_um_stream_por_processo_para_todos_os_assinantes(app, api):
             assert _threads_do_stream() - antes <= {thread}
 
 
+def test_stream_aberto_depois_do_sigterm_termina_logo(app, usuarios_demo, entrar):
+    """A stream opened once the process is stopping (a board reconnecting on a kept-alive
+    connection) ends after its first state: the clients go elsewhere, and the worker exits
+    at once. It was held to gunicorn's grace period (20 s), with the screens on it."""
+    cliente = app.test_client()
+    assert entrar(cliente, "mecanico", "mecanico123").status_code == 302
+    componente(Broker, app).encerrar()
+    resposta, leitor = stream_de_teste(cliente, "/eventos")
+    try:
+        assert resposta.status_code == 200
+        assert len(leitor.fim(timeout=5)) <= 2  # its first state, then the end
+    finally:
+        leitor.fechar()
+
+
 def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_demo):
     """A TV token's use, a sign-in, a new token or session end nobody's access: the server
     filters them out (a thousand TVs reconnecting would otherwise wake every stream a thousand

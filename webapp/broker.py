@@ -256,6 +256,12 @@ class Broker:
         assinatura = Assinatura(self, self.capacidade)
         with self._trava:
             self._assinantes.add(assinatura)
+        if self.encerrando:
+            # The process is stopping (read after joining: encerrar's own event reached every
+            # subscriber that joined before it): this one ends at once too, never held until
+            # the grace period runs out.
+            assinatura.entregar(replace(Evento(ENCERRAR), seq=self.ultimo_seq))
+            return assinatura
         self._iniciar()
         return assinatura
 

@@ -200,8 +200,13 @@ def transmitir(
     assinatura = fonte.assinar()
     stream_fechado = metrics.stream_aberto()
     try:
+        # A process stopping (SIGTERM) ends a stream opened now at once (Broker.assinar), never
+        # held until its grace period ends; the snapshot below covers anything else queued.
+        if fonte.encerrando:
+            return
         fonte.aguardar_pronto(ESPERA_PRONTO_S)
-        assinatura.drenar()  # the snapshot below already covers anything queued so far
+        if any(e.tipo == ENCERRAR for e in assinatura.drenar()):
+            return
         inicial = estado()
         # What that state shows (rendered within a second of it, before it goes: a reader
         # slow to take it must not make this newer than what it showed): a beat sends only
