@@ -213,6 +213,23 @@ def test_tempo_na_etapa_desconta_esperas() -> None:
     assert stages.tempo_na_etapa(item, agora) == 20 * 60
 
 
+def test_tempo_de_quem_esta_em_espera_fica_parado_a_qualquer_instante() -> None:
+    """On hold, the time in the stage is frozen: the same to the microsecond whenever it is
+    read (with floats it came out a hair under, at a quarter of the instants, and a card
+    read 2 h 34 min and 2 h 35 min in turn)."""
+    item = {
+        "status": Status.EM_REPARO,
+        "dta_inicio_reparo": T0,
+        "historico": [
+            {"acao": "iniciar_reparo", "em": T0},
+            {"acao": "pausar", "em": T0 + timedelta(seconds=9300)},  # 2 h 35 min of work
+        ],
+    }
+    for micros in range(0, 5_000_000, 1237):
+        agora = T0 + timedelta(hours=5, microseconds=micros)
+        assert stages.tempo_na_etapa(item, agora) == 9300.0, micros
+
+
 def test_espera_anterior_a_etapa_nao_conta() -> None:
     item = {
         "status": Status.EM_REPARO,

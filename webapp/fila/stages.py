@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -101,19 +101,22 @@ def _pausas(
         yield inicio, None, etapa, motivo
 
 
-def tempo_em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> float:
-    """Seconds on hold since `desde`."""
+def _em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> timedelta:
+    """Time on hold since `desde`, summed exactly (timedelta: whole microseconds)."""
     return sum(
-        max(0.0, ((fim or agora) - max(inicio, desde)).total_seconds())
-        for inicio, fim, _, _ in _pausas(historico)
-    )
+        (max(timedelta(0), (fim or agora) - max(inicio, desde)) for inicio, fim, _, _ in
+         _pausas(historico)),
+        timedelta(0),
+    )  # fmt: skip
 
 
 def tempo_na_etapa(item: Mapping[str, Any], agora: datetime) -> float:
-    """Seconds in the current stage, holds excluded."""
+    """Seconds in the current stage, holds excluded. In timedelta until the end: with floats,
+    an order on hold (now minus its start, minus now minus the hold's) came out a hair under
+    its frozen time or not, by the instant, and its card read 2 h 34 or 2 h 35 in turn."""
     desde = inicio_etapa(item)
-    bruto = (agora - desde).total_seconds()
-    return max(0.0, bruto - tempo_em_pausa(item.get("historico", []), desde, agora))
+    liquido = (agora - desde) - _em_pausa(item.get("historico", []), desde, agora)
+    return max(0.0, liquido.total_seconds())
 
 
 def pausas_por_motivo(historico: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
