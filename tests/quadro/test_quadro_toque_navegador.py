@@ -69,9 +69,13 @@ def test_passo_com_texto_abre_o_formulario_com_o_teclado(
     ARTEFATOS.mkdir(exist_ok=True)
     tablet.pagina.screenshot(path=ARTEFATOS / "toque-passo-aberto.png")
 
-    # A blank text is refused: the form stays open, says why, keeps the focus; still one of each.
-    campo.fill("   ")
+    # An empty text is refused by the server, in the shop's words (the browser's own check
+    # spoke its language: "Please fill out this field.").
     confirmar.tap()
+    expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
+    # A blank text too: the form stays open, says why, keeps the focus; still one of each.
+    cartao.get_by_label("Diagnóstico").fill("   ")
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
     expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
     um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
