@@ -651,6 +651,9 @@ def test_acesso_revogado_recarrega_a_tela(
         tablet.entrar("mecanico2", "mecanico123")
         componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
         expect(tv.pagina.locator("body")).to_contain_text("Passe da TV inválido ou revogado")
+        expect(tv.pagina.locator(".painel-sem-passe")).to_be_visible()  # the wall's own page
+        ARTEFATOS.mkdir(exist_ok=True)
+        tv.pagina.screenshot(path=ARTEFATOS / "painel-tv-revogada.png")
         componente(PessoasRepository, app).definir_ativo("mecanico2", False)
         expect(tablet.pagina).to_have_url(re.compile("/entrar"))
     finally:

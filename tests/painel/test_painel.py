@@ -64,6 +64,11 @@ def test_sem_token_valido_403_sem_dados(app, client, api, consulta):
         assert "Passe da TV inválido ou revogado" in r.text
         assert "SEG4R42" not in r.text and "76543219" not in r.text
         assert "painel-coluna" not in r.text
+    # The TV's page says it in the wall's colours and size, with nowhere to go from it (it
+    # was the desk's error page, small and light, with "Voltar ao quadro").
+    r = client.get("/painel" + consulta)
+    assert 'class="painel"' in r.text and 'class="painel-sem-passe"' in r.text
+    assert "Voltar ao quadro" not in r.text
 
 
 def test_token_revogado_403(app, client, segredo):

@@ -117,7 +117,13 @@ def _render_carga() -> str:
 
 
 def _proibido() -> Response:
-    resposta = errors.resposta(403, MENSAGEM_PASSE)
+    """403 without a valid pass: a page the TV shows across the shop (the stream's and any
+    JSON caller's: the usual answer)."""
+    if request.path == url_for("painel.index") and not errors.quer_json():
+        corpo = render_template("painel/sem_passe.html", mensagem=MENSAGEM_PASSE)
+        resposta = Response(corpo, status=403, mimetype="text/html")
+    else:
+        resposta = errors.resposta(403, MENSAGEM_PASSE)
     resposta.headers["Cache-Control"] = "no-store"
     return resposta
 
