@@ -253,6 +253,17 @@ def test_oficina_sem_mecanicos_cadastrados_conta_os_do_historico_recente(
     assert recalcular(app).mecanicos == 6  # 101, 102; 7, 42, 43 and 44 at work
 
 
+def test_numero_dado_pelo_arquivo_importado_e_mais_um_mecanico(app: Flask, api: Api) -> None:
+    """A file that names two mechanics and numbers a third ("Mecânico nº 9", as the export
+    writes one no person of that shop was) gave three people: the number is one more, not
+    one of the named (only the numbers of orders finished through the board or the API
+    are the same people a file named)."""
+    historico(app, 40, dias=(3, 10), mecanicos=("Ana da Planilha", "Beto da Planilha", 9))
+    componente(Mongo, app).db.fila_execucao.update_many({}, {"$set": {"importada": True}})
+    api.criar(1001)
+    assert recalcular(app).mecanicos == 3
+
+
 def test_janela_e_historico_minimo_vem_das_configuracoes(make_app) -> None:
     app = make_app(previsao_janela_dias=30, previsao_historico_minimo=5)
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)

@@ -811,6 +811,36 @@ def test_passos_de_uma_ordem_removida_ainda_chegam_ao_sistema_de_os(
     assert copia["os_sync"]["pendentes"] == 0 and "proxima" not in copia["os_sync"]
 
 
+def test_ordem_removida_cuja_os_volta_a_fila_para_de_enviar(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """The removed order's step waits out a backoff while its OS is added again and moves on:
+    the new order's steps go, in order, and the old one is dropped, never sent after them
+    (an older status arriving last would be out of order). Copies archived before removed
+    orders' steps were sent (no mark) are never sent either."""
+    removida = _fila(app).adicionar(5500, GERENTE)["_id"]
+    _passos(app, removida, ate=1)
+    os_servico.modo("limite429", retry_after=1, n=1)
+    despachante = _despachante(app, "d1")
+    assert despachante.despachar_uma_vez() is True  # 429: waits a second
+    _fila(app).remover(removida, GERENTE)
+    nova = _fila(app).adicionar(5500, GERENTE)["_id"]
+    _passos(app, nova, ate=2)
+    # A copy archived by an older version, its event still pending: history only.
+    antiga = {**_arquivada(app, removida), "fila_id": "antiga"}
+    del antiga["_id"]
+    antiga["os_sync"].pop("entregar", None)
+    componente(Mongo, app).db["fila_execucao_arquivo"].insert_one(antiga)
+    time.sleep(1.1)
+    despachante.processar_pendentes(prazo_s=10)
+    aceitos = [r for r in os_servico.recebidos(5500) if r["status_http"] == 200]
+    assert [(r["idempotency_key"], r["status"]) for r in aceitos] == [
+        (f"{nova}-1", "EM_DIAGNOSTICO"), (f"{nova}-2", "AGUARDANDO_APROVACAO")
+    ]  # fmt: skip
+    assert all(r["idempotency_key"].startswith(str(nova)) for r in os_servico.recebidos(5500)[1:])
+    assert "proxima" not in _arquivada(app, removida)["os_sync"]
+
+
 def test_envio_em_curso_quando_a_ordem_e_removida_fica_registrado_no_arquivo(
     app: Flask, os_servico: OSStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:

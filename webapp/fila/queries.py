@@ -589,11 +589,12 @@ class FilaQueries:
         finalizadas_para_previsao would give, counted. Index: finalizadas_em_ordem."""
         return self.fila.count_documents(finalizadas_desde(desde))
 
-    def mecanicos_recentes(self, desde: datetime, dias: int) -> list[int | str]:
+    def mecanicos_recentes(self, desde: datetime, dias: int) -> list[tuple[int | str, bool]]:
         """The mechanics of the orders finished since `desde` in the last `dias` days before
         the latest of them (an imported history may end weeks ago): each one's number, or,
         for an imported order whose mechanic no person of the shop is, the name its file gave
-        (one key per mechanic). Index: finalizadas_em_ordem."""
+        (one key per mechanic); with whether one of those orders went through the board or
+        the API (not imported). Index: finalizadas_em_ordem."""
         consulta = finalizadas_desde(desde)
         ultima = self.fila.find_one(
             consulta, {"dta_fim_reparo": 1, "_id": 0}, sort=[("dta_fim_reparo", -1)]
@@ -603,8 +604,12 @@ class FilaQueries:
         inicio = max(desde, ultima["dta_fim_reparo"] - timedelta(days=dias))
         consulta["dta_fim_reparo"] = {"$gte": inicio}
         chave = {"$ifNull": ["$mecanico_responsavel_id", "$mecanico_nome"]}
-        grupos = self.fila.aggregate([{"$match": consulta}, {"$group": {"_id": chave}}])
-        return sorted((g["_id"] for g in grupos if g["_id"] not in (None, "")), key=str)
+        ao_vivo = {"$max": {"$cond": [{"$eq": [{"$ifNull": [f"${IMPORTADA}", None]}, None]}, 1, 0]}}
+        grupos = self.fila.aggregate(
+            [{"$match": consulta}, {"$group": {"_id": chave, "ao_vivo": ao_vivo}}]
+        )
+        achados = [(g["_id"], bool(g["ao_vivo"])) for g in grupos if g["_id"] not in (None, "")]
+        return sorted(achados, key=lambda m: str(m[0]))
 
     def a_frente(self, item: Mapping[str, Any]) -> int:
         """How many orders wait for a mechanic ahead of this one in the board's order (waiting

@@ -91,14 +91,19 @@ OBSOLETOS = ("finalizadas", "por_etapa", "fila_geral")
 INDICES_ARQUIVO = [
     IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
     IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),
-    # A removed order's steps not yet delivered still go to the OS service (reivindicar_envio).
+    # A removed order's steps not yet delivered still go to the OS service (reivindicar_envio),
+    # and an outcome is recorded on its copy by the order's id (registrar_envio).
     IndexModel(
         [("os_sync.proxima", ASCENDING)],
         name="os_sync_devidos",
         partialFilterExpression={"os_sync.proxima": {"$exists": True}},
     ),
+    IndexModel([("fila_id", ASCENDING)], name="arquivo_por_fila"),
 ]
 
+
+# On a removed order's copy (os_sync): its undelivered steps are still to be sent.
+ENTREGAR_ARQUIVADA = "entregar"
 
 # Imported orders written per insert_many.
 LOTE_IMPORTACAO = 1_000
@@ -254,6 +259,10 @@ class FilaRepository:
                 return None
             copia = {**item, "fila_id": item["_id"], "removido_por": por, "removido_em": agora}
             del copia["_id"]
+            if (item.get("os_sync") or {}).get("proxima") is not None:
+                # Its steps not yet delivered still go out (reivindicar_envio); copies made
+                # before they did (no mark) are history only, never sent late.
+                copia["os_sync"] = {**item["os_sync"], ENTREGAR_ARQUIVADA: True}
             self.arquivo.insert_one(copia, session=session)
             return item
 
@@ -300,22 +309,25 @@ class FilaRepository:
         lease, or None. The lease is timed by the database's clock ($$NOW), so dispatchers on
         hosts with skewed clocks still agree on when it expires. Index: os_sync_devidos.
 
-        A removed order's copy in the archive first: a step answered 200 reaches the OS
-        service even when the order was removed before its event went out (a removal never
-        cancels what happened), and before the steps of the same OS added again. Its `_id`
-        is the order's (`fila_id`), as in the event's Idempotency-Key."""
-        for colecao in (self.arquivo, self.fila):
-            item = self._reivindicar_em(colecao, dono, lease_ms, instante)
+        A removed order's copy in the archive first (one marked by `remover`): a step
+        answered 200 reaches the OS service even when the order was removed before its event
+        went out (a removal never cancels what happened); once the same OS is in the queue
+        again, the dispatcher stops it (largar_arquivada). Its `_id` is the order's
+        (`fila_id`), as in the event's Idempotency-Key."""
+        for colecao, marca in ((self.arquivo, {f"os_sync.{ENTREGAR_ARQUIVADA}": True}),
+                               (self.fila, {})):  # fmt: skip
+            item = self._reivindicar_em(colecao, marca, dono, lease_ms, instante)
             if item is not None:
                 return {**item, "_id": item.get("fila_id", item["_id"])}
         return None
 
     @staticmethod
     def _reivindicar_em(
-        colecao: Collection, dono: str, lease_ms: int, instante: datetime
+        colecao: Collection, marca: dict[str, Any], dono: str, lease_ms: int, instante: datetime
     ) -> dict[str, Any] | None:
         return colecao.find_one_and_update(
             {
+                **marca,
                 "os_sync.proxima": {"$lte": instante},
                 "os_sync.falhou": {"$ne": True},
                 "$or": [
@@ -357,6 +369,20 @@ class FilaRepository:
         if self.fila.update_one({"_id": fila_id, **do_lease}, etapas).matched_count:
             return True
         return self.arquivo.update_one({"fila_id": fila_id, **do_lease}, etapas).matched_count == 1
+
+    def largar_arquivada(self, fila_id: Any, lease: dict[str, Any]) -> bool:
+        """A removed order's copy stops sending (its OS is in the queue again: the new order's
+        steps tell the OS service now, and an older status sent after them would be out of
+        order): nothing more is due on it, and the lease is let go."""
+        resultado = self.arquivo.update_one(
+            {
+                "fila_id": fila_id,
+                "os_sync.lease_dono": lease["lease_dono"],
+                "os_sync.lease_ate": lease["lease_ate"],
+            },
+            {"$unset": {"os_sync.proxima": "", "os_sync.lease_dono": "", "os_sync.lease_ate": ""}},
+        )
+        return resultado.matched_count == 1
 
 
 # --- The outbox of events for the OS service, kept in the item ---------------------------------

@@ -251,19 +251,21 @@ class PrevisaoService:
         last RECENTES_DIAS of history, each once, or, when its history names none (a
         spreadsheet's), as many as it had cars in work at once (mecanicos_pelo_historico).
         Those it knows by a name, or by a count, are negative ids: places that a number an
-        order carries may fill. A number in the recent history fills one first: a file names
-        the mechanics its numbers cannot, and the orders finished through the API since then
-        number the same people (4 named and 4 numbered were 8 mechanics, and the forecast
-        days early). The forecast adds whoever holds an order in work (forecast.em_servico)."""
+        order carries may fill. A number of an order finished through the board or the API
+        fills one first: a file names the mechanics its numbers cannot, and the orders
+        finished since then number the same people (4 named and 4 numbered were 8 mechanics,
+        and the forecast days early); a number the file itself gives is one more person. The
+        forecast adds whoever holds an order in work (forecast.em_servico)."""
         ativos = self.mecanicos()
         if ativos is not None:
             return list(ativos)
         recentes = self.fila.mecanicos_recentes(self._inicio_da_janela(instante), RECENTES_DIAS)
         if not recentes:
             return [-2 - i for i in range(mecanicos_pelo_historico(historico, RECENTES_DIAS))]
-        numeros = [m for m in recentes if isinstance(m, int)]
+        numeros = [m for m, _ in recentes if isinstance(m, int)]
+        ao_vivo = sum(1 for m, vivo in recentes if isinstance(m, int) and vivo)
         nomeados = len(recentes) - len(numeros)
-        return numeros + [-2 - i for i in range(max(0, nomeados - len(numeros)))]
+        return numeros + [-2 - i for i in range(max(0, nomeados - ao_vivo))]
 
     def base(self, instante: datetime) -> Base:
         """The finished orders the forecast would learn from at `instante`, counted (one

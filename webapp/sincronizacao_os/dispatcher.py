@@ -30,7 +30,7 @@ from ..background import LacoDeFundo, novo_dono
 from ..clock import agora
 from ..fila.outbox import EstadoEvento
 from ..fila.queries import FilaQueries
-from ..fila.repository import FilaRepository
+from ..fila.repository import ENTREGAR_ARQUIVADA, FilaRepository
 from ..settings import Settings
 from ..tokens import emitir_para_os
 from . import domain
@@ -131,6 +131,15 @@ class OsDispatcher(LacoDeFundo):
         if item is None:
             return False
         lease = item["os_sync"]
+        if lease.get(ENTREGAR_ARQUIVADA) and self.queries.obter_por_os(item["ordem_servico_id"]):
+            # A removed order whose OS is in the queue again: the new order's steps tell the OS
+            # service now; this one's older ones would arrive out of order.
+            self.repo.largar_arquivada(item["_id"], lease)
+            log.info(
+                "envio de ordem removida encerrado: a OS voltou à fila",
+                extra={"ordem_servico_id": item["ordem_servico_id"], "fila_id": str(item["_id"])},
+            )
+            return True
         evento = next(
             (e for e in item.get("eventos_os", []) if e.get("estado") != EstadoEvento.ENVIADO),
             None,
