@@ -119,7 +119,7 @@ def _render_carga() -> str:
 def _proibido() -> Response:
     """403 without a valid pass: a page the TV shows across the shop (the stream's and any
     JSON caller's: the usual answer)."""
-    if request.path == url_for("painel.index") and not errors.quer_json():
+    if request.endpoint == "painel.index" and not errors.quer_json():
         corpo = render_template("painel/sem_passe.html", mensagem=MENSAGEM_PASSE)
         resposta = Response(corpo, status=403, mimetype="text/html")
     else:
