@@ -109,6 +109,27 @@ def test_filtro_do_gerente_e_busca_contam_o_que_mostram(
         assert texto.startswith(f"{n} de ") and aba.startswith(f"{n} de ")
 
 
+def test_carro_dado_a_outro_mecanico_sai_de_minhas_ordens_dizendo_por_que(
+    rapido: Flask, fila, usuarios_demo, entrar, api
+) -> None:
+    """On "Minhas ordens", a car the manager gives to another mechanic leaves with its reason
+    said ("… atribuiu a OS … a Paula Pereira."): it vanished in silence, the line still
+    saying the change before."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    _, leitor = stream_de_teste(mecanico, "/eventos?mecanico=101")
+    try:
+        leitor.proxima()
+        dele = fila["EM_DIAGNOSTICO"][0]  # 101's
+        r = api.post(f"/fila-execucao/{dele}/atribuir", json={"mecanico_responsavel_id": 102})
+        assert r.status_code == 200, r.json
+        mudanca = leitor.proxima(timeout=3, com=dele)["data"]
+        anuncio = mudanca.split('hx-target="#anuncios"')[1].split("</hx-partial>")[0]
+        assert "a Paula Pereira." in anuncio, anuncio
+    finally:
+        leitor.fechar()
+
+
 def test_contagens_empurradas_e_respostas_seguem_o_filtro(
     rapido: Flask, fila, usuarios_demo, entrar, api
 ) -> None:

@@ -516,7 +516,7 @@ def anuncio(
     elif acao == Acao.ATRIBUIR:
         para = mecanicos.get(para, f"mecânico nº {para}")
     elif acao == Acao.ADOTAR_PREVISAO and isinstance(para, datetime):
-        para = f"{para.astimezone(fuso):%d/%m %H:%M}"
+        para = para.astimezone(fuso).strftime(DIA_E_HORA)
     quem = labels.autor(ultimo.get("por"), autores, inicio=True)
     return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
 

@@ -16,7 +16,7 @@ from ..cartoes.service import contar_atrasadas, contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
-from ..fila.domain import GESTORES, Papel
+from ..fila.domain import GESTORES, Acao, Papel
 from ..fila.queries import FilaQueries, cursor
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
@@ -106,6 +106,18 @@ def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
     return filtros.aceita(item)
 
 
+def tirada_do_filtro(item: Mapping[str, Any], filtros: Filtros) -> bool:
+    """A card a mechanic's filtered board showed, given to another mechanic by its last
+    change: said on that board too ("Ana atribuiu a OS 1003 a Paula"), or it leaves
+    unexplained."""
+    ultimo = (item.get("historico") or [{}])[-1]
+    return (
+        filtros.mecanico is not None
+        and ultimo.get("acao") == Acao.ATRIBUIR
+        and ultimo.get("de") == filtros.mecanico
+    )
+
+
 def render_mudancas(
     mudados: list[tuple[str, dict[str, Any] | None]],
     papel: Papel | None,
@@ -124,7 +136,8 @@ def render_mudancas(
     assignment's list, for a card whose other actions come back open (`estado`)."""
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
-    ctx = contexto(papel, visiveis)  # names and forecasts of the cards this board shows
+    saidas = [i for i in itens if not pertence(i, filtros) and tirada_do_filtro(i, filtros)]
+    ctx = contexto(papel, visiveis + saidas)  # names and forecasts of the cards said
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
         for fila_id, item in mudados
@@ -132,11 +145,12 @@ def render_mudancas(
     if anunciar is None:
         # Only what this board shows is said: a mechanic on "Minhas ordens" does not hear the
         # whole shop's changes (a screen reader reads every one).
+        ditos = visiveis + saidas
         autores = componente(PessoasQueries).nomes_por_login(
-            (i.get("historico") or [{}])[-1].get("por") for i in visiveis
+            (i.get("historico") or [{}])[-1].get("por") for i in ditos
         )
         anunciar = " ".join(
-            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for item in visiveis))
+            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for item in ditos))
         )
     return render_template(
         "quadro/_mudanca.html",
