@@ -541,10 +541,13 @@ def quem_fez(
 ) -> str | None:
     """The change in the way of a refused `acao` in words (domain.causa; any: the last):
     "Marcos iniciou o diagnóstico às 10:32" (who was faster, and when)."""
-    ultimo = domain.causa(item.get("historico") or [], acao)
-    if ultimo is None:
-        return None
-    quem = labels.autor(ultimo.get("por"), nomes)
-    feito = labels.ACOES.get(ultimo.get("acao"), ultimo.get("acao", ""))
-    quando = ultimo["em"].astimezone(fuso).strftime("%H:%M")
-    return f"{quem} {feito} às {quando}"
+    entrada = domain.causa(item.get("historico") or [], acao)
+    return None if entrada is None else feito(entrada, nomes, fuso)
+
+
+def feito(entrada: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str:
+    """One history entry in words: who did what, at what time."""
+    quem = labels.autor(entrada.get("por"), nomes)
+    acao = labels.ACOES.get(entrada.get("acao"), entrada.get("acao", ""))
+    quando = entrada["em"].astimezone(fuso).strftime("%H:%M")
+    return f"{quem} {acao} às {quando}"

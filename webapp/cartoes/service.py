@@ -14,7 +14,8 @@ from typing import Any
 
 from ..clock import Clock, agora
 from ..components import componente
-from ..fila.domain import Ator, ErroFila, Papel, Status, espera_mecanico
+from ..fila import domain
+from ..fila.domain import Acao, Ator, ErroFila, Papel, Status, espera_mecanico
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
@@ -30,6 +31,16 @@ def contar_atrasadas() -> int:
     indicators' "Atrasadas agora" (one indexed count, never one per card)."""
     limites = limites_alerta(componente(Settings).alerta_etapa)
     return componente(FilaQueries).contar_atrasadas(agora(), limites)
+
+
+def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
+    """Who made the change in the way of a refused `acao`, and when, in words (its author's
+    name: one query); None when the history holds none."""
+    entrada = domain.causa(item.get("historico") or [], acao)
+    if entrada is None:
+        return None
+    nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")])
+    return cards.feito(entrada, nomes, componente(Clock).fuso)
 
 
 def contexto(

@@ -362,27 +362,25 @@ class FilaRepository:
             etapas.append({"$set": {"eventos_os": eventos_atualizados(condicao, campos)}})
         etapas.append({"$set": resumo_os_sync()})
         etapas.append({"$unset": ["os_sync.lease_dono", "os_sync.lease_ate"]})
-        do_lease = {
-            "os_sync.lease_dono": lease["lease_dono"],
-            "os_sync.lease_ate": lease["lease_ate"],
-        }
-        if self.fila.update_one({"_id": fila_id, **do_lease}, etapas).matched_count:
+        if self.fila.update_one({"_id": fila_id, **_do_lease(lease)}, etapas).matched_count:
             return True
-        return self.arquivo.update_one({"fila_id": fila_id, **do_lease}, etapas).matched_count == 1
+        filtro = {"fila_id": fila_id, **_do_lease(lease)}
+        return self.arquivo.update_one(filtro, etapas).matched_count == 1
 
     def largar_arquivada(self, fila_id: Any, lease: dict[str, Any]) -> bool:
         """A removed order's copy stops sending (its OS is in the queue again: the new order's
         steps tell the OS service now, and an older status sent after them would be out of
         order): nothing more is due on it, and the lease is let go."""
         resultado = self.arquivo.update_one(
-            {
-                "fila_id": fila_id,
-                "os_sync.lease_dono": lease["lease_dono"],
-                "os_sync.lease_ate": lease["lease_ate"],
-            },
+            {"fila_id": fila_id, **_do_lease(lease)},
             {"$unset": {"os_sync.proxima": "", "os_sync.lease_dono": "", "os_sync.lease_ate": ""}},
         )
         return resultado.matched_count == 1
+
+
+def _do_lease(lease: dict[str, Any]) -> dict[str, Any]:
+    """Matches an item only while this lease (a dispatcher's claim) is still on it."""
+    return {"os_sync.lease_dono": lease["lease_dono"], "os_sync.lease_ate": lease["lease_ate"]}
 
 
 # --- The outbox of events for the OS service, kept in the item ---------------------------------

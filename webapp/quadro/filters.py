@@ -3,10 +3,12 @@ against a changed item (a pushed card belongs on this board or not)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..fila.domain import Acao
 from ..fila.plates import normalizar_placa
 from ..fila.queries import filtro_busca
 from ..urls import partes
@@ -51,6 +53,17 @@ class Filtros:
             )
             return bool(na_placa or na_os)
         return True
+
+    def tirou(self, item: Mapping[str, Any]) -> bool:
+        """Whether the item's last change took it off this mechanic's board (given to another
+        mechanic): said there too ("Ana atribuiu a OS 1003 a Paula"), or it leaves
+        unexplained."""
+        ultimo = (item.get("historico") or [{}])[-1]
+        return (
+            self.mecanico is not None
+            and ultimo.get("acao") == Acao.ATRIBUIR
+            and ultimo.get("de") == self.mecanico
+        )
 
     def args(self) -> dict[str, str]:
         args = {}

@@ -16,7 +16,7 @@ from ..cartoes.service import contar_atrasadas, contexto, mecanicos
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
-from ..fila.domain import GESTORES, Acao, Papel
+from ..fila.domain import GESTORES, Papel
 from ..fila.queries import FilaQueries, cursor
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
@@ -106,18 +106,6 @@ def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
     return filtros.aceita(item)
 
 
-def tirada_do_filtro(item: Mapping[str, Any], filtros: Filtros) -> bool:
-    """A card a mechanic's filtered board showed, given to another mechanic by its last
-    change: said on that board too ("Ana atribuiu a OS 1003 a Paula"), or it leaves
-    unexplained."""
-    ultimo = (item.get("historico") or [{}])[-1]
-    return (
-        filtros.mecanico is not None
-        and ultimo.get("acao") == Acao.ATRIBUIR
-        and ultimo.get("de") == filtros.mecanico
-    )
-
-
 def render_mudancas(
     mudados: list[tuple[str, dict[str, Any] | None]],
     papel: Papel | None,
@@ -136,7 +124,7 @@ def render_mudancas(
     assignment's list, for a card whose other actions come back open (`estado`)."""
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
-    saidas = [i for i in itens if not pertence(i, filtros) and tirada_do_filtro(i, filtros)]
+    saidas = [i for i in itens if not pertence(i, filtros) and filtros.tirou(i)]
     ctx = contexto(papel, visiveis + saidas)  # names and forecasts of the cards said
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)

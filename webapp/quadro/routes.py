@@ -43,6 +43,7 @@ from ..cartoes.service import (
     contexto,
     mecanicos,
     prometer_previsao,
+    quem_fez,
 )
 from ..clock import Clock, agora
 from ..components import componente
@@ -504,9 +505,7 @@ def _recusa(
     if item is None:  # the API's "Item da fila não encontrado." in the shop's words
         estado["mensagem"] = SAIU_DA_FILA
     if conflito is not None and item is not None:
-        entrada = domain.causa(item.get("historico") or [], conflito.acao)
-        nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")] if entrada else [])
-        feito = cards.quem_fez(item, nomes, componente(Clock).fuso, conflito.acao)
+        feito = quem_fez(item, conflito.acao)
         if feito:
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"

@@ -131,7 +131,7 @@ class OsDispatcher(LacoDeFundo):
         if item is None:
             return False
         lease = item["os_sync"]
-        if lease.get(ENTREGAR_ARQUIVADA) and self.queries.obter_por_os(item["ordem_servico_id"]):
+        if lease.get(ENTREGAR_ARQUIVADA) and self.queries.na_fila([item["ordem_servico_id"]]):
             # A removed order whose OS is in the queue again: the new order's steps tell the OS
             # service now; this one's older ones would arrive out of order.
             self.repo.largar_arquivada(item["_id"], lease)
