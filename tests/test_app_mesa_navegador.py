@@ -175,3 +175,38 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
 
     for pessoa in (mesa, tablet):
         assert pessoa.erros == [], pessoa.erros  # CSP violations included
+
+
+def test_atrasadas_mostram_mais_no_navegador(
+    app: Flask, live_server: str, usuarios_demo, abrir
+) -> None:
+    """After a long weekend, 60 orders late: the table shows the oldest 50, and "Mostrar mais"
+    (htmx) puts the other 10 below them, in order, and goes away; without JavaScript the same
+    link opens them as a page of their own."""
+    fila, agora_ = componente(FilaService, app), agora()
+    for n in range(60):  # urgent, waiting 3 hours or more: past the red threshold
+        fila.adicionar(7000 + n, GERENTE, Prioridade.URGENTE, {"placa": f"ATR{n:04d}"},
+                       instante=agora_ - timedelta(hours=3, minutes=n))  # fmt: skip
+    senha = usuarios_demo["gerente"]["senha"]
+    mesa = abrir(TABLET, has_touch=True, is_mobile=True).entrar("gerente", senha)
+    p = mesa.pagina
+    p.goto("/indicadores#atrasadas")
+    linhas = p.locator("#linhas-atrasadas tr")
+    expect(linhas).to_have_count(50)
+    expect(linhas.first).to_contain_text("7059")  # the oldest first
+    p.get_by_role("link", name="Mostrar mais ordens atrasadas agora").click()
+    expect(linhas).to_have_count(60)
+    expect(linhas.nth(50)).to_contain_text("7009")
+    expect(linhas.last).to_contain_text("7000")
+    expect(p.locator("#seguintes-atrasadas a")).to_have_count(0)  # nothing more
+    assert p.url.endswith("/indicadores#atrasadas")  # the same page, grown
+
+    sem_js = abrir(DESKTOP, java_script_enabled=False)
+    s = sem_js.entrar_sem_js("gerente", senha)
+    s.goto("/indicadores")
+    s.get_by_role("link", name="Mostrar mais ordens atrasadas agora").click()
+    expect(s.get_by_role("heading", name="Atrasadas agora: as seguintes")).to_be_visible()
+    expect(s.locator("#linhas-atrasadas tr")).to_have_count(10)
+    expect(s.get_by_role("link", name="Voltar aos indicadores")).to_be_visible()
+    for pessoa in (mesa, sem_js):
+        assert pessoa.erros == [], pessoa.erros

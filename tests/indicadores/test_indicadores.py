@@ -408,7 +408,8 @@ def test_atrasadas_contadas_todas_mesmo_alem_da_lista(
     html = gerente.get("/indicadores", query_string={"periodo": "7d"}).text
     texto = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "Atrasadas agora 205" in texto
-    assert "São 205: a tabela mostra as 200 mais antigas." in texto
+    assert "São 205: a tabela começa pelas mais antigas." in texto
+    assert _os_das_linhas(html, "atrasadas") == list(range(3204, 3154, -1))  # the oldest 50
     # The download is the days shown, not "the last 7 days" worked out again when clicked.
     with app.app_context():
         hoje = service.hoje()
@@ -418,6 +419,57 @@ def test_atrasadas_contadas_todas_mesmo_alem_da_lista(
     )
     corpo = api.como("gerente").get("/indicadores").json
     assert corpo["atrasadas_total"] == 205 and len(corpo["atrasadas"]) == 200
+
+
+def _os_das_linhas(html: str, tabela: str) -> list[int]:
+    """The OS numbers of a table's rows, in order (its tbody, or an htmx answer's rows)."""
+    if f'id="linhas-{tabela}"' in html:
+        html = html[html.index(f'id="linhas-{tabela}"') :]
+        html = html[: html.index("</tbody>")]
+    return [int(n) for n in re.findall(r'<td class="numero-os"><a href="[^"]+">(\d+)</a>', html)]
+
+
+def _seguinte(html: str, tabela: str) -> str | None:
+    """The address of a table's "Mostrar mais", None when it has none."""
+    bloco = html[html.index(f'id="seguintes-{tabela}"') :]
+    bloco = bloco[: bloco.index("</p>")]
+    achado = re.search(r'href="([^"]+)"', bloco)
+    return achado[1].replace("&amp;", "&") if achado else None
+
+
+def test_atrasadas_mostram_mais_ate_a_ultima(app: Flask, usuarios_demo, entrar) -> None:
+    """The late table shows a window (50 rows); "Mostrar mais" brings the next ones, below, as
+    htmx rows or, without JavaScript, as a page of their own, until the last: every late order
+    once, the oldest first. Before, the page stopped at 200 with no way to see the rest."""
+    agora = datetime.now(UTC)
+    for n in range(120):  # urgent, waiting 3 hours or more: past the red threshold
+        componente(FilaService, app).adicionar(
+            3000 + n, GERENTE, Prioridade.URGENTE, instante=agora - timedelta(hours=3, minutes=n)
+        )
+    gerente = app.test_client()
+    entrar(gerente, "gerente", "gerente123")
+    html = gerente.get("/indicadores").text
+    vistas, url = _os_das_linhas(html, "atrasadas"), _seguinte(html, "atrasadas")
+    assert len(vistas) == 50 and url is not None
+    # With htmx: the rows go below the table's (hx-partial), the link is replaced.
+    resposta = gerente.get(url, headers={"HX-Request": "true"})
+    assert resposta.status_code == 200
+    assert '<hx-partial hx-target="#linhas-atrasadas" hx-swap="beforeend">' in resposta.text
+    assert "<html" not in resposta.text
+    vistas += _os_das_linhas(resposta.text, "atrasadas")
+    url = _seguinte(resposta.text, "atrasadas")
+    assert url is not None
+    # Without JavaScript: a page of its own, with its way back and the next link.
+    pagina = gerente.get(url)
+    assert pagina.status_code == 200 and "Voltar aos indicadores" in pagina.text
+    vistas += _os_das_linhas(pagina.text, "atrasadas")
+    assert _seguinte(pagina.text, "atrasadas") is None  # 120 = 50 + 50 + 20
+    assert vistas == list(range(3119, 2999, -1))  # each once, the oldest first
+    # A cursor no page made is refused in Portuguese, not a 500.
+    for ruim in ("x", "1.2.3", "99999999999999999999.abc", f"{2**60}.{'0' * 24}"):
+        resposta = gerente.get("/indicadores/atrasadas", query_string={"depois": ruim})
+        assert resposta.status_code == 400, ruim
+        assert "Página da tabela inválida; recarregue os indicadores." in resposta.text
 
 
 def test_calculo_longo_demais_e_interrompido_e_dito(app: Flask, api: Api) -> None:

@@ -119,9 +119,9 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
     gerente = app.test_client()
     entrar(gerente, "gerente", "gerente123")
     html = gerente.get("/indicadores").text
-    secao = html[html.index('id="atrasadas"') :]
+    corpo = html[html.index('<tbody id="linhas-atrasadas">') :]
     linhas = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip()
-              for t in re.findall(r"<tr>(.*?)</tr>", secao.split("<tbody>")[1], re.S)]  # fmt: skip
+              for t in re.findall(r"<tr>(.*?)</tr>", corpo, re.S)]  # fmt: skip
     local = previsao.astimezone(componente(Clock, app).fuso)
     assert linhas == [
         "1 ATR1A11 Urgente Aguardando diagnóstico Marcos Mecânico Na etapa há 2 h 05 min "
@@ -130,7 +130,7 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
         "Na etapa há 2 h 01 min Limite da prioridade: 2 h 00 min",
     ]
     # One unit per line: the time in the stage and its limit, each on its own line, alike.
-    assert "Na etapa há 2 h 05 min<br>Limite da prioridade: 1 h 00 min" in secao
+    assert "Na etapa há 2 h 05 min<br>Limite da prioridade: 1 h 00 min" in corpo
     numero = '<span class="numero-rotulo">Atrasadas agora</span> <span class="numero-valor">2<'
     assert numero in html
 

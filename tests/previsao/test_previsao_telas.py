@@ -254,20 +254,31 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
 def test_indicadores_dizem_quando_as_em_risco_passam_da_tabela(
     app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str], monkeypatch
 ) -> None:
-    """The at-risk table lists the soonest promises up to its limit; past it, the page says
-    how many there are, as "Atrasadas agora" does (before, the rest were left out unsaid)."""
+    """The at-risk table shows a window of the soonest promises; past it, the page says there
+    are more and "Mostrar mais" brings the next ones (before, the rest were left out unsaid,
+    then cut at 200 with no way to see them)."""
     from webapp.indicadores import service
 
     api.criar(1004, placa="RSC0B34", previsao_entrega=_iso(agora() + timedelta(minutes=20)))
     assert recalcular(app).em_risco == 2
     pagina = pessoas["gerente"].pagina("/indicadores")
     assert "Há mais:" not in pagina
-    monkeypatch.setattr(service, "LIMITE_EM_RISCO", 1)
+    monkeypatch.setattr(service, "POR_PAGINA", 1)
     pagina = pessoas["gerente"].pagina("/indicadores")
     secao = pagina[pagina.index('id="em-risco"') :]
     secao = secao[: secao.index("</section>")]
-    assert "Há mais: a tabela mostra as 1 com a entrega mais próxima." in secao
+    assert "Há mais: a tabela começa pelas de entrega mais próxima." in secao
     assert "RSC0B34" in secao and "RSC0A12" not in secao  # the soonest promise
+    url = re.search(
+        r'id="seguintes-em-risco" class="mostrar-mais">\s*<a class="botao" href="([^"]+)"', secao
+    )
+    assert url is not None
+    resposta = pessoas["gerente"].client.get(
+        url[1].replace("&amp;", "&"), headers={"HX-Request": "true"}
+    )
+    assert resposta.status_code == 200
+    assert "RSC0A12" in resposta.text and "RSC0B34" not in resposta.text  # the next one
+    assert "Prometer" in resposta.text  # with its one-tap action, as the first rows
 
 
 def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> None:

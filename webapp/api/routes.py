@@ -420,7 +420,7 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
                 "previsao_entrega": a.item.get("previsao_entrega"),
                 "motivos": a.motivos,
             }
-            for a in indicadores.atrasadas()
+            for a in indicadores.atrasadas(s.LIMITE_ATRASADAS)[0]
         ],
         "atrasadas_total": contar_atrasadas(),
     }  # fmt: skip

@@ -368,6 +368,10 @@ class Atrasada(BaseModel):
     motivos: list[Literal["previsao_entrega", "etapa"]]
 
 
+# How many late orders the indicators' JSON lists (the page shows them a window at a time).
+LIMITE_ATRASADAS = 200
+
+
 class Indicadores(BaseModel):
     periodo: PeriodoJson
     percentil: str = Field(description="Definição dos percentis usados")
@@ -381,11 +385,12 @@ class Indicadores(BaseModel):
     por_mecanico: list[PorMecanico]
     por_dia: list[PorDia]
     atrasadas_total: int = Field(
-        description="Quantas ordens abertas estão atrasadas agora, todas (a lista para nas 200 "
-        "mais antigas)"
+        description="Quantas ordens abertas estão atrasadas agora, todas (a lista para nas "
+        f"{LIMITE_ATRASADAS} mais antigas)"
     )
     atrasadas: list[Atrasada] = Field(
-        description="Ordens abertas atrasadas agora, mais antigas primeiro (as 200 primeiras)"
+        description="Ordens abertas atrasadas agora, mais antigas primeiro (as "
+        f"{LIMITE_ATRASADAS} primeiras)"
     )
 
 

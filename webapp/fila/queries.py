@@ -394,6 +394,26 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
     raise CursorInvalido(cursor)
 
 
+def cursor_por_instante(instante: datetime, oid: ObjectId) -> str:
+    """Where a page of a list sorted by (an instant, _id) ends, for the next page."""
+    return f"{em_ms(instante)}.{oid}"
+
+
+def apos_instante(cursor: str | None, campo: str) -> dict[str, Any] | None:
+    """The keyset condition "after this row" of a list sorted by (`campo`, _id), both
+    ascending; None without a cursor, CursorInvalido when it is not one of cursor_por_instante."""
+    if not cursor:
+        return None
+    partes = cursor.split(".")
+    if len(partes) != 2:
+        raise CursorInvalido(cursor)
+    try:
+        instante, oid = _instante(partes[0]), ObjectId(partes[1])
+    except (InvalidId, TypeError):
+        raise CursorInvalido(cursor) from None
+    return {"$or": [{campo: {"$gt": instante}}, {campo: instante, "_id": {"$gt": oid}}]}
+
+
 class FilaQueries:
     def __init__(self, db: Database) -> None:
         self.fila: Collection = db[COLECAO]
@@ -547,10 +567,18 @@ class FilaQueries:
         return self.fila.aggregate(pipeline_exportacao(de, ate), batchSize=500)
 
     def atrasadas(
-        self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]], limite: int = 200
+        self,
+        agora: datetime,
+        limites: Mapping[Prioridade, tuple[int, int]],
+        limite: int = 200,
+        depois: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The open orders late now, oldest first (see filtro_atrasadas)."""
+        """The open orders late now, oldest first (see filtro_atrasadas), after the cursor
+        `depois` (cursor_por_instante of the last one shown: its dta_criacao and _id)."""
         consulta = filtro_atrasadas(agora, limites)
+        apos = apos_instante(depois, "dta_criacao")
+        if apos is not None:
+            consulta = {"$and": [consulta, apos]}
         return list(self.fila.find(consulta).sort([("dta_criacao", 1), ("_id", 1)]).limit(limite))
 
     def contar_atrasadas(

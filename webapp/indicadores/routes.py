@@ -4,6 +4,7 @@ the API's (api/routes.py, which runs before this page's view)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request, stream_with_context
@@ -11,6 +12,7 @@ from flask import Blueprint, Response, make_response, render_template, request, 
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes.service import contar_atrasadas
+from ..fila.queries import CursorInvalido
 from . import service
 from .charts import graficos
 from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
@@ -40,21 +42,44 @@ def index() -> Any:
 def pagina() -> Any:
     p, erro = _periodo()
     ind = service.calcular(p)
-    em_risco, cortada = service.em_risco()
+    em_risco, em_risco_depois = service.em_risco()
+    atrasadas, atrasadas_depois = service.atrasadas()
     corpo = render_template(
         "indicadores/index.html",
         ind=ind,
         graficos=graficos(ind),
-        atrasadas=service.atrasadas(),
+        atrasadas=atrasadas,
+        atrasadas_depois=atrasadas_depois,
         total_atrasadas=contar_atrasadas(),
         em_risco=em_risco,
-        em_risco_cortada=cortada,
+        em_risco_depois=em_risco_depois,
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,
         pedido={k: request.args.get(k, "") for k in ("periodo", "de", "ate")},
     )
     return Response(corpo, status=400 if erro else 200, mimetype="text/html")
+
+
+# The tables that show a window of rows, and the function giving a page of each.
+TABELAS: dict[str, Callable[..., tuple[list[Any], str | None]]] = {
+    "em-risco": service.em_risco,
+    "atrasadas": service.atrasadas,
+}
+MENSAGEM_CURSOR = "Página da tabela inválida; recarregue os indicadores."
+
+
+@bp.get("/<any('em-risco', 'atrasadas'):tabela>")
+@exigir_gerente
+def mais(tabela: str) -> Any:
+    """A table's next page ("Mostrar mais"): its rows for htmx, a page of its own without
+    JavaScript."""
+    try:
+        linhas, depois = TABELAS[tabela](depois=request.args.get("depois"))
+    except CursorInvalido:
+        return errors.resposta(400, MENSAGEM_CURSOR)
+    modelo = "indicadores/_pagina.html" if request.htmx else "indicadores/tabela.html"  # type: ignore[attr-defined]
+    return render_template(modelo, tabela=tabela, linhas=linhas, depois=depois)
 
 
 @bp.get("/exportar.csv")

@@ -1,9 +1,9 @@
 """The indicators' use cases, shared by the page, the JSON answer and the export: a period's
 figures (one aggregation), the late work now (one indexed query), the orders at risk of being
-late (their forecasts, then their orders: two queries), the finished orders to export (a
-cursor) and the history imported from such a file (`importar`: read and checked whole, then
-written in bulk, all or none). Reads through FilaQueries, PessoasQueries and PrevisaoQueries;
-the import writes through FilaRepository."""
+late (their forecasts, then their orders: two queries), both a page at a time, the finished
+orders to export (a cursor) and the history imported from such a file (`importar`: read and
+checked whole, then written in bulk, all or none). Reads through FilaQueries, PessoasQueries
+and PrevisaoQueries; the import writes through FilaRepository."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..clock import Clock, agora, duracao
 from ..components import componente
 from ..fila import labels
 from ..fila.domain import Papel
-from ..fila.queries import FilaQueries
+from ..fila.queries import FilaQueries, cursor_por_instante
 from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
 from ..pessoas.queries import PessoasQueries
@@ -72,21 +72,32 @@ class Atrasada:
         return c.sub_etapa or labels.STATUS[c.status]
 
 
-def atrasadas() -> list[Atrasada]:
-    """The open orders late now, oldest first, with the reasons the card would show (the first
-    200: FilaQueries.atrasadas)."""
+# The late and at-risk tables show this many rows at once; "Mostrar mais" brings the next ones.
+POR_PAGINA = 50
+
+
+def atrasadas(
+    limite: int = POR_PAGINA, depois: str | None = None
+) -> tuple[list[Atrasada], str | None]:
+    """The open orders late now, oldest first, with the reasons the card would show: `limite`
+    of them after the cursor `depois` (FilaQueries.atrasadas), and the cursor of the next
+    ones (None: no more). CursorInvalido for a cursor that is not one of ours."""
     limites_ = limites_alerta(componente(Settings).alerta_etapa)
-    itens = componente(FilaQueries).atrasadas(agora(), limites_)
+    itens = componente(FilaQueries).atrasadas(agora(), limites_, limite + 1, depois)
+    seguinte = None
+    if len(itens) > limite:
+        itens = itens[:limite]
+        seguinte = cursor_por_instante(itens[-1]["dta_criacao"], itens[-1]["_id"])
     ctx = contexto(None, itens)
     resultado = []
     for item in itens:
         cartao = cards.cartao(item, ctx)
         # The card's priority: a stored one the card could not read is shown as such, not a 500.
-        limite = limites_[cartao.prioridade][1] * 60
+        limite_s = limites_[cartao.prioridade][1] * 60
         resultado.append(
-            Atrasada(item, cartao, limite, cartao.entrega_atrasada, cartao.alerta == "atraso")
+            Atrasada(item, cartao, limite_s, cartao.entrega_atrasada, cartao.alerta == "atraso")
         )
-    return resultado
+    return resultado, seguinte
 
 
 @dataclass(frozen=True)
@@ -102,19 +113,17 @@ class EmRisco:
         return self.cartao.previsao
 
 
-# The at-risk table lists at most this many (the soonest promises); the page says when there
-# are more.
-LIMITE_EM_RISCO = 200
-
-
-def em_risco() -> tuple[list[EmRisco], bool]:
-    """The orders at risk now, the soonest promise first (at most LIMITE_EM_RISCO), and
-    whether there were more: the forecasts flagged (one indexed query, one more than shown),
-    their orders (one query), shown as their cards show them (so a promise adopted a moment
-    ago, before the next recompute, is no longer listed)."""
-    previsoes = componente(PrevisaoQueries).em_risco(LIMITE_EM_RISCO + 1)
-    cortada = len(previsoes) > LIMITE_EM_RISCO
-    previsoes = previsoes[:LIMITE_EM_RISCO]
+def em_risco(depois: str | None = None) -> tuple[list[EmRisco], str | None]:
+    """The orders at risk now, the soonest promise first: POR_PAGINA of them after the cursor
+    `depois`, and the cursor of the next ones (None: no more). The forecasts flagged (one
+    indexed query, one more than shown), their orders (one query), shown as their cards show
+    them (so a promise adopted a moment ago, before the next recompute, is no longer listed).
+    CursorInvalido for a cursor that is not one of ours."""
+    previsoes = componente(PrevisaoQueries).em_risco(POR_PAGINA + 1, depois)
+    seguinte = None
+    if len(previsoes) > POR_PAGINA:
+        previsoes = previsoes[:POR_PAGINA]
+        seguinte = cursor_por_instante(previsoes[-1]["promessa"], previsoes[-1]["_id"])
     itens = componente(FilaQueries).obter_varias([p["_id"] for p in previsoes])
     ordenados = [itens[p["_id"]] for p in previsoes if p["_id"] in itens]
     ctx = contexto(GERENTE, ordenados)
@@ -123,7 +132,7 @@ def em_risco() -> tuple[list[EmRisco], bool]:
         cartao = cards.cartao(item, ctx)
         if cartao.previsao is not None and cartao.previsao.em_risco:
             resultado.append(EmRisco(cartao))
-    return resultado, cortada
+    return resultado, seguinte
 
 
 def exportar(periodo: Periodo) -> Iterator[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.database import Database
 
+from ..fila.queries import apos_instante
 from .repository import CALCULO, ESTADO, LEASE, PEDIDOS, PREVISOES
 
 # What the screens and the API read of a forecast (cartoes.cards.previsao_do_cartao, the API's
@@ -103,11 +104,16 @@ class PrevisaoQueries:
                 por_ordem[str(documento["_id"])] = documento
         return Previsoes(por_ordem, estado)
 
-    def em_risco(self, limite: int = 200) -> list[dict[str, Any]]:
+    def em_risco(self, limite: int = 200, depois: str | None = None) -> list[dict[str, Any]]:
         """The orders at risk now, the soonest promise first: the customer to call first
-        (index em_risco, partial: only those at risk are in it)."""
+        (index em_risco, partial: only those at risk are in it); after the cursor `depois`
+        (cursor_por_instante of the last one read: its promise and _id)."""
         ordem = [("em_risco", 1), ("promessa", 1), ("_id", 1)]
-        return list(self.previsoes.find({"em_risco": True}).sort(ordem).limit(limite))
+        consulta: dict[str, Any] = {"em_risco": True}
+        apos = apos_instante(depois, "promessa")
+        if apos is not None:
+            consulta.update(apos)
+        return list(self.previsoes.find(consulta).sort(ordem).limit(limite))
 
     def guardadas(self) -> dict[ObjectId, dict[str, Any]]:
         """Every stored order's forecast, what a recompute compares its new one with."""
