@@ -48,8 +48,8 @@ from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
 from .previsao.repository import PREVISOES, PrevisaoRepository
 from .previsao.service import PrevisaoService
 from .previsao.worker import PrevisaoWorker
+from .quadro import bp as quadro_bp
 from .quadro.repository import RecusadosRepository
-from .quadro.routes import bp as quadro_bp
 from .sessao.repository import (
     SESSOES,
     SESSOES_REVOGAM,

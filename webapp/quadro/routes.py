@@ -1,95 +1,50 @@
-"""The Kanban board: its pages, its live stream and its actions.
+"""The Kanban board's pages and live stream, and what its actions (actions.py) share with them.
 
 Pages are windows on the queue: each column shows its first page of cards and loads the next
-on demand; a card carries its one step and fetches its other actions when asked. Every action
-is a plain form POST that works with JavaScript off (post, then a 303 back to the page, anchored
-at the card, the reason in a flash) and that htmx enhances (the answer is the partials that move
-the card, update the counts and say what happened). All changes go through FilaService, like
-the JSON API's.
+on demand; a card carries its one step and fetches its other actions when asked. The stream
+pushes every change of the queue to the open boards.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Response, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response as htmx_response
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound
 
 from .. import broker, errors, sse
-from ..auth import SESSAO_ENCERRADA, exigir_gerente
+from ..auth import SESSAO_ENCERRADA
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import (
-    base_da_previsao,
-    contar_atrasadas,
-    contexto,
-    mecanicos,
-    prometer_previsao,
-    quem_fez,
-)
-from ..clock import Clock, agora
+from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos
+from ..clock import Clock
 from ..components import componente
 from ..fila import domain, labels
-from ..fila.domain import (
-    PASSOS,
-    Ator,
-    Conflito,
-    EntradaInvalida,
-    ErroFila,
-    MotivoPausa,
-    NaoEncontrada,
-    Prioridade,
-    Status,
-)
+from ..fila.domain import EntradaInvalida, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
 from ..fila.service import FilaService
 from ..fila.stages import limiares_s, limites_alerta
-from ..forms import ConfirmarForm, Formulario
 from ..pessoas.queries import PessoasQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
 from ..settings import Settings
 from ..sincronizacao_os.link import OsLink
-from ..urls import endereco_publico, voltar
-from . import partials
+from ..urls import endereco_publico
+from . import bp, partials
 from .filters import Filtros
-from .forms import (
-    FORMULARIOS_TEXTO,
-    MOTIVOS,
-    PRIORIDADES,
-    AtribuirForm,
-    NovaOrdemForm,
-    PausaForm,
-    PrioridadeForm,
-    PrometerForm,
-    RemoverForm,
-)
+from .forms import MOTIVOS, PRIORIDADES, NovaOrdemForm
 from .repository import RecusadosRepository
 
-bp = Blueprint("quadro", __name__)
-
 MENSAGEM_CURSOR = "Página da coluna inválida; recarregue o quadro."
-SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
 
 HISTORICO_PAGINA = 25
 # /historico counts up to this many, then says "mais de": a whole history's count would read
@@ -131,7 +86,7 @@ def recusados() -> RecusadosRepository:
     return componente(RecusadosRepository)
 
 
-def _guardar_recusa(tipo: str, dados: dict[str, Any]) -> None:
+def guardar_recusa(tipo: str, dados: dict[str, Any]) -> None:
     """What a form refused without JavaScript had typed, kept for this signed-in session's
     next GET (RecusadosRepository): the session carries only the key."""
     session[tipo] = recusados().guardar(current_user.login, current_user.sessao, tipo, dados)
@@ -416,331 +371,3 @@ def _feita_pela_pagina(evento: broker.Evento, pagina: str) -> bool:
     documento = evento.documento or {}
     nova = evento.operacao == "insert" or "versao" in evento.campos
     return nova and documento.get(domain.ORIGEM_QUADRO) == pagina
-
-
-# --- Actions (POSTs) ----------------------------------------------------------------------------
-
-
-def _filtros_da_pagina() -> Filtros:
-    pagina = request.htmx.current_url if htmx() else None  # type: ignore[attr-defined]
-    return Filtros.de_url(pagina or request.form.get("voltar") or request.referrer)
-
-
-# Pages a plain POST may send the browser back to (a POST address would answer 405 to a GET).
-PAGINAS = ("/?", "/ordens/", "/colunas/", "/historico", "/indicadores")
-
-
-def _pagina_de_volta() -> str:
-    destino = voltar().split("#")[0]
-    return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
-
-
-def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Response:
-    """Back to the page the form was on, at the card (the 303 of a plain POST). `ancorar`
-    False: a field comes back with the focus (autofocus), which an #anchor would prevent; the
-    focus brings it into view. `saiu`: the order left the queue, so the board instead of its
-    own page (a 404 now)."""
-    destino = _pagina_de_volta()
-    if saiu and destino.startswith(f"/ordens/{fila_id}"):
-        destino = "/"
-    ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
-    if destino.startswith("/indicadores"):
-        ancora = "#em-risco"  # a promise adopted from the list of orders at risk
-    return redirect(destino + ancora, code=303)
-
-
-def _com_foco(item: dict[str, Any], estado: dict[str, Any]) -> bool:
-    """Whether the refused card comes back with a field focused: one marked wrong, or the text
-    of a step the order still offers (quadro/_acoes.html, _macros.form_passo)."""
-    if estado.get("erros"):
-        return True
-    acao = cards.ACOES_POR_SLUG.get(estado.get("aberto") or "")
-    return (
-        acao is not None
-        and PASSOS[acao].campo_texto is not None
-        and (PASSOS[acao] in domain.passos_permitidos(item, current_user.papel))
-    )
-
-
-def _responder(
-    fila_id: str,
-    executar: Callable[[], dict[str, Any]],
-    form: Formulario,
-    aberto: str | None = None,
-) -> Any:
-    """Run one change and answer htmx with partials, or a plain POST with a redirect.
-
-    `aberto`: the form that stays open when the change is refused (with its errors and what
-    was typed, so nothing is lost)."""
-    valores = {k: v for k, v in form.data.items() if k != "csrf_token"}
-    if not form.validate():
-        estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
-        return _recusa(fila_id, {**estado, "mensagem": "Corrija o campo marcado."}, 400)
-    try:
-        item = executar()
-    except ErroFila as erro:
-        estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
-        conflito = erro if isinstance(erro, Conflito) else None
-        return _recusa(fila_id, estado, erro.status, erro.item, conflito=conflito)
-    if htmx():
-        return partials.render_mudancas([(fila_id, item)], current_user.papel, _filtros_da_pagina())
-    return _de_volta(fila_id)
-
-
-def _recusa(
-    fila_id: str,
-    estado: dict[str, Any],
-    status: int,
-    item: dict[str, Any] | None = None,
-    *,
-    conflito: Conflito | None = None,
-) -> Any:
-    """The card as it is now, with the reason and the open form; on a conflict, who was
-    faster and when."""
-    if item is None:
-        try:
-            item = fila().obter(fila_id)
-        except NaoEncontrada:
-            item = None
-    if item is None:  # the API's "Item da fila não encontrado." in the shop's words
-        estado["mensagem"] = SAIU_DA_FILA
-    if conflito is not None and item is not None:
-        feito = quem_fez(item, conflito.acao)
-        if feito:
-            estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
-            estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
-    if not htmx():
-        if status == 403:  # not a normal use of the board: the error page, as it is
-            return errors.resposta(status, estado["mensagem"])
-        # Refused, or the order left the queue meanwhile (a removal, as normal on a shared
-        # board as any other change): the page with the reason, and what was typed for a step
-        # the order no longer offers shown to copy.
-        flash(estado["mensagem"], "erro")
-        perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
-        if item is not None or perdido:
-            _guardar_recusa(RECUSA, {"fila_id": fila_id, "estado": estado, "perdido": perdido})
-        if item is None:
-            return _de_volta(fila_id, ancorar=False, saiu=True)
-        return _de_volta(fila_id, ancorar=not _com_foco(item, estado))
-    papel = current_user.papel
-    filtros = _filtros_da_pagina()
-    if item is None:  # removed meanwhile: say so, and keep what was typed to be copied
-        corpo = partials.render_mudancas(
-            [(fila_id, None)], papel, filtros, anunciar=estado["mensagem"]
-        ) + render_template(
-            "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
-        )
-    else:
-        corpo = partials.render_mudancas(
-            [(fila_id, item)],
-            papel,
-            filtros,
-            estado=estado,
-            anunciar=estado["mensagem"],
-            mecanicos_ativos=mecanicos_do_pedido(),  # a refused "Mais…" comes back open
-        )
-        if _texto_sem_formulario(item, estado):  # its form is gone: keep the text to copy
-            corpo += render_template(
-                "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
-            )
-    return Response(corpo, status=status)
-
-
-def _texto(estado: dict[str, Any]) -> str | None:
-    return next(
-        (v for v in (estado.get("valores") or {}).values() if v and isinstance(v, str)), None
-    )
-
-
-def _texto_sem_formulario(item: dict[str, Any], estado: dict[str, Any]) -> bool:
-    """Text was typed for a step this order no longer offers (someone else took it)."""
-    acao = cards.ACOES_POR_SLUG.get(estado.get("aberto") or "")
-    if acao is None or not _texto(estado):
-        return False
-    return PASSOS[acao] not in domain.passos_permitidos(item, current_user.papel)
-
-
-@bp.post("/ordens/<fila_id>/passo/<slug>")
-@login_required
-def passo(fila_id: str, slug: str) -> Any:
-    acao = cards.ACOES_POR_SLUG.get(slug)
-    if acao is None:
-        raise NotFound()
-    campo = PASSOS[acao].campo_texto
-    form = FORMULARIOS_TEXTO[campo]() if campo else ConfirmarForm()
-
-    def executar() -> dict[str, Any]:
-        # Whoever starts work is its mechanic: the service knows who is signed in (the actor).
-        dados = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        return fila().executar(fila_id, acao, current_user.ator, dados)
-
-    return _responder(fila_id, executar, form, aberto=slug)
-
-
-@bp.post("/ordens/<fila_id>/mover")
-@login_required
-def mover(fila_id: str) -> Any:
-    """A card dropped on a column: that column's step, as if its button were pressed; a step
-    that needs text opens its form instead; any other drop says why not."""
-    destino = request.form.get("para", "")
-    form = ConfirmarForm()
-    if destino not in Status.__members__ or not form.validate():
-        raise BadRequest()
-    item = fila().obter(fila_id)
-    motivo = domain.motivo_para_mover(item, current_user.papel, Status(destino))
-    escolhido = next(
-        (p for p in PASSOS.values() if p.de == item["status"] and p.para == destino), None
-    )
-    digitado = _texto_do_cartao(item)  # the card's open form stays open, with its text
-    if motivo is not None or escolhido is None:
-        titulo = cards.labels.COLUNAS[destino]
-        mensagem = f"Não é possível mover a OS {item['ordem_servico_id']} para {titulo}: {motivo}."
-        return _recusa(fila_id, {"mensagem": mensagem, **digitado}, 409, item)
-    slug = cards.SLUGS[escolhido.acao]
-    if escolhido.campo_texto is None:
-        return passo(fila_id, slug)
-    # Text to type first: the card opens that step's form.
-    if not htmx():
-        return redirect(url_for("quadro.detalhe", fila_id=fila_id) + f"#acao-{slug}", code=303)
-    texto = f"Escreva o texto e confirme para {escolhido.rotulo}."
-    return partials.render_mudancas(
-        [(fila_id, item)], current_user.papel, _filtros_da_pagina(),
-        estado={"aberto": slug, "mensagem": texto, **digitado}, anunciar=texto,
-    )  # fmt: skip
-
-
-def _texto_do_cartao(item: dict[str, Any]) -> dict[str, Any]:
-    """What was typed in the dragged card's step form (quadro-arrastar.js sends it with the
-    drop), as the state that keeps that form open with it."""
-    for p in domain.passos_permitidos(item, current_user.papel):
-        if p.campo_texto and (texto := request.form.get(p.campo_texto, "")):
-            return {"aberto": cards.SLUGS[p.acao], "valores": {p.campo_texto: texto}}
-    return {}
-
-
-FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
-
-# The card's other actions: the form each one posts (built by a callable), and what it asks the
-# service.
-ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
-    "prioridade": (
-        PrioridadeForm,
-        lambda fila, i, f, ator: fila.alterar_prioridade(i, Prioridade(f.prioridade.data), ator),
-    ),
-    "pausar": (
-        PausaForm,
-        lambda fila, i, f, ator: fila.pausar(i, MotivoPausa(f.motivo.data), f.nota.data, ator),
-    ),
-    "retomar": (ConfirmarForm, lambda fila, i, f, ator: fila.retomar(i, ator)),
-    # A manager sends a status the OS service refused again (mechanics get 403).
-    "reenviar-os": (ConfirmarForm, lambda fila, i, f, ator: fila.reenviar_os(i, ator)),
-    # A manager assigns one of the active mechanics (mechanics get 403 from the service).
-    "atribuir": (
-        lambda: AtribuirForm.com(mecanicos_do_pedido()),
-        lambda fila, i, f, ator: fila.atribuir(i, f.mecanico_responsavel_id.data, ator),
-    ),
-    # A manager makes the forecast shown the new promise, in one tap.
-    "prometer": (
-        PrometerForm,
-        lambda fila, i, f, ator: prometer_previsao(fila, i, f.promessa.data, ator),
-    ),
-}
-
-
-# Manager-only actions are refused before their form is read: a hand-made post gets 403 whatever
-# it carries (the service refuses them too).
-SO_GERENTE = {
-    "prioridade": domain.Acao.ALTERAR_PRIORIDADE,
-    "atribuir": domain.Acao.ATRIBUIR,
-    "reenviar-os": domain.Acao.REENVIAR_OS,
-    "prometer": domain.Acao.ADOTAR_PREVISAO,
-}
-
-
-@bp.post("/ordens/<fila_id>/<acao>")
-@login_required
-def acao_cartao(fila_id: str, acao: str) -> Any:
-    if acao not in ACOES:
-        raise NotFound()
-    if acao in SO_GERENTE and not domain.pode(current_user.papel, SO_GERENTE[acao]):
-        return _recusa(fila_id, {"mensagem": domain.proibido(SO_GERENTE[acao])}, 403)
-    novo_form, fazer = ACOES[acao]
-    form = novo_form()
-    return _responder(
-        fila_id, lambda: fazer(fila(), fila_id, form, current_user.ator), form, aberto=acao
-    )
-
-
-@bp.post("/ordens/<fila_id>/remover")
-@login_required
-def remover(fila_id: str) -> Any:
-    form = RemoverForm()
-    if not form.validate():
-        return _recusa(fila_id, {"mensagem": "Formulário inválido; recarregue a página."}, 400)
-    try:
-        item = fila().remover(fila_id, current_user.ator, form.versao_vista())
-    except ErroFila as erro:
-        conflito = erro if isinstance(erro, Conflito) else None
-        return _recusa(
-            fila_id, {"mensagem": erro.mensagem}, erro.status, erro.item, conflito=conflito
-        )
-    texto = cards.removida(item["ordem_servico_id"])
-    if htmx():
-        filtros = _filtros_da_pagina()
-        return partials.render_mudancas(
-            [(fila_id, None)], current_user.papel, filtros, anunciar=texto
-        )
-    flash(texto, "ok")
-    destino = _pagina_de_volta()
-    return redirect("/" if destino.startswith("/ordens/") else destino, code=303)
-
-
-@bp.post("/ordens")
-@exigir_gerente
-def adicionar() -> Any:
-    relogio = componente(Clock)
-    form = NovaOrdemForm(fuso=relogio.fuso)
-    filtros = _filtros_da_pagina()
-    status = 400
-    if form.validate() and form.previsao_confirmada(relogio.local(agora()) or agora()):
-        try:
-            item = fila().adicionar(
-                form.ordem_servico_id.data,
-                current_user.ator,
-                Prioridade(form.prioridade.data),
-                form.extras(relogio.fuso),
-            )
-        except ErroFila as erro:
-            form.ordem_servico_id.errors = [*form.ordem_servico_id.errors, erro.mensagem]
-            status = erro.status
-        else:
-            if htmx():
-                novo = NovaOrdemForm(formdata=None)
-                mudanca = partials.render_mudancas(
-                    [(str(item["_id"]), item)], current_user.papel, filtros
-                )
-                return mudanca + render_template(
-                    "quadro/_nova_ordem.html",
-                    nova=novo,
-                    oob=True,
-                    sucesso=cards.adicionada(item["ordem_servico_id"]),
-                )
-            flash(cards.adicionada(item["ordem_servico_id"]), "ok")
-            return redirect(_pagina_de_volta(), code=303)
-    if htmx():
-        corpo = render_template("quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None)
-        return Response(corpo, status=status)
-    # Without JavaScript: back to the board (a GET), the form open with what was typed.
-    flash("Nova OS: corrija os campos marcados.", "erro")
-    # The form's own fields only: whatever else a hand-made POST carries is not kept.
-    # And the refusal as it was said: the queue's own (a number already in the queue) and the
-    # question of a promise already past are no form validation to run again.
-    _guardar_recusa(
-        NOVA,
-        {
-            "dados": {k: v for k, v in request.form.items() if k in form and k != "csrf_token"},
-            "erros": {k: v for k, v in form.errors.items() if isinstance(k, str)},
-            "confirmar": form.precisa_confirmar,
-        },
-    )
-    return redirect(_pagina_de_volta() + "#nova-ordem", code=303)
