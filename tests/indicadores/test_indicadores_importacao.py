@@ -12,6 +12,7 @@ import io
 import math
 import random
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -313,6 +314,10 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         *(linha_minima(app, n, fim).replace(local(app, fim - timedelta(minutes=150)), data, 1)
           for n, data in ((12, "31/12/9999 23:00"), (13, "9999-12-31T23:00-05:00"),
                           (14, "0001-01-01T00:00+14:00"))),
+        # 15: no approval (then the repair's start), the repair starting before the diagnosis
+        # ends: the refusal names the repair's start, not the empty approval
+        ";".join(["15", "Alta", *(local(app, fim - timedelta(minutes=m)) if m else ""
+                                    for m in (300, 240, 120, 0, 180, 10))]),
     ])  # fmt: skip
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
@@ -329,21 +334,42 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
     assert "Linha 10: “Início do diagnóstico” está vazia" in erros
     for n in (11, 12, 13, 14):
         assert f"Linha {n}: “Entrada na fila”: ano fora do intervalo aceito (2000 a 2100)" in erros
-    assert "Erro: nada foi importado: 11 linhas recusadas." in erros
+    assert re.search(
+        r"Linha 15: “Início do reparo” \(.*\) vem antes de “Fim do diagnóstico”", erros
+    )
+    assert "Aprovação" not in erros
+    assert "Erro: nada foi importado: 12 linhas recusadas." in erros
     assert r.stdout == ""
     assert fila(app).count_documents({}) == 0  # not even line 2
 
 
 def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
     """An unclosed quote swallows the rest of the file into one field: the csv module's
-    English ("field larger than field limit") is said in words, with the line."""
+    English ("field larger than field limit") is said in words, on the line where the quote
+    opened (the module notices it only lines later: it was the line said, 1148 for 2,000
+    lines after it). A short file's rest fits a cell: the cell too long says why too."""
     fim = agora() - timedelta(days=1)
-    texto = "\n".join([MINIMO, linha_minima(app, 1, fim), '"2;Alta', "x" * 200_000])
+    boas = [linha_minima(app, n, fim) for n in range(4, 2_004)]
+    texto = "\n".join([MINIMO, linha_minima(app, 1, fim), '"2;Alta', *boas, "x" * 200_000])
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
-    assert "o CSV está malformado: um campo é grande demais (aspas sem fechar?)" in r.stderr
+    assert r.stderr.startswith(
+        "Linha 3: o CSV está malformado: aspas abertas nesta linha não se fecham (o campo "
+        "seguiria até a linha "
+    ), r.stderr
     assert "field larger" not in r.stderr
     assert fila(app).count_documents({}) == 0
+    curto = "\n".join(
+        [
+            f"{MINIMO};Cliente",
+            linha_minima(app, 1, fim) + ';"Maria',
+            *(f"{b};Ana" for b in boas[:9]),
+        ]
+    )
+    r = importar(app, arquivo(tmp_path, curto))
+    assert r.exit_code == 1
+    assert "Linha 2: “Cliente” longa demais (" in r.stderr
+    assert "(aspas abertas nesta linha sem fechar?)" in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -726,6 +752,22 @@ def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_utf8_com_uma_linha_de_outra_codificacao_diz_a_linha(app: Flask, tmp_path: Path) -> None:
+    """A UTF-8 file (its header's accents) with one line pasted from a Windows-1252 file: the
+    refusal names that line and why. Before, the whole file was read as Windows-1252, the
+    header's accents broke, and line 1 was refused for columns "missing"."""
+    linha = "02/03/2026 08:05;02/03/2026 08:40;02/03/2026 09:30;;02/03/2026 10:00;02/03/2026 11:00"
+    texto = f"{MINIMO};Cliente\n1;Alta;{linha};Maria\n2;Alta;{linha};"
+    dados = texto.encode() + "João\n".encode("cp1252") + f"3;Alta;{linha};José\n".encode()
+    caminho = tmp_path / "misturado.csv"
+    caminho.write_bytes(dados)
+    r = importar(app, caminho)
+    assert r.exit_code == 1
+    assert r.output.startswith("Linha 3: um caractere não é UTF-8 (byte 0xE3)"), r.output
+    assert "Erro: nada foi importado." in r.output and "Linha 1" not in r.output
+    assert fila(app).count_documents({}) == 0
+
+
 # --- Never the live board, always the indicators and the forecast --------------------------------
 
 
@@ -871,6 +913,48 @@ def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
         componente(FilaService, app).importar_historico(iter(documentos))
     assert list(fila(app).find()) == [documento]
     assert componente(PrevisaoQueries, app).pedidos() == pedidos + 1
+
+
+def test_os_nova_durante_a_gravacao_entra_na_fila_e_a_importacao_se_desfaz(
+    app: Flask, api: Api
+) -> None:
+    """An OS the OS service adds while a file is being written, with a number the run already
+    wrote: 201, in the queue, and the run undoes itself naming it. Before, the API answered
+    409 "already in the queue" (the run's copy held the number), the run then undid itself,
+    and the OS was in no queue at all: the OS service takes a 409 as done and never retries."""
+    fim = domain.como_guardado(agora() - timedelta(days=1))
+    respostas = []
+
+    def documentos() -> Iterator[dict[str, Any]]:
+        for n in range(1, 2_501):
+            if n == 1_001:  # the first 1,000 (LOTE_IMPORTACAO) are written, not yet for good
+                respostas.append(api.post("/fila-execucao", json={"ordem_servico_id": 500}))
+            d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
+            d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)
+            yield d
+
+    with pytest.raises(OrdemJaNaFila) as erro:
+        componente(FilaService, app).importar_historico(documentos())
+    assert erro.value.ordem_servico_id == 500
+    [resposta] = respostas
+    assert resposta.status_code == 201, resposta.json
+    assert [d["ordem_servico_id"] for d in fila(app).find()] == [500]  # the live one only
+    assert api.get("/fila-execucao/ordem-servico/500").status_code == 200
+    assert componente(Mongo, app).db["importacoes_em_curso"].count_documents({}) == 0
+
+    # A run that ended whole: its numbers are history for good, refused as any stored one.
+    assert componente(FilaService, app).importar_historico(documentos_de(range(600, 603))) == 3
+    repetida = api.post("/fila-execucao", json={"ordem_servico_id": 601})
+    assert repetida.status_code == 409 and repetida.json["detail"] == "A OS 601 já está na fila."
+    assert componente(Mongo, app).db["importacoes_em_curso"].count_documents({}) == 0
+
+
+def documentos_de(numeros: Iterable[int]) -> Iterator[dict[str, Any]]:
+    fim = domain.como_guardado(agora() - timedelta(days=1))
+    for n in numeros:
+        d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
+        d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)
+        yield d
 
 
 def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) -> None:

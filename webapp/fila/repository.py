@@ -25,6 +25,11 @@ from .stages import Etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
+# One document per run of `importar-historico` while its orders are being written: deleted when
+# the run ends (written whole, or undone); marked PERDIDA when a live order took one of its
+# numbers meanwhile (inserir), so the run can no longer end well and undoes itself.
+IMPORTACOES = "importacoes_em_curso"
+GRAVANDO, PERDIDA = "gravando", "perdida"
 # Fields whose updates no screen shows: a dispatcher claiming or releasing an item (its lease).
 CAMPOS_INVISIVEIS = ("os_sync.lease_",)
 
@@ -155,6 +160,7 @@ class FilaRepository:
         self.db = db
         self.fila = db[COLECAO]
         self.arquivo = db[ARQUIVO]
+        self.importacoes = db[IMPORTACOES]
 
     def criar_indices(self) -> None:
         atualizar_indices(self.fila, INDICES, obsoletos=OBSOLETOS)
@@ -194,11 +200,40 @@ class FilaRepository:
             )
 
     def inserir(self, documento: dict[str, Any]) -> dict[str, Any]:
-        try:
-            resultado = self.fila.insert_one(documento)
-        except DuplicateKeyError:
-            raise OrdemJaNaFila from None
-        return {**documento, "_id": resultado.inserted_id}
+        """A new order; OrdemJaNaFila when its OS number is stored, unless only an import
+        still being written holds it: the live order takes it (_liberar_de_importacao), so
+        the OS service is never told "already in the queue" of an order the import then
+        undoes."""
+        for _ in range(3):
+            try:
+                resultado = self.fila.insert_one(documento)
+            except DuplicateKeyError:
+                documento.pop("_id", None)  # insert_one set it: the retry gets a fresh one
+                if not self._liberar_de_importacao(documento["ordem_servico_id"]):
+                    raise OrdemJaNaFila from None
+            else:
+                return {**documento, "_id": resultado.inserted_id}
+        raise OrdemJaNaFila  # taken again at each try (other live orders with this number)
+
+    def _liberar_de_importacao(self, numero: int) -> bool:
+        """Whether the OS number may be tried again: freed meanwhile, or held by an import
+        still being written, whose run is then marked lost (one conditional update: it can no
+        longer end well, and undoes itself when it ends) and its copy deleted. False when the
+        number is the queue's or finished history's for good."""
+        atual = self.fila.find_one({"ordem_servico_id": numero}, {"importacao": 1})
+        if atual is None:
+            return True
+        lote = atual.get("importacao")
+        if lote is None:
+            return False
+        perdida = self.importacoes.update_one(
+            {"_id": lote, "estado": GRAVANDO}, {"$set": {"estado": PERDIDA, "tomada": numero}}
+        )
+        if perdida.modified_count:
+            self.fila.delete_one({"_id": atual["_id"]})
+            return True
+        # The run ended meanwhile: written whole (the copy stays, history for good), or undone.
+        return self.fila.count_documents({"_id": atual["_id"]}, limit=1) == 0
 
     def aplicar(self, fila_id: ObjectId, mudanca: Mudanca) -> dict[str, Any] | None:
         """Apply `mudanca` only if its requisitos still hold; the updated item, or None."""
@@ -274,18 +309,28 @@ class FilaRepository:
         run's `importacao` id: LOTE_IMPORTACAO per insert_many, so 50,000 orders are a few
         dozen round trips. All or none: any failure deletes what this run wrote (by its tag)
         and raises. Not one transaction: a transaction of 50,000 documents does not fit a
-        modest WiredTiger cache ("transaction is too large"); a run killed mid-way leaves
-        part of the file, which the next run of the same file completes (it is keyed on the
-        OS number). An OS number stored meanwhile (a board's order added while the file was
-        read): OrdemJaNaFila with that number, nothing of the run kept."""
+        modest WiredTiger cache ("transaction is too large"). Instead the run has a document
+        of its own (IMPORTACOES) while it writes, and ends by deleting it, on condition that
+        no live order took one of its numbers meanwhile (inserir): one conditional write
+        decides, so a number is either the run's for good or the live order's. An OS number
+        stored meanwhile: OrdemJaNaFila with that number, nothing of the run kept. A run
+        killed mid-way leaves part of the file, which the next run of the same file
+        completes (it is keyed on the OS number); a live order may still take its numbers."""
         total = 0
         lotes = iter(documentos)
+        self.importacoes.insert_one({"_id": lote_id, "estado": GRAVANDO})
         try:
             while lote := list(islice(lotes, LOTE_IMPORTACAO)):
                 self.fila.insert_many([{**d, "importacao": lote_id} for d in lote], ordered=True)
                 total += len(lote)
+            if not self.importacoes.delete_one(
+                {"_id": lote_id, "estado": "gravando"}
+            ).deleted_count:
+                perdida = self.importacoes.find_one({"_id": lote_id}) or {}
+                raise OrdemJaNaFila(perdida.get("tomada"))
         except BaseException as erro:
             self.fila.delete_many({"importacao": lote_id})
+            self.importacoes.delete_one({"_id": lote_id})
             if isinstance(erro, BulkWriteError):
                 repetidas = [
                     e for e in erro.details.get("writeErrors", []) if e.get("code") == 11000

@@ -40,8 +40,25 @@ def decodificar(dados: bytes) -> str:
             pass  # not UTF-16 after all: read as the others
     try:
         return dados.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return dados.decode("cp1252", errors="replace")
+    except UnicodeDecodeError as erro:
+        antes = dados[: erro.start]
+        if antes.isascii():
+            return dados.decode("cp1252", errors="replace")
+        # UTF-8 accents before the bad byte: a UTF-8 file with a line pasted from another
+        # encoding. Read as Windows-1252, its header's accents would break and the refusal
+        # would blame line 1: name the line that holds the byte instead.
+        raise TextoMisturado(antes.count(b"\n") + 1, dados[erro.start]) from None
+
+
+class TextoMisturado(ValueError):
+    """A UTF-8 file with a byte that is not UTF-8 on line `linha`."""
+
+    def __init__(self, linha: int, byte: int) -> None:
+        super().__init__(
+            f"Linha {linha}: um caractere não é UTF-8 (byte 0x{byte:02X}), embora as linhas "
+            "antes dela sejam: o arquivo mistura codificações (um trecho colado de outro "
+            "arquivo?). Corrija a linha ou salve o arquivo de novo como UTF-8."
+        )
 
 
 # Why a file cannot be read, in the shop's words (the system's are in English).
@@ -100,7 +117,11 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
         )
         raise SystemExit(1)
     componente(Indices).criar()  # the unique OS number first: the import is keyed on it
-    linhas = io.StringIO(decodificar(dados), newline="")
+    try:
+        linhas = io.StringIO(decodificar(dados), newline="")
+    except TextoMisturado as erro:
+        click.echo(f"{erro}\nErro: nada foi importado.", err=True)
+        raise SystemExit(1) from None
     try:
         resultado = service.importar(linhas, verificar=verificar)
     except OrdemJaNaFila as erro:

@@ -115,13 +115,21 @@ class LinhaRecusada(ValueError):
         self.motivo = motivo
 
 
-def _csv_malformado(erro: str) -> str:
-    """The csv module's reason (English) in words: what to look for in the file."""
+def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
+    """The csv module's reason (English) in words, on the line to look at: a field too big
+    is a quote opened where its record began (`inicio`) and never closed, which the module
+    notices only lines later (`linha`)."""
     if "NUL" in erro:
-        return "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
+        return LinhaRecusada(
+            linha, "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
+        )
     if "field larger than field limit" in erro:
-        return "o CSV está malformado: um campo é grande demais (aspas sem fechar?)"
-    return "o CSV está malformado: aspas ou quebras de linha fora do lugar"
+        return LinhaRecusada(
+            inicio,
+            "o CSV está malformado: aspas abertas nesta linha não se fecham (o campo seguiria "
+            f"até a linha {linha})",
+        )
+    return LinhaRecusada(linha, "o CSV está malformado: aspas ou quebras de linha fora do lugar")
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,7 @@ def linhas_csv(texto: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as erro:
-            raise LinhaRecusada(leitor.line_num, _csv_malformado(str(erro))) from None
+            raise _csv_malformado(str(erro), fim_anterior + 1, leitor.line_num) from None
         inicio, fim_anterior = fim_anterior + 1, leitor.line_num
         if any(c.strip() for c in campos):
             yield inicio, campos
@@ -429,15 +437,19 @@ class Leitor:
             datas[campo], p = _data(texto, coluna, self.fuso)
             if campo != "previsao_entrega":
                 precisao.append(p)
+        # The instants in order, each with the column it came from (an empty approval is the
+        # repair's start: a refusal names the column that holds the time, never an empty one).
+        origem = dict(_COLUNA_DA_DATA)
         if APROVACAO not in datas:
             datas[APROVACAO] = datas["dta_inicio_reparo"]
+            origem[APROVACAO] = _COLUNA_DA_DATA["dta_inicio_reparo"]
             posicao = INSTANTES.index(APROVACAO)
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
             if datas[depois] < datas[antes]:
                 raise _Recusa(
-                    f"“{_COLUNA_DA_DATA[depois]}” ({self._local(datas[depois])}) vem antes de "
-                    f"“{_COLUNA_DA_DATA[antes]}” ({self._local(datas[antes])})"
+                    f"“{origem[depois]}” ({self._local(datas[depois])}) vem antes de "
+                    f"“{origem[antes]}” ({self._local(datas[antes])})"
                 )
         fim = datas[INSTANTES[-1]]
         if fim > self.agora:
@@ -568,7 +580,11 @@ def _texto(texto: str, coluna: str) -> str | None:
     if len(texto) > 1 and texto[0] == "'" and texto[1] in _PROTEGIDOS:
         texto = texto[1:]
     if len(texto) > TEXTO_MAXIMO:
-        raise _Recusa(f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO})")
+        # Many lines of the file in one cell: a quote opened on this line and never closed.
+        dica = " (aspas abertas nesta linha sem fechar?)" if texto.count("\n") > 1 else ""
+        raise _Recusa(
+            f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO}){dica}"
+        )
     return limpar_texto(texto, linhas=False)
 
 
