@@ -455,6 +455,20 @@ def test_chave_reutilizada_com_outro_corpo_e_422(api: Api) -> None:
     assert r.status_code == 200
 
 
+@pytest.mark.parametrize("chave", ["a b", "a\tb", "x" * 129, "ç"])
+def test_idempotency_key_so_com_ascii_visivel(api: Api, chave: str) -> None:
+    """Up to 128 visible ASCII characters, as docs/API.md says: a space or a tab is no part of
+    a key a client means (it once passed as "printable")."""
+    fila_id = api.criar(3402)["fila_id"]
+    r = api.post(
+        f"/fila-execucao/{fila_id}/iniciar-diagnostico",
+        json={"mecanico_responsavel_id": 7},
+        headers={"Idempotency-Key": chave.encode("utf-8").decode("latin-1")},
+    )
+    assert r.status_code == 400
+    assert r.json["detail"] == "Idempotency-Key inválida: até 128 caracteres ASCII visíveis."
+
+
 def test_passo_aplicado_durante_desligamento_nao_vira_500_nem_dobra(api: Api, app: Flask) -> None:
     """A primary shutting down applies a step and answers ShutdownInProgress (91) as a write
     concern error: the driver's retry gets the step's own result (retryable writes), the client

@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 
 from .settings import USO_TOKEN, Settings
+from .text import limpar_texto
 
 
 class TokenInvalido(Exception):
@@ -41,6 +42,7 @@ TIPO_SERVICO = "servico_interno"  # `tipo_token` of the auth service's service t
 # the audiences (the shop's OS service refuses an `aud`, so the claim is what always holds).
 USO_SAIDA = "chamada_ao_sistema_os"
 MINUTOS_PARA_OS = 5
+SUB_MAXIMO = 200
 
 
 def verificar(token: str, settings: Settings) -> Identidade:
@@ -59,6 +61,14 @@ def verificar(token: str, settings: Settings) -> Identidade:
     sub = str(claims["sub"])
     if not sub.strip():  # history would record a change by nobody
         raise TokenInvalido("Token sem a claim obrigatória 'sub'.")
+    # The history records and shows `sub` as who did it: as any text shown, no control or
+    # invisible character (a right-to-left override would turn the line around) and a length
+    # a line holds. Refused, not cleaned: a cleaned `sub` would be someone else.
+    if len(sub) > SUB_MAXIMO or limpar_texto(sub, linhas=False) != sub:
+        raise TokenInvalido(
+            f"Token com 'sub' inválido: caracteres de controle ou invisíveis, espaços nas "
+            f"pontas ou mais de {SUB_MAXIMO} caracteres."
+        )
     if claims.get("role") is None:
         # The shop's auth service gives its login tokens (customers' too) no role: only
         # service tokens and the integrations configured by `sub` act as an integration. A

@@ -478,6 +478,7 @@ def test_openapi_gerado_dos_esquemas(client, app: Flask) -> None:
                 esperadas.add((caminho, metodo.lower()))
     # /indicadores is a page that answers JSON to a bearer token: documented, not under the prefix.
     esperadas.add(("/indicadores", "get"))
+    esperadas.add(("/indicadores/exportar.csv", "get"))  # its download, the same way
     documentadas = {(c, m) for c, ops in doc["paths"].items() for m in ops}
     assert documentadas == esperadas
     indicadores = doc["paths"]["/indicadores"]["get"]

@@ -88,6 +88,33 @@ def test_sub_vazio_e_recusado(client, settings: Settings, sub: str) -> None:
     assert r.status_code == 401 and "'sub'" in r.json["detail"]
 
 
+@pytest.mark.parametrize(
+    "sub",
+    ["<b>x</b>\u202eoãN", "nul\x00x", "esc\x1b[31m", "zero\u200bwidth", " pontas ", "a" * 201],
+)
+def test_sub_que_a_historia_mostraria_torto_e_recusado(
+    client, settings: Settings, sub: str
+) -> None:
+    """`sub` is who did it in the history, shown on the pages: a right-to-left override, a NUL,
+    an escape, an invisible character or a length no line holds is refused (401, said why),
+    never stored; before, it went into the history as sent."""
+    token = _token(settings, sub=sub, role="gerente")
+    r = client.post(
+        "/fila-execucao",
+        json={"ordem_servico_id": 880002},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 401, r.json
+    assert r.json["detail"].startswith("Token com 'sub' inválido")
+    ok = _token(settings, sub="Integração Relatórios <rel@oficina>", role="gerente")
+    r = client.post(
+        "/fila-execucao",
+        json={"ordem_servico_id": 880002},
+        headers={"Authorization": f"Bearer {ok}"},
+    )
+    assert r.status_code == 201, r.json  # accents and signs are no reason
+
+
 def test_integracao_configurada_pelo_sub(make_app, settings: Settings) -> None:
     app = make_app(jwt_integracoes="relatorios, os-service")
     assert chamar(app.test_client(), _token(settings, sub="os-service")).status_code == 200

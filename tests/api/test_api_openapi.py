@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from tests.helpers import Api
+from webapp.tokens import emitir
 
 # JSON Schema 2020-12's keywords and the few OpenAPI 3.1 adds; anything else is a word a
 # validator silently ignores (pydantic once wrote "gt"/"le" there instead of the real bounds).
@@ -120,20 +121,37 @@ def _corpo(documento: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | No
     return {k: EXEMPLOS[k] for k in documento["components"]["schemas"][nome].get("required", [])}
 
 
-def test_cada_resposta_a_um_mecanico_esta_no_documento(documento: dict[str, Any], api: Api) -> None:
-    """Every answer a mechanic's token can get is in the document: a tool generated from it
-    knows the 403 of a manager's action (adding an OS once lacked it)."""
+@pytest.mark.parametrize("quem", ["mecanico", "sem papel"])
+def test_cada_resposta_a_um_mecanico_esta_no_documento(
+    documento: dict[str, Any], api: Api, quem: str
+) -> None:
+    """Every answer a mechanic's token, or a token with no role (a customer's login token),
+    can get is in the document: a tool generated from it knows the 403 of a manager's action
+    (adding an OS once lacked it) and of a role-less token (every read and step lacked it)."""
     item = api.criar(99000)
     valores = {"fila_id": item["fila_id"], "ordem_servico_id": "99000"}
-    mecanico = api.como("mecanico")
+    chamador = api.como("mecanico")
+    if quem == "sem papel":
+        chamador.token = emitir(api.settings, "cliente-42")
     faltam = []
     for caminho, operacoes in documento["paths"].items():
         url = caminho.format(**valores)
         for metodo, op in operacoes.items():
-            r = mecanico.client.open(
-                url, method=metodo.upper(), json=_corpo(documento, op), headers=mecanico.headers()
+            r = chamador.client.open(
+                url, method=metodo.upper(), json=_corpo(documento, op), headers=chamador.headers()
             )
             assert r.status_code != 500, (metodo, url)
             if str(r.status_code) not in op["responses"]:
                 faltam.append((metodo, caminho, r.status_code))
     assert faltam == []
+
+
+def test_lista_exportacao_e_seus_cabecalhos_no_documento(documento: dict[str, Any]) -> None:
+    """What the API answers beyond JSON bodies is documented too: the list's Link header (the
+    next page) and the export's CSV, which a manager's token downloads."""
+    lista = documento["paths"]["/fila-execucao"]["get"]["responses"]["200"]
+    assert 'rel="next"' in lista["headers"]["Link"]["description"]
+    exportar = documento["paths"]["/indicadores/exportar.csv"]["get"]
+    assert "text/csv" in exportar["responses"]["200"]["content"]
+    assert {p["name"] for p in exportar["parameters"]} == {"periodo", "de", "ate"}
+    assert {"400", "401", "403"} <= set(exportar["responses"])

@@ -19,7 +19,7 @@ from .schemas import Erro, mensagem_validacao
 _DESCRICAO_ERROS = {
     400: "Dados inválidos",
     401: "Token ausente ou inválido",
-    403: "Sem permissão",
+    403: "Sem permissão (o papel do token não pode isto, ou o token não tem papel)",
     404: "Não encontrado",
     409: "Conflito com o estado atual",
     413: "Corpo grande demais (máximo 64 KiB)",
@@ -43,6 +43,10 @@ class Operacao:
     erros: tuple[int, ...]
     autenticada: bool
     tag: str
+    # The success's media type (a file instead of JSON) and the headers it may carry
+    # (name, description).
+    midia: str = "application/json"
+    cabecalhos: tuple[tuple[str, str], ...] = ()
 
     @property
     def caminho(self) -> str:
@@ -68,6 +72,8 @@ def operacao(
     autenticada: bool = True,
     tag: str = "fila-execucao",
     rota: bool = True,
+    midia: str = "application/json",
+    cabecalhos: tuple[tuple[str, str], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route, validate its body/query with the given models and document it.
 
@@ -87,6 +93,8 @@ def operacao(
         erros,
         autenticada,
         tag,
+        midia,
+        cabecalhos,
     )
     OPERACOES.append(op)
 
@@ -157,17 +165,23 @@ def documento(titulo: str, versao: str) -> dict[str, Any]:
     caminhos: dict[str, dict[str, Any]] = {}
     for op in OPERACOES:
         respostas: dict[str, Any] = {}
-        if op.resposta is None:
-            respostas[str(op.status)] = {"description": "Sucesso"}
-        else:
+        sucesso: dict[str, Any] = {"description": "Sucesso"}
+        if op.resposta is not None:
             esquema = _ref(op.resposta)
             if op.lista:
                 esquema = {"type": "array", "items": esquema}
-            respostas[str(op.status)] = {
-                "description": "Sucesso",
-                "content": {"application/json": {"schema": esquema}},
+            sucesso["content"] = {op.midia: {"schema": esquema}}
+        elif op.midia != "application/json":
+            sucesso["content"] = {op.midia: {"schema": {"type": "string"}}}
+        if op.cabecalhos:
+            sucesso["headers"] = {
+                nome: {"description": descricao, "schema": {"type": "string"}}
+                for nome, descricao in op.cabecalhos
             }
-        codigos = set(op.erros) | ({401, 503} if op.autenticada else set())
+        respostas[str(op.status)] = sucesso
+        # Any authenticated call may be refused for its token's role (none, or not one of
+        # ours), whatever the operation.
+        codigos = set(op.erros) | ({401, 403, 503} if op.autenticada else set())
         if op.corpo is not None:
             codigos |= {400, 413, 415}
         for codigo in sorted(codigos):

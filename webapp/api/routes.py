@@ -186,6 +186,13 @@ def adicionar(corpo: s.NovaOrdem) -> Any:
     lista=True,
     consulta=s.ListarParametros,
     erros=(400,),
+    cabecalhos=(
+        (
+            "Link",
+            'Com a página cheia, o endereço da seguinte (RFC 8288): <...>; rel="next". Sem '
+            "ele, esta é a última.",
+        ),
+    ),
 )
 def listar(consulta: s.ListarParametros) -> Any:
     itens = fila().listar(consulta.status, consulta.limit, consulta.offset)
@@ -233,7 +240,7 @@ def remover(fila_id: str) -> Any:
 def _passo(fila_id: str, acao: Acao, corpo: s.Corpo, **opcoes: Any) -> Any:
     dados = corpo.model_dump(exclude_none=True)
     chave = request.headers.get("Idempotency-Key", "")
-    if chave and not (len(chave) <= 128 and chave.isascii() and chave.isprintable()):
+    if chave and not (len(chave) <= 128 and all("!" <= c <= "~" for c in chave)):
         raise ErroHttp(400, "Idempotency-Key inválida: até 128 caracteres ASCII visíveis.")
     return _item(fila().executar(fila_id, acao, g.ator, dados, chave=chave or None, **opcoes))
 
@@ -425,6 +432,21 @@ def indicadores_json(consulta: s.IndicadoresParametros) -> Any:
         "atrasadas_total": contar_atrasadas(),
     }  # fmt: skip
     return s.Indicadores.model_validate(dados).model_dump(mode="json")
+
+
+# The page's download answers a bearer token too (indicadores_com_token, csv_do_periodo):
+# declared for the document only.
+operacao(
+    bp,
+    "GET",
+    "/indicadores/exportar.csv",
+    "As ordens finalizadas do período em CSV, o mesmo arquivo que a página baixa (gerente)",
+    consulta=s.IndicadoresParametros,
+    erros=(400, 403),
+    tag="indicadores",
+    rota=False,
+    midia="text/csv",
+)
 
 
 # The managers' addresses that answer a bearer token too: the figures as JSON, the export as
