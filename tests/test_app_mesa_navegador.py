@@ -210,3 +210,39 @@ def test_atrasadas_mostram_mais_no_navegador(
     expect(s.get_by_role("link", name="Voltar aos indicadores")).to_be_visible()
     for pessoa in (mesa, sem_js):
         assert pessoa.erros == [], pessoa.erros
+
+
+def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On the order's page (JavaScript on) an action reloads it: a step refused because a
+    mechanic was faster shows the order as it is now (its situation, history and actions, with
+    who did it), a step done shows it done, and a removal lands on the board with what
+    happened. Before, htmx answered with the board's partials, which found no card on this
+    page: it stayed as it was, offering steps already taken, or a removed order's."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 5301, "placa": "ORD5A01"})["fila_id"]
+    gerente = abrir(TABLET, has_touch=True, is_mobile=True).entrar(
+        "gerente", usuarios_demo["gerente"]["senha"]
+    )
+    p = gerente.pagina
+    p.goto(f"/ordens/{fila_id}")
+    expect(p.locator(".ficha")).to_contain_text("Aguardando diagnóstico")
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    p.get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(p.locator(".mensagem[role=alert]").first).to_contain_text("Não é possível")
+    expect(p.locator(".ficha")).to_contain_text("Paula Pereira")  # as it is now
+    expect(p.locator(".historico")).to_contain_text("iniciou o diagnóstico")
+    expect(p.get_by_role("button", name="Iniciar diagnóstico")).to_have_count(0)
+    assert p.url.endswith(f"/ordens/{fila_id}")
+
+    p.get_by_text("Colocar em espera", exact=True).click()
+    p.get_by_role("button", name="Confirmar espera").click()
+    expect(p.get_by_role("button", name="Retomar")).to_be_visible()  # done, and shown
+    expect(p.locator(".ficha")).to_contain_text("Em espera")
+
+    p.get_by_text("Remover", exact=True).click()
+    p.get_by_role("button", name="Confirmar remoção").click()
+    expect(p.locator("#quadro")).to_be_visible()  # the board, the order gone
+    expect(p.get_by_text("OS 5301 removida da fila.")).to_be_visible()
+    assert gerente.erros == [], gerente.erros
