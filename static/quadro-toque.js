@@ -262,6 +262,13 @@
       });
     }, { passive: true });
   }
+  // A filtered board (a search, "Minhas ordens") opens on the first column with something to
+  // show, which the server names: not on an empty "Aguardando" with the match in repair.
+  const inicial = colunas && colunas.dataset.colunaInicial;
+  if (inicial && umaColuna() && !location.hash) {
+    const coluna = document.getElementById(`coluna-${inicial}`);
+    if (coluna) irPara(coluna);
+  }
   for (const aba of document.querySelectorAll(".abas a")) {
     aba.addEventListener("click", (evento) => {
       const coluna = document.getElementById(`coluna-${aba.dataset.status}`);

@@ -288,3 +288,31 @@ def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_contain_text("Ruído no rolamento dianteiro")
     expect(cartao).to_contain_text("Urgente")
+
+
+def test_busca_no_tablet_abre_na_coluna_do_que_achou(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On a portrait tablet (one column at a time), a search whose only match is in repair
+    opens on "Em reparo", its tab marked, not on an empty "Aguardando" saying nothing was
+    found there; without a filter the board opens on the first column, as always."""
+    api = ApiHttp(live_server, settings)
+    api.post("/fila-execucao", {"ordem_servico_id": 1101, "placa": "ESP1A01"})
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 1010, "placa": "REP1A10"})["fila_id"]
+    for passo, corpo in (
+        ("iniciar-diagnostico", {"mecanico_responsavel_id": 101}),
+        ("finalizar-diagnostico", {"diagnostico": "Embreagem"}),
+        ("aprovar-orcamento", {}),
+        ("iniciar-reparo", {}),
+    ):
+        api.post(f"/fila-execucao/{fila_id}/{passo}", corpo)
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar(
+        "gerente", usuarios_demo["gerente"]["senha"]
+    )
+    p = tablet.pagina
+    expect(p.locator("#aba-AGUARDANDO")).to_have_attribute("aria-current", "true")
+    p.goto("/?q=1010")
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    expect(p.locator("#aba-AGUARDANDO")).not_to_have_attribute("aria-current", "true")
+    expect(tablet.cartao(fila_id, "EM_REPARO")).to_be_in_viewport()
+    assert tablet.erros == [], tablet.erros

@@ -409,6 +409,7 @@ def test_atrasadas_contadas_todas_mesmo_alem_da_lista(
     texto = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "Atrasadas agora 205" in texto
     assert "São 205: a tabela começa pelas mais antigas." in texto
+    assert re.search(r"·\s+<a href=\"/indicadores/exportar.csv", html)  # "· Baixar", spaced
     assert _os_das_linhas(html, "atrasadas") == list(range(3204, 3154, -1))  # the oldest 50
     # The download is the days shown, not "the last 7 days" worked out again when clicked.
     with app.app_context():

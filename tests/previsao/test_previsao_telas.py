@@ -121,7 +121,7 @@ def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
     em_risco = _previsao(app, oficina["em_risco"])
     chance = round(em_risco.chance_atraso * 100)
     assert 20 <= chance <= 100  # at risk: more than 2 in 10 runs finish past the promise
-    assert f"chance de {chance} %, 8 em 10 prontos até {em_risco.atraso} depois dela" in risco
+    assert f"chance de {chance}&nbsp;%, 8 em 10 prontos até {em_risco.atraso} depois dela" in risco
 
 
 def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[str, str]) -> None:
