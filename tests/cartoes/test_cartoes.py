@@ -89,6 +89,17 @@ def test_a_tv_conta_o_tempo_sozinha_e_destaca_quem_espera_mais() -> None:
     nova = item()
     achado = painel.mais_antiga([nova, antiga], ctx)
     assert achado is not None and achado[0] is antiga and achado[1] == 3 * 3600
+    # On hold (for parts, the customer): it waits for someone else, never the highlight; nor
+    # a car added a moment ago (the wall once pointed at one "waiting for 0 min").
+    quatro_horas = AGORA - timedelta(hours=4)
+    em_espera = item(
+        _id=ObjectId("65f000000000000000000003"), dta_criacao=quatro_horas,
+        etapa_desde=quatro_horas, pausa={"motivo": "aguardando_pecas", "desde": AGORA},
+    )  # fmt: skip
+    achado = painel.mais_antiga([nova, em_espera, antiga], ctx)
+    assert achado is not None and achado[0] is antiga
+    agora_mesmo = item(dta_criacao=AGORA - timedelta(seconds=20), etapa_desde=AGORA)
+    assert painel.mais_antiga([agora_mesmo], ctx) is None
     tv = painel.cartao(antiga, ctx, str(antiga["_id"]))
     assert tv.mais_antiga and tv.alerta == "atraso" and tv.prioridade == "urgente"
     assert tv.desde_ms == int((AGORA - timedelta(hours=3)).timestamp() * 1000)

@@ -99,16 +99,24 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
     )
 
 
+# Below this, no order has waited long enough to be pointed at on the wall.
+ESPERA_MINIMA_DESTAQUE_S = 60
+
+
 def mais_antiga(
     aguardando: Iterable[Mapping[str, Any]], ctx: Contexto
 ) -> tuple[Mapping[str, Any], float] | None:
-    """The waiting order with the most time in stage (holds excluded), and that time."""
+    """The waiting order with the most time in stage (holds excluded), and that time: one
+    waiting for the shop, not on hold (for parts, the customer), and for a minute at least
+    (a car added a moment ago is no "longest wait")."""
     melhor: tuple[Mapping[str, Any], float] | None = None
     for item in aguardando:
+        if item.get("pausa"):
+            continue  # waits for someone else
         try:
             segundos = stages.tempo_na_etapa(item, ctx.instante)
         except quadro.DADOS_RUINS:
             continue  # shown as an invalid card; never the highlight
-        if melhor is None or segundos > melhor[1]:
+        if segundos >= ESPERA_MINIMA_DESTAQUE_S and (melhor is None or segundos > melhor[1]):
             melhor = (item, segundos)
     return melhor
