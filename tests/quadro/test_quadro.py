@@ -687,3 +687,20 @@ def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, a
         {"ordem_servico_id": 901}, {"$set": {"dta_criacao": agora() - timedelta(hours=2)}}
     )
     assert "tempo-atraso" in cartao_html(pessoas["mecanico"].pagina(), atrasada)
+
+
+def test_nova_os_recusada_apaga_o_sucesso_anterior_da_linha(pessoas) -> None:
+    """With htmx, the line above the board says what the "Adicionar OS" form did last: a
+    refusal (OS already in the queue) replaces the success of the one before, never sits
+    beside it (it said "OS 2001 adicionada à fila." next to "A OS 2001 já está na fila.")."""
+    gerente = pessoas["gerente"]
+    r = gerente.post("/ordens", {"ordem_servico_id": "2001"}, htmx=True)
+    assert r.status_code == 200
+    assert '<hx-partial hx-target="#anuncios" hx-swap="innerHTML">OS 2001 adicionada' in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "2001"}, htmx=True)
+    assert r.status_code == 409
+    assert "A OS 2001 já está na fila." in r.text
+    assert (
+        '<hx-partial hx-target="#anuncios" hx-swap="innerHTML">Nova OS: corrija os campos '
+        "marcados.</hx-partial>" in r.text
+    )

@@ -47,6 +47,7 @@ from .forms import (
 from .routes import NOVA, RECUSA, fila, guardar_recusa, htmx, mecanicos_do_pedido
 
 SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
+NOVA_RECUSADA = "Nova OS: corrija os campos marcados."
 
 
 def _filtros_da_pagina() -> Filtros:
@@ -356,10 +357,12 @@ def adicionar() -> Any:
             flash(cards.adicionada(item["ordem_servico_id"]), "ok")
             return redirect(_pagina_de_volta(), code=303)
     if htmx():
-        corpo = render_template("quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None)
+        corpo = render_template(
+            "quadro/_nova_ordem.html", nova=form, oob=True, sucesso=None, recusa=NOVA_RECUSADA
+        )
         return Response(corpo, status=status)
     # Without JavaScript: back to the board (a GET), the form open with what was typed.
-    flash("Nova OS: corrija os campos marcados.", "erro")
+    flash(NOVA_RECUSADA, "erro")
     # The form's own fields only: whatever else a hand-made POST carries is not kept.
     # And the refusal as it was said: the queue's own (a number already in the queue) and the
     # question of a promise already past are no form validation to run again.
