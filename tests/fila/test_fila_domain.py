@@ -330,6 +330,28 @@ def test_quem_inicia_o_trabalho_e_o_mecanico(ator, dados, mecanico) -> None:
     assert domain.com_mecanico(Acao.FINALIZAR_DIAGNOSTICO, ator, dados) == dados
 
 
+def test_gerente_pisa_pelo_mecanico_da_ordem() -> None:
+    """A manager's step on an order that has a mechanic (assigned, or who diagnosed it) is
+    taken for that mechanic, never takes the order over; with none, the manager is it; a
+    manager with no number can then start an assigned order too (what the refusal advises)."""
+    gerente = domain.Ator("gil", Papel.GERENTE, pessoa=True, funcionario_id=201)
+    sem_numero = domain.Ator("rui", Papel.ADMIN, pessoa=True)
+    for acao in (Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO):
+        assert domain.pisa_pelo_mecanico(acao, gerente, {})
+        assert domain.com_mecanico(acao, gerente, {}, 101)["mecanico_responsavel_id"] == 101
+        assert domain.com_mecanico(acao, gerente, {}, None)["mecanico_responsavel_id"] == 201
+        assert domain.com_mecanico(acao, sem_numero, {}, 101)["mecanico_responsavel_id"] == 101
+        nomeado = {"mecanico_responsavel_id": 102}
+        assert not domain.pisa_pelo_mecanico(acao, gerente, nomeado)
+        assert domain.com_mecanico(acao, gerente, nomeado, 101) == nomeado
+    mecanico = domain.Ator("ana", Papel.MECANICO, pessoa=True, funcionario_id=101)
+    assert not domain.pisa_pelo_mecanico(Acao.INICIAR_DIAGNOSTICO, mecanico, {})
+    assert not domain.pisa_pelo_mecanico(Acao.FINALIZAR_DIAGNOSTICO, gerente, {})
+    assert domain.mecanico_ainda(101).atendido({"mecanico_responsavel_id": 101})
+    assert not domain.mecanico_ainda(101).atendido({"mecanico_responsavel_id": 102})
+    assert domain.mecanico_ainda(None).atendido({})
+
+
 def test_pessoa_sem_numero_nao_inicia_diagnostico() -> None:
     sem_numero = domain.Ator("bia", Papel.MECANICO, pessoa=True)
     with pytest.raises(domain.DadosInvalidos, match="peça a um gerente para incluí-lo"):

@@ -113,6 +113,18 @@ def test_quem_inicia_o_trabalho_e_o_mecanico_no_quadro_e_na_api(api: Api, pessoa
     )
     assert r.status_code == 200 and r.json["mecanico_responsavel_id"] == 101
 
+    # A manager's step on an order that has its mechanic is taken for them, never takes the
+    # order over (the TV's load, the forecast's count of mechanics and the OS service all
+    # went on "Gabriela Gerente"): assigned first, then diagnosed and repaired by the manager.
+    atribuida = api.criar(524)["fila_id"]
+    assert pessoas["gerente"].atribuir(atribuida, 102).status_code == 303
+    for passo, dados in (("iniciar-diagnostico", {}), ("finalizar-diagnostico",
+                         {"diagnostico": "Freio"}), ("aprovar-orcamento", {}),
+                         ("iniciar-reparo", {})):  # fmt: skip
+        assert pessoas["gerente"].passo(atribuida, passo, dados).status_code == 303
+    item = api.get(f"/fila-execucao/{atribuida}").json
+    assert item["status"] == "EM_REPARO" and item["mecanico_responsavel_id"] == 102
+
 
 def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
     mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]

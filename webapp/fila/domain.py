@@ -371,6 +371,13 @@ def chave_livre(por: str, chave: str) -> Requisito:
     return Requisito("historico", SemEntrada((("por", por), ("chave", chave))), motivo)
 
 
+def mecanico_ainda(mecanico: int | None) -> Requisito:
+    """The precondition of a manager's step taken for the order's mechanic: it is still that
+    one (none: still none), so a reassignment meanwhile is never undone by the step."""
+    esperado = VAZIO if mecanico is None else mecanico
+    return Requisito("mecanico_responsavel_id", esperado, "o mecânico da ordem acabou de mudar")
+
+
 def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[str, Any] | None:
     """The history entry this caller recorded with this Idempotency-Key, if any."""
     return next(
@@ -458,19 +465,37 @@ def planejar_passo(
 INICIAM_TRABALHO = (Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO)
 
 
-def com_mecanico(acao: Acao, ator: Ator, dados: Mapping[str, Any]) -> Mapping[str, Any]:
+def com_mecanico(
+    acao: Acao, ator: Ator, dados: Mapping[str, Any], atribuido: int | None = None
+) -> Mapping[str, Any]:
     """Who works on a step that starts work (diagnosis, repair), whatever the entry point: a
-    person signed in is the mechanic themselves (their `funcionario_id`), unless a manager names
-    another one; an API caller names the mechanic it speaks for (`mecanico_responsavel_id`: the
-    OS service sends its acting user). A person without a number cannot start a diagnosis (the
-    number is what identifies the order's mechanic); a repair then keeps the order's mechanic."""
+    mechanic signed in is the mechanic themselves (their `funcionario_id`); a manager names
+    one, or steps for the order's mechanic (`atribuido`: assigned in "Mais…", or who
+    diagnosed it), or is the mechanic when the order has none; an API caller names the
+    mechanic it speaks for (`mecanico_responsavel_id`: the OS service sends its acting user).
+    A person without a number cannot start a diagnosis with no one else's (the number is what
+    identifies the order's mechanic); a repair then keeps the order's mechanic."""
     if acao not in INICIAM_TRABALHO or not ator.pessoa:
         return dados
-    if dados.get("mecanico_responsavel_id") is not None and ator.papel in GESTORES:
-        return dados  # a manager assigns
+    if ator.papel in GESTORES:
+        if dados.get("mecanico_responsavel_id") is not None:
+            return dados  # a manager assigns
+        if atribuido is not None:
+            return {**dados, "mecanico_responsavel_id": atribuido}
     if ator.funcionario_id is None and acao is Acao.INICIAR_DIAGNOSTICO:
         raise DadosInvalidos(sem_numero(ator.papel))
     return {**dados, "mecanico_responsavel_id": ator.funcionario_id}
+
+
+def pisa_pelo_mecanico(acao: Acao, ator: Ator, dados: Mapping[str, Any]) -> bool:
+    """Whether this step is a manager's taken for the order's mechanic (com_mecanico): its
+    service reads who that is, and the step holds only while it is still them."""
+    return (
+        acao in INICIAM_TRABALHO
+        and ator.pessoa
+        and ator.papel in GESTORES
+        and dados.get("mecanico_responsavel_id") is None
+    )
 
 
 def sem_numero(papel: Papel) -> str:

@@ -150,8 +150,14 @@ class FilaService:
         oid = _oid(fila_id)
         _permitir(ator, acao)
         aprovar_se_preciso = aprovar_se_preciso and ator.papel in domain.APROVA_AO_INICIAR_REPARO
+        dados = dados or {}
+        pelo_mecanico = domain.pisa_pelo_mecanico(acao, ator, dados)
+        atribuido = None
+        if pelo_mecanico:  # who the order's mechanic is now; the step holds only while it is
+            atual = self.queries.obter(oid)
+            atribuido = (atual or {}).get("mecanico_responsavel_id")
         with _dados_validos():
-            dados = domain.com_mecanico(acao, ator, dados or {})
+            dados = domain.com_mecanico(acao, ator, dados, atribuido)
             planos = domain.planejar_passo(
                 acao,
                 dados,
@@ -159,6 +165,9 @@ class FilaService:
                 instante or agora(),
                 aprovar_se_preciso=aprovar_se_preciso,
             )
+        if pelo_mecanico:
+            for mudanca in planos:
+                mudanca.requisitos += (domain.mecanico_ainda(atribuido),)
         origem = self.origem()
         impressao = domain.impressao_pedido(acao, dados or {}) if chave else None
         for mudanca in planos:
@@ -339,9 +348,12 @@ class FilaService:
         atual = self.queries.obter(oid)
         if atual is None:
             raise NaoEncontrada(NAO_ENCONTRADA)
+        motivo = None
         if acao in domain.PASSOS:
             motivo = domain.motivo_recusa(domain.PASSOS[acao], atual, Papel.SERVICO)
-        else:
-            motivo = next((r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None)
+        # Else, or a step's own extra condition (the order's mechanic, an Idempotency-Key).
+        motivo = motivo or next(
+            (r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None
+        )
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
         raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, acao)
