@@ -69,7 +69,7 @@ TABELAS: dict[str, Callable[..., tuple[list[Any], str | None]]] = {
 MENSAGEM_CURSOR = "Página da tabela inválida; recarregue os indicadores."
 
 
-@bp.get("/<any('em-risco', 'atrasadas'):tabela>")
+@bp.get(f"/<any({', '.join(map(repr, TABELAS))}):tabela>")
 @exigir_gerente
 def mais(tabela: str) -> Any:
     """A table's next page ("Mostrar mais"): its rows for htmx, a page of its own without
