@@ -62,8 +62,15 @@ def instalar(app: Flask) -> None:
 
     @app.after_request
     def _cache(resposta: Response) -> Response:
-        if request.endpoint == "static" and request.args.get("v"):
+        if request.endpoint != "static" or not request.args.get("v"):
+            return resposta
+        arquivo = (request.view_args or {}).get("filename")
+        if request.args["v"] == impressoes.get(arquivo or ""):
             resposta.headers["Cache-Control"] = f"public, max-age={UM_ANO}, immutable"
+        else:
+            # Another version's address (a rolling update: a new page asking an old server):
+            # this file is not that version, so no browser may keep it under that address.
+            resposta.headers["Cache-Control"] = "no-cache"
         return resposta
 
 

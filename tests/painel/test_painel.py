@@ -76,7 +76,25 @@ def test_token_revogado_403(app, client, segredo):
     documento = _db(app)[PASSES].find_one({})
     componente(ConfiguracoesRepository, app).revogar_passe(str(documento["_id"]), "gerente")
     assert client.get(f"/painel?token={segredo}", follow_redirects=True).status_code == 403
+    assert client.get("/painel/eventos").status_code == 403  # its cookie, revoked
+
+
+def tv_de(app, segredo: str):
+    """A TV's browser: its pass given in the address once, now in its cookie."""
+    cliente = app.test_client()
+    assert cliente.get(f"/painel?token={segredo}").status_code == 303
+    return cliente
+
+
+def test_stream_da_tv_so_aceita_o_passe_do_cookie(app, client, segredo):
+    """The stream takes no pass from its address: the page moves it into a cookie at once so
+    it never lands in a log, and an address of the stream carrying it would (it worked)."""
     assert client.get(f"/painel/eventos?token={segredo}").status_code == 403
+    resposta, leitor = stream_de_teste(tv_de(app, segredo), "/painel/eventos")
+    try:
+        assert resposta.status_code == 200
+    finally:
+        leitor.fechar()
 
 
 def test_token_sai_do_endereco_para_um_cookie(client, segredo):
@@ -220,7 +238,7 @@ def test_cartao_finalizado_diz_quando_terminou_e_espera_diz_o_motivo(app, client
 
 def test_stream_da_tv_comeca_pelo_painel_inteiro_e_redesenha_a_cada_mudanca(rapido, api, segredo):
     item = api.criar(4900, placa="STR0A01")
-    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    resposta, leitor = stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")
     try:
         assert resposta.status_code == 200
         assert resposta.mimetype == "text/event-stream"
@@ -255,7 +273,7 @@ def test_limites_salvos_chegam_a_tv_como_estao_agora(rapido, api, segredo):
     process's first config render (cached under an empty batch): the limits, the cards and
     the clock of that earlier moment."""
     repo = componente(ConfiguracoesRepository, rapido)
-    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    resposta, leitor = stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")
     try:
         leitor.proxima()
         assert repo.salvar_limites({"AGUARDANDO": 7}, "gerente", 0)
@@ -284,7 +302,7 @@ def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo
     tv = make_app(painel_max_cartoes=1, sse_batida_ms=200)
     api.criar(4950, "URGENTE")
     escondido = api.criar(4951)  # not on screen: the column shows only one card
-    resposta, leitor = stream_de_teste(tv.test_client(), f"/painel/eventos?token={segredo}")
+    resposta, leitor = stream_de_teste(tv_de(tv, segredo), "/painel/eventos")
     try:
         leitor.proxima()
         api.como("gerente").delete(f"/fila-execucao/{escondido['fila_id']}")
@@ -296,7 +314,7 @@ def test_card_escondido_alem_do_limite_so_muda_a_contagem(make_app, api, segredo
 
 
 def test_revogar_fecha_o_stream_aberto(rapido, segredo):
-    resposta, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    resposta, leitor = stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")
     leitor.proxima()
     documento = _db(rapido)[PASSES].find_one({})
     componente(ConfiguracoesRepository, rapido).revogar_passe(str(documento["_id"]), "gerente")
@@ -311,7 +329,10 @@ def test_mudanca_pela_api_de_outro_processo_chega_a_tv_por_http(
 ):
     outro_processo = Api(make_app().test_client(), settings)
     resposta = requests.get(
-        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+        f"{live_server}/painel/eventos",
+        cookies={painel_routes.COOKIE: segredo},
+        stream=True,
+        timeout=(5, 5),
     )
     assert resposta.status_code == 200
     leitor = LeitorSSE(resposta.iter_content(chunk_size=None))
@@ -331,7 +352,10 @@ def test_reconexao_recebe_o_estado_atual(rapido, live_server, api, segredo):
     """A TV that lost its connection (network drop, server restart) reconnects and gets the whole
     display first, including what changed while it was away."""
     primeira = requests.get(
-        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+        f"{live_server}/painel/eventos",
+        cookies={painel_routes.COOKIE: segredo},
+        stream=True,
+        timeout=(5, 5),
     )
     leitor = LeitorSSE(primeira.iter_content(chunk_size=None))
     leitor.proxima()
@@ -341,7 +365,10 @@ def test_reconexao_recebe_o_estado_atual(rapido, live_server, api, segredo):
     api.criar(4995, placa="OFF1L00")  # while the TV is disconnected
 
     segunda = requests.get(
-        f"{live_server}/painel/eventos", params={"token": segredo}, stream=True, timeout=(5, 5)
+        f"{live_server}/painel/eventos",
+        cookies={painel_routes.COOKIE: segredo},
+        stream=True,
+        timeout=(5, 5),
     )
     leitor = LeitorSSE(segunda.iter_content(chunk_size=None))
     try:
@@ -354,10 +381,7 @@ def test_reconexao_recebe_o_estado_atual(rapido, live_server, api, segredo):
 def test_um_desenho_por_mudanca_para_todas_as_tvs(rapido, api, segredo):
     """Two TVs on one process: a change is rendered once, both get the same message."""
     item = api.criar(4960, placa="UMA0A01")
-    leitores = [
-        stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")[1]
-        for _ in range(2)
-    ]
+    leitores = [stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")[1] for _ in range(2)]
     chamadas = []
     original = painel_routes._render
     painel_routes._render = lambda: chamadas.append(1) or original()
@@ -398,7 +422,7 @@ def test_promessa_que_passa_chega_ao_rodape_na_batida_seguinte(rapido, segredo):
     it: it waited for the next change or the 10-minute redraw); only the footer goes, and a
     beat that moved nothing sends nothing."""
     adicionar(rapido, 4810, placa="VEN1C10", previsao_entrega=agora() + timedelta(seconds=1.5))
-    _, leitor = stream_de_teste(rapido.test_client(), f"/painel/eventos?token={segredo}")
+    _, leitor = stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")
     try:
         inicial = leitor.proxima()["data"]
         assert "painel-atrasadas" not in inicial

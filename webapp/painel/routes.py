@@ -167,8 +167,10 @@ def index() -> Response:
 
 @bp.get("/eventos")
 def eventos_painel() -> Response:
-    """The TV's live stream: the whole display first, then each change."""
-    documento = componente(ConfiguracoesRepository).verificar_passe(_passe())
+    """The TV's live stream: the whole display first, then each change. Its pass from the
+    cookie only: the page (never this stream) takes one from the address, once, and moves it
+    into the cookie, so no address that opens the wall's data stays in a log."""
+    documento = componente(ConfiguracoesRepository).verificar_passe(request.cookies.get(COOKIE))
     if documento is None:
         return _proibido()
     passe_id: ObjectId = documento["_id"]
