@@ -207,9 +207,16 @@
       const t = tasks[i];
       if (!(t.target instanceof Element) || !t.target.matches("ol.cartoes")) continue;
       if (!t.swapSpec || t.swapSpec.style !== "beforeend" || !t.fragment) continue;
-      // The next page of a column ("Mostrar mais") simply goes at its end, in its order.
+      // The next page of a column ("Mostrar mais") simply goes at its end, in its order; a
+      // card it brings that the page already has (a redraw came while it loaded, and its own
+      // "Mostrar mais" fetched the same page) is left out: never a card twice.
       const fonte = ctx && ctx.sourceElement;
-      if (fonte && fonte.closest && fonte.closest(".mostrar-mais")) continue;
+      if (fonte && fonte.closest && fonte.closest(".mostrar-mais")) {
+        for (const li of Array.from(t.fragment.children)) {
+          if (li.id && document.getElementById(li.id)) li.remove();
+        }
+        continue;
+      }
       tasks.splice(i, 1);
       for (const li of Array.from(t.fragment.children)) inserirOrdenado(t.target, li);
     }

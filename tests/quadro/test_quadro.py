@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import Api, Quadro, cartao_html, coluna_de, consultas_de
+from tests.helpers import Api, Quadro, cartao_html, coluna_de, consultas_de, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.fila.queries import FilaQueries
@@ -266,7 +266,7 @@ def test_sem_js_texto_longo_recusado_volta_inteiro_sem_inchar_o_cookie(
     assert tamanho_do_cookie() < 1000
     pagina = mecanico.pagina()
     perdido = pagina.split('<div id="textos-perdidos">')[1].split("</textarea>")[0]
-    assert "O que você escreveu não foi salvo; copie antes de fechar:" in perdido
+    assert "O que você escreveu na OS 510 não foi salvo; copie antes de fechar:" in perdido
     assert perdido.endswith(html.escape(texto.strip(), quote=False))  # stored as it would be
     assert "Não é possível finalizar diagnóstico" in pagina  # the reason, in the summary
     assert "Motor falhando" not in mecanico.pagina()  # shown once
@@ -435,7 +435,8 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     assert "removida" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
     r = gerente.post(f"/ordens/{fila_id}/remover")  # without JavaScript: the board says so
-    assert r.status_code == 303 and "Esta OS não está na fila" in gerente.pagina("/")
+    # Who removed it and when, not only "not in the queue".
+    assert r.status_code == 303 and "Gabriela Gerente removeu a OS" in gerente.pagina("/")
 
 
 def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas, app: Flask) -> None:
@@ -480,9 +481,10 @@ def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoa
         f"/ordens/{fila_id}/passo/finalizar-diagnostico", {"diagnostico": texto}, htmx=True
     )
     assert r.status_code == 404
-    assert "Esta OS não está na fila: pode ter sido removida." in r.text
+    # Who removed it and when; and whose text it is, to paste it back on the right car.
+    assert re.search(r"Gabriela Gerente removeu a OS 511 da fila às \d\d:\d\d\.", r.text)
     assert "Item da fila" not in r.text  # the API's words, not the shop's
-    assert texto in r.text and "O que você escreveu não foi salvo" in r.text
+    assert texto in r.text and "O que você escreveu na OS 511 não foi salvo" in r.text
 
 
 @pytest.mark.parametrize("pagina", ["/", "/ordens/{fila_id}"])
@@ -503,13 +505,13 @@ def test_sem_javascript_passo_numa_ordem_removida_volta_com_o_texto(
     )
     assert r.status_code == 303 and r.headers["Location"] == "/", r.headers.get("Location")
     quadro = mecanico.pagina("/")
-    assert "Esta OS não está na fila: pode ter sido removida." in quadro
+    assert "Gabriela Gerente removeu a OS 512 da fila às" in quadro
     perdido = quadro.split('<div id="textos-perdidos">')[1].split("</textarea>")[0]
-    assert texto in perdido
+    assert texto in perdido and "O que você escreveu na OS 512 não foi salvo" in perdido
     # A manager who lost the race to remove it: the board, saying so.
     r = pessoas["gerente"].post(f"/ordens/{fila_id}/remover")
     assert r.status_code == 303
-    assert "Esta OS não está na fila" in pessoas["gerente"].pagina("/")
+    assert "Gabriela Gerente removeu a OS 512 da fila às" in pessoas["gerente"].pagina("/")
 
 
 def test_espera_com_motivo(api: Api, pessoas) -> None:
@@ -716,3 +718,56 @@ def test_nova_os_recusada_apaga_o_sucesso_anterior_da_linha(pessoas) -> None:
         '<hx-partial hx-target="#anuncios" hx-swap="innerHTML">Nova OS: corrija os campos '
         "marcados.</hx-partial>" in r.text
     )
+
+
+def test_passo_reenviado_depois_da_resposta_perdida_ja_estava_salvo(api: Api, pessoas) -> None:
+    """A mechanic's tap whose answer was lost on the way back (the tablet's Wi-Fi) is sent
+    again ("Tentar de novo"): it was saved, and it says so, not "Marcos finalizou o
+    diagnóstico… O que você escreveu não foi salvo" about his own saved text. Another text,
+    or another person, is still refused with the reason."""
+    fila_id = api.criar(530)["fila_id"]
+    mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]
+    assert mecanico.passo(fila_id, "iniciar-diagnostico").status_code == 303
+    texto = {"diagnostico": "Pastilhas gastas; trocar."}
+    assert mecanico.passo(fila_id, "finalizar-diagnostico", texto, htmx=True).status_code == 200
+    de_novo = mecanico.passo(fila_id, "finalizar-diagnostico", texto, htmx=True)
+    assert de_novo.status_code == 200, de_novo.text
+    assert "Já estava salvo: Marcos Mecânico finalizou o diagnóstico às" in de_novo.text
+    assert "não foi salvo" not in de_novo.text
+    sem_js = mecanico.passo(fila_id, "finalizar-diagnostico", texto)
+    assert sem_js.status_code == 303
+    assert "Já estava salvo" in mecanico.pagina()
+    outro_texto = mecanico.passo(
+        fila_id, "finalizar-diagnostico", {"diagnostico": "Outra coisa"}, htmx=True
+    )
+    assert outro_texto.status_code == 409 and "não foi salvo" in outro_texto.text
+    assert gerente.passo(fila_id, "finalizar-diagnostico", texto, htmx=True).status_code == 409
+    historico = api.get(f"/fila-execucao/{fila_id}").json["historico"]
+    assert [h["acao"] for h in historico].count("finalizar_diagnostico") == 1  # saved once
+
+
+def test_remocao_dita_nos_outros_quadros_e_na_pagina_da_ordem(
+    app: Flask, api: Api, pessoas
+) -> None:
+    """A removed order leaves other boards with who removed it and when (it vanished without a
+    word), if that board showed it; and its page (the QR of a printed job card) says the same
+    instead of a bare "not found"."""
+    fila_id = api.criar(540, placa="REM5A40")["fila_id"]
+    api.criar(541)
+    mecanico = pessoas["mecanico"].client
+    _, leitor = stream_de_teste(mecanico, "/eventos")
+    try:
+        leitor.proxima()
+        assert pessoas["gerente"].post(f"/ordens/{fila_id}/remover").status_code == 303
+        dados = leitor.proxima(com="removeu")["data"]
+        assert re.search(
+            r'hx-target="#anuncios"[^>]*>Gabriela Gerente removeu a OS 540 \(REM5A40\) da fila '
+            r"às \d\d:\d\d\.<",
+            dados,
+        ), dados
+    finally:
+        leitor.fechar()
+    r = mecanico.get(f"/ordens/{fila_id}")
+    assert r.status_code == 404
+    assert "Gabriela Gerente removeu a OS 540 (REM5A40) da fila às" in r.text
+    assert "ela não está mais na fila" in r.text

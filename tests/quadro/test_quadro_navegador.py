@@ -209,7 +209,7 @@ def test_texto_digitado_sobrevive_a_um_409(
     api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro texto"})
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
     aviso = mecanico.pagina.locator("#textos-perdidos .texto-perdido")
-    expect(aviso).to_contain_text("O que você escreveu não foi salvo")
+    expect(aviso).to_contain_text("O que você escreveu na OS 9501 não foi salvo")
     expect(aviso.locator("textarea")).to_have_value(texto)
     expect(aviso.locator("textarea")).to_be_focused()  # offered at once, never under a toast
     expect(aviso).to_be_in_viewport()

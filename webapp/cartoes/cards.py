@@ -492,6 +492,11 @@ def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> li
     ]
 
 
+def rotulo_os(item: Mapping[str, Any]) -> str:
+    """An order as people name it: "OS 1003 (PXT7A10)", or "OS 1003" without a plate."""
+    return f"OS {item['ordem_servico_id']}" + (f" ({item['placa']})" if item.get("placa") else "")
+
+
 def anuncio(
     item: Mapping[str, Any] | None,
     autores: Mapping[str, str],
@@ -504,7 +509,7 @@ def anuncio(
     order (None) has its own words (removida)."""
     if item is None:
         return ""
-    os_ = f"OS {item['ordem_servico_id']}" + (f" ({item['placa']})" if item.get("placa") else "")
+    os_ = rotulo_os(item)
     ultimo = (item.get("historico") or [{}])[-1]
     acao, para = ultimo.get("acao", ""), ultimo.get("para")
     if acao not in labels.FRASES:
@@ -523,6 +528,15 @@ def anuncio(
 
 def removida(ordem_servico_id: int) -> str:
     return f"OS {ordem_servico_id} removida da fila."
+
+
+def removida_por(copia: Mapping[str, Any], autores: Mapping[str, str], fuso: tzinfo) -> str:
+    """A removal in words, from the archived copy: "Gabriela Gerente removeu a OS 1004
+    (SDF3C45) da fila às 15:29" (`autores`: login -> name)."""
+    os_ = rotulo_os(copia)
+    quem = labels.autor(copia.get("removido_por"), autores, inicio=True)
+    quando = copia["removido_em"].astimezone(fuso).strftime("%H:%M")
+    return f"{quem} removeu a {os_} da fila às {quando}"
 
 
 def adicionada(ordem_servico_id: int) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
+
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
@@ -41,6 +43,32 @@ def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
         return None
     nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")])
     return cards.feito(entrada, nomes, componente(Clock).fuso)
+
+
+def ja_salvo(
+    item: Mapping[str, Any], acao: Acao, ator: Ator, dados: Mapping[str, Any]
+) -> str | None:
+    """When a refused step is only this person's own step taken before (domain.ja_feito: its
+    answer was lost and the tap sent again), that it was saved, in words; else None."""
+    entrada = domain.ja_feito(item, acao, ator.id, dados)
+    if entrada is None:
+        return None
+    nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")])
+    return f"Já estava salvo: {cards.feito(entrada, nomes, componente(Clock).fuso)}."
+
+
+def remocoes(fila_ids: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
+    """The removed orders among `fila_ids` (their archived copies), each with its removal in
+    words, "Gabriela Gerente removeu a OS 1004 (SDF3C45) da fila às 15:29": two queries."""
+    oids = [ObjectId(i) for i in fila_ids if ObjectId.is_valid(i)]
+    copias = componente(FilaQueries).removidas(oids) if oids else {}
+    if not copias:
+        return {}
+    autores = componente(PessoasQueries).nomes_por_login(
+        c.get("removido_por") for c in copias.values()
+    )
+    fuso = componente(Clock).fuso
+    return {str(k): (c, cards.removida_por(c, autores, fuso)) for k, c in copias.items()}
 
 
 def contexto(

@@ -291,6 +291,24 @@ def causa(historico: list[Mapping[str, Any]], acao: Acao | None) -> Mapping[str,
     return next((h for h in reversed(historico) if causas is None or h.get("acao") in causas), None)
 
 
+def ja_feito(
+    item: Mapping[str, Any], acao: Acao, por: str, dados: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """The history entry of this workflow step already taken by this caller, when that is all
+    that refuses it now: the change in its way (causa) is `acao` itself, by `por`, with the same
+    text. A tap sent again after its answer was lost on the way back (a tablet's Wi-Fi) is
+    then saved, not refused. None otherwise."""
+    if acao not in PASSOS:
+        return None  # a hold or a priority sent again may differ in what it carries
+    entrada = causa(item.get("historico") or [], acao)
+    if entrada is None or entrada.get("acao") != acao or entrada.get("por") != por:
+        return None
+    campo = PASSOS[acao].campo_texto
+    if campo is not None and limpar_texto(dados.get(campo)) != item.get(campo):
+        return None  # another text: not this tap again
+    return entrada
+
+
 def motivo_recusa(passo: Passo, item: Mapping[str, Any], papel: Papel) -> str | None:
     """Why `papel` may not take `passo` on `item` now, or None when it may."""
     if not pode(papel, passo.acao):

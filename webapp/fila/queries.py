@@ -22,7 +22,14 @@ from pymongo.database import Database
 from ..clock import em_ms
 from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
 from .plates import normalizar_placa
-from .repository import COLECAO, ETAPA_ATUAL, FILA_DO_QUADRO, FINALIZADAS_DO_QUADRO, ORDEM_FILA
+from .repository import (
+    ARQUIVO,
+    COLECAO,
+    ETAPA_ATUAL,
+    FILA_DO_QUADRO,
+    FINALIZADAS_DO_QUADRO,
+    ORDEM_FILA,
+)
 from .stages import INTERVALOS, Etapa, Intervalo
 
 # What the forecast learns from a finished order: the instants of its stages (the indicators'
@@ -417,6 +424,7 @@ def apos_instante(cursor: str | None, campo: str) -> dict[str, Any] | None:
 class FilaQueries:
     def __init__(self, db: Database) -> None:
         self.fila: Collection = db[COLECAO]
+        self.arquivo: Collection = db[ARQUIVO]
 
     # --- one item (the _id index; ordem_servico_unica) ---------------------------------------
 
@@ -443,6 +451,13 @@ class FilaQueries:
     def obter_varias(self, fila_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         """Several items at once, by id (one query): {id: item}, the missing left out."""
         return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
+
+    def removidas(self, fila_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        """The archived copies of removed items, by the id they had (one query, index
+        arquivo_por_fila): {fila_id: copy}, without their history; who removed it and when
+        (`removido_por`, `removido_em`), and what the board's filters read."""
+        campos = {"historico": 0, "eventos_os": 0}
+        return {c["fila_id"]: c for c in self.arquivo.find({"fila_id": {"$in": fila_ids}}, campos)}
 
     # --- lists (fila_por_status; fila_do_quadro) -------------------------------------------
 

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes import cards
-from ..cartoes.service import prometer_previsao, quem_fez
+from ..cartoes.service import ja_salvo, prometer_previsao, quem_fez, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
@@ -105,14 +105,23 @@ def _responder(
     if not form.validate():
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
         return _recusa(fila_id, {**estado, "mensagem": "Corrija o campo marcado."}, 400)
+    salvo = None
     try:
         item = executar()
     except ErroFila as erro:
-        estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
-        conflito = erro if isinstance(erro, Conflito) else None
-        return _recusa(fila_id, estado, erro.status, erro.item, conflito=conflito)
+        if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
+            salvo = ja_salvo(erro.item, erro.acao, current_user.ator, valores)
+        if salvo is None:
+            estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
+            conflito = erro if isinstance(erro, Conflito) else None
+            return _recusa(fila_id, estado, erro.status, erro.item, conflito=conflito)
+        item = erro.item  # this tap again, its answer lost before: saved, said so
     if htmx():
-        return partials.render_mudancas([(fila_id, item)], current_user.papel, _filtros_da_pagina())
+        return partials.render_mudancas(
+            [(fila_id, item)], current_user.papel, _filtros_da_pagina(), anunciar=salvo
+        )
+    if salvo:
+        flash(salvo, "ok")
     return _de_volta(fila_id)
 
 
@@ -131,8 +140,12 @@ def _recusa(
             item = fila().obter(fila_id)
         except NaoEncontrada:
             item = None
-    if item is None:  # the API's "Item da fila não encontrado." in the shop's words
-        estado["mensagem"] = SAIU_DA_FILA
+    removida = None
+    if item is None:  # who removed it and when, or the API's "not found" in the shop's words
+        removida = remocoes([fila_id]).get(fila_id)
+        estado["mensagem"] = f"{removida[1]}." if removida else SAIU_DA_FILA
+    # Whose text it is, for text kept to copy: a mechanic with several cars pastes it back.
+    ordem = cards.rotulo_os(item or removida[0]) if item or removida else None
     if conflito is not None and item is not None:
         feito = quem_fez(item, conflito.acao)
         if feito:
@@ -145,7 +158,8 @@ def _recusa(
         # board as any other change): the page with the reason, and what was typed for a step
         # the order no longer offers shown to copy.
         flash(estado["mensagem"], "erro")
-        perdido = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
+        texto = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
+        perdido = {"texto": texto, "ordem": ordem} if texto else None
         if item is not None or perdido:
             guardar_recusa(RECUSA, {"fila_id": fila_id, "estado": estado, "perdido": perdido})
         if item is None:
@@ -157,7 +171,10 @@ def _recusa(
         corpo = partials.render_mudancas(
             [(fila_id, None)], papel, filtros, anunciar=estado["mensagem"]
         ) + render_template(
-            "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
+            "quadro/_texto_perdido.html",
+            texto=_texto(estado),
+            mensagem=estado["mensagem"],
+            ordem=ordem,
         )
     else:
         corpo = partials.render_mudancas(
@@ -170,7 +187,10 @@ def _recusa(
         )
         if _texto_sem_formulario(item, estado):  # its form is gone: keep the text to copy
             corpo += render_template(
-                "quadro/_texto_perdido.html", texto=_texto(estado), mensagem=estado["mensagem"]
+                "quadro/_texto_perdido.html",
+                texto=_texto(estado),
+                mensagem=estado["mensagem"],
+                ordem=ordem,
             )
     return Response(corpo, status=status)
 

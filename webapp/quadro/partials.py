@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..cartoes import cards
 from ..cartoes.cards import Cartao, Coluna
-from ..cartoes.service import contar_atrasadas, contexto, mecanicos
+from ..cartoes.service import contar_atrasadas, contexto, mecanicos, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -137,9 +137,14 @@ def render_mudancas(
         autores = componente(PessoasQueries).nomes_por_login(
             (i.get("historico") or [{}])[-1].get("por") for i in ditos
         )
-        anunciar = " ".join(
-            filter(None, (cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for item in ditos))
-        )
+        ditas = [cards.anuncio(item, autores, ctx.nomes, ctx.fuso) for item in ditos]
+        # A removal has no document left to say it: its archived copy does (a card this board
+        # showed), or it vanished from every other board without a word.
+        removidos = [fila_id for fila_id, item in mudados if item is None]
+        for copia, texto in (remocoes(removidos) if removidos else {}).values():
+            if pertence(copia, filtros):
+                ditas.append(f"{texto}.")
+        anunciar = " ".join(filter(None, ditas))
     return render_template(
         "quadro/_mudanca.html",
         cartoes=cartoes,

@@ -23,11 +23,11 @@ from .. import broker, errors, sse
 from ..auth import SESSAO_ENCERRADA
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos
+from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos, remocoes
 from ..clock import Clock
 from ..components import componente
 from ..fila import domain, labels
-from ..fila.domain import EntradaInvalida, Prioridade, Status
+from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
 from ..fila.service import FilaService
@@ -96,14 +96,18 @@ def htmx() -> bool:
     return bool(request.htmx)  # type: ignore[attr-defined]
 
 
-def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], str | None]:
+def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
     """A refused plain POST's state (message, what was typed), kept over its redirect, by
-    card; and the text typed for a step whose form is gone (to copy), if any."""
+    card; and the text typed for a step whose form is gone (to copy), if any, with whose
+    order it was (`{"texto", "ordem"}`)."""
     chave = session.pop(RECUSA, None)
     recusa = recusados().retirar(chave, current_user.login) if chave else None
     if recusa is None:
         return {}, None
-    return {recusa["fila_id"]: recusa["estado"]}, recusa.get("perdido")
+    perdido = recusa.get("perdido")
+    if isinstance(perdido, str):  # kept by the version before, which named no order
+        perdido = {"texto": perdido}
+    return {recusa["fila_id"]: recusa["estado"]}, perdido
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -121,7 +125,7 @@ def pagina_quadro(
     estados: dict[str, dict[str, Any]] | None = None,
     nova: NovaOrdemForm | None = None,
     status: int = 200,
-    texto_perdido: str | None = None,
+    texto_perdido: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     colunas, ctx = partials.montar_colunas(current_user.papel, filtros)
     return render_template(
@@ -187,7 +191,14 @@ def coluna(status: str) -> Any:
 @bp.get("/ordens/<fila_id>")
 @login_required
 def detalhe(fila_id: str) -> Any:
-    item = fila().obter(fila_id)
+    try:
+        item = fila().obter(fila_id)
+    except NaoEncontrada:
+        # A removed order's page (the QR of a printed job card): who removed it, and when.
+        removida = remocoes([fila_id]).get(fila_id)
+        if removida is None:
+            raise
+        raise NaoEncontrada(f"{removida[1]}: ela não está mais na fila.") from None
     ctx = contexto(current_user.papel, [item], previsao=True)
     c = cards.cartao(item, ctx)
     pessoas = componente(PessoasQueries)
