@@ -1,7 +1,9 @@
 // Drag and drop on top of the buttons: a card dropped on a column asks the server for that
 // column's step (POST /ordens/<id>/mover), which takes it, opens its form when it needs text,
 // or says why not, exactly as the buttons would. While dragging, the column the card's own
-// step leads to is highlighted; the whole column is the drop zone.
+// step leads to is highlighted; the whole column is the drop zone. On a portrait tablet (one
+// column at a time) the other columns are off screen: their tabs are the drop zones there, the
+// target's tab highlighted too.
 (function () {
   "use strict";
 
@@ -10,6 +12,8 @@
     const ponto = original && (original.changedTouches ? original.changedTouches[0] : original);
     if (!ponto || ponto.clientX === undefined) return null;
     const sob = document.elementFromPoint(ponto.clientX, ponto.clientY);
+    const aba = sob && sob.closest(".abas a");
+    if (aba) return document.getElementById(`coluna-${aba.dataset.status}`);
     return sob && sob.closest(".coluna");
   }
 
@@ -18,6 +22,9 @@
       const alvo = ligar && coluna.dataset.status === cartao.dataset.proximo;
       coluna.classList.toggle("alvo-valido", alvo);
       coluna.classList.toggle("arrastando", ligar && !alvo && coluna.dataset.status !== cartao.dataset.status);
+    }
+    for (const aba of document.querySelectorAll(".abas a")) {
+      aba.classList.toggle("alvo-valido", ligar && aba.dataset.status === cartao.dataset.proximo);
     }
   }
 

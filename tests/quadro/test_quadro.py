@@ -771,3 +771,41 @@ def test_remocao_dita_nos_outros_quadros_e_na_pagina_da_ordem(
     assert r.status_code == 404
     assert "Gabriela Gerente removeu a OS 540 (REM5A40) da fila às" in r.text
     assert "ela não está mais na fila" in r.text
+
+
+def test_diagnostico_longo_demais_volta_inteiro_com_o_motivo(api: Api, pessoas) -> None:
+    """A diagnosis over 10,000 characters (a long paste) is refused with the reason and comes
+    back whole in its form; the text box has no maxlength, which cut a paste there without a
+    word (counting an emoji as two)."""
+    fila_id = api.criar(550)["fila_id"]
+    mecanico = pessoas["mecanico"]
+    assert mecanico.passo(fila_id, "iniciar-diagnostico").status_code == 303
+    assert "maxlength" not in cartao_html(mecanico.pagina(), fila_id).split("<textarea")[1]
+    texto = "Embreagem patinando 🚗; " * 500  # 12,000 characters
+    r = mecanico.passo(fila_id, "finalizar-diagnostico", {"diagnostico": texto}, htmx=True)
+    assert r.status_code == 400
+    assert "Use no máximo 10.000 caracteres." in r.text
+    assert html.escape(texto.strip(), quote=False) in r.text  # given back whole
+    assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
+
+
+def test_passo_de_um_carro_que_saiu_de_minhas_ordens_e_dito(api: Api, pessoas) -> None:
+    """On "Minhas ordens", a mechanic finishes a repair the manager gave to another mechanic
+    while he typed: it is saved, and his board says so, although the card leaves it (it left
+    without a word, the line above still saying the reassignment)."""
+    fila_id = api.criar(560, placa="MIN5A60")["fila_id"]
+    for passo, dados in (("iniciar-diagnostico", {"mecanico_responsavel_id": 101}),
+                         ("finalizar-diagnostico", {"diagnostico": "Freio"}),
+                         ("aprovar-orcamento", {}), ("iniciar-reparo", {})):  # fmt: skip
+        api.passo(fila_id, passo, dados)
+    assert pessoas["gerente"].atribuir(fila_id, 102).status_code == 303
+    r = pessoas["mecanico"].post(
+        f"/ordens/{fila_id}/passo/finalizar-reparo",
+        {"observacoes_reparo": "Trocadas as pastilhas."},
+        htmx=True,
+        pagina="/?mecanico=101",
+    )
+    assert r.status_code == 200
+    anuncio = re.search(r'<hx-partial hx-target="#anuncios" hx-swap="innerHTML">([^<]*)<', r.text)
+    assert anuncio and "OS 560 (MIN5A60)" in anuncio[1], r.text
+    assert f'id="cartao-{fila_id}"' not in r.text  # not on his board any more

@@ -413,3 +413,28 @@ def test_botoes_do_cartao_afastados_para_dedos_de_luva(
     mais = cartao.get_by_role("link", name=re.compile("Mais ações")).bounding_box()
     assert passo and mais
     assert mais["x"] - (passo["x"] + passo["width"]) >= 12, (passo, mais)
+
+
+def test_no_tablet_em_pe_soltar_numa_aba_da_o_passo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On a portrait tablet one column shows at a time: the other columns are off screen, so
+    their tabs are the drop zones (the target's tab lit while dragging). Before, a card
+    dragged there was dropped on nothing and nothing happened, with no word."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9904, "placa": "ABA1A04"})["fila_id"]
+    gerente = abrir(TABLET).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    origem = gerente.cartao(fila_id).locator("h3").bounding_box()
+    aba = p.locator("#aba-EM_DIAGNOSTICO")
+    destino = aba.bounding_box()
+    assert origem and destino
+    p.mouse.move(origem["x"] + 10, origem["y"] + 5)
+    p.mouse.down()
+    p.mouse.move(destino["x"] + 20, destino["y"] + 10, steps=20)
+    expect(aba).to_have_class(re.compile(r"\balvo-valido\b"))  # where it goes, on screen
+    p.mouse.up()
+    expect(aba).not_to_have_class(re.compile(r"\balvo-valido\b"))
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_have_count(1)
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+    assert gerente.erros == [], gerente.erros

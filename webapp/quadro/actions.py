@@ -118,8 +118,9 @@ def _responder(
         item = erro.item  # this tap again, its answer lost before: saved, said so
     if htmx():
         return partials.render_mudancas(
-            [(fila_id, item)], current_user.papel, _filtros_da_pagina(), anunciar=salvo
-        )
+            [(fila_id, item)], current_user.papel, _filtros_da_pagina(), anunciar=salvo,
+            proprio=True,
+        )  # fmt: skip
     if salvo:
         flash(salvo, "ok")
     return _de_volta(fila_id)

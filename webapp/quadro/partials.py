@@ -115,17 +115,20 @@ def render_mudancas(
     anunciar: str | None = None,
     compartilhado: bool = False,
     mecanicos_ativos: list[cards.Mecanico] | None = None,
+    proprio: bool = False,
 ) -> str:
     """The partials of changed cards (`(fila_id, item or None when removed)`): each out of where
     it was, into its column when it still belongs on this board; the counts; the announcement.
     Names, counts and limits are read once for the whole batch, not once per card.
     `compartilhado`: one render serves everyone who watches this view (a push), so its forms
     carry no one's CSRF token (htmx sends it as a header). `mecanicos_ativos`: the
-    assignment's list, for a card whose other actions come back open (`estado`)."""
+    assignment's list, for a card whose other actions come back open (`estado`). `proprio`:
+    the answer to this person's own change, said even when its card leaves this filtered
+    board (a car given to another mechanic while he typed: it left without a word)."""
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
     saidas = [i for i in itens if not pertence(i, filtros) and filtros.tirou(i)]
-    ctx = contexto(papel, visiveis + saidas)  # names and forecasts of the cards said
+    ctx = contexto(papel, itens if proprio else visiveis + saidas)  # of the cards said
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
         for fila_id, item in mudados
@@ -133,7 +136,7 @@ def render_mudancas(
     if anunciar is None:
         # Only what this board shows is said: a mechanic on "Minhas ordens" does not hear the
         # whole shop's changes (a screen reader reads every one).
-        ditos = visiveis + saidas
+        ditos = itens if proprio else visiveis + saidas
         autores = componente(PessoasQueries).nomes_por_login(
             (i.get("historico") or [{}])[-1].get("por") for i in ditos
         )
