@@ -160,6 +160,13 @@
   document.addEventListener("htmx:before:swap", (evento) => {
     const { ctx, tasks } = evento.detail || {};
     if (!Array.isArray(tasks)) return;
+    // The same sentence again (a removal: its answer says it, then its push, which cannot tell
+    // the page it came from): a screen reader does not read it twice.
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const t = tasks[i];
+      if (t.target instanceof Element && t.target.id === "anuncios" && t.fragment &&
+          t.fragment.textContent.trim() === t.target.textContent.trim()) tasks.splice(i, 1);
+    }
     const doServidor = doStream(ctx);
     if (doServidor) previsoesSemAlvo(tasks);
     const novos = new Map(); // id -> <li> of the pushed version

@@ -244,5 +244,5 @@ def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
     p.get_by_text("Remover", exact=True).click()
     p.get_by_role("button", name="Confirmar remoção").click()
     expect(p.locator("#quadro")).to_be_visible()  # the board, the order gone
-    expect(p.get_by_text("OS 5301 removida da fila.")).to_be_visible()
+    expect(p.get_by_text("Gabriela Gerente removeu a OS 5301 (ORD5A01) da fila às")).to_be_visible()
     assert gerente.erros == [], gerente.erros

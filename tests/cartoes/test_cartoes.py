@@ -89,15 +89,7 @@ def test_a_tv_conta_o_tempo_sozinha_e_destaca_quem_espera_mais() -> None:
     nova = item()
     achado = painel.mais_antiga([nova, antiga], ctx)
     assert achado is not None and achado[0] is antiga and achado[1] == 3 * 3600
-    # On hold (for parts, the customer): it waits for someone else, never the highlight; nor
-    # a car added a moment ago (the wall once pointed at one "waiting for 0 min").
-    quatro_horas = AGORA - timedelta(hours=4)
-    em_espera = item(
-        _id=ObjectId("65f000000000000000000003"), dta_criacao=quatro_horas,
-        etapa_desde=quatro_horas, pausa={"motivo": "aguardando_pecas", "desde": AGORA},
-    )  # fmt: skip
-    achado = painel.mais_antiga([nova, em_espera, antiga], ctx)
-    assert achado is not None and achado[0] is antiga
+    # Never a car added a moment ago (the wall once pointed at one "waiting for 0 min").
     agora_mesmo = item(dta_criacao=AGORA - timedelta(seconds=20), etapa_desde=AGORA)
     assert painel.mais_antiga([agora_mesmo], ctx) is None
     tv = painel.cartao(antiga, ctx, str(antiga["_id"]))
@@ -133,3 +125,19 @@ def test_chave_de_ordem_segue_a_consulta_da_coluna_ate_no_mesmo_milissegundo() -
         feitas, key=lambda d: (d["dta_fim_reparo"], d["_id"]), reverse=True
     )  # MAIS_RECENTES
     assert sorted(feitas, key=cards.ordem) == pela_consulta
+
+
+def test_remocao_diz_o_dia_quando_nao_e_hoje() -> None:
+    """A removed order's page is opened from the QR of a job card printed days before: the
+    removal says its day when it was not today, only its time when it was."""
+    copia = {"ordem_servico_id": 1004, "placa": "SDF3C45", "removido_por": "gabi",
+             "removido_em": AGORA - timedelta(days=2)}  # fmt: skip
+    fuso = ZoneInfo("America/Sao_Paulo")
+    quando = (AGORA - timedelta(days=2)).astimezone(fuso)
+    antes = cards.removida_por(copia, {"gabi": "Gabriela"}, fuso, AGORA)
+    assert antes == (
+        f"Gabriela removeu a OS 1004 (SDF3C45) da fila em {quando:%d/%m} às {quando:%H:%M}"
+    )
+    hoje = cards.removida_por({**copia, "removido_em": AGORA}, {}, fuso, AGORA)
+    hora = AGORA.astimezone(fuso)
+    assert hoje == f"A integração gabi removeu a OS 1004 (SDF3C45) da fila às {hora:%H:%M}"

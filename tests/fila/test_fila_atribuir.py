@@ -116,3 +116,41 @@ def test_trocas_concorrentes_mantem_a_cadeia_do_historico(
         depois["de"] == antes["para"] for antes, depois in zip(trocas, trocas[1:], strict=False)
     )
     assert item["mecanico_responsavel_id"] == trocas[-1]["para"] and item["versao"] == 11
+
+
+def test_passo_do_gerente_pelo_mecanico_recusado_se_trocaram_o_mecanico_no_meio(
+    app: Flask, api: Api
+) -> None:
+    """A manager's step taken for the order's mechanic holds only while it is still them: a
+    reassignment between the service's read of the mechanic and its update refuses the step
+    (never undoes the reassignment), naming the reassignment as what was in its way, not the
+    last step. The service here is the app's, with its queries' read followed at once by
+    another manager's reassignment (the interleaving made certain, on the real mongod)."""
+    from webapp.fila.domain import Acao, Ator, Conflito, Papel
+    from webapp.fila.queries import FilaQueries
+
+    fila_id = api.criar(11)["fila_id"]
+    gerente = api.como("gerente")
+    assert atribuir(gerente, fila_id, 101).status_code == 200
+    real = componente(FilaService, app)
+
+    trocas = []
+
+    class TrocaNoMeio(FilaQueries):
+        def obter(self, oid):  # type: ignore[no-untyped-def]
+            lido = super().obter(oid)
+            if not trocas:  # once: right after the step read who the mechanic is
+                trocas.append(real.atribuir(fila_id, 102, Ator("outra", Papel.GERENTE)))
+            return lido
+
+    servico = FilaService(real.repo, TrocaNoMeio(real.queries.fila.database))
+    ator = Ator("gil", Papel.GERENTE, pessoa=True, funcionario_id=201)
+    try:
+        servico.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, ator)
+    except Conflito as conflito:
+        assert "o mecânico da ordem acabou de mudar" in conflito.mensagem
+        assert conflito.acao is Acao.ATRIBUIR  # who was faster: the reassignment
+    else:
+        raise AssertionError("o passo passou por cima da troca de mecânico")
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["status"] == "AGUARDANDO" and item["mecanico_responsavel_id"] == 102

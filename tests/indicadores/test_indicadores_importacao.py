@@ -922,15 +922,12 @@ def test_os_nova_durante_a_gravacao_entra_na_fila_e_a_importacao_se_desfaz(
     wrote: 201, in the queue, and the run undoes itself naming it. Before, the API answered
     409 "already in the queue" (the run's copy held the number), the run then undid itself,
     and the OS was in no queue at all: the OS service takes a 409 as done and never retries."""
-    fim = domain.como_guardado(agora() - timedelta(days=1))
     respostas = []
 
     def documentos() -> Iterator[dict[str, Any]]:
-        for n in range(1, 2_501):
+        for n, d in enumerate(documentos_de(range(1, 2_501)), start=1):
             if n == 1_001:  # the first 1,000 (LOTE_IMPORTACAO) are written, not yet for good
                 respostas.append(api.post("/fila-execucao", json={"ordem_servico_id": 500}))
-            d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
-            d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)
             yield d
 
     with pytest.raises(OrdemJaNaFila) as erro:
@@ -947,6 +944,24 @@ def test_os_nova_durante_a_gravacao_entra_na_fila_e_a_importacao_se_desfaz(
     repetida = api.post("/fila-execucao", json={"ordem_servico_id": 601})
     assert repetida.status_code == 409 and repetida.json["detail"] == "A OS 601 já está na fila."
     assert componente(Mongo, app).db["importacoes_em_curso"].count_documents({}) == 0
+
+
+def test_importacao_morta_no_meio_deixa_historico_para_sempre(app: Flask, api: Api) -> None:
+    """A run killed mid-way (its process gone) leaves the orders it wrote, which the next run
+    of the file completes; once it has written nothing for two minutes its numbers are history
+    for good (409), as a run ended well's, never deleted by a live order with that number, and
+    the next run clears its document."""
+    db = componente(Mongo, app).db
+    lote = ObjectId()
+    for d in documentos_de(range(700, 703)):
+        db["fila_execucao"].insert_one({**d, "importacao": lote})
+    antes = datetime.now(UTC) - timedelta(minutes=3)
+    db["importacoes_em_curso"].insert_one({"_id": lote, "estado": "gravando", "vivo_em": antes})
+    r = api.post("/fila-execucao", json={"ordem_servico_id": 701})
+    assert r.status_code == 409 and r.json["detail"] == "A OS 701 já está na fila."
+    assert db["fila_execucao"].count_documents({"importacao": lote}) == 3
+    assert componente(FilaService, app).importar_historico(documentos_de([704])) == 1
+    assert db["importacoes_em_curso"].count_documents({}) == 0
 
 
 def documentos_de(numeros: Iterable[int]) -> Iterator[dict[str, Any]]:

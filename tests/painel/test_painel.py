@@ -183,6 +183,25 @@ def test_mais_antiga_aguardando_destacada(app, client, api, segredo):
     assert "Mais antiga" in html
 
 
+def test_destaque_e_de_quem_espera_a_oficina(app, client, api, segredo):
+    """The longest wait is a car waiting for a mechanic: never one on hold (parts, for days) nor
+    one waiting for the customer's approval, even when those fill more than every candidate's
+    place (once they were taken off after the 20 oldest were read, and the wall showed none)."""
+    fila = componente(FilaService, app)
+    gerente = Ator("teste", Papel.GERENTE)
+    for n in range(25):  # the oldest of the column, all waiting for parts
+        item = adicionar(app, 4800 + n, minutos_atras=3000 - n)
+        fila.pausar(str(item["_id"]), MotivoPausa.AGUARDANDO_PECAS, None, gerente)
+    orcamento = adicionar(app, 4850, minutos_atras=2000, placa="ORC0A50")
+    for passo, dados in (("iniciar-diagnostico", {"mecanico_responsavel_id": 101}),
+                         ("finalizar-diagnostico", {"diagnostico": "Embreagem"})):  # fmt: skip
+        api.passo(str(orcamento["_id"]), passo, dados)
+    adicionar(app, 4860, minutos_atras=90, placa="ESP4A60")
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    destaque = re.search(r'<p id="painel-destaque"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "ESP4A60" in destaque and "OS 4860" in destaque, destaque
+
+
 def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
     tv = make_app(painel_max_cartoes=1)
     adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")

@@ -432,7 +432,7 @@ def test_prioridade_e_remocao_pelo_quadro(api: Api, pessoas) -> None:
     r = gerente.post(f"/ordens/{fila_id}/remover", htmx=True)
     assert r.status_code == 200
     assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
-    assert "removida" in r.text
+    assert "Gabriela Gerente removeu a OS 510 da fila às" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
     r = gerente.post(f"/ordens/{fila_id}/remover")  # without JavaScript: the board says so
     # Who removed it and when, not only "not in the queue".
@@ -461,7 +461,7 @@ def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas, app: Flask
     assert r.status_code == 400
     atual = api.get(f"/fila-execucao/{fila_id}").json["versao"]
     r = gerente.post(f"/ordens/{fila_id}/remover", {"versao": str(atual)}, htmx=True)
-    assert r.status_code == 200 and "removida" in r.text
+    assert r.status_code == 200 and "Gabriela Gerente removeu a OS" in r.text
     assert api.get(f"/fila-execucao/{fila_id}").status_code == 404
     # An order stored before versions were kept: its card says 1, and removes it.
     antiga = api.criar(513)["fila_id"]
@@ -469,7 +469,7 @@ def test_remocao_so_da_ordem_como_o_cartao_mostrou(api: Api, pessoas, app: Flask
         {"ordem_servico_id": 513}, {"$unset": {"versao": ""}}
     )
     r = gerente.post(f"/ordens/{antiga}/remover", {"versao": "1"}, htmx=True)
-    assert r.status_code == 200 and "removida" in r.text
+    assert r.status_code == 200 and "Gabriela Gerente removeu a OS" in r.text
 
 
 def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoas) -> None:

@@ -526,17 +526,16 @@ def anuncio(
     return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
 
 
-def removida(ordem_servico_id: int) -> str:
-    return f"OS {ordem_servico_id} removida da fila."
-
-
-def removida_por(copia: Mapping[str, Any], autores: Mapping[str, str], fuso: tzinfo) -> str:
+def removida_por(
+    copia: Mapping[str, Any], autores: Mapping[str, str], fuso: tzinfo, agora: datetime
+) -> str:
     """A removal in words, from the archived copy: "Gabriela Gerente removeu a OS 1004
-    (SDF3C45) da fila às 15:29" (`autores`: login -> name)."""
-    os_ = rotulo_os(copia)
+    (SDF3C45) da fila às 15:29", with its day when not today ("em 03/12 às 15:29": the QR of
+    a job card printed days before). `autores`: login -> name."""
     quem = labels.autor(copia.get("removido_por"), autores, inicio=True)
-    quando = copia["removido_em"].astimezone(fuso).strftime("%H:%M")
-    return f"{quem} removeu a {os_} da fila às {quando}"
+    quando = copia["removido_em"].astimezone(fuso)
+    dia = "" if quando.date() == agora.astimezone(fuso).date() else f" em {quando:%d/%m}"
+    return f"{quem} removeu a {rotulo_os(copia)} da fila{dia} às {quando:%H:%M}"
 
 
 def adicionada(ordem_servico_id: int) -> str:

@@ -67,8 +67,8 @@ def remocoes(fila_ids: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
     autores = componente(PessoasQueries).nomes_por_login(
         c.get("removido_por") for c in copias.values()
     )
-    fuso = componente(Clock).fuso
-    return {str(k): (c, cards.removida_por(c, autores, fuso)) for k, c in copias.items()}
+    fuso, instante = componente(Clock).fuso, agora()
+    return {str(k): (c, cards.removida_por(c, autores, fuso, instante)) for k, c in copias.items()}
 
 
 def contexto(

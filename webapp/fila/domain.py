@@ -105,8 +105,9 @@ class NaoEncontrada(ErroFila):
 
 
 class Conflito(ErroFila):
-    """A change refused by the order's state now; `acao`: the change refused, which says whose
-    earlier change was in its way (causa)."""
+    """A change refused by the order's state now; `acao`: which says whose earlier change was in
+    its way (causa): the change refused, or ATRIBUIR when the order's mechanic changed under a
+    manager's step taken for them (mecanico_ainda)."""
 
     status = 409
 

@@ -401,6 +401,15 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
     raise CursorInvalido(cursor)
 
 
+# domain.espera_mecanico as a query: waiting for a diagnosis, or approved for the repair, and
+# not on hold (the board's order ahead, the TV's longest wait).
+ESPERA_MECANICO: dict[str, Any] = {
+    "status": Status.AGUARDANDO,
+    "pausa": None,
+    "$and": [{"$or": [{"dta_fim_diagnostico": None}, {"orcamento_aprovado": True}]}],
+}
+
+
 def cursor_por_instante(instante: datetime, oid: ObjectId) -> str:
     """Where a page of a list sorted by (an instant, _id) ends, for the next page."""
     return f"{em_ms(instante)}.{oid}"
@@ -507,10 +516,12 @@ class FilaQueries:
         return self.pagina_coluna(status, {}, hoje, None, limite)
 
     def aguardando_ha_mais_tempo(self, limite: int) -> list[dict[str, Any]]:
-        """The waiting orders whose stage began first (index por_etapa_em_ordem): the candidates for
-        the longest wait, holds excluded by the caller."""
-        consulta = {"status": Status.AGUARDANDO}
-        return list(self.fila.find(consulta).sort([("etapa_desde", 1), ("_id", 1)]).limit(limite))
+        """The orders waiting for a mechanic (ESPERA_MECANICO: not on hold, not waiting for
+        the customer's approval) whose stage began first (index por_etapa_em_ordem): the
+        candidates for the longest wait. A shop's cars waiting days for parts are the oldest
+        in the column: taken off afterwards, they could fill every candidate's place."""
+        ordem = [("etapa_desde", 1), ("_id", 1)]
+        return list(self.fila.find(ESPERA_MECANICO).sort(ordem).limit(limite))
 
     def contagens(self, hoje: datetime, consulta: dict[str, Any] | None = None) -> dict[str, int]:
         """Cards per column (FINALIZADA: finished since `hoje`); only those matching `consulta`
@@ -664,13 +675,7 @@ class FilaQueries:
             {"prioridade_ordem": ordem, "dta_criacao": {"$lt": criada}},
             {"prioridade_ordem": ordem, "dta_criacao": criada, "_id": {"$lt": item["_id"]}},
         ]
-        esperando = [{"dta_fim_diagnostico": None}, {"orcamento_aprovado": True}]
-        consulta = {
-            "status": Status.AGUARDANDO,
-            "pausa": None,
-            "$and": [{"$or": antes}, {"$or": esperando}],
-        }
-        return self.fila.count_documents(consulta)
+        return self.fila.count_documents({**ESPERA_MECANICO, "$or": antes})
 
     # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
 

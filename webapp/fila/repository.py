@@ -30,6 +30,10 @@ ARQUIVO = "fila_execucao_arquivo"
 # numbers meanwhile (inserir), so the run can no longer end well and undoes itself.
 IMPORTACOES = "importacoes_em_curso"
 GRAVANDO, PERDIDA = "gravando", "perdida"
+# A run that wrote nothing for this long was killed mid-way (its process gone): its orders are
+# history for good, as a run ended well's, and no live order takes their numbers any more.
+IMPORTACAO_VIVA_MS = 120_000
+_VIVA = {"$expr": {"$gte": ["$vivo_em", {"$subtract": ["$$NOW", IMPORTACAO_VIVA_MS]}]}}
 # Fields whose updates no screen shows: a dispatcher claiming or releasing an item (its lease).
 CAMPOS_INVISIVEIS = ("os_sync.lease_",)
 
@@ -227,7 +231,8 @@ class FilaRepository:
         if lote is None:
             return False
         perdida = self.importacoes.update_one(
-            {"_id": lote, "estado": GRAVANDO}, {"$set": {"estado": PERDIDA, "tomada": numero}}
+            {"_id": lote, "estado": GRAVANDO, **_VIVA},
+            {"$set": {"estado": PERDIDA, "tomada": numero}},
         )
         if perdida.modified_count:
             self.fila.delete_one({"_id": atual["_id"]})
@@ -315,17 +320,19 @@ class FilaRepository:
         decides, so a number is either the run's for good or the live order's. An OS number
         stored meanwhile: OrdemJaNaFila with that number, nothing of the run kept. A run
         killed mid-way leaves part of the file, which the next run of the same file
-        completes (it is keyed on the OS number); a live order may still take its numbers."""
+        completes (it is keyed on the OS number); once it has written nothing for
+        IMPORTACAO_VIVA_MS, its orders are history for good and its document is cleared."""
         total = 0
         lotes = iter(documentos)
-        self.importacoes.insert_one({"_id": lote_id, "estado": GRAVANDO})
+        self.importacoes.delete_many({"estado": GRAVANDO, "$nor": [_VIVA]})  # killed runs
+        viva = [{"$set": {"estado": GRAVANDO, "vivo_em": "$$NOW"}}]  # the database's clock
+        self.importacoes.update_one({"_id": lote_id}, viva, upsert=True)
         try:
             while lote := list(islice(lotes, LOTE_IMPORTACAO)):
                 self.fila.insert_many([{**d, "importacao": lote_id} for d in lote], ordered=True)
                 total += len(lote)
-            if not self.importacoes.delete_one(
-                {"_id": lote_id, "estado": "gravando"}
-            ).deleted_count:
+                self.importacoes.update_one({"_id": lote_id, "estado": GRAVANDO}, viva)
+            if not self.importacoes.delete_one({"_id": lote_id, "estado": GRAVANDO}).deleted_count:
                 perdida = self.importacoes.find_one({"_id": lote_id}) or {}
                 raise OrdemJaNaFila(perdida.get("tomada"))
         except BaseException as erro:

@@ -348,12 +348,15 @@ class FilaService:
         atual = self.queries.obter(oid)
         if atual is None:
             raise NaoEncontrada(NAO_ENCONTRADA)
-        motivo = None
+        motivo, causa = None, acao
         if acao in domain.PASSOS:
             motivo = domain.motivo_recusa(domain.PASSOS[acao], atual, Papel.SERVICO)
-        # Else, or a step's own extra condition (the order's mechanic, an Idempotency-Key).
-        motivo = motivo or next(
-            (r.motivo for r in planos[0].requisitos if not r.atendido(atual)), None
-        )
+        if motivo is None:
+            # Else, or a step's own extra condition (the order's mechanic, an Idempotency-Key).
+            falhou = next((r for r in planos[0].requisitos if not r.atendido(atual)), None)
+            if falhou is not None:
+                motivo = falhou.motivo
+                if falhou.campo == "mecanico_responsavel_id":
+                    causa = Acao.ATRIBUIR  # who was faster: the reassignment, not a step
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
-        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, acao)
+        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, causa)

@@ -106,13 +106,12 @@ ESPERA_MINIMA_DESTAQUE_S = 60
 def mais_antiga(
     aguardando: Iterable[Mapping[str, Any]], ctx: Contexto
 ) -> tuple[Mapping[str, Any], float] | None:
-    """The waiting order with the most time in stage (holds excluded), and that time: one
-    waiting for the shop, not on hold (for parts, the customer), and for a minute at least
-    (a car added a moment ago is no "longest wait")."""
+    """Of the orders waiting for a mechanic (FilaQueries.aguardando_ha_mais_tempo: not on
+    hold, not waiting for the customer), the one with the most time in stage (holds
+    excluded), and that time; a minute at least (a car added a moment ago is no "longest
+    wait")."""
     melhor: tuple[Mapping[str, Any], float] | None = None
     for item in aguardando:
-        if item.get("pausa"):
-            continue  # waits for someone else
         try:
             segundos = stages.tempo_na_etapa(item, ctx.instante)
         except quadro.DADOS_RUINS:

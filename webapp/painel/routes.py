@@ -38,8 +38,8 @@ MENSAGEM_PASSE = (
     "Passe da TV inválido ou revogado. Peça ao gerente um novo endereço "
     "(Configurações → Telas de TV)."
 )
-# Candidates for "waiting longest": the orders whose stage began first; holds, which do not
-# count, are taken off these few in Python.
+# Candidates for "waiting longest": the orders waiting for a mechanic whose stage began first;
+# the time in stage (holds excluded) is worked out for these few in Python.
 CANDIDATOS_DESTAQUE = 20
 
 

@@ -334,7 +334,10 @@ def remover(fila_id: str) -> Any:
         return _recusa(
             fila_id, {"mensagem": erro.mensagem}, erro.status, erro.item, conflito=conflito
         )
-    texto = cards.removida(item["ordem_servico_id"])
+    # The same words the other boards hear (from the archived copy): this board's push says
+    # them again, and the page does not read them twice (quadro-ao-vivo.js).
+    remocao = remocoes([fila_id]).get(fila_id)
+    texto = f"{remocao[1]}." if remocao else f"{cards.rotulo_os(item)} removida da fila."
     if htmx():
         filtros = _filtros_da_pagina()
         return partials.render_mudancas(
