@@ -134,17 +134,20 @@
     if (!aviso) {
       aviso = document.createElement("p");
       aviso.className = "mensagem nao-salvo";
-      aviso.setAttribute("role", "alert");
       lugar.appendChild(aviso);
     }
     aviso.textContent = texto + " ";
-    aviso.appendChild(botao("Tentar de novo", () => {
+    const denovo = botao("Tentar de novo", () => {
       aviso.remove();
       if (fonte.matches("form")) fonte.requestSubmit();
       else if (typeof fonte.reenviar === "function") fonte.reenviar(); // a dropped card
       else fonte.click();
-    }));
+    });
+    aviso.appendChild(denovo);
+    // Said once (#anuncios, not also a second live region here), and the way to try again
+    // has the focus, as the tapped button had (a keyboard is not left on <body>).
     anunciar(texto);
+    denovo.focus({ preventScroll: true });
   }
 
   const emAndamento = new WeakMap(); // source -> {id, status, coluna, no} when it was sent

@@ -123,6 +123,11 @@ def test_pessoas_usa_a_largura_e_nao_parte_palavras(app: Flask, usuarios_demo, a
     assert p.evaluate(PALAVRAS_PARTIDAS, ".pessoas .tabela td") == []
     p.goto("/pessoas/mecanico")
     assert p.evaluate(PALAVRAS_PARTIDAS, ".pessoas .tabela td") == []
+    # At 200 % zoom (640 CSS pixels) the team table scrolls in its own region; the page does
+    # not scroll sideways (it spilled out by 47 px).
+    p.set_viewport_size({"width": 640, "height": 400})
+    p.goto("/pessoas")
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_campo_de_data_do_historico_tem_o_seu_tamanho(app: Flask, usuarios_demo, abrir) -> None:

@@ -230,7 +230,7 @@ def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
     expect(p.locator(".ficha")).to_contain_text("Aguardando diagnóstico")
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
     p.get_by_role("button", name="Iniciar diagnóstico").click()
-    expect(p.locator(".mensagem[role=alert]").first).to_contain_text("Não é possível")
+    expect(p.locator(".detalhe .mensagem").first).to_contain_text("Não é possível")
     expect(p.locator(".ficha")).to_contain_text("Paula Pereira")  # as it is now
     expect(p.locator(".historico")).to_contain_text("iniciou o diagnóstico")
     expect(p.get_by_role("button", name="Iniciar diagnóstico")).to_have_count(0)
@@ -240,6 +240,10 @@ def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
     p.get_by_role("button", name="Confirmar espera").click()
     expect(p.get_by_role("button", name="Retomar")).to_be_visible()  # done, and shown
     expect(p.locator(".ficha")).to_contain_text("Em espera")
+    # And said, as the board's line says it (the reloaded page was silent).
+    expect(p.locator(".aviso-ok[role=status]")).to_contain_text(
+        "Gabriela Gerente colocou a OS 5301 (ORD5A01) em espera"
+    )
 
     p.get_by_text("Remover", exact=True).click()
     p.get_by_role("button", name="Confirmar remoção").click()

@@ -220,6 +220,11 @@ def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
     mecanico.pagina.route("**/passo/**", lambda rota: rota.abort())
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
     expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    # Said once (the page's #anuncios; the card's notice is no second live region), and the
+    # way to try again has the focus (a keyboard was left on <body>).
+    expect(mecanico.pagina.locator("#anuncios")).to_have_text("Sem conexão — não foi salvo.")
+    expect(cartao.locator(".nao-salvo")).not_to_have_attribute("role", "alert")
+    expect(cartao.get_by_role("button", name="Tentar de novo")).to_be_focused()
     mecanico.pagina.unroute("**/passo/**")
     _desiste_e_ve_a_mudanca(mecanico, fila_id)
 

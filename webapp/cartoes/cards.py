@@ -506,7 +506,7 @@ def anuncio(
     """What the status line says (and a screen reader hears) after a change: who did what to
     which order, "Ana atribuiu a OS 1003 (PXT7A10) a Marcos." (`autores`: login -> name;
     `mecanicos`: funcionario_id -> name; `fuso`: the shop's, for a promised time). A removed
-    order (None) has its own words (removida)."""
+    order (None) has its own words (removida_por, from its archived copy)."""
     if item is None:
         return ""
     os_ = rotulo_os(item)

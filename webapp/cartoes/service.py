@@ -57,6 +57,16 @@ def ja_salvo(
     return f"Já estava salvo: {cards.feito(entrada, nomes, componente(Clock).fuso)}."
 
 
+def anuncio(item: Mapping[str, Any]) -> str:
+    """The order's last change in words, as the board's status line says it ("Ana atribuiu a
+    OS 1003 (PXT7A10) a Marcos."): its author's and mechanic's names read (two queries)."""
+    pessoas = componente(PessoasQueries)
+    ultimo = (item.get("historico") or [{}])[-1]
+    autores = pessoas.nomes_por_login([ultimo.get("por")])
+    mecanicos = pessoas.nomes_por_funcionario({item.get("mecanico_responsavel_id")})
+    return cards.anuncio(item, autores, mecanicos, componente(Clock).fuso)
+
+
 def remocoes(fila_ids: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
     """The removed orders among `fila_ids` (their archived copies), each with its removal in
     words, "Gabriela Gerente removeu a OS 1004 (SDF3C45) da fila às 15:29": two queries."""

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes import cards
-from ..cartoes.service import ja_salvo, prometer_previsao, quem_fez, remocoes
+from ..cartoes.service import anuncio, ja_salvo, prometer_previsao, quem_fez, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
@@ -121,8 +121,9 @@ def _responder(
             [(fila_id, item)], current_user.papel, _filtros_da_pagina(), anunciar=salvo,
             proprio=True,
         )  # fmt: skip
-    if salvo:
-        flash(salvo, "ok")
+    # A plain POST (no JavaScript, the order's page, "Prometer" on /indicadores): the page it
+    # lands on says what was done, as the board's line does.
+    flash(salvo or anuncio(item), "ok")
     return _de_volta(fila_id)
 
 
