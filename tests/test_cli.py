@@ -129,8 +129,8 @@ def test_create_user_sem_terminal(app: Flask, settings: Settings) -> None:
     r = rodar(env, "init-db")
     assert r.stdout.splitlines() == [
         "Índices criados.",
-        "Nenhum usuário ainda. Crie o primeiro gerente com: .venv/bin/flask --app wsgi "
-        'create-user --login ana --nome "Ana" --papel gerente',
+        "Nenhum usuário ainda. Crie o primeiro administrador com: .venv/bin/flask --app "
+        'wsgi create-user --login ana --nome "Ana" --papel admin',
     ]
     r = rodar(env, *CRIAR_ANA)  # stdin is /dev/null: no terminal
     assert r.returncode == 1 and r.stdout == ""

@@ -151,8 +151,8 @@ def test_init_db_diz_como_comecar_numa_base_vazia(app) -> None:
     assert r.exit_code == 0
     assert r.output.splitlines() == [
         "Índices criados.",
-        "Nenhum usuário ainda. Crie o primeiro gerente com: flask --app wsgi create-user "
-        '--login ana --nome "Ana" --papel gerente',
+        "Nenhum usuário ainda. Crie o primeiro administrador com: flask --app wsgi "
+        'create-user --login ana --nome "Ana" --papel admin',
     ]
     componente(PessoasRepository, app).criar("ana", "Ana", "senha-forte", "gerente")
     assert runner.invoke(args=["init-db"]).output == "Índices criados.\n"

@@ -87,8 +87,8 @@ def init_db() -> None:
     click.echo("Índices criados.")
     if not componente(PessoasQueries).ha_usuarios():
         click.echo(
-            f"Nenhum usuário ainda. Crie o primeiro gerente com: {flask_cmd()} --app wsgi "
-            'create-user --login ana --nome "Ana" --papel gerente'
+            f"Nenhum usuário ainda. Crie o primeiro administrador com: {flask_cmd()} --app wsgi "
+            'create-user --login ana --nome "Ana" --papel admin'
         )
 
 

@@ -63,7 +63,7 @@ class PessoasService:
     ) -> tuple[Usuario, str]:
         """A new person with a temporary password (returned, to be shown once), which they
         must change at their first sign-in; or with `senha`, chosen by whoever creates them at
-        the command line (the first manager). Only an admin creates an admin."""
+        the command line (the first administrator). Only an admin creates an admin."""
         if str(papel).strip().lower() == Papel.ADMIN and not quem.e_admin:
             raise ApenasAdmin()
         temporaria = senha is None
