@@ -143,7 +143,8 @@ def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
 def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente):
     """Two managers open the page; one saves AGUARDANDO, the other then saves EM_REPARO from
     the page drawn before: refused, the first one's save stays, and the second is shown the
-    limits as they are now, with what they typed still in the form."""
+    limits as they are now, in the form itself. It kept what was typed, the other fields
+    included: saving again as it came undid the first save (AGUARDANDO blank again)."""
     pagina = gerente.get("/configuracoes").text
     versao = re.search(r'name="versao"[^>]*value="(\d+)"', pagina).group(1)
     repo = componente(ConfiguracoesRepository, app)
@@ -155,12 +156,24 @@ def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente
     assert r.status_code == 409
     assert "outro gerente salvou os limites enquanto você editava" in r.text
     assert "Aguardando: 8" in r.text and "Em reparo: sem limite" in r.text
-    assert re.search(r'<input[^>]*id="EM_REPARO"[^>]*value="4"', r.text)
+    assert re.search(r'<input[^>]*id="AGUARDANDO"[^>]*value="8"', r.text)  # theirs, shown
+    assert not re.search(r'<input[^>]*id="EM_REPARO"[^>]*value="4"', r.text)
+    # Saved again as it comes back: nothing of the first save is undone.
+    nova = re.search(r'name="versao"[^>]*value="(\d+)"', r.text).group(1)
+    campos = dict(re.findall(r'<input[^>]*id="(AGUARDANDO|EM_DIAGNOSTICO|EM_REPARO|FINALIZADA)"'
+                             r'[^>]*value="(\d*)"', r.text))  # fmt: skip
+    r2 = gerente.post(
+        "/configuracoes/limites",
+        data={"versao": nova, **campos, "csrf_token": _csrf(gerente)},
+    )
+    assert r2.status_code == 303
+    assert componente(ConfiguracoesQueries, app).limites_colunas()["AGUARDANDO"] == 8
     assert componente(ConfiguracoesQueries, app).limites_colunas() == {
         "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": None, "FINALIZADA": None,
     }  # fmt: skip
-    # Saved again from the page it was shown (its version is the current one): taken.
-    nova = re.search(r'name="versao"[^>]*value="(\d+)"', r.text).group(1)
+    # The change redone on the page it was shown (its version is the current one): taken.
+    pagina = gerente.get("/configuracoes").text
+    nova = re.search(r'name="versao"[^>]*value="(\d+)"', pagina).group(1)
     r = gerente.post(
         "/configuracoes/limites",
         data={"versao": nova, "AGUARDANDO": "8", "EM_REPARO": "4", "csrf_token": _csrf(gerente)},

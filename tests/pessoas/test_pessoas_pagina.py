@@ -173,11 +173,17 @@ def test_edicao_feita_numa_pagina_antiga_nao_desfaz_a_de_outro_gerente(
         "/pessoas/mecanico",
         {"versao": versao, "nome": "Marcos Silva", "papel": "mecanico", "funcionario_id": "101"},
     )
-    assert r.status_code == 400
+    assert r.status_code == 409
     assert "Este cadastro mudou enquanto você editava (outra pessoa salvou)" in r.text
+    assert "corrija os campos marcados" not in r.text  # no field is wrong
     usuario = componente(PessoasQueries, app).obter("mecanico")
     assert usuario.e_gerente and usuario.nome == "Marcos Mecânico"  # the other's save stands
-    atual = re.search(r'name="versao"[^>]*value="(\d+)"', gerente.get("/pessoas/mecanico").text)
+    # The page answered is the record as it is now, with its version: saved from it, taken
+    # (the old form came back, refused at every save).
+    atual = re.search(r'name="versao"[^>]*value="(\d+)"', r.text)
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="gerente"|<option[^>]*value="gerente"[^>]*selected', r.text
+    )
     r = postar(
         gerente,
         "/pessoas/mecanico",
@@ -204,7 +210,7 @@ def test_versao_que_nenhuma_pagina_desenhou_e_recusada(
         "/pessoas/mecanico",
         {"versao": versao, "nome": "Outro Nome", "papel": "mecanico", "funcionario_id": "101"},
     )
-    assert r.status_code == 400
+    assert r.status_code == 409
     assert "Este cadastro mudou enquanto você editava" in r.text
     assert componente(PessoasQueries, app).obter("mecanico").nome == "Marcos Mecânico"
 

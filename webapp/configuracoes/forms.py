@@ -34,9 +34,14 @@ class LimitesForm(Formulario):
         return {str(s): self[str(s)].data for s in Status}
 
     def marcar_conflito(self, atuais: dict[str, int | None], versao: int) -> None:
-        """Someone saved since this page was drawn: say the limits as they are now, and take
-        their version, so saving again from this form is taken."""
+        """Someone saved since this page was drawn: the form shows the limits as they are now,
+        with their version, and says so; the person redoes their change on those. Keeping
+        what was typed would undo, on the next save, every field the other changed and this
+        person did not (the fields still held the page's old values)."""
         self.versao.data = str(versao)
+        for campo in self.campos_colunas():
+            campo.raw_data = None  # rendered from `data`, not from what was posted
+            campo.data = atuais[campo.name]
         self.conflito = ", ".join(
             f"{labels.COLUNAS[s]}: {atuais[str(s)] or 'sem limite'}" for s in Status
         )

@@ -255,3 +255,10 @@ def problema_da_senha(senha: str) -> str | None:
     if any(invisivel(c) for c in senha):
         return SENHA_INVISIVEL
     return None
+
+
+# A person's record saved from a page drawn before another save (the version it carried).
+EDICAO_CONCORRENTE = (
+    "Este cadastro mudou enquanto você editava (outra pessoa salvou): nada foi salvo. "
+    "Confira como está agora e salve de novo."
+)

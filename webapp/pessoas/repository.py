@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from ..clock import em_ms
 from ..mongo import atualizar_indices
 from .domain import (
+    EDICAO_CONCORRENTE,
     EDITAVEIS,
     FORMATO_LOGIN,
     ApenasAdmin,
@@ -378,12 +379,6 @@ def _editado(
     if funcionario_id is not None:
         depois["funcionario_id"] = funcionario_id
     return depois
-
-
-EDICAO_CONCORRENTE = (
-    "Este cadastro mudou enquanto você editava (outra pessoa salvou): nada foi salvo. "
-    "Confira como está agora e salve de novo."
-)
 
 
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:

@@ -18,7 +18,14 @@ from ..fila import labels
 from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
 from ..urls import caminho_de, destino_seguro
-from .domain import PROPRIO_PAPEL, MuitasTentativas, Usuario, UsuarioInvalido, descrever
+from .domain import (
+    EDICAO_CONCORRENTE,
+    PROPRIO_PAPEL,
+    MuitasTentativas,
+    Usuario,
+    UsuarioInvalido,
+    descrever,
+)
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
 from .service import PessoasService
@@ -118,7 +125,10 @@ def _usuario(login: str) -> Usuario:
 
 
 def _pagina_pessoa(
-    usuario: Usuario, form: PessoaForm | None = None, senha: str | None = None
+    usuario: Usuario,
+    form: PessoaForm | None = None,
+    senha: str | None = None,
+    status: int | None = None,
 ) -> Response:
     if form is None:
         dados = {
@@ -139,7 +149,7 @@ def _pagina_pessoa(
         eu=usuario.login == current_user.login,
         proprio_papel=PROPRIO_PAPEL,
     )
-    return _sem_cache(corpo, 400 if form.errors else 200)
+    return _sem_cache(corpo, status or (400 if form.errors else 200))
 
 
 @bp.get("/pessoas/<login>")
@@ -164,6 +174,11 @@ def editar(login: str) -> Any:
                 lido_em=instante_da_versao(form.versao.data),
             )
         except UsuarioInvalido as erro:
+            if str(erro) == EDICAO_CONCORRENTE:
+                # Saved by someone else meanwhile: the record as it is now, with its version,
+                # to redo the change on (the old form would be refused at every save).
+                flash(str(erro), "erro")
+                return _pagina_pessoa(_usuario(login), status=409)
             marcar(form, erro, "nome")
         else:
             flash(f"Cadastro de {form.nome.data.strip()} salvo.", "ok")
