@@ -486,3 +486,24 @@ def test_dois_rebaixamentos_simultaneos_deixam_um_admin(app: Flask) -> None:
             if u.papel.value == "admin" and u.ativo
         ]
         assert len(admins) == 1 and len(erros) == 1, (rodada, admins, erros)
+
+
+def test_numero_de_quem_tem_ordens_abertas_nao_muda(
+    app: Flask, gerente: FlaskClient, usuarios_demo, api
+) -> None:
+    """A mechanic's number is what their open orders carry: changed while he holds one, the
+    order went to "Mecânico nº 101", then to whoever was given 101 next. Refused, with what to
+    do first; once the order is another's, the number changes."""
+    fila_id = api.criar(9701)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    pagina = gerente.get("/pessoas/mecanico").text
+    versao = re.search(r'name="versao"[^>]*value="(\d+)"', pagina).group(1)
+    dados = {"versao": versao, "nome": "Marcos Mecânico", "papel": "mecanico"}
+    r = postar(gerente, "/pessoas/mecanico", {**dados, "funcionario_id": "111"})
+    assert r.status_code == 400
+    assert "Marcos Mecânico tem 1 ordem aberta com o nº 101: atribua-a a outro mecânico" in r.text
+    assert componente(PessoasQueries, app).obter("mecanico").funcionario_id == 101
+    api.post(f"/fila-execucao/{fila_id}/atribuir", json={"mecanico_responsavel_id": 102})
+    r = postar(gerente, "/pessoas/mecanico", {**dados, "funcionario_id": "111"})
+    assert r.status_code == 303
+    assert componente(PessoasQueries, app).obter("mecanico").funcionario_id == 111

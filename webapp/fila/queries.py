@@ -561,6 +561,11 @@ class FilaQueries:
             _finalizadas_no_quadro(de, ate), limit=ate_quantas, hint=FINALIZADAS_DO_QUADRO
         )
 
+    def abertas_do_mecanico(self, funcionario_id: int) -> int:
+        """How many open orders carry this mechanic's number (index fila_por_status)."""
+        consulta = {"status": {"$in": list(ABERTOS)}, "mecanico_responsavel_id": funcionario_id}
+        return self.fila.count_documents(consulta)
+
     def carga_mecanicos(self) -> dict[int, int]:
         """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""
         pipeline = [

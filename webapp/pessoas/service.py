@@ -37,6 +37,7 @@ class PessoasService:
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
         mudou: Callable[[], None] = lambda: None,
         conferir_senha: ConferirSenha = lambda _login, _endereco, conferir, _conhecido: conferir(),
+        abertas_do_mecanico: Callable[[int], int] = lambda _numero: 0,
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -47,6 +48,9 @@ class PessoasService:
         # Given by create_app: the sign-in's limits on guessing a password
         # (sessao.service.conferir_senha; MuitasTentativas past them).
         self.conferir_senha = conferir_senha
+        # Given by create_app (FilaQueries.abertas_do_mecanico): the open orders that carry a
+        # mechanic's number, which a new number would leave to whoever gets the old one.
+        self.abertas_do_mecanico = abertas_do_mecanico
 
     def _linha(self, acao: str, quem: Ator) -> Linha:
         """The record's line of a change `quem` makes now (written by the repository with it)."""
@@ -96,6 +100,7 @@ class PessoasService:
         login = normalizar_login(login)
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido(PROPRIO_PAPEL, "papel")
+        self._sem_ordens_no_numero_antigo(login, funcionario_id)
         antes, depois = self.repo.editar(
             login,
             nome,
@@ -108,6 +113,24 @@ class PessoasService:
         if mudancas(antes.documento, depois.documento).keys() & {"papel", "funcionario_id"}:
             self.mudou()
         return depois
+
+    def _sem_ordens_no_numero_antigo(self, login: str, funcionario_id: int | None) -> None:
+        """A mechanic's number is what their open orders carry: changed while they hold any,
+        those orders would go to nobody, then to whoever is given the old number. Refused,
+        with what to do first."""
+        usuario = self.queries.obter(login)
+        antigo = usuario.funcionario_id if usuario else None
+        if antigo is None or antigo == funcionario_id:
+            return
+        abertas = self.abertas_do_mecanico(antigo)
+        if abertas:
+            ordens = labels.quantos(abertas, "ordem aberta", "ordens abertas", "")
+            raise UsuarioInvalido(
+                f"{usuario.nome} tem {ordens} com o nº {antigo}: "
+                f"{'atribua-a' if abertas == 1 else 'atribua-as'} a outro mecânico (em “Mais…” "
+                "no quadro) antes de mudar o número.",
+                "funcionario_id",
+            )
 
     def _papel(self, login: str) -> str | None:
         usuario = self.queries.obter(login)
