@@ -245,6 +245,10 @@ def test_redefinir_senha_mostra_uma_vez_e_encerra_as_sessoes(
     marcos = cliente(app)
     entrar(marcos, "mecanico", "mecanico123")
     r = postar(gerente, "/pessoas/mecanico/senha")
+    # Post, redirect, get: reloading the page that shows it resends nothing (a reload of the
+    # POST's own answer made a second password, and the one handed over stopped working).
+    assert r.status_code == 303 and r.headers["Location"] == "/pessoas/mecanico"
+    r = gerente.get("/pessoas/mecanico")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     senha = senha_mostrada(r.text)
     assert marcos.get("/").status_code == 302

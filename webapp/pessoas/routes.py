@@ -152,10 +152,18 @@ def _pagina_pessoa(
     return _sem_cache(corpo, status or (400 if form.errors else 200))
 
 
+# Session key: a temporary password just made by "Redefinir senha", shown on the GET its POST
+# redirects to, once (a reload of that page makes no second password).
+SENHA_REDEFINIDA = "pessoas_senha_redefinida"
+
+
 @bp.get("/pessoas/<login>")
 @exigir_gerente
 def pessoa(login: str) -> Any:
-    return _pagina_pessoa(_usuario(login))
+    usuario = _usuario(login)
+    redefinida = session.pop(SENHA_REDEFINIDA, None) or {}
+    senha = redefinida.get("senha") if redefinida.get("login") == usuario.login else None
+    return _pagina_pessoa(usuario, senha=senha)
 
 
 @bp.post("/pessoas/<login>")
@@ -233,7 +241,9 @@ def redefinir_senha(login: str) -> Any:
     except UsuarioInvalido as erro:
         flash(str(erro), "erro")
         return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
-    return _pagina_pessoa(_usuario(login), senha=senha)
+    # Post, redirect, get: the page that shows it is a GET, so reloading it resends nothing.
+    session[SENHA_REDEFINIDA] = {"login": usuario.login, "senha": senha}
+    return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
 
 
 @bp.route("/senha", methods=["GET", "POST"])
