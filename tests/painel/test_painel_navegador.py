@@ -171,6 +171,8 @@ def test_tv_mostra_todos_os_mecanicos_de_uma_oficina_grande(
     pessoas = componente(PessoasRepository, app)
     for n, nome in enumerate(NOMES):
         pessoas.criar(f"m{n}", f"{nome} Souza", "senha-de-teste-1", Papel.MECANICO, 300 + n)
+    # A name with no space to break at, longer than the screen: it wraps, never widens the TV.
+    pessoas.criar("longo", "W" * 80, "senha-de-teste-1", Papel.MECANICO, 399)
     item = _adicionar(app, 9400, 30, placa="OTA0A00")
     componente(FilaService, app).executar(
         item["_id"], Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 313}
@@ -191,8 +193,9 @@ def test_tv_mostra_todos_os_mecanicos_de_uma_oficina_grande(
         }"""
     )
     assert fora == []
-    assert tv.locator(".painel-carga-item").count() == len(NOMES) + 2  # and the demo's two
+    assert tv.locator(".painel-carga-item").count() == len(NOMES) + 3  # the demo's two, "W…"
     assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    assert tv.evaluate("document.documentElement.scrollWidth <= innerWidth")
     expect(tv.locator(".painel-carga-item", has_text="Otávio")).to_contain_text("1")
     ARTEFATOS.mkdir(exist_ok=True)
     tv.screenshot(path=ARTEFATOS / "painel-tv-14-mecanicos.png")
