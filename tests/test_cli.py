@@ -114,7 +114,10 @@ def test_token_so_o_token_na_saida_padrao(settings: Settings) -> None:
     assert claims["exp"] - claims["iat"] == 5 * 60
     # Errors: nothing on stdout, the reason on stderr, a non-zero exit.
     r = rodar(env, "token", "--papel", "chefe")
-    assert (r.returncode, r.stdout) == (2, "") and "--papel" in r.stderr
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.endswith(
+        "Erro: valor inválido em --papel; use mecanico, gerente, admin. Veja --help.\n"
+    )  # after the log's line saying it works without the database
     r = rodar({**env, "APP_ENV": "production", "SECRET_KEY": ""}, "token")
     assert (r.returncode, r.stdout) == (1, "")
     assert r.stderr.startswith("Configuração inválida: SECRET_KEY é obrigatória em produção")

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from pymongo.errors import PyMongoError
 
 from .clock import Clock, agora
+from .commands import Comando
 from .components import componente
 from .fila import demo, labels
 from .fila.service import FilaService
@@ -79,7 +80,7 @@ def flask_cmd() -> str:
         return str(caminho)
 
 
-@click.command("init-db")
+@click.command("init-db", cls=Comando)
 @with_appcontext
 def init_db() -> None:
     """Cria os índices das coleções (pode rodar de novo)."""
@@ -93,7 +94,7 @@ def init_db() -> None:
 
 
 @click.command(
-    "seed-demo", short_help="Semeia a demonstração numa base sem outros usuários."
+    "seed-demo", short_help="Semeia a demonstração numa base sem outros usuários.", cls=Comando
 )  # the listing's short line (80 columns, beside the longest command's name)
 @with_appcontext
 @click.option("--reset", is_flag=True, help="Apaga a fila antes de semear.")
@@ -147,7 +148,7 @@ def seed_demo(reset: bool, forcar: bool, dias: int) -> None:
         click.echo(f"Usuários de demonstração criados: {', '.join(usuarios) or 'nenhum'}.")
 
 
-@click.command("token")
+@click.command("token", cls=Comando)
 @with_appcontext
 @click.option("--sub", default="dev-local", show_default=True, help="Quem chama (claim sub).")
 @click.option(

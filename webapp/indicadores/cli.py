@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..commands import Comando
 from ..components import componente
 from ..fila.labels import quantos
 from ..fila.repository import OrdemJaNaFila
@@ -80,7 +81,9 @@ def _lista(ordens: list[OrdemImportada]) -> str:
 
 
 @click.command(
-    "importar-historico", short_help="Importa o histórico de ordens finalizadas de um CSV."
+    "importar-historico",
+    short_help="Importa o histórico de ordens finalizadas de um CSV.",
+    cls=Comando,
 )
 # click's own checks answer in English: the path is checked here, when it is read.
 @click.argument("arquivo", type=click.Path(allow_dash=True, path_type=Path))

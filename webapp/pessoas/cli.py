@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..clock import Clock
+from ..commands import Comando
 from ..components import componente
 from ..fila.domain import Ator, Papel
 from ..mongo import Indices
@@ -58,7 +59,7 @@ def _perguntar_senha() -> str:
         click.echo("As senhas não conferem; digite de novo.", err=True)
 
 
-@click.command("create-user")
+@click.command("create-user", cls=Comando)
 @with_appcontext
 @click.option("--login", required=True, help="Nome de acesso (guardado em minúsculas).")
 @click.option("--nome", required=True, help="Nome mostrado no quadro.")
@@ -111,7 +112,7 @@ def create_user(
     click.echo(f"Usuário {usuario.login} criado ({usuario.papel_rotulo}).")
 
 
-@click.command("list-users")
+@click.command("list-users", cls=Comando)
 @with_appcontext
 def list_users() -> None:
     """Lista as pessoas.
@@ -125,7 +126,7 @@ def list_users() -> None:
         click.echo(f"{u.login}\t{u.nome}\t{u.papel.value}\t{numero}\t{situacao}")
 
 
-@click.command("edit-user")
+@click.command("edit-user", cls=Comando)
 @with_appcontext
 @click.option("--login", required=True, help="Quem muda.")
 @click.option("--nome", default=None, help="Novo nome (sem ele, fica o atual).")
@@ -173,7 +174,7 @@ def _ativo(login: str, ativo: bool) -> None:
     click.echo(f"Usuário {login.lower()} {estado}." if mudou else "Nada mudou.")
 
 
-@click.command("deactivate-user")
+@click.command("deactivate-user", cls=Comando)
 @with_appcontext
 @click.option("--login", required=True, help="Quem desativar.")
 def deactivate_user(login: str) -> None:
@@ -183,7 +184,7 @@ def deactivate_user(login: str) -> None:
     _ativo(login, False)
 
 
-@click.command("reactivate-user")
+@click.command("reactivate-user", cls=Comando)
 @with_appcontext
 @click.option("--login", required=True, help="Quem reativar.")
 def reactivate_user(login: str) -> None:
@@ -191,7 +192,7 @@ def reactivate_user(login: str) -> None:
     _ativo(login, True)
 
 
-@click.command("reset-password")
+@click.command("reset-password", cls=Comando)
 @with_appcontext
 @click.option("--login", required=True, help="De quem é a senha.")
 def reset_password(login: str) -> None:
@@ -206,7 +207,7 @@ def reset_password(login: str) -> None:
     click.echo("Ela deve ser trocada no próximo acesso; as sessões abertas foram encerradas.")
 
 
-@click.command("access-log")
+@click.command("access-log", cls=Comando)
 @with_appcontext
 @click.option("--login", default=None, help="Só o registro desta pessoa.")
 @click.option(

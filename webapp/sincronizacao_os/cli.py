@@ -16,6 +16,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from ..commands import Grupo
 from ..components import componente
 from ..previsao.worker import PrevisaoWorker
 from ..settings import Settings
@@ -25,7 +26,7 @@ from .link import OsLink
 log = logging.getLogger("webapp.os_sync")
 
 
-@click.group("os-sync")
+@click.group("os-sync", cls=Grupo)
 def os_sync() -> None:
     """Entrega dos passos ao sistema de OS."""
 

@@ -1,0 +1,49 @@
+"""The flask commands' own refusals in Portuguese: click answers a bad option (an unknown role,
+a word where a number goes, a missing --login) in English with exit status 2, before the
+command runs. `Comando` and `Grupo` say it in one Portuguese line and exit 1, as the commands'
+own refusals do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def em_portugues(erro: click.UsageError) -> str:
+    """What click refused, in the shop's words (its own message is English)."""
+    param = getattr(erro, "param", None)
+    opcao = (param.opts[0] if param is not None and param.opts else None) or "a opção"
+    if isinstance(erro, click.MissingParameter):
+        return f"falta {opcao}."
+    if isinstance(erro, click.NoSuchOption):
+        return f"opção desconhecida: {erro.option_name}."
+    if isinstance(erro, click.BadParameter):
+        tipo = param.type if param is not None else None
+        if isinstance(tipo, click.Choice):
+            return f"valor inválido em {opcao}; use {', '.join(map(str, tipo.choices))}."
+        if isinstance(tipo, click.IntRange):
+            return f"valor inválido em {opcao}; use um número inteiro de {tipo.min} a {tipo.max}."
+        if tipo is click.INT:
+            return f"valor inválido em {opcao}; use um número inteiro."
+        return f"valor inválido em {opcao}."
+    return "argumentos a mais ou fora do lugar."
+
+
+class _EmPortugues:
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)  # type: ignore[misc]
+        except click.UsageError as erro:
+            click.echo(f"Erro: {em_portugues(erro)} Veja --help.", err=True)
+            raise SystemExit(1) from None
+
+
+class Comando(_EmPortugues, click.Command):
+    """A flask command whose option errors are said in Portuguese (exit 1)."""
+
+
+class Grupo(_EmPortugues, click.Group):
+    """A group of flask commands, the same; its subcommands are Comando."""
+
+    command_class = Comando
