@@ -205,3 +205,11 @@ def test_opcoes_ruins_recusadas_em_portugues(app, args: list[str], mensagem: str
     r = app.test_cli_runner().invoke(args=args)
     assert r.exit_code == 1, r.output
     assert r.output.strip() == mensagem
+
+
+def test_registro_de_ninguem_diz_que_nao_ha(app) -> None:
+    """access-log for a login with no record (mistyped) says so, on stderr; it printed nothing,
+    which read as "no sign-in yet"."""
+    r = app.test_cli_runner().invoke(args=["access-log", "--login", "naoexiste"])
+    assert r.exit_code == 0
+    assert r.stdout == "" and r.stderr == "Nenhum registro de “naoexiste”.\n"

@@ -221,7 +221,13 @@ def access_log(login: str | None, limite: int) -> None:
     """Mostra o registro de acessos e mudanças de pessoas.
 
     Dos mais recentes: quando, quem, o quê, de quem, de onde."""
-    for r in componente(PessoasQueries).registros(login, limite):
+    registros = componente(PessoasQueries).registros(login, limite)
+    if not registros:
+        # Silence would read as "no sign-in yet" when the login is mistyped: say which.
+        quem = f" de “{login}”" if login else ""
+        click.echo(f"Nenhum registro{quem}.", err=True)
+        return
+    for r in registros:
         quando = componente(Clock).formatar(r["em"], "%d/%m/%Y %H:%M:%S")
         onde = r.get("endereco") or "-"
         click.echo(f"{quando}\t{r['por']}\t{descrever(r)}\t{r['login']}\t{onde}")
