@@ -511,3 +511,16 @@ def test_numero_de_quem_tem_ordens_abertas_nao_muda(
     r = postar(gerente, "/pessoas/mecanico", {**dados, "funcionario_id": "111"})
     assert r.status_code == 303
     assert componente(PessoasQueries, app).obter("mecanico").funcionario_id == 111
+
+
+def test_nomes_em_ordem_alfabetica_portuguesa(app: Flask, gerente: FlaskClient) -> None:
+    """People are listed as a Portuguese reader expects: "Ângela" among the A's, "João"
+    before "José" (code points put "Ângela" last and "José" first)."""
+    servico = componente(PessoasService, app)
+    for n, nome in enumerate(("Ângela Dias", "José Lima", "João Pedro", "Zuleica Reis")):
+        servico.criar(f"ordem{n}", nome, "mecanico", 600 + n, QUEM)
+    nomes = [u.nome for u in componente(PessoasQueries, app).listar()]
+    assert nomes.index("Ângela Dias") < nomes.index("Gabriela Gerente")
+    assert nomes.index("João Pedro") < nomes.index("José Lima") < nomes.index("Zuleica Reis")
+    ativos = [nome for _, nome in componente(PessoasQueries, app).mecanicos_ativos()]
+    assert ativos.index("Ângela Dias") < ativos.index("João Pedro") < ativos.index("José Lima")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from pymongo.collation import Collation
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,14 +21,21 @@ def _hash_ficticio() -> str:
     return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
+# Names in the order a Portuguese reader expects: accents and case second (code points put
+# "Ângela" after "Zé", "José" before "João"). Sorted in memory: a shop's people are few.
+ALFABETICA = Collation(locale="pt", strength=2)
+
+
 class PessoasQueries:
     def __init__(self, db: Database) -> None:
         self.usuarios = db[COLECAO]
         self.registro = db[REGISTRO]
 
     def listar(self) -> list[Usuario]:
-        """Everyone, by name (index por_nome); the people of one shop fit on a page."""
-        return [Usuario(d) for d in self.usuarios.find({}, {"senha_hash": 0}).sort("nome", 1)]
+        """Everyone, by name as Portuguese sorts it (ALFABETICA: "Ângela" with the A's, "João"
+        before "José"); the people of one shop fit on a page."""
+        cursor = self.usuarios.find({}, {"senha_hash": 0}).sort("nome", 1).collation(ALFABETICA)
+        return [Usuario(d) for d in cursor]
 
     def ha_usuarios(self) -> bool:
         """Whether anyone can sign in yet (`init-db` tells a fresh shop how to begin)."""
@@ -79,11 +87,16 @@ class PessoasQueries:
         return {d["funcionario_id"]: d["nome"] for d in cursor}
 
     def mecanicos_ativos(self) -> list[tuple[int, str]]:
-        """(funcionario_id, name) of the active mechanics, by name. Index: por_papel."""
-        cursor = self.usuarios.find(
-            {"papel": "mecanico", "ativo": True, "funcionario_id": {"$type": "number"}},
-            {"funcionario_id": 1, "nome": 1, "_id": 0},
-        ).sort([("papel", 1), ("ativo", 1), ("nome", 1)])
+        """(funcionario_id, name) of the active mechanics, by name as Portuguese sorts it
+        (ALFABETICA; the board's filter and assignment list, the TV's strip)."""
+        cursor = (
+            self.usuarios.find(
+                {"papel": "mecanico", "ativo": True, "funcionario_id": {"$type": "number"}},
+                {"funcionario_id": 1, "nome": 1, "_id": 0},
+            )
+            .sort("nome", 1)
+            .collation(ALFABETICA)
+        )
         return [(d["funcionario_id"], d["nome"]) for d in cursor]
 
     def mecanicos_ativos_ou_nenhum(self) -> list[int] | None:
