@@ -194,8 +194,11 @@ def test_atrasadas_mostram_mais_no_navegador(
     linhas = p.locator("#linhas-atrasadas tr")
     expect(linhas).to_have_count(50)
     expect(linhas.first).to_contain_text("7059")  # the oldest first
-    p.get_by_role("link", name="Mostrar mais ordens atrasadas agora").click()
+    p.get_by_role("link", name="Mostrar mais ordens atrasadas agora").focus()
+    p.keyboard.press("Enter")  # the keyboard's way: it is left on the first row that came
     expect(linhas).to_have_count(60)
+    expect(linhas.nth(50).get_by_role("link", name="7009")).to_be_focused()
+    expect(p.locator("#anuncios")).to_have_text("10 linhas a mais.")
     expect(linhas.nth(50)).to_contain_text("7009")
     expect(linhas.last).to_contain_text("7000")
     expect(p.locator("#seguintes-atrasadas a")).to_have_count(0)  # nothing more
