@@ -157,9 +157,40 @@
     }
   }
 
+  // A push that replaces the card holding the keyboard's focus (a button or link, not a field:
+  // a field keeps the card, ocupado) would leave the focus on <body> and the next Tab at the
+  // top of the page: it goes back to the same control in the new card (its words or address),
+  // or to the card.
+  let focoPerdido = null; // {id, texto, href} of the focused control, while a swap runs
+  function lembrarFoco() {
+    const foco = document.activeElement;
+    const cartao = foco && foco !== document.body ? cartaoDoFoco(foco) : null;
+    focoPerdido = cartao
+      ? { id: cartao.id, texto: foco.textContent.trim(), href: foco.getAttribute("href") }
+      : null;
+  }
+  function cartaoDoFoco(foco) {
+    return foco.closest ? foco.closest("li.cartao[id]") : null;
+  }
+  function devolverFoco() {
+    const lembrado = focoPerdido;
+    focoPerdido = null;
+    if (!lembrado || (document.activeElement && document.activeElement !== document.body)) return;
+    const cartao = document.getElementById(lembrado.id);
+    if (!cartao) return;
+    const mesmo = Array.from(cartao.querySelectorAll("a, button, summary")).find((e) =>
+      (lembrado.href && e.getAttribute("href") === lembrado.href)
+      || (!lembrado.href && e.textContent.trim() === lembrado.texto));
+    (mesmo || cartao).focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:after:swap", devolverFoco);
+
   document.addEventListener("htmx:before:swap", (evento) => {
     const { ctx, tasks } = evento.detail || {};
     if (!Array.isArray(tasks)) return;
+    // Only a push: the answer to a tap places the focus itself (quadro-toque.js).
+    if (doStream(ctx)) lembrarFoco();
+    else focoPerdido = null;
     // The same sentence again (a removal: its answer says it, then its push, which cannot tell
     // the page it came from): a screen reader does not read it twice.
     for (let i = tasks.length - 1; i >= 0; i--) {

@@ -20,6 +20,7 @@ from tests.navegador import (
     ARTEFATOS,
     COLUNAS,
     DESKTOP,
+    PRAZO_TV,
     TABLET,
     TV,
     ApiHttp,
@@ -768,3 +769,26 @@ def test_tempos_do_quadro_andam_entre_os_empurroes(
             expect(espera).to_have_text("há 42 min")
         finally:
             pessoa.fechar()
+
+
+def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
+    api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """A keyboard on a card's "Mais ações" when another person's change pushes that card: the
+    focus goes back to the same control in the new card (it fell to <body>, and the next Tab
+    went to the top of the page); a change that moves the card keeps it on the card."""
+    fila_id = api.criar(9461, placa="FOC1U00")["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    pagina = gerente.pagina
+    mais = gerente.cartao(fila_id, "AGUARDANDO").get_by_role("link", name="Mais ações da OS 9461")
+    mais.focus()
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
+    expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Urgente", timeout=PRAZO_TV)
+    expect(mais).to_be_focused()
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao).to_be_visible(timeout=PRAZO_TV)
+    assert pagina.evaluate("document.activeElement !== document.body")
+    assert pagina.evaluate(
+        f"document.getElementById('cartao-{fila_id}').contains(document.activeElement)"
+    )
