@@ -281,6 +281,22 @@
     });
   }
 
+  // "Adicionar OS": the answer draws its form again, which left the keyboard on <body>. Added:
+  // the new card takes the focus, in view; refused: the first field to fix.
+  document.addEventListener("htmx:after:swap", (evento) => {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = ctx && ctx.sourceElement;
+    if (!fonte || !fonte.closest || !fonte.closest("#nova-ordem")) return;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const achado = /id="(cartao-[0-9a-f]{24})"/.exec(String(ctx.text || ""));
+    const alvo = (achado && document.getElementById(achado[1]))
+      || document.querySelector("#nova-ordem [aria-invalid=true]")
+      || document.querySelector("#nova-ordem > summary");
+    if (!alvo) return;
+    alvo.focus({ preventScroll: true });
+    alvo.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
+
   document.addEventListener("click", (evento) => {
     const fechar = evento.target.closest && evento.target.closest(".fechar-aviso");
     if (fechar) fechar.closest(".texto-perdido").remove();

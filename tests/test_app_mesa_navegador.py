@@ -253,3 +253,24 @@ def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
     expect(p.locator("#quadro")).to_be_visible()  # the board, the order gone
     expect(p.get_by_text("Gabriela Gerente removeu a OS 5301 (ORD5A01) da fila às")).to_be_visible()
     assert gerente.erros == [], gerente.erros
+
+
+def test_adicionar_os_pelo_teclado_deixa_o_foco_no_resultado(
+    live_server: str, usuarios_demo, abrir
+) -> None:
+    """ "Adicionar OS" by keyboard: added, the new card has the focus; refused (already in the
+    queue), the field to fix. The answer draws the form again, which left the focus on
+    <body>, and the next Tab at the top of the page."""
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    p.get_by_text("Adicionar OS", exact=True).click()
+    p.get_by_label("Número da OS").fill("5401")
+    p.get_by_label("Número da OS").press("Enter")
+    cartao = p.locator("li.cartao", has_text="OS 5401")
+    expect(cartao).to_be_focused()
+    p.get_by_text("Adicionar OS", exact=True).click()
+    p.get_by_label("Número da OS").fill("5401")
+    p.get_by_label("Número da OS").press("Enter")
+    expect(p.locator("#nova-ordem")).to_contain_text("A OS 5401 já está na fila.")
+    expect(p.get_by_label("Número da OS")).to_be_focused()
+    assert gerente.erros == [e for e in gerente.erros if "409" in e], gerente.erros
