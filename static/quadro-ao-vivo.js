@@ -164,13 +164,11 @@
   let focoPerdido = null; // {id, texto, href} of the focused control, while a swap runs
   function lembrarFoco() {
     const foco = document.activeElement;
-    const cartao = foco && foco !== document.body ? cartaoDoFoco(foco) : null;
+    const cartao = foco && foco !== document.body && foco.closest
+      ? foco.closest("li.cartao[id]") : null;
     focoPerdido = cartao
       ? { id: cartao.id, texto: foco.textContent.trim(), href: foco.getAttribute("href") }
       : null;
-  }
-  function cartaoDoFoco(foco) {
-    return foco.closest ? foco.closest("li.cartao[id]") : null;
   }
   function devolverFoco() {
     const lembrado = focoPerdido;

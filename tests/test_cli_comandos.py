@@ -183,19 +183,35 @@ def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
 @pytest.mark.parametrize(
     ("args", "mensagem"),
     [
-        (["edit-user", "--login", "ana", "--papel", "chefe"],
-         "Erro: valor inválido em --papel; use mecanico, gerente, admin. Veja --help."),
-        (["create-user", "--login", "ana", "--nome", "Ana", "--papel", "admin",
-          "--funcionario-id", "abc"],
-         "Erro: valor inválido em --funcionario-id; use um número inteiro. Veja --help."),
-        (["access-log", "--limite", "0"],
-         "Erro: valor inválido em --limite; use um número inteiro de 1 a 10000. Veja --help."),
-        (["token", "--minutos", "-5"],
-         "Erro: valor inválido em --minutos; use um número inteiro de 1 a 1440. Veja --help."),
+        (
+            ["edit-user", "--login", "ana", "--papel", "chefe"],
+            "Erro: valor inválido em --papel; use mecanico, gerente, admin. Veja --help.",
+        ),
+        (
+            [
+                "create-user",
+                "--login",
+                "ana",
+                "--nome",
+                "Ana",
+                "--papel",
+                "admin",
+                "--funcionario-id",
+                "abc",
+            ],
+            "Erro: valor inválido em --funcionario-id; use um número inteiro. Veja --help.",
+        ),
+        (
+            ["access-log", "--limite", "0"],
+            "Erro: valor inválido em --limite; use um número inteiro de 1 a 10000. Veja --help.",
+        ),
+        (
+            ["token", "--minutos", "-5"],
+            "Erro: valor inválido em --minutos; use um número inteiro de 1 a 1440. Veja --help.",
+        ),
         (["deactivate-user"], "Erro: falta --login. Veja --help."),
         (["list-users", "--xyz"], "Erro: opção desconhecida: --xyz. Veja --help."),
-        (["os-sync", "status", "a-mais"],
-         "Erro: argumentos a mais ou fora do lugar. Veja --help."),
+        (["os-sync", "status", "a-mais"], "Erro: argumentos a mais ou fora do lugar. Veja --help."),
     ],  # fmt: skip
 )
 def test_opcoes_ruins_recusadas_em_portugues(app, args: list[str], mensagem: str) -> None:

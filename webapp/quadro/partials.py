@@ -128,7 +128,8 @@ def render_mudancas(
     itens = [i for _, i in mudados if i is not None]
     visiveis = [i for i in itens if pertence(i, filtros)]
     saidas = [i for i in itens if not pertence(i, filtros) and filtros.tirou(i)]
-    ctx = contexto(papel, itens if proprio else visiveis + saidas)  # of the cards said
+    ditos = itens if proprio else visiveis + saidas  # the cards said
+    ctx = contexto(papel, ditos)
     cartoes = [
         (fila_id, cards.cartao(item, ctx) if any(item is v for v in visiveis) else None)
         for fila_id, item in mudados
@@ -136,7 +137,6 @@ def render_mudancas(
     if anunciar is None:
         # Only what this board shows is said: a mechanic on "Minhas ordens" does not hear the
         # whole shop's changes (a screen reader reads every one).
-        ditos = itens if proprio else visiveis + saidas
         autores = componente(PessoasQueries).nomes_por_login(
             (i.get("historico") or [{}])[-1].get("por") for i in ditos
         )
@@ -144,7 +144,7 @@ def render_mudancas(
         # A removal has no document left to say it: its archived copy does (a card this board
         # showed), or it vanished from every other board without a word.
         removidos = [fila_id for fila_id, item in mudados if item is None]
-        for copia, texto in (remocoes(removidos) if removidos else {}).values():
+        for copia, texto in remocoes(removidos).values():  # no query when none
             if pertence(copia, filtros):
                 ditas.append(f"{texto}.")
         anunciar = " ".join(filter(None, ditas))
