@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from tests.helpers import consultas_de
 from tests.paginas import csrf_de
 from webapp.components import componente
-from webapp.configuracoes.queries import ConfiguracoesQueries
+from webapp.configuracoes.queries import REVOGADOS_MOSTRADOS, ConfiguracoesQueries
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Ator, Papel
@@ -330,3 +330,28 @@ def test_indice_unico_no_hash(app, gerente):
     criar_passe(gerente)
     indices = _db(app)[PASSES].index_information()
     assert indices["token_hash_unico"]["unique"] is True
+
+
+def test_lista_de_passes_mostra_os_ativos_e_so_os_ultimos_revogados(app, gerente):
+    """A shop revokes a pass per TV replaced, for years: the page lists the active ones and the
+    latest revoked ones, says how many older ones it leaves out, and reads them by an index."""
+    repositorio = componente(ConfiguracoesRepository, app)
+    for n in range(REVOGADOS_MOSTRADOS + 3):
+        _, passe = repositorio.criar_passe(f"TV velha {n:02d}", "gerente")
+        repositorio.revogar_passe(str(passe["_id"]), "gerente")
+    for n in range(2):
+        repositorio.criar_passe(f"TV nova {n}", "gerente")
+    db = _db(app)
+    with consultas_de(db, PASSES) as consultas:
+        pagina = gerente.get("/configuracoes").text
+    nomes = re.findall(r"<td>(TV (?:velha|nova) \d+)</td>", pagina)
+    recentes = [f"TV velha {n:02d}" for n in range(REVOGADOS_MOSTRADOS + 2, 2, -1)]
+    assert nomes == ["TV nova 1", "TV nova 0", *recentes]
+    assert "Outros 3 passes revogados, mais antigos, não aparecem aqui." in pagina
+    planos = [c["planSummary"] for c in consultas if c["op"] in ("query", "command")]
+    assert planos and all(p.startswith("IXSCAN { revogado_em: -1") for p in planos), planos
+    assert all(c["docsExamined"] <= REVOGADOS_MOSTRADOS for c in consultas), consultas
+
+    repositorio.revogar_passe(str(db[PASSES].find_one({"nome": "TV nova 0"})["_id"]), "gerente")
+    pagina = gerente.get("/configuracoes").text
+    assert "Outros 4 passes revogados, mais antigos, não aparecem aqui." in pagina

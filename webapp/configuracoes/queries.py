@@ -3,6 +3,7 @@ valid, the passes' list, the columns' soft limits and their version."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
@@ -11,6 +12,20 @@ from pymongo.database import Database
 
 from ..fila.domain import Status
 from .repository import CONFIGURACOES, DOC_QUADRO, PASSES
+
+# The revoked passes shown: the latest few (a shop revokes a pass per TV replaced, for years).
+REVOGADOS_MOSTRADOS = 10
+# Active passes are a shop's TVs; a cap only keeps a runaway script from filling the page.
+ATIVOS_MOSTRADOS = 200
+
+
+@dataclass(frozen=True)
+class Passes:
+    """The passes' list as shown: active first, newest first, then the latest revoked ones;
+    `revogados_ocultos` counts the older revoked ones left out."""
+
+    mostrados: list[dict[str, Any]]
+    revogados_ocultos: int
 
 
 class ConfiguracoesQueries:
@@ -22,10 +37,22 @@ class ConfiguracoesQueries:
         """Still valid? Open TV streams ask this periodically, so a revocation closes them."""
         return self.passes.count_documents({"_id": passe_id, "revogado_em": None}, limit=1) > 0
 
-    def listar_passes(self) -> list[dict[str, Any]]:
-        """Active passes first, newest first; the hash never leaves the database."""
-        passes = list(self.passes.find({}, {"hash": 0}).sort([("criado_em", DESCENDING)]))
-        return sorted(passes, key=lambda t: t.get("revogado_em") is not None)
+    def listar_passes(self) -> Passes:
+        """A window on the passes (index passes_por_situacao); the hash never leaves the
+        database."""
+        ativos = self.passes.find({"revogado_em": None}, {"hash": 0}).sort(
+            [("revogado_em", DESCENDING), ("criado_em", DESCENDING)]
+        )
+        revogado = {"revogado_em": {"$ne": None}}
+        revogados = list(
+            self.passes.find(revogado, {"hash": 0})
+            .sort([("revogado_em", DESCENDING), ("criado_em", DESCENDING)])
+            .limit(REVOGADOS_MOSTRADOS)
+        )
+        ocultos = 0
+        if len(revogados) == REVOGADOS_MOSTRADOS:
+            ocultos = self.passes.count_documents(revogado) - REVOGADOS_MOSTRADOS
+        return Passes(list(ativos.limit(ATIVOS_MOSTRADOS)) + revogados, ocultos)
 
     def limites_colunas(self) -> dict[str, int | None]:
         """The soft limit of each column (None: no limit)."""

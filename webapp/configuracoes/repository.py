@@ -34,8 +34,13 @@ INTERVALO_ULTIMO_USO = timedelta(minutes=1)
 INDICES_PASSES = [
     # Their names as stored (a rename would be a second index on the same keys).
     IndexModel([("hash", ASCENDING)], unique=True, name="token_hash_unico"),
-    IndexModel([("criado_em", DESCENDING)], name="tokens_por_data"),
+    # /configuracoes: the active passes, newest first, then the latest revoked ones.
+    IndexModel(
+        [("revogado_em", DESCENDING), ("criado_em", DESCENDING)], name="passes_por_situacao"
+    ),
 ]
+# Replaced by passes_por_situacao, which also serves the revoked ones' window.
+INDICES_PASSES_OBSOLETOS = ("tokens_por_data",)
 
 
 def hash_passe(passe: str) -> str:
@@ -48,7 +53,7 @@ class ConfiguracoesRepository:
         self.configuracoes = db[CONFIGURACOES]
 
     def criar_indices(self) -> None:
-        atualizar_indices(self.passes, INDICES_PASSES)
+        atualizar_indices(self.passes, INDICES_PASSES, INDICES_PASSES_OBSOLETOS)
 
     # --- TV passes ----------------------------------------------------------------------
 

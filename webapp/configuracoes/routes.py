@@ -37,8 +37,11 @@ def _pagina(
         "configuracoes/index.html",
         limites=limites,
         novo=novo or NovoPasseForm(formdata=None),
-        passes=passes,
-        autores=componente(PessoasQueries).nomes_por_login(t.get("criado_por") for t in passes),
+        passes=passes.mostrados,
+        revogados_ocultos=passes.revogados_ocultos,
+        autores=componente(PessoasQueries).nomes_por_login(
+            t.get("criado_por") for t in passes.mostrados
+        ),
         passe_criado=passe_criado,
     )
     resposta = Response(corpo, status=status, mimetype="text/html")
