@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
+from tests.helpers import consultas_de
 from webapp.components import componente
 from webapp.fila import stages
 from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
-from webapp.fila.repository import ETAPA_ATUAL
+from webapp.fila.repository import ETAPA_ATUAL, MIGRACOES
 from webapp.fila.service import FilaService
 from webapp.fila.stages import Etapa
 from webapp.mongo import Mongo
@@ -146,6 +147,8 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     # As stored before `pausas_s` existed, and one before `pausas_motivo_s` only.
     colecao.update_many({"_id": {"$ne": so_etapa}}, {"$unset": {"pausas_s": ""}})
     colecao.update_many({}, {"$unset": {"pausas_motivo_s": ""}})
+    db = componente(Mongo, app).db
+    db[MIGRACOES].delete_many({})  # a database the fill has not run on yet
 
     componente(FilaService, app).repo.criar_indices()
     assert colecao.find_one({"_id": com})["pausas_s"] == {
@@ -161,9 +164,16 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     )
     assert colecao.find_one({"_id": sem})["pausas_s"] == {}
     assert colecao.find_one({"_id": sem})["pausas_motivo_s"] == {}
-    # Idempotent: a second start leaves what is there.
-    colecao.update_one({"_id": com}, {"$set": {"pausas_s.em_reparo": 1.0}})
-    componente(FilaService, app).repo.criar_indices()
-    assert colecao.find_one({"_id": com})["pausas_s"]["em_reparo"] == 1.0
     assert colecao.count_documents({"pausas_s": {"$exists": False}}) == 0
     assert colecao.count_documents({"pausas_motivo_s": {"$exists": False}}) == 0
+    # Once per database: a later start (every worker's) leaves what is there and reads none
+    # of the queue's documents; run again (the marker dropped), the fill is idempotent.
+    colecao.update_one({"_id": com}, {"$set": {"pausas_s.em_reparo": 1.0}})
+    with consultas_de(db, "fila_execucao") as consultas:
+        componente(FilaService, app).repo.criar_indices()
+    assert [c for c in consultas if c.get("docsExamined")] == []
+    assert [c["op"] for c in consultas if c["op"] in ("query", "update", "getmore")] == []
+    db[MIGRACOES].delete_many({})
+    componente(FilaService, app).repo.criar_indices()
+    assert colecao.find_one({"_id": com})["pausas_s"]["em_reparo"] == 1.0
+    assert db[MIGRACOES].count_documents({}) == 1

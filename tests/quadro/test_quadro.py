@@ -670,6 +670,29 @@ def test_contagens_das_colunas_abertas_so_leem_o_indice(api: Api, app: Flask) ->
     assert all(c["docsExamined"] == 0 and "COUNT_SCAN" in c["planSummary"] for c in abertas)
 
 
+def test_minhas_ordens_le_so_as_do_mecanico(api: Api, pessoas, app: Flask) -> None:
+    """ "Minhas ordens" in a long queue: its column pages and counts read the mechanic's own
+    entries of an index (fila_por_mecanico), never the other cars' documents or keys."""
+    for n in range(30):  # 101: 3 cars in diagnosis; 102: 6 in diagnosis, 6 in repair; 15 wait
+        fila_id = api.criar(880 + n)["fila_id"]
+        if n < 3:
+            api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        elif n < 15:
+            api.levar_ate(fila_id, "iniciar-diagnostico" if n < 9 else "iniciar-reparo", 102)
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        pagina = pessoas["mecanico"].pagina("/?mecanico=101")
+        assert componente(FilaQueries, app).abertas_do_mecanico(101) == 3
+    assert len(re.findall(r'<li id="cartao-', pagina)) == 3
+    abertas = [
+        c for c in consultas
+        if "mecanico_responsavel_id" in str(c["command"]) and "FINALIZADA" not in str(c["command"])
+    ]  # fmt: skip
+    assert len(abertas) == 7, abertas  # 3 columns' pages and counts, and the number's count
+    for c in abertas:
+        assert c["docsExamined"] <= 3 and c["keysExamined"] <= 4, c
+
+
 def test_historico_conta_ate_mil(api: Api, pessoas, app: Flask) -> None:
     """A long history is not counted whole at every visit: past 1,000 it says so."""
     fila = componente(Mongo, app).db["fila_execucao"]

@@ -562,7 +562,7 @@ class FilaQueries:
         )
 
     def abertas_do_mecanico(self, funcionario_id: int) -> int:
-        """How many open orders carry this mechanic's number (index fila_por_status)."""
+        """How many open orders carry this mechanic's number (index fila_por_mecanico)."""
         consulta = {"status": {"$in": list(ABERTOS)}, "mecanico_responsavel_id": funcionario_id}
         return self.fila.count_documents(consulta)
 

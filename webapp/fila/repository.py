@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ..mongo import atualizar_indices
 from .domain import IMPORTADA, ORIGEM_QUADRO, MotivoPausa, Mudanca
 from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
-from .stages import Etapa, pausas_por_motivo
+from .stages import Etapa, pausas_por_etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
 ARQUIVO = "fila_execucao_arquivo"
@@ -29,6 +29,10 @@ ARQUIVO = "fila_execucao_arquivo"
 # the run ends (written whole, or undone); marked PERDIDA when a live order took one of its
 # numbers meanwhile (inserir), so the run can no longer end well and undoes itself.
 IMPORTACOES = "importacoes_em_curso"
+# One document per one-off fill of fields older items lack, once done on this database: each
+# worker's start would otherwise scan the whole queue, imported history included, to find none.
+MIGRACOES = "migracoes"
+CAMPOS_DO_ITEM = "fila: etapa_desde, pausas_s, pausas_motivo_s"
 GRAVANDO, PERDIDA = "gravando", "perdida"
 # A run that wrote nothing for this long was killed mid-way (its process gone): its orders are
 # history for good, as a run ended well's, and no live order takes their numbers any more.
@@ -54,6 +58,18 @@ INDICES = [
     # history was imported. (Not in fila_por_status: a field between the status and the order
     # made every count of the open columns slower, a third of a GET / of 2,000 orders.)
     IndexModel([(IMPORTADA, ASCENDING), *ORDEM_FILA], name=FILA_DO_QUADRO),
+    # "Minhas ordens" (queries.filtro_busca): a mechanic's open column page and its counts,
+    # and a number's open orders, read only that mechanic's entries however long the queue.
+    IndexModel(
+        [("mecanico_responsavel_id", ASCENDING), ("status", ASCENDING), *ORDEM_FILA],
+        name="fila_por_mecanico",
+    ),  # fmt: skip
+    # Undoing an import that failed deletes its run's orders (importar) without a scan.
+    IndexModel(
+        [("importacao", ASCENDING)],
+        name="por_importacao",
+        partialFilterExpression={"importacao": {"$exists": True}},
+    ),
     # The board's "finished today" column and the history pages, in their order (most recent
     # first, _id breaking ties: queries.MAIS_RECENTES), so a page never sorts in memory nor
     # steps past imported history...
@@ -98,7 +114,6 @@ INDICES = [
 # simply makes its own again.
 OBSOLETOS = ("finalizadas", "por_etapa", "fila_geral")
 INDICES_ARQUIVO = [
-    IndexModel([("ordem_servico_id", ASCENDING)], name="arquivo_por_os"),
     IndexModel([("removido_em", ASCENDING)], name="arquivo_por_data"),
     # A removed order's steps not yet delivered still go to the OS service (reivindicar_envio),
     # and an outcome is recorded on its copy by the order's id (registrar_envio).
@@ -109,6 +124,7 @@ INDICES_ARQUIVO = [
     ),
     IndexModel([("fila_id", ASCENDING)], name="arquivo_por_fila"),
 ]
+OBSOLETOS_ARQUIVO = ("arquivo_por_os",)  # served no query
 
 
 # On a removed order's copy (os_sync): its undelivered steps are still to be sent.
@@ -168,7 +184,10 @@ class FilaRepository:
 
     def criar_indices(self) -> None:
         atualizar_indices(self.fila, INDICES, obsoletos=OBSOLETOS)
-        atualizar_indices(self.arquivo, INDICES_ARQUIVO)
+        atualizar_indices(self.arquivo, INDICES_ARQUIVO, OBSOLETOS_ARQUIVO)
+        migracoes = self.db[MIGRACOES]
+        if migracoes.count_documents({"_id": CAMPOS_DO_ITEM}, limit=1):
+            return
         self._preencher_pausas()
         # Items stored before `etapa_desde` existed get it from their own dates (idempotent).
         self.fila.update_many(
@@ -178,6 +197,9 @@ class FilaRepository:
                 "$dta_fim_diagnostico", "$dta_inicio_diagnostico", "$dta_criacao",
             ]}}}],
         )  # fmt: skip
+        # Two processes starting together both fill (idempotent); a version from before these
+        # fields, rolled back to, would write items without them: drop this document then.
+        migracoes.update_one({"_id": CAMPOS_DO_ITEM}, {"$currentDate": {"em": True}}, upsert=True)
 
     def _preencher_pausas(self) -> None:
         """Items stored before `pausas_s` or `pausas_motivo_s` existed get both once, replayed
@@ -189,12 +211,12 @@ class FilaRepository:
         for item in self.fila.find(
             {**sem, "historico.acao": "pausar"}, {"historico": 1, "versao": 1}
         ):
-            motivos = pausas_por_motivo(item.get("historico") or [])
+            historico = item.get("historico") or []
             self.fila.update_one(
                 {"_id": item["_id"], **sem, "versao": item.get("versao")},
                 {"$set": {
-                    "pausas_s": {etapa: sum(m.values()) for etapa, m in motivos.items()},
-                    "pausas_motivo_s": motivos,
+                    "pausas_s": pausas_por_etapa(historico),
+                    "pausas_motivo_s": pausas_por_motivo(historico),
                 }},
             )  # fmt: skip
         for campo in ("pausas_s", "pausas_motivo_s"):

@@ -55,10 +55,12 @@ INDICES = [
         partialFilterExpression={"funcionario_id": {"$type": "number"}},
         name="funcionario_unico",
     ),
-    # The active mechanics (the board's filter and assignment, the TV's load strip).
+    # The active mechanics (the board's filter and assignment, the TV's load strip); their
+    # names are sorted as Portuguese does, in memory (queries.ALFABETICA): a few dozen people.
     IndexModel([("papel", ASCENDING), ("ativo", ASCENDING), ("nome", ASCENDING)], name="por_papel"),
-    IndexModel([("nome", ASCENDING)], name="por_nome"),  # the /pessoas list
 ]
+# By name without the Portuguese collation, it served no sort of the lists that ask for it.
+OBSOLETOS = ("por_nome",)
 INDICES_REGISTRO = [
     IndexModel([("em", DESCENDING)], name="registro_recente"),
     IndexModel([("login", ASCENDING), ("em", DESCENDING)], name="registro_por_pessoa"),
@@ -78,7 +80,7 @@ class PessoasRepository:
         self.metodo_hash = metodo_hash
 
     def criar_indices(self) -> None:
-        atualizar_indices(self.usuarios, INDICES)
+        atualizar_indices(self.usuarios, INDICES, OBSOLETOS)
         atualizar_indices(self.registro, INDICES_REGISTRO)
         # Outside any transaction, so the first guarded change does not create a collection.
         self.guarda.update_one({"_id": GUARDA_ADMINS}, {"$setOnInsert": {"versao": 0}}, upsert=True)
