@@ -55,9 +55,19 @@ def algarismos(texto: str | None, maximo: int) -> int | None:
     return int(texto)
 
 
-def ate(maximo: int) -> Length:
+class Tamanho(Length):
+    """Length, checked by the server only: WTForms would render it as minlength/maxlength, and
+    a browser cuts a paste at maxlength without a word (and says minlength in its own
+    language); the server refuses with the shop's words and gives the text back whole."""
+
+    def __init__(self, min: int = -1, max: int = -1, message: str | None = None) -> None:
+        super().__init__(min=min, max=max, message=message)
+        self.field_flags = {}
+
+
+def ate(maximo: int) -> Tamanho:
     """At most `maximo` characters, said the same way in every form."""
-    return Length(max=maximo, message=f"Use no máximo {maximo:,} caracteres.".replace(",", "."))
+    return Tamanho(max=maximo, message=f"Use no máximo {maximo:,} caracteres.".replace(",", "."))
 
 
 def texto_obrigatorio(

@@ -107,6 +107,9 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
         ({"funcionario_id": "1_01"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"funcionario_id": "١٠١"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"papel": "chefe"}, "papel", "Escolha inválida."),
+        # A paste too long is refused with its reason (no maxlength cuts it in the browser).
+        ({"nome": "Joana " * 20}, "nome", "Use no máximo 80 caracteres."),
+        ({"login": "j" * 41}, "login", "Use no máximo 40 caracteres."),
     ],
 )
 def test_adicionar_recusa_com_a_mensagem_no_campo(
@@ -119,6 +122,21 @@ def test_adicionar_recusa_com_a_mensagem_no_campo(
     assert junto and mensagem in junto[1], r.text  # beside its own field
     assert 'class="senha-temporaria"' not in r.text
     assert componente(PessoasQueries, app).obter("joana") is None
+
+
+def test_nenhum_campo_corta_o_que_se_cola(app: Flask, gerente: FlaskClient, api) -> None:
+    """No text field has a maxlength, which cuts a paste without a word: the server refuses a
+    text too long with its reason and gives it back whole. (The board's search keeps one: a
+    filter, whose longer text the server would drop.)"""
+    fila_id = api.criar(640)["fila_id"]
+    paginas = ["/pessoas", "/pessoas/mecanico", "/configuracoes", "/", "/senha"]
+    paginas.append(f"/ordens/{fila_id}")
+    for caminho in paginas:
+        r = gerente.get(caminho)
+        assert r.status_code == 200, caminho
+        campos = re.findall(r"<(?:input|textarea)\b[^>]*>", r.text)
+        assert campos, caminho
+        assert [c for c in campos if "maxlength" in c and 'id="busca"' not in c] == [], caminho
 
 
 def test_nome_sem_caracteres_de_controle(app: Flask, gerente: FlaskClient) -> None:

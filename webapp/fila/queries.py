@@ -30,7 +30,7 @@ from .repository import (
     FINALIZADAS_DO_QUADRO,
     ORDEM_FILA,
 )
-from .stages import INTERVALOS, Etapa, Intervalo
+from .stages import INTERVALOS, PERCENTIS, Etapa, Intervalo, limiares_s
 
 # What the forecast learns from a finished order: the instants of its stages (the indicators'
 # intervals) and its seconds on hold per stage, the priority's rank; an open order adds where it
@@ -124,7 +124,6 @@ def _duracao(intervalo: Intervalo) -> dict[str, Any]:
 
 
 DURACOES = {intervalo.codigo: _duracao(intervalo) for intervalo in INTERVALOS}
-PERCENTIS = (50, 90)
 
 
 def _espera(intervalo: Intervalo, motivo: MotivoPausa, campo: str = "pausas_motivo_s") -> Any:
@@ -250,7 +249,7 @@ def filtro_atrasadas(
     abertas = {"$in": list(ABERTOS)}
     ramos: list[dict[str, Any]] = [{"status": abertas, "previsao_entrega": {"$lt": agora}}]
     for prioridade in Prioridade:
-        segundos = limites[prioridade][1] * 60
+        segundos = limiares_s(prioridade, limites)[1]
         ramos.append(
             {
                 "status": abertas,

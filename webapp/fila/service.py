@@ -50,7 +50,7 @@ def _oid(fila_id: FilaId) -> ObjectId:
 @contextmanager
 def _dados_validos() -> Iterator[None]:
     """The rules' refusal of what was given (domain.DadosInvalidos) as the service's
-    EntradaInvalida: a 422 in the API, an inline message on the board."""
+    EntradaInvalida: a 400 in the API, an inline message on the board."""
     try:
         yield
     except domain.DadosInvalidos as erro:

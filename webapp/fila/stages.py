@@ -160,6 +160,8 @@ INTERVALOS = (
     Intervalo("reparo", "dta_inicio_reparo", "dta_fim_reparo", (Etapa.EM_REPARO,)),
     Intervalo("total", "dta_criacao", "dta_fim_reparo", tuple(Etapa)),
 )  # fmt: skip
+# The percentiles of each interval the indicators show (median; 9 in 10).
+PERCENTIS = (50, 90)
 
 
 def duracao(item: Mapping[str, Any], intervalo: Intervalo) -> float | None:

@@ -22,21 +22,20 @@ from typing import Any
 
 from ..clock import duracao
 from ..fila import labels
-from ..fila.domain import GESTORES, MotivoPausa, Papel, Prioridade
+from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, GESTORES, MotivoPausa, Papel, Prioridade
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
 PODEM_VER = GESTORES | {Papel.SERVICO}
 MENSAGEM_PROIBIDO = "Apenas um gerente pode ver os indicadores."
 
-PERCENTIS = (50, 90)
-# The percentiles in plain words: what a column, a legend or a line says before the time.
+# The percentiles (fila.stages.PERCENTIS) in plain words: what a column, a legend or a line
+# says before the time.
 LEITURA = {50: "Metade das ordens em até", 90: "9 em 10 em até"}
 # The presets: how many days, today included.
 PERIODOS = {"hoje": 1, "7d": 7, "30d": 30}
 PERIODO_PADRAO = "7d"
 MAXIMO_DIAS = 366
-ANO_MINIMO, ANO_MAXIMO = 2000, 2100
 
 
 def posicao_percentil(p: int, n: int) -> int:

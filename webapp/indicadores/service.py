@@ -19,7 +19,7 @@ from ..fila import labels
 from ..fila.domain import Papel
 from ..fila.queries import FilaQueries, cursor_por_instante
 from ..fila.service import FilaService
-from ..fila.stages import limites_alerta
+from ..fila.stages import limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.queries import PrevisaoQueries
 from ..previsao.service import Base, PrevisaoService
@@ -93,7 +93,7 @@ def atrasadas(
     for item in itens:
         cartao = cards.cartao(item, ctx)
         # The card's priority: a stored one the card could not read is shown as such, not a 500.
-        limite_s = limites_[cartao.prioridade][1] * 60
+        limite_s = limiares_s(cartao.prioridade, limites_)[1]
         resultado.append(
             Atrasada(item, cartao, limite_s, cartao.entrega_atrasada, cartao.alerta == "atraso")
         )

@@ -16,7 +16,7 @@ from ..commands import Comando
 from ..components import componente
 from ..fila.domain import Ator, Papel
 from ..mongo import Indices
-from .domain import PAPEIS, UsuarioInvalido, descrever
+from .domain import PAPEIS, UsuarioInvalido, descrever, nao_encontrado
 from .queries import PessoasQueries
 from .service import CLI, PessoasService
 
@@ -145,7 +145,7 @@ def edit_user(
     Só o que for dado; um papel novo encerra as sessões da pessoa."""
     atual = componente(PessoasQueries).obter(login)
     if atual is None:
-        _falhar(UsuarioInvalido(f"Usuário “{login}” não encontrado."))
+        _falhar(UsuarioInvalido(nao_encontrado(login)))
     if sem_funcionario and funcionario_id is not None:
         _falhar(UsuarioInvalido("Use --funcionario-id ou --sem-funcionario, não os dois."))
     numero = None if sem_funcionario else funcionario_id

@@ -86,6 +86,11 @@ class UsuarioInvalido(ValueError):
         self.campo = campo
 
 
+def nao_encontrado(login: str) -> str:
+    """The one way every entry point (page, service, CLI) says a login names no one."""
+    return f"Usuário “{login}” não encontrado."
+
+
 class MuitasTentativas(UsuarioInvalido):
     """Too many wrong passwords (sessao.service.conferir_senha): this one was not even tried.
     `espera_s`: the Retry-After."""

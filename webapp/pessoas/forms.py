@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
 
 from ..clock import em_ms
-from ..forms import Formulario, InteiroOpcional, algarismos, ate, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, Tamanho, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
 from .domain import (
     PAPEIS,
@@ -84,13 +84,13 @@ class NovaPessoaForm(PessoaForm):
 class TrocarSenhaForm(Formulario):
     senha_atual = PasswordField(
         "Senha atual",
-        validators=[DataRequired("Informe a senha atual."), Length(max=SENHA_MAXIMA)],
+        validators=[DataRequired("Informe a senha atual."), Tamanho(max=SENHA_MAXIMA)],
     )
     nova = PasswordField(
         "Nova senha",
         validators=[
             DataRequired("Escolha a nova senha."),
-            Length(min=SENHA_MINIMA, max=SENHA_MAXIMA, message=SENHA_TAMANHO),
+            Tamanho(min=SENHA_MINIMA, max=SENHA_MAXIMA, message=SENHA_TAMANHO),
         ],
     )
     confirmar = PasswordField(

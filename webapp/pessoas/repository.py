@@ -27,6 +27,7 @@ from .domain import (
     Usuario,
     UsuarioInvalido,
     mudancas,
+    nao_encontrado,
     normalizar_login,
     problema_da_senha,
     validar_campos,
@@ -244,7 +245,7 @@ class PessoasRepository:
             # The write decided; this read only tells why nothing changed.
             atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"atualizado_em": 1})
             if atual is None:
-                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
+                raise UsuarioInvalido(nao_encontrado(login))
             if lido_em is not None and em_ms(atual.get("atualizado_em")) != em_ms(lido_em):
                 raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
             if so_nao_admin:
@@ -282,7 +283,7 @@ class PessoasRepository:
 
         if not self._transacao(atualizar):
             if self.usuarios.count_documents(filtro, limit=1) == 0:
-                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
+                raise UsuarioInvalido(nao_encontrado(login))
             return False
         return True
 
@@ -336,7 +337,7 @@ class PessoasRepository:
 
             antes = self._sem_perder_o_ultimo_admin(desativar)
             if antes is None and not self._existe(login):
-                raise UsuarioInvalido(f"Usuário “{login}” não encontrado.")
+                raise UsuarioInvalido(nao_encontrado(login))
             mudou = antes is not None
         if not mudou and so_nao_admin:
             # The write decided; this read only tells why nothing changed.

@@ -25,6 +25,7 @@ from .domain import (
     Usuario,
     UsuarioInvalido,
     descrever,
+    nao_encontrado,
 )
 from .forms import NovaPessoaForm, PessoaForm, TrocarSenhaForm, instante_da_versao, versao_de
 from .queries import PessoasQueries
@@ -120,7 +121,7 @@ def criar() -> Any:
 def _usuario(login: str) -> Usuario:
     usuario = componente(PessoasQueries).obter(login)
     if usuario is None:
-        raise NaoEncontrada(f"Usuário “{login}” não encontrado.")
+        raise NaoEncontrada(nao_encontrado(login))
     return usuario
 
 

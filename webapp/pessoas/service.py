@@ -17,6 +17,7 @@ from .domain import (
     Usuario,
     UsuarioInvalido,
     mudancas,
+    nao_encontrado,
     normalizar_login,
     senha_temporaria,
 )
@@ -190,7 +191,7 @@ class PessoasService:
             )
         novo = self.queries.obter(usuario.login)
         if novo is None:  # removed meanwhile
-            raise UsuarioInvalido(f"Usuário “{usuario.login}” não encontrado.")
+            raise UsuarioInvalido(nao_encontrado(usuario.login))
         return novo
 
     def registrar_entrada(self, usuario: Usuario, endereco: str | None) -> None:

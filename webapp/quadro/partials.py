@@ -16,7 +16,7 @@ from ..cartoes.service import contar_atrasadas, contexto, mecanicos, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
-from ..fila.domain import GESTORES, Papel
+from ..fila.domain import GESTORES, Papel, Status
 from ..fila.queries import FilaQueries, cursor
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
@@ -99,7 +99,7 @@ def render_contagens_agora(papel: Papel | None, filtros: Filtros) -> Markup:
 def pertence(item: Mapping[str, Any], filtros: Filtros) -> bool:
     """Whether a card belongs on a board with these filters (FINALIZADA: only today's)."""
     fim = item.get("dta_fim_reparo")
-    if item.get("status") == "FINALIZADA" and (
+    if item.get("status") == Status.FINALIZADA and (
         fim is None or fim < componente(Clock).inicio_do_dia()
     ):
         return False

@@ -278,13 +278,14 @@ def historico() -> Any:
         dia = date.fromisoformat(request.args["data"]) if request.args.get("data") else None
     except ValueError:
         dia, erro = None, "Data inválida; use o calendário (AAAA-MM-DD)."
-    if dia is not None and not 2000 <= dia.year <= 2100:
-        dia, erro = None, "Data fora do intervalo aceito (anos 2000 a 2100)."
+    if dia is not None and not domain.ANO_MINIMO <= dia.year <= domain.ANO_MAXIMO:
+        intervalo = f"anos {domain.ANO_MINIMO} a {domain.ANO_MAXIMO}"
+        dia, erro = None, f"Data fora do intervalo aceito ({intervalo})."
     hoje = relogio.inicio_do_dia()
     if dia is not None:
         de, ate = relogio.dia(dia)
     else:  # everything finished before today
-        de, ate = datetime(2000, 1, 1, tzinfo=relogio.fuso), hoje
+        de, ate = datetime(domain.ANO_MINIMO, 1, 1, tzinfo=relogio.fuso), hoje
     queries, depois = componente(FilaQueries), request.args.get("depois") or None
     try:
         itens = queries.finalizadas_periodo(de, ate, depois, HISTORICO_PAGINA + 1)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..forms import Formulario
+from ..forms import Formulario, Tamanho
 from ..pessoas.domain import SENHA_MAXIMA
 
 
 class EntrarForm(Formulario):
-    login = StringField("Usuário", validators=[DataRequired("Informe o usuário."), Length(max=40)])
+    login = StringField("Usuário", validators=[DataRequired("Informe o usuário."), Tamanho(max=40)])
     senha = PasswordField(
-        "Senha", validators=[DataRequired("Informe a senha."), Length(max=SENHA_MAXIMA)]
+        "Senha", validators=[DataRequired("Informe a senha."), Tamanho(max=SENHA_MAXIMA)]
     )

@@ -155,7 +155,3 @@ class SessoesRepository:
 
     def encerrar(self, sid: str) -> None:
         self.sessoes.delete_one({"_id": sid})
-
-    def encerrar_todas(self, login: str) -> int:
-        """Every session of a user (deactivated, password reset): they all stop at once."""
-        return self.sessoes.delete_many({"login": login}).deleted_count
