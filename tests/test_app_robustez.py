@@ -3,6 +3,7 @@ fails over: each case here broke the app once (a 500, a stream that went on, a l
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -251,6 +252,21 @@ def test_outro_status_http_em_portugues(client: FlaskClient) -> None:
     assert "Satisfiable" not in r.text
 
 
+@pytest.mark.parametrize("host", ["a" * 64 + ".com", "ab..cd", "."])
+@pytest.mark.parametrize("caminho", ["/entrar", "/painel", "/qualquer"])
+def test_host_ilegivel_e_400_em_portugues(
+    client: FlaskClient, host: str, caminho: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Host no address can be built from (werkzeug's BadHost) is a 400 in Portuguese on a
+    page too, never a 500 from the error page's own links, nor a traceback in the logs."""
+    with caplog.at_level(logging.WARNING):
+        r = client.get(caminho, headers={"Host": host, "Accept": "text/html"})
+    assert r.status_code == 400, r.text
+    assert r.mimetype == "text/html"
+    assert "Requisição inválida" in r.text and "Bad Request" not in r.text
+    assert [x for x in caplog.records if x.levelno >= logging.ERROR] == []
+
+
 # --- 4. Revocation ends an open stream quickly, however busy the queue ------------------------
 
 
@@ -286,6 +302,41 @@ def test_um_acesso_nao_abre_visoes_sem_fim(rapido: Flask, gerente: FlaskClient, 
     finally:
         for leitor in leitores:
             leitor.fechar()
+
+
+def test_um_login_nao_toma_as_vagas_de_todas_as_telas(
+    rapido: Flask, gerente: FlaskClient, entrar
+) -> None:
+    """One login's streams (a mechanic's, scripted) stop at STREAMS_POR_PESSOA in a process:
+    the next is 429 with the reason, everyone else's boards still connect, and a place comes
+    back when one of its streams closes. Before, one cookie opened streams until every board
+    and TV of the shop got 503."""
+    mecanico = rapido.test_client()
+    assert entrar(mecanico, "mecanico", "mecanico123").status_code == 302
+    leitores = []
+    try:
+        for _ in range(sse.STREAMS_POR_PESSOA):
+            resposta, leitor = stream_de_teste(mecanico, "/eventos")
+            leitores.append(leitor)
+            assert resposta.status_code == 200
+        demais = mecanico.get("/eventos")
+        assert demais.status_code == 429 and demais.headers["Retry-After"] == "30"
+        assert sse.STREAMS_DEMAIS in demais.text
+        outro, leitor = stream_de_teste(gerente, "/eventos")
+        leitores.append(leitor)
+        assert outro.status_code == 200
+        leitores.pop(0).fechar()
+        limite = time.monotonic() + 5
+        while (resposta := mecanico.get("/eventos", buffered=False)).status_code != 200:
+            assert resposta.status_code == 429 and time.monotonic() < limite
+            time.sleep(0.05)
+        resposta.close()
+    finally:
+        for leitor in leitores:
+            leitor.fechar()
+    # A TV pass has no such cap (revoking it ends them all): a wall may share one.
+    vagas = sse.Vagas()
+    assert all(callable(vagas.reservar(("passe", 1), "painel")) for _ in range(200))
 
 
 def test_streams_nunca_tomam_as_conexoes_do_health(app: Flask, settings) -> None:

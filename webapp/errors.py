@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from markupsafe import escape
 from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.errors import ConnectionFailure, OperationFailure
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadHost, HTTPException, RequestEntityTooLarge
 
 from . import metrics
 
@@ -80,6 +81,15 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
         fonte = request.headers.get("HX-Source", "")
         r = Response(
             render_template("_aviso.html", detail=detail, fonte=fonte), mimetype="text/html"
+        )
+    elif isinstance(request.routing_exception, BadHost):
+        # No address can be built (a Host the app cannot read: werkzeug's BadHost), so no
+        # page of ours, which links its styles and the board: the words alone.
+        titulo = escape(TITULOS.get(status, "Erro"))
+        r = Response(
+            f'<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>{titulo}</title>'
+            f"<h1>{titulo}</h1><p>{escape(detail)}</p>",
+            mimetype="text/html",
         )
     else:
         r = Response(

@@ -31,8 +31,8 @@ LOTE_MAXIMO = 20
 # alerts and late deliveries move with the clock (the board keeps its unchanged cards' nodes
 # and updates those lines in place).
 RECARGA_S = 600.0
-# What one viewer (a person, a TV pass) may watch at once in a process: as many streams as it
-# likes (a shop may open a thousand screens with one pass), but no more than this many
+# What one viewer (a person, a TV pass) may watch at once in a process: its streams (a
+# person's up to STREAMS_POR_PESSOA, a pass's any number), but no more than this many
 # distinct views (a board's filters), each rendered once per change for all its streams:
 # a thousand streams with a thousand searches made one change cost seconds of renders. A page
 # left holds its view until the next beat finds it gone (up to SSE_BATIDA_MS): a manager going
@@ -41,6 +41,15 @@ VISOES_POR_ACESSO = 24
 VISOES_DEMAIS = (
     "Quadros com filtros diferentes demais abertos com este acesso; feche as abas que não usa "
     "e tente de novo."
+)
+# A person's streams at most in a process: a shop may share one login among its tablets, but
+# one login's streams (any mechanic's, scripted) must not take every place of the shop's
+# boards and TVs. A TV pass has no such cap: a manager gives it, and revoking it ends its
+# streams at once (a chain's wall of screens may share one).
+STREAMS_POR_PESSOA = 50
+STREAMS_DEMAIS = (
+    "Telas abertas demais com este usuário neste servidor; feche as abas que não usa e tente "
+    "de novo."
 )
 LOTADO = "Telas abertas demais neste servidor agora; tente de novo em instantes."
 
@@ -57,13 +66,18 @@ class Vagas:
         self._visoes: dict[Hashable, Counter[Hashable]] = {}
         self._trava = threading.Lock()
 
-    def reservar(self, dono: Hashable, visao: Hashable) -> Callable[[], None] | str:
+    def reservar(
+        self, dono: Hashable, visao: Hashable, maximo: int | None = None
+    ) -> Callable[[], None] | str:
         """A place for one more stream of `dono` watching `visao`, and how to give it back
-        (once, whenever the response closes); or why not (LOTADO, VISOES_DEMAIS)."""
+        (once, whenever the response closes); or why not (LOTADO, VISOES_DEMAIS, and
+        STREAMS_DEMAIS when `dono` already holds `maximo` streams)."""
         with self._trava:
             if self.teto is not None and self._abertas >= self.teto:
                 return LOTADO
             visoes = self._visoes.setdefault(dono, Counter())
+            if maximo is not None and visoes.total() >= maximo:
+                return STREAMS_DEMAIS
             if visao not in visoes and len(visoes) >= VISOES_POR_ACESSO:
                 return VISOES_DEMAIS
             visoes[visao] += 1
@@ -98,12 +112,14 @@ def recusa(motivo: str) -> Response:
     return errors.resposta(status, motivo, {"Retry-After": "30"})
 
 
-def abrir(acesso: Hashable, visao: Hashable, **chamadas: Any) -> Response:
+def abrir(
+    acesso: Hashable, visao: Hashable, maximo: int | None = None, **chamadas: Any
+) -> Response:
     """A screen's live stream (the board's, the TV's): a place among this process's streams
-    for this viewer (`acesso`) and view (Vagas), then transmitir with the app's broker, beat,
-    whole redraw, shop's day and version; `chamadas`: transmitir's own (completo, mudancas,
-    ...)."""
-    devolver = componente(Vagas).reservar(acesso, visao)
+    for this viewer (`acesso`, holding `maximo` streams at most) and view (Vagas), then
+    transmitir with the app's broker, beat, whole redraw, shop's day and version;
+    `chamadas`: transmitir's own (completo, mudancas, ...)."""
+    devolver = componente(Vagas).reservar(acesso, visao, maximo)
     if isinstance(devolver, str):
         return recusa(devolver)
     corpo = transmitir(

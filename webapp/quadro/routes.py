@@ -356,6 +356,7 @@ def eventos() -> Response:
     return sse.abrir(
         ("pessoa", usuario.login),
         visao,
+        sse.STREAMS_POR_PESSOA,
         completo=completo,
         mudancas=mudancas,
         previsoes=previsoes,
