@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from markupsafe import escape
 from gunicorn.http.errors import NoMoreData, ParseException
+from markupsafe import escape
 from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import BadHost, HTTPException, RequestEntityTooLarge
 
