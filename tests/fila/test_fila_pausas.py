@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 from flask import Flask
 
 from tests.helpers import consultas_de
 from webapp.components import componente
 from webapp.fila import stages
-from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.domain import HISTORICO_MAXIMO, Acao, Ator, MotivoPausa, Papel, Prioridade
 from webapp.fila.repository import ETAPA_ATUAL, MIGRACOES
 from webapp.fila.service import FilaService
 from webapp.fila.stages import Etapa
@@ -177,3 +178,35 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     componente(FilaService, app).repo.criar_indices()
     assert colecao.find_one({"_id": com})["pausas_s"]["em_reparo"] == 1.0
     assert db[MIGRACOES].count_documents({}) == 1
+
+
+def test_historico_tem_teto_e_a_ordem_ainda_termina(app: Flask, api, pessoas) -> None:
+    """A hold and resume tapped in a loop (or a priority, a mechanic) no longer grows an order
+    without end: at HISTORICO_MAXIMO entries those changes are refused with the reason, by
+    the same conditional update, while the resume of a hold and the steps still go through,
+    so the order can always finish."""
+    fila_id = api.criar(4501)["fila_id"]
+    gerente = pessoas["gerente"]
+    r = gerente.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}, htmx=True)
+    assert r.status_code == 200
+    colecao = componente(Mongo, app).db["fila_execucao"]
+    entrada = colecao.find_one({"_id": ObjectId(fila_id)})["historico"][-1]
+    faltam = HISTORICO_MAXIMO - len(colecao.find_one({"_id": ObjectId(fila_id)})["historico"])
+    # As the loop left it: the history full, the order on hold.
+    colecao.update_one(
+        {"_id": ObjectId(fila_id)}, {"$push": {"historico": {"$each": [entrada] * faltam}}}
+    )
+
+    assert gerente.post(f"/ordens/{fila_id}/retomar", htmx=True).status_code == 200
+    r = gerente.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}, htmx=True)
+    assert r.status_code == 409
+    assert f"esta ordem já tem {HISTORICO_MAXIMO} registros no histórico" in r.text
+    r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
+    assert r.status_code == 409
+    assert r.json["detail"].startswith("Não é possível alterar a prioridade: esta ordem já tem")
+    assert api.post(f"/fila-execucao/{fila_id}/atribuir",
+                    json={"mecanico_responsavel_id": 102}).status_code == 409  # fmt: skip
+    item = api.levar_ate(fila_id, "finalizar-reparo")
+    assert item["status"] == "FINALIZADA"
+    assert len(item["historico"]) == HISTORICO_MAXIMO + 1 + 5  # the resume and the five steps
+    assert colecao.count_documents({"pausa": {"$ne": None}}) == 0

@@ -19,7 +19,16 @@ from typing import Any
 from ..text import limpar_texto
 from . import labels
 from .plates import validar_placa
-from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
+from .preconditions import (
+    PREENCHIDO,
+    VAZIO,
+    Anterior,
+    Cabe,
+    Diferente,
+    Requisito,
+    SemEntrada,
+    UmDe,
+)
 
 
 class Status(StrEnum):
@@ -538,6 +547,20 @@ def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
     return valor
 
 
+# The history of an order holds at most this many entries before changes that can repeat
+# without end (a hold, a priority, a mechanic, a promise) are refused: a hold and resume
+# tapped in a loop grew one order to MongoDB's 16 MB limit, where every write failed and
+# every read carried megabytes. A real order has a few dozen; its steps (five at most) and
+# the resume of a hold are never refused for it, so it can always finish.
+HISTORICO_MAXIMO = 500
+HISTORICO_CABE = Requisito(
+    "historico",
+    Cabe(HISTORICO_MAXIMO),
+    f"esta ordem já tem {HISTORICO_MAXIMO} registros no histórico, e espera, prioridade, "
+    "mecânico e promessa não mudam mais nela (os passos e a retomada continuam)",
+)
+
+
 def planejar_prioridade(
     prioridade_atual: Prioridade, nova: Prioridade, por: str, agora: datetime
 ) -> Mudanca:
@@ -545,7 +568,7 @@ def planejar_prioridade(
     managers' same tap, or an API retry, would record it twice and push it to every screen)."""
     mesma = Requisito("prioridade", Diferente(nova), "a prioridade já é esta")
     return Mudanca(
-        (NAO_FINALIZADA, mesma),
+        (NAO_FINALIZADA, mesma, HISTORICO_CABE),
         {"prioridade": nova, "prioridade_ordem": nova.ordem, "dta_atualizacao": agora},
         [_entrada(Acao.ALTERAR_PRIORIDADE, prioridade_atual, nova, por, agora)],
     )
@@ -561,7 +584,7 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     )
     entrada = _entrada(Acao.ATRIBUIR, Anterior("mecanico_responsavel_id"), mecanico, por, agora)
     return Mudanca(
-        (NAO_FINALIZADA, mesmo),
+        (NAO_FINALIZADA, mesmo, HISTORICO_CABE),
         {"mecanico_responsavel_id": mecanico, "dta_atualizacao": agora},
         [entrada],
     )
@@ -576,7 +599,7 @@ def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
     entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)
     return Mudanca(
-        (NAO_FINALIZADA, mesma),
+        (NAO_FINALIZADA, mesma, HISTORICO_CABE),
         {"previsao_entrega": promessa, "dta_atualizacao": agora},
         [entrada],
     )
@@ -671,7 +694,9 @@ def planejar_pausa(motivo: MotivoPausa, nota: str | None, por: str, agora: datet
     if nota:
         entrada["nota"] = nota
     return Mudanca(
-        (NAO_FINALIZADA, SEM_PAUSA), {"pausa": pausa, "dta_atualizacao": agora}, [entrada]
+        (NAO_FINALIZADA, SEM_PAUSA, HISTORICO_CABE),
+        {"pausa": pausa, "dta_atualizacao": agora},
+        [entrada],
     )
 
 

@@ -44,6 +44,13 @@ class SemEntrada:
 
 
 @dataclass(frozen=True)
+class Cabe:
+    """The list field holds fewer than `maximo` entries (a document has a size limit)."""
+
+    maximo: int
+
+
+@dataclass(frozen=True)
 class Anterior:
     """In a history entry: the value `campo` had just before the change, read by the update
     itself (no read before the write, so it is exact whatever races)."""
@@ -56,7 +63,7 @@ class Requisito:
     """One precondition of a step; `motivo` explains a refusal in the shop's words."""
 
     campo: str
-    esperado: Any  # a value, PREENCHIDO, VAZIO, UmDe(...), Diferente(...) or SemEntrada(...)
+    esperado: Any  # a value, PREENCHIDO, VAZIO, UmDe, Diferente, SemEntrada or Cabe
     motivo: str
 
     def atendido(self, item: Mapping[str, Any]) -> bool:
@@ -71,4 +78,6 @@ class Requisito:
             return valor != self.esperado.valor
         if isinstance(self.esperado, SemEntrada):
             return not any(self.esperado.casa(e) for e in valor or [])
+        if isinstance(self.esperado, Cabe):
+            return len(valor or []) < self.esperado.maximo
         return valor == self.esperado

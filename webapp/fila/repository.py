@@ -20,7 +20,16 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..mongo import atualizar_indices
 from .domain import IMPORTADA, ORIGEM_QUADRO, MotivoPausa, Mudanca
-from .preconditions import PREENCHIDO, VAZIO, Anterior, Diferente, Requisito, SemEntrada, UmDe
+from .preconditions import (
+    PREENCHIDO,
+    VAZIO,
+    Anterior,
+    Cabe,
+    Diferente,
+    Requisito,
+    SemEntrada,
+    UmDe,
+)
 from .stages import Etapa, pausas_por_etapa, pausas_por_motivo
 
 COLECAO = "fila_execucao"
@@ -158,7 +167,10 @@ def _condicao(requisito: Requisito) -> Any:
 def filtro(fila_id: ObjectId, requisitos: tuple[Requisito, ...]) -> dict[str, Any]:
     consulta: dict[str, Any] = {"_id": fila_id}
     for requisito in requisitos:
-        consulta[requisito.campo] = _condicao(requisito)
+        if isinstance(requisito.esperado, Cabe):  # no entry at the last place allowed
+            consulta[f"{requisito.campo}.{requisito.esperado.maximo - 1}"] = {"$exists": False}
+        else:
+            consulta[requisito.campo] = _condicao(requisito)
     return consulta
 
 
