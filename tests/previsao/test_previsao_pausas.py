@@ -139,6 +139,26 @@ def test_trabalho_parado_segue_a_posicao_da_pausa(feito_h: float) -> None:
         assert np.median(lei.amostrar(u, feito_h * HORA)) > 1.5 * np.median(tirados)
 
 
+@pytest.mark.parametrize("feito_s", [0.3, 60.0, 300.0])
+def test_pausa_nos_primeiros_minutos_nao_encurta_o_servico(feito_s: float) -> None:
+    """A repair (median 2.5 h) held in its first minutes, a part found missing at the start:
+    its job is not read as a few minutes long (read by the hold's place alone, 0.3 s of work
+    made it a 6 s job, a minute a quarter-hour one); from nothing done to a POSICAO_MIN share
+    of the median done, the reading goes smoothly to the place's."""
+    rng = np.random.default_rng(6)
+    lei = survival.ajustar(np.exp(rng.normal(np.log(150 * 60), 0.6, 20_000)), np.ones(20_000, bool))
+    assert lei is not None
+    u = rng.random(20_000)
+    parado = np.median(
+        lei.amostrar_parada_em(u, np.full(u.size, feito_s), POSICAO_MIN, POSICAO_MAX)
+    )
+    assert parado >= 0.85 * lei.mediana * (1 - feito_s / (POSICAO_MIN * lei.mediana))
+    assert parado > 60 * 60  # over an hour, never minutes
+    no_limite = np.full(u.size, POSICAO_MIN * lei.mediana)
+    so_o_lugar = lei.amostrar_parada_em(u, no_limite, POSICAO_MIN, POSICAO_MAX)
+    assert np.median(so_o_lugar) < 0.6 * lei.mediana  # beyond it, the place alone (as tested above)
+
+
 def test_trabalho_parado_sem_nada_feito_como_antes() -> None:
     lei, *_, pmin, pmax = _trabalho_e_pausa(5_000, np.random.default_rng(4))
     u = np.random.default_rng(5).random(1_000)

@@ -81,7 +81,13 @@ class Distribuicao:
         [feito / posicao_max, feito / posicao_min], and a hold lands at that very point of a
         longer job less often (its density there is 1 / total), so the total's law is this
         one's weighted by 1 / t on that range. Where the range holds none of this law's mass
-        (or nothing was done yet), the total is drawn as `amostrar` would."""
+        (or nothing was done yet), the total is drawn as `amostrar` would.
+
+        A hold in the very first minutes (less than `posicao_min` of a median job done) is as
+        likely a part found missing at the start, whatever the job's length, as a point of a
+        short job: read by the place alone, a repair held a minute in was a quarter-hour job.
+        There the two readings are blended quantile by quantile, from "at least `feito`"
+        (nothing done) to the place's alone (a `posicao_min` share of the median done)."""
         u = np.asarray(u, dtype=np.float64)
         feito = np.asarray(feito, dtype=np.float64)
         q = np.linspace(0.0, _Q_PONDERADA, _PONTOS_PONDERADA)
@@ -94,7 +100,9 @@ class Distribuicao:
         massa = alto - baixo
         ponderado = np.interp(baixo + u * massa, g, t)
         simples = self.amostrar(u, feito)
-        return np.where((feito > 0) & (massa > 1e-9), np.maximum(ponderado, feito), simples)
+        peso = np.clip(feito / (posicao_min * self.mediana), 0.0, 1.0)
+        misturado = peso * ponderado + (1.0 - peso) * simples
+        return np.where((feito > 0) & (massa > 1e-9), np.maximum(misturado, feito), simples)
 
     def escalada(self, fator: float) -> Distribuicao:
         """The same shape, every duration `fator` times as long."""
