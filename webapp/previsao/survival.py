@@ -100,7 +100,8 @@ class Distribuicao:
         massa = alto - baixo
         ponderado = np.interp(baixo + u * massa, g, t)
         simples = self.amostrar(u, feito)
-        peso = np.clip(feito / (posicao_min * self.mediana), 0.0, 1.0)
+        escala = posicao_min * self.mediana  # 0 for a law of instant jobs: the place alone
+        peso = np.clip(feito / escala, 0.0, 1.0) if escala > 0 else np.ones_like(feito)
         misturado = peso * ponderado + (1.0 - peso) * simples
         return np.where((feito > 0) & (massa > 1e-9), np.maximum(misturado, feito), simples)
 
