@@ -92,6 +92,16 @@ def test_ajuda_em_portugues(app: Flask, settings: Settings) -> None:
         assert not palavras & INGLES, (comando.name, palavras & INGLES)
     r = rodar(ambiente_do_app(settings), "create-user", "--help")
     assert "--senha-stdin" in r.stdout and "env var: SENHA_USUARIO" in r.stdout
+    # click's own words too: the usage line, the headings, the help option's line.
+    for comando in (("importar-historico",), ("os-sync",), ("os-sync", "status"), ("token",)):
+        r = rodar(ambiente_do_app(settings), *comando, "--help")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("Uso: ") and "\nOpções:\n" in r.stdout, r.stdout
+        assert "Mostra esta ajuda e sai." in r.stdout
+        assert not {"Usage", "Options", "Show this message"} & set(
+            re.findall(r"Usage|Options|Show this message", r.stdout)
+        )
+    assert "\nComandos:\n" in rodar(ambiente_do_app(settings), "os-sync", "--help").stdout
 
 
 def test_token_so_o_token_na_saida_padrao(settings: Settings) -> None:
@@ -118,6 +128,9 @@ def test_token_so_o_token_na_saida_padrao(settings: Settings) -> None:
     assert r.stderr.endswith(
         "Erro: valor inválido em --papel; use mecanico, gerente, admin. Veja --help.\n"
     )  # after the log's line saying it works without the database
+    r = rodar(env, "token", "--sub", "")  # a token the API would refuse: said now
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.endswith("Erro: --sub: Token sem a claim obrigatória 'sub'.\n")
     r = rodar({**env, "APP_ENV": "production", "SECRET_KEY": ""}, "token")
     assert (r.returncode, r.stdout) == (1, "")
     assert r.stderr.startswith("Configuração inválida: SECRET_KEY é obrigatória em produção")

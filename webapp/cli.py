@@ -23,7 +23,7 @@ from .pessoas.queries import PessoasQueries
 from .pessoas.repository import PessoasRepository
 from .previsao.service import PrevisaoService
 from .settings import Settings
-from .tokens import emitir
+from .tokens import emitir, problema_do_sub
 
 USUARIOS_DEMO = demo.USUARIOS_DEMO
 # Why the demo is never seeded into a database with anyone but its own users.
@@ -177,6 +177,9 @@ def token(sub: str, papel: str | None, minutos: int, sem_aud: bool) -> None:
 
     Só o token vai para a saída padrão (para TOKEN=$(...)); avisos e erros vão para a saída de
     erro."""
+    problema = problema_do_sub(sub)
+    if problema:  # a token the API would refuse: said now, not at its first call
+        _falhar(f"--sub: {problema}")
     settings = componente(Settings)
     extra = None if papel else {"tipo_token": "servico_interno"}
     jwt = emitir(settings, sub, role=papel, minutos=minutos, audience=not sem_aud, extra=extra)

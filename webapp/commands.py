@@ -1,7 +1,7 @@
 """The flask commands' own refusals in Portuguese: click answers a bad option (an unknown role,
 a word where a number goes, a missing --login) in English with exit status 2, before the
 command runs. `Comando` and `Grupo` say it in one Portuguese line and exit 1, as the commands'
-own refusals do."""
+own refusals do, and write --help's headings and its own line in Portuguese."""
 
 from __future__ import annotations
 
@@ -30,7 +30,31 @@ def em_portugues(erro: click.UsageError) -> str:
     return "argumentos a mais ou fora do lugar."
 
 
+class _Formatador(click.HelpFormatter):
+    """--help's headings in Portuguese (click writes them in English)."""
+
+    SECOES = {"Options": "Opções", "Commands": "Comandos"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "Uso: " if prefix is None else prefix)
+
+    def section(self, name: str) -> Any:
+        return super().section(self.SECOES.get(name, name))
+
+
+class _Contexto(click.Context):
+    formatter_class = _Formatador
+
+
 class _EmPortugues:
+    context_class = _Contexto
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        opcao = super().get_help_option(ctx)  # type: ignore[misc]
+        if opcao is not None:
+            opcao.help = "Mostra esta ajuda e sai."
+        return opcao
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)  # type: ignore[misc]

@@ -45,6 +45,21 @@ MINUTOS_PARA_OS = 5
 SUB_MAXIMO = 200
 
 
+def problema_do_sub(sub: str) -> str | None:
+    """Why a `sub` cannot be who did it in the history, or None. Blank: a change by nobody.
+    As any text shown: no control or invisible character (a right-to-left override would turn
+    the line around) and a length a line holds. Refused, not cleaned: a cleaned `sub` would be
+    someone else."""
+    if not sub.strip():
+        return "Token sem a claim obrigatória 'sub'."
+    if len(sub) > SUB_MAXIMO or limpar_texto(sub, linhas=False) != sub:
+        return (
+            f"Token com 'sub' inválido: caracteres de controle ou invisíveis, espaços nas "
+            f"pontas ou mais de {SUB_MAXIMO} caracteres."
+        )
+    return None
+
+
 def verificar(token: str, settings: Settings) -> Identidade:
     """Check signature, algorithm, exp, iss and aud; the caller's identity or TokenInvalido (and
     TokenSemPermissao for a role-less token that is no integration's)."""
@@ -59,16 +74,9 @@ def verificar(token: str, settings: Settings) -> Identidade:
     if USO_TOKEN in claims:
         raise TokenInvalido("Token emitido por esta fila para o sistema de OS: não vale nesta API.")
     sub = str(claims["sub"])
-    if not sub.strip():  # history would record a change by nobody
-        raise TokenInvalido("Token sem a claim obrigatória 'sub'.")
-    # The history records and shows `sub` as who did it: as any text shown, no control or
-    # invisible character (a right-to-left override would turn the line around) and a length
-    # a line holds. Refused, not cleaned: a cleaned `sub` would be someone else.
-    if len(sub) > SUB_MAXIMO or limpar_texto(sub, linhas=False) != sub:
-        raise TokenInvalido(
-            f"Token com 'sub' inválido: caracteres de controle ou invisíveis, espaços nas "
-            f"pontas ou mais de {SUB_MAXIMO} caracteres."
-        )
+    problema = problema_do_sub(sub)
+    if problema:
+        raise TokenInvalido(problema)
     if claims.get("role") is None:
         # The shop's auth service gives its login tokens (customers' too) no role: only
         # service tokens and the integrations configured by `sub` act as an integration. A
@@ -88,12 +96,16 @@ _MOTIVOS: tuple[tuple[type[Exception], str], ...] = (
     (jwt.InvalidAudienceError, "Audiência (aud) do token inválida."),
     (jwt.InvalidAlgorithmError, "Algoritmo do token não aceito."),
     (jwt.InvalidSignatureError, "Assinatura do token inválida."),
+    (jwt.exceptions.InvalidSubjectError, "A claim 'sub' do token deve ser texto."),
 )
+# Dates a JWT carries are JSON numbers (RFC 7519's NumericDate); PyJWT also takes the text
+# "1796…" for `exp`, which no conforming issuer writes.
+_DATAS = ("exp", "nbf", "iat")
 
 
 def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, Any]:
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             settings.secret_key,
             algorithms=[settings.algorithm],
@@ -107,6 +119,11 @@ def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, A
     except jwt.PyJWTError as erro:
         motivo = next((m for tipo, m in _MOTIVOS if isinstance(erro, tipo)), "Token inválido.")
         raise TokenInvalido(motivo) from None
+    for data in _DATAS:
+        valor = claims.get(data)
+        if data in claims and (isinstance(valor, bool) or not isinstance(valor, int | float)):
+            raise TokenInvalido(f"A claim '{data}' do token deve ser um número (segundos).")
+    return claims
 
 
 def emitir(

@@ -196,3 +196,21 @@ def test_token_emitido_pela_cli_funciona(client, settings: Settings) -> None:
 def test_health_e_docs_sao_abertos(client) -> None:
     for caminho in ("/health", "/health/ready", "/openapi.json", "/docs"):
         assert client.get(caminho).status_code == 200, caminho
+
+
+@pytest.mark.parametrize(
+    ("mudancas", "motivo"),
+    [
+        ({"sub": 123}, "A claim 'sub' do token deve ser texto."),
+        ({"exp": "9999999999"}, "A claim 'exp' do token deve ser um número (segundos)."),
+        ({"iat": "1700000000"}, "A claim 'iat' do token deve ser um número (segundos)."),
+    ],
+)
+def test_claims_de_tipo_errado_dizem_qual(
+    client, settings: Settings, mudancas: dict, motivo: str
+) -> None:
+    """RFC 7519: `sub` is text, the dates are numbers. A numeric-text `exp` was accepted (PyJWT
+    reads it with int()); a numeric `sub` got only "Token inválido."."""
+    r = chamar(client, _token(settings, role="gerente", **mudancas))
+    assert r.status_code == 401, r.json
+    assert r.json["detail"] == motivo

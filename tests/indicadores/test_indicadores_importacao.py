@@ -370,6 +370,14 @@ def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "Linha 2: “Cliente” longa demais (" in r.stderr
     assert "(aspas abertas nesta linha sem fechar?)" in r.stderr
+    # A field past the csv module's limit on its own line, without a quote: too long, said so.
+    longo = "\n".join([f"{MINIMO};Veículo", linha_minima(app, 1, fim) + ";" + "x" * 200_000])
+    r = importar(app, arquivo(tmp_path, longo))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "Linha 2: um campo desta linha é longo demais (mais de 131.072 caracteres)"
+    ), r.stderr
+    assert "aspas" not in r.stderr
 
 
 @pytest.mark.parametrize(

@@ -117,11 +117,17 @@ class LinhaRecusada(ValueError):
 
 def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
     """The csv module's reason (English) in words, on the line to look at: a field too big
-    is a quote opened where its record began (`inicio`) and never closed, which the module
-    notices only lines later (`linha`)."""
+    on a later line than its record began (`inicio`) is a quote opened there and never
+    closed, which the module notices only lines later (`linha`); on that same line, a field
+    too long."""
     if "NUL" in erro:
         return LinhaRecusada(
             linha, "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
+        )
+    if "field larger than field limit" in erro and linha <= inicio:
+        limite = f"{csv.field_size_limit():,}".replace(",", ".")
+        return LinhaRecusada(
+            linha, f"um campo desta linha é longo demais (mais de {limite} caracteres)"
         )
     if "field larger than field limit" in erro:
         return LinhaRecusada(
