@@ -20,6 +20,7 @@ from tests.paginas import csrf_de
 from webapp import sse
 from webapp.broker import ACESSO, MUDANCA, RESSINCRONIZAR, Broker, Evento
 from webapp.components import componente
+from webapp.configuracoes.queries import ConfiguracoesQueries
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.mongo import Mongo
 from webapp.pessoas.domain import Linha
@@ -124,9 +125,9 @@ def test_so_o_que_pode_revogar_acesso_vira_evento_de_acesso(app, api, usuarios_d
         token, documento = componente(ConfiguracoesRepository, app).criar_passe(
             "TV da recepção", "gerente"
         )
-        assert (
-            componente(ConfiguracoesRepository, app).verificar_passe(token) is not None
-        )  # notes its last use
+        valido = componente(ConfiguracoesQueries, app).passe_valido(token)
+        assert valido is not None
+        componente(ConfiguracoesRepository, app).anotar_uso(valido)  # notes its last use
         componente(PessoasRepository, app).registrar_entrada(
             "mecanico", Linha("entrar", "mecanico", datetime.now(UTC), "10.0.0.5")
         )

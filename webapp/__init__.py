@@ -50,6 +50,7 @@ from .previsao.service import PrevisaoService
 from .previsao.worker import PrevisaoWorker
 from .quadro import bp as quadro_bp
 from .quadro.repository import RecusadosRepository
+from .sessao.queries import SessoesQueries
 from .sessao.repository import (
     SESSOES,
     SESSOES_REVOGAM,
@@ -165,6 +166,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         ),
         tentativas,
         sessoes,
+        SessoesQueries(db),
         configuracoes,
         ConfiguracoesQueries(db),
         recusados,

@@ -11,7 +11,7 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 
 from ..fila.domain import Status
-from .repository import CONFIGURACOES, DOC_QUADRO, PASSES
+from .repository import CONFIGURACOES, DOC_QUADRO, PASSES, hash_passe
 
 # The revoked passes shown: the latest few (a shop revokes a pass per TV replaced, for years).
 REVOGADOS_MOSTRADOS = 10
@@ -32,6 +32,12 @@ class ConfiguracoesQueries:
     def __init__(self, db: Database) -> None:
         self.passes = db[PASSES]
         self.configuracoes = db[CONFIGURACOES]
+
+    def passe_valido(self, passe: str | None) -> dict[str, Any] | None:
+        """The active (not revoked) pass for this secret, or None (index token_hash_unico)."""
+        if not passe or len(passe) > 200:
+            return None
+        return self.passes.find_one({"hash": hash_passe(passe), "revogado_em": None})
 
     def passe_ativo(self, passe_id: ObjectId) -> bool:
         """Still valid? Open TV streams ask this periodically, so a revocation closes them."""

@@ -72,23 +72,17 @@ class ConfiguracoesRepository:
         resultado = self.passes.insert_one(documento)
         return passe, {**documento, "_id": resultado.inserted_id}
 
-    def verificar_passe(self, passe: str | None) -> dict[str, Any] | None:
-        """The active (not revoked) pass for this secret, or None; notes its use."""
-        if not passe or len(passe) > 200:
-            return None
-        instante = agora()
-        documento = self.passes.find_one({"hash": hash_passe(passe), "revogado_em": None})
-        if documento is None:
-            return None
-        ultimo = documento.get("ultimo_uso_em")
-        if ultimo is None or instante - ultimo >= INTERVALO_ULTIMO_USO:
-            # Only on the pass as read: not revoked meanwhile, nor noted by another request.
-            self.passes.update_one(
-                {"_id": documento["_id"], "revogado_em": None, "ultimo_uso_em": ultimo},
-                {"$set": {"ultimo_uso_em": instante}},
-            )
-            documento["ultimo_uso_em"] = instante
-        return documento
+    def anotar_uso(self, passe: dict[str, Any]) -> None:
+        """Note a valid pass's use (queries.passe_valido read it), at most once a minute, and
+        only on the pass as read: not revoked meanwhile, nor noted by another request."""
+        instante, ultimo = agora(), passe.get("ultimo_uso_em")
+        if ultimo is not None and instante - ultimo < INTERVALO_ULTIMO_USO:
+            return
+        self.passes.update_one(
+            {"_id": passe["_id"], "revogado_em": None, "ultimo_uso_em": ultimo},
+            {"$set": {"ultimo_uso_em": instante}},
+        )
+        passe["ultimo_uso_em"] = instante
 
     def revogar_passe(self, passe_id: str, por: str) -> dict[str, Any] | None:
         """Revoke; the revoked document, or None if there is no such active pass."""

@@ -138,12 +138,20 @@ def _passe() -> str | None:
     return request.args.get("token") or request.cookies.get(COOKIE)
 
 
+def _passe_em_uso(passe: str | None) -> dict[str, Any] | None:
+    """The active pass for this secret, its use noted (/configuracoes shows it), or None."""
+    documento = componente(ConfiguracoesQueries).passe_valido(passe)
+    if documento is not None:
+        componente(ConfiguracoesRepository).anotar_uso(documento)
+    return documento
+
+
 @bp.get("")
 def index() -> Response:
     """The TV page. Without a valid pass: 403 and nothing about the queue. A pass in the
     address moves into a cookie and the address loses it, so it never lands in a log, a
     history or a Referer afterwards."""
-    if componente(ConfiguracoesRepository).verificar_passe(_passe()) is None:
+    if _passe_em_uso(_passe()) is None:
         return _proibido()
     if "token" in request.args:
         resposta = redirect(url_for("painel.index"), code=303)
@@ -170,7 +178,7 @@ def eventos_painel() -> Response:
     """The TV's live stream: the whole display first, then each change. Its pass from the
     cookie only: the page (never this stream) takes one from the address, once, and moves it
     into the cookie, so no address that opens the wall's data stays in a log."""
-    documento = componente(ConfiguracoesRepository).verificar_passe(request.cookies.get(COOKIE))
+    documento = _passe_em_uso(request.cookies.get(COOKIE))
     if documento is None:
         return _proibido()
     passe_id: ObjectId = documento["_id"]

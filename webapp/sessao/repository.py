@@ -1,4 +1,5 @@
-"""Sign-in state kept in MongoDB, so it holds across processes and pods: failed sign-ins
+"""Every write of the sign-in state (reads: queries.py), kept in MongoDB so it holds across
+processes and pods: failed sign-ins
 (collection `tentativas_login`), throttled per login and address and per address; and the open
 sessions (collection `sessoes`), which sign-out ends for real (a copied cookie stops working)."""
 
@@ -148,10 +149,6 @@ class SessoesRepository:
             }
         )
         return sid
-
-    def ativa(self, sid: str) -> bool:
-        agora = datetime.now(UTC)
-        return self.sessoes.count_documents({"_id": sid, "expira_em": {"$gt": agora}}, limit=1) > 0
 
     def encerrar(self, sid: str) -> None:
         self.sessoes.delete_one({"_id": sid})

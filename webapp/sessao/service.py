@@ -11,7 +11,8 @@ from typing import TypeVar
 from ..components import componente
 from ..pessoas.domain import MuitasTentativas, Usuario
 from ..pessoas.queries import PessoasQueries
-from .repository import JANELA, SessoesRepository, TentativasRepository, chaves
+from .queries import SessoesQueries
+from .repository import JANELA, TentativasRepository, chaves
 
 MENSAGEM_LIMITE = "Muitas tentativas. Aguarde um minuto e tente novamente."
 MENSAGEM_CONTA = "Muitas tentativas com este usuário. Aguarde {s} s e tente novamente."
@@ -54,7 +55,7 @@ def carregar_usuario(id_sessao: str) -> Usuario | None:
     if (
         usuario is None
         or not usuario.sessao
-        or not componente(SessoesRepository).ativa(usuario.sessao)
+        or not componente(SessoesQueries).ativa(usuario.sessao)
     ):
         return None
     return usuario

@@ -1,0 +1,19 @@
+"""Every read of the sign-in state (sessao/repository.py writes): a session still open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo.database import Database
+
+from .repository import SESSOES
+
+
+class SessoesQueries:
+    def __init__(self, db: Database) -> None:
+        self.sessoes = db[SESSOES]
+
+    def ativa(self, sid: str) -> bool:
+        """Open and not expired (by `_id`): asked on every signed-in request."""
+        agora = datetime.now(UTC)
+        return self.sessoes.count_documents({"_id": sid, "expira_em": {"$gt": agora}}, limit=1) > 0
