@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..fila import outbox
-from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, Prioridade, Status, ano_aceito
+from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, Prioridade, Status, ano_aceito
 from ..mongo import INT64_MAX
 from ..previsao.queries import NENHUMA, Previsoes
 
@@ -45,8 +45,10 @@ def _inteiro_json(valor: Any) -> Any:
 # The bounds before the validator: pydantic then writes them as JSON Schema (exclusiveMinimum,
 # maximum) in /openapi.json; after it, they came out as its own "gt"/"le", which tools ignore.
 IdPositivo = Annotated[int, Field(gt=0, le=INT64_MAX), BeforeValidator(_inteiro_json)]
-TextoCurto = Annotated[str | None, Field(default=None, max_length=200)]
-TextoLongo = Annotated[str, Field(max_length=10_000)]
+TextoCurto = Annotated[
+    str | None, Field(default=None, max_length=TAMANHO_MAXIMO["veiculo"])
+]  # veiculo, cliente
+TextoLongo = Annotated[str, Field(max_length=TAMANHO_MAXIMO["diagnostico"])]
 # ISO 8601 in UTC with its offset, at MongoDB's millisecond precision (…T12:00:00.000+00:00):
 # every time answered as stored, whatever offset it was given in.
 Instante = Annotated[
@@ -66,10 +68,12 @@ class Corpo(BaseModel):
 class NovaOrdem(Corpo):
     ordem_servico_id: IdPositivo
     prioridade: Prioridade = Prioridade.NORMAL
-    placa: Annotated[str | None, Field(default=None, max_length=10)] = None
+    placa: Annotated[str | None, Field(default=None, max_length=TAMANHO_MAXIMO["placa"])] = None
     veiculo: TextoCurto = None
     cliente: TextoCurto = None
-    descricao: Annotated[str | None, Field(default=None, max_length=2_000)] = None
+    descricao: Annotated[
+        str | None, Field(default=None, max_length=TAMANHO_MAXIMO["descricao"])
+    ] = None
     previsao_entrega: AwareDatetime | None = None
 
     @field_validator("previsao_entrega")
@@ -97,7 +101,9 @@ class IniciarReparo(Corpo):
 
 
 class FinalizarReparo(Corpo):
-    observacoes_reparo: Annotated[str | None, Field(default=None, max_length=10_000)] = None
+    observacoes_reparo: Annotated[
+        str | None, Field(default=None, max_length=TAMANHO_MAXIMO["observacoes_reparo"])
+    ] = None
 
 
 class NovaPrioridade(Corpo):

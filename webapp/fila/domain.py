@@ -456,7 +456,7 @@ def planejar_passo(
         texto = limpar_texto(dados.get("diagnostico"))
         if not texto:
             raise DadosInvalidos("O diagnóstico não pode ser vazio.")
-        campos["diagnostico"] = texto
+        campos["diagnostico"] = _no_maximo("diagnostico", texto)
         campos["orcamento_aprovado"] = False
     elif acao is Acao.APROVAR_ORCAMENTO:
         campos["orcamento_aprovado"] = True
@@ -465,7 +465,8 @@ def planejar_passo(
         if mecanico is not None:
             campos["mecanico_responsavel_id"] = mecanico
     elif acao is Acao.FINALIZAR_REPARO:
-        campos["observacoes_reparo"] = limpar_texto(dados.get("observacoes_reparo"))
+        texto = limpar_texto(dados.get("observacoes_reparo"))
+        campos["observacoes_reparo"] = _no_maximo("observacoes_reparo", texto)
 
     mudanca = Mudanca(
         passo.requisitos,
@@ -613,6 +614,25 @@ def como_guardado(instante: datetime) -> datetime:
 
 # A new order's people's text, and whether each keeps its line breaks.
 CAMPOS_DE_TEXTO = {"cliente": False, "veiculo": False, "descricao": True}
+# The most characters each text of an order may have: the board's forms, the API's schemas and
+# the history's importer say the same (a plate is checked by its own rule, plates.py).
+TAMANHO_MAXIMO = {
+    "placa": 10,
+    "veiculo": 200,
+    "cliente": 200,
+    "descricao": 2_000,
+    "diagnostico": 10_000,
+    "observacoes_reparo": 10_000,
+}
+NOTA_MAXIMA = 200  # a hold's note
+
+
+def _no_maximo(campo: str, texto: str | None, maximo: int | None = None) -> str | None:
+    """`texto` when it fits its field; else DadosInvalidos, as the entry points say it."""
+    maximo = maximo or TAMANHO_MAXIMO[campo]
+    if texto is not None and len(texto) > maximo:
+        raise DadosInvalidos(f"{campo} deve ter no máximo {maximo:,} caracteres.".replace(",", "."))
+    return texto
 
 
 def nova_ordem(
@@ -630,7 +650,7 @@ def nova_ordem(
     }
     for campo, linhas in CAMPOS_DE_TEXTO.items():
         if isinstance(extras.get(campo), str):
-            extras[campo] = limpar_texto(extras[campo], linhas=linhas)
+            extras[campo] = _no_maximo(campo, limpar_texto(extras[campo], linhas=linhas))
     if "placa" in extras:
         try:
             extras["placa"] = validar_placa(extras["placa"])
@@ -681,7 +701,7 @@ EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
 
 def nota_da_pausa(motivo: MotivoPausa, nota: str | None) -> str | None:
     """A hold's note, trimmed; "Outro motivo" needs one (the board's form asks the same)."""
-    nota = limpar_texto(nota, linhas=False)
+    nota = _no_maximo("nota", limpar_texto(nota, linhas=False), NOTA_MAXIMA)
     if motivo is MotivoPausa.OUTRO and not nota:
         raise DadosInvalidos("Descreva o motivo da espera.")
     return nota

@@ -27,6 +27,7 @@ from ..fila.domain import (
     ANO_MAXIMO,
     ANO_MINIMO,
     IMPORTADA,
+    TAMANHO_MAXIMO,
     MotivoPausa,
     Prioridade,
     Status,
@@ -67,7 +68,7 @@ OPCIONAIS = (
 )  # fmt: skip
 
 MINUTO = 60.0
-TEXTO_MAXIMO = 200  # as the API's veiculo/cliente
+TEXTO_MAXIMO = TAMANHO_MAXIMO["veiculo"]  # veiculo, cliente: as the board and the API
 PLACA_MAXIMA = 10
 OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
 

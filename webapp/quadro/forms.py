@@ -27,6 +27,8 @@ from ..fila import labels
 from ..fila.domain import (
     ANO_MAXIMO,
     ANO_MINIMO,
+    NOTA_MAXIMA,
+    TAMANHO_MAXIMO,
     DadosInvalidos,
     MotivoPausa,
     Prioridade,
@@ -50,7 +52,7 @@ class NovaOrdemForm(Formulario):
         ],
     )
     prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
-    placa = StringField("Placa", validators=[Optional(), ate(10)])
+    placa = StringField("Placa", validators=[Optional(), ate(TAMANHO_MAXIMO["placa"])])
 
     def validate_placa(self, campo: Any) -> None:
         try:
@@ -58,9 +60,11 @@ class NovaOrdemForm(Formulario):
         except ValueError as erro:
             raise ValidationError(str(erro)) from None
 
-    veiculo = StringField("Veículo", validators=[Optional(), ate(200)])
-    cliente = StringField("Cliente", validators=[Optional(), ate(200)])
-    descricao = TextAreaField("Reclamação do cliente", validators=[Optional(), ate(2000)])
+    veiculo = StringField("Veículo", validators=[Optional(), ate(TAMANHO_MAXIMO["veiculo"])])
+    cliente = StringField("Cliente", validators=[Optional(), ate(TAMANHO_MAXIMO["cliente"])])
+    descricao = TextAreaField(
+        "Reclamação do cliente", validators=[Optional(), ate(TAMANHO_MAXIMO["descricao"])]
+    )
     previsao_entrega = DateTimeLocalField(
         labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -114,20 +118,23 @@ class NovaOrdemForm(Formulario):
 
 class DiagnosticoForm(Formulario):
     diagnostico = texto_obrigatorio(
-        labels.CAMPOS_TEXTO["diagnostico"], "Escreva o diagnóstico.", 10_000, TextAreaField
+        labels.CAMPOS_TEXTO["diagnostico"],
+        "Escreva o diagnóstico.",
+        TAMANHO_MAXIMO["diagnostico"],
+        TextAreaField,
     )
 
 
 class ReparoForm(Formulario):
     observacoes_reparo = TextAreaField(
         labels.CAMPOS_TEXTO["observacoes_reparo"],
-        validators=[Optional(), ate(10_000)],
+        validators=[Optional(), ate(TAMANHO_MAXIMO["observacoes_reparo"])],
     )
 
 
 class PausaForm(Formulario):
     motivo = SelectField("Motivo", choices=MOTIVOS, validators=[InputRequired("Escolha o motivo.")])
-    nota = StringField("Observação", validators=[ate(200)])
+    nota = StringField("Observação", validators=[ate(NOTA_MAXIMA)])
 
     def validate_nota(self, campo: Any) -> None:
         """The rule's own message, beside the field (the service checks it again)."""
