@@ -13,7 +13,7 @@ from playwright.sync_api import Route, expect
 from scripts.os_standin import OSStandIn
 from tests.helpers import servidor_http
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
-from webapp.clock import agora
+from webapp.clock import agora, duracao
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Acao, Ator, Papel, Prioridade, nova_ordem
@@ -380,3 +380,15 @@ def test_mostrar_mais_conta_o_que_os_pushes_trazem(
         api.post("/fila-execucao", {"ordem_servico_id": 9600 + n})
     expect(gerente.pagina.locator("#contagem-AGUARDANDO")).to_have_text("48", timeout=PRAZO_TV)
     expect(mais).to_have_text("Mostrar mais (8)")
+
+
+def test_o_tempo_tiquetaqueado_no_navegador_e_dito_como_o_servidor_diria(
+    usuarios_demo, abrir
+) -> None:
+    """static/duracao.js ticks a card's time between pushes; it must say it as clock.duracao
+    does, or a card's time changes words at the next push ("1 h 5 min" then "1 h 05 min")."""
+    pagina = abrir(DESKTOP).entrar("mecanico", "mecanico123").pagina
+    segundos = [0, 59.9, 60, 3_599, 3_600, 3_659, 3_660, 86_399, 86_400, 90_061, 864_000.5,
+                10 * 365 * 86_400]  # fmt: skip
+    no_navegador = pagina.evaluate("(s) => s.map((x) => window.oficinaDuracao(x))", segundos)
+    assert no_navegador == [duracao(s) for s in segundos]
