@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from flask import Flask
 
-from tests.helpers import Api
+from tests.helpers import Api, consultas_de
 from webapp.components import componente
 from webapp.mongo import Mongo
 
@@ -299,6 +299,40 @@ def test_pagina_cheia_diz_onde_esta_a_seguinte(api: Api) -> None:
         if link:
             assert link.endswith('; rel="next"') and "status=AGUARDANDO" in link
     assert vistos == [1, 2, 3, 4, 5] and paginas == 3
+
+
+def test_pagina_seguinte_pelo_cursor_nao_pula_o_que_ja_passou(api: Api, app: Flask) -> None:
+    """The Link's next page starts after the last item shown (`depois`, keyset), not past a
+    count of items: a deep page fetches its own documents only (an offset fetched every one
+    it stepped over), and an order added meanwhile ahead of the page does not make the next
+    page repeat an item. A cursor not of ours is a 400 in Portuguese."""
+    for n in range(1, 31):
+        api.criar(n)
+    r = api.get("/fila-execucao?status=AGUARDANDO&limit=10")
+    link = r.headers["Link"].split(">")[0].lstrip("<")
+    assert "depois=a." in link and "offset" not in link
+    api.criar(99, "URGENTE")  # ahead of everything: an offset would repeat item 10
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        r = api.get(link)
+    assert [i["ordem_servico_id"] for i in r.json] == list(range(11, 21))
+    lidas = [c for c in consultas if c["op"] == "query"]
+    assert lidas and all(c["docsExamined"] <= 10 for c in lidas), lidas
+    for ruim in ("x", "a.1.2", "a.9.1700000000000.zzz", "f.1700000000000.6b147aef7298250d4eb88f19"):
+        r = api.get(f"/fila-execucao?depois={ruim}")
+        assert r.status_code == 400 and r.json["detail"].startswith("depois: não é o fim"), r.json
+    r = api.get(f"{link}&offset=2")
+    assert r.status_code == 400 and r.json["detail"] == "Use depois ou offset, não os dois."
+    # Every status, and the whole list, page by cursor through to the end, each item once.
+    for status in ("", "status=AGUARDANDO&", "status=FINALIZADA&"):
+        endereco, vistos = f"/fila-execucao?{status}limit=7", []
+        while endereco:
+            r = api.get(endereco)
+            vistos += [i["ordem_servico_id"] for i in r.json]
+            link = r.headers.get("Link")
+            endereco = link.split(">")[0].lstrip("<") if link else None
+        assert sorted(vistos) == ([] if "FINALIZADA" in status else [*range(1, 31), 99])
+        assert len(vistos) == len(set(vistos))
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from ..clock import Clock
 from ..components import componente
 from ..errors import ErroHttp
 from ..fila.domain import Acao, Ator, EntradaInvalida, Papel, Status, ano_aceito
+from ..fila.queries import CursorInvalido, cursor_na_fila
 from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido
@@ -195,19 +196,25 @@ def adicionar(corpo: s.NovaOrdem) -> Any:
     ),
 )
 def listar(consulta: s.ListarParametros) -> Any:
-    itens = fila().listar(consulta.status, consulta.limit, consulta.offset)
+    if consulta.depois and consulta.offset:
+        raise EntradaInvalida(s.DEPOIS_OU_OFFSET)
+    try:
+        itens = fila().listar(consulta.status, consulta.limit, consulta.offset, consulta.depois)
+    except CursorInvalido:
+        raise EntradaInvalida(s.MENSAGEM_CURSOR) from None
     previsoes = _previsoes(itens)
     corpo = [_json(item, previsoes) for item in itens]
-    proximo = consulta.offset + consulta.limit
-    if len(itens) < consulta.limit or proximo > s.OFFSET_MAXIMO:
+    if len(itens) < consulta.limit:
         return corpo
     # A full page may not be the last: the next one's address (RFC 8288), so a client that
-    # follows links never stops at the default 100 without knowing. No count query.
+    # follows links never stops at the default 100 without knowing. No count query. After
+    # the last item shown (keyset), not past a count of items: an offset costs as many index
+    # entries stepped over, a cursor none.
     seguinte = url_for(
         "api.listar",
         status=consulta.status,
         limit=consulta.limit,
-        offset=proximo,
+        depois=cursor_na_fila(itens[-1]),
     )
     return corpo, 200, {"Link": f'<{seguinte}>; rel="next"'}
 

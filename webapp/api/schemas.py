@@ -119,6 +119,8 @@ class SemCorpo(Corpo):
 
 
 OFFSET_MAXIMO = 1_000_000
+MENSAGEM_CURSOR = "depois: não é o fim de uma página desta lista; siga o cabeçalho Link."
+DEPOIS_OU_OFFSET = "Use depois ou offset, não os dois."
 
 
 class ListarParametros(BaseModel):
@@ -128,7 +130,18 @@ class ListarParametros(BaseModel):
 
     status: Status | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=OFFSET_MAXIMO)
+    depois: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Onde a página anterior terminou: o endereço do cabeçalho Link (rel=next) "
+        "já o traz; cada página custa o mesmo, por mais funda que seja",
+    )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=OFFSET_MAXIMO,
+        description="Itens a pular (sem `depois`); prefira seguir o Link",
+    )
 
 
 class EntradaHistorico(BaseModel):

@@ -335,6 +335,11 @@ def cursor(item: dict[str, Any]) -> str:
     """Where a board column's page ends (the last card's sort key), for the next page."""
     if item.get("status") == Status.FINALIZADA:
         return f"f.{em_ms(item['dta_fim_reparo'])}.{item['_id']}"
+    return cursor_na_fila(item)
+
+
+def cursor_na_fila(item: dict[str, Any]) -> str:
+    """Where a page in the queue's order (ORDEM_FILA) ends: an open column's, the API's list."""
     return f"a.{item['prioridade_ordem']}.{em_ms(item['dta_criacao'])}.{item['_id']}"
 
 
@@ -386,18 +391,30 @@ def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
                     {"dta_fim_reparo": fim, "_id": {"$lt": oid}},
                 ]
             }
-        if not finalizada and len(partes) == 4 and partes[0] == "a":
-            ordem, criacao, oid = _ordem(partes[1]), _instante(partes[2]), ObjectId(partes[3])
-            return {
-                "$or": [
-                    {"prioridade_ordem": {"$gt": ordem}},
-                    {"prioridade_ordem": ordem, "dta_criacao": {"$gt": criacao}},
-                    {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
-                ]
-            }
+        if not finalizada:
+            return {"$or": _faixas_na_fila(cursor)}
     except (InvalidId, TypeError):
         raise CursorInvalido(cursor) from None
     raise CursorInvalido(cursor)
+
+
+def _faixas_na_fila(cursor: str) -> list[dict[str, Any]]:
+    """ "After this item" in the queue's order (a cursor_na_fila) as three index ranges, in
+    that order: the same priority and creation, a later _id; the same priority, created later;
+    a later priority. Each is one seek of an index in ORDEM_FILA (their $or is not: MongoDB
+    scans from the column's start and filters)."""
+    partes = cursor.split(".")
+    if len(partes) != 4 or partes[0] != "a":
+        raise CursorInvalido(cursor)
+    try:
+        ordem, criacao, oid = _ordem(partes[1]), _instante(partes[2]), ObjectId(partes[3])
+    except (InvalidId, TypeError):
+        raise CursorInvalido(cursor) from None
+    return [
+        {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
+        {"prioridade_ordem": ordem, "dta_criacao": {"$gt": criacao}},
+        {"prioridade_ordem": {"$gt": ordem}},
+    ]
 
 
 # domain.espera_mecanico as a query: waiting for a diagnosis, or approved for the repair, and
@@ -469,15 +486,29 @@ class FilaQueries:
 
     # --- lists (fila_por_status; fila_do_quadro) -------------------------------------------
 
-    def listar(self, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        """The API's list, in the queue's order. An open status: its column (fila_por_status).
-        All, or the finished: the board's orders only, in order (fila_do_quadro, named: the
-        finished ones by fila_por_status would step past every imported one)."""
-        consulta = {"status": status, **NAO_IMPORTADA} if status else dict(NAO_IMPORTADA)
-        cursor = self.fila.find(consulta).sort(ORDEM_FILA)
-        if status in (None, Status.FINALIZADA):
-            cursor = cursor.hint(FILA_DO_QUADRO)
-        return list(cursor.skip(offset).limit(limit))
+    def listar(
+        self, status: str | None, limit: int, offset: int = 0, depois: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The API's list, in the queue's order: past `offset` items, or after the item
+        `depois` (a cursor_na_fila; CursorInvalido when not one of ours), read as three index
+        ranges in turn (_faixas_na_fila), so a page costs its own items however deep it is,
+        where an offset fetches every item it steps over. An open status: its column
+        (fila_por_status; no imported order is open). All, or the finished: the board's
+        orders only, in order (fila_do_quadro, named: the finished ones by fila_por_status
+        would step past every imported one)."""
+        aberta = status is not None and status != Status.FINALIZADA
+        consulta: dict[str, Any] = {"status": status} if status else {}
+        if not aberta:
+            consulta.update(NAO_IMPORTADA)
+        itens: list[dict[str, Any]] = []
+        for faixa in _faixas_na_fila(depois) if depois else [{}]:
+            cursor = self.fila.find({**consulta, **faixa}).sort(ORDEM_FILA)
+            if not aberta:
+                cursor = cursor.hint(FILA_DO_QUADRO)
+            itens += cursor.skip(offset).limit(limit - len(itens))
+            if len(itens) == limit:
+                break
+        return itens
 
     def pagina_coluna(
         self,

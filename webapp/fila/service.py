@@ -103,9 +103,13 @@ class FilaService:
         return item
 
     def listar(
-        self, status: Status | None = None, limit: int = 100, offset: int = 0
+        self,
+        status: Status | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        depois: str | None = None,
     ) -> list[dict[str, Any]]:
-        return self.queries.listar(status, limit, offset)
+        return self.queries.listar(status, limit, offset, depois)
 
     # --- changing --------------------------------------------------------------------------
 
