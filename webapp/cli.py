@@ -16,6 +16,7 @@ from .clock import Clock, agora
 from .commands import Comando
 from .components import componente
 from .fila import demo, labels
+from .fila.repository import FilaRepository
 from .fila.service import FilaService
 from .mongo import Indices
 from .pessoas.domain import PAPEIS
@@ -83,7 +84,10 @@ def flask_cmd() -> str:
 @click.command("init-db", cls=Comando)
 @with_appcontext
 def init_db() -> None:
-    """Cria os índices das coleções (pode rodar de novo)."""
+    """Cria os índices das coleções (pode rodar de novo).
+
+    Também completa os campos que faltam a ordens antigas (depois de restaurar um backup)."""
+    componente(FilaRepository).refazer_preenchimento()  # e.g. a database restored from an archive
     componente(Indices).criar()
     click.echo("Índices criados.")
     if not componente(PessoasQueries).ha_usuarios():

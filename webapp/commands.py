@@ -30,16 +30,42 @@ def em_portugues(erro: click.UsageError) -> str:
     return "argumentos a mais ou fora do lugar."
 
 
-class _Formatador(click.HelpFormatter):
-    """--help's headings in Portuguese (click writes them in English)."""
+# click's own words in --help (usage, value types, an option's extras), in Portuguese.
+_PALAVRAS = (
+    ("[OPTIONS]", "[OPÇÕES]"),
+    ("COMMAND [ARGS]...", "COMANDO [ARGUMENTOS]..."),
+    (" INTEGER RANGE", " INTEIRO"),
+    (" INTEGER", " INTEIRO"),
+    (" FLOAT", " NÚMERO"),
+    (" TEXT", " TEXTO"),
+    (" FILENAME", " ARQUIVO"),
+    (" FILE", " ARQUIVO"),
+    (" PATH", " CAMINHO"),
+    ("[required]", "[obrigatória]"),
+    ("env var: ", "variável: "),
+    ("default: ", "padrão: "),
+)
 
-    SECOES = {"Options": "Opções", "Commands": "Comandos"}
+
+def _traduzir(texto: str) -> str:
+    for ingles, portugues in _PALAVRAS:
+        texto = texto.replace(ingles, portugues)
+    return texto
+
+
+class _Formatador(click.HelpFormatter):
+    """--help in Portuguese: click writes its usage line, headings and extras in English."""
+
+    SECOES = {"Options": "Opções", "Commands": "Comandos", "Arguments": "Argumentos"}
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "Uso: " if prefix is None else prefix)
+        super().write_usage(prog, _traduzir(args), "Uso: " if prefix is None else prefix)
 
     def section(self, name: str) -> Any:
         return super().section(self.SECOES.get(name, name))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(_traduzir(a), _traduzir(b)) for a, b in rows], *args, **kwargs)
 
 
 class _Contexto(click.Context):

@@ -13,7 +13,11 @@ from flask.testing import FlaskClient
 from tests.helpers import consultas_de
 from tests.paginas import csrf_de
 from webapp.components import componente
-from webapp.configuracoes.queries import REVOGADOS_MOSTRADOS, ConfiguracoesQueries
+from webapp.configuracoes.queries import (
+    ATIVOS_MOSTRADOS,
+    REVOGADOS_MOSTRADOS,
+    ConfiguracoesQueries,
+)
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
 from webapp.fila.demo import USUARIOS_DEMO
 from webapp.fila.domain import Ator, Papel
@@ -355,3 +359,9 @@ def test_lista_de_passes_mostra_os_ativos_e_so_os_ultimos_revogados(app, gerente
     repositorio.revogar_passe(str(db[PASSES].find_one({"nome": "TV nova 0"})["_id"]), "gerente")
     pagina = gerente.get("/configuracoes").text
     assert "Outros 4 passes revogados, mais antigos, não aparecem aqui." in pagina
+    # A script that made passes by the hundred: the page shows a window of them too, and says so.
+    for n in range(ATIVOS_MOSTRADOS + 1):
+        repositorio.criar_passe(f"Script {n}", "gerente")
+    pagina = gerente.get("/configuracoes").text
+    assert "Outros 2 passes ativos, mais antigos, não aparecem aqui" in pagina
+    assert len(re.findall(r"<td>Script \d+</td>", pagina)) == ATIVOS_MOSTRADOS

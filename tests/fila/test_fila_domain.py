@@ -83,17 +83,17 @@ def test_textos_longos_demais_recusados_pelas_regras() -> None:
     assert domain.nova_ordem(
         1, Prioridade.NORMAL, "ana", agora, {"veiculo": "v" * maximo["veiculo"]}
     )
-    with pytest.raises(domain.DadosInvalidos, match="veiculo deve ter no máximo 200 caracteres"):
+    with pytest.raises(domain.DadosInvalidos, match="veiculo: deve ter no máximo 200 caracteres"):
         domain.nova_ordem(1, Prioridade.NORMAL, "ana", agora, {"veiculo": "v" * 201})
-    with pytest.raises(domain.DadosInvalidos, match="descricao deve ter no máximo 2.000"):
+    with pytest.raises(domain.DadosInvalidos, match="descricao: deve ter no máximo 2.000"):
         domain.nova_ordem(1, Prioridade.NORMAL, "ana", agora, {"descricao": "d" * 2_001})
     for acao, campo in (
         (Acao.FINALIZAR_DIAGNOSTICO, "diagnostico"),
         (Acao.FINALIZAR_REPARO, "observacoes_reparo"),
     ):
-        with pytest.raises(domain.DadosInvalidos, match=f"{campo} deve ter no máximo 10.000"):
+        with pytest.raises(domain.DadosInvalidos, match=f"{campo}: deve ter no máximo 10.000"):
             domain.planejar_passo(acao, {campo: "x" * 10_001}, "ana", agora)
-    with pytest.raises(domain.DadosInvalidos, match="nota deve ter no máximo 200"):
+    with pytest.raises(domain.DadosInvalidos, match="nota: deve ter no máximo 200"):
         domain.planejar_pausa(domain.MotivoPausa.OUTRO, "n" * 201, "ana", agora)
 
 

@@ -178,6 +178,12 @@ def test_itens_antigos_ganham_pausas_s_uma_vez(app: Flask, fila: FilaService) ->
     componente(FilaService, app).repo.criar_indices()
     assert colecao.find_one({"_id": com})["pausas_s"]["em_reparo"] == 1.0
     assert db[MIGRACOES].count_documents({}) == 1
+    # A database restored from an older archive (the marker kept): init-db fills again.
+    colecao.update_one({"_id": sem}, {"$unset": {"pausas_s": "", "etapa_desde": ""}})
+    r = app.test_cli_runner().invoke(args=["init-db"])
+    assert r.exit_code == 0, r.output
+    assert colecao.find_one({"_id": sem})["pausas_s"] == {}
+    assert colecao.find_one({"_id": sem})["etapa_desde"] is not None
 
 
 def test_historico_tem_teto_e_a_ordem_ainda_termina(app: Flask, api, pessoas) -> None:
@@ -201,6 +207,8 @@ def test_historico_tem_teto_e_a_ordem_ainda_termina(app: Flask, api, pessoas) ->
     r = gerente.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}, htmx=True)
     assert r.status_code == 409
     assert f"esta ordem já tem {HISTORICO_MAXIMO} registros no histórico" in r.text
+    # No one's change was in its way: none is named ("… tirou da espera às 10:03").
+    assert "continuam).</" in r.text and "às " not in r.text.split("registros no histórico")[1]
     r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     assert r.status_code == 409
     assert r.json["detail"].startswith("Não é possível alterar a prioridade: esta ordem já tem")

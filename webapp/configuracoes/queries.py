@@ -26,6 +26,7 @@ class Passes:
 
     mostrados: list[dict[str, Any]]
     revogados_ocultos: int
+    ativos_ocultos: int = 0
 
 
 class ConfiguracoesQueries:
@@ -46,9 +47,16 @@ class ConfiguracoesQueries:
     def listar_passes(self) -> Passes:
         """A window on the passes (index passes_por_situacao); the hash never leaves the
         database."""
-        ativos = self.passes.find({"revogado_em": None}, {"hash": 0}).sort(
-            [("revogado_em", DESCENDING), ("criado_em", DESCENDING)]
+        ativo = {"revogado_em": None}
+        ativos = list(
+            self.passes.find(ativo, {"hash": 0})
+            .sort([("revogado_em", DESCENDING), ("criado_em", DESCENDING)])
+            .limit(ATIVOS_MOSTRADOS + 1)
         )
+        ativos_ocultos = 0
+        if len(ativos) > ATIVOS_MOSTRADOS:
+            ativos_ocultos = self.passes.count_documents(ativo) - ATIVOS_MOSTRADOS
+            ativos = ativos[:ATIVOS_MOSTRADOS]
         revogado = {"revogado_em": {"$ne": None}}
         revogados = list(
             self.passes.find(revogado, {"hash": 0})
@@ -58,7 +66,7 @@ class ConfiguracoesQueries:
         ocultos = 0
         if len(revogados) == REVOGADOS_MOSTRADOS:
             ocultos = self.passes.count_documents(revogado) - REVOGADOS_MOSTRADOS
-        return Passes(list(ativos.limit(ATIVOS_MOSTRADOS)) + revogados, ocultos)
+        return Passes(ativos + revogados, ocultos, ativos_ocultos)
 
     def limites_colunas(self) -> dict[str, int | None]:
         """The soft limit of each column (None: no limit)."""

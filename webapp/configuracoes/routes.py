@@ -39,6 +39,7 @@ def _pagina(
         novo=novo or NovoPasseForm(formdata=None),
         passes=passes.mostrados,
         revogados_ocultos=passes.revogados_ocultos,
+        ativos_ocultos=passes.ativos_ocultos,
         autores=componente(PessoasQueries).nomes_por_login(
             t.get("criado_por") for t in passes.mostrados
         ),

@@ -116,15 +116,21 @@ class NaoEncontrada(ErroFila):
 class Conflito(ErroFila):
     """A change refused by the order's state now; `acao`: which says whose earlier change was in
     its way (causa): the change refused, or ATRIBUIR when the order's mechanic changed under a
-    manager's step taken for them (mecanico_ainda)."""
+    manager's step taken for them (mecanico_ainda). `de_alguem` False: no one's change was in
+    its way (a full history, HISTORICO_CABE), so none is named."""
 
     status = 409
 
     def __init__(
-        self, mensagem: str, item: dict[str, Any] | None = None, acao: Acao | None = None
+        self,
+        mensagem: str,
+        item: dict[str, Any] | None = None,
+        acao: Acao | None = None,
+        de_alguem: bool = True,
     ) -> None:
         super().__init__(mensagem, item)
         self.acao = acao
+        self.de_alguem = de_alguem
 
 
 class ChaveReutilizada(ErroFila):
@@ -552,7 +558,8 @@ def _mecanico(dados: Mapping[str, Any], *, obrigatorio: bool) -> int | None:
 # without end (a hold, a priority, a mechanic, a promise) are refused: a hold and resume
 # tapped in a loop grew one order to MongoDB's 16 MB limit, where every write failed and
 # every read carried megabytes. A real order has a few dozen; its steps (five at most) and
-# the resume of a hold are never refused for it, so it can always finish.
+# the resume of a hold are never refused for it, so it can always finish. (A manager's resend
+# to the OS service is not capped: it needs a send the OS service refused, each time.)
 HISTORICO_MAXIMO = 500
 HISTORICO_CABE = Requisito(
     "historico",
@@ -631,7 +638,9 @@ def _no_maximo(campo: str, texto: str | None, maximo: int | None = None) -> str 
     """`texto` when it fits its field; else DadosInvalidos, as the entry points say it."""
     maximo = maximo or TAMANHO_MAXIMO[campo]
     if texto is not None and len(texto) > maximo:
-        raise DadosInvalidos(f"{campo} deve ter no máximo {maximo:,} caracteres.".replace(",", "."))
+        # As the API says a field too long ("campo: deve ter no máximo …").
+        limite = f"{maximo:,}".replace(",", ".")
+        raise DadosInvalidos(f"{campo}: deve ter no máximo {limite} caracteres.")
     return texto
 
 

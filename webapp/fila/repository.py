@@ -213,6 +213,11 @@ class FilaRepository:
         # fields, rolled back to, would write items without them: drop this document then.
         migracoes.update_one({"_id": CAMPOS_DO_ITEM}, {"$currentDate": {"em": True}}, upsert=True)
 
+    def refazer_preenchimento(self) -> None:
+        """Forget that the one-off fill ran (init-db): the next criar_indices runs it again,
+        for a database restored from an archive made before these fields existed."""
+        self.db[MIGRACOES].delete_one({"_id": CAMPOS_DO_ITEM})
+
     def _preencher_pausas(self) -> None:
         """Items stored before `pausas_s` or `pausas_motivo_s` existed get both once, replayed
         from their history. Each write is conditional on the item's version. An item a step

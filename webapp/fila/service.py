@@ -352,7 +352,7 @@ class FilaService:
         atual = self.queries.obter(oid)
         if atual is None:
             raise NaoEncontrada(NAO_ENCONTRADA)
-        motivo, causa = None, acao
+        motivo, causa, de_alguem = None, acao, True
         if acao in domain.PASSOS:
             motivo = domain.motivo_recusa(domain.PASSOS[acao], atual, Papel.SERVICO)
         if motivo is None:
@@ -362,5 +362,6 @@ class FilaService:
                 motivo = falhou.motivo
                 if falhou.campo == "mecanico_responsavel_id":
                     causa = Acao.ATRIBUIR  # who was faster: the reassignment, not a step
+                de_alguem = falhou is not domain.HISTORICO_CABE
         motivo = motivo or "a ordem mudou durante a operação; tente novamente"
-        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, causa)
+        raise Conflito(f"Não é possível {labels.FAZER[acao]}: {motivo}.", atual, causa, de_alguem)

@@ -69,7 +69,6 @@ OPCIONAIS = (
 
 MINUTO = 60.0
 TEXTO_MAXIMO = TAMANHO_MAXIMO["veiculo"]  # veiculo, cliente: as the board and the API
-PLACA_MAXIMA = 10
 OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
 
 FORMATOS_DE_DATA = (
@@ -572,7 +571,7 @@ def _prioridade(texto: str) -> Prioridade:
 
 
 def _placa(texto: str) -> str | None:
-    if len(texto) > PLACA_MAXIMA + 10:
+    if len(texto) > TAMANHO_MAXIMO["placa"] + 10:
         raise _Recusa(f"“{COL_PLACA}” longa demais ({len(texto)} caracteres)")
     try:
         return validar_placa(texto or None)

@@ -149,7 +149,7 @@ def _recusa(
     # Whose text it is, for text kept to copy: a mechanic with several cars pastes it back.
     ordem = cards.rotulo_os(item or removida[0]) if item or removida else None
     if conflito is not None and item is not None:
-        feito = quem_fez(item, conflito.acao)
+        feito = quem_fez(item, conflito.acao) if conflito.de_alguem else None
         if feito:
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"

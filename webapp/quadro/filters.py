@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from ..fila.domain import Acao
@@ -20,6 +20,9 @@ TAMANHO_BUSCA = 40
 class Filtros:
     mecanico: int | None = None  # a mechanic's funcionario_id
     q: str = ""  # part of a plate, or an OS number
+    # The search box's maxlength (a filter's text, cut here anyway: unlike a form's field,
+    # nothing typed is lost by it).
+    TAMANHO_BUSCA: ClassVar[int] = TAMANHO_BUSCA
 
     @classmethod
     def de_args(cls, args: Any) -> Filtros:
