@@ -270,6 +270,16 @@ def test_host_ilegivel_e_400_em_portugues(
 # --- 4. Revocation ends an open stream quickly, however busy the queue ------------------------
 
 
+def _volta_a_abrir(cliente: FlaskClient, caminho: str) -> None:
+    """A stream refused (429) opens within 5 s of a place given back (a stream closed: its
+    place returns when the server notices, at its next beat)."""
+    limite = time.monotonic() + 5
+    while (resposta := cliente.get(caminho, buffered=False)).status_code != 200:
+        assert resposta.status_code == 429 and time.monotonic() < limite
+        time.sleep(0.05)
+    resposta.close()
+
+
 def test_um_acesso_nao_abre_visoes_sem_fim(rapido: Flask, gerente: FlaskClient, entrar) -> None:
     """One session may open as many streams as it likes, but only a few distinct views (a
     board's filters), each rendered once per change for its streams: the next distinct one
@@ -294,11 +304,7 @@ def test_um_acesso_nao_abre_visoes_sem_fim(rapido: Flask, gerente: FlaskClient, 
         leitores.append(leitor)
         assert outro.status_code == 200
         leitores.pop(1).fechar()  # busca1's only stream
-        limite = time.monotonic() + 5
-        while (resposta := mecanico.get("/eventos?q=outra", buffered=False)).status_code != 200:
-            assert resposta.status_code == 429 and time.monotonic() < limite
-            time.sleep(0.05)
-        resposta.close()
+        _volta_a_abrir(mecanico, "/eventos?q=outra")
     finally:
         for leitor in leitores:
             leitor.fechar()
@@ -326,11 +332,7 @@ def test_um_login_nao_toma_as_vagas_de_todas_as_telas(
         leitores.append(leitor)
         assert outro.status_code == 200
         leitores.pop(0).fechar()
-        limite = time.monotonic() + 5
-        while (resposta := mecanico.get("/eventos", buffered=False)).status_code != 200:
-            assert resposta.status_code == 429 and time.monotonic() < limite
-            time.sleep(0.05)
-        resposta.close()
+        _volta_a_abrir(mecanico, "/eventos")
     finally:
         for leitor in leitores:
             leitor.fechar()
