@@ -202,6 +202,18 @@ def test_destaque_e_de_quem_espera_a_oficina(app, client, api, segredo):
     assert "ESP4A60" in destaque and "OS 4860" in destaque, destaque
 
 
+def test_sem_destaque_o_painel_nao_diz_que_ninguem_espera(app, client, segredo):
+    """Cars just added (under a minute) are no "longest wait": the wall's line says no car
+    has waited a minute for a mechanic, never "Nenhuma ordem aguardando" above a column of
+    three waiting cars."""
+    for n in range(3):
+        adicionar(app, 4750 + n, minutos_atras=0)
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    destaque = re.search(r'<p id="painel-destaque"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert destaque.strip() == "Nenhum carro esperando mecânico há mais de 1 min"
+    assert '<span class="painel-contagem" id="painel-contagem-AGUARDANDO">3' in html
+
+
 def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
     tv = make_app(painel_max_cartoes=1)
     adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
