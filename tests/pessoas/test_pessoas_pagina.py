@@ -290,6 +290,20 @@ def test_ninguem_se_desativa_nem_muda_o_proprio_papel(app: Flask, gerente: Flask
     assert usuario.ativo and usuario.e_gerente and usuario.nome == "Gabriela Gerente"
 
 
+def test_ninguem_redefine_a_propria_senha(
+    app: Flask, gerente: FlaskClient, usuarios_demo, entrar: Entrar
+) -> None:
+    """ "Redefinir senha" on one's own page ended one's own session before the new password
+    could be shown, and the old one no longer opened: a manager locked out. One's own page
+    offers "Trocar a minha senha" (/senha); a reset posted anyway is refused, saying where."""
+    pagina = gerente.get("/pessoas/gerente").text
+    assert "Redefinir senha" not in pagina and 'href="/senha"' in pagina
+    r = postar(gerente, "/pessoas/gerente/senha")
+    assert r.status_code == 303
+    assert "use “Trocar senha”" in gerente.get(r.headers["Location"]).text  # still signed in
+    assert entrar(cliente(app), "gerente", "gerente123").status_code == 302  # old one works
+
+
 def test_pessoa_desconhecida_da_404(gerente: FlaskClient) -> None:
     assert gerente.get("/pessoas/ninguem").status_code == 404
     assert postar(gerente, "/pessoas/ninguem/desativar").status_code == 404

@@ -33,6 +33,7 @@ SENHA_INVISIVEL = (
 )
 SENHA_ATUAL_ERRADA = "A senha atual não confere."
 PROPRIO_PAPEL = "Você não pode alterar o seu próprio papel."
+PROPRIA_SENHA = "Para trocar a sua própria senha, use “Trocar senha” (no alto da página)."
 
 
 # What the record of sign-ins and changes says, per code (the /pessoas page and `access-log`).

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from ..fila import labels
 from ..fila.domain import Ator, Papel
 from .domain import (
+    PROPRIA_SENHA,
     PROPRIO_PAPEL,
     SENHA_ATUAL_ERRADA,
     ApenasAdmin,
@@ -153,8 +154,12 @@ class PessoasService:
     def redefinir_senha(self, login: str, quem: Ator) -> str:
         """A temporary password (returned, to be shown once); the person's sessions end and
         they must choose a new password at the next sign-in. Only an admin resets an admin's
-        (else whoever resets it could sign in as them)."""
+        (else whoever resets it could sign in as them). Nobody resets their own: their
+        session would end before the page could show the new password, and the old one would
+        no longer open (one's own password changes at /senha)."""
         login = normalizar_login(login)
+        if login == quem.id:
+            raise UsuarioInvalido(PROPRIA_SENHA)
         senha = senha_temporaria()
         self.repo.alterar_senha(
             login,
