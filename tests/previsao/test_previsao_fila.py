@@ -158,7 +158,27 @@ def test_risco_num_quantil_menor_sinaliza_menos_e_com_mais_certeza(cal, hist) ->
     assert {p.ordem_servico_id for p in p70 if p.em_risco} < {
         p.ordem_servico_id for p in p80 if p.em_risco
     }
-    assert all(p.chance_atraso > 0.2 for p in p80 if p.em_risco)
+    assert all(p.chance_atraso > 0.24 for p in p80 if p.em_risco)
+
+
+def test_prometida_pela_previsao_nao_volta_ao_risco_no_recalculo_seguinte(cal, hist) -> None:
+    """ "Prometer" makes the order's p80 its promise. A minute later nothing has moved but the
+    clock, and the p80 lands seconds past it: every such order came back flagged ("chance de
+    atrasar: 20 %"), a minute after the manager promised it. A p80 past the promise by less
+    than the runs can tell is not "at risk"; an hour later with no work done, the flag comes
+    back where the chance has really grown, and a promise at the p50 is flagged at once."""
+    marcos = {i: (AGORA - timedelta(minutes=10 * i),) for i in range(1, 13)}
+    antes = prever(cal, hist, abertas(*(aberta(i, NORMAL, m) for i, m in marcos.items())),
+                   [7, 8], AGORA).por_ordem()  # fmt: skip
+    prometidas = abertas(*(aberta(i, NORMAL, m, promessa=antes[i].p80) for i, m in marcos.items()))
+    for minutos in (1, 5):
+        depois = prever(cal, hist, prometidas, [7, 8], AGORA + timedelta(minutes=minutos))
+        assert not any(p.em_risco for p in depois.previsoes), minutos
+    uma_hora = prever(cal, hist, prometidas, [7, 8], AGORA + timedelta(hours=1)).previsoes
+    assert any(p.em_risco for p in uma_hora)
+    assert all(p.chance_atraso > 0.24 for p in uma_hora if p.em_risco)
+    cedo = abertas(*(aberta(i, NORMAL, m, promessa=antes[i].p50) for i, m in marcos.items()))
+    assert all(p.em_risco for p in prever(cal, hist, cedo, [7, 8], AGORA).previsoes)
 
 
 def test_chegadas_nao_acabam_antes_das_ordens_que_ultrapassam(cal) -> None:
