@@ -150,7 +150,16 @@
     denovo.focus({ preventScroll: true });
   }
 
-  const emAndamento = new WeakMap(); // source -> {id, status, coluna, no} when it was sent
+  const emAndamento = new WeakMap(); // source -> {id, status, coluna, no, vizinhos} when sent
+
+  // The card removed had the keyboard's focus (its confirm button): the focus goes to the card
+  // that was after it, or before it, not to <body>, unless it went somewhere meanwhile.
+  function aoLado(ids) {
+    const foco = document.activeElement;
+    if (foco && foco !== document.body && foco.isConnected) return;
+    const vizinho = ids.map((id) => document.getElementById(id)).find(Boolean);
+    if (vizinho) vizinho.focus({ preventScroll: true });
+  }
 
   document.addEventListener("htmx:before:request", (evento) => {
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
@@ -164,6 +173,11 @@
         status: cartao.dataset.status,
         coluna: umaColuna() ? colunaVisivel() : null,
         no: cartao,
+        // A removal takes the card off the page: the keyboard goes on from a neighbour.
+        vizinhos: fonte.matches('form[action$="/remover"]')
+          ? [cartao.nextElementSibling, cartao.previousElementSibling]
+            .filter((e) => e && e.id).map((e) => e.id)
+          : null,
       });
     }
   });
@@ -204,6 +218,10 @@
     let seguido = antes.no;
     const esperar = () => {
       const atual = document.getElementById(antes.id);
+      if (!atual && antes.vizinhos && status < 400) {
+        aoLado(antes.vizinhos);
+        return;
+      }
       if (atual && atual !== seguido) {
         seguido = atual;
         seguir(antes.id, antes, status >= 400);

@@ -274,3 +274,27 @@ def test_adicionar_os_pelo_teclado_deixa_o_foco_no_resultado(
     expect(p.locator("#nova-ordem")).to_contain_text("A OS 5401 já está na fila.")
     expect(p.get_by_label("Número da OS")).to_be_focused()
     assert gerente.erros == [e for e in gerente.erros if "409" in e], gerente.erros
+
+
+def test_remover_pelo_teclado_deixa_o_foco_no_cartao_ao_lado(
+    live_server: str, usuarios_demo, abrir
+) -> None:
+    """A removal confirmed by keyboard takes its card, and the focused button, off the page:
+    the focus goes to the card that was after it, never to <body> (the next Tab at the top of
+    the page)."""
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    for numero in ("5501", "5502", "5503"):
+        p.get_by_text("Adicionar OS", exact=True).click()
+        p.get_by_label("Número da OS").fill(numero)
+        p.get_by_label("Número da OS").press("Enter")
+        expect(p.locator("li.cartao", has_text=f"OS {numero}")).to_be_visible()
+    meio = p.locator("li.cartao", has_text="OS 5502")
+    meio.get_by_role("link", name="Mais ações da OS 5502").click()
+    meio.get_by_text("Remover", exact=True).click()
+    meio.get_by_role("button", name="Confirmar remoção").focus()
+    p.keyboard.press("Enter")
+    expect(p.locator("li.cartao", has_text="OS 5502")).to_have_count(0)
+    depois = p.locator("li.cartao", has_text="OS 5503")
+    expect(depois).to_be_focused()
+    assert gerente.erros == [], gerente.erros
