@@ -112,3 +112,14 @@ def test_aviso_de_um_envio_recusado_some_quando_o_mesmo_formulario_salva(
     p.get_by_role("button", name="Salvar limites").click()
     expect(p.locator("#limites .aviso-ok")).to_be_visible()
     expect(aviso).to_have_count(0)
+
+
+def test_passe_sem_nome_deixa_o_foco_no_nome(usuarios_demo, abrir) -> None:
+    """A TV pass refused for an empty name: the focus on the name field (the answer redrew
+    the section, and the focus was left on <body>)."""
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    p.goto("/configuracoes")
+    p.get_by_role("button", name="Criar passe").click()
+    expect(p.locator("#passes")).to_contain_text("Dê um nome à tela")
+    expect(p.get_by_label("Nome da tela")).to_be_focused()
