@@ -239,6 +239,13 @@ def test_desativar_encerra_a_sessao_aberta_e_impede_a_entrada(
     marcos = cliente(app)
     entrar(marcos, "mecanico", "mecanico123")
     assert marcos.get("/").status_code == 200
+    # One tap does not do it: "Desativar" opens its confirmation (a <details>, without
+    # JavaScript too), which names the person and what follows.
+    pagina = gerente.get("/pessoas/mecanico").text
+    confirmar = re.search(r'<details class="form-extra">\s*<summary class="botao perigo">'
+                          r"Desativar</summary>(.*?)</details>", pagina, re.S)  # fmt: skip
+    assert confirmar and "Desativar Marcos Mecânico?" in confirmar[1]
+    assert "Confirmar desativação" in confirmar[1]
     r = postar(gerente, "/pessoas/mecanico/desativar")
     assert r.status_code == 303
     pagina = gerente.get(r.headers["Location"]).text
