@@ -246,7 +246,7 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
         f"/ordens/{oficina['em_risco']}/prometer",
         data={"csrf_token": gerente.token, "promessa": previsao.prometer, "voltar": "/indicadores"},
     )
-    assert resposta.status_code == 303 and resposta.headers["Location"] == "/indicadores#em-risco"
+    assert resposta.status_code == 303 and resposta.headers["Location"] == "/indicadores"
     depois = gerente.pagina("/indicadores")
     assert "Nenhuma ordem em risco de atrasar agora." in depois
 

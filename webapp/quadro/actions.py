@@ -74,7 +74,9 @@ def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Resp
         destino = "/"
     ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     if destino.startswith("/indicadores"):
-        ancora = "#em-risco"  # a promise adopted from the list of orders at risk
+        # A promise adopted from the list of orders at risk, at the top of the page: the page
+        # from its start, where the outcome is said (an #em-risco scrolled it out of view).
+        ancora = ""
     return redirect(destino + ancora, code=303)
 
 
