@@ -708,6 +708,21 @@ def test_historico_conta_ate_mil(api: Api, pessoas, app: Flask) -> None:
     assert len(_os_da_tabela(html)) == 25
 
 
+def test_finalizada_depois_da_promessa_diz_no_cartao(api: Api, pessoas) -> None:
+    """A finished card keeps its promise: when it finished after it, the card and the order's
+    page say so, as /indicadores counts it ("Finalizadas depois da previsão"); one that
+    finished in time says nothing more."""
+    depois = api.criar(911, previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
+    a_tempo = api.criar(912, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]
+    for fila_id in (depois, a_tempo):
+        api.levar_ate(fila_id, "finalizar-reparo")
+    html = pessoas["mecanico"].pagina()
+    assert "Entrega 01/01 10:00 · finalizada depois</span>" in cartao_html(html, depois)
+    assert "finalizada depois" not in cartao_html(html, a_tempo)
+    assert "entrega-atrasada" not in cartao_html(html, a_tempo)
+    assert "(finalizada depois dela)" in pessoas["mecanico"].pagina(f"/ordens/{depois}")
+
+
 def test_previsao_vencida_fica_vermelha_e_tempo_muda_de_cor(api: Api, pessoas, app: Flask) -> None:
     atrasada = api.criar(901, "URGENTE", previsao_entrega="2020-01-01T10:00:00-03:00")["fila_id"]
     no_prazo = api.criar(902, previsao_entrega="2099-01-01T10:00:00-03:00")["fila_id"]

@@ -213,7 +213,8 @@ class Cartao:
     alerta: Alerta = Alerta.OK
     diagnostico: str | None = None
     previsao_entrega: datetime | None = None
-    entrega_atrasada: bool = False
+    entrega_atrasada: bool = False  # open, past its promise
+    entregue_depois: bool = False  # finished after its promise (as /indicadores counts it)
     pausa: dict[str, Any] | None = None
     tempo_pausa: str | None = None
     segundos_pausa: float = 0.0  # on hold for this long (quadro-relogio.js ticks it on)
@@ -389,6 +390,12 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
+        entregue_depois=bool(
+            previsao
+            and finalizada
+            and item.get("dta_fim_reparo")
+            and item["dta_fim_reparo"] > previsao
+        ),
         pausa=({**pausa, "rotulo": labels.MOTIVOS_PAUSA[pausa["motivo"]]} if pausa else None),
         tempo_pausa=duracao(em_pausa) if pausa else None,
         segundos_pausa=em_pausa,

@@ -69,6 +69,7 @@ MOTIVOS_PAUSA_CURTOS = {
 # page's #quadro, data-palavras): one wording.
 LEITURA_ALERTA = {"atencao": " (atenção)", "atraso": " (atrasado)"}
 ENTREGA_ATRASADA = " · atrasada"
+ENTREGUE_DEPOIS = " · finalizada depois"  # a finished order's promise it missed
 
 # Each step as a button says it ("Iniciar diagnóstico") and as a rule's message reads it.
 PASSOS = {
