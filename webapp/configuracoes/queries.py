@@ -47,26 +47,18 @@ class ConfiguracoesQueries:
     def listar_passes(self) -> Passes:
         """A window on the passes (index passes_por_situacao); the hash never leaves the
         database."""
-        ativo = {"revogado_em": None}
-        ativos = list(
-            self.passes.find(ativo, {"hash": 0})
-            .sort([("revogado_em", DESCENDING), ("criado_em", DESCENDING)])
-            .limit(ATIVOS_MOSTRADOS + 1)
-        )
-        ativos_ocultos = 0
-        if len(ativos) > ATIVOS_MOSTRADOS:
-            ativos_ocultos = self.passes.count_documents(ativo) - ATIVOS_MOSTRADOS
-            ativos = ativos[:ATIVOS_MOSTRADOS]
-        revogado = {"revogado_em": {"$ne": None}}
-        revogados = list(
-            self.passes.find(revogado, {"hash": 0})
-            .sort([("revogado_em", DESCENDING), ("criado_em", DESCENDING)])
-            .limit(REVOGADOS_MOSTRADOS)
-        )
-        ocultos = 0
-        if len(revogados) == REVOGADOS_MOSTRADOS:
-            ocultos = self.passes.count_documents(revogado) - REVOGADOS_MOSTRADOS
+        ativos, ativos_ocultos = self._janela({"revogado_em": None}, ATIVOS_MOSTRADOS)
+        revogados, ocultos = self._janela({"revogado_em": {"$ne": None}}, REVOGADOS_MOSTRADOS)
         return Passes(ativos + revogados, ocultos, ativos_ocultos)
+
+    def _janela(self, filtro: dict[str, Any], limite: int) -> tuple[list[dict[str, Any]], int]:
+        """The first `limite` passes matching `filtro`, most recently revoked then created
+        first, and how many more there are (counted only when the window is full)."""
+        ordem = [("revogado_em", DESCENDING), ("criado_em", DESCENDING)]
+        passes = list(self.passes.find(filtro, {"hash": 0}).sort(ordem).limit(limite))
+        if len(passes) < limite:
+            return passes, 0
+        return passes, self.passes.count_documents(filtro) - limite
 
     def limites_colunas(self) -> dict[str, int | None]:
         """The soft limit of each column (None: no limit)."""

@@ -268,3 +268,11 @@ EDICAO_CONCORRENTE = (
     "Este cadastro mudou enquanto você editava (outra pessoa salvou): nada foi salvo. "
     "Confira como está agora e salve de novo."
 )
+
+
+class EdicaoConcorrente(UsuarioInvalido):
+    """Someone saved the record since the page was drawn (EDICAO_CONCORRENTE): the page shows
+    it as it is now, to redo the change on."""
+
+    def __init__(self) -> None:
+        super().__init__(EDICAO_CONCORRENTE, "nome")

@@ -18,10 +18,10 @@ from werkzeug.security import generate_password_hash
 from ..clock import em_ms
 from ..mongo import atualizar_indices
 from .domain import (
-    EDICAO_CONCORRENTE,
     EDITAVEIS,
     FORMATO_LOGIN,
     ApenasAdmin,
+    EdicaoConcorrente,
     Linha,
     UltimoAdmin,
     Usuario,
@@ -204,7 +204,7 @@ class PessoasRepository:
         change is made by someone who is not an admin, so it applies only to a user who is not
         one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
         (UltimoAdmin). `lido_em`: the `atualizado_em` of the record the edit was made on; any
-        change since (another manager's edit, a reset) refuses it (EDICAO_CONCORRENTE).
+        change since (another manager's edit, a reset) refuses it (EdicaoConcorrente).
         `linha`: the record's line, written with the change and telling what it changed (none
         when it changed nothing)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
@@ -247,10 +247,10 @@ class PessoasRepository:
             if atual is None:
                 raise UsuarioInvalido(nao_encontrado(login))
             if lido_em is not None and em_ms(atual.get("atualizado_em")) != em_ms(lido_em):
-                raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
+                raise EdicaoConcorrente()
             if so_nao_admin:
                 raise ApenasAdmin()
-            raise UsuarioInvalido(EDICAO_CONCORRENTE, "nome")
+            raise EdicaoConcorrente()
         depois = _editado(antes, nome, papel, funcionario_id)
         if antes["papel"] != papel:
             depois["carimbo"] = novo_carimbo

@@ -19,8 +19,8 @@ from ..fila.domain import Ator, NaoEncontrada
 from ..forms import ConfirmarForm
 from ..urls import caminho_de, destino_seguro
 from .domain import (
-    EDICAO_CONCORRENTE,
     PROPRIO_PAPEL,
+    EdicaoConcorrente,
     MuitasTentativas,
     Usuario,
     UsuarioInvalido,
@@ -182,12 +182,12 @@ def editar(login: str) -> Any:
                 quem(),
                 lido_em=instante_da_versao(form.versao.data),
             )
+        except EdicaoConcorrente as erro:
+            # Saved by someone else meanwhile: the record as it is now, with its version, to
+            # redo the change on (the old form would be refused at every save).
+            flash(str(erro), "erro")
+            return _pagina_pessoa(_usuario(login), status=409)
         except UsuarioInvalido as erro:
-            if str(erro) == EDICAO_CONCORRENTE:
-                # Saved by someone else meanwhile: the record as it is now, with its version,
-                # to redo the change on (the old form would be refused at every save).
-                flash(str(erro), "erro")
-                return _pagina_pessoa(_usuario(login), status=409)
             marcar(form, erro, "nome")
         else:
             flash(f"Cadastro de {form.nome.data.strip()} salvo.", "ok")
