@@ -565,11 +565,10 @@ class FilaQueries:
         }  # fmt: skip
         # Today's finished by their own index, named: filtered by a mechanic, the planner
         # could take fila_por_mecanico and read that mechanic's whole history.
-        dicas = {Status.FINALIZADA: FINALIZADAS_DO_QUADRO}
         return {
             str(s): self.fila.count_documents(
                 {"$and": [colunas[s], consulta]} if consulta else colunas[s],
-                **({"hint": dicas[s]} if s in dicas else {}),
+                **({"hint": FINALIZADAS_DO_QUADRO} if s == Status.FINALIZADA else {}),
             )
             for s in Status
         }
