@@ -15,19 +15,16 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import generate_password_hash
 
-from ..clock import em_ms
 from ..mongo import atualizar_indices
 from .domain import (
     EDITAVEIS,
     FORMATO_LOGIN,
     ApenasAdmin,
-    EdicaoConcorrente,
     Linha,
     UltimoAdmin,
     Usuario,
     UsuarioInvalido,
     mudancas,
-    nao_encontrado,
     normalizar_login,
     problema_da_senha,
     validar_campos,
@@ -125,9 +122,6 @@ class PessoasRepository:
 
         return self._transacao(transacao)
 
-    def _existe(self, login: str) -> bool:
-        return self.usuarios.count_documents({"login": normalizar_login(login)}, limit=1) > 0
-
     def _hash(self, senha: str) -> str:
         if problema := problema_da_senha(senha):
             raise UsuarioInvalido(problema, "senha")
@@ -197,16 +191,17 @@ class PessoasRepository:
         so_nao_admin: bool = False,
         lido_em: datetime | None = None,
         linha: Linha | None = None,
-    ) -> tuple[Usuario, Usuario]:
+    ) -> tuple[Usuario, Usuario] | None:
         """Change a user's name, role and funcionario_id in one conditional update; (before,
-        after). A new role ends the user's open sessions (their new rights apply everywhere at
-        once, open boards included); a new name or number does not. `so_nao_admin`: the
-        change is made by someone who is not an admin, so it applies only to a user who is not
-        one at that moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
+        after), or None when nothing matched (the caller tells why). A new role ends the
+        user's open sessions (their new rights apply everywhere at once, open boards
+        included); a new name or number does not. `so_nao_admin`: the change is made by
+        someone who is not an admin, so it applies only to a user who is not one at that
+        moment, and makes nobody one (ApenasAdmin). Never leaves no active admin
         (UltimoAdmin). `lido_em`: the `atualizado_em` of the record the edit was made on; any
-        change since (another manager's edit, a reset) refuses it (EdicaoConcorrente).
-        `linha`: the record's line, written with the change and telling what it changed (none
-        when it changed nothing)."""
+        change since (another manager's edit, a reset) makes it match nothing. `linha`: the
+        record's line, written with the change and telling what it changed (none when it
+        changed nothing)."""
         nome, papel = validar_campos(nome, papel, funcionario_id)
         if so_nao_admin and papel == ADMIN:
             raise ApenasAdmin()
@@ -242,15 +237,7 @@ class PessoasRepository:
         except DuplicateKeyError as erro:
             raise _duplicado(erro, login, funcionario_id) from None
         if antes is None:
-            # The write decided; this read only tells why nothing changed.
-            atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"atualizado_em": 1})
-            if atual is None:
-                raise UsuarioInvalido(nao_encontrado(login))
-            if lido_em is not None and em_ms(atual.get("atualizado_em")) != em_ms(lido_em):
-                raise EdicaoConcorrente()
-            if so_nao_admin:
-                raise ApenasAdmin()
-            raise EdicaoConcorrente()
+            return None
         depois = _editado(antes, nome, papel, funcionario_id)
         if antes["papel"] != papel:
             depois["carimbo"] = novo_carimbo
@@ -264,8 +251,8 @@ class PessoasRepository:
         linha: Linha | None = None,
     ) -> bool:
         """Set `campos` with a new stamp (every open session of this user stops loading at its
-        next request) and write `linha`. False when the user exists but `condicao` does not
-        hold (nothing done, nothing written)."""
+        next request) and write `linha`. False when no such user or `condicao` does not hold
+        (nothing done, nothing written)."""
         campos = {
             **campos,
             "carimbo": secrets.token_urlsafe(12),
@@ -281,11 +268,7 @@ class PessoasRepository:
                 self._anotar(sessao, filtro["login"], linha)
             return bool(feito)
 
-        if not self._transacao(atualizar):
-            if self.usuarios.count_documents(filtro, limit=1) == 0:
-                raise UsuarioInvalido(nao_encontrado(login))
-            return False
-        return True
+        return bool(self._transacao(atualizar))
 
     def alterar_senha(
         self,
@@ -295,13 +278,13 @@ class PessoasRepository:
         temporaria: bool = False,
         so_nao_admin: bool = False,
         linha: Linha | None = None,
-    ) -> None:
+    ) -> bool:
         """New password; the user's open sessions end. `temporaria`: set by a manager, to be
         changed at the next sign-in. `so_nao_admin`: only if the user is not an admin at that
-        moment (ApenasAdmin otherwise). `linha`: the record's line, written with it."""
+        moment. False when nothing matched (the caller tells why). `linha`: the record's line,
+        written with it."""
         campos = {"senha_hash": self._hash(senha), "trocar_senha": temporaria}
-        if not self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None, linha):
-            raise ApenasAdmin()
+        return self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None, linha)
 
     def trocar_senha(
         self, login: str, senha: str, hash_conferido: str, linha: Linha | None = None
@@ -315,36 +298,26 @@ class PessoasRepository:
         self, login: str, ativo: bool, *, so_nao_admin: bool = False, linha: Linha | None = None
     ) -> bool:
         """Deactivate (open sessions end at their next request) or reactivate a user; False
-        when it already was. `so_nao_admin`: only if the user is not an admin at that moment
-        (ApenasAdmin otherwise). Never deactivates the last active admin (UltimoAdmin).
-        `linha`: the record's line, written only with a change."""
+        when nothing matched: it already was, there is no such user, or (`so_nao_admin`) the
+        user is an admin at that moment; the caller tells which. Never deactivates the last
+        active admin (UltimoAdmin). `linha`: the record's line, written only with a change."""
         condicao = {"ativo": {"$ne": ativo}, **(NAO_ADMIN if so_nao_admin else {})}
         if ativo:
-            mudou = self._atualizar(login, {"ativo": True}, condicao, linha)
-        else:
-            campos = {
-                "ativo": False,
-                "carimbo": secrets.token_urlsafe(12),
-                "atualizado_em": datetime.now(UTC),
-            }
-            filtro = {"login": normalizar_login(login), **condicao}
+            return self._atualizar(login, {"ativo": True}, condicao, linha)
+        campos = {
+            "ativo": False,
+            "carimbo": secrets.token_urlsafe(12),
+            "atualizado_em": datetime.now(UTC),
+        }
+        filtro = {"login": normalizar_login(login), **condicao}
 
-            def desativar(sessao: ClientSession) -> Any:
-                antes = self.usuarios.find_one_and_update(filtro, {"$set": campos}, session=sessao)
-                if antes is not None:
-                    self._anotar(sessao, antes["login"], linha)
-                return antes
+        def desativar(sessao: ClientSession) -> Any:
+            antes = self.usuarios.find_one_and_update(filtro, {"$set": campos}, session=sessao)
+            if antes is not None:
+                self._anotar(sessao, antes["login"], linha)
+            return antes
 
-            antes = self._sem_perder_o_ultimo_admin(desativar)
-            if antes is None and not self._existe(login):
-                raise UsuarioInvalido(nao_encontrado(login))
-            mudou = antes is not None
-        if not mudou and so_nao_admin:
-            # The write decided; this read only tells why nothing changed.
-            atual = self.usuarios.find_one({"login": normalizar_login(login)}, {"papel": 1})
-            if atual is not None and atual.get("papel") == ADMIN:
-                raise ApenasAdmin()
-        return mudou
+        return self._sem_perder_o_ultimo_admin(desativar) is not None
 
     def registrar_entrada(self, login: str, linha: Linha) -> None:
         """A sign-in: when the user last signed in (the /pessoas list) and its line. The stamp

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from ..clock import em_ms
 from ..fila import labels
 from ..fila.domain import Ator, Papel
 from .domain import (
@@ -14,6 +15,7 @@ from .domain import (
     PROPRIO_PAPEL,
     SENHA_ATUAL_ERRADA,
     ApenasAdmin,
+    EdicaoConcorrente,
     Linha,
     Usuario,
     UsuarioInvalido,
@@ -103,7 +105,7 @@ class PessoasService:
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido(PROPRIO_PAPEL, "papel")
         self._sem_ordens_no_numero_antigo(login, funcionario_id)
-        antes, depois = self.repo.editar(
+        feito = self.repo.editar(
             login,
             nome,
             papel,
@@ -112,6 +114,16 @@ class PessoasService:
             lido_em=lido_em,
             linha=self._linha("editar", quem),
         )
+        if feito is None:
+            atual = self._existente(login)
+            if lido_em is not None and em_ms(atual.documento.get("atualizado_em")) != em_ms(
+                lido_em
+            ):
+                raise EdicaoConcorrente()
+            if not quem.e_admin and atual.papel == Papel.ADMIN:
+                raise ApenasAdmin()
+            raise EdicaoConcorrente()
+        antes, depois = feito
         if mudancas(antes.documento, depois.documento).keys() & {"papel", "funcionario_id"}:
             self.mudou()
         return depois
@@ -134,6 +146,14 @@ class PessoasService:
                 "funcionario_id",
             )
 
+    def _existente(self, login: str) -> Usuario:
+        """The person as stored now, read only to tell why a conditional write matched
+        nothing (the write decided); UsuarioInvalido when there is no such person."""
+        usuario = self.queries.obter(login)
+        if usuario is None:
+            raise UsuarioInvalido(nao_encontrado(login))
+        return usuario
+
     def _papel(self, login: str) -> str | None:
         usuario = self.queries.obter(login)
         return usuario.papel.value if usuario else None
@@ -146,10 +166,13 @@ class PessoasService:
         if not ativo and login == quem.id:
             raise UsuarioInvalido("Você não pode desativar o seu próprio usuário.")
         linha = self._linha("reativar" if ativo else "desativar", quem)
-        mudou = self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin, linha=linha)
-        if mudou:
+        if self.repo.definir_ativo(login, ativo, so_nao_admin=not quem.e_admin, linha=linha):
             self.mudou()
-        return mudou
+            return True
+        atual = self._existente(login)
+        if not quem.e_admin and atual.papel == Papel.ADMIN:
+            raise ApenasAdmin()
+        return False
 
     def redefinir_senha(self, login: str, quem: Ator) -> str:
         """A temporary password (returned, to be shown once); the person's sessions end and
@@ -161,13 +184,15 @@ class PessoasService:
         if login == quem.id:
             raise UsuarioInvalido(PROPRIA_SENHA)
         senha = senha_temporaria()
-        self.repo.alterar_senha(
+        if not self.repo.alterar_senha(
             login,
             senha,
             temporaria=True,
             so_nao_admin=not quem.e_admin,
             linha=self._linha("redefinir_senha", quem),
-        )
+        ):
+            self._existente(login)
+            raise ApenasAdmin()
         return senha
 
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
@@ -191,6 +216,7 @@ class PessoasService:
             conferido.documento["senha_hash"],
             self._linha("trocar_senha", quem),
         ):
+            self._existente(usuario.login)
             raise UsuarioInvalido(
                 "A senha foi redefinida enquanto você a trocava: nada foi salvo.", "senha_atual"
             )
