@@ -415,6 +415,34 @@ def test_botoes_do_cartao_afastados_para_dedos_de_luva(
     assert mais["x"] - (passo["x"] + passo["width"]) >= 12, (passo, mais)
 
 
+# Past its padding, Chromium's select keeps about 16 px for its arrow.
+SETA_DO_SELECT = 16
+
+
+def test_motivos_da_espera_inteiros_num_tablet_deitado(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On a 1024-px tablet, where the board's four columns share the width, the hold form's
+    select shows its longest reason whole beside its arrow ("Aguardando peças" lost its "s")."""
+    api = ApiHttp(live_server, settings)
+    fila_id = em_reparo(api, 9905)
+    marcos = abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
+    cartao = marcos.cartao(fila_id, "EM_REPARO")
+    cartao.get_by_role("link", name="Mais ações da OS 9905").tap()
+    cartao.get_by_text("Colocar em espera").tap()
+    motivo = cartao.get_by_label("Motivo", exact=True)
+    expect(motivo).to_be_visible()
+    texto, largura = motivo.evaluate(
+        """e => {
+            const s = getComputedStyle(e), c = document.createElement("canvas").getContext("2d");
+            c.font = s.font;
+            const texto = Math.max(...[...e.options].map(o => c.measureText(o.text).width));
+            return [texto, e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
+        }"""
+    )
+    assert texto + SETA_DO_SELECT <= largura, (texto, largura)
+
+
 def test_no_tablet_em_pe_soltar_numa_aba_da_o_passo(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
