@@ -15,7 +15,7 @@ from tests.helpers import Api, LeitorSSE, consultas_de, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.configuracoes.repository import PASSES, ConfiguracoesRepository
-from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade, Status
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.painel import routes as painel_routes
@@ -415,7 +415,7 @@ def test_um_desenho_por_mudanca_para_todas_as_tvs(rapido, api, segredo):
     leitores = [stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")[1] for _ in range(2)]
     chamadas = []
     original = painel_routes._render
-    painel_routes._render = lambda: chamadas.append(1) or original()
+    painel_routes._render = lambda *args: chamadas.append(1) or original(*args)
     try:
         for leitor in leitores:
             leitor.proxima()
@@ -428,6 +428,31 @@ def test_um_desenho_por_mudanca_para_todas_as_tvs(rapido, api, segredo):
         painel_routes._render = original
         for leitor in leitores:
             leitor.fechar()
+
+
+def colunas_enviadas(html: str) -> list[str]:
+    return re.findall(r'hx-target="#painel-coluna-(\w+)"', html)
+
+
+def test_mudanca_no_lugar_leva_so_a_sua_coluna(app, rapido, api, segredo):
+    """A change that leaves an order in its column (a hold, a new priority) pushes that column,
+    the highlight and the footer, not the whole wall; a step between columns, all four."""
+    item = api.criar(4970, placa="SUA0A70")
+    _, leitor = stream_de_teste(tv_de(rapido, segredo), "/painel/eventos")
+    try:
+        assert colunas_enviadas(leitor.proxima()["data"]) == [str(s) for s in Status]
+        api.passo(item["fila_id"], "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+        passo = leitor.proxima(timeout=2, com="SUA0A70")["data"]
+        assert colunas_enviadas(passo) == [str(s) for s in Status]
+        componente(FilaService, app).pausar(
+            item["fila_id"], MotivoPausa.AGUARDANDO_PECAS, "junta", Ator("g", Papel.GERENTE)
+        )
+        espera = leitor.proxima(timeout=2, com="painel-pausa")["data"]
+        assert colunas_enviadas(espera) == ["EM_DIAGNOSTICO"]
+        assert 'hx-target="#painel-destaque"' in espera and 'hx-target="#painel-carga"' in espera
+        assert "SUA0A70" in espera
+    finally:
+        leitor.fechar()
 
 
 def test_promessa_vencida_na_tv_e_contada_no_rodape(app, client, segredo):

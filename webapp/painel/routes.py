@@ -2,8 +2,8 @@
 (`/painel/eventos`).
 
 A TV has no user session: it opens the page with its pass (webapp/configuracoes). A TV
-shows a few cards per column, so a push redraws the display's columns, once per change in this
-process however many TVs watch.
+shows a few cards per column, so a push redraws the columns a change can have moved (with the
+highlight and the footer), once per change in this process however many TVs watch.
 """
 
 from __future__ import annotations
@@ -56,14 +56,15 @@ class Painel:
     atrasadas: int = 0  # open orders late now, all of them (the board header's count)
 
 
-def montar() -> Painel:
-    """The whole display: each column's first cards, the counts, the limits, the highlight,
-    each active mechanic's load, the forecasts (one read with the summary)."""
+def montar(status: frozenset[Status] | None = None) -> Painel:
+    """The display: each column's first cards (only the columns in `status`; None: all), the
+    counts, the limits, the highlight, each active mechanic's load, the forecasts (one read
+    with the summary)."""
     hoje = componente(Clock).inicio_do_dia()
     q = componente(FilaQueries)
     limite = componente(Settings).painel_max_cartoes
     candidatos = q.aguardando_ha_mais_tempo(CANDIDATOS_DESTAQUE)
-    por_status = {s: q.coluna(s, limite, hoje) for s in Status}
+    por_status = {s: q.coluna(s, limite, hoje) for s in Status if status is None or s in status}
     todos = [i for itens in por_status.values() for i in itens] + candidatos
     ctx = contexto(None, todos, previsao=True)
     achado = cards.mais_antiga(candidatos, ctx)
@@ -81,6 +82,24 @@ def montar() -> Painel:
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
     return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado, contar_atrasadas())
+
+
+def colunas_movidas(lote: list[broker.Evento]) -> frozenset[Status] | None:
+    """The columns a batch of changes can have moved: an order added or changed in place moves
+    only its own column (its card, its order there, the count); a move between columns, a
+    removal, or anything else (a forecast, a setting) may move any, so None: all of them."""
+    movidas = set()
+    for evento in lote:
+        status = (evento.documento or {}).get("status")
+        if (
+            evento.tipo != broker.MUDANCA
+            or evento.operacao not in ("insert", "update")
+            or "status" in evento.campos
+            or status not in Status.__members__
+        ):
+            return None
+        movidas.add(Status(status))
+    return frozenset(movidas)
 
 
 def _servidor_ms() -> int:
@@ -101,8 +120,8 @@ def _desenho(painel: Painel) -> dict[str, Any]:
     }
 
 
-def _render() -> str:
-    return render_template("painel/_mudanca.html", **_desenho(montar()))
+def _render(status: frozenset[Status] | None = None) -> str:
+    return render_template("painel/_mudanca.html", **_desenho(montar(status)))
 
 
 def _render_carga() -> str:
@@ -190,8 +209,11 @@ def eventos_painel() -> Response:
         # setting saved (no batch) one per second and last change published, as the whole
         # state is (sse.transmitir): never a render older than a change a TV already showed.
         fonte = componente(Broker)
-        chave = broker.chave(lote) if lote else ("config", fonte.ultimo_seq, int(time.monotonic()))
-        return fonte.renderizar(("painel", chave), _render)
+        if not lote:
+            chave = ("config", fonte.ultimo_seq, int(time.monotonic()))
+            return fonte.renderizar(("painel", chave), _render)
+        movidas = colunas_movidas(lote)
+        return fonte.renderizar(("painel", broker.chave(lote)), lambda: _render(movidas))
 
     return sse.abrir(
         ("passe", passe_id),
