@@ -95,7 +95,7 @@ def colunas_movidas(lote: list[broker.Evento]) -> frozenset[Status] | None:
             evento.tipo != broker.MUDANCA
             or evento.operacao not in ("insert", "update")
             or "status" in evento.campos
-            or status not in Status.__members__
+            or status not in {s.value for s in Status}
         ):
             return None
         movidas.add(Status(status))
