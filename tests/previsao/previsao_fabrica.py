@@ -33,16 +33,18 @@ def historico(
     semente: int = 1,
     pausas: float = 0.0,
     pausa_h: float = 30.0,
+    dispersao: float = 0.5,
 ) -> Historico:
     """`n` orders finished over the last 60 days, each stage a log-normal working time around
-    its median (laid out on the shop's calendar, so nights and weekends fall in between); a
-    share `pausas` of the repairs held for about `pausa_h` wall-clock hours."""
+    its median (`dispersao`: its log's standard deviation; laid out on the shop's calendar, so
+    nights and weekends fall in between); a share `pausas` of the repairs held for about
+    `pausa_h` wall-clock hours."""
     rng = np.random.default_rng(semente)
     inicio = cal.somar(np.full(n, epoch(agora) - 60 * 86_400), rng.uniform(0, 300 * HORA, n))
     instantes = np.empty((n, 6))
     instantes[:, 0] = inicio
     for k, mediana in enumerate(medianas_h):
-        duracao = rng.lognormal(np.log(mediana * HORA), 0.5, n)
+        duracao = rng.lognormal(np.log(mediana * HORA), dispersao, n)
         instantes[:, k + 1] = cal.somar(instantes[:, k], duracao)
     seguradas = np.zeros((n, 5))
     com = rng.random(n) < pausas

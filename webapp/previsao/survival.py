@@ -146,16 +146,18 @@ def kaplan_meier(
     return tempos[houve], 1.0 - sobrevive[houve], int(e.sum()), int((~e).sum())
 
 
-def ajustar(duracoes: ArrayLike, terminou: ArrayLike) -> Distribuicao | None:
+def ajustar(
+    duracoes: ArrayLike, terminou: ArrayLike, excesso: float = INICIO_EXCESSO
+) -> Distribuicao | None:
     """The distribution of durations (censored where `terminou` is False); None without any
-    finished one."""
+    finished one. `excesso`: the quantile over which the tail's mean excess is measured."""
     d = np.asarray(duracoes, dtype=np.float64)
     e = np.asarray(terminou, dtype=bool)
     tempos, probs, eventos, censurados = kaplan_meier(d, e)
     if eventos == 0:
         return None
     tempos, probs = _ate_a_cauda(tempos, probs)
-    media = _media_cauda(d, e, tempos, probs)
+    media = _media_cauda(d, e, tempos, probs, excesso)
     tempos, probs = _desbastar(tempos, probs)
     return Distribuicao(tempos, probs, media, eventos, censurados)
 
@@ -319,11 +321,11 @@ def _desbastar(
 
 def _media_cauda(
     d: NDArray[np.float64], e: NDArray[np.bool_], tempos: NDArray[np.float64],
-    probs: NDArray[np.float64],
+    probs: NDArray[np.float64], excesso: float = INICIO_EXCESSO,
 ) -> float:  # fmt: skip
-    """Mean excess over the 80th percentile (or the last event time, when censoring keeps the
-    CDF below it): exposure beyond it over the events beyond it."""
-    limiar = float(np.interp(min(INICIO_EXCESSO, probs[-1]), probs, tempos))
+    """Mean excess over the `excesso` quantile (or the last event time, when censoring keeps
+    the CDF below it): exposure beyond it over the events beyond it."""
+    limiar = float(np.interp(min(excesso, probs[-1]), probs, tempos))
     acima = d > limiar
     exposicao = float((d[acima] - limiar).sum())
     eventos = int(e[acima].sum())
