@@ -5,7 +5,8 @@ A finished stage is an event; the stage an open order is in now is censored (it 
 least this long). Kaplan-Meier is the distribution-free estimate that uses both. We keep it as a
 piecewise-linear CDF through the event times (so that quantiles interpolate between observed
 durations), up to its 95th percentile; beyond that, an exponential tail whose mean is the mean
-excess over the 80th percentile (its maximum-likelihood estimate with censoring). The tail makes
+excess over a quantile (its maximum-likelihood estimate with censoring): the 80th by default,
+the 95th for work (model._por_prioridade), so that its mean is the history's. The tail makes
 every elapsed time, however long, have a finite, later finish: an order past everything ever
 seen still gets "a while more", never "already done".
 
@@ -21,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 CAUDA = 0.95  # the empirical part ends at this quantile; the exponential tail takes over
-INICIO_EXCESSO = 0.80  # the tail's mean is the mean excess over this quantile
+INICIO_EXCESSO = 0.80  # by default, the tail's mean is the mean excess over this quantile
 NOS = 512  # knots kept of the empirical CDF
 # The grid on which a law weighted by 1 / t is laid out (Distribuicao.amostrar_parada_em).
 _Q_PONDERADA, _PONTOS_PONDERADA = 0.9999, 512
