@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .text import filtro_de_formulario
+from .text import filtro_de_formulario, milhares
 
 # WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
 # field gives before any validator of ours runs, in the shop's words.
@@ -67,7 +67,7 @@ class Tamanho(Length):
 
 def ate(maximo: int) -> Tamanho:
     """At most `maximo` characters, said the same way in every form."""
-    return Tamanho(max=maximo, message=f"Use no máximo {maximo:,} caracteres.".replace(",", "."))
+    return Tamanho(max=maximo, message=f"Use no máximo {milhares(maximo)} caracteres.")
 
 
 def texto_obrigatorio(

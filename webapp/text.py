@@ -14,6 +14,11 @@ _QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 _DIGITAVEIS = frozenset("\u200c\u200d")
 
 
+def milhares(numero: int) -> str:
+    """A whole number as the shop writes it: 10.000, not 10,000."""
+    return f"{numero:,}".replace(",", ".")
+
+
 def invisivel(caractere: str) -> bool:
     """A character nobody sees or types again: a control (a NUL, an escape) or a format
     character (zero-width space, a bidi override that turns a card's text around, a BOM),

@@ -363,6 +363,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     mecanico_id = item.get("mecanico_responsavel_id")
     previsao = item.get("previsao_entrega")
     finalizada = item["status"] == Status.FINALIZADA
+    fim = item.get("dta_fim_reparo") if finalizada else None
     sinc = _sincronizacao(item, ctx)
     limiares = stages.limiares_s(prioridade, ctx.limites_alerta)
     return Cartao(
@@ -390,12 +391,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         diagnostico=_resumo(item.get("diagnostico")),
         previsao_entrega=previsao.astimezone(ctx.fuso) if previsao else None,
         entrega_atrasada=bool(previsao and not finalizada and previsao < instante),
-        entregue_depois=bool(
-            previsao
-            and finalizada
-            and item.get("dta_fim_reparo")
-            and item["dta_fim_reparo"] > previsao
-        ),
+        entregue_depois=bool(previsao and fim and fim > previsao),
         pausa=({**pausa, "rotulo": labels.MOTIVOS_PAUSA[pausa["motivo"]]} if pausa else None),
         tempo_pausa=duracao(em_pausa) if pausa else None,
         segundos_pausa=em_pausa,
@@ -405,12 +401,8 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         gerente=bool(papel and domain.pode(papel, Acao.ALTERAR_PRIORIDADE)) and not finalizada,
         pode_pausar=bool(papel and domain.pode(papel, Acao.PAUSAR)) and not finalizada,
         finalizada=finalizada,
-        tempo_total=duracao((item["dta_fim_reparo"] - item["dta_criacao"]).total_seconds())
-        if finalizada and item.get("dta_fim_reparo")
-        else None,
-        fim=item["dta_fim_reparo"].astimezone(ctx.fuso)
-        if finalizada and item.get("dta_fim_reparo")
-        else None,
+        tempo_total=duracao((fim - item["dta_criacao"]).total_seconds()) if fim else None,
+        fim=fim.astimezone(ctx.fuso) if fim else None,
         sincronizacao=sinc,
         pode_reenviar_os=bool(
             papel and sinc and sinc["status"] == "falhou" and domain.pode(papel, Acao.REENVIAR_OS)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from ..text import limpar_texto
+from ..text import limpar_texto, milhares
 from . import labels
 from .plates import validar_placa
 from .preconditions import (
@@ -639,8 +639,7 @@ def _no_maximo(campo: str, texto: str | None, maximo: int | None = None) -> str 
     maximo = maximo or TAMANHO_MAXIMO[campo]
     if texto is not None and len(texto) > maximo:
         # As the API says a field too long ("campo: deve ter no máximo …").
-        limite = f"{maximo:,}".replace(",", ".")
-        raise DadosInvalidos(f"{campo}: deve ter no máximo {limite} caracteres.")
+        raise DadosInvalidos(f"{campo}: deve ter no máximo {milhares(maximo)} caracteres.")
     return texto
 
 

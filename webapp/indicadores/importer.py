@@ -38,7 +38,7 @@ from ..fila.domain import (
 from ..fila.plates import validar_placa
 from ..fila.stages import INTERVALOS
 from ..previsao.calendar import Calendario
-from ..text import limpar_texto
+from ..text import limpar_texto, milhares
 from .export import CABECALHO, DATAS
 from .reconstruction import ARREDONDAMENTO_S, Folgas, reconstruir
 from .working_time import em_horario_de_funcionamento
@@ -125,7 +125,7 @@ def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
             linha, "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
         )
     if "field larger than field limit" in erro and linha <= inicio:
-        limite = f"{csv.field_size_limit():,}".replace(",", ".")
+        limite = milhares(csv.field_size_limit())
         return LinhaRecusada(
             linha, f"um campo desta linha é longo demais (mais de {limite} caracteres)"
         )
