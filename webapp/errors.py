@@ -7,7 +7,6 @@ import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from gunicorn.http.errors import NoMoreData, ParseException
-from markupsafe import escape
 from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import BadHost, HTTPException, RequestEntityTooLarge
 
@@ -82,20 +81,14 @@ def resposta(status: int, detail: str, headers: dict[str, str] | None = None) ->
         r = Response(
             render_template("_aviso.html", detail=detail, fonte=fonte), mimetype="text/html"
         )
-    elif isinstance(request.routing_exception, BadHost):
-        # No address can be built (a Host the app cannot read: werkzeug's BadHost), so no
-        # page of ours, which links its styles and the board: the words alone.
-        titulo = escape(TITULOS.get(status, "Erro"))
-        r = Response(
-            f'<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>{titulo}</title>'
-            f"<h1>{titulo}</h1><p>{escape(detail)}</p>",
-            mimetype="text/html",
-        )
     else:
+        # No address can be built (a Host the app cannot read: werkzeug's BadHost), so not
+        # the page of ours that links its styles and the board: the words alone.
+        sem_endereco = isinstance(request.routing_exception, BadHost)
+        pagina = "erro_sem_endereco.html" if sem_endereco else "erro.html"
+        titulo = TITULOS.get(status, "Erro")
         r = Response(
-            render_template(
-                "erro.html", status=status, titulo=TITULOS.get(status, "Erro"), detail=detail
-            ),
+            render_template(pagina, status=status, titulo=titulo, detail=detail),
             mimetype="text/html",
         )
     r.status_code = status
