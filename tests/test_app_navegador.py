@@ -64,7 +64,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
 
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()  # its form, on the card
-    cartao.get_by_label("Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
 
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
@@ -174,7 +174,9 @@ def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
 
     # A step that needs text opens its form instead of moving.
     arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-AGUARDANDO"))
-    formulario = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico")
+    formulario = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role(
+        "textbox", name="Diagnóstico"
+    )
     expect(formulario).to_be_visible()
     expect(formulario).to_be_focused()
 
@@ -192,7 +194,7 @@ def _digitando_quando_outro_muda(api: ApiHttp, mecanico: Pessoa, fila_id: str) -
     waits, the card says so."""
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    cartao.get_by_label("Diagnóstico").fill("Correia dentada no fim")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Correia dentada no fim")
     api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
     expect(cartao.locator(".aviso-atualizado")).to_be_visible(timeout=PRAZO_TV)
 
@@ -200,7 +202,7 @@ def _digitando_quando_outro_muda(api: ApiHttp, mecanico: Pessoa, fila_id: str) -
 def _desiste_e_ve_a_mudanca(mecanico: Pessoa, fila_id: str) -> None:
     """She clears and closes the form: the change that waited shows."""
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    cartao.get_by_label("Diagnóstico").fill("")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     mecanico.pagina.locator("h1, .topo").first.click()
     expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
@@ -280,7 +282,7 @@ def test_atualizacao_nao_atrapalha_quem_esta_digitando(
     mecanico = abrir(DESKTOP).entrar("mecanico", usuarios_demo["mecanico"]["senha"])
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
-    campo = cartao.get_by_label("Diagnóstico")
+    campo = cartao.get_by_role("textbox", name="Diagnóstico")
     campo.fill("Ruído no rolamento dianteiro")
 
     api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})

@@ -621,7 +621,7 @@ def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
     cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     texto = "Folga no braço oscilante; trocar bucha."
-    cartao.get_by_label("Diagnóstico").fill(texto)
+    cartao.get_by_role("textbox", name="Diagnóstico").fill(texto)
     pagina.evaluate("document.activeElement.blur()")
     meta = pagina.locator("meta[name=versao]")
     antiga = app.config["VERSAO"]
@@ -630,8 +630,10 @@ def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
     expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
     pagina.clock.run_for("00:35")  # two more beats
     expect(meta).to_have_attribute("content", antiga)  # not reloaded...
-    expect(cartao.get_by_label("Diagnóstico")).to_have_value(texto)  # ...the text is there
-    cartao.get_by_label("Diagnóstico").fill("")
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
+        texto
+    )  # ...the text is there
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("")
     pagina.evaluate("document.activeElement.blur()")
     pagina.clock.run_for("01:05")  # past the minute between reloads, and a beat
     expect(meta).to_have_attribute("content", "versao-nova-do-teste")

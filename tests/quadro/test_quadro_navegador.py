@@ -118,6 +118,29 @@ def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
 
 
+def test_o_passo_de_cada_cartao_diz_a_sua_ordem_a_um_leitor_de_tela(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A screen reader moving from button to button hears each alone: a column of "Iniciar
+    diagnóstico"s must each say which order. The label people see stays the step's."""
+    api = ApiHttp(live_server, settings)
+    espera = api.post("/fila-execucao", {"ordem_servico_id": 9211})["fila_id"]
+    diagnostico = api.post("/fila-execucao", {"ordem_servico_id": 9212})["fila_id"]
+    api.post(f"/fila-execucao/{diagnostico}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    botao = mecanico.cartao(espera, "AGUARDANDO").get_by_role(
+        "button", name="Iniciar diagnóstico da OS 9211", exact=True
+    )
+    expect(botao).to_have_text("Iniciar diagnóstico")
+    # The step that asks for text: its toggle is named so, and opens its form.
+    cartao = mecanico.cartao(diagnostico, "EM_DIAGNOSTICO")
+    alternar = cartao.get_by_label("Finalizar diagnóstico da OS 9212", exact=True)
+    expect(alternar).to_have_text("Finalizar diagnóstico")
+    alternar.click()
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_visible()
+    expect(cartao.get_by_role("link", name="Mais ações da OS 9212", exact=True)).to_be_visible()
+
+
 def test_sem_javascript_erro_depois_sucesso_nunca_405(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
@@ -204,7 +227,7 @@ def test_texto_digitado_sobrevive_a_um_409(
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
     texto = "Folga na caixa de direção; trocar terminais e alinhar."
-    cartao.get_by_label("Diagnóstico").fill(texto)
+    cartao.get_by_role("textbox", name="Diagnóstico").fill(texto)
     # Someone finishes the same diagnosis elsewhere while this person types.
     api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro texto"})
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()

@@ -61,7 +61,7 @@ def test_passo_com_texto_abre_o_formulario_com_o_teclado(
     cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
 
     cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
-    campo = cartao.get_by_label("Diagnóstico")
+    campo = cartao.get_by_role("textbox", name="Diagnóstico")
     expect(campo).to_be_focused()  # the keyboard opens with the form
     um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
     confirmar = cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico")
@@ -74,13 +74,13 @@ def test_passo_com_texto_abre_o_formulario_com_o_teclado(
     confirmar.tap()
     expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
     # A blank text too: the form stays open, says why, keeps the focus; still one of each.
-    cartao.get_by_label("Diagnóstico").fill("   ")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("   ")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
-    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_focused()
     um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
 
-    cartao.get_by_label("Diagnóstico").fill("Bateria sem carga; trocar.")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Bateria sem carga; trocar.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     expect(tablet.cartao(fila_id, "AGUARDANDO")).to_contain_text("Bateria sem carga")
     assert api.get(f"/fila-execucao/{fila_id}")["diagnostico"] == "Bateria sem carga; trocar."
@@ -96,11 +96,11 @@ def test_passo_com_texto_fecha_com_um_segundo_toque(
     cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
     passo = cartao.locator("summary").filter(has_text="Finalizar diagnóstico")
     passo.tap()
-    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_focused()
     formulario = cartao.locator("details.form-passo")  # its <summary> says "expanded"
     expect(formulario).to_have_attribute("open", "")
     passo.tap()
-    expect(cartao.get_by_label("Diagnóstico")).to_be_hidden()
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_hidden()
     expect(formulario).not_to_have_attribute("open", "")
 
 
@@ -156,15 +156,17 @@ def test_passo_com_texto_sem_javascript(
     p = abrir(TABLET, java_script_enabled=False, **TOQUE).entrar_sem_js("mecanico", "mecanico123")
     cartao = p.locator(f"#cartao-{fila_id}")
     cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
-    cartao.get_by_label("Diagnóstico").fill("   ")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("   ")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     # Refused: back on the board with the reason on top and the form open at the card.
     expect(p.locator("#resumo-erros")).to_contain_text("Corrija o campo marcado.")
     cartao = p.locator(f"#cartao-{fila_id}")
     expect(cartao.locator(".erro-campo")).to_contain_text("Escreva o diagnóstico.")
-    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()  # autofocus, no script
+    expect(
+        cartao.get_by_role("textbox", name="Diagnóstico")
+    ).to_be_focused()  # autofocus, no script
     um_passo_e_uma_confirmacao(cartao, "Finalizar diagnóstico")
-    cartao.get_by_label("Diagnóstico").fill("Correia dentada gasta.")
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Correia dentada gasta.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").tap()
     expect(p.locator(f"#cartoes-AGUARDANDO > #cartao-{fila_id}")).to_contain_text("Correia")
 
@@ -261,7 +263,9 @@ def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
 
     # The next tap is followed by the view: no toast then.
     tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator("summary").tap()
-    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico").fill("Vela suja.")
+    tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role("textbox", name="Diagnóstico").fill(
+        "Vela suja."
+    )
     tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role(
         "button", name="Confirmar: finalizar diagnóstico"
     ).tap()
@@ -319,8 +323,8 @@ def test_arrastar_de_novo_depois_que_um_soltar_abriu_o_formulario(
     # Dropped on "Aguardando": that step needs text, so the card opens its form.
     gerente.cartao(fila_id).drag_to(p.locator("#cartoes-AGUARDANDO"))
     cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
-    expect(cartao.get_by_label("Diagnóstico")).to_be_focused()
-    cartao.get_by_label("Diagnóstico").fill("Ruído na suspensão")
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_focused()
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Ruído na suspensão")
 
     # The next drag takes the card by its open form (its label, as a hand would grab it
     # anywhere): the card is dragged, no text is selected across the page, and the refusal
@@ -333,7 +337,7 @@ def test_arrastar_de_novo_depois_que_um_soltar_abriu_o_formulario(
         "Não é possível mover a OS 9901 para Em reparo"
     )
     assert p.evaluate(selecionado) == ""
-    campo = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_label("Diagnóstico")
+    campo = gerente.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role("textbox", name="Diagnóstico")
     expect(campo).to_have_value("Ruído na suspensão")
     expect(campo).to_be_focused()
 

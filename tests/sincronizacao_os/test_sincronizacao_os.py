@@ -540,7 +540,11 @@ def test_sem_url_api_os_eventos_ficam_pendentes_e_o_quadro_avisa(
     assert entrar(cliente, "gerente", usuarios_demo["gerente"]["senha"]).status_code == 302
     pagina = cliente.get("/").text
     assert "configure URL_API_OS com o endereço do sistema de OS" in pagina
-    assert "Sistema de OS: envio desligado" in cartao_html(pagina, fila_id)
+    # The whole shop's fact, said once by that banner, not on each card; the order's page
+    # still says that its steps wait.
+    assert "Sistema de OS" not in cartao_html(pagina, fila_id)
+    detalhe = cliente.get(f"/ordens/{fila_id}").text
+    assert "<dt>Sistema de OS</dt><dd>envio desligado</dd>" in detalhe
 
     # Configured later: what waited is delivered.
     _despachante(make_app(), "d2").processar_pendentes()
