@@ -770,7 +770,10 @@ def test_passo_reenviado_depois_da_resposta_perdida_ja_estava_salvo(api: Api, pe
     assert mecanico.passo(fila_id, "finalizar-diagnostico", texto, htmx=True).status_code == 200
     de_novo = mecanico.passo(fila_id, "finalizar-diagnostico", texto, htmx=True)
     assert de_novo.status_code == 200, de_novo.text
-    assert "Já estava salvo: Marcos Mecânico finalizou o diagnóstico às" in de_novo.text
+    # Said on the card, where the tap was, and on the page's line.
+    no_cartao = cartao_html(de_novo.text, fila_id)
+    assert '<p class="mensagem">Já estava salvo: Marcos Mecânico finalizou o' in no_cartao
+    assert 'hx-target="#anuncios" hx-swap="innerHTML">Já estava salvo: Marcos' in de_novo.text
     assert "não foi salvo" not in de_novo.text
     sem_js = mecanico.passo(fila_id, "finalizar-diagnostico", texto)
     assert sem_js.status_code == 303

@@ -119,9 +119,11 @@ def _responder(
             return _recusa(fila_id, estado, erro.status, erro.item, conflito=conflito)
         item = erro.item  # this tap again, its answer lost before: saved, said so
     if htmx():
+        # "Já estava salvo" also on the card, where the tap was (a retry whose first answer
+        # was lost reads it there, not only on the page's line).
         return partials.render_mudancas(
             [(fila_id, item)], current_user.papel, _filtros_da_pagina(), anunciar=salvo,
-            proprio=True,
+            estado={"mensagem": salvo} if salvo else None, proprio=True,
         )  # fmt: skip
     # A plain POST (no JavaScript, the order's page, "Prometer" on /indicadores): the page it
     # lands on says what was done, as the board's line does.
