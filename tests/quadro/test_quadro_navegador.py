@@ -4,6 +4,7 @@ with 2,000 open orders (a server that goes silent: tests/test_app_turno_navegado
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -116,6 +117,41 @@ def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
     cartao.get_by_role("button", name="Tentar de novo").click()
     expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+
+
+def test_toque_salvo_cuja_resposta_se_perdeu_diz_no_cartao_que_ja_estava_salvo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The tablet's Wi-Fi drops the answer of a step the server saved: the card says "não foi
+    salvo" (all it can know); "Tentar de novo" then says, on the card that moved, that it was
+    already saved, and the step is in the history once."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9221})["fila_id"]
+    mecanico = abrir(DESKTOP)
+    pagina = mecanico.pagina
+    retidos: list[Route] = []
+    pagina.route("**/eventos*", lambda rota: retidos.append(rota))  # no push moves the card
+    mecanico.entrar_sem_ligacao("mecanico", "mecanico123")
+
+    def perder(rota: Route) -> None:  # it reaches the server; its answer never comes back
+        rota.fetch()
+        rota.abort("connectionreset")
+
+    pagina.route("**/passo/iniciar-diagnostico", perder)
+    cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    cartao.get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(cartao.locator(".nao-salvo")).to_contain_text("não foi salvo")
+    assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
+    pagina.unroute("**/passo/iniciar-diagnostico")
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    movido = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(movido.locator(".mensagem")).to_have_text(
+        re.compile(r"^Já estava salvo: Marcos Mecânico iniciou o diagnóstico às \d\d:\d\d\.$")
+    )
+    expect(pagina.locator(".nao-salvo")).to_have_count(0)
+    historico = api.get(f"/fila-execucao/{fila_id}")["historico"]
+    assert [h["acao"] for h in historico].count("iniciar_diagnostico") == 1
+    pagina.unroute("**/eventos*")
 
 
 def test_o_passo_de_cada_cartao_diz_a_sua_ordem_a_um_leitor_de_tela(
