@@ -54,13 +54,28 @@
     return elemento;
   }
 
-  // Over the column tabs (#toasts lies on them, one line high): it hides no card.
+  // Over the column tabs (#toasts lies on them, one line high): it hides no card. Not a live
+  // region: #anuncios has said the change already (a screen reader would hear it twice). It
+  // stays while a finger, the pointer or the focus is on it; closed with the focus inside, it
+  // gives the focus back to where it came from (never to <body>).
   function toast(texto, coluna, id, recusa) {
     const area = document.getElementById("toasts");
     if (!area) return;
     const caixa = document.createElement("div");
     caixa.className = recusa ? "toast toast-recusa" : "toast";
-    caixa.setAttribute("role", recusa ? "alert" : "status");
+    let deOnde = null;
+    caixa.addEventListener("focusin", (evento) => {
+      const antes = evento.relatedTarget;
+      if (antes && !caixa.contains(antes)) deOnde = antes;
+    });
+    const fechar = () => {
+      const comFoco = caixa.contains(document.activeElement);
+      caixa.remove();
+      if (!comFoco) return;
+      const aba = document.querySelector(".abas a[aria-current]");
+      const volta = deOnde && deOnde.isConnected ? deOnde : aba || document.getElementById(id);
+      if (volta) volta.focus({ preventScroll: true });
+    };
     const frase = document.createElement("span");
     frase.className = "toast-texto";
     frase.textContent = texto;
@@ -72,10 +87,18 @@
         if (cartao) cartao.focus({ preventScroll: true });
         caixa.remove();
       }),
-      botao("×", () => caixa.remove(), "Fechar aviso"),
+      botao("×", fechar, "Fechar aviso"),
     );
     area.replaceChildren(caixa);
-    setTimeout(() => caixa.remove(), DURACAO_TOAST);
+    const expirar = () => {
+      if (!caixa.isConnected) return;
+      if (caixa.contains(document.activeElement) || caixa.matches(":hover")) {
+        setTimeout(expirar, DURACAO_TOAST);
+      } else {
+        fechar();
+      }
+    };
+    setTimeout(expirar, DURACAO_TOAST);
   }
 
   // Whether the person went on to something else while the answer was on its way: another
@@ -158,7 +181,10 @@
     const foco = document.activeElement;
     if (foco && foco !== document.body && foco.isConnected) return;
     const vizinho = ids.map((id) => document.getElementById(id)).find(Boolean);
-    if (vizinho) vizinho.focus({ preventScroll: true });
+    if (!vizinho) return;
+    vizinho.focus({ preventScroll: true });
+    // In view, as a keyboard's focus must be (the neighbour may sit above the screen).
+    vizinho.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   document.addEventListener("htmx:before:request", (evento) => {

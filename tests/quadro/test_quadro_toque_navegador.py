@@ -275,6 +275,40 @@ def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
     assert tablet.erros == [], tablet.erros
 
 
+def test_aviso_fica_enquanto_tem_o_foco_e_ao_fechar_devolve_o_foco(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A keyboard (or a switch) that reaches the toast keeps it: it does not vanish under the
+    focus after its 8 s, and closed, it gives the focus back, never to <body>."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9721, "placa": "AVI2A02"})["fila_id"]
+    for n in range(6):
+        em_reparo(api, 9730 + n)
+    tablet = abrir(TABLET, **TOQUE)
+    p = tablet.pagina
+    p.clock.install()
+    tablet.entrar("mecanico", "mecanico123")
+    iniciar_e_ir_para_em_reparo(tablet, fila_id).continue_()
+    aviso = p.locator("#toasts .toast")
+    expect(aviso).to_contain_text("OS 9721 foi para Em diagnóstico.")
+    fechar = aviso.get_by_role("button", name="Fechar aviso")
+    fechar.focus()
+    p.clock.run_for("00:30")  # past its 8 s, more than once
+    expect(fechar).to_be_focused()
+    p.keyboard.press("Enter")
+    expect(aviso).to_have_count(0)
+    expect(p.locator("#aba-EM_REPARO")).to_be_focused()
+
+    # Not reached, it goes after its 8 s.
+    outra = api.post("/fila-execucao", {"ordem_servico_id": 9722, "placa": "AVI2A03"})["fila_id"]
+    expect(tablet.cartao(outra, "AGUARDANDO")).to_have_count(1)
+    iniciar_e_ir_para_em_reparo(tablet, outra).continue_()
+    expect(aviso).to_contain_text("OS 9722 foi para Em diagnóstico.")
+    p.clock.run_for("00:09")
+    expect(aviso).to_have_count(0)
+    assert tablet.erros == [], tablet.erros
+
+
 def test_quem_perde_a_corrida_nunca_recebe_parabens(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
@@ -302,7 +336,10 @@ def test_quem_perde_a_corrida_nunca_recebe_parabens(
     texto = aviso.locator(".toast-texto")
     assert texto.evaluate("e => e.scrollWidth <= e.clientWidth"), "cortado"  # one whole line
     expect(aviso).not_to_contain_text("foi para")
-    expect(aviso).to_have_attribute("role", "alert")
+    # Said once, by the page's line; the toast only shows it (not a second live region).
+    expect(p.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
+    assert aviso.get_attribute("role") is None
+    assert p.locator("#toasts").get_attribute("aria-live") is None
     assert cobertos_pelo_aviso(p) == []
     expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
     aviso.get_by_role("button", name="Ver").tap()
