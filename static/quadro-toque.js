@@ -271,28 +271,51 @@
 
   // "Mais…" toggles: a second tap empties what the first fetched instead of asking again.
   // aria-expanded follows what the panel shows (also when an answer or a push refills it); it is
-  // set here, as the link is a toggle only with JavaScript (without, it opens the order's page).
+  // set here, as the link is a toggle only with JavaScript (without, it opens the order's page):
+  // so is its role, a button, which Space works too, and Escape closes its panel.
   function expandido(mais) {
     const painel = mais.nextElementSibling;
     mais.setAttribute("aria-expanded", painel && painel.childElementCount ? "true" : "false");
   }
+  function recolher(mais) {
+    const painel = mais.nextElementSibling; // its hx-target, "next"
+    if (painel) painel.replaceChildren();
+    mais.setAttribute("aria-expanded", "false");
+  }
   document.addEventListener("htmx:after:init", (evento) => {
-    if (evento.target.matches && evento.target.matches("a.mais")) expandido(evento.target);
+    const mais = evento.target;
+    if (!mais.matches || !mais.matches("a.mais")) return;
+    mais.setAttribute("role", "button");
+    expandido(mais);
   });
   document.addEventListener("htmx:config:request", (evento) => {
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
     if (!fonte || !fonte.matches || !fonte.matches("a.mais")) return;
     if (fonte.getAttribute("aria-expanded") !== "true") return;
     evento.preventDefault();
-    const painel = fonte.nextElementSibling; // its hx-target, "next"
-    if (painel) painel.replaceChildren();
-    fonte.setAttribute("aria-expanded", "false");
+    recolher(fonte);
   });
   document.addEventListener("htmx:after:settle", (evento) => {
     const painel = evento.target;
     if (!painel.matches || !painel.matches(".mais-acoes")) return;
     const mais = painel.previousElementSibling;
     if (mais && mais.matches("a.mais")) expandido(mais);
+  });
+  document.addEventListener("keydown", (evento) => {
+    const alvo = evento.target;
+    if (!alvo.closest) return;
+    if (evento.key === " " && alvo.matches('a.mais[role="button"]')) {
+      evento.preventDefault(); // not a scroll of the page
+      alvo.click();
+      return;
+    }
+    if (evento.key !== "Escape") return;
+    const painel = alvo.closest(".mais-acoes");
+    const mais = alvo.matches("a.mais") ? alvo : painel && painel.previousElementSibling;
+    if (!mais || !mais.matches("a.mais") || mais.getAttribute("aria-expanded") !== "true") return;
+    evento.preventDefault();
+    recolher(mais);
+    mais.focus();
   });
 
   // Portrait tablet: the tab of the column in view is marked as the current one.

@@ -130,7 +130,7 @@ def test_axe_sem_violacoes_em_todas_as_paginas_e_na_tv(
     g = gerente.pagina
     ver("quadro do gerente", g)
     cartao = gerente.cartao(ids["aguardando"], "AGUARDANDO")
-    cartao.get_by_role("link", name="Mais ações da OS 7001").click()
+    cartao.get_by_role("button", name="Mais ações da OS 7001").click()
     expect(cartao.locator(".mais-acoes .acoes-todas")).to_be_visible()
     ver("quadro com “Mais…” aberto", g)
     for nome, caminho in (
@@ -184,7 +184,7 @@ def test_alvos_de_toque_com_44_px_no_tablet(app: Flask, usuarios_demo, abrir) ->
         p = pessoa.pagina
         medir(f"quadro ({login})", p)
         cartao = pessoa.cartao(ids["aguardando"], "AGUARDANDO")
-        cartao.get_by_role("link", name="Mais ações da OS 7001").click()
+        cartao.get_by_role("button", name="Mais ações da OS 7001").click()
         expect(cartao.locator(".mais-acoes .acoes-todas")).to_be_visible()
         medir(f"quadro com “Mais…” aberto ({login})", p)
         caminhos = ["/historico", f"/ordens/{ids['aguardando']}", "/senha", "/nao-existe"]

@@ -51,7 +51,7 @@ def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
     expect(g.locator("#filtro-mecanico")).to_contain_text("Paula Pereira — 1 em serviço")
     cartao = gerente.cartao(fila_id, "EM_DIAGNOSTICO")
     expect(cartao).to_contain_text("Paula Pereira")
-    cartao.get_by_role("link", name="Mais ações da OS 5101").click()
+    cartao.get_by_role("button", name="Mais ações da OS 5101").click()
     cartao.get_by_text("Atribuir mecânico").click()
     responsavel = cartao.get_by_label("Mecânico responsável")
     responsavel.select_option(label="Marcos Mecânico — 0 em serviço")
@@ -293,7 +293,7 @@ def test_remover_pelo_teclado_deixa_o_foco_no_cartao_ao_lado(
     # A low window: with its actions open, the card runs past the screen's top once its
     # confirmation is in view, and so would the card that takes its place.
     p.set_viewport_size({"width": DESKTOP["width"], "height": 420})
-    meio.get_by_role("link", name="Mais ações da OS 5502").click()
+    meio.get_by_role("button", name="Mais ações da OS 5502").click()
     meio.get_by_text("Remover", exact=True).click()
     meio.get_by_role("button", name="Confirmar remoção").focus()
     p.keyboard.press("Enter")

@@ -70,7 +70,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_contain_text("Aguardando aprovação do orçamento")
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_have_count(0)
-    cartao.get_by_role("link", name="Mais ações da OS 5001").click()
+    cartao.get_by_role("button", name="Mais ações da OS 5001").click()
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_disabled()
     expect(cartao).to_contain_text("Aguardando a aprovação do orçamento")
     expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text(

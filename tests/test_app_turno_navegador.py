@@ -782,7 +782,7 @@ def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
     fila_id = api.criar(9461, placa="FOC1U00")["fila_id"]
     gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
     pagina = gerente.pagina
-    mais = gerente.cartao(fila_id, "AGUARDANDO").get_by_role("link", name="Mais ações da OS 9461")
+    mais = gerente.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Mais ações da OS 9461")
     mais.focus()
     api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Urgente", timeout=PRAZO_TV)

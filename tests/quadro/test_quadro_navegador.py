@@ -174,7 +174,7 @@ def test_o_passo_de_cada_cartao_diz_a_sua_ordem_a_um_leitor_de_tela(
     expect(alternar).to_have_text("Finalizar diagnóstico")
     alternar.click()
     expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_be_visible()
-    expect(cartao.get_by_role("link", name="Mais ações da OS 9212", exact=True)).to_be_visible()
+    expect(cartao.get_by_role("button", name="Mais ações da OS 9212", exact=True)).to_be_visible()
 
 
 def test_sem_javascript_erro_depois_sucesso_nunca_405(
@@ -343,7 +343,7 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 cartao = pessoa.cartao(str(fila_id), "EM_DIAGNOSTICO")
                 expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
                 versao = cartao.get_attribute("data-versao")
-                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                cartao.get_by_role("button", name="Mais ações da OS 9401").click()
                 acoes = cartao.locator(".mais-acoes .acoes-todas")
                 expect(acoes).to_be_visible()
 
@@ -373,7 +373,7 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                     rota.continue_()
 
                 pessoa.pagina.route("**/acoes*", entregar_enquanto_busca)
-                cartao.get_by_role("link", name="Mais ações da OS 9401").click()
+                cartao.get_by_role("button", name="Mais ações da OS 9401").click()
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
                 expect(cartao.locator(".sinc-os")).to_have_count(0, timeout=5_000)
                 expect(acoes.get_by_text("Colocar em espera")).to_be_visible()
@@ -391,7 +391,7 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                     rota.continue_()
 
                 pessoa.pagina.route("**/acoes*", mudar_enquanto_busca)
-                mais = cartao.get_by_role("link", name="Mais ações da OS 9401")
+                mais = cartao.get_by_role("button", name="Mais ações da OS 9401")
                 mais.click()  # "Mais…" was open: this tap closes it, the next one fetches
                 expect(acoes).to_have_count(0)
                 mais.click()

@@ -111,7 +111,7 @@ def test_mais_alterna_e_nao_repete_o_passo(
     fila_id = em_diagnostico(api, 9603)
     tablet = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
     cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
-    mais = cartao.get_by_role("link", name="Mais ações da OS 9603")
+    mais = cartao.get_by_role("button", name="Mais ações da OS 9603")
     expect(mais).to_have_attribute("aria-expanded", "false")
 
     mais.tap()
@@ -136,7 +136,7 @@ def test_mais_alterna_e_nao_repete_o_passo(
     erro = cartao.locator(".mais-acoes .erro-campo")
     expect(erro).to_contain_text("Descreva o motivo da espera.")
     expect(cartao.get_by_label("Observação")).to_be_focused()
-    expect(cartao.get_by_role("link", name="Mais ações da OS 9603")).to_have_attribute(
+    expect(cartao.get_by_role("button", name="Mais ações da OS 9603")).to_have_attribute(
         "aria-expanded", "true"
     )
     expect(controles(cartao, "Finalizar diagnóstico")).to_have_count(1)
@@ -146,6 +146,40 @@ def test_mais_alterna_e_nao_repete_o_passo(
     expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator(".pausa")).to_contain_text(
         "Esperando o guincho"
     )
+
+
+def test_mais_pelo_teclado_abre_com_espaco_e_fecha_com_esc(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """With JavaScript "Mais…" is a toggle, so it is a button to a screen reader and to the
+    keyboard: Space opens it (not a scroll of the page), Escape closes it from inside and
+    leaves the focus on it."""
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9605)
+    for n in range(8):  # a page long enough to scroll
+        api.post("/fila-execucao", {"ordem_servico_id": 9650 + n})
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    p = mecanico.pagina
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    mais = cartao.get_by_role("button", name="Mais ações da OS 9605")
+    mais.focus()
+    rolagem = p.evaluate("scrollY")
+    p.keyboard.press("Space")
+    painel = cartao.locator(".mais-acoes")
+    expect(painel.get_by_text("Colocar em espera")).to_be_visible()
+    expect(mais).to_have_attribute("aria-expanded", "true")
+    assert p.evaluate("scrollY") == rolagem
+    painel.get_by_text("Colocar em espera").focus()
+    p.keyboard.press("Escape")
+    expect(painel.get_by_text("Colocar em espera")).to_have_count(0)
+    expect(mais).to_have_attribute("aria-expanded", "false")
+    expect(mais).to_be_focused()
+    # Without JavaScript it is what it does: a link to the order's page.
+    sem_js = abrir(DESKTOP, java_script_enabled=False).entrar_sem_js("mecanico", "mecanico123")
+    expect(
+        sem_js.locator(f"#cartao-{fila_id}").get_by_role("link", name="Mais ações da OS 9605")
+    ).to_have_attribute("href", f"/ordens/{fila_id}#acoes")
+    assert mecanico.erros == [], mecanico.erros
 
 
 def test_passo_com_texto_sem_javascript(
@@ -451,7 +485,7 @@ def test_botoes_do_cartao_afastados_para_dedos_de_luva(
     marcos = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")
     cartao = marcos.cartao(fila_id, "AGUARDANDO")
     passo = cartao.get_by_role("button", name="Iniciar diagnóstico").bounding_box()
-    mais = cartao.get_by_role("link", name=re.compile("Mais ações")).bounding_box()
+    mais = cartao.get_by_role("button", name=re.compile("Mais ações")).bounding_box()
     assert passo and mais
     assert mais["x"] - (passo["x"] + passo["width"]) >= 12, (passo, mais)
 
@@ -469,7 +503,7 @@ def test_motivos_da_espera_inteiros_num_tablet_deitado(
     fila_id = em_reparo(api, 9905)
     marcos = abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
     cartao = marcos.cartao(fila_id, "EM_REPARO")
-    cartao.get_by_role("link", name="Mais ações da OS 9905").tap()
+    cartao.get_by_role("button", name="Mais ações da OS 9905").tap()
     cartao.get_by_text("Colocar em espera").tap()
     motivo = cartao.get_by_label("Motivo", exact=True)
     expect(motivo).to_be_visible()
