@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 from tests.helpers import Api, Quadro, cartao_html, coluna_de, consultas_de, stream_de_teste
 from webapp.clock import Clock, agora
 from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel
 from webapp.fila.queries import FilaQueries
+from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 
 
@@ -588,6 +590,33 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     assert "AGUARDANDO" not in detalhe.split("<h2>Histórico</h2>")[1]  # words, not codes
     assert "Tempo total" in detalhe
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
+
+
+def test_pagina_da_ordem_diz_onde_cada_espera_acabou(api: Api, pessoas, app: Flask) -> None:
+    """A step ends a hold without a "tirou da espera" of its own (the work moved on): the
+    order's page says so on the step's line, with the hold's reason and length, as it does on
+    a "tirou da espera"."""
+    fila_id = api.criar(703, placa="ESP3R00")["fila_id"]
+    fila = componente(FilaService, app)
+    gerente = Ator("gerente", Papel.GERENTE)
+    inicio = agora() - timedelta(hours=5)
+    fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 101},
+               instante=inicio)  # fmt: skip
+    fila.pausar(fila_id, MotivoPausa.AGUARDANDO_CLIENTE, None, gerente, instante=inicio)
+    fila.retomar(fila_id, gerente, instante=inicio + timedelta(minutes=20))
+    fila.pausar(fila_id, MotivoPausa.AGUARDANDO_PECAS, "junta", gerente,
+                instante=inicio + timedelta(hours=1))  # fmt: skip
+    fila.executar(fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "Junta."},
+               instante=inicio + timedelta(hours=3, minutes=5))  # fmt: skip
+    historico = pessoas["gerente"].pagina(f"/ordens/{fila_id}").split("<h2>Histórico</h2>")[1]
+    linhas = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in historico.split("<li>")[1:]]
+    assert any("tirou da espera: aguardando cliente, 20 min" in li for li in linhas), linhas
+    assert any(
+        "finalizou o diagnóstico (em diagnóstico → aguardando) — encerrou a espera: aguardando "
+        "peças, 2 h 05 min" in li
+        for li in linhas
+    ), linhas
+    assert sum("encerrou a espera" in li for li in linhas) == 1, linhas
 
 
 def _os_da_tabela(html: str) -> list[int]:

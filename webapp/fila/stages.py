@@ -82,29 +82,43 @@ def motivo_pausa(valor: Any) -> MotivoPausa:
 
 def _pausas(
     historico: Iterable[Mapping[str, Any]],
-) -> Iterator[tuple[datetime, datetime | None, Etapa | None, MotivoPausa]]:
+) -> Iterator[tuple[datetime, datetime | None, Etapa | None, MotivoPausa, int | None]]:
     """The holds replayed from a history: (start, end or None while it lasts, the stage it
-    held, its reason). A hold runs from `pausar` to `retomar` or the next step."""
+    held, its reason, the index of the entry that ended it). A hold runs from `pausar` to
+    `retomar` or the next step."""
     etapa: Etapa | None = None
     inicio: datetime | None = None
     motivo = MotivoPausa.OUTRO
-    for entrada in historico:
+    for indice, entrada in enumerate(historico):
         acao, em = entrada.get("acao"), entrada.get("em")
         if acao == Acao.PAUSAR and inicio is None:
             inicio, motivo = em, motivo_pausa(entrada.get("para"))
         elif acao in FIM_DE_PAUSA and inicio is not None:
-            yield inicio, em, etapa, motivo
+            yield inicio, em, etapa, motivo, indice
             inicio = None
         if acao in _ETAPA_APOS:
             etapa = _ETAPA_APOS[acao]
     if inicio is not None:
-        yield inicio, None, etapa, motivo
+        yield inicio, None, etapa, motivo, None
+
+
+def esperas_encerradas(
+    historico: Iterable[Mapping[str, Any]],
+) -> dict[int, tuple[MotivoPausa, float]]:
+    """Each hold that ended, by the index of the history entry that ended it (`retomar`, or a
+    step, which ends a hold without a `retomar` of its own): its reason and seconds, so that
+    the order's page says where a hold ended and how long it lasted."""
+    return {
+        indice: (motivo, max(0.0, (fim - inicio).total_seconds()))
+        for inicio, fim, _, motivo, indice in _pausas(historico)
+        if fim is not None and indice is not None
+    }
 
 
 def _em_pausa(historico: list[Mapping[str, Any]], desde: datetime, agora: datetime) -> timedelta:
     """Time on hold since `desde`, summed exactly (timedelta: whole microseconds)."""
     return sum(
-        (max(timedelta(0), (fim or agora) - max(inicio, desde)) for inicio, fim, _, _ in
+        (max(timedelta(0), (fim or agora) - max(inicio, desde)) for inicio, fim, _, _, _ in
          _pausas(historico)),
         timedelta(0),
     )  # fmt: skip
@@ -124,7 +138,7 @@ def pausas_por_motivo(historico: Iterable[Mapping[str, Any]]) -> dict[str, dict[
     the store keeps in `pausas_motivo_s` (used once, to fill it in for items stored before it
     existed)."""
     total = {str(e): {str(m): 0.0 for m in MotivoPausa} for e in Etapa}
-    for inicio, fim, etapa, motivo in _pausas(historico):
+    for inicio, fim, etapa, motivo, _ in _pausas(historico):
         if fim is not None and etapa is not None:
             total[etapa][motivo] += max(0.0, (fim - inicio).total_seconds())
     return total

@@ -31,7 +31,7 @@ from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
 from ..fila.service import FilaService
-from ..fila.stages import limiares_s, limites_alerta
+from ..fila.stages import esperas_encerradas, limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..qr import qr_svg
@@ -213,6 +213,7 @@ def detalhe(fila_id: str) -> Any:
         previsao=base_da_previsao(item, c, ctx),
         autores=autores,
         mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
+        esperas=esperas_encerradas(historico),
         estado=estados.get(fila_id, {}),
         mecanicos_ativos=mecanicos_do_pedido(),
         texto_perdido=perdido,
