@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import overload
 from zoneinfo import ZoneInfo
 
-DIA_E_HORA = "%d/%m %H:%M"  # a time within days of now: "05/12 09:15"
+DIA_E_HORA = "%d/%m %H:%M"  # a time of this year: "05/12 09:15"
+DIA_ANO_E_HORA = "%d/%m/%Y %H:%M"  # of another year: "31/12/2099 23:59"
 
 
 def agora() -> datetime:
@@ -32,6 +33,15 @@ def em_ms(instante: datetime | None) -> int | None:
     if instante.tzinfo is None:
         instante = instante.replace(tzinfo=UTC)
     return int(instante.timestamp() * 1000)
+
+
+def dia_e_hora(instante: datetime, fuso: tzinfo, hoje: date | None = None) -> str:
+    """A day and time in the shop's zone as a card says it: "05/12 09:15", with the year when
+    it is not this year's ("31/12/2099 23:59": a year typed wrong must not read as a date
+    this week). `hoje`: the shop's today, when the caller has it."""
+    local = instante.astimezone(fuso)
+    ano = (hoje or agora().astimezone(fuso).date()).year
+    return local.strftime(DIA_E_HORA if local.year == ano else DIA_ANO_E_HORA)
 
 
 def duracao(segundos: float) -> str:
@@ -69,4 +79,4 @@ class Clock:
         return instante.astimezone(self.fuso).strftime(formato) if instante else "—"
 
     def dia_e_hora(self, instante: datetime | None) -> str:
-        return self.formatar(instante, DIA_E_HORA)
+        return dia_e_hora(instante, self.fuso) if instante else "—"

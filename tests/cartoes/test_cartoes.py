@@ -141,3 +141,14 @@ def test_remocao_diz_o_dia_quando_nao_e_hoje() -> None:
     hoje = cards.removida_por({**copia, "removido_em": AGORA}, {}, fuso, AGORA)
     hora = AGORA.astimezone(fuso)
     assert hoje == f"A integração gabi removeu a OS 1004 (SDF3C45) da fila às {hora:%H:%M}"
+
+
+def test_um_dia_de_outro_ano_diz_o_ano() -> None:
+    """A promise or a forecast this year reads "31/12 23:59"; in another year, with the year:
+    a year typed wrong (2099, 2020) must not read as a date this week."""
+    ctx = contexto()
+    deste_ano = datetime(2026, 12, 31, 23, 59, tzinfo=FUSO)
+    assert cards.hora_ou_dia(deste_ano, ctx) == "31/12 23:59"
+    assert cards.hora_ou_dia(datetime(2099, 12, 31, 23, 59, tzinfo=FUSO), ctx) == "31/12/2099 23:59"
+    assert cards.hora_ou_dia(datetime(2020, 1, 1, 10, 0, tzinfo=FUSO), ctx) == "01/01/2020 10:00"
+    assert cards.hora_ou_dia(AGORA, ctx) == f"{AGORA.astimezone(FUSO):%H:%M}"  # today: the time

@@ -746,7 +746,9 @@ def test_finalizada_depois_da_promessa_diz_no_cartao(api: Api, pessoas) -> None:
     for fila_id in (depois, a_tempo):
         api.levar_ate(fila_id, "finalizar-reparo")
     html = pessoas["mecanico"].pagina()
-    assert "Entrega 01/01 10:00 · finalizada depois</span>" in cartao_html(html, depois)
+    # Another year's date says its year (a year typed wrong must not read as this week).
+    assert "Entrega 01/01/2020 10:00 · finalizada depois</span>" in cartao_html(html, depois)
+    assert "Entrega 01/01/2099 10:00</span>" in cartao_html(html, a_tempo)
     assert "finalizada depois" not in cartao_html(html, a_tempo)
     assert "entrega-atrasada" not in cartao_html(html, a_tempo)
     assert "(finalizada depois dela)" in pessoas["mecanico"].pagina(f"/ordens/{depois}")

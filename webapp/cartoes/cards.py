@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from ..clock import DIA_E_HORA, duracao, em_ms
+from ..clock import dia_e_hora, duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
@@ -82,7 +82,7 @@ def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
     local = instante.astimezone(ctx.fuso)
     if local.date() == ctx.hoje:
         return f"{local:%H:%M}"
-    return local.strftime(DIA_E_HORA)
+    return dia_e_hora(local, ctx.fuso, ctx.hoje)
 
 
 @dataclass(frozen=True)
@@ -520,7 +520,7 @@ def anuncio(
     elif acao == Acao.ATRIBUIR:
         para = mecanicos.get(para, f"mecânico nº {para}")
     elif acao == Acao.ADOTAR_PREVISAO and isinstance(para, datetime):
-        para = para.astimezone(fuso).strftime(DIA_E_HORA)
+        para = dia_e_hora(para, fuso)
     quem = labels.autor(ultimo.get("por"), autores, inicio=True)
     return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
 
