@@ -373,6 +373,10 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     for escrito in ("1_000", "١٢٣", "１２３４"):
         r = gerente.post("/ordens", {"ordem_servico_id": escrito}, htmx=True)
         assert r.status_code == 400 and "Digite só números inteiros." in r.text, escrito
+    # Too large is said as too large, not as "not positive".
+    r = gerente.post("/ordens", {"ordem_servico_id": "9" * 23}, htmx=True)
+    assert r.status_code == 400
+    assert "inteiro positivo (no máximo 9.223.372.036.854.775.807)" in r.text
     r = gerente.post("/ordens", {"ordem_servico_id": "-4", "placa": "12"})
     assert r.status_code == 303 and r.headers["Location"] == "/#nova-ordem"
     html = gerente.pagina()

@@ -87,7 +87,7 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
         (102, 101),
     ]
     detalhe = gerente.client.get(f"/ordens/{fila_id}").text
-    assert "atribuiu o mecânico: para Paula Pereira" in detalhe
+    assert "atribuiu o mecânico: Paula Pereira" in detalhe  # the first: no "de", no "para"
     assert "atribuiu o mecânico: de Paula Pereira para Marcos Mecânico" in detalhe
     assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico — 0 em serviço"
 

@@ -10,7 +10,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo
 
 from ..clock import em_ms
-from ..forms import Formulario, InteiroOpcional, Tamanho, algarismos, ate, texto_obrigatorio
+from ..forms import (
+    NO_MAXIMO_INT64,
+    Formulario,
+    InteiroOpcional,
+    Tamanho,
+    algarismos,
+    ate,
+    texto_obrigatorio,
+)
 from ..mongo import INT64_MAX
 from .domain import (
     PAPEIS,
@@ -24,7 +32,7 @@ from .domain import (
 )
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
-MENSAGEM_FUNCIONARIO = "Use um número inteiro positivo, ou deixe em branco."
+MENSAGEM_FUNCIONARIO = f"Use um número inteiro positivo {NO_MAXIMO_INT64}, ou deixe em branco."
 
 
 def versao_de(usuario: Usuario) -> str:

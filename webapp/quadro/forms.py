@@ -36,7 +36,7 @@ from ..fila.domain import (
     nota_da_pausa,
 )
 from ..fila.plates import validar_placa
-from ..forms import Formulario, Inteiro, algarismos, ate, texto_obrigatorio
+from ..forms import NO_MAXIMO_INT64, Formulario, Inteiro, algarismos, ate, texto_obrigatorio
 from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
@@ -48,7 +48,9 @@ class NovaOrdemForm(Formulario):
         "Número da OS",
         [
             InputRequired("Informe o número da OS."),
-            NumberRange(1, INT64_MAX, "O número da OS deve ser um inteiro positivo."),
+            NumberRange(
+                1, INT64_MAX, f"O número da OS deve ser um inteiro positivo {NO_MAXIMO_INT64}."
+            ),
         ],
     )
     prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
