@@ -180,7 +180,9 @@ def test_mais_antiga_aguardando_destacada(app, client, api, segredo):
     cartao = re.search(rf'<li id="painel-cartao-{antiga["_id"]}" class="([^"]+)"', html).group(1)
     assert "mais-antiga" in cartao
     assert html.count("mais-antiga") == 1
-    assert "Mais antiga" in html
+    # Waiting for what, said: a car waiting hours for the customer's answer is not this one.
+    assert "Esperando mecânico há mais tempo:" in destaque
+    assert html.count(">Espera há mais tempo</span>") == 1
 
 
 def test_destaque_e_de_quem_espera_a_oficina(app, client, api, segredo):
