@@ -123,3 +123,27 @@ def test_passe_sem_nome_deixa_o_foco_no_nome(usuarios_demo, abrir) -> None:
     p.get_by_role("button", name="Criar passe").click()
     expect(p.locator("#passes")).to_contain_text("Dê um nome à tela")
     expect(p.get_by_label("Nome da tela")).to_be_focused()
+
+
+def test_o_que_cada_secao_respondeu_fica_com_o_foco(usuarios_demo, abrir) -> None:
+    """Each answer redraws its section, and its button with it: what it says takes the focus
+    (a screen reader reads it; a keyboard goes on from there), never <body>."""
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    p.goto("/configuracoes")
+    p.get_by_label("Aguardando").fill("12")
+    p.get_by_role("button", name="Salvar limites").focus()
+    p.keyboard.press("Enter")
+    expect(p.locator("#limites .aviso-ok")).to_be_focused()
+    expect(p.locator("#limites .aviso-ok")).to_have_text("Limites das colunas salvos.")
+
+    p.get_by_label("Nome da tela").fill("TV do balcão")
+    p.get_by_label("Nome da tela").press("Enter")
+    expect(p.locator("#url-painel")).to_be_focused()  # what to copy now
+
+    p.once("dialog", lambda dialogo: dialogo.accept())
+    p.get_by_role("button", name="Revogar TV do balcão").focus()
+    p.keyboard.press("Enter")
+    expect(p.locator("#passes .aviso-ok")).to_be_focused()
+    expect(p.locator("#passes .aviso-ok")).to_contain_text("revogado")
+    assert gerente.erros == [], gerente.erros
