@@ -363,9 +363,4 @@
     alvo.focus({ preventScroll: true });
     alvo.scrollIntoView({ block: "nearest", inline: "nearest" });
   });
-
-  document.addEventListener("click", (evento) => {
-    const fechar = evento.target.closest && evento.target.closest(".fechar-aviso");
-    if (fechar) fechar.closest(".texto-perdido").remove();
-  });
 })();

@@ -275,6 +275,35 @@ def test_texto_digitado_sobrevive_a_um_409(
     expect(mecanico.pagina.locator(f"#cartao-{fila_id} .mensagem")).to_contain_text(
         "finalizou o diagnóstico às"
     )
+    # Copied, closed: the focus goes to its order's card, not to <body>.
+    fechar = aviso.get_by_role("button", name="Fechar o aviso da OS 9501")
+    fechar.focus()
+    mecanico.pagina.keyboard.press("Enter")
+    expect(aviso).to_have_count(0)
+    expect(mecanico.cartao(fila_id)).to_be_focused()
+
+
+def test_na_pagina_da_ordem_fechar_o_texto_nao_salvo_deixa_o_foco_no_titulo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On the order's page (plain forms), a diagnosis refused because someone else finished
+    it first comes back to copy; "Fechar" works there too, and leaves the focus on the page's
+    heading."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9502})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    p = mecanico.pagina
+    p.goto(f"/ordens/{fila_id}")
+    p.get_by_role("textbox", name="Diagnóstico").fill("Bomba d'água com folga.")
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro texto"})
+    p.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    aviso = p.locator(".texto-perdido")
+    expect(aviso.locator("textarea")).to_have_value("Bomba d'água com folga.")
+    aviso.get_by_role("button", name="Fechar o aviso da OS 9502").click()
+    expect(aviso).to_have_count(0)
+    expect(p.get_by_role("heading", level=1)).to_be_focused()
+    assert mecanico.erros == [], mecanico.erros
 
 
 def test_quadro_com_2000_ordens_abertas(app: Flask, live_server: str, usuarios_demo, abrir) -> None:

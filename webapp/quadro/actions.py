@@ -181,6 +181,7 @@ def _recusa(
             texto=_texto(estado),
             mensagem=estado["mensagem"],
             ordem=ordem,
+            fila_id=fila_id,
         )
     else:
         corpo = partials.render_mudancas(
@@ -197,6 +198,7 @@ def _recusa(
                 texto=_texto(estado),
                 mensagem=estado["mensagem"],
                 ordem=ordem,
+                fila_id=fila_id,
             )
     return Response(corpo, status=status)
 

@@ -99,7 +99,7 @@ def htmx() -> bool:
 def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
     """A refused plain POST's state (message, what was typed), kept over its redirect, by
     card; and the text typed for a step whose form is gone (to copy), if any, with whose
-    order it was (`{"texto", "ordem"}`)."""
+    order it was (`{"texto", "ordem", "fila_id"}`)."""
     chave = session.pop(RECUSA, None)
     recusa = recusados().retirar(chave, current_user.login) if chave else None
     if recusa is None:
@@ -107,6 +107,8 @@ def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], dict[str, Any] | Non
     perdido = recusa.get("perdido")
     if isinstance(perdido, str):  # kept by the version before, which named no order
         perdido = {"texto": perdido}
+    if perdido is not None:
+        perdido = {**perdido, "fila_id": recusa["fila_id"]}
     return {recusa["fila_id"]: recusa["estado"]}, perdido
 
 
