@@ -4,6 +4,7 @@ forecast the new promise (with JavaScript and without), the TV and the order's p
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -67,6 +68,9 @@ def test_risco_chega_ao_quadro_aberto_e_o_gerente_promete_num_toque(
         expect(pessoa.pagina.locator("#em-risco-contagem")).to_have_text("Em risco: 1")
     botao = gerente.cartao(em_risco).get_by_role("button", name="Prometer")
     expect(botao).to_be_visible()
+    # Pushed alone, the line still names its order to a screen reader.
+    os_risco = api.get(f"/fila-execucao/{em_risco}")["ordem_servico_id"]
+    expect(botao).to_have_accessible_name(re.compile(rf"^Prometer \S+ \S+ \(OS {os_risco}\)$"))
     expect(mecanico.cartao(em_risco).get_by_role("button", name="Prometer")).to_have_count(0)
     gerente.pagina.screenshot(path=ARTEFATOS / "previsao-quadro-em-risco.png", full_page=True)
     mecanico.pagina.screenshot(path=ARTEFATOS / "previsao-tablet-em-risco.png")

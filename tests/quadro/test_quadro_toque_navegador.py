@@ -169,6 +169,8 @@ def test_mais_pelo_teclado_abre_com_espaco_e_fecha_com_esc(
     expect(painel.get_by_text("Colocar em espera")).to_be_visible()
     expect(mais).to_have_attribute("aria-expanded", "true")
     assert p.evaluate("scrollY") == rolagem
+    # Its actions are a group named with the order (among several open panels, whose).
+    expect(cartao.get_by_role("group", name="Ações da OS 9605")).to_be_visible()
     painel.get_by_text("Colocar em espera").focus()
     p.keyboard.press("Escape")
     expect(painel.get_by_text("Colocar em espera")).to_have_count(0)

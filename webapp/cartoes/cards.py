@@ -183,6 +183,7 @@ class LinhaPrevisao:
     fila_id: str
     previsao: PrevisaoCartao | None
     pode_prometer: bool
+    ordem_servico_id: int | None = None  # names "Prometer" for a screen reader
 
 
 @dataclass

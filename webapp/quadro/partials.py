@@ -170,7 +170,12 @@ def render_previsoes(
     ctx = cards.Contexto(instante=agora(), fuso=componente(Clock).fuso, papel=papel)
     prometer = cards.pode_prometer(papel)
     linhas = [
-        cards.LinhaPrevisao(fila_id, cards.previsao_do_cartao(doc, ctx), prometer)
+        cards.LinhaPrevisao(
+            fila_id,
+            cards.previsao_do_cartao(doc, ctx),
+            prometer,
+            doc.get("ordem_servico_id") if doc else None,
+        )
         for fila_id, doc in mudadas
     ]
     return render_template(
