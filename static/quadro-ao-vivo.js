@@ -47,13 +47,21 @@
     return Array.from(campos).some((c) => alterado(c) && !c.closest("details:not([open])"));
   }
 
-  function marcar(cartao) {
-    if (cartao.classList.contains("atualizado-fora")) return;
+  // Said on a card kept while its person types: changed by someone else, or gone from this
+  // board (removed, or now another mechanic's); the later push's words replace the earlier's.
+  const MUDOU = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
+  const SAIU = "Esta ordem saiu deste quadro enquanto você escrevia (removida, ou agora de " +
+    "outro mecânico). Ao confirmar, você vê por quê, e o que escreveu fica para copiar.";
+  function marcar(cartao, saiu) {
     cartao.classList.add("atualizado-fora");
-    const aviso = document.createElement("p");
-    aviso.className = "aviso-atualizado";
-    aviso.textContent = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
-    cartao.appendChild(aviso);
+    let aviso = cartao.querySelector(":scope > .aviso-atualizado");
+    if (!aviso) {
+      aviso = document.createElement("p");
+      aviso.className = "aviso-atualizado";
+      cartao.appendChild(aviso);
+    }
+    const texto = saiu ? SAIU : MUDOU;
+    if (aviso.textContent !== texto) aviso.textContent = texto;
   }
 
   function versao(li) {
@@ -228,7 +236,7 @@
       for (let i = tasks.length - 1; i >= 0; i--) {
         if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
       }
-      if (!naoMaisNovo) marcar(atual);
+      if (!naoMaisNovo) marcar(atual, !novo);
     }
     // A column redrawn whole keeps those nodes; the rest of it is replaced.
     for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {

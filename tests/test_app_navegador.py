@@ -4,6 +4,7 @@ app on a real HTTP server and the real mongod. Screenshots go to test-artifacts/
 from __future__ import annotations
 
 import pytest
+import requests
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -207,6 +208,33 @@ def _desiste_e_ve_a_mudanca(mecanico: Pessoa, fila_id: str) -> None:
     mecanico.pagina.locator("h1, .topo").first.click()
     expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Urgente", timeout=5000)
     expect(mecanico.cartao(fila_id, "EM_DIAGNOSTICO").locator(".aviso-atualizado")).to_have_count(0)
+
+
+def test_ordem_removida_enquanto_o_mecanico_escreve_diz_que_saiu(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The manager removes the order its mechanic is writing the diagnosis of: the kept card
+    says it left this board (not "updated by someone else", as if the text had a future
+    there); confirming then says why, with the text to copy."""
+    api = ApiHttp(live_server, settings)
+    fila_id = _em_diagnostico(api, 9481)
+    mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    _digitando_quando_outro_muda(api, mecanico, fila_id)
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao.locator(".aviso-atualizado")).to_contain_text("Atualizado por outra pessoa")
+    removida = requests.delete(f"{live_server}/fila-execucao/{fila_id}", headers=api.headers)
+    assert removida.status_code == 204, removida.text
+    aviso = cartao.locator(".aviso-atualizado")
+    expect(aviso).to_contain_text("saiu deste quadro enquanto você escrevia", timeout=PRAZO_TV)
+    expect(aviso).to_have_count(1)
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
+        "Correia dentada no fim"
+    )
+    cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
+    perdido = mecanico.pagina.locator("#textos-perdidos .texto-perdido")
+    expect(perdido).to_contain_text("removeu a OS 9481")
+    expect(perdido.locator("textarea")).to_have_value("Correia dentada no fim")
+    assert mecanico.erros == [e for e in mecanico.erros if "404" in e or "409" in e], mecanico.erros
 
 
 def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
