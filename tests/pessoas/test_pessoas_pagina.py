@@ -369,6 +369,12 @@ def test_trocar_a_propria_senha_recusa(
     r = postar(marcos, "/senha", {"senha_atual": atual, "nova": nova, "confirmar": confirmar})
     assert r.status_code == 400 and "A senha não foi trocada" in r.text
     assert re.search(rf'<p class="erro-campo" id="{campo}-erro">{mensagem}', r.text), r.text
+    # The focus on the first field to fix (the keyboard where the fix is), and only there.
+    assert re.findall(r"<input[^>]*\bautofocus\b[^>]*>", r.text) == re.findall(
+        rf'<input[^>]*id="{campo}"[^>]*>', r.text
+    )
+    # The length rule said before a refusal does, beside its field's label.
+    assert 'Nova senha <span class="opcional">(de 8 a 200 caracteres)</span>' in r.text
     assert componente(PessoasQueries, app).autenticar("mecanico", "mecanico123") is not None
     assert marcos.get("/").status_code == 200
 

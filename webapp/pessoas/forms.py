@@ -100,6 +100,8 @@ class TrocarSenhaForm(Formulario):
             DataRequired("Escolha a nova senha."),
             Tamanho(min=SENHA_MINIMA, max=SENHA_MAXIMA, message=SENHA_TAMANHO),
         ],
+        # Said beside the label, before a first refusal does.
+        description=f"de {SENHA_MINIMA} a {SENHA_MAXIMA} caracteres",
     )
     confirmar = PasswordField(
         "Repita a nova senha",
