@@ -577,6 +577,7 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
 
     historico = mecanico.pagina("/historico")
     assert "ONT3M00" in historico and "HOJ1E00" not in historico
+    assert '<caption class="sr">Ordens finalizadas antes de hoje</caption>' in historico
     dia = ontem.astimezone(componente(Clock, app).fuso).date()  # the shop's day, not UTC's
     assert "ONT3M00" in mecanico.pagina(f"/historico?data={dia.isoformat()}")
     assert mecanico.client.get("/historico?data=ontem").status_code == 400
@@ -717,6 +718,10 @@ def test_minhas_ordens_le_so_as_do_mecanico(api: Api, pessoas, app: Flask) -> No
         pagina = pessoas["mecanico"].pagina("/?mecanico=101")
         assert componente(FilaQueries, app).abertas_do_mecanico(101) == 3
     assert len(re.findall(r'<li id="cartao-', pagina)) == 3
+    # The filter on says so in words and state, not only with a ✓.
+    ligado = re.search(r'<a class="botao ativo" href="/"[^>]*>(.*?)</a>', pagina)
+    assert ligado and 'aria-current="true"' in ligado[0], pagina
+    assert re.sub(r"<[^>]+>", "", ligado[1]) == "Minhas ordens ✓: só as suas; ver todas"
     abertas = [
         c for c in consultas
         if "mecanico_responsavel_id" in str(c["command"]) and "FINALIZADA" not in str(c["command"])
