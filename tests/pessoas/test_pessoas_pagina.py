@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 
 from tests.paginas import csrf_de
 from webapp.components import componente
+from webapp.fila.queries import FilaQueries
 from webapp.pessoas.cli import QUEM
 from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
@@ -556,6 +557,24 @@ def test_numero_de_quem_tem_ordens_abertas_nao_muda(
     r = postar(gerente, "/pessoas/mecanico", {**dados, "funcionario_id": "111"})
     assert r.status_code == 303
     assert componente(PessoasQueries, app).obter("mecanico").funcionario_id == 111
+
+
+def test_desativar_quem_tem_ordens_abertas_diz_quais_atribuir(
+    app: Flask, gerente: FlaskClient, usuarios_demo, api
+) -> None:
+    """Deactivated, a mechanic leaves the TV's "Em serviço" and the board's filter, while the
+    cars in their hands stay theirs (nobody's work moves without a manager's choice): whoever
+    deactivates them is told how many, and what to do."""
+    for os_id in (9711, 9712):
+        fila_id = api.criar(os_id)["fila_id"]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    r = postar(gerente, "/pessoas/mecanico2/desativar")
+    pagina = gerente.get(r.headers["Location"]).text
+    assert (
+        "O acesso de Paula Pereira foi desativado: as sessões abertas terminaram. Paula Pereira "
+        "tem 2 ordens abertas com o nº 102: atribua-as a outro mecânico (em “Mais…” no quadro)."
+    ) in pagina
+    assert componente(FilaQueries, app).abertas_do_mecanico(102) == 2  # still hers
 
 
 def test_nomes_em_ordem_alfabetica_portuguesa(app: Flask, gerente: FlaskClient) -> None:

@@ -211,10 +211,9 @@ def _ativo(login: str, ativo: bool) -> Any:
             elif ativo:
                 flash(f"O acesso de {usuario.nome} foi reativado: pode entrar de novo.", "ok")
             else:
-                flash(
-                    f"O acesso de {usuario.nome} foi desativado: as sessões abertas terminaram.",
-                    "ok",
-                )
+                feito = f"O acesso de {usuario.nome} foi desativado: as sessões abertas terminaram."
+                ordens = servico().ordens_de_quem_saiu(usuario)
+                flash(f"{feito} {ordens}" if ordens else feito, "ok")
     return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
 
 

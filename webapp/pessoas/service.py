@@ -134,17 +134,31 @@ class PessoasService:
         with what to do first."""
         usuario = self.queries.obter(login)
         antigo = usuario.funcionario_id if usuario else None
-        if antigo is None or antigo == funcionario_id:
+        if usuario is None or antigo is None or antigo == funcionario_id:
             return
-        abertas = self.abertas_do_mecanico(antigo)
-        if abertas:
-            ordens = labels.quantos(abertas, "ordem aberta", "ordens abertas", "")
-            raise UsuarioInvalido(
-                f"{usuario.nome} tem {ordens} com o nº {antigo}: "
-                f"{'atribua-a' if abertas == 1 else 'atribua-as'} a outro mecânico (em “Mais…” "
-                "no quadro) antes de mudar o número.",
-                "funcionario_id",
-            )
+        aviso = self._ordens_com_o_numero(usuario.nome, antigo)
+        if aviso:
+            raise UsuarioInvalido(f"{aviso} antes de mudar o número.", "funcionario_id")
+
+    def ordens_de_quem_saiu(self, usuario: Usuario) -> str | None:
+        """Said when a mechanic is deactivated while open orders carry their number: those
+        orders stay theirs (nobody else's work is moved without a manager's choice), and who
+        deactivated them is told which to give to someone else."""
+        if usuario.funcionario_id is None:
+            return None
+        aviso = self._ordens_com_o_numero(usuario.nome, usuario.funcionario_id)
+        return f"{aviso}." if aviso else None
+
+    def _ordens_com_o_numero(self, nome: str, numero: int) -> str | None:
+        abertas = self.abertas_do_mecanico(numero)
+        if not abertas:
+            return None
+        ordens = labels.quantos(abertas, "ordem aberta", "ordens abertas", "")
+        atribua = "atribua-a" if abertas == 1 else "atribua-as"
+        return (
+            f"{nome} tem {ordens} com o nº {numero}: {atribua} a outro mecânico (em “Mais…” "
+            "no quadro)"
+        )
 
     def _existente(self, login: str) -> Usuario:
         """The person as stored now, read only to tell why a conditional write matched
