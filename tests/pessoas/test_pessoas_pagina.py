@@ -575,6 +575,14 @@ def test_desativar_quem_tem_ordens_abertas_diz_quais_atribuir(
         "tem 2 ordens abertas com o nº 102: atribua-as a outro mecânico (em “Mais…” no quadro)."
     ) in pagina
     assert componente(FilaQueries, app).abertas_do_mecanico(102) == 2  # still hers
+    # The command line says it too.
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["reactivate-user", "--login", "mecanico2"]).exit_code == 0
+    r = runner.invoke(args=["deactivate-user", "--login", "MECANICO2"])
+    assert r.exit_code == 0 and r.output == (
+        "Usuário mecanico2 desativado (sessões encerradas).\nPaula Pereira tem 2 ordens abertas "
+        "com o nº 102: atribua-as a outro mecânico (em “Mais…” no quadro).\n"
+    )
 
 
 def test_nomes_em_ordem_alfabetica_portuguesa(app: Flask, gerente: FlaskClient) -> None:

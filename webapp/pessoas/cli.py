@@ -16,7 +16,7 @@ from ..commands import Comando
 from ..components import componente
 from ..fila.domain import Ator, Papel
 from ..mongo import Indices
-from .domain import PAPEIS, UsuarioInvalido, descrever, nao_encontrado
+from .domain import PAPEIS, UsuarioInvalido, descrever, nao_encontrado, normalizar_login
 from .queries import PessoasQueries
 from .service import CLI, PessoasService
 
@@ -166,12 +166,18 @@ def edit_user(
 
 
 def _ativo(login: str, ativo: bool) -> None:
+    servico = componente(PessoasService)
     try:
-        mudou = componente(PessoasService).definir_ativo(login, ativo, QUEM)
+        mudou = servico.definir_ativo(login, ativo, QUEM)
     except UsuarioInvalido as erro:
         _falhar(erro)
     estado = "reativado" if ativo else "desativado (sessões encerradas)"
     click.echo(f"Usuário {login.lower()} {estado}." if mudou else "Nada mudou.")
+    usuario = (
+        componente(PessoasQueries).obter(normalizar_login(login)) if mudou and not ativo else None
+    )
+    if usuario and (ordens := servico.ordens_de_quem_saiu(usuario)):
+        click.echo(ordens)
 
 
 @click.command("deactivate-user", cls=Comando)
