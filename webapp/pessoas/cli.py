@@ -173,11 +173,10 @@ def _ativo(login: str, ativo: bool) -> None:
         _falhar(erro)
     estado = "reativado" if ativo else "desativado (sessões encerradas)"
     click.echo(f"Usuário {login.lower()} {estado}." if mudou else "Nada mudou.")
-    usuario = (
-        componente(PessoasQueries).obter(normalizar_login(login)) if mudou and not ativo else None
-    )
-    if usuario and (ordens := servico.ordens_de_quem_saiu(usuario)):
-        click.echo(ordens)
+    if mudou and not ativo:  # the cars still in their hands, and what to do
+        usuario = componente(PessoasQueries).obter(normalizar_login(login))
+        if usuario and (ordens := servico.ordens_de_quem_saiu(usuario)):
+            click.echo(ordens)
 
 
 @click.command("deactivate-user", cls=Comando)
