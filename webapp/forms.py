@@ -13,12 +13,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from .mongo import INT64_MAX
 from .text import filtro_de_formulario, milhares
 
-# WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
-# field gives before any validator of ours runs, in the shop's words.
 # A stored number's ceiling, said with its rule: a number too large is not told that it is
 # not positive.
 NO_MAXIMO_INT64 = f"(no máximo {milhares(INT64_MAX)})"
 
+# WTForms ships Portugal's Portuguese only ("O valor temporal não é válido."): the messages a
+# field gives before any validator of ours runs, in the shop's words.
 MENSAGENS_WTFORMS = {
     "Not a valid integer value.": "Digite só números inteiros.",
     "Not a valid datetime value.": "Data e hora inválidas.",
