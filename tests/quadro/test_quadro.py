@@ -525,6 +525,8 @@ def test_espera_com_motivo(api: Api, pessoas) -> None:
     mecanico = pessoas["mecanico"]
     r = mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "outro", "nota": ""}, htmx=True)
     assert r.status_code == 400 and "Descreva o motivo da espera." in r.text
+    # The page's line names the order it is about (the card's own message need not).
+    assert 'hx-target="#anuncios" hx-swap="innerHTML">OS 511: Corrija o campo marcado.<' in r.text
     assert (
         mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}, htmx=True).status_code == 400
     )

@@ -184,12 +184,16 @@ def _recusa(
             fila_id=fila_id,
         )
     else:
+        # The page's line names the order: a screen reader hears "Corrija o campo marcado."
+        # away from the card it is about.
+        mensagem = estado["mensagem"]
+        anuncio = mensagem if ordem is None or ordem in mensagem else f"{ordem}: {mensagem}"
         corpo = partials.render_mudancas(
             [(fila_id, item)],
             papel,
             filtros,
             estado=estado,
-            anunciar=estado["mensagem"],
+            anunciar=anuncio,
             mecanicos_ativos=mecanicos_do_pedido(),  # a refused "Mais…" comes back open
         )
         if _texto_sem_formulario(item, estado):  # its form is gone: keep the text to copy
