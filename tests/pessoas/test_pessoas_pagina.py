@@ -125,6 +125,16 @@ def test_adicionar_recusa_com_a_mensagem_no_campo(
     assert componente(PessoasQueries, app).obter("joana") is None
 
 
+def test_adicionar_diz_todos_os_erros_de_uma_vez(app: Flask, gerente: FlaskClient) -> None:
+    """An empty name and a malformed login come back together: the login's format was checked
+    only once the rest passed, so the second error came on the next submit."""
+    r = adicionar(gerente, nome="", login="a b")
+    assert r.status_code == 400
+    for campo, mensagem in (("nome", "Informe o nome."), ("login", "Usuário inválido")):
+        junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
+        assert junto and mensagem in junto[1], (campo, r.text)
+
+
 def test_nenhum_campo_corta_o_que_se_cola(app: Flask, gerente: FlaskClient, api) -> None:
     """No text field has a maxlength, which cuts a paste without a word: the server refuses a
     text too long with its reason and gives it back whole. (The board's search keeps one: a

@@ -128,6 +128,19 @@ def normalizar_login(login: str) -> str:
     return login.strip().lower()
 
 
+def validar_login(login: str) -> str:
+    """A new login as stored (trimmed, lower case); UsuarioInvalido when it breaks the format.
+    The form checks it with the other fields (every error at once), the store again."""
+    login = normalizar_login(login)
+    if not FORMATO_LOGIN.fullmatch(login):
+        raise UsuarioInvalido(
+            "Usuário inválido: use de 2 a 40 letras minúsculas sem acento (a-z), números, "
+            "ponto, hífen ou sublinhado.",
+            "login",
+        )
+    return login
+
+
 _CAMPOS = {"nome": "nome", "papel": "papel", "funcionario_id": "nº de funcionário"}
 
 

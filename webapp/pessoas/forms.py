@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from ..clock import em_ms
 from ..forms import (
@@ -28,7 +28,9 @@ from .domain import (
     SENHA_TAMANHO,
     Papel,
     Usuario,
+    UsuarioInvalido,
     papeis_que_concede,
+    validar_login,
 )
 
 PAPEIS_ESCOLHA = [SelectChoice(p.value, ROTULOS_PAPEL[p]) for p in PAPEIS]
@@ -87,6 +89,13 @@ class NovaPessoaForm(PessoaForm):
         "Usuário (para entrar)",
         validators=[DataRequired("Informe o usuário."), ate(40)],
     )
+
+    def validate_login(self, campo: StringField) -> None:
+        """The format with the other fields, so that every error comes back at once."""
+        try:
+            validar_login(campo.data or "")
+        except UsuarioInvalido as erro:
+            raise ValidationError(str(erro)) from None
 
 
 class TrocarSenhaForm(Formulario):

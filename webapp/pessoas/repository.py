@@ -18,7 +18,6 @@ from werkzeug.security import generate_password_hash
 from ..mongo import atualizar_indices
 from .domain import (
     EDITAVEIS,
-    FORMATO_LOGIN,
     ApenasAdmin,
     Linha,
     UltimoAdmin,
@@ -28,6 +27,7 @@ from .domain import (
     normalizar_login,
     problema_da_senha,
     validar_campos,
+    validar_login,
 )
 
 COLECAO = "usuarios"
@@ -143,13 +143,7 @@ class PessoasRepository:
         `trocar_senha`: the password is temporary, to be changed at the first sign-in.
         `demo`: one of the demo's users (seed-demo), whose password is public. `linha`: the
         record's line, written with it and telling what it was created with."""
-        login = normalizar_login(login)
-        if not FORMATO_LOGIN.fullmatch(login):
-            raise UsuarioInvalido(
-                "Usuário inválido: use de 2 a 40 letras minúsculas sem acento (a-z), números, "
-                "ponto, hífen ou sublinhado.",
-                "login",
-            )
+        login = validar_login(login)
         nome, papel = validar_campos(nome, papel, funcionario_id)
         agora = datetime.now(UTC)
         documento: dict[str, Any] = {
