@@ -42,6 +42,10 @@ def test_filtro_de_gerente_mostra_a_carga_e_filtra(api: Api, pessoas) -> None:
     vazio = pessoas["gerente"].client.get("/?mecanico=102").text
     assert "Nenhuma ordem deste mecânico no quadro agora." in vazio
     assert "Nenhuma ordem sua" not in vazio  # the manager's own filter would say "sua"
+    # A manager who also works on cars (her number, 201) sees her own name on "Minhas ordens",
+    # not a number she would have to recognise.
+    meu = pessoas["gerente"].client.get("/?mecanico=201").text
+    assert re.search(r'<option value="201" selected>Gabriela Gerente</option>', meu), meu
     # Mechanics keep "Minhas ordens" and have no such select.
     assert 'id="filtro-mecanico"' not in pessoas["mecanico"].client.get("/").text
 
