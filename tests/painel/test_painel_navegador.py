@@ -54,6 +54,9 @@ TAMANHOS = """() => Object.fromEntries(
 
 
 def _colunas(tv: Page) -> dict[str, dict]:
+    # After the frames painel-encaixe.js asked for (a font or a size that changed the layout
+    # schedules its "+N" on the next one): read before, a busy machine saw the "+N" of before.
+    tv.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     return {c["status"]: c for c in tv.evaluate(MEDIR)}
 
 
