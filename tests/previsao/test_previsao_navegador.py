@@ -129,11 +129,18 @@ def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     tv.pagina.screenshot(path=ARTEFATOS / "previsao-tv.png")
 
     # A forecast moved on the server: the TV redraws with it (stored as a recompute would).
-    daqui_3_dias = agora() + timedelta(days=3)
+    # Noon, on the 5-minute grid the card rounds to: near midnight, "now + 3 days" rounded up
+    # to the next day, and the test looked for the day before.
+    fuso = componente(Clock, app).fuso
+    daqui_3_dias = (
+        (agora() + timedelta(days=3))
+        .astimezone(fuso)
+        .replace(hour=12, minute=0, second=0, microsecond=0)
+    )
     componente(Mongo, app).db.previsoes.update_one(
         {"ordem_servico_id": 1001}, {"$set": {"p50": daqui_3_dias}}
     )
-    dia = daqui_3_dias.astimezone(componente(Clock, app).fuso).strftime("%d/%m")
+    dia = daqui_3_dias.strftime("%d/%m")
     expect(tv.pagina.locator(f"#painel-cartao-{no_prazo} .painel-previsao")).to_contain_text(
         f"por volta de {dia}", timeout=PRAZO_TV
     )
