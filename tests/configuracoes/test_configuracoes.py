@@ -346,6 +346,11 @@ def test_lista_de_passes_mostra_os_ativos_e_so_os_ultimos_revogados(app, gerente
     for n in range(2):
         repositorio.criar_passe(f"TV nova {n}", "gerente")
     db = _db(app)
+    # Made in the same millisecond (a script's): still listed in the order they were made.
+    mesmo_instante = db[PASSES].find_one({"nome": "TV nova 0"})["criado_em"]
+    db[PASSES].update_many(
+        {"nome": {"$regex": "^TV nova"}}, {"$set": {"criado_em": mesmo_instante}}
+    )
     with consultas_de(db, PASSES) as consultas:
         pagina = gerente.get("/configuracoes").text
     nomes = re.findall(r"<td>(TV (?:velha|nova) \d+)</td>", pagina)

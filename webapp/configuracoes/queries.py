@@ -45,7 +45,7 @@ class ConfiguracoesQueries:
         return self.passes.count_documents({"_id": passe_id, "revogado_em": None}, limit=1) > 0
 
     def listar_passes(self) -> Passes:
-        """A window on the passes (index passes_por_situacao); the hash never leaves the
+        """A window on the passes (index passes_em_ordem); the hash never leaves the
         database."""
         ativos, ativos_ocultos = self._janela({"revogado_em": None}, ATIVOS_MOSTRADOS)
         revogados, ocultos = self._janela({"revogado_em": {"$ne": None}}, REVOGADOS_MOSTRADOS)
@@ -54,7 +54,7 @@ class ConfiguracoesQueries:
     def _janela(self, filtro: dict[str, Any], limite: int) -> tuple[list[dict[str, Any]], int]:
         """The first `limite` passes matching `filtro`, most recently revoked then created
         first, and how many more there are (counted only when the window is full)."""
-        ordem = [("revogado_em", DESCENDING), ("criado_em", DESCENDING)]
+        ordem = [("revogado_em", DESCENDING), ("criado_em", DESCENDING), ("_id", DESCENDING)]
         passes = list(self.passes.find(filtro, {"hash": 0}).sort(ordem).limit(limite))
         if len(passes) < limite:
             return passes, 0

@@ -34,13 +34,16 @@ INTERVALO_ULTIMO_USO = timedelta(minutes=1)
 INDICES_PASSES = [
     # Their names as stored (a rename would be a second index on the same keys).
     IndexModel([("hash", ASCENDING)], unique=True, name="token_hash_unico"),
-    # /configuracoes: the active passes, newest first, then the latest revoked ones.
+    # /configuracoes: the active passes, newest first, then the latest revoked ones; `_id`
+    # orders two made in the same millisecond (a script's) as they were made.
     IndexModel(
-        [("revogado_em", DESCENDING), ("criado_em", DESCENDING)], name="passes_por_situacao"
+        [("revogado_em", DESCENDING), ("criado_em", DESCENDING), ("_id", DESCENDING)],
+        name="passes_em_ordem",
     ),
 ]
-# Replaced by passes_por_situacao, which also serves the revoked ones' window.
-INDICES_PASSES_OBSOLETOS = ("tokens_por_data",)
+# Replaced by passes_em_ordem: tokens_por_data (the active ones only), then
+# passes_por_situacao (without `_id`: two passes of one millisecond came in either order).
+INDICES_PASSES_OBSOLETOS = ("tokens_por_data", "passes_por_situacao")
 
 
 def hash_passe(passe: str) -> str:
