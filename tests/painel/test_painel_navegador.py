@@ -54,10 +54,17 @@ TAMANHOS = """() => Object.fromEntries(
 
 
 def _colunas(tv: Page) -> dict[str, dict]:
-    # After the frames painel-encaixe.js asked for (a font or a size that changed the layout
-    # schedules its "+N" on the next one): read before, a busy machine saw the "+N" of before.
-    tv.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    return {c["status"]: c for c in tv.evaluate(MEDIR)}
+    """The columns as measured twice in a row alike: a layout still settling (a push's
+    redraw, a time that ticked into a wider one, then painel-encaixe.js's next frame) is read
+    again, not taken for the TV's answer (a busy machine once read a "+N" of before)."""
+    antes = None
+    for _ in range(30):
+        medidas = {c["status"]: c for c in tv.evaluate(MEDIR)}
+        if medidas == antes:
+            return medidas
+        antes = medidas
+        tv.wait_for_timeout(100)
+    raise AssertionError(f"the TV's columns never settled: {antes}")
 
 
 def _adicionar(app: Flask, os_id: int, minutos: int, prioridade: str = "NORMAL", **extras):
