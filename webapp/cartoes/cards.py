@@ -378,7 +378,7 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
         cliente=item.get("cliente"),
         descricao=_resumo(item.get("descricao"), 90),
         sub_etapa=labels.SUB_ETAPAS[etapa] if etapa else None,
-        mecanico=ctx.nomes.get(mecanico_id, f"Mecânico nº {mecanico_id}") if mecanico_id else None,
+        mecanico=labels.mecanico(mecanico_id, ctx.nomes) if mecanico_id else None,
         mecanico_id=mecanico_id,
         tempo_etapa=duracao(segundos),
         segundos_etapa=segundos,

@@ -151,6 +151,13 @@ def autor(por: str | None, nomes: Mapping[str, str], inicio: bool = False) -> st
     return texto[:1].upper() + texto[1:] if inicio else texto
 
 
+def mecanico(numero: int, nomes: Mapping[int, str]) -> str:
+    """A mechanic by name (`nomes`: funcionario_id -> name), or by the number the order
+    carries when nobody of the shop has it: "Mecânico nº 7" (the export's form, which the
+    importer reads back)."""
+    return nomes.get(numero) or f"Mecânico nº {numero}"
+
+
 def quantos(n: int, um: str, varios: str, nenhum: str) -> str:
     """A count in words that agree with it: "nenhuma ordem", "1 ordem", "3 ordens"."""
     if n == 0:

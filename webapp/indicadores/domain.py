@@ -282,4 +282,4 @@ def montar(bruto: Mapping[str, Any], periodo_: Periodo, nomes: Mapping[int, str]
 def _nome_mecanico(funcionario_id: int | None, nomes: Mapping[int, str]) -> str:
     if funcionario_id is None:
         return "Sem mecânico"
-    return nomes.get(funcionario_id, f"Mecânico nº {funcionario_id}")
+    return labels.mecanico(funcionario_id, nomes)

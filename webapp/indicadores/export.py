@@ -75,7 +75,7 @@ def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) 
             nomes.get(mecanico)
             # An imported order's mechanic nobody of the shop is (the name as the file had it).
             or documento.get("mecanico_nome")
-            or (f"Mecânico nº {mecanico}" if mecanico else "")
+            or (labels.mecanico(mecanico, nomes) if mecanico else "")
         ),
         *(_data(documento.get(campo), fuso) for _, campo in DATAS),
         *(_minutos(duracoes.get(i.codigo)) for i in INTERVALOS),
