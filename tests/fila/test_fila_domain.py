@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from webapp.fila import domain, preconditions, stages
+from webapp.fila import domain, fields, preconditions, stages
 from webapp.fila.domain import Acao, Papel, Passo, Prioridade, Status, SubEtapa
 from webapp.fila.plates import normalizar_placa
 
@@ -65,7 +65,7 @@ def test_texto_de_gente_sem_caracteres_de_controle() -> None:
         == "Mecânico 👨\u200d🔧 می\u200cخواهم"
     )
     assert domain.limpar_texto(None) is None
-    with pytest.raises(domain.DadosInvalidos, match="O diagnóstico não pode ser vazio."):
+    with pytest.raises(fields.DadosInvalidos, match="O diagnóstico não pode ser vazio."):
         domain.planejar_passo(
             Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": "\x00" * 5}, "ana", datetime.now(UTC)
         )
@@ -76,24 +76,24 @@ def test_texto_de_gente_sem_caracteres_de_controle() -> None:
 
 
 def test_textos_longos_demais_recusados_pelas_regras() -> None:
-    """The limits are the rules' (domain.TAMANHO_MAXIMO, NOTA_MAXIMA), not only the forms' and
+    """The limits are the rules' (fields.TAMANHO_MAXIMO, NOTA_MAXIMA), not only the forms' and
     the API's: whatever calls the service (a command, an import) gets the same refusal."""
     agora = datetime.now(UTC)
-    maximo = domain.TAMANHO_MAXIMO
+    maximo = fields.TAMANHO_MAXIMO
     assert domain.nova_ordem(
         1, Prioridade.NORMAL, "ana", agora, {"veiculo": "v" * maximo["veiculo"]}
     )
-    with pytest.raises(domain.DadosInvalidos, match="veiculo: deve ter no máximo 200 caracteres"):
+    with pytest.raises(fields.DadosInvalidos, match="veiculo: deve ter no máximo 200 caracteres"):
         domain.nova_ordem(1, Prioridade.NORMAL, "ana", agora, {"veiculo": "v" * 201})
-    with pytest.raises(domain.DadosInvalidos, match="descricao: deve ter no máximo 2.000"):
+    with pytest.raises(fields.DadosInvalidos, match="descricao: deve ter no máximo 2.000"):
         domain.nova_ordem(1, Prioridade.NORMAL, "ana", agora, {"descricao": "d" * 2_001})
     for acao, campo in (
         (Acao.FINALIZAR_DIAGNOSTICO, "diagnostico"),
         (Acao.FINALIZAR_REPARO, "observacoes_reparo"),
     ):
-        with pytest.raises(domain.DadosInvalidos, match=f"{campo}: deve ter no máximo 10.000"):
+        with pytest.raises(fields.DadosInvalidos, match=f"{campo}: deve ter no máximo 10.000"):
             domain.planejar_passo(acao, {campo: "x" * 10_001}, "ana", agora)
-    with pytest.raises(domain.DadosInvalidos, match="nota: deve ter no máximo 200"):
+    with pytest.raises(fields.DadosInvalidos, match="nota: deve ter no máximo 200"):
         domain.planejar_pausa(domain.MotivoPausa.OUTRO, "n" * 201, "ana", agora)
 
 
@@ -154,7 +154,7 @@ def test_cada_passo_marca_seu_tempo_e_a_atualizacao(passo: Passo) -> None:
 
 def test_finalizar_diagnostico_exige_texto() -> None:
     for texto in ("", "   ", None):
-        with pytest.raises(domain.DadosInvalidos):
+        with pytest.raises(fields.DadosInvalidos):
             domain.planejar_passo(Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": texto}, "x", T0)
     (m,) = domain.planejar_passo(Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": " ok "}, "x", T0)
     assert m.campos["diagnostico"] == "ok"
@@ -162,9 +162,9 @@ def test_finalizar_diagnostico_exige_texto() -> None:
 
 
 def test_iniciar_diagnostico_exige_mecanico() -> None:
-    with pytest.raises(domain.DadosInvalidos):
+    with pytest.raises(fields.DadosInvalidos):
         domain.planejar_passo(Acao.INICIAR_DIAGNOSTICO, {}, "x", T0)
-    with pytest.raises(domain.DadosInvalidos):
+    with pytest.raises(fields.DadosInvalidos):
         domain.planejar_passo(Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": True}, "x", T0)
 
 
@@ -206,7 +206,7 @@ from datetime import timedelta  # noqa: E402
 
 
 def test_pausa_outro_exige_nota() -> None:
-    with pytest.raises(domain.DadosInvalidos):
+    with pytest.raises(fields.DadosInvalidos):
         domain.planejar_pausa(domain.MotivoPausa.OUTRO, "  ", "ana", T0)
     m = domain.planejar_pausa(domain.MotivoPausa.AGUARDANDO_PECAS, None, "ana", T0)
     assert m.campos["pausa"]["motivo"] == domain.MotivoPausa.AGUARDANDO_PECAS
@@ -376,10 +376,10 @@ def test_gerente_pisa_pelo_mecanico_da_ordem() -> None:
 
 def test_pessoa_sem_numero_nao_inicia_diagnostico() -> None:
     sem_numero = domain.Ator("bia", Papel.MECANICO, pessoa=True)
-    with pytest.raises(domain.DadosInvalidos, match="peça a um gerente para incluí-lo"):
+    with pytest.raises(fields.DadosInvalidos, match="peça a um gerente para incluí-lo"):
         domain.com_mecanico(Acao.INICIAR_DIAGNOSTICO, sem_numero, {})
     gerente = domain.Ator("gil", Papel.GERENTE, pessoa=True)
-    with pytest.raises(domain.DadosInvalidos, match="atribua a ordem a um mecânico"):
+    with pytest.raises(fields.DadosInvalidos, match="atribua a ordem a um mecânico"):
         domain.com_mecanico(Acao.INICIAR_DIAGNOSTICO, gerente, {})
     # A repair keeps the order's mechanic.
     assert domain.com_mecanico(Acao.INICIAR_REPARO, sem_numero, {}) == {

@@ -29,7 +29,7 @@ from webapp.broker import MUDANCA, Broker
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
-from webapp.fila import domain
+from webapp.fila import domain, fields
 from webapp.fila.domain import MotivoPausa, Prioridade, Status
 from webapp.fila.queries import FilaQueries
 from webapp.fila.repository import FilaRepository, OrdemJaNaFila
@@ -124,7 +124,7 @@ def aleatorias(app: Flask, n: int, semente: int) -> None:
                 motivos[etapa.value] = {m.value: 0.0 for m in MotivoPausa} | {motivo: espera}
                 segundos += espera
             marcos.append(marcos[-1] + timedelta(seconds=segundos))
-        marcos = [domain.como_guardado(m) for m in marcos]
+        marcos = [fields.como_guardado(m) for m in marcos]
         documento = domain.nova_ordem(
             10_000 + k, rng.choice(list(Prioridade)), "teste", marcos[0],
             {"placa": f"ABC{k % 10}D{k % 100:02d}", "veiculo": rng.choice(["Gol", "=Uno", None]),
@@ -904,7 +904,7 @@ def test_falha_no_meio_da_gravacao_nao_deixa_nada(app: Flask, api: Api) -> None:
     board's order stays, the refusal names the OS."""
     api.criar(2_200)
     documento = fila(app).find_one({"ordem_servico_id": 2_200})
-    fim = domain.como_guardado(agora() - timedelta(days=1))
+    fim = fields.como_guardado(agora() - timedelta(days=1))
     documentos = []
     for n in range(1, 2_501):
         d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
@@ -973,7 +973,7 @@ def test_importacao_morta_no_meio_deixa_historico_para_sempre(app: Flask, api: A
 
 
 def documentos_de(numeros: Iterable[int]) -> Iterator[dict[str, Any]]:
-    fim = domain.como_guardado(agora() - timedelta(days=1))
+    fim = fields.como_guardado(agora() - timedelta(days=1))
     for n in numeros:
         d = domain.nova_ordem(n, Prioridade.NORMAL, "importacao", fim - timedelta(hours=3))
         d.update(status=Status.FINALIZADA, dta_fim_reparo=fim, importada=True)

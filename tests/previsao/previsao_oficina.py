@@ -12,7 +12,7 @@ from flask import Flask
 
 from webapp.clock import Clock, agora
 from webapp.components import componente
-from webapp.fila import domain
+from webapp.fila import domain, fields
 from webapp.fila.domain import Prioridade, Status
 from webapp.fila.repository import FilaRepository
 from webapp.previsao.service import PrevisaoService, Resumo
@@ -54,7 +54,7 @@ def historico(
         marcos = [calendario.somar(fim - timedelta(days=rng.uniform(*dias)), 0.0)]
         for h in horas:
             marcos.append(calendario.somar(marcos[-1], rng.lognormvariate(math.log(h * 3600), 0.3)))
-        marcos = [domain.como_guardado(m) for m in marcos]
+        marcos = [fields.como_guardado(m) for m in marcos]
         documento = domain.nova_ordem(primeira_os + k, Prioridade.NORMAL, "teste", marcos[0])
         mecanico = mecanicos[k % len(mecanicos)]
         if isinstance(mecanico, str):

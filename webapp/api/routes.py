@@ -27,7 +27,8 @@ from ..cartoes.service import contar_atrasadas
 from ..clock import Clock
 from ..components import componente
 from ..errors import ErroHttp
-from ..fila.domain import Acao, Ator, EntradaInvalida, Papel, Status, ano_aceito
+from ..fila.domain import Acao, Ator, EntradaInvalida, Papel, Status
+from ..fila.fields import ano_aceito
 from ..fila.queries import CursorInvalido, cursor_na_fila
 from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores

@@ -22,7 +22,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..fila import outbox
-from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, Prioridade, Status, ano_aceito
+from ..fila.domain import Prioridade, Status
+from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, ano_aceito
 from ..mongo import INT64_MAX
 from ..previsao.queries import NENHUMA, Previsoes
 

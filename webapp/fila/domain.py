@@ -12,13 +12,20 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..text import limpar_texto, milhares
+from ..text import limpar_texto
 from . import labels
-from .plates import validar_placa
+from .fields import (
+    NOTA_MAXIMA,
+    DadosInvalidos,
+    ano_aceito,
+    campos_da_ordem,
+    como_guardado,
+    no_maximo,
+)
 from .preconditions import (
     PREENCHIDO,
     VAZIO,
@@ -430,10 +437,6 @@ ORIGEM_QUADRO = "origem_quadro"
 IMPORTADA = "importada"
 
 
-class DadosInvalidos(ValueError):
-    """A step got data the rules refuse (e.g. an empty diagnosis)."""
-
-
 def planejar_passo(
     acao: Acao,
     dados: Mapping[str, Any],
@@ -462,7 +465,7 @@ def planejar_passo(
         texto = limpar_texto(dados.get("diagnostico"))
         if not texto:
             raise DadosInvalidos("O diagnóstico não pode ser vazio.")
-        campos["diagnostico"] = _no_maximo("diagnostico", texto)
+        campos["diagnostico"] = no_maximo("diagnostico", texto)
         campos["orcamento_aprovado"] = False
     elif acao is Acao.APROVAR_ORCAMENTO:
         campos["orcamento_aprovado"] = True
@@ -472,7 +475,7 @@ def planejar_passo(
             campos["mecanico_responsavel_id"] = mecanico
     elif acao is Acao.FINALIZAR_REPARO:
         texto = limpar_texto(dados.get("observacoes_reparo"))
-        campos["observacoes_reparo"] = _no_maximo("observacoes_reparo", texto)
+        campos["observacoes_reparo"] = no_maximo("observacoes_reparo", texto)
 
     mudanca = Mudanca(
         passo.requisitos,
@@ -613,36 +616,6 @@ def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     )
 
 
-def como_guardado(instante: datetime) -> datetime:
-    """An aware instant in UTC at millisecond precision, as MongoDB stores it."""
-    utc = instante.astimezone(UTC)
-    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
-
-
-# A new order's people's text, and whether each keeps its line breaks.
-CAMPOS_DE_TEXTO = {"cliente": False, "veiculo": False, "descricao": True}
-# The most characters each text of an order may have: the board's forms, the API's schemas and
-# the history's importer say the same (a plate is checked by its own rule, plates.py).
-TAMANHO_MAXIMO = {
-    "placa": 10,
-    "veiculo": 200,
-    "cliente": 200,
-    "descricao": 2_000,
-    "diagnostico": 10_000,
-    "observacoes_reparo": 10_000,
-}
-NOTA_MAXIMA = 200  # a hold's note
-
-
-def _no_maximo(campo: str, texto: str | None, maximo: int | None = None) -> str | None:
-    """`texto` when it fits its field; else DadosInvalidos, as the entry points say it."""
-    maximo = maximo or TAMANHO_MAXIMO[campo]
-    if texto is not None and len(texto) > maximo:
-        # As the API says a field too long ("campo: deve ter no máximo …").
-        raise DadosInvalidos(f"{campo}: deve ter no máximo {milhares(maximo)} caracteres.")
-    return texto
-
-
 def nova_ordem(
     ordem_servico_id: int,
     prioridade: Prioridade,
@@ -651,19 +624,7 @@ def nova_ordem(
     extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A fresh queue item, waiting for diagnosis."""
-    # Instants as MongoDB keeps them (UTC, milliseconds), so the answer to the creation says
-    # exactly what a later read will (a caller's -03:00 came back as -03:00 once).
-    extras = {
-        k: como_guardado(v) if isinstance(v, datetime) else v for k, v in (extras or {}).items()
-    }
-    for campo, linhas in CAMPOS_DE_TEXTO.items():
-        if isinstance(extras.get(campo), str):
-            extras[campo] = _no_maximo(campo, limpar_texto(extras[campo], linhas=linhas))
-    if "placa" in extras:
-        try:
-            extras["placa"] = validar_placa(extras["placa"])
-        except ValueError as erro:
-            raise DadosInvalidos(str(erro)) from None
+    extras = campos_da_ordem(extras or {})
     return {
         "ordem_servico_id": ordem_servico_id,
         "status": Status.AGUARDANDO,
@@ -709,7 +670,7 @@ EM_PAUSA = Requisito("pausa", PREENCHIDO, "a ordem não está em espera")
 
 def nota_da_pausa(motivo: MotivoPausa, nota: str | None) -> str | None:
     """A hold's note, trimmed; "Outro motivo" needs one (the board's form asks the same)."""
-    nota = _no_maximo("nota", limpar_texto(nota, linhas=False), NOTA_MAXIMA)
+    nota = no_maximo("nota", limpar_texto(nota, linhas=False), NOTA_MAXIMA)
     if motivo is MotivoPausa.OUTRO and not nota:
         raise DadosInvalidos("Descreva o motivo da espera.")
     return nota
@@ -740,22 +701,3 @@ def planejar_retomada(por: str, agora: datetime) -> Mudanca:
         [_entrada(Acao.RETOMAR, None, None, por, agora)],
         encerra_pausa=agora,
     )
-
-
-# Dates people and integrations give (a promised time) must fall in these years: a year 1 or
-# 9999 would break every page that shows or computes with it.
-ANO_MINIMO, ANO_MAXIMO = 2000, 2100
-
-
-def ano_aceito(instante: datetime, fuso: tzinfo | None = None) -> bool:
-    """Whether an instant's year is within ANO_MINIMO..ANO_MAXIMO as written, in UTC (as
-    stored) and, given `fuso`, in the shop's zone (as shown and exported): 2100-12-31T23:30
-    in São Paulo is 2101 in UTC, and its export could not be imported. As written first: a
-    zone's shift of the year 9999 is past any date (OverflowError)."""
-    if not ANO_MINIMO <= instante.year <= ANO_MAXIMO:
-        return False
-    if instante.tzinfo is None:
-        return True
-    utc = instante.astimezone(UTC)
-    outros = (utc, utc.astimezone(fuso)) if fuso is not None else (utc,)
-    return all(ANO_MINIMO <= i.year <= ANO_MAXIMO for i in outros)

@@ -20,7 +20,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ..clock import em_ms
-from .domain import ABERTOS, ANO_MAXIMO, ANO_MINIMO, IMPORTADA, MotivoPausa, Prioridade, Status
+from .domain import ABERTOS, IMPORTADA, MotivoPausa, Prioridade, Status
+from .fields import ANO_MAXIMO, ANO_MINIMO
 from .plates import normalizar_placa
 from .repository import (
     ARQUIVO,

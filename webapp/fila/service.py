@@ -13,7 +13,7 @@ from bson.errors import InvalidId
 
 from ..clock import agora
 from ..mongo import INT64_MAX
-from . import domain, labels
+from . import domain, fields, labels
 from .domain import (
     Acao,
     Ator,
@@ -49,11 +49,11 @@ def _oid(fila_id: FilaId) -> ObjectId:
 
 @contextmanager
 def _dados_validos() -> Iterator[None]:
-    """The rules' refusal of what was given (domain.DadosInvalidos) as the service's
+    """The rules' refusal of what was given (fields.DadosInvalidos) as the service's
     EntradaInvalida: a 400 in the API, an inline message on the board."""
     try:
         yield
-    except domain.DadosInvalidos as erro:
+    except fields.DadosInvalidos as erro:
         raise EntradaInvalida(str(erro)) from None
 
 

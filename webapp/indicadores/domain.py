@@ -22,7 +22,8 @@ from typing import Any
 
 from ..clock import duracao
 from ..fila import labels
-from ..fila.domain import ANO_MAXIMO, ANO_MINIMO, GESTORES, MotivoPausa, Papel, Prioridade
+from ..fila.domain import GESTORES, MotivoPausa, Papel, Prioridade
+from ..fila.fields import ANO_MAXIMO, ANO_MINIMO
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).

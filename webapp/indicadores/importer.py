@@ -23,18 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..fila import labels
-from ..fila.domain import (
-    ANO_MAXIMO,
-    ANO_MINIMO,
-    IMPORTADA,
-    TAMANHO_MAXIMO,
-    MotivoPausa,
-    Prioridade,
-    Status,
-    ano_aceito,
-    como_guardado,
-    nova_ordem,
-)
+from ..fila.domain import IMPORTADA, MotivoPausa, Prioridade, Status, nova_ordem
+from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, ano_aceito, como_guardado
 from ..fila.plates import validar_placa
 from ..fila.stages import INTERVALOS
 from ..previsao.calendar import Calendario

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..fila.domain import MotivoPausa, como_guardado
+from ..fila.domain import MotivoPausa
+from ..fila.fields import como_guardado
 
 ARREDONDAMENTO_S = 3.0  # the export's minutes, to the tenth: ±3 s each
 MARGEM_S = 0.05  # kept inside every rounding, for the milliseconds the store keeps

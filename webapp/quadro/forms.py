@@ -24,16 +24,14 @@ from wtforms.validators import (
 )
 
 from ..fila import labels
-from ..fila.domain import (
+from ..fila.domain import MotivoPausa, Prioridade, nota_da_pausa
+from ..fila.fields import (
     ANO_MAXIMO,
     ANO_MINIMO,
     NOTA_MAXIMA,
     TAMANHO_MAXIMO,
     DadosInvalidos,
-    MotivoPausa,
-    Prioridade,
     ano_aceito,
-    nota_da_pausa,
 )
 from ..fila.plates import validar_placa
 from ..forms import NO_MAXIMO_INT64, Formulario, Inteiro, algarismos, ate, texto_obrigatorio

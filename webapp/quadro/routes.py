@@ -26,7 +26,7 @@ from ..cartoes import cards
 from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos, remocoes
 from ..clock import Clock
 from ..components import componente
-from ..fila import domain, labels
+from ..fila import domain, fields, labels
 from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
@@ -281,14 +281,14 @@ def historico() -> Any:
         dia = date.fromisoformat(request.args["data"]) if request.args.get("data") else None
     except ValueError:
         dia, erro = None, "Data inválida; use o calendário (AAAA-MM-DD)."
-    if dia is not None and not domain.ANO_MINIMO <= dia.year <= domain.ANO_MAXIMO:
-        intervalo = f"anos {domain.ANO_MINIMO} a {domain.ANO_MAXIMO}"
+    if dia is not None and not fields.ANO_MINIMO <= dia.year <= fields.ANO_MAXIMO:
+        intervalo = f"anos {fields.ANO_MINIMO} a {fields.ANO_MAXIMO}"
         dia, erro = None, f"Data fora do intervalo aceito ({intervalo})."
     hoje = relogio.inicio_do_dia()
     if dia is not None:
         de, ate = relogio.dia(dia)
     else:  # everything finished before today
-        de, ate = datetime(domain.ANO_MINIMO, 1, 1, tzinfo=relogio.fuso), hoje
+        de, ate = datetime(fields.ANO_MINIMO, 1, 1, tzinfo=relogio.fuso), hoje
     queries, depois = componente(FilaQueries), request.args.get("depois") or None
     try:
         itens = queries.finalizadas_periodo(de, ate, depois, HISTORICO_PAGINA + 1)
