@@ -156,7 +156,9 @@ def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     gerente.pagina.goto("/indicadores")
     expect(gerente.pagina.locator("#em-risco")).to_contain_text("RSC0A12")
     gerente.pagina.screenshot(path=ARTEFATOS / "previsao-indicadores.png")
-    gerente.pagina.locator("#em-risco").get_by_role("button", name="Prometer").click()
+    prometer = gerente.pagina.locator("#em-risco").get_by_role("button", name="Prometer")
+    expect(prometer).to_have_accessible_name(re.compile(r"^Prometer \S+ \S+ \(OS 1002\)$"))
+    prometer.click()
     expect(gerente.pagina).to_have_url(f"{live_server}/indicadores")
     expect(gerente.pagina.locator(".aviso-ok")).to_be_in_viewport()  # what was done, in view
     expect(gerente.pagina.locator("#em-risco")).to_contain_text("Nenhuma ordem em risco")
