@@ -4,7 +4,7 @@
 refused with its number and the reason in Portuguese. No Flask, no database.
 
 Columns are read by name (accents, case and spacing aside), so a spreadsheet may order them
-as it likes. The export's format is the one with every interval's minutes: its dates are
+as it likes; each cell is read by cells.py. The export's format is the one with every interval's minutes: its dates are
 `dd/mm/aaaa hh:mm` (the minute), while its minutes (holds excluded) are to the tenth, so the
 seconds the dates leave out are found again (reconstruction.py): the stages then measure what the
 file says, and the holds add up per reason as its last three columns say.
@@ -14,23 +14,23 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 import numpy as np
 
 from ..fila import labels
 from ..fila.domain import IMPORTADA, MotivoPausa, Prioridade, Status, nova_ordem
-from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, ano_aceito, como_guardado
-from ..fila.plates import validar_placa
+from ..fila.fields import como_guardado
 from ..fila.stages import INTERVALOS
 from ..previsao.calendar import Calendario
-from ..text import limpar_texto, milhares
+from ..text import milhares
+from . import cells
+from .cells import normalizar
 from .export import CABECALHO, DATAS
-from .reconstruction import ARREDONDAMENTO_S, Folgas, reconstruir
+from .reconstruction import Folgas, reconstruir
 from .working_time import em_horario_de_funcionamento
 
 FORMATO_EXPORTACAO = "exportação de /indicadores"
@@ -57,39 +57,7 @@ OPCIONAIS = (
     _COLUNA_DA_DATA["previsao_entrega"],
 )  # fmt: skip
 
-MINUTO = 60.0
-TEXTO_MAXIMO = TAMANHO_MAXIMO["veiculo"]  # veiculo, cliente: as the board and the API
-OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
-
-FORMATOS_DE_DATA = (
-    "dd/mm/aaaa hh:mm, dd/mm/aaaa hh:mm:ss, aaaa-mm-dd hh:mm[:ss] "
-    "ou ISO 8601 com fuso (2026-03-02T08:15:00-03:00)"
-)
-_DATA_BR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_DATA_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?"
-)
-# Up to 9 digits (about 1,900 years of minutes): a longer number is no stage, and float() would
-# make it inf.
-_MINUTOS = re.compile(r"\d{1,9}(?:[.,]\d{1,6})?")
 _MECANICO_N = re.compile(r"mecanico n[ºo°.]?\s*(\d{1,9})")
-# The export writes a text that starts with one of these behind a "'" (so Excel never runs it).
-_PROTEGIDOS = "=+-@\t\r"
-
-
-def normalizar(texto: str) -> str:
-    """A name as compared here: no accents, case folded, single spaces; letters of any script
-    kept (dropping what is not ASCII made 李四 and 王五 one empty name)."""
-    decomposto = unicodedata.normalize("NFKD", texto)
-    sem_acento = "".join(c for c in decomposto if not unicodedata.combining(c))
-    return " ".join(sem_acento.casefold().split())
-
-
-_PRIORIDADES = {
-    **{normalizar(p.value): p for p in Prioridade},
-    **{normalizar(nome): Prioridade(codigo) for codigo, nome in labels.PRIORIDADES.items()},
-}
 
 
 class CabecalhoInvalido(ValueError):
@@ -377,7 +345,7 @@ class Leitor:
         # header of a million ';' would make every line a million fields.
         try:
             return self._ordem(numero, campos)
-        except _Recusa as recusa:
+        except cells.Recusa as recusa:
             motivo = str(recusa)
         # Raised out here: a refusal kept for the summary holds no traceback (its frames hold
         # the line's fields), not even through the inner one's context.
@@ -390,9 +358,9 @@ class Leitor:
         return campos[posicao].strip() if posicao is not None and posicao < len(campos) else ""
 
     def _ordem(self, numero: int, campos: list[str]) -> OrdemImportada:
-        os_ = _numero_os(self._valor(campos, COL_OS))
+        os_ = cells.numero_os(self._valor(campos, COL_OS), COL_OS)
         if os_ in self._vistas:
-            raise _Recusa(f"a OS {os_} já apareceu na linha {self._vistas[os_]}")
+            raise cells.Recusa(f"a OS {os_} já apareceu na linha {self._vistas[os_]}")
         datas, precisao = self._datas(campos)
         exportacao = self.formato == FORMATO_EXPORTACAO
         if exportacao:
@@ -403,12 +371,12 @@ class Leitor:
         ordem = OrdemImportada(
             linha=numero,
             ordem_servico_id=os_,
-            prioridade=_prioridade(self._valor(campos, COL_PRIORIDADE)),
+            prioridade=cells.prioridade(self._valor(campos, COL_PRIORIDADE)),
             datas={c: como_guardado(v) for c, v in datas.items()},
             pausas_motivo_s=pausas,
-            placa=_placa(self._valor(campos, COL_PLACA)),
-            veiculo=_texto(self._valor(campos, COL_VEICULO), COL_VEICULO),
-            cliente=_texto(self._valor(campos, COL_CLIENTE), COL_CLIENTE),
+            placa=cells.placa(self._valor(campos, COL_PLACA), COL_PLACA),
+            veiculo=cells.texto_de_pessoas(self._valor(campos, COL_VEICULO), COL_VEICULO),
+            cliente=cells.texto_de_pessoas(self._valor(campos, COL_CLIENTE), COL_CLIENTE),
             mecanico_responsavel_id=mecanico,
             mecanico_desconhecido=desconhecido,
         )
@@ -428,9 +396,9 @@ class Leitor:
                 if campo == "previsao_entrega":
                     continue
                 if campo != APROVACAO:
-                    raise _Recusa(f"“{coluna}” está vazia")
+                    raise cells.Recusa(f"“{coluna}” está vazia")
                 continue
-            datas[campo], p = _data(texto, coluna, self.fuso)
+            datas[campo], p = cells.data(texto, coluna, self.fuso)
             if campo != "previsao_entrega":
                 precisao.append(p)
         # The instants in order, each with the column it came from (an empty approval is the
@@ -443,13 +411,13 @@ class Leitor:
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
             if datas[depois] < datas[antes]:
-                raise _Recusa(
+                raise cells.Recusa(
                     f"“{origem[depois]}” ({self._local(datas[depois])}) vem antes de "
                     f"“{origem[antes]}” ({self._local(datas[antes])})"
                 )
         fim = datas[INSTANTES[-1]]
         if fim > self.agora:
-            raise _Recusa(
+            raise cells.Recusa(
                 f"“{_COLUNA_DA_DATA[INSTANTES[-1]]}” ({self._local(fim)}) ainda não chegou: "
                 "só se importam ordens finalizadas"
             )
@@ -467,26 +435,27 @@ class Leitor:
         file comes out of the store as the file wrote it (reconstruction.reconstruir)."""
         textos = [self._valor(campos, COLUNAS_MINUTOS[e.codigo]) for e in ETAPAS]
         liquidos = [
-            _minutos(t, COLUNAS_MINUTOS[e.codigo]) for t, e in zip(textos, ETAPAS, strict=True)
+            cells.minutos(t, COLUNAS_MINUTOS[e.codigo]) for t, e in zip(textos, ETAPAS, strict=True)
         ]
         texto_total = self._valor(campos, COLUNAS_MINUTOS[TOTAL.codigo])
-        total = _minutos(texto_total, COLUNAS_MINUTOS[TOTAL.codigo])
-        folgas = Folgas([_arredondamento(t) for t in textos], _arredondamento(texto_total))
+        total = cells.minutos(texto_total, COLUNAS_MINUTOS[TOTAL.codigo])
+        arredondados = [cells.arredondamento(t) for t in textos]
+        folgas = Folgas(arredondados, cells.arredondamento(texto_total))
         esperas: dict[str, float] | None = None
         if self._esperas:
             esperas = {}
             for motivo, coluna in COLUNAS_ESPERA.items():
                 texto = self._valor(campos, coluna)
-                esperas[motivo.value] = _minutos(texto, coluna) or 0.0
-                folgas.esperas[motivo.value] = _arredondamento(texto)
+                esperas[motivo.value] = cells.minutos(texto, coluna) or 0.0
+                folgas.esperas[motivo.value] = cells.arredondamento(texto)
         instantes = [datas[c] for c in INSTANTES]
         for k, (etapa, liquido) in enumerate(zip(ETAPAS, liquidos, strict=True)):
             bruto = (instantes[k + 1] - instantes[k]).total_seconds()
             if liquido is not None and liquido > bruto + precisao[k + 1] + folgas.etapas[k]:
-                raise _Recusa(
-                    f"“{COLUNAS_MINUTOS[etapa.codigo]}” ({_em_minutos(liquido)}) é mais que o "
+                raise cells.Recusa(
+                    f"“{COLUNAS_MINUTOS[etapa.codigo]}” ({cells.em_minutos(liquido)}) é mais que o "
                     f"tempo entre “{_COLUNA_DA_DATA[etapa.inicio]}” e "
-                    f"“{_COLUNA_DA_DATA[etapa.fim]}” ({_em_minutos(bruto)})"
+                    f"“{_COLUNA_DA_DATA[etapa.fim]}” ({cells.em_minutos(bruto)})"
                 )
         solucao = reconstruir(instantes, precisao, liquidos, total, esperas, folgas)
         if solucao is None and esperas is not None:
@@ -504,13 +473,13 @@ class Leitor:
                 solucao = novos, por_etapa, partes or {MotivoPausa.OUTRO.value: espera}
         if solucao is None:
             motivo = _sem_solucao(instantes, liquidos, total, esperas, folgas)
-            milhar = next((t for t in [*textos, texto_total] if _MILHAR.fullmatch(t)), None)
+            milhar = next((t for t in [*textos, texto_total] if cells.MILHAR.fullmatch(t)), None)
             if milhar:  # "1.158" from a spreadsheet that wrote 1158 minutes with a separator
                 motivo += (
                     f" (“{milhar}” foi lido como {milhar.replace('.', ',')} min: escreva os "
                     "minutos sem separador de milhar)"
                 )
-            raise _Recusa(motivo)
+            raise cells.Recusa(motivo)
         novos, por_etapa, por_motivo = solucao
         datas.update(zip(INSTANTES, novos, strict=True))
         return _pausas_por_etapa(por_etapa, por_motivo)
@@ -525,155 +494,11 @@ class Leitor:
         if numero or nome.isdigit():
             digitos = numero.group(1) if numero else nome
             if len(digitos) > 9 or int(digitos) <= 0:  # 9 digits, as "Mecânico nº N"
-                raise _Recusa(f"“{COL_MECANICO}”: número inválido ({texto[:20]})")
+                raise cells.Recusa(f"“{COL_MECANICO}”: número inválido ({texto[:20]})")
             return int(digitos), None
         if nome in self.mecanicos:
             return self.mecanicos[nome], None
-        return None, _texto(texto.lstrip("'"), COL_MECANICO)
-
-
-class _Recusa(ValueError):
-    """Why a line is refused (its number is added by Leitor.ler)."""
-
-
-def _numero_os(texto: str) -> int:
-    if not texto:
-        raise _Recusa(f"“{COL_OS}” está vazia")
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= OS_ALGARISMOS):
-        raise _Recusa(
-            f"“{COL_OS}” deve ser um número inteiro positivo (até {OS_ALGARISMOS} algarismos), "
-            f"não {texto[:30]!r}"
-        )
-    numero = int(texto)
-    if numero <= 0:
-        raise _Recusa(f"“{COL_OS}” deve ser maior que zero")
-    return numero
-
-
-def _prioridade(texto: str) -> Prioridade:
-    if not texto:
-        return Prioridade.NORMAL
-    try:
-        return _PRIORIDADES[normalizar(texto)]
-    except KeyError:
-        aceitas = ", ".join(labels.PRIORIDADES.values())
-        raise _Recusa(f"prioridade desconhecida {texto[:30]!r}; use {aceitas}") from None
-
-
-def _placa(texto: str) -> str | None:
-    if len(texto) > TAMANHO_MAXIMO["placa"] + 10:
-        raise _Recusa(f"“{COL_PLACA}” longa demais ({len(texto)} caracteres)")
-    try:
-        return validar_placa(texto or None)
-    except ValueError as erro:
-        raise _Recusa(str(erro)) from None
-
-
-def _texto(texto: str, coluna: str) -> str | None:
-    """People's text as it was: the export's "'" before a leading =, +, - or @ is removed, and
-    control characters (an escape would reach the terminal that prints the summary), as the
-    board stores text."""
-    if len(texto) > 1 and texto[0] == "'" and texto[1] in _PROTEGIDOS:
-        texto = texto[1:]
-    if len(texto) > TEXTO_MAXIMO:
-        # Many lines of the file in one cell: a quote opened on this line and never closed.
-        dica = " (aspas abertas nesta linha sem fechar?)" if texto.count("\n") > 1 else ""
-        raise _Recusa(
-            f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO}){dica}"
-        )
-    return limpar_texto(texto, linhas=False)
-
-
-def _data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
-    """An instant (aware) and its precision in seconds (60 without seconds). Without an
-    offset it is the shop's local time (FUSO_HORARIO)."""
-    br = _DATA_BR.fullmatch(texto)
-    iso = None if br else _DATA_ISO.fullmatch(texto)
-    try:
-        if br:
-            dia, mes, ano, hora, minuto, segundo = br.groups()
-            local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
-                             int(segundo or 0))  # fmt: skip
-            instante, precisao = local.replace(tzinfo=fuso), _precisao(segundo, None)
-        elif iso:
-            ano, mes, dia, hora, minuto, segundo, fracao, deslocamento = iso.groups()
-            micro = int((fracao or "0").ljust(6, "0"))
-            local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
-                             int(segundo or 0), micro)  # fmt: skip
-            if deslocamento:
-                zona = datetime.fromisoformat(f"2000-01-01T00:00{_offset(deslocamento)}").tzinfo
-                instante = local.replace(tzinfo=zona)
-            else:
-                instante = local.replace(tzinfo=fuso)
-            precisao = _precisao(segundo, fracao)
-        else:
-            raise ValueError
-    except ValueError:
-        raise _Recusa(f"“{coluna}”: data inválida {texto[:30]!r}; use {FORMATOS_DE_DATA}") from None
-    # 2000-01-01T00:00+14:00 is 1999 in UTC, and its export would be refused.
-    if not ano_aceito(instante, fuso):
-        raise _Recusa(f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})")
-    return instante.astimezone(UTC), precisao
-
-
-def _precisao(segundo: str | None, fracao: str | None) -> float:
-    """How far a written date may be from the instant, in seconds: a second when it gives
-    them, the minute when it does not or writes them as zero ("10:38:00": a tool that wrote
-    the minute, a spreadsheet or pandas rewriting the export's dates, whose lines the stages'
-    minutes then contradicted); an instant truly at :00 is within that minute all the same."""
-    if segundo and (int(segundo) or int(fracao or "0")):
-        return 1.0
-    return MINUTO
-
-
-def _offset(texto: str) -> str:
-    if texto == "Z":
-        return "+00:00"
-    return texto if ":" in texto else f"{texto[:3]}:{texto[3:]}"
-
-
-# Whole minutes written with a thousands separator ("1.158"): read as a decimal point, say so
-# when the line then fails.
-_MILHAR = re.compile(r"\d{1,3}(\.\d{3})+")
-
-
-# Minutes with thousands grouped and decimals, the two marks different ("1.152,0" as a
-# Brazilian spreadsheet writes 1152 minutes, "1,152.0" an English one): unambiguous.
-_AGRUPADOS = re.compile(r"\d{1,3}(?:([.,])\d{3})+(?!\1)[.,]\d{1,6}")
-
-
-def _sem_milhar(texto: str) -> str:
-    """The minutes without their thousands' marks, the decimal mark last ("1.152,0" →
-    "1152,0"); any other text as it is."""
-    if _AGRUPADOS.fullmatch(texto):
-        corte = max(texto.rfind("."), texto.rfind(","))
-        inteiro, marca, decimais = texto[:corte], texto[corte], texto[corte + 1 :]
-        return inteiro.replace(".", "").replace(",", "") + marca + decimais
-    return texto
-
-
-def _minutos(texto: str, coluna: str) -> float | None:
-    """Minutes with a decimal comma (or point) as seconds; None when empty."""
-    if not texto:
-        return None
-    texto = _sem_milhar(texto)
-    if not _MINUTOS.fullmatch(texto):
-        raise _Recusa(f"“{coluna}”: minutos inválidos {texto[:30]!r}; use por exemplo 12,5")
-    return float(texto.replace(",", ".")) * MINUTO
-
-
-def _arredondamento(texto: str) -> float:
-    """How far a written number of minutes may be from the exact one, in seconds: half its
-    last digit (the export's tenths: 3 s), but a whole minute when it has no decimals (a
-    spreadsheet's or a tool's whole minutes, rounded or cut)."""
-    _, separador, decimais = _sem_milhar(texto).replace(",", ".").partition(".")
-    if not (separador and decimais):
-        return MINUTO
-    return max(ARREDONDAMENTO_S, 0.5 * 10.0 ** -len(decimais) * MINUTO)
-
-
-def _em_minutos(segundos: float) -> str:
-    return f"{segundos / MINUTO:.1f} min".replace(".", ",")
+        return None, cells.texto_de_pessoas(texto.lstrip("'"), COL_MECANICO)
 
 
 def _sem_solucao(
@@ -689,15 +514,16 @@ def _sem_solucao(
         soma = sum(liq or 0.0 for liq in liquidos)
         if abs(soma - total) > sum(folgas.etapas) + folgas.total:
             return (
-                f"as etapas somam {_em_minutos(soma)}, mas {coluna_total} diz {_em_minutos(total)}"
+                f"as etapas somam {cells.em_minutos(soma)}, mas {coluna_total} diz "
+                f"{cells.em_minutos(total)}"
             )
     if total is not None:
         bruto = (instantes[-1] - instantes[0]).total_seconds()
-        if total > bruto + MINUTO + folgas.total:
+        if total > bruto + cells.MINUTO + folgas.total:
             return (
-                f"{coluna_total} ({_em_minutos(total)}) é mais que o tempo entre "
+                f"{coluna_total} ({cells.em_minutos(total)}) é mais que o tempo entre "
                 f"“{_COLUNA_DA_DATA[INSTANTES[0]]}” e “{_COLUNA_DA_DATA[INSTANTES[-1]]}” "
-                f"({_em_minutos(bruto)})"
+                f"({cells.em_minutos(bruto)})"
             )
     return "os minutos das etapas, do total e das esperas não conferem com as datas"
 
