@@ -4,10 +4,11 @@
 refused with its number and the reason in Portuguese. No Flask, no database.
 
 Columns are read by name (accents, case and spacing aside), so a spreadsheet may order them
-as it likes; each cell is read by cells.py. The export's format is the one with every interval's minutes: its dates are
-`dd/mm/aaaa hh:mm` (the minute), while its minutes (holds excluded) are to the tenth, so the
-seconds the dates leave out are found again (reconstruction.py): the stages then measure what the
-file says, and the holds add up per reason as its last three columns say.
+as it likes; each cell is read by cells.py. The export's format is the one with every
+interval's minutes: its dates are `dd/mm/aaaa hh:mm` (the minute), while its minutes (holds
+excluded) are to the tenth, so the seconds the dates leave out are found again
+(reconstruction.py): the stages then measure what the file says, and the holds add up per
+reason as its last three columns say.
 """
 
 from __future__ import annotations
