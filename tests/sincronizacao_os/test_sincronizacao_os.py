@@ -464,6 +464,66 @@ def test_sem_resposta_a_tempo_diz_o_que_houve_em_portugues(
         os_servico.parar()
 
 
+@pytest.mark.parametrize("onde", ["corpo", "cabecalhos"])
+def test_resposta_a_conta_gotas_nao_prende_o_despachante(
+    make_app: Callable[..., Flask], onde: str
+) -> None:
+    """A service (or a proxy) that answers a byte at a time, each within the read timeout:
+    an attempt still ends at the connect and read timeouts together (1.5 s here), as "sem
+    resposta" (it may have been applied), and the next order's step goes out, never minutes
+    later. Its body is read no further than the dispatcher needs."""
+    recebidos: list[float] = []
+    parar = threading.Event()
+
+    class ContaGotas(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_PATCH(self) -> None:  # noqa: N802 (http.server's name)
+            recebidos.append(time.monotonic())
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            cabecalhos = b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n"
+            if onde == "corpo":
+                self.wfile.write(cabecalhos)
+                gotas = b"x" * 2000
+            else:
+                gotas = cabecalhos + b"x" * 2000
+            for gota in gotas:  # one byte every 0.3 s: each read waits less than 1 s
+                if parar.wait(0.3):
+                    return
+                try:
+                    self.wfile.write(bytes([gota]))
+                    self.wfile.flush()
+                except OSError:
+                    return  # the dispatcher gave up and closed: as it should
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ContaGotas)
+    servidor.daemon_threads = True
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    try:
+        app = make_app(url_api_os=f"http://127.0.0.1:{servidor.server_port}")
+        itens = [_fila(app).adicionar(4655 + k, GERENTE) for k in range(2)]
+        for item in itens:
+            _passos(app, item["_id"], ate=1)
+        despachante = _despachante(app, "d1")
+        inicio = time.monotonic()
+        assert despachante.despachar_uma_vez() and despachante.despachar_uma_vez()
+        duracao = time.monotonic() - inicio
+        assert len(recebidos) == 2  # both orders' steps were tried, one after the other
+        assert duracao < 2 * 1.5 + 2.0, f"{duracao:.1f} s"
+        for item in itens:
+            evento = _item(app, item["_id"])["eventos_os"][0]
+            assert evento["estado"] == "pendente"
+            assert evento["ultimo_erro"] == (
+                "tempo esgotado esperando o sistema de OS (enviado, sem resposta)"
+            )
+    finally:
+        parar.set()
+        servidor.shutdown()
+
+
 def test_pagina_html_no_lugar_da_api_e_nomeada_nao_colada(
     make_app: Callable[..., Flask],
 ) -> None:

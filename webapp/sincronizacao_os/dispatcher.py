@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from ..background import LacoDeFundo, novo_dono
 from ..clock import agora
@@ -34,6 +33,7 @@ from ..fila.repository import ENTREGAR_ARQUIVADA, FilaRepository
 from ..settings import Settings
 from ..tokens import emitir_para_os
 from . import domain
+from .client import ClienteOs, Resposta
 from .domain import Resultado
 from .link import OsLink
 
@@ -64,19 +64,19 @@ def _descricao_erro(erro: requests.RequestException) -> str:
     return type(erro).__name__
 
 
-def _corpo_sem_detalhe(resposta: requests.Response) -> str:
+def _corpo_sem_detalhe(resposta: Resposta) -> str:
     """Any other body, as a manager may read it on the card: a page of HTML (a proxy's, a
     wrong URL's) is named, not pasted."""
-    texto = resposta.text[:2000]
+    texto = resposta.texto[:2000]
     if "html" in resposta.headers.get("Content-Type", "") or texto.lstrip().startswith("<"):
         return "uma página HTML, não uma resposta da API de OS"
     return texto
 
 
-def _detalhe(resposta: requests.Response) -> str | None:
+def _detalhe(resposta: Resposta) -> str | None:
     """The OS service's own error text (its JSON `detail`), or None for any other body."""
     try:
-        dados = json.loads(resposta.text[:2000])
+        dados = json.loads(resposta.texto[:2000])
     except ValueError:
         return None
     detalhe = dados.get("detail") if isinstance(dados, dict) else None
@@ -109,7 +109,7 @@ class OsDispatcher(LacoDeFundo):
         self.ligacao = ligacao
         self.settings = settings
         self.dono = dono or novo_dono()
-        self._http: requests.Session | None = None
+        self._http: ClienteOs | None = None
         self._token: tuple[str, float] | None = None
         super().__init__()
 
@@ -169,15 +169,11 @@ class OsDispatcher(LacoDeFundo):
 
     # --- HTTP ------------------------------------------------------------------------------
 
-    def _sessao(self) -> requests.Session:
+    def _cliente(self) -> ClienteOs:
         if self._http is None:
-            sessao = requests.Session()
-            # Pooled keep-alive connections; no automatic retries: ours are spaced and logged.
-            adaptador = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-            sessao.mount("http://", adaptador)
-            sessao.mount("https://", adaptador)
-            sessao.headers["User-Agent"] = "oficina-fila-execucao"
-            self._http = sessao
+            s = self.settings
+            conexao_s, leitura_s = s.os_timeout_conexao_ms / 1000, s.os_timeout_leitura_ms / 1000
+            self._http = ClienteOs(conexao_s, leitura_s)
         return self._http
 
     def _jwt(self) -> str:
@@ -205,10 +201,6 @@ class OsDispatcher(LacoDeFundo):
                 resultado = domain.reconciliado(resultado, atual or "")
         return resultado, _ms(inicio)
 
-    def _timeout(self) -> tuple[float, float]:
-        s = self.settings
-        return s.os_timeout_conexao_ms / 1000, s.os_timeout_leitura_ms / 1000
-
     def _patch(self, ordem_servico_id: int, evento: dict[str, Any]) -> Resultado:
         cabecalhos = {
             **(evento.get("trace") or {}),
@@ -217,12 +209,11 @@ class OsDispatcher(LacoDeFundo):
             "X-Request-ID": evento.get("request_id") or evento["chave"],
         }
         try:
-            resposta = self._sessao().patch(
+            resposta = self._cliente().pedir(
+                "PATCH",
                 self.url(ordem_servico_id),
                 json={"status": evento["status"]},
                 headers=cabecalhos,
-                timeout=self._timeout(),
-                allow_redirects=False,
             )
         except requests.ConnectTimeout:  # never reached the service
             return domain.classificar_erro_rede("não conectou", True, incerto=False)
@@ -246,13 +237,12 @@ class OsDispatcher(LacoDeFundo):
     def _status_atual(self, ordem_servico_id: int) -> str | None:
         """The OS's status as the OS service reports it (GET on the same path), or None."""
         try:
-            resposta = self._sessao().get(
+            resposta = self._cliente().pedir(
+                "GET",
                 self.url(ordem_servico_id),
                 headers={"Authorization": f"Bearer {self._jwt()}"},
-                timeout=self._timeout(),
-                allow_redirects=False,
             )
-            dados = resposta.json() if resposta.status_code == 200 else None
+            dados = json.loads(resposta.texto) if resposta.status_code == 200 else None
         except (requests.RequestException, ValueError):
             return None
         status = dados.get("status") if isinstance(dados, dict) else None
