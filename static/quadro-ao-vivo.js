@@ -1,10 +1,15 @@
 // Pushed board updates. The server's SSE stream (/eventos, webapp/quadro/routes.py) sends
 // <hx-partial>s that htmx's hx-sse extension swaps by itself: delete the card where it was, add
 // it to its column, replace the counts, announce in #anuncios.
-// One copy of a card per change: this page's own requests carry its id (X-Quadro, from
-// #eventos-quadro's data-quadro), and its stream leaves out the changes they made (the answer
-// showed each one); a dispatcher's attempt comes as the card's OS badge alone (#sinc-<id>).
-// This file only keeps a push from disturbing a person, and from costing more than the change:
+// Every page gets every change, its own too (an answer lost on the way, a tablet's Wi-Fi, leaves
+// the push to tell it); a dispatcher's attempt comes as the card's OS badge alone (#sinc-<id>).
+// This file keeps a push from disturbing a person, from costing more than the change, and the
+// newest version of each card on the page, whatever comes last:
+// - a card whose typed text is on its way keeps its node, unmarked: the answer shows the
+//   change; a push that came meanwhile is applied afterwards when it is still newer (or when the
+//   answer never came);
+// - an answer older than what the page already heard (a slow network: someone acted since, or
+//   removed the order) leaves the newer card, or no card, as it is;
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
 //   por outra pessoa", and the pushed version is applied once the person leaves the card;
 // - a pushed card never replaces a newer one (data-versao); a redraw of the whole state keeps the
@@ -15,14 +20,10 @@
 (function () {
   "use strict";
 
-  const pagina = document.getElementById("eventos-quadro");
-  const quadroId = pagina && pagina.dataset.quadro;
-  document.addEventListener("htmx:config:request", (evento) => {
-    const pedido = evento.detail && evento.detail.ctx && evento.detail.ctx.request;
-    if (quadroId && pedido && pedido.headers) pedido.headers["X-Quadro"] = quadroId;
-  });
-
   const pendentes = new Map(); // card id -> the pushed <li>, or null when it left this board
+  // The newest version of each card this page has heard of by push; Infinity: it left this
+  // board (removed, or outside its filters now). An answer older than it is not shown.
+  const ouvidas = new Map();
 
   function doStream(ctx) {
     const fonte = ctx && ctx.sourceElement;
@@ -67,6 +68,13 @@
   function versao(li) {
     const v = Number(li.dataset.versao);
     return Number.isFinite(v) ? v : 0;
+  }
+
+  // A change asked from this card is under way (htmx marks its source: the form, or the card
+  // a drop sends; opening "Mais…" changes nothing).
+  function enviando(cartao) {
+    return cartao.classList.contains("htmx-request")
+      || !!cartao.querySelector("form.htmx-request");
   }
 
   // Where `li` goes in `lista` (sorted by data-ordem): the first card with a greater key.
@@ -191,6 +199,34 @@
   }
   document.addEventListener("htmx:after:swap", devolverFoco);
 
+  // What a push says of each card it names: its version, or that it left this board (a card
+  // deleted and not put back; a column redrawn without it).
+  function ouvir(tasks, ids, novos) {
+    for (const id of ids) ouvidas.set(id, novos.has(id) ? versao(novos.get(id)) : Infinity);
+    for (const t of tasks) {
+      if (!redesenho(t)) continue;
+      for (const li of t.target.querySelectorAll(":scope > li.cartao[id]")) {
+        if (!ids.has(li.id)) ouvidas.set(li.id, Infinity);
+      }
+    }
+  }
+
+  // An answer's card older than the page already heard of (the answer was slow: someone acted
+  // since, or removed the order) stays out, with whatever would have taken the newer one away.
+  function antigasForaDaResposta(tasks, ids, novos) {
+    for (const id of ids) {
+      const novo = novos.get(id);
+      if (!novo) continue; // a card the answer takes away (its removal): nothing to keep
+      const atual = document.getElementById(id);
+      const conhecida = Math.max(ouvidas.get(id) || 0, atual ? versao(atual) : 0);
+      if (versao(novo) >= conhecida) continue;
+      novo.remove();
+      for (let i = tasks.length - 1; i >= 0; i--) {
+        if (atual && tasks[i].target === atual) tasks.splice(i, 1);
+      }
+    }
+  }
+
   document.addEventListener("htmx:before:swap", (evento) => {
     const { ctx, tasks } = evento.detail || {};
     if (!Array.isArray(tasks)) return;
@@ -217,18 +253,28 @@
         }
       }
     }
+    if (doServidor) ouvir(tasks, ids, novos);
+    else antigasForaDaResposta(tasks, ids, novos);
     const mantidos = new Set(); // card nodes that stay as they are
+    let novidade = false; // whether this push brings this page anything it had not shown
     for (const id of doServidor ? ids : []) {
       const atual = document.getElementById(id);
-      if (!atual) continue;
       const novo = novos.get(id);
+      if (!atual) {
+        novidade = novidade || !!novo;
+        continue;
+      }
       // The one guard on versions: a card shown is never replaced by one that is not newer (a
-      // late push); the same version is a redraw of it, whose clock lines change in place.
+      // late push, or this page's own change, its answer already here); the same version is a
+      // redraw of it, whose clock lines change in place.
       const naoMaisNovo = novo && versao(novo) <= versao(atual);
+      novidade = novidade || !naoMaisNovo;
       if (!(naoMaisNovo || ocupado(atual))) {
         pendentes.delete(id);
         continue;
       }
+      // Typed text sent, its answer on the way: perhaps this very change (the answer will say).
+      const proprio = enviando(atual);
       mantidos.add(atual);
       if (novo) novo.remove(); // out of the swap, kept here
       if (!naoMaisNovo) pendentes.set(id, novo || null);
@@ -236,7 +282,15 @@
       for (let i = tasks.length - 1; i >= 0; i--) {
         if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
       }
-      if (!naoMaisNovo) marcar(atual, !novo);
+      if (!naoMaisNovo && !proprio) marcar(atual, !novo);
+    }
+    // This page's own change coming back, its answer already shown: said once, not twice.
+    if (doServidor && ids.size && !novidade) {
+      for (let i = tasks.length - 1; i >= 0; i--) {
+        if (tasks[i].target instanceof Element && tasks[i].target.id === "anuncios") {
+          tasks.splice(i, 1);
+        }
+      }
     }
     // A column redrawn whole keeps those nodes; the rest of it is replaced.
     for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {
@@ -273,7 +327,7 @@
         pendentes.delete(id);
         continue;
       }
-      if (ocupado(atual)) continue;
+      if (ocupado(atual) || enviando(atual)) continue;
       pendentes.delete(id);
       if (novo && versao(novo) <= versao(atual)) continue; // an answer has shown it, or newer
       const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
@@ -282,20 +336,11 @@
     }
   }
 
-  // The person submitted from the card and the server answered with the card: the answer
-  // carries its current state. A request that got no answer (Wi-Fi gone), a server error, a
-  // refusal without the card (a spoiled CSRF token: only a notice) or a GET (opening "Mais…")
-  // keeps what was held back, to show once the person is done.
-  document.addEventListener("htmx:after:request", (evento) => {
-    const ctx = evento.detail && evento.detail.ctx;
-    const fonte = ctx && ctx.sourceElement;
-    const cartao = fonte && fonte.closest && fonte.closest("li.cartao");
-    if (!cartao || !ctx.response || ctx.response.status >= 500) return;
-    if (ctx.request && String(ctx.request.method).toUpperCase() === "GET") return;
-    if (!String(ctx.text || "").includes(`id="${cartao.id}"`)) return;
-    pendentes.delete(cartao.id);
-  });
-  // Leaving the card (focus elsewhere, a form closed) applies what was kept back.
+  // What was kept back is shown once the person is done, and never over a newer version: after
+  // an answer (the card it brought may be newer still), after a request that got none (Wi-Fi
+  // gone: the push is then the truth), on leaving the card (focus elsewhere, a form closed).
+  document.addEventListener("htmx:after:swap", () => setTimeout(aplicarPendentes, 0));
+  document.addEventListener("htmx:error", () => setTimeout(aplicarPendentes, 0));
   document.addEventListener("focusout", () => setTimeout(aplicarPendentes, 0));
   document.addEventListener("toggle", () => setTimeout(aplicarPendentes, 0), true);
   setInterval(aplicarPendentes, 2000);

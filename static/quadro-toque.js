@@ -221,7 +221,7 @@
     if (!fonte) return;
     falhou(fonte, fonte.matches("a")
       ? "Sem conexão — não foi possível abrir."
-      : "Sem conexão — não foi salvo.");
+      : "Sem conexão — pode não ter sido salvo.");
   });
 
   // The answer arrived (its partials are swapped right after, and the old card, the request's

@@ -249,10 +249,12 @@ def test_mudanca_guardada_sobrevive_a_um_envio_que_nao_chegou(
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
     mecanico.pagina.route("**/passo/**", lambda rota: rota.abort())
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
-    expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — não foi salvo.")
+    expect(cartao.locator(".nao-salvo")).to_contain_text("Sem conexão — pode não ter sido salvo.")
     # Said once (the page's #anuncios; the card's notice is no second live region), and the
     # way to try again has the focus (a keyboard was left on <body>).
-    expect(mecanico.pagina.locator("#anuncios")).to_have_text("Sem conexão — não foi salvo.")
+    expect(mecanico.pagina.locator("#anuncios")).to_have_text(
+        "Sem conexão — pode não ter sido salvo."
+    )
     expect(cartao.locator(".nao-salvo")).not_to_have_attribute("role", "alert")
     expect(cartao.get_by_role("button", name="Tentar de novo")).to_be_focused()
     mecanico.pagina.unroute("**/passo/**")
@@ -289,7 +291,7 @@ def test_arrastar_sem_rede_diz_que_nao_salvou_e_tenta_de_novo(
     p.route("**/mover", lambda rota: rota.abort())
     arrastar(p, gerente.cartao(fila_id), p.locator("#cartoes-EM_DIAGNOSTICO"))
     aviso = gerente.cartao(fila_id, "AGUARDANDO").locator(".nao-salvo")
-    expect(aviso).to_contain_text("Sem conexão — não foi salvo.")
+    expect(aviso).to_contain_text("Sem conexão — pode não ter sido salvo.")
     p.unroute("**/mover")
     p.route("**/mover", lambda rota: rota.fulfill(status=500, body="erro"))
     aviso.get_by_role("button", name="Tentar de novo").click()

@@ -99,22 +99,11 @@ def trace_de(cabecalhos: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-# The board page a request comes from (its own id, static/quadro-ao-vivo.js sends it): that
-# page's live stream does not push back the change this request makes (its answer shows it).
-CABECALHO_QUADRO = "X-Quadro"
-
-
 def origem() -> dict[str, Any]:
-    """What ties a change to the request that caused it: its request id, trace headers and the
-    board page it came from (None: not a board's)."""
+    """What ties a change to the request that caused it: its request id and trace headers."""
     if not has_request_context():
-        return {"request_id": request_id(), "trace": {}, "quadro": None}
-    quadro = request.headers.get(CABECALHO_QUADRO, "")
-    return {
-        "request_id": request_id(),
-        "trace": trace_de(request.headers),
-        "quadro": quadro if _REQUEST_ID_OK.match(quadro) else None,
-    }
+        return {"request_id": request_id(), "trace": {}}
+    return {"request_id": request_id(), "trace": trace_de(request.headers)}
 
 
 def request_id() -> str:

@@ -316,14 +316,14 @@ def test_batida_manda_a_contagem_depois_da_propria_resposta_da_pagina(
     )  # fmt: skip  (waiting 70 min: past URGENTE's red threshold, late by its stage)
     logo = (agora() + timedelta(seconds=2)).astimezone(UTC).isoformat()
     Api(app.test_client(), settings).criar(7121, previsao_entrega=logo)
-    _, leitor = stream_de_teste(gerente, "/eventos?quadro=pagina-1")
+    _, leitor = stream_de_teste(gerente, "/eventos")
     try:
         um = '<span id="atrasadas-contagem" class="atrasadas-contagem tem">1</span>'
         assert um in leitor.proxima()["data"]
         r = gerente.post(
             f"/ordens/{tarde['_id']}/prioridade",
             data={"csrf_token": quadro.token, "prioridade": "BAIXA"},
-            headers={"HX-Request": "true", "X-Quadro": "pagina-1"},
+            headers={"HX-Request": "true"},
         )
         assert r.status_code == 200 and 'class="atrasadas-contagem">0<' in r.text
         # The other promise passes before the first beat (3 s after connecting).

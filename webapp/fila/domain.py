@@ -427,10 +427,6 @@ def entrada_da_chave(item: Mapping[str, Any], por: str, chave: str) -> Mapping[s
     )
 
 
-# Every change records the board page whose request made it (None: anything else), so that page's
-# live stream leaves it out (the page's own answer showed it) while every other screen gets it.
-ORIGEM_QUADRO = "origem_quadro"
-
 # A finished order brought in from a file (`importar-historico`), not worked on this board: it
 # feeds the indicators and the forecast, never the live board, the TV, the API's lists or the
 # OS service. Stored as `importada: true` (absent on every other item).

@@ -19,7 +19,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..mongo import atualizar_indices
-from .domain import IMPORTADA, ORIGEM_QUADRO, MotivoPausa, Mudanca
+from .domain import IMPORTADA, MotivoPausa, Mudanca
 from .preconditions import (
     PREENCHIDO,
     VAZIO,
@@ -288,7 +288,7 @@ class FilaRepository:
         )
 
     def reenviar_evento_os(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], quadro: str | None
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
     ) -> dict[str, Any] | None:
         """A failed head event becomes pending again, due now, with a fresh retry window; the
         item, or None when it has no failed event (conditional: two managers, one retry)."""
@@ -307,7 +307,6 @@ class FilaRepository:
                             {"$eq": ["$$this.estado", "falhou"]}, novos
                         ),
                         "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
-                        ORIGEM_QUADRO: {"$literal": quadro},
                         "historico": {
                             "$concatArrays": [
                                 {"$ifNull": ["$historico", []]},

@@ -126,7 +126,6 @@ class FilaService:
             documento = domain.nova_ordem(
                 ordem_servico_id, prioridade, ator.id, instante or agora(), extras
             )
-        documento[domain.ORIGEM_QUADRO] = self.origem().get("quadro")
         try:
             item = self.repo.inserir(documento)
         except OrdemJaNaFila:
@@ -297,7 +296,7 @@ class FilaService:
         _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
         item = self.repo.reenviar_evento_os(
-            oid, momento, domain.planejar_reenvio_os(ator.id, momento), self.origem().get("quadro")
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
         )
         if item is None:
             atual = self.queries.obter(oid)
@@ -338,9 +337,7 @@ class FilaService:
     # --- internals -------------------------------------------------------------------------
 
     def _aplicar(self, oid: ObjectId, planos: list[domain.Mudanca], acao: Acao) -> dict[str, Any]:
-        quadro = self.origem().get("quadro")
         for mudanca in planos:
-            mudanca.campos[domain.ORIGEM_QUADRO] = quadro
             item = self.repo.aplicar(oid, mudanca)
             if item is not None:
                 self.registrar(acao)

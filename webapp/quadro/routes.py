@@ -8,7 +8,6 @@ pushes every change of the queue to the open boards.
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +25,7 @@ from ..cartoes import cards
 from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos, remocoes
 from ..clock import Clock
 from ..components import componente
-from ..fila import domain, fields, labels
+from ..fila import fields, labels
 from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import CursorInvalido, FilaQueries, cursor
@@ -144,8 +143,6 @@ def pagina_quadro(
         situacao_os=componente(OsLink).situacao(),
         atrasadas=contar_atrasadas(),
         batida_ms=componente(Settings).sse_batida_ms,
-        # This page's id: its requests carry it, and its stream leaves out their changes.
-        quadro_id=secrets.token_urlsafe(9),
     ), status
 
 
@@ -317,7 +314,6 @@ def eventos() -> Response:
     (`mecanico`, `q`). Each change: that card's partials and the counts, rendered once per
     view (role and filters) in this process, whoever else watches the same view."""
     filtros = Filtros.de_args(request.args)
-    pagina = request.args.get("quadro")  # the page's id (its requests send it as X-Quadro)
     usuario = current_user._get_current_object()  # type: ignore[attr-defined]
     visao = ("quadro", usuario.papel, filtros)
     # Cards carry forms: the CSRF secret must be in the session cookie sent with these headers
@@ -325,8 +321,8 @@ def eventos() -> Response:
     generate_csrf()
 
     def mudancas(lote: list[broker.Evento]) -> str | None:
-        # This page's own changes stay out: its answer showed each one, once.
-        lote = [e for e in lote if not (pagina and _feita_pela_pagina(e, pagina))]
+        # Every page gets every change, its own too: an answer lost on the way (a tablet's
+        # Wi-Fi) leaves the push to tell it; the page keeps the newer version (data-versao).
         ultimos = sse.ultimos_por_item(lote)
         mudados = [(e.fila_id or "", e.documento) for e in ultimos if not so_envio(e.campos)]
         selos = [e.documento for e in ultimos if so_envio(e.campos) and e.documento]
@@ -380,10 +376,3 @@ def _muda_tudo(evento: broker.Evento) -> bool:
     if evento.fila_id != ESTADO_PREVISAO:
         return False
     return evento.operacao != "update" or "motivo" in evento.campos
-
-
-def _feita_pela_pagina(evento: broker.Evento, pagina: str) -> bool:
-    """A change (a new version of the card) that a request of this board page made."""
-    documento = evento.documento or {}
-    nova = evento.operacao == "insert" or "versao" in evento.campos
-    return nova and documento.get(domain.ORIGEM_QUADRO) == pagina
