@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, request, url_for
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import make_response as htmx_response
@@ -26,6 +26,12 @@ MENSAGEM_CSRF = "Sessão expirada ou formulário inválido; recarregue a página
 MENSAGEM_GERENTE = "Apenas gerentes podem acessar esta página."
 DURACAO_SESSAO = timedelta(hours=12)  # one shift: the cookie, and the session on the server
 SESSAO_ENCERRADA = "Sessão encerrada: entre novamente."
+ENTRE_PARA_CONTINUAR = "Entre para continuar."
+# A page of the board (a session's) asked with the API's token: the token does not open it.
+SO_COM_SESSAO = (
+    "Esta página é do quadro: entre com usuário e senha. O token da API vale só na API "
+    "(/fila-execucao e GET /indicadores)."
+)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -41,12 +47,16 @@ V = TypeVar("V", bound=Callable[..., Any])
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
     if errors.quer_json():
-        return errors.resposta(401, SESSAO_ENCERRADA)
+        # Said as it is: a token that cannot open this page, a session that ended, or none.
+        if request.headers.get("Authorization"):
+            return errors.resposta(401, SO_COM_SESSAO)
+        tinha_sessao = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+        return errors.resposta(401, SESSAO_ENCERRADA if tinha_sessao else ENTRE_PARA_CONTINUAR)
     if request.htmx:  # type: ignore[attr-defined]
         # htmx would swap the sign-in page into a card; make the browser go there instead.
         proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]
         return htmx_response("", 401, redirect=url_for("sessao.entrar", next=proximo))
-    flash("Entre para continuar.")
+    flash(ENTRE_PARA_CONTINUAR)
     proximo = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("sessao.entrar", next=proximo))
 

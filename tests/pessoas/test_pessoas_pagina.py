@@ -323,8 +323,15 @@ def test_ninguem_redefine_a_propria_senha(
 
 
 def test_pessoa_desconhecida_da_404(gerente: FlaskClient) -> None:
-    assert gerente.get("/pessoas/ninguem").status_code == 404
+    r = gerente.get("/pessoas/ninguem")
+    assert r.status_code == 404 and "Usuário “ninguem” não encontrado." in r.text
     assert postar(gerente, "/pessoas/ninguem/desativar").status_code == 404
+    # A crafted link's invisible characters are not echoed: a right-to-left mark would turn
+    # the sentence around, an escape reach a terminal.
+    r = gerente.get("/pessoas/%E2%80%AEabc%00%1b%5b31m")
+    assert r.status_code == 404 and "Usuário “abc[31m” não encontrado." in r.text
+    assert "\u202e" not in r.text and "\x00" not in r.text and "\x1b" not in r.text
+    assert "Usuário não encontrado." in gerente.get("/pessoas/%E2%80%8B").text
 
 
 ROTAS = [

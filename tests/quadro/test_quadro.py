@@ -800,6 +800,16 @@ def test_nova_os_recusada_apaga_o_sucesso_anterior_da_linha(pessoas) -> None:
     )
 
 
+def test_endereco_com_id_em_maiusculas_responde_com_o_cartao_de_sempre(api: Api, pessoas) -> None:
+    """An order's id typed in capitals (a hand-made address) names the same card: the answer
+    takes away and puts back `#cartao-<id in lower case>`, never a second card beside it."""
+    fila_id = api.criar(531)["fila_id"]
+    resposta = pessoas["mecanico"].passo(fila_id.upper(), "iniciar-diagnostico", htmx=True)
+    assert resposta.status_code == 200, resposta.text
+    assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in resposta.text
+    assert f'id="cartao-{fila_id}"' in resposta.text and fila_id.upper() not in resposta.text
+
+
 def test_passo_reenviado_depois_da_resposta_perdida_ja_estava_salvo(api: Api, pessoas) -> None:
     """A mechanic's tap whose answer was lost on the way back (the tablet's Wi-Fi) is sent
     again ("Tentar de novo"): it was saved, and it says so, not "Marcos finalizou o

@@ -522,6 +522,20 @@ def test_nao_autenticado_htmx_e_json(client: FlaskClient) -> None:
     )
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/entrar?next=/?q%3DABC"
     r = client.get("/_teste/quem", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.json == {"detail": "Entre para continuar."}
+    # A bearer token does not open a page of the board: said so, not "session ended".
+    r = client.get(
+        "/_teste/quem", headers={"Accept": "application/json", "Authorization": "Bearer x"}
+    )
+    assert r.status_code == 401 and "token da API vale só na API" in r.json["detail"]
+
+
+def test_nao_autenticado_json_com_sessao_que_acabou(
+    client: FlaskClient, demo: dict, entrar: Entrar
+) -> None:
+    assert entrar(client, "mecanico", "mecanico123").status_code == 302
+    client.post("/sair", data={"csrf_token": csrf_de(client.get("/").text)})
+    r = client.get("/_teste/quem", headers={"Accept": "application/json"})
     assert r.status_code == 401 and r.json == {"detail": "Sessão encerrada: entre novamente."}
 
 

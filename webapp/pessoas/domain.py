@@ -88,8 +88,13 @@ class UsuarioInvalido(ValueError):
 
 
 def nao_encontrado(login: str) -> str:
-    """The one way every entry point (page, service, CLI) says a login names no one."""
-    return f"Usuário “{login}” não encontrado."
+    """The one way every entry point (page, service, CLI) says a login names no one. The login
+    as typed or put in an address: its invisible characters out (a right-to-left mark in a
+    crafted link would turn the sentence around), at most 60 characters."""
+    visivel = limpar_texto(login, linhas=False) or ""
+    if not visivel:
+        return "Usuário não encontrado."
+    return f"Usuário “{visivel[:60]}{'…' if len(visivel) > 60 else ''}” não encontrado."
 
 
 class MuitasTentativas(UsuarioInvalido):
