@@ -36,6 +36,7 @@ from .mongo import Indices, Mongo
 from .painel.routes import bp as painel_bp
 from .pessoas.cli import COMANDOS as COMANDOS_PESSOAS
 from .pessoas.queries import PessoasQueries
+from .pessoas.repository import CAMPOS_INVISIVEIS as PESSOAS_INVISIVEIS
 from .pessoas.repository import COLECAO as USUARIOS
 from .pessoas.repository import HASH_PRODUCAO, HASH_TESTE, PessoasRepository
 from .pessoas.repository import REVOGAM as USUARIOS_REVOGAM
@@ -102,7 +103,8 @@ def montar_componentes(settings: Settings) -> list[object]:
     link = OsLink(LigacaoRepository(db), LigacaoQueries(db), queries, settings)
     dispatcher = OsDispatcher(repo, queries, link, settings)
     metodo_hash = HASH_TESTE if settings.app_env == "test" else HASH_PRODUCAO
-    pessoas, pessoas_queries = PessoasRepository(db, metodo_hash), PessoasQueries(db)
+    pessoas = PessoasRepository(db, metodo_hash, abertas_do_mecanico=queries.abertas_do_mecanico)
+    pessoas_queries = PessoasQueries(db)
     tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
     configuracoes = ConfiguracoesRepository(db)
     recusados = RecusadosRepository(db)
@@ -122,7 +124,7 @@ def montar_componentes(settings: Settings) -> list[object]:
             USUARIOS: USUARIOS_REVOGAM,
             SESSOES: SESSOES_REVOGAM,
         },
-        invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS,
+        invisiveis=CAMPOS_INVISIVEIS + PREVISAO_INVISIVEIS + PESSOAS_INVISIVEIS,
         # Imported history is never on a screen: its inserts wake no stream.
         fora={FILA: {IMPORTADA: True}},
     )
@@ -151,6 +153,7 @@ def montar_componentes(settings: Settings) -> list[object]:
             avisar=dispatcher.acordar,
             registrar=metrics.registrar_mudanca,
             mudou=previsao_worker.acordar,
+            reservar_numero=pessoas.reservar_numero,
         ),
         repo,
         queries,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,7 +16,9 @@ from werkzeug.test import TestResponse
 
 from tests.paginas import csrf_de
 from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, Conflito, Papel
 from webapp.fila.queries import FilaQueries
+from webapp.fila.service import FilaService
 from webapp.pessoas.cli import QUEM
 from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
@@ -574,6 +577,85 @@ def test_numero_de_quem_tem_ordens_abertas_nao_muda(
     r = postar(gerente, "/pessoas/mecanico", {**dados, "funcionario_id": "111"})
     assert r.status_code == 303
     assert componente(PessoasQueries, app).obter("mecanico").funcionario_id == 111
+
+
+def _corrida_do_numero(app: Flask, primeiro: str) -> tuple[list, list]:
+    """A manager changes Marcos's number (101 -> 111) while Marcos starts a diagnosis with his
+    number as his session knew it, each landing in the middle of the other's transaction:
+    `primeiro` "numero" lets the change write the person first, "passo" the step write it
+    first. The other then runs in a thread for 0.5 s before the first goes on. Their outcomes:
+    (the change's, the step's), each ["ok"] or [the refusal]."""
+    fila = componente(FilaService, app)
+    fila_id = fila.adicionar(9721, Ator("teste", Papel.GERENTE))["_id"]
+    marcos = componente(PessoasQueries, app).obter("mecanico").ator
+    servico = componente(PessoasService, app)
+    repo = componente(PessoasRepository, app)
+    mudanca: list = []
+    passo: list = []
+    fios: list[threading.Thread] = []
+
+    def mudar() -> None:
+        try:
+            servico.editar("mecanico", "Marcos Mecânico", "mecanico", 111, Ator("g", Papel.ADMIN))
+            mudanca.append("ok")
+        except UsuarioInvalido as erro:
+            mudanca.append(str(erro))
+
+    def iniciar() -> None:
+        try:
+            fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, marcos)
+            passo.append("ok")
+        except Conflito as erro:
+            passo.append(erro.mensagem)
+
+    def no_meio(outro: Callable[[], None]) -> None:
+        if fios:
+            return  # once: a transaction retried does not start the other again
+        fios.append(threading.Thread(target=outro))
+        fios[0].start()
+        fios[0].join(timeout=0.5)  # blocked by the first's write, or done: either way, go on
+
+    contar, reservar = repo.abertas_do_mecanico, fila.reservar_numero
+    if primeiro == "numero":
+
+        def contar_no_meio(numero: int, sessao: Any) -> int:
+            no_meio(iniciar)
+            return contar(numero, sessao)
+
+        repo.abertas_do_mecanico = contar_no_meio
+        mudar()
+    else:
+
+        def reservar_no_meio(numero: int, dono: str | None, sessao: Any) -> bool:
+            feito = reservar(numero, dono, sessao)
+            no_meio(mudar)
+            return feito
+
+        fila.reservar_numero = reservar_no_meio
+        iniciar()
+    repo.abertas_do_mecanico, fila.reservar_numero = contar, reservar
+    fios[0].join(timeout=30)
+    return mudanca, passo
+
+
+@pytest.mark.parametrize("primeiro", ["numero", "passo"])
+def test_numero_que_muda_enquanto_o_mecanico_inicia_um_passo(
+    app: Flask, usuarios_demo, primeiro: str
+) -> None:
+    """A manager changes a mechanic's number while he starts a diagnosis with it: one of the
+    two applies, never both (the order would carry a number nobody has, README "a mechanic's
+    number does not change while open orders carry it"). The step and the change write the
+    same person in their transactions, so whichever comes second sees the first."""
+    mudanca, passo = _corrida_do_numero(app, primeiro)
+    numero = componente(PessoasQueries, app).obter("mecanico").funcionario_id
+    abertas = componente(FilaQueries, app).abertas_do_mecanico
+    if primeiro == "numero":
+        assert mudanca == ["ok"] and numero == 111
+        assert passo == ["O seu número de mecânico acabou de mudar; nada foi salvo. Toque de novo."]
+        assert abertas(101) == 0
+    else:
+        assert passo == ["ok"] and numero == 101 and abertas(101) == 1
+        assert len(mudanca) == 1 and "tem 1 ordem aberta com o nº 101" in mudanca[0]
 
 
 def test_desativar_quem_tem_ordens_abertas_diz_quais_atribuir(

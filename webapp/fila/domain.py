@@ -140,6 +140,17 @@ class Conflito(ErroFila):
         self.de_alguem = de_alguem
 
 
+class NumeroMudou(Conflito):
+    """A step that put a person's own number on the order as their session knew it, while a
+    manager changed that number: refused, nothing applied (the next tap carries the new one)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "O seu número de mecânico acabou de mudar; nada foi salvo. Toque de novo.",
+            de_alguem=False,
+        )
+
+
 class ChaveReutilizada(ErroFila):
     """An Idempotency-Key this caller already used on this order for another request."""
 

@@ -16,6 +16,7 @@ import numpy as np
 from bson import ObjectId
 from bson.errors import InvalidId
 from numpy.typing import NDArray
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -595,10 +596,11 @@ class FilaQueries:
             _finalizadas_no_quadro(de, ate), limit=ate_quantas, hint=FINALIZADAS_DO_QUADRO
         )
 
-    def abertas_do_mecanico(self, funcionario_id: int) -> int:
-        """How many open orders carry this mechanic's number (index fila_por_mecanico)."""
+    def abertas_do_mecanico(self, funcionario_id: int, sessao: ClientSession | None = None) -> int:
+        """How many open orders carry this mechanic's number (index fila_por_mecanico); with
+        `sessao`, as the transaction of a number's change sees them."""
         consulta = {"status": {"$in": list(ABERTOS)}, "mecanico_responsavel_id": funcionario_id}
-        return self.fila.count_documents(consulta)
+        return self.fila.count_documents(consulta, session=sessao)
 
     def carga_mecanicos(self) -> dict[int, int]:
         """Orders each mechanic has in diagnosis or repair now (index fila_por_status)."""

@@ -7,19 +7,20 @@ Reads live in queries.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..mongo import atualizar_indices
-from .domain import IMPORTADA, MotivoPausa, Mudanca
+from .domain import IMPORTADA, MotivoPausa, Mudanca, NumeroMudou
 from .preconditions import (
     PREENCHIDO,
     VAZIO,
@@ -279,13 +280,35 @@ class FilaRepository:
         # The run ended meanwhile: written whole (the copy stays, history for good), or undone.
         return self.fila.count_documents({"_id": atual["_id"]}, limit=1) == 0
 
-    def aplicar(self, fila_id: ObjectId, mudanca: Mudanca) -> dict[str, Any] | None:
-        """Apply `mudanca` only if its requisitos still hold; the updated item, or None."""
-        return self.fila.find_one_and_update(
-            filtro(fila_id, mudanca.requisitos),
-            atualizacao(mudanca),
-            return_document=ReturnDocument.AFTER,
-        )
+    def aplicar(
+        self,
+        fila_id: ObjectId,
+        mudanca: Mudanca,
+        reservar: Callable[[ClientSession], bool] | None = None,
+    ) -> dict[str, Any] | None:
+        """Apply `mudanca` only if its requisitos still hold; the updated item, or None.
+        `reservar`: the change puts a person's number on the order; in one transaction with
+        it, that person's record is written first (PessoasRepository.reservar_numero), so a
+        change of the number meanwhile and this step never both apply (NumeroMudou)."""
+
+        def aplicar(sessao: ClientSession | None) -> dict[str, Any] | None:
+            return self.fila.find_one_and_update(
+                filtro(fila_id, mudanca.requisitos),
+                atualizacao(mudanca),
+                return_document=ReturnDocument.AFTER,
+                session=sessao,
+            )
+
+        if reservar is None:
+            return aplicar(None)
+
+        def transacao(sessao: ClientSession) -> dict[str, Any] | None:
+            if not reservar(sessao):
+                raise NumeroMudou()
+            return aplicar(sessao)
+
+        with self.db.client.start_session() as sessao:
+            return sessao.with_transaction(transacao)
 
     def reenviar_evento_os(
         self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]

@@ -72,6 +72,7 @@ class FilaService:
         avisar: Callable[[], None] = lambda: None,
         registrar: Callable[[Acao], None] = lambda _acao: None,
         mudou: Callable[[], None] = lambda: None,
+        reservar_numero: Callable[[int, str | None, Any], bool] | None = None,
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -85,6 +86,10 @@ class FilaService:
         self.avisar = avisar
         self.registrar = registrar
         self.mudou = mudou
+        # Given by create_app (PessoasRepository.reservar_numero): a step that puts a person's
+        # number on an order writes that person in the same transaction, so a change of the
+        # number meanwhile (pessoas) and the step never both apply.
+        self.reservar_numero = reservar_numero
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -189,8 +194,10 @@ class FilaService:
                     mudanca.evento_os, momento, origem.get("request_id"), origem.get("trace")
                 )
             mudanca.eventos = [evento]
+        # The actor's own number, as their session knew it: refused if it changed meanwhile.
+        proprio = ator.pessoa and dados.get("mecanico_responsavel_id") == ator.funcionario_id
         try:
-            return self._aplicar(oid, planos, acao)
+            return self._aplicar(oid, planos, acao, dono_do_numero=ator.id if proprio else None)
         except Conflito as conflito:
             anterior = domain.entrada_da_chave(conflito.item or {}, ator.id, chave or "")
             if not chave or anterior is None:
@@ -336,9 +343,25 @@ class FilaService:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _aplicar(self, oid: ObjectId, planos: list[domain.Mudanca], acao: Acao) -> dict[str, Any]:
+    def _reserva(self, mudanca: domain.Mudanca, dono: str | None) -> Callable[[Any], bool] | None:
+        """What a change that puts a number on the order writes in its transaction (the
+        person who has it; `dono`: it must still be theirs), or None."""
+        numero = mudanca.campos.get("mecanico_responsavel_id")
+        if self.reservar_numero is None or not isinstance(numero, int):
+            return None
+        reservar = self.reservar_numero
+        return lambda sessao: reservar(numero, dono, sessao)
+
+    def _aplicar(
+        self,
+        oid: ObjectId,
+        planos: list[domain.Mudanca],
+        acao: Acao,
+        *,
+        dono_do_numero: str | None = None,
+    ) -> dict[str, Any]:
         for mudanca in planos:
-            item = self.repo.aplicar(oid, mudanca)
+            item = self.repo.aplicar(oid, mudanca, self._reserva(mudanca, dono_do_numero))
             if item is not None:
                 self.registrar(acao)
                 self.mudou()

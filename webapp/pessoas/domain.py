@@ -118,6 +118,16 @@ class ApenasAdmin(UsuarioInvalido):
         )
 
 
+class NumeroComOrdens(UsuarioInvalido):
+    """A mechanic's number changed while open orders carry it (decided inside the change's own
+    transaction, PessoasRepository.editar): those orders would go to nobody, then to whoever
+    is given the old number. `nome`, `numero`, `abertas`: the service says what to do first."""
+
+    def __init__(self, nome: str, numero: int, abertas: int) -> None:
+        super().__init__(f"{nome} tem ordens abertas com o nº {numero}.", "funcionario_id")
+        self.nome, self.numero, self.abertas = nome, numero, abertas
+
+
 class UltimoAdmin(UsuarioInvalido):
     """The change would leave no active admin."""
 

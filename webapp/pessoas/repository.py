@@ -20,6 +20,7 @@ from .domain import (
     EDITAVEIS,
     ApenasAdmin,
     Linha,
+    NumeroComOrdens,
     UltimoAdmin,
     Usuario,
     UsuarioInvalido,
@@ -70,12 +71,38 @@ HASH_PRODUCAO = "scrypt"
 HASH_TESTE = "pbkdf2:sha256:1000"
 
 
+# Written by every step that puts a person's number on an order (reservar_numero), so that step
+# and a change of that number conflict in MongoDB and never both apply; no screen shows it.
+RESERVA_DO_NUMERO = "reserva_do_numero"
+CAMPOS_INVISIVEIS = (RESERVA_DO_NUMERO,)
+
+
 class PessoasRepository:
-    def __init__(self, db: Database, metodo_hash: str = HASH_PRODUCAO) -> None:
+    def __init__(
+        self,
+        db: Database,
+        metodo_hash: str = HASH_PRODUCAO,
+        abertas_do_mecanico: Callable[[int, ClientSession | None], int] = lambda _n, _s: 0,
+    ) -> None:
         self.usuarios = db[COLECAO]
         self.registro = db[REGISTRO]
         self.guarda = db[GUARDA]
         self.metodo_hash = metodo_hash
+        # Given by create_app (FilaQueries.abertas_do_mecanico): the open orders that carry a
+        # number, counted inside the transaction that changes it.
+        self.abertas_do_mecanico = abertas_do_mecanico
+
+    def reservar_numero(self, numero: int, login: str | None, sessao: ClientSession) -> bool:
+        """Inside the transaction of a step that puts `numero` on an order: writes the person
+        who has that number, so a change of it meanwhile conflicts with the step (one of the
+        two is retried, and then sees the other). `login`: the number is this person's own,
+        as their session knew it (a mechanic's step): False when it is no longer theirs. A
+        number no one has (an integration's) is not refused."""
+        filtro: dict[str, Any] = {"funcionario_id": numero}
+        if login is not None:
+            filtro["login"] = login
+        feito = self.usuarios.update_one(filtro, {"$inc": {RESERVA_DO_NUMERO: 1}}, session=sessao)
+        return feito.matched_count == 1 or login is None
 
     def criar_indices(self) -> None:
         atualizar_indices(self.usuarios, INDICES, OBSOLETOS)
@@ -220,6 +247,13 @@ class PessoasRepository:
             antes = self.usuarios.find_one_and_update(
                 filtro, etapas, return_document=ReturnDocument.BEFORE, session=sessao
             )
+            antigo = (antes or {}).get("funcionario_id")
+            if antigo is not None and antigo != funcionario_id:
+                # Counted in this transaction, after writing the person: a step putting the
+                # old number on an order (reservar_numero) either is seen here or conflicts.
+                abertas = self.abertas_do_mecanico(antigo, sessao)
+                if abertas:
+                    raise NumeroComOrdens(antes.get("nome") or login, antigo, abertas)
             if antes is not None and linha is not None:
                 detalhe = mudancas(antes, _editado(antes, nome, papel, funcionario_id))
                 if detalhe:

@@ -17,6 +17,7 @@ from .domain import (
     ApenasAdmin,
     EdicaoConcorrente,
     Linha,
+    NumeroComOrdens,
     Usuario,
     UsuarioInvalido,
     mudancas,
@@ -104,16 +105,21 @@ class PessoasService:
         login = normalizar_login(login)
         if login == quem.id and str(papel).strip().lower() != self._papel(login):
             raise UsuarioInvalido(PROPRIO_PAPEL, "papel")
-        self._sem_ordens_no_numero_antigo(login, funcionario_id)
-        feito = self.repo.editar(
-            login,
-            nome,
-            papel,
-            funcionario_id,
-            so_nao_admin=not quem.e_admin,
-            lido_em=lido_em,
-            linha=self._linha("editar", quem),
-        )
+        try:
+            feito = self.repo.editar(
+                login,
+                nome,
+                papel,
+                funcionario_id,
+                so_nao_admin=not quem.e_admin,
+                lido_em=lido_em,
+                linha=self._linha("editar", quem),
+            )
+        except NumeroComOrdens as erro:
+            # A mechanic's number is what their open orders carry: changed while they hold
+            # any, those orders would go to nobody, then to whoever gets the old number.
+            aviso = self._aviso_de_ordens(erro.nome, erro.numero, erro.abertas)
+            raise UsuarioInvalido(f"{aviso} antes de mudar o número.", "funcionario_id") from None
         if feito is None:
             atual = self._existente(login)
             if lido_em is not None and em_ms(atual.documento.get("atualizado_em")) != em_ms(
@@ -128,31 +134,19 @@ class PessoasService:
             self.mudou()
         return depois
 
-    def _sem_ordens_no_numero_antigo(self, login: str, funcionario_id: int | None) -> None:
-        """A mechanic's number is what their open orders carry: changed while they hold any,
-        those orders would go to nobody, then to whoever is given the old number. Refused,
-        with what to do first."""
-        usuario = self.queries.obter(login)
-        antigo = usuario.funcionario_id if usuario else None
-        if usuario is None or antigo is None or antigo == funcionario_id:
-            return
-        aviso = self._ordens_com_o_numero(usuario.nome, antigo)
-        if aviso:
-            raise UsuarioInvalido(f"{aviso} antes de mudar o número.", "funcionario_id")
-
     def ordens_de_quem_saiu(self, usuario: Usuario) -> str | None:
         """Said when a mechanic is deactivated while open orders carry their number: those
         orders stay theirs (nobody else's work is moved without a manager's choice), and who
         deactivated them is told which to give to someone else."""
         if usuario.funcionario_id is None:
             return None
-        aviso = self._ordens_com_o_numero(usuario.nome, usuario.funcionario_id)
-        return f"{aviso}." if aviso else None
-
-    def _ordens_com_o_numero(self, nome: str, numero: int) -> str | None:
-        abertas = self.abertas_do_mecanico(numero)
+        abertas = self.abertas_do_mecanico(usuario.funcionario_id)
         if not abertas:
             return None
+        return f"{self._aviso_de_ordens(usuario.nome, usuario.funcionario_id, abertas)}."
+
+    @staticmethod
+    def _aviso_de_ordens(nome: str, numero: int, abertas: int) -> str:
         ordens = labels.quantos(abertas, "ordem aberta", "ordens abertas", "")
         atribua = "atribua-a" if abertas == 1 else "atribua-as"
         return (
