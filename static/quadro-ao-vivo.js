@@ -200,15 +200,10 @@
   document.addEventListener("htmx:after:swap", devolverFoco);
 
   // What a push says of each card it names: its version, or that it left this board (a card
-  // deleted and not put back; a column redrawn without it).
-  function ouvir(tasks, ids, novos) {
+  // deleted and not put back). A column redrawn whole says nothing of the cards it leaves out:
+  // it holds a column's first page only, and "Mostrar mais" brings the rest again.
+  function ouvir(ids, novos) {
     for (const id of ids) ouvidas.set(id, novos.has(id) ? versao(novos.get(id)) : Infinity);
-    for (const t of tasks) {
-      if (!redesenho(t)) continue;
-      for (const li of t.target.querySelectorAll(":scope > li.cartao[id]")) {
-        if (!ids.has(li.id)) ouvidas.set(li.id, Infinity);
-      }
-    }
   }
 
   // An answer's card older than the page already heard of (the answer was slow: someone acted
@@ -253,7 +248,7 @@
         }
       }
     }
-    if (doServidor) ouvir(tasks, ids, novos);
+    if (doServidor) ouvir(ids, novos);
     else antigasForaDaResposta(tasks, ids, novos);
     const mantidos = new Set(); // card nodes that stay as they are
     let novidade = false; // whether this push brings this page anything it had not shown
