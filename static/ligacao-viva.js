@@ -30,7 +30,7 @@
     // Since when a request for the stream is on its way and unanswered (a slow first
     // connection): asking again meanwhile would open a second stream once both get through.
     let pedindoDesde = null;
-    const PEDIDO_PRESO_MS = 90000; // past htmx's own timeout: that request is gone
+    const PEDIDO_PRESO_MS = 90000; // past the stream's request timeout (60 s): it is gone
 
     function estado(agoraViva) {
       const texto = caiuEm === null ? null : duracao(Date.now() - caiuEm);

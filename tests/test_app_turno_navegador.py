@@ -126,7 +126,7 @@ def test_aviso_de_stream_recusado_some_quando_ele_conecta(
     lotado = uma_vez(  # what the app answers past the worker's ceiling of streams
         lambda rota: responder_como(app, rota, "/eventos", lambda: sse.recusa(sse.LOTADO))
     )
-    pessoa.pagina.route("**/eventos?*", lotado)
+    pessoa.pagina.route("**/eventos*", lotado)
     pessoa.pagina.reload()  # the board opened again, its stream refused this time
     aviso = pessoa.pagina.locator("#anuncios .aviso-erro")
     expect(aviso).to_have_text(sse.LOTADO)

@@ -144,6 +144,9 @@ def test_toque_salvo_cuja_resposta_se_perdeu_diz_no_cartao_que_ja_estava_salvo(
 
     pagina.route("**/passo/iniciar-diagnostico", perder)
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
+    # htmx has taken the form (signed in without the stream, nothing else waited for it): a
+    # click before that is a plain POST, and its lost answer Chromium's error page.
+    expect(cartao.locator("form").first).to_have_attribute("data-htmx-powered", "true")
     cartao.get_by_role("button", name="Iniciar diagnóstico").click()
     expect(cartao.locator(".nao-salvo")).to_contain_text("pode não ter sido salvo")
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
