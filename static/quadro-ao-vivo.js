@@ -24,6 +24,7 @@
   // The newest version of each card this page has heard of by push; Infinity: it left this
   // board (removed, or outside its filters now). An answer older than it is not shown.
   const ouvidas = new Map();
+  const OUVIDAS_MAXIMO = 2000;
 
   function doStream(ctx) {
     const fonte = ctx && ctx.sourceElement;
@@ -203,7 +204,12 @@
   // deleted and not put back). A column redrawn whole says nothing of the cards it leaves out:
   // it holds a column's first page only, and "Mostrar mais" brings the rest again.
   function ouvir(ids, novos) {
-    for (const id of ids) ouvidas.set(id, novos.has(id) ? versao(novos.get(id)) : Infinity);
+    for (const id of ids) {
+      ouvidas.delete(id); // re-set at the end: the oldest heard go first when the cap is hit
+      ouvidas.set(id, novos.has(id) ? versao(novos.get(id)) : Infinity);
+    }
+    // A board open for days keeps the last changes only: an answer is late by seconds.
+    while (ouvidas.size > OUVIDAS_MAXIMO) ouvidas.delete(ouvidas.keys().next().value);
   }
 
   // An answer's card older than the page already heard of (the answer was slow: someone acted

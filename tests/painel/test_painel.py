@@ -461,11 +461,13 @@ def test_promessa_vencida_na_tv_e_contada_no_rodape(app, client, segredo):
     """From the floor, an order whose promise passed does not read as good news: its card says
     when it was promised, in red, and the footer counts the orders late now, as the board's
     header does."""
-    vencida = adicionar(app, 4800, placa="VEN1C00", previsao_entrega=agora() - timedelta(hours=1))
+    # One instant, promised and then looked for: read twice, a minute could turn in between.
+    promessa = agora() - timedelta(hours=1)
+    vencida = adicionar(app, 4800, placa="VEN1C00", previsao_entrega=promessa)
     adicionar(app, 4801, placa="NOP2Z00", previsao_entrega=agora() + timedelta(hours=3))
     html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
     cartao = re.search(rf'<li id="painel-cartao-{vencida["_id"]}".*?</li>', html, re.S).group(0)
-    prometida = (agora() - timedelta(hours=1)).astimezone(componente(Clock, app).fuso)
+    prometida = promessa.astimezone(componente(Clock, app).fuso)
     # ("04/12 10:00" when that was yesterday: a test run just after midnight)
     padrao = rf'<span class="painel-atrasada">prometida (\d\d/\d\d )?{prometida:%H:%M}<'
     assert re.search(padrao, cartao)
