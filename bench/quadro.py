@@ -662,8 +662,9 @@ def relatorio(
         "loaded (the board puts a moved card beyond them nowhere, it only updates the count). "
         "From the click event (capture phase, `performance.now()`) to the first DOM change "
         "that has `#cartao-<id>` inside `#cartoes-EM_DIAGNOSTICO` (a MutationObserver armed "
-        "before the click): the POST, the server's step and partials, htmx's swap. Tapped on "
-        "the tablet, clicked on the desktop.",
+        "before the click): the POST, the server's step and partials, htmx's swap, or the "
+        "step's push when it comes first (a page gets its own changes by push too). Tapped "
+        "on the tablet, clicked on the desktop.",
         "- **RSS**: `VmRSS` of each gunicorn worker from `/proc/<pid>/status`, just after "
         "start and after all the requests, loads and clicks of that size.",
         "",

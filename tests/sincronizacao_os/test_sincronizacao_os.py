@@ -556,6 +556,40 @@ def test_pagina_html_no_lugar_da_api_e_nomeada_nao_colada(
         servidor.shutdown()
 
 
+def test_resposta_num_charset_desconhecido_ainda_se_le(
+    make_app: Callable[..., Flask],
+) -> None:
+    """An answer that names a charset Python does not know (`charset=foo`) is read as UTF-8:
+    its reason reaches the card, and the delivery goes on as for any refusal."""
+
+    class CharsetEstranho(http.server.BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:  # noqa: N802 (http.server's name)
+            corpo = '{"detail": "OS não encontrada"}'.encode()
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json; charset=foo")
+            self.send_header("Content-Length", str(len(corpo)))
+            self.end_headers()
+            self.wfile.write(corpo)
+
+        do_GET = do_PATCH  # noqa: N815 (the status read back after a refusal)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CharsetEstranho)
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    try:
+        app = make_app(url_api_os=f"http://127.0.0.1:{servidor.server_port}")
+        item = _fila(app).adicionar(4665, GERENTE)
+        _passos(app, item["_id"], ate=1)
+        assert _despachante(app, "d1").despachar_uma_vez()
+        evento = _item(app, item["_id"])["eventos_os"][0]
+        assert evento["estado"] == "falhou"
+        assert evento["ultimo_erro"] == "HTTP 404: OS não encontrada"
+    finally:
+        servidor.shutdown()
+
+
 def test_prazo_de_novas_tentativas_esgotado_marca_falha(
     make_app: Callable[..., Flask], os_servico: OSStandIn
 ) -> None:

@@ -92,6 +92,16 @@ class Resposta:
     texto: str
 
 
+def _texto(corpo: bytearray, resposta: requests.Response) -> str:
+    """The body as text, in the charset the answer names; UTF-8 when it names none, or one
+    Python does not know (a server's `charset=foo` is no reason to stop a delivery)."""
+    dados = bytes(corpo[:CORPO_MAXIMO])
+    try:
+        return dados.decode(resposta.encoding or "utf-8", errors="replace")
+    except LookupError:
+        return dados.decode("utf-8", errors="replace")
+
+
 class ClienteOs:
     """One dispatcher's HTTP client (one thread at a time, like the dispatcher)."""
 
@@ -122,10 +132,7 @@ class ClienteOs:
                     corpo += parte
                     if len(corpo) >= CORPO_MAXIMO:
                         break
-                texto = bytes(corpo[:CORPO_MAXIMO]).decode(
-                    resposta.encoding or "utf-8", errors="replace"
-                )
-                return Resposta(resposta.status_code, resposta.headers, texto)
+                return Resposta(resposta.status_code, resposta.headers, _texto(corpo, resposta))
         except (requests.RequestException, OSError, ValueError):
             if vigia.cortou:
                 raise PrazoEsgotado(f"sem resposta completa em {self.prazo_s:g} s") from None
@@ -135,6 +142,3 @@ class ClienteOs:
             _vigias.atual = None
             if vigia.cortou:
                 self.sessao.close()  # that connection is gone: no pooled half of it
-
-    def fechar(self) -> None:
-        self.sessao.close()
