@@ -9,7 +9,7 @@
 //   change; a push that came meanwhile is applied afterwards when it is still newer (or when the
 //   answer never came);
 // - an answer older than what the page already heard (a slow network: someone acted since, or
-//   removed the order) leaves the newer card, or no card, as it is;
+//   removed the order) is left out whole (its card, counts and sentence are of before);
 // - a card with the focus, an open form or half-typed text is left as it is, marked "atualizado
 //   por outra pessoa", and the pushed version is applied once the person leaves the card;
 // - a pushed card never replaces a newer one (data-versao); a redraw of the whole state keeps the
@@ -212,20 +212,18 @@
     while (ouvidas.size > OUVIDAS_MAXIMO) ouvidas.delete(ouvidas.keys().next().value);
   }
 
-  // An answer's card older than the page already heard of (the answer was slow: someone acted
-  // since, or removed the order) stays out, with whatever would have taken the newer one away.
-  function antigasForaDaResposta(tasks, ids, novos) {
+  // An answer whose card is older than the page already heard of (the answer was slow: someone
+  // acted since, or removed the order) is left out whole: its card, its counts and its
+  // sentence all tell of before the newer change the page shows.
+  function respostaAtrasada(ids, novos) {
     for (const id of ids) {
       const novo = novos.get(id);
       if (!novo) continue; // a card the answer takes away (its removal): nothing to keep
       const atual = document.getElementById(id);
       const conhecida = Math.max(ouvidas.get(id) || 0, atual ? versao(atual) : 0);
-      if (versao(novo) >= conhecida) continue;
-      novo.remove();
-      for (let i = tasks.length - 1; i >= 0; i--) {
-        if (atual && tasks[i].target === atual) tasks.splice(i, 1);
-      }
+      if (versao(novo) < conhecida) return true;
     }
+    return false;
   }
 
   document.addEventListener("htmx:before:swap", (evento) => {
@@ -255,7 +253,10 @@
       }
     }
     if (doServidor) ouvir(ids, novos);
-    else antigasForaDaResposta(tasks, ids, novos);
+    else if (respostaAtrasada(ids, novos)) {
+      tasks.length = 0;
+      return;
+    }
     const mantidos = new Set(); // card nodes that stay as they are
     let novidade = false; // whether this push brings this page anything it had not shown
     for (const id of doServidor ? ids : []) {

@@ -179,7 +179,8 @@ def test_resposta_lenta_nunca_desfaz_o_que_um_push_ja_mostrou(
 ) -> None:
     """A tablet's answer comes back slowly: meanwhile someone else moved the order on, or
     removed it, and the push showed it. The late answer (an older version) must not put the
-    card back where it was, nor bring a removed order back."""
+    card back where it was, nor bring a removed order back, nor its counts and sentence of
+    before: the header keeps counting the cards the columns hold."""
     api = ApiHttp(live_server, settings)
     fila = componente(FilaService, app)
     gerente = Ator("gerente", Papel.GERENTE)
@@ -199,11 +200,14 @@ def test_resposta_lenta_nunca_desfaz_o_que_um_push_ja_mostrou(
     depois = api.get(f"/fila-execucao/{seguida}")
     agora_ = mecanico.cartao(seguida, depois["status"])
     expect(agora_).to_have_attribute("data-versao", str(depois["versao"]), timeout=PRAZO_TV)
+    anuncio = pagina.locator("#anuncios").inner_text()
     rota, resposta = retidas.pop()
     rota.fulfill(response=resposta)  # "iniciou o diagnóstico": version 2, older
     pagina.wait_for_timeout(1000)
     expect(pagina.locator(f'[id="cartao-{seguida}"]')).to_have_count(1)
     expect(agora_).to_have_attribute("data-versao", str(depois["versao"]))
+    _contagens_batem(pagina)
+    assert pagina.locator("#anuncios").inner_text() == anuncio  # not "iniciou", of before
 
     # Removed: the tap started it; before its answer came, a manager removed the order.
     mecanico.cartao(removida, "AGUARDANDO").get_by_role(
@@ -216,6 +220,7 @@ def test_resposta_lenta_nunca_desfaz_o_que_um_push_ja_mostrou(
     rota.fulfill(response=resposta)
     pagina.wait_for_timeout(1000)
     expect(pagina.locator(f'[id="cartao-{removida}"]')).to_have_count(0)
+    _contagens_batem(pagina)
     assert [e for e in mecanico.erros if "409" not in e] == [], mecanico.erros
 
 
@@ -240,7 +245,12 @@ def test_resposta_perdida_o_push_mostra_o_que_foi_salvo(
     expect(movido).to_have_count(1, timeout=PRAZO_TV)
     expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
     expect(pagina.locator(".nao-salvo")).to_have_count(0)
-    for status in ("AGUARDANDO", "EM_DIAGNOSTICO"):
+    _contagens_batem(pagina)
+
+
+def _contagens_batem(pagina) -> None:
+    """Each column's count in the header says the cards it holds (a board of few orders)."""
+    for status in ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO"):
         contagem = pagina.locator(f"#contagem-{status}").inner_text()
         cartoes = pagina.locator(f"#cartoes-{status} > li.cartao").count()
         assert int(re.match(r"\d+", contagem).group()) == cartoes, (status, contagem)
