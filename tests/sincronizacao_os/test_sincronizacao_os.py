@@ -524,25 +524,45 @@ def test_resposta_a_conta_gotas_nao_prende_o_despachante(
         servidor.shutdown()
 
 
-def test_pagina_html_no_lugar_da_api_e_nomeada_nao_colada(
-    make_app: Callable[..., Flask],
+@pytest.mark.parametrize(
+    ("tipo", "corpo", "erro"),
+    [
+        # A wrong URL_API_OS (a web page, a proxy's error page) answers 404 in HTML: the card
+        # names it, it does not paste the page.
+        (
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>",
+            "HTTP 404: uma página HTML, não uma resposta da API de OS",
+        ),
+        # A charset Python does not know is read as UTF-8: the reason reaches the card.
+        (
+            "application/json; charset=foo",
+            '{"detail": "OS não encontrada"}',
+            "HTTP 404: OS não encontrada",
+        ),
+    ],
+    ids=["pagina-html", "charset-desconhecido"],
+)
+def test_recusa_do_servico_de_os_e_dita_no_cartao_como_se_le(
+    make_app: Callable[..., Flask], tipo: str, corpo: str, erro: str
 ) -> None:
-    """A wrong URL_API_OS (a web page, a proxy's error page) answers 404 in HTML: the card
-    names it, it does not paste the page."""
+    """The OS service's refusal in words a manager reads on the card, whatever its body."""
+    dados = corpo.encode()
 
-    class PaginaHtml(http.server.BaseHTTPRequestHandler):
+    class Recusa(http.server.BaseHTTPRequestHandler):
         def do_PATCH(self) -> None:  # noqa: N802 (http.server's name)
-            corpo = b"<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>"
             self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(corpo)))
+            self.send_header("Content-Type", tipo)
+            self.send_header("Content-Length", str(len(dados)))
             self.end_headers()
-            self.wfile.write(corpo)
+            self.wfile.write(dados)
+
+        do_GET = do_PATCH  # noqa: N815 (the status read back after a refusal)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PaginaHtml)
+    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recusa)
     threading.Thread(target=servidor.serve_forever, daemon=True).start()
     try:
         app = make_app(url_api_os=f"http://127.0.0.1:{servidor.server_port}")
@@ -551,41 +571,7 @@ def test_pagina_html_no_lugar_da_api_e_nomeada_nao_colada(
         _despachante(app, "d1").processar_pendentes()
         evento = _item(app, item["_id"])["eventos_os"][0]
         assert evento["estado"] == "falhou"
-        assert evento["ultimo_erro"] == ("HTTP 404: uma página HTML, não uma resposta da API de OS")
-    finally:
-        servidor.shutdown()
-
-
-def test_resposta_num_charset_desconhecido_ainda_se_le(
-    make_app: Callable[..., Flask],
-) -> None:
-    """An answer that names a charset Python does not know (`charset=foo`) is read as UTF-8:
-    its reason reaches the card, and the delivery goes on as for any refusal."""
-
-    class CharsetEstranho(http.server.BaseHTTPRequestHandler):
-        def do_PATCH(self) -> None:  # noqa: N802 (http.server's name)
-            corpo = '{"detail": "OS não encontrada"}'.encode()
-            self.send_response(404)
-            self.send_header("Content-Type", "application/json; charset=foo")
-            self.send_header("Content-Length", str(len(corpo)))
-            self.end_headers()
-            self.wfile.write(corpo)
-
-        do_GET = do_PATCH  # noqa: N815 (the status read back after a refusal)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    servidor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CharsetEstranho)
-    threading.Thread(target=servidor.serve_forever, daemon=True).start()
-    try:
-        app = make_app(url_api_os=f"http://127.0.0.1:{servidor.server_port}")
-        item = _fila(app).adicionar(4665, GERENTE)
-        _passos(app, item["_id"], ate=1)
-        assert _despachante(app, "d1").despachar_uma_vez()
-        evento = _item(app, item["_id"])["eventos_os"][0]
-        assert evento["estado"] == "falhou"
-        assert evento["ultimo_erro"] == "HTTP 404: OS não encontrada"
+        assert evento["ultimo_erro"] == erro
     finally:
         servidor.shutdown()
 
