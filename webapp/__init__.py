@@ -165,7 +165,6 @@ def montar_componentes(settings: Settings) -> list[object]:
             agora,
             mudou=previsao_worker.acordar,
             conferir_senha=conferir_senha,
-            abertas_do_mecanico=queries.abertas_do_mecanico,
         ),
         tentativas,
         sessoes,

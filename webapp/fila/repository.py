@@ -291,7 +291,7 @@ class FilaRepository:
         it, that person's record is written first (PessoasRepository.reservar_numero), so a
         change of the number meanwhile and this step never both apply (NumeroMudou)."""
 
-        def aplicar(sessao: ClientSession | None) -> dict[str, Any] | None:
+        def atualizar(sessao: ClientSession | None) -> dict[str, Any] | None:
             return self.fila.find_one_and_update(
                 filtro(fila_id, mudanca.requisitos),
                 atualizacao(mudanca),
@@ -300,12 +300,12 @@ class FilaRepository:
             )
 
         if reservar is None:
-            return aplicar(None)
+            return atualizar(None)
 
         def transacao(sessao: ClientSession) -> dict[str, Any] | None:
             if not reservar(sessao):
                 raise NumeroMudou()
-            return aplicar(sessao)
+            return atualizar(sessao)
 
         with self.db.client.start_session() as sessao:
             return sessao.with_transaction(transacao)

@@ -89,7 +89,8 @@ class PessoasRepository:
         self.guarda = db[GUARDA]
         self.metodo_hash = metodo_hash
         # Given by create_app (FilaQueries.abertas_do_mecanico): the open orders that carry a
-        # number, counted inside the transaction that changes it.
+        # number, counted inside the transaction that changes it (and, with no session, for
+        # the service's notice on deactivating someone who still holds some).
         self.abertas_do_mecanico = abertas_do_mecanico
 
     def reservar_numero(self, numero: int, login: str | None, sessao: ClientSession) -> bool:

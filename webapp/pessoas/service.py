@@ -42,7 +42,6 @@ class PessoasService:
         agora: Callable[[], datetime] = lambda: datetime.now(UTC),
         mudou: Callable[[], None] = lambda: None,
         conferir_senha: ConferirSenha = lambda _login, _endereco, conferir, _conhecido: conferir(),
-        abertas_do_mecanico: Callable[[int], int] = lambda _numero: 0,
     ) -> None:
         self.repo = repo
         self.queries = queries
@@ -53,9 +52,6 @@ class PessoasService:
         # Given by create_app: the sign-in's limits on guessing a password
         # (sessao.service.conferir_senha; MuitasTentativas past them).
         self.conferir_senha = conferir_senha
-        # Given by create_app (FilaQueries.abertas_do_mecanico): the open orders that carry a
-        # mechanic's number, which a new number would leave to whoever gets the old one.
-        self.abertas_do_mecanico = abertas_do_mecanico
 
     def _linha(self, acao: str, quem: Ator) -> Linha:
         """The record's line of a change `quem` makes now (written by the repository with it)."""
@@ -140,7 +136,7 @@ class PessoasService:
         deactivated them is told which to give to someone else."""
         if usuario.funcionario_id is None:
             return None
-        abertas = self.abertas_do_mecanico(usuario.funcionario_id)
+        abertas = self.repo.abertas_do_mecanico(usuario.funcionario_id, None)
         if not abertas:
             return None
         return f"{self._aviso_de_ordens(usuario.nome, usuario.funcionario_id, abertas)}."
