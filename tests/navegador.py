@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask, Response
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
+from playwright.sync_api import Error as PlaywrightError
 
 from scripts import localdb
 from tests.helpers import RAIZ, TOKEN_SERVICO, ambiente_do_app
@@ -202,6 +211,26 @@ def ler_quadro(pagina: Page) -> dict[str, dict]:
 def ler_painel(pagina: Page) -> dict[str, dict]:
     """Each TV column: its count, the OS numbers of the cards it shows, its "+N"."""
     return pagina.evaluate(_PAINEL_JS)
+
+
+def com_o_relogio(pagina: Page, alvo: Locator, limite_s: int = 60) -> None:
+    """Moves the page's fake clock on a second at a time until `alvo` is on the page: what a
+    clock jump sets off (hx-sse's next try, up to its longest back-off of 10 s ahead; a reload)
+    otherwise waits for a clock that moves only as fast as the wall's."""
+    for _ in range(limite_s):
+        try:
+            if alvo.count():
+                return
+            pagina.clock.run_for(1000)
+        except PlaywrightError:
+            pass  # the page is reloading: look again once it is back
+        pagina.wait_for_timeout(250)  # the requests and answers are real
+    expect(alvo).to_have_count(1)
+
+
+def religada(pagina: Page) -> None:
+    """After a jump of the page's fake clock: on until the stream is live again."""
+    com_o_relogio(pagina, pagina.locator("body[data-ligacao=viva]"))
 
 
 class ServidorEmProcesso:

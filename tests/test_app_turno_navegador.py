@@ -26,8 +26,10 @@ from tests.navegador import (
     ApiHttp,
     Pessoa,
     ServidorEmProcesso,
+    com_o_relogio,
     ler_painel,
     ler_quadro,
+    religada,
     responder_como,
     sem_csrf,
     uma_vez,
@@ -524,10 +526,14 @@ def test_mostrar_mais_ao_aparecer_e_redesenhado(
     pagina.evaluate(ver_mais)
     inteira()
     pagina.clock.run_for("01:00:00")  # the stream is taken again: its first message redraws
-    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    religada(pagina)
     pagina.evaluate(ver_mais)  # back to the first page: its "Mostrar mais" loads when seen
     inteira()
-    assert pessoa.erros == [] or all(e.startswith("htmx:") for e in pessoa.erros), pessoa.erros
+    # No script error. Expected in the log: htmx's dropped requests, and the browser's line for
+    # each stream the server refused (429) while the hour's ~200 retries outran its noticing
+    # the dropped ones, which it does at its next beat.
+    erros = [e for e in pessoa.erros if not e.startswith("htmx:") and "status of 429" not in e]
+    assert not erros, erros
 
 
 def test_mostrar_mais_tocado_enquanto_carrega_nao_traz_a_pagina_duas_vezes(
@@ -627,16 +633,15 @@ def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
     antiga = app.config["VERSAO"]
     app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-teste"
     pagina.clock.run_for("01:00")  # the stream is taken again, its beats say the new version
-    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    religada(pagina)
     pagina.clock.run_for("00:35")  # two more beats
     expect(meta).to_have_attribute("content", antiga)  # not reloaded...
     expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
         texto
     )  # ...the text is there
+    # Cleared: the next beat reloads (it may be on its way already, with the stream taken again).
     cartao.get_by_role("textbox", name="Diagnóstico").fill("")
-    pagina.evaluate("document.activeElement.blur()")
-    pagina.clock.run_for("01:05")  # past the minute between reloads, and a beat
-    expect(meta).to_have_attribute("content", "versao-nova-do-teste")
+    com_o_relogio(pagina, pagina.locator('meta[name=versao][content="versao-nova-do-teste"]'))
 
 
 def test_acesso_revogado_recarrega_a_tela(
