@@ -352,6 +352,14 @@ def test_lista_recusa_parametros_invalidos(api: Api, consulta: str, trecho: str)
     assert trecho in r.json["detail"]
 
 
+def test_lista_recusa_um_parametro_repetido(api: Api) -> None:
+    """Two statuses asked at once: refused with the reason, not answered for the first alone."""
+    api.criar(124)
+    r = api.get("/fila-execucao?status=AGUARDANDO&status=EM_REPARO")
+    assert r.status_code == 400
+    assert r.json == {"detail": "Parâmetro repetido: status. Envie cada um uma vez só."}
+
+
 def test_obter_por_os(api: Api) -> None:
     item = api.criar(123)
     assert api.get("/fila-execucao/ordem-servico/123").json == item

@@ -104,7 +104,7 @@ def operacao(
             if corpo is not None:
                 kwargs["corpo"] = ler_corpo(corpo, corpo_opcional)
             if consulta is not None:
-                kwargs["consulta"] = validar(consulta, request.args.to_dict())
+                kwargs["consulta"] = ler_consulta(consulta)
             return view(**kwargs)
 
         if rota:
@@ -119,6 +119,15 @@ def validar(modelo: type[BaseModel], dados: dict[str, Any]) -> Any:
         return modelo.model_validate(dados)
     except ValidationError as erro:
         raise ErroHttp(400, mensagem_validacao(erro)) from None
+
+
+def ler_consulta(modelo: type[BaseModel]) -> Any:
+    # A parameter sent twice (status=A&status=B) would be read as its first value alone: a
+    # client asking for two statuses would get one without knowing. Refused, and said why.
+    repetidos = sorted(nome for nome, valores in request.args.lists() if len(valores) > 1)
+    if repetidos:
+        raise ErroHttp(400, f"Parâmetro repetido: {repetidos[0]}. Envie cada um uma vez só.")
+    return validar(modelo, request.args.to_dict())
 
 
 def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
