@@ -693,5 +693,5 @@ def test_nomes_em_ordem_alfabetica_portuguesa(app: Flask, gerente: FlaskClient) 
     nomes = [u.nome for u in componente(PessoasQueries, app).listar()]
     assert nomes.index("Ângela Dias") < nomes.index("Gabriela Gerente")
     assert nomes.index("João Pedro") < nomes.index("José Lima") < nomes.index("Zuleica Reis")
-    ativos = [nome for _, nome in componente(PessoasQueries, app).mecanicos_ativos()]
+    ativos = [nome for _, nome, _ in componente(PessoasQueries, app).mecanicos_ativos()]
     assert ativos.index("Ângela Dias") < ativos.index("João Pedro") < ativos.index("José Lima")

@@ -5,6 +5,7 @@ TV's load strip. Real mongod, Flask test client with CSRF."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,7 +14,9 @@ from tests.helpers import Api
 from webapp.cartoes import cards
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Ator, Papel
 from webapp.fila.service import FilaService
+from webapp.pessoas.service import PessoasService
 
 
 def opcoes(html: str, select_id: str) -> list[str]:
@@ -96,6 +99,46 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
     assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico — 0 em serviço"
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_numero_que_muda_de_dono_durante_a_atribuicao_nao_e_gravado(
+    api: Api, pessoas, app: Flask, htmx: bool
+) -> None:
+    """The manager picks Marcos (nº 101) from the list; before the order takes that number,
+    another manager changes Marcos's to 111 (he has no open order: allowed). The order does not
+    get a number that is nobody's now, or someone else's: refused with the reason, nothing
+    saved. The change lands inside the assignment's transaction, before it writes Marcos."""
+    fila_id = api.criar(31, placa="MUD1A00")["fila_id"]
+    fila = componente(FilaService, app)
+    reservar = fila.reservar_numero
+    mudou: list[str] = []
+
+    def mudar_antes(numero: int, dono: str | None, sessao: Any) -> bool:
+        if not mudou:
+            mudou.append(dono or "")
+            componente(PessoasService, app).editar(
+                "mecanico", "Marcos Mecânico", "mecanico", 111, Ator("admin", Papel.ADMIN)
+            )
+        return reservar(numero, dono, sessao)
+
+    fila.reservar_numero = mudar_antes
+    try:
+        r = pessoas["gerente"].atribuir(fila_id, 101, htmx=htmx)
+    finally:
+        fila.reservar_numero = reservar
+    assert mudou == ["mecanico"]  # the board named the person it meant by the number
+    motivo = "O nº 101 acabou de mudar de dono; nada foi salvo. Escolha o mecânico de novo."
+    if not htmx:  # without JavaScript: back to the card, the reason with it
+        assert r.status_code == 303
+        r = pessoas["gerente"].client.get(r.headers["Location"])
+    assert motivo in r.text
+    item = componente(FilaService, app).obter(fila_id)
+    assert item.get("mecanico_responsavel_id") is None
+    assert [h for h in item["historico"] if h["acao"] == "atribuir"] == []
+    # Chosen again from the list as it is now: saved.
+    assert pessoas["gerente"].atribuir(fila_id, 111).status_code == 303
+    assert componente(FilaService, app).obter(fila_id)["mecanico_responsavel_id"] == 111
+
+
 @pytest.mark.parametrize("valor", ["999", "abc", "", "7"])
 def test_mecanico_fora_da_lista_e_recusado_no_campo(api: Api, pessoas, app, valor) -> None:
     fila_id = api.criar(11)["fila_id"]
@@ -143,7 +186,8 @@ def test_tv_mostra_a_carga_de_cada_mecanico(app: Flask, api: Api, usuarios_demo)
 
 def test_nomes_curtos_so_quando_nao_se_repetem() -> None:
     lista = cards.mecanicos(
-        [(1, "Ana Souza"), (2, "Ana Lima"), (3, "Bruno Reis")], {1: 2, 3: 1, None: 5}
+        [(1, "Ana Souza", "ana"), (2, "Ana Lima", "ana2"), (3, "Bruno Reis", "bruno")],
+        {1: 2, 3: 1, None: 5},
     )
     assert [(m.curto, m.carga, m.rotulo) for m in lista] == [
         ("Ana Souza", 2, "Ana Souza — 2 em serviço"),

@@ -477,18 +477,19 @@ class Mecanico:
     nome: str
     carga: int
     curto: str  # the first name, or the whole name when two share it (the TV's strip)
+    login: str  # who the manager means by the number (an assignment checks it is still theirs)
 
     @property
     def rotulo(self) -> str:
         return f"{self.nome} — {self.carga} em serviço"
 
 
-def mecanicos(ativos: Iterable[tuple[int, str]], carga: Mapping[int, int]) -> list[Mecanico]:
+def mecanicos(ativos: Iterable[tuple[int, str, str]], carga: Mapping[int, int]) -> list[Mecanico]:
     ativos = list(ativos)
-    primeiros = [nome.split()[0] if nome.split() else nome for _, nome in ativos]
+    primeiros = [nome.split()[0] if nome.split() else nome for _, nome, _ in ativos]
     return [
-        Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome)
-        for (i, nome), curto in zip(ativos, primeiros, strict=True)
+        Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome, login)
+        for (i, nome, login), curto in zip(ativos, primeiros, strict=True)
     ]
 
 

@@ -141,12 +141,16 @@ class Conflito(ErroFila):
 
 
 class NumeroMudou(Conflito):
-    """A step that put a person's own number on the order as their session knew it, while a
-    manager changed that number: refused, nothing applied (the next tap carries the new one)."""
+    """A step that put a person's number on the order as the screen knew it (one's own; or
+    `numero`, the mechanic a manager chose), while a manager changed that number: refused,
+    nothing applied (the next tap carries the new one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, numero: int | None = None) -> None:
         super().__init__(
-            "O seu número de mecânico acabou de mudar; nada foi salvo. Toque de novo.",
+            "O seu número de mecânico acabou de mudar; nada foi salvo. Toque de novo."
+            if numero is None
+            else f"O nº {numero} acabou de mudar de dono; nada foi salvo. Escolha o mecânico de "
+            "novo.",
             de_alguem=False,
         )
 

@@ -21,6 +21,7 @@ from .domain import (
     Conflito,
     EntradaInvalida,
     NaoEncontrada,
+    NumeroMudou,
     Papel,
     Prioridade,
     Proibido,
@@ -236,14 +237,25 @@ class FilaService:
         return self._aplicar(oid, planos, Acao.ALTERAR_PRIORIDADE)
 
     def atribuir(
-        self, fila_id: FilaId, mecanico: int, ator: Ator, *, instante: datetime | None = None
+        self,
+        fila_id: FilaId,
+        mecanico: int,
+        ator: Ator,
+        *,
+        dono: str | None = None,
+        instante: datetime | None = None,
     ) -> dict[str, Any]:
-        """A manager assigns or reassigns the mechanic of an open order."""
+        """A manager assigns or reassigns the mechanic of an open order. `dono`: the login of
+        the person the manager chose by that number (the board's list), who must still hold
+        it when the order takes it (NumeroMudou); an integration's bare number has none."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.ATRIBUIR)
         with _dados_validos():
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
-        return self._aplicar(oid, [mudanca], Acao.ATRIBUIR)
+        try:
+            return self._aplicar(oid, [mudanca], Acao.ATRIBUIR, dono_do_numero=dono)
+        except NumeroMudou:
+            raise NumeroMudou(mecanico) from None
 
     def importar_historico(self, documentos: Iterable[dict[str, Any]]) -> int:
         """Finished orders brought in from a file (`importar-historico`), all or none

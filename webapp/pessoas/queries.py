@@ -86,24 +86,24 @@ class PessoasQueries:
         )
         return {d["funcionario_id"]: d["nome"] for d in cursor}
 
-    def mecanicos_ativos(self) -> list[tuple[int, str]]:
-        """(funcionario_id, name) of the active mechanics, by name as Portuguese sorts it
-        (ALFABETICA; the board's filter and assignment list, the TV's strip)."""
+    def mecanicos_ativos(self) -> list[tuple[int, str, str]]:
+        """(funcionario_id, name, login) of the active mechanics, by name as Portuguese sorts
+        it (ALFABETICA; the board's filter and assignment list, the TV's strip)."""
         cursor = (
             self.usuarios.find(
                 {"papel": "mecanico", "ativo": True, "funcionario_id": {"$type": "number"}},
-                {"funcionario_id": 1, "nome": 1, "_id": 0},
+                {"funcionario_id": 1, "nome": 1, "login": 1, "_id": 0},
             )
             .sort("nome", 1)
             .collation(ALFABETICA)
         )
-        return [(d["funcionario_id"], d["nome"]) for d in cursor]
+        return [(d["funcionario_id"], d["nome"], d["login"]) for d in cursor]
 
     def mecanicos_ativos_ou_nenhum(self) -> list[int] | None:
         """The numbers of the active mechanics (the forecast's "at work now"); None when the
         shop lists no mechanic at all, active or not (its mechanics are only the numbers the
         API and the OS service send). Index: por_papel."""
-        ativos = [numero for numero, _ in self.mecanicos_ativos()]
+        ativos = [numero for numero, *_ in self.mecanicos_ativos()]
         if ativos or self.usuarios.find_one({"papel": "mecanico"}, {"_id": 1}):
             return ativos
         return None

@@ -298,7 +298,9 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     # A manager assigns one of the active mechanics (mechanics get 403 from the service).
     "atribuir": (
         lambda: AtribuirForm.com(mecanicos_do_pedido()),
-        lambda fila, i, f, ator: fila.atribuir(i, f.mecanico_responsavel_id.data, ator),
+        lambda fila, i, f, ator: fila.atribuir(
+            i, f.mecanico_responsavel_id.data, ator, dono=f.dono
+        ),
     ),
     # A manager makes the forecast shown the new promise, in one tap.
     "prometer": (

@@ -169,13 +169,21 @@ class CampoMecanico(SelectField):
 
 class AtribuirForm(Formulario):
     mecanico_responsavel_id = CampoMecanico("Mecânico responsável", coerce=int, choices=[])
+    donos: dict[int, str]  # number -> login, as the list read them (com)
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
         """The form with the active mechanics as its choices (cartoes.cards.Mecanico)."""
         form = cls()
+        mecanicos = list(mecanicos)
         form.mecanico_responsavel_id.choices = [(m.funcionario_id, m.nome) for m in mecanicos]
+        form.donos = {m.funcionario_id: m.login for m in mecanicos}
         return form
+
+    @property
+    def dono(self) -> str | None:
+        """The login of the mechanic chosen, as the list read them (FilaService.atribuir)."""
+        return self.donos.get(self.mecanico_responsavel_id.data)
 
 
 class RemoverForm(Formulario):
