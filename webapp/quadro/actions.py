@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -27,6 +27,7 @@ from ..fila.domain import (
     ErroFila,
     MotivoPausa,
     NaoEncontrada,
+    NumeroMudou,
     Prioridade,
     Status,
 )
@@ -111,6 +112,8 @@ def _responder(
     try:
         item = executar()
     except ErroFila as erro:
+        if isinstance(erro, NumeroMudou):
+            g.pop("mecanicos", None)  # the list chosen from is stale: the form comes back new
         if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
             salvo = ja_salvo(erro.item, erro.acao, current_user.ator, valores)
         if salvo is None:
