@@ -634,7 +634,9 @@ def test_versao_nova_nao_recarrega_sobre_um_texto_nao_enviado(
     app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-teste"
     pagina.clock.run_for("01:00")  # the stream is taken again, its beats say the new version
     religada(pagina)
-    pagina.clock.run_for("00:35")  # two more beats
+    pagina.clock.run_for("00:35")  # two beats missed: the stream is taken again...
+    religada(pagina)
+    pagina.wait_for_timeout(500)  # ...and its first message, the version, is in
     expect(meta).to_have_attribute("content", antiga)  # not reloaded...
     expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
         texto
