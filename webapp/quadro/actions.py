@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -45,7 +45,15 @@ from .forms import (
     PrometerForm,
     RemoverForm,
 )
-from .routes import NOVA, RECUSA, fila, guardar_recusa, htmx, mecanicos_do_pedido
+from .routes import (
+    NOVA,
+    RECUSA,
+    fila,
+    guardar_recusa,
+    htmx,
+    mecanicos_do_pedido,
+    reler_mecanicos,
+)
 
 SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
 NOVA_RECUSADA = "Nova OS: corrija os campos marcados."
@@ -113,7 +121,7 @@ def _responder(
         item = executar()
     except ErroFila as erro:
         if isinstance(erro, NumeroMudou):
-            g.pop("mecanicos", None)  # the list chosen from is stale: the form comes back new
+            reler_mecanicos()  # the list chosen from is stale: the form comes back with a fresh one
         if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
             salvo = ja_salvo(erro.item, erro.acao, current_user.ator, valores)
         if salvo is None:

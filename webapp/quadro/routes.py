@@ -77,6 +77,11 @@ def mecanicos_do_pedido() -> list[cards.Mecanico]:
     return g.mecanicos
 
 
+def reler_mecanicos() -> None:
+    """The next mecanicos_do_pedido reads them again (a choice from this list was refused)."""
+    g.pop("mecanicos", None)
+
+
 def fila() -> FilaService:
     return componente(FilaService)
 
