@@ -5,8 +5,9 @@
 // the stream and hx-sse reconnects with its back-off; a (re)connection's first message is the
 // whole current state, so what changed meanwhile arrives with it.
 //
-// Used on the element that carries hx-sse:connect, data-batida-ms and data-aviso. It tells the
-// page's own scripts through "ligacao:viva" and "ligacao:caiu" events on document. A time jump
+// Used on the element that carries hx-sse:connect, data-batida-ms and data-aviso (the macro
+// fonte_ao_vivo, templates/_macros.html). It tells the page's own scripts through
+// "ligacao:viva" and "ligacao:caiu" events on document. A time jump
 // (a tablet waking from sleep, a fast-forwarded clock) looks like missed beats: the stream is
 // dropped and taken again, which is right after a sleep too.
 (function () {
