@@ -92,6 +92,16 @@ def _item(app: Flask, fila_id: Any) -> dict[str, Any]:
     return _fila(app).obter(fila_id)
 
 
+def _sem_resposta(app: Flask, fila_id: Any) -> None:
+    """The order's step was sent and got no answer in time (it may have been applied): pending
+    again, said in words a manager reads, never the exception's class name."""
+    evento = _item(app, fila_id)["eventos_os"][0]
+    assert evento["estado"] == "pendente"
+    assert evento["ultimo_erro"] == (
+        "tempo esgotado esperando o sistema de OS (enviado, sem resposta)"
+    )
+
+
 def _passos(app: Flask, fila_id: Any, ate: int = len(ROTEIRO), de: int = 0) -> None:
     for acao, dados in ROTEIRO[de:ate]:
         _fila(app).executar(fila_id, acao, SERVICO, dados)
@@ -455,11 +465,7 @@ def test_sem_resposta_a_tempo_diz_o_que_houve_em_portugues(
     os_servico.modo("lento", segundos=3)  # past the 1 s read timeout
     try:
         _despachante(app, "d1").processar_pendentes(prazo_s=0.5)
-        evento = _item(app, item["_id"])["eventos_os"][0]
-        assert evento["estado"] == "pendente"
-        assert evento["ultimo_erro"] == (
-            "tempo esgotado esperando o sistema de OS (enviado, sem resposta)"
-        )
+        _sem_resposta(app, item["_id"])
     finally:
         os_servico.parar()
 
@@ -514,11 +520,7 @@ def test_resposta_a_conta_gotas_nao_prende_o_despachante(
         assert len(recebidos) == 2  # both orders' steps were tried, one after the other
         assert duracao < 2 * 1.5 + 2.0, f"{duracao:.1f} s"
         for item in itens:
-            evento = _item(app, item["_id"])["eventos_os"][0]
-            assert evento["estado"] == "pendente"
-            assert evento["ultimo_erro"] == (
-                "tempo esgotado esperando o sistema de OS (enviado, sem resposta)"
-            )
+            _sem_resposta(app, item["_id"])
     finally:
         parar.set()
         servidor.shutdown()
