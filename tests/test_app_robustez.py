@@ -252,6 +252,32 @@ def test_outro_status_http_em_portugues(client: FlaskClient) -> None:
     assert "Satisfiable" not in r.text
 
 
+@pytest.mark.parametrize(
+    ("metodo", "caminho", "pagina"),
+    [
+        ("POST", "/fila-execucao//000000000000000000000000/aprovar-orcamento", False),
+        ("GET", "/fila-execucao//000000000000000000000000", False),
+        ("GET", "/pessoas//gerente", True),
+        ("GET", "/indicadores//atrasadas", True),
+        ("GET", "/static//app.css", True),
+    ],
+)
+def test_barra_dobrada_no_endereco_e_404_em_portugues(
+    client: FlaskClient, metodo: str, caminho: str, pagina: bool
+) -> None:
+    """A doubled slash is an address we do not have: 404 in Portuguese (JSON on the API),
+    never werkzeug's English 308 "Redirecting...", which came before the token was checked
+    and whose Location was built from the client's own Host."""
+    cabecalhos = {"Host": "evil.example", "Accept": "text/html" if pagina else "application/json"}
+    r = client.open(caminho, method=metodo, headers=cabecalhos, json={})
+    assert r.status_code == 404, r.text
+    assert "Location" not in r.headers and "Redirecting" not in r.text
+    if pagina:
+        assert r.mimetype == "text/html" and "Não encontrado" in r.text
+    else:
+        assert r.get_json() == {"detail": "Recurso não encontrado."}
+
+
 @pytest.mark.parametrize("host", ["a" * 64 + ".com", "ab..cd", "."])
 @pytest.mark.parametrize("caminho", ["/entrar", "/painel", "/qualquer"])
 def test_host_ilegivel_e_400_em_portugues(

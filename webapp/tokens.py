@@ -101,6 +101,14 @@ _MOTIVOS: tuple[tuple[type[Exception], str], ...] = (
 # Dates a JWT carries are JSON numbers (RFC 7519's NumericDate); PyJWT also takes the text
 # "1796…" for `exp`, which no conforming issuer writes.
 _DATAS = ("exp", "nbf", "iat")
+_DATA_RECUSADA = (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError, jwt.InvalidIssuedAtError)
+
+
+def _datas_em_numero(claims: dict[str, Any]) -> None:
+    for data in _DATAS:
+        valor = claims.get(data)
+        if data in claims and (isinstance(valor, bool) or not isinstance(valor, int | float)):
+            raise TokenInvalido(f"A claim '{data}' do token deve ser um número (segundos).")
 
 
 def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, Any]:
@@ -117,12 +125,13 @@ def _decode(token: str, settings: Settings, audience: str | None) -> dict[str, A
     except jwt.MissingRequiredClaimError:
         raise
     except jwt.PyJWTError as erro:
+        if isinstance(erro, _DATA_RECUSADA):
+            # The signature held (PyJWT checks it first): a date that is no number (`true`
+            # reads as 1, long expired) is told as such, not as "Token expirado."
+            _datas_em_numero(jwt.decode(token, options={"verify_signature": False}))
         motivo = next((m for tipo, m in _MOTIVOS if isinstance(erro, tipo)), "Token inválido.")
         raise TokenInvalido(motivo) from None
-    for data in _DATAS:
-        valor = claims.get(data)
-        if data in claims and (isinstance(valor, bool) or not isinstance(valor, int | float)):
-            raise TokenInvalido(f"A claim '{data}' do token deve ser um número (segundos).")
+    _datas_em_numero(claims)
     return claims
 
 

@@ -204,6 +204,10 @@ def test_health_e_docs_sao_abertos(client) -> None:
         ({"sub": 123}, "A claim 'sub' do token deve ser texto."),
         ({"exp": "9999999999"}, "A claim 'exp' do token deve ser um número (segundos)."),
         ({"iat": "1700000000"}, "A claim 'iat' do token deve ser um número (segundos)."),
+        # `true` reads as 1 (PyJWT's int()): it was told "Token expirado."
+        ({"exp": True}, "A claim 'exp' do token deve ser um número (segundos)."),
+        ({"nbf": True}, "A claim 'nbf' do token deve ser um número (segundos)."),
+        ({"iat": "ontem"}, "A claim 'iat' do token deve ser um número (segundos)."),
     ],
 )
 def test_claims_de_tipo_errado_dizem_qual(

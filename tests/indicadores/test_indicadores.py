@@ -221,6 +221,9 @@ def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:
             {"de": "01/03/2026", "ate": "2026-03-07"},
             "Data inicial inválida: use o formato AAAA-MM-DD.",
         ),
+        # Other forms Python's date.fromisoformat reads are not what the message asks for.
+        ({"de": "20260301", "ate": "2026-03-07"}, "Data inicial inválida"),
+        ({"de": "2026-03-01", "ate": "2026-W10-6"}, "Data final inválida"),
         ({"de": "1999-03-01", "ate": "1999-03-07"}, "Use datas entre os anos 2000 e 2100."),
         ({"periodo": "ano"}, "Período inválido: use hoje, 7d, 30d ou personalizado."),
     ],

@@ -5,8 +5,9 @@ keeps it, a plate. Pure Python, like the rules (domain.py) that use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from ..text import limpar_texto, milhares
@@ -66,6 +67,19 @@ def campos_da_ordem(extras: Mapping[str, Any]) -> dict[str, Any]:
 # Dates people and integrations give (a promised time) must fall in these years: a year 1 or
 # 9999 would break every page that shows or computes with it.
 ANO_MINIMO, ANO_MAXIMO = 2000, 2100
+
+
+_DIA = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def dia_do_calendario(texto: str) -> date:
+    """A day as a date field or a link sends it, AAAA-MM-DD (spaces around it ignored): what
+    the pages' messages ask for, and nothing else Python's date.fromisoformat reads too
+    ("20261206", "2026-W49-1"). ValueError otherwise; the years are the caller's to check."""
+    texto = texto.strip()
+    if not _DIA.fullmatch(texto):
+        raise ValueError(texto)
+    return date.fromisoformat(texto)
 
 
 def ano_aceito(instante: datetime, fuso: tzinfo | None = None) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 from ..clock import duracao
 from ..fila import labels
 from ..fila.domain import GESTORES, MotivoPausa, Papel, Prioridade
-from ..fila.fields import ANO_MAXIMO, ANO_MINIMO
+from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, dia_do_calendario
 from ..fila.stages import INTERVALOS
 
 # Who may see the indicators (an allow-list, as fila.domain.PERMISSOES).
@@ -79,7 +79,7 @@ class Periodo:
 
 def _data(texto: str, nome: str) -> date:
     try:
-        valor = date.fromisoformat(texto.strip())
+        valor = dia_do_calendario(texto)
     except ValueError:
         raise PeriodoInvalido(f"Data {nome} inválida: use o formato AAAA-MM-DD.") from None
     if not ANO_MINIMO <= valor.year <= ANO_MAXIMO:

@@ -8,7 +8,7 @@ pushes every change of the queue to the open boards.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, g, redirect, render_template, request, session, url_for
@@ -280,7 +280,7 @@ def historico() -> Any:
     relogio = componente(Clock)
     erro = None
     try:
-        dia = date.fromisoformat(request.args["data"]) if request.args.get("data") else None
+        dia = fields.dia_do_calendario(request.args["data"]) if request.args.get("data") else None
     except ValueError:
         dia, erro = None, "Data inválida; use o calendário (AAAA-MM-DD)."
     if dia is not None and not fields.ANO_MINIMO <= dia.year <= fields.ANO_MAXIMO:
