@@ -211,12 +211,13 @@ def em_horario(app: Flask, uteis: bool) -> tuple[str, list[datetime]]:
     return "\n".join(linhas_csv), primeira
 
 
-def so_o_reparo_em_espera(ordem: dict[str, Any], segundos: float) -> bool:
-    """Held only in its repair, for `segundos` (within the export's rounding of ±3 s)."""
+def so_em_espera(ordem: dict[str, Any], segundos: float, etapa: Etapa = Etapa.EM_REPARO) -> bool:
+    """Held only in its repair (or `etapa`), for `segundos` (within the export's rounding of
+    ±3 s)."""
     pausas = {e: s for e, s in ordem["pausas_s"].items() if s}
     return (
-        pausas.keys() == {Etapa.EM_REPARO.value}
-        and abs(pausas[Etapa.EM_REPARO.value] - segundos) <= 2 * ARREDONDAMENTO_S
+        pausas.keys() == {etapa.value}
+        and abs(pausas[etapa.value] - segundos) <= 2 * ARREDONDAMENTO_S
     )
 
 
@@ -237,7 +238,7 @@ def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None
     n = len(linhas(texto)) - 1
     assert n > 0 and fila(app).count_documents({}) == n
     for ordem in fila(app).find():
-        assert so_o_reparo_em_espera(ordem, reparo)
+        assert so_em_espera(ordem, reparo)
         assert ordem["pausas_motivo_s"][Etapa.EM_REPARO.value]["aguardando_pecas"] > 0
 
     fila(app).delete_many({})
@@ -246,7 +247,7 @@ def test_minutos_em_horario_de_funcionamento(app: Flask, tmp_path: Path) -> None
     assert r.exit_code == 0 and "horário de funcionamento" not in r.output
     assert fila(app).count_documents({}) == n
     for ordem in fila(app).find():  # the same holds: the export's minutes leave them as well
-        assert so_o_reparo_em_espera(ordem, reparo)
+        assert so_em_espera(ordem, reparo)
 
 
 @pytest.fixture
@@ -542,7 +543,7 @@ def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: 
     r = importar(app, arquivo(tmp_path, export.BOM + texto))
     assert r.exit_code == 0, r.output
     for ordem in fila(app).find():
-        assert so_o_reparo_em_espera(ordem, 978 * 60), ordem["pausas_s"]
+        assert so_em_espera(ordem, 978 * 60), ordem["pausas_s"]
     de = dia.date().isoformat()
     consulta = {"periodo": "personalizado", "de": de, "ate": marcos[-1].date().isoformat()}
     intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
@@ -550,6 +551,34 @@ def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: 
     assert intervalos["total"]["ordens_com_espera"] == 2
     [_, *corpo] = linhas(exportado(app))
     assert [";".join(linha[13:]) for linha in corpo] == [minutos] * 2
+
+
+def test_espera_que_as_colunas_nao_dizem_fica_na_etapa_das_datas(
+    app: Flask, api: Api, tmp_path: Path
+) -> None:
+    """A line whose "Em espera" columns say 0 while its dates hold 77 minutes more than its
+    diagnosis' minutes (a tool, such as a simulator, that left those columns at zero): the
+    hold is the diagnosis' alone. Before, the solve that reads the dates' holds spread each
+    other stage's rounding into a hold of about 3 s ("outro"), and /indicadores counted those
+    orders as held waiting for the budget's approval and in their repair."""
+    dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
+    inicio = dia.replace(hour=7, minute=47, second=0, microsecond=0)
+    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 124, 211, 211, 346)]
+    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
+    minutos = "0,0;47,0;87,0;0,0;135,0;269,0;0,0;0,0;0,0"
+    texto = "\r\n".join(
+        [";".join(export.CABECALHO), *(f"{n};;;;Urgente;;{datas};;{minutos}" for n in (81, 82))]
+    )
+    r = importar(app, arquivo(tmp_path, export.BOM + texto))
+    assert r.exit_code == 0, r.output
+    for ordem in fila(app).find():
+        assert so_em_espera(ordem, 77 * 60, Etapa.EM_DIAGNOSTICO), ordem["pausas_s"]
+    de = dia.date().isoformat()
+    consulta = {"periodo": "personalizado", "de": de, "ate": de}
+    intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+    assert intervalos["diagnostico"]["ordens_com_espera"] == 2
+    for intervalo in ("espera_aprovacao", "espera_reparo", "reparo"):
+        assert intervalos[intervalo]["ordens_com_espera"] == 0, intervalo
 
 
 def test_textos_sem_caracteres_de_controle(app: Flask, tmp_path: Path) -> None:
@@ -565,6 +594,7 @@ def test_textos_sem_caracteres_de_controle(app: Flask, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "\x1b" not in r.output and "\x07" not in r.output
     assert "]0;PWNED[31mRED" in r.output  # named as stored, harmless
+    assert "Nomes que não são de mecânicos cadastrados (guardados só como nome): ]0;" in r.output
     [ordem] = guardado(app)
     assert ordem["mecanico_nome"] == "]0;PWNED[31mRED"
     assert (ordem["veiculo"], ordem["cliente"]) == ("Gol", "Ana[2J")

@@ -195,7 +195,9 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
                            if o.mecanico_desconhecido})  # fmt: skip
     if sem_mecanico:
         click.echo(
-            "Mecânicos que não são pessoas da oficina (guardados só como nome): "
+            # A name matches a mechanic only (a person with an employee number): the
+            # forecast counts mechanics, and an admin named alike is no mechanic.
+            "Nomes que não são de mecânicos cadastrados (guardados só como nome): "
             + ", ".join(sem_mecanico[:EXEMPLOS])
             + ("…" if len(sem_mecanico) > EXEMPLOS else "")
             + "."

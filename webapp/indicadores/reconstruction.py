@@ -53,7 +53,9 @@ def reconstruir(
     allow (zero without them), for the least value of every variable, and no hold in the
     stages whose dates leave no room for one beyond their rounding; then without that; then,
     only if that has no solution (the dates hold more, e.g. nights a tool's minutes left
-    out), within their whole rounding, for the greatest."""
+    out, or columns left at zero), within their whole rounding, for the greatest, again
+    first with no hold where the dates leave no room for one (else the other stages'
+    rounding became holds of a few seconds)."""
     n = len(liquidos)
     origem = instantes[0]
     # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
@@ -96,14 +98,17 @@ def reconstruir(
         entre_datas = (instantes[k + 1] - instantes[k]).total_seconds()
         if liquido is not None and entre_datas - liquido <= precisao[k] + folgas.etapas[k]:
             sem_espera += [(w[k + 1], w[k], 0.0), (w[k], w[k + 1], 0.0)]
-    # V_0 - V_n = W_n - W_0, the holds' total: first at the least (only where the dates leave
-    # room for a hold, then anywhere), then in its range.
+    # V_0 - V_n = W_n - W_0, the holds' total: first at the least, then in its range (the
+    # greatest values); each only where the dates leave room for a hold, then anywhere.
     no_minimo = [(w[n], w[0], minimo), (w[0], w[n], -minimo)]
-    valores = _solucao([*arestas, *no_minimo, *sem_espera], 2 * n + 2, True)
-    if valores is None and sem_espera:
-        valores = _solucao([*arestas, *no_minimo], 2 * n + 2, True)
-    if valores is None:
-        valores = _solucao([*arestas, (w[n], w[0], maximo), (w[0], w[n], -minimo)], 2 * n + 2)
+    na_faixa = [(w[n], w[0], maximo), (w[0], w[n], -minimo)]
+    onde = [sem_espera, []] if sem_espera else [[]]
+    solucoes = (
+        _solucao([*arestas, *total_de_espera, *restricao], 2 * n + 2, menor)
+        for total_de_espera, menor in ((no_minimo, True), (na_faixa, False))
+        for restricao in onde
+    )  # lazily: the first that has one
+    valores = next((v for v in solucoes if v is not None), None)
     if valores is None:
         return None  # a negative cycle: the conditions contradict each other
     novos = [
