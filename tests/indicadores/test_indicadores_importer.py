@@ -13,7 +13,7 @@ import math
 import random
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -520,6 +520,26 @@ def test_sem_espera_no_arquivo_nenhuma_espera_inventada(
     assert [";".join(linha[13:]) for linha in corpo] == [minutos["5001"]] * 2
 
 
+def importar_iguais(
+    app: Flask, tmp_path: Path, marcos: list[datetime], minutos: str, prioridade: str,
+    numeros: tuple[int, ...],
+) -> None:  # fmt: skip
+    """Lines of the export's format, one per OS number, all with these six instants and these
+    minutes (the export's columns from "Espera pelo diagnóstico" on), imported."""
+    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
+    texto = "\r\n".join(
+        [";".join(export.CABECALHO), *(f"{n};;;;{prioridade};;{datas};;{minutos}" for n in numeros)]
+    )
+    r = importar(app, arquivo(tmp_path, export.BOM + texto))
+    assert r.exit_code == 0, r.output
+
+
+def intervalos_entre(api: Api, de: date, ate: date) -> dict[str, Any]:
+    """The indicators' intervals of these days, as a manager's token reads them."""
+    consulta = {"periodo": "personalizado", "de": de.isoformat(), "ate": ate.isoformat()}
+    return api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+
+
 def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: Path) -> None:
     """A line held only in its repair (978 min for parts), its other stages' dates in the
     same minute as their minutes: the hold is the repair's alone. Before, the solver pushed
@@ -535,18 +555,11 @@ def test_espera_so_na_etapa_que_as_datas_deixam(app: Flask, api: Api, tmp_path: 
         *[inicio + timedelta(minutes=126)] * 2,
     ]
     marcos.append(marcos[-1] + timedelta(minutes=94 + 978))
-    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
     minutos = "0,0;126,0;0,0;0,0;94,0;220,0;978,0;0,0;0,0"
-    texto = "\r\n".join(
-        [";".join(export.CABECALHO), *(f"{n};;;;Normal;;{datas};;{minutos}" for n in (71, 72))]
-    )
-    r = importar(app, arquivo(tmp_path, export.BOM + texto))
-    assert r.exit_code == 0, r.output
+    importar_iguais(app, tmp_path, marcos, minutos, "Normal", (71, 72))
     for ordem in fila(app).find():
         assert so_em_espera(ordem, 978 * 60), ordem["pausas_s"]
-    de = dia.date().isoformat()
-    consulta = {"periodo": "personalizado", "de": de, "ate": marcos[-1].date().isoformat()}
-    intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+    intervalos = intervalos_entre(api, dia.date(), marcos[-1].date())
     assert intervalos["espera_diagnostico"]["ordens_com_espera"] == 0
     assert intervalos["total"]["ordens_com_espera"] == 2
     [_, *corpo] = linhas(exportado(app))
@@ -564,18 +577,11 @@ def test_espera_que_as_colunas_nao_dizem_fica_na_etapa_das_datas(
     dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
     inicio = dia.replace(hour=7, minute=47, second=0, microsecond=0)
     marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 124, 211, 211, 346)]
-    datas = ";".join(m.strftime("%d/%m/%Y %H:%M") for m in marcos)
-    minutos = "0,0;47,0;87,0;0,0;135,0;269,0;0,0;0,0;0,0"
-    texto = "\r\n".join(
-        [";".join(export.CABECALHO), *(f"{n};;;;Urgente;;{datas};;{minutos}" for n in (81, 82))]
-    )
-    r = importar(app, arquivo(tmp_path, export.BOM + texto))
-    assert r.exit_code == 0, r.output
+    importar_iguais(app, tmp_path, marcos, "0,0;47,0;87,0;0,0;135,0;269,0;0,0;0,0;0,0", "Urgente",
+                    (81, 82))  # fmt: skip
     for ordem in fila(app).find():
         assert so_em_espera(ordem, 77 * 60, Etapa.EM_DIAGNOSTICO), ordem["pausas_s"]
-    de = dia.date().isoformat()
-    consulta = {"periodo": "personalizado", "de": de, "ate": de}
-    intervalos = api.como("gerente").get("/indicadores", query_string=consulta).json["intervalos"]
+    intervalos = intervalos_entre(api, dia.date(), dia.date())
     assert intervalos["diagnostico"]["ordens_com_espera"] == 2
     for intervalo in ("espera_aprovacao", "espera_reparo", "reparo"):
         assert intervalos[intervalo]["ordens_com_espera"] == 0, intervalo
