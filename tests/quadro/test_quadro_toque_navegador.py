@@ -7,6 +7,7 @@ after a drop opened a form; the one-time password in view on /pessoas."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
@@ -543,3 +544,52 @@ def test_no_tablet_em_pe_soltar_numa_aba_da_o_passo(
     expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_have_count(1)
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
     assert gerente.erros == [], gerente.erros
+
+
+@pytest.mark.parametrize("aparelho", ["tablet deitado", "desktop"])
+def test_toque_duplo_nao_cai_no_cartao_seguinte(
+    live_server: str, settings: Settings, usuarios_demo, abrir, aparelho: str
+) -> None:
+    """A double tap on "Iniciar diagnóstico": the push moves the card within ~50 ms, and the
+    second tap, at the same spot, landed on the next car's "Iniciar diagnóstico" (started
+    too, under this mechanic, with no way back), or on a desktop on its plate (the wrong
+    order's page). The place the card left stays empty a moment: the second tap lands on
+    nothing; then the gap closes."""
+    api = ApiHttp(live_server, settings)
+    primeiro, segundo = (
+        api.post("/fila-execucao", {"ordem_servico_id": n, "placa": f"DUP0A0{n % 10}"})["fila_id"]
+        for n in (9911, 9912)
+    )
+    if aparelho == "desktop":
+        pessoa = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    else:
+        pessoa = abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
+    p = pessoa.pagina
+    botao = pessoa.cartao(primeiro, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
+    botao.scroll_into_view_if_needed()
+    caixa = botao.bounding_box()
+    assert caixa
+    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
+
+    def tocar() -> None:
+        if aparelho == "desktop":
+            p.mouse.click(x, y)
+        else:
+            p.touchscreen.tap(x, y)
+
+    tocar()
+    # The second tap as soon as the card has left (polled every frame, not by expect's steps).
+    p.wait_for_function(
+        "id => !document.querySelector(`#cartoes-AGUARDANDO > #cartao-${id}`)",
+        arg=primeiro,
+        polling="raf",
+    )
+    tocar()
+    expect(pessoa.cartao(primeiro, "EM_DIAGNOSTICO")).to_have_count(1)
+    expect(p.locator("#cartoes-AGUARDANDO > li.cartao-vaga")).to_have_count(0, timeout=5_000)
+    # The gap closed: the next card is where the first one was, untouched.
+    expect(pessoa.cartao(segundo, "AGUARDANDO")).to_have_count(1)
+    assert api.get(f"/fila-execucao/{segundo}")["status"] == "AGUARDANDO"
+    assert api.get(f"/fila-execucao/{primeiro}")["status"] == "EM_DIAGNOSTICO"
+    assert urlparse(p.url).path == "/", p.url  # not the next order's page
+    assert pessoa.erros == [], pessoa.erros
