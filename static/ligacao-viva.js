@@ -16,6 +16,25 @@
   const MARGEM_MS = 2000;
   const VERIFICAR_MS = 1000;
 
+  // The page is being left (a plain form's POST, such as "Sair", or a link): the stream it
+  // ends (a sign-out ends the session) must not reload this page, which would cancel that
+  // navigation ("Sair" undone, and the sign-in page's "next" this board's filter).
+  // Still here a while later (a download, a navigation that never came): it was not left.
+  const SAINDO_MS = 15000;
+  let saindo = false;
+  window.addEventListener("beforeunload", () => {
+    saindo = true;
+    setTimeout(() => {
+      saindo = false;
+    }, SAINDO_MS);
+  });
+  window.addEventListener("pageshow", () => {
+    saindo = false; // back from the browser's cache
+  });
+  function recarregar() {
+    if (!saindo) window.location.reload();
+  }
+
   function duracao(ms) {
     return ms < 60000 ? "menos de 1 min" : window.oficinaDuracao(ms / 1000); // duracao.js
   }
@@ -61,7 +80,7 @@
     // A 401/403 while (re)connecting: the session ended or the TV's token was revoked; a reload
     // shows the sign-in page or the server's 403 page instead of data that no longer updates.
     function recarregarSeProibido(status) {
-      if (status === 401 || status === 403) window.location.reload();
+      if (status === 401 || status === 403) recarregar();
     }
 
     fonte.addEventListener("htmx:before:request", () => {
@@ -86,11 +105,11 @@
       const resposta = evento.detail && evento.detail.ctx && evento.detail.ctx.response;
       if (!resposta) return;
       recarregarSeProibido(resposta.status);
-      if (resposta.raw && resposta.raw.redirected) window.location.reload();
+      if (resposta.raw && resposta.raw.redirected) recarregar();
       else caiu();
     });
     // The server ended this stream for good (access revoked): reload to show why.
-    fonte.addEventListener("revogado", () => window.location.reload());
+    fonte.addEventListener("revogado", recarregar);
 
     setInterval(() => {
       const conexao = fonte._htmx && fonte._htmx.sse;

@@ -353,3 +353,32 @@ def test_busca_no_tablet_abre_na_coluna_do_que_achou(
     expect(p.locator("#aba-AGUARDANDO")).not_to_have_attribute("aria-current", "true")
     expect(tablet.cartao(fila_id, "EM_REPARO")).to_be_in_viewport()
     assert tablet.erros == [], tablet.erros
+
+
+def test_sair_nao_e_desfeito_pela_ligacao_ao_vivo(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """"Sair" on a filtered board: signing out ends the session, so the board's stream ends
+    with it, and the stream's reload (ligacao-viva.js: a session gone shows the sign-in page)
+    cancelled the sign-out's own redirect. The tablet came to /entrar?next=/?mecanico=101
+    without "Você saiu.", and the next person to sign in on it landed on the last one's
+    orders. Now it is the plain sign-in page, saying so, and the next person sees the board."""
+    api = ApiHttp(live_server, settings)
+    api.post("/fila-execucao", {"ordem_servico_id": 1201, "placa": "SAI1A01"})
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    p.get_by_role("link", name="Minhas ordens").tap()
+    expect(p.locator("body[data-ligacao=viva]")).to_have_count(1)
+    assert "mecanico=101" in p.url
+    p.get_by_role("button", name="Sair").tap()
+    expect(p.get_by_text("Você saiu.")).to_be_visible()
+    p.wait_for_timeout(2_000)  # the ended stream's reload, if any, has come by now
+    expect(p.get_by_text("Você saiu.")).to_be_visible()
+    assert p.url == f"{live_server.rstrip('/')}/entrar", p.url
+
+    p.get_by_label("Usuário").fill("mecanico2")
+    p.get_by_label("Senha").fill("mecanico123")
+    p.get_by_role("button", name="Entrar").click()
+    expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    assert p.url == f"{live_server.rstrip('/')}/", p.url
+    assert tablet.erros == [], tablet.erros
