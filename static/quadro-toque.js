@@ -174,6 +174,8 @@
   }
 
   const emAndamento = new WeakMap(); // source -> {id, status, coluna, no, vizinhos} when sent
+  // A card whose change got no answer -> its version then (MUDOU_DEPOIS, below).
+  const semResposta = new Map();
 
   // The card removed had the keyboard's focus (its confirm button): the focus goes to the card
   // that was after it, or before it, not to <body>, unless it went somewhere meanwhile.
@@ -191,8 +193,10 @@
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
     if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao, a.mais")) return;
     const cartao = cartaoDe(fonte);
-    const aviso = cartao && cartao.querySelector(".nao-salvo");
-    if (aviso) aviso.remove();
+    for (const aviso of cartao ? cartao.querySelectorAll(".nao-salvo, .sem-resposta") : []) {
+      aviso.remove();
+    }
+    if (cartao) semResposta.delete(cartao.id); // tried again: this answer tells
     if (cartao && !fonte.matches("a.mais")) {
       emAndamento.set(fonte, {
         id: cartao.id,
@@ -216,12 +220,56 @@
     return fonte.closest("form") || fonte.closest("a.mais");
   }
 
+  // A change whose answer was lost while a push brought a newer version of its card (the
+  // step was most likely saved, or someone else's change came first): the card as it is now
+  // says so, instead of "pode não ter sido salvo" beside a card that plainly moved, on a
+  // node the push had already taken off the page. The push may come after the failure too:
+  // the first newer version of that card to come in says it then.
+  const MUDOU_DEPOIS = "A resposta não chegou, mas a OS já mudou depois do seu toque: "
+    + "confira o cartão.";
+  function versao(cartao) {
+    return Number(cartao.dataset.versao) || 0;
+  }
+  function mudouDepois(cartao) {
+    semResposta.delete(cartao.id);
+    for (const antigo of cartao.querySelectorAll(":scope > .nao-salvo, :scope > .sem-resposta")) {
+      antigo.remove();
+    }
+    const aviso = document.createElement("p");
+    aviso.className = "mensagem sem-resposta"; // no "Tentar de novo": the change is there
+    aviso.textContent = MUDOU_DEPOIS;
+    cartao.appendChild(aviso);
+    anunciar(MUDOU_DEPOIS);
+  }
+  if (document.getElementById("quadro")) {
+    new MutationObserver((registros) => {
+      if (!semResposta.size) return;
+      for (const registro of registros) {
+        for (const no of registro.addedNodes) {
+          if (no.nodeType !== Node.ELEMENT_NODE || !semResposta.has(no.id)) continue;
+          if (versao(no) > semResposta.get(no.id)) mudouDepois(no);
+        }
+      }
+    }).observe(document.getElementById("quadro"), { childList: true, subtree: true });
+  }
+
   document.addEventListener("htmx:error", (evento) => {
     const fonte = fonteDe(evento);
     if (!fonte) return;
-    falhou(fonte, fonte.matches("a")
-      ? "Sem conexão — não foi possível abrir."
-      : "Sem conexão — pode não ter sido salvo.");
+    if (fonte.matches("a")) {
+      falhou(fonte, "Sem conexão — não foi possível abrir.");
+      return;
+    }
+    const antes = emAndamento.get(fonte);
+    if (antes && antes.no.dataset.versao) {
+      const atual = document.getElementById(antes.id);
+      if (atual && versao(atual) > versao(antes.no)) {
+        mudouDepois(atual);
+        return;
+      }
+      semResposta.set(antes.id, versao(antes.no));
+    }
+    falhou(fonte, "Sem conexão — pode não ter sido salvo.");
   });
 
   // The answer arrived (its partials are swapped right after, and the old card, the request's

@@ -229,7 +229,10 @@ def test_resposta_perdida_o_push_mostra_o_que_foi_salvo(
 ) -> None:
     """The step reached the server and its answer was lost on the way back (the tablet's
     Wi-Fi), while the board's live link held: the push moves the card on this same page, with
-    no "Tentar de novo" left on it, and the header's counts and the columns agree."""
+    no "Tentar de novo" left on it, and the header's counts and the columns agree. The moved
+    card and the page's line say that the order changed after the tap (whether the push came
+    before the failure was known or after): the line said "Sem conexão — pode não ter sido
+    salvo" beside a card that plainly moved, and the card nothing."""
     api = ApiHttp(live_server, settings)
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9233})["fila_id"]
     mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
@@ -245,7 +248,12 @@ def test_resposta_perdida_o_push_mostra_o_que_foi_salvo(
     expect(movido).to_have_count(1, timeout=PRAZO_TV)
     expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
     expect(pagina.locator(".nao-salvo")).to_have_count(0)
+    frase = "A resposta não chegou, mas a OS já mudou depois do seu toque: confira o cartão."
+    expect(movido.locator(".sem-resposta")).to_have_text(frase)
+    expect(pagina.locator("#anuncios")).to_have_text(frase)
     _contagens_batem(pagina)
+    # Only the lost answer's own lines (the browser's, and htmx's report of it).
+    assert all("Failed to" in e for e in mecanico.erros), mecanico.erros
 
 
 def _contagens_batem(pagina) -> None:
