@@ -285,6 +285,31 @@ def test_endereco_da_tv_e_da_ficha_no_endereco_publico(make_app, usuarios_demo, 
     assert f'<span class="ficha-endereco">{endereco}</span>' in ficha
 
 
+def test_formulario_enviado_de_novo_nao_cria_outro_passe(app, gerente):
+    """Without JavaScript the new pass's page is its POST's answer: a reload (F5) sent the same
+    form again and created a second active pass, whose address nobody saw. The form carries a
+    key of its own: sent again, nothing is created, and the page says why and what to do; a
+    form drawn afresh creates the next one."""
+    pagina = gerente.get("/configuracoes").text
+    pedido = re.search(r'name="pedido" type="hidden" value="([^"]+)"', pagina).group(1)
+    dados = {"nome": "TV F5", "csrf_token": _csrf(gerente), "pedido": pedido}
+    primeira = gerente.post("/configuracoes/passes", data=dados)
+    assert primeira.status_code == 200 and 'id="url-painel"' in primeira.text
+    de_novo = gerente.post("/configuracoes/passes", data=dados, follow_redirects=True)
+    assert de_novo.status_code == 200 and 'id="url-painel"' not in de_novo.text
+    assert "O passe “TV F5” já foi criado por este formulário, enviado de novo" in de_novo.text
+    assert _db(app)[PASSES].count_documents({}) == 1
+    # The answer's own form has a new key: the next pass is created.
+    outro = re.search(r'name="pedido" type="hidden" value="([^"]+)"', primeira.text).group(1)
+    assert outro != pedido
+    r = gerente.post("/configuracoes/passes", data={**dados, "nome": "TV 2", "pedido": outro})
+    assert 'id="url-painel"' in r.text and _db(app)[PASSES].count_documents({}) == 2
+    # A key that is none of ours (a hand-made POST) is no key: each such POST creates one.
+    for _ in range(2):
+        gerente.post("/configuracoes/passes", data={**dados, "pedido": "x" * 500})
+    assert _db(app)[PASSES].count_documents({}) == 4
+
+
 def test_resposta_com_o_token_nao_vai_para_cache(gerente):
     r = gerente.post("/configuracoes/passes", data={"nome": "TV", "csrf_token": _csrf(gerente)})
     assert r.headers["Cache-Control"] == "no-store"

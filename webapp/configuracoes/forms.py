@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from wtforms import HiddenField
@@ -52,5 +54,16 @@ class LimitesForm(Formulario):
         return -1 if versao is None else versao
 
 
+_PEDIDO = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 class NovoPasseForm(Formulario):
     nome = texto_obrigatorio("Nome da tela", "Dê um nome à tela, por exemplo “TV da recepção”.", 60)
+    # One key per form drawn: the same form sent again (a reload of the page its POST drew,
+    # without JavaScript) creates no second pass, whose address nobody would have seen.
+    pedido = HiddenField(default=lambda: secrets.token_urlsafe(16))
+
+    def pedido_lido(self) -> str | None:
+        """The form's key as sent, or None when it is none of ours (a hand-made POST)."""
+        pedido = str(self.pedido.data or "")
+        return pedido if _PEDIDO.fullmatch(pedido) else None

@@ -34,6 +34,13 @@ INTERVALO_ULTIMO_USO = timedelta(minutes=1)
 INDICES_PASSES = [
     # Their names as stored (a rename would be a second index on the same keys).
     IndexModel([("hash", ASCENDING)], unique=True, name="token_hash_unico"),
+    # The form a pass was created from (NovoPasseForm.pedido): sent again, it creates none.
+    IndexModel(
+        [("pedido", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"pedido": {"$type": "string"}},
+        name="passe_por_pedido",
+    ),
     # /configuracoes: the active passes, newest first, then the latest revoked ones; `_id`
     # orders two made in the same millisecond (a script's) as they were made.
     IndexModel(
@@ -44,6 +51,10 @@ INDICES_PASSES = [
 # Replaced by passes_em_ordem: tokens_por_data (the active ones only), then
 # passes_por_situacao (without `_id`: two passes of one millisecond came in either order).
 INDICES_PASSES_OBSOLETOS = ("tokens_por_data", "passes_por_situacao")
+
+
+class PasseJaCriado(Exception):
+    """The form that asked for a pass already created one (the same form sent again)."""
 
 
 def hash_passe(passe: str) -> str:
@@ -60,10 +71,13 @@ class ConfiguracoesRepository:
 
     # --- TV passes ----------------------------------------------------------------------
 
-    def criar_passe(self, nome: str, criado_por: str) -> tuple[str, dict[str, Any]]:
-        """A new TV pass: (the secret, shown once; the stored document, without it)."""
+    def criar_passe(
+        self, nome: str, criado_por: str, pedido: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """A new TV pass: (the secret, shown once; the stored document, without it).
+        PasseJaCriado when the form `pedido` already created one (sent again): nothing is."""
         passe = secrets.token_urlsafe(32)
-        documento = {
+        documento: dict[str, Any] = {
             "nome": nome.strip(),
             "hash": hash_passe(passe),
             "criado_por": criado_por,
@@ -72,7 +86,15 @@ class ConfiguracoesRepository:
             "revogado_por": None,
             "ultimo_uso_em": None,
         }
-        resultado = self.passes.insert_one(documento)
+        if pedido is not None:
+            documento["pedido"] = pedido
+        try:
+            resultado = self.passes.insert_one(documento)
+        except DuplicateKeyError as erro:
+            if "pedido" not in (erro.details or {}).get("keyPattern", {}):
+                raise
+            raise PasseJaCriado from None
+        documento.pop("pedido", None)
         return passe, {**documento, "_id": resultado.inserted_id}
 
     def anotar_uso(self, passe: dict[str, Any]) -> None:

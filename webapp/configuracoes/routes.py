@@ -16,7 +16,7 @@ from ..qr import qr_svg
 from ..urls import endereco_publico
 from .forms import LimitesForm, NovoPasseForm
 from .queries import ConfiguracoesQueries
-from .repository import ConfiguracoesRepository
+from .repository import ConfiguracoesRepository, PasseJaCriado
 
 bp = Blueprint("configuracoes", __name__, url_prefix="/configuracoes")
 
@@ -80,9 +80,18 @@ def novo_passe() -> Any:
     form = NovoPasseForm()
     if not form.validate():
         return _pagina(novo=form, status=400)
-    passe, documento = componente(ConfiguracoesRepository).criar_passe(
-        form.nome.data, current_user.ator.id
-    )
+    try:
+        passe, documento = componente(ConfiguracoesRepository).criar_passe(
+            form.nome.data, current_user.ator.id, form.pedido_lido()
+        )
+    except PasseJaCriado:
+        flash(
+            f"O passe “{form.nome.data.strip()}” já foi criado por este formulário, enviado de "
+            "novo: nada mudou. O endereço aparece uma única vez; se você não o guardou, revogue "
+            "esse passe e crie outro.",
+            "passes",
+        )
+        return redirect(url_for("configuracoes.index") + "#passes", code=303)
     # `token`: the address's parameter, as TVs installed before the pass had its name know it.
     url = endereco_publico("painel.index", token=passe)
     # Only its hash is stored: the address and its QR code exist in this answer alone (no-store,
