@@ -358,7 +358,7 @@ def test_busca_no_tablet_abre_na_coluna_do_que_achou(
 def test_sair_nao_e_desfeito_pela_ligacao_ao_vivo(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
-    """"Sair" on a filtered board: signing out ends the session, so the board's stream ends
+    """ "Sair" on a filtered board: signing out ends the session, so the board's stream ends
     with it, and the stream's reload (ligacao-viva.js: a session gone shows the sign-in page)
     cancelled the sign-out's own redirect. The tablet came to /entrar?next=/?mecanico=101
     without "Você saiu.", and the next person to sign in on it landed on the last one's
