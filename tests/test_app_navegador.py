@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, sem_csrf
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.sessao.repository import SessoesRepository
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -382,3 +383,45 @@ def test_sair_nao_e_desfeito_pela_ligacao_ao_vivo(
     expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
     assert p.url == f"{live_server.rstrip('/')}/", p.url
     assert tablet.erros == [], tablet.erros
+
+
+@pytest.mark.parametrize("depois", ["volta", "a ordem andou", "outra pessoa"])
+def test_texto_digitado_sobrevive_ao_fim_da_sessao(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir, depois: str
+) -> None:
+    """A mechanic types a diagnosis when her session ends (a sign-out elsewhere, a reset, the
+    expiry): the board reloads to the sign-in page, and the text was thrown away without a
+    word. Now this tab keeps it: signed in again, it is back in the card's form, open; if the
+    order moved on meanwhile, offered to copy at the top of the board. Someone else signing
+    in on the same tablet gets none of it."""
+    api = ApiHttp(live_server, settings)
+    fila_id = _em_diagnostico(api, 8301)
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Junta do cabeçote queimada")
+    componente(SessoesRepository, app).sessoes.delete_many({"login": "mecanico"})
+    expect(p.get_by_label("Usuário")).to_be_visible(timeout=15_000)  # the board reloaded
+    if depois == "a ordem andou":
+        api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro"})
+    login = "mecanico2" if depois == "outra pessoa" else "mecanico"
+    p.get_by_label("Usuário").fill(login)
+    p.get_by_label("Senha").fill("mecanico123")
+    p.get_by_role("button", name="Entrar").click()
+    expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    if depois == "volta":
+        campo = tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role("textbox", name="Diagnóstico")
+        expect(campo).to_be_visible()
+        expect(campo).to_have_value("Junta do cabeçote queimada")
+        expect(p.locator(".texto-perdido")).to_have_count(0)
+    elif depois == "a ordem andou":
+        aviso = p.locator("#textos-perdidos .texto-perdido")
+        expect(aviso).to_contain_text("O que você escreveu na OS 8301 não foi salvo")
+        expect(aviso.locator("textarea")).to_have_value("Junta do cabeçote queimada")
+    else:
+        p.wait_for_timeout(500)
+        expect(p.get_by_text("Junta do cabeçote queimada")).to_have_count(0)
+        expect(p.locator(".texto-perdido")).to_have_count(0)
+        assert p.evaluate("sessionStorage.length") == 0  # forgotten, not kept for later
+    assert [e for e in tablet.erros if "401" not in e] == [], tablet.erros

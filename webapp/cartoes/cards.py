@@ -243,6 +243,11 @@ class Cartao:
         return next((b for b in self.botoes if b.motivo_bloqueio is None), None)
 
     @property
+    def rotulo_os(self) -> str:
+        """ "OS 1003 (PXT7A10)": the order named where its card may not be in view."""
+        return rotulo_os({"ordem_servico_id": self.ordem_servico_id, "placa": self.placa})
+
+    @property
     def situacao(self) -> str:
         """Where the order stands, in one phrase: its sub-stage ("Aguardando diagnóstico"), or
         its column's word."""

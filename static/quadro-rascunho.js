@@ -1,0 +1,83 @@
+// Text typed on a card and not sent survives the page going away: a session that ended while
+// a mechanic wrote (a sign-out elsewhere, a reset, the expiry: the board reloads to the sign-in
+// page, or a tap's 401 goes there), a link followed, a reload. It is kept in this tab's
+// sessionStorage, with whose it is, for a while; when the same person's board opens again in
+// this tab, each text goes back into its card's form, opened, or, if that form is gone (the
+// order moved on), at the top of the board to copy, as a refused step's text is shown
+// (#modelo-texto-perdido, the server's own markup). Another person signing in on a shared
+// tablet gets nothing of it, and it is forgotten.
+(function () {
+  "use strict";
+
+  const CHAVE = "oficina:rascunhos";
+  const VALIDADE_MS = 2 * 60 * 60 * 1000;
+
+  const quadro = document.getElementById("quadro");
+  const pessoa = quadro && quadro.dataset.pessoa;
+  if (!quadro || !pessoa || !window.sessionStorage) return;
+
+  function guardar() {
+    const itens = [];
+    for (const campo of quadro.querySelectorAll("li.cartao[id] form textarea")) {
+      const texto = campo.value.trim();
+      if (!texto || campo.value === campo.defaultValue) continue;
+      const cartao = campo.closest("li.cartao");
+      itens.push({
+        cartao: cartao.id,
+        acao: campo.form.getAttribute("action"),
+        campo: campo.name,
+        texto: campo.value,
+        ordem: (campo.closest("[data-os-rotulo]") || cartao).dataset.osRotulo || "",
+      });
+    }
+    try {
+      if (itens.length) {
+        sessionStorage.setItem(CHAVE, JSON.stringify({ pessoa, em: Date.now(), itens }));
+      }
+    } catch (erro) {
+      // Storage full or refused (a private window): nothing more to do on the way out.
+    }
+  }
+
+  function lidos() {
+    let guardado = null;
+    try {
+      guardado = JSON.parse(sessionStorage.getItem(CHAVE) || "null");
+      sessionStorage.removeItem(CHAVE);
+    } catch (erro) {
+      return [];
+    }
+    if (!guardado || guardado.pessoa !== pessoa || !Array.isArray(guardado.itens)) return [];
+    if (!(Date.now() - guardado.em < VALIDADE_MS)) return [];
+    return guardado.itens;
+  }
+
+  function noFormulario(item) {
+    const cartao = document.getElementById(item.cartao);
+    if (!cartao) return false;
+    const form = Array.from(cartao.querySelectorAll("form"))
+      .find((f) => f.getAttribute("action") === item.acao);
+    const campo = form && form.elements.namedItem(item.campo);
+    if (!campo || campo.tagName !== "TEXTAREA") return false;
+    const detalhes = campo.closest("details");
+    if (detalhes) detalhes.open = true;
+    campo.value = item.texto; // defaultValue stays: the board knows it as typed, not drawn
+    return true;
+  }
+
+  function paraCopiar(item) {
+    const modelo = document.getElementById("modelo-texto-perdido");
+    const area = document.getElementById("textos-perdidos");
+    if (!modelo || !area) return;
+    const aviso = modelo.content.firstElementChild.cloneNode(true);
+    aviso.dataset.cartao = item.cartao;
+    aviso.querySelector("[data-os-rotulo]").textContent = item.ordem ? ` na ${item.ordem}` : "";
+    aviso.querySelector("textarea").value = item.texto;
+    area.appendChild(aviso);
+  }
+
+  for (const item of lidos()) {
+    if (!noFormulario(item)) paraCopiar(item);
+  }
+  window.addEventListener("pagehide", guardar);
+})();
