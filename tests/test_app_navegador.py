@@ -403,6 +403,7 @@ def test_texto_digitado_sobrevive_ao_fim_da_sessao(
     cartao.get_by_role("textbox", name="Diagnóstico").fill("Junta do cabeçote queimada")
     componente(SessoesRepository, app).sessoes.delete_many({"login": "mecanico"})
     expect(p.get_by_label("Usuário")).to_be_visible(timeout=15_000)  # the board reloaded
+    expect(p.get_by_text("Sessão encerrada: entre novamente.")).to_be_visible()
     if depois == "a ordem andou":
         api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Outro"})
     login = "mecanico2" if depois == "outra pessoa" else "mecanico"

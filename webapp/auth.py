@@ -46,17 +46,22 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
+    # Said as it is, on the sign-in page too: a session that ended (its cookie came: a
+    # sign-out elsewhere, a reset, the expiry), or none yet.
+    tinha_sessao = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    motivo = SESSAO_ENCERRADA if tinha_sessao else ENTRE_PARA_CONTINUAR
     if errors.quer_json():
-        # Said as it is: a token that cannot open this page, a session that ended, or none.
+        # A token cannot open this page either.
         if request.headers.get("Authorization"):
             return errors.resposta(401, SO_COM_SESSAO)
-        tinha_sessao = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
-        return errors.resposta(401, SESSAO_ENCERRADA if tinha_sessao else ENTRE_PARA_CONTINUAR)
+        return errors.resposta(401, motivo)
     if request.htmx:  # type: ignore[attr-defined]
+        if tinha_sessao:  # (none: no cookie is made for it, and nobody to tell)
+            flash(motivo)
         # htmx would swap the sign-in page into a card; make the browser go there instead.
         proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]
         return htmx_response("", 401, redirect=url_for("sessao.entrar", next=proximo))
-    flash(ENTRE_PARA_CONTINUAR)
+    flash(motivo)
     proximo = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("sessao.entrar", next=proximo))
 

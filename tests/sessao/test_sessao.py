@@ -24,6 +24,7 @@ from webapp.sessao.repository import (
     CONTA_LIVRES,
     LIMITE_FALHAS,
     LIMITE_POR_ENDERECO,
+    SessoesRepository,
 )
 from webapp.settings import ConfigError, load_settings
 
@@ -537,6 +538,21 @@ def test_nao_autenticado_json_com_sessao_que_acabou(
     client.post("/sair", data={"csrf_token": csrf_de(client.get("/").text)})
     r = client.get("/_teste/quem", headers={"Accept": "application/json"})
     assert r.status_code == 401 and r.json == {"detail": "Sessão encerrada: entre novamente."}
+
+
+def test_sessao_que_acabou_diz_na_pagina_de_entrada(
+    app: Flask, client: FlaskClient, demo: dict, entrar: Entrar
+) -> None:
+    """A session ended on the server (a sign-out elsewhere, a reset, the expiry) while its
+    board was open: its next tap (htmx) or reload lands on the sign-in page, which said only
+    "Entrar" (a tap) or "Entre para continuar." (a reload), as if nobody had been signed in."""
+    for htmx in (True, False):
+        assert entrar(client, "mecanico", "mecanico123").status_code == 302
+        componente(SessoesRepository, app).sessoes.delete_many({"login": "mecanico"})
+        cabecalhos = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"} if htmx else {}
+        r = client.get("/", headers=cabecalhos)
+        destino = r.headers["HX-Redirect"] if htmx else r.headers["Location"]
+        assert "Sessão encerrada: entre novamente." in client.get(destino).text, htmx
 
 
 # --- Manager-only views -------------------------------------------------------------------------
