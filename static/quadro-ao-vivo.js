@@ -31,13 +31,6 @@
     return !!(fonte && fonte.hasAttribute && fonte.hasAttribute("hx-sse:connect"));
   }
 
-  function alterado(campo) {
-    if (campo.tagName === "SELECT") {
-      return Array.from(campo.options).some((o) => o.selected !== o.defaultSelected);
-    }
-    return campo.value !== campo.defaultValue;
-  }
-
   function ocupado(cartao) {
     // Typing, or choosing in a form field: a button or the card itself having the focus (after
     // a tap) is not being busy with it.
@@ -46,7 +39,8 @@
     if (cartao.querySelector("details[open] form")) return true;
     // Text typed into a form that is still open (a closed <details> means the person gave up).
     const campos = cartao.querySelectorAll("textarea, select, input:not([type=hidden])");
-    return Array.from(campos).some((c) => alterado(c) && !c.closest("details:not([open])"));
+    return Array.from(campos).some((c) => window.oficinaDigitado(c) // digitado.js
+      && !c.closest("details:not([open])"));
   }
 
   // Said on a card kept while its person types: changed by someone else, or gone from this

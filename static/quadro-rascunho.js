@@ -20,7 +20,7 @@
     const itens = [];
     for (const campo of quadro.querySelectorAll("li.cartao[id] form textarea")) {
       const texto = campo.value.trim();
-      if (!texto || campo.value === campo.defaultValue) continue;
+      if (!texto || !window.oficinaDigitado(campo)) continue; // digitado.js
       const cartao = campo.closest("li.cartao");
       itens.push({
         cartao: cartao.id,

@@ -11,19 +11,9 @@
   const CHAVE = "versao-recarregada-em";
   const INTERVALO_MS = 60000;
 
-  function alterado(campo) {
-    if (campo.matches("select")) {
-      return Array.from(campo.options).some((opcao) => opcao.selected !== opcao.defaultSelected);
-    }
-    if (campo.matches("input[type=checkbox], input[type=radio]")) {
-      return campo.checked !== campo.defaultChecked;
-    }
-    return campo.value !== campo.defaultValue;
-  }
-
   function rascunho() {
     const campos = document.querySelectorAll("textarea, select, input:not([type=hidden])");
-    return Array.from(campos).some(alterado);
+    return Array.from(campos).some(window.oficinaDigitado); // digitado.js
   }
 
   function recarregouHaPouco() {

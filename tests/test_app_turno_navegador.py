@@ -40,7 +40,7 @@ from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.errors import MENSAGENS_HTTP
 from webapp.fila.demo import GERENTE
-from webapp.fila.domain import MotivoPausa
+from webapp.fila.domain import Ator, MotivoPausa, Papel
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
@@ -578,6 +578,30 @@ def test_batida_de_uma_versao_nova_recarrega_a_pagina(app: Flask, abrir, usuario
     tablet.pagina.clock.run_for("01:00")  # the stream is taken again, from the "new" server
     expect(meta).to_have_attribute("content", "versao-nova-do-teste")
     expect(tablet.pagina.locator("#quadro .coluna")).to_have_count(4)
+
+
+def test_quadro_do_gerente_recarrega_numa_versao_nova(app: Flask, abrir, usuarios_demo) -> None:
+    """The same on a manager's board, nobody touching it: it never reloaded. Its mechanic filter
+    is drawn with no option marked (its first one, "Todos os mecânicos", shows), which read as
+    a choice not sent (an option selected but not default-selected), so every beat waited for
+    it, as did a card's "Mais…" with its hold reasons open. A choice really made still waits."""
+    fila_id = componente(FilaService, app).adicionar(7601, Ator("g", Papel.GERENTE))["_id"]
+    gerente = abrir(DESKTOP)
+    pagina = gerente.pagina
+    pagina.clock.install()
+    gerente.entrar("gerente", "gerente123")
+    gerente.cartao(str(fila_id)).get_by_role("button", name=re.compile("Mais ações")).click()
+    expect(gerente.cartao(str(fila_id)).get_by_label("Motivo", exact=True)).to_have_count(1)
+    meta = pagina.locator("meta[name=versao]")
+    pagina.get_by_label("Mecânico", exact=True).select_option(index=1)  # chosen, not sent
+    app.config["VERSAO"] = app.jinja_env.globals["versao_app"] = "versao-nova-do-gerente"
+    pagina.clock.run_for("01:00")
+    religada(pagina)
+    pagina.clock.run_for("00:30")  # beats of the new version came: the choice holds the page
+    expect(meta).not_to_have_attribute("content", "versao-nova-do-gerente")
+    pagina.get_by_label("Mecânico", exact=True).select_option(index=0)  # back as drawn
+    com_o_relogio(pagina, pagina.locator('meta[name=versao][content="versao-nova-do-gerente"]'))
+    expect(pagina.locator("#quadro .coluna")).to_have_count(4)
 
 
 def test_religacao_lenta_nao_abre_um_segundo_stream(app: Flask, abrir, usuarios_demo) -> None:
