@@ -173,6 +173,11 @@
     denovo.focus({ preventScroll: true });
   }
 
+  // A card's notices of its last tap ("not saved", "changed after"): a new tap's answer tells.
+  function semAvisos(cartao) {
+    for (const aviso of cartao.querySelectorAll(".nao-salvo, .sem-resposta")) aviso.remove();
+  }
+
   const emAndamento = new WeakMap(); // source -> {id, status, coluna, no, vizinhos} when sent
   // A card whose change got no answer -> its version then (MUDOU_DEPOIS, below).
   const semResposta = new Map();
@@ -193,10 +198,10 @@
     const fonte = evento.detail && evento.detail.ctx && evento.detail.ctx.sourceElement;
     if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao, a.mais")) return;
     const cartao = cartaoDe(fonte);
-    for (const aviso of cartao ? cartao.querySelectorAll(".nao-salvo, .sem-resposta") : []) {
-      aviso.remove();
+    if (cartao) {
+      semAvisos(cartao);
+      semResposta.delete(cartao.id); // tried again: this answer tells
     }
-    if (cartao) semResposta.delete(cartao.id); // tried again: this answer tells
     if (cartao && !fonte.matches("a.mais")) {
       emAndamento.set(fonte, {
         id: cartao.id,
@@ -232,16 +237,15 @@
   }
   function mudouDepois(cartao) {
     semResposta.delete(cartao.id);
-    for (const antigo of cartao.querySelectorAll(":scope > .nao-salvo, :scope > .sem-resposta")) {
-      antigo.remove();
-    }
+    semAvisos(cartao);
     const aviso = document.createElement("p");
     aviso.className = "mensagem sem-resposta"; // no "Tentar de novo": the change is there
     aviso.textContent = MUDOU_DEPOIS;
     cartao.appendChild(aviso);
     anunciar(MUDOU_DEPOIS);
   }
-  if (document.getElementById("quadro")) {
+  const quadroVivo = document.getElementById("quadro");
+  if (quadroVivo) {
     new MutationObserver((registros) => {
       if (!semResposta.size) return;
       for (const registro of registros) {
@@ -250,7 +254,7 @@
           if (versao(no) > semResposta.get(no.id)) mudouDepois(no);
         }
       }
-    }).observe(document.getElementById("quadro"), { childList: true, subtree: true });
+    }).observe(quadroVivo, { childList: true, subtree: true });
   }
 
   document.addEventListener("htmx:error", (evento) => {
