@@ -75,7 +75,8 @@
         // select text across the page).
         filter: "summary, a, button, textarea, input, select, option, .bloqueado",
         preventOnFilter: false,
-        animation: 120,
+        // No sliding for whoever asked the system for less motion.
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 120,
         onStart: (evento) => destacar(evento.item, true),
         onEnd: aoTerminar,
       });

@@ -160,12 +160,14 @@
       lugar.appendChild(aviso);
     }
     aviso.textContent = texto + " ";
+    // Named with its order, as the card's own steps are: a screen reader lists several.
+    const os = cartao && cartao.dataset.os;
     const denovo = botao("Tentar de novo", () => {
       aviso.remove();
       if (fonte.matches("form")) fonte.requestSubmit();
       else if (typeof fonte.reenviar === "function") fonte.reenviar(); // a dropped card
       else fonte.click();
-    });
+    }, os ? `Tentar de novo: OS ${os}` : undefined);
     aviso.appendChild(denovo);
     // Said once (#anuncios, not also a second live region here), and the way to try again
     // has the focus, as the tapped button had (a keyboard is not left on <body>).
@@ -324,7 +326,8 @@
   // "Mais…" toggles: a second tap empties what the first fetched instead of asking again.
   // aria-expanded follows what the panel shows (also when an answer or a push refills it); it is
   // set here, as the link is a toggle only with JavaScript (without, it opens the order's page):
-  // so is its role, a button, which Space works too, and Escape closes its panel.
+  // so is its role, a button, which Space works too, and Escape closes its panel (and a step's
+  // open form, below).
   function expandido(mais) {
     const painel = mais.nextElementSibling;
     mais.setAttribute("aria-expanded", painel && painel.childElementCount ? "true" : "false");
@@ -362,6 +365,15 @@
       return;
     }
     if (evento.key !== "Escape") return;
+    // A step's open form closes as a tap on its toggle does, the focus back on the toggle.
+    const passo = alvo.closest("details.form-passo[open]");
+    if (passo) {
+      evento.preventDefault();
+      passo.open = false;
+      const resumo = passo.querySelector("summary");
+      if (resumo) resumo.focus();
+      return;
+    }
     const painel = alvo.closest(".mais-acoes");
     const mais = alvo.matches("a.mais") ? alvo : painel && painel.previousElementSibling;
     if (!mais || !mais.matches("a.mais") || mais.getAttribute("aria-expanded") !== "true") return;

@@ -181,3 +181,39 @@ def test_quatro_colunas_inteiras_logo_acima_de_uma_coluna(
     )
     assert len(direitas) == 4
     assert max(direitas) <= p.evaluate("document.documentElement.clientWidth"), direitas
+
+
+# A phone's text inside each of its boxes: the ranges of its text, none outside it.
+TEXTO_FORA = """(seletor) => [...document.querySelectorAll(seletor)].filter(e => {
+  const caixa = e.getBoundingClientRect();
+  const r = document.createRange();
+  r.selectNodeContents(e);
+  return [...r.getClientRects()]
+    .some(b => b.left < caixa.left - 0.5 || b.right > caixa.right + 0.5);
+}).map(e => e.textContent.trim())"""
+
+
+def test_telefone_abas_inteiras_e_ordem_legivel(app: Flask, usuarios_demo, abrir) -> None:
+    """A 360 px phone: the four tabs whole, each with its count, the page no wider than the
+    screen ("Aguardando" lost its "A", a 3-digit count hid under the next tab, and Chrome
+    zoomed the page out to 370 px); on the order's page each label sits above its value,
+    which then has the screen's width (it had 112 px beside a 192 px label)."""
+    fila = componente(FilaService, app)
+    for n in range(105):
+        fila.adicionar(8900 + n, GERENTE, Prioridade.NORMAL, {"placa": f"TEL{n:04d}"})
+    fila_id = _ordem(app, 8899, "Barulho ao frear", "Pastilhas gastas", "Trocadas")
+    telefone = abrir({"width": 360, "height": 740}, has_touch=True, is_mobile=True)
+    p = telefone.entrar("mecanico", "mecanico123").pagina
+    expect(p.locator("#aba-AGUARDANDO")).to_contain_text("105")
+    assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [360, 360]
+    assert p.evaluate(TEXTO_FORA, ".abas a") == []
+    expect(p.locator("#aba-AGUARDANDO")).to_contain_text("Aguardando")
+    expect(p.locator("#aba-FINALIZADA")).to_contain_text("1")
+
+    p.goto(f"/ordens/{fila_id}")
+    cliente = p.locator(".ficha div").filter(has_text="Cliente")
+    rotulo = cliente.locator("dt").bounding_box()
+    valor = cliente.locator("dd").bounding_box()
+    assert valor["y"] >= rotulo["y"] + rotulo["height"] - 1  # below its label
+    assert valor["width"] > 0.8 * p.locator(".ficha").bounding_box()["width"]
+    assert p.evaluate("document.documentElement.scrollWidth <= innerWidth")

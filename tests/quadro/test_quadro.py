@@ -166,6 +166,25 @@ def test_fluxo_pelo_quadro_sem_javascript(api: Api, pessoas) -> None:
     assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "FINALIZADA"
 
 
+def test_sem_javascript_o_cartao_diz_o_que_foi_feito_e_a_aba_e_a_da_sua_coluna(
+    api: Api, pessoas
+) -> None:
+    """The 303's #anchor scrolls to the card, past the page's line: the card says what was
+    done, and the tab marked is its column's (it stayed on "Aguardando"). Once only."""
+    mecanico = pessoas["mecanico"]
+    fila_id = api.criar(511)["fila_id"]
+    assert mecanico.passo(fila_id, "iniciar-diagnostico").status_code == 303
+    html_ = mecanico.pagina()
+    feito = re.search(r'<p class="mensagem feito">([^<]*)</p>', cartao_html(html_, fila_id))
+    assert feito and "Marcos Mecânico iniciou o diagnóstico da OS 511" in html.unescape(feito[1])
+    assert 'class="aviso-ok"' in html_  # the page's line still says it
+    assert re.search(r'id="aba-EM_DIAGNOSTICO"[^>]*aria-current="true"', html_)
+    assert not re.search(r'id="aba-AGUARDANDO"[^>]*aria-current', html_)
+    de_novo = mecanico.pagina()  # a reload: said once, the board opens as it always does
+    assert "mensagem feito" not in de_novo
+    assert re.search(r'id="aba-AGUARDANDO"[^>]*aria-current="true"', de_novo)
+
+
 def test_htmx_recebe_parciais_que_movem_o_cartao(api: Api, pessoas) -> None:
     fila_id = api.criar(504)["fila_id"]
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)

@@ -116,7 +116,8 @@ def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
     # A server error says it was not saved; back online, one tap retries.
     mecanico.pagina.unroute("**/passo/**")
     mecanico.pagina.route("**/passo/**", lambda rota: rota.fulfill(status=502, body="Bad Gateway"))
-    cartao.get_by_role("button", name="Tentar de novo").click()
+    # Named with its order, as the card's steps are (a screen reader lists several).
+    cartao.get_by_role("button", name="Tentar de novo: OS 9201", exact=True).click()
     expect(cartao.locator(".nao-salvo")).to_contain_text("Erro no servidor — não foi salvo.")
     mecanico.pagina.unroute("**/passo/**")
     cartao.get_by_role("button", name="Tentar de novo").click()

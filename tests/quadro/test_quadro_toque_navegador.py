@@ -154,7 +154,7 @@ def test_mais_pelo_teclado_abre_com_espaco_e_fecha_com_esc(
 ) -> None:
     """With JavaScript "Mais…" is a toggle, so it is a button to a screen reader and to the
     keyboard: Space opens it (not a scroll of the page), Escape closes it from inside and
-    leaves the focus on it."""
+    leaves the focus on it; and Escape closes a step's open form as well."""
     api = ApiHttp(live_server, settings)
     fila_id = em_diagnostico(api, 9605)
     for n in range(8):  # a page long enough to scroll
@@ -177,6 +177,15 @@ def test_mais_pelo_teclado_abre_com_espaco_e_fecha_com_esc(
     expect(painel.get_by_text("Colocar em espera")).to_have_count(0)
     expect(mais).to_have_attribute("aria-expanded", "false")
     expect(mais).to_be_focused()
+    # A step's form the same way: Enter opens it at its text, Escape closes it, the focus
+    # back on its toggle (it stayed open).
+    passo = cartao.locator("details.form-passo")
+    passo.locator("summary").focus()
+    p.keyboard.press("Enter")
+    expect(passo.get_by_role("textbox", name="Diagnóstico")).to_be_focused()
+    p.keyboard.press("Escape")
+    expect(passo).not_to_have_attribute("open", "")
+    expect(passo.locator("summary")).to_be_focused()
     # Without JavaScript it is what it does: a link to the order's page.
     sem_js = abrir(DESKTOP, java_script_enabled=False).entrar_sem_js("mecanico", "mecanico123")
     expect(

@@ -3,6 +3,7 @@ flags, session rotation, open redirects, manager-only views."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -90,7 +91,10 @@ def test_pagina_de_entrada_acessivel(client: FlaskClient) -> None:
         '<label for="login">Usuário</label>' in html and '<label for="senha">Senha</label>' in html
     )
     assert 'autocomplete="username"' in html and 'autocomplete="current-password"' in html
-    assert "autofocus" in html and 'type="password"' in html
+    assert 'type="password"' in html
+    assert re.search(r'<input[^>]*autofocus[^>]*id="login"', html)
+    # The server's messages in Portuguese, never the browser's bubble in its own language.
+    assert re.search(r"<form[^>]*novalidate", html)
     assert 'name="csrf_token"' in html and csrf_de(html)
     assert "<script>" not in html and "style=" not in html
 
@@ -116,6 +120,9 @@ def test_senha_errada_e_usuario_desconhecido_mesma_mensagem(
     assert FALHA in r.text and 'aria-invalid="true"' in r.text
     assert f'value="{login}"' in r.text  # the login stays typed; the password never comes back
     assert senha not in r.text
+    # ... and the focus is on the password, to type again (it was on the login).
+    assert re.search(r'<input[^>]*autofocus[^>]*id="senha"', r.text)
+    assert not re.search(r'<input[^>]*autofocus[^>]*id="login"', r.text)
     assert _quem(client) is None
 
 
@@ -124,6 +131,7 @@ def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar
     assert r.status_code == 200
     assert "Informe o usuário." in r.text and "Informe a senha." in r.text
     assert 'aria-describedby="login-erro"' in r.text
+    assert re.search(r'<input[^>]*autofocus[^>]*id="login"', r.text)  # the first refused
 
 
 def test_usuario_inativo_nao_entra(

@@ -46,6 +46,7 @@ from .forms import (
     RemoverForm,
 )
 from .routes import (
+    FEITO,
     NOVA,
     RECUSA,
     fila,
@@ -139,6 +140,7 @@ def _responder(
     # A plain POST (no JavaScript, the order's page, "Prometer" on /indicadores): the page it
     # lands on says what was done, as the board's line does.
     flash(salvo or anuncio(item), "ok")
+    flash(fila_id, FEITO)  # the board's next GET says it on the card too, in its column's tab
     return _de_volta(fila_id)
 
 

@@ -11,7 +11,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Response, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response as htmx_response
@@ -52,6 +61,9 @@ HISTORICO_CONTAGEM = 1000
 MENSAGEM_PAGINA_HISTORICO = "Página do histórico inválida; abra o histórico de novo."
 RECUSA = "quadro_recusa"  # session key: a refused POST's form, shown again after the redirect
 NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaScript
+# Flash category: the card a plain POST just changed (its fila_id). The redirect's #anchor
+# scrolls to the card, past the page's line; the card says it, and its column's tab is marked.
+FEITO = "quadro_feito"
 
 
 SLUGS_PASSOS = frozenset(cards.ACOES_POR_SLUG)  # a refused form that is a step's, not "Mais…"'s
@@ -116,6 +128,17 @@ def estados_da_sessao() -> tuple[dict[str, dict[str, Any]], dict[str, Any] | Non
     return {recusa["fila_id"]: recusa["estado"]}, perdido
 
 
+def feito_na_sessao(estados: dict[str, dict[str, Any]]) -> str | None:
+    """The card a plain POST just changed (FEITO), given the page's line as its message unless
+    a refusal already speaks on it."""
+    flashes = get_flashed_messages(with_categories=True)
+    feito = next((m for c, m in flashes if c == FEITO), None)
+    texto = next((m for c, m in flashes if c == "ok"), None)
+    if feito and texto and feito not in estados:
+        estados[feito] = {"mensagem": texto, "feito": True}
+    return feito
+
+
 # --- Pages --------------------------------------------------------------------------------------
 
 
@@ -132,11 +155,15 @@ def pagina_quadro(
     nova: NovaOrdemForm | None = None,
     status: int = 200,
     texto_perdido: dict[str, Any] | None = None,
+    feito: str | None = None,
 ) -> tuple[str, int]:
     colunas, ctx = partials.montar_colunas(current_user.papel, filtros)
     return render_template(
         "quadro/index.html",
         colunas=colunas,
+        coluna_feita=next(
+            (col for col in colunas for c in col.cartoes if c.fila_id == feito), None
+        ),
         previsao=ctx.previsoes.estado,
         filtros=filtros,
         estados=estados or {},
@@ -160,7 +187,9 @@ def index() -> Any:
         nova = NovaOrdemForm(formdata=MultiDict(recusada["dados"]), fuso=componente(Clock).fuso)
         nova.com_recusa(recusada.get("erros") or {}, recusada.get("confirmar", False))
     estados, perdido = estados_da_sessao()
-    return pagina_quadro(Filtros.de_args(request.args), estados, nova, texto_perdido=perdido)
+    feito = feito_na_sessao(estados)
+    filtros = Filtros.de_args(request.args)
+    return pagina_quadro(filtros, estados, nova, texto_perdido=perdido, feito=feito)
 
 
 @bp.get("/colunas/<status>")
