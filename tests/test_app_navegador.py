@@ -155,6 +155,15 @@ def arrastar(pagina: Page, cartao, lista) -> None:
     pagina.mouse.up()
 
 
+def test_arrastar_sem_animacao_para_quem_pediu_menos_movimento(usuarios_demo, abrir) -> None:
+    """The system's "reduce motion" stops the cards' sliding (the spinner already obeyed it)."""
+    animacao = "Sortable.get(document.getElementById('cartoes-AGUARDANDO')).options.animation"
+    menos = abrir(DESKTOP, reduced_motion="reduce").entrar("gerente", "gerente123")
+    normal = abrir(DESKTOP).entrar("gerente", "gerente123")
+    assert menos.pagina.evaluate(animacao) == 0
+    assert normal.pagina.evaluate(animacao) > 0
+
+
 def test_arrastar_executa_o_passo_ou_volta_com_o_motivo(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
