@@ -27,7 +27,7 @@ from scripts.os_standin import OSStandIn
 from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, cartao_html, servidor_http
 from webapp.clock import agora
 from webapp.components import componente
-from webapp.fila.domain import Acao, Ator, Conflito, Papel, Proibido
+from webapp.fila.domain import Acao, Ator, Conflito, NaoEncontrada, Papel, Proibido
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
@@ -949,6 +949,82 @@ def test_envio_em_curso_quando_a_ordem_e_removida_fica_registrado_no_arquivo(
     copia = _arquivada(app, fila_id)
     assert copia["eventos_os"][0]["estado"] == "enviado"
     assert "lease_dono" not in copia["os_sync"]
+
+
+def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
+    app: Flask, os_servico: OSStandIn, usuarios_demo, entrar
+) -> None:
+    """A step the OS service refused for good, the order then removed (its later steps held
+    behind the refusal), or removed first and refused after: no card is left to send it
+    again from. Once the copy was not even marked to send (its head had failed: nothing
+    due), or stayed failed for good, and the banner, the counts and the metrics read only
+    the queue. Now the board's banner lists them for managers, who send them again."""
+    antes = _fila(app).adicionar(5600, GERENTE)["_id"]  # refused, then removed
+    depois = _fila(app).adicionar(5601, GERENTE)["_id"]  # removed, then refused
+    _passos(app, antes, ate=1)
+    os_servico.modo("nao_encontrado404", ids=[5600])
+    despachante = _despachante(app, "d1")
+    despachante.processar_pendentes()
+    _passos(app, antes, de=1, ate=4)  # three more steps wait behind the refused one
+    _fila(app).remover(antes, GERENTE)
+    _passos(app, depois, ate=2)
+    _fila(app).remover(depois, GERENTE)
+    os_servico.modo("bug_aprovacao", n=2)  # the real service's 500 on AGUARDANDO_APROVACAO
+    despachante.processar_pendentes(prazo_s=5)
+    assert _arquivada(app, antes)["os_sync"]["pendentes"] == 3
+    assert _arquivada(app, depois)["os_sync"]["falhou"] is True
+
+    situacao = componente(OsLink, app).situacao()
+    assert (situacao.pendentes, situacao.falhas) == (4, 2)
+    assert [r["ordem_servico_id"] for r in situacao.removidas_com_falha] == [5601, 5600]
+    assert "HTTP 404" in situacao.removidas_com_falha[1]["ultimo_erro"]
+
+    pessoas = {}
+    for login in ("mecanico", "gerente"):
+        cliente = app.test_client()
+        assert entrar(cliente, login, usuarios_demo[login]["senha"]).status_code == 302
+        pessoas[login] = Quadro(cliente)
+    rota = f"/situacao-os/reenviar/{antes}"
+    assert "Ordens removidas que o sistema de OS recusou" not in pessoas["mecanico"].pagina()
+    assert pessoas["mecanico"].post(rota).status_code == 403
+    pagina = pessoas["gerente"].pagina()
+    assert "Ordens removidas que o sistema de OS recusou" in pagina
+    assert f'hx-post="{rota}"' in pagina and "OS 5600" in pagina and "HTTP 404" in pagina
+    assert 'aria-label="Reenviar a OS 5601 ao sistema de OS"' in pagina
+
+    os_servico.modo("ok")
+    r = pessoas["gerente"].post(rota, htmx=True)
+    assert r.status_code == 200 and "OS 5600: reenvio ao sistema de OS pedido." in r.text
+    assert pessoas["gerente"].post(rota, htmx=True).status_code == 409  # one retry, not two
+    sem_js = pessoas["gerente"].post(f"/situacao-os/reenviar/{depois}")
+    assert sem_js.status_code == 303 and sem_js.headers["Location"] == "/"
+    assert "OS 5601: reenvio ao sistema de OS pedido." in pessoas["gerente"].pagina()
+    despachante.processar_pendentes(prazo_s=10)
+
+    _conferir_entregas(os_servico.recebidos(), {5600: ORDEM[:3], 5601: ORDEM[:2]})
+    assert componente(OsLink, app).situacao().removidas_com_falha == []
+    assert "Ordens removidas que o sistema de OS recusou" not in pessoas["gerente"].pagina()
+    reenvio = [h for h in _arquivada(app, antes)["historico"] if h["acao"] == "reenviar_os"]
+    assert len(reenvio) == 1 and reenvio[0]["por"] == "gerente"
+
+
+def test_os_de_volta_a_fila_larga_a_ordem_removida_que_falhou(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """A removed order whose step was refused, its OS then added again: the new order's steps
+    tell the OS service now, so the old refusal is no longer anything to send or count."""
+    removida = _fila(app).adicionar(5700, GERENTE)["_id"]
+    _passos(app, removida, ate=2)
+    os_servico.modo("nao_encontrado404", ids=[5700])
+    _despachante(app, "d1").processar_pendentes()
+    _fila(app).remover(removida, GERENTE)
+    assert componente(OsLink, app).situacao().falhas == 1
+    _fila(app).adicionar(5700, GERENTE)
+    situacao = componente(OsLink, app).situacao()
+    assert (situacao.falhas, situacao.removidas_com_falha) == (0, [])
+    assert "entregar" not in _arquivada(app, removida)["os_sync"]
+    with pytest.raises(NaoEncontrada):
+        _fila(app).reenviar_os_removida(removida, GERENTE)
 
 
 if __name__ == "__main__":  # pragma: no cover

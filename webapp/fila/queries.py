@@ -25,6 +25,7 @@ from .domain import ABERTOS, IMPORTADA, MotivoPausa, Prioridade, Status
 from .fields import ANO_MAXIMO, ANO_MINIMO
 from .plates import normalizar_placa
 from .repository import (
+    A_ENTREGAR,
     ARQUIVO,
     COLECAO,
     ETAPA_ATUAL,
@@ -721,9 +722,11 @@ class FilaQueries:
     # --- delivery to the OS service (os_sync_pendentes) ----------------------------------------
 
     def totais_os_sync(self) -> dict[str, int]:
-        """Events waiting across the queue, and orders whose head event failed for good."""
+        """Events waiting across the queue, and orders whose head event failed for good; a
+        removed order's copy whose steps still go out counts too (index os_sync_a_entregar)."""
         pipeline = [
             {"$match": {"os_sync.pendentes": {"$gt": 0}}},
+            {"$unionWith": {"coll": ARQUIVO, "pipeline": [{"$match": A_ENTREGAR}]}},
             {
                 "$group": {
                     "_id": None,
@@ -735,6 +738,42 @@ class FilaQueries:
         return next(self.fila.aggregate(pipeline), {"pendentes": 0, "falhas": 0})
 
     def ha_envio_possivel(self) -> bool:
-        """Whether some order still has an event that can be sent (not held by a failure)."""
+        """Whether some order, or a removed one's copy, still has an event that can be sent
+        (not held by a failure)."""
         consulta = {"os_sync.pendentes": {"$gt": 0}, "os_sync.falhou": {"$ne": True}}
-        return self.fila.find_one(consulta, {"_id": 1}) is not None
+        return any(
+            colecao.find_one(filtro, {"_id": 1}) is not None
+            for colecao, filtro in (
+                (self.fila, consulta),
+                (self.arquivo, {**A_ENTREGAR, **consulta}),
+            )
+        )
+
+    def removidas_com_falha(self, limite: int) -> list[dict[str, Any]]:
+        """Removed orders with a step the OS service refused for good, the later ones held
+        behind it (index os_sync_a_entregar), latest removal first: what a manager sends
+        again from the board's banner, as a card's "Reenviar" does for an order in the queue.
+        Each with its failed event's reason (`ultimo_erro`)."""
+        copias = self.arquivo.find(
+            {**A_ENTREGAR, "os_sync.falhou": True},
+            {"fila_id": 1, "ordem_servico_id": 1, "placa": 1, "removido_em": 1, "eventos_os": 1},
+            sort=[("removido_em", -1)],
+            limit=limite,
+        )
+        return [
+            {
+                "fila_id": str(c["fila_id"]),
+                "ordem_servico_id": c["ordem_servico_id"],
+                "placa": c.get("placa"),
+                "removido_em": c.get("removido_em"),
+                "ultimo_erro": next(
+                    (
+                        e.get("ultimo_erro")
+                        for e in c.get("eventos_os", [])
+                        if e.get("estado") == "falhou"
+                    ),
+                    None,
+                ),
+            }
+            for c in copias
+        ]

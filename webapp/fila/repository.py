@@ -133,12 +133,24 @@ INDICES_ARQUIVO = [
         partialFilterExpression={"os_sync.proxima": {"$exists": True}},
     ),
     IndexModel([("fila_id", ASCENDING)], name="arquivo_por_fila"),
+    # The copies whose steps have not all reached the OS service (A_ENTREGAR): the board's
+    # count of events waiting, a manager's list of those refused, a re-added OS letting go.
+    IndexModel(
+        [("os_sync.pendentes", ASCENDING)],
+        name="os_sync_a_entregar",
+        partialFilterExpression={"os_sync.entregar": True, "os_sync.pendentes": {"$gt": 0}},
+    ),
 ]
 OBSOLETOS_ARQUIVO = ("arquivo_por_os",)  # served no query
 
 
 # On a removed order's copy (os_sync): its undelivered steps are still to be sent.
 ENTREGAR_ARQUIVADA = "entregar"
+# Removed orders with steps still to reach the OS service (index os_sync_a_entregar).
+A_ENTREGAR: dict[str, Any] = {
+    f"os_sync.{ENTREGAR_ARQUIVADA}": True,
+    "os_sync.pendentes": {"$gt": 0},
+}
 
 # Imported orders written per insert_many.
 LOTE_IMPORTACAO = 1_000
@@ -315,32 +327,30 @@ class FilaRepository:
     ) -> dict[str, Any] | None:
         """A failed head event becomes pending again, due now, with a fresh retry window; the
         item, or None when it has no failed event (conditional: two managers, one retry)."""
-        novos = {
-            "estado": "pendente",
-            "proxima_tentativa": agora,
-            "janela_desde": agora,
-            "tentativas": 0,
-        }
         return self.fila.find_one_and_update(
             {"_id": fila_id, "os_sync.falhou": True},
-            [
-                {
-                    "$set": {
-                        "eventos_os": eventos_atualizados(
-                            {"$eq": ["$$this.estado", "falhou"]}, novos
-                        ),
-                        "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
-                        "historico": {
-                            "$concatArrays": [
-                                {"$ifNull": ["$historico", []]},
-                                {"$literal": [entrada]},
-                            ]
-                        },
-                    }
-                },
-                {"$set": resumo_os_sync()},
-            ],
+            _reenvio(agora, entrada),
             return_document=ReturnDocument.AFTER,
+        )
+
+    def reenviar_evento_os_arquivada(
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """reenviar_evento_os on a removed order's copy whose steps still go out (marked by
+        `remover`, not let go since): None when it has no failed event to send again."""
+        return self.arquivo.find_one_and_update(
+            {**A_ENTREGAR, "fila_id": fila_id, "os_sync.falhou": True},
+            _reenvio(agora, entrada),
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def largar_arquivadas_da_os(self, ordem_servico_id: int) -> None:
+        """The OS is in the queue again: its removed orders' copies stop sending (as
+        largar_arquivada, for all of them at once, a failed one too: the new order's steps
+        tell the OS service now)."""
+        self.arquivo.update_many(
+            {**A_ENTREGAR, "ordem_servico_id": ordem_servico_id},
+            {"$unset": {f"os_sync.{ENTREGAR_ARQUIVADA}": "", "os_sync.proxima": ""}},
         )
 
     def remover(
@@ -360,10 +370,13 @@ class FilaRepository:
                 return None
             copia = {**item, "fila_id": item["_id"], "removido_por": por, "removido_em": agora}
             del copia["_id"]
-            if (item.get("os_sync") or {}).get("proxima") is not None:
-                # Its steps not yet delivered still go out (reivindicar_envio); copies made
-                # before they did (no mark) are history only, never sent late.
-                copia["os_sync"] = {**item["os_sync"], ENTREGAR_ARQUIVADA: True}
+            sinc = item.get("os_sync") or {}
+            if sinc.get("pendentes") or sinc.get("proxima") is not None:
+                # Its steps not yet delivered still go out (reivindicar_envio), also those
+                # held behind one the OS service refused (a manager sends it again from the
+                # board's banner); copies made before they did (no mark) are history only,
+                # never sent late.
+                copia["os_sync"] = {**sinc, ENTREGAR_ARQUIVADA: True}
             self.arquivo.insert_one(copia, session=session)
             return item
 
@@ -484,11 +497,35 @@ class FilaRepository:
         """A removed order's copy stops sending (its OS is in the queue again: the new order's
         steps tell the OS service now, and an older status sent after them would be out of
         order): nothing more is due on it, and the lease is let go."""
+        largar = [f"os_sync.{ENTREGAR_ARQUIVADA}", "os_sync.proxima"]
         resultado = self.arquivo.update_one(
             {"fila_id": fila_id, **_do_lease(lease)},
-            {"$unset": {"os_sync.proxima": "", "os_sync.lease_dono": "", "os_sync.lease_ate": ""}},
+            {"$unset": dict.fromkeys([*largar, "os_sync.lease_dono", "os_sync.lease_ate"], "")},
         )
         return resultado.matched_count == 1
+
+
+def _reenvio(agora: datetime, entrada: dict[str, Any]) -> list[dict[str, Any]]:
+    """The update of a manager's retry: the failed event pending again, due now, with a fresh
+    retry window, and the retry in the history."""
+    novos = {
+        "estado": "pendente",
+        "proxima_tentativa": agora,
+        "janela_desde": agora,
+        "tentativas": 0,
+    }
+    return [
+        {
+            "$set": {
+                "eventos_os": eventos_atualizados({"$eq": ["$$this.estado", "falhou"]}, novos),
+                "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
+                "historico": {
+                    "$concatArrays": [{"$ifNull": ["$historico", []]}, {"$literal": [entrada]}]
+                },
+            }
+        },
+        {"$set": resumo_os_sync()},
+    ]
 
 
 def _do_lease(lease: dict[str, Any]) -> dict[str, Any]:

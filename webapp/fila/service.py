@@ -136,6 +136,9 @@ class FilaService:
             item = self.repo.inserir(documento)
         except OrdemJaNaFila:
             raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
+        # Its removed orders' steps not yet delivered stop here: this order's tell the OS
+        # service now (an older status sent after them would be out of order).
+        self.repo.largar_arquivadas_da_os(ordem_servico_id)
         self.registrar(Acao.CRIAR)
         self.mudou()
         return item
@@ -327,6 +330,23 @@ class FilaService:
         self.registrar(Acao.REENVIAR_OS)
         self.avisar()
         return item
+
+    def reenviar_os_removida(
+        self, fila_id: FilaId, ator: Ator, *, instante: datetime | None = None
+    ) -> dict[str, Any]:
+        """reenviar_os for a removed order whose steps still go out (the board's banner lists
+        those the OS service refused): its archived copy, recorded in the copy's history."""
+        oid = _oid(fila_id)
+        _permitir(ator, Acao.REENVIAR_OS)
+        momento = instante or agora()
+        copia = self.repo.reenviar_evento_os_arquivada(
+            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
+        )
+        if copia is None:
+            raise NaoEncontrada("Não há envio ao sistema de OS com falha nesta ordem removida.")
+        self.registrar(Acao.REENVIAR_OS)
+        self.avisar()
+        return copia
 
     def esvaziar(self) -> None:
         """Empty the queue (`seed-demo --reset`, local demos only); the forecast is asked

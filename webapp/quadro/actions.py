@@ -33,6 +33,7 @@ from ..fila.domain import (
 )
 from ..fila.service import FilaService
 from ..forms import ConfirmarForm, Formulario
+from ..sincronizacao_os.link import OsLink
 from ..urls import voltar
 from . import bp, partials
 from .filters import Filtros
@@ -372,6 +373,30 @@ def remover(fila_id: str) -> Any:
     flash(texto, "ok")
     destino = _pagina_de_volta()
     return redirect("/" if destino.startswith("/ordens/") else destino, code=303)
+
+
+@bp.post("/situacao-os/reenviar/<fila_id>")
+@exigir_gerente
+def reenviar_os_removida(fila_id: str) -> Any:
+    """A removed order's step the OS service refused, sent again from the banner that lists
+    it (no card to do it from); answered with the banner as it is now, or, without
+    JavaScript, the board with the outcome."""
+    if not ConfirmarForm().validate():
+        ok, texto = False, "Formulário inválido; recarregue a página."
+    else:
+        try:
+            copia = fila().reenviar_os_removida(fila_id, current_user.ator)
+        except ErroFila as erro:
+            ok, texto = False, erro.mensagem
+        else:
+            ok, texto = True, f"{cards.rotulo_os(copia)}: reenvio ao sistema de OS pedido."
+    if htmx():
+        situacao = componente(OsLink).situacao()
+        return render_template(
+            "quadro/_situacao_os.html", situacao_os=situacao, reenvio=(ok, texto)
+        ), (200 if ok else 409)
+    flash(texto, "ok" if ok else "erro")
+    return redirect("/", code=303)
 
 
 @bp.post("/ordens")

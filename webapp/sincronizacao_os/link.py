@@ -4,8 +4,9 @@ events waiting."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..clock import agora
 from ..fila.queries import FilaQueries
@@ -23,6 +24,12 @@ class SituacaoOS:
     falhas: int  # orders whose head event failed for good (a manager must retry)
     alerta_fora: bool  # down for longer than OS_ALERTA_FORA_S
     minutos_fora: int
+    # Removed orders with a step refused for good (no card to send it again from): the latest
+    # REMOVIDAS_MOSTRADAS, each {fila_id, ordem_servico_id, placa, removido_em, ultimo_erro}.
+    removidas_com_falha: list[dict[str, Any]] = field(default_factory=list)
+
+
+REMOVIDAS_MOSTRADAS = 20
 
 
 class OsLink:
@@ -43,9 +50,13 @@ class OsLink:
         self.repo.registrar(resultado, instante)
 
     def situacao(self, instante: datetime | None = None) -> SituacaoOS:
-        """The link as the board's banner tells it (two small indexed reads)."""
+        """The link as the board's banner tells it (two small indexed reads; a third when some
+        order's step failed for good)."""
         instante = instante or agora()
         totais = self.queries.totais_os_sync()
+        removidas = (
+            self.queries.removidas_com_falha(REMOVIDAS_MOSTRADAS) if totais["falhas"] else []
+        )
         saude = self.consultas.saude_atual()
         fora_desde = saude.get("fora_desde")
         segundos_fora = (instante - fora_desde).total_seconds() if fora_desde else 0.0
@@ -56,4 +67,5 @@ class OsLink:
             falhas=totais["falhas"],
             alerta_fora=fora_desde is not None and segundos_fora >= self.settings.os_alerta_fora_s,
             minutos_fora=int(max(0.0, segundos_fora) // 60),
+            removidas_com_falha=removidas,
         )
