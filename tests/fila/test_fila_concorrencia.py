@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import requests
+from flask import Flask
 
 from tests.helpers import TOKEN_SERVICO
+from webapp.clock import agora
+from webapp.components import componente
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
+from webapp.fila.service import FilaService
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -56,3 +62,31 @@ def test_vinte_threads_adicionando_a_mesma_os(live_server: str, settings: Settin
     headers = {"Authorization": f"Bearer {emitir(settings, 'os', extra=TOKEN_SERVICO)}"}
     codigos = _disparar(f"{live_server}/fila-execucao", headers, {"ordem_servico_id": 901})
     assert Counter(codigos) == {201: 1, 409: TENTATIVAS - 1}
+
+
+def test_passo_que_leu_o_relogio_antes_do_anterior_nao_fica_antes_dele(app: Flask) -> None:
+    """Racing requests read the clock before their turn: the step applied second may carry
+    the earlier time (a diagnosis ended at .399 and a repair begun at .360, the history out
+    of order, negative stage times, and an export the importer refuses across a minute).
+    Played here without threads: the previous step stored 5 s ahead of this process's clock.
+    A step at the clock's now is stored no earlier than it, in every field that holds its
+    instant (its dates, the hold's start, the history, the OS event); a step given its own
+    instant (an import, a test) keeps it."""
+    fila = componente(FilaService, app)
+    gerente = Ator("gerente", Papel.GERENTE)
+    fila_id = fila.adicionar(901, gerente)["_id"]
+    adiante = agora() + timedelta(seconds=5)
+    fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, gerente, {"mecanico_responsavel_id": 7},
+                  instante=adiante)  # fmt: skip
+    fila.pausar(fila_id, MotivoPausa.AGUARDANDO_PECAS, None, gerente)
+    item = fila.executar(fila_id, Acao.FINALIZAR_DIAGNOSTICO, gerente, {"diagnostico": "x"})
+    assert item["dta_fim_diagnostico"] == item["dta_atualizacao"] == adiante
+    assert item["etapa_desde"] == adiante
+    assert [h["em"] for h in item["historico"][-3:]] == [adiante] * 3
+    assert [e["criado_em"] for e in item["eventos_os"]] == [adiante, adiante]
+    assert "_agora" not in item
+    assert item["pausas_s"]["em_diagnostico"] == 0  # held from .. to the same instant
+    # An instant given on purpose is kept, even before the last change.
+    antes = adiante - timedelta(hours=1)
+    item = fila.alterar_prioridade(fila_id, Prioridade.ALTA, gerente, instante=antes)
+    assert item["dta_atualizacao"] == antes and item["historico"][-1]["em"] == antes

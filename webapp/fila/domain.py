@@ -397,7 +397,10 @@ class Mudanca:
     (`eventos`) that the store writes in the same update as the step, so a step is never stored
     without its event or the reverse. `encerra_pausa`: the change ends any hold at that instant,
     and the store adds the hold's seconds to its stage's `pausas_s` (and to its stage and
-    reason's `pausas_motivo_s`) in the same update.
+    reason's `pausas_motivo_s`) in the same update. `no_relogio`: its instant (the value of
+    `dta_atualizacao`) is the clock's now, so the store never writes it earlier than the
+    item's last change: two racing requests read the clock before their turn, and the later
+    step must not carry the earlier time.
     """
 
     requisitos: tuple[Requisito, ...]
@@ -406,6 +409,7 @@ class Mudanca:
     evento_os: str | None = None
     eventos: list[dict[str, Any]] = field(default_factory=list)
     encerra_pausa: datetime | None = None
+    no_relogio: bool = False
 
 
 def _entrada(acao: Acao, de: Any, para: Any, por: str, em: datetime) -> dict[str, Any]:

@@ -587,12 +587,13 @@ ETAPA_ATUAL = {
 }
 
 
-def acumular_pausas(agora: datetime) -> dict[str, Any]:
+def acumular_pausas(agora: Any) -> dict[str, Any]:
     """`pausas_s` and `pausas_motivo_s` with the open hold (if any) added to the current stage's
-    (and its reason's) seconds: a hold ends at `agora`. Computed from the item as it is before
-    the change, inside the update; an unknown reason counts as "outro" (stages.motivo_pausa)."""
+    (and its reason's) seconds: a hold ends at `agora` (a pipeline value). Computed from the
+    item as it is before the change, inside the update; an unknown reason counts as "outro"
+    (stages.motivo_pausa)."""
     em_pausa = {"$eq": [{"$type": "$pausa"}, "object"]}
-    segundos = {"$divide": [{"$subtract": [{"$literal": agora}, "$pausa.desde"]}, 1000]}
+    segundos = {"$divide": [{"$subtract": [agora, "$pausa.desde"]}, 1000]}
     conhecidos = [m.value for m in MotivoPausa if m is not MotivoPausa.OUTRO]
     variaveis = {
         "etapa": ETAPA_ATUAL,
@@ -631,15 +632,42 @@ def acumular_pausas(agora: datetime) -> dict[str, Any]:
     }
 
 
-def _entrada_historico(entrada: dict[str, Any]) -> Any:
+# The instant of a change made at the clock's now (Mudanca.no_relogio), inside its pipeline:
+# its planned instant, or the item's last change when that is later (a racing request wrote it
+# after this one read the clock). Unset before the pipeline ends.
+AGORA = "_agora"
+
+
+def _tem_instante(valor: Any, instante: datetime | None) -> bool:
+    if instante is None:
+        return False
+    if isinstance(valor, datetime):
+        return valor == instante
+    return isinstance(valor, dict) and any(_tem_instante(v, instante) for v in valor.values())
+
+
+def _valor(valor: Any, instante: datetime | None = None) -> Any:
+    """A planned value as a pipeline value: literal (a text starting with "$" stays a text),
+    but where it is the change's `instante` (also inside a document), the change's instant
+    as stored (AGORA)."""
+    if isinstance(valor, datetime) and _tem_instante(valor, instante):
+        return f"${AGORA}"
+    if isinstance(valor, dict) and _tem_instante(valor, instante):
+        trocas = {k: _valor(v, instante) for k, v in valor.items() if _tem_instante(v, instante)}
+        fixos = {k: v for k, v in valor.items() if k not in trocas}
+        return {"$mergeObjects": [{"$literal": fixos}, trocas]}
+    return {"$literal": valor}
+
+
+def _entrada_historico(entrada: dict[str, Any], instante: datetime | None = None) -> Any:
     """A history entry as a pipeline value: literal, but for Anterior markers, which become
-    the field's value before the update (null when missing)."""
+    the field's value before the update (null when missing), and its instant (_valor)."""
     anteriores = {k: v for k, v in entrada.items() if isinstance(v, Anterior)}
     if not anteriores:
-        return {"$literal": entrada}
+        return _valor(entrada, instante)
     fixos = {k: v for k, v in entrada.items() if k not in anteriores}
     lidos = {k: {"$ifNull": [f"${v.campo}", None]} for k, v in anteriores.items()}
-    return {"$mergeObjects": [{"$literal": fixos}, lidos]}
+    return {"$mergeObjects": [_valor(fixos, instante), lidos]}
 
 
 def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
@@ -656,12 +684,17 @@ def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
     documents replace.
     """
     etapas: list[dict[str, Any]] = []
+    # Made at the clock's now: its instant (every value equal to it) no earlier than the
+    # item's last change (AGORA).
+    instante = mudanca.campos.get("dta_atualizacao") if mudanca.no_relogio else None
+    if instante is not None:
+        etapas.append({"$set": {AGORA: {"$max": [{"$literal": instante}, "$dta_atualizacao"]}}})
     if mudanca.encerra_pausa is not None:
-        etapas.append({"$set": acumular_pausas(mudanca.encerra_pausa)})
-    passo = {campo: {"$literal": valor} for campo, valor in mudanca.campos.items()}
+        etapas.append({"$set": acumular_pausas(_valor(mudanca.encerra_pausa, instante))})
+    passo = {campo: _valor(valor, instante) for campo, valor in mudanca.campos.items()}
     passo["versao"] = {"$add": [{"$ifNull": ["$versao", 0]}, 1]}
     if mudanca.historico:
-        novas = [_entrada_historico(e) for e in mudanca.historico]
+        novas = [_entrada_historico(e, instante) for e in mudanca.historico]
         passo["historico"] = {"$concatArrays": [{"$ifNull": ["$historico", []]}, novas]}
     if mudanca.eventos:
         total = {"$size": _EVENTOS}
@@ -669,9 +702,13 @@ def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
         for i, evento in enumerate(mudanca.eventos, start=1):
             seq = {"$add": [total, i]}
             chave = {"$concat": [{"$toString": "$_id"}, "-", {"$toString": seq}]}
-            novos.append({"$mergeObjects": [{"$literal": evento}, {"seq": seq, "chave": chave}]})
+            novos.append(
+                {"$mergeObjects": [_valor(evento, instante), {"seq": seq, "chave": chave}]}
+            )
         passo["eventos_os"] = {"$concatArrays": [_EVENTOS, novos]}
     etapas.append({"$set": passo})
     if mudanca.eventos:
         etapas.append({"$set": resumo_os_sync()})
+    if instante is not None:
+        etapas.append({"$unset": AGORA})
     return etapas

@@ -201,7 +201,10 @@ class FilaService:
         # The actor's own number, as their session knew it: refused if it changed meanwhile.
         proprio = ator.pessoa and dados.get("mecanico_responsavel_id") == ator.funcionario_id
         try:
-            return self._aplicar(oid, planos, acao, dono_do_numero=ator.id if proprio else None)
+            dono = ator.id if proprio else None
+            return self._aplicar(
+                oid, planos, acao, dono_do_numero=dono, no_relogio=instante is None
+            )
         except Conflito as conflito:
             anterior = domain.entrada_da_chave(conflito.item or {}, ator.id, chave or "")
             if not chave or anterior is None:
@@ -237,7 +240,7 @@ class FilaService:
             mudanca = domain.planejar_prioridade(atual, prioridade, ator.id, momento)
             mudanca.requisitos += (Requisito("prioridade", atual, ""),)
             planos.append(mudanca)
-        return self._aplicar(oid, planos, Acao.ALTERAR_PRIORIDADE)
+        return self._aplicar(oid, planos, Acao.ALTERAR_PRIORIDADE, no_relogio=instante is None)
 
     def atribuir(
         self,
@@ -256,7 +259,9 @@ class FilaService:
         with _dados_validos():
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
         try:
-            return self._aplicar(oid, [mudanca], Acao.ATRIBUIR, dono_do_numero=dono)
+            return self._aplicar(
+                oid, [mudanca], Acao.ATRIBUIR, dono_do_numero=dono, no_relogio=instante is None
+            )
         except NumeroMudou:
             raise NumeroMudou(mecanico) from None
 
@@ -284,7 +289,7 @@ class FilaService:
         _permitir(ator, Acao.ADOTAR_PREVISAO)
         with _dados_validos():
             mudanca = domain.planejar_adocao(promessa, ator.id, instante or agora())
-        return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO)
+        return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO, no_relogio=instante is None)
 
     def pausar(
         self,
@@ -300,14 +305,14 @@ class FilaService:
         _permitir(ator, Acao.PAUSAR)
         with _dados_validos():
             mudanca = domain.planejar_pausa(motivo, nota, ator.id, instante or agora())
-        return self._aplicar(oid, [mudanca], Acao.PAUSAR)
+        return self._aplicar(oid, [mudanca], Acao.PAUSAR, no_relogio=instante is None)
 
     def retomar(
         self, fila_id: FilaId, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
         _permitir(ator, Acao.RETOMAR)
         mudanca = domain.planejar_retomada(ator.id, instante or agora())
-        return self._aplicar(_oid(fila_id), [mudanca], Acao.RETOMAR)
+        return self._aplicar(_oid(fila_id), [mudanca], Acao.RETOMAR, no_relogio=instante is None)
 
     def reenviar_os(
         self, fila_id: FilaId, ator: Ator, *, instante: datetime | None = None
@@ -391,8 +396,13 @@ class FilaService:
         acao: Acao,
         *,
         dono_do_numero: str | None = None,
+        no_relogio: bool = False,
     ) -> dict[str, Any]:
+        """The first plan whose requisitos hold, applied. `no_relogio`: planned at the clock's
+        now (no `instante` given): stored no earlier than the order's last change, which a
+        request racing this one may have written after this one read the clock."""
         for mudanca in planos:
+            mudanca.no_relogio = no_relogio
             item = self.repo.aplicar(oid, mudanca, self._reserva(mudanca, dono_do_numero))
             if item is not None:
                 self.registrar(acao)
