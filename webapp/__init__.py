@@ -44,7 +44,7 @@ from .pessoas.routes import bp as pessoas_bp
 from .pessoas.service import PessoasService
 from .previsao.cache import PrevisoesEmMemoria
 from .previsao.calendar import Calendario, CalendarioInvalido
-from .previsao.queries import PrevisaoQueries
+from .previsao.queries import INTERVALOS_ATE_PARADA, PrevisaoQueries
 from .previsao.repository import CAMPOS_INVISIVEIS as PREVISAO_INVISIVEIS
 from .previsao.repository import PREVISOES, PrevisaoRepository
 from .previsao.service import PrevisaoService
@@ -108,7 +108,12 @@ def montar_componentes(settings: Settings) -> list[object]:
     tentativas, sessoes = TentativasRepository(db), SessoesRepository(db)
     configuracoes = ConfiguracoesRepository(db)
     recusados = RecusadosRepository(db)
-    previsao_repo, previsao_queries = PrevisaoRepository(db), PrevisaoQueries(db)
+    # Times older than a few recomputes (and a crashed holder's lease) are not shown.
+    parada_s = (
+        INTERVALOS_ATE_PARADA * settings.previsao_intervalo_s + settings.previsao_lease_ms / 1000
+    )
+    previsao_repo = PrevisaoRepository(db)
+    previsao_queries = PrevisaoQueries(db, parada_s)
     eventos = Broker(
         db,
         {

@@ -385,3 +385,15 @@ def test_pessoa_sem_numero_nao_inicia_diagnostico() -> None:
     assert domain.com_mecanico(Acao.INICIAR_REPARO, sem_numero, {}) == {
         "mecanico_responsavel_id": None
     }
+
+
+def test_prometer_um_horario_que_ja_passou_e_recusado() -> None:
+    """A forecast left on a screen by a recompute that stopped: promising it would record a
+    promise already missed ("de 07/12 07:08 para 05/12 11:00", at once "atrasada")."""
+    agora_ = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    with pytest.raises(domain.DadosInvalidos, match="já passou: nada foi prometido"):
+        domain.planejar_adocao(agora_ - timedelta(hours=23), "gerente", agora_)
+    with pytest.raises(domain.DadosInvalidos):
+        domain.planejar_adocao(agora_, "gerente", agora_)
+    mudanca = domain.planejar_adocao(agora_ + timedelta(minutes=1), "gerente", agora_)
+    assert mudanca.campos["previsao_entrega"] == agora_ + timedelta(minutes=1)

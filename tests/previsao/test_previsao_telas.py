@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from bson import ObjectId
 from flask import Flask
 
@@ -281,11 +282,50 @@ def test_indicadores_dizem_quando_as_em_risco_passam_da_tabela(
     assert "Prometer" in resposta.text  # with its one-tap action, as the first rows
 
 
+def test_calculo_parado_nao_mostra_nem_promete_horario_velho(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """The process that computes is down (Compose's dispatcher, a web process with
+    PREVISAO_THREAD=false): yesterday's times stayed on the screens as if current, and
+    "Prometer" took one already past. Past three recompute intervals and the lease, no time
+    is shown anywhere, the order's page says when it last ran, and nothing is promised."""
+    gerente = pessoas["gerente"]
+    fila_id = oficina["em_risco"]
+    mostrada = _previsao(app, fila_id)
+    calculada = componente(Mongo, app).db.previsoes.find_one({"_id": "estado"})["calculo"]["em"]
+    inicio = agora()
+    with time_machine.travel(inicio + timedelta(minutes=7), tick=False):
+        pagina = gerente.pagina()
+        assert "Previsão: cálculo parado" in pagina
+        assert not PRONTO.search(pagina) and "Prometer" not in pagina
+        detalhe = gerente.pagina(f"/ordens/{fila_id}")
+        assert "Cálculo parado: nenhum horário é mostrado até ela ser calculada de novo" in detalhe
+        assert f"Último cálculo: {componente(Clock, app).dia_e_hora(calculada)}." in detalhe
+        assert "8 em 10" not in detalhe
+        previsao = api.get(f"/fila-execucao/{fila_id}").json["previsao_conclusao"]
+        assert (previsao["p50"], previsao["p80"]) == (None, None)
+        secao = gerente.pagina("/indicadores")
+        assert "Sem previsão (cálculo parado): nenhuma ordem pôde ser conferida." in secao
+        assert "Nenhuma ordem em risco" not in secao
+        resposta = gerente.post(f"/ordens/{fila_id}/prometer", {"promessa": mostrada.prometer})
+        assert resposta.status_code == 303  # refused, said on the page
+        assert "Esta ordem não tem previsão agora: nada foi prometido." in gerente.pagina()
+        assert api.get(f"/fila-execucao/{fila_id}").json["historico"][-1]["acao"] != (
+            "adotar_previsao"
+        )
+        recalcular(app)  # it runs again: the times are back
+        assert PRONTO.search(cartao_html(gerente.pagina(), fila_id))
+    # Within the limit (6.5 min by default), the times stay: a quiet shop recomputes every 2.
+    with time_machine.travel(inicio + timedelta(minutes=13), tick=False):
+        assert PRONTO.search(cartao_html(gerente.pagina(), fila_id))
+
+
 def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadro]) -> None:
     historico(app, 12)
     fila_id = api.criar(1001, placa="FRI0A00")["fila_id"]
     pagina = pessoas["gerente"].pagina()
     assert "Previsão: calculando…" in pagina  # before the first recompute
+    assert "Previsão: calculando… A lista aparece" in pessoas["gerente"].pagina("/indicadores")
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "Ainda não calculada para esta ordem: sai no próximo cálculo, em instantes." in detalhe
     recalcular(app)
@@ -297,6 +337,12 @@ def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadr
         "Sem histórico suficiente: 12 ordens finalizadas nos últimos 90 dias; são necessárias "
         "pelo menos 30." in detalhe
     )
+    # Nothing was checked: not "no order at risk", which a manager reads as all promises safe.
+    indicadores = pessoas["gerente"].pagina("/indicadores")
+    assert "Sem previsão (sem histórico suficiente): nenhuma ordem pôde ser conferida." in (
+        indicadores
+    )
+    assert "Nenhuma ordem em risco" not in indicadores
 
 
 def test_sem_mecanico_ativo_a_ordem_diz_o_que_falta(

@@ -16,7 +16,7 @@ from ..clock import dia_e_hora, duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
-from ..previsao.domain import SEM_HISTORICO, SEM_MECANICOS
+from ..previsao.domain import PARADA, SEM_HISTORICO, SEM_MECANICOS
 from ..previsao.queries import NENHUMA, Estado, Previsoes
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ class BaseDaPrevisao:
     motivo: str | None
     texto: str
     calculada_em: datetime | None
+    parada: bool = False  # the recompute stopped: when it last ran is said
 
 
 def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevisao:
@@ -167,13 +168,19 @@ def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevi
         partes[0] += f"; {'é necessária' if minimo == 1 else 'são necessárias'} pelo menos {minimo}"
     elif estado.motivo == SEM_MECANICOS:
         partes = ["a previsão volta quando houver um mecânico ativo em Pessoas"]
+    elif estado.motivo == PARADA:
+        partes = [
+            "nenhum horário é mostrado até ela ser calculada de novo (avise quem cuida do sistema)"
+        ]
     else:
         partes.append(labels.quantos(estado.mecanicos, "mecânico", "mecânicos", "nenhum mecânico"))
     if a_frente is not None and not estado.motivo:
         partes.append(
             labels.quantos(a_frente, "ordem à frente", "ordens à frente", "nenhuma ordem à frente")
         )
-    return BaseDaPrevisao(estado.motivo, ", ".join(partes), estado.calculada_em)
+    return BaseDaPrevisao(
+        estado.motivo, ", ".join(partes), estado.calculada_em, estado.motivo == PARADA
+    )
 
 
 @dataclass(frozen=True)

@@ -621,6 +621,8 @@ def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     history's `de` is the promise stored until then (Anterior), `para` the new one."""
     if not ano_aceito(promessa):
         raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
+    if promessa <= agora:  # a forecast left over from a recompute that stopped
+        raise DadosInvalidos("A nova previsão de entrega já passou: nada foi prometido.")
     promessa = como_guardado(promessa)
     mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
     entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)

@@ -53,6 +53,7 @@ def pagina() -> Any:
         total_atrasadas=contar_atrasadas(),
         em_risco=em_risco,
         em_risco_depois=em_risco_depois,
+        previsao=service.estado_da_previsao(),
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,

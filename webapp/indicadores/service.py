@@ -21,7 +21,8 @@ from ..fila.queries import FilaQueries, cursor_por_instante
 from ..fila.service import FilaService
 from ..fila.stages import limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries
-from ..previsao.queries import PrevisaoQueries
+from ..previsao.cache import PrevisoesEmMemoria
+from ..previsao.queries import Estado, PrevisaoQueries
 from ..previsao.service import Base, PrevisaoService
 from ..settings import Settings
 from . import export, importer
@@ -111,6 +112,12 @@ class EmRisco:
     def previsao(self) -> cards.PrevisaoCartao:
         assert self.cartao.previsao is not None
         return self.cartao.previsao
+
+
+def estado_da_previsao() -> Estado | None:
+    """The forecast's last recompute as the screens read it (None: never computed): whether
+    the orders at risk could be checked at all."""
+    return componente(PrevisoesEmMemoria).estado()
 
 
 def em_risco(depois: str | None = None) -> tuple[list[EmRisco], str | None]:

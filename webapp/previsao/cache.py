@@ -112,7 +112,7 @@ class PrevisoesEmMemoria:
             documento["_id"] = evento.documento["_id"]
         with self._trava:
             if evento.fila_id == ESTADO:
-                self._estado = Estado.de(documento)
+                self._estado = self.queries.estado_de(documento)
             elif documento is None:
                 self._por_ordem.pop(str(evento.fila_id), None)
             else:

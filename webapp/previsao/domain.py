@@ -161,6 +161,7 @@ class Resultado:
 
 SEM_HISTORICO = "sem histórico suficiente"
 SEM_MECANICOS = "nenhum mecânico em serviço"
+PARADA = "cálculo parado"  # the last recompute is too old to show (previsao.queries.Estado)
 
 
 def previsoes(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo.database import Database
 
+from ..clock import agora
 from ..fila.queries import apos_instante
+from .domain import PARADA
 from .repository import CALCULO, ESTADO, LEASE, PEDIDOS, PREVISOES
 
 # What the screens and the API read of a forecast (cartoes.cards.previsao_do_cartao, the API's
@@ -22,22 +24,44 @@ CAMPOS_MOSTRADOS = dict.fromkeys(
 )
 
 
+# The recompute runs after every change and at least every PREVISAO_INTERVALO_S: a summary
+# older than this many intervals (plus a crashed holder's lease) means it stopped (the process
+# that computes is down), and its times, however right they were, would be shown and promised
+# as if current: none is shown until it runs again.
+INTERVALOS_ATE_PARADA = 3
+
+
 @dataclass(frozen=True)
 class Estado:
     """The last recompute, as a screen and the API read it: why there is no number (`motivo`,
     None when there are forecasts), how many orders are at risk, when it ran and on what (the
-    finished orders learned from, the mechanics at work, the window, the minimum history)."""
+    finished orders learned from, the mechanics at work, the window, the minimum history).
+    `parada_s`: how old it may be before it counts as stopped (PARADA, read at each use: a
+    process's copy outlives the moment it was loaded)."""
 
-    motivo: str | None
+    motivo_do_calculo: str | None
     em_risco: int
     calculada_em: datetime | None
     base_ordens: int
     mecanicos: int
     janela_dias: int
     historico_minimo: int
+    parada_s: float | None = None
+
+    @property
+    def motivo(self) -> str | None:
+        """Why no number is shown: the recompute's own reason, or that it stopped."""
+        if self.motivo_do_calculo:
+            return self.motivo_do_calculo
+        em, prazo = self.calculada_em, self.parada_s
+        if em is not None and prazo is not None and agora() - em > timedelta(seconds=prazo):
+            return PARADA
+        return None
 
     @classmethod
-    def de(cls, documento: Mapping[str, Any] | None) -> Estado | None:
+    def de(
+        cls, documento: Mapping[str, Any] | None, parada_s: float | None = None
+    ) -> Estado | None:
         if documento is None:
             return None
         calculo = documento.get("calculo") or {}
@@ -49,6 +73,7 @@ class Estado:
             int(calculo.get("mecanicos") or 0),
             int(calculo.get("janela_dias") or 0),
             int(calculo.get("historico_minimo") or 0),
+            parada_s,
         )
 
 
@@ -71,9 +96,16 @@ NENHUMA = Previsoes({}, None)
 
 
 class PrevisaoQueries:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, parada_s: float | None = None) -> None:
+        """`parada_s`: how old the last recompute may be before its times are no longer shown
+        (Estado.motivo); None: never (a caller that only counts or writes)."""
         self.previsoes = db[PREVISOES]
         self.calculo = db[CALCULO]
+        self.parada_s = parada_s
+
+    def estado_de(self, documento: Mapping[str, Any] | None) -> Estado | None:
+        """The summary document read as Estado (also by this process's copy, previsao.cache)."""
+        return Estado.de(documento, self.parada_s)
 
     def para(self, fila_ids: Iterable[ObjectId]) -> Previsoes:
         """The forecasts of these orders and the summary, in ONE query (the _id index): what a
@@ -84,13 +116,13 @@ class PrevisaoQueries:
         consulta = {"_id": {"$in": [*ids, ESTADO]}}
         for documento in self.previsoes.find(consulta, CAMPOS_MOSTRADOS):
             if documento["_id"] == ESTADO:
-                estado = Estado.de(documento)
+                estado = self.estado_de(documento)
             else:
                 por_ordem[str(documento["_id"])] = documento
         return Previsoes(por_ordem, estado)
 
     def estado(self) -> Estado | None:
-        return Estado.de(self.previsoes.find_one({"_id": ESTADO}))
+        return self.estado_de(self.previsoes.find_one({"_id": ESTADO}))
 
     def todas(self) -> Previsoes:
         """Every forecast and the summary, as `para` gives them (one query, the whole
@@ -99,7 +131,7 @@ class PrevisaoQueries:
         estado = None
         for documento in self.previsoes.find({}, CAMPOS_MOSTRADOS):
             if documento["_id"] == ESTADO:
-                estado = Estado.de(documento)
+                estado = self.estado_de(documento)
             else:
                 por_ordem[str(documento["_id"])] = documento
         return Previsoes(por_ordem, estado)
