@@ -371,6 +371,14 @@ def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "Linha 2: “Cliente” longa demais (" in r.stderr
     assert "(aspas abertas nesta linha sem fechar?)" in r.stderr
+    # An open quote that swallows one line only: the record lacks that line's fields, and the
+    # refusal names both lines and the quote (it said only "“Entrada na fila” está vazia").
+    uma = "\n".join([MINIMO, linha_minima(app, 1, fim), '"Oficina;ALTA', linha_minima(app, 4, fim)])
+    r = importar(app, arquivo(tmp_path, uma))
+    assert r.exit_code == 1
+    assert (
+        "(este registro ocupa 2 linhas do arquivo, da 3 à 4: aspas abertas sem fechar?)" in r.stderr
+    ), r.stderr
     # A field past the csv module's limit on its own line, without a quote: too long, said so.
     longo = "\n".join([f"{MINIMO};Veículo", linha_minima(app, 1, fim) + ";" + "x" * 200_000])
     r = importar(app, arquivo(tmp_path, longo))

@@ -348,6 +348,14 @@ class Leitor:
             return self._ordem(numero, campos)
         except cells.Recusa as recusa:
             motivo = str(recusa)
+        linhas = 1 + sum(c.count("\n") for c in campos)
+        if linhas > 1 and "aspas abertas nesta linha" not in motivo:  # cells says it already
+            # A quote opened and never closed swallows the next lines into this record, which
+            # then lacks the fields they had: the real fault is the quote.
+            motivo += (
+                f" (este registro ocupa {linhas} linhas do arquivo, da {numero} à "
+                f"{numero + linhas - 1}: aspas abertas sem fechar?)"
+            )
         # Raised out here: a refusal kept for the summary holds no traceback (its frames hold
         # the line's fields), not even through the inner one's context.
         raise LinhaRecusada(numero, motivo)
