@@ -86,9 +86,10 @@ def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
 
 def worker_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
     """SIGTERM: stop the worker's OS dispatcher thread (webapp/sincronizacao_os). An attempt in
-    flight may finish; if not, its lease expires and another dispatcher sends the event again
-    with the same Idempotency-Key. The forecast's thread lets go of its lease, so another
-    process takes over at once."""
+    flight may finish; if not, it is handed back uncertain with its lease let go, and another
+    dispatcher reads the OS's status, then sends it again with the same Idempotency-Key if
+    needed. The forecast's thread lets go of its lease, so another process takes over at
+    once."""
     app = getattr(worker, "wsgi", None)
     if isinstance(app, Aplicacao):
         componente(OsDispatcher, app).parar(timeout=5)

@@ -687,6 +687,32 @@ def test_thread_do_processo_envia_logo_apos_o_passo(
     assert registros[0]["status_http"] == 200
 
 
+def test_parada_no_meio_do_envio_devolve_o_evento_como_incerto(
+    make_app: Callable[..., Flask], os_servico: OSStandIn
+) -> None:
+    """A worker's SIGTERM (worker_exit) while an attempt waits for its answer: the stop used to
+    leave the lease on the item until it ran out (56 s with the real service's settings, on
+    every deployment) and the next dispatcher sent the status again blind, which the real
+    service refuses with 400. Now the event comes back uncertain and free: taken at once, and
+    the OS's status read before anything is sent again."""
+    app = make_app(os_sync_thread=True, os_timeout_leitura_ms=5000, os_lease_ms=60_000)
+    item = _fila(app).adicionar(4950, GERENTE)
+    os_servico.modo("lento", segundos=3, n=1)
+    _passos(app, item["_id"], ate=1)
+    os_servico.aguardar(lambda r: len(r) == 1, timeout=5)  # on the wire, no answer yet
+    componente(OsDispatcher, app).parar(timeout=0.2)
+    sinc = componente(Mongo, app).db.fila_execucao.find_one({"_id": item["_id"]})
+    assert "lease_dono" not in sinc["os_sync"]
+    evento = sinc["eventos_os"][0]
+    assert (evento["estado"], evento["incerto"], evento["tentativas"]) == ("pendente", True, 1)
+    outro = _despachante(app, "d2")
+    time.sleep(3.2)  # the first attempt ends meanwhile (its answer dropped: not its lease)
+    assert outro.despachar_uma_vez() is True
+    evento = _item(app, item["_id"])["eventos_os"][0]
+    assert evento["estado"] == "enviado" and "já estava" in (evento["observacao"] or "")
+    assert len(os_servico.recebidos()) == 1  # read, not sent again
+
+
 def test_cli_os_sync_run_usa_caminho_e_sub_configurados_e_para_com_sigterm(
     app: Flask, settings: Settings, os_servico: OSStandIn
 ) -> None:

@@ -110,6 +110,8 @@ class OsDispatcher(LacoDeFundo):
         self.settings = settings
         self.dono = dono or novo_dono()
         self._http: ClienteOs | None = None
+        # The attempt on the wire (item id, lease, event), for a stop that cannot wait for it.
+        self._em_voo: tuple[Any, dict[str, Any], dict[str, Any]] | None = None
         self._token: tuple[str, float] | None = None
         super().__init__()
 
@@ -152,20 +154,47 @@ class OsDispatcher(LacoDeFundo):
             # Claimed on a stale summary: recompute it and let go.
             self.repo.registrar_envio(item["_id"], lease, None, {})
             return True
-        resultado, duracao_ms = self._enviar(item["ordem_servico_id"], evento)
-        momento = agora()
-        campos = domain.proximo_passo(
-            resultado,
-            evento,
-            momento,
-            base_s=self.settings.os_retentativa_base_ms / 1000,
-            maximo_s=self.settings.os_retentativa_max_ms / 1000,
-            prazo_s=self.settings.os_prazo_retentativas_s,
-        )
-        gravado = self.repo.registrar_envio(item["_id"], lease, evento["seq"], campos)
+        self._em_voo = (item["_id"], lease, evento)
+        try:
+            resultado, duracao_ms = self._enviar(item["ordem_servico_id"], evento)
+            momento = agora()
+            campos = domain.proximo_passo(
+                resultado,
+                evento,
+                momento,
+                base_s=self.settings.os_retentativa_base_ms / 1000,
+                maximo_s=self.settings.os_retentativa_max_ms / 1000,
+                prazo_s=self.settings.os_prazo_retentativas_s,
+            )
+            gravado = self.repo.registrar_envio(item["_id"], lease, evento["seq"], campos)
+        finally:
+            self._em_voo = None
         self._log(item, evento, campos, resultado, duracao_ms, gravado)
         self.ligacao.registrar(resultado, momento)
         return True
+
+    def parar(self, timeout: float = 5.0) -> None:
+        """Stop the thread (a worker's SIGTERM). An attempt still on the wire when the wait
+        ends is handed back: its event marked uncertain (it may have been applied) and the
+        lease let go, so the next dispatcher takes it at once (not when the lease runs out,
+        half a minute or more into a deployment) and reads the OS's status before sending
+        it again (a repeat the real service would refuse with 400). Should the attempt still
+        finish here, its outcome is dropped: the lease is no longer its."""
+        super().parar(timeout)
+        em_voo = self._em_voo
+        if em_voo is None or not self.rodando:
+            return
+        fila_id, lease, evento = em_voo
+        campos = {
+            "incerto": True,
+            "tentativas": int(evento.get("tentativas") or 0) + 1,
+            "ultima_tentativa": agora(),
+        }
+        if self.repo.registrar_envio(fila_id, lease, evento["seq"], campos):
+            log.info(
+                "envio ao sistema de OS interrompido pela parada: devolvido como incerto",
+                extra={"fila_id": str(fila_id), "seq": evento["seq"], "despachante": self.dono},
+            )
 
     # --- HTTP ------------------------------------------------------------------------------
 
