@@ -52,6 +52,12 @@
       delete aviso.dataset.prometida;
       aviso.hidden = false;
     }
+    // A forecast whose time passed long ago: its recompute stopped, and nothing will push.
+    for (const previsao of document.querySelectorAll(".painel-previsao[data-valida-ate]")) {
+      if (agora() < Number(previsao.dataset.validaAte)) continue;
+      delete previsao.dataset.validaAte;
+      previsao.hidden = true;
+    }
     for (const el of document.querySelectorAll(".painel-tempo[data-desde]")) {
       const segundos = Math.max(0, (agora() - Number(el.dataset.desde)) / 1000);
       el.textContent = duracao(segundos);

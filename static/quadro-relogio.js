@@ -1,7 +1,8 @@
 // The board's times move between pushes, as the TV's do: a card's time in its stage (holds
-// excluded), its amber and red colours, its time on hold, and its promise turning late. Each
-// card says, as the server rendered it, its seconds in the stage or on hold (data-s) and until
-// its promise (data-prazo);
+// excluded), its amber and red colours, its time on hold, its promise turning late, and its
+// forecast going out of date. Each card says, as the server rendered it, its seconds in the
+// stage or on hold (data-s), until its promise (data-prazo) and until its forecast can no
+// longer be current (data-validade);
 // they are counted on from the moment this page got that render, by the page's own monotonic
 // clock: a tablet whose clock is minutes off, or set wrong, still agrees with the TV. The
 // thresholds are the board's, carried once (data-limiares); the words the server's
@@ -62,11 +63,22 @@
     entrega.append(palavras.atrasada || "");
   }
 
+  // A forecast whose time passed long ago: its recompute stopped (a running one would have
+  // moved it later), and nothing will push that. Hidden, with its "Prometer", for good.
+  function tickPrevisao(previsao, agora) {
+    if (passados(previsao, agora) < Number(previsao.dataset.validade)) return;
+    delete previsao.dataset.validade;
+    previsao.hidden = true;
+  }
+
   function tick(raiz) {
     const agora = performance.now();
     for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) tickTempo(tempo, agora);
     for (const pausa of raiz.querySelectorAll(".cartao .pausa-tempo[data-s]")) tickHa(pausa, agora);
     for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) tickPrazo(entrega, agora);
+    for (const previsao of raiz.querySelectorAll(".previsao[data-validade]")) {
+      tickPrevisao(previsao, agora);
+    }
   }
 
   tick(quadro);

@@ -4,6 +4,7 @@ forecast the new promise (with JavaScript and without), the TV and the order's p
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, timedelta
 
@@ -162,3 +163,49 @@ def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     expect(gerente.pagina).to_have_url(f"{live_server}/indicadores")
     expect(gerente.pagina.locator(".aviso-ok")).to_be_in_viewport()  # what was done, in view
     expect(gerente.pagina.locator("#em-risco")).to_contain_text("Nenhuma ordem em risco")
+
+
+def test_previsao_de_um_calculo_parado_some_do_quadro_e_da_tv_abertos(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The process that computes stops, and a board and a TV stay open: nothing is pushed, so
+    their cards kept saying "pronto ~15:40" at 18:00, the manager's "Prometer" with them. Once
+    a forecast's time passed by as long as a running recompute may stay away, each screen
+    hides it by itself (the element stays, hidden: no render took it away), as the server's
+    pages already do."""
+    api = ApiHttp(live_server, settings)
+    no_prazo, _ = _oficina(app, api)
+    recalcular(app)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    gerente, tv = abrir(DESKTOP), abrir(TV)
+    for pessoa in (gerente, tv):
+        pessoa.pagina.clock.install()
+    gerente.entrar("gerente", "gerente123")
+    tv.pagina.goto(f"/painel?token={token}")
+    previsao = gerente.cartao(no_prazo).locator(".previsao")
+    na_tv = tv.pagina.locator(f"#painel-cartao-{no_prazo} .painel-previsao")
+    expect(previsao).to_be_visible()
+    expect(na_tv).to_be_visible()
+    validade_s = int(previsao.get_attribute("data-validade"))
+    assert validade_s > 6 * 60  # its p50 is ahead, and then 6.5 min more (the defaults)
+    inicio = agora()
+
+    def avancar(pessoa, segundos: float) -> None:
+        """The page's clock; for the TV, which keeps the server's time (each push and beat
+        sets it), the server's too (the board counts on from its render: its session, 12 h,
+        stays on the server's real time)."""
+        viagem = time_machine.travel(inicio + timedelta(seconds=segundos), tick=True)
+        with viagem if pessoa is tv else contextlib.nullcontext():
+            pessoa.pagina.clock.fast_forward(int(segundos * 1000) - pessoa.avancado)
+            pessoa.avancado = int(segundos * 1000)
+            pessoa.pagina.clock.run_for(16_000)  # a tick of the clocks (15 s)
+
+    # The board first: the TV's part moves the server's clock past the board's session.
+    for pessoa, elemento in ((gerente, previsao), (tv, na_tv)):
+        pessoa.avancado = 0
+        avancar(pessoa, validade_s - 60)
+        expect(elemento).to_be_visible()  # a minute before: still current
+        avancar(pessoa, validade_s + 5)
+        expect(elemento).to_be_hidden()
+        expect(elemento).to_have_count(1)
+        assert pessoa.erros == [], pessoa.erros

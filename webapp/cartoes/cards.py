@@ -98,6 +98,12 @@ class PrevisaoCartao:
     em_risco: bool
     atraso: str | None  # at risk: how far the p80 passes the promise ("1 h 20 min")
     chance_atraso: float  # the share of the simulated runs that finish after the promise
+    # When it can no longer be current: its p50 passed by as long as the recompute may stay
+    # away (a running one would have moved it later by then). A screen left open hides it
+    # then (quadro-relogio.js, painel-relogio.js): a stopped recompute pushes nothing. None:
+    # no summary to tell.
+    valida_ate: datetime | None = None
+    validade_s: float | None = None  # seconds from this render until valida_ate
 
     @property
     def chance_pct(self) -> int:
@@ -130,6 +136,10 @@ def previsao_do_cartao(
         and atual == guardada
         and guardada > ctx.instante
     )
+    estado = ctx.previsoes.estado
+    valida_ate = None
+    if estado is not None and estado.parada_s is not None:
+        valida_ate = documento["p50"] + timedelta(seconds=estado.parada_s)
     return PrevisaoCartao(
         p50=p50,
         p80=p80,
@@ -138,6 +148,8 @@ def previsao_do_cartao(
         em_risco=em_risco,
         atraso=duracao((p80 - guardada).total_seconds()) if em_risco else None,
         chance_atraso=float(documento.get("chance_atraso") or 0.0),
+        valida_ate=valida_ate,
+        validade_s=(valida_ate - ctx.instante).total_seconds() if valida_ate else None,
     )
 
 

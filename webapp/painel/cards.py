@@ -37,6 +37,9 @@ class CartaoTV:
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
     previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
     em_risco: bool = False  # its p80 passes its promise
+    # When that forecast can no longer be current, in epoch ms (painel-relogio.js hides it:
+    # a recompute that stopped pushes nothing; cartoes.cards.PrevisaoCartao.valida_ate).
+    previsao_valida_ms: int | None = None
     # An open order's promise: when ("10:00", "04/12 10:00"), shown once passed; while still
     # ahead, its instant in epoch ms (painel-relogio.js shows it the moment it passes, as the
     # board does, not at the next push).
@@ -92,6 +95,9 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         else None,
         previsao=c.previsao.pronto if c.previsao else None,
         em_risco=bool(c.previsao and c.previsao.em_risco),
+        previsao_valida_ms=em_ms(c.previsao.valida_ate)
+        if c.previsao and c.previsao.valida_ate
+        else None,
         prometida=quadro.hora_ou_dia(c.previsao_entrega, ctx)
         if c.previsao_entrega and (c.entrega_atrasada or pendente)
         else None,

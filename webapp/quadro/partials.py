@@ -20,7 +20,7 @@ from ..fila.domain import GESTORES, Papel, Status
 from ..fila.queries import FilaQueries, cursor
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
-from ..previsao.queries import Estado
+from ..previsao.queries import Estado, Previsoes
 from .filters import Filtros
 
 POR_PAGINA = 40  # cards a column renders at once; "Mostrar mais" loads the next ones
@@ -167,7 +167,10 @@ def render_previsoes(
     card not on this page has no target and nothing happens), and the counts at risk and late,
     read now (a flag that dropped because the promise passed is a late order now, in the same
     push). Shared by everyone who watches this view: no one's CSRF token in its forms."""
-    ctx = cards.Contexto(instante=agora(), fuso=componente(Clock).fuso, papel=papel)
+    estado = componente(PrevisoesEmMemoria).estado()
+    ctx = cards.Contexto(
+        instante=agora(), fuso=componente(Clock).fuso, papel=papel, previsoes=Previsoes({}, estado)
+    )
     prometer = cards.pode_prometer(papel)
     linhas = [
         cards.LinhaPrevisao(
@@ -181,7 +184,7 @@ def render_previsoes(
     return render_template(
         "quadro/_previsoes.html",
         linhas=linhas,
-        previsao=componente(PrevisoesEmMemoria).estado(),
+        previsao=estado,
         atrasadas=contar_atrasadas(),
         gerente=papel in GESTORES,
         com_csrf=False,
