@@ -10,7 +10,17 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, flash, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import make_response as htmx_response
@@ -44,6 +54,13 @@ login_manager.session_protection = None
 V = TypeVar("V", bound=Callable[..., Any])
 
 
+def _dizer_uma_vez(motivo: str) -> None:
+    """Flash `motivo` unless it waits already: an ended session's stream, its poll and its
+    reload each meet it, and the sign-in page said it two or three times."""
+    if not any(list(f) == ["message", motivo] for f in session.get("_flashes", [])):
+        flash(motivo)
+
+
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
     # Said as it is, on the sign-in page too: a session that ended (its cookie came: a
@@ -57,11 +74,11 @@ def _nao_autenticado() -> Response:
         return errors.resposta(401, motivo)
     if request.htmx:  # type: ignore[attr-defined]
         if tinha_sessao:  # (none: no cookie is made for it, and nobody to tell)
-            flash(motivo)
+            _dizer_uma_vez(motivo)
         # htmx would swap the sign-in page into a card; make the browser go there instead.
         proximo = caminho_de(request.htmx.current_url)  # type: ignore[attr-defined]
         return htmx_response("", 401, redirect=url_for("sessao.entrar", next=proximo))
-    flash(motivo)
+    _dizer_uma_vez(motivo)
     proximo = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("sessao.entrar", next=proximo))
 
