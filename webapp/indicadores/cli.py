@@ -129,8 +129,9 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
         resultado = service.importar(linhas, verificar=verificar)
     except OrdemJaNaFila as erro:
         click.echo(
-            f"Erro: a OS {erro.ordem_servico_id} entrou na fila enquanto o arquivo era "
-            "importado. Nada foi importado; rode o comando de novo.",
+            f"Erro: a OS {erro.ordem_servico_id} foi gravada por outro caminho (a fila, ou "
+            "outra importação ao mesmo tempo) enquanto o arquivo era importado. Nada foi "
+            "importado; rode o comando de novo.",
             err=True,
         )
         raise SystemExit(1) from None
