@@ -14,17 +14,34 @@ from html import escape
 from typing import TypeVar, cast
 
 from flask import Flask, current_app
-from werkzeug.routing import Map
+from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Response
 
 T = TypeVar("T")
+
+
+class Numero(BaseConverter):
+    """A whole number in an address as the API's bodies take one: ASCII digits, no leading
+    zero, at most 19 of them (werkzeug's `int` also took "１" and "٣" and "0001" for 1, which
+    a body refuses)."""
+
+    regex = r"[1-9][0-9]{0,18}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: object) -> str:
+        return str(int(value))  # type: ignore[call-overload]
 
 
 class Enderecos(Map):
     """The app's addresses, a doubled slash not merged: werkzeug answers "/pessoas//x" with a
     308 to "/pessoas/x" of its own, before any handler of ours (in English, ahead of the
     token's check, its Location built from the client's Host). Unmerged, it is an address we
-    do not have: the 404 of errors.py, in Portuguese."""
+    do not have: the 404 of errors.py, in Portuguese. `<numero:...>`: Numero."""
+
+    default_converters = {**Map.default_converters, "numero": Numero}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("merge_slashes", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import datetime
 
@@ -366,6 +367,11 @@ def test_obter_por_os(api: Api) -> None:
     r = api.get("/fila-execucao/ordem-servico/999")
     assert r.status_code == 404 and r.json == {"detail": "A OS 999 não está na fila."}
     assert api.get("/fila-execucao/ordem-servico/abc").status_code == 404
+    # Only ASCII digits, without a leading zero, as a body takes the number: a full-width
+    # "１２３", an Arabic-Indic "١٢٣" or "000123" was OS 123 here and refused in a body.
+    for outra in ("%EF%BC%91%EF%BC%92%EF%BC%93", "%D9%A1%D9%A2%D9%A3", "000123", "0"):
+        r = api.get(f"/fila-execucao/ordem-servico/{outra}")
+        assert r.status_code == 404 and r.json["detail"], outra
 
 
 @pytest.mark.parametrize("fila_id", ["nao-e-um-id", "123", "0" * 24, "z" * 24])
@@ -480,6 +486,28 @@ def test_tipo_de_conteudo_errado(api: Api) -> None:
     assert r.status_code == 415
 
 
+def test_campo_repetido_e_corpo_comprimido_sao_recusados(api: Api) -> None:
+    """A key sent twice was read as its last value (a proxy or a log reading the first would
+    see another OS), and a gzip body was "JSON malformado": each is said as it is."""
+    r = api.post(
+        "/fila-execucao",
+        data=b'{"ordem_servico_id": 91100, "ordem_servico_id": 91101}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.json == {
+        "detail": "Campo repetido no JSON: ordem_servico_id. Envie cada um uma vez só."
+    }
+    assert api.get("/fila-execucao/ordem-servico/91101").status_code == 404  # nothing added
+    r = api.post(
+        "/fila-execucao",
+        data=gzip.compress(b'{"ordem_servico_id": 91102}'),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert r.status_code == 415
+    assert r.json == {"detail": "Envie o corpo sem compressão (sem Content-Encoding)."}
+
+
 def test_corpo_acima_de_64_kib_da_413(api: Api) -> None:
     fila_id = api.criar(70)["fila_id"]
     api.levar_ate(fila_id, "iniciar-diagnostico")
@@ -515,7 +543,7 @@ def test_openapi_gerado_dos_esquemas(client, app: Flask) -> None:
     esperadas = set()
     for regra in app.url_map.iter_rules():
         if regra.rule.startswith("/fila-execucao") or regra.rule.startswith("/health"):
-            caminho = regra.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
+            caminho = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", regra.rule)
             for metodo in regra.methods - {"HEAD", "OPTIONS"}:
                 esperadas.add((caminho, metodo.lower()))
     # /indicadores is a page that answers JSON to a bearer token: documented, not under the prefix.

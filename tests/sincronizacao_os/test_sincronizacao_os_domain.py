@@ -251,3 +251,12 @@ def test_lease_sem_valor_acompanha_os_tempos_limite() -> None:
     assert load_settings({**base, "OS_TIMEOUT_LEITURA_MS": "15000"}).lease_os_ms == 56_000
     assert load_settings(base).lease_os_ms == 30_000  # 3 × 7 s + 5 s: the floor
     assert load_settings({**base, "OS_LEASE_MS": "60000"}).lease_os_ms == 60_000
+
+
+def test_palavras_do_servico_de_os_sem_caracteres_invisiveis() -> None:
+    """What the OS service answers is shown on managers' cards, in the board's banner and in
+    the API: a NUL, an escape or a bidi override (which turns the banner's line around) are
+    dropped, as they are from people's text; line breaks and tabs become single spaces."""
+    corpo = "\u202eLIVE\u202c a\nb\x00c\x1b[31m\tfim"
+    resultado = entrega.classificar_resposta(422, corpo, None, AGORA)
+    assert resultado.motivo == "HTTP 422: LIVE a bc[31m fim"

@@ -4,6 +4,7 @@ declaration validates the request and feeds the OpenAPI document."""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,6 +131,33 @@ def ler_consulta(modelo: type[BaseModel]) -> Any:
     return validar(modelo, request.args.to_dict())
 
 
+class _ChaveRepetida(ValueError):
+    pass
+
+
+def _recusar_repetidas(pares: list[tuple[str, Any]]) -> dict[str, Any]:
+    vistas: set[str] = set()
+    for chave, _ in pares:
+        if chave in vistas:
+            raise _ChaveRepetida(chave)
+        vistas.add(chave)
+    return dict(pares)
+
+
+def _sem_chave_repetida(bruto: bytes) -> None:
+    """A key sent twice in one object ({"ordem_servico_id": 1, "ordem_servico_id": 2}) would
+    be read as its last value, where a proxy or a log may read the first: refused, and said.
+    Anything else wrong with the body is the model's to say."""
+    try:
+        json.loads(bruto, object_pairs_hook=_recusar_repetidas)
+    except _ChaveRepetida as repetida:
+        raise ErroHttp(
+            400, f"Campo repetido no JSON: {repetida}. Envie cada um uma vez só."
+        ) from None
+    except ValueError:
+        return  # not JSON, or not UTF-8: model_validate_json says so in its own words
+
+
 def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
     bruto = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH raises 413 here
     if not bruto.strip():
@@ -138,6 +166,9 @@ def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
         raise ErroHttp(400, "Corpo JSON obrigatório.")
     if not request.is_json:
         raise ErroHttp(415, "Envie o corpo como application/json.")
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        raise ErroHttp(415, "Envie o corpo sem compressão (sem Content-Encoding).")
+    _sem_chave_repetida(bruto)
     try:
         return modelo.model_validate_json(bruto)
     except ValidationError as erro:
@@ -155,7 +186,7 @@ def _parametros(op: Operacao) -> list[dict[str, Any]]:
     parametros = []
     for nome in re.findall(r"<(?:(\w+):)?(\w+)>", op.regra):
         conversor, campo = nome
-        tipo = {"type": "integer"} if conversor == "int" else {"type": "string"}
+        tipo = {"type": "integer"} if conversor in ("int", "numero") else {"type": "string"}
         parametros.append({"name": campo, "in": "path", "required": True, "schema": tipo})
     if op.consulta is not None:
         esquema = op.consulta.model_json_schema(ref_template="#/components/schemas/{model}")

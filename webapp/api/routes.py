@@ -228,7 +228,7 @@ def obter(fila_id: str) -> Any:
 @operacao(
     bp,
     "GET",
-    FILA + "/ordem-servico/<int:ordem_servico_id>",
+    FILA + "/ordem-servico/<numero:ordem_servico_id>",
     "Obter o item de uma OS",
     resposta=s.ItemFila,
     erros=(404,),

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..fila.outbox import EstadoEvento
+from ..text import invisivel
 
 PRAZO_ESGOTADO = "prazo de novas tentativas esgotado"
 LIMITE_ERRO = 200  # characters of a response body kept as the reason of a failure
@@ -74,7 +75,10 @@ class Resultado:
 
 
 def _curto(texto: str, limite: int = LIMITE_ERRO) -> str:
-    texto = " ".join(texto.split())
+    """The OS service's words as a card, the banner and the API show them: one line, without
+    the invisible characters (a NUL, an escape, a bidi override that turns the line around)
+    that anything may answer, and short."""
+    texto = " ".join("".join(c for c in texto if not invisivel(c) or c.isspace()).split())
     return texto if len(texto) <= limite else texto[: limite - 1] + "…"
 
 
