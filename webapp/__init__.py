@@ -142,6 +142,7 @@ def montar_componentes(settings: Settings) -> list[object]:
         # The mechanics at work now: the active ones (pessoas, a feature the core cannot read);
         # None when the shop lists none at all (the service then reads the history's).
         mecanicos=pessoas_queries.mecanicos_ativos_ou_nenhum,
+        fora_de_servico=pessoas_queries.numeros_fora_de_servico,
         janela_dias=settings.previsao_janela_dias,
         historico_minimo=settings.previsao_historico_minimo,
         gravou=previsoes_em_memoria.escrito,

@@ -667,6 +667,12 @@ def test_desativar_quem_tem_ordens_abertas_diz_quais_atribuir(
     for os_id in (9711, 9712):
         fila_id = api.criar(os_id)["fila_id"]
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    # Said in the confirmation too, before it is too late to think again (only after, before).
+    confirmacao = gerente.get("/pessoas/mecanico2").text
+    assert (
+        "a pessoa não consegue mais entrar (dá para reativar depois). Paula Pereira tem 2 "
+        "ordens abertas com o nº 102: atribua-as a outro mecânico"
+    ) in confirmacao
     r = postar(gerente, "/pessoas/mecanico2/desativar")
     pagina = gerente.get(r.headers["Location"]).text
     assert (

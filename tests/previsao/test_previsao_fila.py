@@ -326,3 +326,22 @@ def test_no_teto_de_vagas_nao_simula_a_oficina_de_novo(cal, hist) -> None:
     ))  # fmt: skip
     resultado = prever(cal, hist, ordens, [7], AGORA, Configuracao(vagas_minimas=0))
     assert len(resultado.previsoes) == 60 and resultado.simulacoes == 1
+
+
+def test_quem_nao_e_mecanico_em_servico_termina_o_carro_e_nao_pega_outro(cal, hist) -> None:
+    """A manager who started a diagnosis herself, or a mechanic deactivated with a car in
+    hand (`fora`): counted among the mechanics, they took the waiting cars too, and every
+    forecast behind them came early ("4 mecânicos" where the shop had 3). Now they finish
+    that car and take nothing more; with nobody else at work, no number."""
+    em_maos = aberta(1, NORMAL, (AGORA - timedelta(hours=2), AGORA - timedelta(minutes=20)), 99)
+    esperando = [aberta(i, NORMAL, (AGORA - timedelta(hours=1, minutes=i),)) for i in range(2, 8)]
+    ordens = abertas(em_maos, *esperando)
+    antes = prever(cal, hist, ordens, [7], AGORA, SEM_CHEGADAS)
+    agora_ = prever(cal, hist, ordens, [7], AGORA, SEM_CHEGADAS, fora=[99])
+    assert (antes.mecanicos, agora_.mecanicos) == (2, 1)
+    a, b = p50s(antes), p50s(agora_)
+    assert b[1] >= a[1] - 1  # her car: its diagnosis hers, its repair whoever's free then
+    assert all(b[i] >= a[i] for i in range(2, 8))  # the others: one mechanic fewer
+    assert sum(b[i] - a[i] for i in range(2, 8)) > 6 * HORA
+    sozinha = prever(cal, hist, ordens, [], AGORA, SEM_CHEGADAS, fora=[99])
+    assert (sozinha.motivo, sozinha.previsoes) == ("nenhum mecânico em serviço", ())

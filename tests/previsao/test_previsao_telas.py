@@ -362,6 +362,27 @@ def test_sem_mecanico_ativo_a_ordem_diz_o_que_falta(
     )
 
 
+def test_gerente_que_inicia_um_carro_nao_conta_como_mais_um_mecanico(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """A manager starts a diagnosis on a card with no mechanic and becomes its mechanic (the
+    documented rule): the forecast counted her as one more ("3 mecânicos" with two), taking
+    the waiting cars too, where the TV's "Em serviço" lists the mechanics only."""
+    historico(app, 40)
+    dela = api.criar(1001)["fila_id"]
+    esperando = api.criar(1002)["fila_id"]
+    assert pessoas["gerente"].passo(dela, "iniciar-diagnostico").status_code == 303
+    assert api.get(f"/fila-execucao/{dela}").json["mecanico_responsavel_id"] is not None
+    assert recalcular(app).mecanicos == 2
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{esperando}")
+    assert "40 ordens finalizadas nos últimos 90 dias, 2 mecânicos" in detalhe
+    # With the mechanics away, her car is no shop at work.
+    componente(Mongo, app).db.usuarios.update_many(
+        {"login": {"$in": ["mecanico", "mecanico2"]}}, {"$set": {"ativo": False}}
+    )
+    assert recalcular(app).motivo == "nenhum mecânico em serviço"
+
+
 def test_recalculo_chega_ao_quadro_aberto_e_a_tv(
     app: Flask, api: Api, pessoas: dict[str, Quadro], settings
 ) -> None:

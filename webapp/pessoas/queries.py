@@ -99,6 +99,18 @@ class PessoasQueries:
         )
         return [(d["funcionario_id"], d["nome"], d["login"]) for d in cursor]
 
+    def numeros_fora_de_servico(self) -> list[int]:
+        """The numbers (funcionario_id) of the people listed who are not active mechanics:
+        deactivated ones, managers (the forecast's "not taking more cars")."""
+        cursor = self.usuarios.find(
+            {
+                "funcionario_id": {"$type": "number"},
+                "$nor": [{"papel": "mecanico", "ativo": True}],
+            },
+            {"funcionario_id": 1, "_id": 0},
+        )
+        return [d["funcionario_id"] for d in cursor]
+
     def mecanicos_ativos_ou_nenhum(self) -> list[int] | None:
         """The numbers of the active mechanics (the forecast's "at work now"); None when the
         shop lists no mechanic at all, active or not (its mechanics are only the numbers the

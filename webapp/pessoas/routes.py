@@ -147,6 +147,8 @@ def _pagina_pessoa(
         senha=senha,
         registros=_registros(usuario.login),
         confirmar=ConfirmarForm(formdata=None),
+        # Said before the deactivation is confirmed, not only after it.
+        ordens_abertas=servico().ordens_de_quem_saiu(usuario) if usuario.ativo else None,
         eu=usuario.login == current_user.login,
         proprio_papel=PROPRIO_PAPEL,
     )

@@ -77,21 +77,28 @@ def prever(
     mecanicos: Sequence[int] | NDArray[np.int64],
     agora: datetime | float,
     configuracao: Configuracao | None = None,
+    fora: Sequence[int] = (),
 ) -> Resultado:
     """The forecast of every open order. `mecanicos`: the ids of the mechanics at work now
-    (em_servico adds whoever holds an order in work)."""
+    (em_servico adds whoever holds an order in work). `fora`: the numbers of people the shop
+    lists who are not mechanics at work (deactivated, managers): holding a car in work, they
+    finish it and take nothing more; they are not counted among the mechanics."""
     configuracao = configuracao or Configuracao()
     t = epoch(agora) if isinstance(agora, datetime) else float(agora)
     modelo = ajustar(calendario, historico, abertas, t, configuracao.parametros)
     pessoas = em_servico(mecanicos, abertas)
+    saindo = np.isin(pessoas, np.asarray(fora, dtype=np.int64)) & ~np.isin(
+        pessoas, np.asarray(mecanicos, dtype=np.int64)
+    )
+    ficam = int(pessoas.size - saindo.sum())
     if not isinstance(modelo, Modelo):
-        return Resultado(como_datetime(t), modelo, pessoas.size, (), SEM_HISTORICO)
-    if pessoas.size == 0:
+        return Resultado(como_datetime(t), modelo, ficam, (), SEM_HISTORICO)
+    if ficam == 0:
         return Resultado(como_datetime(t), modelo.ordens, 0, (), SEM_MECANICOS)
     if len(abertas) == 0:
-        return Resultado(como_datetime(t), modelo.ordens, pessoas.size, ())
+        return Resultado(como_datetime(t), modelo.ordens, ficam, ())
     estado = estado_aberto(calendario, abertas, t)
-    vagas, taxas, horizonte = vagas_de_chegada(modelo, abertas, estado, pessoas.size, configuracao)
+    vagas, taxas, horizonte = vagas_de_chegada(modelo, abertas, estado, ficam, configuracao)
     teto = max(len(abertas), configuracao.vagas_minimas)
     vagas = _no_teto(vagas, teto)
     execucoes, resto, simulacoes, redistribuidas = 0, np.empty(0), 0, False
@@ -107,7 +114,9 @@ def prever(
         fila = rodadas = None  # type: ignore[assignment]
         fila = montar_fila(modelo, abertas, estado, pessoas, resto, vagas, taxas, execucoes,
                            configuracao.semente, ritmo)  # fmt: skip
-        rodadas = simular(modelo, fila, pessoas.size, execucoes, configuracao.semente)
+        rodadas = simular(
+            modelo, fila, pessoas.size, execucoes, configuracao.semente, saindo=saindo
+        )
         simulacoes += 1
         curtas = vagas_curtas(fila, rodadas)
         mais = mais_vagas(vagas, curtas, teto, redistribuir=not redistribuidas)
@@ -148,7 +157,7 @@ def prever(
     margem = RISCO_CONFIANCA * np.sqrt(acima / max(fim.shape[0], 1))
     em_risco = adiante & (limite > promessa) & (chance > 1.0 - configuracao.quantil_risco + margem)
     return Resultado(
-        como_datetime(t), modelo.ordens, pessoas.size,
+        como_datetime(t), modelo.ordens, ficam,
         previsoes(abertas, p50, p80, em_risco, atraso, chance, _a_frente(abertas, estado)),
         execucoes=execucoes,
         simulacoes=simulacoes,

@@ -144,6 +144,7 @@ class PrevisaoService:
         calendario: Calendario,
         *,
         mecanicos: Callable[[], Iterable[int] | None],
+        fora_de_servico: Callable[[], Iterable[int]] = list,
         janela_dias: int = 90,
         historico_minimo: int = 30,
         agora: Callable[[], datetime] = agora_do_relogio,
@@ -158,6 +159,9 @@ class PrevisaoService:
         # ids (funcionario_id) of the mechanics at work now (pessoas: the active mechanics), or
         # None when the shop lists no mechanic at all.
         self.mecanicos = mecanicos
+        # ...and `fora_de_servico` the numbers of the people it lists who are not mechanics at
+        # work (deactivated, managers): holding a car, they finish it and take no other.
+        self.fora_de_servico = fora_de_servico
         self.janela_dias = janela_dias
         self.historico_minimo = historico_minimo
         self.configuracao = Configuracao(
@@ -187,9 +191,10 @@ class PrevisaoService:
         }
         del guardadas_abertas
         mecanicos = self.mecanicos_em_servico(instante, historico)
+        fora = list(self.fora_de_servico())
         resultado = self.calcular(
             lambda: prever(
-                self.calendario, historico, abertas, mecanicos, instante, self.configuracao
+                self.calendario, historico, abertas, mecanicos, instante, self.configuracao, fora
             )
         )
         duracao_ms = round((time.perf_counter() - inicio) * 1000, 1)

@@ -259,26 +259,35 @@ class Execucoes:
 
 def simular(
     modelo: Modelo, fila: Fila, mecanicos: int, execucoes: int, semente: int,
-    lote: int | None = None,
+    lote: int | None = None, saindo: NDArray[np.bool_] | None = None,
 ) -> Execucoes:  # fmt: skip
     """The runs of the Fila (Execucoes), simulated `lote` at a time (default: as many as fit in
     _CELULAS_POR_LOTE): the runs never meet (each has its own draws, keyed by its index, and
     its own mechanics), so the result is the same bit for bit whatever the batches, while the
-    arrays alive at once are a batch's."""
+    arrays alive at once are a batch's. `saindo` (one per mechanic): who finishes the work in
+    their hands and takes nothing more (someone deactivated, a manager who started a car);
+    at least one must stay."""
     lote = lote or max(1, _CELULAS_POR_LOTE // max(fila.prioridade.size, 1))
     if execucoes <= lote:
-        return Execucoes(*_simular_lote(modelo, fila, mecanicos, np.arange(execucoes), semente))
+        return Execucoes(
+            *_simular_lote(modelo, fila, mecanicos, np.arange(execucoes), semente, saindo)
+        )
     n = fila.prioridade.size
     fim = np.empty((execucoes, n))
     ultima_vez = np.empty((execucoes, n))
     for r0 in range(0, execucoes, lote):
         runs = np.arange(r0, min(r0 + lote, execucoes))
-        fim[runs], ultima_vez[runs] = _simular_lote(modelo, fila, mecanicos, runs, semente)
+        fim[runs], ultima_vez[runs] = _simular_lote(modelo, fila, mecanicos, runs, semente, saindo)
     return Execucoes(fim, ultima_vez)
 
 
 def _simular_lote(
-    modelo: Modelo, fila: Fila, mecanicos: int, runs: NDArray[np.int64], semente: int
+    modelo: Modelo,
+    fila: Fila,
+    mecanicos: int,
+    runs: NDArray[np.int64],
+    semente: int,
+    saindo: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The runs `runs` of the Fila: (finish, last time taken), (len(runs), orders)."""
     n = fila.prioridade.size
@@ -317,6 +326,8 @@ def _simular_lote(
     cols = np.flatnonzero(em_curso[:n] & (fila.mecanico >= 0))
     if cols.size:  # a mechanic with two cars in hand is busy until both are done
         np.maximum.at(livre.T, fila.mecanico[cols], termina[:, cols].T)
+    if saindo is not None and saindo.any():
+        livre[:, saindo] = np.inf  # never the next free one: nothing more is theirs
     del termina, mais
     faltam = (np.isinf(fim) & real).sum(axis=1)
 
