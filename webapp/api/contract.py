@@ -154,8 +154,10 @@ def _sem_chave_repetida(bruto: bytes) -> None:
         raise ErroHttp(
             400, f"Campo repetido no JSON: {repetida}. Envie cada um uma vez só."
         ) from None
-    except ValueError:
-        return  # not JSON, or not UTF-8: model_validate_json says so in its own words
+    except (ValueError, RecursionError):
+        # Not JSON, not UTF-8, or nested past Python's parser (a hostile body): the model's
+        # own reading says so in its words.
+        return
 
 
 def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
