@@ -46,8 +46,10 @@ class NovaOrdemForm(Formulario):
         "Número da OS",
         [
             InputRequired("Informe o número da OS."),
+            # Each bound says its own fault: a 0 or a -5 is not told about 2^63.
+            NumberRange(min=1, message="O número da OS deve ser um inteiro positivo."),
             NumberRange(
-                1, INT64_MAX, f"O número da OS deve ser um inteiro positivo {NO_MAXIMO_INT64}."
+                max=INT64_MAX, message=f"O número da OS é grande demais {NO_MAXIMO_INT64}."
             ),
         ],
     )
