@@ -320,7 +320,7 @@ def test_servico_de_os_lento_nao_atrasa_os_passos_da_api_e_do_quadro(
 
 
 def test_404_marca_falha_com_o_motivo_e_o_gerente_reenvia_pelo_quadro(
-    app: Flask, api: Api, os_servico: OSStandIn, usuarios_demo, entrar
+    app: Flask, api: Api, os_servico: OSStandIn, pessoas: dict[str, Quadro]
 ) -> None:
     item = _fila(app).adicionar(4242, GERENTE)
     fila_id = str(item["_id"])
@@ -340,11 +340,6 @@ def test_404_marca_falha_com_o_motivo_e_o_gerente_reenvia_pelo_quadro(
     assert len(os_servico.recebidos()) == 1
     assert api.get(f"/fila-execucao/{fila_id}").json["sincronizacao_os"]["pendentes"] == 2
 
-    pessoas = {}
-    for login in ("mecanico", "gerente"):
-        cliente = app.test_client()
-        assert entrar(cliente, login, usuarios_demo[login]["senha"]).status_code == 302
-        pessoas[login] = Quadro(cliente)
     rota = f"/ordens/{fila_id}/reenviar-os"
     cartao = cartao_html(pessoas["mecanico"].pagina(), fila_id)
     # The mechanic is told whom to tell; the manager, who can send it again, reads why.
@@ -978,7 +973,7 @@ def test_envio_em_curso_quando_a_ordem_e_removida_fica_registrado_no_arquivo(
 
 
 def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
-    app: Flask, os_servico: OSStandIn, usuarios_demo, entrar
+    app: Flask, os_servico: OSStandIn, pessoas: dict[str, Quadro]
 ) -> None:
     """A step the OS service refused for good, the order then removed (its later steps held
     behind the refusal), or removed first and refused after: no card is left to send it
@@ -1005,11 +1000,6 @@ def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
     assert [r["ordem_servico_id"] for r in situacao.removidas_com_falha] == [5601, 5600]
     assert "HTTP 404" in situacao.removidas_com_falha[1]["ultimo_erro"]
 
-    pessoas = {}
-    for login in ("mecanico", "gerente"):
-        cliente = app.test_client()
-        assert entrar(cliente, login, usuarios_demo[login]["senha"]).status_code == 302
-        pessoas[login] = Quadro(cliente)
     rota = f"/situacao-os/reenviar/{antes}"
     assert "Ordens removidas que o sistema de OS recusou" not in pessoas["mecanico"].pagina()
     assert pessoas["mecanico"].post(rota).status_code == 403

@@ -319,12 +319,7 @@ class FilaService:
     ) -> dict[str, Any]:
         """A manager sends again a status the OS service refused (e.g. a 404 fixed on its side):
         the failed event is pending again, due now, with a fresh retry window."""
-        oid = _oid(fila_id)
-        _permitir(ator, Acao.REENVIAR_OS)
-        momento = instante or agora()
-        item = self.repo.reenviar_evento_os(
-            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
-        )
+        oid, item = self._reenviar(fila_id, ator, instante, self.repo.reenviar_evento_os)
         if item is None:
             atual = self.queries.obter(oid)
             if atual is None:
@@ -332,8 +327,6 @@ class FilaService:
             raise Conflito(
                 "Não há envio ao sistema de OS com falha nesta ordem.", atual, Acao.REENVIAR_OS
             )
-        self.registrar(Acao.REENVIAR_OS)
-        self.avisar()
         return item
 
     def reenviar_os_removida(
@@ -341,17 +334,29 @@ class FilaService:
     ) -> dict[str, Any]:
         """reenviar_os for a removed order whose steps still go out (the board's banner lists
         those the OS service refused): its archived copy, recorded in the copy's history."""
+        gravar = self.repo.reenviar_evento_os_arquivada
+        _, copia = self._reenviar(fila_id, ator, instante, gravar)
+        if copia is None:
+            raise NaoEncontrada("Não há envio ao sistema de OS com falha nesta ordem removida.")
+        return copia
+
+    def _reenviar(
+        self,
+        fila_id: FilaId,
+        ator: Ator,
+        instante: datetime | None,
+        gravar: Callable[[ObjectId, datetime, dict[str, Any]], dict[str, Any] | None],
+    ) -> tuple[ObjectId, dict[str, Any] | None]:
+        """A manager's retry, written by `gravar` (the queue's item or a removed one's copy):
+        the order's id, and what was written (None: no failed event there)."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
-        copia = self.repo.reenviar_evento_os_arquivada(
-            oid, momento, domain.planejar_reenvio_os(ator.id, momento)
-        )
-        if copia is None:
-            raise NaoEncontrada("Não há envio ao sistema de OS com falha nesta ordem removida.")
-        self.registrar(Acao.REENVIAR_OS)
-        self.avisar()
-        return copia
+        feito = gravar(oid, momento, domain.planejar_reenvio_os(ator.id, momento))
+        if feito is not None:
+            self.registrar(Acao.REENVIAR_OS)
+            self.avisar()
+        return oid, feito
 
     def esvaziar(self) -> None:
         """Empty the queue (`seed-demo --reset`, local demos only); the forecast is asked
