@@ -16,8 +16,9 @@ from tests.indicadores.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
 from webapp.clock import Clock, agora
 from webapp.components import componente
-from webapp.fila.domain import MotivoPausa, Prioridade
+from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
 from webapp.fila.service import FilaService
+from webapp.pessoas.service import PessoasService
 from webapp.settings import Settings
 
 pytestmark = pytest.mark.navegador
@@ -58,8 +59,9 @@ def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
     cartao.get_by_role("button", name="Salvar mecânico").click()
     expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_contain_text("Marcos Mecânico")
     # The filter's load follows, without a reload.
-    expect(g.locator("#opcao-mecanico-101")).to_have_text("Marcos Mecânico — 1 em serviço")
-    expect(g.locator("#opcao-mecanico-102")).to_have_text("Paula Pereira — 0 em serviço")
+    opcao = "#filtro-mecanico option[value='{}']".format
+    expect(g.locator(opcao(101))).to_have_text("Marcos Mecânico — 1 em serviço")
+    expect(g.locator(opcao(102))).to_have_text("Paula Pereira — 0 em serviço")
 
     # Pushed by the change stream to the tablet, which now shows it among Marcos's orders.
     no_tablet = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
@@ -73,6 +75,44 @@ def test_gerente_troca_o_mecanico_e_o_tablet_mostra_na_hora(
     )
     for pessoa in (marcos, gerente):
         assert pessoa.erros == [], pessoa.erros
+
+
+def test_filtro_de_mecanico_acompanha_o_turno_sem_perder_a_escolha(
+    rapido: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A manager's board left open (beats every 0.2 s): a mechanic added joins the filter and
+    one deactivated leaves it, with the next beat; a choice made and not yet sent ("Filtrar")
+    stays through the pushes; while the list is in the manager's hands it is not redrawn, and
+    the newest one goes in when they leave it."""
+    api = ApiHttp(live_server, settings)
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    filtro = gerente.pagina.locator("#filtro-mecanico")
+    expect(filtro.locator("option")).to_have_count(3)
+    pessoas = componente(PessoasService, rapido)
+    admin = Ator("admin", Papel.ADMIN)
+    pessoas.criar("joana", "Joana Souza", "mecanico", 103, admin)
+    expect(filtro.locator("option", has_text="Joana Souza — 0 em serviço")).to_have_count(1)
+
+    filtro.select_option("102")  # Paula, not sent
+    filtro.blur()
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 5111, "prioridade": "ALTA"})[
+        "fila_id"
+    ]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    expect(filtro.locator("option", has_text="Paula Pereira — 1 em serviço")).to_have_count(1)
+    expect(filtro).to_have_value("102")
+
+    filtro.focus()  # the manager is on the list: it waits
+    assert pessoas.definir_ativo("joana", False, admin)
+    gerente.pagina.wait_for_timeout(1500)  # several beats
+    expect(filtro.locator("option", has_text="Joana Souza")).to_have_count(1)
+    gerente.pagina.locator("#busca").focus()
+    expect(filtro.locator("option", has_text="Joana Souza")).to_have_count(0)
+    expect(filtro).to_have_value("102")
+    gerente.pagina.get_by_role("button", name="Filtrar").click()
+    expect(gerente.pagina).to_have_url(re.compile(r"mecanico=102"))
+    expect(gerente.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
+    assert gerente.erros == [], gerente.erros
 
 
 def _tamanho_pdf(pdf: bytes) -> tuple[int, int]:

@@ -72,8 +72,9 @@ def render_contagens(
 ) -> Markup:
     """Every column's count under these filters (its header and its tab), the late count,
     the count at risk (when the forecast's summary `previsao` was read with the cards) and,
-    for a manager, each mechanic's load in the filter, as partials (pushed with each
-    change)."""
+    for a manager, the filter's active mechanics with their load, as partials: pushed with
+    each change, and with a beat when the clock alone moved them or a mechanic was added or
+    deactivated (no change of the queue says so)."""
     numeros = contagens(filtros)
     limites = componente(ConfiguracoesQueries).limites_colunas()
     colunas = [
@@ -85,6 +86,8 @@ def render_contagens(
             colunas=colunas,
             atrasadas=contar_atrasadas(),
             previsao=previsao,
+            filtros=filtros,
+            filtro_mecanico=papel in GESTORES,
             mecanicos=mecanicos() if papel in GESTORES else [],
         )
     )
@@ -203,7 +206,8 @@ def render_selos(itens: list[dict[str, Any]], papel: Papel | None, filtros: Filt
 
 
 def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
-    """Every column's cards and the counts, as partials: what a (re)connecting board shows.
+    """Every column's cards and the counts (a manager's filter too), as partials: what a
+    (re)connecting board shows.
     Shared by everyone who watches this view, like a push: no one's CSRF token in its forms."""
     colunas, ctx = montar_colunas(papel, filtros)
     return render_template(
@@ -213,5 +217,7 @@ def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
         atrasadas=contar_atrasadas(),
         previsao=ctx.previsoes.estado,
         gerente=papel in GESTORES,
+        filtro_mecanico=papel in GESTORES,
+        mecanicos=mecanicos() if papel in GESTORES else [],
         com_csrf=False,
     )
