@@ -319,6 +319,9 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         # ends: the refusal names the repair's start, not the empty approval
         ";".join(["15", "Alta", *(local(app, fim - timedelta(minutes=m)) if m else ""
                                     for m in (300, 240, 120, 0, 180, 10))]),
+        # 16: the repair starts in the approval's minute, 30 s before it (said to the second)
+        "16;Alta;04/11/2026 08:00;04/11/2026 08:30;04/11/2026 09:00;04/11/2026 10:00:30;"
+        "04/11/2026 10:00;04/11/2026 11:00",
     ])  # fmt: skip
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
@@ -338,8 +341,12 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
     assert re.search(
         r"Linha 15: “Início do reparo” \(.*\) vem antes de “Fim do diagnóstico”", erros
     )
-    assert "Aprovação" not in erros
-    assert "Erro: nada foi importado: 12 linhas recusadas." in erros
+    assert "Aprovação" not in erros.split("Linha 15:")[1].splitlines()[0]
+    assert (
+        "Linha 16: “Início do reparo” (04/11/2026 10:00:00) vem antes de “Aprovação do orçamento”"
+        " (04/11/2026 10:00:30)"
+    ) in erros
+    assert "Erro: nada foi importado: 13 linhas recusadas." in erros
     assert r.stdout == ""
     assert fila(app).count_documents({}) == 0  # not even line 2
 

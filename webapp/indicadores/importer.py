@@ -420,9 +420,12 @@ class Leitor:
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
             if datas[depois] < datas[antes]:
+                textos = self._local(datas[depois]), self._local(datas[antes])
+                # Apart by seconds: "10:00 vem antes de 10:00" said nothing.
+                if textos[0] == textos[1]:
+                    textos = self._local(datas[depois], True), self._local(datas[antes], True)
                 raise cells.Recusa(
-                    f"“{origem[depois]}” ({self._local(datas[depois])}) vem antes de "
-                    f"“{origem[antes]}” ({self._local(datas[antes])})"
+                    f"“{origem[depois]}” ({textos[0]}) vem antes de “{origem[antes]}” ({textos[1]})"
                 )
         fim = datas[INSTANTES[-1]]
         if fim > self.agora:
@@ -432,8 +435,10 @@ class Leitor:
             )
         return datas, precisao
 
-    def _local(self, instante: datetime) -> str:
-        return instante.astimezone(self.fuso).strftime("%d/%m/%Y %H:%M")
+    def _local(self, instante: datetime, segundos: bool = False) -> str:
+        """A date as the file's people write it, to the second when asked."""
+        formato = "%d/%m/%Y %H:%M:%S" if segundos else "%d/%m/%Y %H:%M"
+        return instante.astimezone(self.fuso).strftime(formato)
 
     def _pausas(
         self, campos: list[str], datas: dict[str, datetime], precisao: list[float]
