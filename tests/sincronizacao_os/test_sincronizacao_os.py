@@ -27,7 +27,7 @@ from scripts.os_standin import OSStandIn
 from tests.helpers import TOKEN_SERVICO, Api, Quadro, ambiente_do_app, cartao_html, servidor_http
 from webapp.clock import agora
 from webapp.components import componente
-from webapp.fila.domain import Acao, Ator, Conflito, NaoEncontrada, Papel, Proibido
+from webapp.fila.domain import Acao, Ator, Conflito, NaoEncontrada, Papel, Prioridade, Proibido
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
@@ -385,6 +385,29 @@ def test_reenvio_so_de_gerente_e_so_com_falha(app: Flask) -> None:
         _fila(app).reenviar_os(item["_id"], Ator("m", Papel.MECANICO))
     with pytest.raises(Conflito):
         _fila(app).reenviar_os(item["_id"], GERENTE)
+
+
+def test_reenvio_fica_na_ordem_do_tempo_e_conta_como_mudanca(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """A resend that read the clock before a racing change was written (a priority tapped at
+    the same moment) went into the history before it, and left `dta_atualizacao` behind while
+    `versao` moved. Played without threads: the last change stored 5 s ahead of this clock.
+    The resend is stamped no earlier than it, as any change, and updates the order's time."""
+    fila = _fila(app)
+    fila_id = fila.adicionar(4244, GERENTE)["_id"]
+    os_servico.modo("nao_encontrado404", ids=[4244])
+    _passos(app, fila_id, ate=1)
+    _despachante(app, "d1").processar_pendentes()
+    adiante = agora() + timedelta(seconds=5)
+    antes = fila.alterar_prioridade(fila_id, Prioridade.ALTA, GERENTE, instante=adiante)
+    assert antes["os_sync"]["falhou"] is True
+    depois = fila.reenviar_os(fila_id, GERENTE)
+    assert depois["historico"][-1]["acao"] == "reenviar_os"
+    assert [h["em"] for h in depois["historico"][-2:]] == [adiante, adiante]
+    assert depois["dta_atualizacao"] == adiante and depois["versao"] == antes["versao"] + 1
+    assert "_agora" not in depois
+    assert depois["eventos_os"][0]["estado"] == "pendente"
 
 
 def test_429_respeita_retry_after(app: Flask, os_servico: OSStandIn) -> None:

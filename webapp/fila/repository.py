@@ -323,24 +323,24 @@ class FilaRepository:
             return sessao.with_transaction(transacao)
 
     def reenviar_evento_os(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool = True
     ) -> dict[str, Any] | None:
         """A failed head event becomes pending again, due now, with a fresh retry window; the
         item, or None when it has no failed event (conditional: two managers, one retry)."""
         return self.fila.find_one_and_update(
             {"_id": fila_id, "os_sync.falhou": True},
-            _reenvio(agora, entrada),
+            _reenvio(agora, entrada, no_relogio),
             return_document=ReturnDocument.AFTER,
         )
 
     def reenviar_evento_os_arquivada(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any]
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool = True
     ) -> dict[str, Any] | None:
         """reenviar_evento_os on a removed order's copy whose steps still go out (marked by
         `remover`, not let go since): None when it has no failed event to send again."""
         return self.arquivo.find_one_and_update(
             {**A_ENTREGAR, "fila_id": fila_id, "os_sync.falhou": True},
-            _reenvio(agora, entrada),
+            _reenvio(agora, entrada, no_relogio),
             return_document=ReturnDocument.AFTER,
         )
 
@@ -505,26 +505,35 @@ class FilaRepository:
         return resultado.matched_count == 1
 
 
-def _reenvio(agora: datetime, entrada: dict[str, Any]) -> list[dict[str, Any]]:
+def _reenvio(agora: datetime, entrada: dict[str, Any], no_relogio: bool) -> list[dict[str, Any]]:
     """The update of a manager's retry: the failed event pending again, due now, with a fresh
-    retry window, and the retry in the history."""
+    retry window, and the retry in the history, stamped as any change: made at the clock's now
+    (`no_relogio`), never before the item's last change, which a request that read the clock
+    earlier may have written since (AGORA, as atualizacao does)."""
     novos = {
         "estado": "pendente",
         "proxima_tentativa": agora,
         "janela_desde": agora,
         "tentativas": 0,
     }
+    instante = {"$max": [{"$literal": agora}, "$dta_atualizacao"]} if no_relogio else agora
     return [
+        {"$set": {AGORA: instante}},
         {
             "$set": {
                 "eventos_os": eventos_atualizados({"$eq": ["$$this.estado", "falhou"]}, novos),
                 "versao": {"$add": [{"$ifNull": ["$versao", 0]}, 1]},
+                "dta_atualizacao": f"${AGORA}",
                 "historico": {
-                    "$concatArrays": [{"$ifNull": ["$historico", []]}, {"$literal": [entrada]}]
+                    "$concatArrays": [
+                        {"$ifNull": ["$historico", []]},
+                        [_entrada_historico(entrada, agora)],
+                    ]
                 },
             }
         },
         {"$set": resumo_os_sync()},
+        {"$unset": AGORA},
     ]
 
 

@@ -345,14 +345,15 @@ class FilaService:
         fila_id: FilaId,
         ator: Ator,
         instante: datetime | None,
-        gravar: Callable[[ObjectId, datetime, dict[str, Any]], dict[str, Any] | None],
+        gravar: Callable[[ObjectId, datetime, dict[str, Any], bool], dict[str, Any] | None],
     ) -> tuple[ObjectId, dict[str, Any] | None]:
         """A manager's retry, written by `gravar` (the queue's item or a removed one's copy):
         the order's id, and what was written (None: no failed event there)."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.REENVIAR_OS)
         momento = instante or agora()
-        feito = gravar(oid, momento, domain.planejar_reenvio_os(ator.id, momento))
+        entrada = domain.planejar_reenvio_os(ator.id, momento)
+        feito = gravar(oid, momento, entrada, instante is None)
         if feito is not None:
             self.registrar(Acao.REENVIAR_OS)
             self.avisar()
