@@ -183,6 +183,33 @@ def test_quatro_colunas_inteiras_logo_acima_de_uma_coluna(
     assert max(direitas) <= p.evaluate("document.documentElement.clientWidth"), direitas
 
 
+# Each card's time in stage that starts its line (no mechanic before it, or wrapped below the
+# name): [its text's left, the card line's left, whether it wrapped].
+TEMPOS_NO_INICIO = """() => [...document.querySelectorAll('.dados > .tempo')].flatMap(t => {
+  const linha = t.parentElement.getBoundingClientRect().left;
+  if (t.getBoundingClientRect().left > linha + 1) return [];  // beside the mechanic's name
+  const r = document.createRange();
+  r.selectNodeContents(t);
+  return [[r.getClientRects()[0].left, linha, t.previousElementSibling !== null]];
+})"""
+
+
+def test_tempo_no_inicio_da_linha_alinha_com_o_cartao(app: Flask, usuarios_demo, abrir) -> None:
+    """A finished card on a desktop wraps "Finalizada às 00:02" below a long mechanic's name; the
+    pill's padding pushed its text in, off the card's left edge (as it did for a card without
+    a mechanic before)."""
+    componente(PessoasService, app).editar(
+        "mecanico", "Marcos Antônio Pereira da Silva", "mecanico", 101, Ator("a", Papel.ADMIN)
+    )
+    _ordem(app, 8806, "Ruído", "Rolamento", "Trocado")
+    componente(FilaService, app).adicionar(8807, GERENTE)
+    p = abrir(DESKTOP).entrar("gerente", "gerente123").pagina
+    tempos = p.evaluate(TEMPOS_NO_INICIO)
+    assert any(quebrou for _, _, quebrou in tempos), tempos  # the wrapped case is here
+    for texto, linha, _ in tempos:
+        assert abs(texto - linha) < 1, tempos
+
+
 # A phone's text inside each of its boxes: the ranges of its text, none outside it.
 TEXTO_FORA = """(seletor) => [...document.querySelectorAll(seletor)].filter(e => {
   const caixa = e.getBoundingClientRect();

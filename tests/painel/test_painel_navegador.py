@@ -47,7 +47,8 @@ MEDIR = """async () => {
 }"""
 
 TAMANHOS = """() => Object.fromEntries(
-  ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade'].map(s => [s,
+  ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade',
+   '.painel-destaque'].map(s => [s,
     Math.min(...[...document.querySelectorAll(s)].map(
       e => parseFloat(getComputedStyle(e).fontSize)))
   ]))"""
@@ -130,8 +131,12 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     )
     assert tv.evaluate(TAMANHOS) == pytest.approx(
         {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
-         ".painel-prioridade": 24.3}, abs=0.5,
+         ".painel-prioridade": 24.3, ".painel-destaque": 28.7}, abs=0.5,
     )  # fmt: skip
+    # The header's longest wait, as big as a card's lines, whole on one line at 1080p.
+    destaque = tv.locator(".painel-destaque")
+    expect(destaque).to_contain_text("Esperando mecânico há mais tempo")
+    assert destaque.evaluate("e => e.scrollWidth <= e.clientWidth"), destaque.text_content()
     # 1920x1080 without scrolling.
     assert tv.evaluate(
         "document.documentElement.scrollHeight <= innerHeight"
