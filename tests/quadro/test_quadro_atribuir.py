@@ -77,7 +77,7 @@ def test_a_carga_no_filtro_acompanha_as_mudancas(api: Api, pessoas) -> None:
     assert '<select id="filtro-mecanico"' in pagina  # the partial's target
 
 
-def test_filtro_empurrado_guarda_a_escolha_da_pagina(api: Api, pessoas) -> None:
+def test_filtro_empurrado_guarda_a_escolha_da_pagina(api: Api, pessoas, app: Flask) -> None:
     """A board filtered by a mechanic gets the list with that mechanic chosen, and a number no
     active mechanic has (the manager's own, 201) stays chosen, by name. A mechanic's answers
     carry no filter."""
@@ -96,6 +96,15 @@ def test_filtro_empurrado_guarda_a_escolha_da_pagina(api: Api, pessoas) -> None:
     outra = api.criar(22, placa="CAR1G46")["fila_id"]
     m = pessoas["mecanico"].passo(outra, "iniciar-diagnostico", htmx=True)
     assert m.status_code == 200 and "#filtro-mecanico" not in m.text
+    # Paula deactivated: her number, still chosen, keeps her name (its owner's, whoever
+    # watches: a push is shared by the screens of a view), on the page and in the answers.
+    admin = Ator("admin", Papel.ADMIN)
+    assert componente(PessoasService, app).definir_ativo("mecanico2", False, admin)
+    escolha = '<option value="102" selected>Paula Pereira</option>'
+    assert escolha in gerente.pagina("/?mecanico=102")
+    dados = {"prioridade": "BAIXA"}
+    resposta = gerente.post(f"/ordens/{fila_id}/prioridade", dados, True, "/?mecanico=102")
+    assert escolha in resposta.text
 
 
 def test_mecanico_novo_ou_desativado_chega_ao_filtro_aberto(rapido: Flask, pessoas) -> None:

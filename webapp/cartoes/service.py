@@ -107,6 +107,14 @@ def mecanicos() -> list[cards.Mecanico]:
     return cards.mecanicos(ativos, componente(FilaQueries).carga_mecanicos())
 
 
+def nome_fora_da_lista(escolhido: int | None, ativos: list[cards.Mecanico]) -> str | None:
+    """The name of a filter's number that no active mechanic has (a manager's own, someone
+    deactivated since), read only then; None for an active one or a number nobody has."""
+    if escolhido is None or any(m.funcionario_id == escolhido for m in ativos):
+        return None
+    return componente(PessoasQueries).nomes_por_funcionario([escolhido]).get(escolhido)
+
+
 def base_da_previsao(
     item: Mapping[str, Any], c: cards.Cartao, ctx: cards.Contexto
 ) -> cards.BaseDaPrevisao | None:

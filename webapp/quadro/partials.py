@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..cartoes import cards
 from ..cartoes.cards import Cartao, Coluna
-from ..cartoes.service import contar_atrasadas, contexto, mecanicos, remocoes
+from ..cartoes.service import contar_atrasadas, contexto, mecanicos, nome_fora_da_lista, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -87,8 +87,7 @@ def render_contagens(
             atrasadas=contar_atrasadas(),
             previsao=previsao,
             filtros=filtros,
-            filtro_mecanico=papel in GESTORES,
-            mecanicos=mecanicos() if papel in GESTORES else [],
+            **_filtro_mecanico(papel, filtros),
         )
     )
 
@@ -217,7 +216,15 @@ def render_quadro_completo(papel: Papel | None, filtros: Filtros) -> str:
         atrasadas=contar_atrasadas(),
         previsao=ctx.previsoes.estado,
         gerente=papel in GESTORES,
-        filtro_mecanico=papel in GESTORES,
-        mecanicos=mecanicos() if papel in GESTORES else [],
+        **_filtro_mecanico(papel, filtros),
         com_csrf=False,
     )
+
+
+def _filtro_mecanico(papel: Papel | None, filtros: Filtros) -> dict[str, Any]:
+    """What a manager's filter by mechanic is drawn from, pushed (_opcoes_mecanico.html)."""
+    if papel not in GESTORES:
+        return {"filtro_mecanico": False, "mecanicos": []}
+    ativos = mecanicos()
+    nome = nome_fora_da_lista(filtros.mecanico, ativos)
+    return {"filtro_mecanico": True, "mecanicos": ativos, "nome_escolhido": nome}

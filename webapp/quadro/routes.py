@@ -31,7 +31,14 @@ from .. import broker, errors, sse
 from ..auth import SESSAO_ENCERRADA
 from ..broker import Broker
 from ..cartoes import cards
-from ..cartoes.service import base_da_previsao, contar_atrasadas, contexto, mecanicos, remocoes
+from ..cartoes.service import (
+    base_da_previsao,
+    contar_atrasadas,
+    contexto,
+    mecanicos,
+    nome_fora_da_lista,
+    remocoes,
+)
 from ..clock import Clock
 from ..components import componente
 from ..fila import fields, labels
@@ -168,6 +175,9 @@ def pagina_quadro(
         filtros=filtros,
         estados=estados or {},
         mecanicos_ativos=mecanicos_do_pedido(),
+        nome_escolhido=nome_fora_da_lista(filtros.mecanico, mecanicos_do_pedido())
+        if current_user.e_gerente
+        else None,
         limiares_json=_limiares_json(),
         texto_perdido=texto_perdido,
         nova=nova or NovaOrdemForm(formdata=None),
