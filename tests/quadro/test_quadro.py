@@ -862,6 +862,35 @@ def test_passo_reenviado_depois_da_resposta_perdida_ja_estava_salvo(api: Api, pe
     assert [h["acao"] for h in historico].count("finalizar_diagnostico") == 1  # saved once
 
 
+def test_espera_e_retomada_reenviadas_ja_estavam_salvas(api: Api, pessoas) -> None:
+    """A hold (and its resume) whose answer was lost is sent again: saved once, and said so
+    ("Já estava salvo: Marcos Mecânico colocou em espera às…"), not refused as if someone else
+    had put the car on hold. Another reason or note, or another person, is still refused."""
+    fila_id = api.criar(532)["fila_id"]
+    mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]
+    assert mecanico.passo(fila_id, "iniciar-diagnostico").status_code == 303
+    espera = {"motivo": "aguardando_pecas", "nota": " Pastilha  encomendada "}
+    rota = f"/ordens/{fila_id}/pausar"
+    assert mecanico.post(rota, espera, htmx=True).status_code == 200
+    de_novo = mecanico.post(rota, espera, htmx=True)
+    assert de_novo.status_code == 200, de_novo.text
+    assert re.search(
+        r'<p class="mensagem">Já estava salvo: Marcos Mecânico colocou em espera',
+        cartao_html(de_novo.text, fila_id),
+    )
+    outro = mecanico.post(rota, {"motivo": "aguardando_cliente", "nota": ""}, htmx=True)
+    assert outro.status_code == 409 and "já está em espera" in outro.text
+    assert gerente.post(rota, espera, htmx=True).status_code == 409
+    retomar = f"/ordens/{fila_id}/retomar"
+    assert mecanico.post(retomar, htmx=True).status_code == 200
+    de_novo = mecanico.post(retomar, htmx=True)
+    assert de_novo.status_code == 200, de_novo.text
+    assert "Já estava salvo: Marcos Mecânico tirou da espera às" in de_novo.text
+    assert gerente.post(retomar, htmx=True).status_code == 409
+    acoes = [h["acao"] for h in api.get(f"/fila-execucao/{fila_id}").json["historico"]]
+    assert acoes.count("pausar") == 1 and acoes.count("retomar") == 1
+
+
 def test_remocao_dita_nos_outros_quadros_e_na_pagina_da_ordem(
     app: Flask, api: Api, pessoas
 ) -> None:

@@ -332,16 +332,22 @@ def causa(historico: list[Mapping[str, Any]], acao: Acao | None) -> Mapping[str,
 def ja_feito(
     item: Mapping[str, Any], acao: Acao, por: str, dados: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:
-    """The history entry of this workflow step already taken by this caller, when that is all
-    that refuses it now: the change in its way (causa) is `acao` itself, by `por`, with the same
-    text. A tap sent again after its answer was lost on the way back (a tablet's Wi-Fi) is
-    then saved, not refused. None otherwise."""
-    if acao not in PASSOS:
-        return None  # a hold or a priority sent again may differ in what it carries
+    """The history entry of this workflow step, hold or resume already taken by this caller,
+    when that is all that refuses it now: the change in its way (causa) is `acao` itself, by
+    `por`, carrying the same (a step's text; a hold's reason and note). A tap sent again after
+    its answer was lost on the way back (a tablet's Wi-Fi) is then saved, not refused. None
+    otherwise (a priority or an assignment sent again is simply set again, or refused)."""
+    if acao not in PASSOS and acao not in (Acao.PAUSAR, Acao.RETOMAR):
+        return None
     entrada = causa(item.get("historico") or [], acao)
     if entrada is None or entrada.get("acao") != acao or entrada.get("por") != por:
         return None
-    campo = PASSOS[acao].campo_texto
+    if acao is Acao.PAUSAR:
+        nota = limpar_texto(dados.get("nota"), linhas=False) or None
+        if (dados.get("motivo"), nota) != (entrada.get("para"), entrada.get("nota")):
+            return None  # another reason or note: not this tap again
+        return entrada
+    campo = PASSOS[acao].campo_texto if acao in PASSOS else None
     if campo is not None and limpar_texto(dados.get(campo)) != item.get(campo):
         return None  # another text: not this tap again
     return entrada
