@@ -50,6 +50,9 @@
     "outro mecânico). Ao confirmar, você vê por quê, e o que escreveu fica para copiar.";
   function marcar(cartao, saiu) {
     cartao.classList.add("atualizado-fora");
+    // A tap whose answer was lost already says, on the card, that the order changed after it
+    // (quadro-toque.js reads data-versao-nova): one notice, not two that disagree.
+    if (cartao.querySelector(":scope > .nao-salvo")) return;
     let aviso = cartao.querySelector(":scope > .aviso-atualizado");
     if (!aviso) {
       aviso = document.createElement("p");
@@ -249,6 +252,9 @@
     if (doServidor) ouvir(ids, novos);
     else if (respostaAtrasada(ids, novos)) {
       tasks.length = 0;
+      // Saved all the same: what the card kept for its text on the way is in the order now.
+      const status = ctx && ctx.response && ctx.response.status;
+      if (status >= 200 && status < 300) for (const id of ids) salvoEMudou(id);
       return;
     }
     const mantidos = new Set(); // card nodes that stay as they are
@@ -273,7 +279,10 @@
       const proprio = enviando(atual);
       mantidos.add(atual);
       if (novo) novo.remove(); // out of the swap, kept here
-      if (!naoMaisNovo) pendentes.set(id, novo || null);
+      if (!naoMaisNovo) {
+        pendentes.set(id, novo || null);
+        atual.dataset.versaoNova = novo ? String(versao(novo)) : "Infinity"; // quadro-toque.js
+      }
       else if (versao(novo) === versao(atual)) atualizarNoLugar(atual, novo);
       for (let i = tasks.length - 1; i >= 0; i--) {
         if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
@@ -315,6 +324,29 @@
       for (const li of Array.from(t.fragment.children)) inserirOrdenado(t.target, li);
     }
   });
+
+  // A change saved (its answer a 2xx) that comes back older than a push this page heard since
+  // (someone changed the order meanwhile): its card, kept for the text it carried, takes the
+  // newer version now, with why, instead of standing with its form open and no word.
+  const SALVO_E_MUDOU = "Salvo. A OS mudou de novo depois do seu toque: o cartão mostra "
+    + "como ela está agora.";
+  function salvoEMudou(id) {
+    if (!pendentes.has(id)) return; // nothing kept back: the card shows the newer version
+    const novo = pendentes.get(id);
+    pendentes.delete(id);
+    const atual = document.getElementById(id);
+    const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
+    if (atual) atual.remove();
+    if (lista) {
+      const aviso = document.createElement("p");
+      aviso.className = "mensagem";
+      aviso.textContent = SALVO_E_MUDOU;
+      novo.appendChild(aviso);
+      inserirOrdenado(lista, novo);
+    }
+    const anuncios = document.getElementById("anuncios");
+    if (anuncios) anuncios.textContent = SALVO_E_MUDOU;
+  }
 
   function aplicarPendentes() {
     for (const [id, novo] of Array.from(pendentes)) {

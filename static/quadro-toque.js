@@ -234,8 +234,16 @@
   // the first newer version of that card to come in says it then.
   const MUDOU_DEPOIS = "A resposta não chegou, mas a OS já mudou depois do seu toque: "
     + "confira o cartão.";
+  // The same with text still in the card's form (a push does not take a card someone is
+  // writing on, quadro-ao-vivo.js: it leaves the newer version's number, data-versao-nova):
+  // the text may or may not be what was saved, and trying again tells ("Já estava salvo").
+  const MUDOU_COM_TEXTO = "Sem conexão — a resposta não chegou, e a OS mudou depois do seu "
+    + "toque. “Tentar de novo” diz se já estava salvo.";
   function versao(cartao) {
     return Number(cartao.dataset.versao) || 0;
+  }
+  function versaoNova(cartao) {
+    return Number(cartao.dataset.versaoNova) || 0; // "Infinity": it left this board
   }
   function mudouDepois(cartao) {
     semResposta.delete(cartao.id);
@@ -251,12 +259,22 @@
     new MutationObserver((registros) => {
       if (!semResposta.size) return;
       for (const registro of registros) {
+        // A card kept for its text heard of a newer version: its notice says so.
+        const alvo = registro.target;
+        if (registro.type === "attributes" && semResposta.has(alvo.id)
+            && versaoNova(alvo) > semResposta.get(alvo.id)) {
+          const aviso = alvo.querySelector(":scope > .nao-salvo");
+          if (aviso && aviso.firstChild) aviso.firstChild.textContent = MUDOU_COM_TEXTO + " ";
+          semResposta.delete(alvo.id);
+        }
         for (const no of registro.addedNodes) {
           if (no.nodeType !== Node.ELEMENT_NODE || !semResposta.has(no.id)) continue;
           if (versao(no) > semResposta.get(no.id)) mudouDepois(no);
         }
       }
-    }).observe(quadroVivo, { childList: true, subtree: true });
+    }).observe(quadroVivo, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["data-versao-nova"],
+    });
   }
 
   document.addEventListener("htmx:error", (evento) => {
@@ -271,6 +289,10 @@
       const atual = document.getElementById(antes.id);
       if (atual && versao(atual) > versao(antes.no)) {
         mudouDepois(atual);
+        return;
+      }
+      if (atual && versaoNova(atual) > versao(antes.no)) {
+        falhou(fonte, MUDOU_COM_TEXTO);
         return;
       }
       semResposta.set(antes.id, versao(antes.no));

@@ -257,6 +257,91 @@ def test_resposta_perdida_o_push_mostra_o_que_foi_salvo(
     assert all("Failed to" in e for e in mecanico.erros), mecanico.erros
 
 
+def _em_diagnostico_com_o_texto_enviado(app: Flask, live_server: str, settings: Settings, abrir):
+    """An order in Marcos's diagnosis on his tablet, its "Finalizar diagnóstico" form opened
+    and typed in: (api, fila_id, marcos, the card, its Confirmar)."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9241})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    cartao = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_label("Finalizar diagnóstico da OS 9241", exact=True).click()
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Junta do cabeçote vazando.")
+    confirmar = cartao.get_by_role("button", name=re.compile("^Confirmar"))
+    return api, fila_id, marcos, cartao, confirmar
+
+
+def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The diagnosis was saved, its answer slow; meanwhile a manager changed the priority and
+    the push came, kept off the card, whose form held the text on its way. The late answer,
+    older than that push, was left out whole, and the card stayed frozen with its form open,
+    its Confirmar enabled and no word, its column's count one off. The text is in the order
+    now: the card takes the newest version at once and says it was saved, then changed."""
+    api, fila_id, marcos, cartao, confirmar = _em_diagnostico_com_o_texto_enviado(
+        app, live_server, settings, abrir
+    )
+    pagina = marcos.pagina
+    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
+    confirmar.click()
+    _esperar(pagina, lambda: len(retidas) == 1)
+    componente(FilaService, app).alterar_prioridade(
+        fila_id, Prioridade.URGENTE, Ator("gerente", Papel.GERENTE)
+    )
+    versao = api.get(f"/fila-execucao/{fila_id}")["versao"]
+    pagina.wait_for_timeout(1500)  # the push is in, kept
+    rota, resposta = retidas.pop()
+    rota.fulfill(response=resposta)
+    agora_ = marcos.cartao(fila_id, "AGUARDANDO")
+    expect(agora_).to_have_attribute("data-versao", str(versao))
+    expect(agora_).to_contain_text("Urgente")
+    frase = "Salvo. A OS mudou de novo depois do seu toque: o cartão mostra como ela está agora."
+    expect(agora_.locator(".mensagem")).to_have_text(frase)
+    expect(pagina.locator("#anuncios")).to_have_text(frase)
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
+    _contagens_batem(pagina)
+    assert marcos.erros == [], marcos.erros
+
+
+def test_texto_com_resposta_perdida_e_push_diz_uma_coisa_so(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The diagnosis reached the server and its answer was lost; the push of that change came
+    while the form still held the text. The card said both "Sem conexão — pode não ter sido
+    salvo" and "Atualizado por outra pessoa". Now one notice, whose "Tentar de novo" says
+    whether it was saved (it was: "Já estava salvo"), and the text is still there to send."""
+    api, fila_id, marcos, cartao, confirmar = _em_diagnostico_com_o_texto_enviado(
+        app, live_server, settings, abrir
+    )
+    pagina = marcos.pagina
+
+    def perder(rota: Route) -> None:
+        rota.fetch()
+        pagina.wait_for_timeout(1500)  # the push of this very change comes first
+        rota.abort("connectionreset")
+
+    pagina.route("**/passo/finalizar-diagnostico", perder)
+    confirmar.click()
+    aviso = cartao.locator(".nao-salvo")
+    expect(aviso).to_contain_text(
+        "Sem conexão — a resposta não chegou, e a OS mudou depois do seu toque. "
+        "“Tentar de novo” diz se já estava salvo."
+    )
+    pagina.wait_for_timeout(1000)
+    expect(cartao.locator(".aviso-atualizado")).to_have_count(0)
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
+        "Junta do cabeçote vazando."
+    )
+    pagina.unroute("**/passo/finalizar-diagnostico")
+    cartao.get_by_role("button", name="Tentar de novo: OS 9241").click()
+    movido = marcos.cartao(fila_id, "AGUARDANDO")
+    expect(movido.locator(".mensagem")).to_contain_text("Já estava salvo: Marcos Mecânico")
+    historico = api.get(f"/fila-execucao/{fila_id}")["historico"]
+    assert [h["acao"] for h in historico].count("finalizar_diagnostico") == 1
+    assert all("Failed to" in e for e in marcos.erros), marcos.erros
+
+
 def _contagens_batem(pagina) -> None:
     """Each column's count in the header says the cards it holds (a board of few orders)."""
     for status in ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO"):
