@@ -3,13 +3,17 @@
 // page, or a tap's 401 goes there), a link followed, a reload. It is kept in this tab's
 // sessionStorage, with whose it is, for a while; when the same person's board opens again in
 // this tab, each text goes back into its card's form, opened, or, if that form is gone (the
-// order moved on), at the top of the board to copy, as a refused step's text is shown
+// order moved on; a hold's form, drawn only when "Mais…" is opened), at the top of the board
+// to copy, as a refused step's text is shown
 // (#modelo-texto-perdido, the server's own markup). Another person signing in on a shared
 // tablet gets nothing of it, and it is forgotten.
 (function () {
   "use strict";
 
   const CHAVE = "oficina:rascunhos";
+  // What a person writes on a card: a step's text, a hold's note ("Mais…" → "Colocar em
+  // espera", a one-line field).
+  const TEXTOS = "li.cartao[id] form textarea, li.cartao[id] form input[name=nota]";
   const VALIDADE_MS = 2 * 60 * 60 * 1000;
 
   const quadro = document.getElementById("quadro");
@@ -18,7 +22,7 @@
 
   function guardar() {
     const itens = [];
-    for (const campo of quadro.querySelectorAll("li.cartao[id] form textarea")) {
+    for (const campo of quadro.querySelectorAll(TEXTOS)) {
       const texto = campo.value.trim();
       if (!texto || !window.oficinaDigitado(campo)) continue; // digitado.js
       const cartao = campo.closest("li.cartao");
@@ -58,7 +62,7 @@
     const form = Array.from(cartao.querySelectorAll("form"))
       .find((f) => f.getAttribute("action") === item.acao);
     const campo = form && form.elements.namedItem(item.campo);
-    if (!campo || campo.tagName !== "TEXTAREA") return false;
+    if (!campo || !campo.matches || !campo.matches("textarea, input[name=nota]")) return false;
     const detalhes = campo.closest("details");
     if (detalhes) detalhes.open = true;
     campo.value = item.texto; // defaultValue stays: the board knows it as typed, not drawn

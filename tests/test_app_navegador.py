@@ -435,3 +435,24 @@ def test_texto_digitado_sobrevive_ao_fim_da_sessao(
         expect(p.locator(".texto-perdido")).to_have_count(0)
         assert p.evaluate("sessionStorage.length") == 0  # forgotten, not kept for later
     assert [e for e in tablet.erros if "401" not in e] == [], tablet.erros
+
+
+def test_nota_da_espera_digitada_sobrevive_a_recarga(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The note typed for a hold ("Mais…" → "Colocar em espera") was thrown away by a reload
+    or an ended session, as a step's text was before: only text areas were kept. Now it is
+    offered to copy when the board opens again (the hold's form is drawn only on "Mais…")."""
+    api = ApiHttp(live_server, settings)
+    fila_id = _em_diagnostico(api, 8311)
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_role("button", name="Mais ações da OS 8311").tap()
+    cartao.get_by_text("Colocar em espera").tap()
+    cartao.get_by_label("Observação").fill("Pastilha encomendada na Auto Peças Sul")
+    p.reload()
+    aviso = p.locator("#textos-perdidos .texto-perdido")
+    expect(aviso).to_contain_text("O que você escreveu na OS 8311 não foi salvo")
+    expect(aviso.locator("textarea")).to_have_value("Pastilha encomendada na Auto Peças Sul")
+    assert tablet.erros == [], tablet.erros
