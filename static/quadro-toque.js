@@ -155,7 +155,7 @@
     if (!lugar) return;
     let aviso = lugar.querySelector(".nao-salvo");
     if (!aviso) {
-      aviso = document.createElement("p");
+      aviso = document.createElement(lugar.matches("p") ? "span" : "p"); // "Mostrar mais"'s
       aviso.className = "mensagem nao-salvo";
       lugar.appendChild(aviso);
     }
@@ -224,7 +224,7 @@
     const fonte = (ctx && ctx.sourceElement) || evento.target;
     if (!fonte || !fonte.closest) return null;
     if (fonte.matches("li.cartao")) return fonte; // a drop (quadro-arrastar.js) sends the card
-    return fonte.closest("form") || fonte.closest("a.mais");
+    return fonte.closest("form") || fonte.closest("a.mais, .mostrar-mais > a");
   }
 
   // A change whose answer was lost while a push brought a newer version of its card (the
@@ -281,7 +281,10 @@
     const fonte = fonteDe(evento);
     if (!fonte) return;
     if (fonte.matches("a")) {
-      falhou(fonte, "Sem conexão — não foi possível abrir.");
+      // "Mais…" of a card, or a column's "Mostrar mais" (its answer replaces the notice).
+      const proxima = fonte.closest(".mostrar-mais");
+      falhou(fonte, proxima ? "Sem conexão — não foi possível carregar mais."
+        : "Sem conexão — não foi possível abrir.");
       return;
     }
     const antes = emAndamento.get(fonte);

@@ -536,6 +536,31 @@ def test_mostrar_mais_ao_aparecer_e_redesenhado(
     assert not erros, erros
 
 
+def test_mostrar_mais_sem_rede_diz_e_tenta_de_novo(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """ "Mostrar mais" tapped with the Wi-Fi gone said nothing: the button just stayed. Now
+    it says so beside it, with "Tentar de novo", which loads the page once the link is back."""
+    for n in range(42):
+        api.criar(9500 + n, placa=f"SEM{n % 10}A{n:02d}")
+    pessoa = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    pagina = pessoa.pagina
+    cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
+    expect(cartoes).to_have_count(40)
+    pagina.route("**/colunas/**", lambda rota: rota.abort("internetdisconnected"))
+    pagina.locator("#mais-AGUARDANDO a").tap()
+    aviso = pagina.locator("#mais-AGUARDANDO .nao-salvo")
+    expect(aviso).to_contain_text("Sem conexão — não foi possível carregar mais.")
+    expect(pagina.locator("#anuncios")).to_have_text(
+        "Sem conexão — não foi possível carregar mais."
+    )
+    pagina.unroute("**/colunas/**")
+    aviso.get_by_role("button", name="Tentar de novo").tap()
+    expect(cartoes).to_have_count(42)
+    expect(pagina.locator(".nao-salvo")).to_have_count(0)
+    assert all("Failed to" in e or e.startswith("htmx:") for e in pessoa.erros), pessoa.erros
+
+
 def test_mostrar_mais_tocado_enquanto_carrega_nao_traz_a_pagina_duas_vezes(
     app: Flask, api: Api, live_server: str, abrir, usuarios_demo
 ) -> None:
