@@ -52,7 +52,7 @@
     cartao.classList.add("atualizado-fora");
     // A tap whose answer was lost already says, on the card, that the order changed after it
     // (quadro-toque.js reads data-versao-nova): one notice, not two that disagree.
-    if (cartao.querySelector(":scope > .nao-salvo")) return;
+    if (cartao.querySelector(":scope > .nao-salvo[data-sem-resposta]")) return;
     let aviso = cartao.querySelector(":scope > .aviso-atualizado");
     if (!aviso) {
       aviso = document.createElement("p");
@@ -254,7 +254,8 @@
       tasks.length = 0;
       // Saved all the same: what the card kept for its text on the way is in the order now.
       const status = ctx && ctx.response && ctx.response.status;
-      if (status >= 200 && status < 300) for (const id of ids) salvoEMudou(id);
+      const enviado = ctx && ctx.sourceElement;
+      if (status >= 200 && status < 300) for (const id of ids) salvoEMudou(id, enviado);
       return;
     }
     const mantidos = new Set(); // card nodes that stay as they are
@@ -327,25 +328,38 @@
 
   // A change saved (its answer a 2xx) that comes back older than a push this page heard since
   // (someone changed the order meanwhile): its card, kept for the text it carried, takes the
-  // newer version now, with why, instead of standing with its form open and no word.
+  // newer version now, with why, instead of standing with its form open and no word. Text of
+  // another of its forms, not sent, still keeps it (the newer version comes when the person
+  // is done with it, as for any push).
   const SALVO_E_MUDOU = "Salvo. A OS mudou de novo depois do seu toque: o cartão mostra "
     + "como ela está agora.";
-  function salvoEMudou(id) {
+  const SALVO_E_SAIU = "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro.";
+  function dizer(cartao, texto) {
+    const aviso = document.createElement("p");
+    aviso.className = "mensagem";
+    aviso.textContent = texto;
+    cartao.appendChild(aviso);
+  }
+  function salvoEMudou(id, enviado) {
     if (!pendentes.has(id)) return; // nothing kept back: the card shows the newer version
-    const novo = pendentes.get(id);
-    pendentes.delete(id);
     const atual = document.getElementById(id);
-    const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
-    if (atual) atual.remove();
-    if (lista) {
-      const aviso = document.createElement("p");
-      aviso.className = "mensagem";
-      aviso.textContent = SALVO_E_MUDOU;
-      novo.appendChild(aviso);
-      inserirOrdenado(lista, novo);
-    }
+    if (!atual) return;
+    const formulario = enviado && enviado.closest ? enviado.closest("details") : null;
+    if (formulario && atual.contains(formulario)) formulario.open = false; // its text is saved
+    const novo = pendentes.get(id);
     const anuncios = document.getElementById("anuncios");
-    if (anuncios) anuncios.textContent = SALVO_E_MUDOU;
+    if (ocupado(atual)) {
+      dizer(atual, SALVO_E_MUDOU);
+      if (anuncios) anuncios.textContent = SALVO_E_MUDOU;
+      return;
+    }
+    pendentes.delete(id);
+    const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
+    atual.remove();
+    if (lista) inserirOrdenado(lista, novo);
+    const mostrado = !!(novo && novo.isConnected);
+    if (mostrado) dizer(novo, SALVO_E_MUDOU);
+    if (anuncios) anuncios.textContent = mostrado ? SALVO_E_MUDOU : SALVO_E_SAIU;
   }
 
   function aplicarPendentes() {

@@ -20,6 +20,14 @@
   const pessoa = quadro && quadro.dataset.pessoa;
   if (!quadro || !pessoa || !window.sessionStorage) return;
 
+  // "OS 1003 (PXT7A10)", as a step's form names it (data-os-rotulo); a hold's form, in
+  // "Mais…", by its card's number ("OS 1003").
+  function rotulo(campo, cartao) {
+    const doPasso = campo.closest("[data-os-rotulo]");
+    if (doPasso) return doPasso.dataset.osRotulo;
+    return cartao.dataset.os ? `OS ${cartao.dataset.os}` : "";
+  }
+
   function guardar() {
     const itens = [];
     for (const campo of quadro.querySelectorAll(TEXTOS)) {
@@ -31,7 +39,7 @@
         acao: campo.form.getAttribute("action"),
         campo: campo.name,
         texto: campo.value,
-        ordem: (campo.closest("[data-os-rotulo]") || cartao).dataset.osRotulo || "",
+        ordem: rotulo(campo, cartao),
       });
     }
     try {

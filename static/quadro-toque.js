@@ -149,7 +149,8 @@
 
   // Nothing was saved, or nothing came: say so where it was tapped, with the same request one
   // tap away.
-  function falhou(fonte, texto) {
+  function falhou(fonte, texto, semResposta = false) {
+    const foco = document.activeElement;
     const cartao = cartaoDe(fonte);
     const lugar = cartao || fonte.parentElement;
     if (!lugar) return;
@@ -160,6 +161,8 @@
       lugar.appendChild(aviso);
     }
     aviso.textContent = texto + " ";
+    // A change whose answer was lost (the card's newer version then says more: quadro-ao-vivo).
+    aviso.toggleAttribute("data-sem-resposta", semResposta);
     // Named with its order, as the card's own steps are: a screen reader lists several.
     const os = cartao && cartao.dataset.os;
     const denovo = botao("Tentar de novo", () => {
@@ -170,9 +173,12 @@
     }, os ? `Tentar de novo: OS ${os}` : undefined);
     aviso.appendChild(denovo);
     // Said once (#anuncios, not also a second live region here), and the way to try again
-    // has the focus, as the tapped button had (a keyboard is not left on <body>).
+    // has the focus, as the tapped button had (a keyboard is not left on <body>); never taken
+    // from elsewhere (a "Mostrar mais" that failed as it came into view, under a text box).
     anunciar(texto);
-    denovo.focus({ preventScroll: true });
+    if (!foco || foco === document.body || !foco.isConnected || fonte.contains(foco)) {
+      denovo.focus({ preventScroll: true });
+    }
   }
 
   // A card's notices of its last tap ("not saved", "changed after"): a new tap's answer tells.
@@ -208,6 +214,9 @@
       emAndamento.set(fonte, {
         id: cartao.id,
         status: cartao.dataset.status,
+        // The newest version this page knew of then, shown or kept back (data-versao-nova):
+        // only a later one changed the order after the tap.
+        conhecida: Math.max(versao(cartao), versaoNova(cartao)),
         coluna: umaColuna() ? colunaVisivel() : null,
         no: cartao,
         // A removal takes the card off the page: the keyboard goes on from a neighbour.
@@ -264,7 +273,10 @@
         if (registro.type === "attributes" && semResposta.has(alvo.id)
             && versaoNova(alvo) > semResposta.get(alvo.id)) {
           const aviso = alvo.querySelector(":scope > .nao-salvo");
-          if (aviso && aviso.firstChild) aviso.firstChild.textContent = MUDOU_COM_TEXTO + " ";
+          if (aviso && aviso.firstChild) {
+            aviso.firstChild.textContent = MUDOU_COM_TEXTO + " ";
+            anunciar(MUDOU_COM_TEXTO);
+          }
           semResposta.delete(alvo.id);
         }
         for (const no of registro.addedNodes) {
@@ -290,17 +302,17 @@
     const antes = emAndamento.get(fonte);
     if (antes && antes.no.dataset.versao) {
       const atual = document.getElementById(antes.id);
-      if (atual && versao(atual) > versao(antes.no)) {
+      if (atual && versao(atual) > antes.conhecida) {
         mudouDepois(atual);
         return;
       }
-      if (atual && versaoNova(atual) > versao(antes.no)) {
-        falhou(fonte, MUDOU_COM_TEXTO);
+      if (atual && versaoNova(atual) > antes.conhecida) {
+        falhou(fonte, MUDOU_COM_TEXTO, true);
         return;
       }
-      semResposta.set(antes.id, versao(antes.no));
+      semResposta.set(antes.id, antes.conhecida);
     }
-    falhou(fonte, "Sem conexão — pode não ter sido salvo.");
+    falhou(fonte, "Sem conexão — pode não ter sido salvo.", true);
   });
 
   // The answer arrived (its partials are swapped right after, and the old card, the request's

@@ -322,6 +322,9 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         # 16: the repair starts in the approval's minute, 30 s before it (said to the second)
         "16;Alta;04/11/2026 08:00;04/11/2026 08:30;04/11/2026 09:00;04/11/2026 10:00:30;"
         "04/11/2026 10:00;04/11/2026 11:00",
+        # 17: the same, apart by a fraction of a second (ISO 8601 with milliseconds)
+        "17;Alta;04/11/2026 08:00;04/11/2026 08:30;04/11/2026 09:00;"
+        "2026-11-04T10:00:05.250-03:00;2026-11-04T10:00:05.100-03:00;04/11/2026 11:00",
     ])  # fmt: skip
     r = importar(app, arquivo(tmp_path, texto))
     assert r.exit_code == 1
@@ -346,7 +349,11 @@ def test_cada_linha_ruim_recusada_com_seu_numero_e_nada_gravado(app: Flask, tmp_
         "Linha 16: “Início do reparo” (04/11/2026 10:00:00) vem antes de “Aprovação do orçamento”"
         " (04/11/2026 10:00:30)"
     ) in erros
-    assert "Erro: nada foi importado: 13 linhas recusadas." in erros
+    assert (
+        "Linha 17: “Início do reparo” (04/11/2026 10:00:05,100) vem antes de “Aprovação do "
+        "orçamento” (04/11/2026 10:00:05,250)"
+    ) in erros
+    assert "Erro: nada foi importado: 14 linhas recusadas." in erros
     assert r.stdout == ""
     assert fila(app).count_documents({}) == 0  # not even line 2
 

@@ -878,8 +878,9 @@ def test_espera_e_retomada_reenviadas_ja_estavam_salvas(api: Api, pessoas) -> No
         r'<p class="mensagem">Já estava salvo: Marcos Mecânico colocou em espera',
         cartao_html(de_novo.text, fila_id),
     )
-    outro = mecanico.post(rota, {"motivo": "aguardando_cliente", "nota": ""}, htmx=True)
-    assert outro.status_code == 409 and "já está em espera" in outro.text
+    for outra in ({"motivo": "aguardando_cliente", "nota": ""}, {**espera, "nota": "Outra"}):
+        outro = mecanico.post(rota, outra, htmx=True)
+        assert outro.status_code == 409 and "já está em espera" in outro.text
     assert gerente.post(rota, espera, htmx=True).status_code == 409
     retomar = f"/ordens/{fila_id}/retomar"
     assert mecanico.post(retomar, htmx=True).status_code == 200

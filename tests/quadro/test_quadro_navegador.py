@@ -257,13 +257,18 @@ def test_resposta_perdida_o_push_mostra_o_que_foi_salvo(
     assert all("Failed to" in e for e in mecanico.erros), mecanico.erros
 
 
-def _em_diagnostico_com_o_texto_enviado(app: Flask, live_server: str, settings: Settings, abrir):
-    """An order in Marcos's diagnosis on his tablet, its "Finalizar diagnóstico" form opened
-    and typed in: (api, fila_id, marcos, the card, its Confirmar)."""
+def _em_diagnostico_com_o_texto_enviado(
+    app: Flask, live_server: str, settings: Settings, abrir, caminho: str = "/"
+):
+    """An order in Marcos's diagnosis on his tablet (the board at `caminho`), its "Finalizar
+    diagnóstico" form opened and typed in: (api, fila_id, marcos, the card, its Confirmar)."""
     api = ApiHttp(live_server, settings)
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9241})["fila_id"]
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     marcos = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    if caminho != "/":
+        marcos.pagina.goto(caminho)
+        expect(marcos.pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
     cartao = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
     cartao.get_by_label("Finalizar diagnóstico da OS 9241", exact=True).click()
     cartao.get_by_role("textbox", name="Diagnóstico").fill("Junta do cabeçote vazando.")
@@ -301,6 +306,30 @@ def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
     expect(pagina.locator("#anuncios")).to_have_text(frase)
     expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
     _contagens_batem(pagina)
+    assert marcos.erros == [], marcos.erros
+
+
+def test_texto_salvo_com_resposta_atrasada_de_cartao_que_saiu_do_quadro(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The same on "Minhas ordens", the order reassigned to Paula meanwhile: the card, kept
+    for the text, goes (it is not Marcos's any more), and the page's line says why."""
+    _, fila_id, marcos, _, confirmar = _em_diagnostico_com_o_texto_enviado(
+        app, live_server, settings, abrir, "/?mecanico=101"
+    )
+    pagina = marcos.pagina
+    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
+    confirmar.click()
+    _esperar(pagina, lambda: len(retidas) == 1)
+    componente(FilaService, app).atribuir(fila_id, 102, Ator("gerente", Papel.GERENTE))
+    pagina.wait_for_timeout(1500)  # the push is in, kept
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
+    rota, resposta = retidas.pop()
+    rota.fulfill(response=resposta)
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(0)
+    expect(pagina.locator("#anuncios")).to_have_text(
+        "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro."
+    )
     assert marcos.erros == [], marcos.erros
 
 

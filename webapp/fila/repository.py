@@ -323,7 +323,7 @@ class FilaRepository:
             return sessao.with_transaction(transacao)
 
     def reenviar_evento_os(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool = True
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool
     ) -> dict[str, Any] | None:
         """A failed head event becomes pending again, due now, with a fresh retry window; the
         item, or None when it has no failed event (conditional: two managers, one retry)."""
@@ -334,7 +334,7 @@ class FilaRepository:
         )
 
     def reenviar_evento_os_arquivada(
-        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool = True
+        self, fila_id: ObjectId, agora: datetime, entrada: dict[str, Any], no_relogio: bool
     ) -> dict[str, Any] | None:
         """reenviar_evento_os on a removed order's copy whose steps still go out (marked by
         `remover`, not let go since): None when it has no failed event to send again."""

@@ -420,10 +420,11 @@ class Leitor:
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
             if datas[depois] < datas[antes]:
-                textos = self._local(datas[depois]), self._local(datas[antes])
-                # Apart by seconds: "10:00 vem antes de 10:00" said nothing.
-                if textos[0] == textos[1]:
-                    textos = self._local(datas[depois], True), self._local(datas[antes], True)
+                # To the minute, or finer when that alone would read "10:00 vem antes de 10:00".
+                for casas in (0, 1, 2):
+                    textos = self._local(datas[depois], casas), self._local(datas[antes], casas)
+                    if textos[0] != textos[1]:
+                        break
                 raise cells.Recusa(
                     f"“{origem[depois]}” ({textos[0]}) vem antes de “{origem[antes]}” ({textos[1]})"
                 )
@@ -435,10 +436,12 @@ class Leitor:
             )
         return datas, precisao
 
-    def _local(self, instante: datetime, segundos: bool = False) -> str:
-        """A date as the file's people write it, to the second when asked."""
-        formato = "%d/%m/%Y %H:%M:%S" if segundos else "%d/%m/%Y %H:%M"
-        return instante.astimezone(self.fuso).strftime(formato)
+    def _local(self, instante: datetime, casas: int = 0) -> str:
+        """A date as the file's people write it: to the minute; `casas` 1, to the second; 2,
+        to the millisecond."""
+        local = instante.astimezone(self.fuso)
+        texto = local.strftime("%d/%m/%Y %H:%M:%S" if casas else "%d/%m/%Y %H:%M")
+        return texto + f",{local.microsecond // 1000:03d}" if casas == 2 else texto
 
     def _pausas(
         self, campos: list[str], datas: dict[str, datetime], precisao: list[float]
