@@ -28,11 +28,13 @@
     return cartao.dataset.os ? `OS ${cartao.dataset.os}` : "";
   }
 
-  function guardar() {
+  // The texts typed and not sent, under `raiz` (the board, or a card), but those of `fora`.
+  function digitados(raiz, fora) {
     const itens = [];
-    for (const campo of quadro.querySelectorAll(TEXTOS)) {
+    for (const campo of raiz.querySelectorAll(TEXTOS)) {
       const texto = campo.value.trim();
       if (!texto || !window.oficinaDigitado(campo)) continue; // digitado.js
+      if (fora && fora.contains(campo)) continue;
       const cartao = campo.closest("li.cartao");
       itens.push({
         cartao: cartao.id,
@@ -42,6 +44,11 @@
         ordem: rotulo(campo, cartao),
       });
     }
+    return itens;
+  }
+
+  function guardar() {
+    const itens = digitados(quadro, null);
     try {
       if (itens.length) {
         sessionStorage.setItem(CHAVE, JSON.stringify({ pessoa, em: Date.now(), itens }));
@@ -92,4 +99,29 @@
     if (!noFormulario(item)) paraCopiar(item);
   }
   window.addEventListener("pagehide", guardar);
+
+  // The answer to one of a card's forms (a hold confirmed, a resume) draws the card anew: text
+  // typed in its other forms (a diagnosis half written) goes back into the new card's form, or
+  // is offered to copy, instead of vanishing with the old node. (A push never takes a card
+  // with typed text: quadro-ao-vivo.js.)
+  let emTransito = [];
+  document.addEventListener("htmx:before:swap", (evento) => {
+    const ctx = evento.detail && evento.detail.ctx;
+    const fonte = ctx && ctx.sourceElement;
+    if (!fonte || !fonte.closest || fonte.hasAttribute("hx-sse:connect")) return;
+    const cartao = fonte.closest("li.cartao[id]");
+    const enviado = fonte.closest("form");
+    if (cartao && quadro.contains(cartao)) emTransito = digitados(cartao, enviado);
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    const itens = emTransito;
+    emTransito = [];
+    for (const item of itens) {
+      const cartao = document.getElementById(item.cartao);
+      const campo = cartao && Array.from(cartao.querySelectorAll(TEXTOS))
+        .find((c) => c.form.getAttribute("action") === item.acao && c.name === item.campo);
+      if (campo && campo.value === item.texto) continue; // the same node stayed
+      if (!noFormulario(item)) paraCopiar(item);
+    }
+  });
 })();

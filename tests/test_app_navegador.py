@@ -456,3 +456,25 @@ def test_nota_da_espera_digitada_sobrevive_a_recarga(
     expect(aviso).to_contain_text("O que você escreveu na OS 8311 não foi salvo")
     expect(aviso.locator("textarea")).to_have_value("Pastilha encomendada na Auto Peças Sul")
     assert tablet.erros == [], tablet.erros
+
+
+def test_diagnostico_digitado_sobrevive_a_outra_acao_do_mesmo_cartao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A diagnosis half written, then the car put on hold from the same card ("Mais…"): the
+    hold's answer draws the card anew, and the diagnosis was gone, with nothing to copy. Now
+    it is back in the new card's form."""
+    api = ApiHttp(live_server, settings)
+    fila_id = _em_diagnostico(api, 8312)
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).tap()
+    cartao.get_by_role("textbox", name="Diagnóstico").fill("Junta do cabeçote, falta medir")
+    cartao.get_by_role("button", name="Mais ações da OS 8312").tap()
+    cartao.get_by_text("Colocar em espera").tap()
+    cartao.get_by_role("button", name="Confirmar espera").tap()
+    expect(cartao.locator(".pausa")).to_be_visible()
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
+        "Junta do cabeçote, falta medir"
+    )
+    assert tablet.erros == [], tablet.erros

@@ -276,8 +276,9 @@ def _em_diagnostico_com_o_texto_enviado(
     return api, fila_id, marcos, cartao, confirmar
 
 
+@pytest.mark.parametrize("espera_ms", [0, 1500])
 def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
-    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir, espera_ms: int
 ) -> None:
     """The diagnosis was saved, its answer slow; meanwhile a manager changed the priority and
     the push came, kept off the card, whose form held the text on its way. The late answer,
@@ -291,6 +292,7 @@ def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
     retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
     confirmar.click()
     _esperar(pagina, lambda: len(retidas) == 1)
+    pagina.wait_for_timeout(espera_ms)  # 1.5 s: the push of this very step comes first
     componente(FilaService, app).alterar_prioridade(
         fila_id, Prioridade.URGENTE, Ator("gerente", Papel.GERENTE)
     )
@@ -319,7 +321,7 @@ def test_texto_salvo_com_resposta_atrasada_de_cartao_que_saiu_do_quadro(
     )
     pagina = marcos.pagina
     retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
-    confirmar.click()
+    confirmar.tap()
     _esperar(pagina, lambda: len(retidas) == 1)
     componente(FilaService, app).atribuir(fila_id, 102, Ator("gerente", Papel.GERENTE))
     pagina.wait_for_timeout(1500)  # the push is in, kept
@@ -351,7 +353,7 @@ def test_texto_com_resposta_perdida_e_push_diz_uma_coisa_so(
         rota.abort("connectionreset")
 
     pagina.route("**/passo/finalizar-diagnostico", perder)
-    confirmar.click()
+    confirmar.tap()
     aviso = cartao.locator(".nao-salvo")
     expect(aviso).to_contain_text(
         "Sem conexão — a resposta não chegou, e a OS mudou depois do seu toque. "
