@@ -334,6 +334,9 @@
   const SALVO_E_MUDOU = "Salvo. A OS mudou de novo depois do seu toque: o cartão mostra "
     + "como ela está agora.";
   const SALVO_E_SAIU = "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro.";
+  // Kept for text of another of its forms: the card is not yet how the order is now.
+  const SALVO_E_ESPERA = "Salvo. A OS mudou de novo depois do seu toque: a versão nova "
+    + "aparece quando você terminar.";
   function dizer(cartao, texto) {
     const aviso = document.createElement("p");
     aviso.className = "mensagem";
@@ -349,8 +352,8 @@
     const novo = pendentes.get(id);
     const anuncios = document.getElementById("anuncios");
     if (ocupado(atual)) {
-      dizer(atual, SALVO_E_MUDOU);
-      if (anuncios) anuncios.textContent = SALVO_E_MUDOU;
+      dizer(atual, SALVO_E_ESPERA);
+      if (anuncios) anuncios.textContent = SALVO_E_ESPERA;
       return;
     }
     pendentes.delete(id);

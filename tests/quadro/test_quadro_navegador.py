@@ -335,6 +335,36 @@ def test_texto_salvo_com_resposta_atrasada_de_cartao_que_saiu_do_quadro(
     assert marcos.erros == [], marcos.erros
 
 
+def test_texto_salvo_com_resposta_atrasada_e_outro_texto_no_cartao(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The same late answer while a hold's note is being typed on that card ("Mais…"): the
+    card stays for that text, saying that the newer version comes when the mechanic is done
+    (it said "o cartão mostra como ela está agora" over the old version), and the note stays."""
+    _, fila_id, marcos, cartao, confirmar = _em_diagnostico_com_o_texto_enviado(
+        app, live_server, settings, abrir
+    )
+    pagina = marcos.pagina
+    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
+    confirmar.tap()
+    _esperar(pagina, lambda: len(retidas) == 1)
+    cartao.get_by_role("button", name="Mais ações da OS 9241").tap()
+    cartao.get_by_text("Colocar em espera").tap()
+    cartao.get_by_label("Observação").fill("Peça pedida")
+    componente(FilaService, app).alterar_prioridade(
+        fila_id, Prioridade.URGENTE, Ator("gerente", Papel.GERENTE)
+    )
+    pagina.wait_for_timeout(1500)  # the push is in, kept
+    rota, resposta = retidas.pop()
+    rota.fulfill(response=resposta)
+    frase = "Salvo. A OS mudou de novo depois do seu toque: a versão nova aparece quando você "
+    frase += "terminar."
+    expect(pagina.locator("#anuncios")).to_have_text(frase)
+    expect(cartao.locator(".mensagem", has_text=frase)).to_have_count(1)
+    expect(cartao.get_by_label("Observação")).to_have_value("Peça pedida")
+    assert marcos.erros == [], marcos.erros
+
+
 def test_texto_com_resposta_perdida_e_push_diz_uma_coisa_so(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
