@@ -298,6 +298,19 @@
         }
       }
     }
+    // A column redrawn whole (a reconnection, a new day, the forecast's summary) that leaves
+    // out a card someone is writing on, or whose change is on its way (it left this board
+    // meanwhile, or lies past the first page the redraw holds), keeps that node too, as a
+    // push that takes it away would: it goes once the person is done with it.
+    for (const t of doServidor ? tasks : []) {
+      if (!redesenho(t) || !t.fragment) continue;
+      for (const no of Array.from(t.target.children)) {
+        if (!no.matches("li.cartao[id]") || ids.has(no.id) || mantidos.has(no)) continue;
+        if (!(ocupado(no) || enviando(no))) continue;
+        mantidos.add(no);
+        pendentes.set(no.id, null);
+      }
+    }
     // A column redrawn whole keeps those nodes; the rest of it is replaced.
     for (let i = tasks.length - 1; i >= 0 && mantidos.size; i--) {
       const t = tasks[i];

@@ -14,6 +14,7 @@ from playwright.sync_api import Route, expect
 from scripts.os_standin import OSStandIn
 from tests.helpers import servidor_http
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
+from webapp.broker import RESSINCRONIZAR, Broker, Evento
 from webapp.clock import agora, duracao
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
@@ -362,6 +363,38 @@ def test_texto_salvo_com_resposta_atrasada_e_outro_texto_no_cartao(
     expect(pagina.locator("#anuncios")).to_have_text(frase)
     expect(cartao.locator(".mensagem", has_text=frase)).to_have_count(1)
     expect(cartao.get_by_label("Observação")).to_have_value("Peça pedida")
+    assert marcos.erros == [], marcos.erros
+
+
+def test_redesenho_inteiro_nao_leva_o_cartao_com_o_texto_a_caminho(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """On "Minhas ordens", the order given to Paula while Marcos's diagnosis is on its way
+    (answer slow), then the whole board redrawn (a reconnection, the forecast's summary): the
+    redraw, which no longer holds the card, took it away with the text, and the answer then
+    said nothing. The card stays until its answer, which says it was saved, then left."""
+    _, fila_id, marcos, cartao, confirmar = _em_diagnostico_com_o_texto_enviado(
+        app, live_server, settings, abrir, "/?mecanico=101"
+    )
+    pagina = marcos.pagina
+    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
+    confirmar.tap()
+    _esperar(pagina, lambda: len(retidas) == 1)
+    pagina.wait_for_timeout(1000)  # the push of this very step, kept
+    componente(FilaService, app).atribuir(fila_id, 102, Ator("gerente", Papel.GERENTE))
+    pagina.wait_for_timeout(1000)
+    componente(Broker, app)._publicar(Evento(RESSINCRONIZAR))  # the whole board again
+    pagina.wait_for_timeout(1500)
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
+    expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
+        "Junta do cabeçote vazando."
+    )
+    rota, resposta = retidas.pop()
+    rota.fulfill(response=resposta)
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(0)
+    expect(pagina.locator("#anuncios")).to_have_text(
+        "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro."
+    )
     assert marcos.erros == [], marcos.erros
 
 
