@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -277,6 +278,31 @@ def _em_diagnostico_com_o_texto_enviado(
     return api, fila_id, marcos, cartao, confirmar
 
 
+def _confirmar_com_a_resposta_retida(pagina, confirmar) -> Callable[[], None]:
+    """The step confirmed (a tap): it reaches the server and its answer is held until the
+    returned function lets it go."""
+    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
+    confirmar.tap()
+    _esperar(pagina, lambda: len(retidas) == 1)
+
+    def soltar() -> None:
+        rota, resposta = retidas.pop()
+        rota.fulfill(response=resposta)
+
+    return soltar
+
+
+def _salvo_e_saiu(marcos: Pessoa, fila_id: str) -> None:
+    """The late answer of a change saved on a card that has left this board since: the card
+    goes, and the page's line says it was saved, then left."""
+    pagina = marcos.pagina
+    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(0)
+    expect(pagina.locator("#anuncios")).to_have_text(
+        "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro."
+    )
+    assert marcos.erros == [], marcos.erros
+
+
 @pytest.mark.parametrize("espera_ms", [0, 1500])
 def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir, espera_ms: int
@@ -290,17 +316,14 @@ def test_texto_salvo_com_resposta_atrasada_mostra_a_versao_nova_e_diz_por_que(
         app, live_server, settings, abrir
     )
     pagina = marcos.pagina
-    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
-    confirmar.click()
-    _esperar(pagina, lambda: len(retidas) == 1)
+    soltar = _confirmar_com_a_resposta_retida(pagina, confirmar)
     pagina.wait_for_timeout(espera_ms)  # 1.5 s: the push of this very step comes first
     componente(FilaService, app).alterar_prioridade(
         fila_id, Prioridade.URGENTE, Ator("gerente", Papel.GERENTE)
     )
     versao = api.get(f"/fila-execucao/{fila_id}")["versao"]
     pagina.wait_for_timeout(1500)  # the push is in, kept
-    rota, resposta = retidas.pop()
-    rota.fulfill(response=resposta)
+    soltar()
     agora_ = marcos.cartao(fila_id, "AGUARDANDO")
     expect(agora_).to_have_attribute("data-versao", str(versao))
     expect(agora_).to_contain_text("Urgente")
@@ -321,19 +344,12 @@ def test_texto_salvo_com_resposta_atrasada_de_cartao_que_saiu_do_quadro(
         app, live_server, settings, abrir, "/?mecanico=101"
     )
     pagina = marcos.pagina
-    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
-    confirmar.tap()
-    _esperar(pagina, lambda: len(retidas) == 1)
+    soltar = _confirmar_com_a_resposta_retida(pagina, confirmar)
     componente(FilaService, app).atribuir(fila_id, 102, Ator("gerente", Papel.GERENTE))
     pagina.wait_for_timeout(1500)  # the push is in, kept
     expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(1)
-    rota, resposta = retidas.pop()
-    rota.fulfill(response=resposta)
-    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(0)
-    expect(pagina.locator("#anuncios")).to_have_text(
-        "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro."
-    )
-    assert marcos.erros == [], marcos.erros
+    soltar()
+    _salvo_e_saiu(marcos, fila_id)
 
 
 def test_texto_salvo_com_resposta_atrasada_e_outro_texto_no_cartao(
@@ -346,9 +362,7 @@ def test_texto_salvo_com_resposta_atrasada_e_outro_texto_no_cartao(
         app, live_server, settings, abrir
     )
     pagina = marcos.pagina
-    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
-    confirmar.tap()
-    _esperar(pagina, lambda: len(retidas) == 1)
+    soltar = _confirmar_com_a_resposta_retida(pagina, confirmar)
     cartao.get_by_role("button", name="Mais ações da OS 9241").tap()
     cartao.get_by_text("Colocar em espera").tap()
     cartao.get_by_label("Observação").fill("Peça pedida")
@@ -356,8 +370,7 @@ def test_texto_salvo_com_resposta_atrasada_e_outro_texto_no_cartao(
         fila_id, Prioridade.URGENTE, Ator("gerente", Papel.GERENTE)
     )
     pagina.wait_for_timeout(1500)  # the push is in, kept
-    rota, resposta = retidas.pop()
-    rota.fulfill(response=resposta)
+    soltar()
     frase = "Salvo. A OS mudou de novo depois do seu toque: a versão nova aparece quando você "
     frase += "terminar."
     expect(pagina.locator("#anuncios")).to_have_text(frase)
@@ -377,9 +390,7 @@ def test_redesenho_inteiro_nao_leva_o_cartao_com_o_texto_a_caminho(
         app, live_server, settings, abrir, "/?mecanico=101"
     )
     pagina = marcos.pagina
-    retidas = _reter_a_resposta(pagina, "**/passo/finalizar-diagnostico")
-    confirmar.tap()
-    _esperar(pagina, lambda: len(retidas) == 1)
+    soltar = _confirmar_com_a_resposta_retida(pagina, confirmar)
     pagina.wait_for_timeout(1000)  # the push of this very step, kept
     componente(FilaService, app).atribuir(fila_id, 102, Ator("gerente", Papel.GERENTE))
     pagina.wait_for_timeout(1000)
@@ -389,13 +400,8 @@ def test_redesenho_inteiro_nao_leva_o_cartao_com_o_texto_a_caminho(
     expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
         "Junta do cabeçote vazando."
     )
-    rota, resposta = retidas.pop()
-    rota.fulfill(response=resposta)
-    expect(pagina.locator(f'[id="cartao-{fila_id}"]')).to_have_count(0)
-    expect(pagina.locator("#anuncios")).to_have_text(
-        "Salvo. Depois do seu toque, a OS mudou e saiu deste quadro."
-    )
-    assert marcos.erros == [], marcos.erros
+    soltar()
+    _salvo_e_saiu(marcos, fila_id)
 
 
 def test_texto_com_resposta_perdida_e_push_diz_uma_coisa_so(
