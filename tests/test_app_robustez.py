@@ -23,6 +23,7 @@ from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
+from webapp.settings import LIMITE_CORPO
 from webapp.tokens import emitir
 
 
@@ -238,7 +239,7 @@ def test_iat_um_pouco_no_futuro_e_aceito(client: FlaskClient, settings) -> None:
 
 
 def test_413_fecha_a_conexao(api: Api) -> None:
-    r = api.post("/fila-execucao", data=b"{" + b" " * 70_000 + b"}",
+    r = api.post("/fila-execucao", data=b"{" + b" " * LIMITE_CORPO + b"}",
                  headers={"Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 413 and r.headers["Connection"] == "close"
 

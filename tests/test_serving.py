@@ -19,7 +19,7 @@ from tests.helpers import RAIZ, TOKEN_SERVICO, ambiente_do_app, gunicorn, regist
 from tests.paginas import csrf_de
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
-from webapp.settings import Settings
+from webapp.settings import LIMITE_CORPO, Settings
 from webapp.tokens import emitir
 
 
@@ -43,15 +43,15 @@ def _em_partes(corpo: bytes):
 
 
 def test_corpo_em_partes_acima_do_limite_da_413_sem_aplicar_nada(settings: Settings, app) -> None:
-    """A chunked body past 64 KiB is refused whole (413), as one that says its length: never
+    """A chunked body past 128 KiB is refused whole (413), as one that says its length: never
     cut at the limit and applied without its end. Under the limit, it is read as any."""
     with gunicorn(settings) as (url, _):
         token = emitir(settings, "teste", extra=TOKEN_SERVICO)
         cabecalhos = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        grande = b'{"ordem_servico_id": 880601}' + b" " * 70_000
+        grande = b'{"ordem_servico_id": 880601}' + b" " * LIMITE_CORPO
         r = requests.post(f"{url}/fila-execucao", data=_em_partes(grande), headers=cabecalhos,
                           timeout=10)  # fmt: skip
-        assert r.status_code == 413 and "64 KiB" in r.json()["detail"]
+        assert r.status_code == 413 and "128 KiB" in r.json()["detail"]
         assert requests.get(f"{url}/fila-execucao/ordem-servico/880601", headers=cabecalhos,
                             timeout=5).status_code == 404  # fmt: skip
         pequeno = b'{"ordem_servico_id": 880602}'
@@ -61,7 +61,7 @@ def test_corpo_em_partes_acima_do_limite_da_413_sem_aplicar_nada(settings: Setti
         assert r.headers["Cache-Control"] == "no-store"  # customers' data: never cached
         # Exactly at the limit: read as a body that says its length (it was refused).
         no_limite = b'{"ordem_servico_id": 880603}'
-        no_limite += b" " * (64 * 1024 - len(no_limite))
+        no_limite += b" " * (LIMITE_CORPO - len(no_limite))
         for enviado in (no_limite, _em_partes(no_limite)):
             r = requests.post(f"{url}/fila-execucao", data=enviado, headers=cabecalhos,
                               timeout=10)  # fmt: skip
@@ -108,7 +108,7 @@ def test_depois_de_um_413_a_conexao_ainda_serve(settings: Settings, app) -> None
     with gunicorn(settings) as (url, _):
         porta = int(url.rsplit(":", 1)[1])
         token = emitir(settings, "teste", extra=TOKEN_SERVICO)
-        corpo = b"{" + b" " * 70_000 + b"}"
+        corpo = b"{" + b" " * LIMITE_CORPO + b"}"
         with socket.create_connection(("127.0.0.1", porta), timeout=10) as conexao:
             conexao.sendall(
                 b"POST /fila-execucao HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -11,6 +11,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import BadHost, HTTPException, RequestEntityTooLarge
 
 from . import metrics
+from .settings import LIMITE_CORPO
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ MENSAGENS_HTTP = {
     403: "Acesso negado.",
     404: "Recurso não encontrado.",
     405: "Método não permitido para este endereço.",
-    413: "Corpo da requisição grande demais: o limite é 64 KiB.",
+    413: f"Corpo da requisição grande demais: o limite é {LIMITE_CORPO // 1024} KiB.",
     415: "Tipo de conteúdo não suportado: use application/json.",
     429: "Muitas requisições; aguarde um pouco.",
     500: "Erro interno. A equipe foi avisada pelos registros.",

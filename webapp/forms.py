@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .mongo import INT64_MAX
 from .text import filtro_de_formulario, milhares
@@ -111,9 +111,27 @@ class Inteiro(IntegerField):
 _INTEIRO = re.compile(r"[+-]?[0-9]+")
 
 
+class Faixa:
+    """A whole number from `minimo` to `maximo` (either may be None), else `mensagem`.
+    WTForms' NumberRange asks math.isnan first, and a number of 309 digits or more is too
+    large for a float: its OverflowError was a 500 where "grande demais" was due."""
+
+    def __init__(self, minimo: int | None = None, maximo: int | None = None, *, mensagem: str):
+        self.minimo, self.maximo, self.mensagem = minimo, maximo, mensagem
+
+    def __call__(self, form: Any, campo: Field) -> None:
+        numero = campo.data
+        if (
+            numero is None
+            or (self.minimo is not None and numero < self.minimo)
+            or (self.maximo is not None and numero > self.maximo)
+        ):
+            raise ValidationError(self.mensagem)
+
+
 class InteiroOpcional(Inteiro):
     """An optional whole number from `minimo` to `maximo` (Inteiro)."""
 
     def __init__(self, rotulo: str, minimo: int, maximo: int, mensagem: str, **opcoes: Any):
-        validadores = [Optional(), NumberRange(minimo, maximo, mensagem)]
+        validadores = [Optional(), Faixa(minimo, maximo, mensagem=mensagem)]
         super().__init__(rotulo, validadores, mensagem, **opcoes)

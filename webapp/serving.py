@@ -61,7 +61,7 @@ def escrever_erro(sock: Any, status: int, motivo: str, _mensagem: str) -> None:
 util.write_error = escrever_erro
 
 
-# A request's body (the app reads at most 64 KiB) must arrive within this many seconds of its
+# A request's body (the app reads at most LIMITE_CORPO) must arrive within this many seconds of its
 # headers; the headers within GUNICORN_PRAZO_CABECALHOS_S (gunicorn.conf.py's keepalive) of the
 # connection's opening or of the previous answer.
 PRAZO_CORPO_S = numero_do_ambiente("GUNICORN_PRAZO_CORPO_S", 15, 1, 600)

@@ -24,8 +24,11 @@ ALGORITMOS_ACEITOS = ("HS256", "HS384", "HS512")
 USO_TOKEN = "uso_token"
 CLAIMS_RESERVADAS = frozenset({"sub", "iss", "aud", "exp", "iat", "nbf", "role", USO_TOKEN})
 AMBIENTES = ("development", "test", "production")
-# The largest request body read (JSON API, forms): 413 past it, also in gunicorn's worker.
-LIMITE_CORPO = 64 * 1024
+# The largest request body read (JSON API, forms): 413 past it, also in gunicorn's worker. The
+# longest text a form or the API takes (10,000 characters) fits even when each is an emoji,
+# sent as 12 bytes (%F0%9F%94%A7 in a form, a surrogate pair's escapes in JSON): its length is
+# refused beside the field, with the text kept, never as a body too large.
+LIMITE_CORPO = 128 * 1024
 # HTTP calls one OS delivery attempt may make in turn (sincronizacao_os.dispatcher._enviar): the
 # OS's status when the last answer was lost, the PATCH, and the status again when it is refused.
 # A claim's lease (OS_LEASE_MS) must outlast them all, each at its full timeouts.

@@ -472,6 +472,17 @@ def test_json_malformado(api: Api) -> None:
     assert r.status_code == 400 and "JSON malformado" in r.json["detail"]
 
 
+def test_json_com_marca_de_ordem_de_bytes_e_lido(api: Api) -> None:
+    """A UTF-8 BOM before the body (some Windows clients send one) was "JSON malformado"."""
+    r = api.post(
+        "/fila-execucao",
+        data=b'\xef\xbb\xbf{"ordem_servico_id": 91090, "placa": "BOM1A23"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.json
+    assert api.get("/fila-execucao/ordem-servico/91090").json["placa"] == "BOM1A23"
+
+
 def test_tipo_de_conteudo_errado(api: Api) -> None:
     r = api.post(
         "/fila-execucao",
@@ -513,20 +524,20 @@ def test_campo_repetido_e_corpo_comprimido_sao_recusados(api: Api) -> None:
     assert r.status_code == 400 and r.json["detail"]
 
 
-def test_corpo_acima_de_64_kib_da_413(api: Api) -> None:
+def test_corpo_acima_de_128_kib_da_413(api: Api) -> None:
     fila_id = api.criar(70)["fila_id"]
     api.levar_ate(fila_id, "iniciar-diagnostico")
-    grande = '{"diagnostico": "' + "x" * (64 * 1024) + '"}'
+    grande = '{"diagnostico": "' + "x" * (128 * 1024) + '"}'
     r = api.post(
         f"/fila-execucao/{fila_id}/finalizar-diagnostico",
         data=grande,
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 413
-    assert "64 KiB" in r.json["detail"]
+    assert "128 KiB" in r.json["detail"]
     assert api.get(f"/fila-execucao/{fila_id}").json["status"] == "EM_DIAGNOSTICO"
     # Just under the limit is read (and refused by the schema for its length, not by size).
-    cabe = '{"diagnostico": "' + "x" * (60 * 1024) + '"}'
+    cabe = '{"diagnostico": "' + "x" * (124 * 1024) + '"}'
     r = api.post(
         f"/fila-execucao/{fila_id}/finalizar-diagnostico",
         data=cabe,

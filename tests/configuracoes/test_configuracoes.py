@@ -125,6 +125,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
         ("abc", "Use um número inteiro de 1 a 999"),
         ("2.5", "Use um número inteiro de 1 a 999"),
         ("5000", "Use um número inteiro de 1 a 999"),
+        ("9" * 400, "Use um número inteiro de 1 a 999"),  # past a float's range: it was a 500
     ],
 )
 def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):

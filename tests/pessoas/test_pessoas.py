@@ -83,7 +83,8 @@ def test_login_e_funcionario_unicos_pelos_indices(db: Database, pessoas: Pessoas
         ({"senha": "curta"}, "de 8 a 200 caracteres"),
         ({"senha": "s" * 201}, "de 8 a 200 caracteres"),  # the sign-in form takes 200
         ({"nome": "  "}, "Informe o nome"),
-        ({"funcionario_id": 0}, "inteiro positivo"),
+        ({"funcionario_id": 0}, "inteiro de 1 a 9.223.372.036.854.775.807"),
+        ({"funcionario_id": 2**63}, "inteiro de 1 a 9.223.372.036.854.775.807"),
     ],
 )
 def test_criar_recusa_campos_invalidos(

@@ -110,6 +110,8 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
         ({"funcionario_id": "-3"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"funcionario_id": "1_01"}, "funcionario_id", "Use um número inteiro positivo"),
         ({"funcionario_id": "١٠١"}, "funcionario_id", "Use um número inteiro positivo"),
+        # Past a float's range (309 digits and more): WTForms' NumberRange raised a 500 there.
+        ({"funcionario_id": "9" * 400}, "funcionario_id", "Use um número inteiro positivo"),
         ({"papel": "chefe"}, "papel", "Escolha inválida."),
         # A paste too long is refused with its reason (no maxlength cuts it in the browser).
         ({"nome": "Joana " * 20}, "nome", "Use no máximo 80 caracteres."),

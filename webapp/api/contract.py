@@ -3,6 +3,7 @@ declaration validates the request and feeds the OpenAPI document."""
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import re
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from ..errors import ErroHttp
+from ..settings import LIMITE_CORPO
 from .schemas import Erro, mensagem_validacao
 
 _DESCRICAO_ERROS = {
@@ -23,7 +25,7 @@ _DESCRICAO_ERROS = {
     403: "Sem permissão (o papel do token não pode isto, ou o token não tem papel)",
     404: "Não encontrado",
     409: "Conflito com o estado atual",
-    413: "Corpo grande demais (máximo 64 KiB)",
+    413: f"Corpo grande demais (máximo {LIMITE_CORPO // 1024} KiB)",
     415: "Tipo de conteúdo não suportado (use application/json)",
     422: "Idempotency-Key já usada nesta ordem para outro pedido (nada foi aplicado)",
     503: "Banco de dados indisponível",
@@ -162,6 +164,8 @@ def _sem_chave_repetida(bruto: bytes) -> None:
 
 def ler_corpo(modelo: type[BaseModel], opcional: bool) -> Any:
     bruto = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH raises 413 here
+    # RFC 8259 lets a reader ignore a UTF-8 byte order mark, which some Windows clients send.
+    bruto = bruto.removeprefix(codecs.BOM_UTF8)
     if not bruto.strip():
         if opcional:
             return modelo()

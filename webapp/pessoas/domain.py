@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..fila.domain import GESTORES, Ator, Papel
-from ..text import invisivel, limpar_texto
+from ..text import invisivel, limpar_texto, milhares
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
@@ -201,8 +201,10 @@ def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[s
             f"Papel inválido: “{papel}”. Use mecanico, gerente ou admin.", "papel"
         )
     if funcionario_id is not None and not 0 < funcionario_id < 2**63:
+        # Its range whole: a 20-digit number is positive, only too large to keep.
         raise UsuarioInvalido(
-            "O número de funcionário deve ser um inteiro positivo.", "funcionario_id"
+            f"O número de funcionário deve ser um inteiro de 1 a {milhares(2**63 - 1)}.",
+            "funcionario_id",
         )
     return nome, papel
 

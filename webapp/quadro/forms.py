@@ -18,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -34,7 +33,15 @@ from ..fila.fields import (
     ano_aceito,
 )
 from ..fila.plates import validar_placa
-from ..forms import NO_MAXIMO_INT64, Formulario, Inteiro, algarismos, ate, texto_obrigatorio
+from ..forms import (
+    NO_MAXIMO_INT64,
+    Faixa,
+    Formulario,
+    Inteiro,
+    algarismos,
+    ate,
+    texto_obrigatorio,
+)
 from ..mongo import INT64_MAX
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
@@ -47,10 +54,8 @@ class NovaOrdemForm(Formulario):
         [
             InputRequired("Informe o número da OS."),
             # Each bound says its own fault: a 0 or a -5 is not told about 2^63.
-            NumberRange(min=1, message="O número da OS deve ser um inteiro positivo."),
-            NumberRange(
-                max=INT64_MAX, message=f"O número da OS é grande demais {NO_MAXIMO_INT64}."
-            ),
+            Faixa(1, mensagem="O número da OS deve ser um inteiro positivo."),
+            Faixa(maximo=INT64_MAX, mensagem=f"O número da OS é grande demais {NO_MAXIMO_INT64}."),
         ],
     )
     prioridade = SelectField("Prioridade", choices=PRIORIDADES, default=Prioridade.NORMAL.value)
