@@ -218,3 +218,46 @@ def test_previsao_de_um_calculo_parado_some_do_quadro_e_da_tv_abertos(
         # reopen it, which htmx logs).
         erros = [e for e in pessoa.erros if not e.startswith("htmx:") and "net::" not in e]
         assert not erros, erros
+
+
+def test_cabecalho_com_calculo_parado_tira_a_previsao_dos_cartoes_abertos(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir, rapido
+) -> None:
+    """The process that computes stops: the board's header and the TV's footer turned to
+    "cálculo parado" (the clock's push), but the cards drawn before kept "Em risco", their
+    times and "Prometer" (which then said there was nothing to promise) until each p50 passed:
+    a whole Sunday on the TV. Now they go with the header's word, and come back with the next
+    recompute."""
+    api = ApiHttp(live_server, settings)
+    _, em_risco = _oficina(app, api)
+    recalcular(app)
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    cabecalho = gerente.pagina.locator("#em-risco-contagem")
+    linha = gerente.cartao(em_risco).locator(".previsao")
+    expect(linha.get_by_role("button", name="Prometer")).to_be_visible()
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = abrir(TV)
+    tv.pagina.goto(f"/painel?token={token}")
+    na_tv = tv.pagina.locator(f"#painel-cartao-{em_risco} .painel-previsao")
+    expect(na_tv).to_contain_text("Em risco")
+
+    # Its last run grows older than three intervals and the lease: nothing is written, the
+    # screens learn it from their clock's push.
+    parada_s = componente(PrevisaoQueries, app).parada_s
+    componente(Mongo, app).db.previsoes.update_one(
+        {"_id": "estado"}, {"$set": {"calculo.em": agora() - timedelta(seconds=parada_s + 60)}}
+    )
+    expect(cabecalho).to_have_text("Previsão: cálculo parado", timeout=PRAZO_TV)
+    expect(linha).to_be_hidden()
+    expect(tv.pagina.locator("#painel-carga")).to_contain_text(
+        "Previsão: cálculo parado", timeout=PRAZO_TV
+    )
+    expect(na_tv).to_be_hidden()
+    tv.pagina.screenshot(path=ARTEFATOS / "previsao-tv-calculo-parado.png")
+
+    recalcular(app)  # it runs again: the same lines are current once more
+    expect(cabecalho).to_have_text("Em risco: 1", timeout=PRAZO_TV)
+    expect(linha.get_by_role("button", name="Prometer")).to_be_visible()
+    expect(na_tv).to_contain_text("Em risco", timeout=PRAZO_TV)
+    for pessoa in (gerente, tv):
+        assert not [e for e in pessoa.erros if not e.startswith("htmx:")], pessoa.erros
