@@ -22,6 +22,7 @@ from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
+from webapp.pessoas.repository import PessoasRepository
 
 # "~" for the eye, "por volta de" for a screen reader.
 POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
@@ -176,7 +177,7 @@ def test_api_antes_do_primeiro_calculo_e_documentada(client, api: Api) -> None:
 
 
 def test_prometer_sem_javascript_registra_no_historico(
-    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str], entrar
 ) -> None:
     fila_id = oficina["em_risco"]
     previsao = _previsao(app, fila_id)
@@ -199,11 +200,24 @@ def test_prometer_sem_javascript_registra_no_historico(
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "adotou a previsão como promessa de entrega: de" in detalhe
     assert f"para {previsao.p80:%d/%m %H:%M}" in detalhe
-    # The same promise again: refused by the update itself, nothing written.
+    # The same tap again (a double tap, an answer lost on the way back): nothing written, and
+    # said as saved, as a step sent twice (it was an amber "Não é possível adotar...").
     de_novo = pessoas["gerente"].post(
         f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}, htmx=True
     )
-    assert de_novo.status_code == 409 and "já é esta" in de_novo.text
+    assert de_novo.status_code == 200
+    assert "Já estava salvo: Gabriela Gerente adotou a previsão como promessa" in de_novo.text
+    assert "Não é possível" not in de_novo.text
+    assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == len(item["historico"])
+    # Another manager with the same tap: refused, with who was first.
+    componente(PessoasRepository, app).criar("helena", "Helena Gerente", "senha-forte", "gerente")
+    outro = app.test_client()
+    assert entrar(outro, "helena", "senha-forte").status_code == 302
+    de_outro = Quadro(outro).post(
+        f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}, htmx=True
+    )
+    assert de_outro.status_code == 409 and "já é esta" in de_outro.text
+    assert "Gabriela Gerente adotou" in de_outro.text and "Já estava salvo" not in de_outro.text
     assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == len(item["historico"])
 
 
@@ -243,6 +257,14 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     assert "de cada 10 ordens como estas, mais de 2 ficam prontas só depois dela" in secao
     previsao = _previsao(app, oficina["em_risco"])
     assert f"Prometer {previsao.ate}" in secao and "hx-post" not in secao
+    # The promise and the forecast each with its day, to compare (the forecast's was left out
+    # when it was today, beside a promise that always had it).
+    promessa = componente(FilaQueries, app).obter(ObjectId(oficina["em_risco"]))["previsao_entrega"]
+    relogio = componente(Clock, app)
+    assert (
+        f"<td>{relogio.dia_e_hora(promessa)}</td>\n  <td>{relogio.dia_e_hora(previsao.p80)}</td>"
+        in secao
+    )
     resposta = gerente.client.post(
         f"/ordens/{oficina['em_risco']}/prometer",
         data={"csrf_token": gerente.token, "promessa": previsao.prometer, "voltar": "/indicadores"},
