@@ -28,10 +28,12 @@ def carregar(
     pausas=(),
     aprovar_no_reparo=False,
     extras=None,
+    promessas=(),
 ):
     """A finished order whose five waits/steps took `minutos` (raw, holds included), ending at
     `fim`. `pausas`: (stage index, minutes after that stage began, minutes on hold, ended by
-    "retomar" or by the next step[, reason: waiting for parts when left out])."""
+    "retomar" or by the next step[, reason: waiting for parts when left out]). `promessas`:
+    (instant, new promise) a manager adopted ("Prometer"), in their place among the steps."""
     inicio = fim - timedelta(minutes=sum(minutos))
     marcos = [inicio]
     for m in minutos:
@@ -48,7 +50,11 @@ def carregar(
     if aprovar_no_reparo:  # the OS service starts the repair and the approval is recorded then
         passos[2:4] = [(Acao.INICIAR_REPARO, {}, OS_SERVICO)]
         marcos = [*marcos[:3], marcos[4], marcos[5]]
+    promessas = sorted(promessas)
     for n, (acao, dados, ator) in enumerate(passos):
+        while promessas and promessas[0][0] < marcos[n + 1]:
+            em, promessa = promessas.pop(0)
+            fila.adotar_previsao(i, promessa, GERENTE, instante=em)
         for etapa, depois, duracao, retomar, *motivo in pausas:
             if etapa == n:
                 motivo = motivo[0] if motivo else MotivoPausa.AGUARDANDO_PECAS

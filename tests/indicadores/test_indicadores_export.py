@@ -158,3 +158,45 @@ def test_exportacao_com_token_de_gerente(app: Flask, gerente: FlaskClient, api: 
         "/indicadores/exportar.csv", query_string=PERIODO, headers=gerente_api.headers()
     )
     assert r.status_code == 200 and r.data == b"" and "GET" in r.headers["Allow"]
+
+
+def test_promessa_perdida_conta_com_outra_prometida_depois(
+    app: Flask, api: Api, gerente: FlaskClient
+) -> None:
+    """ "Prometer" on an order already late (its promise passed while it was open) rewrote the
+    promise it is measured against: finished after the first and before the new one, it
+    counted as on time, in the indicators and in the export. The first promise missed is kept
+    and counts; a promise renewed before it passed is the one that counts."""
+    fila = componente(FilaService, app)
+    fim = utc("2026-03-03T15:00")  # each order began at 14:10
+    primeira, nova = utc("2026-03-03T14:30"), utc("2026-03-03T18:00")
+    ids = {}
+    for os_id, prometida_em in ((21, "14:40"), (22, "14:20")):
+        ids[os_id] = carregar(
+            fila, os_id, "NORMAL", 101, fim, (10, 10, 10, 10, 10),
+            extras={"previsao_entrega": primeira},
+            promessas=[(utc(f"2026-03-03T{prometida_em}"), nova)],
+        )  # fmt: skip
+    # A second promise missed later keeps the first.
+    carregar(
+        fila, 23, "NORMAL", 101, fim + timedelta(hours=4), (10, 10, 10, 10, 10),
+        extras={"previsao_entrega": primeira},
+        promessas=[(utc("2026-03-03T17:40"), utc("2026-03-03T18:20")),
+                   (utc("2026-03-03T18:30"), utc("2026-03-03T20:00"))],
+    )  # fmt: skip
+    guardadas = {
+        d["ordem_servico_id"]: d.get("promessa_perdida")
+        for d in componente(Mongo, app).db.fila_execucao.find({"ordem_servico_id": {"$gt": 20}})
+    }
+    assert guardadas == {21: primeira, 22: None, 23: primeira}
+    dados = api.get("/indicadores", query_string=PERIODO).json
+    assert (dados["finalizadas_com_previsao"], dados["finalizadas_depois_da_previsao"]) == (3, 2)
+    # The export carries the promise each is measured against: imported, it counts the same.
+    linhas = ler(gerente.get("/indicadores/exportar.csv", query_string=PERIODO).data)
+    coluna = linhas[0].index("Previsão de entrega")
+    assert {linha[0]: linha[coluna] for linha in linhas[1:]} == {
+        "21": "03/03/2026 11:30", "22": "03/03/2026 15:00", "23": "03/03/2026 11:30",
+    }  # fmt: skip
+    # The finished card says the promise it missed, not the one it kept.
+    pagina = gerente.get(f"/ordens/{ids[21]}").text
+    assert "03/03/2026 11:30 (finalizada depois dela)" in pagina

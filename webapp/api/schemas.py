@@ -339,13 +339,18 @@ class Intervalos(BaseModel):
     total: Figura
 
 
+# How /indicadores counts a promise missed (fila.queries.PROMESSA_MEDIDA).
+DEPOIS_DA_PREVISAO = (
+    "Das que tinham previsão, as finalizadas depois dela (da primeira perdida com a ordem "
+    "aberta, se outra foi prometida depois que ela passou)"
+)
+
+
 class PorPrioridade(BaseModel):
     prioridade: Prioridade
     finalizadas: int
     finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
-    finalizadas_depois_da_previsao: int = Field(
-        description="Das que tinham previsão, as finalizadas depois dela"
-    )
+    finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
 
 
@@ -354,9 +359,7 @@ class PorMecanico(BaseModel):
     nome: str
     finalizadas: int
     finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
-    finalizadas_depois_da_previsao: int = Field(
-        description="Das que tinham previsão, as finalizadas depois dela"
-    )
+    finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
 
 
@@ -397,9 +400,7 @@ class Indicadores(BaseModel):
     percentil: str = Field(description="Definição dos percentis usados")
     finalizadas: int
     finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
-    finalizadas_depois_da_previsao: int = Field(
-        description="Das que tinham previsão, as finalizadas depois dela"
-    )
+    finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
     por_prioridade: list[PorPrioridade]
     por_mecanico: list[PorMecanico]

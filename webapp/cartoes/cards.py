@@ -386,8 +386,9 @@ def _cartao(item: Mapping[str, Any], ctx: Contexto) -> Cartao:
     pausa = item.get("pausa")
     em_pausa = max(0.0, (instante - pausa["desde"]).total_seconds()) if pausa else 0.0
     mecanico_id = item.get("mecanico_responsavel_id")
-    previsao = item.get("previsao_entrega")
     finalizada = item["status"] == Status.FINALIZADA
+    # Finished: the promise it is measured against, as /indicadores counts it.
+    previsao = domain.promessa_medida(item) if finalizada else item.get("previsao_entrega")
     fim = item.get("dta_fim_reparo") if finalizada else None
     sinc = _sincronizacao(item, ctx)
     limiares = stages.limiares_s(prioridade, ctx.limites_alerta)

@@ -32,6 +32,7 @@ from .preconditions import (
     Anterior,
     Cabe,
     Diferente,
+    PrimeiraPerdida,
     Requisito,
     SemEntrada,
     UmDe,
@@ -625,9 +626,22 @@ def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     )
 
 
+# The first promise an order missed while open, kept when a new one is made after it passed:
+# a finished order is measured against it (promessa_medida), so "Prometer" on a late order
+# never turns its miss into "on time" in /indicadores.
+PROMESSA_PERDIDA = "promessa_perdida"
+
+
+def promessa_medida(item: Mapping[str, Any]) -> datetime | None:
+    """The promise a finished order is measured against: the first it missed, else its own
+    (fila.queries.PROMESSA_MEDIDA says it to MongoDB)."""
+    return item.get(PROMESSA_PERDIDA) or item.get("previsao_entrega")
+
+
 def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     """A manager makes the forecast the order's new promised time (`previsao_entrega`): the
-    history's `de` is the promise stored until then (Anterior), `para` the new one."""
+    history's `de` is the promise stored until then (Anterior), `para` the new one. A promise
+    already missed is kept as PROMESSA_PERDIDA (the first one only)."""
     if not ano_aceito(promessa):
         raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
     if promessa <= agora:  # a forecast left over from a recompute that stopped
@@ -637,7 +651,11 @@ def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
     entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)
     return Mudanca(
         (NAO_FINALIZADA, mesma, HISTORICO_CABE),
-        {"previsao_entrega": promessa, "dta_atualizacao": agora},
+        {
+            "previsao_entrega": promessa,
+            PROMESSA_PERDIDA: PrimeiraPerdida("previsao_entrega", agora),
+            "dta_atualizacao": agora,
+        },
         [entrada],
     )
 

@@ -44,6 +44,16 @@ class SemEntrada:
 
 
 @dataclass(frozen=True)
+class PrimeiraPerdida:
+    """A stored value: `campo`'s value before the change when it was already past at `em` (a
+    promise missed while the order was open), unless the field it goes to already holds one
+    (the first missed is kept); read by the update itself, as Anterior."""
+
+    campo: str
+    em: Any  # the change's instant
+
+
+@dataclass(frozen=True)
 class Cabe:
     """The list field holds fewer than `maximo` entries (a document has a size limit)."""
 

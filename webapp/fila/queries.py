@@ -21,7 +21,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ..clock import em_ms
-from .domain import ABERTOS, IMPORTADA, MotivoPausa, Prioridade, Status
+from .domain import ABERTOS, IMPORTADA, PROMESSA_PERDIDA, MotivoPausa, Prioridade, Status
 from .fields import ANO_MAXIMO, ANO_MINIMO
 from .plates import normalizar_placa
 from .repository import (
@@ -113,6 +113,11 @@ def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
 
 def _presente(campo: str) -> dict[str, Any]:
     return {"$ne": [{"$ifNull": [f"${campo}", None]}, None]}
+
+
+# The promise a finished order is measured against (domain.promessa_medida): the first it
+# missed while open, else its own; null without one.
+PROMESSA_MEDIDA = {"$ifNull": [f"${PROMESSA_PERDIDA}", "$previsao_entrega", None]}
 
 
 def _duracao(intervalo: Intervalo) -> dict[str, Any]:
@@ -281,11 +286,11 @@ def pipeline_indicadores(de: datetime, ate: datetime, fuso: str) -> list[dict[st
     at once ($facet): percentiles overall, per priority and per mechanic; orders per day; sums
     and holds per priority and mechanic together."""
     dia = {"$dateToString": {"format": "%Y-%m-%d", "date": "$dta_fim_reparo", "timezone": fuso}}
-    # Finished after the promised time: true/false, null without one.
+    # Finished after the promised time (the first one missed): true/false, null without one.
     atrasou = {
         "$cond": [
-            _presente("previsao_entrega"),
-            {"$gt": ["$dta_fim_reparo", "$previsao_entrega"]},
+            {"$ne": [PROMESSA_MEDIDA, None]},
+            {"$gt": ["$dta_fim_reparo", PROMESSA_MEDIDA]},
             None,
         ]
     }
@@ -327,6 +332,8 @@ def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
             "$project": {
                 "_id": 0,
                 **{c: 1 for c in CAMPOS_EXPORTACAO},
+                # The promise it is measured against: imported, it counts as it did here.
+                "previsao_entrega": PROMESSA_MEDIDA,
                 "d": DURACOES,
                 "e": ESPERAS["total"],
             }

@@ -27,6 +27,7 @@ from .preconditions import (
     Anterior,
     Cabe,
     Diferente,
+    PrimeiraPerdida,
     Requisito,
     SemEntrada,
     UmDe,
@@ -679,6 +680,16 @@ def _entrada_historico(entrada: dict[str, Any], instante: datetime | None = None
     return {"$mergeObjects": [_valor(fixos, instante), lidos]}
 
 
+def _campo(campo: str, valor: Any, instante: datetime | None) -> Any:
+    """A changed field's pipeline value (_valor), or a PrimeiraPerdida read by the update."""
+    if not isinstance(valor, PrimeiraPerdida):
+        return _valor(valor, instante)
+    antes = f"${valor.campo}"
+    passou = {"$and": [{"$ne": [{"$ifNull": [antes, None]}, None]},
+                       {"$lt": [antes, _valor(valor.em, instante)]}]}  # fmt: skip
+    return {"$ifNull": [f"${campo}", {"$cond": [passou, antes, "$$REMOVE"]}]}
+
+
 def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
     """A change as ONE pipeline update: the hold's seconds to its stage (when the change ends
     holds), the change's fields, its history and its events, then the recomputed `os_sync`,
@@ -700,7 +711,7 @@ def atualizacao(mudanca: Mudanca) -> list[dict[str, Any]]:
         etapas.append({"$set": {AGORA: {"$max": [{"$literal": instante}, "$dta_atualizacao"]}}})
     if mudanca.encerra_pausa is not None:
         etapas.append({"$set": acumular_pausas(_valor(mudanca.encerra_pausa, instante))})
-    passo = {campo: _valor(valor, instante) for campo, valor in mudanca.campos.items()}
+    passo = {campo: _campo(campo, valor, instante) for campo, valor in mudanca.campos.items()}
     passo["versao"] = {"$add": [{"$ifNull": ["$versao", 0]}, 1]}
     if mudanca.historico:
         novas = [_entrada_historico(e, instante) for e in mudanca.historico]
