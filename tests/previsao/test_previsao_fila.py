@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
-from webapp.previsao.calendar import epoch
-from webapp.previsao.domain import Abertas, Historico
+from webapp.previsao.calendar import Calendario, epoch
+from webapp.previsao.domain import FORA_DO_HORARIO, Abertas, Historico
 from webapp.previsao.forecast import Configuracao, prever
+from webapp.previsao.model import no_horario
 
 AGORA = local(2026, 11, 11, 9)  # a Wednesday morning
 SEM_CHEGADAS = Configuracao(chegadas=False)
@@ -345,3 +346,17 @@ def test_quem_nao_e_mecanico_em_servico_termina_o_carro_e_nao_pega_outro(cal, hi
     assert sum(b[i] - a[i] for i in range(2, 8)) > 6 * HORA
     sozinha = prever(cal, hist, ordens, [], AGORA, SEM_CHEGADAS, fora=[99])
     assert (sozinha.motivo, sozinha.previsoes) == ("nenhum mecânico em serviço", ())
+
+
+def test_horario_que_nao_e_o_da_oficina_nao_inventa_horarios(cal, hist) -> None:
+    """A shop's hours set wrong (Saturdays only, over a history of weekdays): learned in working
+    time, every stage was nearly nothing and every finish months away ("pronto ~16/09/2028"),
+    at risk and promisable. No number then, and the reason; the shop's own hours forecast."""
+    ordens = abertas(aberta(1, NORMAL, (AGORA - timedelta(hours=1),)))
+    sabado = Calendario.de_config("sab 08:00-12:00", "", "America/Sao_Paulo")
+    resultado = prever(sabado, hist, ordens, [7], AGORA, SEM_CHEGADAS)
+    assert (resultado.motivo, resultado.previsoes) == (FORA_DO_HORARIO, ())
+    assert resultado.base_ordens == 300  # what it rests on is still said
+    assert no_horario(cal, hist) == 1.0 and no_horario(sabado, hist) < 0.3
+    certo = prever(cal, hist, ordens, [7], AGORA, SEM_CHEGADAS)
+    assert certo.motivo is None and len(certo.previsoes) == 1

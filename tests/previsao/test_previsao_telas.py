@@ -384,6 +384,27 @@ def test_sem_mecanico_ativo_a_ordem_diz_o_que_falta(
     )
 
 
+def test_horario_errado_diz_o_que_conferir_e_nao_mostra_horario(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], make_app
+) -> None:
+    """HORARIO_FUNCIONAMENTO set to Saturdays only over a history of weekdays: "pronto
+    ~16/09/2028" on the cards, at risk and promisable. Now no time, and what to check."""
+    historico(app, 40)  # laid on the default hours, Monday to Saturday
+    fila_id = api.criar(1001, previsao_entrega=_iso(agora() + timedelta(hours=3)))["fila_id"]
+    assert recalcular(make_app(horario_funcionamento="sab 08:00-12:00")).motivo == (
+        "histórico fora do horário de funcionamento"
+    )
+    pagina = pessoas["gerente"].pagina()
+    assert "Previsão: histórico fora do horário de funcionamento" in pagina
+    assert not PRONTO.search(pagina) and "Prometer" not in pagina
+    detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "caem quase todos fora do horário configurado; confira HORARIO_FUNCIONAMENTO" in detalhe
+    previsao = api.get(f"/fila-execucao/{fila_id}").json["previsao_conclusao"]
+    assert (previsao["p50"], previsao["p80"], previsao["base_ordens"]) == (None, None, 40)
+    assert recalcular(app).motivo is None  # the shop's own hours: times again
+    assert PRONTO.search(cartao_html(pessoas["gerente"].pagina(), fila_id))
+
+
 def test_gerente_que_inicia_um_carro_nao_conta_como_mais_um_mecanico(
     app: Flask, api: Api, pessoas: dict[str, Quadro]
 ) -> None:

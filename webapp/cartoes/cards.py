@@ -16,7 +16,7 @@ from ..clock import dia_e_hora, duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
-from ..previsao.domain import PARADA, SEM_HISTORICO, SEM_MECANICOS
+from ..previsao.domain import FORA_DO_HORARIO, PARADA, SEM_HISTORICO, SEM_MECANICOS
 from ..previsao.queries import NENHUMA, Estado, Previsoes
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,11 @@ def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevi
         partes[0] += f"; {'é necessária' if minimo == 1 else 'são necessárias'} pelo menos {minimo}"
     elif estado.motivo == SEM_MECANICOS:
         partes = ["a previsão volta quando houver um mecânico ativo em Pessoas"]
+    elif estado.motivo == FORA_DO_HORARIO:
+        partes = [
+            "os diagnósticos e reparos das ordens finalizadas caem quase todos fora do horário "
+            "configurado; confira HORARIO_FUNCIONAMENTO e FERIADOS (avise quem cuida do sistema)"
+        ]
     elif estado.motivo == PARADA:
         partes = [
             "nenhum horário é mostrado até ela ser calculada de novo (avise quem cuida do sistema)"

@@ -162,6 +162,10 @@ class Resultado:
 SEM_HISTORICO = "sem histórico suficiente"
 SEM_MECANICOS = "nenhum mecânico em serviço"
 PARADA = "cálculo parado"  # the last recompute is too old to show (previsao.queries.Estado)
+# The history's diagnoses and repairs fall almost wholly outside HORARIO_FUNCIONAMENTO (e.g. the
+# shop's hours set to Saturdays only): learned in working time, every stage would be nearly 0
+# and every finish months away. A setting to check, not a number to show.
+FORA_DO_HORARIO = "histórico fora do horário de funcionamento"
 
 
 def previsoes(

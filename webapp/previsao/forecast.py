@@ -18,6 +18,7 @@ from .domain import (
     ESPERA_DIAGNOSTICO,
     ESPERA_REPARO,
     FIM,
+    FORA_DO_HORARIO,
     PRIORIDADES,
     REPARO,
     SEM_HISTORICO,
@@ -93,6 +94,8 @@ def prever(
     ficam = int(pessoas.size - saindo.sum())
     if not isinstance(modelo, Modelo):
         return Resultado(como_datetime(t), modelo, ficam, (), SEM_HISTORICO)
+    if modelo.no_horario < configuracao.parametros.minimo_no_horario:
+        return Resultado(como_datetime(t), modelo.ordens, ficam, (), FORA_DO_HORARIO)
     if ficam == 0:
         return Resultado(como_datetime(t), modelo.ordens, 0, (), SEM_MECANICOS)
     if len(abertas) == 0:

@@ -48,6 +48,11 @@ class Parametros:
     minimo_grupo: int = 30
     minimo_proprio: int = 300
     minimo_pausas: int = 5  # fewer finished holds in the whole history: holds are not modelled
+    # Less of the history's diagnoses and repairs than this share ran within the shop's hours
+    # at all (no_horario): the hours are not the shop's (FORA_DO_HORARIO). Low on purpose: only
+    # hours grossly wrong ("sab 08:00-12:00" over a week's work: 0.13) are refused; work laid
+    # round the clock still overlaps Monday to Saturday's 08:00-18:00 about 0.4 of the time.
+    minimo_no_horario: float = 0.25
     # An answer (or the end of a hold) that comes while the shop is closed is recorded within
     # this long after it opens; 0: take them as recorded, nights and weekends included.
     registro_s: float = 3_600.0
@@ -73,6 +78,21 @@ class Modelo:
     resposta_corrida: tuple[Distribuicao, ...]
     pausas_corridas: tuple[Distribuicao | None, ...]
     registro_s: float = 3_600.0  # Parametros.registro_s
+    no_horario: float = 1.0  # the share of the history's work within the hours (no_horario)
+
+
+def no_horario(calendario: Calendario, historico: Historico) -> float:
+    """The share of the history's diagnoses and repairs that ran at least partly within the
+    shop's hours: all of them, nearly, where the hours are the shop's (a mechanic works when
+    it is open; a repair may run on overnight, its start and end are still in the hours),
+    few where they are not. 1 without any."""
+    dentro = total = 0
+    for k in (DIAGNOSTICO, REPARO):
+        ini, fim = historico.instantes[:, k], historico.instantes[:, k + 1]
+        ok = np.isfinite(ini) & np.isfinite(fim) & (fim > ini)
+        total += int(ok.sum())
+        dentro += int(np.count_nonzero(calendario.uteis_entre(ini[ok], fim[ok]) > 0))
+    return dentro / total if total else 1.0
 
 
 def servico_e_pausa(
@@ -368,7 +388,7 @@ def ajustar(
         _chegadas(calendario, historico, agora, parametros.janela_dias),
         _perfil(calendario, historico, agora, parametros.janela_dias),
         _por_prioridade(obs.resposta_corrida, parametros, esticar=False), corridas,
-        parametros.registro_s,
+        parametros.registro_s, no_horario(calendario, historico),
     )  # fmt: skip
 
 
