@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -200,3 +200,22 @@ def test_mecanico_desativado_acorda_o_recalculo(make_app: Callable[..., Flask]) 
     assert componente(Mongo, app).db.previsoes.count_documents({"_id": {"$ne": ESTADO}}) == 0
     pessoas.definir_ativo("mecanico", True, gerente)
     _esperar(lambda: _previsao_de(app, 1001) is not None, prazo=6)
+
+
+def test_promessa_em_risco_que_passa_recalcula_na_hora(make_app: Callable[..., Flask]) -> None:
+    """An order at risk whose promise passes is late, not at risk: its card said both, and the
+    header counted it "Em risco", until the next recompute (PREVISAO_INTERVALO_S, 2 min by
+    default). The recompute now comes right after that promise."""
+    app = make_app(**RAPIDO)  # an interval of 10 min
+    componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
+    historico(app, 40)
+    trabalhador = componente(PrevisaoWorker, app)
+    _esperar(lambda: trabalhador.ultimo is not None)
+    api = Api(app.test_client(), componente(Settings, app))
+    promessa = datetime.now(UTC) + timedelta(seconds=4)
+    api.criar(1001, previsao_entrega=promessa.isoformat())  # its work takes hours: at risk
+    _esperar(lambda: (_previsao_de(app, 1001) or {}).get("em_risco"), prazo=6)
+    assert componente(PrevisaoQueries, app).estado().em_risco == 1
+    _esperar(lambda: componente(PrevisaoQueries, app).estado().em_risco == 0, prazo=8)
+    assert datetime.now(UTC) > promessa
+    assert not _previsao_de(app, 1001)["em_risco"]

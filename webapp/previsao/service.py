@@ -25,7 +25,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -107,6 +107,9 @@ class Resumo:
     motivo: str | None
     duracao_ms: float
     descartada: bool = False  # the lease was lost meanwhile: nothing written
+    # The soonest promise of an order at risk: when it passes, that order is late, not at
+    # risk, and the header's count must say so (the worker recomputes then).
+    proxima_virada: datetime | None = None
 
     def __str__(self) -> str:
         if self.descartada:
@@ -230,7 +233,13 @@ class PrevisaoService:
         if not self.repo.gravar(novas, remover, estado, calculo, dono):
             return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         self.gravou()
+        viradas = [
+            promessa
+            for p in resultado.previsoes
+            if p.em_risco and (promessa := ordens[p.ordem_servico_id][1]) is not None
+        ]
         resumo = self._resumo(resultado, len(novas), len(remover), duracao_ms, len(abertas))
+        resumo = replace(resumo, proxima_virada=min(viradas, default=None))
         log.info("previsão recalculada: %s", resumo, extra={"duracao_ms": duracao_ms})
         return resumo
 

@@ -116,9 +116,14 @@ class PrevisaoWorker(LacoDeFundo):
         if lease is None:
             return False
         self._pedidos = self.queries.pedidos()
-        self.service.recalcular(ainda_dono=self._e_dono, dono=self.dono)
+        resumo = self.service.recalcular(ainda_dono=self._e_dono, dono=self.dono)
         self.ultimo = time.monotonic()
         self._devido = self.ultimo + self.settings.previsao_intervalo_s
+        if resumo.proxima_virada is not None:
+            # Right after an at-risk order's promise passes (a second's margin): it is late
+            # then, and the header's "Em risco" and the card must drop it, not two minutes on.
+            falta = (resumo.proxima_virada - resumo.calculada_em).total_seconds()
+            self._devido = min(self._devido, self.ultimo + max(falta, 0.0) + 1.0)
         return False
 
     def espera_s(self) -> float:
