@@ -233,10 +233,12 @@ class PrevisaoService:
         if not self.repo.gravar(novas, remover, estado, calculo, dono):
             return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         self.gravou()
-        viradas = [
+        viradas = [  # (at risk only while its promise is ahead: never a recompute a second)
             promessa
             for p in resultado.previsoes
-            if p.em_risco and (promessa := ordens[p.ordem_servico_id][1]) is not None
+            if p.em_risco
+            and (promessa := ordens[p.ordem_servico_id][1]) is not None
+            and promessa > resultado.calculada_em
         ]
         resumo = self._resumo(resultado, len(novas), len(remover), duracao_ms, len(abertas))
         resumo = replace(resumo, proxima_virada=min(viradas, default=None))
