@@ -43,6 +43,39 @@
     marcarAba(coluna.dataset.status);
   }
 
+  // Following a card after its answer moves the view (to its new column, up the page to its
+  // place there): a double tap's second tap, already on its way, landed on whatever came under
+  // the finger: the next car's "Iniciar diagnóstico", a plate's link to its page. For a moment
+  // after such a jump, a tap where the last one was is dropped; a tap elsewhere (on what the
+  // jump showed) acts, and so does a keyboard's Enter (on the focus, which the jump put on the
+  // card). quadro-vaga.js covers the cards sliding up under a finger that stays.
+  const GUARDA_MS = 1000;
+  const DEDO_PX = 40; // a second tap lands this close to the first
+  let ultimoToque = { x: NaN, y: NaN };
+  let salto = { em: -Infinity, x: NaN, y: NaN };
+
+  document.addEventListener("pointerdown", (evento) => {
+    ultimoToque = { x: evento.clientX, y: evento.clientY };
+  }, true);
+
+  function posicaoDaVista() {
+    const colunas = document.getElementById("quadro");
+    return `${window.scrollX},${window.scrollY},${colunas ? colunas.scrollLeft : 0}`;
+  }
+
+  function seguindo(mover) {
+    const antes = posicaoDaVista();
+    mover();
+    if (posicaoDaVista() !== antes) salto = { em: performance.now(), ...ultimoToque };
+  }
+
+  document.addEventListener("click", (evento) => {
+    if (evento.detail === 0 || performance.now() - salto.em >= GUARDA_MS) return;
+    if (Math.hypot(evento.clientX - salto.x, evento.clientY - salto.y) > DEDO_PX) return;
+    evento.preventDefault();
+    evento.stopImmediatePropagation();
+  }, true);
+
   // A button inside a message (a toast, a "not saved" notice) that does one thing.
   function botao(texto, aoTocar, rotulo) {
     const elemento = document.createElement("button");
@@ -139,12 +172,12 @@
         toast(texto, coluna, id, recusa);
         return;
       }
-      irPara(coluna);
+      seguindo(() => irPara(coluna));
       antes.coluna = coluna; // followed: a later version of the card is still in view
     }
     if (adiante) return;
     if (!cartao.contains(document.activeElement)) cartao.focus({ preventScroll: true });
-    cartao.scrollIntoView({ block: "nearest", inline: "nearest" });
+    seguindo(() => cartao.scrollIntoView({ block: "nearest", inline: "nearest" }));
   }
 
   // Nothing was saved, or nothing came: say so where it was tapped, with the same request one
@@ -199,7 +232,7 @@
     if (!vizinho) return;
     vizinho.focus({ preventScroll: true });
     // In view, as a keyboard's focus must be (the neighbour may sit above the screen).
-    vizinho.scrollIntoView({ block: "nearest", inline: "nearest" });
+    seguindo(() => vizinho.scrollIntoView({ block: "nearest", inline: "nearest" }));
   }
 
   document.addEventListener("htmx:before:request", (evento) => {

@@ -555,6 +555,50 @@ def test_no_tablet_em_pe_soltar_numa_aba_da_o_passo(
     assert gerente.erros == [], gerente.erros
 
 
+def test_toque_duplo_nao_cai_onde_a_vista_saltou(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A landscape tablet, a car far down "Aguardando": the answer takes the view up the page
+    to the card in "Em diagnóstico" (thousands of pixels), and the second tap of a double tap,
+    at the same spot, started whichever car came under the finger (a probe: two cars in
+    diagnosis, 361 ms apart, one nobody chose). A tap where the last one was, right after
+    such a jump, is dropped."""
+    api = ApiHttp(live_server, settings)
+    ids = [
+        api.post("/fila-execucao", {"ordem_servico_id": 9700 + n, "placa": f"SAL0A{n:02d}"})[
+            "fila_id"
+        ]
+        for n in range(26)
+    ]
+    pessoa = abrir({"width": 1280, "height": 800}, **TOQUE).entrar("mecanico", "mecanico123")
+    p = pessoa.pagina
+    alvo = ids[24]
+    botao = pessoa.cartao(alvo, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
+    botao.scroll_into_view_if_needed()
+    caixa = botao.bounding_box()
+    assert caixa
+    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
+    vista = "[scrollX, scrollY, document.getElementById('quadro').scrollLeft]"
+    antes = p.evaluate(vista)
+    p.touchscreen.tap(x, y)
+    p.wait_for_function(
+        "id => document.querySelector(`#cartoes-EM_DIAGNOSTICO > #cartao-${id}`)",
+        arg=alvo,
+        polling="raf",
+    )
+    assert p.evaluate(vista) != antes  # the view followed the card
+    p.touchscreen.tap(x, y)  # the second tap, where the first was
+    p.wait_for_timeout(1000)
+    emdiagnostico = [i for i in ids if api.get(f"/fila-execucao/{i}")["status"] != "AGUARDANDO"]
+    assert emdiagnostico == [alvo]
+    assert urlparse(p.url).path == "/", p.url  # no other order's page either
+    # A moment later a tap acts again.
+    outro = pessoa.cartao(ids[0], "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
+    outro.tap()
+    expect(pessoa.cartao(ids[0], "EM_DIAGNOSTICO")).to_have_count(1)
+    assert pessoa.erros == [], pessoa.erros
+
+
 @pytest.mark.parametrize("aparelho", ["tablet deitado", "desktop"])
 def test_toque_duplo_nao_cai_no_cartao_seguinte(
     live_server: str, settings: Settings, usuarios_demo, abrir, aparelho: str
