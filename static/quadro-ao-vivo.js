@@ -46,8 +46,12 @@
   // Said on a card kept while its person types: changed by someone else, or gone from this
   // board (removed, or now another mechanic's); the later push's words replace the earlier's.
   const MUDOU = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
+  // Which of the two this page cannot tell (the push says only that it is not here now), so
+  // both outcomes are said: still in the queue, the step is saved there (a mechanic may finish
+  // another's step); removed, the reason comes, with the text to copy.
   const SAIU = "Esta ordem saiu deste quadro enquanto você escrevia (removida, ou agora de " +
-    "outro mecânico). Ao confirmar, você vê por quê, e o que escreveu fica para copiar.";
+    "outro mecânico). Ao confirmar: se ela ainda estiver na fila, o passo é salvo nela; se " +
+    "não, você vê por quê, e o que escreveu fica para copiar.";
   function marcar(cartao, saiu) {
     cartao.classList.add("atualizado-fora");
     // A tap whose answer was lost already says, on the card, that the order changed after it
