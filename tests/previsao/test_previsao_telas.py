@@ -7,6 +7,7 @@ JavaScript too); and the pushes that carry a recompute to open boards and TVs.""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
+from webapp.previsao.cache import PrevisoesEmMemoria
 
 # "~" for the eye, "por volta de" for a screen reader.
 POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
@@ -394,6 +396,12 @@ def test_horario_errado_diz_o_que_conferir_e_nao_mostra_horario(
     assert recalcular(make_app(horario_funcionamento="sab 08:00-12:00")).motivo == (
         "histórico fora do horário de funcionamento"
     )
+    # Written by another process: this one's copy follows it through the change stream.
+    copia = componente(PrevisoesEmMemoria, app)
+    limite = time.monotonic() + 10
+    while (estado := copia.estado()) is None or estado.motivo is None:
+        assert time.monotonic() < limite, "a cópia da previsão não acompanhou"
+        time.sleep(0.05)
     pagina = pessoas["gerente"].pagina()
     assert "Previsão: histórico fora do horário de funcionamento" in pagina
     assert not PRONTO.search(pagina) and "Prometer" not in pagina

@@ -784,3 +784,26 @@ def test_o_tempo_tiquetaqueado_no_navegador_e_dito_como_o_servidor_diria(
                 10 * 365 * 86_400]  # fmt: skip
     no_navegador = pagina.evaluate("(s) => s.map((x) => window.oficinaDuracao(x))", segundos)
     assert no_navegador == [duracao(s) for s in segundos]
+
+
+def test_cartoes_de_mostrar_mais_ficam_depois_do_proprio_toque(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A probe: 45 waiting, "Mostrar mais" loads the last 5, and the manager's own "Iniciar
+    diagnóstico" on one of them took the column back to its first 40 ("Mostrar mais (4)")."""
+    fila = componente(FilaService, app)
+    gerente_ator = Ator("teste", Papel.GERENTE)
+    for n in range(45):
+        fila.adicionar(9700 + n, gerente_ator, Prioridade.NORMAL, {}, instante=agora())
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    cartoes = p.locator("#cartoes-AGUARDANDO > li.cartao")
+    expect(cartoes).to_have_count(40)
+    p.locator("#mais-AGUARDANDO a").click()
+    expect(cartoes).to_have_count(45)
+    ultimo = cartoes.last
+    ultimo.get_by_role("button", name="Iniciar diagnóstico").click()
+    expect(p.locator("#cartoes-EM_DIAGNOSTICO > li.cartao")).to_have_count(1)
+    p.wait_for_timeout(2000)
+    expect(cartoes).to_have_count(44)
+    expect(p.locator("#mais-AGUARDANDO a")).to_have_count(0)
