@@ -49,7 +49,7 @@
   // after such a jump, a tap where the last one was is dropped; a tap elsewhere (on what the
   // jump showed) acts, and so does a keyboard's Enter (on the focus, which the jump put on the
   // card). quadro-vaga.js covers the cards sliding up under a finger that stays.
-  const GUARDA_MS = 1000;
+  const GUARDA_MS = 1500; // by the tap's own time: a busy tablet runs its handler later
   const DEDO_PX = 40; // a second tap lands this close to the first
   let ultimoToque = { x: NaN, y: NaN };
   let salto = { em: -Infinity, x: NaN, y: NaN };
@@ -70,7 +70,7 @@
   }
 
   document.addEventListener("click", (evento) => {
-    if (evento.detail === 0 || performance.now() - salto.em >= GUARDA_MS) return;
+    if (evento.detail === 0 || evento.timeStamp - salto.em >= GUARDA_MS) return;
     if (Math.hypot(evento.clientX - salto.x, evento.clientY - salto.y) > DEDO_PX) return;
     evento.preventDefault();
     evento.stopImmediatePropagation();
