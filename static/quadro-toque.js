@@ -46,13 +46,14 @@
   // Following a card after its answer moves the view (to its new column, up the page to its
   // place there): a double tap's second tap, already on its way, landed on whatever came under
   // the finger: the next car's "Iniciar diagnóstico", a plate's link to its page. For a moment
-  // after such a jump, a tap where the last one was is dropped; a tap elsewhere (on what the
-  // jump showed) acts, and so does a keyboard's Enter (on the focus, which the jump put on the
-  // card). quadro-vaga.js covers the cards sliding up under a finger that stays.
+  // after such a jump, a tap where the last one was, the view still where the jump left it, is
+  // dropped; a tap elsewhere (on what the jump showed), or after the person scrolled, acts, and
+  // so does a keyboard's Enter (on the focus, which the jump put on the card). quadro-vaga.js
+  // covers the cards sliding up under a finger that stays.
   const GUARDA_MS = 1500; // by the tap's own time: a busy tablet runs its handler later
   const DEDO_PX = 40; // a second tap lands this close to the first
   let ultimoToque = { x: NaN, y: NaN };
-  let salto = { em: -Infinity, x: NaN, y: NaN };
+  let salto = { em: -Infinity, x: NaN, y: NaN, vista: "" };
 
   document.addEventListener("pointerdown", (evento) => {
     ultimoToque = { x: evento.clientX, y: evento.clientY };
@@ -66,12 +67,14 @@
   function seguindo(mover) {
     const antes = posicaoDaVista();
     mover();
-    if (posicaoDaVista() !== antes) salto = { em: performance.now(), ...ultimoToque };
+    const depois = posicaoDaVista();
+    if (depois !== antes) salto = { em: performance.now(), ...ultimoToque, vista: depois };
   }
 
   document.addEventListener("click", (evento) => {
     if (evento.detail === 0 || evento.timeStamp - salto.em >= GUARDA_MS) return;
     if (Math.hypot(evento.clientX - salto.x, evento.clientY - salto.y) > DEDO_PX) return;
+    if (posicaoDaVista() !== salto.vista) return; // scrolled since: aimed at what it shows
     evento.preventDefault();
     evento.stopImmediatePropagation();
   }, true);
