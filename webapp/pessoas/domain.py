@@ -15,6 +15,9 @@ from ..fila.domain import GESTORES, Ator, Papel
 from ..text import invisivel, limpar_texto, milhares
 
 PAPEIS = (Papel.MECANICO, Papel.GERENTE, Papel.ADMIN)  # people; SERVICO is for integrations
+# The largest employee number: MongoDB's largest integer (mongo.INT64_MAX; these rules import
+# no driver).
+FUNCIONARIO_MAXIMO = 2**63 - 1
 ROTULOS_PAPEL = {Papel.MECANICO: "Mecânico", Papel.GERENTE: "Gerente", Papel.ADMIN: "Administrador"}
 
 
@@ -200,10 +203,10 @@ def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[s
         raise UsuarioInvalido(
             f"Papel inválido: “{papel}”. Use mecanico, gerente ou admin.", "papel"
         )
-    if funcionario_id is not None and not 0 < funcionario_id < 2**63:
+    if funcionario_id is not None and not 0 < funcionario_id <= FUNCIONARIO_MAXIMO:
         # Its range whole: a 20-digit number is positive, only too large to keep.
         raise UsuarioInvalido(
-            f"O número de funcionário deve ser um inteiro de 1 a {milhares(2**63 - 1)}.",
+            f"O número de funcionário deve ser um inteiro de 1 a {milhares(FUNCIONARIO_MAXIMO)}.",
             "funcionario_id",
         )
     return nome, papel
