@@ -392,8 +392,26 @@ def test_prometer_um_horario_que_ja_passou_e_recusado() -> None:
     promise already missed ("de 07/12 07:08 para 05/12 11:00", at once "atrasada")."""
     agora_ = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
     with pytest.raises(domain.DadosInvalidos, match="já passou: nada foi prometido"):
-        domain.planejar_adocao(agora_ - timedelta(hours=23), "gerente", agora_)
+        domain.planejar_promessa(agora_ - timedelta(hours=23), "gerente", agora_)
     with pytest.raises(domain.DadosInvalidos):
-        domain.planejar_adocao(agora_, "gerente", agora_)
-    mudanca = domain.planejar_adocao(agora_ + timedelta(minutes=1), "gerente", agora_)
+        domain.planejar_promessa(agora_, "gerente", agora_, domain.Acao.ADOTAR_PREVISAO)
+    mudanca = domain.planejar_promessa(
+        agora_ + timedelta(minutes=1), "gerente", agora_, domain.Acao.ADOTAR_PREVISAO
+    )
     assert mudanca.campos["previsao_entrega"] == agora_ + timedelta(minutes=1)
+
+
+def test_previsao_digitada_ou_tirada() -> None:
+    """A manager's typed promise: stored in UTC to the millisecond, from whatever was there
+    (read by the update); cleared with None, which an order already without one refuses."""
+    agora_ = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    nova = agora_ + timedelta(hours=3, microseconds=1500)
+    mudanca = domain.planejar_promessa(nova, "gerente", agora_)
+    assert mudanca.campos["previsao_entrega"] == agora_ + timedelta(hours=3, milliseconds=1)
+    assert mudanca.historico[0]["acao"] == domain.Acao.ALTERAR_PROMESSA
+    tirada = domain.planejar_promessa(None, "gerente", agora_)
+    assert tirada.campos["previsao_entrega"] is None
+    mesma = next(r for r in tirada.requisitos if r.campo == "previsao_entrega")
+    assert mesma.motivo == "a ordem já está sem previsão de entrega"
+    assert not mesma.atendido({"previsao_entrega": None}) and not mesma.atendido({})
+    assert mesma.atendido({"previsao_entrega": nova})

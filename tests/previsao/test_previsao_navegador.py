@@ -112,6 +112,46 @@ def test_prometer_sem_javascript(
     assert api.get(f"/fila-execucao/{em_risco}")["historico"][-1]["acao"] == "adotar_previsao"
 
 
+def test_gerente_digita_a_previsao_de_entrega_no_mais(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The customer agreed to another time: the manager types it in the card's "Mais…"; a
+    time already past is refused beside the field, with the focus there; the card and a
+    mechanic's open board show the new promise."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 1010, "placa": "DIG1T00"})["fila_id"]
+    gerente = abrir(TABLET, has_touch=True, is_mobile=True).entrar("gerente", "gerente123")
+    mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    cartao = gerente.cartao(fila_id)
+    cartao.get_by_role("button", name="Mais ações da OS 1010").click()
+    cartao.locator("summary", has_text="Previsão de entrega").click()
+    campo = cartao.get_by_label("Nova previsão de entrega")
+    fuso = componente(Clock, app).fuso
+    ontem = (agora() - timedelta(days=1)).astimezone(fuso)
+    campo.fill(ontem.strftime("%Y-%m-%dT%H:%M"))
+    cartao.get_by_role("button", name="Salvar previsão de entrega").click()
+    erro = cartao.locator(".erro-campo")
+    expect(erro).to_contain_text(f"Este horário ({ontem:%d/%m/%Y %H:%M}) já passou")
+    expect(cartao.get_by_label("Nova previsão de entrega")).to_be_focused()
+    gerente.pagina.screenshot(path=ARTEFATOS / "previsao-digitada-recusa.png")
+    assert api.get(f"/fila-execucao/{fila_id}")["previsao_entrega"] is None
+
+    amanha = (agora() + timedelta(days=1)).astimezone(fuso).replace(hour=17, minute=30)
+    cartao.get_by_label("Nova previsão de entrega").fill(amanha.strftime("%Y-%m-%dT%H:%M"))
+    cartao.get_by_role("button", name="Salvar previsão de entrega").click()
+    expect(cartao.locator(".dados")).to_contain_text(f"Entrega {amanha:%d/%m} 17:30")
+    expect(gerente.pagina.locator("#anuncios")).to_contain_text(
+        "Gerente mudou a previsão de entrega da OS 1010"
+    )
+    expect(mecanico.cartao(fila_id).locator(".dados")).to_contain_text(
+        f"Entrega {amanha:%d/%m} 17:30", timeout=PRAZO_TV
+    )
+    assert api.get(f"/fila-execucao/{fila_id}")["historico"][-1]["acao"] == "alterar_promessa"
+    gerente.pagina.screenshot(path=ARTEFATOS / "previsao-digitada-tablet.png")
+    # The refusal's 400 is the browser's only console line.
+    assert [e for e in gerente.erros if "400" not in e] == [] and mecanico.erros == []
+
+
 def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:

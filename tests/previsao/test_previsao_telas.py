@@ -236,6 +236,34 @@ def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
     assert api.get(f"/fila-execucao/{fila_id}").json["historico"][-1]["acao"] != "adotar_previsao"
 
 
+def test_previsao_digitada_liga_e_desliga_o_risco(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """A promise typed by a manager ("Previsão de entrega" in "Mais…") is judged as any: past
+    the p80, the order is no longer at risk, at once and at the next recompute; before it, the
+    order on time becomes at risk at the next."""
+    fuso = componente(Clock, app).fuso
+    gerente = pessoas["gerente"]
+
+    def digitar(fila_id: str, instante: datetime) -> str:
+        texto = instante.astimezone(fuso).strftime("%Y-%m-%dT%H:%M")
+        resposta = gerente.post(
+            f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, htmx=True
+        )
+        assert resposta.status_code == 200, resposta.text
+        return cartao_html(resposta.text, fila_id)
+
+    em_risco, no_prazo = oficina["em_risco"], oficina["no_prazo"]
+    assert "Em risco" not in digitar(em_risco, _previsao(app, em_risco).p80 + timedelta(hours=1))
+    # A promise before the p80: the recompute the change asks for flags it (the risk is the
+    # core's, with its margin: never guessed by a card).
+    cedo = max(agora(), _previsao(app, no_prazo).p50) + timedelta(minutes=2)
+    digitar(no_prazo, cedo)
+    assert recalcular(app).em_risco == 1
+    assert not _previsao(app, em_risco).em_risco and _previsao(app, no_prazo).em_risco
+    assert "Em risco" in cartao_html(gerente.pagina(), no_prazo)
+
+
 def test_mecanico_nao_promete(
     app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

@@ -148,7 +148,7 @@ class ListarParametros(BaseModel):
 class EntradaHistorico(BaseModel):
     acao: str
     # Statuses, priorities, hold reasons; mechanics' ids (int) on `atribuir`; promised times
-    # on `adotar_previsao` (a manager made the forecast the new promise).
+    # on `adotar_previsao` and `alterar_promessa` (a manager set the promise; null: cleared).
     de: Instante | str | int | None
     para: Instante | str | int | None
     por: str

@@ -551,10 +551,11 @@ def anuncio(
         para = labels.MOTIVOS_PAUSA.get(para, str(para)).lower()
     elif acao == Acao.ATRIBUIR:
         para = mecanicos.get(para, f"mecânico nº {para}")
-    elif acao == Acao.ADOTAR_PREVISAO and isinstance(para, datetime):
+    elif acao in domain.PROMESSAS and isinstance(para, datetime):
         para = dia_e_hora(para, fuso)
     quem = labels.autor(ultimo.get("por"), autores, inicio=True)
-    return labels.FRASES[acao].format(quem=quem, os=os_, para=para) + "."
+    frase = labels.PROMESSA_TIRADA if acao in domain.PROMESSAS and para is None else None
+    return (frase or labels.FRASES[acao]).format(quem=quem, os=os_, para=para) + "."
 
 
 def removida_por(

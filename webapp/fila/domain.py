@@ -176,6 +176,7 @@ class Acao(StrEnum):
     REENVIAR_OS = "reenviar_os"  # a manager retries a status the OS service refused
     ATRIBUIR = "atribuir"  # a manager assigns or reassigns the mechanic
     ADOTAR_PREVISAO = "adotar_previsao"  # a manager makes the forecast the new promised time
+    ALTERAR_PROMESSA = "alterar_promessa"  # a manager types the promised time, or clears it
 
 
 _TRABALHO = frozenset(
@@ -306,6 +307,9 @@ _TABELA = (
 PASSOS: dict[Acao, Passo] = {linha[0]: Passo(*linha) for linha in _TABELA}
 
 
+# The changes of an order's promised time (`previsao_entrega`) after its creation.
+PROMESSAS = frozenset({Acao.ADOTAR_PREVISAO, Acao.ALTERAR_PROMESSA})
+
 # For a refused change, the earlier changes that can have been in its way: a step refused
 # because someone took it or put the car on hold, a priority or promise already set, a resend
 # already done. Another change since (say a priority changed after the step that beat this
@@ -319,7 +323,7 @@ CAUSAS: dict[Acao, frozenset[Acao]] = {
     Acao.ATRIBUIR: frozenset(
         {Acao.ATRIBUIR, Acao.INICIAR_DIAGNOSTICO, Acao.INICIAR_REPARO, Acao.FINALIZAR_REPARO}
     ),
-    Acao.ADOTAR_PREVISAO: frozenset({Acao.CRIAR, Acao.ADOTAR_PREVISAO, Acao.FINALIZAR_REPARO}),
+    **dict.fromkeys(PROMESSAS, PROMESSAS | {Acao.CRIAR, Acao.FINALIZAR_REPARO}),
     Acao.REENVIAR_OS: frozenset({Acao.REENVIAR_OS}),
 }
 
@@ -339,12 +343,12 @@ def ja_feito(
     the order's). A tap sent again after its answer was lost on the way back (a tablet's Wi-Fi,
     a double tap) is then saved, not refused. None otherwise (a priority or an assignment sent
     again is simply set again, or refused)."""
-    if acao not in PASSOS and acao not in (Acao.PAUSAR, Acao.RETOMAR, Acao.ADOTAR_PREVISAO):
+    if acao not in PASSOS and acao not in (Acao.PAUSAR, Acao.RETOMAR, *PROMESSAS):
         return None
     entrada = causa(item.get("historico") or [], acao)
     if entrada is None or entrada.get("acao") != acao or entrada.get("por") != por:
         return None
-    if acao is Acao.ADOTAR_PREVISAO:
+    if acao in PROMESSAS:
         return entrada if entrada.get("para") == item.get("previsao_entrega") else None
     if acao is Acao.PAUSAR:
         nota = limpar_texto(dados.get("nota"), linhas=False) or None
@@ -638,17 +642,27 @@ def promessa_medida(item: Mapping[str, Any]) -> datetime | None:
     return item.get(PROMESSA_PERDIDA) or item.get("previsao_entrega")
 
 
-def planejar_adocao(promessa: datetime, por: str, agora: datetime) -> Mudanca:
-    """A manager makes the forecast the order's new promised time (`previsao_entrega`): the
-    history's `de` is the promise stored until then (Anterior), `para` the new one. A promise
-    already missed is kept as PROMESSA_PERDIDA (the first one only)."""
-    if not ano_aceito(promessa):
-        raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
-    if promessa <= agora:  # a forecast left over from a recompute that stopped
-        raise DadosInvalidos("A nova previsão de entrega já passou: nada foi prometido.")
-    promessa = como_guardado(promessa)
-    mesma = Requisito("previsao_entrega", Diferente(promessa), "a previsão de entrega já é esta")
-    entrada = _entrada(Acao.ADOTAR_PREVISAO, Anterior("previsao_entrega"), promessa, por, agora)
+def planejar_promessa(
+    promessa: datetime | None, por: str, agora: datetime, acao: Acao = Acao.ALTERAR_PROMESSA
+) -> Mudanca:
+    """A manager sets the order's promised time (`previsao_entrega`), typed (ALTERAR_PROMESSA,
+    None clears it) or the forecast made the promise (ADOTAR_PREVISAO): the history's `de` is
+    the promise stored until then (Anterior), `para` the new one. A promise already missed is
+    kept as PROMESSA_PERDIDA (the first one only)."""
+    if promessa is not None:
+        if not ano_aceito(promessa):
+            raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
+        if promessa <= agora:  # mistyped, or a forecast left over from a recompute that stopped
+            raise DadosInvalidos("A nova previsão de entrega já passou: nada foi prometido.")
+        promessa = como_guardado(promessa)
+    mesma = Requisito(
+        "previsao_entrega",
+        Diferente(promessa),
+        "a previsão de entrega já é esta"
+        if promessa
+        else "a ordem já está sem previsão de entrega",
+    )
+    entrada = _entrada(acao, Anterior("previsao_entrega"), promessa, por, agora)
     return Mudanca(
         (NAO_FINALIZADA, mesma, HISTORICO_CABE),
         {

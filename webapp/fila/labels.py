@@ -95,6 +95,7 @@ FAZER = {
     "reenviar_os": "reenviar ao sistema de OS",
     "atribuir": "atribuir o mecânico",
     "adotar_previsao": "adotar a previsão como promessa",
+    "alterar_promessa": "alterar a previsão de entrega",
 }
 
 # The history of an order, in words, after who did it ("Marcos iniciou o diagnóstico").
@@ -111,6 +112,7 @@ ACOES = {
     "reenviar_os": "reenviou ao sistema de OS",
     "atribuir": "atribuiu o mecânico",
     "adotar_previsao": "adotou a previsão como promessa de entrega",
+    "alterar_promessa": "alterou a previsão de entrega",
 }
 
 # A change as one sentence, for the board's status line and screen readers: who did what to which
@@ -129,7 +131,11 @@ FRASES = {
     "reenviar_os": "{quem} reenviou a {os} ao sistema de OS",
     "atribuir": "{quem} atribuiu a {os} a {para}",
     "adotar_previsao": "{quem} prometeu a {os} para {para}",
+    "alterar_promessa": "{quem} mudou a previsão de entrega da {os} para {para}",
 }
+# A promised time cleared (`alterar_promessa` to none): the history's `para`, and the sentence.
+SEM_PROMESSA = "nenhuma"
+PROMESSA_TIRADA = "{quem} tirou a previsão de entrega da {os}"
 
 # Who acted when it was not a person of the shop: the `por` of the history and of the people's
 # record, and how a sentence names them.

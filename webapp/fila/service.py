@@ -283,13 +283,36 @@ class FilaService:
         self, fila_id: FilaId, promessa: datetime, ator: Ator, *, instante: datetime | None = None
     ) -> dict[str, Any]:
         """A manager makes the forecast (`promessa`, what the screen showed) the order's new
-        promised time: one conditional update (the order is open and promised otherwise),
-        recorded in the history like any other change."""
+        promised time."""
+        return self._prometer(fila_id, promessa, ator, Acao.ADOTAR_PREVISAO, instante)
+
+    def alterar_promessa(
+        self,
+        fila_id: FilaId,
+        promessa: datetime | None,
+        ator: Ator,
+        *,
+        instante: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A manager types the order's new promised time (a customer agreed to another), or
+        clears it (None)."""
+        return self._prometer(fila_id, promessa, ator, Acao.ALTERAR_PROMESSA, instante)
+
+    def _prometer(
+        self,
+        fila_id: FilaId,
+        promessa: datetime | None,
+        ator: Ator,
+        acao: Acao,
+        instante: datetime | None,
+    ) -> dict[str, Any]:
+        """One conditional update (the order is open and promised otherwise), recorded in the
+        history like any other change."""
         oid = _oid(fila_id)
-        _permitir(ator, Acao.ADOTAR_PREVISAO)
+        _permitir(ator, acao)
         with _dados_validos():
-            mudanca = domain.planejar_adocao(promessa, ator.id, instante or agora())
-        return self._aplicar(oid, [mudanca], Acao.ADOTAR_PREVISAO, no_relogio=instante is None)
+            mudanca = domain.planejar_promessa(promessa, ator.id, instante or agora(), acao)
+        return self._aplicar(oid, [mudanca], acao, no_relogio=instante is None)
 
     def pausar(
         self,

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, NotFound
+from wtforms import DateTimeField
 
 from .. import errors
 from ..auth import exigir_gerente
@@ -43,6 +44,7 @@ from .forms import (
     NovaOrdemForm,
     PausaForm,
     PrioridadeForm,
+    PromessaForm,
     PrometerForm,
     RemoverForm,
 )
@@ -114,7 +116,12 @@ def _responder(
 
     `aberto`: the form that stays open when the change is refused (with its errors and what
     was typed, so nothing is lost)."""
-    valores = {k: v for k, v in form.data.items() if k != "csrf_token"}
+    # A time as it was typed (the field's text), as every other field: given back to its box.
+    valores = {
+        f.name: f._value() if isinstance(f, DateTimeField) else f.data
+        for f in form
+        if f.name != "csrf_token"
+    }
     if not form.validate():
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
         return _recusa(fila_id, {**estado, "mensagem": "Corrija o campo marcado."}, 400)
@@ -321,6 +328,11 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
         PrometerForm,
         lambda fila, i, f, ator: prometer_previsao(fila, i, f.promessa.data, ator),
     ),
+    # A manager types the promised time (the customer agreed to another), or clears it.
+    "promessa": (
+        lambda: PromessaForm(fuso=componente(Clock).fuso, agora=agora()),
+        lambda fila, i, f, ator: fila.alterar_promessa(i, f.promessa(), ator),
+    ),
 }
 
 
@@ -331,6 +343,7 @@ SO_GERENTE = {
     "atribuir": domain.Acao.ATRIBUIR,
     "reenviar-os": domain.Acao.REENVIAR_OS,
     "prometer": domain.Acao.ADOTAR_PREVISAO,
+    "promessa": domain.Acao.ALTERAR_PROMESSA,
 }
 
 

@@ -48,6 +48,12 @@ PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
 
 
+def _no_intervalo(instante: datetime) -> None:
+    """A promised time typed in a form: within the years the queue accepts."""
+    if not ano_aceito(instante):
+        raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+
+
 class NovaOrdemForm(Formulario):
     ordem_servico_id = Inteiro(
         "Número da OS",
@@ -92,9 +98,7 @@ class NovaOrdemForm(Formulario):
     def validate_previsao_entrega(self, campo: Any) -> None:
         if campo.data is None:
             return
-        instante = campo.data if self.fuso is None else campo.data.replace(tzinfo=self.fuso)
-        if not ano_aceito(instante):
-            raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+        _no_intervalo(campo.data if self.fuso is None else campo.data.replace(tzinfo=self.fuso))
 
     def previsao_confirmada(self, agora_local: datetime) -> bool:
         """A promised time already past is saved only when the person confirms it."""
@@ -225,6 +229,36 @@ class PrometerForm(Formulario):
         if valor.tzinfo is None or not ano_aceito(valor):
             raise ValidationError("A previsão mostrada não é uma data.")
         campo.data = valor
+
+
+class PromessaForm(Formulario):
+    """A manager types the order's new promised time (the customer agreed to another), in the
+    shop's zone; empty clears it. A time already past is refused beside the field (a
+    promise made now for before now would be late at once)."""
+
+    previsao_entrega = DateTimeLocalField(
+        labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+
+    def __init__(self, *args: Any, fuso: tzinfo, agora: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fuso = fuso
+        self.agora = agora
+
+    def validate_previsao_entrega(self, campo: Any) -> None:
+        if campo.data is None:
+            return
+        instante = campo.data.replace(tzinfo=self.fuso)
+        _no_intervalo(instante)
+        if instante <= self.agora:
+            raise ValidationError(
+                f"Este horário ({campo.data:%d/%m/%Y %H:%M}) já passou: escolha um depois de "
+                "agora, ou deixe em branco para ficar sem previsão."
+            )
+
+    def promessa(self) -> datetime | None:
+        data = self.previsao_entrega.data
+        return data.replace(tzinfo=self.fuso) if data else None
 
 
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).
