@@ -965,3 +965,40 @@ def test_passo_de_um_carro_que_saiu_de_minhas_ordens_e_dito(api: Api, pessoas) -
     anuncio = re.search(r'<hx-partial hx-target="#anuncios" hx-swap="innerHTML">([^<]*)<', r.text)
     assert anuncio and "OS 560 (MIN5A60)" in anuncio[1], r.text
     assert f'id="cartao-{fila_id}"' not in r.text  # not on his board any more
+
+
+def test_pagina_da_ordem_volta_ao_quadro_com_o_filtro(api: Api, pessoas) -> None:
+    """A mechanic on "Minhas ordens" (or anyone searching a plate) opens an order's page: its
+    "Voltar ao quadro", and its forms' redirects, keep that filter, and a removal from it goes
+    back to the filtered board, not the whole shop's."""
+    fila_id = api.criar(7101, placa="VLT1A01")["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico, gerente = pessoas["mecanico"], pessoas["gerente"]
+    detalhe = f"/ordens/{fila_id}?mecanico=101"
+    assert f'href="{detalhe}" class="placa"' in mecanico.pagina("/?mecanico=101")
+    assert f'href="/ordens/{fila_id}" class="placa"' in mecanico.pagina("/")
+    pagina = mecanico.pagina(detalhe)
+    assert (
+        f'<a href="/?mecanico=101#cartao-{fila_id}"><span aria-hidden="true">←</span> Voltar'
+        in pagina
+    )
+    # The job card's way back is the order's page, filter kept (and so on to the board).
+    ficha = mecanico.pagina(f"/ordens/{fila_id}/ficha?mecanico=101")
+    assert f'href="{detalhe}"><span aria-hidden="true">←</span> Voltar à ordem' in ficha
+    assert f'href="/ordens/{fila_id}/ficha?formato=80mm&amp;mecanico=101"' in ficha
+    # A search's text comes along, escaped; a filter that is no filter does not.
+    assert f'href="/?q=VLT1#cartao-{fila_id}"' in mecanico.pagina(f"/ordens/{fila_id}?q=VLT1")
+    assert f'href="/#cartao-{fila_id}"' in mecanico.pagina(f"/ordens/{fila_id}?mecanico=abc")
+    # A card an htmx answer or a push draws for that board carries it too.
+    resposta = gerente.post(
+        f"/ordens/{fila_id}/prioridade", {"prioridade": "ALTA"}, True, "/?mecanico=101"
+    )
+    assert f'href="{detalhe}" class="placa"' in resposta.text
+    # A plain POST from the page comes back to it, filter kept; a removal, to the board.
+    resposta = gerente.post(
+        f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}, pagina=detalhe
+    )
+    assert resposta.status_code == 303 and resposta.headers["Location"] == detalhe
+    versao = api.get(f"/fila-execucao/{fila_id}").json["versao"]
+    resposta = gerente.post(f"/ordens/{fila_id}/remover", {"versao": str(versao)}, pagina=detalhe)
+    assert resposta.status_code == 303 and resposta.headers["Location"] == "/?mecanico=101"

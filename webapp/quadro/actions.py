@@ -77,6 +77,11 @@ def _pagina_de_volta() -> str:
     return destino if destino == "/" or destino.startswith(PAGINAS) else "/"
 
 
+def _quadro_de(pagina: str) -> str:
+    """The board with the filter an order's page was opened from (its way back)."""
+    return url_for("quadro.index", **Filtros.de_url(pagina).args())
+
+
 def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Response:
     """Back to the page the form was on, at the card (the 303 of a plain POST). `ancorar`
     False: a field comes back with the focus (autofocus), which an #anchor would prevent; the
@@ -84,7 +89,7 @@ def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Resp
     own page (a 404 now)."""
     destino = _pagina_de_volta()
     if saiu and destino.startswith(f"/ordens/{fila_id}"):
-        destino = "/"
+        destino = _quadro_de(destino)
     ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     if destino.startswith("/indicadores"):
         # A promise adopted from the list of orders at risk, at the top of the page: the page
@@ -385,7 +390,7 @@ def remover(fila_id: str) -> Any:
         )
     flash(texto, "ok")
     destino = _pagina_de_volta()
-    return redirect("/" if destino.startswith("/ordens/") else destino, code=303)
+    return redirect(_quadro_de(destino) if destino.startswith("/ordens/") else destino, code=303)
 
 
 @bp.post("/situacao-os/reenviar/<fila_id>")

@@ -158,6 +158,7 @@ def render_mudancas(
         anuncio=anunciar,
         contagens_html=render_contagens(papel, filtros, ctx.previsoes.estado),
         com_csrf=not compartilhado,
+        filtros=filtros,
     )
 
 

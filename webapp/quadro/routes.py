@@ -260,6 +260,7 @@ def detalhe(fila_id: str) -> Any:
         estado=estados.get(fila_id, {}),
         mecanicos_ativos=mecanicos_do_pedido(),
         texto_perdido=perdido,
+        filtros=Filtros.de_args(request.args),  # the board it was opened from, for the way back
     )
 
 
@@ -285,6 +286,7 @@ def ficha(fila_id: str) -> Any:
         formatos=FORMATOS_FICHA,
         qr=qr_svg(endereco, f"Código QR da OS {item['ordem_servico_id']}: {endereco}"),
         endereco=endereco,
+        filtros=Filtros.de_args(request.args),
     )
 
 
