@@ -383,11 +383,39 @@ def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
     )
     r = importar(app, arquivo(tmp_path, curto))
     assert r.exit_code == 1
-    assert "Linha 2: “Cliente” longa demais (" in r.stderr
-    assert "(aspas abertas nesta linha sem fechar?)" in r.stderr
+    assert r.stderr.startswith(
+        "Linha 2: o CSV está malformado: aspas abertas nesta linha não se fecham até o fim do "
+        "arquivo\n"
+    ), r.stderr
+    # The quote still open on the last line, with one line after it: the next order was taken
+    # into the first one's customer, which fits, and the import said "1 ordem importada" (OS
+    # 4502 lost without a word).
+    ultima = "\n".join(
+        [f"{MINIMO};Cliente", linha_minima(app, 1, fim) + ';"abc', linha_minima(app, 2, fim) + ";x"]
+    )
+    r = importar(app, arquivo(tmp_path, ultima))
+    assert r.exit_code == 1 and "Linha 2: o CSV está malformado: aspas abertas" in r.stderr
+    assert fila(app).count_documents({}) == 0
+    # Closed lines later: the customer's one-line cell holds the lines between, said so.
+    fechada = "\n".join(
+        [
+            f"{MINIMO};Cliente",
+            linha_minima(app, 1, fim) + ';"abc',
+            linha_minima(app, 2, fim) + ';x"',
+            linha_minima(app, 3, fim) + ";Ana",
+        ]
+    )
+    r = importar(app, arquivo(tmp_path, fechada))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "Linha 2: “Cliente” tem quebra de linha (aspas abertas nesta linha sem fechar?)\n"
+    ), r.stderr
+    assert fila(app).count_documents({}) == 0
     # An open quote that swallows one line only: the record lacks that line's fields, and the
     # refusal names both lines and the quote (it said only "“Entrada na fila” está vazia").
-    uma = "\n".join([MINIMO, linha_minima(app, 1, fim), '"Oficina;ALTA', linha_minima(app, 4, fim)])
+    uma = "\n".join(
+        [MINIMO, linha_minima(app, 1, fim), '"Oficina;ALTA', linha_minima(app, 4, fim) + '"']
+    )
     r = importar(app, arquivo(tmp_path, uma))
     assert r.exit_code == 1
     assert (
@@ -1110,3 +1138,17 @@ def test_caminho_que_nao_e_um_arquivo_diz_por_que_em_portugues(app: Flask, tmp_p
         r = importar(app, caminho)
         assert r.exit_code == 1
         assert f"Erro: não foi possível ler {caminho}: {motivo}." in r.output
+
+
+def test_algarismos_de_outras_escritas_nao_sao_numeros(app: Flask, tmp_path) -> None:
+    """Python's int() and \\d read "٧" (Arabic-Indic 7) as 7: a mechanic's number, a date or
+    minutes written so came in as numbers the rest of the app refuses."""
+    fim = agora() - timedelta(days=1)
+    linha = linha_minima(app, 1, fim)
+    data = linha.split(";")[2]  # the entry, "dd/mm/aaaa hh:mm"
+    arabe = data.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    r = importar(app, arquivo(tmp_path, "\n".join([MINIMO, linha.replace(data, arabe, 1)])))
+    assert r.exit_code == 1 and "“Entrada na fila”: data inválida" in r.stderr, r.stderr
+    r = importar(app, arquivo(tmp_path, "\n".join([f"{MINIMO};Mecânico", f"{linha};٧"])))
+    assert r.exit_code == 0, r.stderr
+    assert fila(app).find_one({"ordem_servico_id": 1})["mecanico_responsavel_id"] is None

@@ -25,14 +25,16 @@ FORMATOS_DE_DATA = (
     "dd/mm/aaaa hh:mm, dd/mm/aaaa hh:mm:ss, aaaa-mm-dd hh:mm[:ss] "
     "ou ISO 8601 com fuso (2026-03-02T08:15:00-03:00)"
 )
-_DATA_BR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+# re.ASCII: \d is 0-9 only (Python's would take "٧" and other scripts' digits as numbers).
+_DATA_BR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _DATA_ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?"
+    r"(Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
 )
 # Up to 9 digits (about 1,900 years of minutes): a longer number is no stage, and float() would
 # make it inf.
-_MINUTOS = re.compile(r"\d{1,9}(?:[.,]\d{1,6})?")
+_MINUTOS = re.compile(r"\d{1,9}(?:[.,]\d{1,6})?", re.ASCII)
 # The export writes a text that starts with one of these behind a "'" (so Excel never runs it).
 _PROTEGIDOS = "=+-@\t\r"
 
@@ -94,12 +96,12 @@ def texto_de_pessoas(texto: str, coluna: str) -> str | None:
     board stores text."""
     if len(texto) > 1 and texto[0] == "'" and texto[1] in _PROTEGIDOS:
         texto = texto[1:]
+    if "\n" in texto or "\r" in texto:
+        # One line in the export: the next lines of the file taken into this cell by a quote
+        # opened here and never closed (the lines' own orders would be lost without a word).
+        raise Recusa(f"“{coluna}” tem quebra de linha (aspas abertas nesta linha sem fechar?)")
     if len(texto) > TEXTO_MAXIMO:
-        # Many lines of the file in one cell: a quote opened on this line and never closed.
-        dica = " (aspas abertas nesta linha sem fechar?)" if texto.count("\n") > 1 else ""
-        raise Recusa(
-            f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO}){dica}"
-        )
+        raise Recusa(f"“{coluna}” longa demais ({len(texto)} caracteres; máximo {TEXTO_MAXIMO})")
     return limpar_texto(texto, linhas=False)
 
 
@@ -153,12 +155,12 @@ def _offset(texto: str) -> str:
 
 # Whole minutes written with a thousands separator ("1.158"): read as a decimal point, say so
 # when the line then fails.
-MILHAR = re.compile(r"\d{1,3}(\.\d{3})+")
+MILHAR = re.compile(r"\d{1,3}(\.\d{3})+", re.ASCII)
 
 
 # Minutes with thousands grouped and decimals, the two marks different ("1.152,0" as a
 # Brazilian spreadsheet writes 1152 minutes, "1,152.0" an English one): unambiguous.
-_AGRUPADOS = re.compile(r"\d{1,3}(?:([.,])\d{3})+(?!\1)[.,]\d{1,6}")
+_AGRUPADOS = re.compile(r"\d{1,3}(?:([.,])\d{3})+(?!\1)[.,]\d{1,6}", re.ASCII)
 
 
 def _sem_milhar(texto: str) -> str:

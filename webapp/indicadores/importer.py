@@ -58,7 +58,7 @@ OPCIONAIS = (
     _COLUNA_DA_DATA["previsao_entrega"],
 )  # fmt: skip
 
-_MECANICO_N = re.compile(r"mecanico n[ºo°.]?\s*(\d{1,9})")
+_MECANICO_N = re.compile(r"mecanico n[ºo°.]?\s*(\d{1,9})", re.ASCII)  # 0-9 only
 
 
 class CabecalhoInvalido(ValueError):
@@ -93,6 +93,11 @@ def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
             inicio,
             "o CSV está malformado: aspas abertas nesta linha não se fecham (o campo seguiria "
             f"até a linha {linha})",
+        )
+    if "unexpected end of data" in erro:
+        return LinhaRecusada(
+            inicio,
+            "o CSV está malformado: aspas abertas nesta linha não se fecham até o fim do arquivo",
         )
     return LinhaRecusada(linha, "o CSV está malformado: aspas ou quebras de linha fora do lugar")
 
@@ -136,7 +141,9 @@ def linhas_csv(texto: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
         yield primeira
         yield from linhas
 
-    leitor = csv.reader(todas(), delimiter=separador)
+    # strict: a quote still open at the end of the file is an error, not a last field that
+    # swallowed the lines after it.
+    leitor = csv.reader(todas(), delimiter=separador, strict=True)
     fim_anterior = 0
     while True:
         try:
@@ -508,7 +515,7 @@ class Leitor:
             return None, None
         nome = normalizar(texto.lstrip("'"))
         numero = _MECANICO_N.fullmatch(nome)
-        if numero or nome.isdigit():
+        if numero or (nome.isascii() and nome.isdigit()):
             digitos = numero.group(1) if numero else nome
             if len(digitos) > 9 or int(digitos) <= 0:  # 9 digits, as "Mecânico nº N"
                 raise cells.Recusa(f"“{COL_MECANICO}”: número inválido ({texto[:20]})")
