@@ -345,6 +345,11 @@ def test_pagina_seguinte_pelo_cursor_nao_pula_o_que_ja_passou(api: Api, app: Fla
         ("limit=501", "limit"),
         ("limit=abc", "limit"),
         ("offset=-1", "offset"),
+        # Python's int() reads these; a URL's number is digits only.
+        ("limit=5_0", "limit: deve ser um número inteiro"),
+        ("limit=%2B5", "limit: deve ser um número inteiro"),
+        ("offset=%201", "offset: deve ser um número inteiro"),
+        ("offset=%D9%A7", "offset: deve ser um número inteiro"),
     ],
 )
 def test_lista_recusa_parametros_invalidos(api: Api, consulta: str, trecho: str) -> None:
@@ -470,6 +475,18 @@ def test_json_malformado(api: Api) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 400 and "JSON malformado" in r.json["detail"]
+
+
+def test_json_com_numero_enorme_diz_o_numero(api: Api) -> None:
+    """Valid JSON with a number of 5,000 digits (no parser keeps it) was "JSON malformado"."""
+    for corpo in ('{"ordem_servico_id": %s}', '{"ordem_servico_id": 1, "x": %s}'):
+        r = api.post(
+            "/fila-execucao",
+            data=(corpo % ("9" * 5000)).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 400, r.text
+        assert "número grande demais" in r.json["detail"] and "malformado" not in r.json["detail"]
 
 
 def test_json_com_marca_de_ordem_de_bytes_e_lido(api: Api) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from webapp.fila import domain, fields, preconditions, stages
 from webapp.fila.domain import Acao, Papel, Passo, Prioridade, Status, SubEtapa
-from webapp.fila.plates import normalizar_placa
+from webapp.fila.plates import normalizar_placa, validar_placa
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -300,6 +300,17 @@ def test_placa_normalizada() -> None:
         domain.nova_ordem(1, Prioridade.NORMAL, "x", T0, {"placa": "abc 1234"})["placa"]
         == "ABC1234"
     )
+
+
+@pytest.mark.parametrize(
+    "escrita", ["A.B.C!1@D#2$3", "ABC1D23🚗", "ßC1D23", "ABC_1D23", "ＡＢＣ1D23"]
+)
+def test_placa_com_outros_sinais_e_recusada(escrita: str) -> None:
+    """Only hyphens and spaces are dropped: "A.B.C!1@D#2$3" was stored as ABC1D23, and "ß"
+    upper-cases to "SS"."""
+    with pytest.raises(ValueError, match="Placa inválida"):
+        validar_placa(escrita)
+    assert validar_placa(" abc-1d23 ") == "ABC1D23" and validar_placa("ABC 1234") == "ABC1234"
 
 
 def test_motivo_para_mover_explica_a_soltura() -> None:

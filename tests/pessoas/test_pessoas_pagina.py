@@ -703,3 +703,14 @@ def test_nomes_em_ordem_alfabetica_portuguesa(app: Flask, gerente: FlaskClient) 
     assert nomes.index("João Pedro") < nomes.index("José Lima") < nomes.index("Zuleica Reis")
     ativos = [nome for _, nome, _ in componente(PessoasQueries, app).mecanicos_ativos()]
     assert ativos.index("Ângela Dias") < ativos.index("João Pedro") < ativos.index("José Lima")
+
+
+def test_senha_so_de_espacos_diz_por_que(app: Flask, usuarios_demo, entrar) -> None:
+    """Eight spaces were told "Escolha a nova senha.", as if nothing had been typed."""
+    client = app.test_client()
+    assert entrar(client, "mecanico", "mecanico123").status_code == 302
+    dados = {"senha_atual": "mecanico123", "nova": " " * 8, "confirmar": " " * 8}
+    r = postar(client, "/senha", dados)
+    assert "A senha não pode ser só espaços." in r.text, r.text
+    assert "Escolha a nova senha." not in r.text
+    assert entrar(app.test_client(), "mecanico", "mecanico123").status_code == 302  # unchanged

@@ -134,6 +134,15 @@ def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar
     assert re.search(r'<input[^>]*autofocus[^>]*id="login"', r.text)  # the first refused
 
 
+def test_campos_longos_demais_dizem_o_maximo(client: FlaskClient, entrar: Entrar) -> None:
+    """Said in the shop's words, per field (it was WTForms' European "Os campos não podem ter
+    mais do que 200 caracteres.")."""
+    r = entrar(client, "a" * 41, "s" * 201)
+    assert r.status_code == 200
+    assert "Use no máximo 40 caracteres." in r.text and "Use no máximo 200 caracteres." in r.text
+    assert "Os campos" not in r.text
+
+
 def test_usuario_inativo_nao_entra(
     client: FlaskClient, app: Flask, demo: dict, entrar: Entrar
 ) -> None:

@@ -1045,6 +1045,10 @@ def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
     assert "Ordens removidas que o sistema de OS recusou" not in pessoas["gerente"].pagina()
     reenvio = [h for h in _arquivada(app, antes)["historico"] if h["acao"] == "reenviar_os"]
     assert len(reenvio) == 1 and reenvio[0]["por"] == "gerente"
+    # An order still in the queue has no such banner line: not called "removida".
+    na_fila = _fila(app).adicionar(5602, GERENTE)["_id"]
+    r = pessoas["gerente"].post(f"/situacao-os/reenviar/{na_fila}", htmx=True)
+    assert r.status_code == 409 and "uma ordem ainda na fila reenvia pelo seu cartão" in r.text
 
 
 def test_os_de_volta_a_fila_larga_a_ordem_removida_que_falhou(

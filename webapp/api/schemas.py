@@ -144,6 +144,14 @@ class ListarParametros(BaseModel):
         description="Itens a pular (sem `depois`); prefira seguir o Link",
     )
 
+    @field_validator("limit", "offset", mode="before")
+    @classmethod
+    def _algarismos(cls, valor: Any) -> Any:
+        """Digits only, as written in a URL: int() would also read "5_0", "+5" or " 5"."""
+        if isinstance(valor, str) and not (valor.isascii() and valor.isdigit()):
+            raise PydanticCustomError("int_parsing", "não é um inteiro", {})
+        return valor
+
 
 class EntradaHistorico(BaseModel):
     acao: str
@@ -449,6 +457,9 @@ def mensagem_validacao(erro: ValidationError) -> str:
             for k, v in (e.get("ctx") or {}).items()
         }
         modelo = _MENSAGENS.get(e["type"], "valor inválido")
+        if e["type"] == "json_invalid" and "number out of range" in contexto.get("error", ""):
+            # Valid JSON whose number no parser keeps (over ~4,300 digits): not "malformado".
+            modelo = "o JSON tem um número grande demais (milhares de algarismos)"
         try:
             texto = modelo.format(**contexto)
         except KeyError:

@@ -15,6 +15,7 @@ def normalizar_placa(placa: str | None) -> str | None:
 
 # Brazilian plates: the Mercosul pattern (ABC1D23) and the older one (ABC1234).
 _PLACA = re.compile(r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}")
+_ESCRITA = re.compile(r"[A-Za-z0-9 -]+")
 
 
 def validar_placa(placa: str | None) -> str | None:
@@ -22,8 +23,11 @@ def validar_placa(placa: str | None) -> str | None:
     plate."""
     if placa is None or not placa.strip():
         return None
+    # Hyphens and spaces are how people write one ("ABC-1234"); any other mark, or a letter
+    # outside A-Z ("ß" upper-cases to "SS"), is not part of a plate.
+    escrita = _ESCRITA.fullmatch(placa.strip())
     limpa = normalizar_placa(placa)
-    if limpa is None or not _PLACA.fullmatch(limpa):
+    if escrita is None or limpa is None or not _PLACA.fullmatch(limpa):
         raise ValueError(
             f"Placa inválida: “{placa.strip()[:20]}”. Use o padrão Mercosul (ABC1D23) ou o antigo "
             "(ABC1234)."

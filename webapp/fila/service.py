@@ -360,7 +360,10 @@ class FilaService:
         gravar = self.repo.reenviar_evento_os_arquivada
         _, copia = self._reenviar(fila_id, ator, instante, gravar)
         if copia is None:
-            raise NaoEncontrada("Não há envio ao sistema de OS com falha nesta ordem removida.")
+            raise NaoEncontrada(
+                "Nenhuma ordem removida tem um envio ao sistema de OS com falha com este "
+                "endereço (uma ordem ainda na fila reenvia pelo seu cartão)."
+            )
         return copia
 
     def _reenviar(

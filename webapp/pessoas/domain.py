@@ -26,7 +26,8 @@ def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
     return PAPEIS if e_admin else tuple(p for p in PAPEIS if p != Papel.ADMIN)
 
 
-FORMATO_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+LOGIN_MAXIMO = 40
+FORMATO_LOGIN = re.compile(rf"[a-z0-9][a-z0-9._-]{{1,{LOGIN_MAXIMO - 1}}}")
 SENHA_MINIMA = 8
 SENHA_MAXIMA = 200  # what the sign-in form reads: a longer one could never be typed in
 SENHA_TAMANHO = f"A senha deve ter de {SENHA_MINIMA} a {SENHA_MAXIMA} caracteres."
@@ -34,6 +35,7 @@ SENHA_INVISIVEL = (
     "A senha não pode ter caracteres invisíveis (de controle ou de largura zero): "
     "ninguém conseguiria digitá-la de novo."
 )
+SENHA_SO_ESPACOS = "A senha não pode ser só espaços."
 SENHA_ATUAL_ERRADA = "A senha atual não confere."
 PROPRIO_PAPEL = "Você não pode alterar o seu próprio papel."
 PROPRIA_SENHA = "Para trocar a sua própria senha, use “Trocar senha” (no alto da página)."
@@ -152,8 +154,8 @@ def validar_login(login: str) -> str:
     login = normalizar_login(login)
     if not FORMATO_LOGIN.fullmatch(login):
         raise UsuarioInvalido(
-            "Usuário inválido: use de 2 a 40 letras minúsculas sem acento (a-z), números, "
-            "ponto, hífen ou sublinhado.",
+            f"Usuário inválido: use de 2 a {LOGIN_MAXIMO} letras minúsculas sem acento (a-z), "
+            "números, ponto, hífen ou sublinhado.",
             "login",
         )
     return login
@@ -293,6 +295,8 @@ def problema_da_senha(senha: str) -> str | None:
         return SENHA_TAMANHO
     if any(invisivel(c) for c in senha):
         return SENHA_INVISIVEL
+    if not senha.strip():
+        return SENHA_SO_ESPACOS
     return None
 
 

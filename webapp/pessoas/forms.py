@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, ValidationError
 
 from ..clock import em_ms
 from ..forms import (
@@ -21,6 +21,7 @@ from ..forms import (
 )
 from ..mongo import INT64_MAX
 from .domain import (
+    LOGIN_MAXIMO,
     PAPEIS,
     ROTULOS_PAPEL,
     SENHA_MAXIMA,
@@ -87,7 +88,7 @@ class PessoaForm(Formulario):
 class NovaPessoaForm(PessoaForm):
     login = StringField(
         "Usuário (para entrar)",
-        validators=[DataRequired("Informe o usuário."), ate(40)],
+        validators=[DataRequired("Informe o usuário."), ate(LOGIN_MAXIMO)],
     )
 
     def validate_login(self, campo: StringField) -> None:
@@ -101,12 +102,13 @@ class NovaPessoaForm(PessoaForm):
 class TrocarSenhaForm(Formulario):
     senha_atual = PasswordField(
         "Senha atual",
-        validators=[DataRequired("Informe a senha atual."), Tamanho(max=SENHA_MAXIMA)],
+        validators=[DataRequired("Informe a senha atual."), ate(SENHA_MAXIMA)],
     )
     nova = PasswordField(
         "Nova senha",
         validators=[
-            DataRequired("Escolha a nova senha."),
+            # Input, not Data: spaces are typed, and the rules say why they cannot be one.
+            InputRequired("Escolha a nova senha."),
             Tamanho(min=SENHA_MINIMA, max=SENHA_MAXIMA, message=SENHA_TAMANHO),
         ],
         # Said beside the label, before a first refusal does.
@@ -115,7 +117,7 @@ class TrocarSenhaForm(Formulario):
     confirmar = PasswordField(
         "Repita a nova senha",
         validators=[
-            DataRequired("Repita a nova senha."),
+            InputRequired("Repita a nova senha."),
             EqualTo("nova", message="As duas senhas não são iguais."),
         ],
     )
