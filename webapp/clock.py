@@ -35,6 +35,21 @@ def em_ms(instante: datetime | None) -> int | None:
     return int(instante.timestamp() * 1000)
 
 
+def no_fuso(local: datetime, fuso: tzinfo) -> datetime | None:
+    """A wall-clock time typed in the shop's zone (naive) as an aware instant, or None when the
+    zone skips it (the hour a clock jumps forward for daylight saving: 00:30 on a night it
+    went from 00:00 to 01:00 never happened there, and zoneinfo would silently read 01:30)."""
+    instante = local.replace(tzinfo=fuso)
+    try:
+        ida_e_volta = instante.astimezone(UTC).astimezone(fuso).replace(tzinfo=None)
+    except OverflowError:  # at year 1 or 9999: no zone skips an hour there, the years' check
+        return instante  # refuses it
+    return instante if ida_e_volta == local else None
+
+
+HORARIO_INEXISTENTE = "este horário não existe no fuso da oficina (o relógio pulou essa hora)"
+
+
 def dia_e_hora(instante: datetime, fuso: tzinfo, hoje: date | None = None) -> str:
     """A day and time in the shop's zone as a card says it: "05/12 09:15", with the year when
     it is not this year's ("31/12/2099 23:59": a year typed wrong must not read as a date

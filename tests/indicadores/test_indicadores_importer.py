@@ -1152,3 +1152,20 @@ def test_algarismos_de_outras_escritas_nao_sao_numeros(app: Flask, tmp_path) -> 
     r = importar(app, arquivo(tmp_path, "\n".join([f"{MINIMO};Mecânico", f"{linha};٧"])))
     assert r.exit_code == 0, r.stderr
     assert fila(app).find_one({"ordem_servico_id": 1})["mecanico_responsavel_id"] is None
+
+
+def test_horario_que_o_fuso_pulou_e_recusado_como_tal(app: Flask, tmp_path) -> None:
+    """04/11/2018 00:10-00:59 never happened in São Paulo (the clocks jumped to 01:00): read
+    as 01:10 and later, a line was refused for its order ("vem antes de ... 01:50"), naming a
+    time the file does not have."""
+    linha = (
+        "1;Normal;04/11/2018 00:10;04/11/2018 00:30;04/11/2018 00:40;04/11/2018 00:50;"
+        "04/11/2018 01:10;04/11/2018 02:00"
+    )
+    r = importar(app, arquivo(tmp_path, "\n".join([MINIMO, linha])))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "Linha 2: “Entrada na fila” (04/11/2018 00:10): este horário não existe no fuso da "
+        "oficina (o relógio pulou essa hora)"
+    ), r.stderr
+    assert fila(app).count_documents({}) == 0

@@ -377,6 +377,19 @@ def test_sem_javascript_nova_os_diz_por_que_nao_foi_salva(api: Api, pessoas) -> 
     assert item["previsao_entrega"] == "2020-01-02T11:00:00.000+00:00"
 
 
+def test_horario_que_o_fuso_pulou_e_recusado(api: Api, pessoas) -> None:
+    """São Paulo's clocks went from 00:00 to 01:00 on 04/11/2018: a promise typed for 00:30
+    that night was stored as 01:30 without a word."""
+    gerente = pessoas["gerente"]
+    pulado = {"ordem_servico_id": "3002", "previsao_entrega": "2018-11-04T00:30"}
+    r = gerente.post("/ordens", {**pulado, "confirmar_previsao": "y"}, htmx=True)
+    assert r.status_code == 400
+    assert "Este horário não existe no fuso da oficina (o relógio pulou essa hora)." in r.text
+    assert api.get("/fila-execucao/ordem-servico/3002").status_code == 404
+    r = gerente.post("/ordens", {**pulado, "previsao_entrega": "2018-11-04T01:30"}, htmx=True)
+    assert r.status_code == 400 and "já passou" in r.text  # the hour after exists
+
+
 def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
     fila_id = api.criar(509)["fila_id"]
     r = pessoas["mecanico"].client.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico")

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime, tzinfo
 
+from ..clock import HORARIO_INEXISTENTE, no_fuso
 from ..fila import labels
 from ..fila.domain import Prioridade
 from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, ano_aceito
@@ -115,7 +116,7 @@ def data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
             dia, mes, ano, hora, minuto, segundo = br.groups()
             local = datetime(int(ano), int(mes), int(dia), int(hora), int(minuto),
                              int(segundo or 0))  # fmt: skip
-            instante, precisao = local.replace(tzinfo=fuso), _precisao(segundo, None)
+            instante, precisao = _local(local, fuso, coluna, texto), _precisao(segundo, None)
         elif iso:
             ano, mes, dia, hora, minuto, segundo, fracao, deslocamento = iso.groups()
             micro = int((fracao or "0").ljust(6, "0"))
@@ -125,16 +126,25 @@ def data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
                 zona = datetime.fromisoformat(f"2000-01-01T00:00{_offset(deslocamento)}").tzinfo
                 instante = local.replace(tzinfo=zona)
             else:
-                instante = local.replace(tzinfo=fuso)
+                instante = _local(local, fuso, coluna, texto)
             precisao = _precisao(segundo, fracao)
         else:
             raise ValueError
+    except Recusa:
+        raise
     except ValueError:
         raise Recusa(f"“{coluna}”: data inválida {texto[:30]!r}; use {FORMATOS_DE_DATA}") from None
     # 2000-01-01T00:00+14:00 is 1999 in UTC, and its export would be refused.
     if not ano_aceito(instante, fuso):
         raise Recusa(f"“{coluna}”: ano fora do intervalo aceito ({ANO_MINIMO} a {ANO_MAXIMO})")
     return instante.astimezone(UTC), precisao
+
+
+def _local(local: datetime, fuso: tzinfo, coluna: str, texto: str) -> datetime:
+    instante = no_fuso(local, fuso)
+    if instante is None:
+        raise Recusa(f"“{coluna}” ({texto[:30]}): {HORARIO_INEXISTENTE}")
+    return instante
 
 
 def _precisao(segundo: str | None, fracao: str | None) -> float:

@@ -22,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..clock import HORARIO_INEXISTENTE, no_fuso
 from ..fila import labels
 from ..fila.domain import MotivoPausa, Prioridade, nota_da_pausa
 from ..fila.fields import (
@@ -48,10 +49,15 @@ PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
 
 
-def _no_intervalo(instante: datetime) -> None:
-    """A promised time typed in a form: within the years the queue accepts."""
+def _no_fuso(local: datetime, fuso: tzinfo | None) -> datetime:
+    """A promised time typed in a form (the shop's wall clock) as an instant: one that the
+    zone has, within the years the queue accepts."""
+    instante = local if fuso is None else no_fuso(local, fuso)
+    if instante is None:
+        raise ValidationError(f"{HORARIO_INEXISTENTE[0].upper()}{HORARIO_INEXISTENTE[1:]}.")
     if not ano_aceito(instante):
         raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+    return instante
 
 
 class NovaOrdemForm(Formulario):
@@ -98,7 +104,7 @@ class NovaOrdemForm(Formulario):
     def validate_previsao_entrega(self, campo: Any) -> None:
         if campo.data is None:
             return
-        _no_intervalo(campo.data if self.fuso is None else campo.data.replace(tzinfo=self.fuso))
+        _no_fuso(campo.data, self.fuso)
 
     def previsao_confirmada(self, agora_local: datetime) -> bool:
         """A promised time already past is saved only when the person confirms it."""
@@ -248,9 +254,7 @@ class PromessaForm(Formulario):
     def validate_previsao_entrega(self, campo: Any) -> None:
         if campo.data is None:
             return
-        instante = campo.data.replace(tzinfo=self.fuso)
-        _no_intervalo(instante)
-        if instante <= self.agora:
+        if _no_fuso(campo.data, self.fuso) <= self.agora:
             raise ValidationError(
                 f"Este horário ({campo.data:%d/%m/%Y %H:%M}) já passou: escolha um depois de "
                 "agora, ou deixe em branco para ficar sem previsão."
