@@ -571,3 +571,12 @@ def test_passo_aplicado_durante_desligamento_nao_vira_500_nem_dobra(api: Api, ap
     assert r.status_code == 200 and r.json["status"] == "EM_DIAGNOSTICO"
     passos = [h for h in r.json["historico"] if h["acao"] == "iniciar_diagnostico"]
     assert len(passos) == 1
+
+
+def test_hsts_so_em_https(client) -> None:
+    """Over HTTPS every answer pins HTTPS for a year; over plain HTTP (a shop's LAN) none, as
+    a browser would ignore it there."""
+    assert "Strict-Transport-Security" not in client.get("/health").headers
+    seguro = client.get("/health", base_url="https://localhost")
+    assert seguro.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert client.get("/entrar", base_url="https://localhost").headers["Strict-Transport-Security"]

@@ -29,7 +29,7 @@ from .fila.repository import CAMPOS_INVISIVEIS, FilaRepository
 from .fila.repository import COLECAO as FILA
 from .fila.service import FilaService
 from .fila.stages import limites_alerta
-from .headers import CABECALHOS_SEGURANCA
+from .headers import CABECALHOS_SEGURANCA, HSTS
 from .indicadores.cli import COMANDOS as COMANDOS_INDICADORES
 from .indicadores.routes import bp as indicadores_bp
 from .mongo import Indices, Mongo
@@ -275,6 +275,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     def _cabecalhos(response: Response) -> Response:
         for nome, valor in CABECALHOS_SEGURANCA.items():
             response.headers.setdefault(nome, valor)
+        if request.is_secure:  # over HTTPS (or a trusted proxy's X-Forwarded-Proto: proxies.py)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint != "static":
             # Customers' plates and names: a shared tablet's Back after signing out, or a
             # proxy, keeps no copy (static files keep their own, fingerprinted, caching).

@@ -15,3 +15,6 @@ CABECALHOS_SEGURANCA = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# Only on an answer over HTTPS (a browser ignores it over HTTP, and a shop's LAN may serve
+# plain HTTP): a year, so a tablet never again tries the address unencrypted.
+HSTS = "max-age=31536000"
