@@ -1,8 +1,9 @@
 // The board's times move between pushes, as the TV's do: a card's time in its stage (holds
-// excluded), its amber and red colours, its time on hold, its promise turning late, and its
-// forecast going out of date. Each card says, as the server rendered it, its seconds in the
-// stage or on hold (data-s), until its promise (data-prazo) and until its forecast can no
-// longer be current (data-validade);
+// excluded), its amber and red colours, its time on hold, its promise turning late, its
+// forecast going out of date, and the answer to a tap leaving after a while. Each card says,
+// as the server rendered it, its seconds in the stage or on hold (data-s), until its promise
+// (data-prazo), until its forecast can no longer be current (data-validade) and until a tap's
+// answer goes (data-some);
 // they are counted on from the moment this page got that render, by the page's own monotonic
 // clock: a tablet whose clock is minutes off, or set wrong, still agrees with the TV. The
 // thresholds are the board's, carried once (data-limiares); the words the server's
@@ -71,8 +72,23 @@
     previsao.hidden = true;
   }
 
+  // The answer to a tap ("Marcos iniciou o diagnóstico às 10:32", "Já estava salvo"): read,
+  // then gone, so a board open all shift does not keep the reason of a tap made hours ago
+  // (the card's own push would take it only when the order changes again). Not while the
+  // person is typing in that card (a refused form being corrected).
+  function tickAviso(aviso, agora) {
+    if (passados(aviso, agora) < Number(aviso.dataset.some)) return;
+    const foco = document.activeElement;
+    const cartao = aviso.closest(".cartao");
+    if (cartao && foco && cartao.contains(foco) && foco.matches("input, textarea, select")) return;
+    aviso.remove();
+  }
+
   function tick(raiz) {
     const agora = performance.now();
+    for (const aviso of raiz.querySelectorAll(".cartao .mensagem[data-some]")) {
+      tickAviso(aviso, agora);
+    }
     for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) tickTempo(tempo, agora);
     for (const pausa of raiz.querySelectorAll(".cartao .pausa-tempo[data-s]")) tickHa(pausa, agora);
     for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) tickPrazo(entrega, agora);

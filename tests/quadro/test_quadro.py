@@ -175,7 +175,7 @@ def test_sem_javascript_o_cartao_diz_o_que_foi_feito_e_a_aba_e_a_da_sua_coluna(
     fila_id = api.criar(511)["fila_id"]
     assert mecanico.passo(fila_id, "iniciar-diagnostico").status_code == 303
     html_ = mecanico.pagina()
-    feito = re.search(r'<p class="mensagem feito">([^<]*)</p>', cartao_html(html_, fila_id))
+    feito = re.search(r'<p class="mensagem feito"[^>]*>([^<]*)</p>', cartao_html(html_, fila_id))
     assert feito and "Marcos Mecânico iniciou o diagnóstico da OS 511" in html.unescape(feito[1])
     assert 'class="aviso-ok"' in html_  # the page's line still says it
     assert re.search(r'id="aba-EM_DIAGNOSTICO"[^>]*aria-current="true"', html_)
@@ -870,7 +870,10 @@ def test_passo_reenviado_depois_da_resposta_perdida_ja_estava_salvo(api: Api, pe
     assert de_novo.status_code == 200, de_novo.text
     # Said on the card, where the tap was, and on the page's line.
     no_cartao = cartao_html(de_novo.text, fila_id)
-    assert '<p class="mensagem">Já estava salvo: Marcos Mecânico finalizou o' in no_cartao
+    assert (
+        '<p class="mensagem" data-some="300">Já estava salvo: Marcos Mecânico finalizou o'
+        in no_cartao
+    )
     assert 'hx-target="#anuncios" hx-swap="innerHTML">Já estava salvo: Marcos' in de_novo.text
     assert "não foi salvo" not in de_novo.text
     sem_js = mecanico.passo(fila_id, "finalizar-diagnostico", texto)
@@ -898,7 +901,7 @@ def test_espera_e_retomada_reenviadas_ja_estavam_salvas(api: Api, pessoas) -> No
     de_novo = mecanico.post(rota, espera, htmx=True)
     assert de_novo.status_code == 200, de_novo.text
     assert re.search(
-        r'<p class="mensagem">Já estava salvo: Marcos Mecânico colocou em espera',
+        r'<p class="mensagem" data-some="300">Já estava salvo: Marcos Mecânico colocou em espera',
         cartao_html(de_novo.text, fila_id),
     )
     for outra in ({"motivo": "aguardando_cliente", "nota": ""}, {**espera, "nota": "Outra"}):

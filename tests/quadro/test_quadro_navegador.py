@@ -165,6 +165,37 @@ def test_toque_salvo_cuja_resposta_se_perdeu_diz_no_cartao_que_ja_estava_salvo(
     pagina.unroute("**/eventos*")
 
 
+def test_resposta_do_toque_sai_do_cartao_depois_de_cinco_minutos(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The reason of a refused tap ("... iniciou o diagnóstico às 10:32") stayed on
+    that card until the order changed again: hours, on a board open all shift. It is there
+    to read for five minutes, then gone; the card stays as it is."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9231})["fila_id"]
+    marcos = abrir(DESKTOP)
+    marcos.pagina.clock.install()
+    marcos.entrar("mecanico", "mecanico123")
+    retidos: list[Route] = []
+    marcos.pagina.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    cartao = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(cartao).to_be_visible(timeout=PRAZO_TV)  # the push came first
+    assert len(retidos) == 1
+    retidos[0].continue_()
+    aviso = cartao.locator(".mensagem")
+    expect(aviso).to_contain_text("A integração servico-os iniciou o diagnóstico às")
+    marcos.pagina.clock.run_for("04:00")
+    expect(aviso).to_have_count(1)  # still there to read
+    marcos.pagina.clock.run_for("01:20")
+    expect(aviso).to_have_count(0)
+    expect(cartao).to_contain_text("Paula Pereira")
+    # The refusal's 409, and htmx's timeouts of requests the jumped clock outran.
+    erros = [e for e in marcos.erros if "409" not in e and not e.startswith("htmx:")]
+    assert erros == [], marcos.erros
+
+
 def _reter_a_resposta(pagina, caminho: str) -> list:
     """The request reaches the server; its answer is held until the test lets it go (a slow
     network on the way back): [(route, response)] once it is in."""

@@ -74,6 +74,9 @@ FEITO = "quadro_feito"
 
 
 SLUGS_PASSOS = frozenset(cards.ACOES_POR_SLUG)  # a refused form that is a step's, not "Mais…"'s
+# How long the answer to a tap stays on its card (quadro-relogio.js): long enough to read, gone
+# before a board open all shift shows a reason hours old.
+AVISO_S = 300
 
 
 @bp.app_context_processor
@@ -83,6 +86,7 @@ def _escolhas() -> dict[str, Any]:
         "prioridades": PRIORIDADES,
         "labels": labels,
         "slugs_passos": SLUGS_PASSOS,
+        "AVISO_S": AVISO_S,
     }
 
 
