@@ -390,6 +390,20 @@ def test_horario_que_o_fuso_pulou_e_recusado(api: Api, pessoas) -> None:
     assert r.status_code == 400 and "já passou" in r.text  # the hour after exists
 
 
+def test_fim_de_2100_no_fuso_diz_a_ultima_data_aceita(api: Api, pessoas) -> None:
+    """31/12/2100 23:30 in São Paulo is 2101 in UTC, as stored: "Use uma data entre 2000 e
+    2100" refused a date of 2100. The refusal now names the last minute accepted."""
+    gerente = pessoas["gerente"]
+    dados = {"ordem_servico_id": "3003", "previsao_entrega": "2100-12-31T23:30"}
+    r = gerente.post("/ordens", dados, htmx=True)
+    assert r.status_code == 400
+    assert "Use uma data entre 01/01/2000 00:00 e 31/12/2100 20:59." in r.text
+    r = gerente.post("/ordens", {**dados, "previsao_entrega": "2100-12-31T20:59"}, htmx=True)
+    assert r.status_code == 200, r.text
+    r = gerente.post("/ordens", {**dados, "previsao_entrega": "2101-01-01T10:00"}, htmx=True)
+    assert "Use uma data entre 2000 e 2100." in r.text
+
+
 def test_post_sem_csrf_e_recusado(api: Api, pessoas) -> None:
     fila_id = api.criar(509)["fila_id"]
     r = pessoas["mecanico"].client.post(f"/ordens/{fila_id}/passo/iniciar-diagnostico")

@@ -4,7 +4,7 @@ about the queue itself stay in the domain and the service."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from wtforms import (
@@ -56,7 +56,16 @@ def _no_fuso(local: datetime, fuso: tzinfo | None) -> datetime:
     if instante is None:
         raise ValidationError(f"{HORARIO_INEXISTENTE[0].upper()}{HORARIO_INEXISTENTE[1:]}.")
     if not ano_aceito(instante):
-        raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+        if fuso is None or not ANO_MINIMO <= local.year <= ANO_MAXIMO:
+            raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
+        # In the years as typed, not in UTC as stored (31/12/2100 23:30 in São Paulo is 2101):
+        # the first and last minutes both have, in the shop's zone.
+        faixa = [datetime(ANO_MINIMO, 1, 1), datetime(ANO_MAXIMO, 12, 31, 23, 59)]
+        em_utc = [(d.replace(tzinfo=UTC).astimezone(fuso)).replace(tzinfo=None) for d in faixa]
+        primeiro, ultimo = max(faixa[0], em_utc[0]), min(faixa[1], em_utc[1])
+        raise ValidationError(
+            f"Use uma data entre {primeiro:%d/%m/%Y %H:%M} e {ultimo:%d/%m/%Y %H:%M}."
+        )
     return instante
 
 
