@@ -139,4 +139,8 @@ def instalar(
 
     @app.errorhandler(CSRFError)
     def _csrf_invalido(erro: CSRFError) -> Response:
+        # The CSRF check runs before the session's: a token sent to a board's form is told
+        # what a token opens, not to reload a page it never had.
+        if request.headers.get("Authorization") and not current_user.is_authenticated:
+            return errors.resposta(401, SO_COM_SESSAO)
         return errors.resposta(400, MENSAGEM_CSRF)

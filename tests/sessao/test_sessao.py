@@ -546,6 +546,13 @@ def test_nao_autenticado_htmx_e_json(client: FlaskClient) -> None:
         "/_teste/quem", headers={"Accept": "application/json", "Authorization": "Bearer x"}
     )
     assert r.status_code == 401 and "token da API vale só na API" in r.json["detail"]
+    # The same for a form's POST, whose CSRF check comes first: it said "recarregue a página".
+    r = client.post(
+        "/ordens",
+        data={"ordem_servico_id": "1"},
+        headers={"Accept": "application/json", "Authorization": "Bearer x"},
+    )
+    assert r.status_code == 401 and "token da API vale só na API" in r.json["detail"]
 
 
 def test_nao_autenticado_json_com_sessao_que_acabou(
