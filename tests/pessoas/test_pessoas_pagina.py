@@ -334,9 +334,14 @@ def test_pessoa_desconhecida_da_404(gerente: FlaskClient) -> None:
     # A crafted link's invisible characters are not echoed: a right-to-left mark would turn
     # the sentence around, an escape reach a terminal.
     r = gerente.get("/pessoas/%E2%80%AEabc%00%1b%5b31m")
-    assert r.status_code == 404 and "Usuário “abc[31m” não encontrado." in r.text
+    assert r.status_code == 404
+    assert "Usuário “abc[31m” (com caracteres invisíveis) não encontrado." in r.text
     assert "\u202e" not in r.text and "\x00" not in r.text and "\x1b" not in r.text
     assert "Usuário não encontrado." in gerente.get("/pessoas/%E2%80%8B").text
+    # A person who exists, with a NUL after the login: not said as if "gerente" did not.
+    r = gerente.get("/pessoas/gerente%00")
+    assert r.status_code == 404
+    assert "Usuário “gerente” (com caracteres invisíveis) não encontrado." in r.text
 
 
 ROTAS = [

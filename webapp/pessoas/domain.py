@@ -99,7 +99,9 @@ def nao_encontrado(login: str) -> str:
     visivel = limpar_texto(login, linhas=False) or ""
     if not visivel:
         return "Usuário não encontrado."
-    return f"Usuário “{visivel[:60]}{'…' if len(visivel) > 60 else ''}” não encontrado."
+    # "gerente" + NUL names no one: not told as if "gerente" did not exist.
+    invisiveis = " (com caracteres invisíveis)" if visivel != login.strip() else ""
+    return f"Usuário “{visivel[:60]}{'…' if len(visivel) > 60 else ''}”{invisiveis} não encontrado."
 
 
 class MuitasTentativas(UsuarioInvalido):
