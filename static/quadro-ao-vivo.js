@@ -16,7 +16,9 @@
 //   nodes of the cards it shows unchanged and only updates their clock-dependent lines in place;
 // - a pushed card goes straight to its sorted place (a binary search over the column, no
 //   re-sorting), and not at all when its place is beyond the cards this page has loaded;
-// - a recompute of the forecast pushes each card's forecast line alone, put in the card's node.
+// - a recompute of the forecast pushes each card's forecast line alone, put in the card's node;
+// - of two OS badges of the same version, the one with more of the dispatcher's attempts stays
+//   (data-sinc): a tap's answer, drawn before the send, lands after the badge's own push.
 (function () {
   "use strict";
 
@@ -106,7 +108,8 @@
   // card node stays: a tap halfway (pressed on one node, released on its replacement, is no
   // click), the actions opened with "Mais…" and the reason a step was refused all stay with it.
   const PREVISAO = "[id^='previsao-']";
-  const PARTES_DO_RELOGIO = [".dados", ".pausa", "[id^='sinc-']", PREVISAO];
+  const SELO = "[id^='sinc-']";
+  const PARTES_DO_RELOGIO = [".dados", ".pausa", SELO, PREVISAO];
   function atualizarNoLugar(atual, novo) {
     if (!novo) return;
     for (const parte of PARTES_DO_RELOGIO) {
@@ -118,9 +121,31 @@
         else colocarPrevisao(atual, depois);
         continue;
       }
-      if (!antes || !depois || antes.innerHTML === depois.innerHTML) continue;
+      if (!antes || !depois || (parte === SELO && seloMaisNovo(antes, depois))) continue;
+      // A line quadro-relogio.js hid (a forecast past its time, on a tablet that slept) comes
+      // back when the redraw brings it again.
+      if (antes.innerHTML === depois.innerHTML && antes.hidden === depois.hidden) continue;
       antes.replaceWith(depois);
       if (window.htmx) htmx.process(depois);
+    }
+  }
+
+  // The OS badge of a card counts the dispatcher's attempts (data-sinc): of two renders of the
+  // same version, the one drawn later may reach the page first (the tap's answer, drawn before
+  // the send, after the badge's own push that said "sent").
+  function seloMaisNovo(antes, depois) {
+    return Number(antes.dataset.sinc || 0) > Number(depois.dataset.sinc || 0);
+  }
+
+  // The tap's answer carries the card as it was at the change: a badge pushed since, of that
+  // same version, stays.
+  function manterSelos(novos) {
+    for (const [id, novo] of novos) {
+      const atual = document.getElementById(id);
+      if (!atual || versao(atual) !== versao(novo)) continue;
+      const antes = atual.querySelector(`:scope > ${SELO}`);
+      const depois = novo.querySelector(`:scope > ${SELO}`);
+      if (antes && depois && seloMaisNovo(antes, depois)) depois.replaceWith(antes.cloneNode(true));
     }
   }
 
@@ -261,7 +286,7 @@
       const enviado = ctx && ctx.sourceElement;
       if (status >= 200 && status < 300) for (const id of ids) salvoEMudou(id, enviado);
       return;
-    }
+    } else manterSelos(novos);
     const mantidos = new Set(); // card nodes that stay as they are
     let novidade = false; // whether this push brings this page anything it had not shown
     for (const id of doServidor ? ids : []) {

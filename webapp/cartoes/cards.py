@@ -313,7 +313,8 @@ def _sincronizacao(item: Mapping[str, Any], ctx: Contexto) -> dict[str, Any] | N
     estado = outbox.resumo(item, ctx.sincronizacao_ligada)
     proxima = estado["proxima_tentativa"]
     estado["proxima_tentativa"] = proxima.astimezone(ctx.fuso) if proxima else None
-    return {**estado, "texto": _texto_sincronizacao(estado, ctx.papel)}
+    texto = _texto_sincronizacao(estado, ctx.papel)
+    return {**estado, "texto": texto, "progresso": outbox.progresso(item)}
 
 
 def _texto_sincronizacao(estado: Mapping[str, Any], papel: Papel | None) -> str:

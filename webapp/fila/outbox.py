@@ -100,3 +100,13 @@ def resumo(item: Mapping[str, Any], ligada: bool) -> dict[str, Any]:
         "ultimo_erro": cabeca.get("ultimo_erro") if cabeca else None,
         "sincronizado_em": ultimo_enviado.get("enviado_em") if ultimo_enviado else None,
     }
+
+
+def progresso(item: Mapping[str, Any]) -> int:
+    """Grows with every attempt a dispatcher records (each counts one, and a delivery ends its
+    event), within one version of the item (a manager's retry, which resets the count, is a
+    new version): a screen keeps the newer of two badges of the same version
+    (static/quadro-ao-vivo.js), whichever reaches it last."""
+    eventos = item.get("eventos_os") or []
+    tentativas = sum(int(e.get("tentativas") or 0) for e in eventos)
+    return tentativas + sum(e.get("estado") == EstadoEvento.ENVIADO for e in eventos)
