@@ -60,11 +60,13 @@
     }
     for (const el of document.querySelectorAll(".painel-tempo[data-desde]")) {
       const segundos = Math.max(0, (agora() - Number(el.dataset.desde)) / 1000);
-      el.textContent = duracao(segundos);
+      const texto = duracao(segundos);
+      if (el.textContent !== texto) el.textContent = texto; // written only when it changes
       const cartao = el.closest(".painel-cartao");
       if (!cartao || !el.dataset.atraso) continue;
       const alerta = segundos >= Number(el.dataset.atraso) ? "atraso"
         : segundos >= Number(el.dataset.atencao) ? "atencao" : "ok";
+      if (cartao.classList.contains(`alerta-${alerta}`)) continue;
       cartao.classList.remove("alerta-ok", "alerta-atencao", "alerta-atraso");
       cartao.classList.add(`alerta-${alerta}`);
     }
@@ -79,6 +81,10 @@
   ancorar();
   tickRelogio();
   tickTempos();
-  setInterval(tickRelogio, 1000);
-  setInterval(tickTempos, 15000);
+  // Every second, as the clock: a car's time turns its minute when the board's does (both tick
+  // each second; at 15 s, they showed "12 min" and "há 11 min" for seconds each minute).
+  setInterval(() => {
+    tickRelogio();
+    tickTempos();
+  }, 1000);
 })();

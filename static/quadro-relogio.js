@@ -13,7 +13,9 @@
 (function () {
   "use strict";
 
-  const INTERVALO_MS = 15000;
+  // Each second, as the TV (painel-relogio.js): a car's time turns its minute on both at
+  // once. A page holds a window of cards (pages of 40), and only changed text is written.
+  const INTERVALO_MS = 1000;
 
   const quadro = document.getElementById("quadro");
   if (!quadro) return;

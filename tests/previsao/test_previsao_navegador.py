@@ -230,7 +230,7 @@ def test_previsao_de_um_calculo_parado_some_do_quadro_e_da_tv_abertos(
     retidas: list = []
     gerente.pagina.route("**/eventos*", lambda rota: retidas.append(rota))
     gerente.pagina.clock.fast_forward((validade_s - 60) * 1000)
-    gerente.pagina.clock.run_for(16_000)  # a tick of the board's clock (15 s)
+    gerente.pagina.clock.run_for(16_000)  # the board ticks each second
     expect(previsao).to_be_visible()  # a minute before: still current
     gerente.pagina.clock.fast_forward(60_000)
     gerente.pagina.clock.run_for(16_000)
@@ -261,7 +261,7 @@ def test_previsao_de_um_calculo_parado_some_do_quadro_e_da_tv_abertos(
     tv.pagina.goto(f"/painel?token={token}")
     na_tv = tv.pagina.locator(f"#painel-cartao-{no_prazo} .painel-previsao")
     expect(na_tv).to_be_visible()
-    # A tick of the TV's clock (15 s). A push that lands meanwhile (the forecast just
+    # 16 s of the TV's clock (it ticks each second). A push that lands meanwhile (the forecast just
     # stored) sets the TV's clock back to the server's, which this page's fake clock had
     # passed: the next tick counts from there (on a loaded machine, pushes may land in several
     # of these runs: each one only delays the hiding, never undoes it).
