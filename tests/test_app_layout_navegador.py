@@ -244,3 +244,34 @@ def test_telefone_abas_inteiras_e_ordem_legivel(app: Flask, usuarios_demo, abrir
     assert valor["y"] >= rotulo["y"] + rotulo["height"] - 1  # below its label
     assert valor["width"] > 0.8 * p.locator(".ficha").bounding_box()["width"]
     assert p.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+@pytest.mark.parametrize("largura", [1024, 1180, 1280])
+def test_mais_aberto_fica_dentro_do_cartao_no_tablet_deitado(
+    app: Flask, usuarios_demo, abrir, largura: int
+) -> None:
+    """A landscape tablet: the manager's "Mais…" opened with its date field ("Previsão de
+    entrega") and mechanic list ("Atribuir mecânico") spilled out of the card, across the gap
+    into the next column, its select cut ("Marcos Mecânico — 7 em serv")."""
+    fila = componente(FilaService, app)
+    fila_id = str(fila.adicionar(8810, GERENTE, Prioridade.ALTA, {"placa": "MAI1S00"})["_id"])
+    fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 101})
+    pessoa = abrir({"width": largura, "height": 820}, has_touch=True).entrar(
+        "gerente", "gerente123"
+    )
+    cartao = pessoa.cartao(fila_id)
+    cartao.get_by_role("button", name="Mais ações da OS 8810").click()
+    for resumo in ("Previsão de entrega", "Atribuir mecânico"):
+        cartao.locator("summary", has_text=resumo).click()
+    expect(cartao.get_by_label("Mecânico responsável")).to_be_visible()
+    fora = cartao.evaluate(
+        """c => {
+          const caixa = c.getBoundingClientRect();
+          return [...c.querySelectorAll('.mais-acoes, .mais-acoes *')]
+            .filter(e => e.getClientRects().length)
+            .filter(e => e.getBoundingClientRect().right > caixa.right + 0.5)
+            .map(e => e.tagName + '.' + e.className);
+        }"""
+    )
+    pessoa.pagina.screenshot(path=ARTEFATOS / f"mais-aberto-{largura}.png")
+    assert fora == [], fora
