@@ -236,6 +236,18 @@ def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
     assert api.get(f"/fila-execucao/{fila_id}").json["historico"][-1]["acao"] != "adotar_previsao"
 
 
+def test_pagina_da_ordem_nao_oferece_antecipar_uma_promessa_que_se_cumpre(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """An order promised in 40 days, on time: its page offered "Prometer" with its p80 (days
+    earlier), one tap from shortening the customer's promise. Offered to make a promise, or a
+    later one."""
+    gerente = pessoas["gerente"]
+    assert "Prometer" not in gerente.pagina(f"/ordens/{oficina['no_prazo']}")
+    assert "Prometer" in gerente.pagina(f"/ordens/{oficina['em_risco']}")
+    assert "Prometer" in gerente.pagina(f"/ordens/{oficina['em_reparo']}")  # no promise yet
+
+
 def test_previsao_digitada_liga_e_desliga_o_risco(
     app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

@@ -89,7 +89,7 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     assert resposta.headers["Location"].startswith(pagina_da_ordem)
     detalhe = gerente.pagina(pagina_da_ordem)
     assert "mudou a previsão de entrega da OS 5002 (PRM1A02)" in detalhe  # the flash
-    assert f"alterou a previsão de entrega: para {nova:%d/%m %H:%M}" in detalhe  # the history
+    assert f"alterou a previsão de entrega: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == nova
 
     # Empty clears it: the order has no promise, and the history says from what.
@@ -114,6 +114,30 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     with pytest.raises(Conflito, match="a ordem já está sem previsão de entrega"):
         componente(FilaService, app).alterar_promessa(fila_id, None, outro)
     assert len(_item(api, fila_id)["historico"]) == len(item["historico"])
+
+
+def test_salvar_sem_mudar_diz_que_nada_mudou(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """The form saved as it came (the promise typed when the order was added): it was a
+    refusal naming the order's creation ("Não é possível ...: a previsão de entrega já é esta.
+    Gabriela Gerente adicionou à fila às 11:16")."""
+    texto, promessa = _digitado(app, 6)
+    fila_id = api.criar(5007, placa="PRM1A07", previsao_entrega=promessa.isoformat())["fila_id"]
+    antes = len(_item(api, fila_id)["historico"])
+    gerente = pessoas["gerente"]
+    resposta = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
+    assert resposta.status_code == 200, resposta.text
+    assert "A previsão de entrega já era esta: nada mudou." in resposta.text
+    assert "Não é possível" not in resposta.text and "adicionou à fila" not in resposta.text
+    semjs = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto})
+    assert semjs.status_code == 303
+    assert "nada mudou" in gerente.pagina(semjs.headers["Location"])
+    sem = api.criar(5008, placa="PRM1A08")["fila_id"]
+    resposta = gerente.post(f"/ordens/{sem}/promessa", {"previsao_entrega": ""}, True)
+    assert resposta.status_code == 200
+    assert "A ordem já estava sem previsão de entrega: nada mudou." in resposta.text
+    assert len(_item(api, fila_id)["historico"]) == antes
 
 
 def test_horario_que_ja_passou_ou_invalido_e_recusado_com_o_texto(

@@ -17,7 +17,8 @@ from bson import ObjectId
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
-from ..fila.domain import Acao, Ator, ErroFila, Papel, Status, espera_mecanico
+from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
+from ..fila.fields import como_guardado
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
@@ -151,3 +152,32 @@ def prometer_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator:
             item,
         )
     return fila.adotar_previsao(fila_id, atual.p80, ator)
+
+
+class NadaMudou(ErroFila):
+    """A typed promise the order already has: nothing to save, and no refusal either."""
+
+    status = 200
+
+
+def mudar_promessa(fila: FilaService, fila_id: str, promessa: datetime | None, ator: Ator) -> Any:
+    """A manager's typed promise, or none (FilaService.alterar_promessa). The one the order
+    has already (the form saved unchanged) is said as nothing changed, not as a refusal naming
+    whoever set it; the same manager's tap sent again is "Já estava salvo", as any."""
+    try:
+        return fila.alterar_promessa(fila_id, promessa, ator)
+    except Conflito as erro:
+        atual = erro.item
+        if (
+            atual is None
+            or atual.get("status") == Status.FINALIZADA
+            or atual.get("previsao_entrega") != (como_guardado(promessa) if promessa else None)
+            or domain.ja_feito(atual, Acao.ALTERAR_PROMESSA, ator.id, {}) is not None
+        ):
+            raise
+        texto = (
+            "A previsão de entrega já era esta: nada mudou."
+            if promessa
+            else "A ordem já estava sem previsão de entrega: nada mudou."
+        )
+        raise NadaMudou(texto, atual) from None

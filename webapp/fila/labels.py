@@ -133,7 +133,7 @@ FRASES = {
     "adotar_previsao": "{quem} prometeu a {os} para {para}",
     "alterar_promessa": "{quem} mudou a previsão de entrega da {os} para {para}",
 }
-# A promised time cleared (`alterar_promessa` to none): the history's `para`, and the sentence.
+# No promised time, in the history's "de nenhuma para 09/12 15:30"; cleared, the sentence.
 SEM_PROMESSA = "nenhuma"
 PROMESSA_TIRADA = "{quem} tirou a previsão de entrega da {os}"
 

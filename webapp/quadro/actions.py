@@ -17,7 +17,15 @@ from wtforms import DateTimeField
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes import cards
-from ..cartoes.service import anuncio, ja_salvo, prometer_previsao, quem_fez, remocoes
+from ..cartoes.service import (
+    NadaMudou,
+    anuncio,
+    ja_salvo,
+    mudar_promessa,
+    prometer_previsao,
+    quem_fez,
+    remocoes,
+)
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
@@ -138,6 +146,8 @@ def _responder(
             reler_mecanicos()  # the list chosen from is stale: the form comes back with a fresh one
         if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
             salvo = ja_salvo(erro.item, erro.acao, current_user.ator, valores)
+        if isinstance(erro, NadaMudou):
+            salvo = erro.mensagem
         if salvo is None:
             estado = {"mensagem": erro.mensagem, "aberto": aberto, "valores": valores}
             conflito = erro if isinstance(erro, Conflito) else None
@@ -336,7 +346,7 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     # A manager types the promised time (the customer agreed to another), or clears it.
     "promessa": (
         lambda: PromessaForm(fuso=componente(Clock).fuso, agora=agora()),
-        lambda fila, i, f, ator: fila.alterar_promessa(i, f.promessa(), ator),
+        lambda fila, i, f, ator: mudar_promessa(fila, i, f.promessa(), ator),
     ),
 }
 
