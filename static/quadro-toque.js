@@ -298,6 +298,14 @@
     aviso.textContent = MUDOU_DEPOIS;
     cartao.appendChild(aviso);
     anunciar(MUDOU_DEPOIS);
+    // On a tablet's one column, the push took the card to another one, out of sight: a toast
+    // with "Ver" says where, as for an answer that came (the notice waits on the card).
+    const coluna = cartao.closest(".coluna");
+    if (coluna && umaColuna() && colunaVisivel() !== coluna) {
+      const titulo = coluna.dataset.titulo || cartao.dataset.status;
+      toast(`A resposta não chegou · OS ${cartao.dataset.os} foi para ${titulo}.`, coluna,
+        cartao.id, false);
+    }
   }
   const quadroVivo = document.getElementById("quadro");
   if (quadroVivo) {

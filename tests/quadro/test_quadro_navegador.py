@@ -588,6 +588,33 @@ def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
     assert tablet.erros == [], tablet.erros
 
 
+def test_tablet_em_retrato_resposta_perdida_diz_para_onde_o_cartao_foi(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The step reached the server, its answer was lost, and the push moved the car to "Em
+    diagnóstico", a tab out of sight: the car vanished from the screen, the only words on a
+    line above the board that scrolls away. A toast says where it went, with "Ver"."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9241, "placa": "PER1D00"})["fila_id"]
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+
+    def perder(rota: Route) -> None:  # it reaches the server; its answer never comes back
+        rota.fetch()
+        rota.abort("connectionreset")
+
+    p.route("**/passo/iniciar-diagnostico", perder)
+    tablet.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
+    toast = p.locator("#toasts .toast")
+    expect(toast).to_contain_text("A resposta não chegou · OS 9241 foi para Em diagnóstico.")
+    toast.get_by_role("button", name="Ver").click()
+    movido = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
+    expect(movido).to_be_in_viewport()
+    expect(movido.locator(".sem-resposta")).to_contain_text("a OS já mudou depois do seu toque")
+    expect(p.locator("#aba-EM_DIAGNOSTICO")).to_have_attribute("aria-current", "true")
+    assert [e for e in tablet.erros if "net::" not in e and not e.startswith("htmx:")] == []
+
+
 def test_texto_digitado_sobrevive_a_um_409(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
