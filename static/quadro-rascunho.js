@@ -20,8 +20,8 @@
   const pessoa = quadro && quadro.dataset.pessoa;
   if (!quadro || !pessoa || !window.sessionStorage) return;
 
-  // "OS 1003 (PXT7A10)", as a step's form names it (data-os-rotulo); a hold's form, in
-  // "Mais…", by its card's number ("OS 1003").
+  // "OS 1003 (PXT7A10)", as a step's form and a hold's (in "Mais…") name it (data-os-rotulo);
+  // else by its card's number ("OS 1003").
   function rotulo(campo, cartao) {
     const doPasso = campo.closest("[data-os-rotulo]");
     if (doPasso) return doPasso.dataset.osRotulo;

@@ -444,9 +444,11 @@ def test_nota_da_espera_digitada_sobrevive_a_recarga(
 ) -> None:
     """The note typed for a hold ("Mais…" → "Colocar em espera") was thrown away by a reload
     or an ended session, as a step's text was before: only text areas were kept. Now it is
-    offered to copy when the board opens again (the hold's form is drawn only on "Mais…")."""
+    offered to copy when the board opens again (the hold's form is drawn only on "Mais…"),
+    named with its plate as every other message (it said "na OS 8311")."""
     api = ApiHttp(live_server, settings)
-    fila_id = _em_diagnostico(api, 8311)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8311, "placa": "NOT1A11"})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
     tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
     p = tablet.pagina
     cartao = tablet.cartao(fila_id, "EM_DIAGNOSTICO")
@@ -455,7 +457,7 @@ def test_nota_da_espera_digitada_sobrevive_a_recarga(
     cartao.get_by_label("Observação").fill("Pastilha encomendada na Auto Peças Sul")
     p.reload()
     aviso = p.locator("#textos-perdidos .texto-perdido")
-    expect(aviso).to_contain_text("O que você escreveu na OS 8311 não foi salvo")
+    expect(aviso).to_contain_text("O que você escreveu na OS 8311 (NOT1A11) não foi salvo")
     expect(aviso.locator("textarea")).to_have_value("Pastilha encomendada na Auto Peças Sul")
     assert tablet.erros == [], tablet.erros
 
