@@ -10,7 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, sem_csrf
 from webapp.components import componente
+from webapp.configuracoes.queries import ConfiguracoesQueries
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.pessoas.queries import PessoasQueries
 from webapp.sessao.repository import SessoesRepository
 from webapp.settings import Settings
 
@@ -482,3 +484,34 @@ def test_diagnostico_digitado_sobrevive_a_outra_acao_do_mesmo_cartao(
         "Junta do cabeçote, falta medir"
     )
     assert tablet.erros == [], tablet.erros
+
+
+def test_numero_com_erro_de_digitacao_e_recusado_e_nao_apaga_o_salvo(
+    app: Flask, live_server: str, usuarios_demo, abrir
+) -> None:
+    """A number field was `type=number` under `novalidate`: the browser sent "104-5", "8-" or
+    "107e" as empty, and an optional number read empty as none: the mechanic's number, or a
+    column's limit, was erased under "salvo". Typed as text now: refused beside the field,
+    with what was typed, and nothing saved."""
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    p.goto("/pessoas/mecanico2")
+    campo = p.get_by_label("Nº de funcionário")
+    expect(campo).to_have_value("102")
+    campo.fill("102-5")
+    p.get_by_role("button", name="Salvar").first.click()
+    expect(p.locator("#erro-funcionario_id")).to_contain_text("número inteiro")
+    expect(p.get_by_label("Nº de funcionário")).to_have_value("102-5")
+    assert componente(PessoasQueries, app).obter("mecanico2").funcionario_id == 102
+
+    p.goto("/configuracoes")
+    limite = p.get_by_label("Em reparo")
+    limite.fill("8")
+    p.get_by_role("button", name="Salvar limites").click()
+    expect(p.locator(".aviso-ok")).to_contain_text("salvos")
+    p.get_by_label("Em reparo").fill("8-")
+    p.get_by_role("button", name="Salvar limites").click()
+    expect(p.get_by_label("Em reparo")).to_have_value("8-")
+    expect(p.locator("#erro-EM_REPARO")).to_contain_text("número inteiro")
+    assert componente(ConfiguracoesQueries, app).limites_colunas()["EM_REPARO"] == 8
+    assert [e for e in gerente.erros if "400" not in e] == [], gerente.erros

@@ -9,6 +9,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from .mongo import INT64_MAX
 from .text import filtro_de_formulario, milhares
@@ -89,11 +90,19 @@ def texto_obrigatorio(
 class Inteiro(IntegerField):
     """A whole number typed in ASCII digits, with one clear message for anything else ("abc",
     "2.5"): int() alone also takes "1_000" and Arabic-Indic or full-width digits, which the
-    API and the board's filters refuse."""
+    API and the board's filters refuse.
+
+    A text box with a numeric keypad, not `type=number`: with `novalidate`, a browser sends
+    what it cannot read as a number ("104-5", "8-", "107e") as empty, which an optional field
+    takes as "none", and a typo erased a mechanic's number or a column's limit under "salvo".
+    As text it comes as typed, is refused beside the field, and stays in it."""
+
+    widget = TextInput()
 
     def __init__(
         self, rotulo: str, validators: list[Any], mensagem: str | None = None, **opcoes: Any
     ):
+        opcoes["render_kw"] = {"inputmode": "numeric", **(opcoes.get("render_kw") or {})}
         super().__init__(rotulo, validators=validators, **opcoes)
         self.mensagem = mensagem or MENSAGENS_WTFORMS["Not a valid integer value."]
 
