@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, TABLET
 from webapp.components import componente
+from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Acao, Ator, Papel, Prioridade
 from webapp.fila.service import FilaService
 from webapp.pessoas.service import PessoasService
@@ -275,3 +276,21 @@ def test_mais_aberto_fica_dentro_do_cartao_no_tablet_deitado(
     )
     pessoa.pagina.screenshot(path=ARTEFATOS / f"mais-aberto-{largura}.png")
     assert fora == [], fora
+
+
+def test_paginas_do_gerente_no_telefone_sem_rolar_de_lado_nem_partir_palavras(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """A 390 px phone: /historico's table (532 px) and the stage times beside the chart on
+    /indicadores widened the whole page; the TV passes' "Revogar" broke a letter per line, and
+    their names and dates mid-word. Each table now scrolls in its own region, words whole."""
+    _ordem(app, 8811, "Ruído", "Rolamento", "Trocado")
+    componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "gerente")
+    telefone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    p = telefone.entrar("gerente", "gerente123").pagina
+    for caminho in ("/historico", "/indicadores?periodo=30", "/configuracoes"):
+        p.goto(caminho)
+        assert p.evaluate("document.documentElement.scrollWidth <= innerWidth"), caminho
+    partidas = p.evaluate(PALAVRAS_PARTIDAS, ".passes td")
+    assert partidas == [], partidas
+    assert p.evaluate(PALAVRAS_PARTIDAS, ".passes button") == []
