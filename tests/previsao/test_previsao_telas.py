@@ -316,6 +316,17 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     assert "Nenhuma ordem em risco de atrasar agora." in depois
 
 
+def test_prometer_nos_indicadores_volta_ao_periodo_que_se_via(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """ "Prometer" on a custom period landed on the default one ("Últimos 7 dias")."""
+    pedido = "/indicadores?periodo=personalizado&de=2026-11-20&ate=2026-11-25"
+    pagina = pessoas["gerente"].pagina(pedido)
+    voltar = re.search(r'name="voltar" value="([^"]*)"', pagina)
+    assert voltar, pagina
+    assert voltar[1].replace("&amp;", "&") == pedido
+
+
 def test_indicadores_dizem_quando_as_em_risco_passam_da_tabela(
     app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str], monkeypatch
 ) -> None:

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from .. import errors
 from ..auth import exigir_gerente
@@ -41,6 +49,7 @@ def index() -> Any:
 @exigir_gerente
 def pagina() -> Any:
     p, erro = _periodo()
+    pedido = {k: request.args.get(k, "") for k in ("periodo", "de", "ate")}
     ind = service.calcular(p)
     em_risco, em_risco_depois = service.em_risco()
     atrasadas, atrasadas_depois = service.atrasadas()
@@ -57,7 +66,9 @@ def pagina() -> Any:
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=erro,
-        pedido={k: request.args.get(k, "") for k in ("periodo", "de", "ate")},
+        pedido=pedido,
+        # "Prometer" in the at-risk list comes back to this period, not the default one.
+        volta=url_for("indicadores.index", **{k: v for k, v in pedido.items() if v}),
     )
     return Response(corpo, status=400 if erro else 200, mimetype="text/html")
 
