@@ -1169,3 +1169,24 @@ def test_horario_que_o_fuso_pulou_e_recusado_como_tal(app: Flask, tmp_path) -> N
         "oficina (o relógio pulou essa hora)"
     ), r.stderr
     assert fila(app).count_documents({}) == 0
+
+
+def test_texto_que_comeca_com_apostrofo_volta_como_era(app: Flask, tmp_path: Path) -> None:
+    """A customer "'=x" or a vehicle "'@a" went out as written, and the importer took their
+    "'" for the export's formula guard: stored "=x", "@a". The export now guards a leading "'"
+    too, and the texts come back as they were."""
+    textos = ["'=x", "'-", "'@a", "'Gol", "=Uno", "Fiat"]
+    aleatorias(app, len(textos), semente=3)
+    for k, texto in enumerate(textos):
+        fila(app).update_one(
+            {"ordem_servico_id": 10_000 + k}, {"$set": {"veiculo": texto, "cliente": texto}}
+        )
+    r = importar(app, arquivo(tmp_path, exportado(app)))
+    assert r.exit_code == 0, r.output  # (all already there: only the file is checked)
+    texto_exportado = exportado(app)
+    base_vazia(app)
+    r = importar(app, arquivo(tmp_path, texto_exportado))
+    assert r.exit_code == 0, r.output
+    de_volta = {d["ordem_servico_id"] - 10_000: d for d in fila(app).find()}
+    assert [de_volta[k]["veiculo"] for k in range(len(textos))] == textos
+    assert [de_volta[k]["cliente"] for k in range(len(textos))] == textos

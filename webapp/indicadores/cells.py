@@ -36,8 +36,12 @@ _DATA_ISO = re.compile(
 # Up to 9 digits (about 1,900 years of minutes): a longer number is no stage, and float() would
 # make it inf.
 _MINUTOS = re.compile(r"\d{1,9}(?:[.,]\d{1,6})?", re.ASCII)
-# The export writes a text that starts with one of these behind a "'" (so Excel never runs it).
-_PROTEGIDOS = "=+-@\t\r"
+# The export writes a text that starts with one of these behind a "'": a formula's start (so
+# Excel never runs it), and the "'" itself (a text that truly starts with one keeps it through
+# the round trip). The importer takes that "'" off (before a tab or CR too, as other tools
+# guard).
+GUARDADOS = "=+-@'"
+_PROTEGIDOS = GUARDADOS + "\t\r"
 
 
 def normalizar(texto: str) -> str:

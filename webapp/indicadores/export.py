@@ -19,6 +19,7 @@ from ..fila import labels
 from ..fila.domain import MotivoPausa
 from ..fila.stages import INTERVALOS
 from ..text import limpar_texto
+from .cells import GUARDADOS
 
 BOM = "\ufeff"
 SEPARADOR = ";"
@@ -52,11 +53,12 @@ def _minutos(segundos: float | None) -> str:
 
 def _texto(valor: str | None) -> str:
     """People's text as text, without control characters (stored before they were refused,
-    or imported): a leading =, +, - or @ would make Excel run it as a formula."""
+    or imported): a leading =, +, - or @ would make Excel run it as a formula, behind a "'"
+    (cells.GUARDADOS; a leading "'" too, so the importer's taking one off gives it back)."""
     valor = limpar_texto(valor)
     if not valor:
         return ""
-    return "'" + valor if valor[0] in "=+-@" else valor
+    return "'" + valor if valor[0] in GUARDADOS else valor
 
 
 def linha(documento: Mapping[str, Any], nomes: Mapping[int, str], fuso: tzinfo) -> list[str]:
