@@ -497,3 +497,18 @@ def test_calculo_longo_demais_e_interrompido_e_dito(app: Flask, api: Api) -> Non
     r = gerente_api.get("/indicadores?periodo=7d")
     assert r.status_code == 503 and r.headers["Retry-After"] == "5"
     assert r.json["detail"].startswith("O cálculo levou tempo demais")
+
+
+def test_grafico_por_dia_mostra_o_primeiro_dia_inteiro_e_numeros_que_cabem() -> None:
+    """The first day's label, centred under a narrow column, was cut ("7/11" for 07/11); past
+    ~40 days the counts above the columns ran into each other ("6 6")."""
+    from webapp.indicadores.charts import LARGURA, colunas_por_dia
+
+    inicio = date(2026, 11, 7)
+    mes = colunas_por_dia([(inicio + timedelta(days=d), 5 + d % 3) for d in range(30)])
+    assert (mes.rotulos[0].x, mes.rotulos[0].ancora, mes.rotulos[0].texto) == (0, "start", "07/11")
+    assert all(0 <= r.x <= LARGURA for r in mes.rotulos)
+    assert all(b.texto for b in mes.barras)  # 30 columns: room for each count
+    trimestre = colunas_por_dia([(inicio + timedelta(days=d), 22) for d in range(97)])
+    assert not any(b.texto for b in trimestre.barras)  # the table beside has them
+    assert trimestre.rotulos[0].ancora == "start"

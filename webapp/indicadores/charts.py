@@ -89,13 +89,18 @@ def barras_horizontais(
 
 ALTURA_COLUNAS = 180
 MARGEM_BASE = 34  # room for the day labels under the columns
+METADE_ROTULO_DIA = 20  # half of "07/11" as drawn
+LARGURA_NUMERO = 16  # a day's column this wide or more has room for "22" above it
 
 
 def colunas_por_dia(dias: Sequence[tuple[date, int]]) -> Grafico:
-    """Orders finished per day as columns, the count above each one; day labels thinned out so
-    that at most ~16 fit under a tablet-wide chart."""
+    """Orders finished per day as columns, the count above each one while a column is wide
+    enough for it (past ~40 days the counts ran into each other: the table beside has them);
+    day labels thinned out so that at most ~16 fit under a tablet-wide chart, the first and
+    last kept inside it (a centred "07/11" under the first column lost its "0")."""
     maximo = max((n for _, n in dias), default=0) or 1
     largura_dia = LARGURA / max(len(dias), 1)
+    com_numero = largura_dia >= LARGURA_NUMERO
     util = ALTURA_COLUNAS - MARGEM_BASE - 20
     passo = max(1, -(-len(dias) // 16))
     barras, rotulos = [], []
@@ -106,13 +111,19 @@ def colunas_por_dia(dias: Sequence[tuple[date, int]]) -> Grafico:
         barras.append(
             Barra(
                 round(x, 1), round(base - altura, 1), round(largura_dia * 0.7, 1),
-                round(altura, 1), "serie-finalizadas", str(n) if n else "",
+                round(altura, 1), "serie-finalizadas", str(n) if n and com_numero else "",
                 round(x + largura_dia * 0.35, 1), round(base - altura - 4, 1),
             )
         )  # fmt: skip
         if i % passo == 0:
-            centro = round(x + largura_dia * 0.35, 1)
-            rotulos.append(Rotulo(centro, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "middle"))
+            centro = x + largura_dia * 0.35
+            if centro < METADE_ROTULO_DIA:
+                rotulo = Rotulo(0, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "start")
+            elif centro > LARGURA - METADE_ROTULO_DIA:
+                rotulo = Rotulo(LARGURA, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "end")
+            else:
+                rotulo = Rotulo(round(centro, 1), ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "middle")
+            rotulos.append(rotulo)
     return Grafico(LARGURA, ALTURA_COLUNAS, barras, rotulos, [])
 
 
