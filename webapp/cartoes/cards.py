@@ -278,6 +278,17 @@ class Cartao:
         return self.sub_etapa or labels.palavra(self.status)
 
     @property
+    def prometer_na_pagina(self) -> bool:
+        """Whether the order's page offers its forecast as the promise: to make one, or a later
+        one; never to bring a promise it keeps earlier (the card offers it only at risk)."""
+        p = self.previsao
+        return bool(
+            self.pode_prometer
+            and p
+            and (self.previsao_entrega is None or p.p80 > self.previsao_entrega)
+        )
+
+    @property
     def tem_mais(self) -> bool:
         return len(self.botoes) > 1 or self.pode_pausar or self.gerente or self.pode_reenviar_os
 

@@ -18,7 +18,6 @@ from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
 from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
-from ..fila.fields import como_guardado
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limites_alerta
@@ -170,8 +169,7 @@ def mudar_promessa(fila: FilaService, fila_id: str, promessa: datetime | None, a
         atual = erro.item
         if (
             atual is None
-            or atual.get("status") == Status.FINALIZADA
-            or atual.get("previsao_entrega") != (como_guardado(promessa) if promessa else None)
+            or not domain.tem_a_promessa(atual, promessa)
             or domain.ja_feito(atual, Acao.ALTERAR_PROMESSA, ator.id, {}) is not None
         ):
             raise

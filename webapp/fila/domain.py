@@ -642,6 +642,13 @@ def promessa_medida(item: Mapping[str, Any]) -> datetime | None:
     return item.get(PROMESSA_PERDIDA) or item.get("previsao_entrega")
 
 
+def tem_a_promessa(item: Mapping[str, Any], promessa: datetime | None) -> bool:
+    """Whether this open order's promised time is already `promessa` (None: it has none), as
+    planejar_promessa's requirement compares it (stored to the millisecond)."""
+    pedida = como_guardado(promessa) if promessa else None
+    return NAO_FINALIZADA.atendido(item) and item.get("previsao_entrega") == pedida
+
+
 def planejar_promessa(
     promessa: datetime | None, por: str, agora: datetime, acao: Acao = Acao.ALTERAR_PROMESSA
 ) -> Mudanca:

@@ -82,6 +82,14 @@ def dia_do_calendario(texto: str) -> date:
     return date.fromisoformat(texto)
 
 
+def faixa_no_fuso(fuso: tzinfo) -> tuple[datetime, datetime]:
+    """The first and last minutes ano_aceito takes, as the shop's wall clock reads them (naive):
+    both in the years as written and in UTC (31/12/2100 23:30 in São Paulo is 2101 in UTC)."""
+    faixa = (datetime(ANO_MINIMO, 1, 1), datetime(ANO_MAXIMO, 12, 31, 23, 59))
+    em_utc = [d.replace(tzinfo=UTC).astimezone(fuso).replace(tzinfo=None) for d in faixa]
+    return max(faixa[0], em_utc[0]), min(faixa[1], em_utc[1])
+
+
 def ano_aceito(instante: datetime, fuso: tzinfo | None = None) -> bool:
     """Whether an instant's year is within ANO_MINIMO..ANO_MAXIMO as written, in UTC (as
     stored) and, given `fuso`, in the shop's zone (as shown and exported): 2100-12-31T23:30

@@ -117,13 +117,12 @@ def colunas_por_dia(dias: Sequence[tuple[date, int]]) -> Grafico:
         )  # fmt: skip
         if i % passo == 0:
             centro = x + largura_dia * 0.35
-            if centro < METADE_ROTULO_DIA:
-                rotulo = Rotulo(0, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "start")
-            elif centro > LARGURA - METADE_ROTULO_DIA:
-                rotulo = Rotulo(LARGURA, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "end")
-            else:
-                rotulo = Rotulo(round(centro, 1), ALTURA_COLUNAS - 12, f"{dia:%d/%m}", "middle")
-            rotulos.append(rotulo)
+            lugar, ancora = (
+                (0, "start") if centro < METADE_ROTULO_DIA
+                else (LARGURA, "end") if centro > LARGURA - METADE_ROTULO_DIA
+                else (round(centro, 1), "middle")
+            )  # fmt: skip
+            rotulos.append(Rotulo(lugar, ALTURA_COLUNAS - 12, f"{dia:%d/%m}", ancora))
     return Grafico(LARGURA, ALTURA_COLUNAS, barras, rotulos, [])
 
 

@@ -4,7 +4,7 @@ about the queue itself stay in the domain and the service."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from wtforms import (
@@ -32,6 +32,7 @@ from ..fila.fields import (
     TAMANHO_MAXIMO,
     DadosInvalidos,
     ano_aceito,
+    faixa_no_fuso,
 )
 from ..fila.plates import validar_placa
 from ..forms import (
@@ -58,11 +59,8 @@ def _no_fuso(local: datetime, fuso: tzinfo | None) -> datetime:
     if not ano_aceito(instante):
         if fuso is None or not ANO_MINIMO <= local.year <= ANO_MAXIMO:
             raise ValidationError(f"Use uma data entre {ANO_MINIMO} e {ANO_MAXIMO}.")
-        # In the years as typed, not in UTC as stored (31/12/2100 23:30 in São Paulo is 2101):
-        # the first and last minutes both have, in the shop's zone.
-        faixa = [datetime(ANO_MINIMO, 1, 1), datetime(ANO_MAXIMO, 12, 31, 23, 59)]
-        em_utc = [(d.replace(tzinfo=UTC).astimezone(fuso)).replace(tzinfo=None) for d in faixa]
-        primeiro, ultimo = max(faixa[0], em_utc[0]), min(faixa[1], em_utc[1])
+        # In the years as typed, not in UTC as stored: the first and last minutes accepted.
+        primeiro, ultimo = faixa_no_fuso(fuso)
         raise ValidationError(
             f"Use uma data entre {primeiro:%d/%m/%Y %H:%M} e {ultimo:%d/%m/%Y %H:%M}."
         )
