@@ -141,6 +141,28 @@ def uma_vez(tratar: Callable[[Route], None]) -> Callable[[Route], None]:
     return rota
 
 
+class Retidos(list):
+    """Requests held on their way (`reter(pagina, padrao)`), to be let go with
+    `continue_()` when the test says. The browser hands a request to the route a moment after
+    the tap, so a test that asserts on them first waits for them with `esperar`."""
+
+    def esperar(self, pagina: Page, quantos: int = 1, limite_s: float = 10) -> Retidos:
+        """Waits (real time, bounded) until `quantos` requests are held; fails if they never
+        left the browser."""
+        fim = time.monotonic() + limite_s
+        while len(self) < quantos and time.monotonic() < fim:
+            pagina.wait_for_timeout(50)  # lets Playwright run the route's handler
+        assert len(self) >= quantos, f"{len(self)} de {quantos} pedido(s) saíram"
+        return self
+
+
+def reter(pagina: Page, padrao: str) -> Retidos:
+    """Holds every request to `padrao` (see `Retidos`)."""
+    retidos = Retidos()
+    pagina.route(padrao, lambda rota: retidos.append(rota))  # Playwright tags its handler
+    return retidos
+
+
 def sem_csrf(rota: Route) -> None:
     """The request goes on with its form's CSRF token spoiled: the server refuses it (400 with
     the reason)."""

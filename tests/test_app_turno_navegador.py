@@ -31,6 +31,7 @@ from tests.navegador import (
     ler_quadro,
     religada,
     responder_como,
+    reter,
     sem_csrf,
     uma_vez,
 )
@@ -573,14 +574,9 @@ def test_mostrar_mais_tocado_enquanto_carrega_nao_traz_a_pagina_duas_vezes(
     pagina = pessoa.pagina
     cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
     expect(cartoes).to_have_count(40)
-    retidos: list = []
-    pagina.route("**/colunas/AGUARDANDO*", lambda rota: retidos.append(rota))  # held till below
+    retidos = reter(pagina, "**/colunas/AGUARDANDO*")  # held till below
     pagina.evaluate("document.querySelector('#mais-AGUARDANDO a').scrollIntoView()")
-    for _ in range(100):
-        if retidos:
-            break
-        pagina.wait_for_timeout(50)
-    assert len(retidos) == 1
+    assert len(retidos.esperar(pagina)) == 1
     pagina.locator("#mais-AGUARDANDO a").click()  # while the page is still on its way
     pagina.wait_for_timeout(300)
     retidos[0].continue_()
@@ -733,12 +729,11 @@ def test_cartao_empurrado_envia_o_csrf_e_trava_o_botao(
     cartao = tablet.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_be_visible()
     assert cartao.locator("input[name=csrf_token]").count() == 0
-    retidos: list = []
-    pagina.route(f"**/ordens/{fila_id}/passo/**", lambda rota: retidos.append(rota))
+    retidos = reter(pagina, f"**/ordens/{fila_id}/passo/**")
     botao = cartao.get_by_role("button", name="Iniciar diagnóstico")
     botao.click()
     expect(botao).to_be_disabled()
-    assert len(retidos) == 1
+    assert len(retidos.esperar(pagina)) == 1
     assert retidos[0].request.headers.get("x-csrftoken")
     retidos[0].continue_()
     expect(tablet.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()

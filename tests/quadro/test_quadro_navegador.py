@@ -14,7 +14,7 @@ from playwright.sync_api import Route, expect
 
 from scripts.os_standin import OSStandIn
 from tests.helpers import servidor_http
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, reter
 from webapp.broker import RESSINCRONIZAR, Broker, Evento
 from webapp.clock import agora, duracao
 from webapp.components import componente
@@ -37,13 +37,12 @@ def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
 
     # Paula's tap leaves her tablet but reaches the server only after Marcos's was saved and
     # pushed to her board: the push moves her card first, then her 409 answers.
-    retidos: list[Route] = []
-    paula.pagina.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    retidos = reter(paula.pagina, "**/passo/iniciar-diagnostico")
     paula.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
     marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
     expect(marcos.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible()
     expect(paula.cartao(fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
-    assert len(retidos) == 1
+    assert len(retidos.esperar(paula.pagina)) == 1
     retidos[0].continue_()
 
     cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
@@ -176,13 +175,12 @@ def test_resposta_do_toque_sai_do_cartao_depois_de_cinco_minutos(
     marcos = abrir(DESKTOP)
     marcos.pagina.clock.install()
     marcos.entrar("mecanico", "mecanico123")
-    retidos: list[Route] = []
-    marcos.pagina.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    retidos = reter(marcos.pagina, "**/passo/iniciar-diagnostico")
     marcos.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").click()
     api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
     cartao = marcos.cartao(fila_id, "EM_DIAGNOSTICO")
     expect(cartao).to_be_visible(timeout=PRAZO_TV)  # the push came first
-    assert len(retidos) == 1
+    assert len(retidos.esperar(marcos.pagina)) == 1
     retidos[0].continue_()
     aviso = cartao.locator(".mensagem")
     expect(aviso).to_contain_text("A integração servico-os iniciou o diagnóstico às")
@@ -794,13 +792,12 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 # The reason a step was refused stays, too. This board's "Iniciar reparo" reaches
                 # the server after someone else's (whose push moves the card first): a 409.
                 componente(FilaService, app).executar(fila_id, Acao.APROVAR_ORCAMENTO, gerente)
-                retidos: list[Route] = []
-                pessoa.pagina.route("**/passo/iniciar-reparo", lambda rota: retidos.append(rota))
+                retidos = reter(pessoa.pagina, "**/passo/iniciar-reparo")
                 cartao.get_by_role("button", name="Iniciar reparo").click()
                 componente(FilaService, app).executar(fila_id, Acao.INICIAR_REPARO, gerente)
                 cartao = pessoa.cartao(str(fila_id), "EM_REPARO")
                 expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
-                assert len(retidos) == 1
+                assert len(retidos.esperar(pessoa.pagina)) == 1
                 retidos[0].continue_()
                 expect(cartao.locator(".mensagem")).to_contain_text("iniciou o reparo às")
                 assert componente(OsDispatcher, app).despachar_uma_vez() is True

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa, reter
 from webapp.components import componente
 from webapp.fila.domain import Ator, Papel
 from webapp.pessoas.service import PessoasService
@@ -230,14 +230,9 @@ def iniciar_e_ir_para_em_reparo(pessoa: Pessoa, fila_id: str) -> Route:
     the "Em reparo" column and scroll until a card's button sits at the bottom of the screen.
     The held request: continue it to let the answer arrive."""
     p = pessoa.pagina
-    retidos: list[Route] = []
-    p.route("**/passo/iniciar-diagnostico", lambda rota: retidos.append(rota))
+    retidos = reter(p, "**/passo/iniciar-diagnostico")
     pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
-    for _ in range(200):
-        if retidos:
-            break
-        p.wait_for_timeout(50)
-    assert retidos, "o pedido não saiu"
+    retidos.esperar(p)
     p.locator("#aba-EM_REPARO").tap()
     expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
     botao_no_rodape(p, "EM_REPARO")
