@@ -17,6 +17,7 @@ from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
+from webapp.quadro import routes as quadro_routes
 
 
 def test_quadro_exige_login(client: FlaskClient) -> None:
@@ -696,6 +697,60 @@ def _proxima(html: str) -> str | None:
     return achado[1].replace("&amp;", "&") if achado else None
 
 
+def _recentes(html: str) -> str | None:
+    achado = re.search(r'href="(/historico[^"]*)">← Mais recentes', html)
+    return achado[1].replace("&amp;", "&") if achado else None
+
+
+def test_historico_volta_uma_pagina_por_vez(
+    api: Api, pessoas, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "← Mais recentes" goes back to the page before, not to the first: three pages (of ten
+    here), ties broken by _id, the third's link brings the second's rows, its link the first
+    page; the page before is read backwards in the same index, never sorted in memory."""
+    monkeypatch.setattr(quadro_routes, "HISTORICO_PAGINA", 10)
+    db = componente(Mongo, app).db
+    for n in range(30):
+        api.levar_ate(api.criar(850 + n)["fila_id"], "finalizar-reparo")
+    fim = agora() - timedelta(days=3)
+    db["fila_execucao"].update_many(
+        {"ordem_servico_id": {"$lt": 865}}, {"$set": {"dta_fim_reparo": fim}}
+    )
+    db["fila_execucao"].update_many(
+        {"ordem_servico_id": {"$gte": 865}}, {"$set": {"dta_fim_reparo": fim + timedelta(hours=1)}}
+    )
+    mecanico = pessoas["mecanico"]
+    paginas = [mecanico.pagina("/historico")]
+    while proxima := _proxima(paginas[-1]):
+        paginas.append(mecanico.pagina(proxima))
+    linhas = [_os_da_tabela(p) for p in paginas]
+    assert [len(x) for x in linhas] == [10, 10, 10]
+    assert sorted(sum(linhas, [])) == list(range(850, 880))
+    assert _recentes(paginas[0]) is None and "estas são mais antigas" not in paginas[0]
+
+    with consultas_de(db, "fila_execucao") as consultas:
+        de_volta = mecanico.pagina(_recentes(paginas[2]))
+        seguinte = mecanico.pagina(_proxima(de_volta))
+        segunda = mecanico.pagina(_proxima(paginas[0]))  # 20 older rows, 10 read
+    assert _os_da_tabela(de_volta) == linhas[1] and _os_da_tabela(seguinte) == linhas[2]
+    assert _os_da_tabela(segunda) == linhas[1]
+    assert "estas são mais antigas" in de_volta
+    # Each keyset range one seek of the index: a page reads its own rows (and the ties of the
+    # row it starts from), never the history before or after it.
+    buscas = [c for c in consultas if c["op"] == "query"]
+    assert buscas and all(
+        c["planSummary"].startswith("IXSCAN { status: 1, importada: 1, dta_fim_reparo")
+        and c["docsExamined"] <= 11
+        for c in buscas
+    ), [(c["planSummary"], c["docsExamined"]) for c in buscas]
+
+    primeira = mecanico.pagina(_recentes(de_volta))
+    assert _os_da_tabela(primeira) == linhas[0] and _recentes(primeira) is None
+    assert "estas são mais antigas" not in primeira
+    r = mecanico.client.get("/historico?antes=f.1.nao-e-id")
+    assert r.status_code == 400 and "Página do histórico inválida" in r.text
+
+
 def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Flask) -> None:
     """/historico pages by keyset, in the index's order: 30 orders finished at the same instant
     (ties broken by _id) come 25 then 5, none twice, none lost; a page reads its own rows
@@ -729,6 +784,26 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
     assert "estas são mais antigas" in pagina2 and "← Mais recentes" in pagina2
     r = mecanico.client.get("/historico?depois=f.1.nao-e-id")
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
+
+
+def test_mostrar_mais_le_so_a_sua_pagina(api: Api, pessoas, app: Flask) -> None:
+    """A column's next page ("Mostrar mais") reads its own cards from the index, each keyset
+    range one seek, never the column before it again: 60 waiting (two priorities, so the page
+    starts inside one and runs into the next), the second page reads ~20 documents, not 60."""
+    for n in range(60):
+        api.criar(7300 + n, "ALTA" if n < 30 else "NORMAL")
+    mecanico = pessoas["mecanico"]
+    primeira = mecanico.pagina("/")
+    mais = re.search(r'href="(/colunas/AGUARDANDO\?[^"]*depois=[^"]*)"', primeira)
+    assert mais is not None
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        segunda = mecanico.pagina(html.unescape(mais[1]))
+    assert len(re.findall(r'<li id="cartao-', segunda)) == 20
+    buscas = [c for c in consultas if c["op"] == "query"]
+    assert buscas and sum(c["docsExamined"] for c in buscas) <= 21, [
+        (c["planSummary"], c["docsExamined"]) for c in buscas
+    ]
 
 
 def test_mostrar_mais_le_os_nomes_uma_vez_por_pagina(api: Api, pessoas, app: Flask) -> None:

@@ -81,6 +81,7 @@ CAMPOS_PREVISAO = {
     "mecanico_responsavel_id": 1, "previsao_entrega": 1,
 }  # fmt: skip
 MAIS_RECENTES = [("dta_fim_reparo", -1), ("_id", -1)]
+MAIS_ANTIGAS = [(campo, -sentido) for campo, sentido in MAIS_RECENTES]  # the same, backwards
 # The live board, the TV, the API's lists and /historico leave imported history out. Equality
 # with null (absent), not `$ne: True`: a point of the indexes that carry `importada`
 # (repository.INDICES), so a list of finished orders reads the board's in its order and never
@@ -386,26 +387,30 @@ def _ordem(texto: str) -> int:
     return int(texto)
 
 
-def _apos(cursor: str | None, finalizada: bool) -> dict[str, Any] | None:
-    """The keyset condition "after this card" of a cursor; None without one, CursorInvalido
-    when it is not one of ours (each part checked against what a cursor can hold)."""
+def _faixas_apos(cursor: str | None, finalizada: bool) -> list[dict[str, Any]]:
+    """ "After this card" of a cursor as index ranges to read in turn ([{}]: from the start,
+    without one); CursorInvalido when it is not one of ours (each part checked against what a
+    cursor can hold)."""
     if not cursor:
-        return None
+        return [{}]
+    return _faixas_finalizadas(cursor) if finalizada else _faixas_na_fila(cursor)
+
+
+def _faixas_finalizadas(cursor: str, antes: bool = False) -> list[dict[str, Any]]:
+    """ "After this finished order" most recent first (a `cursor()` of one) as two index
+    ranges, in that order: the same end, a lower _id; an earlier end. With `antes`, "before
+    it": the same end, a higher _id; a later end (read oldest first). Each is one seek of
+    finalizadas_do_quadro; their $or is not (MongoDB reads every older row and sorts them: a
+    deep page of the history cost the whole history). CursorInvalido when not one."""
     partes = cursor.split(".")
+    if len(partes) != 3 or partes[0] != "f":
+        raise CursorInvalido(cursor)
     try:
-        if finalizada and len(partes) == 3 and partes[0] == "f":
-            fim, oid = _instante(partes[1]), ObjectId(partes[2])
-            return {
-                "$or": [
-                    {"dta_fim_reparo": {"$lt": fim}},
-                    {"dta_fim_reparo": fim, "_id": {"$lt": oid}},
-                ]
-            }
-        if not finalizada:
-            return {"$or": _faixas_na_fila(cursor)}
+        fim, oid = _instante(partes[1]), ObjectId(partes[2])
     except (InvalidId, TypeError):
         raise CursorInvalido(cursor) from None
-    raise CursorInvalido(cursor)
+    lado = "$gt" if antes else "$lt"
+    return [{"dta_fim_reparo": fim, "_id": {lado: oid}}, {"dta_fim_reparo": {lado: fim}}]
 
 
 def _faixas_na_fila(cursor: str) -> list[dict[str, Any]]:
@@ -510,15 +515,9 @@ class FilaQueries:
         consulta: dict[str, Any] = {"status": status} if status else {}
         if not aberta:
             consulta.update(NAO_IMPORTADA)
-        itens: list[dict[str, Any]] = []
-        for faixa in _faixas_na_fila(depois) if depois else [{}]:
-            cursor = self.fila.find({**consulta, **faixa}).sort(ORDEM_FILA)
-            if not aberta:
-                cursor = cursor.hint(FILA_DO_QUADRO)
-            itens += cursor.skip(offset).limit(limit - len(itens))
-            if len(itens) == limit:
-                break
-        return itens
+        faixas = _faixas_na_fila(depois) if depois else [{}]
+        indice = None if aberta else FILA_DO_QUADRO
+        return self._em_faixas(consulta, faixas, ORDEM_FILA, limit, indice, pular=offset)
 
     def pagina_coluna(
         self,
@@ -537,18 +536,44 @@ class FilaQueries:
         finalizada = status == Status.FINALIZADA
         if finalizada:  # (an open column never holds an imported order)
             consulta.update({"dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA})
-        apos = _apos(depois, finalizada)
-        if apos:
-            consulta = {"$and": [consulta, apos]}
+        faixas = _faixas_apos(depois, finalizada)
         if finalizada:
-            return self._do_quadro_finalizadas(consulta, limite)
-        return list(self.fila.find(consulta).sort(ORDEM_FILA).limit(limite))
+            return self._do_quadro_finalizadas(consulta, faixas, limite)
+        return self._em_faixas(consulta, faixas, ORDEM_FILA, limite)
 
-    def _do_quadro_finalizadas(self, consulta: dict[str, Any], limite: int) -> list[dict[str, Any]]:
+    def _do_quadro_finalizadas(
+        self,
+        consulta: dict[str, Any],
+        faixas: list[dict[str, Any]],
+        limite: int,
+        ordem: list[tuple[str, int]] = MAIS_RECENTES,
+    ) -> list[dict[str, Any]]:
         # Named: on a database without imported history finalizadas_em_ordem ties with it, and
         # the plan MongoDB caches then would step past a history imported later.
-        cursor = self.fila.find(consulta).sort(MAIS_RECENTES).hint(FINALIZADAS_DO_QUADRO)
-        return list(cursor.limit(limite))
+        return self._em_faixas(consulta, faixas, ordem, limite, FINALIZADAS_DO_QUADRO)
+
+    def _em_faixas(
+        self,
+        consulta: dict[str, Any],
+        faixas: list[dict[str, Any]],
+        ordem: list[tuple[str, int]],
+        limite: int,
+        indice: str | None = None,
+        pular: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The first `limite` items matching `consulta`, in `ordem`, read from each keyset
+        range in turn (_faixas_apos) until the page is full: each read is one seek of the
+        index, so a page costs its own items however deep it is."""
+        itens: list[dict[str, Any]] = []
+        for faixa in faixas:
+            if len(itens) >= limite:
+                break
+            filtro = {"$and": [consulta, faixa]} if faixa else consulta
+            cursor = self.fila.find(filtro).sort(ordem)
+            if indice:
+                cursor = cursor.hint(indice)
+            itens += cursor.skip(pular).limit(limite - len(itens))
+        return itens
 
     def coluna(self, status: str, limite: int, hoje: datetime) -> list[dict[str, Any]]:
         """The first `limite` cards of a column as the TV shows them: FINALIZADA most recent
@@ -584,17 +609,24 @@ class FilaQueries:
         }
 
     def finalizadas_periodo(
-        self, de: datetime, ate: datetime, depois: str | None, limite: int
+        self,
+        de: datetime,
+        ate: datetime,
+        depois: str | None,
+        limite: int,
+        antes: str | None = None,
     ) -> list[dict[str, Any]]:
         """The first `limite` orders finished on the board in [de, ate) after the one `depois`
-        (a cursor from `cursor()`), most recent first. Index finalizadas_do_quadro, in its
-        order (imported history never read), and keyset paging: a page costs the same however
-        deep it is, and no sort holds the whole history."""
+        (a cursor from `cursor()`), most recent first; with `antes` instead, the `limite`
+        finished right before that one (the page before it), still most recent first. Index
+        finalizadas_do_quadro, in its order or backwards (imported history never read), and
+        keyset paging: a page costs the same however deep it is, and no sort holds the whole
+        history."""
         consulta = _finalizadas_no_quadro(de, ate)
-        apos = _apos(depois, finalizada=True)
-        if apos:
-            consulta = {"$and": [consulta, apos]}
-        return self._do_quadro_finalizadas(consulta, limite)
+        if antes:
+            faixas = _faixas_finalizadas(antes, antes=True)
+            return self._do_quadro_finalizadas(consulta, faixas, limite, MAIS_ANTIGAS)[::-1]
+        return self._do_quadro_finalizadas(consulta, _faixas_apos(depois, True), limite)
 
     def contar_finalizadas(self, de: datetime, ate: datetime, ate_quantas: int) -> int:
         """How many orders finished on the board in [de, ate), counted up to `ate_quantas`

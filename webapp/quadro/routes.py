@@ -336,13 +336,11 @@ def historico() -> Any:
         de, ate = relogio.dia(dia)
     else:  # everything finished before today
         de, ate = datetime(fields.ANO_MINIMO, 1, 1, tzinfo=relogio.fuso), hoje
-    queries, depois = componente(FilaQueries), request.args.get("depois") or None
+    queries = componente(FilaQueries)
     try:
-        itens = queries.finalizadas_periodo(de, ate, depois, HISTORICO_PAGINA + 1)
+        itens, primeira, recentes, proxima = _pagina_do_historico(queries, de, ate)
     except CursorInvalido:
         raise EntradaInvalida(MENSAGEM_PAGINA_HISTORICO) from None
-    proxima = cursor(itens[HISTORICO_PAGINA - 1]) if len(itens) > HISTORICO_PAGINA else None
-    itens = itens[:HISTORICO_PAGINA]
     ctx = contexto(None, itens)
     return render_template(
         "quadro/historico.html",
@@ -350,11 +348,32 @@ def historico() -> Any:
         quantas=cards.quantas_finalizadas(
             queries.contar_finalizadas(de, ate, HISTORICO_CONTAGEM + 1), HISTORICO_CONTAGEM
         ),
-        depois=depois,
+        primeira=primeira,
+        recentes=recentes,
         proxima=proxima,
         dia=dia,
         erro=erro,
     ), 400 if erro else 200
+
+
+def _pagina_do_historico(
+    queries: FilaQueries, de: datetime, ate: datetime
+) -> tuple[list[dict[str, Any]], bool, str | None, str | None]:
+    """The page of /historico the address asks for (`depois`: the one after a row; `antes`:
+    the one before it) and how to move from it: its rows, whether it is the first (the most
+    recent), the cursor of the page before it (None: the first page) and of the page after
+    (None: none). Each a keyset read of the index, forwards or backwards."""
+    depois, antes = request.args.get("depois") or None, request.args.get("antes") or None
+    if antes and not depois:
+        itens = queries.finalizadas_periodo(de, ate, None, HISTORICO_PAGINA + 1, antes=antes)
+        if len(itens) > HISTORICO_PAGINA:  # a page before this one too
+            itens = itens[1:]
+            return itens, False, cursor(itens[0]), cursor(itens[-1])
+        depois = None  # back at the most recent: the first page as it is now
+    itens = queries.finalizadas_periodo(de, ate, depois, HISTORICO_PAGINA + 1)
+    proxima = cursor(itens[HISTORICO_PAGINA - 1]) if len(itens) > HISTORICO_PAGINA else None
+    itens = itens[:HISTORICO_PAGINA]
+    return itens, depois is None, cursor(itens[0]) if depois and itens else None, proxima
 
 
 @bp.get("/eventos")
