@@ -498,14 +498,22 @@ def _papeis_oferecidos(pagina: str) -> list[str]:
 def test_so_admin_ve_o_papel_administrador(
     app: Flask, gerente: FlaskClient, entrar: Entrar
 ) -> None:
-    """A manager is not offered a role the service would refuse; an admin's page still says
-    the truth about the admin it shows."""
+    """A manager is not offered a role the service would refuse, nor, on an admin's page, a
+    form or a button it would refuse: that page reads as a record, with the reason; an admin
+    sees it all."""
     admin = _admin(app, "ana", entrar)
     assert admin is not None
     assert _papeis_oferecidos(gerente.get("/pessoas").text) == ["mecanico", "gerente"]
     assert _papeis_oferecidos(gerente.get("/pessoas/mecanico").text) == ["mecanico", "gerente"]
-    assert "admin" in _papeis_oferecidos(gerente.get("/pessoas/ana").text)
+    ana = gerente.get("/pessoas/ana").text
+    assert "<dt>Papel</dt><dd>Administrador</dd>" in ana
+    assert "Só um administrador altera o cadastro" in ana
+    assert not re.search(r'<form[^>]*action="/pessoas/ana', ana), ana
+    assert "Redefinir senha" not in ana and "Desativar" not in ana
+    pela_admin = admin.get("/pessoas/ana").text
+    assert "admin" in _papeis_oferecidos(pela_admin) and "Só um administrador" not in pela_admin
     assert _papeis_oferecidos(admin.get("/pessoas").text) == ["mecanico", "gerente", "admin"]
+    assert "Redefinir senha" in gerente.get("/pessoas/mecanico").text  # not an admin: all
 
 
 def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:

@@ -26,6 +26,18 @@ def papeis_que_concede(e_admin: bool) -> tuple[Papel, ...]:
     return PAPEIS if e_admin else tuple(p for p in PAPEIS if p != Papel.ADMIN)
 
 
+def altera(e_admin: bool, papel: Papel) -> bool:
+    """Whether someone may change, reset or (de)activate a person of this role: only an admin
+    touches an admin (the repository's writes match on it too, `so_nao_admin`)."""
+    return e_admin or papel != Papel.ADMIN
+
+
+# What a manager reads on an admin's page instead of the forms they could not use.
+SO_ADMIN_ALTERA = (
+    "Só um administrador altera o cadastro, redefine a senha ou desativa um administrador."
+)
+
+
 LOGIN_MAXIMO = 40
 FORMATO_LOGIN = re.compile(rf"[a-z0-9][a-z0-9._-]{{1,{LOGIN_MAXIMO - 1}}}")
 SENHA_MINIMA = 8

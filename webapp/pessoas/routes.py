@@ -20,10 +20,12 @@ from ..forms import ConfirmarForm
 from ..urls import caminho_de, destino_seguro
 from .domain import (
     PROPRIO_PAPEL,
+    SO_ADMIN_ALTERA,
     EdicaoConcorrente,
     MuitasTentativas,
     Usuario,
     UsuarioInvalido,
+    altera,
     descrever,
     nao_encontrado,
 )
@@ -151,6 +153,8 @@ def _pagina_pessoa(
         ordens_abertas=servico().ordens_de_quem_saiu(usuario) if usuario.ativo else None,
         eu=usuario.login == current_user.login,
         proprio_papel=PROPRIO_PAPEL,
+        # A manager on an admin's page: what they could not save is not offered.
+        so_leitura=None if altera(quem().e_admin, usuario.papel) else SO_ADMIN_ALTERA,
     )
     return _sem_cache(corpo, status or (400 if form.errors else 200))
 

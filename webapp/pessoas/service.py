@@ -20,6 +20,7 @@ from .domain import (
     NumeroComOrdens,
     Usuario,
     UsuarioInvalido,
+    altera,
     mudancas,
     nao_encontrado,
     normalizar_login,
@@ -122,7 +123,7 @@ class PessoasService:
                 lido_em
             ):
                 raise EdicaoConcorrente()
-            if not quem.e_admin and atual.papel == Papel.ADMIN:
+            if not altera(quem.e_admin, atual.papel):
                 raise ApenasAdmin()
             raise EdicaoConcorrente()
         antes, depois = feito
@@ -174,7 +175,7 @@ class PessoasService:
             self.mudou()
             return True
         atual = self._existente(login)
-        if not quem.e_admin and atual.papel == Papel.ADMIN:
+        if not altera(quem.e_admin, atual.papel):
             raise ApenasAdmin()
         return False
 
