@@ -80,7 +80,8 @@ def test_copiar_num_endereco_http_da_rede_da_oficina(
 
 def test_sem_javascript_o_endereco_e_o_qr_code_sem_botao(usuarios_demo, abrir) -> None:
     """Without JavaScript the form posts and the answer has the address to select and the QR
-    code; the copy button, which needs the script, is not shown."""
+    code; the copy button, which needs the script, is not shown; a revocation is confirmed
+    first."""
     gerente = abrir(DESKTOP, java_script_enabled=False)
     p = gerente.pagina
     p.goto("/entrar")
@@ -94,6 +95,16 @@ def test_sem_javascript_o_endereco_e_o_qr_code_sem_botao(usuarios_demo, abrir) -
     qr = p.get_by_role("img", name="Código QR do endereço do painel da tela “TV sem script”")
     expect(qr).to_be_visible()
     expect(p.locator("button[data-copiar]")).to_be_hidden()
+    # Revoking asks first without the script too: "Revogar" opens the question, and only its
+    # confirmation revokes.
+    p.goto("/configuracoes")
+    confirmar = p.get_by_role("button", name="Confirmar revogação de TV sem script")
+    expect(confirmar).to_be_hidden()
+    p.locator("summary", has_text="Revogar").click()
+    expect(p.locator("#passes")).to_contain_text("Revogar o passe “TV sem script”?")
+    expect(p.locator("#passes")).to_contain_text("Ativo")
+    confirmar.click()
+    expect(p.locator("#passes")).to_contain_text("Revogado em")
 
 
 def test_aviso_de_um_envio_recusado_some_quando_o_mesmo_formulario_salva(
@@ -141,8 +152,9 @@ def test_o_que_cada_secao_respondeu_fica_com_o_foco(usuarios_demo, abrir) -> Non
     p.get_by_label("Nome da tela").press("Enter")
     expect(p.locator("#url-painel")).to_be_focused()  # what to copy now
 
-    p.once("dialog", lambda dialogo: dialogo.accept())
-    p.get_by_role("button", name="Revogar TV do balcão").focus()
+    p.locator("summary", has_text="Revogar").focus()  # asks first: a <details>, no dialog
+    p.keyboard.press("Enter")
+    p.get_by_role("button", name="Confirmar revogação de TV do balcão").focus()
     p.keyboard.press("Enter")
     expect(p.locator("#passes .aviso-ok")).to_be_focused()
     expect(p.locator("#passes .aviso-ok")).to_contain_text("revogado")
