@@ -221,7 +221,21 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     assert t.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     t.screenshot(path=ARTEFATOS / "indicadores-tablet.png", full_page=True)
 
-    for pessoa in (mesa, tablet):
+    # A phone gets the narrow drawings, labels above the bars: their text as big as the page's
+    # small print (the wide ones, shrunk to 332 px, had 7-pixel labels).
+    fone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    f = fone.entrar("gerente", senha).pagina
+    f.goto("/indicadores")
+    expect(f.locator(".grafico-largo").first).to_be_hidden()
+    expect(f.get_by_role("img", name="Tempo somado por etapa: fora de espera")).to_be_visible()
+    alturas = f.locator(".grafico-estreito .rotulo, .grafico-estreito .valor").evaluate_all(
+        "ts => ts.filter(t => t.getClientRects().length).map(t => t.getBoundingClientRect().height)"
+    )
+    assert alturas and min(alturas) >= 11, alturas
+    assert f.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    f.screenshot(path=ARTEFATOS / "indicadores-celular.png", full_page=True)
+
+    for pessoa in (mesa, tablet, fone):
         assert pessoa.erros == [], pessoa.erros  # CSP violations included
 
 

@@ -512,3 +512,26 @@ def test_grafico_por_dia_mostra_o_primeiro_dia_inteiro_e_numeros_que_cabem() -> 
     trimestre = colunas_por_dia([(inicio + timedelta(days=d), 22) for d in range(97)])
     assert not any(b.texto for b in trimestre.barras)  # the table beside has them
     assert trimestre.rotulos[0].ancora == "start"
+
+
+def test_grafico_estreito_poe_os_rotulos_acima_das_barras() -> None:
+    """A phone's drawing: each label on its own line above its bars, at the left edge, the
+    bars and their values within its 360 units; the wide drawing keeps labels at the left."""
+    from webapp.indicadores.charts import ESTREITO, MARGEM_ROTULO, Serie, barras_horizontais
+
+    etapas = ["Espera pelo diagnóstico", "Reparo"]
+    series = (Serie("Metade", "serie-mediana"), Serie("9 em 10", "serie-p90"))
+    valores = [(2700.0, 7200.0), (5400.0, 14400.0)]
+    textos = [("45 min", "2 h 00 min"), ("1 h 30 min", "4 h 00 min")]
+    estreito = barras_horizontais(etapas, series, valores, textos, ESTREITO)
+    assert estreito.largura == 360
+    assert [(r.x, r.ancora, r.texto) for r in estreito.rotulos] == [(0, "start", e) for e in etapas]
+    for i, rotulo in enumerate(estreito.rotulos):
+        das_barras = estreito.barras[2 * i : 2 * i + 2]
+        assert all(rotulo.y < b.y for b in das_barras)  # above its own bars...
+        if i:
+            assert rotulo.y > estreito.barras[2 * i - 1].y + estreito.barras[2 * i - 1].altura
+    assert all(b.x == 0 and b.tx + 7 * len(b.texto) <= 360 for b in estreito.barras)
+    largo = barras_horizontais(etapas, series, valores, textos)
+    assert all(r.x == MARGEM_ROTULO - 8 and r.ancora == "end" for r in largo.rotulos)
+    assert all(b.x == MARGEM_ROTULO for b in largo.barras)
