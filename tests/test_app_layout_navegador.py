@@ -284,13 +284,19 @@ def test_paginas_do_gerente_no_telefone_sem_rolar_de_lado_nem_partir_palavras(
     """A 390 px phone: /historico's table (532 px) and the stage times beside the chart on
     /indicadores widened the whole page; the TV passes' "Revogar" broke a letter per line, and
     their names and dates mid-word. Each table now scrolls in its own region, words whole."""
-    _ordem(app, 8811, "Ruído", "Rolamento", "Trocado")
+    fila_id = _ordem(app, 8811, "Ruído", "Rolamento", "Trocado")
     componente(ConfiguracoesRepository, app).criar_passe("TV da oficina", "gerente")
     telefone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     p = telefone.entrar("gerente", "gerente123").pagina
-    for caminho in ("/historico", "/indicadores?periodo=30", "/configuracoes"):
+    for caminho in (
+        "/historico", "/indicadores?periodo=30", "/configuracoes", "/pessoas", "/pessoas/mecanico",
+        f"/ordens/{fila_id}", f"/ordens/{fila_id}/ficha", "/senha",
+    ):  # fmt: skip
         p.goto(caminho)
-        assert p.evaluate("document.documentElement.scrollWidth <= innerWidth"), caminho
+        # The phone's own width, not innerWidth: a mobile page that overflows widens its
+        # layout viewport (innerWidth 468) and is drawn zoomed out.
+        largura = p.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert largura == [390, 390], (caminho, largura)
     partidas = p.evaluate(PALAVRAS_PARTIDAS, ".passes td")
     assert partidas == [], partidas
     assert p.evaluate(PALAVRAS_PARTIDAS, ".passes button") == []
