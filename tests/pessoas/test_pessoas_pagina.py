@@ -513,7 +513,13 @@ def test_so_admin_ve_o_papel_administrador(
     pela_admin = admin.get("/pessoas/ana").text
     assert "admin" in _papeis_oferecidos(pela_admin) and "Só um administrador" not in pela_admin
     assert _papeis_oferecidos(admin.get("/pessoas").text) == ["mecanico", "gerente", "admin"]
-    assert "Redefinir senha" in gerente.get("/pessoas/mecanico").text  # not an admin: all
+    marcos = gerente.get("/pessoas/mecanico").text  # not an admin: everything, each asked first
+    for resumo, destino in (("Redefinir senha", "senha"), ("Desativar", "desativar")):
+        assert re.search(
+            rf'<details class="form-extra">\s*<summary[^>]*>{resumo}</summary>\s*'
+            rf'<form method="post" action="/pessoas/mecanico/{destino}"',
+            marcos,
+        ), resumo
 
 
 def test_admin_gerencia_admins_mas_nunca_remove_o_ultimo(app: Flask, entrar: Entrar) -> None:
