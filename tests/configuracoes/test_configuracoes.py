@@ -396,3 +396,20 @@ def test_lista_de_passes_mostra_os_ativos_e_so_os_ultimos_revogados(app, gerente
     pagina = gerente.get("/configuracoes").text
     assert "Outros 2 passes ativos, mais antigos, não aparecem aqui" in pagina
     assert len(re.findall(r"<td>Script \d+</td>", pagina)) == ATIVOS_MOSTRADOS
+
+
+def test_endereco_de_um_formulario_aberto_volta_a_sua_secao(app, gerente):
+    """Without JavaScript a refused save or a new pass is answered at the address the form
+    posted to; reloading it (or a bookmark) led to "Endereço usado do jeito errado" (405). It
+    now leads back to that form's section, and does nothing else."""
+    criar_passe(gerente)
+    passe_id = _db(app)[PASSES].find_one({})["_id"]
+    for caminho, secao in (
+        ("/configuracoes/limites", "#limites"),
+        ("/configuracoes/passes", "#passes"),
+        (f"/configuracoes/passes/{passe_id}/revogar", "#passes"),
+    ):
+        r = gerente.get(caminho)
+        assert r.status_code == 303 and r.headers["Location"].endswith(f"/configuracoes{secao}")
+    assert _db(app)[PASSES].count_documents({}) == 1
+    assert _db(app)[PASSES].find_one({})["revogado_em"] is None

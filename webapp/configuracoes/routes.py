@@ -58,6 +58,17 @@ def index() -> Response:
     return _pagina()
 
 
+@bp.get("/limites", defaults={"secao": "limites"})
+@bp.get("/passes", defaults={"secao": "passes"})
+@bp.get("/passes/<passe_id>/revogar", defaults={"secao": "passes"})
+@exigir_gerente
+def ao_formulario(secao: str, passe_id: str | None = None) -> Any:
+    """An address a form of this page posts to, opened: without JavaScript a refused save or a
+    new pass is answered there, and reloading or bookmarking it gave "Endereço usado do jeito
+    errado" (405). It leads back to the form's section."""
+    return redirect(url_for("configuracoes.index") + f"#{secao}", code=303)
+
+
 @bp.post("/limites")
 @exigir_gerente
 def salvar() -> Any:
