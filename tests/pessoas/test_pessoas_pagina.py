@@ -733,3 +733,36 @@ def test_senha_so_de_espacos_diz_por_que(app: Flask, usuarios_demo, entrar) -> N
     assert "A senha não pode ser só espaços." in r.text, r.text
     assert "Escolha a nova senha." not in r.text
     assert entrar(app.test_client(), "mecanico", "mecanico123").status_code == 302  # unchanged
+
+
+def test_mecanico_promovido_com_ordens_abertas_ouve_o_que_fazer(
+    app: Flask, gerente: FlaskClient, usuarios_demo, api
+) -> None:
+    """Made a manager, a mechanic leaves the board's list of mechanics (its filter, the TV's
+    loads) while the cars in their hands stay theirs: whoever saved it is told how many and
+    what to do, as on a deactivation; without open orders, only "salvo"."""
+    for os_id in (9721, 9722, 9723):
+        fila_id = api.criar(os_id)["fila_id"]
+        api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
+    dados = {"nome": "Paula Pereira", "papel": "gerente", "funcionario_id": "102"}
+    r = postar(gerente, "/pessoas/mecanico2", dados)
+    assert r.status_code == 303
+    pagina = gerente.get(r.headers["Location"]).text
+    assert (
+        "Cadastro de Paula Pereira salvo. Paula Pereira tem 3 ordens abertas com o nº 102: "
+        "atribua-as a outro mecânico (em “Mais…” no quadro)."
+    ) in pagina
+    assert componente(FilaQueries, app).abertas_do_mecanico(102) == 3  # still hers
+    runner = app.test_cli_runner()  # the command line says it too
+    args = ["edit-user", "--login", "mecanico2", "--papel"]
+    assert runner.invoke(args=[*args, "mecanico"]).exit_code == 0
+    r = runner.invoke(args=[*args, "gerente"])
+    assert r.exit_code == 0 and r.output.endswith(
+        "Paula Pereira tem 3 ordens abertas com o nº 102: atribua-as a outro mecânico (em “Mais…” "
+        "no quadro).\n"
+    ), r.output
+    r = postar(gerente, "/pessoas/mecanico2", {**dados, "nome": "Paula P. Pereira"})
+    assert "Cadastro de Paula P. Pereira salvo.</p>" in gerente.get(r.headers["Location"]).text
+    r = postar(gerente, "/pessoas/mecanico", {"nome": "Marcos Mecânico", "papel": "gerente",
+                                              "funcionario_id": "101"})  # fmt: skip
+    assert "Cadastro de Marcos Mecânico salvo.</p>" in gerente.get(r.headers["Location"]).text

@@ -163,6 +163,8 @@ def edit_user(
     except UsuarioInvalido as erro:
         _falhar(erro)
     click.echo(f"Usuário {usuario.login} salvo: {usuario.nome}, {usuario.papel_rotulo}.")
+    if ordens := componente(PessoasService).ordens_de_quem_deixou_de_ser_mecanico(atual, usuario):
+        click.echo(ordens)
 
 
 def _ativo(login: str, ativo: bool) -> None:

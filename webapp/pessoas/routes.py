@@ -180,7 +180,7 @@ def editar(login: str) -> Any:
     form = PessoaForm()
     if form.validate():
         try:
-            servico().editar(
+            depois = servico().editar(
                 usuario.login,
                 form.nome.data,
                 form.papel.data,
@@ -196,7 +196,9 @@ def editar(login: str) -> Any:
         except UsuarioInvalido as erro:
             marcar(form, erro, "nome")
         else:
-            flash(f"Cadastro de {form.nome.data.strip()} salvo.", "ok")
+            feito = f"Cadastro de {form.nome.data.strip()} salvo."
+            ordens = servico().ordens_de_quem_deixou_de_ser_mecanico(usuario, depois)
+            flash(f"{feito} {ordens}" if ordens else feito, "ok")
             return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
     return _pagina_pessoa(usuario, form)
 

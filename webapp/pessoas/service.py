@@ -131,6 +131,14 @@ class PessoasService:
             self.mudou()
         return depois
 
+    def ordens_de_quem_deixou_de_ser_mecanico(self, antes: Usuario, depois: Usuario) -> str | None:
+        """Said when a mechanic's role changes while open orders carry their number: they
+        leave the board's list of mechanics (its filter, the loads), their orders stay theirs,
+        as on a deactivation (`ordens_de_quem_saiu`)."""
+        if antes.papel != Papel.MECANICO or depois.papel == Papel.MECANICO:
+            return None
+        return self.ordens_de_quem_saiu(depois)
+
     def ordens_de_quem_saiu(self, usuario: Usuario) -> str | None:
         """Said when a mechanic is deactivated while open orders carry their number: those
         orders stay theirs (nobody else's work is moved without a manager's choice), and who
