@@ -233,6 +233,12 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     )
     assert alturas and min(alturas) >= 11, alturas
     assert f.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # The late orders' table scrolls sideways instead of squeezing: its reasons ran a word a
+    # line, each row ~220 px tall.
+    altura = f.locator("#atrasadas tbody tr").first.evaluate(
+        "r => r.getBoundingClientRect().height"
+    )
+    assert altura < 80, altura
     f.screenshot(path=ARTEFATOS / "indicadores-celular.png", full_page=True)
 
     for pessoa in (mesa, tablet, fone):
