@@ -66,6 +66,7 @@ from .sincronizacao_os.dispatcher import OsDispatcher
 from .sincronizacao_os.link import OsLink
 from .sincronizacao_os.queries import LigacaoQueries
 from .sincronizacao_os.repository import LigacaoRepository
+from .text import milhares
 
 RAIZ = Path(__file__).resolve().parent.parent
 
@@ -230,6 +231,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     app.add_template_filter(componente(Clock, app).formatar, "local")
     app.add_template_filter(componente(Clock, app).dia_e_hora, "dia_e_hora")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
+    app.add_template_filter(milhares, "milhares")  # 1.000, as the shop writes it
     indices.tentar()
 
     logs.instalar(app)  # before any hook that may fail: every log line has its request id

@@ -726,7 +726,7 @@ def test_historico_volta_uma_pagina_por_vez(
     linhas = [_os_da_tabela(p) for p in paginas]
     assert [len(x) for x in linhas] == [10, 10, 10]
     assert sorted(sum(linhas, [])) == list(range(850, 880))
-    assert _recentes(paginas[0]) is None and "estas são mais antigas" not in paginas[0]
+    assert _recentes(paginas[0]) is None and "nesta página" not in paginas[0]
 
     with consultas_de(db, "fila_execucao") as consultas:
         de_volta = mecanico.pagina(_recentes(paginas[2]))
@@ -734,7 +734,12 @@ def test_historico_volta_uma_pagina_por_vez(
         segunda = mecanico.pagina(_proxima(paginas[0]))  # 20 older rows, 10 read
     assert _os_da_tabela(de_volta) == linhas[1] and _os_da_tabela(seguinte) == linhas[2]
     assert _os_da_tabela(segunda) == linhas[1]
-    assert "estas são mais antigas" in de_volta
+    # Each page says where it is, however it was reached (ties across its first row included).
+    assert "30 ordens finalizadas antes de hoje; nesta página, da 11ª à 20ª mais recente." in (
+        de_volta
+    )
+    assert "nesta página, da 21ª à 30ª mais recente." in seguinte
+    assert "nesta página, da 11ª à 20ª" in segunda
     # Each keyset range one seek of the index: a page reads its own rows (and the ties of the
     # row it starts from), never the history before or after it.
     buscas = [c for c in consultas if c["op"] == "query"]
@@ -746,9 +751,14 @@ def test_historico_volta_uma_pagina_por_vez(
 
     primeira = mecanico.pagina(_recentes(de_volta))
     assert _os_da_tabela(primeira) == linhas[0] and _recentes(primeira) is None
-    assert "estas são mais antigas" not in primeira
+    assert "nesta página" not in primeira
     r = mecanico.client.get("/historico?antes=f.1.nao-e-id")
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
+    # Counted only as far as the whole is (1.000; 15 here): past it, no number is made up.
+    monkeypatch.setattr(quadro_routes, "HISTORICO_CONTAGEM", 15)
+    terceira = mecanico.pagina(_proxima(de_volta))
+    assert "Mais de 15 ordens finalizadas antes de hoje; estas são mais antigas." in terceira
+    assert "da 11ª à 20ª" in mecanico.pagina(_proxima(paginas[0]))
 
 
 def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Flask) -> None:
@@ -781,7 +791,7 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
     ultimas = _os_da_tabela(pagina2)
     assert len(ultimas) == 5 and _proxima(pagina2) is None
     assert sorted(primeiras + ultimas) == list(range(800, 830))
-    assert "estas são mais antigas" in pagina2 and "← Mais recentes" in pagina2
+    assert "nesta página, da 26ª à 30ª mais recente" in pagina2 and "← Mais recentes" in pagina2
     r = mecanico.client.get("/historico?depois=f.1.nao-e-id")
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
 

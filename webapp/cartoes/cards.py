@@ -18,6 +18,7 @@ from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
 from ..previsao.domain import FORA_DO_HORARIO, PARADA, SEM_HISTORICO, SEM_MECANICOS
 from ..previsao.queries import NENHUMA, Estado, Previsoes
+from ..text import milhares
 
 log = logging.getLogger(__name__)
 C = TypeVar("C")  # the card of a column
@@ -589,7 +590,7 @@ def adicionada(ordem_servico_id: int) -> str:
 def quantas_finalizadas(n: int, maximo: int) -> str:
     """A count of finished orders made only up to `maximo`: "Mais de 1.000" past it."""
     if n > maximo:
-        return f"Mais de {maximo:_} ordens finalizadas".replace("_", ".")
+        return f"Mais de {milhares(maximo)} ordens finalizadas"
     return labels.quantos(n, "ordem finalizada", "ordens finalizadas", "Nenhuma ordem finalizada")
 
 

@@ -628,6 +628,21 @@ class FilaQueries:
             return self._do_quadro_finalizadas(consulta, faixas, limite, MAIS_ANTIGAS)[::-1]
         return self._do_quadro_finalizadas(consulta, _faixas_apos(depois, True), limite)
 
+    def contar_mais_recentes(
+        self, de: datetime, ate: datetime, cursor_da_linha: str, ate_quantas: int
+    ) -> int:
+        """How many orders finished on the board in [de, ate) more recently than the row
+        `cursor_da_linha` (a page's first row: where that page starts), counted up to
+        `ate_quantas`: its two keyset ranges counted in the index (finalizadas_do_quadro)."""
+        base, n = _finalizadas_no_quadro(de, ate), 0
+        for faixa in _faixas_finalizadas(cursor_da_linha, antes=True):
+            n += self.fila.count_documents(
+                {"$and": [base, faixa]}, limit=ate_quantas - n, hint=FINALIZADAS_DO_QUADRO
+            )
+            if n >= ate_quantas:
+                break
+        return n
+
     def contar_finalizadas(self, de: datetime, ate: datetime, ate_quantas: int) -> int:
         """How many orders finished on the board in [de, ate), counted up to `ate_quantas`
         (a history's whole count would read all of it on every visit). Index
