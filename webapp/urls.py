@@ -52,3 +52,17 @@ def endereco_publico(endpoint: str, **valores: Any) -> str:
     if not base:
         return url_for(endpoint, _external=True, **valores)
     return base.rstrip("/") + url_for(endpoint, **valores)
+
+
+def parametro_repetido(nomes: tuple[str, ...] | None = None) -> str | None:
+    """Why the query string cannot be read: a parameter (of `nomes`; None: any) sent twice,
+    which would be read as its first value alone (a client asking for two would get one
+    without knowing). None when each came once."""
+    repetidos = sorted(
+        nome
+        for nome, valores in request.args.lists()
+        if len(valores) > 1 and (nomes is None or nome in nomes)
+    )
+    if not repetidos:
+        return None
+    return f"Parâmetro repetido: {repetidos[0]}. Envie cada um uma vez só."

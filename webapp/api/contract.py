@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..errors import ErroHttp
 from ..settings import LIMITE_CORPO
+from ..urls import parametro_repetido
 from .schemas import Erro, mensagem_validacao
 
 _DESCRICAO_ERROS = {
@@ -125,11 +126,8 @@ def validar(modelo: type[BaseModel], dados: dict[str, Any]) -> Any:
 
 
 def ler_consulta(modelo: type[BaseModel]) -> Any:
-    # A parameter sent twice (status=A&status=B) would be read as its first value alone: a
-    # client asking for two statuses would get one without knowing. Refused, and said why.
-    repetidos = sorted(nome for nome, valores in request.args.lists() if len(valores) > 1)
-    if repetidos:
-        raise ErroHttp(400, f"Parâmetro repetido: {repetidos[0]}. Envie cada um uma vez só.")
+    if repetido := parametro_repetido():  # status=A&status=B: refused, and said why
+        raise ErroHttp(400, repetido)
     return validar(modelo, request.args.to_dict())
 
 

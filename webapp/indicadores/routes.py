@@ -21,6 +21,7 @@ from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes.service import contar_atrasadas
 from ..fila.queries import CursorInvalido
+from ..urls import parametro_repetido
 from . import service
 from .charts import graficos
 from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
@@ -32,6 +33,8 @@ def _periodo() -> tuple[Periodo, str | None]:
     """The period asked for in the query string, or the default one and why not."""
     hoje = service.hoje()
     args = request.args
+    if repetido := parametro_repetido(("periodo", "de", "ate")):
+        return periodo(None, None, None, hoje), repetido
     try:
         return periodo(args.get("periodo"), args.get("de"), args.get("ate"), hoje), None
     except PeriodoInvalido as erro:
