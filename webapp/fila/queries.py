@@ -370,21 +370,29 @@ _MS_MINIMO = em_ms(datetime(ANO_MINIMO, 1, 1, tzinfo=UTC))
 _MS_MAXIMO = em_ms(datetime(ANO_MAXIMO + 1, 1, 1, tzinfo=UTC))
 
 
-def _instante(texto: str) -> datetime:
-    # Digits only and bounded before any arithmetic: nothing unbounded reaches the query
-    # (MongoDB stores 8-byte integers; a 20-digit number once became an OverflowError, a 500).
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= 15):
+def _numero(texto: str, digitos: int) -> int:
+    """A cursor's number as `cursor()` writes it: ASCII digits, no leading zero ("00" is not
+    one of ours), bounded before any arithmetic (MongoDB stores 8-byte integers; a 20-digit
+    number once became an OverflowError, a 500)."""
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= digitos):
         raise CursorInvalido(texto)
-    ms = int(texto)
+    if str(int(texto)) != texto:
+        raise CursorInvalido(texto)
+    return int(texto)
+
+
+def _instante(texto: str) -> datetime:
+    ms = _numero(texto, 15)
     if not _MS_MINIMO <= ms < _MS_MAXIMO:
         raise CursorInvalido(texto)
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _ordem(texto: str) -> int:
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= 2 and int(texto) in _ORDENS):
+    ordem = _numero(texto, 2)
+    if ordem not in _ORDENS:
         raise CursorInvalido(texto)
-    return int(texto)
+    return ordem
 
 
 def _faixas_apos(cursor: str | None, finalizada: bool) -> list[dict[str, Any]]:
