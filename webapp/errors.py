@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.errors import ConnectionFailure, OperationFailure
-from werkzeug.exceptions import BadHost, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadHost, HTTPException, NotFound, RequestEntityTooLarge
 
 from . import metrics
 from .settings import LIMITE_CORPO
@@ -121,6 +121,14 @@ def _indisponivel(erro: Exception) -> Response:
 
 
 def instalar(app: Flask) -> None:
+    @app.before_request
+    def _barra_dobrada_no_inicio() -> None:
+        # werkzeug's routing strips the path's leading slashes ("//fila-execucao" matched
+        # "/fila-execucao"): a doubled slash there is an address we do not have, as anywhere
+        # else (components.Enderecos).
+        if request.environ.get("PATH_INFO", "").startswith("//"):
+            raise NotFound()
+
     @app.before_request
     def _corpo_em_partes() -> None:
         # A chunked body has no length to refuse up front, and werkzeug stops reading it at
