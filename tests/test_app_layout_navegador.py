@@ -300,3 +300,26 @@ def test_paginas_do_gerente_no_telefone_sem_rolar_de_lado_nem_partir_palavras(
     partidas = p.evaluate(PALAVRAS_PARTIDAS, ".passes td")
     assert partidas == [], partidas
     assert p.evaluate(PALAVRAS_PARTIDAS, ".passes button") == []
+
+
+def test_contagens_das_colunas_numa_linha_no_tablet_deitado(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """On a 1024 px landscape tablet a two-digit count broke inside its badge: "12" as "1"
+    over "2" under "FINALIZADAS HOJE", "3 de 11" as "3 de" over "11" on "Minhas ordens". The
+    title wraps instead; each count stays on one line."""
+    fila = componente(FilaService, app)
+    for n in range(11):
+        fila_id = str(fila.adicionar(8900 + n, GERENTE, Prioridade.NORMAL)["_id"])
+        fila.executar(fila_id, Acao.INICIAR_DIAGNOSTICO, GERENTE, {"mecanico_responsavel_id": 102})
+    pessoa = abrir({"width": 1024, "height": 768}, has_touch=True).entrar("mecanico", "mecanico123")
+    p = pessoa.pagina
+    p.goto("/?mecanico=101")
+    expect(p.locator("#contagem-EM_DIAGNOSTICO")).to_contain_text("de 11")
+    linhas = p.locator(".coluna-titulo .contagem").evaluate_all(
+        """cs => cs.map(c => {
+          const linha = parseFloat(getComputedStyle(c).lineHeight) || 20;
+          return [c.id, c.getBoundingClientRect().height < 1.6 * linha + 8];
+        })"""
+    )
+    assert linhas and all(uma for _, uma in linhas), linhas
