@@ -796,6 +796,13 @@ def test_historico_pagina_pelo_indice_sem_ler_o_resto(api: Api, pessoas, app: Fl
     assert r.status_code == 400 and "Página do histórico inválida" in r.text
 
 
+def _mostrar_mais(quadro: str, coluna: str) -> str:
+    """The address of a column's "Mostrar mais" on a board's page."""
+    mais = re.search(rf'href="(/colunas/{coluna}\?[^"]*depois=[^"]*)"', quadro)
+    assert mais is not None, coluna
+    return html.unescape(mais[1])
+
+
 def test_mostrar_mais_le_so_a_sua_pagina(api: Api, pessoas, app: Flask) -> None:
     """A column's next page ("Mostrar mais") reads its own cards from the index, each keyset
     range one seek, never the column before it again: 60 waiting (two priorities, so the page
@@ -803,12 +810,10 @@ def test_mostrar_mais_le_so_a_sua_pagina(api: Api, pessoas, app: Flask) -> None:
     for n in range(60):
         api.criar(7300 + n, "ALTA" if n < 30 else "NORMAL")
     mecanico = pessoas["mecanico"]
-    primeira = mecanico.pagina("/")
-    mais = re.search(r'href="(/colunas/AGUARDANDO\?[^"]*depois=[^"]*)"', primeira)
-    assert mais is not None
+    mais = _mostrar_mais(mecanico.pagina("/"), "AGUARDANDO")
     db = componente(Mongo, app).db
     with consultas_de(db, "fila_execucao") as consultas:
-        segunda = mecanico.pagina(html.unescape(mais[1]))
+        segunda = mecanico.pagina(mais)
     assert len(re.findall(r'<li id="cartao-', segunda)) == 20
     buscas = [c for c in consultas if c["op"] == "query"]
     assert buscas and sum(c["docsExamined"] for c in buscas) <= 21, [
@@ -823,12 +828,10 @@ def test_mostrar_mais_le_os_nomes_uma_vez_por_pagina(api: Api, pessoas, app: Fla
         fila_id = api.criar(7200 + n)["fila_id"]
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101 + n % 2})
     mecanico = pessoas["mecanico"]
-    primeira = mecanico.pagina("/")
-    mais = re.search(r'href="(/colunas/EM_DIAGNOSTICO\?[^"]*depois=[^"]*)"', primeira)
-    assert mais is not None
+    mais = _mostrar_mais(mecanico.pagina("/"), "EM_DIAGNOSTICO")
     db = componente(Mongo, app).db
     with consultas_de(db, "usuarios") as consultas:
-        pagina = mecanico.pagina(html.unescape(mais[1]))
+        pagina = mecanico.pagina(mais)
     assert len(re.findall(r'<li id="cartao-', pagina)) == 5
     nomes = [c for c in consultas if "funcionario_id" in str(c["command"].get("filter"))]
     assert len(nomes) == 1, nomes
