@@ -223,6 +223,32 @@ def test_prometer_sem_javascript_registra_no_historico(
     assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == len(item["historico"])
 
 
+def test_ordem_atrasada_oferece_prometer_no_cartao(
+    app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """Once its promise passed, an order is late, not at risk: the card's "Prometer" went
+    just when the customer needed a new promise (only its page had it). A manager has it on
+    the card, and it promises; a mechanic does not."""
+    fila_id = oficina["em_risco"]
+    componente(Mongo, app).db.fila_execucao.update_one(
+        {"_id": ObjectId(fila_id)}, {"$set": {"previsao_entrega": agora() - timedelta(minutes=5)}}
+    )  # the promise of 30 minutes from now, passed
+    assert recalcular(app).em_risco == 0
+    previsao = _previsao(app, fila_id)
+    assert not previsao.em_risco and previsao.promessa_passou
+    cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
+    assert "Em risco" not in cartao and f"Prometer {previsao.ate}" in cartao
+    assert "Prometer" not in cartao_html(pessoas["mecanico"].pagina(), fila_id)
+    resposta = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}, htmx=True
+    )
+    assert resposta.status_code == 200, resposta.text
+    item = componente(FilaQueries, app).obter(ObjectId(fila_id))
+    assert item["historico"][-1]["acao"] == "adotar_previsao"
+    assert item["previsao_entrega"].replace(tzinfo=UTC) == previsao.p80
+    assert "Prometer" not in cartao_html(resposta.text, fila_id)  # promised, not late now
+
+
 def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
     app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

@@ -105,6 +105,14 @@ class PrevisaoCartao:
     # no summary to tell.
     valida_ate: datetime | None = None
     validade_s: float | None = None  # seconds from this render until valida_ate
+    promessa_passou: bool = False  # the order is late: the customer waits for a new promise
+
+    @property
+    def oferece_prometer(self) -> bool:
+        """Whether the card offers this forecast as the promise (to a manager): at risk, or
+        late, when a new promise is what the customer needs (a late order is no longer "at
+        risk", and the button went just then)."""
+        return self.em_risco or self.promessa_passou
 
     @property
     def chance_pct(self) -> int:
@@ -151,6 +159,7 @@ def previsao_do_cartao(
         chance_atraso=float(documento.get("chance_atraso") or 0.0),
         valida_ate=valida_ate,
         validade_s=(valida_ate - ctx.instante).total_seconds() if valida_ate else None,
+        promessa_passou=atual is not None and atual <= ctx.instante,
     )
 
 
@@ -281,7 +290,8 @@ class Cartao:
     @property
     def prometer_na_pagina(self) -> bool:
         """Whether the order's page offers its forecast as the promise: to make one, or a later
-        one; never to bring a promise it keeps earlier (the card offers it only at risk)."""
+        one; never to bring a promise it keeps earlier (the card offers it at risk or late:
+        PrevisaoCartao.oferece_prometer)."""
         p = self.previsao
         return bool(
             self.pode_prometer
