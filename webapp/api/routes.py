@@ -27,9 +27,9 @@ from ..cartoes.service import contar_atrasadas
 from ..clock import Clock
 from ..components import componente
 from ..errors import ErroHttp
+from ..fila.cursors import CursorInvalido, cursor_na_fila
 from ..fila.domain import Acao, Ator, EntradaInvalida, Papel, Status
 from ..fila.fields import ano_aceito
-from ..fila.queries import CursorInvalido, cursor_na_fila
 from ..fila.service import SISTEMA_OS, FilaService
 from ..indicadores import service as indicadores
 from ..indicadores.domain import MENSAGEM_PROIBIDO, PODEM_VER, Figura, Grupo, PeriodoInvalido

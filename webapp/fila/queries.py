@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import bson
 import numpy as np
 from bson import ObjectId
-from bson.errors import InvalidId
 from numpy.typing import NDArray
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from ..clock import em_ms
+from .cursors import apos_instante, faixas_apos, faixas_finalizadas, faixas_na_fila
 from .domain import ABERTOS, IMPORTADA, PROMESSA_PERDIDA, MotivoPausa, Prioridade, Status
-from .fields import ANO_MAXIMO, ANO_MINIMO
 from .plates import normalizar_placa
 from .repository import (
     A_ENTREGAR,
@@ -342,102 +340,10 @@ def pipeline_exportacao(de: datetime, ate: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def cursor(item: dict[str, Any]) -> str:
-    """Where a board column's page ends (the last card's sort key), for the next page."""
-    if item.get("status") == Status.FINALIZADA:
-        return f"f.{em_ms(item['dta_fim_reparo'])}.{item['_id']}"
-    return cursor_na_fila(item)
-
-
-def cursor_na_fila(item: dict[str, Any]) -> str:
-    """Where a page in the queue's order (ORDEM_FILA) ends: an open column's, the API's list."""
-    return f"a.{item['prioridade_ordem']}.{em_ms(item['dta_criacao'])}.{item['_id']}"
-
-
 def _finalizadas_no_quadro(de: datetime, ate: datetime) -> dict[str, Any]:
     """The orders finished on the board (imported history left out) in [de, ate)."""
     fim = {"$gte": de, "$lt": ate}
     return {"status": Status.FINALIZADA, "dta_fim_reparo": fim, **NAO_IMPORTADA}
-
-
-class CursorInvalido(ValueError):
-    """A page cursor that no page of ours produced (edited by hand, or from another column)."""
-
-
-_ORDENS = frozenset(p.ordem for p in Prioridade)
-# The instants a cursor may carry: those of the dates the queue accepts (domain.ANO_*).
-_MS_MINIMO = em_ms(datetime(ANO_MINIMO, 1, 1, tzinfo=UTC))
-_MS_MAXIMO = em_ms(datetime(ANO_MAXIMO + 1, 1, 1, tzinfo=UTC))
-
-
-def _numero(texto: str, digitos: int) -> int:
-    """A cursor's number as `cursor()` writes it: ASCII digits, no leading zero ("00" is not
-    one of ours), bounded before any arithmetic (MongoDB stores 8-byte integers; a 20-digit
-    number once became an OverflowError, a 500)."""
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= digitos):
-        raise CursorInvalido(texto)
-    if str(int(texto)) != texto:
-        raise CursorInvalido(texto)
-    return int(texto)
-
-
-def _instante(texto: str) -> datetime:
-    ms = _numero(texto, 15)
-    if not _MS_MINIMO <= ms < _MS_MAXIMO:
-        raise CursorInvalido(texto)
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _ordem(texto: str) -> int:
-    ordem = _numero(texto, 2)
-    if ordem not in _ORDENS:
-        raise CursorInvalido(texto)
-    return ordem
-
-
-def _faixas_apos(cursor: str | None, finalizada: bool) -> list[dict[str, Any]]:
-    """ "After this card" of a cursor as index ranges to read in turn ([{}]: from the start,
-    without one); CursorInvalido when it is not one of ours (each part checked against what a
-    cursor can hold)."""
-    if not cursor:
-        return [{}]
-    return _faixas_finalizadas(cursor) if finalizada else _faixas_na_fila(cursor)
-
-
-def _faixas_finalizadas(cursor: str, antes: bool = False) -> list[dict[str, Any]]:
-    """ "After this finished order" most recent first (a `cursor()` of one) as two index
-    ranges, in that order: the same end, a lower _id; an earlier end. With `antes`, "before
-    it": the same end, a higher _id; a later end (read oldest first). Each is one seek of
-    finalizadas_do_quadro; their $or is not (MongoDB reads every older row and sorts them: a
-    deep page of the history cost the whole history). CursorInvalido when not one."""
-    partes = cursor.split(".")
-    if len(partes) != 3 or partes[0] != "f":
-        raise CursorInvalido(cursor)
-    try:
-        fim, oid = _instante(partes[1]), ObjectId(partes[2])
-    except (InvalidId, TypeError):
-        raise CursorInvalido(cursor) from None
-    lado = "$gt" if antes else "$lt"
-    return [{"dta_fim_reparo": fim, "_id": {lado: oid}}, {"dta_fim_reparo": {lado: fim}}]
-
-
-def _faixas_na_fila(cursor: str) -> list[dict[str, Any]]:
-    """ "After this item" in the queue's order (a cursor_na_fila) as three index ranges, in
-    that order: the same priority and creation, a later _id; the same priority, created later;
-    a later priority. Each is one seek of an index in ORDEM_FILA (their $or is not: MongoDB
-    scans from the column's start and filters)."""
-    partes = cursor.split(".")
-    if len(partes) != 4 or partes[0] != "a":
-        raise CursorInvalido(cursor)
-    try:
-        ordem, criacao, oid = _ordem(partes[1]), _instante(partes[2]), ObjectId(partes[3])
-    except (InvalidId, TypeError):
-        raise CursorInvalido(cursor) from None
-    return [
-        {"prioridade_ordem": ordem, "dta_criacao": criacao, "_id": {"$gt": oid}},
-        {"prioridade_ordem": ordem, "dta_criacao": {"$gt": criacao}},
-        {"prioridade_ordem": {"$gt": ordem}},
-    ]
 
 
 # domain.espera_mecanico as a query: waiting for a diagnosis, or approved for the repair, and
@@ -447,26 +353,6 @@ ESPERA_MECANICO: dict[str, Any] = {
     "pausa": None,
     "$and": [{"$or": [{"dta_fim_diagnostico": None}, {"orcamento_aprovado": True}]}],
 }
-
-
-def cursor_por_instante(instante: datetime, oid: ObjectId) -> str:
-    """Where a page of a list sorted by (an instant, _id) ends, for the next page."""
-    return f"{em_ms(instante)}.{oid}"
-
-
-def apos_instante(cursor: str | None, campo: str) -> dict[str, Any] | None:
-    """The keyset condition "after this row" of a list sorted by (`campo`, _id), both
-    ascending; None without a cursor, CursorInvalido when it is not one of cursor_por_instante."""
-    if not cursor:
-        return None
-    partes = cursor.split(".")
-    if len(partes) != 2:
-        raise CursorInvalido(cursor)
-    try:
-        instante, oid = _instante(partes[0]), ObjectId(partes[1])
-    except (InvalidId, TypeError):
-        raise CursorInvalido(cursor) from None
-    return {"$or": [{campo: {"$gt": instante}}, {campo: instante, "_id": {"$gt": oid}}]}
 
 
 class FilaQueries:
@@ -514,7 +400,7 @@ class FilaQueries:
     ) -> list[dict[str, Any]]:
         """The API's list, in the queue's order: past `offset` items, or after the item
         `depois` (a cursor_na_fila; CursorInvalido when not one of ours), read as three index
-        ranges in turn (_faixas_na_fila), so a page costs its own items however deep it is,
+        ranges in turn (faixas_na_fila), so a page costs its own items however deep it is,
         where an offset fetches every item it steps over. An open status: its column
         (fila_por_status; no imported order is open). All, or the finished: the board's
         orders only, in order (fila_do_quadro, named: the finished ones by fila_por_status
@@ -523,7 +409,7 @@ class FilaQueries:
         consulta: dict[str, Any] = {"status": status} if status else {}
         if not aberta:
             consulta.update(NAO_IMPORTADA)
-        faixas = _faixas_na_fila(depois) if depois else [{}]
+        faixas = faixas_na_fila(depois) if depois else [{}]
         indice = None if aberta else FILA_DO_QUADRO
         return self._em_faixas(consulta, faixas, ORDEM_FILA, limit, indice, pular=offset)
 
@@ -544,7 +430,7 @@ class FilaQueries:
         finalizada = status == Status.FINALIZADA
         if finalizada:  # (an open column never holds an imported order)
             consulta.update({"dta_fim_reparo": {"$gte": hoje}, **NAO_IMPORTADA})
-        faixas = _faixas_apos(depois, finalizada)
+        faixas = faixas_apos(depois, finalizada)
         if finalizada:
             return self._do_quadro_finalizadas(consulta, faixas, limite)
         return self._em_faixas(consulta, faixas, ORDEM_FILA, limite)
@@ -570,7 +456,7 @@ class FilaQueries:
         pular: int = 0,
     ) -> list[dict[str, Any]]:
         """The first `limite` items matching `consulta`, in `ordem`, read from each keyset
-        range in turn (_faixas_apos) until the page is full: each read is one seek of the
+        range in turn (faixas_apos) until the page is full: each read is one seek of the
         index, so a page costs its own items however deep it is."""
         itens: list[dict[str, Any]] = []
         for faixa in faixas:
@@ -632,9 +518,9 @@ class FilaQueries:
         history."""
         consulta = _finalizadas_no_quadro(de, ate)
         if antes:
-            faixas = _faixas_finalizadas(antes, antes=True)
+            faixas = faixas_finalizadas(antes, antes=True)
             return self._do_quadro_finalizadas(consulta, faixas, limite, MAIS_ANTIGAS)[::-1]
-        return self._do_quadro_finalizadas(consulta, _faixas_apos(depois, True), limite)
+        return self._do_quadro_finalizadas(consulta, faixas_apos(depois, True), limite)
 
     def contar_mais_recentes(
         self, de: datetime, ate: datetime, cursor_da_linha: str, ate_quantas: int
@@ -643,7 +529,7 @@ class FilaQueries:
         `cursor_da_linha` (a page's first row: where that page starts), counted up to
         `ate_quantas`: its two keyset ranges counted in the index (finalizadas_do_quadro)."""
         base, n = _finalizadas_no_quadro(de, ate), 0
-        for faixa in _faixas_finalizadas(cursor_da_linha, antes=True):
+        for faixa in faixas_finalizadas(cursor_da_linha, antes=True):
             n += self.fila.count_documents(
                 {"$and": [base, faixa]}, limit=ate_quantas - n, hint=FINALIZADAS_DO_QUADRO
             )

@@ -20,7 +20,7 @@ from flask import (
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes.service import contar_atrasadas
-from ..fila.queries import CursorInvalido
+from ..fila.cursors import CursorInvalido
 from ..urls import parametro_repetido
 from . import service
 from .charts import graficos

@@ -16,8 +16,9 @@ from ..cartoes.service import contexto
 from ..clock import Clock, agora, duracao
 from ..components import componente
 from ..fila import labels
+from ..fila.cursors import cursor_por_instante
 from ..fila.domain import Papel
-from ..fila.queries import FilaQueries, cursor_por_instante
+from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries

@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from ..clock import agora
-from ..fila.queries import apos_instante
+from ..fila.cursors import apos_instante
 from .domain import PARADA
 from .repository import CALCULO, ESTADO, LEASE, PEDIDOS, PREVISOES
 

@@ -16,8 +16,9 @@ from ..cartoes.service import contar_atrasadas, contexto, mecanicos, nome_fora_d
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
+from ..fila.cursors import cursor
 from ..fila.domain import GESTORES, Papel, Status
-from ..fila.queries import FilaQueries, cursor
+from ..fila.queries import FilaQueries
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import Estado, Previsoes

@@ -42,9 +42,10 @@ from ..cartoes.service import (
 from ..clock import Clock
 from ..components import componente
 from ..fila import fields, labels
+from ..fila.cursors import CursorInvalido, cursor
 from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
-from ..fila.queries import CursorInvalido, FilaQueries, cursor
+from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import esperas_encerradas, limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries
