@@ -343,11 +343,12 @@ def historico() -> Any:
     except CursorInvalido:
         raise EntradaInvalida(MENSAGEM_PAGINA_HISTORICO) from None
     ctx = contexto(None, itens)
-    # Where this page starts ("da 26ª à 50ª"), counted as far as the whole is.
-    primeira_linha = None
+    # Where this page is ("da 26ª à 50ª"), counted as far as the whole is.
+    linhas = None
     if not primeira and itens:
         acima = queries.contar_mais_recentes(de, ate, cursor(itens[0]), HISTORICO_CONTAGEM + 1)
-        primeira_linha = acima + 1 if acima <= HISTORICO_CONTAGEM else None
+        if acima <= HISTORICO_CONTAGEM:
+            linhas = (acima + 1, acima + len(itens))
     return render_template(
         "quadro/historico.html",
         cartoes=[(cards.cartao(i, ctx), i) for i in itens],
@@ -355,7 +356,7 @@ def historico() -> Any:
             queries.contar_finalizadas(de, ate, HISTORICO_CONTAGEM + 1), HISTORICO_CONTAGEM
         ),
         primeira=primeira,
-        primeira_linha=primeira_linha,
+        linhas=linhas,
         recentes=recentes,
         proxima=proxima,
         dia=dia,
