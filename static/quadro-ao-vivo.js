@@ -418,8 +418,11 @@
       pendentes.delete(id);
       if (novo && versao(novo) <= versao(atual)) continue; // an answer has shown it, or newer
       const lista = novo && document.getElementById(`cartoes-${novo.dataset.status}`);
-      atual.remove();
-      if (lista) inserirOrdenado(lista, novo);
+      // Outside a swap: the cards it moves are measured here (quadro-deslize.js).
+      window.oficinaSobODedo(() => {
+        atual.remove();
+        if (lista) inserirOrdenado(lista, novo);
+      });
     }
   }
 

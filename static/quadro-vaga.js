@@ -32,7 +32,8 @@
 
   function manter(vaga) {
     clearTimeout(vaga.fechar);
-    vaga.fechar = setTimeout(() => vaga.remove(), VAGA_MS);
+    // The cards below slide up as it closes (quadro-deslize.js guards a tap then).
+    vaga.fechar = setTimeout(() => window.oficinaSobODedo(() => vaga.remove()), VAGA_MS);
   }
 
   // The gap keeps the card's sort key (data-ordem): quadro-ao-vivo.js places a pushed card

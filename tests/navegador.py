@@ -52,6 +52,20 @@ PRAZO_TV = 5_000
 # runs on several processes sharing 2 cores, so give them room; a passing wait costs nothing.
 expect.set_options(timeout=10_000)
 
+# s: a tap on a card that moved on the screen sooner than this before it is dropped
+# (static/quadro-deslize.js: it was aimed at what was there before). A person needs longer to
+# see a card and tap it; a test that taps a card just moved or just come waits this long.
+REACAO_S = (
+    int(re.search(r"REACAO_MS = (\d+)", (RAIZ / "static" / "quadro-deslize.js").read_text())[1])
+    / 1000
+)
+
+
+def um_instante(pagina: Page) -> None:
+    """A person's time to see what changed on the board before tapping it."""
+    pagina.wait_for_timeout(REACAO_S * 1000 + 100)
+
+
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1440, "height": 900}
 TV = {"width": 1920, "height": 1080}

@@ -13,7 +13,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from tests.indicadores.dados_indicadores import GERENTE, carregar
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, um_instante
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
@@ -361,6 +361,7 @@ def test_remover_pelo_teclado_deixa_o_foco_no_cartao_ao_lado(
     # A low window: with its actions open, the card runs past the screen's top once its
     # confirmation is in view, and so would the card that takes its place.
     p.set_viewport_size({"width": DESKTOP["width"], "height": 420})
+    um_instante(p)  # the cards have just moved down as each was added
     meio.get_by_role("button", name="Mais ações da OS 5502").click()
     meio.get_by_text("Remover", exact=True).click()
     meio.get_by_role("button", name="Confirmar remoção").focus()

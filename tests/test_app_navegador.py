@@ -8,7 +8,17 @@ import requests
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, sem_csrf
+from tests.navegador import (
+    ARTEFATOS,
+    DESKTOP,
+    PRAZO_TV,
+    TABLET,
+    TV,
+    ApiHttp,
+    Pessoa,
+    sem_csrf,
+    um_instante,
+)
 from webapp.components import componente
 from webapp.configuracoes.queries import ConfiguracoesQueries
 from webapp.configuracoes.repository import ConfiguracoesRepository
@@ -67,6 +77,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(na_tv(tv, fila_id, "EM_DIAGNOSTICO")).to_be_visible(timeout=PRAZO_TV)
     m.screenshot(path=ARTEFATOS / "quadro-tablet.png")
 
+    um_instante(m)  # the card has just come into its column
     cartao.get_by_text("Finalizar diagnóstico", exact=True).click()  # its form, on the card
     cartao.get_by_role("textbox", name="Diagnóstico").fill("Embreagem no fim; trocar kit completo.")
     cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico").click()
@@ -74,6 +85,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     cartao = mecanico.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_contain_text("Aguardando aprovação do orçamento")
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_have_count(0)
+    um_instante(m)
     cartao.get_by_role("button", name="Mais ações da OS 5001").click()
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_disabled()
     expect(cartao).to_contain_text("Aguardando a aprovação do orçamento")
@@ -82,6 +94,7 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     )
 
     # The manager approves on another screen; the mechanic's board updates by itself.
+    um_instante(gerente.pagina)
     gerente.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Aprovar orçamento").click()
     expect(gerente.cartao(fila_id, "AGUARDANDO")).to_contain_text("Aprovada, pronta para reparo")
     gerente.pagina.screenshot(path=ARTEFATOS / "quadro-desktop.png")
@@ -89,10 +102,12 @@ def test_fluxo_completo_no_quadro_e_na_tv(
     expect(cartao.get_by_role("button", name="Iniciar reparo")).to_be_enabled(timeout=PRAZO_TV)
     expect(na_tv(tv, fila_id, "AGUARDANDO")).to_contain_text("Pronta para reparo", timeout=PRAZO_TV)
 
+    um_instante(m)
     cartao.get_by_role("button", name="Iniciar reparo").click()
     cartao = mecanico.cartao(fila_id, "EM_REPARO")
     expect(cartao).to_be_visible()
     expect(na_tv(tv, fila_id, "EM_REPARO")).to_be_visible(timeout=PRAZO_TV)
+    um_instante(m)
 
     cartao.get_by_text("Finalizar reparo", exact=True).click()
     cartao.get_by_label("Observações do reparo").fill("Kit trocado, testado na rua.")

@@ -33,6 +33,7 @@ from tests.navegador import (
     responder_como,
     reter,
     sem_csrf,
+    um_instante,
     uma_vez,
 )
 from webapp import errors, sse
@@ -729,6 +730,7 @@ def test_cartao_empurrado_envia_o_csrf_e_trava_o_botao(
     cartao = tablet.cartao(fila_id, "AGUARDANDO")
     expect(cartao).to_be_visible()
     assert cartao.locator("input[name=csrf_token]").count() == 0
+    um_instante(pagina)  # the card has just come
     retidos = reter(pagina, f"**/ordens/{fila_id}/passo/**")
     botao = cartao.get_by_role("button", name="Iniciar diagnóstico")
     botao.click()

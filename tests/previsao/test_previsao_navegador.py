@@ -12,7 +12,7 @@ import time_machine
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp
+from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, um_instante
 from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.broker import RESSINCRONIZAR, Broker, Evento
 from webapp.clock import Clock, agora
@@ -79,6 +79,7 @@ def test_risco_chega_ao_quadro_aberto_e_o_gerente_promete_num_toque(
 
     # One tap: the forecast shown is the new promise, recorded; the card says so at once.
     prometido = botao.inner_text().removeprefix("Prometer ").strip()
+    um_instante(gerente.pagina)  # the forecast lines have just come, moving the cards
     botao.click()
     cartao = gerente.cartao(em_risco)
     expect(cartao.locator(".previsao")).not_to_contain_text("Em risco")

@@ -14,7 +14,17 @@ from playwright.sync_api import Route, expect
 
 from scripts.os_standin import OSStandIn
 from tests.helpers import servidor_http
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, TV, ApiHttp, Pessoa, reter
+from tests.navegador import (
+    ARTEFATOS,
+    DESKTOP,
+    PRAZO_TV,
+    TABLET,
+    TV,
+    ApiHttp,
+    Pessoa,
+    reter,
+    um_instante,
+)
 from webapp.broker import RESSINCRONIZAR, Broker, Evento
 from webapp.clock import agora, duracao
 from webapp.components import componente
@@ -242,6 +252,7 @@ def test_resposta_lenta_nunca_desfaz_o_que_um_push_ja_mostrou(
     assert pagina.locator("#anuncios").inner_text() == anuncio  # not "iniciou", of before
 
     # Removed: the tap started it; before its answer came, a manager removed the order.
+    um_instante(pagina)  # the card has just slid up, in the place the first one left
     mecanico.cartao(removida, "AGUARDANDO").get_by_role(
         "button", name="Iniciar diagnóstico"
     ).click()
@@ -755,6 +766,7 @@ def test_push_do_mesmo_estado_mantem_as_acoes_abertas(
                 expect(cartao.locator(".sinc-os")).to_contain_text("pendente")
                 acoes = cartao.locator(".mais-acoes .acoes-todas")
                 expect(acoes).to_have_count(0)
+                um_instante(pessoa.pagina)  # the card has just come into its column
 
                 def entregar_enquanto_busca(rota: Route) -> None:
                     assert componente(OsDispatcher, app).despachar_uma_vez() is True
@@ -892,6 +904,7 @@ def test_cartoes_de_mostrar_mais_ficam_depois_do_proprio_toque(
     p.locator("#mais-AGUARDANDO a").click()
     expect(cartoes).to_have_count(45)
     ultimo = cartoes.last
+    um_instante(p)  # the cards have just come
     ultimo.get_by_role("button", name="Iniciar diagnóstico").click()
     expect(p.locator("#cartoes-EM_DIAGNOSTICO > li.cartao")).to_have_count(1)
     p.wait_for_timeout(2000)

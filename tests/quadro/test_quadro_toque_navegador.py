@@ -7,13 +7,23 @@ after a drop opened a form; the one-time password in view on /pessoas."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, Pessoa, reter
+from tests.navegador import (
+    ARTEFATOS,
+    DESKTOP,
+    PRAZO_TV,
+    TABLET,
+    ApiHttp,
+    Pessoa,
+    reter,
+    um_instante,
+)
 from webapp.components import componente
 from webapp.fila.domain import Ator, Papel
 from webapp.pessoas.service import PessoasService
@@ -231,6 +241,7 @@ def iniciar_e_ir_para_em_reparo(pessoa: Pessoa, fila_id: str) -> Route:
     The held request: continue it to let the answer arrive."""
     p = pessoa.pagina
     retidos = reter(p, "**/passo/iniciar-diagnostico")
+    um_instante(p)  # the card may have just come
     pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico").tap()
     retidos.esperar(p)
     p.locator("#aba-EM_REPARO").tap()
@@ -303,6 +314,7 @@ def test_aviso_so_quando_a_vista_nao_seguiu_e_nunca_sobre_um_cartao(
     expect(aviso).to_have_count(0, timeout=2_000)  # at once, not when it times out
 
     # The next tap is followed by the view: no toast then.
+    um_instante(p)  # the card has just come into its column
     tablet.cartao(fila_id, "EM_DIAGNOSTICO").locator("summary").tap()
     tablet.cartao(fila_id, "EM_DIAGNOSTICO").get_by_role("textbox", name="Diagnóstico").fill(
         "Vela suja."
@@ -595,6 +607,32 @@ def test_toque_duplo_nao_cai_onde_a_vista_saltou(
     assert pessoa.erros == [], pessoa.erros
 
 
+def mecanico_no(abrir, aparelho: str) -> Pessoa:
+    """The mechanic on a landscape tablet (touch) or a desktop (mouse)."""
+    if aparelho == "desktop":
+        return abrir(DESKTOP).entrar("mecanico", "mecanico123")
+    return abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
+
+
+def onde_esta(pessoa: Pessoa, aparelho: str, fila_id: str) -> tuple[float, float, Callable]:
+    """Where a waiting card's "Iniciar diagnóstico" is on the screen now, and a tap (a click on
+    the desktop) at that spot, whatever comes under it later."""
+    p = pessoa.pagina
+    botao = pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
+    botao.scroll_into_view_if_needed()
+    caixa = botao.bounding_box()
+    assert caixa
+    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
+
+    def tocar() -> None:
+        if aparelho == "desktop":
+            p.mouse.click(x, y)
+        else:
+            p.touchscreen.tap(x, y)
+
+    return x, y, tocar
+
+
 @pytest.mark.parametrize("aparelho", ["tablet deitado", "desktop"])
 def test_toque_duplo_nao_cai_no_cartao_seguinte(
     live_server: str, settings: Settings, usuarios_demo, abrir, aparelho: str
@@ -609,22 +647,9 @@ def test_toque_duplo_nao_cai_no_cartao_seguinte(
         api.post("/fila-execucao", {"ordem_servico_id": n, "placa": f"DUP0A0{n % 10}"})["fila_id"]
         for n in (9911, 9912)
     )
-    if aparelho == "desktop":
-        pessoa = abrir(DESKTOP).entrar("mecanico", "mecanico123")
-    else:
-        pessoa = abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
+    pessoa = mecanico_no(abrir, aparelho)
     p = pessoa.pagina
-    botao = pessoa.cartao(primeiro, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
-    botao.scroll_into_view_if_needed()
-    caixa = botao.bounding_box()
-    assert caixa
-    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
-
-    def tocar() -> None:
-        if aparelho == "desktop":
-            p.mouse.click(x, y)
-        else:
-            p.touchscreen.tap(x, y)
+    _, _, tocar = onde_esta(pessoa, aparelho, primeiro)
 
     tocar()
     # The second tap as soon as the card has left (polled every frame, not by expect's steps).
@@ -641,4 +666,92 @@ def test_toque_duplo_nao_cai_no_cartao_seguinte(
     assert api.get(f"/fila-execucao/{segundo}")["status"] == "AGUARDANDO"
     assert api.get(f"/fila-execucao/{primeiro}")["status"] == "EM_DIAGNOSTICO"
     assert urlparse(p.url).path == "/", p.url  # not the next order's page
+    assert pessoa.erros == [], pessoa.erros
+
+
+@pytest.mark.parametrize("aparelho", ["tablet deitado", "desktop"])
+def test_toque_em_cartao_que_acabou_de_deslizar_nao_age(
+    live_server: str, settings: Settings, usuarios_demo, abrir, aparelho: str
+) -> None:
+    """A mechanic reaches for a car's "Iniciar diagnóstico"; a push puts an urgent order at the
+    top of the column just before the finger lands, and the cards slide down one place: the
+    tap landed on the car above, which was started under this mechanic. A tap on a card that
+    moved under it a moment before is dropped, with a note at the finger; a tap a moment
+    later, on what the person now sees, acts."""
+    api = ApiHttp(live_server, settings)
+    primeiro, segundo = (
+        api.post("/fila-execucao", {"ordem_servico_id": n, "placa": f"DSZ0A0{n % 10}"})["fila_id"]
+        for n in (9921, 9922)
+    )
+    pessoa = mecanico_no(abrir, aparelho)
+    p = pessoa.pagina
+    x, y, tocar = onde_esta(pessoa, aparelho, segundo)
+
+    urgente = api.post(
+        "/fila-execucao", {"ordem_servico_id": 9923, "placa": "DSZ0A03", "prioridade": "URGENTE"}
+    )["fila_id"]
+    # The finger lands as soon as the pushed card is in (polled every frame).
+    p.wait_for_function(
+        "id => document.querySelector(`#cartoes-AGUARDANDO > #cartao-${id}`)",
+        arg=urgente,
+        polling="raf",
+    )
+    em_baixo = p.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('li.cartao').id", [x, y]
+    )
+    assert em_baixo != f"cartao-{segundo}", "the cards did not slide: the test shows nothing"
+    tocar()
+    nota = p.locator("#toque-ignorado")
+    expect(nota).to_be_visible()
+    expect(nota).to_contain_text("nada foi feito")
+    expect(p.locator("#anuncios")).to_have_text(nota.inner_text())  # to a screen reader too
+    p.screenshot(path=ARTEFATOS / f"toque-deslize-{aparelho.replace(' ', '-')}.png")
+    p.wait_for_timeout(700)
+    for fila_id in (primeiro, segundo, urgente):
+        assert api.get(f"/fila-execucao/{fila_id}")["status"] == "AGUARDANDO"
+    assert urlparse(p.url).path == "/", p.url  # no order's page either
+    # A moment later the same tap acts on the card the person sees there.
+    tocar()
+    expect(p.locator(f"#cartoes-EM_DIAGNOSTICO > #{em_baixo}")).to_have_count(1)
+    expect(nota).to_be_hidden(timeout=5_000)
+    assert pessoa.erros == [], pessoa.erros
+
+
+def test_toque_logo_apos_rolar_durante_um_push_age(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The other side of the guard: a card that only scrolled did not slide under the finger.
+    A push arrives while the mechanic scrolls the column (the page scrolls within the push's
+    swap), and the tap that follows at once, on a card the scroll brought under the finger,
+    acts."""
+    api = ApiHttp(live_server, settings)
+    ids = [
+        api.post("/fila-execucao", {"ordem_servico_id": 9930 + n, "placa": f"ROL0A{n:02d}"})[
+            "fila_id"
+        ]
+        for n in range(12)
+    ]
+    pessoa = abrir({"width": 1024, "height": 600}, **TOQUE).entrar("mecanico", "mecanico123")
+    p = pessoa.pagina
+    # The person's scroll, at the moment the next push is being put on the page.
+    p.evaluate(
+        "() => window.addEventListener('htmx:before:swap', () => window.scrollBy(0, 300),"
+        " { capture: true, once: true })"
+    )
+    antes = p.evaluate("scrollY")
+    api.patch(f"/fila-execucao/{ids[0]}/prioridade", {"prioridade": "ALTA"})  # same place
+    p.wait_for_function("antes => scrollY > antes", arg=antes, polling="raf")
+    # The first car whose button the scroll brought into view.
+    for fila_id in ids:
+        botao = pessoa.cartao(fila_id, "AGUARDANDO").get_by_role(
+            "button", name="Iniciar diagnóstico"
+        )
+        caixa = botao.bounding_box()
+        if caixa and 0 < caixa["y"] < 600 - caixa["height"]:
+            break
+    else:
+        raise AssertionError("no card in view after the scroll")
+    p.touchscreen.tap(caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2)
+    expect(pessoa.cartao(fila_id, "EM_DIAGNOSTICO")).to_have_count(1)
+    expect(p.locator("#toque-ignorado")).to_have_count(0)
     assert pessoa.erros == [], pessoa.erros

@@ -1,0 +1,122 @@
+// A card that has just moved on the screen is not what a finger landing on it was aimed at.
+// A push puts a new order above the one a mechanic is reaching for (an urgent car, a car
+// back from its diagnosis), a column is redrawn, a gap closes: the cards slide, and the tap
+// already on its way landed on the car that slid under it ("Iniciar diagnóstico" of the wrong
+// car, another order's page). A tap on a control of a card that moved, or appeared, less than
+// REACAO_MS before the finger touched is dropped, and a note at the finger says so: nothing
+// was done, tap again. A person cannot see a card and tap it that fast; a later tap acts.
+// Keyboard presses (on the focus, not on a place) always act.
+// Every change of the board's lists goes through window.oficinaSobODedo(mudar) (so this file
+// loads before the others that call it): htmx's swaps (here), the pushes kept back while someone wrote (quadro-ao-vivo.js) and a gap closing
+// (quadro-vaga.js). It measures the cards before and after: a card replaced in its place, or
+// a card that only scrolled, did not move.
+(function () {
+  "use strict";
+
+  const REACAO_MS = 500; // the quickest a person taps what they have just seen
+  const MINIMO_PX = 6; // less is not a different spot under a finger
+  const AVISO_MS = 2500;
+  const TEXTO = "O cartão mudou de lugar bem na hora do toque: nada foi feito. "
+    + "Confira e toque de novo.";
+
+  const quadro = document.getElementById("quadro");
+  if (!quadro) {
+    window.oficinaSobODedo = (mudar) => mudar();
+    return;
+  }
+  const movidoEm = new Map(); // card id -> when it last moved on the screen (performance.now())
+
+  // Where each card is on the screen, and in the page (as if nothing were scrolled). A card
+  // moved under a finger when both changed: a scroll (the person's, or the view following a
+  // card) moves it on the screen only, and the browser keeping the view still as a card comes
+  // in above it (scroll anchoring) moves it in the page only.
+  function posicoes() {
+    const mapa = new Map();
+    const x = window.scrollX + quadro.scrollLeft;
+    const y = window.scrollY;
+    for (const li of quadro.querySelectorAll("ol.cartoes > li.cartao[id]")) {
+      const caixa = li.getBoundingClientRect();
+      if (!caixa.width && !caixa.height) continue;
+      mapa.set(li.id, { x: caixa.left, y: caixa.top, px: caixa.left + x, py: caixa.top + y });
+    }
+    return mapa;
+  }
+
+  const longe = (a, b) => Math.abs(a - b) >= MINIMO_PX;
+
+  function comparar(antes) {
+    const agora = performance.now();
+    for (const [id, em] of movidoEm) if (agora - em > REACAO_MS) movidoEm.delete(id);
+    for (const [id, p] of posicoes()) {
+      const era = antes.get(id);
+      const naTela = !era || longe(era.x, p.x) || longe(era.y, p.y);
+      const naPagina = !era || longe(era.px, p.px) || longe(era.py, p.py);
+      if (naTela && naPagina) movidoEm.set(id, agora);
+    }
+  }
+
+  window.oficinaSobODedo = function (mudar) {
+    const antes = posicoes();
+    try {
+      return mudar();
+    } finally {
+      comparar(antes);
+    }
+  };
+
+  // htmx's swaps (a push, an answer, "Mostrar mais"): measured from before the first listener
+  // of the board's scripts runs (they place cards themselves) to after the swap.
+  let antesDoSwap = null;
+  window.addEventListener("htmx:before:swap", () => {
+    antesDoSwap = posicoes();
+  }, true);
+  document.addEventListener("htmx:after:swap", () => {
+    if (!antesDoSwap) return;
+    const antes = antesDoSwap;
+    antesDoSwap = null;
+    comparar(antes);
+  });
+
+  let toque = null; // {id, em} of the card a finger (or the pointer) last touched
+  quadro.addEventListener("pointerdown", (evento) => {
+    const cartao = evento.target.closest && evento.target.closest("li.cartao[id]");
+    toque = cartao ? { id: cartao.id, em: evento.timeStamp } : null;
+  }, true);
+
+  function avisar(x, y) {
+    let nota = document.getElementById("toque-ignorado");
+    if (!nota) {
+      nota = document.createElement("p");
+      nota.id = "toque-ignorado";
+      nota.className = "toque-ignorado";
+      document.body.appendChild(nota);
+    }
+    nota.textContent = TEXTO;
+    // Said once, by the board's live region (this note only shows it where the eyes are).
+    const anuncios = document.getElementById("anuncios");
+    if (anuncios) anuncios.textContent = TEXTO;
+    nota.hidden = false;
+    // Above the finger (a hand covers what is below it), within the screen, over nothing it
+    // could take (pointer-events: none).
+    const largura = nota.offsetWidth;
+    const altura = nota.offsetHeight;
+    const acima = y - altura - 24;
+    nota.style.left = `${Math.max(8, Math.min(x - largura / 2, window.innerWidth - largura - 8))}px`;
+    nota.style.top = `${acima >= 8 ? acima : Math.min(y + 24, window.innerHeight - altura - 8)}px`;
+    clearTimeout(nota.esconder);
+    nota.esconder = setTimeout(() => { nota.hidden = true; }, AVISO_MS);
+  }
+
+  document.addEventListener("click", (evento) => {
+    if (evento.detail === 0 || !toque) return; // a keyboard's press acts on the focus
+    const controle = evento.target.closest
+      && evento.target.closest("li.cartao[id] :is(button, a, summary)");
+    const cartao = controle && controle.closest("li.cartao[id]");
+    if (!cartao || cartao.id !== toque.id) return;
+    const movido = movidoEm.get(cartao.id);
+    if (movido === undefined || toque.em - movido >= REACAO_MS) return;
+    evento.preventDefault();
+    evento.stopImmediatePropagation();
+    avisar(evento.clientX, evento.clientY);
+  }, true);
+})();
