@@ -18,9 +18,9 @@ from webapp.components import componente
 from webapp.fila.demo import USUARIOS_DEMO
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
-from webapp.previsao.domain import SEM_HISTORICO, SEM_MECANICOS
+from webapp.previsao.domain import PARADA, SEM_HISTORICO, SEM_MECANICOS
 from webapp.previsao.queries import PrevisaoQueries
-from webapp.previsao.repository import ESTADO
+from webapp.previsao.repository import ESTADO, RETOMADO
 from webapp.previsao.service import MUDANCA_MINIMA, mudou_o_bastante
 from webapp.settings import Settings
 
@@ -300,3 +300,46 @@ def test_ordem_alem_da_mediana_da_etapa_termina_depois_nunca_antes(
     assert p50_tarde > agora_tarde  # an honest, later finish: not "already done"
     # The median said 11:00; three hours later it says after now, not before.
     assert p50_cedo < inicio + timedelta(hours=horas_depois + 1)
+
+
+def test_recalculo_apos_parada_avisa_as_telas_mesmo_sem_nada_mudar(
+    app: Flask, api: Api, usuarios_demo
+) -> None:
+    """The recompute stopped long enough for the screens to say "cálculo parado" and hide their
+    forecasts (a TV redrawn meanwhile drew its cards without any). When it runs again with the
+    same forecasts, nothing it wrote was visible to them (`calculo.` only): a quiet TV stayed
+    without a single time until the next change in the queue. Now its summary says it resumed,
+    in a field the screens see, once; a run after a run on time does not."""
+    historico(app, 40)
+    api.criar(1001)
+    db = componente(Mongo, app).db
+    parada_s = componente(PrevisaoQueries, app).parada_s
+    assert parada_s
+    with (
+        time_machine.travel(quarta_10h(app), tick=False) as viagem,
+        componente(Broker, app).assinar() as assinatura,
+    ):
+        componente(Broker, app).aguardar_pronto()
+        assert recalcular(app).escritas == 1
+        _ate_o_evento(assinatura, None, fila_id=ESTADO)
+        assert RETOMADO not in db.previsoes.find_one({"_id": ESTADO})
+        # The worker stops: its last run grows older than what the screens show.
+        db.previsoes.update_one(
+            {"_id": ESTADO},
+            {"$set": {"calculo.em": agora() - timedelta(seconds=parada_s + 60)}},
+        )
+        estado = componente(PrevisaoQueries, app).estado()
+        assert estado is not None and estado.motivo == PARADA
+        resumo = recalcular(app)
+        assert (resumo.escritas, resumo.removidas) == (0, 0)  # the same forecast
+        retomado = db.previsoes.find_one({"_id": ESTADO})[RETOMADO]
+        assert abs(retomado - agora()) < timedelta(seconds=1)
+        evento = assinatura.proximo(3.0)
+        assert evento is not None and evento.tipo == PREVISAO and evento.fila_id == ESTADO
+        assert RETOMADO in evento.campos
+        # On time again: the next run is invisible to the screens, as before.
+        viagem.shift(timedelta(seconds=30))
+        assert recalcular(app).escritas == 0
+        assert db.previsoes.find_one({"_id": ESTADO})[RETOMADO] == retomado
+        eventos = [assinatura.proximo(1.0) for _ in range(3)]
+        assert [e for e in eventos if e is not None and e.tipo == PREVISAO] == []

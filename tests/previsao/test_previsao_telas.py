@@ -25,6 +25,7 @@ from webapp.fila.queries import FilaQueries
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.previsao.cache import PrevisoesEmMemoria
+from webapp.previsao.queries import PrevisaoQueries
 
 # "~" for the eye, "por volta de" for a screen reader.
 POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
@@ -550,6 +551,46 @@ def test_recalculo_chega_ao_quadro_aberto_e_a_tv(
         recalcular(app)
         mensagem = quadro.proxima(com=f'hx-target="#previsao-{risco}"')["data"]
         assert "Em risco" not in mensagem.split("em-risco-contagem")[0] and "Pronto" in mensagem
+    finally:
+        quadro.fechar()
+        painel.fechar()
+
+
+def test_recalculo_apos_parada_redesenha_o_quadro_e_a_tv(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """The recompute stops; the TV, redrawn for a setting meanwhile, draws its cards without
+    forecasts ("cálculo parado"). It runs again with the same forecasts: nothing of what it
+    wrote reached a screen, and a quiet TV stayed without a time until the next change in the
+    queue. Now the board and the TV are redrawn whole, with their times."""
+    historico(app, 40)
+    fila_id = api.criar(1001, previsao_entrega=_iso(agora() + timedelta(days=40)))["fila_id"]
+    recalcular(app)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = app.test_client()
+    tv.set_cookie("painel_token", token, path="/painel")
+    _, quadro = stream_de_teste(pessoas["gerente"].client, "/eventos")
+    _, painel = stream_de_teste(tv, "/painel/eventos")
+    linha_na_tv = re.compile(
+        rf'id="painel-cartao-{fila_id}"(?:(?!</li>).)*class="painel-previsao[" ]', re.S
+    )
+    try:
+        quadro.proxima(com=f'id="previsao-{fila_id}"')  # the whole board first, with its time
+        assert linha_na_tv.search(painel.proxima(com="painel-coluna-AGUARDANDO")["data"])
+        parada_s = componente(PrevisaoQueries, app).parada_s
+        assert parada_s
+        componente(Mongo, app).db.previsoes.update_one(
+            {"_id": "estado"}, {"$set": {"calculo.em": agora() - timedelta(seconds=parada_s + 60)}}
+        )
+        # A column's limit saved meanwhile redraws the TV: stopped, with no time.
+        assert componente(ConfiguracoesRepository, app).salvar_limites({"EM_REPARO": 4}, "g", 0)
+        redesenho = painel.proxima(com="Previsão: cálculo parado")["data"]
+        assert f'id="painel-cartao-{fila_id}"' in redesenho and not linha_na_tv.search(redesenho)
+        assert recalcular(app).escritas == 0  # the same forecasts: nothing of them is pushed
+        assert linha_na_tv.search(painel.proxima(com=f'id="painel-cartao-{fila_id}"')["data"])
+        mensagem = quadro.proxima(com=f'id="previsao-{fila_id}"')["data"]
+        assert 'hx-target="#cartoes-AGUARDANDO"' in mensagem  # the whole board
+        api.criar(1009)  # a last push: each stream sends again, and so ends at once
     finally:
         quadro.fechar()
         painel.fechar()

@@ -53,10 +53,12 @@ class Estado:
         """Why no number is shown: the recompute's own reason, or that it stopped."""
         if self.motivo_do_calculo:
             return self.motivo_do_calculo
+        return PARADA if self.parada_em(agora()) else None
+
+    def parada_em(self, instante: datetime) -> bool:
+        """Whether the last recompute is, at `instante`, too old to be shown (PARADA)."""
         em, prazo = self.calculada_em, self.parada_s
-        if em is not None and prazo is not None and agora() - em > timedelta(seconds=prazo):
-            return PARADA
-        return None
+        return em is not None and prazo is not None and instante - em > timedelta(seconds=prazo)
 
     @classmethod
     def de(

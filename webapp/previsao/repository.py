@@ -36,6 +36,9 @@ LEASE = "previsao"  # the `_id` of the recompute's own document in `previsoes_ca
 PEDIDOS = "pedidos"  # the `_id` of the requests' counter there (field `n`)
 # Fields of `previsoes` whose updates no screen shows (the last recompute's time and basis).
 CAMPOS_INVISIVEIS = ("calculo.",)
+# The summary's field a recompute sets when it runs again after the screens said "cálculo
+# parado": seen by them, so each draws its forecasts again (PrevisaoService.recalcular).
+RETOMADO = "retomado_em"
 
 INDICES = [
     # The orders at risk (the top of /indicadores): only those are indexed.

@@ -40,7 +40,7 @@ from .domain import ETAPAS, MARCOS, Abertas, Historico, Resultado
 from .forecast import Configuracao, mecanicos_pelo_historico, prever
 from .model import Parametros
 from .queries import PrevisaoQueries
-from .repository import PrevisaoRepository, documento
+from .repository import RETOMADO, PrevisaoRepository, documento
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -229,7 +229,14 @@ class PrevisaoService:
             "execucoes": resultado.execucoes,
             "duracao_ms": duracao_ms,
         }
-        estado = {"motivo": resultado.motivo, "em_risco": em_risco}
+        estado: dict[str, Any] = {"motivo": resultado.motivo, "em_risco": em_risco}
+        # The screens said "cálculo parado" (the last run is too old) and hid their
+        # forecasts; a TV or a board redrawn meanwhile drew its cards without any. This run's
+        # summary may be as the last one's, and its forecasts too (`calculo.` is invisible to
+        # the screens): it names when it resumed, which they see, so each draws them again.
+        anterior = self.queries.estado()
+        if anterior is not None and anterior.parada_em(instante):
+            estado[RETOMADO] = _ms(instante)
         if not self.repo.gravar(novas, remover, estado, calculo, dono):
             return self._resumo(resultado, 0, 0, duracao_ms, len(abertas), descartada=True)
         self.gravou()

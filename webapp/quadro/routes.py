@@ -50,6 +50,7 @@ from ..fila.service import FilaService
 from ..fila.stages import esperas_encerradas, limiares_s, limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
+from ..previsao.repository import RETOMADO
 from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
 from ..settings import Settings
@@ -449,7 +450,8 @@ def eventos() -> Response:
 
 def _muda_tudo(evento: broker.Evento) -> bool:
     """A change of the forecast's summary that every card's line follows: whether there is
-    a number at all (its reason), or the summary itself appearing or going."""
+    a number at all (its reason), the recompute running again after it had stopped (the
+    cards drawn meanwhile have no line), or the summary itself appearing or going."""
     if evento.fila_id != ESTADO_PREVISAO:
         return False
-    return evento.operacao != "update" or "motivo" in evento.campos
+    return evento.operacao != "update" or bool({"motivo", RETOMADO} & evento.campos)
