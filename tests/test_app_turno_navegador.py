@@ -646,10 +646,14 @@ def test_religacao_lenta_nao_abre_um_segundo_stream(app: Flask, abrir, usuarios_
     expect(pagina.locator("#conexao-quadro")).to_be_visible()  # no stream
     for _ in range(40):  # the watchdog asks again, and that answer does not come
         pagina.clock.run_for("00:05")
+        # The route is handed to the test a moment after the request leaves: the clock stays
+        # put meanwhile (a loaded run moved it on by several more steps, past the request's own
+        # timeout of 60 s below, and the held stream was then given up by htmx).
+        pagina.wait_for_timeout(100)
         if len(pedidos) >= 2:
             break
     assert len(pedidos) == 2
-    pagina.clock.run_for("00:40")  # past two more beats while it is on its way
+    pagina.clock.run_for("00:40")  # past two more beats while it is on its way (< 60 s)
     pagina.wait_for_timeout(300)
     pedidos[1].continue_()  # it answers at last: the stream
     expect(pagina.locator("#quadro[data-ao-vivo]")).to_have_count(1)
