@@ -3,8 +3,8 @@
 // back from its diagnosis), a column is redrawn, a gap closes: the cards slide, and the tap
 // already on its way landed on the car that slid under it ("Iniciar diagnóstico" of the wrong
 // car, another order's page). A tap on a control of a card that moved, or appeared, less than
-// REACAO_MS before the finger touched is dropped, and a note at the finger says so: nothing
-// was done, tap again. A person cannot see a card and tap it that fast; a later tap acts.
+// REACAO_MS before the finger touched is dropped, unless that same control was under the
+// finger before the move too, and a note at the finger says so: nothing was done, tap again. A person cannot see a card and tap it that fast; a later tap acts.
 // Keyboard presses (on the focus, not on a place) always act.
 // Every change of the board's lists goes through window.oficinaSobODedo(mudar) (so this file
 // loads before the others that call it): htmx's swaps (here), the pushes kept back while someone wrote (quadro-ao-vivo.js) and a gap closing
@@ -24,7 +24,7 @@
     window.oficinaSobODedo = (mudar) => mudar();
     return;
   }
-  const movidoEm = new Map(); // card id -> when it last moved on the screen (performance.now())
+  const movidoEm = new Map(); // card id -> how it last moved on the screen (comparar)
 
   // Where each card is on the screen, and in the page (as if nothing were scrolled). A card
   // moved under a finger when both changed: a scroll (the person's, or the view following a
@@ -44,15 +44,33 @@
 
   const longe = (a, b) => Math.abs(a - b) >= MINIMO_PX;
 
+  // How each card moved on the screen ({em, dx, dy}; dx null: it came), added up over the
+  // moves of the last REACAO_MS: what the finger was aimed at was where it was before them.
   function comparar(antes) {
     const agora = performance.now();
-    for (const [id, em] of movidoEm) if (agora - em > REACAO_MS) movidoEm.delete(id);
+    for (const [id, m] of movidoEm) if (agora - m.em > REACAO_MS) movidoEm.delete(id);
     for (const [id, p] of posicoes()) {
       const era = antes.get(id);
       const naTela = !era || longe(era.x, p.x) || longe(era.y, p.y);
       const naPagina = !era || longe(era.px, p.px) || longe(era.py, p.py);
-      if (naTela && naPagina) movidoEm.set(id, agora);
+      if (!(naTela && naPagina)) continue;
+      const ja = movidoEm.get(id) || { dx: 0, dy: 0 };
+      const veio = !era || ja.dx === null;
+      movidoEm.set(id, {
+        em: agora,
+        dx: veio ? null : ja.dx + p.x - era.x,
+        dy: veio ? null : ja.dy + p.y - era.y,
+      });
     }
+  }
+
+  // Whether the control under the finger at (x, y) is the one that was there before its card
+  // moved: the card's content that was at (x, y) is at (x + dx, y + dy) now. A card above put
+  // on hold pushes the next one down by a line: the finger still on the same button acts.
+  function mesmoDeAntes(controle, m, x, y) {
+    if (m.dx === null) return false;
+    const la = document.elementFromPoint(x + m.dx, y + m.dy);
+    return !!la && la.closest(":is(button, a, summary)") === controle;
   }
 
   window.oficinaSobODedo = function (mudar) {
@@ -114,7 +132,8 @@
     const cartao = controle && controle.closest("li.cartao[id]");
     if (!cartao || cartao.id !== toque.id) return;
     const movido = movidoEm.get(cartao.id);
-    if (movido === undefined || toque.em - movido >= REACAO_MS) return;
+    if (movido === undefined || toque.em - movido.em >= REACAO_MS) return;
+    if (mesmoDeAntes(controle, movido, evento.clientX, evento.clientY)) return;
     evento.preventDefault();
     evento.stopImmediatePropagation();
     avisar(evento.clientX, evento.clientY);

@@ -25,7 +25,8 @@ from tests.navegador import (
     um_instante,
 )
 from webapp.components import componente
-from webapp.fila.domain import Ator, Papel
+from webapp.fila.domain import Ator, MotivoPausa, Papel
+from webapp.fila.service import FilaService
 from webapp.pessoas.service import PessoasService
 from webapp.settings import Settings
 
@@ -714,6 +715,46 @@ def test_toque_em_cartao_que_acabou_de_deslizar_nao_age(
     tocar()
     expect(p.locator(f"#cartoes-EM_DIAGNOSTICO > #{em_baixo}")).to_have_count(1)
     expect(nota).to_be_hidden(timeout=5_000)
+    assert pessoa.erros == [], pessoa.erros
+
+
+def test_mesmo_botao_sob_o_dedo_depois_de_um_deslize_pequeno_age(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The car above is put on hold by the manager as the mechanic reaches for the next car's
+    "Iniciar diagnóstico": its card grows by a line and the next one slides down a little,
+    with the same button still under the finger. That tap was dropped as if another car had
+    come under it; the guard drops a tap only when what is under the finger is not what was
+    there before the slide."""
+    api = ApiHttp(live_server, settings)
+    acima, alvo = (
+        api.post("/fila-execucao", {"ordem_servico_id": n, "placa": f"PEQ0A0{n % 10}"})["fila_id"]
+        for n in (9941, 9942)
+    )
+    pessoa = abrir(TABLET, **TOQUE).entrar("mecanico", "mecanico123")  # portrait
+    p = pessoa.pagina
+    botao = pessoa.cartao(alvo, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
+    botao.evaluate("b => b.scrollIntoView({block: 'center'})")
+    caixa = botao.bounding_box()
+    assert caixa
+    # Near the button's bottom edge: after the slide, still on it.
+    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] - 8
+    componente(FilaService, app).pausar(
+        acima, MotivoPausa.AGUARDANDO_PECAS, None, Ator("gerente", Papel.GERENTE)
+    )
+    p.wait_for_function(
+        "([id, topo]) => document.querySelector(`#cartao-${id} button.primario`)"
+        ".getBoundingClientRect().top > topo + 6",
+        arg=[alvo, caixa["y"]],
+        polling="raf",
+    )
+    sob_o_dedo = p.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('button')?.closest('li').id", [x, y]
+    )
+    assert sob_o_dedo == f"cartao-{alvo}", "the button left the finger: the test shows nothing"
+    p.touchscreen.tap(x, y)
+    expect(pessoa.cartao(alvo, "EM_DIAGNOSTICO")).to_have_count(1)
+    expect(p.locator("#toque-ignorado")).to_have_count(0)
     assert pessoa.erros == [], pessoa.erros
 
 
