@@ -7,9 +7,10 @@
 // finger before the move too, and a note at the finger says so: nothing was done, tap again. A person cannot see a card and tap it that fast; a later tap acts.
 // Keyboard presses (on the focus, not on a place) always act.
 // Every change of the board's lists goes through window.oficinaSobODedo(mudar) (so this file
-// loads before the others that call it): htmx's swaps (here), the pushes kept back while someone wrote (quadro-ao-vivo.js) and a gap closing
-// (quadro-vaga.js). It measures the cards before and after: a card replaced in its place, or
-// a card that only scrolled, did not move.
+// loads before the others that call it): htmx's swaps (here), the pushes kept back while
+// someone wrote (quadro-ao-vivo.js), a gap closing (quadro-vaga.js), a card's line that the
+// clock adds or takes away (quadro-relogio.js). It measures the cards before and after: a
+// card replaced in its place, or a card that only scrolled, did not move.
 (function () {
   "use strict";
 

@@ -59,11 +59,15 @@
     if (leitura) leitura.textContent = (palavras.alerta || {})[alerta] || "";
   }
 
+  // A line that appears or goes moves the cards below it: each is measured
+  // (window.oficinaSobODedo, quadro-deslize.js).
   function tickPrazo(entrega, agora) {
     if (passados(entrega, agora) < Number(entrega.dataset.prazo)) return;
     delete entrega.dataset.prazo; // a promise only ever turns late
-    entrega.classList.add("entrega-atrasada");
-    entrega.append(palavras.atrasada || "");
+    window.oficinaSobODedo(() => {
+      entrega.classList.add("entrega-atrasada");
+      entrega.append(palavras.atrasada || "");
+    });
   }
 
   // A forecast whose time passed long ago: its recompute stopped (a running one would have
@@ -71,7 +75,9 @@
   function tickPrevisao(previsao, agora) {
     if (passados(previsao, agora) < Number(previsao.dataset.validade)) return;
     delete previsao.dataset.validade;
-    previsao.hidden = true;
+    window.oficinaSobODedo(() => {
+      previsao.hidden = true;
+    });
   }
 
   // The answer to a tap ("Marcos iniciou o diagnóstico às 10:32", "Já estava salvo"): read,
@@ -83,7 +89,7 @@
     const foco = document.activeElement;
     const cartao = aviso.closest(".cartao");
     if (cartao && foco && cartao.contains(foco) && foco.matches("input, textarea, select")) return;
-    aviso.remove();
+    window.oficinaSobODedo(() => aviso.remove());
   }
 
   function tick(raiz) {
