@@ -835,3 +835,27 @@ def test_linha_que_o_relogio_tira_tambem_e_um_deslize(
     aberto = pessoa.cartao(abaixo, "EM_DIAGNOSTICO").locator("details.form-passo[open]")
     expect(aberto).to_have_count(0)  # the step's form did not open
     assert [e for e in pessoa.erros if "409" not in e] == [], pessoa.erros  # but the refusal
+
+
+@pytest.mark.parametrize("largura", [390, 820])
+def test_frase_de_um_push_nao_empurra_os_cartoes(
+    live_server: str, settings: Settings, usuarios_demo, abrir, largura: int
+) -> None:
+    """Each push says its sentence above the board ("A integração servico-os adicionou a OS
+    9962 (FRA0A02) à fila."): on a phone it took two lines where none had taken one, and every
+    card slid down under the finger, and back up with the next shorter one."""
+    api = ApiHttp(live_server, settings)
+    primeiro = api.post("/fila-execucao", {"ordem_servico_id": 9961, "placa": "FRA0A01"})
+    pessoa = abrir({"width": largura, "height": 844}, **TOQUE).entrar("mecanico", "mecanico123")
+    p = pessoa.pagina
+    cartao = pessoa.cartao(primeiro["fila_id"], "AGUARDANDO")
+    antes = cartao.bounding_box()
+    assert antes
+    api.post("/fila-execucao", {"ordem_servico_id": 9962, "placa": "FRA0A02"})  # sorts after
+    expect(p.locator("#anuncios")).to_contain_text("adicionou a OS 9962", timeout=PRAZO_TV)
+    assert cartao.bounding_box() == antes
+    # A shorter one next: still where it was.
+    api.patch(f"/fila-execucao/{primeiro['fila_id']}/prioridade", {"prioridade": "ALTA"})
+    expect(p.locator("#anuncios")).to_contain_text("prioridade", timeout=PRAZO_TV)
+    assert cartao.bounding_box() == antes
+    assert pessoa.erros == [], pessoa.erros
