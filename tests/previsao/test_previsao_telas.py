@@ -15,7 +15,7 @@ import time_machine
 from bson import ObjectId
 from flask import Flask
 
-from tests.helpers import Api, Quadro, cartao_html, stream_de_teste
+from tests.helpers import Api, LeitorSSE, Quadro, cartao_html, stream_de_teste
 from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.cartoes import cards
 from webapp.clock import Clock, agora
@@ -512,17 +512,23 @@ def test_gerente_que_inicia_um_carro_nao_conta_como_mais_um_mecanico(
     assert recalcular(app).motivo == "nenhum mecânico em serviço"
 
 
+def _quadro_e_tv(app: Flask, pessoas: dict[str, Quadro]) -> tuple[LeitorSSE, LeitorSSE]:
+    """The manager's board's stream and a TV's (its pass in its cookie), open."""
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
+    tv = app.test_client()
+    tv.set_cookie("painel_token", token, path="/painel")
+    _, quadro = stream_de_teste(pessoas["gerente"].client, "/eventos")
+    _, painel = stream_de_teste(tv, "/painel/eventos")
+    return quadro, painel
+
+
 def test_recalculo_chega_ao_quadro_aberto_e_a_tv(
     app: Flask, api: Api, pessoas: dict[str, Quadro], settings
 ) -> None:
     historico(app, 40)
     api.criar(1001, previsao_entrega=_iso(agora() + timedelta(days=40)))
     recalcular(app)
-    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
-    tv = app.test_client()
-    tv.set_cookie("painel_token", token, path="/painel")
-    _, quadro = stream_de_teste(pessoas["gerente"].client, "/eventos")
-    _, painel = stream_de_teste(tv, "/painel/eventos")
+    quadro, painel = _quadro_e_tv(app, pessoas)
     try:
         quadro.proxima(com="cartoes-AGUARDANDO")  # the whole board first
         painel.proxima(com="painel-coluna-AGUARDANDO")
@@ -566,11 +572,7 @@ def test_recalculo_apos_parada_redesenha_o_quadro_e_a_tv(
     historico(app, 40)
     fila_id = api.criar(1001, previsao_entrega=_iso(agora() + timedelta(days=40)))["fila_id"]
     recalcular(app)
-    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
-    tv = app.test_client()
-    tv.set_cookie("painel_token", token, path="/painel")
-    _, quadro = stream_de_teste(pessoas["gerente"].client, "/eventos")
-    _, painel = stream_de_teste(tv, "/painel/eventos")
+    quadro, painel = _quadro_e_tv(app, pessoas)
     linha_na_tv = re.compile(
         rf'id="painel-cartao-{fila_id}"(?:(?!</li>).)*class="painel-previsao[" ]', re.S
     )
