@@ -14,7 +14,7 @@ from pymongo.errors import WriteError
 from webapp.components import componente
 from webapp.fila.domain import Ator, Papel
 from webapp.mongo import Mongo
-from webapp.pessoas.domain import UsuarioInvalido
+from webapp.pessoas.domain import UsuarioInvalido, em_duas_metades, juntar_metades
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
 from webapp.pessoas.service import PessoasService
@@ -327,3 +327,14 @@ def test_senha_com_caracteres_invisiveis_e_recusada_mas_nao_os_que_se_digitam() 
     assert problema_da_senha("senha👨\u200d🔧123") is None
     assert problema_da_senha("می\u200cخواهم123") is None
     assert problema_da_senha("curta") == "A senha deve ter de 8 a 200 caracteres."
+
+
+def test_senha_em_duas_metades_so_se_le_com_as_duas() -> None:
+    pad, mascarada = em_duas_metades("k7qm-x4ta-9pwe")
+    assert "k7qm" not in pad + mascarada and juntar_metades(pad, mascarada) == "k7qm-x4ta-9pwe"
+    assert em_duas_metades("k7qm-x4ta-9pwe")[0] != pad  # a new pad every time
+    outro_pad, _ = em_duas_metades("k7qm-x4ta-9pwe")
+    assert juntar_metades(outro_pad, mascarada) != "k7qm-x4ta-9pwe"
+    # Halves that are not a pair (tampered, truncated, of another kind) show nothing.
+    for a, b in ((pad, mascarada[:-2]), ("zz", mascarada), (None, mascarada), ("", "")):
+        assert juntar_metades(a, b) is None

@@ -19,10 +19,12 @@ from webapp.components import componente
 from webapp.fila.domain import Acao, Ator, Conflito, Papel
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
+from webapp.mongo import Mongo
 from webapp.pessoas.cli import QUEM
 from webapp.pessoas.domain import UsuarioInvalido
 from webapp.pessoas.queries import PessoasQueries
-from webapp.pessoas.repository import PessoasRepository
+from webapp.pessoas.repository import A_MOSTRAR, PessoasRepository
+from webapp.pessoas.routes import SENHA_REDEFINIDA
 from webapp.pessoas.service import PessoasService
 
 Entrar = Callable[..., TestResponse]
@@ -40,6 +42,13 @@ def gerente(app: Flask, usuarios_demo, entrar: Entrar) -> FlaskClient:
     client = cliente(app, ENDERECO_GERENTE)
     assert entrar(client, "gerente", "gerente123").status_code == 302
     return client
+
+
+def sessao_de(app: Flask, client: FlaskClient) -> dict[str, Any]:
+    """What the browser's session cookie says to anyone who reads it (signed, not encrypted)."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)  # type: ignore[attr-defined]
 
 
 def postar(client: FlaskClient, caminho: str, dados: dict | None = None) -> TestResponse:
@@ -289,9 +298,15 @@ def test_redefinir_senha_mostra_uma_vez_e_encerra_as_sessoes(
     # Post, redirect, get: reloading the page that shows it resends nothing (a reload of the
     # POST's own answer made a second password, and the one handed over stopped working).
     assert r.status_code == 303 and r.headers["Location"] == "/pessoas/mecanico"
+    # Over that redirect, neither the signed (readable) cookie nor the database holds it.
+    levado = sessao_de(app, gerente)[SENHA_REDEFINIDA]
+    guardado = componente(Mongo, app).db[A_MOSTRAR].find_one()
     r = gerente.get("/pessoas/mecanico")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     senha = senha_mostrada(r.text)
+    assert senha not in str(levado) and senha not in str(guardado)
+    assert senha.encode().hex() not in str(levado) + str(guardado)
+    assert componente(Mongo, app).db[A_MOSTRAR].count_documents({}) == 0  # shown once, gone
     assert marcos.get("/").status_code == 302
     assert "Usuário ou senha incorretos." in entrar(cliente(app), "mecanico", "mecanico123").text
     novo = cliente(app)

@@ -206,6 +206,25 @@ def senha_temporaria() -> str:
     return "-".join(grupos)
 
 
+def em_duas_metades(senha: str) -> tuple[str, str]:
+    """A password split in two halves that each say nothing alone (a one-time pad, in hex):
+    the random pad and the password masked by it. A temporary password goes from its POST to
+    the GET that shows it with one half in the session cookie (signed, not encrypted) and the
+    other in the database; neither a copied cookie nor a backup holds it."""
+    dados = senha.encode()
+    pad = secrets.token_bytes(len(dados))
+    return pad.hex(), bytes(a ^ b for a, b in zip(dados, pad, strict=True)).hex()
+
+
+def juntar_metades(pad: object, mascarada: object) -> str | None:
+    """The password `em_duas_metades` split; None when the halves are not a pair."""
+    try:
+        a, b = bytes.fromhex(str(pad)), bytes.fromhex(str(mascarada))
+        return bytes(x ^ y for x, y in zip(a, b, strict=True)).decode() if a else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def validar_campos(nome: str, papel: str, funcionario_id: int | None) -> tuple[str, str]:
     """A user's name and role as stored (one line without control characters, lower case);
     UsuarioInvalido otherwise."""

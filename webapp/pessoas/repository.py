@@ -1,14 +1,16 @@
 """Every write of the people (collection `usuarios`), of the record of their sign-ins and of the
-changes made to them (collection `registro_acessos`), and their indexes."""
+changes made to them (collection `registro_acessos`), of a temporary password on its way to the
+page that shows it (collection `senhas_a_mostrar`), and their indexes."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -65,6 +67,19 @@ INDICES_REGISTRO = [
     IndexModel([("login", ASCENDING), ("em", DESCENDING)], name="registro_por_pessoa"),
 ]
 
+# A reset's temporary password, masked (pessoas.domain.em_duas_metades: the pad is in the
+# session cookie), between the POST and the GET that shows it once; gone after ten minutes if
+# that GET never comes.
+A_MOSTRAR = "senhas_a_mostrar"
+A_MOSTRAR_VALIDADE_S = 600
+INDICES_A_MOSTRAR = [
+    IndexModel(
+        [("criado_em", ASCENDING)],
+        expireAfterSeconds=A_MOSTRAR_VALIDADE_S,
+        name="senhas_a_mostrar_expiram",
+    )
+]
+
 # Passwords are hashed with scrypt; tests (APP_ENV=test) use a cheap PBKDF2 so that signing in
 # the demo users does not cost a third of a second each time.
 HASH_PRODUCAO = "scrypt"
@@ -87,6 +102,7 @@ class PessoasRepository:
         self.usuarios = db[COLECAO]
         self.registro = db[REGISTRO]
         self.guarda = db[GUARDA]
+        self.a_mostrar = db[A_MOSTRAR]
         self.metodo_hash = metodo_hash
         # Given by create_app (FilaQueries.abertas_do_mecanico): the open orders that carry a
         # number, counted inside the transaction that changes it (and, with no session, for
@@ -108,6 +124,7 @@ class PessoasRepository:
     def criar_indices(self) -> None:
         atualizar_indices(self.usuarios, INDICES, OBSOLETOS)
         atualizar_indices(self.registro, INDICES_REGISTRO)
+        atualizar_indices(self.a_mostrar, INDICES_A_MOSTRAR)
         # Outside any transaction, so the first guarded change does not create a collection.
         self.guarda.update_one({"_id": GUARDA_ADMINS}, {"$setOnInsert": {"versao": 0}}, upsert=True)
 
@@ -314,6 +331,24 @@ class PessoasRepository:
         written with it."""
         campos = {"senha_hash": self._hash(senha), "trocar_senha": temporaria}
         return self._atualizar(login, campos, NAO_ADMIN if so_nao_admin else None, linha)
+
+    def guardar_a_mostrar(self, login: str, por: str, mascarada: str) -> str:
+        """Keep the masked half of `login`'s new password for `por`'s next GET; its key."""
+        documento = {"login": login, "por": por, "mascarada": mascarada}
+        documento["criado_em"] = datetime.now(UTC)
+        return str(self.a_mostrar.insert_one(documento).inserted_id)
+
+    def retirar_a_mostrar(self, chave: object, login: str, por: str) -> str | None:
+        """The masked half kept under `chave`, removed as it is read (shown once); None when it
+        is gone, expired, or kept for another page or person."""
+        if not isinstance(chave, str) or not ObjectId.is_valid(chave):
+            return None
+        # The TTL monitor runs once a minute: the age is checked here too.
+        limite = datetime.now(UTC) - timedelta(seconds=A_MOSTRAR_VALIDADE_S)
+        documento = self.a_mostrar.find_one_and_delete(
+            {"_id": ObjectId(chave), "login": login, "por": por, "criado_em": {"$gt": limite}}
+        )
+        return documento["mascarada"] if documento else None
 
     def trocar_senha(
         self, login: str, senha: str, hash_conferido: str, linha: Linha | None = None

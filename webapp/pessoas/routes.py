@@ -160,7 +160,8 @@ def _pagina_pessoa(
 
 
 # Session key: a temporary password just made by "Redefinir senha", shown on the GET its POST
-# redirects to, once (a reload of that page makes no second password).
+# redirects to, once (a reload of that page makes no second password). The session carries only
+# a key and half of it (PessoasService.guardar_para_mostrar), never the password.
 SENHA_REDEFINIDA = "pessoas_senha_redefinida"
 
 
@@ -168,8 +169,8 @@ SENHA_REDEFINIDA = "pessoas_senha_redefinida"
 @exigir_gerente
 def pessoa(login: str) -> Any:
     usuario = _usuario(login)
-    redefinida = session.pop(SENHA_REDEFINIDA, None) or {}
-    senha = redefinida.get("senha") if redefinida.get("login") == usuario.login else None
+    levado = session.pop(SENHA_REDEFINIDA, None)
+    senha = servico().senha_a_mostrar(usuario.login, levado, quem()) if levado else None
     return _pagina_pessoa(usuario, senha=senha)
 
 
@@ -250,7 +251,7 @@ def redefinir_senha(login: str) -> Any:
         flash(str(erro), "erro")
         return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
     # Post, redirect, get: the page that shows it is a GET, so reloading it resends nothing.
-    session[SENHA_REDEFINIDA] = {"login": usuario.login, "senha": senha}
+    session[SENHA_REDEFINIDA] = servico().guardar_para_mostrar(usuario.login, senha, quem())
     return redirect(url_for("pessoas.pessoa", login=usuario.login), code=303)
 
 

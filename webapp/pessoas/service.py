@@ -21,6 +21,8 @@ from .domain import (
     Usuario,
     UsuarioInvalido,
     altera,
+    em_duas_metades,
+    juntar_metades,
     mudancas,
     nao_encontrado,
     normalizar_login,
@@ -207,6 +209,20 @@ class PessoasService:
             self._existente(login)
             raise ApenasAdmin()
         return senha
+
+    def guardar_para_mostrar(self, login: str, senha: str, quem: Ator) -> dict[str, str]:
+        """A temporary password kept for `quem`'s next GET of `login`'s page: what the session
+        carries there (a key and one half; the other half stays in the database)."""
+        pad, mascarada = em_duas_metades(senha)
+        return {"chave": self.repo.guardar_a_mostrar(login, quem.id, mascarada), "pad": pad}
+
+    def senha_a_mostrar(self, login: str, levado: object, quem: Ator) -> str | None:
+        """The password `guardar_para_mostrar` kept, once; None when there is none (a reload,
+        another person's page, expired)."""
+        if not isinstance(levado, dict):
+            return None
+        mascarada = self.repo.retirar_a_mostrar(levado.get("chave"), login, quem.id)
+        return juntar_metades(levado.get("pad"), mascarada) if mascarada else None
 
     def trocar_senha(self, usuario: Usuario, atual: str, nova: str, quem: Ator) -> Usuario:
         """A person changes their own password (the forced change after a reset included);
