@@ -262,7 +262,7 @@ def test_mais_aberto_fica_dentro_do_cartao_no_tablet_deitado(
     )
     cartao = pessoa.cartao(fila_id)
     cartao.get_by_role("button", name="Mais ações da OS 8810").click()
-    for resumo in ("Previsão de entrega", "Atribuir mecânico"):
+    for resumo in ("Entrega prometida", "Atribuir mecânico"):
         cartao.locator("summary", has_text=resumo).click()
     expect(cartao.get_by_label("Mecânico responsável")).to_be_visible()
     fora = cartao.evaluate(

@@ -184,7 +184,7 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     expect(perdido.locator("td").nth(1)).to_contain_text("1 h 00 min")  # 3 holds for parts
     p.screenshot(path=ARTEFATOS / "indicadores-desktop.png", full_page=True)
     # On a 1280-px screen every table fits whole ("9 em 10:" may go above its time): the last
-    # column, "Depois da previsão", was cut off behind a sideways scroll.
+    # column, "Depois da promessa", was cut off behind a sideways scroll.
     p.set_viewport_size({"width": 1280, "height": 900})
     rolam = p.locator(".tabela-rolavel").evaluate_all(
         "rs => rs.filter(r => r.scrollWidth > r.clientWidth + 1).map(r => r.ariaLabel)"

@@ -423,6 +423,6 @@ def test_previsao_digitada_ou_tirada() -> None:
     tirada = domain.planejar_promessa(None, "gerente", agora_)
     assert tirada.campos["previsao_entrega"] is None
     mesma = next(r for r in tirada.requisitos if r.campo == "previsao_entrega")
-    assert mesma.motivo == "a ordem já está sem previsão de entrega"
+    assert mesma.motivo == "a ordem já está sem entrega prometida"
     assert not mesma.atendido({"previsao_entrega": None}) and not mesma.atendido({})
     assert mesma.atendido({"previsao_entrega": nova})

@@ -161,8 +161,8 @@ def test_finalizadas_depois_da_previsao(app: Flask, api: Api, usuarios_demo, ent
     texto = re.sub(
         r"\s+", " ", re.sub(r"<[^>]+>", " ", gerente.get("/indicadores", query_string=PERIODO).text)
     )
-    assert "Finalizadas depois da previsão de entrega 2 de 4 com previsão" in texto
-    assert "Em espera Depois da previsão" in texto and "— 1 de 2" in texto
+    assert "Finalizadas depois da entrega prometida 2 de 4 com promessa" in texto
+    assert "Em espera Depois da promessa" in texto and "— 1 de 2" in texto
 
 
 def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:

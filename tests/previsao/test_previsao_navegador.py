@@ -126,24 +126,24 @@ def test_gerente_digita_a_previsao_de_entrega_no_mais(
     mecanico = abrir(DESKTOP).entrar("mecanico", "mecanico123")
     cartao = gerente.cartao(fila_id)
     cartao.get_by_role("button", name="Mais ações da OS 1010").click()
-    cartao.locator("summary", has_text="Previsão de entrega").click()
-    campo = cartao.get_by_label("Nova previsão de entrega")
+    cartao.locator("summary", has_text="Entrega prometida").click()
+    campo = cartao.get_by_label("Nova entrega prometida")
     fuso = componente(Clock, app).fuso
     ontem = (agora() - timedelta(days=1)).astimezone(fuso)
     campo.fill(ontem.strftime("%Y-%m-%dT%H:%M"))
-    cartao.get_by_role("button", name="Salvar previsão de entrega").click()
+    cartao.get_by_role("button", name="Salvar entrega prometida").click()
     erro = cartao.locator(".erro-campo")
     expect(erro).to_contain_text(f"Este horário ({ontem:%d/%m/%Y %H:%M}) já passou")
-    expect(cartao.get_by_label("Nova previsão de entrega")).to_be_focused()
+    expect(cartao.get_by_label("Nova entrega prometida")).to_be_focused()
     gerente.pagina.screenshot(path=ARTEFATOS / "previsao-digitada-recusa.png")
     assert api.get(f"/fila-execucao/{fila_id}")["previsao_entrega"] is None
 
     amanha = (agora() + timedelta(days=1)).astimezone(fuso).replace(hour=17, minute=30)
-    cartao.get_by_label("Nova previsão de entrega").fill(amanha.strftime("%Y-%m-%dT%H:%M"))
-    cartao.get_by_role("button", name="Salvar previsão de entrega").click()
+    cartao.get_by_label("Nova entrega prometida").fill(amanha.strftime("%Y-%m-%dT%H:%M"))
+    cartao.get_by_role("button", name="Salvar entrega prometida").click()
     expect(cartao.locator(".dados")).to_contain_text(f"Entrega {amanha:%d/%m} 17:30")
     expect(gerente.pagina.locator("#anuncios")).to_contain_text(
-        "Gerente mudou a previsão de entrega da OS 1010"
+        "Gerente mudou a entrega prometida da OS 1010"
     )
     expect(mecanico.cartao(fila_id).locator(".dados")).to_contain_text(
         f"Entrega {amanha:%d/%m} 17:30", timeout=PRAZO_TV

@@ -146,8 +146,9 @@ def test_regra_de_regravar() -> None:
     em_risco = {**base, "em_risco": True, "promessa": promessa}
     # A new promise still too early: the flag holds against the new one.
     assert mudou_o_bastante(em_risco, {**em_risco, "promessa": promessa + timedelta(minutes=5)})
-    # Not at risk, the promise it was measured against shows nowhere.
-    assert not mudou_o_bastante(base, {**base, "promessa": promessa})
+    # Not at risk too: the order's page says the chance of missing that very promise.
+    assert mudou_o_bastante(base, {**base, "promessa": promessa})
+    assert not mudou_o_bastante({**base, "promessa": promessa}, {**base, "promessa": promessa})
     # Still open two minutes past its stored p50 (12:00): its new p50, 12:05, moved less than
     # MUDANCA_MINIMA but replaces the one in the past; the same at 11:58, it waits.
     depois = {**base, "p50": base["p50"] + timedelta(minutes=5)}

@@ -122,11 +122,17 @@ def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
         "2 ordens à frente" in pagina
     )
     risco = pessoas["gerente"].pagina(f"/ordens/{oficina['em_risco']}")
-    assert "de passar da previsão de entrega" in risco and "avise o cliente agora" in risco
+    assert "de passar da entrega prometida" in risco and "avise o cliente agora" in risco
     em_risco = _previsao(app, oficina["em_risco"])
     chance = round(em_risco.chance_atraso * 100)
     assert 20 <= chance <= 100  # at risk: more than 2 in 10 runs finish past the promise
     assert f"chance de {chance}&nbsp;%, 8 em 10 prontos até {em_risco.atraso} depois dela" in risco
+    # Not at risk: the chance of missing its promise (40 days away: no run misses it).
+    no_prazo = pessoas["gerente"].pagina(f"/ordens/{oficina['no_prazo']}")
+    assert re.search(
+        r"Entrega prometida \([^)]+\): chance de menos de 1&nbsp;% de passar dela\.", no_prazo
+    )
+    assert "Entrega prometida (" not in pagina  # 1004 has no promise: nothing to say
 
 
 def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[str, str]) -> None:
@@ -203,6 +209,14 @@ def test_prometer_sem_javascript_registra_no_historico(
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "adotou a previsão como promessa de entrega: de" in detalhe
     assert f"para {previsao.p80:%d/%m %H:%M}" in detalhe
+    # The page says how likely the new promise is to be missed (it is the p80: about 2 in
+    # 10), so a forecast a few minutes past it later reads as what it is.
+    depois = _previsao(app, fila_id)
+    assert not depois.em_risco and depois.chance_da_promessa and 5 <= depois.chance_pct <= 35
+    assert re.search(
+        rf"Entrega prometida \([^)]+\): chance de {depois.chance_pct}&nbsp;% de passar dela\.",
+        detalhe,
+    )
     # The same tap again (a double tap, an answer lost on the way back): nothing written, and
     # said as saved, as a step sent twice (it was an amber "Não é possível adotar...").
     de_novo = pessoas["gerente"].post(
@@ -278,7 +292,7 @@ def test_pagina_da_ordem_nao_oferece_antecipar_uma_promessa_que_se_cumpre(
 def test_previsao_digitada_liga_e_desliga_o_risco(
     app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:
-    """A promise typed by a manager ("Previsão de entrega" in "Mais…") is judged as any: past
+    """A promise typed by a manager ("Entrega prometida" in "Mais…") is judged as any: past
     the p80, the order is no longer at risk, at once and at the next recompute; before it, the
     order on time becomes at risk at the next."""
     fuso = componente(Clock, app).fuso

@@ -370,7 +370,7 @@ def test_sem_javascript_nova_os_diz_por_que_nao_foi_salva(api: Api, pessoas) -> 
     passada = {"ordem_servico_id": "3001", "previsao_entrega": "2020-01-02T08:00"}
     assert gerente.post("/ordens", passada).status_code == 303
     html = gerente.pagina()
-    assert "Esta previsão (02/01/2020 08:00) já passou." in html
+    assert "Esta entrega prometida (02/01/2020 08:00) já passou." in html
     assert 'name="confirmar_previsao"' in html and 'value="3001"' in html
     r = gerente.post("/ordens", {**passada, "confirmar_previsao": "y"})
     assert r.status_code == 303 and r.headers["Location"] == "/"

@@ -42,7 +42,7 @@ def test_ficha_com_os_dados_e_o_qr_da_ordem(api: Api, mecanico: FlaskClient) -> 
     texto = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     for trecho in (
         "Ficha de serviço OS 777", "Prioridade: Urgente", "Placa BRA2E19", "Veículo VW Polo 1.0",
-        "Cliente Oficina &amp; Filhos", "Previsão de entrega 30/11/2026 17:30",
+        "Cliente Oficina &amp; Filhos", "Entrega prometida 30/11/2026 17:30",
         "Mecânico Marcos Mecânico", "Situação Aguardando aprovação do orçamento Código QR",
         "Diagnóstico Pastilhas no fim",
         "Reclamação do cliente Barulho &lt;forte&gt; na roda ao frear",

@@ -1,4 +1,4 @@
-"""A manager types an open order's promised time ("Previsão de entrega" among the "Mais…"
+"""A manager types an open order's promised time ("Entrega prometida" among the "Mais…"
 actions and on the order's page), or clears it: one conditional update, in the history, said
 to the board, refused beside the field when it is already past or not a date, and never by a
 mechanic. Real mongod, Flask test client with CSRF."""
@@ -45,7 +45,7 @@ def test_gerente_digita_a_nova_previsao_pelo_mais(
     mais = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text
     atual = antes.astimezone(componente(Clock, app).fuso).strftime("%Y-%m-%dT%H:%M")
     assert re.search(rf'name="previsao_entrega" type="datetime-local"\s+value="{atual}"', mais)
-    assert "Salvar previsão de entrega" in mais
+    assert "Salvar entrega prometida" in mais
 
     texto, nova = _digitado(app, 30)
     resposta = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
@@ -60,7 +60,7 @@ def test_gerente_digita_a_nova_previsao_pelo_mais(
     assert datetime.fromisoformat(entrada["para"]) == nova
     # The board's line says who did what, and the card shows the new promise.
     assert re.search(
-        r"Gabriela Gerente mudou a previsão de entrega da OS 5001 \(PRM1A01\) para "
+        r"Gabriela Gerente mudou a entrega prometida da OS 5001 \(PRM1A01\) para "
         rf"{nova:%d/%m %H:%M}\.",
         resposta.text,
     )
@@ -68,7 +68,7 @@ def test_gerente_digita_a_nova_previsao_pelo_mais(
     # The same time again by the same manager (a double tap): said as saved, not written twice.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert de_novo.status_code == 200, de_novo.text
-    assert "Já estava salvo: Gabriela Gerente alterou a previsão de entrega" in de_novo.text
+    assert "Já estava salvo: Gabriela Gerente alterou a entrega prometida" in de_novo.text
     assert len(_item(api, fila_id)["historico"]) == len(item["historico"])
 
 
@@ -88,8 +88,8 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     assert resposta.status_code == 303
     assert resposta.headers["Location"].startswith(pagina_da_ordem)
     detalhe = gerente.pagina(pagina_da_ordem)
-    assert "mudou a previsão de entrega da OS 5002 (PRM1A02)" in detalhe  # the flash
-    assert f"alterou a previsão de entrega: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
+    assert "mudou a entrega prometida da OS 5002 (PRM1A02)" in detalhe  # the flash
+    assert f"alterou a entrega prometida: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == nova
 
     # Empty clears it: the order has no promise, and the history says from what.
@@ -104,14 +104,14 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
         None,
     )
     detalhe = gerente.pagina(pagina_da_ordem)
-    assert "Gabriela Gerente tirou a previsão de entrega da OS 5002 (PRM1A02)." in detalhe
-    assert f"alterou a previsão de entrega: de {nova:%d/%m %H:%M} para nenhuma" in detalhe
+    assert "Gabriela Gerente tirou a entrega prometida da OS 5002 (PRM1A02)." in detalhe
+    assert f"alterou a entrega prometida: de {nova:%d/%m %H:%M} para nenhuma" in detalhe
     # Cleared again: by the same manager, a tap sent twice; by another, refused with why.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": ""}, True)
     assert de_novo.status_code == 200, de_novo.text
-    assert "Já estava salvo: Gabriela Gerente alterou a previsão de entrega" in de_novo.text
+    assert "Já estava salvo: Gabriela Gerente alterou a entrega prometida" in de_novo.text
     outro = Ator("helena", Papel.GERENTE)
-    with pytest.raises(Conflito, match="a ordem já está sem previsão de entrega"):
+    with pytest.raises(Conflito, match="a ordem já está sem entrega prometida"):
         componente(FilaService, app).alterar_promessa(fila_id, None, outro)
     assert len(_item(api, fila_id)["historico"]) == len(item["historico"])
 
@@ -120,7 +120,7 @@ def test_salvar_sem_mudar_diz_que_nada_mudou(
     app: Flask, api: Api, pessoas: dict[str, Quadro]
 ) -> None:
     """The form saved as it came (the promise typed when the order was added): it was a
-    refusal naming the order's creation ("Não é possível ...: a previsão de entrega já é esta.
+    refusal naming the order's creation ("Não é possível ...: a entrega prometida já é esta.
     Gabriela Gerente adicionou à fila às 11:16")."""
     texto, promessa = _digitado(app, 6)
     fila_id = api.criar(5007, placa="PRM1A07", previsao_entrega=promessa.isoformat())["fila_id"]
@@ -128,7 +128,7 @@ def test_salvar_sem_mudar_diz_que_nada_mudou(
     gerente = pessoas["gerente"]
     resposta = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert resposta.status_code == 200, resposta.text
-    assert "A previsão de entrega já era esta: nada mudou." in resposta.text
+    assert "A entrega prometida já era esta: nada mudou." in resposta.text
     assert "Não é possível" not in resposta.text and "adicionou à fila" not in resposta.text
     semjs = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto})
     assert semjs.status_code == 303
@@ -136,7 +136,7 @@ def test_salvar_sem_mudar_diz_que_nada_mudou(
     sem = api.criar(5008, placa="PRM1A08")["fila_id"]
     resposta = gerente.post(f"/ordens/{sem}/promessa", {"previsao_entrega": ""}, True)
     assert resposta.status_code == 200
-    assert "A ordem já estava sem previsão de entrega: nada mudou." in resposta.text
+    assert "A ordem já estava sem entrega prometida: nada mudou." in resposta.text
     assert len(_item(api, fila_id)["historico"]) == antes
 
 
@@ -178,7 +178,7 @@ def test_mecanico_nao_altera_a_previsao_e_nao_ve_o_formulario(
     texto, _ = _digitado(app, 4)
     resposta = mecanico.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert resposta.status_code == 403
-    assert "Apenas um gerente pode alterar a previsão de entrega." in resposta.text
+    assert "Apenas um gerente pode alterar a entrega prometida." in resposta.text
     assert _item(api, fila_id)["previsao_entrega"] is None
 
 

@@ -106,6 +106,10 @@ class PrevisaoCartao:
     valida_ate: datetime | None = None
     validade_s: float | None = None  # seconds from this render until valida_ate
     promessa_passou: bool = False  # the order is late: the customer waits for a new promise
+    # `chance_atraso` is the chance of missing the order's promise as it is now (ahead): the
+    # order's page says it even when not at risk ("8 em 10 até 17:15" beside a promise of
+    # 17:10 is a chance of 22 %, within what the flag tolerates).
+    chance_da_promessa: bool = False
 
     @property
     def oferece_prometer(self) -> bool:
@@ -118,6 +122,12 @@ class PrevisaoCartao:
     def chance_pct(self) -> int:
         """The chance of missing the promise as the screens say it: "chance de 48 %"."""
         return round(self.chance_atraso * 100)
+
+    @property
+    def chance_numero(self) -> str:
+        """The chance's number before its " %": "22", or "menos de 1" (never "0 %": no run,
+        or a handful, missed it)."""
+        return str(self.chance_pct) if self.chance_pct else "menos de 1"
 
     @property
     def prometer(self) -> str:
@@ -139,12 +149,9 @@ def previsao_do_cartao(
     p80 = arredondar(documento["p80"], para_cima=True).astimezone(ctx.fuso)
     guardada = documento.get("promessa")
     atual = guardada if item is None else item.get("previsao_entrega")
-    em_risco = bool(
-        documento.get("em_risco")
-        and guardada is not None
-        and atual == guardada
-        and guardada > ctx.instante
-    )
+    # The stored risk and chance were measured against this very promise, still ahead.
+    da_promessa = guardada is not None and atual == guardada and guardada > ctx.instante
+    em_risco = bool(documento.get("em_risco")) and da_promessa
     estado = ctx.previsoes.estado
     valida_ate = None
     if estado is not None and estado.parada_s is not None:
@@ -160,6 +167,7 @@ def previsao_do_cartao(
         valida_ate=valida_ate,
         validade_s=(valida_ate - ctx.instante).total_seconds() if valida_ate else None,
         promessa_passou=atual is not None and atual <= ctx.instante,
+        chance_da_promessa=da_promessa,
     )
 
 

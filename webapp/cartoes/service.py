@@ -174,8 +174,8 @@ def mudar_promessa(fila: FilaService, fila_id: str, promessa: datetime | None, a
         ):
             raise
         texto = (
-            "A previsão de entrega já era esta: nada mudou."
+            "A entrega prometida já era esta: nada mudou."
             if promessa
-            else "A ordem já estava sem previsão de entrega: nada mudou."
+            else "A ordem já estava sem entrega prometida: nada mudou."
         )
         raise NadaMudou(texto, atual) from None

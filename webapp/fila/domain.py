@@ -658,16 +658,14 @@ def planejar_promessa(
     kept as PROMESSA_PERDIDA (the first one only)."""
     if promessa is not None:
         if not ano_aceito(promessa):
-            raise DadosInvalidos("A nova previsão de entrega está fora do intervalo aceito.")
+            raise DadosInvalidos("A nova entrega prometida está fora do intervalo aceito.")
         if promessa <= agora:  # mistyped, or a forecast left over from a recompute that stopped
-            raise DadosInvalidos("A nova previsão de entrega já passou: nada foi prometido.")
+            raise DadosInvalidos("A nova entrega prometida já passou: nada foi prometido.")
         promessa = como_guardado(promessa)
     mesma = Requisito(
         "previsao_entrega",
         Diferente(promessa),
-        "a previsão de entrega já é esta"
-        if promessa
-        else "a ordem já está sem previsão de entrega",
+        "a entrega prometida já é esta" if promessa else "a ordem já está sem entrega prometida",
     )
     entrada = _entrada(acao, Anterior("previsao_entrega"), promessa, por, agora)
     return Mudanca(

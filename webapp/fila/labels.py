@@ -82,7 +82,7 @@ PASSOS = {
 
 # The text a step asks for (domain.Passo.campo_texto), as its form labels it.
 CAMPOS_TEXTO = {"diagnostico": "Diagnóstico", "observacoes_reparo": "Observações do reparo"}
-PREVISAO_ENTREGA = "Previsão de entrega"  # the promised time, wherever it is shown or typed
+PREVISAO_ENTREGA = "Entrega prometida"  # the promised time, wherever it is shown or typed
 
 # Each action as a refusal names it ("Apenas um gerente pode ..."); a step as its button says it.
 FAZER = {
@@ -95,7 +95,7 @@ FAZER = {
     "reenviar_os": "reenviar ao sistema de OS",
     "atribuir": "atribuir o mecânico",
     "adotar_previsao": "adotar a previsão como promessa",
-    "alterar_promessa": "alterar a previsão de entrega",
+    "alterar_promessa": "alterar a entrega prometida",
 }
 
 # The history of an order, in words, after who did it ("Marcos iniciou o diagnóstico").
@@ -112,7 +112,7 @@ ACOES = {
     "reenviar_os": "reenviou ao sistema de OS",
     "atribuir": "atribuiu o mecânico",
     "adotar_previsao": "adotou a previsão como promessa de entrega",
-    "alterar_promessa": "alterou a previsão de entrega",
+    "alterar_promessa": "alterou a entrega prometida",
 }
 
 # A change as one sentence, for the board's status line and screen readers: who did what to which
@@ -131,11 +131,11 @@ FRASES = {
     "reenviar_os": "{quem} reenviou a {os} ao sistema de OS",
     "atribuir": "{quem} atribuiu a {os} a {para}",
     "adotar_previsao": "{quem} prometeu a {os} para {para}",
-    "alterar_promessa": "{quem} mudou a previsão de entrega da {os} para {para}",
+    "alterar_promessa": "{quem} mudou a entrega prometida da {os} para {para}",
 }
 # No promised time, in the history's "de nenhuma para 09/12 15:30"; cleared, the sentence.
 SEM_PROMESSA = "nenhuma"
-PROMESSA_TIRADA = "{quem} tirou a previsão de entrega da {os}"
+PROMESSA_TIRADA = "{quem} tirou a entrega prometida da {os}"
 
 # Who acted when it was not a person of the shop: the `por` of the history and of the people's
 # record, and how a sentence names them.

@@ -65,13 +65,13 @@ def mudou_o_bastante(antiga: Mapping[str, Any] | None, nova: Mapping[str, Any]) 
     MUDANCA_MINIMA or more, or this recompute (`escrita_em`) has passed it (an order still
     open past its "pronto ~15:55" gets its later finish, however little it moved: no screen
     or API answer keeps a finish earlier than the last recompute), the risk flag flipped, or
-    the promise it is measured against changed while it is at risk (the screens show the risk
-    only for that promise)."""
+    the promise it is measured against changed (the screens show the risk, and the order's
+    page the chance of missing it, only for that promise: a rare write, a manager's)."""
     if antiga is None:
         return True
     if bool(antiga.get("em_risco")) != bool(nova["em_risco"]):
         return True
-    if nova["em_risco"] and antiga.get("promessa") != nova["promessa"]:
+    if antiga.get("promessa") != nova["promessa"]:
         return True
     return any(
         antiga.get(campo) is None

@@ -94,7 +94,7 @@ class NovaOrdemForm(Formulario):
     previsao_entrega = DateTimeLocalField(
         labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    confirmar_previsao = BooleanField("Sim, a previsão de entrega é mesmo no passado")
+    confirmar_previsao = BooleanField("Sim, a entrega prometida é mesmo no passado")
 
     def __init__(self, *args: Any, fuso: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -122,8 +122,8 @@ class NovaOrdemForm(Formulario):
             return True
         self.previsao_entrega.errors = [
             *self.previsao_entrega.errors,
-            f"Esta previsão ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data, ou marque a "
-            "confirmação abaixo para salvar assim.",
+            f"Esta entrega prometida ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data, ou "
+            "marque a confirmação abaixo para salvar assim.",
         ]
         self.precisa_confirmar = True
         return False
@@ -231,7 +231,7 @@ class PrometerForm(Formulario):
     sends it) becomes the new promise, if it is still the forecast when the tap arrives."""
 
     promessa = StringField(
-        "Nova previsão de entrega", validators=[InputRequired("A previsão mostrada não veio.")]
+        "Nova entrega prometida", validators=[InputRequired("A previsão mostrada não veio.")]
     )
 
     def validate_promessa(self, campo: Any) -> None:
@@ -264,7 +264,7 @@ class PromessaForm(Formulario):
         if _no_fuso(campo.data, self.fuso) <= self.agora:
             raise ValidationError(
                 f"Este horário ({campo.data:%d/%m/%Y %H:%M}) já passou: escolha um depois de "
-                "agora, ou deixe em branco para ficar sem previsão."
+                "agora, ou deixe em branco para ficar sem promessa."
             )
 
     def promessa(self) -> datetime | None:
