@@ -12,6 +12,7 @@ with the test that exercises it in a browser; a new one fails this audit until i
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,6 +40,10 @@ GATILHOS = {
         "/colunas/<status>",
         "click, revealed",
     ): f"{TURNO}::test_mostrar_mais_ao_aparecer_e_redesenhado",
+    (
+        "/ordens/<id>/agora",
+        "every 30s",
+    ): f"{TURNO}::test_pagina_da_ordem_aberta_se_atualiza_por_horas",
     ("/eventos", "load"): LIGACAO,
     ("/painel/eventos", "load"): LIGACAO,
 }
@@ -60,7 +65,8 @@ SOZINHO = re.compile(r"\b(every|load|revealed|intersect|sse:)")
 
 def caminho(url: str) -> str:
     """An address with its variable parts named (query left out)."""
-    return re.sub(r"/colunas/[A-Z_]+", "/colunas/<status>", url.split("?")[0])
+    url = re.sub(r"/ordens/[0-9a-f]{24}/", "/ordens/<id>/", url.split("?")[0])
+    return re.sub(r"/colunas/[A-Z_]+", "/colunas/<status>", url)
 
 
 class Auditoria(HTMLParser):
@@ -136,11 +142,11 @@ def test_cada_elemento_que_pede_ao_servidor_tem_alvo_e_troca_proprios(
 
 def _paginas_com_tudo(app: Flask, client, api, entrar) -> list[str]:
     """Every page a person or the TV opens, on a queue big enough for "Mostrar mais"."""
-    for n in range(45):
-        api.criar(8200 + n, placa=f"INV{n % 10}A{n:02d}")
+    ids = [api.criar(8200 + n, placa=f"INV{n % 10}A{n:02d}")["fila_id"] for n in range(45)]
     token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do inventário", "gerente")
     assert entrar(client, "gerente", "gerente123").status_code == 302
-    enderecos = ["/", "/?mecanico=101", "/historico", "/pessoas", "/configuracoes", "/indicadores"]
+    enderecos = ["/", "/?mecanico=101", f"/ordens/{ids[0]}", "/historico", "/pessoas"]
+    enderecos += ["/configuracoes", "/indicadores"]
     textos = [client.get(e).text for e in enderecos]
     tv = app.test_client().get(f"/painel?token={token}", follow_redirects=True)
     return [*textos, tv.text]
@@ -169,18 +175,26 @@ def test_cada_gatilho_e_cada_heranca_tem_seu_teste(
         assert f"def {funcao}(" in (RAIZ / "tests" / arquivo).read_text(), teste
 
 
-def test_quem_se_substitui_sozinho_volta_igual(app: Flask, client, usuarios_demo, entrar) -> None:
+def test_quem_se_substitui_sozinho_volta_igual(
+    app: Flask, client, api, usuarios_demo, entrar
+) -> None:
     """A poll that replaces itself (hx-target="this", outerHTML) answers with itself: the same
-    id and the same trigger, so it goes on polling and never grows or takes the page."""
+    id, address and trigger, so it goes on polling and never grows or takes the page."""
+    fila_id = api.criar(8300)["fila_id"]
     assert entrar(client, "gerente", "gerente123").status_code == 302
+    achados: dict[tuple[str, str], dict[str, str | None]] = {}
+    for pagina in ("/", f"/ordens/{fila_id}"):
+        achados |= auditar(client.get(pagina).text).gatilhos
     for (endereco, gatilho), _ in GATILHOS.items():
         if not gatilho.startswith("every"):
             continue
-        pagina = auditar(client.get("/").text).gatilhos[(endereco, gatilho)]
-        assert pagina["hx-target"] == "this" and pagina["hx-swap"] == "outerHTML"
-        resposta = auditar(client.get(endereco, headers={"HX-Request": "true"}).text)
+        elemento = achados[(endereco, gatilho)]
+        assert elemento["hx-target"] == "this" and elemento["hx-swap"] == "outerHTML"
+        url = html.unescape(elemento["hx-get"] or "")
+        resposta = auditar(client.get(url, headers={"HX-Request": "true"}).text)
         assert list(resposta.gatilhos) == [(endereco, gatilho)], resposta.gatilhos
-        assert resposta.gatilhos[(endereco, gatilho)]["id"] == pagina["id"]
+        de_novo = resposta.gatilhos[(endereco, gatilho)]
+        assert de_novo["id"] == elemento["id"] and de_novo["hx-get"] == elemento["hx-get"]
 
 
 def test_o_quadro_de_antes_falharia_na_auditoria() -> None:

@@ -851,3 +851,55 @@ def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
     assert pagina.evaluate(
         f"document.getElementById('cartao-{fila_id}').contains(document.activeElement)"
     )
+
+
+def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """An order's page left open (a service advisor's, through a call and the afternoon): its
+    fields and history follow the order every 30 s, for hours, without touching a form being
+    typed below; it says when the actions are from before a change, and stops reading once the
+    order is finished."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9331, "placa": "ORD9A31"})["fila_id"]
+    pessoa = abrir(DESKTOP)
+    pagina = pessoa.pagina
+    pagina.clock.install()
+    pessoa.entrar("gerente", "gerente123")
+    pagina.goto(f"{live_server}/ordens/{fila_id}")
+    agora_ = pagina.locator("#ordem-agora")
+    expect(agora_).to_contain_text("Aguardando diagnóstico")
+    leituras: list[str] = []
+    pagina.on("request", lambda p: leituras.append(p.url) if "/agora" in p.url else None)
+    # A note being typed for a hold, in the actions below.
+    pagina.locator("summary", has_text="Colocar em espera").click()
+    nota = pagina.get_by_label("Observação")
+    nota.fill("Cliente vai trazer a peça")
+
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    pagina.clock.run_for("00:31")
+    expect(agora_).to_contain_text("Em diagnóstico")
+    expect(agora_).to_contain_text("Marcos Mecânico")
+    expect(agora_.get_by_role("link", name="Recarregar a página")).to_be_visible()
+    expect(pagina.locator("#ordem-historico li")).to_have_count(2)
+    expect(nota).to_have_value("Cliente vai trazer a peça")  # the form below untouched
+
+    for _ in range(4):  # two hours of reads, in steps the page can answer between
+        pagina.clock.run_for("30:00")
+        expect(pagina.locator("#ordem-agora")).to_have_count(1)
+        expect(pagina.locator("#ordem-historico")).to_have_count(1)
+    assert len(leituras) >= 5
+    expect(nota).to_have_value("Cliente vai trazer a peça")
+
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Correia"})
+    api.post(f"/fila-execucao/{fila_id}/aprovar-orcamento", {})
+    api.post(f"/fila-execucao/{fila_id}/iniciar-reparo", {})
+    api.post(f"/fila-execucao/{fila_id}/finalizar-reparo", {})
+    pagina.clock.run_for("00:31")
+    expect(agora_).to_contain_text("Finalizada")
+    expect(pagina.locator("#ordem-historico li")).to_have_count(6)
+    lidas = len(leituras)
+    pagina.clock.run_for("10:00")
+    pagina.wait_for_timeout(300)
+    assert len(leituras) == lidas  # finished: nothing of it changes, no more reads
+    pagina.screenshot(path=ARTEFATOS / "ordem-aberta-por-horas.png", full_page=True)

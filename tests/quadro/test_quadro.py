@@ -1121,3 +1121,53 @@ def test_pagina_da_ordem_volta_ao_quadro_com_o_filtro(api: Api, pessoas) -> None
     versao = api.get(f"/fila-execucao/{fila_id}").json["versao"]
     resposta = gerente.post(f"/ordens/{fila_id}/remover", {"versao": str(versao)}, pagina=detalhe)
     assert resposta.status_code == 303 and resposta.headers["Location"] == "/?mecanico=101"
+
+
+def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas) -> None:
+    """An order's page left open (a service advisor on a call) re-reads its fields and history
+    every 30 s: how the car is now, and, once it changed since the page opened, that the actions
+    below are from then. A finished order's page stops reading; a removed one says who removed
+    it, once."""
+    fila_id = api.criar(7201, placa="VIV7A01")["fila_id"]
+    gerente = pessoas["gerente"]
+    pagina = gerente.pagina(f"/ordens/{fila_id}?mecanico=101")
+    viva = re.search(r'<div id="ordem-agora" hx-get="([^"]+)" hx-trigger="every 30s"', pagina)
+    assert viva, pagina
+    leitura = html.unescape(viva[1])
+    assert leitura.startswith(f"/ordens/{fila_id}/agora?") and "mecanico=101" in leitura
+    assert 'id="ordem-historico"' in pagina and "mudou depois que a página abriu" not in pagina
+    htmx = {"HX-Request": "true"}
+
+    # Nothing changed: as it was, no notice.
+    r = gerente.client.get(leitura, headers=htmx)
+    assert r.status_code == 200 and "Aguardando diagnóstico" in r.text
+    assert "mudou depois que a página abriu" not in r.text
+
+    # A mechanic starts the diagnosis elsewhere: the next read says so, history included.
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    r = gerente.client.get(leitura, headers=htmx)
+    assert "Em diagnóstico" in r.text and "Marcos Mecânico" in r.text
+    assert "Esta ordem mudou depois que a página abriu" in r.text
+    assert f'href="/ordens/{fila_id}?mecanico=101">Recarregar a página' in r.text
+    historico = re.search(
+        r'<hx-partial hx-target="#ordem-historico" hx-swap="outerHTML">(.*?)</hx-partial>',
+        r.text,
+        re.S,
+    )
+    assert historico and "iniciou o diagnóstico" in historico[1]
+    # Its own next read (the swapped element) still compares with the page's version.
+    nova = re.search(r'<div id="ordem-agora" hx-get="([^"]+)"', r.text)
+    assert nova and html.unescape(nova[1]) == leitura
+    # Without htmx (a copied link): the whole page.
+    assert gerente.client.get(leitura).headers["Location"].startswith(f"/ordens/{fila_id}?")
+
+    # Removed meanwhile: who and when, and no further read.
+    assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 303
+    r = gerente.client.get(leitura, headers=htmx)
+    assert r.status_code == 200 and "Gabriela Gerente removeu a OS 7201 (VIV7A01)" in r.text
+    assert "hx-trigger" not in r.text and "ordem-historico" not in r.text
+
+    # A finished order's page does not read again: nothing of it changes any more.
+    feita = api.criar(7202)["fila_id"]
+    api.levar_ate(feita, "finalizar-reparo", mecanico=101)
+    assert '<div id="ordem-agora">' in gerente.pagina(f"/ordens/{feita}")

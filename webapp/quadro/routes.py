@@ -244,30 +244,70 @@ def detalhe(fila_id: str) -> Any:
         item = fila().obter(fila_id)
     except NaoEncontrada:
         # A removed order's page (the QR of a printed job card): who removed it, and when.
-        removida = remocoes([fila_id]).get(fila_id)
-        if removida is None:
+        if (saiu := _saiu_da_fila(fila_id)) is None:
             raise
-        raise NaoEncontrada(f"{removida[1]}: ela não está mais na fila.") from None
+        raise NaoEncontrada(saiu) from None
+    estados, perdido = estados_da_sessao()
+    return render_template(
+        "quadro/detalhe.html",
+        **_ordem_agora(item),
+        estado=estados.get(fila_id, {}),
+        mecanicos_ativos=mecanicos_do_pedido(),
+        texto_perdido=perdido,
+    )
+
+
+@bp.get("/ordens/<fila_id>/agora")
+@login_required
+def detalhe_agora(fila_id: str) -> Any:
+    """The order's page's live part alone, and its history (the page re-reads them every 30 s:
+    quadro/_detalhe_agora.html); `versao`, the order's version when the page opened."""
+    if not htmx():
+        return redirect(url_for("quadro.detalhe", fila_id=fila_id, **request.args))
+    versao = request.args.get("versao", type=int)
+    filtros = Filtros.de_args(request.args)
+    try:
+        item = fila().obter(fila_id)
+    except NaoEncontrada:
+        return render_template(
+            "quadro/_detalhe_agora.html",
+            saiu=_saiu_da_fila(fila_id) or "Esta ordem não está mais na fila.",
+            filtros=filtros,
+            versao_da_pagina=versao,
+        )
+    return render_template(
+        "quadro/_detalhe_agora.html",
+        **_ordem_agora(item),
+        versao_da_pagina=versao,
+        com_historico=True,
+    )
+
+
+def _saiu_da_fila(fila_id: str) -> str | None:
+    """A removed order's removal in words (who, when); None when it never was in the queue."""
+    removida = remocoes([fila_id]).get(fila_id)
+    return f"{removida[1]}: ela não está mais na fila." if removida else None
+
+
+def _ordem_agora(item: dict[str, Any]) -> dict[str, Any]:
+    """What the order's page shows of the order as it is now: its card, forecast and history."""
     ctx = contexto(current_user.papel, [item], previsao=True)
     c = cards.cartao(item, ctx)
     pessoas = componente(PessoasQueries)
     historico = item.get("historico", [])
     autores = pessoas.nomes_por_login({h["por"] for h in historico})
     trocas = [h for h in historico if h.get("acao") == "atribuir"]
-    estados, perdido = estados_da_sessao()
-    return render_template(
-        "quadro/detalhe.html",
-        item=item,
-        c=c,
-        previsao=base_da_previsao(item, c, ctx),
-        autores=autores,
-        mecanicos=pessoas.nomes_por_funcionario([h.get(k) for h in trocas for k in ("de", "para")]),
-        esperas=esperas_encerradas(historico),
-        estado=estados.get(fila_id, {}),
-        mecanicos_ativos=mecanicos_do_pedido(),
-        texto_perdido=perdido,
-        filtros=Filtros.de_args(request.args),  # the board it was opened from, for the way back
-    )
+    return {
+        "item": item,
+        "c": c,
+        "previsao": base_da_previsao(item, c, ctx),
+        "autores": autores,
+        "mecanicos": pessoas.nomes_por_funcionario(
+            [h.get(k) for h in trocas for k in ("de", "para")]
+        ),
+        "esperas": esperas_encerradas(historico),
+        "filtros": Filtros.de_args(request.args),  # the board it was opened from, for the way back
+    }
 
 
 FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
