@@ -1158,6 +1158,10 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
     # Its own next read (the swapped element) still compares with the page's version.
     nova = re.search(r'<div id="ordem-agora" hx-get="([^"]+)"', r.text)
     assert nova and html.unescape(nova[1]) == leitura
+    # A version that is no number (a hand-made address): no notice, no error.
+    torta = leitura.replace("versao=", "versao=x")
+    r = gerente.client.get(torta, headers=htmx)
+    assert r.status_code == 200 and "Em diagnóstico" in r.text and "mudou depois" not in r.text
     # Without htmx (a copied link): the whole page.
     assert gerente.client.get(leitura).headers["Location"].startswith(f"/ordens/{fila_id}?")
 
