@@ -30,6 +30,11 @@ from webapp.tokens import emitir
 TOKEN_SERVICO = {"tipo_token": "servico_interno"}
 
 
+# "… removeu a OS 510 da fila às 23:59": a removal in the last moments before the shop's
+# midnight is said with its day ("da fila em 06/12 às 23:59") by a page read just after it.
+DA_FILA_AS = r"da fila(?: em \d\d/\d\d)? às"
+
+
 class Api:
     """The JSON API with a bearer token (by default an integration's: a service token with no
     role, `tipo_token: servico_interno`)."""
