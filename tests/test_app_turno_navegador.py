@@ -538,6 +538,45 @@ def test_mostrar_mais_ao_aparecer_e_redesenhado(
     assert not erros, erros
 
 
+def test_redesenho_no_fundo_de_uma_coluna_longa_nao_perde_a_vista(
+    app: Flask, api: Api, live_server: str, abrir, usuarios_demo
+) -> None:
+    """A manager deep in a long column (80 cards loaded) when the stream is taken again (a
+    Wi-Fi cut): the redraw brings the column back to its first 40, the shorter page brings its
+    "Mostrar mais" into view, which loads the next page by itself (revealed), and the browser
+    keeps the view on the card that was at its top: the person sees no jump, none twice and no
+    more than before. (Carried as "drops back to 40 on a redraw" by earlier notes: measured
+    here, it does not, for someone deep in the column; someone higher up has the first 40 in
+    view and gets the rest as they scroll to it.)"""
+    for n in range(95):
+        api.criar(9600 + n, placa=f"RED{n % 10}A{n:02d}")
+    pessoa = abrir(DESKTOP).entrar("gerente", "gerente123")
+    pagina = pessoa.pagina
+    cartoes = pagina.locator("#cartoes-AGUARDANDO > li")
+    expect(cartoes).to_have_count(40)
+    pagina.evaluate("document.querySelector('#mais-AGUARDANDO a').scrollIntoView()")
+    expect(cartoes).to_have_count(80)
+    alvo = cartoes.nth(59)
+    alvo.evaluate("e => e.scrollIntoView({block: 'start'})")
+    um_instante(pagina)
+    id_alvo = alvo.get_attribute("id")
+    topo = alvo.evaluate("e => e.getBoundingClientRect().top")
+
+    # The stream cut (a Wi-Fi blip): hx-sse takes it again, and its first message redraws.
+    with pagina.expect_request(lambda r: "/eventos" in r.url):
+        pagina.evaluate("document.querySelector('#eventos-quadro')._htmx.sse.reader.cancel()")
+    expect(pagina.locator("body[data-ligacao=viva]")).to_have_count(1)
+    expect(cartoes).to_have_count(80)
+    ids = cartoes.evaluate_all("els => els.map(e => e.id)")
+    ordens = cartoes.evaluate_all("els => els.map(e => e.dataset.ordem)")
+    assert len(set(ids)) == 80 and ordens == sorted(ordens)
+    expect(pagina.locator("#mais-AGUARDANDO a")).to_have_text("Mostrar mais (15)")
+    depois = pagina.locator(f"#{id_alvo}").evaluate("e => e.getBoundingClientRect().top")
+    assert abs(depois - topo) <= 2, (topo, depois)
+    pagina.wait_for_timeout(500)
+    expect(cartoes).to_have_count(80)  # no more than before
+
+
 def test_mostrar_mais_sem_rede_diz_e_tenta_de_novo(
     app: Flask, api: Api, live_server: str, abrir, usuarios_demo
 ) -> None:
