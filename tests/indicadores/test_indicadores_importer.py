@@ -429,6 +429,15 @@ def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
         "Linha 2: um campo desta linha é longo demais (mais de 131.072 caracteres)"
     ), r.stderr
     assert "aspas" not in r.stderr
+    # A line cut short (its last fields lost): the empty field it reports comes with the
+    # counts (it said only "“Fim do diagnóstico” está vazia", of a date that was not there).
+    cortada = ";".join(linha_minima(app, 2, fim).split(";")[:4])
+    r = importar(app, arquivo(tmp_path, "\n".join([MINIMO, linha_minima(app, 1, fim), cortada])))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "Linha 3: “Fim do diagnóstico” está vazia (a linha tem 4 campos e o cabeçalho 8: os "
+        "que faltam no fim dela contam como vazios)\n"
+    ), r.stderr
 
 
 @pytest.mark.parametrize(

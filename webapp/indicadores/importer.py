@@ -356,6 +356,14 @@ class Leitor:
         except cells.Recusa as recusa:
             motivo = str(recusa)
         linhas = 1 + sum(c.count("\n") for c in campos)
+        if linhas == 1 and len(campos) < len(self.cabecalho):
+            # Read as if empty, the missing fields made a bare "“Fim do diagnóstico” está
+            # vazia" of a line cut short: said, with the counts.
+            tem = labels.quantos(len(campos), "campo", "campos", "nenhum campo")
+            motivo += (
+                f" (a linha tem {tem} e o cabeçalho {milhares(len(self.cabecalho))}: os que "
+                "faltam no fim dela contam como vazios)"
+            )
         if linhas > 1 and "aspas abertas nesta linha" not in motivo:  # cells says it already
             # A quote opened and never closed swallows the next lines into this record, which
             # then lacks the fields they had: the real fault is the quote.
