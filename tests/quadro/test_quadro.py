@@ -1171,8 +1171,12 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
     torta = leitura.replace("versao=", "versao=x")
     r = gerente.client.get(torta, headers=htmx)
     assert r.status_code == 200 and "Em diagnóstico" in r.text and "mudou depois" not in r.text
-    # Without htmx (a copied link): the whole page.
-    assert gerente.client.get(leitura).headers["Location"].startswith(f"/ordens/{fila_id}?")
+    # Without htmx (a copied link): the whole page, with its board's filter, nothing else of
+    # the address (a hand-made `fila_id=` or `_external=` was given to url_for: a 500).
+    assert gerente.client.get(leitura).headers["Location"] == f"/ordens/{fila_id}?mecanico=101"
+    for torto in ("fila_id=1", "_external=1&_scheme=javascript", "_anchor=x"):
+        r = gerente.client.get(f"{leitura}&{torto}")
+        assert r.status_code == 302 and r.headers["Location"] == f"/ordens/{fila_id}?mecanico=101"
 
     # Removed meanwhile: who and when, and no further read.
     assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 303

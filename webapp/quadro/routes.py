@@ -262,10 +262,10 @@ def detalhe(fila_id: str) -> Any:
 def detalhe_agora(fila_id: str) -> Any:
     """The order's page's live part alone, and its history (the page re-reads them every 30 s:
     quadro/_detalhe_agora.html); `versao`, the order's version when the page opened."""
-    if not htmx():
-        return redirect(url_for("quadro.detalhe", fila_id=fila_id, **request.args))
-    versao = request.args.get("versao", type=int)
     filtros = Filtros.de_args(request.args)
+    if not htmx():
+        return redirect(url_for("quadro.detalhe", fila_id=fila_id, **filtros.args()))
+    versao = request.args.get("versao", type=int)
     try:
         item = fila().obter(fila_id)
     except NaoEncontrada:
