@@ -1188,3 +1188,18 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
     feita = api.criar(7202)["fila_id"]
     api.levar_ate(feita, "finalizar-reparo", mecanico=101)
     assert '<div id="ordem-agora">' in gerente.pagina(f"/ordens/{feita}")
+
+
+def test_nota_de_espera_numa_ordem_removida_e_o_que_volta_para_copiar(api: Api, pessoas) -> None:
+    """A hold confirmed on an order removed meanwhile: what comes back to copy is the note the
+    person wrote, not the reason chosen in the list above it ("aguardando_pecas")."""
+    fila_id = api.criar(514, placa="ESP5A14")["fila_id"]
+    pessoas["gerente"].post(f"/ordens/{fila_id}/remover")
+    nota = "Cliente traz a peça amanhã cedo."
+    r = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas", "nota": nota}, htmx=True
+    )
+    assert r.status_code == 404
+    perdido = r.text.split('<div class="texto-perdido"')[1].split("</textarea>")[0]
+    assert "O que você escreveu na OS 514 (ESP5A14) não foi salvo" in perdido
+    assert perdido.endswith(nota) and "aguardando_pecas" not in perdido

@@ -28,7 +28,7 @@ from ..cartoes.service import (
 )
 from ..clock import Clock, agora
 from ..components import componente
-from ..fila import domain
+from ..fila import domain, labels
 from ..fila.domain import (
     PASSOS,
     Ator,
@@ -243,10 +243,16 @@ def _recusa(
     return Response(corpo, status=status)
 
 
+# What a person writes in a card's forms (a step's text, a hold's note), offered back to copy
+# when a refusal leaves no form to put it in; never a choice of a list (a hold's reason was
+# offered as "aguardando_pecas", its note lost).
+TEXTOS_ESCRITOS = (*labels.CAMPOS_TEXTO, "nota")
+
+
 def _texto(estado: dict[str, Any]) -> str | None:
-    return next(
-        (v for v in (estado.get("valores") or {}).values() if v and isinstance(v, str)), None
-    )
+    valores = estado.get("valores") or {}
+    escritos = (valores.get(campo) for campo in TEXTOS_ESCRITOS)
+    return next((v for v in escritos if isinstance(v, str) and v.strip()), None)
 
 
 def _texto_sem_formulario(item: dict[str, Any], estado: dict[str, Any]) -> bool:
@@ -290,7 +296,7 @@ def mover(fila_id: str) -> Any:
     )
     digitado = _texto_do_cartao(item)  # the card's open form stays open, with its text
     if motivo is not None or escolhido is None:
-        titulo = cards.labels.COLUNAS[destino]
+        titulo = labels.COLUNAS[destino]
         mensagem = f"Não é possível mover a OS {item['ordem_servico_id']} para {titulo}: {motivo}."
         return _recusa(fila_id, {"mensagem": mensagem, **digitado}, 409, item)
     slug = cards.SLUGS[escolhido.acao]
