@@ -1132,7 +1132,7 @@ def test_pagina_da_ordem_volta_ao_quadro_com_o_filtro(api: Api, pessoas) -> None
     assert resposta.status_code == 303 and resposta.headers["Location"] == "/?mecanico=101"
 
 
-def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas) -> None:
+def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas, entrar) -> None:
     """An order's page left open (a service advisor on a call) re-reads its fields and history
     every 30 s: how the car is now, and, once it changed since the page opened, that the actions
     below are from then. A finished order's page stops reading; a removed one says who removed
@@ -1177,6 +1177,19 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
     for torto in ("fila_id=1", "_external=1&_scheme=javascript", "_anchor=x"):
         r = gerente.client.get(f"{leitura}&{torto}")
         assert r.status_code == 302 and r.headers["Location"] == f"/ordens/{fila_id}?mecanico=101"
+
+    # Signed out in another tab: said in place of the live part, whose reads stop, the page
+    # kept (a form being typed below stays to copy); it jumped to the sign-in page, the text
+    # lost. Nothing of the order is read for it.
+    outra_aba = gerente.post("/sair")
+    assert outra_aba.status_code in (302, 303)
+    r = gerente.client.get(leitura, headers=htmx)
+    assert r.status_code == 200 and "HX-Redirect" not in r.headers
+    assert "Sua sessão terminou: esta página parou de se atualizar." in r.text
+    assert f'href="/entrar?next=/ordens/{fila_id}">Entrar de novo' in r.text
+    assert "hx-trigger" not in r.text and "VIV7A01" not in r.text and "Marcos" not in r.text
+    assert entrar(gerente.client, "gerente", "gerente123").status_code == 302
+    gerente = Quadro(gerente.client)  # signed in again: a new form token
 
     # Removed meanwhile: who and when, and no further read.
     assert gerente.post(f"/ordens/{fila_id}/remover").status_code == 303

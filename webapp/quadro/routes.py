@@ -258,13 +258,19 @@ def detalhe(fila_id: str) -> Any:
 
 
 @bp.get("/ordens/<fila_id>/agora")
-@login_required
 def detalhe_agora(fila_id: str) -> Any:
     """The order's page's live part alone, and its history (the page re-reads them every 30 s:
     quadro/_detalhe_agora.html); `versao`, the order's version when the page opened."""
     filtros = Filtros.de_args(request.args)
     if not htmx():
         return redirect(url_for("quadro.detalhe", fila_id=fila_id, **filtros.args()))
+    if not current_user.is_authenticated:
+        # The session ended elsewhere (a sign-out in another tab, a reset, the expiry): said
+        # in place of the live part, whose reads stop; not the jump to the sign-in page a
+        # board makes (it keeps typed text itself, quadro-rascunho.js): what is typed in the
+        # forms below stays on this page, to copy. Nothing of the order is read.
+        entrar = url_for("sessao.entrar", next=url_for("quadro.detalhe", fila_id=fila_id))
+        return render_template("quadro/_detalhe_agora.html", sessao_encerrada=entrar)
     versao = request.args.get("versao", type=int)
     try:
         item = fila().obter(fila_id)
