@@ -202,6 +202,10 @@ def test_prometer_sem_javascript_registra_no_historico(
     # At once the card no longer says "Em risco" (its forecast was for the old promise)...
     pagina = pessoas["gerente"].pagina()
     assert "Em risco" not in cartao_html(pagina, fila_id)
+    # The order's page says its chance comes with the next recompute (it showed the forecast
+    # with no word of the new promise, while the board a second later said "Em risco").
+    antes = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
+    assert "Chance de passar da entrega prometida: sai no próximo cálculo, em instantes." in antes
     # ...and the next recompute agrees, and counts none.
     assert recalcular(app).em_risco == 0
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
@@ -212,6 +216,7 @@ def test_prometer_sem_javascript_registra_no_historico(
     depois = _previsao(app, fila_id)
     assert not depois.em_risco and depois.chance_da_promessa and 5 <= depois.chance_pct <= 35
     assert f"Chance de passar da entrega prometida: {depois.chance_pct}&nbsp;%." in detalhe
+    assert "sai no próximo cálculo" not in detalhe
     # The same tap again (a double tap, an answer lost on the way back): nothing written, and
     # said as saved, as a step sent twice (it was an amber "Não é possível adotar...").
     de_novo = pessoas["gerente"].post(

@@ -110,6 +110,10 @@ class PrevisaoCartao:
     # order's page says it even when not at risk ("8 em 10 até 17:15" beside a promise of
     # 17:10 is a chance of 22 %, within what the flag tolerates).
     chance_da_promessa: bool = False
+    # The order has a promise ahead that no recompute has measured yet (just typed or adopted):
+    # its risk and chance come with the next one, seconds away; until then nothing is said of
+    # them as if known.
+    promessa_a_medir: bool = False
 
     @property
     def oferece_prometer(self) -> bool:
@@ -168,6 +172,7 @@ def previsao_do_cartao(
         validade_s=(valida_ate - ctx.instante).total_seconds() if valida_ate else None,
         promessa_passou=atual is not None and atual <= ctx.instante,
         chance_da_promessa=da_promessa,
+        promessa_a_medir=atual is not None and atual != guardada and atual > ctx.instante,
     )
 
 
