@@ -60,6 +60,7 @@ from .routes import (
     FEITO,
     NOVA,
     RECUSA,
+    SAIU_DA_FILA,
     fila,
     guardar_recusa,
     htmx,
@@ -67,7 +68,6 @@ from .routes import (
     reler_mecanicos,
 )
 
-SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
 NOVA_RECUSADA = "Nova OS: corrija os campos marcados."
 
 

@@ -277,7 +277,7 @@ def detalhe_agora(fila_id: str) -> Any:
     except NaoEncontrada:
         return render_template(
             "quadro/_detalhe_agora.html",
-            saiu=_saiu_da_fila(fila_id) or "Esta ordem não está mais na fila.",
+            saiu=_saiu_da_fila(fila_id) or SAIU_DA_FILA,
             filtros=filtros,
             versao_da_pagina=versao,
         )
@@ -289,10 +289,14 @@ def detalhe_agora(fila_id: str) -> Any:
     )
 
 
+# An order not in the queue, with no archived copy to say who removed it.
+SAIU_DA_FILA = "Esta OS não está na fila: pode ter sido removida."
+
+
 def _saiu_da_fila(fila_id: str) -> str | None:
     """A removed order's removal in words (who, when); None when it never was in the queue."""
     removida = remocoes([fila_id]).get(fila_id)
-    return f"{removida[1]}: ela não está mais na fila." if removida else None
+    return f"{removida[1]}." if removida else None
 
 
 def _ordem_agora(item: dict[str, Any]) -> dict[str, Any]:
