@@ -209,7 +209,7 @@ def test_prometer_sem_javascript_registra_no_historico(
     # ...and the next recompute agrees, and counts none.
     assert recalcular(app).em_risco == 0
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
-    assert "adotou a previsão como promessa de entrega: de" in detalhe
+    assert "adotou a previsão como entrega prometida: de" in detalhe
     assert f"para {previsao.p80:%d/%m %H:%M}" in detalhe
     # The page says how likely the new promise is to be missed (it is the p80: about 2 in
     # 10), so a forecast a few minutes past it later reads as what it is.
@@ -223,7 +223,8 @@ def test_prometer_sem_javascript_registra_no_historico(
         f"/ordens/{fila_id}/prometer", {"promessa": previsao.prometer}, htmx=True
     )
     assert de_novo.status_code == 200
-    assert "Já estava salvo: Gabriela Gerente adotou a previsão como promessa" in de_novo.text
+    ja = "Já estava salvo: Gabriela Gerente adotou a previsão como entrega prometida"
+    assert ja in de_novo.text
     assert "Não é possível" not in de_novo.text
     assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == len(item["historico"])
     # Another manager with the same tap: refused, with who was first.

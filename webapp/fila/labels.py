@@ -94,7 +94,7 @@ FAZER = {
     "retomar": "retomar",
     "reenviar_os": "reenviar ao sistema de OS",
     "atribuir": "atribuir o mecânico",
-    "adotar_previsao": "adotar a previsão como promessa",
+    "adotar_previsao": "adotar a previsão como entrega prometida",
     "alterar_promessa": "alterar a entrega prometida",
 }
 
@@ -111,7 +111,7 @@ ACOES = {
     "retomar": "tirou da espera",
     "reenviar_os": "reenviou ao sistema de OS",
     "atribuir": "atribuiu o mecânico",
-    "adotar_previsao": "adotou a previsão como promessa de entrega",
+    "adotar_previsao": "adotou a previsão como entrega prometida",
     "alterar_promessa": "alterou a entrega prometida",
 }
 
