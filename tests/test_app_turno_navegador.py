@@ -897,8 +897,9 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
 ) -> None:
     """An order's page left open (a service advisor's, through a call and the afternoon): its
     fields and history follow the order every 30 s, for hours, without touching a form being
-    typed below; it says when the actions are from before a change, and stops reading once the
-    order is finished."""
+    typed below nor taking the focus from a link in them (a plain replace took it to the page's
+    top); it says when the actions are from before a change, and stops reading once the order
+    is finished."""
     api = ApiHttp(live_server, settings)
     fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9331, "placa": "ORD9A31"})["fila_id"]
     pessoa = abrir(DESKTOP)
@@ -922,6 +923,13 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     expect(agora_.get_by_role("link", name="Recarregar a página")).to_be_visible()
     expect(pagina.locator("#ordem-historico li")).to_have_count(2)
     expect(nota).to_have_value("Cliente vai trazer a peça")  # the form below untouched
+    # A keyboard on the live part keeps its place through the next reads.
+    recarregar = agora_.get_by_role("link", name="Recarregar a página")
+    recarregar.focus()
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    pagina.clock.run_for("00:31")
+    expect(agora_).to_contain_text("Urgente")
+    expect(recarregar).to_be_focused()
 
     for _ in range(4):  # two hours of reads, in steps the page can answer between
         pagina.clock.run_for("30:00")
@@ -936,7 +944,7 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     api.post(f"/fila-execucao/{fila_id}/finalizar-reparo", {})
     pagina.clock.run_for("00:31")
     expect(agora_).to_contain_text("Finalizada")
-    expect(pagina.locator("#ordem-historico li")).to_have_count(6)
+    expect(pagina.locator("#ordem-historico li")).to_have_count(7)
     lidas = len(leituras)
     pagina.clock.run_for("10:00")
     pagina.wait_for_timeout(300)
