@@ -347,17 +347,18 @@ class Intervalos(BaseModel):
     total: Figura
 
 
+COM_PREVISAO = "Finalizadas que tinham entrega prometida (previsao_entrega)"
 # How /indicadores counts a promise missed (fila.queries.PROMESSA_MEDIDA).
 DEPOIS_DA_PREVISAO = (
-    "Das que tinham previsão, as finalizadas depois dela (da primeira perdida com a ordem "
-    "aberta, se outra foi prometida depois que ela passou)"
+    "Das que tinham entrega prometida (previsao_entrega), as finalizadas depois dela (da "
+    "primeira perdida com a ordem aberta, se outra foi prometida depois que ela passou)"
 )
 
 
 class PorPrioridade(BaseModel):
     prioridade: Prioridade
     finalizadas: int
-    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_com_previsao: int = Field(description=COM_PREVISAO)
     finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
 
@@ -366,7 +367,7 @@ class PorMecanico(BaseModel):
     mecanico_responsavel_id: int | None
     nome: str
     finalizadas: int
-    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_com_previsao: int = Field(description=COM_PREVISAO)
     finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
 
@@ -407,7 +408,7 @@ class Indicadores(BaseModel):
     periodo: PeriodoJson
     percentil: str = Field(description="Definição dos percentis usados")
     finalizadas: int
-    finalizadas_com_previsao: int = Field(description="Finalizadas que tinham previsão de entrega")
+    finalizadas_com_previsao: int = Field(description=COM_PREVISAO)
     finalizadas_depois_da_previsao: int = Field(description=DEPOIS_DA_PREVISAO)
     intervalos: Intervalos
     por_prioridade: list[PorPrioridade]
