@@ -893,7 +893,7 @@ def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
 
 
 def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
-    live_server: str, settings: Settings, usuarios_demo, abrir
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     """An order's page left open (a service advisor's, through a call and the afternoon): its
     fields and history follow the order every 30 s, for hours, without touching a form being
@@ -930,6 +930,20 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     pagina.clock.run_for("00:31")
     expect(agora_).to_contain_text("Urgente")
     expect(recarregar).to_be_focused()
+
+    # A read that meets the database down (503): said in #anuncios, the part kept as it was;
+    # the next read that succeeds takes the notice away.
+    def fora_do_ar(rota: Route) -> None:
+        caminho = rota.request.url.removeprefix(live_server)
+        responder_como(app, rota, caminho, lambda: errors.resposta(503, MENSAGENS_HTTP[503]))
+
+    pagina.route("**/agora?*", uma_vez(fora_do_ar))
+    aviso = pagina.locator("#anuncios .aviso-erro")
+    pagina.clock.run_for("00:31")
+    expect(aviso).to_have_text(MENSAGENS_HTTP[503])
+    expect(agora_).to_contain_text("Em diagnóstico")
+    pagina.clock.run_for("00:31")
+    expect(aviso).to_have_count(0)
 
     for _ in range(4):  # two hours of reads, in steps the page can answer between
         pagina.clock.run_for("30:00")
