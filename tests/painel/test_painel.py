@@ -19,6 +19,7 @@ from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade, Status
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.painel import routes as painel_routes
+from webapp.pessoas.repository import PessoasRepository
 
 COLUNAS = ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
 
@@ -494,3 +495,23 @@ def test_promessa_que_passa_chega_ao_rodape_na_batida_seguinte(rapido, segredo):
             leitor.proxima(timeout=1.5, com="painel-carga")  # 7 beats, nothing moved
     finally:
         leitor.fechar()
+
+
+def test_rodape_mostra_a_carga_de_quem_mais_tem_carro_em_servico(
+    app, client, api, usuarios_demo, segredo
+):
+    """The footer's "Em serviço" listed the active mechanics only: a manager who works on cars
+    (with a number of their own), or a number the OS service gave that no one here has, held
+    work the floor could not see. They come after the mechanics, by first name or by number."""
+    componente(PessoasRepository, app).criar(
+        "helena", "Helena Gerente", "senha-forte", "gerente", 150
+    )
+    for os_id, numero in ((4900, 150), (4901, 777), (4902, 101)):
+        api.passo(api.criar(os_id)["fila_id"], "iniciar-diagnostico",
+                  {"mecanico_responsavel_id": numero})  # fmt: skip
+    html = client.get(f"/painel?token={segredo}", follow_redirects=True).text
+    rodape = re.search(r'<footer id="painel-carga".*?</footer>', html, re.S).group(0)
+    itens = re.findall(r'<span class="painel-carga-item[^"]*">([^<]*)<strong>(\d+)<', rodape)
+    assert [(nome.strip(), int(n)) for nome, n in itens] == [
+        ("Marcos", 1), ("Paula", 0), ("Helena", 1), ("nº 777", 1)
+    ]  # fmt: skip

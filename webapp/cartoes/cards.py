@@ -550,13 +550,30 @@ class Mecanico:
         return f"{self.nome} — {self.carga} em serviço"
 
 
-def mecanicos(ativos: Iterable[tuple[int, str, str]], carga: Mapping[int, int]) -> list[Mecanico]:
+def mecanicos(
+    ativos: Iterable[tuple[int, str, str]],
+    carga: Mapping[int, int],
+    outros: Mapping[int, str] | None = None,
+) -> list[Mecanico]:
+    """The active mechanics with their loads; then (`outros`: number -> name, the TV's strip)
+    whoever else holds work now, by name, or "nº 7" for a number no one here has (the OS
+    service's)."""
     ativos = list(ativos)
     primeiros = [nome.split()[0] if nome.split() else nome for _, nome, _ in ativos]
-    return [
+    lista = [
         Mecanico(i, nome, carga.get(i, 0), curto if primeiros.count(curto) == 1 else nome, login)
         for (i, nome, login), curto in zip(ativos, primeiros, strict=True)
     ]
+    if outros is None:
+        return lista
+    conhecidos = {m.funcionario_id for m in lista}
+    for numero in sorted(n for n, q in carga.items() if q and n not in conhecidos):
+        nome = outros.get(numero) or f"nº {numero}"
+        primeiro = nome.split()[0] if numero in outros else nome
+        curto = primeiro if primeiro not in primeiros else nome
+        lista.append(Mecanico(numero, nome, carga[numero], curto, ""))
+        primeiros.append(primeiro)
+    return lista
 
 
 def rotulo_os(item: Mapping[str, Any]) -> str:

@@ -107,6 +107,18 @@ def mecanicos() -> list[cards.Mecanico]:
     return cards.mecanicos(ativos, componente(FilaQueries).carga_mecanicos())
 
 
+def em_servico() -> list[cards.Mecanico]:
+    """The TV's strip: the active mechanics with their load, and whoever else holds work now
+    (a manager who works on cars, a mechanic deactivated with cars in hand, a number the OS
+    service gave): the floor's whole load. A third read only when there is such a number."""
+    pessoas = componente(PessoasQueries)
+    ativos = pessoas.mecanicos_ativos()
+    carga = componente(FilaQueries).carga_mecanicos()
+    conhecidos = {i for i, _, _ in ativos}
+    outros = [n for n, q in carga.items() if q and n not in conhecidos]
+    return cards.mecanicos(ativos, carga, pessoas.nomes_por_funcionario(outros) if outros else {})
+
+
 def nome_fora_da_lista(escolhido: int | None, ativos: list[cards.Mecanico]) -> str | None:
     """The name of a filter's number that no active mechanic has (a manager's own, someone
     deactivated since), read only then; None for an active one or a number nobody has."""

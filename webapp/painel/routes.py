@@ -18,7 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from .. import broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
-from ..cartoes.service import contar_atrasadas, contexto, mecanicos
+from ..cartoes.service import contar_atrasadas, contexto, em_servico
 from ..clock import Clock, agora, em_ms
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -81,7 +81,7 @@ def montar(status: frozenset[Status] | None = None) -> Painel:
         for status, itens in por_status.items()
     ]
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
-    return Painel(colunas, destaque, mecanicos(), ctx.previsoes.estado, contar_atrasadas())
+    return Painel(colunas, destaque, em_servico(), ctx.previsoes.estado, contar_atrasadas())
 
 
 def colunas_movidas(lote: list[broker.Evento]) -> frozenset[Status] | None:
@@ -129,7 +129,7 @@ def _render_carga() -> str:
     clock alone moves between pushes (an order turning late), sent with a beat."""
     return render_template(
         "painel/_carga_parcial.html",
-        mecanicos=mecanicos(),
+        mecanicos=em_servico(),
         previsao=componente(PrevisoesEmMemoria).estado(),
         atrasadas=contar_atrasadas(),
     )
