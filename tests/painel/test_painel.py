@@ -513,5 +513,5 @@ def test_rodape_mostra_a_carga_de_quem_mais_tem_carro_em_servico(
     rodape = re.search(r'<footer id="painel-carga".*?</footer>', html, re.S).group(0)
     itens = re.findall(r'<span class="painel-carga-item[^"]*">([^<]*)<strong>(\d+)<', rodape)
     assert [(nome.strip(), int(n)) for nome, n in itens] == [
-        ("Marcos", 1), ("Paula", 0), ("Helena", 1), ("nº 777", 1)
+        ("Marcos", 1), ("Paula", 0), ("Helena", 1), ("Mecânico nº 777", 1)
     ]  # fmt: skip

@@ -556,8 +556,8 @@ def mecanicos(
     outros: Mapping[int, str] | None = None,
 ) -> list[Mecanico]:
     """The active mechanics with their loads; then (`outros`: number -> name, the TV's strip)
-    whoever else holds work now, by name, or "nº 7" for a number no one here has (the OS
-    service's)."""
+    whoever else holds work now, by name, or "Mecânico nº 7" for a number no one here has (the
+    OS service's)."""
     ativos = list(ativos)
     primeiros = [nome.split()[0] if nome.split() else nome for _, nome, _ in ativos]
     lista = [
@@ -568,7 +568,7 @@ def mecanicos(
         return lista
     conhecidos = {m.funcionario_id for m in lista}
     for numero in sorted(n for n, q in carga.items() if q and n not in conhecidos):
-        nome = outros.get(numero) or f"nº {numero}"
+        nome = labels.mecanico(numero, outros)
         primeiro = nome.split()[0] if numero in outros else nome
         curto = primeiro if primeiro not in primeiros else nome
         lista.append(Mecanico(numero, nome, carga[numero], curto, ""))

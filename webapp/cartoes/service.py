@@ -110,7 +110,8 @@ def mecanicos() -> list[cards.Mecanico]:
 def em_servico() -> list[cards.Mecanico]:
     """The TV's strip: the active mechanics with their load, and whoever else holds work now
     (a manager who works on cars, a mechanic deactivated with cars in hand, a number the OS
-    service gave): the floor's whole load. A third read only when there is such a number."""
+    service gave, "Mecânico nº 777"): the floor's whole load. A third read only when there is
+    such a number."""
     pessoas = componente(PessoasQueries)
     ativos = pessoas.mecanicos_ativos()
     carga = componente(FilaQueries).carga_mecanicos()
