@@ -697,9 +697,10 @@ def test_numero_que_muda_enquanto_o_mecanico_inicia_um_passo(
 def test_desativar_quem_tem_ordens_abertas_diz_quais_atribuir(
     app: Flask, gerente: FlaskClient, usuarios_demo, api
 ) -> None:
-    """Deactivated, a mechanic leaves the TV's "Em serviço" and the board's filter, while the
-    cars in their hands stay theirs (nobody's work moves without a manager's choice): whoever
-    deactivates them is told how many, and what to do."""
+    """Deactivated, a mechanic leaves the board's filter and the assignment's list, while the
+    cars in their hands stay theirs (nobody's work moves without a manager's choice; the TV's
+    "Em serviço" still counts them there): whoever deactivates them is told how many, and what
+    to do."""
     for os_id in (9711, 9712):
         fila_id = api.criar(os_id)["fila_id"]
         api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})

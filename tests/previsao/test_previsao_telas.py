@@ -511,7 +511,8 @@ def test_gerente_que_inicia_um_carro_nao_conta_como_mais_um_mecanico(
 ) -> None:
     """A manager starts a diagnosis on a card with no mechanic and becomes its mechanic (the
     documented rule): the forecast counted her as one more ("3 mecânicos" with two), taking
-    the waiting cars too, where the TV's "Em serviço" lists the mechanics only."""
+    the waiting cars too; the mechanics at work are the active mechanics (her car shows in the
+    TV's "Em serviço", as the load it is, not as one more mechanic to wait for)."""
     historico(app, 40)
     dela = api.criar(1001)["fila_id"]
     esperando = api.criar(1002)["fila_id"]
