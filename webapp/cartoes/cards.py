@@ -566,14 +566,19 @@ def mecanicos(
     ]
     if outros is None:
         return lista
-    conhecidos = {m.funcionario_id for m in lista}
-    for numero in sorted(n for n, q in carga.items() if q and n not in conhecidos):
+    for numero in fora_da_lista(ativos, carga):
         nome = labels.mecanico(numero, outros)
         primeiro = nome.split()[0] if numero in outros else nome
         curto = primeiro if primeiro not in primeiros else nome
         lista.append(Mecanico(numero, nome, carga[numero], curto, ""))
         primeiros.append(primeiro)
     return lista
+
+
+def fora_da_lista(ativos: Iterable[tuple[int, str, str]], carga: Mapping[int, int]) -> list[int]:
+    """The numbers that hold work now and are no active mechanic's, in order."""
+    conhecidos = {i for i, _, _ in ativos}
+    return sorted(n for n, q in carga.items() if q and n not in conhecidos)
 
 
 def rotulo_os(item: Mapping[str, Any]) -> str:

@@ -2,7 +2,8 @@
 the indicators and the job card: the context (now, the shop's zone, the viewer's role, the
 mechanics' names in one query, the alert limits, whether delivery to the OS service is on, the
 open orders' forecasts and their summary, from this process's copy: previsao.cache) and the
-active mechanics with their load; what the order's page says its forecast rests on; and
+active mechanics with their load; the order's page (the order as it is now, and what its
+forecast rests on); and
 "Prometer": a manager promises the forecast a card showed, only while it is still the
 forecast."""
 
@@ -20,7 +21,7 @@ from ..fila import domain
 from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
-from ..fila.stages import limites_alerta
+from ..fila.stages import esperas_encerradas, limites_alerta
 from ..pessoas.queries import PessoasQueries
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import NENHUMA, PrevisaoQueries
@@ -115,9 +116,29 @@ def em_servico() -> list[cards.Mecanico]:
     pessoas = componente(PessoasQueries)
     ativos = pessoas.mecanicos_ativos()
     carga = componente(FilaQueries).carga_mecanicos()
-    conhecidos = {i for i, _, _ in ativos}
-    outros = [n for n, q in carga.items() if q and n not in conhecidos]
+    outros = cards.fora_da_lista(ativos, carga)
     return cards.mecanicos(ativos, carga, pessoas.nomes_por_funcionario(outros) if outros else {})
+
+
+def ordem_agora(item: Mapping[str, Any], papel: Papel | None) -> dict[str, Any]:
+    """What the order's page shows of the order as it is now (the page and its 30-s reads):
+    its card, what its forecast rests on, and its history's names and holds (one query each
+    for the authors and the mechanics it names)."""
+    ctx = contexto(papel, [item], previsao=True)
+    c = cards.cartao(item, ctx)
+    pessoas = componente(PessoasQueries)
+    historico = item.get("historico", [])
+    trocas = [h for h in historico if h.get("acao") == "atribuir"]
+    return {
+        "item": item,
+        "c": c,
+        "previsao": base_da_previsao(item, c, ctx),
+        "autores": pessoas.nomes_por_login({h["por"] for h in historico}),
+        "mecanicos": pessoas.nomes_por_funcionario(
+            [h.get(k) for h in trocas for k in ("de", "para")]
+        ),
+        "esperas": esperas_encerradas(historico),
+    }
 
 
 def nome_fora_da_lista(escolhido: int | None, ativos: list[cards.Mecanico]) -> str | None:

@@ -334,9 +334,10 @@ class PessoasRepository:
 
     def guardar_a_mostrar(self, login: str, por: str, mascarada: str) -> str:
         """Keep the masked half of `login`'s new password for `por`'s next GET; its key."""
-        documento = {"login": login, "por": por, "mascarada": mascarada}
-        documento["criado_em"] = datetime.now(UTC)
-        return str(self.a_mostrar.insert_one(documento).inserted_id)
+        feito = self.a_mostrar.insert_one(
+            {"login": login, "por": por, "mascarada": mascarada, "criado_em": datetime.now(UTC)}
+        )
+        return str(feito.inserted_id)
 
     def retirar_a_mostrar(self, chave: object, login: str, por: str) -> str | None:
         """The masked half kept under `chave`, removed as it is read (shown once); None when it

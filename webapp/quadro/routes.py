@@ -32,11 +32,11 @@ from ..auth import SESSAO_ENCERRADA
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
-    base_da_previsao,
     contar_atrasadas,
     contexto,
     mecanicos,
     nome_fora_da_lista,
+    ordem_agora,
     remocoes,
 )
 from ..clock import Clock
@@ -47,8 +47,7 @@ from ..fila.domain import EntradaInvalida, NaoEncontrada, Prioridade, Status
 from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
-from ..fila.stages import esperas_encerradas, limiares_s, limites_alerta
-from ..pessoas.queries import PessoasQueries
+from ..fila.stages import limiares_s, limites_alerta
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..previsao.repository import RETOMADO
 from ..qr import qr_svg
@@ -250,7 +249,8 @@ def detalhe(fila_id: str) -> Any:
     estados, perdido = estados_da_sessao()
     return render_template(
         "quadro/detalhe.html",
-        **_ordem_agora(item),
+        **ordem_agora(item, current_user.papel),
+        filtros=Filtros.de_args(request.args),  # the board it was opened from, for the way back
         estado=estados.get(fila_id, {}),
         mecanicos_ativos=mecanicos_do_pedido(),
         texto_perdido=perdido,
@@ -283,7 +283,8 @@ def detalhe_agora(fila_id: str) -> Any:
         )
     return render_template(
         "quadro/_detalhe_agora.html",
-        **_ordem_agora(item),
+        **ordem_agora(item, current_user.papel),
+        filtros=filtros,
         versao_da_pagina=versao,
         com_historico=True,
     )
@@ -297,27 +298,6 @@ def _saiu_da_fila(fila_id: str) -> str | None:
     """A removed order's removal in words (who, when); None when it never was in the queue."""
     removida = remocoes([fila_id]).get(fila_id)
     return f"{removida[1]}." if removida else None
-
-
-def _ordem_agora(item: dict[str, Any]) -> dict[str, Any]:
-    """What the order's page shows of the order as it is now: its card, forecast and history."""
-    ctx = contexto(current_user.papel, [item], previsao=True)
-    c = cards.cartao(item, ctx)
-    pessoas = componente(PessoasQueries)
-    historico = item.get("historico", [])
-    autores = pessoas.nomes_por_login({h["por"] for h in historico})
-    trocas = [h for h in historico if h.get("acao") == "atribuir"]
-    return {
-        "item": item,
-        "c": c,
-        "previsao": base_da_previsao(item, c, ctx),
-        "autores": autores,
-        "mecanicos": pessoas.nomes_por_funcionario(
-            [h.get(k) for h in trocas for k in ("de", "para")]
-        ),
-        "esperas": esperas_encerradas(historico),
-        "filtros": Filtros.de_args(request.args),  # the board it was opened from, for the way back
-    }
 
 
 FORMATOS_FICHA = {"a4": "Folha A4", "80mm": "Recibo 80 mm"}
