@@ -232,7 +232,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     app.add_template_filter(componente(Clock, app).dia_e_hora, "dia_e_hora")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     app.add_template_filter(milhares, "milhares")  # 1.000, as the shop writes it
-    indices.tentar()
+    # Under `flask` commands no connection here: --help and a bad argument answer at once
+    # with the database down; each command that writes asks for the indexes itself.
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        indices.tentar()
 
     logs.instalar(app)  # before any hook that may fail: every log line has its request id
     errors.instalar(app)

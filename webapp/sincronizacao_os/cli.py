@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 
 from ..commands import Grupo
 from ..components import componente
+from ..mongo import Indices
 from ..previsao.worker import PrevisaoWorker
 from ..settings import Settings
 from .dispatcher import OsDispatcher
@@ -60,6 +61,7 @@ def run(ate_vazio: bool, batimento: Path | None, previsao: bool) -> None:
         except OSError as erro:
             click.echo(f"Não foi possível escrever o batimento {batimento}: {erro}", err=True)
             raise SystemExit(1) from None
+    componente(Indices).tentar()  # the pending steps' index; while down, the loop retries
     despachante = componente(OsDispatcher)
     despachante.parar()  # this process's own thread, if any: the loop below is the dispatcher
     parar = threading.Event()
