@@ -92,6 +92,8 @@ def verificar(token: str, settings: Settings) -> Identidade:
 # Why a token is refused, most specific first (the rest: "Token inválido.").
 _MOTIVOS: tuple[tuple[type[Exception], str], ...] = (
     (jwt.ExpiredSignatureError, "Token expirado."),
+    # iat or nbf after now (beyond the leeway): a clock ahead at the issuer, most often.
+    (jwt.ImmatureSignatureError, "Token ainda não vale: 'iat' ou 'nbf' no futuro."),
     (jwt.InvalidIssuerError, "Emissor (iss) do token inválido."),
     (jwt.InvalidAudienceError, "Audiência (aud) do token inválida."),
     (jwt.InvalidAlgorithmError, "Algoritmo do token não aceito."),

@@ -348,7 +348,10 @@ def test_pagina_seguinte_pelo_cursor_nao_pula_o_que_ja_passou(api: Api, app: Fla
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("limit=abc", "limit"),
-        ("offset=-1", "offset"),
+        ("offset=-1", "offset: deve ser maior ou igual a 0"),  # an integer, below its bound
+        ("limit=-5", "limit: deve ser maior ou igual a 1"),
+        ("offset=--1", "offset: deve ser um número inteiro"),
+        ("offset=-", "offset: deve ser um número inteiro"),
         # Python's int() reads these; a URL's number is digits only.
         ("limit=5_0", "limit: deve ser um número inteiro"),
         ("limit=%2B5", "limit: deve ser um número inteiro"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -208,6 +209,9 @@ def test_health_e_docs_sao_abertos(client) -> None:
         ({"exp": True}, "A claim 'exp' do token deve ser um número (segundos)."),
         ({"nbf": True}, "A claim 'nbf' do token deve ser um número (segundos)."),
         ({"iat": "ontem"}, "A claim 'iat' do token deve ser um número (segundos)."),
+        # Dates after now (beyond the leeway) were only "Token inválido."
+        ({"nbf": time.time() + 3600}, "Token ainda não vale: 'iat' ou 'nbf' no futuro."),
+        ({"iat": time.time() + 3600}, "Token ainda não vale: 'iat' ou 'nbf' no futuro."),
     ],
 )
 def test_claims_de_tipo_errado_dizem_qual(

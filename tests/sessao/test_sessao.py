@@ -128,7 +128,7 @@ def test_senha_errada_e_usuario_desconhecido_mesma_mensagem(
 
 def test_campos_vazios_mostram_erro_no_campo(client: FlaskClient, entrar: Entrar) -> None:
     r = entrar(client, "", "")
-    assert r.status_code == 200
+    assert r.status_code == 400  # refused, on the page again with its reasons
     assert "Informe o usuário." in r.text and "Informe a senha." in r.text
     assert 'aria-describedby="login-erro"' in r.text
     assert re.search(r'<input[^>]*autofocus[^>]*id="login"', r.text)  # the first refused
@@ -138,7 +138,7 @@ def test_campos_longos_demais_dizem_o_maximo(client: FlaskClient, entrar: Entrar
     """Said in the shop's words, per field (it was WTForms' European "Os campos não podem ter
     mais do que 200 caracteres.")."""
     r = entrar(client, "a" * 41, "s" * 201)
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert "Use no máximo 40 caracteres." in r.text and "Use no máximo 200 caracteres." in r.text
     assert "Os campos" not in r.text
 

@@ -1034,7 +1034,9 @@ def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
     os_servico.modo("ok")
     r = pessoas["gerente"].post(rota, htmx=True)
     assert r.status_code == 200 and "OS 5600: reenvio ao sistema de OS pedido." in r.text
-    assert pessoas["gerente"].post(rota, htmx=True).status_code == 409  # one retry, not two
+    de_novo = pessoas["gerente"].post(rota, htmx=True)  # one retry, not two
+    assert de_novo.status_code == 404 and "Nenhuma ordem removida tem um envio" in de_novo.text
+    assert pessoas["gerente"].post("/situacao-os/reenviar/zzz", htmx=True).status_code == 404
     sem_js = pessoas["gerente"].post(f"/situacao-os/reenviar/{depois}")
     assert sem_js.status_code == 303 and sem_js.headers["Location"] == "/"
     assert "OS 5601: reenvio ao sistema de OS pedido." in pessoas["gerente"].pagina()
@@ -1048,7 +1050,7 @@ def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
     # An order still in the queue has no such banner line: not called "removida".
     na_fila = _fila(app).adicionar(5602, GERENTE)["_id"]
     r = pessoas["gerente"].post(f"/situacao-os/reenviar/{na_fila}", htmx=True)
-    assert r.status_code == 409 and "uma ordem ainda na fila reenvia pelo seu cartão" in r.text
+    assert r.status_code == 404 and "uma ordem ainda na fila reenvia pelo seu cartão" in r.text
 
 
 def test_os_de_volta_a_fila_larga_a_ordem_removida_que_falhou(

@@ -147,8 +147,10 @@ class ListarParametros(BaseModel):
     @field_validator("limit", "offset", mode="before")
     @classmethod
     def _algarismos(cls, valor: Any) -> Any:
-        """Digits only, as written in a URL: int() would also read "5_0", "+5" or " 5"."""
-        if isinstance(valor, str) and not (valor.isascii() and valor.isdigit()):
+        """Digits only, as written in a URL: int() would also read "5_0", "+5" or " 5". A
+        minus sign goes through, so "-1" is told its bound, not that it is no integer."""
+        algarismos = valor[1:] if isinstance(valor, str) and valor.startswith("-") else valor
+        if isinstance(valor, str) and not (algarismos.isascii() and algarismos.isdigit()):
             raise PydanticCustomError("int_parsing", "não é um inteiro", {})
         return valor
 

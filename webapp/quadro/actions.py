@@ -416,19 +416,20 @@ def reenviar_os_removida(fila_id: str) -> Any:
     it (no card to do it from); answered with the banner as it is now, or, without
     JavaScript, the board with the outcome."""
     if not ConfirmarForm().validate():
-        ok, texto = False, "Formulário inválido; recarregue a página."
+        status, texto = 400, "Formulário inválido; recarregue a página."
     else:
         try:
             copia = fila().reenviar_os_removida(fila_id, current_user.ator)
         except ErroFila as erro:
-            ok, texto = False, erro.mensagem
+            status, texto = erro.status, erro.mensagem  # 404: no such removed order
         else:
-            ok, texto = True, f"{cards.rotulo_os(copia)}: reenvio ao sistema de OS pedido."
+            status, texto = 200, f"{cards.rotulo_os(copia)}: reenvio ao sistema de OS pedido."
+    ok = status == 200
     if htmx():
         situacao = componente(OsLink).situacao()
         return render_template(
             "quadro/_situacao_os.html", situacao_os=situacao, reenvio=(ok, texto)
-        ), (200 if ok else 409)
+        ), status
     flash(texto, "ok" if ok else "erro")
     return redirect("/", code=303)
 

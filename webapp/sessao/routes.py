@@ -36,7 +36,8 @@ def entrar() -> Any:
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(destino)
     form = EntrarForm()
-    erro, status, espera = None, 200, None
+    # A POST its fields refuse (empty, too long) is a 400, its messages beside the fields.
+    erro, status, espera = None, 400 if request.method == "POST" else 200, None
     if form.validate_on_submit():
         erro, status, espera = _autenticar(form.login.data, form.senha.data)
         if erro is None:
