@@ -221,6 +221,11 @@ def test_pagina_do_gerente(app: Flask, conjunto, usuarios_demo, entrar) -> None:
             {"de": "01/03/2026", "ate": "2026-03-07"},
             "Data inicial inválida: use o formato AAAA-MM-DD.",
         ),
+        # Written right, a day the calendar lacks: not told to use the format it has.
+        (
+            {"periodo": "personalizado", "de": "2026-02-30", "ate": "2026-03-01"},
+            "Data inicial inválida: 30/02/2026 não existe no calendário.",
+        ),
         # Other forms Python's date.fromisoformat reads are not what the message asks for.
         ({"de": "20260301", "ate": "2026-03-07"}, "Data inicial inválida"),
         ({"de": "2026-03-01", "ate": "2026-W10-6"}, "Data final inválida"),

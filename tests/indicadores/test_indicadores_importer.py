@@ -411,6 +411,23 @@ def test_csv_malformado_dito_em_portugues(app: Flask, tmp_path: Path) -> None:
         "Linha 2: “Cliente” tem quebra de linha (aspas abertas nesta linha sem fechar?)\n"
     ), r.stderr
     assert fila(app).count_documents({}) == 0
+    # Closed lines later by a quoted cell's own quote, text after it ('"Fiat ""Toro""'): it
+    # was "Linha 4: … aspas ou quebras de linha fora do lugar", the line where it closed.
+    toro = "\n".join(
+        [
+            f"{MINIMO};Veículo",
+            linha_minima(app, 1, fim) + ';"Fiat aberto',
+            linha_minima(app, 2, fim) + ";Gol",
+            linha_minima(app, 3, fim) + ';"Fiat ""Toro"" Volcano"',
+        ]
+    )
+    r = importar(app, arquivo(tmp_path, toro))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "Linha 2: o CSV está malformado: aspas abertas nesta linha não se fecham (o campo "
+        "seguiria até a linha 4)"
+    ), r.stderr
+    assert fila(app).count_documents({}) == 0
     # An open quote that swallows one line only: the record lacks that line's fields, and the
     # refusal names both lines and the quote (it said only "“Entrada na fila” está vazia").
     uma = "\n".join(
@@ -1045,7 +1062,9 @@ def test_os_nova_durante_a_gravacao_entra_na_fila_e_a_importacao_se_desfaz(
     # A run that ended whole: its numbers are history for good, refused as any stored one.
     assert componente(FilaService, app).importar_historico(documentos_de(range(600, 603))) == 3
     repetida = api.post("/fila-execucao", json={"ordem_servico_id": 601})
-    assert repetida.status_code == 409 and repetida.json["detail"] == "A OS 601 já está na fila."
+    assert repetida.status_code == 409 and repetida.json["detail"].startswith(
+        "A OS 601 já consta do histórico importado (finalizada)"
+    )
     assert componente(Mongo, app).db["importacoes_em_curso"].count_documents({}) == 0
 
 
@@ -1061,7 +1080,9 @@ def test_importacao_morta_no_meio_deixa_historico_para_sempre(app: Flask, api: A
     antes = datetime.now(UTC) - timedelta(minutes=3)
     db["importacoes_em_curso"].insert_one({"_id": lote, "estado": "gravando", "vivo_em": antes})
     r = api.post("/fila-execucao", json={"ordem_servico_id": 701})
-    assert r.status_code == 409 and r.json["detail"] == "A OS 701 já está na fila."
+    assert r.status_code == 409 and r.json["detail"].startswith(
+        "A OS 701 já consta do histórico importado"
+    )
     assert db["fila_execucao"].count_documents({"importacao": lote}) == 3
     assert componente(FilaService, app).importar_historico(documentos_de([704])) == 1
     assert db["importacoes_em_curso"].count_documents({}) == 0
@@ -1092,7 +1113,8 @@ def test_historico_da_oficina_simulada_do_benchmark(app: Flask, tmp_path: Path) 
     r = importar(app, caminho)
     assert r.exit_code == 0, r.output
     assert f"{n} ordens importadas, 0 já existiam." in r.output
-    assert "as colunas “Em espera” não somam" in r.output
+    # Which orders, so a typo among hundreds of lines can be found (it said only how many).
+    assert re.search(r"as colunas “Em espera” não somam .*: OS \d+ \(linha \d+\)", r.output)
 
     do_arquivo = ler_historico(caminho, FUSO)
     fim = max(d["dta_fim_reparo"] for d in fila(app).find({}, {"dta_fim_reparo": 1}))

@@ -208,11 +208,13 @@ class EventoOS(BaseModel):
 class PrevisaoConclusao(BaseModel):
     """When the order will be ready, learned from the shop's own history (docs/PREVISAO.md).
     p50 and p80 are null when there is no honest number: fewer finished orders in the window
-    than the minimum (base_ordens says how many there are), or no mechanic at work."""
+    than the minimum (base_ordens says how many there are), no mechanic at work, a history
+    that falls outside the configured opening hours, or a recompute that stopped."""
 
     p50: Instante | None = Field(
-        description="Metade das simulações termina até este instante (UTC); null sem histórico "
-        "suficiente ou sem mecânico em serviço"
+        description="Metade das simulações termina até este instante (UTC); null (com p80) sem "
+        "histórico suficiente, sem mecânico em serviço, com o histórico fora do horário de "
+        "funcionamento configurado ou com o cálculo parado"
     )
     p80: Instante | None = Field(
         description="8 em 10 simulações terminam até este instante (UTC): a previsão a prometer"

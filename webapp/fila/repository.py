@@ -158,9 +158,13 @@ LOTE_IMPORTACAO = 1_000
 
 
 class OrdemJaNaFila(Exception):
-    def __init__(self, ordem_servico_id: int | None = None) -> None:
+    """`importada`: the number is held by imported history (on no screen), not by an order
+    of the board."""
+
+    def __init__(self, ordem_servico_id: int | None = None, importada: bool = False) -> None:
         super().__init__(ordem_servico_id)
         self.ordem_servico_id = ordem_servico_id
+        self.importada = importada
 
 
 def _condicao(requisito: Requisito) -> Any:
@@ -261,37 +265,38 @@ class FilaRepository:
         still being written holds it: the live order takes it (_liberar_de_importacao), so
         the OS service is never told "already in the queue" of an order the import then
         undoes."""
+        numero = documento["ordem_servico_id"]
         for _ in range(3):
             try:
                 resultado = self.fila.insert_one(documento)
             except DuplicateKeyError:
                 documento.pop("_id", None)  # insert_one set it: the retry gets a fresh one
-                if not self._liberar_de_importacao(documento["ordem_servico_id"]):
-                    raise OrdemJaNaFila from None
+                self._liberar_de_importacao(numero)
             else:
                 return {**documento, "_id": resultado.inserted_id}
-        raise OrdemJaNaFila  # taken again at each try (other live orders with this number)
+        raise OrdemJaNaFila(numero)  # taken again at each try (other live orders with it)
 
-    def _liberar_de_importacao(self, numero: int) -> bool:
-        """Whether the OS number may be tried again: freed meanwhile, or held by an import
+    def _liberar_de_importacao(self, numero: int) -> None:
+        """Returns when the OS number may be tried again: freed meanwhile, or held by an import
         still being written, whose run is then marked lost (one conditional update: it can no
-        longer end well, and undoes itself when it ends) and its copy deleted. False when the
-        number is the queue's or finished history's for good."""
-        atual = self.fila.find_one({"ordem_servico_id": numero}, {"importacao": 1})
+        longer end well, and undoes itself when it ends) and its copy deleted. OrdemJaNaFila
+        when the number is the queue's or finished history's for good."""
+        atual = self.fila.find_one({"ordem_servico_id": numero}, {"importacao": 1, IMPORTADA: 1})
         if atual is None:
-            return True
+            return
         lote = atual.get("importacao")
         if lote is None:
-            return False
+            raise OrdemJaNaFila(numero, importada=bool(atual.get(IMPORTADA)))
         perdida = self.importacoes.update_one(
             {"_id": lote, "estado": GRAVANDO, **_VIVA},
             {"$set": {"estado": PERDIDA, "tomada": numero}},
         )
         if perdida.modified_count:
             self.fila.delete_one({"_id": atual["_id"]})
-            return True
+            return
         # The run ended meanwhile: written whole (the copy stays, history for good), or undone.
-        return self.fila.count_documents({"_id": atual["_id"]}, limit=1) == 0
+        if self.fila.count_documents({"_id": atual["_id"]}, limit=1):
+            raise OrdemJaNaFila(numero, importada=True)
 
     def aplicar(
         self,

@@ -36,6 +36,17 @@ SISTEMA_OS = labels.SISTEMA_OS  # the id the OS service acts under (history, log
 NAO_ENCONTRADA = "Item da fila não encontrado."  # the API's 404 (docs/API.md)
 
 
+def ja_na_fila(numero: int, importada: bool) -> str:
+    """The 409 of an OS number already stored: on the board, or in imported history, which
+    no screen shows (so "na fila" there sent people looking for it)."""
+    if importada:
+        return (
+            f"A OS {numero} já consta do histórico importado (finalizada): o número fica "
+            "reservado e não pode voltar à fila."
+        )
+    return f"A OS {numero} já está na fila."
+
+
 FilaId = str | ObjectId  # an item's id as a URL or the store carries it
 
 
@@ -134,8 +145,8 @@ class FilaService:
             )
         try:
             item = self.repo.inserir(documento)
-        except OrdemJaNaFila:
-            raise Conflito(f"A OS {ordem_servico_id} já está na fila.") from None
+        except OrdemJaNaFila as erro:
+            raise Conflito(ja_na_fila(ordem_servico_id, erro.importada)) from None
         # Its removed orders' steps not yet delivered stop here: this order's tell the OS
         # service now (an older status sent after them would be out of order).
         self.repo.largar_arquivadas_da_os(ordem_servico_id)

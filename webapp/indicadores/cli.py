@@ -161,9 +161,10 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
     # the nights: that count says nothing of the file.
     if leitura.esperas_refeitas and not leitura.minutos_uteis:
         click.echo(
-            f"Em {_ordens(leitura.esperas_refeitas)} as colunas “Em espera” não somam as "
+            f"Em {_ordens(len(leitura.esperas_refeitas))} as colunas “Em espera” não somam as "
             "esperas que as datas e os minutos das etapas deixam: essas esperas entraram "
-            "pelas etapas, como “Outro motivo” (ou na proporção das colunas)."
+            "pelas etapas, como “Outro motivo” (ou na proporção das colunas): "
+            f"{_lista(leitura.esperas_refeitas)}."
         )
     if leitura.minutos_uteis:
         click.echo(

@@ -15,6 +15,7 @@ sum of the durations without them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -77,10 +78,18 @@ class Periodo:
         return f"De {intervalo}"
 
 
+_DIA_ESCRITO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _data(texto: str, nome: str) -> date:
     try:
         valor = dia_do_calendario(texto)
     except ValueError:
+        if _DIA_ESCRITO.fullmatch(texto.strip()):  # the format is right: the day is not
+            ano, mes, dia = texto.strip().split("-")
+            raise PeriodoInvalido(
+                f"Data {nome} inválida: {dia}/{mes}/{ano} não existe no calendário."
+            ) from None
         raise PeriodoInvalido(f"Data {nome} inválida: use o formato AAAA-MM-DD.") from None
     if not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
         raise PeriodoInvalido(f"Use datas entre os anos {ANO_MINIMO} e {ANO_MAXIMO}.")

@@ -75,10 +75,10 @@ class LinhaRecusada(ValueError):
 
 
 def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
-    """The csv module's reason (English) in words, on the line to look at: a field too big
-    on a later line than its record began (`inicio`) is a quote opened there and never
-    closed, which the module notices only lines later (`linha`); on that same line, a field
-    too long."""
+    """The csv module's reason (English) in words, on the line to look at: a field too big,
+    or a stray character after a closing quote, on a later line than its record began
+    (`inicio`) is a quote opened there and left open, which the module notices only lines
+    later (`linha`); on that same line, a field too long."""
     if "NUL" in erro:
         return LinhaRecusada(
             linha, "o CSV está malformado: tem um caractere nulo (o arquivo é mesmo um CSV?)"
@@ -88,7 +88,9 @@ def _csv_malformado(erro: str, inicio: int, linha: int) -> LinhaRecusada:
         return LinhaRecusada(
             linha, f"um campo desta linha é longo demais (mais de {limite} caracteres)"
         )
-    if "field larger than field limit" in erro:
+    if "unexpected end of data" not in erro and linha > inicio:
+        # Too big, or a quote that closed lines later with text after it ('"Fiat ""Toro""'):
+        # either way the quote was opened on the record's first line, which is the one to fix.
         return LinhaRecusada(
             inicio,
             "o CSV está malformado: aspas abertas nesta linha não se fecham (o campo seguiria "
@@ -166,7 +168,8 @@ class Leitura:
     ordens: list[OrdemImportada]
     recusas: list[LinhaRecusada]
     ignoradas: list[str]  # columns of the file that are not read
-    esperas_refeitas: int = 0  # lines whose holds per reason came from their stages instead
+    # The orders whose holds per reason came from their stages instead (Leitor._pausas).
+    esperas_refeitas: list[OrdemImportada] = field(default_factory=list)
     # The stages' minutes were the shop's working time (working_time.py): how many stages'
     # holds were only closed hours, and dropped.
     minutos_uteis: bool = False
@@ -301,8 +304,8 @@ class Leitor:
     _indice: dict[str, int] = field(init=False)
     _vistas: dict[int, int] = field(init=False, default_factory=dict)
     _posicoes: dict[str, int | None] = field(init=False, default_factory=dict)
-    # Lines whose "Em espera" columns did not match their holds (see _pausas).
-    esperas_refeitas: int = field(init=False, default=0)
+    # Orders whose "Em espera" columns did not match their holds (see _pausas).
+    esperas_refeitas: list[OrdemImportada] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         indice: dict[str, int] = {}
@@ -387,8 +390,9 @@ class Leitor:
             raise cells.Recusa(f"a OS {os_} já apareceu na linha {self._vistas[os_]}")
         datas, precisao = self._datas(campos)
         exportacao = self.formato == FORMATO_EXPORTACAO
+        refeitas = False
         if exportacao:
-            pausas = self._pausas(campos, datas, precisao)
+            pausas, refeitas = self._pausas(campos, datas, precisao)
         else:
             pausas = _pausas_por_etapa([0.0] * len(ETAPAS), {})
         mecanico, desconhecido = self._mecanico(self._valor(campos, COL_MECANICO))
@@ -405,6 +409,8 @@ class Leitor:
             mecanico_desconhecido=desconhecido,
         )
         self._vistas[os_] = numero
+        if refeitas:
+            self.esperas_refeitas.append(ordem)
         return ordem
 
     def _datas(self, campos: list[str]) -> tuple[dict[str, datetime], list[float]]:
@@ -460,11 +466,12 @@ class Leitor:
 
     def _pausas(
         self, campos: list[str], datas: dict[str, datetime], precisao: list[float]
-    ) -> dict[str, dict[str, float]]:
+    ) -> tuple[dict[str, dict[str, float]], bool]:
         """The export's holds per stage and reason, from its stages' minutes (holds excluded),
         its whole order's and its minutes on hold per reason; the instants get back the
         seconds the file's dates leave out (datas is updated), so that every figure of the
-        file comes out of the store as the file wrote it (reconstruction.reconstruir)."""
+        file comes out of the store as the file wrote it (reconstruction.reconstruir). With
+        them, whether the "Em espera" columns were set aside (they did not match)."""
         textos = [self._valor(campos, COLUNAS_MINUTOS[e.codigo]) for e in ETAPAS]
         liquidos = [
             cells.minutos(t, COLUNAS_MINUTOS[e.codigo]) for t, e in zip(textos, ETAPAS, strict=True)
@@ -490,6 +497,7 @@ class Leitor:
                     f"“{_COLUNA_DA_DATA[etapa.fim]}” ({cells.em_minutos(bruto)})"
                 )
         solucao = reconstruir(instantes, precisao, liquidos, total, esperas, folgas)
+        refeitas = False
         if solucao is None and esperas is not None:
             # The holds the dates and the stages' minutes leave are not the "Em espera"
             # columns' (a tool that wrote the stages without holds but left those at zero):
@@ -497,7 +505,7 @@ class Leitor:
             # among the reasons ("outro" when they are all zero).
             solucao = reconstruir(instantes, precisao, liquidos, total, None, folgas)
             if solucao is not None:
-                self.esperas_refeitas += 1
+                refeitas = True
                 novos, por_etapa, _ = solucao
                 soma = sum(esperas.values())
                 espera = sum(por_etapa)
@@ -514,7 +522,7 @@ class Leitor:
             raise cells.Recusa(motivo)
         novos, por_etapa, por_motivo = solucao
         datas.update(zip(INSTANTES, novos, strict=True))
-        return _pausas_por_etapa(por_etapa, por_motivo)
+        return _pausas_por_etapa(por_etapa, por_motivo), refeitas
 
     def _mecanico(self, texto: str) -> tuple[int | None, str | None]:
         """The mechanic's number: "Mecânico nº 7" or "7" as written, a name as the shop's
