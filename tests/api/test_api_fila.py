@@ -241,7 +241,7 @@ def test_prioridade(api: Api) -> None:
     antes = api.get(f"/fila-execucao/{fila_id}").json
     r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     assert r.status_code == 409
-    assert r.json["detail"] == "Não é possível alterar a prioridade: a prioridade já é esta."
+    assert r.json["detail"] == "Não é possível mudar a prioridade: a prioridade já é esta."
     depois = api.get(f"/fila-execucao/{fila_id}").json
     assert depois["historico"] == antes["historico"]
     assert depois["dta_atualizacao"] == antes["dta_atualizacao"]

@@ -211,7 +211,7 @@ def test_historico_tem_teto_e_a_ordem_ainda_termina(app: Flask, api, pessoas) ->
     assert "continuam).</" in r.text and "às " not in r.text.split("registros no histórico")[1]
     r = api.patch(f"/fila-execucao/{fila_id}/prioridade", json={"prioridade": "URGENTE"})
     assert r.status_code == 409
-    assert r.json["detail"].startswith("Não é possível alterar a prioridade: esta ordem já tem")
+    assert r.json["detail"].startswith("Não é possível mudar a prioridade: esta ordem já tem")
     assert api.post(f"/fila-execucao/{fila_id}/atribuir",
                     json={"mecanico_responsavel_id": 102}).status_code == 409  # fmt: skip
     item = api.levar_ate(fila_id, "finalizar-reparo")

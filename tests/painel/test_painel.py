@@ -262,7 +262,7 @@ def test_cartao_finalizado_diz_quando_terminou_e_espera_diz_o_motivo(app, client
     terminou = componente(Mongo, app).db.fila_execucao.find_one({"ordem_servico_id": 4810})
     hora = componente(Clock, app).local(terminou["dta_fim_reparo"]).strftime("%H:%M")
     assert f'<span class="painel-fim">Finalizada às {hora}</span>' in coluna(html, "FINALIZADA")
-    assert '<span class="painel-pausa">Esperando peças</span>' in coluna(html, "AGUARDANDO")
+    assert '<span class="painel-pausa">Aguardando peças</span>' in coluna(html, "AGUARDANDO")
     # Each running time says what it is to a screen reader.
     assert '<span class="sr">Na etapa há </span><span class="painel-tempo"' in html
 

@@ -68,7 +68,7 @@ def test_gerente_digita_a_nova_previsao_pelo_mais(
     # The same time again by the same manager (a double tap): said as saved, not written twice.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert de_novo.status_code == 200, de_novo.text
-    assert "Já estava salvo: Gabriela Gerente alterou a entrega prometida" in de_novo.text
+    assert "Já estava salvo: Gabriela Gerente mudou a entrega prometida" in de_novo.text
     assert len(_item(api, fila_id)["historico"]) == len(item["historico"])
 
 
@@ -89,7 +89,7 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     assert resposta.headers["Location"].startswith(pagina_da_ordem)
     detalhe = gerente.pagina(pagina_da_ordem)
     assert "mudou a entrega prometida da OS 5002 (PRM1A02)" in detalhe  # the flash
-    assert f"alterou a entrega prometida: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
+    assert f"mudou a entrega prometida: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == nova
 
     # Empty clears it: the order has no promise, and the history says from what.
@@ -105,11 +105,11 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     )
     detalhe = gerente.pagina(pagina_da_ordem)
     assert "Gabriela Gerente tirou a entrega prometida da OS 5002 (PRM1A02)." in detalhe
-    assert f"alterou a entrega prometida: de {nova:%d/%m %H:%M} para nenhuma" in detalhe
+    assert f"mudou a entrega prometida: de {nova:%d/%m %H:%M} para nenhuma" in detalhe
     # Cleared again: by the same manager, a tap sent twice; by another, refused with why.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": ""}, True)
     assert de_novo.status_code == 200, de_novo.text
-    assert "Já estava salvo: Gabriela Gerente alterou a entrega prometida" in de_novo.text
+    assert "Já estava salvo: Gabriela Gerente mudou a entrega prometida" in de_novo.text
     outro = Ator("helena", Papel.GERENTE)
     with pytest.raises(Conflito, match="a ordem já está sem entrega prometida"):
         componente(FilaService, app).alterar_promessa(fila_id, None, outro)
@@ -178,7 +178,7 @@ def test_mecanico_nao_altera_a_previsao_e_nao_ve_o_formulario(
     texto, _ = _digitado(app, 4)
     resposta = mecanico.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert resposta.status_code == 403
-    assert "Apenas um gerente pode alterar a entrega prometida." in resposta.text
+    assert "Apenas um gerente pode mudar a entrega prometida." in resposta.text
     assert _item(api, fila_id)["previsao_entrega"] is None
 
 

@@ -652,5 +652,7 @@ def feito(entrada: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) ->
     """One history entry in words: who did what, at what time."""
     quem = labels.autor(entrada.get("por"), nomes)
     acao = labels.ACOES.get(entrada.get("acao"), entrada.get("acao", ""))
+    if entrada.get("acao") == Acao.ALTERAR_PRIORIDADE and entrada.get("para"):
+        acao += f" para {labels.palavra(entrada['para']).lower()}"  # what it is now, at once
     quando = entrada["em"].astimezone(fuso).strftime("%H:%M")
     return f"{quem} {acao} às {quando}"

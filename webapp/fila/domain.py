@@ -614,6 +614,23 @@ def planejar_prioridade(
     )
 
 
+@dataclass(frozen=True)
+class Visto:
+    """A field's value as the screen showed it when a manager chose a new one (a priority, a
+    mechanic; None: none assigned). The change then holds only while the order still has it:
+    two managers' choices made from the same screen never undo each other unseen."""
+
+    valor: Any
+
+
+def ainda_como_visto(campo: str, visto: Visto) -> Requisito:
+    return Requisito(
+        campo,
+        VAZIO if visto.valor is None else visto.valor,
+        "outra pessoa a mudou depois que a tela a mostrou; confira e escolha de novo",
+    )
+
+
 def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:
     """A manager assigns (or reassigns) the mechanic of an open order; the history's `de` is
     the mechanic stored until then (Anterior), `para` the new one."""

@@ -51,12 +51,8 @@ MOTIVOS_PAUSA = {
     "aguardando_cliente": "Aguardando cliente",
     "outro": "Outro motivo",
 }
-# A hold on the TV, whole on one line of its narrow columns (its colour says it is a hold).
-MOTIVOS_PAUSA_TV = {
-    "aguardando_pecas": "Esperando peças",
-    "aguardando_cliente": "Esperando o cliente",
-    "outro": "Em espera",
-}
+# A hold on the TV, in the board's words, whole on one line (its colour says it is a hold).
+MOTIVOS_PAUSA_TV = {**MOTIVOS_PAUSA, "outro": "Em espera"}  # "Outro motivo" alone says nothing
 # The same under an "Em espera" heading (the indicators' columns and legend).
 MOTIVOS_PAUSA_CURTOS = {
     "aguardando_pecas": "Peças",
@@ -88,14 +84,14 @@ PREVISAO_ENTREGA = "Entrega prometida"  # the promised time, wherever it is show
 FAZER = {
     "criar": "adicionar uma OS à fila",
     **{acao: rotulo.lower() for acao, rotulo in PASSOS.items()},
-    "alterar_prioridade": "alterar a prioridade",
+    "alterar_prioridade": "mudar a prioridade",
     "remover": "remover uma ordem da fila",
     "pausar": "colocar em espera",
     "retomar": "retomar",
     "reenviar_os": "reenviar ao sistema de OS",
     "atribuir": "atribuir o mecânico",
     "adotar_previsao": "adotar a previsão como entrega prometida",
-    "alterar_promessa": "alterar a entrega prometida",
+    "alterar_promessa": "mudar a entrega prometida",
 }
 
 # The history of an order, in words, after who did it ("Marcos iniciou o diagnóstico").
@@ -106,13 +102,13 @@ ACOES = {
     "aprovar_orcamento": "registrou a aprovação do orçamento",
     "iniciar_reparo": "iniciou o reparo",
     "finalizar_reparo": "finalizou o reparo",
-    "alterar_prioridade": "alterou a prioridade",
+    "alterar_prioridade": "mudou a prioridade",
     "pausar": "colocou em espera",
     "retomar": "tirou da espera",
     "reenviar_os": "reenviou ao sistema de OS",
     "atribuir": "atribuiu o mecânico",
     "adotar_previsao": "adotou a previsão como entrega prometida",
-    "alterar_promessa": "alterou a entrega prometida",
+    "alterar_promessa": "mudou a entrega prometida",
 }
 
 # A change as one sentence, for the board's status line and screen readers: who did what to which

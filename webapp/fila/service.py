@@ -237,13 +237,23 @@ class FilaService:
         prioridade: Prioridade,
         ator: Ator,
         *,
+        visto: domain.Visto | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
+        """`visto`: the priority the manager's screen showed (the board; an integration sends
+        none): another one stored since refuses the change, with who made it."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.ALTERAR_PRIORIDADE)
+        momento = instante or agora()
+        if visto is not None:
+            de = Prioridade(visto.valor)
+            mudanca = domain.planejar_prioridade(de, prioridade, ator.id, momento)
+            mudanca.requisitos += (domain.ainda_como_visto("prioridade", visto),)
+            return self._aplicar(
+                oid, [mudanca], Acao.ALTERAR_PRIORIDADE, no_relogio=instante is None
+            )
         # One conditional update per possible current priority keeps the history's "de" exact
         # without a read-then-write; the priority actually stored is among them.
-        momento = instante or agora()
         planos = []
         for atual in Prioridade:
             if atual == prioridade:
@@ -260,15 +270,20 @@ class FilaService:
         ator: Ator,
         *,
         dono: str | None = None,
+        visto: domain.Visto | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
         """A manager assigns or reassigns the mechanic of an open order. `dono`: the login of
         the person the manager chose by that number (the board's list), who must still hold
-        it when the order takes it (NumeroMudou); an integration's bare number has none."""
+        it when the order takes it (NumeroMudou); an integration's bare number has none.
+        `visto`: the mechanic the manager's screen showed (None: none), who must still be the
+        order's (another manager's choice, or a mechanic who began it, is not undone unseen)."""
         oid = _oid(fila_id)
         _permitir(ator, Acao.ATRIBUIR)
         with _dados_validos():
             mudanca = domain.planejar_atribuicao(mecanico, ator.id, instante or agora())
+        if visto is not None:
+            mudanca.requisitos += (domain.ainda_como_visto("mecanico_responsavel_id", visto),)
         try:
             return self._aplicar(
                 oid, [mudanca], Acao.ATRIBUIR, dono_do_numero=dono, no_relogio=instante is None

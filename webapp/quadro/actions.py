@@ -328,7 +328,9 @@ FazerAcao = Callable[[FilaService, str, Any, Ator], dict[str, Any]]
 ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     "prioridade": (
         PrioridadeForm,
-        lambda fila, i, f, ator: fila.alterar_prioridade(i, Prioridade(f.prioridade.data), ator),
+        lambda fila, i, f, ator: fila.alterar_prioridade(
+            i, Prioridade(f.prioridade.data), ator, visto=f.prioridade_vista()
+        ),
     ),
     "pausar": (
         PausaForm,
@@ -341,7 +343,7 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     "atribuir": (
         lambda: AtribuirForm.com(mecanicos_do_pedido()),
         lambda fila, i, f, ator: fila.atribuir(
-            i, f.mecanico_responsavel_id.data, ator, dono=f.dono
+            i, f.mecanico_responsavel_id.data, ator, dono=f.dono, visto=f.mecanico_visto()
         ),
     ),
     # A manager makes the forecast shown the new promise, in one tap.

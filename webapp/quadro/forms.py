@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from ..clock import HORARIO_INEXISTENTE, no_fuso
 from ..fila import labels
-from ..fila.domain import MotivoPausa, Prioridade, nota_da_pausa
+from ..fila.domain import MotivoPausa, Prioridade, Visto, nota_da_pausa
 from ..fila.fields import (
     ANO_MAXIMO,
     ANO_MINIMO,
@@ -170,8 +170,22 @@ class PausaForm(Formulario):
             raise ValidationError(str(erro)) from None
 
 
+# What the card showed when its form was drawn (domain.Visto): a priority, or a mechanic's
+# number (0: none). A page drawn before the field (or a hand-made post) sends nothing: the
+# change is then made on whatever the order has, as an integration's.
+VISTO_INVALIDO = "Cartão inválido; recarregue a página."
+
+
 class PrioridadeForm(Formulario):
     prioridade = SelectField("Prioridade", choices=PRIORIDADES)
+    visto = HiddenField()
+
+    def validate_visto(self, campo: Any) -> None:
+        if campo.data and campo.data not in {p.value for p in Prioridade}:
+            raise ValidationError(VISTO_INVALIDO)
+
+    def prioridade_vista(self) -> Visto | None:
+        return Visto(Prioridade(self.visto.data)) if self.visto.data else None
 
 
 MENSAGEM_MECANICO = "Escolha um dos mecânicos ativos da lista."
@@ -193,7 +207,17 @@ class CampoMecanico(SelectField):
 
 class AtribuirForm(Formulario):
     mecanico_responsavel_id = CampoMecanico("Mecânico responsável", coerce=int, choices=[])
+    visto = HiddenField()  # the number the card showed, 0 when none
     donos: dict[int, str]  # number -> login, as the list read them (com)
+
+    def validate_visto(self, campo: Any) -> None:
+        if campo.data and algarismos(campo.data, 18) is None:
+            raise ValidationError(VISTO_INVALIDO)
+
+    def mecanico_visto(self) -> Visto | None:
+        if not self.visto.data:
+            return None
+        return Visto(algarismos(self.visto.data, 18) or None)
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
