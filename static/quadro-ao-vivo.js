@@ -47,14 +47,28 @@
 
   // Said on a card kept while its person types: changed by someone else, or gone from this
   // board (removed, or now another mechanic's); the later push's words replace the earlier's.
+  // The push's own sentence about this order, when it has one, says who did what first
+  // ("Gabriela Gerente mudou a prioridade da OS 3001 (ABC1D23) para urgente."): the line of
+  // #anuncios that says it may be out of view, and the card is where the person looks.
   const MUDOU = "Atualizado por outra pessoa: a versão nova aparece quando você terminar.";
+  const MUDOU_DEPOIS = "A versão nova aparece quando você terminar.";
   // Which of the two this page cannot tell (the push says only that it is not here now), so
   // both outcomes are said: still in the queue, the step is saved there (a mechanic may finish
   // another's step); removed, the reason comes, with the text to copy.
-  const SAIU = "Esta ordem saiu deste quadro enquanto você escrevia (removida, ou agora de " +
-    "outro mecânico). Ao confirmar: se ela ainda estiver na fila, o passo é salvo nela; se " +
+  const SAIU = "Esta ordem saiu deste quadro com esta ação aberta (removida, ou agora de " +
+    "outro mecânico).";
+  const SAIU_DEPOIS = "Ao confirmar: se ela ainda estiver na fila, o passo é salvo nela; se " +
     "não, você vê por quê, e o que escreveu fica para copiar.";
-  function marcar(cartao, saiu) {
+
+  // The sentences of a push's announcement that name this card's order ("… a OS 3001 …").
+  function frasesDa(cartao, anuncio) {
+    const os = cartao.dataset.os;
+    if (!anuncio || !os) return "";
+    const daOrdem = new RegExp(`\\bOS ${os}\\b`);
+    return anuncio.split(/(?<=\.)\s+/).filter((f) => daOrdem.test(f)).join(" ");
+  }
+
+  function marcar(cartao, saiu, frase) {
     cartao.classList.add("atualizado-fora");
     // A tap whose answer was lost already says, on the card, that the order changed after it
     // (quadro-toque.js reads data-versao-nova): one notice, not two that disagree.
@@ -65,7 +79,7 @@
       aviso.className = "aviso-atualizado";
       cartao.appendChild(aviso);
     }
-    const texto = saiu ? SAIU : MUDOU;
+    const texto = saiu ? `${frase || SAIU} ${SAIU_DEPOIS}` : (frase ? `${frase} ${MUDOU_DEPOIS}` : MUDOU);
     if (aviso.textContent !== texto) aviso.textContent = texto;
   }
 
@@ -267,6 +281,9 @@
     }
     const doServidor = doStream(ctx);
     if (doServidor) previsoesSemAlvo(tasks);
+    const tarefaAnuncio = tasks.find((t) => t.target instanceof Element
+      && t.target.id === "anuncios" && t.fragment);
+    const anuncio = tarefaAnuncio ? tarefaAnuncio.fragment.textContent.trim() : "";
     const novos = new Map(); // id -> <li> of the pushed version
     const ids = new Set();
     for (const t of tasks) {
@@ -317,7 +334,7 @@
       for (let i = tasks.length - 1; i >= 0; i--) {
         if (tasks[i].target === atual) tasks.splice(i, 1); // what would touch the kept card
       }
-      if (!naoMaisNovo && !proprio) marcar(atual, !novo);
+      if (!naoMaisNovo && !proprio) marcar(atual, !novo, frasesDa(atual, anuncio));
     }
     // This page's own change coming back, its answer already shown: said once, not twice.
     if (doServidor && ids.size && !novidade) {
