@@ -305,9 +305,9 @@ def test_acoes_na_pagina_da_ordem_mostram_a_ordem_como_ela_esta(
     # The reason, with who was faster, said once: the summary at the top (it was said again
     # below the fields).
     expect(p.locator("#resumo-erros")).to_contain_text(
-        "Não é possível iniciar diagnóstico: a ordem precisa estar aguardando."
+        re.compile(r"A integração \S+ já iniciou o diagnóstico às \d\d:\d\d\.")
     )
-    expect(p.locator(".detalhe").get_by_text("Não é possível")).to_have_count(0)
+    expect(p.locator(".detalhe").get_by_text("já iniciou o diagnóstico")).to_have_count(0)
     expect(p.locator(".ficha")).to_contain_text("Paula Pereira")  # as it is now
     expect(p.locator(".historico")).to_contain_text("iniciou o diagnóstico")
     expect(p.get_by_role("button", name="Iniciar diagnóstico")).to_have_count(0)

@@ -218,7 +218,7 @@ def test_conflito_nomeia_a_mudanca_que_o_causou_nao_a_ultima(api: Api, pessoas) 
     pessoas["gerente"].post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"})
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
     assert r.status_code == 409
-    assert "A integração teste-servico iniciou o diagnóstico às" in r.text
+    assert "A integração teste-servico já iniciou o diagnóstico às" in r.text
     assert "mudou a prioridade" not in r.text
     # The priority already what was asked: the change that set it is named.
     r = pessoas["gerente"].post(f"/ordens/{fila_id}/prioridade", {"prioridade": "URGENTE"}, True)
@@ -269,19 +269,25 @@ def test_conflito_mostra_mensagem_e_estado_atual(api: Api, pessoas) -> None:
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})  # someone faster
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico", htmx=True)
     assert r.status_code == 409
-    assert "Não é possível iniciar diagnóstico: a ordem precisa estar aguardando." in r.text
     assert 'hx-target="#cartoes-EM_DIAGNOSTICO"' in r.text  # the card as it is now
-    # Who was faster, and when.
-    assert "Paula Pereira iniciou o diagnóstico às" not in r.text  # by the API's sub, not a person
-    assert "A integração teste-servico iniciou o diagnóstico às" in r.text
+    # Who was faster, and when: that alone, not the rule it now breaks first ("Não é possível
+    # iniciar diagnóstico: a ordem precisa estar aguardando. A integração … iniciou …").
+    assert "Paula Pereira já" not in r.text  # by the API's sub, not the mechanic it named
+    assert re.search(
+        r'<p [^>]*class="mensagem"[^>]*>A integração teste-servico já iniciou o diagnóstico às '
+        r"\d\d:\d\d\.</p>",
+        r.text,
+    ), r.text
+    assert "precisa estar aguardando" not in r.text
     # Without JavaScript: back to the board at the card (never a page at the POST's address),
     # the reason in the summary at the top and on the card.
     r = pessoas["mecanico"].passo(fila_id, "iniciar-diagnostico")
     assert r.status_code == 303 and r.headers["Location"] == f"/#cartao-{fila_id}"
     html = pessoas["mecanico"].pagina()
-    assert 'class="resumo-erros"' in html and "a ordem precisa estar aguardando" in html
-    assert "a ordem precisa estar aguardando" in cartao_html(html, fila_id)
-    assert "a ordem precisa estar aguardando" not in pessoas["mecanico"].pagina()  # shown once
+    motivo = "A integração teste-servico já iniciou o diagnóstico às"
+    assert 'class="resumo-erros"' in html and motivo in html
+    assert motivo in cartao_html(html, fila_id)
+    assert motivo not in pessoas["mecanico"].pagina()  # shown once
 
 
 def test_diagnostico_vazio_erro_junto_ao_campo(api: Api, pessoas) -> None:

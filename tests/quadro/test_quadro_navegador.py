@@ -56,8 +56,10 @@ def test_dois_tablets_no_mesmo_cartao_o_perdedor_ve_quem_ganhou(
     retidos[0].continue_()
 
     cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
-    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
-    expect(paula.pagina.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(cartao.locator(".mensagem")).to_contain_text(
+        "Marcos Mecânico já iniciou o diagnóstico às"
+    )
+    expect(paula.pagina.locator("#anuncios")).to_contain_text("já iniciou o diagnóstico às")
     expect(cartao).to_contain_text("Marcos Mecânico")
     # She was still looking at it: the view followed the card with its reason, and no toast
     # said "foi para" as if her tap had moved it.
@@ -193,7 +195,7 @@ def test_resposta_do_toque_sai_do_cartao_depois_de_cinco_minutos(
     assert len(retidos.esperar(marcos.pagina)) == 1
     retidos[0].continue_()
     aviso = cartao.locator(".mensagem")
-    expect(aviso).to_contain_text("A integração servico-os iniciou o diagnóstico às")
+    expect(aviso).to_contain_text("A integração servico-os já iniciou o diagnóstico às")
     marcos.pagina.clock.run_for("04:00")
     expect(aviso).to_have_count(1)  # still there to read
     marcos.pagina.clock.run_for("01:20")
@@ -540,9 +542,9 @@ def test_sem_javascript_erro_depois_sucesso_nunca_405(
     p.locator(f"#cartao-{ocupada}").get_by_role("button", name="Iniciar diagnóstico").click()
     assert p.url.endswith(f"/#cartao-{ocupada}")
     resumo = p.locator("#resumo-erros")
-    expect(resumo).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(resumo).to_contain_text("A integração servico-os já iniciou o diagnóstico às")
     expect(p.locator(f"#cartao-{ocupada} .mensagem")).to_contain_text(
-        "A integração servico-os iniciou o diagnóstico às"
+        "A integração servico-os já iniciou o diagnóstico às"
     )
     # In portrait the card's column is off-screen; the summary at the top is not.
     assert resumo.bounding_box()["y"] < TABLET["height"]

@@ -384,14 +384,18 @@ def test_quem_perde_a_corrida_nunca_recebe_parabens(
     # Her answer is a refusal: the card says who was faster, and so does the toast, which
     # never reads like success.
     cartao = paula.cartao(fila_id, "EM_DIAGNOSTICO")
-    expect(cartao.locator(".mensagem")).to_contain_text("Marcos Mecânico iniciou o diagnóstico às")
+    expect(cartao.locator(".mensagem")).to_contain_text(
+        "Marcos Mecânico já iniciou o diagnóstico às"
+    )
     aviso = p.locator("#toasts .toast")
-    expect(aviso).to_contain_text("Não salvo · OS 9801: Marcos Mecânico iniciou o diagnóstico às")
+    expect(aviso).to_contain_text(
+        "Não salvo · OS 9801: Marcos Mecânico já iniciou o diagnóstico às"
+    )
     texto = aviso.locator(".toast-texto")
     assert texto.evaluate("e => e.scrollWidth <= e.clientWidth"), "cortado"  # one whole line
     expect(aviso).not_to_contain_text("foi para")
     # Said once, by the page's line; the toast only shows it (not a second live region).
-    expect(p.locator("#anuncios")).to_contain_text("Não é possível iniciar diagnóstico")
+    expect(p.locator("#anuncios")).to_contain_text("já iniciou o diagnóstico às")
     assert aviso.get_attribute("role") is None
     assert p.locator("#toasts").get_attribute("aria-live") is None
     assert cobertos_pelo_aviso(p) == []

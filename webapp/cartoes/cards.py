@@ -643,15 +643,23 @@ def quem_fez(
     item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo, acao: Acao | None = None
 ) -> str | None:
     """The change in the way of a refused `acao` in words (domain.causa; any: the last):
-    "Marcos iniciou o diagnóstico às 10:32" (who was faster, and when)."""
+    "Marcos iniciou o diagnóstico às 10:32" (who was faster, and when); "Marcos já iniciou o
+    reparo às 10:32" when it was this very step of the workflow, taken first."""
     entrada = domain.causa(item.get("historico") or [], acao)
-    return None if entrada is None else feito(entrada, nomes, fuso)
+    if entrada is None:
+        return None
+    return feito(entrada, nomes, fuso, ja=acao in domain.PASSOS and entrada.get("acao") == acao)
 
 
-def feito(entrada: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo) -> str:
-    """One history entry in words: who did what, at what time."""
+def feito(
+    entrada: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo, ja: bool = False
+) -> str:
+    """One history entry in words: who did what, at what time (`ja`: "já" before it, the
+    same action someone took first)."""
     quem = labels.autor(entrada.get("por"), nomes)
     acao = labels.ACOES.get(entrada.get("acao"), entrada.get("acao", ""))
+    if ja:
+        acao = f"já {acao}"
     if entrada.get("acao") == Acao.ALTERAR_PRIORIDADE and entrada.get("para"):
         acao += f" para {labels.palavra(entrada['para']).lower()}"  # what it is now, at once
     quando = entrada["em"].astimezone(fuso).strftime("%H:%M")

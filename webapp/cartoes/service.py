@@ -43,7 +43,7 @@ def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
     if entrada is None:
         return None
     nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")])
-    return cards.feito(entrada, nomes, componente(Clock).fuso)
+    return cards.quem_fez(item, nomes, componente(Clock).fuso, acao)
 
 
 def ja_salvo(

@@ -192,7 +192,13 @@ def _recusa(
         feito = quem_fez(item, conflito.acao) if conflito.de_alguem else None
         if feito:
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
-            estado["mensagem"] = f"{estado['mensagem']} {estado['quem_fez']}"
+            # Someone took this very step first: that alone says it ("Marcos já iniciou o
+            # reparo às 10:32."), not the rule of the workflow it now breaks before it.
+            causa = domain.causa(item.get("historico") or [], conflito.acao)
+            mesma = conflito.acao in PASSOS and causa is not None and causa["acao"] == conflito.acao
+            estado["mensagem"] = (
+                estado["quem_fez"] if mesma else f"{estado['mensagem']} {estado['quem_fez']}"
+            )
     if not htmx():
         if status == 403:  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
