@@ -1,9 +1,31 @@
 // The TV shows whole cards only: app.css wraps the cards a column cannot fit whole out of sight
 // (a second, clipped track), and this adds them to that column's "+N" whenever the columns
 // change (a push redraws them; a ticking time can grow a line) and when the screen changes size.
-// The server's own "+N" (data-mais) counts the cards it did not send at all.
+// The server's own "+N" (data-mais) counts the cards it did not send at all. Late cars among
+// all of those are named after it ("+3 ordens · 1 atrasada: PXT7A10"): a late car of low
+// priority sits at the bottom of its column, out of the floor's sight.
 (function () {
   "use strict";
+
+  const NOMEADAS = 3;
+
+  // Late as the card shows it: its time in the stage past red, or its promise passed (the
+  // line painel-relogio.js shows the moment it passes).
+  function atrasado(cartao) {
+    return cartao.classList.contains("alerta-atraso")
+      || !!cartao.querySelector(".painel-atrasada:not([hidden])");
+  }
+
+  function atrasadas(mais, escondidos) {
+    const nomes = escondidos.filter(atrasado).map((c) => c.dataset.nome);
+    const total = nomes.length + Number(mais.dataset.nAtrasadas || 0);
+    if (!total) return "";
+    nomes.push(...(mais.dataset.atrasadas || "").split("|").filter(Boolean));
+    const ditos = nomes.slice(0, NOMEADAS);
+    const palavra = total === 1 ? mais.dataset.atrasadaUma : mais.dataset.atrasadaVarias;
+    const resto = total - ditos.length;
+    return `${total} ${palavra}: ${ditos.join(", ")}${resto > 0 ? ` e mais ${resto}` : ""}`;
+  }
 
   function encaixar(coluna) {
     const lista = coluna.querySelector(".painel-cartoes");
@@ -11,17 +33,27 @@
     if (!lista || !mais) return;
     const cartoes = Array.from(lista.children);
     const esquerda = cartoes.length ? cartoes[0].getBoundingClientRect().left : 0;
-    let fora = 0;
+    const escondidos = [];
     for (const cartao of cartoes) {
       const escondido = cartao.getBoundingClientRect().left > esquerda + 1;
       if (cartao.classList.contains("fora") !== escondido) cartao.classList.toggle("fora", escondido);
-      if (escondido) fora += 1;
+      if (escondido) escondidos.push(cartao);
     }
-    const total = Number(mais.dataset.mais || 0) + fora;
+    const total = Number(mais.dataset.mais || 0) + escondidos.length;
     const palavra = total === 1 ? mais.dataset.uma : mais.dataset.varias;
-    const texto = total ? `+${total} ${palavra}` : "";
+    const base = total ? `+${total} ${palavra}` : "";
+    const tarde = total ? atrasadas(mais, escondidos) : "";
     // Written only when it changes: this runs on the columns' own mutations.
-    if (mais.textContent !== texto) mais.textContent = texto;
+    if (mais.dataset.texto === `${base}|${tarde}`) return;
+    mais.dataset.texto = `${base}|${tarde}`;
+    if (!tarde) {
+      mais.textContent = base;
+      return;
+    }
+    const vermelho = document.createElement("span");
+    vermelho.className = "painel-mais-atrasadas";
+    vermelho.textContent = tarde;
+    mais.replaceChildren(`${base} · `, vermelho);
   }
 
   let pedido = 0;
@@ -35,8 +67,10 @@
 
   const colunas = document.getElementById("painel-colunas");
   if (colunas) {
+    // Attributes too: a card turns late by its class or a line shown (painel-relogio.js).
     new MutationObserver(encaixarTodas).observe(colunas, {
       childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ["class", "hidden"],
     });
   }
   window.addEventListener("resize", encaixarTodas);

@@ -222,7 +222,10 @@ def test_destaque_mesmo_fora_das_que_cabem(make_app, api, segredo):
     adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
     adicionar(tv, 4701, minutos_atras=500, prioridade="BAIXA", placa="BAI0A01")
     html = tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
-    assert "BAI0A01" not in coluna(html, "AGUARDANDO")  # not among the cards that fit...
+    cartoes = re.findall(r'<li id="painel-cartao-.*?</li>', coluna(html, "AGUARDANDO"), re.S)
+    assert "BAI0A01" not in "".join(cartoes)  # not among the cards that fit...
+    # ... named below them all the same: it is late (500 min of a low priority's wait).
+    assert 'data-atrasadas="BAI0A01" data-n-atrasadas="1"' in coluna(html, "AGUARDANDO")
     assert "BAI0A01" in re.search(r'<p id="painel-destaque".*?</p>', html, re.S).group(0)
 
 

@@ -114,7 +114,8 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     assert diagnostico["vistos"] == 5 and diagnostico["mais"] == "", diagnostico
     # The long cards: fewer of them, each whole, and "+N" counts all the others.
     assert 1 <= aguardando["vistos"] < aguardando["total"] == 5, aguardando
-    assert aguardando["mais"] == f"+{7 - aguardando['vistos']} ordens", aguardando
+    # (Then the late among them: test_tv_nomeia_as_atrasadas_que_nao_mostra.)
+    assert _mais(aguardando) == f"+{7 - aguardando['vistos']} ordens", aguardando
     assert aguardando["ids"] == [f"painel-cartao-{i}" for i in _ids(app, 9100, aguardando)]
     for coluna in colunas.values():
         assert coluna["cortados"] == [], coluna
@@ -154,8 +155,8 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     )
     depois = _colunas(tv)
     assert depois["AGUARDANDO"]["ids"][0] == aguardando["ids"][1]
-    assert depois["AGUARDANDO"]["mais"] == f"+{6 - depois['AGUARDANDO']['vistos']} ordens"
-    assert depois["EM_DIAGNOSTICO"]["mais"] == f"+{6 - depois['EM_DIAGNOSTICO']['vistos']} ordens"
+    assert _mais(depois["AGUARDANDO"]) == f"+{6 - depois['AGUARDANDO']['vistos']} ordens"
+    assert _mais(depois["EM_DIAGNOSTICO"]) == f"+{6 - depois['EM_DIAGNOSTICO']['vistos']} ordens"
     for coluna in depois.values():
         assert coluna["cortados"] == [], coluna
 
@@ -163,10 +164,53 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     tv.set_viewport_size({"width": 1366, "height": 768})
     menor = _colunas(tv)
     for status, total in (("AGUARDANDO", 6), ("EM_DIAGNOSTICO", 6)):
-        assert menor[status]["mais"] == f"+{total - menor[status]['vistos']} ordens", menor
+        assert _mais(menor[status]) == f"+{total - menor[status]['vistos']} ordens", menor
     for coluna in menor.values():
         assert coluna["cortados"] == [], coluna
     assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    assert tela.erros == [], tela.erros
+
+
+def _mais(coluna: dict) -> str:
+    """A column's "+N ordens", without the late orders it names after it."""
+    return coluna["mais"].split(" · ")[0]
+
+
+def test_tv_nomeia_as_atrasadas_que_nao_mostra(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A late car of low priority sits below the TV's window (the board's order), counted in
+    "+N" only: the floor could not see which car was late. The "+N" line names the late ones
+    it stands for, in red: those that do not fit the screen, then those the server did not
+    send (tests/painel/test_painel.py: its data)."""
+    promessa = agora() - timedelta(hours=1)
+    for n in range(5):  # the five the TV is sent (long: not all fit), the last one late
+        extras = {"previsao_entrega": promessa} if n == 4 else {}
+        _adicionar(app, 9700 + n, 5 - n, "URGENTE", placa=f"URG{n}A00", veiculo=LONGO, **extras)
+    _adicionar(app, 9710, 3, placa="NRM0A00")
+    _adicionar(app, 9720, 2, "BAIXA", placa="LAT0B00", previsao_entrega=promessa)
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tela = abrir(TV)
+    tv = tela.pagina
+    tv.goto(f"/painel?token={token}")
+    tv.wait_for_function("document.fonts.status === 'loaded'")
+    aguardando = _colunas(tv)["AGUARDANDO"]
+    assert aguardando["vistos"] < 5, aguardando
+    fora = 7 - aguardando["vistos"]
+    assert aguardando["mais"] == f"+{fora} ordens · 2 atrasadas: URG4A00, LAT0B00", aguardando
+    expect(tv.locator("#painel-mais-AGUARDANDO .painel-mais-atrasadas")).to_have_css(
+        "color", "rgb(255, 92, 92)"
+    )
+    ARTEFATOS.mkdir(exist_ok=True)
+    tv.screenshot(path=ARTEFATOS / "painel-tv-atrasadas-fora.png")
+    # A push (the low priority's promise moved ahead): no longer named.
+    item = componente(Mongo, app).db.fila_execucao.find_one({"ordem_servico_id": 9720})
+    componente(FilaService, app).alterar_promessa(
+        item["_id"], agora() + timedelta(hours=5), GERENTE
+    )
+    expect(tv.locator("#painel-mais-AGUARDANDO")).to_have_text(
+        f"+{fora} ordens · 1 atrasada: URG4A00", timeout=PRAZO_TV
+    )
     assert tela.erros == [], tela.erros
 
 

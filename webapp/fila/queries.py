@@ -603,6 +603,25 @@ class FilaQueries:
         """How many open orders are late now: the board header's count, one query."""
         return self.fila.count_documents(filtro_atrasadas(agora, limites))
 
+    def atrasadas_fora(
+        self,
+        status: Status,
+        agora: datetime,
+        limites: Mapping[Prioridade, tuple[int, int]],
+        mostrados: list[ObjectId],
+        limite: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The late orders of an open column but those `mostrados` (the TV's first cards): the
+        first `limite` in the queue's order (plate and number only) and how many there are. A
+        late car of low priority sits below the TV's window, where the floor cannot see it."""
+        consulta = {"$and": [filtro_atrasadas(agora, limites), {"status": status}]}
+        consulta["_id"] = {"$nin": mostrados}
+        quantas = self.fila.count_documents(consulta)
+        if not quantas:
+            return [], 0
+        campos = {"placa": 1, "ordem_servico_id": 1}
+        return list(self.fila.find(consulta, campos).sort(ORDEM_FILA).limit(limite)), quantas
+
     # --- what the forecast reads (fila_por_status; finalizadas_em_ordem) -----------------------
 
     def abertas_para_previsao(self) -> list[dict[str, Any]]:

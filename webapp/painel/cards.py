@@ -6,7 +6,7 @@ Each column shows its most urgent cards that fit on a 1920x1080 screen and "+N" 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..cartoes import cards as quadro
@@ -46,14 +46,32 @@ class CartaoTV:
     prometida: str | None = None
     prometida_ms: int | None = None
 
+    @property
+    def nome(self) -> str:
+        return nome_curto(self.placa, self.ordem_servico_id)
+
+
+# How many late orders the TV names below a column's cards, of those it did not send.
+ATRASADAS_NOMEADAS = 3
+
 
 @dataclass
 class ColunaTV(Coluna[CartaoTV]):
-    """A column on the TV: its most urgent cards, and "+N" for the rest."""
+    """A column on the TV: its most urgent cards, and "+N" for the rest, naming the late ones
+    among them ("+2 ordens · atrasada: PXT7A10": below the window, the floor would not see
+    them)."""
+
+    atrasadas_fora: list[str] = field(default_factory=list)  # plates (or "OS 1003")
+    n_atrasadas_fora: int = 0
 
     @property
     def mais(self) -> int:
         return max(0, self.contagem - len(self.cartoes))
+
+
+def nome_curto(placa: str | None, ordem_servico_id: int) -> str:
+    """An order as a list of them names it: its plate, or its OS number."""
+    return placa or f"OS {ordem_servico_id}"
 
 
 @dataclass

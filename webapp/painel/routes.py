@@ -26,6 +26,7 @@ from ..configuracoes.repository import ConfiguracoesRepository
 from ..fila.domain import Status
 from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
+from ..fila.stages import limites_alerta
 from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.queries import Estado
 from ..settings import Settings
@@ -80,8 +81,28 @@ def montar(status: frozenset[Status] | None = None) -> Painel:
         )
         for status, itens in por_status.items()
     ]
+    _atrasadas_fora(colunas, por_status)
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
     return Painel(colunas, destaque, em_servico(), ctx.previsoes.estado, contar_atrasadas())
+
+
+def _atrasadas_fora(
+    colunas: list[ColunaTV], por_status: dict[Status, list[dict[str, Any]]]
+) -> None:
+    """The late orders each open column has beyond the cards sent (two small reads, only for a
+    column with more cards than the TV shows)."""
+    limites = limites_alerta(componente(Settings).alerta_etapa)
+    q, momento = componente(FilaQueries), agora()
+    for coluna in colunas:
+        if coluna.status == Status.FINALIZADA or not coluna.mais:
+            continue
+        mostrados = [i["_id"] for i in por_status[coluna.status]]
+        itens, coluna.n_atrasadas_fora = q.atrasadas_fora(
+            coluna.status, momento, limites, mostrados, cards.ATRASADAS_NOMEADAS
+        )
+        coluna.atrasadas_fora = [
+            cards.nome_curto(i.get("placa"), i["ordem_servico_id"]) for i in itens
+        ]
 
 
 def colunas_movidas(lote: list[broker.Evento]) -> frozenset[Status] | None:
