@@ -672,7 +672,7 @@ def test_filtros_minhas_ordens_e_busca(api: Api, pessoas) -> None:
     html = mecanico.pagina("/?q=601")
     assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
     # No regex injection, no error: simply nothing found, and the board says so.
-    assert "Nenhuma ordem encontrada para “.*”." in mecanico.pagina("/?q=.*")
+    assert "Nenhuma ordem encontrada no quadro para “.*”" in mecanico.pagina("/?q=.*")
 
 
 def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> None:
@@ -712,6 +712,33 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     assert "AGUARDANDO" not in detalhe.split("<h2>Histórico</h2>")[1]  # words, not codes
     assert "Tempo total" in detalhe
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
+
+
+def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
+    api: Api, pessoas, app: Flask
+) -> None:
+    """The board shows the open orders and today's finished: a search for an OS finished
+    before today said "Nenhuma ordem encontrada", as if it never existed. It says when it
+    finished and links to its page; a plate or a number nobody has points to the history."""
+    antiga = api.criar(703, placa="ONT4M00")["fila_id"]
+    api.levar_ate(antiga, "finalizar-reparo")
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 703}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=2)}}
+    )
+    mecanico = pessoas["mecanico"]
+    pagina = html.unescape(mecanico.pagina("/?q=703"))
+    assert re.search(r"a OS 703 foi finalizada em \d\d/\d\d \d\d:\d\d\. ", pagina), pagina
+    assert f'<a href="/ordens/{antiga}">Ver a ordem</a>' in pagina
+    for busca in ("ONT4M00", "704"):
+        pagina = html.unescape(mecanico.pagina(f"/?q={busca}"))
+        assert f"Nenhuma ordem encontrada no quadro para “{busca}”" in pagina
+        assert 'estão no <a href="/historico">Histórico</a>' in pagina
+    # Imported history: said so, with no page to go to.
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 703}, {"$set": {"importada": True}}
+    )
+    pagina = html.unescape(mecanico.pagina("/?q=703"))
+    assert "(histórico importado, sem página no quadro)" in pagina and "Ver a ordem" not in pagina
 
 
 def test_pagina_da_ordem_diz_onde_cada_espera_acabou(api: Api, pessoas, app: Flask) -> None:

@@ -161,6 +161,18 @@ def _limiares_json() -> str:
     return json.dumps({p.value: limiares_s(p, limites) for p in Prioridade})
 
 
+def _finalizada_antes(filtros: Filtros, colunas: list[Any]) -> dict[str, Any] | None:
+    """A search for an OS number the board does not show (it shows the open orders and
+    today's finished ones): that order when it finished before today, so the page can say
+    when and link to it (imported history too, without a page). One read by the unique
+    index, only then; a plate is looked for on the board alone (no index holds it)."""
+    q = filtros.q or ""
+    if any(col.cartoes for col in colunas) or not (q.isascii() and q.isdigit() and len(q) <= 18):
+        return None
+    item = componente(FilaQueries).obter_por_os(int(q))
+    return item if item is not None and item["status"] == Status.FINALIZADA else None
+
+
 def pagina_quadro(
     filtros: Filtros,
     estados: dict[str, dict[str, Any]] | None = None,
@@ -173,6 +185,7 @@ def pagina_quadro(
     return render_template(
         "quadro/index.html",
         colunas=colunas,
+        finalizada_antes=_finalizada_antes(filtros, colunas),
         coluna_feita=next(
             (col for col in colunas for c in col.cartoes if c.fila_id == feito), None
         ),
