@@ -378,3 +378,26 @@ def test_remover_pelo_teclado_deixa_o_foco_no_cartao_ao_lado(
     expect(depois).to_be_focused()
     expect(depois).to_be_in_viewport(ratio=0.9)  # where the keyboard is, in view
     assert gerente.erros == [], gerente.erros
+
+
+def test_confirmacao_da_entrega_no_passado_fica_logo_abaixo_do_campo(usuarios_demo, abrir) -> None:
+    """A promise already past asks for a confirmation "logo abaixo": the box came at the
+    grid's end, beside "Reclamação do cliente", far from the date it confirms."""
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    p.get_by_text("Adicionar OS", exact=True).click()
+    p.get_by_label("Número da OS").fill("5402")
+    p.get_by_label("Entrega prometida").fill("2020-01-02T10:00")
+    p.get_by_role("button", name="Adicionar à fila").click()
+    caixa = p.get_by_label("Sim, a entrega prometida é mesmo no passado")
+    expect(caixa).to_be_visible()
+    campo = p.get_by_label("Entrega prometida", exact=True).bounding_box()
+    marcar = caixa.bounding_box()
+    p.screenshot(path=ARTEFATOS / "nova-ordem-entrega-no-passado.png")
+    assert abs(marcar["x"] - campo["x"]) < 8, (campo, marcar)  # the same column
+    # Under it, its message between them (it came a whole row lower, at the grid's end).
+    assert 0 <= marcar["y"] - (campo["y"] + campo["height"]) < 200, (campo, marcar)
+    caixa.check()
+    p.get_by_role("button", name="Adicionar à fila").click()
+    expect(p.locator("li.cartao", has_text="OS 5402")).to_be_visible()
+    assert gerente.erros == [e for e in gerente.erros if "400" in e], gerente.erros

@@ -122,8 +122,8 @@ class NovaOrdemForm(Formulario):
             return True
         self.previsao_entrega.errors = [
             *self.previsao_entrega.errors,
-            f"Esta entrega prometida ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data, ou "
-            "marque a confirmação abaixo para salvar assim.",
+            f"Esta entrega prometida ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data ou "
+            "marque a confirmação logo abaixo.",
         ]
         self.precisa_confirmar = True
         return False
