@@ -4,6 +4,7 @@ sessions end at once), reactivate, reset, the record (who, when, from where), th
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Callable
@@ -147,6 +148,15 @@ def test_adicionar_diz_todos_os_erros_de_uma_vez(app: Flask, gerente: FlaskClien
     for campo, mensagem in (("nome", "Informe o nome."), ("login", "Usuário inválido")):
         junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
         assert junto and mensagem in junto[1], (campo, r.text)
+    # Both unique values taken: both said (the number's came only on the next submit).
+    r = adicionar(gerente, login="gerente", funcionario_id="101")
+    assert r.status_code == 400
+    for campo, mensagem in (
+        ("login", "Já existe o usuário “gerente”."),
+        ("funcionario_id", "O funcionário 101 já tem um usuário."),
+    ):
+        junto = re.search(rf'<p class="erro-campo" id="erro-{campo}">([^<]*)</p>', r.text)
+        assert junto and mensagem in html.unescape(junto[1]), (campo, r.text)
 
 
 def test_nenhum_campo_corta_o_que_se_cola(app: Flask, gerente: FlaskClient, api) -> None:

@@ -102,6 +102,10 @@ class UsuarioInvalido(ValueError):
     def __init__(self, mensagem: str, campo: str | None = None) -> None:
         super().__init__(mensagem)
         self.campo = campo
+        self.tambem: UsuarioInvalido | None = None  # another field refused at once
+
+    def todos(self) -> list[UsuarioInvalido]:
+        return [self] if self.tambem is None else [self, self.tambem]
 
 
 def nao_encontrado(login: str) -> str:

@@ -217,7 +217,17 @@ class PessoasRepository:
         try:
             self._transacao(inserir)
         except DuplicateKeyError as erro:
-            raise _duplicado(erro, login, funcionario_id) from None
+            recusa = _duplicado(erro, login, funcionario_id)
+            # The index names one key; the number may be taken too: said at once, not at the
+            # next try (read only to explain a write already refused).
+            numero = {"funcionario_id": funcionario_id}
+            if (
+                recusa.campo == "login"
+                and funcionario_id is not None
+                and (self.usuarios.count_documents(numero, limit=1))
+            ):
+                recusa.tambem = _numero_com_usuario(funcionario_id)
+            raise recusa from None
         return Usuario(documento)
 
     def editar(
@@ -422,9 +432,11 @@ def _editado(
     return depois
 
 
+def _numero_com_usuario(funcionario_id: int | None) -> UsuarioInvalido:
+    return UsuarioInvalido(f"O funcionário {funcionario_id} já tem um usuário.", "funcionario_id")
+
+
 def _duplicado(erro: DuplicateKeyError, login: str, funcionario_id: int | None) -> UsuarioInvalido:
     if "funcionario_id" in (erro.details or {}).get("keyPattern", {}):
-        return UsuarioInvalido(
-            f"O funcionário {funcionario_id} já tem um usuário.", "funcionario_id"
-        )
+        return _numero_com_usuario(funcionario_id)
     return UsuarioInvalido(f"Já existe o usuário “{login}”.", "login")

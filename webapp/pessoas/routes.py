@@ -40,9 +40,11 @@ COM_SENHA_PROPRIA = {"quadro", "configuracoes", "pessoas", "indicadores"}
 
 
 def marcar(form: Any, erro: UsuarioInvalido, padrao: str) -> None:
-    """The refusal beside the field it is about (or `padrao`), as the form's own errors."""
-    campo = getattr(form, erro.campo or padrao, None) or getattr(form, padrao)
-    campo.errors = [*campo.errors, str(erro)]
+    """The refusal beside the field it is about (or `padrao`), as the form's own errors; each
+    field refused at once beside its own."""
+    for recusa in erro.todos():
+        campo = getattr(form, recusa.campo or padrao, None) or getattr(form, padrao)
+        campo.errors = [*campo.errors, str(recusa)]
 
 
 def servico() -> PessoasService:
