@@ -9,6 +9,7 @@
     const horas = Math.floor(minutos / 60);
     minutos %= 60;
     if (horas < 24) return `${horas} h ${String(minutos).padStart(2, "0")} min`;
-    return `${Math.floor(horas / 24)} d ${horas % 24} h`;
+    const dias = Math.floor(horas / 24);
+    return horas % 24 ? `${dias} d ${horas % 24} h` : `${dias} d`; // "2 d", not "2 d 0 h"
   };
 })();

@@ -61,11 +61,14 @@
     "não, você vê por quê, e o que escreveu fica para copiar.";
 
   // The sentences of a push's announcement that name this card's order ("… a OS 3001 …").
+  // A sentence ends at a period after two or more letters, before a capital: an initial in a
+  // name ("Ana M. Costa removeu …") is no end, nor "Jr." before a verb.
+  const FIM_DE_FRASE = /(?<=\S\S\.)\s+(?=\p{Lu})/u;
   function frasesDa(cartao, anuncio) {
     const os = cartao.dataset.os;
     if (!anuncio || !os) return "";
     const daOrdem = new RegExp(`\\bOS ${os}\\b`);
-    return anuncio.split(/(?<=\.)\s+/).filter((f) => daOrdem.test(f)).join(" ");
+    return anuncio.split(FIM_DE_FRASE).filter((f) => daOrdem.test(f)).join(" ");
   }
 
   function marcar(cartao, saiu, frase) {
@@ -79,6 +82,11 @@
       aviso.className = "aviso-atualizado";
       cartao.appendChild(aviso);
     }
+    // A later push that says nothing of this order (a redraw of the columns after the change
+    // it did say) keeps the words of the one that did.
+    if (!frase && aviso.dataset.frase && aviso.dataset.saiu === String(saiu)) return;
+    aviso.dataset.frase = frase ? "1" : "";
+    aviso.dataset.saiu = String(saiu);
     const texto = saiu ? `${frase || SAIU} ${SAIU_DEPOIS}` : (frase ? `${frase} ${MUDOU_DEPOIS}` : MUDOU);
     if (aviso.textContent !== texto) aviso.textContent = texto;
   }

@@ -24,7 +24,9 @@ from tests.navegador import (
 from webapp.components import componente
 from webapp.configuracoes.queries import ConfiguracoesQueries
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.mongo import Mongo
 from webapp.pessoas.queries import PessoasQueries
+from webapp.previsao.repository import ESTADO, PREVISOES
 from webapp.sessao.repository import SessoesRepository
 from webapp.settings import Settings
 
@@ -240,7 +242,7 @@ def _desiste_e_ve_a_mudanca(mecanico: Pessoa, fila_id: str) -> None:
 
 
 def test_ordem_removida_enquanto_o_mecanico_escreve_diz_que_saiu(
-    live_server: str, settings: Settings, usuarios_demo, abrir
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     """The manager removes the order its mechanic is writing the diagnosis of: the kept card
     says it left this board (not "updated by someone else", as if the text had a future
@@ -250,13 +252,23 @@ def test_ordem_removida_enquanto_o_mecanico_escreve_diz_que_saiu(
     mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
     _digitando_quando_outro_muda(api, mecanico, fila_id)
     cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
-    # Who did what, on the card she looks at (the page's line may be out of view).
-    expect(cartao.locator(".aviso-atualizado")).to_have_text(
-        re.compile(
-            r"^A integração \S+ mudou a prioridade da OS 9481( \([^)]*\))? para urgente\. "
-            r"A versão nova aparece quando você terminar\.$"
-        )
+    # Who did what, on the card she looks at (the page's line may be out of view); kept
+    # through the pushes that follow and say nothing of it (the columns redrawn after a
+    # priority's change turned it back into "Atualizado por outra pessoa" within a second).
+    especifico = re.compile(
+        r"^A integração \S+ mudou a prioridade da OS 9481( \([^)]*\))? para urgente\. "
+        r"A versão nova aparece quando você terminar\.$"
     )
+    expect(cartao.locator(".aviso-atualizado")).to_have_text(especifico)
+    # The whole board redrawn (the forecast's summary changed its reason, as a recompute
+    # after a priority's change does): its push says nothing of this order.
+    componente(Mongo, app).db[PREVISOES].update_one(
+        {"_id": ESTADO}, {"$set": {"motivo": "sem histórico suficiente"}}, upsert=True
+    )
+    expect(mecanico.pagina.locator("body")).to_contain_text(
+        "Previsão: sem histórico suficiente", timeout=PRAZO_TV
+    )  # the redraw came
+    expect(cartao.locator(".aviso-atualizado")).to_have_text(especifico, timeout=100)
     removida = requests.delete(f"{live_server}/fila-execucao/{fila_id}", headers=api.headers)
     assert removida.status_code == 204, removida.text
     aviso = cartao.locator(".aviso-atualizado")

@@ -68,7 +68,7 @@ def duracao(segundos: float) -> str:
     if horas < 24:
         return f"{horas} h {minutos:02d} min"
     dias, horas = divmod(horas, 24)
-    return f"{dias} d {horas} h"
+    return f"{dias} d {horas} h" if horas else f"{dias} d"  # "2 d", not "2 d 0 h"
 
 
 class Clock:

@@ -152,3 +152,22 @@ def test_um_dia_de_outro_ano_diz_o_ano() -> None:
     assert cards.hora_ou_dia(datetime(2099, 12, 31, 23, 59, tzinfo=FUSO), ctx) == "31/12/2099 23:59"
     assert cards.hora_ou_dia(datetime(2020, 1, 1, 10, 0, tzinfo=FUSO), ctx) == "01/01/2020 10:00"
     assert cards.hora_ou_dia(AGORA, ctx) == f"{AGORA.astimezone(FUSO):%H:%M}"  # today: the time
+
+
+def test_previsao_com_p80_noutro_dia_diz_o_dia_dos_dois() -> None:
+    """ "8 em 10 até 08/12 06:50; metade até ~20:20": repeated to a customer, the 20:20 went
+    on the 8th too. When the p80 has its day, the p50 says its own; both today, times only.
+    The chance is never "100 %" (a few hundred runs, not a certainty), nor "0 %"."""
+    agora_ = datetime(2026, 12, 7, 20, 0, tzinfo=FUSO)
+    ctx = cards.Contexto(agora_.astimezone(UTC), FUSO)
+    amanha = {"p50": agora_ + timedelta(minutes=20), "p80": agora_ + timedelta(hours=11)}
+    previsao = cards.previsao_do_cartao(amanha, ctx)
+    assert (previsao.pronto, previsao.ate) == ("07/12 20:20", "08/12 07:00")
+    hoje = {"p50": agora_ + timedelta(minutes=20), "p80": agora_ + timedelta(hours=1)}
+    previsao = cards.previsao_do_cartao(hoje, ctx)
+    assert (previsao.pronto, previsao.ate) == ("20:20", "21:00")
+    chances = {0.0: "menos de 1", 0.004: "menos de 1", 0.5: "50", 0.994: "99", 0.996: "mais de 99"}
+    for chance, dita in chances.items():
+        assert (
+            cards.previsao_do_cartao({**hoje, "chance_atraso": chance}, ctx).chance_numero == dita
+        )

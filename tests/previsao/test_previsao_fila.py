@@ -345,7 +345,7 @@ def test_quem_nao_e_mecanico_em_servico_termina_o_carro_e_nao_pega_outro(cal, hi
     assert all(b[i] >= a[i] for i in range(2, 8))  # the others: one mechanic fewer
     assert sum(b[i] - a[i] for i in range(2, 8)) > 6 * HORA
     sozinha = prever(cal, hist, ordens, [], AGORA, SEM_CHEGADAS, fora=[99])
-    assert (sozinha.motivo, sozinha.previsoes) == ("nenhum mecânico em serviço", ())
+    assert (sozinha.motivo, sozinha.previsoes) == ("nenhum mecânico ativo", ())
 
 
 def test_horario_que_nao_e_o_da_oficina_nao_inventa_horarios(cal, hist) -> None:

@@ -196,7 +196,7 @@ def test_abertas_vazias_e_sem_mecanicos() -> None:
     vazio = prever(cal, hist, Abertas.de_registros([]), [7], AGORA)
     assert vazio.motivo is None and vazio.previsoes == () and vazio.base_ordens == 200
     sem = prever(cal, hist, abertas(aberta(1, 2, (AGORA,))), [], AGORA)
-    assert sem.motivo == "nenhum mecânico em serviço" and sem.previsoes == ()
+    assert sem.motivo == "nenhum mecânico ativo" and sem.previsoes == ()
 
 
 def test_quem_tem_ordem_em_servico_esta_em_servico() -> None:

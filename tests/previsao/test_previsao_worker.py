@@ -196,7 +196,7 @@ def test_mecanico_desativado_acorda_o_recalculo(make_app: Callable[..., Flask]) 
     pessoas.definir_ativo("mecanico2", False, gerente)
     _esperar(lambda: queries.estado().mecanicos == 1, prazo=6)
     pessoas.definir_ativo("mecanico", False, gerente)
-    _esperar(lambda: queries.estado().motivo == "nenhum mecânico em serviço", prazo=6)
+    _esperar(lambda: queries.estado().motivo == "nenhum mecânico ativo", prazo=6)
     assert componente(Mongo, app).db.previsoes.count_documents({"_id": {"$ne": ESTADO}}) == 0
     pessoas.definir_ativo("mecanico", True, gerente)
     _esperar(lambda: _previsao_de(app, 1001) is not None, prazo=6)

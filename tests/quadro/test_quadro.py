@@ -247,14 +247,24 @@ def test_dois_gerentes_na_mesma_ordem_o_segundo_nao_desfaz_o_primeiro(api: Api, 
     assert gerente.post(rota, {"prioridade": "BAIXA", "visto": "URGENTE"}, True).status_code == 200
     assert gerente.post(rota, {"prioridade": "ALTA"}, True).status_code == 200  # nothing seen
     assert gerente.post(rota, {"prioridade": "ALTA", "visto": "XX"}, True).status_code == 400
+    # The value the card shows chosen again: refused as a change to nothing (the condition on
+    # the card's value replaced the one on the new value: "de alta para alta" was recorded).
+    entradas = len(api.get(f"/fila-execucao/{fila_id}").json["historico"])
+    r = gerente.post(rota, {"prioridade": "ALTA", "visto": "ALTA"}, True)
+    assert r.status_code == 409 and "a prioridade já é esta" in r.text
+    assert len(api.get(f"/fila-execucao/{fila_id}").json["historico"]) == entradas
 
     rota = f"/ordens/{fila_id}/atribuir"
     sem_ninguem = {"mecanico_responsavel_id": "101", "visto": "0"}
     assert gerente.post(rota, sem_ninguem, True).status_code == 200
     r = gerente.post(rota, {"mecanico_responsavel_id": "102", "visto": "0"}, True)
     assert r.status_code == 409, r.text
-    assert "Gabriela Gerente atribuiu o mecânico às" in html.unescape(r.text)
+    texto = html.unescape(r.text)
+    assert "outra pessoa o mudou depois que a tela o mostrou" in texto  # "o mecânico"
+    assert "Gabriela Gerente atribuiu a ordem a Marcos Mecânico às" in texto  # who has it
     assert api.get(f"/fila-execucao/{fila_id}").json["mecanico_responsavel_id"] == 101
+    r = gerente.post(rota, {"mecanico_responsavel_id": "101", "visto": "101"}, True)
+    assert r.status_code == 409 and "este mecânico já é o responsável" in html.unescape(r.text)
     # A mechanic who began it meanwhile is named the same way, and keeps it.
     api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 102})
     r = gerente.post(rota, {"mecanico_responsavel_id": "101", "visto": "101"}, True)

@@ -890,6 +890,7 @@ def test_o_tempo_tiquetaqueado_no_navegador_e_dito_como_o_servidor_diria(
                 10 * 365 * 86_400]  # fmt: skip
     no_navegador = pagina.evaluate("(s) => s.map((x) => window.oficinaDuracao(x))", segundos)
     assert no_navegador == [duracao(s) for s in segundos]
+    assert no_navegador[8] == "1 d" and no_navegador[9] == "1 d 1 h"  # never "1 d 0 h"
 
 
 def test_cartoes_de_mostrar_mais_ficam_depois_do_proprio_toque(

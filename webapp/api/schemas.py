@@ -213,7 +213,7 @@ class PrevisaoConclusao(BaseModel):
 
     p50: Instante | None = Field(
         description="Metade das simulações termina até este instante (UTC); null (com p80) sem "
-        "histórico suficiente, sem mecânico em serviço, com o histórico fora do horário de "
+        "histórico suficiente, sem mecânico ativo, com o histórico fora do horário de "
         "funcionamento configurado ou com o cálculo parado"
     )
     p80: Instante | None = Field(

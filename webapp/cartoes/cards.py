@@ -129,9 +129,12 @@ class PrevisaoCartao:
 
     @property
     def chance_numero(self) -> str:
-        """The chance's number before its " %": "22", or "menos de 1" (never "0 %": no run,
-        or a handful, missed it)."""
-        return str(self.chance_pct) if self.chance_pct else "menos de 1"
+        """The chance's number before its " %": "22", "menos de 1" (never "0 %": no run, or a
+        handful, missed it) or "mais de 99"."""
+        if not self.chance_pct:
+            return "menos de 1"
+        # Nor "100 %": a few hundred simulated runs, not a certainty.
+        return "mais de 99" if self.chance_pct >= 100 else str(self.chance_pct)
 
     @property
     def prometer(self) -> str:
@@ -163,7 +166,11 @@ def previsao_do_cartao(
     return PrevisaoCartao(
         p50=p50,
         p80=p80,
-        pronto=hora_ou_dia(p50, ctx),
+        # Both with their day when the p80 has one: "até 08/12 06:50; metade até ~20:20",
+        # repeated to a customer, put the 20:20 on the 8th too.
+        pronto=dia_e_hora(p50, ctx.fuso, ctx.hoje)
+        if p80.date() != ctx.hoje
+        else hora_ou_dia(p50, ctx),
         ate=hora_ou_dia(p80, ctx),
         em_risco=em_risco,
         atraso=duracao((p80 - guardada).total_seconds()) if em_risco else None,
@@ -640,7 +647,11 @@ def quantas_finalizadas(n: int, maximo: int) -> str:
 
 
 def quem_fez(
-    item: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo, acao: Acao | None = None
+    item: Mapping[str, Any],
+    nomes: Mapping[str, str],
+    fuso: tzinfo,
+    acao: Acao | None = None,
+    mecanicos: Mapping[int, str] | None = None,
 ) -> str | None:
     """The change in the way of a refused `acao` in words (domain.causa; any: the last):
     "Marcos iniciou o diagnóstico às 10:32" (who was faster, and when); "Marcos já iniciou o
@@ -648,19 +659,28 @@ def quem_fez(
     entrada = domain.causa(item.get("historico") or [], acao)
     if entrada is None:
         return None
-    return feito(entrada, nomes, fuso, ja=acao in domain.PASSOS and entrada.get("acao") == acao)
+    ja = acao in domain.PASSOS and entrada.get("acao") == acao
+    return feito(entrada, nomes, fuso, ja=ja, mecanicos=mecanicos)
 
 
 def feito(
-    entrada: Mapping[str, Any], nomes: Mapping[str, str], fuso: tzinfo, ja: bool = False
+    entrada: Mapping[str, Any],
+    nomes: Mapping[str, str],
+    fuso: tzinfo,
+    ja: bool = False,
+    mecanicos: Mapping[int, str] | None = None,
 ) -> str:
     """One history entry in words: who did what, at what time (`ja`: "já" before it, the
-    same action someone took first)."""
+    same action someone took first). A priority or a mechanic set says which, so a refusal
+    shows at once what the order has now (`mecanicos`: funcionario_id -> name)."""
     quem = labels.autor(entrada.get("por"), nomes)
     acao = labels.ACOES.get(entrada.get("acao"), entrada.get("acao", ""))
     if ja:
         acao = f"já {acao}"
-    if entrada.get("acao") == Acao.ALTERAR_PRIORIDADE and entrada.get("para"):
-        acao += f" para {labels.palavra(entrada['para']).lower()}"  # what it is now, at once
+    para = entrada.get("para")
+    if entrada.get("acao") == Acao.ALTERAR_PRIORIDADE and para:
+        acao += f" para {labels.palavra(para).lower()}"
+    elif entrada.get("acao") == Acao.ATRIBUIR and isinstance(para, int) and mecanicos is not None:
+        acao = labels.ATRIBUIU_A.format(para=labels.mecanico(para, mecanicos))
     quando = entrada["em"].astimezone(fuso).strftime("%H:%M")
     return f"{quem} {acao} às {quando}"

@@ -42,8 +42,12 @@ def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
     entrada = domain.causa(item.get("historico") or [], acao)
     if entrada is None:
         return None
-    nomes = componente(PessoasQueries).nomes_por_login([entrada.get("por")])
-    return cards.quem_fez(item, nomes, componente(Clock).fuso, acao)
+    pessoas = componente(PessoasQueries)
+    nomes = pessoas.nomes_por_login([entrada.get("por")])
+    mecanicos = None
+    if entrada.get("acao") == Acao.ATRIBUIR:  # who has it now, by name
+        mecanicos = pessoas.nomes_por_funcionario([entrada.get("para")])
+    return cards.quem_fez(item, nomes, componente(Clock).fuso, acao, mecanicos)
 
 
 def ja_salvo(

@@ -623,12 +623,17 @@ class Visto:
     valor: Any
 
 
+# A field changed since the screen showed it, in the words of its gender.
+MUDOU_DESDE_A_TELA = {
+    "prioridade": "outra pessoa a mudou depois que a tela a mostrou; confira e escolha de novo",
+    "mecanico_responsavel_id": "outra pessoa o mudou depois que a tela o mostrou; confira e "
+    "escolha de novo",
+}
+
+
 def ainda_como_visto(campo: str, visto: Visto) -> Requisito:
-    return Requisito(
-        campo,
-        VAZIO if visto.valor is None else visto.valor,
-        "outra pessoa a mudou depois que a tela a mostrou; confira e escolha de novo",
-    )
+    esperado = VAZIO if visto.valor is None else visto.valor
+    return Requisito(campo, esperado, MUDOU_DESDE_A_TELA[campo])
 
 
 def planejar_atribuicao(mecanico: int, por: str, agora: datetime) -> Mudanca:

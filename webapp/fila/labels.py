@@ -111,6 +111,9 @@ ACOES = {
     "alterar_promessa": "mudou a entrega prometida",
 }
 
+# An assignment in a refusal's "who did it" ("Gabriela atribuiu a ordem a Paula às 10:32").
+ATRIBUIU_A = "atribuiu a ordem a {para}"
+
 # A change as one sentence, for the board's status line and screen readers: who did what to which
 # order ("Ana atribuiu a OS 1003 (PXT7A10) a Marcos"). `os`: "OS 1003 (PXT7A10)"; `para`: the new
 # priority, hold reason, mechanic or promised time, in words.

@@ -183,12 +183,22 @@ def _condicao(requisito: Requisito) -> Any:
 
 
 def filtro(fila_id: ObjectId, requisitos: tuple[Requisito, ...]) -> dict[str, Any]:
+    """The update's filter: every requisito must hold. Two on one field (a priority other than
+    the one chosen, and still the one the screen showed) both go in, the second by $and: a key
+    set twice kept only the last."""
     consulta: dict[str, Any] = {"_id": fila_id}
     for requisito in requisitos:
         if isinstance(requisito.esperado, Cabe):  # no entry at the last place allowed
-            consulta[f"{requisito.campo}.{requisito.esperado.maximo - 1}"] = {"$exists": False}
+            chave, condicao = (
+                f"{requisito.campo}.{requisito.esperado.maximo - 1}",
+                {"$exists": False},
+            )
         else:
-            consulta[requisito.campo] = _condicao(requisito)
+            chave, condicao = requisito.campo, _condicao(requisito)
+        if chave in consulta:
+            consulta.setdefault("$and", []).append({chave: condicao})
+        else:
+            consulta[chave] = condicao
     return consulta
 
 

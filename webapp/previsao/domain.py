@@ -160,7 +160,8 @@ class Resultado:
 
 
 SEM_HISTORICO = "sem histórico suficiente"
-SEM_MECANICOS = "nenhum mecânico em serviço"
+# Active in /pessoas: a deactivated mechanic may still hold cars ("Em serviço: Marcos 2").
+SEM_MECANICOS = "nenhum mecânico ativo"
 PARADA = "cálculo parado"  # the last recompute is too old to show (previsao.queries.Estado)
 # The history's diagnoses and repairs fall almost wholly outside HORARIO_FUNCIONAMENTO (e.g. the
 # shop's hours set to Saturdays only): learned in working time, every stage would be nearly 0
