@@ -59,6 +59,9 @@
     "outro mecânico).";
   const SAIU_DEPOIS = "Ao confirmar: se ela ainda estiver na fila, o passo é salvo nela; se " +
     "não, você vê por quê, e o que escreveu fica para copiar.";
+  // After the push's own sentence (removed, or given to another mechanic: it says which).
+  const SAIU_DEPOIS_FRASE = "Ao confirmar, o que não puder mais ser salvo nesta ordem fica " +
+    "para copiar.";
 
   // The sentences of a push's announcement that name this card's order ("… a OS 3001 …").
   // A sentence ends at a period after two or more letters, before a capital: an initial in a
@@ -87,7 +90,8 @@
     if (!frase && aviso.dataset.frase && aviso.dataset.saiu === String(saiu)) return;
     aviso.dataset.frase = frase ? "1" : "";
     aviso.dataset.saiu = String(saiu);
-    const texto = saiu ? `${frase || SAIU} ${SAIU_DEPOIS}` : (frase ? `${frase} ${MUDOU_DEPOIS}` : MUDOU);
+    const depois = frase ? SAIU_DEPOIS_FRASE : SAIU_DEPOIS;
+    const texto = saiu ? `${frase || SAIU} ${depois}` : (frase ? `${frase} ${MUDOU_DEPOIS}` : MUDOU);
     if (aviso.textContent !== texto) aviso.textContent = texto;
   }
 

@@ -278,8 +278,12 @@ def test_ordem_removida_enquanto_o_mecanico_escreve_diz_que_saiu(
         ),
         timeout=PRAZO_TV,
     )
-    # Both outcomes said (reassigned, it is saved there): the page cannot tell which it is.
-    expect(aviso).to_contain_text("se ela ainda estiver na fila, o passo é salvo nela; se não")
+    # After the push's own sentence, what confirming does, with no "ela" to misread (it
+    # followed "Gabriela … removeu"): what can no longer be saved is kept to copy.
+    expect(aviso).to_contain_text(
+        "Ao confirmar, o que não puder mais ser salvo nesta ordem fica para copiar."
+    )
+    assert "se ela ainda estiver" not in aviso.text_content()
     expect(aviso).to_have_count(1)
     expect(cartao.get_by_role("textbox", name="Diagnóstico")).to_have_value(
         "Correia dentada no fim"

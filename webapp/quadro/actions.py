@@ -137,7 +137,9 @@ def _responder(
     }
     if not form.validate():
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
-        return _recusa(fila_id, {**estado, "mensagem": "Corrija o campo marcado."}, 400)
+        # A hidden field's refusal (what the card showed, hand-made) has no field to mark.
+        mensagem = (form.errors.get("visto") or ["Corrija o campo marcado."])[0]
+        return _recusa(fila_id, {**estado, "mensagem": mensagem}, 400)
     salvo = None
     try:
         item = executar()

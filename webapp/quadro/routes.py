@@ -170,7 +170,10 @@ def _finalizada_antes(filtros: Filtros, colunas: list[Any]) -> dict[str, Any] | 
     if any(col.cartoes for col in colunas) or not (q.isascii() and q.isdigit() and len(q) <= 18):
         return None
     item = componente(FilaQueries).obter_por_os(int(q))
-    return item if item is not None and item["status"] == Status.FINALIZADA else None
+    if item is None or item["status"] != Status.FINALIZADA:
+        return None
+    # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
+    return item if item["dta_fim_reparo"] < componente(Clock).inicio_do_dia() else None
 
 
 def pagina_quadro(
