@@ -212,3 +212,32 @@ def test_promessa_perdida_fica_quando_o_gerente_digita_outra(app: Flask, api: Ap
     guardado = componente(FilaQueries, app).obter(item["_id"])
     assert guardado["previsao_entrega"] is None
     assert guardado[PROMESSA_PERDIDA] == criada + timedelta(hours=2)
+
+
+def test_dois_gerentes_digitando_a_promessa_o_segundo_nao_desfaz_o_primeiro(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """Two managers type a promise from the same card: the second is refused with who set
+    which, not saved over the first unseen ("Salvar entrega prometida" carries the promise
+    the card showed, as the priority and the mechanic do)."""
+    fila_id = api.criar(5010, placa="PRM1A10")["fila_id"]
+    gerente = pessoas["gerente"]
+    assert 'name="visto" value="0"' in gerente.pagina(f"/ordens/{fila_id}")  # none shown
+    _, primeira = _digitado(app, 4)
+    helena = Ator("helena", Papel.GERENTE)
+    componente(FilaService, app).alterar_promessa(fila_id, primeira, helena)
+    texto, _ = _digitado(app, 6)
+    rota = f"/ordens/{fila_id}/promessa"
+    r = gerente.post(rota, {"previsao_entrega": texto, "visto": "0"}, True)
+    assert r.status_code == 409, r.text
+    assert "outra pessoa a mudou depois que a tela a mostrou" in r.text
+    assert f"mudou a entrega prometida para {primeira:%d/%m %H:%M} às" in r.text
+    assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == primeira
+    # From the card as it is now (its promise shown): saved.
+    visto = re.search(r'name="visto" value="([^"]+T[^"]+)"', cartao_html(r.text, fila_id))
+    assert visto, r.text
+    r = gerente.post(rota, {"previsao_entrega": texto, "visto": visto[1]}, True)
+    assert r.status_code == 200, r.text
+    assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) != primeira
+    r = gerente.post(rota, {"previsao_entrega": texto, "visto": "ontem"}, True)
+    assert r.status_code == 400 and "Cartão inválido; recarregue a página." in r.text

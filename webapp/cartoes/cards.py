@@ -680,6 +680,8 @@ def feito(
     para = entrada.get("para")
     if entrada.get("acao") == Acao.ALTERAR_PRIORIDADE and para:
         acao += f" para {labels.palavra(para).lower()}"
+    elif entrada.get("acao") in domain.PROMESSAS and isinstance(para, datetime):
+        acao += f" para {dia_e_hora(para, fuso)}"
     elif entrada.get("acao") == Acao.ATRIBUIR and isinstance(para, int) and mecanicos is not None:
         acao = labels.ATRIBUIU_A.format(para=labels.mecanico(para, mecanicos))
     quando = entrada["em"].astimezone(fuso).strftime("%H:%M")

@@ -197,12 +197,19 @@ class NadaMudou(ErroFila):
     status = 200
 
 
-def mudar_promessa(fila: FilaService, fila_id: str, promessa: datetime | None, ator: Ator) -> Any:
-    """A manager's typed promise, or none (FilaService.alterar_promessa). The one the order
-    has already (the form saved unchanged) is said as nothing changed, not as a refusal naming
-    whoever set it; the same manager's tap sent again is "Já estava salvo", as any."""
+def mudar_promessa(
+    fila: FilaService,
+    fila_id: str,
+    promessa: datetime | None,
+    ator: Ator,
+    visto: domain.Visto | None = None,
+) -> Any:
+    """A manager's typed promise, or none (FilaService.alterar_promessa; `visto`: the one
+    the screen showed). The one the order has already (the form saved unchanged) is said as
+    nothing changed, not as a refusal naming whoever set it; the same manager's tap sent
+    again is "Já estava salvo", as any."""
     try:
-        return fila.alterar_promessa(fila_id, promessa, ator)
+        return fila.alterar_promessa(fila_id, promessa, ator, visto=visto)
     except Conflito as erro:
         atual = erro.item
         if (

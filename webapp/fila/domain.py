@@ -628,6 +628,8 @@ MUDOU_DESDE_A_TELA = {
     "prioridade": "outra pessoa a mudou depois que a tela a mostrou; confira e escolha de novo",
     "mecanico_responsavel_id": "outra pessoa o mudou depois que a tela o mostrou; confira e "
     "escolha de novo",
+    "previsao_entrega": "outra pessoa a mudou depois que a tela a mostrou; confira e escolha "
+    "de novo",
 }
 
 

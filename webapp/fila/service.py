@@ -318,11 +318,13 @@ class FilaService:
         promessa: datetime | None,
         ator: Ator,
         *,
+        visto: domain.Visto | None = None,
         instante: datetime | None = None,
     ) -> dict[str, Any]:
         """A manager types the order's new promised time (a customer agreed to another), or
-        clears it (None)."""
-        return self._prometer(fila_id, promessa, ator, Acao.ALTERAR_PROMESSA, instante)
+        clears it (None). `visto`: the promise the screen showed (None: none), still the
+        order's: another manager's since is not overwritten unseen."""
+        return self._prometer(fila_id, promessa, ator, Acao.ALTERAR_PROMESSA, instante, visto)
 
     def _prometer(
         self,
@@ -331,6 +333,7 @@ class FilaService:
         ator: Ator,
         acao: Acao,
         instante: datetime | None,
+        visto: domain.Visto | None = None,
     ) -> dict[str, Any]:
         """One conditional update (the order is open and promised otherwise), recorded in the
         history like any other change."""
@@ -338,6 +341,8 @@ class FilaService:
         _permitir(ator, acao)
         with _dados_validos():
             mudanca = domain.planejar_promessa(promessa, ator.id, instante or agora(), acao)
+        if visto is not None:
+            mudanca.requisitos += (domain.ainda_como_visto("previsao_entrega", visto),)
         return self._aplicar(oid, [mudanca], acao, no_relogio=instante is None)
 
     def pausar(

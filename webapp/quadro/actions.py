@@ -362,7 +362,7 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     # A manager types the promised time (the customer agreed to another), or clears it.
     "promessa": (
         lambda: PromessaForm(fuso=componente(Clock).fuso, agora=agora()),
-        lambda fila, i, f, ator: mudar_promessa(fila, i, f.promessa(), ator),
+        lambda fila, i, f, ator: mudar_promessa(fila, i, f.promessa(), ator, f.promessa_vista()),
     ),
 }
 

@@ -276,6 +276,7 @@ class PromessaForm(Formulario):
     previsao_entrega = DateTimeLocalField(
         labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
+    visto = HiddenField()  # the promise the card showed (ISO 8601), 0 when none
 
     def __init__(self, *args: Any, fuso: tzinfo, agora: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -294,6 +295,24 @@ class PromessaForm(Formulario):
     def promessa(self) -> datetime | None:
         data = self.previsao_entrega.data
         return data.replace(tzinfo=self.fuso) if data else None
+
+    def validate_visto(self, campo: Any) -> None:
+        if campo.data and campo.data != "0" and _instante(campo.data) is None:
+            raise ValidationError(VISTO_INVALIDO)
+
+    def promessa_vista(self) -> Visto | None:
+        if not self.visto.data:
+            return None
+        return Visto(None if self.visto.data == "0" else _instante(self.visto.data))
+
+
+def _instante(texto: str) -> datetime | None:
+    """An instant with its offset, as a card writes the one it showed; None otherwise."""
+    try:
+        valor = datetime.fromisoformat(texto)
+    except ValueError:
+        return None
+    return valor if valor.tzinfo is not None else None
 
 
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).
