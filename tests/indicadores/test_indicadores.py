@@ -438,7 +438,8 @@ def _os_das_linhas(html: str, tabela: str) -> list[int]:
     if f'id="linhas-{tabela}"' in html:
         html = html[html.index(f'id="linhas-{tabela}"') :]
         html = html[: html.index("</tbody>")]
-    return [int(n) for n in re.findall(r'<td class="numero-os"><a href="[^"]+">(\d+)</a>', html)]
+    numeros = re.findall(r'<td class="numero-os"[^>]*><a href="[^"]+">(\d+)</a>', html)
+    return [int(n) for n in numeros]
 
 
 def _seguinte(html: str, tabela: str) -> str | None:

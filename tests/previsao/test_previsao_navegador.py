@@ -210,6 +210,18 @@ def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     gerente.pagina.goto("/indicadores")
     expect(gerente.pagina.locator("#em-risco")).to_contain_text("RSC0A12")
     gerente.pagina.screenshot(path=ARTEFATOS / "previsao-indicadores.png")
+    # On a phone each row stacks, its cells named: the order and its button on the screen
+    # together (sideways, the button was 470 px away from the order's number).
+    fone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True).entrar(
+        "gerente", "gerente123"
+    )
+    fone.pagina.goto("/indicadores")
+    linha = fone.pagina.locator("#linhas-em-risco tr", has_text="RSC0A12")
+    expect(linha.locator("td").first).to_have_attribute("data-rotulo", "OS")
+    for parte in (linha.locator(".numero-os"), linha.get_by_role("button", name="Prometer")):
+        caixa = parte.bounding_box()
+        assert caixa and caixa["x"] >= 0 and caixa["x"] + caixa["width"] <= 390, caixa
+    fone.pagina.screenshot(path=ARTEFATOS / "previsao-indicadores-telefone.png")
     prometer = gerente.pagina.locator("#em-risco").get_by_role("button", name="Prometer")
     expect(prometer).to_have_accessible_name(
         re.compile(r"^Prometer (\d\d/\d\d )?\d\d:\d\d \(OS 1002\)$")
