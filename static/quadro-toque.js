@@ -115,16 +115,14 @@
     const frase = document.createElement("span");
     frase.className = "toast-texto";
     frase.textContent = texto;
-    caixa.append(
-      frase,
-      botao("Ver", () => {
-        irPara(coluna);
-        const cartao = document.getElementById(id);
-        if (cartao) cartao.focus({ preventScroll: true });
-        caixa.remove();
-      }),
-      botao("×", fechar, "Fechar aviso"),
-    );
+    // "Ver" takes to the card; a card gone from the page (removed) has nothing to see.
+    const ver = id && botao("Ver", () => {
+      irPara(coluna);
+      const cartao = document.getElementById(id);
+      if (cartao) cartao.focus({ preventScroll: true });
+      caixa.remove();
+    });
+    caixa.append(...[frase, ver, botao("×", fechar, "Fechar aviso")].filter(Boolean));
     area.replaceChildren(caixa);
     const expirar = () => {
       if (!caixa.isConnected) return;
@@ -255,11 +253,11 @@
         conhecida: Math.max(versao(cartao), versaoNova(cartao)),
         coluna: umaColuna() ? colunaVisivel() : null,
         no: cartao,
-        // A removal takes the card off the page: the keyboard goes on from a neighbour.
-        vizinhos: fonte.matches('form[action$="/remover"]')
-          ? [cartao.nextElementSibling, cartao.previousElementSibling]
-            .filter((e) => e && e.id).map((e) => e.id)
-          : null,
+        // A removal takes the card off the page, and so does a refusal of an order removed
+        // meanwhile: the keyboard goes on from a neighbour.
+        vizinhos: [cartao.nextElementSibling, cartao.previousElementSibling]
+          .filter((e) => e && e.id).map((e) => e.id),
+        removendo: fonte.matches('form[action$="/remover"]'),
       });
     }
   });
@@ -379,8 +377,25 @@
     let seguido = antes.no;
     const esperar = () => {
       const atual = document.getElementById(antes.id);
-      if (!atual && antes.vizinhos && status < 400) {
+      if (!atual && antes.removendo && status < 400) {
         aoLado(antes.vizinhos);
+        return;
+      }
+      if (!atual && status >= 400 && status < 500) {
+        // Refused because the order left the queue meanwhile: the card went with the answer,
+        // whose reason was only on the page's line, maybe out of view. Said where the person
+        // looks, the keyboard on a neighbour; text to copy, when there was some, keeps the
+        // focus (#textos-perdidos).
+        const foco = document.activeElement;
+        if (!(foco && foco.closest && foco.closest(".texto-perdido"))) {
+          const linha = document.getElementById("anuncios");
+          const porque = linha ? linha.textContent.trim() : "";
+          // The reason names the order ("… removeu a OS 1004 …"): not said twice.
+          const texto = porque.includes(`OS ${antes.no.dataset.os}`)
+            ? `Não salvo: ${porque}` : `Não salvo · OS ${antes.no.dataset.os}: ${porque}`;
+          toast(texto, null, null, true);
+          aoLado(antes.vizinhos);
+        }
         return;
       }
       if (atual && atual !== seguido) {

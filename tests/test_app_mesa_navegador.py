@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from flask import Flask
 from playwright.sync_api import expect
 
@@ -234,12 +235,19 @@ def test_telas_do_gerente(app: Flask, live_server: str, usuarios_demo, abrir) ->
     )
     assert alturas and min(alturas) >= 11, alturas
     assert f.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    # The late orders' table scrolls sideways instead of squeezing: its reasons ran a word a
-    # line, each row ~220 px tall.
-    altura = f.locator("#atrasadas tbody tr").first.evaluate(
-        "r => r.getBoundingClientRect().height"
+    # The late orders' table never squeezes (its reasons ran a word a line): on a phone each
+    # row stacks, every cell the screen's width under its column's name, a line or two each.
+    celulas = (
+        f.locator("#atrasadas tbody tr")
+        .first.locator("td")
+        .evaluate_all(
+            "cs => cs.map(c => [c.getBoundingClientRect().width, c.getBoundingClientRect().height,"
+            " getComputedStyle(c, '::before').content])"
+        )
     )
-    assert altura < 80, altura
+    assert len(celulas) == 6, celulas
+    for largura, altura, rotulo in celulas:
+        assert largura > 300 and altura < 80 and rotulo.endswith(': "'), celulas
     f.screenshot(path=ARTEFATOS / "indicadores-celular.png", full_page=True)
 
     for pessoa in (mesa, tablet, fone):
@@ -401,3 +409,32 @@ def test_confirmacao_da_entrega_no_passado_fica_logo_abaixo_do_campo(usuarios_de
     p.get_by_role("button", name="Adicionar à fila").click()
     expect(p.locator("li.cartao", has_text="OS 5402")).to_be_visible()
     assert gerente.erros == [e for e in gerente.erros if "400" in e], gerente.erros
+
+
+def test_salvar_numa_ordem_removida_diz_nao_salvo_onde_a_pessoa_olha(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A manager chooses a priority on an order someone removes meanwhile, then saves: the
+    card went with the answer and the reason was only on the page's line, out of view, the
+    focus on <body>. A toast says it was not saved and why; the keyboard goes on from the
+    card beside it."""
+    api = ApiHttp(live_server, settings)
+    vizinha = api.post("/fila-execucao", {"ordem_servico_id": 5601})["fila_id"]
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 5602})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    cartao = gerente.cartao(fila_id)
+    cartao.get_by_role("button", name="Mais ações da OS 5602").click()
+    cartao.get_by_text("Prioridade", exact=True).click()
+    cartao.get_by_label("Nova prioridade").select_option("URGENTE")
+    removida = requests.delete(f"{live_server}/fila-execucao/{fila_id}", headers=api.headers)
+    assert removida.status_code == 204, removida.text
+    expect(cartao.locator(".aviso-atualizado")).to_contain_text("removeu a OS 5602")
+    cartao.get_by_role("button", name="Salvar prioridade").click()
+    aviso = p.locator("#toasts .toast-recusa")
+    expect(aviso).to_contain_text(re.compile(r"^Não salvo: .+ removeu a OS 5602 .*da fila"))
+    expect(aviso).to_be_in_viewport()
+    expect(aviso.get_by_role("button", name="Ver")).to_have_count(0)  # nothing left to see
+    p.screenshot(path=ARTEFATOS / "toast-ordem-removida.png")
+    expect(gerente.cartao(vizinha)).to_be_focused()
+    assert gerente.erros == [e for e in gerente.erros if "404" in e], gerente.erros
