@@ -81,7 +81,7 @@ PASSOS = (
 # on hold for parts at once).
 RETOMAR, PASSO, PAUSAR = 0, 1, 2
 _EM_RISCO = re.compile(r'<section[^>]*id="em-risco".*?</section>', re.S)
-_OS_DA_LINHA = re.compile(r'class="numero-os"><a [^>]*>(\d+)</a>')
+_OS_DA_LINHA = re.compile(r'class="numero-os"[^>]*><a [^>]*>(\d+)</a>')
 
 
 @dataclass

@@ -351,10 +351,11 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     # when it was today, beside a promise that always had it).
     promessa = componente(FilaQueries, app).obter(ObjectId(oficina["em_risco"]))["previsao_entrega"]
     relogio = componente(Clock, app)
-    assert (
-        f"<td>{relogio.dia_e_hora(promessa)}</td>\n  <td>{relogio.dia_e_hora(previsao.p80)}</td>"
-        in secao
-    )
+    assert re.search(
+        rf'<td data-rotulo="Prometida para">{relogio.dia_e_hora(promessa)}</td>\s*'
+        rf'<td data-rotulo="8 em 10 prontas até">{relogio.dia_e_hora(previsao.p80)}</td>',
+        secao,
+    ), secao
     resposta = gerente.client.post(
         f"/ordens/{oficina['em_risco']}/prometer",
         data={"csrf_token": gerente.token, "promessa": previsao.prometer, "voltar": "/indicadores"},
