@@ -659,8 +659,7 @@ def quem_fez(
     entrada = domain.causa(item.get("historico") or [], acao)
     if entrada is None:
         return None
-    ja = acao in domain.PASSOS and entrada.get("acao") == acao
-    return feito(entrada, nomes, fuso, ja=ja, mecanicos=mecanicos)
+    return feito(entrada, nomes, fuso, ja=domain.tomado_antes(entrada, acao), mecanicos=mecanicos)
 
 
 def feito(

@@ -36,9 +36,24 @@ def contar_atrasadas() -> int:
     return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
-def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
+def finalizada_antes_de_hoje(q: str) -> dict[str, Any] | None:
+    """The order a board search for an OS number names when it finished before today (the
+    board shows the open orders and today's finished ones; imported history too, which has
+    no page). One read by the unique index; a plate is looked for on the board alone (no
+    index holds it)."""
+    if not (q.isascii() and q.isdigit() and len(q) <= 18):
+        return None
+    item = componente(FilaQueries).obter_por_os(int(q))
+    if item is None or item["status"] != Status.FINALIZADA:
+        return None
+    # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
+    return item if item["dta_fim_reparo"] < componente(Clock).inicio_do_dia() else None
+
+
+def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> tuple[str, bool] | None:
     """Who made the change in the way of a refused `acao`, and when, in words (its author's
-    name: one query); None when the history holds none."""
+    name: one query), with whether it was that very step, taken first (domain.tomado_antes);
+    None when the history holds none."""
     entrada = domain.causa(item.get("historico") or [], acao)
     if entrada is None:
         return None
@@ -47,7 +62,9 @@ def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> str | None:
     mecanicos = None
     if entrada.get("acao") == Acao.ATRIBUIR:  # who has it now, by name
         mecanicos = pessoas.nomes_por_funcionario([entrada.get("para")])
-    return cards.quem_fez(item, nomes, componente(Clock).fuso, acao, mecanicos)
+    antes = domain.tomado_antes(entrada, acao)
+    fuso = componente(Clock).fuso
+    return cards.feito(entrada, nomes, fuso, ja=antes, mecanicos=mecanicos), antes
 
 
 def ja_salvo(

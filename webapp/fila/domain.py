@@ -334,6 +334,13 @@ def causa(historico: list[Mapping[str, Any]], acao: Acao | None) -> Mapping[str,
     return next((h for h in reversed(historico) if causas is None or h.get("acao") in causas), None)
 
 
+def tomado_antes(entrada: Mapping[str, Any] | None, acao: Acao | None) -> bool:
+    """Whether the change in the way of `acao` (causa) is that very step of the workflow,
+    taken first by someone: the refusal is then that alone ("Marcos já iniciou o reparo"),
+    not the rule it now breaks."""
+    return entrada is not None and acao in PASSOS and entrada.get("acao") == acao
+
+
 def ja_feito(
     item: Mapping[str, Any], acao: Acao, por: str, dados: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:

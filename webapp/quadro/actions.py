@@ -191,15 +191,14 @@ def _recusa(
     # Whose text it is, for text kept to copy: a mechanic with several cars pastes it back.
     ordem = cards.rotulo_os(item or removida[0]) if item or removida else None
     if conflito is not None and item is not None:
-        feito = quem_fez(item, conflito.acao) if conflito.de_alguem else None
-        if feito:
+        achado = quem_fez(item, conflito.acao) if conflito.de_alguem else None
+        if achado:
+            feito, tomado_antes = achado
             estado["quem_fez"] = f"{feito[0].upper()}{feito[1:]}."  # also alone, for a toast
             # Someone took this very step first: that alone says it ("Marcos já iniciou o
             # reparo às 10:32."), not the rule of the workflow it now breaks before it.
-            causa = domain.causa(item.get("historico") or [], conflito.acao)
-            mesma = conflito.acao in PASSOS and causa is not None and causa["acao"] == conflito.acao
             estado["mensagem"] = (
-                estado["quem_fez"] if mesma else f"{estado['mensagem']} {estado['quem_fez']}"
+                estado["quem_fez"] if tomado_antes else f"{estado['mensagem']} {estado['quem_fez']}"
             )
     if not htmx():
         if status == 403:  # not a normal use of the board: the error page, as it is

@@ -34,6 +34,7 @@ from ..cartoes import cards
 from ..cartoes.service import (
     contar_atrasadas,
     contexto,
+    finalizada_antes_de_hoje,
     mecanicos,
     nome_fora_da_lista,
     ordem_agora,
@@ -162,18 +163,11 @@ def _limiares_json() -> str:
 
 
 def _finalizada_antes(filtros: Filtros, colunas: list[Any]) -> dict[str, Any] | None:
-    """A search for an OS number the board does not show (it shows the open orders and
-    today's finished ones): that order when it finished before today, so the page can say
-    when and link to it (imported history too, without a page). One read by the unique
-    index, only then; a plate is looked for on the board alone (no index holds it)."""
-    q = filtros.q or ""
-    if any(col.cartoes for col in colunas) or not (q.isascii() and q.isdigit() and len(q) <= 18):
+    """A search the board found nothing for: the order it names when it finished before
+    today (cartoes.service.finalizada_antes_de_hoje), so the page can say when and link to it."""
+    if any(col.cartoes for col in colunas) or not filtros.q:
         return None
-    item = componente(FilaQueries).obter_por_os(int(q))
-    if item is None or item["status"] != Status.FINALIZADA:
-        return None
-    # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
-    return item if item["dta_fim_reparo"] < componente(Clock).inicio_do_dia() else None
+    return finalizada_antes_de_hoje(filtros.q)
 
 
 def pagina_quadro(
