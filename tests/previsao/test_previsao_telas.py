@@ -21,7 +21,9 @@ from webapp.cartoes import cards
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.fila.domain import Ator, Papel
 from webapp.fila.queries import FilaQueries
+from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.previsao.cache import PrevisoesEmMemoria
@@ -269,6 +271,34 @@ def test_ordem_atrasada_oferece_prometer_no_cartao(
     assert item["historico"][-1]["acao"] == "adotar_previsao"
     assert item["previsao_entrega"].replace(tzinfo=UTC) == previsao.p80
     assert "Prometer" not in cartao_html(resposta.text, fila_id)  # promised, not late now
+
+
+def test_prometer_nao_substitui_a_promessa_que_outro_gerente_digitou(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """Two managers at one order at risk: one agrees a new time with the customer on the
+    phone and types it; the other, from a screen drawn before, taps "Prometer". The tap once
+    replaced the agreed time unseen (only the typed promise carried the one its screen
+    showed); now it is refused with who set which, and the agreed time stays."""
+    fila_id = oficina["em_risco"]
+    cartao = cartao_html(pessoas["gerente"].pagina(), fila_id)
+    form = re.search(r'<form[^>]*action="/ordens/[^"]+/prometer".*?</form>', cartao, re.S)
+    assert form, cartao
+    campos = dict(re.findall(r'name="(promessa|visto)" value="([^"]*)"', form[0]))
+    antes = componente(FilaQueries, app).obter(ObjectId(fila_id))["previsao_entrega"]
+    assert datetime.fromisoformat(campos["visto"]) == antes  # the promise the card shows
+    combinada = (agora() + timedelta(days=3)).replace(second=0, microsecond=0)
+    helena = Ator("helena", Papel.GERENTE)
+    componente(PessoasRepository, app).criar("helena", "Helena Gerente", "senha-forte", "gerente")
+    componente(FilaService, app).alterar_promessa(fila_id, combinada, helena)
+
+    resposta = pessoas["gerente"].post(f"/ordens/{fila_id}/prometer", campos, htmx=True)
+    assert resposta.status_code == 409, resposta.text
+    assert "outra pessoa a mudou depois que a tela a mostrou" in resposta.text
+    assert "Helena Gerente mudou a entrega prometida" in resposta.text
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert datetime.fromisoformat(item["previsao_entrega"]) == combinada
+    assert item["historico"][-1]["acao"] == "alterar_promessa"
 
 
 def test_prometer_uma_previsao_que_mudou_nao_promete_nada(

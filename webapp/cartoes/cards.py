@@ -114,6 +114,9 @@ class PrevisaoCartao:
     # its risk and chance come with the next one, seconds away; until then nothing is said of
     # them as if known.
     promessa_a_medir: bool = False
+    # The promise this forecast is shown beside (the order's; pushed alone, the one it was
+    # computed against): "Prometer" holds only while the order still has it.
+    promessa: datetime | None = None
 
     @property
     def oferece_prometer(self) -> bool:
@@ -140,6 +143,12 @@ class PrevisaoCartao:
     def prometer(self) -> str:
         """The new promise a manager adopts, as the adopting form sends it."""
         return self.p80.astimezone(UTC).isoformat()
+
+    @property
+    def promessa_vista(self) -> str:
+        """The promise shown beside it, as the adopting form sends it (quadro.forms.
+        PromessaVista: 0 when none)."""
+        return self.promessa.isoformat() if self.promessa else "0"
 
 
 def previsao_do_cartao(
@@ -180,6 +189,7 @@ def previsao_do_cartao(
         promessa_passou=atual is not None and atual <= ctx.instante,
         chance_da_promessa=da_promessa,
         promessa_a_medir=atual is not None and atual != guardada and atual > ctx.instante,
+        promessa=atual,
     )
 
 

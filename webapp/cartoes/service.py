@@ -187,12 +187,19 @@ class PrevisaoMudou(ErroFila):
     """The forecast a manager tapped is no longer the forecast: nothing is promised."""
 
 
-def prometer_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator: Ator) -> Any:
+def prometer_previsao(
+    fila: FilaService,
+    fila_id: str,
+    mostrada: datetime,
+    ator: Ator,
+    visto: domain.Visto | None = None,
+) -> Any:
     """The forecast shown ("8 em 10 ficam prontos até 17:10") becomes the order's promise,
     only if it is still the forecast now: a manager never promises a customer a time the
-    screen no longer shows. The promise itself is one conditional update of the queue. The
-    forecast is read from the store, not this process's copy (previsao.cache): a write acts on
-    what the database says now."""
+    screen no longer shows. The promise itself is one conditional update of the queue, which
+    holds only while the order has the promise the screen showed (`visto`): another manager's
+    typed since is not replaced unseen. The forecast is read from the store, not this
+    process's copy (previsao.cache): a write acts on what the database says now."""
     item = fila.obter(fila_id)
     ctx = contexto(None, [])
     previsoes = componente(PrevisaoQueries).para([item["_id"]])
@@ -205,7 +212,7 @@ def prometer_previsao(fila: FilaService, fila_id: str, mostrada: datetime, ator:
             "confira e toque de novo.",
             item,
         )
-    return fila.adotar_previsao(fila_id, atual.p80, ator)
+    return fila.adotar_previsao(fila_id, atual.p80, ator, visto=visto)
 
 
 class NadaMudou(ErroFila):

@@ -306,11 +306,17 @@ class FilaService:
         return total
 
     def adotar_previsao(
-        self, fila_id: FilaId, promessa: datetime, ator: Ator, *, instante: datetime | None = None
+        self,
+        fila_id: FilaId,
+        promessa: datetime,
+        ator: Ator,
+        *,
+        visto: domain.Visto | None = None,
+        instante: datetime | None = None,
     ) -> dict[str, Any]:
         """A manager makes the forecast (`promessa`, what the screen showed) the order's new
-        promised time."""
-        return self._prometer(fila_id, promessa, ator, Acao.ADOTAR_PREVISAO, instante)
+        promised time. `visto`: the promise the screen showed beside it, as alterar_promessa."""
+        return self._prometer(fila_id, promessa, ator, Acao.ADOTAR_PREVISAO, instante, visto)
 
     def alterar_promessa(
         self,

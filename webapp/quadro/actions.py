@@ -356,7 +356,9 @@ ACOES: dict[str, tuple[Callable[[], Formulario], FazerAcao]] = {
     # A manager makes the forecast shown the new promise, in one tap.
     "prometer": (
         PrometerForm,
-        lambda fila, i, f, ator: prometer_previsao(fila, i, f.promessa.data, ator),
+        lambda fila, i, f, ator: prometer_previsao(
+            fila, i, f.promessa.data, ator, f.promessa_vista()
+        ),
     ),
     # A manager types the promised time (the customer agreed to another), or clears it.
     "promessa": (

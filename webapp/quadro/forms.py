@@ -250,9 +250,28 @@ class RemoverForm(Formulario):
         return algarismos(self.versao.data, 18)
 
 
-class PrometerForm(Formulario):
+class PromessaVista(Formulario):
+    """A form that changes an order's promise carries the one its screen showed (`visto`,
+    ISO 8601; 0 when none): another manager's promise made since is not overwritten unseen,
+    whether typed or adopted from the forecast. A page drawn before forms carried it sends
+    none, and the change holds as before."""
+
+    visto = HiddenField()
+
+    def validate_visto(self, campo: Any) -> None:
+        if campo.data and campo.data != "0" and _instante(campo.data) is None:
+            raise ValidationError(VISTO_INVALIDO)
+
+    def promessa_vista(self) -> Visto | None:
+        if not self.visto.data:
+            return None
+        return Visto(None if self.visto.data == "0" else _instante(self.visto.data))
+
+
+class PrometerForm(PromessaVista):
     """ "Prometer 17:10": the forecast shown (its p80, as cartoes.cards.PrevisaoCartao.prometer
-    sends it) becomes the new promise, if it is still the forecast when the tap arrives."""
+    sends it) becomes the new promise, if it is still the forecast when the tap arrives and
+    the order still has the promise the screen showed."""
 
     promessa = StringField(
         "Nova entrega prometida", validators=[InputRequired("A previsão mostrada não veio.")]
@@ -268,7 +287,7 @@ class PrometerForm(Formulario):
         campo.data = valor
 
 
-class PromessaForm(Formulario):
+class PromessaForm(PromessaVista):
     """A manager types the order's new promised time (the customer agreed to another), in the
     shop's zone; empty clears it. A time already past is refused beside the field (a
     promise made now for before now would be late at once)."""
@@ -276,7 +295,6 @@ class PromessaForm(Formulario):
     previsao_entrega = DateTimeLocalField(
         labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    visto = HiddenField()  # the promise the card showed (ISO 8601), 0 when none
 
     def __init__(self, *args: Any, fuso: tzinfo, agora: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,15 +313,6 @@ class PromessaForm(Formulario):
     def promessa(self) -> datetime | None:
         data = self.previsao_entrega.data
         return data.replace(tzinfo=self.fuso) if data else None
-
-    def validate_visto(self, campo: Any) -> None:
-        if campo.data and campo.data != "0" and _instante(campo.data) is None:
-            raise ValidationError(VISTO_INVALIDO)
-
-    def promessa_vista(self) -> Visto | None:
-        if not self.visto.data:
-            return None
-        return Visto(None if self.visto.data == "0" else _instante(self.visto.data))
 
 
 def _instante(texto: str) -> datetime | None:
