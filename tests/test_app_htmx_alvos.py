@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 
@@ -44,6 +45,10 @@ GATILHOS = {
         "/ordens/<id>/agora",
         "every 30s",
     ): f"{TURNO}::test_pagina_da_ordem_aberta_se_atualiza_por_horas",
+    (
+        "/ordens/<id>/agora",
+        "every 5s",
+    ): "previsao/test_previsao_navegador.py::test_nova_os_no_balcao_ate_a_previsao_na_sua_pagina",
     ("/eventos", "load"): LIGACAO,
     ("/painel/eventos", "load"): LIGACAO,
 }
@@ -140,12 +145,22 @@ def test_cada_elemento_que_pede_ao_servidor_tem_alvo_e_troca_proprios(
     assert total > 20
 
 
+def _previsao_a_caminho(app: Flask, api) -> str:
+    """An order added after the last recompute, in a shop with a history: its page reads
+    itself every 5 s until its forecast comes."""
+    historico(app, 40)
+    recalcular(app)
+    return api.criar(8399)["fila_id"]
+
+
 def _paginas_com_tudo(app: Flask, client, api, entrar) -> list[str]:
     """Every page a person or the TV opens, on a queue big enough for "Mostrar mais"."""
     ids = [api.criar(8200 + n, placa=f"INV{n % 10}A{n:02d}")["fila_id"] for n in range(45)]
+    a_caminho = _previsao_a_caminho(app, api)
     token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do inventário", "gerente")
     assert entrar(client, "gerente", "gerente123").status_code == 302
-    enderecos = ["/", "/?mecanico=101", f"/ordens/{ids[0]}", "/historico", "/pessoas"]
+    enderecos = ["/", "/?mecanico=101", f"/ordens/{ids[0]}", f"/ordens/{a_caminho}"]
+    enderecos += ["/historico", "/pessoas"]
     enderecos += ["/configuracoes", "/indicadores"]
     textos = [client.get(e).text for e in enderecos]
     tv = app.test_client().get(f"/painel?token={token}", follow_redirects=True)
@@ -182,9 +197,10 @@ def test_quem_se_substitui_sozinho_volta_igual(
     itself: the same id, address and trigger, so it goes on polling and never grows or takes
     the page."""
     fila_id = api.criar(8300)["fila_id"]
+    a_caminho = _previsao_a_caminho(app, api)
     assert entrar(client, "gerente", "gerente123").status_code == 302
     achados: dict[tuple[str, str], dict[str, str | None]] = {}
-    for pagina in ("/", f"/ordens/{fila_id}"):
+    for pagina in ("/", f"/ordens/{fila_id}", f"/ordens/{a_caminho}"):
         achados |= auditar(client.get(pagina).text).gatilhos
     for (endereco, gatilho), _ in GATILHOS.items():
         if not gatilho.startswith("every"):

@@ -157,6 +157,46 @@ def test_gerente_digita_a_previsao_de_entrega_no_mais(
     assert [e for e in gerente.erros if "400" not in e] == [] and mecanico.erros == []
 
 
+def test_nova_os_no_balcao_ate_a_previsao_na_sua_pagina(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """At the counter: the advisor adds the car, follows "Abrir a OS" to its page, and the
+    forecast is there within seconds of the recompute (the page reads every 5 s while it is
+    on its way), then the page goes back to a read every 30 s (htmx re-arms the poll with the
+    interval each answer carries)."""
+    api = ApiHttp(live_server, settings)
+    _oficina(app, api)
+    recalcular(app)
+    gerente = abrir(DESKTOP)
+    p = gerente.pagina
+    p.clock.install()
+    gerente.entrar("gerente", "gerente123")
+    p.get_by_text("Adicionar OS", exact=True).click()
+    p.get_by_label("Número da OS").fill("1301")
+    p.get_by_label("Número da OS").press("Enter")
+    p.locator("#anuncios").get_by_role("link", name="Abrir a OS 1301").click()
+    agora_ = p.locator("#ordem-agora")
+    expect(agora_).to_contain_text("Ainda não calculada para esta ordem")
+    expect(agora_).to_have_attribute("hx-trigger", "every 5s")
+    leituras: list[str] = []
+    p.on("request", lambda r: leituras.append(r.url) if "/agora" in r.url else None)
+    recalcular(app)
+    p.clock.run_for("00:06")
+    expect(agora_).to_contain_text("8 em 10 ficam prontos até")
+    expect(agora_).to_have_attribute("hx-trigger", "every 30s")
+    lidas = len(leituras)
+    assert lidas >= 1
+    fila_id = api.get("/fila-execucao/ordem-servico/1301")["fila_id"]
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    p.clock.run_for("00:20")
+    p.wait_for_timeout(500)  # a read the old 5-s poll would make has gone out by now
+    assert len(leituras) == lidas, leituras[lidas:]
+    expect(agora_).not_to_contain_text("Urgente")
+    p.clock.run_for("00:11")
+    expect(agora_).to_contain_text("Urgente")
+    assert gerente.erros == [], gerente.erros
+
+
 def test_tv_pagina_da_ordem_e_indicadores_com_a_previsao(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:

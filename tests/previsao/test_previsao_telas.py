@@ -138,6 +138,46 @@ def test_pagina_da_ordem_diz_8_em_10_e_em_que_se_baseia(
     assert "Chance de passar" not in pagina  # 1004 has no promise: nothing to say
 
 
+def test_nova_os_leva_a_sua_previsao_que_chega_em_segundos(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """At the counter: the advisor adds the customer's car, and the customer asks when it is
+    ready. "Adicionar à fila" answers with the way to the order's page (the new card sits at
+    the end of its column, maybe out of sight), and that page reads itself again every 5 s, not
+    30, while its forecast comes with the next recompute; then back to every 30 s. The same
+    for the chance of a promise just made."""
+    gerente = pessoas["gerente"]
+    r = gerente.post("/ordens", {"ordem_servico_id": "1201", "prioridade": "NORMAL"}, htmx=True)
+    assert r.status_code == 200, r.text
+    fila_id = str(componente(FilaQueries, app).obter_por_os(1201)["_id"])
+    link = f'<a href="/ordens/{fila_id}">Abrir a OS 1201</a> para ver quando fica pronta.'
+    assert f"OS 1201 adicionada à fila. {link}" in r.text
+    # Without JavaScript: the page's notice after the redirect, the link working.
+    r = gerente.post("/ordens", {"ordem_servico_id": "1202", "prioridade": "NORMAL"})
+    assert r.status_code == 303
+    outra = str(componente(FilaQueries, app).obter_por_os(1202)["_id"])
+    assert f'<a href="/ordens/{outra}">Abrir a OS 1202</a>' in gerente.pagina()
+
+    viva = re.compile(r'<div id="ordem-agora" hx-get="[^"]+" hx-trigger="every (\d+)s"')
+    pagina = gerente.pagina(f"/ordens/{fila_id}")
+    assert "Ainda não calculada para esta ordem: sai no próximo cálculo" in pagina
+    assert viva.search(pagina)[1] == "5"
+    assert viva.search(gerente.pagina(f"/ordens/{oficina['no_prazo']}"))[1] == "30"
+    recalcular(app)
+    pagina = gerente.pagina(f"/ordens/{fila_id}")
+    assert "8 em 10 ficam prontos até" in pagina and viva.search(pagina)[1] == "30"
+
+    # A promise typed: its chance comes with the next recompute, and the page asks soon.
+    ator = Ator("gerente", Papel.GERENTE)
+    componente(FilaService, app).alterar_promessa(fila_id, agora() + timedelta(days=2), ator)
+    pagina = gerente.pagina(f"/ordens/{fila_id}")
+    assert "sai no próximo cálculo, em instantes" in pagina and viva.search(pagina)[1] == "5"
+    recalcular(app)
+    pagina = gerente.pagina(f"/ordens/{fila_id}")
+    assert "Chance de passar da entrega prometida" in pagina
+    assert "sai no próximo cálculo" not in pagina and viva.search(pagina)[1] == "30"
+
+
 def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[str, str]) -> None:
     token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "gerente")
     client.set_cookie("painel_token", token, path="/painel")

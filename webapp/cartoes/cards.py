@@ -204,6 +204,30 @@ class BaseDaPrevisao:
     parada: bool = False  # the recompute stopped: when it last ran is said
 
 
+# How often an open order's page re-reads itself (quadro/_detalhe_agora.html); sooner while
+# what it says comes "em instantes": the forecast of an order just added (the advisor at the
+# counter, the customer waiting for a time) or the chance of a promise just made.
+LEITURA_PAGINA_S = 30
+LEITURA_A_CAMINHO_S = 5
+
+
+def leitura_da_pagina_s(c: Cartao, base: BaseDaPrevisao | None, mudou_em: datetime | None) -> int:
+    """Seconds until the order's page reads itself again: LEITURA_A_CAMINHO_S only while the
+    order changed after the last recompute (`mudou_em`: its dta_atualizacao), so the next one
+    brings what is missing; a forecast the recompute left out, or none running, is no reason
+    to read six times as often all shift."""
+    falta = c.previsao is None or c.previsao.promessa_a_medir
+    a_caminho = (
+        falta
+        and base is not None
+        and base.motivo is None
+        and base.calculada_em is not None
+        and mudou_em is not None
+        and base.calculada_em <= mudou_em
+    )
+    return LEITURA_A_CAMINHO_S if a_caminho else LEITURA_PAGINA_S
+
+
 def base_da_previsao(estado: Estado | None, a_frente: int | None) -> BaseDaPrevisao:
     """From the last recompute's summary and the orders waiting ahead now (None: it does not
     wait for a mechanic); before the first recompute, no text at all."""

@@ -147,13 +147,15 @@ def ordem_agora(item: Mapping[str, Any], papel: Papel | None) -> dict[str, Any]:
     for the authors and the mechanics it names)."""
     ctx = contexto(papel, [item], previsao=True)
     c = cards.cartao(item, ctx)
+    base = base_da_previsao(item, c, ctx)
     pessoas = componente(PessoasQueries)
     historico = item.get("historico", [])
     trocas = [h for h in historico if h.get("acao") == "atribuir"]
     return {
         "item": item,
         "c": c,
-        "previsao": base_da_previsao(item, c, ctx),
+        "previsao": base,
+        "leitura_s": cards.leitura_da_pagina_s(c, base, item.get("dta_atualizacao")),
         "autores": pessoas.nomes_por_login({h["por"] for h in historico}),
         "mecanicos": pessoas.nomes_por_funcionario(
             [h.get(k) for h in trocas for k in ("de", "para")]

@@ -6,11 +6,12 @@ what happened). All changes go through FilaService, like the JSON API's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, NotFound
 from wtforms import DateTimeField
 
@@ -445,6 +446,13 @@ def reenviar_os_removida(fila_id: str) -> Any:
     return redirect("/", code=303)
 
 
+def _adicionada(item: Mapping[str, Any]) -> Markup:
+    """The answer to "Adicionar à fila", with the link to the order's page (a Markup: a
+    flash keeps it as such through the session)."""
+    texto = cards.adicionada(item["ordem_servico_id"])
+    return Markup(render_template("quadro/_adicionada.html", item=item, texto=texto).strip())
+
+
 @bp.post("/ordens")
 @exigir_gerente
 def adicionar() -> Any:
@@ -470,12 +478,9 @@ def adicionar() -> Any:
                     [(str(item["_id"]), item)], current_user.papel, filtros
                 )
                 return mudanca + render_template(
-                    "quadro/_nova_ordem.html",
-                    nova=novo,
-                    oob=True,
-                    sucesso=cards.adicionada(item["ordem_servico_id"]),
+                    "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=_adicionada(item)
                 )
-            flash(cards.adicionada(item["ordem_servico_id"]), "ok")
+            flash(_adicionada(item), "ok")
             return redirect(_pagina_de_volta(), code=303)
     if htmx():
         corpo = render_template(
