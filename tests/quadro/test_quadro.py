@@ -730,7 +730,9 @@ def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
 ) -> None:
     """The board shows the open orders and today's finished: a search for an OS finished
     before today said "Nenhuma ordem encontrada", as if it never existed. It says when it
-    finished and links to its page; a plate or a number nobody has points to the history."""
+    finished and links to its page, found by its number or by the car's whole plate (a
+    customer on the phone gives the plate; the car's last visit); a number or a plate nobody
+    has, or part of a plate, points to the history."""
     antiga = api.criar(703, placa="ONT4M00")["fila_id"]
     api.levar_ate(antiga, "finalizar-reparo")
     componente(Mongo, app).db["fila_execucao"].update_one(
@@ -738,9 +740,18 @@ def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
     )
     mecanico = pessoas["mecanico"]
     pagina = html.unescape(mecanico.pagina("/?q=703"))
-    assert re.search(r"a OS 703 foi finalizada em \d\d/\d\d \d\d:\d\d\. ", pagina), pagina
+    assert re.search(r"a OS 703 \(ONT4M00\) foi finalizada em \d\d/\d\d \d\d:\d\d\. ", pagina)
     assert f'<a href="/ordens/{antiga}">Ver a ordem</a>' in pagina
-    for busca in ("ONT4M00", "704"):
+    # By the plate, as typed on the phone: the car's last visit (an earlier one is not it).
+    anterior = api.criar(702, placa="ONT4M00")["fila_id"]
+    api.levar_ate(anterior, "finalizar-reparo")
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 702}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=30)}}
+    )
+    pagina = html.unescape(mecanico.pagina("/?q=ont-4m00"))
+    assert re.search(r"a OS 703 \(ONT4M00\) foi finalizada em \d\d/\d\d \d\d:\d\d\. ", pagina)
+    assert f'<a href="/ordens/{antiga}">Ver a ordem</a>' in pagina
+    for busca in ("XYZ9Z99", "ONT4", "704"):
         pagina = html.unescape(mecanico.pagina(f"/?q={busca}"))
         assert f"Nenhuma ordem encontrada no quadro para “{busca}”" in pagina
         assert 'estão no <a href="/historico">Histórico</a>' in pagina
@@ -754,8 +765,11 @@ def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
     componente(Mongo, app).db["fila_execucao"].update_one(
         {"ordem_servico_id": 703}, {"$set": {"importada": True}}
     )
-    pagina = html.unescape(mecanico.pagina("/?q=703"))
-    assert "(histórico importado, sem página no quadro)" in pagina and "Ver a ordem" not in pagina
+    for busca in ("703", "ONT4M00"):
+        pagina = html.unescape(mecanico.pagina(f"/?q={busca}"))
+        assert "a OS 703 (ONT4M00) foi finalizada em" in pagina
+        assert "(histórico importado, sem página no quadro)" in pagina
+        assert "Ver a ordem" not in pagina
 
 
 def test_pagina_da_ordem_diz_onde_cada_espera_acabou(api: Api, pessoas, app: Flask) -> None:

@@ -19,6 +19,7 @@ from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
 from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
+from ..fila.plates import validar_placa
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import esperas_encerradas, limites_alerta
@@ -37,17 +38,21 @@ def contar_atrasadas() -> int:
 
 
 def finalizada_antes_de_hoje(q: str) -> dict[str, Any] | None:
-    """The order a board search for an OS number names when it finished before today (the
-    board shows the open orders and today's finished ones; imported history too, which has
-    no page). One read by the unique index; a plate is looked for on the board alone (no
-    index holds it)."""
+    """The order a board search names when it finished before today (the board shows the
+    open orders and today's finished ones; imported history too, which has no page): by its
+    OS number, or the car's last one by its whole plate. One indexed read."""
+    hoje = componente(Clock).inicio_do_dia()
     if not (q.isascii() and q.isdigit() and len(q) <= 18):
-        return None
+        try:
+            placa = validar_placa(q)
+        except ValueError:
+            return None  # part of a plate: the board's own search is all there is
+        return componente(FilaQueries).finalizada_por_placa(placa, hoje) if placa else None
     item = componente(FilaQueries).obter_por_os(int(q))
     if item is None or item["status"] != Status.FINALIZADA:
         return None
     # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
-    return item if item["dta_fim_reparo"] < componente(Clock).inicio_do_dia() else None
+    return item if item["dta_fim_reparo"] < hoje else None
 
 
 def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> tuple[str, bool] | None:

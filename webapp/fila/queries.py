@@ -29,6 +29,7 @@ from .repository import (
     ETAPA_ATUAL,
     FILA_DO_QUADRO,
     FINALIZADAS_DO_QUADRO,
+    FINALIZADAS_POR_PLACA,
     ORDEM_FILA,
 )
 from .stages import INTERVALOS, PERCENTIS, Etapa, Intervalo, limiares_s
@@ -369,6 +370,15 @@ class FilaQueries:
 
     def obter_por_os(self, ordem_servico_id: int) -> dict[str, Any] | None:
         return self.fila.find_one({"ordem_servico_id": ordem_servico_id})
+
+    def finalizada_por_placa(self, placa: str, antes: datetime) -> dict[str, Any] | None:
+        """The car's last order finished before `antes` (imported history too); None when it
+        has none. One index entry read: finalizadas_por_placa."""
+        return self.fila.find_one(
+            {"placa": placa, "status": Status.FINALIZADA, "dta_fim_reparo": {"$lt": antes}},
+            sort=[("dta_fim_reparo", -1)],
+            hint=FINALIZADAS_POR_PLACA,
+        )
 
     def na_fila(self, numeros: Iterable[int]) -> dict[int, bool]:
         """Which of these OS numbers are stored, each with whether it is imported history

@@ -20,7 +20,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..mongo import atualizar_indices
-from .domain import IMPORTADA, MotivoPausa, Mudanca, NumeroMudou
+from .domain import IMPORTADA, MotivoPausa, Mudanca, NumeroMudou, Status
 from .preconditions import (
     PREENCHIDO,
     VAZIO,
@@ -57,6 +57,7 @@ ORDEM_FILA = [("prioridade_ordem", ASCENDING), ("dta_criacao", ASCENDING), ("_id
 # Named by the queries that must use them (hint): see INDICES.
 FILA_DO_QUADRO = "fila_do_quadro"
 FINALIZADAS_DO_QUADRO = "finalizadas_do_quadro"
+FINALIZADAS_POR_PLACA = "finalizadas_por_placa"
 
 INDICES = [
     IndexModel([("ordem_servico_id", ASCENDING)], unique=True, name="ordem_servico_unica"),
@@ -107,6 +108,13 @@ INDICES = [
         name="por_etapa_em_ordem",
     ),
     IndexModel([("status", ASCENDING), ("previsao_entrega", ASCENDING)], name="por_previsao"),
+    # A car's last visit by its plate (a customer on the phone: "is ABC1D23 ready?"), finished
+    # before today, imported too: only finished orders are indexed (queries.finalizada_por_placa).
+    IndexModel(
+        [("placa", ASCENDING), ("dta_fim_reparo", DESCENDING)],
+        name=FINALIZADAS_POR_PLACA,
+        partialFilterExpression={"status": Status.FINALIZADA.value},
+    ),
     # The OS dispatcher's "next item due" (only items with something due are indexed) and the
     # board's count of events waiting.
     IndexModel(
