@@ -1,9 +1,10 @@
 // The TV shows whole cards only: app.css wraps the cards a column cannot fit whole out of sight
 // (a second, clipped track), and this adds them to that column's "+N" whenever the columns
 // change (a push redraws them; a ticking time can grow a line) and when the screen changes size.
-// The server's own "+N" (data-mais) counts the cards it did not send at all. Late cars among
-// all of those are named after it ("+3 ordens · 1 atrasada: PXT7A10"): a late car of low
-// priority sits at the bottom of its column, out of the floor's sight.
+// The server's own "+N" (data-mais) counts the cards it did not send at all. The header's
+// longest wait and the late cars among all of those are named after it ("+3 ordens · espera
+// há mais tempo: ABC1D23 · 1 atrasada: PXT7A10"): a late car of low priority sits at the
+// bottom of its column, out of the floor's sight.
 (function () {
   "use strict";
 
@@ -27,6 +28,14 @@
     return `${total} ${palavra}: ${ditos.join(", ")}${resto > 0 ? ` e mais ${resto}` : ""}`;
   }
 
+  // The header's longest wait among them (its card hidden here, or not sent at all): the
+  // header names a car the floor would look for in vain.
+  function maisAntiga(mais, escondidos) {
+    const cartao = escondidos.find((c) => c.classList.contains("mais-antiga"));
+    const nome = cartao ? cartao.dataset.nome : mais.dataset.destaque;
+    return nome ? `${mais.dataset.destaqueRotulo}: ${nome}` : "";
+  }
+
   function encaixar(coluna) {
     const lista = coluna.querySelector(".painel-cartoes");
     const mais = coluna.querySelector(".painel-mais");
@@ -42,18 +51,20 @@
     const total = Number(mais.dataset.mais || 0) + escondidos.length;
     const palavra = total === 1 ? mais.dataset.uma : mais.dataset.varias;
     const base = total ? `+${total} ${palavra}` : "";
+    const antiga = total ? maisAntiga(mais, escondidos) : "";
     const tarde = total ? atrasadas(mais, escondidos) : "";
     // Written only when it changes: this runs on the columns' own mutations.
-    if (mais.dataset.texto === `${base}|${tarde}`) return;
-    mais.dataset.texto = `${base}|${tarde}`;
-    if (!tarde) {
-      mais.textContent = base;
-      return;
+    if (mais.dataset.texto === `${base}|${antiga}|${tarde}`) return;
+    mais.dataset.texto = `${base}|${antiga}|${tarde}`;
+    const partes = [base];
+    for (const [texto, classe] of [[antiga, "painel-mais-antiga"], [tarde, "painel-mais-atrasadas"]]) {
+      if (!texto) continue;
+      const parte = document.createElement("span");
+      parte.className = classe;
+      parte.textContent = texto;
+      partes.push(" · ", parte);
     }
-    const vermelho = document.createElement("span");
-    vermelho.className = "painel-mais-atrasadas";
-    vermelho.textContent = tarde;
-    mais.replaceChildren(`${base} · `, vermelho);
+    mais.replaceChildren(...partes);
   }
 
   let pedido = 0;

@@ -78,7 +78,7 @@
     cartao.classList.add("atualizado-fora");
     // A tap whose answer was lost already says, on the card, that the order changed after it
     // (quadro-toque.js reads data-versao-nova): one notice, not two that disagree.
-    if (cartao.querySelector(":scope > .nao-salvo[data-sem-resposta]")) return;
+    if (cartao.querySelector(".nao-salvo[data-sem-resposta]")) return;
     let aviso = cartao.querySelector(":scope > .aviso-atualizado");
     if (!aviso) {
       aviso = document.createElement("p");

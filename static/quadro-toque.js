@@ -192,7 +192,10 @@
     if (!aviso) {
       aviso = document.createElement(lugar.matches("p") ? "span" : "p"); // "Mostrar mais"'s
       aviso.className = "mensagem nao-salvo";
-      lugar.appendChild(aviso);
+      // A step's text form: right under its confirm button, where the eye and the finger
+      // are (at the card's foot it sat below "Mais…", out of a tablet's view).
+      if (cartao && fonte.matches("form.form-texto")) fonte.after(aviso);
+      else lugar.appendChild(aviso);
     }
     aviso.textContent = texto + " ";
     // A change whose answer was lost (the card's newer version then says more: quadro-ao-vivo).
@@ -216,8 +219,22 @@
   }
 
   // A card's notices of its last tap ("not saved", "changed after"): a new tap's answer tells.
-  function semAvisos(cartao) {
-    for (const aviso of cartao.querySelectorAll(".nao-salvo, .sem-resposta")) aviso.remove();
+  // A change sent (`envio`) takes the server's reason and the fields it marked too: a
+  // "Corrija o campo marcado" left beside a box now filled, above a "Sem conexão", told two
+  // things, one of them no longer true. Opening "Mais…" leaves them to read.
+  function semAvisos(cartao, envio = false) {
+    const velhos = envio
+      ? ".nao-salvo, .sem-resposta, :scope > p.mensagem[data-some], .erro-campo"
+      : ".nao-salvo, .sem-resposta";
+    for (const aviso of cartao.querySelectorAll(velhos)) aviso.remove();
+    if (!envio) return;
+    for (const campo of cartao.querySelectorAll("[aria-invalid]")) {
+      campo.removeAttribute("aria-invalid");
+      if ((campo.getAttribute("aria-describedby") || "").startsWith("erro-")) {
+        campo.removeAttribute("aria-describedby");
+      }
+    }
+    for (const campo of cartao.querySelectorAll(".com-erro")) campo.classList.remove("com-erro");
   }
 
   const emAndamento = new WeakMap(); // source -> {id, status, coluna, no, vizinhos} when sent
@@ -241,7 +258,7 @@
     if (!fonte || !fonte.matches || !fonte.matches("form, li.cartao, a.mais")) return;
     const cartao = cartaoDe(fonte);
     if (cartao) {
-      semAvisos(cartao);
+      semAvisos(cartao, !fonte.matches("a.mais"));
       semResposta.delete(cartao.id); // tried again: this answer tells
     }
     if (cartao && !fonte.matches("a.mais")) {
@@ -314,7 +331,7 @@
         const alvo = registro.target;
         if (registro.type === "attributes" && semResposta.has(alvo.id)
             && versaoNova(alvo) > semResposta.get(alvo.id)) {
-          const aviso = alvo.querySelector(":scope > .nao-salvo");
+          const aviso = alvo.querySelector(".nao-salvo");
           if (aviso && aviso.firstChild) {
             aviso.firstChild.textContent = MUDOU_COM_TEXTO + " ";
             anunciar(MUDOU_COM_TEXTO);

@@ -12,6 +12,7 @@ from webapp.fila.domain import Papel, Prioridade, Status
 from webapp.fila.outbox import novo_evento
 from webapp.fila.stages import Alerta
 from webapp.painel import cards as painel
+from webapp.previsao.queries import Estado, Previsoes
 
 AGORA = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 FUSO = ZoneInfo("America/Sao_Paulo")
@@ -163,6 +164,16 @@ def test_previsao_com_p80_noutro_dia_diz_o_dia_dos_dois() -> None:
     amanha = {"p50": agora_ + timedelta(minutes=20), "p80": agora_ + timedelta(hours=11)}
     previsao = cards.previsao_do_cartao(amanha, ctx)
     assert (previsao.pronto, previsao.ate) == ("07/12 20:20", "08/12 07:00")
+    # Alone (the TV shows no p80 beside it), today's p50 is a time: "pronto ~07/12 20:20"
+    # on the 7th, with no "8 em 10 até 08/12" to explain the day, read as another day.
+    assert previsao.pronto_sozinho == "20:20"
+    estado = Estado(None, 0, agora_, 40, 2, 90, 30)
+    ordem = item(etapa_desde=agora_ - timedelta(minutes=5), dta_criacao=agora_)
+    previsoes = Previsoes({str(ordem["_id"]): amanha}, estado)
+    tv = painel.cartao(
+        ordem, cards.Contexto(agora_.astimezone(UTC), FUSO, previsoes=previsoes), None
+    )
+    assert tv.previsao == "20:20"
     hoje = {"p50": agora_ + timedelta(minutes=20), "p80": agora_ + timedelta(hours=1)}
     previsao = cards.previsao_do_cartao(hoje, ctx)
     assert (previsao.pronto, previsao.ate) == ("20:20", "21:00")

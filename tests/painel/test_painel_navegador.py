@@ -48,7 +48,7 @@ MEDIR = """async () => {
 
 TAMANHOS = """() => Object.fromEntries(
   ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade',
-   '.painel-destaque'].map(s => [s,
+   '.painel-destaque', '.painel-contagem small'].map(s => [s,
     Math.min(...[...document.querySelectorAll(s)].map(
       e => parseFloat(getComputedStyle(e).fontSize)))
   ]))"""
@@ -101,7 +101,9 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
         (Acao.FINALIZAR_REPARO, None),
     ):
         componente(FilaService, app).executar(fim["_id"], acao, GERENTE, dados)
-    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    configuracoes = componente(ConfiguracoesRepository, app)
+    token, _ = configuracoes.criar_passe("TV", "teste")
+    assert configuracoes.salvar_limites({"AGUARDANDO": 6}, "teste", 0)  # "7/6"
 
     tela = abrir(TV)
     tv = tela.pagina
@@ -132,8 +134,9 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     )
     assert tv.evaluate(TAMANHOS) == pytest.approx(
         {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
-         ".painel-prioridade": 24.3, ".painel-destaque": 28.7}, abs=0.5,
-    )  # fmt: skip
+         ".painel-prioridade": 24.3, ".painel-destaque": 28.7,
+         ".painel-contagem small": 24.8}, abs=0.5,
+    )  # fmt: skip  (a column's limit, "/6", as big as the labels: it read as "7" from 4 m)
     # The header's longest wait, as big as a card's lines, whole on one line at 1080p.
     destaque = tv.locator(".painel-destaque")
     expect(destaque).to_contain_text("Esperando mecânico há mais tempo")
@@ -174,6 +177,45 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
 def _mais(coluna: dict) -> str:
     """A column's "+N ordens", without the late orders it names after it."""
     return coluna["mais"].split(" · ")[0]
+
+
+def test_tv_diz_onde_esta_o_carro_que_espera_ha_mais_tempo(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The header names the longest wait ("Esperando mecânico há mais tempo: OLD0A00"), a
+    NORMAL car behind the URGENTE ones: its card did not fit, or was not even sent, and the
+    floor looked for it in vain. The column's "+N" says it is among those, in the header's
+    colour."""
+    for n in range(4):  # long cards: not all five sent fit
+        _adicionar(app, 9800 + n, 2, "URGENTE", placa=f"URG{n}B00", veiculo=LONGO)
+    _adicionar(app, 9810, 60, placa="OLD0A00")
+    token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV", "teste")
+    tela = abrir(TV)
+    tv = tela.pagina
+    tv.goto(f"/painel?token={token}")
+    tv.wait_for_function("document.fonts.status === 'loaded'")
+    expect(tv.locator(".painel-destaque")).to_contain_text("OLD0A00")
+    aguardando = _colunas(tv)["AGUARDANDO"]
+    assert aguardando["vistos"] < 5, aguardando  # the NORMAL car was sent, but does not fit
+    assert aguardando["mais"] == (
+        f"+{5 - aguardando['vistos']} ordens · espera há mais tempo: OLD0A00"
+    ), aguardando
+    expect(tv.locator("#painel-mais-AGUARDANDO .painel-mais-antiga")).to_have_css(
+        "color", "rgb(255, 210, 63)"
+    )
+    # Two more URGENTE: the TV is sent five, the NORMAL car no longer among them.
+    for n in (4, 5):
+        _adicionar(app, 9800 + n, 1, "URGENTE", placa=f"URG{n}B00")
+    mais = tv.locator("#painel-mais-AGUARDANDO")
+    expect(mais).to_contain_text("+", timeout=PRAZO_TV)
+    expect(tv.locator(f"#painel-cartao-{_id_da_os(app, 9810)}")).to_have_count(0)
+    expect(mais).to_contain_text("espera há mais tempo: OLD0A00")
+    tv.screenshot(path=ARTEFATOS / "painel-tv-mais-antiga-fora.png")
+    assert tela.erros == [], tela.erros
+
+
+def _id_da_os(app: Flask, os_id: int) -> str:
+    return str(componente(Mongo, app).db.fila_execucao.find_one({"ordem_servico_id": os_id})["_id"])
 
 
 def test_tv_nomeia_as_atrasadas_que_nao_mostra(

@@ -138,6 +138,44 @@ def test_toque_sem_rede_diz_que_nao_salvou_e_nada_se_move(
     assert api.get(f"/fila-execucao/{fila_id}")["status"] == "EM_DIAGNOSTICO"
 
 
+def test_texto_recusado_e_depois_sem_rede_diz_so_o_que_vale_junto_ao_botao(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A diagnosis confirmed empty is refused ("Corrija o campo marcado.", "Escreva o
+    diagnóstico."); the mechanic writes it, the Wi-Fi drops, and confirms again. The card once
+    kept both refusals beside the box now filled, and put "Sem conexão" at its foot, under
+    "Mais…", out of a tablet's view: now only "Sem conexão", right under the confirm button."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9211})["fila_id"]
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    mecanico = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    cartao = mecanico.cartao(fila_id, "EM_DIAGNOSTICO")
+    mecanico.pagina.get_by_role("link", name=re.compile("^Em diagnóstico")).click()
+    cartao.get_by_text("Finalizar diagnóstico", exact=True).click()
+    confirmar = cartao.get_by_role("button", name="Confirmar: finalizar diagnóstico")
+    confirmar.click()
+    expect(cartao).to_contain_text("Corrija o campo marcado.")
+    expect(cartao.locator(".erro-campo")).to_have_text("Escreva o diagnóstico.")
+    texto = cartao.get_by_role("textbox", name="Diagnóstico")
+    expect(texto).to_have_attribute("aria-invalid", "true")
+    texto.fill("Pastilhas gastas; trocar.")
+    mecanico.pagina.route("**/passo/**", lambda rota: rota.abort("internetdisconnected"))
+    confirmar.click()
+    aviso = cartao.locator(".nao-salvo")
+    expect(aviso).to_contain_text("Sem conexão — pode não ter sido salvo.")
+    expect(cartao).not_to_contain_text("Corrija o campo marcado.")
+    expect(cartao.locator(".erro-campo")).to_have_count(0)
+    expect(texto).not_to_have_attribute("aria-invalid", "true")
+    expect(texto).to_have_value("Pastilhas gastas; trocar.")
+    # Right under the confirm button (its form's next sibling), not at the card's foot.
+    assert aviso.evaluate("a => a.previousElementSibling.matches('form.form-texto')")
+    mecanico.pagina.screenshot(path=ARTEFATOS / "texto-recusado-sem-rede-tablet.png")
+    mecanico.pagina.unroute("**/passo/**")
+    cartao.get_by_role("button", name="Tentar de novo").click()
+    expect(mecanico.cartao(fila_id, "AGUARDANDO")).to_have_count(1)
+    assert api.get(f"/fila-execucao/{fila_id}")["diagnostico"] == "Pastilhas gastas; trocar."
+
+
 def test_toque_salvo_cuja_resposta_se_perdeu_diz_no_cartao_que_ja_estava_salvo(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:

@@ -117,6 +117,9 @@ class PrevisaoCartao:
     # The promise this forecast is shown beside (the order's; pushed alone, the one it was
     # computed against): "Prometer" holds only while the order still has it.
     promessa: datetime | None = None
+    # The p50 said alone (the TV, where no p80 stands beside it): with its day only when not
+    # today ("pronto ~07/12 15:30" on the 7th read as another day).
+    pronto_sozinho: str = ""
 
     @property
     def oferece_prometer(self) -> bool:
@@ -190,6 +193,7 @@ def previsao_do_cartao(
         chance_da_promessa=da_promessa,
         promessa_a_medir=atual is not None and atual != guardada and atual > ctx.instante,
         promessa=atual,
+        pronto_sozinho=hora_ou_dia(p50, ctx),
     )
 
 

@@ -57,12 +57,15 @@ ATRASADAS_NOMEADAS = 3
 
 @dataclass
 class ColunaTV(Coluna[CartaoTV]):
-    """A column on the TV: its most urgent cards, and "+N" for the rest, naming the late ones
-    among them ("+2 ordens · atrasada: PXT7A10": below the window, the floor would not see
-    them)."""
+    """A column on the TV: its most urgent cards, and "+N" for the rest, naming the longest
+    wait and the late ones among them ("+2 ordens · atrasada: PXT7A10": below the window, the
+    floor would not see them)."""
 
     atrasadas_fora: list[str] = field(default_factory=list)  # plates (or "OS 1003")
     n_atrasadas_fora: int = 0
+    # The header's longest wait, when its card is not among those sent: the header names a
+    # car the floor then looks for in vain ("+3 ordens · espera há mais tempo: ABC1D23").
+    destaque_fora: str | None = None
 
     @property
     def mais(self) -> int:
@@ -111,7 +114,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         finalizada_as=item["dta_fim_reparo"].astimezone(ctx.fuso).strftime("%H:%M")
         if c.status == Status.FINALIZADA
         else None,
-        previsao=c.previsao.pronto if c.previsao else None,
+        previsao=c.previsao.pronto_sozinho if c.previsao else None,
         em_risco=bool(c.previsao and c.previsao.em_risco),
         previsao_valida_ms=em_ms(c.previsao.valida_ate)
         if c.previsao and c.previsao.valida_ate
