@@ -486,6 +486,16 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert 'hx-target="#nova-ordem"' in r.text and "Digite só números inteiros." in r.text
     assert "Data e hora inválidas." in r.text
     assert "valor temporal" not in r.text  # WTForms' Portugal Portuguese
+    # A promise already past is asked about with the other fields' errors, not after them.
+    r = gerente.post(
+        "/ordens",
+        {"ordem_servico_id": "12a", "placa": "abc-12", "previsao_entrega": "2020-01-01T10:00"},
+        htmx=True,
+    )
+    assert r.status_code == 400
+    assert "Digite só números inteiros." in r.text and "Placa inválida" in r.text
+    assert "Esta entrega prometida (01/01/2020 10:00) já passou." in r.text
+    assert 'name="confirmar_previsao"' in r.text
     # Only ASCII digits, as the API and the filters take them: int() alone also read "1_000",
     # Arabic-Indic and full-width digits as another number.
     for escrito in ("1_000", "١٢٣", "１２３４"):
@@ -772,6 +782,23 @@ def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
         assert "Ver a ordem" not in pagina
 
 
+def test_minhas_ordens_leva_as_que_aguardam_sem_mecanico(api: Api, pessoas) -> None:
+    """ "Minhas ordens" shows a mechanic's own cars; the next one to start has no mechanic
+    yet, so it is not there, and the column said only "Nada encontrado". Its column offers
+    the way to the queue's waiting cars; the whole board needs no such link."""
+    api.criar(731, placa="SEM1M00")
+    mecanico = pessoas["mecanico"]
+    link = '<a class="botao" href="/#coluna-AGUARDANDO">Ver as que aguardam sem mecânico</a>'
+    minhas = mecanico.pagina("/?mecanico=101")
+    assert "SEM1M00" not in minhas
+    secao = minhas[
+        minhas.index('id="coluna-AGUARDANDO"') : minhas.index('id="coluna-EM_DIAGNOSTICO"')
+    ]
+    assert link in secao
+    todas = mecanico.pagina("/")
+    assert "SEM1M00" in todas and link not in todas
+
+
 def test_pagina_da_ordem_diz_onde_cada_espera_acabou(api: Api, pessoas, app: Flask) -> None:
     """A step ends a hold without a "tirou da espera" of its own (the work moved on): the
     order's page says so on the step's line, with the hold's reason and length, as it does on
@@ -1055,8 +1082,8 @@ def test_nova_os_recusada_apaga_o_sucesso_anterior_da_linha(pessoas) -> None:
     assert r.status_code == 409
     assert "A OS 2001 já está na fila." in r.text
     assert (
-        '<hx-partial hx-target="#anuncios" hx-swap="innerHTML">Nova OS: corrija os campos '
-        "marcados.</hx-partial>" in r.text
+        '<hx-partial hx-target="#anuncios" hx-swap="innerHTML"><span class="aviso-erro">Nova '
+        "OS: corrija os campos marcados.</span></hx-partial>" in r.text
     )
 
 

@@ -201,13 +201,17 @@ def _recusa(
             estado["mensagem"] = (
                 estado["quem_fez"] if tomado_antes else f"{estado['mensagem']} {estado['quem_fez']}"
             )
+    # The page's line names the order: a screen reader hears "Corrija o campo marcado." away
+    # from the card it is about, and the page without JavaScript says it at its top.
+    mensagem = estado["mensagem"]
+    anuncio = mensagem if ordem is None or ordem in mensagem else f"{ordem}: {mensagem}"
     if not htmx():
         if status == 403:  # not a normal use of the board: the error page, as it is
             return errors.resposta(status, estado["mensagem"])
         # Refused, or the order left the queue meanwhile (a removal, as normal on a shared
         # board as any other change): the page with the reason, and what was typed for a step
         # the order no longer offers shown to copy.
-        flash(estado["mensagem"], "erro")
+        flash(anuncio, "erro")
         texto = _texto(estado) if item is None or _texto_sem_formulario(item, estado) else None
         perdido = {"texto": texto, "ordem": ordem} if texto else None
         if item is not None or perdido:
@@ -228,10 +232,6 @@ def _recusa(
             fila_id=fila_id,
         )
     else:
-        # The page's line names the order: a screen reader hears "Corrija o campo marcado."
-        # away from the card it is about.
-        mensagem = estado["mensagem"]
-        anuncio = mensagem if ordem is None or ordem in mensagem else f"{ordem}: {mensagem}"
         corpo = partials.render_mudancas(
             [(fila_id, item)],
             papel,
@@ -460,7 +460,10 @@ def adicionar() -> Any:
     form = NovaOrdemForm(fuso=relogio.fuso)
     filtros = _filtros_da_pagina()
     status = 400
-    if form.validate() and form.previsao_confirmada(relogio.local(agora()) or agora()):
+    # Every problem at once: the question of a promise already past too, not after the
+    # other fields are fixed (three rounds for one form).
+    valido = form.validate()
+    if form.previsao_confirmada(relogio.local(agora()) or agora()) and valido:
         try:
             item = fila().adicionar(
                 form.ordem_servico_id.data,

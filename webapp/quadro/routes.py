@@ -212,7 +212,9 @@ def index() -> Any:
         nova = NovaOrdemForm(formdata=MultiDict(recusada["dados"]), fuso=componente(Clock).fuso)
         nova.com_recusa(recusada.get("erros") or {}, recusada.get("confirmar", False))
     estados, perdido = estados_da_sessao()
-    feito = feito_na_sessao(estados)
+    # The card the last plain POST was about, done or refused: its column is the one shown
+    # (a tablet's tab), as the redirect's anchor is.
+    feito = feito_na_sessao(estados) or next(iter(estados), None)
     filtros = Filtros.de_args(request.args)
     return pagina_quadro(filtros, estados, nova, texto_perdido=perdido, feito=feito)
 
