@@ -663,6 +663,17 @@ def test_espera_com_motivo(api: Api, pessoas) -> None:
     assert (
         mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "xyz"}, htmx=True).status_code == 400
     )
+    # Without JavaScript the page's summary names it too ("Corrija o campo marcado." alone
+    # on a board of many cards), and the tab shown is the card's column, not the first.
+    em_diagnostico = api.criar(513, placa="DGN5A13")["fila_id"]
+    api.passo(em_diagnostico, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    r = mecanico.post(f"/ordens/{em_diagnostico}/passo/finalizar-diagnostico", {"diagnostico": ""})
+    assert r.status_code == 303
+    pagina = mecanico.pagina()
+    resumo = pagina[pagina.index('id="resumo-erros"') :].split("</div>")[0]
+    assert "<li>OS 513 (DGN5A13): Corrija o campo marcado.</li>" in resumo
+    assert re.search(r'id="aba-EM_DIAGNOSTICO"[^>]*aria-current="true"', pagina)
+    assert not re.search(r'id="aba-AGUARDANDO"[^>]*aria-current', pagina)
     assert (
         mecanico.post(f"/ordens/{fila_id}/pausar", {"motivo": "aguardando_pecas"}).status_code
         == 303
