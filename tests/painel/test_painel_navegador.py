@@ -132,11 +132,12 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
         }""",
         timeout=5_000,
     )
+    # A column's limit ("/6") as big as the labels: at .6em it read as "7" from 4 m.
     assert tv.evaluate(TAMANHOS) == pytest.approx(
         {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
          ".painel-prioridade": 24.3, ".painel-destaque": 28.7,
          ".painel-contagem small": 24.8}, abs=0.5,
-    )  # fmt: skip  (a column's limit, "/6", as big as the labels: it read as "7" from 4 m)
+    )  # fmt: skip
     # The header's longest wait, as big as a card's lines, whole on one line at 1080p.
     destaque = tv.locator(".painel-destaque")
     expect(destaque).to_contain_text("Esperando mecânico há mais tempo")

@@ -22,6 +22,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 CAUDA = 0.95  # the empirical part ends at this quantile; the exponential tail takes over
+# A jump of Kaplan-Meier at a duration is spread back over at most this share of it (below).
+RAMPA = 0.1
+# Where a mixture follows each law's exponential tail (misturar).
+_Q_CAUDAS = np.array([0.96, 0.97, 0.98, 0.99, 0.995, 0.999])
 INICIO_EXCESSO = 0.80  # by default, the tail's mean is the mean excess over this quantile
 NOS = 512  # knots kept of the empirical CDF
 # The grid on which a law weighted by 1 / t is laid out (Distribuicao.amostrar_parada_em).
@@ -157,10 +161,34 @@ def ajustar(
     tempos, probs, eventos, censurados = kaplan_meier(d, e)
     if eventos == 0:
         return None
-    tempos, probs = _ate_a_cauda(tempos, probs)
+    tempos, probs = _ate_a_cauda(*_rampas(tempos, probs))
     media = _media_cauda(d, e, tempos, probs, excesso)
     tempos, probs = _desbastar(tempos, probs)
     return Distribuicao(tempos, probs, media, eventos, censurados)
+
+
+def _rampas(
+    tempos: NDArray[np.float64], probs: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Kaplan-Meier's jumps as the interpolated CDF spreads them: each over the gap since the
+    event before it, at most the RAMPA share of its own time. Between close events, as
+    continuous durations give, the whole gap (a fair smoothing, unchanged); after a wide one,
+    only the last tenth: spread over the whole gap, durations that all took the same time,
+    or were rounded to the half hour in a spreadsheet, lay their mass far below any ever
+    seen (every repair exactly 30 minutes read as a median of 15, the first event after 0
+    as anywhere from 0). The knot that starts a ramp sits a hair above the level before it,
+    so the CDF stays strictly increasing."""
+    if tempos.size == 0:
+        return tempos, probs
+    antes_t = np.concatenate(([0.0], tempos[:-1]))
+    antes_p = np.concatenate(([0.0], probs[:-1]))
+    inicio = tempos * (1.0 - RAMPA)
+    largo = inicio > antes_t
+    degrau = antes_p[largo] + 1e-9 * (probs[largo] - antes_p[largo])
+    t = np.concatenate((tempos, inicio[largo]))
+    p = np.concatenate((probs, degrau))
+    ordem = np.argsort(t, kind="stable")
+    return t[ordem], p[ordem]
 
 
 def _ate_a_cauda(
@@ -297,7 +325,11 @@ def misturar(a: Distribuicao, b: Distribuicao, peso: float) -> Distribuicao:
         return a
     if peso <= 0.0:
         return b
-    tempos = np.union1d(a.tempos, b.tempos)
+    # Knots in each one's exponential tail too: between the last knot of a short law and the
+    # next of a long one, the mixture was a straight line, and the short one's last 5 % lay
+    # spread over hours.
+    caudas = np.concatenate([d.quantil(_Q_CAUDAS) for d in (a, b)])
+    tempos = np.union1d(np.union1d(a.tempos, b.tempos), caudas)
     probs = peso * a.cdf(tempos) + (1.0 - peso) * b.cdf(tempos)
     crescente = np.concatenate(([True], probs[1:] > probs[:-1]))
     tempos, probs = _ate_a_cauda(tempos[crescente], probs[crescente])
