@@ -17,23 +17,24 @@
       || !!cartao.querySelector(".painel-atrasada:not([hidden])");
   }
 
+  // The late ones among them, in words, and the names said.
   function atrasadas(mais, escondidos) {
     const nomes = escondidos.filter(atrasado).map((c) => c.dataset.nome);
     const total = nomes.length + Number(mais.dataset.nAtrasadas || 0);
-    if (!total) return "";
+    if (!total) return { texto: "", ditos: [] };
     nomes.push(...(mais.dataset.atrasadas || "").split("|").filter(Boolean));
     const ditos = nomes.slice(0, NOMEADAS);
     const palavra = total === 1 ? mais.dataset.atrasadaUma : mais.dataset.atrasadaVarias;
     const resto = total - ditos.length;
-    return `${total} ${palavra}: ${ditos.join(", ")}${resto > 0 ? ` e mais ${resto}` : ""}`;
+    return { texto: `${total} ${palavra}: ${ditos.join(", ")}${resto > 0 ? ` e mais ${resto}` : ""}`, ditos };
   }
 
   // The header's longest wait among them (its card hidden here, or not sent at all): the
-  // header names a car the floor would look for in vain.
-  function maisAntiga(mais, escondidos) {
+  // header names a car the floor would look for in vain. Once, when it is late and named so.
+  function maisAntiga(mais, escondidos, ditos) {
     const cartao = escondidos.find((c) => c.classList.contains("mais-antiga"));
     const nome = cartao ? cartao.dataset.nome : mais.dataset.destaque;
-    return nome ? `${mais.dataset.destaqueRotulo}: ${nome}` : "";
+    return nome && !ditos.includes(nome) ? `${mais.dataset.destaqueRotulo}: ${nome}` : "";
   }
 
   function encaixar(coluna) {
@@ -51,8 +52,9 @@
     const total = Number(mais.dataset.mais || 0) + escondidos.length;
     const palavra = total === 1 ? mais.dataset.uma : mais.dataset.varias;
     const base = total ? `+${total} ${palavra}` : "";
-    const antiga = total ? maisAntiga(mais, escondidos) : "";
-    const tarde = total ? atrasadas(mais, escondidos) : "";
+    const tardias = total ? atrasadas(mais, escondidos) : { texto: "", ditos: [] };
+    const tarde = tardias.texto;
+    const antiga = total ? maisAntiga(mais, escondidos, tardias.ditos) : "";
     // Written only when it changes: this runs on the columns' own mutations.
     if (mais.dataset.texto === `${base}|${antiga}|${tarde}`) return;
     mais.dataset.texto = `${base}|${antiga}|${tarde}`;

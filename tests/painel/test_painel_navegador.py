@@ -212,6 +212,12 @@ def test_tv_diz_onde_esta_o_carro_que_espera_ha_mais_tempo(
     expect(tv.locator(f"#painel-cartao-{_id_da_os(app, 9810)}")).to_have_count(0)
     expect(mais).to_contain_text("espera há mais tempo: OLD0A00")
     tv.screenshot(path=ARTEFATOS / "painel-tv-mais-antiga-fora.png")
+    # Late too (its promise passed), it is named once, among the late ones.
+    componente(Mongo, app).db.fila_execucao.update_one(
+        {"ordem_servico_id": 9810}, {"$set": {"previsao_entrega": agora() - timedelta(hours=1)}}
+    )
+    expect(mais).to_contain_text("1 atrasada: OLD0A00", timeout=PRAZO_TV)
+    expect(mais).not_to_contain_text("espera há mais tempo")
     assert tela.erros == [], tela.erros
 
 

@@ -174,7 +174,13 @@ def test_nova_os_no_balcao_ate_a_previsao_na_sua_pagina(
     p.get_by_text("Adicionar OS", exact=True).click()
     p.get_by_label("Número da OS").fill("1301")
     p.get_by_label("Número da OS").press("Enter")
-    p.locator("#anuncios").get_by_role("link", name="Abrir a OS 1301").click()
+    # Said where the page went (the new card, at the end of its column), the link in view.
+    abrir_os = p.locator("li.cartao", has_text="OS 1301").get_by_role(
+        "link", name="Abrir a OS 1301"
+    )
+    expect(abrir_os).to_be_in_viewport()
+    um_instante(p)  # a tap on a card that just moved is not taken (the board's guard)
+    abrir_os.click()
     agora_ = p.locator("#ordem-agora")
     expect(agora_).to_contain_text("Ainda não calculada para esta ordem")
     expect(agora_).to_have_attribute("hx-trigger", "every 5s")

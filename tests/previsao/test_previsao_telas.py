@@ -152,6 +152,8 @@ def test_nova_os_leva_a_sua_previsao_que_chega_em_segundos(
     fila_id = str(componente(FilaQueries, app).obter_por_os(1201)["_id"])
     link = f'<a href="/ordens/{fila_id}">Abrir a OS 1201</a> para ver quando fica pronta.'
     assert f"OS 1201 adicionada à fila. {link}" in r.text
+    # On the new card too: the page scrolls to it, the line above the board out of sight.
+    assert link in cartao_html(r.text, fila_id)
     # Without JavaScript: the page's notice after the redirect, the link working.
     r = gerente.post("/ordens", {"ordem_servico_id": "1202", "prioridade": "NORMAL"})
     assert r.status_code == 303
@@ -334,7 +336,7 @@ def test_prometer_nao_substitui_a_promessa_que_outro_gerente_digitou(
 
     resposta = pessoas["gerente"].post(f"/ordens/{fila_id}/prometer", campos, htmx=True)
     assert resposta.status_code == 409, resposta.text
-    assert "outra pessoa a mudou depois que a tela a mostrou" in resposta.text
+    assert "a entrega prometida mudou depois que esta tela a mostrou" in resposta.text
     assert "Helena Gerente mudou a entrega prometida" in resposta.text
     item = api.get(f"/fila-execucao/{fila_id}").json
     assert datetime.fromisoformat(item["previsao_entrega"]) == combinada

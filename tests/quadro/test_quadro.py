@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from bson import ObjectId
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,10 +23,12 @@ from tests.helpers import (
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel
+from webapp.fila.plates import gemea
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.quadro import routes as quadro_routes
+from webapp.quadro.filters import Filtros
 
 
 def test_quadro_exige_login(client: FlaskClient) -> None:
@@ -240,7 +243,7 @@ def test_dois_gerentes_na_mesma_ordem_o_segundo_nao_desfaz_o_primeiro(api: Api, 
     r = gerente.post(rota, {"prioridade": "BAIXA", "visto": "NORMAL"}, True)
     assert r.status_code == 409, r.text
     texto = html.unescape(r.text)
-    assert "Não é possível mudar a prioridade: outra pessoa a mudou depois que a tela a " in texto
+    assert "Não é possível mudar a prioridade: a prioridade mudou depois que esta tela a " in texto
     assert re.search(r"Gabriela Gerente mudou a prioridade para urgente às \d\d:\d\d", texto)
     assert 'name="visto" value="URGENTE"' in r.text  # chosen again, from what it is now
     assert api.get(f"/fila-execucao/{fila_id}").json["prioridade"] == "URGENTE"
@@ -261,7 +264,7 @@ def test_dois_gerentes_na_mesma_ordem_o_segundo_nao_desfaz_o_primeiro(api: Api, 
     r = gerente.post(rota, {"mecanico_responsavel_id": "102", "visto": "0"}, True)
     assert r.status_code == 409, r.text
     texto = html.unescape(r.text)
-    assert "outra pessoa o mudou depois que a tela o mostrou" in texto  # "o mecânico"
+    assert "o mecânico da ordem mudou depois que esta tela o mostrou" in texto
     assert "Gabriela Gerente atribuiu a ordem a Marcos Mecânico às" in texto  # who has it
     assert api.get(f"/fila-execucao/{fila_id}").json["mecanico_responsavel_id"] == 101
     r = gerente.post(rota, {"mecanico_responsavel_id": "101", "visto": "101"}, True)
@@ -496,6 +499,24 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert "Digite só números inteiros." in r.text and "Placa inválida" in r.text
     assert "Esta entrega prometida (01/01/2020 10:00) já passou." in r.text
     assert 'name="confirmar_previsao"' in r.text
+    # Confirmed, with the number still wrong: the tick stays (it vanished, and the next
+    # send asked again), and the number fixed saves it.
+    passada = {
+        "placa": "ABC1D23",
+        "previsao_entrega": "2020-01-01T10:00",
+        "confirmar_previsao": "y",
+    }
+    r = gerente.post("/ordens", {"ordem_servico_id": "", **passada}, htmx=True)
+    assert r.status_code == 400 and "Informe o número da OS." in r.text
+    assert re.search(r'<input checked[^>]*name="confirmar_previsao"', r.text), r.text
+    assert "já passou" not in r.text
+    r = gerente.post("/ordens", {"ordem_servico_id": "", **passada})  # without JavaScript
+    assert r.status_code == 303
+    assert re.search(r'<input checked[^>]*name="confirmar_previsao"', gerente.pagina())
+    assert (
+        gerente.post("/ordens", {"ordem_servico_id": "778", **passada}, htmx=True).status_code
+        == 200
+    )
     # Only ASCII digits, as the API and the filters take them: int() alone also read "1_000",
     # Arabic-Indic and full-width digits as another number.
     for escrito in ("1_000", "١٢٣", "１２３４"):
@@ -799,7 +820,7 @@ def test_minhas_ordens_leva_as_que_aguardam_sem_mecanico(api: Api, pessoas) -> N
     the way to the queue's waiting cars; the whole board needs no such link."""
     api.criar(731, placa="SEM1M00")
     mecanico = pessoas["mecanico"]
-    link = '<a class="botao" href="/#coluna-AGUARDANDO">Ver as que aguardam sem mecânico</a>'
+    link = '<a class="botao" href="/#coluna-AGUARDANDO">Ver todas as que aguardam</a>'
     minhas = mecanico.pagina("/?mecanico=101")
     assert "SEM1M00" not in minhas
     secao = minhas[
@@ -808,6 +829,29 @@ def test_minhas_ordens_leva_as_que_aguardam_sem_mecanico(api: Api, pessoas) -> N
     assert link in secao
     todas = mecanico.pagina("/")
     assert "SEM1M00" in todas and link not in todas
+
+
+def test_busca_pela_placa_antiga_acha_o_carro_com_placa_mercosul(
+    api: Api, pessoas, app: Flask
+) -> None:
+    """A car moved to Mercosul keeps its plate but for the fifth character, a digit that became
+    a letter (FGT0967 is FGT0J67): the customer reads the old one from the paperwork. The
+    board finds the car under either, open or finished before today, and so does a push
+    (the board's filter on a changed card)."""
+    assert gemea("FGT0967") == "FGT0J67" and gemea("FGT0J67") == "FGT0967"
+    assert gemea("ONT4M00") is None and gemea("FGT09") is None  # M is no digit; not whole
+    aberta = api.criar(741, placa="ABC1C34")["fila_id"]
+    antiga = api.criar(742, placa="FGT0J67")["fila_id"]
+    api.levar_ate(antiga, "finalizar-reparo")
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 742}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=3)}}
+    )
+    mecanico = pessoas["mecanico"]
+    assert f"cartao-{aberta}" in mecanico.pagina("/?q=abc-1234")
+    pagina = html.unescape(mecanico.pagina("/?q=FGT0967"))
+    assert "a OS 742 (FGT0J67) foi finalizada em" in pagina
+    filtros = Filtros.de_args({"q": "ABC1234"})
+    assert filtros.aceita(componente(FilaQueries, app).obter(ObjectId(aberta)))
 
 
 def test_pagina_da_ordem_diz_onde_cada_espera_acabou(api: Api, pessoas, app: Flask) -> None:

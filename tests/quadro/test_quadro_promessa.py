@@ -230,7 +230,7 @@ def test_dois_gerentes_digitando_a_promessa_o_segundo_nao_desfaz_o_primeiro(
     rota = f"/ordens/{fila_id}/promessa"
     r = gerente.post(rota, {"previsao_entrega": texto, "visto": "0"}, True)
     assert r.status_code == 409, r.text
-    assert "outra pessoa a mudou depois que a tela a mostrou" in r.text
+    assert "a entrega prometida mudou depois que esta tela a mostrou" in r.text
     assert f"mudou a entrega prometida para {primeira:%d/%m %H:%M} às" in r.text
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == primeira
     # From the card as it is now (its promise shown): saved.

@@ -630,13 +630,14 @@ class Visto:
     valor: Any
 
 
-# A field changed since the screen showed it, in the words of its gender.
+# A field changed since the screen showed it, named (who changed it follows, from the history:
+# maybe the same person, in another tab or on a phone, so never "outra pessoa").
 MUDOU_DESDE_A_TELA = {
-    "prioridade": "outra pessoa a mudou depois que a tela a mostrou; confira e escolha de novo",
-    "mecanico_responsavel_id": "outra pessoa o mudou depois que a tela o mostrou; confira e "
+    "prioridade": "a prioridade mudou depois que esta tela a mostrou; confira e escolha de novo",
+    "mecanico_responsavel_id": "o mecânico da ordem mudou depois que esta tela o mostrou; "
+    "confira e escolha de novo",
+    "previsao_entrega": "a entrega prometida mudou depois que esta tela a mostrou; confira e "
     "escolha de novo",
-    "previsao_entrega": "outra pessoa a mudou depois que a tela a mostrou; confira e escolha "
-    "de novo",
 }
 
 

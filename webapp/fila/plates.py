@@ -33,3 +33,17 @@ def validar_placa(placa: str | None) -> str | None:
             "(ABC1234)."
         )
     return limpa
+
+
+def gemea(placa: str) -> str | None:
+    """The same car's plate in the other pattern: a car moved to Mercosul keeps its letters and
+    digits but for the fifth, a digit that became a letter (0 → A … 9 → J): ABC1234 is
+    ABC1C34. None when `placa` (normalised) is not a whole plate or has no twin."""
+    if not _PLACA.fullmatch(placa):
+        return None
+    quinto = placa[4]
+    if quinto.isdigit():
+        return placa[:4] + chr(ord("A") + int(quinto)) + placa[5:]
+    if "A" <= quinto <= "J":
+        return placa[:4] + str(ord(quinto) - ord("A")) + placa[5:]
+    return None

@@ -21,7 +21,7 @@ from pymongo.database import Database
 
 from .cursors import apos_instante, faixas_apos, faixas_finalizadas, faixas_na_fila
 from .domain import ABERTOS, IMPORTADA, PROMESSA_PERDIDA, MotivoPausa, Prioridade, Status
-from .plates import normalizar_placa
+from .plates import gemea, normalizar_placa
 from .repository import (
     A_ENTREGAR,
     ARQUIVO,
@@ -104,6 +104,8 @@ def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
         placa = normalizar_placa(q)
         if placa:
             alternativas.append({"placa": {"$regex": re.escape(placa)}})
+            if outra := gemea(placa):  # the same car under its old (or Mercosul) plate
+                alternativas.append({"placa": outra})
         if q.isascii() and q.isdigit() and len(q) <= 18:
             alternativas.append({"ordem_servico_id": int(q)})
         consulta["$or"] = alternativas or [{"_id": None}]
@@ -372,10 +374,16 @@ class FilaQueries:
         return self.fila.find_one({"ordem_servico_id": ordem_servico_id})
 
     def finalizada_por_placa(self, placa: str, antes: datetime) -> dict[str, Any] | None:
-        """The car's last order finished before `antes` (imported history too); None when it
-        has none. One index entry read: finalizadas_por_placa."""
+        """The car's last order finished before `antes` (imported history too), under this
+        plate or its twin in the other pattern (plates.gemea); None when it has none. Index:
+        finalizadas_por_placa."""
+        placas = [p for p in (placa, gemea(placa)) if p]
         return self.fila.find_one(
-            {"placa": placa, "status": Status.FINALIZADA, "dta_fim_reparo": {"$lt": antes}},
+            {
+                "placa": {"$in": placas},
+                "status": Status.FINALIZADA,
+                "dta_fim_reparo": {"$lt": antes},
+            },
             sort=[("dta_fim_reparo", -1)],
             hint=FINALIZADAS_POR_PLACA,
         )

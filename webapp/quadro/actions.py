@@ -477,8 +477,11 @@ def adicionar() -> Any:
         else:
             if htmx():
                 novo = NovaOrdemForm(formdata=None)
+                # Said on the new card too, where the page scrolls to (the line above the
+                # board is out of sight below a long column), with the way to its page.
+                feito = {"mensagem": _adicionada(item), "feito": True}
                 mudanca = partials.render_mudancas(
-                    [(str(item["_id"]), item)], current_user.papel, filtros
+                    [(str(item["_id"]), item)], current_user.papel, filtros, estado=feito
                 )
                 return mudanca + render_template(
                     "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=_adicionada(item)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from ..fila.domain import Acao
-from ..fila.plates import normalizar_placa
+from ..fila.plates import gemea, normalizar_placa
 from ..fila.queries import filtro_busca
 from ..urls import partes
 
@@ -48,7 +48,10 @@ class Filtros:
             return False
         if self.q:
             placa = normalizar_placa(self.q) or "\0"
-            na_placa = placa in (item.get("placa") or "")
+            # As filtro_busca: a part of the plate, or the whole one's twin (plates.gemea).
+            na_placa = placa in (item.get("placa") or "") or (
+                item.get("placa") is not None and item.get("placa") == gemea(placa)
+            )
             na_os = (
                 self.q.isascii()
                 and self.q.isdigit()

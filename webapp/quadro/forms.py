@@ -116,16 +116,18 @@ class NovaOrdemForm(Formulario):
     def previsao_confirmada(self, agora_local: datetime) -> bool:
         """A promised time already past is saved only when the person confirms it."""
         previsao = self.previsao_entrega.data
-        if previsao is None or self.confirmar_previsao.data:
+        if previsao is None or previsao >= agora_local.replace(tzinfo=None):
             return True
-        if previsao >= agora_local.replace(tzinfo=None):
+        # Past: the confirmation stays on the form, ticked when it was, through a refusal
+        # for another field (it vanished, and the next send asked again).
+        self.precisa_confirmar = True
+        if self.confirmar_previsao.data:
             return True
         self.previsao_entrega.errors = [
             *self.previsao_entrega.errors,
             f"Esta entrega prometida ({previsao:%d/%m/%Y %H:%M}) já passou. Confira a data ou "
             "marque a confirmação logo abaixo.",
         ]
-        self.precisa_confirmar = True
         return False
 
     def extras(self, fuso: tzinfo) -> dict[str, Any]:
