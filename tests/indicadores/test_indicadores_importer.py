@@ -1221,3 +1221,28 @@ def test_texto_que_comeca_com_apostrofo_volta_como_era(app: Flask, tmp_path: Pat
     de_volta = {d["ordem_servico_id"] - 10_000: d for d in fila(app).find()}
     assert [de_volta[k]["veiculo"] for k in range(len(textos))] == textos
     assert [de_volta[k]["cliente"] for k in range(len(textos))] == textos
+
+
+def test_hora_repetida_do_fim_do_horario_de_verao_volta_na_ida_e_volta(
+    make_app, tmp_path: Path
+) -> None:
+    """A shop whose zone has summer time: when clocks go back, 02:00-03:00 happens twice. A
+    diagnosis from 02:52 (the first) to 02:42 (the second), fifty real minutes, is exported as
+    written on the wall clock; the import read both as the first occurrence, "Fim do
+    diagnóstico vem antes do início", and refused the export's own file. The second occurrence
+    is read when that alone keeps the stages in order."""
+    app = make_app(fuso_horario="Europe/Berlin")
+    cabecalho = MINIMO
+    linha = (
+        "7001;Normal;25/10/2026 01:30;25/10/2026 02:52;25/10/2026 02:42;"
+        "25/10/2026 03:30;25/10/2026 03:40;25/10/2026 05:00"
+    )
+    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{linha}\n"))
+    assert resultado.exit_code == 0, resultado.output
+    item = fila(app).find_one({"ordem_servico_id": 7001})
+    inicio, fim = item["dta_inicio_diagnostico"], item["dta_fim_diagnostico"]
+    assert (fim - inicio) == timedelta(minutes=50)  # 00:52 to 01:42 UTC
+    # A time out of the repeated hour is read as it is: truly before, refused.
+    torta = linha.replace("25/10/2026 02:42", "25/10/2026 01:59").replace("7001", "7002")
+    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{torta}\n"))
+    assert resultado.exit_code == 1 and "vem antes de" in resultado.output

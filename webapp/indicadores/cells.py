@@ -144,6 +144,12 @@ def data(texto: str, coluna: str, fuso: tzinfo) -> tuple[datetime, float]:
     return instante.astimezone(UTC), precisao
 
 
+def sem_deslocamento(texto: str) -> bool:
+    """Whether a date (as `data` reads it) is the shop's wall clock, with no offset of its own."""
+    iso = _DATA_ISO.fullmatch(texto)
+    return not (iso and iso.group(8))
+
+
 def _local(local: datetime, fuso: tzinfo, coluna: str, texto: str) -> datetime:
     instante = no_fuso(local, fuso)
     if instante is None:

@@ -17,7 +17,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -419,6 +419,7 @@ class Leitor:
         seconds (60: the file gave the minute)."""
         datas: dict[str, datetime] = {}
         precisao: list[float] = []
+        locais: set[str] = set()  # written on the shop's wall clock (no offset)
         for campo in (*INSTANTES, "previsao_entrega"):
             coluna = _COLUNA_DA_DATA[campo]
             texto = self._valor(campos, coluna)
@@ -429,6 +430,8 @@ class Leitor:
                     raise cells.Recusa(f"“{coluna}” está vazia")
                 continue
             datas[campo], p = cells.data(texto, coluna, self.fuso)
+            if cells.sem_deslocamento(texto):
+                locais.add(campo)
             if campo != "previsao_entrega":
                 precisao.append(p)
         # The instants in order, each with the column it came from (an empty approval is the
@@ -440,6 +443,8 @@ class Leitor:
             posicao = INSTANTES.index(APROVACAO)
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):
+            if datas[depois] < datas[antes] and depois in locais:
+                datas[depois] = self._segunda_vez(datas[depois], datas[antes])
             if datas[depois] < datas[antes]:
                 # To the minute, or finer when that alone would read "10:00 vem antes de 10:00".
                 for casas in (0, 1, 2):
@@ -456,6 +461,15 @@ class Leitor:
                 "só se importam ordens finalizadas"
             )
         return datas, precisao
+
+    def _segunda_vez(self, instante: datetime, antes: datetime) -> datetime:
+        """A wall-clock time of the hour that repeats when clocks go back (a zone with summer
+        time), read as its first occurrence: its second one when that alone keeps the stages
+        in order, as the export wrote it (02:52 then 02:42, fifty minutes apart)."""
+        local = instante.astimezone(self.fuso)
+        segunda = local.replace(fold=1).astimezone(UTC)
+        repetida = local.fold == 0 and segunda != instante
+        return segunda if repetida and segunda >= antes else instante
 
     def _local(self, instante: datetime, casas: int = 0) -> str:
         """A date as the file's people write it: to the minute; `casas` 1, to the second; 2,
