@@ -302,6 +302,24 @@ def test_paginas_do_gerente_no_telefone_sem_rolar_de_lado_nem_partir_palavras(
     assert p.evaluate(PALAVRAS_PARTIDAS, ".passes button") == []
 
 
+def test_quadro_do_gerente_no_telefone_busca_e_mecanico_numa_linha(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """A 390 px phone: the manager's board spent about 500 px on its controls before the first
+    card, the search, the mechanic and their buttons a row each. The search and the mechanic
+    now share a row, each whole, the page no wider than the screen."""
+    telefone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    p = telefone.entrar("gerente", "gerente123").pagina
+    busca = p.get_by_role("searchbox", name="Buscar placa ou OS").bounding_box()
+    mecanico = p.get_by_label("Mecânico").bounding_box()
+    assert busca and mecanico
+    assert abs(busca["y"] - mecanico["y"]) < 2, (busca, mecanico)
+    assert busca["width"] >= 120 and mecanico["width"] >= 140, (busca, mecanico)
+    assert mecanico["x"] + mecanico["width"] <= 390
+    assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [390, 390]
+    p.screenshot(path=ARTEFATOS / "quadro-gerente-telefone.png")
+
+
 def test_contagens_das_colunas_numa_linha_no_tablet_deitado(
     app: Flask, usuarios_demo, abrir
 ) -> None:
