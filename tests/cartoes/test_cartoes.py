@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from bson import ObjectId
 
 from webapp.cartoes import cards
@@ -104,7 +105,12 @@ def test_o_anuncio_diz_quem_fez_o_que() -> None:
     )
     frase = cards.anuncio(atribuida, {"ana": "Ana"}, {101: "Marcos"})
     assert frase == "Ana atribuiu a OS 1003 (PXT7A10) a Marcos."
-    assert cards.quem_fez(atribuida, {"ana": "Ana"}, FUSO) == "Ana atribuiu o mecânico às 12:00"
+    with time_machine.travel(AGORA, tick=False):  # the same day: its time alone
+        assert cards.quem_fez(atribuida, {"ana": "Ana"}, FUSO) == "Ana atribuiu o mecânico às 12:00"
+    # Another day, with it: a refusal naming yesterday's change read as a minute ago's.
+    with time_machine.travel(AGORA + timedelta(days=1), tick=False):
+        quem = cards.quem_fez(atribuida, {"ana": "Ana"}, FUSO)
+    assert quem == "Ana atribuiu o mecânico em 10/03 às 12:00"
 
 
 def test_chave_de_ordem_segue_a_consulta_da_coluna_ate_no_mesmo_milissegundo() -> None:

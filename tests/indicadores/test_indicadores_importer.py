@@ -1242,6 +1242,15 @@ def test_hora_repetida_do_fim_do_horario_de_verao_volta_na_ida_e_volta(
     item = fila(app).find_one({"ordem_servico_id": 7001})
     inicio, fim = item["dta_inicio_diagnostico"], item["dta_fim_diagnostico"]
     assert (fim - inicio) == timedelta(minutes=50)  # 00:52 to 01:42 UTC
+    # The approval left empty (approved when the repair started): the same reading.
+    sem_aprovacao = (
+        "7003;Normal;25/10/2026 01:30;25/10/2026 02:40;25/10/2026 02:50;;"
+        "25/10/2026 02:10;25/10/2026 05:00"
+    )
+    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{sem_aprovacao}\n"))
+    assert resultado.exit_code == 0, resultado.output
+    item = fila(app).find_one({"ordem_servico_id": 7003})
+    assert item["dta_inicio_reparo"] - item["dta_fim_diagnostico"] == timedelta(minutes=20)
     # A time out of the repeated hour is read as it is: truly before, refused.
     torta = linha.replace("25/10/2026 02:42", "25/10/2026 01:59").replace("7001", "7002")
     resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{torta}\n"))

@@ -501,6 +501,11 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert 'name="confirmar_previsao"' in r.text
     # Confirmed, with the number still wrong: the tick stays (it vanished, and the next
     # send asked again), and the number fixed saves it.
+    # A date refused as such (out of the years) asks no confirmation that could not help.
+    r = gerente.post("/ordens", {"ordem_servico_id": "779", "previsao_entrega": "1969-12-31T23:59"})
+    assert r.status_code == 303
+    pagina = gerente.pagina()
+    assert "Use uma data entre" in pagina and 'name="confirmar_previsao"' not in pagina
     passada = {
         "placa": "ABC1D23",
         "previsao_entrega": "2020-01-01T10:00",
@@ -793,6 +798,17 @@ def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
     pagina = html.unescape(mecanico.pagina("/?q=ont-4m00"))
     assert re.search(r"a OS 703 \(ONT4M00\) foi finalizada em \d\d/\d\d \d\d:\d\d\. ", pagina)
     assert f'<a href="/ordens/{antiga}">Ver a ordem</a>' in pagina
+    # Under one mechanic's filter, a plate whose car is on the board under no one (or another):
+    # not "finalizada em …" as if gone, but the filter's own answer and the search of all.
+    visita = api.criar(706, placa="FIL7T00")["fila_id"]
+    api.levar_ate(visita, "finalizar-reparo")
+    componente(Mongo, app).db["fila_execucao"].update_one(
+        {"ordem_servico_id": 706}, {"$set": {"dta_fim_reparo": agora() - timedelta(days=9)}}
+    )
+    api.criar(707, placa="FIL7T00")  # back today, no mechanic yet
+    pagina = html.unescape(mecanico.pagina("/?mecanico=101&q=FIL7T00"))
+    assert "foi finalizada em" not in pagina
+    assert "Nenhuma ordem sua no quadro para “FIL7T00”." in pagina
     for busca in ("XYZ9Z99", "ONT4", "704"):
         pagina = html.unescape(mecanico.pagina(f"/?q={busca}"))
         assert f"Nenhuma ordem encontrada no quadro para “{busca}”" in pagina

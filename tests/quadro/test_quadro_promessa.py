@@ -241,3 +241,11 @@ def test_dois_gerentes_digitando_a_promessa_o_segundo_nao_desfaz_o_primeiro(
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) != primeira
     r = gerente.post(rota, {"previsao_entrega": texto, "visto": "ontem"}, True)
     assert r.status_code == 400 and "Cartão inválido; recarregue a página." in r.text
+    # A year past what UTC can hold once shifted (a 500 as the update's condition was sent).
+    for fora in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "1999-12-31T10:00Z"):
+        for acao, dados in (
+            ("promessa", {"previsao_entrega": texto}),
+            ("prometer", {"promessa": fora}),
+        ):
+            r = gerente.post(f"/ordens/{fila_id}/{acao}", {**dados, "visto": fora}, True)
+            assert r.status_code == 400, (acao, fora, r.text)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from ..clock import dia_e_hora, duracao, em_ms
+from ..clock import agora, dia_e_hora, duracao, em_ms
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
@@ -721,5 +721,15 @@ def feito(
         acao += f" para {dia_e_hora(para, fuso)}"
     elif entrada.get("acao") == Acao.ATRIBUIR and isinstance(para, int) and mecanicos is not None:
         acao = labels.ATRIBUIU_A.format(para=labels.mecanico(para, mecanicos))
-    quando = entrada["em"].astimezone(fuso).strftime("%H:%M")
-    return f"{quem} {acao} às {quando}"
+    return f"{quem} {acao} {quando_foi(entrada['em'], fuso)}"
+
+
+def quando_foi(instante: datetime, fuso: tzinfo) -> str:
+    """ "às 22:14" today; another day, with it ("em 06/12 às 22:14"): a refusal naming a change
+    of yesterday read as one of a minute ago."""
+    local = instante.astimezone(fuso)
+    hoje = agora().astimezone(fuso).date()
+    if local.date() == hoje:
+        return f"às {local:%H:%M}"
+    dia = f"{local:%d/%m}" if local.year == hoje.year else f"{local:%d/%m/%Y}"
+    return f"em {dia} às {local:%H:%M}"

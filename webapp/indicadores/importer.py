@@ -440,6 +440,8 @@ class Leitor:
         if APROVACAO not in datas:
             datas[APROVACAO] = datas["dta_inicio_reparo"]
             origem[APROVACAO] = _COLUNA_DA_DATA["dta_inicio_reparo"]
+            if "dta_inicio_reparo" in locais:
+                locais.add(APROVACAO)
             posicao = INSTANTES.index(APROVACAO)
             precisao.insert(posicao, precisao[posicao])  # the repair start's
         for antes, depois in zip(INSTANTES, INSTANTES[1:], strict=False):

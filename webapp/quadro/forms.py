@@ -94,7 +94,9 @@ class NovaOrdemForm(Formulario):
     previsao_entrega = DateTimeLocalField(
         labels.PREVISAO_ENTREGA, format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    confirmar_previsao = BooleanField("Sim, a entrega prometida é mesmo no passado")
+    confirmar_previsao = BooleanField(
+        "Sim, a entrega prometida é mesmo no passado", false_values=("false", "", "0", "off")
+    )
 
     def __init__(self, *args: Any, fuso: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,7 +118,9 @@ class NovaOrdemForm(Formulario):
     def previsao_confirmada(self, agora_local: datetime) -> bool:
         """A promised time already past is saved only when the person confirms it."""
         previsao = self.previsao_entrega.data
-        if previsao is None or previsao >= agora_local.replace(tzinfo=None):
+        if previsao is None or self.previsao_entrega.errors:  # refused as a date already
+            return True
+        if previsao >= agora_local.replace(tzinfo=None):
             return True
         # Past: the confirmation stays on the form, ticked when it was, through a refusal
         # for another field (it vanished, and the next send asked again).
@@ -318,12 +322,13 @@ class PromessaForm(PromessaVista):
 
 
 def _instante(texto: str) -> datetime | None:
-    """An instant with its offset, as a card writes the one it showed; None otherwise."""
+    """An instant with its offset, as a card writes the one it showed, in the years a promise
+    may have; None otherwise (year 9999 at -05:00 is past what UTC, and the store, can hold)."""
     try:
         valor = datetime.fromisoformat(texto)
     except ValueError:
         return None
-    return valor if valor.tzinfo is not None else None
+    return valor if valor.tzinfo is not None and ano_aceito(valor) else None
 
 
 # The form of each step that needs text, by the step's text field (domain.Passo.campo_texto).
