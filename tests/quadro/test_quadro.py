@@ -499,13 +499,13 @@ def test_gerente_adiciona_os_com_erros_inline(api: Api, pessoas) -> None:
     assert "Digite só números inteiros." in r.text and "Placa inválida" in r.text
     assert "Esta entrega prometida (01/01/2020 10:00) já passou." in r.text
     assert 'name="confirmar_previsao"' in r.text
-    # Confirmed, with the number still wrong: the tick stays (it vanished, and the next
-    # send asked again), and the number fixed saves it.
     # A date refused as such (out of the years) asks no confirmation that could not help.
     r = gerente.post("/ordens", {"ordem_servico_id": "779", "previsao_entrega": "1969-12-31T23:59"})
     assert r.status_code == 303
     pagina = gerente.pagina()
     assert "Use uma data entre" in pagina and 'name="confirmar_previsao"' not in pagina
+    # Confirmed, with the number still wrong: the tick stays (it vanished, and the next
+    # send asked again), and the number fixed saves it.
     passada = {
         "placa": "ABC1D23",
         "previsao_entrega": "2020-01-01T10:00",

@@ -20,7 +20,7 @@ from ..components import componente
 from ..fila import domain
 from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
 from ..fila.plates import validar_placa
-from ..fila.queries import FilaQueries
+from ..fila.queries import FilaQueries, os_da_busca
 from ..fila.service import FilaService
 from ..fila.stages import esperas_encerradas, limites_alerta
 from ..pessoas.queries import PessoasQueries
@@ -37,18 +37,24 @@ def contar_atrasadas() -> int:
     return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
-def finalizada_antes_de_hoje(q: str) -> dict[str, Any] | None:
-    """The order a board search names when it finished before today (the board shows the
-    open orders and today's finished ones; imported history too, which has no page): by its
-    OS number, or the car's last one by its whole plate. One indexed read."""
+def finalizada_antes_de_hoje(q: str, mecanico: int | None = None) -> dict[str, Any] | None:
+    """The order a board search that found nothing names when it finished before today (the
+    board shows the open orders and today's finished ones; imported history too, which has no
+    page): by its OS number, or the car's last one by its whole plate. One indexed read.
+    Under one mechanic's filter (`mecanico`) a plate names none: the car may be on the board
+    under another, or none (the page says so, with the search of all orders); an OS number is
+    one order anywhere."""
     hoje = componente(Clock).inicio_do_dia()
-    if not (q.isascii() and q.isdigit() and len(q) <= 18):
+    numero = os_da_busca(q)
+    if numero is None:
+        if mecanico is not None:
+            return None
         try:
             placa = validar_placa(q)
         except ValueError:
             return None  # part of a plate: the board's own search is all there is
         return componente(FilaQueries).finalizada_por_placa(placa, hoje) if placa else None
-    item = componente(FilaQueries).obter_por_os(int(q))
+    item = componente(FilaQueries).obter_por_os(numero)
     if item is None or item["status"] != Status.FINALIZADA:
         return None
     # Finished today, it is on the board: a filter (a mechanic's) is what left it out.

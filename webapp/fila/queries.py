@@ -94,6 +94,12 @@ ATRASADAS_CONTADAS = 100
 TEMPO_INDICADORES_MS = 8_000
 
 
+def os_da_busca(q: str) -> int | None:
+    """The OS number a board search names: up to 18 ASCII digits (an int64); None otherwise
+    (a plate, or part of one)."""
+    return int(q) if q.isascii() and q.isdigit() and len(q) <= 18 else None
+
+
 def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
     """The board's filters as a query: one mechanic's orders, and/or a plate or OS number."""
     consulta: dict[str, Any] = {}
@@ -106,8 +112,8 @@ def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
             alternativas.append({"placa": {"$regex": re.escape(placa)}})
             if outra := gemea(placa):  # the same car under its old (or Mercosul) plate
                 alternativas.append({"placa": outra})
-        if q.isascii() and q.isdigit() and len(q) <= 18:
-            alternativas.append({"ordem_servico_id": int(q)})
+        if (numero := os_da_busca(q)) is not None:
+            alternativas.append({"ordem_servico_id": numero})
         consulta["$or"] = alternativas or [{"_id": None}]
     return consulta
 

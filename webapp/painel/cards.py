@@ -77,6 +77,15 @@ def nome_curto(placa: str | None, ordem_servico_id: int) -> str:
     return placa or f"OS {ordem_servico_id}"
 
 
+def nomear_destaque_fora(colunas: list[ColunaTV], item: Mapping[str, Any]) -> None:
+    """Names the header's longest wait (`item`) in its column's "+N" when its card was not
+    sent."""
+    fila_id = str(item["_id"])
+    for coluna in colunas:
+        if coluna.status == item["status"] and all(c.fila_id != fila_id for c in coluna.cartoes):
+            coluna.destaque_fora = nome_curto(item.get("placa"), item["ordem_servico_id"])
+
+
 @dataclass
 class Destaque:
     """The order that has been waiting longest (AGUARDANDO, time in stage, holds excluded)."""

@@ -9,7 +9,6 @@ highlight and the footer), once per change in this process however many TVs watc
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +83,7 @@ def montar(status: frozenset[Status] | None = None) -> Painel:
     ]
     _atrasadas_fora(colunas, por_status)
     if achado:
-        _destaque_fora(colunas, achado[0])
+        cards.nomear_destaque_fora(colunas, achado[0])
     destaque = Destaque(cards.cartao(achado[0], ctx, destaque_id), achado[1]) if achado else None
     return Painel(colunas, destaque, em_servico(), ctx.previsoes.estado, contar_atrasadas())
 
@@ -106,14 +105,6 @@ def _atrasadas_fora(
         coluna.atrasadas_fora = [
             cards.nome_curto(i.get("placa"), i["ordem_servico_id"]) for i in itens
         ]
-
-
-def _destaque_fora(colunas: list[ColunaTV], item: Mapping[str, Any]) -> None:
-    """Names the header's longest wait in its column's "+N" when its card was not sent."""
-    fila_id = str(item["_id"])
-    for coluna in colunas:
-        if coluna.status == item["status"] and all(c.fila_id != fila_id for c in coluna.cartoes):
-            coluna.destaque_fora = cards.nome_curto(item.get("placa"), item["ordem_servico_id"])
 
 
 def colunas_movidas(lote: list[broker.Evento]) -> frozenset[Status] | None:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from ..fila.domain import Acao
 from ..fila.plates import gemea, normalizar_placa
-from ..fila.queries import filtro_busca
+from ..fila.queries import filtro_busca, os_da_busca
 from ..urls import partes
 
 TAMANHO_BUSCA = 40
@@ -52,11 +52,8 @@ class Filtros:
             na_placa = placa in (item.get("placa") or "") or (
                 item.get("placa") is not None and item.get("placa") == gemea(placa)
             )
-            na_os = (
-                self.q.isascii()
-                and self.q.isdigit()
-                and str(item.get("ordem_servico_id")) == self.q
-            )
+            numero = os_da_busca(self.q)
+            na_os = numero is not None and item.get("ordem_servico_id") == numero
             return bool(na_placa or na_os)
         return True
 

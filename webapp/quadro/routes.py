@@ -167,11 +167,7 @@ def _finalizada_antes(filtros: Filtros, colunas: list[Any]) -> dict[str, Any] | 
     today (cartoes.service.finalizada_antes_de_hoje), so the page can say when and link to it."""
     if any(col.cartoes for col in colunas) or not filtros.q:
         return None
-    # A plate under one mechanic's filter: the car may be on the board under another, or none
-    # (its page says so, with the search of all orders); an OS number is one order anywhere.
-    if filtros.mecanico is not None and not (filtros.q.isascii() and filtros.q.isdigit()):
-        return None
-    return finalizada_antes_de_hoje(filtros.q)
+    return finalizada_antes_de_hoje(filtros.q, filtros.mecanico)
 
 
 def pagina_quadro(
