@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from bson import ObjectId
@@ -731,6 +732,23 @@ def test_filtros_minhas_ordens_e_busca(api: Api, pessoas) -> None:
     assert f"cartao-{minha}" in html and f"cartao-{outra}" not in html
     # No regex injection, no error: simply nothing found, and the board says so.
     assert "Nenhuma ordem encontrada no quadro para “.*”" in mecanico.pagina("/?q=.*")
+
+
+def test_busca_pelo_numero_escrito_como_no_cartao(api: Api, pessoas) -> None:
+    """The card says "OS 601", and so do people on the phone: a search for "OS 601" said
+    "Nenhuma ordem encontrada" beside that very card. The number is read with the words
+    people put before it; a pushed card is matched by the same rule."""
+    fila_id = api.criar(601, placa="AAA1A11")["fila_id"]
+    api.criar(602, placa="BBB2B22")
+    mecanico = pessoas["mecanico"]
+    for escrito in ("OS 601", "os601", "OS-601", "OS nº 601", "nº 601", "#601"):
+        pagina = mecanico.pagina("/?" + urlencode({"q": escrito}))
+        assert f"cartao-{fila_id}" in pagina and "BBB2B22" not in pagina, escrito
+        assert Filtros.de_args({"q": escrito}).aceita(api.get(f"/fila-execucao/{fila_id}").json)
+    # Words alone, or another number after them, find nothing.
+    for escrito in ("OS", "OS 6011", "OS 601 602"):
+        pagina = mecanico.pagina("/?" + urlencode({"q": escrito}))
+        assert f"cartao-{fila_id}" not in pagina, escrito
 
 
 def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> None:

@@ -94,10 +94,15 @@ ATRASADAS_CONTADAS = 100
 TEMPO_INDICADORES_MS = 8_000
 
 
+# An OS number as people write it, as the card does ("OS 1234"), or "nº 1234", "#1234".
+_NUMERO_OS = re.compile(r"(?:OS\s*-?\s*)?(?:N[º°]\s*|#\s*)?([0-9]{1,18})", re.IGNORECASE)
+
+
 def os_da_busca(q: str) -> int | None:
-    """The OS number a board search names: up to 18 ASCII digits (an int64); None otherwise
-    (a plate, or part of one)."""
-    return int(q) if q.isascii() and q.isdigit() and len(q) <= 18 else None
+    """The OS number a board search names: up to 18 ASCII digits (an int64), alone or after
+    "OS", "nº" or "#"; None otherwise (a plate, or part of one)."""
+    numero = _NUMERO_OS.fullmatch(q)
+    return int(numero[1]) if numero else None
 
 
 def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:
