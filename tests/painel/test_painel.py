@@ -536,3 +536,17 @@ def test_rodape_mostra_a_carga_de_quem_mais_tem_carro_em_servico(
     assert [(nome.strip(), int(n)) for nome, n in itens] == [
         ("Marcos", 1), ("Paula", 0), ("Helena", 1), ("Mecânico nº 777", 1)
     ]  # fmt: skip
+
+
+def test_mais_nomeia_as_atrasadas_sem_javascript(make_app, segredo):
+    """A TV without JavaScript (the page reloads itself every minute) read "+2 ordens" under a
+    column whose late car was among them: the names were only in data attributes, for
+    static/painel-encaixe.js to write. The server writes the same words."""
+    tv = make_app(painel_max_cartoes=1)
+    adicionar(tv, 4700, minutos_atras=1, prioridade="URGENTE", placa="URG0A01")
+    adicionar(tv, 4701, minutos_atras=2, placa="NRM0A01")
+    adicionar(tv, 4702, minutos_atras=500, prioridade="BAIXA", placa="BAI0A01")
+    html = tv.test_client().get(f"/painel?token={segredo}", follow_redirects=True).text
+    mais = re.search(r'<p id="painel-mais-AGUARDANDO"[^>]*>(.*?)</p>', html, re.S).group(1)
+    # The longest wait is that late car: named once, as the script does.
+    assert re.sub(r"<[^>]+>", "", mais) == "+2 ordens · 1 atrasada: BAI0A01", mais
