@@ -214,6 +214,30 @@ def test_promessa_perdida_fica_quando_o_gerente_digita_outra(app: Flask, api: Ap
     assert guardado[PROMESSA_PERDIDA] == criada + timedelta(hours=2)
 
 
+def test_outra_promessa_da_mesma_pessoa_em_tela_antiga_e_recusada_nao_ja_salva(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """The same manager types a promise in one tab, then another time in a second tab that
+    still shows none: refused (409, the promise stays the first), never "Já estava salvo" (a
+    200 that dropped the time typed while it named the first one)."""
+    fila_id = api.criar(5011, placa="PRM1A11")["fila_id"]
+    gerente = pessoas["gerente"]
+    rota = f"/ordens/{fila_id}/promessa"
+    texto, primeira = _digitado(app, 4)
+    assert gerente.post(rota, {"previsao_entrega": texto, "visto": "0"}, True).status_code == 200
+    outro, _ = _digitado(app, 6)
+    r = gerente.post(rota, {"previsao_entrega": outro, "visto": "0"}, True)
+    assert r.status_code == 409, r.text
+    assert "Já estava salvo" not in r.text
+    assert "a entrega prometida mudou depois que esta tela a mostrou" in r.text
+    item = _item(api, fila_id)
+    assert datetime.fromisoformat(item["previsao_entrega"]) == primeira
+    assert [e["acao"] for e in item["historico"]] == ["criar", "alterar_promessa"]
+    # The first time again from that tab (its answer lost): saved, and said so.
+    r = gerente.post(rota, {"previsao_entrega": texto, "visto": "0"}, True)
+    assert r.status_code == 200 and "Já estava salvo" in r.text, r.text
+
+
 def test_dois_gerentes_digitando_a_promessa_o_segundo_nao_desfaz_o_primeiro(
     app: Flask, api: Api, pessoas: dict[str, Quadro]
 ) -> None:

@@ -252,7 +252,8 @@ def mudar_promessa(
         if (
             atual is None
             or not domain.tem_a_promessa(atual, promessa)
-            or domain.ja_feito(atual, Acao.ALTERAR_PROMESSA, ator.id, {}) is not None
+            or domain.ja_feito(atual, Acao.ALTERAR_PROMESSA, ator.id, {"promessa": promessa})
+            is not None
         ):
             raise
         texto = (

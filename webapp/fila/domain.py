@@ -346,16 +346,20 @@ def ja_feito(
 ) -> Mapping[str, Any] | None:
     """The history entry of this workflow step, hold or resume already taken by this caller,
     when that is all that refuses it now: the change in its way (causa) is `acao` itself, by
-    `por`, carrying the same (a step's text; a hold's reason and note; the promise adopted, still
-    the order's). A tap sent again after its answer was lost on the way back (a tablet's Wi-Fi,
-    a double tap) is then saved, not refused. None otherwise (a priority or an assignment sent
-    again is simply set again, or refused)."""
+    `por`, carrying the same (a step's text; a hold's reason and note; the promise asked for,
+    `dados["promessa"]`, still the order's). A tap sent again after its answer was lost on the
+    way back (a tablet's Wi-Fi, a double tap) is then saved, not refused. None otherwise (a
+    priority or an assignment sent again is simply set again, or refused)."""
     if acao not in PASSOS and acao not in (Acao.PAUSAR, Acao.RETOMAR, *PROMESSAS):
         return None
     entrada = causa(item.get("historico") or [], acao)
     if entrada is None or entrada.get("acao") != acao or entrada.get("por") != por:
         return None
     if acao in PROMESSAS:
+        # Only the promise this tap asked for (`dados["promessa"]`): another one, typed on a
+        # screen gone stale (a second tab), is refused, never said to be saved.
+        if "promessa" not in dados or not tem_a_promessa(item, dados["promessa"]):
+            return None
         return entrada if entrada.get("para") == item.get("previsao_entrega") else None
     if acao is Acao.PAUSAR:
         nota = limpar_texto(dados.get("nota"), linhas=False) or None

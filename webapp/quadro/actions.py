@@ -54,6 +54,7 @@ from .forms import (
     PausaForm,
     PrioridadeForm,
     PromessaForm,
+    PromessaVista,
     PrometerForm,
     RemoverForm,
 )
@@ -148,7 +149,10 @@ def _responder(
         if isinstance(erro, NumeroMudou):
             reler_mecanicos()  # the list chosen from is stale: the form comes back with a fresh one
         if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
-            salvo = ja_salvo(erro.item, erro.acao, current_user.ator, valores)
+            pedido = valores
+            if isinstance(form, PromessaVista):  # the time asked for, not the text typed
+                pedido = {**valores, "promessa": form.promessa_pedida()}
+            salvo = ja_salvo(erro.item, erro.acao, current_user.ator, pedido)
         if isinstance(erro, NadaMudou):
             salvo = erro.mensagem
         if salvo is None:

@@ -273,6 +273,10 @@ class PromessaVista(Formulario):
             return None
         return Visto(None if self.visto.data == "0" else _instante(self.visto.data))
 
+    def promessa_pedida(self) -> datetime | None:
+        """The promise this form asks for (validated), as the order would store it."""
+        raise NotImplementedError
+
 
 class PrometerForm(PromessaVista):
     """ "Prometer 17:10": the forecast shown (its p80, as cartoes.cards.PrevisaoCartao.prometer
@@ -291,6 +295,9 @@ class PrometerForm(PromessaVista):
         if valor.tzinfo is None or not ano_aceito(valor):
             raise ValidationError("A previsão mostrada não é uma data.")
         campo.data = valor
+
+    def promessa_pedida(self) -> datetime | None:
+        return self.promessa.data
 
 
 class PromessaForm(PromessaVista):
@@ -319,6 +326,9 @@ class PromessaForm(PromessaVista):
     def promessa(self) -> datetime | None:
         data = self.previsao_entrega.data
         return data.replace(tzinfo=self.fuso) if data else None
+
+    def promessa_pedida(self) -> datetime | None:
+        return self.promessa()
 
 
 def _instante(texto: str) -> datetime | None:
