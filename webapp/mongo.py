@@ -21,6 +21,16 @@ log = logging.getLogger(__name__)
 INT64_MAX = 2**63 - 1  # the largest integer MongoDB stores
 
 
+def inteiro_guardavel(texto: str) -> int | None:
+    """A whole number written in ASCII digits (an OS's, a mechanic's, in an address, a form's
+    hidden field or a file) up to INT64_MAX, as the API and the forms accept them; None
+    otherwise. All 19 digits: a number the API took must be found and read back everywhere."""
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= len(str(INT64_MAX))):
+        return None
+    numero = int(texto)
+    return numero if numero <= INT64_MAX else None
+
+
 class Mongo:
     def __init__(self, settings: Settings) -> None:
         timeout = settings.mongodb_timeout_ms

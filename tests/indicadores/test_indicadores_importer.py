@@ -831,6 +831,24 @@ def test_os_do_quadro_fica_como_esta(app: Flask, api: Api, tmp_path: Path) -> No
     assert api.get(f"/fila-execucao/{aberta['fila_id']}").json["status"] == "AGUARDANDO"
 
 
+def test_os_de_19_algarismos_volta_pela_exportacao(app: Flask, api: Api, tmp_path: Path) -> None:
+    """An OS number up to MongoDB's largest integer, as the API takes it: its export is read
+    back (refused past 18 digits, the round trip broke); one past that is no OS."""
+    grande = 2**63 - 1
+    fila_id = api.criar(grande)["fila_id"]
+    api.levar_ate(fila_id, "finalizar-reparo")
+    r = importar(app, arquivo(tmp_path, exportado(app)), "--verificar")
+    assert r.exit_code == 0, r.output
+    assert "1 já existia" in r.output
+    fim = agora() - timedelta(days=1)
+    r = importar(app, arquivo(tmp_path, "\n".join([MINIMO, linha_minima(app, 2**63, fim)])))
+    assert r.exit_code == 1
+    assert (
+        "Linha 2: “OS” deve ser um número inteiro positivo (até 9.223.372.036.854.775.807), "
+        f"não '{2**63}'" in r.stderr
+    )
+
+
 # --- The minimal CSV of a spreadsheet ----------------------------------------------------------
 
 

@@ -164,6 +164,36 @@ def test_gerente_atribui_pelo_mais_com_htmx_e_sem_js(api: Api, pessoas, app: Fla
     assert opcoes(detalhe, f"mecanico-{fila_id}")[0] == "Marcos Mecânico — 0 em serviço"
 
 
+def test_numeros_de_19_algarismos_sao_lidos_no_quadro(api: Api, pessoas) -> None:
+    """An OS and a mechanic numbered up to MongoDB's largest integer, as the API and the
+    people's form take them: the board's search finds the OS, its filter keeps that
+    mechanic's orders, and the card is reassigned (its "visto" of 19 digits was refused as
+    "Cartão inválido", on every try)."""
+    grande = 2**63 - 1
+    fila_id = api.criar(grande)["fila_id"]
+    outra = api.criar(11)["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": grande})
+    gerente = pessoas["gerente"]
+    busca = gerente.pagina(f"/?q={grande}")
+    assert f'id="cartao-{fila_id}"' in busca and f'id="cartao-{outra}"' not in busca
+    filtrada = gerente.pagina(f"/?mecanico={grande}")
+    assert f'id="cartao-{fila_id}"' in filtrada and f'id="cartao-{outra}"' not in filtrada
+    assert f'name="visto" value="{grande}"' in gerente.pagina(f"/ordens/{fila_id}")
+    r = gerente.post(
+        f"/ordens/{fila_id}/atribuir", {"mecanico_responsavel_id": "101", "visto": str(grande)}
+    )
+    assert r.status_code == 303, r.text
+    item = api.get(f"/fila-execucao/{fila_id}").json
+    assert item["mecanico_responsavel_id"] == 101
+    assert (item["historico"][-1]["de"], item["historico"][-1]["para"]) == (grande, 101)
+    # One past it is no number of ours: refused as a hand-made card.
+    r = gerente.post(
+        f"/ordens/{fila_id}/atribuir", {"mecanico_responsavel_id": "102", "visto": str(2**63)}
+    )
+    assert r.status_code == 303
+    assert api.get(f"/fila-execucao/{fila_id}").json["mecanico_responsavel_id"] == 101
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_numero_que_muda_de_dono_durante_a_atribuicao_nao_e_gravado(
     api: Api, pessoas, app: Flask, htmx: bool

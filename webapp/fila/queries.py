@@ -19,6 +19,7 @@ from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from ..mongo import inteiro_guardavel
 from .cursors import apos_instante, faixas_apos, faixas_finalizadas, faixas_na_fila
 from .domain import ABERTOS, IMPORTADA, PROMESSA_PERDIDA, MotivoPausa, Prioridade, Status
 from .plates import gemea, normalizar_placa
@@ -95,14 +96,14 @@ TEMPO_INDICADORES_MS = 8_000
 
 
 # An OS number as people write it, as the card does ("OS 1234"), or "nº 1234", "#1234".
-_NUMERO_OS = re.compile(r"(?:OS\s*-?\s*)?(?:N[º°]\s*|#\s*)?([0-9]{1,18})", re.IGNORECASE)
+_NUMERO_OS = re.compile(r"(?:OS\s*-?\s*)?(?:N[º°]\s*|#\s*)?([0-9]+)", re.IGNORECASE)
 
 
 def os_da_busca(q: str) -> int | None:
-    """The OS number a board search names: up to 18 ASCII digits (an int64), alone or after
-    "OS", "nº" or "#"; None otherwise (a plate, or part of one)."""
+    """The OS number a board search names: ASCII digits up to INT64_MAX, alone or after "OS",
+    "nº" or "#"; None otherwise (a plate, or part of one)."""
     numero = _NUMERO_OS.fullmatch(q)
-    return int(numero[1]) if numero else None
+    return inteiro_guardavel(numero[1]) if numero else None
 
 
 def filtro_busca(mecanico: int | None = None, q: str = "") -> dict[str, Any]:

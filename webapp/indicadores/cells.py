@@ -15,12 +15,12 @@ from ..fila import labels
 from ..fila.domain import Prioridade
 from ..fila.fields import ANO_MAXIMO, ANO_MINIMO, TAMANHO_MAXIMO, ano_aceito
 from ..fila.plates import validar_placa
-from ..text import limpar_texto
+from ..mongo import INT64_MAX, inteiro_guardavel
+from ..text import limpar_texto, milhares
 from .reconstruction import ARREDONDAMENTO_S
 
 MINUTO = 60.0
 TEXTO_MAXIMO = TAMANHO_MAXIMO["veiculo"]  # veiculo, cliente: as the board and the API
-OS_ALGARISMOS = 18  # below MongoDB's 8-byte integers
 
 FORMATOS_DE_DATA = (
     "dd/mm/aaaa hh:mm, dd/mm/aaaa hh:mm:ss, aaaa-mm-dd hh:mm[:ss] "
@@ -65,12 +65,13 @@ class Recusa(ValueError):
 def numero_os(texto: str, coluna: str) -> int:
     if not texto:
         raise Recusa(f"“{coluna}” está vazia")
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= OS_ALGARISMOS):
+    # Up to MongoDB's largest integer, as the API takes it: its export is read back.
+    numero = inteiro_guardavel(texto)
+    if numero is None:
         raise Recusa(
-            f"“{coluna}” deve ser um número inteiro positivo (até {OS_ALGARISMOS} algarismos), "
+            f"“{coluna}” deve ser um número inteiro positivo (até {milhares(INT64_MAX)}), "
             f"não {texto[:30]!r}"
         )
-    numero = int(texto)
     if numero <= 0:
         raise Recusa(f"“{coluna}” deve ser maior que zero")
     return numero

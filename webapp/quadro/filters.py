@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 from ..fila.domain import Acao
 from ..fila.plates import gemea, normalizar_placa
 from ..fila.queries import filtro_busca, os_da_busca
+from ..mongo import inteiro_guardavel
 from ..urls import partes
 
 TAMANHO_BUSCA = 40
@@ -28,8 +29,7 @@ class Filtros:
     def de_args(cls, args: Any) -> Filtros:
         mecanico = args.get("mecanico", "")
         q = (args.get("q") or "").strip()[:TAMANHO_BUSCA]
-        valido = mecanico.isascii() and mecanico.isdigit() and len(mecanico) <= 18
-        return cls(int(mecanico) if valido else None, q)
+        return cls(inteiro_guardavel(mecanico), q)
 
     @classmethod
     def de_url(cls, url: str | None) -> Filtros:

@@ -44,7 +44,7 @@ from ..forms import (
     ate,
     texto_obrigatorio,
 )
-from ..mongo import INT64_MAX
+from ..mongo import INT64_MAX, inteiro_guardavel
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
@@ -217,13 +217,13 @@ class AtribuirForm(Formulario):
     donos: dict[int, str]  # number -> login, as the list read them (com)
 
     def validate_visto(self, campo: Any) -> None:
-        if campo.data and algarismos(campo.data, 18) is None:
+        if campo.data and inteiro_guardavel(campo.data) is None:
             raise ValidationError(VISTO_INVALIDO)
 
     def mecanico_visto(self) -> Visto | None:
         if not self.visto.data:
             return None
-        return Visto(algarismos(self.visto.data, 18) or None)
+        return Visto(inteiro_guardavel(self.visto.data) or None)
 
     @classmethod
     def com(cls, mecanicos: Iterable[Any]) -> AtribuirForm:
