@@ -320,6 +320,56 @@ def test_quadro_do_gerente_no_telefone_busca_e_mecanico_numa_linha(
     p.screenshot(path=ARTEFATOS / "quadro-gerente-telefone.png")
 
 
+def test_quadro_do_gerente_no_telefone_primeiro_cartao_no_alto(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """A 390 x 844 phone: the manager's header and controls took about 450 px, the first card
+    at 476 px and barely one in view. The header is one line; the search and its button stay,
+    the rest is under "Menu" (a checkbox's label: it opens without JavaScript too), each
+    target still 44 px high."""
+    fila = componente(FilaService, app)
+    for n in range(4):
+        fila.adicionar(
+            8950 + n, GERENTE, Prioridade.NORMAL, {"placa": f"TEL{n}A50", "veiculo": "Fiat Uno"}
+        )
+    telefone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    p = telefone.entrar("gerente", "gerente123").pagina
+    topo = p.locator(".topo").bounding_box()
+    assert topo and topo["height"] <= 56, topo
+    # The controls end with the column tabs; the first card follows them, as in a shop whose
+    # OS service is configured (these tests run without it: its warning is taken out).
+    abas = p.locator(".abas").bounding_box()
+    assert abas and abas["y"] + abas["height"] <= 230, abas
+    p.locator("#situacao-os").evaluate("e => e.replaceChildren()")
+    primeiro = p.locator("#cartoes-AGUARDANDO > .cartao").first.bounding_box()
+    assert primeiro and primeiro["y"] <= 260, primeiro
+    assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [390, 390]
+    menu = p.get_by_role("checkbox", name="Menu")
+    caixa = menu.bounding_box()
+    assert caixa and caixa["height"] >= 44 and caixa["width"] >= 44, caixa
+    for escondido in ("Histórico", "Indicadores", "Pessoas", "Configurações"):
+        expect(p.get_by_role("link", name=escondido, exact=True)).to_be_hidden()
+    menu.check()
+    for alvo in (
+        p.get_by_label("Mecânico"), p.get_by_role("link", name="Minhas ordens"),
+        p.get_by_role("link", name="Histórico", exact=True),
+        p.get_by_role("link", name="Indicadores", exact=True),
+        p.get_by_role("link", name="Pessoas", exact=True),
+        p.get_by_role("link", name="Configurações", exact=True),
+        p.get_by_text("Adicionar OS", exact=True),
+        p.get_by_role("link", name="Trocar senha"),
+    ):  # fmt: skip
+        expect(alvo).to_be_visible()
+        caixa = alvo.bounding_box()
+        assert caixa and caixa["height"] >= 44 - 0.5, (alvo, caixa)
+    p.screenshot(path=ARTEFATOS / "quadro-gerente-telefone-menu.png")
+    # A filter that is on stays in view with "Menu" closed.
+    p.goto("/?mecanico=101")
+    expect(p.get_by_role("checkbox", name="Menu")).not_to_be_checked()
+    expect(p.get_by_label("Mecânico")).to_be_visible()
+    expect(p.get_by_role("link", name="Limpar filtros")).to_be_visible()
+
+
 def test_contagens_das_colunas_numa_linha_no_tablet_deitado(
     app: Flask, usuarios_demo, abrir
 ) -> None:
