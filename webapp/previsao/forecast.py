@@ -146,7 +146,11 @@ def prever(
     depois_de_todas = calendario.somar(np.array([t]), np.array([float(fim.max()) + SEMANA_S]))
     ate = np.minimum(np.where(adiante, promessa, t), depois_de_todas[0])
     ate_promessa = np.where(adiante, calendario.uteis_entre(agora_n, ate), 0)
-    alem = np.where(adiante, fim - ate_promessa, 0.0)
+    # The chance and the delay from the runs as the p80 reads them: each run's rank at least
+    # the same rank of the car before it in the queue. Raw, a car behind another showed "8 em
+    # 10 até 16:40" (lifted) beside "chance de passar de 16:30: 15 %".
+    na_fila = na_ordem_da_fila(np.sort(fim, axis=0), abertas, estado)
+    alem = np.where(adiante, na_fila - ate_promessa, 0.0)
     chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
     atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
     limite = p80
