@@ -16,7 +16,7 @@ from bson import ObjectId
 from flask import Flask
 
 from tests.helpers import Api, LeitorSSE, Quadro, cartao_html, stream_de_teste
-from tests.previsao.previsao_oficina import historico, recalcular
+from tests.previsao.previsao_oficina import historico, quarta_10h, recalcular
 from webapp.cartoes import cards
 from webapp.clock import Clock, agora
 from webapp.components import componente
@@ -78,7 +78,7 @@ def test_cartao_mostra_pronto_e_o_risco_em_palavras(
 ) -> None:
     pagina = pessoas["gerente"].pagina()
     no_prazo = cartao_html(pagina, oficina["no_prazo"])
-    assert PRONTO.search(no_prazo).group(1) == _previsao(app, oficina["no_prazo"]).pronto
+    assert PRONTO.search(no_prazo).group(1) == _previsao(app, oficina["no_prazo"]).pronto_sozinho
     assert "Em risco" not in no_prazo and "Prometer" not in no_prazo
 
     em_risco = cartao_html(pagina, oficina["em_risco"])
@@ -95,6 +95,39 @@ def test_cartao_mostra_pronto_e_o_risco_em_palavras(
     assert "Em risco" in mecanico and "Prometer" not in mecanico
     # An order in repair has one too: its remaining time.
     assert PRONTO.search(cartao_html(pagina, oficina["em_reparo"]))
+
+
+def test_cartao_sem_o_p80_diz_so_a_hora_de_hoje(
+    app: Flask, usuarios_demo, entrar, oficina: dict[str, str]
+) -> None:
+    """A card that shows no p80 says today's p50 as a time: "Pronto ~07/12 12:30" on the 7th
+    (the day given because the p80, not on the card, fell on the 8th) read as another day, to
+    a mechanic and to a manager whose order was not at risk. At risk, the p80 beside it gives
+    both their day ("Pronto ~07/12 17:55 · 8 em 10 até 08/12 14:05")."""
+    fila_id = oficina["no_prazo"]
+    with time_machine.travel(quarta_10h(app), tick=False):
+        recalcular(app)
+        instante = agora()
+        componente(Mongo, app).db.previsoes.update_one(
+            {"_id": ObjectId(fila_id)},
+            {"$set": {"p50": instante + timedelta(hours=2), "p80": instante + timedelta(days=1)}},
+        )
+        componente(PrevisoesEmMemoria, app).escrito()  # read what was just written
+        pessoas = {}  # signed in on that Wednesday: a session of today's would have expired
+        for login in ("mecanico", "gerente"):
+            client = app.test_client()
+            assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
+            pessoas[login] = Quadro(client)
+        previsao = _previsao(app, fila_id)
+        assert not previsao.em_risco and previsao.pronto == f"{previsao.p50:%d/%m %H:%M}"
+        assert previsao.pronto_sozinho == f"{previsao.p50:%H:%M}"
+        for quem in ("gerente", "mecanico"):
+            cartao = cartao_html(pessoas[quem].pagina(), fila_id)
+            assert PRONTO.search(cartao).group(1) == previsao.pronto_sozinho, quem
+            assert "8 em 10" not in cartao
+        em_risco = _previsao(app, oficina["em_risco"])
+        cartao = cartao_html(pessoas["gerente"].pagina(), oficina["em_risco"])
+        assert PRONTO.search(cartao).group(1) == em_risco.pronto
 
 
 def test_promessa_para_2100_pela_api_nao_tira_a_previsao_de_ninguem(
