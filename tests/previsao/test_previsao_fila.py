@@ -362,14 +362,21 @@ def test_horario_que_nao_e_o_da_oficina_nao_inventa_horarios(cal, hist) -> None:
     assert certo.motivo is None and len(certo.previsoes) == 1
 
 
+def _um_em_diagnostico_e_oito_esperando() -> tuple[dict, list[dict]]:
+    """OS 100 in diagnosis with mechanic 7; OS 1-8, NORMAL, waiting alike for a diagnosis,
+    arrived half an hour apart."""
+    em_diagnostico = aberta(100, NORMAL, (AGORA - timedelta(hours=9), AGORA - timedelta(hours=1)),
+                            mecanico=7)  # fmt: skip
+    esperando = [aberta(i, NORMAL, (AGORA - timedelta(hours=8 - i / 2),)) for i in range(1, 9)]
+    return em_diagnostico, esperando
+
+
 def test_carros_iguais_esperando_nunca_prontos_antes_do_da_frente(cal, hist) -> None:
     """Cars alike waiting for a diagnosis start in the board's order and then need work drawn
     alike: the later one never gets an earlier p50 or p80 than the one before it. The runs'
     sampling noise put some the other way (3 of 168 pairs here; on a demo, the 4th car's p80
     90 min before the 3rd's: the later customer promised the earlier time)."""
-    em_diagnostico = aberta(100, NORMAL, (AGORA - timedelta(hours=9), AGORA - timedelta(hours=1)),
-                            mecanico=7)  # fmt: skip
-    esperando = [aberta(i, NORMAL, (AGORA - timedelta(hours=8 - i / 2),)) for i in range(1, 9)]
+    em_diagnostico, esperando = _um_em_diagnostico_e_oito_esperando()
     ordens = abertas(em_diagnostico, *esperando)
     for semente in range(6):
         for mecanicos in ([7, 8], [7, 8, 9]):
@@ -386,9 +393,7 @@ def test_chance_de_atrasar_segue_a_ordem_da_fila_como_o_p80(cal, hist) -> None:
     demo, a page said "8 em 10 ficam prontos até 16:40" beside a promise of 16:30 and "chance
     de passar da entrega prometida: 15 %" (8 in 10 by 16:40 is 2 in 10 after 16:30 at
     least), and it judged the risk on the lower chance."""
-    em_diagnostico = aberta(100, NORMAL, (AGORA - timedelta(hours=9), AGORA - timedelta(hours=1)),
-                            mecanico=7)  # fmt: skip
-    ordens = [aberta(i, NORMAL, (AGORA - timedelta(hours=8 - i / 2),)) for i in range(1, 9)]
+    em_diagnostico, ordens = _um_em_diagnostico_e_oito_esperando()
     sem_promessa = abertas(em_diagnostico, *ordens)
     for semente in range(6):
         for mecanicos in ([7, 8], [7, 8, 9]):
