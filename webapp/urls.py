@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from .components import componente
 from .settings import Settings
@@ -22,12 +23,33 @@ def partes(url: str) -> SplitResult | None:
 
 
 def destino_seguro(destino: str | None, padrao: str | None = None) -> str:
-    """`destino` if it is a path on this site (query kept), else `padrao` (the board)."""
+    """`destino` if it is a page of this site (query kept), else `padrao` (the board)."""
     if destino and destino.startswith("/") and not destino.startswith(("//", "/\\")):
         divididas = partes(destino)
-        if divididas and not divididas.scheme and not divididas.netloc and destino.isprintable():
+        if (
+            divididas
+            and not divididas.scheme
+            and not divididas.netloc
+            and destino.isprintable()
+            and _uma_pagina(divididas.path)
+        ):
             return destino
     return padrao or url_for("quadro.index")
+
+
+def _uma_pagina(caminho: str) -> bool:
+    """Whether a GET of `caminho` reaches a page: a redirect there is a GET, and an address
+    only a form posts to ("/sair", a step's) would answer "Método não permitido"."""
+    raiz = request.script_root
+    if raiz:
+        if not caminho.startswith(raiz + "/"):
+            return False
+        caminho = caminho[len(raiz) :]
+    try:
+        current_app.url_map.bind("").match(caminho, method="GET")
+    except HTTPException:  # no such page, POST only, or a redirect (a slash to add)
+        return False
+    return True
 
 
 def caminho_de(url: str | None) -> str | None:

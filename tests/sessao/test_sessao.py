@@ -511,6 +511,10 @@ def test_rotacao_da_chave_de_sessao_mantem_sessoes_e_formularios_abertos(
         ("/\\malicioso.example", "/"),
         ("javascript:alert(1)", "/"),
         ("/ok\r\nSet-Cookie: x=1", "/"),
+        # An address only a form posts to: a GET of it after signing in answered "Método não
+        # permitido"; no such page, "Página não encontrada".
+        ("/sair", "/"),
+        ("/nao-existe", "/"),
     ],
 )
 def test_next_so_para_caminho_local(
