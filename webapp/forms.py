@@ -52,15 +52,6 @@ class ConfirmarForm(Formulario):
     """A button that only needs the CSRF token (a step, a retry, a revocation)."""
 
 
-def algarismos(texto: str | None, maximo: int) -> int | None:
-    """A whole number a form carries back as it was drawn (a record's version): up to `maximo`
-    ASCII digits, else None."""
-    texto = texto or ""
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= maximo):
-        return None
-    return int(texto)
-
-
 class Tamanho(Length):
     """Length, checked by the server only: WTForms would render it as minlength/maxlength, and
     a browser cuts a paste at maxlength without a word (and says minlength in its own

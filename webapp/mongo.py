@@ -15,6 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure, PyMongoError
 
 from .settings import Settings
+from .text import algarismos
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,8 @@ def inteiro_guardavel(texto: str) -> int | None:
     """A whole number written in ASCII digits (an OS's, a mechanic's, in an address, a form's
     hidden field or a file) up to INT64_MAX, as the API and the forms accept them; None
     otherwise. All 19 digits: a number the API took must be found and read back everywhere."""
-    if not (texto.isascii() and texto.isdigit() and len(texto) <= len(str(INT64_MAX))):
-        return None
-    numero = int(texto)
-    return numero if numero <= INT64_MAX else None
+    numero = algarismos(texto, len(str(INT64_MAX)))
+    return numero if numero is not None and numero <= INT64_MAX else None
 
 
 class Mongo:

@@ -14,6 +14,15 @@ _QUEBRAS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 _DIGITAVEIS = frozenset("\u200c\u200d")
 
 
+def algarismos(texto: str | None, maximo: int) -> int | None:
+    """A whole number written in ASCII digits (a record's version a form carries back, a
+    number in an address or a file): up to `maximo` of them, else None."""
+    texto = texto or ""
+    if not (texto.isascii() and texto.isdigit() and len(texto) <= maximo):
+        return None
+    return int(texto)
+
+
 def milhares(numero: int) -> str:
     """A whole number as the shop writes it: 10.000, not 10,000."""
     return f"{numero:,}".replace(",", ".")

@@ -10,7 +10,8 @@ from wtforms import HiddenField
 
 from ..fila import labels
 from ..fila.domain import Status
-from ..forms import Formulario, InteiroOpcional, algarismos, texto_obrigatorio
+from ..forms import Formulario, InteiroOpcional, texto_obrigatorio
+from ..text import algarismos
 
 LIMITE_MAXIMO = 999
 MENSAGEM_LIMITE = f"Use um número inteiro de 1 a {LIMITE_MAXIMO}, ou deixe em branco (sem limite)."

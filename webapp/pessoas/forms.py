@@ -15,11 +15,11 @@ from ..forms import (
     Formulario,
     InteiroOpcional,
     Tamanho,
-    algarismos,
     ate,
     texto_obrigatorio,
 )
 from ..mongo import INT64_MAX
+from ..text import algarismos
 from .domain import (
     LOGIN_MAXIMO,
     PAPEIS,

@@ -40,11 +40,11 @@ from ..forms import (
     Faixa,
     Formulario,
     Inteiro,
-    algarismos,
     ate,
     texto_obrigatorio,
 )
 from ..mongo import INT64_MAX, inteiro_guardavel
+from ..text import algarismos
 
 PRIORIDADES = [SelectChoice(p.value, labels.PRIORIDADES[p]) for p in Prioridade]
 MOTIVOS = [SelectChoice(m.value, m.rotulo) for m in MotivoPausa]
