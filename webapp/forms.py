@@ -47,6 +47,11 @@ class Formulario(FlaskForm):
         def get_translations(self, form: Any) -> _Traducoes:
             return _Traducoes(super().get_translations(form))
 
+    def pedido(self, valores: dict[str, Any]) -> dict[str, Any]:
+        """What this tap asked for, as a refusal compares it with the change already saved
+        (fila.domain.ja_feito): the fields as sent, `valores`, unless a form says otherwise."""
+        return valores
+
 
 class ConfirmarForm(Formulario):
     """A button that only needs the CSRF token (a step, a retry, a revocation)."""

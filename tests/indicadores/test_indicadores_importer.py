@@ -1250,26 +1250,26 @@ def test_hora_repetida_do_fim_do_horario_de_verao_volta_na_ida_e_volta(
     diagnóstico vem antes do início", and refused the export's own file. The second occurrence
     is read when that alone keeps the stages in order."""
     app = make_app(fuso_horario="Europe/Berlin")
-    cabecalho = MINIMO
+
+    def importada(linha: str) -> dict:
+        resultado = importar(app, arquivo(tmp_path, f"{MINIMO}\n{linha}\n"))
+        assert resultado.exit_code == 0, resultado.output
+        return fila(app).find_one({"ordem_servico_id": int(linha.split(";")[0])})
+
     linha = (
         "7001;Normal;25/10/2026 01:30;25/10/2026 02:52;25/10/2026 02:42;"
         "25/10/2026 03:30;25/10/2026 03:40;25/10/2026 05:00"
     )
-    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{linha}\n"))
-    assert resultado.exit_code == 0, resultado.output
-    item = fila(app).find_one({"ordem_servico_id": 7001})
+    item = importada(linha)
     inicio, fim = item["dta_inicio_diagnostico"], item["dta_fim_diagnostico"]
     assert (fim - inicio) == timedelta(minutes=50)  # 00:52 to 01:42 UTC
     # The approval left empty (approved when the repair started): the same reading.
-    sem_aprovacao = (
+    item = importada(
         "7003;Normal;25/10/2026 01:30;25/10/2026 02:40;25/10/2026 02:50;;"
         "25/10/2026 02:10;25/10/2026 05:00"
     )
-    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{sem_aprovacao}\n"))
-    assert resultado.exit_code == 0, resultado.output
-    item = fila(app).find_one({"ordem_servico_id": 7003})
     assert item["dta_inicio_reparo"] - item["dta_fim_diagnostico"] == timedelta(minutes=20)
     # A time out of the repeated hour is read as it is: truly before, refused.
     torta = linha.replace("25/10/2026 02:42", "25/10/2026 01:59").replace("7001", "7002")
-    resultado = importar(app, arquivo(tmp_path, f"{cabecalho}\n{torta}\n"))
+    resultado = importar(app, arquivo(tmp_path, f"{MINIMO}\n{torta}\n"))
     assert resultado.exit_code == 1 and "vem antes de" in resultado.output

@@ -731,5 +731,5 @@ def quando_foi(instante: datetime, fuso: tzinfo) -> str:
     hoje = agora().astimezone(fuso).date()
     if local.date() == hoje:
         return f"às {local:%H:%M}"
-    dia = f"{local:%d/%m}" if local.year == hoje.year else f"{local:%d/%m/%Y}"
-    return f"em {dia} às {local:%H:%M}"
+    dia, hora = dia_e_hora(local, fuso, hoje).split(" ")  # the year when not this one's
+    return f"em {dia} às {hora}"

@@ -54,7 +54,6 @@ from .forms import (
     PausaForm,
     PrioridadeForm,
     PromessaForm,
-    PromessaVista,
     PrometerForm,
     RemoverForm,
 )
@@ -149,10 +148,7 @@ def _responder(
         if isinstance(erro, NumeroMudou):
             reler_mecanicos()  # the list chosen from is stale: the form comes back with a fresh one
         if isinstance(erro, Conflito) and erro.item is not None and erro.acao is not None:
-            pedido = valores
-            if isinstance(form, PromessaVista):  # the time asked for, not the text typed
-                pedido = {**valores, "promessa": form.promessa_pedida()}
-            salvo = ja_salvo(erro.item, erro.acao, current_user.ator, pedido)
+            salvo = ja_salvo(erro.item, erro.acao, current_user.ator, form.pedido(valores))
         if isinstance(erro, NadaMudou):
             salvo = erro.mensagem
         if salvo is None:
@@ -483,12 +479,13 @@ def adicionar() -> Any:
                 novo = NovaOrdemForm(formdata=None)
                 # Said on the new card too, where the page scrolls to (the line above the
                 # board is out of sight below a long column), with the way to its page.
-                feito = {"mensagem": _adicionada(item), "feito": True}
+                adicionada = _adicionada(item)
+                feito = {"mensagem": adicionada, "feito": True}
                 mudanca = partials.render_mudancas(
                     [(str(item["_id"]), item)], current_user.papel, filtros, estado=feito
                 )
                 return mudanca + render_template(
-                    "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=_adicionada(item)
+                    "quadro/_nova_ordem.html", nova=novo, oob=True, sucesso=adicionada
                 )
             flash(_adicionada(item), "ok")
             return redirect(_pagina_de_volta(), code=303)

@@ -277,6 +277,10 @@ class PromessaVista(Formulario):
         """The promise this form asks for (validated), as the order would store it."""
         raise NotImplementedError
 
+    def pedido(self, valores: dict[str, Any]) -> dict[str, Any]:
+        # The time asked for, not the text typed.
+        return {**valores, "promessa": self.promessa_pedida()}
+
 
 class PrometerForm(PromessaVista):
     """ "Prometer 17:10": the forecast shown (its p80, as cartoes.cards.PrevisaoCartao.prometer
