@@ -230,6 +230,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     assets.instalar(app)  # compression, fingerprinted static files, the app's version
     app.add_template_filter(componente(Clock, app).formatar, "local")
     app.add_template_filter(componente(Clock, app).dia_e_hora, "dia_e_hora")
+    app.add_template_filter(componente(Clock, app).quando_foi, "quando_foi")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     app.add_template_filter(milhares, "milhares")  # 1.000, as the shop writes it
     # Under `flask` commands no connection here: --help and a bad argument answer at once

@@ -1,6 +1,7 @@
 """The shop's clock: "now" as MongoDB stores it (UTC, milliseconds) and the shop's local time
-(today on the board, times shown to people). One module; `Clock.formatar` is the templates'
-`local` filter, `Clock.dia_e_hora` their `dia_e_hora`."""
+(today on the board, times shown to people), and how a day is said (`dia_dito`: "amanhã", "qua
+09/12"). One module; `Clock.formatar` is the templates' `local` filter, `Clock.dia_e_hora`
+and `Clock.quando_foi` their filters of those names."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import overload
 from zoneinfo import ZoneInfo
 
-DIA_E_HORA = "%d/%m %H:%M"  # a time of this year: "05/12 09:15"
-DIA_ANO_E_HORA = "%d/%m/%Y %H:%M"  # of another year: "31/12/2099 23:59"
+DIA = "%d/%m"  # a day of this year: "05/12"
+DIA_E_ANO = "%d/%m/%Y"  # of another year: "31/12/2099"
+# The days of the week as a card writes them (date.weekday(): Monday first).
+DIAS_DA_SEMANA = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
+# The days ahead a weekday names: today's and the next six ("qua 09/12"); a week or more ahead
+# the same weekday would come again, so the date alone.
+SEMANA = 7
 
 
 def agora() -> datetime:
@@ -50,13 +56,55 @@ def no_fuso(local: datetime, fuso: tzinfo) -> datetime | None:
 HORARIO_INEXISTENTE = "este horário não existe no fuso da oficina (o relógio pulou essa hora)"
 
 
-def dia_e_hora(instante: datetime, fuso: tzinfo, hoje: date | None = None) -> str:
-    """A day and time in the shop's zone as a card says it: "05/12 09:15", with the year when
-    it is not this year's ("31/12/2099 23:59": a year typed wrong must not read as a date
-    this week). `hoje`: the shop's today, when the caller has it."""
+def dia_dito(dia: date, hoje: date, com_data: bool = True) -> str:
+    """A day as a service advisor says it to a customer, the one rule of every screen that
+    shows a future day: "hoje", "amanhã", the rest of the coming week with its weekday ("qua
+    09/12"; without `com_data`, "qua" alone: the TV, read from across the shop, has no room
+    for more); farther ahead, and past days (history), its date: "05/12", with the year when
+    it is not this year's ("31/12/2099": a year typed wrong must not read as a date this
+    week)."""
+    falta = (dia - hoje).days
+    if falta == 0:
+        return "hoje"
+    if falta == 1:
+        return "amanhã"
+    if 1 < falta < SEMANA:
+        semana = DIAS_DA_SEMANA[dia.weekday()]
+        return f"{semana} {dia:{DIA}}" if com_data else semana
+    return dia.strftime(DIA if dia.year == hoje.year else DIA_E_ANO)
+
+
+def dia_e_hora(
+    instante: datetime, fuso: tzinfo, hoje: date | None = None, com_data: bool = True
+) -> str:
+    """A day and time in the shop's zone as a card says it (dia_dito, then the time):
+    "amanhã 16:30", "qua 09/12 16:30", "hoje 16:30", "05/12 09:15", "31/12/2099 23:59".
+    `hoje`: the shop's today, when the caller has it."""
     local = instante.astimezone(fuso)
-    ano = (hoje or agora().astimezone(fuso).date()).year
-    return local.strftime(DIA_E_HORA if local.year == ano else DIA_ANO_E_HORA)
+    hoje = hoje or agora().astimezone(fuso).date()
+    return f"{dia_dito(local.date(), hoje, com_data)} {local:%H:%M}"
+
+
+def hora_ou_dia(
+    instante: datetime, fuso: tzinfo, hoje: date | None = None, com_data: bool = True
+) -> str:
+    """The same, with today's as the time alone ("15:40") where nothing beside it names
+    another day (a forecast's time, the TV's promise): "amanhã 09:15" another day."""
+    local = instante.astimezone(fuso)
+    hoje = hoje or agora().astimezone(fuso).date()
+    if local.date() == hoje:
+        return f"{local:%H:%M}"
+    return dia_e_hora(local, fuso, hoje, com_data)
+
+
+def quando_foi(instante: datetime, fuso: tzinfo, hoje: date | None = None) -> str:
+    """A past moment in a sentence: "às 22:14" today; another day, with it ("em 06/12 às
+    22:14"): a refusal naming a change of yesterday read as one of a minute ago."""
+    local = instante.astimezone(fuso)
+    hoje = hoje or agora().astimezone(fuso).date()
+    if local.date() == hoje:
+        return f"às {local:%H:%M}"
+    return f"em {dia_dito(local.date(), hoje)} às {local:%H:%M}"
 
 
 def duracao(segundos: float) -> str:
@@ -95,3 +143,6 @@ class Clock:
 
     def dia_e_hora(self, instante: datetime | None) -> str:
         return dia_e_hora(instante, self.fuso) if instante else "—"
+
+    def quando_foi(self, instante: datetime | None) -> str:
+        return quando_foi(instante, self.fuso) if instante else "—"

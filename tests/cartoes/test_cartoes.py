@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
 from bson import ObjectId
 
+from webapp import clock
 from webapp.cartoes import cards
 from webapp.fila.domain import Papel, Prioridade, Status
 from webapp.fila.outbox import novo_evento
@@ -161,17 +162,62 @@ def test_um_dia_de_outro_ano_diz_o_ano() -> None:
     assert cards.hora_ou_dia(AGORA, ctx) == f"{AGORA.astimezone(FUSO):%H:%M}"  # today: the time
 
 
+def test_um_dia_que_vem_e_dito_como_ao_cliente() -> None:
+    """ "08/12 16:30" for tomorrow, read aloud to a customer, is clumsy: tomorrow is "amanhã",
+    the rest of the coming week says its weekday, today beside another day is "hoje" (a
+    forecast's time alone today). Past days (history) and a week or more ahead keep the
+    date, with the year when it is another (the coming week's days need none)."""
+    ctx = contexto()  # Tuesday 10/03/2026, 12:00 in the shop
+    hoje = AGORA.astimezone(FUSO).date()
+
+    def dia(n: int, hora: time = time(16, 30)) -> datetime:
+        return datetime.combine(hoje + timedelta(days=n), hora, FUSO)
+
+    assert clock.dia_e_hora(dia(1), FUSO, hoje) == "amanhã 16:30"
+    semana = [clock.dia_e_hora(dia(n), FUSO, hoje) for n in range(2, 7)]
+    assert semana == [
+        "qui 12/03 16:30", "sex 13/03 16:30", "sáb 14/03 16:30", "dom 15/03 16:30",
+        "seg 16/03 16:30",
+    ]  # fmt: skip
+    assert clock.dia_e_hora(dia(7), FUSO, hoje) == "17/03 16:30"  # its weekday comes again
+    assert clock.dia_e_hora(dia(0), FUSO, hoje) == "hoje 16:30"
+    assert clock.dia_e_hora(dia(-1), FUSO, hoje) == "09/03 16:30"  # history: as it was
+    assert clock.dia_e_hora(dia(-3), FUSO, hoje) == "07/03 16:30"
+    # The shop's day, not UTC's: 02:00 UTC on the 11th is 23:00 on the 10th there.
+    assert clock.dia_e_hora(datetime(2026, 3, 11, 2, 0, tzinfo=UTC), FUSO, hoje) == "hoje 23:00"
+    # A forecast's time: today's alone; another day as above.
+    assert cards.hora_ou_dia(dia(0), ctx) == "16:30"
+    assert cards.hora_ou_dia(dia(1, time(9, 15)), ctx) == "amanhã 09:15"
+    assert cards.hora_ou_dia(dia(4), ctx) == "sáb 14/03 16:30"
+    # The TV's card, read from across the shop, has no room for the date beside the weekday.
+    ordem = item()
+    previsoes = Previsoes(
+        {str(ordem["_id"]): {"p50": dia(4), "p80": dia(5)}}, Estado(None, 0, AGORA, 40, 2, 90, 30)
+    )
+    tv = painel.cartao(ordem, cards.Contexto(AGORA, FUSO, previsoes=previsoes), None)
+    assert tv.previsao == "sáb 16:30"
+    # Across the year's end: a day of the coming week needs no year, one a week ahead has it.
+    fim_do_ano = date(2026, 12, 29)
+    sabado = datetime(2027, 1, 2, 10, 0, tzinfo=FUSO)
+    assert clock.dia_e_hora(sabado, FUSO, fim_do_ano) == "sáb 02/01 10:00"
+    assert clock.dia_e_hora(sabado + timedelta(days=3), FUSO, fim_do_ano) == "05/01/2027 10:00"
+    # A past moment in a sentence keeps its date: "em 09/03 às 16:30", "às 16:30" today.
+    assert clock.quando_foi(dia(-1), FUSO, hoje) == "em 09/03 às 16:30"
+    assert clock.quando_foi(dia(0, time(9, 5)), FUSO, hoje) == "às 09:05"
+
+
 def test_previsao_com_p80_noutro_dia_diz_o_dia_dos_dois() -> None:
-    """ "8 em 10 até 08/12 06:50; metade até ~20:20": repeated to a customer, the 20:20 went
-    on the 8th too. When the p80 has its day, the p50 says its own; both today, times only.
+    """ "8 em 10 até amanhã 06:50; metade até ~20:20": repeated to a customer, the 20:20 went
+    on the next day too. When the p80 has its day, the p50 says its own ("hoje"); both today,
+    times only.
     The chance is never "100 %" (a few hundred runs, not a certainty), nor "0 %"."""
     agora_ = datetime(2026, 12, 7, 20, 0, tzinfo=FUSO)
     ctx = cards.Contexto(agora_.astimezone(UTC), FUSO)
     amanha = {"p50": agora_ + timedelta(minutes=20), "p80": agora_ + timedelta(hours=11)}
     previsao = cards.previsao_do_cartao(amanha, ctx)
-    assert (previsao.pronto, previsao.ate) == ("07/12 20:20", "08/12 07:00")
-    # Alone (the TV shows no p80 beside it), today's p50 is a time: "pronto ~07/12 20:20"
-    # on the 7th, with no "8 em 10 até 08/12" to explain the day, read as another day.
+    assert (previsao.pronto, previsao.ate) == ("hoje 20:20", "amanhã 07:00")
+    # Alone (the TV shows no p80 beside it), today's p50 is a time: "pronto ~hoje 20:20"
+    # with no "8 em 10 até amanhã" to explain the day is longer for nothing.
     assert previsao.pronto_sozinho == "20:20"
     estado = Estado(None, 0, agora_, 40, 2, 90, 30)
     ordem = item(etapa_desde=agora_ - timedelta(minutes=5), dta_criacao=agora_)

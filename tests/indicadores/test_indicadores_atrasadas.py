@@ -122,11 +122,11 @@ def test_lista_na_pagina_e_no_json(app: Flask, api: Api, usuarios_demo, entrar) 
     corpo = html[html.index('<tbody id="linhas-atrasadas">') :]
     linhas = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip()
               for t in re.findall(r"<tr>(.*?)</tr>", corpo, re.S)]  # fmt: skip
-    local = previsao.astimezone(componente(Clock, app).fuso)
+    prometida = componente(Clock, app).dia_e_hora(previsao)  # "hoje 09:30"
     assert linhas == [
         "1 ATR1A11 Urgente Aguardando diagnóstico Marcos Mecânico Na etapa há 2 h 05 min "
         "Limite da prioridade: 1 h 00 min",
-        f"2 ATR2B22 Alta Aguardando diagnóstico — Entrega prometida para {local:%d/%m %H:%M} "
+        f"2 ATR2B22 Alta Aguardando diagnóstico — Entrega prometida para {prometida} "
         "Na etapa há 2 h 01 min Limite da prioridade: 2 h 00 min",
     ]
     # One unit per line: the time in the stage and its limit, each on its own line, alike.

@@ -103,7 +103,7 @@ def test_cartao_sem_o_p80_diz_so_a_hora_de_hoje(
     """A card that shows no p80 says today's p50 as a time: "Pronto ~07/12 12:30" on the 7th
     (the day given because the p80, not on the card, fell on the 8th) read as another day, to
     a mechanic and to a manager whose order was not at risk. At risk, the p80 beside it gives
-    both their day ("Pronto ~07/12 17:55 · 8 em 10 até 08/12 14:05")."""
+    both their day ("Pronto ~hoje 17:55 · 8 em 10 até amanhã 14:05")."""
     fila_id = oficina["no_prazo"]
     with time_machine.travel(quarta_10h(app), tick=False):
         recalcular(app)
@@ -119,7 +119,7 @@ def test_cartao_sem_o_p80_diz_so_a_hora_de_hoje(
             assert entrar(client, login, usuarios_demo[login]["senha"]).status_code == 302
             pessoas[login] = Quadro(client)
         previsao = _previsao(app, fila_id)
-        assert not previsao.em_risco and previsao.pronto == f"{previsao.p50:%d/%m %H:%M}"
+        assert not previsao.em_risco and previsao.pronto == f"hoje {previsao.p50:%H:%M}"
         assert previsao.pronto_sozinho == f"{previsao.p50:%H:%M}"
         for quem in ("gerente", "mecanico"):
             cartao = cartao_html(pessoas[quem].pagina(), fila_id)
@@ -290,7 +290,7 @@ def test_prometer_sem_javascript_registra_no_historico(
     assert recalcular(app).em_risco == 0
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "adotou a previsão como entrega prometida: de" in detalhe
-    assert f"para {previsao.p80:%d/%m %H:%M}" in detalhe
+    assert f"para {componente(Clock, app).dia_e_hora(previsao.p80)}" in detalhe
     # The page says how likely the new promise is to be missed (it is the p80: about 2 in
     # 10), so a forecast a few minutes past it later reads as what it is.
     depois = _previsao(app, fila_id)

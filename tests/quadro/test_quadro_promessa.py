@@ -29,6 +29,11 @@ def _digitado(app: Flask, horas: float) -> tuple[str, datetime]:
     return local.strftime("%Y-%m-%dT%H:%M"), local
 
 
+def _dito(app: Flask, instante: datetime) -> str:
+    """A promise as the screens say it ("amanhã 17:30", "qua 09/12 17:30")."""
+    return componente(Clock, app).dia_e_hora(instante)
+
+
 def _item(api: Api, fila_id: str) -> dict:
     resposta = api.get(f"/fila-execucao/{fila_id}")
     assert resposta.status_code == 200, resposta.text
@@ -61,10 +66,10 @@ def test_gerente_digita_a_nova_previsao_pelo_mais(
     # The board's line says who did what, and the card shows the new promise.
     assert re.search(
         r"Gabriela Gerente mudou a entrega prometida da OS 5001 \(PRM1A01\) para "
-        rf"{nova:%d/%m %H:%M}\.",
+        rf"{_dito(app, nova)}\.",
         resposta.text,
     )
-    assert f"Entrega {nova:%d/%m %H:%M}" in cartao_html(resposta.text, fila_id)
+    assert f"Entrega {_dito(app, nova)}" in cartao_html(resposta.text, fila_id)
     # The same time again by the same manager (a double tap): said as saved, not written twice.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": texto}, True)
     assert de_novo.status_code == 200, de_novo.text
@@ -89,7 +94,10 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     assert resposta.headers["Location"].startswith(pagina_da_ordem)
     detalhe = gerente.pagina(pagina_da_ordem)
     assert "mudou a entrega prometida da OS 5002 (PRM1A02)" in detalhe  # the flash
-    assert f"mudou a entrega prometida: de nenhuma para {nova:%d/%m %H:%M}" in detalhe
+    assert f"mudou a entrega prometida: de nenhuma para {_dito(app, nova)}" in detalhe
+    # The page's field says it as the card does ("hoje 15:30", "amanhã 09:00"), read aloud.
+    campo = rf"<dt>Entrega prometida</dt><dd[^>]*>{re.escape(_dito(app, nova))}</dd>"
+    assert re.search(campo, detalhe), detalhe
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == nova
 
     # Empty clears it: the order has no promise, and the history says from what.
@@ -105,7 +113,7 @@ def test_sem_javascript_pela_pagina_da_ordem_e_tirar_a_previsao(
     )
     detalhe = gerente.pagina(pagina_da_ordem)
     assert "Gabriela Gerente tirou a entrega prometida da OS 5002 (PRM1A02)." in detalhe
-    assert f"mudou a entrega prometida: de {nova:%d/%m %H:%M} para nenhuma" in detalhe
+    assert f"mudou a entrega prometida: de {_dito(app, nova)} para nenhuma" in detalhe
     # Cleared again: by the same manager, a tap sent twice; by another, refused with why.
     de_novo = gerente.post(f"/ordens/{fila_id}/promessa", {"previsao_entrega": ""}, True)
     assert de_novo.status_code == 200, de_novo.text
@@ -255,7 +263,7 @@ def test_dois_gerentes_digitando_a_promessa_o_segundo_nao_desfaz_o_primeiro(
     r = gerente.post(rota, {"previsao_entrega": texto, "visto": "0"}, True)
     assert r.status_code == 409, r.text
     assert "a entrega prometida mudou depois que esta tela a mostrou" in r.text
-    assert f"mudou a entrega prometida para {primeira:%d/%m %H:%M} às" in r.text
+    assert f"mudou a entrega prometida para {_dito(app, primeira)} às" in r.text
     assert datetime.fromisoformat(_item(api, fila_id)["previsao_entrega"]) == primeira
     # From the card as it is now (its promise shown): saved.
     visto = re.search(r'name="visto" value="([^"]+T[^"]+)"', cartao_html(r.text, fila_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import re
 import signal
 import subprocess
 import sys
@@ -1030,6 +1031,8 @@ def test_passo_recusado_de_ordem_removida_aparece_ao_gerente_que_reenvia(
     assert "Ordens removidas que o sistema de OS recusou" in pagina
     assert f'hx-post="{rota}"' in pagina and "OS 5600" in pagina and "HTTP 404" in pagina
     assert 'aria-label="Reenviar a OS 5601 ao sistema de OS"' in pagina
+    # When, as a past moment is said in a sentence (clock.quando_foi), not "removida em hoje".
+    assert re.search(r"OS 5601, removida às \d\d:\d\d", pagina), pagina
 
     os_servico.modo("ok")
     r = pessoas["gerente"].post(rota, htmx=True)

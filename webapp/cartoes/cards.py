@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from ..clock import agora, dia_e_hora, duracao, em_ms
+from ..clock import dia_e_hora, duracao, em_ms, quando_foi
+from ..clock import hora_ou_dia as _hora_ou_dia
 from ..fila import domain, labels, outbox, stages
 from ..fila.domain import Acao, Papel, Prioridade, Status, SubEtapa
 from ..fila.stages import Alerta
@@ -78,12 +79,10 @@ def arredondar(instante: datetime, para_cima: bool = False) -> datetime:
     return datetime.fromtimestamp(inteiro * passo, instante.tzinfo or UTC)
 
 
-def hora_ou_dia(instante: datetime, ctx: Contexto) -> str:
-    """A forecast time in the shop's zone: "15:40" today, "05/12 09:15" another day."""
-    local = instante.astimezone(ctx.fuso)
-    if local.date() == ctx.hoje:
-        return f"{local:%H:%M}"
-    return dia_e_hora(local, ctx.fuso, ctx.hoje)
+def hora_ou_dia(instante: datetime, ctx: Contexto, com_data: bool = True) -> str:
+    """A forecast time in the shop's zone, on the render's today (clock.hora_ou_dia): "15:40"
+    today, "amanhã 09:15", "qua 09/12 09:15" another day ("qua 09:15" without `com_data`)."""
+    return _hora_ou_dia(instante, ctx.fuso, ctx.hoje, com_data)
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class PrevisaoCartao:
 
     p50: datetime  # rounded, in the shop's zone
     p80: datetime  # rounded up, in the shop's zone
-    pronto: str  # "15:40" or "05/12 09:15"
+    pronto: str  # "15:40", "amanhã 09:15" (with the p80 on another day: "hoje 15:40")
     ate: str
     em_risco: bool
     atraso: str | None  # at risk: how far the p80 passes the promise ("1 h 20 min")
@@ -117,8 +116,9 @@ class PrevisaoCartao:
     # The promise this forecast is shown beside (the order's; pushed alone, the one it was
     # computed against): "Prometer" holds only while the order still has it.
     promessa: datetime | None = None
-    # The p50 said alone (the TV, where no p80 stands beside it): with its day only when not
-    # today ("pronto ~07/12 15:30" on the 7th read as another day).
+    # The p50 said alone (a card without its p80 beside it; the TV says it shorter,
+    # painel.cards): with its day only when not today ("pronto ~07/12 15:30" on the 7th read
+    # as another day).
     pronto_sozinho: str = ""
 
     @property
@@ -178,8 +178,8 @@ def previsao_do_cartao(
     return PrevisaoCartao(
         p50=p50,
         p80=p80,
-        # Both with their day when the p80 has one: "até 08/12 06:50; metade até ~20:20",
-        # repeated to a customer, put the 20:20 on the 8th too.
+        # Both with their day when the p80 has one: "até amanhã 06:50; metade até ~20:20",
+        # repeated to a customer, put the 20:20 on the next day too ("~hoje 20:20").
         pronto=dia_e_hora(p50, ctx.fuso, ctx.hoje)
         if p80.date() != ctx.hoje
         else hora_ou_dia(p50, ctx),
@@ -668,9 +668,8 @@ def removida_por(
     (SDF3C45) da fila às 15:29", with its day when not today ("em 03/12 às 15:29": the QR of
     a job card printed days before). `autores`: login -> name."""
     quem = labels.autor(copia.get("removido_por"), autores, inicio=True)
-    quando = copia["removido_em"].astimezone(fuso)
-    dia = "" if quando.date() == agora.astimezone(fuso).date() else f" em {quando:%d/%m}"
-    return f"{quem} removeu a {rotulo_os(copia)} da fila{dia} às {quando:%H:%M}"
+    quando = quando_foi(copia["removido_em"], fuso, agora.astimezone(fuso).date())
+    return f"{quem} removeu a {rotulo_os(copia)} da fila {quando}"
 
 
 def adicionada(ordem_servico_id: int) -> str:
@@ -722,14 +721,3 @@ def feito(
     elif entrada.get("acao") == Acao.ATRIBUIR and isinstance(para, int) and mecanicos is not None:
         acao = labels.ATRIBUIU_A.format(para=labels.mecanico(para, mecanicos))
     return f"{quem} {acao} {quando_foi(entrada['em'], fuso)}"
-
-
-def quando_foi(instante: datetime, fuso: tzinfo) -> str:
-    """ "às 22:14" today; another day, with it ("em 06/12 às 22:14"): a refusal naming a change
-    of yesterday read as one of a minute ago."""
-    local = instante.astimezone(fuso)
-    hoje = agora().astimezone(fuso).date()
-    if local.date() == hoje:
-        return f"às {local:%H:%M}"
-    dia, hora = dia_e_hora(local, fuso, hoje).split(" ")  # the year when not this one's
-    return f"em {dia} às {hora}"

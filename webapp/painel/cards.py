@@ -35,7 +35,9 @@ class CartaoTV:
     pausa: str | None
     mais_antiga: bool = False
     finalizada_as: str | None = None  # when a finished order's repair ended ("10:32", shop's time)
-    previsao: str | None = None  # its forecast's p50: "15:40", "05/12 09:15"
+    # Its forecast's p50: "15:40", "amanhã 09:15", "qua 09:15" (the coming week's weekday
+    # without its date: "pronto ~qua 09/12 09:15" is wider than a card), "14/12 09:15".
+    previsao: str | None = None
     em_risco: bool = False  # its p80 passes its promise
     # When that forecast can no longer be current, in epoch ms (painel-relogio.js hides it:
     # a recompute that stopped pushes nothing; cartoes.cards.PrevisaoCartao.valida_ate).
@@ -123,7 +125,7 @@ def cartao(item: Mapping[str, Any], ctx: Contexto, destaque_id: str | None) -> C
         finalizada_as=item["dta_fim_reparo"].astimezone(ctx.fuso).strftime("%H:%M")
         if c.status == Status.FINALIZADA
         else None,
-        previsao=c.previsao.pronto_sozinho if c.previsao else None,
+        previsao=quadro.hora_ou_dia(c.previsao.p50, ctx, com_data=False) if c.previsao else None,
         em_risco=bool(c.previsao and c.previsao.em_risco),
         previsao_valida_ms=em_ms(c.previsao.valida_ate)
         if c.previsao and c.previsao.valida_ate
