@@ -411,6 +411,30 @@ def test_confirmacao_da_entrega_no_passado_fica_logo_abaixo_do_campo(usuarios_de
     assert gerente.erros == [e for e in gerente.erros if "400" in e], gerente.erros
 
 
+def test_dia_errado_nos_indicadores_aparece_no_campo_para_corrigir(usuarios_demo, abrir) -> None:
+    """/indicadores opened with a day no calendar has (a link, a bookmark typed by hand): the
+    error was said, but its date field, given "2026-13-45", showed an empty box. The field
+    shows what was typed, focused, to be corrected in place; corrected, the period shows."""
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True)
+    p = tablet.entrar("gerente", usuarios_demo["gerente"]["senha"]).pagina
+    p.goto("/indicadores?periodo=personalizado&de=2026-13-45&ate=2026-03-07")
+    expect(p.locator("#erro-periodo")).to_contain_text("45/13/2026 não existe no calendário")
+    de = p.get_by_label("De", exact=True)
+    expect(de).to_have_value("2026-13-45")
+    expect(de).to_be_focused()
+    expect(p.get_by_label("até", exact=True)).to_have_value("2026-03-07")
+    # On the same row as before: "até" and "Ver período" beside it, not pushed below.
+    caixas = [p.locator(s).bounding_box() for s in ("#de", "#ate", ".periodo-personalizado button")]
+    assert len({round(c["y"]) for c in caixas}) == 1, caixas
+    p.screenshot(path=ARTEFATOS / "indicadores-dia-errado.png")
+    de.fill("2026-03-01")
+    p.get_by_role("button", name="Ver período").click()
+    expect(p.locator(".periodo-atual")).to_contain_text("De 01/03/2026 a 07/03/2026")
+    expect(p.get_by_label("De", exact=True)).to_have_value("2026-03-01")
+    expect(p.locator("#erro-periodo")).to_have_count(0)
+    assert tablet.erros == [e for e in tablet.erros if "400" in e], tablet.erros
+
+
 def test_salvar_numa_ordem_removida_diz_nao_salvo_onde_a_pessoa_olha(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:

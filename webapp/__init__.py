@@ -24,6 +24,7 @@ from .configuracoes.repository import (
 )
 from .configuracoes.routes import bp as configuracoes_bp
 from .fila.domain import IMPORTADA, ErroFila
+from .fila.fields import cabe_num_campo_de_dia
 from .fila.queries import FilaQueries
 from .fila.repository import CAMPOS_INVISIVEIS, FilaRepository
 from .fila.repository import COLECAO as FILA
@@ -233,6 +234,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     app.add_template_filter(componente(Clock, app).quando_foi, "quando_foi")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     app.add_template_filter(milhares, "milhares")  # 1.000, as the shop writes it
+    app.add_template_test(cabe_num_campo_de_dia, "dia_do_calendario")  # _macros.campo_dia
     # Under `flask` commands no connection here: --help and a bad argument answer at once
     # with the database down; each command that writes asks for the indexes itself.
     if os.environ.get("FLASK_RUN_FROM_CLI") != "true":

@@ -248,6 +248,56 @@ def test_periodo_invalido(app: Flask, usuarios_demo, entrar, api: Api, consulta,
     assert r.status_code == 400 and mensagem in r.text
 
 
+def _campo(html: str, nome: str) -> str:
+    """The period's date field `nome` ("de", "ate") as the page writes it."""
+    achado = re.search(rf'<input id="{nome}"[^>]*>', html)
+    assert achado, html
+    return achado[0]
+
+
+def test_dia_errado_volta_ao_seu_campo_para_ser_corrigido(app: Flask, usuarios_demo, entrar):
+    """A day no calendar has ("2026-13-45", from a link or a bookmark) went back into its date
+    field, which shows such a value empty: the error stood beside two boxes, one blank, both
+    marked. It comes back as typed in a text field, the only one marked (and focused); the
+    other keeps its day in the calendar. Never a 500, whatever the address holds."""
+    gerente = app.test_client()
+    entrar(gerente, "gerente", "gerente123")
+    consulta = {"periodo": "personalizado", "de": "2026-13-45", "ate": "2026-03-07"}
+    r = gerente.get("/indicadores", query_string=consulta)
+    assert r.status_code == 400
+    assert "Data inicial inválida: 45/13/2026 não existe no calendário." in r.text
+    de, ate = _campo(r.text, "de"), _campo(r.text, "ate")
+    assert 'value="2026-13-45"' in de and 'type="text"' in de and 'placeholder="AAAA-MM-DD"' in de
+    assert 'aria-invalid="true" aria-describedby="erro-periodo" autofocus' in de
+    assert 'value="2026-03-07"' in ate and 'type="date"' in ate and "aria-invalid" not in ate
+    # The final one wrong, with markup in it: escaped, in its own field.
+    r = gerente.get("/indicadores", query_string={**consulta, "de": "2026-03-01", "ate": '<b>"x'})
+    assert r.status_code == 400 and "Data final inválida: use o formato AAAA-MM-DD." in r.text
+    de, ate = _campo(r.text, "de"), _campo(r.text, "ate")
+    assert 'type="date"' in de and "aria-invalid" not in de
+    assert 'value="&lt;b&gt;&#34;x"' in ate and 'type="text"' in ate and "aria-invalid" in ate
+    # Days that exist, in the wrong order: both are the period's fault, both marked.
+    r = gerente.get("/indicadores", query_string={**consulta, "de": "2026-03-09"})
+    assert r.status_code == 400
+    for campo in (_campo(r.text, "de"), _campo(r.text, "ate")):
+        assert 'type="date"' in campo and 'aria-invalid="true"' in campo, campo
+    # The one left empty is the one marked.
+    r = gerente.get("/indicadores", query_string={**consulta, "de": "2026-03-01", "ate": ""})
+    assert "aria-invalid" not in _campo(r.text, "de") and "aria-invalid" in _campo(r.text, "ate")
+    # Nothing a date field could not hold, nor a 500, from any of these.
+    for lixo in ("\x00", "٢٠٢٦-٠٣-٠١", "2026-03-01T10:00", "0000-00-00", "x" * 300):
+        r = gerente.get("/indicadores", query_string={**consulta, "de": lixo})
+        assert r.status_code == 400, lixo
+        assert 'type="text"' in _campo(r.text, "de"), lixo
+    # Corrected, the period shows, its days back in the calendar's fields (as read: spaces
+    # around a day are no error, and a date field would show " 2026-03-01 " empty).
+    for certo in ("2026-03-01", " 2026-03-01 "):
+        r = gerente.get("/indicadores", query_string={**consulta, "de": certo})
+        assert r.status_code == 200 and "De 01/03/2026 a 07/03/2026" in r.text
+        de = _campo(r.text, "de")
+        assert 'type="date"' in de and 'value="2026-03-01"' in de and "aria-invalid" not in r.text
+
+
 def test_json_com_token_de_gerente_ou_integracao(app: Flask, conjunto, api: Api) -> None:
     for quem in (api, api.como("gerente"), api.como("admin")):
         r = quem.get("/indicadores", query_string=PERIODO)

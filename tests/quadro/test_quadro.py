@@ -774,6 +774,9 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     for errada in ("ontem", dia.strftime("%Y%m%d"), dia.strftime("%G-W%V-%u")):
         r = mecanico.client.get(f"/historico?data={errada}")
         assert r.status_code == 400 and "use o calendário (AAAA-MM-DD)" in r.text, errada
+        # Back as typed, in a field that shows it (a date field shows it empty).
+        campo = re.search(r'<input id="data"[^>]*>', r.text)
+        assert campo and f'value="{errada}"' in campo[0] and 'type="text"' in campo[0], errada
 
     detalhe = mecanico.pagina(f"/ordens/{antiga}")
     for rotulo in (

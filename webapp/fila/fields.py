@@ -82,6 +82,16 @@ def dia_do_calendario(texto: str) -> date:
     return date.fromisoformat(texto)
 
 
+def cabe_num_campo_de_dia(texto: str) -> bool:
+    """Whether a browser's date field shows `texto` as its value: a day AAAA-MM-DD in ASCII
+    digits, nothing around it. Anything else (a link's "2026-13-45") it shows empty, so a
+    page writing back what was typed gives it a text field instead (_macros.campo_dia)."""
+    try:
+        return texto.isascii() and texto == texto.strip() and bool(dia_do_calendario(texto))
+    except ValueError:
+        return False
+
+
 def faixa_no_fuso(fuso: tzinfo) -> tuple[datetime, datetime]:
     """The first and last minutes ano_aceito takes, as the shop's wall clock reads them (naive):
     both in the years as written and in UTC (31/12/2100 23:30 in São Paulo is 2101 in UTC)."""

@@ -55,7 +55,12 @@ def percentil(valores: Sequence[float], p: int) -> float | None:
 
 
 class PeriodoInvalido(ValueError):
-    """A custom period the page or the API cannot show; the message is for people."""
+    """A custom period the page or the API cannot show; the message is for people. `campos`:
+    the date fields it is about ("de", "ate"; none: the preset's key), marked on the page."""
+
+    def __init__(self, mensagem: str, campos: tuple[str, ...] = ()) -> None:
+        super().__init__(mensagem)
+        self.campos = campos
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,25 @@ class Periodo:
 _DIA_ESCRITO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _data(texto: str, nome: str) -> date:
+# The custom period's fields, each with its name in a message.
+NOMES_DAS_DATAS = {"de": "inicial", "ate": "final"}
+
+
+def _data(texto: str, campo: str) -> date:
+    nome = NOMES_DAS_DATAS[campo]
     try:
         valor = dia_do_calendario(texto)
     except ValueError:
         if _DIA_ESCRITO.fullmatch(texto.strip()):  # the format is right: the day is not
             ano, mes, dia = texto.strip().split("-")
             raise PeriodoInvalido(
-                f"Data {nome} inválida: {dia}/{mes}/{ano} não existe no calendário."
+                f"Data {nome} inválida: {dia}/{mes}/{ano} não existe no calendário.", (campo,)
             ) from None
-        raise PeriodoInvalido(f"Data {nome} inválida: use o formato AAAA-MM-DD.") from None
+        raise PeriodoInvalido(
+            f"Data {nome} inválida: use o formato AAAA-MM-DD.", (campo,)
+        ) from None
     if not ANO_MINIMO <= valor.year <= ANO_MAXIMO:
-        raise PeriodoInvalido(f"Use datas entre os anos {ANO_MINIMO} e {ANO_MAXIMO}.")
+        raise PeriodoInvalido(f"Use datas entre os anos {ANO_MINIMO} e {ANO_MAXIMO}.", (campo,))
     return valor
 
 
@@ -105,13 +117,13 @@ def periodo(chave: str | None, de: str | None, ate: str | None, hoje: date) -> P
         return Periodo(chave, hoje - timedelta(days=PERIODOS[chave] - 1), hoje)
     if chave != "personalizado":
         raise PeriodoInvalido("Período inválido: use hoje, 7d, 30d ou personalizado.")
-    if not (de or "").strip() or not (ate or "").strip():
-        raise PeriodoInvalido("Informe as duas datas do período (de e até).")
-    inicio, fim = _data(de or "", "inicial"), _data(ate or "", "final")
+    if vazios := tuple(c for c, texto in (("de", de), ("ate", ate)) if not (texto or "").strip()):
+        raise PeriodoInvalido("Informe as duas datas do período (de e até).", vazios)
+    inicio, fim = _data(de or "", "de"), _data(ate or "", "ate")
     if inicio > fim:
-        raise PeriodoInvalido("A data inicial deve ser anterior ou igual à final.")
+        raise PeriodoInvalido("A data inicial deve ser anterior ou igual à final.", ("de", "ate"))
     if (fim - inicio).days + 1 > MAXIMO_DIAS:
-        raise PeriodoInvalido(f"Escolha um período de no máximo {MAXIMO_DIAS} dias.")
+        raise PeriodoInvalido(f"Escolha um período de no máximo {MAXIMO_DIAS} dias.", ("de", "ate"))
     return Periodo("personalizado", inicio, fim)
 
 

@@ -29,16 +29,16 @@ from .domain import LEITURA, PERIODOS, Periodo, PeriodoInvalido, periodo
 bp = Blueprint("indicadores", __name__, url_prefix="/indicadores")
 
 
-def _periodo() -> tuple[Periodo, str | None]:
+def _periodo() -> tuple[Periodo, PeriodoInvalido | None]:
     """The period asked for in the query string, or the default one and why not."""
     hoje = service.hoje()
     args = request.args
     if repetido := parametro_repetido(("periodo", "de", "ate")):
-        return periodo(None, None, None, hoje), repetido
+        return periodo(None, None, None, hoje), PeriodoInvalido(repetido)
     try:
         return periodo(args.get("periodo"), args.get("de"), args.get("ate"), hoje), None
     except PeriodoInvalido as erro:
-        return periodo(None, None, None, hoje), str(erro)
+        return periodo(None, None, None, hoje), erro
 
 
 @bp.get("")
@@ -68,7 +68,9 @@ def pagina() -> Any:
         previsao=service.estado_da_previsao(),
         periodos=PERIODOS,
         leitura=LEITURA,
-        erro=erro,
+        erro=str(erro) if erro else None,
+        # The fields it is about, marked; each keeps what was typed (_macros.campo_dia).
+        erros=erro.campos if erro else (),
         pedido=pedido,
         # "Prometer" in the at-risk list comes back to this period, not the default one.
         volta=url_for("indicadores.index", **{k: v for k, v in pedido.items() if v}),
@@ -109,7 +111,7 @@ def csv_do_periodo() -> Response:
     may read the indicators, checked by the caller (the session's or the token's)."""
     p, erro = _periodo()
     if erro:
-        return errors.resposta(400, erro)
+        return errors.resposta(400, str(erro))
     nome = f"ordens-finalizadas-{p.de.isoformat()}-a-{p.ate.isoformat()}.csv"
     return Response(
         stream_with_context(service.exportar(p)),

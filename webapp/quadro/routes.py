@@ -404,6 +404,7 @@ def historico() -> Any:
         proxima=proxima,
         dia=dia,
         erro=erro,
+        digitado=request.args.get("data", ""),  # a refused day, back in its field
     ), 400 if erro else 200
 
 
