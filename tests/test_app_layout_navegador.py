@@ -374,6 +374,60 @@ def test_quadro_do_gerente_no_telefone_primeiro_cartao_no_alto(
     expect(p.get_by_role("link", name="Limpar filtros")).to_be_visible()
 
 
+def test_quadro_do_mecanico_no_telefone_busca_legivel_e_primeiro_cartao_no_alto(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """A 360 px phone, the mechanic's board: the search was 92 px beside "Buscar" and "Minhas
+    ordens", its placeholder cut to "Placa o". It keeps the row with both buttons ("Minhas
+    ordens" on two lines), wide enough for its whole placeholder, every target 44 px, and
+    the first card where it was (316 px here, before and after: no row added)."""
+    fila = componente(FilaService, app)
+    for n in range(4):
+        fila.adicionar(
+            8960 + n, GERENTE, Prioridade.NORMAL, {"placa": f"MEC{n}A60", "veiculo": "Fiat Uno"}
+        )
+    telefone = abrir({"width": 360, "height": 740}, has_touch=True, is_mobile=True)
+    p = telefone.entrar("mecanico", "mecanico123").pagina
+    busca = p.get_by_role("searchbox", name="Buscar placa ou OS")
+    assert busca.get_attribute("placeholder") == "Placa ou nº da OS"
+
+    def placeholder_inteiro() -> None:
+        """Its text as wide as the field's room inside its padding, at most (the clear
+        button's room, kept by Chromium in an empty search, is given to it: app.css)."""
+        texto, sala = busca.evaluate(
+            """b => { const cs = getComputedStyle(b), c = document.createElement("canvas")
+                        .getContext("2d"); c.font = cs.font;
+                      return [c.measureText(b.placeholder).width,
+                              b.clientWidth - parseFloat(cs.paddingLeft)
+                              - parseFloat(cs.paddingRight)]; }"""
+        )
+        assert texto <= sala, (texto, sala)
+
+    alvos = [
+        busca, p.get_by_role("button", name="Buscar"), p.get_by_role("link", name="Minhas ordens")
+    ]  # fmt: skip
+    caixas = [alvo.bounding_box() for alvo in alvos]
+    assert all(c and c["height"] >= 44 - 0.5 and c["width"] >= 44 for c in caixas), caixas
+    assert len({round(c["y"]) for c in caixas}) == 1, caixas  # one row
+    placeholder_inteiro()
+    p.locator("#situacao-os").evaluate("e => e.replaceChildren()")  # as the manager's test
+    primeiro = p.locator("#cartoes-AGUARDANDO > .cartao").first.bounding_box()
+    assert primeiro and primeiro["y"] <= 320, primeiro
+    assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [360, 360]
+    p.screenshot(path=ARTEFATOS / "quadro-mecanico-telefone.png")
+    # Her own orders on: "Minhas ordens ✓" and "Limpar filtros" share the next row (where
+    # "Limpar filtros" went alone before), 44 px each; the search keeps its placeholder whole.
+    p.get_by_role("link", name="Minhas ordens").click()
+    ativo = p.locator(".filtros a.botao.ativo")
+    expect(ativo).to_contain_text("Minhas ordens")
+    caixas = [ativo.bounding_box(), p.get_by_role("link", name="Limpar filtros").bounding_box()]
+    assert all(c and c["height"] >= 44 - 0.5 for c in caixas), caixas
+    assert abs(caixas[0]["y"] - caixas[1]["y"]) < 2, caixas
+    placeholder_inteiro()
+    assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [360, 360]
+    p.screenshot(path=ARTEFATOS / "quadro-mecanico-telefone-minhas.png")
+
+
 def test_contagens_das_colunas_numa_linha_no_tablet_deitado(
     app: Flask, usuarios_demo, abrir
 ) -> None:
