@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, stream_with_context
@@ -18,6 +19,7 @@ from pymongo.errors import PyMongoError
 from . import assets, errors, metrics
 from .broker import ACESSO, CONFIG, ENCERRAR, MUDANCA, PREVISAO, RESSINCRONIZAR, Broker, Evento
 from .clock import Clock
+from .clock import agora as instante
 from .components import componente
 from .settings import Settings
 
@@ -31,6 +33,10 @@ LOTE_MAXIMO = 20
 # alerts and late deliveries move with the clock (the board keeps its unchanged cards' nodes
 # and updates those lines in place).
 RECARGA_S = 600.0
+# What the clock alone changes at a known instant (the forecast's summary turning "cálculo
+# parado") goes this long after it: a render of the view shared from the same second (before
+# the instant) is never taken for it (transmitir's `virada`).
+MARGEM_VIRADA_S = 1.0
 # What one viewer (a person, a TV pass) may watch at once in a process: its streams (a
 # person's up to STREAMS_POR_PESSOA, a pass's any number), but no more than this many
 # distinct views (a board's filters), each rendered once per change for all its streams:
@@ -172,6 +178,7 @@ def transmitir(
     visao: Any = None,
     dia: Callable[[], Any] | None = None,
     relogio: Callable[[], str] | None = None,
+    virada: Callable[[], datetime | None] | None = None,
 ) -> Iterator[str]:
     """The body of an SSE stream fed by the process's broker (`fonte`): first the current state
     (`completo`), then what changes.
@@ -188,7 +195,11 @@ def transmitir(
     a stage). `dia`: the shop's day now; when it changes (midnight in the shop's zone) the whole
     state goes again at once ("finished today" empties). `relogio`: what the clock alone
     changes, with no event (a promise passing makes an order late: the header's count), sent
-    with a beat when it differs from the last one this stream sent.
+    with a beat when it differs from the last one this stream sent. `virada`: the next instant
+    at which the clock alone changes it (the forecast's summary turning "cálculo parado":
+    a recompute that stops writes nothing), when known; `relogio` goes then (MARGEM_VIRADA_S
+    after), not up to a beat later. Read again with each beat (a recompute moves it on without
+    an event) and each forecast's change.
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None
@@ -233,6 +244,9 @@ def transmitir(
         agora = time.monotonic()
         batida, validacao = agora + heartbeat, agora + validar_s
         recarga = agora + (recarga_s or float("inf"))
+        # The instant the clock alone changes what `relogio` shows, and the last one sent for.
+        proxima = virada() if virada is not None and relogio is not None else None
+        virada_enviada = None
         while not assinatura.encerrada:
             evento = assinatura.proximo(timeout=min(1.0, heartbeat))
             lote = [] if evento is None else [evento, *assinatura.drenar()]
@@ -266,12 +280,28 @@ def transmitir(
                     enviadas.append(previsoes(das_previsoes) or "")
             for html in filter(None, enviadas):
                 yield mensagem(html)
-            if agora >= batida:
+            if (
+                proxima is not None
+                and proxima != virada_enviada
+                and instante() >= proxima + timedelta(seconds=MARGEM_VIRADA_S)
+            ):
+                virada_enviada = proxima
+                if (html := do_relogio()) != enviado_pelo_relogio:
+                    enviado_pelo_relogio = html
+                    yield mensagem(html)
+            bateu = agora >= batida
+            if bateu:
                 batida = agora + heartbeat
                 if relogio is not None and (html := do_relogio()) != enviado_pelo_relogio:
                     enviado_pelo_relogio = html
                     yield mensagem(html)
                 yield mensagem(versao, "batida")
+            if (
+                virada is not None
+                and relogio is not None
+                and (bateu or any(e.tipo == PREVISAO for e in lote))
+            ):
+                proxima = virada()
     except PyMongoError as erro:
         # The database went away mid-stream: end it; the client reconnects and gets it all anew.
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)

@@ -381,7 +381,9 @@ def test_cabecalho_com_calculo_parado_tira_a_previsao_dos_cartoes_abertos(
     expect(cabecalho).to_have_text("Previsão: cálculo parado", timeout=PRAZO_TV)
     expect(linha).to_be_hidden()
     # The TV's footer, redrawn with the next change it shows. (Its clock's push alone brings it
-    # too, but only with a beat, up to SSE_BATIDA_MS = 15 s later, past this test's wait: this
+    # at the instant the summary turns stopped, Estado.vira_parada_em; this test moves that
+    # instant back by hand, which no recompute does, and the stream reads it again only with
+    # its next beat, 15 s, past this test's wait: test_previsao_telas checks that push. This
     # test is about what the footer's word does to the cards.)
     api.post("/fila-execucao", {"ordem_servico_id": 1003})
     expect(tv.pagina.locator("#painel-carga")).to_contain_text(

@@ -28,6 +28,7 @@ from webapp.mongo import Mongo
 from webapp.pessoas.repository import PessoasRepository
 from webapp.previsao.cache import PrevisoesEmMemoria
 from webapp.previsao.queries import PrevisaoQueries
+from webapp.settings import Settings
 
 # "~" for the eye, "por volta de" for a screen reader.
 POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
@@ -685,6 +686,39 @@ def test_recalculo_chega_ao_quadro_aberto_e_a_tv(
         recalcular(app)
         mensagem = quadro.proxima(com=f'hx-target="#previsao-{risco}"')["data"]
         assert "Em risco" not in mensagem.split("em-risco-contagem")[0] and "Pronto" in mensagem
+    finally:
+        quadro.fechar()
+        painel.fechar()
+
+
+def test_calculo_que_para_chega_ao_rodape_da_tv_e_ao_quadro_na_hora(
+    app: Flask, api: Api, pessoas: dict[str, Quadro]
+) -> None:
+    """The recompute stops: it writes nothing, so the TV's footer and the board's header said
+    "cálculo parado" only with their stream's next beat (SSE_BATIDA_MS, 15 s), the cards'
+    times shown until then. A stream knows when the summary turns stopped
+    (Estado.vira_parada_em) and sends them at that moment."""
+    historico(app, 40)
+    api.criar(1001, previsao_entrega=_iso(agora() + timedelta(days=40)))
+    recalcular(app)
+    parada_s = componente(PrevisaoQueries, app).parada_s
+    assert parada_s and componente(Settings, app).sse_batida_ms >= 15_000
+    # Its last run as old as it may be, but 3 s: it turns stopped with the streams open.
+    componente(Mongo, app).db.previsoes.update_one(
+        {"_id": "estado"}, {"$set": {"calculo.em": agora() - timedelta(seconds=parada_s - 3)}}
+    )
+    componente(PrevisoesEmMemoria, app).escrito()  # read what was just written
+    quadro, painel = _quadro_e_tv(app, pessoas)
+    try:
+        aberto = time.monotonic()
+        assert "cálculo parado" not in painel.proxima(com="painel-coluna-AGUARDANDO")["data"]
+        assert "cálculo parado" not in quadro.proxima(com="cartoes-AGUARDANDO")["data"]
+        rodape = painel.proxima(timeout=10, com="Previsão: cálculo parado")["data"]
+        assert 'id="painel-carga"' in rodape and "data-sem-previsao" in rodape
+        cabecalho = quadro.proxima(timeout=10, com="Previsão: cálculo parado")["data"]
+        assert 'id="em-risco-contagem"' in cabecalho and "data-sem-previsao" in cabecalho
+        assert time.monotonic() - aberto < 10  # the first beat comes 15 s after opening
+        api.criar(1009)  # a last push: each stream sends again, and so ends at once
     finally:
         quadro.fechar()
         painel.fechar()

@@ -246,6 +246,8 @@ def eventos_painel() -> Response:
         previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
         config=redesenho,
         relogio=_render_carga,
+        # The forecast's summary turning "cálculo parado" (nothing is written): said then.
+        virada=componente(PrevisoesEmMemoria).vira_parada_em,
         valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
         ao_revogar="Passe revogado.",
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -78,6 +79,12 @@ class PrevisoesEmMemoria:
     def estado(self) -> Estado | None:
         """PrevisaoQueries.estado, from memory when it is current, else from the store."""
         return self._estado if self._garantir() else self.queries.estado()
+
+    def vira_parada_em(self) -> datetime | None:
+        """When the summary held now turns "cálculo parado" by the clock alone
+        (Estado.vira_parada_em): a screen's stream sends its header or footer then."""
+        estado = self.estado()
+        return estado.vira_parada_em if estado is not None else None
 
     def escrito(self) -> None:
         """This process has just written forecasts (PrevisaoService.gravou): until the stream

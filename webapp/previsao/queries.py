@@ -60,6 +60,15 @@ class Estado:
         em, prazo = self.calculada_em, self.parada_s
         return em is not None and prazo is not None and instante - em > timedelta(seconds=prazo)
 
+    @property
+    def vira_parada_em(self) -> datetime | None:
+        """When it turns PARADA by the clock alone: nothing is written then (a stopped recompute
+        writes nothing), so a screen's stream says it at that moment (sse.transmitir's
+        `virada`). None when it never does: a reason of its own, never computed, no limit."""
+        if self.motivo_do_calculo or self.calculada_em is None or self.parada_s is None:
+            return None
+        return self.calculada_em + timedelta(seconds=self.parada_s)
+
     @classmethod
     def de(
         cls, documento: Mapping[str, Any] | None, parada_s: float | None = None

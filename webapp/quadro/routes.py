@@ -49,6 +49,7 @@ from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limiares_s, limites_alerta
+from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..previsao.repository import RETOMADO
 from ..qr import qr_svg
@@ -485,6 +486,8 @@ def eventos() -> Response:
         # A promise passing, or a stage past its red threshold: the late count moves with no
         # event.
         relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
+        # The forecast's summary turning "cálculo parado" (nothing is written): said then.
+        virada=componente(PrevisoesEmMemoria).vira_parada_em,
         # Deactivated, or the password changed: the open tab stops receiving the queue.
         valido=lambda: carregar_usuario(usuario.get_id()) is not None,
         ao_revogar=SESSAO_ENCERRADA,
