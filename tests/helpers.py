@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from tests.paginas import csrf_de
+from webapp.clock import DIAS_DA_SEMANA
 from webapp.settings import Settings
 from webapp.tokens import emitir
 
@@ -33,6 +34,12 @@ TOKEN_SERVICO = {"tipo_token": "servico_interno"}
 # "… removeu a OS 510 da fila às 23:59": a removal in the last moments before the shop's
 # midnight is said with its day ("da fila em 06/12 às 23:59") by a page read just after it.
 DA_FILA_AS = r"da fila(?: em \d\d/\d\d)? às"
+
+# A day as the screens say it (clock.dia_dito): "hoje", "amanhã", "qua 09/12" (the TV: "qua"),
+# "05/12", "31/12/2099"; and a time with it, or alone (today's): which one a test sees depends
+# on the hour it runs at.
+DIA_DITO = rf"(?:hoje|amanhã|(?:{'|'.join(DIAS_DA_SEMANA)})(?: \d\d/\d\d)?|\d\d/\d\d(?:/\d{{4}})?)"
+DIA_E_HORA = rf"(?:{DIA_DITO} )?\d\d:\d\d"
 
 
 class Api:

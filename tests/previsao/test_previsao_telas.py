@@ -15,7 +15,7 @@ import time_machine
 from bson import ObjectId
 from flask import Flask
 
-from tests.helpers import Api, LeitorSSE, Quadro, cartao_html, stream_de_teste
+from tests.helpers import DIA_E_HORA, Api, LeitorSSE, Quadro, cartao_html, stream_de_teste
 from tests.previsao.previsao_oficina import historico, quarta_10h, recalcular
 from webapp.cartoes import cards
 from webapp.clock import Clock, agora
@@ -32,7 +32,7 @@ from webapp.settings import Settings
 
 # "~" for the eye, "por volta de" for a screen reader.
 POR_VOLTA = '<span aria-hidden="true">~</span><span class="sr">por volta de </span>'
-PRONTO = re.compile("Pronto " + re.escape(POR_VOLTA) + r"((?:\d\d/\d\d )?\d\d:\d\d)")
+PRONTO = re.compile("Pronto " + re.escape(POR_VOLTA) + rf"({DIA_E_HORA})")
 
 
 def _iso(instante: datetime) -> str:
