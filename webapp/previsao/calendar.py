@@ -402,6 +402,14 @@ class Calendario:
         hora = (np.floor(local / 3600).astype(np.int64)) % 24
         return dia_da_semana * 24 + hora
 
+    def inicio_da_semana(self, instante: float) -> float:
+        """Monday 00:00 in the shop's zone of the week of `instante` (epoch seconds): what the
+        forecast lays out by the week stays the same from one recompute to the next within a
+        week (model.nucleo_de_registro)."""
+        dia = self._dia(instante)
+        return _epoch_local(datetime.combine(dia - timedelta(days=dia.weekday()), time.min),
+                            self.fuso)  # fmt: skip
+
     def aberto(self, instante: datetime) -> bool:
         """Whether the shop is open at `instante`."""
         local = instante.astimezone(self.fuso)

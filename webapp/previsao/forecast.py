@@ -293,6 +293,11 @@ def _ritmo(
     ate = min(2 * horizonte, SEMANAS_DE_RITMO * calendario.horario.segundos_por_semana)
     grade = np.arange(0.0, ate + 2 * HORA, HORA)
     meio = calendario.somar(np.full(grade.size - 1, agora), grade[:-1] + HORA / 2)
+    # A working second exactly at an interval's end is that end, a closed hour's first
+    # instant (profile 0): read it just before. Recomputed at 16:30:00 in a shop that closes
+    # at 17:00, every midpoint fell on a closing, a quarter of the hours got no arrivals, and
+    # a BAIXA car's p80 moved 26 working hours earlier for that one recompute.
+    meio = np.where(calendario.aberto_a_partir(meio) > meio, meio - 1e-3, meio)
     return grade, modelo.perfil[calendario.hora_da_semana(meio)]
 
 

@@ -307,9 +307,13 @@ def nucleo_de_registro(
     paused the order) and is recorded when the shop is open, `registro` / 2 after opening on
     average when it ended while closed. nucleo[i, j]: the chance that a length of bin j of
     survival.GRADE is recorded in bin i, over starts spread evenly over the working time of
-    the last eight weeks (3 lengths per bin)."""
-    escala = calendario.escala(agora - 56 * DIA, agora)
-    uteis = escala.uteis(np.array([agora - 56 * DIA, agora]))
+    the eight weeks before this one (3 lengths per bin). The same all week: laid out over the
+    eight weeks up to now, it moved with every recompute, and the holds' law deblurred through
+    it with it (a tenth of a hold's law moved from 15 to 12 hours between two recomputes 2
+    minutes apart, and a held car's p80 by an hour, back and forth)."""
+    ate = calendario.inicio_da_semana(agora)
+    escala = calendario.escala(ate - 56 * DIA, ate)
+    uteis = escala.uteis(np.array([ate - 56 * DIA, ate]))
     inicio = escala.instantes(np.linspace(uteis[0], uteis[1], inicios, endpoint=False) + 1.0)
     grade = survival.GRADE
     bins = grade.size - 1
