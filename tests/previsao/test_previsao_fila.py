@@ -11,8 +11,8 @@ import pytest
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 from webapp.previsao.calendar import Calendario, epoch
 from webapp.previsao.domain import FORA_DO_HORARIO, Abertas, Historico
-from webapp.previsao.forecast import Configuracao, prever
-from webapp.previsao.model import no_horario
+from webapp.previsao.forecast import Configuracao, _ritmo, prever
+from webapp.previsao.model import ajustar, no_horario
 
 AGORA = local(2026, 11, 11, 9)  # a Wednesday morning
 SEM_CHEGADAS = Configuracao(chegadas=False)
@@ -413,3 +413,17 @@ def test_chance_de_atrasar_segue_a_ordem_da_fila_como_o_p80(cal, hist) -> None:
             for p in fila:
                 if p.p80 > promessa:
                     assert p.chance_atraso >= 0.2, (semente, mecanicos, p.ordem_servico_id)
+
+
+def test_chegadas_de_um_calculo_a_hora_cheia_antes_de_fechar_nao_somem() -> None:
+    """Recomputed at 17:30:00 in a shop that closes at 18:00, each hour ahead was read at its
+    midpoint, a working second exactly on a closing (18:00, 12:00): read as the closed hour
+    after it, profile 0, so a quarter of the hours ahead got no arrivals, for that one
+    recompute. Every hour ahead is an open hour, with the arrivals of the hour it is in."""
+    cal = calendario()
+    agora = local(2026, 3, 4, 17, 30)  # a Wednesday
+    modelo = ajustar(cal, historico(cal, agora, n=400), abertas(), epoch(agora))
+    assert not isinstance(modelo, int)
+    assert (modelo.perfil > 0).sum() == 49  # the shop's open hours of the week
+    _, perfil = _ritmo(cal, modelo, epoch(agora), 60 * HORA)
+    assert perfil.size >= 60 and (perfil > 0).all(), np.flatnonzero(perfil == 0)
