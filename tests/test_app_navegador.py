@@ -166,8 +166,17 @@ def test_post_sem_csrf_e_acao_de_gerente_a_mao(
 
 def arrastar(pagina: Page, cartao, lista) -> None:
     """Drag like a hand does: press, move in steps over the target, release."""
-    cartao.wait_for()
-    origem = cartao.locator("h3").bounding_box()
+    # The card may be redrawn in between (the last step's answer, then its push): its box is
+    # read again until one is on the page (seen None on a loaded machine).
+    titulo = cartao.locator("h3")
+    expect(titulo).to_be_visible()
+    origem = titulo.bounding_box()
+    for _ in range(20):
+        if origem is not None:
+            break
+        pagina.wait_for_timeout(50)
+        origem = titulo.bounding_box()
+    assert origem is not None, "o cartão não ficou na página"
     destino = lista.bounding_box()
     pagina.mouse.move(origem["x"] + 10, origem["y"] + 5)
     pagina.mouse.down()
