@@ -18,7 +18,7 @@ from flask import Flask
 from tests.helpers import DIA_E_HORA, Api, LeitorSSE, Quadro, cartao_html, stream_de_teste
 from tests.previsao.previsao_oficina import historico, quarta_10h, recalcular
 from webapp.cartoes import cards
-from webapp.clock import Clock, agora
+from webapp.clock import Clock, agora, hora_ou_dia
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Ator, Papel
@@ -220,7 +220,11 @@ def test_tv_mostra_a_previsao_de_cada_cartao(app: Flask, client, oficina: dict[s
     html = client.get("/painel").text
     inicio = html.index(f'id="painel-cartao-{oficina["no_prazo"]}"')
     cartao = html[inicio : html.index("</li>", inicio)]
-    assert f"pronto {POR_VOLTA}{_previsao(app, oficina['no_prazo']).pronto}" in cartao
+    # The TV's short form (painel.cards): today's p50 alone, another day's with "amanhã" or
+    # its weekday without the date; not the card's, which says "hoje" beside a p80 tomorrow.
+    p50 = _previsao(app, oficina["no_prazo"]).p50
+    tv = hora_ou_dia(p50, componente(Clock, app).fuso, com_data=False)
+    assert f"pronto {POR_VOLTA}{tv}" in cartao
     inicio = html.index(f'id="painel-cartao-{oficina["em_risco"]}"')
     assert "<strong>Em risco</strong>" in html[inicio : html.index("</li>", inicio)]
     assert "Em risco de atrasar: <strong>1</strong>" in html
