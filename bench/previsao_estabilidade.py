@@ -60,6 +60,7 @@ from tests.previsao.previsao_fabrica import aberta, abertas, calendario, histori
 from webapp.previsao.calendar import Calendario, epoch
 from webapp.previsao.domain import FIM, Abertas, Historico
 from webapp.previsao.forecast import Configuracao, prever
+from webapp.previsao.model import Parametros
 
 MINUTO = 60.0
 HORA = 3600.0
@@ -87,9 +88,11 @@ class Oficina:
 
 
 def _ate(historico_: Historico, agora: float) -> Historico:
-    """The orders finished by `agora`: nothing finishes while the clock advances."""
+    """The orders finished by `agora`: nothing finishes while the clock advances; and none
+    leaves the model's window (`janela_dias`) within a week of it."""
     fim = historico_.instantes[:, FIM]
-    dentro = np.isfinite(fim) & (fim <= agora)
+    janela = (Parametros().janela_dias - 7) * 86_400
+    dentro = np.isfinite(fim) & (fim <= agora) & (fim >= agora - janela)
     return Historico(
         historico_.prioridade[dentro], historico_.instantes[dentro], historico_.pausas[dentro]
     )
