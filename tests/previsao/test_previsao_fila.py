@@ -151,9 +151,16 @@ def test_vazio_nao_quebra(cal, hist) -> None:
 
 
 def test_risco_num_quantil_menor_sinaliza_menos_e_com_mais_certeza(cal, hist) -> None:
-    criadas = [aberta(i, NORMAL, (AGORA - timedelta(minutes=10 * i),),
-                      promessa=AGORA + timedelta(hours=3 * i)) for i in range(1, 30)]  # fmt: skip
-    ordens = abertas(*criadas)
+    """Promises from each order's p50 to past its p80: at risk on the p70, fewer orders, all
+    of them also at risk on the p80 (promises every 3 hours, the same for all, left none
+    between the two in some runs' draws)."""
+    marcos = {i: (AGORA - timedelta(minutes=10 * i),) for i in range(1, 30)}
+    antes = prever(cal, hist, abertas(*(aberta(i, NORMAL, m) for i, m in marcos.items())),
+                   [7, 8], AGORA).por_ordem()  # fmt: skip
+    ordens = abertas(*(
+        aberta(i, NORMAL, m, promessa=antes[i].p50 + (antes[i].p80 - antes[i].p50) * i / 20)
+        for i, m in marcos.items()
+    ))  # fmt: skip
     p80 = prever(cal, hist, ordens, [7, 8], AGORA).previsoes
     p70 = prever(cal, hist, ordens, [7, 8], AGORA, Configuracao(quantil_risco=0.7)).previsoes
     assert {p.ordem_servico_id for p in p70 if p.em_risco} < {

@@ -402,6 +402,11 @@ class Calendario:
         hora = (np.floor(local / 3600).astype(np.int64)) % 24
         return dia_da_semana * 24 + hora
 
+    def inicio_do_dia(self, instante: float) -> float:
+        """00:00 in the shop's zone of the day of `instante` (epoch seconds): the orders still
+        to arrive are drawn from then (forecast._ritmo)."""
+        return _epoch_local(datetime.combine(self._dia(instante), time.min), self.fuso)
+
     def inicio_da_semana(self, instante: float) -> float:
         """Monday 00:00 in the shop's zone of the week of `instante` (epoch seconds): what the
         forecast lays out by the week stays the same from one recompute to the next within a

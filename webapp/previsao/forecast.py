@@ -284,21 +284,36 @@ def _horizonte(
     return 1.5 * trabalho / mecanicos / livre + 2.0 * (resposta + pausa) + 20 * HORA
 
 
-def _ritmo(
-    calendario: Calendario, modelo: Modelo, agora: float, horizonte: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The working hours ahead (a grid of working seconds from now, one point an hour, over
-    twice the horizon, a year of working weeks at most) and each one's arrival profile (the
-    hour of the week it falls in)."""
-    ate = min(2 * horizonte, SEMANAS_DE_RITMO * calendario.horario.segundos_por_semana)
-    grade = np.arange(0.0, ate + 2 * HORA, HORA)
-    meio = calendario.somar(np.full(grade.size - 1, agora), grade[:-1] + HORA / 2)
+@dataclass(frozen=True)
+class Ritmo:
+    """The arrivals' clock: a grid of working seconds from the start of today (00:00 in the
+    shop's zone), one point an hour, and each hour's arrival profile (the hour of the week it
+    falls in); where now is on it, and which day it is (it keys the draws)."""
+
+    grade: NDArray[np.float64]
+    intensidade: NDArray[np.float64]
+    agora: float  # working seconds from the day's start to now
+    dia: int
+
+
+def _ritmo(calendario: Calendario, modelo: Modelo, agora: float, horizonte: float) -> Ritmo:
+    """The arrivals' clock from the start of today to twice the horizon after now, in whole
+    working weeks (a year of them at most): it stays the same from one recompute of the day to
+    the next, and an order still to arrive is drawn at the same instant by each (see
+    _chegadas), not at the same distance from now."""
+    inicio = calendario.inicio_do_dia(agora)
+    semana_s = calendario.horario.segundos_por_semana
+    desde = float(calendario.uteis_entre(np.array([inicio]), np.array([agora]))[0])
+    semanas = min(np.ceil((desde + 2 * horizonte) / semana_s), SEMANAS_DE_RITMO + 1)
+    grade = np.arange(0.0, semanas * semana_s + 2 * HORA, HORA)
+    meio = calendario.somar(np.full(grade.size - 1, inicio), grade[:-1] + HORA / 2)
     # A working second exactly at an interval's end is that end, a closed hour's first
     # instant (profile 0): read it just before. Recomputed at 16:30:00 in a shop that closes
     # at 17:00, every midpoint fell on a closing, a quarter of the hours got no arrivals, and
     # a BAIXA car's p80 moved 26 working hours earlier for that one recompute.
     meio = np.where(calendario.aberto_a_partir(meio) > meio, meio - 1e-3, meio)
-    return grade, modelo.perfil[calendario.hora_da_semana(meio)]
+    perfil = modelo.perfil[calendario.hora_da_semana(meio)]
+    return Ritmo(grade, perfil, desde, int(np.floor(inicio / 86_400.0)))
 
 
 def _colunas(valores: NDArray[np.float64], coluna: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -388,6 +403,59 @@ def vagas_curtas(fila: Fila, rodadas: Execucoes) -> set[int]:
     return curtas
 
 
+_FLUXO_ACEITE = 98
+
+
+def _chegadas(
+    taxa: float, prioridade: int, vagas: int, execucoes: int, semente: int, ritmo: Ritmo | None
+) -> tuple[NDArray[np.float64], NDArray[np.uint64]]:
+    """(runs, vagas) each: when the next `vagas` orders of a priority arrive (working seconds
+    from now; inf past the last drawn), and the key of each one's draws. A Poisson process of
+    rate `taxa` x the hour of the week's profile.
+
+    With `ritmo`, drawn from the start of the day, not from now, and by thinning (Lewis and
+    Shedler): candidates at a fixed rate above every hour's (a power of two), each kept with
+    the hour's rate over it, its own uniform against it; those by now dropped. From one
+    recompute to the next, an order still to arrive stays where it was and keeps its own draws
+    (its key is the candidate's, not its place among those still to come); a run changes only
+    where one has just passed, or where a rate a little different keeps or drops a candidate
+    at the edge. Drawn from now, every arrival moved later by the time passed while the open
+    work did not, a few cars took another turn in almost every run, and a car behind a long
+    queue had its 200 runs drawn anew at every recompute: its p80 went up and down by hours
+    (the body shop of the benchmark: 2.7 working days in 2 minutes). A Poisson process that
+    had no arrival by now is, from now, the same process: the law is unchanged.
+
+    Without `ritmo` (the tests of the queue): at a steady rate from now, keyed by place."""
+    runs = np.arange(execucoes)
+    if ritmo is None:
+        chave = (_CHAVE_CHEGADA + (prioridade << 32) + np.arange(vagas)).astype(np.uint64)
+        unitarias = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente))
+        return np.cumsum(unitarias, axis=1) / taxa, np.broadcast_to(chave, (execucoes, vagas))
+    grade = ritmo.grade
+    por_hora = taxa * ritmo.intensidade
+    teto = float(2.0 ** np.ceil(np.log2(max(float(por_hora.max()), taxa))))
+    # Candidates up to where `vagas` kept ones after now are sure in every run.
+    acumulada = np.concatenate(([0.0], np.cumsum(por_hora * np.diff(grade))))
+    alvo = float(np.interp(ritmo.agora, grade, acumulada)) + vagas + 5 * np.sqrt(vagas) + 10
+    ate = (float(np.interp(alvo, acumulada, grade)) if alvo <= acumulada[-1]
+           else grade[-1] + (alvo - acumulada[-1]) / taxa)  # fmt: skip
+    candidatas = int(np.ceil(teto * ate + 6 * np.sqrt(teto * ate) + 10))
+    dia = np.uint64(ritmo.dia % 2**16)
+    chave = (np.uint64(_CHAVE_CHEGADA + (prioridade << 40)) + (dia << np.uint64(24))
+             + np.arange(candidatas, dtype=np.uint64))  # fmt: skip
+    quando = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, runs, semente)), axis=1) / teto
+    hora = np.clip(np.searchsorted(grade, quando, side="right") - 1, 0, grade.size - 2)
+    taxa_ali = np.where(quando < grade[-1], por_hora[hora], taxa)
+    fica = (uniformes(chave, _FLUXO_ACEITE, runs, semente) * teto < taxa_ali) & (
+        quando > ritmo.agora
+    )
+    del taxa_ali, hora
+    primeiras = np.argsort(~fica, axis=1, kind="stable")[:, :vagas]
+    tem = np.take_along_axis(fica, primeiras, axis=1)
+    vindas = np.where(tem, np.take_along_axis(quando, primeiras, axis=1) - ritmo.agora, np.inf)
+    return vindas, chave[primeiras]
+
+
 def montar_fila(
     modelo: Modelo,
     abertas: Abertas,
@@ -398,15 +466,17 @@ def montar_fila(
     taxas: NDArray[np.float64],
     execucoes: int,
     semente: int,
-    ritmo: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    ritmo: Ritmo | None = None,
 ) -> Fila:
     """The open orders in the board's order, with, after those of each priority, `vagas`
-    slots for the orders of that priority still to arrive."""
+    slots for the orders of that priority still to arrive (at a steady rate from now, without
+    `ritmo`)."""
     ordem = ordem_do_quadro(abertas)
     colunas: list[NDArray[np.int64]] = []
     classes: list[NDArray[np.int8]] = []
     chaves: list[NDArray[np.uint64]] = []
     chegadas: list[NDArray[np.float64]] = []
+    das_vagas: list[NDArray[np.uint64]] = []
     for p in range(PRIORIDADES):
         reais = ordem[abertas.prioridade[ordem] == p]
         colunas.append(reais)
@@ -415,26 +485,12 @@ def montar_fila(
         chegadas.append(np.zeros((execucoes, reais.size), np.float32))
         if not vagas[p]:
             continue
-        taxa = float(taxas[p])
-        chave = (_CHAVE_CHEGADA + (p << 32) + np.arange(vagas[p])).astype(np.uint64)
-        # A Poisson process of rate `taxa` x the hour of the week's profile: unit-rate
-        # arrivals mapped through the inverse of the cumulative intensity (time rescaling).
-        unitarias = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente)), axis=1)
-        if ritmo is None:
-            quando = unitarias / taxa
-        else:
-            grade, intensidade = ritmo
-            acumulada = np.concatenate(([0.0], np.cumsum(intensidade * np.diff(grade)))) * taxa
-            fim = acumulada[-1]
-            quando = np.where(
-                unitarias <= fim,
-                np.interp(unitarias, acumulada, grade),
-                grade[-1] + (unitarias - fim) / taxa,
-            )
+        quando, chave = _chegadas(float(taxas[p]), p, vagas[p], execucoes, semente, ritmo)
         colunas.append(np.full(vagas[p], -1))
         classes.append(np.full(vagas[p], p, np.int8))
-        chaves.append(chave)
+        chaves.append(np.zeros(vagas[p], np.uint64))
         chegadas.append(quando.astype(np.float32))
+        das_vagas.append(chave)
     coluna = np.concatenate(colunas)
     real = coluna >= 0
 
@@ -460,4 +516,5 @@ def montar_fila(
             campo(estado.pausa_corrida, np.nan),
         ),
         mecanico=campo(mecanico, -1),
+        chave_das_vagas=np.concatenate(das_vagas, axis=1) if das_vagas else None,
     )

@@ -90,6 +90,17 @@ def uniformes(
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
 
 
+def _uniformes_de(
+    chaves: NDArray[np.uint64], fluxos: NDArray[np.int64], runs: NDArray[np.int64], semente: int
+) -> NDArray[np.float64]:
+    """uniformes, cell by cell: one uniform per (key, stream, run) given elementwise."""
+    with np.errstate(over="ignore"):
+        deslocamento = ((semente * 1_000_003 + fluxos) & (2**63 - 1)).astype(np.uint64)
+        base = _misturar(chaves * _PHI + deslocamento)
+        x = _misturar(base ^ _misturar((runs.astype(np.uint64) + 1) * _PHI))
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+
+
 @dataclass(frozen=True)
 class Fila:
     """The orders to simulate, in the board's order: the open ones (with `coluna`, their index
@@ -102,6 +113,9 @@ class Fila:
     resto_agora: NDArray[np.float64]  # (runs, n): restos_agora, 0 for the slots
     estado: EstadoAberto
     mecanico: NDArray[np.int64]  # index among the mechanics at work, -1 if none of them
+    # (runs, slots): the key of each slot's draws in each run (the order still to arrive that
+    # takes that slot there); None: `chave`'s, the same in every run.
+    chave_das_vagas: NDArray[np.uint64] | None = None
 
 
 def _por_prioridade(
@@ -134,8 +148,18 @@ def _segmentos(
     e, dec = est.etapa, est.decorrido
     forma = (runs.size, e.size)
 
+    vagas = fila.coluna < 0
+    por_execucao = fila.chave_das_vagas is not None and bool(vagas.any())
+
     def u(fluxo: int) -> NDArray[np.float64]:
-        return uniformes(fila.chave, fluxo, runs, semente)
+        if not por_execucao:
+            return uniformes(fila.chave, fluxo, runs, semente)
+        assert fila.chave_das_vagas is not None
+        x = np.empty((runs.size, fila.chave.size))
+        x[:, ~vagas] = uniformes(fila.chave[~vagas], fluxo, runs, semente)
+        x[:, vagas] = _uniformes_de(fila.chave_das_vagas[runs], np.int64(fluxo), runs[:, None],
+                                    semente)  # fmt: skip
+        return x
 
     def pausa_futura(k: int, pode: NDArray[np.bool_]) -> NDArray[np.float64]:
         """A hold of stage k for the orders that `pode`, with the stage's probability."""
