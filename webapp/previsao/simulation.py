@@ -30,6 +30,7 @@ touches (few needless pushes to the screens).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,17 +91,6 @@ def uniformes(
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
 
 
-def _uniformes_de(
-    chaves: NDArray[np.uint64], fluxos: NDArray[np.int64], runs: NDArray[np.int64], semente: int
-) -> NDArray[np.float64]:
-    """uniformes, cell by cell: one uniform per (key, stream, run) given elementwise."""
-    with np.errstate(over="ignore"):
-        deslocamento = ((semente * 1_000_003 + fluxos) & (2**63 - 1)).astype(np.uint64)
-        base = _misturar(chaves * _PHI + deslocamento)
-        x = _misturar(base ^ _misturar((runs.astype(np.uint64) + 1) * _PHI))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
-
-
 @dataclass(frozen=True)
 class Fila:
     """The orders to simulate, in the board's order: the open ones (with `coluna`, their index
@@ -118,21 +108,91 @@ class Fila:
     chave_das_vagas: NDArray[np.uint64] | None = None
 
 
+def _uniformes_de(
+    chaves: NDArray[np.uint64], fluxos: NDArray[np.int64], runs: NDArray[np.int64], semente: int
+) -> NDArray[np.float64]:
+    """uniformes, cell by cell: one uniform per (key, stream, run) given elementwise."""
+    with np.errstate(over="ignore"):
+        deslocamento = ((semente * 1_000_003 + fluxos) & (2**63 - 1)).astype(np.uint64)
+        base = _misturar(chaves * _PHI + deslocamento)
+        x = _misturar(base ^ _misturar((runs.astype(np.uint64) + 1) * _PHI))
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+
+
+# The points of a process past the cumulative hazard h (primeiros_acima): streams from
+# _FLUXO_PONTOS on, by the process's stream, the unit bin of h and the point within it.
+_FLUXO_PONTOS = 1 << 40
+_BINS_POR_FLUXO = 1 << 20
+_PONTOS_POR_BIN = 64
+
+
+def primeiros_acima(
+    chaves: NDArray[np.uint64], fluxo: int, execucoes: NDArray[np.int64] | int, semente: int,
+    h: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    """(runs, len(chaves)): for each key and run, the first point past h (one per key) of a
+    unit-rate Poisson process, the same process whatever h: Distribuicao.amostrar_acima.
+    Laid out bin by bin of unit length (its points in [m, m + 1) as cumulative sums of unit
+    exponentials from m, keyed by (key, fluxo, m, j), run): a few uniforms per cell, however
+    far h is."""
+    runs = np.arange(execucoes) if isinstance(execucoes, int) else np.asarray(execucoes)
+    forma = (runs.size, chaves.size)
+    alvo = np.broadcast_to(np.asarray(h, dtype=np.float64), forma)
+    longe = ~(alvo < _BINS_POR_FLUXO - 2)  # past any bin (or NaN): memoryless from h
+    b = np.where(longe, 0, np.floor(np.where(longe, 0.0, alvo))).astype(np.int64)
+    soma = np.zeros(forma)
+    j = np.zeros(forma, np.int64)
+    primeiro = np.full(forma, np.nan)
+    linha, coluna = np.nonzero(~longe)
+    while linha.size:
+        fluxos = (_FLUXO_PONTOS + fluxo * _BINS_POR_FLUXO + b[linha, coluna]) * _PONTOS_POR_BIN
+        u = _uniformes_de(chaves[coluna], fluxos + j[linha, coluna], runs[linha], semente)
+        s = soma[linha, coluna] - np.log(u)
+        ponto = b[linha, coluna] + s
+        fora = (s >= 1.0) | (j[linha, coluna] >= _PONTOS_POR_BIN - 1)  # on to the next bin
+        achou = ~fora & (ponto > alvo[linha, coluna])
+        primeiro[linha[achou], coluna[achou]] = ponto[achou]
+        segue = ~achou
+        linha, coluna, s, fora = linha[segue], coluna[segue], s[segue], fora[segue]
+        b[linha, coluna] += fora
+        soma[linha, coluna] = np.where(fora, 0.0, s)
+        j[linha, coluna] = np.where(fora, 0, j[linha, coluna] + 1)
+    if longe.any():
+        u = uniformes(chaves, _FLUXO_PONTOS - 1 - fluxo, runs, semente)
+        primeiro = np.where(longe, alvo - np.log(u), primeiro)
+    return primeiro
+
+
+# The first points past h of the processes of some columns: (columns, h) -> (runs, columns).
+Pontos = Callable[[NDArray[np.bool_], NDArray[np.float64]], NDArray[np.float64]]
+
+
 def _por_prioridade(
     dists: tuple[Distribuicao, ...], prioridade: NDArray[np.int8], u: NDArray[np.float64],
     decorrido: NDArray[np.float64], parada: NDArray[np.bool_] | None = None,
+    pontos: Pontos | None = None, correndo: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float64]:  # fmt: skip
     """Each column's total from its priority's law, given what it has lasted; where `parada`,
-    work held now after `decorrido` of it (Distribuicao.amostrar_parada_em)."""
+    work held now after `decorrido` of it (Distribuicao.amostrar_parada_em); where
+    `correndo`, what runs now, from `pontos` (columns, the highest cumulative hazard to
+    pass): Distribuicao.amostrar_acima, so that a draw stays put from one recompute to the
+    next until the clock passes it."""
     total = np.empty_like(u)
     presa = np.zeros(prioridade.shape, bool) if parada is None else parada
+    agora = np.zeros(prioridade.shape, bool) if correndo is None or pontos is None else correndo
     for p in np.unique(prioridade):
         dist = dists[int(p)]
-        livres, presas = (prioridade == p) & ~presa, (prioridade == p) & presa
+        livres, presas = (prioridade == p) & ~presa & ~agora, (prioridade == p) & presa
         total[:, livres] = dist.amostrar(u[:, livres], decorrido[livres])
         if presas.any():
             total[:, presas] = dist.amostrar_parada_em(
                 u[:, presas], decorrido[presas], POSICAO_MIN, POSICAO_MAX
+            )
+        correm = (prioridade == p) & agora & ~presa
+        if correm.any():
+            assert pontos is not None
+            total[:, correm] = dist.amostrar_acima(
+                lambda h, c=correm: pontos(c, h), decorrido[correm]
             )
     return total
 
@@ -161,6 +221,9 @@ def _segmentos(
                                     semente)  # fmt: skip
         return x
 
+    def pontos(fluxo: int) -> Pontos:
+        return lambda colunas, h: primeiros_acima(fila.chave[colunas], fluxo, runs, semente, h)
+
     def pausa_futura(k: int, pode: NDArray[np.bool_]) -> NDArray[np.float64]:
         """A hold of stage k for the orders that `pode`, with the stage's probability."""
         dist = modelo.pausas[k]
@@ -176,7 +239,8 @@ def _segmentos(
         desde = np.where(atual, dec, 0.0)
         # Held now in this work: the hold's place tells of the total.
         parada = atual & np.isfinite(est.pausa_decorrida)
-        total = _por_prioridade(modelo.etapas[k], fila.prioridade, u(fluxo), desde, parada)
+        total = _por_prioridade(modelo.etapas[k], fila.prioridade, u(fluxo), desde, parada,
+                                pontos(fluxo), atual)  # fmt: skip
         posicao = POSICAO_MIN + (POSICAO_MAX - POSICAO_MIN) * u(30 + k)
         pode = (antes | (atual & ~est.ja_pausada)) & (posicao * total > desde)
         pausa = pausa_futura(k, pode)
@@ -242,8 +306,12 @@ def restos_agora(
             # someone is at work.
             desde = abertas.pausa_desde[cols]
             certo = aguardada(calendario, desde, agora, modelo.registro_s)
-            u = uniformes(chave[cols], 20 + k, execucoes, semente)
-            volta = np.minimum(desde + dist.amostrar(u, certo), agora + ESPERA_MAXIMA_S)
+            segurando = chave[cols]
+            duracao = dist.amostrar_acima(
+                lambda h, c=segurando, k=k: primeiros_acima(c, 20 + k, execucoes, semente, h),
+                certo,
+            )
+            volta = np.minimum(desde + duracao, agora + ESPERA_MAXIMA_S)
             u_registro = uniformes(chave[cols], 25 + k, execucoes, semente)
             gravada = registrar(calendario, volta.ravel(), u_registro.ravel(), modelo.registro_s)
             fim[:, cols] = np.maximum(gravada.reshape(volta.shape), agora)
@@ -255,7 +323,16 @@ def restos_agora(
         certo = aguardada(calendario, abertas.instantes[cols, ESPERA_APROVACAO], agora,
                           modelo.registro_s)  # fmt: skip
         u = uniformes(chave[cols], 3, execucoes, semente)
-        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, certo)
+        aguardando = chave[cols]
+
+        def pontos_da_resposta(
+            colunas: NDArray[np.bool_], h: NDArray[np.float64]
+        ) -> NDArray[np.float64]:
+            return primeiros_acima(aguardando[colunas], 3, execucoes, semente, h)
+
+        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, certo,
+                                pontos=pontos_da_resposta,
+                                correndo=np.ones(certo.shape, bool))  # fmt: skip
         base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
         chega = np.minimum(base + np.maximum(total - desde, 0.0), agora + ESPERA_MAXIMA_S)
         u_registro = uniformes(chave[cols], 4, execucoes, semente)

@@ -16,6 +16,7 @@ Q(F(a) + u (1 - F(a))) with u uniform, which is >= a by construction (Q and F ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,40 @@ class Distribuicao:
         # such (1 - F underflows there).
         cauda = decorrido + self.media_cauda * -np.log1p(-np.minimum(u, 1 - 1e-16))
         return np.where(decorrido > self.t_topo, cauda, np.maximum(total, decorrido))
+
+    @property
+    def risco_topo(self) -> float:
+        """The cumulative hazard where the exponential tail starts."""
+        return float(-np.log1p(-self.p_topo))
+
+    def risco(self, t: ArrayLike) -> NDArray[np.float64]:
+        """The cumulative hazard H(t) = -log(1 - F(t)): a stage that has lasted t ends at the
+        first point past H(t) of a unit-rate Poisson process on this scale (amostrar_acima)."""
+        t = np.asarray(t, dtype=np.float64)
+        dentro = -np.log1p(-np.minimum(self.cdf(np.minimum(t, self.t_topo)), self.p_topo))
+        return np.where(t <= self.t_topo, dentro,
+                        self.risco_topo + (t - self.t_topo) / self.media_cauda)  # fmt: skip
+
+    def do_risco(self, h: ArrayLike) -> NDArray[np.float64]:
+        """The duration whose cumulative hazard is h (risco's inverse)."""
+        h = np.asarray(h, dtype=np.float64)
+        topo = self.risco_topo
+        dentro = np.interp(-np.expm1(-np.minimum(h, topo)), self.probs, self.tempos)
+        return np.where(h <= topo, dentro, self.t_topo + self.media_cauda * (h - topo))
+
+    def amostrar_acima(
+        self, primeiro: Callable[[NDArray[np.float64]], NDArray[np.float64]], decorrido: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Total durations given that each has already lasted `decorrido`, as `amostrar`
+        draws them, but coupled otherwise from one elapsed time to the next: each the first
+        point past H(decorrido) of a unit-rate Poisson process on the cumulative hazard's
+        scale, `primeiro(h)` (the caller keeps the processes: one per order and run). A draw
+        then stays where it is until the elapsed time passes it (it is then the process's next
+        point), where `amostrar`'s (the quantile of a fixed uniform above F(decorrido)) moves
+        at every elapsed time. The law is the same; a stage a few minutes older moves the few
+        runs it must, not all of them, and the runs of the queue behind it stay put."""
+        decorrido = np.asarray(decorrido, dtype=np.float64)
+        return np.maximum(self.do_risco(primeiro(self.risco(decorrido))), decorrido)
 
     def amostrar_parada_em(
         self, u: ArrayLike, feito: ArrayLike, posicao_min: float, posicao_max: float
