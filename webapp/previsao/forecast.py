@@ -3,6 +3,8 @@ its p50 and p80, its risk against the promise, and what the forecast rests on.""
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,7 +136,8 @@ def prever(
     fim[:, fila.coluna[reais]] = fim_fila[:, reais]
     np.minimum(fim, SEMANAS_MAXIMAS * calendario.horario.segundos_por_semana, out=fim)
 
-    p50_w, p80_w = na_ordem_da_fila(np.quantile(fim, [0.5, 0.8], axis=0), abertas, estado)
+    ordenadas = np.sort(fim, axis=0)
+    p50_w, p80_w = na_ordem_da_fila(quantis_das_execucoes(ordenadas, (0.5, 0.8)), abertas, estado)
     agora_n = np.full(len(abertas), t)
     p50, p80 = calendario.somar(agora_n, p50_w), calendario.somar(agora_n, p80_w)
     # Risk only against a promise still ahead: one already passed is late, not at risk.
@@ -149,13 +152,13 @@ def prever(
     # The chance and the delay from the runs as the p80 reads them: each run's rank at least
     # the same rank of the car before it in the queue. Raw, a car behind another showed "8 em
     # 10 até 16:40" (lifted) beside "chance de passar de 16:30: 15 %".
-    na_fila = na_ordem_da_fila(np.sort(fim, axis=0), abertas, estado)
+    na_fila = na_ordem_da_fila(ordenadas, abertas, estado)
     alem = np.where(adiante, na_fila - ate_promessa, 0.0)
     chance = np.where(adiante, (alem > 0).mean(axis=0), 0.0)
     atraso = np.where(adiante, np.clip(alem, 0.0, None).mean(axis=0), 0.0)
     limite = p80
     if configuracao.quantil_risco != 0.8:
-        quantil = np.quantile(fim, [configuracao.quantil_risco], axis=0)
+        quantil = quantis_das_execucoes(ordenadas, (configuracao.quantil_risco,))
         limite = calendario.somar(agora_n, na_ordem_da_fila(quantil, abertas, estado)[0])
     # "Passes the promise" as the runs can tell it: more than 2 in 10 of them past it by more
     # than their own sampling error (one-sided, RISCO_CONFIANCA standard errors). A p80 a few
@@ -170,6 +173,38 @@ def prever(
         execucoes=execucoes,
         simulacoes=simulacoes,
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=32)
+def _pesos_harrell_davis(n: int, q: float) -> NDArray[np.float64]:
+    """The weight of each of n order statistics in Harrell and Davis's estimate of the
+    q-quantile: the chance that a Beta(q (n + 1), (1 - q) (n + 1)) variable falls in
+    ((i - 1) / n, i / n], by the trapezoid rule on a fine grid (no scipy here)."""
+    a, b = q * (n + 1), (1.0 - q) * (n + 1)
+    x = np.linspace(0.0, 1.0, 40 * n + 1)[1:-1]
+    densidade = np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+                       - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)))  # fmt: skip
+    x = np.concatenate(([0.0], x, [1.0]))
+    densidade = np.concatenate(([0.0], densidade, [0.0]))
+    trapezios = (densidade[1:] + densidade[:-1]) / 2 * np.diff(x)
+    acumulada = np.concatenate(([0.0], np.cumsum(trapezios)))
+    acumulada /= acumulada[-1]
+    return np.diff(np.interp(np.arange(n + 1) / n, x, acumulada))
+
+
+def quantis_das_execucoes(
+    ordenadas: NDArray[np.float64], quantis: Sequence[float]
+) -> NDArray[np.float64]:
+    """The quantiles of each column of the runs (`ordenadas`: sorted along the runs), one
+    row per quantile: Harrell and Davis's estimate, a weighted mean of the order statistics
+    around the quantile's rank (about +-6 ranks of 200 for the p80), not the two next to it.
+    Where the runs leave a gap at the p80's rank (a car behind a queue: its runs' finishes an
+    hour apart there), one run crossing it moved the interpolated p80 by the whole gap; here
+    by a share of it. It is unbiased where np.quantile's (rank (n - 1) q) is not: 0.842 for a
+    normal's 0.841 (np.quantile: 0.832, with 200 runs), the same spread or less."""
+    n = ordenadas.shape[0]
+    pesos = np.stack([_pesos_harrell_davis(n, float(q)) for q in quantis])
+    return pesos @ ordenadas
 
 
 def na_ordem_da_fila(
