@@ -170,20 +170,35 @@ def kaplan_meier(
     duracoes: ArrayLike, terminou: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, int]:
     """The event times and the CDF (1 - survival) just after each: (tempos, F, events,
-    censored). `terminou` False marks a censored duration (still running)."""
+    censored). `terminou` False marks a censored duration (still running).
+
+    A censored duration within a RAMPA share of an event time counts as at risk there in part
+    (half at it, whole a RAMPA share past it): counted whole or not at all, an open order
+    whose time in its stage passed an event time changed the estimate past it at once (in a
+    thin tail, six at risk, the 95th percentile of a diagnosis moved 7 % between two
+    recomputes 2 minutes apart)."""
     d = np.asarray(duracoes, dtype=np.float64)
     e = np.asarray(terminou, dtype=bool)
     ok = np.isfinite(d)
     d, e = np.maximum(d[ok], 0.0), e[ok]
     if not e.any():
         return np.empty(0), np.empty(0), 0, int(d.size)
-    tempos, inverso = np.unique(d, return_inverse=True)
-    eventos = np.bincount(inverso, weights=e, minlength=tempos.size)
-    saidas = np.bincount(inverso, minlength=tempos.size)
-    em_risco = d.size - np.concatenate(([0], np.cumsum(saidas)[:-1]))
+    fins = np.sort(d[e])
+    tempos, eventos = np.unique(fins, return_counts=True)
+    censuradas = np.sort(d[~e])
+    soma = np.concatenate(([0.0], np.cumsum(censuradas)))
+    largura = RAMPA * tempos
+    de = np.searchsorted(censuradas, tempos - largura, side="right")
+    ate = np.searchsorted(censuradas, tempos + largura, side="left")
+    dentro = ate - de
+    with np.errstate(divide="ignore", invalid="ignore"):
+        parte = np.where(largura > 0, 0.5 * dentro + (soma[ate] - soma[de] - dentro * tempos)
+                         / (2 * largura), 0.0)  # fmt: skip
+    em_risco = (fins.size - np.searchsorted(fins, tempos, side="left")) + (
+        censuradas.size - ate + np.clip(parte, 0.0, np.maximum(dentro, 0))
+    )
     sobrevive = np.cumprod(1.0 - eventos / em_risco)
-    houve = eventos > 0
-    return tempos[houve], 1.0 - sobrevive[houve], int(e.sum()), int((~e).sum())
+    return tempos, 1.0 - sobrevive, int(e.sum()), int((~e).sum())
 
 
 def ajustar(
@@ -392,11 +407,17 @@ def _media_cauda(
     probs: NDArray[np.float64], excesso: float = INICIO_EXCESSO,
 ) -> float:  # fmt: skip
     """Mean excess over the `excesso` quantile (or the last event time, when censoring keeps
-    the CDF below it): exposure beyond it over the events beyond it."""
+    the CDF below it): exposure beyond it over the events beyond it, each event within a
+    RAMPA share of the threshold counted in part (half at it, whole a RAMPA share beyond):
+    counted whole or not at all, an event the threshold passed (it moves a little when an
+    open order, still running, passes an event time) changed the tail's mean at once, by a
+    third where three events lie beyond (a thin history's diagnosis: its tail's mean from 3.5
+    to 6.5 hours between two recomputes 2 minutes apart)."""
     limiar = float(np.interp(min(excesso, probs[-1]), probs, tempos))
     acima = d > limiar
     exposicao = float((d[acima] - limiar).sum())
-    eventos = int(e[acima].sum())
+    largura = max(RAMPA * limiar, 1e-9)
+    eventos = float(np.clip(0.5 + (d[e] - limiar) / (2 * largura), 0.0, 1.0).sum())
     # Fewer than one event beyond: count one (a conservative, longer tail). A floor of a minute
     # or a tenth of the threshold, so a stage that always takes the same time still has a tail.
     media = exposicao / max(eventos, 1)
