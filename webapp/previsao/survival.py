@@ -266,7 +266,12 @@ def turnbull(
     """The distribution of durations each known only to lie in (esquerda, direita]: direita
     infinite for one still running, direita = esquerda for an exact one. Turnbull's estimate
     (the nonparametric maximum likelihood, by EM), on the bins of GRADE; it is Kaplan-Meier's
-    when no interval is wider than a bin. None without any finished one."""
+    when no interval is wider than a bin. None without any finished one.
+
+    One still running is at least `esquerda`, to the second (_acima: the share of its bin
+    above it), not at least its bin's left edge: read by its bin, a customer's answer awaited
+    a minute longer, crossing a bin's edge, moved the estimate at once (the 95th percentile
+    from 35 to 45 hours), and with it the forecast of the car awaiting it."""
     esq = np.maximum(np.asarray(esquerda, dtype=np.float64), 0.0)
     dir_ = np.asarray(direita, dtype=np.float64)
     ok = np.isfinite(esq) & ~np.isnan(dir_) & (dir_ >= esq)
@@ -279,24 +284,83 @@ def turnbull(
     # value: its own bin).
     a = np.clip(np.searchsorted(GRADE, esq, side="right") - 1, 0, bins - 1)
     b = np.clip(np.searchsorted(GRADE, np.maximum(dir_, esq + 1e-9), side="left") - 1, a, bins - 1)
-    grupos, contagem = np.unique(a * bins + b, return_counts=True)
-    a, b = grupos // bins, grupos % bins
-    n = float(contagem.sum())
+    grupos, contagem = np.unique(a[~abertos] * bins + b[~abertos], return_counts=True)
+    fechados_a, fechados_b = grupos // bins, grupos % bins
+    ultimo = int(fechados_b.max())
+    correndo, parte = _acima(esq[abertos], ultimo)
+    n = float(esq.size)
     p = np.zeros(bins)
-    np.add.at(p, a, contagem / n)  # a start: each observation at its interval's first bin
-    p = 0.5 * p + 0.5 / bins
+    np.add.at(p, np.minimum(a, ultimo), 1.0 / n)  # a start: each at its interval's first bin
+    p = _ate_o_ultimo(0.5 * p + 0.5 / (ultimo + 1), ultimo)
     for _ in range(iteracoes):
         acumulada = np.concatenate(([0.0], np.cumsum(p)))
-        peso = contagem / np.maximum(acumulada[b + 1] - acumulada[a], 1e-300)
+        peso = contagem / np.maximum(acumulada[fechados_b + 1] - acumulada[fechados_a], 1e-300)
         cobre = np.zeros(bins + 1)
-        np.add.at(cobre, a, peso)
-        np.add.at(cobre, b + 1, -peso)
-        novo = p * np.cumsum(cobre)[:bins] / n
+        np.add.at(cobre, fechados_a, peso)
+        np.add.at(cobre, fechados_b + 1, -peso)
+        _cobrir_acima(cobre, p, acumulada, correndo, parte)
+        novo = _alisar(p * np.cumsum(cobre)[:bins] / n, ultimo)
         if np.abs(novo - p).max() < tolerancia:
             p = novo
             break
         p = novo
     return _das_massas(p, int((~abertos).sum()), int(abertos.sum()))
+
+
+def _ate_o_ultimo(p: NDArray[np.float64], ultimo: int) -> NDArray[np.float64]:
+    """No mass past bin `ultimo`, the last any finished duration reaches."""
+    p[ultimo + 1 :] = 0.0
+    return p
+
+
+def _alisar(p: NDArray[np.float64], ultimo: int) -> NDArray[np.float64]:
+    """EM's smoothing step (EMS: Silverman, Jones, Wilson and Nychka, 1990), over the bins up
+    to `ultimo`: each bin's mass a quarter to each neighbour. Plain EM spreads the mass of an
+    interval that no observation splits in whatever way its path leads it, so a minute more
+    of an answer still awaited sent the estimate's 80th percentile from 13.0 to 13.9 hours and
+    back; with the step, one smooth estimate."""
+    q = p[: ultimo + 1]
+    alisado = 0.5 * q
+    alisado[1:] += 0.25 * q[:-1]
+    alisado[:-1] += 0.25 * q[1:]
+    alisado[0] += 0.25 * q[0]
+    alisado[-1] += 0.25 * q[-1]
+    return np.concatenate((alisado, p[ultimo + 1 :]))
+
+
+def _acima(
+    duracoes: NDArray[np.float64], ultimo: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """For durations still running: the bin of GRADE each is in, and the share of that bin
+    above it (the mass within a bin is uniform), so that "at least this long" is read to the
+    second, not at the bin's left edge. Past bin `ultimo` (past every finished duration, where
+    the estimate has no mass: its exponential tail takes over), as at the end of that bin: a
+    wait longer than any seen says that the last finished ones are not the end, not where
+    past them the mass lies; placed there by the estimate, it moved with every minute the
+    wait went on (the 95th percentile of the customers' answers from 38 to 87 hours in a
+    quarter of an hour)."""
+    k = np.searchsorted(GRADE, duracoes, side="right") - 1
+    alem = k > ultimo
+    k = np.clip(k, 0, ultimo)
+    largura = GRADE[k + 1] - GRADE[k]
+    with np.errstate(invalid="ignore"):
+        parte = np.where(np.isfinite(largura), (GRADE[k + 1] - duracoes) / largura, 1.0)
+    return k, np.where(alem, 1e-9, np.clip(parte, 1e-9, 1.0))
+
+
+def _cobrir_acima(
+    cobre: NDArray[np.float64], p: NDArray[np.float64], acumulada: NDArray[np.float64],
+    k: NDArray[np.int64], parte: NDArray[np.float64],
+) -> None:  # fmt: skip
+    """EM's weights of durations still running (bins `k`, the share `parte` of each bin above
+    them), added to the difference array `cobre`: each spreads over the mass above it, its
+    own bin's share of it included."""
+    if not k.size:
+        return
+    resto = acumulada[-1] - acumulada[k + 1]
+    peso = 1.0 / np.maximum(parte * p[k] + resto, 1e-300)
+    np.add.at(cobre, k, parte * peso)
+    np.add.at(cobre, k + 1, (1.0 - parte) * peso)
 
 
 def desconvoluir(
@@ -320,19 +384,19 @@ def desconvoluir(
                            minlength=bins).astype(np.float64)  # fmt: skip
     if not (contagem * nucleo.sum(axis=1)).any():
         return _como_gravadas(vistos, abertos_)
-    desde = np.clip(np.searchsorted(GRADE, abertos_, side="right") - 1, 0, bins - 1)
+    ultimo = int(np.flatnonzero(contagem).max())  # a true length is at most as recorded
+    correndo, acima = _acima(abertos_, ultimo)
     n = float(vistos.size + abertos_.size)
-    p = np.full(bins, 1.0 / bins)
+    p = _ate_o_ultimo(np.full(bins, 1.0 / (ultimo + 1)), ultimo)
     for _ in range(iteracoes):
         visto = nucleo @ p
         razao = np.divide(contagem, visto, out=np.zeros(bins), where=visto > 0)
         parte = nucleo.T @ razao
-        if desde.size:  # each running one: somewhere from its bin on
-            cauda = np.cumsum(p[::-1])[::-1]
-            peso = np.bincount(desde, weights=1.0 / np.maximum(cauda[desde], 1e-300),
-                               minlength=bins)  # fmt: skip
-            parte = parte + np.cumsum(peso)
-        novo = p * parte / n
+        if correndo.size:  # each running one: somewhere above it
+            cobre = np.zeros(bins + 1)
+            _cobrir_acima(cobre, p, np.concatenate(([0.0], np.cumsum(p))), correndo, acima)
+            parte = parte + np.cumsum(cobre)[:bins]
+        novo = _alisar(p * parte / n, ultimo)
         if np.abs(novo - p).max() < tolerancia:
             p = novo
             break
@@ -358,8 +422,11 @@ def _das_massas(p: NDArray[np.float64], eventos: int, censurados: int) -> Distri
     percentile, with the tail's mean the mean excess over the 80th."""
     probs = np.minimum(np.cumsum(p[:-1]), 1.0)  # at the finite right edges
     tempos = GRADE[1:-1]
-    usados = np.concatenate(([True], probs[1:] > probs[:-1]))  # the CDF strictly increasing
-    tempos, probs = _ate_a_cauda(tempos[usados], probs[usados])
+    # Strictly increasing: a hair of probability across a bin without mass, so that the CDF
+    # stays flat there (leaving its edge out laid the next bin's mass over the empty ones: a
+    # bin emptied by an answer still awaited moving on spread another's over a day).
+    probs = np.maximum.accumulate(probs) + 1e-12 * np.arange(probs.size)
+    tempos, probs = _ate_a_cauda(tempos, probs)
     meio = np.concatenate((0.5 * (GRADE[:-2] + GRADE[1:-1]), [GRADE[-2] * 1.5]))
     limiar = float(np.interp(min(INICIO_EXCESSO, probs[-1]), probs, tempos))
     acima = meio > limiar
