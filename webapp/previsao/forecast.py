@@ -438,7 +438,8 @@ def vagas_curtas(fila: Fila, rodadas: Execucoes) -> set[int]:
     return curtas
 
 
-_FLUXO_ACEITE = 98
+_FLUXO_CONTAGEM = 98
+_POR_BLOCO = 64  # orders expected in a block of hours of the arrivals (_chegadas), about
 
 
 def _chegadas(
@@ -448,47 +449,81 @@ def _chegadas(
     from now; inf past the last drawn), and the key of each one's draws. A Poisson process of
     rate `taxa` x the hour of the week's profile.
 
-    With `ritmo`, drawn from the start of the day, not from now, and by thinning (Lewis and
-    Shedler): candidates at a fixed rate above every hour's (a power of two), each kept with
-    the hour's rate over it, its own uniform against it; those by now dropped. From one
-    recompute to the next, an order still to arrive stays where it was and keeps its own draws
-    (its key is the candidate's, not its place among those still to come); a run changes only
-    where one has just passed, or where a rate a little different keeps or drops a candidate
-    at the edge. Drawn from now, every arrival moved later by the time passed while the open
-    work did not, a few cars took another turn in almost every run, and a car behind a long
-    queue had its 200 runs drawn anew at every recompute: its p80 went up and down by hours
-    (the body shop of the benchmark: 2.7 working days in 2 minutes). A Poisson process that
-    had no arrival by now is, from now, the same process: the law is unchanged.
+    With `ritmo`, laid out from the start of the day in blocks of hours (a power of two of
+    them, about _POR_BLOCO orders expected in each), not from now: in each block, how many
+    arrive (the Poisson count of its expected number, by the inverse of its CDF at the
+    block's uniform) and where (that many sorted uniforms, as cumulative sums of unit
+    exponentials over the sum of one more, through the block's cumulative intensity); those
+    by now dropped. From one recompute to the next, an order still to arrive stays where it
+    was and keeps its own draws (its key is the block's and its rank in it, not its place
+    among those still to come); a run changes only where one has just passed, or where a
+    rate a little different changes a block's count. Drawn from now, every arrival moved
+    later by the time passed while the open work did not, a few cars took another turn in
+    almost every run, and a car behind a long queue had its 200 runs drawn anew at every
+    recompute: its p80 went up and down by hours (the body shop of the benchmark: 2.7
+    working days in 2 minutes). A Poisson process that had no arrival by now is, from now,
+    the same process: the law is unchanged.
 
     Without `ritmo` (the tests of the queue): at a steady rate from now, keyed by place."""
-    runs = np.arange(execucoes)
     if ritmo is None:
         chave = (_CHAVE_CHEGADA + (prioridade << 32) + np.arange(vagas)).astype(np.uint64)
         unitarias = -np.log(uniformes(chave, _FLUXO_CHEGADA, execucoes, semente))
         return np.cumsum(unitarias, axis=1) / taxa, np.broadcast_to(chave, (execucoes, vagas))
     grade = ritmo.grade
-    por_hora = taxa * ritmo.intensidade
-    teto = float(2.0 ** np.ceil(np.log2(max(float(por_hora.max()), taxa))))
-    # Candidates up to where `vagas` kept ones after now are sure in every run.
-    acumulada = np.concatenate(([0.0], np.cumsum(por_hora * np.diff(grade))))
+    acumulada = np.concatenate(([0.0], np.cumsum(taxa * ritmo.intensidade * np.diff(grade))))
+    horas = max(1, int(2 ** np.ceil(np.log2(max(_POR_BLOCO / (taxa * HORA), 1.0)))))
+    # Up to where `vagas` arrivals after now are sure in every run, in whole blocks (past the
+    # grid, hours at the mean rate).
     alvo = float(np.interp(ritmo.agora, grade, acumulada)) + vagas + 5 * np.sqrt(vagas) + 10
-    ate = (float(np.interp(alvo, acumulada, grade)) if alvo <= acumulada[-1]
-           else grade[-1] + (alvo - acumulada[-1]) / taxa)  # fmt: skip
-    candidatas = int(np.ceil(teto * ate + 6 * np.sqrt(teto * ate) + 10))
-    dia = np.uint64(ritmo.dia % 2**16)
-    chave = (np.uint64(_CHAVE_CHEGADA + (prioridade << 40)) + (dia << np.uint64(24))
-             + np.arange(candidatas, dtype=np.uint64))  # fmt: skip
-    quando = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, runs, semente)), axis=1) / teto
-    hora = np.clip(np.searchsorted(grade, quando, side="right") - 1, 0, grade.size - 2)
-    taxa_ali = np.where(quando < grade[-1], por_hora[hora], taxa)
-    fica = (uniformes(chave, _FLUXO_ACEITE, runs, semente) * teto < taxa_ali) & (
-        quando > ritmo.agora
-    )
-    del taxa_ali, hora
+    faltam = max(int(np.ceil((alvo - acumulada[-1]) / (taxa * HORA))), 0)
+    faltam += -(grade.size - 1 + faltam) % horas
+    if faltam:
+        mais = HORA * np.arange(1, faltam + 1)
+        grade = np.concatenate((grade, grade[-1] + mais))
+        acumulada = np.concatenate((acumulada, acumulada[-1] + taxa * mais))
+    bordas, ate = grade[::horas], acumulada[::horas]
+    primeiro = int(np.clip(np.searchsorted(bordas, ritmo.agora, side="right") - 1, 0,
+                           bordas.size - 2))  # fmt: skip
+    ultimo = int(np.clip(np.searchsorted(ate, alvo, side="left"), primeiro + 1, bordas.size - 1))
+    blocos = np.arange(primeiro, ultimo)
+    esperadas = ate[blocos + 1] - ate[blocos]
+    quantas = np.ceil(esperadas + 6 * np.sqrt(esperadas) + 8).astype(np.int64)
+    runs = np.arange(execucoes)
+    dia = np.uint64(ritmo.dia % 2**12)
+    base = np.uint64(_CHAVE_CHEGADA + (prioridade << 48)) + (dia << np.uint64(36))
+    # Each block's count, by the inverse of its Poisson CDF (a run past quantas: quantas).
+    u = uniformes(base + (blocos.astype(np.uint64) << np.uint64(20)), _FLUXO_CONTAGEM, runs,
+                  semente)  # fmt: skip
+    contagem = np.empty((execucoes, blocos.size), np.int64)
+    for i, (media, k) in enumerate(zip(esperadas, quantas, strict=True)):
+        termos = np.concatenate(
+            ([0.0], np.log(media) * np.arange(1, k) - np.cumsum(np.log(np.arange(1, k))))
+        )
+        cdf = np.cumsum(np.exp(termos - media)) if media > 0 else np.ones(k)
+        contagem[:, i] = np.minimum(np.searchsorted(cdf, u[:, i], side="left"), k - 1)
+    # Each block's points: k + 1 exponentials each, sorted uniforms as their cumulative sums
+    # over the sum of the first count + 1.
+    bloco = np.repeat(np.arange(blocos.size), quantas + 1)
+    inicio = np.concatenate(([0], np.cumsum(quantas + 1)[:-1]))
+    posto = np.arange(bloco.size) - inicio[bloco]
+    chave = (base + (blocos[bloco].astype(np.uint64) << np.uint64(20))
+             + posto.astype(np.uint64))  # fmt: skip
+    acumulados = np.cumsum(-np.log(uniformes(chave, _FLUXO_CHEGADA, runs, semente)), axis=1)
+    antes = np.concatenate((np.zeros((execucoes, 1)), acumulados[:, inicio[1:] - 1]), axis=1)
+    soma = acumulados - antes[:, bloco]
+    total = np.take_along_axis(soma, inicio[None, :] + contagem, axis=1)  # the count + 1st
+    fracao = soma / total[:, bloco]
+    del acumulados, antes, soma
+    quando = np.interp(ate[blocos][bloco] + fracao * esperadas[bloco], acumulada, grade)
+    fica = (posto[None, :] < contagem[:, bloco]) & (quando > ritmo.agora)
     primeiras = np.argsort(~fica, axis=1, kind="stable")[:, :vagas]
     tem = np.take_along_axis(fica, primeiras, axis=1)
     vindas = np.where(tem, np.take_along_axis(quando, primeiras, axis=1) - ritmo.agora, np.inf)
-    return vindas, chave[primeiras]
+    chaves = chave[primeiras] if chave.size else np.zeros(primeiras.shape, np.uint64)
+    if vindas.shape[1] < vagas:  # fewer points than slots (no rate at all)
+        falta = ((0, 0), (0, vagas - vindas.shape[1]))
+        vindas, chaves = np.pad(vindas, falta, constant_values=np.inf), np.pad(chaves, falta)
+    return vindas, chaves
 
 
 def montar_fila(
