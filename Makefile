@@ -208,6 +208,12 @@ ORCAMENTO_ARGS ?=
 bench-previsao-orcamento: system-deps venv assets ## Forecast's budgets: GET / and API vs the commit before it, the recompute -> docs/PERFORMANCE.md
 	$(PY) -m bench.previsao_orcamento $(ORCAMENTO_ARGS)
 
+# On demand, ~6 min: the forecast recomputed every 2 working minutes with nothing happening
+# but the clock; how far each p50/p80 moves beyond the time passed -> docs/PERFORMANCE.md.
+.PHONY: bench-previsao-estabilidade
+bench-previsao-estabilidade: venv ## Forecast's stability: only the clock moves, how far p50/p80 jump -> docs/PERFORMANCE.md
+	$(PY) -m bench.previsao_estabilidade
+
 # Real time, on demand: 30 minutes (a board, a tablet and a TV open while orders move).
 # SOAK_ARGS e.g. `--minutos 3 --sem-doc` for a try (see `python -m bench.soak -h`).
 SOAK_ARGS ?=

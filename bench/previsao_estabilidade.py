@@ -335,8 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     texto = [
         "## Previsão: estabilidade",
         "",
-        "`PYTHONPATH=. .venv/bin/python -m bench.previsao_estabilidade` "
-        "(bench/previsao_estabilidade.py): the core recomputed every "
+        "`make bench-previsao-estabilidade` (bench/previsao_estabilidade.py): the core "
+        "recomputed every "
         f"{args.passo:g} working minutes over {args.horas:g} working hours with nothing "
         "happening but the clock, on the tests' synthetic shop (10 open orders, 4 mechanics; "
         f"{args.sementes} seeds of each history) and on a snapshot of two of `make "

@@ -432,5 +432,5 @@ def test_chegadas_de_um_calculo_a_hora_cheia_antes_de_fechar_nao_somem() -> None
     modelo = ajustar(cal, historico(cal, agora, n=400), abertas(), epoch(agora))
     assert not isinstance(modelo, int)
     assert (modelo.perfil > 0).sum() == 49  # the shop's open hours of the week
-    _, perfil = _ritmo(cal, modelo, epoch(agora), 60 * HORA)
+    perfil = _ritmo(cal, modelo, epoch(agora), 60 * HORA).intensidade
     assert perfil.size >= 60 and (perfil > 0).all(), np.flatnonzero(perfil == 0)
