@@ -197,9 +197,10 @@ def transmitir(
     changes, with no event (a promise passing makes an order late: the header's count), sent
     with a beat when it differs from the last one this stream sent. `virada`: the next instant
     at which the clock alone changes it (the forecast's summary turning "cálculo parado":
-    a recompute that stops writes nothing), when known; `relogio` goes then (MARGEM_VIRADA_S
-    after), not up to a beat later. Read again with each beat (a recompute moves it on without
-    an event) and each forecast's change.
+    a recompute that stops writes nothing; a promise passing), when known; `relogio` goes then
+    (MARGEM_VIRADA_S after), not up to a beat later. Read again with each beat (a recompute
+    moves it on without an event), each change, and once it went (the next one), shared by the
+    view's streams within a second.
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None
@@ -223,6 +224,15 @@ def transmitir(
         chave = (visao, "relogio", fonte.ultimo_seq, int(time.monotonic()), hoje)
         return fonte.renderizar(chave, relogio)
 
+    def da_virada() -> datetime | None:
+        assert virada is not None
+        if visao is None:
+            return virada()
+        # As the counts: after the last change published, shared by the view within a second.
+        chave = (visao, "virada", fonte.ultimo_seq, int(time.monotonic()), hoje)
+        quando = fonte.renderizar(chave, lambda: _iso(virada()))
+        return datetime.fromisoformat(quando) if quando else None
+
     heartbeat, validar_s = batida_s, VALIDAR_S
     assinatura = fonte.assinar()
     stream_fechado = metrics.stream_aberto()
@@ -245,7 +255,7 @@ def transmitir(
         batida, validacao = agora + heartbeat, agora + validar_s
         recarga = agora + (recarga_s or float("inf"))
         # The instant the clock alone changes what `relogio` shows, and the last one sent for.
-        proxima = virada() if virada is not None and relogio is not None else None
+        proxima = da_virada() if virada is not None and relogio is not None else None
         virada_enviada = None
         while not assinatura.encerrada:
             evento = assinatura.proximo(timeout=min(1.0, heartbeat))
@@ -289,6 +299,7 @@ def transmitir(
                 if (html := do_relogio()) != enviado_pelo_relogio:
                     enviado_pelo_relogio = html
                     yield mensagem(html)
+                proxima = da_virada()  # the next one (two promises a minute apart)
             bateu = agora >= batida
             if bateu:
                 batida = agora + heartbeat
@@ -296,18 +307,18 @@ def transmitir(
                     enviado_pelo_relogio = html
                     yield mensagem(html)
                 yield mensagem(versao, "batida")
-            if (
-                virada is not None
-                and relogio is not None
-                and (bateu or any(e.tipo == PREVISAO for e in lote))
-            ):
-                proxima = virada()
+            if virada is not None and relogio is not None and (bateu or lote):
+                proxima = da_virada()
     except PyMongoError as erro:
         # The database went away mid-stream: end it; the client reconnects and gets it all anew.
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
     finally:
         assinatura.fechar()
         stream_fechado()
+
+
+def _iso(instante: datetime | None) -> str:
+    return instante.isoformat() if instante is not None else ""
 
 
 def ultimos_por_item(eventos: list[Evento]) -> list[Evento]:

@@ -37,6 +37,18 @@ def contar_atrasadas() -> int:
     return componente(FilaQueries).contar_atrasadas(agora(), limites)
 
 
+def proxima_virada() -> datetime | None:
+    """The next instant the clock alone changes a board's header or the TV's footer: a promise
+    passing (the late count), the forecast's summary turning "cálculo parado". Their streams
+    send the counts then (sse.transmitir's `virada`), not up to a beat later, while the card
+    itself turns late on the screen at the second."""
+    instantes = (
+        componente(PrevisoesEmMemoria).vira_parada_em(),
+        componente(FilaQueries).proxima_promessa(agora()),
+    )
+    return min((i for i in instantes if i is not None), default=None)
+
+
 def finalizada_antes_de_hoje(q: str, mecanico: int | None = None) -> dict[str, Any] | None:
     """The order a board search that found nothing names when it finished before today (the
     board shows the open orders and today's finished ones; imported history too, which has no

@@ -629,6 +629,16 @@ class FilaQueries:
             consulta = {"$and": [consulta, apos]}
         return list(self.fila.find(consulta).sort([("dta_criacao", 1), ("_id", 1)]).limit(limite))
 
+    def proxima_promessa(self, agora: datetime) -> datetime | None:
+        """The next promised time still ahead of an open order (index por_previsao): the
+        instant the late count moves by the clock alone (sse.transmitir's `virada`)."""
+        item = self.fila.find_one(
+            {"status": {"$in": list(ABERTOS)}, "previsao_entrega": {"$gt": agora}},
+            {"previsao_entrega": 1, "_id": 0},
+            sort=[("previsao_entrega", 1)],
+        )
+        return item["previsao_entrega"] if item else None
+
     def contar_atrasadas(
         self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]]
     ) -> int:

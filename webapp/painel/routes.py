@@ -18,7 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from .. import broker, errors, sse
 from ..broker import Broker
 from ..cartoes.cards import Mecanico
-from ..cartoes.service import contar_atrasadas, contexto, em_servico
+from ..cartoes.service import contar_atrasadas, contexto, em_servico, proxima_virada
 from ..clock import Clock, agora, em_ms
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -246,8 +246,8 @@ def eventos_painel() -> Response:
         previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
         config=redesenho,
         relogio=_render_carga,
-        # The forecast's summary turning "cálculo parado" (nothing is written): said then.
-        virada=componente(PrevisoesEmMemoria).vira_parada_em,
+        # A promise passing, the forecast's summary turning "cálculo parado": said then.
+        virada=proxima_virada,
         valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
         ao_revogar="Passe revogado.",
     )

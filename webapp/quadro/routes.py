@@ -38,6 +38,7 @@ from ..cartoes.service import (
     mecanicos,
     nome_fora_da_lista,
     ordem_agora,
+    proxima_virada,
     remocoes,
 )
 from ..clock import Clock
@@ -49,7 +50,6 @@ from ..fila.outbox import so_envio
 from ..fila.queries import FilaQueries
 from ..fila.service import FilaService
 from ..fila.stages import limiares_s, limites_alerta
-from ..previsao.cache import PrevisoesEmMemoria
 from ..previsao.repository import ESTADO as ESTADO_PREVISAO
 from ..previsao.repository import RETOMADO
 from ..qr import qr_svg
@@ -486,8 +486,8 @@ def eventos() -> Response:
         # A promise passing, or a stage past its red threshold: the late count moves with no
         # event.
         relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
-        # The forecast's summary turning "cálculo parado" (nothing is written): said then.
-        virada=componente(PrevisoesEmMemoria).vira_parada_em,
+        # A promise passing, the forecast's summary turning "cálculo parado": said then.
+        virada=proxima_virada,
         # Deactivated, or the password changed: the open tab stops receiving the queue.
         valido=lambda: carregar_usuario(usuario.get_id()) is not None,
         ao_revogar=SESSAO_ENCERRADA,
