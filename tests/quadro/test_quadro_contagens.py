@@ -341,29 +341,35 @@ def test_batida_manda_a_contagem_depois_da_propria_resposta_da_pagina(
         leitor.fechar()
 
 
-def test_promessa_que_passa_vai_ao_cabecalho_na_hora_nao_na_batida(
+def test_ordem_que_fica_atrasada_vai_ao_cabecalho_na_hora_nao_na_batida(
     make_app, settings: Settings, entrar
 ) -> None:
-    """The card turns late on the screen at the second its promise passes (quadro-relogio.js);
-    the header's count came with the next beat, up to 15 s later, so for a while the board
-    showed a late card and "Atrasadas: 0". The stream knows when the next promise passes and
-    sends the count then, and then the one after it: two promises 3 s apart, each counted
-    within about 2 s of passing, with no beat for a minute."""
+    """The card turns late on the screen at the second its promise passes, or its stage
+    reaches the red threshold (quadro-relogio.js); the header's count came with the next beat,
+    up to 15 s later, so for a while the board showed a late card and "Atrasadas: 0". The
+    stream knows when the next order may turn late and sends the count then, and then at the
+    next one: two promises 3 s apart, then an URGENTE car waiting for 60 minutes (its red
+    threshold), each counted within about 2 s, with no beat for a minute."""
     app = make_app(sse_batida_ms=60_000)
     componente(PessoasRepository, app).criar_se_faltam(USUARIOS_DEMO)
     gerente = app.test_client()
     assert entrar(gerente, "gerente", "gerente123").status_code == 302
     api = Api(app.test_client(), settings)
     primeira = agora() + timedelta(seconds=PROMESSA_S)
-    for numero, quando in ((7130, primeira), (7131, primeira + timedelta(seconds=3))):
+    viradas = [primeira, primeira + timedelta(seconds=3), primeira + timedelta(seconds=6)]
+    for numero, quando in ((7130, viradas[0]), (7131, viradas[1])):
         api.criar(numero, previsao_entrega=quando.astimezone(UTC).isoformat())
+    componente(FilaService, app).adicionar(
+        7132, Ator("teste", Papel.GERENTE), Prioridade.URGENTE, {},
+        instante=viradas[2] - timedelta(minutes=60),
+    )  # fmt: skip
     _, leitor = stream_de_teste(gerente, "/eventos")
     try:
         assert 'class="atrasadas-contagem">0<' in leitor.proxima()["data"]
-        for contagem, promessa in ((1, primeira), (2, primeira + timedelta(seconds=3))):
-            restante = (promessa - agora()).total_seconds()
+        for contagem, virada in enumerate(viradas, start=1):
+            restante = (virada - agora()).total_seconds()
             texto = f'<span id="atrasadas-contagem" class="atrasadas-contagem tem">{contagem}<'
             leitor.proxima(timeout=restante + 2.5, com=texto)
-            assert agora() >= promessa  # not before it passed
+            assert agora() >= virada  # not before it
     finally:
         leitor.fechar()

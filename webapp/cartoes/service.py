@@ -38,13 +38,15 @@ def contar_atrasadas() -> int:
 
 
 def proxima_virada() -> datetime | None:
-    """The next instant the clock alone changes a board's header or the TV's footer: a promise
-    passing (the late count), the forecast's summary turning "cálculo parado". Their streams
-    send the counts then (sse.transmitir's `virada`), not up to a beat later, while the card
-    itself turns late on the screen at the second."""
+    """The next instant the clock alone changes a board's header or the TV's footer: an order
+    turning late (its promise passing, its stage reaching the red threshold), the forecast's
+    summary turning "cálculo parado". Their streams send the counts then (sse.transmitir's
+    `virada`), not up to a beat later, while the card itself turns late on the screen at the
+    second."""
+    limites = limites_alerta(componente(Settings).alerta_etapa)
     instantes = (
         componente(PrevisoesEmMemoria).vira_parada_em(),
-        componente(FilaQueries).proxima_promessa(agora()),
+        componente(FilaQueries).proxima_atrasada(agora(), limites),
     )
     return min((i for i in instantes if i is not None), default=None)
 

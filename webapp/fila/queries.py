@@ -629,15 +629,38 @@ class FilaQueries:
             consulta = {"$and": [consulta, apos]}
         return list(self.fila.find(consulta).sort([("dta_criacao", 1), ("_id", 1)]).limit(limite))
 
-    def proxima_promessa(self, agora: datetime) -> datetime | None:
-        """The next promised time still ahead of an open order (index por_previsao): the
-        instant the late count moves by the clock alone (sse.transmitir's `virada`)."""
-        item = self.fila.find_one(
-            {"status": {"$in": list(ABERTOS)}, "previsao_entrega": {"$gt": agora}},
+    def proxima_atrasada(
+        self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]]
+    ) -> datetime | None:
+        """The next instant an open order may turn late by the clock alone (filtro_atrasadas):
+        the next promised time still ahead (index por_previsao), or the earliest a stage not
+        yet late reaches its priority's red threshold, by when it began (index
+        por_etapa_em_ordem; a hold in it only makes it later, and then it comes at a beat).
+        The instant the late count may move with nothing written (sse.transmitir's `virada`);
+        one read per priority and one for the promises."""
+        abertas = {"$in": list(ABERTOS)}
+        instantes = []
+        promessa = self.fila.find_one(
+            {"status": abertas, "previsao_entrega": {"$gt": agora}},
             {"previsao_entrega": 1, "_id": 0},
             sort=[("previsao_entrega", 1)],
         )
-        return item["previsao_entrega"] if item else None
+        if promessa:
+            instantes.append(promessa["previsao_entrega"])
+        for prioridade in Prioridade:
+            limite = timedelta(seconds=limiares_s(prioridade, limites)[1])
+            etapa = self.fila.find_one(
+                {
+                    "status": abertas,
+                    "etapa_desde": {"$gt": agora - limite},
+                    "prioridade_ordem": prioridade.ordem,
+                },
+                {"etapa_desde": 1, "_id": 0},
+                sort=[("etapa_desde", 1)],
+            )
+            if etapa:
+                instantes.append(etapa["etapa_desde"] + limite)
+        return min(instantes, default=None)
 
     def contar_atrasadas(
         self, agora: datetime, limites: Mapping[Prioridade, tuple[int, int]]
