@@ -197,7 +197,7 @@ def transmitir(
     changes, with no event (a promise passing makes an order late: the header's count), sent
     with a beat when it differs from the last one this stream sent. `virada`: the next instant
     at which the clock alone changes it (the forecast's summary turning "cálculo parado":
-    a recompute that stops writes nothing; a promise passing), when known; `relogio` goes then
+    a recompute that stops writes nothing; an order turning late), when known; `relogio` goes then
     (MARGEM_VIRADA_S after), not up to a beat later. Read again with each beat (a recompute
     moves it on without an event), each change, and once it went (the next one), shared by the
     view's streams within a second.

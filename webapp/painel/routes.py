@@ -246,7 +246,7 @@ def eventos_painel() -> Response:
         previsoes=redesenho,  # a forecast moved: the cards shown carry theirs
         config=redesenho,
         relogio=_render_carga,
-        # A promise passing, the forecast's summary turning "cálculo parado": said then.
+        # An order turning late, the forecast's summary turning "cálculo parado": said then.
         virada=proxima_virada,
         valido=lambda: componente(ConfiguracoesQueries).passe_ativo(passe_id),
         ao_revogar="Passe revogado.",

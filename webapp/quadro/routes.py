@@ -486,7 +486,7 @@ def eventos() -> Response:
         # A promise passing, or a stage past its red threshold: the late count moves with no
         # event.
         relogio=lambda: str(partials.render_contagens_agora(usuario.papel, filtros)),
-        # A promise passing, the forecast's summary turning "cálculo parado": said then.
+        # An order turning late, the forecast's summary turning "cálculo parado": said then.
         virada=proxima_virada,
         # Deactivated, or the password changed: the open tab stops receiving the queue.
         valido=lambda: carregar_usuario(usuario.get_id()) is not None,
