@@ -200,7 +200,7 @@ def transmitir(
     a recompute that stops writes nothing; an order turning late), when known; `relogio` goes then
     (MARGEM_VIRADA_S after), not up to a beat later. Read again with each beat (a recompute
     moves it on without an event), each change, and once it went (the next one), shared by the
-    view's streams within a second.
+    process's streams within a second.
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None
@@ -228,8 +228,10 @@ def transmitir(
         assert virada is not None
         if visao is None:
             return virada()
-        # As the counts: after the last change published, shared by the view within a second.
-        chave = (visao, "virada", fonte.ultimo_seq, int(time.monotonic()), hoje)
+        # After the last change published, within a second, read once by every stream given
+        # the same `virada` (it depends on no view): a change makes one read per process, not
+        # one per board open.
+        chave = (virada, "virada", fonte.ultimo_seq, int(time.monotonic()), hoje)
         quando = fonte.renderizar(chave, lambda: _iso(virada()))
         return datetime.fromisoformat(quando) if quando else None
 
