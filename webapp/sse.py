@@ -199,8 +199,8 @@ def transmitir(
     at which the clock alone changes it (the forecast's summary turning "cálculo parado":
     a recompute that stops writes nothing; an order turning late), when known; `relogio` goes then
     (MARGEM_VIRADA_S after), not up to a beat later. Read again with each beat (a recompute
-    moves it on without an event), each change, and once it went (the next one), shared by the
-    process's streams within a second.
+    moves it on without an event), at the first second without a change after one, and once it
+    went (the next one), shared by the process's streams within a second.
     `visao`: the streams of one view share their whole-state renders in this process (a
     thousand TVs reconnecting render it once a second, not a thousand times)."""
     hoje = dia() if dia else None
@@ -259,6 +259,7 @@ def transmitir(
         # The instant the clock alone changes what `relogio` shows, and the last one sent for.
         proxima = da_virada() if virada is not None and relogio is not None else None
         virada_enviada = None
+        virada_velha = False  # a change since it was read: it may have moved
         while not assinatura.encerrada:
             evento = assinatura.proximo(timeout=min(1.0, heartbeat))
             lote = [] if evento is None else [evento, *assinatura.drenar()]
@@ -309,8 +310,13 @@ def transmitir(
                     enviado_pelo_relogio = html
                     yield mensagem(html)
                 yield mensagem(versao, "batida")
-            if virada is not None and relogio is not None and (bateu or lote):
-                proxima = da_virada()
+            if virada is not None and relogio is not None:
+                # After a change, read at the first second without one (or the beat), not
+                # between the change and the next: a thousand TV streams pass each change on
+                # one after another, and each one's read held up those after it.
+                virada_velha = virada_velha or bool(lote)
+                if bateu or (virada_velha and not lote):
+                    proxima, virada_velha = da_virada(), False
     except PyMongoError as erro:
         # The database went away mid-stream: end it; the client reconnects and gets it all anew.
         log.warning("stream SSE encerrado: banco indisponível (%s)", erro)
