@@ -23,10 +23,11 @@ from tests.helpers import (
 )
 from webapp.clock import Clock, agora
 from webapp.components import componente
-from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel
+from webapp.fila.domain import Acao, Ator, MotivoPausa, Papel, Prioridade
 from webapp.fila.plates import gemea
 from webapp.fila.queries import FilaQueries
 from webapp.fila.service import FilaService
+from webapp.fila.stages import limites_alerta
 from webapp.mongo import Mongo
 from webapp.quadro import routes as quadro_routes
 from webapp.quadro.filters import Filtros
@@ -1083,6 +1084,42 @@ def test_contagens_das_colunas_abertas_so_leem_o_indice(api: Api, app: Flask) ->
     abertas = [c for c in consultas if "FINALIZADA" not in str(c["command"])]
     assert len(abertas) == 3
     assert all(c["docsExamined"] == 0 and "COUNT_SCAN" in c["planSummary"] for c in abertas)
+
+
+def test_proxima_atrasada_e_a_primeira_promessa_ou_limite_de_etapa_pelo_indice(
+    api: Api, app: Flask
+) -> None:
+    """The next instant an order may turn late (the streams send the late count then): the
+    nearest promise still ahead, or a stage's start plus its priority's red threshold, the
+    earliest; a finished order's promise or a stage already late is not one. Each read is an
+    index's (no collection scan), one per priority and one for the promises."""
+    fila = componente(FilaService, app)
+    gerente = Ator("teste", Papel.GERENTE)
+    agora_ = agora()
+    api.criar(890, previsao_entrega=(agora_ + timedelta(hours=2)).isoformat())
+    feita = api.criar(891, previsao_entrega=(agora_ + timedelta(minutes=5)).isoformat())
+    api.levar_ate(feita["fila_id"], "finalizar-reparo")
+    fila.adicionar(892, gerente, Prioridade.URGENTE, {}, instante=agora_ - timedelta(minutes=90))
+    fila.adicionar(893, gerente, Prioridade.ALTA, {}, instante=agora_ - timedelta(minutes=100))
+    limites = limites_alerta("")
+    queries = componente(FilaQueries, app)
+    db = componente(Mongo, app).db
+    with consultas_de(db, "fila_execucao") as consultas:
+        proxima = queries.proxima_atrasada(agora_, limites)
+    # ALTA's red threshold is 120 minutes: 20 minutes from now, before the promise in 2 hours;
+    # the URGENTE car is late already (60), the finished order's promise does not count.
+    assert proxima is not None  # the store keeps milliseconds
+    assert abs(proxima - (agora_ + timedelta(minutes=20))) < timedelta(milliseconds=1)
+    assert len(consultas) == 1 + len(Prioridade)
+    # The priority is checked on the documents the index leads to: at most the open orders
+    # whose stage began within that priority's threshold (3 here), never the queue.
+    assert all("IXSCAN" in c["planSummary"] and c["docsExamined"] <= 3 for c in consultas), [
+        (c["planSummary"], c["docsExamined"]) for c in consultas
+    ]
+    fila.adicionar(894, gerente, Prioridade.URGENTE, {}, instante=agora_ - timedelta(minutes=55))
+    mais_cedo = queries.proxima_atrasada(agora_, limites)
+    assert mais_cedo is not None
+    assert abs(mais_cedo - (agora_ + timedelta(minutes=5))) < timedelta(milliseconds=1)
 
 
 def test_minhas_ordens_le_so_as_do_mecanico(api: Api, pessoas, app: Flask) -> None:
