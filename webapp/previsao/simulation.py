@@ -79,16 +79,29 @@ def _misturar(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return x ^ (x >> np.uint64(31))
 
 
+def _base(
+    chaves: NDArray[np.uint64], fluxos: NDArray[np.int64] | int, semente: int
+) -> NDArray[np.uint64]:
+    """Each key's scramble for its stream (broadcast): the run is mixed in after."""
+    with np.errstate(over="ignore"):
+        deslocamento = (np.asarray(semente * 1_000_003 + fluxos) & (2**63 - 1)).astype(np.uint64)
+        return _misturar(chaves * _PHI + deslocamento)
+
+
+def _com_execucao(base: NDArray[np.uint64], runs: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Uniforms in (0, 1) from a key's scramble and its run's index (broadcast)."""
+    with np.errstate(over="ignore"):
+        x = _misturar(base ^ _misturar((runs.astype(np.uint64) + 1) * _PHI))
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+
+
 def uniformes(
     chaves: NDArray[np.uint64], fluxo: int, execucoes: NDArray[np.int64] | int, semente: int
 ) -> NDArray[np.float64]:
     """(runs, len(chaves)) uniforms in (0, 1): a pure function of (semente, fluxo, key, run).
     `execucoes`: the runs' indices (or how many, from 0)."""
     runs = np.arange(execucoes) if isinstance(execucoes, int) else np.asarray(execucoes)
-    with np.errstate(over="ignore"):
-        base = _misturar(chaves * _PHI + np.uint64((semente * 1_000_003 + fluxo) & (2**64 - 1)))
-        x = _misturar(base[None, :] ^ _misturar((runs.astype(np.uint64)[:, None] + 1) * _PHI))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+    return _com_execucao(_base(chaves, fluxo, semente)[None, :], runs[:, None])
 
 
 @dataclass(frozen=True)
@@ -112,11 +125,7 @@ def _uniformes_de(
     chaves: NDArray[np.uint64], fluxos: NDArray[np.int64], runs: NDArray[np.int64], semente: int
 ) -> NDArray[np.float64]:
     """uniformes, cell by cell: one uniform per (key, stream, run) given elementwise."""
-    with np.errstate(over="ignore"):
-        deslocamento = ((semente * 1_000_003 + fluxos) & (2**63 - 1)).astype(np.uint64)
-        base = _misturar(chaves * _PHI + deslocamento)
-        x = _misturar(base ^ _misturar((runs.astype(np.uint64) + 1) * _PHI))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+    return _com_execucao(_base(chaves, fluxos, semente), runs)
 
 
 # The points of a process past the cumulative hazard h (primeiros_acima): streams from

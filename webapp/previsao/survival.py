@@ -301,8 +301,7 @@ def _ate_a_cauda(
     tempos: NDArray[np.float64], probs: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The CDF from 0 at t = 0, cut at the 95th percentile (interpolated) where it reaches it."""
-    if tempos[0] > 0:
-        tempos, probs = np.concatenate(([0.0], tempos)), np.concatenate(([0.0], probs))
+    tempos, probs = _desde_zero(tempos, probs)
     if probs[-1] > CAUDA:
         k = int(np.searchsorted(probs, CAUDA))
         t_cauda = float(np.interp(CAUDA, probs, tempos))
