@@ -11,8 +11,9 @@ import pytest
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, historico, local
 from webapp.previsao.calendar import Calendario, epoch
 from webapp.previsao.domain import FORA_DO_HORARIO, Abertas, Historico
-from webapp.previsao.forecast import Configuracao, _ritmo, prever
+from webapp.previsao.forecast import Configuracao, prever
 from webapp.previsao.model import ajustar, no_horario
+from webapp.previsao.queue import ritmo
 
 AGORA = local(2026, 11, 11, 9)  # a Wednesday morning
 SEM_CHEGADAS = Configuracao(chegadas=False)
@@ -212,8 +213,9 @@ def test_chegadas_nao_acabam_antes_das_ordens_que_ultrapassam(cal) -> None:
 
 
 def test_vagas_curtas_acusa_a_prioridade_que_acabou(cal, hist) -> None:
-    from webapp.previsao.forecast import montar_fila, vagas_curtas
+    from webapp.previsao.forecast import vagas_curtas
     from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.queue import montar_fila
     from webapp.previsao.simulation import restos_agora, simular
 
     ordens = abertas(*(aberta(i, BAIXA, (AGORA - timedelta(hours=i),)) for i in range(1, 6)))
@@ -238,8 +240,9 @@ def test_primeira_estimativa_de_vagas_basta_numa_oficina_cheia(cal, hist) -> Non
     arrivals overtake them. The first guess of the slots (vagas_de_chegada) already covers the
     runs, so the recompute runs the shop once, not twice or three times (at 2,000 open orders
     each run is most of the recompute's time)."""
-    from webapp.previsao.forecast import montar_fila, vagas_curtas, vagas_de_chegada
+    from webapp.previsao.forecast import vagas_curtas, vagas_de_chegada
     from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.queue import montar_fila
     from webapp.previsao.simulation import restos_agora, simular
 
     ordens = abertas(*(
@@ -258,8 +261,8 @@ def test_primeira_estimativa_de_vagas_basta_numa_oficina_cheia(cal, hist) -> Non
 def test_execucoes_em_lotes_dao_o_mesmo_resultado_bit_a_bit(cal, hist) -> None:
     """The runs are simulated a batch at a time (memory): each run has its own draws and
     mechanics, so any batching gives exactly what one batch of every run gives."""
-    from webapp.previsao.forecast import montar_fila
     from webapp.previsao.model import ajustar, estado_aberto
+    from webapp.previsao.queue import montar_fila
     from webapp.previsao.simulation import restos_agora, simular
 
     def marcos(i: int) -> tuple:  # every stage, some held
@@ -432,5 +435,5 @@ def test_chegadas_de_um_calculo_a_hora_cheia_antes_de_fechar_nao_somem() -> None
     modelo = ajustar(cal, historico(cal, agora, n=400), abertas(), epoch(agora))
     assert not isinstance(modelo, int)
     assert (modelo.perfil > 0).sum() == 49  # the shop's open hours of the week
-    perfil = _ritmo(cal, modelo, epoch(agora), 60 * HORA).intensidade
+    perfil = ritmo(cal, modelo, epoch(agora), 60 * HORA).intensidade
     assert perfil.size >= 60 and (perfil > 0).all(), np.flatnonzero(perfil == 0)

@@ -404,7 +404,7 @@ class Calendario:
 
     def inicio_do_dia(self, instante: float) -> float:
         """00:00 in the shop's zone of the day of `instante` (epoch seconds): the orders still
-        to arrive are drawn from then (forecast._ritmo)."""
+        to arrive are drawn from then (queue.ritmo)."""
         return _epoch_local(datetime.combine(self._dia(instante), time.min), self.fuso)
 
     def inicio_da_semana(self, instante: float) -> float:
