@@ -18,7 +18,16 @@ from bson import ObjectId
 from ..clock import Clock, agora
 from ..components import componente
 from ..fila import domain
-from ..fila.domain import Acao, Ator, Conflito, ErroFila, Papel, Status, espera_mecanico
+from ..fila.domain import (
+    Acao,
+    Ator,
+    Conflito,
+    ErroFila,
+    Papel,
+    Prioridade,
+    Status,
+    espera_mecanico,
+)
 from ..fila.plates import validar_placa
 from ..fila.queries import FilaQueries, os_da_busca
 from ..fila.service import FilaService
@@ -30,11 +39,15 @@ from ..settings import Settings
 from . import cards
 
 
+def _limites() -> dict[Prioridade, tuple[int, int]]:
+    """The shop's stage thresholds (ALERTA_ETAPA): what makes an order late by its stage."""
+    return limites_alerta(componente(Settings).alerta_etapa)
+
+
 def contar_atrasadas() -> int:
     """How many open orders are late now, all of them: the board header's count and the
     indicators' "Atrasadas agora" (one indexed count, never one per card)."""
-    limites = limites_alerta(componente(Settings).alerta_etapa)
-    return componente(FilaQueries).contar_atrasadas(agora(), limites)
+    return componente(FilaQueries).contar_atrasadas(agora(), _limites())
 
 
 def proxima_virada() -> datetime | None:
@@ -43,10 +56,9 @@ def proxima_virada() -> datetime | None:
     summary turning "cálculo parado". Their streams send the counts then (sse.transmitir's
     `virada`), not up to a beat later, while the card itself turns late on the screen at the
     second."""
-    limites = limites_alerta(componente(Settings).alerta_etapa)
     instantes = (
         componente(PrevisoesEmMemoria).vira_parada_em(),
-        componente(FilaQueries).proxima_atrasada(agora(), limites),
+        componente(FilaQueries).proxima_atrasada(agora(), _limites()),
     )
     return min((i for i in instantes if i is not None), default=None)
 
