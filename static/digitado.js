@@ -17,3 +17,11 @@ window.oficinaDigitado = function (campo) {
   }
   return campo.value !== campo.defaultValue;
 };
+
+// Whether anything on the page holds what its person typed or chose and did not send: a page
+// that reloads itself (versao.js, dia-muda.js) waits for it.
+window.oficinaRascunho = function () {
+  "use strict";
+  const campos = document.querySelectorAll("textarea, select, input:not([type=hidden])");
+  return Array.from(campos).some(window.oficinaDigitado);
+};

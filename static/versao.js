@@ -11,11 +11,6 @@
   const CHAVE = "versao-recarregada-em";
   const INTERVALO_MS = 60000;
 
-  function rascunho() {
-    const campos = document.querySelectorAll("textarea, select, input:not([type=hidden])");
-    return Array.from(campos).some(window.oficinaDigitado); // digitado.js
-  }
-
   function recarregouHaPouco() {
     try {
       const antes = Number(window.sessionStorage.getItem(CHAVE) || 0);
@@ -28,7 +23,7 @@
   document.addEventListener("batida", (evento) => {
     const versao = evento.detail && evento.detail.data;
     if (!minha || !versao || versao === minha) return;
-    if (rascunho() || recarregouHaPouco()) return; // the next beat tries again
+    if (window.oficinaRascunho() || recarregouHaPouco()) return; // digitado.js // the next beat tries again
     try {
       window.sessionStorage.setItem(CHAVE, String(Date.now()));
     } catch (erro) {

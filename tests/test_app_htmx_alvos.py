@@ -22,6 +22,7 @@ from flask import Flask
 from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
+from webapp.mongo import Mongo
 
 PEDEM = ("hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete", "hx-sse:connect")
 HERDADOS_PROIBIDOS = ("hx-target:inherited", "hx-swap:inherited", "hx-select:inherited")
@@ -32,6 +33,8 @@ TURNO = "test_app_turno_navegador.py"
 # (what it asks for, its trigger) -> the browser test that keeps it honest. Paths with their
 # variable parts named; "load" is an SSE element's own trigger (hx-sse connects on load).
 LIGACAO = f"{TURNO}::test_ligacao_muda_avisa_em_duas_batidas_e_volta_com_o_que_mudou"
+RISCO = "previsao/test_previsao_navegador.py"
+LISTA = "test_indicadores_abertos_antes_do_primeiro_calculo_mostram_a_lista_quando_ele_sai"
 GATILHOS = {
     (
         "/situacao-os",
@@ -49,6 +52,14 @@ GATILHOS = {
         "/ordens/<id>/agora",
         "every 5s",
     ): "previsao/test_previsao_navegador.py::test_nova_os_no_balcao_ate_a_previsao_na_sua_pagina",
+    (
+        "/indicadores/em-risco/agora",
+        "every 5s",
+    ): f"{RISCO}::{LISTA}",
+    (
+        "/indicadores/em-risco/agora",
+        "every 60s",
+    ): f"{RISCO}::{LISTA}",
     ("/eventos", "load"): LIGACAO,
     ("/painel/eventos", "load"): LIGACAO,
 }
@@ -154,17 +165,29 @@ def _previsao_a_caminho(app: Flask, api) -> str:
 
 
 def _paginas_com_tudo(app: Flask, client, api, entrar) -> list[str]:
-    """Every page a person or the TV opens, on a queue big enough for "Mostrar mais"."""
+    """Every page a person or the TV opens, on a queue big enough for "Mostrar mais";
+    /indicadores also before the first recompute and without a forecast (its at-risk list
+    reads itself then)."""
     ids = [api.criar(8200 + n, placa=f"INV{n % 10}A{n:02d}")["fila_id"] for n in range(45)]
+    assert entrar(client, "gerente", "gerente123").status_code == 302
+    antes = client.get("/indicadores").text
     a_caminho = _previsao_a_caminho(app, api)
     token, _ = componente(ConfiguracoesRepository, app).criar_passe("TV do inventário", "gerente")
-    assert entrar(client, "gerente", "gerente123").status_code == 302
     enderecos = ["/", "/?mecanico=101", f"/ordens/{ids[0]}", f"/ordens/{a_caminho}"]
     enderecos += ["/historico", "/pessoas"]
     enderecos += ["/configuracoes", "/indicadores"]
     textos = [client.get(e).text for e in enderecos]
     tv = app.test_client().get(f"/painel?token={token}", follow_redirects=True)
-    return [*textos, tv.text]
+    return [antes, *textos, tv.text, _sem_previsao(app, client)]
+
+
+def _sem_previsao(app: Flask, client) -> str:
+    """/indicadores when the recompute gives no forecast (no mechanic active)."""
+    componente(Mongo, app).db.usuarios.update_many(
+        {"login": {"$in": ["mecanico", "mecanico2"]}}, {"$set": {"ativo": False}}
+    )
+    recalcular(app)
+    return client.get("/indicadores").text
 
 
 def test_cada_gatilho_e_cada_heranca_tem_seu_teste(
@@ -195,17 +218,25 @@ def test_quem_se_substitui_sozinho_volta_igual(
 ) -> None:
     """A poll that replaces itself (hx-target="this", outerHTML or outerMorph) answers with
     itself: the same id, address and trigger, so it goes on polling and never grows or takes
-    the page."""
+    the page. Each is read again in the state its page was drawn in (before the first
+    recompute, with a forecast, without one)."""
     fila_id = api.criar(8300)["fila_id"]
-    a_caminho = _previsao_a_caminho(app, api)
     assert entrar(client, "gerente", "gerente123").status_code == 302
+    vistos = _voltam_iguais(client, [client.get("/indicadores").text])
+    a_caminho = _previsao_a_caminho(app, api)
+    paginas = ("/", f"/ordens/{fila_id}", f"/ordens/{a_caminho}")
+    vistos |= _voltam_iguais(client, [client.get(p).text for p in paginas])
+    vistos |= _voltam_iguais(client, [_sem_previsao(app, client)])
+    assert {g for g in GATILHOS if g[1].startswith("every")} <= vistos
+
+
+def _voltam_iguais(client, paginas: list[str]) -> set[tuple[str, str]]:
+    """Every poll of these pages, read again as htmx does: it answers with itself."""
     achados: dict[tuple[str, str], dict[str, str | None]] = {}
-    for pagina in ("/", f"/ordens/{fila_id}", f"/ordens/{a_caminho}"):
-        achados |= auditar(client.get(pagina).text).gatilhos
-    for (endereco, gatilho), _ in GATILHOS.items():
-        if not gatilho.startswith("every"):
-            continue
-        elemento = achados[(endereco, gatilho)]
+    for texto in paginas:
+        achados |= auditar(texto).gatilhos
+    polls = {g: e for g, e in achados.items() if g[1].startswith("every")}
+    for (endereco, gatilho), elemento in polls.items():
         assert elemento["hx-target"] == "this"
         assert elemento["hx-swap"] in ("outerHTML", "outerMorph")
         url = html.unescape(elemento["hx-get"] or "")
@@ -213,6 +244,7 @@ def test_quem_se_substitui_sozinho_volta_igual(
         assert list(resposta.gatilhos) == [(endereco, gatilho)], resposta.gatilhos
         de_novo = resposta.gatilhos[(endereco, gatilho)]
         assert de_novo["id"] == elemento["id"] and de_novo["hx-get"] == elemento["hx-get"]
+    return set(polls)
 
 
 def test_o_quadro_de_antes_falharia_na_auditoria() -> None:

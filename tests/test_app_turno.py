@@ -53,3 +53,21 @@ def test_streams_mandam_o_estado_inteiro_a_meia_noite_da_oficina(
         finally:
             for leitor in leitores:
                 leitor.fechar()
+
+
+def test_paginas_sem_stream_sabem_quando_o_dia_da_oficina_muda(
+    app: Flask, api: Api, pessoas
+) -> None:
+    """/indicadores and an order's page carry the milliseconds to the shop's midnight
+    (FUSO_HORARIO), for dia-muda.js to reload them then; the board has its stream instead."""
+    relogio = componente(Clock, app)
+    meia_noite = relogio.inicio_do_dia() + timedelta(days=1)
+    fila_id = api.criar(9960, placa="DIA2M00")["fila_id"]
+    with time_machine.travel(meia_noite - timedelta(seconds=90, milliseconds=250), tick=False):
+        assert relogio.ms_ate_o_dia_mudar() == 90_250
+        for caminho in ("/indicadores", "/indicadores/atrasadas", f"/ordens/{fila_id}"):
+            pagina = pessoas["gerente"].pagina(caminho)
+            assert "dia-muda.js" in pagina and 'data-ms="90250"' in pagina, caminho
+        assert "dia-muda.js" not in pessoas["gerente"].pagina("/")
+    with time_machine.travel(meia_noite, tick=False):
+        assert relogio.ms_ate_o_dia_mudar() == 24 * 3600 * 1000  # the next one, not now

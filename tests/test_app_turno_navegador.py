@@ -395,6 +395,59 @@ def test_depois_da_meia_noite_da_oficina(
             tv.fechar()
 
 
+def test_indicadores_e_pagina_da_ordem_mudam_de_dia_a_meia_noite(
+    app: Flask, settings: Settings, live_server: str, navegador: Browser, usuarios_demo
+) -> None:
+    """Pages without a stream that say days in words reload at the shop's midnight: left open
+    overnight, a finished order's page read "amanhã 10:00" for a promise that was today by
+    then, and /indicadores' "Hoje" kept yesterday's figures. One with a date typed and unsent
+    waits, and reloads once it is no longer typed."""
+    meia_noite = componente(Clock, app).inicio_do_dia() + timedelta(days=1)
+    with time_machine.travel(meia_noite - timedelta(seconds=150), tick=True) as viagem:
+        api = Api(app.test_client(), settings)
+        promessa = (meia_noite + timedelta(hours=10)).isoformat()
+        fila_id = api.criar(9921, placa="DIA1M00", previsao_entrega=promessa)["fila_id"]
+        api.levar_ate(fila_id, "finalizar-reparo")
+        ordem = Pessoa(navegador, live_server, DESKTOP)
+        indicadores = Pessoa(navegador, live_server, DESKTOP)
+        try:
+            for pessoa in (ordem, indicadores):
+                pessoa.pagina.clock.install()
+                pessoa.entrar("gerente", "gerente123")
+            ordem.pagina.goto(f"/ordens/{fila_id}")
+            expect(ordem.pagina.locator("#ordem-agora")).to_contain_text("amanhã 10:00")
+            pagina = indicadores.pagina
+            pagina.goto("/indicadores?periodo=hoje")
+            finalizadas = pagina.locator(".numero", has_text="Ordens finalizadas")
+            expect(finalizadas.locator(".numero-valor")).to_have_text("1")
+            pagina.locator("#de").fill("2026-01-05")  # typed, not sent
+            for p in (ordem.pagina, pagina):
+                p.evaluate("() => { window.antesDaMeiaNoite = true; }")
+
+            viagem.shift(timedelta(seconds=180))  # the server's clock: just past midnight
+            for p in (ordem.pagina, pagina):
+                p.clock.run_for(155_000)  # the pages' own clocks, to it
+            expect(ordem.pagina.locator("#ordem-agora")).to_contain_text("hoje 10:00")
+            expect(ordem.pagina.locator("#ordem-agora")).not_to_contain_text("amanhã")
+            assert ordem.pagina.evaluate("() => window.antesDaMeiaNoite") is None  # reloaded
+            # The typed date holds the reload back: still yesterday's page, with what was typed.
+            pagina.clock.run_for(120_000)
+            assert pagina.evaluate("() => window.antesDaMeiaNoite") is True
+            expect(pagina.locator("#de")).to_have_value("2026-01-05")
+            expect(finalizadas.locator(".numero-valor")).to_have_text("1")
+            pagina.locator("#de").fill("")  # given up: as the page drew it
+            pagina.clock.run_for(61_000)
+            expect(finalizadas.locator(".numero-valor")).to_have_text("0")
+            assert pagina.evaluate("() => window.antesDaMeiaNoite") is None
+            # The fast-forwarded clock times out the polls' requests (htmx says so): no script
+            # error beside them.
+            erros = [e for e in ordem.erros + indicadores.erros if not e.startswith("htmx:")]
+            assert not erros, erros
+        finally:
+            ordem.fechar()
+            indicadores.fechar()
+
+
 def test_tv_com_o_relogio_acertado_no_meio_do_turno_segue_o_do_servidor(
     app: Flask, settings: Settings, live_server: str, navegador: Browser
 ) -> None:

@@ -232,6 +232,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
     app.add_template_filter(componente(Clock, app).formatar, "local")
     app.add_template_filter(componente(Clock, app).dia_e_hora, "dia_e_hora")
     app.add_template_filter(componente(Clock, app).quando_foi, "quando_foi")
+    app.add_template_global(componente(Clock, app).ms_ate_o_dia_mudar, "ms_ate_o_dia_mudar")
     app.add_template_filter(duracao, "duracao")  # seconds as a card says them: "3 h 05 min"
     app.add_template_filter(milhares, "milhares")  # 1.000, as the shop writes it
     app.add_template_test(cabe_num_campo_de_dia, "dia_do_calendario")  # _macros.campo_dia

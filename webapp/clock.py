@@ -133,6 +133,13 @@ class Clock:
         local = (instante or agora()).astimezone(self.fuso)
         return datetime.combine(local.date(), time.min, tzinfo=self.fuso)
 
+    def ms_ate_o_dia_mudar(self) -> int:
+        """Milliseconds from now to the shop's next midnight: when a page that says days in
+        words and has no stream reloads itself (dia-muda.js)."""
+        instante = agora()
+        amanha = self.inicio_do_dia(instante) + timedelta(days=1)
+        return max(0, em_ms(amanha) - em_ms(instante))
+
     def dia(self, data: date) -> tuple[datetime, datetime]:
         """[start, end) of a day in the shop's zone."""
         inicio = datetime.combine(data, time.min, tzinfo=self.fuso)

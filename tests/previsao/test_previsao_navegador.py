@@ -117,6 +117,55 @@ def test_prometer_sem_javascript(
     assert api.get(f"/fila-execucao/{em_risco}")["historico"][-1]["acao"] == "adotar_previsao"
 
 
+def test_indicadores_abertos_antes_do_primeiro_calculo_mostram_a_lista_quando_ele_sai(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """The at-risk list of /indicadores opened before the first recompute ("Previsão:
+    calculando… A lista aparece em instantes."): the section reads itself again until the list
+    comes, the period asked for kept in its "Prometer"; then it stops reading (a list shown
+    stays as read). Opened while there is no forecast (no mechanic active), it reads itself
+    once a minute, and the list comes when there is one again."""
+    api = ApiHttp(live_server, settings)
+    _, em_risco = _oficina(app, api)
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    leituras: list[str] = []
+    gerente.pagina.on(
+        "request", lambda r: leituras.append(r.url) if "/em-risco/agora" in r.url else None
+    )
+    gerente.pagina.goto("/indicadores?periodo=30d")
+    secao = gerente.pagina.locator("#em-risco")
+    expect(secao).to_contain_text("Previsão: calculando… A lista aparece em instantes.")
+    recalcular(app)
+    expect(secao.locator("#linhas-em-risco")).to_contain_text("RSC0A12", timeout=12_000)
+    assert leituras and all("periodo=30d" in u for u in leituras), leituras
+    lidas = len(leituras)
+    gerente.pagina.wait_for_timeout(6_000)
+    assert len(leituras) == lidas, leituras  # a list shown is not read again
+    secao.get_by_role("button", name="Prometer").click()
+    expect(gerente.pagina).to_have_url(f"{live_server}/indicadores?periodo=30d")
+    assert api.get(f"/fila-execucao/{em_risco}")["historico"][-1]["acao"] == "adotar_previsao"
+    assert gerente.erros == []
+
+    usuarios = componente(Mongo, app).db.usuarios
+    mecanicos = {"login": {"$in": ["mecanico", "mecanico2"]}}
+    usuarios.update_many(mecanicos, {"$set": {"ativo": False}})
+    recalcular(app)
+    outro = abrir(DESKTOP)
+    outro.pagina.clock.install()
+    outro.entrar("gerente", "gerente123")
+    outro.pagina.goto("/indicadores")
+    secao = outro.pagina.locator("#em-risco")
+    expect(secao).to_contain_text("Sem previsão (nenhum mecânico ativo)")
+    usuarios.update_many(mecanicos, {"$set": {"ativo": True}})
+    recalcular(app)
+    outro.pagina.clock.run_for(55_000)
+    expect(secao).to_contain_text("Sem previsão (nenhum mecânico ativo)")
+    outro.pagina.clock.run_for(6_000)  # the minute's re-read
+    expect(secao.locator("table")).to_be_visible()
+    expect(secao).not_to_contain_text("Sem previsão")
+    assert outro.erros == []
+
+
 def test_gerente_digita_a_previsao_de_entrega_no_mais(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:

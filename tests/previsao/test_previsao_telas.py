@@ -559,7 +559,22 @@ def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadr
     fila_id = api.criar(1001, placa="FRI0A00")["fila_id"]
     pagina = pessoas["gerente"].pagina()
     assert "Previsão: calculando…" in pagina  # before the first recompute
-    assert "Previsão: calculando… A lista aparece" in pessoas["gerente"].pagina("/indicadores")
+    indicadores = pessoas["gerente"].pagina("/indicadores?periodo=7d")
+    assert "Previsão: calculando… A lista aparece" in indicadores
+    # "Em instantes" holds on a page left open: the section reads itself again, every 5 s.
+    releitura = 'hx-get="/indicadores/em-risco/agora?periodo=7d" hx-trigger="every 5s"'
+    assert releitura in indicadores
+    cliente = pessoas["gerente"].client
+    secao = cliente.get("/indicadores/em-risco/agora?periodo=7d", headers={"HX-Request": "true"})
+    assert secao.status_code == 200 and secao.text.lstrip().startswith("<section")
+    assert releitura in secao.text
+    sem_htmx = cliente.get("/indicadores/em-risco/agora?periodo=7d")
+    assert sem_htmx.status_code == 302
+    assert sem_htmx.headers["Location"] == "/indicadores?periodo=7d#em-risco"
+    mecanico = pessoas["mecanico"].client.get(
+        "/indicadores/em-risco/agora", headers={"HX-Request": "true"}
+    )
+    assert mecanico.status_code == 403
     detalhe = pessoas["gerente"].pagina(f"/ordens/{fila_id}")
     assert "Ainda não calculada para esta ordem: sai no próximo cálculo, em instantes." in detalhe
     recalcular(app)
@@ -577,6 +592,7 @@ def test_partida_a_frio_nas_telas(app: Flask, api: Api, pessoas: dict[str, Quadr
         indicadores
     )
     assert "Nenhuma ordem em risco" not in indicadores
+    assert 'hx-trigger="every 60s"' in indicadores  # until there is a list, once a minute
 
 
 def test_sem_mecanico_ativo_a_ordem_diz_o_que_falta(

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     make_response,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -72,10 +73,36 @@ def pagina() -> Any:
         # The fields it is about, marked; each keeps what was typed (_macros.campo_dia).
         erros=erro.campos if erro else (),
         pedido=pedido,
-        # "Prometer" in the at-risk list comes back to this period, not the default one.
-        volta=url_for("indicadores.index", **{k: v for k, v in pedido.items() if v}),
+        **_do_periodo_pedido(),
     )
     return Response(corpo, status=400 if erro else 200, mimetype="text/html")
+
+
+def _do_periodo_pedido() -> dict[str, Any]:
+    """The period the page was asked for, as given (`pedido_args`): "Prometer" in the at-risk
+    list comes back to it (`volta`), not to the default one, and so does the list's own
+    re-read."""
+    pedido = {k: v for k in ("periodo", "de", "ate") if (v := request.args.get(k, ""))}
+    return {"pedido_args": pedido, "volta": url_for("indicadores.index", **pedido)}
+
+
+@bp.get("/em-risco/agora")
+@exigir_gerente
+def em_risco_agora() -> Any:
+    """The at-risk section alone, for its own re-read while it has no list to show
+    (indicadores/_em_risco.html); without htmx, the page at that section."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(
+            url_for("indicadores.index", **_do_periodo_pedido()["pedido_args"]) + "#em-risco"
+        )
+    em_risco, em_risco_depois = service.em_risco()
+    return render_template(
+        "indicadores/_em_risco.html",
+        em_risco=em_risco,
+        em_risco_depois=em_risco_depois,
+        previsao=service.estado_da_previsao(),
+        **_do_periodo_pedido(),
+    )
 
 
 # The tables that show a window of rows, and the function giving a page of each.
