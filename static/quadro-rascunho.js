@@ -1,4 +1,4 @@
-// Text typed on a card and not sent survives the page going away: a session that ended while
+// Text typed on a card and not sent (a new promise too) survives the page going away: a session that ended while
 // a mechanic wrote (a sign-out elsewhere, a reset, the expiry: the board reloads to the sign-in
 // page, or a tap's 401 goes there), a link followed, a reload. It is kept in this tab's
 // sessionStorage, with whose it is, for a while; when the same person's board opens again in
@@ -12,8 +12,9 @@
 
   const CHAVE = "oficina:rascunhos";
   // What a person writes on a card: a step's text, a hold's note ("Mais…" → "Colocar em
-  // espera", a one-line field).
-  const TEXTOS = "li.cartao[id] form textarea, li.cartao[id] form input[name=nota]";
+  // espera", a one-line field), a manager's new promise ("Mais…" → "Entrega prometida").
+  const CAMPOS = ["textarea", "input[name=nota]", "input[name=previsao_entrega]"];
+  const TEXTOS = CAMPOS.map((campo) => `li.cartao[id] form ${campo}`).join(", ");
   const VALIDADE_MS = 2 * 60 * 60 * 1000;
 
   const quadro = document.getElementById("quadro");
@@ -42,9 +43,20 @@
         campo: campo.name,
         texto: campo.value,
         ordem: rotulo(campo, cartao),
+        legivel: legivel(campo),
       });
     }
     return itens;
+  }
+
+  // A date and time as its person reads it, to copy when its form is gone ("Nova entrega
+  // prometida: 08/12/2026 17:30", its label's words): the field's value is "2026-12-08T17:30".
+  function legivel(campo) {
+    const data = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(campo.value);
+    if (campo.type !== "datetime-local" || !data) return campo.value;
+    const rotulo = campo.labels && campo.labels[0] && campo.labels[0].firstChild;
+    const quando = `${data[3]}/${data[2]}/${data[1]} ${data[4]}`;
+    return rotulo ? `${rotulo.textContent.trim()}: ${quando}` : quando;
   }
 
   function guardar() {
@@ -77,7 +89,7 @@
     const form = Array.from(cartao.querySelectorAll("form"))
       .find((f) => f.getAttribute("action") === item.acao);
     const campo = form && form.elements.namedItem(item.campo);
-    if (!campo || !campo.matches || !campo.matches("textarea, input[name=nota]")) return false;
+    if (!campo || !campo.matches || !campo.matches(CAMPOS.join(", "))) return false;
     const detalhes = campo.closest("details");
     if (detalhes) detalhes.open = true;
     campo.value = item.texto; // defaultValue stays: the board knows it as typed, not drawn
@@ -91,7 +103,7 @@
     const aviso = modelo.content.firstElementChild.cloneNode(true);
     aviso.dataset.cartao = item.cartao;
     aviso.querySelector("[data-os-rotulo]").textContent = item.ordem ? ` na ${item.ordem}` : "";
-    aviso.querySelector("textarea").value = item.texto;
+    aviso.querySelector("textarea").value = item.legivel || item.texto;
     area.appendChild(aviso);
   }
 

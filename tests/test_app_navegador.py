@@ -517,6 +517,28 @@ def test_nota_da_espera_digitada_sobrevive_a_recarga(
     assert tablet.erros == [], tablet.erros
 
 
+def test_promessa_digitada_sobrevive_a_recarga(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A new promise typed in "Mais…" → "Entrega prometida" and not saved was lost on a reload
+    or an ended session (only text was kept). Now it is offered to copy as a person reads it,
+    with its label's words, not the field's "2026-12-08T17:30"."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 8313, "placa": "PRO1M13"})["fila_id"]
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    cartao = gerente.cartao(fila_id)
+    cartao.get_by_role("button", name="Mais ações da OS 8313").click()
+    cartao.get_by_text("Entrega prometida", exact=True).click()
+    cartao.get_by_label("Nova entrega prometida").fill("2031-03-08T17:30")
+    p.reload()
+    expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    aviso = p.locator("#textos-perdidos .texto-perdido")
+    expect(aviso).to_contain_text("O que você escreveu na OS 8313 (PRO1M13) não foi salvo")
+    expect(aviso.locator("textarea")).to_have_value("Nova entrega prometida: 08/03/2031 17:30")
+    assert gerente.erros == [], gerente.erros
+
+
 def test_diagnostico_digitado_sobrevive_a_outra_acao_do_mesmo_cartao(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
