@@ -8,8 +8,9 @@
 // Keyboard presses (on the focus, not on a place) always act.
 // Every change of the board's lists goes through window.oficinaSobODedo(mudar) (so this file
 // loads before the others that call it): htmx's swaps (here), the pushes kept back while
-// someone wrote (quadro-ao-vivo.js), a gap closing (quadro-vaga.js), a card's line that the
-// clock adds or takes away (quadro-relogio.js). It measures the cards before and after: a
+// someone wrote (quadro-ao-vivo.js), a gap closing (quadro-vaga.js), what the clock writes on
+// the cards each second (quadro-relogio.js: a line added or taken away, a time that grows and
+// wraps its line). It measures the cards before and after: a
 // card replaced in its place, or a card that only scrolled, did not move.
 (function () {
   "use strict";

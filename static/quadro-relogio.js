@@ -34,37 +34,48 @@
     return classe ? classe.slice("prioridade-".length).toUpperCase() : "";
   }
 
-  // "há 42 min", counted on from the render; only a changed text is written. The seconds.
-  function tickHa(elemento, agora) {
+  // Each tick first works out what changes, then writes it all in one go through
+  // window.oficinaSobODedo (quadro-deslize.js), which measures the cards before and after:
+  // a time that grows ("há 59 min" → "há 1 h 00 min", the red's mark) can wrap its line, a
+  // line can appear or go, and the cards below slide under a finger as a push's would.
+  // Nothing is measured in a second where nothing changes.
+
+  // "há 42 min", counted on from the render: its seconds, and the write when its text moved.
+  function ha(elemento, agora, mudancas) {
     const segundos = Number(elemento.dataset.s) + passados(elemento, agora);
     const texto = `há ${window.oficinaDuracao(segundos)}`;
     const primeiro = elemento.firstChild;
     if (primeiro && primeiro.nodeType === Node.TEXT_NODE && primeiro.data !== texto) {
-      primeiro.data = texto;
+      mudancas.push(() => { primeiro.data = texto; });
     }
     return segundos;
   }
 
-  function tickTempo(tempo, agora) {
+  function tickTempo(tempo, agora, mudancas) {
     const [atencao, atraso] = limiares[prioridade(tempo.closest(".cartao"))] || [Infinity, Infinity];
-    const segundos = tickHa(tempo, agora);
+    const segundos = ha(tempo, agora, mudancas);
     const alerta = segundos >= atraso ? "atraso" : segundos >= atencao ? "atencao" : "ok";
-    tempo.classList.toggle("tempo-atencao", alerta === "atencao");
-    tempo.classList.toggle("tempo-atraso", alerta === "atraso");
-    let leitura = tempo.querySelector(".sr");
-    if (alerta !== "ok" && !leitura) {
-      leitura = tempo.appendChild(document.createElement("span"));
-      leitura.className = "sr";
-    }
-    if (leitura) leitura.textContent = (palavras.alerta || {})[alerta] || "";
+    const dita = (palavras.alerta || {})[alerta] || "";
+    const leitura = tempo.querySelector(".sr");
+    if (tempo.classList.contains("tempo-atencao") === (alerta === "atencao")
+      && tempo.classList.contains("tempo-atraso") === (alerta === "atraso")
+      && (leitura ? leitura.textContent : "") === dita) return;
+    mudancas.push(() => {
+      tempo.classList.toggle("tempo-atencao", alerta === "atencao");
+      tempo.classList.toggle("tempo-atraso", alerta === "atraso");
+      let sr = tempo.querySelector(".sr");
+      if (alerta !== "ok" && !sr) {
+        sr = tempo.appendChild(document.createElement("span"));
+        sr.className = "sr";
+      }
+      if (sr) sr.textContent = dita;
+    });
   }
 
-  // A line that appears or goes moves the cards below it: each is measured
-  // (window.oficinaSobODedo, quadro-deslize.js).
-  function tickPrazo(entrega, agora) {
+  function tickPrazo(entrega, agora, mudancas) {
     if (passados(entrega, agora) < Number(entrega.dataset.prazo)) return;
-    delete entrega.dataset.prazo; // a promise only ever turns late
-    window.oficinaSobODedo(() => {
+    mudancas.push(() => {
+      delete entrega.dataset.prazo; // a promise only ever turns late
       entrega.classList.add("entrega-atrasada");
       entrega.append(palavras.atrasada || "");
     });
@@ -72,10 +83,10 @@
 
   // A forecast whose time passed long ago: its recompute stopped (a running one would have
   // moved it later), and nothing will push that. Hidden, with its "Prometer", for good.
-  function tickPrevisao(previsao, agora) {
+  function tickPrevisao(previsao, agora, mudancas) {
     if (passados(previsao, agora) < Number(previsao.dataset.validade)) return;
-    delete previsao.dataset.validade;
-    window.oficinaSobODedo(() => {
+    mudancas.push(() => {
+      delete previsao.dataset.validade;
       previsao.hidden = true;
     });
   }
@@ -84,24 +95,36 @@
   // then gone, so a board open all shift does not keep the reason of a tap made hours ago
   // (the card's own push would take it only when the order changes again). Not while the
   // person is typing in that card (a refused form being corrected).
-  function tickAviso(aviso, agora) {
+  function tickAviso(aviso, agora, mudancas) {
     if (passados(aviso, agora) < Number(aviso.dataset.some)) return;
     const foco = document.activeElement;
     const cartao = aviso.closest(".cartao");
     if (cartao && foco && cartao.contains(foco) && foco.matches("input, textarea, select")) return;
-    window.oficinaSobODedo(() => aviso.remove());
+    mudancas.push(() => aviso.remove());
   }
 
   function tick(raiz) {
     const agora = performance.now();
+    const mudancas = [];
     for (const aviso of raiz.querySelectorAll(".cartao .mensagem[data-some]")) {
-      tickAviso(aviso, agora);
+      tickAviso(aviso, agora, mudancas);
     }
-    for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) tickTempo(tempo, agora);
-    for (const pausa of raiz.querySelectorAll(".cartao .pausa-tempo[data-s]")) tickHa(pausa, agora);
-    for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) tickPrazo(entrega, agora);
+    for (const tempo of raiz.querySelectorAll(".cartao .tempo[data-s]")) {
+      tickTempo(tempo, agora, mudancas);
+    }
+    for (const pausa of raiz.querySelectorAll(".cartao .pausa-tempo[data-s]")) {
+      ha(pausa, agora, mudancas);
+    }
+    for (const entrega of raiz.querySelectorAll(".cartao [data-prazo]")) {
+      tickPrazo(entrega, agora, mudancas);
+    }
     for (const previsao of raiz.querySelectorAll(".previsao[data-validade]")) {
-      tickPrevisao(previsao, agora);
+      tickPrevisao(previsao, agora, mudancas);
+    }
+    if (mudancas.length) {
+      window.oficinaSobODedo(() => {
+        for (const mudar of mudancas) mudar();
+      });
     }
   }
 

@@ -879,6 +879,83 @@ def test_linha_que_o_relogio_tira_tambem_e_um_deslize(
     pytest.fail(f"the click never came within {REACAO_S} s of the slide: {atrasos} ms")
 
 
+# A card's time line made to wrap at its next minute: its time set to 59 min (a fresh node,
+# counted from now: quadro-relogio.js), its line as wide as what it holds now, and tall;
+# and when that card then grows (the cards below slide), and when the pointer last went down.
+QUEBRAR_NO_PROXIMO_MINUTO = """id => {
+  window.__deslize = {saiu: null, toque: null};
+  const cartao = document.getElementById(`cartao-${id}`);
+  const tempo = cartao.querySelector(".tempo[data-s]");
+  const novo = tempo.cloneNode(true);
+  novo.dataset.s = "3597";
+  novo.firstChild.data = "há 59 min";
+  tempo.replaceWith(novo);
+  const linha = novo.closest("p");
+  linha.style.lineHeight = "80px"; // a new line taller than the button below: not its spot
+  const conteudo = document.createRange();
+  conteudo.selectNodeContents(linha);
+  linha.style.width = `${Math.ceil(conteudo.getBoundingClientRect().width) + 1}px`;
+  const altura = cartao.getBoundingClientRect().height;
+  new ResizeObserver(() => {
+    if (window.__deslize.saiu === null && cartao.getBoundingClientRect().height > altura) {
+      window.__deslize.saiu = performance.now();
+    }
+  }).observe(cartao);
+  document.addEventListener("pointerdown", (e) => {
+    window.__deslize.toque = e.timeStamp;
+  }, true);
+  return altura;
+}"""
+
+
+def test_tempo_que_cresce_e_quebra_a_linha_tambem_e_um_deslize(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A card's time growing on the clock ("há 59 min" → "há 1 h 00 min", the red's mark)
+    can wrap its line: the cards below slide down a line, and a tap aimed at the next card
+    that lands just then is guarded as a push's slide is (the clock's writes are measured,
+    not only a line it adds or takes away). Retried as the slide of the answer's line is."""
+    api = ApiHttp(live_server, settings)
+    pessoa = mecanico_no(abrir, "desktop")
+    p = pessoa.pagina
+    atrasos = []
+    for tentativa in range(3):
+        numero = 9971 + 2 * tentativa
+        acima = em_diagnostico(api, numero, placa=f"QUE{tentativa}A01")
+        abaixo = em_diagnostico(api, numero + 1, placa=f"QUE{tentativa}A02")
+        expect(pessoa.cartao(abaixo, "EM_DIAGNOSTICO")).to_have_count(1, timeout=PRAZO_TV)
+        um_instante(p)
+        cartao = pessoa.cartao(abaixo, "EM_DIAGNOSTICO")
+        alvo = cartao.get_by_text("Finalizar diagnóstico", exact=True)
+        alvo.scroll_into_view_if_needed()
+        antes = alvo.bounding_box()
+        assert antes
+        altura = p.evaluate(QUEBRAR_NO_PROXIMO_MINUTO, acima)
+        p.wait_for_function(
+            "([id, altura]) => document.getElementById(`cartao-${id}`)"
+            ".getBoundingClientRect().height > altura",
+            arg=[acima, altura],
+            polling="raf",
+            timeout=10_000,
+        )
+        caixa = alvo.bounding_box()
+        assert caixa and caixa["y"] - antes["y"] > caixa["height"], "it did not slide past itself"
+        p.mouse.click(caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2)
+        medida = p.evaluate("() => window.__deslize")
+        atraso_ms = medida["toque"] - medida["saiu"]
+        if atraso_ms >= REACAO_S * 1000:
+            atrasos.append(round(atraso_ms))  # too late to be "just then": it acted, rightly
+            p.reload()
+            expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+            continue
+        expect(p.locator("#toque-ignorado")).to_be_visible()
+        p.wait_for_timeout(300)
+        expect(cartao.locator("details.form-passo[open]")).to_have_count(0)  # not opened
+        assert pessoa.erros == [], pessoa.erros
+        return
+    pytest.fail(f"the click never came within {REACAO_S} s of the slide: {atrasos} ms")
+
+
 @pytest.mark.parametrize("largura", [390, 820])
 def test_frase_de_um_push_nao_empurra_os_cartoes(
     live_server: str, settings: Settings, usuarios_demo, abrir, largura: int
