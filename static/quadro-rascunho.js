@@ -1,6 +1,6 @@
-// Text typed on a card and not sent (a new promise too) survives the page going away: a session that ended while
-// a mechanic wrote (a sign-out elsewhere, a reset, the expiry: the board reloads to the sign-in
-// page, or a tap's 401 goes there), a link followed, a reload. It is kept in this tab's
+// Text typed on a card and not sent (a new promise too) survives the page going away: a
+// session that ended while a mechanic wrote (a sign-out elsewhere, a reset, the expiry: the
+// board reloads to the sign-in page, or a tap's 401 goes there), a link followed, a reload. It is kept in this tab's
 // sessionStorage, with whose it is, for a while; when the same person's board opens again in
 // this tab, each text goes back into its card's form, opened, or, if that form is gone (the
 // order moved on; a hold's form, drawn only when "Mais…" is opened), at the top of the board

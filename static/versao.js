@@ -23,7 +23,8 @@
   document.addEventListener("batida", (evento) => {
     const versao = evento.detail && evento.detail.data;
     if (!minha || !versao || versao === minha) return;
-    if (window.oficinaRascunho() || recarregouHaPouco()) return; // digitado.js // the next beat tries again
+    // Something typed (digitado.js), or reloaded a moment ago: the next beat tries again.
+    if (window.oficinaRascunho() || recarregouHaPouco()) return;
     try {
       window.sessionStorage.setItem(CHAVE, String(Date.now()));
     } catch (erro) {

@@ -55,7 +55,6 @@ def pagina() -> Any:
     p, erro = _periodo()
     pedido = {k: request.args.get(k, "") for k in ("periodo", "de", "ate")}
     ind = service.calcular(p)
-    em_risco, em_risco_depois = service.em_risco()
     atrasadas, atrasadas_depois = service.atrasadas()
     corpo = render_template(
         "indicadores/index.html",
@@ -64,45 +63,41 @@ def pagina() -> Any:
         atrasadas=atrasadas,
         atrasadas_depois=atrasadas_depois,
         total_atrasadas=contar_atrasadas(),
-        em_risco=em_risco,
-        em_risco_depois=em_risco_depois,
-        previsao=service.estado_da_previsao(),
         periodos=PERIODOS,
         leitura=LEITURA,
         erro=str(erro) if erro else None,
         # The fields it is about, marked; each keeps what was typed (_macros.campo_dia).
         erros=erro.campos if erro else (),
         pedido=pedido,
-        **_do_periodo_pedido(),
+        **_secao_em_risco(),
     )
     return Response(corpo, status=400 if erro else 200, mimetype="text/html")
 
 
-def _do_periodo_pedido() -> dict[str, Any]:
-    """The period the page was asked for, as given (`pedido_args`): "Prometer" in the at-risk
-    list comes back to it (`volta`), not to the default one, and so does the list's own
-    re-read."""
+def _secao_em_risco() -> dict[str, Any]:
+    """What the at-risk section shows (indicadores/_em_risco.html): its first rows, and the
+    period the page was asked for, as given (`pedido_args`): "Prometer" comes back to it
+    (`volta`), not to the default one, and so does the section's own re-read."""
+    em_risco, em_risco_depois = service.em_risco()
     pedido = {k: v for k in ("periodo", "de", "ate") if (v := request.args.get(k, ""))}
-    return {"pedido_args": pedido, "volta": url_for("indicadores.index", **pedido)}
+    return {
+        "em_risco": em_risco,
+        "em_risco_depois": em_risco_depois,
+        "previsao": service.estado_da_previsao(),
+        "pedido_args": pedido,
+        "volta": url_for("indicadores.index", **pedido),
+    }
 
 
 @bp.get("/em-risco/agora")
 @exigir_gerente
 def em_risco_agora() -> Any:
-    """The at-risk section alone, for its own re-read while it has no list to show
-    (indicadores/_em_risco.html); without htmx, the page at that section."""
+    """The at-risk section alone, for its own re-read while it has no list to show; without
+    htmx, the page at that section."""
+    secao = _secao_em_risco()
     if not request.htmx:  # type: ignore[attr-defined]
-        return redirect(
-            url_for("indicadores.index", **_do_periodo_pedido()["pedido_args"]) + "#em-risco"
-        )
-    em_risco, em_risco_depois = service.em_risco()
-    return render_template(
-        "indicadores/_em_risco.html",
-        em_risco=em_risco,
-        em_risco_depois=em_risco_depois,
-        previsao=service.estado_da_previsao(),
-        **_do_periodo_pedido(),
-    )
+        return redirect(f"{secao['volta']}#em-risco")
+    return render_template("indicadores/_em_risco.html", **secao)
 
 
 # The tables that show a window of rows, and the function giving a page of each.
