@@ -300,6 +300,14 @@ def test_formulario_enviado_de_novo_nao_cria_outro_passe(app, gerente):
     assert de_novo.status_code == 200 and 'id="url-painel"' not in de_novo.text
     assert "O passe “TV F5” já foi criado por este formulário, enviado de novo" in de_novo.text
     assert _db(app)[PASSES].count_documents({}) == 1
+    # Sent again with another name typed over it (Back, edit, send): the pass named is the one
+    # that exists, not the name that was never created.
+    outro_nome = gerente.post(
+        "/configuracoes/passes", data={**dados, "nome": "TV Outra"}, follow_redirects=True
+    )
+    assert "O passe “TV F5” já foi criado por este formulário" in outro_nome.text
+    assert "TV Outra" not in outro_nome.text
+    assert _db(app)[PASSES].count_documents({}) == 1
     # The answer's own form has a new key: the next pass is created.
     outro = re.search(r'name="pedido" type="hidden" value="([^"]+)"', primeira.text).group(1)
     assert outro != pedido

@@ -54,7 +54,12 @@ INDICES_PASSES_OBSOLETOS = ("tokens_por_data", "passes_por_situacao")
 
 
 class PasseJaCriado(Exception):
-    """The form that asked for a pass already created one (the same form sent again)."""
+    """The form that asked for a pass already created one (the same form sent again): `nome`,
+    that pass's name (the form may come back with another typed over it)."""
+
+    def __init__(self, nome: str) -> None:
+        super().__init__(nome)
+        self.nome = nome
 
 
 def hash_passe(passe: str) -> str:
@@ -93,7 +98,8 @@ class ConfiguracoesRepository:
         except DuplicateKeyError as erro:
             if "pedido" not in (erro.details or {}).get("keyPattern", {}):
                 raise
-            raise PasseJaCriado from None
+            criado = self.passes.find_one({"pedido": pedido}, {"nome": 1}) or documento
+            raise PasseJaCriado(criado["nome"]) from None
         documento.pop("pedido", None)
         return passe, {**documento, "_id": resultado.inserted_id}
 

@@ -95,9 +95,9 @@ def novo_passe() -> Any:
         passe, documento = componente(ConfiguracoesRepository).criar_passe(
             form.nome.data, current_user.ator.id, form.pedido_lido()
         )
-    except PasseJaCriado:
+    except PasseJaCriado as criado:
         flash(
-            f"O passe “{form.nome.data.strip()}” já foi criado por este formulário, enviado de "
+            f"O passe “{criado.nome}” já foi criado por este formulário, enviado de "
             "novo: nada mudou. O endereço aparece uma única vez; se você não o guardou, revogue "
             "esse passe e crie outro.",
             "passes",
