@@ -61,11 +61,21 @@ def _dizer_uma_vez(motivo: str) -> None:
         flash(motivo)
 
 
+def _tinha_sessao() -> bool:
+    """Whether this browser had a session: its cookie holds more than the CSRF token the
+    sign-in page gives anyone (a session that ended on the server, a sign-out's note), or it
+    is one Flask no longer reads (expired: an empty session). Someone who only opened the
+    sign-in page was never signed in: "Entre para continuar", not "Sessão encerrada"."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    return not session or bool(set(session) - {"csrf_token"})
+
+
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
     # Said as it is, on the sign-in page too: a session that ended (its cookie came: a
     # sign-out elsewhere, a reset, the expiry), or none yet.
-    tinha_sessao = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    tinha_sessao = _tinha_sessao()
     motivo = SESSAO_ENCERRADA if tinha_sessao else ENTRE_PARA_CONTINUAR
     if errors.quer_json():
         # A token cannot open this page either.

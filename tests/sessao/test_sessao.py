@@ -559,6 +559,15 @@ def test_nao_autenticado_htmx_e_json(client: FlaskClient) -> None:
     assert r.status_code == 401 and "token da API vale só na API" in r.json["detail"]
 
 
+def test_quem_so_abriu_a_pagina_de_entrada_nao_teve_sessao(client: FlaskClient) -> None:
+    """The sign-in page gives anyone a session cookie (its CSRF token): the next page asked
+    for said "Sessão encerrada" to someone who was never signed in."""
+    assert client.get("/entrar").status_code == 200
+    r = client.get("/_teste/quem", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.json == {"detail": "Entre para continuar."}
+    assert "Entre para continuar." in client.get("/", follow_redirects=True).text
+
+
 def test_nao_autenticado_json_com_sessao_que_acabou(
     client: FlaskClient, demo: dict, entrar: Entrar
 ) -> None:
