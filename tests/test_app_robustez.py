@@ -134,6 +134,8 @@ OID = "6b0c0000a1b2c3d4e5f60718"
         ("AGUARDANDO", f"f.1700000000000.{OID}"),
         ("FINALIZADA", f"f.9223372036854775808.{OID}"),
         ("FINALIZADA", f"f.1700000000000.{OID}.x"),
+        ("AGUARDANDO", ""),  # no page writes an empty one: not read as the first page
+        ("FINALIZADA", ""),
     ],
 )
 def test_cursor_de_pagina_fora_dos_limites_e_400(

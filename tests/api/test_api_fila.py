@@ -320,7 +320,7 @@ def test_pagina_seguinte_pelo_cursor_nao_pula_o_que_ja_passou(api: Api, app: Fla
     lidas = [c for c in consultas if c["op"] == "query"]
     assert lidas and all(c["docsExamined"] <= 10 for c in lidas), lidas
     for ruim in (
-        "x", "a.1.2", "a.9.1700000000000.zzz", "f.1700000000000.6b147aef7298250d4eb88f19",
+        "", "x", "a.1.2", "a.9.1700000000000.zzz", "f.1700000000000.6b147aef7298250d4eb88f19",
         "a.00.1700000000000.6b147aef7298250d4eb88f19",  # not as the Link writes it ("a.0.")
         "a.0.01700000000000.6b147aef7298250d4eb88f19",
     ):  # fmt: skip

@@ -529,7 +529,7 @@ def test_atrasadas_mostram_mais_ate_a_ultima(app: Flask, usuarios_demo, entrar) 
     assert _seguinte(pagina.text, "atrasadas") is None  # 120 = 50 + 50 + 20
     assert vistas == list(range(3119, 2999, -1))  # each once, the oldest first
     # A cursor no page made is refused in Portuguese, not a 500.
-    for ruim in ("x", "1.2.3", "99999999999999999999.abc", f"{2**60}.{'0' * 24}"):
+    for ruim in ("", "x", "1.2.3", "99999999999999999999.abc", f"{2**60}.{'0' * 24}"):
         resposta = gerente.get("/indicadores/atrasadas", query_string={"depois": ruim})
         assert resposta.status_code == 400, ruim
         assert "Página da tabela inválida; recarregue os indicadores." in resposta.text

@@ -67,8 +67,8 @@ def _ordem(texto: str) -> int:
 def faixas_apos(cursor: str | None, finalizada: bool) -> list[dict[str, Any]]:
     """ "After this card" of a cursor as index ranges to read in turn ([{}]: from the start,
     without one); CursorInvalido when it is not one of ours (each part checked against what a
-    cursor can hold)."""
-    if not cursor:
+    cursor can hold; an empty one too: no page of ours writes it)."""
+    if cursor is None:
         return [{}]
     return faixas_finalizadas(cursor) if finalizada else faixas_na_fila(cursor)
 
@@ -116,8 +116,9 @@ def cursor_por_instante(instante: datetime, oid: ObjectId) -> str:
 
 def apos_instante(cursor: str | None, campo: str) -> dict[str, Any] | None:
     """The keyset condition "after this row" of a list sorted by (`campo`, _id), both
-    ascending; None without a cursor, CursorInvalido when it is not one of cursor_por_instante."""
-    if not cursor:
+    ascending; None without a cursor, CursorInvalido when it is not one of cursor_por_instante
+    (an empty one too)."""
+    if cursor is None:
         return None
     partes = cursor.split(".")
     if len(partes) != 2:

@@ -441,7 +441,7 @@ class FilaQueries:
         consulta: dict[str, Any] = {"status": status} if status else {}
         if not aberta:
             consulta.update(NAO_IMPORTADA)
-        faixas = faixas_na_fila(depois) if depois else [{}]
+        faixas = [{}] if depois is None else faixas_na_fila(depois)
         indice = None if aberta else FILA_DO_QUADRO
         return self._em_faixas(consulta, faixas, ORDEM_FILA, limit, indice, pular=offset)
 
