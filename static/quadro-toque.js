@@ -463,11 +463,28 @@
     evento.preventDefault();
     recolher(fonte);
   });
+  // Opened by its tap, the panel comes into view: low on the screen, it opened below the
+  // fold and the tap seemed to do nothing. Scrolled up only as far as it takes, never past
+  // "Mais…" itself (a panel taller than the screen starts under it); as a view that follows
+  // a card (seguindo), so a second tap already on its way lands on nothing new.
+  const MARGEM_PX = 8;
+  function revelar(mais, painel) {
+    const fim = painel.getBoundingClientRect().bottom + MARGEM_PX - window.innerHeight;
+    const ate = mais.getBoundingClientRect().top - MARGEM_PX;
+    const subir = Math.min(fim, ate);
+    if (subir > 0) seguindo(() => window.scrollBy(0, subir));
+  }
   document.addEventListener("htmx:after:settle", (evento) => {
     const painel = evento.target;
     if (!painel.matches || !painel.matches(".mais-acoes")) return;
     const mais = painel.previousElementSibling;
-    if (mais && mais.matches("a.mais")) expandido(mais);
+    if (!mais || !mais.matches("a.mais")) return;
+    expandido(mais);
+    // htmx 4: a settle's detail has its swap task (what asked for it), not the request's ctx.
+    const tarefa = evento.detail && evento.detail.task;
+    if (tarefa && tarefa.sourceElement === mais && painel.childElementCount) {
+      revelar(mais, painel);
+    }
   });
   document.addEventListener("keydown", (evento) => {
     const alvo = evento.target;

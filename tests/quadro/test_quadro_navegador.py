@@ -953,3 +953,29 @@ def test_cartoes_de_mostrar_mais_ficam_depois_do_proprio_toque(
     p.wait_for_timeout(2000)
     expect(cartoes).to_have_count(44)
     expect(p.locator("#mais-AGUARDANDO a")).to_have_count(0)
+
+
+def test_mais_aberto_no_fim_da_tela_vem_para_a_vista(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """ "Mais…" tapped low on a landscape tablet opened its panel below the screen's edge: the
+    tap seemed to do nothing. The panel now comes into view, "Mais…" still on screen above it;
+    a second tap closes it where it is."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9481, "placa": "MAI5A81"})["fila_id"]
+    gerente = abrir({"width": 1024, "height": 768}, has_touch=True, is_mobile=True)
+    gerente.entrar("gerente", "gerente123")
+    p = gerente.pagina
+    mais = gerente.cartao(fila_id).get_by_role("button", name="Mais ações da OS 9481")
+    caixa = mais.bounding_box()
+    assert caixa
+    # The screen ends just under "Mais…", as on a busy shop's board.
+    p.set_viewport_size({"width": 1024, "height": int(caixa["y"] + caixa["height"] + 12)})
+    mais.tap()
+    remover = gerente.cartao(fila_id).get_by_text("Remover", exact=True)
+    expect(remover).to_be_in_viewport()
+    expect(mais).to_be_in_viewport()
+    expect(mais).to_have_attribute("aria-expanded", "true")
+    assert p.evaluate("scrollY") > 0
+    gerente.pagina.screenshot(path=ARTEFATOS / "quadro-mais-na-vista.png")
+    assert gerente.erros == [], gerente.erros
