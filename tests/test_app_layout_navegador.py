@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.navegador import ARTEFATOS, DESKTOP, TABLET
+from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.components import componente
 from webapp.configuracoes.repository import ConfiguracoesRepository
 from webapp.fila.domain import Acao, Ator, Papel, Prioridade
@@ -386,6 +387,8 @@ def test_quadro_do_mecanico_no_telefone_busca_legivel_e_primeiro_cartao_no_alto(
         fila.adicionar(
             8960 + n, GERENTE, Prioridade.NORMAL, {"placa": f"MEC{n}A60", "veiculo": "Fiat Uno"}
         )
+    historico(app, 40)  # a forecast: the header's "Em risco: 0", as a shop's
+    recalcular(app)
     telefone = abrir({"width": 360, "height": 740}, has_touch=True, is_mobile=True)
     p = telefone.entrar("mecanico", "mecanico123").pagina
     busca = p.get_by_role("searchbox", name="Buscar placa ou OS")
@@ -425,6 +428,13 @@ def test_quadro_do_mecanico_no_telefone_busca_legivel_e_primeiro_cartao_no_alto(
     assert abs(caixas[0]["y"] - caixas[1]["y"]) < 2, caixas
     placeholder_inteiro()
     assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [360, 360]
+    # "Na oficina toda:" and the shop's two counts: the counts share a line ("Em risco: 0"
+    # wrapped alone under "Na oficina toda: Atrasadas: 0", read as unqualified).
+    contagens = [p.locator(f".links .{c}").bounding_box() for c in ("atrasadas", "em-risco")]
+    rotulo = p.locator(".rotulo-oficina").bounding_box()
+    assert rotulo and all(contagens), contagens
+    assert abs(contagens[0]["y"] - contagens[1]["y"]) < 4, contagens
+    assert contagens[0]["y"] >= rotulo["y"], (rotulo, contagens)
     p.screenshot(path=ARTEFATOS / "quadro-mecanico-telefone-minhas.png")
 
 
