@@ -65,6 +65,19 @@ def test_seed_demo_cobre_todos_os_estados_e_prioridades(app, api) -> None:
     for item in colecao.find():
         datas = [e["em"] for e in item["historico"]]
         assert datas == sorted(datas) and datas[-1].replace(tzinfo=UTC) <= agora_
+    # People work in the shop's hours: every step and hold of the history after the car came
+    # in (it may be left at the door after closing) is at a time the shop is open.
+    calendario = componente(PrevisaoService, app).calendario
+    instantes = [
+        e["em"].replace(tzinfo=UTC).timestamp()
+        for item in colecao.find({"ordem_servico_id": {"$lt": 1001}})
+        for e in item["historico"][1:]
+    ]
+    abertos = calendario.aberto_a_partir(instantes)
+    fora = [
+        datetime.fromtimestamp(t, UTC) for t, a in zip(instantes, abertos, strict=True) if a != t
+    ]
+    assert instantes and not fora, fora[:5]
     dados = api.get("/indicadores", query_string={"periodo": "30d"}).json
     assert 90 <= dados["finalizadas"] <= 160
     prioridades = {p["prioridade"]: p for p in dados["por_prioridade"]}

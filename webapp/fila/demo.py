@@ -141,9 +141,16 @@ def _placa(sorteio: random.Random) -> str:
     )
 
 
-def _finalizada(sorteio: random.Random, fim: datetime) -> Plano:
-    """A finished order ending at `fim`: each stage's time drawn for its priority, plus the
-    holds drawn for it, laid out backwards from the end. Its OS number is set later."""
+def _no_relogio(inicio: datetime, horas: float) -> datetime:
+    """`horas` after `inicio` on the wall clock (a demo seeded without the shop's calendar)."""
+    return inicio + timedelta(hours=horas)
+
+
+def _finalizada(sorteio: random.Random, criacao: datetime, somar: Prazo) -> Plano:
+    """A finished order entering the queue at `criacao`: each stage's time drawn for its
+    priority, plus the holds drawn for it, laid out from then in the shop's working hours
+    (`somar`: that many hours of work after an instant), as people work: nobody starts a
+    diagnosis at 23:30 or ends a hold at 04:00. Its OS number is set later."""
     prioridade = sorteio.choices([U, A, N, B], [1, 3, 8, 2])[0]
     servico = sorteio.choice(DEMO["servicos"])
     mecanico = sorteio.choice(MECANICOS)
@@ -159,8 +166,6 @@ def _finalizada(sorteio: random.Random, fim: datetime) -> Plano:
         if e.etapa not in esperas and sorteio.random() < e.chance:
             minutos = max(5.0, _lognormal(sorteio, e.mediana, e.spread))
             esperas[e.etapa] = (e, minutos, sorteio.uniform(0.1, 0.8))
-    total = sum(trabalho) + sum(m for _, m, _ in esperas.values())
-    criacao = fim - timedelta(minutes=total)
     plano = Plano(
         0,
         prioridade,
@@ -169,22 +174,27 @@ def _finalizada(sorteio: random.Random, fim: datetime) -> Plano:
             "veiculo": sorteio.choice(DEMO["veiculos"]),
             "cliente": sorteio.choice(DEMO["clientes"]),
             "descricao": servico["descricao"],
-            "previsao_entrega": _prazo(criacao, prioridade),
+            "previsao_entrega": _prazo(criacao, prioridade, somar),
         },
         criacao,
     )
     inicio = criacao
     for etapa, (acao, minutos) in enumerate(zip(PASSOS, trabalho, strict=True)):
-        espera = esperas.get(etapa)
-        fim_etapa = inicio + timedelta(minutes=minutos + (espera[1] if espera else 0))
-        if espera:
+        feito = 0.0  # of the stage's work, in minutes, before its hold
+        if espera := esperas.get(etapa):
             tipo, duracao, fracao = espera
-            pausa = inicio + timedelta(minutes=minutos * fracao)
+            feito = minutos * fracao
+            pausa = somar(inicio, feito / 60)
+            # A hold runs on the wall clock (a part comes in two days, nights included);
+            # it is ended by someone at work: at the first working second after it.
+            retomada = somar(pausa + timedelta(minutes=duracao), 1 / 3600)
             ator = GERENTE if tipo.quem == "gerente" else ATORES[mecanico]
             nota = sorteio.choice(tipo.notas)
             plano.eventos.append((pausa, "pausar", {"motivo": tipo.motivo, "nota": nota,
                                                     "ator": ator}))  # fmt: skip
-            plano.eventos.append((pausa + timedelta(minutes=duracao), "retomar", {"ator": ator}))
+            plano.eventos.append((retomada, "retomar", {"ator": ator}))
+            inicio = retomada
+        fim_etapa = somar(inicio, (minutos - feito) / 60)
         plano.eventos.append(
             (fim_etapa, "passo", {"acao": acao, "ator": _quem(acao, mecanico),
                                   "dados": _dados_passo(acao, mecanico, servico)})
@@ -193,16 +203,22 @@ def _finalizada(sorteio: random.Random, fim: datetime) -> Plano:
     return plano
 
 
-def _prazo(criacao: datetime, prioridade: Prioridade) -> datetime:
-    """The promised time: the priority's hours after entering the queue, on the hour."""
-    prazo = criacao + timedelta(hours=PRAZO_H[prioridade])
-    return prazo.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+def _prazo(criacao: datetime, prioridade: Prioridade, somar: Prazo) -> datetime:
+    """The promised time: the priority's working hours after entering the queue, on the
+    hour (rounded up)."""
+    prazo = somar(criacao, PRAZO_H[prioridade])
+    hora = prazo.replace(minute=0, second=0, microsecond=0)
+    return hora if hora == prazo else hora + timedelta(hours=1)
 
 
-def historico(relogio: Clock, agora_: datetime, dias: int = HISTORICO_DIAS) -> list[Plano]:
-    """The finished orders of the last `dias` days (today included, only what already
-    ended), oldest first, numbered from PRIMEIRA_OS_HISTORICO."""
+def historico(
+    relogio: Clock, agora_: datetime, dias: int = HISTORICO_DIAS, prazo: Prazo | None = None
+) -> list[Plano]:
+    """The orders of the last `dias` days that have finished by now (entered in the shop's
+    hours, laid out in its working hours: `prazo`, as `quadro`'s; the wall clock when not
+    given), oldest first, numbered from PRIMEIRA_OS_HISTORICO."""
     sorteio = random.Random(SEMENTE)
+    somar = prazo or _no_relogio
     hoje = relogio.local(agora_).date()  # type: ignore[union-attr]
     planos = []
     for atras in range(dias - 1, -1, -1):
@@ -211,9 +227,8 @@ def historico(relogio: Clock, agora_: datetime, dias: int = HISTORICO_DIAS) -> l
             continue
         minimo, maximo = POR_DIA["sabado" if dia.weekday() == 5 else "semana"]
         for _ in range(sorteio.randint(minimo, maximo)):
-            fim = _no_expediente(relogio, dia, sorteio)
-            plano = _finalizada(sorteio, fim)
-            if fim < agora_ - timedelta(minutes=10):
+            plano = _finalizada(sorteio, _no_expediente(relogio, dia, sorteio), somar)
+            if plano.eventos[-1][0] < agora_ - timedelta(minutes=10):
                 planos.append(plano)
     planos.sort(key=lambda p: p.criacao)
     for n, plano in enumerate(planos):
@@ -274,11 +289,12 @@ def semear(
     prazo: Prazo | None = None,
 ) -> Resultado:
     """Play the demo's orders through the service; orders already there (by OS number) are
-    kept. `reset` empties the queue first; `prazo`: as `quadro`'s."""
+    kept. `reset` empties the queue first; `prazo`: the shop's working hours, for the board's
+    promises and the history's layout (`quadro`, `historico`)."""
     resultado = Resultado()
     if reset:
         fila.esvaziar()
-    lotes = ((historico(relogio, agora_, dias), True), (quadro(agora_, prazo), False))
+    lotes = ((historico(relogio, agora_, dias, prazo), True), (quadro(agora_, prazo), False))
     for planos, do_historico in lotes:
         for plano in planos:
             if fila.queries.obter_por_os(plano.ordem_servico_id) is not None:
