@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 
 from tests.helpers import Api, consultas_de
 from tests.indicadores.dados_indicadores import GERENTE, PERIODO, carregar, carregar_conjunto, utc
@@ -571,6 +571,23 @@ def test_grafico_por_dia_mostra_o_primeiro_dia_inteiro_e_numeros_que_cabem() -> 
     trimestre = colunas_por_dia([(inicio + timedelta(days=d), 22) for d in range(97)])
     assert not any(b.texto for b in trimestre.barras)  # the table beside has them
     assert trimestre.rotulos[0].ancora == "start"
+    assert all(b.ancora == "middle" for b in mes.barras)  # a count centred over its column
+
+
+def test_numero_depois_da_barra_comeca_depois_dela(app: Flask) -> None:
+    """ "Por mecânico" draws finished orders as horizontal bars in the daily chart's colour: its
+    counts were centred on the bar's end, as a column's count is, and touched it ("▇▇17")."""
+    from webapp.indicadores.charts import Serie, barras_horizontais
+
+    serie = (Serie("Finalizadas", "serie-finalizadas"),)
+    g = barras_horizontais(["Paula", "Marcos"], serie, [(17,), (15,)], [("17",), ("15",)])
+    assert all(b.ancora == "start" and b.tx > b.x + b.largura for b in g.barras)
+    with app.test_request_context():
+        svg = render_template_string(
+            '{% from "indicadores/_graficos.html" import svg %}{{ svg(g, "t", "T", "D", "") }}',
+            g=g,
+        )
+    assert svg.count('<text class="valor"') == 2 and 'text-anchor="middle"' not in svg
 
 
 def test_grafico_estreito_poe_os_rotulos_acima_das_barras() -> None:

@@ -59,6 +59,7 @@ class Barra:
     texto: str  # the value as people read it, drawn beside the bar
     tx: float  # where that text goes
     ty: float
+    ancora: str = "start"  # the text's anchor: after a horizontal bar, or centred over a column
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def colunas_por_dia(dias: Sequence[tuple[date, int]], formato: Formato = LARGO) 
             Barra(
                 round(x, 1), round(base - altura, 1), round(largura_dia * 0.7, 1),
                 round(altura, 1), "serie-finalizadas", str(n) if n and com_numero else "",
-                round(x + largura_dia * 0.35, 1), round(base - altura - 4, 1),
+                round(x + largura_dia * 0.35, 1), round(base - altura - 4, 1), "middle",
             )
         )  # fmt: skip
         if i % passo == 0:
