@@ -124,6 +124,13 @@ def periodo(chave: str | None, de: str | None, ate: str | None, hoje: date) -> P
         raise PeriodoInvalido("A data inicial deve ser anterior ou igual à final.", ("de", "ate"))
     if (fim - inicio).days + 1 > MAXIMO_DIAS:
         raise PeriodoInvalido(f"Escolha um período de no máximo {MAXIMO_DIAS} dias.", ("de", "ate"))
+    if inicio > hoje:
+        # Its zeros would read as a shop that finished nothing: said why instead.
+        raise PeriodoInvalido(
+            f"O período começa depois de hoje ({hoje:%d/%m/%Y}): nenhuma ordem foi finalizada "
+            "nele ainda. Escolha um período que comece até hoje.",
+            ("de",),
+        )
     return Periodo("personalizado", inicio, fim)
 
 
