@@ -408,6 +408,11 @@ def test_confirmacao_da_entrega_no_passado_fica_logo_abaixo_do_campo(usuarios_de
     assert abs(marcar["x"] - campo["x"]) < 8, (campo, marcar)  # the same column
     # Under it, its message between them (it came a whole row lower, at the grid's end).
     assert 0 <= marcar["y"] - (campo["y"] + campo["height"]) < 200, (campo, marcar)
+    # The fields beside it keep their row: the next one comes right under the first (a blank
+    # band of ~170 px opened under them, the tall cell stretching their row).
+    numero = p.get_by_label("Número da OS").bounding_box()
+    reclamacao = p.get_by_label("Reclamação do cliente").bounding_box()
+    assert reclamacao["y"] - (numero["y"] + numero["height"]) < 60, (numero, reclamacao)
     caixa.check()
     p.get_by_role("button", name="Adicionar à fila").click()
     expect(p.locator("li.cartao", has_text="OS 5402")).to_be_visible()
