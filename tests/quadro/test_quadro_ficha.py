@@ -72,3 +72,38 @@ def test_ficha_exige_entrar(api: Api, client: FlaskClient) -> None:
     fila_id = api.criar(779)["fila_id"]
     r = client.get(f"/ordens/{fila_id}/ficha")
     assert r.status_code == 302 and r.headers["Location"].startswith("/entrar")
+
+
+def test_ficha_diz_a_espera_e_o_fim(app: Flask, api: Api, mecanico: FlaskClient) -> None:
+    """The card printed for a car on hold said only "Aprovada, pronta para reparo": on the car
+    or the bench, it invited someone to start a repair waiting for parts. A finished order's
+    card, filed or given at delivery, never said when it was finished."""
+    from webapp.components import componente
+    from webapp.fila.domain import Ator, MotivoPausa, Papel
+    from webapp.fila.service import FilaService
+
+    fila_id = api.criar(
+        780, previsao_entrega=datetime(2026, 11, 30, 20, 30, tzinfo=UTC).isoformat()
+    )["fila_id"]
+    api.passo(fila_id, "iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    api.passo(fila_id, "finalizar-diagnostico", {"diagnostico": "Correia"})
+    api.passo(fila_id, "aprovar-orcamento")
+    componente(FilaService, app).pausar(
+        fila_id, MotivoPausa.AGUARDANDO_PECAS, "Kit encomendado", Ator("gerente", Papel.GERENTE)
+    )
+    texto = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", mecanico.get(f"/ordens/{fila_id}/ficha").text)
+    )
+    assert "Em espera Aguardando peças — Kit encomendado (desde " in texto
+    assert "Finalizada em" not in texto
+
+    componente(FilaService, app).retomar(fila_id, Ator("gerente", Papel.GERENTE))
+    api.passo(fila_id, "iniciar-reparo")
+    api.passo(fila_id, "finalizar-reparo", {"observacoes_reparo": "Trocada"})
+    texto = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", mecanico.get(f"/ordens/{fila_id}/ficha").text)
+    )
+    assert re.search(
+        r"Finalizada em \d\d/\d\d/\d{4} \d\d:\d\d \(depois da entrega prometida\)", texto
+    )
+    assert "Tempo total 0 min" in texto and "Em espera" not in texto
