@@ -48,7 +48,7 @@ MEDIR = """async () => {
 
 TAMANHOS = """() => Object.fromEntries(
   ['.painel-veiculo', '.painel-linha3', '.painel-linha4', '.painel-prioridade',
-   '.painel-destaque', '.painel-contagem small'].map(s => [s,
+   '.painel-destaque', '.painel-contagem small', '.painel-mais'].map(s => [s,
     Math.min(...[...document.querySelectorAll(s)].map(
       e => parseFloat(getComputedStyle(e).fontSize)))
   ]))"""
@@ -136,7 +136,7 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     assert tv.evaluate(TAMANHOS) == pytest.approx(
         {".painel-veiculo": 28.7, ".painel-linha3": 28.7, ".painel-linha4": 28.7,
          ".painel-prioridade": 24.3, ".painel-destaque": 28.7,
-         ".painel-contagem small": 24.8}, abs=0.5,
+         ".painel-contagem small": 24.8, ".painel-mais": 28.7}, abs=0.5,
     )  # fmt: skip
     # The header's longest wait, as big as a card's lines, whole on one line at 1080p.
     destaque = tv.locator(".painel-destaque")
