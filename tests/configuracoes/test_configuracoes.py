@@ -357,6 +357,22 @@ def test_revogar_token_pelo_formulario(app, gerente):
     assert r.status_code == 303
 
 
+def test_dois_passes_de_mesmo_nome_se_distinguem_ao_revogar(app, gerente):
+    """Replacing a TV's pass (a new one, then the old one revoked, as the page advises) leaves
+    two of one name, whose "Revogar" read alike: the one in use could be revoked. Each is
+    named with when it was made and last used, to the eye and to a screen reader."""
+    _, velho = criar_passe(gerente)
+    app.test_client().get(f"/painel?token={velho}")  # the TV on the wall uses it
+    criar_passe(gerente)
+    pagina = gerente.get("/configuracoes").text
+    perguntas = re.findall(r"Revogar o passe “TV da oficina”, criado em [^?]+\?", pagina)
+    assert len(perguntas) == 2 and len(set(perguntas)) == 2, perguntas
+    assert sum("e nunca usado?" in q for q in perguntas) == 1
+    assert sum("e usado por último em " in q for q in perguntas) == 1
+    nomes = re.findall(r'Confirmar revogação<span class="sr"> de ([^<]+)</span>', pagina)
+    assert len(set(nomes)) == 2 and all("TV da oficina, criado em" in n for n in nomes), nomes
+
+
 def test_ultimo_uso_registrado(app, gerente):
     _, segredo = criar_passe(gerente)
     assert _db(app)[PASSES].find_one({})["ultimo_uso_em"] is None
