@@ -96,15 +96,26 @@ def test_filtro_empurrado_guarda_a_escolha_da_pagina(api: Api, pessoas, app: Fla
     outra = api.criar(22, placa="CAR1G46")["fila_id"]
     m = pessoas["mecanico"].passo(outra, "iniciar-diagnostico", htmx=True)
     assert m.status_code == 200 and "#filtro-mecanico" not in m.text
-    # Paula deactivated: her number, still chosen, keeps her name (its owner's, whoever
-    # watches: a push is shared by the screens of a view), on the page and in the answers.
+    # Paula deactivated with the car still in her hands: she stays in the filter, with her
+    # load, after the active ones (a manager must find that car to give it to someone else),
+    # on the page and in the answers; in the assignment's list she is no choice.
     admin = Ator("admin", Papel.ADMIN)
     assert componente(PessoasService, app).definir_ativo("mecanico2", False, admin)
-    escolha = '<option value="102" selected>Paula Pereira</option>'
-    assert escolha in gerente.pagina("/?mecanico=102")
+    escolha = '<option value="102" selected>Paula Pereira — 1 em serviço</option>'
+    pagina = gerente.pagina("/?mecanico=102")
+    assert escolha in pagina and "CAR1G45" in pagina
+    assert opcoes(gerente.pagina("/"), "filtro-mecanico") == [
+        "Todos os mecânicos", "Marcos Mecânico — 1 em serviço", "Paula Pereira — 1 em serviço",
+    ]  # fmt: skip
     dados = {"prioridade": "BAIXA"}
     resposta = gerente.post(f"/ordens/{fila_id}/prioridade", dados, True, "/?mecanico=102")
     assert escolha in resposta.text
+    acoes = gerente.client.get(f"/ordens/{fila_id}/acoes", headers={"HX-Request": "true"}).text
+    assert "Paula Pereira — 1" not in acoes
+    # Her car given to Marcos: she leaves the filter; her number, still chosen, keeps her
+    # name (its owner's, whoever watches: a push is shared by the screens of a view).
+    assert gerente.atribuir(fila_id, 101, htmx=True).status_code == 200
+    assert '<option value="102" selected>Paula Pereira</option>' in gerente.pagina("/?mecanico=102")
 
 
 def test_mecanico_novo_ou_desativado_chega_ao_filtro_aberto(rapido: Flask, pessoas) -> None:

@@ -582,13 +582,15 @@ def colunas(
 
 @dataclass(frozen=True)
 class Mecanico:
-    """An active mechanic and the orders they have in diagnosis or repair now (their load)."""
+    """A mechanic and the orders they have in diagnosis or repair now (their load): an active
+    one, or (`ativo` False) whoever else holds work now (mecanicos' `outros`)."""
 
     funcionario_id: int
     nome: str
     carga: int
     curto: str  # the first name, or the whole name when two share it (the TV's strip)
     login: str  # who the manager means by the number (an assignment checks it is still theirs)
+    ativo: bool = True
 
     @property
     def rotulo(self) -> str:
@@ -615,7 +617,7 @@ def mecanicos(
         nome = labels.mecanico(numero, outros)
         primeiro = nome.split()[0] if numero in outros else nome
         curto = primeiro if primeiro not in primeiros else nome
-        lista.append(Mecanico(numero, nome, carga[numero], curto, ""))
+        lista.append(Mecanico(numero, nome, carga[numero], curto, "", ativo=False))
         primeiros.append(primeiro)
     return lista
 

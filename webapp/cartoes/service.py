@@ -160,12 +160,6 @@ def contexto(
     )
 
 
-def mecanicos() -> list[cards.Mecanico]:
-    """The active mechanics with their load (two small indexed reads)."""
-    ativos = componente(PessoasQueries).mecanicos_ativos()
-    return cards.mecanicos(ativos, componente(FilaQueries).carga_mecanicos())
-
-
 def em_servico() -> list[cards.Mecanico]:
     """The TV's strip: the active mechanics with their load, and whoever else holds work now
     (a manager who works on cars, a mechanic deactivated with cars in hand, a number the OS

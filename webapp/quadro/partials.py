@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..cartoes import cards
 from ..cartoes.cards import Cartao, Coluna
-from ..cartoes.service import contar_atrasadas, contexto, mecanicos, nome_fora_da_lista, remocoes
+from ..cartoes.service import contar_atrasadas, contexto, em_servico, nome_fora_da_lista, remocoes
 from ..clock import Clock, agora
 from ..components import componente
 from ..configuracoes.queries import ConfiguracoesQueries
@@ -227,6 +227,6 @@ def _filtro_mecanico(papel: Papel | None, filtros: Filtros) -> dict[str, Any]:
     """What a manager's filter by mechanic is drawn from, pushed (_opcoes_mecanico.html)."""
     if papel not in GESTORES:
         return {"filtro_mecanico": False, "mecanicos": []}
-    ativos = mecanicos()
-    nome = nome_fora_da_lista(filtros.mecanico, ativos)
-    return {"filtro_mecanico": True, "mecanicos": ativos, "nome_escolhido": nome}
+    equipe = em_servico()  # as the page's (routes.equipe_do_pedido)
+    nome = nome_fora_da_lista(filtros.mecanico, equipe)
+    return {"filtro_mecanico": True, "mecanicos": equipe, "nome_escolhido": nome}

@@ -34,8 +34,8 @@ from ..cartoes import cards
 from ..cartoes.service import (
     contar_atrasadas,
     contexto,
+    em_servico,
     finalizada_antes_de_hoje,
-    mecanicos,
     nome_fora_da_lista,
     ordem_agora,
     proxima_virada,
@@ -93,19 +93,27 @@ def _escolhas() -> dict[str, Any]:
     }
 
 
-def mecanicos_do_pedido() -> list[cards.Mecanico]:
-    """The active mechanics with their load, read at most once per request, for a manager only
-    (the filter, the assignment's list, its form's choices): a mechanic's pages read none."""
+def equipe_do_pedido() -> list[cards.Mecanico]:
+    """The active mechanics with their load, then whoever else holds work now (someone
+    deactivated with a car in hand, a number the OS service gave: em_servico), read at most
+    once per request, for a manager only: the filter lists them all (a car of a mechanic
+    deactivated is still found by it); a mechanic's pages read none."""
     if not current_user.e_gerente:
         return []
-    if "mecanicos" not in g:
-        g.mecanicos = mecanicos()
-    return g.mecanicos
+    if "equipe" not in g:
+        g.equipe = em_servico()
+    return g.equipe
+
+
+def mecanicos_do_pedido() -> list[cards.Mecanico]:
+    """The active mechanics of equipe_do_pedido: the assignment's list and its form's
+    choices."""
+    return [m for m in equipe_do_pedido() if m.ativo]
 
 
 def reler_mecanicos() -> None:
     """The next mecanicos_do_pedido reads them again (a choice from this list was refused)."""
-    g.pop("mecanicos", None)
+    g.pop("equipe", None)
 
 
 def fila() -> FilaService:
@@ -191,7 +199,8 @@ def pagina_quadro(
         filtros=filtros,
         estados=estados or {},
         mecanicos_ativos=mecanicos_do_pedido(),
-        nome_escolhido=nome_fora_da_lista(filtros.mecanico, mecanicos_do_pedido())
+        mecanicos_filtro=equipe_do_pedido(),
+        nome_escolhido=nome_fora_da_lista(filtros.mecanico, equipe_do_pedido())
         if current_user.e_gerente
         else None,
         limiares_json=_limiares_json(),
