@@ -160,3 +160,34 @@ def test_o_que_cada_secao_respondeu_fica_com_o_foco(usuarios_demo, abrir) -> Non
     expect(p.locator("#passes .aviso-ok")).to_be_focused()
     expect(p.locator("#passes .aviso-ok")).to_contain_text("revogado")
     assert gerente.erros == [], gerente.erros
+
+
+def test_esc_fecha_o_painel_aberto_e_volta_ao_seu_botao(usuarios_demo, abrir) -> None:
+    """Escape closed a card's step form and "Mais…", and nothing else: in "Revogar" on
+    /configuracoes, "Desativar" on a person's page or "Adicionar OS", the panel stayed open
+    with the focus on its confirm button. It closes now, the focus back on its toggle; what
+    was typed stays."""
+    gerente = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = gerente.pagina
+    p.get_by_text("Adicionar OS", exact=True).click()
+    p.get_by_label("Número da OS").fill("5601")
+    p.keyboard.press("Escape")
+    expect(p.locator("#nova-ordem")).not_to_have_attribute("open", "")
+    expect(p.locator("#nova-ordem > summary")).to_be_focused()
+    p.keyboard.press("Enter")
+    expect(p.get_by_label("Número da OS")).to_have_value("5601")
+
+    p.goto("/configuracoes")
+    p.get_by_label("Nome da tela").fill("TV do pátio")
+    p.get_by_role("button", name="Criar passe").click()
+    p.goto("/configuracoes")
+    revogar = p.locator("summary", has_text="Revogar")
+    revogar.focus()
+    p.keyboard.press("Enter")
+    confirmar = p.get_by_role("button", name="Confirmar revogação de TV do pátio")
+    confirmar.focus()
+    p.keyboard.press("Escape")
+    expect(confirmar).to_be_hidden()
+    expect(revogar).to_be_focused()
+    expect(p.locator("#passes")).to_contain_text("Ativo")  # nothing was revoked
+    assert gerente.erros == [], gerente.erros
