@@ -1,7 +1,7 @@
 // Escape closes the open panel it is pressed in ("Adicionar OS", "Revogar", "Desativar",
-// "Redefinir senha", a form of an order's page: each a <details>), the focus back on its
-// toggle, as it closes a card's step form and "Mais…" (quadro-toque.js, which keeps those:
-// a board's cards are not this file's). What was typed stays in the closed panel.
+// "Redefinir senha", a step's form on a card or an order's page: each a <details>), the focus
+// back on its toggle. What was typed stays in the closed panel. Inside a card's "Mais…" (not
+// a <details>), Escape closes "Mais…" itself (quadro-toque.js), a step's form there aside.
 (function () {
   "use strict";
 
@@ -9,7 +9,7 @@
     if (evento.key !== "Escape" || evento.defaultPrevented) return;
     const alvo = evento.target;
     const painel = alvo && alvo.closest && alvo.closest("details[open]");
-    if (!painel || painel.closest("li.cartao")) return;
+    if (!painel || (painel.closest(".mais-acoes") && !painel.matches(".form-passo"))) return;
     const resumo = painel.querySelector(":scope > summary");
     if (!resumo) return;
     evento.preventDefault();

@@ -439,8 +439,8 @@
   // "Mais…" toggles: a second tap empties what the first fetched instead of asking again.
   // aria-expanded follows what the panel shows (also when an answer or a push refills it); it is
   // set here, as the link is a toggle only with JavaScript (without, it opens the order's page):
-  // so is its role, a button, which Space works too, and Escape closes its panel (and a step's
-  // open form, below).
+  // so is its role, a button, which Space works too, and Escape closes its panel (a step's
+  // open form: esc-fecha.js, as every open <details>).
   function expandido(mais) {
     const painel = mais.nextElementSibling;
     mais.setAttribute("aria-expanded", painel && painel.childElementCount ? "true" : "false");
@@ -494,16 +494,8 @@
       alvo.click();
       return;
     }
-    if (evento.key !== "Escape") return;
-    // A step's open form closes as a tap on its toggle does, the focus back on the toggle.
-    const passo = alvo.closest("details.form-passo[open]");
-    if (passo) {
-      evento.preventDefault();
-      passo.open = false;
-      const resumo = passo.querySelector("summary");
-      if (resumo) resumo.focus();
-      return;
-    }
+    // A step's open form is esc-fecha.js's, as every open <details> (it has closed it then).
+    if (evento.key !== "Escape" || evento.defaultPrevented) return;
     const painel = alvo.closest(".mais-acoes");
     const mais = alvo.matches("a.mais") ? alvo : painel && painel.previousElementSibling;
     if (!mais || !mais.matches("a.mais") || mais.getAttribute("aria-expanded") !== "true") return;
