@@ -74,12 +74,17 @@ def pagina() -> Any:
     return Response(corpo, status=400 if erro else 200, mimetype="text/html")
 
 
+def _periodo_pedido() -> dict[str, str]:
+    """The period the page was asked for, as given (its non-empty arguments)."""
+    return {k: v for k in ("periodo", "de", "ate") if (v := request.args.get(k, ""))}
+
+
 def _secao_em_risco() -> dict[str, Any]:
     """What the at-risk section shows (indicadores/_em_risco.html): its first rows, and the
-    period the page was asked for, as given (`pedido_args`): "Prometer" comes back to it
-    (`volta`), not to the default one, and so does the section's own re-read."""
+    period asked for (`pedido_args`): "Prometer" comes back to it (`volta`), not to the
+    default one, and so does the section's own re-read."""
     em_risco, em_risco_depois = service.em_risco()
-    pedido = {k: v for k in ("periodo", "de", "ate") if (v := request.args.get(k, ""))}
+    pedido = _periodo_pedido()
     return {
         "em_risco": em_risco,
         "em_risco_depois": em_risco_depois,
@@ -94,10 +99,9 @@ def _secao_em_risco() -> dict[str, Any]:
 def em_risco_agora() -> Any:
     """The at-risk section alone, for its own re-read while it has no list to show; without
     htmx, the page at that section."""
-    secao = _secao_em_risco()
     if not request.htmx:  # type: ignore[attr-defined]
-        return redirect(f"{secao['volta']}#em-risco")
-    return render_template("indicadores/_em_risco.html", **secao)
+        return redirect(url_for("indicadores.index", **_periodo_pedido()) + "#em-risco")
+    return render_template("indicadores/_em_risco.html", **_secao_em_risco())
 
 
 # The tables that show a window of rows, and the function giving a page of each.
