@@ -107,6 +107,40 @@ def test_gerente_adiciona_e_a_pessoa_troca_a_senha_no_primeiro_acesso(
     ]
 
 
+def test_senha_temporaria_digitada_sem_hifens_ou_em_maiusculas_ainda_e_ela(
+    app: Flask, gerente: FlaskClient, entrar: Entrar
+) -> None:
+    """Read aloud and typed on a tablet, "k7qm-x4ta-9pwe" comes in as "K7QM X4TA 9PWE" or
+    "k7qmx4ta9pwe"; only a temporary password is read so, never one a person chose."""
+    senha = senha_mostrada(adicionar(gerente).text)
+    digitada = senha.replace("-", "").upper()
+    joana = cliente(app, "10.9.9.9")
+    errada = senha[:-1] + ("x" if senha[-1] != "x" else "y")  # one letter off: still refused
+    assert entrar(joana, "joana", errada.replace("-", "")).status_code == 200
+    assert entrar(joana, "joana", digitada).status_code == 302
+    pagina = joana.get("/senha").text
+    assert "Senha temporária" in pagina and "a mesma com que você entrou" in pagina
+    token = csrf_de(pagina)
+
+    def trocar(atual: str, nova: str) -> TestResponse:
+        return joana.post(
+            "/senha?next=/",
+            data={"csrf_token": token, "senha_atual": atual, "nova": nova, "confirmar": nova},
+        )
+
+    # The temporary one in another spelling is no new password.
+    r = trocar(" ".join(senha.split("-")), senha.replace("-", " ").upper())
+    assert r.status_code == 400 and "A nova senha deve ser diferente da atual." in r.text
+    assert trocar(digitada.lower(), "abcd-efgh-jkmn").status_code == 303
+    assert "Senha temporária" not in joana.get("/senha").text  # her own now: "Senha atual"
+
+    # A password she chose is only what she typed, even one shaped like a temporary one.
+    consulta = componente(PessoasQueries, app)
+    assert consulta.autenticar("joana", "abcd-efgh-jkmn") is not None
+    assert consulta.autenticar("joana", "ABCDEFGHJKMN") is None
+    assert consulta.autenticar("joana", senha) is None
+
+
 @pytest.mark.parametrize(
     ("campos", "campo", "mensagem"),
     [

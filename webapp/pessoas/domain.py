@@ -210,6 +210,15 @@ def senha_temporaria() -> str:
     return "-".join(grupos)
 
 
+def como_temporaria(texto: str) -> str | None:
+    """What was typed, as `senha_temporaria` wrote it, when it can be one: "K7QM X4TA 9PWE"
+    or "k7qmx4ta9pwe" read aloud and typed on a tablet is "k7qm-x4ta-9pwe". None otherwise."""
+    letras = "".join(c for c in texto.lower() if c not in " -")
+    if len(letras) != 12 or any(c not in _ALFABETO_SENHA for c in letras):
+        return None
+    return "-".join(letras[i : i + 4] for i in range(0, 12, 4))
+
+
 def em_duas_metades(senha: str) -> tuple[str, str]:
     """A password split in two halves that each say nothing alone (a one-time pad, in hex):
     the random pad and the password masked by it. A temporary password goes from its POST to

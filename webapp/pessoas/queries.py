@@ -12,7 +12,7 @@ from pymongo.collation import Collation
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain import Usuario, normalizar_login
+from .domain import Usuario, como_temporaria, normalizar_login
 from .repository import COLECAO, REGISTRO
 
 
@@ -71,9 +71,17 @@ class PessoasQueries:
         usuario = self.obter(login)
         # An unknown login costs the same hash as a known one: timing does not reveal who exists.
         senha_hash = usuario.documento["senha_hash"] if usuario else _hash_ficticio()
-        if not check_password_hash(senha_hash, senha) or usuario is None:
+        if check_password_hash(senha_hash, senha) and usuario is not None:
+            return usuario
+        # A temporary password typed without its hyphens, or in capitals, is still it; only
+        # a temporary one is read so (a password one chose is exactly what was typed), and
+        # the second hash is paid whoever it is, so timing says nothing of who has one.
+        temporaria = como_temporaria(senha)
+        if temporaria is None or temporaria == senha:
             return None
-        return usuario
+        if usuario is None or not usuario.deve_trocar_senha:
+            senha_hash = _hash_ficticio()
+        return usuario if check_password_hash(senha_hash, temporaria) else None
 
     def nomes_por_funcionario(self, ids: Iterable[int | None]) -> dict[int, str]:
         """Display names of many mechanics in one query (inactive ones too: history keeps

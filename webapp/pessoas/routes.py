@@ -263,6 +263,11 @@ def senha() -> Any:
     """Change one's own password; the only page open while a temporary one is in use."""
     destino = destino_seguro(request.args.get("next"))
     form = TrocarSenhaForm()
+    if current_user.deve_trocar_senha:  # type: ignore[attr-defined]
+        # Asked again on purpose (a session left open is not its owner); named so that
+        # nobody wonders which "current" password this is.
+        form.senha_atual.label.text = "Senha temporária"
+        form.senha_atual.description = "a mesma com que você entrou"
     status, cabecalhos = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
         try:

@@ -21,6 +21,7 @@ from .domain import (
     Usuario,
     UsuarioInvalido,
     altera,
+    como_temporaria,
     em_duas_metades,
     juntar_metades,
     mudancas,
@@ -237,7 +238,9 @@ class PessoasService:
         )
         if conferido is None:
             raise UsuarioInvalido(SENHA_ATUAL_ERRADA, "senha_atual")
-        if nova == atual:
+        # The temporary password in another spelling is still the one a manager saw.
+        temporaria = como_temporaria(atual) if conferido.deve_trocar_senha else None
+        if nova == atual or (temporaria is not None and como_temporaria(nova) == temporaria):
             raise UsuarioInvalido("A nova senha deve ser diferente da atual.", "nova")
         if not self.repo.trocar_senha(
             usuario.login,
