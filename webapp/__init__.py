@@ -60,7 +60,7 @@ from .sessao.repository import (
     TentativasRepository,
 )
 from .sessao.routes import bp as sessao_bp
-from .sessao.service import carregar_usuario, conferir_senha
+from .sessao.service import carregar_usuario, conferir_senha, porque_encerrou
 from .settings import LIMITE_CORPO, ConfigError, Settings, load_settings
 from .sincronizacao_os.cli import os_sync
 from .sincronizacao_os.dispatcher import OsDispatcher
@@ -266,7 +266,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Aplicacao:
             previsao_worker.iniciar()
         app.before_request(previsao_worker.garantir)
 
-    auth.instalar(app, settings, api.bp, carregar_usuario)
+    auth.instalar(app, settings, api.bp, carregar_usuario, porque_encerrou)
     for blueprint in (
         api.bp,
         sessao_bp,

@@ -52,6 +52,7 @@ login_manager.login_view = "sessao.entrar"
 login_manager.session_protection = None
 
 V = TypeVar("V", bound=Callable[..., Any])
+_PORQUE_ENCERROU = "auth.porque_encerrou"  # app.extensions: instalar's `porque_encerrou`
 
 
 def _dizer_uma_vez(motivo: str) -> None:
@@ -71,12 +72,24 @@ def _tinha_sessao() -> bool:
     return not session or bool(set(session) - {"csrf_token"})
 
 
+def _porque_encerrou() -> str | None:
+    """What ended this browser's session, when a change to its person did (instalar's
+    `porque_encerrou`); None when unknown, or the database cannot say: the plain notice."""
+    id_sessao = session.get("_user_id")
+    if not isinstance(id_sessao, str):
+        return None
+    try:
+        return current_app.extensions[_PORQUE_ENCERROU](id_sessao)
+    except PyMongoError:
+        return None
+
+
 @login_manager.unauthorized_handler
 def _nao_autenticado() -> Response:
     # Said as it is, on the sign-in page too: a session that ended (its cookie came: a
     # sign-out elsewhere, a reset, the expiry), or none yet.
     tinha_sessao = _tinha_sessao()
-    motivo = SESSAO_ENCERRADA if tinha_sessao else ENTRE_PARA_CONTINUAR
+    motivo = (_porque_encerrou() or SESSAO_ENCERRADA) if tinha_sessao else ENTRE_PARA_CONTINUAR
     if errors.quer_json():
         # A token cannot open this page either.
         if request.headers.get("Authorization"):
@@ -107,10 +120,16 @@ def exigir_gerente(view: V) -> V:
 
 
 def instalar(
-    app: Flask, settings: Settings, api: Blueprint, carregar: Callable[[str], Any]
+    app: Flask,
+    settings: Settings,
+    api: Blueprint,
+    carregar: Callable[[str], Any],
+    porque_encerrou: Callable[[str], str | None],
 ) -> None:
-    """Sessions (`carregar`: the signed-in user of a session id, or None), CSRF (the
+    """Sessions (`carregar`: the signed-in user of a session id, or None; `porque_encerrou`:
+    why a session id no longer opens, said to the device signed out), CSRF (the
     bearer-token `api` blueprint exempt) and the trusted proxies."""
+    app.extensions[_PORQUE_ENCERROU] = porque_encerrou
     # X-Forwarded-* believed only from TRUSTED_PROXY_NETWORKS: remote_addr is then the client's
     # real address; from anyone else those headers are dropped.
     app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, settings.redes_proxies)  # type: ignore[method-assign]

@@ -3,6 +3,7 @@ flags, session rotation, open redirects, manager-only views."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Callable
@@ -17,9 +18,13 @@ from werkzeug.test import TestResponse
 
 from tests.paginas import csrf_de
 from webapp.auth import exigir_gerente
+from webapp.clock import Clock
 from webapp.components import componente
+from webapp.fila.domain import Ator, Papel
 from webapp.mongo import Mongo
+from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
+from webapp.pessoas.service import PessoasService
 from webapp.sessao.repository import (
     CONTA_ESPERA_MAX_S,
     CONTA_LIVRES,
@@ -593,6 +598,56 @@ def test_sessao_que_acabou_diz_na_pagina_de_entrada(
         client.get("/situacao-os", headers={"HX-Request": "true"})
         client.get("/")
         assert client.get(destino).text.count("Sessão encerrada: entre novamente.") == 1, htmx
+
+
+@pytest.mark.parametrize(
+    ("mudanca", "dito"),
+    [
+        ("papel", "Sessão encerrada: Gabriela Gerente mudou seu papel para Gerente {quando}. "
+                  "Entre novamente."),
+        ("redefinir", "Sessão encerrada: Gabriela Gerente redefiniu sua senha {quando}. Entre "
+                      "com a senha temporária que lhe passarem."),
+        ("desativar", "Sessão encerrada: Gabriela Gerente desativou seu acesso {quando}. Fale "
+                      "com a gerência."),
+        ("trocar", "Sessão encerrada: sua senha foi trocada {quando}. Entre com a nova senha."),
+        ("nome", "Sessão encerrada: entre novamente."),  # the role unchanged: sessions stand
+    ],
+)  # fmt: skip
+def test_sessao_encerrada_por_uma_mudanca_diz_qual_quem_e_quando(
+    app: Flask, client: FlaskClient, demo: dict, entrar: Entrar, mudanca: str, dito: str
+) -> None:
+    """A tablet signed out mid-shift said only "Sessão encerrada": the mechanic did not know
+    whether to sign in again, ask for a password or stop. Now it names the change that ended
+    every session of theirs, who made it and when; the API's JSON says the same."""
+    assert entrar(client, "mecanico", "mecanico123").status_code == 302
+    pessoas = componente(PessoasService, app)
+    usuario = componente(PessoasQueries, app).obter("mecanico")
+    assert usuario is not None
+    gerente = Ator("gerente", Papel.GERENTE, "10.0.0.9", pessoa=True)
+
+    def hora() -> str:
+        return "às " + datetime.now(UTC).astimezone(componente(Clock, app).fuso).strftime("%H:%M")
+
+    antes = hora()
+    if mudanca in ("papel", "nome"):
+        papel = "gerente" if mudanca == "papel" else "mecanico"
+        pessoas.editar("mecanico", usuario.nome + ".", papel, usuario.funcionario_id, gerente)
+    if mudanca == "nome":  # then the session ends alone (signed out elsewhere, expired)
+        componente(SessoesRepository, app).sessoes.delete_many({"login": "mecanico"})
+    elif mudanca == "redefinir":
+        pessoas.redefinir_senha("mecanico", gerente)
+    elif mudanca == "desativar":
+        assert pessoas.definir_ativo("mecanico", False, gerente)
+    elif mudanca == "trocar":  # chosen anew on another device
+        with app.app_context():  # the guesses' limits are the app's
+            mecanico = Ator("mecanico", Papel.MECANICO)
+            pessoas.trocar_senha(usuario, "mecanico123", "outra-senha-9", mecanico)
+    # The minute the change was made in (read on both sides of it).
+    esperados = {dito.format(quando=antes), dito.format(quando=hora())}
+    r = client.get("/_teste/quem", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.json["detail"] in esperados, r.json
+    destino = client.get("/").headers["Location"]
+    assert html.unescape(client.get(destino).text).count(r.json["detail"]) == 1
 
 
 # --- Manager-only views -------------------------------------------------------------------------

@@ -65,6 +65,29 @@ REGISTROS = {
 }
 
 
+# The record's lines whose change ends every session of their person (a new stamp): an edit
+# ends them only when it changed the role (repository.editar).
+ENCERRAM_SESSOES = ("desativar", "redefinir_senha", "trocar_senha")
+
+
+def porque_encerrou(registro: Mapping[str, Any], quem: str, quando: str) -> str:
+    """Why a device was signed out, told on it: `registro` the line of the change that ended
+    every session of its person, `quem` who made it ("Gabriela Gerente"), `quando` ("às
+    14:03"). A tablet signed out mid-shift says what happened and what to do next."""
+    acao = registro.get("acao")
+    if acao == "desativar":
+        return f"Sessão encerrada: {quem} desativou seu acesso {quando}. Fale com a gerência."
+    if acao == "redefinir_senha":
+        return (
+            f"Sessão encerrada: {quem} redefiniu sua senha {quando}. Entre com a senha "
+            "temporária que lhe passarem."
+        )
+    if acao == "trocar_senha":
+        return f"Sessão encerrada: sua senha foi trocada {quando}. Entre com a nova senha."
+    novo = _valor("papel", ((registro.get("detalhe") or {}).get("papel") or [None])[-1])
+    return f"Sessão encerrada: {quem} mudou seu papel para {novo} {quando}. Entre novamente."
+
+
 @dataclass(frozen=True)
 class Linha:
     """A line of that record: `por` did `acao` (REGISTROS) at `em`, from `endereco` (the

@@ -12,7 +12,7 @@ from pymongo.collation import Collation
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain import Usuario, como_temporaria, normalizar_login
+from .domain import ENCERRAM_SESSOES, Usuario, como_temporaria, normalizar_login
 from .repository import COLECAO, REGISTRO
 
 
@@ -51,6 +51,21 @@ class PessoasQueries:
         Indexes: registro_recente, registro_por_pessoa."""
         consulta = {"login": normalizar_login(login)} if login else {}
         return list(self.registro.find(consulta, {"_id": 0}).sort("em", -1).limit(limite))
+
+    def fim_das_sessoes(self, login: str) -> dict[str, Any] | None:
+        """The record's latest line of a change that ended every session of `login` (a new
+        stamp: ENCERRAM_SESSOES, or an edit of the role). Index: registro_por_pessoa."""
+        return self.registro.find_one(
+            {
+                "login": login,
+                "$or": [
+                    {"acao": {"$in": list(ENCERRAM_SESSOES)}},
+                    {"acao": "editar", "detalhe.papel": {"$exists": True}},
+                ],
+            },
+            {"_id": 0},
+            sort=[("em", -1)],
+        )
 
     def obter(self, login: str) -> Usuario | None:
         documento = self.usuarios.find_one({"login": normalizar_login(login)})  # login_unico

@@ -8,7 +8,10 @@ import math
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..clock import Clock
 from ..components import componente
+from ..fila.labels import autor
+from ..pessoas import domain as pessoas_domain
 from ..pessoas.domain import MuitasTentativas, Usuario
 from ..pessoas.queries import PessoasQueries
 from .queries import SessoesQueries
@@ -46,6 +49,24 @@ def conferir_senha(
     tentativas.descartar(lote)
     tentativas.liberar_conta(login)
     return achado
+
+
+def porque_encerrou(id_sessao: str) -> str | None:
+    """Why the session a cookie names no longer opens, when a change ended every session of
+    its person (a role, a reset, a deactivation, a new password chosen elsewhere): that
+    change, who made it and when. None when the person's stamp still stands (that session
+    alone ended: signed out, expired) or nothing tells."""
+    login, _, resto = id_sessao.partition(":")
+    carimbo = resto.partition(":")[0]
+    pessoas = componente(PessoasQueries)
+    usuario = pessoas.obter(login) if login else None
+    if usuario is None or (usuario.ativo and usuario.documento.get("carimbo") == carimbo):
+        return None
+    linha = pessoas.fim_das_sessoes(usuario.login)
+    if linha is None:
+        return None
+    quem = autor(linha.get("por"), pessoas.nomes_por_login({linha.get("por")}))
+    return pessoas_domain.porque_encerrou(linha, quem, componente(Clock).quando_foi(linha["em"]))
 
 
 def carregar_usuario(id_sessao: str) -> Usuario | None:
