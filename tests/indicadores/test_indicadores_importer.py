@@ -663,6 +663,47 @@ def test_espera_que_as_colunas_nao_dizem_fica_na_etapa_das_datas(
         assert intervalos[intervalo]["ordens_com_espera"] == 0, intervalo
 
 
+def test_minutos_em_branco_nao_recebem_a_espera(app: Flask, api: Api, tmp_path: Path) -> None:
+    """A line whose wait for a diagnosis has its minutes blank (a spreadsheet's empty cell),
+    held 46 minutes ("outro") in its repair: the hold is the repair's alone. Before, the
+    least-hold solve left the blank stage free and put 48 s of the hold there, and
+    /indicadores counted such orders as held waiting for a diagnosis."""
+    dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
+    inicio = dia.replace(hour=15, minute=56, second=0, microsecond=0)
+    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 33, 908, 908, 1324)]
+    importar_iguais(app, tmp_path, marcos, ";32,8;874,6;0,0;370,4;1277,8;0,0;0,0;46,0", "Baixa",
+                    (91, 92))  # fmt: skip
+    for ordem in fila(app).find():
+        assert so_em_espera(ordem, 46 * 60), ordem["pausas_s"]
+        motivos = {m for m, s in ordem["pausas_motivo_s"]["em_reparo"].items() if s}
+        assert motivos == {"outro"}, ordem["pausas_motivo_s"]
+    intervalos = intervalos_entre(api, dia.date(), marcos[-1].date())
+    assert intervalos["espera_diagnostico"]["ordens_com_espera"] == 0
+    assert intervalos["reparo"]["ordens_com_espera"] == 2
+
+
+def test_motivo_escrito_zero_nao_recebe_segundos(app: Flask, api: Api, tmp_path: Path) -> None:
+    """A line of the app's own export, held 2375.4 min for parts in its repair, the other
+    reasons 0,0, its dates at the edge of their minutes: only the least-hold solve's bounds
+    failed, and the solve in every reason's rounding gave each 0,0 reason about 3 s.
+    /indicadores then counted those orders as held waiting for the customer; the round trip
+    kept it (3 s prints as 0,0). Now a reason written 0,0 gets nothing when the named ones
+    can take the hold."""
+    dia = (datetime.now(UTC) - timedelta(days=9)).astimezone(componente(Clock, app).fuso)
+    inicio = dia.replace(hour=8, minute=5, second=0, microsecond=0)
+    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 62, 342, 342, 342 + 2743)]
+    minutos = "0,0;61,4;280,0;0,0;367,2;708,6;2375,4;0,0;0,0"
+    importar_iguais(app, tmp_path, marcos, minutos, "Baixa", (93, 94))
+    for ordem in fila(app).find():
+        motivos = {m: s for m, s in ordem["pausas_motivo_s"]["em_reparo"].items() if s}
+        assert motivos.keys() == {"aguardando_pecas"}, ordem["pausas_motivo_s"]
+    espera = intervalos_entre(api, dia.date(), marcos[-1].date())["total"]["espera_por_motivo"]
+    assert espera["aguardando_pecas"]["ordens"] == 2
+    assert espera["aguardando_cliente"]["ordens"] == espera["outro"]["ordens"] == 0, espera
+    [_, *corpo] = linhas(exportado(app))
+    assert [";".join(linha[13:]) for linha in corpo] == [minutos] * 2
+
+
 def test_textos_sem_caracteres_de_controle(app: Flask, tmp_path: Path) -> None:
     """A mechanic's name, a vehicle and a customer from a file are stored without control
     characters, as the board stores text: an escape in a name the summary prints (a name no
@@ -785,6 +826,11 @@ def test_diz_com_quantas_ordens_a_previsao_aprende(app: Flask, tmp_path: Path) -
     assert r.exit_code == 0 and "5 ordens importadas" in r.output
     assert "A previsão aprende com 3 ordens finalizadas nos últimos 90 dias: abaixo" in r.output
     assert componente(PrevisaoService, app).recalcular().base_ordens == 3
+    # Run again (nothing new), the file's old orders are still said: it was silent.
+    r = importar(app, caminho)
+    assert r.exit_code == 0 and "0 ordens importadas, 5 já existiam." in r.output
+    assert "2 ordens do arquivo terminaram antes dos últimos 90 dias" in r.output
+    assert "A previsão aprende com 3 ordens finalizadas nos últimos 90 dias: abaixo" in r.output
 
     # 30 more in the window: enough; the base counts what was there before the file.
     mais = [linha_minima(app, n, agora() - timedelta(hours=n)) for n in range(1000, 1030)]

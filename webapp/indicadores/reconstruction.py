@@ -51,11 +51,13 @@ def reconstruir(
     Bellman-Ford on 12 nodes (a shortest path per variable, or a negative cycle: no
     solution). It is solved first with the holds' total at the least the "Em espera" columns
     allow (zero without them), for the least value of every variable, and no hold in the
-    stages whose dates leave no room for one beyond their rounding; then without that; then,
-    only if that has no solution (the dates hold more, e.g. nights a tool's minutes left
-    out, or columns left at zero), within their whole rounding, for the greatest, again
-    first with no hold where the dates leave no room for one (else the other stages'
-    rounding became holds of a few seconds)."""
+    stages whose dates leave no room for one beyond their rounding nor in those whose
+    minutes are blank; then with a hold allowed in the blank ones; then anywhere; then, only
+    if none of that has a solution (the dates hold more, e.g. nights a tool's minutes left
+    out, or columns left at zero), within the rounding of the reasons the file names, for
+    the greatest (a reason written 0,0 gets no seconds), then within every reason's
+    rounding, each again first with no hold where the dates leave no room for one (else the
+    other stages' rounding became holds of a few seconds)."""
     n = len(liquidos)
     origem = instantes[0]
     # Nodes: X_0..X_n, then V_i = -W_i (so that τ_i = X_i - V_i).
@@ -81,31 +83,45 @@ def reconstruir(
         folga = folgas.total - MARGEM_S
         entre(x[0], x[n], max(0.0, total - folga), total + folga)
     faixas: dict[str, tuple[float, float]] = {}
-    minimo, maximo = 0.0, math.inf
+    minimo, maximo, maximo_dos_ditos = 0.0, math.inf, math.inf
     if esperas is not None:
         for motivo, valor in esperas.items():
             folga = folgas.esperas[motivo] - MARGEM_S
             faixas[motivo] = (max(0.0, valor - folga), valor + folga if valor else folga)
         minimo = sum(b for b, _ in faixas.values())
         maximo = sum(a for _, a in faixas.values())
+        # The reasons the file gives as 0,0 at nothing: their rounding is no hold.
+        maximo_dos_ditos = sum(faixas[m][1] for m, valor in esperas.items() if valor)
     for i, instante in enumerate(instantes):
         inicio = (instante - origem).total_seconds()
         entre(w[i], x[i], inicio + MARGEM_S, inicio + max(precisao[i] - MARGEM_S, MARGEM_S))
     # No hold in a stage whose dates leave no more than their minute beyond its minutes: the
-    # least solution alone would push the hold to the earliest stages the minutes allow.
+    # least solution alone would push the hold to the earliest stages the minutes allow. Nor,
+    # first, in a stage whose minutes the file left blank (docs/PREVISAO.md: "with no hold,
+    # when they allow it"), else the least solution put the hold's seconds there.
     sem_espera: list[tuple[int, int, float]] = []
+    em_branco: list[tuple[int, int, float]] = []
     for k, liquido in enumerate(liquidos):
         entre_datas = (instantes[k + 1] - instantes[k]).total_seconds()
-        if liquido is not None and entre_datas - liquido <= precisao[k] + folgas.etapas[k]:
-            sem_espera += [(w[k + 1], w[k], 0.0), (w[k], w[k + 1], 0.0)]
-    # V_0 - V_n = W_n - W_0, the holds' total: first at the least, then in its range (the
-    # greatest values); each only where the dates leave room for a hold, then anywhere.
+        nenhuma = [(w[k + 1], w[k], 0.0), (w[k], w[k + 1], 0.0)]
+        if liquido is None:
+            em_branco += nenhuma
+        elif entre_datas - liquido <= precisao[k] + folgas.etapas[k]:
+            sem_espera += nenhuma
+    # V_0 - V_n = W_n - W_0, the holds' total: first at the least, then in the range of the
+    # reasons the file names (the greatest values), then in the whole range; each only where
+    # the dates leave room for a hold, then anywhere.
     no_minimo = [(w[n], w[0], minimo), (w[0], w[n], -minimo)]
+    nos_ditos = [(w[n], w[0], maximo_dos_ditos), (w[0], w[n], -minimo)]
     na_faixa = [(w[n], w[0], maximo), (w[0], w[n], -minimo)]
-    onde = [sem_espera, []] if sem_espera else [[]]
+    onde = [[*sem_espera, *em_branco], sem_espera, []]
+    onde = [r for i, r in enumerate(onde) if r not in onde[:i]]  # each once
+    totais = [(no_minimo, True), (nos_ditos, False), (na_faixa, False)]
+    if maximo_dos_ditos == maximo:
+        del totais[1]  # every reason named (or none given): the same range
     solucoes = (
         _solucao([*arestas, *total_de_espera, *restricao], 2 * n + 2, menor)
-        for total_de_espera, menor in ((no_minimo, True), (na_faixa, False))
+        for total_de_espera, menor in totais
         for restricao in onde
     )  # lazily: the first that has one
     valores = next((v for v in solucoes if v is not None), None)

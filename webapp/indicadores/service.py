@@ -162,7 +162,7 @@ class Importacao:
     ja_importadas: list[importer.OrdemImportada] = field(default_factory=list)
     no_quadro: list[importer.OrdemImportada] = field(default_factory=list)
     # What the forecast learns from after this import (or would, when only checked), and how
-    # many of the orders brought in finished before its window.
+    # many of the file's orders finished before its window (new or already stored).
     previsao: Base | None = None
     fora_da_janela: int = 0
 
@@ -190,11 +190,13 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     guardadas = componente(FilaQueries).na_fila(o.ordem_servico_id for o in leitura.ordens)
     novas = [o for o in leitura.ordens if o.ordem_servico_id not in guardadas]
     antes = previsao.base(instante)
-    fora = sum(o.fim < antes.desde for o in novas)
     if novas and not verificar:
         componente(FilaService).importar_historico(importer.documento(o, instante) for o in novas)
     # Written or only checked, the window then holds the new orders that finished in it.
-    depois = replace(antes, ordens=antes.ordens + len(novas) - fora)
+    dentro = sum(o.fim >= antes.desde for o in novas)
+    depois = replace(antes, ordens=antes.ordens + dentro)
+    # Said of the whole file, a second run too: those of its orders that the window leaves out.
+    fora = sum(o.fim < antes.desde for o in leitura.ordens)
     return Importacao(
         leitura,
         len(novas),
