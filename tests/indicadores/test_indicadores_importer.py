@@ -919,6 +919,9 @@ def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
     assert "Colunas ignoradas: “Observação”." in r.output
     assert "3 ordens importadas, 0 já existiam." in r.output
     assert "Os números de OS importados ficam reservados" in r.output  # a spreadsheet's numbers
+    # Nobody named, nobody listed: the forecast counts cars in work, and the shop hears so.
+    aviso = "O arquivo não diz os mecânicos, e nenhum está cadastrado em /pessoas"
+    assert aviso in r.output
     a, b, c = (fila(app).find_one({"ordem_servico_id": n}) for n in (501, 502, 503))
     assert a["prioridade"] == "URGENTE" and a["prioridade_ordem"] == 0
     assert a["dta_criacao"] == datetime(2026, 3, 2, 11, 0, 30, tzinfo=UTC)  # -03:00 all year
@@ -934,6 +937,17 @@ def test_csv_minimo_de_planilha(app: Flask, tmp_path: Path) -> None:
         "Normal", "", "03/03/2026 08:00", "03/03/2026 09:00", "03/03/2026 10:00",
         "03/03/2026 13:00", "03/03/2026 13:00", "03/03/2026 17:00",
     ]  # fmt: skip
+    # A file that names one, or a shop that lists one, is not told so.
+    com_nome = texto.replace("Observação,", "Mecânico,").replace("cliente chato", "Rui")
+    for n in (1, 2, 3):  # other numbers: new orders
+        com_nome = com_nome.replace(f",50{n},", f",60{n},")
+    r = importar(app, arquivo(tmp_path, com_nome.replace("média", "Baixa"), "cp1252"))
+    assert r.exit_code == 0 and "3 ordens importadas" in r.output and aviso not in r.output
+    componente(Mongo, app).db["usuarios"].insert_one(
+        {"login": "rui", "nome": "Rui", "funcionario_id": 7, "papel": "mecanico", "ativo": False}
+    )
+    r = importar(app, arquivo(tmp_path, texto.replace("média", "Baixa"), "cp1252"))
+    assert r.exit_code == 0 and aviso not in r.output
 
 
 def test_utf8_com_uma_linha_de_outra_codificacao_diz_a_linha(app: Flask, tmp_path: Path) -> None:

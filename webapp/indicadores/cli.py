@@ -204,6 +204,14 @@ def importar_historico(arquivo: Path, verificar: bool) -> None:
             + ("…" if len(sem_mecanico) > EXEMPLOS else "")
             + "."
         )
+    if resultado.mecanicos_pelos_carros:
+        click.echo(
+            "O arquivo não diz os mecânicos, e nenhum está cadastrado em /pessoas: a previsão "
+            "os conta pelos carros em diagnóstico ou reparo ao mesmo tempo, e um carro parado "
+            "por peças conta como em serviço (a conta pode passar da oficina, e as previsões "
+            "saírem cedo). Cadastre os mecânicos em /pessoas, ou dê ao arquivo a coluna "
+            "“Mecânico”."
+        )
     _dizer_da_previsao(resultado, verificar)
     if verificar:
         click.echo("Só conferência (--verificar): nada foi gravado.")

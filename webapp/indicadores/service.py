@@ -165,6 +165,9 @@ class Importacao:
     # many of the file's orders finished before its window (new or already stored).
     previsao: Base | None = None
     fora_da_janela: int = 0
+    # The file names no mechanic and the shop lists none: the forecast counts them from the
+    # cars in work at once, a car held for parts included (forecast.mecanicos_pelo_historico).
+    mecanicos_pelos_carros: bool = False
 
     @property
     def ja_existiam(self) -> int:
@@ -197,6 +200,9 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
     depois = replace(antes, ordens=antes.ordens + dentro)
     # Said of the whole file, a second run too: those of its orders that the window leaves out.
     fora = sum(o.fim < antes.desde for o in leitura.ordens)
+    sem_nomes = not any(
+        o.mecanico_responsavel_id is not None or o.mecanico_desconhecido for o in leitura.ordens
+    )
     return Importacao(
         leitura,
         len(novas),
@@ -204,4 +210,5 @@ def importar(linhas: Iterable[str], *, verificar: bool = False) -> Importacao:
         [o for o in leitura.ordens if guardadas.get(o.ordem_servico_id) is False],
         depois,
         fora,
+        sem_nomes and previsao.mecanicos() is None,
     )
