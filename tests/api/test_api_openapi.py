@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -155,3 +156,25 @@ def test_lista_exportacao_e_seus_cabecalhos_no_documento(documento: dict[str, An
     assert "text/csv" in exportar["responses"]["200"]["content"]
     assert {p["name"] for p in exportar["parameters"]} == {"periodo", "de", "ate"}
     assert {"400", "401", "403"} <= set(exportar["responses"])
+
+
+def _descricoes(no: Any) -> list[str]:
+    if isinstance(no, list):
+        return [d for item in no for d in _descricoes(item)]
+    if not isinstance(no, dict):
+        return []
+    proprias = [no["description"]] if isinstance(no.get("description"), str) else []
+    return proprias + [d for valor in no.values() for d in _descricoes(valor)]
+
+
+def test_descricoes_do_documento_em_portugues(documento: dict[str, Any]) -> None:
+    """Integrators read the document in Portuguese, as the API's answers: five schemas
+    ("PrevisaoConclusao", "Pausa"...) carried their class's English docstring."""
+    descricoes = _descricoes(documento)
+    assert len(descricoes) > 50
+    ingles = re.compile(r"\b(the|when|which|is|are|of|to|or|and)\b")
+    assert [d for d in descricoes if ingles.search(d)] == []
+    assert (
+        "Quando a ordem fica pronta"
+        in documento["components"]["schemas"]["PrevisaoConclusao"]["description"]
+    )

@@ -199,6 +199,30 @@ def _parametros(op: Operacao) -> list[dict[str, Any]]:
     return parametros
 
 
+# What a schema is, said to integrators in Portuguese, as its fields' descriptions are; a
+# class's docstring is for this code's readers (English) and is left out of the document.
+_DESCRICAO_ESQUEMAS = {
+    "Status": "Onde a ordem está no fluxo (as colunas do quadro, em ordem).",
+    "Pausa": "Uma espera (por peças, pelo cliente ou outro motivo); o status não muda.",
+    "SincronizacaoOS": "Entrega dos passos desta ordem ao sistema de OS: o estado do status "
+    "mais antigo ainda não entregue (os seguintes esperam por ele), ou do último entregue.",
+    "EventoOS": "Um status enviado (ou a enviar) ao sistema de OS, em ordem (`seq`).",
+    "PrevisaoConclusao": "Quando a ordem fica pronta, aprendido do histórico da própria "
+    "oficina (docs/PREVISAO.md). p50 e p80 são null quando não há um número honesto: menos "
+    "ordens finalizadas na janela que o mínimo (base_ordens diz quantas há), nenhum mecânico "
+    "trabalhando, um histórico fora do horário de funcionamento configurado, ou o cálculo "
+    "parado.",
+}
+
+
+def _descrever(esquemas: dict[str, Any]) -> dict[str, Any]:
+    for nome, esquema in esquemas.items():
+        esquema.pop("description", None)
+        if nome in _DESCRICAO_ESQUEMAS:
+            esquema["description"] = _DESCRICAO_ESQUEMAS[nome]
+    return esquemas
+
+
 def documento(titulo: str, versao: str) -> dict[str, Any]:
     entradas = {op.corpo for op in OPERACOES if op.corpo is not None}
     saidas = {op.resposta for op in OPERACOES if op.resposta is not None} | {Erro}
@@ -253,7 +277,7 @@ def documento(titulo: str, versao: str) -> dict[str, Any]:
         "info": {"title": titulo, "version": versao},
         "paths": caminhos,
         "components": {
-            "schemas": definicoes.get("$defs", {}),
+            "schemas": _descrever(definicoes.get("$defs", {})),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
