@@ -172,6 +172,34 @@ def test_tv_mostra_cartoes_e_linhas_inteiros_e_mais_n_conta_o_resto(
     for coluna in menor.values():
         assert coluna["cortados"] == [], coluna
     assert tv.evaluate("document.documentElement.scrollHeight <= innerHeight")
+
+    # A TV hung upright: four quarter-width columns read at 12 px over an empty lower half.
+    # Two by two, in the board's order, the type as big as the landscape's, cards whole, the
+    # longest wait whole on its own line.
+    tv.set_viewport_size({"width": 1080, "height": 1920})
+    caixas = {
+        s: tv.locator(f"#painel-coluna-{s}").bounding_box()
+        for s in ("AGUARDANDO", "EM_DIAGNOSTICO", "EM_REPARO", "FINALIZADA")
+    }
+    assert all(caixas.values()), caixas
+    assert caixas["AGUARDANDO"]["x"] == caixas["EM_REPARO"]["x"] < caixas["EM_DIAGNOSTICO"]["x"]
+    assert caixas["AGUARDANDO"]["y"] == caixas["EM_DIAGNOSTICO"]["y"] < caixas["EM_REPARO"]["y"]
+    tamanhos = tv.evaluate(TAMANHOS)
+    assert tamanhos[".painel-veiculo"] >= 28.7 and tamanhos[".painel-linha3"] >= 28.7, tamanhos
+    em_pe = _colunas(tv)
+    for status, total in (("AGUARDANDO", 6), ("EM_DIAGNOSTICO", 6)):
+        assert em_pe[status]["vistos"] >= 2, em_pe[status]
+        assert _mais(em_pe[status]) == f"+{total - em_pe[status]['vistos']} ordens", em_pe
+    for coluna in em_pe.values():
+        assert coluna["cortados"] == [], coluna
+    assert destaque.evaluate(
+        "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+    ), destaque.text_content()
+    tv.screenshot(path=ARTEFATOS / "painel-tv-em-pe.png")
+    assert tv.evaluate(
+        "[document.documentElement.scrollHeight, innerHeight,"
+        " document.documentElement.scrollWidth, innerWidth]"
+    ) == [1920, 1920, 1080, 1080]
     assert tela.erros == [], tela.erros
 
 
