@@ -536,6 +536,11 @@
 
   // "Adicionar OS": the answer draws its form again, which left the keyboard on <body>. Added:
   // the new card takes the focus, in view; refused: the first field to fix.
+  const SEGUIR_MS = 5000;
+  let seguido = null; // {id, ate}: the card just added, kept in view while it grows
+  function emVista(alvo) {
+    alvo.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
   document.addEventListener("htmx:after:swap", (evento) => {
     const ctx = evento.detail && evento.detail.ctx;
     const fonte = ctx && ctx.sourceElement;
@@ -547,6 +552,19 @@
       || document.querySelector("#nova-ordem > summary");
     if (!alvo) return;
     alvo.focus({ preventScroll: true });
-    alvo.scrollIntoView({ block: "nearest", inline: "nearest" });
+    emVista(alvo);
+    seguido = achado ? { id: achado[1], ate: performance.now() + SEGUIR_MS } : null;
   });
+  // Its forecast and answer come a moment later, by a push that draws it again taller: at
+  // the window's bottom it was cut there. Followed for a few seconds while it keeps the
+  // focus, never once the person scrolls or types.
+  document.addEventListener("htmx:after:settle", () => {
+    if (!seguido) return;
+    const cartao = document.getElementById(seguido.id);
+    if (performance.now() > seguido.ate) seguido = null;
+    else if (cartao && document.activeElement === cartao) emVista(cartao);
+  });
+  for (const gesto of ["wheel", "touchstart", "keydown"]) {
+    document.addEventListener(gesto, () => { seguido = null; }, { passive: true });
+  }
 })();

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from tests.helpers import DA_FILA_AS
 from tests.indicadores.dados_indicadores import GERENTE, carregar
 from tests.navegador import ARTEFATOS, DESKTOP, PRAZO_TV, TABLET, ApiHttp, um_instante
+from tests.previsao.previsao_oficina import historico, recalcular
 from webapp.clock import Clock, agora
 from webapp.components import componente
 from webapp.fila.domain import Ator, MotivoPausa, Papel, Prioridade
@@ -470,3 +471,35 @@ def test_salvar_numa_ordem_removida_diz_nao_salvo_onde_a_pessoa_olha(
     p.screenshot(path=ARTEFATOS / "toast-ordem-removida.png")
     expect(gerente.cartao(vizinha)).to_be_focused()
     assert gerente.erros == [e for e in gerente.erros if "404" in e], gerente.erros
+
+
+def test_ordem_adicionada_pelo_teclado_fica_inteira_na_tela(
+    app: Flask, usuarios_demo, abrir
+) -> None:
+    """A manager adds an OS from the keyboard on a full column: the new card takes the focus
+    and is scrolled to the window's bottom edge, then grows as its forecast comes by a push
+    a moment later, and was cut there. It is followed while it keeps the focus."""
+    historico(app, 40)  # a forecast for every card: the new one's line comes after it
+    fila = componente(FilaService, app)
+    for n in range(6):
+        dados = {"placa": f"KBD{n}A60", "veiculo": "Fiat Uno", "descricao": "Revisão"}
+        fila.adicionar(5600 + n, GERENTE, Prioridade.NORMAL, dados)
+    recalcular(app)
+    gerente = abrir(DESKTOP).entrar("gerente", usuarios_demo["gerente"]["senha"])
+    p = gerente.pagina
+    p.locator("#nova-ordem > summary").focus()
+    p.keyboard.press("Enter")
+    p.get_by_label("Número da OS").fill("5699")
+    p.get_by_label("Prioridade").select_option("BAIXA")  # the column's last card
+    p.get_by_label("Número da OS").press("Enter")
+    novo = p.locator("li.cartao", has_text="OS 5699")
+    expect(novo).to_be_focused()
+    antes = novo.bounding_box()
+    recalcular(app)  # the recompute its step asks for, as the shop's worker would run it
+    expect(novo.locator(".previsao-pronto")).to_be_visible(timeout=PRAZO_TV)  # it grew
+    um_instante(p)
+    caixa = novo.bounding_box()
+    assert antes and caixa and caixa["height"] > antes["height"], (antes, caixa)
+    assert caixa["y"] > DESKTOP["height"] / 3, caixa  # scrolled to, from below
+    assert caixa["y"] + caixa["height"] <= DESKTOP["height"] + 0.5, caixa
+    assert gerente.erros == [], gerente.erros
