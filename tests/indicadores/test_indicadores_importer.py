@@ -610,6 +610,16 @@ def importar_iguais(
     assert r.exit_code == 0, r.output
 
 
+def marcos_em(
+    app: Flask, dias: int, hora: int, minuto: int, passos: tuple[int, ...]
+) -> tuple[datetime, list[datetime]]:
+    """A day `dias` ago in the shop's zone, and the six instants `passos` minutes after its
+    hora:minuto."""
+    dia = (datetime.now(UTC) - timedelta(days=dias)).astimezone(componente(Clock, app).fuso)
+    inicio = dia.replace(hour=hora, minute=minuto, second=0, microsecond=0)
+    return dia, [inicio + timedelta(minutes=m) for m in passos]
+
+
 def intervalos_entre(api: Api, de: date, ate: date) -> dict[str, Any]:
     """The indicators' intervals of these days, as a manager's token reads them."""
     consulta = {"periodo": "personalizado", "de": de.isoformat(), "ate": ate.isoformat()}
@@ -650,9 +660,7 @@ def test_espera_que_as_colunas_nao_dizem_fica_na_etapa_das_datas(
     hold is the diagnosis' alone. Before, the solve that reads the dates' holds spread each
     other stage's rounding into a hold of about 3 s ("outro"), and /indicadores counted those
     orders as held waiting for the budget's approval and in their repair."""
-    dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
-    inicio = dia.replace(hour=7, minute=47, second=0, microsecond=0)
-    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 124, 211, 211, 346)]
+    dia, marcos = marcos_em(app, 6, 7, 47, (0, 0, 124, 211, 211, 346))
     importar_iguais(app, tmp_path, marcos, "0,0;47,0;87,0;0,0;135,0;269,0;0,0;0,0;0,0", "Urgente",
                     (81, 82))  # fmt: skip
     for ordem in fila(app).find():
@@ -668,9 +676,7 @@ def test_minutos_em_branco_nao_recebem_a_espera(app: Flask, api: Api, tmp_path: 
     held 46 minutes ("outro") in its repair: the hold is the repair's alone. Before, the
     least-hold solve left the blank stage free and put 48 s of the hold there, and
     /indicadores counted such orders as held waiting for a diagnosis."""
-    dia = (datetime.now(UTC) - timedelta(days=6)).astimezone(componente(Clock, app).fuso)
-    inicio = dia.replace(hour=15, minute=56, second=0, microsecond=0)
-    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 33, 908, 908, 1324)]
+    dia, marcos = marcos_em(app, 6, 15, 56, (0, 0, 33, 908, 908, 1324))
     importar_iguais(app, tmp_path, marcos, ";32,8;874,6;0,0;370,4;1277,8;0,0;0,0;46,0", "Baixa",
                     (91, 92))  # fmt: skip
     for ordem in fila(app).find():
@@ -689,9 +695,7 @@ def test_motivo_escrito_zero_nao_recebe_segundos(app: Flask, api: Api, tmp_path:
     /indicadores then counted those orders as held waiting for the customer; the round trip
     kept it (3 s prints as 0,0). Now a reason written 0,0 gets nothing when the named ones
     can take the hold."""
-    dia = (datetime.now(UTC) - timedelta(days=9)).astimezone(componente(Clock, app).fuso)
-    inicio = dia.replace(hour=8, minute=5, second=0, microsecond=0)
-    marcos = [inicio + timedelta(minutes=m) for m in (0, 0, 62, 342, 342, 342 + 2743)]
+    dia, marcos = marcos_em(app, 9, 8, 5, (0, 0, 62, 342, 342, 342 + 2743))
     minutos = "0,0;61,4;280,0;0,0;367,2;708,6;2375,4;0,0;0,0"
     importar_iguais(app, tmp_path, marcos, minutos, "Baixa", (93, 94))
     for ordem in fila(app).find():
