@@ -1007,6 +1007,25 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
         expect(pagina.locator("#ordem-historico")).to_have_count(1)
     assert len(leituras) >= 5
     expect(nota).to_have_value("Cliente vai trazer a peça")
+    # Nothing typed any more, nothing focused there: the next read draws the actions again,
+    # as they are now (its diagnosis to finish), says so, and the notice of old ones goes.
+    acoes = pagina.locator("#ordem-acoes")
+    expect(acoes.get_by_text("Finalizar diagnóstico", exact=True)).to_have_count(0)
+    nota.fill("")
+    nota.evaluate("e => e.blur()")
+    pagina.clock.run_for("00:31")
+    expect(acoes.get_by_text("Finalizar diagnóstico", exact=True)).to_be_visible()
+    expect(acoes.locator(".mensagem")).to_contain_text(
+        "mudou a prioridade da OS 9331 (ORD9A31) para urgente. As ações abaixo já são as de agora."
+    )
+    expect(agora_.get_by_role("link", name="Recarregar a página")).to_have_count(0)
+    antes = len(leituras)
+    pagina.clock.run_for("00:31")  # the next read, with their version: nothing to draw again
+    pagina.wait_for_timeout(300)
+    assert len(leituras) > antes
+    assert "versao=" in leituras[-1], leituras[-1]
+    expect(agora_.get_by_role("link", name="Recarregar a página")).to_have_count(0)
+    expect(acoes.locator(".mensagem")).to_have_count(1)
 
     api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Correia"})
     api.post(f"/fila-execucao/{fila_id}/aprovar-orcamento", {})

@@ -1400,9 +1400,19 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
     fila_id = api.criar(7201, placa="VIV7A01")["fila_id"]
     gerente = pessoas["gerente"]
     pagina = gerente.pagina(f"/ordens/{fila_id}?mecanico=101")
-    viva = re.search(r'<div id="ordem-agora" hx-get="([^"]+)" hx-trigger="every 30s"', pagina)
+    viva = re.search(
+        r'<div id="ordem-agora" hx-get="([^"]+)" hx-include="#ordem-acoes-versao" '
+        r'hx-trigger="every 30s"',
+        pagina,
+    )
     assert viva, pagina
-    leitura = html.unescape(viva[1])
+    # The actions' version goes with each read (hx-include), as the page's actions carry it.
+    assert 'hx-include="#ordem-acoes-versao"' in pagina
+    versao = re.search(
+        r'<input type="hidden" id="ordem-acoes-versao" name="versao" value="(\d+)">', pagina
+    )
+    assert versao, pagina
+    leitura = f"{html.unescape(viva[1])}&versao={versao[1]}"
     assert leitura.startswith(f"/ordens/{fila_id}/agora?") and "mecanico=101" in leitura
     assert 'id="ordem-historico"' in pagina and "mudou depois que a página abriu" not in pagina
     htmx = {"HX-Request": "true"}
@@ -1424,9 +1434,27 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
         re.S,
     )
     assert historico and "iniciou o diagnóstico" in historico[1]
-    # Its own next read (the swapped element) still compares with the page's version.
+    # The actions drawn again, as they are now, with their version (static/ordem-acoes.js
+    # takes them when nothing is being done there, and drops the notice then).
+    acoes = re.search(
+        r'<hx-partial hx-target="#ordem-acoes" hx-swap="innerHTML">(.*?)</hx-partial>', r.text, re.S
+    )
+    assert acoes and "Finalizar diagnóstico" in acoes[1] and "Iniciar diagnóstico" not in acoes[1]
+    assert f'name="versao" value="{int(versao[1]) + 1}"' in acoes[1]
+    assert re.search(
+        r"A ordem mudou às \d\d:\d\d\. A integração \S+ iniciou o diagnóstico da OS 7201 "
+        r"\(VIV7A01\)\. As ações abaixo já são as de agora\.",
+        acoes[1],
+    ), acoes[1]
+    assert 'class="mensagem acoes-antigas"' in r.text
+    # Its own next read (the swapped element) asks the same, the version from the actions.
     nova = re.search(r'<div id="ordem-agora" hx-get="([^"]+)"', r.text)
-    assert nova and html.unescape(nova[1]) == leitura
+    assert nova and f"{html.unescape(nova[1])}&versao={versao[1]}" == leitura
+    # Read with the actions' new version: nothing to draw again, no notice.
+    r = gerente.client.get(
+        leitura.replace(f"versao={versao[1]}", f"versao={int(versao[1]) + 1}"), headers=htmx
+    )
+    assert "acoes-antigas" not in r.text and 'hx-target="#ordem-acoes"' not in r.text
     # A version that is no number (a hand-made address): no notice, no error.
     torta = leitura.replace("versao=", "versao=x")
     r = gerente.client.get(torta, headers=htmx)

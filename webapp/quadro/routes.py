@@ -32,6 +32,7 @@ from ..auth import SESSAO_ENCERRADA
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
+    anuncio,
     contar_atrasadas,
     contexto,
     em_servico,
@@ -282,7 +283,8 @@ def detalhe(fila_id: str) -> Any:
 @bp.get("/ordens/<fila_id>/agora")
 def detalhe_agora(fila_id: str) -> Any:
     """The order's page's live part alone, and its history (the page re-reads them every 30 s:
-    quadro/_detalhe_agora.html); `versao`, the order's version when the page opened."""
+    quadro/_detalhe_agora.html); `versao`, the order's version its actions were drawn for:
+    once the order changed since, its actions drawn again too."""
     filtros = Filtros.de_args(request.args)
     if not htmx():
         return redirect(url_for("quadro.detalhe", fila_id=fila_id, **filtros.args()))
@@ -301,15 +303,25 @@ def detalhe_agora(fila_id: str) -> Any:
             "quadro/_detalhe_agora.html",
             saiu=_saiu_da_fila(fila_id) or SAIU_DA_FILA,
             filtros=filtros,
-            versao_da_pagina=versao,
         )
+    mudou = versao is not None and item.get("versao", 1) != versao  # as cards.Cartao reads it
     return render_template(
         "quadro/_detalhe_agora.html",
         **ordem_agora(item, current_user.papel),
         filtros=filtros,
-        versao_da_pagina=versao,
+        versao_acoes=versao,
         com_historico=True,
+        # For the actions drawn again, only then: the assignment's list and the last change.
+        mecanicos_ativos=mecanicos_do_pedido() if mudou else [],
+        ultima_mudanca=_ultima_mudanca(item) if mudou else None,
     )
+
+
+def _ultima_mudanca(item: dict[str, Any]) -> tuple[str, str]:
+    """The order's last change: when ("às 18:45"), and who did what, in the board's status
+    line's words ("Marcos Mecânico iniciou o diagnóstico da OS 1002 (QOP2F88).")."""
+    em = ((item.get("historico") or [{}])[-1]).get("em")
+    return (componente(Clock).quando_foi(em) if em else "", anuncio(item))
 
 
 # An order not in the queue, with no archived copy to say who removed it.
