@@ -180,6 +180,9 @@ def test_esc_fecha_o_painel_aberto_e_volta_ao_seu_botao(usuarios_demo, abrir) ->
     p.goto("/configuracoes")
     p.get_by_label("Nome da tela").fill("TV do pátio")
     p.get_by_role("button", name="Criar passe").click()
+    # Its answer first: a navigation right after the click could cancel the request (a
+    # loaded machine once left no pass to revoke).
+    expect(p.locator("#url-painel")).to_be_visible()
     p.goto("/configuracoes")
     revogar = p.locator("summary", has_text="Revogar")
     revogar.focus()

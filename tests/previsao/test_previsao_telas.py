@@ -194,7 +194,10 @@ def test_nova_os_leva_a_sua_previsao_que_chega_em_segundos(
     outra = str(componente(FilaQueries, app).obter_por_os(1202)["_id"])
     assert f'<a href="/ordens/{outra}">Abrir a OS 1202</a>' in gerente.pagina()
 
-    viva = re.compile(r'<div id="ordem-agora" hx-get="[^"]+" hx-trigger="every (\d+)s"')
+    viva = re.compile(
+        r'<div id="ordem-agora" hx-get="[^"]+" hx-include="#ordem-acoes-versao" '
+        r'hx-trigger="every (\d+)s"'
+    )
     pagina = gerente.pagina(f"/ordens/{fila_id}")
     assert "Ainda não calculada para esta ordem: sai no próximo cálculo" in pagina
     assert viva.search(pagina)[1] == "5"
