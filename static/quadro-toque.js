@@ -38,9 +38,22 @@
     }
   }
 
+  // The columns stand side by side, each as tall as the tallest: far down a long one, another
+  // showed only its empty lower part. A column chosen (its tab, a toast's "Ver") is shown
+  // from its top, under the sticky tabs (html's scroll-padding-top), when the page was
+  // scrolled past it; and it is kept in the address (#coluna-…), so that Back from an
+  // order's page, or a reload, comes back to it.
   function irPara(coluna) {
-    coluna.scrollIntoView({ block: "nearest", inline: "start" });
+    const abaixoDoTopo = coluna.getBoundingClientRect().top < 0;
+    coluna.scrollIntoView({ block: abaixoDoTopo ? "start" : "nearest", inline: "start" });
     marcarAba(coluna.dataset.status);
+    lembrarColuna(coluna);
+  }
+
+  function lembrarColuna(coluna) {
+    const marca = `#${coluna.id}`;
+    if (!umaColuna() || location.hash === marca) return;
+    history.replaceState(history.state, "", `${location.pathname}${location.search}${marca}`);
   }
 
   // Following a card after its answer moves the view (to its new column, up the page to its
@@ -117,8 +130,11 @@
     frase.textContent = texto;
     // "Ver" takes to the card; a card gone from the page (removed) has nothing to see.
     const ver = id && botao("Ver", () => {
-      irPara(coluna);
       const cartao = document.getElementById(id);
+      seguindo(() => {
+        irPara(coluna);
+        if (cartao) cartao.scrollIntoView({ block: "nearest", inline: "nearest" });
+      });
       if (cartao) cartao.focus({ preventScroll: true });
       caixa.remove();
     });
@@ -504,26 +520,42 @@
     mais.focus();
   });
 
-  // Portrait tablet: the tab of the column in view is marked as the current one.
+  // Portrait tablet: the tab of the column in view is marked as the current one, and the
+  // column kept in the address. A swipe to a column whose cards all lie above the view (the
+  // page scrolled far down a longer one) shows it from its top, not its empty lower part.
   const colunas = document.getElementById("quadro");
   if (colunas) {
     let agendado = false;
+    let vista = colunaVisivel();
     colunas.addEventListener("scroll", () => {
       if (agendado) return;
       agendado = true;
       requestAnimationFrame(() => {
         agendado = false;
         const coluna = colunaVisivel();
-        if (coluna) marcarAba(coluna.dataset.status);
+        if (!coluna) return;
+        marcarAba(coluna.dataset.status);
+        if (coluna === vista) return;
+        vista = coluna;
+        lembrarColuna(coluna);
+        const ultimo = coluna.querySelector(".cartoes > li:last-child");
+        const fim = (ultimo || coluna).getBoundingClientRect().bottom;
+        if (fim < 0) coluna.scrollIntoView({ block: "start", inline: "nearest" });
       });
     }, { passive: true });
   }
   // A filtered board (a search, "Minhas ordens") opens on the first column with something to
-  // show, which the server names: not on an empty "Aguardando" with the match in repair.
-  const inicial = colunas && colunas.dataset.colunaInicial;
-  if (inicial && umaColuna() && !location.hash) {
+  // show, which the server names: not on an empty "Aguardando" with the match in repair. A
+  // column kept in the address (Back from an order's page, a reload) opens on that one, the
+  // page's own scroll as the browser restored it.
+  const marcada = /^#coluna-([A-Z_]+)$/.exec(location.hash);
+  const inicial = marcada ? marcada[1] : colunas && !location.hash && colunas.dataset.colunaInicial;
+  if (inicial && umaColuna()) {
     const coluna = document.getElementById(`coluna-${inicial}`);
-    if (coluna) irPara(coluna);
+    if (coluna) {
+      coluna.scrollIntoView({ block: "nearest", inline: "start" });
+      marcarAba(coluna.dataset.status);
+    }
   }
   for (const aba of document.querySelectorAll(".abas a")) {
     aba.addEventListener("click", (evento) => {

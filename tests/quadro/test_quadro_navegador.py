@@ -574,6 +574,15 @@ def test_sem_javascript_erro_depois_sucesso_nunca_405(
     mecanico.pagina.get_by_role("button", name="Entrar").click()
     p = mecanico.pagina
     expect(p.locator("#quadro")).to_be_visible()
+    # No drag handle (dragging needs JavaScript), and no tab marked: the server's mark stayed
+    # on "Aguardando" whichever column a tab's link showed.
+    expect(p.locator(f"#cartao-{outra} .alca")).to_be_hidden()
+    p.locator("#aba-EM_DIAGNOSTICO").click()
+    fundos = [
+        p.locator(f"#aba-{s}").evaluate("a => getComputedStyle(a).backgroundColor")
+        for s in ("AGUARDANDO", "EM_DIAGNOSTICO")
+    ]
+    assert fundos[0] == fundos[1], fundos
 
     # Someone else starts one of them meanwhile: this board still offers the step.
     api.post(f"/fila-execucao/{ocupada}/iniciar-diagnostico", {"mecanico_responsavel_id": 102})
@@ -635,6 +644,70 @@ def test_tablet_em_retrato_abas_fixas_e_a_vista_segue_o_cartao(
     # The view followed: nothing to offer (checked now, not after a toast would time out).
     assert p.locator("#toasts .toast").count() == 0
     assert tablet.erros == [], tablet.erros
+
+
+def test_tablet_em_retrato_outra_coluna_aparece_do_topo_e_volta_com_o_voltar(
+    app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """A portrait tablet, far down a long "Aguardando": the tab "Em reparo" (or a swipe to
+    it) kept the page scrolled there, and the columns being as tall as the tallest, it
+    showed an empty grey column; a toast's "Ver" focused a card 1,800 px above the screen.
+    The chosen column shows from its top, the toast's card comes into view, and the column
+    is kept in the address: Back from an order's page comes back to it, not to "Aguardando"."""
+    gerente = Ator("teste", Papel.GERENTE)
+    fila = componente(FilaService, app)
+    for n in range(14):
+        fila.adicionar(9600 + n, gerente, Prioridade.NORMAL, {"placa": f"COL{n % 10}A{n:02d}"})
+    reparo = fila.adicionar(9650, gerente, Prioridade.NORMAL, {"placa": "REP9A50"})["_id"]
+    for acao, dados in (
+        (Acao.INICIAR_DIAGNOSTICO, {"mecanico_responsavel_id": 101}),
+        (Acao.FINALIZAR_DIAGNOSTICO, {"diagnostico": "Freios"}),
+        (Acao.APROVAR_ORCAMENTO, None),
+        (Acao.INICIAR_REPARO, None),
+    ):
+        fila.executar(reparo, acao, gerente, dados)
+    tablet = abrir(TABLET, has_touch=True, is_mobile=True).entrar("mecanico", "mecanico123")
+    p = tablet.pagina
+    em_reparo = tablet.cartao(str(reparo), "EM_REPARO")
+
+    def longe_na_coluna() -> None:
+        p.locator("#aba-AGUARDANDO").click()
+        p.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+        p.wait_for_function("() => scrollY > 1500")
+
+    longe_na_coluna()
+    p.locator("#aba-EM_REPARO").click()
+    expect(em_reparo).to_be_in_viewport()
+    assert p.evaluate("location.hash") == "#coluna-EM_REPARO"
+    # A swipe (the columns' own scroll) does the same.
+    longe_na_coluna()
+    p.locator("#quadro").evaluate("q => q.scrollTo({left: q.clientWidth * 2})")
+    expect(em_reparo).to_be_in_viewport()
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+
+    # Back from the order's page: its column again.
+    em_reparo.locator("a.placa").click()
+    expect(p.locator("#ordem-agora")).to_be_visible()
+    p.go_back()
+    expect(p.locator("#quadro[data-ao-vivo]")).to_have_count(1)
+    expect(p.locator("#aba-EM_REPARO")).to_have_attribute("aria-current", "true")
+    expect(em_reparo).to_be_in_viewport()
+
+    # A toast's "Ver", far down another column: the card in view, not only focused.
+    mudado = str(fila.adicionar(9660, gerente, Prioridade.URGENTE, {"placa": "VER9A60"})["_id"])
+    longe_na_coluna()
+    api = ApiHttp(live_server, settings)
+    p.route("**/passo/iniciar-diagnostico", lambda rota: (rota.fetch(), rota.abort()))
+    p.evaluate("id => document.querySelector(`#cartao-${id} form button`).click()", mudado)
+    toast = p.locator("#toasts .toast")
+    expect(toast).to_contain_text("foi para Em diagnóstico")
+    p.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    toast.get_by_role("button", name="Ver").click()
+    movido = tablet.cartao(mudado, "EM_DIAGNOSTICO")
+    expect(movido).to_be_focused()
+    expect(movido).to_be_in_viewport()
+    assert api.get(f"/fila-execucao/{mudado}")["status"] == "EM_DIAGNOSTICO"
+    assert [e for e in tablet.erros if "net::" not in e and not e.startswith("htmx:")] == []
 
 
 def test_tablet_em_retrato_resposta_perdida_diz_para_onde_o_cartao_foi(
