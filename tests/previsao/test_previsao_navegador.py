@@ -143,6 +143,8 @@ def test_indicadores_abertos_antes_do_primeiro_calculo_mostram_a_lista_quando_el
     assert len(leituras) == lidas, leituras  # a list shown is not read again
     secao.get_by_role("button", name="Prometer").click()
     expect(gerente.pagina).to_have_url(f"{live_server}/indicadores?periodo=30d")
+    expect(secao.locator(".aviso-ok")).to_be_focused()  # what was done, where it was done
+    expect(secao.locator(".aviso-ok")).to_be_in_viewport()
     assert api.get(f"/fila-execucao/{em_risco}")["historico"][-1]["acao"] == "adotar_previsao"
     assert gerente.erros == []
 

@@ -58,6 +58,7 @@ from .forms import (
     RemoverForm,
 )
 from .routes import (
+    EM_RISCO_FEITO,
     FEITO,
     NOVA,
     RECUSA,
@@ -101,8 +102,10 @@ def _de_volta(fila_id: str, ancorar: bool = True, *, saiu: bool = False) -> Resp
         destino = _quadro_de(destino)
     ancora = "" if destino.startswith("/ordens/") or not ancorar else f"#cartao-{fila_id}"
     if destino.startswith("/indicadores"):
-        # A promise adopted from the list of orders at risk, at the top of the page: the page
-        # from its start, where the outcome is said (an #em-risco scrolled it out of view).
+        # A promise adopted from the list of orders at risk: that list says the outcome at
+        # its top, focused (EM_RISCO_FEITO, autofocus: in view; on a phone the list lies far
+        # down the page, and the manager scrolled back to it for every order). No #anchor: a
+        # page opened at one never takes its autofocus. A refusal: the page's error summary.
         ancora = ""
     return redirect(destino + ancora, code=303)
 
@@ -165,7 +168,8 @@ def _responder(
         )  # fmt: skip
     # A plain POST (no JavaScript, the order's page, "Prometer" on /indicadores): the page it
     # lands on says what was done, as the board's line does.
-    flash(salvo or anuncio(item), "ok")
+    para_lista = _pagina_de_volta().startswith("/indicadores")
+    flash(salvo or anuncio(item), EM_RISCO_FEITO if para_lista else "ok")
     flash(fila_id, FEITO)  # the board's next GET says it on the card too, in its column's tab
     return _de_volta(fila_id)
 

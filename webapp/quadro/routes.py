@@ -75,6 +75,9 @@ NOVA = "quadro_nova"  # session key: the "add an OS" form refused without JavaSc
 # Flash category: the card a plain POST just changed (its fila_id). The redirect's #anchor
 # scrolls to the card, past the page's line; the card says it, and its column's tab is marked.
 FEITO = "quadro_feito"
+# Flash category: a promise adopted from /indicadores' list of orders at risk, said at the top
+# of that list (indicadores/_em_risco.html), where the redirect lands.
+EM_RISCO_FEITO = "em_risco_feito"
 
 
 SLUGS_PASSOS = frozenset(cards.ACOES_POR_SLUG)  # a refused form that is a step's, not "Mais…"'s
