@@ -301,6 +301,19 @@ def test_paginas_do_gerente_no_telefone_sem_rolar_de_lado_nem_partir_palavras(
     partidas = p.evaluate(PALAVRAS_PARTIDAS, ".passes td")
     assert partidas == [], partidas
     assert p.evaluate(PALAVRAS_PARTIDAS, ".passes button") == []
+    # /pessoas at 360 px: the team and the record scrolled sideways in their regions (658 px
+    # in 302), "Situação" and "Último acesso" out of sight. Each row a block of named cells.
+    p.set_viewport_size({"width": 360, "height": 740})
+    for caminho in ("/pessoas", "/pessoas/mecanico"):
+        p.goto(caminho)
+        regioes = p.evaluate(
+            "() => [...document.querySelectorAll('.tabela-rolavel')]"
+            ".map(e => [e.scrollWidth, e.clientWidth])"
+        )
+        assert regioes and all(largo <= caixa for largo, caixa in regioes), (caminho, regioes)
+        if caminho == "/pessoas":  # (the mechanic's own record is empty here)
+            expect(p.locator("td[data-rotulo='O quê']").first).to_be_visible()
+            expect(p.locator("td[data-rotulo='Situação']").first).to_be_visible()
 
 
 # A select's arrow, drawn by Chromium beside its text, outside its padding.
