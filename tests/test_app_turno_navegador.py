@@ -948,6 +948,43 @@ def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
     )
 
 
+def test_toque_logo_depois_de_as_acoes_da_ordem_mudarem_nao_vale(
+    live_server: str, settings: Settings, usuarios_demo, abrir
+) -> None:
+    """An order's page draws its actions again after a change elsewhere: a tap landing there
+    in that instant was aimed at the button that was there before ("Aprovar orçamento" become
+    "Iniciar reparo" under the finger). It is dropped; a moment later, taps act again."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9341, "placa": "TOQ9A41"})["fila_id"]
+    pessoa = abrir(DESKTOP)
+    pagina = pessoa.pagina
+    pagina.clock.install()
+    pessoa.entrar("gerente", "gerente123")
+    pagina.goto(f"{live_server}/ordens/{fila_id}")
+    espera = pagina.locator(
+        "#ordem-acoes details", has=pagina.locator("summary", has_text="Colocar em espera")
+    )
+    expect(espera).to_have_count(1)
+    api.post(f"/fila-execucao/{fila_id}/iniciar-diagnostico", {"mecanico_responsavel_id": 101})
+    pagina.clock.run_for("00:31")
+    # The tap comes in the very frame the new actions do (polled and clicked in one go).
+    pagina.wait_for_function(
+        """() => {
+          const novo = [...document.querySelectorAll('#ordem-acoes summary')]
+            .find(s => s.textContent.includes('Finalizar diagnóstico'));
+          if (!novo) return false;
+          [...document.querySelectorAll('#ordem-acoes summary')]
+            .find(s => s.textContent.includes('Colocar em espera')).click();
+          return true;
+        }"""
+    )
+    expect(espera).not_to_have_attribute("open", "")
+    pagina.clock.run_for(1000)
+    espera.locator("summary").click()
+    expect(espera).to_have_attribute("open", "")
+    assert pessoa.erros == [], pessoa.erros
+
+
 def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     app: Flask, live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
