@@ -948,19 +948,30 @@ def test_empurrao_no_cartao_com_o_foco_devolve_o_foco(
     )
 
 
+def pagina_da_ordem_com_relogio(
+    live_server: str, settings: Settings, abrir, os_id: int, placa: str
+) -> tuple[ApiHttp, str, Pessoa, Page]:
+    """A new order, and its page open for the manager on a desktop whose clock the test moves
+    (page.clock): (the API, the order's id, the person, its page)."""
+    api = ApiHttp(live_server, settings)
+    fila_id = api.post("/fila-execucao", {"ordem_servico_id": os_id, "placa": placa})["fila_id"]
+    pessoa = abrir(DESKTOP)
+    pagina = pessoa.pagina
+    pagina.clock.install()
+    pessoa.entrar("gerente", "gerente123")
+    pagina.goto(f"{live_server}/ordens/{fila_id}")
+    return api, fila_id, pessoa, pagina
+
+
 def test_toque_logo_depois_de_as_acoes_da_ordem_mudarem_nao_vale(
     live_server: str, settings: Settings, usuarios_demo, abrir
 ) -> None:
     """An order's page draws its actions again after a change elsewhere: a tap landing there
     in that instant was aimed at the button that was there before ("Aprovar orçamento" become
     "Iniciar reparo" under the finger). It is dropped; a moment later, taps act again."""
-    api = ApiHttp(live_server, settings)
-    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9341, "placa": "TOQ9A41"})["fila_id"]
-    pessoa = abrir(DESKTOP)
-    pagina = pessoa.pagina
-    pagina.clock.install()
-    pessoa.entrar("gerente", "gerente123")
-    pagina.goto(f"{live_server}/ordens/{fila_id}")
+    api, fila_id, pessoa, pagina = pagina_da_ordem_com_relogio(
+        live_server, settings, abrir, 9341, "TOQ9A41"
+    )
     espera = pagina.locator(
         "#ordem-acoes details", has=pagina.locator("summary", has_text="Colocar em espera")
     )
@@ -993,13 +1004,9 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     typed below nor taking the focus from a link in them (a plain replace took it to the page's
     top); it says when the actions are from before a change, and stops reading once the order
     is finished."""
-    api = ApiHttp(live_server, settings)
-    fila_id = api.post("/fila-execucao", {"ordem_servico_id": 9331, "placa": "ORD9A31"})["fila_id"]
-    pessoa = abrir(DESKTOP)
-    pagina = pessoa.pagina
-    pagina.clock.install()
-    pessoa.entrar("gerente", "gerente123")
-    pagina.goto(f"{live_server}/ordens/{fila_id}")
+    api, fila_id, pessoa, pagina = pagina_da_ordem_com_relogio(
+        live_server, settings, abrir, 9331, "ORD9A31"
+    )
     agora_ = pagina.locator("#ordem-agora")
     expect(agora_).to_contain_text("Aguardando diagnóstico")
     leituras: list[str] = []
