@@ -19,13 +19,19 @@
     evento.stopImmediatePropagation();
   }, true);
 
+  // Being done there: a field with the focus, something typed, a refused form with its
+  // errors. A button or a fold merely focused (tapped on a tablet, where the focus stays) is
+  // not: the actions are drawn again and the focus goes back to the same control, or to the
+  // line saying what changed when that control is gone.
   function ocupada(secao) {
-    if (secao.contains(document.activeElement)) return true;
+    const foco = document.activeElement;
+    if (secao.contains(foco) && foco.matches("input, textarea, select")) return true;
     if (secao.querySelector("[aria-invalid=true]")) return true;
     const campos = secao.querySelectorAll("textarea, select, input:not([type=hidden])");
     return Array.from(campos).some((c) => window.oficinaDigitado(c)); // digitado.js
   }
 
+  let foco = null; // {tag, texto} of the control focused in the actions being drawn again
   document.addEventListener("htmx:before:swap", (evento) => {
     const { tasks } = evento.detail || {};
     const secao = document.getElementById("ordem-acoes");
@@ -34,12 +40,37 @@
     if (!novas) return;
     if (ocupada(secao)) {
       tasks.splice(tasks.indexOf(novas), 1);
+      // Their line from an earlier redraw ("já são as de agora") would contradict the notice.
+      const antiga = secao.querySelector(":scope > .mensagem");
+      if (antiga) antiga.remove();
       return;
     }
     for (const t of tasks) {
       const aviso = t.fragment && t.fragment.querySelector && t.fragment.querySelector(".acoes-antigas");
       if (aviso) aviso.remove();
     }
+    const atual = document.activeElement;
+    foco = secao.contains(atual) ? { tag: atual.tagName, texto: atual.textContent.trim() } : null;
     redesenhadas = performance.now();
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    const secao = document.getElementById("ordem-acoes");
+    if (!foco || !secao) return;
+    const { tag, texto } = foco;
+    foco = null;
+    const mesmo = Array.from(secao.querySelectorAll(tag))
+      .find((e) => e.textContent.trim() === texto);
+    const alvo = mesmo || secao.querySelector(".mensagem");
+    if (alvo) alvo.focus({ preventScroll: true });
+  });
+
+  // Leaving the page (its "Recarregar a página", "Voltar ao quadro", a reload) with something
+  // typed and not sent asks first, as the browser does; sending a form does not.
+  let enviando = false;
+  document.addEventListener("submit", () => { enviando = true; });
+  window.addEventListener("beforeunload", (evento) => {
+    if (enviando || !window.oficinaRascunho()) return; // digitado.js
+    evento.preventDefault();
+    evento.returnValue = "";
   });
 })();

@@ -520,9 +520,11 @@
     mais.focus();
   });
 
-  // Portrait tablet: the tab of the column in view is marked as the current one, and the
-  // column kept in the address. A swipe to a column whose cards all lie above the view (the
-  // page scrolled far down a longer one) shows it from its top, not its empty lower part.
+  // Portrait tablet: the tab of the column in view is marked as the current one. Once a swipe
+  // has come to rest (scrollend: never mid-gesture, where a scroll of the page made one swipe
+  // skip a column), the column is kept in the address, and one whose cards all lie above the
+  // view (the page scrolled far down a longer one) is shown from its top, by the page's
+  // vertical scroll alone.
   const colunas = document.getElementById("quadro");
   if (colunas) {
     let agendado = false;
@@ -533,16 +535,19 @@
       requestAnimationFrame(() => {
         agendado = false;
         const coluna = colunaVisivel();
-        if (!coluna) return;
-        marcarAba(coluna.dataset.status);
-        if (coluna === vista) return;
-        vista = coluna;
-        lembrarColuna(coluna);
-        const ultimo = coluna.querySelector(".cartoes > li:last-child");
-        const fim = (ultimo || coluna).getBoundingClientRect().bottom;
-        if (fim < 0) coluna.scrollIntoView({ block: "start", inline: "nearest" });
+        if (coluna) marcarAba(coluna.dataset.status);
       });
     }, { passive: true });
+    colunas.addEventListener("scrollend", () => {
+      const coluna = colunaVisivel();
+      if (!coluna || coluna === vista) return;
+      vista = coluna;
+      lembrarColuna(coluna);
+      const ultimo = coluna.querySelector(".cartoes > li:last-child");
+      if ((ultimo || coluna).getBoundingClientRect().bottom >= 0) return;
+      const folga = parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop) || 0;
+      window.scrollBy(0, coluna.getBoundingClientRect().top - folga);
+    });
   }
   // A filtered board (a search, "Minhas ordens") opens on the first column with something to
   // show, which the server names: not on an empty "Aguardando" with the match in repair. A

@@ -341,29 +341,32 @@ def test_quadro_do_gerente_no_telefone_busca_e_mecanico_inteiros(
 ) -> None:
     """A phone: the manager's board spent about 500 px on its controls before the first card,
     the search, the mechanic and their buttons a row each. Then the search and the mechanic
-    shared a row beside "Filtrar", read "Placa ou nº" and "Todos os mecâ" under 480 px. Now
-    they share it where both fit whole (480 px); narrower, the search has its own row and the
-    mechanic shares the next with "Filtrar": two rows, each field whole, the page no wider."""
+    shared a row beside "Filtrar", read "Placa ou nº" and "Todos os mecâ" under 480 px, and a
+    mechanic chosen ("Paula Pereira — 0 em serviço") worse beside "Limpar filtros". Now the
+    search shares a row with "Filtrar" and the mechanic has the next one: each field whole,
+    the page no wider."""
     telefone = abrir({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     p = telefone.entrar("gerente", "gerente123").pagina
     busca = p.get_by_role("searchbox", name="Buscar placa ou OS")
     mecanico = p.get_by_label("Mecânico")
-    for largura, linhas in ((480, 1), (390, 2), (360, 2)):
-        p.set_viewport_size({"width": largura, "height": 844})
-        caixas = [
-            c.bounding_box() for c in (busca, mecanico, p.get_by_role("button", name="Filtrar"))
-        ]
-        assert all(c and c["height"] >= 44 - 0.5 for c in caixas), (largura, caixas)
-        assert len({round(c["y"]) for c in caixas}) == linhas, (largura, caixas)
-        assert abs(caixas[1]["y"] - caixas[2]["y"]) < 2, (largura, caixas)
-        for campo in (busca, mecanico):
-            texto_inteiro(campo)
-        assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [
-            largura,
-            largura,
-        ]
-        if largura == 390:
-            p.screenshot(path=ARTEFATOS / "quadro-gerente-telefone.png")
+    for caminho in ("/", "/?mecanico=102"):  # unfiltered; a mechanic chosen ("Limpar filtros")
+        p.goto(caminho)
+        for largura, linhas in ((480, 2), (390, 2), (360, 2)):
+            p.set_viewport_size({"width": largura, "height": 844})
+            caixas = [
+                c.bounding_box() for c in (busca, p.get_by_role("button", name="Filtrar"), mecanico)
+            ]
+            assert all(c and c["height"] >= 44 - 0.5 for c in caixas), (largura, caixas)
+            assert len({round(c["y"]) for c in caixas}) == linhas, (largura, caixas)
+            assert abs(caixas[0]["y"] - caixas[1]["y"]) < 2, (largura, caixas)
+            for campo in (busca, mecanico):
+                texto_inteiro(campo)
+            assert p.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [
+                largura,
+                largura,
+            ]
+            if largura == 390 and caminho == "/":
+                p.screenshot(path=ARTEFATOS / "quadro-gerente-telefone.png")
 
 
 def test_quadro_do_gerente_no_telefone_primeiro_cartao_no_alto(

@@ -993,6 +993,14 @@ def test_toque_logo_depois_de_as_acoes_da_ordem_mudarem_nao_vale(
     pagina.clock.run_for(1000)
     espera.locator("summary").click()
     expect(espera).to_have_attribute("open", "")
+    # A fold merely focused (tapped on a tablet, where the focus stays) does not hold the
+    # actions back: drawn again, the focus back on the same control.
+    espera.locator("summary").click()
+    expect(espera.locator("summary")).to_be_focused()
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "URGENTE"})
+    pagina.clock.run_for("00:31")
+    expect(pagina.locator("#ordem-acoes .mensagem")).to_contain_text("para urgente.")
+    expect(pagina.locator("#ordem-acoes summary", has_text="Colocar em espera")).to_be_focused()
     assert pessoa.erros == [], pessoa.erros
 
 
@@ -1070,6 +1078,18 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     assert "versao=" in leituras[-1], leituras[-1]
     expect(agora_.get_by_role("link", name="Recarregar a página")).to_have_count(0)
     expect(acoes.locator(".mensagem")).to_have_count(1)
+    # Typing again when the next change comes: the actions stay, under the notice that they
+    # are from before, which names the change; their "já são as de agora" line goes (the two
+    # said opposite things).
+    acoes.locator("summary", has_text="Colocar em espera").click()  # drawn again closed
+    nota.fill("Peça chega amanhã")
+    api.patch(f"/fila-execucao/{fila_id}/prioridade", {"prioridade": "ALTA"})
+    pagina.clock.run_for("00:31")
+    expect(agora_.locator(".acoes-antigas")).to_contain_text("para alta.")
+    expect(acoes.locator(".mensagem")).to_have_count(0)
+    expect(nota).to_have_value("Peça chega amanhã")
+    nota.fill("")
+    nota.evaluate("e => e.blur()")
 
     api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "Correia"})
     api.post(f"/fila-execucao/{fila_id}/aprovar-orcamento", {})
@@ -1077,7 +1097,9 @@ def test_pagina_da_ordem_aberta_se_atualiza_por_horas(
     api.post(f"/fila-execucao/{fila_id}/finalizar-reparo", {})
     pagina.clock.run_for("00:31")
     expect(agora_).to_contain_text("Finalizada")
-    expect(pagina.locator("#ordem-historico li")).to_have_count(7)
+    expect(pagina.locator("#ordem-historico li")).to_have_count(8)
+    # Its actions drawn for the last time: none left, said so (not "as de agora" over none).
+    expect(acoes.locator(".mensagem")).to_contain_text("Não há mais ações para ela.")
     lidas = len(leituras)
     pagina.clock.run_for("10:00")
     pagina.wait_for_timeout(300)

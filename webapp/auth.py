@@ -56,10 +56,14 @@ _PORQUE_ENCERROU = "auth.porque_encerrou"  # app.extensions: instalar's `porque_
 
 
 def _dizer_uma_vez(motivo: str) -> None:
-    """Flash `motivo` unless it waits already: an ended session's stream, its poll and its
-    reload each meet it, and the sign-in page said it two or three times."""
-    if not any(list(f) == ["message", motivo] for f in session.get("_flashes", [])):
+    """Flash `motivo` unless a notice of the sign-in page waits already: an ended session's
+    stream, its poll and its reload each meet it, and the sign-in page said it two or three
+    times (or the reason, then the plain notice of a request that came after it was told).
+    Told, the cookie no longer names the ended session: a tablet left signed out never tells
+    the next person why this one's ended, nor of any later change to them."""
+    if not any(f[0] == "message" for f in session.get("_flashes", [])):
         flash(motivo)
+    session.pop("_user_id", None)
 
 
 def _tinha_sessao() -> bool:
@@ -79,9 +83,20 @@ def _porque_encerrou() -> str | None:
     if not isinstance(id_sessao, str):
         return None
     try:
-        return current_app.extensions[_PORQUE_ENCERROU](id_sessao)
+        motivo = current_app.extensions[_PORQUE_ENCERROU](id_sessao)
     except PyMongoError:
         return None
+    return motivo
+
+
+def dizer_por_que_saiu() -> str | None:
+    """For a page that says its own signed-out state (an order's page's re-read): why this
+    browser's session ended, when a change to its person did; flashed too, once, for the
+    sign-in page its link leads to."""
+    motivo = _porque_encerrou()
+    if motivo:
+        _dizer_uma_vez(motivo)
+    return motivo
 
 
 @login_manager.unauthorized_handler

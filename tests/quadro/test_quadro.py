@@ -651,6 +651,12 @@ def test_passo_numa_ordem_removida_diz_por_que_e_guarda_o_texto(api: Api, pessoa
     assert re.search(rf"Gabriela Gerente removeu a OS 511 {DA_FILA_AS} \d\d:\d\d\.", r.text)
     assert "Item da fila" not in r.text  # the API's words, not the shop's
     assert texto in r.text and "O que você escreveu na OS 511 não foi salvo" in r.text
+    # A card of it dropped on a column says the same and goes from the board (it said "Item
+    # da fila não encontrado." and stayed).
+    r = pessoas["mecanico"].post(f"/ordens/{fila_id}/mover", {"para": "EM_REPARO"}, htmx=True)
+    assert r.status_code == 404 and "Item da fila" not in r.text
+    assert re.search(rf"Gabriela Gerente removeu a OS 511 {DA_FILA_AS} \d\d:\d\d\.", r.text)
+    assert f'hx-target="#cartao-{fila_id}" hx-swap="delete"' in r.text
 
 
 @pytest.mark.parametrize("pagina", ["/", "/ordens/{fila_id}"])

@@ -20,7 +20,8 @@ from tests.paginas import csrf_de
 from webapp.auth import exigir_gerente
 from webapp.clock import Clock
 from webapp.components import componente
-from webapp.fila.domain import Ator, Papel
+from webapp.fila.domain import Ator, Papel, Prioridade
+from webapp.fila.service import FilaService
 from webapp.mongo import Mongo
 from webapp.pessoas.queries import PessoasQueries
 from webapp.pessoas.repository import PessoasRepository
@@ -610,6 +611,9 @@ def test_sessao_que_acabou_diz_na_pagina_de_entrada(
         ("desativar", "Sessão encerrada: Gabriela Gerente desativou seu acesso {quando}. Fale "
                       "com a gerência."),
         ("trocar", "Sessão encerrada: sua senha foi trocada {quando}. Entre com a nova senha."),
+        # Access given back since: the change that ended it, and that it is back.
+        ("reativar", "Sessão encerrada: Gabriela Gerente desativou seu acesso {quando}; ele já "
+                     "foi reativado. Entre novamente."),
         ("nome", "Sessão encerrada: entre novamente."),  # the role unchanged: sessions stand
     ],
 )  # fmt: skip
@@ -636,8 +640,10 @@ def test_sessao_encerrada_por_uma_mudanca_diz_qual_quem_e_quando(
         componente(SessoesRepository, app).sessoes.delete_many({"login": "mecanico"})
     elif mudanca == "redefinir":
         pessoas.redefinir_senha("mecanico", gerente)
-    elif mudanca == "desativar":
+    elif mudanca in ("desativar", "reativar"):
         assert pessoas.definir_ativo("mecanico", False, gerente)
+        if mudanca == "reativar":
+            assert pessoas.definir_ativo("mecanico", True, gerente)
     elif mudanca == "trocar":  # chosen anew on another device
         with app.app_context():  # the guesses' limits are the app's
             mecanico = Ator("mecanico", Papel.MECANICO)
@@ -648,6 +654,31 @@ def test_sessao_encerrada_por_uma_mudanca_diz_qual_quem_e_quando(
     assert r.status_code == 401 and r.json["detail"] in esperados, r.json
     destino = client.get("/").headers["Location"]
     assert html.unescape(client.get(destino).text).count(r.json["detail"]) == 1
+    # Told once: a later change to this person is none of a device signed out before it (a
+    # shared tablet left on the sign-in page).
+    pessoas.editar("mecanico", usuario.nome + "!", "gerente", usuario.funcionario_id, gerente)
+    r = client.get("/_teste/quem", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.json == {"detail": "Sessão encerrada: entre novamente."}
+
+
+def test_pagina_da_ordem_aberta_diz_por_que_a_sessao_acabou(
+    app: Flask, client: FlaskClient, demo: dict, entrar: Entrar
+) -> None:
+    """An order's page open on a tablet when a manager resets the mechanic's password: its
+    re-read said only "Sua sessão terminou", and its "Entrar de novo" led to a sign-in page
+    saying nothing; the mechanic tried the old password. Both say why now."""
+    gerente = Ator("gerente", Papel.GERENTE, "10.0.0.9", pessoa=True)
+    ordem = componente(FilaService, app).adicionar(7301, gerente, Prioridade.NORMAL, {})
+    fila_id = str(ordem["_id"])
+    assert entrar(client, "mecanico", "mecanico123").status_code == 302
+    componente(PessoasService, app).redefinir_senha("mecanico", gerente)
+    r = client.get(f"/ordens/{fila_id}/agora", headers={"HX-Request": "true"})
+    texto = html.unescape(r.text)
+    assert r.status_code == 200
+    assert "Sessão encerrada: Gabriela Gerente redefiniu sua senha" in texto
+    assert "Esta página parou de se atualizar." in texto and "Entrar de novo" in texto
+    entrada = html.unescape(client.get(f"/entrar?next=/ordens/{fila_id}").text)
+    assert entrada.count("Gabriela Gerente redefiniu sua senha") == 1
 
 
 # --- Manager-only views -------------------------------------------------------------------------

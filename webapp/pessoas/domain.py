@@ -70,11 +70,17 @@ REGISTROS = {
 ENCERRAM_SESSOES = ("desativar", "redefinir_senha", "trocar_senha")
 
 
-def porque_encerrou(registro: Mapping[str, Any], quem: str, quando: str) -> str:
+def porque_encerrou(registro: Mapping[str, Any], quem: str, quando: str, ativo: bool) -> str:
     """Why a device was signed out, told on it: `registro` the line of the change that ended
     every session of its person, `quem` who made it ("Gabriela Gerente"), `quando` ("às
-    14:03"). A tablet signed out mid-shift says what happened and what to do next."""
+    14:03"), `ativo` whether the person may sign in now. A tablet signed out mid-shift says
+    what happened and what to do next."""
     acao = registro.get("acao")
+    if acao == "desativar" and ativo:
+        return (
+            f"Sessão encerrada: {quem} desativou seu acesso {quando}; ele já foi reativado. "
+            "Entre novamente."
+        )
     if acao == "desativar":
         return f"Sessão encerrada: {quem} desativou seu acesso {quando}. Fale com a gerência."
     if acao == "redefinir_senha":

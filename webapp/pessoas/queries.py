@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -52,19 +53,21 @@ class PessoasQueries:
         consulta = {"login": normalizar_login(login)} if login else {}
         return list(self.registro.find(consulta, {"_id": 0}).sort("em", -1).limit(limite))
 
-    def fim_das_sessoes(self, login: str) -> dict[str, Any] | None:
-        """The record's latest line of a change that ended every session of `login` (a new
-        stamp: ENCERRAM_SESSOES, or an edit of the role). Index: registro_por_pessoa."""
+    def fim_das_sessoes(self, login: str, desde: datetime) -> dict[str, Any] | None:
+        """The record's first line since `desde` (a session's opening) of a change that ended
+        every session of `login` (a new stamp: ENCERRAM_SESSOES, or an edit of the role): the
+        change that ended that session, not a later one. Index: registro_por_pessoa."""
         return self.registro.find_one(
             {
                 "login": login,
+                "em": {"$gte": desde},
                 "$or": [
                     {"acao": {"$in": list(ENCERRAM_SESSOES)}},
                     {"acao": "editar", "detalhe.papel": {"$exists": True}},
                 ],
             },
             {"_id": 0},
-            sort=[("em", -1)],
+            sort=[("em", 1)],
         )
 
     def obter(self, login: str) -> Usuario | None:

@@ -301,7 +301,10 @@ def mover(fila_id: str) -> Any:
     form = ConfirmarForm()
     if destino not in Status.__members__ or not form.validate():
         raise BadRequest()
-    item = fila().obter(fila_id)
+    try:
+        item = fila().obter(fila_id)
+    except NaoEncontrada:  # removed meanwhile: who and when, the card taken off, as any tap
+        return _recusa(fila_id, {"mensagem": SAIU_DA_FILA}, 404)
     motivo = domain.motivo_para_mover(item, current_user.papel, Status(destino))
     escolhido = next(
         (p for p in PASSOS.values() if p.de == item["status"] and p.para == destino), None

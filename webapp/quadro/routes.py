@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from .. import broker, errors, sse
-from ..auth import SESSAO_ENCERRADA
+from ..auth import SESSAO_ENCERRADA, dizer_por_que_saiu
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
@@ -297,7 +297,9 @@ def detalhe_agora(fila_id: str) -> Any:
         # board makes (it keeps typed text itself, quadro-rascunho.js): what is typed in the
         # forms below stays on this page, to copy. Nothing of the order is read.
         entrar = url_for("sessao.entrar", next=url_for("quadro.detalhe", fila_id=fila_id))
-        return render_template("quadro/_detalhe_agora.html", sessao_encerrada=entrar)
+        return render_template(
+            "quadro/_detalhe_agora.html", sessao_encerrada=entrar, motivo=dizer_por_que_saiu()
+        )
     versao = request.args.get("versao", type=int)
     try:
         item = fila().obter(fila_id)

@@ -13,6 +13,11 @@ class SessoesQueries:
     def __init__(self, db: Database) -> None:
         self.sessoes = db[SESSOES]
 
+    def aberta_em(self, sid: str) -> datetime | None:
+        """When a session opened (by `_id`), ended or not; None when no longer kept."""
+        documento = self.sessoes.find_one({"_id": sid}, {"aberta_em": 1})
+        return documento.get("aberta_em") if documento else None
+
     def ativa(self, sid: str) -> bool:
         """Open and not expired (by `_id`): asked on every signed-in request."""
         agora = datetime.now(UTC)

@@ -57,16 +57,20 @@ def porque_encerrou(id_sessao: str) -> str | None:
     change, who made it and when. None when the person's stamp still stands (that session
     alone ended: signed out, expired) or nothing tells."""
     login, _, resto = id_sessao.partition(":")
-    carimbo = resto.partition(":")[0]
+    carimbo, _, sid = resto.partition(":")
     pessoas = componente(PessoasQueries)
     usuario = pessoas.obter(login) if login else None
     if usuario is None or (usuario.ativo and usuario.documento.get("carimbo") == carimbo):
         return None
-    linha = pessoas.fim_das_sessoes(usuario.login)
+    # The first such change since this session opened is what ended it (a later one, or a
+    # reactivation since, is none of this device's business).
+    aberta_em = componente(SessoesQueries).aberta_em(sid)
+    linha = pessoas.fim_das_sessoes(usuario.login, aberta_em) if aberta_em else None
     if linha is None:
         return None
     quem = autor(linha.get("por"), pessoas.nomes_por_login({linha.get("por")}))
-    return pessoas_domain.porque_encerrou(linha, quem, componente(Clock).quando_foi(linha["em"]))
+    quando = componente(Clock).quando_foi(linha["em"])
+    return pessoas_domain.porque_encerrou(linha, quem, quando, usuario.ativo)
 
 
 def carregar_usuario(id_sessao: str) -> Usuario | None:
