@@ -1461,10 +1461,14 @@ def test_pagina_da_ordem_se_atualiza_sozinha_e_diz_o_que_mudou(api: Api, pessoas
         leitura.replace(f"versao={versao[1]}", f"versao={int(versao[1]) + 1}"), headers=htmx
     )
     assert "acoes-antigas" not in r.text and 'hx-target="#ordem-acoes"' not in r.text
-    # A version that is no number (a hand-made address): no notice, no error.
-    torta = leitura.replace("versao=", "versao=x")
-    r = gerente.client.get(torta, headers=htmx)
-    assert r.status_code == 200 and "Em diagnóstico" in r.text and "mudou depois" not in r.text
+    # A version that is no number (a hand-made address): no notice, no error; nor one that
+    # Python alone reads as a number ("1_0", "٣").
+    for torta in ("x", "1_0", "٣"):
+        r = gerente.client.get(
+            leitura.replace(f"versao={versao[1]}", f"versao={torta}"), headers=htmx
+        )
+        assert r.status_code == 200 and "Em diagnóstico" in r.text, torta
+        assert "acoes-antigas" not in r.text and 'hx-target="#ordem-acoes"' not in r.text, torta
     # Without htmx (a copied link): the whole page, with its board's filter, nothing else of
     # the address (a hand-made `fila_id=` or `_external=` was given to url_for: a 500).
     assert gerente.client.get(leitura).headers["Location"] == f"/ordens/{fila_id}?mecanico=101"

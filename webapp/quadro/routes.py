@@ -57,6 +57,7 @@ from ..qr import qr_svg
 from ..sessao.service import carregar_usuario
 from ..settings import Settings
 from ..sincronizacao_os.link import OsLink
+from ..text import algarismos
 from ..urls import endereco_publico
 from . import bp, partials
 from .filters import Filtros
@@ -300,7 +301,8 @@ def detalhe_agora(fila_id: str) -> Any:
         return render_template(
             "quadro/_detalhe_agora.html", sessao_encerrada=entrar, motivo=dizer_por_que_saiu()
         )
-    versao = request.args.get("versao", type=int)
+    # ASCII digits only, as the page writes it ("1_0" or "٣" are no version: no redraw).
+    versao = algarismos(request.args.get("versao"), 18)
     try:
         item = fila().obter(fila_id)
     except NaoEncontrada:
