@@ -1,8 +1,9 @@
 // An order's page re-reads itself (quadro/_detalhe_agora.html). Once the order changed since
 // its actions were drawn, the answer brings them drawn again (#ordem-acoes) and a notice that
 // those shown are from before. The new actions go in only while nothing is being done there
-// (no focus inside, nothing typed, no refused form with its errors), and the notice goes with
-// them; otherwise what is there stays, with the notice, and the next read offers them again.
+// (no field with the focus, nothing typed, no refused form with its errors), and the notice
+// goes with them; otherwise what is there stays, with the notice, and the next read offers
+// them again.
 // A tap that lands there just after they were drawn again was aimed at what was there before
 // ("Aprovar orçamento" become "Iniciar reparo" under the finger): dropped; the line at their
 // top says what changed.

@@ -543,8 +543,10 @@
       if (!coluna || coluna === vista) return;
       vista = coluna;
       lembrarColuna(coluna);
-      const ultimo = coluna.querySelector(".cartoes > li:last-child");
-      if ((ultimo || coluna).getBoundingClientRect().bottom >= 0) return;
+      // Its last card, or its title when it has none (an empty column said so out of sight).
+      const fim = coluna.querySelector(".cartoes > li:last-child")
+        || coluna.querySelector(".coluna-titulo") || coluna;
+      if (fim.getBoundingClientRect().bottom >= 0) return;
       const folga = parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop) || 0;
       window.scrollBy(0, coluna.getBoundingClientRect().top - folga);
     });
