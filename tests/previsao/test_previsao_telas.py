@@ -384,6 +384,22 @@ def test_prometer_nao_substitui_a_promessa_que_outro_gerente_digitou(
     assert item["historico"][-1]["acao"] == "alterar_promessa"
 
 
+@pytest.mark.parametrize(
+    ("promessa", "dito"),
+    [("amanhã", "A previsão mostrada não é uma data."), ("", "A previsão mostrada não veio.")],
+)
+def test_prometer_com_previsao_que_nao_e_data_diz_por_que(
+    pessoas: dict[str, Quadro], oficina: dict[str, str], promessa: str, dito: str
+) -> None:
+    """A hand-made "Prometer" (its time sent hidden beside the button) with no date in it was
+    answered "Corrija o campo marcado.", about a field nobody can see. Its own words now."""
+    resposta = pessoas["gerente"].post(
+        f"/ordens/{oficina['em_risco']}/prometer", {"promessa": promessa}, htmx=True
+    )
+    assert resposta.status_code == 400 and dito in resposta.text
+    assert "Corrija o campo marcado." not in resposta.text
+
+
 def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
     app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

@@ -141,8 +141,11 @@ def _responder(
     }
     if not form.validate():
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
-        # A hidden field's refusal (what the card showed, hand-made) has no field to mark.
-        mensagem = (form.errors.get("visto") or ["Corrija o campo marcado."])[0]
+        # A hidden field's refusal (what the card showed, hand-made) has no field to mark:
+        # its own words, not "Corrija o campo marcado.".
+        ocultos = getattr(form, "OCULTOS", ("visto",))
+        dos_ocultos = [e for campo in ocultos for e in form.errors.get(campo, [])]
+        mensagem = (dos_ocultos or ["Corrija o campo marcado."])[0]
         return _recusa(fila_id, {**estado, "mensagem": mensagem}, 400)
     salvo = None
     try:

@@ -290,6 +290,8 @@ class PrometerForm(PromessaVista):
     promessa = StringField(
         "Nova entrega prometida", validators=[InputRequired("A previsão mostrada não veio.")]
     )
+    # Sent hidden beside its button ("Prometer 17:10"): a refusal has no field to mark.
+    OCULTOS = ("visto", "promessa")
 
     def validate_promessa(self, campo: Any) -> None:
         try:
