@@ -83,10 +83,9 @@ def _porque_encerrou() -> str | None:
     if not isinstance(id_sessao, str):
         return None
     try:
-        motivo = current_app.extensions[_PORQUE_ENCERROU](id_sessao)
+        return current_app.extensions[_PORQUE_ENCERROU](id_sessao)
     except PyMongoError:
         return None
-    return motivo
 
 
 def dizer_por_que_saiu() -> str | None:

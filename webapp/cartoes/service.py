@@ -126,6 +126,13 @@ def anuncio(item: Mapping[str, Any]) -> str:
     return cards.anuncio(item, autores, mecanicos, componente(Clock).fuso)
 
 
+def ultima_mudanca(item: Mapping[str, Any]) -> tuple[str, str]:
+    """The order's last change: when ("às 18:45"), and who did what, in the status line's
+    words (anuncio: "Marcos Mecânico iniciou o diagnóstico da OS 1002 (QOP2F88).")."""
+    em = ((item.get("historico") or [{}])[-1]).get("em")
+    return (componente(Clock).quando_foi(em) if em else "", anuncio(item))
+
+
 def remocoes(fila_ids: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
     """The removed orders among `fila_ids` (their archived copies), each with its removal in
     words, "Gabriela Gerente removeu a OS 1004 (SDF3C45) da fila às 15:29": two queries."""

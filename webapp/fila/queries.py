@@ -20,7 +20,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ..mongo import inteiro_guardavel
-from .cursors import apos_instante, faixas_apos, faixas_finalizadas, faixas_na_fila
+from .cursors import apos_instante, faixas_apos, faixas_finalizadas
 from .domain import ABERTOS, IMPORTADA, PROMESSA_PERDIDA, MotivoPausa, Prioridade, Status
 from .plates import gemea, normalizar_placa
 from .repository import (
@@ -441,7 +441,7 @@ class FilaQueries:
         consulta: dict[str, Any] = {"status": status} if status else {}
         if not aberta:
             consulta.update(NAO_IMPORTADA)
-        faixas = [{}] if depois is None else faixas_na_fila(depois)
+        faixas = faixas_apos(depois, finalizada=False)
         indice = None if aberta else FILA_DO_QUADRO
         return self._em_faixas(consulta, faixas, ORDEM_FILA, limit, indice, pular=offset)
 

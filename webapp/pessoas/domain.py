@@ -120,8 +120,11 @@ def mudancas(antes: Mapping[str, Any], depois: Mapping[str, Any]) -> dict[str, l
     }
 
 
-# Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed on a tablet.
+# Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed on a tablet;
+# three groups of four, joined by hyphens ("k7qm-x4ta-9pwe").
 _ALFABETO_SENHA = "abcdefghjkmnpqrstuvwxyz23456789"
+_GRUPOS_SENHA, _TAMANHO_GRUPO = 3, 4
+_LETRAS_SENHA = _GRUPOS_SENHA * _TAMANHO_GRUPO
 
 
 class UsuarioInvalido(ValueError):
@@ -235,17 +238,31 @@ def _valor(campo: str, valor: Any) -> str:
 def senha_temporaria() -> str:
     """A one-time password shown once to a manager ("k7qm-x4ta-9pwe": 60 bits); the person
     must change it at the next sign-in."""
-    grupos = ("".join(secrets.choice(_ALFABETO_SENHA) for _ in range(4)) for _ in range(3))
-    return "-".join(grupos)
+    letras = "".join(secrets.choice(_ALFABETO_SENHA) for _ in range(_LETRAS_SENHA))
+    return _em_grupos(letras)
+
+
+def _em_grupos(letras: str) -> str:
+    return "-".join(letras[i : i + _TAMANHO_GRUPO] for i in range(0, len(letras), _TAMANHO_GRUPO))
+
+
+def partes_da_sessao(id_sessao: str) -> tuple[str, str, str] | None:
+    """A session id (Usuario.get_id: login, stamp, session) in its parts; None when it is not
+    one ("-": a session with no record of its own)."""
+    partes = id_sessao.split(":")
+    if len(partes) != 3 or not all(partes):
+        return None
+    login, carimbo, sessao = partes
+    return login, carimbo, sessao
 
 
 def como_temporaria(texto: str) -> str | None:
     """What was typed, as `senha_temporaria` wrote it, when it can be one: "K7QM X4TA 9PWE"
     or "k7qmx4ta9pwe" read aloud and typed on a tablet is "k7qm-x4ta-9pwe". None otherwise."""
     letras = "".join(c for c in texto.lower() if c not in " -")
-    if len(letras) != 12 or any(c not in _ALFABETO_SENHA for c in letras):
+    if len(letras) != _LETRAS_SENHA or any(c not in _ALFABETO_SENHA for c in letras):
         return None
-    return "-".join(letras[i : i + 4] for i in range(0, 12, 4))
+    return _em_grupos(letras)
 
 
 def em_duas_metades(senha: str) -> tuple[str, str]:

@@ -13,7 +13,13 @@ from pymongo.collation import Collation
 from pymongo.database import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain import ENCERRAM_SESSOES, Usuario, como_temporaria, normalizar_login
+from .domain import (
+    ENCERRAM_SESSOES,
+    Usuario,
+    como_temporaria,
+    normalizar_login,
+    partes_da_sessao,
+)
 from .repository import COLECAO, REGISTRO
 
 
@@ -77,8 +83,8 @@ class PessoasQueries:
     def carregar(self, id_sessao: str) -> Usuario | None:
         """The user of a session id (login:stamp:session), if still active and with the same
         stamp (whether the session itself is still open is sessao's to say)."""
-        partes = id_sessao.split(":")
-        if len(partes) != 3 or not all(partes):
+        partes = partes_da_sessao(id_sessao)
+        if partes is None:
             return None
         login, carimbo, sessao = partes
         documento = self.usuarios.find_one({"login": login, "carimbo": carimbo, "ativo": True})

@@ -13,7 +13,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, NotFound
-from wtforms import DateTimeField
+from wtforms import DateTimeField, HiddenField
 
 from .. import errors
 from ..auth import exigir_gerente
@@ -143,9 +143,11 @@ def _responder(
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
         # A hidden field's refusal (what the card showed, hand-made) has no field to mark:
         # its own words, not "Corrija o campo marcado.".
-        ocultos = getattr(form, "OCULTOS", ("visto",))
-        dos_ocultos = [e for campo in ocultos for e in form.errors.get(campo, [])]
-        mensagem = (dos_ocultos or ["Corrija o campo marcado."])[0]
+        ocultos = [
+            e for f in form if isinstance(f, HiddenField) and f.name != "csrf_token"
+            for e in f.errors
+        ]  # fmt: skip
+        mensagem = (ocultos or ["Corrija o campo marcado."])[0]
         return _recusa(fila_id, {**estado, "mensagem": mensagem}, 400)
     salvo = None
     try:

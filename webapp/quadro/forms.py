@@ -287,11 +287,10 @@ class PrometerForm(PromessaVista):
     sends it) becomes the new promise, if it is still the forecast when the tap arrives and
     the order still has the promise the screen showed."""
 
-    promessa = StringField(
+    # Sent hidden beside its button ("Prometer 17:10"): a refusal has no field to mark.
+    promessa = HiddenField(
         "Nova entrega prometida", validators=[InputRequired("A previsão mostrada não veio.")]
     )
-    # Sent hidden beside its button ("Prometer 17:10"): a refusal has no field to mark.
-    OCULTOS = ("visto", "promessa")
 
     def validate_promessa(self, campo: Any) -> None:
         try:

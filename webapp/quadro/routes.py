@@ -32,7 +32,6 @@ from ..auth import SESSAO_ENCERRADA, dizer_por_que_saiu
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
-    anuncio,
     contar_atrasadas,
     contexto,
     em_servico,
@@ -41,6 +40,7 @@ from ..cartoes.service import (
     ordem_agora,
     proxima_virada,
     remocoes,
+    ultima_mudanca,
 )
 from ..clock import Clock
 from ..components import componente
@@ -311,24 +311,18 @@ def detalhe_agora(fila_id: str) -> Any:
             saiu=_saiu_da_fila(fila_id) or SAIU_DA_FILA,
             filtros=filtros,
         )
-    mudou = versao is not None and item.get("versao", 1) != versao  # as cards.Cartao reads it
+    agora_ = ordem_agora(item, current_user.papel)
+    redesenhar = versao is not None and agora_["c"].versao != versao
     return render_template(
         "quadro/_detalhe_agora.html",
-        **ordem_agora(item, current_user.papel),
+        **agora_,
         filtros=filtros,
-        versao_acoes=versao,
+        redesenhar=redesenhar,
         com_historico=True,
         # For the actions drawn again, only then: the assignment's list and the last change.
-        mecanicos_ativos=mecanicos_do_pedido() if mudou else [],
-        ultima_mudanca=_ultima_mudanca(item) if mudou else None,
+        mecanicos_ativos=mecanicos_do_pedido() if redesenhar else [],
+        ultima_mudanca=ultima_mudanca(item) if redesenhar else None,
     )
-
-
-def _ultima_mudanca(item: dict[str, Any]) -> tuple[str, str]:
-    """The order's last change: when ("às 18:45"), and who did what, in the board's status
-    line's words ("Marcos Mecânico iniciou o diagnóstico da OS 1002 (QOP2F88).")."""
-    em = ((item.get("historico") or [{}])[-1]).get("em")
-    return (componente(Clock).quando_foi(em) if em else "", anuncio(item))
 
 
 # An order not in the queue, with no archived copy to say who removed it.

@@ -56,10 +56,12 @@ def porque_encerrou(id_sessao: str) -> str | None:
     its person (a role, a reset, a deactivation, a new password chosen elsewhere): that
     change, who made it and when. None when the person's stamp still stands (that session
     alone ended: signed out, expired) or nothing tells."""
-    login, _, resto = id_sessao.partition(":")
-    carimbo, _, sid = resto.partition(":")
+    partes = pessoas_domain.partes_da_sessao(id_sessao)
+    if partes is None:
+        return None
+    login, carimbo, sid = partes
     pessoas = componente(PessoasQueries)
-    usuario = pessoas.obter(login) if login else None
+    usuario = pessoas.obter(login)
     if usuario is None or (usuario.ativo and usuario.documento.get("carimbo") == carimbo):
         return None
     # The first such change since this session opened is what ended it (a later one, or a
