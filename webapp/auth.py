@@ -106,7 +106,7 @@ def _nao_autenticado() -> Response:
     motivo = (_porque_encerrou() or SESSAO_ENCERRADA) if tinha_sessao else ENTRE_PARA_CONTINUAR
     if errors.quer_json():
         # A token cannot open this page either.
-        if request.headers.get("Authorization"):
+        if errors.com_token():
             return errors.resposta(401, SO_COM_SESSAO)
         return errors.resposta(401, motivo)
     if request.htmx:  # type: ignore[attr-defined]
@@ -184,6 +184,6 @@ def instalar(
     def _csrf_invalido(erro: CSRFError) -> Response:
         # The CSRF check runs before the session's: a token sent to a board's form is told
         # what a token opens, not to reload a page it never had.
-        if request.headers.get("Authorization") and not current_user.is_authenticated:
+        if errors.com_token() and not current_user.is_authenticated:
             return errors.resposta(401, SO_COM_SESSAO)
         return errors.resposta(400, MENSAGEM_CSRF)

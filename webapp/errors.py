@@ -61,13 +61,15 @@ TITULOS = {
 PREFIXOS_JSON = ("/fila-execucao", "/health", "/openapi.json")
 
 
+def com_token() -> bool:
+    """A bearer token came: an API client, whatever the address (e.g. /indicadores). Any other
+    scheme is a browser's: behind a proxy's Basic auth it sends that header on every request,
+    and its manager still gets the pages."""
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def quer_json() -> bool:
-    if request.path.startswith(PREFIXOS_JSON):
-        return True
-    # A bearer token is an API client, whatever the address (e.g. /indicadores); so is any
-    # Authorization on an address that takes tokens (g.api: a wrong scheme told why in JSON),
-    # not a browser behind a proxy's Basic auth elsewhere.
-    if request.headers.get("Authorization", "").lower().startswith("bearer ") or g.get("api"):
+    if request.path.startswith(PREFIXOS_JSON) or com_token():
         return True
     melhor = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return melhor == "application/json"

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, StringField, TextAreaField
+from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -46,6 +46,14 @@ class Formulario(FlaskForm):
 
         def get_translations(self, form: Any) -> _Traducoes:
             return _Traducoes(super().get_translations(form))
+
+    def recusa_oculta(self) -> str | None:
+        """A hidden field's refusal (what the page was drawn with, hand-made or lost): it has
+        no field to mark, so it is said in its own words, not "Corrija o campo marcado."."""
+        for campo in self:
+            if isinstance(campo, HiddenField) and campo.name != "csrf_token" and campo.errors:
+                return str(campo.errors[0])
+        return None
 
     def pedido(self, valores: dict[str, Any]) -> dict[str, Any]:
         """What this tap asked for, as a refusal compares it with the change already saved

@@ -101,6 +101,7 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
             "EM_DIAGNOSTICO": "",
             "EM_REPARO": "4",
             "FINALIZADA": "",
+            "versao": "0",  # the page's: never saved before
             "csrf_token": csrf,
         },
     )
@@ -131,9 +132,10 @@ def test_limites_salvos_com_post_simples_e_redirecionamento(app, gerente):
 def test_limite_invalido_mostra_erro_no_campo(app, gerente, valor, mensagem):
     r = gerente.post(
         "/configuracoes/limites",
-        data={"AGUARDANDO": "3", "EM_REPARO": valor, "csrf_token": _csrf(gerente)},
+        data={"AGUARDANDO": "3", "EM_REPARO": valor, "versao": "0", "csrf_token": _csrf(gerente)},
     )
     assert r.status_code == 400
+    assert "Corrija os campos marcados." in r.text
     # The message sits next to its field, which is marked invalid and keeps what was typed.
     campo = re.search(r'<input[^>]*id="EM_REPARO"[^>]*>', r.text).group(0)
     assert 'aria-invalid="true"' in campo and 'aria-describedby="erro-EM_REPARO"' in campo
@@ -187,6 +189,25 @@ def test_limites_salvos_por_outro_gerente_no_meio_nao_sao_desfeitos(app, gerente
         r.status_code == 303
         and componente(ConfiguracoesQueries, app).limites_colunas()["EM_REPARO"] == 4
     )
+
+
+@pytest.mark.parametrize("versao", [None, "", "abc", "-1", "1" * 40])
+def test_limites_sem_a_versao_da_pagina_dizem_isso(app, gerente, versao):
+    """A post that lost its hidden version (hand-made, a page cut short) was told "outro
+    gerente salvou os limites enquanto você editava" (409), which nobody did, and before any
+    save it was taken as version 0. It is refused for what it is, and nothing is saved."""
+    repo = componente(ConfiguracoesRepository, app)
+    assert repo.salvar_limites({"AGUARDANDO": 8}, "outro-gerente", 0)
+    dados = {"EM_REPARO": "4", "csrf_token": _csrf(gerente)}
+    if versao is not None:
+        dados["versao"] = versao
+    r = gerente.post("/configuracoes/limites", data=dados)
+    assert r.status_code == 400
+    assert "o formulário veio sem a versão dos limites que ele mostrava" in r.text
+    assert "outro gerente salvou" not in r.text and "Corrija os campos marcados" not in r.text
+    assert componente(ConfiguracoesQueries, app).limites_colunas() == {
+        "AGUARDANDO": 8, "EM_DIAGNOSTICO": None, "EM_REPARO": None, "FINALIZADA": None,
+    }  # fmt: skip
 
 
 def test_limites_e_sua_versao_lidos_juntos(app, gerente):

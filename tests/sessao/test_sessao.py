@@ -563,6 +563,12 @@ def test_nao_autenticado_htmx_e_json(client: FlaskClient) -> None:
         headers={"Accept": "application/json", "Authorization": "Bearer x"},
     )
     assert r.status_code == 401 and "token da API vale só na API" in r.json["detail"]
+    # A proxy's Basic auth is no token: a browser behind it sends it on every request, and a
+    # stale form is told to reload, as without it (not that a token opens only the API).
+    r = client.post(
+        "/ordens", data={"ordem_servico_id": "1"}, headers={"Authorization": "Basic eDp5"}
+    )
+    assert r.status_code == 400 and "recarregue a página" in r.text
 
 
 def test_quem_so_abriu_a_pagina_de_entrada_nao_teve_sessao(client: FlaskClient) -> None:

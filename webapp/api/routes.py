@@ -26,7 +26,7 @@ from pymongo.errors import PyMongoError
 from ..cartoes.service import contar_atrasadas
 from ..clock import Clock
 from ..components import componente
-from ..errors import ErroHttp
+from ..errors import ErroHttp, com_token
 from ..fila.cursors import CursorInvalido, cursor_na_fila
 from ..fila.domain import Acao, Ator, EntradaInvalida, Papel, Status
 from ..fila.fields import ano_aceito
@@ -467,15 +467,15 @@ COM_TOKEN: dict[str, Callable[[], Any]] = {
 
 @bp.before_app_request
 def indicadores_com_token() -> Any:
-    """`GET /indicadores` (and its export) with an Authorization header is the API's: for a
-    manager's token (gerente, admin) or an integration's (401 / 403 otherwise). Without one,
-    the same address is the manager's page (indicadores/routes.py), whose view then runs."""
+    """`GET /indicadores` (and its export) with a bearer token is the API's: for a manager's
+    token (gerente, admin) or an integration's (401 / 403 otherwise). Without one (no
+    Authorization, or a proxy's Basic auth the browser sends), the same address is the
+    manager's page (indicadores/routes.py), whose view then runs."""
     responder = COM_TOKEN.get(request.endpoint or "")
-    if responder is None or not request.headers.get("Authorization"):
+    if responder is None or not com_token():
         return None
     if request.method not in ("GET", "HEAD"):
         return None  # OPTIONS: Flask's own answer (Allow), never the figures or the file
-    g.api = True  # its errors in JSON, whatever the scheme (errors.quer_json)
     if ator_da_chamada().papel not in PODEM_VER:
         raise ErroHttp(403, MENSAGEM_PROIBIDO)
     resposta = responder()

@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import Any
 
-from wtforms import HiddenField
+from wtforms import HiddenField, ValidationError
 
 from ..fila import labels
 from ..fila.domain import Status
@@ -23,7 +23,7 @@ def _campo_limite(status: Status) -> InteiroOpcional:
 
 class LimitesForm(Formulario):
     # The limits' version the page was drawn with (ConfiguracoesQueries.limites_e_versao).
-    versao = HiddenField(default="0")
+    versao = HiddenField()
     conflito: str | None = None  # the limits as saved by someone else meanwhile, in words
     AGUARDANDO = _campo_limite(Status.AGUARDANDO)
     EM_DIAGNOSTICO = _campo_limite(Status.EM_DIAGNOSTICO)
@@ -49,10 +49,18 @@ class LimitesForm(Formulario):
             f"{labels.COLUNAS[s]}: {atuais[str(s)] or 'sem limite'}" for s in Status
         )
 
+    def validate_versao(self, campo: Any) -> None:
+        # Missing or not a number (a hand-made post, a page cut short) is no version at all:
+        # read as one, it was "another manager saved meanwhile", which nobody did.
+        if algarismos(campo.data, 9) is None:
+            raise ValidationError(
+                "Não foi salvo: o formulário veio sem a versão dos limites que ele mostrava. "
+                "Recarregue a página e salve de novo."
+            )
+
     def versao_lida(self) -> int:
-        """The version sent back (-1, never saved, when it is not one)."""
-        versao = algarismos(str(self.versao.data or "0"), 9)
-        return -1 if versao is None else versao
+        """The version sent back (validated: validate_versao)."""
+        return int(self.versao.data)
 
 
 _PEDIDO = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -13,7 +13,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, NotFound
-from wtforms import DateTimeField, HiddenField
+from wtforms import DateTimeField
 
 from .. import errors
 from ..auth import exigir_gerente
@@ -141,13 +141,7 @@ def _responder(
     }
     if not form.validate():
         estado = {"aberto": aberto, "erros": form.errors, "valores": valores}
-        # A hidden field's refusal (what the card showed, hand-made) has no field to mark:
-        # its own words, not "Corrija o campo marcado.".
-        ocultos = [
-            e for f in form if isinstance(f, HiddenField) and f.name != "csrf_token"
-            for e in f.errors
-        ]  # fmt: skip
-        mensagem = (ocultos or ["Corrija o campo marcado."])[0]
+        mensagem = form.recusa_oculta() or "Corrija o campo marcado."
         return _recusa(fila_id, {**estado, "mensagem": mensagem}, 400)
     salvo = None
     try:
