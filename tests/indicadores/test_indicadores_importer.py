@@ -485,6 +485,8 @@ def test_exportacao_que_se_contradiz_recusada(app: Flask, tmp_path: Path) -> Non
     assert r.exit_code == 1
     assert "Linha 3: “Reparo (min)” (9999,0 min) é mais que o tempo entre" in r.stderr
     assert "Linha 4: as etapas somam" in r.stderr and "“Do início ao fim (min)” diz 1,0" in r.stderr
+    # What to do about it: the total leaves the holds out, as the stages do.
+    assert "é a soma das etapas, sem o tempo em espera, não o tempo corrido" in r.stderr
     assert "Linha 2" not in r.stderr and fila(app).count_documents({}) == 0
 
 
@@ -1337,3 +1339,17 @@ def test_hora_repetida_do_fim_do_horario_de_verao_volta_na_ida_e_volta(
     torta = linha.replace("25/10/2026 02:42", "25/10/2026 01:59").replace("7001", "7002")
     resultado = importar(app, arquivo(tmp_path, f"{MINIMO}\n{torta}\n"))
     assert resultado.exit_code == 1 and "vem antes de" in resultado.output
+
+
+def test_os_com_zeros_a_esquerda_de_qualquer_largura(app: Flask, tmp_path: Path) -> None:
+    """A spreadsheet's fixed-width OS numbers: 20 characters for 42 were refused as "não
+    um número inteiro positivo (até 9.223.372.036.854.775.807)", which 42 is."""
+    fim = agora() - timedelta(days=2)
+    texto = "\n".join([MINIMO, linha_minima(app, 1, fim).replace("1;", "0" * 19 + "42;", 1),
+                       linha_minima(app, 2, fim).replace("2;", "0" * 25 + "0;", 1)])  # fmt: skip
+    r = importar(app, arquivo(tmp_path, texto))
+    assert r.exit_code == 1 and "Linha 3: “OS” deve ser maior que zero" in r.stderr
+    assert "Linha 2" not in r.stderr and fila(app).count_documents({}) == 0
+    r = importar(app, arquivo(tmp_path, texto.rsplit("\n", 1)[0]))
+    assert r.exit_code == 0, r.stderr
+    assert [d["ordem_servico_id"] for d in fila(app).find()] == [42]

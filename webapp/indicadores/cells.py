@@ -65,8 +65,9 @@ class Recusa(ValueError):
 def numero_os(texto: str, coluna: str) -> int:
     if not texto:
         raise Recusa(f"“{coluna}” está vazia")
-    # Up to MongoDB's largest integer, as the API takes it: its export is read back.
-    numero = inteiro_guardavel(texto)
+    # Up to MongoDB's largest integer, as the API takes it: its export is read back. Leading
+    # zeros (a spreadsheet's fixed width) count for nothing, however many.
+    numero = inteiro_guardavel(texto.lstrip("0") or texto[-1])
     if numero is None:
         raise Recusa(
             f"“{coluna}” deve ser um número inteiro positivo (até {milhares(INT64_MAX)}), "

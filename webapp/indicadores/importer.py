@@ -571,7 +571,8 @@ def _sem_solucao(
         if abs(soma - total) > sum(folgas.etapas) + folgas.total:
             return (
                 f"as etapas somam {cells.em_minutos(soma)}, mas {coluna_total} diz "
-                f"{cells.em_minutos(total)}"
+                f"{cells.em_minutos(total)} ({coluna_total} é a soma das etapas, sem o tempo "
+                "em espera, não o tempo corrido da entrada ao fim)"
             )
     if total is not None:
         bruto = (instantes[-1] - instantes[0]).total_seconds()
