@@ -87,6 +87,9 @@ class Parametros:
     resposta_balcao: float = 0.25
     resposta_mediana_h: float = 4.0
     resposta_sigma: float = 1.2
+    # Customers who answer only within the shop's hours (by phone, at the counter): the same
+    # lengths, in working minutes.
+    resposta_no_expediente: bool = False
     # Holds: parts in the repair and for an approved car, the customer's in the diagnosis.
     pausa_reparo: float = 0.12
     pausa_aprovada: float = 0.05
@@ -126,6 +129,13 @@ def variante(semente: int) -> Parametros:
         pecas_mediana_h=20.0,
         semente=semente,
     )
+
+
+def no_expediente(semente: int) -> Parametros:
+    """The first shop, but its customers answer only within its hours (by phone, at the
+    counter): the forecast has to tell that from the history (model.respostas_no_expediente);
+    added when an outsider's shop of that kind found the wall clock's answers late."""
+    return Parametros(resposta_no_expediente=True, semente=semente)
 
 
 _HORAS_FUNILARIA = ((480, 720), (780, 1020))
@@ -295,6 +305,14 @@ class Simulador:
         `atraso` minutes after it opens."""
         aberto = self._proximo_aberto(minuto)
         return aberto if aberto == minuto else aberto + atraso
+
+    def _respondido(self, fim: int, resposta: int, atraso: int) -> int:
+        """When the answer to a budget sent at `fim` is recorded: `resposta` later, at any hour
+        (recorded `atraso` after opening when it came while closed), or `resposta` working
+        minutes later where the customers answer within the shop's hours."""
+        if self.p.resposta_no_expediente:
+            return self._somar_uteis(fim, resposta)
+        return self._registrado(fim + resposta, atraso)
 
     def _uteis(self, de: int, ate: int) -> int:
         return bisect.bisect_left(self.abertos, ate) - bisect.bisect_left(self.abertos, de)
@@ -471,7 +489,7 @@ class Simulador:
         if diagnosticando:
             ordem.marcos["dta_fim_diagnostico"] = minuto
             ordem.etapa = "aguardando_aprovacao"
-            resposta = self._registrado(minuto + ordem.resposta, ordem.registro_resposta)
+            resposta = self._respondido(minuto, ordem.resposta, ordem.registro_resposta)
             self._agendar(resposta, "aprovacao", ordem.os - PRIMEIRA_OS)
         else:
             ordem.marcos["dta_fim_reparo"] = minuto
@@ -606,9 +624,9 @@ class Simulador:
                 fim = ordem.marcos["dta_fim_diagnostico"]
                 plano["resposta"], plano["registro_resposta"] = _ate(
                     lambda: self._resposta(rng),
-                    lambda r: self._registrado(fim + r[0], r[1]) > agora,
+                    lambda r: self._respondido(fim, r[0], r[1]) > agora,
                 )
-                minuto = self._registrado(fim + plano["resposta"], plano["registro_resposta"])
+                minuto = self._respondido(fim, plano["resposta"], plano["registro_resposta"])
             elif tipo == "retomar" and PAUSAS not in conhecidos:
                 desde = ordem.pausa_desde
                 assert desde is not None

@@ -70,6 +70,7 @@ from bench.oficina_simulada import (
     Parametros,
     Simulador,
     funilaria,
+    no_expediente,
     variante,
 )
 from bench.previsao_app import DEPOIS, FOTOS, HISTORICO, pela_app
@@ -110,6 +111,8 @@ class Tipo:
 OFICINA = Tipo("the shop", "oficina", lambda semente: Parametros(semente=semente))
 VARIANTE = Tipo("another shop", "variante", variante)
 FUNILARIA = Tipo("a body shop", "funilaria", funilaria)
+EXPEDIENTE = Tipo("the shop, its customers answering within its hours", "expediente", no_expediente)
+TIPOS = (OFICINA, VARIANTE, FUNILARIA, EXPEDIENTE)
 
 
 def simular_oficina(
@@ -500,6 +503,11 @@ def main() -> None:
         "--oraculo", type=int, default=40, help="oracle runs per snapshot (0: no oracle)"
     )
     parser.add_argument("--sem-variante", action="store_true", help="only the first kind of shop")
+    parser.add_argument(
+        "--tipos",
+        default=",".join(t.pasta for t in TIPOS),
+        help="the kinds of shop, by folder (default: all of them)",
+    )
     parser.add_argument("--sem-orcamento", action="store_true", help="skip the budget")
     parser.add_argument(
         "--sem-pessoas",
@@ -541,7 +549,8 @@ def main() -> None:
     recalculo_ms: list[float] = []
     rodada_s: list[float] = []
     with mongod() as banco:
-        for tipo in (OFICINA,) if args.sem_variante else (OFICINA, VARIANTE, FUNILARIA):
+        tipos = [t for t in TIPOS if t.pasta in args.tipos.split(",")]
+        for tipo in (OFICINA,) if args.sem_variante else tipos:
             r = pontuar_tipo(tipo, args, configuracao, banco.url)
             nucleo_s += r.nucleo_s
             recalculo_ms += r.recalculo_ms

@@ -16,7 +16,13 @@ from webapp.previsao import survival
 from webapp.previsao.calendar import epoch
 from webapp.previsao.domain import Historico
 from webapp.previsao.forecast import Configuracao, prever
-from webapp.previsao.model import aguardada, ajustar, registrado, registrar
+from webapp.previsao.model import (
+    aguardada,
+    ajustar,
+    registrado,
+    registrar,
+    respostas_no_expediente,
+)
 
 AGORA = local(2026, 11, 11, 10)  # a Wednesday
 REGISTRO = 3600.0
@@ -135,3 +141,48 @@ def test_resposta_esperada_desde_a_manha_chega_a_tarde() -> None:
                       Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
     assert local(2026, 11, 11, 14) < previsao.p50 < local(2026, 11, 11, 17)
     assert previsao.p80 < local(2026, 11, 12, 12)
+
+
+def _historico_com_respostas_no_expediente(cal, n: int = 400, mediana_h: float = 4.0):
+    """As _historico_com_respostas, but the customers answer only within the shop's hours (by
+    phone, at the counter): their answer is a log-normal length of working time."""
+    hist = _historico_com_respostas(cal, n, mediana_h)
+    inst = hist.instantes.copy()
+    rng = np.random.default_rng(9)
+    inst[:, 3] = cal.somar(inst[:, 2], rng.lognormal(np.log(mediana_h * HORA), 0.8, n))
+    for k, horas in ((4, 0.5), (5, 2.0)):
+        inst[:, k] = cal.somar(inst[:, k - 1], rng.lognormal(np.log(horas * HORA), 0.3, n))
+    return Historico(hist.prioridade, inst, hist.pausas)
+
+
+def test_o_relogio_dos_clientes_vem_do_historico() -> None:
+    """Answers recorded just after an opening: about the share of working time there when the
+    customers answer in hours; the night's answers piled on top when they answer at any hour.
+    The history says which, and too few answers keep the wall clock."""
+    cal = calendario()
+    inicio, fim = (_historico_com_respostas(cal).instantes[:, k] for k in (2, 3))
+    assert not respostas_no_expediente(cal, inicio, fim, REGISTRO)
+    inicio, fim = (_historico_com_respostas_no_expediente(cal).instantes[:, k] for k in (2, 3))
+    assert respostas_no_expediente(cal, inicio, fim, REGISTRO)
+    assert not respostas_no_expediente(cal, inicio[:20], fim[:20], REGISTRO)
+    assert not respostas_no_expediente(cal, inicio, fim, 0.0)  # answers taken as recorded
+    modelo = ajustar(cal, _historico_com_respostas_no_expediente(cal), abertas(), epoch(AGORA))
+    assert not isinstance(modelo, int) and modelo.resposta_no_expediente
+
+
+def test_cliente_que_responde_no_expediente_nao_responde_no_fim_de_semana() -> None:
+    """The same car diagnosed on Friday at 17:30, in a shop whose customers answer only within
+    its hours (about 4 working hours): on Monday at 08:10 nothing came over the weekend, the
+    answer is still hours of work time away, then 2.5 of work: ready in the afternoon, not
+    before noon. Read on the wall clock, as the other shop's customers, the weekend would have
+    held the answer and the forecast (and the promise made from it) would be hours early."""
+    cal = calendario()
+    hist = _historico_com_respostas_no_expediente(cal)
+    sexta = local(2026, 11, 6, 17, 30)
+    aguardando = aberta(1, 2, (sexta - timedelta(hours=3), sexta - timedelta(hours=2), sexta),
+                        mecanico=7)  # fmt: skip
+    agora = local(2026, 11, 9, 8, 10)  # Monday
+    previsao = prever(cal, hist, abertas(aguardando), [7, 8], agora,
+                      Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
+    assert local(2026, 11, 9, 13) < previsao.p50 < local(2026, 11, 9, 18)
+    assert local(2026, 11, 9, 16) < previsao.p80

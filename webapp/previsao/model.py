@@ -36,6 +36,11 @@ DIA = 86_400.0
 # A stage counts as held when its holds add up to more than this (the exported CSV keeps
 # minutes, so a minute or two of difference is rounding, not a hold).
 PAUSA_MINIMA_S = 180.0
+# Customers answer within the shop's hours (respostas_no_expediente) unless the answers
+# recorded just after an opening are this many times the share of working time there: about
+# 1 where they answer by phone in hours, 2 to 4 where the night's answers wait for the morning.
+PILHA_NA_ABERTURA = 1.5
+RESPOSTAS_MINIMAS = 30  # fewer answers recorded: on the wall clock, as they may come
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class Modelo:
     pausas_corridas: tuple[Distribuicao | None, ...]
     registro_s: float = 3_600.0  # Parametros.registro_s
     no_horario: float = 1.0  # the share of the history's work within the hours (no_horario)
+    # The customers answer within the shop's hours (respostas_no_expediente): an answer
+    # awaited now is drawn in working time, from `etapas`, as the answers still to come.
+    resposta_no_expediente: bool = False
 
 
 def no_horario(calendario: Calendario, historico: Historico) -> float:
@@ -151,14 +159,47 @@ def registrado(
     have come while closed, and lies in (the closing - inicio, fim - inicio]."""
     if inicio.size == 0:
         return inicio.copy(), fim - inicio
+    talvez, fechou = _logo_apos_abrir(calendario, inicio, fim, registro)
+    esquerda = np.where(talvez, np.maximum(fechou, inicio) - inicio, fim - inicio)
+    return esquerda, fim - inicio
+
+
+def _logo_apos_abrir(
+    calendario: Calendario, inicio: NDArray[np.float64], fim: NDArray[np.float64], registro: float
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which of `fim` lie within `registro` of an opening after a closed spell (a night, a
+    weekend, lunch), and when the shop closed before that opening."""
     escala = calendario.escala(float(np.nanmin(inicio)), float(np.nanmax(fim)))
     k = np.searchsorted(escala.inicios, fim, side="right") - 1
     anterior = np.clip(k - 1, 0, None)
     abriu = escala.inicios[np.clip(k, 0, None)]
     fechou = escala.fins[anterior]
-    talvez = (k >= 1) & (fim - abriu < registro) & (abriu - fechou > 60.0)
-    esquerda = np.where(talvez, np.maximum(fechou, inicio) - inicio, fim - inicio)
-    return esquerda, fim - inicio
+    return (k >= 1) & (fim - abriu < registro) & (abriu - fechou > 60.0), fechou
+
+
+def respostas_no_expediente(
+    calendario: Calendario, inicio: NDArray[np.float64], fim: NDArray[np.float64], registro: float
+) -> bool:
+    """Whether the customers answer within the shop's hours (by phone, at the counter) rather
+    than at any hour, the night's answers recorded when it opens. Told by the answers recorded
+    within `registro` of an opening after a closed spell: in hours, their share is about the
+    share of the working time that lies there; at any hour, the night's pile on top makes it 2
+    to 4 times that (docs/PREVISAO.md). Too few answers, or `registro` 0: on the wall clock."""
+    ok = np.isfinite(inicio) & np.isfinite(fim) & (fim > inicio)
+    if registro <= 0 or ok.sum() < RESPOSTAS_MINIMAS:
+        return False
+    inicio, fim = inicio[ok], fim[ok]
+    talvez, _ = _logo_apos_abrir(calendario, inicio, fim, registro)
+    # The working time within `registro` of such an opening, over the days the answers span.
+    escala = calendario.escala(float(inicio.min()), float(fim.max()))
+    dentro = (escala.inicios >= fim.min()) & (escala.fins <= fim.max())
+    inicios, fins = escala.inicios[dentro], escala.fins[dentro]
+    if inicios.size < 2:
+        return False
+    apos_fechado = inicios - np.concatenate(([-np.inf], fins[:-1])) > 60.0
+    logo = np.minimum(fins - inicios, registro) * apos_fechado
+    esperado = float(logo.sum() / (fins - inicios).sum())
+    return bool(talvez.mean() < PILHA_NA_ABERTURA * esperado)
 
 
 def registrar(
@@ -216,6 +257,7 @@ class Todas:
     passagens: NDArray[np.float64]
     resposta_corrida: Observacoes
     pausas_corridas: list[Observacoes]
+    resposta_no_expediente: bool
 
 
 def _observacoes(
@@ -255,6 +297,9 @@ def _observacoes(
             # moment it would have been recorded.
             esquerda, direita = registrado(calendario, ini[completo][sem], fim[completo][sem],
                                            registro)  # fmt: skip
+            no_expediente = respostas_no_expediente(
+                calendario, ini[completo][sem], fim[completo][sem], registro
+            )
             aguardando = abertas.instantes[censurada, ESPERA_APROVACAO]
             resposta = Observacoes(
                 np.concatenate((esquerda, aguardada(calendario, aguardando, agora, registro))),
@@ -297,7 +342,8 @@ def _observacoes(
                 np.concatenate((prioridade[completo][houve], abertas.prioridade[segurando])),
             )
         )
-    return Todas(etapas, pausas, np.array(passagens, dtype=np.float64), resposta, pausas_corridas)
+    return Todas(etapas, pausas, np.array(passagens, dtype=np.float64), resposta, pausas_corridas,
+                 no_expediente)  # fmt: skip
 
 
 def nucleo_de_registro(
@@ -392,7 +438,7 @@ def ajustar(
         _chegadas(calendario, historico, agora, parametros.janela_dias),
         _perfil(calendario, historico, agora, parametros.janela_dias),
         _por_prioridade(obs.resposta_corrida, parametros, esticar=False), corridas,
-        parametros.registro_s, no_horario(calendario, historico),
+        parametros.registro_s, no_horario(calendario, historico), obs.resposta_no_expediente,
     )  # fmt: skip
 
 

@@ -303,7 +303,8 @@ def restos_agora(
     hold (its start plus a draw of its length, given how long it has lasted) and the customer's
     answer awaited now (likewise; after the hold when the order is also held). 0 elsewhere.
     Parts and customers keep the calendar's time, not the shop's: a hold of 36 hours that
-    starts on a Friday ends on Sunday, and the work resumes on Monday morning."""
+    starts on a Friday ends on Sunday, and the work resumes on Monday morning. Customers who
+    answer only within the shop's hours (Modelo.resposta_no_expediente) keep the shop's."""
     n = len(abertas)
     chave = abertas.ordem.astype(np.uint64)
     fim = np.full((execucoes, n), np.nan)
@@ -325,7 +326,26 @@ def restos_agora(
             gravada = registrar(calendario, volta.ravel(), u_registro.ravel(), modelo.registro_s)
             fim[:, cols] = np.maximum(gravada.reshape(volta.shape), agora)
     cols = estado.etapa == ESPERA_APROVACAO
-    if cols.any():
+    expediente = np.zeros((execucoes, n))  # the answers awaited now, in working time
+    if cols.any() and modelo.resposta_no_expediente:
+        # Customers who answer within the shop's hours: the working time still to wait, from
+        # the stage's law given the working time waited (holds excluded), after the hold
+        # when one runs now.
+        aguardando = chave[cols]
+
+        def pontos_no_expediente(
+            colunas: NDArray[np.bool_], h: NDArray[np.float64]
+        ) -> NDArray[np.float64]:
+            return primeiros_acima(aguardando[colunas], 3, execucoes, semente, h)
+
+        decorrido = estado.decorrido[cols]
+        total = _por_prioridade(
+            modelo.etapas[ESPERA_APROVACAO], abertas.prioridade[cols],
+            uniformes(aguardando, 3, execucoes, semente), decorrido,
+            pontos=pontos_no_expediente, correndo=np.ones(decorrido.shape, bool),
+        )  # fmt: skip
+        expediente[:, cols] = np.maximum(total - decorrido, 0.0)
+    elif cols.any():
         # The answer's true length, given that it has not been recorded by now; it comes then
         # (after the hold, when one runs now) and is recorded when someone is at work.
         desde = estado.decorrido_corrido[cols]
@@ -354,7 +374,7 @@ def restos_agora(
     resto = np.zeros((execucoes, n))
     ha = np.isfinite(fim)
     resto[ha] = calendario.uteis_entre(np.full(int(ha.sum()), agora), np.maximum(fim[ha], agora))
-    return resto
+    return resto + expediente
 
 
 @dataclass(frozen=True)
