@@ -429,6 +429,25 @@ def test_429_respeita_retry_after(app: Flask, os_servico: OSStandIn) -> None:
     assert espera >= timedelta(seconds=1)
 
 
+def test_429_com_retry_after_sem_fim_espera_o_fim_da_janela(
+    app: Flask, os_servico: OSStandIn
+) -> None:
+    """A 429 asking for 10^13 s: its attempt was never recorded (an OverflowError in the
+    dispatcher's turn), so the card said nothing and the OS service was asked again every
+    lease. Recorded now, waiting until the window's end, and the link counted as down."""
+    item = _fila(app).adicionar(4401, GERENTE)
+    _passos(app, item["_id"], ate=1)
+    os_servico.modo("limite429", retry_after=9_999_999_999_999, n=1)
+    despachante = _despachante(app, "d1")
+    assert despachante.despachar_uma_vez() is True
+    evento = _item(app, item["_id"])["eventos_os"][0]
+    assert evento["estado"] == "pendente" and evento["tentativas"] == 1
+    assert evento["ultimo_http"] == 429 and evento["ultimo_erro"].startswith("HTTP 429")
+    assert evento["proxima_tentativa"] - evento["ultima_tentativa"] > timedelta(hours=23)
+    assert despachante.despachar_uma_vez() is False  # not asked again meanwhile
+    assert len(os_servico.recebidos()) == 1
+
+
 def test_500_e_tentado_de_novo_com_cabecalhos_da_requisicao_original_e_log_por_tentativa(
     app: Flask, api: Api, os_servico: OSStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -77,6 +77,11 @@ def test_retry_after_em_segundos_ou_data_http() -> None:
     assert entrega.ler_retry_after(data, AGORA) == 30
     assert entrega.ler_retry_after("ontem", AGORA) is None
     assert entrega.ler_retry_after(None, AGORA) is None
+    # Digits of other scripts ("²", which str.isdigit takes and float() refuses) are no number:
+    # the dispatcher's turn broke on them, unrecorded, and the OS service was asked every 30 s.
+    assert entrega.ler_retry_after("²", AGORA) is None
+    assert entrega.ler_retry_after("١٢", AGORA) is None
+    assert entrega.ler_retry_after("Fri, 31 Dec 99999 23:59:59 GMT", AGORA) is None
 
 
 @pytest.mark.parametrize(
@@ -158,6 +163,15 @@ def test_proximo_passo_respeita_retry_after_e_o_prazo() -> None:
     campos = entrega.proximo_passo(resultado, _evento(), fim, base_s=1, maximo_s=2, prazo_s=100)
     assert campos["estado"] == "falhou"
     assert campos["ultimo_erro"].startswith(entrega.PRAZO_ESGOTADO)
+    # A Retry-After past any date (10^13 s, or digits without end): the window's end, not an
+    # OverflowError that left the attempt unrecorded.
+    for enorme in ("9999999999999", "9" * 400):
+        resultado = entrega.classificar_resposta(429, "", enorme, AGORA)
+        campos = entrega.proximo_passo(
+            resultado, _evento(), AGORA, base_s=1, maximo_s=2, prazo_s=86_400
+        )
+        assert campos["estado"] == "pendente" and campos["tentativas"] == 1
+        assert campos["proxima_tentativa"] == AGORA + timedelta(seconds=86_400)
 
 
 def test_resumo_do_item() -> None:

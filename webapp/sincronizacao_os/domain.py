@@ -42,11 +42,11 @@ def ler_retry_after(valor: str | None, agora: datetime) -> float | None:
     if not valor:
         return None
     valor = valor.strip()
-    if valor.isdigit():
+    if valor.isascii() and valor.isdigit():  # not "²", which isdigit() takes and float() not
         return float(valor)
     try:
         quando = parsedate_to_datetime(valor)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if quando.tzinfo is None:
         quando = quando.replace(tzinfo=UTC)
@@ -201,8 +201,9 @@ def proximo_passo(
     espera = espera_retentativa(tentativas, base_s, maximo_s, rng)
     if resultado.espera_minima_s is not None:
         espera = max(espera, resultado.espera_minima_s)
-    # One last attempt exactly at the end of the window rather than none after it.
-    proxima = min(agora + timedelta(seconds=espera), fim_janela)
+    # One last attempt exactly at the end of the window rather than none after it (capped
+    # first: a Retry-After of 10^13 s is past any date).
+    proxima = agora + timedelta(seconds=min(espera, (fim_janela - agora).total_seconds()))
     return {
         **campos,
         "estado": EstadoEvento.PENDENTE.value,
