@@ -7,7 +7,7 @@ import html
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -259,9 +259,64 @@ def test_adivinhar_de_muitos_enderecos_e_freado_sem_trancar_a_conta(
     r = entrar(novo, "gerente", "gerente123")
     assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= CONTA_ESPERA_MAX_S
     componente(Mongo, app).db["tentativas_login"].update_one(
-        {"_id": "conta:gerente"}, {"$set": {"liberada_em": datetime.now(UTC)}}
-    )  # the wait is over (as if the seconds had passed)
+        {"_id": "conta:gerente"},
+        {
+            "$set": {"liberada_em": datetime.now(UTC)},
+            "$pull": {"fila": {"ip": {"$ne": "10.7.0.2"}}},
+        },
+    )  # the wait is over (as if the seconds had passed; the guessers, not back, lost their place)
     assert entrar(novo, "gerente", "gerente123").status_code == 302
+
+
+def test_estranho_que_pede_sem_parar_nao_toma_todas_as_vezes_da_conta(
+    app: Flask, demo: dict, entrar: Entrar
+) -> None:
+    """At the delay's cap, a stranger asking every few milliseconds took every turn of the
+    account the moment it came (first come, first served), and the owner on a new device was
+    told "Aguarde 30 s" for as long as the stranger kept at it (found by a hostile round). The
+    turns now go in the order addresses asked: the owner waits a turn more, then signs in."""
+    contas = componente(Mongo, app).db["tentativas_login"]
+
+    def passa_a_espera() -> None:  # as if the seconds had passed
+        contas.update_one({"_id": "conta:mecanico"}, {"$set": {"liberada_em": datetime.now(UTC)}})
+
+    estranho, dono = _cliente(app, "198.51.100.7"), _cliente(app, "10.7.0.3")
+    for n in range(CONTA_LIVRES + 4):  # the delay grown past its first steps
+        entrar(_cliente(app, f"198.51.100.{20 + n}"), "mecanico", f"chute{n}")
+        passa_a_espera()
+    contas.update_one({"_id": "conta:mecanico"}, {"$set": {"falhas": CONTA_LIVRES + 9}})
+    assert FALHA in entrar(estranho, "mecanico", "chute-a").text  # its turn
+    assert entrar(estranho, "mecanico", "chute-b").status_code == 429  # waits, first in line
+    r = entrar(dono, "mecanico", "mecanico123")
+    assert r.status_code == 429 and "Muitas tentativas com este usuário" in r.text
+    # Told the wait for its place: the turn running, then the stranger's.
+    espera = int(r.headers["Retry-After"])
+    assert CONTA_ESPERA_MAX_S < espera <= 2 * CONTA_ESPERA_MAX_S + 1
+    passa_a_espera()
+    assert FALHA in entrar(estranho, "mecanico", "chute-c").text  # the head of the line
+    assert entrar(estranho, "mecanico", "chute-d").status_code == 429  # behind the owner now
+    passa_a_espera()
+    assert entrar(estranho, "mecanico", "chute-e").status_code == 429  # first come, not served
+    assert entrar(dono, "mecanico", "mecanico123").status_code == 302
+    assert _quem(dono) == "mecanico|mecanico"
+    assert contas.find_one({"_id": "conta:mecanico"}) is None  # the right password clears it
+
+
+def test_quem_desiste_da_fila_nao_a_trava(app: Flask, demo: dict, entrar: Entrar) -> None:
+    """An address that asked and never came back keeps its place only a while past the time
+    it was told: then the next in line, or anyone, takes the turn."""
+    contas = componente(Mongo, app).db["tentativas_login"]
+    agora = datetime.now(UTC)
+    contas.insert_one({
+        "_id": "conta:mecanico", "chave": "conta:mecanico", "em": agora,
+        "falhas": CONTA_LIVRES + 9, "liberada_em": agora,
+        "fila": [{"ip": "198.51.100.8", "ate": agora - timedelta(seconds=1)},
+                 {"ip": "198.51.100.9", "ate": agora + timedelta(seconds=60)}],
+    })  # fmt: skip
+    novo = _cliente(app, "10.7.0.4")
+    assert entrar(novo, "mecanico", "mecanico123").status_code == 429  # .9 still waits
+    contas.update_one({"_id": "conta:mecanico"}, {"$set": {"fila.1.ate": agora}})  # gave up
+    assert entrar(novo, "mecanico", "mecanico123").status_code == 302
 
 
 def test_acertos_nao_contam_como_falhas(app: Flask, demo: dict, entrar: Entrar) -> None:

@@ -5,12 +5,13 @@ sessions (collection `sessoes`), which sign-out ends for real (a copied cookie s
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -29,11 +30,17 @@ LIMITE_POR_ENDERECO = 30
 # Per account, whatever the address (guessing spread over many addresses): a growing delay, not
 # a lock. The first CONTA_LIVRES failures cost nothing; then each attempt must wait 1, 2, 4, 8...
 # up to CONTA_ESPERA_MAX seconds after the previous one. A refused attempt is not counted and
-# extends nothing, so a stranger can slow an account down but never lock it; a device the
-# account already signed in on skips it (routes.py). Forgotten after 10 minutes without
-# attempts (the TTL on `em`).
+# extends nothing; a device the account already signed in on skips it (routes.py). Forgotten
+# after 10 minutes without attempts (the TTL on `em`).
 CONTA_LIVRES = 5
 CONTA_ESPERA_MAX_S = 30
+# The account's turns go in the order addresses asked for them, not to whoever asks first once
+# the delay is over: first-come, a stranger asking every few milliseconds took every turn at
+# the cap, and the owner on a new device waited for ever. A refused address keeps its place
+# in line (`fila`) until a while after the time it was told (FILA_TOLERANCIA_S), so one
+# stranger makes the owner wait at most a turn more; someone who gives up leaves the line.
+FILA_TOLERANCIA_S = 30
+FILA_MAXIMA = 500
 
 INDICES = [
     IndexModel([("chave", ASCENDING), ("em", ASCENDING)], name="tentativas_por_chave"),
@@ -83,11 +90,12 @@ class TentativasRepository:
         """Forget an attempt that did not fail (a right password), so only failures count."""
         self.tentativas.delete_many({"lote": lote})
 
-    def vez_da_conta(self, login: str) -> float:
-        """Claim this account's turn for one attempt, counted as a failure until `liberar_conta`
-        says otherwise: 0 when it may go on, else the seconds still to wait (nothing counted).
-        One atomic update, so parallel attempts from many addresses get one turn per delay."""
-        agora = datetime.now(UTC)
+    def vez_da_conta(self, login: str, endereco: str | None) -> float:
+        """Claim this account's turn for one attempt from `endereco`, counted as a failure until
+        `liberar_conta` says otherwise: 0 when it may go on, else the seconds still to wait
+        (nothing counted; the address keeps its place in line). One atomic update, so parallel
+        attempts from many addresses get one turn per delay, in the order they asked."""
+        agora, ip = datetime.now(UTC), endereco or "?"
         falhas = {"$add": [{"$ifNull": ["$falhas", 0]}, 1]}
         expoente = {"$subtract": [falhas, CONTA_LIVRES + 1]}
         espera_s = {
@@ -97,29 +105,76 @@ class TentativasRepository:
                 {"$min": [{"$pow": [2, expoente]}, CONTA_ESPERA_MAX_S]},
             ]
         }
-        try:
-            self.tentativas.find_one_and_update(
-                {"_id": f"conta:{login}", "liberada_em": {"$not": {"$gt": agora}}},
-                [
-                    {
-                        "$set": {
-                            "chave": f"conta:{login}",
-                            "em": agora,
-                            "falhas": falhas,
-                            "liberada_em": {
-                                "$add": [{"$literal": agora}, {"$multiply": [espera_s, 1000]}]
-                            },
-                        }
-                    }
-                ],
+        na_fila = {  # the places still kept: asked, and not yet past their time
+            "$filter": {"input": {"$ifNull": ["$fila", []]}, "cond": {"$gt": ["$$this.ate", agora]}}
+        }
+        vez = {  # nobody ahead in line: the line is empty, or this address heads it
+            "$let": {
+                "vars": {"fila": na_fila},
+                "in": {
+                    "$or": [
+                        {"$eq": [{"$size": "$$fila"}, 0]},
+                        {"$eq": [{"$arrayElemAt": ["$$fila.ip", 0]}, ip]},
+                    ]
+                },
+            }
+        }
+        conta = f"conta:{login}"
+        # The account's document first: its line is matched with $expr, which no upsert takes
+        # (a parallel attempt may make it meanwhile).
+        with contextlib.suppress(DuplicateKeyError):
+            self.tentativas.update_one(
+                {"_id": conta},
+                {"$setOnInsert": {"chave": conta, "em": agora, "falhas": 0, "liberada_em": agora}},
                 upsert=True,
             )
-        except DuplicateKeyError:  # the account's document exists and its turn has not come
-            atual = self.tentativas.find_one({"_id": f"conta:{login}"}, {"liberada_em": 1})
-            if atual is None:
-                return 0.0
-            return max(0.1, (atual["liberada_em"] - agora).total_seconds())
+        vez_tomada = self.tentativas.find_one_and_update(
+            {"_id": conta, "liberada_em": {"$not": {"$gt": agora}}, "$expr": vez},
+            [
+                {
+                    "$set": {
+                        "em": agora,
+                        "falhas": falhas,
+                        "liberada_em": {
+                            "$add": [{"$literal": agora}, {"$multiply": [espera_s, 1000]}]
+                        },
+                        "fila": {
+                            "$filter": {
+                                "input": na_fila,
+                                "cond": {"$ne": ["$$this.ip", ip]},
+                            }
+                        },
+                    }
+                }
+            ],
+            projection={"_id": 1},
+        )
+        if vez_tomada is None:  # its turn has not come, or another address is ahead in line
+            return self._esperar_na_fila(login, ip, agora)
         return 0.0
+
+    def _esperar_na_fila(self, login: str, ip: str, agora: datetime) -> float:
+        """A refused address joins the account's line (or keeps its place): the seconds until
+        its turn, one delay per address ahead of it; its place is kept a while past that."""
+        conta = self.tentativas.find_one_and_update(
+            {"_id": f"conta:{login}", "fila.ip": {"$ne": ip}},
+            {"$push": {"fila": {"$each": [{"ip": ip, "ate": agora}], "$slice": FILA_MAXIMA}}},
+            return_document=ReturnDocument.AFTER,
+        ) or self.tentativas.find_one({"_id": f"conta:{login}"})
+        if conta is None:
+            return 0.0  # the right password cleared the account meanwhile: try again now
+        vivos = [e["ip"] for e in conta.get("fila", []) if e["ate"] > agora or e["ip"] == ip]
+        if ip not in vivos:
+            return CONTA_ESPERA_MAX_S * (len(vivos) + 1)  # the line is full: the longest wait
+        passo = min(2 ** max(conta["falhas"] - CONTA_LIVRES, 0), CONTA_ESPERA_MAX_S)
+        livre = max((conta["liberada_em"] - agora).total_seconds(), 0.0)
+        espera = max(0.1, livre + passo * vivos.index(ip))
+        self.tentativas.update_one(
+            {"_id": f"conta:{login}"},
+            {"$set": {"fila.$[e].ate": agora + timedelta(seconds=espera + FILA_TOLERANCIA_S)}},
+            array_filters=[{"e.ip": ip}],
+        )
+        return espera
 
     def liberar_conta(self, login: str) -> None:
         """The right password: the account's count starts again."""

@@ -39,7 +39,7 @@ def conferir_senha(
     if lote is None:
         raise MuitasTentativas(MENSAGEM_LIMITE, int(JANELA.total_seconds()))
     if not dispositivo_conhecido:
-        espera = tentativas.vez_da_conta(login)
+        espera = tentativas.vez_da_conta(login, endereco)
         if espera:
             tentativas.descartar(lote)  # no password was tried: nothing counts
             raise MuitasTentativas(MENSAGEM_CONTA.format(s=math.ceil(espera)), math.ceil(espera))
