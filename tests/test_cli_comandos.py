@@ -225,6 +225,11 @@ def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
         (["deactivate-user"], "Erro: falta --login. Veja --help."),
         (["list-users", "--xyz"], "Erro: opção desconhecida: --xyz. Veja --help."),
         (["os-sync", "status", "a-mais"], "Erro: argumentos a mais ou fora do lugar. Veja --help."),
+        # Found by a hostile round: click's English usage (exit 2), and "a mais" for a missing
+        # value.
+        (["os-sync", "bogus"], "Erro: comando desconhecido: bogus. Veja --help."),
+        (["edit-user", "--login", "mecanico", "--papel"],
+         "Erro: falta o valor de --papel. Veja --help."),
     ],  # fmt: skip
 )
 def test_opcoes_ruins_recusadas_em_portugues(app, args: list[str], mensagem: str) -> None:

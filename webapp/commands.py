@@ -18,6 +18,8 @@ def em_portugues(erro: click.UsageError) -> str:
         return f"falta {opcao}."
     if isinstance(erro, click.NoSuchOption):
         return f"opção desconhecida: {erro.option_name}."
+    if isinstance(erro, click.BadOptionUsage):  # an option at the end, its value missing
+        return f"falta o valor de {erro.option_name}."
     if isinstance(erro, click.BadParameter):
         tipo = param.type if param is not None else None
         if isinstance(tipo, click.Choice):
@@ -97,3 +99,11 @@ class Grupo(_EmPortugues, click.Group):
     """A group of flask commands, the same; its subcommands are Comando."""
 
     command_class = Comando
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        # A subcommand it has not (`os-sync bogus`): click's English usage and exit 2 otherwise.
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            click.echo(f"Erro: comando desconhecido: {args[0]}. Veja --help.", err=True)
+            raise SystemExit(1) from None
