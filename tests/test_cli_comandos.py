@@ -228,8 +228,10 @@ def test_seed_demo_recusa_com_url_api_os(make_app) -> None:
         # Found by a hostile round: click's English usage (exit 2), and "a mais" for a missing
         # value.
         (["os-sync", "bogus"], "Erro: comando desconhecido: bogus. Veja --help."),
-        (["edit-user", "--login", "mecanico", "--papel"],
-         "Erro: falta o valor de --papel. Veja --help."),
+        (
+            ["edit-user", "--login", "mecanico", "--papel"],
+            "Erro: falta o valor de --papel. Veja --help.",
+        ),
     ],  # fmt: skip
 )
 def test_opcoes_ruins_recusadas_em_portugues(app, args: list[str], mensagem: str) -> None:
