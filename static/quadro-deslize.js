@@ -16,9 +16,15 @@
   "use strict";
 
   const REACAO_MS = 500; // the quickest a person taps what they have just seen
+  // A card redrawn in its place by the answer to a tap on it ("Aprovar orçamento" becomes
+  // "Iniciar reparo" at the same spot): the second tap of a double tap, 250-400 ms after the
+  // first, started the repair. As long as the order page's guard (ordem-acoes.js).
+  const TROCA_MS = 800;
   const MINIMO_PX = 6; // less is not a different spot under a finger
   const AVISO_MS = 2500;
   const TEXTO = "O cartão mudou de lugar bem na hora do toque: nada foi feito. "
+    + "Confira e toque de novo.";
+  const TEXTO_TROCA = "O cartão mudou bem na hora do toque: nada foi feito. "
     + "Confira e toque de novo.";
 
   const quadro = document.getElementById("quadro");
@@ -75,26 +81,63 @@
     return !!la && la.closest(":is(button, a, summary)") === controle;
   }
 
+  // The controls of the card a finger last touched, where they were on the screen and what
+  // each does, before a change; after it, that card a new node in the same place: redrawn
+  // under the finger (trocado), its controls of before kept to tell what a tap there meant.
+  let trocado = null; // {id, em, controles}
+  function acao(controle) {
+    const formulario = controle.closest("form");
+    return [controle.tagName, controle.textContent.trim(), controle.getAttribute("hx-post")
+      || controle.getAttribute("formaction") || (formulario && formulario.getAttribute("action"))
+      || controle.getAttribute("href") || ""].join("|");
+  }
+  function controlesDoToque() {
+    const cartao = toque && document.getElementById(toque.id);
+    if (!cartao) return null;
+    const controles = Array.from(cartao.querySelectorAll("button, a, summary"), (c) => {
+      const caixa = c.getBoundingClientRect();
+      return { caixa, acao: acao(c) };
+    });
+    return { no: cartao, controles };
+  }
+  function notarTroca(antes) {
+    if (!antes) return;
+    const cartao = document.getElementById(antes.no.id);
+    if (cartao && cartao !== antes.no && !movidoEm.has(cartao.id)) {
+      // Redrawn again (the answer, then the push of the same change): what was there before
+      // the first redraw is what a finger aimed at.
+      const agora = performance.now();
+      const mesmo = trocado && trocado.id === cartao.id && agora - trocado.em < TROCA_MS;
+      trocado = { id: cartao.id, em: agora, controles: mesmo ? trocado.controles : antes.controles };
+    }
+  }
+
   window.oficinaSobODedo = function (mudar) {
     const antes = posicoes();
+    const doToque = controlesDoToque();
     try {
       return mudar();
     } finally {
       comparar(antes);
+      notarTroca(doToque);
     }
   };
 
   // htmx's swaps (a push, an answer, "Mostrar mais"): measured from before the first listener
   // of the board's scripts runs (they place cards themselves) to after the swap.
   let antesDoSwap = null;
+  let toqueAntesDoSwap = null;
   window.addEventListener("htmx:before:swap", () => {
     antesDoSwap = posicoes();
+    toqueAntesDoSwap = controlesDoToque();
   }, true);
   document.addEventListener("htmx:after:swap", () => {
     if (!antesDoSwap) return;
     const antes = antesDoSwap;
     antesDoSwap = null;
     comparar(antes);
+    notarTroca(toqueAntesDoSwap);
+    toqueAntesDoSwap = null;
   });
 
   let toque = null; // {id, em} of the card a finger (or the pointer) last touched
@@ -103,7 +146,7 @@
     toque = cartao ? { id: cartao.id, em: evento.timeStamp } : null;
   }, true);
 
-  function avisar(x, y) {
+  function avisar(x, y, texto = TEXTO) {
     let nota = document.getElementById("toque-ignorado");
     if (!nota) {
       nota = document.createElement("p");
@@ -111,10 +154,10 @@
       nota.className = "toque-ignorado";
       document.body.appendChild(nota);
     }
-    nota.textContent = TEXTO;
+    nota.textContent = texto;
     // Said once, by the board's live region (this note only shows it where the eyes are).
     const anuncios = document.getElementById("anuncios");
-    if (anuncios) anuncios.textContent = TEXTO;
+    if (anuncios) anuncios.textContent = texto;
     nota.hidden = false;
     // Above the finger (a hand covers what is below it), within the screen, over nothing it
     // could take (pointer-events: none).
@@ -133,6 +176,19 @@
       && evento.target.closest("li.cartao[id] :is(button, a, summary)");
     const cartao = controle && controle.closest("li.cartao[id]");
     if (!cartao || cartao.id !== toque.id) return;
+    if (trocado && trocado.id === cartao.id && toque.em - trocado.em < TROCA_MS) {
+      // Redrawn in its place: a tap acts only on what was already at that spot before.
+      const x = evento.clientX;
+      const y = evento.clientY;
+      const era = trocado.controles.find(({ caixa }) => x >= caixa.left && x <= caixa.right
+        && y >= caixa.top && y <= caixa.bottom);
+      if (!era || era.acao !== acao(controle)) {
+        evento.preventDefault();
+        evento.stopImmediatePropagation();
+        avisar(x, y, TEXTO_TROCA);
+        return;
+      }
+    }
     const movido = movidoEm.get(cartao.id);
     if (movido === undefined || toque.em - movido.em >= REACAO_MS) return;
     if (mesmoDeAntes(controle, movido, evento.clientX, evento.clientY)) return;

@@ -977,3 +977,62 @@ def test_frase_de_um_push_nao_empurra_os_cartoes(
     expect(p.locator("#anuncios")).to_contain_text("prioridade", timeout=PRAZO_TV)
     assert cartao.bounding_box() == antes
     assert pessoa.erros == [], pessoa.erros
+
+
+@pytest.mark.parametrize("aparelho", ["tablet", "desktop"])
+def test_toque_duplo_em_aprovar_nao_inicia_o_reparo(
+    live_server: str, settings: Settings, usuarios_demo, abrir, aparelho: str
+) -> None:
+    """A manager's double tap on "Aprovar orçamento", 250-400 ms apart: the answer redraws the
+    card in its place, with "Iniciar reparo" right under the finger, and the second tap
+    started a repair nobody asked for, sent on to the OS service, which only moves forward
+    (found by a UX round). A tap right after its card was redrawn in place acts only on what
+    was at that spot before; a moment later "Iniciar reparo" acts."""
+    api = ApiHttp(live_server, settings)
+    fila_id = em_diagnostico(api, 9920, placa="APR0A20")
+    api.post(f"/fila-execucao/{fila_id}/finalizar-diagnostico", {"diagnostico": "ok"})
+    if aparelho == "tablet":
+        pessoa = abrir(TABLET, **TOQUE).entrar("gerente", "gerente123")
+    else:
+        pessoa = abrir(DESKTOP).entrar("gerente", "gerente123")
+    p = pessoa.pagina
+    cartao = pessoa.cartao(fila_id, "AGUARDANDO")
+    botao = cartao.get_by_role("button", name="Aprovar orçamento")
+    botao.scroll_into_view_if_needed()
+    caixa = botao.bounding_box()
+    assert caixa
+    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
+
+    def tocar() -> None:
+        if aparelho == "desktop":
+            p.mouse.click(x, y)
+        else:
+            p.touchscreen.tap(x, y)
+
+    p.evaluate("id => { window.noAntigo = document.getElementById(`cartao-${id}`); }", fila_id)
+    tocar()
+    # The second tap as soon as the card is redrawn (polled every frame), "Iniciar reparo"
+    # under the finger.
+    p.wait_for_function(
+        "id => { const c = document.getElementById(`cartao-${id}`);"
+        " return c && c !== window.noAntigo; }",
+        arg=fila_id,
+        polling="raf",
+    )
+    sob_o_dedo = p.evaluate(
+        "([x, y]) => (document.elementFromPoint(x, y).closest('button') || {}).textContent",
+        [x, y],
+    )
+    assert sob_o_dedo and "Iniciar reparo" in sob_o_dedo  # what the second tap lands on
+    tocar()
+    expect(p.locator("#toque-ignorado")).to_have_text(
+        "O cartão mudou bem na hora do toque: nada foi feito. Confira e toque de novo."
+    )
+    p.wait_for_timeout(1000)
+    item = api.get(f"/fila-execucao/{fila_id}")
+    assert item["status"] == "AGUARDANDO"
+    assert [h["acao"] for h in item["historico"]][-1] == "aprovar_orcamento"
+    # A moment later the same spot acts: the repair starts when someone means it.
+    tocar()
+    expect(pessoa.cartao(fila_id, "EM_REPARO")).to_have_count(1)
+    assert pessoa.erros == [], pessoa.erros
