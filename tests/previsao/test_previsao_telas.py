@@ -413,6 +413,26 @@ def test_prometer_uma_previsao_que_mudou_nao_promete_nada(
     assert api.get(f"/fila-execucao/{fila_id}").json["historico"][-1]["acao"] != "adotar_previsao"
 
 
+def test_prometer_uma_ordem_ja_finalizada_diz_quem_finalizou(
+    app: Flask, api: Api, pessoas: dict[str, Quadro], oficina: dict[str, str]
+) -> None:
+    """ "Prometer" from an at-risk list read before the car was finished (/indicadores keeps
+    its list as read): it said "A previsão mudou", offering a new promise for a car already
+    done, or "não tem previsão agora" (found by a UX round). It says who finished it, when."""
+    fila_id = oficina["em_risco"]
+    mostrada = _previsao(app, fila_id).p80
+    api.levar_ate(fila_id, "finalizar-reparo", mecanico=101)
+    recalcular(app)  # the finished order's forecast is gone
+    resposta = pessoas["gerente"].post(
+        f"/ordens/{fila_id}/prometer", {"promessa": _iso(mostrada)}, htmx=True
+    )
+    assert resposta.status_code == 409, resposta.text
+    assert "finalizou o reparo" in resposta.text and "às " in resposta.text
+    assert "A previsão mudou" not in resposta.text and "não tem previsão" not in resposta.text
+    historico = api.get(f"/fila-execucao/{fila_id}").json["historico"]
+    assert historico[-1]["acao"] == "finalizar_reparo"
+
+
 def test_pagina_da_ordem_nao_oferece_antecipar_uma_promessa_que_se_cumpre(
     app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:

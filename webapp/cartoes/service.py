@@ -241,6 +241,10 @@ def prometer_previsao(
     typed since is not replaced unseen. The forecast is read from the store, not this
     process's copy (previsao.cache): a write acts on what the database says now."""
     item = fila.obter(fila_id)
+    if item["status"] == Status.FINALIZADA:
+        # Finished since the screen was read (an at-risk list of /indicadores stays as read):
+        # the update's own refusal says who finished it and when, not that the forecast moved.
+        return fila.adotar_previsao(fila_id, mostrada, ator, visto=visto)
     ctx = contexto(None, [])
     previsoes = componente(PrevisaoQueries).para([item["_id"]])
     atual = cards.previsao_do_cartao(previsoes.de(item["_id"]), ctx)
