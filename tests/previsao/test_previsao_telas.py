@@ -487,13 +487,19 @@ def test_indicadores_listam_as_em_risco_no_topo_com_a_nova_promessa(
     app: Flask, pessoas: dict[str, Quadro], oficina: dict[str, str]
 ) -> None:
     gerente = pessoas["gerente"]
+    fuso = componente(Clock, app).fuso
+    antes = agora().astimezone(fuso).strftime("%H:%M")
     pagina = gerente.pagina("/indicadores")
+    depois = agora().astimezone(fuso).strftime("%H:%M")
     inicio = pagina.index('id="em-risco"')
     secao = pagina[inicio : pagina.index("</section>", inicio)]
     assert inicio < pagina.index('class="numeros"')  # at the top
     assert "avise o cliente agora" in secao and "RSC0A12" in secao and "ABC1D23" not in secao
     # The rule said right: p80 past the promise, so more than 2 in 10 finish after it.
     assert "de cada 10 ordens como estas, mais de 2 ficam prontas só depois dela" in secao
+    # The list stays as read on a desk left open: when that was (found by a UX round).
+    hora = re.search(r"Lista lida às (\d\d:\d\d); recarregue a página para ver a de agora", secao)
+    assert hora and hora.group(1) in (antes, depois)
     previsao = _previsao(app, oficina["em_risco"])
     assert f"Prometer {previsao.ate}" in secao and "hx-post" not in secao
     # The promise and the forecast each with its day, to compare (the forecast's was left out

@@ -21,6 +21,8 @@ from flask import (
 from .. import errors
 from ..auth import exigir_gerente
 from ..cartoes.service import contar_atrasadas
+from ..clock import Clock, agora
+from ..components import componente
 from ..fila.cursors import CursorInvalido
 from ..urls import parametro_repetido
 from . import service
@@ -86,6 +88,8 @@ def _secao_em_risco() -> dict[str, Any]:
     em_risco, em_risco_depois = service.em_risco()
     pedido = _periodo_pedido()
     return {
+        # The list stays as read on a desk left open: when that was, said beside it.
+        "lida_em": componente(Clock).local(agora()),
         "em_risco": em_risco,
         "em_risco_depois": em_risco_depois,
         "previsao": service.estado_da_previsao(),
