@@ -800,6 +800,24 @@ def test_finalizadas_hoje_historico_e_detalhe(api: Api, pessoas, app: Flask) -> 
     assert mecanico.client.get("/ordens/nao-existe").status_code == 404
 
 
+def test_busca_por_os_removida_diz_quem_removeu_e_quando(api: Api, pessoas) -> None:
+    """A search for an OS removed from the queue pointed to the Histórico, where it never is
+    (found by a UX round). It says who removed it and when, as its own page does; back in
+    the queue, it is simply found."""
+    fila_id = api.criar(9401, placa="REM9A01")["fila_id"]
+    assert api.delete(f"/fila-execucao/{fila_id}").status_code == 204
+    pagina = html.unescape(pessoas["mecanico"].pagina("/?q=9401"))
+    assert re.search(
+        r"Nenhuma ordem do quadro para “9401”: .+ removeu a OS 9401 \(REM9A01\) da fila "
+        r"às \d\d:\d\d\.",
+        pagina,
+    ), pagina[pagina.find("vazio-quadro") - 20 : pagina.find("vazio-quadro") + 400]
+    assert "Histórico" not in pagina[pagina.find("vazio-quadro") :].split("</p>")[0]
+    api.criar(9401, placa="REM9A01")  # back in the queue
+    pagina = html.unescape(pessoas["mecanico"].pagina("/?q=9401"))
+    assert "removeu a OS 9401" not in pagina and "REM9A01" in pagina
+
+
 def test_busca_por_os_finalizada_antes_de_hoje_diz_quando_e_leva_a_ela(
     api: Api, pessoas, app: Flask
 ) -> None:

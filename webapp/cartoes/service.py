@@ -87,6 +87,21 @@ def finalizada_antes_de_hoje(q: str, mecanico: int | None = None) -> dict[str, A
     return item if item["dta_fim_reparo"] < hoje else None
 
 
+def removida_da_busca(q: str) -> str | None:
+    """A board search for an OS number that is on no board nor finished before today: its
+    last removal in words ("Gabriela Gerente removeu a OS 1004 (SDF3C45) da fila às 15:29"),
+    where the page pointed to the Histórico, which never had it. None when never removed or
+    in the queue again. Two indexed reads."""
+    numero = os_da_busca(q)
+    if numero is None or componente(FilaQueries).obter_por_os(numero) is not None:
+        return None
+    copia = componente(FilaQueries).removida_por_os(numero)
+    if copia is None:
+        return None
+    autores = componente(PessoasQueries).nomes_por_login([copia.get("removido_por")])
+    return cards.removida_por(copia, autores, componente(Clock).fuso, agora())
+
+
 def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> tuple[str, bool] | None:
     """Who made the change in the way of a refused `acao`, and when, in words (its author's
     name: one query), with whether it was that very step, taken first (domain.tomado_antes);

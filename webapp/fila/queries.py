@@ -418,6 +418,15 @@ class FilaQueries:
         """Several items at once, by id (one query): {id: item}, the missing left out."""
         return {i["_id"]: i for i in self.fila.find({"_id": {"$in": fila_ids}})}
 
+    def removida_por_os(self, ordem_servico_id: int) -> dict[str, Any] | None:
+        """The last archived copy of a removed order with this OS number, without its history
+        (index arquivo_por_os); None when none was removed."""
+        return self.arquivo.find_one(
+            {"ordem_servico_id": ordem_servico_id},
+            {"historico": 0, "eventos_os": 0},
+            sort=[("removido_em", -1)],
+        )
+
     def removidas(self, fila_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         """The archived copies of removed items, by the id they had (one query, index
         arquivo_por_fila): {fila_id: copy}, without their history; who removed it and when

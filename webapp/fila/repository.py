@@ -142,6 +142,10 @@ INDICES_ARQUIVO = [
         partialFilterExpression={"os_sync.proxima": {"$exists": True}},
     ),
     IndexModel([("fila_id", ASCENDING)], name="arquivo_por_fila"),
+    # A board search for an OS number no longer on the board: its last removal (who, when).
+    IndexModel(
+        [("ordem_servico_id", ASCENDING), ("removido_em", DESCENDING)], name="arquivo_por_os"
+    ),
     # The copies whose steps have not all reached the OS service (A_ENTREGAR): the board's
     # count of events waiting, a manager's list of those refused, a re-added OS letting go.
     IndexModel(

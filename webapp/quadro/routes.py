@@ -40,6 +40,7 @@ from ..cartoes.service import (
     ordem_agora,
     proxima_virada,
     remocoes,
+    removida_da_busca,
     ultima_mudanca,
 )
 from ..clock import Clock
@@ -196,7 +197,12 @@ def pagina_quadro(
     return render_template(
         "quadro/index.html",
         colunas=colunas,
-        finalizada_antes=_finalizada_antes(filtros, colunas),
+        finalizada_antes=(finalizada := _finalizada_antes(filtros, colunas)),
+        removida=(
+            removida_da_busca(filtros.q)
+            if filtros.q and finalizada is None and not any(col.cartoes for col in colunas)
+            else None
+        ),
         coluna_feita=next(
             (col for col in colunas for c in col.cartoes if c.fila_id == feito), None
         ),
