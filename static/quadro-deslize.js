@@ -81,45 +81,39 @@
     return !!la && la.closest(":is(button, a, summary)") === controle;
   }
 
-  // The controls of the card a finger last touched, where they were on the screen and what
-  // each does, before a change; after it, that card a new node in the same place: redrawn
-  // under the finger (trocado), its controls of before kept to tell what a tap there meant.
-  let trocado = null; // {id, em, controles}
+  // The control the last tap acted on (where it was on the screen, and what it does), and the
+  // card a change redrew in its place right after (a new node where the old one was): the
+  // second tap of a double tap, landing on that same spot, would act on whatever the redraw
+  // put there (trocado).
+  let tocado = null; // {id, caixa, acao}
+  let trocado = null; // {id, em}
   function acao(controle) {
     const formulario = controle.closest("form");
     return [controle.tagName, controle.textContent.trim(), controle.getAttribute("hx-post")
       || controle.getAttribute("formaction") || (formulario && formulario.getAttribute("action"))
       || controle.getAttribute("href") || ""].join("|");
   }
-  function controlesDoToque() {
-    const cartao = toque && document.getElementById(toque.id);
-    if (!cartao) return null;
-    const controles = Array.from(cartao.querySelectorAll("button, a, summary"), (c) => {
-      const caixa = c.getBoundingClientRect();
-      return { caixa, acao: acao(c) };
-    });
-    return { no: cartao, controles };
+  function noDoTocado() {
+    return tocado ? document.getElementById(tocado.id) : null;
   }
   function notarTroca(antes) {
-    if (!antes) return;
-    const cartao = document.getElementById(antes.no.id);
-    if (cartao && cartao !== antes.no && !movidoEm.has(cartao.id)) {
-      // Redrawn again (the answer, then the push of the same change): what was there before
-      // the first redraw is what a finger aimed at.
-      const agora = performance.now();
-      const mesmo = trocado && trocado.id === cartao.id && agora - trocado.em < TROCA_MS;
-      trocado = { id: cartao.id, em: agora, controles: mesmo ? trocado.controles : antes.controles };
+    const cartao = tocado && document.getElementById(tocado.id);
+    // Only a new version of the order changes what its controls do: a refusal or a lost
+    // answer redraws the same steps ("Tentar de novo" where "Confirmar" was acts).
+    if (antes && cartao && cartao !== antes && !movidoEm.has(cartao.id)
+        && cartao.dataset.versao !== antes.dataset.versao) {
+      trocado = { id: cartao.id, em: performance.now() };
     }
   }
 
   window.oficinaSobODedo = function (mudar) {
     const antes = posicoes();
-    const doToque = controlesDoToque();
+    const no = noDoTocado();
     try {
       return mudar();
     } finally {
       comparar(antes);
-      notarTroca(doToque);
+      notarTroca(no);
     }
   };
 
@@ -129,7 +123,7 @@
   let toqueAntesDoSwap = null;
   window.addEventListener("htmx:before:swap", () => {
     antesDoSwap = posicoes();
-    toqueAntesDoSwap = controlesDoToque();
+    toqueAntesDoSwap = noDoTocado();
   }, true);
   document.addEventListener("htmx:after:swap", () => {
     if (!antesDoSwap) return;
@@ -176,24 +170,26 @@
       && evento.target.closest("li.cartao[id] :is(button, a, summary)");
     const cartao = controle && controle.closest("li.cartao[id]");
     if (!cartao || cartao.id !== toque.id) return;
-    if (trocado && trocado.id === cartao.id && toque.em - trocado.em < TROCA_MS) {
-      // Redrawn in its place: a tap acts only on what was already at that spot before.
-      const x = evento.clientX;
-      const y = evento.clientY;
-      const era = trocado.controles.find(({ caixa }) => x >= caixa.left && x <= caixa.right
-        && y >= caixa.top && y <= caixa.bottom);
-      if (!era || era.acao !== acao(controle)) {
-        evento.preventDefault();
-        evento.stopImmediatePropagation();
-        avisar(x, y, TEXTO_TROCA);
-        return;
-      }
+    const x = evento.clientX;
+    const y = evento.clientY;
+    const caixa = tocado && tocado.id === cartao.id ? tocado.caixa : null;
+    if (caixa && trocado && trocado.id === cartao.id && toque.em - trocado.em < TROCA_MS
+        && x >= caixa.left && x <= caixa.right && y >= caixa.top && y <= caixa.bottom
+        && acao(controle) !== tocado.acao) {
+      // Redrawn in its place: where the last tap was, another control now.
+      evento.preventDefault();
+      evento.stopImmediatePropagation();
+      avisar(x, y, TEXTO_TROCA);
+      return;
     }
     const movido = movidoEm.get(cartao.id);
-    if (movido === undefined || toque.em - movido.em >= REACAO_MS) return;
-    if (mesmoDeAntes(controle, movido, evento.clientX, evento.clientY)) return;
-    evento.preventDefault();
-    evento.stopImmediatePropagation();
-    avisar(evento.clientX, evento.clientY);
+    if (movido !== undefined && toque.em - movido.em < REACAO_MS
+        && !mesmoDeAntes(controle, movido, x, y)) {
+      evento.preventDefault();
+      evento.stopImmediatePropagation();
+      avisar(x, y);
+      return;
+    }
+    tocado = { id: cartao.id, caixa: controle.getBoundingClientRect(), acao: acao(controle) };
   }, true);
 })();
