@@ -20,6 +20,7 @@
   // "Iniciar reparo" at the same spot): the second tap of a double tap, 250-400 ms after the
   // first, started the repair. As long as the order page's guard (ordem-acoes.js).
   const TROCA_MS = 800;
+  const RESPOSTA_MS = 3000; // a redraw this soon after a tap on its card is that tap's answer
   const MINIMO_PX = 6; // less is not a different spot under a finger
   const AVISO_MS = 2500;
   const TEXTO = "O cartão mudou de lugar bem na hora do toque: nada foi feito. "
@@ -85,7 +86,7 @@
   // card a change redrew in its place right after (a new node where the old one was): the
   // second tap of a double tap, landing on that same spot, would act on whatever the redraw
   // put there (trocado).
-  let tocado = null; // {id, caixa, acao}
+  let tocado = null; // {id, caixa, acao, em}
   let trocado = null; // {id, em}
   function acao(controle) {
     const formulario = controle.closest("form");
@@ -100,8 +101,11 @@
     const cartao = tocado && document.getElementById(tocado.id);
     // Only a new version of the order changes what its controls do: a refusal or a lost
     // answer redraws the same steps ("Tentar de novo" where "Confirmar" was acts).
+    // And only the answer to the last tap (or its push): a redraw by someone else's change,
+    // long after that tap, is a push like any, its card not moved.
     if (antes && cartao && cartao !== antes && !movidoEm.has(cartao.id)
-        && cartao.dataset.versao !== antes.dataset.versao) {
+        && cartao.dataset.versao !== antes.dataset.versao
+        && performance.now() - tocado.em < RESPOSTA_MS) {
       trocado = { id: cartao.id, em: performance.now() };
     }
   }
@@ -190,6 +194,9 @@
       avisar(x, y);
       return;
     }
-    tocado = { id: cartao.id, caixa: controle.getBoundingClientRect(), acao: acao(controle) };
+    tocado = {
+      id: cartao.id, caixa: controle.getBoundingClientRect(), acao: acao(controle),
+      em: performance.now(),
+    };
   }, true);
 })();
