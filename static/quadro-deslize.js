@@ -18,8 +18,8 @@
   const REACAO_MS = 500; // the quickest a person taps what they have just seen
   // A card redrawn in its place by the answer to a tap on it ("Aprovar orçamento" becomes
   // "Iniciar reparo" at the same spot): the second tap of a double tap, 250-400 ms after the
-  // first, started the repair. As long as the order page's guard (ordem-acoes.js).
-  const TROCA_MS = 800;
+  // first, started the repair. The same reaction time as a card that moved.
+  const TROCA_MS = REACAO_MS;
   const RESPOSTA_MS = 3000; // a redraw this soon after a tap on its card is that tap's answer
   const MINIMO_PX = 6; // less is not a different spot under a finger
   const AVISO_MS = 2500;
