@@ -98,7 +98,7 @@
     return tocado ? document.getElementById(tocado.id) : null;
   }
   function notarTroca(antes) {
-    const cartao = tocado && document.getElementById(tocado.id);
+    const cartao = noDoTocado();
     // Only a new version of the order changes what its controls do: a refusal or a lost
     // answer redraws the same steps ("Tentar de novo" where "Confirmar" was acts).
     // And only the answer to the last tap (or its push): a redraw by someone else's change,

@@ -14,7 +14,7 @@ import pytest
 from tests.previsao.previsao_fabrica import HORA, aberta, abertas, calendario, local
 from webapp.previsao import survival
 from webapp.previsao.calendar import epoch
-from webapp.previsao.domain import Historico
+from webapp.previsao.domain import Historico, Previsao
 from webapp.previsao.forecast import Configuracao, prever
 from webapp.previsao.model import (
     aguardada,
@@ -111,20 +111,25 @@ def test_a_resposta_aprendida_e_a_verdadeira_nao_a_registrada() -> None:
     assert modelo.resposta_corrida[2].mediana == pytest.approx(4 * HORA, rel=0.15)
 
 
+def _desde_sexta_a_tarde(historico) -> Previsao:
+    """The forecast, on Monday at 08:10, of a car diagnosed on Friday at 17:30 whose customer
+    has not answered yet, in a shop of this `historico` (a function of the calendar)."""
+    cal = calendario()
+    sexta = local(2026, 11, 6, 17, 30)
+    aguardando = aberta(1, 2, (sexta - timedelta(hours=3), sexta - timedelta(hours=2), sexta),
+                        mecanico=7)  # fmt: skip
+    agora = local(2026, 11, 9, 8, 10)  # Monday
+    return prever(cal, historico(cal), abertas(aguardando), [7, 8], agora,
+                  Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
+
+
 def test_resposta_esperada_desde_sexta_a_tarde_chega_segunda_de_manha() -> None:
     """A car diagnosed on Friday at 17:30; customers take about 4 hours. On Monday at 08:10 the
     answer is not recorded yet: it came during the weekend and will be within the hour, then
     2.5 working hours of work: ready before noon. Read as 62 hours awaited (the recorded
     lengths, weekends and all), it would be an exceptionally slow customer, and the forecast
     would be days later."""
-    cal = calendario()
-    hist = _historico_com_respostas(cal)
-    sexta = local(2026, 11, 6, 17, 30)
-    aguardando = aberta(1, 2, (sexta - timedelta(hours=3), sexta - timedelta(hours=2), sexta),
-                        mecanico=7)  # fmt: skip
-    agora = local(2026, 11, 9, 8, 10)  # Monday
-    previsao = prever(cal, hist, abertas(aguardando), [7, 8], agora,
-                      Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
+    previsao = _desde_sexta_a_tarde(_historico_com_respostas)
     assert local(2026, 11, 9, 10) < previsao.p50 < local(2026, 11, 9, 12)
     assert previsao.p80 < local(2026, 11, 9, 15)
 
@@ -176,13 +181,6 @@ def test_cliente_que_responde_no_expediente_nao_responde_no_fim_de_semana() -> N
     answer is still hours of work time away, then 2.5 of work: ready in the afternoon, not
     before noon. Read on the wall clock, as the other shop's customers, the weekend would have
     held the answer and the forecast (and the promise made from it) would be hours early."""
-    cal = calendario()
-    hist = _historico_com_respostas_no_expediente(cal)
-    sexta = local(2026, 11, 6, 17, 30)
-    aguardando = aberta(1, 2, (sexta - timedelta(hours=3), sexta - timedelta(hours=2), sexta),
-                        mecanico=7)  # fmt: skip
-    agora = local(2026, 11, 9, 8, 10)  # Monday
-    previsao = prever(cal, hist, abertas(aguardando), [7, 8], agora,
-                      Configuracao(chegadas=False)).previsoes[0]  # fmt: skip
+    previsao = _desde_sexta_a_tarde(_historico_com_respostas_no_expediente)
     assert local(2026, 11, 9, 13) < previsao.p50 < local(2026, 11, 9, 18)
     assert local(2026, 11, 9, 16) < previsao.p80

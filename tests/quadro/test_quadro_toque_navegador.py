@@ -620,11 +620,10 @@ def mecanico_no(abrir, aparelho: str) -> Pessoa:
     return abrir({"width": 1024, "height": 768}, **TOQUE).entrar("mecanico", "mecanico123")
 
 
-def onde_esta(pessoa: Pessoa, aparelho: str, fila_id: str) -> tuple[float, float, Callable]:
-    """Where a waiting card's "Iniciar diagnóstico" is on the screen now, and a tap (a click on
-    the desktop) at that spot, whatever comes under it later."""
+def toque_em(pessoa: Pessoa, aparelho: str, botao: Locator) -> tuple[float, float, Callable]:
+    """Where `botao` is on the screen now, and a tap (a click on the desktop) at that spot,
+    whatever comes under it later."""
     p = pessoa.pagina
-    botao = pessoa.cartao(fila_id, "AGUARDANDO").get_by_role("button", name="Iniciar diagnóstico")
     botao.scroll_into_view_if_needed()
     caixa = botao.bounding_box()
     assert caixa
@@ -637,6 +636,12 @@ def onde_esta(pessoa: Pessoa, aparelho: str, fila_id: str) -> tuple[float, float
             p.touchscreen.tap(x, y)
 
     return x, y, tocar
+
+
+def onde_esta(pessoa: Pessoa, aparelho: str, fila_id: str) -> tuple[float, float, Callable]:
+    """Where a waiting card's "Iniciar diagnóstico" is on the screen now, and a tap there."""
+    cartao = pessoa.cartao(fila_id, "AGUARDANDO")
+    return toque_em(pessoa, aparelho, cartao.get_by_role("button", name="Iniciar diagnóstico"))
 
 
 @pytest.mark.parametrize("aparelho", ["tablet deitado", "desktop"])
@@ -997,18 +1002,7 @@ def test_toque_duplo_em_aprovar_nao_inicia_o_reparo(
         pessoa = abrir(DESKTOP).entrar("gerente", "gerente123")
     p = pessoa.pagina
     cartao = pessoa.cartao(fila_id, "AGUARDANDO")
-    botao = cartao.get_by_role("button", name="Aprovar orçamento")
-    botao.scroll_into_view_if_needed()
-    caixa = botao.bounding_box()
-    assert caixa
-    x, y = caixa["x"] + caixa["width"] / 2, caixa["y"] + caixa["height"] / 2
-
-    def tocar() -> None:
-        if aparelho == "desktop":
-            p.mouse.click(x, y)
-        else:
-            p.touchscreen.tap(x, y)
-
+    x, y, tocar = toque_em(pessoa, aparelho, cartao.get_by_role("button", name="Aprovar orçamento"))
     p.evaluate("id => { window.noAntigo = document.getElementById(`cartao-${id}`); }", fila_id)
     tocar()
     # The second tap as soon as the card is redrawn (polled every frame), "Iniciar reparo"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import ObjectId
 
@@ -63,43 +63,46 @@ def proxima_virada() -> datetime | None:
     return min((i for i in instantes if i is not None), default=None)
 
 
-def finalizada_antes_de_hoje(q: str, mecanico: int | None = None) -> dict[str, Any] | None:
-    """The order a board search that found nothing names when it finished before today (the
-    board shows the open orders and today's finished ones; imported history too, which has no
-    page): by its OS number, or the car's last one by its whole plate. One indexed read.
-    Under one mechanic's filter (`mecanico`) a plate names none: the car may be on the board
-    under another, or none (the page says so, with the search of all orders); an OS number is
-    one order anywhere."""
+class ForaDoQuadro(NamedTuple):
+    """What a board search that found nothing names: the order it finished before today
+    (`finalizada`), or the OS's last removal from the queue in words (`removida`)."""
+
+    finalizada: dict[str, Any] | None = None
+    removida: str | None = None
+
+
+def fora_do_quadro(q: str, mecanico: int | None = None) -> ForaDoQuadro:
+    """The order a board search that found nothing names. Finished before today (the board
+    shows the open orders and today's finished ones; imported history too, which has no page):
+    by its OS number, or the car's last one by its whole plate. Removed from the queue, by its
+    OS number, where the page pointed to the Histórico, which never has it: who removed it,
+    when. Under one mechanic's filter (`mecanico`) a plate names none (the car may be on the
+    board under another, or none: the page says so, with the search of all orders), nor a
+    removal (the page offers the search of all orders); an OS number finished is one order
+    anywhere. At most two indexed reads, and the name of who removed it."""
     hoje = componente(Clock).inicio_do_dia()
+    fila = componente(FilaQueries)
     numero = os_da_busca(q)
     if numero is None:
         if mecanico is not None:
-            return None
+            return ForaDoQuadro()
         try:
             placa = validar_placa(q)
         except ValueError:
-            return None  # part of a plate: the board's own search is all there is
-        return componente(FilaQueries).finalizada_por_placa(placa, hoje) if placa else None
-    item = componente(FilaQueries).obter_por_os(numero)
-    if item is None or item["status"] != Status.FINALIZADA:
-        return None
-    # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
-    return item if item["dta_fim_reparo"] < hoje else None
-
-
-def removida_da_busca(q: str) -> str | None:
-    """A board search for an OS number that is on no board nor finished before today: its
-    last removal in words ("Gabriela Gerente removeu a OS 1004 (SDF3C45) da fila às 15:29"),
-    where the page pointed to the Histórico, which never had it. None when never removed or
-    in the queue again. Two indexed reads."""
-    numero = os_da_busca(q)
-    if numero is None or componente(FilaQueries).obter_por_os(numero) is not None:
-        return None
-    copia = componente(FilaQueries).removida_por_os(numero)
+            return ForaDoQuadro()  # part of a plate: the board's own search is all there is
+        return ForaDoQuadro(fila.finalizada_por_placa(placa, hoje) if placa else None)
+    item = fila.obter_por_os(numero)
+    if item is not None:
+        # Finished today, it is on the board: a filter (a mechanic's) is what left it out.
+        antes = item["status"] == Status.FINALIZADA and item["dta_fim_reparo"] < hoje
+        return ForaDoQuadro(item if antes else None)
+    copia = fila.removida_por_os(numero) if mecanico is None else None
     if copia is None:
-        return None
+        return ForaDoQuadro()
     autores = componente(PessoasQueries).nomes_por_login([copia.get("removido_por")])
-    return cards.removida_por(copia, autores, componente(Clock).fuso, agora())
+    return ForaDoQuadro(
+        removida=cards.removida_por(copia, autores, componente(Clock).fuso, agora())
+    )
 
 
 def quem_fez(item: Mapping[str, Any], acao: Acao | None) -> tuple[str, bool] | None:

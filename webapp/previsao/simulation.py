@@ -327,50 +327,40 @@ def restos_agora(
             fim[:, cols] = np.maximum(gravada.reshape(volta.shape), agora)
     cols = estado.etapa == ESPERA_APROVACAO
     expediente = np.zeros((execucoes, n))  # the answers awaited now, in working time
-    if cols.any() and modelo.resposta_no_expediente:
-        # Customers who answer within the shop's hours: the working time still to wait, from
-        # the stage's law given the working time waited (holds excluded), after the hold
-        # when one runs now.
+    if cols.any():
+        # The answer's true length, given how long it has surely been awaited: in working time
+        # where the customers answer within the shop's hours (from the stage's law, holds
+        # excluded); on the wall clock otherwise, not recorded by now.
+        no_expediente = modelo.resposta_no_expediente
         aguardando = chave[cols]
-
-        def pontos_no_expediente(
-            colunas: NDArray[np.bool_], h: NDArray[np.float64]
-        ) -> NDArray[np.float64]:
-            return primeiros_acima(aguardando[colunas], 3, execucoes, semente, h)
-
-        decorrido = estado.decorrido[cols]
-        total = _por_prioridade(
-            modelo.etapas[ESPERA_APROVACAO], abertas.prioridade[cols],
-            uniformes(aguardando, 3, execucoes, semente), decorrido,
-            pontos=pontos_no_expediente, correndo=np.ones(decorrido.shape, bool),
-        )  # fmt: skip
-        expediente[:, cols] = np.maximum(total - decorrido, 0.0)
-    elif cols.any():
-        # The answer's true length, given that it has not been recorded by now; it comes then
-        # (after the hold, when one runs now) and is recorded when someone is at work.
-        desde = estado.decorrido_corrido[cols]
-        certo = aguardada(calendario, abertas.instantes[cols, ESPERA_APROVACAO], agora,
-                          modelo.registro_s)  # fmt: skip
-        u = uniformes(chave[cols], 3, execucoes, semente)
-        aguardando = chave[cols]
+        if no_expediente:
+            desde = certo = estado.decorrido[cols]
+        else:
+            desde = estado.decorrido_corrido[cols]
+            certo = aguardada(calendario, abertas.instantes[cols, ESPERA_APROVACAO], agora,
+                              modelo.registro_s)  # fmt: skip
 
         def pontos_da_resposta(
             colunas: NDArray[np.bool_], h: NDArray[np.float64]
         ) -> NDArray[np.float64]:
             return primeiros_acima(aguardando[colunas], 3, execucoes, semente, h)
 
-        total = _por_prioridade(modelo.resposta_corrida, abertas.prioridade[cols], u, certo,
+        leis = modelo.etapas[ESPERA_APROVACAO] if no_expediente else modelo.resposta_corrida
+        total = _por_prioridade(leis, abertas.prioridade[cols],
+                                uniformes(aguardando, 3, execucoes, semente), certo,
                                 pontos=pontos_da_resposta,
                                 correndo=np.ones(certo.shape, bool))  # fmt: skip
-        base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
-        chega = np.minimum(base + np.maximum(total - desde, 0.0), agora + ESPERA_MAXIMA_S)
-        u_registro = uniformes(chave[cols], 4, execucoes, semente)
-        fim[:, cols] = np.maximum(
-            registrar(calendario, chega.ravel(), u_registro.ravel(), modelo.registro_s).reshape(
-                chega.shape
-            ),
-            agora,
-        )
+        falta = np.maximum(total - desde, 0.0)
+        if no_expediente:  # after the hold, when one runs now
+            expediente[:, cols] = falta
+        else:
+            # It comes then (after the hold, when one runs now), recorded when someone is at
+            # work.
+            base = np.where(segurada[cols], np.nan_to_num(fim[:, cols], nan=agora), agora)
+            chega = np.minimum(base + falta, agora + ESPERA_MAXIMA_S)
+            u_registro = uniformes(aguardando, 4, execucoes, semente)
+            gravada = registrar(calendario, chega.ravel(), u_registro.ravel(), modelo.registro_s)
+            fim[:, cols] = np.maximum(gravada.reshape(chega.shape), agora)
     resto = np.zeros((execucoes, n))
     ha = np.isfinite(fim)
     resto[ha] = calendario.uteis_entre(np.full(int(ha.sum()), agora), np.maximum(fim[ha], agora))

@@ -32,15 +32,15 @@ from ..auth import SESSAO_ENCERRADA, dizer_por_que_saiu
 from ..broker import Broker
 from ..cartoes import cards
 from ..cartoes.service import (
+    ForaDoQuadro,
     contar_atrasadas,
     contexto,
     em_servico,
-    finalizada_antes_de_hoje,
+    fora_do_quadro,
     nome_fora_da_lista,
     ordem_agora,
     proxima_virada,
     remocoes,
-    removida_da_busca,
     ultima_mudanca,
 )
 from ..clock import Clock
@@ -177,12 +177,12 @@ def _limiares_json() -> str:
     return json.dumps({p.value: limiares_s(p, limites) for p in Prioridade})
 
 
-def _finalizada_antes(filtros: Filtros, colunas: list[Any]) -> dict[str, Any] | None:
-    """A search the board found nothing for: the order it names when it finished before
-    today (cartoes.service.finalizada_antes_de_hoje), so the page can say when and link to it."""
+def _fora_do_quadro(filtros: Filtros, colunas: list[Any]) -> ForaDoQuadro:
+    """A search the board found nothing for: the order it names finished before today, or
+    its removal (cartoes.service.fora_do_quadro), so the page can say when and link to it."""
     if any(col.cartoes for col in colunas) or not filtros.q:
-        return None
-    return finalizada_antes_de_hoje(filtros.q, filtros.mecanico)
+        return ForaDoQuadro()
+    return fora_do_quadro(filtros.q, filtros.mecanico)
 
 
 def pagina_quadro(
@@ -197,12 +197,7 @@ def pagina_quadro(
     return render_template(
         "quadro/index.html",
         colunas=colunas,
-        finalizada_antes=(finalizada := _finalizada_antes(filtros, colunas)),
-        removida=(
-            removida_da_busca(filtros.q)
-            if filtros.q and finalizada is None and not any(col.cartoes for col in colunas)
-            else None
-        ),
+        fora=_fora_do_quadro(filtros, colunas),
         coluna_feita=next(
             (col for col in colunas for c in col.cartoes if c.fila_id == feito), None
         ),

@@ -166,6 +166,7 @@ class TentativasRepository:
         vivos = [e["ip"] for e in conta.get("fila", []) if e["ate"] > agora or e["ip"] == ip]
         if ip not in vivos:
             return CONTA_ESPERA_MAX_S * (len(vivos) + 1)  # the line is full: the longest wait
+        # The delay after the next turn, as vez_da_conta's espera_s gives it.
         passo = min(2 ** max(conta["falhas"] - CONTA_LIVRES, 0), CONTA_ESPERA_MAX_S)
         livre = max((conta["liberada_em"] - agora).total_seconds(), 0.0)
         espera = max(0.1, livre + passo * vivos.index(ip))
